@@ -1,0 +1,526 @@
+"""The ``toehold-recording/1`` CSV format: a reader and an incremental writer.
+
+The format is fixed by ``shared/contracts/README.md`` (section 2): optional
+``# key: value`` metadata lines, a header row, then one row per sample with at
+least ``t, acc_x, acc_y, acc_z, gyr_x, gyr_y, gyr_z`` (seconds, m/s², deg/s).
+
+The reader parses with pyarrow's multithreaded CSV reader because a 24-hour
+100 Hz file has 8.6 M rows; on any parse failure it falls back to a line scan
+(error path only) so the message can name the exact line.
+"""
+from __future__ import annotations
+
+import dataclasses
+import io
+import math
+import os
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+FORMAT = "toehold-recording/1"
+REQUIRED_COLUMNS = ("t", "acc_x", "acc_y", "acc_z", "gyr_x", "gyr_y", "gyr_z")
+OPTIONAL_COLUMNS = (
+    "mag_x", "mag_y", "mag_z", "quat_w", "quat_x", "quat_y", "quat_z", "seq",
+)
+ACC_COLUMNS = ["acc_x", "acc_y", "acc_z"]
+GYR_COLUMNS = ["gyr_x", "gyr_y", "gyr_z"]
+METADATA_KEYS = (
+    "format", "start_time", "device", "placement", "side", "sample_rate_hz",
+    "session", "mounting", "subject", "notes",
+)
+PLACEMENTS = ("foot", "ankle")
+SIDES = ("left", "right")
+STANDARD_GRAVITY = 9.80665
+
+# A sample interval this many times the nominal one marks lost samples: one
+# missing sample at 100 Hz makes a 20 ms step, well above clock jitter.
+GAP_FACTOR = 1.5
+_HEAD_BYTES = 1 << 16
+
+
+class RecordingError(ValueError):
+    """A recording cannot be read; the message names the file, line and problem."""
+
+
+@dataclasses.dataclass
+class Recording:
+    """One sensor's recording.
+
+    Attributes
+    ----------
+    data : pandas.DataFrame
+        One row per sample, columns ``t`` (s from the recording's start),
+        ``acc_x..z`` (m/s²), ``gyr_x..z`` (deg/s) and any optional columns.
+    metadata : dict of str to str
+        The ``# key: value`` lines, as written.
+    path : str
+        Where it was read from ("" for in-memory recordings).
+    gaps : pandas.DataFrame
+        Columns ``start_s`` (last sample before) and ``end_s`` (first sample
+        after) of each run of lost samples.
+    warnings : list of str
+        Things the user should know (cut-off last line, units converted ...).
+    cut_off : bool
+        True when the last line was cut mid-row and dropped.
+    """
+
+    data: pd.DataFrame
+    metadata: dict
+    path: str = ""
+    gaps: pd.DataFrame = dataclasses.field(
+        default_factory=lambda: pd.DataFrame({"start_s": [], "end_s": []}))
+    warnings: list = dataclasses.field(default_factory=list)
+    cut_off: bool = False
+
+    @property
+    def placement(self) -> str | None:
+        return self.metadata.get("placement")
+
+    @property
+    def side(self) -> str | None:
+        return self.metadata.get("side")
+
+    @property
+    def start_time(self) -> str | None:
+        return self.metadata.get("start_time")
+
+    @property
+    def duration_s(self) -> float:
+        t = self.data["t"].to_numpy()
+        return float(t[-1] - t[0]) if len(t) else 0.0
+
+    @property
+    def nominal_rate_hz(self) -> float | None:
+        try:
+            rate = float(self.metadata.get("sample_rate_hz", "nan"))
+        except ValueError:
+            return None
+        return rate if math.isfinite(rate) and rate > 0 else None
+
+    @property
+    def sample_rate_hz(self) -> float:
+        """Effective rate: samples received per second, gaps excluded."""
+        return effective_rate_hz(self.data["t"].to_numpy())
+
+    def gap_list(self) -> list[dict]:
+        return [{"start_s": float(a), "end_s": float(b)}
+                for a, b in zip(self.gaps["start_s"], self.gaps["end_s"])]
+
+
+def effective_rate_hz(t: np.ndarray) -> float:
+    """Median-interval sample rate (Hz) of timestamps ``t`` (s), robust to gaps."""
+    if len(t) < 2:
+        return float("nan")
+    dt = np.diff(t)
+    dt = dt[dt > 0]
+    return float(1.0 / np.median(dt)) if len(dt) else float("nan")
+
+
+def find_gaps(t: np.ndarray, seq: np.ndarray | None = None,
+              nominal_rate_hz: float | None = None) -> pd.DataFrame:
+    """Runs of lost samples, from the timestamps and, where present, ``seq``.
+
+    Parameters
+    ----------
+    t : ndarray, shape (n,)
+        Sample times (s), non-decreasing.
+    seq : ndarray, shape (n,), optional
+        The device's packet counter; a jump of more than one marks a loss even
+        when the timestamps were filled in by the receiver.
+    nominal_rate_hz : float, optional
+        Declared rate; the median interval is used when absent.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``start_s`` (last sample before the gap), ``end_s`` (first after).
+    """
+    if len(t) < 2:
+        return pd.DataFrame({"start_s": np.array([]), "end_s": np.array([])})
+    dt = np.diff(t)
+    period = 1.0 / nominal_rate_hz if nominal_rate_hz else np.median(dt[dt > 0]) if np.any(dt > 0) else 0.0
+    lost = dt > GAP_FACTOR * period
+    if seq is not None and len(seq) == len(t):
+        s = np.asarray(seq, dtype=float)
+        ds = np.diff(s)
+        ok = np.isfinite(ds)
+        # A counter step of more than one (allowing wrap-around, seen as a
+        # large negative step) means packets were lost.
+        lost |= ok & (ds > 1)
+    idx = np.flatnonzero(lost)
+    return pd.DataFrame({"start_s": t[idx], "end_s": t[idx + 1]})
+
+
+# --------------------------------------------------------------------------
+# reading
+# --------------------------------------------------------------------------
+
+def _parse_head(path: str, head: bytes) -> tuple[dict, list[str], int, int]:
+    """Metadata, header columns, metadata line count and byte offset of the data."""
+    if not head:
+        raise RecordingError(f"{path}: the file is empty")
+    if b"\x00" in head:
+        raise RecordingError(f"{path}: this is a binary file, not a CSV recording")
+    try:
+        text = head.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        # A multi-byte character may be split at the end of the head.
+        if err.start < len(head) - 4:
+            raise RecordingError(
+                f"{path}: not UTF-8 text (byte {err.start}); is this a CSV recording?") from None
+        text = head[: err.start].decode("utf-8-sig")
+    metadata: dict[str, str] = {}
+    offset = 0
+    n_meta = 0
+    lines = text.splitlines(keepends=True)
+    for line in lines:
+        stripped = line.strip()
+        if stripped.startswith("#"):
+            key, sep, value = stripped[1:].partition(":")
+            if sep:
+                metadata[key.strip()] = value.strip()
+            n_meta += 1
+            offset += len(line.encode("utf-8"))
+            continue
+        if not stripped:
+            n_meta += 1
+            offset += len(line.encode("utf-8"))
+            continue
+        if not line.endswith(("\n", "\r")) and len(head) == _HEAD_BYTES:
+            raise RecordingError(f"{path}:{n_meta + 1}: header line is too long")
+        header = [c.strip() for c in stripped.split(",")]
+        return metadata, header, n_meta, offset
+    raise RecordingError(f"{path}: no header row (expected {','.join(REQUIRED_COLUMNS)})")
+
+
+def _locate_bad_line(path: str, data_offset: int, first_line_no: int,
+                     columns: Sequence[str]) -> str:
+    """Find the first data line that does not parse; error path only."""
+    required = [columns.index(c) for c in REQUIRED_COLUMNS]
+    with open(path, "rb") as fh:
+        fh.seek(data_offset)
+        for line_no, raw in enumerate(fh, start=first_line_no):
+            line = raw.decode("utf-8", "replace").strip()
+            if not line:
+                continue
+            fields = line.split(",")
+            if len(fields) != len(columns):
+                return (f"{path}:{line_no}: expected {len(columns)} values "
+                        f"({','.join(columns)}), found {len(fields)}: {line[:80]!r}")
+            for i in required:
+                try:
+                    float(fields[i])
+                except ValueError:
+                    return (f"{path}:{line_no}: column {columns[i]} is not a number: "
+                            f"{fields[i][:40]!r}")
+    return f"{path}: could not be parsed as CSV"
+
+
+def _tail_state(path: str, size: int) -> tuple[bool, int]:
+    """Whether the file ends mid-line, and the byte length of that partial line."""
+    with open(path, "rb") as fh:
+        back = min(size, 4096)
+        fh.seek(size - back)
+        tail = fh.read(back)
+    if tail.endswith((b"\n", b"\r")):
+        return False, 0
+    nl = max(tail.rfind(b"\n"), tail.rfind(b"\r"))
+    return True, back - nl - 1
+
+
+def read_recording(path: str | os.PathLike, *, placement: str | None = None,
+                   side: str | None = None, acc_units: str = "auto") -> Recording:
+    """Read a ``toehold-recording/1`` CSV (or a plain CSV with its columns).
+
+    Parameters
+    ----------
+    path : str or path-like
+        The CSV file.
+    placement, side : str, optional
+        Fill in ``placement`` (``foot``/``ankle``) and ``side``
+        (``left``/``right``) where the file does not say; a value given here
+        overrides the file's.
+    acc_units : {"auto", "m/s2", "g"}
+        "auto" converts acceleration that is evidently in g (median magnitude
+        near 1) to m/s² and says so in ``warnings``.
+
+    Returns
+    -------
+    Recording
+
+    Raises
+    ------
+    RecordingError
+        With ``FILE:LINE: problem`` for an empty or binary file, a missing
+        header or column, a non-numeric value, or time going backwards.
+    """
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    path = os.fspath(path)
+    try:
+        size = os.path.getsize(path)
+        with open(path, "rb") as fh:
+            head = fh.read(_HEAD_BYTES)
+    except OSError as err:
+        raise RecordingError(f"{path}: cannot open: {err.strerror or err}") from None
+    metadata, header, n_meta, data_offset = _parse_head(path, head)
+    missing = [c for c in REQUIRED_COLUMNS if c not in header]
+    if missing:
+        raise RecordingError(
+            f"{path}:{n_meta + 1}: missing column(s) {', '.join(missing)}; the header is "
+            f"{','.join(header)[:120]!r} and must contain {','.join(REQUIRED_COLUMNS)}")
+    if len(set(header)) != len(header):
+        dup = sorted({c for c in header if header.count(c) > 1})
+        raise RecordingError(f"{path}:{n_meta + 1}: duplicated column(s) {', '.join(dup)}")
+    if placement:
+        metadata["placement"] = placement
+    if side:
+        metadata["side"] = side
+    for key, allowed in (("placement", PLACEMENTS), ("side", SIDES)):
+        if key in metadata and metadata[key] not in allowed:
+            raise RecordingError(
+                f"{path}: {key} is {metadata[key]!r}; expected one of {', '.join(allowed)}")
+
+    warnings: list[str] = []
+    cut_off, partial_len = _tail_state(path, size)
+    end = size - partial_len if cut_off else size
+    first_line_no = n_meta + 2
+    if cut_off:
+        with open(path, "rb") as fh:
+            fh.seek(end)
+            partial = fh.read().decode("utf-8", "replace")
+        n_fields = partial.count(",") + 1
+        # Our writer ends every row with a newline, so in a toehold recording a
+        # missing one means the row was cut. A plain CSV often just lacks the
+        # final newline: keep its last row when it is complete.
+        is_ours = metadata.get("format", "").startswith("toehold-recording")
+        if not is_ours and n_fields == len(header) and end > data_offset:
+            try:
+                [float(x) for x in partial.split(",")[: len(REQUIRED_COLUMNS)]]
+                cut_off, end = False, size
+            except ValueError:
+                pass
+    with open(path, "rb") as fh:
+        fh.seek(data_offset)
+        body = fh.read(end - data_offset) if end > data_offset else b""
+    if cut_off:
+        warnings.append(
+            f"{path}: the last line was cut off mid-row (an interrupted recording); "
+            f"its partial row was dropped")
+    column_types = {c: pa.float64() for c in REQUIRED_COLUMNS}
+    column_types.update({c: pa.float64() for c in OPTIONAL_COLUMNS if c in header and c != "seq"})
+    if "seq" in header:
+        column_types["seq"] = pa.float64()
+    try:
+        table = pacsv.read_csv(
+            io.BytesIO(body) if body else io.BytesIO(b""),
+            read_options=pacsv.ReadOptions(skip_rows=1, column_names=header,
+                                           block_size=1 << 22),
+            convert_options=pacsv.ConvertOptions(column_types=column_types,
+                                                 strings_can_be_null=True),
+        ) if body else None
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
+        raise RecordingError(_locate_bad_line(path, data_offset, first_line_no, header)) from None
+    if table is None or table.num_rows == 0:
+        raise RecordingError(f"{path}: the header is there but there are no samples")
+    data = table.to_pandas()
+    req = data[list(REQUIRED_COLUMNS)].to_numpy()
+    bad = ~np.isfinite(req)
+    if bad.any():
+        row, col = np.argwhere(bad)[0]
+        raise RecordingError(
+            f"{path}:{first_line_no + row}: column {REQUIRED_COLUMNS[col]} is empty or "
+            f"not a finite number")
+    t = data["t"].to_numpy()
+    back = np.flatnonzero(np.diff(t) < 0)
+    if len(back):
+        i = back[0] + 1
+        raise RecordingError(
+            f"{path}:{first_line_no + i}: time goes backwards ({t[i - 1]:.4f} s then "
+            f"{t[i]:.4f} s); 't' must never decrease")
+    if t[0] != 0.0:
+        # The contract's time is from the start of the recording.
+        data["t"] = t - t[0]
+    rec = Recording(data=data, metadata=metadata, path=path, warnings=warnings,
+                    cut_off=cut_off)
+    _check_units(rec, acc_units)
+    seq = data["seq"].to_numpy() if "seq" in data else None
+    rec.gaps = find_gaps(data["t"].to_numpy(), seq, rec.nominal_rate_hz)
+    return rec
+
+
+def _check_units(rec: Recording, acc_units: str) -> None:
+    acc = rec.data[ACC_COLUMNS].to_numpy()
+    step = max(1, len(acc) // 200_000)
+    median_norm = float(np.median(np.linalg.norm(acc[::step], axis=1)))
+    looks_like_g = 0.7 < median_norm < 1.3
+    if acc_units == "g" or (acc_units == "auto" and looks_like_g):
+        rec.data[ACC_COLUMNS] = acc * STANDARD_GRAVITY
+        rec.warnings.append(
+            f"{rec.path}: acceleration looks like it is in g (median |a| = {median_norm:.2f}); "
+            f"converted to m/s² (× {STANDARD_GRAVITY})" if acc_units == "auto" else
+            f"{rec.path}: acceleration converted from g to m/s²")
+    elif acc_units == "auto" and not 6.0 < median_norm < 14.0:
+        rec.warnings.append(
+            f"{rec.path}: median |acceleration| is {median_norm:.2f}, neither ≈9.81 m/s² nor "
+            f"≈1 g; check the units before trusting the analysis")
+
+
+def recording_from_arrays(data: pd.DataFrame | Mapping, metadata: Mapping | None = None,
+                          path: str = "") -> Recording:
+    """Build a Recording in memory (importers, live sessions, tests)."""
+    df = pd.DataFrame(data)
+    rec = Recording(data=df, metadata=dict(metadata or {}), path=path)
+    seq = df["seq"].to_numpy() if "seq" in df else None
+    rec.gaps = find_gaps(df["t"].to_numpy(), seq, rec.nominal_rate_hz)
+    return rec
+
+
+# --------------------------------------------------------------------------
+# writing
+# --------------------------------------------------------------------------
+
+_FORMATS = {"t": "%.4f", "seq": "%d"}
+_FORMATS.update({c: "%.4f" for c in ACC_COLUMNS + ["mag_x", "mag_y", "mag_z"]})
+_FORMATS.update({c: "%.3f" for c in GYR_COLUMNS})
+_FORMATS.update({c: "%.5f" for c in ("quat_w", "quat_x", "quat_y", "quat_z")})
+
+
+def _row_format(columns: Sequence[str], sample_rate_hz: float | None) -> str:
+    fmts = [_FORMATS.get(c, "%.6g") for c in columns]
+    if sample_rate_hz and sample_rate_hz > 500:
+        fmts[list(columns).index("t")] = "%.6f"
+    return ",".join(fmts)
+
+
+def format_rows(rows: np.ndarray, columns: Sequence[str],
+                sample_rate_hz: float | None = None) -> str:
+    """CSV text of ``rows`` (n, len(columns)) in the recording's number formats."""
+    rows = np.asarray(rows, dtype=float)
+    if rows.ndim != 2 or rows.shape[1] != len(columns):
+        raise ValueError(f"rows must have shape (n, {len(columns)})")
+    buf = io.StringIO()
+    np.savetxt(buf, rows, fmt=_row_format(columns, sample_rate_hz).split(","), delimiter=",")
+    return buf.getvalue().replace("-0.0000,", "0.0000,")
+
+
+def metadata_block(metadata: Mapping) -> str:
+    """The ``# key: value`` lines, ``format`` first."""
+    meta = {"format": FORMAT}
+    meta.update({k: v for k, v in metadata.items() if v is not None and k != "format"})
+    lines = []
+    for key, value in meta.items():
+        value = str(value).replace("\n", " ").replace("\r", " ")
+        lines.append(f"# {key}: {value}\n")
+    return "".join(lines)
+
+
+class RecordingWriter:
+    """Append samples to a recording as they arrive.
+
+    Every call to :meth:`write_rows` writes and flushes to the operating
+    system, so a crash loses at most the rows not yet handed to the writer;
+    ``fsync_interval_s`` bounds what a power cut can lose.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The CSV file to create (its folder must exist).
+    metadata : mapping
+        Metadata keys of the contract (``start_time``, ``device``, ...).
+    columns : sequence of str
+        Column order; must contain the required columns.
+    fsync_interval_s : float
+        At most this long between ``os.fsync`` calls.
+    """
+
+    def __init__(self, path: str | os.PathLike, metadata: Mapping | None = None,
+                 columns: Sequence[str] = REQUIRED_COLUMNS, fsync_interval_s: float = 1.0):
+        self.path = os.fspath(path)
+        self.columns = list(columns)
+        missing = [c for c in REQUIRED_COLUMNS if c not in self.columns]
+        if missing:
+            raise ValueError(f"columns lack {', '.join(missing)}")
+        self.metadata = dict(metadata or {})
+        try:
+            rate = float(self.metadata.get("sample_rate_hz") or 0) or None
+        except ValueError:
+            rate = None
+        self._fmt = _row_format(self.columns, rate).split(",")
+        self.fsync_interval_s = fsync_interval_s
+        self.rows_written = 0
+        self._fh = open(self.path, "w", encoding="utf-8", newline="\n")
+        self._fh.write(metadata_block(self.metadata))
+        self._fh.write(",".join(self.columns) + "\n")
+        self._fh.flush()
+        self._last_sync = time.monotonic()
+
+    def write_rows(self, rows: np.ndarray | Iterable[Sequence[float]]) -> None:
+        """Append rows (n, len(columns)) and flush them to the OS."""
+        rows = np.asarray(rows, dtype=float)
+        if rows.size == 0:
+            return
+        if rows.ndim == 1:
+            rows = rows[None, :]
+        if rows.shape[1] != len(self.columns):
+            raise ValueError(f"rows have {rows.shape[1]} columns, expected {len(self.columns)}")
+        buf = io.StringIO()
+        np.savetxt(buf, rows, fmt=self._fmt, delimiter=",")
+        self._fh.write(buf.getvalue())
+        self._fh.flush()
+        self.rows_written += len(rows)
+        now = time.monotonic()
+        if now - self._last_sync >= self.fsync_interval_s:
+            os.fsync(self._fh.fileno())
+            self._last_sync = now
+
+    def flush(self) -> None:
+        self._fh.flush()
+        os.fsync(self._fh.fileno())
+        self._last_sync = time.monotonic()
+
+    def close(self) -> None:
+        if not self._fh.closed:
+            self.flush()
+            self._fh.close()
+
+    def __enter__(self) -> "RecordingWriter":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def write_recording(path: str | os.PathLike, data: pd.DataFrame, metadata: Mapping | None = None,
+                    chunk_rows: int = 200_000) -> None:
+    """Write a whole DataFrame as a recording (simulator, importers)."""
+    columns = [c for c in REQUIRED_COLUMNS] + [c for c in data.columns
+                                              if c not in REQUIRED_COLUMNS]
+    arr = data[columns].to_numpy(dtype=float)
+    with RecordingWriter(path, metadata, columns) as writer:
+        for start in range(0, len(arr), chunk_rows):
+            writer.write_rows(arr[start:start + chunk_rows])
+
+
+def check_writable(path: str | os.PathLike, min_free_bytes: int = 50 << 20) -> None:
+    """Raise OSError with a clear message if ``path`` cannot be written.
+
+    Called before connecting to a sensor, so a full disk or a read-only
+    folder shows up before the session rather than after it.
+    """
+    path = Path(path)
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        raise OSError(f"{path}: folder {folder} does not exist")
+    if not os.access(folder, os.W_OK):
+        raise OSError(f"{path}: folder {folder} is not writable")
+    if path.exists() and not os.access(path, os.W_OK):
+        raise OSError(f"{path}: file exists and is not writable")
+    free = os.statvfs(folder).f_bavail * os.statvfs(folder).f_frsize
+    if free < min_free_bytes:
+        raise OSError(f"{path}: only {free >> 20} MB free on the disk; need {min_free_bytes >> 20} MB")

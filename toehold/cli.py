@@ -1,0 +1,57 @@
+"""The ``toehold`` command line: a thin layer over ``sensors`` and ``analysis``.
+
+Each subcommand lives in ``toehold/commands/<name>.py`` and exposes
+``register(subparsers)``; the parser sets ``func`` to the code to run.
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+# Order is the order of ``toehold --help``.
+COMMANDS = ("info", "analyze", "report", "simulate", "replay", "import", "scan", "record")
+
+
+class UserError(Exception):
+    """A problem the user can fix; printed as one line, no traceback."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="toehold",
+        description="Foot-exercise analysis for a foot- or ankle-worn motion sensor.")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMANDS:
+        try:
+            module = importlib.import_module(f"toehold.commands.{name.replace('import', 'import_')}")
+        except ModuleNotFoundError as err:
+            if err.name and err.name.startswith("toehold.commands"):
+                continue  # command not built yet
+            raise
+        module.register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    from sensors.recording import RecordingError
+
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    try:
+        return int(args.func(args) or 0)
+    except (UserError, RecordingError) as err:
+        print(f"toehold: {err}", file=sys.stderr)
+        return 1
+    except OSError as err:
+        print(f"toehold: {err}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
