@@ -160,7 +160,7 @@ def find_gaps(t: np.ndarray, seq: np.ndarray | None = None,
 # --------------------------------------------------------------------------
 
 def _parse_head(path: str, head: bytes) -> tuple[dict, list[str], int, int]:
-    """Metadata, header columns, metadata line count and byte offset of the data."""
+    """Metadata, header columns, metadata line count and byte offset of the header."""
     if not head:
         raise RecordingError(f"{path}: the file is empty")
     if b"\x00" in head:
@@ -203,6 +203,7 @@ def _locate_bad_line(path: str, data_offset: int, first_line_no: int,
     required = [columns.index(c) for c in REQUIRED_COLUMNS]
     with open(path, "rb") as fh:
         fh.seek(data_offset)
+        fh.readline()  # the header
         for line_no, raw in enumerate(fh, start=first_line_no):
             line = raw.decode("utf-8", "replace").strip()
             if not line:

@@ -1,0 +1,138 @@
+"""Preprocessing shared by every detector: uniform grid, rest, gyro bias.
+
+All functions take the recording's DataFrame (contract columns: ``t`` in s,
+``acc_*`` in m/s², ``gyr_*`` in deg/s) or arrays cut from it, and are pure.
+"""
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pandas as pd
+from scipy.ndimage import median_filter, uniform_filter1d
+
+ACC = ["acc_x", "acc_y", "acc_z"]
+GYR = ["gyr_x", "gyr_y", "gyr_z"]
+G = 9.80665
+
+
+@dataclasses.dataclass
+class Uniform:
+    """Samples on a uniform time grid, split where the recording has gaps.
+
+    Attributes
+    ----------
+    t : ndarray, shape (n,)
+        Grid times (s from the recording's start).
+    acc, gyr : ndarray, shape (n, 3)
+        Acceleration (m/s²) and angular rate (deg/s), sensor frame.
+    valid : ndarray of bool, shape (n,)
+        False on grid points that fall inside a gap (their values are
+        interpolated across it only so that filters can run; every detector
+        treats them as unknown).
+    segment : ndarray of int, shape (n,)
+        Index of the gap-free stretch each grid point belongs to.
+    fs : float
+        Grid rate (Hz).
+    """
+
+    t: np.ndarray
+    acc: np.ndarray
+    gyr: np.ndarray
+    valid: np.ndarray
+    segment: np.ndarray
+    fs: float
+
+
+class UniformResampler:
+    """Resample a recording to a uniform grid without bridging gaps.
+
+    Parameters
+    ----------
+    rate_hz : float
+        Grid rate. 50 Hz keeps everything these exercises produce (< 15 Hz)
+        and makes the cost independent of the sensor's rate.
+    max_gap_s : float
+        A hole in the timestamps longer than this is a gap; shorter holes
+        (one or two lost samples) are interpolated.
+    """
+
+    def __init__(self, rate_hz: float = 50.0, max_gap_s: float = 0.1):
+        self.rate_hz = rate_hz
+        self.max_gap_s = max_gap_s
+
+    def resample(self, data: pd.DataFrame) -> Uniform:
+        t = data["t"].to_numpy(dtype=float)
+        acc = data[ACC].to_numpy(dtype=float)
+        gyr = data[GYR].to_numpy(dtype=float)
+        # Equal timestamps (a receiver that stamps a whole packet at once)
+        # would make interpolation ill-defined: keep the first of each.
+        keep = np.concatenate([[True], np.diff(t) > 0])
+        t, acc, gyr = t[keep], acc[keep], gyr[keep]
+        src_rate = 1 / np.median(np.diff(t)) if len(t) > 1 else self.rate_hz
+        if src_rate > 1.5 * self.rate_hz:
+            # Average over the grid step before sampling so that noise and
+            # vibration above the grid's Nyquist rate do not alias.
+            k = max(1, int(round(src_rate / self.rate_hz)))
+            acc = uniform_filter1d(acc, k, axis=0, mode="nearest")
+            gyr = uniform_filter1d(gyr, k, axis=0, mode="nearest")
+        grid = np.arange(t[0], t[-1] + 0.5 / self.rate_hz, 1 / self.rate_hz)
+        acc_u = np.column_stack([np.interp(grid, t, acc[:, i]) for i in range(3)])
+        gyr_u = np.column_stack([np.interp(grid, t, gyr[:, i]) for i in range(3)])
+        idx = np.clip(np.searchsorted(t, grid), 1, len(t) - 1)
+        hole = (t[idx] - t[idx - 1]) > self.max_gap_s
+        valid = ~hole
+        dt = np.diff(t)
+        gap_after = np.flatnonzero(dt > self.max_gap_s)
+        segment = np.searchsorted(t[gap_after], grid, side="right")
+        return Uniform(grid, acc_u, gyr_u, valid, segment, self.rate_hz)
+
+
+def still_mask(acc: np.ndarray, gyr: np.ndarray, fs: float, window_s: float = 0.5,
+               gyr_thresh_dps: float = 6.0, acc_thresh_mps2: float = 0.35) -> np.ndarray:
+    """True where the sensor is at rest.
+
+    Parameters
+    ----------
+    acc, gyr : ndarray, shape (n, 3)
+        m/s², deg/s.
+    fs : float
+        Sample rate (Hz).
+    window_s : float
+        Rest must last about this long.
+    gyr_thresh_dps, acc_thresh_mps2 : float
+        Limits on the windowed angular-rate magnitude (bias included, so
+        generous) and on the windowed spread of the acceleration magnitude.
+
+    Returns
+    -------
+    ndarray of bool, shape (n,)
+    """
+    w = max(3, int(window_s * fs))
+    gyr_mag = median_filter(np.linalg.norm(gyr, axis=1), size=w, mode="nearest")
+    a = np.linalg.norm(acc, axis=1)
+    mean = uniform_filter1d(a, w, mode="nearest")
+    sq = uniform_filter1d(a * a, w, mode="nearest")
+    spread = np.sqrt(np.maximum(sq - mean * mean, 0))
+    return (gyr_mag < gyr_thresh_dps) & (spread < acc_thresh_mps2) & (np.abs(mean - G) < 1.5)
+
+
+def gyro_bias(gyr: np.ndarray, still: np.ndarray, min_samples: int = 25) -> np.ndarray:
+    """Gyro offset (deg/s, shape (3,)): the median rate while at rest.
+
+    Zero when there is too little rest to tell.
+    """
+    if still.sum() < min_samples:
+        return np.zeros(3)
+    return np.median(gyr[still], axis=0)
+
+
+def rest_up_axis(acc: np.ndarray, still: np.ndarray) -> np.ndarray | None:
+    """Unit vector (sensor frame) that pointed up during the longest rest."""
+    if not still.any():
+        return None
+    edges = np.diff(np.concatenate([[0], still.astype(int), [0]]))
+    starts, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
+    k = int(np.argmax(ends - starts))
+    g = np.median(acc[starts[k]:ends[k]], axis=0)
+    return g / np.linalg.norm(g)

@@ -1,0 +1,811 @@
+"""A ground-truth simulator of foot-exercise sessions.
+
+The simulator moves a lower leg through a session (standing, walking,
+sitting, lying and the five exercises of the programme) and measures it with
+a virtual IMU strapped to the foot (instep) or the shank (just above the
+ankle). It is physically consistent:
+
+* the shank's orientation in a world frame (x forward, y left, z up) is
+  ``Rz(heading) · Ry(shank_pitch) · Rx(shank_roll)``; the foot's is the
+  shank's followed by the ankle's rotation, so both placements see one body;
+* the gyroscope reads the segment's angular velocity in the sensor frame
+  (from consecutive orientations on a fine internal grid);
+* the accelerometer reads specific force, ``Rᵀ (p̈ + g ẑ)``, with ``p`` the
+  sensor's position in the world;
+* then the sensor's own faults: a mounting rotation, biases, scale errors,
+  white noise, quantisation, a drifting clock and bursty packet loss.
+
+Everything is drawn from one ``numpy.random.Generator`` seeded by the caller,
+so a seed gives the same samples (and the same file bytes) every time.
+
+Angles follow the right-hand rule about the segment's own y axis (left):
+a positive pitch turns the foot's toes *down* (plantarflexion) and tilts
+the shank forward (knee ahead of the ankle).
+
+The ground truth is a ``toehold-analysis/1`` document (contract section 3)
+plus ``balance.stances``, ``distractors``, ``tier`` and ``seed``.
+"""
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Callable, Sequence
+
+import numpy as np
+import pandas as pd
+from scipy.ndimage import gaussian_filter1d
+from scipy.spatial.transform import Rotation
+
+from .recording import Recording, find_gaps
+
+G = 9.80665
+EXERCISES = ("toe_press", "resistance_band", "tiptoe_walk", "pencil_pickup", "ankle_circles")
+# Exercises a shank-worn sensor cannot see: the shank stays put while the
+# foot moves (dorsiflexion against a band, toe gripping while seated, circles
+# about the ankle). See analysis.placement for how the analysis reports them.
+ANKLE_OBSERVABLE = ("toe_press", "tiptoe_walk")
+
+# Posture of the leg in each resting state: shank pitch (deg), ankle
+# plantarflexion relative to neutral (deg). Standing: both upright, foot flat.
+POSTURES = {
+    "stand": (0.0, 0.0),
+    "chair": (5.0, -5.0),      # knee at about 90°, foot flat on the floor
+    "floor": (-90.0, 25.0),    # seated, legs extended: heel down, toes up
+    "lie": (-90.0, 28.0),      # on the back, legs extended
+    "lie_raised": (-150.0, 20.0),  # on the back, one leg raised for circles
+}
+# Where each exercise is done.
+EXERCISE_POSTURE = {
+    "toe_press": "stand", "tiptoe_walk": "stand", "pencil_pickup": "chair",
+    "resistance_band": "floor", "ankle_circles": "lie",
+}
+
+# Sensor offset from the ankle joint (m), in the segment frame.
+FOOT_SENSOR_OFFSET = np.array([0.07, 0.0, 0.05])
+SHANK_SENSOR_OFFSET = np.array([0.03, 0.0, 0.10])
+
+
+@dataclasses.dataclass
+class SimConfig:
+    """What to simulate. Units in the names; angles in degrees.
+
+    The defaults are a realistic consumer sensor on the instep at 100 Hz.
+    """
+
+    placement: str = "foot"
+    side: str = "left"
+    sample_rate_hz: float = 100.0
+    duration_hint_s: float = 600.0
+    exercises: Sequence[str] | None = None      # None: all that the placement can see
+    # sensor
+    mounting: str = "instep"     # "aligned", "instep" (random yaw, tilt ≤ 30°), "random"
+    acc_noise_mps2: float = 0.03
+    gyr_noise_dps: float = 0.15
+    acc_bias_mps2: float = 0.1
+    gyr_bias_dps: float = 1.0
+    scale_error: float = 0.01
+    acc_lsb_mps2: float = 16 * G / 32768
+    gyr_lsb_dps: float = 2000 / 32768
+    clock_drift_ppm: float = 300.0
+    packet_loss: float = 0.01          # fraction of samples lost, in bursts
+    loss_burst_mean_samples: float = 6.0
+    # person
+    sloppiness: float = 0.3            # 0 textbook … 1 sloppy (timing, amplitude, extras)
+    rep_count_spread: int = 2          # reps done = prescribed ± this
+    distractors: bool = True
+    declare_mounting: bool = False
+
+
+TIERS = {
+    "clean": dict(mounting="aligned", acc_noise_mps2=0.01, gyr_noise_dps=0.05,
+                  acc_bias_mps2=0.0, gyr_bias_dps=0.1, scale_error=0.0, clock_drift_ppm=0,
+                  packet_loss=0.0, sloppiness=0.1, declare_mounting=True),
+    "realistic": dict(mounting="instep", packet_loss=0.01, sloppiness=0.3),
+    "hard": dict(mounting="random", acc_noise_mps2=0.08, gyr_noise_dps=0.4,
+                 acc_bias_mps2=0.3, gyr_bias_dps=3.0, scale_error=0.03,
+                 clock_drift_ppm=2000, packet_loss=0.04, sloppiness=0.7),
+    "ankle": dict(placement="ankle", mounting="instep", packet_loss=0.01, sloppiness=0.3),
+}
+
+
+def tier_config(tier: str, **overrides) -> SimConfig:
+    """A :class:`SimConfig` for a named tier (clean, realistic, hard, ankle)."""
+    if tier not in TIERS:
+        raise ValueError(f"unknown tier {tier!r}; choose from {', '.join(TIERS)}")
+    return SimConfig(**{**TIERS[tier], **overrides})
+
+
+# --------------------------------------------------------------------------
+# motion primitives (all on the internal grid, vectorised)
+# --------------------------------------------------------------------------
+
+def _min_jerk(u: np.ndarray) -> np.ndarray:
+    """Minimum-jerk profile 0→1 for u in [0, 1] (human point-to-point reaches)."""
+    u = np.clip(u, 0.0, 1.0)
+    return u ** 3 * (10 - 15 * u + 6 * u ** 2)
+
+
+def _smooth_noise(rng: np.random.Generator, n: int, fs: float, corner_hz: float,
+                  rms: float) -> np.ndarray:
+    """Gaussian noise low-passed to ``corner_hz``, scaled to ``rms``."""
+    if n == 0:
+        return np.zeros(0)
+    x = rng.standard_normal(n + 200)
+    x = gaussian_filter1d(x, sigma=fs / (2 * math.pi * corner_hz))[100:100 + n]
+    sd = x.std()
+    return x * (rms / sd) if sd > 0 else x
+
+
+def _taper(n: int, fs: float, ramp_s: float = 0.3) -> np.ndarray:
+    """Envelope rising from 0 to 1 and back over ``ramp_s`` at both ends.
+
+    Noise added to a stretch of motion is multiplied by this so that the
+    stretches join without jumps (a jump would read as a huge angular rate).
+    """
+    k = np.arange(n)
+    return np.clip(np.minimum(k, n - 1 - k) / max(1.0, ramp_s * fs), 0.0, 1.0)
+
+
+def _tremor(rng: np.random.Generator, n: int, fs: float, rms_deg: float) -> np.ndarray:
+    """Physiological tremor during effortful holds: 6–12 Hz, small angle."""
+    if n == 0:
+        return np.zeros(0)
+    t = np.arange(n) / fs
+    f = rng.uniform(7, 11)
+    env = 1 + 0.5 * _smooth_noise(rng, n, fs, 0.5, 1.0)
+    return rms_deg * math.sqrt(2) * env * np.sin(2 * math.pi * f * t + rng.uniform(0, 2 * math.pi)) \
+        + _smooth_noise(rng, n, fs, 4.0, rms_deg * 0.5)
+
+
+@dataclasses.dataclass
+class Track:
+    """Leg kinematics on the internal grid for one stretch of the session.
+
+    Angles in degrees, positions in metres (ankle joint, world frame).
+    ``foot_extra`` is an optional per-sample rotation applied after the
+    ankle (ankle circles); ``None`` means identity.
+    """
+
+    heading: np.ndarray
+    shank_pitch: np.ndarray
+    shank_roll: np.ndarray
+    ankle_pitch: np.ndarray
+    ankle_roll: np.ndarray
+    ankle_pos: np.ndarray
+    foot_extra: Rotation | None = None
+
+    @classmethod
+    def still(cls, n: int, posture: str, heading: float, pos: np.ndarray) -> "Track":
+        sp, ap = POSTURES[posture]
+        return cls(np.full(n, heading), np.full(n, sp), np.zeros(n), np.full(n, ap),
+                   np.zeros(n), np.tile(pos, (n, 1)))
+
+    def __len__(self) -> int:
+        return len(self.heading)
+
+
+def _concat(tracks: Sequence[Track]) -> Track:
+    fields = ("heading", "shank_pitch", "shank_roll", "ankle_pitch", "ankle_roll", "ankle_pos")
+    out = {f: np.concatenate([getattr(t, f) for t in tracks]) for f in fields}
+    if any(t.foot_extra is not None for t in tracks):
+        quats = [t.foot_extra.as_quat() if t.foot_extra is not None else
+                 np.tile([0, 0, 0, 1.0], (len(t), 1)) for t in tracks]
+        out["foot_extra"] = Rotation.from_quat(np.concatenate(quats))
+    return Track(**out)
+
+
+class _Builder:
+    """Appends activities to a session, keeping the leg's state continuous."""
+
+    def __init__(self, rng: np.random.Generator, fs: float, cfg: SimConfig):
+        self.rng, self.fs, self.cfg = rng, fs, cfg
+        self.tracks: list[Track] = []
+        self.n = 0
+        self.posture = "stand"
+        self.heading = rng.uniform(-180, 180)
+        self.pos = np.array([0.0, 0.0, 0.08])
+        self.exercises: list[dict] = []
+        self.distractors: list[dict] = []
+        self.stances: list[dict] = []
+        self.side_sign = 1.0 if cfg.side == "left" else -1.0
+
+    @property
+    def t(self) -> float:
+        return self.n / self.fs
+
+    def _push(self, track: Track) -> None:
+        self.tracks.append(track)
+        self.n += len(track)
+        self.heading = float(track.heading[-1])
+        self.pos = track.ankle_pos[-1].copy()
+
+    def _grid(self, duration_s: float) -> np.ndarray:
+        return np.arange(int(round(duration_s * self.fs))) / self.fs
+
+    def sloppy(self, scale: float) -> float:
+        """A multiplicative variation: more spread for sloppier people."""
+        return float(np.exp(self.rng.normal(0, scale * (0.3 + self.cfg.sloppiness))))
+
+    # -- resting ------------------------------------------------------------
+    def rest(self, duration_s: float, sway_deg: float = 0.0, record_stance: bool = False) -> None:
+        n = len(self._grid(duration_s))
+        tr = Track.still(n, self.posture, self.heading, self.pos)
+        if self.posture == "stand":
+            # Inverted-pendulum sway of the body about the ankle: the shank
+            # tilts, the foot stays flat on the floor.
+            env = _taper(n, self.fs, 1.0)
+            ap = env * _smooth_noise(self.rng, n, self.fs, 0.4, sway_deg or self.rng.uniform(0.3, 1.0))
+            ml = env * _smooth_noise(self.rng, n, self.fs, 0.4, sway_deg * 0.8 or self.rng.uniform(0.2, 0.8))
+            tr.shank_pitch = tr.shank_pitch + ap
+            tr.ankle_pitch = tr.ankle_pitch - ap
+            tr.shank_roll = ml
+            tr.ankle_roll = -ml
+            if record_stance:
+                self.stances.append({
+                    "start_s": self.t, "end_s": self.t + n / self.fs,
+                    "sway_rms_ap_deg": float(np.std(ap)) if self.cfg.placement == "ankle" else None,
+                    "sway_rms_ml_deg": float(np.std(ml)) if self.cfg.placement == "ankle" else None,
+                })
+        else:
+            env = _taper(n, self.fs, 0.5)
+            for arr in (tr.shank_pitch, tr.ankle_pitch):
+                arr += env * _smooth_noise(self.rng, n, self.fs, 0.2, 0.3)
+        self._push(tr)
+
+    # -- posture changes ----------------------------------------------------
+    def transition(self, to: str, duration_s: float | None = None, kind: str | None = None) -> None:
+        """Sit down, stand up, lie down …: a smooth change with some wobble."""
+        if to == self.posture:
+            return
+        duration_s = duration_s or self.rng.uniform(2.5, 4.5)
+        t = self._grid(duration_s)
+        n = len(t)
+        sp0, ap0 = POSTURES[self.posture]
+        sp1, ap1 = POSTURES[to]
+        u = _min_jerk(t / duration_s)
+        # Getting up and down moves the leg through intermediate angles.
+        bump = np.sin(np.pi * u) * self.rng.uniform(10, 30)
+        tr = Track(
+            heading=self.heading + np.sin(np.pi * u) * self.rng.uniform(-20, 20),
+            shank_pitch=sp0 + (sp1 - sp0) * u + bump,
+            shank_roll=np.sin(np.pi * u) * self.rng.uniform(-10, 10),
+            ankle_pitch=ap0 + (ap1 - ap0) * u - 0.5 * bump,
+            ankle_roll=_smooth_noise(self.rng, n, self.fs, 1.0, 3.0) * np.sin(np.pi * u),
+            ankle_pos=self.pos + np.outer(np.sin(np.pi * u), [0.1, 0.05, 0.15]),
+        )
+        self.distractors.append({"kind": kind or f"{self.posture}_to_{to}",
+                                 "start_s": self.t, "end_s": self.t + n / self.fs})
+        self._push(tr)
+        self.posture = to
+
+    # -- gait ---------------------------------------------------------------
+    def walk(self, duration_s: float, tiptoe: bool = False, label: bool = True) -> list[float]:
+        """Walk straight (normal heel-to-toe or on tiptoe); returns contact times."""
+        assert self.posture == "stand"
+        stride_s = self.rng.uniform(0.9, 1.2) if tiptoe else self.rng.uniform(1.0, 1.25)
+        stride_s *= 1 / (1 + 0.05 * self.cfg.sloppiness * self.rng.standard_normal())
+        n_strides = max(2, int(duration_s / stride_s))
+        # Stride-to-stride variability (healthy adults: CV 1.5–3 %).
+        cv = 0.02 + 0.03 * self.cfg.sloppiness
+        durations = stride_s * (1 + cv * self.rng.standard_normal(n_strides)).clip(0.7, 1.3)
+        t0 = self.t
+        start_heading = self.heading
+        turn = self.rng.uniform(-40, 40)
+        stance_frac = 0.6 if not tiptoe else 0.55
+        step_len = (self.rng.uniform(1.1, 1.4) if not tiptoe else self.rng.uniform(0.6, 0.9))
+        tracks, contacts = [], []
+        ground_z = self.pos[2]
+        # Heel height on tiptoe: one level for the bout, wandering a little.
+        tip_level = self.rng.uniform(25, 38) * self.sloppy(0.1)
+        tip_wander = _smooth_noise(self.rng, int(durations.sum() * self.fs) + 10, self.fs, 0.3, 2.0)
+        k0 = 0
+        # Lead-in: the gait starts from standing; first contact after a swing.
+        for k, dur in enumerate(durations):
+            t = self._grid(dur)
+            n = len(t)
+            ph = t / dur  # 0 = contact, stance until stance_frac, then swing
+            stance = ph < stance_frac
+            sw = np.clip((ph - stance_frac) / (1 - stance_frac), 0, 1)
+            if tiptoe:
+                hold = tip_level + tip_wander[k0:k0 + n]
+                k0 += n
+                foot = np.where(stance, hold + 5 * np.sin(np.pi * ph / stance_frac),
+                                hold + 15 * np.sin(np.pi * sw))
+                shank = np.where(stance, -8 + 22 * ph / stance_frac, 14 - 22 * _min_jerk(sw))
+                lift = np.where(stance, 0.0, 0.05 * np.sin(np.pi * sw))
+            else:
+                # Heel strike toes-up, foot flat, heel-off and push-off toes-down,
+                # swing back to toes-up for the next heel strike.
+                s = ph / stance_frac
+                foot = np.where(
+                    stance,
+                    np.interp(s, [0, 0.15, 0.6, 0.85, 1.0], [-20, 0, 0, 25, 55]),
+                    np.interp(sw, [0, 0.3, 0.8, 1.0], [55, 20, -15, -20]))
+                shank = np.where(stance, -20 + 50 * s, 30 - 50 * _min_jerk(sw))
+                lift = np.where(stance, 0.0, 0.12 * np.sin(np.pi * sw))
+            foot = gaussian_filter1d(foot, self.fs * 0.02)
+            shank = gaussian_filter1d(shank, self.fs * 0.02)
+            if k == 0:
+                # Gait starts from standing still: ease into the first stride.
+                lead = _min_jerk(t / min(0.5, 0.5 * dur))
+                foot, shank = foot * lead, shank * lead
+            heading = start_heading + turn * (k + ph) / n_strides
+            fwd = np.where(stance, 0.0, _min_jerk(sw)) * step_len
+            hrad = np.radians(heading)
+            base = self.pos.copy()
+            pos = np.column_stack([base[0] + fwd * np.cos(hrad), base[1] + fwd * np.sin(hrad),
+                                   ground_z + lift + 0.04 * np.clip(np.radians(foot), 0, None)])
+            roll = _taper(n, self.fs, 0.1) * _smooth_noise(self.rng, n, self.fs, 2.0, 2.0 if tiptoe else 1.0)
+            tr = Track(heading, shank, roll * 0.5, foot - shank, roll, pos)
+            contacts.append(self.t)
+            self._push(tr)
+            tracks.append(tr)
+        if label:
+            self.exercises.append({
+                "exercise": "tiptoe_walk", "start_s": contacts[0], "end_s": self.t,
+                "reps": [], "circles": [], "strides": [{"t_s": c} for c in contacts]})
+        else:
+            self.distractors.append({"kind": "walk", "start_s": t0, "end_s": self.t})
+        # Come to a stop with both feet flat.
+        self.settle()
+        return contacts
+
+    def settle(self, duration_s: float = 0.6) -> None:
+        """Ease the leg back to its resting posture."""
+        last = self.tracks[-1]
+        t = self._grid(duration_s)
+        u = _min_jerk(t / duration_s)
+        sp, ap = POSTURES[self.posture]
+        tr = Track(
+            heading=np.full(len(t), self.heading),
+            shank_pitch=last.shank_pitch[-1] + (sp - last.shank_pitch[-1]) * u,
+            shank_roll=last.shank_roll[-1] * (1 - u),
+            ankle_pitch=last.ankle_pitch[-1] + (ap - last.ankle_pitch[-1]) * u,
+            ankle_roll=last.ankle_roll[-1] * (1 - u),
+            ankle_pos=np.column_stack([np.full(len(t), self.pos[0]), np.full(len(t), self.pos[1]),
+                                       last.ankle_pos[-1, 2] + (0.08 - last.ankle_pos[-1, 2]) * u]))
+        self._push(tr)
+
+    # -- hold exercises -----------------------------------------------------
+    def hold_reps(self, exercise: str, reps: int, hold_target_s: float) -> None:
+        """Reps of a move–hold–release exercise (toe press, band, pencil)."""
+        assert self.posture == EXERCISE_POSTURE[exercise]
+        rng = self.rng
+        sign = rng.choice([-1.0, 1.0])  # instep geometry differs between people
+        start = self.t
+        entry = {"exercise": exercise, "start_s": None, "end_s": None,
+                 "reps": [], "circles": [], "strides": []}
+        amp_person = {"toe_press": rng.uniform(3, 7), "resistance_band": rng.uniform(15, 25),
+                      "pencil_pickup": rng.uniform(6, 14)}[exercise]
+        knee = rng.uniform(8, 15)
+        plan: list[str] = ["rep"] * reps
+        # Sloppy people abort some reps half-way and rush some holds.
+        n_abort = rng.binomial(2, 0.3 * self.cfg.sloppiness)
+        n_short = rng.binomial(2, 0.3 * self.cfg.sloppiness)
+        for _ in range(n_abort):
+            plan.insert(rng.integers(0, len(plan) + 1), "abort")
+        for _ in range(n_short):
+            plan.insert(rng.integers(0, len(plan) + 1), "touch")
+        for what in plan:
+            move_in = rng.uniform(0.6, 1.4) * self.sloppy(0.1)
+            move_out = rng.uniform(0.6, 1.4) * self.sloppy(0.1)
+            if what == "rep":
+                hold = max(1.2, rng.normal(hold_target_s, 0.15 * hold_target_s * (1 + self.cfg.sloppiness)))
+                amp = amp_person * self.sloppy(0.1)
+            elif what == "touch":   # reaches the position but does not hold it
+                hold, amp = rng.uniform(0.0, 0.3), amp_person * self.sloppy(0.1)
+            else:                   # aborted half-movement
+                hold, amp = rng.uniform(0.0, 0.3), amp_person * rng.uniform(0.15, 0.3)
+            dur = move_in + hold + move_out
+            t = self._grid(dur)
+            n = len(t)
+            prof = np.where(t < move_in, _min_jerk(t / move_in),
+                            np.where(t < move_in + hold, 1.0,
+                                     1 - _min_jerk((t - move_in - hold) / move_out)))
+            holding = np.clip(np.minimum(t - move_in, move_in + hold - t) / 0.2, 0, 1)
+            # A planted foot barely trembles; one holding a pencil in the air does.
+            tremor_deg = {"toe_press": 0.04, "resistance_band": 0.1, "pencil_pickup": 0.1}[exercise]
+            tremor = _tremor(rng, n, self.fs, tremor_deg * (1 + rng.random())) * holding
+            drift = _smooth_noise(rng, n, self.fs, 0.3, 0.1 * amp) * holding
+            tr = Track.still(n, self.posture, self.heading, self.pos)
+            lift = np.zeros(n)
+            if exercise == "toe_press":
+                # Knees bend (shank tilts forward, foot stays flat) while the
+                # toes grip the floor, which arches the instep.
+                tr.shank_pitch = tr.shank_pitch + knee * prof * (amp / amp_person)
+                tr.ankle_pitch = tr.ankle_pitch - knee * prof * (amp / amp_person)
+                foot_delta = sign * amp * prof + tremor + drift
+                tr.ankle_pitch = tr.ankle_pitch + foot_delta
+                tr.shank_pitch = tr.shank_pitch + 0.5 * tremor
+            elif exercise == "resistance_band":
+                # Dorsiflexion toward the shin against the band: toes go up.
+                tr.ankle_pitch = tr.ankle_pitch - (amp * prof + tremor + drift)
+            else:
+                # Toes grip the pencil, the foot lifts it off the floor
+                # (knee extends a little) and holds it in the air.
+                tr.ankle_pitch = tr.ankle_pitch + sign * 0.5 * amp * prof + tremor + drift
+                tr.shank_pitch = tr.shank_pitch - 0.5 * amp * prof + 0.5 * tremor
+                lift = 0.06 * prof
+            tr.ankle_pos = tr.ankle_pos + np.outer(lift, [0, 0, 1.0])
+            rep_start = self.t
+            self._push(tr)
+            if what == "rep":
+                entry["reps"].append({"start_s": rep_start, "end_s": self.t, "hold_s": hold})
+                if entry["start_s"] is None:
+                    entry["start_s"] = rep_start
+                entry["end_s"] = self.t
+            self.rest(rng.uniform(1.0, 2.5) * self.sloppy(0.2))
+        if entry["reps"]:
+            self.exercises.append(entry)
+
+    # -- ankle circles --------------------------------------------------------
+    def circles(self, seconds_each: float) -> None:
+        """Raise the leg, circle one way, pause, circle the other way, lower."""
+        assert self.posture == "lie"
+        rng = self.rng
+        self.transition("lie_raised", rng.uniform(1.5, 2.5), kind="raise_leg")
+        entry = {"exercise": "ankle_circles", "start_s": None, "end_s": None,
+                 "reps": [], "circles": [], "strides": []}
+        first = rng.choice(["cw", "ccw"])
+        for direction in (first, "ccw" if first == "cw" else "cw"):
+            period = rng.uniform(0.8, 1.6) * self.sloppy(0.1)
+            dur = seconds_each * self.sloppy(0.1)
+            n_circ = max(3, int(dur / period))
+            # Uneven speed around the circle, and from circle to circle.
+            k = np.arange(n_circ)
+            circ_periods = period * (1 + 0.1 * (1 + self.cfg.sloppiness) * rng.standard_normal(n_circ)).clip(0.6, 1.5)
+            edges = np.concatenate([[0.0], np.cumsum(circ_periods)])
+            t = self._grid(edges[-1])
+            ph = np.interp(t, edges, 2 * np.pi * np.arange(n_circ + 1))
+            ph = ph + 0.25 * self.cfg.sloppiness * np.sin(ph)  # faster on one side
+            sgn = 1.0 if direction == "ccw" else -1.0
+            phi = rng.uniform(0, 2 * np.pi) + sgn * ph
+            # Cone of the toe direction around the neutral foot axis; an ellipse
+            # when the person moves more up-down than side to side. Ramp in and out.
+            ramp = np.clip(np.minimum(t, t[-1] - t) / 0.3, 0, 1)
+            a_y = np.radians(rng.uniform(12, 25)) * ramp
+            a_z = a_y * rng.uniform(0.55, 1.0)
+            # Tilt of the x axis toward y (rotation about -z) and toward z
+            # (rotation about -y); (y, z, x) right-handed makes ccw = phi rising.
+            rotvec = np.column_stack([np.zeros_like(t), -a_z * np.sin(phi), a_y * np.cos(phi)])
+            tr = Track.still(len(t), self.posture, self.heading, self.pos)
+            tr.foot_extra = Rotation.from_rotvec(rotvec)
+            tr.shank_pitch = tr.shank_pitch + _taper(len(t), self.fs) * _smooth_noise(rng, len(t), self.fs, 0.5, 1.0)
+            t0 = self.t
+            if entry["start_s"] is None:
+                entry["start_s"] = t0
+            for i in range(n_circ):
+                entry["circles"].append({"start_s": t0 + edges[i], "end_s": t0 + edges[i + 1],
+                                         "direction": direction})
+            self._push(tr)
+            entry["end_s"] = self.t
+            if direction == first:
+                self.rest(rng.uniform(1.0, 3.0))
+        self.exercises.append(entry)
+        self.transition("lie", rng.uniform(1.5, 2.5), kind="lower_leg")
+
+    # -- things that are not exercises --------------------------------------
+    def other_side(self, duration_s: float, kind: str) -> None:
+        """The other foot exercises; this one rests, shifting a little."""
+        start = self.t
+        left = duration_s
+        while left > 0:
+            chunk = min(left, self.rng.uniform(4, 9))
+            self.rest(chunk)
+            left -= chunk
+            if left > 2 and self.rng.random() < 0.4:
+                self.fidget(1.5, kind="shift")
+                self.distractors.pop()  # part of the larger stretch below
+                left -= 1.5
+        self.distractors.append({"kind": kind, "start_s": start, "end_s": self.t})
+
+    def fidget(self, duration_s: float, kind: str = "fidget") -> None:
+        """Shuffling, tapping, adjusting a band: motion without holds."""
+        rng = self.rng
+        t = self._grid(duration_s)
+        n = len(t)
+        tr = Track.still(n, self.posture, self.heading, self.pos)
+        env = np.clip(np.minimum(t, t[-1] - t) / 0.5, 0, 1)
+        if rng.random() < 0.4:
+            # Foot tapping: quick toe-up/down at 1.5–3 Hz, no holds.
+            f = rng.uniform(1.5, 3.0)
+            tr.ankle_pitch = tr.ankle_pitch - env * rng.uniform(5, 15) * np.abs(np.sin(np.pi * f * t))
+        else:
+            tr.ankle_pitch = tr.ankle_pitch + env * _smooth_noise(rng, n, self.fs, 1.5, rng.uniform(4, 10))
+            tr.ankle_roll = env * _smooth_noise(rng, n, self.fs, 1.5, rng.uniform(3, 8))
+            tr.heading = tr.heading + env * _smooth_noise(rng, n, self.fs, 0.8, rng.uniform(3, 10))
+        tr.ankle_pos = tr.ankle_pos + env[:, None] * np.column_stack(
+            [_smooth_noise(rng, n, self.fs, 1.0, 0.02) for _ in range(3)])
+        self.distractors.append({"kind": kind, "start_s": self.t, "end_s": self.t + n / self.fs})
+        self._push(tr)
+
+    def go_to(self, posture: str) -> None:
+        """Move between exercise stations the way a person would."""
+        if posture == self.posture:
+            return
+        route = {
+            ("stand", "chair"): ["chair"], ("chair", "stand"): ["stand"],
+            ("stand", "floor"): ["floor"], ("floor", "stand"): ["stand"],
+            ("floor", "lie"): ["lie"], ("lie", "floor"): ["floor"],
+            ("chair", "floor"): ["floor"], ("floor", "chair"): ["stand", "chair"],
+            ("stand", "lie"): ["lie"], ("lie", "stand"): ["stand"],
+            ("chair", "lie"): ["floor", "lie"], ("lie", "chair"): ["stand", "chair"],
+        }[(self.posture, posture)]
+        for step in route:
+            if self.posture == "stand" and self.cfg.distractors and self.rng.random() < 0.6:
+                self.walk(self.rng.uniform(6, 14), label=False)
+            self.transition(step)
+            self.rest(self.rng.uniform(1.0, 3.0))
+
+
+def _session_plan(rng: np.random.Generator, cfg: SimConfig) -> list[str]:
+    if cfg.exercises is not None:
+        todo = list(cfg.exercises)
+    elif cfg.placement == "ankle":
+        # What an ankle sensor can see, toe presses twice as in a clinic's
+        # balance-and-strength block.
+        todo = ["toe_press", "tiptoe_walk", "toe_press"]
+    else:
+        todo = list(EXERCISES)
+        rng.shuffle(todo)
+    return todo
+
+
+def build_session(rng: np.random.Generator, cfg: SimConfig, fs_int: float) -> _Builder:
+    """Script a session: stand, the exercises in some order, stand."""
+    b = _Builder(rng, fs_int, cfg)
+    b.rest(rng.uniform(20, 32), record_stance=True)
+    spread = cfg.rep_count_spread
+    for name in _session_plan(rng, cfg):
+        b.go_to(EXERCISE_POSTURE[name])
+        if cfg.distractors and rng.random() < 0.5:
+            b.fidget(rng.uniform(3, 8), kind="adjust_band" if name == "resistance_band" else "fidget")
+            b.rest(rng.uniform(1, 3))
+        if name == "toe_press":
+            b.hold_reps(name, int(10 + rng.integers(-spread, spread + 1)), 4.0)
+        elif name == "resistance_band":
+            b.hold_reps(name, int(10 + rng.integers(-spread, spread + 1)), 5.0)
+        elif name == "pencil_pickup":
+            b.hold_reps(name, int(3 + rng.integers(0, 2)), 10.0 + rng.uniform(0, 1.5))
+            if rng.random() < 0.7:
+                # "3 times with each foot": the instrumented foot waits.
+                b.other_side(rng.uniform(35, 50), "other_foot_pencil")
+        elif name == "tiptoe_walk":
+            b.rest(rng.uniform(1.5, 3))
+            b.walk(rng.uniform(20, 30), tiptoe=True)
+        elif name == "ankle_circles":
+            b.circles(rng.uniform(8, 10))
+            if rng.random() < 0.7:
+                # "Change the leg and repeat": this leg lies still meanwhile.
+                b.other_side(rng.uniform(20, 28), "other_leg_circles")
+        b.rest(rng.uniform(2, 5))
+        if cfg.placement == "ankle" and b.posture == "stand" and rng.random() < 0.7:
+            b.rest(rng.uniform(25, 35), record_stance=True)
+    b.go_to("stand")
+    b.rest(rng.uniform(20, 30), record_stance=True)
+    return b
+
+
+# --------------------------------------------------------------------------
+# the virtual IMU
+# --------------------------------------------------------------------------
+
+def _mounting(rng: np.random.Generator, how: str) -> Rotation:
+    """Rotation from sensor axes to segment axes (v_segment = M · v_sensor)."""
+    if how == "aligned":
+        return Rotation.identity()
+    if how == "instep":
+        yaw = rng.uniform(-180, 180)
+        tilt = Rotation.from_rotvec(np.radians(rng.uniform(0, 30)) *
+                                    np.array([*_unit2(rng), 0.0]))
+        return tilt * Rotation.from_euler("z", yaw, degrees=True)
+    if how == "random":
+        return Rotation.random(random_state=rng.integers(2 ** 31))
+    if how == "upside_down":
+        return Rotation.from_euler("x", 180, degrees=True)
+    raise ValueError(f"unknown mounting {how!r}")
+
+
+def _unit2(rng: np.random.Generator) -> np.ndarray:
+    a = rng.uniform(0, 2 * np.pi)
+    return np.array([np.cos(a), np.sin(a)])
+
+
+def mounting_string(m: Rotation) -> str | None:
+    """``x=forward,y=left,z=up`` style declaration when the axes are aligned."""
+    mat = np.round(m.as_matrix(), 6)
+    names = {(1, 0, 0): "forward", (-1, 0, 0): "back", (0, 1, 0): "left",
+             (0, -1, 0): "right", (0, 0, 1): "up", (0, 0, -1): "down"}
+    parts = []
+    for i, axis in enumerate("xyz"):
+        col = tuple(int(v) for v in mat[:, i])
+        if col not in names:
+            return None
+        parts.append(f"{axis}={names[col]}")
+    return ",".join(parts)
+
+
+def segment_kinematics(track: Track, fs: float, placement: str, side_sign: float = 1.0):
+    """Orientation, angular velocity (deg/s, body frame) and specific force.
+
+    Returns
+    -------
+    rot : Rotation, length n
+        Segment-to-world rotation.
+    gyr : ndarray, shape (n, 3)
+        Angular velocity in the segment frame (deg/s).
+    acc : ndarray, shape (n, 3)
+        Specific force in the segment frame (m/s²).
+    """
+    shank = Rotation.from_euler("ZYX", np.column_stack(
+        [track.heading, track.shank_pitch, side_sign * track.shank_roll]), degrees=True)
+    if placement == "foot":
+        ankle = Rotation.from_euler("YX", np.column_stack(
+            [track.ankle_pitch, side_sign * track.ankle_roll]), degrees=True)
+        rot = shank * ankle
+        if track.foot_extra is not None:
+            rot = rot * track.foot_extra
+        offset = FOOT_SENSOR_OFFSET
+    else:
+        rot = shank
+        offset = SHANK_SENSOR_OFFSET
+    n = len(track)
+    q = rot.as_quat()
+    # Central difference of orientation: ω = log(R_{k-1}ᵀ R_{k+1}) / 2dt.
+    rel = Rotation.from_quat(q[:-2]).inv() * Rotation.from_quat(q[2:])
+    w = rel.as_rotvec() * fs / 2
+    gyr = np.degrees(np.vstack([w[:1], w, w[-1:]]))
+    pos = track.ankle_pos + rot.apply(offset)
+    # Small smoothing before differentiating twice keeps the numerical noise
+    # of the piecewise tracks out of the accelerometer.
+    pos = gaussian_filter1d(pos, sigma=max(1.0, fs * 0.004), axis=0)
+    acc_w = np.gradient(np.gradient(pos, 1 / fs, axis=0), 1 / fs, axis=0)
+    acc_w[:, 2] += G
+    acc = rot.inv().apply(acc_w)
+    assert len(gyr) == n
+    return rot, gyr, acc
+
+
+def _loss_mask(rng: np.random.Generator, n: int, fraction: float, burst_mean: float) -> np.ndarray:
+    """Samples kept (True) under bursty loss (a two-state Gilbert model)."""
+    keep = np.ones(n, dtype=bool)
+    if fraction <= 0 or n == 0:
+        return keep
+    n_bursts = rng.poisson(fraction * n / burst_mean)
+    starts = rng.integers(1, max(2, n - 1), size=n_bursts)
+    lengths = 1 + rng.geometric(1 / burst_mean, size=n_bursts)
+    for s, ln in zip(starts, lengths):  # a few dozen bursts, not samples
+        keep[s:s + ln] = False
+    keep[0] = keep[-1] = True
+    return keep
+
+
+def simulate_session(seed: int = 0, config: SimConfig | None = None,
+                     tier: str | None = None, **overrides) -> tuple[Recording, dict]:
+    """Simulate one exercise session.
+
+    Parameters
+    ----------
+    seed : int
+        Everything random is drawn from ``numpy.random.default_rng(seed)``.
+    config : SimConfig, optional
+        Defaults to the ``tier`` preset (or :class:`SimConfig` defaults).
+    tier : str, optional
+        ``clean``, ``realistic``, ``hard`` or ``ankle``.
+    **overrides
+        Fields of :class:`SimConfig` to change.
+
+    Returns
+    -------
+    recording : Recording
+        The samples (contract columns, sensor frame) with metadata.
+    truth : dict
+        A ``toehold-analysis/1`` document with what really happened.
+    """
+    rng = np.random.default_rng(seed)
+    if config is None:
+        config = tier_config(tier, **overrides) if tier else SimConfig(**overrides)
+    elif overrides:
+        config = dataclasses.replace(config, **overrides)
+    cfg = config
+    if cfg.placement not in ("foot", "ankle") or cfg.side not in ("left", "right"):
+        raise ValueError("placement must be foot/ankle and side left/right")
+    fs = float(cfg.sample_rate_hz)
+    fs_int = max(400.0, 4 * fs)
+    b = build_session(rng, cfg, fs_int)
+    track = _concat(b.tracks)
+    # Safety net against any remaining corner where two stretches meet.
+    for name in ("heading", "shank_pitch", "shank_roll", "ankle_pitch", "ankle_roll"):
+        setattr(track, name, gaussian_filter1d(getattr(track, name), fs_int * 0.005))
+    side_sign = 1.0 if cfg.side == "left" else -1.0
+    _, gyr_seg, acc_seg = segment_kinematics(track, fs_int, cfg.placement, side_sign)
+    mount = _mounting(rng, cfg.mounting)
+    inv = mount.inv()
+    gyr_s = inv.apply(gyr_seg)
+    acc_s = inv.apply(acc_seg)
+    t_int = np.arange(len(track)) / fs_int
+
+    # The sensor's clock runs fast or slow: its sample k is taken at true
+    # time k/fs · (1 + drift). Truth times are converted to the recording's clock.
+    drift = rng.uniform(-1, 1) * cfg.clock_drift_ppm * 1e-6
+    n_out = int(t_int[-1] * fs / (1 + drift))
+    t_rec = np.arange(n_out) / fs
+    t_true = t_rec * (1 + drift)
+    gyr = np.column_stack([np.interp(t_true, t_int, gyr_s[:, i]) for i in range(3)])
+    acc = np.column_stack([np.interp(t_true, t_int, acc_s[:, i]) for i in range(3)])
+
+    # Sensor errors: per-axis scale, bias (plus slow bias wander), noise, quantisation.
+    scale_a = 1 + cfg.scale_error * rng.standard_normal(3)
+    scale_g = 1 + cfg.scale_error * rng.standard_normal(3)
+    acc = acc * scale_a + cfg.acc_bias_mps2 * rng.standard_normal(3)
+    gyr = gyr * scale_g + cfg.gyr_bias_dps * rng.standard_normal(3)
+    gyr += np.column_stack([_smooth_noise(rng, n_out, fs, 0.005, 0.1 * cfg.gyr_bias_dps)
+                            for _ in range(3)])
+    acc += cfg.acc_noise_mps2 * rng.standard_normal(acc.shape)
+    gyr += cfg.gyr_noise_dps * rng.standard_normal(gyr.shape)
+    if cfg.acc_lsb_mps2:
+        acc = np.round(acc / cfg.acc_lsb_mps2) * cfg.acc_lsb_mps2
+    if cfg.gyr_lsb_dps:
+        gyr = np.round(gyr / cfg.gyr_lsb_dps) * cfg.gyr_lsb_dps
+
+    keep = _loss_mask(rng, n_out, cfg.packet_loss, cfg.loss_burst_mean_samples)
+    data = pd.DataFrame({
+        "t": np.round(t_rec[keep], 4),
+        "acc_x": acc[keep, 0], "acc_y": acc[keep, 1], "acc_z": acc[keep, 2],
+        "gyr_x": gyr[keep, 0], "gyr_y": gyr[keep, 1], "gyr_z": gyr[keep, 2],
+    })
+    metadata = {
+        "format": "toehold-recording/1",
+        "start_time": _start_time(rng),
+        "device": f"toehold simulator (seed {seed})",
+        "placement": cfg.placement,
+        "side": cfg.side,
+        "sample_rate_hz": f"{fs:g}",
+    }
+    declared = mounting_string(mount)
+    if cfg.declare_mounting and declared:
+        metadata["mounting"] = declared
+    gaps = find_gaps(data["t"].to_numpy(), None, fs)
+    rec = Recording(data=data, metadata=metadata, gaps=gaps)
+
+    to_rec = 1 / (1 + drift)
+    def conv(x: float) -> float:
+        return round(x * to_rec, 3)
+    exercises = []
+    for e in sorted(b.exercises, key=lambda e: e["start_s"]):
+        exercises.append({
+            "exercise": e["exercise"], "start_s": conv(e["start_s"]), "end_s": conv(e["end_s"]),
+            "reps": [{"start_s": conv(r["start_s"]), "end_s": conv(r["end_s"]),
+                      "hold_s": round(r["hold_s"] * to_rec, 3)} for r in e["reps"]],
+            "circles": [{"start_s": conv(c["start_s"]), "end_s": conv(c["end_s"]),
+                         "direction": c["direction"]} for c in e["circles"]],
+            "strides": [{"t_s": conv(s["t_s"])} for s in e["strides"]],
+        })
+    truth = {
+        "format": "toehold-analysis/1",
+        "recording": {"path": "", "duration_s": round(float(data["t"].iloc[-1]), 3),
+                      "sample_rate_hz": fs, "placement": cfg.placement, "side": cfg.side,
+                      "gaps": rec.gap_list()},
+        "exercises": exercises,
+        "balance": {"stances": [{**s, "start_s": conv(s["start_s"]), "end_s": conv(s["end_s"])}
+                                for s in b.stances]},
+        "adherence": {},
+        "distractors": [{**d, "start_s": conv(d["start_s"]), "end_s": conv(d["end_s"])}
+                        for d in b.distractors],
+        "seed": seed,
+        "config": {k: (list(v) if isinstance(v, tuple) else v)
+                   for k, v in dataclasses.asdict(cfg).items()},
+        "mounting_matrix": np.round(mount.as_matrix(), 6).tolist(),
+        "clock_drift_ppm": round(drift * 1e6, 1),
+        "notes": ("Reps count only when the held position was reached and held; aborted "
+                  "half-movements and touch-and-go reps are not listed. Circle direction per "
+                  "the contract. Strides: ground contacts of the instrumented foot."),
+    }
+    return rec, truth
+
+
+def _start_time(rng: np.random.Generator) -> str:
+    day = int(rng.integers(1, 28))
+    hour = int(rng.choice([8, 13, 19]))
+    minute = int(rng.integers(0, 60))
+    return f"2026-11-{day:02d}T{hour:02d}:{minute:02d}:00Z"
