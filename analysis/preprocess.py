@@ -89,8 +89,12 @@ class UniformResampler:
 
 
 def still_mask(acc: np.ndarray, gyr: np.ndarray, fs: float, window_s: float = 0.5,
-               gyr_thresh_dps: float = 6.0, acc_thresh_mps2: float = 0.35) -> np.ndarray:
+               gyr_thresh_dps: float = 3.0, acc_thresh_mps2: float = 0.3) -> np.ndarray:
     """True where the sensor is at rest.
+
+    Judged on the spread of the signals within a window, not their level, so
+    an unknown gyro bias (consumer parts: up to several deg/s) does not hide
+    rest.
 
     Parameters
     ----------
@@ -101,20 +105,28 @@ def still_mask(acc: np.ndarray, gyr: np.ndarray, fs: float, window_s: float = 0.
     window_s : float
         Rest must last about this long.
     gyr_thresh_dps, acc_thresh_mps2 : float
-        Limits on the windowed angular-rate magnitude (bias included, so
-        generous) and on the windowed spread of the acceleration magnitude.
+        Limits on the windowed standard deviation of the angular rate (norm
+        over axes) and of the acceleration magnitude.
 
     Returns
     -------
     ndarray of bool, shape (n,)
     """
     w = max(3, int(window_s * fs))
-    gyr_mag = median_filter(np.linalg.norm(gyr, axis=1), size=w, mode="nearest")
+
+    def spread(x):
+        mean = uniform_filter1d(x, w, axis=0, mode="nearest")
+        sq = uniform_filter1d(x * x, w, axis=0, mode="nearest")
+        return np.sqrt(np.maximum(sq - mean * mean, 0))
+
+    g_spread = np.linalg.norm(spread(gyr), axis=1)
     a = np.linalg.norm(acc, axis=1)
-    mean = uniform_filter1d(a, w, mode="nearest")
-    sq = uniform_filter1d(a * a, w, mode="nearest")
-    spread = np.sqrt(np.maximum(sq - mean * mean, 0))
-    return (gyr_mag < gyr_thresh_dps) & (spread < acc_thresh_mps2) & (np.abs(mean - G) < 1.5)
+    mean_a = uniform_filter1d(a, w, mode="nearest")
+    still = (g_spread < gyr_thresh_dps) & (spread(a) < acc_thresh_mps2) & (np.abs(mean_a - G) < 1.5)
+    # A window straddling a movement's edge has a large spread; a calm one in
+    # the middle of a fast rotation does not exist. Erode by half a window so
+    # rest does not leak into the motion around it.
+    return median_filter(still.astype(np.uint8), size=w, mode="nearest").astype(bool)
 
 
 def gyro_bias(gyr: np.ndarray, still: np.ndarray, min_samples: int = 25) -> np.ndarray:

@@ -1,0 +1,188 @@
+"""Find how the sensor sits on the foot or shank, from the data itself.
+
+The result is the rotation ``R`` with ``v_segment = R @ v_sensor``, the
+segment being the foot frame (x heel→toe, y left, z up out of the instep) or
+the shank frame (x forward, y left, z up the shank), per the contract.
+
+* up (z): gravity while standing still, taken from the rest just before and
+  after walking (people start and stop walking standing up), or failing
+  that the most common rest posture;
+* pitch axis (y): the dominant rotation axis of the motion, which for gait
+  and for every exercise of the programme is the ankle's flexion axis;
+* its sign (forward): the direction the sensor travels during walking,
+  integrating gravity-free acceleration between the still stance phases
+  (zero-velocity updates), with the resting posture as a fallback (seated
+  or lying with the legs out, the toes and the shin face upward).
+"""
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+from scipy.spatial.transform import Rotation
+
+from .gait import runs
+
+AXIS_WORDS = {"forward": (1, 0, 0), "back": (-1, 0, 0), "backward": (-1, 0, 0),
+              "left": (0, 1, 0), "right": (0, -1, 0), "up": (0, 0, 1), "down": (0, 0, -1)}
+
+
+def parse_mounting(text: str) -> np.ndarray | None:
+    """``x=forward,y=left,z=up`` → R (3, 3) with v_segment = R @ v_sensor."""
+    try:
+        parts = dict(p.split("=") for p in text.replace(" ", "").lower().split(","))
+        cols = [np.array(AXIS_WORDS[parts[a]], dtype=float) for a in "xyz"]
+    except (KeyError, ValueError):
+        return None
+    r = np.column_stack(cols)
+    return r if abs(np.linalg.det(r) - 1) < 1e-6 else None
+
+
+@dataclasses.dataclass
+class Mounting:
+    """Sensor-to-segment rotation and how it was found.
+
+    Attributes
+    ----------
+    matrix : ndarray, shape (3, 3)
+        ``v_segment = matrix @ v_sensor``.
+    method : str
+        ``declared``, ``gait`` (walking gave the forward direction),
+        ``posture`` (resting postures did) or ``guess``.
+    confidence : float
+        0 … 1; how clearly the data decided the forward direction.
+    """
+
+    matrix: np.ndarray
+    method: str
+    confidence: float
+
+
+def _unit(v: np.ndarray) -> np.ndarray:
+    n = np.linalg.norm(v)
+    return v / n if n > 0 else v
+
+
+class MountingEstimator:
+    """Estimate the mounting rotation.
+
+    Parameters
+    ----------
+    min_rest_s : float
+        Rests shorter than this do not vote for "up".
+    edge_window_s : float
+        A rest this close to a walking bout counts as standing.
+    cluster_deg : float
+        Rests within this angle of each other are one posture.
+    """
+
+    def __init__(self, min_rest_s: float = 1.0, edge_window_s: float = 2.0, cluster_deg: float = 12.0):
+        self.min_rest_s = min_rest_s
+        self.edge_window_s = edge_window_s
+        self.cluster_deg = cluster_deg
+
+    def estimate(self, acc: np.ndarray, gyr: np.ndarray, still: np.ndarray, quat: np.ndarray,
+                 earth_acc: np.ndarray, gait_bouts, sampling_rate_hz: float,
+                 declared: str | None = None) -> "MountingEstimator":
+        """Parameters: arrays on the analysis grid (m/s², bias-free deg/s,
+        rest mask, (w,x,y,z) quaternions, earth-frame m/s²), gait bouts as
+        index ranges (DataFrame with ``start``, ``stop``, ``period_s``)."""
+        fs = sampling_rate_hz
+        if declared:
+            r = parse_mounting(declared)
+            if r is not None:
+                self.mounting_ = Mounting(r, "declared", 1.0)
+                return self
+        starts, stops = runs(still)
+        keep = (stops - starts) >= self.min_rest_s * fs
+        starts, stops = starts[keep], stops[keep]
+        if not len(starts):
+            self.mounting_ = Mounting(np.eye(3), "guess", 0.0)
+            return self
+        dirs = np.array([_unit(np.median(acc[s:e], axis=0)) for s, e in zip(starts, stops)])
+        weights = (stops - starts) / fs
+        near_gait = np.zeros(len(starts), dtype=bool)
+        w = self.edge_window_s * fs
+        for b in gait_bouts.itertuples():
+            near_gait |= ((stops > b.start - w) & (stops <= b.start + 1)) | \
+                         ((starts < b.stop + w) & (starts >= b.stop - 1))
+        up = self._cluster(dirs[near_gait], weights[near_gait]) if near_gait.any() \
+            else self._cluster(dirs, weights)
+
+        moving = ~still
+        gait_mask = np.zeros(len(gyr), dtype=bool)
+        for b in gait_bouts.itertuples():
+            gait_mask[b.start:b.stop] = True
+        sel = gait_mask if gait_mask.sum() > 2 * fs else moving
+        g = gyr[sel]
+        g = g - np.outer(g @ up, up)  # rotation about the vertical is turning, not flexion
+        if len(g) < 10:
+            y = _unit(np.cross(up, [1.0, 0, 0]) if abs(up[0]) < 0.9 else np.cross(up, [0, 1.0, 0]))
+        else:
+            _, _, vt = np.linalg.svd(g, full_matrices=False)
+            y = _unit(vt[0] - (vt[0] @ up) * up)
+        x = np.cross(y, up)
+
+        sign, conf, method = self._forward_from_gait(x, up, gyr, quat, earth_acc, gait_bouts, fs)
+        if conf < 0.3:
+            p_sign, p_conf = self._forward_from_posture(x, up, dirs, weights)
+            if p_conf > conf:
+                sign, conf, method = p_sign, p_conf, "posture"
+        if sign == 0:
+            sign, method = 1.0, "guess"
+        x, y = sign * x, sign * y
+        self.mounting_ = Mounting(np.vstack([x, y, up]), method, float(conf))
+        return self
+
+    def _cluster(self, dirs: np.ndarray, weights: np.ndarray) -> np.ndarray:
+        cos_lim = np.cos(np.radians(self.cluster_deg))
+        support = (dirs @ dirs.T > cos_lim) @ weights
+        best = dirs[np.argmax(support)]
+        members = dirs @ best > cos_lim
+        return _unit((dirs[members] * weights[members, None]).sum(axis=0))
+
+    @staticmethod
+    def _forward_from_gait(x, up, gyr, quat, earth_acc, gait_bouts, fs):
+        """Sum of per-stride displacements (sensor frame) projected on ``x``."""
+        total = np.zeros(3)
+        n_strides = 0
+        g = np.linalg.norm(gyr, axis=1)
+        for b in gait_bouts.itertuples():
+            seg = g[b.start:b.stop]
+            win = max(1, int(0.15 * fs))
+            smooth = np.convolve(seg, np.ones(win) / win, mode="same")
+            # Quasi-still instants: the calmest moment of each stride.
+            from scipy.signal import find_peaks
+            mins, _ = find_peaks(-smooth, distance=max(1, int(0.6 * b.period_s * fs)))
+            mins = mins + b.start
+            for i0, i1 in zip(mins[:-1], mins[1:]):
+                if i1 - i0 > 2.5 * b.period_s * fs:
+                    continue
+                a = earth_acc[i0:i1]
+                v = np.cumsum(a, axis=0) / fs
+                v -= np.outer(np.linspace(0, 1, len(v)), v[-1])  # zero velocity at both ends
+                d = v.sum(axis=0) / fs
+                d[2] = 0.0
+                q = quat[i0]
+                r = Rotation.from_quat([q[1], q[2], q[3], q[0]])  # sensor → earth
+                total += r.inv().apply(d)
+                n_strides += 1
+        if n_strides < 3:
+            return 0.0, 0.0, "guess"
+        total -= (total @ up) * up
+        norm = np.linalg.norm(total)
+        if norm == 0:
+            return 0.0, 0.0, "guess"
+        c = float(total @ x / norm)
+        return float(np.sign(c)), abs(c), "gait"
+
+    @staticmethod
+    def _forward_from_posture(x, up, dirs, weights):
+        """Seated or lying with the legs out, toes and shin face up: +x up."""
+        tilt = np.degrees(np.arccos(np.clip(dirs @ up, -1, 1)))
+        sel = (tilt > 35) & (tilt < 150)
+        if not sel.any():
+            return 0.0, 0.0
+        vote = float(np.sum(weights[sel] * np.sign(dirs[sel] @ x)))
+        total = float(np.sum(weights[sel]))
+        return float(np.sign(vote)), min(1.0, abs(vote) / total) * 0.8

@@ -1,0 +1,98 @@
+"""Orientation of the sensor: x-io's AHRS (imufusion) over each gap-free stretch.
+
+imufusion is the C implementation of the Madgwick-style complementary filter
+that x-io ships with its sensors; it rejects the accelerometer while the
+sensor accelerates, which a low-pass tilt estimate cannot do. It has no batch
+API, so one C call per sample at the 50 Hz analysis grid (≈1 µs each).
+"""
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+
+from .preprocess import G, Uniform
+
+
+@dataclasses.dataclass
+class Orientation:
+    """Per-sample orientation estimates on the analysis grid.
+
+    Attributes
+    ----------
+    quat : ndarray, shape (n, 4)
+        Sensor-to-earth rotation, (w, x, y, z), earth z up, heading arbitrary.
+    gravity : ndarray, shape (n, 3)
+        Unit vector pointing up, in the sensor frame.
+    earth_acc : ndarray, shape (n, 3)
+        Acceleration without gravity in the earth frame (m/s²).
+    """
+
+    quat: np.ndarray
+    gravity: np.ndarray
+    earth_acc: np.ndarray
+
+
+class OrientationFilter:
+    """Fuse gyro and accelerometer into orientation with imufusion's AHRS.
+
+    Parameters
+    ----------
+    gain : float
+        Weight of the accelerometer correction (x-io's default 0.5).
+    acceleration_rejection_deg : float
+        Ignore the accelerometer while it disagrees with the gravity estimate
+        by more than this (deg): the foot swinging or circling.
+    recovery_s : float
+        After this long of rejection, trust the accelerometer again.
+    """
+
+    def __init__(self, gain: float = 0.5, acceleration_rejection_deg: float = 10.0,
+                 recovery_s: float = 5.0):
+        self.gain = gain
+        self.acceleration_rejection_deg = acceleration_rejection_deg
+        self.recovery_s = recovery_s
+
+    def estimate(self, u: Uniform, gyr_bias_dps: np.ndarray | None = None) -> Orientation:
+        import imufusion
+
+        n = len(u.t)
+        quat = np.zeros((n, 4))
+        grav = np.zeros((n, 3))
+        earth = np.zeros((n, 3))
+        gyr = u.gyr - (gyr_bias_dps if gyr_bias_dps is not None else 0.0)
+        acc_g = u.acc / G
+        settings = imufusion.AhrsSettings(
+            sample_rate=u.fs, convention=imufusion.CONVENTION_NWU, gain=self.gain,
+            gyroscope_range=4000.0, acceleration_rejection=self.acceleration_rejection_deg,
+            magnetic_rejection=0.0, rejection_timeout=int(self.recovery_s * u.fs))
+        bounds = np.flatnonzero(np.diff(u.segment)) + 1
+        for start, stop in zip(np.r_[0, bounds], np.r_[bounds, n]):
+            ahrs = imufusion.Ahrs()
+            ahrs.set_settings(settings)
+            ahrs.set_sample_period(1.0 / u.fs)
+            # Start from the accelerometer's tilt instead of the filter's
+            # ramp-up, so the first seconds of each stretch are usable.
+            ahrs.set_quaternion(_tilt_quaternion(acc_g[start:min(stop, start + 5)].mean(axis=0)))
+            ahrs.skip_startup()
+            g_seg, a_seg = gyr[start:stop], acc_g[start:stop]
+            for i in range(stop - start):
+                ahrs.update_no_magnetometer(g_seg[i], a_seg[i])
+                quat[start + i] = ahrs.get_quaternion()
+                grav[start + i] = ahrs.get_gravity()
+                earth[start + i] = ahrs.get_earth_acceleration()
+        return Orientation(quat, grav, earth * G)
+
+
+def _tilt_quaternion(acc: np.ndarray) -> np.ndarray:
+    """(w, x, y, z) rotating the measured up vector onto earth z."""
+    up = acc / (np.linalg.norm(acc) or 1.0)
+    z = np.array([0.0, 0.0, 1.0])
+    axis = np.cross(up, z)
+    s = np.linalg.norm(axis)
+    c = float(np.dot(up, z))
+    if s < 1e-9:
+        return np.array([1.0, 0, 0, 0]) if c > 0 else np.array([0.0, 1.0, 0, 0])
+    angle = np.arctan2(s, c)
+    axis = axis / s
+    return np.r_[np.cos(angle / 2), np.sin(angle / 2) * axis]
