@@ -1,0 +1,104 @@
+"""Ankle circles: each revolution of the toes and its direction.
+
+With ``ω`` the foot's angular rate in the foot frame, the toe tip (at unit
+distance along the foot's x axis) moves with velocity ``ω × x̂ =
+(0, ω_z, −ω_y)``. Integrating and band-passing gives its displacement ``d``
+in the plane across the foot; the contract's direction is the sign of
+``(d × ḋ) · x = d_y ḋ_z − d_z ḋ_y``, positive for ``ccw``. The phase angle
+``φ = atan2(d_z, d_y)`` then rises for ccw and falls for cw, and every full
+turn of ``φ`` is one circle, whatever the speed or ellipticity.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy.signal import butter, sosfiltfilt
+
+from .gait import runs
+
+CIRCLE_COLUMNS = ["start", "stop", "direction"]
+
+
+class CircleDetector:
+    """Count ankle circles in the foot-frame angular rate.
+
+    Parameters
+    ----------
+    band_hz : tuple of float
+        Band-pass of the toe displacement: circles take 0.5–3 s each.
+    min_radius_deg : float
+        Smaller toe excursions (deg of foot tilt) are not circles.
+    min_turns : float
+        A run of steady rotation must make at least this many turns.
+    max_reversal_s : float
+        Brief back-steps of the phase shorter than this are ignored.
+    """
+
+    def __init__(self, band_hz: tuple[float, float] = (0.25, 3.0), min_radius_deg: float = 4.0,
+                 min_turns: float = 1.5, max_reversal_s: float = 0.25):
+        self.band_hz = band_hz
+        self.min_radius_deg = min_radius_deg
+        self.min_turns = min_turns
+        self.max_reversal_s = max_reversal_s
+
+    def toe_displacement(self, gyr_foot_dps: np.ndarray, fs: float) -> np.ndarray:
+        """Toe displacement (deg of tilt) across the foot, shape (n, 2): (d_y, d_z)."""
+        rate = np.column_stack([gyr_foot_dps[:, 2], -gyr_foot_dps[:, 1]])
+        d = np.cumsum(rate, axis=0) / fs
+        if len(d) < 30:
+            return d - d.mean(axis=0)
+        sos = butter(2, [self.band_hz[0] / (fs / 2), min(self.band_hz[1] / (fs / 2), 0.99)],
+                     "bandpass", output="sos")
+        return sosfiltfilt(sos, d, axis=0)
+
+    def detect(self, gyr_foot_dps: np.ndarray, sampling_rate_hz: float,
+               valid: np.ndarray | None = None) -> "CircleDetector":
+        """Find circles.
+
+        Parameters
+        ----------
+        gyr_foot_dps : ndarray, shape (n, 3)
+            Bias-free angular rate in the foot frame (deg/s).
+        sampling_rate_hz : float
+        valid : ndarray of bool, optional
+            False in recording gaps: a circle cannot be counted across one.
+
+        Attributes
+        ----------
+        circles_ : DataFrame
+            ``start``, ``stop`` (sample indices) and ``direction`` per circle.
+        phase_ : ndarray
+            Unwrapped phase (rad), rising for ccw.
+        """
+        fs = sampling_rate_hz
+        d = self.toe_displacement(gyr_foot_dps, fs)
+        radius = np.hypot(d[:, 0], d[:, 1])
+        phase = np.unwrap(np.arctan2(d[:, 1], d[:, 0]))
+        self.phase_ = phase
+        self.radius_ = radius
+        dphi = np.gradient(phase) * fs
+        turning = radius > self.min_radius_deg
+        if valid is not None:
+            turning &= valid
+        rows = []
+        for sign, direction in ((1, "ccw"), (-1, "cw")):
+            steady = turning & (sign * dphi > 0.8)  # > ~0.13 turns/s
+            # Forgive brief hesitations within a run.
+            gap = int(self.max_reversal_s * fs)
+            s_idx, e_idx = runs(steady)
+            if len(s_idx) > 1:
+                short = (s_idx[1:] - e_idx[:-1]) <= gap
+                for a, b in zip(e_idx[:-1][short], s_idx[1:][short]):
+                    steady[a:b] = turning[a:b]
+            for s, e in zip(*runs(steady)):
+                turns = sign * (phase[e - 1] - phase[s]) / (2 * np.pi)
+                if turns < self.min_turns:
+                    continue
+                # One circle per full turn from where the run starts.
+                rel = sign * (phase[s:e] - phase[s]) / (2 * np.pi)
+                n = int(np.floor(rel[-1]))
+                edges = s + np.searchsorted(np.maximum.accumulate(rel), np.arange(n + 1))
+                for a, b in zip(edges[:-1], edges[1:]):
+                    rows.append((int(a), int(b), direction))
+        self.circles_ = pd.DataFrame(rows, columns=CIRCLE_COLUMNS).sort_values("start", ignore_index=True)
+        return self

@@ -1,0 +1,200 @@
+"""Reps and holds of the move–hold–release exercises.
+
+Toe presses, resistance-band dorsiflexion and pencil pickups all turn the
+instrumented segment to a held angle, keep it there, and return. The
+detector works on one angle signal (deg) of the segment, typically its
+elevation from the orientation estimate:
+
+1. the rest level is the signal's morphological opening (a running minimum
+   then maximum over a window longer than any rep), so each rep is an
+   excursion above it, whatever the posture drift between reps;
+2. an excursion is a rep when it reaches the held position (at least
+   ``min_reach`` of the bout's typical amplitude: aborted half-movements
+   don't) and stays there at least ``min_hold_s``;
+3. the hold runs from the end of the move in to the start of the release,
+   each found where the angular speed falls below ``hold_speed_frac`` of
+   that movement's peak speed.
+
+Excursions in the other direction are found by running on the negated
+signal; :func:`best_direction` picks the direction with the better reps.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy.ndimage import maximum_filter1d, minimum_filter1d
+from scipy.signal import butter, sosfiltfilt
+
+from .gait import runs
+
+REP_COLUMNS = ["start", "stop", "hold_start", "hold_stop", "amplitude_deg"]
+
+
+def lowpass(x: np.ndarray, cutoff_hz: float, fs: float, order: int = 2) -> np.ndarray:
+    """Zero-phase Butterworth low-pass along axis 0."""
+    if len(x) <= 3 * (order + 1) * 2 or cutoff_hz >= fs / 2:
+        return np.asarray(x, dtype=float)
+    sos = butter(order, cutoff_hz / (fs / 2), output="sos")
+    return sosfiltfilt(sos, x, axis=0)
+
+
+class HoldRepDetector:
+    """Find move–hold–release reps in one angle signal.
+
+    Parameters
+    ----------
+    min_hold_s : float
+        A rep must be held at least this long (the counting rule: 1 s).
+    min_amplitude_deg : float
+        Excursions smaller than this are posture noise, not reps.
+    min_reach : float
+        Share of the bout's typical amplitude a rep must reach to count.
+    max_rep_s : float
+        Longest rep expected (pencil: ~15 s); sets the baseline window.
+    cutoff_hz : float
+        Low-pass applied to the angle before anything else; keeps tremor
+        (6–12 Hz) out of the speed estimate.
+    hold_speed_frac : float
+        The hold starts/ends where the speed drops below this share of the
+        movement's peak speed.
+    """
+
+    def __init__(self, min_hold_s: float = 1.0, min_amplitude_deg: float = 2.0, min_reach: float = 0.5,
+                 max_rep_s: float = 22.0, cutoff_hz: float = 1.5, hold_speed_frac: float = 0.12):
+        self.min_hold_s = min_hold_s
+        self.min_amplitude_deg = min_amplitude_deg
+        self.min_reach = min_reach
+        self.max_rep_s = max_rep_s
+        self.cutoff_hz = cutoff_hz
+        self.hold_speed_frac = hold_speed_frac
+
+    def detect(self, angle_deg: np.ndarray, sampling_rate_hz: float,
+               valid: np.ndarray | None = None) -> "HoldRepDetector":
+        """Find reps.
+
+        Parameters
+        ----------
+        angle_deg : ndarray, shape (n,)
+            The angle; reps are excursions toward larger values.
+        sampling_rate_hz : float
+        valid : ndarray of bool, shape (n,), optional
+            False inside recording gaps; a hold across a gap keeps its
+            duration, but a rep needs samples at its peak.
+
+        Attributes
+        ----------
+        reps_ : DataFrame
+            Sample indices ``start``, ``stop``, ``hold_start``, ``hold_stop``
+            and ``amplitude_deg`` of each counted rep.
+        rejected_ : DataFrame
+            Excursions that did not count, with a ``reason``.
+        excursion_ : ndarray
+            The angle above its rest level (deg).
+        """
+        fs = sampling_rate_hz
+        x = lowpass(np.asarray(angle_deg, dtype=float), self.cutoff_hz, fs)
+        w = int(self.max_rep_s * fs) | 1
+        base = maximum_filter1d(minimum_filter1d(x, w, mode="nearest"), w, mode="nearest")
+        e = x - base
+        speed = np.gradient(e) * fs
+        self.excursion_ = e
+        cand = e > self.min_amplitude_deg * 0.5
+        starts, stops = runs(cand)
+        rows, rejected = [], []
+        peaks = []
+        for s, t in zip(starts, stops):
+            seg = e[s:t]
+            peaks.append(float(seg.max()) if len(seg) else 0.0)
+        peaks = np.array(peaks)
+        big = np.sort(peaks[peaks >= self.min_amplitude_deg])
+        # Typical amplitude of a full rep: the median of the larger half, so
+        # that aborted reps and posture wobble do not drag it down.
+        typical = float(np.median(big[len(big) // 2:])) if len(big) else 0.0
+        for (s, t), peak in zip(zip(starts, stops), peaks):
+            if peak < self.min_amplitude_deg:
+                continue
+            if peak < self.min_reach * typical:
+                rejected.append((s, t, peak, "did not reach the held position"))
+                continue
+            # Extend the excursion to where the movement really starts/ends.
+            s0 = s
+            while s0 > 0 and e[s0 - 1] < e[s0] and e[s0 - 1] > 0.02 * peak:
+                s0 -= 1
+            t0 = t
+            while t0 < len(e) - 1 and e[t0] < e[t0 - 1] and e[t0] > 0.02 * peak:
+                t0 += 1
+            seg_speed = speed[s0:t0]
+            level = e[s0:t0] >= 0.5 * peak
+            first_hi, last_hi = np.flatnonzero(level)[[0, -1]]
+            rise_peak = int(np.argmax(seg_speed[:first_hi + 1]))
+            fall_peak = last_hi + int(np.argmin(seg_speed[last_hi:]))
+            v_in = seg_speed[rise_peak]
+            v_out = -seg_speed[fall_peak]
+            calm_in = np.flatnonzero(seg_speed[rise_peak:] < self.hold_speed_frac * v_in)
+            calm_out = np.flatnonzero(-seg_speed[:fall_peak + 1] < self.hold_speed_frac * v_out)
+            if not len(calm_in) or not len(calm_out):
+                rejected.append((s0, t0, peak, "no still phase"))
+                continue
+            h0 = rise_peak + int(calm_in[0])
+            h1 = int(calm_out[-1])
+            # Movement edges: where the speed of the move in/out starts.
+            quiet_before = np.flatnonzero(seg_speed[:rise_peak] < self.hold_speed_frac * v_in)
+            quiet_after = np.flatnonzero(-seg_speed[fall_peak:] < self.hold_speed_frac * v_out)
+            m0 = int(quiet_before[-1]) if len(quiet_before) else 0
+            m1 = fall_peak + int(quiet_after[0]) if len(quiet_after) else len(seg_speed) - 1
+            hold_s = (h1 - h0) / fs
+            if hold_s < self.min_hold_s:
+                rejected.append((s0 + m0, s0 + m1, peak, f"held {max(hold_s, 0):.1f} s"))
+                continue
+            rows.append((s0 + m0, s0 + m1, s0 + h0, s0 + h1, peak))
+        self.reps_ = pd.DataFrame(rows, columns=REP_COLUMNS)
+        self.rejected_ = pd.DataFrame(rejected, columns=["start", "stop", "amplitude_deg", "reason"])
+        self.typical_amplitude_deg_ = typical
+        return self
+
+
+def best_direction(angle_deg: np.ndarray, sampling_rate_hz: float,
+                   detector: HoldRepDetector | None = None, activity: np.ndarray | None = None,
+                   edge_s: float = 1.5) -> tuple[int, HoldRepDetector]:
+    """Run the detector on the angle and its negation; keep the right one.
+
+    Three cues, in order of trust:
+
+    1. muscles holding a position tremble, resting ones do not: in the
+       right direction the holds carry more angular-rate ``activity``
+       (e.g. the gyro magnitude, deg/s) than the rests between reps;
+    2. people start and finish a set at rest, so in the right direction the
+       stretch begins and ends near the rest level;
+    3. the held position is where the person stays: more held time.
+    """
+    proto = detector or HoldRepDetector()
+    params = {k: getattr(proto, k) for k in ("min_hold_s", "min_amplitude_deg", "min_reach",
+                                             "max_rep_s", "cutoff_hz", "hold_speed_frac")}
+    fs = sampling_rate_hz
+    n_edge = max(1, int(edge_s * fs))
+    results = []
+    for sign in (1, -1):
+        det = HoldRepDetector(**params).detect(sign * np.asarray(angle_deg), fs)
+        e = det.excursion_
+        amp = det.typical_amplitude_deg_ or 1.0
+        edge = 0.5 * (np.median(e[:n_edge]) + np.median(e[-n_edge:])) / amp
+        reps = det.reps_
+        held = float((reps["hold_stop"] - reps["hold_start"]).sum())
+        tremor = np.nan
+        if activity is not None and len(reps) >= 2:
+            hold = np.zeros(len(e), dtype=bool)
+            for r in reps.itertuples():
+                hold[r.hold_start + int(0.3 * fs):max(r.hold_start + int(0.3 * fs), r.hold_stop - int(0.3 * fs))] = True
+            span = np.zeros(len(e), dtype=bool)
+            span[reps.start.iloc[0]:reps.stop.iloc[-1]] = True
+            speed = np.abs(np.gradient(e) * fs)
+            rest = span & ~hold & (e < 0.15 * amp) & (speed < 0.5 * amp)
+            if hold.sum() > fs and rest.sum() > 0.5 * fs:
+                tremor = float(np.median(activity[hold]) / max(np.median(activity[rest]), 1e-6))
+        results.append((tremor, edge, held, sign, det))
+    (r1, e1, h1, s1, d1), (r2, e2, h2, s2, d2) = results
+    if np.isfinite(r1) and np.isfinite(r2) and max(r1, r2) > 1.3 and (r1 > 1.3) != (r2 > 1.3):
+        return (s1, d1) if r1 > r2 else (s2, d2)
+    if abs(e1 - e2) > 0.3:
+        return (s1, d1) if e1 < e2 else (s2, d2)
+    return (s1, d1) if h1 >= h2 else (s2, d2)

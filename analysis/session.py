@@ -1,0 +1,268 @@
+"""One session's analysis: from samples to bouts, reps, holds, circles and strides.
+
+:class:`SessionAnalyzer` is the one path from samples to results: offline
+analysis, replay and the live view all call it, so they cannot disagree.
+
+Steps (each a small class of its own module):
+
+1. :class:`~analysis.preprocess.UniformResampler` to a 50 Hz grid that
+   keeps gaps as gaps; rest and gyro bias;
+2. :class:`~analysis.orientation.OrientationFilter` (imufusion AHRS);
+3. :class:`~analysis.gait.GaitBoutDetector` (mounting-free);
+4. :class:`~analysis.mounting.MountingEstimator` → foot or shank frame;
+5. posture from the gravity direction in that frame;
+6. :class:`~analysis.circles.CircleDetector`, the gait bouts' strides and
+   tiptoe test, and :class:`~analysis.reps.HoldRepDetector` per posture;
+7. bouts assembled and named, quiet stances kept for balance.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .circles import CircleDetector
+from .gait import GaitBoutDetector, StrideDetector, runs, stride_features
+from .mounting import MountingEstimator
+from .orientation import OrientationFilter
+from .preprocess import UniformResampler, gyro_bias, still_mask
+from .reps import HoldRepDetector, best_direction, lowpass
+
+EXERCISES = ("toe_press", "resistance_band", "tiptoe_walk", "pencil_pickup", "ankle_circles")
+HOLD_EXERCISES = ("toe_press", "resistance_band", "pencil_pickup")
+NOT_OBSERVABLE = {
+    "ankle": {
+        "resistance_band": "the shank stays still while the foot dorsiflexes against the band",
+        "pencil_pickup": "gripping and lifting with the toes barely moves the shank",
+        "ankle_circles": "the foot circles about the ankle; the shank above it stays still",
+    },
+    "foot": {
+        "sway": "quiet-standing sway is a shank (inverted pendulum) motion; a foot on the "
+                "floor does not move with it",
+    },
+}
+BOUT_COLUMNS = ["exercise", "start_s", "end_s"]
+
+
+class SessionAnalyzer:
+    """Detect the programme's exercises in one recording.
+
+    Parameters
+    ----------
+    rate_hz : float
+        Analysis grid rate.
+    max_rep_gap_s : float
+        Reps further apart than this start a new bout.
+    min_reps_per_bout : int
+        A lone rep-like movement is not a bout.
+    pencil_min_hold_s : float
+        With the foot flat, bouts whose median hold is at least this long are
+        pencil pickups (held ≥ 10 s by prescription) rather than toe presses
+        (held ~4 s).
+    min_stance_s : float
+        Quiet standing this long or longer is kept for balance measures.
+    """
+
+    def __init__(self, rate_hz: float = 50.0, max_rep_gap_s: float = 30.0, min_reps_per_bout: int = 2,
+                 pencil_min_hold_s: float = 7.0, min_stance_s: float = 10.0):
+        self.rate_hz = rate_hz
+        self.max_rep_gap_s = max_rep_gap_s
+        self.min_reps_per_bout = min_reps_per_bout
+        self.pencil_min_hold_s = pencil_min_hold_s
+        self.min_stance_s = min_stance_s
+
+    # ------------------------------------------------------------------
+    def detect(self, data: pd.DataFrame, placement: str = "foot", mounting: str | None = None) -> "SessionAnalyzer":
+        """Analyse samples.
+
+        Parameters
+        ----------
+        data : DataFrame
+            Contract columns ``t`` (s), ``acc_*`` (m/s²), ``gyr_*`` (deg/s).
+        placement : {"foot", "ankle"}
+        mounting : str, optional
+            Declared mounting (``x=forward,y=left,z=up``).
+
+        Attributes
+        ----------
+        bouts_ : DataFrame
+            ``exercise``, ``start_s``, ``end_s``, ordered by start.
+        reps_ : DataFrame
+            ``bout`` (index into bouts_), ``start_s``, ``end_s``, ``hold_s``.
+        circles_ : DataFrame
+            ``bout``, ``start_s``, ``end_s``, ``direction``.
+        strides_ : DataFrame
+            ``bout``, ``t_s``.
+        stances_ : DataFrame
+            Quiet standing: ``start_s``, ``end_s``.
+        signals_ : DataFrame
+            The analysis grid: ``t``, ``valid``, ``still``, ``elevation_deg``,
+            ``roll_deg``, segment-frame ``gyr_*`` (for plots and balance).
+        mounting_ : analysis.mounting.Mounting
+        not_observable_ : dict
+            What this placement cannot measure, and why.
+        """
+        self.placement_ = placement if placement in ("foot", "ankle") else "foot"
+        u = UniformResampler(self.rate_hz).resample(data)
+        fs = u.fs
+        still = still_mask(u.acc, u.gyr, fs) & u.valid
+        bias = gyro_bias(u.gyr, still)
+        gyr = u.gyr - bias
+        orient = OrientationFilter().estimate(u, bias)
+        foot = self.placement_ == "foot"
+        gait = GaitBoutDetector(require_stance_rest=foot).detect(gyr, u.valid, fs).bouts_
+        mount = MountingEstimator().estimate(u.acc, gyr, still, orient.quat, orient.earth_acc,
+                                             gait, fs, declared=mounting).mounting_
+        r = mount.matrix
+        gyr_s = gyr @ r.T
+        grav_s = orient.gravity @ r.T
+        elevation = np.degrees(np.arcsin(np.clip(grav_s[:, 0], -1, 1)))
+        roll = np.degrees(np.arctan2(grav_s[:, 1], grav_s[:, 2]))
+        self.mounting_ = mount
+        self.gyro_bias_dps_ = bias
+        self.signals_ = pd.DataFrame({
+            "t": u.t, "valid": u.valid, "still": still, "elevation_deg": elevation, "roll_deg": roll,
+            "gyr_x": gyr_s[:, 0], "gyr_y": gyr_s[:, 1], "gyr_z": gyr_s[:, 2],
+            "acc_x": (u.acc @ r.T)[:, 0], "acc_y": (u.acc @ r.T)[:, 1], "acc_z": (u.acc @ r.T)[:, 2],
+        })
+        t = u.t
+        busy = np.zeros(len(t), dtype=bool)  # samples already explained
+        bouts, reps, circles, strides = [], [], [], []
+
+        # Gait: tiptoe walking is an exercise; ordinary walking is not.
+        for g in gait.itertuples():
+            sl = slice(g.start, g.stop)
+            sd = StrideDetector().detect(u.acc[sl], gyr[sl], g.period_s, fs)
+            contacts = sd.contacts_ + g.start
+            busy[sl] = True
+            if len(contacts) < 3:
+                continue
+            feats = stride_features(-elevation, gyr_s[:, 1], contacts, fs)
+            if not self._is_tiptoe(feats):
+                continue
+            k = len(bouts)
+            end = contacts[-1] + int(round(np.median(np.diff(contacts))))
+            bouts.append(("tiptoe_walk", t[contacts[0]], t[min(end, len(t) - 1)]))
+            strides += [(k, t[c]) for c in contacts]
+
+        # Ankle circles (a foot-worn sensor only).
+        if foot:
+            cd = CircleDetector().detect(gyr_s, fs, valid=u.valid & ~busy)
+            for group in self._group(cd.circles_, t, gap_s=8.0):
+                if len(group) < 3:
+                    continue
+                k = len(bouts)
+                bouts.append(("ankle_circles", t[group["start"].iloc[0]], t[group["stop"].iloc[-1]]))
+                busy[group["start"].iloc[0]:group["stop"].iloc[-1]] = True
+                circles += [(k, t[c.start], t[c.stop], c.direction) for c in group.itertuples()]
+
+        # Move–hold–release exercises, per posture.
+        grav_smooth = lowpass(grav_s, 0.5, fs)
+        if foot:
+            postures = {
+                "flat": grav_smooth[:, 2] > np.cos(np.radians(30)),
+                "toes_up": (np.degrees(np.arcsin(np.clip(grav_smooth[:, 0], -1, 1))) > 35)
+                & (grav_smooth[:, 2] > -0.25),
+            }
+        else:
+            postures = {"upright": grav_smooth[:, 2] > np.cos(np.radians(40))}
+        gyr_norm = np.linalg.norm(gyr, axis=1)
+        for posture, mask in postures.items():
+            for s, e in zip(*runs(mask & ~busy)):
+                if (e - s) / fs < 5:
+                    continue
+                seg_angle = elevation[s:e]
+                proto = HoldRepDetector(min_amplitude_deg=2.0 if foot else 4.0)
+                if posture == "toes_up":
+                    # Dorsiflexion against the band raises the toes.
+                    det = proto.detect(seg_angle, fs)
+                else:
+                    _, det = best_direction(seg_angle, fs, proto, activity=gyr_norm[s:e])
+                found = det.reps_
+                # A rep cut by the stretch's edge began or ended in another
+                # posture: that is the posture change, not a rep.
+                edge = int(0.5 * fs)
+                found = found[(found.start > edge) & (found.stop < (e - s) - edge)]
+                if found.empty:
+                    continue
+                found = found.assign(start=found.start + s, stop=found.stop + s,
+                                     hold_start=found.hold_start + s, hold_stop=found.hold_stop + s)
+                for group in self._group(found, t, gap_s=self.max_rep_gap_s):
+                    if len(group) < self.min_reps_per_bout:
+                        continue
+                    holds = (group.hold_stop - group.hold_start).to_numpy() / fs
+                    name = self._name_hold_bout(posture, holds)
+                    if name is None:
+                        continue
+                    k = len(bouts)
+                    bouts.append((name, t[group.start.iloc[0]], t[group.stop.iloc[-1]]))
+                    reps += [(k, t[g.start], t[g.stop], (g.hold_stop - g.hold_start) / fs)
+                             for g in group.itertuples()]
+
+        # Quiet standing for balance.
+        upright = grav_smooth[:, 2] > np.cos(np.radians(25))
+        quiet = still & upright
+        stances = [(t[s], t[e - 1]) for s, e in zip(*runs(quiet))
+                   if (e - s) / fs >= self.min_stance_s and not busy[s:e].any()]
+
+        order = np.argsort([b[1] for b in bouts], kind="stable")
+        remap = {int(old): new for new, old in enumerate(order)}
+        self.bouts_ = pd.DataFrame([bouts[i] for i in order], columns=BOUT_COLUMNS)
+        self.reps_ = pd.DataFrame([(remap[k], *rest) for k, *rest in reps],
+                                  columns=["bout", "start_s", "end_s", "hold_s"])
+        self.circles_ = pd.DataFrame([(remap[k], *rest) for k, *rest in circles],
+                                     columns=["bout", "start_s", "end_s", "direction"])
+        self.strides_ = pd.DataFrame([(remap[k], ts) for k, ts in strides], columns=["bout", "t_s"])
+        self.stances_ = pd.DataFrame(stances, columns=["start_s", "end_s"])
+        self.not_observable_ = NOT_OBSERVABLE[self.placement_]
+        return self
+
+    # ------------------------------------------------------------------
+    def _is_tiptoe(self, feats: pd.DataFrame) -> bool:
+        if feats.empty:
+            return False
+        if self.placement_ == "foot":
+            # On tiptoe the heel never comes down: the foot stays pitched
+            # toes-down through stance. Heel-to-toe stance is flat.
+            return float(np.median(feats.stance_pitch_deg)) > 12.0
+        # The shank swings through a smaller arc on tiptoe (short steps, no
+        # heel rocker): ~30° against ~60° in heel-to-toe walking.
+        return float(np.median(feats.sagittal_range_deg)) < 45.0
+
+    def _name_hold_bout(self, posture: str, holds: np.ndarray) -> str | None:
+        if posture == "toes_up":
+            return "resistance_band"
+        if posture == "upright":
+            return "toe_press"
+        return "pencil_pickup" if np.median(holds) >= self.pencil_min_hold_s else "toe_press"
+
+    @staticmethod
+    def _group(events: pd.DataFrame, t: np.ndarray, gap_s: float):
+        """Split events (sorted by ``start``) where the pause exceeds ``gap_s``."""
+        if events.empty:
+            return []
+        events = events.sort_values("start", ignore_index=True)
+        for col in ("start", "stop", "hold_start", "hold_stop"):
+            if col in events:
+                events[col] = events[col].astype(np.int64)
+        pause = t[events.start.to_numpy()[1:]] - t[events.stop.to_numpy()[:-1]]
+        cut = np.r_[0, np.flatnonzero(pause > gap_s) + 1, len(events)]
+        return [events.iloc[a:b] for a, b in zip(cut[:-1], cut[1:]) if b > a]
+
+    # ------------------------------------------------------------------
+    def exercises(self) -> list[dict]:
+        """The contract's ``exercises`` list (toehold-analysis/1)."""
+        out = []
+        for k, b in enumerate(self.bouts_.itertuples()):
+            reps = self.reps_[self.reps_.bout == k]
+            circ = self.circles_[self.circles_.bout == k]
+            strd = self.strides_[self.strides_.bout == k]
+            out.append({
+                "exercise": b.exercise, "start_s": round(float(b.start_s), 3),
+                "end_s": round(float(b.end_s), 3),
+                "reps": [{"start_s": round(float(r.start_s), 3), "end_s": round(float(r.end_s), 3),
+                          "hold_s": round(float(r.hold_s), 3)} for r in reps.itertuples()],
+                "circles": [{"start_s": round(float(c.start_s), 3), "end_s": round(float(c.end_s), 3),
+                             "direction": c.direction} for c in circ.itertuples()],
+                "strides": [{"t_s": round(float(s.t_s), 3)} for s in strd.itertuples()],
+            })
+        return out
