@@ -96,8 +96,11 @@ class CircleDetector:
                     continue
                 # One circle per full turn from where the run starts.
                 rel = sign * (phase[s:e] - phase[s]) / (2 * np.pi)
-                n = int(np.floor(rel[-1]))
-                edges = s + np.searchsorted(np.maximum.accumulate(rel), np.arange(n + 1))
+                # The run's edges lose a little of the first and last turn
+                # to the radius threshold: a turn 80 % complete was a circle.
+                n = int(np.floor(rel[-1] + 0.2))
+                edges = s + np.searchsorted(np.maximum.accumulate(rel), np.arange(n + 1) * rel[-1] / max(n, rel[-1]))
+                edges = np.minimum(edges, e - 1)
                 for a, b in zip(edges[:-1], edges[1:]):
                     rows.append((int(a), int(b), direction))
         self.circles_ = pd.DataFrame(rows, columns=CIRCLE_COLUMNS).sort_values("start", ignore_index=True)

@@ -81,14 +81,27 @@ class GaitBoutDetector:
             if not np.isfinite(period) or corr < self.min_periodicity:
                 continue
             seg = g[s:e]
-            if self.require_stance_rest:
-                # Share of samples where the foot is near still: stance.
-                still_share = np.mean(seg < 0.2 * np.percentile(seg, 95))
-                if still_share < 0.12:
-                    continue
+            if self.require_stance_rest and not self._stance_every_stride(seg, period, fs):
+                continue
             rows.append((s, e, period, corr))
         self.bouts_ = pd.DataFrame(rows, columns=["start", "stop", "period_s", "periodicity"])
         return self
+
+    @staticmethod
+    def _stance_every_stride(g: np.ndarray, period_s: float, fs: float) -> bool:
+        """Most stride-long windows hold a near-still moment (the stance).
+
+        A foot circling in the air turns at a nearly constant rate and has
+        none; walking feet rest on the ground every stride.
+        """
+        w = max(2, int(period_s * fs))
+        smooth = uniform_filter1d(g, max(1, int(0.1 * fs)), mode="nearest")
+        n = len(smooth) // w
+        if n < 2:
+            return False
+        win = smooth[: n * w].reshape(n, w)
+        calm = win.min(axis=1) < 0.25 * np.percentile(win, 95, axis=1)
+        return bool(np.mean(calm) >= 0.6)
 
 
 class StrideDetector:

@@ -60,15 +60,19 @@ class SessionAnalyzer:
         (held ~4 s).
     min_stance_s : float
         Quiet standing this long or longer is kept for balance measures.
+    min_tiptoe_strides : int
+        Fewer contacts on tiptoe are a stumble or a stretch, not the exercise.
     """
 
     def __init__(self, rate_hz: float = 50.0, max_rep_gap_s: float = 30.0, min_reps_per_bout: int = 2,
-                 pencil_min_hold_s: float = 7.0, min_stance_s: float = 10.0):
+                 pencil_min_hold_s: float = 7.0, min_stance_s: float = 10.0,
+                 min_tiptoe_strides: int = 6):
         self.rate_hz = rate_hz
         self.max_rep_gap_s = max_rep_gap_s
         self.min_reps_per_bout = min_reps_per_bout
         self.pencil_min_hold_s = pencil_min_hold_s
         self.min_stance_s = min_stance_s
+        self.min_tiptoe_strides = min_tiptoe_strides
 
     # ------------------------------------------------------------------
     def detect(self, data: pd.DataFrame, placement: str = "foot", mounting: str | None = None) -> "SessionAnalyzer":
@@ -115,7 +119,10 @@ class SessionAnalyzer:
         r = mount.matrix
         gyr_s = gyr @ r.T
         grav_s = orient.gravity @ r.T
-        elevation = np.degrees(np.arcsin(np.clip(grav_s[:, 0], -1, 1)))
+        # Pitch in the sagittal plane, + = toes (or shin) up; atan2 keeps its
+        # sensitivity through 90° (a dorsiflexed foot on the floor points
+        # its toes almost straight up).
+        elevation = np.degrees(np.arctan2(grav_s[:, 0], grav_s[:, 2]))
         roll = np.degrees(np.arctan2(grav_s[:, 1], grav_s[:, 2]))
         self.mounting_ = mount
         self.gyro_bias_dps_ = bias
@@ -137,7 +144,7 @@ class SessionAnalyzer:
             if len(contacts) < 3:
                 continue
             feats = stride_features(-elevation, gyr_s[:, 1], contacts, fs)
-            if not self._is_tiptoe(feats):
+            if len(contacts) < self.min_tiptoe_strides or not self._is_tiptoe(feats):
                 continue
             k = len(bouts)
             end = contacts[-1] + int(round(np.median(np.diff(contacts))))
@@ -160,7 +167,7 @@ class SessionAnalyzer:
         if foot:
             postures = {
                 "flat": grav_smooth[:, 2] > np.cos(np.radians(30)),
-                "toes_up": (np.degrees(np.arcsin(np.clip(grav_smooth[:, 0], -1, 1))) > 35)
+                "toes_up": (np.degrees(np.arctan2(grav_smooth[:, 0], grav_smooth[:, 2])) > 35)
                 & (grav_smooth[:, 2] > -0.25),
             }
         else:
@@ -220,13 +227,16 @@ class SessionAnalyzer:
     def _is_tiptoe(self, feats: pd.DataFrame) -> bool:
         if feats.empty:
             return False
+        stance = float(np.median(feats.stance_pitch_deg))
+        arc = float(np.median(feats.sagittal_range_deg))
         if self.placement_ == "foot":
             # On tiptoe the heel never comes down: the foot stays pitched
-            # toes-down through stance. Heel-to-toe stance is flat.
-            return float(np.median(feats.stance_pitch_deg)) > 12.0
+            # toes-down through stance (heel-to-toe stance is flat), and
+            # without heel strike and push-off it turns through a smaller arc.
+            return stance > 8.0 and arc < 55.0
         # The shank swings through a smaller arc on tiptoe (short steps, no
-        # heel rocker): ~30° against ~60° in heel-to-toe walking.
-        return float(np.median(feats.sagittal_range_deg)) < 45.0
+        # heel rocker): about 20° against 40° and more in heel-to-toe walking.
+        return arc < 31.0
 
     def _name_hold_bout(self, posture: str, holds: np.ndarray) -> str | None:
         if posture == "toes_up":

@@ -557,6 +557,11 @@ def build_session(rng: np.random.Generator, cfg: SimConfig, fs_int: float) -> _B
     b.rest(rng.uniform(20, 32), record_stance=True)
     spread = cfg.rep_count_spread
     for name in _session_plan(rng, cfg):
+        if cfg.distractors and b.posture == "stand" and EXERCISE_POSTURE[name] == "stand" \
+                and rng.random() < 0.6:
+            # Walking over to the next station.
+            b.walk(rng.uniform(6, 14), label=False)
+            b.rest(rng.uniform(1.5, 3))
         b.go_to(EXERCISE_POSTURE[name])
         if cfg.distractors and rng.random() < 0.5:
             b.fidget(rng.uniform(3, 8), kind="adjust_band" if name == "resistance_band" else "fidget")
