@@ -4,9 +4,9 @@ The result is the rotation ``R`` with ``v_segment = R @ v_sensor``, the
 segment being the foot frame (x heel→toe, y left, z up out of the instep) or
 the shank frame (x forward, y left, z up the shank), per the contract.
 
-* up (z): gravity while standing still, taken from the rest just before and
-  after walking (people start and stop walking standing up), or failing
-  that the most common rest posture;
+* up (z): gravity while standing still: the most common rest posture among
+  those that look like the mid-stance of walking (foot flat, shank upright),
+  or failing walking the most common rest posture;
 * pitch axis (y): the dominant rotation axis of the motion, which for gait
   and for every exercise of the programme is the ankle's flexion axis;
 * its sign (forward): the direction the sensor travels during walking,
@@ -70,15 +70,12 @@ class MountingEstimator:
     ----------
     min_rest_s : float
         Rests shorter than this do not vote for "up".
-    edge_window_s : float
-        A rest this close to a walking bout counts as standing.
     cluster_deg : float
         Rests within this angle of each other are one posture.
     """
 
-    def __init__(self, min_rest_s: float = 1.0, edge_window_s: float = 2.0, cluster_deg: float = 12.0):
+    def __init__(self, min_rest_s: float = 1.0, cluster_deg: float = 12.0):
         self.min_rest_s = min_rest_s
-        self.edge_window_s = edge_window_s
         self.cluster_deg = cluster_deg
 
     def estimate(self, acc: np.ndarray, gyr: np.ndarray, still: np.ndarray, quat: np.ndarray,
@@ -101,13 +98,8 @@ class MountingEstimator:
             return self
         dirs = np.array([_unit(np.median(acc[s:e], axis=0)) for s, e in zip(starts, stops)])
         weights = (stops - starts) / fs
-        near_gait = np.zeros(len(starts), dtype=bool)
-        w = self.edge_window_s * fs
-        for b in gait_bouts.itertuples():
-            near_gait |= ((stops > b.start - w) & (stops <= b.start + 1)) | \
-                         ((starts < b.stop + w) & (starts >= b.stop - 1))
-        up = self._cluster(dirs[near_gait], weights[near_gait]) if near_gait.any() \
-            else self._cluster(dirs, weights)
+        stance = self._stance_direction(acc, gyr, gait_bouts, fs)
+        up = self._cluster(dirs, weights, near=stance)
 
         moving = ~still
         gait_mask = np.zeros(len(gyr), dtype=bool)
@@ -134,12 +126,37 @@ class MountingEstimator:
         self.mounting_ = Mounting(np.vstack([x, y, up]), method, float(conf))
         return self
 
-    def _cluster(self, dirs: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    def _cluster(self, dirs: np.ndarray, weights: np.ndarray, near: np.ndarray | None = None) -> np.ndarray:
+        """The best-supported rest posture (optionally: near a direction)."""
         cos_lim = np.cos(np.radians(self.cluster_deg))
         support = (dirs @ dirs.T > cos_lim) @ weights
+        if near is not None:
+            # Standing still looks like mid-stance of walking (foot flat,
+            # shank upright); tiptoe stance is up to ~40° off.
+            close = dirs @ near > np.cos(np.radians(45))
+            if not close.any():
+                return near
+            support = np.where(close, support, -1.0)
         best = dirs[np.argmax(support)]
         members = dirs @ best > cos_lim
         return _unit((dirs[members] * weights[members, None]).sum(axis=0))
+
+    @staticmethod
+    def _stance_direction(acc, gyr, gait_bouts, fs) -> np.ndarray | None:
+        """Mean up direction at the calmest instant of each stride."""
+        from scipy.signal import find_peaks
+
+        g = np.linalg.norm(gyr, axis=1)
+        ups = []
+        for b in gait_bouts.itertuples():
+            win = max(1, int(0.15 * fs))
+            smooth = np.convolve(g[b.start:b.stop], np.ones(win) / win, mode="same")
+            mins, _ = find_peaks(-smooth, distance=max(1, int(0.6 * b.period_s * fs)))
+            for i in mins + b.start:
+                ups.append(_unit(acc[max(0, i - 2):i + 3].mean(axis=0)))
+        if len(ups) < 4:
+            return None
+        return _unit(np.median(np.array(ups), axis=0))
 
     @staticmethod
     def _forward_from_gait(x, up, gyr, quat, earth_acc, gait_bouts, fs):

@@ -194,6 +194,7 @@ class SessionAnalyzer:
                 found = found.assign(start=found.start + s, stop=found.stop + s,
                                      hold_start=found.hold_start + s, hold_stop=found.hold_stop + s)
                 for group in self._group(found, t, gap_s=self.max_rep_gap_s):
+                    group = self._drop_outliers(group, fs)
                     if len(group) < self.min_reps_per_bout:
                         continue
                     holds = (group.hold_stop - group.hold_start).to_numpy() / fs
@@ -244,6 +245,22 @@ class SessionAnalyzer:
         if posture == "upright":
             return "toe_press"
         return "pencil_pickup" if np.median(holds) >= self.pencil_min_hold_s else "toe_press"
+
+    @staticmethod
+    def _drop_outliers(group: pd.DataFrame, fs: float) -> pd.DataFrame:
+        """Drop "reps" unlike the rest of their set.
+
+        Sitting down, lying back or adjusting the band next to a set can look
+        like one more rep, but it moves much further or stays much longer
+        than the person's reps do.
+        """
+        if len(group) < 3:
+            return group
+        amp = group.amplitude_deg.to_numpy()
+        hold = (group.hold_stop - group.hold_start).to_numpy() / fs
+        med_amp, med_hold = np.median(amp), np.median(hold)
+        ok = (amp <= 1.8 * med_amp) & (amp >= 0.55 * med_amp) & (hold <= max(2.2 * med_hold, med_hold + 4.0))
+        return group[ok]
 
     @staticmethod
     def _group(events: pd.DataFrame, t: np.ndarray, gap_s: float):

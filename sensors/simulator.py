@@ -423,8 +423,12 @@ class _Builder:
             else:
                 # Toes grip the pencil, the foot lifts it off the floor
                 # (knee extends a little) and holds it in the air.
-                tr.ankle_pitch = tr.ankle_pitch + sign * 0.5 * amp * prof + tremor + drift
-                tr.shank_pitch = tr.shank_pitch - 0.5 * amp * prof + 0.5 * tremor
+                # The knee extends a little to lift the foot; the toes curl
+                # round the pencil and the foot tips, mostly toes-down.
+                knee_ext = 0.3 * amp * prof
+                foot_tip = (1.0 if sign > 0 or rng.random() < 0.7 else -1.0) * amp * prof
+                tr.shank_pitch = tr.shank_pitch - knee_ext + 0.5 * tremor
+                tr.ankle_pitch = tr.ankle_pitch + knee_ext + foot_tip + tremor + drift
                 lift = 0.06 * prof
             tr.ankle_pos = tr.ankle_pos + np.outer(lift, [0, 0, 1.0])
             rep_start = self.t
