@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from scipy.ndimage import uniform_filter1d
 from scipy.signal import butter, sosfiltfilt
 
 from .gait import runs
@@ -42,13 +43,20 @@ class CircleDetector:
         self.max_reversal_s = max_reversal_s
 
     def toe_displacement(self, gyr_foot_dps: np.ndarray, fs: float) -> np.ndarray:
-        """Toe displacement (deg of tilt) across the foot, shape (n, 2): (d_y, d_z)."""
+        """Toe displacement (deg of tilt) across the foot, shape (n, 2): (d_y, d_z).
+
+        The integral drifts, so it is detrended by a centred moving average
+        about one circle long; unlike a long high-pass, this lets a big
+        movement right after the circles (lowering the leg) disturb only the
+        half-second next to it.
+        """
         rate = np.column_stack([gyr_foot_dps[:, 2], -gyr_foot_dps[:, 1]])
         d = np.cumsum(rate, axis=0) / fs
+        w = max(3, int(fs / self.band_hz[0] / 4))
+        d = d - uniform_filter1d(d, w, axis=0, mode="nearest")
         if len(d) < 30:
-            return d - d.mean(axis=0)
-        sos = butter(2, [self.band_hz[0] / (fs / 2), min(self.band_hz[1] / (fs / 2), 0.99)],
-                     "bandpass", output="sos")
+            return d
+        sos = butter(2, min(self.band_hz[1] / (fs / 2), 0.99), output="sos")
         return sosfiltfilt(sos, d, axis=0)
 
     def detect(self, gyr_foot_dps: np.ndarray, sampling_rate_hz: float,
@@ -96,9 +104,7 @@ class CircleDetector:
                     continue
                 # One circle per full turn from where the run starts.
                 rel = sign * (phase[s:e] - phase[s]) / (2 * np.pi)
-                # The run's edges lose a little of the first and last turn
-                # to the radius threshold: a turn 80 % complete was a circle.
-                n = int(np.floor(rel[-1] + 0.2))
+                n = int(np.floor(rel[-1]))
                 edges = s + np.searchsorted(np.maximum.accumulate(rel), np.arange(n + 1) * rel[-1] / max(n, rel[-1]))
                 edges = np.minimum(edges, e - 1)
                 for a, b in zip(edges[:-1], edges[1:]):

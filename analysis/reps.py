@@ -155,46 +155,64 @@ class HoldRepDetector:
 
 def best_direction(angle_deg: np.ndarray, sampling_rate_hz: float,
                    detector: HoldRepDetector | None = None, activity: np.ndarray | None = None,
-                   edge_s: float = 1.5) -> tuple[int, HoldRepDetector]:
+                   outside_s: float = 10.0) -> tuple[int, HoldRepDetector]:
     """Run the detector on the angle and its negation; keep the right one.
 
     Three cues, in order of trust:
 
-    1. muscles holding a position tremble, resting ones do not: in the
-       right direction the holds carry more angular-rate ``activity``
-       (e.g. the gyro magnitude, deg/s) than the rests between reps;
-    2. people start and finish a set at rest, so in the right direction the
-       stretch begins and ends near the rest level;
+    1. a set starts from and returns to the posture the person is in
+       around it: in the right direction the rests between reps sit at the
+       level of the still moments just before and after the set, the holds
+       away from it;
+    2. muscles holding a position tremble, resting ones do not: the holds
+       carry more angular-rate ``activity`` (e.g. gyro magnitude, deg/s);
     3. the held position is where the person stays: more held time.
     """
     proto = detector or HoldRepDetector()
     params = {k: getattr(proto, k) for k in ("min_hold_s", "min_amplitude_deg", "min_reach",
                                              "max_rep_s", "cutoff_hz", "hold_speed_frac")}
     fs = sampling_rate_hz
-    n_edge = max(1, int(edge_s * fs))
+    x = lowpass(np.asarray(angle_deg, dtype=float), proto.cutoff_hz, fs)
+    calm = np.abs(np.gradient(x) * fs) < 1.0
+    n_out = int(outside_s * fs)
     results = []
     for sign in (1, -1):
         det = HoldRepDetector(**params).detect(sign * np.asarray(angle_deg), fs)
         e = det.excursion_
         amp = det.typical_amplitude_deg_ or 1.0
-        edge = 0.5 * (np.median(e[:n_edge]) + np.median(e[-n_edge:])) / amp
         reps = det.reps_
         held = float((reps["hold_stop"] - reps["hold_start"]).sum())
-        tremor = np.nan
-        if activity is not None and len(reps) >= 2:
+        posture = tremor = np.nan
+        if len(reps) >= 2:
             hold = np.zeros(len(e), dtype=bool)
             for r in reps.itertuples():
-                hold[r.hold_start + int(0.3 * fs):max(r.hold_start + int(0.3 * fs), r.hold_stop - int(0.3 * fs))] = True
+                a, b = r.hold_start + int(0.3 * fs), r.hold_stop - int(0.3 * fs)
+                hold[a:max(a, b)] = True
+            first, last = int(reps.start.iloc[0]), int(reps.stop.iloc[-1])
             span = np.zeros(len(e), dtype=bool)
-            span[reps.start.iloc[0]:reps.stop.iloc[-1]] = True
-            speed = np.abs(np.gradient(e) * fs)
-            rest = span & ~hold & (e < 0.15 * amp) & (speed < 0.5 * amp)
-            if hold.sum() > fs and rest.sum() > 0.5 * fs:
-                tremor = float(np.median(activity[hold]) / max(np.median(activity[rest]), 1e-6))
-        results.append((tremor, edge, held, sign, det))
-    (r1, e1, h1, s1, d1), (r2, e2, h2, s2, d2) = results
+            span[first:last] = True
+            rest = span & ~hold & (e < 0.15 * amp) & calm
+            out = np.zeros(len(e), dtype=bool)
+            out[max(0, first - n_out):first] = True
+            out[last:last + n_out] = True
+            out &= calm
+            if out.sum() > fs and rest.sum() > 0.3 * fs and hold.sum() > fs:
+                level_out = np.median(x[out])
+                d_rest = abs(np.median(x[rest]) - level_out)
+                d_hold = abs(np.median(x[hold]) - level_out)
+                posture = (d_hold - d_rest) / amp  # > 0: rests look like the posture around
+            if activity is not None and hold.sum() > fs and (span & ~hold & (e < 0.15 * amp)).sum() > 0.5 * fs:
+                r_act = np.median(activity[span & ~hold & (e < 0.15 * amp)])
+                tremor = float(np.median(activity[hold]) / max(r_act, 1e-6))
+        results.append((posture, tremor, held, sign, det))
+    (p1, r1, h1, s1, d1), (p2, r2, h2, s2, d2) = results
+    if np.isfinite(p1) and np.isfinite(p2) and abs(p1 - p2) > 0.5:
+        return (s1, d1) if p1 > p2 else (s2, d2)
+    if np.isfinite(p1) != np.isfinite(p2):
+        # Only one direction found a set with rests and holds to compare.
+        ok = (s1, d1, p1) if np.isfinite(p1) else (s2, d2, p2)
+        if ok[2] > 0.5:
+            return ok[0], ok[1]
     if np.isfinite(r1) and np.isfinite(r2) and max(r1, r2) > 1.3 and (r1 > 1.3) != (r2 > 1.3):
         return (s1, d1) if r1 > r2 else (s2, d2)
-    if abs(e1 - e2) > 0.3:
-        return (s1, d1) if e1 < e2 else (s2, d2)
     return (s1, d1) if h1 >= h2 else (s2, d2)
