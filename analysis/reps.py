@@ -98,18 +98,20 @@ class HoldRepDetector:
         e = x - base
         speed = np.gradient(e) * fs
         self.excursion_ = e
-        cand = e > self.min_amplitude_deg * 0.5
-        starts, stops = runs(cand)
+        # Two passes: a low threshold finds the typical amplitude, then
+        # excursions are cut where the angle comes back within 30 % of rest,
+        # so two reps with a short, incomplete rest between stay two.
+        typical = 0.0
+        for threshold in (self.min_amplitude_deg * 0.5, None):
+            if threshold is None:
+                threshold = max(self.min_amplitude_deg * 0.5, 0.3 * typical)
+            starts, stops = runs(e > threshold)
+            peaks = np.array([float(e[s:t].max()) for s, t in zip(starts, stops)])
+            big = np.sort(peaks[peaks >= self.min_amplitude_deg])
+            # Typical amplitude of a full rep: the median of the larger half,
+            # so that aborted reps and posture wobble do not drag it down.
+            typical = float(np.median(big[len(big) // 2:])) if len(big) else 0.0
         rows, rejected = [], []
-        peaks = []
-        for s, t in zip(starts, stops):
-            seg = e[s:t]
-            peaks.append(float(seg.max()) if len(seg) else 0.0)
-        peaks = np.array(peaks)
-        big = np.sort(peaks[peaks >= self.min_amplitude_deg])
-        # Typical amplitude of a full rep: the median of the larger half, so
-        # that aborted reps and posture wobble do not drag it down.
-        typical = float(np.median(big[len(big) // 2:])) if len(big) else 0.0
         for (s, t), peak in zip(zip(starts, stops), peaks):
             if peak < self.min_amplitude_deg:
                 continue
@@ -123,6 +125,7 @@ class HoldRepDetector:
             t0 = t
             while t0 < len(e) - 1 and e[t0] < e[t0 - 1] and e[t0] > 0.02 * peak:
                 t0 += 1
+            s0, t0 = int(s0), int(t0)
             seg_speed = speed[s0:t0]
             level = e[s0:t0] >= 0.5 * peak
             first_hi, last_hi = np.flatnonzero(level)[[0, -1]]
