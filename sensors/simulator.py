@@ -127,12 +127,19 @@ def _min_jerk(u: np.ndarray) -> np.ndarray:
 
 def _smooth_noise(rng: np.random.Generator, n: int, fs: float, corner_hz: float,
                   rms: float) -> np.ndarray:
-    """Gaussian noise low-passed to ``corner_hz``, scaled to ``rms``."""
+    """Gaussian noise low-passed to ``corner_hz``, scaled to ``rms``.
+
+    The scale comes from a padded buffer several filter lengths long, so a
+    short stretch of slow noise keeps its true (small) variation instead of
+    being blown up to ``rms``.
+    """
     if n == 0:
         return np.zeros(0)
-    x = rng.standard_normal(n + 200)
-    x = gaussian_filter1d(x, sigma=fs / (2 * math.pi * corner_hz))[100:100 + n]
+    sigma = fs / (2 * math.pi * corner_hz)
+    pad = int(max(200, 4 * sigma))
+    x = gaussian_filter1d(rng.standard_normal(n + 2 * pad), sigma=sigma)
     sd = x.std()
+    x = x[pad:pad + n]
     return x * (rms / sd) if sd > 0 else x
 
 
