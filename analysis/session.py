@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from scipy.ndimage import uniform_filter1d
 
 from .circles import CircleDetector
 from .gait import GaitBoutDetector, StrideDetector, runs, stride_features
@@ -53,7 +54,8 @@ class SessionAnalyzer:
     max_rep_gap_s : float
         Reps further apart than this start a new bout.
     min_reps_per_bout : int
-        A lone rep-like movement is not a bout.
+        Fewer rep-like movements are fidgeting, not a set (pencil pickups,
+        prescribed three per foot, need two).
     pencil_min_hold_s : float
         With the foot flat, bouts whose median hold is at least this long are
         pencil pickups (held ≥ 10 s by prescription) rather than toe presses
@@ -64,7 +66,7 @@ class SessionAnalyzer:
         Fewer contacts on tiptoe are a stumble or a stretch, not the exercise.
     """
 
-    def __init__(self, rate_hz: float = 50.0, max_rep_gap_s: float = 30.0, min_reps_per_bout: int = 2,
+    def __init__(self, rate_hz: float = 50.0, max_rep_gap_s: float = 30.0, min_reps_per_bout: int = 3,
                  pencil_min_hold_s: float = 7.0, min_stance_s: float = 10.0,
                  min_tiptoe_strides: int = 6):
         self.rate_hz = rate_hz
@@ -193,13 +195,15 @@ class SessionAnalyzer:
                     continue
                 found = found.assign(start=found.start + s, stop=found.stop + s,
                                      hold_start=found.hold_start + s, hold_stop=found.hold_stop + s)
-                for group in self._group(found, t, gap_s=self.max_rep_gap_s):
+                groups = self._group(found, t, gap_s=self.max_rep_gap_s, activity=gyr_norm)
+                if posture == "flat":
+                    groups = [part for g in groups for part in self._split_by_hold(g, fs)]
+                for group in groups:
                     group = self._drop_outliers(group, fs)
-                    if len(group) < self.min_reps_per_bout:
-                        continue
                     holds = (group.hold_stop - group.hold_start).to_numpy() / fs
-                    name = self._name_hold_bout(posture, holds)
-                    if name is None:
+                    name = self._name_hold_bout(posture, holds) if len(group) else None
+                    need = self.min_reps_per_bout if name != "pencil_pickup" else 2
+                    if name is None or len(group) < need:
                         continue
                     k = len(bouts)
                     bouts.append((name, t[group.start.iloc[0]], t[group.stop.iloc[-1]]))
@@ -247,6 +251,29 @@ class SessionAnalyzer:
         return "pencil_pickup" if np.median(holds) >= self.pencil_min_hold_s else "toe_press"
 
     @staticmethod
+    def _split_by_hold(group: pd.DataFrame, fs: float, ratio: float = 1.8) -> list[pd.DataFrame]:
+        """Split a set where the holds change from short to long.
+
+        Toe presses (held ~4 s, standing) and pencil pickups (held ≥ 10 s,
+        seated) both keep the foot flat; done one after the other they can
+        look like one set. The best single split of the log hold durations
+        separates them when both parts have two or more reps.
+        """
+        holds = np.log(np.maximum((group.hold_stop - group.hold_start).to_numpy() / fs, 0.1))
+        n = len(holds)
+        if n < 4:
+            return [group]
+        best, k_best = 0.0, None
+        for k in range(2, n - 1):
+            a, b = holds[:k], holds[k:]
+            gain = abs(np.median(a) - np.median(b))
+            if gain > best:
+                best, k_best = gain, k
+        if k_best is None or best < np.log(ratio):
+            return [group]
+        return [group.iloc[:k_best], group.iloc[k_best:]]
+
+    @staticmethod
     def _drop_outliers(group: pd.DataFrame, fs: float) -> pd.DataFrame:
         """Drop "reps" unlike the rest of their set.
 
@@ -263,16 +290,30 @@ class SessionAnalyzer:
         return group[ok]
 
     @staticmethod
-    def _group(events: pd.DataFrame, t: np.ndarray, gap_s: float):
-        """Split events (sorted by ``start``) where the pause exceeds ``gap_s``."""
+    def _group(events: pd.DataFrame, t: np.ndarray, gap_s: float,
+               activity: np.ndarray | None = None, busy_dps: float = 60.0):
+        """Split events (sorted by ``start``) into sets.
+
+        A new set starts after a pause longer than ``gap_s``, or after a
+        pause in which the leg moved briskly (``activity`` above
+        ``busy_dps``): rests between reps are calm, while getting up,
+        sitting down or walking to the next station are not.
+        """
         if events.empty:
             return []
         events = events.sort_values("start", ignore_index=True)
         for col in ("start", "stop", "hold_start", "hold_stop"):
             if col in events:
                 events[col] = events[col].astype(np.int64)
-        pause = t[events.start.to_numpy()[1:]] - t[events.stop.to_numpy()[:-1]]
-        cut = np.r_[0, np.flatnonzero(pause > gap_s) + 1, len(events)]
+        starts, stops = events.start.to_numpy(), events.stop.to_numpy()
+        pause = t[starts[1:]] - t[stops[:-1]]
+        split = pause > gap_s
+        if activity is not None:
+            smooth = uniform_filter1d(activity, 10, mode="nearest")
+            for i, (a, b) in enumerate(zip(stops[:-1], starts[1:])):
+                if b > a and smooth[a:b].max() > busy_dps:
+                    split[i] = True
+        cut = np.r_[0, np.flatnonzero(split) + 1, len(events)]
         return [events.iloc[a:b] for a, b in zip(cut[:-1], cut[1:]) if b > a]
 
     # ------------------------------------------------------------------
