@@ -36,7 +36,7 @@ class CircleDetector:
     """
 
     def __init__(self, band_hz: tuple[float, float] = (0.25, 3.0), min_radius_deg: float = 4.0,
-                 min_turns: float = 1.5, max_reversal_s: float = 0.25):
+                 min_turns: float = 1.0, max_reversal_s: float = 0.25):
         self.band_hz = band_hz
         self.min_radius_deg = min_radius_deg
         self.min_turns = min_turns

@@ -68,6 +68,11 @@ class HoldRepDetector:
         self.cutoff_hz = cutoff_hz
         self.hold_speed_frac = hold_speed_frac
 
+    def clone(self) -> "HoldRepDetector":
+        """A new detector with the same parameters."""
+        return HoldRepDetector(self.min_hold_s, self.min_amplitude_deg, self.min_reach,
+                               self.max_rep_s, self.cutoff_hz, self.hold_speed_frac)
+
     def detect(self, angle_deg: np.ndarray, sampling_rate_hz: float,
                valid: np.ndarray | None = None) -> "HoldRepDetector":
         """Find reps.
@@ -156,66 +161,77 @@ class HoldRepDetector:
         return self
 
 
+def set_cues(angle_deg: np.ndarray, det: HoldRepDetector, reps: pd.DataFrame, fs: float,
+             activity: np.ndarray | None = None, outside_s: float = 10.0) -> tuple[float, float, float]:
+    """How much a set of reps looks like reps in the direction it was found.
+
+    Returns ``(posture, tremor, held_s)``:
+
+    posture
+        A set starts from and returns to the posture the person is in
+        around it: > 0 when the rests between reps sit at the level of the
+        still moments just before and after the set (in units of the rep
+        amplitude), < 0 when the holds do. NaN if it cannot be told.
+    tremor
+        Muscles holding a position tremble, resting ones do not: median
+        ``activity`` (e.g. gyro magnitude) in the holds over that in the
+        rests. NaN without ``activity``.
+    held_s
+        Time held: the held position is where the person stays.
+    """
+    x = lowpass(np.asarray(angle_deg, dtype=float), det.cutoff_hz, fs)
+    e = det.excursion_
+    amp = det.typical_amplitude_deg_ or 1.0
+    held = float((reps["hold_stop"] - reps["hold_start"]).sum()) / fs
+    posture = tremor = np.nan
+    if len(reps) < 2:
+        return posture, tremor, held
+    calm = np.abs(np.gradient(x) * fs) < 1.0
+    hold = np.zeros(len(e), dtype=bool)
+    for r in reps.itertuples():
+        a, b = r.hold_start + int(0.3 * fs), r.hold_stop - int(0.3 * fs)
+        hold[a:max(a, b)] = True
+    first, last = int(reps.start.iloc[0]), int(reps.stop.iloc[-1])
+    span = np.zeros(len(e), dtype=bool)
+    span[first:last] = True
+    low = span & ~hold & (e < 0.15 * amp)
+    n_out = int(outside_s * fs)
+    out = np.zeros(len(e), dtype=bool)
+    out[max(0, first - n_out):first] = True
+    out[last:last + n_out] = True
+    out &= calm
+    rest = low & calm
+    if out.sum() > fs and rest.sum() > 0.3 * fs and hold.sum() > fs:
+        level_out = np.median(x[out])
+        posture = (abs(np.median(x[hold]) - level_out) - abs(np.median(x[rest]) - level_out)) / amp
+    if activity is not None and hold.sum() > fs and low.sum() > 0.5 * fs:
+        tremor = float(np.median(activity[hold]) / max(np.median(activity[low]), 1e-6))
+    return posture, tremor, held
+
+
+def prefer(cues_a: tuple, cues_b: tuple) -> bool:
+    """True if set A (one direction) is likelier real reps than set B (the other)."""
+    (p1, r1, h1), (p2, r2, h2) = cues_a, cues_b
+    if np.isfinite(p1) and np.isfinite(p2) and abs(p1 - p2) > 0.5:
+        return p1 > p2
+    if np.isfinite(p1) != np.isfinite(p2):
+        known = p1 if np.isfinite(p1) else p2
+        if abs(known) > 0.5:
+            return (known > 0) == np.isfinite(p1)
+    if np.isfinite(r1) and np.isfinite(r2) and max(r1, r2) > 1.3 and (r1 > 1.3) != (r2 > 1.3):
+        return r1 > r2
+    return h1 >= h2
+
+
 def best_direction(angle_deg: np.ndarray, sampling_rate_hz: float,
                    detector: HoldRepDetector | None = None, activity: np.ndarray | None = None,
-                   outside_s: float = 10.0) -> tuple[int, HoldRepDetector]:
-    """Run the detector on the angle and its negation; keep the right one.
-
-    Three cues, in order of trust:
-
-    1. a set starts from and returns to the posture the person is in
-       around it: in the right direction the rests between reps sit at the
-       level of the still moments just before and after the set, the holds
-       away from it;
-    2. muscles holding a position tremble, resting ones do not: the holds
-       carry more angular-rate ``activity`` (e.g. gyro magnitude, deg/s);
-    3. the held position is where the person stays: more held time.
-    """
+                   ) -> tuple[int, HoldRepDetector]:
+    """Run the detector on the angle and its negation; keep the likelier one (see :func:`prefer`)."""
     proto = detector or HoldRepDetector()
-    params = {k: getattr(proto, k) for k in ("min_hold_s", "min_amplitude_deg", "min_reach",
-                                             "max_rep_s", "cutoff_hz", "hold_speed_frac")}
     fs = sampling_rate_hz
-    x = lowpass(np.asarray(angle_deg, dtype=float), proto.cutoff_hz, fs)
-    calm = np.abs(np.gradient(x) * fs) < 1.0
-    n_out = int(outside_s * fs)
-    results = []
+    found = []
     for sign in (1, -1):
-        det = HoldRepDetector(**params).detect(sign * np.asarray(angle_deg), fs)
-        e = det.excursion_
-        amp = det.typical_amplitude_deg_ or 1.0
-        reps = det.reps_
-        held = float((reps["hold_stop"] - reps["hold_start"]).sum())
-        posture = tremor = np.nan
-        if len(reps) >= 2:
-            hold = np.zeros(len(e), dtype=bool)
-            for r in reps.itertuples():
-                a, b = r.hold_start + int(0.3 * fs), r.hold_stop - int(0.3 * fs)
-                hold[a:max(a, b)] = True
-            first, last = int(reps.start.iloc[0]), int(reps.stop.iloc[-1])
-            span = np.zeros(len(e), dtype=bool)
-            span[first:last] = True
-            rest = span & ~hold & (e < 0.15 * amp) & calm
-            out = np.zeros(len(e), dtype=bool)
-            out[max(0, first - n_out):first] = True
-            out[last:last + n_out] = True
-            out &= calm
-            if out.sum() > fs and rest.sum() > 0.3 * fs and hold.sum() > fs:
-                level_out = np.median(x[out])
-                d_rest = abs(np.median(x[rest]) - level_out)
-                d_hold = abs(np.median(x[hold]) - level_out)
-                posture = (d_hold - d_rest) / amp  # > 0: rests look like the posture around
-            if activity is not None and hold.sum() > fs and (span & ~hold & (e < 0.15 * amp)).sum() > 0.5 * fs:
-                r_act = np.median(activity[span & ~hold & (e < 0.15 * amp)])
-                tremor = float(np.median(activity[hold]) / max(r_act, 1e-6))
-        results.append((posture, tremor, held, sign, det))
-    (p1, r1, h1, s1, d1), (p2, r2, h2, s2, d2) = results
-    if np.isfinite(p1) and np.isfinite(p2) and abs(p1 - p2) > 0.5:
-        return (s1, d1) if p1 > p2 else (s2, d2)
-    if np.isfinite(p1) != np.isfinite(p2):
-        # Only one direction found a set with rests and holds to compare.
-        ok = (s1, d1, p1) if np.isfinite(p1) else (s2, d2, p2)
-        if ok[2] > 0.5:
-            return ok[0], ok[1]
-    if np.isfinite(r1) and np.isfinite(r2) and max(r1, r2) > 1.3 and (r1 > 1.3) != (r2 > 1.3):
-        return (s1, d1) if r1 > r2 else (s2, d2)
-    return (s1, d1) if h1 >= h2 else (s2, d2)
+        det = proto.clone().detect(sign * np.asarray(angle_deg), fs)
+        found.append((sign, det, set_cues(sign * np.asarray(angle_deg), det, det.reps_, fs, activity)))
+    (s1, d1, c1), (s2, d2, c2) = found
+    return (s1, d1) if prefer(c1, c2) else (s2, d2)

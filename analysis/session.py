@@ -26,7 +26,7 @@ from .gait import GaitBoutDetector, StrideDetector, runs, stride_features
 from .mounting import MountingEstimator
 from .orientation import OrientationFilter
 from .preprocess import UniformResampler, gyro_bias, still_mask
-from .reps import HoldRepDetector, best_direction, lowpass
+from .reps import HoldRepDetector, lowpass, prefer, set_cues
 
 EXERCISES = ("toe_press", "resistance_band", "tiptoe_walk", "pencil_pickup", "ankle_circles")
 HOLD_EXERCISES = ("toe_press", "resistance_band", "pencil_pickup")
@@ -181,33 +181,36 @@ class SessionAnalyzer:
                     continue
                 seg_angle = elevation[s:e]
                 proto = HoldRepDetector(min_amplitude_deg=2.0 if foot else 4.0)
-                if posture == "toes_up":
-                    # Dorsiflexion against the band raises the toes.
-                    det = proto.detect(seg_angle, fs)
-                else:
-                    _, det = best_direction(seg_angle, fs, proto, activity=gyr_norm[s:e])
-                found = det.reps_
-                # A rep cut by the stretch's edge began or ended in another
-                # posture: that is the posture change, not a rep.
-                edge = int(0.5 * fs)
-                found = found[(found.start > edge) & (found.stop < (e - s) - edge)]
-                if found.empty:
-                    continue
-                found = found.assign(start=found.start + s, stop=found.stop + s,
-                                     hold_start=found.hold_start + s, hold_stop=found.hold_stop + s)
-                groups = self._group(found, t, gap_s=self.max_rep_gap_s, activity=gyr_norm)
-                if posture == "flat":
-                    groups = [part for g in groups for part in self._split_by_hold(g, fs)]
-                for group in groups:
-                    group = self._drop_outliers(group, fs)
+                # Dorsiflexion against the band raises the toes; toe presses
+                # and pencil pickups tip the foot whichever way the instep
+                # and the grip make it, so both directions are tried set by
+                # set (a pencil set and a toe-press set may go opposite ways).
+                signs = (1,) if posture == "toes_up" else (1, -1)
+                candidates = []
+                for sign in signs:
+                    det = proto.clone().detect(sign * seg_angle, fs)
+                    found = det.reps_
+                    # A rep cut by the stretch's edge began or ended in
+                    # another posture: that is the posture change, not a rep.
+                    edge = int(0.5 * fs)
+                    found = found[(found.start > edge) & (found.stop < (e - s) - edge)]
+                    groups = self._group(found, t[s:e], gap_s=self.max_rep_gap_s, activity=gyr_norm[s:e])
+                    if posture == "flat":
+                        groups = [part for g in groups for part in self._split_by_hold(g, fs)]
+                    for g in groups:
+                        g = self._drop_outliers(g, fs)
+                        if len(g):
+                            cues = set_cues(sign * seg_angle, det, g, fs, gyr_norm[s:e])
+                            candidates.append((sign, g, cues))
+                for sign, group, cues in self._resolve(candidates):
                     holds = (group.hold_stop - group.hold_start).to_numpy() / fs
-                    name = self._name_hold_bout(posture, holds) if len(group) else None
+                    name = self._name_hold_bout(posture, holds)
                     need = self.min_reps_per_bout if name != "pencil_pickup" else 2
                     if name is None or len(group) < need:
                         continue
                     k = len(bouts)
-                    bouts.append((name, t[group.start.iloc[0]], t[group.stop.iloc[-1]]))
-                    reps += [(k, t[g.start], t[g.stop], (g.hold_stop - g.hold_start) / fs)
+                    bouts.append((name, t[s + group.start.iloc[0]], t[s + group.stop.iloc[-1]]))
+                    reps += [(k, t[s + g.start], t[s + g.stop], (g.hold_stop - g.hold_start) / fs)
                              for g in group.itertuples()]
 
         # Quiet standing for balance.
@@ -249,6 +252,19 @@ class SessionAnalyzer:
         if posture == "upright":
             return "toe_press"
         return "pencil_pickup" if np.median(holds) >= self.pencil_min_hold_s else "toe_press"
+
+    @staticmethod
+    def _resolve(candidates: list) -> list:
+        """Keep sets that do not overlap; where two overlap, the likelier one."""
+        keep = []
+        for cand in sorted(candidates, key=lambda c: c[1].start.iloc[0]):
+            sign, g, cues = cand
+            a0, a1 = g.start.iloc[0], g.stop.iloc[-1]
+            clash = [k for k in keep if k[1].start.iloc[0] < a1 and a0 < k[1].stop.iloc[-1]]
+            if all(prefer(cues, k[2]) for k in clash):
+                gone = {id(k) for k in clash}
+                keep = [k for k in keep if id(k) not in gone] + [cand]
+        return keep
 
     @staticmethod
     def _split_by_hold(group: pd.DataFrame, fs: float, ratio: float = 1.8) -> list[pd.DataFrame]:

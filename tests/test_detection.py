@@ -1,0 +1,173 @@
+"""Each detector on short synthetic cases, and the whole analysis on simulated sessions."""
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from analysis.circles import CircleDetector
+from analysis.pipeline import analyze_recording
+from analysis.reps import HoldRepDetector
+from analysis.scoring import score, summarise
+from sensors.recording import recording_from_arrays
+from sensors.simulator import _min_jerk, simulate_session
+
+FS = 50.0
+
+
+def rep_signal(holds_s, amp_deg=10.0, move_s=1.0, rest_s=3.0, lead_s=5.0):
+    """Angle (deg) of reps with min-jerk moves; returns (angle, true holds)."""
+    parts = [np.zeros(int(lead_s * FS))]
+    for hold in holds_s:
+        up = _min_jerk(np.arange(int(move_s * FS)) / (move_s * FS))
+        parts += [amp_deg * up, np.full(int(hold * FS), amp_deg), amp_deg * up[::-1],
+                  np.zeros(int(rest_s * FS))]
+    parts.append(np.zeros(int(lead_s * FS)))
+    x = np.concatenate(parts)
+    return x + np.random.default_rng(0).normal(0, 0.1, len(x))
+
+
+def test_one_rep_is_found_with_its_hold():
+    det = HoldRepDetector().detect(rep_signal([4.0]), FS)
+    assert len(det.reps_) == 1
+    hold = (det.reps_.hold_stop[0] - det.reps_.hold_start[0]) / FS
+    assert hold == pytest.approx(4.0, abs=0.25)
+
+
+def test_a_hold_just_under_the_minimum_does_not_count():
+    det = HoldRepDetector(min_hold_s=1.0).detect(rep_signal([4.0, 0.7, 4.0]), FS)
+    assert len(det.reps_) == 2
+    assert any("held" in r for r in det.rejected_.reason)
+
+
+def test_an_aborted_half_movement_does_not_count():
+    x = rep_signal([4.0, 4.0, 4.0])
+    aborted = rep_signal([0.0], amp_deg=3.0, lead_s=0.5)
+    det = HoldRepDetector().detect(np.concatenate([x, aborted, x]), FS)
+    assert len(det.reps_) == 6
+    assert "did not reach the held position" in set(det.rejected_.reason)
+
+
+def test_reps_in_the_other_direction_are_found_by_negating():
+    det = HoldRepDetector().detect(-(-rep_signal([5.0, 5.0])), FS)
+    assert len(det.reps_) == 2
+
+
+def cone_rates(direction, turns, period_s=1.2, tilt_deg=15.0):
+    """Foot-frame angular rate (deg/s) of the toes circling ``turns`` times."""
+    from scipy.spatial.transform import Rotation
+
+    n = int(turns * period_s * FS) + 1
+    t = np.arange(n) / FS
+    sgn = 1.0 if direction == "ccw" else -1.0
+    phi = sgn * 2 * np.pi * t / period_s
+    a = np.radians(tilt_deg)
+    rot = Rotation.from_rotvec(np.column_stack([np.zeros(n), -a * np.sin(phi), a * np.cos(phi)]))
+    q = rot.as_quat()
+    rel = Rotation.from_quat(q[:-2]).inv() * Rotation.from_quat(q[2:])
+    w = np.degrees(rel.as_rotvec()) * FS / 2
+    pad = np.zeros((int(2 * FS), 3))
+    return np.vstack([pad, w[:1], w, w[-1:], pad])
+
+
+@pytest.mark.parametrize("direction", ["cw", "ccw"])
+def test_one_circle_each_way(direction):
+    det = CircleDetector().detect(cone_rates(direction, 1.15), FS)
+    assert list(det.circles_.direction) == [direction]
+
+
+@pytest.mark.parametrize("direction", ["cw", "ccw"])
+def test_circles_are_counted_whatever_the_speed(direction):
+    det = CircleDetector().detect(cone_rates(direction, 6.2, period_s=0.7), FS)
+    assert len(det.circles_) == 6 and set(det.circles_.direction) == {direction}
+
+
+def test_gap_in_the_middle_of_a_hold_keeps_the_hold():
+    x = rep_signal([6.0])
+    n = len(x)
+    t = np.arange(n) / FS
+    # A foot at 0° then 10° toes up: gravity in the sensor frame.
+    rad = np.radians(x)
+    acc = 9.81 * np.column_stack([np.sin(rad), np.zeros(n), np.cos(rad)])
+    gyr = np.column_stack([np.zeros(n), -np.gradient(x) * FS, np.zeros(n)])
+    keep = ~((t > 9.0) & (t < 9.6))  # 0.6 s lost in the middle of the hold
+    data = pd.DataFrame({"t": t, "acc_x": acc[:, 0], "acc_y": acc[:, 1], "acc_z": acc[:, 2],
+                         "gyr_x": gyr[:, 0], "gyr_y": gyr[:, 1], "gyr_z": gyr[:, 2]})[keep]
+    from analysis.preprocess import UniformResampler
+
+    u = UniformResampler().resample(data)
+    assert (~u.valid).sum() >= 25  # the gap is marked, not bridged as data
+    det = HoldRepDetector().detect(np.interp(u.t, t[keep], x[keep]), FS)
+    assert len(det.reps_) == 1
+    hold = (det.reps_.hold_stop[0] - det.reps_.hold_start[0]) / FS
+    assert hold == pytest.approx(6.0, abs=0.3)
+
+
+@pytest.fixture(scope="module")
+def clean_sessions():
+    out = []
+    for seed in (7001, 7002):
+        rec, truth = simulate_session(seed=seed, tier="clean")
+        out.append((rec, truth, analyze_recording(rec)))
+    return out
+
+
+def test_simulated_clean_sessions_are_analysed_right(clean_sessions):
+    s = summarise([score(truth, doc) for _, truth, doc in clean_sessions])
+    assert s["bout_macro_f1"] >= 0.9
+    assert s["rep_within1_pct"] >= 90
+    assert s["hold_mae_s"] <= 0.35
+    assert s["direction_pct"] == 100
+
+
+@pytest.mark.parametrize("side", ["left", "right"])
+def test_circle_direction_matches_the_contract_on_either_foot(side):
+    rec, truth = simulate_session(seed=41, tier="clean", side=side, exercises=["ankle_circles"],
+                                  mounting="instep", declare_mounting=False)
+    doc = analyze_recording(rec)
+    s = summarise([score(truth, doc)])
+    assert s["direction_pct"] == 100 and s["circle_exact_pct"] == 100
+
+
+def test_a_sensor_mounted_upside_down_is_handled():
+    rec, truth = simulate_session(seed=43, tier="clean", mounting="upside_down",
+                                  declare_mounting=False)
+    doc = analyze_recording(rec)
+    assert np.asarray(doc["mounting"]["matrix"])[2, 2] == pytest.approx(-1, abs=0.05)
+    s = summarise([score(truth, doc)])
+    assert s["bout_macro_f1"] >= 0.9
+
+
+def test_ankle_placement_says_what_it_cannot_see():
+    rec, truth = simulate_session(seed=44, tier="ankle")
+    doc = analyze_recording(rec)
+    assert set(doc["not_observable"]) == {"resistance_band", "pencil_pickup", "ankle_circles"}
+    assert {e["exercise"] for e in doc["exercises"]} <= {"toe_press", "tiptoe_walk"}
+
+
+def test_analyze_json_follows_the_contract_for_every_sample(samples_dir, tmp_path):
+    checker = samples_dir.parent / "tools" / "check_analysis.py"
+    for csv in sorted(samples_dir.glob("*.csv")):
+        out = tmp_path / (csv.stem + ".json")
+        subprocess.run([sys.executable, "-m", "toehold", "analyze", str(csv), "--json", "-o", str(out)],
+                       check=True)
+        doc = json.loads(out.read_text())
+        assert doc["format"] == "toehold-analysis/1"
+        if checker.exists():
+            res = subprocess.run([sys.executable, str(checker), str(out)], capture_output=True, text=True)
+            assert res.returncode == 0, res.stdout
+
+
+def test_samples_meet_the_accuracy_targets(samples_dir):
+    from sensors.recording import read_recording
+
+    counts = []
+    for csv in sorted(samples_dir.glob("*.csv")):
+        truth = json.loads(csv.with_name(csv.stem + ".truth.json").read_text())
+        counts.append(score(truth, analyze_recording(read_recording(csv))))
+    s = summarise(counts)
+    assert s["bout_macro_f1"] >= 0.97
+    assert s["hold_mae_s"] <= 0.25
+    assert s["direction_pct"] >= 99
