@@ -77,7 +77,8 @@ class SessionAnalyzer:
         self.min_tiptoe_strides = min_tiptoe_strides
 
     # ------------------------------------------------------------------
-    def detect(self, data: pd.DataFrame, placement: str = "foot", mounting: str | None = None) -> "SessionAnalyzer":
+    def detect(self, data: pd.DataFrame, placement: str = "foot", mounting: str | None = None,
+               known_mounting=None) -> "SessionAnalyzer":
         """Analyse samples.
 
         Parameters
@@ -87,6 +88,9 @@ class SessionAnalyzer:
         placement : {"foot", "ankle"}
         mounting : str, optional
             Declared mounting (``x=forward,y=left,z=up``).
+        known_mounting : analysis.mounting.Mounting, optional
+            Use this instead of estimating it (the live view estimates it
+            on a longer stretch than the window it analyses).
 
         Attributes
         ----------
@@ -116,8 +120,8 @@ class SessionAnalyzer:
         orient = OrientationFilter().estimate(u, bias)
         foot = self.placement_ == "foot"
         gait = GaitBoutDetector(require_stance_rest=foot).detect(gyr, u.valid, fs).bouts_
-        mount = MountingEstimator().estimate(u.acc, gyr, still, orient.quat, orient.earth_acc,
-                                             gait, fs, declared=mounting).mounting_
+        mount = known_mounting or MountingEstimator().estimate(
+            u.acc, gyr, still, orient.quat, orient.earth_acc, gait, fs, declared=mounting).mounting_
         r = mount.matrix
         gyr_s = gyr @ r.T
         grav_s = orient.gravity @ r.T

@@ -1,0 +1,158 @@
+"""Live analysis: the session analyser re-run on a trailing window as samples arrive.
+
+Rather than a second, incremental set of detectors that could drift from the
+offline ones, the live view runs :class:`~analysis.session.SessionAnalyzer`
+on the last ``window_s`` seconds every ``update_every_s`` seconds of data,
+and :meth:`LiveAnalyzer.finish` runs it once on everything: the summary at
+the end of a live session is, by construction, the offline analysis of the
+file that was written.
+
+While a set is under way the live view wants to count its first rep, so the
+window analysis accepts sets of one rep; the final analysis applies the
+normal rules.
+"""
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pandas as pd
+
+from .session import SessionAnalyzer
+
+COLUMNS = ["t", "acc_x", "acc_y", "acc_z", "gyr_x", "gyr_y", "gyr_z"]
+HOLD_TARGET_S = {"toe_press": 4.0, "resistance_band": 5.0, "pencil_pickup": 10.0}
+
+
+@dataclasses.dataclass
+class LiveState:
+    """What the live view shows (all times in s of recording time)."""
+
+    t_s: float = 0.0
+    exercise: str | None = None
+    reps: int = 0
+    last_hold_s: float | None = None
+    hold_target_s: float | None = None
+    holding_s: float | None = None
+    circles_cw: int = 0
+    circles_ccw: int = 0
+    tiptoe_s: float = 0.0
+    strides: int = 0
+    sets_done: list = dataclasses.field(default_factory=list)
+
+
+class LiveAnalyzer:
+    """Feed samples, read the live state.
+
+    Parameters
+    ----------
+    placement : {"foot", "ankle"}
+    mounting : str, optional
+        Declared mounting; otherwise estimated from the last
+        ``mounting_window_s`` of data every ``mounting_every_s``.
+    window_s : float
+        Length of the trailing window analysed at each update.
+    update_every_s : float
+        Data time between updates.
+    """
+
+    def __init__(self, placement: str = "foot", mounting: str | None = None, window_s: float = 120.0,
+                 update_every_s: float = 0.5, mounting_window_s: float = 600.0,
+                 mounting_every_s: float = 30.0):
+        self.placement = placement or "foot"
+        self.mounting = mounting
+        self.window_s = window_s
+        self.update_every_s = update_every_s
+        self.mounting_window_s = mounting_window_s
+        self.mounting_every_s = mounting_every_s
+        self._buf = np.zeros((0, 7))
+        self._n = 0
+        self._last_update = -np.inf
+        self._last_mount = -np.inf
+        self._mount = None
+        self._state = LiveState()
+
+    # -- input -------------------------------------------------------------
+    def push(self, rows: np.ndarray) -> None:
+        """Append samples, shape (n, ≥7): t, acc_x..z (m/s²), gyr_x..z (deg/s)."""
+        rows = np.asarray(rows, dtype=float)[:, :7]
+        if not len(rows):
+            return
+        need = self._n + len(rows)
+        if need > len(self._buf):
+            grown = np.zeros((max(need, 2 * len(self._buf), 4096), 7))
+            grown[:self._n] = self._buf[:self._n]
+            self._buf = grown
+        self._buf[self._n:need] = rows
+        self._n = need
+
+    @property
+    def data(self) -> pd.DataFrame:
+        return pd.DataFrame(self._buf[:self._n], columns=COLUMNS)
+
+    # -- output ------------------------------------------------------------
+    def state(self, force: bool = False) -> LiveState:
+        """The live state, re-analysed if ``update_every_s`` of data came in."""
+        if self._n < 50:
+            return self._state
+        t_end = self._buf[self._n - 1, 0]
+        if not force and t_end - self._last_update < self.update_every_s:
+            return self._state
+        self._last_update = t_end
+        t = self._buf[:self._n, 0]
+        if self.mounting is None and t_end - self._last_mount >= self.mounting_every_s:
+            lo = np.searchsorted(t, t_end - self.mounting_window_s)
+            fit = SessionAnalyzer().detect(self._frame(lo), placement=self.placement)
+            self._mount = fit.mounting_
+            self._last_mount = t_end
+        lo = np.searchsorted(t, t_end - self.window_s)
+        if self._n - lo < 100:
+            return self._state
+        fit = SessionAnalyzer(min_reps_per_bout=1).detect(
+            self._frame(lo), placement=self.placement, mounting=self.mounting,
+            known_mounting=None if self.mounting else self._mount)
+        self._state = self._summarise(fit, t_end)
+        return self._state
+
+    def _frame(self, lo: int) -> pd.DataFrame:
+        return pd.DataFrame(self._buf[lo:self._n], columns=COLUMNS)
+
+    @staticmethod
+    def _summarise(fit: SessionAnalyzer, t_end: float) -> LiveState:
+        st = LiveState(t_s=float(t_end))
+        bouts = fit.bouts_
+        if bouts.empty:
+            return st
+        # The current set: the latest one still going or just finished.
+        k = int(bouts.end_s.idxmax())
+        b = bouts.loc[k]
+        for j, other in bouts.iterrows():
+            if j != k:
+                st.sets_done.append((other.exercise, float(other.start_s), float(other.end_s)))
+        if t_end - b.end_s > 15.0:
+            st.sets_done.append((b.exercise, float(b.start_s), float(b.end_s)))
+            return st
+        st.exercise = b.exercise
+        reps = fit.reps_[fit.reps_.bout == k]
+        st.reps = len(reps)
+        st.hold_target_s = HOLD_TARGET_S.get(b.exercise)
+        if len(reps):
+            st.last_hold_s = float(reps.hold_s.iloc[-1])
+        circ = fit.circles_[fit.circles_.bout == k]
+        st.circles_cw = int((circ.direction == "cw").sum())
+        st.circles_ccw = int((circ.direction == "ccw").sum())
+        strides = fit.strides_[fit.strides_.bout == k]
+        st.strides = len(strides)
+        if b.exercise == "tiptoe_walk":
+            st.tiptoe_s = float(b.end_s - b.start_s)
+        return st
+
+    def finish(self, recording_metadata: dict | None = None, path: str = "") -> dict:
+        """The offline analysis of everything pushed (toehold-analysis/1)."""
+        from sensors.recording import recording_from_arrays
+
+        from .pipeline import analyze_recording
+
+        rec = recording_from_arrays(self.data, {**(recording_metadata or {}),
+                                                "placement": self.placement}, path=path)
+        return analyze_recording(rec)

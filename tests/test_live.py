@@ -1,0 +1,26 @@
+"""The live analysis: the same analyser on a trailing window, the offline one at the end."""
+from analysis.live import LiveAnalyzer
+from analysis.pipeline import analyze_recording
+from sensors.simulator import simulate_session
+
+
+def test_live_counts_rise_during_a_set_and_the_end_equals_offline():
+    rec, truth = simulate_session(seed=77, tier="clean", exercises=["toe_press", "ankle_circles"])
+    arr = rec.data[["t", "acc_x", "acc_y", "acc_z", "gyr_x", "gyr_y", "gyr_z"]].to_numpy()
+    live = LiveAnalyzer(placement="foot", mounting=rec.metadata.get("mounting"))
+    seen_reps, seen_circles = [], []
+    for i in range(0, len(arr), 25):  # 0.25 s packets
+        live.push(arr[i:i + 25])
+        st = live.state()
+        if st.exercise == "toe_press":
+            seen_reps.append(st.reps)
+        if st.exercise == "ankle_circles":
+            seen_circles.append(st.circles_cw + st.circles_ccw)
+    true_reps = len(next(e for e in truth["exercises"] if e["exercise"] == "toe_press")["reps"])
+    # The count climbs rep by rep to the set's total.
+    assert max(seen_reps) == true_reps
+    climb = [n for i, n in enumerate(seen_reps) if i == 0 or n != seen_reps[i - 1]]
+    assert [n for n in climb if n >= 3][: true_reps - 2] == list(range(3, true_reps + 1))
+    assert max(seen_circles) >= 6
+    final = live.finish(rec.metadata)
+    assert final["exercises"] == analyze_recording(rec)["exercises"]
