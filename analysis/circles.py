@@ -33,10 +33,19 @@ class CircleDetector:
         A run of steady rotation must make at least this many turns.
     max_reversal_s : float
         Brief back-steps of the phase shorter than this are ignored.
+    core_radius_frac : float
+        Turns count only where the toe path is at least this share of the
+        run's median radius (easing in and out is not a circle).
+    last_turn_slack : float
+        A last turn this close to complete counts (the detrending trims the
+        very end of the path).
     """
 
     def __init__(self, band_hz: tuple[float, float] = (0.25, 3.0), min_radius_deg: float = 4.0,
-                 min_turns: float = 1.0, max_reversal_s: float = 0.25):
+                 min_turns: float = 1.0, max_reversal_s: float = 0.25, core_radius_frac: float = 0.5,
+                 last_turn_slack: float = 0.3):
+        self.core_radius_frac = core_radius_frac
+        self.last_turn_slack = last_turn_slack
         self.band_hz = band_hz
         self.min_radius_deg = min_radius_deg
         self.min_turns = min_turns
@@ -99,13 +108,18 @@ class CircleDetector:
                 for a, b in zip(e_idx[:-1][short], s_idx[1:][short]):
                     steady[a:b] = turning[a:b]
             for s, e in zip(*runs(steady)):
-                turns = sign * (phase[e - 1] - phase[s]) / (2 * np.pi)
-                if turns < self.min_turns:
+                # Easing into and out of the circles sweeps a smaller radius;
+                # count the turns made at full size.
+                full = np.flatnonzero(radius[s:e] >= self.core_radius_frac * np.median(radius[s:e]))
+                if not len(full):
                     continue
-                # One circle per full turn from where the run starts.
+                s, e = s + int(full[0]), s + int(full[-1]) + 1
                 rel = sign * (phase[s:e] - phase[s]) / (2 * np.pi)
-                n = int(np.floor(rel[-1]))
-                edges = s + np.searchsorted(np.maximum.accumulate(rel), np.arange(n + 1) * rel[-1] / max(n, rel[-1]))
+                n = int(np.floor(rel[-1] + self.last_turn_slack))
+                if n < self.min_turns:
+                    continue
+                marks = np.maximum.accumulate(rel)
+                edges = s + np.searchsorted(marks, np.arange(n + 1) * min(1.0, rel[-1] / n))
                 edges = np.minimum(edges, e - 1)
                 for a, b in zip(edges[:-1], edges[1:]):
                     rows.append((int(a), int(b), direction))
