@@ -43,7 +43,7 @@ class CircleDetector:
 
     def __init__(self, band_hz: tuple[float, float] = (0.25, 3.0), min_radius_deg: float = 4.0,
                  min_turns: float = 1.0, max_reversal_s: float = 0.25, core_radius_frac: float = 0.5,
-                 last_turn_slack: float = 0.3):
+                 last_turn_slack: float = 0.45):
         self.core_radius_frac = core_radius_frac
         self.last_turn_slack = last_turn_slack
         self.band_hz = band_hz
