@@ -221,6 +221,8 @@ class _Builder:
         return self.n / self.fs
 
     def _push(self, track: Track) -> None:
+        if len(track) == 0:
+            return
         self.tracks.append(track)
         self.n += len(track)
         self.heading = float(track.heading[-1])
