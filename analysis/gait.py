@@ -131,6 +131,18 @@ class StrideDetector:
         score = jerk * (swing / (np.percentile(swing, 90) or 1.0)).clip(0, 1.5)
         peaks, props = find_peaks(score, distance=max(1, int(0.6 * period_s * fs)),
                                   prominence=0.25 * np.percentile(score, 98))
+        if len(peaks):
+            # The foot stood on the ground before its first swing: that
+            # stance is the bout's first contact, though it has no impact.
+            # It is the last calm moment before the swing that ends in the
+            # first impact.
+            smooth = uniform_filter1d(g, max(1, int(0.1 * fs)), mode="nearest")
+            calm = smooth < 0.15 * np.percentile(smooth, 95)
+            lo = max(0, peaks[0] - int(1.5 * period_s * fs))
+            before = np.flatnonzero(calm[lo:peaks[0]]) + lo
+            swung = smooth[lo:peaks[0]].max() > 0.5 * np.percentile(smooth, 95) if peaks[0] > lo else False
+            if len(before) and swung and peaks[0] - before[-1] >= int(0.3 * period_s * fs):
+                peaks = np.r_[before[-1], peaks]
         self.contacts_ = peaks
         self.period_s_ = period_s
         return self

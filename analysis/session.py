@@ -143,10 +143,13 @@ class SessionAnalyzer:
 
         # Gait: tiptoe walking is an exercise; ordinary walking is not.
         for g in gait.itertuples():
-            sl = slice(g.start, g.stop)
+            # The activity envelope lags the first step: look for contacts
+            # from a stride before it.
+            lo = max(0, g.start - int(g.period_s * fs))
+            sl = slice(lo, g.stop)
             sd = StrideDetector().detect(u.acc[sl], gyr[sl], g.period_s, fs)
-            contacts = sd.contacts_ + g.start
-            busy[sl] = True
+            contacts = sd.contacts_ + lo
+            busy[g.start:g.stop] = True
             if len(contacts) < 3:
                 continue
             feats = stride_features(-elevation, gyr_s[:, 1], contacts, fs)

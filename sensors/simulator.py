@@ -349,6 +349,8 @@ class _Builder:
             contacts.append(self.t)
             self._push(tr)
             tracks.append(tr)
+        # The last swing lands: one more contact, on which the person stops.
+        contacts.append(self.t)
         if label:
             self.exercises.append({
                 "exercise": "tiptoe_walk", "start_s": contacts[0], "end_s": self.t,
