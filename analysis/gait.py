@@ -60,8 +60,8 @@ class GaitBoutDetector:
         ankle circles (continuous rotation) never have.
     """
 
-    def __init__(self, min_duration_s: float = 4.0, active_dps: float = 40.0,
-                 min_periodicity: float = 0.35, require_stance_rest: bool = True):
+    def __init__(self, min_duration_s: float = 4.0, active_dps: float = 25.0,
+                 min_periodicity: float = 0.25, require_stance_rest: bool = True):
         self.min_duration_s = min_duration_s
         self.active_dps = active_dps
         self.min_periodicity = min_periodicity

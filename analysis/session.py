@@ -119,7 +119,9 @@ class SessionAnalyzer:
         gyr = u.gyr - bias
         orient = OrientationFilter().estimate(u, bias)
         foot = self.placement_ == "foot"
-        gait = GaitBoutDetector(require_stance_rest=foot).detect(gyr, u.valid, fs).bouts_
+        # A shank also moves briskly in knee bends; only gait swings it hard.
+        gait = GaitBoutDetector(require_stance_rest=foot, active_dps=25.0 if foot else 40.0).detect(
+            gyr, u.valid, fs).bouts_
         mount = known_mounting or MountingEstimator().estimate(
             u.acc, gyr, still, orient.quat, orient.earth_acc, gait, fs, declared=mounting).mounting_
         r = mount.matrix
