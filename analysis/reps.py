@@ -59,8 +59,10 @@ class HoldRepDetector:
         movement's peak speed.
     """
 
-    def __init__(self, min_hold_s: float = 1.0, min_amplitude_deg: float = 2.0, min_reach: float = 0.5,
-                 max_rep_s: float = 22.0, cutoff_hz: float = 1.5, hold_speed_frac: float = 0.12):
+    def __init__(self, min_hold_s: float = 1.0, min_amplitude_deg: float = 2.0, min_reach: float = 0.4,
+                 max_rep_s: float = 22.0, cutoff_hz: float = 1.5, hold_speed_frac: float = 0.12,
+                 local_s: float = 40.0):
+        self.local_s = local_s
         self.min_hold_s = min_hold_s
         self.min_amplitude_deg = min_amplitude_deg
         self.min_reach = min_reach
@@ -68,10 +70,22 @@ class HoldRepDetector:
         self.cutoff_hz = cutoff_hz
         self.hold_speed_frac = hold_speed_frac
 
+    def _local_typical(self, centres: np.ndarray, peaks: np.ndarray, window: float) -> np.ndarray:
+        """Typical full-rep amplitude near each excursion.
+
+        The median of the excursions nearby: full reps are most of a set, so
+        a few aborted reps or one big posture change do not move it much.
+        """
+        out = np.zeros(len(peaks))
+        for i, c in enumerate(centres):  # one per excursion, tens per session
+            near = peaks[(np.abs(centres - c) <= window) & (peaks >= self.min_amplitude_deg)]
+            out[i] = float(np.median(near)) if len(near) else 0.0
+        return out
+
     def clone(self) -> "HoldRepDetector":
         """A new detector with the same parameters."""
         return HoldRepDetector(self.min_hold_s, self.min_amplitude_deg, self.min_reach,
-                               self.max_rep_s, self.cutoff_hz, self.hold_speed_frac)
+                               self.max_rep_s, self.cutoff_hz, self.hold_speed_frac, self.local_s)
 
     def detect(self, angle_deg: np.ndarray, sampling_rate_hz: float,
                valid: np.ndarray | None = None) -> "HoldRepDetector":
@@ -105,19 +119,22 @@ class HoldRepDetector:
         self.excursion_ = e
         # Two passes: a low threshold finds the typical amplitude, then
         # excursions are cut where the angle comes back within 30 % of rest,
-        # so two reps with a short, incomplete rest between stay two.
-        typical = 0.0
-        for threshold in (self.min_amplitude_deg * 0.5, None):
-            if threshold is None:
-                threshold = max(self.min_amplitude_deg * 0.5, 0.3 * typical)
+        # so two reps with a short, incomplete rest between stay two. The
+        # typical amplitude is local (reps within ``local_s``): one stretch of
+        # posture can hold a set of big pencil lifts and a set of small toe
+        # presses.
+        idx = np.arange(len(e))
+        typ_curve = np.zeros(len(e))
+        for first_pass in (True, False):
+            threshold = (self.min_amplitude_deg * 0.5 if first_pass
+                         else np.maximum(self.min_amplitude_deg * 0.5, 0.3 * typ_curve))
             starts, stops = runs(e > threshold)
-            peaks = np.array([float(e[s:t].max()) for s, t in zip(starts, stops)])
-            big = np.sort(peaks[peaks >= self.min_amplitude_deg])
-            # Typical amplitude of a full rep: the median of the larger half,
-            # so that aborted reps and posture wobble do not drag it down.
-            typical = float(np.median(big[len(big) // 2:])) if len(big) else 0.0
+            peaks = np.array([float(e[a:b].max()) for a, b in zip(starts, stops)])
+            centres = (starts + stops) / 2
+            typ = self._local_typical(centres, peaks, self.local_s * fs)
+            typ_curve = np.interp(idx, centres, typ) if len(typ) else np.zeros(len(e))
         rows, rejected = [], []
-        for (s, t), peak in zip(zip(starts, stops), peaks):
+        for (s, t), peak, typical in zip(zip(starts, stops), peaks, typ):
             if peak < self.min_amplitude_deg:
                 continue
             if peak < self.min_reach * typical:
@@ -157,7 +174,8 @@ class HoldRepDetector:
             rows.append((s0 + m0, s0 + m1, s0 + h0, s0 + h1, peak))
         self.reps_ = pd.DataFrame(rows, columns=REP_COLUMNS)
         self.rejected_ = pd.DataFrame(rejected, columns=["start", "stop", "amplitude_deg", "reason"])
-        self.typical_amplitude_deg_ = typical
+        self.typical_amplitude_deg_ = float(np.median(self.reps_.amplitude_deg)) if len(rows) else (
+            float(np.median(typ)) if len(typ) else 0.0)
         return self
 
 

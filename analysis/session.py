@@ -311,7 +311,7 @@ class SessionAnalyzer:
         amp = group.amplitude_deg.to_numpy()
         hold = (group.hold_stop - group.hold_start).to_numpy() / fs
         med_amp, med_hold = np.median(amp), np.median(hold)
-        ok = (amp <= 1.8 * med_amp) & (amp >= 0.55 * med_amp) & (hold <= max(2.2 * med_hold, med_hold + 4.0))
+        ok = (amp <= 1.8 * med_amp) & (hold <= max(2.2 * med_hold, med_hold + 4.0))
         return group[ok]
 
     @staticmethod
