@@ -43,6 +43,12 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         return int(args.func(args) or 0)
+    except BrokenPipeError:
+        # Output piped into `head` and the like: stop quietly.
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except (UserError, RecordingError) as err:
         print(f"toehold: {err}", file=sys.stderr)
         return 1
