@@ -104,6 +104,10 @@ class SessionAnalyzer:
             ``bout``, ``t_s``.
         stances_ : DataFrame
             Quiet standing: ``start_s``, ``end_s``.
+        bout_details_ : dict
+            Per tiptoe bout index: ``cadence_spm`` (steps/min),
+            ``stride_time_cv_pct``, ``heel_rise_deg`` (median plantarflexion
+            in stance; None for a shank sensor).
         signals_ : DataFrame
             The analysis grid: ``t``, ``valid``, ``still``, ``elevation_deg``,
             ``roll_deg``, segment-frame ``gyr_*`` (for plots and balance).
@@ -142,6 +146,7 @@ class SessionAnalyzer:
         t = u.t
         busy = np.zeros(len(t), dtype=bool)  # samples already explained
         bouts, reps, circles, strides = [], [], [], []
+        details: dict[int, dict] = {}
 
         # Gait: tiptoe walking is an exercise; ordinary walking is not.
         for g in gait.itertuples():
@@ -158,9 +163,17 @@ class SessionAnalyzer:
             if len(contacts) < self.min_tiptoe_strides or not self._is_tiptoe(feats):
                 continue
             k = len(bouts)
+            stride_s = np.diff(t[contacts])
             end = contacts[-1] + int(round(np.median(np.diff(contacts))))
             bouts.append(("tiptoe_walk", t[contacts[0]], t[min(end, len(t) - 1)]))
             strides += [(k, t[c]) for c in contacts]
+            details[k] = {
+                # One foot's contacts: two steps per stride.
+                "cadence_spm": 120.0 / float(np.median(stride_s)),
+                "stride_time_cv_pct": 100.0 * float(np.std(stride_s) / np.mean(stride_s)),
+                # Plantarflexion of the foot in stance; a shank sensor cannot see it.
+                "heel_rise_deg": float(np.median(feats.stance_pitch_deg)) if foot else None,
+            }
 
         # Ankle circles (a foot-worn sensor only).
         if foot:
@@ -231,6 +244,7 @@ class SessionAnalyzer:
         order = np.argsort([b[1] for b in bouts], kind="stable")
         remap = {int(old): new for new, old in enumerate(order)}
         self.bouts_ = pd.DataFrame([bouts[i] for i in order], columns=BOUT_COLUMNS)
+        self.bout_details_ = {remap[k]: v for k, v in details.items()}
         self.reps_ = pd.DataFrame([(remap[k], *rest) for k, *rest in reps],
                                   columns=["bout", "start_s", "end_s", "hold_s"])
         self.circles_ = pd.DataFrame([(remap[k], *rest) for k, *rest in circles],
@@ -357,5 +371,7 @@ class SessionAnalyzer:
                 "circles": [{"start_s": round(float(c.start_s), 3), "end_s": round(float(c.end_s), 3),
                              "direction": c.direction} for c in circ.itertuples()],
                 "strides": [{"t_s": round(float(s.t_s), 3)} for s in strd.itertuples()],
+                **{key: (None if v is None else round(v, 2))
+                   for key, v in self.bout_details_.get(k, {}).items()},
             })
         return out

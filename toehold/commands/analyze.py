@@ -61,6 +61,10 @@ def summary(doc: dict) -> str:
         elif ex["strides"]:
             dur = ex["end_s"] - ex["start_s"]
             detail = f"{dur:.0f} s, {len(ex['strides'])} strides"
+            if ex.get("cadence_spm"):
+                detail += f", {ex['cadence_spm']:.0f} steps/min"
+            if ex.get("heel_rise_deg") is not None:
+                detail += f", heel raised {ex['heel_rise_deg']:.0f}°"
         else:
             detail = ""
         lines.append(f"  {span:>11}  {name:<16} {detail}")
