@@ -64,11 +64,18 @@ class SessionAnalyzer:
         Quiet standing this long or longer is kept for balance measures.
     min_tiptoe_strides : int
         Fewer contacts on tiptoe are a stumble or a stretch, not the exercise.
+    min_duration_s : float
+        Shorter recordings hold no exercise; they are reported empty.
+    max_bridged_gap_s : float
+        A rep may span a loss of up to this long; longer gaps split sets.
     """
 
     def __init__(self, rate_hz: float = 50.0, max_rep_gap_s: float = 30.0, min_reps_per_bout: int = 3,
                  pencil_min_hold_s: float = 7.0, min_stance_s: float = 10.0,
-                 min_tiptoe_strides: int = 6):
+                 min_tiptoe_strides: int = 6, min_duration_s: float = 3.0,
+                 max_bridged_gap_s: float = 1.0):
+        self.max_bridged_gap_s = max_bridged_gap_s
+        self.min_duration_s = min_duration_s
         self.rate_hz = rate_hz
         self.max_rep_gap_s = max_rep_gap_s
         self.min_reps_per_bout = min_reps_per_bout
@@ -116,6 +123,9 @@ class SessionAnalyzer:
             What this placement cannot measure, and why.
         """
         self.placement_ = placement if placement in ("foot", "ankle") else "foot"
+        self.not_observable_ = NOT_OBSERVABLE[self.placement_]
+        if len(data) < 2 or float(data["t"].iloc[-1] - data["t"].iloc[0]) < self.min_duration_s:
+            return self._empty(data)
         u = UniformResampler(self.rate_hz).resample(data)
         fs = u.fs
         still = still_mask(u.acc, u.gyr, fs) & u.valid
@@ -197,8 +207,15 @@ class SessionAnalyzer:
         else:
             postures = {"upright": grav_smooth[:, 2] > np.cos(np.radians(40))}
         gyr_norm = np.linalg.norm(gyr, axis=1)
+        long_gap = np.zeros(len(t), dtype=bool)
+        for a, b in zip(*runs(~u.valid)):
+            if (b - a) / fs >= self.max_bridged_gap_s:
+                long_gap[a:b] = True
         for posture, mask in postures.items():
-            for s, e in zip(*runs(mask & ~busy)):
+            # A long gap splits the signal: no rep is measured across one.
+            # (Short losses, a few packets, are interpolated: the angle of a
+            # hold changes slowly.)
+            for s, e in zip(*runs(mask & ~busy & ~long_gap)):
                 if (e - s) / fs < 5:
                     continue
                 seg_angle = elevation[s:e]
@@ -252,6 +269,22 @@ class SessionAnalyzer:
         self.strides_ = pd.DataFrame([(remap[k], ts) for k, ts in strides], columns=["bout", "t_s"])
         self.stances_ = pd.DataFrame(stances, columns=["start_s", "end_s"])
         self.not_observable_ = NOT_OBSERVABLE[self.placement_]
+        return self
+
+    def _empty(self, data: pd.DataFrame) -> "SessionAnalyzer":
+        """Results for a recording too short to hold any exercise."""
+        from .mounting import Mounting
+
+        self.mounting_ = Mounting(np.eye(3), "guess", 0.0)
+        self.gyro_bias_dps_ = np.zeros(3)
+        self.signals_ = pd.DataFrame(columns=["t", "valid", "still", "elevation_deg", "roll_deg",
+                                              "gyr_x", "gyr_y", "gyr_z", "acc_x", "acc_y", "acc_z"])
+        self.bouts_ = pd.DataFrame(columns=BOUT_COLUMNS)
+        self.bout_details_ = {}
+        self.reps_ = pd.DataFrame(columns=["bout", "start_s", "end_s", "hold_s"])
+        self.circles_ = pd.DataFrame(columns=["bout", "start_s", "end_s", "direction"])
+        self.strides_ = pd.DataFrame(columns=["bout", "t_s"])
+        self.stances_ = pd.DataFrame(columns=["start_s", "end_s"])
         return self
 
     # ------------------------------------------------------------------

@@ -171,3 +171,26 @@ def test_samples_meet_the_accuracy_targets(samples_dir):
     assert s["bout_macro_f1"] >= 0.97
     assert s["hold_mae_s"] <= 0.25
     assert s["direction_pct"] >= 99
+
+
+@pytest.mark.parametrize("n", [1, 2, 10, 100])
+def test_tiny_recordings_are_analysed_to_nothing_not_a_crash(n):
+    t = np.arange(n) / 100.0
+    data = pd.DataFrame({"t": t, "acc_x": 0 * t, "acc_y": 0 * t, "acc_z": 9.81 + 0 * t,
+                         "gyr_x": 0 * t, "gyr_y": 0 * t, "gyr_z": 0 * t})
+    doc = analyze_recording(recording_from_arrays(data, {"placement": "foot"}))
+    assert doc["exercises"] == [] and doc["format"] == "toehold-analysis/1"
+
+
+def test_a_long_gap_is_not_bridged_into_motion():
+    rec, truth = simulate_session(seed=45, tier="clean", exercises=["toe_press"])
+    d = rec.data
+    a, b = 0.45 * rec.duration_s, 0.52 * rec.duration_s  # a 10 s loss mid-set
+    cut = d[(d.t < a) | (d.t > b)].reset_index(drop=True)
+    doc = analyze_recording(recording_from_arrays(cut, rec.metadata))
+    gap = doc["recording"]["gaps"][0]
+    assert gap["start_s"] < a < b <= gap["end_s"]
+    assert sum(len(e["reps"]) for e in doc["exercises"]) > 0
+    for ex in doc["exercises"]:
+        for r in ex["reps"]:
+            assert not (a < r["start_s"] < b or a < r["end_s"] < b)
