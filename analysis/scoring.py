@@ -21,7 +21,19 @@ def _overlap(a0, a1, b0, b1) -> float:
     return max(0.0, min(a1, b1) - max(a0, b0))
 
 
+def _greedy(pairs: list[tuple[float, int, int]]) -> list[tuple[int, int]]:
+    """One-to-one matching, largest overlap first."""
+    used_a, used_b, out = set(), set(), []
+    for _, i, j in sorted(pairs, reverse=True):
+        if i not in used_a and j not in used_b:
+            used_a.add(i)
+            used_b.add(j)
+            out.append((i, j))
+    return out
+
+
 def match_bouts(truth: list[dict], found: list[dict]) -> list[tuple[int, int]]:
+    """Same exercise, overlapping by at least half of the shorter bout."""
     pairs = []
     for i, tb in enumerate(truth):
         for j, fb in enumerate(found):
@@ -31,29 +43,14 @@ def match_bouts(truth: list[dict], found: list[dict]) -> list[tuple[int, int]]:
             shorter = min(tb["end_s"] - tb["start_s"], fb["end_s"] - fb["start_s"]) or 1e-9
             if ov >= 0.5 * shorter:
                 pairs.append((ov, i, j))
-    used_t, used_f, out = set(), set(), []
-    for ov, i, j in sorted(pairs, reverse=True):
-        if i not in used_t and j not in used_f:
-            used_t.add(i)
-            used_f.add(j)
-            out.append((i, j))
-    return out
+    return _greedy(pairs)
 
 
 def _match_events(a: list[dict], b: list[dict]) -> list[tuple[int, int]]:
-    pairs = []
-    for i, x in enumerate(a):
-        for j, y in enumerate(b):
-            ov = _overlap(x["start_s"], x["end_s"], y["start_s"], y["end_s"])
-            if ov > 0:
-                pairs.append((ov, i, j))
-    used_a, used_b, out = set(), set(), []
-    for ov, i, j in sorted(pairs, reverse=True):
-        if i not in used_a and j not in used_b:
-            used_a.add(i)
-            used_b.add(j)
-            out.append((i, j))
-    return out
+    """Reps or circles, by greatest time overlap."""
+    pairs = [(_overlap(x["start_s"], x["end_s"], y["start_s"], y["end_s"]), i, j)
+             for i, x in enumerate(a) for j, y in enumerate(b)]
+    return _greedy([p for p in pairs if p[0] > 0])
 
 
 def score(truth_doc: dict, found_doc: dict) -> dict:
