@@ -252,11 +252,18 @@ class SessionAnalyzer:
                     reps += [(k, t[s + g.start], t[s + g.stop], (g.hold_stop - g.hold_start) / fs)
                              for g in group.itertuples()]
 
-        # Quiet standing for balance.
+        # Quiet standing for balance: upright, calm, not part of a bout.
+        # Standing sways the shank by a degree or so, which a shank sensor
+        # sees as a slow 1–3 deg/s rotation: quiet, though not still.
         upright = grav_smooth[:, 2] > np.cos(np.radians(25))
-        quiet = still & upright
-        stances = [(t[s], t[e - 1]) for s, e in zip(*runs(quiet))
-                   if (e - s) / fs >= self.min_stance_s and not busy[s:e].any()]
+        calm = (still_mask(u.acc, u.gyr, fs) if foot else
+                still_mask(u.acc, u.gyr, fs, window_s=1.0, gyr_thresh_dps=8.0, acc_thresh_mps2=0.5))
+        calm &= ~long_gap  # a few lost packets do not end a stance
+        in_bout = busy.copy()
+        for _, b0, b1 in bouts:
+            in_bout[(t >= b0) & (t <= b1)] = True
+        stances = [(t[s], t[e - 1]) for s, e in zip(*runs(calm & upright & ~in_bout))
+                   if (e - s) / fs >= self.min_stance_s]
 
         order = np.argsort([b[1] for b in bouts], kind="stable")
         remap = {int(old): new for new, old in enumerate(order)}
