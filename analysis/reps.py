@@ -9,8 +9,9 @@ elevation from the orientation estimate:
    then maximum over a window longer than any rep), so each rep is an
    excursion above it, whatever the posture drift between reps;
 2. an excursion is a rep when it reaches the held position (at least
-   ``min_reach`` of the bout's typical amplitude: aborted half-movements
-   don't) and stays there at least ``min_hold_s``;
+   ``min_reach`` of the typical amplitude nearby: aborted half-movements
+   don't), stays there at least ``min_hold_s`` and comes back to where it
+   started (a step to a new level is a posture change);
 3. the hold runs from the end of the move in to the start of the release,
    each found where the angular speed falls below ``hold_speed_frac`` of
    that movement's peak speed.
@@ -170,6 +171,15 @@ class HoldRepDetector:
             hold_s = (h1 - h0) / fs
             if hold_s < self.min_hold_s:
                 rejected.append((s0 + m0, s0 + m1, peak, f"held {max(hold_s, 0):.1f} s"))
+                continue
+            # A rep ends where it began; a step to a new level is a change
+            # of posture (standing up, shifting on the chair).
+            w = int(fs)
+            a, b = s0 + m0, s0 + m1
+            before = np.median(x[max(0, a - w):a + 1])
+            after = np.median(x[b:b + w + 1])
+            if abs(after - before) > 0.4 * peak:
+                rejected.append((a, b, peak, "did not return (posture change)"))
                 continue
             rows.append((s0 + m0, s0 + m1, s0 + h0, s0 + h1, peak))
         self.reps_ = pd.DataFrame(rows, columns=REP_COLUMNS)

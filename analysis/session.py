@@ -68,12 +68,15 @@ class SessionAnalyzer:
         Shorter recordings hold no exercise; they are reported empty.
     max_bridged_gap_s : float
         A rep may span a loss of up to this long; longer gaps split sets.
+    min_circles_per_bout : int
+        Fewer turns are a fidget (8–10 s each way makes 5 or more).
     """
 
     def __init__(self, rate_hz: float = 50.0, max_rep_gap_s: float = 30.0, min_reps_per_bout: int = 3,
                  pencil_min_hold_s: float = 7.0, min_stance_s: float = 10.0,
                  min_tiptoe_strides: int = 6, min_duration_s: float = 3.0,
-                 max_bridged_gap_s: float = 1.0):
+                 max_bridged_gap_s: float = 1.0, min_circles_per_bout: int = 5):
+        self.min_circles_per_bout = min_circles_per_bout
         self.max_bridged_gap_s = max_bridged_gap_s
         self.min_duration_s = min_duration_s
         self.rate_hz = rate_hz
@@ -189,7 +192,7 @@ class SessionAnalyzer:
         if foot:
             cd = CircleDetector().detect(gyr_s, fs, valid=u.valid & ~busy)
             for group in self._group(cd.circles_, t, gap_s=8.0):
-                if len(group) < 3:
+                if len(group) < self.min_circles_per_bout:
                     continue
                 k = len(bouts)
                 bouts.append(("ankle_circles", t[group["start"].iloc[0]], t[group["stop"].iloc[-1]]))
@@ -366,6 +369,15 @@ class SessionAnalyzer:
         hold = (group.hold_stop - group.hold_start).to_numpy() / fs
         med_amp, med_hold = np.median(amp), np.median(hold)
         ok = (amp <= 1.8 * med_amp) & (hold <= max(2.2 * med_hold, med_hold + 4.0))
+        # Fiddling with the band or the pencil just before or after a set
+        # makes brief "holds" at its ends; real reps in a set are held alike.
+        idx = np.flatnonzero(ok)
+        while len(idx) >= 4 and hold[idx[0]] < 0.45 * med_hold:
+            ok[idx[0]] = False
+            idx = idx[1:]
+        while len(idx) >= 4 and hold[idx[-1]] < 0.45 * med_hold:
+            ok[idx[-1]] = False
+            idx = idx[:-1]
         return group[ok]
 
     @staticmethod

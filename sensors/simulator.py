@@ -389,6 +389,9 @@ class _Builder:
         amp_person = {"toe_press": rng.uniform(3, 7), "resistance_band": rng.uniform(15, 25),
                       "pencil_pickup": rng.uniform(6, 14)}[exercise]
         knee = rng.uniform(8, 15)
+        # Most people tip the foot toes-down to hold the pencil up; the same
+        # way every rep.
+        pencil_sign = 1.0 if rng.random() < 0.75 else -1.0
         plan: list[str] = ["rep"] * reps
         # Sloppy people abort some reps half-way and rush some holds.
         n_abort = rng.binomial(2, 0.3 * self.cfg.sloppiness)
@@ -437,7 +440,7 @@ class _Builder:
                 # The knee extends a little to lift the foot; the toes curl
                 # round the pencil and the foot tips, mostly toes-down.
                 knee_ext = 0.3 * amp * prof
-                foot_tip = (1.0 if sign > 0 or rng.random() < 0.7 else -1.0) * amp * prof
+                foot_tip = pencil_sign * amp * prof
                 tr.shank_pitch = tr.shank_pitch - knee_ext + 0.5 * tremor
                 tr.ankle_pitch = tr.ankle_pitch + knee_ext + foot_tip + tremor + drift
                 lift = 0.06 * prof
