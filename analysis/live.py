@@ -41,6 +41,14 @@ class LiveState:
     sets_done: list = dataclasses.field(default_factory=list)
 
 
+def latest_set(fit: SessionAnalyzer) -> tuple[float, float]:
+    """Start and end (s) of the latest set in a window's analysis."""
+    if not len(fit.bouts_):
+        return float("nan"), float("nan")
+    k = fit.bouts_.end_s.idxmax()
+    return float(fit.bouts_.start_s[k]), float(fit.bouts_.end_s[k])
+
+
 class LiveAnalyzer:
     """Feed samples, read the live state.
 
@@ -71,6 +79,7 @@ class LiveAnalyzer:
         self._last_mount = -np.inf
         self._mount = None
         self._state = LiveState()
+        self._set_end = None
 
     # -- input -------------------------------------------------------------
     def push(self, rows: np.ndarray) -> None:
@@ -111,7 +120,20 @@ class LiveAnalyzer:
         fit = SessionAnalyzer(min_reps_per_bout=1).detect(
             self._frame(lo), placement=self.placement, mounting=self.mounting,
             known_mounting=None if self.mounting else self._mount)
-        self._state = self._summarise(fit, t_end)
+        new = self._summarise(fit, t_end)
+        old = self._state
+        start, end = latest_set(fit)
+        if new.exercise and new.exercise == old.exercise and self._set_end is not None \
+                and start <= self._set_end + 1.0:
+            # Still the same set (it has not started after the last one
+            # ended): a count shown never goes back down when the window's
+            # edge briefly re-cuts the set.
+            new.reps = max(new.reps, old.reps)
+            new.circles_cw = max(new.circles_cw, old.circles_cw)
+            new.circles_ccw = max(new.circles_ccw, old.circles_ccw)
+            new.strides = max(new.strides, old.strides)
+        self._set_end = end if new.exercise else None
+        self._state = new
         return self._state
 
     def _frame(self, lo: int) -> pd.DataFrame:
