@@ -35,15 +35,13 @@ def balance_section(fitted: SessionAnalyzer, placement: str) -> dict:
     """The ``balance`` object: quiet stances, sway (ankle) and tiptoe gait."""
     out: dict = {"stances": [{"start_s": _num(s.start_s), "end_s": _num(s.end_s)}
                              for s in fitted.stances_.itertuples()]}
-    try:
-        from . import balance
-    except ImportError:  # balance measures not built in this version
-        return out
-    return balance.balance_document(fitted, placement, out)
+    from .balance import balance_document
+
+    return balance_document(fitted, placement, out)
 
 
 def analyze_recording(recording, analyzer: SessionAnalyzer | None = None,
-                      fitted: SessionAnalyzer | None = None) -> dict:
+                      fitted: SessionAnalyzer | None = None, prescription=None) -> dict:
     """The ``toehold-analysis/1`` document for one recording.
 
     Parameters
@@ -53,7 +51,12 @@ def analyze_recording(recording, analyzer: SessionAnalyzer | None = None,
         Parameters to use (default parameters otherwise).
     fitted : SessionAnalyzer, optional
         An analyser already fitted to this recording (skips the work).
+    prescription : analysis.prescription.Prescription, optional
+        What ``adherence`` compares against (the seed programme by default).
     """
+    from .adherence import session_adherence
+    from .prescription import load
+
     fitted = fitted or run_analysis(recording, analyzer)
     placement = fitted.placement_
     m = fitted.mounting_
@@ -80,4 +83,5 @@ def analyze_recording(recording, analyzer: SessionAnalyzer | None = None,
         "not_observable": dict(fitted.not_observable_),
         "analyser_version": ANALYSER_VERSION,
     }
+    doc["adherence"] = session_adherence(doc, prescription or load())
     return doc

@@ -1,0 +1,115 @@
+"""Adherence: what was done against what was prescribed.
+
+Per session (one analysis document), per day and across days. All pure: the
+inputs are ``toehold-analysis/1`` documents and a
+:class:`~analysis.prescription.Prescription`. The keys are documented in
+``docs/adherence-and-balance.md``.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+
+from .prescription import Prescription
+
+DONE_AT = 0.8  # a session counts as done at 80 % of its observable items
+
+
+def _bouts(doc: dict, exercise: str) -> list[dict]:
+    return [e for e in doc.get("exercises", []) if e["exercise"] == exercise]
+
+
+def session_adherence(doc: dict, prescription: Prescription) -> dict:
+    """Each prescribed item against one recording's analysis.
+
+    Returns the ``adherence`` object: ``items`` (one per prescribed
+    exercise), ``completion`` (0–1, mean over observable items), ``done``.
+    """
+    not_obs = doc.get("not_observable", {})
+    side = (doc.get("recording") or {}).get("side")
+    items = []
+    for it in prescription.items:
+        entry: dict = {"exercise": it.exercise, "per_foot": it.per_foot, "side": side}
+        if it.exercise in not_obs:
+            entry.update(observable=False, completion=None, why=not_obs[it.exercise])
+            items.append(entry)
+            continue
+        bouts = _bouts(doc, it.exercise)
+        if it.exercise in ("toe_press", "resistance_band", "pencil_pickup"):
+            holds = [r["hold_s"] for b in bouts for r in b["reps"]]
+            met = sum(h >= (it.hold_s or 0) for h in holds)
+            entry.update(reps_done=len(holds), reps_prescribed=it.reps, hold_target_s=it.hold_s,
+                         holds_met=met,
+                         completion=min(1.0, met / it.reps) if it.reps else None)
+        elif it.exercise == "tiptoe_walk":
+            seconds = sum(b["end_s"] - b["start_s"] for b in bouts)
+            target = it.duration_s[0] if it.duration_s else 20.0
+            entry.update(seconds_done=round(seconds, 1), seconds_target=list(it.duration_s or (20, 30)),
+                         strides=sum(len(b["strides"]) for b in bouts),
+                         completion=min(1.0, seconds / target))
+        else:  # ankle_circles: each direction for its prescribed time
+            target = it.duration_s[0] if it.duration_s else 8.0
+            per_dir = {}
+            for d in ("cw", "ccw"):
+                circ = [c for b in bouts for c in b["circles"] if c["direction"] == d]
+                per_dir[d] = {"circles": len(circ),
+                              "seconds": round(sum(c["end_s"] - c["start_s"] for c in circ), 1)}
+            entry.update(circles=per_dir, seconds_target_per_direction=list(it.duration_s or (8, 10)),
+                         completion=0.5 * sum(min(1.0, per_dir[d]["seconds"] / target) for d in per_dir))
+        entry["observable"] = True
+        entry["completion"] = None if entry["completion"] is None else round(entry["completion"], 3)
+        items.append(entry)
+    scored = [i["completion"] for i in items if i.get("observable") and i["completion"] is not None]
+    completion = round(sum(scored) / len(scored), 3) if scored else None
+    return {"items": items, "completion": completion,
+            "done": bool(completion is not None and completion >= DONE_AT),
+            "done_rule": f"a session is done when its observable items average at least {DONE_AT:.0%}"}
+
+
+def _day(doc: dict) -> dt.date | None:
+    when = (doc.get("recording") or {}).get("start_time")
+    if not when:
+        return None
+    try:
+        return dt.datetime.fromisoformat(when.replace("Z", "+00:00")).date()
+    except ValueError:
+        return None
+
+
+def history_adherence(docs: list[dict], prescription: Prescription) -> dict:
+    """Sessions per day against the prescription, streaks and overall completion.
+
+    Each document is one session (its ``adherence`` is computed if absent);
+    its day comes from ``recording.start_time``. Days between the first and
+    the last with no session count as 0.
+    """
+    per_day: dict = defaultdict(list)
+    undated = 0
+    for doc in docs:
+        adh = doc.get("adherence") or session_adherence(doc, prescription)
+        day = _day(doc)
+        if day is None:
+            undated += 1
+            continue
+        per_day[day].append(adh)
+    spd = prescription.sessions_per_day
+    days = []
+    if per_day:
+        first, last = min(per_day), max(per_day)
+        for k in range((last - first).days + 1):
+            day = first + dt.timedelta(days=k)
+            sessions = per_day.get(day, [])
+            done = sum(s["done"] for s in sessions)
+            days.append({"date": day.isoformat(), "sessions": len(sessions), "sessions_done": done,
+                         "sessions_prescribed": spd,
+                         "completion": round(min(1.0, done / spd), 3),
+                         "session_completion": [s["completion"] for s in sessions]})
+    full = [d["completion"] >= 1.0 for d in days]
+    longest = current = 0
+    for f in full:
+        current = current + 1 if f else 0
+        longest = max(longest, current)
+    return {"days": days, "undated_sessions": undated,
+            "completion_pct": round(100 * sum(d["completion"] for d in days) / len(days), 1) if days else None,
+            "current_streak_days": current, "longest_streak_days": longest,
+            "streak_rule": f"a day counts toward a streak when all {spd} sessions were done"}
