@@ -1,0 +1,1 @@
+"""Live BLE acquisition: a bleak collector and a bleak backend on bumble's virtual link."""

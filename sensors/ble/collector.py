@@ -1,0 +1,398 @@
+"""Live acquisition from BLE IMUs with bleak, device-agnostic via :mod:`sensors.ble.profiles`.
+
+Per device: find it (by name, or only that address when one is given),
+connect (``bleak_retry_connector.establish_connection``, which retries the
+transient failures real adapters produce), subscribe, send the start
+commands, decode notifications, put samples on the session clock and hand
+them to a :class:`sensors.stream.SampleSink`. When the link drops the
+device is reconnected until ``give_up_after_s``; rows on both sides are
+kept and the hole is reported with ``on_gap``. Malformed notifications are
+counted, never raised.
+
+Session clock: every device of one :class:`Collector` shares ``t = 0`` (the
+session start, ``loop.time()``), so two sensors' files line up.
+"""
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import logging
+import re
+import time
+from typing import Any
+
+import numpy as np
+from bleak import BleakClient, BleakScanner
+from bleak.exc import BleakError
+
+from sensors.ble.profiles import Profile, get_profile, recognise
+from sensors.stream import SampleSink
+
+log = logging.getLogger(__name__)
+_ADDRESS = re.compile(r"^([0-9A-Fa-f]{2}:){5}[0-9A-Fa-f]{2}$|^[0-9A-Fa-f-]{36}$")
+
+
+class CollectorError(RuntimeError):
+    """A device could not be recorded; the message says which and why."""
+
+
+@dataclasses.dataclass
+class Target:
+    """One device to record.
+
+    Attributes
+    ----------
+    key : str
+        Name used with the sink (one file per key).
+    device : str or None
+        Advertised name (prefix) or address; None: the first recognised device.
+    type : str or None
+        Profile key; None: recognised from the advertisement.
+    """
+
+    key: str
+    device: str | None = None
+    type: str | None = None
+
+    @property
+    def is_address(self) -> bool:
+        return bool(self.device and _ADDRESS.match(self.device))
+
+
+@dataclasses.dataclass
+class DeviceStats:
+    """Live counters of one device (what the live view shows)."""
+
+    state: str = "idle"
+    name: str = ""
+    address: str = ""
+    type: str = ""
+    samples: int = 0
+    packets: int = 0
+    malformed: int = 0
+    lost_packets: int = 0
+    reconnects: int = 0
+    gaps: list = dataclasses.field(default_factory=list)
+    last_t: float = float("nan")
+    first_t: float = float("nan")
+    rate_window: list = dataclasses.field(default_factory=list)
+    last_reconnect_s: float = float("nan")
+
+    def effective_rate_hz(self) -> float:
+        """Samples per second over the last ~2 s of arrivals."""
+        w = self.rate_window
+        if len(w) < 2 or w[-1][0] <= w[0][0]:
+            return 0.0
+        return (w[-1][1] - w[0][1]) / (w[-1][0] - w[0][0])
+
+
+class _Clock:
+    """Maps decoded samples onto the session clock.
+
+    With a device clock: a fixed offset set at the first packet (arrival time
+    minus device time), kept across reconnects while the device clock runs on
+    (re-anchored if it went backwards, i.e. the device rebooted). Without one:
+    arrival time smoothed at the nominal period, re-anchored after a hole.
+    """
+
+    def __init__(self, rate_hz: float, has_clock: bool) -> None:
+        self.period = 1.0 / rate_hz
+        self.has_clock = has_clock
+        self.offset: float | None = None
+        self.last_dev = -np.inf
+        self.last_t: float | None = None
+
+    def stamp(self, dev_t: np.ndarray, arrival: float) -> np.ndarray:
+        n = len(dev_t)
+        if self.has_clock and np.all(np.isfinite(dev_t)):
+            if self.offset is None or dev_t[0] < self.last_dev:
+                self.offset = arrival - dev_t[-1]
+            self.last_dev = float(dev_t[-1])
+            t = dev_t + self.offset
+        else:
+            k = np.arange(1, n + 1) * self.period
+            if self.last_t is None or arrival - self.last_t > 5 * self.period + n * self.period:
+                t = arrival - (n - k[::-1]) * self.period
+            else:
+                t = self.last_t + k
+                # Pull slowly toward arrival so clock drift cannot accumulate,
+                # without passing on per-packet radio jitter.
+                t += 0.02 * ((arrival - t[-1]))
+        if self.last_t is not None:
+            # t never decreases (contract), even if arrival jitter says otherwise.
+            t = np.maximum(t, self.last_t + 1e-6 * np.arange(1, n + 1))
+        self.last_t = float(t[-1])
+        return t
+
+
+class Collector:
+    """Record one or more BLE IMUs into a sink.
+
+    Parameters
+    ----------
+    sink : SampleSink
+    client_backend, scanner_backend : type, optional
+        bleak backend classes (``sensors.ble.bumble_backend.BumbleClient`` /
+        ``BumbleScanner`` for the virtual link); None: the platform's.
+    give_up_after_s : float
+        Stop reconnecting after the link has been down this long (s).
+    start_timeout_s : float
+        Time (s) allowed from the start command to the first sample.
+    scan_timeout_s : float
+        Time (s) allowed to find each device.
+    rate_hz : float, optional
+        Rate to ask for (default: the profile's nominal ~100 Hz).
+    """
+
+    def __init__(self, sink: SampleSink, *, client_backend=None, scanner_backend=None,
+                 give_up_after_s: float = 30.0, start_timeout_s: float = 5.0,
+                 scan_timeout_s: float = 10.0, rate_hz: float | None = None,
+                 connect_attempts: int = 3) -> None:
+        self.sink = sink
+        self.client_backend = client_backend
+        self.scanner_backend = scanner_backend
+        self.give_up_after_s = give_up_after_s
+        self.start_timeout_s = start_timeout_s
+        self.scan_timeout_s = scan_timeout_s
+        self.rate_hz = rate_hz
+        self.connect_attempts = connect_attempts
+        self.stats: dict[str, DeviceStats] = {}
+        self.profiles: dict[str, Profile] = {}
+        self.t0: float | None = None
+        self.start_wall: float | None = None
+        self._stop = asyncio.Event()
+        self._lock_scan = asyncio.Lock()
+
+    # ---- helpers ------------------------------------------------------
+    def now(self) -> float:
+        """Seconds since the session start."""
+        return asyncio.get_running_loop().time() - self.t0
+
+    def _status(self, key: str, text: str, state: str | None = None) -> None:
+        st = self.stats[key]
+        if state:
+            st.state = state
+        self.sink.on_status(key, text)
+
+    def stop(self) -> None:
+        """Ask every device loop to end (Ctrl-C, duration reached)."""
+        self._stop.set()
+
+    def _bleak_kwargs(self) -> dict[str, Any]:
+        return {"backend": self.client_backend} if self.client_backend else {}
+
+    async def _find(self, target: Target):
+        kw = {"backend": self.scanner_backend} if self.scanner_backend else {}
+        taken = {s.address for k, s in self.stats.items() if k != target.key and s.address}
+
+        def match(dev, adv) -> bool:
+            if dev.address in taken:
+                return False
+            if target.is_address:
+                return dev.address.upper() == target.device.upper()
+            if target.device:
+                return bool(adv.local_name) and adv.local_name.startswith(target.device)
+            kind = recognise(adv.local_name, adv.service_uuids)
+            return kind is not None and (target.type is None or kind == target.type)
+
+        # One scan at a time: a real adapter cannot run two.
+        async with self._lock_scan:
+            found = {}
+
+            def cb(dev, adv):
+                if match(dev, adv) and "d" not in found:
+                    found["d"] = (dev, adv)
+                    done.set()
+
+            done = asyncio.Event()
+            async with BleakScanner(detection_callback=cb, **kw):
+                try:
+                    await asyncio.wait_for(done.wait(), self.scan_timeout_s)
+                except asyncio.TimeoutError:
+                    pass
+        if "d" not in found:
+            what = f"address {target.device}" if target.is_address else (
+                f"name {target.device!r}" if target.device else "recognised sensor")
+            raise CollectorError(f"{target.key}: no device with {what} found within {self.scan_timeout_s:g} s")
+        return found["d"]
+
+    async def _connect(self, ble_device, name: str, on_disconnect) -> BleakClient:
+        from bleak_retry_connector import establish_connection
+
+        try:
+            return await establish_connection(
+                BleakClient, ble_device, name, disconnected_callback=on_disconnect,
+                max_attempts=self.connect_attempts, **self._bleak_kwargs())
+        except Exception as err:  # BleakNotFoundError, BleakConnectionError, …
+            raise BleakError(str(err)) from err
+
+    # ---- main loops ---------------------------------------------------
+    async def run(self, targets: list[Target], duration_s: float | None = None) -> dict[str, DeviceStats]:
+        """Record every target until ``stop()``, ``duration_s`` or a device fails.
+
+        Raises
+        ------
+        CollectorError
+            A device was not found, never started streaming, or stayed
+            disconnected longer than ``give_up_after_s``. The other devices
+            are stopped and everything received so far has been delivered.
+        """
+        loop = asyncio.get_running_loop()
+        self.t0 = loop.time()
+        self.start_wall = time.time()
+        for t in targets:
+            self.stats[t.key] = DeviceStats()
+        tasks = [asyncio.create_task(self._run_device(t), name=t.key) for t in targets]
+        if duration_s is not None:
+            loop.call_later(duration_s, self._stop.set)
+        try:
+            done, pending = await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
+            for task in done:
+                if task.exception() is not None:
+                    self._stop.set()
+                    await asyncio.gather(*pending, return_exceptions=True)
+                    raise task.exception()
+        finally:
+            self._stop.set()
+            for task in tasks:
+                if not task.done():
+                    task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+        return self.stats
+
+    async def _run_device(self, target: Target) -> None:
+        key = target.key
+        st = self.stats[key]
+        self._status(key, "scanning", "scanning")
+        ble_device, adv = await self._find(target)
+        kind = target.type or recognise(adv.local_name, adv.service_uuids) or "generic"
+        profile = get_profile(kind)
+        self.profiles[key] = profile
+        st.name, st.address, st.type = adv.local_name or "", ble_device.address, kind
+        rate = self.rate_hz or profile.rate_hz
+        clock = _Clock(rate, profile.has_clock)
+        decoder = profile.make_decoder()
+        lost_at: float | None = None
+        last_seq: float | None = None
+
+        while not self._stop.is_set():
+            disconnected = asyncio.Event()
+            first_packet = asyncio.Event()
+            self._status(key, f"connecting to {st.name} {st.address}", "connecting")
+            t_attempt = self.now()
+            try:
+                client = await self._connect(ble_device, st.name or st.address,
+                                             lambda _c: disconnected.set())
+            except BleakError as err:
+                if lost_at is None:
+                    raise CollectorError(f"{key}: cannot connect to {st.name} {st.address}: {err}") from err
+                if self.now() - lost_at > self.give_up_after_s:
+                    raise CollectorError(
+                        f"{key}: link lost at {lost_at:.1f} s and not back after "
+                        f"{self.give_up_after_s:g} s; giving up") from err
+                await asyncio.sleep(min(0.5, self.give_up_after_s / 10))
+                continue
+
+            def on_notify(_char, data: bytearray) -> None:
+                nonlocal last_seq
+                arrival = self.now()
+                st.packets += 1
+                try:
+                    dec = decoder.feed(bytes(data))
+                    rows = np.asarray(dec, float)
+                    if rows.size == 0:
+                        return
+                except Exception as err:  # any decoder failure is a bad packet, not a crash
+                    st.malformed += 1
+                    log.debug("%s: malformed notification (%s): %s", key, err, bytes(data).hex())
+                    return
+                seq = rows[0, 7] if rows.shape[1] > 7 else np.nan
+                if np.isfinite(seq) and last_seq is not None:
+                    step = (seq - last_seq) % 65536
+                    if 1 < step < 32768:
+                        st.lost_packets += int(step - 1)
+                if np.isfinite(seq):
+                    last_seq = seq
+                t = clock.stamp(rows[:, 0], arrival)
+                out = np.empty((len(rows), 8))
+                out[:, 0] = t
+                out[:, 1:7] = rows[:, 1:7]
+                out[:, 7] = rows[:, 7] if rows.shape[1] > 7 else np.nan
+                self._deliver(key, out)
+                first_packet.set()
+
+            try:
+                await client.start_notify(profile.notify_uuid, on_notify)
+                for uuid, payload in profile.start_commands(rate):
+                    await client.write_gatt_char(uuid, payload, response=True)
+                try:
+                    await asyncio.wait_for(first_packet.wait(), self.start_timeout_s)
+                except asyncio.TimeoutError:
+                    if disconnected.is_set():
+                        raise BleakError("disconnected before streaming")
+                    raise CollectorError(
+                        f"{key}: {st.name} {st.address} did not answer its start command "
+                        f"within {self.start_timeout_s:g} s (no data)") from None
+            except BleakError as err:
+                log.debug("%s: setup failed: %s", key, err)
+                await self._close(client)
+                if lost_at is None:
+                    lost_at = st.last_t if np.isfinite(st.last_t) else t_attempt
+                if self.now() - lost_at > self.give_up_after_s:
+                    raise CollectorError(f"{key}: link lost and not back after {self.give_up_after_s:g} s; giving up")
+                continue
+            except CollectorError:
+                await self._close(client)
+                raise
+
+            if lost_at is not None:
+                st.reconnects += 1
+                st.last_reconnect_s = self.now() - lost_at
+                self._status(key, f"reconnected after {st.last_reconnect_s:.2f} s", "streaming")
+            else:
+                self._status(key, f"streaming at {rate:g} Hz", "streaming")
+            lost_at = None
+
+            stop_wait = asyncio.create_task(self._stop.wait())
+            disc_wait = asyncio.create_task(disconnected.wait())
+            await asyncio.wait([stop_wait, disc_wait], return_when=asyncio.FIRST_COMPLETED)
+            stop_wait.cancel()
+            disc_wait.cancel()
+            if self._stop.is_set() and not disconnected.is_set():
+                try:
+                    for uuid, payload in profile.stop_commands():
+                        await client.write_gatt_char(uuid, payload, response=True)
+                except Exception:  # best effort: the device may already be gone
+                    pass
+                await self._close(client)
+                self._status(key, "stopped", "stopped")
+                return
+            lost_at = st.last_t if np.isfinite(st.last_t) else self.now()
+            self._status(key, f"link lost at {lost_at:.2f} s; reconnecting", "reconnecting")
+
+    def _deliver(self, key: str, rows: np.ndarray) -> None:
+        st = self.stats[key]
+        if np.isfinite(st.last_t):
+            period = 1.0 / (self.rate_hz or self.profiles[key].rate_hz)
+            # A hole of more than 1.5 nominal periods is lost data (the
+            # recording contract's GAP_FACTOR), whether from a dropped link, a
+            # stall or a malformed packet; reported once its far side is known.
+            if rows[0, 0] - st.last_t > 1.5 * period:
+                gap = (st.last_t, float(rows[0, 0]))
+                st.gaps.append(gap)
+                self.sink.on_gap(key, *gap)
+        else:
+            st.first_t = float(rows[0, 0])
+        st.samples += len(rows)
+        st.last_t = float(rows[-1, 0])
+        now = self.now()
+        st.rate_window.append((now, st.samples))
+        while len(st.rate_window) > 2 and now - st.rate_window[0][0] > 2.0:
+            st.rate_window.pop(0)
+        self.sink.on_samples(key, rows)
+
+    async def _close(self, client: BleakClient) -> None:
+        try:
+            await asyncio.wait_for(client.disconnect(), 2.0)
+        except Exception:  # already disconnected / timed out: nothing more to do
+            pass

@@ -1,0 +1,179 @@
+"""What the collector and the emulators need to know about a device type.
+
+The protocol decoders/encoders proper belong in ``sensors.devices`` (another
+module, being written alongside). Until a device's module lands there, the
+toehold DIY ``generic`` profile is defined here so that the whole live path
+can run end to end; :func:`get_profile` prefers ``sensors.devices`` when it
+provides the type.
+
+Generic profile (toehold DIY firmware), all little-endian:
+
+* service ``7a1e0001-…``, notify ``7a1e0002-…`` (IMU), write ``7a1e0003-…``
+  (control).
+* control: ``0x01 rate_hz:u16`` starts streaming, ``0x00`` stops.
+* IMU packet: ``seq:u16, t0_us:u32, n:u8`` then ``n`` samples of
+  ``acc_xyz:i16`` (mg, i.e. 1/1000 g) and ``gyr_xyz:i16`` (0.1 deg/s);
+  sample ``k`` is at ``t0_us + k * period``: the device clock.
+"""
+from __future__ import annotations
+
+import dataclasses
+import struct
+from typing import Callable
+
+import numpy as np
+
+G = 9.80665
+GENERIC_SERVICE = "7a1e0001-6f65-686f-6c64-000000000001"
+GENERIC_NOTIFY = "7a1e0002-6f65-686f-6c64-000000000001"
+GENERIC_CONTROL = "7a1e0003-6f65-686f-6c64-000000000001"
+_HDR = struct.Struct("<HIB")
+_SAMPLE = np.dtype([("a", "<i2", 3), ("g", "<i2", 3)])
+
+
+class MalformedPacket(ValueError):
+    """A notification that does not parse as the device's packet format."""
+
+
+@dataclasses.dataclass
+class Profile:
+    """One device type as the live path sees it.
+
+    Attributes
+    ----------
+    key : str
+        Type name (``generic``, ``witmotion``, ...).
+    name_prefixes : tuple of str
+        Advertised-name prefixes that identify the type in a scan.
+    service_uuid, notify_uuid, control_uuid : str
+        GATT UUIDs; ``control_uuid`` may be None when nothing is written.
+    rate_hz : float
+        Nominal sample rate (Hz) the collector asks for.
+    has_clock : bool
+        True when decoded rows carry the device's own timestamps.
+    acc_quantum, gyr_quantum : float
+        Resolution of one LSB (m/s², deg/s): how far a round trip may move a value.
+    start_commands : callable
+        ``rate_hz -> list of (char_uuid, bytes)``, written in order.
+    make_decoder : callable
+        ``() -> decoder`` with ``feed(bytes) -> ndarray (n, 8)``: columns
+        device time (s, NaN without clock), acc (m/s²), gyr (deg/s), seq (NaN if
+        none). Raises :class:`MalformedPacket` on a bad packet.
+    make_encoder : callable
+        Emulator side: ``() -> encoder`` with ``samples_per_packet``,
+        ``encode(block (n, 7), seq) -> bytes`` and ``command(bytes) ->
+        ("start", rate) | ("stop", None) | None``.
+    """
+
+    key: str
+    name_prefixes: tuple[str, ...]
+    service_uuid: str
+    notify_uuid: str
+    control_uuid: str | None
+    rate_hz: float
+    has_clock: bool
+    acc_quantum: float
+    gyr_quantum: float
+    start_commands: Callable[[float], list]
+    make_decoder: Callable[[], object]
+    make_encoder: Callable[[], object]
+    advertised_name: str = ""
+    stop_commands: Callable[[], list] = lambda: []
+
+
+class GenericDecoder:
+    """Decoder of the DIY profile's IMU packets (see module docstring)."""
+
+    def __init__(self, rate_hz: float = 100.0) -> None:
+        self.period = 1.0 / rate_hz
+        self._wraps = 0
+        self._last_t0: int | None = None
+
+    def feed(self, data: bytes) -> np.ndarray:
+        if len(data) < _HDR.size:
+            raise MalformedPacket(f"{len(data)} bytes, shorter than the header")
+        seq, t0_us, n = _HDR.unpack_from(data)
+        if n == 0 or len(data) != _HDR.size + n * _SAMPLE.itemsize:
+            raise MalformedPacket(f"length {len(data)} does not match {n} samples")
+        # The u32 µs clock wraps after 71 min: unwrap so long sessions stay monotonic.
+        if self._last_t0 is not None and t0_us < self._last_t0 - (1 << 31):
+            self._wraps += 1
+        self._last_t0 = t0_us
+        s = np.frombuffer(data, _SAMPLE, n, _HDR.size)
+        out = np.empty((n, 8))
+        out[:, 0] = (t0_us + self._wraps * (1 << 32)) * 1e-6 + np.arange(n) * self.period
+        out[:, 1:4] = s["a"] * (G / 1000.0)
+        out[:, 4:7] = s["g"] * 0.1
+        out[:, 7] = seq
+        return out
+
+
+class GenericEncoder:
+    """Emulator side of the DIY profile."""
+
+    samples_per_packet = 4
+
+    def __init__(self) -> None:
+        self.rate_hz = 100.0
+
+    def encode(self, block: np.ndarray, seq: int) -> bytes:
+        n = len(block)
+        s = np.empty(n, _SAMPLE)
+        s["a"] = np.clip(np.round(block[:, 1:4] / G * 1000.0), -32768, 32767)
+        s["g"] = np.clip(np.round(block[:, 4:7] * 10.0), -32768, 32767)
+        t0_us = int(round(block[0, 0] * 1e6)) & 0xFFFFFFFF
+        return _HDR.pack(seq & 0xFFFF, t0_us, n) + s.tobytes()
+
+    def command(self, data: bytes):
+        if len(data) >= 3 and data[0] == 0x01:
+            return ("start", float(struct.unpack_from("<H", data, 1)[0]))
+        if data[:1] == b"\x00":
+            return ("stop", None)
+        return None
+
+
+GENERIC = Profile(
+    key="generic", name_prefixes=("toehold-imu", "TOEHOLD"), advertised_name="toehold-imu",
+    service_uuid=GENERIC_SERVICE, notify_uuid=GENERIC_NOTIFY, control_uuid=GENERIC_CONTROL,
+    rate_hz=100.0, has_clock=True, acc_quantum=G / 1000.0, gyr_quantum=0.1,
+    start_commands=lambda rate: [(GENERIC_CONTROL, b"\x01" + struct.pack("<H", int(round(rate))))],
+    stop_commands=lambda: [(GENERIC_CONTROL, b"\x00")],
+    make_decoder=GenericDecoder, make_encoder=GenericEncoder,
+)
+
+_BUILTIN = {"generic": GENERIC}
+TYPES = ("witmotion", "polar", "movesense", "thingy", "generic")
+
+
+def _from_devices(key: str) -> Profile | None:
+    """Adapt ``sensors.devices`` profile ``key`` when that module provides it."""
+    try:
+        from sensors.devices import base  # noqa: F401  (lands separately)
+    except ImportError:
+        return None
+    # The adapter to the sensors.devices API is written once that API exists;
+    # until then, built-in profiles only.
+    return None
+
+
+def get_profile(key: str) -> Profile:
+    """The profile of device type ``key``; raises KeyError with the known types."""
+    prof = _from_devices(key) or _BUILTIN.get(key)
+    if prof is None:
+        raise KeyError(f"device type {key!r} is not available (have: {', '.join(available_types())})")
+    return prof
+
+
+def available_types() -> list[str]:
+    return [k for k in TYPES if _from_devices(k) is not None or k in _BUILTIN]
+
+
+def recognise(name: str | None, service_uuids=()) -> str | None:
+    """Device type from an advertisement (name prefix or service UUID), else None."""
+    for key in available_types():
+        p = get_profile(key)
+        if name and any(name.startswith(pre) for pre in p.name_prefixes):
+            return key
+        if p.service_uuid.lower() in [u.lower() for u in service_uuids]:
+            return key
+    return None

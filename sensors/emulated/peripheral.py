@@ -1,0 +1,238 @@
+"""An emulated IMU sensor: a bumble GATT peripheral on the virtual link.
+
+It advertises like the real device (name, service UUID), exposes the
+device's GATT service, obeys its start/stop commands and notifies packets
+encoded with the device's own encoder, paced in real time (or ``speed``
+times faster) from a pluggable feed. Its clock runs from power-on, so a
+reconnect resumes at the current time and the samples produced while the
+link was down are lost, as with hardware.
+
+Fault injection (:class:`Faults`): drop the link, stall notifications, send
+malformed packets, never answer the start command.
+"""
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import logging
+
+import numpy as np
+from bumble import gatt
+from bumble.core import UUID, AdvertisingData
+
+from sensors.ble.bumble_backend import get_radio, make_device
+from sensors.ble.profiles import Profile, get_profile
+from sensors.emulated.feeds import sine_feed
+
+log = logging.getLogger(__name__)
+
+
+@dataclasses.dataclass
+class Faults:
+    """Faults to inject, times in seconds of streaming since the first start command.
+
+    Attributes
+    ----------
+    drop_link_at_s : float or None
+        Peripheral-side disconnect at this time (once).
+    offline_for_s : float
+        After the drop, stay silent (no advertising) this long.
+    stall_at_s, stall_for_s : float or None, float
+        Stop notifying for ``stall_for_s`` (the link stays up).
+    malformed_every : int
+        Replace every N-th packet by a truncated one (0: never).
+    ignore_start : bool
+        Never answer the start command.
+    """
+
+    drop_link_at_s: float | None = None
+    offline_for_s: float = 0.3
+    stall_at_s: float | None = None
+    stall_for_s: float = 0.0
+    malformed_every: int = 0
+    ignore_start: bool = False
+
+
+class EmulatedSensor:
+    """One emulated device; ``await start()`` puts it on the running loop's radio.
+
+    Parameters
+    ----------
+    profile : str or Profile
+        Device type.
+    address : str
+        Random static address ("C4:…", top two bits set).
+    feed : callable, optional
+        ``feed(rate_hz) -> (n, 7)``: t (s), acc (m/s²), gyr (deg/s). Looped.
+    name : str, optional
+        Advertised name (default: the profile's).
+    faults : Faults, optional
+    speed : float
+        Stream this many times faster than real time (throughput tests).
+    rssi_offset : int
+        Added to the link's fixed RSSI (dBm) in scan results.
+    """
+
+    def __init__(self, profile: str | Profile = "generic", address: str = "C4:2A:11:00:3B:9E",
+                 feed=None, name: str | None = None, faults: Faults | None = None,
+                 speed: float = 1.0, rssi_offset: int = 0) -> None:
+        self.profile = get_profile(profile) if isinstance(profile, str) else profile
+        self.address = address.upper()
+        self.name = name or self.profile.advertised_name
+        self.feed = feed or sine_feed()
+        self.faults = faults or Faults()
+        self.speed = speed
+        self.rssi_offset = rssi_offset
+        self.encoder = self.profile.make_encoder()
+        # Every packet actually notified: (seq, rows (n, 7)); tests compare against it.
+        self.sent: list[tuple[int, np.ndarray]] = []
+        self.commands: list[bytes] = []
+        self.malformed_sent = 0
+        self.connections = 0
+        self._data: np.ndarray | None = None
+        self._rate = self.profile.rate_hz
+        self._stream_task: asyncio.Task | None = None
+        self._t_power = 0.0
+        self._t_first_start: float | None = None
+        self._dropped = False
+        self._seq = 0
+        self._closed = False
+
+    # ---- GATT ---------------------------------------------------------
+    def _build(self) -> None:
+        radio = get_radio()
+        self.radio = radio
+        self.device = make_device(radio.link, self.address, self.name)
+        p = self.profile
+        props = gatt.Characteristic.Properties
+        self.notify_char = gatt.Characteristic(
+            p.notify_uuid, props.NOTIFY, gatt.Characteristic.READABLE, b"")
+        chars = [self.notify_char]
+        if p.control_uuid and p.control_uuid != p.notify_uuid:
+            chars.append(gatt.Characteristic(
+                p.control_uuid, props.WRITE | props.WRITE_WITHOUT_RESPONSE,
+                gatt.Characteristic.WRITEABLE, gatt.CharacteristicValue(write=self._on_write)))
+        self.device.add_service(gatt.Service(p.service_uuid, chars))
+        self.device.on("connection", self._on_connection)
+
+    def _adv_data(self) -> bytes:
+        u = UUID(self.profile.service_uuid)
+        kind = (AdvertisingData.INCOMPLETE_LIST_OF_16_BIT_SERVICE_CLASS_UUIDS if len(u.to_bytes()) == 2
+                else AdvertisingData.INCOMPLETE_LIST_OF_128_BIT_SERVICE_CLASS_UUIDS)
+        return bytes(AdvertisingData([
+            (AdvertisingData.FLAGS, bytes([0x06])),
+            (AdvertisingData.COMPLETE_LOCAL_NAME, self.name.encode()[:29 - len(u.to_bytes())]),
+            (kind, bytes(u.to_bytes())),
+        ]))
+
+    async def start(self) -> "EmulatedSensor":
+        self._build()
+        self.radio.rssi[self.address] = self.rssi_offset
+        self._data = np.asarray(self.feed(self._rate), float)
+        await self.device.power_on()
+        await self._advertise()
+        self._t_power = asyncio.get_running_loop().time()
+        return self
+
+    async def _advertise(self) -> None:
+        if not self._closed and not self.device.is_advertising:
+            # 50 ms: a short interval keeps scans (and tests) quick; real
+            # sensors advertise every 20 ms to 1 s.
+            await self.device.start_advertising(advertising_data=self._adv_data(), auto_restart=False,
+                                                advertising_interval_min=50, advertising_interval_max=50)
+
+    async def stop(self) -> None:
+        """Power off: drop connections, stop advertising."""
+        self._closed = True
+        self._stop_stream()
+        for conn in list(self.device.connections.values()):
+            try:
+                await conn.disconnect()
+            except Exception:  # already gone
+                pass
+        if self.device.is_advertising:
+            await self.device.stop_advertising()
+        self.radio.link.remove_controller(self.device.host.controller) if hasattr(self.device.host, "controller") else None
+
+    def _on_connection(self, conn) -> None:
+        self.connections += 1
+        conn.on("disconnection", lambda reason: self._on_disconnection())
+
+    def _on_disconnection(self) -> None:
+        self._stop_stream()
+        delay = self.faults.offline_for_s if self._dropped and self.connections == 1 else 0.0
+        asyncio.get_running_loop().call_later(delay, lambda: asyncio.ensure_future(self._advertise()))
+
+    # ---- commands ------------------------------------------------------
+    def _on_write(self, connection, value: bytes) -> None:
+        self.commands.append(bytes(value))
+        cmd = self.encoder.command(bytes(value))
+        if cmd is None or self.faults.ignore_start:
+            return
+        what, arg = cmd
+        if what == "start":
+            if arg:
+                self._set_rate(arg)
+            if self._stream_task is None or self._stream_task.done():
+                self._stream_task = asyncio.ensure_future(self._stream(connection))
+        elif what == "stop":
+            self._stop_stream()
+
+    def _set_rate(self, rate: float) -> None:
+        if rate != self._rate:
+            self._rate = float(rate)
+            self._data = np.asarray(self.feed(self._rate), float)
+
+    def _stop_stream(self) -> None:
+        if self._stream_task is not None and not self._stream_task.done():
+            self._stream_task.cancel()
+        self._stream_task = None
+
+    # ---- streaming -----------------------------------------------------
+    def _rows(self, i0: int, n: int) -> np.ndarray:
+        """Feed rows ``i0..i0+n`` (looped), t = device clock (i / rate)."""
+        data = self._data
+        idx = np.arange(i0, i0 + n)
+        rows = data[idx % len(data)].copy()
+        rows[:, 0] = idx / self._rate
+        return rows
+
+    async def _stream(self, connection) -> None:
+        loop = asyncio.get_running_loop()
+        spp = self.encoder.samples_per_packet
+        if self._t_first_start is None:
+            self._t_first_start = loop.time()
+        f = self.faults
+        try:
+            while True:
+                now = loop.time()
+                # Index of the next sample from the device clock: samples due
+                # while disconnected are simply never sent.
+                i = int((now - self._t_power) * self.speed * self._rate)
+                i -= i % spp
+                rows = self._rows(i, spp)
+                since = now - self._t_first_start
+                if f.drop_link_at_s is not None and not self._dropped and since >= f.drop_link_at_s:
+                    self._dropped = True
+                    await connection.disconnect()
+                    return
+                stalled = f.stall_at_s is not None and f.stall_at_s <= since < f.stall_at_s + f.stall_for_s
+                if not stalled:
+                    payload = self.encoder.encode(rows, self._seq)
+                    bad = f.malformed_every and (self._seq + 1) % f.malformed_every == 0
+                    if bad:
+                        payload = payload[: max(1, len(payload) // 3)]
+                        self.malformed_sent += 1
+                    await self.device.notify_subscribers(self.notify_char, payload)
+                    if not bad:
+                        self.sent.append((self._seq, rows))
+                    self._seq += 1
+                # Pace on the device clock: next packet when its last sample is due.
+                t_next = self._t_power + (i + spp) / (self._rate * self.speed)
+                await asyncio.sleep(max(0.0, t_next - loop.time()))
+        except asyncio.CancelledError:
+            pass
+
+    def sent_rows(self) -> np.ndarray:
+        """All rows notified in well-formed packets, (n, 7), device clock."""
+        return np.concatenate([r for _, r in self.sent]) if self.sent else np.empty((0, 7))
