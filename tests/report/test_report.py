@@ -1,0 +1,165 @@
+"""Prescription, adherence arithmetic, sway metrics and the PNG report."""
+import math
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from analysis.adherence import history_adherence, session_adherence
+from analysis.balance import CHI2_95_2DOF, SwayMetrics
+from analysis.prescription import PrescriptionError, load, parse
+from toehold.report import render_report
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def doc(start="2026-11-24T08:00:00Z", reps=(), circles=(), tiptoe_s=0.0, side="left", not_observable=None):
+    exercises = []
+    for name, holds in reps:
+        exercises.append({"exercise": name, "start_s": 10.0, "end_s": 10 + 7 * len(holds),
+                          "reps": [{"start_s": 10 + 7 * i, "end_s": 16 + 7 * i, "hold_s": h}
+                                   for i, h in enumerate(holds)], "circles": [], "strides": []})
+    if circles:
+        exercises.append({"exercise": "ankle_circles", "start_s": 200.0, "end_s": 220.0, "reps": [],
+                          "circles": [{"start_s": 200 + i, "end_s": 201 + i, "direction": d}
+                                      for i, d in enumerate(circles)], "strides": []})
+    if tiptoe_s:
+        exercises.append({"exercise": "tiptoe_walk", "start_s": 300.0, "end_s": 300 + tiptoe_s, "reps": [],
+                          "circles": [], "strides": [{"t_s": 300 + i} for i in range(int(tiptoe_s))]})
+    return {"format": "toehold-analysis/1",
+            "recording": {"path": "x.csv", "duration_s": 400.0, "sample_rate_hz": 100.0, "placement": "foot",
+                          "side": side, "gaps": [], "start_time": start},
+            "exercises": exercises, "balance": {}, "adherence": {},
+            "not_observable": not_observable or {}}
+
+
+def test_the_default_prescription_is_the_seed_programme():
+    p = load()
+    assert [i.exercise for i in p.items] == ["toe_press", "resistance_band", "tiptoe_walk",
+                                             "pencil_pickup", "ankle_circles"]
+    assert p.item("toe_press").reps == 10 and p.item("toe_press").hold_s == 4.0
+    assert p.item("pencil_pickup").per_foot and p.sessions_per_day == 3
+
+
+@pytest.mark.parametrize("text, key", [
+    ('[[item]]\nexercise = "toe_pres"', "'exercise'"),
+    ('[[item]]\nexercise = "toe_press"\nreps = "ten"', "'reps'"),
+    ('[[item]]\nexercise = "toe_press"\nhold = 4', "unknown key(s) hold"),
+    ('name = "x"', "'item'"),
+    ('[[item]\n', "not valid TOML"),
+])
+def test_a_malformed_prescription_names_the_key(text, key, tmp_path):
+    f = tmp_path / "mine.toml"
+    f.write_text(text)
+    with pytest.raises(PrescriptionError) as err:
+        load(f)
+    assert key in str(err.value) and "mine.toml" in str(err.value)
+
+
+def test_session_adherence_counts_reps_holds_seconds_and_directions():
+    d = doc(reps=[("toe_press", [4.5, 4.0, 3.0, 5.0, 4.1]), ("resistance_band", [5.0] * 10)],
+            circles=["cw"] * 8 + ["ccw"] * 4, tiptoe_s=10.0)
+    adh = session_adherence(d, load())
+    items = {i["exercise"]: i for i in adh["items"]}
+    assert items["toe_press"]["reps_done"] == 5 and items["toe_press"]["holds_met"] == 4
+    assert items["toe_press"]["completion"] == pytest.approx(0.4)
+    assert items["resistance_band"]["completion"] == 1.0
+    assert items["tiptoe_walk"]["seconds_done"] == 10.0 and items["tiptoe_walk"]["completion"] == 0.5
+    assert items["ankle_circles"]["circles"]["cw"] == {"circles": 8, "seconds": 8.0}
+    assert items["ankle_circles"]["completion"] == pytest.approx(0.5 * 1.0 + 0.5 * 0.5)
+    assert items["pencil_pickup"]["completion"] == 0.0
+    assert adh["completion"] == pytest.approx((0.4 + 1 + 0.5 + 0 + 0.75) / 5, abs=1e-3)
+    assert adh["done"] is False
+
+
+def test_items_a_placement_cannot_see_are_left_out_not_zero():
+    d = doc(reps=[("toe_press", [4.5] * 10)], tiptoe_s=25,
+            not_observable={"resistance_band": "x", "pencil_pickup": "x", "ankle_circles": "x"})
+    adh = session_adherence(d, load())
+    assert [i["exercise"] for i in adh["items"] if not i["observable"]] == [
+        "resistance_band", "pencil_pickup", "ankle_circles"]
+    assert adh["completion"] == 1.0 and adh["done"]
+
+
+def test_history_counts_days_streaks_and_missing_days():
+    full = dict(reps=[("toe_press", [5] * 10), ("resistance_band", [6] * 10), ("pencil_pickup", [11] * 3)],
+                circles=["cw"] * 9 + ["ccw"] * 9, tiptoe_s=25)
+    docs = [doc(start=f"2026-11-{d:02d}T{h:02d}:00:00Z", **full)
+            for d, hours in ((1, (8, 13, 19)), (2, (8, 13, 19)), (4, (8,)))
+            for h in hours]
+    h = history_adherence(docs, load())
+    assert [d["date"] for d in h["days"]] == ["2026-11-01", "2026-11-02", "2026-11-03", "2026-11-04"]
+    assert [d["sessions_done"] for d in h["days"]] == [3, 3, 0, 1]
+    assert h["longest_streak_days"] == 2 and h["current_streak_days"] == 0
+    assert h["completion_pct"] == pytest.approx(100 * (1 + 1 + 0 + 1 / 3) / 4, abs=0.1)
+
+
+def test_sway_metrics_match_signals_of_known_spread():
+    rng = np.random.default_rng(0)
+    fs, n = 50.0, 50 * 600
+    from scipy.signal import butter, sosfiltfilt
+
+    sos = butter(2, 1.0 / (fs / 2), output="sos")  # sway-like: below 1 Hz
+    ap = sosfiltfilt(sos, rng.normal(size=n))
+    ml = sosfiltfilt(sos, rng.normal(size=n))
+    ap *= 0.8 / ap.std()
+    ml *= 0.4 / ml.std()
+    sw = SwayMetrics(lowpass_hz=2.0).compute(ap, ml, fs)
+    assert sw.rms_ap_deg_ == pytest.approx(0.8, rel=0.03)
+    assert sw.rms_ml_deg_ == pytest.approx(0.4, rel=0.03)
+    assert sw.ellipse_area_deg2_ == pytest.approx(math.pi * CHI2_95_2DOF * 0.8 * 0.4, rel=0.06)
+    # A steady sinusoid: path length per second is 4·A·f per axis.
+    t = np.arange(n) / fs
+    sw = SwayMetrics().compute(1.0 * np.sin(2 * np.pi * 0.5 * t), 0 * t, fs)
+    assert sw.mean_velocity_dps_ == pytest.approx(4 * 1.0 * 0.5, rel=0.02)
+
+
+def test_report_draws_every_panel_for_a_full_session(tmp_path):
+    d = doc(reps=[("toe_press", [4.5] * 10), ("resistance_band", [5.2] * 9), ("pencil_pickup", [11, 9, 12])],
+            circles=["cw"] * 8 + ["ccw"] * 7, tiptoe_s=24)
+    d["adherence"] = session_adherence(d, load())
+    out = tmp_path / "r.png"
+    s = render_report([d], out)
+    assert out.stat().st_size > 20_000
+    assert s["panels"] == ["header", "Session timeline", "Toe press", "Resistance band", "Tiptoe walk",
+                           "Pencil pickup", "Ankle circles", "Balance"]
+    ex = s["exercises"]
+    assert ex["toe_press"]["reps"] == 10 and ex["resistance_band"]["holds_met"] == 9
+    assert ex["pencil_pickup"]["holds_met"] == 2
+    assert (ex["ankle_circles"]["cw"], ex["ankle_circles"]["ccw"]) == (8, 7)
+    assert ex["tiptoe_walk"]["strides"] == 24 and s["timeline"]["bouts"] == 5
+
+
+def test_report_of_a_session_with_no_exercises_says_so(tmp_path):
+    d = doc()
+    d["adherence"] = session_adherence(d, load())
+    s = render_report([d], tmp_path / "r.png")
+    assert s["timeline"]["bouts"] == 0
+    assert {v["state"] for v in s["exercises"].values()} == {"not done"}
+
+
+def test_report_of_several_days_draws_the_calendar(tmp_path):
+    docs = [doc(start=f"2026-11-{d:02d}T08:00:00Z", reps=[("toe_press", [5] * 10)]) for d in (1, 2, 5)]
+    for d in docs:
+        d["adherence"] = session_adherence(d, load())
+    s = render_report(docs, tmp_path / "r.png", history=history_adherence(docs, load()))
+    assert s["panels"][-1] == "Sessions done per day" and s["calendar"]["days"] == 5
+
+
+def test_report_command_on_the_demo_and_on_a_folder(tmp_path):
+    out = tmp_path / "demo.png"
+    res = subprocess.run([sys.executable, "-m", "toehold", "report", "-o", str(out)],
+                         capture_output=True, text=True, cwd=ROOT)
+    assert res.returncode == 0, res.stderr
+    assert out.exists() and "1 session" in res.stdout
+    folder = tmp_path / "days"
+    folder.mkdir()
+    for seed in (1, 2):
+        subprocess.run([sys.executable, "-m", "toehold", "simulate", "--seed", str(seed), "--tier", "clean",
+                        "-o", str(folder / f"s{seed}.csv")], check=True, capture_output=True)
+    res = subprocess.run([sys.executable, "-m", "toehold", "report", str(folder), "-o", str(tmp_path / "d.png")],
+                         capture_output=True, text=True, cwd=ROOT)
+    assert res.returncode == 0, res.stderr
+    assert "2 sessions" in res.stdout
