@@ -54,6 +54,7 @@ def make_device(link: LocalLink, address: str, name: str) -> Device:
     """A bumble ``Device`` with its own software controller on ``link``."""
     ctrl = Controller(name, link=link, public_address=address)
     dev = Device(name=name, address=hci.Address(address), host=Host(ctrl, AsyncPipeSink(ctrl)))
+    dev.toehold_controller = ctrl  # to take it off the link when the device powers off
     return dev
 
 

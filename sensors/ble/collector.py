@@ -181,7 +181,7 @@ class Collector:
     def _bleak_kwargs(self) -> dict[str, Any]:
         return {"backend": self.client_backend} if self.client_backend else {}
 
-    async def _find(self, target: Target):
+    async def _find(self, target: Target, timeout_s: float | None = None):
         kw = {"backend": self.scanner_backend} if self.scanner_backend else {}
         taken = {s.address for k, s in self.stats.items() if k != target.key and s.address}
 
@@ -207,7 +207,7 @@ class Collector:
             done = asyncio.Event()
             async with BleakScanner(detection_callback=cb, **kw):
                 try:
-                    await asyncio.wait_for(done.wait(), self.scan_timeout_s)
+                    await asyncio.wait_for(done.wait(), timeout_s or self.scan_timeout_s)
                 except asyncio.TimeoutError:
                     pass
         if "d" not in found:
@@ -280,17 +280,28 @@ class Collector:
             first_packet = asyncio.Event()
             self._status(key, f"connecting to {st.name} {st.address}", "connecting")
             t_attempt = self.now()
-            try:
-                client = await self._connect(ble_device, st.name or st.address,
-                                             lambda _c: disconnected.set())
-            except BleakError as err:
-                if lost_at is None:
-                    raise CollectorError(f"{key}: cannot connect to {st.name} {st.address}: {err}") from err
-                if self.now() - lost_at > self.give_up_after_s:
+            if lost_at is not None:
+                remaining = self.give_up_after_s - (self.now() - lost_at)
+                if remaining <= 0:
                     raise CollectorError(
                         f"{key}: link lost at {lost_at:.1f} s and not back after "
-                        f"{self.give_up_after_s:g} s; giving up") from err
-                await asyncio.sleep(min(0.5, self.give_up_after_s / 10))
+                        f"{self.give_up_after_s:g} s; giving up")
+                # A device is connectable only while it advertises: wait for
+                # it to show up again before the (slow-failing) connect.
+                try:
+                    ble_device, _adv = await self._find(Target(key, st.address),
+                                                        timeout_s=min(remaining, self.scan_timeout_s))
+                except CollectorError:
+                    continue
+            else:
+                remaining = None
+            try:
+                client = await asyncio.wait_for(
+                    self._connect(ble_device, st.name or st.address, lambda _c: disconnected.set()),
+                    remaining)
+            except (BleakError, asyncio.TimeoutError) as err:
+                if lost_at is None:
+                    raise CollectorError(f"{key}: cannot connect to {st.name} {st.address}: {err}") from err
                 continue
 
             def on_notify(_char, data: bytearray) -> None:
@@ -338,8 +349,6 @@ class Collector:
                 await self._close(client)
                 if lost_at is None:
                     lost_at = st.last_t if np.isfinite(st.last_t) else t_attempt
-                if self.now() - lost_at > self.give_up_after_s:
-                    raise CollectorError(f"{key}: link lost and not back after {self.give_up_after_s:g} s; giving up")
                 continue
             except CollectorError:
                 await self._close(client)

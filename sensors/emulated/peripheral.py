@@ -152,7 +152,8 @@ class EmulatedSensor:
                 pass
         if self.device.is_advertising:
             await self.device.stop_advertising()
-        self.radio.link.remove_controller(self.device.host.controller) if hasattr(self.device.host, "controller") else None
+        # Off the link: neither scannable nor connectable any more.
+        self.radio.link.controllers.discard(self.device.toehold_controller)
 
     def _on_connection(self, conn) -> None:
         self.connections += 1

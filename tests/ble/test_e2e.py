@@ -1,0 +1,225 @@
+"""End to end over a real BLE stack: bleak API -> bumble backend -> bumble GATT
+over the virtual link -> emulated peripheral speaking the device's protocol.
+
+Nothing is mocked: the bytes the collector decodes are the bytes the
+emulator encoded and notified through bumble's ATT layer.
+"""
+from __future__ import annotations
+
+import asyncio
+import time
+
+import numpy as np
+import pytest
+from bleak import BleakClient, BleakScanner
+
+from sensors.ble.bumble_backend import BumbleClient, BumbleScanner
+from sensors.ble.collector import Collector, CollectorError, Target
+from sensors.ble.profiles import available_types, get_profile
+from sensors.ble.sinks import RecordingSink
+from sensors.emulated import EmulatedSensor, Faults, csv_feed, sine_feed
+from sensors.recording import read_recording
+from sensors.stream import MemorySink, TeeSink
+
+TYPES = available_types()
+
+
+def run(coro, timeout=30):
+    return asyncio.run(asyncio.wait_for(coro, timeout))
+
+
+def collector(sink, **kw):
+    kw.setdefault("scan_timeout_s", 2.0)
+    return Collector(sink, client_backend=BumbleClient, scanner_backend=BumbleScanner, **kw)
+
+
+def assert_rows_match(got: np.ndarray, sent: np.ndarray, profile) -> None:
+    """Every sent sample arrived once, in order, within the device's quantisation."""
+    assert len(got) == len(sent)
+    # Half an LSB of the device plus the CSV's printed precision.
+    np.testing.assert_allclose(got[:, 1:4], sent[:, 1:4], atol=profile.acc_quantum / 2 + 1e-4)
+    np.testing.assert_allclose(got[:, 4:7], sent[:, 4:7], atol=profile.gyr_quantum / 2 + 1e-3)
+    assert np.all(np.diff(got[:, 0]) > 0)
+
+
+@pytest.mark.parametrize("kind", TYPES)
+def test_scan_reports_name_address_rssi_services(kind):
+    async def go():
+        p = get_profile(kind)
+        await EmulatedSensor(kind, address="C4:00:00:00:00:01", rssi_offset=-17).start()
+        found = await BleakScanner.discover(timeout=0.3, backend=BumbleScanner, return_adv=True)
+        dev, adv = found["C4:00:00:00:00:01"]
+        assert adv.local_name == p.advertised_name
+        assert p.service_uuid in adv.service_uuids
+        assert adv.rssi < -50
+    run(go())
+
+
+@pytest.mark.parametrize("kind", TYPES)
+def test_bleak_client_gatt_round_trip(kind):
+    """Plain bleak calls on the backend: services, notify, write, disconnect callback."""
+    async def go():
+        p = get_profile(kind)
+        emu = await EmulatedSensor(kind, address="C4:00:00:00:00:02").start()
+        lost = asyncio.Event()
+        got = []
+        async with BleakClient("C4:00:00:00:00:02", backend=BumbleClient,
+                               disconnected_callback=lambda c: lost.set()) as client:
+            assert client.services.get_characteristic(p.notify_uuid) is not None
+            await client.start_notify(p.notify_uuid, lambda ch, d: got.append(bytes(d)))
+            for uuid, payload in p.start_commands(p.rate_hz):
+                await client.write_gatt_char(uuid, payload, response=True)
+            await asyncio.sleep(0.3)
+            assert emu.commands and got
+            await emu.stop()  # peripheral drops the link: unsolicited
+            await asyncio.wait_for(lost.wait(), 2)
+    run(go())
+
+
+@pytest.mark.parametrize("kind", TYPES)
+def test_stream_to_csv_round_trip(kind, tmp_path):
+    async def go():
+        p = get_profile(kind)
+        emu = await EmulatedSensor(kind, address="C4:00:00:00:00:03", feed=csv_feed(max_s=30)).start()
+        path = tmp_path / "rec.csv"
+        col = None
+
+        def describe(key):
+            st = col.stats[key]
+            return f"{st.name} ({st.type}) {st.address}", p.rate_hz
+        sink = RecordingSink({"a": path}, {"a": {"placement": "foot", "side": "left"}}, describe=describe)
+        col = collector(sink)
+        await col.run([Target("a", p.advertised_name, kind)], duration_s=1.5)
+        sink.close()
+        await emu.stop()
+        rec = read_recording(path)
+        assert rec.metadata["placement"] == "foot" and rec.metadata["session"] == sink.session
+        got = rec.data[["t", "acc_x", "acc_y", "acc_z", "gyr_x", "gyr_y", "gyr_z"]].to_numpy()
+        assert len(got) > 0.8 * p.rate_hz  # at least ~1 s streamed of the 1.5
+        assert_rows_match(got, emu.sent_rows(), p)
+        assert col.stats["a"].malformed == 0 and not col.stats["a"].gaps
+    run(go())
+
+
+@pytest.mark.parametrize("kind", TYPES)
+def test_forced_disconnect_reconnects_with_gap_and_no_row_lost(kind):
+    async def go():
+        p = get_profile(kind)
+        emu = await EmulatedSensor(kind, address="C4:00:00:00:00:04",
+                                   faults=Faults(drop_link_at_s=0.6, offline_for_s=0.4)).start()
+        sink = MemorySink()
+        col = collector(sink, give_up_after_s=5)
+        await col.run([Target("a", "C4:00:00:00:00:04", kind)], duration_s=2.5)
+        st = col.stats["a"]
+        assert st.reconnects == 1
+        assert len(sink.gaps["a"]) == 1
+        g0, g1 = sink.gaps["a"][0]
+        assert 0.35 < g1 - g0 < 2.0
+        got = sink.array("a")
+        assert got[:, 0].min() < g0 and got[:, 0].max() > g1  # rows on both sides
+        assert_rows_match(got, emu.sent_rows(), p)
+        assert any("reconnected" in s for s in sink.status["a"])
+    run(go())
+
+
+def test_gives_up_after_bounded_time():
+    async def go():
+        emu = await EmulatedSensor("generic", address="C4:00:00:00:00:05").start()
+        sink = MemorySink()
+        col = collector(sink, give_up_after_s=1.0)
+        task = asyncio.create_task(col.run([Target("a", "C4:00:00:00:00:05")], duration_s=10))
+        await asyncio.sleep(0.8)
+        await emu.stop()  # gone for good
+        t = time.perf_counter()
+        with pytest.raises(CollectorError, match="giving up"):
+            await task
+        assert time.perf_counter() - t < 4
+        assert len(sink.array("a")) > 0
+    run(go())
+
+
+@pytest.mark.parametrize("kind", TYPES)
+def test_malformed_notifications_are_counted(kind):
+    async def go():
+        emu = await EmulatedSensor(kind, address="C4:00:00:00:00:06",
+                                   faults=Faults(malformed_every=5)).start()
+        sink = MemorySink()
+        col = collector(sink)
+        await col.run([Target("a", "C4:00:00:00:00:06", kind)], duration_s=1.2)
+        st = col.stats["a"]
+        assert st.malformed == emu.malformed_sent > 0
+        assert_rows_match(sink.array("a"), emu.sent_rows(), get_profile(kind))
+    run(go())
+
+
+@pytest.mark.parametrize("kind", TYPES)
+def test_start_command_never_answered_is_a_clear_error(kind):
+    async def go():
+        await EmulatedSensor(kind, address="C4:00:00:00:00:07", faults=Faults(ignore_start=True)).start()
+        col = collector(MemorySink(), start_timeout_s=0.8)
+        t = time.perf_counter()
+        with pytest.raises(CollectorError, match="did not answer its start command within 0.8 s"):
+            await col.run([Target("a", "C4:00:00:00:00:07", kind)], duration_s=10)
+        assert time.perf_counter() - t < 3
+    run(go())
+
+
+def test_stall_is_recorded_as_gap():
+    async def go():
+        await EmulatedSensor("generic", address="C4:00:00:00:00:08",
+                             faults=Faults(stall_at_s=0.4, stall_for_s=0.3)).start()
+        sink = MemorySink()
+        col = collector(sink)
+        await col.run([Target("a", "C4:00:00:00:00:08")], duration_s=1.5)
+        (g0, g1), = sink.gaps["a"]
+        assert 0.25 < g1 - g0 < 0.45
+    run(go())
+
+
+def test_address_given_connects_only_to_that_address():
+    async def go():
+        await EmulatedSensor("generic", address="C4:00:00:00:00:09").start()
+        await EmulatedSensor("generic", address="C4:00:00:00:00:0A").start()
+        col = collector(MemorySink())
+        await col.run([Target("a", "c4:00:00:00:00:0a")], duration_s=0.5)
+        assert col.stats["a"].address == "C4:00:00:00:00:0A"
+        col = collector(MemorySink(), scan_timeout_s=0.5)
+        with pytest.raises(CollectorError, match="no device with address"):
+            await col.run([Target("a", "C4:00:00:00:00:0B")], duration_s=0.5)
+    run(go())
+
+
+def test_two_sensors_one_clock_one_session(tmp_path):
+    async def go():
+        kinds = (TYPES + TYPES)[:2]
+        emus = [await EmulatedSensor(k, address=f"C4:00:00:00:01:0{i}", feed=sine_feed(seed=i)).start()
+                for i, k in enumerate(kinds)]
+        paths = {"left": tmp_path / "left.csv", "right": tmp_path / "right.csv"}
+        mem = MemorySink()
+        files = RecordingSink(paths, {"left": {"side": "left"}, "right": {"side": "right"}},
+                              describe=lambda k: (k, 100.0))
+        col = collector(TeeSink(files, mem))
+        await col.run([Target("left", emus[0].address, kinds[0]),
+                       Target("right", emus[1].address, kinds[1])], duration_s=1.5)
+        files.close()
+        a, b = read_recording(paths["left"]), read_recording(paths["right"])
+        assert a.metadata["session"] == b.metadata["session"]
+        for rec, emu, kind in ((a, emus[0], kinds[0]), (b, emus[1], kinds[1])):
+            got = rec.data[["t", "acc_x", "acc_y", "acc_z", "gyr_x", "gyr_y", "gyr_z"]].to_numpy()
+            assert_rows_match(got, emu.sent_rows(), get_profile(kind))
+        # One clock: both streams cover the same stretch of session time.
+        assert abs(a.data["t"].iloc[-1] - b.data["t"].iloc[-1]) < 0.3
+    run(go())
+
+
+def test_throughput_faster_than_real_time():
+    """The virtual link is not the bottleneck: 10x real time streams intact."""
+    async def go():
+        emu = await EmulatedSensor("generic", address="C4:00:00:00:00:0C", speed=10.0).start()
+        sink = MemorySink()
+        col = collector(sink)
+        await col.run([Target("a", "C4:00:00:00:00:0C")], duration_s=1.5)
+        got = sink.array("a")
+        assert len(got) == len(emu.sent_rows()) > 500
+        assert col.stats["a"].malformed == 0
+    run(go())
