@@ -1,0 +1,162 @@
+"""The live terminal view of a recording session (``record``; reusable by ``replay``).
+
+:class:`LiveView` is a :class:`sensors.stream.SampleSink`: feed it rows,
+gaps and status lines, and call :meth:`LiveView.render` (rich renderable) a
+few times a second. It needs no collector: ``stats`` may be given to show a
+collector's connection counters, otherwise it counts what it is fed.
+"""
+from __future__ import annotations
+
+import time
+
+import numpy as np
+from rich.console import Group
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+
+class _Dev:
+    def __init__(self) -> None:
+        self.samples = 0
+        self.first_t = float("nan")
+        self.last_t = float("nan")
+        self.gaps: list[tuple[float, float]] = []
+        self.status = "waiting"
+        self.window: list[tuple[float, int]] = []
+        self.analyzer = None
+
+
+class LiveView:
+    """Live state of every device of a session.
+
+    Parameters
+    ----------
+    placement : dict of str to str, optional
+        Placement per device key (``foot``/``ankle``) for the live analysis.
+    stats : dict, optional
+        ``sensors.ble.collector.DeviceStats`` per key (state, lost packets,
+        malformed packets, reconnects); shown when given.
+    analysis : bool
+        Run ``analysis.live.LiveAnalyzer`` on each device's rows.
+    title : str
+    """
+
+    def __init__(self, placement: dict | None = None, stats: dict | None = None,
+                 analysis: bool = True, title: str = "toehold record") -> None:
+        self.devs: dict[str, _Dev] = {}
+        self.placement = placement or {}
+        self.stats = stats
+        self.analysis = analysis
+        self.title = title
+        self.log: list[str] = []
+        self.t_start = time.monotonic()
+
+    def _dev(self, key: str) -> _Dev:
+        d = self.devs.get(key)
+        if d is None:
+            d = self.devs[key] = _Dev()
+            if self.analysis:
+                try:
+                    from analysis.live import LiveAnalyzer
+
+                    d.analyzer = LiveAnalyzer(placement=self.placement.get(key, "foot"))
+                except ImportError:  # analysis not installed: counters only
+                    d.analyzer = None
+        return d
+
+    # ---- SampleSink -----------------------------------------------------
+    def on_samples(self, device_key: str, rows: np.ndarray) -> None:
+        d = self._dev(device_key)
+        if not d.samples:
+            d.first_t = float(rows[0, 0])
+        d.samples += len(rows)
+        d.last_t = float(rows[-1, 0])
+        now = time.monotonic()
+        d.window.append((now, d.samples))
+        while len(d.window) > 2 and now - d.window[0][0] > 3.0:
+            d.window.pop(0)
+        if d.analyzer is not None:
+            d.analyzer.push(rows)
+
+    def on_gap(self, device_key: str, start_s: float, end_s: float) -> None:
+        self._dev(device_key).gaps.append((start_s, end_s))
+
+    def on_status(self, device_key: str, text: str) -> None:
+        self._dev(device_key).status = text
+        self.log.append(f"{time.monotonic() - self.t_start:7.1f} s  {device_key}: {text}")
+        del self.log[:-5]
+
+    # ---- rendering ------------------------------------------------------
+    @staticmethod
+    def _rate(d: _Dev) -> float:
+        w = d.window
+        if len(w) < 2 or w[-1][0] <= w[0][0]:
+            return 0.0
+        return (w[-1][1] - w[0][1]) / (w[-1][0] - w[0][0])
+
+    def analysis_text(self, key: str) -> str:
+        """One line of live exercise analysis for device ``key`` ('' if none)."""
+        d = self.devs.get(key)
+        if d is None or d.analyzer is None:
+            return ""
+        try:
+            s = d.analyzer.state()
+        except Exception as err:  # the view must survive an analysis hiccup
+            return f"analysis: {err}"
+        if not s.exercise:
+            return "no exercise yet"
+        parts = [s.exercise.replace("_", " ")]
+        if s.exercise in ("toe_press", "resistance_band", "pencil_pickup"):
+            parts.append(f"reps {s.reps}")
+            if s.holding_s is not None:
+                parts.append(f"holding {s.holding_s:.1f}/{s.hold_target_s or 0:.0f} s")
+            elif s.last_hold_s is not None:
+                parts.append(f"last hold {s.last_hold_s:.1f} s")
+        elif s.exercise == "ankle_circles":
+            parts.append(f"cw {s.circles_cw}  ccw {s.circles_ccw}")
+        elif s.exercise == "tiptoe_walk":
+            parts.append(f"{s.tiptoe_s:.0f} s  strides {s.strides}")
+        return "  ".join(parts)
+
+    def render(self):
+        table = Table(expand=True, show_edge=False)
+        for col in ("device", "state", "rate", "samples", "t", "lost pkts", "bad pkts", "gaps", "reconn.", "exercise"):
+            table.add_column(col, justify="right" if col not in ("device", "state", "exercise") else "left")
+        for key, d in self.devs.items():
+            st = self.stats.get(key) if self.stats else None
+            state = st.state if st else d.status
+            style = {"streaming": "green", "reconnecting": "yellow", "connecting": "cyan"}.get(state, "")
+            lost_s = sum(b - a for a, b in d.gaps)
+            table.add_row(
+                key + (f"\n{st.name} {st.address}" if st and st.address else ""),
+                Text(state, style=style),
+                f"{self._rate(d):.1f} Hz",
+                f"{d.samples}",
+                f"{d.last_t:.1f} s" if np.isfinite(d.last_t) else "-",
+                f"{st.lost_packets}" if st else "-",
+                f"{st.malformed}" if st else "-",
+                f"{len(d.gaps)} ({lost_s:.1f} s)",
+                f"{st.reconnects}" if st else "-",
+                self.analysis_text(key),
+            )
+        return Panel(Group(table, Text("\n".join(self.log), style="dim")), title=self.title)
+
+    def summary_lines(self) -> list[str]:
+        """The end-of-session summary, one line per fact."""
+        lines = []
+        for key, d in self.devs.items():
+            st = self.stats.get(key) if self.stats else None
+            dur = d.last_t - d.first_t if np.isfinite(d.last_t) else 0.0
+            lost_s = sum(b - a for a, b in d.gaps)
+            lines.append(f"{key}: {d.samples} samples over {dur:.1f} s"
+                         + (f" ({d.samples / dur:.1f} Hz)" if dur > 0 else ""))
+            if st:
+                lines.append(f"  device       {st.name} ({st.type}) {st.address}")
+                lines.append(f"  packets      {st.packets} received, {st.lost_packets} lost, {st.malformed} malformed")
+                lines.append(f"  reconnects   {st.reconnects}")
+            lines.append(f"  gaps         {len(d.gaps)} ({lost_s:.2f} s)")
+            a = self.analysis_text(key)
+            if a:
+                lines.append(f"  last seen    {a}")
+        return lines
