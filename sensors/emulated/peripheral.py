@@ -128,7 +128,8 @@ class EmulatedSensor:
     async def start(self) -> "EmulatedSensor":
         self._build()
         self.radio.rssi[self.address] = self.rssi_offset
-        self._data = np.asarray(self.feed(self._rate), float)
+        # Off the event loop: a simulated session takes seconds to generate.
+        self._data = np.asarray(await asyncio.to_thread(self.feed, self._rate), float)
         await self.device.power_on()
         await self._advertise()
         self._t_power = asyncio.get_running_loop().time()

@@ -67,6 +67,7 @@ async def _session(args, plan, console) -> tuple:
         from sensors.ble.bumble_backend import BumbleClient, BumbleScanner
         from sensors.emulated import EmulatedSensor, simulator_feed
 
+        console.print(f"starting emulated {', '.join(args.emulate)} on the virtual radio…")
         for i, kind in enumerate(args.emulate):
             emu = await EmulatedSensor(kind, address=f"C4:2A:11:00:3B:{0x9E + i:02X}",
                                        feed=simulator_feed(seed=i)).start()
