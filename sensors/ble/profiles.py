@@ -141,7 +141,66 @@ GENERIC = Profile(
     make_decoder=GenericDecoder, make_encoder=GenericEncoder,
 )
 
-_BUILTIN = {"generic": GENERIC}
+# ---- WitMotion WT901BLE (built-in until sensors.devices.witmotion lands) ----
+# Service FFE5, notify FFE4, write FFE9. Default output packet, 20 bytes:
+# 0x55 0x61 then int16 LE acc xyz (±16 g), gyr xyz (±2000 deg/s), angle xyz
+# (±180 deg). No device clock and no packet counter: samples are stamped on
+# arrival. Rate: unlock FF AA 69 88 B5, then FF AA 03 <code> 00.
+WIT_SERVICE = "0000ffe5-0000-1000-8000-00805f9a34fb"
+WIT_NOTIFY = "0000ffe4-0000-1000-8000-00805f9a34fb"
+WIT_WRITE = "0000ffe9-0000-1000-8000-00805f9a34fb"
+WIT_RATE_CODES = {10.0: 0x06, 20.0: 0x07, 50.0: 0x08, 100.0: 0x09, 200.0: 0x0B}
+_WIT_ACC = 16.0 * G / 32768.0
+_WIT_GYR = 2000.0 / 32768.0
+
+
+def _wit_rate_code(rate_hz: float) -> int:
+    best = min(WIT_RATE_CODES, key=lambda r: abs(r - rate_hz))
+    return WIT_RATE_CODES[best]
+
+
+class WitDecoder:
+    """WT901BLE default packets (0x55 0x61); other register replies are skipped."""
+
+    def feed(self, data: bytes) -> np.ndarray:
+        if len(data) < 20 or data[0] != 0x55:
+            raise MalformedPacket(f"{len(data)} bytes, not a 0x55 packet")
+        if data[1] != 0x61:
+            return np.empty((0, 8))  # register read reply etc.: not IMU data
+        v = np.frombuffer(data, "<i2", 9, 2).astype(float)
+        out = np.full((1, 8), np.nan)
+        out[0, 1:4] = v[0:3] * _WIT_ACC
+        out[0, 4:7] = v[3:6] * _WIT_GYR
+        return out
+
+
+class WitEncoder:
+    samples_per_packet = 1
+
+    def encode(self, block: np.ndarray, seq: int) -> bytes:
+        raw = np.empty(9)
+        raw[0:3] = block[0, 1:4] / _WIT_ACC
+        raw[3:6] = block[0, 4:7] / _WIT_GYR
+        raw[6:9] = 0.0  # angles: the collector does not use the device's fusion
+        return b"\x55\x61" + np.clip(np.round(raw), -32768, 32767).astype("<i2").tobytes()
+
+    def command(self, data: bytes):
+        if len(data) == 5 and data[:3] == b"\xff\xaa\x03":
+            rates = {c: r for r, c in WIT_RATE_CODES.items()}
+            return ("start", rates.get(data[3]))
+        return None
+
+
+WITMOTION = Profile(
+    key="witmotion", name_prefixes=("WT901", "WT9011", "WT"), advertised_name="WT901BLE67",
+    service_uuid=WIT_SERVICE, notify_uuid=WIT_NOTIFY, control_uuid=WIT_WRITE,
+    rate_hz=100.0, has_clock=False, acc_quantum=_WIT_ACC, gyr_quantum=_WIT_GYR,
+    start_commands=lambda rate: [(WIT_WRITE, b"\xff\xaa\x69\x88\xb5"),
+                                 (WIT_WRITE, bytes([0xFF, 0xAA, 0x03, _wit_rate_code(rate), 0x00]))],
+    make_decoder=WitDecoder, make_encoder=WitEncoder,
+)
+
+_BUILTIN = {"generic": GENERIC, "witmotion": WITMOTION}
 TYPES = ("witmotion", "polar", "movesense", "thingy", "generic")
 
 
