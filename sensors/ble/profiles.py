@@ -76,7 +76,7 @@ class Profile:
     gyr_quantum: float
     start_commands: Callable[[float], list]
     make_decoder: Callable[[], object]
-    make_encoder: Callable[[], object]
+    make_encoder: Callable[[], object] | None
     advertised_name: str = ""
     stop_commands: Callable[[], list] = lambda: []
 
@@ -204,15 +204,95 @@ _BUILTIN = {"generic": GENERIC, "witmotion": WITMOTION}
 TYPES = ("witmotion", "polar", "movesense", "thingy", "generic")
 
 
+def _attr(obj, *names, default=None):
+    for n in names:
+        v = getattr(obj, n, None)
+        if v is not None:
+            return v
+    return default
+
+
+class _SamplesDecoder:
+    """Wraps a ``sensors.devices`` decoder (``feed(bytes) -> list[ImuSample]``) into rows."""
+
+    def __init__(self, inner) -> None:
+        self.inner = inner
+
+    def feed(self, data: bytes) -> np.ndarray:
+        samples = self.inner.feed(bytes(data))
+        out = np.full((len(samples), 8), np.nan)
+        for i, s in enumerate(samples):  # a packet holds a handful of samples
+            t = _attr(s, "t", "t_s", "device_time_s", "timestamp_s")
+            out[i, 0] = np.nan if t is None else float(t)
+            acc = _attr(s, "acc", "acc_ms2")
+            gyr = _attr(s, "gyr", "gyr_dps", "gyro")
+            out[i, 1:4] = acc if acc is not None else [s.acc_x, s.acc_y, s.acc_z]
+            out[i, 4:7] = gyr if gyr is not None else [s.gyr_x, s.gyr_y, s.gyr_z]
+            seq = _attr(s, "seq", "counter")
+            out[i, 7] = np.nan if seq is None else float(seq)
+        return out
+
+
+_ADAPTED: dict[str, Profile | None] = {}
+
+
 def _from_devices(key: str) -> Profile | None:
-    """Adapt ``sensors.devices`` profile ``key`` when that module provides it."""
+    """Adapt ``sensors.devices`` profile ``key`` when that package provides it.
+
+    The package is written separately; its exact attribute names were not
+    fixed when this was written, so the adapter looks for the documented
+    ones (``PROFILES``, ``start_commands(rate_hz)``, a decoder whose
+    ``feed(bytes)`` returns ``ImuSample`` objects) and falls back to the
+    built-in profile on any mismatch. The emulator keeps the built-in
+    encoder where there is one.
+    """
+    if key in _ADAPTED:
+        return _ADAPTED[key]
+    prof = None
     try:
-        from sensors.devices import base  # noqa: F401  (lands separately)
-    except ImportError:
-        return None
-    # The adapter to the sensors.devices API is written once that API exists;
-    # until then, built-in profiles only.
-    return None
+        import importlib
+
+        base = importlib.import_module("sensors.devices.base")
+        try:
+            importlib.import_module(f"sensors.devices.{key}")
+        except ImportError:
+            pass
+        profiles = getattr(base, "PROFILES", {})
+        dp = profiles.get(key) if isinstance(profiles, dict) else next(
+            (p for p in profiles if _attr(p, "key", "name", "type") == key), None)
+        if dp is not None:
+            builtin = _BUILTIN.get(key)
+            service = str(_attr(dp, "service_uuid", "service")).lower()
+            notify = str(_attr(dp, "notify_uuid", "data_uuid", "notify_char", "data_char")).lower()
+            control = _attr(dp, "control_uuid", "command_uuid", "write_uuid", "control_char")
+            control = str(control).lower() if control else None
+            make_dec = _attr(dp, "make_decoder", "decoder", "Decoder")
+
+            def start_commands(rate, dp=dp, control=control):
+                cmds = []
+                for c in dp.start_commands(rate):
+                    cmds.append(tuple(c) if isinstance(c, (tuple, list)) else (control, bytes(c)))
+                return cmds
+
+            prof = Profile(
+                key=key, name_prefixes=tuple(_attr(dp, "name_prefixes", default=())) or
+                (builtin.name_prefixes if builtin else ()),
+                advertised_name=_attr(dp, "advertised_name", default=builtin.advertised_name if builtin else key),
+                service_uuid=service, notify_uuid=notify, control_uuid=control,
+                rate_hz=float(_attr(dp, "rate_hz", "nominal_rate_hz", default=100.0)),
+                has_clock=bool(_attr(dp, "has_clock", "has_device_clock", default=False)),
+                acc_quantum=float(_attr(dp, "acc_quantum", default=builtin.acc_quantum if builtin else 0.01)),
+                gyr_quantum=float(_attr(dp, "gyr_quantum", default=builtin.gyr_quantum if builtin else 0.1)),
+                start_commands=start_commands,
+                make_decoder=lambda make_dec=make_dec: _SamplesDecoder(make_dec()),
+                make_encoder=builtin.make_encoder if builtin else None,
+            )
+            if builtin and (prof.service_uuid, prof.notify_uuid) != (builtin.service_uuid, builtin.notify_uuid):
+                prof.make_encoder = None  # the built-in emulator would speak another GATT layout
+    except Exception:  # noqa: BLE001 — a half-written sensors.devices must not break recording
+        prof = None
+    _ADAPTED[key] = prof
+    return prof
 
 
 def get_profile(key: str) -> Profile:
@@ -224,7 +304,13 @@ def get_profile(key: str) -> Profile:
 
 
 def available_types() -> list[str]:
+    """Types the collector can decode."""
     return [k for k in TYPES if _from_devices(k) is not None or k in _BUILTIN]
+
+
+def emulated_types() -> list[str]:
+    """Types with an emulator (an encoder for the device's packets)."""
+    return [k for k in available_types() if get_profile(k).make_encoder is not None]
 
 
 def recognise(name: str | None, service_uuids=()) -> str | None:

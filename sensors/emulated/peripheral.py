@@ -83,6 +83,8 @@ class EmulatedSensor:
         self.faults = faults or Faults()
         self.speed = speed
         self.rssi_offset = rssi_offset
+        if self.profile.make_encoder is None:
+            raise ValueError(f"no emulator for device type {self.profile.key!r} yet")
         self.encoder = self.profile.make_encoder()
         # Every packet actually notified: (seq, rows (n, 7)); tests compare against it.
         self.sent: list[tuple[int, np.ndarray]] = []

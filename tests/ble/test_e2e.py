@@ -15,13 +15,13 @@ from bleak import BleakClient, BleakScanner
 
 from sensors.ble.bumble_backend import BumbleClient, BumbleScanner
 from sensors.ble.collector import Collector, CollectorError, Target
-from sensors.ble.profiles import available_types, get_profile
+from sensors.ble.profiles import emulated_types, get_profile
 from sensors.ble.sinks import RecordingSink
 from sensors.emulated import EmulatedSensor, Faults, csv_feed, sine_feed
 from sensors.recording import read_recording
 from sensors.stream import MemorySink, TeeSink
 
-TYPES = available_types()
+TYPES = emulated_types()
 
 
 def run(coro, timeout=30):

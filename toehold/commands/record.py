@@ -128,7 +128,10 @@ def run(args) -> int:
         except OSError as err:
             raise UserError(str(err)) from err
     console = Console(stderr=False)
-    view, files, error = asyncio.run(_session(args, plan, console))
+    try:
+        view, files, error = asyncio.run(_session(args, plan, console))
+    except (ValueError, KeyError) as err:  # e.g. no emulator for that type yet
+        raise UserError(str(err).strip("'\"")) from err
     lines = view.summary_lines()
     for p in plan:
         if p["key"] in files.writers:
