@@ -227,10 +227,14 @@ class EmulatedSensor:
                     if bad:
                         payload = payload[: max(1, len(payload) // 3)]
                         self.malformed_sent += 1
-                    await self.device.notify_subscribers(self.notify_char, payload)
-                    if not bad:
-                        self.sent.append((self._seq, rows))
-                    self._seq += 1
+                    try:
+                        await self.device.notify_subscribers(self.notify_char, payload)
+                    finally:
+                        # bumble queues the PDU before it yields, so a packet
+                        # whose send was cancelled (stop command) still went out.
+                        if not bad:
+                            self.sent.append((self._seq, rows))
+                        self._seq += 1
                 # Pace on the device clock: next packet when its last sample is due.
                 t_next = self._t_power + (i + spp) / (self._rate * self.speed)
                 await asyncio.sleep(max(0.0, t_next - loop.time()))

@@ -34,8 +34,12 @@ def collector(sink, **kw):
 
 
 def assert_rows_match(got: np.ndarray, sent: np.ndarray, profile) -> None:
-    """Every sent sample arrived once, in order, within the device's quantisation."""
-    assert len(got) == len(sent)
+    """Every sent sample arrived once, in order, within the device's quantisation.
+
+    Only the packet in flight when the session stopped may be missing.
+    """
+    assert 0 <= len(sent) - len(got) <= 4
+    sent = sent[: len(got)]
     # Half an LSB of the device plus the CSV's printed precision.
     np.testing.assert_allclose(got[:, 1:4], sent[:, 1:4], atol=profile.acc_quantum / 2 + 1e-4)
     np.testing.assert_allclose(got[:, 4:7], sent[:, 4:7], atol=profile.gyr_quantum / 2 + 1e-3)
@@ -220,6 +224,6 @@ def test_throughput_faster_than_real_time():
         col = collector(sink)
         await col.run([Target("a", "C4:00:00:00:00:0C")], duration_s=1.5)
         got = sink.array("a")
-        assert len(got) == len(emu.sent_rows()) > 500
+        assert 0 <= len(emu.sent_rows()) - len(got) <= 4 and len(got) > 500
         assert col.stats["a"].malformed == 0
     run(go())
