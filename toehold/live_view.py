@@ -149,6 +149,9 @@ class LiveView:
             st = self.stats.get(key) if self.stats else None
             dur = d.last_t - d.first_t if np.isfinite(d.last_t) else 0.0
             lost_s = sum(b - a for a, b in d.gaps)
+            if not d.samples:
+                lines.append(f"{key}: no data ({d.status})")
+                continue
             lines.append(f"{key}: {d.samples} samples over {dur:.1f} s"
                          + (f" ({d.samples / dur:.1f} Hz)" if dur > 0 else ""))
             if st:

@@ -205,11 +205,17 @@ class Collector:
                     done.set()
 
             done = asyncio.Event()
-            async with BleakScanner(detection_callback=cb, **kw):
-                try:
-                    await asyncio.wait_for(done.wait(), timeout_s or self.scan_timeout_s)
-                except asyncio.TimeoutError:
-                    pass
+            try:
+                async with BleakScanner(detection_callback=cb, **kw):
+                    try:
+                        await asyncio.wait_for(done.wait(), timeout_s or self.scan_timeout_s)
+                    except asyncio.TimeoutError:
+                        pass
+            except (OSError, BleakError) as err:
+                # No adapter, BlueZ not running, no permission: say so plainly.
+                raise CollectorError(
+                    f"Bluetooth is not available ({err}); check the adapter and that BlueZ "
+                    f"is running, or try --emulate witmotion") from err
         if "d" not in found:
             what = f"address {target.device}" if target.is_address else (
                 f"name {target.device!r}" if target.device else "recognised sensor")

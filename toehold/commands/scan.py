@@ -46,7 +46,8 @@ def run(args) -> int:
     try:
         rows = asyncio.run(scan(args.timeout, args.emulate))
     except Exception as err:  # no adapter, BlueZ not running, permission…
-        raise UserError(f"scan failed: {err}") from err
+        raise UserError(f"scan failed: Bluetooth is not available ({err}); check the adapter "
+                        f"and that BlueZ is running, or try --emulate witmotion") from err
     if not args.all:
         rows = [r for r in rows if r["type"]]
     console = Console()
