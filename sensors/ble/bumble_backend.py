@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid as _uuid
+import weakref
 from typing import Any, Callable
 
 from bleak.backends.characteristic import BleakGATTCharacteristic
@@ -41,7 +42,8 @@ from bumble.transport.common import AsyncPipeSink
 log = logging.getLogger(__name__)
 
 CENTRAL_ADDRESS = "F0:F0:F0:F0:F0:01"
-_RADIOS: dict[int, "VirtualRadio"] = {}
+# Keyed weakly by loop: a radio lives exactly as long as its event loop.
+_RADIOS: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, VirtualRadio]" = weakref.WeakKeyDictionary()
 
 
 def _bleak_uuid(u: BumbleUUID) -> str:
@@ -80,17 +82,15 @@ class VirtualRadio:
 def get_radio() -> VirtualRadio:
     """The virtual radio of the running event loop (created on first use)."""
     loop = asyncio.get_running_loop()
-    radio = _RADIOS.get(id(loop))
-    if radio is None or radio._loop is not loop:
-        radio = VirtualRadio()
-        radio._loop = loop
-        _RADIOS[id(loop)] = radio
+    radio = _RADIOS.get(loop)
+    if radio is None:
+        radio = _RADIOS[loop] = VirtualRadio()
     return radio
 
 
 def reset_radio() -> None:
     """Forget the radio of the running loop (tests start from a clean link)."""
-    _RADIOS.pop(id(asyncio.get_running_loop()), None)
+    _RADIOS.pop(asyncio.get_running_loop(), None)
 
 
 def _adv_to_bleak(adv) -> tuple[str | None, list[str], dict[int, bytes], dict[str, bytes], int | None]:
