@@ -1,4 +1,4 @@
-"""Live acquisition from BLE IMUs with bleak, device-agnostic via :mod:`sensors.ble.profiles`.
+"""Live acquisition from BLE IMUs with bleak, device-agnostic via :mod:`sensors.devices`.
 
 Per device: find it (by name, or only that address when one is given),
 connect (``bleak_retry_connector.establish_connection``, which retries the
@@ -25,7 +25,7 @@ import numpy as np
 from bleak import BleakClient, BleakScanner
 from bleak.exc import BleakError
 
-from sensors.ble.profiles import Profile, get_profile, recognise
+from sensors.devices import Profile, get_profile, recognise
 from sensors.stream import SampleSink
 
 log = logging.getLogger(__name__)
@@ -338,8 +338,23 @@ class Collector:
                 self._deliver(key, out)
                 first_packet.set()
 
+            def on_reply(_char, data: bytearray) -> None:
+                # Command replies (e.g. a control point's status): a decoder
+                # that needs them (stream settings) takes them; a bad one is
+                # a malformed packet like any other.
+                feed_reply = getattr(decoder, "feed_reply", None)
+                if feed_reply is None:
+                    return
+                try:
+                    feed_reply(bytes(data))
+                except Exception as err:  # noqa: BLE001 — counted, never raised
+                    st.malformed += 1
+                    log.debug("%s: malformed reply (%s): %s", key, err, bytes(data).hex())
+
             try:
                 await client.start_notify(profile.notify_uuid, on_notify)
+                if profile.reply_uuid and profile.reply_uuid != profile.notify_uuid:
+                    await client.start_notify(profile.reply_uuid, on_reply)
                 for uuid, payload in profile.start_commands(rate):
                     await client.write_gatt_char(uuid, payload, response=True)
                 try:

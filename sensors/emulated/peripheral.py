@@ -21,7 +21,7 @@ from bumble import gatt
 from bumble.core import UUID, AdvertisingData
 
 from sensors.ble.bumble_backend import get_radio, make_device
-from sensors.ble.profiles import Profile, get_profile
+from sensors.devices import Profile, get_profile
 from sensors.emulated.feeds import sine_feed
 
 log = logging.getLogger(__name__)
@@ -110,12 +110,24 @@ class EmulatedSensor:
         self.notify_char = gatt.Characteristic(
             p.notify_uuid, props.NOTIFY, gatt.Characteristic.READABLE, b"")
         chars = [self.notify_char]
+        self.reply_char = self.notify_char if p.reply_uuid == p.notify_uuid else None
         if p.control_uuid and p.control_uuid != p.notify_uuid:
-            chars.append(gatt.Characteristic(
-                p.control_uuid, props.WRITE | props.WRITE_WITHOUT_RESPONSE,
-                gatt.Characteristic.WRITEABLE, gatt.CharacteristicValue(write=self._on_write)))
+            cprops = props.WRITE | props.WRITE_WITHOUT_RESPONSE
+            read_value = getattr(self.encoder, "read_value", None)
+            if read_value is not None:
+                cprops |= props.READ
+            if p.reply_uuid == p.control_uuid:
+                cprops |= props.INDICATE | props.NOTIFY  # a control point answers where it is written
+            control = gatt.Characteristic(
+                p.control_uuid, cprops, gatt.Characteristic.READABLE | gatt.Characteristic.WRITEABLE,
+                gatt.CharacteristicValue(read=lambda _conn: read_value or b"", write=self._on_write))
+            chars.append(control)
+            if p.reply_uuid == p.control_uuid:
+                self.reply_char = control
         self.device.add_service(gatt.Service(p.service_uuid, chars))
         self.device.on("connection", self._on_connection)
+        if p.starts_on_subscribe:
+            self.device.on("characteristic_subscription", self._on_subscription)
 
     def _adv_data(self) -> bytes:
         u = UUID(self.profile.service_uuid)
@@ -173,14 +185,27 @@ class EmulatedSensor:
         cmd = self.encoder.command(bytes(value))
         if cmd is None or self.faults.ignore_start:
             return
-        what, arg = cmd
-        if what == "start":
-            if arg:
-                self._set_rate(arg)
-            if self._stream_task is None or self._stream_task.done():
-                self._stream_task = asyncio.ensure_future(self._stream(connection))
-        elif what == "stop":
+        if cmd.reply is not None and self.reply_char is not None:
+            asyncio.ensure_future(self.device.notify_subscribers(self.reply_char, cmd.reply))
+        if cmd.action == "start":
+            if cmd.rate_hz:
+                self._set_rate(cmd.rate_hz)
+            self._start_stream(connection)
+        elif cmd.action == "stop":
             self._stop_stream()
+
+    def _on_subscription(self, connection, characteristic, notify_enabled, indicate_enabled) -> None:
+        # Devices like Thingy:52 stream as soon as notifications are enabled.
+        if characteristic.uuid != self.notify_char.uuid or self.faults.ignore_start:
+            return
+        if notify_enabled or indicate_enabled:
+            self._start_stream(connection)
+        else:
+            self._stop_stream()
+
+    def _start_stream(self, connection) -> None:
+        if self._stream_task is None or self._stream_task.done():
+            self._stream_task = asyncio.ensure_future(self._stream(connection))
 
     def _set_rate(self, rate: float) -> None:
         if rate != self._rate:

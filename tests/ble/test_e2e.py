@@ -15,7 +15,7 @@ from bleak import BleakClient, BleakScanner
 
 from sensors.ble.bumble_backend import BumbleClient, BumbleScanner
 from sensors.ble.collector import Collector, CollectorError, Target
-from sensors.ble.profiles import emulated_types, get_profile
+from sensors.devices import emulated_types, get_profile
 from sensors.ble.sinks import RecordingSink
 from sensors.emulated import EmulatedSensor, Faults, csv_feed, sine_feed
 from sensors.recording import read_recording

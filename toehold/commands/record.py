@@ -11,7 +11,7 @@ import signal
 import sys
 from pathlib import Path
 
-from sensors.ble.profiles import TYPES
+from sensors.devices import TYPES
 
 
 def register(sub) -> None:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import asyncio
 
-from sensors.ble.profiles import TYPES
+from sensors.devices import TYPES
 
 
 def register(sub) -> None:
@@ -19,7 +19,7 @@ async def scan(timeout: float, emulate: list[str] | None = None) -> list[dict]:
     """Advertisements seen in ``timeout`` s: dicts name, address, rssi (dBm), type."""
     from bleak import BleakScanner
 
-    from sensors.ble.profiles import recognise
+    from sensors.devices import recognise
 
     kw = {}
     if emulate:

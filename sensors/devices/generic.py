@@ -1,0 +1,83 @@
+"""toehold's DIY ``generic`` profile: for a maker's own board (an Arduino Nano
+33 BLE, an ESP32 with an IMU), documented in the README.
+
+All little-endian:
+
+* service ``7a1e0001-…``, notify ``7a1e0002-…`` (IMU), write ``7a1e0003-…``
+  (control).
+* control: ``0x01 rate_hz:u16`` starts streaming, ``0x00`` stops.
+* IMU packet: ``seq:u16, t0_us:u32, n:u8`` then ``n`` samples of
+  ``acc_xyz:i16`` (mg, i.e. 1/1000 g) and ``gyr_xyz:i16`` (0.1 deg/s);
+  sample ``k`` is at ``t0_us + k * period``: the device clock.
+"""
+from __future__ import annotations
+
+import struct
+
+import numpy as np
+
+from sensors.devices.base import G, Command, MalformedPacket, Profile
+
+SERVICE = "7a1e0001-6f65-686f-6c64-000000000001"
+NOTIFY = "7a1e0002-6f65-686f-6c64-000000000001"
+CONTROL = "7a1e0003-6f65-686f-6c64-000000000001"
+_HDR = struct.Struct("<HIB")
+_SAMPLE = np.dtype([("a", "<i2", 3), ("g", "<i2", 3)])
+
+
+class GenericDecoder:
+    """Decoder of the DIY profile's IMU packets (see module docstring)."""
+
+    def __init__(self, rate_hz: float = 100.0) -> None:
+        self.period = 1.0 / rate_hz
+        self._wraps = 0
+        self._last_t0: int | None = None
+
+    def feed(self, data: bytes) -> np.ndarray:
+        if len(data) < _HDR.size:
+            raise MalformedPacket(f"{len(data)} bytes, shorter than the header")
+        seq, t0_us, n = _HDR.unpack_from(data)
+        if n == 0 or len(data) != _HDR.size + n * _SAMPLE.itemsize:
+            raise MalformedPacket(f"length {len(data)} does not match {n} samples")
+        # The u32 µs clock wraps after 71 min: unwrap so long sessions stay monotonic.
+        if self._last_t0 is not None and t0_us < self._last_t0 - (1 << 31):
+            self._wraps += 1
+        self._last_t0 = t0_us
+        s = np.frombuffer(data, _SAMPLE, n, _HDR.size)
+        out = np.empty((n, 8))
+        out[:, 0] = (t0_us + self._wraps * (1 << 32)) * 1e-6 + np.arange(n) * self.period
+        out[:, 1:4] = s["a"] * (G / 1000.0)
+        out[:, 4:7] = s["g"] * 0.1
+        out[:, 7] = seq
+        return out
+
+
+class GenericEncoder:
+    """Emulator side of the DIY profile."""
+
+    samples_per_packet = 4
+
+    def encode(self, block: np.ndarray, seq: int) -> bytes:
+        n = len(block)
+        s = np.empty(n, _SAMPLE)
+        s["a"] = np.clip(np.round(block[:, 1:4] / G * 1000.0), -32768, 32767)
+        s["g"] = np.clip(np.round(block[:, 4:7] * 10.0), -32768, 32767)
+        t0_us = int(round(block[0, 0] * 1e6)) & 0xFFFFFFFF
+        return _HDR.pack(seq & 0xFFFF, t0_us, n) + s.tobytes()
+
+    def command(self, data: bytes) -> Command | None:
+        if len(data) >= 3 and data[0] == 0x01:
+            return Command("start", float(struct.unpack_from("<H", data, 1)[0]))
+        if data[:1] == b"\x00":
+            return Command("stop")
+        return None
+
+
+PROFILE = Profile(
+    key="generic", name_prefixes=("toehold-imu", "TOEHOLD"), advertised_name="toehold-imu",
+    service_uuid=SERVICE, notify_uuid=NOTIFY, control_uuid=CONTROL,
+    rate_hz=100.0, has_clock=True, acc_quantum=G / 1000.0, gyr_quantum=0.1,
+    start_commands=lambda rate: [(CONTROL, b"\x01" + struct.pack("<H", int(round(rate))))],
+    stop_commands=lambda: [(CONTROL, b"\x00")],
+    make_decoder=GenericDecoder, make_encoder=GenericEncoder,
+)
