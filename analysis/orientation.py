@@ -3,7 +3,11 @@
 imufusion is the C implementation of the Madgwick-style complementary filter
 that x-io ships with its sensors; it rejects the accelerometer while the
 sensor accelerates, which a low-pass tilt estimate cannot do. It has no batch
-API, so one C call per sample at the 50 Hz analysis grid (≈1 µs each).
+API, so two C calls per sample at the 50 Hz analysis grid: 0.44 µs a sample
+when fed float32 rows (its own precision) and asked only for the quaternion,
+against 1.8 µs with float64 rows and three getters (measured on 100 000
+samples); gravity and earth acceleration follow from the quaternion in one
+vectorised step.
 """
 from __future__ import annotations
 
@@ -62,10 +66,11 @@ class OrientationFilter:
 
         n = len(u.t)
         quat = np.zeros((n, 4))
-        grav = np.zeros((n, 3))
-        earth = np.zeros((n, 3))
-        gyr = u.gyr - (gyr_bias_dps if gyr_bias_dps is not None else 0.0)
+        # imufusion computes in float32: converting once here instead of in
+        # every call is what makes the per-sample loop cheap.
+        gyr = (u.gyr - (gyr_bias_dps if gyr_bias_dps is not None else 0.0)).astype(np.float32)
         acc_g = u.acc / G
+        acc_32 = acc_g.astype(np.float32)
         settings = imufusion.AhrsSettings(
             sample_rate=u.fs, convention=imufusion.CONVENTION_NWU, gain=self.gain,
             gyroscope_range=4000.0, acceleration_rejection=self.acceleration_rejection_deg,
@@ -79,13 +84,52 @@ class OrientationFilter:
             # ramp-up, so the first seconds of each stretch are usable.
             ahrs.set_quaternion(_tilt_quaternion(acc_g[start:min(stop, start + 5)].mean(axis=0)))
             ahrs.skip_startup()
-            g_seg, a_seg = gyr[start:stop], acc_g[start:stop]
-            for i in range(stop - start):
-                ahrs.update_no_magnetometer(g_seg[i], a_seg[i])
-                quat[start + i] = ahrs.get_quaternion()
-                grav[start + i] = ahrs.get_gravity()
-                earth[start + i] = ahrs.get_earth_acceleration()
+            update, get_q = ahrs.update_no_magnetometer, ahrs.get_quaternion
+            out = []
+            keep = out.append
+            for g_row, a_row in zip(gyr[start:stop], acc_32[start:stop]):
+                update(g_row, a_row)
+                keep(get_q())
+            if out:
+                quat[start:stop] = out
+        grav, earth = _gravity_and_earth_acc(quat, acc_g)
         return Orientation(quat, grav, earth * G)
+
+
+def _gravity_and_earth_acc(quat: np.ndarray, acc_g: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Up in the sensor frame, and acceleration without gravity in the earth frame.
+
+    What imufusion's ``get_gravity`` / ``get_earth_acceleration`` return
+    (NWU convention), for all samples at once.
+
+    Parameters
+    ----------
+    quat : ndarray, shape (n, 4)
+        Sensor-to-earth (w, x, y, z).
+    acc_g : ndarray, shape (n, 3)
+        Accelerometer (g), sensor frame.
+
+    Returns
+    -------
+    gravity : ndarray, shape (n, 3)
+        Unit up vector, sensor frame.
+    earth_acc : ndarray, shape (n, 3)
+        ``R · a − ẑ`` (g), earth frame.
+    """
+    w, x, y, z = quat.T
+    # Third row of R (earth z in sensor coordinates) is the up vector.
+    grav = np.column_stack([2 * (x * z - w * y), 2 * (y * z + w * x), w * w - x * x - y * y + z * z])
+    r = np.empty((len(quat), 3, 3))
+    r[:, 0, 0] = 1 - 2 * (y * y + z * z)
+    r[:, 0, 1] = 2 * (x * y - w * z)
+    r[:, 0, 2] = 2 * (x * z + w * y)
+    r[:, 1, 0] = 2 * (x * y + w * z)
+    r[:, 1, 1] = 1 - 2 * (x * x + z * z)
+    r[:, 1, 2] = 2 * (y * z - w * x)
+    r[:, 2] = grav
+    earth = np.einsum("nij,nj->ni", r, acc_g)
+    earth[:, 2] -= 1.0
+    return grav, earth
 
 
 def _tilt_quaternion(acc: np.ndarray) -> np.ndarray:
