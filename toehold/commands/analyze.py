@@ -11,7 +11,7 @@ def register(sub) -> None:
     p = sub.add_parser("analyze", help="detect exercises, reps, holds, circles and strides",
                        description="Analyse recordings. Prints a readable summary, or with "
                                    "--json the toehold-analysis/1 document.")
-    p.add_argument("recordings", nargs="+", help="recording CSV(s)")
+    p.add_argument("recordings", nargs="+", help="recording CSV(s) or phone-app exports (zip, folder)")
     p.add_argument("--json", action="store_true", help="print the toehold-analysis/1 JSON")
     p.add_argument("-o", "--output", help="write to this file instead of standard output")
     p.add_argument("--placement", choices=["foot", "ankle"])
@@ -21,11 +21,8 @@ def register(sub) -> None:
 
 def load(path, placement=None, side=None):
     """Read a recording in any supported format (ours, or a phone app's export)."""
-    try:
-        from sensors.importers import open_any
-    except ImportError:
-        from sensors.recording import read_recording as open_any_fallback
-        return open_any_fallback(path, placement=placement, side=side)
+    from sensors.importers import open_any
+
     return open_any(path, placement=placement, side=side)
 
 
