@@ -174,9 +174,12 @@ def _parse_head(path: str, head: bytes) -> tuple[dict, list[str], int, int]:
                 f"{path}: not UTF-8 text (byte {err.start}); is this a CSV recording?") from None
         text = head[: err.start].decode("utf-8-sig")
     metadata: dict[str, str] = {}
-    offset = 0
+    # The byte offset must count the BOM that utf-8-sig strips.
+    offset = 3 if head.startswith(b"\xef\xbb\xbf") else 0
     n_meta = 0
-    lines = text.splitlines(keepends=True)
+    # Only \n, \r and \r\n end lines (as for pyarrow): str.splitlines would
+    # also split a note at \x0c or U+2028 and take the rest for the header.
+    lines = io.StringIO(text, newline="").readlines()
     for line in lines:
         stripped = line.strip()
         if stripped.startswith("#"):
