@@ -31,6 +31,35 @@ def _num(x: float | None, nd: int = 3):
     return None if x is None or not math.isfinite(x) else round(float(x), nd)
 
 
+def toe_paths(fitted: SessionAnalyzer, exercises: list[dict], rate_hz: float = 20.0) -> None:
+    """Add each ``ankle_circles`` bout's toe path to its entry, for drawing.
+
+    ``toe_path`` = ``{"rate_hz", "t0_s", "y_deg", "z_deg"}``: the toe tip's
+    displacement across the foot (deg of foot tilt; y to the left, z up, as
+    seen from in front of the toes) from the bout's start, sampled at
+    ``rate_hz``. It is the same path the circle detector counts turns of.
+    """
+    from .circles import CircleDetector
+
+    sig = fitted.signals_
+    if not len(sig):
+        return
+    t = sig["t"].to_numpy()
+    fs = 1.0 / float(np.median(np.diff(t))) if len(t) > 1 else 50.0
+    step = max(1, int(round(fs / rate_hz)))
+    for e in exercises:
+        if e["exercise"] != "ankle_circles":
+            continue
+        lo, hi = np.searchsorted(t, [e["start_s"], e["end_s"]])
+        # A second of margin on each side keeps the detrending's edges out of the bout.
+        pad = int(fs)
+        a, b = max(0, lo - pad), min(len(t), hi + pad)
+        d = CircleDetector().toe_displacement(sig[["gyr_x", "gyr_y", "gyr_z"]].to_numpy()[a:b], fs)
+        d = d[lo - a: hi - a: step]
+        e["toe_path"] = {"rate_hz": round(fs / step, 3), "t0_s": round(float(t[lo]), 3) if lo < len(t) else None,
+                         "y_deg": np.round(d[:, 0], 1).tolist(), "z_deg": np.round(d[:, 1], 1).tolist()}
+
+
 def balance_section(fitted: SessionAnalyzer, placement: str) -> dict:
     """The ``balance`` object: quiet stances, sway (ankle) and tiptoe gait."""
     out: dict = {"stances": [{"start_s": _num(s.start_s), "end_s": _num(s.end_s)}
@@ -83,5 +112,6 @@ def analyze_recording(recording, analyzer: SessionAnalyzer | None = None,
         "not_observable": dict(fitted.not_observable_),
         "analyser_version": ANALYSER_VERSION,
     }
+    toe_paths(fitted, doc["exercises"])
     doc["adherence"] = session_adherence(doc, prescription or load())
     return doc

@@ -136,30 +136,57 @@ def _panel_holds(ax, doc, exercise):
     return sub, {"reps": len(holds), "holds_met": met}
 
 
+def _circle_paths(doc: dict, direction: str) -> list[tuple[list, list]]:
+    """The measured toe path of each circle in ``direction``, as (y, z) lists."""
+    out = []
+    for e in doc.get("exercises", []):
+        path = e.get("toe_path")
+        if e["exercise"] != "ankle_circles" or not path or not path.get("y_deg"):
+            continue
+        fs, t0 = path["rate_hz"], path["t0_s"]
+        for c in e["circles"]:
+            if c["direction"] != direction:
+                continue
+            a, b = int((c["start_s"] - t0) * fs), int(math.ceil((c["end_s"] - t0) * fs)) + 1
+            if b - a >= 3:
+                out.append((path["y_deg"][max(a, 0):b], path["z_deg"][max(a, 0):b]))
+    return out
+
+
 def _panel_circles(ax, doc):
     it = _item(doc, "ankle_circles") or {}
     circ = it.get("circles", {"cw": {"circles": 0, "seconds": 0}, "ccw": {"circles": 0, "seconds": 0}})
     ax.set_xlim(-2.6, 2.6)
-    ax.set_ylim(-1.6, 1.7)
+    ax.set_ylim(-2.1, 1.6)
     ax.set_aspect("equal")
     ax.axis("off")
     target = (it.get("seconds_target_per_direction") or [8, 10])[0]
+    drawn = {}
     for cx, d, word in ((-1.25, "cw", "clockwise"), (1.25, "ccw", "anticlockwise")):
         n, secs = circ[d]["circles"], circ[d]["seconds"]
-        t = [i / 60 * 2 * math.pi for i in range(61)]
         col = COLOURS["ankle_circles"] if n else "#CCCCCC"
-        ax.plot([cx + 0.8 * math.cos(a) for a in t], [0.8 * math.sin(a) for a in t], color=col, lw=3)
-        # Arrow along the path in the direction of travel (seen from the toes).
-        a0, a1 = (0.6, 0.1) if d == "cw" else (0.1, 0.6)
-        ax.add_patch(FancyArrowPatch((cx + 0.8 * math.cos(a0), 0.8 * math.sin(a0)),
-                                     (cx + 0.8 * math.cos(a1), 0.8 * math.sin(a1)),
-                                     connectionstyle=f"arc3,rad={-0.25 if d == 'cw' else 0.25}",
-                                     arrowstyle="-|>", mutation_scale=18, color=col, lw=2))
-        ax.text(cx, 0, f"{n}", ha="center", va="center", fontsize=22, fontweight="bold")
-        ax.text(cx, -1.15, f"{word}\n{secs:.0f} s of {target:g} s", ha="center", va="center", fontsize=9)
-    ax.text(0, 1.45, "seen from in front of the toes", ha="center", fontsize=8, color="#666666")
+        paths = _circle_paths(doc, d)
+        drawn[d] = len(paths)
+        if paths:
+            # The toe's own path, seen from in front of the toes: the
+            # person's left (+y) is on the viewer's right.
+            scale = 0.8 / max(max(math.hypot(y, z) for ys, zs in paths for y, z in zip(ys, zs)), 1e-6)
+            for ys, zs in paths:
+                ax.plot([cx + y * scale for y in ys], [z * scale for z in zs], color=col, lw=1.2, alpha=0.7)
+        else:
+            t = [i / 60 * 2 * math.pi for i in range(61)]
+            ax.plot([cx + 0.8 * math.cos(a) for a in t], [0.8 * math.sin(a) for a in t], color=col, lw=3)
+        # Arrow beside the path in the direction of travel (seen from the toes).
+        a0, a1 = (1.0, 0.2) if d == "cw" else (0.2, 1.0)
+        ax.add_patch(FancyArrowPatch((cx + 0.98 * math.cos(a0), 0.98 * math.sin(a0)),
+                                     (cx + 0.98 * math.cos(a1), 0.98 * math.sin(a1)),
+                                     connectionstyle=f"arc3,rad={-0.3 if d == 'cw' else 0.3}",
+                                     arrowstyle="-|>", mutation_scale=16, color="k", lw=1.5))
+        ax.text(cx, -1.12, f"{n}", ha="center", va="center", fontsize=16, fontweight="bold")
+        ax.text(cx, -1.72, f"{word}\n{secs:.0f} s of {target:g} s", ha="center", va="center", fontsize=9)
+    ax.text(0, 1.45, "toe path, seen from in front of the toes", ha="center", fontsize=8, color="#666666")
     return (f"{circ['cw']['circles']} clockwise · {circ['ccw']['circles']} anticlockwise",
-            {"cw": circ["cw"]["circles"], "ccw": circ["ccw"]["circles"]})
+            {"cw": circ["cw"]["circles"], "ccw": circ["ccw"]["circles"], "paths_drawn": drawn})
 
 
 def _panel_tiptoe(ax, doc):
@@ -230,7 +257,8 @@ def _bullet(ax, y, label, metric):
         ax.barh(y, (hi - lo) / top, left=lo / top, height=0.5, color="#CDE8D8")
     if v is not None:
         ax.plot([v / top] * 2, [y - 0.3, y + 0.3], color="k", lw=3)
-        ax.text(1.02, y, f"{v:.2f} {metric.get('unit', '')}", va="center", fontsize=9)
+        # Whole numbers for big values (108 steps/min), one decimal for small (2.6 %).
+        ax.text(1.02, y, f"{v:.{0 if abs(v) >= 20 else 1}f} {metric.get('unit', '')}", va="center", fontsize=9)
     ax.text(-0.02, y, label, ha="right", va="center", fontsize=9)
 
 

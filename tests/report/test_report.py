@@ -163,3 +163,39 @@ def test_report_command_on_the_demo_and_on_a_folder(tmp_path):
                          capture_output=True, text=True, cwd=ROOT)
     assert res.returncode == 0, res.stderr
     assert "2 sessions" in res.stdout
+
+
+def test_circles_panel_draws_each_measured_toe_path_the_way_the_toes_went(tmp_path):
+    from toehold.report import _circle_paths
+
+    d = doc(circles=["cw"] * 3 + ["ccw"] * 2)
+    fs, t = 20.0, np.arange(0, 20, 1 / 20.0)
+    # Seen from in front of the toes (y to the viewer's right, z up): cw for
+    # the first 3 s, then ccw; one circle per second.
+    sense = np.where(t < 3, -1.0, 1.0)
+    phase = np.cumsum(sense) * 2 * np.pi / fs
+    circ = next(e for e in d["exercises"] if e["exercise"] == "ankle_circles")
+    circ["toe_path"] = {"rate_hz": fs, "t0_s": 200.0, "y_deg": list(10 * np.cos(phase)),
+                        "z_deg": list(10 * np.sin(phase))}
+    d["adherence"] = session_adherence(d, load())
+    s = render_report([d], tmp_path / "r.png")
+    assert s["exercises"]["ankle_circles"]["paths_drawn"] == {"cw": 3, "ccw": 2}
+    for direction, sign in (("cw", -1), ("ccw", 1)):
+        for ys, zs in _circle_paths(d, direction):
+            area = 0.5 * np.sum(np.array(ys[:-1]) * np.array(zs[1:]) - np.array(ys[1:]) * np.array(zs[:-1]))
+            assert np.sign(area) == sign
+
+
+def test_analysis_gives_each_circle_bout_its_toe_path():
+    from analysis.pipeline import analyze_recording
+    from sensors.recording import read_recording
+
+    d = analyze_recording(read_recording(ROOT / "recordings" / "demo.csv"))
+    bouts = [e for e in d["exercises"] if e["exercise"] == "ankle_circles"]
+    assert bouts
+    for e in bouts:
+        path = e["toe_path"]
+        n = len(path["y_deg"])
+        assert n == len(path["z_deg"]) and n == pytest.approx((e["end_s"] - e["start_s"]) * path["rate_hz"], abs=2)
+        # A foot drawing circles moves its toes by degrees, not by nothing.
+        assert np.percentile(np.hypot(path["y_deg"], path["z_deg"]), 50) > 2
