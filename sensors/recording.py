@@ -163,6 +163,9 @@ def _parse_head(path: str, head: bytes) -> tuple[dict, list[str], int, int]:
     """Metadata, header columns, metadata line count and byte offset of the header."""
     if not head:
         raise RecordingError(f"{path}: the file is empty")
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise RecordingError(f"{path}: the text is UTF-16 (e.g. saved from Excel as 'Unicode "
+                             f"Text'); save it as UTF-8 CSV")
     if b"\x00" in head:
         raise RecordingError(f"{path}: this is a binary file, not a CSV recording")
     try:
@@ -204,24 +207,42 @@ def _locate_bad_line(path: str, data_offset: int, first_line_no: int,
                      columns: Sequence[str]) -> str:
     """Find the first data line that does not parse; error path only."""
     required = [columns.index(c) for c in REQUIRED_COLUMNS]
+    for line_no, raw in _data_lines(path, data_offset, first_line_no):
+        line = raw.strip()
+        fields = line.split(",")
+        if len(fields) != len(columns):
+            return (f"{path}:{line_no}: expected {len(columns)} values "
+                    f"({','.join(columns)}), found {len(fields)}: {raw[:80]!r}")
+        for i in required:
+            try:
+                float(fields[i])
+            except ValueError:
+                return (f"{path}:{line_no}: column {columns[i]} is not a number: "
+                        f"{fields[i][:40]!r}")
+    return f"{path}: could not be parsed as CSV"
+
+
+def _data_lines(path: str, data_offset: int, first_line_no: int):
+    """(line number, text) of each non-empty line after the header; error path only.
+
+    Lines end at \n, \r or \r\n and empty ones are skipped, as pyarrow
+    does, so the n-th line yielded holds the n-th row it parsed.
+    """
     with open(path, "rb") as fh:
         fh.seek(data_offset)
-        fh.readline()  # the header
-        for line_no, raw in enumerate(fh, start=first_line_no):
-            line = raw.decode("utf-8", "replace").strip()
-            if not line:
-                continue
-            fields = line.split(",")
-            if len(fields) != len(columns):
-                return (f"{path}:{line_no}: expected {len(columns)} values "
-                        f"({','.join(columns)}), found {len(fields)}: {line[:80]!r}")
-            for i in required:
-                try:
-                    float(fields[i])
-                except ValueError:
-                    return (f"{path}:{line_no}: column {columns[i]} is not a number: "
-                            f"{fields[i][:40]!r}")
-    return f"{path}: could not be parsed as CSV"
+        text = io.TextIOWrapper(fh, encoding="utf-8", errors="replace", newline="")
+        text.readline()  # the header
+        for line_no, raw in enumerate(text, start=first_line_no):
+            if raw.strip("\r\n"):
+                yield line_no, raw.rstrip("\r\n")
+
+
+def _line_of_row(path: str, data_offset: int, first_line_no: int, row: int) -> int:
+    """File line number of parsed row ``row`` (0-based), counting blank lines."""
+    for k, (line_no, _) in enumerate(_data_lines(path, data_offset, first_line_no)):
+        if k == row:
+            return line_no
+    return first_line_no + row
 
 
 def _tail_state(path: str, size: int) -> tuple[bool, int]:
@@ -349,14 +370,15 @@ def read_recording(path: str | os.PathLike, *, placement: str | None = None,
         # The first bad row, and in it the leftmost bad column.
         c = min(first_bad, key=lambda c: (first_bad[c], REQUIRED_COLUMNS.index(c)))
         raise RecordingError(
-            f"{path}:{first_line_no + first_bad[c]}: column {c} is empty or not a finite number")
+            f"{path}:{_line_of_row(path, data_offset, first_line_no, first_bad[c])}: "
+            f"column {c} is empty or not a finite number")
     t = columns["t"]
     dt = np.diff(t)
     back = np.flatnonzero(dt < 0)
     if len(back):
         i = back[0] + 1
         raise RecordingError(
-            f"{path}:{first_line_no + i}: time goes backwards ({t[i - 1]:.4f} s then "
+            f"{path}:{_line_of_row(path, data_offset, first_line_no, i)}: time goes backwards ({t[i - 1]:.4f} s then "
             f"{t[i]:.4f} s); 't' must never decrease")
     if t[0] != 0.0:
         # The contract's time is from the start of the recording.
