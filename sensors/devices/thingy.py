@@ -1,0 +1,125 @@
+"""Nordic Thingy:52 over its Motion service (TMS), raw data characteristic.
+
+Sources
+-------
+* Nordic-Thingy52-FW (github.com/NordicSemiconductor/Nordic-Thingy52-FW),
+  ``include/ble_services/ble_tms.h``: the Motion service is ``0x0400`` on
+  the Thingy base UUID ``EF68xxxx-9B35-4933-9B10-52FFA9740042``; the raw
+  data notification is ``ble_tms_raw_t`` = packed int16 accel xyz, gyro xyz,
+  compass xyz (18 bytes); the configuration characteristic ``EF680401`` is
+  ``ble_tms_config_t`` = u16 pedometer interval (ms, 100–5000), u16
+  temperature compensation interval (ms, 100–5000), u16 magnetometer
+  compensation interval (ms, 100–5000), u16 motion processing unit
+  frequency (Hz, 1–200), u8 wake-on-motion (0/1), 9 bytes little-endian.
+* Same firmware, ``source/modules/m_motion.c``: the raw values are the
+  driver's Q16.16 shifted right by ``RAW_Q_FORMAT_ACC_INTEGER_BITS`` 6,
+  ``..._GYR_...`` 11 and ``..._CMP_...`` 12, i.e. accelerometer Q6.10 in g,
+  gyroscope Q11.5 in deg/s, compass Q12.4 in µT.
+* Raw data characteristic ``EF680406`` (Nordic's Thingy:52 documentation and
+  the Python clients that write ``struct.pack("<4H B", ...)`` to
+  ``EF680401`` and then enable notifications on ``EF680406``).
+
+No device clock and no counter: rows are stamped on arrival. The Thingy
+streams raw data as soon as notifications on ``EF680406`` are enabled; the
+configuration write only sets the rate (100 Hz here).
+"""
+from __future__ import annotations
+
+import struct
+
+import numpy as np
+
+from sensors.devices.base import G, Command, MalformedPacket, Profile
+
+
+def _uuid(short: int) -> str:
+    return f"ef68{short:04x}-9b35-4933-9b10-52ffa9740042"
+
+
+SERVICE = _uuid(0x0400)
+CONFIG = _uuid(0x0401)
+RAW = _uuid(0x0406)
+#: ble_tms_config_t: pedometer, temperature and compass intervals (ms), MPU frequency (Hz), wake-on-motion.
+_CONFIG = struct.Struct("<HHHHB")
+FREQ_MIN_HZ, FREQ_MAX_HZ = 1, 200
+ACC_LSB_G = 1.0 / (1 << 10)      # Q6.10 g
+GYR_LSB = 1.0 / (1 << 5)         # Q11.5 deg/s
+CMP_LSB = 1.0 / (1 << 4)         # Q12.4 µT
+_RAW = np.dtype([("acc", "<i2", 3), ("gyr", "<i2", 3), ("cmp", "<i2", 3)])
+
+
+def config_command(rate_hz: float, pedo_ms: int = 1000, temp_ms: int = 1000, comp_ms: int = 1000,
+                   wake_on_motion: bool = False) -> bytes:
+    """The 9-byte motion configuration with the MPU frequency clipped to 1–200 Hz."""
+    freq = int(np.clip(round(rate_hz), FREQ_MIN_HZ, FREQ_MAX_HZ))
+    return _CONFIG.pack(pedo_ms, temp_ms, comp_ms, freq, int(wake_on_motion))
+
+
+class ThingyDecoder:
+    """Raw motion notifications (18 bytes) → one sample each.
+
+    Attributes
+    ----------
+    compass : ndarray, shape (3,)
+        Last magnetic field (µT); not part of the recording contract's rows.
+    """
+
+    def __init__(self) -> None:
+        self.compass = np.full(3, np.nan)
+
+    def feed(self, data: bytes) -> np.ndarray:
+        """Decode one notification.
+
+        Returns
+        -------
+        ndarray, shape (1, 8)
+            NaN device time, acc xyz (m/s²), gyr xyz (deg/s), NaN seq.
+
+        Raises
+        ------
+        MalformedPacket
+            Any length other than 18 bytes (the characteristic has no header
+            or checksum, so the length is all there is to check).
+        """
+        if len(data) != _RAW.itemsize:
+            raise MalformedPacket(f"{len(data)} bytes, a raw motion packet has {_RAW.itemsize}")
+        r = np.frombuffer(data, _RAW, 1)[0]
+        self.compass = r["cmp"] * CMP_LSB
+        out = np.full((1, 8), np.nan)
+        out[0, 1:4] = r["acc"] * (ACC_LSB_G * G)
+        out[0, 4:7] = r["gyr"] * GYR_LSB
+        return out
+
+
+class ThingyEncoder:
+    """Emulator side: raw motion packets; config writes set the rate."""
+
+    samples_per_packet = 1
+
+    def encode(self, block: np.ndarray, seq: int) -> bytes:
+        raw = np.zeros(1, _RAW)
+        raw["acc"] = np.clip(np.round(block[0, 1:4] / (ACC_LSB_G * G)), -32768, 32767)
+        raw["gyr"] = np.clip(np.round(block[0, 4:7] / GYR_LSB), -32768, 32767)
+        return raw.tobytes()  # compass left at zero: the collector does not record it
+
+    def command(self, data: bytes) -> Command | None:
+        if len(data) != _CONFIG.size:
+            return None
+        freq = _CONFIG.unpack(data)[3]
+        if not FREQ_MIN_HZ <= freq <= FREQ_MAX_HZ:
+            return None  # the firmware rejects an out-of-range configuration
+        # Only the rate: streaming is started by enabling notifications.
+        return Command(None, float(freq))
+
+    @property
+    def read_value(self) -> bytes:
+        return config_command(100.0)
+
+
+PROFILE = Profile(
+    key="thingy", name_prefixes=("Thingy",), advertised_name="Thingy",
+    service_uuid=SERVICE, notify_uuid=RAW, control_uuid=CONFIG,
+    rate_hz=100.0, has_clock=False, acc_quantum=ACC_LSB_G * G, gyr_quantum=GYR_LSB,
+    start_commands=lambda rate: [(CONFIG, config_command(rate))],
+    make_decoder=ThingyDecoder, make_encoder=ThingyEncoder, starts_on_subscribe=True,
+)
