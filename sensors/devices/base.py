@@ -35,6 +35,14 @@ class MalformedPacket(ValueError):
     """A notification that does not parse as the device's packet format."""
 
 
+class CommandRefused(RuntimeError):
+    """The device answered a command (e.g. start) with an error status.
+
+    Raised by a decoder's ``feed_reply``; the collector ends the recording
+    with the message instead of waiting for data that will not come.
+    """
+
+
 @dataclasses.dataclass
 class Command:
     """What an emulated device does on a control write.
