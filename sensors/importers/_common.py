@@ -69,7 +69,12 @@ class FileSet:
         for f in sorted(folder.iterdir()):
             if f.is_file() and f.suffix.lower() == ".csv":
                 self._files[str(f)] = str(f)
-        if not self._files:
+        meta = folder / "meta"  # phyphox keeps device.csv and time.csv here
+        if meta.is_dir():
+            for f in sorted(meta.iterdir()):
+                if f.is_file() and f.suffix.lower() == ".csv":
+                    self._files[str(f)] = str(f)
+        if not any(Path(f).parent == folder for f in self._files):
             for sub in sorted(folder.iterdir()):
                 if sub.is_dir():
                     for f in sorted(sub.iterdir()):
@@ -348,8 +353,8 @@ def make_stream(table: Table, t: np.ndarray, axes: Sequence[str], scale: float =
     if len(back):
         i = back[0] + 1
         raise RecordingError(
-            f"{table.where}:{table.lines[i]}: time goes backwards ({t[i - 1]:.6g} then "
-            f"{t[i]:.6g}); the export's times must never decrease")
+            f"{table.where}:{table.lines[i]}: time goes backwards ({t[i - 1]:.6f} s then "
+            f"{t[i]:.6f} s); the export's times must never decrease")
     xyz = np.column_stack([table.columns[a] for a in axes]) * scale
     if not np.isfinite(xyz).all():
         i = int(np.flatnonzero(~np.isfinite(xyz).all(axis=1))[0])
@@ -463,6 +468,7 @@ def finish(data: pd.DataFrame, metadata: dict, path: str, warnings: list[str],
     meta["notes"] = f"imported from {fmt}: " + "; ".join(notes)
     rec = recording_from_arrays(data, meta, path=path)
     rec.warnings.extend(warnings)
+    rec.cut_off = any("was cut off" in w for w in warnings)
     rec.source_format = fmt
     rec.import_notes = list(notes)
     return rec
