@@ -1,0 +1,451 @@
+"""Polar Verity Sense / OH1 over the Polar Measurement Data (PMD) service.
+
+Protocol, as implemented by Polar's own SDK (polarofficial/polar-ble-sdk,
+Android sources under ``sources/Android/android-communications/library/src/
+main/java/com/polar/androidcommunications/api/ble/model/gatt/client/pmd/``):
+
+* Service ``FB005C80-02E7-F387-1CAD-8ACD2D8DF0C8``; control point ``…5C81``
+  (read: feature bitmap; write: commands; indicate: responses); data
+  ``…5C82`` (notify). ``BlePMDClient.kt`` (``PMD_SERVICE``, ``PMD_CP``,
+  ``PMD_DATA``).
+* Commands (``PmdControlPointCommand.kt``): ``01 type`` get measurement
+  settings, ``02 type settings…`` start, ``03 type`` stop. Measurement types
+  (``PmdMeasurementType.kt``): ACC ``0x02``, GYRO ``0x05``. Settings
+  (``PmdSetting.kt``) are ``setting_type, count, value…`` little-endian:
+  sample rate (0, u16), resolution (1, u16), range (2, u16), factor (5,
+  4 bytes: the bits of an IEEE-754 float32).
+* Responses (``PmdControlPointResponse.kt``): ``F0 op type status more
+  params…``; status 0 is success, 5 invalid parameter, 8 invalid sample rate,
+  6 already in state, … The start response carries the factor that scales
+  the stream's integers (``PmdSetting.updateSelectedFromStartResponse``).
+* Data frames (``PmdDataFrame.kt``): ``type:u8, timestamp:u64 (ns), frame
+  type:u8`` then the samples. The timestamp is that of the frame's *last*
+  sample; earlier samples are spread back to the previous frame's timestamp
+  (``PmdTimeStampUtils.getTimeStamps``; the SDK's ``AccDataTest`` asserts the
+  last sample's time equals the frame's). Bit 7 of the frame type marks a
+  delta-compressed frame.
+* ACC (``AccData.kt``): raw types 0/1/2 are int8/int16/int24 xyz in mG;
+  compressed type 0 is int16 × factor in g, compressed type 1 int16 × factor
+  in mG. GYRO (``GyrData.kt``): compressed type 0 int16 × factor deg/s,
+  compressed type 1 float32 (deltas on the bit pattern) × factor; the SDK
+  defines no raw gyro frame.
+* Delta frames (``BlePMDClient.parseDeltaFramesAll``): a reference sample
+  (channels × ceil(resolution/8) bytes, little-endian), then blocks of
+  ``bit width:u8, sample count:u8`` and ``ceil(width·count·channels/8)``
+  bytes of signed deltas packed LSB first; each sample is the previous one
+  plus its delta.
+* Verity Sense (``documentation/products/PolarVeritySense.md``): ACC and
+  GYRO at 52 Hz (8 g, 2000 deg/s); in SDK mode 26, 52, 104, 208 or 416 Hz
+  (``technical_documentation/SdkModeExplained.md``). The nominal rate here is
+  52 Hz, which a sensor in its normal mode accepts.
+
+ACC and GYRO arrive as two streams with their own timestamps. The decoder
+returns 6-axis rows on the ACC stream's sample times with the gyro linearly
+interpolated onto them; it never extrapolates: an ACC sample waits until gyro
+samples on both sides of it have arrived, and one that falls inside a hole of
+the gyro stream is dropped (the hole becomes a recorded gap, nothing is
+invented).
+"""
+from __future__ import annotations
+
+import struct
+
+import numpy as np
+
+from sensors.devices.base import G, Command, CommandRefused, MalformedPacket, Profile
+
+SERVICE = "fb005c80-02e7-f387-1cad-8acd2d8df0c8"
+CONTROL = "fb005c81-02e7-f387-1cad-8acd2d8df0c8"
+DATA = "fb005c82-02e7-f387-1cad-8acd2d8df0c8"
+
+ACC, GYRO = 0x02, 0x05
+TYPE_NAMES = {ACC: "ACC", GYRO: "GYRO"}
+GET_SETTINGS, START, STOP = 0x01, 0x02, 0x03
+RESPONSE = 0xF0
+SAMPLE_RATE, RESOLUTION, RANGE, RANGE_MILLIUNIT, CHANNELS, FACTOR = range(6)
+_FIELD_SIZE = {SAMPLE_RATE: 2, RESOLUTION: 2, RANGE: 2, RANGE_MILLIUNIT: 4, CHANNELS: 1, FACTOR: 4}
+STATUS = ("SUCCESS", "ERROR_INVALID_OP_CODE", "ERROR_INVALID_MEASUREMENT_TYPE", "ERROR_NOT_SUPPORTED",
+          "ERROR_INVALID_LENGTH", "ERROR_INVALID_PARAMETER", "ERROR_ALREADY_IN_STATE",
+          "ERROR_INVALID_RESOLUTION", "ERROR_INVALID_SAMPLE_RATE", "ERROR_INVALID_RANGE",
+          "ERROR_INVALID_MTU", "ERROR_INVALID_NUMBER_OF_CHANNELS", "ERROR_INVALID_STATE",
+          "ERROR_DEVICE_IN_CHARGER", "ERROR_DISK_FULL")
+ALREADY_IN_STATE = 6
+RATES_HZ = (26, 52, 104, 208, 416)  # SDK mode; 52 Hz in the normal mode
+RANGES = {ACC: 8, GYRO: 2000}       # g, deg/s
+GYR_FACTOR = 2000.0 / 32768.0       # deg/s per LSB at 2000 deg/s, 16 bit (emulator's factor)
+_HEADER = 10
+# The device clock counts ns since 2000-01-01; the emulator's is set to 2026-01-01.
+_EMU_EPOCH_NS = 9497 * 86400 * 10**9
+
+
+def nearest_rate(rate_hz: float) -> int:
+    """The PMD sample rate (Hz) nearest to ``rate_hz``."""
+    return min(RATES_HZ, key=lambda r: abs(r - rate_hz))
+
+
+def settings_bytes(settings: dict[int, int]) -> bytes:
+    """Serialise ``{setting_type: value}`` as PMD settings (one value each)."""
+    out = bytearray()
+    for kind, value in settings.items():
+        out += bytes([kind, 1]) + int(value).to_bytes(_FIELD_SIZE[kind], "little")
+    return bytes(out)
+
+
+def parse_settings(params: bytes) -> dict[int, list[int]]:
+    """PMD settings ``type, count, values…`` -> ``{setting_type: [values]}``.
+
+    Raises
+    ------
+    MalformedPacket
+        Unknown setting type or truncated list.
+    """
+    out: dict[int, list[int]] = {}
+    i = 0
+    while i < len(params):
+        if i + 2 > len(params) or params[i] not in _FIELD_SIZE:
+            raise MalformedPacket(f"bad PMD settings at byte {i}: {params.hex()}")
+        kind, count = params[i], params[i + 1]
+        size = _FIELD_SIZE[kind]
+        i += 2
+        if i + count * size > len(params):
+            raise MalformedPacket(f"truncated PMD setting {kind}: {params.hex()}")
+        out[kind] = [int.from_bytes(params[i + k * size: i + (k + 1) * size], "little")
+                     for k in range(count)]
+        i += count * size
+    return out
+
+
+def _signed(u: np.ndarray, bits: int) -> np.ndarray:
+    """Two's complement of ``bits``-wide unsigned integers (int64)."""
+    u = u.astype(np.int64)
+    return u - ((u >> (bits - 1)) & 1) * (1 << bits)
+
+
+def parse_delta_frame(content: bytes, channels: int, resolution: int) -> np.ndarray:
+    """Decompress a PMD delta frame.
+
+    Parameters
+    ----------
+    content : bytes
+        Frame content after the 10-byte header.
+    channels : int
+        Channels per sample (3 for ACC and GYRO).
+    resolution : int
+        Bits of the reference sample (16, or 32 for float frames).
+
+    Returns
+    -------
+    ndarray, shape (n, channels), int64
+        Reference sample then each sample = previous + delta (not wrapped).
+
+    Raises
+    ------
+    MalformedPacket
+        Truncated reference sample or delta block, bad bit width.
+    """
+    nb = (resolution + 7) // 8
+    off = channels * nb
+    if len(content) < off:
+        raise MalformedPacket(f"delta frame of {len(content)} bytes: reference sample truncated")
+    ref = _signed(np.frombuffer(content[:off], np.uint8).reshape(channels, nb).astype(np.int64)
+                  @ (1 << (8 * np.arange(nb, dtype=np.int64))), resolution)
+    deltas = [ref[None, :]]
+    # A short loop over blocks (a frame holds a few); each block is unpacked vectorised.
+    while off < len(content):
+        if off + 2 > len(content):
+            raise MalformedPacket("delta block header truncated")
+        width, count = content[off], content[off + 1]
+        off += 2
+        if not 1 <= width <= 32:
+            raise MalformedPacket(f"delta bit width {width}")
+        nbits = width * count * channels
+        nbytes = (nbits + 7) // 8
+        if off + nbytes > len(content):
+            raise MalformedPacket(f"delta block of {count} samples x {width} bits truncated")
+        bits = np.unpackbits(np.frombuffer(content, np.uint8, nbytes, off), bitorder="little")[:nbits]
+        u = bits.reshape(-1, width).astype(np.int64) @ (1 << np.arange(width, dtype=np.int64))
+        deltas.append(_signed(u, width).reshape(count, channels))
+        off += nbytes
+    return np.cumsum(np.concatenate(deltas), axis=0)
+
+
+def pack_delta_frame(values: np.ndarray, resolution: int = 16) -> bytes:
+    """Inverse of :func:`parse_delta_frame` (emulator side), ``values`` (n, ch) ints."""
+    values = np.asarray(values, np.int64)
+    nb = (resolution + 7) // 8
+    out = bytearray(b"".join(int(v & ((1 << resolution) - 1)).to_bytes(nb, "little") for v in values[0]))
+    d = np.diff(values, axis=0)
+    for k in range(0, len(d), 255):
+        blk = d[k:k + 255]
+        lim = max(int(blk.max(initial=0)), int(-blk.min(initial=0)) - 1)
+        # Signed width that holds every delta; at least 2 bits (the SDK's sign
+        # extension of a 1-bit field does not give -1).
+        width = max(2, lim.bit_length() + 1)
+        u = (blk.ravel() & ((1 << width) - 1))[:, None] >> np.arange(width)
+        out += bytes([width, len(blk)]) + np.packbits((u & 1).astype(np.uint8).ravel(),
+                                                      bitorder="little").tobytes()
+    return bytes(out)
+
+
+def parse_frame(data: bytes, factor: float = 1.0) -> tuple[int, int, np.ndarray]:
+    """One PMD data frame of ACC or GYRO.
+
+    Parameters
+    ----------
+    data : bytes
+        The notification on the data characteristic.
+    factor : float
+        The stream's factor from the start response (1.0 when none came).
+
+    Returns
+    -------
+    mtype : int
+        0x02 (ACC) or 0x05 (GYRO).
+    timestamp_ns : int
+        Device time of the frame's last sample (ns).
+    values : ndarray, shape (n, 3), float
+        ACC in mG, GYRO in deg/s.
+
+    Raises
+    ------
+    MalformedPacket
+        Short frame, unknown measurement or frame type, content that does not
+        fill whole samples, truncated delta block.
+    """
+    if len(data) < _HEADER + 1:
+        raise MalformedPacket(f"PMD frame of {len(data)} bytes")
+    mtype = data[0] & 0x3F
+    if mtype not in (ACC, GYRO):
+        raise MalformedPacket(f"PMD measurement type {data[0]:#04x} is not ACC or GYRO")
+    ts = int.from_bytes(data[1:9], "little")
+    ftype = data[9]
+    kind, compressed = ftype & 0x7F, bool(ftype & 0x80)
+    content = data[_HEADER:]
+    if compressed:
+        if kind not in (0, 1):
+            raise MalformedPacket(f"compressed frame type {kind} of {TYPE_NAMES[mtype]}")
+        if mtype == GYRO and kind == 1:
+            raw = parse_delta_frame(content, 3, 32)
+            # Float frames: deltas act on the IEEE-754 bit pattern (32-bit wrap).
+            vals = (raw & 0xFFFFFFFF).astype(np.uint32).view(np.float32).astype(float)
+        else:
+            vals = parse_delta_frame(content, 3, 16).astype(float)
+        vals = vals * factor
+        if mtype == ACC and kind == 0:
+            vals = vals * 1000.0  # compressed type 0 is in g
+    else:
+        if mtype != ACC or kind not in (0, 1, 2):
+            raise MalformedPacket(f"raw frame type {kind} of {TYPE_NAMES[mtype]}")
+        w = kind + 1
+        if len(content) % (3 * w):
+            raise MalformedPacket(f"raw ACC frame: {len(content)} bytes is not whole int{8 * w} xyz samples")
+        b = np.frombuffer(content, np.uint8).reshape(-1, w).astype(np.int64)
+        vals = _signed(b @ (1 << (8 * np.arange(w, dtype=np.int64))), 8 * w).reshape(-1, 3).astype(float)
+    return mtype, ts, vals
+
+
+class _Stream:
+    """Sample times of one PMD stream (ns), as ``PmdTimeStampUtils`` spreads them."""
+
+    def __init__(self, rate_hz: float) -> None:
+        self.period = 1e9 / rate_hz
+        self.prev: int | None = None
+        self.t = np.empty(0)
+        self.v = np.empty((0, 3))
+
+    def times(self, ts: int, n: int) -> np.ndarray:
+        k = np.arange(n)
+        step = (ts - self.prev) / n if self.prev is not None else 0.0
+        if self.prev is not None and 0.5 * self.period < step < 1.5 * self.period:
+            # Consecutive frames: spread over the span since the previous one
+            # (tracks the device's real rate, as the SDK does) ...
+            self.period += 0.05 * (step - self.period)
+            t = self.prev + step * (k + 1)
+        else:
+            # ... first frame or frames lost in between: count back from this
+            # frame's last sample at the nominal period, so the loss stays a gap.
+            t = ts - self.period * (n - 1 - k)
+        self.prev = ts
+        return t
+
+
+class PolarDecoder:
+    """PMD ACC + GYRO frames -> 6-axis rows on the ACC sample times.
+
+    Parameters
+    ----------
+    rate_hz : float
+        Nominal rate of both streams (Hz): spreads a frame's samples when the
+        previous frame is missing, and sizes what counts as a gyro hole.
+    """
+
+    MAX_PENDING_S = 5.0
+
+    def __init__(self, rate_hz: float = 52.0) -> None:
+        self.streams = {ACC: _Stream(rate_hz), GYRO: _Stream(rate_hz)}
+        self.factor = {ACC: 1.0, GYRO: 1.0}
+        self.settings: dict[int, dict[int, list[int]]] = {}
+
+    def feed_reply(self, data: bytes) -> None:
+        """A control-point indication: settings, and the start response's factor.
+
+        Raises
+        ------
+        CommandRefused
+            The device answered a start command with an error status.
+        MalformedPacket
+            Too short to be a response.
+        """
+        if len(data) >= 1 and data[0] != RESPONSE:
+            return  # e.g. 0x01 "online measurement stopped" from the device
+        if len(data) < 4:
+            raise MalformedPacket(f"PMD control point response of {len(data)} bytes")
+        op, mtype, status = data[1], data[2] & 0x3F, data[3]
+        name = TYPE_NAMES.get(mtype, f"type {mtype:#04x}")
+        if status != 0:
+            if op == START and status != ALREADY_IN_STATE:
+                what = STATUS[status] if status < len(STATUS) else f"status {status}"
+                raise CommandRefused(f"start {name} refused: {what}")
+            return
+        params = parse_settings(bytes(data[5:])) if len(data) > 5 else {}
+        if op == GET_SETTINGS:
+            self.settings[mtype] = params
+        elif op == START and FACTOR in params and mtype in self.factor:
+            self.factor[mtype] = struct.unpack("<f", params[FACTOR][0].to_bytes(4, "little"))[0]
+
+    def feed(self, data: bytes) -> np.ndarray:
+        """One data notification -> rows (n, 8): t (s), acc (m/s²), gyr (deg/s), NaN."""
+        mtype, ts, vals = parse_frame(bytes(data), self.factor.get(data[0] & 0x3F, 1.0))
+        s = self.streams[mtype]
+        t = s.times(ts, len(vals))
+        if mtype == ACC:
+            vals = vals * (G / 1000.0)
+        if len(s.t) and t[0] <= s.t[-1]:
+            # The device clock went back (a reboot): the old buffer is another timeline.
+            s.t, s.v = np.empty(0), np.empty((0, 3))
+        s.t = np.concatenate([s.t, t])
+        s.v = np.concatenate([s.v, vals])
+        return self._merge()
+
+    def _merge(self) -> np.ndarray:
+        a, g = self.streams[ACC], self.streams[GYRO]
+        out = np.empty((0, 8))
+        if len(g.t) and len(a.t):
+            ready = a.t <= g.t[-1]
+            ta = a.t[ready]
+            j = np.searchsorted(g.t, ta)  # g.t[j] >= ta (ta <= g.t[-1])
+            exact = g.t[j] == ta
+            span = np.where(j > 0, g.t[j] - g.t[np.maximum(j - 1, 0)], np.inf)
+            # Interpolate only between gyro samples one period apart: an ACC sample
+            # before the gyro stream began or inside a gyro hole is dropped.
+            keep = exact | (span <= 1.5 * g.period)
+            if keep.any():
+                tk = ta[keep]
+                out = np.full((len(tk), 8), np.nan)
+                out[:, 0] = tk * 1e-9
+                out[:, 1:4] = a.v[ready][keep]
+                out[:, 4:7] = np.column_stack([np.interp(tk, g.t, g.v[:, c]) for c in range(3)])
+            a.t, a.v = a.t[~ready], a.v[~ready]
+            if len(ta):
+                # Keep the gyro sample at or before the last ACC time used: the next
+                # ACC samples interpolate from it.
+                i0 = max(0, np.searchsorted(g.t, ta[-1], side="right") - 1)
+                g.t, g.v = g.t[i0:], g.v[i0:]
+        # Bounded memory when one stream stops (e.g. only ACC was started).
+        for s in (a, g):
+            if len(s.t) and s.t[-1] - s.t[0] > self.MAX_PENDING_S * 1e9:
+                k = np.searchsorted(s.t, s.t[-1] - self.MAX_PENDING_S * 1e9)
+                s.t, s.v = s.t[k:], s.v[k:]
+        return out
+
+
+class PolarEncoder:
+    """Emulated Verity Sense: control point answers and ACC + GYRO frames.
+
+    Parameters
+    ----------
+    raw : bool
+        Send ACC as raw int16 frames (frame type 0x01) instead of the
+        delta-compressed frames (0x81) the sensor sends; GYRO is always
+        delta-compressed (0x80): the SDK defines no raw gyro frame.
+    rates : tuple of int
+        Sample rates (Hz) the device accepts; others are refused with
+        ERROR_INVALID_SAMPLE_RATE.
+    """
+
+    # Four samples per frame keeps what a stopped session can leave in flight
+    # small; the real sensor fills a frame up to the MTU.
+    samples_per_packet = 4
+    # Feature bitmap (PmdMeasurementType.fromByteArray): PPG, ACC, PPI, GYRO,
+    # MAG in byte 1, SDK mode in byte 2.
+    read_value = bytes([0x0F, 0x02 | 0x04 | 0x08 | 0x20 | 0x40, 0x02])
+
+    def __init__(self, raw: bool = False, rates: tuple[int, ...] = RATES_HZ) -> None:
+        self.raw = raw
+        self.rates = rates
+        self.running: set[int] = set()
+
+    def _frame(self, mtype: int, ftype: int, ts_ns: int, content: bytes) -> bytes:
+        return bytes([mtype]) + ts_ns.to_bytes(8, "little") + bytes([ftype]) + content
+
+    def encode(self, block: np.ndarray, seq: int) -> list[bytes]:
+        ts = _EMU_EPOCH_NS + int(round(block[-1, 0] * 1e9))
+        acc = np.clip(np.round(block[:, 1:4] / G * 1000.0), -32768, 32767).astype(np.int64)
+        gyr = np.clip(np.round(block[:, 4:7] / GYR_FACTOR), -32768, 32767).astype(np.int64)
+        if self.raw:
+            acc_frame = self._frame(ACC, 0x01, ts, acc.astype("<i2").tobytes())
+        else:
+            acc_frame = self._frame(ACC, 0x81, ts, pack_delta_frame(acc))
+        return [acc_frame, self._frame(GYRO, 0x80, ts, pack_delta_frame(gyr))]
+
+    def command(self, data: bytes) -> Command | None:
+        if len(data) < 2:
+            return Command(None, reply=bytes([RESPONSE, data[0] if data else 0, 0, 4, 0]))
+        op, mtype = data[0], data[1] & 0x3F
+
+        def reply(status: int, params: bytes = b"") -> bytes:
+            return bytes([RESPONSE, op, mtype, status, 0]) + params
+
+        if mtype not in (ACC, GYRO):
+            return Command(None, reply=reply(2))
+        if op == GET_SETTINGS:
+            rates = bytes([SAMPLE_RATE, len(self.rates)]) + b"".join(r.to_bytes(2, "little") for r in self.rates)
+            return Command(None, reply=reply(0, rates + settings_bytes({RESOLUTION: 16, RANGE: RANGES[mtype]})))
+        if op == START:
+            try:
+                asked = {k: v[0] for k, v in parse_settings(bytes(data[2:])).items()}
+            except MalformedPacket:
+                return Command(None, reply=reply(5))
+            rate = asked.get(SAMPLE_RATE, 52)
+            if rate not in self.rates:
+                return Command(None, reply=reply(8))
+            factor = 1.0 if mtype == ACC else GYR_FACTOR
+            params = bytes([FACTOR, 1]) + struct.pack("<f", factor)
+            self.running.add(mtype)
+            # Frames of both streams go out together, so streaming starts once both run.
+            action = "start" if self.running == {ACC, GYRO} else None
+            return Command(action, float(rate), reply(0, params))
+        if op == STOP:
+            self.running.discard(mtype)
+            return Command("stop", reply=reply(0))
+        return Command(None, reply=reply(1))
+
+
+def _start(rate_hz: float) -> list:
+    rate = nearest_rate(rate_hz)
+    cmds = [(CONTROL, bytes([GET_SETTINGS, m])) for m in (ACC, GYRO)]
+    for m in (ACC, GYRO):
+        cmds.append((CONTROL, bytes([START, m]) + settings_bytes(
+            {SAMPLE_RATE: rate, RESOLUTION: 16, RANGE: RANGES[m]})))
+    return cmds
+
+
+PROFILE = Profile(
+    key="polar", name_prefixes=("Polar Sense", "Polar OH1", "Polar Verity"),
+    advertised_name="Polar Sense",
+    service_uuid=SERVICE, notify_uuid=DATA, control_uuid=CONTROL, reply_uuid=CONTROL,
+    rate_hz=52.0, has_clock=True, acc_quantum=G / 1000.0, gyr_quantum=GYR_FACTOR,
+    start_commands=_start,
+    stop_commands=lambda: [(CONTROL, bytes([STOP, m])) for m in (ACC, GYRO)],
+    make_decoder=PolarDecoder, make_encoder=PolarEncoder,
+)
