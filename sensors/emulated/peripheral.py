@@ -248,12 +248,16 @@ class EmulatedSensor:
                 stalled = f.stall_at_s is not None and f.stall_at_s <= since < f.stall_at_s + f.stall_for_s
                 if not stalled:
                     payload = self.encoder.encode(rows, self._seq)
+                    # A device may send one block as several notifications
+                    # (Polar: an ACC frame and a GYRO frame): encode returns a list.
+                    payloads = [payload] if isinstance(payload, (bytes, bytearray)) else list(payload)
                     bad = f.malformed_every and (self._seq + 1) % f.malformed_every == 0
                     if bad:
-                        payload = payload[: max(1, len(payload) // 3)]
+                        payloads[0] = payloads[0][: max(1, len(payloads[0]) // 3)]
                         self.malformed_sent += 1
                     try:
-                        await self.device.notify_subscribers(self.notify_char, payload)
+                        for p in payloads:
+                            await self.device.notify_subscribers(self.notify_char, p)
                     finally:
                         # bumble queues the PDU before it yields, so a packet
                         # whose send was cancelled (stop command) still went out.
