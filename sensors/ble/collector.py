@@ -26,6 +26,7 @@ from bleak import BleakClient, BleakScanner
 from bleak.exc import BleakError
 
 from sensors.devices import Profile, get_profile, recognise
+from sensors.devices.base import CommandRefused
 from sensors.stream import SampleSink
 
 log = logging.getLogger(__name__)
@@ -338,6 +339,8 @@ class Collector:
                 self._deliver(key, out)
                 first_packet.set()
 
+            refused: list[str] = []
+
             def on_reply(_char, data: bytearray) -> None:
                 # Command replies (e.g. a control point's status): a decoder
                 # that needs them (stream settings) takes them; a bad one is
@@ -347,6 +350,11 @@ class Collector:
                     return
                 try:
                     feed_reply(bytes(data))
+                except CommandRefused as err:
+                    # The device said no (e.g. a rate it does not offer): no
+                    # data will come, so end the wait for it with the reason.
+                    refused.append(str(err))
+                    first_packet.set()
                 except Exception as err:  # noqa: BLE001 — counted, never raised
                     st.malformed += 1
                     log.debug("%s: malformed reply (%s): %s", key, err, bytes(data).hex())
@@ -359,6 +367,9 @@ class Collector:
                     await client.write_gatt_char(uuid, payload, response=True)
                 try:
                     await asyncio.wait_for(first_packet.wait(), self.start_timeout_s)
+                    if refused:
+                        raise CollectorError(f"{key}: {st.name} {st.address}: device refused "
+                                             f"the start command ({refused[0]})")
                 except asyncio.TimeoutError:
                     if disconnected.is_set():
                         raise BleakError("disconnected before streaming")
