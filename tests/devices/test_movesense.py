@@ -1,0 +1,123 @@
+"""Movesense GSP decoder.
+
+No captured IMU6 notification is published (the Movesense sample app and its
+Python client print only the timestamp and length), so the vectors below are
+built by hand from the documented layout: ``[2, ref, u32 ms]``, then all
+acceleration vectors, then all gyro vectors, float32 little-endian (SBEM of
+``/Meas/IMU6``, see ``sensors/devices/movesense.py``).
+"""
+from __future__ import annotations
+
+import struct
+
+import numpy as np
+import pytest
+
+from sensors.devices import MalformedPacket, get_profile
+from sensors.devices.movesense import (MAX_NOTIFICATION, MovesenseDecoder, MovesenseEncoder,
+                                       split, subscribe_command)
+
+P = get_profile("movesense")
+
+
+def imu6(t_ms: int, acc, gyr, ref: int = 0x63) -> bytes:
+    """A DATA notification built by hand from the documented layout."""
+    acc, gyr = np.asarray(acc, "<f4"), np.asarray(gyr, "<f4")
+    return struct.pack("<BBI", 2, ref, t_ms) + acc.tobytes() + gyr.tobytes()
+
+
+ACC = np.array([[0.0, 0.0, 9.81]] * 8) + np.arange(8)[:, None] * [0.5, -0.25, 0.0]
+GYR = np.array([[10.0, -20.0, 30.0]] * 8) * (1 + np.arange(8)[:, None])
+
+
+def test_hand_built_packet_all_acc_then_all_gyro():
+    rows = MovesenseDecoder().feed(imu6(1000, ACC, GYR))
+    assert rows.shape == (8, 8)
+    np.testing.assert_allclose(rows[:, 1:4], ACC, rtol=1e-6)
+    np.testing.assert_allclose(rows[:, 4:7], GYR, rtol=1e-6)
+    # The timestamp is that of the first sample; the others follow at 1/104 s.
+    np.testing.assert_allclose(rows[:, 0], 1.0 + np.arange(8) / 104.0)
+    assert np.all(np.isnan(rows[:, 7]))
+
+
+def test_subscribe_and_unsubscribe_commands_match_the_sample_client():
+    # The sample client writes bytearray([1, 99]) + b"/Meas/Acc/13"; 99 == 0x63.
+    assert subscribe_command(104) == bytes([1, 99]) + b"/Meas/IMU6/104"
+    assert subscribe_command(100) == bytes([1, 99]) + b"/Meas/IMU6/104"  # nearest supported rate
+    assert P.start_commands(104) == [(P.control_uuid, bytes([1, 99]) + b"/Meas/IMU6/104")]
+    assert P.stop_commands() == [(P.control_uuid, bytes([2, 99]))]
+
+
+def test_command_result_gives_no_rows_and_keeps_the_status():
+    dec = MovesenseDecoder()
+    assert dec.feed(bytes([1, 99]) + struct.pack("<H", 200)).shape == (0, 8)
+    assert dec.status == 200
+
+
+def test_split_notification_is_reassembled():
+    packet = imu6(5000, ACC, GYR)
+    assert len(packet) > MAX_NOTIFICATION  # IMU6 at 104 Hz does not fit the sensor's MTU
+    part1, part2 = split(packet)
+    assert part1[0] == 2 and part2[:2] == bytes([3, 0x63])
+    dec = MovesenseDecoder()
+    assert dec.feed(part1).shape == (0, 8)
+    rows = dec.feed(part2)
+    np.testing.assert_allclose(rows[:, 1:4], ACC, rtol=1e-6)
+    np.testing.assert_allclose(rows[:, 4:7], GYR, rtol=1e-6)
+
+
+def test_lost_continuation_drops_only_that_packet():
+    dec = MovesenseDecoder()
+    a, b = split(imu6(0, ACC, GYR)), split(imu6(77, ACC, GYR))
+    dec.feed(a[0])                      # its DATA_PART2 is lost
+    assert dec.feed(b[0]).shape == (0, 8)
+    assert dec.feed(b[1])[0, 0] == pytest.approx(0.077)
+    assert dec.feed(a[1]).shape == (0, 8) and dec.orphan_parts == 1  # late/orphan part: no rows
+
+
+def test_timestamp_jump_is_a_gap():
+    """A lost notification shows as a hole of more than 1.5 periods (the contract's gap)."""
+    dec = MovesenseDecoder()
+    period_ms = 8 / 104 * 1000
+    t = [dec.feed(imu6(int(round(k * period_ms)), ACC, GYR))[:, 0] for k in (0, 1, 3)]
+    assert np.diff(np.concatenate(t[:2])).max() < 1.5 / 104
+    assert t[2][0] - t[1][-1] > 1.5 / 104
+
+
+def test_clock_wrap_keeps_time_increasing():
+    dec = MovesenseDecoder()
+    a = dec.feed(imu6(2**32 - 40, ACC, GYR))
+    b = dec.feed(imu6(37, ACC, GYR))
+    assert b[0, 0] > a[-1, 0]
+    assert b[0, 0] - a[-1, 0] < 0.02
+
+
+@pytest.mark.parametrize("data", [
+    b"", b"\x02", imu6(0, ACC, GYR)[:60],                  # truncated
+    imu6(0, ACC, GYR) + b"\x00" * 4,                         # too long
+    bytes([9, 99]) + imu6(0, ACC, GYR)[2:],                  # unknown packet type
+    imu6(0, np.full((8, 3), np.nan), GYR),                   # not IMU data
+])
+def test_malformed_packets_raise(data):
+    with pytest.raises(MalformedPacket):
+        MovesenseDecoder().feed(data)
+
+
+def test_encoder_decoder_round_trip():
+    enc, dec = MovesenseEncoder(), MovesenseDecoder()
+    rng = np.random.default_rng(1)
+    block = np.empty((enc.samples_per_packet, 7))
+    block[:, 0] = 12.3 + np.arange(len(block)) / 104
+    block[:, 1:4] = rng.normal(0, 20, (len(block), 3))
+    block[:, 4:7] = rng.normal(0, 500, (len(block), 3))
+    rows = dec.feed(enc.encode(block, 0))
+    np.testing.assert_allclose(rows[:, 1:4], block[:, 1:4], atol=P.acc_quantum)
+    np.testing.assert_allclose(rows[:, 4:7], block[:, 4:7], atol=P.gyr_quantum)
+    np.testing.assert_allclose(rows[:, 0], block[:, 0], atol=6e-4)  # ms timestamp
+
+
+def test_emulated_device_answers_subscribe_on_the_data_characteristic():
+    cmd = MovesenseEncoder().command(subscribe_command(104))
+    assert cmd.action == "start" and cmd.rate_hz == 104
+    assert cmd.reply == bytes([1, 99]) + struct.pack("<H", 200)
+    assert MovesenseEncoder().command(bytes([1, 99]) + b"/Meas/Nope").action is None
