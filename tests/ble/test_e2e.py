@@ -216,6 +216,41 @@ def test_two_sensors_one_clock_one_session(tmp_path):
     run(go())
 
 
+def test_two_device_types_one_session_clock(tmp_path):
+    """Movesense (own ms clock, 104 Hz) on the left foot, Thingy:52 (stamped on
+    arrival, 100 Hz) on the right: both files on one session clock."""
+    if not {"movesense", "thingy"} <= set(TYPES):
+        pytest.skip("needs the movesense and thingy emulators")
+
+    async def go():
+        kinds = {"left": "movesense", "right": "thingy"}
+        emus = {side: await EmulatedSensor(k, address=f"C4:00:00:00:02:0{i}", feed=sine_feed(seed=i)).start()
+                for i, (side, k) in enumerate(kinds.items())}
+        # The Movesense was switched on 1000 s ago: its timestamps must be
+        # mapped onto the session clock, not written as they come.
+        emus["left"]._t_power -= 1000.0
+        paths = {side: tmp_path / f"{side}.csv" for side in kinds}
+        files = RecordingSink(paths, {side: {"side": side} for side in kinds},
+                              describe=lambda key: (kinds[key], get_profile(kinds[key]).rate_hz))
+        col = collector(files)
+        await col.run([Target(side, emus[side].address, k) for side, k in kinds.items()], duration_s=2.0)
+        files.close()
+        recs = {side: read_recording(paths[side]) for side in kinds}
+        assert recs["left"].metadata["session"] == recs["right"].metadata["session"]
+        for side, k in kinds.items():
+            p = get_profile(k)
+            got = recs[side].data[["t", "acc_x", "acc_y", "acc_z", "gyr_x", "gyr_y", "gyr_z"]].to_numpy()
+            assert_rows_match(got, emus[side].sent_rows(), p)
+            rate = (len(got) - 1) / (got[-1, 0] - got[0, 0])
+            assert abs(rate - p.rate_hz) < 0.1 * p.rate_hz  # each at its own rate
+            assert not col.stats[side].gaps
+        # One clock: both streams start and end at the same session time.
+        t = {side: recs[side].data["t"].to_numpy() for side in kinds}
+        assert abs(t["left"][0] - t["right"][0]) < 0.3
+        assert abs(t["left"][-1] - t["right"][-1]) < 0.3
+    run(go())
+
+
 def test_throughput_faster_than_real_time():
     """The virtual link is not the bottleneck: 10x real time streams intact."""
     async def go():
