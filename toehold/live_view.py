@@ -1,12 +1,16 @@
-"""The live terminal view of a recording session (``record``; reusable by ``replay``).
+"""The live terminal view shared by ``record`` and ``replay``.
 
 :class:`LiveView` is a :class:`sensors.stream.SampleSink`: feed it rows,
 gaps and status lines, and call :meth:`LiveView.render` (rich renderable) a
 few times a second. It needs no collector: ``stats`` may be given to show a
 collector's connection counters, otherwise it counts what it is fed.
+:func:`show_live` is the loop both commands run: the source of the samples
+is the only difference between them.
 """
 from __future__ import annotations
 
+import asyncio
+import signal
 import time
 
 import numpy as np
@@ -40,12 +44,17 @@ class LiveView:
     analysis : bool
         Run ``analysis.live.LiveAnalyzer`` on each device's rows.
     title : str
+    mounting : dict of str to str, optional
+        Declared sensor mounting per device key (a recording's ``mounting``
+        metadata), so the live analysis uses what the offline one would.
     """
 
     def __init__(self, placement: dict | None = None, stats: dict | None = None,
-                 analysis: bool = True, title: str = "toehold record") -> None:
+                 analysis: bool = True, title: str = "toehold record",
+                 mounting: dict | None = None) -> None:
         self.devs: dict[str, _Dev] = {}
         self.placement = placement or {}
+        self.mounting = mounting or {}
         self.stats = stats
         self.analysis = analysis
         self.title = title
@@ -60,7 +69,8 @@ class LiveView:
                 try:
                     from analysis.live import LiveAnalyzer
 
-                    d.analyzer = LiveAnalyzer(placement=self.placement.get(key, "foot"))
+                    d.analyzer = LiveAnalyzer(placement=self.placement.get(key) or "foot",
+                                               mounting=self.mounting.get(key))
                 except ImportError:  # analysis not installed: counters only
                     d.analyzer = None
         return d
@@ -163,3 +173,53 @@ class LiveView:
             if a:
                 lines.append(f"  last seen    {a}")
         return lines
+
+
+async def show_live(view: LiveView, work, stop, console) -> Exception | None:
+    """Run ``work`` while ``view`` is drawn on ``console``; Ctrl-C calls ``stop``.
+
+    Parameters
+    ----------
+    view : LiveView
+        Fed by ``work`` (directly or through a tee).
+    work : coroutine
+        The session: a collector's ``run`` or a replay.
+    stop : callable
+        Asks ``work`` to end soon and cleanly; the first Ctrl-C calls it so
+        the session still ends with its summary (and its files closed).
+    console : rich.console.Console
+        Drawn on only when it is a terminal: a pipe gets the summary alone.
+
+    Returns
+    -------
+    Exception or None
+        What ``work`` raised, so the caller can print the summary first.
+    """
+    from rich.live import Live
+
+    loop = asyncio.get_running_loop()
+    try:
+        loop.add_signal_handler(signal.SIGINT, stop)
+    except (NotImplementedError, RuntimeError):  # not the main thread / Windows
+        pass
+    task = asyncio.ensure_future(work)
+    try:
+        if console.is_terminal:
+            with Live(view.render(), console=console, refresh_per_second=4, transient=False) as live:
+                while not task.done():
+                    await asyncio.sleep(0.25)
+                    live.update(view.render())
+        await task
+    except Exception as err:
+        return err
+    finally:
+        try:
+            loop.remove_signal_handler(signal.SIGINT)
+        except (NotImplementedError, RuntimeError):
+            pass
+    return None
+
+
+def print_summary(console, view: LiveView, extra: list[str] | tuple = ()) -> None:
+    """The end-of-session summary of ``record`` and ``replay``: the view's facts, then ``extra``."""
+    console.print("\n".join([*view.summary_lines(), *extra]), highlight=False)

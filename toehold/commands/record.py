@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import signal
 import sys
 from pathlib import Path
 
@@ -55,12 +54,10 @@ def _plan(args) -> list[dict]:
 
 
 async def _session(args, plan, console) -> tuple:
-    from rich.live import Live
-
     from sensors.ble.collector import Collector, Target
     from sensors.ble.sinks import RecordingSink
     from sensors.stream import TeeSink
-    from toehold.live_view import LiveView
+    from toehold.live_view import LiveView, show_live
 
     kw = {}
     if args.emulate:
@@ -87,29 +84,11 @@ async def _session(args, plan, console) -> tuple:
     view = LiveView(placement={p["key"]: args.placement for p in plan})
     col = Collector(TeeSink(files, view), give_up_after_s=args.give_up_after, rate_hz=args.rate, **kw)
     view.stats = col.stats
-    loop = asyncio.get_running_loop()
-    try:
-        loop.add_signal_handler(signal.SIGINT, col.stop)
-    except (NotImplementedError, RuntimeError):  # not the main thread / Windows
-        pass
     targets = [Target(p["key"], p["device"], p["type"]) for p in plan]
-    error = None
-    run = asyncio.create_task(col.run(targets, duration_s=args.duration))
-    if console.is_terminal:
-        with Live(view.render(), console=console, refresh_per_second=4, transient=False) as live:
-            while not run.done():
-                await asyncio.sleep(0.25)
-                live.update(view.render())
     try:
-        await run
-    except Exception as err:
-        error = err
+        error = await show_live(view, col.run(targets, duration_s=args.duration), col.stop, console)
     finally:
         files.close()
-        try:
-            loop.remove_signal_handler(signal.SIGINT)
-        except (NotImplementedError, RuntimeError):
-            pass
     return view, files, error
 
 
@@ -118,6 +97,7 @@ def run(args) -> int:
 
     from sensors.recording import check_writable
     from toehold.cli import UserError
+    from toehold.live_view import print_summary
 
     plan = _plan(args)
     for p in plan:
@@ -132,12 +112,9 @@ def run(args) -> int:
         view, files, error = asyncio.run(_session(args, plan, console))
     except (ValueError, KeyError) as err:  # e.g. no emulator for that type yet
         raise UserError(str(err).strip("'\"")) from err
-    lines = view.summary_lines()
-    for p in plan:
-        if p["key"] in files.writers:
-            lines.append(f"{p['key']}: wrote {files.writers[p['key']].rows_written} rows to {p['path']}")
-    lines.append(f"session {files.session}")
-    console.print("\n".join(lines), highlight=False)
+    lines = [f"{p['key']}: wrote {files.writers[p['key']].rows_written} rows to {p['path']}"
+             for p in plan if p["key"] in files.writers]
+    print_summary(console, view, [*lines, f"session {files.session}"])
     if error is not None:
         raise UserError(str(error))
     return 0

@@ -1,0 +1,106 @@
+"""``toehold replay``: a saved recording through the live pipeline of ``record``."""
+import asyncio
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from analysis.pipeline import analyze_recording
+from sensors.recording import read_recording
+from sensors.stream import MemorySink
+from toehold.commands.replay import Player, final_analysis, replay
+from toehold.live_view import LiveView
+
+ROOT = Path(__file__).resolve().parents[1]
+DEMO = ROOT / "recordings" / "demo.csv"
+
+
+@pytest.fixture(scope="module")
+def demo():
+    return read_recording(DEMO)
+
+
+def _events(doc):
+    """Everything a user reads off an analysis: bouts, reps with holds, circles, strides."""
+    return [(e["exercise"], e["start_s"], e["end_s"],
+             [(r["start_s"], r["end_s"], r["hold_s"]) for r in e["reps"]],
+             [(c["start_s"], c["end_s"], c["direction"]) for c in e["circles"]],
+             [s["t_s"] for s in e["strides"]]) for e in doc["exercises"]]
+
+
+def test_replay_at_max_speed_is_the_offline_analysis(demo):
+    view, player, error = replay(demo, speed=None)
+    assert error is None and not player.stopped
+    live = final_analysis(view, "left", demo)
+    offline = analyze_recording(demo)
+    assert _events(live) == _events(offline)
+    assert {e["exercise"] for e in live["exercises"]} == {
+        "toe_press", "resistance_band", "tiptoe_walk", "pencil_pickup", "ankle_circles"}
+    # Every sample and every gap of the file went through the view.
+    assert view.devs["left"].samples == len(demo.data)
+    assert len(view.devs["left"].gaps) == len(demo.gaps)
+
+
+def test_live_state_during_replay_shows_the_current_exercise_and_reps(demo):
+    view = LiveView(placement={"left": "foot"}, title="toehold replay")
+    seen = []
+
+    class Probe(MemorySink):
+        """Reads the view every 5 s of recording time, as a person glancing at it."""
+
+        def on_samples(self, key, rows):
+            view.on_samples(key, rows)
+            if rows[-1, 0] // 5 != (rows[-1, 0] - 0.1) // 5:
+                seen.append(view.analysis_text(key))
+
+        def on_gap(self, key, a, b):
+            view.on_gap(key, a, b)
+
+    asyncio.run(Player(demo, Probe(), "left", speed=None).run())
+    toe = [s for s in seen if s.startswith("toe press")]
+    assert toe, seen
+    counts = [int(s.split("reps ")[1].split()[0]) for s in toe]
+    assert max(counts) >= 5
+    assert any(s.startswith("ankle circles") and "cw" in s for s in seen)
+
+
+def test_gaps_are_announced_between_the_rows_either_side(demo):
+    sink = MemorySink()
+    asyncio.run(Player(demo, sink, "k", speed=None).run())
+    rows = sink.array("k")
+    assert len(rows) == len(demo.data)
+    first = demo.gaps.iloc[0]
+    assert sink.gaps["k"][0] == (pytest.approx(first.start_s), pytest.approx(first.end_s))
+    assert sink.status["k"][-1] == "finished"
+
+
+def test_stop_ends_cleanly_with_what_was_replayed(demo):
+    sink = MemorySink()
+    player = Player(demo, sink, "k", speed=None)
+
+    class StopAfter(MemorySink):
+        def on_samples(self, key, rows):
+            sink.on_samples(key, rows)
+            if rows[-1, 0] > 30:
+                player.stop()
+
+    player.sink = StopAfter()
+    asyncio.run(player.run())
+    assert player.stopped and 30 < player.fed_s < 31
+    assert sink.array("k")[-1, 0] < 31
+
+
+def test_replay_command_ends_with_the_summary(tmp_path, demo):
+    out = subprocess.run([sys.executable, "-m", "toehold", "replay", DEMO, "--speed", "max"],
+                         capture_output=True, text=True, cwd=ROOT)
+    assert out.returncode == 0, out.stderr
+    assert f"left: {len(demo.data)} samples" in out.stdout
+    total = demo.data.t.iloc[-1] - demo.data.t.iloc[0]
+    assert f"replayed {total:.1f} of {total:.1f} s" in out.stdout
+    assert "toe_press        11 reps" in out.stdout
+    bad = tmp_path / "bad.csv"
+    bad.write_text("hello\n")
+    out = subprocess.run([sys.executable, "-m", "toehold", "replay", bad],
+                         capture_output=True, text=True, cwd=ROOT)
+    assert out.returncode == 1 and out.stderr.startswith("toehold: ") and "Traceback" not in out.stderr
