@@ -265,6 +265,7 @@ class _Stream:
             # ... first frame or frames lost in between: count back from this
             # frame's last sample at the nominal period, so the loss stays a gap.
             t = ts - self.period * (n - 1 - k)
+        t[-1] = ts  # the frame's timestamp is its last sample's, exactly
         self.prev = ts
         return t
 
@@ -334,7 +335,10 @@ class PolarDecoder:
             ready = a.t <= g.t[-1]
             ta = a.t[ready]
             j = np.searchsorted(g.t, ta)  # g.t[j] >= ta (ta <= g.t[-1])
-            exact = g.t[j] == ta
+            # "On" a gyro sample: within 1 % of a period (the two streams' times
+            # are computed from different frames, so equal instants differ by ns).
+            tol = 0.01 * g.period
+            exact = (g.t[j] - ta <= tol) | ((j > 0) & (ta - g.t[np.maximum(j - 1, 0)] <= tol))
             span = np.where(j > 0, g.t[j] - g.t[np.maximum(j - 1, 0)], np.inf)
             # Interpolate only between gyro samples one period apart: an ACC sample
             # before the gyro stream began or inside a gyro hole is dropped.
