@@ -1,5 +1,7 @@
 """toehold's DIY ``generic`` profile: for a maker's own board (an Arduino Nano
-33 BLE, an ESP32 with an IMU), documented in the README.
+33 BLE, an ESP32 with an IMU), documented in the README ("A DIY sensor") with
+an Arduino sketch in ``docs/diy-sensor.md``. toehold defines this protocol;
+``tests/devices/test_generic.py`` pins it.
 
 All little-endian:
 
@@ -34,6 +36,20 @@ class GenericDecoder:
         self._last_t0: int | None = None
 
     def feed(self, data: bytes) -> np.ndarray:
+        """Decode one IMU notification.
+
+        Returns
+        -------
+        ndarray, shape (n, 8)
+            Device time (s, the board's µs clock unwrapped), acc xyz (m/s²),
+            gyr xyz (deg/s), seq (the packet counter, for loss counting).
+
+        Raises
+        ------
+        MalformedPacket
+            Shorter than the header, ``n == 0``, or a length that is not
+            ``7 + 12 n``.
+        """
         if len(data) < _HDR.size:
             raise MalformedPacket(f"{len(data)} bytes, shorter than the header")
         seq, t0_us, n = _HDR.unpack_from(data)
