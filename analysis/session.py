@@ -172,7 +172,9 @@ class SessionAnalyzer:
             busy[g.start:g.stop] = True
             if len(contacts) < 3:
                 continue
-            feats = stride_features(-elevation, gyr_s[:, 1], contacts, fs)
+            # Only the bout's stretch: negating the whole day for each of its
+            # ~500 walks made this quadratic in length (16 s of 74 s on 24 h).
+            feats = stride_features(-elevation[sl], gyr_s[sl, 1], contacts - lo, fs)
             if len(contacts) < self.min_tiptoe_strides or not self._is_tiptoe(feats):
                 continue
             k = len(bouts)
