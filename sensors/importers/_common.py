@@ -262,8 +262,7 @@ def parse_csv(data: bytes, where: str, wanted: Sequence[str],
     decimal_comma = sep != "," and re.search(r"\d,\d", body[:8192]) is not None
     try:
         df = pd.read_csv(io.StringIO(body), sep=sep, header=None, dtype=str,
-                         names=list(range(len(header))), usecols=idx,
-                         keep_default_na=False, na_filter=False, skip_blank_lines=False,
+                         keep_default_na=False, skip_blank_lines=False,
                          quotechar='"', engine="c", index_col=False)
     except pd.errors.ParserError as err:
         m = re.search(r"line (\d+)", str(err))
@@ -276,7 +275,17 @@ def parse_csv(data: bytes, where: str, wanted: Sequence[str],
         raise RecordingError(f"{where}: could not be parsed as CSV ({err})") from None
     n = len(df)
     row_lines = hline + 1 + np.arange(n)
-    raw = {k: df[i].astype(str).str.strip().str.strip('"') for k, i in zip(use, idx)}
+    if df.shape[1] > len(header):
+        # Columns beyond the header's: name the first row that has a value there.
+        extra = df.iloc[:, len(header):].fillna("").astype(str).apply(lambda c: c.str.strip() != "")
+        r = int(np.flatnonzero(extra.any(axis=1).to_numpy())[0]) if extra.any(axis=None) else 0
+        raise RecordingError(
+            f"{where}:{row_lines[r]}: expected {len(header)} values per row (the header's "
+            f"columns), found more")
+    for i in idx:
+        if i not in df.columns:
+            df[i] = np.nan
+    raw = {k: df[i].fillna("").astype(str).str.strip().str.strip('"') for k, i in zip(use, idx)}
     blank = np.logical_and.reduce([(raw[k] == "").to_numpy() for k in use])
     values = {}
     for k in use:
