@@ -107,6 +107,12 @@ class LiveAnalyzer:
         t_end = self._buf[self._n - 1, 0]
         if not force and t_end - self._last_update < self.update_every_s:
             return self._state
+        from .pipeline import one_blas_thread
+
+        with one_blas_thread():
+            return self._update(t_end)
+
+    def _update(self, t_end: float) -> LiveState:
         self._last_update = t_end
         t = self._buf[:self._n, 0]
         if self.mounting is None and t_end - self._last_mount >= self.mounting_every_s:

@@ -16,6 +16,27 @@ FORMAT = "toehold-analysis/1"
 ANALYSER_VERSION = "0.3.0"
 
 
+def one_blas_thread():
+    """Context in which numpy's BLAS runs on one thread.
+
+    The analysis only multiplies (n, 3) by (3, 3) matrices, which gain
+    nothing from threads; but OpenBLAS's worker threads spin waiting for
+    work, and on a busy machine (or beside parallel batch workers) one such
+    product over a 24 h recording took 0.7-2.2 s instead of 0.04 s
+    (measured on this 2-core machine under load, ``benchmarks/README.md``).
+    """
+    global _CONTROLLER
+    if _CONTROLLER is None:
+        from threadpoolctl import ThreadpoolController
+
+        # Finding the loaded libraries takes ~3 ms; limiting them, 6 µs.
+        _CONTROLLER = ThreadpoolController()
+    return _CONTROLLER.limit(limits=1, user_api="blas")
+
+
+_CONTROLLER = None
+
+
 def run_analysis(recording, analyzer: SessionAnalyzer | None = None) -> SessionAnalyzer:
     """Fit the session analyser to a :class:`sensors.recording.Recording`.
 
@@ -23,8 +44,9 @@ def run_analysis(recording, analyzer: SessionAnalyzer | None = None) -> SessionA
     ``strides_``, ``stances_`` and ``signals_`` are DataFrames for notebooks.
     """
     analyzer = analyzer or SessionAnalyzer()
-    return analyzer.detect(recording.data, placement=recording.placement or "foot",
-                           mounting=recording.metadata.get("mounting"))
+    with one_blas_thread():
+        return analyzer.detect(recording.data, placement=recording.placement or "foot",
+                               mounting=recording.metadata.get("mounting"))
 
 
 def _num(x: float | None, nd: int = 3):
