@@ -36,6 +36,9 @@ class CircleDetector:
     core_radius_frac : float
         Turns count only where the toe path is at least this share of the
         run's median radius (easing in and out is not a circle).
+    max_bridged_gap_s : float
+        Recording gaps shorter than this (interpolated upstream) do not end a
+        run of turns; longer ones do.
     last_turn_slack : float
         A last turn this close to complete counts (the detrending trims the
         very end of the path).
@@ -43,7 +46,8 @@ class CircleDetector:
 
     def __init__(self, band_hz: tuple[float, float] = (0.25, 3.0), min_radius_deg: float = 4.0,
                  min_turns: float = 1.0, max_reversal_s: float = 0.25, core_radius_frac: float = 0.5,
-                 last_turn_slack: float = 0.45):
+                 last_turn_slack: float = 0.45, max_bridged_gap_s: float = 1.0):
+        self.max_bridged_gap_s = max_bridged_gap_s
         self.core_radius_frac = core_radius_frac
         self.last_turn_slack = last_turn_slack
         self.band_hz = band_hz
@@ -96,7 +100,14 @@ class CircleDetector:
         dphi = np.gradient(phase) * fs
         turning = radius > self.min_radius_deg
         if valid is not None:
-            turning &= valid
+            # A few lost packets (interpolated upstream) do not stop the foot:
+            # splitting a run there floored away the part-turns either side.
+            # Only a long gap, where the phase cannot be followed, ends a run.
+            bridged = valid.copy()
+            for a, b in zip(*runs(~valid)):
+                if (b - a) / fs < self.max_bridged_gap_s:
+                    bridged[a:b] = True
+            turning &= bridged
         rows = []
         for sign, direction in ((1, "ccw"), (-1, "cw")):
             steady = turning & (sign * dphi > 0.8)  # > ~0.13 turns/s

@@ -55,16 +55,21 @@ def test_reps_in_the_other_direction_are_found_by_negating():
     assert len(det.reps_) == 2
 
 
-def cone_rates(direction, turns, period_s=1.2, tilt_deg=15.0):
-    """Foot-frame angular rate (deg/s) of the toes circling ``turns`` times."""
+def cone_rates(direction, turns, period_s=1.2, tilt_deg=15.0, squash=1.0, uneven=0.0):
+    """Foot-frame angular rate (deg/s) of the toes circling ``turns`` times.
+
+    ``squash`` < 1 makes the path an ellipse (less up-down than sideways);
+    ``uneven`` > 0 makes the toes faster on one side of each turn.
+    """
     from scipy.spatial.transform import Rotation
 
     n = int(turns * period_s * FS) + 1
     t = np.arange(n) / FS
     sgn = 1.0 if direction == "ccw" else -1.0
-    phi = sgn * 2 * np.pi * t / period_s
+    ph = 2 * np.pi * t / period_s
+    phi = sgn * (ph + uneven * np.sin(ph))
     a = np.radians(tilt_deg)
-    rot = Rotation.from_rotvec(np.column_stack([np.zeros(n), -a * np.sin(phi), a * np.cos(phi)]))
+    rot = Rotation.from_rotvec(np.column_stack([np.zeros(n), -squash * a * np.sin(phi), a * np.cos(phi)]))
     q = rot.as_quat()
     rel = Rotation.from_quat(q[:-2]).inv() * Rotation.from_quat(q[2:])
     w = np.degrees(rel.as_rotvec()) * FS / 2
@@ -82,6 +87,29 @@ def test_one_circle_each_way(direction):
 def test_circles_are_counted_whatever_the_speed(direction):
     det = CircleDetector().detect(cone_rates(direction, 6.2, period_s=0.7), FS)
     assert len(det.circles_) == 6 and set(det.circles_.direction) == {direction}
+
+
+@pytest.mark.parametrize("direction", ["cw", "ccw"])
+def test_elliptical_circles_at_uneven_speed_count_once_each(direction):
+    det = CircleDetector().detect(cone_rates(direction, 5.1, squash=0.55, uneven=0.25), FS)
+    assert len(det.circles_) == 5 and set(det.circles_.direction) == {direction}
+
+
+def test_a_few_lost_packets_do_not_lose_circles():
+    """Short losses are interpolated upstream; the turns either side still add up."""
+    w = cone_rates("cw", 8.1)
+    valid = np.ones(len(w), dtype=bool)
+    idx = np.arange(len(w))
+    # Circling starts at 2 s, 1.2 s a turn: two half-second losses, the
+    # first half-way through the third turn (counted apart, the pieces
+    # between them would floor away a turn).
+    for start_s in (5.0, 8.5):
+        a, b = int(start_s * FS), int((start_s + 0.5) * FS)
+        valid[a:b] = False
+    for k in range(3):
+        w[~valid, k] = np.interp(idx[~valid], idx[valid], w[valid, k])
+    det = CircleDetector().detect(w, FS, valid=valid)
+    assert len(det.circles_) == 8 and set(det.circles_.direction) == {"cw"}
 
 
 def test_gap_in_the_middle_of_a_hold_keeps_the_hold():
