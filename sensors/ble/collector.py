@@ -7,7 +7,16 @@ commands, decode notifications, put samples on the session clock and hand
 them to a :class:`sensors.stream.SampleSink`. When the link drops the
 device is reconnected until ``give_up_after_s``; rows on both sides are
 kept and the hole is reported with ``on_gap``. Malformed notifications are
-counted, never raised.
+counted, never raised. A link that stays up but stops notifying for
+``stall_timeout_s`` is dropped and reconnected (which sends the start
+commands again).
+
+Duplicated and out-of-order notifications: for a device with a packet
+counter (or a clock), a packet that is not ahead of the last one taken (a
+retransmitted duplicate, or one overtaken by its successor) is dropped and
+counted in ``DeviceStats.late_packets``, so no sample is written twice and
+``t`` never goes back. A device with neither cannot be told apart from one
+whose readings repeat; its packets are taken as they come.
 
 Session clock: every device of one :class:`Collector` shares ``t = 0`` (the
 session start, ``loop.time()``), so two sensors' files line up.
@@ -72,6 +81,7 @@ class DeviceStats:
     packets: int = 0
     malformed: int = 0
     lost_packets: int = 0
+    late_packets: int = 0
     reconnects: int = 0
     gaps: list = dataclasses.field(default_factory=list)
     last_t: float = float("nan")
@@ -107,12 +117,17 @@ class _Clock:
         n = len(dev_t)
         if self.has_clock and np.all(np.isfinite(dev_t)):
             if self.offset is None or dev_t[0] < self.last_dev:
+                # Only reached for the first packet of a connection: the
+                # collector drops late packets within one.
                 self.offset = arrival - dev_t[-1]
             self.last_dev = float(dev_t[-1])
             t = dev_t + self.offset
         else:
             k = np.arange(1, n + 1) * self.period
-            if self.last_t is None or arrival - self.last_t > 5 * self.period + n * self.period:
+            # Within one connection BLE notifications are acknowledged, so a
+            # pause in arrivals shorter than ~0.25 s is the host (a busy event
+            # loop) and not lost samples; only a longer one re-anchors.
+            if self.last_t is None or arrival - self.last_t > max(0.25, (5 + n) * self.period):
                 t = arrival - (n - k[::-1]) * self.period
             else:
                 t = self.last_t + k
@@ -141,6 +156,9 @@ class Collector:
         Time (s) allowed from the start command to the first sample.
     scan_timeout_s : float
         Time (s) allowed to find each device.
+    stall_timeout_s : float
+        A connected device silent this long (s) is disconnected and
+        reconnected, as for a dropped link.
     rate_hz : float, optional
         Rate to ask for (default: the profile's nominal ~100 Hz).
     """
@@ -148,7 +166,7 @@ class Collector:
     def __init__(self, sink: SampleSink, *, client_backend=None, scanner_backend=None,
                  give_up_after_s: float = 30.0, start_timeout_s: float = 5.0,
                  scan_timeout_s: float = 10.0, rate_hz: float | None = None,
-                 connect_attempts: int = 3) -> None:
+                 connect_attempts: int = 3, stall_timeout_s: float = 3.0) -> None:
         self.sink = sink
         self.client_backend = client_backend
         self.scanner_backend = scanner_backend
@@ -157,6 +175,7 @@ class Collector:
         self.scan_timeout_s = scan_timeout_s
         self.rate_hz = rate_hz
         self.connect_attempts = connect_attempts
+        self.stall_timeout_s = stall_timeout_s
         self.stats: dict[str, DeviceStats] = {}
         self.profiles: dict[str, Profile] = {}
         self.t0: float | None = None
@@ -281,6 +300,7 @@ class Collector:
         decoder = profile.make_decoder()
         lost_at: float | None = None
         last_seq: float | None = None
+        order = {"fresh": True, "behind": 0, "last_arrival": 0.0}
 
         while not self._stop.is_set():
             disconnected = asyncio.Event()
@@ -311,9 +331,12 @@ class Collector:
                     raise CollectorError(f"{key}: cannot connect to {st.name} {st.address}: {err}") from err
                 continue
 
+            order["fresh"] = True
+
             def on_notify(_char, data: bytearray) -> None:
                 nonlocal last_seq
                 arrival = self.now()
+                order["last_arrival"] = arrival
                 st.packets += 1
                 try:
                     dec = decoder.feed(bytes(data))
@@ -325,6 +348,10 @@ class Collector:
                     log.debug("%s: malformed notification (%s): %s", key, err, bytes(data).hex())
                     return
                 seq = rows[0, 7] if rows.shape[1] > 7 else np.nan
+                if self._is_late(rows, seq, last_seq, clock, order):
+                    st.late_packets += 1
+                    return
+                order["fresh"] = False
                 if np.isfinite(seq) and last_seq is not None:
                     step = (seq - last_seq) % 65536
                     if 1 < step < 32768:
@@ -396,7 +423,19 @@ class Collector:
 
             stop_wait = asyncio.create_task(self._stop.wait())
             disc_wait = asyncio.create_task(disconnected.wait())
-            await asyncio.wait([stop_wait, disc_wait], return_when=asyncio.FIRST_COMPLETED)
+            while True:
+                await asyncio.wait([stop_wait, disc_wait], return_when=asyncio.FIRST_COMPLETED,
+                                   timeout=min(1.0, self.stall_timeout_s))
+                if stop_wait.done() or disc_wait.done():
+                    break
+                silent = self.now() - order["last_arrival"]
+                if silent > self.stall_timeout_s:
+                    # Connected but mute (a firmware hang, a lost start):
+                    # reconnecting resubscribes and sends the start commands.
+                    self._status(key, f"no data for {silent:.1f} s; reconnecting", "reconnecting")
+                    await self._close(client)
+                    disconnected.set()
+                    break
             stop_wait.cancel()
             disc_wait.cancel()
             if self._stop.is_set() and not disconnected.is_set():
@@ -410,6 +449,31 @@ class Collector:
                 return
             lost_at = st.last_t if np.isfinite(st.last_t) else self.now()
             self._status(key, f"link lost at {lost_at:.2f} s; reconnecting", "reconnecting")
+
+    @staticmethod
+    def _is_late(rows: np.ndarray, seq: float, last_seq: float | None, clock: "_Clock",
+                 order: dict) -> bool:
+        """Whether a decoded packet is a duplicate or overtaken (not ahead of the last taken).
+
+        The first packet of a connection is always taken: a device that
+        rebooted starts its counter and clock again. So is one after 16 late
+        ones in a row, so a counter reset without a reconnect cannot mute a
+        device for good.
+        """
+        if order["fresh"]:
+            order["behind"] = 0
+            return False
+        if np.isfinite(seq) and last_seq is not None:
+            behind = (seq - last_seq) % 65536 == 0 or (seq - last_seq) % 65536 >= 32768
+        elif clock.has_clock and np.isfinite(rows[0, 0]):
+            behind = rows[0, 0] <= clock.last_dev
+        else:
+            return False
+        if behind and order["behind"] < 16:
+            order["behind"] += 1
+            return True
+        order["behind"] = 0
+        return False
 
     def _deliver(self, key: str, rows: np.ndarray) -> None:
         st = self.stats[key]

@@ -7,8 +7,9 @@ times faster) from a pluggable feed. Its clock runs from power-on, so a
 reconnect resumes at the current time and the samples produced while the
 link was down are lost, as with hardware.
 
-Fault injection (:class:`Faults`): drop the link, stall notifications, send
-malformed packets, never answer the start command.
+Fault injection (:class:`Faults`): drop the link (once or at many moments),
+stall notifications, send malformed, duplicated or swapped packets, never
+answer the start command, die for good (a flat battery).
 """
 from __future__ import annotations
 
@@ -43,6 +44,19 @@ class Faults:
         Replace every N-th packet by a truncated one (0: never).
     ignore_start : bool
         Never answer the start command.
+    drop_times_s : sequence of float
+        Further peripheral-side disconnects, one at each of these times; a
+        time that passes while the link is down drops it right after the
+        reconnect. Each is followed by ``offline_for_s`` of silence.
+    stalls : sequence of (float, float)
+        Further stalls, ``(at_s, for_s)``: notifications stop, link stays up.
+    duplicate_every : int
+        Notify every N-th packet twice (a radio retransmission); ``sent``
+        holds it once (0: never).
+    swap_every : int
+        Notify every N-th packet after the one that follows it (0: never).
+    dies_at_s : float or None
+        The battery dies: the device leaves the air for good.
     """
 
     drop_link_at_s: float | None = None
@@ -51,6 +65,18 @@ class Faults:
     stall_for_s: float = 0.0
     malformed_every: int = 0
     ignore_start: bool = False
+    drop_times_s: tuple = ()
+    stalls: tuple = ()
+    duplicate_every: int = 0
+    swap_every: int = 0
+    dies_at_s: float | None = None
+
+    def stalled(self, since: float) -> bool:
+        """True while a stall is on at ``since`` (s of streaming)."""
+        spans = list(self.stalls)
+        if self.stall_at_s is not None:
+            spans.append((self.stall_at_s, self.stall_for_s))
+        return any(a <= since < a + d for a, d in spans)
 
 
 class EmulatedSensor:
@@ -97,6 +123,13 @@ class EmulatedSensor:
         self._t_power = 0.0
         self._t_first_start: float | None = None
         self._dropped = False
+        self._drops_done = 0
+        self._offline_after_drop = False
+        self._held: tuple | None = None  # a packet held back to swap with the next
+        self.duplicates_sent = 0
+        self.swapped = 0
+        self.drops = 0
+        self.dead = False
         self._seq = 0
         self._closed = False
 
@@ -176,7 +209,10 @@ class EmulatedSensor:
 
     def _on_disconnection(self) -> None:
         self._stop_stream()
-        delay = self.faults.offline_for_s if self._dropped and self.connections == 1 else 0.0
+        # A packet held back for a swap dies with the link, unsent.
+        self._held = None
+        delay = self.faults.offline_for_s if self._offline_after_drop else 0.0
+        self._offline_after_drop = False
         asyncio.get_running_loop().call_later(delay, lambda: asyncio.ensure_future(self._advertise()))
 
     # ---- commands ------------------------------------------------------
@@ -241,34 +277,61 @@ class EmulatedSensor:
                 i -= i % spp
                 rows = self._rows(i, spp)
                 since = now - self._t_first_start
-                if f.drop_link_at_s is not None and not self._dropped and since >= f.drop_link_at_s:
-                    self._dropped = True
+                drops = sorted(f.drop_times_s)
+                if (f.drop_link_at_s is not None and not self._dropped and since >= f.drop_link_at_s) or (
+                        self._drops_done < len(drops) and since >= drops[self._drops_done]):
+                    if f.drop_link_at_s is not None and since >= f.drop_link_at_s and not self._dropped:
+                        self._dropped = True
+                    else:
+                        self._drops_done += 1
+                    self.drops += 1
+                    self._offline_after_drop = True
                     await connection.disconnect()
                     return
-                stalled = f.stall_at_s is not None and f.stall_at_s <= since < f.stall_at_s + f.stall_for_s
-                if not stalled:
+                if f.dies_at_s is not None and since >= f.dies_at_s:
+                    self.dead = True
+                    # stop() cancels this task: run it beside, not inside.
+                    asyncio.ensure_future(self.stop())
+                    return
+                if not f.stalled(since):
                     payload = self.encoder.encode(rows, self._seq)
                     # A device may send one block as several notifications
                     # (Polar: an ACC frame and a GYRO frame): encode returns a list.
                     payloads = [payload] if isinstance(payload, (bytes, bytearray)) else list(payload)
-                    bad = f.malformed_every and (self._seq + 1) % f.malformed_every == 0
+                    k = self._seq + 1
+                    bad = f.malformed_every and k % f.malformed_every == 0
                     if bad:
                         payloads[0] = payloads[0][: max(1, len(payloads[0]) // 3)]
                         self.malformed_sent += 1
-                    try:
-                        for p in payloads:
-                            await self.device.notify_subscribers(self.notify_char, p)
-                    finally:
-                        # bumble queues the PDU before it yields, so a packet
-                        # whose send was cancelled (stop command) still went out.
-                        if not bad:
-                            self.sent.append((self._seq, rows))
+                    if not bad and f.swap_every and k % f.swap_every == 0 and self._held is None:
+                        self._held = (self._seq, rows, payloads)
                         self._seq += 1
+                    else:
+                        await self._notify(payloads, None if bad else (self._seq, rows))
+                        self._seq += 1
+                        if not bad and f.duplicate_every and k % f.duplicate_every == 0:
+                            await self._notify(payloads, None)
+                            self.duplicates_sent += 1
+                        if self._held is not None:
+                            held, self._held = self._held, None
+                            await self._notify(held[2], held[:2])
+                            self.swapped += 1
                 # Pace on the device clock: next packet when its last sample is due.
                 t_next = self._t_power + (i + spp) / (self._rate * self.speed)
                 await asyncio.sleep(max(0.0, t_next - loop.time()))
         except asyncio.CancelledError:
             pass
+
+    async def _notify(self, payloads: list, record: tuple | None) -> None:
+        """Notify ``payloads``; log ``record`` (seq, rows) in ``sent`` once handed over."""
+        try:
+            for p in payloads:
+                await self.device.notify_subscribers(self.notify_char, p)
+        finally:
+            # bumble queues the PDU before it yields, so a packet whose send
+            # was cancelled (stop command) still went out.
+            if record is not None:
+                self.sent.append(record)
 
     def sent_rows(self) -> np.ndarray:
         """All rows notified in well-formed packets, (n, 7), device clock."""
