@@ -34,6 +34,7 @@ RAD_TO_DEG = 180.0 / np.pi
 # well under it, a zip bomb is not.
 MAX_MEMBER_BYTES = 4 << 30
 _HEAD_BYTES = 1 << 16
+_EOL = re.compile(r"\r\n|\r|\n")
 
 
 # --------------------------------------------------------------------------
@@ -236,11 +237,19 @@ def parse_csv(data: bytes, where: str, wanted: Sequence[str],
     if not data.strip():
         raise RecordingError(f"{where}: the file is empty")
     text = _decode(data, where)
-    lines = text.splitlines(keepends=True)
-    header_idx = next((i for i, ln in enumerate(lines) if ln.strip()), None)
-    if header_idx is None:
+    del data
+    # Find the header without splitting the whole file into lines (a day at
+    # 100 Hz is hundreds of MB): skip blank lines at the top only.
+    pos, header_idx, header_line, end = 0, 0, "", 0
+    while pos < len(text):
+        m = _EOL.search(text, pos)
+        end = m.end() if m else len(text)
+        header_line = text[pos: m.start() if m else len(text)]
+        if header_line.strip():
+            break
+        pos, header_idx = end, header_idx + 1
+    if not header_line.strip():
         raise RecordingError(f"{where}: the file is empty")
-    header_line = lines[header_idx].rstrip("\r\n")
     sep = _sniff_separator(header_line)
     header = _split_header(header_line, sep)
     keys = [norm(h) for h in header]
@@ -256,7 +265,8 @@ def parse_csv(data: bytes, where: str, wanted: Sequence[str],
     if dup:
         raise RecordingError(f"{where}:{hline}: duplicated column(s) {', '.join(dup)}")
     idx = [keys.index(k) for k in use]
-    body = "".join(lines[header_idx + 1:])
+    body = text[end:]
+    del text
     if not body.strip():
         raise RecordingError(f"{where}: the header is there but there are no samples")
     decimal_comma = sep != "," and re.search(r"\d,\d", body[:8192]) is not None
@@ -302,7 +312,7 @@ def parse_csv(data: bytes, where: str, wanted: Sequence[str],
     if bad.any():
         last_row = np.flatnonzero(keep)[-1]
         first_bad = int(np.flatnonzero(bad)[0])
-        if first_bad == last_row and not text.endswith(("\n", "\r")) \
+        if first_bad == last_row and not body.endswith(("\n", "\r")) \
                 and np.count_nonzero(bad) == 1:
             keep[last_row] = False
             warnings.append(f"{where}: the last line was cut off mid-row; "
