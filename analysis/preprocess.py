@@ -65,11 +65,14 @@ class UniformResampler:
         t = data["t"].to_numpy(dtype=float)
         acc = data[ACC].to_numpy(dtype=float)
         gyr = data[GYR].to_numpy(dtype=float)
+        dt = np.diff(t)
         # Equal timestamps (a receiver that stamps a whole packet at once)
         # would make interpolation ill-defined: keep the first of each.
-        keep = np.concatenate([[True], np.diff(t) > 0])
-        t, acc, gyr = t[keep], acc[keep], gyr[keep]
-        src_rate = 1 / np.median(np.diff(t)) if len(t) > 1 else self.rate_hz
+        if not (dt > 0).all():
+            keep = np.concatenate([[True], dt > 0])
+            t, acc, gyr = t[keep], acc[keep], gyr[keep]
+            dt = np.diff(t)
+        src_rate = 1 / np.median(dt) if len(t) > 1 else self.rate_hz
         if src_rate > 1.5 * self.rate_hz:
             # Average over the grid step before sampling so that noise and
             # vibration above the grid's Nyquist rate do not alias.
@@ -79,11 +82,21 @@ class UniformResampler:
         grid = np.arange(t[0], t[-1] + 0.5 / self.rate_hz, 1 / self.rate_hz)
         acc_u = np.column_stack([np.interp(grid, t, acc[:, i]) for i in range(3)])
         gyr_u = np.column_stack([np.interp(grid, t, gyr[:, i]) for i in range(3)])
-        idx = np.clip(np.searchsorted(t, grid), 1, len(t) - 1)
-        hole = (t[idx] - t[idx - 1]) > self.max_gap_s
-        valid = ~hole
-        dt = np.diff(t)
+        # A grid point is invalid when the sample interval around it is a
+        # hole: mark the grid inside each hole, found from the holes (a few
+        # hundred a day) rather than by locating every grid point among the
+        # samples (millions).
         gap_after = np.flatnonzero(dt > self.max_gap_s)
+        valid = np.ones(len(grid), dtype=bool)
+        if len(gap_after):
+            lo = np.searchsorted(grid, t[gap_after], side="right")
+            hi = np.searchsorted(grid, t[gap_after + 1], side="right")
+            # Points before the first sample and after the last one belong to
+            # the first and the last interval.
+            lo[gap_after == 0] = 0
+            hi[gap_after == len(t) - 2] = len(grid)
+            for a, b in zip(lo, hi):
+                valid[a:b] = False
         segment = np.searchsorted(t[gap_after], grid, side="right")
         return Uniform(grid, acc_u, gyr_u, valid, segment, self.rate_hz)
 
