@@ -16,8 +16,6 @@ for the full run). The nastiest cases found are kept in
 from __future__ import annotations
 
 import os
-import random
-import shutil
 import tempfile
 import zipfile
 from pathlib import Path
