@@ -74,14 +74,20 @@ def subscribe_command(rate_hz: float, ref: int = REF) -> bytes:
 class MovesenseDecoder:
     """IMU6 notifications of the GSP data characteristic → samples.
 
+    The subscribed rate is not repeated in the data, so it is read from the
+    packets: a complete notification holds ``n = rate / 13`` samples, and
+    its length says ``n``. That keeps ``toehold record --rate 52`` working
+    with the same decoder.
+
     Parameters
     ----------
     rate_hz : float
-        Subscribed rate (Hz): sets the sample spacing within a notification
-        and how many samples a complete one holds.
+        Rate expected before the first complete notification (Hz).
 
     Attributes
     ----------
+    n : int
+        Samples per notification seen last (8 at 104 Hz).
     status : int or None
         HTTP status of the last COMMAND_RESULT (200/201 on a good subscribe).
     orphan_parts : int
@@ -90,9 +96,7 @@ class MovesenseDecoder:
     """
 
     def __init__(self, rate_hz: float = 104.0) -> None:
-        self.rate = float(rate_hz)
         self.n = samples_per_notification(rate_hz)
-        self.full_len = _HEAD.size + 24 * self.n
         self.status: int | None = None
         self.orphan_parts = 0
         self._part1: bytes | None = None
@@ -112,8 +116,8 @@ class MovesenseDecoder:
         Raises
         ------
         MalformedPacket
-            Unknown packet type, a length that is not ``n`` samples, or a
-            non-finite value.
+            Unknown packet type, a length that is not whole samples (nor a
+            plausible first part), or a non-finite value.
         """
         if len(data) < 2:
             raise MalformedPacket(f"{len(data)} bytes, shorter than the GSP header")
@@ -133,29 +137,32 @@ class MovesenseDecoder:
         # A first part whose continuation never came is a lost packet: the
         # device clock shows the hole, so it is dropped rather than counted.
         self._part1 = None
-        if len(data) < self.full_len:
-            # Split by the sensor: the first part is a full-size notification,
-            # so it holds at least half the packet; a shorter one is truncated.
-            if 2 * len(data) < self.full_len:
-                raise MalformedPacket(f"{len(data)} bytes, too short for {self.n} IMU6 samples")
-            self._part1 = bytes(data)
-            return np.empty((0, 8))
-        return self._decode(bytes(data))
+        if len(data) > _HEAD.size and (len(data) - _HEAD.size) % 24 == 0:
+            return self._decode(bytes(data))
+        # Not whole samples: the first part of a split notification. The
+        # sensor splits only what exceeds a full-size notification, so a first
+        # part holds at least half the packet; anything shorter was cut off.
+        if 2 * len(data) < _HEAD.size + 24 * self.n:
+            raise MalformedPacket(f"{len(data)} bytes, not whole IMU6 samples")
+        self._part1 = bytes(data)
+        return np.empty((0, 8))
 
     def _decode(self, data: bytes) -> np.ndarray:
-        if len(data) != self.full_len:
-            raise MalformedPacket(f"{len(data)} bytes, expected {self.full_len} for {self.n} IMU6 samples")
+        n, rest = divmod(len(data) - _HEAD.size, 24)
+        if n < 1 or rest:
+            raise MalformedPacket(f"{len(data)} bytes, not whole IMU6 samples")
         _, _, t_ms = _HEAD.unpack_from(data)
+        v = np.frombuffer(data, _VEC, 6 * n, _HEAD.size).reshape(2, n, 3)
+        if not np.all(np.isfinite(v)):
+            # The IMU never produces NaN or infinity: these bytes are not IMU6.
+            raise MalformedPacket("non-finite float in an IMU6 notification")
         # The u32 ms clock wraps after 49.7 days of uptime: unwrap it.
         if self._last_ms is not None and t_ms < self._last_ms - (1 << 31):
             self._wraps += 1
         self._last_ms = t_ms
-        v = np.frombuffer(data, _VEC, 6 * self.n, _HEAD.size).reshape(2, self.n, 3)
-        if not np.all(np.isfinite(v)):
-            # The IMU never produces NaN or infinity: these bytes are not IMU6.
-            raise MalformedPacket("non-finite float in an IMU6 notification")
-        out = np.empty((self.n, 8))
-        out[:, 0] = (t_ms + self._wraps * (1 << 32)) * 1e-3 + np.arange(self.n) / self.rate
+        self.n = n
+        out = np.empty((n, 8))
+        out[:, 0] = (t_ms + self._wraps * (1 << 32)) * 1e-3 + np.arange(n) / (13.0 * n)
         out[:, 1:4] = v[0]
         out[:, 4:7] = v[1]
         out[:, 7] = np.nan

@@ -94,7 +94,6 @@ def test_clock_wrap_keeps_time_increasing():
 
 @pytest.mark.parametrize("data", [
     b"", b"\x02", imu6(0, ACC, GYR)[:60],                  # truncated
-    imu6(0, ACC, GYR) + b"\x00" * 4,                         # too long
     bytes([9, 99]) + imu6(0, ACC, GYR)[2:],                  # unknown packet type
     imu6(0, np.full((8, 3), np.nan), GYR),                   # not IMU data
 ])
@@ -121,3 +120,26 @@ def test_emulated_device_answers_subscribe_on_the_data_characteristic():
     assert cmd.action == "start" and cmd.rate_hz == 104
     assert cmd.reply == bytes([1, 99]) + struct.pack("<H", 200)
     assert MovesenseEncoder().command(bytes([1, 99]) + b"/Meas/Nope").action is None
+
+
+def test_other_rates_decode_from_the_packet_length():
+    """``--rate 52`` subscribes /Meas/IMU6/52: 4 samples per notification, 1/52 s apart."""
+    dec = MovesenseDecoder()
+    rows = dec.feed(imu6(2000, ACC[:4], GYR[:4]))
+    assert rows.shape == (4, 8)
+    np.testing.assert_allclose(rows[:, 0], 2.0 + np.arange(4) / 52.0)
+    np.testing.assert_allclose(rows[:, 4:7], GYR[:4], rtol=1e-6)
+    # 208 Hz: 16 samples, split by the sensor, reassembled.
+    acc16, gyr16 = np.tile(ACC, (2, 1)), np.tile(GYR, (2, 1))
+    part1, part2 = split(imu6(3000, acc16, gyr16))
+    assert dec.feed(part1).shape == (0, 8)
+    rows = dec.feed(part2)
+    assert rows.shape == (16, 8)
+    np.testing.assert_allclose(rows[1, 0] - rows[0, 0], 1 / 208.0)
+
+
+def test_first_part_and_continuation_must_make_whole_samples():
+    dec = MovesenseDecoder()
+    assert dec.feed(imu6(0, ACC, GYR) + b"\x00" * 4).shape == (0, 8)  # could be a first part
+    with pytest.raises(MalformedPacket):
+        dec.feed(bytes([3, 0x63, 0, 0]))                                # ...but 204 bytes are not samples
