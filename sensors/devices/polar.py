@@ -1,4 +1,8 @@
-"""Polar Verity Sense / OH1 over the Polar Measurement Data (PMD) service.
+"""Polar Verity Sense over the Polar Measurement Data (PMD) service.
+
+The older Polar OH1 speaks the same PMD protocol but has no gyroscope (ACC
+only, at 50 Hz: ``documentation/products/PolarOH1.md``); toehold needs the
+angular rate, so the OH1 is not a recognised type.
 
 Protocol, as implemented by Polar's own SDK (polarofficial/polar-ble-sdk,
 Android sources under ``sources/Android/android-communications/library/src/
@@ -445,7 +449,7 @@ def _start(rate_hz: float) -> list:
 
 
 PROFILE = Profile(
-    key="polar", name_prefixes=("Polar Sense", "Polar OH1", "Polar Verity"),
+    key="polar", name_prefixes=("Polar Sense",),
     advertised_name="Polar Sense",
     service_uuid=SERVICE, notify_uuid=DATA, control_uuid=CONTROL, reply_uuid=CONTROL,
     rate_hz=52.0, has_clock=True, acc_quantum=G / 1000.0, gyr_quantum=GYR_FACTOR,
