@@ -16,8 +16,10 @@ Sources
   library; subscribes with ``[1, 99] + b"/Meas/Acc/13"``, unsubscribes with
   ``[2, 99]``, reads the u32 timestamp at offset 2).
 * The Movesense API ``meas/imu.yaml`` (``/Meas/IMU6/{SampleRate}``:
-  ``Timestamp`` u32 ms, "local timestamp of first measurement", then
-  ``ArrayAcc`` and ``ArrayGyro``, FloatVector3D in m/s² and deg/s). SBEM
+  ``Timestamp`` u32 ms, then ``ArrayAcc`` and ``ArrayGyro``, FloatVector3D
+  in m/s² and deg/s; the API describes ``Timestamp`` as "Local timestamp of
+  first measurement", as quoted in github.com/AndyCW/MovesenseDotNet's
+  ``GyroData``). SBEM
   writes the fields in order, so a notification holds the timestamp, *all*
   acceleration vectors, then *all* gyro vectors — not interleaved per sample
   (github.com/sensein/movesense-py ``src/movensense/protocol.py`` parses it
