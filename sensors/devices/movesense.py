@@ -178,11 +178,12 @@ class MovesenseEncoder:
         self.samples_per_packet = samples_per_notification(rate_hz)
         self.ref = REF
 
-    def encode(self, block: np.ndarray, seq: int) -> bytes:
-        """One DATA notification (unsplit: the virtual link's MTU is 247)."""
+    def encode(self, block: np.ndarray, seq: int) -> list[bytes]:
+        """The notifications of one IMU6 packet: DATA, and DATA_PART2 when it
+        exceeds the sensor's 158-byte notifications (it does at 104 Hz)."""
         t_ms = int(round(block[0, 0] * 1000.0)) & 0xFFFFFFFF
         vec = np.concatenate([block[:, 1:4], block[:, 4:7]]).astype(_VEC)
-        return _HEAD.pack(RESP_DATA, self.ref, t_ms) + vec.tobytes()
+        return split(_HEAD.pack(RESP_DATA, self.ref, t_ms) + vec.tobytes())
 
     def command(self, data: bytes) -> Command | None:
         if len(data) < 2:
