@@ -285,9 +285,11 @@ class PolarDecoder:
     """
 
     MAX_PENDING_S = 5.0
+    REBOOT_BACK_NS = 2 * 10**9  # a frame this far behind its stream: the clock restarted
 
     def __init__(self, rate_hz: float = 52.0) -> None:
         self.streams = {ACC: _Stream(rate_hz), GYRO: _Stream(rate_hz)}
+        self._late_frames: dict[int, list] = {ACC: [], GYRO: []}
         self.factor = {ACC: 1.0, GYRO: 1.0}
         self.settings: dict[int, dict[int, list[int]]] = {}
 
@@ -320,28 +322,58 @@ class PolarDecoder:
 
     def feed(self, data: bytes) -> np.ndarray:
         """One data notification -> rows (n, 8): t (s), acc (m/s²), gyr (deg/s), NaN."""
-        mtype, ts, vals = parse_frame(bytes(data), self.factor.get(data[0] & 0x3F, 1.0))
-        s = self.streams[mtype]
-        t = s.times(ts, len(vals))
+        data = bytes(data)
+        mtype, ts, vals = parse_frame(data, self.factor.get(data[0] & 0x3F, 1.0) if data else 1.0)
         if mtype == ACC:
             vals = vals * (G / 1000.0)
-        if len(s.t) and t[0] <= s.t[-1]:
-            # The device clock went back (a reboot): the old buffer is another timeline.
-            s.t, s.v = np.empty(0), np.empty((0, 3))
+        s = self.streams[mtype]
+        if s.prev is not None and ts <= s.prev:
+            if ts > s.prev - self.REBOOT_BACK_NS:
+                return self._late(mtype, ts, vals)
+            # The device clock went far back (a reboot): the old buffers are
+            # another timeline.
+            for st in self.streams.values():
+                st.prev, st.t, st.v = None, np.empty(0), np.empty((0, 3))
+            self._late_frames = {ACC: [], GYRO: []}
+        t = s.times(ts, len(vals))
         s.t = np.concatenate([s.t, t])
         s.v = np.concatenate([s.v, vals])
         return self._merge()
+
+    def _late(self, mtype: int, ts: int, vals: np.ndarray) -> np.ndarray:
+        """A frame not newer than its stream's last (duplicate or overtaken).
+
+        The live buffers have moved on, so it is paired only with the other
+        stream's late frame of the same timestamp; the rows go out (behind
+        the newest) and the collector, seeing device time go back, counts and
+        drops them. Never merged into the live stream: no row twice.
+        """
+        period = self.streams[mtype].period
+        t = ts - period * np.arange(len(vals) - 1, -1, -1.0)
+        mine, other = self._late_frames[mtype], self._late_frames[GYRO if mtype == ACC else ACC]
+        for i, (ts2, t2, v2) in enumerate(other):
+            if abs(ts2 - ts) <= 0.01 * period:
+                del other[i]
+                (ta, va), (tg, vg) = ((t, vals), (t2, v2)) if mtype == ACC else ((t2, v2), (t, vals))
+                out = np.full((len(ta), 8), np.nan)
+                out[:, 0] = ta * 1e-9
+                out[:, 1:4] = va
+                out[:, 4:7] = np.column_stack([np.interp(ta, tg, vg[:, c]) for c in range(3)])
+                return out
+        mine.append((ts, t, vals))
+        del mine[:-4]  # a few are enough to pair a swapped ACC/GYRO frame pair
+        return np.empty((0, 8))
 
     def _merge(self) -> np.ndarray:
         a, g = self.streams[ACC], self.streams[GYRO]
         out = np.empty((0, 8))
         if len(g.t) and len(a.t):
-            ready = a.t <= g.t[-1]
-            ta = a.t[ready]
-            j = np.searchsorted(g.t, ta)  # g.t[j] >= ta (ta <= g.t[-1])
             # "On" a gyro sample: within 1 % of a period (the two streams' times
             # are computed from different frames, so equal instants differ by ns).
             tol = 0.01 * g.period
+            ready = a.t <= g.t[-1] + tol
+            ta = a.t[ready]
+            j = np.minimum(np.searchsorted(g.t, ta), len(g.t) - 1)  # g.t[j] >= ta, or the last
             exact = (g.t[j] - ta <= tol) | ((j > 0) & (ta - g.t[np.maximum(j - 1, 0)] <= tol))
             span = np.where(j > 0, g.t[j] - g.t[np.maximum(j - 1, 0)], np.inf)
             # Interpolate only between gyro samples one period apart: an ACC sample

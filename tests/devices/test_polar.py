@@ -288,3 +288,31 @@ def test_device_refusing_start_fails_the_recording_clearly():
         assert time.perf_counter() - t < 4  # the refusal, not the 5 s start timeout
 
     asyncio.run(asyncio.wait_for(go(), 30))
+
+
+def test_swapped_frames_come_out_behind_and_leave_the_live_stream_intact():
+    """An overtaken ACC/GYRO pair is returned with its own (older) times, so the
+    collector can tell it is late and drop it; the frames around it are whole."""
+    enc, dec = PolarEncoder(), PolarDecoder()
+    data = _blocks(5)
+    f = [enc.encode(data[4 * k: 4 * k + 4], k) for k in range(5)]
+    out = []
+    for k in (0, 1, 3, 2, 4):  # block 2 overtaken by block 3
+        out.append([dec.feed(x) for x in f[k]])
+    t_of = lambda rows: list(np.round((rows[:, 0] - out[0][1][0, 0]) * 52).astype(int))
+    assert t_of(out[2][1]) == [12, 13, 14, 15]         # block 3 in time
+    late = np.concatenate(out[3])
+    assert t_of(late) == [8, 9, 10, 11]                # block 2, behind block 3
+    np.testing.assert_allclose(late[:, 1:4], data[8:12, 1:4], atol=PROFILE.acc_quantum / 2 + 1e-9)
+    assert t_of(np.concatenate(out[4])) == [16, 17, 18, 19]
+
+
+def test_device_clock_restart_starts_a_new_timeline():
+    enc, dec = PolarEncoder(), PolarDecoder()
+    data = _blocks(4)
+    rows = [dec.feed(x) for k in range(4) for x in enc.encode(data[4 * k: 4 * k + 4], k)]
+    assert sum(map(len, rows)) == 16
+    rebooted = data[:4].copy()
+    rebooted[:, 0] -= 10.0  # clock 10 s behind: restarted
+    again = np.concatenate([dec.feed(x) for x in enc.encode(rebooted, 0)])
+    assert len(again) == 4 and again[0, 0] < rows[1][0, 0] - 9
