@@ -25,7 +25,7 @@ import numpy as np
 import pytest
 
 from sensors.devices import get_profile
-from sensors.devices.base import G, CommandRefused, MalformedPacket
+from sensors.devices.base import CommandRefused, MalformedPacket
 from sensors.devices.polar import (ACC, GYRO, GYR_FACTOR, PROFILE, PolarDecoder, PolarEncoder, _Stream,
                                    parse_frame, parse_settings)
 
@@ -299,7 +299,9 @@ def test_swapped_frames_come_out_behind_and_leave_the_live_stream_intact():
     out = []
     for k in (0, 1, 3, 2, 4):  # block 2 overtaken by block 3
         out.append([dec.feed(x) for x in f[k]])
-    t_of = lambda rows: list(np.round((rows[:, 0] - out[0][1][0, 0]) * 52).astype(int))
+
+    def t_of(rows):  # sample index from the first row's time
+        return list(np.round((rows[:, 0] - out[0][1][0, 0]) * 52).astype(int))
     assert t_of(out[2][1]) == [12, 13, 14, 15]         # block 3 in time
     late = np.concatenate(out[3])
     assert t_of(late) == [8, 9, 10, 11]                # block 2, behind block 3
