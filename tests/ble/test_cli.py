@@ -1,6 +1,8 @@
 """``toehold scan`` / ``toehold record --emulate``: the CLI over the virtual radio."""
 from __future__ import annotations
 
+import re
+
 from sensors.recording import read_recording
 from toehold.cli import main
 
@@ -18,9 +20,12 @@ def test_record_emulated_writes_file_and_summary(tmp_path, capsys):
     rec = read_recording(out)
     assert rec.metadata["side"] == "right" and rec.metadata["placement"] == "ankle"
     assert rec.metadata["sample_rate_hz"] == "100" and "generic" in rec.metadata["device"]
-    assert len(rec.data) > 80
     text = capsys.readouterr().out
-    assert "wrote" in text and "reconnects" in text
+    # Every row the summary says was written is in the file (how many arrive
+    # in 1.5 s depends on the machine's load, so no count is asserted).
+    wrote = int(re.search(r"wrote (\d+) rows", text).group(1))
+    assert wrote > 0 and len(rec.data) == wrote
+    assert "reconnects" in text
 
 
 def test_record_two_emulated_share_session(tmp_path):
