@@ -168,17 +168,19 @@ def _parse_head(path: str, head: bytes) -> tuple[dict, list[str], int, int]:
                              f"Text'); save it as UTF-8 CSV")
     if b"\x00" in head:
         raise RecordingError(f"{path}: this is a binary file, not a CSV recording")
+    # The byte offset must count the BOM; strip it here so that error
+    # positions are positions in ``body``.
+    offset = 3 if head.startswith(b"\xef\xbb\xbf") else 0
+    body = head[offset:]
     try:
-        text = head.decode("utf-8-sig")
+        text = body.decode("utf-8")
     except UnicodeDecodeError as err:
         # A multi-byte character may be split at the end of the head.
-        if err.start < len(head) - 4:
+        if err.start < len(body) - 4:
             raise RecordingError(
-                f"{path}: not UTF-8 text (byte {err.start}); is this a CSV recording?") from None
-        text = head[: err.start].decode("utf-8-sig")
+                f"{path}: not UTF-8 text (byte {err.start + offset}); is this a CSV recording?") from None
+        text = body[: err.start].decode("utf-8")
     metadata: dict[str, str] = {}
-    # The byte offset must count the BOM that utf-8-sig strips.
-    offset = 3 if head.startswith(b"\xef\xbb\xbf") else 0
     n_meta = 0
     # Only \n, \r and \r\n end lines (as for pyarrow): str.splitlines would
     # also split a note at \x0c or U+2028 and take the rest for the header.
