@@ -182,6 +182,11 @@ class Collector:
         self.start_wall: float | None = None
         self._stop = asyncio.Event()
         self._lock_scan = asyncio.Lock()
+        # Scans and connection attempts one at a time: an adapter refuses a
+        # second LE Create Connection while one is pending (bumble's
+        # controller too, and its host then loses track of the link), and
+        # initiating stops a running scan.
+        self._lock_connect = self._lock_scan
 
     # ---- helpers ------------------------------------------------------
     def now(self) -> float:
@@ -246,9 +251,10 @@ class Collector:
         from bleak_retry_connector import establish_connection
 
         try:
-            return await establish_connection(
-                BleakClient, ble_device, name, disconnected_callback=on_disconnect,
-                max_attempts=self.connect_attempts, **self._bleak_kwargs())
+            async with self._lock_connect:
+                return await establish_connection(
+                    BleakClient, ble_device, name, disconnected_callback=on_disconnect,
+                    max_attempts=self.connect_attempts, **self._bleak_kwargs())
         except Exception as err:  # BleakNotFoundError, BleakConnectionError, …
             raise BleakError(str(err)) from err
 
