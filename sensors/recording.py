@@ -563,6 +563,8 @@ def check_writable(path: str | os.PathLike, min_free_bytes: int = 50 << 20) -> N
         raise OSError(f"{path}: folder {folder} does not exist")
     if not os.access(folder, os.W_OK):
         raise OSError(f"{path}: folder {folder} is not writable")
+    if path.is_dir():
+        raise OSError(f"{path}: is a folder; give the file to write, e.g. {path / 'session.csv'}")
     if path.exists() and not os.access(path, os.W_OK):
         raise OSError(f"{path}: file exists and is not writable")
     free = os.statvfs(folder).f_bavail * os.statvfs(folder).f_frsize
