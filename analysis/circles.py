@@ -59,18 +59,32 @@ class CircleDetector:
         """Toe displacement (deg of tilt) across the foot, shape (n, 2): (d_y, d_z).
 
         The integral drifts, so it is detrended by a centred moving average
-        about one circle long; unlike a long high-pass, this lets a big
-        movement right after the circles (lowering the leg) disturb only the
-        half-second next to it.
+        one circle long: the mean over exactly one turn is the circle's
+        centre, so the path keeps its full size and shape (a fixed window
+        shrinks slow circles and, for uneven speed, bends the path into
+        extra loops). The local period comes from a first pass with a 1 s
+        window. Unlike a long high-pass, this lets a big movement right
+        after the circles (lowering the leg) disturb only the turn next to it.
         """
         rate = np.column_stack([gyr_foot_dps[:, 2], -gyr_foot_dps[:, 1]])
-        d = np.cumsum(rate, axis=0) / fs
+        cum = np.cumsum(rate, axis=0) / fs
         w = max(3, int(fs / self.band_hz[0] / 4))
-        d = d - uniform_filter1d(d, w, axis=0, mode="nearest")
+        d = cum - uniform_filter1d(cum, w, axis=0, mode="nearest")
         if len(d) < 30:
             return d
         sos = butter(2, min(self.band_hz[1] / (fs / 2), 0.99), output="sos")
-        return sosfiltfilt(sos, d, axis=0)
+        d = sosfiltfilt(sos, d, axis=0)
+        # Local period from the first pass's phase speed, over about two turns.
+        speed = np.abs(np.gradient(np.unwrap(np.arctan2(d[:, 1], d[:, 0])))) * fs
+        speed = uniform_filter1d(speed, max(3, int(2.0 * fs)), mode="nearest")
+        period = np.clip(2 * np.pi / np.maximum(speed, 1e-6), 1 / self.band_hz[1], 1 / self.band_hz[0] * 0.75)
+        half = np.round(period * fs / 2).astype(np.int64)
+        pad = int(half.max()) + 1
+        padded = np.concatenate([np.repeat(cum[:1], pad, 0), cum, np.repeat(cum[-1:], pad, 0)])
+        c = np.vstack([np.zeros((1, 2)), np.cumsum(padded, axis=0)])
+        i = np.arange(len(cum)) + pad
+        mean = (c[i + half + 1] - c[i - half]) / (2 * half + 1)[:, None]
+        return sosfiltfilt(sos, cum - mean, axis=0)
 
     def detect(self, gyr_foot_dps: np.ndarray, sampling_rate_hz: float,
                valid: np.ndarray | None = None) -> "CircleDetector":

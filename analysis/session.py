@@ -194,6 +194,14 @@ class SessionAnalyzer:
         if foot:
             cd = CircleDetector().detect(gyr_s, fs, valid=u.valid & ~busy)
             for group in self._group(cd.circles_, t, gap_s=8.0):
+                # Circling is a run of turns, each starting where the last
+                # ended; a lone turn seconds away from the set (shifting the
+                # leg after it) is not one of its circles.
+                starts, stops = group.start.to_numpy(), group.stop.to_numpy()
+                apart = int(0.5 * fs)
+                joined_prev = np.r_[False, starts[1:] - stops[:-1] <= apart]
+                joined_next = np.r_[starts[1:] - stops[:-1] <= apart, False]
+                group = group[joined_prev | joined_next]
                 if len(group) < self.min_circles_per_bout:
                     continue
                 k = len(bouts)
