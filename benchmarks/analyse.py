@@ -1,0 +1,116 @@
+"""Analysis benchmark: samples/s of the full analysis, 1 min to 24 h at 100 Hz.
+
+    python benchmarks/analyse.py [--quick] [--repeat 3]
+
+For each length, a day of wear (``_days.py``: everyday motion with an
+exercise session every 8 h; shorter files are prefixes of the same day) is
+read and analysed in a fresh process (``read_recording`` then
+``analysis.pipeline.analyze_recording`` then ``json.dumps``), next to one
+numpy pass over the same arrays (sum of squares of the six sensor columns)
+as the yardstick for "touching every sample once". Then the two
+user-facing targets through the command line, imports included:
+
+* ``toehold analyze DAY_24h.csv --json -o out.json`` (target < 10 s);
+* ``toehold report SESSION_10min.csv -o report.png`` (target < 2 s).
+
+Wall times are the best of ``--repeat`` runs (the machine is shared); CPU
+is the process's user+system time of that run.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(HERE))
+
+CHILD = """
+import json, resource, sys, time
+sys.path.insert(0, {root!r})
+import numpy as np
+from sensors.recording import read_recording
+from analysis.pipeline import analyze_recording
+def cpu():
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
+w0, c0 = time.perf_counter(), cpu()
+rec = read_recording({path!r})
+w1, c1 = time.perf_counter(), cpu()
+doc = analyze_recording(rec)
+text = json.dumps(doc)
+w2, c2 = time.perf_counter(), cpu()
+cols = [rec.data[c].to_numpy() for c in ("acc_x", "acc_y", "acc_z", "gyr_x", "gyr_y", "gyr_z")]
+w3 = time.perf_counter()
+total = sum(float(np.dot(c, c)) for c in cols)
+w4 = time.perf_counter()
+print(json.dumps(dict(n=len(rec.data), read=w1 - w0, analyse=w2 - w1, analyse_cpu=c2 - c1,
+                      numpy=w4 - w3, bouts=len(doc["exercises"]),
+                      rss=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024)))
+"""
+
+
+def run_child(path: Path, repeat: int) -> dict:
+    runs = []
+    for _ in range(repeat):
+        out = subprocess.run([sys.executable, "-c", CHILD.format(root=str(ROOT), path=str(path))],
+                             capture_output=True, text=True, check=True)
+        runs.append(json.loads(out.stdout))
+    return min(runs, key=lambda r: r["analyse"])
+
+
+def run_cli(args: list[str], repeat: int) -> tuple[float, float]:
+    """Best wall time (s) of ``python -m toehold ARGS`` and the CPU time (s) of that run."""
+    best = None
+    for _ in range(repeat):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        t0 = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "toehold", *args], cwd=ROOT, check=True,
+                       capture_output=True)
+        wall = time.perf_counter() - t0
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+        if best is None or wall < best[0]:
+            best = (wall, cpu)
+    return best
+
+
+def main() -> int:
+    from _days import day_file
+
+    ap = argparse.ArgumentParser(description="analysis speed, 1 min to 24 h")
+    ap.add_argument("--quick", action="store_true", help="1 min and 1 h only")
+    ap.add_argument("--repeat", type=int, default=3, help="runs per figure (best is shown)")
+    args = ap.parse_args()
+    lengths = (60, 3600) if args.quick else (60, 3600, 86400)
+    print(f"{'file':>8} {'samples':>9} {'read s':>7} {'analyse s':>9} {'(cpu s)':>8} "
+          f"{'analyse':>12} {'µs/sample':>9} {'numpy pass':>13} {'bouts':>5} {'peak RSS':>8}")
+    for seconds in lengths:
+        r = run_child(day_file(seconds), args.repeat)
+        n = r["n"]
+        print(f"{seconds / 3600:>7.2f}h {n:>9} {r['read']:>7.2f} {r['analyse']:>9.2f} "
+              f"{r['analyse_cpu']:>8.2f} {n / r['analyse'] / 1e6:>8.2f} MS/s "
+              f"{r['analyse'] / n * 1e6:>9.2f} {n / r['numpy'] / 1e6:>8.0f} MS/s {r['bouts']:>5} "
+              f"{r['rss'] / 2**20:>6.0f}MB")
+    with tempfile.TemporaryDirectory() as tmp:
+        if not args.quick:
+            wall, cpu = run_cli(["analyze", str(day_file(86400)), "--json", "-o",
+                                 os.path.join(tmp, "out.json")], args.repeat)
+            print(f"toehold analyze (24 h) --json: {wall:.2f} s wall, {cpu:.2f} s CPU "
+                  f"(target < 10 s)")
+        wall, cpu = run_cli(["report", str(day_file(600)), "-o", os.path.join(tmp, "r.png")],
+                            args.repeat)
+        print(f"toehold report (10 min session): {wall:.2f} s wall, {cpu:.2f} s CPU "
+              f"(target < 2 s)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
