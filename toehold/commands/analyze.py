@@ -9,14 +9,43 @@ TARGET_HOLD_S = {"toe_press": 4.0, "resistance_band": 5.0, "pencil_pickup": 10.0
 
 def register(sub) -> None:
     p = sub.add_parser("analyze", help="detect exercises, reps, holds, circles and strides",
-                       description="Analyse recordings. Prints a readable summary, or with "
-                                   "--json the toehold-analysis/1 document.")
-    p.add_argument("recordings", nargs="+", help="recording CSV(s) or phone-app exports (zip, folder)")
+                       description="Analyse recordings (files, app exports or folders of them) in "
+                                   "parallel, each result cached in .toehold-cache/ beside its "
+                                   "recording. Prints a readable summary, with --json the "
+                                   "toehold-analysis/1 document, with --dask one summary row "
+                                   "per recording.")
+    p.add_argument("recordings", nargs="+", help="recording CSVs, app exports, or folders of them")
     p.add_argument("--json", action="store_true", help="print the toehold-analysis/1 JSON")
-    p.add_argument("-o", "--output", help="write to this file instead of standard output")
+    p.add_argument("-o", "--output", help="write to this file instead of standard output "
+                                          "(with --dask: .csv or .json table)")
     p.add_argument("--placement", choices=["foot", "ankle"])
     p.add_argument("--side", choices=["left", "right"])
+    add_batch_options(p)
+    p.add_argument("--dask", metavar="SCHEDULER",
+                   help="run one Dask task per recording on this scheduler address, or 'local' "
+                        "for a cluster on this machine; writes one summary row per recording "
+                        "(needs pip install 'toehold[dask]'; see docs/scaling.md)")
     p.set_defaults(func=run)
+
+
+def _at_least_one(text: str) -> int:
+    import argparse
+
+    try:
+        n = int(text)
+    except ValueError:
+        n = 0
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of jobs (1 or more)")
+    return n
+
+
+def add_batch_options(p) -> None:
+    """``--jobs`` and ``--no-cache``, shared by ``analyze`` and ``report``."""
+    p.add_argument("-j", "--jobs", type=_at_least_one, metavar="N",
+                   help="analyse N recordings at once (default: one per CPU core)")
+    p.add_argument("--no-cache", action="store_true",
+                   help="neither read nor write the cached analyses in .toehold-cache/")
 
 
 def load(path, placement=None, side=None):
@@ -70,20 +99,42 @@ def summary(doc: dict) -> str:
     return "\n".join(lines)
 
 
-def run(args) -> int:
-    from analysis.pipeline import analyze_recording
+def report_errors(results) -> int:
+    """Print each failed recording's one-line error; the exit status of the batch."""
+    bad = [r for r in results if r.error]
+    for r in bad:
+        print(f"toehold: {r.error}", file=sys.stderr)
+    return 1 if bad else 0
 
-    docs = []
-    for path in args.recordings:
-        rec = load(path, args.placement, args.side)
-        docs.append(analyze_recording(rec))
-    if args.json:
-        text = json.dumps(docs[0] if len(docs) == 1 else docs, indent=1) + "\n"
-    else:
-        text = "\n\n".join(summary(d) for d in docs) + "\n"
-    if args.output:
-        with open(args.output, "w", encoding="utf-8") as fh:
+
+def _write(text: str, output: str | None) -> None:
+    if output:
+        with open(output, "w", encoding="utf-8") as fh:
             fh.write(text)
     else:
         sys.stdout.write(text)
-    return 0
+
+
+def run(args) -> int:
+    from toehold import batch
+
+    paths = batch.collect(args.recordings)
+    if args.dask:
+        rows = batch.analyze_dask(paths, args.dask, args.placement, args.side,
+                                  use_cache=not args.no_cache, progress=True)
+        fmt = "json" if (args.output or "").lower().endswith(".json") or args.json else "csv"
+        _write(batch.table_text(rows, fmt), args.output)
+        for r in rows:
+            if r["error"]:
+                print(f"toehold: {r['error']}", file=sys.stderr)
+        return 1 if any(r["error"] for r in rows) else 0
+    results = batch.analyze_many(paths, args.placement, args.side, jobs=args.jobs,
+                                 use_cache=not args.no_cache, progress=True)
+    docs = [r.doc for r in results if r.doc is not None]
+    if docs:
+        if args.json:
+            text = json.dumps(docs[0] if len(paths) == 1 else docs, indent=1) + "\n"
+        else:
+            text = "\n\n".join(summary(d) for d in docs) + "\n"
+        _write(text, args.output)
+    return report_errors(results)

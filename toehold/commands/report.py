@@ -3,8 +3,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from toehold.commands.analyze import add_batch_options
+
 DEMO = Path(__file__).resolve().parents[2] / "recordings" / "demo.csv"
-SUFFIXES = (".csv",)
 
 
 def register(sub) -> None:
@@ -16,48 +17,39 @@ def register(sub) -> None:
     p.add_argument("--prescription", help="prescription TOML (default: the seed programme)")
     p.add_argument("--placement", choices=["foot", "ankle"])
     p.add_argument("--side", choices=["left", "right"])
+    add_batch_options(p)
     p.set_defaults(func=run)
 
 
 def collect(paths: list[str]) -> list[Path]:
-    """Recording files named directly or found in folders, in name order."""
-    from toehold.cli import UserError
+    """Recording files named directly or found in folders (default: the demo)."""
+    from toehold.batch import collect as collect_any
 
-    files: list[Path] = []
-    for p in map(Path, paths or [str(DEMO)]):
-        if p.is_dir():
-            found = sorted(f for f in p.rglob("*") if f.suffix.lower() in SUFFIXES
-                           and not f.name.endswith(".truth.json"))
-            if not found:
-                raise UserError(f"{p}: no recordings (*.csv) in this folder")
-            files += found
-        elif p.exists():
-            files.append(p)
-        else:
-            raise UserError(f"{p}: no such file or folder")
-    return files
+    return collect_any(paths, default=DEMO)
 
 
 def run(args) -> int:
     from analysis.adherence import history_adherence
-    from analysis.pipeline import analyze_recording
     from analysis.prescription import PrescriptionError, load
+    from toehold.batch import analyze_many
     from toehold.cli import UserError
-    from toehold.commands.analyze import load as load_recording
+    from toehold.commands.analyze import report_errors
     from toehold.report import render_report
 
     try:
         prescription = load(args.prescription)
     except PrescriptionError as err:
         raise UserError(str(err)) from None
-    docs = []
-    for f in collect(args.paths):
-        rec = load_recording(f, args.placement, args.side)
-        docs.append(analyze_recording(rec, prescription=prescription))
+    results = analyze_many(collect(args.paths), args.placement, args.side, prescription,
+                           jobs=args.jobs, use_cache=not args.no_cache, progress=True)
+    docs = [r.doc for r in results if r.doc is not None]
+    status = report_errors(results)
+    if not docs:
+        return status  # the errors said why
     docs.sort(key=lambda d: d["recording"].get("start_time") or "")
     history = history_adherence(docs, prescription) if len(docs) > 1 else None
     summary = render_report(docs, args.output, history=history)
     done = ", ".join(f"{k}: {v.get('reps', v.get('cw', v.get('seconds', '-')))}"
                      for k, v in summary["exercises"].items() if v.get("state") == "done")
     print(f"wrote {args.output} ({len(docs)} session{'s' if len(docs) > 1 else ''}; {done or 'no exercises'})")
-    return 0
+    return status

@@ -1,0 +1,161 @@
+"""Batch analysis: many recordings, in parallel, each cached beside its file."""
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from analysis import pipeline
+from analysis.prescription import parse
+from toehold import batch
+
+ROOT = Path(__file__).resolve().parents[1]
+DEMO = ROOT / "recordings" / "demo.csv"
+
+
+@pytest.fixture
+def folder(tmp_path):
+    """Three sessions: the demo, and its first 4 and 5 minutes (different results)."""
+    lines = DEMO.read_text().splitlines(keepends=True)
+    head = next(i for i, l in enumerate(lines) if l.startswith("t,"))
+    (tmp_path / "a_demo.csv").write_text("".join(lines))
+    (tmp_path / "b_first4min.csv").write_text("".join(lines[:head + 1 + 24000]))
+    (tmp_path / "c_first5min.csv").write_text("".join(lines[:head + 1 + 30000]))
+    return tmp_path
+
+
+@pytest.fixture
+def spy(monkeypatch):
+    """Counts the analyses actually run (in this process: jobs=1)."""
+    calls = []
+    real = pipeline.analyze_recording
+
+    def counting(rec, *a, **kw):
+        calls.append(rec.path)
+        return real(rec, *a, **kw)
+
+    monkeypatch.setattr(pipeline, "analyze_recording", counting)
+    return calls
+
+
+def test_second_run_reads_the_cache_and_gives_the_same_result(folder, spy):
+    files = batch.collect([folder])
+    first = batch.analyze_many(files, jobs=1)
+    assert len(spy) == 3 and not any(r.cached for r in first)
+    assert (folder / ".toehold-cache" / "a_demo.csv.json").is_file()
+    again = batch.analyze_many(files, jobs=1)
+    assert len(spy) == 3, "the second run analysed again"
+    assert all(r.cached for r in again)
+    assert [r.doc for r in again] == [json.loads(json.dumps(r.doc)) for r in first]
+    # The cache folder is not mistaken for recordings.
+    assert batch.collect([folder]) == files
+
+
+def test_changing_the_file_invalidates_its_cache_even_with_size_and_mtime_kept(folder, spy):
+    f = folder / "b_first4min.csv"
+    batch.analyze_many([f], jobs=1)
+    st = f.stat()
+    text = f.read_text()
+    last = text.rstrip("\n").rsplit("\n", 1)[1]
+    changed = last.replace("9", "8", 1) if "9" in last else last.replace("1", "2", 1)
+    assert changed != last and len(changed) == len(last)
+    f.write_text(text[:len(text) - len(last) - 1] + changed + "\n")
+    os.utime(f, ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert f.stat().st_size == st.st_size
+    assert not batch.analyze_many([f], jobs=1)[0].cached
+    assert len(spy) == 2
+    # Touching without changing keeps the cache: the analysis depends on bytes only.
+    os.utime(f)
+    assert batch.analyze_many([f], jobs=1)[0].cached and len(spy) == 2
+
+
+def test_a_new_analyser_version_invalidates_the_cache(folder, spy, monkeypatch):
+    f = folder / "b_first4min.csv"
+    batch.analyze_many([f], jobs=1)
+    monkeypatch.setattr(pipeline, "ANALYSER_VERSION", pipeline.ANALYSER_VERSION + "+changed")
+    r = batch.analyze_many([f], jobs=1)[0]
+    assert not r.cached and len(spy) == 2
+    assert r.doc["analyser_version"].endswith("+changed")
+
+
+def test_other_overrides_or_prescription_invalidate_the_cache(folder, spy):
+    f = folder / "b_first4min.csv"
+    assert batch.analyze_many([f], jobs=1)[0].doc["recording"]["side"] == "left"
+    r = batch.analyze_many([f], side="right", jobs=1)[0]
+    assert not r.cached and r.doc["recording"]["side"] == "right"
+    r = batch.analyze_many([f], side="right", placement="ankle", jobs=1)[0]
+    assert not r.cached and r.doc["recording"]["placement"] == "ankle"
+    assert batch.analyze_many([f], side="right", placement="ankle", jobs=1)[0].cached
+    strict = parse('name = "strict"\n[[item]]\nexercise = "toe_press"\nreps = 30\nhold_s = 8\n')
+    r = batch.analyze_many([f], side="right", placement="ankle", prescription=strict, jobs=1)[0]
+    assert not r.cached
+    assert len(spy) == 4
+
+
+def test_unwritable_cache_folder_means_no_cache_not_an_error(folder, spy):
+    (folder / ".toehold-cache").write_text("a file where the cache folder would go")
+    f = folder / "b_first4min.csv"
+    for _ in range(2):
+        r = batch.analyze_many([f], jobs=1)[0]
+        assert r.error is None and r.doc["exercises"] and not r.cached
+    assert len(spy) == 2
+
+
+def test_no_cache_neither_reads_nor_writes(folder, spy):
+    f = folder / "b_first4min.csv"
+    batch.analyze_many([f], jobs=1, use_cache=False)
+    batch.analyze_many([f], jobs=1, use_cache=False)
+    assert len(spy) == 2 and not (folder / ".toehold-cache").exists()
+
+
+def test_parallel_results_equal_serial_results(folder):
+    files = batch.collect([folder])
+    serial = batch.analyze_many(files, jobs=1, use_cache=False)
+    parallel = batch.analyze_many(files, jobs=2, use_cache=False)
+    assert [r.path for r in parallel] == [str(f) for f in files]
+    assert [r.doc for r in parallel] == [r.doc for r in serial]
+    assert len({len(r.doc["exercises"]) for r in serial}) > 1  # three different sessions
+
+
+def toehold(*args):
+    return subprocess.run([sys.executable, "-m", "toehold", *map(str, args)], capture_output=True,
+                          text=True, cwd=ROOT)
+
+
+def test_a_bad_file_in_a_batch_is_one_line_and_the_others_are_analysed(folder, tmp_path):
+    bad = folder / "b_broken.csv"
+    bad.write_text("t,acc_x,acc_y,acc_z,gyr_x,gyr_y,gyr_z\n0,1,2,3,4,5,6\n0.01,1,x,3,4,5,6\n")
+    out = toehold("analyze", folder, "--jobs", 2)
+    assert out.returncode == 1
+    (line,) = out.stderr.splitlines()
+    assert line.startswith(f"toehold: {bad}:3: column acc_y is not a number")
+    assert out.stdout.count("sensor mounting:") == 3
+    for name in ("a_demo.csv", "b_first4min.csv", "c_first5min.csv"):
+        assert f"{name}: foot, left" in out.stdout
+    png = tmp_path / "r.png"
+    out = toehold("report", folder, "-o", png)
+    assert out.returncode == 1 and png.is_file()
+    assert "3 sessions" in out.stdout and "b_broken.csv:3:" in out.stderr
+
+
+def test_batch_options_are_checked(folder):
+    out = toehold("analyze", folder, "--jobs", 0)
+    assert out.returncode == 2 and "not a number of jobs" in out.stderr
+    out = toehold("analyze", folder / "nothing-here")
+    assert out.returncode == 1 and out.stderr.strip() == f"toehold: {folder / 'nothing-here'}: no such file or folder"
+    empty = folder / "empty"
+    empty.mkdir()
+    out = toehold("analyze", empty)
+    assert out.returncode == 1 and "no recordings" in out.stderr
+
+
+def test_no_progress_bar_when_output_is_not_a_terminal(folder):
+    out = toehold("analyze", folder, "--no-cache", "--json")
+    assert out.returncode == 0 and out.stderr == ""
+    docs = json.loads(out.stdout)
+    assert [Path(d["recording"]["path"]).name for d in docs] == [
+        "a_demo.csv", "b_first4min.csv", "c_first5min.csv"]
+    assert not (folder / ".toehold-cache").exists()
