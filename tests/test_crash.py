@@ -74,6 +74,7 @@ def test_kill_9_keeps_every_row_received(tmp_path):
     with ThreadPoolExecutor(2) as pool:
         results = list(pool.map(lambda k: _kill_once(tmp_path / f"kill{k}.csv", waits[k]),
                                 range(KILLS)))
+    lags, rows, cut = [], 0, 0
     for k, (t_kill, raw) in enumerate(results):
         path = tmp_path / f"kill{k}.csv"
         rec = read_recording(path)
@@ -90,6 +91,11 @@ def test_kill_9_keeps_every_row_received(tmp_path):
         last_t = _first_t(raw) + rec.data["t"].iloc[-1]
         behind = (t_kill - _start_time(raw)) - last_t
         assert -0.2 < behind < 1.0, f"kill {k}: last row {behind:.2f} s before the kill"
+        lags.append(behind)
+        rows += len(rec.data)
+        cut += rec.cut_off
+    print(f"\n{KILLS} kills, {rows} rows read back, {cut} cut-off last lines, last row "
+          f"{min(lags):.3f}-{max(lags):.3f} s before the kill")
 
 
 @contextlib.contextmanager
