@@ -345,7 +345,8 @@ def table_text(rows: list[dict], fmt: str) -> str:
 
 
 def analyze_dask(paths, scheduler: str, placement=None, side=None, prescription=None,
-                 use_cache: bool = True, progress: bool = False, n_workers: int | None = None) -> list[dict]:
+                 use_cache: bool = True, progress: bool = False, n_workers: int | None = None,
+                 connect_timeout_s: float = 20.0) -> list[dict]:
     """One Dask task per recording; the summary rows in the order of ``paths``.
 
     Parameters
@@ -355,6 +356,13 @@ def analyze_dask(paths, scheduler: str, placement=None, side=None, prescription=
         ``distributed.LocalCluster`` on this machine for the run.
     n_workers : int, optional
         Workers of a ``local`` cluster (default: one per core).
+    connect_timeout_s : float
+        How long to keep trying to reach a remote scheduler.
+
+    Raises
+    ------
+    toehold.cli.UserError
+        Dask not installed, or the scheduler not reachable.
     """
     try:
         from distributed import Client, LocalCluster, as_completed
@@ -370,10 +378,11 @@ def analyze_dask(paths, scheduler: str, placement=None, side=None, prescription=
                                    dashboard_address=None)
             client = Client(cluster)
         else:
-            client = Client(scheduler, timeout="20s")
+            client = Client(scheduler, timeout=f"{connect_timeout_s}s")
     except OSError as err:
         from toehold.cli import UserError
-        raise UserError(f"cannot reach the Dask scheduler {scheduler}: {err}") from None
+        why = (str(err).strip().splitlines() or [type(err).__name__])[0]
+        raise UserError(f"cannot reach the Dask scheduler {scheduler}: {why}") from None
     try:
         futures = client.map(row_task, paths, placement=placement, side=side,
                              prescription=prescription, use_cache=use_cache, pure=False)

@@ -121,13 +121,15 @@ def run(args) -> int:
     paths = batch.collect(args.recordings)
     if args.dask:
         rows = batch.analyze_dask(paths, args.dask, args.placement, args.side,
-                                  use_cache=not args.no_cache, progress=True)
+                                  use_cache=not args.no_cache, progress=True, n_workers=args.jobs)
         fmt = "json" if (args.output or "").lower().endswith(".json") or args.json else "csv"
         _write(batch.table_text(rows, fmt), args.output)
-        for r in rows:
-            if r["error"]:
-                print(f"toehold: {r['error']}", file=sys.stderr)
-        return 1 if any(r["error"] for r in rows) else 0
+        failed = [r["error"] for r in rows if r["error"]]
+        for err in failed:
+            print(f"toehold: {err}", file=sys.stderr)
+        if args.output:
+            print(f"wrote {args.output} ({len(rows)} recordings, {len(failed)} failed)")
+        return 1 if failed else 0
     results = batch.analyze_many(paths, args.placement, args.side, jobs=args.jobs,
                                  use_cache=not args.no_cache, progress=True)
     docs = [r.doc for r in results if r.doc is not None]
