@@ -159,3 +159,28 @@ def test_no_progress_bar_when_output_is_not_a_terminal(folder):
     assert [Path(d["recording"]["path"]).name for d in docs] == [
         "a_demo.csv", "b_first4min.csv", "c_first5min.csv"]
     assert not (folder / ".toehold-cache").exists()
+
+
+def test_app_exports_in_a_folder_are_one_recording_each_and_cached(tmp_path, spy):
+    from test_importers import phyphox_export, sensorlogger_export, times, zip_folder
+
+    study = tmp_path / "study"
+    phyphox_export(study / "phyphox_monday", times(20, 100), times(20, 100, 0.003))
+    sensorlogger_export(tmp_path / "sl", times(20, 100), times(20, 100, 0.004))
+    zip_folder(tmp_path / "sl", study / "tuesday.zip")
+    shutil.copy(DEMO, study / "wednesday.csv")
+    files = batch.collect([study])
+    assert [f.name for f in files] == ["phyphox_monday", "tuesday.zip", "wednesday.csv"]
+    first = batch.analyze_many(files, jobs=1, placement="foot", side="left")
+    assert [r.error for r in first] == [None] * 3 and len(spy) == 3
+    assert (study / ".toehold-cache" / "phyphox_monday.json").is_file()
+    assert all(r.cached for r in batch.analyze_many(files, jobs=1, placement="foot", side="left"))
+    # A changed stream inside the export folder is a changed recording.
+    gyro = study / "phyphox_monday" / "Gyroscope.csv"
+    lines = gyro.read_text().splitlines()
+    t, x, *rest = lines[-1].split(",")
+    lines[-1] = ",".join([t, repr(float(x) + 0.5), *rest])
+    gyro.write_text("\n".join(lines) + "\n")
+    again = batch.analyze_many(files, jobs=1, placement="foot", side="left")
+    assert [r.error for r in again] == [None] * 3
+    assert [r.cached for r in again] == [False, True, True] and len(spy) == 4

@@ -80,8 +80,7 @@ def collect(paths, default: Path | None = None) -> list[Path]:
     files: list[Path] = []
     for p in map(Path, paths or ([default] if default else [])):
         if p.is_dir() and not _app_export(p):
-            found = sorted(f for f in p.rglob("*") if f.suffix.lower() in RECORDING_SUFFIXES
-                           and f.is_file() and CACHE_DIR not in f.parts)
+            found = list(_walk(p))
             if not found:
                 raise UserError(f"{p}: no recordings (*.csv, *.zip) in this folder")
             files += found
@@ -95,6 +94,20 @@ def collect(paths, default: Path | None = None) -> list[Path]:
 # --------------------------------------------------------------------------
 # the cache
 # --------------------------------------------------------------------------
+
+def _walk(folder: Path):
+    """Recordings under ``folder`` in path order; an app's export folder is one."""
+    for entry in sorted(folder.iterdir()):
+        if entry.name == CACHE_DIR:
+            continue
+        if entry.is_dir():
+            if _app_export(entry):
+                yield entry
+            else:
+                yield from _walk(entry)
+        elif entry.suffix.lower() in RECORDING_SUFFIXES and entry.is_file():
+            yield entry
+
 
 def cache_path(recording: str | os.PathLike) -> Path:
     """Where the cached analysis of ``recording`` lives."""
