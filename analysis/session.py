@@ -355,13 +355,16 @@ class SessionAnalyzer:
         n = len(holds)
         if n < 4:
             return [group]
-        best, k_best = 0.0, None
-        for k in range(2, n - 1):
-            a, b = holds[:k], holds[k:]
-            gain = abs(np.median(a) - np.median(b))
-            if gain > best:
-                best, k_best = gain, k
-        if k_best is None or best < np.log(ratio):
+        # Split where the two parts differ most for their sizes (largest
+        # between-part variance, Otsu's criterion): comparing medians alone
+        # let a long set absorb the other set's first, shorter-held rep.
+        k = np.arange(2, n - 1)
+        c = np.cumsum(holds)
+        mean_a = c[k - 1] / k
+        mean_b = (c[-1] - c[k - 1]) / (n - k)
+        k_best = int(k[np.argmax(k * (n - k) * (mean_a - mean_b) ** 2)])
+        gain = abs(np.median(holds[:k_best]) - np.median(holds[k_best:]))
+        if gain < np.log(ratio):
             return [group]
         return [group.iloc[:k_best], group.iloc[k_best:]]
 
