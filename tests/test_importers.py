@@ -390,3 +390,16 @@ def test_toehold_analyze_accepts_an_app_export_directly(tmp_path):
     ref = json.loads(toehold("analyze", ROOT / "recordings" / "demo.csv", "--json").stdout)
     assert [e["exercise"] for e in doc["exercises"]] == [e["exercise"] for e in ref["exercises"]]
     assert len(doc["recording"]["gaps"]) == len(ref["recording"]["gaps"])
+
+
+def test_info_report_and_replay_take_an_app_export_directly(tmp_path):
+    metabase_export(tmp_path / "mb", times(30, 100), times(30, 100, 0.003))
+    folder = tmp_path / "mb"
+    info = toehold("info", folder, "--placement", "ankle", "--side", "left")
+    assert info.returncode == 0, info.stderr
+    assert "30." in info.stdout and "ankle" in info.stdout
+    report = toehold("report", folder, "-o", tmp_path / "r.png", "--placement", "ankle")
+    assert report.returncode == 0, report.stderr
+    assert (tmp_path / "r.png").stat().st_size > 10_000
+    replay = toehold("replay", folder, "--speed", "max", "--placement", "ankle")
+    assert replay.returncode == 0, replay.stderr

@@ -6,7 +6,7 @@ import numpy as np
 
 def register(sub) -> None:
     p = sub.add_parser("info", help="summarise a recording (duration, rate, gaps, mounting)")
-    p.add_argument("recording", help="recording CSV")
+    p.add_argument("recording", help="recording CSV, or a phone app's export (file, folder or zip)")
     p.add_argument("--placement", choices=["foot", "ankle"])
     p.add_argument("--side", choices=["left", "right"])
     p.set_defaults(func=run)
@@ -61,8 +61,8 @@ def summary_lines(rec) -> list[str]:
 
 
 def run(args) -> int:
-    from sensors.recording import read_recording
+    from toehold.commands.analyze import load
 
-    rec = read_recording(args.recording, placement=args.placement, side=args.side)
+    rec = load(args.recording, placement=args.placement, side=args.side)
     print("\n".join(summary_lines(rec)))
     return 0
