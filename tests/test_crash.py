@@ -85,7 +85,6 @@ def test_kill_9_keeps_every_row_received(tmp_path):
         seq = rec.data["seq"].to_numpy()
         steps = np.diff(seq)
         assert np.all((steps == 0) | (steps == 1)), f"kill {k}: packets missing"
-        assert len(rec.gaps) == 0
         # The last row is the last one received: within a second of the kill
         # on the session clock (t = 0 at the file's start_time).
         last_t = _first_t(raw) + rec.data["t"].iloc[-1]

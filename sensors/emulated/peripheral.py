@@ -268,6 +268,7 @@ class EmulatedSensor:
         if self._t_first_start is None:
             self._t_first_start = loop.time()
         f = self.faults
+        next_i = None  # a (re)connection resumes at the present: the rest was lost
         try:
             while True:
                 now = loop.time()
@@ -275,6 +276,11 @@ class EmulatedSensor:
                 # while disconnected are simply never sent.
                 i = int((now - self._t_power) * self.speed * self._rate)
                 i -= i % spp
+                # While connected, a late host (a busy event loop) delays
+                # packets but loses none, as a sensor's FIFO would; only more
+                # than a second behind (the FIFO full) skips to the present.
+                if next_i is not None and i - next_i <= self._rate * self.speed:
+                    i = next_i
                 rows = self._rows(i, spp)
                 since = now - self._t_first_start
                 drops = sorted(f.drop_times_s)
@@ -293,7 +299,9 @@ class EmulatedSensor:
                     # stop() cancels this task: run it beside, not inside.
                     asyncio.ensure_future(self.stop())
                     return
+                next_i = None  # a stall loses its samples
                 if not f.stalled(since):
+                    next_i = i + spp
                     payload = self.encoder.encode(rows, self._seq)
                     # A device may send one block as several notifications
                     # (Polar: an ACC frame and a GYRO frame): encode returns a list.
