@@ -343,16 +343,25 @@ def read_recording(path: str | os.PathLike, *, placement: str | None = None,
         # Parse straight from a memory map of the file: reading it into a
         # bytes object first cost a copy of the whole file (0.8 s and 420 MB
         # for 24 h at 100 Hz, measured with benchmarks/load.py).
+        def parse(body):
+            return pacsv.read_csv(
+                pa.BufferReader(body),
+                read_options=pacsv.ReadOptions(skip_rows=1, column_names=header,
+                                               block_size=1 << 22),
+                convert_options=pacsv.ConvertOptions(column_types=column_types,
+                                                     strings_can_be_null=True))
+
         try:
-            with pa.memory_map(path) as mm:
-                body = mm.read_buffer().slice(data_offset, end - data_offset)
-                table = pacsv.read_csv(
-                    pa.BufferReader(body),
-                    read_options=pacsv.ReadOptions(skip_rows=1, column_names=header,
-                                                   block_size=1 << 22),
-                    convert_options=pacsv.ConvertOptions(column_types=column_types,
-                                                         strings_can_be_null=True))
-                del body
+            try:
+                mm = pa.memory_map(path)
+            except OSError:
+                # Not mappable (some network or FUSE file systems): read it.
+                with open(path, "rb") as fh:
+                    fh.seek(data_offset)
+                    table = parse(pa.py_buffer(fh.read(end - data_offset)))
+            else:
+                with mm:
+                    table = parse(mm.read_buffer().slice(data_offset, end - data_offset))
         except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
             raise RecordingError(
                 _locate_bad_line(path, data_offset, first_line_no, header)) from None
