@@ -433,7 +433,7 @@ def align(acc: Stream, gyr: Stream) -> tuple[pd.DataFrame, dict]:
     info : dict
         ``t0`` (the first kept sample on the export's clock), ``dropped``
         (accelerometer samples without gyroscope), ``acc_rate_hz``,
-        ``gyr_rate_hz``.
+        ``gyr_rate_hz``, ``notes`` (what the alignment did, for the user).
     """
     gyr_xyz, valid = resample_onto(acc.t, gyr)
     if not valid.any():
@@ -447,6 +447,10 @@ def align(acc: Stream, gyr: Stream) -> tuple[pd.DataFrame, dict]:
     data[GYR_COLUMNS] = gyr_xyz[valid]
     info = {"t0": t0, "dropped": int((~valid).sum()),
             "acc_rate_hz": effective_rate_hz(acc.t), "gyr_rate_hz": effective_rate_hz(gyr.t)}
+    info["notes"] = [f"gyroscope ({info['gyr_rate_hz']:.0f} Hz) interpolated onto the "
+                     f"accelerometer's times ({info['acc_rate_hz']:.0f} Hz)"]
+    if info["dropped"]:
+        info["notes"].append(f"{info['dropped']} accelerometer samples without gyroscope dropped")
     return data, info
 
 

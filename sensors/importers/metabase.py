@@ -105,9 +105,6 @@ def read(files: FileSet, placement: str | None = None, side: str | None = None,
         meta["start_time"] = iso
     meta["device"] = f"MbientLab MetaMotion{(' ' + session) if session else ''}"
     notes = [f"accelerometer {files.basename(accs[session])}: g → m/s² (× {STANDARD_GRAVITY})",
-             f"gyroscope {files.basename(gyrs[session])} in deg/s",
-             f"gyroscope ({info['gyr_rate_hz']:.0f} Hz) interpolated onto the "
-             f"accelerometer's times ({info['acc_rate_hz']:.0f} Hz)"]
-    if info["dropped"]:
-        notes.append(f"{info['dropped']} accelerometer samples without gyroscope dropped")
+             f"gyroscope {files.basename(gyrs[session])} in deg/s"]
+    notes += info["notes"]
     return finish(data, meta, files.path, warnings, notes, FORMAT_NAME, placement, side)

@@ -117,9 +117,6 @@ def read(files: FileSet, placement: str | None = None, side: str | None = None) 
             meta["start_time"] = iso
     meta["device"] = "phone (phyphox)"
     notes = [f"acceleration with g from {files.basename(acc_name)} (m/s²)",
-             f"gyroscope from {files.basename(gyr_name)}, rad/s → deg/s",
-             f"gyroscope ({info['gyr_rate_hz']:.0f} Hz) interpolated onto the "
-             f"accelerometer's times ({info['acc_rate_hz']:.0f} Hz)"]
-    if info["dropped"]:
-        notes.append(f"{info['dropped']} accelerometer samples without gyroscope dropped")
+             f"gyroscope from {files.basename(gyr_name)}, rad/s → deg/s"]
+    notes += info["notes"]
     return finish(data, meta, files.path, warnings, notes, FORMAT_NAME, placement, side)

@@ -129,10 +129,7 @@ def read(files: FileSet, placement: str | None = None, side: str | None = None) 
     gyr = _stream(files, "Gyroscope.csv", RAD_TO_DEG, warnings)
     notes.append("gyroscope from Gyroscope.csv, rad/s → deg/s")
     data, info = align(acc, gyr)
-    notes.append(f"gyroscope ({info['gyr_rate_hz']:.0f} Hz) interpolated onto the "
-                 f"accelerometer's times ({info['acc_rate_hz']:.0f} Hz)")
-    if info["dropped"]:
-        notes.append(f"{info['dropped']} accelerometer samples without gyroscope dropped")
+    notes += info["notes"]
     meta = {}
     iso = iso_utc(info["t0"])
     # Only epoch ``time`` gives a wall-clock start; ``seconds_elapsed`` is small.
