@@ -42,6 +42,10 @@ GAP_FACTOR = 1.5
 _HEAD_BYTES = 1 << 16
 
 
+# A first timestamp up to this far from the recording's start is kept as written (s).
+MAX_START_OFFSET_S = 3600.0
+
+
 class RecordingError(ValueError):
     """A recording cannot be read; the message names the file, line and problem."""
 
@@ -391,9 +395,14 @@ def read_recording(path: str | os.PathLike, *, placement: str | None = None,
         raise RecordingError(
             f"{path}:{_line_of_row(path, data_offset, first_line_no, i)}: time goes backwards ({t[i - 1]:.4f} s then "
             f"{t[i]:.4f} s); 't' must never decrease")
-    if t[0] != 0.0:
-        # The contract's time is from the start of the recording.
+    if not 0.0 <= t[0] <= MAX_START_OFFSET_S:
+        # The contract's time is from the start of the recording. A small
+        # offset is kept: a live session's files start when their sensor's
+        # first packet arrived on the shared session clock, and that is what
+        # lines two sensors' files up. Times far off (epoch seconds, a
+        # device's uptime) are moved to start at 0.
         columns["t"] = t - t[0]
+        warnings.append(f"times start at {t[0]:.6g} s; shifted to start at 0")
     data = pd.DataFrame(columns, copy=False)
     rec = Recording(data=data, metadata=metadata, path=path, warnings=warnings,
                     cut_off=cut_off)

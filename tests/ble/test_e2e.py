@@ -211,8 +211,11 @@ def test_two_sensors_one_clock_one_session(tmp_path):
         for rec, emu, kind in ((a, emus[0], kinds[0]), (b, emus[1], kinds[1])):
             got = rec.data[["t", "acc_x", "acc_y", "acc_z", "gyr_x", "gyr_y", "gyr_z"]].to_numpy()
             assert_rows_match(got, emu.sent_rows(), get_profile(kind))
-        # One clock: both streams cover the same stretch of session time.
+        # One clock: both streams cover the same stretch of session time,
+        # and each file keeps the session clock's times, so they line up as read.
         assert abs(a.data["t"].iloc[-1] - b.data["t"].iloc[-1]) < 0.3
+        for rec, key in ((a, "left"), (b, "right")):
+            np.testing.assert_allclose(rec.data["t"].to_numpy(), mem.array(key)[:, 0], atol=1e-4)
     run(go())
 
 
