@@ -11,7 +11,9 @@ elevation from the orientation estimate:
 2. an excursion is a rep when it reaches the held position (at least
    ``min_reach`` of the typical amplitude nearby: aborted half-movements
    don't), stays there at least ``min_hold_s`` and comes back to where it
-   started (a step to a new level is a posture change);
+   started (a step to a new level is a posture change; an angle still
+   settling toward that level before the rep is not one, and a brief dip
+   mid-hold that does not return to rest joins its two parts into one rep);
 3. the hold runs from the end of the move in to the start of the release,
    each found where the angular speed falls below ``hold_speed_frac`` of
    that movement's peak speed.
@@ -58,12 +60,18 @@ class HoldRepDetector:
     hold_speed_frac : float
         The hold starts/ends where the speed drops below this share of the
         movement's peak speed.
+    local_s : float
+        Reps within this many seconds set the typical amplitude.
+    max_dip_s : float
+        A dip in a hold this short that does not come back to where the
+        rep began joins the two parts into one rep.
     """
 
     def __init__(self, min_hold_s: float = 1.0, min_amplitude_deg: float = 2.0, min_reach: float = 0.4,
                  max_rep_s: float = 22.0, cutoff_hz: float = 1.5, hold_speed_frac: float = 0.12,
-                 local_s: float = 40.0):
+                 local_s: float = 40.0, max_dip_s: float = 1.0):
         self.local_s = local_s
+        self.max_dip_s = max_dip_s
         self.min_hold_s = min_hold_s
         self.min_amplitude_deg = min_amplitude_deg
         self.min_reach = min_reach
@@ -86,7 +94,61 @@ class HoldRepDetector:
     def clone(self) -> "HoldRepDetector":
         """A new detector with the same parameters."""
         return HoldRepDetector(self.min_hold_s, self.min_amplitude_deg, self.min_reach,
-                               self.max_rep_s, self.cutoff_hz, self.hold_speed_frac, self.local_s)
+                               self.max_rep_s, self.cutoff_hz, self.hold_speed_frac, self.local_s,
+                               self.max_dip_s)
+
+    def _evaluate(self, x, e, speed, fs, s, t, peak, typical):
+        """Judge one excursion ``e[s:t]``: ``("rep", row)``, ``("posture", row)``
+        (it did not return to where it began) or ``("rejected", row)``."""
+        if peak < self.min_reach * typical:
+            return "rejected", (s, t, peak, "did not reach the held position")
+        # Extend the excursion to where the movement really starts/ends.
+        s0 = s
+        while s0 > 0 and e[s0 - 1] < e[s0] and e[s0 - 1] > 0.02 * peak:
+            s0 -= 1
+        t0 = t
+        while t0 < len(e) - 1 and e[t0] < e[t0 - 1] and e[t0] > 0.02 * peak:
+            t0 += 1
+        s0, t0 = int(s0), int(t0)
+        seg_speed = speed[s0:t0]
+        level = e[s0:t0] >= 0.5 * peak
+        first_hi, last_hi = np.flatnonzero(level)[[0, -1]]
+        rise_peak = int(np.argmax(seg_speed[:first_hi + 1]))
+        fall_peak = last_hi + int(np.argmin(seg_speed[last_hi:]))
+        v_in = seg_speed[rise_peak]
+        v_out = -seg_speed[fall_peak]
+        calm_in = np.flatnonzero(seg_speed[rise_peak:] < self.hold_speed_frac * v_in)
+        calm_out = np.flatnonzero(-seg_speed[:fall_peak + 1] < self.hold_speed_frac * v_out)
+        if not len(calm_in) or not len(calm_out):
+            return "rejected", (s0, t0, peak, "no still phase")
+        h0 = rise_peak + int(calm_in[0])
+        h1 = int(calm_out[-1])
+        # Movement edges: where the speed of the move in/out starts.
+        quiet_before = np.flatnonzero(seg_speed[:rise_peak] < self.hold_speed_frac * v_in)
+        quiet_after = np.flatnonzero(-seg_speed[fall_peak:] < self.hold_speed_frac * v_out)
+        m0 = int(quiet_before[-1]) if len(quiet_before) else 0
+        m1 = fall_peak + int(quiet_after[0]) if len(quiet_after) else len(seg_speed) - 1
+        hold_s = (h1 - h0) / fs
+        if hold_s < self.min_hold_s:
+            return "rejected", (s0 + m0, s0 + m1, peak, f"held {max(hold_s, 0):.1f} s")
+        # A rep ends where it began; a step to a new level is a change
+        # of posture (standing up, shifting on the chair).
+        w = int(fs)
+        a, b = s0 + m0, s0 + m1
+        before = np.median(x[max(0, a - w):a + 1])
+        after = np.median(x[b:b + w + 1])
+        step = after - before
+        # An angle still settling toward the level the rep returns to
+        # (the orientation estimate recovering after a brisk movement)
+        # is no level to return to: only a steady one before the rep
+        # can have been left for good.
+        lead = x[max(0, a - w):a + 1]
+        drift = lead[-1] - lead[0]
+        settling = (len(lead) > 1 and bool(np.all(np.diff(lead) * np.sign(step) >= 0))
+                    and abs(drift) > 0.3 * abs(step))
+        if abs(step) > 0.4 * peak and not settling:
+            return "posture", (a, b, peak, "did not return (posture change)")
+        return "rep", (s0 + m0, s0 + m1, s0 + h0, s0 + h1, peak)
 
     def detect(self, angle_deg: np.ndarray, sampling_rate_hz: float,
                valid: np.ndarray | None = None) -> "HoldRepDetector":
@@ -135,53 +197,27 @@ class HoldRepDetector:
             typ = self._local_typical(centres, peaks, self.local_s * fs)
             typ_curve = np.interp(idx, centres, typ) if len(typ) else np.zeros(len(e))
         rows, rejected = [], []
-        for (s, t), peak, typical in zip(zip(starts, stops), peaks, typ):
-            if peak < self.min_amplitude_deg:
-                continue
-            if peak < self.min_reach * typical:
-                rejected.append((s, t, peak, "did not reach the held position"))
-                continue
-            # Extend the excursion to where the movement really starts/ends.
-            s0 = s
-            while s0 > 0 and e[s0 - 1] < e[s0] and e[s0 - 1] > 0.02 * peak:
-                s0 -= 1
-            t0 = t
-            while t0 < len(e) - 1 and e[t0] < e[t0 - 1] and e[t0] > 0.02 * peak:
-                t0 += 1
-            s0, t0 = int(s0), int(t0)
-            seg_speed = speed[s0:t0]
-            level = e[s0:t0] >= 0.5 * peak
-            first_hi, last_hi = np.flatnonzero(level)[[0, -1]]
-            rise_peak = int(np.argmax(seg_speed[:first_hi + 1]))
-            fall_peak = last_hi + int(np.argmin(seg_speed[last_hi:]))
-            v_in = seg_speed[rise_peak]
-            v_out = -seg_speed[fall_peak]
-            calm_in = np.flatnonzero(seg_speed[rise_peak:] < self.hold_speed_frac * v_in)
-            calm_out = np.flatnonzero(-seg_speed[:fall_peak + 1] < self.hold_speed_frac * v_out)
-            if not len(calm_in) or not len(calm_out):
-                rejected.append((s0, t0, peak, "no still phase"))
-                continue
-            h0 = rise_peak + int(calm_in[0])
-            h1 = int(calm_out[-1])
-            # Movement edges: where the speed of the move in/out starts.
-            quiet_before = np.flatnonzero(seg_speed[:rise_peak] < self.hold_speed_frac * v_in)
-            quiet_after = np.flatnonzero(-seg_speed[fall_peak:] < self.hold_speed_frac * v_out)
-            m0 = int(quiet_before[-1]) if len(quiet_before) else 0
-            m1 = fall_peak + int(quiet_after[0]) if len(quiet_after) else len(seg_speed) - 1
-            hold_s = (h1 - h0) / fs
-            if hold_s < self.min_hold_s:
-                rejected.append((s0 + m0, s0 + m1, peak, f"held {max(hold_s, 0):.1f} s"))
-                continue
-            # A rep ends where it began; a step to a new level is a change
-            # of posture (standing up, shifting on the chair).
-            w = int(fs)
-            a, b = s0 + m0, s0 + m1
-            before = np.median(x[max(0, a - w):a + 1])
-            after = np.median(x[b:b + w + 1])
-            if abs(after - before) > 0.4 * peak:
-                rejected.append((a, b, peak, "did not return (posture change)"))
-                continue
-            rows.append((s0 + m0, s0 + m1, s0 + h0, s0 + h1, peak))
+        exc = [(int(a), int(b), p, ty) for (a, b), p, ty in zip(zip(starts, stops), peaks, typ)
+               if p >= self.min_amplitude_deg]
+        gap = int(self.max_dip_s * fs)
+        i = 0
+        while i < len(exc):
+            s, t, peak, typical = exc[i]
+            kind, row = self._evaluate(x, e, speed, fs, s, t, peak, typical)
+            # A dip in the middle of a hold that leaves the angle short of
+            # where the rep started is no release: the first part "did not
+            # return" and the hold goes on in the next excursion. The two
+            # are one rep when together they leave and come back to rest.
+            if (kind == "posture" and i + 1 < len(exc) and exc[i + 1][0] - t <= gap
+                    and peak >= self.min_reach * typical):
+                s2, t2, peak2, typ2 = exc[i + 1]
+                merged = self._evaluate(x, e, speed, fs, s, t2, max(peak, peak2), max(typical, typ2))
+                if merged[0] == "rep":
+                    rows.append(merged[1])
+                    i += 2
+                    continue
+            (rows if kind == "rep" else rejected).append(row)
+            i += 1
         self.reps_ = pd.DataFrame(rows, columns=REP_COLUMNS)
         self.rejected_ = pd.DataFrame(rejected, columns=["start", "stop", "amplitude_deg", "reason"])
         self.typical_amplitude_deg_ = float(np.median(self.reps_.amplitude_deg)) if len(rows) else (

@@ -50,6 +50,24 @@ def test_an_aborted_half_movement_does_not_count():
     assert "did not reach the held position" in set(det.rejected_.reason)
 
 
+def test_a_brief_dip_mid_hold_is_one_rep_with_its_full_hold():
+    # An 8 s-style hold that sags most of the way down for a moment and goes
+    # on: neither part returns to where the rep began, so it is one rep,
+    # held from the end of the move in to the start of the release.
+    amp = 10.0
+    up = _min_jerk(np.arange(int(FS)) / FS)
+    sag = _min_jerk(np.arange(int(0.4 * FS)) / (0.4 * FS))
+    low = 0.2 * amp
+    held = np.concatenate([np.full(int(3 * FS), amp), amp - (amp - low) * sag, np.full(int(0.3 * FS), low),
+                           low + (amp - low) * sag, np.full(int(5 * FS), amp)])
+    dip_rep = np.concatenate([np.zeros(int(5 * FS)), amp * up, held, amp * up[::-1], np.zeros(int(3 * FS))])
+    x = np.concatenate([rep_signal([8.0, 8.0]), dip_rep, rep_signal([8.0])])
+    det = HoldRepDetector().detect(x + np.random.default_rng(1).normal(0, 0.1, len(x)), FS)
+    assert len(det.reps_) == 4
+    holds = (det.reps_.hold_stop - det.reps_.hold_start).to_numpy() / FS
+    assert holds[2] == pytest.approx(len(held) / FS, abs=0.3)
+
+
 def test_reps_in_the_other_direction_are_found_by_negating():
     det = HoldRepDetector().detect(-(-rep_signal([5.0, 5.0])), FS)
     assert len(det.reps_) == 2
