@@ -28,6 +28,17 @@ def collect(paths: list[str]) -> list[Path]:
     return collect_any(paths, default=DEMO)
 
 
+def _counts(panel: dict) -> str:
+    """What one exercise panel counted, in a few words."""
+    if "reps" in panel:
+        return f"{panel['reps']} reps"
+    if "cw" in panel:
+        return f"{panel['cw']} cw + {panel['ccw']} ccw circles"
+    if "seconds" in panel:
+        return f"{panel['seconds']:.0f} s"
+    return "-"
+
+
 def run(args) -> int:
     from analysis.adherence import history_adherence
     from analysis.prescription import PrescriptionError, load
@@ -49,7 +60,6 @@ def run(args) -> int:
     docs.sort(key=lambda d: d["recording"].get("start_time") or "")
     history = history_adherence(docs, prescription) if len(docs) > 1 else None
     summary = render_report(docs, args.output, history=history)
-    done = ", ".join(f"{k}: {v.get('reps', v.get('cw', v.get('seconds', '-')))}"
-                     for k, v in summary["exercises"].items() if v.get("state") == "done")
+    done = ", ".join(f"{k}: {_counts(v)}" for k, v in summary["exercises"].items() if v.get("state") == "done")
     print(f"wrote {args.output} ({len(docs)} session{'s' if len(docs) > 1 else ''}; {done or 'no exercises'})")
     return status
