@@ -125,3 +125,14 @@ def day_file(seconds: float, session_every_h: float = 8.0) -> Path:
 if __name__ == "__main__":
     for s in (60, 3600, 86400):
         print(day_file(s))
+
+
+def metadata_lines(path) -> int:
+    """How many ``# key: value`` lines a recording starts with (bare parsers skip them)."""
+    with open(path) as fh:
+        skip = 0
+        for line in fh:
+            if not line.startswith("#"):
+                break
+            skip += 1
+    return skip

@@ -23,6 +23,8 @@ ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(__file__).resolve().parent / ".data"
 sys.path.insert(0, str(ROOT))
 
+from _days import metadata_lines  # noqa: E402
+
 
 def make_file(seconds: float) -> Path:
     import pyarrow as pa
@@ -70,12 +72,7 @@ print(n, dt, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024)
 
 def measure(path: Path, bare: bool, repeat: int = 1) -> tuple[int, float, int]:
     """Rows, best wall time (s) and the peak RSS (bytes) of that run."""
-    with open(path) as fh:
-        skip = 0
-        for line in fh:
-            if not line.startswith("#"):
-                break
-            skip += 1
+    skip = metadata_lines(path)
     code = CHILD.format(root=str(ROOT), path=str(path), bare=bare, skip=skip)
     runs = []
     for _ in range(repeat):

@@ -30,6 +30,8 @@ ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(HERE))
 
+from _days import metadata_lines  # noqa: E402
+
 G = 9.80665
 
 
@@ -119,12 +121,7 @@ def csv_peers(path: Path, repeat: int) -> None:
 
     from sensors.recording import read_recording
 
-    with open(path) as fh:
-        skip = 0
-        for line in fh:
-            if not line.startswith("#"):
-                break
-            skip += 1
+    skip = metadata_lines(path)
     readers = [
         ("pandas C engine", lambda: len(pd.read_csv(path, comment="#", engine="c"))),
         ("pandas pyarrow engine", lambda: len(pd.read_csv(path, skiprows=skip, engine="pyarrow"))),
