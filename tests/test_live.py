@@ -25,3 +25,31 @@ def test_live_counts_rise_during_a_set_and_the_end_equals_offline():
     assert max(seen_circles) >= 6
     final = live.finish(rec.metadata)
     assert final["exercises"] == analyze_recording(rec)["exercises"]
+
+
+def test_hold_timer_runs_during_a_hold_before_the_rep_is_counted():
+    rec, truth = simulate_session(seed=77, tier="clean", exercises=["toe_press"])
+    arr = rec.data[["t", "acc_x", "acc_y", "acc_z", "gyr_x", "gyr_y", "gyr_z"]].to_numpy()
+    reps = next(e for e in truth["exercises"] if e["exercise"] == "toe_press")["reps"]
+    live = LiveAnalyzer(placement="foot", mounting=rec.metadata.get("mounting"))
+    shown = []
+    for i in range(0, len(arr), 10):  # 0.1 s packets
+        live.push(arr[i:i + 10])
+        st = live.state()
+        if st.holding_s is not None:
+            shown.append((st.t_s, st.holding_s))
+    longest = {}
+    outside = 0
+    for t, h in shown:
+        k = next((k for k, r in enumerate(reps) if r["start_s"] - 0.3 <= t - h and t <= r["end_s"] + 0.3), None)
+        if k is None:
+            outside += 1
+        else:
+            longest[k] = max(longest.get(k, 0.0), h)
+    # Every rep after the first (which names the set) gets a running timer
+    # that climbs to about its true hold (the release is still on the clock).
+    assert set(range(1, len(reps))) <= set(longest)
+    for k in range(1, len(reps)):
+        assert reps[k]["hold_s"] - 0.5 < longest[k] < reps[k]["hold_s"] + 1.5
+    # And it is not shown while the foot rests between reps.
+    assert outside <= 0.1 * len(shown)
