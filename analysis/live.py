@@ -18,10 +18,12 @@ import dataclasses
 import numpy as np
 import pandas as pd
 
+from .prescription import load as load_prescription
 from .session import SessionAnalyzer
 
 COLUMNS = ["t", "acc_x", "acc_y", "acc_z", "gyr_x", "gyr_y", "gyr_z"]
-HOLD_TARGET_S = {"toe_press": 4.0, "resistance_band": 5.0, "pencil_pickup": 10.0}
+# The live view counts holds up to the default (seed) programme's targets.
+HOLD_TARGET_S = load_prescription().hold_targets_s()
 
 
 @dataclasses.dataclass

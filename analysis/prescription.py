@@ -34,6 +34,10 @@ class Prescription:
     def item(self, exercise: str) -> Item | None:
         return next((i for i in self.items if i.exercise == exercise), None)
 
+    def hold_targets_s(self) -> dict[str, float]:
+        """Hold target (s) per exercise that has one."""
+        return {i.exercise: i.hold_s for i in self.items if i.hold_s is not None}
+
 
 def _number(where: str, key: str, value, kind=float, positive=True):
     if isinstance(value, bool) or not isinstance(value, (int, float)):

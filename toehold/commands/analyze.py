@@ -4,7 +4,6 @@ from __future__ import annotations
 import json
 import sys
 
-TARGET_HOLD_S = {"toe_press": 4.0, "resistance_band": 5.0, "pencil_pickup": 10.0}
 
 
 def register(sub) -> None:
@@ -63,6 +62,9 @@ def summary(doc: dict) -> str:
     rec = doc["recording"]
     gaps = rec["gaps"]
     lost = sum(g["end_s"] - g["start_s"] for g in gaps)
+    # The targets the session was compared with (the prescription in use).
+    hold_targets = {it["exercise"]: it.get("hold_target_s")
+                    for it in (doc.get("adherence") or {}).get("items", [])}
     lines = [f"{rec['path']}: {rec['placement'] or 'placement unknown'}, {rec['side'] or 'side unknown'}, "
              f"{rec['duration_s'] / 60:.1f} min at {rec['sample_rate_hz']:.0f} Hz"
              + (f", {len(gaps)} gaps ({lost:.1f} s lost)" if gaps else "")]
@@ -77,7 +79,7 @@ def summary(doc: dict) -> str:
         name, span = ex["exercise"], f"{_mmss(ex['start_s'])}–{_mmss(ex['end_s'])}"
         if ex["reps"]:
             holds = [r["hold_s"] for r in ex["reps"]]
-            target = TARGET_HOLD_S.get(name)
+            target = hold_targets.get(name)
             met = sum(h >= target for h in holds) if target else 0
             detail = (f"{len(holds)} reps, holds {min(holds):.1f}–{max(holds):.1f} s"
                       + (f" ({met} of {len(holds)} ≥ {target:g} s)" if target else ""))
