@@ -34,7 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from sensors.recording import RecordingError
+    from sensors.limits import InputLimitError
 
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -49,7 +49,7 @@ def main(argv: list[str] | None = None) -> int:
 
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
-    except (UserError, RecordingError) as err:
+    except (UserError, InputLimitError) as err:
         print(f"toehold: {err}", file=sys.stderr)
         return 1
     except OSError as err:
