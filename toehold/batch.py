@@ -35,11 +35,9 @@ Everything here is I/O and orchestration; the analysis itself is
 """
 from __future__ import annotations
 
-import csv
 import dataclasses
 import hashlib
 import hmac
-import io
 import json
 import math
 import os
@@ -532,14 +530,12 @@ def row_task(path: str, placement=None, side=None, prescription=None, use_cache:
 
 def table_text(rows: list[dict], fmt: str) -> str:
     """``rows`` as CSV (``csv``) or a JSON list (``json``)."""
+    from toehold.safe_output import strict_json, write_csv
+
     if fmt == "json":
-        return json.dumps(rows, indent=1) + "\n"
-    out = io.StringIO()
-    if rows:
-        w = csv.DictWriter(out, fieldnames=list(rows[0]), lineterminator="\n")
-        w.writeheader()
-        w.writerows(rows)
-    return out.getvalue()
+        return strict_json(rows) + "\n"
+    # Spreadsheet-safe: a subject written as "=HYPERLINK(...)" stays text.
+    return write_csv(rows)
 
 
 def analyze_dask(paths, scheduler: str, placement=None, side=None, prescription=None,

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from toehold.commands.analyze import add_batch_options
+from toehold.commands.analyze import add_batch_options, add_privacy_option
 
 DEMO = Path(__file__).resolve().parents[2] / "recordings" / "demo.csv"
 
@@ -18,6 +18,7 @@ def register(sub) -> None:
     p.add_argument("--placement", choices=["foot", "ankle"])
     p.add_argument("--side", choices=["left", "right"])
     add_batch_options(p)
+    add_privacy_option(p)
     p.set_defaults(func=run)
 
 
@@ -44,7 +45,7 @@ def run(args) -> int:
     from analysis.prescription import PrescriptionError, load
     from toehold.batch import analyze_many
     from toehold.cli import UserError
-    from toehold.commands.analyze import report_errors
+    from toehold.commands.analyze import report_errors, shareable
     from toehold.report import render_report
 
     try:
@@ -53,7 +54,7 @@ def run(args) -> int:
         raise UserError(str(err)) from None
     results = analyze_many(collect(args.paths), args.placement, args.side, prescription,
                            jobs=args.jobs, use_cache=not args.no_cache, progress=True)
-    docs = [r.doc for r in results if r.doc is not None]
+    docs = shareable([r.doc for r in results if r.doc is not None], args.private)
     status = report_errors(results)
     if not docs:
         return status  # the errors said why
