@@ -45,6 +45,10 @@ _MAX_CANDIDATES = 64
 _ADDRESS = re.compile(r"^([0-9A-Fa-f]{2}:){5}[0-9A-Fa-f]{2}$|^[0-9A-Fa-f-]{36}$")
 
 
+# A device clock ahead of the arrivals by more than this (s) is re-anchored.
+MAX_CLOCK_LEAD_S = 10.0
+
+
 class CollectorError(RuntimeError):
     """A device could not be recorded; the message says which and why."""
 
@@ -119,9 +123,12 @@ class _Clock:
     def stamp(self, dev_t: np.ndarray, arrival: float) -> np.ndarray:
         n = len(dev_t)
         if self.has_clock and np.all(np.isfinite(dev_t)):
-            if self.offset is None or dev_t[0] < self.last_dev:
-                # Only reached for the first packet of a connection: the
-                # collector drops late packets within one.
+            if self.offset is None or dev_t[0] < self.last_dev or \
+                    dev_t[-1] + self.offset - arrival > MAX_CLOCK_LEAD_S:
+                # The first packet of a connection (the collector drops late
+                # packets within one), or a device clock that leapt far ahead
+                # of the arrivals (a forged or broken clock could push t to
+                # 1e7 s in 200 packets): anchored to the arrivals again.
                 self.offset = arrival - dev_t[-1]
             self.last_dev = float(dev_t[-1])
             t = dev_t + self.offset
@@ -388,6 +395,10 @@ class Collector:
                     rows = np.asarray(dec, float)
                     if rows.size == 0:
                         return
+                    if rows.ndim != 2 or rows.shape[1] < 7 or not np.isfinite(rows[:, 1:7]).all():
+                        # A NaN or infinite reading (a forged packet, a bad
+                        # scale factor) would make the saved file unreadable.
+                        raise ValueError("non-finite or misshapen decoded values")
                 except Exception as err:  # any decoder failure is a bad packet, not a crash
                     st.malformed += 1
                     log.debug("%s: malformed notification (%s): %s", key, err, bytes(data).hex())
