@@ -15,8 +15,11 @@ small crafted input cannot take gigabytes of memory or hang a batch:
   timestamp otherwise makes every per-second structure huge).
 
 The limits are far above what the supported sensors and apps produce: 24 h
-of 6-axis data at 100 Hz is a 449 MB CSV; a numeric CSV deflates about
-3–10 times (a sensor lying still: measured 12× for a 100 Hz recording).
+of 6-axis data at 100 Hz is a 449 MB CSV. Measured with zlib level 9: the
+demo recording deflates 3.6:1, a still sensor with noise 3.7:1, one
+quantised to 0.1 units 11:1, and a recording whose six channels never change
+(only ``t`` does) 20:1, so 100:1 is five times the worst real case; a member
+of zeros deflates about 1000:1.
 """
 from __future__ import annotations
 

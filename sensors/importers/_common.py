@@ -128,6 +128,8 @@ class FileSet:
             with open_regular(where, RecordingError) as fh:
                 return fh.read(limit) if limit else read_bounded(
                     fh, MAX_MEMBER_BYTES, name, RecordingError)
+        except RecordingError:
+            raise
         except (zipfile.BadZipFile, NotImplementedError, RuntimeError, EOFError, ValueError,
                 zipfile.LargeZipFile) as err:
             raise RecordingError(f"{name}: cannot be read from the zip ({err})") from None
