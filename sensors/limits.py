@@ -115,12 +115,12 @@ def is_zip(path: str | os.PathLike) -> bool:
 def check_member(info: zipfile.ZipInfo, where: str, error=InputLimitError) -> None:
     """Refuse a zip member whose declared size or compression ratio is a bomb's."""
     if info.file_size > MAX_MEMBER_BYTES:
-        raise error(f"{where}: {info.file_size >> 20} MB uncompressed; larger than the "
-                    f"{MAX_MEMBER_BYTES >> 20} MB a recording can be")
+        raise error(f"{where}: {info.file_size / 2**20:.1f} MB uncompressed; larger than the "
+                    f"{MAX_MEMBER_BYTES / 2**20:.0f} MB a recording can be")
     if info.file_size > RATIO_FREE_BYTES and \
             info.file_size > MAX_COMPRESSION_RATIO * max(info.compress_size, 1):
         raise error(f"{where}: compressed {info.file_size / max(info.compress_size, 1):.0f}:1 "
-                    f"({info.compress_size} bytes to {info.file_size >> 20} MB); a recording "
+                    f"({info.compress_size} bytes to {info.file_size / 2**20:.1f} MB); a recording "
                     f"compresses at most {MAX_COMPRESSION_RATIO}:1, so this looks like a "
                     f"zip bomb and is not read")
 
