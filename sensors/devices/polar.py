@@ -323,10 +323,11 @@ class PolarDecoder:
             self.settings[mtype] = params
         elif op == START and FACTOR in params and mtype in self.factor:
             factor = struct.unpack("<f", params[FACTOR][0].to_bytes(4, "little"))[0]
-            # A NaN or absurd factor would turn every sample non-finite and
-            # the saved file unreadable: refuse the reply instead.
+            # A NaN or absurd factor would turn every sample non-finite (the
+            # saved file unreadable) or wrong: the session ends with the reason.
             if not (math.isfinite(factor) and 1e-6 < abs(factor) < 1e3):
-                raise MalformedPacket(f"start response with scale factor {factor!r}")
+                raise CommandRefused(f"start {name}: the device's scale factor is {factor!r}; "
+                                     f"its samples cannot be converted")
             self.factor[mtype] = factor
 
     def feed(self, data: bytes) -> np.ndarray:
