@@ -374,11 +374,11 @@ def write_cache(path: str | os.PathLike, key: dict, file_id: dict, doc: dict) ->
 # --------------------------------------------------------------------------
 
 def _one_line(path: str, err: BaseException) -> str:
-    from sensors.recording import RecordingError
+    from sensors.limits import InputLimitError
     from toehold.cli import UserError
 
     text = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
-    if isinstance(err, (RecordingError, UserError)):
+    if isinstance(err, (InputLimitError, UserError)):
         # These already name the file.
         return text if text.startswith(str(path)) else f"{path}: {text}"
     if isinstance(err, OSError):
