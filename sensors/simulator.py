@@ -137,7 +137,20 @@ def _smooth_noise(rng: np.random.Generator, n: int, fs: float, corner_hz: float,
         return np.zeros(0)
     sigma = fs / (2 * math.pi * corner_hz)
     pad = int(max(200, 4 * sigma))
-    x = gaussian_filter1d(rng.standard_normal(n + 2 * pad), sigma=sigma)
+    x = rng.standard_normal(n + 2 * pad)
+    if sigma > 64:
+        # A direct Gaussian this wide costs O(n * 8 sigma): the gyro bias
+        # wander at 0.005 Hz took 8 of a session's 14 s. Its transfer function
+        # over the FFT is O(n log n); the ends are reflected as
+        # gaussian_filter1d's default mode does, so a seed gives the same
+        # session as before (within 1e-3 of the noise's rms).
+        r = int(4 * sigma + 0.5)
+        xp = np.pad(x, r, mode="symmetric")
+        f = np.fft.rfftfreq(len(xp))
+        x = np.fft.irfft(np.fft.rfft(xp) * np.exp(-0.5 * (2 * np.pi * f * sigma) ** 2),
+                         n=len(xp))[r:r + len(x)]
+    else:
+        x = gaussian_filter1d(x, sigma=sigma)
     sd = x.std()
     x = x[pad:pad + n]
     return x * (rms / sd) if sd > 0 else x
