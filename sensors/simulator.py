@@ -801,8 +801,14 @@ def simulate_session(seed: int = 0, config: SimConfig | None = None,
     declared = mounting_string(mount)
     if cfg.declare_mounting and declared:
         metadata["mounting"] = declared
-    gaps = find_gaps(data["t"].to_numpy(), None, fs)
-    rec = Recording(data=data, metadata=metadata, gaps=gaps)
+    rec = Recording(data=data, metadata=metadata, gaps=find_gaps(data["t"].to_numpy(), None, fs))
+    # The truth's gaps come from the loss mask, not from the reader's rule,
+    # so that comparing the two tests the rule: each run of dropped samples
+    # is one gap, from the last kept sample before it to the first after it.
+    kept = np.flatnonzero(keep)
+    jump = np.flatnonzero(np.diff(kept) > 1)
+    t_kept = data["t"].to_numpy()
+    true_gaps = [{"start_s": float(t_kept[j]), "end_s": float(t_kept[j + 1])} for j in jump]
 
     to_rec = 1 / (1 + drift)
     def conv(x: float) -> float:
@@ -821,7 +827,7 @@ def simulate_session(seed: int = 0, config: SimConfig | None = None,
         "format": "toehold-analysis/1",
         "recording": {"path": "", "duration_s": round(float(data["t"].iloc[-1]), 3),
                       "sample_rate_hz": fs, "placement": cfg.placement, "side": cfg.side,
-                      "gaps": rec.gap_list()},
+                      "gaps": true_gaps},
         "exercises": exercises,
         "balance": {"stances": [{**s, "start_s": conv(s["start_s"]), "end_s": conv(s["end_s"])}
                                 for s in b.stances]},
