@@ -208,7 +208,9 @@ def summarise(rows):
     dir_n = sum(r["dir_n"] for r in rows)
     return {
         "sessions": len(rows),
-        "bout macro-F1": (mean([v for v in f1.values() if v is not None]), len(f1)),
+        # without true bouts (lookalikes) F1 says nothing: false bouts do
+        "bout macro-F1": (mean([v for v in f1.values() if v is not None])
+                          if any(tp + fn for tp, fp, fn in per_ex.values()) else None, len(f1)),
         "per-exercise F1": f1,
         "reps exact % (toe press, band, pencil)": (pct(cat("reps_exact")), len(cat("reps_exact"))),
         "hold MAE (s)": (mean(cat("hold_err")), len(cat("hold_err"))),

@@ -258,7 +258,7 @@ class Body:
         ws = smooth_noise(rng, n, rng.uniform(0.3, 1.5), np.deg2rad(amp_deg) * 0.5)
         if taps:   # foot taps: 2–4 Hz pitch bursts about the heel
             f = rng.uniform(2.0, 4.0)
-            env = smooth_noise(rng, n, 0.3, 1.0, dims=1)[:, 0] > 0.3
+            env = minjerk((smooth_noise(rng, n, 0.3, 1.0, dims=1)[:, 0] - 0.2) / 0.4)
             wf[:, 1] += np.deg2rad(amp_deg) * env * np.sin(2 * np.pi * f * t)
         foot = self.foot * Rot.from_rotvec(wf)
         shank = self.shank * Rot.from_rotvec(ws)

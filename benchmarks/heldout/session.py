@@ -193,7 +193,7 @@ def toe_press(b, rng):
         foot_rv = (roll * amp, sign * amp, 0.0) if not ankle else (0.0, U(rng, 0, 3), 0.0)
         shank_rv = (0.0, knee_amp if knee_per_rep else U(rng, 0, 1.5), 0.0)
         return b.excursion(U(rng, *ramp), hold, U(rng, *ramp), foot_rv, shank_rv,
-                           frac=frac, tremor_deg=U(rng, 0.05, 0.3))
+                           frac=frac, tremor_deg=U(rng, *_w(p, (0.03, 0.1), (0.05, 0.2), (0.05, 0.4))))
     bout = hold_reps(b, rng, "toe_press", int(rng.integers(*_w(p, (8, 13), (5, 13), (3, 16)))),
                      _w(p, (3, 6), (2, 8), (1.2, 20)), rep, _w(p, (1, 4), (0.8, 5), (0.3, 8)),
                      _w(p, 0.0, 0.08, 0.15))
@@ -211,7 +211,7 @@ def resistance_band(b, rng):
     def rep(frac, hold):
         return b.excursion(U(rng, *ramp), hold, U(rng, *ramp), (roll * amp, -amp, yaw * amp),
                            (0.0, 0.0, 0.0), foot_pivot="ankle", frac=frac,
-                           tremor_deg=U(rng, 0.1, 0.5))
+                           tremor_deg=U(rng, *_w(p, (0.05, 0.2), (0.1, 0.3), (0.1, 0.6))))
     return hold_reps(b, rng, "resistance_band", int(rng.integers(*_w(p, (8, 13), (6, 13), (3, 16)))),
                      _w(p, (4, 6), (3, 8), (1.2, 15)), rep, _w(p, (1, 4), (0.8, 5), (0.3, 8)),
                      _w(p, 0.0, 0.08, 0.15))
@@ -228,7 +228,8 @@ def pencil_pickup(b, rng):
             b.fidget(U(rng, 0.8, 2.5), amp_deg=U(rng, 1.0, 3.0), move_m=0.01, kind=None)
         return b.excursion(U(rng, *ramp), hold, U(rng, *ramp), (U(rng, -3, 3), curl, 0.0),
                            (0.0, -lift, 0.0), shank_pivot="knee", frac=frac,
-                           tremor_deg=U(rng, 0.2, 0.8), drift=0.08)
+                           tremor_deg=U(rng, *_w(p, (0.1, 0.3), (0.15, 0.5), (0.2, 0.8))),
+                           drift=0.08)
     return hold_reps(b, rng, "pencil_pickup", int(rng.integers(*_w(p, (3, 4), (2, 5), (2, 6)))),
                      _w(p, (10, 15), (8, 18), (1.2, 20)), rep, _w(p, (1.5, 4), (1, 6), (0.5, 8)),
                      _w(p, 0.0, 0.05, 0.1))
