@@ -23,6 +23,9 @@ LABELS = {"toe_press": "Toe press", "resistance_band": "Resistance band", "tipto
           "pencil_pickup": "Pencil pickup", "ankle_circles": "Ankle circles"}
 GOOD, PART, MISS = "#009E73", "#E69F00", "#D55E00"
 GREY = "#999999"
+# Written into every picture's metadata: `toehold report` redraws its own
+# report without --force but never overwrites anything else.
+SOFTWARE = "toehold report"
 
 
 def _when(doc: dict) -> str:
@@ -372,7 +375,9 @@ def render_report(docs: list[dict], out_path, history: dict | None = None, dpi: 
         if multi:
             summary["calendar"] = _calendar(fig.add_subplot(gs[4, :]), history or {})
             summary["panels"].append("Sessions done per day")
-        fig.savefig(out_path, dpi=dpi)
+        fmt = str(out_path).rsplit(".", 1)[-1].lower()
+        key = {"png": "Software", "pdf": "Creator", "svg": "Creator"}.get(fmt)
+        fig.savefig(out_path, dpi=dpi, metadata={key: SOFTWARE} if key else None)
         plt.close(fig)
     return summary
 
