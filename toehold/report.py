@@ -16,6 +16,8 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.patches import FancyArrowPatch, Rectangle  # noqa: E402
 
+from sensors.recording import lost_seconds  # noqa: E402
+
 EXERCISES = ("toe_press", "resistance_band", "tiptoe_walk", "pencil_pickup", "ankle_circles")
 COLOURS = {"toe_press": "#0072B2", "resistance_band": "#E69F00", "tiptoe_walk": "#009E73",
            "pencil_pickup": "#CC79A7", "ankle_circles": "#56B4E9"}
@@ -388,7 +390,7 @@ def _notes(ax, doc):
     lines = []
     gaps = rec.get("gaps", [])
     if gaps:
-        lost = sum(g["end_s"] - g["start_s"] for g in gaps)
+        lost = lost_seconds(gaps, rec.get("sample_rate_hz"))
         lines.append(f"{len(gaps)} gaps in the data, {lost:.1f} s lost in all")
     m = doc.get("mounting") or {}
     if m:

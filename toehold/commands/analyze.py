@@ -59,16 +59,27 @@ def _mmss(t: float) -> str:
     return f"{int(t // 60)}:{int(t % 60):02d}"
 
 
+def plural(n: int, word: str) -> str:
+    """'1 gap', '2 gaps'."""
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def _hz(rate) -> str:
+    return "an unknown rate" if rate is None else f"{rate:.0f} Hz"
+
+
 def summary(doc: dict) -> str:
+    from sensors.recording import lost_seconds
+
     rec = doc["recording"]
     gaps = rec["gaps"]
-    lost = sum(g["end_s"] - g["start_s"] for g in gaps)
+    lost = lost_seconds(gaps, rec["sample_rate_hz"])
     # The targets the session was compared with (the prescription in use).
     hold_targets = {it["exercise"]: it.get("hold_target_s")
                     for it in (doc.get("adherence") or {}).get("items", [])}
     lines = [f"{rec['path']}: {rec['placement'] or 'placement unknown'}, {rec['side'] or 'side unknown'}, "
-             f"{rec['duration_s'] / 60:.1f} min at {rec['sample_rate_hz']:.0f} Hz"
-             + (f", {len(gaps)} gaps ({lost:.1f} s lost)" if gaps else "")]
+             f"{rec['duration_s'] / 60:.1f} min at {_hz(rec['sample_rate_hz'])}"
+             + (f", {plural(len(gaps), 'gap')} ({lost:.1f} s lost)" if gaps else "")]
     m = doc.get("mounting", {})
     if m:
         lines.append(f"sensor mounting: {m['method']} (confidence {m['confidence']:.2f})")

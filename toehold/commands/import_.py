@@ -19,7 +19,7 @@ def register(sub) -> None:
 
 def run(args) -> int:
     from sensors.importers import open_any
-    from sensors.recording import check_writable, write_recording
+    from sensors.recording import check_writable, lost_seconds, write_recording
 
     out = args.output  # checked by toehold.args before the work
     if same_file(out, args.source):
@@ -27,7 +27,7 @@ def run(args) -> int:
     rec = open_any(args.source, placement=args.placement, side=args.side)
     check_writable(out, min_free_bytes=1 << 20)
     write_recording(out, rec.data, rec.metadata)
-    lost = sum(g["end_s"] - g["start_s"] for g in rec.gap_list())
+    lost = lost_seconds(rec.gaps, rec.sample_rate_hz)
     print(f"{args.source}: {getattr(rec, 'source_format', 'recording')}")
     print(f"  {rec.duration_s:.1f} s ({rec.duration_s / 60:.1f} min), {len(rec.data)} samples "
           f"at {rec.sample_rate_hz:.1f} Hz, {len(rec.gaps)} gaps ({lost:.1f} s lost)")
