@@ -13,8 +13,8 @@ OUTPUT = Output(suffixes=(".txt", ".json", ".csv"),
 def register(sub) -> None:
     p = sub.add_parser("analyze", help="detect exercises, reps, holds, circles and strides",
                        description="Analyse recordings (files, app exports or folders of them) in "
-                                   "parallel, each result cached in .toehold-cache/ beside its "
-                                   "recording. Prints a readable summary, with --json the "
+                                   "parallel, each result cached in the user's private cache folder. "
+                                   "Prints a readable summary, with --json the "
                                    "toehold-analysis/1 document, with --dask one summary row "
                                    "per recording.")
     p.add_argument("recordings", nargs="+", help="recording CSVs, app exports, or folders of them")
@@ -37,7 +37,8 @@ def add_batch_options(p) -> None:
     p.add_argument("-j", "--jobs", type=at_least_one, metavar="N",
                    help="analyse N recordings at once (default: one per CPU core)")
     p.add_argument("--no-cache", action="store_true",
-                   help="neither read nor write the cached analyses in .toehold-cache/")
+                   help="neither read nor write the cached analyses (in the user's cache "
+                        "folder; see docs/privacy.md)")
 
 
 def add_privacy_option(p) -> None:
