@@ -573,7 +573,9 @@ class RecordingWriter:
         self._fmt = _row_format(self.columns, rate).split(",")
         self.fsync_interval_s = fsync_interval_s
         self.rows_written = 0
-        self._fh = open(self.path, "w", encoding="utf-8", newline="\n")
+        # Health data: a new recording is readable by its owner only (0600).
+        self._fh = open(self.path, "w", encoding="utf-8", newline="\n",
+                        opener=lambda p, flags: os.open(p, flags, 0o600))
         self._fh.write(metadata_block(self.metadata))
         self._fh.write(",".join(self.columns) + "\n")
         self._fh.flush()

@@ -419,3 +419,11 @@ def test_recordings_dated_year_1_and_9999_do_not_blow_up_the_calendar():
     # Plausible dates years apart: the calendar keeps the last MAX_CALENDAR_DAYS.
     h = history_adherence([doc("1995-01-01T00:00:00Z"), doc("2026-11-04T08:00:00Z")], load())
     assert len(h["days"]) == MAX_CALENDAR_DAYS and h["sessions_before_calendar"] == 1
+
+
+def test_new_recordings_are_readable_by_their_owner_only(tmp_path):
+    from sensors.recording import RecordingWriter
+
+    with RecordingWriter(tmp_path / "r.csv", {"subject": "A.S."}) as w:
+        w.write_rows([[0.0, 0, 0, 9.8, 0, 0, 0]])
+    assert stat.S_IMODE((tmp_path / "r.csv").stat().st_mode) == 0o600

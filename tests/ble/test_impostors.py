@@ -231,3 +231,44 @@ def test_a_device_named_like_markup_is_shown_as_text_in_scan_and_live_view(monke
     print_summary(console, view)
     text = console.export_text()
     assert "WT[/x]" in text and "\x1b" not in text
+
+
+class _LeapingClock:
+    """A generic sensor whose clock leaps 2000 s ahead every 20th packet (a forged clock)."""
+
+    def __init__(self):
+        from sensors.devices.generic import GenericEncoder
+
+        self.inner = GenericEncoder()
+        self.samples_per_packet = self.inner.samples_per_packet
+        self.packets = 0
+
+    def encode(self, block, seq):
+        self.packets += 1
+        block = block.copy()
+        block[:, 0] += 2000.0 * (self.packets // 20)
+        return self.inner.encode(block, seq)
+
+    def __getattr__(self, name):
+        return getattr(self.inner, name)
+
+
+def test_a_device_clock_leaping_ahead_does_not_stretch_the_recording(tmp_path):
+    profile = dataclasses.replace(get_profile("generic"), make_encoder=_LeapingClock)
+    path = tmp_path / "leap.csv"
+
+    async def go():
+        emu = await EmulatedSensor(profile, address="C4:00:00:00:04:7A", feed=sine_feed(seed=5)).start()
+        sink = RecordingSink({"x": path})
+        col = collector(sink)
+        try:
+            await col.run([Target("x", "C4:00:00:00:04:7A", "generic")], duration_s=2.0)
+        finally:
+            sink.close()
+            await emu.stop()
+        return emu, col.stats["x"]
+    emu, st = run(go())
+    assert emu.encoder.packets >= 40  # the clock leapt at least twice
+    rec = read_recording(path)
+    # Session time, not the device's: a 2 s session spans about 2 s, not 4000 s.
+    assert rec.duration_s < 3.0 and len(rec.data) == st.samples > 100
