@@ -441,3 +441,16 @@ def test_new_recordings_are_readable_by_their_owner_only(tmp_path):
     with RecordingWriter(tmp_path / "r.csv", {"subject": "A.S."}) as w:
         w.write_rows([[0.0, 0, 0, 9.8, 0, 0, 0]])
     assert stat.S_IMODE((tmp_path / "r.csv").stat().st_mode) == 0o600
+
+
+def test_a_zip_of_thousands_of_csvs_is_refused_before_opening_them(tmp_path):
+    from sensors.importers import open_any
+
+    path = tmp_path / "many.zip"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        for k in range(1500):
+            zf.writestr(f"s{k}/Gyroscope.csv", "time,seconds_elapsed,z,y,x\n")
+    t0 = time.monotonic()
+    with pytest.raises(RecordingError, match="more than 1000 CSV files"):
+        open_any(path)
+    assert time.monotonic() - t0 < 5

@@ -26,8 +26,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sensors.limits import (MAX_COLUMNS, MAX_MEMBER_BYTES, check_member, check_regular,
-                            check_span, is_zip, open_regular, read_bounded)
+from sensors.limits import (MAX_COLUMNS, MAX_MEMBER_BYTES, MAX_ZIP_MEMBERS, check_member,
+                            check_regular, check_span, is_zip, open_regular, read_bounded)
 from sensors.recording import (ACC_COLUMNS, GYR_COLUMNS, Recording, RecordingError,
                                effective_rate_hz, find_gaps, recording_from_arrays)
 
@@ -98,6 +98,10 @@ class FileSet:
             if "__MACOSX" in info.filename:
                 continue
             self._files[f"{self.path}/{info.filename}"] = info.filename
+            if len(self._files) > MAX_ZIP_MEMBERS:
+                self._zip.close()
+                raise RecordingError(f"{self.path}: more than {MAX_ZIP_MEMBERS} CSV files in the "
+                                     f"zip; an app's export has a few")
 
     @property
     def names(self) -> list[str]:
