@@ -22,10 +22,11 @@ DEFAULT_RATES = {
     "resistance_band": {"range_deg": (18.0, 1.0), "hold_s": (3.5, 0.15)},
     "pencil_pickup": {"range_deg": (9.0, 0.8), "hold_s": (8.0, 0.5)},
     "tiptoe_walk": {"heel_rise_deg": (20.0, 0.8), "seconds": (18.0, 1.0)},
-    "ankle_circles": {"circle_size_deg": (18.0, 0.7)},
+    "ankle_circles": {"circle_size_deg": (18.0, 0.7), "circle_roundness": (0.6, 0.02)},
 }
 # Spread of one rep (or one session, for bout-level values) about the trend.
-NOISE = {"range_deg": 1.5, "hold_s": 0.5, "heel_rise_deg": 1.0, "seconds": 1.5, "circle_size_deg": 2.0}
+NOISE = {"range_deg": 1.5, "hold_s": 0.5, "heel_rise_deg": 1.0, "seconds": 1.5, "circle_size_deg": 2.0,
+         "circle_roundness": 0.04}
 
 
 @dataclasses.dataclass
@@ -79,6 +80,10 @@ def simulate_history(days: int = 90, seed: int = 0, sessions_per_day: int = 3, s
         Share of bouts written with a low ``confidence`` (0.2) and values off
         the trend, as a misdetection would be: trends must leave them out.
     """
+    from .adherence import session_adherence
+    from .prescription import load
+
+    programme = load()
     rng = np.random.default_rng(seed)
     rates = rates or DEFAULT_RATES
     day0 = dt.datetime.fromisoformat(start).replace(tzinfo=dt.timezone.utc)
@@ -120,6 +125,7 @@ def simulate_history(days: int = 90, seed: int = 0, sessions_per_day: int = 3, s
                                        "device": "synthetic history", "subject": subject,
                                        "placement_source": "declared"},
                          "exercises": exercises, "balance": {}, "adherence": {}})
+            docs[-1]["adherence"] = session_adherence(docs[-1], programme)
             logs.append({"format": "toehold-session/1", "recording": name, "prescription": "default", "steps": [],
                          "reported": {"pain_0_10": pain, "effort_0_10": effort}})
     return History(docs, logs, truth)
@@ -147,12 +153,25 @@ def _bout(rng, ex: str, lvl: dict, t: float) -> tuple[dict, float]:
                     heel_rise_deg=round(max(2.0, lvl["heel_rise_deg"] + rng.normal(0, NOISE["heel_rise_deg"])), 2))
         t += secs
     else:
+        # The toe path (contract: toe_path, 20 Hz) is an ellipse per circle
+        # whose mean diameter is the circle's size_deg and whose minor/major
+        # axis ratio is the day's roundness.
+        rate_hz, ys, zs = 20.0, [], []
+        t_start = t
         for d in ("cw", "ccw"):
             for _ in range(7):
                 per = float(rng.uniform(1.1, 1.5))
                 size = max(2.0, lvl["circle_size_deg"] + rng.normal(0, NOISE["circle_size_deg"]))
                 bout["circles"].append({"start_s": round(t, 2), "end_s": round(t + per, 2), "direction": d,
                                         "size_deg": round(size, 2)})
+                q = float(np.clip(lvl.get("circle_roundness", 1.0) + rng.normal(0, NOISE["circle_roundness"]),
+                                  0.2, 1.0))
+                a = size / np.sqrt(2 * (1 + q * q))
+                n0, n1 = int(round((t - t_start) * rate_hz)), int(round((t + per - t_start) * rate_hz))
+                th = np.linspace(0, 2 * np.pi, n1 - n0, endpoint=False) * (-1 if d == "cw" else 1)
+                ys += np.round(a * np.cos(th), 1).tolist()
+                zs += np.round(q * a * np.sin(th), 1).tolist()
                 t += per
+        bout["toe_path"] = {"rate_hz": rate_hz, "t0_s": round(t_start, 2), "y_deg": ys, "z_deg": zs}
     bout["end_s"] = round(t, 2)
     return bout, t + 30.0
