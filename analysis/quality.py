@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import statistics
 
 import numpy as np
 
@@ -59,7 +60,7 @@ def _finite(values) -> list[float]:
 
 def _median(values) -> float | None:
     v = _finite(values)
-    return float(np.median(v)) if v else None
+    return float(statistics.median(v)) if v else None  # np.median costs 100x more on a handful
 
 
 def _max(values) -> float | None:
@@ -71,30 +72,39 @@ def _round(x: float | None, nd: int = 2) -> float | None:
     return None if x is None else round(float(x), nd)
 
 
-def _circle_shape(path: dict | None, circle: dict) -> tuple[float | None, float | None]:
-    """Diameter (deg) and roundness of one circle's toe path from the bout's ``toe_path``.
+def _circle_shapes(bout: dict) -> list[tuple[float | None, float | None]]:
+    """Diameter (deg) and roundness of each circle's toe path, from the bout's ``toe_path``.
 
     The path's principal axes: for a circle of radius r traced evenly the
     coordinates' standard deviation is r/√2 along every axis, so the
-    diameter is 2√2 × the root-mean of the two axes' standard deviations
-    (exact for a circle, the mean diameter for an ellipse), and roundness is
-    the minor over the major axis.
+    diameter is 2√2 × the root-mean of the two axes' variances (exact for a
+    circle, sqrt(2(a² + b²)) for an ellipse of semi-axes a, b), and
+    roundness is the minor over the major axis.
     """
+    circles = bout.get("circles", [])
+    path = bout.get("toe_path")
     if not path or not path.get("y_deg") or path.get("t0_s") is None:
-        return None, None
+        return [(None, None)] * len(circles)
     fs, t0 = float(path["rate_hz"]), float(path["t0_s"])
-    a = max(0, int((circle["start_s"] - t0) * fs))
-    b = int(math.ceil((circle["end_s"] - t0) * fs)) + 1
-    y = np.asarray(path["y_deg"][a:b], dtype=float)
-    z = np.asarray(path["z_deg"][a:b], dtype=float)
-    if len(y) < 5:
-        return None, None
-    ev = np.linalg.eigvalsh(np.cov(np.vstack([y, z])))
-    ev = np.clip(ev, 0.0, None)
-    if ev[-1] <= 0:
-        return None, None
-    size = 2.0 * math.sqrt(2.0) * math.sqrt(float(ev.mean()))
-    return size, math.sqrt(float(ev[0] / ev[-1]))
+    y_all = np.asarray(path["y_deg"], dtype=float)
+    z_all = np.asarray(path["z_deg"], dtype=float)
+    out = []
+    for c in circles:
+        a = max(0, int((c["start_s"] - t0) * fs))
+        b = int(math.ceil((c["end_s"] - t0) * fs)) + 1
+        y, z = y_all[a:b], z_all[a:b]
+        if len(y) < 5:
+            out.append((None, None))
+            continue
+        y, z = y - y.mean(), z - z.mean()
+        syy, szz, syz = float(y @ y) / len(y), float(z @ z) / len(z), float(y @ z) / len(y)
+        half, root = (syy + szz) / 2, math.hypot((syy - szz) / 2, syz)
+        big, small = half + root, max(half - root, 0.0)
+        if big <= 0:
+            out.append((None, None))
+            continue
+        out.append((2.0 * math.sqrt(2.0) * math.sqrt(half), math.sqrt(small / big)))
+    return out
 
 
 def _circle_rows(bout: dict) -> list[tuple[str, float | None, float | None, float]]:
@@ -103,11 +113,8 @@ def _circle_rows(bout: dict) -> list[tuple[str, float | None, float | None, floa
     The diameter is the analysis's ``size_deg`` when it has one, else it is
     measured from the bout's ``toe_path``; roundness always comes from the path.
     """
-    out = []
-    for c in bout.get("circles", []):
-        size, rnd = _circle_shape(bout.get("toe_path"), c)
-        out.append((c["direction"], c.get("size_deg", size), rnd, c["end_s"] - c["start_s"]))
-    return out
+    return [(c["direction"], c.get("size_deg", size), rnd, c["end_s"] - c["start_s"])
+            for c, (size, rnd) in zip(bout.get("circles", []), _circle_shapes(bout))]
 
 
 def _circles_quality(rows: list) -> dict:
