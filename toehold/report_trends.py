@@ -23,7 +23,7 @@ LAG = "#D55E00"
 ROWS = (
     (("toe_press", "range_deg", "Toe press: range", "°"),
      ("resistance_band", "range_deg", "Band dorsiflexion: range", "°"),
-     ("pencil_pickup", "range_deg", "Pencil lift: range", "°"),
+     ("pencil_pickup", "range_deg", "Pencil pickup: range", "°"),
      ("tiptoe_walk", "heel_rise_deg", "Tiptoe: heel rise", "°"),
      ("ankle_circles", "circle_size_deg", "Ankle circles: size", "°")),
     (("toe_press", "hold_s", "Toe press: hold", "s"),
@@ -77,7 +77,7 @@ def _panel(ax, table: pd.DataFrame, trends: dict, lagging: list, exercise: str, 
     lag = [g["side"] for g in lagging if g["exercise"] == exercise and g["metric"] == metric]
     # Each foot's weekly gain in the top-left corner (empty when things improve), one line per foot.
     for k, (side, pw, colour) in enumerate(words[:2]):
-        label = f"{'L' if side == 'left' else 'R' if side == 'right' else '?'} {_per_week(pw, unit)}"
+        label = f"{side if side in ('left', 'right') else '?'} {_per_week(pw, unit)}"
         box = None
         if side in lag:
             label += " · behind"
@@ -200,4 +200,21 @@ def draw(fig, spec, trends: dict) -> dict:
             a.xaxis.set_major_locator(loc)
             a.xaxis.set_major_formatter(mdates.ConciseDateFormatter(loc, show_offset=False))
             a.tick_params(labelsize=8)
+    return summary
+
+
+def render_trends(trends: dict, out_path, dpi: int = 100) -> dict:
+    """Only the trend section, as its own PNG (for a letter to the clinic, or the README)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    if not heights(trends):
+        raise ValueError("no dated sessions to draw trends of")
+    with plt.rc_context({"text.parse_math": False, "font.size": 10}):
+        fig = plt.figure(figsize=(16, sum(HEIGHTS) * 1.25), dpi=dpi, layout="constrained")
+        summary = draw(fig, fig.add_gridspec(1, 1)[0, 0], trends)
+        fig.savefig(out_path, dpi=dpi)
+        plt.close(fig)
     return summary
