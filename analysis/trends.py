@@ -34,10 +34,15 @@ TREND_METRICS = {
 MIN_SESSIONS = 6  # fewer sessions make no trend
 MIN_SPAN_DAYS = 14  # nor does less than two weeks
 # Lagging-foot rule: a foot lags on a metric when the other foot clearly
-# improves (the lower end of its slope's 90 % interval is above zero) and this
-# foot gains less than LAG_RATIO of the other's weekly gain.
+# improves (the lower end of its slope's 90 % interval is above zero), this
+# foot gains less than LAG_RATIO of the other's weekly gain, and the other's
+# gain lies above this foot's 90 % interval (so noise in a short or sparse
+# history does not name a foot: there are nine measures to err on).
 LAG_RATIO = 0.67
 CONFIDENCE_LEVEL = 0.90
+# A foot is named as the lagging one overall when it lags on at least this
+# many measures and the other foot on none.
+MIN_LAG_MEASURES = 2
 
 
 def session_table(docs: list[dict], logs: list[dict | None] | None = None,
@@ -131,7 +136,8 @@ def lagging_feet(trends: dict) -> list[dict]:
             if tl is None or tr is None:
                 continue
             for side, this, other in (("left", tl, tr), ("right", tr, tl)):
-                if other["per_week_low"] > 0 and this["per_week"] < LAG_RATIO * other["per_week"]:
+                if (other["per_week_low"] > 0 and this["per_week"] < LAG_RATIO * other["per_week"]
+                        and this["per_week_high"] < other["per_week"]):
                     out.append({"exercise": ex, "metric": metric, "side": side, "per_week": this["per_week"],
                                 "other_per_week": other["per_week"]})
     return out
@@ -146,8 +152,9 @@ def history_trends(docs: list[dict], logs: list[dict | None] | None = None,
     dict
         ``table`` (:func:`session_table`), ``trends``
         (``[exercise][side][metric]`` → :func:`metric_trend`), ``lagging``
-        (:func:`lagging_feet`), ``lagging_side`` (``left``/``right`` if every
-        lag found is on that foot, else None), ``outcomes`` (one row per
+        (:func:`lagging_feet`), ``lagging_side`` (``left``/``right`` when that
+        foot lags on at least :data:`MIN_LAG_MEASURES` measures and the other
+        on none, else None), ``outcomes`` (one row per
         session with a report: ``time``, ``day``, ``pain_0_10``,
         ``effort_0_10``, ``note``) and ``outcome_trends`` (``pain_0_10``,
         ``effort_0_10`` → :func:`metric_trend`), ``min_confidence``.
@@ -163,9 +170,10 @@ def history_trends(docs: list[dict], logs: list[dict | None] | None = None,
                     trends.setdefault(ex, {}).setdefault(side, {})[m] = tr
     lag = lagging_feet(trends)
     sides = {x["side"] for x in lag}
+    overall = sides.pop() if len(sides) == 1 and len(lag) >= MIN_LAG_MEASURES else None
     outcomes = _outcomes(table)
     return {"table": table, "trends": trends, "lagging": lag,
-            "lagging_side": sides.pop() if len(sides) == 1 else None,
+            "lagging_side": overall,
             "outcomes": outcomes,
             "outcome_trends": {k: metric_trend(outcomes["day"].to_numpy(), outcomes[k].to_numpy(dtype=float))
                                for k in ("pain_0_10", "effort_0_10")} if len(outcomes) else {},

@@ -14,7 +14,7 @@ import matplotlib.dates as mdates
 import numpy as np
 import pandas as pd
 
-from analysis.trends import metric_trend
+from analysis.trends import MIN_SESSIONS, MIN_SPAN_DAYS, metric_trend
 
 SIDE_COLOURS = {"left": "#0072B2", "right": "#E69F00", "unknown": "#777777"}
 PAIN, EFFORT = "#CC79A7", "#555555"
@@ -126,7 +126,7 @@ def _outcomes(ax, outcomes: pd.DataFrame, outcome_trends: dict, t0) -> dict:
     notes = outcomes[outcomes["note"].notna()] if "note" in outcomes else outcomes.iloc[:0]
     if len(notes):
         ax.plot(notes["time"], [10.0] * len(notes), "v", color="#333333", ms=5)
-        ax.annotate(f"▼ {len(notes)} notes (in the CSV export)", (1.0, 1.0), xytext=(0, 3),
+        ax.annotate(f"▼ {len(notes)} note{'s' if len(notes) != 1 else ''} (in the CSV export)", (1.0, 1.0), xytext=(0, 3),
                     textcoords="offset points", xycoords="axes fraction", fontsize=8, ha="right",
                     va="bottom", color="#333333")
     return out
@@ -138,7 +138,7 @@ def headline(trends: dict) -> str:
     if table is None or not len(table):
         return "no sessions with a date"
     weeks = math.ceil((table["day"].max() + 1e-9) / 7)
-    parts = [f"{weeks} weeks"]
+    parts = [f"{weeks} week{'s' if weeks != 1 else ''}"]
     ups = downs = 0
     for ex in trends["trends"].values():
         for side in ex.values():
@@ -149,6 +149,9 @@ def headline(trends: dict) -> str:
                     ups += 1
                 elif tr["per_week_high"] < 0:
                     downs += 1
+    if not any(tr for ex in trends["trends"].values() for side in ex.values() for tr in side.values()):
+        parts.append(f"too few sessions for a trend ({MIN_SESSIONS} over {MIN_SPAN_DAYS} days or more needed)")
+        return " · ".join(parts)
     parts.append(f"{ups} measures improving, {downs} getting worse")
     lag = trends.get("lagging") or []
     if lag:
@@ -194,6 +197,10 @@ def draw(fig, spec, trends: dict) -> dict:
     ax = fig.add_subplot(gs[3, :], sharex=first)
     summary["outcomes"] = _outcomes(ax, trends["outcomes"], trends.get("outcome_trends") or {}, t0)
     summary["panels"].append("What the person reported")
+    # At least a week wide, so a short history is not stretched over years.
+    t1 = table["time"].max()
+    pad = max(pd.Timedelta(days=7) - (t1 - t0), pd.Timedelta(0)) / 2 + (t1 - t0) * 0.02
+    first.set_xlim(t0 - pad, t1 + pad)
     loc = mdates.AutoDateLocator(minticks=3, maxticks=6)
     for a in fig.axes:
         if a.get_shared_x_axes().joined(a, first):
