@@ -3,7 +3,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from toehold.args import Output, add_output
 from toehold.commands.analyze import add_batch_options
+
+OUTPUT = Output(suffixes=(".csv", ".json"), default_suffix=lambda a: ".json" if a.format == "fhir" else ".csv")
 
 
 def register(sub) -> None:
@@ -15,9 +18,8 @@ def register(sub) -> None:
                                    "'toehold[fhir]'). Columns and codes: docs/export.md.")
     p.add_argument("paths", nargs="+", help="recording CSVs, app exports, or folders of them")
     p.add_argument("--format", choices=["csv", "fhir"], required=True)
-    p.add_argument("-o", "--output", required=True, help="file to write")
+    add_output(p, OUTPUT, required=True, help="file to write (.csv, or .json for FHIR)")
     p.add_argument("--patient", help="the patient's identifier in the clinic's system (written as given)")
-    p.add_argument("--force", action="store_true", help="overwrite OUTPUT if it exists")
     p.add_argument("--placement", choices=["foot", "ankle"])
     p.add_argument("--side", choices=["left", "right"])
     add_batch_options(p)
@@ -44,14 +46,8 @@ def run(args) -> int:
     from toehold.commands.analyze import report_errors
     from toehold.export import ExportError, _fhir, csv_text, fhir_json
 
-    out = Path(args.output)
-    # Everything that can be refused is refused before any analysis.
-    if out.exists() and not args.force:
-        raise UserError(f"{out} exists; use --force to overwrite it")
-    if out.is_dir():
-        raise UserError(f"{out} is a folder")
-    if not out.parent.is_dir():
-        raise UserError(f"{out.parent}: no such folder")
+    out = Path(args.output)  # checked by toehold.args before we get here (exists, folder, type)
+    # Everything else that can be refused is refused before any analysis.
     if args.patient is not None and not args.patient.strip():
         raise UserError("--patient is empty")
     if args.format == "fhir":
