@@ -18,10 +18,14 @@ import statistics
 
 import numpy as np
 
-# The one place the confidence threshold lives: bouts whose
-# ``exercises[].confidence`` is below it are left out of quality and trends
-# (a bout without the field counts: older analyses never had it).
-MIN_CONFIDENCE = 0.5
+# Bouts whose ``exercises[].confidence`` is below this are left out of
+# quality and trends (a bout without the field counts: older analyses never
+# had it). The threshold is the analysis's own, ``analysis.confidence.THRESHOLD``,
+# where that module exists; 0.5 (contracts §4's documented value) before it.
+try:
+    from .confidence import THRESHOLD as MIN_CONFIDENCE
+except ImportError:
+    MIN_CONFIDENCE = 0.5
 
 HOLD_EXERCISES = ("toe_press", "resistance_band", "pencil_pickup")
 
