@@ -72,17 +72,19 @@ def _panel(ax, table: pd.DataFrame, trends: dict, lagging: list, exercise: str, 
         times = [t0 + pd.Timedelta(days=float(d)) for d in days]
         ax.plot(times, tr["intercept"] + tr["per_week"] / 7 * days, color=colour, lw=2.6,
                 solid_capstyle="round")
-        words.append((side, tr["per_week"], colour))
+        words.append((side, tr, colour))
         drawn[side] = round(float(tr["per_week"]), 4)
     lag = [g["side"] for g in lagging if g["exercise"] == exercise and g["metric"] == metric]
     # Each foot's weekly gain in the top-left corner (empty when things improve), one line per foot.
-    for k, (side, pw, colour) in enumerate(words[:2]):
-        label = f"{side if side in ('left', 'right') else '?'} {_per_week(pw, unit)}"
+    for k, (side, tr, colour) in enumerate(words[:2]):
+        label = f"{side if side in ('left', 'right') else '?'} {_per_week(tr['per_week'], unit)}"
+        nd = 2 if unit == "" else 1
+        label += f" ({tr['change']:+.{nd}f}{unit if unit in ('°', '') else ' ' + unit})"
         box = None
         if side in lag:
             label += " · behind"
             box = {"boxstyle": "round,pad=0.15", "fc": "white", "ec": LAG, "lw": 1.2}
-        ax.text(0.03, 0.95 - 0.16 * k, label, transform=ax.transAxes, fontsize=9, color=colour,
+        ax.text(0.03, 0.95 - 0.16 * k, label, transform=ax.transAxes, fontsize=8.5, color=colour,
                 fontweight="bold", va="top", ha="left", bbox=box, zorder=5)
     lo, hi = ax.get_ylim()
     ax.set_ylim(lo, hi + 0.4 * (hi - lo))  # room for the labels above the points
@@ -184,6 +186,8 @@ def draw(fig, spec, trends: dict) -> dict:
                   fontsize=11, color=SIDE_COLOURS.get(side, SIDE_COLOURS["unknown"]), fontweight="bold",
                   transform=head.transAxes)
         x -= 0.08
+    head.text(x + 0.01, 0.55, "per foot: gain per week (change since the first week)", ha="right", va="center",
+              fontsize=9, color="#555555", transform=head.transAxes)
     t0 = table["time"].min()
     first = None
     summary: dict = {"panels": [], "per_week": {}, "lagging_side": trends.get("lagging_side")}
