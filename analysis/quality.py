@@ -59,7 +59,8 @@ def counted(bout: dict, min_confidence: float = MIN_CONFIDENCE) -> bool:
 
 
 def _finite(values) -> list[float]:
-    return [float(v) for v in values if isinstance(v, (int, float)) and math.isfinite(v)]
+    # bool is an int to Python, but True is not 1 degree.
+    return [float(v) for v in values if isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)]
 
 
 def _median(values) -> float | None:
