@@ -119,3 +119,26 @@ def test_written_session_follows_the_contracts(tmp_path):
         out = subprocess.run([sys.executable, str(CHECK), str(tmp_path / f"{s.name}.truth.json")],
                              capture_output=True, text=True)
         assert out.returncode == 0, out.stdout + out.stderr
+
+
+def test_eval_scoring_rules_on_a_hand_made_case():
+    from benchmarks.heldout_eval import score
+    rep = lambda a, b, h: {"start_s": a, "end_s": b, "hold_s": h}
+    bout = lambda ex, a, b, reps=(), conf=None, **kw: dict(
+        {"exercise": ex, "start_s": a, "end_s": b, "reps": list(reps), "circles": [],
+         "strides": [], **kw}, **({"confidence": conf} if conf is not None else {}))
+    truth = {"exercises": [bout("toe_press", 10, 50, [rep(10, 20, 5), rep(30, 40, 6)]),
+                           bout("pencil_pickup", 100, 140, [rep(100, 115, 12)])],
+             "balance": {"stances": []}}
+    doc = {"exercises": [
+        bout("toe_press", 10, 25, [rep(10.5, 20, 4.5)]),       # a bout split in two:
+        bout("toe_press", 28, 50, [rep(30, 40, 6.5)]),         # together IoU 37/40
+        bout("toe_press", 100, 140, [rep(100, 115, 12)]),      # wrong exercise: FP + FN
+        bout("tiptoe_walk", 200, 220, conf=0.3)],              # uncertain: not reported
+        "balance": {}}
+    s = score(truth, doc)
+    assert s["per_ex"]["toe_press"] == [1, 1, 0]
+    assert s["per_ex"]["pencil_pickup"] == [0, 0, 1]
+    assert s["reps_exact"] == [True] and s["reps_exact_all"] == [True, False]
+    assert sorted(s["hold_err"]) == pytest.approx([0.5, 0.5])
+    assert s["false"] == 1 and s["uncertain"] == 1
