@@ -171,6 +171,9 @@ class Body:
             shank = eul(h, -90.0 - p["raise_deg"], 0.0) * Rot.from_euler(
                 "z", p["raise_ext_deg"], degrees=True)
             foot = shank * Rot.from_euler("y", p["raise_plantar_deg"], degrees=True)
+        elif posture == "hook":           # supine, knee bent up, foot flat on the floor
+            shank = eul(yaw, -p["hook_deg"], 0.0)
+            foot = eul(yaw, 0.0, p["stand_foot_roll_deg"])
         elif posture == "side_lie":
             shank = eul(h, -90.0, 0.0) * Rot.from_euler("z", 90.0, degrees=True)
             foot = shank * Rot.from_euler("y", 30.0, degrees=True)
@@ -265,6 +268,21 @@ class Body:
         origin = smooth_noise(rng, n, 0.8, move_m)
         t0 = self.t
         self._append(foot, shank, origin)
+        if kind:
+            self.distractors.append({"kind": kind, "start_s": t0, "end_s": self.t})
+
+    def rock(self, duration_s, period_s, amp_deg, kind=None):
+        """The shank rocked about the ankle at ``period_s`` (the body moved by
+        the other leg's circles); the foot stays where it is."""
+        n, t = self._grid(duration_s)
+        env = minjerk(t / 1.0) * minjerk((t[-1] - t) / 1.0)
+        ph = 2 * np.pi * t / period_s
+        rv = np.deg2rad(amp_deg) * env[:, None] * np.column_stack(
+            [np.sin(ph), 0.5 * np.cos(ph), np.zeros(n)])
+        shank = heading_rot(self.heading, rv) * self.shank
+        foot = self.foot * Rot.from_rotvec(0.1 * rv)
+        t0 = self.t
+        self._append(foot, shank, np.zeros((n, 3)))
         if kind:
             self.distractors.append({"kind": kind, "start_s": t0, "end_s": self.t})
 

@@ -39,7 +39,7 @@ def make_person(rng, tier, placement, side):
         "floor_plantar_deg": U(rng, 15, 45),
         "lie_ext_deg": s * U(rng, 10, 50), "lie_plantar_deg": U(rng, 20, 50),
         "raise_deg": U(rng, 25, 90), "raise_ext_deg": s * U(rng, -10, 25),
-        "raise_plantar_deg": U(rng, 0, 35),
+        "raise_plantar_deg": U(rng, 0, 35), "hook_deg": U(rng, 30, 55),
     }
 
 
@@ -278,6 +278,27 @@ def tiptoe_walk(b, rng):
             "reps": [], "circles": [], "strides": [{"t_s": float(c)} for c in contacts]}
 
 
+def other_leg(b, rng, ex):
+    """The programme asks for pencil pickups and ankle circles with each foot:
+    after the instrumented foot's bout the other foot does it, and this one
+    stays put, moved a little by the other leg's effort (no bout)."""
+    t0 = b.t
+    if ex == "pencil_pickup":            # seated, foot flat: weight shifts per lift
+        axis = rng.normal(0, 1, 3)
+        axis /= np.linalg.norm(axis)
+        for _ in range(int(rng.integers(2, 5))):
+            amp = U(rng, 0.3, 1.5)
+            b.excursion(U(rng, 0.5, 1.5), U(rng, 8, 15), U(rng, 0.5, 1.5), tuple(axis * amp * 0.3),
+                        tuple(axis * amp), tremor_deg=0.1)
+            b.still(U(rng, 1.5, 5.0), tremor_deg=0.1)
+        b.distractors.append({"kind": "other_leg_pencil", "start_s": t0, "end_s": b.t})
+    else:                                # lying, knee bent, foot flat; the other leg circles
+        b.move_to("hook", U(rng, 1.0, 2.5), lift_m=0.05, via_deg=10, kind="knee_bend")
+        period = U(rng, 0.8, 2.0)
+        b.rock(U(rng, 16, 30), period, U(rng, 0.3, 2.0), kind="other_leg_circles")
+        b.move_to("lie", U(rng, 1.0, 2.5), lift_m=0.05, via_deg=10, kind="leg_down")
+
+
 EXERCISES = {"toe_press": toe_press, "resistance_band": resistance_band,
              "pencil_pickup": pencil_pickup, "ankle_circles": ankle_circles,
              "tiptoe_walk": tiptoe_walk}
@@ -471,6 +492,10 @@ def script(b, rng, tier):
                 b.still(U(rng, 1.0, 4.0), tremor_deg=0.2)
             bouts.append(EXERCISES[ex](b, rng))
             b.still(U(rng, 1.0, 4.0), tremor_deg=0.2)
+            if (tier in ("realistic", "hard") and ex in ("pencil_pickup", "ankle_circles")
+                    and rng.random() < 0.5):
+                other_leg(b, rng, ex)
+                b.still(U(rng, 1.0, 3.0), tremor_deg=0.2)
             if tier == "ankle":
                 walk_steps(b, rng)
                 quiet_stance(b, rng, 10, 40)
