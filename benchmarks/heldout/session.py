@@ -90,6 +90,7 @@ def sensor_spec(rng, tier, placement):
     sp.jitter_s = U(rng, 0, 0.008)
     sp.loss_frac = U(rng, 0.02, 0.10)
     sp.burst_s = U(rng, 0.03, 0.5)
+    sp.dropout_s = U(rng, 1.0, 5.0) if rng.random() < 0.3 else 0.0
     return sp
 
 
@@ -513,6 +514,7 @@ class Session:
     acc: np.ndarray
     gyr: np.ndarray
     truth: dict
+    cut_last_row: bool = False   # the file ends mid-row (a pulled cable), as the contract allows
 
 
 def generate(seed, tier):
@@ -543,7 +545,8 @@ def generate(seed, tier):
     if spec.declared:
         meta["mounting"] = spec.declared
     truth = make_truth(name, b, bouts, t, spec, gaps, scale, placement, side, tier, seed)
-    return Session(name, meta, t, acc, gyr, truth)
+    return Session(name, meta, t, acc, gyr, truth,
+                   cut_last_row=tier == "hard" and rng.random() < 0.2)
 
 
 def make_truth(name, b, bouts, t, spec, gaps, scale, placement, side, tier, seed):
@@ -590,6 +593,10 @@ def write_session(session, folder, force=False):
     data = np.column_stack([session.t, session.acc, session.gyr])
     with open(csv, "w", encoding="utf-8") as fh:
         fh.write(head)
-        np.savetxt(fh, data, fmt=["%.4f"] * 4 + ["%.3f"] * 3, delimiter=",")
+        np.savetxt(fh, data[:-1] if session.cut_last_row else data,
+                   fmt=["%.4f"] * 4 + ["%.3f"] * 3, delimiter=",")
+        if session.cut_last_row:       # half of the last row, no newline
+            last = ",".join(f"{v:.4f}" for v in data[-1, :4])
+            fh.write(last[: len(last) // 2])
     (folder / f"{session.name}.truth.json").write_text(json.dumps(session.truth, indent=1))
     return csv
