@@ -180,8 +180,8 @@ class Body:
         elif posture == "prone":
             shank = eul(h, -90.0, 0.0) * Rot.from_euler("z", 180.0, degrees=True)
             foot = shank * Rot.from_euler("y", 60.0, degrees=True)
-        elif posture == "bench":          # split squat: rear foot's laces on a bench
-            shank = eul(yaw, 55.0, 0.0)
+        elif posture == "bench":          # split squat: rear foot's laces on a bench,
+            shank = eul(yaw, 115.0, 0.0)  # the knee below and in front of the ankle
             foot = eul(yaw, 125.0, 0.0)
         else:
             raise ValueError(posture)
