@@ -154,11 +154,13 @@ class Body:
         """World-from-segment rotations (foot, shank) of a resting posture."""
         p, h = self.p, self.heading
         yaw = h + p["toe_out_deg"]
+        # toe-out turns the foot, not the shank (the knee faces the heading), so
+        # the shank frame's AP/ML are the person's: sway truth is frame-free
         if posture == "stand":
-            shank = eul(yaw, p["stand_shank_deg"], p["stand_shank_roll_deg"])
+            shank = eul(h, p["stand_shank_deg"], p["stand_shank_roll_deg"])
             foot = eul(yaw, 0.0, p["stand_foot_roll_deg"])
         elif posture == "chair":
-            shank = eul(yaw, p["chair_shank_deg"], 0.0)
+            shank = eul(h, p["chair_shank_deg"], 0.0)
             foot = eul(yaw, p["chair_foot_deg"], p["stand_foot_roll_deg"])
         elif posture == "floor":          # long sitting, legs extended
             shank = eul(h, -90.0 + p["floor_knee_deg"], 0.0) * Rot.from_euler(
