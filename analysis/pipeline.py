@@ -9,7 +9,6 @@ import math
 
 import numpy as np
 
-from .quality import with_hold_wobble
 from .session import SessionAnalyzer
 
 FORMAT = "toehold-analysis/1"
@@ -108,6 +107,7 @@ def analyze_recording(recording, analyzer: SessionAnalyzer | None = None,
     """
     from .adherence import session_adherence
     from .prescription import load
+    from .quality import with_hold_wobble
 
     fitted = fitted or run_analysis(recording, analyzer)
     placement = fitted.placement_
