@@ -99,6 +99,10 @@ def unmeasurable(doc: dict) -> list[str]:
             if not it.get("observable", True)]
 
 
+def _article(word: str) -> str:
+    return f"{'an' if word[:1] in 'aeiou' else 'a'} {word}" if word != "this" else "this"
+
+
 def _names(exercises) -> str:
     words = [LABELS.get(e, e).lower() for e in exercises]
     return ", ".join(words[:-1]) + " and " + words[-1] if len(words) > 1 else "".join(words)
@@ -122,7 +126,7 @@ def _header(ax, docs: list[dict], history: dict | None, tz=None):
             # An ankle sensor cannot see three of the five: "95 % done" of
             # everything would claim work nobody saw.
             big_label = f"of the {len(items) - len(blind)} exercises this sensor can measure"
-            sub2 = f"not measurable with a {rec.get('placement') or '?'} sensor: {_names(blind)}"
+            sub2 = f"not measurable with {_article(rec.get('placement') or 'this')} sensor: {_names(blind)}"
         else:
             big_label = "of today's programme done"
             sub2 = None
