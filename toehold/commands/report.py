@@ -5,7 +5,7 @@ import sys
 from pathlib import Path
 
 from toehold.args import Output, add_output
-from toehold.commands.analyze import add_batch_options
+from toehold.commands.analyze import add_batch_options, add_privacy_option
 
 DEMO = Path(__file__).resolve().parents[2] / "recordings" / "demo.csv"
 
@@ -40,6 +40,7 @@ def register(sub) -> None:
     p.add_argument("--placement", choices=["foot", "ankle"])
     p.add_argument("--side", choices=["left", "right"])
     add_batch_options(p)
+    add_privacy_option(p)
     p.set_defaults(func=run)
 
 
@@ -68,7 +69,7 @@ def run(args) -> int:
     from sensors.sessionlog import logs_for
     from toehold.batch import analyze_many
     from toehold.cli import UserError
-    from toehold.commands.analyze import report_errors
+    from toehold.commands.analyze import report_errors, shareable
     from toehold.report import render_report
 
     try:
@@ -86,7 +87,7 @@ def run(args) -> int:
     pairs = sorted(zip((r.doc for r in ok), logs), key=lambda p: p[0]["recording"].get("start_time") or "")
     if not pairs:
         return status  # the errors said why
-    docs = [d for d, _ in pairs]
+    docs = shareable([d for d, _ in pairs], args.private)
     history = history_adherence(docs, prescription) if len(docs) > 1 else None
     trends = history_trends(docs, [log for _, log in pairs]) if len(docs) > 1 else None
     summary = render_report(docs, args.output, history=history, trends=trends)
