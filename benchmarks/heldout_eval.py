@@ -112,7 +112,8 @@ def score(truth, doc):
     det, unc = reported(doc)
     true_bouts = truth["exercises"]
     found, false = match_bouts(true_bouts, det)
-    s = {"per_ex": {}, "reps_exact": [], "hold_err": [], "circ_exact": [], "dir_ok": 0,
+    s = {"per_ex": {}, "reps_exact": [], "reps_exact_all": [], "hold_err": [],
+         "circ_exact": [], "circ_exact_all": [], "dir_ok": 0,
          "dir_n": 0, "tip_found": [], "tip_dur": [], "stride_err": [], "sway_err": [],
          "stance_found": [], "false": len(false), "uncertain": len(unc), "n_det": len(det)}
     for t, frags in zip(true_bouts, found):
@@ -121,7 +122,9 @@ def score(truth, doc):
         ex = t["exercise"]
         if ex in HOLDS:
             dreps = [r for f in frags for r in f["reps"]] if frags else []
-            s["reps_exact"].append(bool(frags) and len(dreps) == len(t["reps"]))
+            s["reps_exact_all"].append(bool(frags) and len(dreps) == len(t["reps"]))
+            if frags:
+                s["reps_exact"].append(len(dreps) == len(t["reps"]))
             for tr, dr in pair_by_overlap(t["reps"], dreps):
                 if dr.get("hold_s") is not None:
                     s["hold_err"].append(abs(dr["hold_s"] - tr["hold_s"]))
@@ -130,7 +133,9 @@ def score(truth, doc):
             for d in ("cw", "ccw"):
                 nt = sum(c["direction"] == d for c in t["circles"])
                 nd = sum(c["direction"] == d for c in dcirc)
-                s["circ_exact"].append(bool(frags) and nt == nd)
+                s["circ_exact_all"].append(bool(frags) and nt == nd)
+                if frags:
+                    s["circ_exact"].append(nt == nd)
             for c in dcirc:
                 mid = 0.5 * (c["start_s"] + c["end_s"])
                 hit = [tc for tc in t["circles"] if tc["start_s"] <= mid <= tc["end_s"]]
@@ -213,8 +218,12 @@ def summarise(rows):
                           if any(tp + fn for tp, fp, fn in per_ex.values()) else None, len(f1)),
         "per-exercise F1": f1,
         "reps exact % (toe press, band, pencil)": (pct(cat("reps_exact")), len(cat("reps_exact"))),
+        "reps exact %, missed bouts as wrong": (pct(cat("reps_exact_all")),
+                                                  len(cat("reps_exact_all"))),
         "hold MAE (s)": (mean(cat("hold_err")), len(cat("hold_err"))),
         "circles exact per direction %": (pct(cat("circ_exact")), len(cat("circ_exact"))),
+        "circles exact %, missed bouts as wrong": (pct(cat("circ_exact_all")),
+                                                  len(cat("circ_exact_all"))),
         "circle direction accuracy %": ((100.0 * sum(r["dir_ok"] for r in rows) / dir_n)
                                         if dir_n else None, dir_n),
         "tiptoe walk found %": (pct(cat("tip_found")), len(cat("tip_found"))),

@@ -119,3 +119,54 @@ def test_written_session_follows_the_contracts(tmp_path):
         out = subprocess.run([sys.executable, str(CHECK), str(tmp_path / f"{s.name}.truth.json")],
                              capture_output=True, text=True)
         assert out.returncode == 0, out.stdout + out.stderr
+
+
+def test_eval_scoring_rules_on_a_hand_made_case():
+    from benchmarks.heldout_eval import score
+    rep = lambda a, b, h: {"start_s": a, "end_s": b, "hold_s": h}
+    bout = lambda ex, a, b, reps=(), conf=None, **kw: dict(
+        {"exercise": ex, "start_s": a, "end_s": b, "reps": list(reps), "circles": [],
+         "strides": [], **kw}, **({"confidence": conf} if conf is not None else {}))
+    truth = {"exercises": [bout("toe_press", 10, 50, [rep(10, 20, 5), rep(30, 40, 6)]),
+                           bout("pencil_pickup", 100, 140, [rep(100, 115, 12)])],
+             "balance": {"stances": []}}
+    doc = {"exercises": [
+        bout("toe_press", 10, 25, [rep(10.5, 20, 4.5)]),       # a bout split in two:
+        bout("toe_press", 28, 50, [rep(30, 40, 6.5)]),         # together IoU 37/40
+        bout("toe_press", 100, 140, [rep(100, 115, 12)]),      # wrong exercise: FP + FN
+        bout("tiptoe_walk", 200, 220, conf=0.3)],              # uncertain: not reported
+        "balance": {}}
+    s = score(truth, doc)
+    assert s["per_ex"]["toe_press"] == [1, 1, 0]
+    assert s["per_ex"]["pencil_pickup"] == [0, 0, 1]
+    assert s["reps_exact"] == [True] and s["reps_exact_all"] == [True, False]
+    assert sorted(s["hold_err"]) == pytest.approx([0.5, 0.5])
+    assert s["false"] == 1 and s["uncertain"] == 1
+
+
+def test_stride_truth_is_the_moment_the_forefoot_lands():
+    rng = np.random.default_rng(2)
+    b = Body(rng, make_person(rng, "clean", "foot", "left"))
+    contacts, end, t0 = b.walk(8, "tiptoe", stride_s=1.0, duty=0.6, stride_m=0.8)
+    origin = np.concatenate([p[2] for p in b.parts])           # ball of the foot, m
+    speed = np.linalg.norm(np.gradient(origin, 1 / FS, axis=0), axis=1)
+    i = (np.asarray(contacts) * FS).astype(int)
+    assert np.all(speed[i - int(0.1 * FS)] > 0.3)     # still swinging 0.1 s before
+    assert np.all(speed[i + int(0.02 * FS)] < 1e-6)   # planted right after
+    assert np.all(np.diff(contacts) > 0.7) and end > contacts[-1]
+
+
+def test_true_sway_matches_the_tilt_the_shank_accelerometer_sees():
+    from benchmarks.heldout.body import R_ANKLE, R_SHANK_SENSOR
+    rng = np.random.default_rng(4)
+    b = Body(rng, make_person(rng, "ankle", "ankle", "right"))
+    b.still(30.0, tremor_deg=0.0, sway=(1.0, 0.6, 0.4), stance=True)
+    foot, shank, origin, imp = b.arrays()
+    f, _ = segment_signals(shank, origin + foot.apply(R_ANKLE) + shank.apply(R_SHANK_SENSOR), imp)
+    # in the shank frame gravity tilts by the inclination: AP ≈ atan(f_x / f_z)
+    ap = np.degrees(np.arctan2(f[:, 0], f[:, 2]))
+    ml = np.degrees(np.arctan2(-f[:, 1], f[:, 2]))
+    st = b.stances[0]
+    assert np.std(ap) == pytest.approx(st["sway_rms_ap_deg"], rel=0.05)
+    assert np.std(ml) == pytest.approx(st["sway_rms_ml_deg"], rel=0.05)
+    assert 0.3 < st["sway_rms_ap_deg"] < 3.0

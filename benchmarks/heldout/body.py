@@ -154,11 +154,13 @@ class Body:
         """World-from-segment rotations (foot, shank) of a resting posture."""
         p, h = self.p, self.heading
         yaw = h + p["toe_out_deg"]
+        # toe-out turns the foot, not the shank (the knee faces the heading), so
+        # the shank frame's AP/ML are the person's: sway truth is frame-free
         if posture == "stand":
-            shank = eul(yaw, p["stand_shank_deg"], p["stand_shank_roll_deg"])
+            shank = eul(h, p["stand_shank_deg"], p["stand_shank_roll_deg"])
             foot = eul(yaw, 0.0, p["stand_foot_roll_deg"])
         elif posture == "chair":
-            shank = eul(yaw, p["chair_shank_deg"], 0.0)
+            shank = eul(h, p["chair_shank_deg"], 0.0)
             foot = eul(yaw, p["chair_foot_deg"], p["stand_foot_roll_deg"])
         elif posture == "floor":          # long sitting, legs extended
             shank = eul(h, -90.0 + p["floor_knee_deg"], 0.0) * Rot.from_euler(
@@ -171,14 +173,17 @@ class Body:
             shank = eul(h, -90.0 - p["raise_deg"], 0.0) * Rot.from_euler(
                 "z", p["raise_ext_deg"], degrees=True)
             foot = shank * Rot.from_euler("y", p["raise_plantar_deg"], degrees=True)
+        elif posture == "hook":           # supine, knee bent up, foot flat on the floor
+            shank = eul(yaw, -p["hook_deg"], 0.0)
+            foot = eul(yaw, 0.0, p["stand_foot_roll_deg"])
         elif posture == "side_lie":
             shank = eul(h, -90.0, 0.0) * Rot.from_euler("z", 90.0, degrees=True)
             foot = shank * Rot.from_euler("y", 30.0, degrees=True)
         elif posture == "prone":
             shank = eul(h, -90.0, 0.0) * Rot.from_euler("z", 180.0, degrees=True)
             foot = shank * Rot.from_euler("y", 60.0, degrees=True)
-        elif posture == "bench":          # split squat: rear foot's laces on a bench
-            shank = eul(yaw, 55.0, 0.0)
+        elif posture == "bench":          # split squat: rear foot's laces on a bench,
+            shank = eul(yaw, 115.0, 0.0)  # the knee below and in front of the ankle
             foot = eul(yaw, 125.0, 0.0)
         else:
             raise ValueError(posture)
@@ -265,6 +270,21 @@ class Body:
         origin = smooth_noise(rng, n, 0.8, move_m)
         t0 = self.t
         self._append(foot, shank, origin)
+        if kind:
+            self.distractors.append({"kind": kind, "start_s": t0, "end_s": self.t})
+
+    def rock(self, duration_s, period_s, amp_deg, kind=None):
+        """The shank rocked about the ankle at ``period_s`` (the body moved by
+        the other leg's circles); the foot stays where it is."""
+        n, t = self._grid(duration_s)
+        env = minjerk(t / 1.0) * minjerk((t[-1] - t) / 1.0)
+        ph = 2 * np.pi * t / period_s
+        rv = np.deg2rad(amp_deg) * env[:, None] * np.column_stack(
+            [np.sin(ph), 0.5 * np.cos(ph), np.zeros(n)])
+        shank = heading_rot(self.heading, rv) * self.shank
+        foot = self.foot * Rot.from_rotvec(0.1 * rv)
+        t0 = self.t
+        self._append(foot, shank, np.zeros((n, 3)))
         if kind:
             self.distractors.append({"kind": kind, "start_s": t0, "end_s": self.t})
 

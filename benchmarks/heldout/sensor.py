@@ -39,6 +39,7 @@ class SensorSpec:
     jitter_s: float = 0.0
     loss_frac: float = 0.0
     burst_s: float = 0.1               # mean length of a loss burst
+    dropout_s: float = 0.0             # one long outage (the sensor vanishes a while)
 
 
 def segment_signals(seg, pos, impact):
@@ -98,6 +99,10 @@ def sample(spec: SensorSpec, rng, f_seg, w_seg):
     if spec.jitter_s > 0:
         t = np.maximum.accumulate(t + rng.uniform(0, spec.jitter_s, n))
     keep = loss_mask(rng, n, spec.loss_frac, max(int(spec.burst_s * spec.rate_hz), 1))
+    m = int(spec.dropout_s * spec.rate_hz)
+    if 0 < m < n // 2:
+        j = int(rng.integers(n // 10, n - n // 10 - m))
+        keep[j:j + m] = False
     idx = np.flatnonzero(keep)
     jumps = np.flatnonzero(np.diff(idx) > 1)
     gaps = [(float(t[idx[j]]), float(t[idx[j + 1]])) for j in jumps]

@@ -39,7 +39,7 @@ def make_person(rng, tier, placement, side):
         "floor_plantar_deg": U(rng, 15, 45),
         "lie_ext_deg": s * U(rng, 10, 50), "lie_plantar_deg": U(rng, 20, 50),
         "raise_deg": U(rng, 25, 90), "raise_ext_deg": s * U(rng, -10, 25),
-        "raise_plantar_deg": U(rng, 0, 35),
+        "raise_plantar_deg": U(rng, 0, 35), "hook_deg": U(rng, 30, 55),
     }
 
 
@@ -90,6 +90,7 @@ def sensor_spec(rng, tier, placement):
     sp.jitter_s = U(rng, 0, 0.008)
     sp.loss_frac = U(rng, 0.02, 0.10)
     sp.burst_s = U(rng, 0.03, 0.5)
+    sp.dropout_s = U(rng, 1.0, 5.0) if rng.random() < 0.3 else 0.0
     return sp
 
 
@@ -276,6 +277,27 @@ def tiptoe_walk(b, rng):
         impact_ms2=U(rng, *_w(p, (6, 15), (5, 15), (3, 25))), shank_scale=U(rng, 0.6, 1.3))
     return {"exercise": "tiptoe_walk", "start_s": float(contacts[0]), "end_s": float(end),
             "reps": [], "circles": [], "strides": [{"t_s": float(c)} for c in contacts]}
+
+
+def other_leg(b, rng, ex):
+    """The programme asks for pencil pickups and ankle circles with each foot:
+    after the instrumented foot's bout the other foot does it, and this one
+    stays put, moved a little by the other leg's effort (no bout)."""
+    t0 = b.t
+    if ex == "pencil_pickup":            # seated, foot flat: weight shifts per lift
+        axis = rng.normal(0, 1, 3)
+        axis /= np.linalg.norm(axis)
+        for _ in range(int(rng.integers(2, 5))):
+            amp = U(rng, 0.3, 1.5)
+            b.excursion(U(rng, 0.5, 1.5), U(rng, 8, 15), U(rng, 0.5, 1.5), tuple(axis * amp * 0.3),
+                        tuple(axis * amp), tremor_deg=0.1)
+            b.still(U(rng, 1.5, 5.0), tremor_deg=0.1)
+        b.distractors.append({"kind": "other_leg_pencil", "start_s": t0, "end_s": b.t})
+    else:                                # lying, knee bent, foot flat; the other leg circles
+        b.move_to("hook", U(rng, 1.0, 2.5), lift_m=0.05, via_deg=10, kind="knee_bend")
+        period = U(rng, 0.8, 2.0)
+        b.rock(U(rng, 16, 30), period, U(rng, 0.3, 2.0), kind="other_leg_circles")
+        b.move_to("lie", U(rng, 1.0, 2.5), lift_m=0.05, via_deg=10, kind="leg_down")
 
 
 EXERCISES = {"toe_press": toe_press, "resistance_band": resistance_band,
@@ -471,6 +493,10 @@ def script(b, rng, tier):
                 b.still(U(rng, 1.0, 4.0), tremor_deg=0.2)
             bouts.append(EXERCISES[ex](b, rng))
             b.still(U(rng, 1.0, 4.0), tremor_deg=0.2)
+            if (tier in ("realistic", "hard") and ex in ("pencil_pickup", "ankle_circles")
+                    and rng.random() < 0.5):
+                other_leg(b, rng, ex)
+                b.still(U(rng, 1.0, 3.0), tremor_deg=0.2)
             if tier == "ankle":
                 walk_steps(b, rng)
                 quiet_stance(b, rng, 10, 40)
@@ -488,6 +514,7 @@ class Session:
     acc: np.ndarray
     gyr: np.ndarray
     truth: dict
+    cut_last_row: bool = False   # the file ends mid-row (a pulled cable), as the contract allows
 
 
 def generate(seed, tier):
@@ -518,7 +545,8 @@ def generate(seed, tier):
     if spec.declared:
         meta["mounting"] = spec.declared
     truth = make_truth(name, b, bouts, t, spec, gaps, scale, placement, side, tier, seed)
-    return Session(name, meta, t, acc, gyr, truth)
+    return Session(name, meta, t, acc, gyr, truth,
+                   cut_last_row=tier == "hard" and rng.random() < 0.2)
 
 
 def make_truth(name, b, bouts, t, spec, gaps, scale, placement, side, tier, seed):
@@ -565,6 +593,10 @@ def write_session(session, folder, force=False):
     data = np.column_stack([session.t, session.acc, session.gyr])
     with open(csv, "w", encoding="utf-8") as fh:
         fh.write(head)
-        np.savetxt(fh, data, fmt=["%.4f"] * 4 + ["%.3f"] * 3, delimiter=",")
+        np.savetxt(fh, data[:-1] if session.cut_last_row else data,
+                   fmt=["%.4f"] * 4 + ["%.3f"] * 3, delimiter=",")
+        if session.cut_last_row:       # half of the last row, no newline
+            last = ",".join(f"{v:.4f}" for v in data[-1, :4])
+            fh.write(last[: len(last) // 2])
     (folder / f"{session.name}.truth.json").write_text(json.dumps(session.truth, indent=1))
     return csv

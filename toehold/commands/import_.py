@@ -18,13 +18,13 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
-    from sensors.importers import open_any
+    from toehold.commands.analyze import load
     from sensors.recording import check_writable, lost_seconds, write_recording
 
     out = args.output  # checked by toehold.args before the work
     if same_file(out, args.source):
         raise UserError(f"{out}: the output would overwrite the input")
-    rec = open_any(args.source, placement=args.placement, side=args.side)
+    rec = load(args.source, placement=args.placement, side=args.side)
     check_writable(out, min_free_bytes=1 << 20)
     write_recording(out, rec.data, rec.metadata)
     lost = lost_seconds(rec.gaps, rec.sample_rate_hz)
