@@ -47,8 +47,8 @@ def add_privacy_option(p) -> None:
 
     p.add_argument("--private", action=argparse.BooleanOptionalAction, default=True,
                    help="leave the sensor's Bluetooth address and the folders of file names out "
-                        "of what is written (default; --no-private keeps them; see "
-                        "docs/privacy.md)")
+                        "of the JSON, files and PNGs written (default; --no-private keeps them; "
+                        "see docs/privacy.md)")
 
 
 def shareable(docs: list[dict], private: bool) -> list[dict]:
@@ -173,7 +173,10 @@ def run(args) -> int:
         return 1 if failed else 0
     results = batch.analyze_many(paths, args.placement, args.side, jobs=args.jobs,
                                  use_cache=not args.no_cache, progress=True)
-    docs = shareable([r.doc for r in results if r.doc is not None], args.private)
+    # What may be shared (JSON, a file) is private by default; the summary
+    # on your own terminal names the recordings as you gave them.
+    docs = shareable([r.doc for r in results if r.doc is not None],
+                     args.private and bool(args.json or args.output))
     if docs:
         if args.json:
             text = strict_json(docs[0] if len(paths) == 1 else docs) + "\n"
