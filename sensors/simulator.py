@@ -679,9 +679,13 @@ class _Builder:
             # The other leg raises or extends with holds; this one, lying or
             # seated beside it, moves only with the pelvis: a degree or two
             # in time with the other leg's reps.
-            self.go_to("lie" if kind == "other_leg_lying" else "chair")
-            self._pose_reps(int(rng.integers(6, 13)), {"shank_pitch": rng.uniform(-3, 3),
-                                                       "ankle_pitch": rng.uniform(-4, 4),
+            lying = kind == "other_leg_lying"
+            self.go_to("lie" if lying else "chair")
+            shank = rng.uniform(-3, 3)
+            # Lying, the whole leg rolls and tips with the pelvis; seated, the
+            # foot stays planted and only the shank sways over it.
+            foot = rng.uniform(-3, 3) if lying else rng.uniform(-1, 1)
+            self._pose_reps(int(rng.integers(6, 13)), {"shank_pitch": shank, "ankle_pitch": foot - shank,
                                                        "shank_roll": rng.uniform(-3, 3)},
                             hold_s=(3.0, 6.0))
         elif kind in ("fidget_seated", "fidget_lying"):
