@@ -26,8 +26,8 @@ The confidence is the product of
    * a range of motion outside the exercise's (a toe press tips the foot by
      a few degrees; a squat, a heel raise or sitting down moves the foot or
      shank much further; a band rep moves the foot clearly);
-   * holds far shorter than the exercise's, or reps unlike each other
-     (fidgeting, tapping);
+   * holds far shorter than the exercise's, reps unlike each other, or a
+     "set" of very few reps (fidgeting, tapping);
    * a pencil pickup whose foot never lifts (sitting down and standing up);
    * the sensor rising or falling per rep (a heel raise lifts the ankle,
      a leg raise the whole foot; toe presses and band reps turn about the
@@ -120,11 +120,15 @@ class ConfidenceRater:
         Plausible median range of motion per rep (deg), per placement and
         exercise: ``(low, high)``.
     max_lift_m : dict
-        Largest plausible median rise of the sensor per rep (m).
+        Largest plausible median rise of the sensor per rep (m), per
+        placement and exercise.
     stride_s : tuple
         Plausible tiptoe stride time (s; one foot's contacts).
     max_climb_m : float
-        Median rise or fall per stride beyond this is stairs.
+        Median rise or fall per stride beyond this is stairs (a stair is
+        ~0.17 m, a stride two stairs). Judged with a foot sensor only: the
+        shank is never still in stance, so its rise cannot be integrated
+        stride by stride.
     strong_min_reps, strong_max_hold_cv : int, float
         What makes a hold set strong evidence without a known mounting.
     min_hold_s : float
@@ -133,6 +137,10 @@ class ConfidenceRater:
     pencil_min_lift_m : float
         A pencil pickup lifts the foot (with the pencil) off the floor: a
         set whose median rise per rep is smaller is something else.
+    min_reps : dict
+        Fewer reps than this (per exercise) are a fidget rather than a set:
+        toe presses and band reps are prescribed ten at a time. Pencil
+        pickups (three per foot) are left to the detector's own minimum.
     max_range_cv : float
         Reps of one set move alike; a set whose ranges vary more (standard
         deviation over mean) is fidgeting.
@@ -140,10 +148,12 @@ class ConfidenceRater:
 
     def __init__(self, impact_g: float = 2.5, max_flight_s: float = 0.1,
                  range_deg: dict | None = None, max_lift_m: dict | None = None,
-                 stride_s: tuple = (0.6, 1.7), max_climb_m: float = 0.12,
+                 stride_s: tuple = (0.6, 1.7), max_climb_m: float = 0.2,
                  strong_min_reps: int = 5, strong_max_hold_cv: float = 0.35, min_hold_s: float = 1.5,
-                 pencil_min_lift_m: float = 0.015, max_range_cv: float = 0.5):
+                 pencil_min_lift_m: float = 0.025, max_range_cv: float = 0.5,
+                 min_reps: dict | None = None):
         self.pencil_min_lift_m = pencil_min_lift_m
+        self.min_reps = min_reps or {"toe_press": 4, "resistance_band": 4}
         self.max_range_cv = max_range_cv
         self.min_hold_s = min_hold_s
         self.impact_g = impact_g
@@ -151,10 +161,14 @@ class ConfidenceRater:
         self.range_deg = range_deg or {
             "foot": {"toe_press": (0.0, 15.0), "resistance_band": (6.0, 60.0),
                      "pencil_pickup": (0.0, 45.0)},
-            "ankle": {"toe_press": (0.0, 25.0)},
+            "ankle": {"toe_press": (0.0, 20.0)},
         }
-        self.max_lift_m = max_lift_m or {"toe_press": 0.04, "resistance_band": 0.08,
-                                         "pencil_pickup": 0.2}
+        # A shank turning about the ankle (a knee bend) barely lifts a sensor
+        # just above it; a heel raise lifts the whole shank.
+        self.max_lift_m = max_lift_m or {
+            "foot": {"toe_press": 0.04, "resistance_band": 0.08, "pencil_pickup": 0.2},
+            "ankle": {"toe_press": 0.025},
+        }
         self.stride_s = stride_s
         self.max_climb_m = max_climb_m
         self.strong_min_reps = strong_min_reps
@@ -207,11 +221,15 @@ class ConfidenceRater:
         elif lo_hi and rng is not None and rng < lo_hi[0]:
             doubt(0.35, f"moves {rng:.0f}° per rep, less than {lo_hi[0]:g}° "
                         f"(the other leg exercising, or fidgeting?)")
+        n_reps = ev.get("reps")
+        if n_reps is not None and n_reps < self.min_reps.get(exercise, 0):
+            doubt(0.35, f"only {n_reps} reps (a set is {self.min_reps[exercise]} or more; fidgeting?)")
         hold = ev.get("hold_s")
         if hold is not None and hold < self.min_hold_s:
             doubt(0.35, f"holds of {hold:.1f} s, too brief for {exercise} (fidgeting?)")
         lift = ev.get("lift_m")
-        if lift is not None and exercise in self.max_lift_m and lift > self.max_lift_m[exercise]:
+        max_lift = self.max_lift_m.get(placement, {}).get(exercise)
+        if lift is not None and max_lift is not None and lift > max_lift:
             doubt(0.35, f"the sensor rises {100 * lift:.0f} cm per rep (heel or leg raises?)")
         if lift is not None and exercise == "pencil_pickup" and lift < self.pencil_min_lift_m:
             doubt(0.35, f"the foot does not lift ({100 * lift:.1f} cm per rep): no pencil held up "
@@ -224,7 +242,7 @@ class ConfidenceRater:
             if st is not None and not self.stride_s[0] <= st <= self.stride_s[1]:
                 doubt(0.35, f"a stride every {st:.1f} s, unlike walking (lunges?)")
             climb = ev.get("climb_m")
-            if climb is not None and climb > self.max_climb_m:
+            if placement == "foot" and climb is not None and climb > self.max_climb_m:
                 doubt(0.35, f"rises or falls {100 * climb:.0f} cm per stride (stairs?)")
         if mounting_method not in ("declared", "gait"):
             strong = False

@@ -250,3 +250,10 @@ def test_an_assumed_placement_is_a_warning_in_analyze_and_info(tmp_path, body, c
     assert doc["recording"]["placement_source"] == "assumed"
     assert main(["info", str(path)]) == 0
     assert "placement not given" in capsys.readouterr().out
+
+
+def test_a_pencil_that_never_leaves_the_floor_and_a_three_rep_fidget_are_uncertain():
+    pencil = {**GOOD_SET, "reps": 3, "hold_s": 11.0, "range_deg": 14.0}
+    assert ConfidenceRater().rate("pencil_pickup", {**pencil, "lift_m": 0.05}, "gait").confidence_ >= THRESHOLD
+    assert ConfidenceRater().rate("pencil_pickup", {**pencil, "lift_m": 0.0}, "gait").confidence_ < THRESHOLD
+    assert rate("resistance_band", reps=3, range_deg=20.0).confidence_ < THRESHOLD

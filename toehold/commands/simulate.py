@@ -11,7 +11,7 @@ def register(sub) -> None:
                                    "NAME.truth.json with what really happened.")
     p.add_argument("-o", "--output", required=True, help="recording to write (CSV)")
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--tier", choices=["clean", "realistic", "hard", "ankle"], default="realistic")
+    p.add_argument("--tier", choices=["clean", "realistic", "hard", "ankle", "lookalikes", "negatives"], default="realistic")
     p.add_argument("--placement", choices=["foot", "ankle"])
     p.add_argument("--side", choices=["left", "right"])
     p.add_argument("--rate", type=float, dest="sample_rate_hz", help="sample rate (Hz)")
