@@ -161,7 +161,7 @@ class ConfidenceRater:
         self.range_deg = range_deg or {
             "foot": {"toe_press": (0.0, 15.0), "resistance_band": (6.0, 60.0),
                      "pencil_pickup": (0.0, 45.0)},
-            "ankle": {"toe_press": (0.0, 20.0)},
+            "ankle": {"toe_press": (0.0, 35.0)},
         }
         # A shank turning about the ankle (a knee bend) barely lifts a sensor
         # just above it; a heel raise lifts the whole shank.
