@@ -12,11 +12,11 @@ The confidence is the product of
    direction in a recording made lying or seated, and so the posture and the
    exercise names built on it are guesses: 0.45 found from resting postures,
    0.25 not found at all. A hold exercise (toe press, band, pencil) or
-   circling then needs stronger evidence to be counted: a set of at least
-   :attr:`ConfidenceRater.strong_min_reps` alike reps (holds varying by at
-   most :attr:`ConfidenceRater.strong_max_hold_cv`) with nothing that
-   suggests a look-alike raises it to 0.55; circles in both directions, to
-   0.55 as well;
+   circling then needs stronger evidence to be counted: with resting
+   postures that told the forward direction clearly (mounting confidence
+   ≥ 0.6), a set of at least five alike reps (holds varying by at most
+   35 %) with nothing that suggests a look-alike raises it to 0.55; circles
+   in both directions, to 0.55 as well;
 2. **factors for each sign of a look-alike** (each 0.3–0.4, so one sign
    puts a bout found with a walked-in mounting below the threshold):
 
@@ -129,8 +129,11 @@ class ConfidenceRater:
         ~0.17 m, a stride two stairs). Judged with a foot sensor only: the
         shank is never still in stance, so its rise cannot be integrated
         stride by stride.
-    strong_min_reps, strong_max_hold_cv : int, float
-        What makes a hold set strong evidence without a known mounting.
+    strong_min_reps, strong_max_hold_cv, strong_min_mounting : int, float, float
+        What makes a hold set strong evidence without a known mounting: this
+        many reps, holds this alike, and resting postures that told the
+        forward direction at least this clearly (a recording made lying
+        down throughout has no posture to tell it: its "up" is lying).
     min_hold_s : float
         A set whose median hold is shorter is fidgeting or tapping, not one
         of the hold exercises (held 4–10 s by prescription).
@@ -151,7 +154,8 @@ class ConfidenceRater:
                  stride_s: tuple = (0.6, 1.7), max_climb_m: float = 0.2,
                  strong_min_reps: int = 5, strong_max_hold_cv: float = 0.35, min_hold_s: float = 1.5,
                  pencil_min_lift_m: float = 0.025, max_range_cv: float = 0.5,
-                 min_reps: dict | None = None):
+                 min_reps: dict | None = None, strong_min_mounting: float = 0.6):
+        self.strong_min_mounting = strong_min_mounting
         self.pencil_min_lift_m = pencil_min_lift_m
         self.min_reps = min_reps or {"toe_press": 4, "resistance_band": 4}
         self.max_range_cv = max_range_cv
@@ -175,7 +179,7 @@ class ConfidenceRater:
         self.strong_max_hold_cv = strong_max_hold_cv
 
     def rate(self, exercise: str, evidence: dict, mounting_method: str,
-             placement: str = "foot") -> "ConfidenceRater":
+             placement: str = "foot", mounting_confidence: float = 1.0) -> "ConfidenceRater":
         """Rate a bout.
 
         Parameters
@@ -188,6 +192,11 @@ class ConfidenceRater:
             ``climb_m`` (median |rise| per stride), ``directions`` (circle
             directions seen).
         mounting_method : {"declared", "gait", "posture", "guess"}
+        placement : {"foot", "ankle"}
+        mounting_confidence : float
+            How clearly the resting postures told the forward direction
+            (``Mounting.confidence``); below :attr:`strong_min_mounting`, a
+            mounting from postures is no better than a guess.
 
         Attributes
         ----------
@@ -251,7 +260,8 @@ class ConfidenceRater:
                           and ev.get("hold_cv", 1.0) <= self.strong_max_hold_cv)
             elif exercise == "ankle_circles":
                 strong = ev.get("directions", 0) >= 2
-            if strong and factor == 1.0 and mounting_method == "posture":
+            if (strong and factor == 1.0 and mounting_method == "posture"
+                    and mounting_confidence >= self.strong_min_mounting):
                 base = 0.55
             else:
                 doubts.append("sensor mounting not found from walking nor declared: "

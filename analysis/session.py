@@ -229,7 +229,8 @@ class SessionAnalyzer:
                 a, b = int(group["start"].iloc[0]), int(group["stop"].iloc[-1])
                 bouts.append(("ankle_circles", t[a], t[b]))
                 evidence[k] = {"in_posture": in_posture("ankle_circles", a, b),
-                               "directions": int(group.direction.nunique()), **motion_evidence(u.acc, a, b, fs)}
+                               "directions": int(group.direction.nunique()),
+                               **motion_evidence(u.acc, a, b, fs)}
                 busy[group["start"].iloc[0]:group["stop"].iloc[-1]] = True
                 circles += [(k, t[c.start], t[c.stop], c.direction) for c in group.itertuples()]
 
@@ -306,12 +307,15 @@ class SessionAnalyzer:
         stances = [(t[s], t[e - 1]) for s, e in zip(*runs(calm & upright & ~in_bout))
                    if (e - s) / fs >= self.min_stance_s]
 
-        rated = [ConfidenceRater().rate(b[0], evidence.get(k, {}), mount.method, self.placement_)
-                 for k, b in enumerate(bouts)]
+        rater = ConfidenceRater()
+        rated = []
+        for k, b in enumerate(bouts):
+            rater.rate(b[0], evidence.get(k, {}), mount.method, self.placement_, mount.confidence)
+            rated.append((rater.confidence_, rater.doubts_))
         order = np.argsort([b[1] for b in bouts], kind="stable")
         remap = {int(old): new for new, old in enumerate(order)}
-        self.bouts_ = pd.DataFrame([(*bouts[i], rated[i].confidence_) for i in order], columns=BOUT_COLUMNS)
-        self.doubts_ = {remap[k]: r.doubts_ for k, r in enumerate(rated)}
+        self.bouts_ = pd.DataFrame([(*bouts[i], rated[i][0]) for i in order], columns=BOUT_COLUMNS)
+        self.doubts_ = {remap[k]: doubts for k, (_, doubts) in enumerate(rated)}
         self.evidence_ = {remap[k]: v for k, v in evidence.items()}
         self.bout_details_ = {remap[k]: v for k, v in details.items()}
         self.reps_ = pd.DataFrame([(remap[k], *rest) for k, *rest in reps],

@@ -96,6 +96,8 @@ def test_without_a_mounting_from_gait_or_declared_a_hold_needs_stronger_evidence
     assert rate(method="posture").confidence_ >= THRESHOLD
     assert rate(method="posture", reps=3).confidence_ < THRESHOLD
     assert rate(method="posture", hold_cv=0.6).confidence_ < THRESHOLD
+    # Postures that barely told forward from back (lying throughout): a guess.
+    assert ConfidenceRater().rate("toe_press", GOOD_SET, "posture", "foot", 0.4).confidence_ < THRESHOLD
     # Nothing found at all ("guess"): never counted.
     weak = rate(method="guess")
     assert weak.confidence_ < THRESHOLD
