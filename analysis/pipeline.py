@@ -154,6 +154,9 @@ def analyze_recording(recording, analyzer: SessionAnalyzer | None = None,
     }
     toe_paths(fitted, doc["exercises"])
     doc["confidence_threshold"] = CONFIDENCE_THRESHOLD
+    from .quality import add_hold_wobble
+
+    add_hold_wobble(doc, fitted.signals_)  # reps[].hold_wobble_deg: needs the angle trace, so here
     doc["adherence"] = session_adherence(doc, prescription or load())
     return round_times(doc)
 
