@@ -36,7 +36,7 @@ from bleak import BleakClient, BleakScanner
 from bleak.exc import BleakError
 
 from sensors.devices import Profile, get_profile, recognise
-from sensors.devices.base import CommandRefused, DeviceLink, SetupFailed
+from sensors.devices.base import CommandRefused, DeviceLink, MalformedPacket, SetupFailed
 from sensors.stream import SampleSink
 
 log = logging.getLogger(__name__)
@@ -111,43 +111,60 @@ class DeviceStats:
 class _RateMeter:
     """Samples per second from packet times (arrival, or the device clock).
 
-    The rate is the samples after each segment's first packet over the
-    segment's span, summed over segments. A segment is one connection; a
-    pause of more than ``break_s`` inside one also starts a new one, so a
-    stall does not count as slow sampling. Notifications that arrive in
-    bursts (a host stack delivering several connection events at once)
-    average out over the span.
+    The slope of a least-squares line through (packet time, samples so far),
+    pooled over segments. A segment is one connection; a pause of more than
+    ``break_s`` inside one also starts a new one, so a stall does not count
+    as slow sampling. Notifications that arrive in bursts (a host stack
+    delivering several connection events at once) make a staircase whose
+    slope is still the rate, where first-to-last counting would be off by a
+    burst.
     """
 
     def __init__(self, break_s: float = 0.5) -> None:
         self.break_s = break_s
-        self.n = 0
+        self.sxx = 0.0   # pooled sums of squares and products about each segment's means
+        self.sxy = 0.0
         self.span = 0.0
-        self._t0: float | None = None
-        self._t1 = 0.0
-        self._n = 0
+        self._seg: list | None = None
+
+    def _moments(self) -> tuple[float, float, float]:
+        n, t0, t1, st, sc, stt, stc, c = self._seg
+        if n < 2:
+            return 0.0, 0.0, 0.0
+        return stt - st * st / n, stc - st * sc / n, t1 - t0
 
     def new_segment(self) -> None:
-        if self._t0 is not None:
-            self.n += self._n
-            self.span += self._t1 - self._t0
-        self._t0 = None
+        if self._seg is not None:
+            sxx, sxy, span = self._moments()
+            self.sxx += sxx
+            self.sxy += sxy
+            self.span += span
+        self._seg = None
 
     def add(self, n: int, t: float) -> None:
-        if self._t0 is not None and not 0 <= t - self._t1 <= self.break_s:
+        if self._seg is not None and not 0 <= t - self._seg[2] <= self.break_s:
             self.new_segment()
-        if self._t0 is None:
-            self._t0, self._t1, self._n = t, t, 0
-            return
-        self._n += n
-        self._t1 = t
+        if self._seg is None:
+            self._seg = [0, t, t, 0.0, 0.0, 0.0, 0.0, 0]
+        seg = self._seg
+        seg[7] += n
+        x, y = t - seg[1], float(seg[7])
+        seg[0] += 1
+        seg[2] = t
+        seg[3] += x
+        seg[4] += y
+        seg[5] += x * x
+        seg[6] += x * y
 
     def span_s(self) -> float:
-        return self.span + (self._t1 - self._t0 if self._t0 is not None else 0.0)
+        return self.span + (self._moments()[2] if self._seg is not None else 0.0)
 
     def rate_hz(self) -> float:
-        span = self.span_s()
-        return (self.n + (self._n if self._t0 is not None else 0)) / span if span > 0 else float("nan")
+        sxx, sxy = self.sxx, self.sxy
+        if self._seg is not None:
+            a, b, _ = self._moments()
+            sxx, sxy = sxx + a, sxy + b
+        return sxy / sxx if sxx > 0 else float("nan")
 
 
 class _Clock:
@@ -214,10 +231,14 @@ _NOT_FOUND = re.compile(r"characteristic .*not found|service .*not found|not fou
 class _Link(DeviceLink):
     """:class:`sensors.devices.base.DeviceLink` over a connected bleak client."""
 
-    def __init__(self, client, uuids: dict, decoder, state: dict, replies: asyncio.Queue, warn) -> None:
+    def __init__(self, client, uuids: dict, decoder, state: dict, replies: asyncio.Queue, warn,
+                 disconnected: asyncio.Event, no_answer: str, timeout_s: float) -> None:
         self.client, self.uuids, self.decoder, self.state = client, uuids, decoder, state
         self.replies = replies
         self.warn = warn
+        self.disconnected = disconnected
+        self.no_answer = no_answer
+        self.timeout_s = timeout_s
 
     async def write(self, uuid: str, payload: bytes) -> None:
         await self.client.write_gatt_char(self.uuids.get(uuid, uuid), payload, response=True)
@@ -225,11 +246,21 @@ class _Link(DeviceLink):
     async def read(self, uuid: str) -> bytes:
         return bytes(await self.client.read_gatt_char(self.uuids.get(uuid, uuid)))
 
-    async def reply(self, timeout_s: float = 3.0) -> bytes:
+    async def reply(self, timeout_s: float | None = None) -> bytes:
+        timeout_s = timeout_s or self.timeout_s
+        get = asyncio.ensure_future(self.replies.get())
+        gone = asyncio.ensure_future(self.disconnected.wait())
         try:
-            item = await asyncio.wait_for(self.replies.get(), timeout_s)
-        except asyncio.TimeoutError:
-            raise CommandRefused(f"no answer within {timeout_s:g} s") from None
+            await asyncio.wait([get, gone], timeout=timeout_s, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            gone.cancel()
+            if not get.done():
+                get.cancel()
+        if not get.done() or get.cancelled():
+            if self.disconnected.is_set():
+                raise BleakError("disconnected while waiting for an answer")
+            raise CollectorError(self.no_answer.format(timeout_s=timeout_s))
+        item = get.result()
         if isinstance(item, Exception):
             raise item
         return item
@@ -270,6 +301,7 @@ class Collector:
     """
 
     calibrate_s = 0.75
+    rate_check_s = 3.0
 
     def __init__(self, sink: SampleSink, *, client_backend=None, scanner_backend=None,
                  give_up_after_s: float = 30.0, start_timeout_s: float = 5.0,
@@ -403,6 +435,18 @@ class Collector:
         base = max(0.1, calculate_backoff_time(err) if isinstance(err, Exception) else 0.1)
         return min(self.max_backoff_s, base * 2 ** (tries - 1)) * random.uniform(0.5, 1.5)
 
+    @staticmethod
+    async def _first_of(*events: asyncio.Event, timeout_s: float) -> None:
+        """Wait until one of ``events`` is set; asyncio.TimeoutError after ``timeout_s``."""
+        waits = [asyncio.ensure_future(e.wait()) for e in events]
+        try:
+            done, _ = await asyncio.wait(waits, timeout=timeout_s, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for w in waits:
+                w.cancel()
+        if not done:
+            raise asyncio.TimeoutError
+
     async def _sleep_unless_stopped(self, delay_s: float) -> None:
         try:
             await asyncio.wait_for(self._stop.wait(), delay_s)
@@ -506,6 +550,7 @@ class Collector:
         order = {"fresh": True, "behind": 0, "last_arrival": 0.0}
         # Devices without a clock: samples held until the rate is measured.
         pending: list = []
+        connection_no = 0
         calibrated = profile.has_clock
         tries = 0                 # failed connection tries since the last stream
         last_err: BaseException | None = None
@@ -523,15 +568,28 @@ class Collector:
 
         def calibrate() -> None:
             nonlocal calibrated
-            measured = self.sample_rate_hz(key)
-            clock.period = 1.0 / measured
+            clock.period = 1.0 / self.sample_rate_hz(key)
             calibrated = True
-            if abs(measured - rate) > 0.01 * rate:
-                self._warn(key, f"asked for {rate:g} Hz but {st.name or kind} sends {measured:g} Hz "
-                                f"(measured from arrivals); the file says {measured:g} Hz")
             held, pending[:] = list(pending), []
-            for rows, arrival in held:
+            conn = None
+            for rows, arrival, c in held:
+                if conn is not None and c != conn:
+                    clock.new_connection()  # a reconnect inside the held stretch: a real hole
+                conn = c
                 deliver_stamped(rows, arrival)
+
+        rate_checked = False
+        no_answer = f"{key}: {what} did not answer its start command within {{timeout_s:g}} s (no data)"
+
+        def check_rate() -> None:
+            nonlocal rate_checked
+            rate_checked = True
+            declared = self.sample_rate_hz(key)
+            if declared != rate:
+                source = "its clock" if profile.has_clock else "arrivals"
+                self._warn(key, f"asked for {rate:g} Hz but {st.name or kind} sends about "
+                                f"{declared:.3g} Hz (measured from {source}); the file declares "
+                                f"the measured rate")
 
         try:
             while not self._stop.is_set():
@@ -587,6 +645,7 @@ class Collector:
 
                 order["fresh"] = True
                 clock.new_connection()
+                connection_no += 1
                 meter.new_segment()
                 replies: asyncio.Queue = asyncio.Queue()
 
@@ -622,12 +681,14 @@ class Collector:
                     meter.add(len(rows), arrival if not profile.has_clock else float(rows[-1, 0]))
                     first_packet.set()
                     if not calibrated:
-                        pending.append((rows, arrival))
+                        pending.append((rows, arrival, connection_no))
                         if meter.span_s() >= self.calibrate_s:
                             calibrate()
                         return
                     if not profile.has_clock and meter.span_s() >= self.calibrate_s:
                         clock.period = 1.0 / self.sample_rate_hz(key)
+                    if not rate_checked and meter.span_s() >= self.rate_check_s:
+                        check_rate()
                     deliver_stamped(rows, arrival)
 
                 def on_reply(_char, data: bytearray) -> None:
@@ -648,6 +709,8 @@ class Collector:
                     except Exception as err:  # noqa: BLE001 — counted, never raised
                         st.malformed += 1
                         log.debug("%s: malformed reply (%s): %s", key, err, bytes(data).hex())
+                        if isinstance(err, MalformedPacket):
+                            replies.put_nowait(err)  # a start sequence waiting for it decides
 
                 step = "subscribing"
                 try:
@@ -661,14 +724,18 @@ class Collector:
                     if profile.reply_uuid and profile.reply_uuid != profile.notify_uuid:
                         await client.start_notify(uuids[profile.reply_uuid], on_reply)
                     step = "the start command"
-                    link = _Link(client, uuids, decoder, state, replies, lambda text: self._warn(key, text))
+                    link = _Link(client, uuids, decoder, state, replies, lambda text: self._warn(key, text),
+                             disconnected, no_answer, self.start_timeout_s)
                     if profile.start is not None:
                         await profile.start(link, rate)
                     else:
                         for uuid, payload in profile.start_commands(rate):
                             await link.write(uuid, payload)
                     try:
-                        await asyncio.wait_for(first_packet.wait(), self.start_timeout_s)
+                        # Data, the link dropping or the session ending: whichever comes first.
+                        await self._first_of(first_packet, disconnected, self._stop, timeout_s=self.start_timeout_s)
+                        if disconnected.is_set() and not first_packet.is_set():
+                            raise BleakError("disconnected before streaming")
                         while not replies.empty():
                             item = replies.get_nowait()
                             if isinstance(item, Exception):
@@ -739,7 +806,8 @@ class Collector:
                 disc_wait.cancel()
                 if self._stop.is_set() and not disconnected.is_set():
                     try:
-                        link = _Link(client, uuids, decoder, state, replies, lambda text: self._warn(key, text))
+                        link = _Link(client, uuids, decoder, state, replies, lambda text: self._warn(key, text),
+                             disconnected, no_answer, self.start_timeout_s)
                         if profile.stop is not None:
                             await asyncio.wait_for(profile.stop(link), 3.0)
                         else:
@@ -756,8 +824,13 @@ class Collector:
             # Rows held for the rate measurement are delivered whatever ends the session.
             if pending:
                 calibrate()
-        if state.get("restore_failed"):
-            self._warn(key, state["restore_failed"])
+            if not rate_checked and meter.span_s() >= self.calibrate_s:
+                check_rate()
+        if state.get("changed"):
+            # The session ended without the stop sequence (link lost, device
+            # gone): the device keeps what toehold changed.
+            self._warn(key, f"could not put {what}'s own settings back (the link was down at the "
+                            f"end); connect and stop a short recording to restore them")
         self._status(key, "stopped", "stopped")
 
     async def _clear_cache(self, address: str) -> None:

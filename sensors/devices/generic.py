@@ -18,7 +18,7 @@ import struct
 
 import numpy as np
 
-from sensors.devices.base import G, Command, MalformedPacket, Profile
+from sensors.devices.base import G, MalformedPacket, Profile
 
 SERVICE = "7a1e0001-6f65-686f-6c64-000000000001"
 NOTIFY = "7a1e0002-6f65-686f-6c64-000000000001"
@@ -68,32 +68,12 @@ class GenericDecoder:
         return out
 
 
-class GenericEncoder:
-    """Emulator side of the DIY profile."""
-
-    samples_per_packet = 4
-
-    def encode(self, block: np.ndarray, seq: int) -> bytes:
-        n = len(block)
-        s = np.empty(n, _SAMPLE)
-        s["a"] = np.clip(np.round(block[:, 1:4] / G * 1000.0), -32768, 32767)
-        s["g"] = np.clip(np.round(block[:, 4:7] * 10.0), -32768, 32767)
-        t0_us = int(round(block[0, 0] * 1e6)) & 0xFFFFFFFF
-        return _HDR.pack(seq & 0xFFFF, t0_us, n) + s.tobytes()
-
-    def command(self, data: bytes) -> Command | None:
-        if len(data) >= 3 and data[0] == 0x01:
-            return Command("start", float(struct.unpack_from("<H", data, 1)[0]))
-        if data[:1] == b"\x00":
-            return Command("stop")
-        return None
-
-
 PROFILE = Profile(
     key="generic", name_prefixes=("toehold-imu", "TOEHOLD"), advertised_name="toehold-imu",
     service_uuid=SERVICE, notify_uuid=NOTIFY, control_uuid=CONTROL,
     rate_hz=100.0, has_clock=True, acc_quantum=G / 1000.0, gyr_quantum=0.1,
     start_commands=lambda rate: [(CONTROL, b"\x01" + struct.pack("<H", int(round(rate))))],
     stop_commands=lambda: [(CONTROL, b"\x00")],
-    make_decoder=GenericDecoder, make_encoder=GenericEncoder,
+    make_decoder=GenericDecoder, make_encoder=None,
+    setup_advice="flash the sketch of docs/diy-sensor.md (it defines the 7a1e0001 service).",
 )

@@ -29,6 +29,20 @@ def sine_feed(duration_s: float = 60.0, seed: int = 0):
     return feed
 
 
+def rest_feed(duration_s: float = 30.0, seed: int = 0):
+    """A foot at rest: gravity on +z and an IMU's white noise (0.02 m/s², 0.1 deg/s)."""
+    def feed(rate_hz: float) -> np.ndarray:
+        n = int(duration_s * rate_hz)
+        rng = np.random.default_rng(seed)
+        out = np.empty((n, 7))
+        out[:, 0] = np.arange(n) / rate_hz
+        out[:, 1:4] = rng.normal(0.0, 0.02, (n, 3))
+        out[:, 3] += 9.80665
+        out[:, 4:7] = rng.normal(0.0, 0.1, (n, 3))
+        return out
+    return feed
+
+
 def _resample(data: np.ndarray, rate_hz: float) -> np.ndarray:
     t = data[:, 0] - data[0, 0]
     tn = np.arange(0.0, t[-1], 1.0 / rate_hz)

@@ -13,7 +13,8 @@ import numpy as np
 import pytest
 
 from sensors.devices import G, MalformedPacket, get_profile
-from sensors.devices.thingy import ThingyDecoder, ThingyEncoder, config_command
+from sensors.devices.thingy import ThingyDecoder, config_command
+from sensors.emulated.encoders import ThingyEncoder
 
 P = get_profile("thingy")
 

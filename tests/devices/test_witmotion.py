@@ -15,7 +15,8 @@ import numpy as np
 import pytest
 
 from sensors.devices import G, MalformedPacket, get_profile
-from sensors.devices.witmotion import WitDecoder, WitEncoder, rate_code
+from sensors.devices.witmotion import WitDecoder, rate_code
+from sensors.emulated.encoders import WitEncoder
 
 P = get_profile("witmotion")
 
@@ -45,8 +46,9 @@ def test_28_byte_packet_with_time_decodes_the_same():
 def test_rate_commands_from_the_document():
     unlock = bytes.fromhex("FF AA 69 88 B5")
     assert P.start_commands(100) == [(P.control_uuid, unlock), (P.control_uuid, bytes.fromhex("FF AA 03 09 00"))]
-    assert rate_code(200) == 0x0A and rate_code(10) == 0x06 and rate_code(50) == 0x08
-    assert WitEncoder().command(bytes.fromhex("FF AA 03 0A 00")).rate_hz == 200
+    # WIT standard protocol's RATE table: 0x0A is 125 Hz, 0x0B 200 Hz.
+    assert rate_code(200) == 0x0B and rate_code(125) == 0x0A
+    assert rate_code(10) == 0x06 and rate_code(50) == 0x08
 
 
 @pytest.mark.parametrize("data", [
