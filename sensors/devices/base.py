@@ -30,6 +30,11 @@ from typing import Callable
 
 G = 9.80665
 
+#: How real devices misbehave, as the emulators reproduce them
+#: (``sensors.emulated.Faults.named``, ``toehold record --emulate TYPE --fault KIND``).
+FAULT_KINDS = ("stock-firmware", "refuse-start", "ignore-rate", "batched", "small-mtu",
+               "slow-connect", "needs-bonding")
+
 
 class MalformedPacket(ValueError):
     """A notification that does not parse as the device's packet format."""

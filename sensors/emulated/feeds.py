@@ -66,13 +66,27 @@ def csv_feed(path: str | Path = SAMPLE_CSV, max_s: float | None = 120.0):
     return feed
 
 
-def simulator_feed(seed: int = 0, **kwargs):
-    """Stream ``sensors.simulator.simulate_session`` output (falls back to the sample CSV)."""
-    def feed(rate_hz: float) -> np.ndarray:
+class SimulatorFeed:
+    """Stream ``sensors.simulator.simulate_session`` output (falls back to the sample CSV).
+
+    A class rather than a closure so that it pickles: the emulator can then
+    generate it in another process (seconds of CPU) without slowing the
+    event loop that paces the stream.
+    """
+
+    def __init__(self, seed: int = 0, **kwargs) -> None:
+        self.seed = seed
+        self.kwargs = kwargs
+
+    def __call__(self, rate_hz: float) -> np.ndarray:
         try:
             from sensors.simulator import simulate_session
         except ImportError:
             return csv_feed()(rate_hz)
-        rec, _truth = simulate_session(seed=seed, **kwargs)
+        rec, _truth = simulate_session(seed=self.seed, **self.kwargs)
         return _resample(rec.data[COLUMNS].to_numpy(float), rate_hz)
-    return feed
+
+
+def simulator_feed(seed: int = 0, **kwargs) -> SimulatorFeed:
+    """Stream ``sensors.simulator.simulate_session`` output (falls back to the sample CSV)."""
+    return SimulatorFeed(seed, **kwargs)

@@ -29,6 +29,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
+import threading
 
 import numpy as np
 from bumble import att, gatt
@@ -36,11 +37,10 @@ from bumble.core import UUID, AdvertisingData
 
 from sensors.ble.bumble_backend import get_radio, make_device
 from sensors.devices import Profile, get_profile
+from sensors.devices.base import FAULT_KINDS
 from sensors.emulated.encoders import make_encoder
 from sensors.emulated.feeds import rest_feed, sine_feed
 
-FAULT_KINDS = ("stock-firmware", "refuse-start", "ignore-rate", "batched", "small-mtu",
-               "slow-connect", "needs-bonding")
 
 log = logging.getLogger(__name__)
 
@@ -137,6 +137,27 @@ class Faults:
         if self.stall_at_s is not None:
             spans.append((self.stall_at_s, self.stall_for_s))
         return any(a <= since < a + d for a, d in spans)
+
+
+def _feed_worker(feed, rate_hz: float, conn) -> None:
+    conn.send(np.asarray(feed(rate_hz), float))
+    conn.close()
+
+
+def _in_process(feed, rate_hz: float) -> np.ndarray:
+    """``feed(rate_hz)`` computed in a daemon process (no GIL shared with the
+    loop; killed, not awaited, when the program ends)."""
+    import multiprocessing as mp
+
+    ctx = mp.get_context("spawn")
+    parent, child = ctx.Pipe(duplex=False)
+    proc = ctx.Process(target=_feed_worker, args=(feed, rate_hz, child), daemon=True)
+    proc.start()
+    child.close()
+    try:
+        return parent.recv()
+    finally:
+        proc.join(1.0)
 
 
 class EmulatedSensor:
@@ -382,16 +403,31 @@ class EmulatedSensor:
                 self._data = np.asarray(self.feed(self._rate), float)
 
     def _load_feed(self) -> None:
-        """Generate the feed at the current rate beside the loop; swap it in when done."""
-        rate = self._rate
+        """Generate the feed at the current rate beside the loop; swap it in when done.
 
-        async def load():
-            data = np.asarray(await asyncio.to_thread(self.feed, rate), float)
+        A daemon thread, not the loop's executor: ``asyncio.run`` waits for
+        executor threads at exit, and a session that ends early (a fault, a
+        Ctrl-C) must not wait for a simulation nobody will stream.
+        """
+        rate = self._rate
+        loop = asyncio.get_running_loop()
+
+        def swap(data: np.ndarray) -> None:
             if rate == self._rate and not self._closed:
-                now = asyncio.get_running_loop().time()
-                self._offset = int((now - self._t_power) * self.speed * self._rate)
+                self._offset = int((loop.time() - self._t_power) * self.speed * self._rate)
                 self._data = data
-        self._feed_task = asyncio.ensure_future(load())
+
+        def work() -> None:
+            try:
+                data = _in_process(self.feed, rate)
+            except Exception as err:  # noqa: BLE001 — not picklable, no fork: run it here
+                log.debug("feed in a process failed (%s); generating it in a thread", err)
+                data = self.feed(rate)
+            try:
+                loop.call_soon_threadsafe(swap, np.asarray(data, float))
+            except RuntimeError:  # the loop is gone: nobody wants it
+                pass
+        threading.Thread(target=work, name="emulator-feed", daemon=True).start()
 
     def _stop_stream(self) -> None:
         if self._stream_task is not None and not self._stream_task.done():

@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 from sensors.devices import TYPES
+from sensors.devices.base import FAULT_KINDS
 
 
 def register(sub) -> None:
@@ -27,6 +28,9 @@ def register(sub) -> None:
     p.add_argument("--give-up-after", type=float, default=30.0, metavar="S",
                    help="stop if a lost sensor is not back within S seconds (default 30)")
     p.add_argument("--rate", type=float, help="sample rate to ask for in Hz (default: device's ~100)")
+    p.add_argument("--fault", choices=FAULT_KINDS, metavar="KIND",
+                   help="with --emulate: make the emulated sensor misbehave as real ones do "
+                        f"({', '.join(FAULT_KINDS)})")
     p.set_defaults(func=run)
 
 
@@ -62,12 +66,17 @@ async def _session(args, plan, console) -> tuple:
     kw = {}
     if args.emulate:
         from sensors.ble.bumble_backend import BumbleClient, BumbleScanner
-        from sensors.emulated import EmulatedSensor, simulator_feed
+        from sensors.devices import get_profile
+        from sensors.emulated import EmulatedSensor, Faults, simulator_feed
 
-        console.print(f"starting emulated {', '.join(args.emulate)} on the virtual radio…")
+        console.print(f"starting emulated {', '.join(args.emulate)} on the virtual radio"
+                      + (f" with fault {args.fault}" if args.fault else "") + "…")
         for i, kind in enumerate(args.emulate):
+            faults = Faults.named(args.fault, get_profile(kind)) if args.fault else None
+            # quick_start: the simulated session is generated beside the
+            # stream (the foot rests until it is ready), so data flows at once.
             emu = await EmulatedSensor(kind, address=f"C4:2A:11:00:3B:{0x9E + i:02X}",
-                                       feed=simulator_feed(seed=i)).start()
+                                       feed=simulator_feed(seed=i), faults=faults, quick_start=True).start()
             if plan[i]["device"] is None:
                 plan[i]["device"] = emu.address
         kw = {"client_backend": BumbleClient, "scanner_backend": BumbleScanner}
@@ -76,7 +85,7 @@ async def _session(args, plan, console) -> tuple:
 
     def describe(key):
         st = col.stats[key]
-        return f"{st.name} ({st.type}) {st.address}", col.rate_hz or col.profiles[key].rate_hz
+        return f"{st.name} ({st.type}) {st.address}", col.sample_rate_hz(key)
 
     files = RecordingSink({p["key"]: p["path"] for p in plan},
                           {p["key"]: {"placement": args.placement, "side": p["side"]} for p in plan},
@@ -99,6 +108,9 @@ def run(args) -> int:
     from toehold.cli import UserError
     from toehold.live_view import print_summary
 
+    if args.fault and not args.emulate:
+        from toehold.cli import UserError
+        raise UserError("--fault only applies to an emulated sensor (--emulate TYPE)")
     plan = _plan(args)
     for p in plan:
         if not args.output and not p["path"].parent.exists():
@@ -114,6 +126,7 @@ def run(args) -> int:
         raise UserError(str(err).strip("'\"")) from err
     lines = [f"{p['key']}: wrote {files.writers[p['key']].rows_written} rows to {p['path']}"
              for p in plan if p["key"] in files.writers]
+    lines += [f"{key}: warning: {w}" for key, st in view.stats.items() for w in st.warnings]
     print_summary(console, view, [*lines, f"session {files.session}"])
     if error is not None:
         raise UserError(str(error))
