@@ -370,6 +370,16 @@ class Collector:
             return asked
         return float(round(rate, 2))
 
+    def _gap_rate_hz(self, key: str) -> float:
+        """The rate that sizes a gap: a device clock's rate is known from its
+        second packet on; otherwise the declared one."""
+        meter, asked = self.meters.get(key), self.asked_rate_hz(key)
+        if meter is not None and self.profiles[key].has_clock:
+            r = meter.rate_hz()
+            if np.isfinite(r) and asked / 10 < r < asked * 10:
+                return r
+        return self.sample_rate_hz(key)
+
     def _bleak_kwargs(self) -> dict[str, Any]:
         return {"backend": self.client_backend} if self.client_backend else {}
 
@@ -872,7 +882,7 @@ class Collector:
     def _deliver(self, key: str, rows: np.ndarray) -> None:
         st = self.stats[key]
         if np.isfinite(st.last_t):
-            period = 1.0 / self.sample_rate_hz(key)
+            period = 1.0 / self._gap_rate_hz(key)
             # A hole of more than 1.5 periods is lost data (the recording
             # contract's GAP_FACTOR), whether from a dropped link, a stall or
             # a malformed packet; reported once its far side is known.

@@ -144,15 +144,16 @@ def _feed_worker(feed, rate_hz: float, conn) -> None:
     conn.close()
 
 
-def _in_process(feed, rate_hz: float) -> np.ndarray:
+def _in_process(feed, rate_hz: float, procs: list) -> np.ndarray:
     """``feed(rate_hz)`` computed in a daemon process (no GIL shared with the
-    loop; killed, not awaited, when the program ends)."""
+    loop; ``procs`` holds it so that ``stop()`` can end it)."""
     import multiprocessing as mp
 
     ctx = mp.get_context("spawn")
     parent, child = ctx.Pipe(duplex=False)
     proc = ctx.Process(target=_feed_worker, args=(feed, rate_hz, child), daemon=True)
     proc.start()
+    procs.append(proc)
     child.close()
     try:
         return parent.recv()
@@ -202,6 +203,9 @@ class EmulatedSensor:
         self._data: np.ndarray | None = None
         self._rate = self.faults.ignore_rate_hz or self.profile.rate_hz
         self._offset = 0  # index of the feed's first row (a feed swapped in mid-stream)
+        if hasattr(self.encoder, "set_rate"):
+            self.encoder.set_rate(self._rate)
+        self._feed_procs: list = []
         self._reply_busy_until = 0.0
         self._stream_task: asyncio.Task | None = None
         self._t_power = 0.0
@@ -293,6 +297,9 @@ class EmulatedSensor:
         """Power off: drop connections, stop advertising."""
         self._closed = True
         self._stop_stream()
+        for proc in self._feed_procs:
+            if proc.is_alive():
+                proc.terminate()  # a session being generated that nobody will stream
         for conn in list(self.device.connections.values()):
             try:
                 await conn.disconnect()
@@ -397,6 +404,8 @@ class EmulatedSensor:
             return  # the device keeps its own rate
         if rate != self._rate:
             self._rate = float(rate)
+            if hasattr(self.encoder, "set_rate"):
+                self.encoder.set_rate(self._rate)
             if self.quick_start:
                 self._load_feed()
             else:
@@ -419,7 +428,7 @@ class EmulatedSensor:
 
         def work() -> None:
             try:
-                data = _in_process(self.feed, rate)
+                data = _in_process(self.feed, rate, self._feed_procs)
             except Exception as err:  # noqa: BLE001 — not picklable, no fork: run it here
                 log.debug("feed in a process failed (%s); generating it in a thread", err)
                 data = self.feed(rate)

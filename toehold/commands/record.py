@@ -64,6 +64,7 @@ async def _session(args, plan, console) -> tuple:
     from toehold.live_view import LiveView, show_live
 
     kw = {}
+    emulators = []
     if args.emulate:
         from sensors.ble.bumble_backend import BumbleClient, BumbleScanner
         from sensors.devices import get_profile
@@ -77,6 +78,7 @@ async def _session(args, plan, console) -> tuple:
             # stream (the foot rests until it is ready), so data flows at once.
             emu = await EmulatedSensor(kind, address=f"C4:2A:11:00:3B:{0x9E + i:02X}",
                                        feed=simulator_feed(seed=i), faults=faults, quick_start=True).start()
+            emulators.append(emu)
             if plan[i]["device"] is None:
                 plan[i]["device"] = emu.address
         kw = {"client_backend": BumbleClient, "scanner_backend": BumbleScanner}
@@ -98,6 +100,8 @@ async def _session(args, plan, console) -> tuple:
         error = await show_live(view, col.run(targets, duration_s=args.duration), col.stop, console)
     finally:
         files.close()
+        for emu in emulators:
+            await emu.stop()
     return view, files, error
 
 
