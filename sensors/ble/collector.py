@@ -588,6 +588,15 @@ class Collector:
                 conn = c
                 deliver_stamped(rows, arrival)
 
+        discarded = [0]
+
+        def count_discarded() -> None:
+            # Broken packets a reassembling decoder dropped (seen only later).
+            d = getattr(decoder, "discarded", 0)
+            if d > discarded[0]:
+                st.malformed += d - discarded[0]
+                discarded[0] = d
+
         rate_checked = False
         no_answer = f"{key}: {what} did not answer its start command within {{timeout_s:g}} s (no data)"
 
@@ -665,7 +674,10 @@ class Collector:
                     order["last_arrival"] = arrival
                     st.packets += 1
                     try:
-                        dec = decoder.feed(bytes(data))
+                        try:
+                            dec = decoder.feed(bytes(data))
+                        finally:
+                            count_discarded()
                         rows = np.asarray(dec, float)
                         if rows.size == 0:
                             return
@@ -831,6 +843,10 @@ class Collector:
                 self._status(key, f"link lost at {lost_at:.2f} s; reconnecting", "reconnecting")
                 log.info("%s: link lost at %.2f s; reconnecting", key, lost_at)
         finally:
+            finish = getattr(decoder, "finish", None)
+            if finish is not None:
+                finish()
+                count_discarded()
             # Rows held for the rate measurement are delivered whatever ends the session.
             if pending:
                 calibrate()

@@ -78,6 +78,12 @@ class WitDecoder:
         self.discarded = 0
         self._part = b""
 
+    def finish(self) -> None:
+        """End of the stream: a packet start still waiting for its rest is lost."""
+        if self._part:
+            self.discarded += 1
+            self._part = b""
+
     @staticmethod
     def _starts_packet(data: bytes, i: int = 0) -> bool:
         return len(data) > i + 1 and data[i] == 0x55 and data[i + 1] in _FLAGS
@@ -94,9 +100,11 @@ class WitDecoder:
         Raises
         ------
         MalformedPacket
-            Bytes that are not WitMotion packets (no ``0x55`` header, an
-            unknown flag, a notification that starts a packet but is too
-            short and continues nothing).
+            Bytes that are not WitMotion packets (no ``0x55`` header where a
+            packet must start, an unknown flag, stray bytes after packets).
+            A packet start that is never completed is counted in
+            ``discarded`` when the next notification shows it (or at
+            :meth:`finish`).
         """
         data = bytes(data)
         if (len(data) == 28 and self._starts_packet(data) and data[1] == 0x61 and data[PACKET] != 0x55
@@ -111,10 +119,8 @@ class WitDecoder:
                 self.discarded += 1
         self._part = b""
         if not buf:
-            if not self._starts_packet(data):
+            if not (self._starts_packet(data) or data == b"\x55"):
                 raise MalformedPacket(f"{len(data)} bytes, not starting a 0x55 0x61/0x71 packet")
-            if len(data) < PACKET:
-                raise MalformedPacket(f"{len(data)} bytes, a packet has {PACKET}")
             buf = data
         n, rest = divmod(len(buf), PACKET)
         whole = np.frombuffer(buf, np.uint8, n * PACKET).reshape(n, PACKET)

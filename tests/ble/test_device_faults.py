@@ -263,3 +263,29 @@ def test_header_rate_is_rewritten_in_place(tmp_path):
     assert re.search(rb"# sample_rate_hz: 49\.87 *\n", after)
     rec = read_recording(path)
     assert rec.nominal_rate_hz == 49.87 and len(rec.data) == 5
+
+
+def test_witmotion_dual_mode_module_over_microchip_uart():
+    """A module that exposes the byte stream only through Microchip's transparent
+    UART service is recorded like one with FFE5."""
+    import dataclasses
+
+    from sensors.devices.witmotion import UART
+    from sensors.stream import MemorySink
+
+    p = get_profile("witmotion")
+    dual = dataclasses.replace(p, service_uuid=UART[0], notify_uuid=UART[1], control_uuid=UART[2],
+                               alternatives=())
+
+    async def go():
+        emu = await EmulatedSensor(dual, address="C4:00:00:00:05:08").start()
+        mem = MemorySink()
+        col = Collector(mem, client_backend=BumbleClient, scanner_backend=BumbleScanner, scan_timeout_s=2.0)
+        await col.run([Target("a", emu.address, "witmotion")], duration_s=1.5)
+        await emu.stop()
+        return emu, mem
+    emu, mem = run(go())
+    assert emu.commands[-1] == bytes.fromhex("FF AA 03 09 00")  # the rate written over the UART
+    got, sent = mem.array("a"), emu.sent_rows()
+    assert len(got) > 0 and 0 <= len(sent) - len(got) <= 4
+    np.testing.assert_allclose(got[:, 1:4], sent[: len(got), 1:4], atol=p.acc_quantum / 2 + 1e-4)

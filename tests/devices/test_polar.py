@@ -321,3 +321,18 @@ def test_device_clock_restart_starts_a_new_timeline():
     rebooted[:, 0] -= 10.0  # clock 10 s behind: restarted
     again = np.concatenate([dec.feed(x) for x in enc.encode(rebooted, 0)])
     assert len(again) == 4 and again[0, 0] < rows[1][0, 0] - 9
+
+
+def test_every_listed_setting_is_sent():
+    """A settings answer written by hand (PmdControlPointResponse: F0, op 01, ACC,
+    status 0, more 0, then type/count/values): rates 52 and 26, resolution 16,
+    range 8 and 16 g, CHANNELS 3 (as a Verity Sense lists it). The start asks
+    52 Hz, 16 bit, the widest range and 3 channels: every setting listed."""
+    from sensors.devices.polar import SAMPLE_RATE, choose_settings, settings_bytes
+
+    answer = bytes.fromhex("F0 01 02 00 00" "00 02 34 00 1A 00" "01 01 10 00" "02 02 08 00 10 00" "04 01 03")
+    dec = PolarDecoder()
+    dec.feed_reply(answer)
+    chosen = choose_settings(dec.settings[ACC], 50.0, ACC)
+    assert chosen == {SAMPLE_RATE: 52, 1: 16, 2: 16, 4: 3}
+    assert settings_bytes(chosen) == bytes.fromhex("00 01 34 00" "01 01 10 00" "02 01 10 00" "04 01 03")
