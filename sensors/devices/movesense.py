@@ -184,7 +184,7 @@ PROFILE = Profile(
     acc_quantum=1e-5, gyr_quantum=2.5e-4,
     start_commands=lambda rate: [(COMMAND, subscribe_command(rate))],
     stop_commands=lambda: [(COMMAND, bytes([CMD_UNSUBSCRIBE, REF]))],
-    make_decoder=MovesenseDecoder, make_encoder=None, acc_range_g=16.0,
+    make_decoder=MovesenseDecoder, make_encoder=None,
     # The sample app's notifications are up to 158 bytes (DATA + DATA_PART2
     # at 104 Hz): a link that cannot carry them loses every packet.
     min_mtu=161,

@@ -29,8 +29,7 @@ the owner's configuration first, writes only when the MPU frequency differs
 from the one asked for (keeping the owner's intervals and wake-on-motion),
 and writes the owner's configuration back when the session stops.
 
-The firmware leaves the MPU-9250's accelerometer at its ±2 g default
-(``drv_motion.c`` sets no other range), so heel strikes clip at 2 g:
+The firmware runs the accelerometer at ±2 g, so heel strikes clip at 2 g:
 ``acc_range_g`` declares it and ``info`` and the report warn when readings
 sit at the limit.
 """
