@@ -232,7 +232,7 @@ class _Link(DeviceLink):
     """:class:`sensors.devices.base.DeviceLink` over a connected bleak client."""
 
     def __init__(self, client, uuids: dict, decoder, state: dict, replies: asyncio.Queue, warn,
-                 disconnected: asyncio.Event, no_answer: str, timeout_s: float) -> None:
+                 disconnected: asyncio.Event, no_answer, timeout_s: float) -> None:
         self.client, self.uuids, self.decoder, self.state = client, uuids, decoder, state
         self.replies = replies
         self.warn = warn
@@ -259,7 +259,7 @@ class _Link(DeviceLink):
         if not get.done() or get.cancelled():
             if self.disconnected.is_set():
                 raise BleakError("disconnected while waiting for an answer")
-            raise CollectorError(self.no_answer.format(timeout_s=timeout_s))
+            raise CollectorError(self.no_answer(timeout_s))
         item = get.result()
         if isinstance(item, Exception):
             raise item
@@ -598,7 +598,8 @@ class Collector:
                 discarded[0] = d
 
         rate_checked = False
-        no_answer = f"{key}: {what} did not answer its start command within {{timeout_s:g}} s (no data)"
+        def no_answer(timeout_s: float) -> str:
+            return f"{key}: {what} did not answer its start command within {timeout_s:g} s (no data)"
 
         def check_rate() -> None:
             nonlocal rate_checked
@@ -765,9 +766,7 @@ class Collector:
                     except asyncio.TimeoutError:
                         if disconnected.is_set():
                             raise BleakError("disconnected before streaming")
-                        raise CollectorError(
-                            f"{key}: {what} did not answer its start command "
-                            f"within {self.start_timeout_s:g} s (no data)") from None
+                        raise CollectorError(no_answer(self.start_timeout_s)) from None
                 except SetupError as err:
                     await self._close(client)
                     if not cache_refreshed and "service" in str(err):

@@ -289,3 +289,64 @@ def test_witmotion_dual_mode_module_over_microchip_uart():
     got, sent = mem.array("a"), emu.sent_rows()
     assert len(got) > 0 and 0 <= len(sent) - len(got) <= 4
     np.testing.assert_allclose(got[:, 1:4], sent[: len(got), 1:4], atol=p.acc_quantum / 2 + 1e-4)
+
+
+# ---- lost link: backoff, logged tries, a failing scanner -----------------------------------
+
+def test_reconnect_tries_back_off_and_are_logged(caplog):
+    """The device is gone for 2.5 s: tries are spaced further and further apart
+    (not hammered), each logged at info level, and the link comes back."""
+    import logging
+
+    from sensors.stream import MemorySink
+
+    async def go():
+        emu = await EmulatedSensor("generic", address="C4:00:00:00:05:09",
+                                   faults=Faults(drop_link_at_s=0.5, offline_for_s=2.5)).start()
+        mem = MemorySink()
+        col = Collector(mem, client_backend=BumbleClient, scanner_backend=BumbleScanner,
+                        scan_timeout_s=0.3, give_up_after_s=10)
+        with caplog.at_level(logging.INFO, logger="sensors.ble.collector"):
+            await col.run([Target("a", emu.address)], duration_s=4.5)
+        await emu.stop()
+        return col.stats["a"]
+    st = run(go())
+    assert st.reconnects == 1
+    waits = [float(m) for m in re.findall(r"next in ([0-9.]+) s", caplog.text)]
+    tries = re.findall(r"connecting to .* \(try (\d+)\)", caplog.text)
+    assert len(waits) >= 2 and len(tries) == len(waits) + 2  # first connect + each retry
+    # Exponential: the last wait is well above the first (jitter is ±50 %).
+    assert waits[-1] > waits[0]
+    assert len(waits) < 12  # 2.5 s offline: a handful of tries, not a busy loop
+
+
+class _FailingScanner(BumbleScanner):
+    """An adapter whose scanner works once (the first find), then fails."""
+
+    starts = 0
+
+    async def start(self) -> None:
+        type(self).starts += 1
+        if type(self).starts > 1:
+            from bleak.exc import BleakError
+            raise BleakError("org.bluez.Error.NotReady: Resource Not Ready")
+        await super().start()
+
+
+def test_scanner_failing_during_reconnect_is_reported_not_retried_at_once():
+    from sensors.stream import MemorySink
+
+    async def go():
+        emu = await EmulatedSensor("generic", address="C4:00:00:00:05:0A",
+                                   faults=Faults(drop_link_at_s=0.5, offline_for_s=5)).start()
+        col = Collector(MemorySink(), client_backend=BumbleClient, scanner_backend=_FailingScanner,
+                        scan_timeout_s=0.5, give_up_after_s=20)
+        t = time.perf_counter()
+        with pytest.raises(CollectorError, match="Bluetooth is not available.*NotReady"):
+            await col.run([Target("a", emu.address)], duration_s=30)
+        took = time.perf_counter() - t
+        await emu.stop()
+        return took
+    took = run(go())
+    assert _FailingScanner.starts == 4  # the first scan, then three failures
+    assert 0.5 + 0.1 < took < 10  # backed off between the failures, ended long before give-up
