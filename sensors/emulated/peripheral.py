@@ -218,6 +218,7 @@ class EmulatedSensor:
         self._burst_t0 = 0.0
         self._max_payload = 244
         self.duplicates_sent = 0
+        self.max_lag_s = 0.0
         self.swapped = 0
         self.drops = 0
         self.dead = False
@@ -491,6 +492,11 @@ class EmulatedSensor:
                 if next_i is not None and i - next_i <= self._rate * self.speed:
                     i = next_i
                 rows = self._rows(i, spp)
+                # How late this packet goes out (a starved event loop): a
+                # device on its own clock is never late, so tests that time
+                # arrivals read this to know the emulation was faithful.
+                self.max_lag_s = max(self.max_lag_s,
+                                     now - (self._t_power + (i + spp) / (self._rate * self.speed)))
                 since = now - self._t_first_start
                 drops = sorted(f.drop_times_s)
                 if (f.drop_link_at_s is not None and not self._dropped and since >= f.drop_link_at_s) or (

@@ -98,7 +98,7 @@ def test_setup_failure_ends_with_its_cause_not_a_reconnect_loop(kind, fault, cau
         return err.value, took, emu, col.stats["a"]
     err, took, emu, st = run(go())
     assert "link lost" not in str(err)
-    assert took < 5  # far below the 30 s give-up time: not retried as a lost link
+    assert took < 10  # far below the 30 s give-up time: not retried as a lost link
     # At most one more connection: the one after refreshing the service cache.
     assert emu.connections <= 2 and st.reconnects == 0
 
@@ -138,8 +138,17 @@ def test_movesense_on_a_small_mtu_says_so():
 ])
 def test_header_rate_is_the_true_rate_and_no_fake_gaps(kind, fault, tmp_path):
     path = tmp_path / "rec.csv"
-    # Rates from arrivals need a few seconds of them (bursts, a loaded machine).
-    emu, col = run(record(kind, fault, path, duration_s=3.0 if get_profile(kind).has_clock else 5.0))
+    has_clock = get_profile(kind).has_clock
+    for _attempt in range(3):
+        # Rates from arrivals need a few seconds of them (bursts).
+        emu, col = run(record(kind, fault, path, duration_s=3.0 if has_clock else 5.0))
+        # Arrival timing is only the device's if the emulator kept to its
+        # clock; a machine too loaded to run it on time gets another try.
+        if has_clock or emu.max_lag_s < 0.1:
+            break
+        path.unlink()
+    else:
+        pytest.skip(f"machine too loaded: the emulated device fell {emu.max_lag_s:.2f} s behind its clock")
     rec = read_recording(path)
     true_rate = emu._rate  # what the emulator was made to send
     if fault == "ignore-rate":
@@ -307,7 +316,7 @@ def test_reconnect_tries_back_off_and_are_logged(caplog):
         col = Collector(mem, client_backend=BumbleClient, scanner_backend=BumbleScanner,
                         scan_timeout_s=0.3, give_up_after_s=10)
         with caplog.at_level(logging.INFO, logger="sensors.ble.collector"):
-            await col.run([Target("a", emu.address)], duration_s=4.5)
+            await col.run([Target("a", emu.address)], duration_s=7.0)
         await emu.stop()
         return col.stats["a"]
     st = run(go())
