@@ -598,6 +598,7 @@ class Collector:
                 discarded[0] = d
 
         rate_checked = False
+
         def no_answer(timeout_s: float) -> str:
             return f"{key}: {what} did not answer its start command within {timeout_s:g} s (no data)"
 
@@ -634,7 +635,6 @@ class Collector:
                 first_packet = asyncio.Event()
                 self._status(key, f"connecting to {st.name} {st.address}", "connecting")
                 log.info("%s: connecting to %s (try %d)", key, what, tries + 1)
-                t_attempt = self.now()
                 if lost_at is not None:
                     # A device is connectable only while it advertises: wait for
                     # it to show up again before the (slow-failing) connect.
@@ -660,7 +660,7 @@ class Collector:
                                       use_cache=not cache_refreshed),
                         remaining if remaining is not None else max(self.give_up_after_s, 1.0))
                 except (BleakError, asyncio.TimeoutError) as err:
-                    tries, last_err = tries + 1, err or "timed out"
+                    tries, last_err = tries + 1, err if str(err) else BleakError("connection timed out")
                     continue
 
                 order["fresh"] = True

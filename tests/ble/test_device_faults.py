@@ -132,9 +132,10 @@ def test_movesense_on_a_small_mtu_says_so():
 
 # ---- timing: the rate the device really sent, no invented gaps ------------------------------
 
+# One device without a clock and one with, per fault (each runs seconds in real time).
 @pytest.mark.parametrize("kind, fault", [
-    ("witmotion", "ignore-rate"), ("thingy", "ignore-rate"), ("movesense", "ignore-rate"),
-    ("witmotion", "batched"), ("thingy", "batched"), ("polar", "batched"),
+    ("witmotion", "ignore-rate"), ("movesense", "ignore-rate"),
+    ("thingy", "batched"), ("polar", "batched"),
 ])
 def test_header_rate_is_the_true_rate_and_no_fake_gaps(kind, fault, tmp_path):
     path = tmp_path / "rec.csv"
@@ -164,8 +165,7 @@ def test_header_rate_is_the_true_rate_and_no_fake_gaps(kind, fault, tmp_path):
 # ---- nothing lost ------------------------------------------------------------------------
 
 @pytest.mark.parametrize("kind, fault", [
-    ("witmotion", "small-mtu"), ("generic", "small-mtu"), ("polar", "small-mtu"),
-    ("witmotion", "slow-connect"), ("polar", "slow-connect"),
+    ("witmotion", "small-mtu"), ("polar", "small-mtu"), ("polar", "slow-connect"),
 ])
 def test_every_sent_sample_is_recorded(kind, fault, tmp_path):
     path = tmp_path / "rec.csv"

@@ -87,6 +87,18 @@ def test_clipping_at_the_declared_range_is_a_recording_warning(tmp_path):
     warning = [w for w in rec.warnings if "±2 g range" in w]
     assert warning and "5 samples" in warning[0]
     assert any("clipped" in line for line in summary_lines(rec))
+    # The analysis carries it into the report's notes ("About this recording").
+    from analysis.pipeline import analyze_recording
+    long = np.zeros((3000, 7))
+    long[:, 0] = np.arange(3000) / 100.0
+    long[:, 3] = G
+    long[1000:1005, 3] = -2 * G
+    path3 = tmp_path / "thingy_long.csv"
+    with RecordingWriter(path3, {"device": "Thingy (thingy) C4:00:00:00:00:01", "sample_rate_hz": "100",
+                                 "placement": "foot", "side": "left"}) as w:
+        w.write_rows(long)
+    doc = analyze_recording(read_recording(path3))
+    assert any("±2 g range in 5 samples" in w for w in doc["recording"]["warnings"])
     # The same numbers from a device with a wider range are no warning.
     path2 = tmp_path / "wit.csv"
     with RecordingWriter(path2, {"device": "WT901BLE67 (witmotion) C4:00:00:00:00:02"}) as w:
