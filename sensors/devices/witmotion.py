@@ -147,7 +147,7 @@ PROFILE = Profile(
     key="witmotion",
     # The product names (BWT901BLECL advertises "WT901BLE<nn>", the
     # WT9011DCL "WT9011DCL…"); a bare "WT" matches unrelated devices.
-    name_prefixes=("WT901BLE", "WT9011", "BWT901"), advertised_name="WT901BLE67",
+    name_prefixes=("WT901",), advertised_name="WT901BLE67",
     service_uuid=SERVICE, notify_uuid=NOTIFY, control_uuid=WRITE,
     rate_hz=100.0, has_clock=False, acc_quantum=ACC_LSB, gyr_quantum=GYR_LSB,
     start_commands=lambda rate: [(WRITE, b"\xff\xaa\x69\x88\xb5"),
