@@ -120,6 +120,7 @@ def analyze_recording(recording, analyzer: SessionAnalyzer | None = None,
     """
     from .adherence import session_adherence
     from .prescription import load
+    from .quality import with_hold_wobble
 
     fitted = fitted or run_analysis(recording, analyzer)
     placement = fitted.placement_
@@ -144,7 +145,7 @@ def analyze_recording(recording, analyzer: SessionAnalyzer | None = None,
             "cut_off": bool(recording.cut_off),
             "warnings": warnings,
         },
-        "exercises": fitted.exercises(),
+        "exercises": with_hold_wobble(fitted.exercises(), fitted.signals_),
         "balance": balance_section(fitted, placement),
         "adherence": {},
         "mounting": {"method": m.method, "confidence": _num(m.confidence, 2),
@@ -154,9 +155,6 @@ def analyze_recording(recording, analyzer: SessionAnalyzer | None = None,
     }
     toe_paths(fitted, doc["exercises"])
     doc["confidence_threshold"] = CONFIDENCE_THRESHOLD
-    from .quality import add_hold_wobble
-
-    add_hold_wobble(doc, fitted.signals_)  # reps[].hold_wobble_deg: needs the angle trace, so here
     doc["adherence"] = session_adherence(doc, prescription or load())
     return round_times(doc)
 

@@ -256,13 +256,15 @@ def hold_wobble(angle_deg: np.ndarray, t: np.ndarray, reps: list[dict], trim: fl
     return out
 
 
-def add_hold_wobble(doc: dict, signals) -> None:
-    """Add ``hold_wobble_deg`` to every hold rep of ``doc`` from a fitted analyser's ``signals_``."""
+def with_hold_wobble(exercises: list[dict], signals) -> list[dict]:
+    """``exercises`` (the document's list) with ``hold_wobble_deg`` on every hold rep, from a fitted
+    analyser's ``signals_`` (``t``, ``elevation_deg``); returns the same list, changed in place."""
     if signals is None or not len(signals):
-        return
+        return exercises
     t = signals["t"].to_numpy()
     angle = signals["elevation_deg"].to_numpy()
-    for b in doc.get("exercises", []):
+    for b in exercises:
         if b["exercise"] in HOLD_EXERCISES and b.get("reps"):
             for r, w in zip(b["reps"], hold_wobble(angle, t, b["reps"])):
                 r["hold_wobble_deg"] = w
+    return exercises
