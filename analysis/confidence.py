@@ -50,13 +50,14 @@ HOLD_EXERCISES = ("toe_press", "resistance_band", "pencil_pickup")
 MOUNTING_BASE = {"declared": 1.0, "gait": 0.9, "posture": 0.45, "guess": 0.25}
 
 
-def is_counted(bout: dict) -> bool:
+def is_counted(bout: dict, min_confidence: float = THRESHOLD) -> bool:
     """Whether a ``toehold-analysis/1`` exercise entry counts (confidence ≥ threshold).
 
-    Entries without a confidence (documents from before it existed) count.
+    Entries without a confidence (documents from before it existed) count;
+    a confidence that is not a number (a hand-edited file) does not.
     """
     c = bout.get("confidence")
-    return c is None or c >= THRESHOLD
+    return c is None or (isinstance(c, (int, float)) and c >= min_confidence)
 
 
 def displacement(earth_acc: np.ndarray, a: int, b: int, fs: float) -> np.ndarray:
