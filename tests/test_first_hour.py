@@ -52,6 +52,19 @@ def test_values_out_of_range_are_refused_before_any_work(tmp_path, monkeypatch, 
     assert list(tmp_path.iterdir()) == []  # nothing written
 
 
+def test_no_number_option_takes_a_bare_int_or_float():
+    """Every number a command takes goes through a checking type of toehold.args (a range, > 0 ...)."""
+    parser = build_parser()
+    sub = next(a for a in parser._actions if a.dest == "command")
+    numeric = []
+    for name, p in sub.choices.items():
+        for a in p._actions:
+            assert a.type not in (int, float), f"{name} {a.option_strings}: bare {a.type.__name__}"
+            if a.type is not None:
+                numeric.append((name, a.dest))
+    assert ("simulate", "packet_loss") in numeric and ("record", "duration") in numeric
+
+
 def test_version_names_the_package_and_the_analyser(capsys):
     from analysis.pipeline import ANALYSER_VERSION
 
