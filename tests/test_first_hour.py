@@ -11,7 +11,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sensors.recording import lost_seconds, read_recording, recording_from_arrays, write_recording
+from sensors.recording import (
+    lost_seconds,
+    read_recording,
+    recording_from_arrays,
+    write_recording,
+)
 from toehold.cli import build_parser, main
 
 REC_HEADER = "t,acc_x,acc_y,acc_z,gyr_x,gyr_y,gyr_z\n"

@@ -17,7 +17,7 @@ from toehold.cli import build_parser, main
 
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
-BLOCKS = re.findall(r"```(\w*)\n(.*?)```", README, flags=re.S)
+BLOCKS = re.findall(r"```(\w*)\n(.*?)```", README, flags=re.DOTALL)
 
 
 def _shell_commands() -> list[str]:
@@ -50,7 +50,7 @@ def _argv(command: str) -> list[str]:
 def _quoted_output(after: str) -> str:
     """The plain code block that follows the sentence ``after``."""
     i = README.index(after)
-    block = re.search(r"```\n(.*?)```", README[i:], flags=re.S)
+    block = re.search(r"```\n(.*?)```", README[i:], flags=re.DOTALL)
     return block.group(1)
 
 
@@ -149,7 +149,7 @@ def test_the_python_example_runs_and_names_the_signals_columns():
         os.chdir(cwd)
     fit, doc = env["fit"], env["doc"]
     assert doc["format"] == "toehold-analysis/1"
-    comment = re.search(r"analysis grid: (.*?)```", README, flags=re.S).group(1)
+    comment = re.search(r"analysis grid: (.*?)```", README, flags=re.DOTALL).group(1)
     comment = re.sub(r"\([^)]*\)|#", " ", comment).split(", in the")[0]
     named = set()
     for word in re.findall(r"[a-z_]+(?:\.\.z)?", comment):

@@ -9,11 +9,13 @@ import argparse
 import importlib
 import sys
 
+# UserError lives with the checks; commands raise it as toehold.cli.UserError too.
+from toehold.args import UserError, check_outputs
+
+__all__ = ["UserError", "build_parser", "main"]
+
 # Order is the order of ``toehold --help``.
 COMMANDS = ("info", "analyze", "report", "simulate", "replay", "import", "scan", "record")
-
-
-from toehold.args import UserError, check_outputs  # noqa: F401 (UserError: commands raise it)
 
 
 def version() -> str:
