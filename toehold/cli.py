@@ -32,11 +32,19 @@ def version() -> str:
     return f"toehold {v} (analyser {ANALYSER_VERSION})"
 
 
+class _Version(argparse.Action):
+    """``--version``, worked out only when asked (it imports the analysis)."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        print(version())
+        parser.exit()
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="toehold",
         description="Foot-exercise analysis for a foot- or ankle-worn motion sensor.")
-    parser.add_argument("--version", action="version", version=version())
+    parser.add_argument("--version", action=_Version, nargs=0, help="show the version and exit")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMANDS:
         try:
