@@ -40,8 +40,15 @@ class _Version(argparse.Action):
         parser.exit()
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse with a one-line error: the usage is one ``--help`` away, not in the way."""
+
+    def error(self, message):
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="toehold",
         description="Foot-exercise analysis for a foot- or ankle-worn motion sensor.")
     parser.add_argument("--version", action=_Version, nargs=0, help="show the version and exit")
