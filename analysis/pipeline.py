@@ -135,6 +135,9 @@ def analyze_recording(recording, analyzer: SessionAnalyzer | None = None,
         "analyser_version": ANALYSER_VERSION,
     }
     toe_paths(fitted, doc["exercises"])
+    from .quality import add_hold_wobble
+
+    add_hold_wobble(doc, fitted.signals_)  # reps[].hold_wobble_deg: needs the angle trace, so here
     doc["adherence"] = session_adherence(doc, prescription or load())
     return round_times(doc)
 

@@ -477,7 +477,7 @@ def _how_to_read(ax, doc) -> str:
 
 
 def render_report(docs: list[dict], out_path, history: dict | None = None, dpi: int = 100,
-                  tz: dt.tzinfo | None = None) -> dict:
+                  tz: dt.tzinfo | None = None, trends: dict | None = None) -> dict:
     """Draw the report PNG and say what was drawn.
 
     Parameters
@@ -486,6 +486,9 @@ def render_report(docs: list[dict], out_path, history: dict | None = None, dpi: 
         Analysis documents, oldest first; the last one's session is shown in
         detail. With more than one, ``history`` (from
         :func:`analysis.adherence.history_adherence`) draws the calendar.
+    trends : dict, optional
+        :func:`analysis.trends.history_trends` of the same documents: with
+        more than one document, the trend panels of ``toehold.report_trends``.
     out_path : path
         Where to write the PNG.
     tz : tzinfo, optional
@@ -501,7 +504,10 @@ def render_report(docs: list[dict], out_path, history: dict | None = None, dpi: 
         raise ValueError("no analysis documents to report")
     multi = len(docs) > 1
     doc = docs[-1]
-    heights = [0.9, 1.0, 2.2, 2.0] + ([1.6] if multi else []) + [0.7]
+    from toehold import report_trends
+
+    extra = report_trends.heights(trends) if multi else []
+    heights = [0.9, 1.0, 2.2, 2.0] + ([1.6] if multi else []) + extra + [0.7]
     with plt.rc_context({"text.parse_math": False, "font.size": 10}):
         fig = plt.figure(figsize=(16, sum(heights) * 1.15), dpi=dpi, layout="constrained")
         gs = fig.add_gridspec(len(heights), 5, height_ratios=heights)
@@ -523,6 +529,9 @@ def render_report(docs: list[dict], out_path, history: dict | None = None, dpi: 
         if multi:
             summary["calendar"] = _calendar(fig.add_subplot(gs[4, :]), history or {})
             summary["panels"].append("Sessions done per day")
+        if extra:
+            summary["trends"] = report_trends.draw(fig, gs[len(heights) - 1 - len(extra):-1, :], trends)
+            summary["panels"] += summary["trends"]["panels"]
         summary["how_to_read"] = _how_to_read(fig.add_subplot(gs[-1, :]), doc)
         fmt = str(out_path).rsplit(".", 1)[-1].lower()
         key = {"png": "Software", "pdf": "Creator", "svg": "Creator"}.get(fmt)

@@ -28,7 +28,9 @@ def run(args) -> int:
     check_writable(out, min_free_bytes=1 << 20)
     write_recording(out, rec.data, rec.metadata)
     lost = lost_seconds(rec.gaps, rec.sample_rate_hz)
-    print(f"{args.source}: {getattr(rec, 'source_format', 'recording')}")
+    from toehold.safe_output import terminal_text
+
+    print(terminal_text(f"{args.source}: {getattr(rec, 'source_format', 'recording')}", None))
     print(f"  {rec.duration_s:.1f} s ({rec.duration_s / 60:.1f} min), {len(rec.data)} samples "
           f"at {rec.sample_rate_hz:.1f} Hz, {len(rec.gaps)} gaps ({lost:.1f} s lost)")
     if rec.start_time:
@@ -36,7 +38,7 @@ def run(args) -> int:
     for note in getattr(rec, "import_notes", []):
         print(f"  {note}")
     for w in rec.warnings:
-        print(f"  warning: {w}")
+        print(terminal_text(f"  warning: {w}", None))
     if not rec.placement or not rec.side:
         print("  placement/side not known: give --placement foot|ankle and --side left|right "
               "(here or when analysing)")
