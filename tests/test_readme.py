@@ -128,11 +128,13 @@ def test_scan_with_an_emulated_sensor_lists_it(capsys):
     assert "witmotion" in capsys.readouterr().out
 
 
-def test_the_cache_file_name_is_the_one_the_readme_gives():
-    from toehold.batch import cache_path
+def test_the_cache_folder_is_the_one_the_readme_gives(monkeypatch):
+    from toehold import batch
 
-    assert "(`.toehold-cache/NAME.csv.json` for `NAME.csv`)" in README
-    assert cache_path("recordings/NAME.csv") == Path("recordings/.toehold-cache/NAME.csv.json")
+    monkeypatch.delenv(batch.CACHE_ENV, raising=False)
+    monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
+    assert "(`~/.cache/toehold/analyses/` on Linux" in README
+    assert batch.cache_dir() == Path.home() / ".cache" / "toehold" / "analyses"
 
 
 def test_the_python_example_runs_and_names_the_signals_columns():

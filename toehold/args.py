@@ -216,11 +216,12 @@ def same_file(a, b) -> bool:
 # recordings read
 # --------------------------------------------------------------------------
 
-# What the analysis can take: a uniform 50 Hz grid over the whole span is
-# built, so a span is memory (48 h ≈ 9 M grid points, a few GB at most);
-# below a few samples a second nothing the analysis looks for (a rep, a
+# What the analysis can take. It builds a uniform 50 Hz grid over the whole
+# span, so a span is memory (48 h ≈ 9 M grid points, a few GB at most); the
+# reader's own limit (sensors.limits.MAX_SPAN_S, a week) only bounds reading.
+# Below a few samples a second nothing the analysis looks for (a rep, a
 # stride, a circle) is resolved.
-MAX_SPAN_S = 48 * 3600.0
+MAX_ANALYSIS_SPAN_S = 48 * 3600.0
 MIN_RATE_HZ = 5.0
 
 
@@ -228,7 +229,7 @@ def require_time_span(rec) -> None:
     """Refuse, in one line, a recording the analysis cannot take.
 
     Fewer than two distinct sample times (no rate, no length), a span over
-    :data:`MAX_SPAN_S`, or an effective rate below :data:`MIN_RATE_HZ`.
+    :data:`MAX_ANALYSIS_SPAN_S`, or an effective rate below :data:`MIN_RATE_HZ`.
     """
     import numpy as np
 
@@ -240,9 +241,9 @@ def require_time_span(rec) -> None:
         raise UserError(f"{name}: {what}; nothing to analyse "
                         "(a recording needs samples at two or more different times)")
     span = float(t[-1] - t[0])
-    if span > MAX_SPAN_S:
+    if span > MAX_ANALYSIS_SPAN_S:
         raise UserError(f"{name}: {n} samples over {span / 3600:.4g} h; toehold analyses recordings of "
-                        f"up to {MAX_SPAN_S / 3600:g} h (are the times seconds from the start?)")
+                        f"up to {MAX_ANALYSIS_SPAN_S / 3600:g} h (are the times seconds from the start?)")
     rate = rec.sample_rate_hz
     if not rate >= MIN_RATE_HZ:
         raise UserError(f"{name}: {n} samples at {rate:.3g} Hz; a motion recording needs "
