@@ -157,3 +157,15 @@ def test_the_python_example_runs_and_names_the_signals_columns():
     for word in re.findall(r"[a-z_]+(?:\.\.z)?", comment):
         named |= {word[:-4] + a for a in "xyz"} if word.endswith("..z") else {word}
     assert named == set(fit.signals_.columns)
+
+
+def test_the_recording_example_is_a_recording_the_reader_takes(tmp_path):
+    from sensors.recording import read_recording
+
+    example = _quoted_output("a header row, then one row per sample:")
+    path = tmp_path / "example.csv"
+    path.write_text(example, encoding="utf-8")
+    rec = read_recording(path)
+    assert rec.placement == "foot" and rec.side == "left" and rec.nominal_rate_hz == 100
+    assert rec.start_time == "2026-11-24T08:15:02.120Z"
+    assert rec.data["acc_z"].iloc[0] == 9.797
