@@ -88,16 +88,27 @@ def test_three_rows_at_100_hz_are_a_valid_if_empty_session(tmp_path, capsys):
 
 @pytest.mark.parametrize("times, message", [
     ([0.0, 0.01, 0.02, 1e9], "the times span 1.16e+04 days"),  # the reader's limit (sensors.limits)
-    ([0.0, 0.01, 0.02, 3 * 86400.0], "4 samples over 72 h; toehold analyses recordings of up to 48 h"),
-    ([0.0, 3600.0], "2 samples at 0.000278 Hz; a motion recording needs 5 samples a second or more"),
-    ([0.0, 10.0, 20.0, 30.0], "4 samples at 0.1 Hz"),  # 100 Hz written in milliseconds
+    ([0.0, 0.01, 0.02, 3 * 86400.0], None),
+    ([0.0, 3600.0], None),
+    ([0.0, 10.0, 20.0, 30.0], None),  # 100 Hz written in milliseconds
 ])
 @pytest.mark.parametrize("command", ["info", "analyze", "report", "replay", "import"])
-def test_spans_and_rates_the_analysis_cannot_take_are_refused_in_bounded_memory(
+def test_far_apart_samples_are_refused_or_answered_in_bounded_memory(
         tmp_path, capsys, command, times, message):
-    """A 3-row file spanning 31 years once asked numpy for a 373 GiB grid; 3 days, for 13 M grid points."""
+    """A 3-row file spanning 31 years once asked numpy for a 373 GiB grid (info)."""
+    import tracemalloc
+
     rec = tmp_path / "odd.csv"
     _write(rec, "# placement: foot\n", [(t, 0, 0, 9.81, 0, 0, 0) for t in times])
-    assert main([str(a) for a in COMMANDS[command](rec, tmp_path)]) == 1
+    tracemalloc.start()
+    try:
+        status = main([str(a) for a in COMMANDS[command](rec, tmp_path)])
+    finally:
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
     err = capsys.readouterr().err
-    assert err.startswith(f"toehold: {rec}: ") and message in err, err
+    assert peak < 200 << 20, f"{peak >> 20} MB"
+    if message:
+        assert status == 1 and err.startswith(f"toehold: {rec}: ") and message in err, err
+    else:
+        assert status == 0 or (status == 1 and err.startswith("toehold: ")), err

@@ -216,35 +216,18 @@ def same_file(a, b) -> bool:
 # recordings read
 # --------------------------------------------------------------------------
 
-# What the analysis can take. It builds a uniform 50 Hz grid over the whole
-# span, so a span is memory (48 h ≈ 9 M grid points, a few GB at most); the
-# reader's own limit (sensors.limits.MAX_SPAN_S, a week) only bounds reading.
-# Below a few samples a second nothing the analysis looks for (a rep, a
-# stride, a circle) is resolved.
-MAX_ANALYSIS_SPAN_S = 48 * 3600.0
-MIN_RATE_HZ = 5.0
-
-
 def require_time_span(rec) -> None:
-    """Refuse, in one line, a recording the analysis cannot take.
+    """Refuse, in one line, a recording with fewer than two distinct sample times (no rate, no length).
 
-    Fewer than two distinct sample times (no rate, no length), a span over
-    :data:`MAX_ANALYSIS_SPAN_S`, or an effective rate below :data:`MIN_RATE_HZ`.
+    Long spans and sparse samples are the reader's and the resampler's
+    business (``sensors.limits``: at most a week; the analysis grid follows
+    the samples, so a few rows far apart stay a few grid points).
     """
     import numpy as np
 
     t = rec.data["t"].to_numpy() if "t" in rec.data else np.array([])
     n = len(t)
-    name = rec.path or "recording"
     if n < 2 or not np.any(np.diff(t) > 0):
         what = "no samples" if n == 0 else "1 sample" if n == 1 else f"{n} samples all at t = {t[0]:g} s"
-        raise UserError(f"{name}: {what}; nothing to analyse "
+        raise UserError(f"{rec.path or 'recording'}: {what}; nothing to analyse "
                         "(a recording needs samples at two or more different times)")
-    span = float(t[-1] - t[0])
-    if span > MAX_ANALYSIS_SPAN_S:
-        raise UserError(f"{name}: {n} samples over {span / 3600:.4g} h; toehold analyses recordings of "
-                        f"up to {MAX_ANALYSIS_SPAN_S / 3600:g} h (are the times seconds from the start?)")
-    rate = rec.sample_rate_hz
-    if not rate >= MIN_RATE_HZ:
-        raise UserError(f"{name}: {n} samples at {rate:.3g} Hz; a motion recording needs "
-                        f"{MIN_RATE_HZ:g} samples a second or more (are the times in seconds?)")

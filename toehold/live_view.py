@@ -228,5 +228,7 @@ async def show_live(view: LiveView, work, stop, console) -> Exception | None:
 
 def print_summary(console, view: LiveView, extra: list[str] | tuple = ()) -> None:
     """The end-of-session summary of ``record`` and ``replay``: the view's facts, then ``extra``."""
-    console.print("\n".join(terminal_text(line, None) for line in [*view.summary_lines(), *extra]),
-                  highlight=False, markup=False)
+    # A multi-line entry (an analysis summary) is split first: the sanitiser
+    # would print its line breaks as "\n".
+    lines = [part for line in [*view.summary_lines(), *extra] for part in str(line).split("\n")]
+    console.print("\n".join(terminal_text(line, None) for line in lines), highlight=False, markup=False)
