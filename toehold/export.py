@@ -23,6 +23,7 @@ from pathlib import PurePath
 import pandas as pd
 
 from analysis.quality import METRICS
+from toehold.safe_output import csv_cell
 
 UCUM = "http://unitsofmeasure.org"
 LOINC = "http://loinc.org"
@@ -40,22 +41,10 @@ OUTCOMES = (("pain_0_10", "72514-3", "Pain severity - 0-10 verbal numeric rating
 
 CSV_COLUMNS = (["patient", "session_start", "day", "recording", "exercise", "side", "bouts", "uncertain_bouts"]
                + list(METRICS) + ["pain_0_10", "effort_0_10", "note"])
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 class ExportError(RuntimeError):
     """Export impossible as asked (missing library); the message says what to do."""
-
-
-def spreadsheet_safe(value):
-    """A CSV cell a spreadsheet will not run as a formula (OWASP CSV injection).
-
-    Text starting with ``= + - @`` (or a tab or carriage return) gets a
-    leading ``'``; numbers stay numbers.
-    """
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value
 
 
 def _clean(v):
@@ -86,7 +75,7 @@ def csv_text(table: pd.DataFrame, patient: str | None = None) -> str:
     w = csv.DictWriter(out, fieldnames=CSV_COLUMNS, lineterminator="\n")
     w.writeheader()
     for row in export_rows(table, patient):
-        w.writerow({k: ("" if v is None else spreadsheet_safe(v)) for k, v in row.items()})
+        w.writerow({k: ("" if v is None else csv_cell(v)) for k, v in row.items()})
     return out.getvalue()
 
 

@@ -153,6 +153,9 @@ def headline(trends: dict) -> str:
                     downs += 1
     if not any(tr for ex in trends["trends"].values() for side in ex.values() for tr in side.values()):
         parts.append(f"too few sessions for a trend ({MIN_SESSIONS} over {MIN_SPAN_DAYS} days or more needed)")
+        n = len(trends.get("outcomes", ()))
+        if n:
+            parts.append(f"{n} session{'s' if n != 1 else ''} with pain or effort reported")
         return " · ".join(parts)
     parts.append(f"{ups} measures improving, {downs} getting worse")
     lag = trends.get("lagging") or []

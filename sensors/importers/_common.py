@@ -526,6 +526,7 @@ def finish(data: pd.DataFrame, metadata: dict, path: str, warnings: list[str],
     rec = recording_from_arrays(data, meta, path=path)
     rec.warnings.extend(warnings)
     rec.cut_off = any("was cut off" in w for w in warnings)
+    rec.placement_source = "option" if placement else None
     rec.source_format = fmt
     rec.import_notes = list(notes)
     return rec

@@ -87,6 +87,7 @@ def _hz(rate) -> str:
 
 
 def summary(doc: dict) -> str:
+    from analysis.confidence import THRESHOLD, is_counted
     from sensors.recording import lost_seconds
 
     rec = doc["recording"]
@@ -95,7 +96,10 @@ def summary(doc: dict) -> str:
     # The targets the session was compared with (the prescription in use).
     hold_targets = {it["exercise"]: it.get("hold_target_s")
                     for it in (doc.get("adherence") or {}).get("items", [])}
-    lines = [f"{rec['path']}: {rec['placement'] or 'placement unknown'}, {rec['side'] or 'side unknown'}, "
+    where = rec["placement"] or "placement unknown"
+    if rec.get("placement_source") == "assumed":
+        where += " (assumed)"
+    lines = [f"{rec['path']}: {where}, {rec['side'] or 'side unknown'}, "
              f"{rec['duration_s'] / 60:.1f} min at {_hz(rec['sample_rate_hz'])}"
              + (f", {plural(len(gaps), 'gap')} ({lost:.1f} s lost)" if gaps else "")]
     m = doc.get("mounting", {})
@@ -125,6 +129,10 @@ def summary(doc: dict) -> str:
                 detail += f", heel raised {ex['heel_rise_deg']:.0f}°"
         else:
             detail = ""
+        if not is_counted(ex):
+            why = "; ".join(ex.get("doubts") or [])
+            detail = (f"UNCERTAIN (confidence {ex['confidence']:.2f} < {THRESHOLD:g}, not counted"
+                      + (f": {why}" if why else "") + f") {detail}")
         lines.append(f"  {span:>11}  {name:<16} {detail}")
     for what, why in doc.get("not_observable", {}).items():
         lines.append(f"not observable with this placement: {what} ({why})")

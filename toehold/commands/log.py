@@ -48,7 +48,10 @@ def run(args) -> int:
         path, log = add_reported(rec, args.pain, args.effort, args.note, replace=args.force)
     except SessionLogError as err:
         raise UserError(str(err)) from None
+    from toehold.safe_output import terminal_text
+
     said = ", ".join(f"{k.split('_')[0]} {v}/10" for k, v in log["reported"].items() if k.endswith("_0_10"))
     note = log["reported"].get("note")
-    print(f"{path}: {said}" + (f", note: {note}" if note else ""))
+    # The note may come from a log someone else wrote: no control characters to the terminal.
+    print(terminal_text(f"{path}: {said}" + (f", note: {note}" if note else "")))
     return 0
