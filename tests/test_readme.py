@@ -17,7 +17,7 @@ from toehold.cli import build_parser, main
 
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
-BLOCKS = re.findall(r"```(\w*)\n(.*?)```", README, flags=re.S)
+BLOCKS = re.findall(r"```(\w*)\n(.*?)```", README, flags=re.DOTALL)
 
 
 def _shell_commands() -> list[str]:
@@ -50,7 +50,7 @@ def _argv(command: str) -> list[str]:
 def _quoted_output(after: str) -> str:
     """The plain code block that follows the sentence ``after``."""
     i = README.index(after)
-    block = re.search(r"```\n(.*?)```", README[i:], flags=re.S)
+    block = re.search(r"```\n(.*?)```", README[i:], flags=re.DOTALL)
     return block.group(1)
 
 
@@ -128,6 +128,7 @@ def test_scan_with_an_emulated_sensor_lists_it(capsys):
     assert "witmotion" in capsys.readouterr().out
 
 
+<<<<<<< HEAD
 def test_the_cache_folder_is_the_one_the_readme_gives(monkeypatch, tmp_path):
     import sys
 
@@ -140,6 +141,15 @@ def test_the_cache_folder_is_the_one_the_readme_gives(monkeypatch, tmp_path):
     monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
     monkeypatch.setenv("HOME", str(tmp_path))
     assert cache_dir() == tmp_path / ".cache" / "toehold" / "analyses"
+=======
+def test_the_cache_folder_is_the_one_the_readme_gives(monkeypatch):
+    from toehold import batch
+
+    monkeypatch.delenv(batch.CACHE_ENV, raising=False)
+    monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
+    assert "(`~/.cache/toehold/analyses/` on Linux" in README
+    assert batch.cache_dir() == Path.home() / ".cache" / "toehold" / "analyses"
+>>>>>>> cli
 
 
 def test_the_python_example_runs_and_names_the_signals_columns():
@@ -156,9 +166,21 @@ def test_the_python_example_runs_and_names_the_signals_columns():
         os.chdir(cwd)
     fit, doc = env["fit"], env["doc"]
     assert doc["format"] == "toehold-analysis/1"
-    comment = re.search(r"analysis grid: (.*?)```", README, flags=re.S).group(1)
+    comment = re.search(r"analysis grid: (.*?)```", README, flags=re.DOTALL).group(1)
     comment = re.sub(r"\([^)]*\)|#", " ", comment).split(", in the")[0]
     named = set()
     for word in re.findall(r"[a-z_]+(?:\.\.z)?", comment):
         named |= {word[:-4] + a for a in "xyz"} if word.endswith("..z") else {word}
     assert named == set(fit.signals_.columns)
+
+
+def test_the_recording_example_is_a_recording_the_reader_takes(tmp_path):
+    from sensors.recording import read_recording
+
+    example = _quoted_output("a header row, then one row per sample:")
+    path = tmp_path / "example.csv"
+    path.write_text(example, encoding="utf-8")
+    rec = read_recording(path)
+    assert rec.placement == "foot" and rec.side == "left" and rec.nominal_rate_hz == 100
+    assert rec.start_time == "2026-11-24T08:15:02.120Z"
+    assert rec.data["acc_z"].iloc[0] == 9.797

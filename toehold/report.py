@@ -29,7 +29,7 @@ LABELS = {"toe_press": "Toe press", "resistance_band": "Resistance band", "tipto
 DONE, PART, LITTLE, NONE = "#222222", "#777777", "#BBBBBB", "#EEEEEE"
 GREY = "#999999"
 TEXT = "#333333"
-GAP_HATCH = dict(facecolor="white", edgecolor="#555555", hatch="////", lw=0)
+GAP_HATCH = {"facecolor": "white", "edgecolor": "#555555", "hatch": "////", "lw": 0}
 # Short names of where each reference range comes from; the full citations,
 # and how firm each range is, are in docs/reference-ranges.md.
 REFERENCE_SOURCE = {
@@ -65,7 +65,7 @@ def local_start(doc: dict, tz: dt.tzinfo | None = None) -> dt.datetime | None:
     except ValueError:
         return None
     if when.tzinfo is None or when.utcoffset() == dt.timedelta(0):
-        when = when.replace(tzinfo=when.tzinfo or dt.timezone.utc).astimezone(tz)
+        when = (when if when.tzinfo else when.replace(tzinfo=dt.UTC)).astimezone(tz)
     return when
 
 

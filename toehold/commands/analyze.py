@@ -83,7 +83,7 @@ def plural(n: int, word: str) -> str:
 
 
 def _hz(rate) -> str:
-    return "an unknown rate" if rate is None else f"{rate:.0f} Hz"
+    return "an unknown rate" if rate is None else f"{rate:.0f} Hz" if rate >= 10 else f"{rate:.2g} Hz"
 
 
 def summary(doc: dict) -> str:

@@ -3,7 +3,15 @@ from __future__ import annotations
 
 import json
 
-from toehold.args import Output, add_output, check_output, exercise_list, fraction, in_range, seed
+from toehold.args import (
+    Output,
+    add_output,
+    check_output,
+    exercise_list,
+    fraction,
+    in_range,
+    seed,
+)
 
 
 def register(sub) -> None:
