@@ -128,7 +128,6 @@ def test_scan_with_an_emulated_sensor_lists_it(capsys):
     assert "witmotion" in capsys.readouterr().out
 
 
-<<<<<<< HEAD
 def test_the_cache_folder_is_the_one_the_readme_gives(monkeypatch, tmp_path):
     import sys
 
@@ -141,15 +140,6 @@ def test_the_cache_folder_is_the_one_the_readme_gives(monkeypatch, tmp_path):
     monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
     monkeypatch.setenv("HOME", str(tmp_path))
     assert cache_dir() == tmp_path / ".cache" / "toehold" / "analyses"
-=======
-def test_the_cache_folder_is_the_one_the_readme_gives(monkeypatch):
-    from toehold import batch
-
-    monkeypatch.delenv(batch.CACHE_ENV, raising=False)
-    monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
-    assert "(`~/.cache/toehold/analyses/` on Linux" in README
-    assert batch.cache_dir() == Path.home() / ".cache" / "toehold" / "analyses"
->>>>>>> cli
 
 
 def test_the_python_example_runs_and_names_the_signals_columns():
