@@ -21,6 +21,7 @@ import pandas as pd
 from .prescription import load as load_prescription
 from .session import SessionAnalyzer
 
+HOLD_EXERCISES = ("toe_press", "resistance_band", "pencil_pickup")
 COLUMNS = ["t", "acc_x", "acc_y", "acc_z", "gyr_x", "gyr_y", "gyr_z"]
 # The live view counts holds up to the default (seed) programme's targets.
 HOLD_TARGET_S = load_prescription().hold_targets_s()
@@ -41,6 +42,13 @@ class LiveState:
     tiptoe_s: float = 0.0
     strides: int = 0
     sets_done: list = dataclasses.field(default_factory=list)
+    # Everything the window's analysis found, whatever exercise it named, so a
+    # guided session (which knows the exercise) can count within its step:
+    # (start_s, end_s, hold_s, range_deg) per rep of a hold exercise,
+    # (start_s, end_s, direction) per circle, (start_s, end_s, strides) per tiptoe bout.
+    rep_events: list = dataclasses.field(default_factory=list)
+    circle_events: list = dataclasses.field(default_factory=list)
+    tiptoe_events: list = dataclasses.field(default_factory=list)
 
 
 def holding_now(signals: pd.DataFrame, reps: pd.DataFrame, t_end: float,
@@ -91,6 +99,20 @@ def holding_now(signals: pd.DataFrame, reps: pd.DataFrame, t_end: float,
     settled = np.flatnonzero(progress[first:] >= settle)
     start = t[first + settled[0]] if len(settled) else t_end
     return float(t_end - start)
+
+
+def rep_ranges_deg(signals: pd.DataFrame, reps: pd.DataFrame, before_s: float = 1.0) -> np.ndarray:
+    """How far the foot moved in each rep (deg): mid-rep angle against the second before it."""
+    t = signals["t"].to_numpy()
+    ang = signals["elevation_deg"].to_numpy()
+    out = np.full(len(reps), np.nan)
+    for k, r in enumerate(reps.itertuples()):  # a window holds a few dozen reps at most
+        q = (r.end_s - r.start_s) / 4
+        lo, hi = np.searchsorted(t, [r.start_s + q, r.end_s - q])
+        b0, b1 = np.searchsorted(t, [r.start_s - before_s, r.start_s])
+        if hi > lo and b1 > b0:
+            out[k] = abs(float(np.median(ang[lo:hi]) - np.median(ang[b0:b1])))
+    return out
 
 
 def latest_set(fit: SessionAnalyzer) -> tuple[float, float]:
@@ -203,6 +225,16 @@ class LiveAnalyzer:
         bouts = fit.bouts_
         if bouts.empty:
             return st
+        held = fit.reps_[fit.reps_.bout.isin(np.flatnonzero(bouts.exercise.isin(list(HOLD_EXERCISES))))]
+        if len(held):
+            ranges = rep_ranges_deg(fit.signals_, held)
+            st.rep_events = [(float(r.start_s), float(r.end_s), float(r.hold_s), float(g))
+                             for r, g in zip(held.itertuples(), ranges)]
+        st.circle_events = [(float(c.start_s), float(c.end_s), c.direction) for c in fit.circles_.itertuples()]
+        for j, other in bouts.iterrows():
+            if other.exercise == "tiptoe_walk":
+                st.tiptoe_events.append((float(other.start_s), float(other.end_s),
+                                         int((fit.strides_.bout == j).sum())))
         # The current set: the latest one still going or just finished.
         k = int(bouts.end_s.idxmax())
         b = bouts.loc[k]

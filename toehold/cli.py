@@ -10,7 +10,7 @@ import importlib
 import sys
 
 # Order is the order of ``toehold --help``.
-COMMANDS = ("info", "analyze", "report", "simulate", "replay", "import", "scan", "record")
+COMMANDS = ("info", "analyze", "report", "simulate", "replay", "import", "scan", "record", "session")
 
 
 from toehold.args import UserError, check_outputs  # noqa: F401 (UserError: commands raise it)

@@ -106,8 +106,9 @@ class _Clock:
     arrival time smoothed at the nominal period, re-anchored after a hole.
     """
 
-    def __init__(self, rate_hz: float, has_clock: bool) -> None:
+    def __init__(self, rate_hz: float, has_clock: bool, host_pause_s: float = 0.25) -> None:
         self.period = 1.0 / rate_hz
+        self.host_pause_s = host_pause_s
         self.has_clock = has_clock
         self.offset: float | None = None
         self.last_dev = -np.inf
@@ -127,7 +128,7 @@ class _Clock:
             # Within one connection BLE notifications are acknowledged, so a
             # pause in arrivals shorter than ~0.25 s is the host (a busy event
             # loop) and not lost samples; only a longer one re-anchors.
-            if self.last_t is None or arrival - self.last_t > max(0.25, (5 + n) * self.period):
+            if self.last_t is None or arrival - self.last_t > max(self.host_pause_s, (5 + n) * self.period):
                 t = arrival - (n - k[::-1]) * self.period
             else:
                 t = self.last_t + k
@@ -161,13 +162,20 @@ class Collector:
         reconnected, as for a dropped link.
     rate_hz : float, optional
         Rate to ask for (default: the profile's nominal ~100 Hz).
+    time_scale : float
+        Session seconds per wall-clock second: an emulated sensor streaming
+        ``speed`` times faster than real time is stamped on its own time
+        scale, so a clockless device's samples keep their spacing (timeouts
+        stay in wall-clock seconds).
     """
 
     def __init__(self, sink: SampleSink, *, client_backend=None, scanner_backend=None,
                  give_up_after_s: float = 30.0, start_timeout_s: float = 5.0,
                  scan_timeout_s: float = 10.0, rate_hz: float | None = None,
-                 connect_attempts: int = 3, stall_timeout_s: float = 3.0) -> None:
+                 connect_attempts: int = 3, stall_timeout_s: float = 3.0,
+                 time_scale: float = 1.0) -> None:
         self.sink = sink
+        self.time_scale = float(time_scale)
         self.client_backend = client_backend
         self.scanner_backend = scanner_backend
         self.give_up_after_s = give_up_after_s
@@ -302,7 +310,7 @@ class Collector:
         self.profiles[key] = profile
         st.name, st.address, st.type = adv.local_name or "", ble_device.address, kind
         rate = self.rate_hz or profile.rate_hz
-        clock = _Clock(rate, profile.has_clock)
+        clock = _Clock(rate, profile.has_clock, host_pause_s=0.25 * self.time_scale)
         decoder = profile.make_decoder()
         lost_at: float | None = None
         last_seq: float | None = None
@@ -364,7 +372,7 @@ class Collector:
                         st.lost_packets += int(step - 1)
                 if np.isfinite(seq):
                     last_seq = seq
-                t = clock.stamp(rows[:, 0], arrival)
+                t = clock.stamp(rows[:, 0], arrival * self.time_scale)
                 out = np.empty((len(rows), 8))
                 out[:, 0] = t
                 out[:, 1:7] = rows[:, 1:7]

@@ -109,6 +109,9 @@ class EmulatedSensor:
         self.faults = faults or Faults()
         self.speed = speed
         self.rssi_offset = rssi_offset
+        # Wall-clock seconds of samples kept while the host is late (a sensor's
+        # FIFO); a guided session at many times real time on a busy machine needs more.
+        self.fifo_s = 1.0
         if self.profile.make_encoder is None:
             raise ValueError(f"no emulator for device type {self.profile.key!r} yet")
         self.encoder = self.profile.make_encoder()
@@ -176,7 +179,9 @@ class EmulatedSensor:
         self._build()
         self.radio.rssi[self.address] = self.rssi_offset
         # Off the event loop: a simulated session takes seconds to generate.
-        self._data = np.asarray(await asyncio.to_thread(self.feed, self._rate), float)
+        # A feed with ``rows(i0, n, rate_hz)`` (an emulated person) makes rows on demand.
+        if not hasattr(self.feed, "rows"):
+            self._data = np.asarray(await asyncio.to_thread(self.feed, self._rate), float)
         await self.device.power_on()
         await self._advertise()
         self._t_power = asyncio.get_running_loop().time()
@@ -246,7 +251,8 @@ class EmulatedSensor:
     def _set_rate(self, rate: float) -> None:
         if rate != self._rate:
             self._rate = float(rate)
-            self._data = np.asarray(self.feed(self._rate), float)
+            if not hasattr(self.feed, "rows"):
+                self._data = np.asarray(self.feed(self._rate), float)
 
     def _stop_stream(self) -> None:
         if self._stream_task is not None and not self._stream_task.done():
@@ -256,6 +262,8 @@ class EmulatedSensor:
     # ---- streaming -----------------------------------------------------
     def _rows(self, i0: int, n: int) -> np.ndarray:
         """Feed rows ``i0..i0+n`` (looped), t = device clock (i / rate)."""
+        if hasattr(self.feed, "rows"):
+            return np.asarray(self.feed.rows(i0, n, self._rate), float)
         data = self._data
         idx = np.arange(i0, i0 + n)
         rows = data[idx % len(data)].copy()
@@ -279,7 +287,7 @@ class EmulatedSensor:
                 # While connected, a late host (a busy event loop) delays
                 # packets but loses none, as a sensor's FIFO would; only more
                 # than a second behind (the FIFO full) skips to the present.
-                if next_i is not None and i - next_i <= self._rate * self.speed:
+                if next_i is not None and i - next_i <= self._rate * self.speed * self.fifo_s:
                     i = next_i
                 rows = self._rows(i, spp)
                 since = now - self._t_first_start
