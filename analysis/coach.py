@@ -127,8 +127,8 @@ class Coach:
     start_timeout_s : float
         A step with nothing counted this long after it began is skipped.
     stop_after_s : float
-        A set that has started ends (partial) after this long without a new
-        rep beyond the hold target, or, for timed exercises, without motion.
+        A set that has started ends (partial) after this long, plus twice
+        the hold target (a rep is counted only once released), without a new rep.
     quiet_s : float
         Timed exercises: the set is over once no motion of it was seen this long.
     short_hold : float
@@ -329,7 +329,7 @@ class Coach:
                 else None
             if v.reps >= step.target.get("reps", 1):
                 return ev + self._end_step(t_s, "done")
-            if self._last_activity is not None and t_s - self._last_activity > self.stop_after_s + hold_target:
+            if self._last_activity is not None and t_s - self._last_activity > self.stop_after_s + 2 * hold_target:
                 return ev + self._end_step(t_s, "partial")
         else:
             if step.exercise == "tiptoe_walk":

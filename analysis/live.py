@@ -42,6 +42,7 @@ class LiveState:
     tiptoe_s: float = 0.0
     strides: int = 0
     sets_done: list = dataclasses.field(default_factory=list)
+    last_set: str | None = None       # what the last finished set ended with, once it is over
     # Everything the window's analysis found, whatever exercise it named, so a
     # guided session (which knows the exercise) can count within its step:
     # (start_s, end_s, hold_s, range_deg) per rep of a hold exercise,
@@ -203,18 +204,32 @@ class LiveAnalyzer:
         new = self._summarise(fit, t_end)
         old = self._state
         start, end = latest_set(fit)
-        if new.exercise and new.exercise == old.exercise and self._set_end is not None \
-                and start <= self._set_end + 1.0:
+        if new.exercise and old.exercise and self._set_end is not None and start <= self._set_end + 1.0:
             # Still the same set (it has not started after the last one
-            # ended): a count shown never goes back down when the window's
-            # edge briefly re-cuts the set.
+            # ended): one exercise per set, whatever the window's analysis
+            # calls it meanwhile, and a count shown never goes back down when
+            # the window's edge briefly re-cuts the set.
+            new.exercise = old.exercise
+            new.hold_target_s = old.hold_target_s
             new.reps = max(new.reps, old.reps)
             new.circles_cw = max(new.circles_cw, old.circles_cw)
             new.circles_ccw = max(new.circles_ccw, old.circles_ccw)
             new.strides = max(new.strides, old.strides)
         self._set_end = end if new.exercise else None
+        if not new.exercise:
+            new.last_set = self._describe(old) if old.exercise else old.last_set
         self._state = new
         return self._state
+
+    @staticmethod
+    def _describe(s: LiveState) -> str:
+        """A finished set in a few words (``toe press, 10 reps``)."""
+        name = s.exercise.replace("_", " ")
+        if s.exercise == "ankle_circles":
+            return f"{name}, cw {s.circles_cw} ccw {s.circles_ccw}"
+        if s.exercise == "tiptoe_walk":
+            return f"{name}, {s.tiptoe_s:.0f} s, {s.strides} strides"
+        return f"{name}, {s.reps} reps"
 
     def _frame(self, lo: int) -> pd.DataFrame:
         return pd.DataFrame(self._buf[lo:self._n], columns=COLUMNS)
