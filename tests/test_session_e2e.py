@@ -26,11 +26,13 @@ ROOT = Path(__file__).resolve().parents[1]
 @pytest.fixture(scope="module")
 def session(tmp_path_factory):
     out = tmp_path_factory.mktemp("guided")
-    person = EmulatedPerson(PersonConfig(reps={"resistance_band": 6}, skip=("pencil_pickup",)),
+    person = EmulatedPerson(PersonConfig(reps={"resistance_band": 6}, skip=("pencil_pickup",), pause_s=0.5),
                             side="left", seed=3)
     args = build_parser().parse_args(["session", "--emulate", "movesense", "--speed", "max", "-o", str(out),
                                       "--name", "today", "--rest", "2", "--quiet"])
     args.person = person
+    # Shorter waits than a person needs, so the session takes minutes of data, not ten.
+    args.coach_options = {"announce_s": 2.0, "start_timeout_s": 25.0, "stop_after_s": 8.0, "quiet_s": 4.0}
     assert args.func(args) == 0
     log = json.loads((out / "today.session.json").read_text())
     doc = json.loads((out / ".toehold-cache" / "today.csv.json").read_text())["doc"]

@@ -397,6 +397,13 @@ def _notes(ax, doc):
         lines.append(f"sensor orientation found from {m.get('method')} (confidence {m.get('confidence')})")
     for what, why in (doc.get("not_observable") or {}).items():
         lines.append(f"not measurable here: {what.replace('_', ' ')}")
+    guided = (doc.get("adherence") or {}).get("guided_steps")
+    if guided:
+        lines.append(f"guided session: {guided['steps']} steps, {guided['done']} done, "
+                     f"{guided['partial']} partial, {guided['skipped']} skipped")
+    said = ((doc.get("session") or {}).get("reported") or {})
+    if said.get("pain_0_10") is not None or said.get("effort_0_10") is not None:
+        lines.append(f"reported: pain {said.get('pain_0_10', '-')}/10, effort {said.get('effort_0_10', '-')}/10")
     for w in rec.get("warnings", [])[:2]:
         lines.append(w if len(w) < 90 else w[:87] + "…")
     ax.set_title("About this recording", loc="left", fontsize=13, fontweight="bold")

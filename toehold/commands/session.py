@@ -67,6 +67,8 @@ def register(sub) -> None:
                    help="with --emulate: 1 = real time, max = as fast as the link carries it")
     p.add_argument("--quiet", action="store_true", help="no terminal bell at the end of each hold")
     p.add_argument("--force", action="store_true", help="overwrite existing files of the same name")
+    p.add_argument("--screenshot", metavar="SVG",
+                   help="also save the view as SVG (the latest moment a hold timer was running)")
     p.add_argument("--rest", type=float, default=None, metavar="S", help="rest between steps (default 8 s)")
     p.set_defaults(func=run)
 
@@ -235,6 +237,15 @@ def render(coach, view=None, key: str = "sensor", width: int = 80):
             lines.append(Text(""))
             lines.append(Text(f"sensor {state} · {d.samples} samples · t {d.last_t:.0f} s · "
                               f"{len(d.gaps)} gaps", style="dim"))
+    if coach.steps_:
+        marks = {"done": "✓", "partial": "½", "skipped": "✗"}
+        prog = Text("steps ", style="dim")
+        for k in range(v.n_steps):
+            if k < len(coach.steps_) and coach.steps_[k].outcome:
+                prog.append(marks[coach.steps_[k].outcome] + " ", style="green")
+            else:
+                prog.append("▶ " if k == v.step_index and v.phase != "finished" else "· ")
+        lines.append(prog)
     lines.append(Text("keys: s skip · r repeat · q stop", style="dim"))
     title = (f"toehold session · step {min(v.step_index + 1, v.n_steps)}/{v.n_steps}"
              if v.n_steps else "toehold session")
@@ -279,7 +290,8 @@ async def _run(args, paths, prescription, console) -> tuple:
     col = Collector(TeeSink(files, view), time_scale=speed, **kw)
     view.stats = col.stats
     steps = plan_steps(prescription, args.side)
-    coach_kw = {} if args.rest is None else {"rest_s": args.rest}
+    # coach_options: timing overrides for tests (a session in seconds, not minutes).
+    coach_kw = {**({} if args.rest is None else {"rest_s": args.rest}), **getattr(args, "coach_options", {})}
     coach = Coach(steps, **coach_kw)
     lines: list[str] = []
     analysis = LiveAnalysis(args.placement)
@@ -343,6 +355,8 @@ async def _run(args, paths, prescription, console) -> tuple:
                         handle(coach.update(t, live, d.last_t))
                     if screen is not None:
                         screen.update(render(coach, view, key))
+                    if args.screenshot and coach.view.holding_s is not None and coach.view.reps >= 2:
+                        _save_svg(render(coach, view, key), args.screenshot)
                     if coach.finished:
                         col.stop()
                 await task
@@ -361,6 +375,15 @@ async def _run(args, paths, prescription, console) -> tuple:
         t = view.devs[key].last_t if key in view.devs else 0.0
         coach.key("q", t)
     return coach, view, files, lines, error
+
+
+def _save_svg(renderable, path) -> None:
+    from rich.console import Console
+
+    shot = Console(record=True, width=80, file=open(os.devnull, "w"), force_terminal=True)
+    shot.print(renderable)
+    shot.save_svg(str(path), title="toehold session")
+    shot.file.close()
 
 
 def _ask(prompt: str, score: bool):
