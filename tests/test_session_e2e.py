@@ -18,6 +18,7 @@ import pytest
 
 from analysis.prescription import load as load_prescription
 from sensors.emulated.person import EmulatedPerson, PersonConfig
+from toehold.batch import analyze_path
 from toehold.cli import build_parser
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -35,7 +36,8 @@ def session(tmp_path_factory):
     args.coach_options = {"announce_s": 2.0, "start_timeout_s": 25.0, "stop_after_s": 8.0, "quiet_s": 4.0}
     assert args.func(args) == 0
     log = json.loads((out / "today.session.json").read_text())
-    doc = json.loads((out / ".toehold-cache" / "today.csv.json").read_text())["doc"]
+    result = analyze_path(out / "today.csv")  # as `toehold analyze` does: with the session log beside it
+    doc = result.doc
     return out, person, log, doc
 
 

@@ -19,6 +19,7 @@ from rich.panel import Panel
 from rich.text import Text
 
 from sensors.recording import lost_seconds
+from toehold.safe_output import terminal_text
 
 
 class _Dev:
@@ -139,9 +140,10 @@ class LiveView:
             state = st.state if st else d.status
             style = {"streaming": "green", "reconnecting": "yellow", "connecting": "cyan"}.get(state, "")
             lost_s = lost_seconds(d.gaps, self._rate(d))
-            head = Text(key, style="bold")
+            # A device's name is whatever it advertises: text, never markup.
+            head = Text(terminal_text(key), style="bold")
             if st and st.address:
-                head.append(f"  {st.name} {st.address}", style="dim")
+                head.append(terminal_text(f"  {st.name} {st.address}"), style="dim")
             lines.append(head)
             row = Text("  ")
             row.append(state, style=style)
@@ -155,7 +157,8 @@ class LiveView:
             a = self.analysis_text(key)
             if a:
                 lines.append(Text(f"  {a}", style="bold cyan"))
-        return Panel(Group(*lines, Text("\n".join(self.log), style="dim")), title=self.title)
+        return Panel(Group(*lines, Text("\n".join(terminal_text(line, None) for line in self.log),
+                                        style="dim")), title=Text(terminal_text(self.title)))
 
     def summary_lines(self) -> list[str]:
         """The end-of-session summary, one line per fact."""
@@ -170,7 +173,7 @@ class LiveView:
             lines.append(f"{key}: {d.samples} samples over {dur:.1f} s"
                          + (f" ({d.samples / dur:.1f} Hz)" if dur > 0 else ""))
             if st:
-                lines.append(f"  device       {st.name} ({st.type}) {st.address}")
+                lines.append(f"  device       {terminal_text(st.name)} ({st.type}) {st.address}")
                 lines.append(f"  packets      {st.packets} received, {st.lost_packets} lost, {st.malformed} malformed")
                 lines.append(f"  reconnects   {st.reconnects}")
             lines.append(f"  gaps         {len(d.gaps)} ({lost_s:.2f} s)")
@@ -227,4 +230,5 @@ async def show_live(view: LiveView, work, stop, console) -> Exception | None:
 
 def print_summary(console, view: LiveView, extra: list[str] | tuple = ()) -> None:
     """The end-of-session summary of ``record`` and ``replay``: the view's facts, then ``extra``."""
-    console.print("\n".join([*view.summary_lines(), *extra]), highlight=False)
+    console.print("\n".join(terminal_text(line, None) for line in [*view.summary_lines(), *extra]),
+                  highlight=False, markup=False)
