@@ -148,6 +148,12 @@ class LiveAnalyzer:
         self.update_every_s = update_every_s
         self.mounting_window_s = mounting_window_s
         self.mounting_every_s = mounting_every_s
+        # A bout the window finds this soon after the shown set's end is
+        # still that set (the window re-cuts and re-names sets as it slides).
+        self.same_set_gap_s = 8.0
+        # A set's first reps may still rename it (a pencil set's first rep
+        # looks like a toe press); from this many reps on its name stays.
+        self.name_after_reps = 3
         self._buf = np.zeros((0, 7))
         self._n = 0
         self._last_update = -np.inf
@@ -204,22 +210,42 @@ class LiveAnalyzer:
         new = self._summarise(fit, t_end)
         old = self._state
         start, end = latest_set(fit)
-        if new.exercise and old.exercise and self._set_end is not None and start <= self._set_end + 1.0:
+        if new.exercise and old.exercise and self._set_end is not None \
+                and start <= self._set_end + self.same_set_gap_s:
             # Still the same set (it has not started after the last one
             # ended): one exercise per set, whatever the window's analysis
             # calls it meanwhile, and a count shown never goes back down when
             # the window's edge briefly re-cuts the set.
-            new.exercise = old.exercise
-            new.hold_target_s = old.hold_target_s
+            if old.reps >= self.name_after_reps or old.exercise != new.exercise and not new.reps:
+                new.exercise = old.exercise
+                new.hold_target_s = old.hold_target_s
             new.reps = max(new.reps, old.reps)
             new.circles_cw = max(new.circles_cw, old.circles_cw)
             new.circles_ccw = max(new.circles_ccw, old.circles_ccw)
             new.strides = max(new.strides, old.strides)
         self._set_end = end if new.exercise else None
         if not new.exercise:
-            new.last_set = self._describe(old) if old.exercise else old.last_set
+            new.last_set = self._closing(old) if old.exercise else old.last_set
         self._state = new
         return self._state
+
+    def _closing(self, old: LiveState) -> str:
+        """The set that just ended as the closing analysis counts it.
+
+        The window analysis accepts one-rep sets and sees only the window;
+        once a set is over, the analysis of everything so far (as
+        :meth:`finish` would run it) says what the set was, so the view's
+        last word on a set is the closing analysis's.
+        """
+        t = self._buf[:self._n, 0]
+        lo = np.searchsorted(t, t[-1] - self.mounting_window_s)
+        fit = SessionAnalyzer().detect(self._frame(lo), placement=self.placement, mounting=self.mounting,
+                                       known_mounting=None if self.mounting else self._mount)
+        if fit.bouts_.empty:
+            return self._describe(old)
+        k = int(fit.bouts_.end_s.idxmax())
+        st = self._summarise(fit, float(fit.bouts_.end_s[k]))
+        return self._describe(st) if st.exercise else self._describe(old)
 
     @staticmethod
     def _describe(s: LiveState) -> str:
