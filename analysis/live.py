@@ -161,6 +161,7 @@ class LiveAnalyzer:
         self._mount = None
         self._state = LiveState()
         self._set_end = None
+        self._closed_end = None
 
     # -- input -------------------------------------------------------------
     def push(self, rows: np.ndarray) -> None:
@@ -225,7 +226,13 @@ class LiveAnalyzer:
             new.strides = max(new.strides, old.strides)
         self._set_end = end if new.exercise else None
         if not new.exercise:
-            new.last_set = self._closing(old) if old.exercise else old.last_set
+            # The set the window last saw is over: say what it was, once per set
+            # (also when it was never shown, as at --speed max).
+            if np.isfinite(end) and end != self._closed_end:
+                self._closed_end = end
+                new.last_set = self._closing(old)
+            else:
+                new.last_set = old.last_set
         self._state = new
         return self._state
 
@@ -242,10 +249,10 @@ class LiveAnalyzer:
         fit = SessionAnalyzer().detect(self._frame(lo), placement=self.placement, mounting=self.mounting,
                                        known_mounting=None if self.mounting else self._mount)
         if fit.bouts_.empty:
-            return self._describe(old)
+            return self._describe(old) if old.exercise else None
         k = int(fit.bouts_.end_s.idxmax())
         st = self._summarise(fit, float(fit.bouts_.end_s[k]))
-        return self._describe(st) if st.exercise else self._describe(old)
+        return self._describe(st) if st.exercise else (self._describe(old) if old.exercise else None)
 
     @staticmethod
     def _describe(s: LiveState) -> str:
