@@ -46,8 +46,9 @@ _MAX_CANDIDATES = 64
 _ADDRESS = re.compile(r"^([0-9A-Fa-f]{2}:){5}[0-9A-Fa-f]{2}$|^[0-9A-Fa-f-]{36}$")
 
 
-# A device clock ahead of the arrivals by more than this (s) is re-anchored.
-MAX_CLOCK_LEAD_S = 10.0
+# A device clock that runs ahead of the arrivals by more than this (s)
+# between two packets has leapt (not drifted) and is re-anchored.
+MAX_CLOCK_LEAP_S = 10.0
 
 
 class CollectorError(RuntimeError):
@@ -192,6 +193,7 @@ class _Clock:
         self.has_clock = has_clock
         self.offset: float | None = None
         self.last_dev = -np.inf
+        self.last_arrival = 0.0
         self.last_t: float | None = None
         self.fresh = True
 
@@ -201,14 +203,16 @@ class _Clock:
     def stamp(self, dev_t: np.ndarray, arrival: float) -> np.ndarray:
         n = len(dev_t)
         if self.has_clock and np.all(np.isfinite(dev_t)):
-            if self.offset is None or dev_t[0] < self.last_dev or \
-                    dev_t[-1] + self.offset - arrival > MAX_CLOCK_LEAD_S:
+            leap = (self.offset is not None and
+                    (dev_t[-1] - self.last_dev) - (arrival - self.last_arrival) > MAX_CLOCK_LEAP_S)
+            if self.offset is None or dev_t[0] < self.last_dev or leap:
                 # The first packet of a connection (the collector drops late
                 # packets within one), or a device clock that leapt far ahead
-                # of the arrivals (a forged or broken clock could push t to
-                # 1e7 s in 200 packets): anchored to the arrivals again.
+                # between two packets (a forged or broken clock could push t
+                # to 1e7 s in 200 packets): anchored to the arrivals again.
                 self.offset = arrival - dev_t[-1]
             self.last_dev = float(dev_t[-1])
+            self.last_arrival = arrival
             t = dev_t + self.offset
         else:
             k = np.arange(1, n + 1) * self.period
