@@ -76,9 +76,20 @@ def session_adherence(doc: dict, prescription: Prescription) -> dict:
         entry["observable"] = True
         entry["completion"] = None if entry["completion"] is None else round(entry["completion"], 3)
         items.append(entry)
+    steps = (doc.get("session") or {}).get("steps") or []
+    if steps:
+        # A guided session: what the coach asked for and how each step ended.
+        for entry in items:
+            mine = [s for s in steps if isinstance(s, dict) and s.get("exercise") == entry["exercise"]]
+            entry["guided_steps"] = [{"side": s.get("side"), "outcome": s.get("outcome")} for s in mine]
     scored = [i["completion"] for i in items if i.get("observable") and i["completion"] is not None]
     completion = round(sum(scored) / len(scored), 3) if scored else None
-    return {"items": items, "completion": completion,
+    guided = None
+    if steps:
+        outcomes = [s.get("outcome") for s in steps if isinstance(s, dict)]
+        guided = {k: outcomes.count(k) for k in ("done", "partial", "skipped")}
+        guided["steps"] = len(outcomes)
+    return {"items": items, "completion": completion, **({"guided_steps": guided} if guided else {}),
             "done": bool(completion is not None and completion >= DONE_AT),
             "uncertain": uncertain_bouts(doc), "confidence_threshold": THRESHOLD,
             "done_rule": f"a session is done when its observable items average at least {DONE_AT:.0%}"}

@@ -396,16 +396,23 @@ def analyze_path(path: str | os.PathLike, placement: str | None = None, side: st
     """
     from toehold.commands.analyze import load
 
+    from sensors.sessionlog import read_log
+
     path = str(path)
     try:
         key = file_id = None
+        # A guided session's log beside the recording names the exercise of each step.
+        session_log = read_log(path)
         if use_cache:
             key, file_id = cache_key(placement, side, prescription), fingerprint(path)
+            if session_log:
+                key["session_log"] = hashlib.blake2b(json.dumps(session_log, sort_keys=True).encode(),
+                                                     digest_size=12).hexdigest()
             doc = read_cache(path, key, file_id)
             if doc is not None:
                 return Result(path, doc, cached=True)
         rec = load(path, placement, side)
-        doc = pipeline.analyze_recording(rec, prescription=prescription)
+        doc = pipeline.analyze_recording(rec, prescription=prescription, session_log=session_log)
         if use_cache:
             write_cache(path, key, file_id, doc)
         return Result(path, doc)

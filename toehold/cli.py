@@ -15,7 +15,8 @@ from toehold.args import UserError, check_outputs
 __all__ = ["UserError", "build_parser", "main"]
 
 # Order is the order of ``toehold --help``.
-COMMANDS = ("info", "analyze", "report", "log", "export", "simulate", "replay", "import", "scan", "record")
+COMMANDS = ("info", "analyze", "report", "log", "export", "simulate", "replay", "import", "scan", "record",
+            "session")
 
 
 def version() -> str:

@@ -582,6 +582,13 @@ def _notes(ax, doc):
         seen = ", ".join(f"{LABELS[e['exercise']].lower()} at {e['start_s'] / 60:.1f} min "
                          f"({e.get('confidence', 0):.2f})" for e in unsure[:3])
         lines.append(f"{len(unsure)} uncertain, not counted: {seen}" + (" …" if len(unsure) > 3 else ""))
+    guided = (doc.get("adherence") or {}).get("guided_steps")
+    if guided:
+        lines.append(f"guided session: {guided['steps']} steps, {guided['done']} done, "
+                     f"{guided['partial']} partial, {guided['skipped']} skipped")
+    said = ((doc.get("session") or {}).get("reported") or {})
+    if said.get("pain_0_10") is not None or said.get("effort_0_10") is not None:
+        lines.append(f"reported: pain {said.get('pain_0_10', '-')}/10, effort {said.get('effort_0_10', '-')}/10")
     for w in rec.get("warnings", [])[:2]:
         lines.append(w if len(w) < 90 else w[:87] + "…")
     ax.set_title("About this recording", loc="left", fontsize=13, fontweight="bold")

@@ -187,8 +187,9 @@ class _Clock:
     run more than a second ahead (samples were lost with the link up).
     """
 
-    def __init__(self, rate_hz: float, has_clock: bool) -> None:
+    def __init__(self, rate_hz: float, has_clock: bool, ahead_s: float = 1.0) -> None:
         self.period = 1.0 / rate_hz
+        self.ahead_s = ahead_s
         self.has_clock = has_clock
         self.offset: float | None = None
         self.last_dev = -np.inf
@@ -218,7 +219,7 @@ class _Clock:
             # Within one connection BLE notifications are acknowledged: a
             # pause in arrivals is the host (a busy loop, a stack delivering
             # in bursts), not lost samples, so t runs on at the period.
-            if self.last_t is None or self.fresh or arrival - (self.last_t + k[-1]) > 1.0:
+            if self.last_t is None or self.fresh or arrival - (self.last_t + k[-1]) > self.ahead_s:
                 t = arrival - (n - 1 - np.arange(n)) * self.period
             else:
                 t = self.last_t + k
@@ -304,6 +305,11 @@ class Collector:
     max_backoff_s : float
         Longest wait between two connection tries (s); the waits grow
         exponentially up to it, with ±50 % jitter.
+    time_scale : float
+        Session seconds per wall-clock second: an emulated sensor streaming
+        ``speed`` times faster than real time is stamped (and its rate
+        measured) on its own time scale, so a clockless device's samples keep
+        their spacing; timeouts stay in wall-clock seconds.
     match_window_s : float
         When a device is chosen by name (or as any recognised sensor), how
         long (s) the scan goes on after the first match to hear any other
@@ -325,8 +331,9 @@ class Collector:
                  give_up_after_s: float = 30.0, start_timeout_s: float = 5.0,
                  scan_timeout_s: float = 10.0, rate_hz: float | None = None,
                  connect_attempts: int = 3, stall_timeout_s: float = 3.0,
-                 max_backoff_s: float = 2.0, match_window_s: float = 3.0) -> None:
+                 max_backoff_s: float = 2.0, match_window_s: float = 3.0, time_scale: float = 1.0) -> None:
         self.sink = sink
+        self.time_scale = float(time_scale)
         self.client_backend = client_backend
         self.scanner_backend = scanner_backend
         self.give_up_after_s = give_up_after_s
@@ -599,7 +606,7 @@ class Collector:
         st.name, st.address, st.type = adv.local_name or "", ble_device.address, kind
         what = f"{st.name or kind} {st.address}".strip()
         rate = self.asked_rate_hz(key)
-        clock = _Clock(rate, profile.has_clock)
+        clock = _Clock(rate, profile.has_clock, ahead_s=1.0 * self.time_scale)
         meter = self.meters[key] = _RateMeter()
         decoder = profile.make_decoder()
         state: dict = {}  # the profile's per-session storage (settings to restore)
@@ -721,6 +728,7 @@ class Collector:
                     nonlocal last_seq
                     arrival = self.now()
                     order["last_arrival"] = arrival
+                    arrival *= self.time_scale  # session time (emulation faster than real time)
                     st.packets += 1
                     try:
                         try:
