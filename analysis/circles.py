@@ -61,11 +61,12 @@ class CircleDetector:
     moving_frac : float
         The toes' direction of motion counts while they move at least this
         share of the run's median speed (at a standstill it is noise).
-    end_frac : float
-        A run's turns are counted from where the toes first move at this
-        share of its median speed to where they last do: joining the circle
-        from neutral or leaving it turns the direction of motion while the
-        toes speed up or slow down.
+    end_frac, steady_frac : float
+        A run's turns are counted from where the toes first move at
+        ``end_frac`` of its median speed while their direction of motion
+        turns at ``steady_frac`` of its median rate (over 0.2 s), to where
+        they last do: moving out from neutral goes straight, and joining
+        the circle swings the direction round while the toes stop and start.
     max_pause_s : float
         A pause this long or shorter, between turning the same way, does
         not end a set.
@@ -82,8 +83,10 @@ class CircleDetector:
 
     def __init__(self, max_hz: float = 4.0, period_range_s: tuple[float, float] = (0.3, 4.0),
                  min_size_deg: float = 1.5, min_turns: float = 1.0, min_turn_rate: float = 0.5,
-                 moving_frac: float = 0.2, end_frac: float = 0.7, last_turn_slack: float = 0.4,
-                 max_bridged_gap_s: float = 1.0, max_pause_s: float = 5.0, min_speed_dps: float = 0.5):
+                 moving_frac: float = 0.2, end_frac: float = 0.7, last_turn_slack: float = 0.45,
+                 max_bridged_gap_s: float = 1.0, max_pause_s: float = 5.0, min_speed_dps: float = 0.5,
+                 steady_frac: float = 0.3):
+        self.steady_frac = steady_frac
         self.min_speed_dps = min_speed_dps
         self.max_hz = max_hz
         self.period_range_s = period_range_s
@@ -213,9 +216,9 @@ class CircleDetector:
                fs: float):
         """The full turns of one run of steady rotation.
 
-        The turns are those of the toes' direction of motion, counted while
-        they move (a direction at a standstill is noise), so joining the
-        circle from neutral, a pause, or leaving it add no turn.
+        The turns are those of the toes' direction of motion (its angle
+        ``ang``, rad), followed from moving sample to moving sample (a
+        direction at a standstill is noise) between the circling's ends.
         """
         # The run's circling speed: the stretch of it where the toes move at all.
         moves = speed >= self.min_speed_dps
@@ -223,19 +226,26 @@ class CircleDetector:
             return []
         typical = np.median(speed[moves])
         moving = speed >= max(self.moving_frac * typical, self.min_speed_dps)
-        # Only while both ends of a step move: across a slow stretch the
-        # direction wanders with the leg's sway, and where the toes join or
-        # leave the circle it swings round while they stop and start.
-        moving &= np.r_[False, moving[:-1]]
+        # Where the circling starts and ends: the toes move at circling
+        # speed and their direction of motion turns steadily (over 0.2 s,
+        # between moving samples). Moving out from neutral goes straight;
+        # joining the circle swings the direction round while the toes stop
+        # and start, which is not a turn of the circle.
+        both = moving & np.r_[False, moving[:-1]]
         step = np.angle(np.exp(1j * np.diff(ang, prepend=ang[:1])))
-        turns = np.cumsum(sign * step * moving) / (2 * np.pi)
-        # Joining the circle (from neutral, or spiralling out) turns the
-        # direction of motion while the toes speed up: count from where
-        # they move at circling speed, to where they slow to leave it.
-        core = np.flatnonzero(speed >= self.end_frac * typical)
-        if not len(core):
+        turning = uniform_filter1d(sign * step * both, max(3, int(0.2 * fs)), mode="nearest")
+        steady = np.median(turning[both]) if both.any() else 0.0
+        core = np.flatnonzero((speed >= self.end_frac * typical) & (turning >= self.steady_frac * steady))
+        if not len(core) or steady <= 0:
             return []
         s, e = int(core[0]), int(core[-1]) + 1
+        # Inside the circling, across a slow stretch (the toes nearly stop
+        # where the path bends most, or pause) the direction still turned:
+        # take its change from the last moving sample to the next.
+        idx = s + np.flatnonzero(moving[s:e])
+        inc = np.zeros(len(speed))
+        inc[idx[1:]] = np.angle(np.exp(1j * np.diff(ang[idx])))
+        turns = np.cumsum(sign * inc) / (2 * np.pi)
         turns = np.maximum.accumulate(turns[s:e] - turns[s])
         n = int(np.floor(turns[-1] + self.last_turn_slack))
         if n < self.min_turns:

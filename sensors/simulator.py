@@ -564,7 +564,8 @@ class _Builder:
             t_edges = t0 + np.interp(edges, tau, tt[:n])
             for i in range(n_circ):
                 sl = slice(int(round((t_edges[i] - t0) * fs)), int(round((t_edges[i + 1] - t0) * fs)))
-                size = 2 * np.degrees(np.mean(np.hypot(*(path[sl] - centre[sl]).T)))
+                # Mean diameter (mean width) of a loop = its length / π.
+                size = np.degrees(np.sum(np.hypot(*np.diff(path[sl], axis=0).T))) / np.pi
                 truth.append({"start_s": float(t_edges[i]), "end_s": float(t_edges[i + 1]), "direction": direction,
                               "size_deg": round(float(size), 2)})
             t_at += n / fs
@@ -969,6 +970,45 @@ def simulate_session(seed: int = 0, config: SimConfig | None = None,
                   "the contract. Strides: ground contacts of the instrumented foot."),
     }
     return rec, truth
+
+
+def simulate_circle_set(seed: int, rate_hz: float = 100.0, packet_loss: float = 0.0,
+                        gyr_noise_dps: float = 0.15, gyr_bias_dps: float = 0.2, side: str = "left",
+                        **pins) -> tuple[pd.DataFrame, list[dict]]:
+    """One set of ankle circles (both ways), lying down, in the foot frame.
+
+    A quick stand-in for a whole session when only the circles matter:
+    the leg is raised, circles one way then the other (``circle_plan``,
+    pinned by ``pins``), and lowered; sampled at ``rate_hz`` with white
+    noise, a residual gyro bias and bursty loss. No mounting rotation: the
+    samples are in the foot frame, as the analysis sees them once the
+    mounting is found.
+
+    Returns
+    -------
+    data : DataFrame
+        Contract columns ``t``, ``acc_*``, ``gyr_*``; lost samples dropped.
+    circles : list of dict
+        The true circles: ``start_s``, ``end_s``, ``direction``, ``size_deg``.
+    """
+    rng = np.random.default_rng(seed)
+    cfg = SimConfig(side=side, circle_plan=pins or None, sloppiness=0.5)
+    fs_int = max(400.0, 4 * rate_hz)
+    b = _Builder(rng, fs_int, cfg)
+    b.posture = "lie"
+    b.rest(2.0)
+    b.circles(9.0)
+    b.rest(2.0)
+    _, gyr, acc = segment_kinematics(_concat(b.tracks), fs_int, "foot", 1.0 if side == "left" else -1.0)
+    t_int = np.arange(len(gyr)) / fs_int
+    t = np.arange(0, t_int[-1], 1 / rate_hz)
+    cols = {f"{k}_{a}": np.interp(t, t_int, src[:, i]) for k, src in (("acc", acc), ("gyr", gyr))
+            for i, a in enumerate("xyz")}
+    for a in "xyz":
+        cols[f"gyr_{a}"] += gyr_noise_dps * rng.standard_normal(len(t)) + gyr_bias_dps * rng.standard_normal()
+    keep = _loss_mask(rng, len(t), packet_loss, 6.0)
+    data = pd.DataFrame({"t": t, **cols})[keep].reset_index(drop=True)
+    return data, b.exercises[-1]["circles"]
 
 
 def _start_time(rng: np.random.Generator) -> str:
