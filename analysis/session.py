@@ -193,7 +193,14 @@ class SessionAnalyzer:
 
         # Ankle circles (a foot-worn sensor only).
         if foot:
-            cd = CircleDetector().detect(gyr_s, fs, valid=u.valid & ~busy)
+            # Circling with the leg raised can be periodic enough for the
+            # gait detector; a walking foot is near flat on average, a
+            # raised one is not, so only gait with the foot down is excluded.
+            walking = np.zeros(len(t), dtype=bool)
+            for g in gait.itertuples():
+                if np.median(grav_s[g.start:g.stop, 2]) > 0.5:
+                    walking[g.start:g.stop] = True
+            cd = CircleDetector().detect(gyr_s, fs, valid=u.valid & ~(busy & walking))
             for group in circle_sets(cd.circles_, fs):
                 if len(group) < self.min_circles_per_bout:
                     continue
