@@ -262,7 +262,7 @@ class CircleDetector:
 
 
 def circle_sets(circles: pd.DataFrame, fs: float, gap_s: float = 8.0, join_s: float = 0.5,
-                max_ratio: float = 2.0) -> list[pd.DataFrame]:
+                max_ratio: float = 2.0, min_run: int = 3) -> list[pd.DataFrame]:
     """Group detected circles (``start``/``stop`` samples) into sets.
 
     A set is one bout of circling, both directions; a pause longer than
@@ -271,7 +271,8 @@ def circle_sets(circles: pd.DataFrame, fs: float, gap_s: float = 8.0, join_s: fl
     (shifting the leg) is not a circle, and nor is a run of turns much
     bigger or smaller, or much slower or faster, than the set's (settling
     the leg after raising it, swinging it before lowering it): one person
-    circles both ways alike.
+    circles both ways alike. A set needs one run of at least ``min_run``
+    turns the same way.
     """
     if circles.empty:
         return []
@@ -287,7 +288,9 @@ def circle_sets(circles: pd.DataFrame, fs: float, gap_s: float = 8.0, join_s: fl
         g = g.assign(run=run, dur=e - s)
         per_run = g.groupby("run").agg(n=("dur", "size"), size=("size_deg", "median"), dur=("dur", "median"))
         per_run = per_run[per_run.n >= 2]
-        if per_run.empty:
+        # Fidgeting makes a loop or two one way, then the other; circling
+        # goes round and round the same way.
+        if per_run.empty or per_run.n.max() < min_run:
             continue
         # The set's typical turn: the median over its turns (runs weighted by length).
         ref_size = np.median(np.repeat(per_run["size"].to_numpy(), per_run.n))
