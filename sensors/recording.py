@@ -21,6 +21,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from sensors.limits import MAX_COLUMNS, InputLimitError, check_span, open_regular
+
 FORMAT = "toehold-recording/1"
 REQUIRED_COLUMNS = ("t", "acc_x", "acc_y", "acc_z", "gyr_x", "gyr_y", "gyr_z")
 OPTIONAL_COLUMNS = (
@@ -46,7 +48,7 @@ _HEAD_BYTES = 1 << 16
 MAX_START_OFFSET_S = 3600.0
 
 
-class RecordingError(ValueError):
+class RecordingError(InputLimitError):
     """A recording cannot be read; the message names the file, line and problem."""
 
 
@@ -157,6 +159,32 @@ def find_gaps(t: np.ndarray, seq: np.ndarray | None = None,
         lost |= ok & (ds > 1)
     idx = np.flatnonzero(lost)
     return pd.DataFrame({"start_s": t[idx], "end_s": t[idx + 1]})
+
+
+def lost_seconds(gaps, sample_rate_hz: float | None) -> float:
+    """Recording time lost in ``gaps``: the missing samples ÷ the rate (s).
+
+    A gap runs from the last sample before it to the first after it, so
+    ``end_s - start_s`` includes one ordinary sample period that was not
+    lost; a single missing sample at 100 Hz is a 0.02 s step but 0.01 s lost.
+
+    Parameters
+    ----------
+    gaps : DataFrame with ``start_s``/``end_s``, list of such dicts, or of (start, end) pairs
+    sample_rate_hz : float or None
+        The effective rate; without one, the steps are summed as they are.
+    """
+    if isinstance(gaps, pd.DataFrame):
+        steps = (gaps["end_s"] - gaps["start_s"]).to_numpy(dtype=float)
+    else:
+        steps = np.array([g["end_s"] - g["start_s"] if isinstance(g, Mapping) else g[1] - g[0]
+                          for g in gaps], dtype=float)
+    if not len(steps):
+        return 0.0
+    if not sample_rate_hz or not math.isfinite(sample_rate_hz) or sample_rate_hz <= 0:
+        return float(steps.sum())
+    missing = np.maximum(np.round(steps * sample_rate_hz) - 1, 0)
+    return float(missing.sum() / sample_rate_hz)
 
 
 # --------------------------------------------------------------------------
@@ -293,13 +321,18 @@ def read_recording(path: str | os.PathLike, *, placement: str | None = None,
     import pyarrow.csv as pacsv
 
     path = os.fspath(path)
-    try:
-        size = os.path.getsize(path)
-        with open(path, "rb") as fh:
+    # A device or FIFO is refused before it is opened (``/dev/zero`` would be
+    # read forever, a FIFO would block the open).
+    with open_regular(path, RecordingError) as fh:
+        size = os.fstat(fh.fileno()).st_size
+        try:
             head = fh.read(_HEAD_BYTES)
-    except OSError as err:
-        raise RecordingError(f"{path}: cannot open: {err.strerror or err}") from None
+        except OSError as err:
+            raise RecordingError(f"{path}: cannot read: {err.strerror or err}") from None
     metadata, header, n_meta, data_offset = _parse_head(path, head)
+    if len(header) > MAX_COLUMNS:
+        raise RecordingError(f"{path}:{n_meta + 1}: {len(header)} columns; a recording has at "
+                             f"most {MAX_COLUMNS}")
     missing = [c for c in REQUIRED_COLUMNS if c not in header]
     if missing:
         raise RecordingError(
@@ -395,6 +428,7 @@ def read_recording(path: str | os.PathLike, *, placement: str | None = None,
         raise RecordingError(
             f"{path}:{_line_of_row(path, data_offset, first_line_no, i)}: time goes backwards ({t[i - 1]:.4f} s then "
             f"{t[i]:.4f} s); 't' must never decrease")
+    check_span(float(t[0]), float(t[-1]), path, RecordingError)
     if not 0.0 <= t[0] <= MAX_START_OFFSET_S:
         # The contract's time is from the start of the recording. A small
         # offset is kept: a live session's files start when their sensor's
@@ -412,24 +446,47 @@ def read_recording(path: str | os.PathLike, *, placement: str | None = None,
     return rec
 
 
+def resting_acc_norm(acc_columns: Sequence[np.ndarray], block: int = 50,
+                     max_blocks: int = 4000) -> float:
+    """Median |acceleration| where the sensor was still: gravity, in the file's units.
+
+    The whole file's median is pulled far from gravity by a session of hops
+    and runs; still stretches read gravity alone. Blocks of ``block``
+    consecutive samples (up to ``max_blocks``, spread evenly, so a 24 h file
+    costs a few hundred thousand values) whose |a| varies by less than 3 %
+    of its level count as still; with fewer than three such blocks the
+    median over every sample looked at is used.
+
+    Parameters
+    ----------
+    acc_columns : three arrays, shape (n,)
+        Acceleration x, y, z in any units.
+    """
+    n = len(acc_columns[0])
+    if n == 0:
+        return float("nan")
+    block = min(block, n)
+    starts = np.linspace(0, n - block, min(max_blocks, n // block), dtype=np.int64)
+    idx = starts[:, None] + np.arange(block)
+    norm = np.sqrt(sum(np.asarray(c, dtype=float)[idx] ** 2 for c in acc_columns))
+    level = np.median(norm, axis=1)
+    still = np.std(norm, axis=1) < 0.03 * np.abs(level)
+    return float(np.median(level[still]) if still.sum() >= 3 else np.median(norm))
+
+
 def _check_units(rec: Recording, acc_units: str) -> None:
-    n = len(rec.data)
-    step = max(1, n // 200_000)
-    # Subsample each column before stacking: a (n, 3) copy of a 24 h file
-    # is 200 MB just to look at 200 000 rows.
-    acc = np.column_stack([rec.data[c].to_numpy()[::step] for c in ACC_COLUMNS])
-    median_norm = float(np.median(np.linalg.norm(acc, axis=1)))
+    median_norm = resting_acc_norm([rec.data[c].to_numpy() for c in ACC_COLUMNS])
     looks_like_g = 0.7 < median_norm < 1.3
     if acc_units == "g" or (acc_units == "auto" and looks_like_g):
         for c in ACC_COLUMNS:
             rec.data[c] = rec.data[c].to_numpy() * STANDARD_GRAVITY
         rec.warnings.append(
-            f"{rec.path}: acceleration looks like it is in g (median |a| = {median_norm:.2f}); "
+            f"{rec.path}: acceleration looks like it is in g (|a| at rest = {median_norm:.2f}); "
             f"converted to m/s² (× {STANDARD_GRAVITY})" if acc_units == "auto" else
             f"{rec.path}: acceleration converted from g to m/s²")
     elif acc_units == "auto" and not 6.0 < median_norm < 14.0:
         rec.warnings.append(
-            f"{rec.path}: median |acceleration| is {median_norm:.2f}, neither ≈9.81 m/s² nor "
+            f"{rec.path}: |acceleration| at rest is {median_norm:.2f}, neither ≈9.81 m/s² nor "
             f"≈1 g; check the units before trusting the analysis")
 
 
@@ -516,7 +573,9 @@ class RecordingWriter:
         self._fmt = _row_format(self.columns, rate).split(",")
         self.fsync_interval_s = fsync_interval_s
         self.rows_written = 0
-        self._fh = open(self.path, "w", encoding="utf-8", newline="\n")
+        # Health data: a new recording is readable by its owner only (0600).
+        self._fh = open(self.path, "w", encoding="utf-8", newline="\n",
+                        opener=lambda p, flags: os.open(p, flags, 0o600))
         self._fh.write(metadata_block(self.metadata))
         self._fh.write(",".join(self.columns) + "\n")
         self._fh.flush()

@@ -10,17 +10,31 @@ import importlib
 import sys
 
 # Order is the order of ``toehold --help``.
-COMMANDS = ("info", "analyze", "report", "simulate", "replay", "import", "scan", "record")
+COMMANDS = ("info", "analyze", "report", "log", "export", "simulate", "replay", "import", "scan", "record")
 
 
-class UserError(Exception):
-    """A problem the user can fix; printed as one line, no traceback."""
+from toehold.args import UserError, check_outputs  # noqa: F401 (UserError: commands raise it)
+
+
+def version() -> str:
+    """``toehold 0.1.0 (analyser 0.4.1)``: the package and the analysis it runs."""
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as package_version
+
+    from analysis.pipeline import ANALYSER_VERSION
+
+    try:
+        v = package_version("toehold")
+    except PackageNotFoundError:
+        v = "(not installed)"
+    return f"toehold {v} (analyser {ANALYSER_VERSION})"
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="toehold",
         description="Foot-exercise analysis for a foot- or ankle-worn motion sensor.")
+    parser.add_argument("--version", action="version", version=version())
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMANDS:
         try:
@@ -34,7 +48,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from sensors.recording import RecordingError
+    from sensors.limits import InputLimitError
 
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -42,6 +56,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return 2
     try:
+        check_outputs(args)  # before any work: a bad output path must not cost a session
         return int(args.func(args) or 0)
     except BrokenPipeError:
         # Output piped into `head` and the like: stop quietly.
@@ -49,11 +64,11 @@ def main(argv: list[str] | None = None) -> int:
 
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
-    except (UserError, RecordingError) as err:
-        print(f"toehold: {err}", file=sys.stderr)
-        return 1
-    except OSError as err:
-        print(f"toehold: {err}", file=sys.stderr)
+    except (UserError, InputLimitError, OSError) as err:
+        from toehold.safe_output import terminal_text
+
+        # Messages quote file names, which may hold escape sequences.
+        print(f"toehold: {terminal_text(err, None, keep_newlines=True)}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130
