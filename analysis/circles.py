@@ -70,6 +70,10 @@ class CircleDetector:
     max_pause_s : float
         A pause this long or shorter, between turning the same way, does
         not end a set.
+    min_turn_size_frac : float
+        A first or last turn smaller than this share of the run's median
+        size is dropped (the direction of motion spun while the toes barely
+        moved).
     min_speed_dps : float
         Slower toes (deg/s of tilt) are standing still: their direction of
         motion is noise (a 3° circle in 3 s moves at 3 deg/s).
@@ -85,8 +89,9 @@ class CircleDetector:
                  min_size_deg: float = 1.5, min_turns: float = 1.0, min_turn_rate: float = 0.5,
                  moving_frac: float = 0.2, end_frac: float = 0.7, last_turn_slack: float = 0.45,
                  max_bridged_gap_s: float = 1.0, max_pause_s: float = 5.0, min_speed_dps: float = 0.5,
-                 steady_frac: float = 0.3):
+                 steady_frac: float = 0.3, min_turn_size_frac: float = 0.3):
         self.steady_frac = steady_frac
+        self.min_turn_size_frac = min_turn_size_frac
         self.min_speed_dps = min_speed_dps
         self.max_hz = max_hz
         self.period_range_s = period_range_s
@@ -257,8 +262,17 @@ class CircleDetector:
         sizes = (path[edges[1:]] - path[edges[:-1]]) / np.pi
         if np.median(sizes) < self.min_size_deg:
             return []
+        # A "turn" at either end with next to no path is the direction of
+        # motion spinning while the toes barely move (settling), not a circle.
+        keep = np.ones(len(sizes), dtype=bool)
+        tiny = sizes < self.min_turn_size_frac * np.median(sizes)
+        for order in (range(len(sizes)), range(len(sizes) - 1, -1, -1)):
+            for i in order:
+                if not tiny[i]:
+                    break
+                keep[i] = False
         return [(offset + int(a), offset + int(b), direction, float(z))
-                for a, b, z in zip(edges[:-1], edges[1:], sizes)]
+                for a, b, z, k in zip(edges[:-1], edges[1:], sizes, keep) if k]
 
 
 def circle_sets(circles: pd.DataFrame, fs: float, gap_s: float = 8.0, join_s: float = 0.5,
