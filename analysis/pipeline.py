@@ -9,11 +9,12 @@ import math
 
 import numpy as np
 
+from .confidence import THRESHOLD as CONFIDENCE_THRESHOLD
 from .session import SessionAnalyzer
 
 FORMAT = "toehold-analysis/1"
 # Bump when detections can change, so cached analyses are recomputed.
-ANALYSER_VERSION = "0.4.2"
+ANALYSER_VERSION = "0.5.1"
 
 
 def one_blas_thread():
@@ -47,6 +48,18 @@ def run_analysis(recording, analyzer: SessionAnalyzer | None = None) -> SessionA
     with one_blas_thread():
         return analyzer.detect(recording.data, placement=recording.placement or "foot",
                                mounting=recording.metadata.get("mounting"))
+
+
+ASSUMED_WARNING = ("placement not given (neither in the file nor with --placement): analysed as a "
+                   "foot sensor; an ankle recording gives wrong bouts this way")
+
+
+def placement_source(recording) -> str:
+    """``declared``, ``option`` or ``assumed`` (contract §4)."""
+    origin = getattr(recording, "placement_origin", None)
+    if origin:
+        return origin
+    return "declared" if recording.placement else "assumed"
 
 
 def _num(x: float | None, nd: int = 3):
@@ -112,20 +125,25 @@ def analyze_recording(recording, analyzer: SessionAnalyzer | None = None,
     fitted = fitted or run_analysis(recording, analyzer)
     placement = fitted.placement_
     m = fitted.mounting_
+    source = placement_source(recording)
+    warnings = list(recording.warnings)
+    if source == "assumed":
+        warnings.append(ASSUMED_WARNING)
     doc = {
         "format": FORMAT,
         "recording": {
             "path": recording.path,
             "duration_s": _num(recording.duration_s),
             "sample_rate_hz": _num(recording.sample_rate_hz, 2),
-            "placement": recording.placement,
+            "placement": recording.placement or placement,
+            "placement_source": source,
             "side": recording.side,
             "gaps": recording.gap_list(),
             "start_time": recording.start_time,
             "device": recording.metadata.get("device"),
             "subject": recording.metadata.get("subject"),
             "cut_off": bool(recording.cut_off),
-            "warnings": list(recording.warnings),
+            "warnings": warnings,
         },
         "exercises": with_hold_wobble(fitted.exercises(), fitted.signals_),
         "balance": balance_section(fitted, placement),
@@ -136,6 +154,7 @@ def analyze_recording(recording, analyzer: SessionAnalyzer | None = None,
         "analyser_version": ANALYSER_VERSION,
     }
     toe_paths(fitted, doc["exercises"])
+    doc["confidence_threshold"] = CONFIDENCE_THRESHOLD
     doc["adherence"] = session_adherence(doc, prescription or load())
     return round_times(doc)
 

@@ -128,11 +128,18 @@ def test_scan_with_an_emulated_sensor_lists_it(capsys):
     assert "witmotion" in capsys.readouterr().out
 
 
-def test_the_cache_file_name_is_the_one_the_readme_gives():
-    from toehold.batch import cache_path
+def test_the_cache_folder_is_the_one_the_readme_gives(monkeypatch, tmp_path):
+    import sys
 
-    assert "(`.toehold-cache/NAME.csv.json` for `NAME.csv`)" in README
-    assert cache_path("recordings/NAME.csv") == Path("recordings/.toehold-cache/NAME.csv.json")
+    from toehold.batch import cache_dir
+
+    if not sys.platform.startswith("linux"):
+        pytest.skip("the README gives the Linux folder")
+    assert "(`~/.cache/toehold/analyses/` on Linux" in README
+    monkeypatch.delenv("TOEHOLD_CACHE_DIR", raising=False)
+    monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    assert cache_dir() == tmp_path / ".cache" / "toehold" / "analyses"
 
 
 def test_the_python_example_runs_and_names_the_signals_columns():

@@ -493,7 +493,13 @@ EXERCISES = ("toe_press", "resistance_band", "pencil_pickup", "tiptoe_walk", "an
 
 
 def summary_row(result: Result) -> dict:
-    """One flat row per recording: what a study team tabulates."""
+    """One flat row per recording: what a study team tabulates.
+
+    Counts are of the bouts that count (confidence at or above the
+    threshold); ``uncertain_bouts`` says how many others were seen.
+    """
+    from analysis.confidence import is_counted
+
     row = {"path": result.path, "error": result.error or ""}
     doc = result.doc
     rec = doc["recording"] if doc else {}
@@ -505,9 +511,11 @@ def summary_row(result: Result) -> dict:
         "gaps": len(gaps) if doc else None,
         "lost_s": round(lost_seconds(gaps, rec.get("sample_rate_hz")), 3) if doc else None,
         "analyser_version": doc.get("analyser_version") if doc else None,
+        "placement_source": rec.get("placement_source"),
+        "uncertain_bouts": sum(not is_counted(e) for e in doc.get("exercises", [])) if doc else None,
     })
     for name in EXERCISES:
-        bouts = [e for e in (doc or {}).get("exercises", []) if e["exercise"] == name]
+        bouts = [e for e in (doc or {}).get("exercises", []) if e["exercise"] == name and is_counted(e)]
         row[f"{name}_bouts"] = len(bouts) if doc else None
         if name in ("toe_press", "resistance_band", "pencil_pickup"):
             holds = [r["hold_s"] for b in bouts for r in b["reps"]]

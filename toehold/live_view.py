@@ -228,5 +228,6 @@ async def show_live(view: LiveView, work, stop, console) -> Exception | None:
 
 def print_summary(console, view: LiveView, extra: list[str] | tuple = ()) -> None:
     """The end-of-session summary of ``record`` and ``replay``: the view's facts, then ``extra``."""
-    console.print("\n".join(terminal_text(line, None) for line in [*view.summary_lines(), *extra]),
+    console.print("\n".join(terminal_text(line, None, keep_newlines=True)
+                            for line in [*view.summary_lines(), *extra]),
                   highlight=False, markup=False)
