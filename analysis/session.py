@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 from scipy.ndimage import uniform_filter1d
 
-from .circles import CircleDetector
+from .circles import CircleDetector, circle_sets
 from .confidence import ConfidenceRater, climb_per_stride, displacement, motion_evidence
 from .gait import GaitBoutDetector, StrideDetector, runs, stride_features
 from .mounting import MountingEstimator
@@ -117,7 +117,8 @@ class SessionAnalyzer:
         reps_ : DataFrame
             ``bout`` (index into bouts_), ``start_s``, ``end_s``, ``hold_s``.
         circles_ : DataFrame
-            ``bout``, ``start_s``, ``end_s``, ``direction``.
+            ``bout``, ``start_s``, ``end_s``, ``direction``, ``size_deg``
+            (mean diameter of the toe path, deg of foot tilt).
         strides_ : DataFrame
             ``bout``, ``t_s``.
         stances_ : DataFrame
@@ -213,16 +214,15 @@ class SessionAnalyzer:
 
         # Ankle circles (a foot-worn sensor only).
         if foot:
-            cd = CircleDetector().detect(gyr_s, fs, valid=u.valid & ~busy)
-            for group in self._group(cd.circles_, t, gap_s=8.0):
-                # Circling is a run of turns, each starting where the last
-                # ended; a lone turn seconds away from the set (shifting the
-                # leg after it) is not one of its circles.
-                starts, stops = group.start.to_numpy(), group.stop.to_numpy()
-                apart = int(0.5 * fs)
-                joined_prev = np.r_[False, starts[1:] - stops[:-1] <= apart]
-                joined_next = np.r_[starts[1:] - stops[:-1] <= apart, False]
-                group = group[joined_prev | joined_next]
+            # Circling with the leg raised can be periodic enough for the
+            # gait detector; a walking foot is near flat on average, a
+            # raised one is not, so only gait with the foot down is excluded.
+            walking = np.zeros(len(t), dtype=bool)
+            for g in gait.itertuples():
+                if np.median(grav_s[g.start:g.stop, 2]) > 0.5:
+                    walking[g.start:g.stop] = True
+            cd = CircleDetector().detect(gyr_s, fs, valid=u.valid & ~(busy & walking))
+            for group in circle_sets(cd.circles_, fs):
                 if len(group) < self.min_circles_per_bout:
                     continue
                 k = len(bouts)
@@ -232,7 +232,7 @@ class SessionAnalyzer:
                                "directions": int(group.direction.nunique()),
                                **motion_evidence(u.acc, a, b, fs)}
                 busy[group["start"].iloc[0]:group["stop"].iloc[-1]] = True
-                circles += [(k, t[c.start], t[c.stop], c.direction) for c in group.itertuples()]
+                circles += [(k, t[c.start], t[c.stop], c.direction, c.size_deg) for c in group.itertuples()]
 
         # Move–hold–release exercises, per posture.
         postures = ({"flat": where["flat"], "toes_up": where["toes_up"]} if foot
@@ -321,7 +321,7 @@ class SessionAnalyzer:
         self.reps_ = pd.DataFrame([(remap[k], *rest) for k, *rest in reps],
                                   columns=["bout", "start_s", "end_s", "hold_s"])
         self.circles_ = pd.DataFrame([(remap[k], *rest) for k, *rest in circles],
-                                     columns=["bout", "start_s", "end_s", "direction"])
+                                     columns=["bout", "start_s", "end_s", "direction", "size_deg"])
         self.strides_ = pd.DataFrame([(remap[k], ts) for k, ts in strides], columns=["bout", "t_s"])
         self.stances_ = pd.DataFrame(stances, columns=["start_s", "end_s"])
         self.not_observable_ = NOT_OBSERVABLE[self.placement_]
@@ -339,7 +339,7 @@ class SessionAnalyzer:
         self.doubts_, self.evidence_ = {}, {}
         self.bout_details_ = {}
         self.reps_ = pd.DataFrame(columns=["bout", "start_s", "end_s", "hold_s"])
-        self.circles_ = pd.DataFrame(columns=["bout", "start_s", "end_s", "direction"])
+        self.circles_ = pd.DataFrame(columns=["bout", "start_s", "end_s", "direction", "size_deg"])
         self.strides_ = pd.DataFrame(columns=["bout", "t_s"])
         self.stances_ = pd.DataFrame(columns=["start_s", "end_s"])
         return self
@@ -471,7 +471,8 @@ class SessionAnalyzer:
                 "reps": [{"start_s": round(float(r.start_s), 3), "end_s": round(float(r.end_s), 3),
                           "hold_s": round(float(r.hold_s), 3)} for r in reps.itertuples()],
                 "circles": [{"start_s": round(float(c.start_s), 3), "end_s": round(float(c.end_s), 3),
-                             "direction": c.direction} for c in circ.itertuples()],
+                             "direction": c.direction, "size_deg": round(float(c.size_deg), 1)}
+                            for c in circ.itertuples()],
                 "strides": [{"t_s": round(float(s.t_s), 3)} for s in strd.itertuples()],
                 "confidence": round(float(b.confidence), 2),
                 "doubts": list(self.doubts_.get(k, [])),
