@@ -30,7 +30,7 @@ from scipy.signal import butter, sosfiltfilt
 
 from .gait import runs
 
-REP_COLUMNS = ["start", "stop", "hold_start", "hold_stop", "amplitude_deg"]
+REP_COLUMNS = ["start", "stop", "hold_start", "hold_stop", "amplitude_deg", "range_deg"]
 
 
 def lowpass(x: np.ndarray, cutoff_hz: float, fs: float, order: int = 2) -> np.ndarray:
@@ -68,7 +68,7 @@ class HoldRepDetector:
     """
 
     def __init__(self, min_hold_s: float = 1.0, min_amplitude_deg: float = 2.0, min_reach: float = 0.4,
-                 max_rep_s: float = 22.0, cutoff_hz: float = 1.5, hold_speed_frac: float = 0.12,
+                 max_rep_s: float = 22.0, cutoff_hz: float = 1.5, hold_speed_frac: float = 0.05,
                  local_s: float = 40.0, max_dip_s: float = 1.0):
         self.local_s = local_s
         self.max_dip_s = max_dip_s
@@ -97,6 +97,22 @@ class HoldRepDetector:
                                self.max_rep_s, self.cutoff_hz, self.hold_speed_frac, self.local_s,
                                self.max_dip_s)
 
+    def _settled(self, v: np.ndarray, v_peak: float) -> int | None:
+        """Samples from a movement's peak speed until it has settled.
+
+        ``v`` is the speed along the movement, starting at its peak. The
+        movement has ended where the speed first falls below
+        ``hold_speed_frac`` of the peak, or earlier where it stops falling
+        while already slow (a held angle wanders: its own slow drift must
+        not stretch the movement into the hold). None if it never settles.
+        """
+        if len(v) < 3 or v_peak <= 0:
+            return None
+        slow = v < self.hold_speed_frac * v_peak
+        turn = np.r_[False, (v[1:-1] <= v[:-2]) & (v[1:-1] < v[2:]), False] & (v < 0.3 * v_peak)
+        idx = np.flatnonzero(slow | turn)
+        return int(idx[0]) if len(idx) else None
+
     def _evaluate(self, x, e, speed, fs, s, t, peak, typical):
         """Judge one excursion ``e[s:t]``: ``("rep", row)``, ``("posture", row)``
         (it did not return to where it began) or ``("rejected", row)``."""
@@ -117,17 +133,16 @@ class HoldRepDetector:
         fall_peak = last_hi + int(np.argmin(seg_speed[last_hi:]))
         v_in = seg_speed[rise_peak]
         v_out = -seg_speed[fall_peak]
-        calm_in = np.flatnonzero(seg_speed[rise_peak:] < self.hold_speed_frac * v_in)
-        calm_out = np.flatnonzero(-seg_speed[:fall_peak + 1] < self.hold_speed_frac * v_out)
-        if not len(calm_in) or not len(calm_out):
+        h0 = self._settled(seg_speed[rise_peak:], v_in)
+        h1 = self._settled(-seg_speed[:fall_peak + 1][::-1], v_out)
+        if h0 is None or h1 is None:
             return "rejected", (s0, t0, peak, "no still phase")
-        h0 = rise_peak + int(calm_in[0])
-        h1 = int(calm_out[-1])
-        # Movement edges: where the speed of the move in/out starts.
-        quiet_before = np.flatnonzero(seg_speed[:rise_peak] < self.hold_speed_frac * v_in)
-        quiet_after = np.flatnonzero(-seg_speed[fall_peak:] < self.hold_speed_frac * v_out)
-        m0 = int(quiet_before[-1]) if len(quiet_before) else 0
-        m1 = fall_peak + int(quiet_after[0]) if len(quiet_after) else len(seg_speed) - 1
+        h0, h1 = rise_peak + h0, fall_peak - h1
+        # Movement edges: where the move in starts and the move out ends.
+        q0 = self._settled(seg_speed[:rise_peak + 1][::-1], v_in)
+        q1 = self._settled(-seg_speed[fall_peak:], v_out)
+        m0 = rise_peak - q0 if q0 is not None else 0
+        m1 = fall_peak + q1 if q1 is not None else len(seg_speed) - 1
         hold_s = (h1 - h0) / fs
         if hold_s < self.min_hold_s:
             return "rejected", (s0 + m0, s0 + m1, peak, f"held {max(hold_s, 0):.1f} s")
@@ -148,7 +163,9 @@ class HoldRepDetector:
                     and abs(drift) > 0.3 * abs(step))
         if abs(step) > 0.4 * peak and not settling:
             return "posture", (a, b, peak, "did not return (posture change)")
-        return "rep", (s0 + m0, s0 + m1, s0 + h0, s0 + h1, peak)
+        # Range: from the rest the rep left to the level it was held at.
+        held = float(np.median(x[s0 + h0:s0 + h1 + 1])) - before
+        return "rep", (s0 + m0, s0 + m1, s0 + h0, s0 + h1, peak, held)
 
     def detect(self, angle_deg: np.ndarray, sampling_rate_hz: float,
                valid: np.ndarray | None = None) -> "HoldRepDetector":
@@ -226,7 +243,8 @@ class HoldRepDetector:
 
 
 def set_cues(angle_deg: np.ndarray, det: HoldRepDetector, reps: pd.DataFrame, fs: float,
-             activity: np.ndarray | None = None, outside_s: float = 10.0) -> tuple[float, float, float]:
+             activity: np.ndarray | None = None, outside_s: float = 10.0,
+             span: tuple[int, int] | None = None) -> tuple[float, float, float]:
     """How much a set of reps looks like reps in the direction it was found.
 
     Returns ``(posture, tremor, held_s)``:
@@ -242,6 +260,9 @@ def set_cues(angle_deg: np.ndarray, det: HoldRepDetector, reps: pd.DataFrame, fs
         rests. NaN without ``activity``.
     held_s
         Time held: the held position is where the person stays.
+
+    ``span`` (sample indices) widens the stretch whose outside is "around
+    the set", e.g. to where another reading of the same movements starts.
     """
     x = lowpass(np.asarray(angle_deg, dtype=float), det.cutoff_hz, fs)
     e = det.excursion_
@@ -256,9 +277,11 @@ def set_cues(angle_deg: np.ndarray, det: HoldRepDetector, reps: pd.DataFrame, fs
         a, b = r.hold_start + int(0.3 * fs), r.hold_stop - int(0.3 * fs)
         hold[a:max(a, b)] = True
     first, last = int(reps.start.iloc[0]), int(reps.stop.iloc[-1])
-    span = np.zeros(len(e), dtype=bool)
-    span[first:last] = True
-    low = span & ~hold & (e < 0.15 * amp)
+    inside = np.zeros(len(e), dtype=bool)
+    inside[first:last] = True
+    low = inside & ~hold & (e < 0.15 * amp)
+    if span is not None:
+        first, last = min(first, span[0]), max(last, span[1])
     n_out = int(outside_s * fs)
     out = np.zeros(len(e), dtype=bool)
     out[max(0, first - n_out):first] = True

@@ -75,7 +75,7 @@ class SessionAnalyzer:
     def __init__(self, rate_hz: float = 50.0, max_rep_gap_s: float = 30.0, min_reps_per_bout: int = 3,
                  pencil_min_hold_s: float = 7.0, min_stance_s: float = 10.0,
                  min_tiptoe_strides: int = 6, min_duration_s: float = 3.0,
-                 max_bridged_gap_s: float = 1.0, min_circles_per_bout: int = 5):
+                 max_bridged_gap_s: float = 3.0, min_circles_per_bout: int = 5):
         self.min_circles_per_bout = min_circles_per_bout
         self.max_bridged_gap_s = max_bridged_gap_s
         self.min_duration_s = min_duration_s
@@ -107,7 +107,8 @@ class SessionAnalyzer:
         bouts_ : DataFrame
             ``exercise``, ``start_s``, ``end_s``, ordered by start.
         reps_ : DataFrame
-            ``bout`` (index into bouts_), ``start_s``, ``end_s``, ``hold_s``.
+            ``bout`` (index into bouts_), ``start_s``, ``end_s``, ``hold_s``,
+            ``range_deg`` (rest to held position, deg).
         circles_ : DataFrame
             ``bout``, ``start_s``, ``end_s``, ``direction``.
         strides_ : DataFrame
@@ -220,6 +221,12 @@ class SessionAnalyzer:
         else:
             postures = {"upright": grav_smooth[:, 2] > np.cos(np.radians(40))}
         gyr_norm = np.linalg.norm(gyr, axis=1)
+        # Reps are slow and their holds still, so the segment's tilt comes
+        # straight from gravity in the accelerometer: no orientation filter
+        # still catching up after a walk or a brisk turn shifts the rest
+        # level a rep starts from.
+        acc_lp = lowpass(u.acc @ r.T, 2.0, fs)
+        tilt = np.degrees(np.arctan2(acc_lp[:, 0], acc_lp[:, 2]))
         long_gap = np.zeros(len(t), dtype=bool)
         for a, b in zip(*runs(~u.valid)):
             if (b - a) / fs >= self.max_bridged_gap_s:
@@ -231,14 +238,17 @@ class SessionAnalyzer:
             for s, e in zip(*runs(mask & ~busy & ~long_gap)):
                 if (e - s) / fs < 5:
                     continue
-                seg_angle = elevation[s:e]
+                seg_angle = tilt[s:e]
                 proto = HoldRepDetector(min_amplitude_deg=2.0 if foot else 4.0)
                 # Dorsiflexion against the band raises the toes; toe presses
                 # and pencil pickups tip the foot whichever way the instep
                 # and the grip make it, so both directions are tried set by
                 # set (a pencil set and a toe-press set may go opposite ways).
+                # At the ankle a toe press bends the knee, which tilts the
+                # shank forward: its elevation falls. Only a mounting that
+                # knows forward from back (gait, a declaration) can tell.
                 signs = (1,) if posture == "toes_up" else (1, -1)
-                candidates = []
+                found_sets = []
                 for sign in signs:
                     det = proto.clone().detect(sign * seg_angle, fs)
                     found = det.reps_
@@ -248,12 +258,21 @@ class SessionAnalyzer:
                     found = found[(found.start > edge) & (found.stop < (e - s) - edge)]
                     groups = self._group(found, t[s:e], gap_s=self.max_rep_gap_s, activity=gyr_norm[s:e])
                     if posture == "flat":
-                        groups = [part for g in groups for part in self._split_by_hold(g, fs)]
-                    for g in groups:
-                        g = self._drop_outliers(g, fs)
-                        if len(g):
-                            cues = set_cues(sign * seg_angle, det, g, fs, gyr_norm[s:e])
-                            candidates.append((sign, g, cues))
+                        groups = [part for g in groups
+                                  for part in self._split_by_hold(g, fs, self.pencil_min_hold_s)]
+                    found_sets += [(sign, det, g) for g in map(lambda g: self._drop_outliers(g, fs), groups)
+                                   if len(g)]
+                candidates = []
+                for sign, det, g in found_sets:
+                    # Read one direction's holds as the other's rests, a set
+                    # spans a little less or more: the rest the set starts
+                    # from is judged outside both readings.
+                    a0, a1 = int(g.start.iloc[0]), int(g.stop.iloc[-1])
+                    for _, _, h in found_sets:
+                        if h.start.iloc[0] < a1 and a0 < h.stop.iloc[-1]:
+                            a0, a1 = min(a0, int(h.start.iloc[0])), max(a1, int(h.stop.iloc[-1]))
+                    cues = set_cues(sign * seg_angle, det, g, fs, gyr_norm[s:e], span=(a0, a1))
+                    candidates.append((sign, g, cues))
                 for sign, group, cues in self._resolve(candidates):
                     holds = (group.hold_stop - group.hold_start).to_numpy() / fs
                     name = self._name_hold_bout(posture, holds)
@@ -262,8 +281,8 @@ class SessionAnalyzer:
                         continue
                     k = len(bouts)
                     bouts.append((name, t[s + group.start.iloc[0]], t[s + group.stop.iloc[-1]]))
-                    reps += [(k, t[s + g.start], t[s + g.stop], (g.hold_stop - g.hold_start) / fs)
-                             for g in group.itertuples()]
+                    reps += [(k, t[s + g.start], t[s + g.stop], (g.hold_stop - g.hold_start) / fs,
+                              abs(g.range_deg)) for g in group.itertuples()]
 
         # Quiet standing for balance: upright, calm, not part of a bout.
         # Standing sways the shank by a degree or so, which a shank sensor
@@ -283,7 +302,7 @@ class SessionAnalyzer:
         self.bouts_ = pd.DataFrame([bouts[i] for i in order], columns=BOUT_COLUMNS)
         self.bout_details_ = {remap[k]: v for k, v in details.items()}
         self.reps_ = pd.DataFrame([(remap[k], *rest) for k, *rest in reps],
-                                  columns=["bout", "start_s", "end_s", "hold_s"])
+                                  columns=["bout", "start_s", "end_s", "hold_s", "range_deg"])
         self.circles_ = pd.DataFrame([(remap[k], *rest) for k, *rest in circles],
                                      columns=["bout", "start_s", "end_s", "direction"])
         self.strides_ = pd.DataFrame([(remap[k], ts) for k, ts in strides], columns=["bout", "t_s"])
@@ -301,7 +320,7 @@ class SessionAnalyzer:
                                               "gyr_x", "gyr_y", "gyr_z", "acc_x", "acc_y", "acc_z"])
         self.bouts_ = pd.DataFrame(columns=BOUT_COLUMNS)
         self.bout_details_ = {}
-        self.reps_ = pd.DataFrame(columns=["bout", "start_s", "end_s", "hold_s"])
+        self.reps_ = pd.DataFrame(columns=["bout", "start_s", "end_s", "hold_s", "range_deg"])
         self.circles_ = pd.DataFrame(columns=["bout", "start_s", "end_s", "direction"])
         self.strides_ = pd.DataFrame(columns=["bout", "t_s"])
         self.stances_ = pd.DataFrame(columns=["start_s", "end_s"])
@@ -343,13 +362,16 @@ class SessionAnalyzer:
         return keep
 
     @staticmethod
-    def _split_by_hold(group: pd.DataFrame, fs: float, ratio: float = 1.8) -> list[pd.DataFrame]:
+    def _split_by_hold(group: pd.DataFrame, fs: float, between_s: float | None = None,
+                       ratio: float = 1.8) -> list[pd.DataFrame]:
         """Split a set where the holds change from short to long.
 
         Toe presses (held ~4 s, standing) and pencil pickups (held ≥ 10 s,
         seated) both keep the foot flat; done one after the other they can
         look like one set. The best single split of the log hold durations
-        separates them when both parts have two or more reps.
+        separates them when both parts have two or more reps. With
+        ``between_s``, only a split whose parts' median holds lie on either
+        side of it: uneven holds of one exercise stay one set.
         """
         holds = np.log(np.maximum((group.hold_stop - group.hold_start).to_numpy() / fs, 0.1))
         n = len(holds)
@@ -366,6 +388,10 @@ class SessionAnalyzer:
         gain = abs(np.median(holds[:k_best]) - np.median(holds[k_best:]))
         if gain < np.log(ratio):
             return [group]
+        if between_s is not None:
+            lo, hi = sorted((np.median(holds[:k_best]), np.median(holds[k_best:])))
+            if not lo < np.log(between_s) <= hi:
+                return [group]
         return [group.iloc[:k_best], group.iloc[k_best:]]
 
     @staticmethod
@@ -432,7 +458,8 @@ class SessionAnalyzer:
                 "exercise": b.exercise, "start_s": round(float(b.start_s), 3),
                 "end_s": round(float(b.end_s), 3),
                 "reps": [{"start_s": round(float(r.start_s), 3), "end_s": round(float(r.end_s), 3),
-                          "hold_s": round(float(r.hold_s), 3)} for r in reps.itertuples()],
+                          "hold_s": round(float(r.hold_s), 3), "range_deg": round(float(r.range_deg), 2)}
+                         for r in reps.itertuples()],
                 "circles": [{"start_s": round(float(c.start_s), 3), "end_s": round(float(c.end_s), 3),
                              "direction": c.direction} for c in circ.itertuples()],
                 "strides": [{"t_s": round(float(s.t_s), 3)} for s in strd.itertuples()],
