@@ -26,11 +26,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from scipy.ndimage import maximum_filter1d, minimum_filter1d
-from scipy.signal import butter, sosfiltfilt
+from scipy.signal import butter, find_peaks, sosfiltfilt
 
 from .gait import runs
 
-REP_COLUMNS = ["start", "stop", "hold_start", "hold_stop", "amplitude_deg", "range_deg"]
+REP_COLUMNS = ["start", "stop", "hold_start", "hold_stop", "amplitude_deg", "range_deg", "rest_deg"]
 
 
 def lowpass(x: np.ndarray, cutoff_hz: float, fs: float, order: int = 2) -> np.ndarray:
@@ -68,7 +68,7 @@ class HoldRepDetector:
     """
 
     def __init__(self, min_hold_s: float = 1.0, min_amplitude_deg: float = 2.0, min_reach: float = 0.4,
-                 max_rep_s: float = 22.0, cutoff_hz: float = 1.5, hold_speed_frac: float = 0.05,
+                 max_rep_s: float = 22.0, cutoff_hz: float = 3.5, hold_speed_frac: float = 0.05,
                  local_s: float = 40.0, max_dip_s: float = 1.0):
         self.local_s = local_s
         self.max_dip_s = max_dip_s
@@ -108,10 +108,13 @@ class HoldRepDetector:
         """
         if len(v) < 3 or v_peak <= 0:
             return None
-        slow = v < self.hold_speed_frac * v_peak
-        turn = np.r_[False, (v[1:-1] <= v[:-2]) & (v[1:-1] < v[2:]), False] & (v < 0.3 * v_peak)
-        idx = np.flatnonzero(slow | turn)
-        return int(idx[0]) if len(idx) else None
+        slow = np.flatnonzero(v < self.hold_speed_frac * v_peak)
+        # A turn of the speed counts only if it rises again clearly after
+        # it: noise ripples on a slow deceleration are no drift.
+        turns, _ = find_peaks(-v, prominence=0.04 * v_peak)
+        turns = turns[v[turns] < 0.15 * v_peak]
+        idx = np.r_[slow[:1], turns[:1]]
+        return int(idx.min()) if len(idx) else None
 
     def _evaluate(self, x, e, speed, fs, s, t, peak, typical):
         """Judge one excursion ``e[s:t]``: ``("rep", row)``, ``("posture", row)``
@@ -164,8 +167,51 @@ class HoldRepDetector:
         if abs(step) > 0.4 * peak and not settling:
             return "posture", (a, b, peak, "did not return (posture change)")
         # Range: from the rest the rep left to the level it was held at.
-        held = float(np.median(x[s0 + h0:s0 + h1 + 1])) - before
-        return "rep", (s0 + m0, s0 + m1, s0 + h0, s0 + h1, peak, held)
+        level = float(np.median(x[s0 + h0:s0 + h1 + 1]))
+        held = level - before
+        # Where a move ends is lost in noise when it is small and slow (its
+        # speed fades into the sensor's), but its middle and peak speed are
+        # not: a human point-to-point move follows a minimum-jerk profile
+        # (see :meth:`_move_end`).
+        # The held angle wanders: each move goes to (or leaves) the level
+        # at its own end of the hold.
+        k = max(1, int(0.25 * fs))
+        level_in = float(np.median(x[s0 + h0:s0 + min(h0 + k, h1) + 1]))
+        level_out = float(np.median(x[s0 + max(h1 - k, h0):s0 + h1 + 1]))
+        fit_in = self._move_end(x[s0:t0], rise_peak, before, level_in, fs, +1)
+        fit_out = self._move_end(x[s0:t0], fall_peak, after, level_out, fs, -1)
+        if fit_in is not None and fit_out is not None and fit_out - fit_in >= self.min_hold_s * fs:
+            h0, h1 = fit_in, fit_out
+        return "rep", (s0 + m0, s0 + m1, s0 + h0, s0 + h1, peak, held, float(before))
+
+    @staticmethod
+    def _move_end(seg: np.ndarray, peak_i: int, rest: float, level: float,
+                  fs: float, way: int) -> int | None:
+        """Sample where a minimum-jerk move into (``way`` +1) or out of (-1)
+        the hold meets it.
+
+        Such a move crosses a quarter and three quarters of its distance
+        0.281 of its duration apart, centred on its middle; crossing times
+        of a steep slope stay put in noise that hides where it flattens.
+        """
+        dist = level - rest
+        if dist <= 0:
+            return None
+        times = []
+        for share in (0.25, 0.5, 0.75):
+            lvl = rest + share * dist
+            above = seg >= lvl
+            cross = np.flatnonzero(np.diff(above.astype(np.int8)) == (1 if way > 0 else -1))
+            if not len(cross):
+                return None
+            c = int(cross[np.argmin(np.abs(cross - peak_i))])
+            d = seg[c + 1] - seg[c]
+            times.append(c + ((lvl - seg[c]) / d if d else 0.0))
+        t25, t50, t75 = times
+        duration = way * (t75 - t25) / 0.2812
+        if duration <= 0:
+            return None
+        return int(round(t50 + way * 0.5 * duration))
 
     def detect(self, angle_deg: np.ndarray, sampling_rate_hz: float,
                valid: np.ndarray | None = None) -> "HoldRepDetector":
@@ -183,8 +229,9 @@ class HoldRepDetector:
         Attributes
         ----------
         reps_ : DataFrame
-            Sample indices ``start``, ``stop``, ``hold_start``, ``hold_stop``
-            and ``amplitude_deg`` of each counted rep.
+            Sample indices ``start``, ``stop``, ``hold_start``, ``hold_stop``,
+            ``amplitude_deg`` (peak above the running rest level), ``range_deg``
+            (held level minus ``rest_deg``, the level the rep started from).
         rejected_ : DataFrame
             Excursions that did not count, with a ``reason``.
         excursion_ : ndarray

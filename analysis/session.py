@@ -248,7 +248,7 @@ class SessionAnalyzer:
                 # shank forward: its elevation falls. Only a mounting that
                 # knows forward from back (gait, a declaration) can tell.
                 signs = (1,) if posture == "toes_up" else (1, -1)
-                found_sets = []
+                found_sets, every = [], {}
                 for sign in signs:
                     det = proto.clone().detect(sign * seg_angle, fs)
                     found = det.reps_
@@ -256,6 +256,7 @@ class SessionAnalyzer:
                     # another posture: that is the posture change, not a rep.
                     edge = int(0.5 * fs)
                     found = found[(found.start > edge) & (found.stop < (e - s) - edge)]
+                    every[sign] = found
                     groups = self._group(found, t[s:e], gap_s=self.max_rep_gap_s, activity=gyr_norm[s:e])
                     if posture == "flat":
                         groups = [part for g in groups
@@ -274,6 +275,8 @@ class SessionAnalyzer:
                     cues = set_cues(sign * seg_angle, det, g, fs, gyr_norm[s:e], span=(a0, a1))
                     candidates.append((sign, g, cues))
                 for sign, group, cues in self._resolve(candidates):
+                    if -sign in every:
+                        group = self._either_way(group, sign, every[-sign], fs, self.max_rep_gap_s)
                     holds = (group.hold_stop - group.hold_start).to_numpy() / fs
                     name = self._name_hold_bout(posture, holds)
                     need = self.min_reps_per_bout if name != "pencil_pickup" else 2
@@ -393,6 +396,35 @@ class SessionAnalyzer:
             if not lo < np.log(between_s) <= hi:
                 return [group]
         return [group.iloc[:k_best], group.iloc[k_best:]]
+
+    @staticmethod
+    def _either_way(group: pd.DataFrame, sign: int, other: pd.DataFrame, fs: float,
+                    gap_s: float) -> pd.DataFrame:
+        """A set's reps in both directions, each leaving from the set's rest.
+
+        Someone may tip the foot the other way in one rep of a set (a
+        pencil gripped differently). Read one way, that rep is missed and
+        its return to rest looks like a rep starting from the held level.
+        Every rep leaves from rest: reps of the set that start far from the
+        level most of them start from are dropped, and reps found the other
+        way that start from it, move as far and overlap none are added.
+        """
+        if len(group) < 2 or other.empty:
+            return group
+        rest = np.median(sign * group.rest_deg.to_numpy())
+        amp = float(np.median(np.abs(group.range_deg.to_numpy())))
+        from_rest = np.abs(sign * group.rest_deg.to_numpy() - rest) < 0.5 * amp
+        keep = group[from_rest] if from_rest.sum() >= 2 else group
+        lo, hi = keep.start.min() - gap_s * fs, keep.stop.max() + gap_s * fs
+        extra = other[(np.abs(-sign * other.rest_deg - rest) < 0.5 * amp)
+                      & (np.abs(other.range_deg) >= 0.5 * amp)
+                      & (other.start >= lo) & (other.stop <= hi)]
+        taken = [(int(a), int(b)) for a, b in zip(keep.start, keep.stop)]
+        add = [i for i, (a, b) in enumerate(zip(extra.start, extra.stop))
+               if not any(a < b2 and a2 < b for a2, b2 in taken)]
+        if not add:
+            return keep
+        return pd.concat([keep, extra.iloc[add]]).sort_values("start", ignore_index=True)
 
     @staticmethod
     def _drop_outliers(group: pd.DataFrame, fs: float) -> pd.DataFrame:
