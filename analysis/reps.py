@@ -65,11 +65,16 @@ class HoldRepDetector:
     max_dip_s : float
         A dip in a hold this short that does not come back to where the
         rep began joins the two parts into one rep.
+    max_hold_speed_frac : float
+        The hold's median angular speed must stay below this share of the
+        slower of the two moves' peak speeds (a shank sways while standing
+        as fast as it moves anywhere; a knee bend's hold is still).
     """
 
     def __init__(self, min_hold_s: float = 1.0, min_amplitude_deg: float = 2.0, min_reach: float = 0.4,
                  max_rep_s: float = 22.0, cutoff_hz: float = 3.5, hold_speed_frac: float = 0.05,
-                 local_s: float = 40.0, max_dip_s: float = 1.0):
+                 local_s: float = 40.0, max_dip_s: float = 1.0, max_hold_speed_frac: float = np.inf):
+        self.max_hold_speed_frac = max_hold_speed_frac
         self.local_s = local_s
         self.max_dip_s = max_dip_s
         self.min_hold_s = min_hold_s
@@ -79,15 +84,21 @@ class HoldRepDetector:
         self.cutoff_hz = cutoff_hz
         self.hold_speed_frac = hold_speed_frac
 
-    def _local_typical(self, centres: np.ndarray, peaks: np.ndarray, window: float) -> np.ndarray:
+    def _local_typical(self, centres: np.ndarray, peaks: np.ndarray, window: float,
+                       shaped: np.ndarray | None = None) -> np.ndarray:
         """Typical full-rep amplitude near each excursion.
 
-        The median of the excursions nearby: full reps are most of a set, so
-        a few aborted reps or one big posture change do not move it much.
+        The median of the excursions nearby that have a rep's shape (a
+        still hold, a return: ``shaped``), or of all of them: full reps are
+        most of a set, so a few aborted reps do not move it much, and sway,
+        fidgets and posture changes, which are not rep-shaped, do not at all.
         """
         out = np.zeros(len(peaks))
+        ok = peaks >= self.min_amplitude_deg
+        if shaped is not None and np.any(shaped & ok):
+            ok = ok & shaped
         for i, c in enumerate(centres):  # one per excursion, tens per session
-            near = peaks[(np.abs(centres - c) <= window) & (peaks >= self.min_amplitude_deg)]
+            near = peaks[(np.abs(centres - c) <= window) & ok]
             out[i] = float(np.median(near)) if len(near) else 0.0
         return out
 
@@ -95,7 +106,7 @@ class HoldRepDetector:
         """A new detector with the same parameters."""
         return HoldRepDetector(self.min_hold_s, self.min_amplitude_deg, self.min_reach,
                                self.max_rep_s, self.cutoff_hz, self.hold_speed_frac, self.local_s,
-                               self.max_dip_s)
+                               self.max_dip_s, self.max_hold_speed_frac)
 
     def _settled(self, v: np.ndarray, v_peak: float) -> int | None:
         """Samples from a movement's peak speed until it has settled.
@@ -149,6 +160,10 @@ class HoldRepDetector:
         hold_s = (h1 - h0) / fs
         if hold_s < self.min_hold_s:
             return "rejected", (s0 + m0, s0 + m1, peak, f"held {max(hold_s, 0):.1f} s")
+        # A held position is still next to the moves into and out of it;
+        # standing sway wanders as fast as it moves anywhere.
+        if np.median(np.abs(seg_speed[h0:h1 + 1])) > self.max_hold_speed_frac * min(v_in, v_out):
+            return "rejected", (s0 + m0, s0 + m1, peak, "not still when held")
         # A rep ends where it began; a step to a new level is a change
         # of posture (standing up, shifting on the chair).
         w = int(fs)
@@ -258,7 +273,10 @@ class HoldRepDetector:
             starts, stops = runs(e > threshold)
             peaks = np.array([float(e[a:b].max()) for a, b in zip(starts, stops)])
             centres = (starts + stops) / 2
-            typ = self._local_typical(centres, peaks, self.local_s * fs)
+            shaped = np.array([p >= self.min_amplitude_deg
+                               and self._evaluate(x, e, speed, fs, a, b, p, 0.0)[0] == "rep"
+                               for a, b, p in zip(starts, stops, peaks)], dtype=bool)
+            typ = self._local_typical(centres, peaks, self.local_s * fs, shaped)
             typ_curve = np.interp(idx, centres, typ) if len(typ) else np.zeros(len(e))
         rows, rejected = [], []
         exc = [(int(a), int(b), p, ty) for (a, b), p, ty in zip(zip(starts, stops), peaks, typ)

@@ -239,7 +239,10 @@ class SessionAnalyzer:
                 if (e - s) / fs < 5:
                     continue
                 seg_angle = tilt[s:e]
-                proto = HoldRepDetector(min_amplitude_deg=2.0 if foot else 4.0)
+                # A foot flat on the floor is still between and during reps;
+                # a shank sways, so its reps must be held stiller than they move.
+                proto = (HoldRepDetector(min_amplitude_deg=0.6) if foot else
+                         HoldRepDetector(min_amplitude_deg=2.0, max_hold_speed_frac=0.3))
                 # Dorsiflexion against the band raises the toes; toe presses
                 # and pencil pickups tip the foot whichever way the instep
                 # and the grip make it, so both directions are tried set by

@@ -403,7 +403,8 @@ class _Builder:
         amp_person = {"toe_press": rng.uniform(1, 8), "resistance_band": rng.uniform(8, 30),
                       "pencil_pickup": rng.uniform(4, 16)}[exercise]
         knee = rng.uniform(3, 20)
-        hold_person = float(np.clip(hold_target_s * np.exp(rng.normal(0, 0.25)), 1.3, 20.0))
+        hold_person = float(np.clip(hold_target_s * np.exp(rng.normal(0, 0.25)),
+                                    0.9 * hold_target_s if exercise == "pencil_pickup" else 1.3, 20.0))
         tempo = np.exp(rng.normal(0, 0.4))           # slow or brisk mover
         rest_person = rng.uniform(0.6, 4.0)
         drift_frac = rng.uniform(0.02, 0.12)         # how much the held angle wanders
@@ -439,7 +440,9 @@ class _Builder:
             # A planted foot barely trembles; one holding a pencil in the air does.
             tremor_deg = {"toe_press": 0.04, "resistance_band": 0.1, "pencil_pickup": 0.1}[exercise]
             tremor = _tremor(rng, n, self.fs, tremor_deg * (1 + rng.random())) * holding
-            drift = _smooth_noise(rng, n, self.fs, 0.3, drift_frac * amp) * holding
+            # The held angle wanders, and the release starts from wherever
+            # it wandered to (no snap back to the planned level).
+            drift = _smooth_noise(rng, n, self.fs, 0.3, drift_frac * amp) * prof
             tr = Track.still(n, self.posture, self.heading, self.pos)
             lift = np.zeros(n)
             shank_range = 0.0
