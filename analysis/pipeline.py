@@ -13,7 +13,7 @@ from .session import SessionAnalyzer
 
 FORMAT = "toehold-analysis/1"
 # Bump when detections can change, so cached analyses are recomputed.
-ANALYSER_VERSION = "0.4.1"
+ANALYSER_VERSION = "0.4.2"
 
 
 def one_blas_thread():

@@ -137,8 +137,9 @@ class SessionAnalyzer:
         gyr = u.gyr - bias
         orient = OrientationFilter().estimate(u, bias)
         foot = self.placement_ == "foot"
-        # A shank also moves briskly in knee bends; only gait swings it hard.
-        gait = GaitBoutDetector(require_stance_rest=foot, active_dps=25.0 if foot else 40.0).detect(
+        # A shank swings less than a foot, and least on tiptoe (short steps,
+        # no heel rocker); knee bends are no gait, not being periodic.
+        gait = GaitBoutDetector(require_stance_rest=foot, active_dps=25.0 if foot else 20.0).detect(
             gyr, u.valid, fs).bouts_
         mount = known_mounting or MountingEstimator().estimate(
             u.acc, gyr, still, orient.quat, orient.earth_acc, gait, fs, declared=mounting).mounting_
@@ -163,6 +164,7 @@ class SessionAnalyzer:
         details: dict[int, dict] = {}
 
         # Gait: tiptoe walking is an exercise; ordinary walking is not.
+        last_tiptoe = None
         for g in gait.itertuples():
             # The activity envelope lags the first step: look for contacts
             # from a stride before it.
@@ -178,9 +180,21 @@ class SessionAnalyzer:
             feats = stride_features(-elevation[sl], gyr_s[sl, 1], contacts - lo, fs)
             if len(contacts) < self.min_tiptoe_strides or not self._is_tiptoe(feats):
                 continue
+            # A stumble or a lost stretch can cut one walk in two: a tiptoe
+            # bout that goes on within two strides of the last is the same.
+            if bouts and bouts[-1][0] == "tiptoe_walk" and last_tiptoe is not None \
+                    and t[contacts[0]] - t[last_tiptoe[-1]] < 2.0 * g.period_s:
+                prev = len(bouts) - 1
+                contacts = np.r_[last_tiptoe, contacts[contacts > last_tiptoe[-1] + int(0.5 * g.period_s * fs)]]
+                bouts.pop()
+                strides = [s_ for s_ in strides if s_[0] != prev]
+                details.pop(prev, None)
+            last_tiptoe = contacts
             k = len(bouts)
             stride_s = np.diff(t[contacts])
-            end = contacts[-1] + int(round(np.median(np.diff(contacts))))
+            # The walk goes on through the last contact's stance (the other
+            # foot still steps and the person stops): about half a stride.
+            end = contacts[-1] + int(round(0.5 * np.median(np.diff(contacts))))
             bouts.append(("tiptoe_walk", t[contacts[0]], t[min(end, len(t) - 1)]))
             strides += [(k, t[c]) for c in contacts]
             details[k] = {
@@ -342,10 +356,12 @@ class SessionAnalyzer:
             # On tiptoe the heel never comes down: the foot stays pitched
             # toes-down through stance (heel-to-toe stance is flat), and
             # without heel strike and push-off it turns through a smaller arc.
-            return stance > 8.0 and arc < 55.0
+            # A foot turning through a third of a heel-to-toe stride's arc
+            # is on tiptoe however little the heel is raised.
+            return (stance > 8.0 and arc < 55.0) or arc < 35.0
         # The shank swings through a smaller arc on tiptoe (short steps, no
-        # heel rocker): about 20° against 40° and more in heel-to-toe walking.
-        return arc < 31.0
+        # heel rocker): about 15-35° against 45° and more in heel-to-toe walking.
+        return arc < 38.0
 
     def _name_hold_bout(self, posture: str, holds: np.ndarray) -> str | None:
         if posture == "toes_up":
