@@ -195,15 +195,34 @@ class HoldRepDetector:
         level_out = float(np.median(x[s0 + max(h1 - k, h0):s0 + h1 + 1]))
         fit_in = self._move_end(x[s0:t0], rise_peak, before, level_in, fs, +1)
         fit_out = self._move_end(x[s0:t0], fall_peak, after, level_out, fs, -1)
-        if fit_in is not None and fit_out is not None and fit_out - fit_in >= self.min_hold_s * fs:
-            h0, h1 = fit_in, fit_out
+        if fit_in is not None and fit_out is not None:
+            # A move that ran through lost samples was drawn as a straight
+            # line: it took place somewhere in the gap, most likely in its
+            # middle, as long as the rep's other move.
+            edges = []
+            for fit, other, way in ((fit_in, fit_out, +1), (fit_out, fit_in, -1)):
+                edge, dur, lo, hi = fit
+                lost = np.flatnonzero(~self._valid[s0 + lo:s0 + hi + 1])
+                if len(lost):
+                    a_, b_ = runs(~self._valid)
+                    k_ = np.searchsorted(b_, s0 + lo + lost[0], side="right")
+                    if b_[k_] - a_[k_] < max(0.3 * fs, 0.5 * dur):
+                        edges.append(edge)  # a few packets: the line is close enough
+                        continue
+                    mid = (a_[k_] + b_[k_]) / 2 - s0
+                    d_ = other[1] if other[1] < (b_[k_] - a_[k_]) else min(fs, b_[k_] - a_[k_])
+                    edge = int(round(mid + way * 0.5 * d_))
+                edges.append(edge)
+            if edges[1] - edges[0] >= self.min_hold_s * fs:
+                h0, h1 = edges
         return "rep", (s0 + m0, s0 + m1, s0 + h0, s0 + h1, peak, held, float(before))
 
     @staticmethod
     def _move_end(seg: np.ndarray, peak_i: int, rest: float, level: float,
                   fs: float, way: int) -> int | None:
         """Sample where a minimum-jerk move into (``way`` +1) or out of (-1)
-        the hold meets it.
+        the hold meets it, the move's duration (samples) and the span of
+        its quarter crossings: ``(edge, duration, lo, hi)``, or None.
 
         Such a move crosses a quarter and three quarters of its distance
         0.281 of its duration apart, centred on its middle; crossing times
@@ -226,7 +245,8 @@ class HoldRepDetector:
         duration = way * (t75 - t25) / 0.2812
         if duration <= 0:
             return None
-        return int(round(t50 + way * 0.5 * duration))
+        lo, hi = sorted((t25, t75))
+        return int(round(t50 + way * 0.5 * duration)), duration, int(lo), int(np.ceil(hi))
 
     def detect(self, angle_deg: np.ndarray, sampling_rate_hz: float,
                valid: np.ndarray | None = None) -> "HoldRepDetector":
@@ -238,8 +258,9 @@ class HoldRepDetector:
             The angle; reps are excursions toward larger values.
         sampling_rate_hz : float
         valid : ndarray of bool, shape (n,), optional
-            False inside recording gaps; a hold across a gap keeps its
-            duration, but a rep needs samples at its peak.
+            False inside recording gaps (where the angle was interpolated);
+            a hold across a gap keeps its duration, and a move hidden in a
+            gap is placed in the gap's middle.
 
         Attributes
         ----------
@@ -259,6 +280,8 @@ class HoldRepDetector:
         e = x - base
         speed = np.gradient(e) * fs
         self.excursion_ = e
+        self._valid = (np.ones(len(x), dtype=bool) if valid is None
+                       else np.asarray(valid, dtype=bool))
         # Two passes: a low threshold finds the typical amplitude, then
         # excursions are cut where the angle comes back within 30 % of rest,
         # so two reps with a short, incomplete rest between stay two. The

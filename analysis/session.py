@@ -267,7 +267,7 @@ class SessionAnalyzer:
                 signs = (1,) if posture == "toes_up" else (1, -1)
                 found_sets, every = [], {}
                 for sign in signs:
-                    det = proto.clone().detect(sign * seg_angle, fs)
+                    det = proto.clone().detect(sign * seg_angle, fs, valid=u.valid[s:e])
                     found = det.reps_
                     # A rep cut by the stretch's edge began or ended in
                     # another posture: that is the posture change, not a rep.
