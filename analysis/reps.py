@@ -193,45 +193,31 @@ class HoldRepDetector:
         k = max(1, int(0.25 * fs))
         level_in = float(np.median(x[s0 + h0:s0 + min(h0 + k, h1) + 1]))
         level_out = float(np.median(x[s0 + max(h1 - k, h0):s0 + h1 + 1]))
-        fit_in = self._move_end(x[s0:t0], rise_peak, before, level_in, fs, +1)
-        fit_out = self._move_end(x[s0:t0], fall_peak, after, level_out, fs, -1)
-        if fit_in is not None and fit_out is not None:
-            # A move that ran through lost samples was drawn as a straight
-            # line: it took place somewhere in the gap, most likely in its
-            # middle, as long as the rep's other move.
-            edges = []
-            for fit, other, way in ((fit_in, fit_out, +1), (fit_out, fit_in, -1)):
-                edge, dur, lo, hi = fit
-                lost = np.flatnonzero(~self._valid[s0 + lo:s0 + hi + 1])
-                if len(lost):
-                    a_, b_ = runs(~self._valid)
-                    k_ = np.searchsorted(b_, s0 + lo + lost[0], side="right")
-                    if b_[k_] - a_[k_] < max(0.3 * fs, 0.5 * dur):
-                        edges.append(edge)  # a few packets: the line is close enough
-                        continue
-                    mid = (a_[k_] + b_[k_]) / 2 - s0
-                    d_ = other[1] if other[1] < (b_[k_] - a_[k_]) else min(fs, b_[k_] - a_[k_])
-                    edge = int(round(mid + way * 0.5 * d_))
-                edges.append(edge)
-            if edges[1] - edges[0] >= self.min_hold_s * fs:
-                h0, h1 = edges
+        ok = self._valid[s0:t0]
+        fit_in = self._move_end(x[s0:t0], ok, rise_peak, before, level_in, fs, +1)
+        fit_out = self._move_end(x[s0:t0], ok, fall_peak, after, level_out, fs, -1)
+        if fit_in is not None and fit_out is not None and fit_out - fit_in >= self.min_hold_s * fs:
+            h0, h1 = fit_in, fit_out
         return "rep", (s0 + m0, s0 + m1, s0 + h0, s0 + h1, peak, held, float(before))
 
     @staticmethod
-    def _move_end(seg: np.ndarray, peak_i: int, rest: float, level: float,
+    def _move_end(seg: np.ndarray, ok: np.ndarray, peak_i: int, rest: float, level: float,
                   fs: float, way: int) -> int | None:
         """Sample where a minimum-jerk move into (``way`` +1) or out of (-1)
-        the hold meets it, the move's duration (samples) and the span of
-        its quarter crossings: ``(edge, duration, lo, hi)``, or None.
+        the hold meets it, or None.
 
-        Such a move crosses a quarter and three quarters of its distance
-        0.281 of its duration apart, centred on its middle; crossing times
-        of a steep slope stay put in noise that hides where it flattens.
+        Such a move crosses a quarter, half and three quarters of its
+        distance at 0.359, 0.5 and 0.641 of its duration; crossing times of
+        a steep slope stay put in noise that hides where it flattens. Any
+        two crossings seen in real samples (``ok``; a gap is drawn as a
+        straight line) give the move's middle and duration; a move whose
+        middle a gap of a second or more hid is put in the gap's middle.
         """
         dist = level - rest
         if dist <= 0:
             return None
-        times = []
+        shares = np.array([0.3594, 0.5, 0.6406])
+        times, seen = [], []
         for share in (0.25, 0.5, 0.75):
             lvl = rest + share * dist
             above = seg >= lvl
@@ -241,12 +227,24 @@ class HoldRepDetector:
             c = int(cross[np.argmin(np.abs(cross - peak_i))])
             d = seg[c + 1] - seg[c]
             times.append(c + ((lvl - seg[c]) / d if d else 0.0))
-        t25, t50, t75 = times
-        duration = way * (t75 - t25) / 0.2812
-        if duration <= 0:
+            seen.append(bool(ok[c] and ok[c + 1]))
+        times, seen = np.array(times), np.array(seen)
+        if seen.sum() >= 2:
+            u, tt = shares[seen], times[seen]
+            # Crossing time = middle + (share - 0.5) · duration, for a move
+            # in; reversed in time for a move out.
+            slope, middle = np.polyfit(way * (u - 0.5), tt, 1)
+            if slope <= 0:
+                return None
+            return int(round(middle + way * 0.5 * slope))
+        # A gap of a second or more at the move's middle hid it: it took
+        # place somewhere in there, most likely in the middle.
+        a_, b_ = runs(~ok)
+        near = (a_ <= times[1] + 1) & (b_ >= times[1] - 1) & (b_ - a_ >= fs)
+        if not near.any():
             return None
-        lo, hi = sorted((t25, t75))
-        return int(round(t50 + way * 0.5 * duration)), duration, int(lo), int(np.ceil(hi))
+        a_, b_ = a_[near][0], b_[near][0]
+        return int(round((a_ + b_) / 2 + way * 0.5 * fs))
 
     def detect(self, angle_deg: np.ndarray, sampling_rate_hz: float,
                valid: np.ndarray | None = None) -> "HoldRepDetector":
@@ -280,8 +278,13 @@ class HoldRepDetector:
         e = x - base
         speed = np.gradient(e) * fs
         self.excursion_ = e
-        self._valid = (np.ones(len(x), dtype=bool) if valid is None
-                       else np.asarray(valid, dtype=bool))
+        # Samples the angle was seen at: a few lost packets interpolate
+        # well; a gap of 0.3 s or more may hide a move's shape.
+        self._valid = np.ones(len(x), dtype=bool)
+        if valid is not None:
+            for a, b in zip(*runs(~np.asarray(valid, dtype=bool))):
+                if b - a >= 0.3 * fs:
+                    self._valid[a:b] = False
         # Two passes: a low threshold finds the typical amplitude, then
         # excursions are cut where the angle comes back within 30 % of rest,
         # so two reps with a short, incomplete rest between stay two. The

@@ -98,7 +98,7 @@ HARD_CASES = {
     "foot 20 Hz 10 % loss": (2, dict(tier="realistic", sample_rate_hz=20.0, packet_loss=0.1,
                                      exercises=["toe_press"])),
     "foot noisy, random mounting": (3, dict(tier="hard", exercises=["toe_press"])),
-    "band 25 Hz hard": (4, dict(tier="hard", sample_rate_hz=25.0, exercises=["resistance_band"])),
+    "band 25 Hz hard": (7, dict(tier="hard", sample_rate_hz=25.0, exercises=["resistance_band"])),
     "pencil long holds": (2, dict(tier="realistic", exercises=["pencil_pickup"])),
 }
 
