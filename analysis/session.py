@@ -261,9 +261,6 @@ class SessionAnalyzer:
                 # and pencil pickups tip the foot whichever way the instep
                 # and the grip make it, so both directions are tried set by
                 # set (a pencil set and a toe-press set may go opposite ways).
-                # At the ankle a toe press bends the knee, which tilts the
-                # shank forward: its elevation falls. Only a mounting that
-                # knows forward from back (gait, a declaration) can tell.
                 signs = (1,) if posture == "toes_up" else (1, -1)
                 found_sets, every = [], {}
                 for sign in signs:
@@ -278,8 +275,10 @@ class SessionAnalyzer:
                     if posture == "flat":
                         groups = [part for g in groups
                                   for part in self._split_by_hold(g, fs, self.pencil_min_hold_s)]
-                    found_sets += [(sign, det, g) for g in map(lambda g: self._drop_outliers(g, fs), groups)
-                                   if len(g)]
+                    for g in groups:
+                        g = self._drop_outliers(g, fs)
+                        if len(g):
+                            found_sets.append((sign, det, g))
                 candidates = []
                 for sign, det, g in found_sets:
                     # Read one direction's holds as the other's rests, a set
