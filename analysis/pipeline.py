@@ -136,4 +136,23 @@ def analyze_recording(recording, analyzer: SessionAnalyzer | None = None,
     }
     toe_paths(fitted, doc["exercises"])
     doc["adherence"] = session_adherence(doc, prescription or load())
-    return doc
+    return round_times(doc)
+
+
+def round_times(obj, decimals: int = 4):
+    """Every time (a key ending in ``_s``) rounded to 0.1 ms, in place; returns ``obj``.
+
+    Float32 timestamps of app exports otherwise reach the JSON as
+    ``1.3400001525878906``; the finest rate the contract knows (1 kHz) is
+    well above 0.1 ms.
+    """
+    items = obj.items() if isinstance(obj, dict) else enumerate(obj) if isinstance(obj, list) else ()
+    for k, v in items:
+        if isinstance(v, float) and isinstance(k, str) and k.endswith("_s") and math.isfinite(v):
+            obj[k] = round(v, decimals)
+        elif isinstance(v, list) and isinstance(k, str) and k.endswith("_s"):
+            obj[k] = [round(x, decimals) if isinstance(x, float) and math.isfinite(x) else
+                      round_times(x, decimals) for x in v]
+        elif isinstance(v, (dict, list)):
+            round_times(v, decimals)
+    return obj

@@ -159,6 +159,32 @@ def find_gaps(t: np.ndarray, seq: np.ndarray | None = None,
     return pd.DataFrame({"start_s": t[idx], "end_s": t[idx + 1]})
 
 
+def lost_seconds(gaps, sample_rate_hz: float | None) -> float:
+    """Recording time lost in ``gaps``: the missing samples ÷ the rate (s).
+
+    A gap runs from the last sample before it to the first after it, so
+    ``end_s - start_s`` includes one ordinary sample period that was not
+    lost; a single missing sample at 100 Hz is a 0.02 s step but 0.01 s lost.
+
+    Parameters
+    ----------
+    gaps : DataFrame with ``start_s``/``end_s``, list of such dicts, or of (start, end) pairs
+    sample_rate_hz : float or None
+        The effective rate; without one, the steps are summed as they are.
+    """
+    if isinstance(gaps, pd.DataFrame):
+        steps = (gaps["end_s"] - gaps["start_s"]).to_numpy(dtype=float)
+    else:
+        steps = np.array([g["end_s"] - g["start_s"] if isinstance(g, Mapping) else g[1] - g[0]
+                          for g in gaps], dtype=float)
+    if not len(steps):
+        return 0.0
+    if not sample_rate_hz or not math.isfinite(sample_rate_hz) or sample_rate_hz <= 0:
+        return float(steps.sum())
+    missing = np.maximum(np.round(steps * sample_rate_hz) - 1, 0)
+    return float(missing.sum() / sample_rate_hz)
+
+
 # --------------------------------------------------------------------------
 # reading
 # --------------------------------------------------------------------------
@@ -412,24 +438,47 @@ def read_recording(path: str | os.PathLike, *, placement: str | None = None,
     return rec
 
 
+def resting_acc_norm(acc_columns: Sequence[np.ndarray], block: int = 50,
+                     max_blocks: int = 4000) -> float:
+    """Median |acceleration| where the sensor was still: gravity, in the file's units.
+
+    The whole file's median is pulled far from gravity by a session of hops
+    and runs; still stretches read gravity alone. Blocks of ``block``
+    consecutive samples (up to ``max_blocks``, spread evenly, so a 24 h file
+    costs a few hundred thousand values) whose |a| varies by less than 3 %
+    of its level count as still; with fewer than three such blocks the
+    median over every sample looked at is used.
+
+    Parameters
+    ----------
+    acc_columns : three arrays, shape (n,)
+        Acceleration x, y, z in any units.
+    """
+    n = len(acc_columns[0])
+    if n == 0:
+        return float("nan")
+    block = min(block, n)
+    starts = np.linspace(0, n - block, min(max_blocks, n // block), dtype=np.int64)
+    idx = starts[:, None] + np.arange(block)
+    norm = np.sqrt(sum(np.asarray(c, dtype=float)[idx] ** 2 for c in acc_columns))
+    level = np.median(norm, axis=1)
+    still = np.std(norm, axis=1) < 0.03 * np.abs(level)
+    return float(np.median(level[still]) if still.sum() >= 3 else np.median(norm))
+
+
 def _check_units(rec: Recording, acc_units: str) -> None:
-    n = len(rec.data)
-    step = max(1, n // 200_000)
-    # Subsample each column before stacking: a (n, 3) copy of a 24 h file
-    # is 200 MB just to look at 200 000 rows.
-    acc = np.column_stack([rec.data[c].to_numpy()[::step] for c in ACC_COLUMNS])
-    median_norm = float(np.median(np.linalg.norm(acc, axis=1)))
+    median_norm = resting_acc_norm([rec.data[c].to_numpy() for c in ACC_COLUMNS])
     looks_like_g = 0.7 < median_norm < 1.3
     if acc_units == "g" or (acc_units == "auto" and looks_like_g):
         for c in ACC_COLUMNS:
             rec.data[c] = rec.data[c].to_numpy() * STANDARD_GRAVITY
         rec.warnings.append(
-            f"{rec.path}: acceleration looks like it is in g (median |a| = {median_norm:.2f}); "
+            f"{rec.path}: acceleration looks like it is in g (|a| at rest = {median_norm:.2f}); "
             f"converted to m/s² (× {STANDARD_GRAVITY})" if acc_units == "auto" else
             f"{rec.path}: acceleration converted from g to m/s²")
     elif acc_units == "auto" and not 6.0 < median_norm < 14.0:
         rec.warnings.append(
-            f"{rec.path}: median |acceleration| is {median_norm:.2f}, neither ≈9.81 m/s² nor "
+            f"{rec.path}: |acceleration| at rest is {median_norm:.2f}, neither ≈9.81 m/s² nor "
             f"≈1 g; check the units before trusting the analysis")
 
 

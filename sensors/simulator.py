@@ -137,7 +137,20 @@ def _smooth_noise(rng: np.random.Generator, n: int, fs: float, corner_hz: float,
         return np.zeros(0)
     sigma = fs / (2 * math.pi * corner_hz)
     pad = int(max(200, 4 * sigma))
-    x = gaussian_filter1d(rng.standard_normal(n + 2 * pad), sigma=sigma)
+    x = rng.standard_normal(n + 2 * pad)
+    if sigma > 64:
+        # A direct Gaussian this wide costs O(n * 8 sigma): the gyro bias
+        # wander at 0.005 Hz took 8 of a session's 14 s. Its transfer function
+        # over the FFT is O(n log n); the ends are reflected as
+        # gaussian_filter1d's default mode does, so a seed gives the same
+        # session as before (within 1e-3 of the noise's rms).
+        r = int(4 * sigma + 0.5)
+        xp = np.pad(x, r, mode="symmetric")
+        f = np.fft.rfftfreq(len(xp))
+        x = np.fft.irfft(np.fft.rfft(xp) * np.exp(-0.5 * (2 * np.pi * f * sigma) ** 2),
+                         n=len(xp))[r:r + len(x)]
+    else:
+        x = gaussian_filter1d(x, sigma=sigma)
     sd = x.std()
     x = x[pad:pad + n]
     return x * (rms / sd) if sd > 0 else x
@@ -819,8 +832,14 @@ def simulate_session(seed: int = 0, config: SimConfig | None = None,
     declared = mounting_string(mount)
     if cfg.declare_mounting and declared:
         metadata["mounting"] = declared
-    gaps = find_gaps(data["t"].to_numpy(), None, fs)
-    rec = Recording(data=data, metadata=metadata, gaps=gaps)
+    rec = Recording(data=data, metadata=metadata, gaps=find_gaps(data["t"].to_numpy(), None, fs))
+    # The truth's gaps come from the loss mask, not from the reader's rule,
+    # so that comparing the two tests the rule: each run of dropped samples
+    # is one gap, from the last kept sample before it to the first after it.
+    kept = np.flatnonzero(keep)
+    jump = np.flatnonzero(np.diff(kept) > 1)
+    t_kept = data["t"].to_numpy()
+    true_gaps = [{"start_s": float(t_kept[j]), "end_s": float(t_kept[j + 1])} for j in jump]
 
     to_rec = 1 / (1 + drift)
     def conv(x: float) -> float:
@@ -842,7 +861,7 @@ def simulate_session(seed: int = 0, config: SimConfig | None = None,
         "format": "toehold-analysis/1",
         "recording": {"path": "", "duration_s": round(float(data["t"].iloc[-1]), 3),
                       "sample_rate_hz": fs, "placement": cfg.placement, "side": cfg.side,
-                      "gaps": rec.gap_list()},
+                      "gaps": true_gaps},
         "exercises": exercises,
         "balance": {"stances": [{**s, "start_s": conv(s["start_s"]), "end_s": conv(s["end_s"])}
                                 for s in b.stances]},

@@ -1,11 +1,17 @@
+import os
 import sys
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED = ROOT.parent / "shared"
+# The labelled samples and tools beside the checkout (../shared); another
+# place with TOEHOLD_SHARED. CI sets TOEHOLD_REQUIRE_SHARED=1 (.ci/run), so
+# that a missing folder fails the tests against independent truth instead
+# of skipping them.
+SHARED = Path(os.environ.get("TOEHOLD_SHARED") or ROOT.parent / "shared")
 SAMPLES = SHARED / "samples"
+REQUIRE_SHARED = os.environ.get("TOEHOLD_REQUIRE_SHARED") == "1"
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
@@ -13,5 +19,18 @@ if str(ROOT) not in sys.path:
 @pytest.fixture(scope="session")
 def samples_dir():
     if not SAMPLES.is_dir():
+        if REQUIRE_SHARED:
+            pytest.fail(f"{SAMPLES} is missing and TOEHOLD_REQUIRE_SHARED=1")
         pytest.skip("../shared/samples is not present in this checkout")
     return SAMPLES
+
+
+@pytest.fixture(scope="session")
+def check_analysis_tool():
+    """The contract checker of ../shared/tools (skips, or fails in CI, when absent)."""
+    tool = SHARED / "tools" / "check_analysis.py"
+    if not tool.is_file():
+        if REQUIRE_SHARED:
+            pytest.fail(f"{tool} is missing and TOEHOLD_REQUIRE_SHARED=1")
+        pytest.skip("../shared/tools/check_analysis.py is not present in this checkout")
+    return tool

@@ -193,17 +193,15 @@ def test_ankle_placement_says_what_it_cannot_see():
     assert {e["exercise"] for e in doc["exercises"]} <= {"toe_press", "tiptoe_walk"}
 
 
-def test_analyze_json_follows_the_contract_for_every_sample(samples_dir, tmp_path):
-    checker = samples_dir.parent / "tools" / "check_analysis.py"
+def test_analyze_json_follows_the_contract_for_every_sample(samples_dir, check_analysis_tool, tmp_path):
     for csv in sorted(samples_dir.glob("*.csv")):
         out = tmp_path / (csv.stem + ".json")
         subprocess.run([sys.executable, "-m", "toehold", "analyze", str(csv), "--json", "-o", str(out)],
                        check=True)
         doc = json.loads(out.read_text())
         assert doc["format"] == "toehold-analysis/1"
-        if checker.exists():
-            res = subprocess.run([sys.executable, str(checker), str(out)], capture_output=True, text=True)
-            assert res.returncode == 0, res.stdout
+        res = subprocess.run([sys.executable, str(check_analysis_tool), str(out)], capture_output=True, text=True)
+        assert res.returncode == 0, res.stdout
 
 
 def test_samples_meet_the_accuracy_targets(samples_dir):

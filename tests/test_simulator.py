@@ -74,11 +74,21 @@ def test_circle_direction_follows_the_contract(side):
     assert {c["direction"] for c in entry["circles"]} == {"cw", "ccw"} and checked >= 6
 
 
-def test_gaps_from_packet_loss_are_in_the_truth_and_the_data():
+def test_packet_loss_is_read_back_as_the_gaps_the_loss_mask_made(tmp_path):
+    # The truth's gaps come from the simulator's loss mask; the reader finds
+    # its own from the written file's timestamps. They must be the same runs.
+    from sensors.recording import read_recording, write_recording
+
     rec, truth = simulate_session(seed=4, tier="realistic", packet_loss=0.04)
-    assert len(truth["recording"]["gaps"]) == len(rec.gaps) > 10
-    dt = np.diff(rec.data["t"].to_numpy())
-    assert (dt > 0).all()
+    path = tmp_path / "lossy.csv"
+    write_recording(path, rec.data, rec.metadata)
+    back = read_recording(path)
+    want = truth["recording"]["gaps"]
+    assert len(want) > 10
+    assert len(back.gaps) == len(want)
+    assert back.gaps["start_s"].to_numpy() == pytest.approx([g["start_s"] for g in want], abs=1e-4)
+    assert back.gaps["end_s"].to_numpy() == pytest.approx([g["end_s"] for g in want], abs=1e-4)
+    assert (np.diff(back.data["t"].to_numpy()) > 0).all()
 
 
 def test_mounting_rotates_gravity_into_the_sensor_frame():

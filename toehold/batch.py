@@ -30,6 +30,7 @@ import os
 from pathlib import Path
 
 from analysis import pipeline
+from sensors.recording import lost_seconds
 
 CACHE_DIR = ".toehold-cache"
 CACHE_FORMAT = "toehold-cache/1"
@@ -320,7 +321,7 @@ def summary_row(result: Result) -> dict:
         "placement": rec.get("placement"), "side": rec.get("side"),
         "duration_s": rec.get("duration_s"), "sample_rate_hz": rec.get("sample_rate_hz"),
         "gaps": len(gaps) if doc else None,
-        "lost_s": round(sum(g["end_s"] - g["start_s"] for g in gaps), 3) if doc else None,
+        "lost_s": round(lost_seconds(gaps, rec.get("sample_rate_hz")), 3) if doc else None,
         "analyser_version": doc.get("analyser_version") if doc else None,
     })
     for name in EXERCISES:

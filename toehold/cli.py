@@ -13,14 +13,28 @@ import sys
 COMMANDS = ("info", "analyze", "report", "simulate", "replay", "import", "scan", "record")
 
 
-class UserError(Exception):
-    """A problem the user can fix; printed as one line, no traceback."""
+from toehold.args import UserError, check_outputs  # noqa: F401 (UserError: commands raise it)
+
+
+def version() -> str:
+    """``toehold 0.1.0 (analyser 0.4.1)``: the package and the analysis it runs."""
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as package_version
+
+    from analysis.pipeline import ANALYSER_VERSION
+
+    try:
+        v = package_version("toehold")
+    except PackageNotFoundError:
+        v = "(not installed)"
+    return f"toehold {v} (analyser {ANALYSER_VERSION})"
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="toehold",
         description="Foot-exercise analysis for a foot- or ankle-worn motion sensor.")
+    parser.add_argument("--version", action="version", version=version())
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMANDS:
         try:
@@ -42,6 +56,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return 2
     try:
+        check_outputs(args)  # before any work: a bad output path must not cost a session
         return int(args.func(args) or 0)
     except BrokenPipeError:
         # Output piped into `head` and the like: stop quietly.

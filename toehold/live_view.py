@@ -19,6 +19,8 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from sensors.recording import lost_seconds
+
 
 class _Dev:
     def __init__(self) -> None:
@@ -137,7 +139,7 @@ class LiveView:
             st = self.stats.get(key) if self.stats else None
             state = st.state if st else d.status
             style = {"streaming": "green", "reconnecting": "yellow", "connecting": "cyan"}.get(state, "")
-            lost_s = sum(b - a for a, b in d.gaps)
+            lost_s = lost_seconds(d.gaps, self._rate(d))
             table.add_row(
                 key + (f"\n{st.name} {st.address}" if st and st.address else ""),
                 Text(state, style=style),
@@ -158,7 +160,7 @@ class LiveView:
         for key, d in self.devs.items():
             st = self.stats.get(key) if self.stats else None
             dur = d.last_t - d.first_t if np.isfinite(d.last_t) else 0.0
-            lost_s = sum(b - a for a, b in d.gaps)
+            lost_s = lost_seconds(d.gaps, self._rate(d))
             if not d.samples:
                 lines.append(f"{key}: no data ({d.status})")
                 continue

@@ -16,6 +16,8 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.patches import FancyArrowPatch, Rectangle  # noqa: E402
 
+from sensors.recording import lost_seconds  # noqa: E402
+
 EXERCISES = ("toe_press", "resistance_band", "tiptoe_walk", "pencil_pickup", "ankle_circles")
 COLOURS = {"toe_press": "#0072B2", "resistance_band": "#E69F00", "tiptoe_walk": "#009E73",
            "pencil_pickup": "#CC79A7", "ankle_circles": "#56B4E9"}
@@ -23,6 +25,9 @@ LABELS = {"toe_press": "Toe press", "resistance_band": "Resistance band", "tipto
           "pencil_pickup": "Pencil pickup", "ankle_circles": "Ankle circles"}
 GOOD, PART, MISS = "#009E73", "#E69F00", "#D55E00"
 GREY = "#999999"
+# Written into every picture's metadata: `toehold report` redraws its own
+# report without --force but never overwrites anything else.
+SOFTWARE = "toehold report"
 
 
 def _when(doc: dict) -> str:
@@ -372,7 +377,9 @@ def render_report(docs: list[dict], out_path, history: dict | None = None, dpi: 
         if multi:
             summary["calendar"] = _calendar(fig.add_subplot(gs[4, :]), history or {})
             summary["panels"].append("Sessions done per day")
-        fig.savefig(out_path, dpi=dpi)
+        fmt = str(out_path).rsplit(".", 1)[-1].lower()
+        key = {"png": "Software", "pdf": "Creator", "svg": "Creator"}.get(fmt)
+        fig.savefig(out_path, dpi=dpi, metadata={key: SOFTWARE} if key else None)
         plt.close(fig)
     return summary
 
@@ -383,7 +390,7 @@ def _notes(ax, doc):
     lines = []
     gaps = rec.get("gaps", [])
     if gaps:
-        lost = sum(g["end_s"] - g["start_s"] for g in gaps)
+        lost = lost_seconds(gaps, rec.get("sample_rate_hz"))
         lines.append(f"{len(gaps)} gaps in the data, {lost:.1f} s lost in all")
     m = doc.get("mounting") or {}
     if m:

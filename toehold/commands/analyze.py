@@ -4,6 +4,11 @@ from __future__ import annotations
 import json
 import sys
 
+from toehold.args import Output, UserError, add_output, at_least_one, same_file
+
+# A summary is text, --json a JSON document; --dask writes a CSV table unless -o says .json.
+OUTPUT = Output(suffixes=(".txt", ".json", ".csv"),
+                default_suffix=lambda a: ".json" if a.json else ".csv" if a.dask else ".txt")
 
 
 def register(sub) -> None:
@@ -15,8 +20,8 @@ def register(sub) -> None:
                                    "per recording.")
     p.add_argument("recordings", nargs="+", help="recording CSVs, app exports, or folders of them")
     p.add_argument("--json", action="store_true", help="print the toehold-analysis/1 JSON")
-    p.add_argument("-o", "--output", help="write to this file instead of standard output "
-                                          "(with --dask: .csv or .json table)")
+    add_output(p, OUTPUT, help="write to this file (.txt, .json; with --dask a .csv or .json "
+                               "table) instead of standard output")
     p.add_argument("--placement", choices=["foot", "ankle"])
     p.add_argument("--side", choices=["left", "right"])
     add_batch_options(p)
@@ -27,47 +32,54 @@ def register(sub) -> None:
     p.set_defaults(func=run)
 
 
-def _at_least_one(text: str) -> int:
-    import argparse
-
-    try:
-        n = int(text)
-    except ValueError:
-        n = 0
-    if n < 1:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number of jobs (1 or more)")
-    return n
-
-
 def add_batch_options(p) -> None:
     """``--jobs`` and ``--no-cache``, shared by ``analyze`` and ``report``."""
-    p.add_argument("-j", "--jobs", type=_at_least_one, metavar="N",
+    p.add_argument("-j", "--jobs", type=at_least_one, metavar="N",
                    help="analyse N recordings at once (default: one per CPU core)")
     p.add_argument("--no-cache", action="store_true",
                    help="neither read nor write the cached analyses in .toehold-cache/")
 
 
 def load(path, placement=None, side=None):
-    """Read a recording in any supported format (ours, or a phone app's export)."""
-    from sensors.importers import open_any
+    """Read a recording in any supported format (ours, or a phone app's export).
 
-    return open_any(path, placement=placement, side=side)
+    Every command reads through here, so a recording too short to have a
+    rate or a length (0 or 1 sample, all at one time) is one clear error
+    for all of them.
+    """
+    from sensors.importers import open_any
+    from toehold.args import require_time_span
+
+    rec = open_any(path, placement=placement, side=side)
+    require_time_span(rec)
+    return rec
 
 
 def _mmss(t: float) -> str:
     return f"{int(t // 60)}:{int(t % 60):02d}"
 
 
+def plural(n: int, word: str) -> str:
+    """'1 gap', '2 gaps'."""
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def _hz(rate) -> str:
+    return "an unknown rate" if rate is None else f"{rate:.0f} Hz"
+
+
 def summary(doc: dict) -> str:
+    from sensors.recording import lost_seconds
+
     rec = doc["recording"]
     gaps = rec["gaps"]
-    lost = sum(g["end_s"] - g["start_s"] for g in gaps)
+    lost = lost_seconds(gaps, rec["sample_rate_hz"])
     # The targets the session was compared with (the prescription in use).
     hold_targets = {it["exercise"]: it.get("hold_target_s")
                     for it in (doc.get("adherence") or {}).get("items", [])}
     lines = [f"{rec['path']}: {rec['placement'] or 'placement unknown'}, {rec['side'] or 'side unknown'}, "
-             f"{rec['duration_s'] / 60:.1f} min at {rec['sample_rate_hz']:.0f} Hz"
-             + (f", {len(gaps)} gaps ({lost:.1f} s lost)" if gaps else "")]
+             f"{rec['duration_s'] / 60:.1f} min at {_hz(rec['sample_rate_hz'])}"
+             + (f", {plural(len(gaps), 'gap')} ({lost:.1f} s lost)" if gaps else "")]
     m = doc.get("mounting", {})
     if m:
         lines.append(f"sensor mounting: {m['method']} (confidence {m['confidence']:.2f})")
@@ -121,10 +133,12 @@ def run(args) -> int:
     from toehold import batch
 
     paths = batch.collect(args.recordings)
+    if args.output is not None and any(same_file(args.output, p) for p in paths):
+        raise UserError(f"{args.output}: is one of the recordings analysed; give another -o")
     if args.dask:
         rows = batch.analyze_dask(paths, args.dask, args.placement, args.side,
                                   use_cache=not args.no_cache, progress=True, n_workers=args.jobs)
-        fmt = "json" if (args.output or "").lower().endswith(".json") or args.json else "csv"
+        fmt = "json" if str(args.output or "").lower().endswith(".json") or args.json else "csv"
         _write(batch.table_text(rows, fmt), args.output)
         failed = [r["error"] for r in rows if r["error"]]
         for err in failed:
@@ -141,4 +155,6 @@ def run(args) -> int:
         else:
             text = "\n\n".join(summary(d) for d in docs) + "\n"
         _write(text, args.output)
+        if args.output:
+            print(f"wrote {args.output}", file=sys.stderr)
     return report_errors(results)

@@ -1,7 +1,7 @@
 """``toehold import``: turn a phone app's export into a ``toehold-recording/1`` CSV."""
 from __future__ import annotations
 
-import os
+from toehold.args import Output, UserError, add_output, same_file
 
 
 def register(sub) -> None:
@@ -11,7 +11,7 @@ def register(sub) -> None:
                     "folder or one of its CSVs), align the accelerometer and gyroscope on one "
                     "time base, convert to m/s² and deg/s, and write a toehold-recording/1 CSV.")
     p.add_argument("source", metavar="FILE_OR_FOLDER", help="the export: zip, folder or CSV")
-    p.add_argument("-o", "--output", required=True, help="recording CSV to write")
+    add_output(p, Output(recording=True), required=True, help="recording CSV to write")
     p.add_argument("--placement", choices=["foot", "ankle"])
     p.add_argument("--side", choices=["left", "right"])
     p.set_defaults(func=run)
@@ -19,16 +19,15 @@ def register(sub) -> None:
 
 def run(args) -> int:
     from sensors.importers import open_any
-    from sensors.recording import check_writable, write_recording
+    from sensors.recording import check_writable, lost_seconds, write_recording
 
-    out = os.fspath(args.output)
-    if os.path.abspath(out) == os.path.abspath(args.source):
-        from toehold.cli import UserError
+    out = args.output  # checked by toehold.args before the work
+    if same_file(out, args.source):
         raise UserError(f"{out}: the output would overwrite the input")
     rec = open_any(args.source, placement=args.placement, side=args.side)
     check_writable(out, min_free_bytes=1 << 20)
     write_recording(out, rec.data, rec.metadata)
-    lost = sum(g["end_s"] - g["start_s"] for g in rec.gap_list())
+    lost = lost_seconds(rec.gaps, rec.sample_rate_hz)
     print(f"{args.source}: {getattr(rec, 'source_format', 'recording')}")
     print(f"  {rec.duration_s:.1f} s ({rec.duration_s / 60:.1f} min), {len(rec.data)} samples "
           f"at {rec.sample_rate_hz:.1f} Hz, {len(rec.gaps)} gaps ({lost:.1f} s lost)")

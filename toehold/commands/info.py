@@ -22,10 +22,11 @@ def describe_axis(up: np.ndarray) -> str:
 
 def summary_lines(rec) -> list[str]:
     from analysis.preprocess import UniformResampler, rest_up_axis, still_mask
+    from sensors.recording import lost_seconds
 
     t = rec.data["t"].to_numpy()
     gaps = rec.gaps
-    lost_s = float((gaps["end_s"] - gaps["start_s"]).sum()) if len(gaps) else 0.0
+    lost_s = lost_seconds(gaps, rec.sample_rate_hz)
     lines = [
         f"file         {rec.path}",
         f"duration     {rec.duration_s:.1f} s ({rec.duration_s / 60:.1f} min), {len(t)} samples",
@@ -39,7 +40,7 @@ def summary_lines(rec) -> list[str]:
             lines.append(f"{key:<12} {rec.metadata[key]}")
     if len(gaps):
         longest = float((gaps["end_s"] - gaps["start_s"]).max())
-        lines.append(f"gaps         {len(gaps)}, {lost_s:.2f} s in all, longest {longest:.2f} s "
+        lines.append(f"gaps         {len(gaps)}, {lost_s:.2f} s lost in all, longest {longest:.2f} s "
                      f"(first at {gaps['start_s'].iloc[0]:.2f} s)")
     else:
         lines.append("gaps         none")

@@ -11,22 +11,39 @@ import sys
 from pathlib import Path
 
 from sensors.devices import TYPES
+from toehold.args import Output, UserError, check_output, in_range, positive
+
+OUTPUT = Output(recording=True)
 
 
 def register(sub) -> None:
-    p = sub.add_parser("record", help="record BLE sensors live (or an emulated one) to CSV")
+    p = sub.add_parser(
+        "record", help="record BLE sensors live (or an emulated one) to CSV",
+        description="Connect to one or two Bluetooth LE motion sensors, write every sample to a "
+                    "toehold-recording/1 CSV as it arrives (reconnecting if the link drops), show "
+                    "the live analysis, and end (Ctrl-C or --duration) with the analysis of the "
+                    "file written. An existing file is never overwritten: the next free name "
+                    "(NAME-2.csv) is used unless --force. With two sensors, -o today.csv writes "
+                    "today_1.csv and today_2.csv.")
     p.add_argument("--device", action="append", metavar="NAME|ADDRESS",
                    help="sensor name (prefix) or address; repeat for two sensors")
     p.add_argument("--type", choices=TYPES, help="sensor type (default: recognised from the advertisement)")
     p.add_argument("--placement", choices=["foot", "ankle"], default="foot")
     p.add_argument("--side", choices=["left", "right"])
-    p.add_argument("-o", "--output", metavar="FILE", help="output CSV (default recordings/<time>_<side>.csv)")
+    # Not declared with add_output: one -o names one file per sensor, each
+    # checked (and renamed if taken) by _plan before connecting.
+    p.add_argument("-o", "--output", metavar="FILE",
+                   help="output CSV (default recordings/<time>_<side>.csv); with two sensors "
+                        "FILE_1.csv and FILE_2.csv")
+    p.add_argument("--force", action="store_true", help="overwrite an existing recording")
     p.add_argument("--emulate", action="append", choices=TYPES, metavar="TYPE",
-                   help="record an emulated sensor of TYPE over the virtual radio; repeat for two")
-    p.add_argument("--duration", type=float, metavar="S", help="stop after S seconds (default: Ctrl-C)")
-    p.add_argument("--give-up-after", type=float, default=30.0, metavar="S",
+                   help=f"record an emulated sensor of TYPE ({', '.join(TYPES)}) over the virtual "
+                        "radio, no hardware needed; repeat for two")
+    p.add_argument("--duration", type=positive, metavar="S", help="stop after S seconds (default: Ctrl-C)")
+    p.add_argument("--give-up-after", type=positive, default=30.0, metavar="S",
                    help="stop if a lost sensor is not back within S seconds (default 30)")
-    p.add_argument("--rate", type=float, help="sample rate to ask for in Hz (default: device's ~100)")
+    p.add_argument("--rate", type=in_range(1, 1000, " Hz"), metavar="HZ",
+                   help="sample rate to ask for, 1–1000 Hz (default: the device's, ~100)")
     p.set_defaults(func=run)
 
 
@@ -34,7 +51,6 @@ def _plan(args) -> list[dict]:
     """One entry per sensor: key, device selector, type, side, path."""
     n = max(len(args.device or []), len(args.emulate or []), 1)
     if n > 2:
-        from toehold.cli import UserError
         raise UserError("at most two sensors at once")
     sides = [args.side] if n == 1 else (["left", "right"] if args.side is None else [args.side, args.side])
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
@@ -44,12 +60,17 @@ def _plan(args) -> list[dict]:
     else:
         paths = [Path("recordings") / f"{stamp}_{s or 'sensor'}{'' if n == 1 else f'_{i + 1}'}.csv"
                  for i, s in enumerate(sides)]
+        paths[0].parent.mkdir(exist_ok=True)  # the default folder only: a typo in -o is an error
+    # Before connecting: a session cannot be repeated, so a taken name gets the next free one.
+    asked = [path if path.suffix else path.with_suffix(".csv") for path in paths]
+    paths = [check_output(path, OUTPUT, args.force, pick_new_name=True) for path in paths]
     plan = []
     for i in range(n):
         key = sides[i] if n == 1 or sides[0] != sides[1] else f"sensor{i + 1}"
         plan.append({"key": key or "sensor", "device": (args.device or [None] * n)[i] if args.device and i < len(args.device) else None,
                      "type": args.type or ((args.emulate or [None] * n)[i] if args.emulate else None),
-                     "side": sides[i], "path": paths[i]})
+                     "side": sides[i], "path": paths[i],
+                     "renamed_from": asked[i] if paths[i] != asked[i] else None})
     return plan
 
 
@@ -92,17 +113,34 @@ async def _session(args, plan, console) -> tuple:
     return view, files, error
 
 
+def _analyses(plan, files) -> list[str]:
+    """The analysis of each file written, as ``toehold analyze`` prints it (and caches it)."""
+    from toehold.batch import analyze_path
+    from toehold.commands.analyze import summary
+
+    out = []
+    for p in plan:
+        w = files.writers.get(p["key"])
+        if w is None or not w.rows_written:
+            continue
+        result = analyze_path(p["path"])
+        out += ["", summary(result.doc) if result.doc is not None else f"not analysed: {result.error}"]
+    return out
+
+
 def run(args) -> int:
     from rich.console import Console
 
     from sensors.recording import check_writable
-    from toehold.cli import UserError
     from toehold.live_view import print_summary
 
     plan = _plan(args)
     for p in plan:
-        if not args.output and not p["path"].parent.exists():
-            p["path"].parent.mkdir(parents=True)
+        if p["renamed_from"]:
+            print(f"{p['renamed_from']} already exists: recording to {p['path']} instead "
+                  "(--force overwrites)")
+        elif len(plan) > 1:
+            print(f"{p['key']}: recording to {p['path']}")
         try:
             check_writable(p["path"])  # before connecting: a session must not be lost to a bad path
         except OSError as err:
@@ -114,7 +152,7 @@ def run(args) -> int:
         raise UserError(str(err).strip("'\"")) from err
     lines = [f"{p['key']}: wrote {files.writers[p['key']].rows_written} rows to {p['path']}"
              for p in plan if p["key"] in files.writers]
-    print_summary(console, view, [*lines, f"session {files.session}"])
+    print_summary(console, view, [*lines, f"session {files.session}", *_analyses(plan, files)])
     if error is not None:
         raise UserError(str(error))
     return 0

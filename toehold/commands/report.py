@@ -3,9 +3,28 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from toehold.args import Output, add_output
 from toehold.commands.analyze import add_batch_options
 
 DEMO = Path(__file__).resolve().parents[2] / "recordings" / "demo.csv"
+
+
+def _drawn_by_toehold(path: Path) -> bool:
+    """True for a report toehold drew (its metadata says so): redrawing it needs no --force."""
+    from toehold.report import SOFTWARE
+
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(1 << 16)
+            fh.seek(max(0, path.stat().st_size - (1 << 16)))
+            tail = fh.read()
+    except OSError:
+        return False
+    mark = SOFTWARE.encode()
+    return mark in head or mark in tail
+
+
+OUTPUT = Output(suffixes=(".png", ".pdf", ".svg"), replaceable=_drawn_by_toehold)
 
 
 def register(sub) -> None:
@@ -13,7 +32,9 @@ def register(sub) -> None:
                        description="Analyse recordings and draw one PNG: the latest session in "
                                    "detail and, for several sessions, the adherence calendar.")
     p.add_argument("paths", nargs="*", help="recording CSVs or folders of them (default: the demo)")
-    p.add_argument("-o", "--output", default="report.png", help="PNG to write (default report.png)")
+    add_output(p, OUTPUT, default="report.png",
+               help="picture to write: .png (default report.png), .pdf or .svg; a report drawn "
+                    "before is redrawn, any other existing file needs --force")
     p.add_argument("--prescription", help="prescription TOML (default: the seed programme)")
     p.add_argument("--placement", choices=["foot", "ankle"])
     p.add_argument("--side", choices=["left", "right"])

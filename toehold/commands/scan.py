@@ -4,14 +4,20 @@ from __future__ import annotations
 import asyncio
 
 from sensors.devices import TYPES
+from toehold.args import positive
 
 
 def register(sub) -> None:
-    p = sub.add_parser("scan", help="list nearby BLE sensors (name, address, RSSI, type)")
-    p.add_argument("--timeout", type=float, default=5.0, help="scan time in seconds (default 5)")
+    p = sub.add_parser("scan", help="list nearby BLE sensors (name, address, RSSI, type)",
+                       description="Listen for Bluetooth LE advertisements and list the sensors "
+                                   f"toehold can record ({', '.join(TYPES)}), strongest signal "
+                                   "first, with the name or address to give `toehold record "
+                                   "--device`.")
+    p.add_argument("--timeout", type=positive, default=5.0, help="scan time in seconds (default 5)")
     p.add_argument("--all", action="store_true", help="also list devices of no known type")
     p.add_argument("--emulate", action="append", choices=TYPES, metavar="TYPE",
-                   help="scan a virtual radio with an emulated sensor of TYPE (no hardware needed)")
+                   help=f"scan a virtual radio with an emulated sensor of TYPE ({', '.join(TYPES)}); "
+                        "no hardware needed")
     p.set_defaults(func=run)
 
 

@@ -2,22 +2,29 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
+
+from toehold.args import Output, add_output, check_output, exercise_list, fraction, in_range, seed
 
 
 def register(sub) -> None:
     p = sub.add_parser("simulate", help="simulate an exercise session (CSV + truth JSON)",
                        description="Write a simulated recording and, beside it, "
                                    "NAME.truth.json with what really happened.")
-    p.add_argument("-o", "--output", required=True, help="recording to write (CSV)")
-    p.add_argument("--seed", type=int, default=0)
+    add_output(p, Output(recording=True), required=True, help="recording to write (CSV)")
+    p.add_argument("--seed", type=seed, default=0, help="random seed, 0 or more (default 0)")
     p.add_argument("--tier", choices=["clean", "realistic", "hard", "ankle"], default="realistic")
     p.add_argument("--placement", choices=["foot", "ankle"])
     p.add_argument("--side", choices=["left", "right"])
-    p.add_argument("--rate", type=float, dest="sample_rate_hz", help="sample rate (Hz)")
+    # Below 10 Hz a stride or a circle is a handful of samples; the simulator
+    # integrates at 4× the rate, so very high rates only cost memory.
+    p.add_argument("--rate", type=in_range(10, 2000, " Hz"), dest="sample_rate_hz",
+                   help="sample rate, 10–2000 Hz (default: the tier's, 100 Hz)")
     p.add_argument("--mounting", choices=["aligned", "instep", "random", "upside_down"])
-    p.add_argument("--packet-loss", type=float, dest="packet_loss", help="fraction lost (0–1)")
-    p.add_argument("--exercises", help="comma-separated exercise names, in order")
+    p.add_argument("--packet-loss", type=fraction, dest="packet_loss",
+                   help="fraction of packets lost, 0 to below 1 (e.g. 0.05)")
+    p.add_argument("--exercises", type=exercise_list,
+                   help="comma-separated exercise names, in order (toe_press, resistance_band, "
+                        "tiptoe_walk, pencil_pickup, ankle_circles)")
     p.add_argument("--no-distractors", action="store_false", dest="distractors", default=None)
     p.set_defaults(func=run)
 
@@ -30,12 +37,13 @@ def run(args) -> int:
                  ("placement", "side", "sample_rate_hz", "mounting", "packet_loss", "distractors")
                  if getattr(args, k) is not None}
     if args.exercises:
-        overrides["exercises"] = [e.strip() for e in args.exercises.split(",") if e.strip()]
+        overrides["exercises"] = args.exercises
+    out = args.output  # checked by toehold.args before the work
+    truth_path = out.with_name(out.stem + ".truth.json")
+    check_output(truth_path, Output(suffixes=(".json",)), args.force)
     rec, truth = simulate_session(seed=args.seed, tier=args.tier, **overrides)
-    out = Path(args.output)
     truth["recording"]["path"] = out.name
     write_recording(out, rec.data, rec.metadata)
-    truth_path = out.with_name(out.stem + ".truth.json")
     truth_path.write_text(json.dumps(truth, indent=1) + "\n", encoding="utf-8")
     n = sum(len(e["reps"]) for e in truth["exercises"])
     print(f"wrote {out} ({len(rec.data)} samples, {rec.duration_s:.0f} s, "

@@ -1,0 +1,175 @@
+"""Mutation testing: which small bugs the test suite catches, module by module.
+
+    python benchmarks/mutation.py                       # every module below
+    python benchmarks/mutation.py analysis/adherence.py # one module
+    python benchmarks/mutation.py --listed              # the named survivors of issue 19
+
+Two kinds of run:
+
+* **mutmut** (configured under ``[tool.mutmut]`` in ``pyproject.toml``)
+  mutates every function of a module, one change at a time, and runs the
+  tests that exercise that function. Each module runs in a scratch copy of
+  the checkout with its own test selection (the tests that name it), so a
+  run never touches the working tree. The score is killed / all mutants;
+  mutants no selected test reaches count as survivors.
+* **--listed**: mutmut does not mutate module-level constants, so the
+  mutations a reviewer planted by hand (issue 19: the gap factor, the
+  minimum hold, the "done" boundary, …) are applied here as text edits, one
+  at a time, each followed by its tests; a mutation that no test fails
+  *survived*.
+
+Prints one line per module: mutants, killed, survived, not reached,
+timeouts, score. Needs the ``mutation`` extra (``pip install -e ".[mutation]"``).
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+# Module -> the tests that exercise it (fast ones: mutmut runs them once per
+# mutant). Slow whole-session tests are left out on purpose; they would make
+# a module take hours on two cores.
+MODULES: dict[str, list[str]] = {
+    "analysis/adherence.py": ["tests/test_boundaries.py", "tests/report/test_report.py"],
+    "sensors/recording.py": ["tests/test_boundaries.py", "tests/test_recording.py"],
+    "analysis/reps.py": ["tests/test_detection.py::test_one_rep_is_found_with_its_hold",
+                         "tests/test_detection.py::test_a_hold_just_under_the_minimum_does_not_count",
+                         "tests/test_detection.py::test_an_aborted_half_movement_does_not_count",
+                         "tests/test_detection.py::test_a_brief_dip_mid_hold_is_one_rep_with_its_full_hold"],
+    "analysis/circles.py": ["tests/test_detection.py::test_one_circle_each_way",
+                            "tests/test_detection.py::test_circles_are_counted_whatever_the_speed",
+                            "tests/test_detection.py::test_elliptical_circles_at_uneven_speed_count_once_each",
+                            "tests/test_detection.py::test_a_few_lost_packets_do_not_lose_circles"],
+    "sensors/devices/witmotion.py": ["tests/devices/test_witmotion.py"],
+    "sensors/devices/generic.py": ["tests/devices/test_generic.py"],
+    "sensors/devices/movesense.py": ["tests/devices/test_movesense.py"],
+    "sensors/devices/thingy.py": ["tests/devices/test_thingy.py"],
+    "sensors/devices/polar.py": ["tests/devices/test_polar.py"],
+}
+
+# Issue 19's hand-planted mutations: (file, original text, mutated text,
+# the tests that must fail). Text, not line numbers, so they follow edits.
+LISTED = [
+    ("sensors/recording.py", "GAP_FACTOR = 1.5", "GAP_FACTOR = 3.0",
+     ["tests/test_boundaries.py"]),
+    ("sensors/recording.py", "lost |= ok & (ds > 1)", "lost |= ok & (ds > 2)",
+     ["tests/test_boundaries.py"]),
+    ("analysis/adherence.py", "completion >= DONE_AT", "completion > DONE_AT",
+     ["tests/test_boundaries.py"]),
+    ("analysis/adherence.py", "h >= (it.hold_s or 0)", "h > (it.hold_s or 0)",
+     ["tests/test_boundaries.py"]),
+    ("analysis/reps.py", "min_hold_s: float = 1.0", "min_hold_s: float = 0.5",
+     ["tests/test_boundaries.py", "tests/test_detection.py"]),
+]
+
+
+def scratch_copy() -> Path:
+    """The tracked files of the checkout (plus untracked tests) in a temp dir."""
+    dest = Path(tempfile.mkdtemp(prefix="toehold-mut-"))
+    files = subprocess.run(["git", "ls-files", "--cached", "--others", "--exclude-standard"],
+                           cwd=ROOT, capture_output=True, text=True, check=True).stdout.split()
+    for rel in files:
+        src = ROOT / rel
+        if src.is_file():
+            (dest / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(src, dest / rel)
+    return dest
+
+
+def _env() -> dict:
+    env = dict(os.environ)
+    # The tests find ../shared beside the checkout; the scratch copy is elsewhere.
+    env.setdefault("TOEHOLD_SHARED", str(ROOT.parent / "shared"))
+    env["PYTHONDONTWRITEBYTECODE"] = "1"
+    return env
+
+
+def run_mutmut(module: str, tests: list[str], children: int) -> dict:
+    work = scratch_copy()
+    try:
+        py = work / "pyproject.toml"
+        text = py.read_text()
+        selection = ", ".join(f'"{t}"' for t in tests)
+        text = text.replace("[tool.mutmut]\n", "[tool.mutmut]\n"
+                            f'only_mutate = ["{module}"]\n'
+                            f"pytest_add_cli_args_test_selection = [{selection}]\n", 1)
+        py.write_text(text)
+        t0 = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "mutmut", "run", "--max-children", str(children)],
+                       cwd=work, env=_env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        out = subprocess.run([sys.executable, "-m", "mutmut", "results", "--all", "true"],
+                             cwd=work, env=_env(), capture_output=True, text=True).stdout
+        counts: dict[str, int] = {}
+        for status in re.findall(r":\s*(\w[\w ]*)$", out, flags=re.M):
+            counts[status.strip()] = counts.get(status.strip(), 0) + 1
+        counts["seconds"] = round(time.perf_counter() - t0)
+        return counts
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def run_listed() -> list[tuple[str, str, bool]]:
+    work = scratch_copy()
+    results = []
+    try:
+        for rel, old, new, tests in LISTED:
+            path = work / rel
+            original = path.read_text()
+            if old not in original:
+                results.append((rel, f"{old!r} not found (code changed: update LISTED)", False))
+                continue
+            path.write_text(original.replace(old, new, 1))
+            try:
+                rc = subprocess.run([sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", *tests],
+                                    cwd=work, env=_env(), stdout=subprocess.DEVNULL,
+                                    stderr=subprocess.DEVNULL).returncode
+            finally:
+                path.write_text(original)
+            results.append((rel, f"{old} -> {new}", rc != 0))
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return results
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("modules", nargs="*", help="modules to mutate (default: all of MODULES)")
+    ap.add_argument("--listed", action="store_true", help="the hand-planted mutations of issue 19")
+    ap.add_argument("--children", type=int, default=2, help="parallel mutant runs (default 2)")
+    args = ap.parse_args(argv)
+
+    if args.listed:
+        results = run_listed()
+        for rel, what, killed in results:
+            print(f"{'killed  ' if killed else 'SURVIVED'}  {rel}: {what}")
+        return 0 if all(k for _, _, k in results) else 1
+
+    unknown = [m for m in args.modules if m not in MODULES]
+    if unknown:
+        ap.error(f"no test selection for {', '.join(unknown)}; known: {', '.join(MODULES)}")
+    print(f"{'module':32} {'mutants':>7} {'killed':>6} {'survived':>8} {'unreached':>9} "
+          f"{'timeout':>7} {'score':>6} {'time':>6}")
+    for module in args.modules or list(MODULES):
+        c = run_mutmut(module, MODULES[module], args.children)
+        killed = c.get("killed", 0)
+        survived = c.get("survived", 0)
+        unreached = c.get("no tests", 0)
+        timeout = c.get("timeout", 0)
+        total = sum(v for k, v in c.items() if k != "seconds")
+        score = 100 * killed / total if total else float("nan")
+        print(f"{module:32} {total:7d} {killed:6d} {survived:8d} {unreached:9d} {timeout:7d} "
+              f"{score:5.0f}% {c['seconds']:5d}s", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

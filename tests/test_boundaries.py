@@ -1,0 +1,218 @@
+"""Boundaries a user relies on, with expected values from the contract and the prescription.
+
+Each test sits exactly on a rule's edge, so that moving the edge (``>=`` to
+``>``, 1.5 sample periods to 3, a counter step of 2 no longer a loss) fails
+it. The expected values are written from the rule, not computed by the code
+under test.
+"""
+import numpy as np
+import pandas as pd
+import pytest
+
+from analysis.adherence import history_adherence, session_adherence
+from analysis.prescription import load as load_prescription
+from sensors.recording import find_gaps, recording_from_arrays
+
+RATE_HZ = 100.0
+PERIOD_S = 1.0 / RATE_HZ
+
+
+def _times_with_step(step_periods: float, n_before: int = 50, n_after: int = 50) -> np.ndarray:
+    """A 100 Hz clock with one interval ``step_periods`` sample periods long."""
+    before = np.arange(n_before) * PERIOD_S
+    after = before[-1] + step_periods * PERIOD_S + np.arange(n_after) * PERIOD_S
+    return np.concatenate([before, after])
+
+
+# -- gaps (contract §2: "Gaps (lost packets) stay gaps") ----------------------
+
+def test_one_lost_sample_is_one_gap_between_its_neighbours():
+    t = _times_with_step(2.0)          # sample 50 of 101 removed
+    gaps = find_gaps(t, nominal_rate_hz=RATE_HZ)
+    assert len(gaps) == 1
+    assert gaps["start_s"].iloc[0] == pytest.approx(49 * PERIOD_S)
+    assert gaps["end_s"].iloc[0] == pytest.approx(51 * PERIOD_S)
+
+
+@pytest.mark.parametrize("step_periods", [1.0, 1.2, 1.4])
+def test_jitter_under_one_and_a_half_periods_is_not_a_gap(step_periods):
+    # A late packet (arrival jitter) is not a lost one: nothing is missing
+    # until a whole sample could have fitted in the interval.
+    assert len(find_gaps(_times_with_step(step_periods), nominal_rate_hz=RATE_HZ)) == 0
+
+
+def test_an_interval_of_one_point_six_periods_is_a_gap():
+    assert len(find_gaps(_times_with_step(1.6), nominal_rate_hz=RATE_HZ)) == 1
+
+
+def test_without_a_declared_rate_the_median_interval_sets_the_period():
+    t = _times_with_step(2.0)
+    assert len(find_gaps(t)) == 1
+    assert len(find_gaps(_times_with_step(1.4))) == 0
+
+
+def test_a_sequence_step_of_two_is_a_gap_even_on_a_regular_clock():
+    # Receiver-stamped devices (no sample clock) space rows evenly; only the
+    # packet counter shows the loss.
+    t = np.arange(100) * PERIOD_S
+    seq = np.arange(100, dtype=float)
+    seq[60:] += 1                       # packet 60 never arrived
+    gaps = find_gaps(t, seq, RATE_HZ)
+    assert len(gaps) == 1
+    assert gaps["start_s"].iloc[0] == pytest.approx(59 * PERIOD_S)
+
+
+def test_a_counter_wrapping_from_65535_to_0_is_not_a_gap():
+    t = np.arange(100) * PERIOD_S
+    seq = (np.arange(100) + 65_500) % 65_536
+    assert 0 in seq and 65_535 in seq
+    assert len(find_gaps(t, seq.astype(float), RATE_HZ)) == 0
+
+
+def test_a_recording_built_in_memory_has_the_same_gaps():
+    t = _times_with_step(3.0)
+    n = len(t)
+    data = {"t": t, "acc_x": np.zeros(n), "acc_y": np.zeros(n), "acc_z": np.full(n, 9.81),
+            "gyr_x": np.zeros(n), "gyr_y": np.zeros(n), "gyr_z": np.zeros(n)}
+    rec = recording_from_arrays(pd.DataFrame(data), {"sample_rate_hz": "100"})
+    assert rec.gap_list() == [{"start_s": pytest.approx(0.49), "end_s": pytest.approx(0.52)}]
+
+
+# -- adherence (docs/adherence-and-balance.md, the default prescription) -----
+
+def _doc_with_holds(holds_s, exercise="toe_press"):
+    reps = [{"start_s": 10.0 * i, "end_s": 10.0 * i + 6.0, "hold_s": h} for i, h in enumerate(holds_s)]
+    return {"format": "toehold-analysis/1",
+            "recording": {"placement": "foot", "side": "left", "start_time": "2026-11-24T08:00:00Z"},
+            "exercises": [{"exercise": exercise, "start_s": 0.0, "end_s": 10.0 * len(holds_s),
+                           "reps": reps, "circles": [], "strides": [], "confidence": 1.0}]}
+
+
+def _item(adh, exercise):
+    return next(i for i in adh["items"] if i["exercise"] == exercise)
+
+
+def test_a_hold_exactly_at_the_target_meets_it():
+    # Default programme: toe press 10 reps of a 4 s hold. 10 holds of
+    # exactly 4.0 s are 10 of 10 met; 3.99 s misses.
+    pres = load_prescription()
+    toe = next(i for i in pres.items if i.exercise == "toe_press")
+    assert (toe.reps, toe.hold_s) == (10, 4.0)
+    on = _item(session_adherence(_doc_with_holds([4.0] * 10), pres), "toe_press")
+    assert (on["holds_met"], on["completion"]) == (10, 1.0)
+    under = _item(session_adherence(_doc_with_holds([3.99] * 10), pres), "toe_press")
+    assert (under["holds_met"], under["completion"]) == (0, 0.0)
+
+
+def test_a_session_is_done_at_exactly_eighty_percent():
+    # docs/adherence-and-balance.md: done when the observable items average
+    # at least 80 %. Five items; toe press full (1.0), band 10 of 10 at the
+    # 5 s target (1.0), pencil 3 of 3 (1.0), tiptoe 20 s of 20 (1.0) and no
+    # circles (0.0) average exactly 0.8.
+    pres = load_prescription()
+    doc = _doc_with_holds([4.0] * 10)
+    band = _doc_with_holds([5.0] * 10, "resistance_band")["exercises"][0]
+    pencil = _doc_with_holds([10.0] * 3, "pencil_pickup")["exercises"][0]
+    tiptoe = {"exercise": "tiptoe_walk", "start_s": 500.0, "end_s": 520.0, "reps": [], "circles": [],
+              "strides": [{"t_s": 500.5 + k} for k in range(18)], "confidence": 1.0}
+    for e in (band, pencil, tiptoe):
+        e["start_s"] += 1000.0
+        e["end_s"] += 1000.0
+    doc["exercises"] += [band, pencil, tiptoe]
+    adh = session_adherence(doc, pres)
+    assert adh["completion"] == pytest.approx(0.8)
+    assert adh["done"] is True
+
+    pencil["reps"].pop()   # 2 of 3 pencil holds: 0.667 for that item, 0.733 in all
+    adh = session_adherence(doc, pres)
+    assert adh["completion"] == pytest.approx((3 + 2 / 3) / 5, abs=1e-3)
+    assert adh["done"] is False
+
+
+# -- a whole session and a whole history, every key from the documented rules
+
+def test_a_full_session_is_scored_item_by_item_as_documented():
+    # docs/adherence-and-balance.md, against the default programme:
+    #   toe press   12 reps found, 7 held >= 4 s          -> 7/10 = 0.7
+    #   band        ankle sensor: not observable (why given) -> left out
+    #   tiptoe      bouts of 12 s and 6 s, 9 + 4 strides  -> 18/20 = 0.9
+    #   pencil      2 reps, both >= 10 s                  -> 2/3 = 0.667
+    #   circles     cw 3 circles 1.5 s each = 4.5 s, ccw 2 of 5 s = 10 s
+    #               -> 0.5 * (4.5/8) + 0.5 * min(1, 10/8) = 0.78125 -> 0.781
+    #   session     (0.7 + 0.9 + 0.667 + 0.781) / 4 = 0.762 -> not done
+    pres = load_prescription()
+    toe = _doc_with_holds([4.0, 4.5, 5.0, 3.9, 4.2, 4.0, 2.0, 6.0, 1.5, 3.0, 4.1, 3.99])["exercises"][0]
+    pencil = _doc_with_holds([10.0, 12.5], "pencil_pickup")["exercises"][0]
+    tiptoe = [{"exercise": "tiptoe_walk", "start_s": s, "end_s": s + d, "reps": [], "circles": [],
+               "strides": [{"t_s": s + 0.5 + k} for k in range(n)]}
+              for s, d, n in ((300.0, 12.0, 9), (400.0, 6.0, 4))]
+    circles = {"exercise": "ankle_circles", "start_s": 500.0, "end_s": 530.0, "reps": [], "strides": [],
+               "circles": [{"start_s": 500.0 + 1.5 * k, "end_s": 501.5 + 1.5 * k, "direction": "cw"}
+                           for k in range(3)]
+               + [{"start_s": 510.0 + 5 * k, "end_s": 515.0 + 5 * k, "direction": "ccw"} for k in range(2)]}
+    for e in (pencil,):
+        e["start_s"] += 200.0
+        e["end_s"] += 200.0
+        for r in e["reps"]:
+            r["start_s"] += 200.0
+            r["end_s"] += 200.0
+    doc = {"format": "toehold-analysis/1",
+           "recording": {"placement": "ankle", "side": "right", "start_time": "2026-11-24T08:00:00Z"},
+           "exercises": [toe, pencil, *tiptoe, circles],
+           "not_observable": {"resistance_band": "a shank sensor does not see the foot flex"}}
+    adh = session_adherence(doc, pres)
+    items = {i["exercise"]: i for i in adh["items"]}
+    assert [i["exercise"] for i in adh["items"]] == [i.exercise for i in pres.items]
+    expected = {
+        "toe_press": {"exercise": "toe_press", "per_foot": False, "side": "right", "observable": True,
+                      "reps_done": 12, "reps_prescribed": 10, "hold_target_s": 4.0, "holds_met": 7,
+                      "completion": 0.7},
+        "resistance_band": {"exercise": "resistance_band", "per_foot": False, "side": "right",
+                            "observable": False, "completion": None,
+                            "why": "a shank sensor does not see the foot flex"},
+        "tiptoe_walk": {"exercise": "tiptoe_walk", "per_foot": False, "side": "right", "observable": True,
+                        "seconds_done": 18.0, "seconds_target": [20.0, 30.0], "strides": 13,
+                        "completion": 0.9},
+        "pencil_pickup": {"exercise": "pencil_pickup", "per_foot": True, "side": "right", "observable": True,
+                          "reps_done": 2, "reps_prescribed": 3, "hold_target_s": 10.0, "holds_met": 2,
+                          "completion": 0.667},
+        "ankle_circles": {"exercise": "ankle_circles", "per_foot": True, "side": "right", "observable": True,
+                          "circles": {"cw": {"circles": 3, "seconds": 4.5}, "ccw": {"circles": 2, "seconds": 10.0}},
+                          "seconds_target_per_direction": [8.0, 10.0], "completion": 0.781},
+    }
+    for name, want in expected.items():
+        got = {k: v for k, v in items[name].items() if k in want}
+        assert got == want, name
+    assert adh["completion"] == pytest.approx(0.762, abs=1e-3)
+    assert adh["done"] is False
+
+
+def _dated(day: str, holds_s) -> dict:
+    doc = _doc_with_holds(holds_s)
+    doc["recording"]["start_time"] = f"{day}T09:30:00Z"
+    return doc
+
+
+def test_history_counts_days_streaks_and_undated_sessions_as_documented():
+    # A one-item programme (2 toe presses of 4 s, twice a day), so that a
+    # session is done or not by its toe presses alone.
+    from analysis.prescription import parse
+    pres = parse('sessions_per_day = 2\n[[item]]\nexercise = "toe_press"\nreps = 2\nhold_s = 4.0\n')
+    done, missed = [4.0, 4.0], [1.5]
+    docs = [_dated("2026-11-01", done), _dated("2026-11-01", done),     # day 1: 2 of 2
+            _dated("2026-11-02", done), _dated("2026-11-02", missed),   # day 2: 1 of 2
+            # 2026-11-03: nothing
+            _dated("2026-11-04", done), _dated("2026-11-04", done), _dated("2026-11-04", done),  # capped
+            _dated("2026-11-05", done), _dated("2026-11-05", done)]
+    undated = _doc_with_holds(done)
+    del undated["recording"]["start_time"]
+    h = history_adherence(docs + [undated], pres)
+    assert [d["date"] for d in h["days"]] == ["2026-11-01", "2026-11-02", "2026-11-03", "2026-11-04", "2026-11-05"]
+    assert [d["sessions"] for d in h["days"]] == [2, 2, 0, 3, 2]
+    assert [d["sessions_done"] for d in h["days"]] == [2, 1, 0, 3, 2]
+    assert [d["completion"] for d in h["days"]] == [1.0, 0.5, 0.0, 1.0, 1.0]
+    assert all(d["sessions_prescribed"] == 2 for d in h["days"])
+    assert h["days"][1]["session_completion"] == [1.0, 0.0]   # 0 of 2 holds met
+    assert h["completion_pct"] == pytest.approx(100 * 3.5 / 5)
+    assert (h["current_streak_days"], h["longest_streak_days"]) == (2, 2)
+    assert h["undated_sessions"] == 1
