@@ -70,12 +70,17 @@ class SessionAnalyzer:
         A rep may span a loss of up to this long; longer gaps split sets.
     min_circles_per_bout : int
         Fewer turns are a fidget (8–10 s each way makes 5 or more).
+    min_foot_range_deg : float
+        A set of reps seen by a foot sensor must move the foot at least
+        this far (median ``range_deg``).
     """
 
     def __init__(self, rate_hz: float = 50.0, max_rep_gap_s: float = 30.0, min_reps_per_bout: int = 3,
                  pencil_min_hold_s: float = 7.0, min_stance_s: float = 10.0,
                  min_tiptoe_strides: int = 6, min_duration_s: float = 3.0,
-                 max_bridged_gap_s: float = 3.0, min_circles_per_bout: int = 5):
+                 max_bridged_gap_s: float = 3.0, min_circles_per_bout: int = 5,
+                 min_foot_range_deg: float = 1.0):
+        self.min_foot_range_deg = min_foot_range_deg
         self.min_circles_per_bout = min_circles_per_bout
         self.max_bridged_gap_s = max_bridged_gap_s
         self.min_duration_s = min_duration_s
@@ -255,7 +260,7 @@ class SessionAnalyzer:
                 seg_angle = tilt[s:e]
                 # A foot flat on the floor is still between and during reps;
                 # a shank sways, so its reps must be held stiller than they move.
-                proto = (HoldRepDetector(min_amplitude_deg=0.6) if foot else
+                proto = (HoldRepDetector(min_amplitude_deg=0.6, max_hold_speed_frac=0.5) if foot else
                          HoldRepDetector(min_amplitude_deg=2.0, max_hold_speed_frac=0.3))
                 # Dorsiflexion against the band raises the toes; toe presses
                 # and pencil pickups tip the foot whichever way the instep
@@ -293,6 +298,11 @@ class SessionAnalyzer:
                 for sign, group, cues in self._resolve(candidates):
                     if -sign in every:
                         group = self._either_way(group, sign, every[-sign], fs, self.max_rep_gap_s)
+                    # Below a degree a foot's "reps" are a resting foot
+                    # shifting its weight (the other foot exercising), not
+                    # a press held against the floor.
+                    if foot and np.median(np.abs(group.range_deg)) < self.min_foot_range_deg:
+                        continue
                     holds = (group.hold_stop - group.hold_start).to_numpy() / fs
                     name = self._name_hold_bout(posture, holds)
                     need = self.min_reps_per_bout if name != "pencil_pickup" else 2
@@ -355,9 +365,10 @@ class SessionAnalyzer:
             # On tiptoe the heel never comes down: the foot stays pitched
             # toes-down through stance (heel-to-toe stance is flat), and
             # without heel strike and push-off it turns through a smaller arc.
-            # A foot turning through a third of a heel-to-toe stride's arc
-            # is on tiptoe however little the heel is raised.
-            return (stance > 8.0 and arc < 55.0) or arc < 35.0
+            # A foot turning through half a heel-to-toe stride's arc is on
+            # tiptoe however little the heel is raised, as long as it is
+            # (tapping a foot while seated pitches it toes-up).
+            return (stance > 8.0 and arc < 55.0) or (stance > 0.0 and arc < 35.0)
         # The shank swings through a smaller arc on tiptoe (short steps, no
         # heel rocker): about 15-35° against 45° and more in heel-to-toe walking.
         return arc < 38.0
