@@ -461,7 +461,7 @@ class SessionAnalyzer:
 
         Sitting down, lying back or adjusting the band next to a set can look
         like one more rep, but it moves much further or stays much longer
-        than the person's reps do.
+        than the person's reps do; sway or a shift after a set moves far less.
         """
         if len(group) < 3:
             return group
@@ -469,6 +469,10 @@ class SessionAnalyzer:
         hold = (group.hold_stop - group.hold_start).to_numpy() / fs
         med_amp, med_hold = np.median(amp), np.median(hold)
         ok = (amp <= 1.8 * med_amp) & (hold <= max(2.2 * med_hold, med_hold + 4.0))
+        # Every rep of a set reaches the held position: standing sway after
+        # the last rep moves the shank a tenth as far.
+        moved = np.abs(group.range_deg.to_numpy())
+        ok &= moved >= 0.4 * np.median(moved)
         # Fiddling with the band or the pencil just before or after a set
         # makes brief "holds" at its ends; real reps in a set are held alike.
         idx = np.flatnonzero(ok)
