@@ -99,7 +99,17 @@ class HoldRepDetector:
             ok = ok & shaped
         for i, c in enumerate(centres):  # one per excursion, tens per session
             near = peaks[(np.abs(centres - c) <= window) & ok]
-            out[i] = float(np.median(near)) if len(near) else 0.0
+            if not len(near):
+                continue
+            # A set's reps move alike; a lone big turn (a walk's last step
+            # that happened to pause) is not one of them: the typical rep is
+            # the median of the largest group of peaks within a factor of
+            # 1.8 of each other (the smaller group on a tie).
+            ratio = near[:, None] / near[None, :]
+            alike = ((ratio <= 1.8) & (ratio >= 1 / 1.8)).sum(axis=1)
+            seed = near[alike == alike.max()].min()
+            group = near[(near <= 1.8 * seed) & (near >= seed / 1.8)]
+            out[i] = float(np.median(group))
         return out
 
     def clone(self) -> "HoldRepDetector":

@@ -126,7 +126,9 @@ class SessionAnalyzer:
             in stance; None for a shank sensor).
         signals_ : DataFrame
             The analysis grid: ``t``, ``valid``, ``still``, ``elevation_deg``,
-            ``roll_deg``, segment-frame ``gyr_*`` (for plots and balance).
+            ``roll_deg``, ``tilt_deg`` (elevation from the low-passed
+            accelerometer alone, what reps are measured on), segment-frame
+            ``gyr_*`` (for plots and balance).
         mounting_ : analysis.mounting.Mounting
         not_observable_ : dict
             What this placement cannot measure, and why.
@@ -143,8 +145,10 @@ class SessionAnalyzer:
         orient = OrientationFilter().estimate(u, bias)
         foot = self.placement_ == "foot"
         # A shank swings less than a foot, and least on tiptoe (short steps,
-        # no heel rocker); knee bends are no gait, not being periodic.
-        gait = GaitBoutDetector(require_stance_rest=foot, active_dps=25.0 if foot else 20.0).detect(
+        # no heel rocker). Without a foot's still stance to require, a
+        # shank's gait must repeat clearly: a set of knee bends half-repeats.
+        gait = GaitBoutDetector(require_stance_rest=foot, active_dps=25.0 if foot else 20.0,
+                                min_periodicity=0.25 if foot else 0.5).detect(
             gyr, u.valid, fs).bouts_
         mount = known_mounting or MountingEstimator().estimate(
             u.acc, gyr, still, orient.quat, orient.earth_acc, gait, fs, declared=mounting).mounting_
@@ -158,8 +162,10 @@ class SessionAnalyzer:
         roll = np.degrees(np.arctan2(grav_s[:, 1], grav_s[:, 2]))
         self.mounting_ = mount
         self.gyro_bias_dps_ = bias
+        acc_lp = lowpass(u.acc @ r.T, 2.0, fs)
         self.signals_ = pd.DataFrame({
             "t": u.t, "valid": u.valid, "still": still, "elevation_deg": elevation, "roll_deg": roll,
+            "tilt_deg": np.degrees(np.arctan2(acc_lp[:, 0], acc_lp[:, 2])),
             "gyr_x": gyr_s[:, 0], "gyr_y": gyr_s[:, 1], "gyr_z": gyr_s[:, 2],
             "acc_x": (u.acc @ r.T)[:, 0], "acc_y": (u.acc @ r.T)[:, 1], "acc_z": (u.acc @ r.T)[:, 2],
         })
@@ -244,8 +250,7 @@ class SessionAnalyzer:
         # straight from gravity in the accelerometer: no orientation filter
         # still catching up after a walk or a brisk turn shifts the rest
         # level a rep starts from.
-        acc_lp = lowpass(u.acc @ r.T, 2.0, fs)
-        tilt = np.degrees(np.arctan2(acc_lp[:, 0], acc_lp[:, 2]))
+        tilt = self.signals_["tilt_deg"].to_numpy()
         long_gap = np.zeros(len(t), dtype=bool)
         for a, b in zip(*runs(~u.valid)):
             if (b - a) / fs >= self.max_bridged_gap_s:
@@ -345,7 +350,7 @@ class SessionAnalyzer:
 
         self.mounting_ = Mounting(np.eye(3), "guess", 0.0)
         self.gyro_bias_dps_ = np.zeros(3)
-        self.signals_ = pd.DataFrame(columns=["t", "valid", "still", "elevation_deg", "roll_deg",
+        self.signals_ = pd.DataFrame(columns=["t", "valid", "still", "elevation_deg", "roll_deg", "tilt_deg",
                                               "gyr_x", "gyr_y", "gyr_z", "acc_x", "acc_y", "acc_z"])
         self.bouts_ = pd.DataFrame(columns=BOUT_COLUMNS)
         self.bout_details_ = {}
