@@ -13,6 +13,11 @@ from collections import defaultdict
 from .prescription import Prescription
 
 DONE_AT = 0.8  # a session counts as done at 80 % of its observable items
+# The calendar covers at most this many days, ending at the last session:
+# recordings dated years 0001 and 9999 made a 3.6-million-day calendar (4.9 GB).
+MAX_CALENDAR_DAYS = 3 * 366
+# A start time outside these years is taken as no date (a clock not set, or forged).
+PLAUSIBLE_YEARS = (1990, 2200)
 
 
 def _bouts(doc: dict, exercise: str) -> list[dict]:
@@ -71,9 +76,10 @@ def _day(doc: dict) -> dt.date | None:
     if not when:
         return None
     try:
-        return dt.datetime.fromisoformat(when.replace("Z", "+00:00")).date()
-    except ValueError:
+        day = dt.datetime.fromisoformat(str(when).replace("Z", "+00:00")).date()
+    except (ValueError, TypeError, OverflowError):
         return None
+    return day if PLAUSIBLE_YEARS[0] <= day.year <= PLAUSIBLE_YEARS[1] else None
 
 
 def history_adherence(docs: list[dict], prescription: Prescription) -> dict:
@@ -81,7 +87,10 @@ def history_adherence(docs: list[dict], prescription: Prescription) -> dict:
 
     Each document is one session (its ``adherence`` is computed if absent);
     its day comes from ``recording.start_time``. Days between the first and
-    the last with no session count as 0.
+    the last with no session count as 0. A start time outside
+    :data:`PLAUSIBLE_YEARS` counts as undated; the calendar covers at most
+    :data:`MAX_CALENDAR_DAYS` up to the last session, and sessions before
+    that are counted in ``sessions_before_calendar``.
     """
     per_day: dict = defaultdict(list)
     undated = 0
@@ -94,8 +103,11 @@ def history_adherence(docs: list[dict], prescription: Prescription) -> dict:
         per_day[day].append(adh)
     spd = prescription.sessions_per_day
     days = []
+    before = 0
     if per_day:
-        first, last = min(per_day), max(per_day)
+        last = max(per_day)
+        first = max(min(per_day), last - dt.timedelta(days=MAX_CALENDAR_DAYS - 1))
+        before = sum(len(v) for d, v in per_day.items() if d < first)
         for k in range((last - first).days + 1):
             day = first + dt.timedelta(days=k)
             sessions = per_day.get(day, [])
@@ -109,7 +121,7 @@ def history_adherence(docs: list[dict], prescription: Prescription) -> dict:
     for f in full:
         current = current + 1 if f else 0
         longest = max(longest, current)
-    return {"days": days, "undated_sessions": undated,
+    return {"days": days, "undated_sessions": undated, "sessions_before_calendar": before,
             "completion_pct": round(100 * sum(d["completion"] for d in days) / len(days), 1) if days else None,
             "current_streak_days": current, "longest_streak_days": longest,
             "streak_rule": f"a day counts toward a streak when all {spd} sessions were done"}

@@ -107,6 +107,7 @@ def analyze_recording(recording, analyzer: SessionAnalyzer | None = None,
     """
     from .adherence import session_adherence
     from .prescription import load
+    from .quality import with_hold_wobble
 
     fitted = fitted or run_analysis(recording, analyzer)
     placement = fitted.placement_
@@ -126,7 +127,7 @@ def analyze_recording(recording, analyzer: SessionAnalyzer | None = None,
             "cut_off": bool(recording.cut_off),
             "warnings": list(recording.warnings),
         },
-        "exercises": fitted.exercises(),
+        "exercises": with_hold_wobble(fitted.exercises(), fitted.signals_),
         "balance": balance_section(fitted, placement),
         "adherence": {},
         "mounting": {"method": m.method, "confidence": _num(m.confidence, 2),

@@ -11,6 +11,8 @@ import numpy as np
 import pandas as pd
 from scipy.ndimage import median_filter, uniform_filter1d
 
+from sensors.limits import InputLimitError
+
 ACC = ["acc_x", "acc_y", "acc_z"]
 GYR = ["gyr_x", "gyr_y", "gyr_z"]
 G = 9.80665
@@ -44,6 +46,10 @@ class Uniform:
     fs: float
 
 
+class ImplausibleTiming(InputLimitError):
+    """Sample times that no sensor produces; analysing them would need a huge grid."""
+
+
 class UniformResampler:
     """Resample a recording to a uniform grid without bridging gaps.
 
@@ -55,11 +61,54 @@ class UniformResampler:
     max_gap_s : float
         A hole in the timestamps longer than this is a gap; shorter holes
         (one or two lost samples) are interpolated.
+    max_filled_gap_s : float
+        Of a hole longer than this only its first and last
+        ``max_filled_gap_s / 2`` get (invalid) grid points; the grid skips
+        the rest. So the grid grows with the samples, not with the span
+        their times claim: three rows with a last ``t`` of 1e5 s made a
+        5-million-point grid (2.7 GB). Must be at least the longest gap the
+        detectors bridge (``SessionAnalyzer.max_bridged_gap_s``), so that
+        they still see a long gap as long.
+    max_grid_per_sample : float
+        The grid may have at most this many points per sample, plus
+        ``max_grid_points_free``; beyond that the times are implausible
+        (rows seconds apart throughout) and :class:`ImplausibleTiming` is
+        raised instead of allocating. A 10 Hz phone export needs 5.
     """
 
-    def __init__(self, rate_hz: float = 50.0, max_gap_s: float = 0.1):
+    def __init__(self, rate_hz: float = 50.0, max_gap_s: float = 0.1,
+                 max_filled_gap_s: float = 4.0, max_grid_per_sample: float = 20.0,
+                 max_grid_points_free: int = 500_000):
         self.rate_hz = rate_hz
         self.max_gap_s = max_gap_s
+        self.max_filled_gap_s = max_filled_gap_s
+        self.max_grid_per_sample = max_grid_per_sample
+        self.max_grid_points_free = max_grid_points_free
+
+    def _grid(self, t: np.ndarray, dt: np.ndarray) -> np.ndarray:
+        """Grid times: ``t[0] + k / rate_hz``, the middle of each long hole left out."""
+        rate = self.rate_hz
+        n_total = int(np.ceil((t[-1] - t[0]) * rate + 0.5))  # as np.arange's length
+        long_after = np.flatnonzero(dt > self.max_filled_gap_s)
+        half = int(np.ceil(self.max_filled_gap_s * rate / 2))
+        # Grid indices kept: [starts[j], stops[j]) for each j.
+        lo = np.floor((t[long_after] - t[0]) * rate).astype(np.int64) + 1 + half
+        hi = np.ceil((t[long_after + 1] - t[0]) * rate).astype(np.int64) - half
+        cut = hi > lo
+        starts = np.r_[0, hi[cut]]
+        stops = np.r_[lo[cut], n_total]
+        lengths = np.maximum(stops - starts, 0)
+        size = int(lengths.sum())
+        limit = self.max_grid_per_sample * len(t) + self.max_grid_points_free
+        if size > limit:
+            raise ImplausibleTiming(
+                f"{len(t)} samples whose times would need a {size}-point analysis grid "
+                f"(more than {limit:.0f}): the timestamps are implausible (samples seconds "
+                f"apart throughout); check the file's t column")
+        # Concatenated ranges without a Python loop over the holes.
+        k = np.arange(size, dtype=np.int64) + np.repeat(starts - np.r_[0, np.cumsum(lengths)[:-1]],
+                                                        lengths)
+        return t[0] + k * (1 / rate)
 
     def resample(self, data: pd.DataFrame) -> Uniform:
         t = data["t"].to_numpy(dtype=float)
@@ -79,7 +128,7 @@ class UniformResampler:
             k = max(1, int(round(src_rate / self.rate_hz)))
             acc = running_mean(acc, k)
             gyr = running_mean(gyr, k)
-        grid = np.arange(t[0], t[-1] + 0.5 / self.rate_hz, 1 / self.rate_hz)
+        grid = self._grid(t, dt)
         acc_u = np.column_stack([np.interp(grid, t, acc[:, i]) for i in range(3)])
         gyr_u = np.column_stack([np.interp(grid, t, gyr[:, i]) for i in range(3)])
         # A grid point is invalid when the sample interval around it is a

@@ -13,9 +13,8 @@ user-facing targets through the command line, imports included:
 * ``toehold analyze DAY_24h.csv --json -o out.json --no-cache`` (target < 10 s);
 * ``toehold report SESSION_10min.csv -o report.png --no-cache`` (target < 2 s).
 
-``--no-cache`` because both commands keep each analysis in
-``.toehold-cache/`` beside the recording: a repeated run would time the
-cache, not the analysis.
+``--no-cache`` because both commands keep each analysis in the user's
+cache folder: a repeated run would time the cache, not the analysis.
 
 Wall times are the best of ``--repeat`` runs (the machine is shared); CPU
 is the process's user+system time of that run.

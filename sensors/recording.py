@@ -21,6 +21,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from sensors.limits import MAX_COLUMNS, InputLimitError, check_span, open_regular
+
 FORMAT = "toehold-recording/1"
 REQUIRED_COLUMNS = ("t", "acc_x", "acc_y", "acc_z", "gyr_x", "gyr_y", "gyr_z")
 OPTIONAL_COLUMNS = (
@@ -46,7 +48,7 @@ _HEAD_BYTES = 1 << 16
 MAX_START_OFFSET_S = 3600.0
 
 
-class RecordingError(ValueError):
+class RecordingError(InputLimitError):
     """A recording cannot be read; the message names the file, line and problem."""
 
 
@@ -319,13 +321,18 @@ def read_recording(path: str | os.PathLike, *, placement: str | None = None,
     import pyarrow.csv as pacsv
 
     path = os.fspath(path)
-    try:
-        size = os.path.getsize(path)
-        with open(path, "rb") as fh:
+    # A device or FIFO is refused before it is opened (``/dev/zero`` would be
+    # read forever, a FIFO would block the open).
+    with open_regular(path, RecordingError) as fh:
+        size = os.fstat(fh.fileno()).st_size
+        try:
             head = fh.read(_HEAD_BYTES)
-    except OSError as err:
-        raise RecordingError(f"{path}: cannot open: {err.strerror or err}") from None
+        except OSError as err:
+            raise RecordingError(f"{path}: cannot read: {err.strerror or err}") from None
     metadata, header, n_meta, data_offset = _parse_head(path, head)
+    if len(header) > MAX_COLUMNS:
+        raise RecordingError(f"{path}:{n_meta + 1}: {len(header)} columns; a recording has at "
+                             f"most {MAX_COLUMNS}")
     missing = [c for c in REQUIRED_COLUMNS if c not in header]
     if missing:
         raise RecordingError(
@@ -421,6 +428,7 @@ def read_recording(path: str | os.PathLike, *, placement: str | None = None,
         raise RecordingError(
             f"{path}:{_line_of_row(path, data_offset, first_line_no, i)}: time goes backwards ({t[i - 1]:.4f} s then "
             f"{t[i]:.4f} s); 't' must never decrease")
+    check_span(float(t[0]), float(t[-1]), path, RecordingError)
     if not 0.0 <= t[0] <= MAX_START_OFFSET_S:
         # The contract's time is from the start of the recording. A small
         # offset is kept: a live session's files start when their sensor's
@@ -565,7 +573,9 @@ class RecordingWriter:
         self._fmt = _row_format(self.columns, rate).split(",")
         self.fsync_interval_s = fsync_interval_s
         self.rows_written = 0
-        self._fh = open(self.path, "w", encoding="utf-8", newline="\n")
+        # Health data: a new recording is readable by its owner only (0600).
+        self._fh = open(self.path, "w", encoding="utf-8", newline="\n",
+                        opener=lambda p, flags: os.open(p, flags, 0o600))
         self._fh.write(metadata_block(self.metadata))
         self._fh.write(",".join(self.columns) + "\n")
         self._fh.flush()

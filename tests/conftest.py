@@ -25,6 +25,14 @@ def samples_dir():
     return SAMPLES
 
 
+@pytest.fixture(autouse=True)
+def private_cache_dir(tmp_path_factory, monkeypatch):
+    """Each test's analysis cache in a folder of its own, never the user's real one."""
+    d = tmp_path_factory.mktemp("toehold-cache")
+    monkeypatch.setenv("TOEHOLD_CACHE_DIR", str(d))
+    return d
+
+
 @pytest.fixture(scope="session")
 def check_analysis_tool():
     """The contract checker of ../shared/tools (skips, or fails in CI, when absent)."""

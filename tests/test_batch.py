@@ -1,4 +1,4 @@
-"""Batch analysis: many recordings, in parallel, each cached beside its file."""
+"""Batch analysis: many recordings, in parallel, each cached in the user's private cache."""
 import json
 import os
 import shutil
@@ -41,11 +41,14 @@ def spy(monkeypatch):
     return calls
 
 
-def test_second_run_reads_the_cache_and_gives_the_same_result(folder, spy):
+def test_second_run_reads_the_cache_and_gives_the_same_result(folder, spy, private_cache_dir):
     files = batch.collect([folder])
     first = batch.analyze_many(files, jobs=1)
     assert len(spy) == 3 and not any(r.cached for r in first)
-    assert (folder / ".toehold-cache" / "a_demo.csv.json").is_file()
+    # In the user's cache folder, not beside the recordings.
+    assert len(list(private_cache_dir.glob("*.json"))) == 3
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "a_demo.csv", "b_first4min.csv", "c_first5min.csv"]
     again = batch.analyze_many(files, jobs=1)
     assert len(spy) == 3, "the second run analysed again"
     assert all(r.cached for r in again)
@@ -95,8 +98,10 @@ def test_other_overrides_or_prescription_invalidate_the_cache(folder, spy):
     assert len(spy) == 4
 
 
-def test_unwritable_cache_folder_means_no_cache_not_an_error(folder, spy):
-    (folder / ".toehold-cache").write_text("a file where the cache folder would go")
+def test_unwritable_cache_folder_means_no_cache_not_an_error(folder, spy, monkeypatch):
+    blocker = folder / "not-a-folder"
+    blocker.write_text("a file where the cache folder would go")
+    monkeypatch.setenv("TOEHOLD_CACHE_DIR", str(blocker))
     f = folder / "b_first4min.csv"
     for _ in range(2):
         r = batch.analyze_many([f], jobs=1)[0]
@@ -104,11 +109,11 @@ def test_unwritable_cache_folder_means_no_cache_not_an_error(folder, spy):
     assert len(spy) == 2
 
 
-def test_no_cache_neither_reads_nor_writes(folder, spy):
+def test_no_cache_neither_reads_nor_writes(folder, spy, private_cache_dir):
     f = folder / "b_first4min.csv"
     batch.analyze_many([f], jobs=1, use_cache=False)
     batch.analyze_many([f], jobs=1, use_cache=False)
-    assert len(spy) == 2 and not (folder / ".toehold-cache").exists()
+    assert len(spy) == 2 and not list(private_cache_dir.iterdir())
 
 
 def test_parallel_results_equal_serial_results(folder):
@@ -152,16 +157,17 @@ def test_batch_options_are_checked(folder):
     assert out.returncode == 1 and "no recordings" in out.stderr
 
 
-def test_no_progress_bar_when_output_is_not_a_terminal(folder):
+def test_no_progress_bar_when_output_is_not_a_terminal(folder, private_cache_dir):
     out = toehold("analyze", folder, "--no-cache", "--json")
     assert out.returncode == 0 and out.stderr == ""
     docs = json.loads(out.stdout)
     assert [Path(d["recording"]["path"]).name for d in docs] == [
         "a_demo.csv", "b_first4min.csv", "c_first5min.csv"]
-    assert not (folder / ".toehold-cache").exists()
+    assert not list(private_cache_dir.iterdir())
 
 
-def test_app_exports_in_a_folder_are_one_recording_each_and_cached(tmp_path, spy):
+def test_app_exports_in_a_folder_are_one_recording_each_and_cached(tmp_path, spy,
+                                                                   private_cache_dir):
     from test_importers import phyphox_export, sensorlogger_export, times, zip_folder
 
     study = tmp_path / "study"
@@ -173,7 +179,7 @@ def test_app_exports_in_a_folder_are_one_recording_each_and_cached(tmp_path, spy
     assert [f.name for f in files] == ["phyphox_monday", "tuesday.zip", "wednesday.csv"]
     first = batch.analyze_many(files, jobs=1, placement="foot", side="left")
     assert [r.error for r in first] == [None] * 3 and len(spy) == 3
-    assert (study / ".toehold-cache" / "phyphox_monday.json").is_file()
+    assert len(list(private_cache_dir.glob("*.json"))) == 3
     assert all(r.cached for r in batch.analyze_many(files, jobs=1, placement="foot", side="left"))
     # A changed stream inside the export folder is a changed recording.
     gyro = study / "phyphox_monday" / "Gyroscope.csv"

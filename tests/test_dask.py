@@ -42,12 +42,12 @@ def test_dask_cluster_gives_one_row_per_recording_as_the_local_batch(folder):
     assert "c_bad.csv:3: column acc_y is not a number" in bad["error"] and bad["duration_s"] is None
 
 
-def test_dask_workers_share_the_cache_beside_the_recordings(folder, monkeypatch):
+def test_dask_workers_share_the_users_cache(folder, monkeypatch, private_cache_dir):
     files = batch.collect([folder])[:2]
     with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False,
                                   dashboard_address=None) as cluster:
         first = batch.analyze_dask(files, cluster.scheduler_address)
-        assert (folder / ".toehold-cache" / "a.csv.json").is_file()
+        assert len(list(private_cache_dir.glob("*.json"))) == 2
         calls = []
         monkeypatch.setattr("analysis.pipeline.analyze_recording",
                             lambda *a, **k: calls.append(1) or {})

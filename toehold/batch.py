@@ -1,11 +1,9 @@
-"""Many recordings at once: finding them, a cache beside each, parallel workers, Dask.
+"""Many recordings at once: finding them, a cache of their analyses, parallel workers, Dask.
 
 The analysis of a recording is a pure function of its bytes, the analyser
 version and the options that feed it (placement/side overrides, the
-prescription adherence is measured against). So each result is cached in a
-``.toehold-cache/`` folder next to the recording, as ``NAME.json`` for
-``NAME`` (a file, a zip or an app's export folder), and reused while all of
-these are unchanged:
+prescription adherence is measured against). So each result is cached and
+reused while all of these are unchanged:
 
 * the recording's size and a BLAKE2b hash of all its bytes (of every file
   of an app export: the sibling streams belong to the recording too).
@@ -16,26 +14,46 @@ these are unchanged:
 * ``analysis.pipeline.ANALYSER_VERSION``, bumped whenever results change;
 * the placement and side given on the command line and the prescription.
 
-A folder that cannot be written to simply gets no cache. Everything here is
-I/O and orchestration; the analysis itself is ``analysis.pipeline``.
+The cache holds health data derived from the recordings, and a result read
+from it is shown as the analysis, so it is kept where only its user can
+read or plant it (``docs/privacy.md``):
+
+* in the user's cache folder (``platformdirs.user_cache_dir("toehold")``,
+  e.g. ``~/.cache/toehold/analyses`` on Linux; ``TOEHOLD_CACHE_DIR``
+  overrides it), folders 0700, files 0600, never beside the recording;
+* each entry is signed with HMAC-SHA256 under a per-user secret key
+  (``secret`` in that folder, 32 random bytes, 0600): an entry written by
+  anyone without the key (a planted file with a matching content hash) is
+  ignored, as is one that does not have the contract's shape;
+* written to a ``mkstemp`` file (``O_EXCL``: never through a planted
+  symlink) and renamed into place;
+* any problem with the cache (unreadable, foreign, malformed, a full disk)
+  means the recording is analysed again, never that the batch stops.
+
+Everything here is I/O and orchestration; the analysis itself is
+``analysis.pipeline``.
 """
 from __future__ import annotations
 
-import csv
 import dataclasses
 import hashlib
-import io
+import hmac
 import json
+import math
 import os
+import secrets
+import stat
+import tempfile
 from pathlib import Path
 
 from analysis import pipeline
 from sensors.recording import lost_seconds
 
-CACHE_DIR = ".toehold-cache"
-CACHE_FORMAT = "toehold-cache/1"
+CACHE_ENV = "TOEHOLD_CACHE_DIR"
+CACHE_FORMAT = "toehold-cache/2"
 RECORDING_SUFFIXES = (".csv", ".zip")
 _HASH_BLOCK = 1 << 20
+_SECRET_BYTES = 32
 
 
 @dataclasses.dataclass
@@ -79,47 +97,145 @@ def collect(paths, default: Path | None = None) -> list[Path]:
     from toehold.cli import UserError
 
     files: list[Path] = []
+    seen_dirs: set = set()
     for p in map(Path, paths or ([default] if default else [])):
         if p.is_dir() and not _app_export(p):
-            found = list(_walk(p))
-            if not found:
+            given_before = _dir_key(p) in seen_dirs
+            found = list(_walk(p, seen_dirs))
+            if not found and not given_before:
                 raise UserError(f"{p}: no recordings (*.csv, *.zip) in this folder")
             files += found
         elif p.exists():
             files.append(p)
         else:
             raise UserError(f"{p}: no such file or folder")
-    return files
+    # One recording reached by two names (a link, a folder given twice)
+    # counts once: adherence must not count a session twice.
+    unique, real_seen = [], set()
+    for f in files:
+        real = os.path.realpath(f)
+        if real not in real_seen:
+            real_seen.add(real)
+            unique.append(f)
+    return unique
+
+
+def _dir_key(p: Path):
+    """(device, inode) of a folder: the same folder whatever the path to it."""
+    try:
+        st = p.stat()
+    except OSError:
+        return None
+    return st.st_dev, st.st_ino
 
 
 # --------------------------------------------------------------------------
 # the cache
 # --------------------------------------------------------------------------
 
-def _walk(folder: Path):
-    """Recordings under ``folder`` in path order; an app's export folder is one."""
-    for entry in sorted(folder.iterdir()):
-        if entry.name == CACHE_DIR:
+def _walk(folder: Path, seen: set | None = None):
+    """Recordings under ``folder`` in path order; an app's export folder is one.
+
+    Each folder is entered once, known by its (device, inode): a symlink
+    loop or a link to a folder already searched is not followed again (one
+    loop counted the same session 41 times, two hung the scan).
+    """
+    if seen is None:
+        seen = set()
+    key = _dir_key(folder)
+    if key is None or key in seen:
+        return
+    seen.add(key)
+    try:
+        entries = sorted(folder.iterdir())
+    except OSError:
+        return
+    for entry in entries:
+        if entry.name == LEGACY_CACHE_DIR:
             continue
         if entry.is_dir():
             if _app_export(entry):
                 yield entry
             else:
-                yield from _walk(entry)
+                yield from _walk(entry, seen)
         elif entry.suffix.lower() in RECORDING_SUFFIXES and entry.is_file():
             yield entry
 
 
-def cache_path(recording: str | os.PathLike) -> Path:
-    """Where the cached analysis of ``recording`` lives."""
-    p = Path(recording)
-    return p.parent / CACHE_DIR / (p.name + ".json")
+# --------------------------------------------------------------------------
+# the cache
+# --------------------------------------------------------------------------
+
+# Where earlier versions kept the cache, beside the recordings; never read
+# now (anyone who can write there could plant results), skipped by scans.
+LEGACY_CACHE_DIR = ".toehold-cache"
+
+
+def cache_dir() -> Path:
+    """The user's private folder of cached analyses (created 0700 when used)."""
+    env = os.environ.get(CACHE_ENV)
+    if env:
+        return Path(env)
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("toehold", appauthor=False)) / "analyses"
+
+
+def _private_dir() -> Path:
+    """:func:`cache_dir`, created if need be; OSError unless it is ours alone."""
+    d = cache_dir()
+    d.mkdir(mode=0o700, parents=True, exist_ok=True)
+    st = os.lstat(d)
+    if not stat.S_ISDIR(st.st_mode):
+        raise OSError(f"{d}: not a folder")
+    if hasattr(os, "getuid") and st.st_uid != os.getuid():
+        raise OSError(f"{d}: owned by someone else")
+    if st.st_mode & 0o077:
+        os.chmod(d, 0o700)
+    return d
+
+
+def _secret(create: bool) -> bytes | None:
+    """This user's cache key, made on first use; None when there is none (yet)."""
+    d = _private_dir()
+    path = d / "secret"
+    nofollow = getattr(os, "O_NOFOLLOW", 0)
+    try:
+        fd = os.open(path, os.O_RDONLY | nofollow)
+    except FileNotFoundError:
+        if not create:
+            return None
+        key = secrets.token_bytes(_SECRET_BYTES)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | nofollow, 0o600)
+        except FileExistsError:  # another worker made it first
+            return _secret(create=False)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(key)
+        return key
+    with os.fdopen(fd, "rb") as fh:
+        st = os.fstat(fh.fileno())
+        if not stat.S_ISREG(st.st_mode) or st.st_mode & 0o077 or \
+                (hasattr(os, "getuid") and st.st_uid != os.getuid()):
+            raise OSError(f"{path}: not a private file of this user")
+        key = fh.read(_SECRET_BYTES + 1)
+    if len(key) != _SECRET_BYTES:
+        # Being written by another process right now, or damaged.
+        raise OSError(f"{path}: not a cache key")
+    return key
+
+
+def cache_path(recording: str | os.PathLike, key: bytes) -> Path:
+    """Where the cached analysis of ``recording`` lives (named by a keyed hash of its real path)."""
+    real = os.path.realpath(os.fspath(recording))
+    name = hmac.new(key, real.encode("utf-8", "surrogateescape"), "sha256").hexdigest()[:40]
+    return cache_dir() / f"{name}.json"
 
 
 def _input_files(path: Path) -> list[Path]:
     """Every file the analysis of ``path`` reads."""
     if path.is_dir():
-        return sorted(f for f in path.rglob("*") if f.is_file() and CACHE_DIR not in f.parts)
+        return sorted(f for f in path.rglob("*") if f.is_file() and LEGACY_CACHE_DIR not in f.parts)
     if path.suffix.lower() == ".csv" and _app_export(path):
         # An app's CSV is read with its sibling streams (accelerometer + gyroscope).
         return sorted(f for f in path.parent.iterdir() if f.is_file()
@@ -129,11 +245,13 @@ def _input_files(path: Path) -> list[Path]:
 
 def fingerprint(path: str | os.PathLike) -> dict:
     """Size and BLAKE2b hash of everything the recording at ``path`` is made of."""
+    from sensors.limits import open_regular
+
     h = hashlib.blake2b(digest_size=20)
     size = 0
     for f in _input_files(Path(path)):
         h.update(f.name.encode() + b"\0")
-        with open(f, "rb") as fh:
+        with open_regular(f, OSError) as fh:
             while block := fh.read(_HASH_BLOCK):
                 h.update(block)
                 size += len(block)
@@ -154,37 +272,101 @@ def cache_key(placement: str | None, side: str | None, prescription=None) -> dic
             "side": side, "prescription": prescription_digest(prescription)}
 
 
+def _signature(secret: bytes, body: dict) -> str:
+    text = json.dumps(body, sort_keys=True, separators=(",", ":"), allow_nan=False)
+    return hmac.new(secret, text.encode("utf-8"), "sha256").hexdigest()
+
+
+def _number(x) -> bool:
+    return isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x)
+
+
+def valid_analysis(doc) -> bool:
+    """True if ``doc`` has the shape of a ``toehold-analysis/1`` document (contract section 3).
+
+    What the batch and the report read from a cached entry: a signed entry
+    that fails this (an older or damaged one) is analysed again rather than
+    crashing the batch with a ``KeyError``.
+    """
+    if not isinstance(doc, dict) or doc.get("format") != "toehold-analysis/1":
+        return False
+    rec, exercises = doc.get("recording"), doc.get("exercises")
+    if not isinstance(rec, dict) or not isinstance(exercises, list):
+        return False
+    if not _number(rec.get("duration_s")) or not isinstance(rec.get("gaps"), list):
+        return False
+    if not all(isinstance(g, dict) and _number(g.get("start_s")) and _number(g.get("end_s"))
+               for g in rec["gaps"]):
+        return False
+    for ex in exercises:
+        if not isinstance(ex, dict) or not isinstance(ex.get("exercise"), str):
+            return False
+        if not (_number(ex.get("start_s")) and _number(ex.get("end_s"))):
+            return False
+        if not all(isinstance(ex.get(k), list) for k in ("reps", "circles", "strides")):
+            return False
+        if not all(isinstance(r, dict) and _number(r.get("start_s")) and _number(r.get("end_s"))
+                   for r in ex["reps"]):
+            return False
+        if not all(isinstance(c, dict) and c.get("direction") in ("cw", "ccw")
+                   for c in ex["circles"]):
+            return False
+        if not all(isinstance(st, dict) and _number(st.get("t_s")) for st in ex["strides"]):
+            return False
+    return isinstance(doc.get("balance", {}), dict) and isinstance(doc.get("adherence", {}), dict)
+
+
 def read_cache(path: str | os.PathLike, key: dict, file_id: dict | None = None) -> dict | None:
-    """The cached analysis of ``path`` if it is still valid for ``key``, else None."""
+    """The cached analysis of ``path`` if it is ours, signed, well-formed and valid for ``key``.
+
+    Returns None (analyse again) on any problem; never raises.
+    """
     try:
-        with open(cache_path(path), encoding="utf-8") as fh:
-            entry = json.load(fh)
-        if entry.get("format") != CACHE_FORMAT or entry.get("key") != key:
+        secret = _secret(create=False)
+        if secret is None:
             return None
-        if entry.get("file") != (file_id or fingerprint(path)):
+        nofollow = getattr(os, "O_NOFOLLOW", 0)
+        fd = os.open(cache_path(path, secret), os.O_RDONLY | nofollow | getattr(os, "O_NONBLOCK", 0))
+        with os.fdopen(fd, encoding="utf-8") as fh:
+            if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
+                return None
+            entry = json.load(fh)
+        if not isinstance(entry, dict) or entry.get("format") != CACHE_FORMAT:
+            return None
+        body = {k: entry.get(k) for k in ("format", "key", "file", "doc")}
+        if not hmac.compare_digest(str(entry.get("mac", "")), _signature(secret, body)):
+            return None
+        if entry["key"] != key or entry["file"] != (file_id or fingerprint(path)):
             return None
         doc = entry["doc"]
-    except (OSError, ValueError, KeyError, TypeError):
+        if not valid_analysis(doc):
+            return None
+        doc["recording"]["path"] = str(path)  # the same file may be named another way this time
+        return doc
+    except Exception:  # noqa: BLE001 - any cache problem means a recomputation
         return None
-    doc["recording"]["path"] = str(path)  # the same file may be named another way this time
-    return doc
 
 
 def write_cache(path: str | os.PathLike, key: dict, file_id: dict, doc: dict) -> bool:
-    """Store ``doc`` for ``path``; False (and no cache) where the folder is not writable."""
-    target = cache_path(path)
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    """Store ``doc`` for ``path``, signed; False (and no cache) on any problem."""
+    tmp = None
     try:
-        target.parent.mkdir(exist_ok=True)
-        with open(tmp, "w", encoding="utf-8") as fh:
-            json.dump({"format": CACHE_FORMAT, "key": key, "file": file_id, "doc": doc}, fh)
+        secret = _secret(create=True)
+        target = cache_path(path, secret)
+        body = {"format": CACHE_FORMAT, "key": key, "file": file_id, "doc": doc}
+        entry = dict(body, mac=_signature(secret, body))
+        # mkstemp: a new file (O_EXCL, never a planted link), mode 0600.
+        fd, tmp = tempfile.mkstemp(prefix=".", suffix=".tmp", dir=target.parent)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(entry, fh, allow_nan=False)
         os.replace(tmp, target)  # readers never see half a file
         return True
-    except OSError:
-        try:
-            tmp.unlink()
-        except OSError:
-            pass
+    except Exception:  # noqa: BLE001 - a cache that cannot be written is no cache
+        if tmp is not None:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
         return False
 
 
@@ -193,11 +375,11 @@ def write_cache(path: str | os.PathLike, key: dict, file_id: dict, doc: dict) ->
 # --------------------------------------------------------------------------
 
 def _one_line(path: str, err: BaseException) -> str:
-    from sensors.recording import RecordingError
+    from sensors.limits import InputLimitError
     from toehold.cli import UserError
 
     text = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
-    if isinstance(err, (RecordingError, UserError)):
+    if isinstance(err, (InputLimitError, UserError)):
         # These already name the file.
         return text if text.startswith(str(path)) else f"{path}: {text}"
     if isinstance(err, OSError):
@@ -349,14 +531,12 @@ def row_task(path: str, placement=None, side=None, prescription=None, use_cache:
 
 def table_text(rows: list[dict], fmt: str) -> str:
     """``rows`` as CSV (``csv``) or a JSON list (``json``)."""
+    from toehold.safe_output import strict_json, write_csv
+
     if fmt == "json":
-        return json.dumps(rows, indent=1) + "\n"
-    out = io.StringIO()
-    if rows:
-        w = csv.DictWriter(out, fieldnames=list(rows[0]), lineterminator="\n")
-        w.writeheader()
-        w.writerows(rows)
-    return out.getvalue()
+        return strict_json(rows) + "\n"
+    # Spreadsheet-safe: a subject written as "=HYPERLINK(...)" stays text.
+    return write_csv(rows)
 
 
 def analyze_dask(paths, scheduler: str, placement=None, side=None, prescription=None,

@@ -10,7 +10,7 @@ import importlib
 import sys
 
 # Order is the order of ``toehold --help``.
-COMMANDS = ("info", "analyze", "report", "simulate", "replay", "import", "scan", "record")
+COMMANDS = ("info", "analyze", "report", "log", "export", "simulate", "replay", "import", "scan", "record")
 
 
 from toehold.args import UserError, check_outputs  # noqa: F401 (UserError: commands raise it)
@@ -48,7 +48,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from sensors.recording import RecordingError
+    from sensors.limits import InputLimitError
 
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -64,11 +64,11 @@ def main(argv: list[str] | None = None) -> int:
 
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
-    except (UserError, RecordingError) as err:
-        print(f"toehold: {err}", file=sys.stderr)
-        return 1
-    except OSError as err:
-        print(f"toehold: {err}", file=sys.stderr)
+    except (UserError, InputLimitError, OSError) as err:
+        from toehold.safe_output import terminal_text
+
+        # Messages quote file names, which may hold escape sequences.
+        print(f"toehold: {terminal_text(err, None, keep_newlines=True)}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130

@@ -20,6 +20,7 @@ from rich.table import Table
 from rich.text import Text
 
 from sensors.recording import lost_seconds
+from toehold.safe_output import terminal_text
 
 
 class _Dev:
@@ -141,7 +142,9 @@ class LiveView:
             style = {"streaming": "green", "reconnecting": "yellow", "connecting": "cyan"}.get(state, "")
             lost_s = lost_seconds(d.gaps, self._rate(d))
             table.add_row(
-                key + (f"\n{st.name} {st.address}" if st and st.address else ""),
+                # A device's name is whatever it advertises: text, never markup.
+                Text(terminal_text(key + (f"\n{st.name} {st.address}" if st and st.address
+                                          else ""), keep_newlines=True)),
                 Text(state, style=style),
                 f"{self._rate(d):.1f} Hz",
                 f"{d.samples}",
@@ -152,7 +155,8 @@ class LiveView:
                 f"{st.reconnects}" if st else "-",
                 self.analysis_text(key),
             )
-        return Panel(Group(table, Text("\n".join(self.log), style="dim")), title=self.title)
+        return Panel(Group(table, Text("\n".join(terminal_text(line, None) for line in self.log),
+                                       style="dim")), title=Text(terminal_text(self.title)))
 
     def summary_lines(self) -> list[str]:
         """The end-of-session summary, one line per fact."""
@@ -167,7 +171,7 @@ class LiveView:
             lines.append(f"{key}: {d.samples} samples over {dur:.1f} s"
                          + (f" ({d.samples / dur:.1f} Hz)" if dur > 0 else ""))
             if st:
-                lines.append(f"  device       {st.name} ({st.type}) {st.address}")
+                lines.append(f"  device       {terminal_text(st.name)} ({st.type}) {st.address}")
                 lines.append(f"  packets      {st.packets} received, {st.lost_packets} lost, {st.malformed} malformed")
                 lines.append(f"  reconnects   {st.reconnects}")
             lines.append(f"  gaps         {len(d.gaps)} ({lost_s:.2f} s)")
@@ -224,4 +228,5 @@ async def show_live(view: LiveView, work, stop, console) -> Exception | None:
 
 def print_summary(console, view: LiveView, extra: list[str] | tuple = ()) -> None:
     """The end-of-session summary of ``record`` and ``replay``: the view's facts, then ``extra``."""
-    console.print("\n".join([*view.summary_lines(), *extra]), highlight=False)
+    console.print("\n".join(terminal_text(line, None) for line in [*view.summary_lines(), *extra]),
+                  highlight=False, markup=False)

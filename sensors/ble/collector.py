@@ -39,7 +39,14 @@ from sensors.devices.base import CommandRefused
 from sensors.stream import SampleSink
 
 log = logging.getLogger(__name__)
+# Devices remembered from one scan (a crowded room, or a flood of forged
+# advertisements, cannot grow it without bound).
+_MAX_CANDIDATES = 64
 _ADDRESS = re.compile(r"^([0-9A-Fa-f]{2}:){5}[0-9A-Fa-f]{2}$|^[0-9A-Fa-f-]{36}$")
+
+
+# A device clock ahead of the arrivals by more than this (s) is re-anchored.
+MAX_CLOCK_LEAD_S = 10.0
 
 
 class CollectorError(RuntimeError):
@@ -116,9 +123,12 @@ class _Clock:
     def stamp(self, dev_t: np.ndarray, arrival: float) -> np.ndarray:
         n = len(dev_t)
         if self.has_clock and np.all(np.isfinite(dev_t)):
-            if self.offset is None or dev_t[0] < self.last_dev:
-                # Only reached for the first packet of a connection: the
-                # collector drops late packets within one.
+            if self.offset is None or dev_t[0] < self.last_dev or \
+                    dev_t[-1] + self.offset - arrival > MAX_CLOCK_LEAD_S:
+                # The first packet of a connection (the collector drops late
+                # packets within one), or a device clock that leapt far ahead
+                # of the arrivals (a forged or broken clock could push t to
+                # 1e7 s in 200 packets): anchored to the arrivals again.
                 self.offset = arrival - dev_t[-1]
             self.last_dev = float(dev_t[-1])
             t = dev_t + self.offset
@@ -161,12 +171,17 @@ class Collector:
         reconnected, as for a dropped link.
     rate_hz : float, optional
         Rate to ask for (default: the profile's nominal ~100 Hz).
+    match_window_s : float
+        When a device is chosen by name (or as any recognised sensor), how
+        long (s) the scan goes on after the first match to hear any other
+        device that matches too (several matches are refused).
     """
 
     def __init__(self, sink: SampleSink, *, client_backend=None, scanner_backend=None,
                  give_up_after_s: float = 30.0, start_timeout_s: float = 5.0,
                  scan_timeout_s: float = 10.0, rate_hz: float | None = None,
-                 connect_attempts: int = 3, stall_timeout_s: float = 3.0) -> None:
+                 connect_attempts: int = 3, stall_timeout_s: float = 3.0,
+                 match_window_s: float = 3.0) -> None:
         self.sink = sink
         self.client_backend = client_backend
         self.scanner_backend = scanner_backend
@@ -176,6 +191,7 @@ class Collector:
         self.rate_hz = rate_hz
         self.connect_attempts = connect_attempts
         self.stall_timeout_s = stall_timeout_s
+        self.match_window_s = match_window_s
         self.stats: dict[str, DeviceStats] = {}
         self.profiles: dict[str, Profile] = {}
         self.t0: float | None = None
@@ -207,6 +223,18 @@ class Collector:
         return {"backend": self.client_backend} if self.client_backend else {}
 
     async def _find(self, target: Target, timeout_s: float | None = None):
+        """The one advertiser that ``target`` names.
+
+        An address is unique: the first advertisement from it ends the scan.
+        A name (or no name: any recognised sensor) is matched over a whole
+        window, because the first advertiser is not necessarily the right
+        one (anything nearby can advertise "WT901BLE67"): the scan goes on
+        for ``match_window_s`` after the first match (sensors advertise
+        every 0.02–1 s, so each one in range is heard), then an exact
+        name beats a prefix, and if several devices still match the scan is
+        refused with their addresses, so the user can pick one with
+        ``--device ADDRESS``.
+        """
         kw = {"backend": self.scanner_backend} if self.scanner_backend else {}
         taken = {s.address for k, s in self.stats.items() if k != target.key and s.address}
 
@@ -222,30 +250,48 @@ class Collector:
 
         # One scan at a time: a real adapter cannot run two.
         async with self._lock_scan:
-            found = {}
+            found: dict[str, tuple] = {}
 
             def cb(dev, adv):
-                if match(dev, adv) and "d" not in found:
-                    found["d"] = (dev, adv)
-                    done.set()
+                if len(found) < _MAX_CANDIDATES and match(dev, adv):
+                    found[dev.address.upper()] = (dev, adv)
+                    if target.is_address:
+                        done.set()
 
             done = asyncio.Event()
+            window = timeout_s or self.scan_timeout_s
             try:
                 async with BleakScanner(detection_callback=cb, **kw):
-                    try:
-                        await asyncio.wait_for(done.wait(), timeout_s or self.scan_timeout_s)
-                    except asyncio.TimeoutError:
-                        pass
+                    loop = asyncio.get_running_loop()
+                    end = loop.time() + window
+                    first_seen = None
+                    while not done.is_set() and loop.time() < end:
+                        if found and first_seen is None:
+                            first_seen = loop.time()
+                            end = min(end, first_seen + self.match_window_s)
+                        try:
+                            await asyncio.wait_for(done.wait(), min(0.1, max(end - loop.time(), 0)))
+                        except asyncio.TimeoutError:
+                            pass
             except (OSError, BleakError) as err:
                 # No adapter, BlueZ not running, no permission: say so plainly.
                 raise CollectorError(
                     f"Bluetooth is not available ({err}); check the adapter and that BlueZ "
                     f"is running, or try --emulate witmotion") from err
-        if "d" not in found:
-            what = f"address {target.device}" if target.is_address else (
-                f"name {target.device!r}" if target.device else "recognised sensor")
-            raise CollectorError(f"{target.key}: no device with {what} found within {self.scan_timeout_s:g} s")
-        return found["d"]
+        what = f"address {target.device}" if target.is_address else (
+            f"name {target.device!r}" if target.device else "recognised sensor")
+        if not found:
+            raise CollectorError(f"{target.key}: no device with {what} found within "
+                                 f"{timeout_s or self.scan_timeout_s:g} s")
+        if target.device and not target.is_address:
+            exact = {a: f for a, f in found.items() if f[1].local_name == target.device}
+            found = exact or found
+        if len(found) > 1:
+            listed = ", ".join(f"{f[1].local_name or '?'} {a}" for a, f in sorted(found.items()))
+            raise CollectorError(
+                f"{target.key}: {len(found)} devices match {what} ({listed}); choose one "
+                f"with --device ADDRESS")
+        return next(iter(found.values()))
 
     async def _connect(self, ble_device, name: str, on_disconnect) -> BleakClient:
         from bleak_retry_connector import establish_connection
@@ -349,6 +395,10 @@ class Collector:
                     rows = np.asarray(dec, float)
                     if rows.size == 0:
                         return
+                    if rows.ndim != 2 or rows.shape[1] < 7 or not np.isfinite(rows[:, 1:7]).all():
+                        # A NaN or infinite reading (a forged packet, a bad
+                        # scale factor) would make the saved file unreadable.
+                        raise ValueError("non-finite or misshapen decoded values")
                 except Exception as err:  # any decoder failure is a bad packet, not a crash
                     st.malformed += 1
                     log.debug("%s: malformed notification (%s): %s", key, err, bytes(data).hex())

@@ -52,6 +52,7 @@ invented).
 """
 from __future__ import annotations
 
+import math
 import struct
 
 import numpy as np
@@ -285,6 +286,9 @@ class PolarDecoder:
     """
 
     MAX_PENDING_S = 5.0
+    # Also capped by count: frames whose timestamps step by 1 ns stay within
+    # MAX_PENDING_S for ever (765 000 samples piled up in a crafted stream).
+    MAX_PENDING_SAMPLES = 4096
     REBOOT_BACK_NS = 2 * 10**9  # a frame this far behind its stream: the clock restarted
 
     def __init__(self, rate_hz: float = 52.0) -> None:
@@ -318,7 +322,13 @@ class PolarDecoder:
         if op == GET_SETTINGS:
             self.settings[mtype] = params
         elif op == START and FACTOR in params and mtype in self.factor:
-            self.factor[mtype] = struct.unpack("<f", params[FACTOR][0].to_bytes(4, "little"))[0]
+            factor = struct.unpack("<f", params[FACTOR][0].to_bytes(4, "little"))[0]
+            # A NaN or absurd factor would turn every sample non-finite (the
+            # saved file unreadable) or wrong: the session ends with the reason.
+            if not (math.isfinite(factor) and 1e-6 < abs(factor) < 1e3):
+                raise CommandRefused(f"start {name}: the device's scale factor is {factor!r}; "
+                                     f"its samples cannot be converted")
+            self.factor[mtype] = factor
 
     def feed(self, data: bytes) -> np.ndarray:
         """One data notification -> rows (n, 8): t (s), acc (m/s²), gyr (deg/s), NaN."""
@@ -396,6 +406,8 @@ class PolarDecoder:
             if len(s.t) and s.t[-1] - s.t[0] > self.MAX_PENDING_S * 1e9:
                 k = np.searchsorted(s.t, s.t[-1] - self.MAX_PENDING_S * 1e9)
                 s.t, s.v = s.t[k:], s.v[k:]
+            if len(s.t) > self.MAX_PENDING_SAMPLES:
+                s.t, s.v = s.t[-self.MAX_PENDING_SAMPLES:], s.v[-self.MAX_PENDING_SAMPLES:]
         return out
 
 

@@ -106,7 +106,7 @@ class WitEncoder:
 
 
 PROFILE = Profile(
-    key="witmotion", name_prefixes=("WT901", "WT9011", "WT"), advertised_name="WT901BLE67",
+    key="witmotion", name_prefixes=("WT901",), advertised_name="WT901BLE67",
     service_uuid=SERVICE, notify_uuid=NOTIFY, control_uuid=WRITE,
     rate_hz=100.0, has_clock=False, acc_quantum=ACC_LSB, gyr_quantum=GYR_LSB,
     start_commands=lambda rate: [(WRITE, b"\xff\xaa\x69\x88\xb5"),

@@ -15,9 +15,9 @@ columns (``shared/contracts/README.md`` section 2) through
 from __future__ import annotations
 
 import os
-import zipfile
 from pathlib import Path
 
+from sensors.limits import check_regular, is_zip, open_regular
 from sensors.recording import REQUIRED_COLUMNS, Recording, RecordingError, read_recording
 
 from . import metabase, phyphox, sensorlogger
@@ -56,12 +56,15 @@ def detect_format(path: str | os.PathLike) -> str:
     p = Path(path)
     if not p.exists():
         raise RecordingError(f"{path}: no such file or folder")
-    if p.is_file() and not zipfile.is_zipfile(path):
-        try:
-            with open(path, "rb") as fh:
+    if not p.is_dir():
+        # Devices, FIFOs and sockets are refused before anything opens them.
+        check_regular(path, RecordingError)
+    if p.is_file() and not is_zip(path):
+        with open_regular(path, RecordingError) as fh:
+            try:
                 head = fh.read(1 << 16)
-        except OSError as err:
-            raise RecordingError(f"{path}: cannot open: {err.strerror or err}") from None
+            except OSError as err:
+                raise RecordingError(f"{path}: cannot read: {err.strerror or err}") from None
         header = header_of(head)
         if _is_ours(header) or head.lstrip().startswith(b"#") or not header:
             # Our reader gives the precise message for an empty/binary/broken file.
@@ -126,7 +129,7 @@ def open_any(path: str | os.PathLike, placement: str | None = None,
             return sensorlogger.read(files, placement, side)
         if fmt == "metabase":
             # A file the user named picks its session among several in its folder.
-            prefer = path if Path(path).is_file() and not zipfile.is_zipfile(path) else None
+            prefer = path if Path(path).is_file() and not is_zip(path) else None
             return metabase.read(files, placement, side, prefer=prefer)
         return phyphox.read(files, placement, side)
     finally:

@@ -26,14 +26,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from sensors.limits import (MAX_COLUMNS, MAX_MEMBER_BYTES, check_member, check_regular,
+                            check_span, is_zip, open_regular, read_bounded)
 from sensors.recording import (ACC_COLUMNS, GYR_COLUMNS, Recording, RecordingError,
                                effective_rate_hz, find_gaps, recording_from_arrays)
 
 RAD_TO_DEG = 180.0 / np.pi
-# A zip member larger than this is refused: 24 h of 6-axis data at 400 Hz is
-# well under it, a zip bomb is not.
-MAX_MEMBER_BYTES = 4 << 30
 _HEAD_BYTES = 1 << 16
+# Cells (rows × columns) parsed as strings at a time.
+_CHUNK_CELLS = 2_000_000
 _EOL = re.compile(r"\r\n|\r|\n")
 
 
@@ -58,10 +59,13 @@ class FileSet:
         try:
             if p.is_dir():
                 self._add_folder(p)
-            elif zipfile.is_zipfile(self.path):
-                self._open_zip()
             else:
-                self._add_folder(p.parent, only_csv=True)
+                # A device or FIFO is refused before anything opens it.
+                check_regular(self.path, RecordingError)
+                if is_zip(self.path):
+                    self._open_zip()
+                else:
+                    self._add_folder(p.parent, only_csv=True)
         except OSError as err:
             raise RecordingError(f"{self.path}: cannot open: {err.strerror or err}") from None
 
@@ -115,13 +119,17 @@ class FileSet:
         try:
             if self._zip is not None:
                 info = self._zip.getinfo(where)
-                if info.file_size > MAX_MEMBER_BYTES:
-                    raise RecordingError(f"{name}: {info.file_size >> 20} MB uncompressed; "
-                                         f"too large for a recording")
+                if limit is None:
+                    check_member(info, name, RecordingError)
                 with self._zip.open(where) as fh:
-                    return fh.read(limit) if limit else fh.read()
-            with open(where, "rb") as fh:
-                return fh.read(limit) if limit else fh.read()
+                    # Counted while decompressing: the header's size is not trusted.
+                    return fh.read(limit) if limit else read_bounded(
+                        fh, MAX_MEMBER_BYTES, name, RecordingError)
+            with open_regular(where, RecordingError) as fh:
+                return fh.read(limit) if limit else read_bounded(
+                    fh, MAX_MEMBER_BYTES, name, RecordingError)
+        except RecordingError:
+            raise
         except (zipfile.BadZipFile, NotImplementedError, RuntimeError, EOFError, ValueError,
                 zipfile.LargeZipFile) as err:
             raise RecordingError(f"{name}: cannot be read from the zip ({err})") from None
@@ -251,6 +259,9 @@ def parse_csv(data: bytes, where: str, wanted: Sequence[str],
     if not header_line.strip():
         raise RecordingError(f"{where}: the file is empty")
     sep = _sniff_separator(header_line)
+    if max(header_line.count(c) for c in (",", ";", "\t")) >= MAX_COLUMNS:
+        raise RecordingError(f"{where}:{header_idx + 1}: more than {MAX_COLUMNS} columns; an "
+                             f"app's sensor export has a handful")
     header = _split_header(header_line, sep)
     keys = [norm(h) for h in header]
     hline = header_idx + 1
@@ -270,10 +281,55 @@ def parse_csv(data: bytes, where: str, wanted: Sequence[str],
     if not body.strip():
         raise RecordingError(f"{where}: the header is there but there are no samples")
     decimal_comma = sep != "," and re.search(r"\d,\d", body[:8192]) is not None
+    # Parsed in chunks of bounded size, each turned into floats at once: as
+    # one frame of strings a 300 MB member took 6.6 GB (a Python string per
+    # cell); a chunk holds at most ``_CHUNK_CELLS`` of them.
+    chunk_rows = max(1000, _CHUNK_CELLS // max(1, len(header)))
+    parts: dict[str, list] = {k: [] for k in use}
+    keep_parts: list[np.ndarray] = []
+    n = 0
+    n_bad, first_bad, last_kept = 0, None, -1
     try:
-        df = pd.read_csv(io.StringIO(body), sep=sep, header=None, dtype=str,
-                         keep_default_na=False, skip_blank_lines=False,
-                         quotechar='"', engine="c", index_col=False)
+        reader = pd.read_csv(io.StringIO(body), sep=sep, header=None, dtype=str,
+                             keep_default_na=False, skip_blank_lines=False,
+                             quotechar='"', engine="c", index_col=False, chunksize=chunk_rows)
+        for df in reader:
+            if df.shape[1] > len(header):
+                # Columns beyond the header's: name the first row that has a value there.
+                extra = df.iloc[:, len(header):].fillna("").astype(str).apply(
+                    lambda c: c.str.strip() != "")
+                if extra.any(axis=None):
+                    r = int(np.flatnonzero(extra.any(axis=1).to_numpy())[0])
+                    raise RecordingError(
+                        f"{where}:{hline + 1 + n + r}: expected {len(header)} values per row "
+                        f"(the header's columns), found more")
+            for i in idx:
+                if i not in df.columns:
+                    df[i] = np.nan
+            raw = {k: df[i].fillna("").astype(str).str.strip().str.strip('"')
+                   for k, i in zip(use, idx)}
+            blank = np.logical_and.reduce([(raw[k] == "").to_numpy() for k in use])
+            values = {}
+            for k in use:
+                col = raw[k]
+                if decimal_comma:
+                    col = col.str.replace(",", ".", regex=False)
+                values[k] = pd.to_numeric(col, errors="coerce").to_numpy(dtype=float)
+                parts[k].append(values[k])
+            keep = ~blank
+            bad = np.zeros(len(df), dtype=bool)
+            for k in use[: len(want)]:
+                bad |= ~np.isfinite(values[k])
+            bad &= keep
+            if bad.any():
+                if first_bad is None:
+                    r = int(np.flatnonzero(bad)[0])
+                    first_bad = (n + r, {k: (raw[k].iloc[r][:40], values[k][r]) for k in use})
+                n_bad += int(np.count_nonzero(bad))
+            if keep.any():
+                last_kept = n + int(np.flatnonzero(keep)[-1])
+            keep_parts.append(keep)
+            n += len(df)
     except pd.errors.ParserError as err:
         m = re.search(r"line (\d+)", str(err))
         loc = f"{where}:{hline + int(m.group(1))}" if m else where
@@ -282,56 +338,33 @@ def parse_csv(data: bytes, where: str, wanted: Sequence[str],
             f"{loc}: expected {len(header)} values per row (the header's columns)"
             + (f", found {found.group(1)}" if found else "")) from None
     except (ValueError, csv.Error, MemoryError, OverflowError) as err:
+        if isinstance(err, RecordingError):
+            raise
         raise RecordingError(f"{where}: could not be parsed as CSV ({err})") from None
-    n = len(df)
     row_lines = hline + 1 + np.arange(n)
-    if df.shape[1] > len(header):
-        # Columns beyond the header's: name the first row that has a value there.
-        extra = df.iloc[:, len(header):].fillna("").astype(str).apply(lambda c: c.str.strip() != "")
-        r = int(np.flatnonzero(extra.any(axis=1).to_numpy())[0]) if extra.any(axis=None) else 0
-        raise RecordingError(
-            f"{where}:{row_lines[r]}: expected {len(header)} values per row (the header's "
-            f"columns), found more")
-    for i in idx:
-        if i not in df.columns:
-            df[i] = np.nan
-    raw = {k: df[i].fillna("").astype(str).str.strip().str.strip('"') for k, i in zip(use, idx)}
-    blank = np.logical_and.reduce([(raw[k] == "").to_numpy() for k in use])
-    values = {}
-    for k in use:
-        s = raw[k]
-        if decimal_comma:
-            s = s.str.replace(",", ".", regex=False)
-        values[k] = pd.to_numeric(s, errors="coerce").to_numpy(dtype=float)
-    keep = ~blank
+    keep = np.concatenate(keep_parts) if keep_parts else np.zeros(0, dtype=bool)
     warnings: list[str] = []
-    bad = np.zeros(n, dtype=bool)
-    for k in use[: len(want)]:
-        bad |= ~np.isfinite(values[k])
-    bad &= keep
-    if bad.any():
-        last_row = np.flatnonzero(keep)[-1]
-        first_bad = int(np.flatnonzero(bad)[0])
-        if first_bad == last_row and not body.endswith(("\n", "\r")) \
-                and np.count_nonzero(bad) == 1:
-            keep[last_row] = False
+    if first_bad is not None:
+        row, shown_values = first_bad
+        if row == last_kept and not body.endswith(("\n", "\r")) and n_bad == 1:
+            keep[row] = False
             warnings.append(f"{where}: the last line was cut off mid-row; "
                             f"its partial row was dropped")
         else:
             for k, w in zip(use, list(wanted) + list(optional)):
-                if not np.isfinite(values[k][first_bad]):
-                    shown = raw[k].iloc[first_bad][:40]
+                shown, value = shown_values[k]
+                if not np.isfinite(value):
                     problem = "is empty" if not shown else (
-                        "is not a finite number" if np.isnan(values[k][first_bad])
-                        and shown.lower().lstrip("+-") in ("nan",) or np.isinf(values[k][first_bad])
+                        "is not a finite number" if np.isnan(value)
+                        and shown.lower().lstrip("+-") in ("nan",) or np.isinf(value)
                         else "is not a number")
                     raise RecordingError(
-                        f"{where}:{row_lines[first_bad]}: column {w!r} {problem}: {shown!r}")
+                        f"{where}:{row_lines[row]}: column {w!r} {problem}: {shown!r}")
     if not keep.any():
         raise RecordingError(f"{where}: the header is there but there are no samples")
     cols = {}
     for k, w in zip(use, list(wanted) + [o for o in optional if norm(o) in keys]):
-        cols[w] = values[k][keep]
+        cols[w] = np.concatenate(parts[k])[keep]
     return Table(where=where, columns=cols, lines=row_lines[keep], warnings=warnings)
 
 
@@ -473,6 +506,7 @@ def finish(data: pd.DataFrame, metadata: dict, path: str, warnings: list[str],
     if len(data) < 2:
         raise RecordingError(f"{path}: fewer than two samples where accelerometer and "
                              f"gyroscope overlap")
+    check_span(float(data["t"].iloc[0]), float(data["t"].iloc[-1]), path, RecordingError)
     arr = data.to_numpy(dtype=float)
     if not np.isfinite(arr).all():
         raise RecordingError(f"{path}: values too large to convert to the recording's units")

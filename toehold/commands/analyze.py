@@ -1,7 +1,6 @@
 """``toehold analyze``: what was done in a recording, as text or contract JSON."""
 from __future__ import annotations
 
-import json
 import sys
 
 from toehold.args import Output, UserError, add_output, at_least_one, same_file
@@ -14,8 +13,8 @@ OUTPUT = Output(suffixes=(".txt", ".json", ".csv"),
 def register(sub) -> None:
     p = sub.add_parser("analyze", help="detect exercises, reps, holds, circles and strides",
                        description="Analyse recordings (files, app exports or folders of them) in "
-                                   "parallel, each result cached in .toehold-cache/ beside its "
-                                   "recording. Prints a readable summary, with --json the "
+                                   "parallel, each result cached in the user's private cache folder. "
+                                   "Prints a readable summary, with --json the "
                                    "toehold-analysis/1 document, with --dask one summary row "
                                    "per recording.")
     p.add_argument("recordings", nargs="+", help="recording CSVs, app exports, or folders of them")
@@ -25,6 +24,7 @@ def register(sub) -> None:
     p.add_argument("--placement", choices=["foot", "ankle"])
     p.add_argument("--side", choices=["left", "right"])
     add_batch_options(p)
+    add_privacy_option(p)
     p.add_argument("--dask", metavar="SCHEDULER",
                    help="run one Dask task per recording on this scheduler address, or 'local' "
                         "for a cluster on this machine; writes one summary row per recording "
@@ -37,7 +37,25 @@ def add_batch_options(p) -> None:
     p.add_argument("-j", "--jobs", type=at_least_one, metavar="N",
                    help="analyse N recordings at once (default: one per CPU core)")
     p.add_argument("--no-cache", action="store_true",
-                   help="neither read nor write the cached analyses in .toehold-cache/")
+                   help="neither read nor write the cached analyses (in the user's cache "
+                        "folder; see docs/privacy.md)")
+
+
+def add_privacy_option(p) -> None:
+    """``--private`` (the default) / ``--no-private``, shared by ``analyze`` and ``report``."""
+    import argparse
+
+    p.add_argument("--private", action=argparse.BooleanOptionalAction, default=True,
+                   help="leave the sensor's Bluetooth address and the folders of file names out "
+                        "of what is written (default; --no-private keeps them; see "
+                        "docs/privacy.md)")
+
+
+def shareable(docs: list[dict], private: bool) -> list[dict]:
+    """The analysis documents as they may be written out (``private_doc`` unless --no-private)."""
+    from toehold.safe_output import private_doc
+
+    return [private_doc(d) for d in docs] if private else docs
 
 
 def load(path, placement=None, side=None):
@@ -115,9 +133,11 @@ def summary(doc: dict) -> str:
 
 def report_errors(results) -> int:
     """Print each failed recording's one-line error; the exit status of the batch."""
+    from toehold.safe_output import terminal_text
+
     bad = [r for r in results if r.error]
     for r in bad:
-        print(f"toehold: {r.error}", file=sys.stderr)
+        print(f"toehold: {terminal_text(r.error, None)}", file=sys.stderr)
     return 1 if bad else 0
 
 
@@ -131,6 +151,7 @@ def _write(text: str, output: str | None) -> None:
 
 def run(args) -> int:
     from toehold import batch
+    from toehold.safe_output import strict_json, terminal_text
 
     paths = batch.collect(args.recordings)
     if args.output is not None and any(same_file(args.output, p) for p in paths):
@@ -139,21 +160,28 @@ def run(args) -> int:
         rows = batch.analyze_dask(paths, args.dask, args.placement, args.side,
                                   use_cache=not args.no_cache, progress=True, n_workers=args.jobs)
         fmt = "json" if str(args.output or "").lower().endswith(".json") or args.json else "csv"
+        if args.private:
+            from toehold.safe_output import private_text
+            rows = [dict(r, path=private_text(r["path"], [r["path"]]),
+                         error=private_text(r["error"] or "", [r["path"]])) for r in rows]
         _write(batch.table_text(rows, fmt), args.output)
         failed = [r["error"] for r in rows if r["error"]]
         for err in failed:
-            print(f"toehold: {err}", file=sys.stderr)
+            print(f"toehold: {terminal_text(err, None)}", file=sys.stderr)
         if args.output:
             print(f"wrote {args.output} ({len(rows)} recordings, {len(failed)} failed)")
         return 1 if failed else 0
     results = batch.analyze_many(paths, args.placement, args.side, jobs=args.jobs,
                                  use_cache=not args.no_cache, progress=True)
-    docs = [r.doc for r in results if r.doc is not None]
+    docs = shareable([r.doc for r in results if r.doc is not None], args.private)
     if docs:
         if args.json:
-            text = json.dumps(docs[0] if len(paths) == 1 else docs, indent=1) + "\n"
+            text = strict_json(docs[0] if len(paths) == 1 else docs) + "\n"
         else:
             text = "\n\n".join(summary(d) for d in docs) + "\n"
+            if not args.output:
+                # A file name may hold escape sequences: shown, not obeyed.
+                text = "\n".join(terminal_text(line, None) for line in text.split("\n"))
         _write(text, args.output)
         if args.output:
             print(f"wrote {args.output}", file=sys.stderr)

@@ -18,17 +18,19 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
-    from sensors.importers import open_any
+    from toehold.commands.analyze import load
     from sensors.recording import check_writable, lost_seconds, write_recording
 
     out = args.output  # checked by toehold.args before the work
     if same_file(out, args.source):
         raise UserError(f"{out}: the output would overwrite the input")
-    rec = open_any(args.source, placement=args.placement, side=args.side)
+    rec = load(args.source, placement=args.placement, side=args.side)
     check_writable(out, min_free_bytes=1 << 20)
     write_recording(out, rec.data, rec.metadata)
     lost = lost_seconds(rec.gaps, rec.sample_rate_hz)
-    print(f"{args.source}: {getattr(rec, 'source_format', 'recording')}")
+    from toehold.safe_output import terminal_text
+
+    print(terminal_text(f"{args.source}: {getattr(rec, 'source_format', 'recording')}", None))
     print(f"  {rec.duration_s:.1f} s ({rec.duration_s / 60:.1f} min), {len(rec.data)} samples "
           f"at {rec.sample_rate_hz:.1f} Hz, {len(rec.gaps)} gaps ({lost:.1f} s lost)")
     if rec.start_time:
@@ -36,7 +38,7 @@ def run(args) -> int:
     for note in getattr(rec, "import_notes", []):
         print(f"  {note}")
     for w in rec.warnings:
-        print(f"  warning: {w}")
+        print(terminal_text(f"  warning: {w}", None))
     if not rec.placement or not rec.side:
         print("  placement/side not known: give --placement foot|ankle and --side left|right "
               "(here or when analysing)")

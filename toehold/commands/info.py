@@ -65,5 +65,8 @@ def run(args) -> int:
     from toehold.commands.analyze import load
 
     rec = load(args.recording, placement=args.placement, side=args.side)
-    print("\n".join(summary_lines(rec)))
+    from toehold.safe_output import terminal_text
+
+    # File names and metadata are the file's: shown, escape sequences not obeyed.
+    print("\n".join(terminal_text(line, None) for line in summary_lines(rec)))
     return 0

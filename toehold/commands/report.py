@@ -1,10 +1,11 @@
 """``toehold report``: the PNG report of a session, or of a folder of days."""
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 from toehold.args import Output, add_output
-from toehold.commands.analyze import add_batch_options
+from toehold.commands.analyze import add_batch_options, add_privacy_option
 
 DEMO = Path(__file__).resolve().parents[2] / "recordings" / "demo.csv"
 
@@ -39,6 +40,7 @@ def register(sub) -> None:
     p.add_argument("--placement", choices=["foot", "ankle"])
     p.add_argument("--side", choices=["left", "right"])
     add_batch_options(p)
+    add_privacy_option(p)
     p.set_defaults(func=run)
 
 
@@ -63,9 +65,11 @@ def _counts(panel: dict) -> str:
 def run(args) -> int:
     from analysis.adherence import history_adherence
     from analysis.prescription import PrescriptionError, load
+    from analysis.trends import history_trends
+    from sensors.sessionlog import logs_for
     from toehold.batch import analyze_many
     from toehold.cli import UserError
-    from toehold.commands.analyze import report_errors
+    from toehold.commands.analyze import report_errors, shareable
     from toehold.report import render_report
 
     try:
@@ -74,13 +78,23 @@ def run(args) -> int:
         raise UserError(str(err)) from None
     results = analyze_many(collect(args.paths), args.placement, args.side, prescription,
                            jobs=args.jobs, use_cache=not args.no_cache, progress=True)
-    docs = [r.doc for r in results if r.doc is not None]
     status = report_errors(results)
-    if not docs:
+    # Each recording's session log (what the person reported) rides along with its analysis.
+    ok = [r for r in results if r.doc is not None]
+    logs, problems = logs_for(r.path for r in ok)
+    for line in problems:
+        print(f"toehold: {line}", file=sys.stderr)
+    pairs = sorted(zip((r.doc for r in ok), logs), key=lambda p: p[0]["recording"].get("start_time") or "")
+    if not pairs:
         return status  # the errors said why
-    docs.sort(key=lambda d: d["recording"].get("start_time") or "")
+    docs = shareable([d for d, _ in pairs], args.private)
     history = history_adherence(docs, prescription) if len(docs) > 1 else None
-    summary = render_report(docs, args.output, history=history)
+    trends = history_trends(docs, [log for _, log in pairs]) if len(docs) > 1 else None
+    summary = render_report(docs, args.output, history=history, trends=trends)
     done = ", ".join(f"{k}: {_counts(v)}" for k, v in summary["exercises"].items() if v.get("state") == "done")
     print(f"wrote {args.output} ({len(docs)} session{'s' if len(docs) > 1 else ''}; {done or 'no exercises'})")
+    if "trends" in summary:
+        from toehold.report_trends import headline
+
+        print(f"progress: {headline(trends)}")
     return status

@@ -46,6 +46,9 @@ async def scan(timeout: float, emulate: list[str] | None = None) -> list[dict]:
 def run(args) -> int:
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
+
+    from toehold.safe_output import terminal_text
 
     from toehold.cli import UserError
 
@@ -64,6 +67,8 @@ def run(args) -> int:
     for col in ("name", "address", "RSSI", "type"):
         table.add_column(col)
     for r in rows:
-        table.add_row(r["name"], r["address"], f"{r['rssi']} dBm", r["type"] or "-")
+        # Names are whatever a nearby device advertises: plain text, never markup.
+        table.add_row(Text(terminal_text(r["name"], 60)), Text(terminal_text(r["address"], 60)),
+                      f"{r['rssi']} dBm", r["type"] or "-")
     console.print(table)
     return 0
