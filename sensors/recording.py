@@ -72,6 +72,9 @@ class Recording:
         Things the user should know (cut-off last line, units converted ...).
     cut_off : bool
         True when the last line was cut mid-row and dropped.
+    placement_source : str or None
+        ``option`` when the placement came from the caller (the command
+        line), ``declared`` from the file; None: ask :attr:`placement_origin`.
     """
 
     data: pd.DataFrame
@@ -81,6 +84,16 @@ class Recording:
         default_factory=lambda: pd.DataFrame({"start_s": [], "end_s": []}))
     warnings: list = dataclasses.field(default_factory=list)
     cut_off: bool = False
+    placement_source: str | None = None
+
+    @property
+    def placement_origin(self) -> str:
+        """Where the placement comes from (contract §4): ``declared`` (the
+        file), ``option`` (the caller) or ``assumed`` (nobody said: the
+        analysis assumes a foot sensor)."""
+        if self.placement_source:
+            return self.placement_source
+        return "declared" if self.placement else "assumed"
 
     @property
     def placement(self) -> str | None:
@@ -349,6 +362,7 @@ def read_recording(path: str | os.PathLike, *, placement: str | None = None,
         if key in metadata and metadata[key] not in allowed:
             raise RecordingError(
                 f"{path}: {key} is {metadata[key]!r}; expected one of {', '.join(allowed)}")
+    placement_source = "option" if placement else None
 
     warnings: list[str] = []
     cut_off, partial_len = _tail_state(path, size)
@@ -439,11 +453,53 @@ def read_recording(path: str | os.PathLike, *, placement: str | None = None,
         warnings.append(f"times start at {t[0]:.6g} s; shifted to start at 0")
     data = pd.DataFrame(columns, copy=False)
     rec = Recording(data=data, metadata=metadata, path=path, warnings=warnings,
-                    cut_off=cut_off)
+                    cut_off=cut_off, placement_source=placement_source)
     _check_units(rec, acc_units)
+    _check_clipping(rec)
     seq = data["seq"].to_numpy() if "seq" in data else None
     rec.gaps = find_gaps(data["t"].to_numpy(), seq, rec.nominal_rate_hz)
     return rec
+
+
+def declared_acc_range_g(metadata: Mapping) -> float | None:
+    """Accelerometer full scale (g) of the device type named in the ``device``
+    line (``"Thingy (thingy) C4:…"``, as ``toehold record`` writes it), or None."""
+    import re
+
+    m = re.search(r"\((\w+)\)", str(metadata.get("device", "")))
+    if m is None:
+        return None
+    from sensors.devices import PROFILES
+
+    profile = PROFILES.get(m.group(1).lower())
+    return profile.acc_range_g if profile is not None else None
+
+
+def clipped_fraction(acc_columns: Sequence[np.ndarray], range_g: float) -> float:
+    """Share of samples with an axis at the accelerometer's limit (within 1 %).
+
+    ``acc_columns``: the x, y, z columns (m/s²), taken one at a time so a
+    day-long file needs no (n, 3) copy.
+    """
+    limit = 0.99 * range_g * STANDARD_GRAVITY
+    hit = None
+    for col in acc_columns:
+        h = np.abs(col) >= limit
+        hit = h if hit is None else hit | h
+    return float(hit.mean()) if hit is not None and len(hit) else 0.0
+
+
+def _check_clipping(rec: Recording) -> None:
+    range_g = declared_acc_range_g(rec.metadata)
+    if not range_g:
+        return
+    share = clipped_fraction([rec.data[c].to_numpy() for c in ACC_COLUMNS], range_g)
+    if share > 0:
+        n = int(round(share * len(rec.data)))
+        rec.warnings.append(
+            f"acceleration reaches the sensor's ±{range_g:g} g range in {n} samples "
+            f"({100 * share:.2g} %): heel strikes and fast moves are clipped, their peaks "
+            f"are underestimated")
 
 
 def resting_acc_norm(acc_columns: Sequence[np.ndarray], block: int = 50,
@@ -556,10 +612,18 @@ class RecordingWriter:
         Column order; must contain the required columns.
     fsync_interval_s : float
         At most this long between ``os.fsync`` calls.
+    rewritable : sequence of str
+        Metadata keys whose value may be replaced later with
+        :meth:`rewrite_metadata` (e.g. ``sample_rate_hz`` once the rate is
+        measured): written padded with spaces to a fixed width, so the
+        rewrite changes those bytes in place and no row moves.
     """
 
+    REWRITE_WIDTH = 16
+
     def __init__(self, path: str | os.PathLike, metadata: Mapping | None = None,
-                 columns: Sequence[str] = REQUIRED_COLUMNS, fsync_interval_s: float = 1.0):
+                 columns: Sequence[str] = REQUIRED_COLUMNS, fsync_interval_s: float = 1.0,
+                 rewritable: Sequence[str] = ()):
         self.path = os.fspath(path)
         self.columns = list(columns)
         missing = [c for c in REQUIRED_COLUMNS if c not in self.columns]
@@ -576,7 +640,21 @@ class RecordingWriter:
         # Health data: a new recording is readable by its owner only (0600).
         self._fh = open(self.path, "w", encoding="utf-8", newline="\n",
                         opener=lambda p, flags: os.open(p, flags, 0o600))
-        self._fh.write(metadata_block(self.metadata))
+        meta = dict(self.metadata)
+        for key in rewritable:
+            if meta.get(key) is not None:
+                meta[key] = str(meta[key]).ljust(self.REWRITE_WIDTH)
+        block = metadata_block(meta)
+        # Byte offset of each rewritable value (the block is ASCII up to them
+        # only if earlier values are; count bytes, not characters).
+        self._slots: dict[str, int] = {}
+        offset = 0
+        for line in block.splitlines(keepends=True):
+            key = line[2:].split(":", 1)[0]
+            if key in rewritable:
+                self._slots[key] = offset + len(f"# {key}: ".encode("utf-8"))
+            offset += len(line.encode("utf-8"))
+        self._fh.write(block)
         self._fh.write(",".join(self.columns) + "\n")
         self._fh.flush()
         self._last_sync = time.monotonic()
@@ -599,6 +677,18 @@ class RecordingWriter:
         if now - self._last_sync >= self.fsync_interval_s:
             os.fsync(self._fh.fileno())
             self._last_sync = now
+
+    def rewrite_metadata(self, key: str, value) -> bool:
+        """Replace a ``rewritable`` metadata value in place; False if it does not fit."""
+        text = str(value).replace("\n", " ")
+        if key not in self._slots or len(text) > self.REWRITE_WIDTH or self._fh.closed:
+            return False
+        self._fh.flush()
+        with open(self.path, "r+b") as fh:
+            fh.seek(self._slots[key])
+            fh.write(text.ljust(self.REWRITE_WIDTH).encode("ascii", "replace"))
+        self.metadata[key] = text
+        return True
 
     def flush(self) -> None:
         self._fh.flush()

@@ -21,6 +21,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sensors.devices import PROFILES, MalformedPacket
+from sensors.devices.base import CommandRefused
 
 EXAMPLES = int(os.environ.get("TOEHOLD_FUZZ_EXAMPLES", "200"))
 FUZZ = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
@@ -32,7 +33,7 @@ def check_packet(decoder, data: bytes, profile) -> None:
     """One notification: usable rows or MalformedPacket, nothing else."""
     try:
         rows = decoder.feed(data)
-    except MalformedPacket:
+    except (MalformedPacket, CommandRefused):
         return
     rows = np.asarray(rows)
     assert rows.ndim == 2 and rows.shape[1] == 8, rows.shape
@@ -47,10 +48,12 @@ def check_packet(decoder, data: bytes, profile) -> None:
 
 def valid_packets(kind: str, n: int = 6) -> list[bytes]:
     """Real packets of this device, from its encoder (empty when it has none)."""
+    from sensors.emulated.encoders import make_encoder
+
     p = PROFILES[kind]
-    if p.make_encoder is None:
+    enc = make_encoder(p)
+    if enc is None:
         return []
-    enc = p.make_encoder()
     spp = enc.samples_per_packet
     rng = np.random.default_rng(0)
     out = []

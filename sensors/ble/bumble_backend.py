@@ -30,7 +30,7 @@ from bleak.backends.scanner import AdvertisementData, BaseBleakScanner
 from bleak.backends.service import BleakGATTService, BleakGATTServiceCollection
 from bleak.exc import BleakDeviceNotFoundError, BleakError
 
-from bumble import hci
+from bumble import att, hci
 from bumble.controller import Controller
 from bumble.core import UUID as BumbleUUID
 from bumble.core import AdvertisingData
@@ -244,14 +244,42 @@ class BumbleClient(BaseBleakClient):
             raise BleakError("Not connected")
         return self._peer
 
+    @staticmethod
+    def _att(err: "att.ATT_Error") -> BleakError:
+        # Worded as BlueZ words a failed GATT operation, so callers see the
+        # same text as on Linux.
+        code = err.error_code
+        if 0x80 <= code <= 0x9F:
+            name = "Application Error"
+        else:
+            try:
+                name = att.ErrorCode(code).name.replace("_", " ").title()
+            except ValueError:
+                name = "Unknown"
+        return BleakError(f"Operation failed with ATT error: 0x{err.error_code:02x} ({name})")
+
+    async def _gatt(self, op):
+        """Run a GATT operation; ATT errors and a link lost under it as BleakError."""
+        try:
+            return await op
+        except att.ATT_Error as err:
+            raise self._att(err) from err
+        except asyncio.CancelledError:
+            # bumble cancels the pending request when the link drops; only
+            # a cancellation of the caller itself goes on as one.
+            task = asyncio.current_task()
+            if self._connection is None and task is not None and not task.cancelling():
+                raise BleakError("Not connected (the link dropped during the operation)") from None
+            raise
+
     async def read_gatt_char(self, characteristic: BleakGATTCharacteristic, *, use_cached=False, **kwargs) -> bytearray:
-        return bytearray(await self._require().read_value(characteristic.obj))
+        return bytearray(await self._gatt(self._require().read_value(characteristic.obj)))
 
     async def read_gatt_descriptor(self, descriptor: BleakGATTDescriptor, *, use_cached=False, **kwargs) -> bytearray:
         return bytearray(await self._require().read_value(descriptor.obj))
 
     async def write_gatt_char(self, characteristic: BleakGATTCharacteristic, data, response: bool) -> None:
-        await self._require().write_value(characteristic.obj, bytes(data), with_response=response)
+        await self._gatt(self._require().write_value(characteristic.obj, bytes(data), with_response=response))
 
     async def write_gatt_descriptor(self, descriptor: BleakGATTDescriptor, data) -> None:
         await self._require().write_value(descriptor.obj, bytes(data), with_response=True)
@@ -260,7 +288,7 @@ class BumbleClient(BaseBleakClient):
         def sub(value: bytes) -> None:
             callback(bytearray(value))
         self._subscribers[characteristic.handle] = sub
-        await self._require().subscribe(characteristic.obj, sub)
+        await self._gatt(self._require().subscribe(characteristic.obj, sub))
 
     async def stop_notify(self, characteristic: BleakGATTCharacteristic) -> None:
         sub = self._subscribers.pop(characteristic.handle, None)

@@ -23,7 +23,9 @@ class RecordingSink:
         Session id shared by the files (default: a new UUID).
     describe : callable, optional
         ``key -> (device text, rate_hz)``, asked when the first rows arrive
-        (the device is known only once connected).
+        (the device is known only once connected) and again at ``close``:
+        a rate measured since then replaces the header's ``sample_rate_hz``
+        in place.
 
     Notes
     -----
@@ -53,7 +55,7 @@ class RecordingSink:
             meta["device"] = device
             meta["sample_rate_hz"] = f"{rate:g}"
         meta.update(self.metadata.get(key, {}))
-        w = RecordingWriter(self.paths[key], meta, columns)
+        w = RecordingWriter(self.paths[key], meta, columns, rewritable=("sample_rate_hz",))
         self.writers[key] = w
         return w
 
@@ -68,5 +70,8 @@ class RecordingSink:
         pass
 
     def close(self) -> None:
-        for w in self.writers.values():
+        for key, w in self.writers.items():
+            if self.describe is not None:
+                _device, rate = self.describe(key)
+                w.rewrite_metadata("sample_rate_hz", f"{rate:g}")
             w.close()

@@ -46,7 +46,9 @@ def available_types() -> list[str]:
 
 def emulated_types() -> list[str]:
     """Types with an emulator (an encoder for the device's packets)."""
-    return [k for k, p in PROFILES.items() if p.make_encoder is not None]
+    from sensors.emulated.encoders import ENCODERS
+
+    return [k for k, p in PROFILES.items() if p.make_encoder is not None or k in ENCODERS]
 
 
 def recognise(name: str | None, service_uuids=()) -> str | None:

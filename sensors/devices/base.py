@@ -30,6 +30,11 @@ from typing import Callable
 
 G = 9.80665
 
+#: How real devices misbehave, as the emulators reproduce them
+#: (``sensors.emulated.Faults.named``, ``toehold record --emulate TYPE --fault KIND``).
+FAULT_KINDS = ("stock-firmware", "refuse-start", "ignore-rate", "batched", "small-mtu",
+               "slow-connect", "needs-bonding")
+
 
 class MalformedPacket(ValueError):
     """A notification that does not parse as the device's packet format."""
@@ -98,6 +103,25 @@ class Profile:
     starts_on_subscribe : bool
         The device streams as soon as the client enables notifications
         (no start command needed, e.g. Thingy:52's raw motion data).
+    acc_range_g : float or None
+        Full scale of the accelerometer as toehold configures it (g);
+        readings at this limit are clipped (``info`` and the report warn).
+    alternatives : tuple of (service, notify, control) UUIDs
+        Other GATT layouts the same protocol is found under (e.g. a
+        WitMotion dual-mode module's Microchip transparent UART); the
+        collector uses whichever the device has.
+    setup_advice : str
+        What the user should do when the device lacks the service (shown
+        with the cause, e.g. which firmware to flash).
+    start : async callable, optional
+        ``start(link, rate_hz)``: a start sequence that needs the device's
+        answers (Polar's settings, Thingy's current configuration); ``link``
+        is a :class:`DeviceLink`. None: ``start_commands`` are written in order.
+    stop : async callable, optional
+        ``stop(link)``: the stop sequence (restoring what ``start`` changed);
+        None: ``stop_commands`` are written.
+    min_mtu : int
+        Smallest ATT MTU the device's packets fit in.
     """
 
     key: str
@@ -116,3 +140,48 @@ class Profile:
     stop_commands: Callable[[], list] = lambda: []
     reply_uuid: str | None = None
     starts_on_subscribe: bool = False
+    acc_range_g: float | None = None
+    alternatives: tuple = ()
+    setup_advice: str = ""
+    start: Callable | None = None
+    stop: Callable | None = None
+    min_mtu: int = 23
+
+
+class DeviceLink:
+    """What a profile's ``start``/``stop`` sequence may do on a connected device.
+
+    The collector implements it over bleak; ``state`` persists across
+    reconnects of one session (e.g. the owner's settings to restore).
+
+    Attributes
+    ----------
+    decoder : object
+        The session's decoder (it has seen every reply so far).
+    state : dict
+        Per-session storage of the profile.
+    """
+
+    decoder: object
+    state: dict
+
+    async def write(self, uuid: str, payload: bytes) -> None:  # pragma: no cover - interface
+        raise NotImplementedError
+
+    async def read(self, uuid: str) -> bytes:  # pragma: no cover - interface
+        raise NotImplementedError
+
+    async def reply(self, timeout_s: float = 3.0) -> bytes:  # pragma: no cover - interface
+        """The next command reply (after the decoder took it); raises
+        :class:`CommandRefused` when the device said no."""
+        raise NotImplementedError
+
+    def warn(self, text: str) -> None:  # pragma: no cover - interface
+        raise NotImplementedError
+
+
+class SetupFailed(RuntimeError):
+    """The device is there but cannot be set up (no service, refused, not bonded).
+
+    Retrying does not help; the message says the cause and what to do.
+    """

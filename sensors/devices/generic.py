@@ -10,7 +10,10 @@ All little-endian:
 * control: ``0x01 rate_hz:u16`` starts streaming, ``0x00`` stops.
 * IMU packet: ``seq:u16, t0_us:u32, n:u8`` then ``n`` samples of
   ``acc_xyz:i16`` (mg, i.e. 1/1000 g) and ``gyr_xyz:i16`` (0.1 deg/s);
-  sample ``k`` is at ``t0_us + k * period``: the device clock.
+  sample ``k`` is at ``t0_us + k * period``: the device clock. The period
+  is the board's, read from consecutive packets (``t0`` step over the
+  previous packet's ``n``), so a board that ignores the asked rate is still
+  timed right; the asked rate is only the first guess.
 """
 from __future__ import annotations
 
@@ -18,7 +21,7 @@ import struct
 
 import numpy as np
 
-from sensors.devices.base import G, Command, MalformedPacket, Profile
+from sensors.devices.base import G, MalformedPacket, Profile
 
 SERVICE = "7a1e0001-6f65-686f-6c64-000000000001"
 NOTIFY = "7a1e0002-6f65-686f-6c64-000000000001"
@@ -34,6 +37,7 @@ class GenericDecoder:
         self.period = 1.0 / rate_hz
         self._wraps = 0
         self._last_t0: int | None = None
+        self._last = None  # (seq, t0 unwrapped in µs, n) of the previous packet
 
     def feed(self, data: bytes) -> np.ndarray:
         """Decode one IMU notification.
@@ -59,34 +63,19 @@ class GenericDecoder:
         if self._last_t0 is not None and t0_us < self._last_t0 - (1 << 31):
             self._wraps += 1
         self._last_t0 = t0_us
+        t0 = t0_us + self._wraps * (1 << 32)
+        if self._last is not None and seq == (self._last[0] + 1) & 0xFFFF:
+            step = (t0 - self._last[1]) * 1e-6 / self._last[2]
+            if 0.2 * self.period < step < 5.0 * self.period:
+                self.period = step
+        self._last = (seq, t0, n)
         s = np.frombuffer(data, _SAMPLE, n, _HDR.size)
         out = np.empty((n, 8))
-        out[:, 0] = (t0_us + self._wraps * (1 << 32)) * 1e-6 + np.arange(n) * self.period
+        out[:, 0] = t0 * 1e-6 + np.arange(n) * self.period
         out[:, 1:4] = s["a"] * (G / 1000.0)
         out[:, 4:7] = s["g"] * 0.1
         out[:, 7] = seq
         return out
-
-
-class GenericEncoder:
-    """Emulator side of the DIY profile."""
-
-    samples_per_packet = 4
-
-    def encode(self, block: np.ndarray, seq: int) -> bytes:
-        n = len(block)
-        s = np.empty(n, _SAMPLE)
-        s["a"] = np.clip(np.round(block[:, 1:4] / G * 1000.0), -32768, 32767)
-        s["g"] = np.clip(np.round(block[:, 4:7] * 10.0), -32768, 32767)
-        t0_us = int(round(block[0, 0] * 1e6)) & 0xFFFFFFFF
-        return _HDR.pack(seq & 0xFFFF, t0_us, n) + s.tobytes()
-
-    def command(self, data: bytes) -> Command | None:
-        if len(data) >= 3 and data[0] == 0x01:
-            return Command("start", float(struct.unpack_from("<H", data, 1)[0]))
-        if data[:1] == b"\x00":
-            return Command("stop")
-        return None
 
 
 PROFILE = Profile(
@@ -95,5 +84,6 @@ PROFILE = Profile(
     rate_hz=100.0, has_clock=True, acc_quantum=G / 1000.0, gyr_quantum=0.1,
     start_commands=lambda rate: [(CONTROL, b"\x01" + struct.pack("<H", int(round(rate))))],
     stop_commands=lambda: [(CONTROL, b"\x00")],
-    make_decoder=GenericDecoder, make_encoder=GenericEncoder,
+    make_decoder=GenericDecoder, make_encoder=None,
+    setup_advice="flash the sketch of docs/diy-sensor.md (it defines the 7a1e0001 service).",
 )

@@ -45,7 +45,7 @@ import struct
 
 import numpy as np
 
-from sensors.devices.base import Command, MalformedPacket, Profile
+from sensors.devices.base import CommandRefused, MalformedPacket, Profile
 
 SERVICE = "34802252-7185-4d5d-b431-630e7050e8f0"
 COMMAND = "34800001-7185-4d5d-b431-630e7050e8f0"
@@ -127,6 +127,9 @@ class MovesenseDecoder:
         if kind == RESP_COMMAND_RESULT:
             if len(data) >= 4:
                 self.status = struct.unpack_from("<H", data, 2)[0]
+                if self.status >= 400 and data[1] == REF:
+                    # An HTTP-style error to the subscribe: no data will come.
+                    raise CommandRefused(f"subscribe answered {self.status}")
             return np.empty((0, 8))
         if kind == RESP_DATA_PART2:
             first, self._part1 = self._part1, None
@@ -171,45 +174,6 @@ class MovesenseDecoder:
         return out
 
 
-class MovesenseEncoder:
-    """Emulator side: IMU6 notifications and subscribe/unsubscribe replies."""
-
-    def __init__(self, rate_hz: float = 104.0) -> None:
-        self.samples_per_packet = samples_per_notification(rate_hz)
-        self.ref = REF
-
-    def encode(self, block: np.ndarray, seq: int) -> list[bytes]:
-        """The notifications of one IMU6 packet: DATA, and DATA_PART2 when it
-        exceeds the sensor's 158-byte notifications (it does at 104 Hz)."""
-        t_ms = int(round(block[0, 0] * 1000.0)) & 0xFFFFFFFF
-        vec = np.concatenate([block[:, 1:4], block[:, 4:7]]).astype(_VEC)
-        return split(_HEAD.pack(RESP_DATA, self.ref, t_ms) + vec.tobytes())
-
-    def command(self, data: bytes) -> Command | None:
-        if len(data) < 2:
-            return None
-        cmd, ref = data[0], data[1]
-        ok = bytes([RESP_COMMAND_RESULT, ref]) + struct.pack("<H", 200)
-        if cmd == CMD_SUBSCRIBE:
-            path = bytes(data[2:]).decode(errors="replace")
-            if not path.startswith("/Meas/IMU6/"):
-                return Command(None, reply=bytes([RESP_COMMAND_RESULT, ref]) + struct.pack("<H", 404))
-            self.ref = ref
-            return Command("start", float(path.rsplit("/", 1)[1]), reply=ok)
-        if cmd == CMD_UNSUBSCRIBE:
-            return Command("stop", reply=ok)
-        if cmd == CMD_HELLO:
-            return Command(None, reply=bytes([RESP_COMMAND_RESULT, ref]) + b"Hello")
-        return None
-
-
-def split(packet: bytes, max_len: int = MAX_NOTIFICATION) -> list[bytes]:
-    """A DATA packet as the sensor sends it over a small MTU: DATA + DATA_PART2."""
-    if len(packet) <= max_len:
-        return [packet]
-    return [packet[:max_len], bytes([RESP_DATA_PART2, packet[1]]) + packet[max_len:]]
-
-
 # Real sensors advertise "Movesense <serial>"; the emulator's name is cut to
 # what fits beside a 128-bit service UUID in 31 advertising bytes.
 PROFILE = Profile(
@@ -220,5 +184,11 @@ PROFILE = Profile(
     acc_quantum=1e-5, gyr_quantum=2.5e-4,
     start_commands=lambda rate: [(COMMAND, subscribe_command(rate))],
     stop_commands=lambda: [(COMMAND, bytes([CMD_UNSUBSCRIBE, REF]))],
-    make_decoder=MovesenseDecoder, make_encoder=MovesenseEncoder,
+    make_decoder=MovesenseDecoder, make_encoder=None,
+    # The sample app's notifications are up to 158 bytes (DATA + DATA_PART2
+    # at 104 Hz): a link that cannot carry them loses every packet.
+    min_mtu=161,
+    setup_advice="this Movesense has no GATT sensor data app; flash Movesense's "
+                 "gatt_sensordata_app (movesense-device-lib, samples/gatt_sensordata_app) with the "
+                 "Movesense Showcase app's DFU, then record again.",
 )

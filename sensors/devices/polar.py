@@ -57,7 +57,7 @@ import struct
 
 import numpy as np
 
-from sensors.devices.base import G, Command, CommandRefused, MalformedPacket, Profile
+from sensors.devices.base import G, CommandRefused, MalformedPacket, Profile
 
 SERVICE = "fb005c80-02e7-f387-1cad-8acd2d8df0c8"
 CONTROL = "fb005c81-02e7-f387-1cad-8acd2d8df0c8"
@@ -77,10 +77,8 @@ STATUS = ("SUCCESS", "ERROR_INVALID_OP_CODE", "ERROR_INVALID_MEASUREMENT_TYPE", 
 ALREADY_IN_STATE = 6
 RATES_HZ = (26, 52, 104, 208, 416)  # SDK mode; 52 Hz in the normal mode
 RANGES = {ACC: 8, GYRO: 2000}       # g, deg/s
-GYR_FACTOR = 2000.0 / 32768.0       # deg/s per LSB at 2000 deg/s, 16 bit (emulator's factor)
+GYR_FACTOR = 2000.0 / 32768.0       # deg/s per LSB at 2000 deg/s, 16 bit
 _HEADER = 10
-# The device clock counts ns since 2000-01-01; the emulator's is set to 2026-01-01.
-_EMU_EPOCH_NS = 9497 * 86400 * 10**9
 
 
 def nearest_rate(rate_hz: float) -> int:
@@ -172,24 +170,6 @@ def parse_delta_frame(content: bytes, channels: int, resolution: int) -> np.ndar
         deltas.append(_signed(u, width).reshape(count, channels))
         off += nbytes
     return np.cumsum(np.concatenate(deltas), axis=0)
-
-
-def pack_delta_frame(values: np.ndarray, resolution: int = 16) -> bytes:
-    """Inverse of :func:`parse_delta_frame` (emulator side), ``values`` (n, ch) ints."""
-    values = np.asarray(values, np.int64)
-    nb = (resolution + 7) // 8
-    out = bytearray(b"".join(int(v & ((1 << resolution) - 1)).to_bytes(nb, "little") for v in values[0]))
-    d = np.diff(values, axis=0)
-    for k in range(0, len(d), 255):
-        blk = d[k:k + 255]
-        lim = max(int(blk.max(initial=0)), int(-blk.min(initial=0)) - 1)
-        # Signed width that holds every delta; at least 2 bits (the SDK's sign
-        # extension of a 1-bit field does not give -1).
-        width = max(2, lim.bit_length() + 1)
-        u = (blk.ravel() & ((1 << width) - 1))[:, None] >> np.arange(width)
-        out += bytes([width, len(blk)]) + np.packbits((u & 1).astype(np.uint8).ravel(),
-                                                      bitorder="little").tobytes()
-    return bytes(out)
 
 
 def parse_frame(data: bytes, factor: float = 1.0) -> tuple[int, int, np.ndarray]:
@@ -411,76 +391,53 @@ class PolarDecoder:
         return out
 
 
-class PolarEncoder:
-    """Emulated Verity Sense: control point answers and ACC + GYRO frames.
+def choose_settings(listed: dict[int, list[int]], rate_hz: float, mtype: int) -> dict[int, int]:
+    """One value for every setting the device listed, as the SDK sends them.
 
-    Parameters
-    ----------
-    raw : bool
-        Send ACC as raw int16 frames (frame type 0x01) instead of the
-        delta-compressed frames (0x81) the sensor sends; GYRO is always
-        delta-compressed (0x80): the SDK defines no raw gyro frame.
-    rates : tuple of int
-        Sample rates (Hz) the device accepts; others are refused with
-        ERROR_INVALID_SAMPLE_RATE.
+    The sample rate nearest to ``rate_hz``; for resolution, range and
+    channels the largest offered (heel strikes need the range). Without a
+    listing (an old firmware): rate, 16 bit and the Verity Sense's range.
     """
+    if not listed.get(SAMPLE_RATE):
+        return {SAMPLE_RATE: nearest_rate(rate_hz), RESOLUTION: 16, RANGE: RANGES[mtype]}
+    out = {}
+    for kind, values in listed.items():
+        if kind == FACTOR or not values:
+            continue  # the factor comes back in the start response
+        out[kind] = min(values, key=lambda r: abs(r - rate_hz)) if kind == SAMPLE_RATE else max(values)
+    return out
 
-    # Four samples per frame keeps what a stopped session can leave in flight
-    # small; the real sensor fills a frame up to the MTU.
-    samples_per_packet = 4
-    # Feature bitmap (PmdMeasurementType.fromByteArray): PPG, ACC, PPI, GYRO,
-    # MAG in byte 1, SDK mode in byte 2.
-    read_value = bytes([0x0F, 0x02 | 0x04 | 0x08 | 0x20 | 0x40, 0x02])
 
-    def __init__(self, raw: bool = False, rates: tuple[int, ...] = RATES_HZ) -> None:
-        self.raw = raw
-        self.rates = rates
-        self.running: set[int] = set()
+async def _response(link, op: int, mtype: int) -> bytes:
+    """Wait for the control point's answer to ``op`` (other indications are skipped)."""
+    while True:
+        data = await link.reply()
+        if len(data) >= 3 and data[0] == RESPONSE and data[1] == op and data[2] & 0x3F == mtype:
+            return data
 
-    def _frame(self, mtype: int, ftype: int, ts_ns: int, content: bytes) -> bytes:
-        return bytes([mtype]) + ts_ns.to_bytes(8, "little") + bytes([ftype]) + content
 
-    def encode(self, block: np.ndarray, seq: int) -> list[bytes]:
-        ts = _EMU_EPOCH_NS + int(round(block[-1, 0] * 1e9))
-        acc = np.clip(np.round(block[:, 1:4] / G * 1000.0), -32768, 32767).astype(np.int64)
-        gyr = np.clip(np.round(block[:, 4:7] / GYR_FACTOR), -32768, 32767).astype(np.int64)
-        if self.raw:
-            acc_frame = self._frame(ACC, 0x01, ts, acc.astype("<i2").tobytes())
-        else:
-            acc_frame = self._frame(ACC, 0x81, ts, pack_delta_frame(acc))
-        return [acc_frame, self._frame(GYRO, 0x80, ts, pack_delta_frame(gyr))]
+async def start(link, rate_hz: float) -> None:
+    """Ask each stream's settings, then start it with every listed setting,
+    one control-point write at a time (each waits for its response)."""
+    for m in (ACC, GYRO):
+        await link.write(CONTROL, bytes([GET_SETTINGS, m]))
+        try:
+            await _response(link, GET_SETTINGS, m)
+        except MalformedPacket:
+            # Cut off (a 23-byte ATT MTU truncates the listing): start with
+            # the Verity Sense's settings instead.
+            link.decoder.settings.pop(m, None)
+            link.warn(f"the {TYPE_NAMES[m]} settings answer was cut off; starting with defaults")
+    for m in (ACC, GYRO):
+        chosen = choose_settings(link.decoder.settings.get(m, {}), rate_hz, m)
+        await link.write(CONTROL, bytes([START, m]) + settings_bytes(chosen))
+        await _response(link, START, m)  # a refusal raises CommandRefused
 
-    def command(self, data: bytes) -> Command | None:
-        if len(data) < 2:
-            return Command(None, reply=bytes([RESPONSE, data[0] if data else 0, 0, 4, 0]))
-        op, mtype = data[0], data[1] & 0x3F
 
-        def reply(status: int, params: bytes = b"") -> bytes:
-            return bytes([RESPONSE, op, mtype, status, 0]) + params
-
-        if mtype not in (ACC, GYRO):
-            return Command(None, reply=reply(2))
-        if op == GET_SETTINGS:
-            rates = bytes([SAMPLE_RATE, len(self.rates)]) + b"".join(r.to_bytes(2, "little") for r in self.rates)
-            return Command(None, reply=reply(0, rates + settings_bytes({RESOLUTION: 16, RANGE: RANGES[mtype]})))
-        if op == START:
-            try:
-                asked = {k: v[0] for k, v in parse_settings(bytes(data[2:])).items()}
-            except MalformedPacket:
-                return Command(None, reply=reply(5))
-            rate = asked.get(SAMPLE_RATE, 52)
-            if rate not in self.rates:
-                return Command(None, reply=reply(8))
-            factor = 1.0 if mtype == ACC else GYR_FACTOR
-            params = bytes([FACTOR, 1]) + struct.pack("<f", factor)
-            self.running.add(mtype)
-            # Frames of both streams go out together, so streaming starts once both run.
-            action = "start" if self.running == {ACC, GYRO} else None
-            return Command(action, float(rate), reply(0, params))
-        if op == STOP:
-            self.running.discard(mtype)
-            return Command("stop", reply=reply(0))
-        return Command(None, reply=reply(1))
+async def stop(link) -> None:
+    for m in (ACC, GYRO):
+        await link.write(CONTROL, bytes([STOP, m]))
+        await _response(link, STOP, m)
 
 
 def _start(rate_hz: float) -> list:
@@ -499,5 +456,7 @@ PROFILE = Profile(
     rate_hz=52.0, has_clock=True, acc_quantum=G / 1000.0, gyr_quantum=GYR_FACTOR,
     start_commands=_start,
     stop_commands=lambda: [(CONTROL, bytes([STOP, m])) for m in (ACC, GYRO)],
-    make_decoder=PolarDecoder, make_encoder=PolarEncoder,
+    make_decoder=PolarDecoder, make_encoder=None, start=start, stop=stop, acc_range_g=8.0,
+    setup_advice="toehold reads the Polar Measurement Data service of Polar's own firmware "
+                 "(Verity Sense); update the sensor with Polar Flow if it is missing.",
 )

@@ -19,9 +19,19 @@ Sources
   the Python clients that write ``struct.pack("<4H B", ...)`` to
   ``EF680401`` and then enable notifications on ``EF680406``).
 
-No device clock and no counter: rows are stamped on arrival. The Thingy
-streams raw data as soon as notifications on ``EF680406`` are enabled; the
-configuration write only sets the rate (100 Hz here).
+No device clock and no counter: rows are stamped on arrival, at the
+measured rate. The Thingy streams raw data as soon as notifications on
+``EF680406`` are enabled; the configuration only sets the rate.
+
+The firmware stores a written configuration in flash (``m_motion.c`` saves
+it with its other settings), so a write outlives the session. toehold reads
+the owner's configuration first, writes only when the MPU frequency differs
+from the one asked for (keeping the owner's intervals and wake-on-motion),
+and writes the owner's configuration back when the session stops.
+
+The firmware runs the accelerometer at ±2 g, so heel strikes clip at 2 g:
+``acc_range_g`` declares it and ``info`` and the report warn when readings
+sit at the limit.
 """
 from __future__ import annotations
 
@@ -29,7 +39,7 @@ import struct
 
 import numpy as np
 
-from sensors.devices.base import G, Command, MalformedPacket, Profile
+from sensors.devices.base import G, MalformedPacket, Profile
 
 
 def _uuid(short: int) -> str:
@@ -91,29 +101,30 @@ class ThingyDecoder:
         return out
 
 
-class ThingyEncoder:
-    """Emulator side: raw motion packets; config writes set the rate."""
+async def start(link, rate_hz: float) -> None:
+    """Set the MPU frequency only if needed, keeping the owner's other settings."""
+    freq = int(np.clip(round(rate_hz), FREQ_MIN_HZ, FREQ_MAX_HZ))
+    if "owner" not in link.state:
+        # First connection of the session: what the owner had (kept across reconnects).
+        current = await link.read(CONFIG)
+        link.state["owner"] = bytes(current) if len(current) == _CONFIG.size else None
+    owner = link.state["owner"]
+    if owner is None:
+        new = config_command(rate_hz)
+    else:
+        pedo, temp, comp, owner_freq, wake = _CONFIG.unpack(owner)
+        if owner_freq == freq:
+            return  # already right: nothing is written, nothing to restore
+        new = _CONFIG.pack(pedo, temp, comp, freq, wake)
+    await link.write(CONFIG, new)
+    link.state["changed"] = True
 
-    samples_per_packet = 1
 
-    def encode(self, block: np.ndarray, seq: int) -> bytes:
-        raw = np.zeros(1, _RAW)
-        raw["acc"] = np.clip(np.round(block[0, 1:4] / (ACC_LSB_G * G)), -32768, 32767)
-        raw["gyr"] = np.clip(np.round(block[0, 4:7] / GYR_LSB), -32768, 32767)
-        return raw.tobytes()  # compass left at zero: the collector does not record it
-
-    def command(self, data: bytes) -> Command | None:
-        if len(data) != _CONFIG.size:
-            return None
-        freq = _CONFIG.unpack(data)[3]
-        if not FREQ_MIN_HZ <= freq <= FREQ_MAX_HZ:
-            return None  # the firmware rejects an out-of-range configuration
-        # Only the rate: streaming is started by enabling notifications.
-        return Command(None, float(freq))
-
-    @property
-    def read_value(self) -> bytes:
-        return config_command(100.0)
+async def stop(link) -> None:
+    """Put the owner's configuration back (the firmware keeps writes in flash)."""
+    if link.state.get("changed") and link.state.get("owner"):
+        await link.write(CONFIG, link.state["owner"])
+    link.state["changed"] = False
 
 
 PROFILE = Profile(
@@ -121,5 +132,8 @@ PROFILE = Profile(
     service_uuid=SERVICE, notify_uuid=RAW, control_uuid=CONFIG,
     rate_hz=100.0, has_clock=False, acc_quantum=ACC_LSB_G * G, gyr_quantum=GYR_LSB,
     start_commands=lambda rate: [(CONFIG, config_command(rate))],
-    make_decoder=ThingyDecoder, make_encoder=ThingyEncoder, starts_on_subscribe=True,
+    make_decoder=ThingyDecoder, make_encoder=None, starts_on_subscribe=True,
+    start=start, stop=stop, acc_range_g=2.0,
+    setup_advice="toehold reads the Thingy:52's Motion service of Nordic's stock firmware "
+                 "(v2.x); reflash it with Nordic's Thingy:52 firmware if it was replaced.",
 )

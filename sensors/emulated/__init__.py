@@ -1,5 +1,6 @@
 """Emulated BLE IMU sensors: bumble GATT peripherals on the virtual link."""
-from sensors.emulated.feeds import csv_feed, simulator_feed, sine_feed
-from sensors.emulated.peripheral import EmulatedSensor, Faults
+from sensors.emulated.feeds import csv_feed, rest_feed, simulator_feed, sine_feed
+from sensors.emulated.peripheral import FAULT_KINDS, EmulatedSensor, Faults
 
-__all__ = ["EmulatedSensor", "Faults", "csv_feed", "simulator_feed", "sine_feed"]
+__all__ = ["FAULT_KINDS", "EmulatedSensor", "Faults", "csv_feed", "rest_feed", "simulator_feed",
+           "sine_feed"]

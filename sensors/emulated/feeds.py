@@ -29,6 +29,20 @@ def sine_feed(duration_s: float = 60.0, seed: int = 0):
     return feed
 
 
+def rest_feed(duration_s: float = 30.0, seed: int = 0):
+    """A foot at rest: gravity on +z and an IMU's white noise (0.02 m/s², 0.1 deg/s)."""
+    def feed(rate_hz: float) -> np.ndarray:
+        n = int(duration_s * rate_hz)
+        rng = np.random.default_rng(seed)
+        out = np.empty((n, 7))
+        out[:, 0] = np.arange(n) / rate_hz
+        out[:, 1:4] = rng.normal(0.0, 0.02, (n, 3))
+        out[:, 3] += 9.80665
+        out[:, 4:7] = rng.normal(0.0, 0.1, (n, 3))
+        return out
+    return feed
+
+
 def _resample(data: np.ndarray, rate_hz: float) -> np.ndarray:
     t = data[:, 0] - data[0, 0]
     tn = np.arange(0.0, t[-1], 1.0 / rate_hz)
@@ -52,13 +66,27 @@ def csv_feed(path: str | Path = SAMPLE_CSV, max_s: float | None = 120.0):
     return feed
 
 
-def simulator_feed(seed: int = 0, **kwargs):
-    """Stream ``sensors.simulator.simulate_session`` output (falls back to the sample CSV)."""
-    def feed(rate_hz: float) -> np.ndarray:
+class SimulatorFeed:
+    """Stream ``sensors.simulator.simulate_session`` output (falls back to the sample CSV).
+
+    A class rather than a closure so that it pickles: the emulator can then
+    generate it in another process (seconds of CPU) without slowing the
+    event loop that paces the stream.
+    """
+
+    def __init__(self, seed: int = 0, **kwargs) -> None:
+        self.seed = seed
+        self.kwargs = kwargs
+
+    def __call__(self, rate_hz: float) -> np.ndarray:
         try:
             from sensors.simulator import simulate_session
         except ImportError:
             return csv_feed()(rate_hz)
-        rec, _truth = simulate_session(seed=seed, **kwargs)
+        rec, _truth = simulate_session(seed=self.seed, **self.kwargs)
         return _resample(rec.data[COLUMNS].to_numpy(float), rate_hz)
-    return feed
+
+
+def simulator_feed(seed: int = 0, **kwargs) -> SimulatorFeed:
+    """Stream ``sensors.simulator.simulate_session`` output (falls back to the sample CSV)."""
+    return SimulatorFeed(seed, **kwargs)

@@ -30,7 +30,7 @@ def run(coro, timeout=30):
 
 def collector(sink, **kw):
     kw.setdefault("scan_timeout_s", 2.0)
-    kw.setdefault("match_window_s", 0.5)
+    kw.setdefault("match_window_s", 0.2)
     return Collector(sink, client_backend=BumbleClient, scanner_backend=BumbleScanner, **kw)
 
 
@@ -72,8 +72,14 @@ def test_bleak_client_gatt_round_trip(kind):
                                disconnected_callback=lambda c: lost.set()) as client:
             assert client.services.get_characteristic(p.notify_uuid) is not None
             await client.start_notify(p.notify_uuid, lambda ch, d: got.append(bytes(d)))
+            replies = asyncio.Queue()
+            control_point = p.reply_uuid is not None and p.reply_uuid == p.control_uuid
+            if control_point:
+                await client.start_notify(p.reply_uuid, lambda ch, d: replies.put_nowait(bytes(d)))
             for uuid, payload in p.start_commands(p.rate_hz):
                 await client.write_gatt_char(uuid, payload, response=True)
+                if control_point:  # one command at a time: its answer before the next
+                    await asyncio.wait_for(replies.get(), 2)
             await asyncio.sleep(0.3)
             assert emu.commands and got
             await emu.stop()  # peripheral drops the link: unsolicited

@@ -18,8 +18,9 @@ from sensors.ble.bumble_backend import BumbleClient, BumbleScanner
 from sensors.ble.collector import Collector, CollectorError, Target
 from sensors.ble.sinks import RecordingSink
 from sensors.devices import get_profile, recognise
-from sensors.devices.polar import PolarDecoder, PolarEncoder, ACC, START
+from sensors.devices.polar import PolarDecoder, ACC, START
 from sensors.emulated import EmulatedSensor, sine_feed
+from sensors.emulated.encoders import PolarEncoder
 from sensors.recording import read_recording
 from sensors.stream import MemorySink
 
@@ -237,7 +238,7 @@ class _LeapingClock:
     """A generic sensor whose clock leaps 2000 s ahead every 20th packet (a forged clock)."""
 
     def __init__(self):
-        from sensors.devices.generic import GenericEncoder
+        from sensors.emulated.encoders import GenericEncoder
 
         self.inner = GenericEncoder()
         self.samples_per_packet = self.inner.samples_per_packet

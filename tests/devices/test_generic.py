@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 
 from sensors.devices import G, MalformedPacket, get_profile
-from sensors.devices.generic import GenericDecoder, GenericEncoder
+from sensors.devices.generic import GenericDecoder
+from sensors.emulated.encoders import GenericEncoder
 
 P = get_profile("generic")
 

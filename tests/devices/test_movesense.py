@@ -14,8 +14,13 @@ import numpy as np
 import pytest
 
 from sensors.devices import MalformedPacket, get_profile
-from sensors.devices.movesense import (MAX_NOTIFICATION, MovesenseDecoder, MovesenseEncoder,
-                                       split, subscribe_command)
+from sensors.devices.movesense import MAX_NOTIFICATION, MovesenseDecoder, subscribe_command
+from sensors.emulated.encoders import MovesenseEncoder
+
+
+def split(packet: bytes, max_len: int = 158) -> list[bytes]:
+    """As the sample app sends an over-long DATA packet: DATA, then DATA_PART2 (3, ref, rest)."""
+    return [packet[:max_len], bytes([3, packet[1]]) + packet[max_len:]]
 
 P = get_profile("movesense")
 

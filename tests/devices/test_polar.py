@@ -26,8 +26,9 @@ import pytest
 
 from sensors.devices import get_profile
 from sensors.devices.base import CommandRefused, MalformedPacket
-from sensors.devices.polar import (ACC, GYRO, GYR_FACTOR, PROFILE, PolarDecoder, PolarEncoder, _Stream,
-                                   parse_frame, parse_settings)
+from sensors.devices.polar import (ACC, GYRO, GYR_FACTOR, PROFILE, PolarDecoder, _Stream, parse_frame,
+                                   parse_settings)
+from sensors.emulated.encoders import PolarEncoder
 
 HDR_TS_2E9 = "00 94 35 77 00 00 00 00"  # u64 LE 2 000 000 000 ns
 
@@ -268,26 +269,28 @@ def test_device_clock_counts_ns_since_2000():
 
 
 # ---- through the collector (bleak over the emulated link) ------------------
-def test_device_refusing_start_fails_the_recording_clearly():
+def test_sensor_is_started_at_a_rate_it_lists_and_the_file_says_so():
+    """The SDK picks settings from the device's own list: a sensor that offers
+    only 26 Hz is started at 26 Hz (not refused at 52), and the measured
+    rate, not the asked one, is what the recording declares."""
     from sensors.ble.bumble_backend import BumbleClient, BumbleScanner
-    from sensors.ble.collector import Collector, CollectorError, Target
+    from sensors.ble.collector import Collector, Target
     from sensors.emulated import EmulatedSensor
     from sensors.stream import MemorySink
 
-    # A sensor that only offers 26 Hz: the 52 Hz start is answered with
-    # ERROR_INVALID_SAMPLE_RATE.
     picky = dataclasses.replace(get_profile("polar"), make_encoder=lambda: PolarEncoder(rates=(26,)))
 
     async def go():
-        await EmulatedSensor(picky, address="C4:00:00:00:02:01").start()
+        emu = await EmulatedSensor(picky, address="C4:00:00:00:02:01").start()
         col = Collector(MemorySink(), client_backend=BumbleClient, scanner_backend=BumbleScanner,
-                        scan_timeout_s=2.0, start_timeout_s=5.0)
-        t = time.perf_counter()
-        with pytest.raises(CollectorError, match="device refused the start command.*INVALID_SAMPLE_RATE"):
-            await col.run([Target("a", "C4:00:00:00:02:01", "polar")], duration_s=10)
-        assert time.perf_counter() - t < 4  # the refusal, not the 5 s start timeout
-
-    asyncio.run(asyncio.wait_for(go(), 30))
+                        scan_timeout_s=2.0)
+        await col.run([Target("a", "C4:00:00:00:02:01", "polar")], duration_s=2.5)
+        return emu, col
+    emu, col = asyncio.run(asyncio.wait_for(go(), 30))
+    starts = [c for c in emu.commands if c[0] == 0x02]
+    assert len(starts) == 2 and all(c[2:6] == bytes([0x00, 0x01, 26, 0x00]) for c in starts)
+    assert abs(col.sample_rate_hz("a") - 26.0) < 0.02 * 26.0
+    assert any("26" in w for w in col.stats["a"].warnings)
 
 
 def test_swapped_frames_come_out_behind_and_leave_the_live_stream_intact():
@@ -318,3 +321,18 @@ def test_device_clock_restart_starts_a_new_timeline():
     rebooted[:, 0] -= 10.0  # clock 10 s behind: restarted
     again = np.concatenate([dec.feed(x) for x in enc.encode(rebooted, 0)])
     assert len(again) == 4 and again[0, 0] < rows[1][0, 0] - 9
+
+
+def test_every_listed_setting_is_sent():
+    """A settings answer written by hand (PmdControlPointResponse: F0, op 01, ACC,
+    status 0, more 0, then type/count/values): rates 52 and 26, resolution 16,
+    range 8 and 16 g, CHANNELS 3 (as a Verity Sense lists it). The start asks
+    52 Hz, 16 bit, the widest range and 3 channels: every setting listed."""
+    from sensors.devices.polar import SAMPLE_RATE, choose_settings, settings_bytes
+
+    answer = bytes.fromhex("F0 01 02 00 00" "00 02 34 00 1A 00" "01 01 10 00" "02 02 08 00 10 00" "04 01 03")
+    dec = PolarDecoder()
+    dec.feed_reply(answer)
+    chosen = choose_settings(dec.settings[ACC], 50.0, ACC)
+    assert chosen == {SAMPLE_RATE: 52, 1: 16, 2: 16, 4: 3}
+    assert settings_bytes(chosen) == bytes.fromhex("00 01 34 00" "01 01 10 00" "02 01 10 00" "04 01 03")

@@ -13,7 +13,8 @@ import numpy as np
 import pytest
 
 from sensors.devices import G, MalformedPacket, get_profile
-from sensors.devices.thingy import ThingyDecoder, ThingyEncoder, config_command
+from sensors.devices.thingy import ThingyDecoder, config_command
+from sensors.emulated.encoders import ThingyEncoder
 
 P = get_profile("thingy")
 
@@ -58,3 +59,48 @@ def test_encoder_decoder_round_trip_within_quantisation():
         rows = dec.feed(enc.encode(block, 0))
         np.testing.assert_allclose(rows[0, 1:4], block[0, 1:4], atol=P.acc_quantum / 2 + 1e-12)
         np.testing.assert_allclose(rows[0, 4:7], block[0, 4:7], atol=P.gyr_quantum / 2 + 1e-12)
+
+
+def test_hand_written_packet_and_declared_range():
+    """``ble_tms_raw_t`` little-endian, by hand: acc x 0x0400 = 1024 in Q6.10 = 1 g,
+    acc z 0xF800 = -2048 = -2 g (the ±2 g limit), gyro y 0x0C80 = 3200 in Q11.5 = 100 deg/s."""
+    data = bytes.fromhex("00 04 00 00 00 F8  00 00 80 0C 00 00  00 00 00 00 00 00")
+    rows = ThingyDecoder().feed(data)
+    np.testing.assert_allclose(rows[0, 1:7], [G, 0, -2 * G, 0, 100.0, 0])
+    assert P.acc_range_g == 2.0  # the firmware leaves the MPU-9250 at its ±2 g default
+
+
+def test_clipping_at_the_declared_range_is_a_recording_warning(tmp_path):
+    """A Thingy file whose z axis sits at -2 g for 5 of 100 samples: ``info`` and
+    the analysis (hence the report) say the peaks are clipped."""
+    from sensors.recording import RecordingWriter, read_recording
+    from toehold.commands.info import summary_lines
+
+    path = tmp_path / "thingy.csv"
+    rows = np.zeros((100, 7))
+    rows[:, 0] = np.arange(100) / 100.0
+    rows[:, 3] = G
+    rows[40:45, 3] = -2 * G
+    with RecordingWriter(path, {"device": "Thingy (thingy) C4:00:00:00:00:01", "sample_rate_hz": "100"}) as w:
+        w.write_rows(rows)
+    rec = read_recording(path)
+    warning = [w for w in rec.warnings if "±2 g range" in w]
+    assert warning and "5 samples" in warning[0]
+    assert any("clipped" in line for line in summary_lines(rec))
+    # The analysis carries it into the report's notes ("About this recording").
+    from analysis.pipeline import analyze_recording
+    long = np.zeros((3000, 7))
+    long[:, 0] = np.arange(3000) / 100.0
+    long[:, 3] = G
+    long[1000:1005, 3] = -2 * G
+    path3 = tmp_path / "thingy_long.csv"
+    with RecordingWriter(path3, {"device": "Thingy (thingy) C4:00:00:00:00:01", "sample_rate_hz": "100",
+                                 "placement": "foot", "side": "left"}) as w:
+        w.write_rows(long)
+    doc = analyze_recording(read_recording(path3))
+    assert any("±2 g range in 5 samples" in w for w in doc["recording"]["warnings"])
+    # The same numbers from a device with a wider range are no warning.
+    path2 = tmp_path / "wit.csv"
+    with RecordingWriter(path2, {"device": "WT901BLE67 (witmotion) C4:00:00:00:00:02"}) as w:
+        w.write_rows(rows)
+    assert not any("range" in w for w in read_recording(path2).warnings)

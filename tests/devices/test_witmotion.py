@@ -15,7 +15,8 @@ import numpy as np
 import pytest
 
 from sensors.devices import G, MalformedPacket, get_profile
-from sensors.devices.witmotion import WitDecoder, WitEncoder, rate_code
+from sensors.devices.witmotion import WitDecoder, rate_code
+from sensors.emulated.encoders import WitEncoder
 
 P = get_profile("witmotion")
 
@@ -45,8 +46,9 @@ def test_28_byte_packet_with_time_decodes_the_same():
 def test_rate_commands_from_the_document():
     unlock = bytes.fromhex("FF AA 69 88 B5")
     assert P.start_commands(100) == [(P.control_uuid, unlock), (P.control_uuid, bytes.fromhex("FF AA 03 09 00"))]
-    assert rate_code(200) == 0x0A and rate_code(10) == 0x06 and rate_code(50) == 0x08
-    assert WitEncoder().command(bytes.fromhex("FF AA 03 0A 00")).rate_hz == 200
+    # WIT standard protocol's RATE table: 0x0A is 125 Hz, 0x0B 200 Hz.
+    assert rate_code(200) == 0x0B and rate_code(125) == 0x0A
+    assert rate_code(10) == 0x06 and rate_code(50) == 0x08
 
 
 @pytest.mark.parametrize("data", [
@@ -55,9 +57,17 @@ def test_rate_commands_from_the_document():
     b"\x55\x62" + bytes(18),                                   # unknown flag
     b"\x55\x71" + bytes(10),                                   # short register reply
 ])
-def test_malformed_packets_raise(data):
-    with pytest.raises(MalformedPacket):
-        WitDecoder().feed(data)
+def test_malformed_packets_are_refused(data):
+    """Raised at once, or (a packet start that may continue in the next
+    notification) held and counted as discarded when nothing completes it."""
+    dec = WitDecoder()
+    try:
+        rows = dec.feed(data)
+    except MalformedPacket:
+        return
+    assert len(rows) == 0
+    dec.finish()
+    assert dec.discarded == 1
 
 
 def test_encoder_decoder_round_trip_within_quantisation():
@@ -70,3 +80,60 @@ def test_encoder_decoder_round_trip_within_quantisation():
         rows = dec.feed(enc.encode(block, 0))
         np.testing.assert_allclose(rows[0, 1:4], block[0, 1:4], atol=P.acc_quantum / 2 + 1e-12)
         np.testing.assert_allclose(rows[0, 4:7], block[0, 4:7], atol=P.gyr_quantum / 2 + 1e-12)
+
+
+# ---- byte stream (WitMotion's SDK cuts packets out of a buffer) ---------------------------
+# Hand-written packets; expected values by hand from the document's scales:
+# acc = raw/32768*16 g, gyro = raw/32768*2000 deg/s.
+# 0x0800 = 2048 -> 1 g; 0xF800 = -2048 -> -1 g; 0x4000 = 16384 -> 1000 deg/s; 0x0010 = 16 -> 0.9765625 deg/s
+PKT_A = bytes.fromhex("55 61 00 08 00 00 00 00 00 40 00 00 00 00 00 00 00 00 00 00")  # ax 1 g, gx 1000
+PKT_B = bytes.fromhex("55 61 00 00 00 F8 00 00 00 00 10 00 00 00 00 00 00 00 00 00")  # ay -1 g, gy 0.977
+PKT_C = bytes.fromhex("55 61 00 00 00 00 00 10 00 00 00 00 00 C0 11 22 33 44 55 66")  # az 2 g, gz -1000
+EXPECTED = np.array([[G, 0, 0, 1000.0, 0, 0],
+                     [0, -G, 0, 0, 2000 * 16 / 32768, 0],
+                     [0, 0, 2 * G, 0, 0, -1000.0]])
+
+
+def test_several_packets_in_one_notification():
+    rows = WitDecoder().feed(PKT_A + PKT_B + PKT_C)
+    np.testing.assert_allclose(rows[:, 1:7], EXPECTED)
+
+
+@pytest.mark.parametrize("cuts", [(7,), (20, 33), (13, 27, 41), (1, 2, 3, 59)])
+def test_packets_cut_across_notifications_are_reassembled(cuts):
+    stream = PKT_A + PKT_B + PKT_C
+    edges = (0, *cuts, len(stream))
+    dec = WitDecoder()
+    rows = np.concatenate([dec.feed(stream[a:b]) for a, b in zip(edges, edges[1:]) if b > a])
+    np.testing.assert_allclose(rows[:, 1:7], EXPECTED)
+    assert dec.discarded == 0
+
+
+def test_a_cut_off_packet_is_dropped_and_counted_not_glued_to_the_next():
+    dec = WitDecoder()
+    head = dec.feed(PKT_A + PKT_B[:8])          # a packet and the start of the next
+    rows = dec.feed(PKT_C)                       # the rest of PKT_B never came
+    np.testing.assert_allclose(head[:, 1:7], EXPECTED[:1])
+    np.testing.assert_allclose(rows[:, 1:7], EXPECTED[2:])
+    assert dec.discarded == 1
+
+
+def test_rate_command_for_200_hz_is_0x0b():
+    """WIT standard protocol, RATE register 0x03: 0x0B = 200 Hz (0x0A is 125 Hz)."""
+    assert P.start_commands(200)[-1] == (P.control_uuid, bytes.fromhex("FF AA 03 0B 00"))
+    assert P.start_commands(100)[-1] == (P.control_uuid, bytes.fromhex("FF AA 03 09 00"))
+
+
+def test_name_prefixes_do_not_take_other_wt_devices():
+    from sensors.devices import recognise
+
+    assert recognise("WT901BLE67") == "witmotion"
+    assert recognise("WT9011DCL-BT50") == "witmotion"
+    assert recognise("WT-Speaker") is None and recognise("WTX1") is None
+
+
+def test_dual_mode_modules_microchip_uart_layout():
+    """Microchip (ISSC) transparent UART: service 49535343-FE7D-…, TX notify
+    49535343-1E4D-…, RX write 49535343-8841-…."""
+    assert ("49535343-fe7d-4ae5-8fa9-9fafd205e455", "49535343-1e4d-4bd9-ba61-23c647249616",
+            "49535343-8841-43f4-a8d4-ecbe34729bb3") in P.alternatives

@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import sys
 from pathlib import Path
 
 from sensors.devices import TYPES
+from sensors.devices.base import FAULT_KINDS
 from toehold.args import Output, UserError, check_output, in_range, positive
 
 OUTPUT = Output(recording=True)
@@ -44,6 +44,9 @@ def register(sub) -> None:
                    help="stop if a lost sensor is not back within S seconds (default 30)")
     p.add_argument("--rate", type=in_range(1, 1000, " Hz"), metavar="HZ",
                    help="sample rate to ask for, 1–1000 Hz (default: the device's, ~100)")
+    p.add_argument("--fault", choices=FAULT_KINDS, metavar="KIND",
+                   help="with --emulate: make the emulated sensor misbehave as real ones do "
+                        f"({', '.join(FAULT_KINDS)})")
     p.set_defaults(func=run)
 
 
@@ -81,14 +84,21 @@ async def _session(args, plan, console) -> tuple:
     from toehold.live_view import LiveView, show_live
 
     kw = {}
+    emulators = []
     if args.emulate:
         from sensors.ble.bumble_backend import BumbleClient, BumbleScanner
-        from sensors.emulated import EmulatedSensor, simulator_feed
+        from sensors.devices import get_profile
+        from sensors.emulated import EmulatedSensor, Faults, simulator_feed
 
-        console.print(f"starting emulated {', '.join(args.emulate)} on the virtual radio…")
+        console.print(f"starting emulated {', '.join(args.emulate)} on the virtual radio"
+                      + (f" with fault {args.fault}" if args.fault else "") + "…")
         for i, kind in enumerate(args.emulate):
+            faults = Faults.named(args.fault, get_profile(kind)) if args.fault else None
+            # quick_start: the simulated session is generated beside the
+            # stream (the foot rests until it is ready), so data flows at once.
             emu = await EmulatedSensor(kind, address=f"C4:2A:11:00:3B:{0x9E + i:02X}",
-                                       feed=simulator_feed(seed=i)).start()
+                                       feed=simulator_feed(seed=i), faults=faults, quick_start=True).start()
+            emulators.append(emu)
             if plan[i]["device"] is None:
                 plan[i]["device"] = emu.address
         kw = {"client_backend": BumbleClient, "scanner_backend": BumbleScanner}
@@ -97,7 +107,7 @@ async def _session(args, plan, console) -> tuple:
 
     def describe(key):
         st = col.stats[key]
-        return f"{st.name} ({st.type}) {st.address}", col.rate_hz or col.profiles[key].rate_hz
+        return f"{st.name} ({st.type}) {st.address}", col.sample_rate_hz(key)
 
     files = RecordingSink({p["key"]: p["path"] for p in plan},
                           {p["key"]: {"placement": args.placement, "side": p["side"]} for p in plan},
@@ -110,6 +120,8 @@ async def _session(args, plan, console) -> tuple:
         error = await show_live(view, col.run(targets, duration_s=args.duration), col.stop, console)
     finally:
         files.close()
+        for emu in emulators:
+            await emu.stop()
     return view, files, error
 
 
@@ -134,6 +146,8 @@ def run(args) -> int:
     from sensors.recording import check_writable
     from toehold.live_view import print_summary
 
+    if args.fault and not args.emulate:
+        raise UserError("--fault only applies to an emulated sensor (--emulate TYPE)")
     plan = _plan(args)
     for p in plan:
         if p["renamed_from"]:
@@ -152,6 +166,7 @@ def run(args) -> int:
         raise UserError(str(err).strip("'\"")) from err
     lines = [f"{p['key']}: wrote {files.writers[p['key']].rows_written} rows to {p['path']}"
              for p in plan if p["key"] in files.writers]
+    lines += [f"{key}: warning: {w}" for key, st in view.stats.items() for w in st.warnings]
     print_summary(console, view, [*lines, f"session {files.session}", *_analyses(plan, files)])
     if error is not None:
         raise UserError(str(error))
