@@ -336,7 +336,9 @@ class _Builder:
     def walk(self, duration_s: float, tiptoe: bool = False, label: bool = True) -> list[float]:
         """Walk straight (normal heel-to-toe or on tiptoe); returns contact times."""
         assert self.posture == "stand"
-        stride_s = self.rng.uniform(0.9, 1.2) if tiptoe else self.rng.uniform(1.0, 1.25)
+        # Tiptoe gait varies far more than people's: cadence, stance share,
+        # step length, heel height and how far the shank swings.
+        stride_s = self.rng.uniform(0.7, 1.5) if tiptoe else self.rng.uniform(1.0, 1.25)
         stride_s *= 1 / (1 + 0.05 * self.cfg.sloppiness * self.rng.standard_normal())
         n_strides = max(2, int(duration_s / stride_s))
         # Stride-to-stride variability (healthy adults: CV 1.5–3 %).
@@ -345,12 +347,15 @@ class _Builder:
         t0 = self.t
         start_heading = self.heading
         turn = self.rng.uniform(-40, 40)
-        stance_frac = 0.6 if not tiptoe else 0.55
-        step_len = (self.rng.uniform(1.1, 1.4) if not tiptoe else self.rng.uniform(0.6, 0.9))
+        stance_frac = 0.6 if not tiptoe else self.rng.uniform(0.45, 0.65)
+        step_len = (self.rng.uniform(1.1, 1.4) if not tiptoe else self.rng.uniform(0.4, 1.0))
+        shank_arc = self.rng.uniform(14, 34) if tiptoe else 50.0
+        shank_mid = self.rng.uniform(-2, 8) if tiptoe else 5.0
+        heel_rises: list[np.ndarray] = []
         tracks, contacts = [], []
         ground_z = self.pos[2]
         # Heel height on tiptoe: one level for the bout, wandering a little.
-        tip_level = self.rng.uniform(25, 38) * self.sloppy(0.1)
+        tip_level = self.rng.uniform(10, 45) * self.sloppy(0.1)
         tip_wander = _smooth_noise(self.rng, int(durations.sum() * self.fs) + 10, self.fs, 0.3, 2.0)
         k0 = 0
         # Lead-in: the gait starts from standing; first contact after a swing.
@@ -365,8 +370,11 @@ class _Builder:
                 k0 += n
                 foot = np.where(stance, hold + 5 * np.sin(np.pi * ph / stance_frac),
                                 hold + 15 * np.sin(np.pi * sw))
-                shank = np.where(stance, -8 + 22 * ph / stance_frac, 14 - 22 * _min_jerk(sw))
+                shank = np.where(stance, shank_mid - shank_arc / 2 + shank_arc * ph / stance_frac,
+                                 shank_mid + shank_arc / 2 - shank_arc * _min_jerk(sw))
                 lift = np.where(stance, 0.0, 0.05 * np.sin(np.pi * sw))
+                if k > 0:  # the first stride eases in from standing
+                    heel_rises.append(foot[stance])
             else:
                 # Heel strike toes-up, foot flat, heel-off and push-off toes-down,
                 # swing back to toes-up for the next heel strike.
@@ -397,9 +405,12 @@ class _Builder:
         # The last swing lands: one more contact, on which the person stops.
         contacts.append(self.t)
         if label:
+            # Heel rise: the foot's pitch (toes down) in stance, median over the bout.
             self.exercises.append({
                 "exercise": "tiptoe_walk", "start_s": contacts[0], "end_s": self.t,
-                "reps": [], "circles": [], "strides": [{"t_s": c} for c in contacts]})
+                "reps": [], "circles": [], "strides": [{"t_s": c} for c in contacts],
+                **({"heel_rise_deg": float(np.median(np.concatenate(heel_rises)))}
+                   if tiptoe and heel_rises else {})})
         else:
             self.distractors.append({"kind": "walk", "start_s": t0, "end_s": self.t})
         # Come to a stop with both feet flat.
@@ -431,30 +442,39 @@ class _Builder:
         start = self.t
         entry = {"exercise": exercise, "start_s": None, "end_s": None,
                  "reps": [], "circles": [], "strides": []}
-        amp_person = {"toe_press": rng.uniform(3, 7), "resistance_band": rng.uniform(15, 25),
-                      "pencil_pickup": rng.uniform(6, 14)}[exercise]
-        knee = rng.uniform(8, 15)
+        # Per person, far wider than people show: a toe press tips the foot
+        # 1–8°, a knee bends with it by a little or a lot; holds from 1 s to
+        # twice the prescription, brisk or slow moves, short or long rests.
+        amp_person = {"toe_press": rng.uniform(1, 8), "resistance_band": rng.uniform(8, 30),
+                      "pencil_pickup": rng.uniform(4, 16)}[exercise]
+        knee = rng.uniform(3, 20)
+        hold_person = float(np.clip(hold_target_s * np.exp(rng.normal(0, 0.25)),
+                                    0.9 * hold_target_s if exercise == "pencil_pickup" else 1.3, 20.0))
+        tempo = np.exp(rng.normal(0, 0.4))           # slow or brisk mover
+        rest_person = rng.uniform(0.6, 4.0)
+        drift_frac = rng.uniform(0.02, 0.12)         # how much the held angle wanders
         # Most people tip the foot toes-down to hold the pencil up; the same
         # way every rep.
         pencil_sign = 1.0 if rng.random() < 0.75 else -1.0
         plan: list[str] = ["rep"] * reps
         # Sloppy people abort some reps half-way and rush some holds.
-        n_abort = rng.binomial(2, 0.3 * self.cfg.sloppiness)
-        n_short = rng.binomial(2, 0.3 * self.cfg.sloppiness)
+        n_abort = rng.binomial(3, 0.15 + 0.3 * self.cfg.sloppiness)
+        n_short = rng.binomial(2, 0.1 + 0.3 * self.cfg.sloppiness)
         for _ in range(n_abort):
             plan.insert(rng.integers(0, len(plan) + 1), "abort")
         for _ in range(n_short):
             plan.insert(rng.integers(0, len(plan) + 1), "touch")
         for what in plan:
-            move_in = rng.uniform(0.6, 1.4) * self.sloppy(0.1)
-            move_out = rng.uniform(0.6, 1.4) * self.sloppy(0.1)
+            move_in = float(np.clip(rng.uniform(0.6, 1.4) * tempo * self.sloppy(0.1), 0.3, 3.0))
+            move_out = float(np.clip(rng.uniform(0.6, 1.4) * tempo * self.sloppy(0.1), 0.3, 3.0))
             if what == "rep":
-                hold = max(1.2, rng.normal(hold_target_s, 0.15 * hold_target_s * (1 + self.cfg.sloppiness)))
+                hold = float(np.clip(rng.normal(hold_person, 0.15 * hold_person * (1 + self.cfg.sloppiness)),
+                                     1.2, 20.0))
                 amp = amp_person * self.sloppy(0.1)
             elif what == "touch":   # reaches the position but does not hold it
                 hold, amp = rng.uniform(0.0, 0.3), amp_person * self.sloppy(0.1)
-            else:                   # aborted half-movement
-                hold, amp = rng.uniform(0.0, 0.3), amp_person * rng.uniform(0.15, 0.3)
+            else:                   # aborted half-movement: a third of the way or less
+                hold, amp = rng.uniform(0.0, 1.5), amp_person * rng.uniform(0.1, 0.33)
             dur = move_in + hold + move_out
             t = self._grid(dur)
             n = len(t)
@@ -465,14 +485,20 @@ class _Builder:
             # A planted foot barely trembles; one holding a pencil in the air does.
             tremor_deg = {"toe_press": 0.04, "resistance_band": 0.1, "pencil_pickup": 0.1}[exercise]
             tremor = _tremor(rng, n, self.fs, tremor_deg * (1 + rng.random())) * holding
-            drift = _smooth_noise(rng, n, self.fs, 0.3, 0.1 * amp) * holding
+            # The held angle wanders, and the release starts from wherever
+            # it wandered to (no snap back to the planned level).
+            drift = _smooth_noise(rng, n, self.fs, 0.3, drift_frac * amp) * prof
             tr = Track.still(n, self.posture, self.heading, self.pos)
             lift = np.zeros(n)
+            shank_range = 0.0
             if exercise == "toe_press":
                 # Knees bend (shank tilts forward, foot stays flat) while the
-                # toes grip the floor, which arches the instep.
-                tr.shank_pitch = tr.shank_pitch + knee * prof * (amp / amp_person)
-                tr.ankle_pitch = tr.ankle_pitch - knee * prof * (amp / amp_person)
+                # toes grip the floor, which arches the instep; the knee
+                # wobbles a little while held.
+                bend = knee * prof * (amp / amp_person) + 0.3 * drift * knee / max(amp_person, 1.0)
+                tr.shank_pitch = tr.shank_pitch + bend
+                tr.ankle_pitch = tr.ankle_pitch - bend
+                shank_range = knee * amp / amp_person
                 foot_delta = sign * amp * prof + tremor + drift
                 tr.ankle_pitch = tr.ankle_pitch + foot_delta
                 tr.shank_pitch = tr.shank_pitch + 0.5 * tremor
@@ -493,11 +519,16 @@ class _Builder:
             rep_start = self.t
             self._push(tr)
             if what == "rep":
-                entry["reps"].append({"start_s": rep_start, "end_s": self.t, "hold_s": hold})
+                # Range: the instrumented segment's pitch change from rest to
+                # the held position (the foot's tip for a foot sensor, the
+                # knee bend for a shank one).
+                rng_deg = shank_range if self.cfg.placement == "ankle" else amp
+                entry["reps"].append({"start_s": rep_start, "end_s": self.t, "hold_s": hold,
+                                      "range_deg": rng_deg})
                 if entry["start_s"] is None:
                     entry["start_s"] = rep_start
                 entry["end_s"] = self.t
-            self.rest(rng.uniform(1.0, 2.5) * self.sloppy(0.2))
+            self.rest(rest_person * rng.uniform(0.7, 1.4) * self.sloppy(0.2))
         if entry["reps"]:
             self.exercises.append(entry)
 
@@ -1043,7 +1074,7 @@ def build_session(rng: np.random.Generator, cfg: SimConfig, fs_int: float) -> _B
                 b.other_side(rng.uniform(35, 50), "other_foot_pencil")
         elif name == "tiptoe_walk":
             b.rest(rng.uniform(1.5, 3))
-            b.walk(rng.uniform(20, 30), tiptoe=True)
+            b.walk(rng.uniform(10, 40), tiptoe=True)
         elif name == "ankle_circles":
             b.circles(rng.uniform(8, 10))
             if rng.random() < 0.7:
@@ -1287,10 +1318,13 @@ def simulate_session(seed: int = 0, config: SimConfig | None = None,
         exercises.append({
             "exercise": e["exercise"], "start_s": conv(e["start_s"]), "end_s": conv(e["end_s"]),
             "reps": [{"start_s": conv(r["start_s"]), "end_s": conv(r["end_s"]),
-                      "hold_s": round(r["hold_s"] * to_rec, 3)} for r in e["reps"]],
+                      "hold_s": round(r["hold_s"] * to_rec, 3),
+                      **({"range_deg": round(r["range_deg"], 2)} if "range_deg" in r else {})}
+                     for r in e["reps"]],
             "circles": [{**c, "start_s": conv(c["start_s"]), "end_s": conv(c["end_s"])}
                         for c in e["circles"]],
             "strides": [{"t_s": conv(s["t_s"])} for s in e["strides"]],
+            **({"heel_rise_deg": round(e["heel_rise_deg"], 2)} if "heel_rise_deg" in e else {}),
         })
     truth = {
         "format": "toehold-analysis/1",
