@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 
+from .confidence import THRESHOLD, is_counted
 from .prescription import Prescription
 
 DONE_AT = 0.8  # a session counts as done at 80 % of its observable items
@@ -21,14 +22,25 @@ PLAUSIBLE_YEARS = (1990, 2200)
 
 
 def _bouts(doc: dict, exercise: str) -> list[dict]:
-    return [e for e in doc.get("exercises", []) if e["exercise"] == exercise]
+    """The exercise's bouts that count: uncertain ones (confidence below
+    the threshold) are listed apart, not counted."""
+    return [e for e in doc.get("exercises", []) if e["exercise"] == exercise and is_counted(e)]
+
+
+def uncertain_bouts(doc: dict) -> list[dict]:
+    """Bouts below the confidence threshold: shown as uncertain, not counted."""
+    return [{"exercise": e["exercise"], "start_s": e["start_s"], "end_s": e["end_s"],
+             "confidence": e.get("confidence")}
+            for e in doc.get("exercises", []) if not is_counted(e)]
 
 
 def session_adherence(doc: dict, prescription: Prescription) -> dict:
     """Each prescribed item against one recording's analysis.
 
     Returns the ``adherence`` object: ``items`` (one per prescribed
-    exercise), ``completion`` (0–1, mean over observable items), ``done``.
+    exercise), ``completion`` (0–1, mean over observable items), ``done``,
+    ``uncertain`` (bouts not counted because their confidence is below
+    ``confidence_threshold``).
     """
     not_obs = doc.get("not_observable", {})
     side = (doc.get("recording") or {}).get("side")
@@ -64,10 +76,22 @@ def session_adherence(doc: dict, prescription: Prescription) -> dict:
         entry["observable"] = True
         entry["completion"] = None if entry["completion"] is None else round(entry["completion"], 3)
         items.append(entry)
+    steps = (doc.get("session") or {}).get("steps") or []
+    if steps:
+        # A guided session: what the coach asked for and how each step ended.
+        for entry in items:
+            mine = [s for s in steps if isinstance(s, dict) and s.get("exercise") == entry["exercise"]]
+            entry["guided_steps"] = [{"side": s.get("side"), "outcome": s.get("outcome")} for s in mine]
     scored = [i["completion"] for i in items if i.get("observable") and i["completion"] is not None]
     completion = round(sum(scored) / len(scored), 3) if scored else None
-    return {"items": items, "completion": completion,
+    guided = None
+    if steps:
+        outcomes = [s.get("outcome") for s in steps if isinstance(s, dict)]
+        guided = {k: outcomes.count(k) for k in ("done", "partial", "skipped")}
+        guided["steps"] = len(outcomes)
+    return {"items": items, "completion": completion, **({"guided_steps": guided} if guided else {}),
             "done": bool(completion is not None and completion >= DONE_AT),
+            "uncertain": uncertain_bouts(doc), "confidence_threshold": THRESHOLD,
             "done_rule": f"a session is done when its observable items average at least {DONE_AT:.0%}"}
 
 

@@ -21,6 +21,7 @@ import pandas as pd
 from .prescription import load as load_prescription
 from .session import SessionAnalyzer
 
+HOLD_EXERCISES = ("toe_press", "resistance_band", "pencil_pickup")
 COLUMNS = ["t", "acc_x", "acc_y", "acc_z", "gyr_x", "gyr_y", "gyr_z"]
 # The live view counts holds up to the default (seed) programme's targets.
 HOLD_TARGET_S = load_prescription().hold_targets_s()
@@ -41,6 +42,14 @@ class LiveState:
     tiptoe_s: float = 0.0
     strides: int = 0
     sets_done: list = dataclasses.field(default_factory=list)
+    last_set: str | None = None       # what the last finished set ended with, once it is over
+    # Everything the window's analysis found, whatever exercise it named, so a
+    # guided session (which knows the exercise) can count within its step:
+    # (start_s, end_s, hold_s, range_deg) per rep of a hold exercise,
+    # (start_s, end_s, direction) per circle, (start_s, end_s, strides) per tiptoe bout.
+    rep_events: list = dataclasses.field(default_factory=list)
+    circle_events: list = dataclasses.field(default_factory=list)
+    tiptoe_events: list = dataclasses.field(default_factory=list)
 
 
 def holding_now(signals: pd.DataFrame, reps: pd.DataFrame, t_end: float,
@@ -93,6 +102,20 @@ def holding_now(signals: pd.DataFrame, reps: pd.DataFrame, t_end: float,
     return float(t_end - start)
 
 
+def rep_ranges_deg(signals: pd.DataFrame, reps: pd.DataFrame, before_s: float = 1.0) -> np.ndarray:
+    """How far the foot moved in each rep (deg): mid-rep angle against the second before it."""
+    t = signals["t"].to_numpy()
+    ang = signals["elevation_deg"].to_numpy()
+    out = np.full(len(reps), np.nan)
+    for k, r in enumerate(reps.itertuples()):  # a window holds a few dozen reps at most
+        q = (r.end_s - r.start_s) / 4
+        lo, hi = np.searchsorted(t, [r.start_s + q, r.end_s - q])
+        b0, b1 = np.searchsorted(t, [r.start_s - before_s, r.start_s])
+        if hi > lo and b1 > b0:
+            out[k] = abs(float(np.median(ang[lo:hi]) - np.median(ang[b0:b1])))
+    return out
+
+
 def latest_set(fit: SessionAnalyzer) -> tuple[float, float]:
     """Start and end (s) of the latest set in a window's analysis."""
     if not len(fit.bouts_):
@@ -125,6 +148,12 @@ class LiveAnalyzer:
         self.update_every_s = update_every_s
         self.mounting_window_s = mounting_window_s
         self.mounting_every_s = mounting_every_s
+        # A bout the window finds this soon after the shown set's end is
+        # still that set (the window re-cuts and re-names sets as it slides).
+        self.same_set_gap_s = 8.0
+        # A set's first reps may still rename it (a pencil set's first rep
+        # looks like a toe press); from this many reps on its name stays.
+        self.name_after_reps = 3
         self._buf = np.zeros((0, 7))
         self._n = 0
         self._last_update = -np.inf
@@ -132,6 +161,7 @@ class LiveAnalyzer:
         self._mount = None
         self._state = LiveState()
         self._set_end = None
+        self._closed_end = None
 
     # -- input -------------------------------------------------------------
     def push(self, rows: np.ndarray) -> None:
@@ -181,18 +211,58 @@ class LiveAnalyzer:
         new = self._summarise(fit, t_end)
         old = self._state
         start, end = latest_set(fit)
-        if new.exercise and new.exercise == old.exercise and self._set_end is not None \
-                and start <= self._set_end + 1.0:
+        if new.exercise and old.exercise and self._set_end is not None \
+                and start <= self._set_end + self.same_set_gap_s:
             # Still the same set (it has not started after the last one
-            # ended): a count shown never goes back down when the window's
-            # edge briefly re-cuts the set.
+            # ended): one exercise per set, whatever the window's analysis
+            # calls it meanwhile, and a count shown never goes back down when
+            # the window's edge briefly re-cuts the set.
+            if old.reps >= self.name_after_reps or old.exercise != new.exercise and not new.reps:
+                new.exercise = old.exercise
+                new.hold_target_s = old.hold_target_s
             new.reps = max(new.reps, old.reps)
             new.circles_cw = max(new.circles_cw, old.circles_cw)
             new.circles_ccw = max(new.circles_ccw, old.circles_ccw)
             new.strides = max(new.strides, old.strides)
         self._set_end = end if new.exercise else None
+        if not new.exercise:
+            # The set the window last saw is over: say what it was, once per set
+            # (also when it was never shown, as at --speed max).
+            if np.isfinite(end) and end != self._closed_end:
+                self._closed_end = end
+                new.last_set = self._closing(old)
+            else:
+                new.last_set = old.last_set
         self._state = new
         return self._state
+
+    def _closing(self, old: LiveState) -> str:
+        """The set that just ended as the closing analysis counts it.
+
+        The window analysis accepts one-rep sets and sees only the window;
+        once a set is over, the analysis of everything so far (as
+        :meth:`finish` would run it) says what the set was, so the view's
+        last word on a set is the closing analysis's.
+        """
+        t = self._buf[:self._n, 0]
+        lo = np.searchsorted(t, t[-1] - self.mounting_window_s)
+        fit = SessionAnalyzer().detect(self._frame(lo), placement=self.placement, mounting=self.mounting,
+                                       known_mounting=None if self.mounting else self._mount)
+        if fit.bouts_.empty:
+            return self._describe(old) if old.exercise else None
+        k = int(fit.bouts_.end_s.idxmax())
+        st = self._summarise(fit, float(fit.bouts_.end_s[k]))
+        return self._describe(st) if st.exercise else (self._describe(old) if old.exercise else None)
+
+    @staticmethod
+    def _describe(s: LiveState) -> str:
+        """A finished set in a few words (``toe press, 10 reps``)."""
+        name = s.exercise.replace("_", " ")
+        if s.exercise == "ankle_circles":
+            return f"{name}, cw {s.circles_cw} ccw {s.circles_ccw}"
+        if s.exercise == "tiptoe_walk":
+            return f"{name}, {s.tiptoe_s:.0f} s, {s.strides} strides"
+        return f"{name}, {s.reps} reps"
 
     def _frame(self, lo: int) -> pd.DataFrame:
         return pd.DataFrame(self._buf[lo:self._n], columns=COLUMNS)
@@ -203,6 +273,16 @@ class LiveAnalyzer:
         bouts = fit.bouts_
         if bouts.empty:
             return st
+        held = fit.reps_[fit.reps_.bout.isin(np.flatnonzero(bouts.exercise.isin(list(HOLD_EXERCISES))))]
+        if len(held):
+            ranges = rep_ranges_deg(fit.signals_, held)
+            st.rep_events = [(float(r.start_s), float(r.end_s), float(r.hold_s), float(g))
+                             for r, g in zip(held.itertuples(), ranges)]
+        st.circle_events = [(float(c.start_s), float(c.end_s), c.direction) for c in fit.circles_.itertuples()]
+        for j, other in bouts.iterrows():
+            if other.exercise == "tiptoe_walk":
+                st.tiptoe_events.append((float(other.start_s), float(other.end_s),
+                                         int((fit.strides_.bout == j).sum())))
         # The current set: the latest one still going or just finished.
         k = int(bouts.end_s.idxmax())
         b = bouts.loc[k]

@@ -9,11 +9,12 @@ import math
 
 import numpy as np
 
+from .confidence import THRESHOLD as CONFIDENCE_THRESHOLD
 from .session import SessionAnalyzer
 
 FORMAT = "toehold-analysis/1"
 # Bump when detections can change, so cached analyses are recomputed.
-ANALYSER_VERSION = "0.4.1"
+ANALYSER_VERSION = "0.5.0"
 
 
 def one_blas_thread():
@@ -47,6 +48,18 @@ def run_analysis(recording, analyzer: SessionAnalyzer | None = None) -> SessionA
     with one_blas_thread():
         return analyzer.detect(recording.data, placement=recording.placement or "foot",
                                mounting=recording.metadata.get("mounting"))
+
+
+ASSUMED_WARNING = ("placement not given (neither in the file nor with --placement): analysed as a "
+                   "foot sensor; an ankle recording gives wrong bouts this way")
+
+
+def placement_source(recording) -> str:
+    """``declared``, ``option`` or ``assumed`` (contract §4)."""
+    origin = getattr(recording, "placement_origin", None)
+    if origin:
+        return origin
+    return "declared" if recording.placement else "assumed"
 
 
 def _num(x: float | None, nd: int = 3):
@@ -91,8 +104,71 @@ def balance_section(fitted: SessionAnalyzer, placement: str) -> dict:
     return balance_document(fitted, placement, out)
 
 
+HOLD_EXERCISES = ("toe_press", "resistance_band", "pencil_pickup")
+
+
+def apply_session_log(exercises: list[dict], session_log: dict | None, side: str | None = None) -> list[dict]:
+    """The bouts with a guided session's steps applied (contracts §5).
+
+    Inside a step the exercise is known: every bout whose middle lies within
+    a step's ``[start_s, end_s]`` becomes part of one bout of the step's
+    exercise (its reps, circles or strides kept, the lists that do not apply
+    to the exercise emptied). Steps for the foot without the sensor (a
+    ``side`` other than the recording's, or ``measured: false``) and skipped
+    steps change nothing; neither does anything outside the steps.
+
+    Parameters
+    ----------
+    exercises : list of dict
+        ``toehold-analysis/1`` ``exercises`` entries, ordered by ``start_s``.
+    session_log : dict or None
+        A ``toehold-session/1`` document.
+    side : str, optional
+        The recording's side.
+
+    Returns
+    -------
+    list of dict
+        New entries, ordered by ``start_s``; ``exercises`` is not modified.
+    """
+    steps = [s for s in (session_log or {}).get("steps") or [] if isinstance(s, dict)]
+    out = [dict(e) for e in exercises]
+    for step in steps:
+        try:
+            ex, lo, hi = step["exercise"], float(step["start_s"]), float(step["end_s"])
+        except (KeyError, TypeError, ValueError):
+            continue
+        if step.get("outcome") == "skipped" or step.get("measured") is False or not hi > lo:
+            continue
+        if side and step.get("side") and step["side"] != side:
+            continue
+        inside = [e for e in out if lo <= 0.5 * (e["start_s"] + e["end_s"]) <= hi]
+        if not inside:
+            continue
+        main = max(inside, key=lambda e: e["end_s"] - e["start_s"])
+        merged = {**main, "exercise": ex,
+                  "start_s": min(e["start_s"] for e in inside), "end_s": max(e["end_s"] for e in inside),
+                  "reps": sorted((r for e in inside for r in e["reps"]), key=lambda r: r["start_s"])
+                  if ex in HOLD_EXERCISES else [],
+                  "circles": sorted((c for e in inside for c in e["circles"]), key=lambda c: c["start_s"])
+                  if ex == "ankle_circles" else [],
+                  "strides": sorted((s for e in inside for s in e["strides"]), key=lambda s: s["t_s"])
+                  if ex == "tiptoe_walk" else [],
+                  "exercise_source": "session_log"}
+        if "confidence" in main:
+            merged["confidence"] = 1.0
+        if main["exercise"] != ex:
+            # Details measured for another exercise do not describe this one.
+            for key in ("heel_rise_deg",):
+                merged.pop(key, None)
+        ids = {id(e) for e in inside}
+        out = [e for e in out if id(e) not in ids] + [merged]
+    return sorted(out, key=lambda e: e["start_s"])
+
+
 def analyze_recording(recording, analyzer: SessionAnalyzer | None = None,
-                      fitted: SessionAnalyzer | None = None, prescription=None) -> dict:
+                      fitted: SessionAnalyzer | None = None, prescription=None,
+                      session_log: dict | None = None) -> dict:
     """The ``toehold-analysis/1`` document for one recording.
 
     Parameters
@@ -104,6 +180,10 @@ def analyze_recording(recording, analyzer: SessionAnalyzer | None = None,
         An analyser already fitted to this recording (skips the work).
     prescription : analysis.prescription.Prescription, optional
         What ``adherence`` compares against (the seed programme by default).
+    session_log : dict, optional
+        The recording's guided session log (``toehold-session/1``): its
+        steps name the exercise of the bouts inside them
+        (:func:`apply_session_log`) and adherence counts them.
     """
     from .adherence import session_adherence
     from .prescription import load
@@ -112,20 +192,25 @@ def analyze_recording(recording, analyzer: SessionAnalyzer | None = None,
     fitted = fitted or run_analysis(recording, analyzer)
     placement = fitted.placement_
     m = fitted.mounting_
+    source = placement_source(recording)
+    warnings = list(recording.warnings)
+    if source == "assumed":
+        warnings.append(ASSUMED_WARNING)
     doc = {
         "format": FORMAT,
         "recording": {
             "path": recording.path,
             "duration_s": _num(recording.duration_s),
             "sample_rate_hz": _num(recording.sample_rate_hz, 2),
-            "placement": recording.placement,
+            "placement": recording.placement or placement,
+            "placement_source": source,
             "side": recording.side,
             "gaps": recording.gap_list(),
             "start_time": recording.start_time,
             "device": recording.metadata.get("device"),
             "subject": recording.metadata.get("subject"),
             "cut_off": bool(recording.cut_off),
-            "warnings": list(recording.warnings),
+            "warnings": warnings,
         },
         "exercises": with_hold_wobble(fitted.exercises(), fitted.signals_),
         "balance": balance_section(fitted, placement),
@@ -135,7 +220,12 @@ def analyze_recording(recording, analyzer: SessionAnalyzer | None = None,
         "not_observable": dict(fitted.not_observable_),
         "analyser_version": ANALYSER_VERSION,
     }
+    if session_log:
+        doc["exercises"] = apply_session_log(doc["exercises"], session_log, recording.side)
+        doc["session"] = {"format": session_log.get("format"), "steps": session_log.get("steps") or [],
+                          "reported": session_log.get("reported") or {}}
     toe_paths(fitted, doc["exercises"])
+    doc["confidence_threshold"] = CONFIDENCE_THRESHOLD
     doc["adherence"] = session_adherence(doc, prescription or load())
     return round_times(doc)
 

@@ -18,14 +18,11 @@ import statistics
 
 import numpy as np
 
-# Bouts whose ``exercises[].confidence`` is below this are left out of
-# quality and trends (a bout without the field counts: older analyses never
-# had it). The threshold is the analysis's own, ``analysis.confidence.THRESHOLD``,
-# where that module exists; 0.5 (contracts §4's documented value) before it.
-try:
-    from .confidence import THRESHOLD as MIN_CONFIDENCE
-except ImportError:
-    MIN_CONFIDENCE = 0.5
+# Bouts whose ``exercises[].confidence`` is below the analysis's own
+# threshold are left out of quality and trends, as they are of adherence (a
+# bout without the field counts: older analyses never had it).
+from .confidence import THRESHOLD as MIN_CONFIDENCE
+from .confidence import is_counted as counted
 
 HOLD_EXERCISES = ("toe_press", "resistance_band", "pencil_pickup")
 
@@ -50,12 +47,6 @@ METRICS = {
     "circle_size_cv_pct": ("%", "%", "spread of circle size across circles"),
     "circle_period_s": ("s", "s", "median time per circle"),
 }
-
-
-def counted(bout: dict, min_confidence: float = MIN_CONFIDENCE) -> bool:
-    """True if a bout counts: confidence absent (older analyses) or at least the threshold."""
-    c = bout.get("confidence")
-    return c is None or (isinstance(c, (int, float)) and c >= min_confidence)
 
 
 def _finite(values) -> list[float]:

@@ -6,13 +6,19 @@ Used by the accuracy benchmark and by tests. Matching rules:
   overlap by at least half of the shorter one (one-to-one, greedy by
   overlap);
 * reps and circles are matched inside matched bouts by greatest time
-  overlap; holds are compared on matched reps.
+  overlap; holds are compared on matched reps;
+* only bouts that count are scored: a bout below the confidence threshold
+  (analysis.confidence) is shown to the user as uncertain, not counted, so
+  it is neither a hit nor a false bout here (``uncertain`` says how many);
+* ``false_bouts``: counted bouts that match no true one.
 """
 from __future__ import annotations
 
 from collections import defaultdict
 
 import numpy as np
+
+from .confidence import is_counted
 
 EXERCISES = ("toe_press", "resistance_band", "tiptoe_walk", "pencil_pickup", "ankle_circles")
 
@@ -55,7 +61,8 @@ def _match_events(a: list[dict], b: list[dict]) -> list[tuple[int, int]]:
 
 def score(truth_doc: dict, found_doc: dict) -> dict:
     """Counts for one recording; add them up with :func:`summarise`."""
-    truth, found = truth_doc["exercises"], found_doc["exercises"]
+    truth = truth_doc["exercises"]
+    found = [b for b in found_doc["exercises"] if is_counted(b)]
     observable = found_doc.get("not_observable") or {}
     truth = [b for b in truth if b["exercise"] not in observable]
     pairs = match_bouts(truth, found)
@@ -64,6 +71,8 @@ def score(truth_doc: dict, found_doc: dict) -> dict:
         c[f"tp_{ex}"] = sum(1 for i, _ in pairs if truth[i]["exercise"] == ex)
         c[f"true_{ex}"] = sum(1 for b in truth if b["exercise"] == ex)
         c[f"found_{ex}"] = sum(1 for b in found if b["exercise"] == ex)
+    c["false_bouts"] = len(found) - len(pairs)
+    c["uncertain"] = len(found_doc["exercises"]) - len(found)
     hold_err = []
     for i, j in pairs:
         tb, fb = truth[i], found[j]
@@ -117,4 +126,6 @@ def summarise(counts: list[dict]) -> dict:
     out["circle_exact_pct"] = 100 * div("circle_exact", "circle_bouts")
     out["direction_pct"] = 100 * div("dir_right", "dir_total")
     out["stride_err_pct"] = 100 * div("stride_abs_err", "stride_true")
+    out["false_bouts"] = tot["false_bouts"]
+    out["uncertain"] = tot["uncertain"]
     return out

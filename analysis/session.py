@@ -10,10 +10,13 @@ Steps (each a small class of its own module):
 2. :class:`~analysis.orientation.OrientationFilter` (imufusion AHRS);
 3. :class:`~analysis.gait.GaitBoutDetector` (mounting-free);
 4. :class:`~analysis.mounting.MountingEstimator` → foot or shank frame;
-5. posture from the gravity direction in that frame;
+5. posture from the gravity direction in that frame
+   (:mod:`analysis.posture`);
 6. :class:`~analysis.circles.CircleDetector`, the gait bouts' strides and
    tiptoe test, and :class:`~analysis.reps.HoldRepDetector` per posture;
-7. bouts assembled and named, quiet stances kept for balance.
+7. bouts assembled and named, quiet stances kept for balance;
+8. each bout's confidence from the mounting's source, its posture and the
+   signs of look-alikes (:mod:`analysis.confidence`).
 """
 from __future__ import annotations
 
@@ -22,9 +25,11 @@ import pandas as pd
 from scipy.ndimage import uniform_filter1d
 
 from .circles import CircleDetector
+from .confidence import ConfidenceRater, climb_per_stride, displacement, motion_evidence
 from .gait import GaitBoutDetector, StrideDetector, runs, stride_features
 from .mounting import MountingEstimator
 from .orientation import OrientationFilter
+from .posture import fraction_in_posture, posture_masks
 from .preprocess import UniformResampler, gyro_bias, still_mask
 from .reps import HoldRepDetector, lowpass, prefer, set_cues
 
@@ -41,7 +46,7 @@ NOT_OBSERVABLE = {
                 "floor does not move with it",
     },
 }
-BOUT_COLUMNS = ["exercise", "start_s", "end_s"]
+BOUT_COLUMNS = ["exercise", "start_s", "end_s", "confidence"]
 
 
 class SessionAnalyzer:
@@ -105,7 +110,10 @@ class SessionAnalyzer:
         Attributes
         ----------
         bouts_ : DataFrame
-            ``exercise``, ``start_s``, ``end_s``, ordered by start.
+            ``exercise``, ``start_s``, ``end_s``, ``confidence`` (0–1, see
+            :mod:`analysis.confidence`), ordered by start.
+        doubts_ : dict
+            Per bout index, the reasons its confidence is below 1 (list of str).
         reps_ : DataFrame
             ``bout`` (index into bouts_), ``start_s``, ``end_s``, ``hold_s``.
         circles_ : DataFrame
@@ -160,6 +168,15 @@ class SessionAnalyzer:
         busy = np.zeros(len(t), dtype=bool)  # samples already explained
         bouts, reps, circles, strides = [], [], [], []
         details: dict[int, dict] = {}
+        evidence: dict[int, dict] = {}  # per bout: what its confidence is judged on
+        grav_smooth = lowpass(grav_s, 0.5, fs)
+        where = posture_masks(grav_smooth, self.placement_)
+        earth_acc = orient.earth_acc
+
+        def in_posture(name, a, b):
+            sel = np.zeros(len(t), dtype=bool)
+            sel[a:b] = u.valid[a:b]
+            return fraction_in_posture(where, name, self.placement_, sel)
 
         # Gait: tiptoe walking is an exercise; ordinary walking is not.
         for g in gait.itertuples():
@@ -181,6 +198,10 @@ class SessionAnalyzer:
             stride_s = np.diff(t[contacts])
             end = contacts[-1] + int(round(np.median(np.diff(contacts))))
             bouts.append(("tiptoe_walk", t[contacts[0]], t[min(end, len(t) - 1)]))
+            evidence[k] = {"in_posture": in_posture("tiptoe_walk", contacts[0], end),
+                           "stride_s": float(np.median(stride_s)),
+                           "climb_m": climb_per_stride(earth_acc, gyr, contacts, fs),
+                           **motion_evidence(u.acc, contacts[0], end, fs)}
             strides += [(k, t[c]) for c in contacts]
             details[k] = {
                 # One foot's contacts: two steps per stride.
@@ -205,20 +226,17 @@ class SessionAnalyzer:
                 if len(group) < self.min_circles_per_bout:
                     continue
                 k = len(bouts)
-                bouts.append(("ankle_circles", t[group["start"].iloc[0]], t[group["stop"].iloc[-1]]))
+                a, b = int(group["start"].iloc[0]), int(group["stop"].iloc[-1])
+                bouts.append(("ankle_circles", t[a], t[b]))
+                evidence[k] = {"in_posture": in_posture("ankle_circles", a, b),
+                               "directions": int(group.direction.nunique()),
+                               **motion_evidence(u.acc, a, b, fs)}
                 busy[group["start"].iloc[0]:group["stop"].iloc[-1]] = True
                 circles += [(k, t[c.start], t[c.stop], c.direction) for c in group.itertuples()]
 
         # Move–hold–release exercises, per posture.
-        grav_smooth = lowpass(grav_s, 0.5, fs)
-        if foot:
-            postures = {
-                "flat": grav_smooth[:, 2] > np.cos(np.radians(30)),
-                "toes_up": (np.degrees(np.arctan2(grav_smooth[:, 0], grav_smooth[:, 2])) > 35)
-                & (grav_smooth[:, 2] > -0.25),
-            }
-        else:
-            postures = {"upright": grav_smooth[:, 2] > np.cos(np.radians(40))}
+        postures = ({"flat": where["flat"], "toes_up": where["toes_up"]} if foot
+                    else {"upright": where["upright"]})
         gyr_norm = np.linalg.norm(gyr, axis=1)
         long_gap = np.zeros(len(t), dtype=bool)
         for a, b in zip(*runs(~u.valid)):
@@ -261,7 +279,18 @@ class SessionAnalyzer:
                     if name is None or len(group) < need:
                         continue
                     k = len(bouts)
-                    bouts.append((name, t[s + group.start.iloc[0]], t[s + group.stop.iloc[-1]]))
+                    a, b = s + int(group.start.iloc[0]), s + int(group.stop.iloc[-1])
+                    bouts.append((name, t[a], t[b]))
+                    lifts = [abs(displacement(earth_acc, s + int(g.start), s + int(g.hold_start), fs)[2])
+                             for g in group.itertuples()]
+                    evidence[k] = {"in_posture": in_posture(name, a, b), "reps": len(group),
+                                   "range_deg": float(np.median(group.amplitude_deg)),
+                                   "range_cv": float(np.std(group.amplitude_deg)
+                                                     / max(np.mean(group.amplitude_deg), 1e-6)),
+                                   "lift_m": float(np.median(lifts)),
+                                   "hold_s": float(np.median(holds)),
+                                   "hold_cv": float(np.std(holds) / max(np.mean(holds), 1e-6)),
+                                   **motion_evidence(u.acc, a, b, fs)}
                     reps += [(k, t[s + g.start], t[s + g.stop], (g.hold_stop - g.hold_start) / fs)
                              for g in group.itertuples()]
 
@@ -278,9 +307,16 @@ class SessionAnalyzer:
         stances = [(t[s], t[e - 1]) for s, e in zip(*runs(calm & upright & ~in_bout))
                    if (e - s) / fs >= self.min_stance_s]
 
+        rater = ConfidenceRater()
+        rated = []
+        for k, b in enumerate(bouts):
+            rater.rate(b[0], evidence.get(k, {}), mount.method, self.placement_, mount.confidence)
+            rated.append((rater.confidence_, rater.doubts_))
         order = np.argsort([b[1] for b in bouts], kind="stable")
         remap = {int(old): new for new, old in enumerate(order)}
-        self.bouts_ = pd.DataFrame([bouts[i] for i in order], columns=BOUT_COLUMNS)
+        self.bouts_ = pd.DataFrame([(*bouts[i], rated[i][0]) for i in order], columns=BOUT_COLUMNS)
+        self.doubts_ = {remap[k]: doubts for k, (_, doubts) in enumerate(rated)}
+        self.evidence_ = {remap[k]: v for k, v in evidence.items()}
         self.bout_details_ = {remap[k]: v for k, v in details.items()}
         self.reps_ = pd.DataFrame([(remap[k], *rest) for k, *rest in reps],
                                   columns=["bout", "start_s", "end_s", "hold_s"])
@@ -300,6 +336,7 @@ class SessionAnalyzer:
         self.signals_ = pd.DataFrame(columns=["t", "valid", "still", "elevation_deg", "roll_deg",
                                               "gyr_x", "gyr_y", "gyr_z", "acc_x", "acc_y", "acc_z"])
         self.bouts_ = pd.DataFrame(columns=BOUT_COLUMNS)
+        self.doubts_, self.evidence_ = {}, {}
         self.bout_details_ = {}
         self.reps_ = pd.DataFrame(columns=["bout", "start_s", "end_s", "hold_s"])
         self.circles_ = pd.DataFrame(columns=["bout", "start_s", "end_s", "direction"])
@@ -436,6 +473,8 @@ class SessionAnalyzer:
                 "circles": [{"start_s": round(float(c.start_s), 3), "end_s": round(float(c.end_s), 3),
                              "direction": c.direction} for c in circ.itertuples()],
                 "strides": [{"t_s": round(float(s.t_s), 3)} for s in strd.itertuples()],
+                "confidence": round(float(b.confidence), 2),
+                "doubts": list(self.doubts_.get(k, [])),
                 **{key: (None if v is None else round(v, 2))
                    for key, v in self.bout_details_.get(k, {}).items()},
             })

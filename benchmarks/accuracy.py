@@ -4,7 +4,10 @@
 
 Held-out sessions come from the project's simulator with seeds from 100000
 on (tuning and tests use seeds below 10000), one tier per row, plus the
-labelled recordings in ../shared/samples/ made by an independent simulator.
+labelled recordings in ../shared/samples/ made by an independent simulator,
+plus the real recordings without exercises in tests/data/real/ (read as
+foot and as ankle recordings: every counted bout there is a false bout).
+Bouts below the confidence threshold are not counted (analysis/scoring.py).
 Prints one table; ``--markdown`` prints it as the README's table.
 """
 from __future__ import annotations
@@ -35,11 +38,17 @@ TIERS = {
     "sloppy": lambda i: dict(tier="realistic", sloppiness=0.9),
     "hard": lambda i: dict(tier="hard"),
     "ankle": lambda i: dict(tier="ankle"),
+    # Exercises among look-alikes, and look-alikes alone (every counted bout
+    # is false), foot and shank sensors, the sensor any way round.
+    "look-alikes": lambda i: dict(tier="lookalikes", placement="ankle" if i % 2 else "foot"),
+    "negatives": lambda i: dict(tier="negatives", placement="ankle" if i % 2 else "foot",
+                                sample_rate_hz=RATES[i % len(RATES)]),
 }
 COLUMNS = [("bout_macro_f1", "bout F1", "{:.3f}"), ("rep_exact_pct", "reps exact %", "{:.0f}"),
            ("rep_within1_pct", "reps ±1 %", "{:.0f}"), ("hold_mae_s", "hold MAE s", "{:.2f}"),
            ("circle_exact_pct", "circles exact %", "{:.0f}"), ("direction_pct", "direction %", "{:.1f}"),
-           ("stride_err_pct", "stride err %", "{:.1f}")]
+           ("stride_err_pct", "stride err %", "{:.1f}"), ("false_bouts", "false bouts", "{:.0f}"),
+           ("uncertain", "uncertain", "{:.0f}")]
 PER_EXERCISE = ["toe_press", "resistance_band", "tiptoe_walk", "pencil_pickup", "ankle_circles"]
 
 
@@ -55,6 +64,15 @@ def samples():
     for csv in sorted(folder.glob("*.csv")):
         truth = json.loads(csv.with_name(csv.stem + ".truth.json").read_text())
         out.append(score(truth, analyze_recording(read_recording(csv))))
+    return out
+
+
+def real_negatives():
+    """Real recordings without exercises (tests/data/real/), read as either placement."""
+    out = []
+    for csv in sorted((ROOT / "tests" / "data" / "real").glob("*/*.csv")):
+        for placement in ("foot", "ankle"):
+            out.append(score({"exercises": []}, analyze_recording(read_recording(csv, placement=placement))))
     return out
 
 
@@ -80,6 +98,9 @@ def main() -> int:
     smp = samples()
     if smp:
         rows.append((f"shared samples ({len(smp)})", summarise(smp)))
+    neg = real_negatives()
+    if neg:
+        rows.append((f"real negatives ({len(neg)})", summarise(neg)))
     head = ["tier (sessions)"] + [c[1] for c in COLUMNS]
     table = [[name] + [fmt(s.get(k, float("nan")), f) for k, _, f in COLUMNS] for name, s in rows]
     if args.markdown:

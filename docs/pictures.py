@@ -91,8 +91,11 @@ def main() -> None:
     for name, doc in (("demo", demo_doc()), ("ankle", ankle_doc()), ("bad-day", bad_day_doc())):
         render_report([doc], DOCS / f"report-{name}.png")
         print(f"wrote docs/report-{name}.png")
+    from analysis.trends import history_trends
+
     docs = history_docs()
-    render_report(docs, DOCS / "report-history.png", history=history_adherence(docs, load()))
+    render_report(docs, DOCS / "report-history.png", history=history_adherence(docs, load()),
+                  trends=history_trends(docs))
     print(f"wrote docs/report-history.png ({len(docs)} sessions)")
 
 

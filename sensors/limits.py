@@ -10,6 +10,8 @@ small crafted input cannot take gigabytes of memory or hang a batch:
   :data:`MAX_MEMBER_BYTES` uncompressed and :data:`MAX_COMPRESSION_RATIO`
   times its compressed size, and the bytes are counted while they are
   decompressed (the header's sizes are not trusted);
+* a zip holds at most :data:`MAX_ZIP_MEMBERS` CSV files (each is opened
+  to recognise the export);
 * a CSV has at most :data:`MAX_COLUMNS` columns;
 * a recording spans at most :data:`MAX_SPAN_S` (a clock jump or a forged
   timestamp otherwise makes every per-second structure huge).
@@ -35,6 +37,8 @@ MAX_MEMBER_BYTES = 4 << 30
 RATIO_FREE_BYTES = 1 << 20
 MAX_COMPRESSION_RATIO = 100
 MAX_COLUMNS = 1000
+# An app's export holds a few CSVs (Sensor Logger: one per sensor, about 20).
+MAX_ZIP_MEMBERS = 1000
 # A week: longer than any session or day of wear, short enough that a
 # per-second structure over it stays small.
 MAX_SPAN_S = 7 * 86400.0

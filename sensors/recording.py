@@ -72,6 +72,9 @@ class Recording:
         Things the user should know (cut-off last line, units converted ...).
     cut_off : bool
         True when the last line was cut mid-row and dropped.
+    placement_source : str or None
+        ``option`` when the placement came from the caller (the command
+        line), ``declared`` from the file; None: ask :attr:`placement_origin`.
     """
 
     data: pd.DataFrame
@@ -81,6 +84,16 @@ class Recording:
         default_factory=lambda: pd.DataFrame({"start_s": [], "end_s": []}))
     warnings: list = dataclasses.field(default_factory=list)
     cut_off: bool = False
+    placement_source: str | None = None
+
+    @property
+    def placement_origin(self) -> str:
+        """Where the placement comes from (contract §4): ``declared`` (the
+        file), ``option`` (the caller) or ``assumed`` (nobody said: the
+        analysis assumes a foot sensor)."""
+        if self.placement_source:
+            return self.placement_source
+        return "declared" if self.placement else "assumed"
 
     @property
     def placement(self) -> str | None:
@@ -349,6 +362,7 @@ def read_recording(path: str | os.PathLike, *, placement: str | None = None,
         if key in metadata and metadata[key] not in allowed:
             raise RecordingError(
                 f"{path}: {key} is {metadata[key]!r}; expected one of {', '.join(allowed)}")
+    placement_source = "option" if placement else None
 
     warnings: list[str] = []
     cut_off, partial_len = _tail_state(path, size)
@@ -439,7 +453,7 @@ def read_recording(path: str | os.PathLike, *, placement: str | None = None,
         warnings.append(f"times start at {t[0]:.6g} s; shifted to start at 0")
     data = pd.DataFrame(columns, copy=False)
     rec = Recording(data=data, metadata=metadata, path=path, warnings=warnings,
-                    cut_off=cut_off)
+                    cut_off=cut_off, placement_source=placement_source)
     _check_units(rec, acc_units)
     _check_clipping(rec)
     seq = data["seq"].to_numpy() if "seq" in data else None

@@ -53,7 +53,13 @@ POSTURES = {
     "floor": (-90.0, 25.0),    # seated, legs extended: heel down, toes up
     "lie": (-90.0, 28.0),      # on the back, legs extended
     "lie_raised": (-150.0, 20.0),  # on the back, one leg raised for circles
+    "side_lie": (0.0, 15.0),   # on the side, this leg on top (shank roll 90°, see POSTURE_ROLL)
+    "prone": (90.0, 40.0),     # face down, toes on the mat: the shin faces down
 }
+# Shank roll (deg, about its forward axis, toward the person's left for a
+# left leg) of postures that have one: lying on the side puts the leg's
+# outer face up.
+POSTURE_ROLL = {"side_lie": 90.0}
 # Where each exercise is done.
 EXERCISE_POSTURE = {
     "toe_press": "stand", "tiptoe_walk": "stand", "pencil_pickup": "chair",
@@ -94,6 +100,12 @@ class SimConfig:
     rep_count_spread: int = 2          # reps done = prescribed ± this
     distractors: bool = True
     declare_mounting: bool = False
+    # Look-alikes (see LOOKALIKES): names to put between the exercises, or a
+    # number of them drawn at random; none by default.
+    lookalikes: Sequence[str] | int | None = None
+    # Per-session spread (deg) of the resting postures (how upright one sits,
+    # how far the toes point up lying down ...); 0 keeps the textbook postures.
+    posture_spread_deg: float = 0.0
 
 
 TIERS = {
@@ -105,7 +117,22 @@ TIERS = {
                  acc_bias_mps2=0.3, gyr_bias_dps=3.0, scale_error=0.03,
                  clock_drift_ppm=2000, packet_loss=0.04, sloppiness=0.7),
     "ankle": dict(placement="ankle", mounting="instep", packet_loss=0.01, sloppiness=0.3),
+    # The exercises among things that look like them, the sensor any way round.
+    "lookalikes": dict(mounting="random", packet_loss=0.02, sloppiness=0.5, lookalikes=4,
+                       posture_spread_deg=12.0),
+    # No exercise at all: only look-alikes (real negatives' simulated cousins).
+    "negatives": dict(mounting="random", packet_loss=0.02, sloppiness=0.5, exercises=(),
+                      lookalikes=5, posture_spread_deg=12.0),
 }
+# Activities that are not exercises but share something with one: a posture,
+# a hold, a knee bend, a heel rise, an impact or a rotation.
+LOOKALIKES = ("sit_stand", "squat", "lunge", "split_squat", "heel_raise", "hop", "jump",
+              "stairs", "knee_extension", "straight_leg_raise", "side_lying_abduction",
+              "prone_hip_extension", "other_leg_lying", "other_leg_seated", "fidget_seated",
+              "fidget_lying")
+# Length of the segments that swing about the knee or the hip (m).
+SHANK_LENGTH_M = 0.42
+LEG_LENGTH_M = 0.85
 
 
 def tier_config(tier: str, **overrides) -> SimConfig:
@@ -197,7 +224,8 @@ class Track:
     @classmethod
     def still(cls, n: int, posture: str, heading: float, pos: np.ndarray) -> "Track":
         sp, ap = POSTURES[posture]
-        return cls(np.full(n, heading), np.full(n, sp), np.zeros(n), np.full(n, ap),
+        return cls(np.full(n, heading), np.full(n, sp), np.full(n, POSTURE_ROLL.get(posture, 0.0)),
+                   np.full(n, ap),
                    np.zeros(n), np.tile(pos, (n, 1)))
 
     def __len__(self) -> int:
@@ -228,6 +256,7 @@ class _Builder:
         self.distractors: list[dict] = []
         self.stances: list[dict] = []
         self.side_sign = 1.0 if cfg.side == "left" else -1.0
+        self.labels: list[tuple[int, str]] = []   # (samples, posture) as pushed
 
     @property
     def t(self) -> float:
@@ -237,6 +266,7 @@ class _Builder:
         if len(track) == 0:
             return
         self.tracks.append(track)
+        self.labels.append((len(track), self.posture))
         self.n += len(track)
         self.heading = float(track.heading[-1])
         self.pos = track.ankle_pos[-1].copy()
@@ -290,7 +320,8 @@ class _Builder:
         tr = Track(
             heading=self.heading + np.sin(np.pi * u) * self.rng.uniform(-20, 20),
             shank_pitch=sp0 + (sp1 - sp0) * u + bump,
-            shank_roll=np.sin(np.pi * u) * self.rng.uniform(-10, 10),
+            shank_roll=np.sin(np.pi * u) * self.rng.uniform(-10, 10)
+            + POSTURE_ROLL.get(self.posture, 0.0) * (1 - u) + POSTURE_ROLL.get(to, 0.0) * u,
             ankle_pitch=ap0 + (ap1 - ap0) * u - 0.5 * bump,
             ankle_roll=_smooth_noise(self.rng, n, self.fs, 1.0, 3.0) * np.sin(np.pi * u),
             ankle_pos=self.pos + np.outer(np.sin(np.pi * u), [0.1, 0.05, 0.15]),
@@ -554,7 +585,14 @@ class _Builder:
         """Move between exercise stations the way a person would."""
         if posture == self.posture:
             return
+        lying_only = ("side_lie", "prone")
+        if "lie" not in (self.posture, posture) and (self.posture in lying_only or posture in lying_only):
+            self.go_to("lie")  # turn on the side or onto the front from the back
+            self.go_to(posture)
+            return
         route = {
+            ("lie", "side_lie"): ["side_lie"], ("side_lie", "lie"): ["lie"],
+            ("lie", "prone"): ["side_lie", "prone"], ("prone", "lie"): ["side_lie", "lie"],
             ("stand", "chair"): ["chair"], ("chair", "stand"): ["stand"],
             ("stand", "floor"): ["floor"], ("floor", "stand"): ["stand"],
             ("floor", "lie"): ["lie"], ("lie", "floor"): ["floor"],
@@ -567,6 +605,246 @@ class _Builder:
                 self.walk(self.rng.uniform(6, 14), label=False)
             self.transition(step)
             self.rest(self.rng.uniform(1.0, 3.0))
+
+
+    # -- look-alikes: not exercises, but like one in some way ------------------
+    def lookalike(self, kind: str) -> None:
+        """One look-alike activity, listed in ``distractors`` as ``kind``."""
+        rng = self.rng
+        start, n_before = self.t, len(self.distractors)
+        if kind == "sit_stand":
+            self.go_to("stand")
+            for _ in range(int(rng.integers(3, 9))):
+                self.transition("chair", rng.uniform(1.5, 3.5))
+                self.rest(rng.uniform(1.0, 6.0))
+                self.transition("stand", rng.uniform(1.5, 3.5))
+                self.rest(rng.uniform(1.0, 6.0))
+        elif kind == "squat":
+            self.go_to("stand")
+            bend = rng.uniform(25, 55)
+            # The heel may come up a little at the bottom of a deep squat.
+            self._pose_reps(int(rng.integers(5, 13)), {"shank_pitch": bend, "ankle_pitch": -bend
+                                                       + rng.uniform(0, 8)},
+                            hold_s=(0.0, rng.choice([0.5, 5.0])))
+        elif kind in ("lunge", "split_squat"):
+            self.go_to("stand")
+            front = rng.random() < 0.5
+            bend = rng.uniform(20, 40)
+            for k in range(int(rng.integers(4, 11))):
+                if kind == "lunge" and front:
+                    self._step(rng.uniform(0.6, 0.9))
+                if front:
+                    pose = {"shank_pitch": bend, "ankle_pitch": -bend}
+                else:
+                    # The back leg: heel up, knee down toward the floor.
+                    sp = rng.uniform(50, 80)
+                    pose = {"shank_pitch": sp, "ankle_pitch": rng.uniform(35, 55) - sp}
+                    if kind == "split_squat" and rng.random() < 0.5:
+                        # Bulgarian: the back foot's laces rest on a bench.
+                        pose["ankle_pitch"] = rng.uniform(100, 140) - sp
+                self._pose_reps(1, pose, hold_s=(0.0, 2.5), rest_s=(0.3, 1.0))
+                if kind == "lunge" and front:
+                    self._step(-rng.uniform(0.6, 0.9))
+                if kind == "lunge" and rng.random() < 0.8:
+                    front = not front  # alternating legs
+        elif kind == "heel_raise":
+            self.go_to("stand")
+            rise = rng.uniform(18, 40)
+            # The ankle joint rises with the heel; the body leans a little forward.
+            self._pose_reps(int(rng.integers(8, 16)), {"ankle_pitch": rise, "shank_pitch": rng.uniform(1, 6)},
+                            hold_s=(0.3, 3.0), lift_m=0.16 * np.sin(np.radians(rise)))
+        elif kind == "hop":
+            self.go_to("stand")
+            lateral = rng.random() < 0.5
+            for _ in range(int(rng.integers(5, 16))):
+                d = rng.uniform(0.2, 0.4) * rng.choice([-1, 1]) if lateral else 0.0
+                self._jump(rng.uniform(0.2, 0.35), sideways_m=d)
+                self.rest(rng.uniform(0.1, 0.6))
+        elif kind == "jump":
+            self.go_to("stand")
+            for _ in range(int(rng.integers(1, 4))):
+                self._jump(rng.uniform(0.35, 0.6), sideways_m=rng.uniform(-0.6, 0.6),
+                           forward_m=rng.uniform(0, 0.8))
+                self.rest(rng.uniform(1.0, 4.0))
+        elif kind == "stairs":
+            self.go_to("stand")
+            for direction in ((1, -1) if rng.random() < 0.5 else (rng.choice([1, -1]),)):
+                self._stairs(int(rng.integers(6, 14)), up=direction > 0)
+                self.rest(rng.uniform(1, 4))
+        elif kind == "knee_extension":
+            self.go_to("chair")
+            ext = rng.uniform(60, 95)
+            self._pose_reps(int(rng.integers(6, 13)), {"shank_pitch": -ext, "ankle_pitch": -rng.uniform(0, 15)},
+                            hold_s=(3.0, 6.0), pivot_m=SHANK_LENGTH_M)
+        elif kind == "straight_leg_raise":
+            self.go_to("lie")
+            self._pose_reps(int(rng.integers(5, 11)), {"shank_pitch": -rng.uniform(25, 50)},
+                            hold_s=(3.0, 6.0), pivot_m=LEG_LENGTH_M)
+        elif kind == "side_lying_abduction":
+            self.go_to("side_lie")
+            self._pose_reps(int(rng.integers(6, 13)), {"shank_roll": rng.uniform(20, 40)},
+                            hold_s=(2.0, 6.0), pivot_m=LEG_LENGTH_M)
+        elif kind == "prone_hip_extension":
+            self.go_to("prone")
+            self._pose_reps(int(rng.integers(6, 13)), {"shank_pitch": rng.uniform(10, 25)},
+                            hold_s=(3.0, 6.0), pivot_m=LEG_LENGTH_M)
+        elif kind in ("other_leg_lying", "other_leg_seated"):
+            # The other leg raises or extends with holds; this one, lying or
+            # seated beside it, moves only with the pelvis: a degree or two
+            # in time with the other leg's reps.
+            lying = kind == "other_leg_lying"
+            self.go_to("lie" if lying else "chair")
+            shank = rng.uniform(-3, 3)
+            # Lying, the whole leg rolls and tips with the pelvis; seated, the
+            # foot stays planted and only the shank sways over it.
+            foot = rng.uniform(-3, 3) if lying else rng.uniform(-1, 1)
+            self._pose_reps(int(rng.integers(6, 13)), {"shank_pitch": shank, "ankle_pitch": foot - shank,
+                                                       "shank_roll": rng.uniform(-3, 3)},
+                            hold_s=(3.0, 6.0))
+        elif kind in ("fidget_seated", "fidget_lying"):
+            self.go_to("chair" if kind == "fidget_seated" else "lie")
+            for _ in range(int(rng.integers(3, 8))):
+                self.fidget(rng.uniform(1.5, 6))
+                self.rest(rng.uniform(0.5, 4))
+        else:
+            raise ValueError(f"unknown look-alike {kind!r}; choose from {', '.join(LOOKALIKES)}")
+        del self.distractors[n_before:]  # one entry for the whole activity
+        self.distractors.append({"kind": kind, "start_s": start, "end_s": self.t})
+
+    def _pose_reps(self, reps: int, pose: dict, hold_s=(0.0, 1.0), rest_s=(1.0, 3.0),
+                   pivot_m: float | None = None, lift_m: float = 0.0) -> None:
+        """Reps from the resting posture to ``pose`` (peak offsets, deg) and back.
+
+        ``pivot_m``: the leg swings about a joint this far up the shank's
+        axis (the knee or the hip) instead of about the ankle; ``lift_m``:
+        the ankle joint rises this much at the pose (a heel raise).
+        """
+        rng = self.rng
+        for _ in range(reps):
+            move_in, move_out = rng.uniform(0.6, 2.0), rng.uniform(0.6, 2.0)
+            hold = rng.uniform(*hold_s)
+            t = self._grid(move_in + hold + move_out)
+            n = len(t)
+            prof = np.where(t < move_in, _min_jerk(t / move_in),
+                            np.where(t < move_in + hold, 1.0,
+                                     1 - _min_jerk((t - move_in - hold) / move_out)))
+            scale = self.sloppy(0.1)
+            tr = Track.still(n, self.posture, self.heading, self.pos)
+            for field, deg in pose.items():
+                arr = getattr(tr, field)
+                arr += scale * deg * prof + 0.3 * _smooth_noise(rng, n, self.fs, 1.0, 1.0) * prof
+            if pivot_m:
+                tr.ankle_pos = self._swing_about(tr, pivot_m)
+            tr.ankle_pos = tr.ankle_pos + np.outer(lift_m * prof, [0, 0, 1.0])
+            self._push(tr)
+            self.rest(rng.uniform(*rest_s))
+
+    def _shank_axis(self, tr: Track) -> np.ndarray:
+        rot = Rotation.from_euler("ZYX", np.column_stack(
+            [tr.heading, tr.shank_pitch, self.side_sign * tr.shank_roll]), degrees=True)
+        return rot.apply([0.0, 0.0, 1.0])
+
+    def _swing_about(self, tr: Track, length_m: float) -> np.ndarray:
+        """Ankle positions when the leg turns about a joint ``length_m`` up its axis."""
+        axis = self._shank_axis(tr)
+        joint = tr.ankle_pos[0] + length_m * axis[0]
+        return joint - length_m * axis
+
+    def _step(self, forward_m: float) -> None:
+        """One step forward (or back) of this foot: lift, carry, set down."""
+        t = self._grid(self.rng.uniform(0.6, 1.0))
+        u = _min_jerk(t / t[-1])
+        tr = Track.still(len(t), self.posture, self.heading, self.pos)
+        h = np.radians(self.heading)
+        tr.ankle_pos = tr.ankle_pos + np.column_stack(
+            [forward_m * u * np.cos(h), forward_m * u * np.sin(h), 0.08 * np.sin(np.pi * u)])
+        tr.ankle_pitch = tr.ankle_pitch + 15 * np.sin(np.pi * u)
+        tr.shank_pitch = tr.shank_pitch + np.sign(forward_m) * 15 * np.sin(np.pi * u)
+        self._push(tr)
+
+    def _jump(self, flight_s: float, sideways_m: float = 0.0, forward_m: float = 0.0) -> None:
+        """Crouch, push off on the toes, fly (free fall), land and absorb.
+
+        The ankle's path is physical: the push speeds it up to take-off
+        speed, it falls freely in flight (the accelerometer reads ~0) and the
+        shoe and heel pad stop it over ~30 ms (several g, not infinitely many).
+        """
+        rng = self.rng
+        crouch_s, push_s, land_s = rng.uniform(0.25, 0.5), rng.uniform(0.12, 0.2), rng.uniform(0.2, 0.4)
+        stop_s = 0.03
+        bend = rng.uniform(15, 35)
+        h = np.radians(self.heading)
+        # Horizontal direction and take-off speeds.
+        dxy = np.array([forward_m * np.cos(h) - sideways_m * np.sin(h),
+                        forward_m * np.sin(h) + sideways_m * np.cos(h)])
+        v = np.r_[dxy / flight_s, G * flight_s / 2]
+        parts = []
+        t = self._grid(crouch_s)
+        u = _min_jerk(t / crouch_s)
+        parts.append((bend * u, -bend * u, np.zeros((len(t), 3))))
+        # Knee straightens, ankle plantarflexes: the toes leave the floor last.
+        t = self._grid(push_s)
+        u = _min_jerk(t / push_s)
+        parts.append((bend * (1 - u), -bend * (1 - u) + 35 * u, np.outer(t ** 2 / (2 * push_s), v)))
+        p0 = v * push_s / 2
+        t = self._grid(flight_s)
+        fly = p0 + np.outer(t, v)
+        fly[:, 2] -= G * t ** 2 / 2
+        parts.append((np.zeros(len(t)), 35 * (1 - _min_jerk(t / flight_s)), fly))
+        p1 = p0 + v * flight_s
+        p1[2] = p0[2]
+        v1 = np.r_[v[:2], -v[2]]
+        t = self._grid(land_s)
+        tc = np.minimum(t, stop_s)
+        land = p1 + np.outer(tc - tc ** 2 / (2 * stop_s), v1)
+        # Then the ankle settles back to the floor's height.
+        land[:, 2] -= (land[-1, 2]) * _min_jerk((t - stop_s) / max(land_s - stop_s, 1e-3))
+        u = np.sin(np.pi * t / land_s)
+        parts.append((bend * u, -bend * u, land))
+        base = self.pos.copy()
+        for sp, ap, dpos in parts:
+            tr = Track.still(len(sp), self.posture, self.heading, self.pos)
+            tr.shank_pitch = tr.shank_pitch + sp
+            tr.ankle_pitch = tr.ankle_pitch + ap
+            tr.ankle_pos = base + dpos
+            self._push(tr)
+
+    def _stairs(self, steps: int, up: bool) -> None:
+        """Climb or descend ``steps`` stairs, one at a time (this foot on every other one)."""
+        rng = self.rng
+        rise, run = rng.uniform(0.15, 0.19), rng.uniform(0.25, 0.32)
+        stride_s = rng.uniform(1.1, 1.6)
+        h = np.radians(self.heading)
+        for _ in range(max(1, steps // 2)):
+            t = self._grid(stride_s)
+            ph = t / stride_s
+            stance = ph < 0.6
+            sw = np.clip((ph - 0.6) / 0.4, 0, 1)
+            u = _min_jerk(sw)
+            if up:
+                # Foot lands flat on the next stair; the shank tilts forward to climb.
+                foot = np.where(stance, np.interp(ph / 0.6, [0, 0.7, 1], [0, 0, 20]), 20 * (1 - u))
+                shank = np.where(stance, 25 - 35 * ph / 0.6, -10 + 35 * u)
+            else:
+                # Lands on the forefoot, the heel lowers, the knee bends forward.
+                foot = np.where(stance, np.interp(ph / 0.6, [0, 0.2, 1], [20, 0, -5]), -5 + 25 * u)
+                shank = np.where(stance, -5 + 35 * ph / 0.6, 30 - 35 * u)
+            dz = (1 if up else -1) * 2 * rise * u
+            dx = 2 * run * u
+            pos = np.column_stack([self.pos[0] + dx * np.cos(h), self.pos[1] + dx * np.sin(h),
+                                   self.pos[2] + dz + 0.05 * np.sin(np.pi * sw)])
+            tr = Track(np.full(len(t), self.heading), gaussian_filter1d(shank, self.fs * 0.02),
+                       np.zeros(len(t)), gaussian_filter1d(foot - shank, self.fs * 0.02),
+                       np.zeros(len(t)), pos)
+            self._push(tr)
+        # Stop on the landing, the shank back upright.
+        t = self._grid(0.6)
+        u = _min_jerk(t / t[-1])
+        last = self.tracks[-1]
+        tr = Track.still(len(t), "stand", self.heading, self.pos)
+        tr.shank_pitch = last.shank_pitch[-1] * (1 - u)
+        tr.ankle_pitch = last.ankle_pitch[-1] * (1 - u)
+        self._push(tr)
 
 
 def _session_plan(rng: np.random.Generator, cfg: SimConfig) -> list[str]:
@@ -587,7 +865,20 @@ def build_session(rng: np.random.Generator, cfg: SimConfig, fs_int: float) -> _B
     b = _Builder(rng, fs_int, cfg)
     b.rest(rng.uniform(20, 32), record_stance=True)
     spread = cfg.rep_count_spread
-    for name in _session_plan(rng, cfg):
+    plan = _session_plan(rng, cfg)
+    if cfg.lookalikes:
+        # Drawn from their own stream, so sessions without look-alikes stay
+        # what they were for every seed.
+        extra = np.random.default_rng([int(rng.integers(2 ** 31)), 7])
+        kinds = (list(extra.choice(LOOKALIKES, size=int(cfg.lookalikes), replace=False))
+                 if isinstance(cfg.lookalikes, (int, np.integer)) else list(cfg.lookalikes))
+        for kind in kinds:
+            plan.insert(int(extra.integers(0, len(plan) + 1)), f"lookalike:{kind}")
+    for name in plan:
+        if name.startswith("lookalike:"):
+            b.lookalike(name.split(":", 1)[1])
+            b.rest(rng.uniform(2, 6))
+            continue
         if cfg.distractors and b.posture == "stand" and EXERCISE_POSTURE[name] == "stand" \
                 and rng.random() < 0.6:
             # Walking over to the next station.
@@ -620,6 +911,37 @@ def build_session(rng: np.random.Generator, cfg: SimConfig, fs_int: float) -> _B
     b.go_to("stand")
     b.rest(rng.uniform(20, 30), record_stance=True)
     return b
+
+
+def _spread_postures(track: Track, labels: list[tuple[int, str]], rng: np.random.Generator,
+                     spread_deg: float, fs: float) -> None:
+    """Shift each resting posture by a per-session offset, in place.
+
+    People sit more or less upright, lie with the toes more or less
+    pointed, raise the leg higher or lower. Standing stays standing (foot
+    flat, shank upright: what the analysis calls standing). Offsets change
+    smoothly (0.4 s) where the posture changes.
+    """
+    def u(k=1.0):
+        return k * spread_deg * rng.uniform(-1, 1)
+
+    chair_shank = u(1.2)
+    offsets = {  # posture: (shank pitch, shank roll, ankle pitch)
+        "chair": (chair_shank, 0.0, -chair_shank + u(0.5)),
+        "floor": (u(0.5), u(0.3), u()), "lie": (u(0.5), u(0.5), u()),
+        "lie_raised": (u(1.5), u(0.3), u()), "side_lie": (u(0.3), u(), u()),
+        "prone": (u(0.5), u(0.3), u()),
+    }
+    n = len(track)
+    off = np.zeros((n, 3))
+    k = 0
+    for length, posture in labels:
+        off[k:k + length] = offsets.get(posture, (0.0, 0.0, 0.0))
+        k += length
+    off = gaussian_filter1d(off, 0.4 * fs, axis=0)
+    track.shank_pitch = track.shank_pitch + off[:, 0]
+    track.shank_roll = track.shank_roll + off[:, 1]
+    track.ankle_pitch = track.ankle_pitch + off[:, 2]
 
 
 # --------------------------------------------------------------------------
@@ -750,6 +1072,9 @@ def simulate_session(seed: int = 0, config: SimConfig | None = None,
     fs_int = max(400.0, 4 * fs)
     b = build_session(rng, cfg, fs_int)
     track = _concat(b.tracks)
+    if cfg.posture_spread_deg:
+        _spread_postures(track, b.labels, np.random.default_rng([abs(int(seed)), 11]),
+                         cfg.posture_spread_deg, fs_int)
     # Safety net against any remaining corner where two stretches meet.
     for name in ("heading", "shank_pitch", "shank_roll", "ankle_pitch", "ankle_roll"):
         setattr(track, name, gaussian_filter1d(getattr(track, name), fs_int * 0.005))

@@ -11,7 +11,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sensors.recording import lost_seconds, read_recording, recording_from_arrays, write_recording
+from sensors.recording import (
+    lost_seconds,
+    read_recording,
+    recording_from_arrays,
+    write_recording,
+)
 from toehold.cli import build_parser, main
 
 REC_HEADER = "t,acc_x,acc_y,acc_z,gyr_x,gyr_y,gyr_z\n"
@@ -27,8 +32,8 @@ def _refused(capsys, argv, *words):
         main(argv)
     err = capsys.readouterr().err
     assert exc.value.code == 2, err
-    last = err.strip().splitlines()[-1]
-    assert "error:" in last and all(w in last for w in words), last
+    assert len(err.strip().splitlines()) == 1, err  # one line, not the usage
+    assert "error:" in err and all(w in err for w in words), err
 
 
 # ---------------------------------------------------------------- values out of range
@@ -50,6 +55,19 @@ def test_values_out_of_range_are_refused_before_any_work(tmp_path, monkeypatch, 
     monkeypatch.chdir(tmp_path)
     _refused(capsys, argv, *words)
     assert list(tmp_path.iterdir()) == []  # nothing written
+
+
+def test_no_number_option_takes_a_bare_int_or_float():
+    """Every number a command takes goes through a checking type of toehold.args (a range, > 0 ...)."""
+    parser = build_parser()
+    sub = next(a for a in parser._actions if a.dest == "command")
+    numeric = []
+    for name, p in sub.choices.items():
+        for a in p._actions:
+            assert a.type not in (int, float), f"{name} {a.option_strings}: bare {a.type.__name__}"
+            if a.type is not None:
+                numeric.append((name, a.dest))
+    assert ("simulate", "packet_loss") in numeric and ("record", "duration") in numeric
 
 
 def test_version_names_the_package_and_the_analyser(capsys):

@@ -17,7 +17,7 @@ from toehold.cli import build_parser, main
 
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
-BLOCKS = re.findall(r"```(\w*)\n(.*?)```", README, flags=re.S)
+BLOCKS = re.findall(r"```(\w*)\n(.*?)```", README, flags=re.DOTALL)
 
 
 def _shell_commands() -> list[str]:
@@ -50,7 +50,7 @@ def _argv(command: str) -> list[str]:
 def _quoted_output(after: str) -> str:
     """The plain code block that follows the sentence ``after``."""
     i = README.index(after)
-    block = re.search(r"```\n(.*?)```", README[i:], flags=re.S)
+    block = re.search(r"```\n(.*?)```", README[i:], flags=re.DOTALL)
     return block.group(1)
 
 
@@ -128,11 +128,18 @@ def test_scan_with_an_emulated_sensor_lists_it(capsys):
     assert "witmotion" in capsys.readouterr().out
 
 
-def test_the_cache_file_name_is_the_one_the_readme_gives():
-    from toehold.batch import cache_path
+def test_the_cache_folder_is_the_one_the_readme_gives(monkeypatch, tmp_path):
+    import sys
 
-    assert "(`.toehold-cache/NAME.csv.json` for `NAME.csv`)" in README
-    assert cache_path("recordings/NAME.csv") == Path("recordings/.toehold-cache/NAME.csv.json")
+    from toehold.batch import cache_dir
+
+    if not sys.platform.startswith("linux"):
+        pytest.skip("the README gives the Linux folder")
+    assert "(`~/.cache/toehold/analyses/` on Linux" in README
+    monkeypatch.delenv("TOEHOLD_CACHE_DIR", raising=False)
+    monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    assert cache_dir() == tmp_path / ".cache" / "toehold" / "analyses"
 
 
 def test_the_python_example_runs_and_names_the_signals_columns():
@@ -149,9 +156,21 @@ def test_the_python_example_runs_and_names_the_signals_columns():
         os.chdir(cwd)
     fit, doc = env["fit"], env["doc"]
     assert doc["format"] == "toehold-analysis/1"
-    comment = re.search(r"analysis grid: (.*?)```", README, flags=re.S).group(1)
+    comment = re.search(r"analysis grid: (.*?)```", README, flags=re.DOTALL).group(1)
     comment = re.sub(r"\([^)]*\)|#", " ", comment).split(", in the")[0]
     named = set()
     for word in re.findall(r"[a-z_]+(?:\.\.z)?", comment):
         named |= {word[:-4] + a for a in "xyz"} if word.endswith("..z") else {word}
     assert named == set(fit.signals_.columns)
+
+
+def test_the_recording_example_is_a_recording_the_reader_takes(tmp_path):
+    from sensors.recording import read_recording
+
+    example = _quoted_output("a header row, then one row per sample:")
+    path = tmp_path / "example.csv"
+    path.write_text(example, encoding="utf-8")
+    rec = read_recording(path)
+    assert rec.placement == "foot" and rec.side == "left" and rec.nominal_rate_hz == 100
+    assert rec.start_time == "2026-11-24T08:15:02.120Z"
+    assert rec.data["acc_z"].iloc[0] == 9.797

@@ -37,6 +37,9 @@ COMMANDS = {
     "report": lambda f, d: ["report", "--no-cache", "-j", "1", f, "-o", d / "r.png", "--force"],
     "replay": lambda f, d: ["replay", "--speed", "max", f],
     "import": lambda f, d: ["import", f, "-o", d / "imported.csv", "--force"],
+    "export": lambda f, d: ["export", f, "--format", "csv", "-o", d / "e.csv", "--force"],
+    # log only writes what the person reported beside the file: it need not read the samples.
+    "log": lambda f, d: ["log", "--pain", "3", f, "--force"],
 }
 
 
@@ -52,10 +55,11 @@ def test_every_command_answers_tiny_recordings_in_one_line(command, head, body, 
     assert "analysis failed (" not in err, err  # an exception caught inside the batch
     assert "nan" not in out.lower().replace("nanosecond", ""), out
     if status != 0:
-        assert err.startswith("toehold: "), (status, out, err)
-        assert len(err.strip().splitlines()) == 1, err
+        # One line per problem (export also says it had nothing left to export).
+        assert all(line.startswith("toehold: ") for line in err.strip().splitlines()), (status, out, err)
+        assert len(err.strip().splitlines()) <= 2, err
     distinct = {r[0] for r in body if math.isfinite(r[0])}
-    if len(distinct) < 2:
+    if len(distinct) < 2 and command != "log":
         # Fewer than two sample times: no rate, no length — refused, not "analysed".
         assert status == 1, (status, out, err)
 
@@ -80,3 +84,32 @@ def test_three_rows_at_100_hz_are_a_valid_if_empty_session(tmp_path, capsys):
     assert main(["analyze", "--no-cache", str(rec)]) == 0
     out = capsys.readouterr().out
     assert "at 100 Hz" in out and "no exercises detected" in out
+
+
+@pytest.mark.parametrize("times, message", [
+    ([0.0, 0.01, 0.02, 1e9], "the times span 1.16e+04 days"),  # the reader's limit (sensors.limits)
+    ([0.0, 0.01, 0.02, 3 * 86400.0], None),
+    ([0.0, 3600.0], None),
+    ([0.0, 10.0, 20.0, 30.0], None),  # 100 Hz written in milliseconds
+])
+# info and analyze build the analysis grid; the other commands share their reader and analysis.
+@pytest.mark.parametrize("command", ["info", "analyze"])
+def test_far_apart_samples_are_refused_or_answered_in_bounded_memory(
+        tmp_path, capsys, command, times, message):
+    """A 3-row file spanning 31 years once asked numpy for a 373 GiB grid (info)."""
+    import tracemalloc
+
+    rec = tmp_path / "odd.csv"
+    _write(rec, "# placement: foot\n", [(t, 0, 0, 9.81, 0, 0, 0) for t in times])
+    tracemalloc.start()
+    try:
+        status = main([str(a) for a in COMMANDS[command](rec, tmp_path)])
+    finally:
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+    err = capsys.readouterr().err
+    assert peak < 200 << 20, f"{peak >> 20} MB"
+    if message:
+        assert status == 1 and err.startswith(f"toehold: {rec}: ") and message in err, err
+    else:
+        assert status == 0 or (status == 1 and err.startswith("toehold: ")), err

@@ -217,7 +217,12 @@ def same_file(a, b) -> bool:
 # --------------------------------------------------------------------------
 
 def require_time_span(rec) -> None:
-    """Refuse a recording with fewer than two distinct sample times: it has no rate and no length."""
+    """Refuse, in one line, a recording with fewer than two distinct sample times (no rate, no length).
+
+    Long spans and sparse samples are the reader's and the resampler's
+    business (``sensors.limits``: at most a week; the analysis grid follows
+    the samples, so a few rows far apart stay a few grid points).
+    """
     import numpy as np
 
     t = rec.data["t"].to_numpy() if "t" in rec.data else np.array([])

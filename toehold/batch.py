@@ -396,16 +396,23 @@ def analyze_path(path: str | os.PathLike, placement: str | None = None, side: st
     """
     from toehold.commands.analyze import load
 
+    from sensors.sessionlog import read_log
+
     path = str(path)
     try:
         key = file_id = None
+        # A guided session's log beside the recording names the exercise of each step.
+        session_log = read_log(path)
         if use_cache:
             key, file_id = cache_key(placement, side, prescription), fingerprint(path)
+            if session_log:
+                key["session_log"] = hashlib.blake2b(json.dumps(session_log, sort_keys=True).encode(),
+                                                     digest_size=12).hexdigest()
             doc = read_cache(path, key, file_id)
             if doc is not None:
                 return Result(path, doc, cached=True)
         rec = load(path, placement, side)
-        doc = pipeline.analyze_recording(rec, prescription=prescription)
+        doc = pipeline.analyze_recording(rec, prescription=prescription, session_log=session_log)
         if use_cache:
             write_cache(path, key, file_id, doc)
         return Result(path, doc)
@@ -493,7 +500,13 @@ EXERCISES = ("toe_press", "resistance_band", "pencil_pickup", "tiptoe_walk", "an
 
 
 def summary_row(result: Result) -> dict:
-    """One flat row per recording: what a study team tabulates."""
+    """One flat row per recording: what a study team tabulates.
+
+    Counts are of the bouts that count (confidence at or above the
+    threshold); ``uncertain_bouts`` says how many others were seen.
+    """
+    from analysis.confidence import is_counted
+
     row = {"path": result.path, "error": result.error or ""}
     doc = result.doc
     rec = doc["recording"] if doc else {}
@@ -505,9 +518,11 @@ def summary_row(result: Result) -> dict:
         "gaps": len(gaps) if doc else None,
         "lost_s": round(lost_seconds(gaps, rec.get("sample_rate_hz")), 3) if doc else None,
         "analyser_version": doc.get("analyser_version") if doc else None,
+        "placement_source": rec.get("placement_source"),
+        "uncertain_bouts": sum(not is_counted(e) for e in doc.get("exercises", [])) if doc else None,
     })
     for name in EXERCISES:
-        bouts = [e for e in (doc or {}).get("exercises", []) if e["exercise"] == name]
+        bouts = [e for e in (doc or {}).get("exercises", []) if e["exercise"] == name and is_counted(e)]
         row[f"{name}_bouts"] = len(bouts) if doc else None
         if name in ("toe_press", "resistance_band", "pencil_pickup"):
             holds = [r["hold_s"] for b in bouts for r in b["reps"]]

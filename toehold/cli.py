@@ -9,11 +9,14 @@ import argparse
 import importlib
 import sys
 
+# UserError lives with the checks; commands raise it as toehold.cli.UserError too.
+from toehold.args import UserError, check_outputs
+
+__all__ = ["UserError", "build_parser", "main"]
+
 # Order is the order of ``toehold --help``.
-COMMANDS = ("info", "analyze", "report", "log", "export", "simulate", "replay", "import", "scan", "record")
-
-
-from toehold.args import UserError, check_outputs  # noqa: F401 (UserError: commands raise it)
+COMMANDS = ("info", "analyze", "report", "log", "export", "simulate", "replay", "import", "scan", "record",
+            "session")
 
 
 def version() -> str:
@@ -30,11 +33,26 @@ def version() -> str:
     return f"toehold {v} (analyser {ANALYSER_VERSION})"
 
 
+class _Version(argparse.Action):
+    """``--version``, worked out only when asked (it imports the analysis)."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        print(version())
+        parser.exit()
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with a one-line error: the usage is one ``--help`` away, not in the way."""
+
+    def error(self, message):
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="toehold",
         description="Foot-exercise analysis for a foot- or ankle-worn motion sensor.")
-    parser.add_argument("--version", action="version", version=version())
+    parser.add_argument("--version", action=_Version, nargs=0, help="show the version and exit")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMANDS:
         try:

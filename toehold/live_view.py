@@ -16,7 +16,6 @@ import time
 import numpy as np
 from rich.console import Group
 from rich.panel import Panel
-from rich.table import Table
 from rich.text import Text
 
 from sensors.recording import lost_seconds
@@ -118,7 +117,7 @@ class LiveView:
         except Exception as err:  # the view must survive an analysis hiccup
             return f"analysis: {err}"
         if not s.exercise:
-            return "no exercise yet"
+            return f"last set: {s.last_set}" if s.last_set else "no exercise yet"
         parts = [s.exercise.replace("_", " ")]
         if s.exercise in ("toe_press", "resistance_band", "pencil_pickup"):
             parts.append(f"reps {s.reps}")
@@ -133,30 +132,33 @@ class LiveView:
         return "  ".join(parts)
 
     def render(self):
-        table = Table(expand=True, show_edge=False)
-        for col in ("device", "state", "rate", "samples", "t", "lost pkts", "bad pkts", "gaps", "reconn.", "exercise"):
-            table.add_column(col, justify="right" if col not in ("device", "state", "exercise") else "left")
+        """One block of lines per device: it fits an 80-column terminal (a table
+        of ten columns was cut to "devi…", "samp…" there)."""
+        lines = []
         for key, d in self.devs.items():
             st = self.stats.get(key) if self.stats else None
             state = st.state if st else d.status
             style = {"streaming": "green", "reconnecting": "yellow", "connecting": "cyan"}.get(state, "")
             lost_s = lost_seconds(d.gaps, self._rate(d))
-            table.add_row(
-                # A device's name is whatever it advertises: text, never markup.
-                Text(terminal_text(key + (f"\n{st.name} {st.address}" if st and st.address
-                                          else ""), keep_newlines=True)),
-                Text(state, style=style),
-                f"{self._rate(d):.1f} Hz",
-                f"{d.samples}",
-                f"{d.last_t:.1f} s" if np.isfinite(d.last_t) else "-",
-                f"{st.lost_packets}" if st else "-",
-                f"{st.malformed}" if st else "-",
-                f"{len(d.gaps)} ({lost_s:.1f} s)",
-                f"{st.reconnects}" if st else "-",
-                self.analysis_text(key),
-            )
-        return Panel(Group(table, Text("\n".join(terminal_text(line, None) for line in self.log),
-                                       style="dim")), title=Text(terminal_text(self.title)))
+            # A device's name is whatever it advertises: text, never markup.
+            head = Text(terminal_text(key), style="bold")
+            if st and st.address:
+                head.append(terminal_text(f"  {st.name} {st.address}"), style="dim")
+            lines.append(head)
+            row = Text("  ")
+            row.append(state, style=style)
+            row.append(f" · {self._rate(d):.1f} Hz · {d.samples} samples · t "
+                       + (f"{d.last_t:.1f} s" if np.isfinite(d.last_t) else "-"))
+            lines.append(row)
+            counters = f"  gaps {len(d.gaps)} ({lost_s:.1f} s)"
+            if st:
+                counters += f" · lost pkts {st.lost_packets} · bad pkts {st.malformed} · reconn. {st.reconnects}"
+            lines.append(Text(counters, style="dim"))
+            a = self.analysis_text(key)
+            if a:
+                lines.append(Text(f"  {a}", style="bold cyan"))
+        return Panel(Group(*lines, Text("\n".join(terminal_text(line, None) for line in self.log),
+                                        style="dim")), title=Text(terminal_text(self.title)))
 
     def summary_lines(self) -> list[str]:
         """The end-of-session summary, one line per fact."""
@@ -228,5 +230,6 @@ async def show_live(view: LiveView, work, stop, console) -> Exception | None:
 
 def print_summary(console, view: LiveView, extra: list[str] | tuple = ()) -> None:
     """The end-of-session summary of ``record`` and ``replay``: the view's facts, then ``extra``."""
-    console.print("\n".join(terminal_text(line, None) for line in [*view.summary_lines(), *extra]),
+    console.print("\n".join(terminal_text(line, None, keep_newlines=True)
+                            for line in [*view.summary_lines(), *extra]),
                   highlight=False, markup=False)

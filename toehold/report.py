@@ -29,7 +29,7 @@ LABELS = {"toe_press": "Toe press", "resistance_band": "Resistance band", "tipto
 DONE, PART, LITTLE, NONE = "#222222", "#777777", "#BBBBBB", "#EEEEEE"
 GREY = "#999999"
 TEXT = "#333333"
-GAP_HATCH = dict(facecolor="white", edgecolor="#555555", hatch="////", lw=0)
+GAP_HATCH = {"facecolor": "white", "edgecolor": "#555555", "hatch": "////", "lw": 0}
 # Short names of where each reference range comes from; the full citations,
 # and how firm each range is, are in docs/reference-ranges.md.
 REFERENCE_SOURCE = {
@@ -40,6 +40,14 @@ REFERENCE_SOURCE = {
 # Written into every picture's metadata: `toehold report` redraws its own
 # report without --force but never overwrites anything else.
 SOFTWARE = "toehold report"
+
+
+def _counted(doc: dict) -> list[dict]:
+    """The bouts that count: uncertain ones (confidence below the threshold,
+    analysis.confidence) are drawn on the timeline as such, never counted."""
+    from analysis.confidence import is_counted
+
+    return [e for e in doc.get("exercises", []) if is_counted(e)]
 
 
 def local_start(doc: dict, tz: dt.tzinfo | None = None) -> dt.datetime | None:
@@ -57,7 +65,7 @@ def local_start(doc: dict, tz: dt.tzinfo | None = None) -> dt.datetime | None:
     except ValueError:
         return None
     if when.tzinfo is None or when.utcoffset() == dt.timedelta(0):
-        when = when.replace(tzinfo=when.tzinfo or dt.timezone.utc).astimezone(tz)
+        when = (when if when.tzinfo else when.replace(tzinfo=dt.UTC)).astimezone(tz)
     return when
 
 
@@ -167,10 +175,18 @@ def _timeline(ax, doc: dict, title: str = "Session timeline") -> dict:
         ax.add_patch(Rectangle((st["start_s"] / 60, 0.3), (st["end_s"] - st["start_s"]) / 60, 0.4,
                                color="#DDDDDD", lw=0))
     shown = []
+    counted = {id(e) for e in _counted(doc)}
+    n_uncertain = 0
     for ex in doc.get("exercises", []):
         x0, w = ex["start_s"] / 60, max((ex["end_s"] - ex["start_s"]) / 60, 0.05)
-        ax.add_patch(Rectangle((x0, 0.15), w, 0.7, color=COLOURS[ex["exercise"]], lw=0))
-        shown.append(ex["exercise"])
+        if id(ex) in counted:
+            ax.add_patch(Rectangle((x0, 0.15), w, 0.7, color=COLOURS[ex["exercise"]], lw=0))
+            shown.append(ex["exercise"])
+        else:
+            # Outlined and hatched in the exercise's colour: seen, not counted.
+            ax.add_patch(Rectangle((x0, 0.15), w, 0.7, facecolor="white", edgecolor=COLOURS[ex["exercise"]],
+                                   hatch="///", lw=1.0))
+            n_uncertain += 1
     long_gaps = [g for g in rec.get("gaps", []) if g["end_s"] - g["start_s"] >= 1.0]
     for g in long_gaps:  # single lost packets would be noise here; "About" counts them all
         ax.axvspan(g["start_s"] / 60, g["end_s"] / 60, **GAP_HATCH)
@@ -179,6 +195,9 @@ def _timeline(ax, doc: dict, title: str = "Session timeline") -> dict:
     if (doc.get("balance") or {}).get("stances"):
         handles.append(Rectangle((0, 0), 1, 1, color="#DDDDDD"))
         labels.append("standing still")
+    if n_uncertain:
+        handles.append(Rectangle((0, 0), 1, 1, facecolor="white", edgecolor=GREY, hatch="///"))
+        labels.append("uncertain (not counted)")
     if long_gaps:
         handles.append(Rectangle((0, 0), 1, 1, **GAP_HATCH))
         labels.append("no data (sensor signal lost ≥ 1 s)")
@@ -189,13 +208,13 @@ def _timeline(ax, doc: dict, title: str = "Session timeline") -> dict:
         ax.text(0.5, 0.5, "no exercises detected in this recording", ha="center", va="center",
                 transform=ax.transAxes, fontsize=13, color=DONE)
     ax.set_title(title, loc="left", fontsize=13, fontweight="bold")
-    return {"bouts": len(shown)}
+    return {"bouts": len(shown), "uncertain": n_uncertain}
 
 
 def _panel_holds(ax, doc, exercise):
     """One bar per rep, set after set (a gap between sets): full colour if held the target."""
     it = _item(doc, exercise) or {}
-    sets = [[r["hold_s"] for r in e["reps"]] for e in doc.get("exercises", [])
+    sets = [[r["hold_s"] for r in e["reps"]] for e in _counted(doc)
             if e["exercise"] == exercise and e["reps"]]
     target = it.get("hold_target_s")
     colour = COLOURS[exercise]
@@ -239,7 +258,7 @@ def _panel_holds(ax, doc, exercise):
 def _circle_paths(doc: dict, direction: str) -> list[tuple[list, list]]:
     """The measured toe path of each circle in ``direction``, as (y, z) lists."""
     out = []
-    for e in doc.get("exercises", []):
+    for e in _counted(doc):
         path = e.get("toe_path")
         if e["exercise"] != "ankle_circles" or not path or not path.get("y_deg"):
             continue
@@ -293,7 +312,7 @@ def _panel_tiptoe(ax, doc):
     it = _item(doc, "tiptoe_walk") or {}
     secs = it.get("seconds_done", 0.0)
     lo, hi = it.get("seconds_target") or [20, 30]
-    bouts = [e for e in doc.get("exercises", []) if e["exercise"] == "tiptoe_walk"]
+    bouts = [e for e in _counted(doc) if e["exercise"] == "tiptoe_walk"]
     ax.axvspan(lo, hi, color="#DDDDDD", lw=0)
     ax.text((lo + hi) / 2, 0.93, "target", ha="center", va="top", fontsize=9, transform=ax.get_xaxis_transform())
     ax.barh([0.5], [secs], height=0.35, color=COLOURS["tiptoe_walk"])
@@ -319,7 +338,7 @@ def _exercise_panel(ax, doc, exercise) -> dict:
         ax.text(0.5, 0.5, "not measurable with this\nsensor placement", ha="center", va="center",
                 fontsize=11, color="#666666", transform=ax.transAxes)
         return {"exercise": exercise, "state": "not observable"}
-    done = any(e["exercise"] == exercise for e in doc.get("exercises", []))
+    done = any(e["exercise"] == exercise for e in _counted(doc))
     if not done:
         ax.axis("off")
         ax.text(0.5, 0.5, "not done in this session", ha="center", va="center", fontsize=12,
@@ -558,6 +577,18 @@ def _notes(ax, doc):
         lines.append(f"how the sensor sat on the {rec.get('placement') or 'leg'}: worked out from {how}")
     # What the placement cannot measure is said once, where it applies: the
     # header (exercises) and the balance panel (sway).
+    unsure = [e for e in doc.get("exercises", []) if e not in _counted(doc)]
+    if unsure:
+        seen = ", ".join(f"{LABELS[e['exercise']].lower()} at {e['start_s'] / 60:.1f} min "
+                         f"({e.get('confidence', 0):.2f})" for e in unsure[:3])
+        lines.append(f"{len(unsure)} uncertain, not counted: {seen}" + (" …" if len(unsure) > 3 else ""))
+    guided = (doc.get("adherence") or {}).get("guided_steps")
+    if guided:
+        lines.append(f"guided session: {guided['steps']} steps, {guided['done']} done, "
+                     f"{guided['partial']} partial, {guided['skipped']} skipped")
+    said = ((doc.get("session") or {}).get("reported") or {})
+    if said.get("pain_0_10") is not None or said.get("effort_0_10") is not None:
+        lines.append(f"reported: pain {said.get('pain_0_10', '-')}/10, effort {said.get('effort_0_10', '-')}/10")
     for w in rec.get("warnings", [])[:2]:
         lines.append(w if len(w) < 90 else w[:87] + "…")
     ax.set_title("About this recording", loc="left", fontsize=13, fontweight="bold")

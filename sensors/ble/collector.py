@@ -46,8 +46,9 @@ _MAX_CANDIDATES = 64
 _ADDRESS = re.compile(r"^([0-9A-Fa-f]{2}:){5}[0-9A-Fa-f]{2}$|^[0-9A-Fa-f-]{36}$")
 
 
-# A device clock ahead of the arrivals by more than this (s) is re-anchored.
-MAX_CLOCK_LEAD_S = 10.0
+# A device clock that runs ahead of the arrivals by more than this (s)
+# between two packets has leapt (not drifted) and is re-anchored.
+MAX_CLOCK_LEAP_S = 10.0
 
 
 class CollectorError(RuntimeError):
@@ -186,11 +187,13 @@ class _Clock:
     run more than a second ahead (samples were lost with the link up).
     """
 
-    def __init__(self, rate_hz: float, has_clock: bool) -> None:
+    def __init__(self, rate_hz: float, has_clock: bool, ahead_s: float = 1.0) -> None:
         self.period = 1.0 / rate_hz
+        self.ahead_s = ahead_s
         self.has_clock = has_clock
         self.offset: float | None = None
         self.last_dev = -np.inf
+        self.last_arrival = 0.0
         self.last_t: float | None = None
         self.fresh = True
 
@@ -200,21 +203,23 @@ class _Clock:
     def stamp(self, dev_t: np.ndarray, arrival: float) -> np.ndarray:
         n = len(dev_t)
         if self.has_clock and np.all(np.isfinite(dev_t)):
-            if self.offset is None or dev_t[0] < self.last_dev or \
-                    dev_t[-1] + self.offset - arrival > MAX_CLOCK_LEAD_S:
+            leap = (self.offset is not None and
+                    (dev_t[-1] - self.last_dev) - (arrival - self.last_arrival) > MAX_CLOCK_LEAP_S)
+            if self.offset is None or dev_t[0] < self.last_dev or leap:
                 # The first packet of a connection (the collector drops late
                 # packets within one), or a device clock that leapt far ahead
-                # of the arrivals (a forged or broken clock could push t to
-                # 1e7 s in 200 packets): anchored to the arrivals again.
+                # between two packets (a forged or broken clock could push t
+                # to 1e7 s in 200 packets): anchored to the arrivals again.
                 self.offset = arrival - dev_t[-1]
             self.last_dev = float(dev_t[-1])
+            self.last_arrival = arrival
             t = dev_t + self.offset
         else:
             k = np.arange(1, n + 1) * self.period
             # Within one connection BLE notifications are acknowledged: a
             # pause in arrivals is the host (a busy loop, a stack delivering
             # in bursts), not lost samples, so t runs on at the period.
-            if self.last_t is None or self.fresh or arrival - (self.last_t + k[-1]) > 1.0:
+            if self.last_t is None or self.fresh or arrival - (self.last_t + k[-1]) > self.ahead_s:
                 t = arrival - (n - 1 - np.arange(n)) * self.period
             else:
                 t = self.last_t + k
@@ -300,6 +305,11 @@ class Collector:
     max_backoff_s : float
         Longest wait between two connection tries (s); the waits grow
         exponentially up to it, with ±50 % jitter.
+    time_scale : float
+        Session seconds per wall-clock second: an emulated sensor streaming
+        ``speed`` times faster than real time is stamped (and its rate
+        measured) on its own time scale, so a clockless device's samples keep
+        their spacing; timeouts stay in wall-clock seconds.
     match_window_s : float
         When a device is chosen by name (or as any recognised sensor), how
         long (s) the scan goes on after the first match to hear any other
@@ -321,8 +331,9 @@ class Collector:
                  give_up_after_s: float = 30.0, start_timeout_s: float = 5.0,
                  scan_timeout_s: float = 10.0, rate_hz: float | None = None,
                  connect_attempts: int = 3, stall_timeout_s: float = 3.0,
-                 max_backoff_s: float = 2.0, match_window_s: float = 3.0) -> None:
+                 max_backoff_s: float = 2.0, match_window_s: float = 3.0, time_scale: float = 1.0) -> None:
         self.sink = sink
+        self.time_scale = float(time_scale)
         self.client_backend = client_backend
         self.scanner_backend = scanner_backend
         self.give_up_after_s = give_up_after_s
@@ -595,7 +606,7 @@ class Collector:
         st.name, st.address, st.type = adv.local_name or "", ble_device.address, kind
         what = f"{st.name or kind} {st.address}".strip()
         rate = self.asked_rate_hz(key)
-        clock = _Clock(rate, profile.has_clock)
+        clock = _Clock(rate, profile.has_clock, ahead_s=1.0 * self.time_scale)
         meter = self.meters[key] = _RateMeter()
         decoder = profile.make_decoder()
         state: dict = {}  # the profile's per-session storage (settings to restore)
@@ -717,6 +728,7 @@ class Collector:
                     nonlocal last_seq
                     arrival = self.now()
                     order["last_arrival"] = arrival
+                    arrival *= self.time_scale  # session time (emulation faster than real time)
                     st.packets += 1
                     try:
                         try:

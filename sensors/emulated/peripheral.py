@@ -191,6 +191,9 @@ class EmulatedSensor:
         self.faults = faults or Faults()
         self.speed = speed
         self.rssi_offset = rssi_offset
+        # Wall-clock seconds of samples kept while the host is late (a sensor's
+        # FIFO); a guided session at many times real time on a busy machine needs more.
+        self.fifo_s = 1.0
         self.encoder = make_encoder(self.profile)
         if self.encoder is None:
             raise ValueError(f"no emulator for device type {self.profile.key!r} yet")
@@ -273,7 +276,9 @@ class EmulatedSensor:
     async def start(self) -> "EmulatedSensor":
         self._build()
         self.radio.rssi[self.address] = self.rssi_offset
-        if self.quick_start:
+        if hasattr(self.feed, "rows"):
+            pass  # a feed that makes rows on demand (an emulated person): nothing to generate
+        elif self.quick_start:
             # A simulated session takes seconds to generate: the foot rests
             # (gravity and sensor noise) until it is ready.
             self._data = rest_feed()(self._rate)
@@ -407,7 +412,9 @@ class EmulatedSensor:
             self._rate = float(rate)
             if hasattr(self.encoder, "set_rate"):
                 self.encoder.set_rate(self._rate)
-            if self.quick_start:
+            if hasattr(self.feed, "rows"):
+                pass
+            elif self.quick_start:
                 self._load_feed()
             else:
                 self._data = np.asarray(self.feed(self._rate), float)
@@ -447,6 +454,8 @@ class EmulatedSensor:
     # ---- streaming -----------------------------------------------------
     def _rows(self, i0: int, n: int) -> np.ndarray:
         """Feed rows ``i0..i0+n`` (looped), t = device clock (i / rate)."""
+        if hasattr(self.feed, "rows"):
+            return np.asarray(self.feed.rows(i0, n, self._rate), float)
         data = self._data
         idx = np.arange(i0, i0 + n)
         rows = data[(idx - self._offset) % len(data)].copy()
@@ -489,7 +498,7 @@ class EmulatedSensor:
                 # While connected, a late host (a busy event loop) delays
                 # packets but loses none, as a sensor's FIFO would; only more
                 # than a second behind (the FIFO full) skips to the present.
-                if next_i is not None and i - next_i <= self._rate * self.speed:
+                if next_i is not None and i - next_i <= self._rate * self.speed * self.fifo_s:
                     i = next_i
                 rows = self._rows(i, spp)
                 # How late this packet goes out (a starved event loop): a

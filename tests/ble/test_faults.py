@@ -33,7 +33,7 @@ def run(coro, timeout=40):
 
 def collector(sink, **kw):
     kw.setdefault("scan_timeout_s", 2.0)
-    kw.setdefault("match_window_s", 0.5)
+    kw.setdefault("match_window_s", 0.2)
     return Collector(sink, client_backend=BumbleClient, scanner_backend=BumbleScanner, **kw)
 
 

@@ -47,8 +47,8 @@ def add_privacy_option(p) -> None:
 
     p.add_argument("--private", action=argparse.BooleanOptionalAction, default=True,
                    help="leave the sensor's Bluetooth address and the folders of file names out "
-                        "of what is written (default; --no-private keeps them; see "
-                        "docs/privacy.md)")
+                        "of the JSON, files and PNGs written (default; --no-private keeps them; "
+                        "see docs/privacy.md)")
 
 
 def shareable(docs: list[dict], private: bool) -> list[dict]:
@@ -83,10 +83,11 @@ def plural(n: int, word: str) -> str:
 
 
 def _hz(rate) -> str:
-    return "an unknown rate" if rate is None else f"{rate:.0f} Hz"
+    return "an unknown rate" if rate is None else f"{rate:.0f} Hz" if rate >= 10 else f"{rate:.2g} Hz"
 
 
 def summary(doc: dict) -> str:
+    from analysis.confidence import THRESHOLD, is_counted
     from sensors.recording import lost_seconds
 
     rec = doc["recording"]
@@ -95,7 +96,10 @@ def summary(doc: dict) -> str:
     # The targets the session was compared with (the prescription in use).
     hold_targets = {it["exercise"]: it.get("hold_target_s")
                     for it in (doc.get("adherence") or {}).get("items", [])}
-    lines = [f"{rec['path']}: {rec['placement'] or 'placement unknown'}, {rec['side'] or 'side unknown'}, "
+    where = rec["placement"] or "placement unknown"
+    if rec.get("placement_source") == "assumed":
+        where += " (assumed)"
+    lines = [f"{rec['path']}: {where}, {rec['side'] or 'side unknown'}, "
              f"{rec['duration_s'] / 60:.1f} min at {_hz(rec['sample_rate_hz'])}"
              + (f", {plural(len(gaps), 'gap')} ({lost:.1f} s lost)" if gaps else "")]
     m = doc.get("mounting", {})
@@ -125,6 +129,10 @@ def summary(doc: dict) -> str:
                 detail += f", heel raised {ex['heel_rise_deg']:.0f}°"
         else:
             detail = ""
+        if not is_counted(ex):
+            why = "; ".join(ex.get("doubts") or [])
+            detail = (f"UNCERTAIN (confidence {ex['confidence']:.2f} < {THRESHOLD:g}, not counted"
+                      + (f": {why}" if why else "") + f") {detail}")
         lines.append(f"  {span:>11}  {name:<16} {detail}")
     for what, why in doc.get("not_observable", {}).items():
         lines.append(f"not observable with this placement: {what} ({why})")
@@ -173,7 +181,10 @@ def run(args) -> int:
         return 1 if failed else 0
     results = batch.analyze_many(paths, args.placement, args.side, jobs=args.jobs,
                                  use_cache=not args.no_cache, progress=True)
-    docs = shareable([r.doc for r in results if r.doc is not None], args.private)
+    # What may be shared (JSON, a file) is private by default; the summary
+    # on your own terminal names the recordings as you gave them.
+    docs = shareable([r.doc for r in results if r.doc is not None],
+                     args.private and bool(args.json or args.output))
     if docs:
         if args.json:
             text = strict_json(docs[0] if len(paths) == 1 else docs) + "\n"

@@ -18,8 +18,8 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
-    from toehold.commands.analyze import load
     from sensors.recording import check_writable, lost_seconds, write_recording
+    from toehold.commands.analyze import load
 
     out = args.output  # checked by toehold.args before the work
     if same_file(out, args.source):

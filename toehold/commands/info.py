@@ -32,7 +32,8 @@ def summary_lines(rec) -> list[str]:
         f"duration     {rec.duration_s:.1f} s ({rec.duration_s / 60:.1f} min), {len(t)} samples",
         f"sample rate  {rec.sample_rate_hz:.1f} Hz effective"
         + (f" ({rec.nominal_rate_hz:g} Hz declared)" if rec.nominal_rate_hz else ""),
-        f"placement    {rec.placement or 'unknown (use --placement foot|ankle)'}",
+        f"placement    {rec.placement or 'unknown (use --placement foot|ankle)'}"
+        + (f" ({rec.placement_origin})" if rec.placement else ""),
         f"side         {rec.side or 'unknown (use --side left|right)'}",
     ]
     for key in ("start_time", "device", "subject", "session", "mounting"):
@@ -58,6 +59,10 @@ def summary_lines(rec) -> list[str]:
                  f"|gyr| ≤ {np.linalg.norm(gyr, axis=1).max():.0f} deg/s")
     for w in rec.warnings:
         lines.append(f"warning      {w}")
+    if rec.placement_origin == "assumed":
+        from analysis.pipeline import ASSUMED_WARNING
+
+        lines.append(f"warning      {ASSUMED_WARNING}")
     return lines
 
 

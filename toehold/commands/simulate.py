@@ -3,7 +3,15 @@ from __future__ import annotations
 
 import json
 
-from toehold.args import Output, add_output, check_output, exercise_list, fraction, in_range, seed
+from toehold.args import (
+    Output,
+    add_output,
+    check_output,
+    exercise_list,
+    fraction,
+    in_range,
+    seed,
+)
 
 
 def register(sub) -> None:
@@ -12,7 +20,8 @@ def register(sub) -> None:
                                    "NAME.truth.json with what really happened.")
     add_output(p, Output(recording=True), required=True, help="recording to write (CSV)")
     p.add_argument("--seed", type=seed, default=0, help="random seed, 0 or more (default 0)")
-    p.add_argument("--tier", choices=["clean", "realistic", "hard", "ankle"], default="realistic")
+    p.add_argument("--tier", choices=["clean", "realistic", "hard", "ankle", "lookalikes", "negatives"],
+                   default="realistic")
     p.add_argument("--placement", choices=["foot", "ankle"])
     p.add_argument("--side", choices=["left", "right"])
     # Below 10 Hz a stride or a circle is a handful of samples; the simulator

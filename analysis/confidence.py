@@ -1,0 +1,272 @@
+"""How sure the analysis is that a bout is the exercise it was named (contract §4).
+
+Every bout gets ``confidence`` in 0–1. Reports and adherence count a bout
+only when its confidence is at least :data:`THRESHOLD`; the others are
+listed as *uncertain*, with the reasons (``doubts``).
+
+The confidence is the product of
+
+1. **what the mounting rests on**: the sensor's axes declared in the
+   recording (1.0) or found from walking (0.9). Without either, "up" is only
+   the most common resting direction, which is the lying or the seated
+   direction in a recording made lying or seated, and so the posture and the
+   exercise names built on it are guesses: 0.45 found from resting postures,
+   0.25 not found at all. A hold exercise (toe press, band, pencil) or
+   circling then needs stronger evidence to be counted: with resting
+   postures that told the forward direction clearly (mounting confidence
+   ≥ 0.6), a set of at least five alike reps (holds varying by at most
+   35 %) with nothing that suggests a look-alike raises it to 0.55; circles
+   in both directions, to 0.55 as well;
+2. **factors for each sign of a look-alike** (each 0.3–0.4, so one sign
+   puts a bout found with a walked-in mounting below the threshold):
+
+   * out of the exercise's posture (:mod:`analysis.posture`);
+   * impacts above :attr:`ConfidenceRater.impact_g` or flight (free fall):
+     hops and jumps, never part of these exercises;
+   * a range of motion outside the exercise's (a toe press tips the foot by
+     a few degrees; a squat, a heel raise or sitting down moves the foot or
+     shank much further; a band rep moves the foot clearly);
+   * holds far shorter than the exercise's, reps unlike each other, or a
+     "set" of very few reps (fidgeting, tapping);
+   * a pencil pickup whose foot never lifts (sitting down and standing up);
+   * the sensor rising or falling per rep (a heel raise lifts the ankle,
+     a leg raise the whole foot; toe presses and band reps turn about the
+     ankle and leave it in place);
+   * for tiptoe walking: a stride pace unlike walking (lunges, split
+     squats) or climbing (stairs).
+
+The numbers were set on simulated look-alike sessions (tuning seeds in
+``tests/test_confidence.py``) and the real recordings under
+``tests/data/real/``; the benchmark measures them on other seeds.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .preprocess import G
+
+THRESHOLD = 0.5
+HOLD_EXERCISES = ("toe_press", "resistance_band", "pencil_pickup")
+MOUNTING_BASE = {"declared": 1.0, "gait": 0.9, "posture": 0.45, "guess": 0.25}
+
+
+def is_counted(bout: dict, min_confidence: float = THRESHOLD) -> bool:
+    """Whether a ``toehold-analysis/1`` exercise entry counts (confidence ≥ threshold).
+
+    Entries without a confidence (documents from before it existed) count;
+    a confidence that is not a number (a hand-edited file) does not.
+    """
+    c = bout.get("confidence")
+    return c is None or (isinstance(c, (int, float)) and c >= min_confidence)
+
+
+def displacement(earth_acc: np.ndarray, a: int, b: int, fs: float) -> np.ndarray:
+    """Sensor displacement (m, earth frame) from sample ``a`` to ``b``.
+
+    Double integration of gravity-free acceleration, assuming the sensor is
+    still at both ends (a rest and a hold, or two foot contacts): the
+    velocity's linear drift is removed, which also cancels a constant error
+    in the acceleration (a tilt estimate a degree off).
+    """
+    if b - a < 3:
+        return np.zeros(3)
+    acc = earth_acc[a:b]
+    v = np.cumsum(acc, axis=0) / fs
+    v -= np.outer(np.linspace(0.0, 1.0, len(v)), v[-1])
+    return v.sum(axis=0) / fs
+
+
+def climb_per_stride(earth_acc: np.ndarray, gyr: np.ndarray, contacts: np.ndarray, fs: float) -> float:
+    """Median rise or fall (m, absolute) of the sensor per stride.
+
+    Integrated between the calmest instants of consecutive strides (the foot
+    or shank nearly still in mid-stance, where velocity is ~0): about 0 on
+    level ground, 0.3 m a stride on stairs.
+    """
+    if len(contacts) < 3:
+        return 0.0
+    calm_rate = np.convolve(np.linalg.norm(gyr, axis=1), np.ones(max(1, int(0.1 * fs))), mode="same")
+    calm = [c0 + int(np.argmin(calm_rate[c0:c1])) for c0, c1 in zip(contacts[:-1], contacts[1:]) if c1 > c0]
+    rises = [abs(displacement(earth_acc, a, b, fs)[2]) for a, b in zip(calm[:-1], calm[1:])]
+    return float(np.median(rises)) if rises else 0.0
+
+
+def motion_evidence(acc: np.ndarray, a: int, b: int, fs: float, free_fall_g: float = 0.35) -> dict:
+    """Impacts and flight in samples ``a:b`` of the accelerometer (m/s², any frame).
+
+    Returns ``peak_g`` (largest |acc| in g) and ``flight_s`` (longest stretch
+    of free fall, |acc| below ``free_fall_g``).
+    """
+    if b <= a:
+        return {"peak_g": 0.0, "flight_s": 0.0}
+    norm = np.linalg.norm(acc[a:b], axis=1) / G
+    low = np.r_[False, norm < free_fall_g, False].astype(np.int8)
+    edges = np.diff(low)
+    runs = np.flatnonzero(edges == -1) - np.flatnonzero(edges == 1)
+    return {"peak_g": float(norm.max()), "flight_s": float(runs.max() / fs) if len(runs) else 0.0}
+
+
+class ConfidenceRater:
+    """Rate one bout from its evidence.
+
+    Parameters
+    ----------
+    impact_g : float
+        Peaks above this (g) are hops, jumps or stamps. Toe presses, band
+        reps, pencil pickups and circles stay near 1 g; walking on tiptoe
+        lands softly (the rule is not applied to it: flight is).
+    max_flight_s : float
+        Free fall this long or longer is a hop or a jump.
+    range_deg : dict
+        Plausible median range of motion per rep (deg), per placement and
+        exercise: ``(low, high)``.
+    max_lift_m : dict
+        Largest plausible median rise of the sensor per rep (m), per
+        placement and exercise.
+    stride_s : tuple
+        Plausible tiptoe stride time (s; one foot's contacts).
+    max_climb_m : float
+        Median rise or fall per stride beyond this is stairs (a stair is
+        ~0.17 m, a stride two stairs). Judged with a foot sensor only: the
+        shank is never still in stance, so its rise cannot be integrated
+        stride by stride.
+    strong_min_reps, strong_max_hold_cv, strong_min_mounting : int, float, float
+        What makes a hold set strong evidence without a known mounting: this
+        many reps, holds this alike, and resting postures that told the
+        forward direction at least this clearly (a recording made lying
+        down throughout has no posture to tell it: its "up" is lying).
+    min_hold_s : float
+        A set whose median hold is shorter is fidgeting or tapping, not one
+        of the hold exercises (held 4–10 s by prescription).
+    pencil_min_lift_m : float
+        A pencil pickup lifts the foot (with the pencil) off the floor: a
+        set whose median rise per rep is smaller is something else.
+    min_reps : dict
+        Fewer reps than this (per exercise) are a fidget rather than a set:
+        toe presses and band reps are prescribed ten at a time. Pencil
+        pickups (three per foot) are left to the detector's own minimum.
+    max_range_cv : float
+        Reps of one set move alike; a set whose ranges vary more (standard
+        deviation over mean) is fidgeting.
+    """
+
+    def __init__(self, impact_g: float = 2.5, max_flight_s: float = 0.1,
+                 range_deg: dict | None = None, max_lift_m: dict | None = None,
+                 stride_s: tuple = (0.6, 1.7), max_climb_m: float = 0.2,
+                 strong_min_reps: int = 5, strong_max_hold_cv: float = 0.35, min_hold_s: float = 1.5,
+                 pencil_min_lift_m: float = 0.025, max_range_cv: float = 0.5,
+                 min_reps: dict | None = None, strong_min_mounting: float = 0.6):
+        self.strong_min_mounting = strong_min_mounting
+        self.pencil_min_lift_m = pencil_min_lift_m
+        self.min_reps = min_reps or {"toe_press": 4, "resistance_band": 4}
+        self.max_range_cv = max_range_cv
+        self.min_hold_s = min_hold_s
+        self.impact_g = impact_g
+        self.max_flight_s = max_flight_s
+        self.range_deg = range_deg or {
+            "foot": {"toe_press": (0.0, 15.0), "resistance_band": (6.0, 60.0),
+                     "pencil_pickup": (0.0, 45.0)},
+            "ankle": {"toe_press": (0.0, 35.0)},
+        }
+        # A shank turning about the ankle (a knee bend) barely lifts a sensor
+        # just above it; a heel raise lifts the whole shank.
+        self.max_lift_m = max_lift_m or {
+            "foot": {"toe_press": 0.04, "resistance_band": 0.08, "pencil_pickup": 0.2},
+            "ankle": {"toe_press": 0.025},
+        }
+        self.stride_s = stride_s
+        self.max_climb_m = max_climb_m
+        self.strong_min_reps = strong_min_reps
+        self.strong_max_hold_cv = strong_max_hold_cv
+
+    def rate(self, exercise: str, evidence: dict, mounting_method: str,
+             placement: str = "foot", mounting_confidence: float = 1.0) -> "ConfidenceRater":
+        """Rate a bout.
+
+        Parameters
+        ----------
+        exercise : str
+        evidence : dict
+            Any of ``in_posture`` (0–1), ``peak_g``, ``flight_s``,
+            ``range_deg`` (median per rep), ``lift_m`` (median |rise| per
+            rep), ``range_cv``, ``reps``, ``hold_s`` (median), ``hold_cv``, ``stride_s`` (median),
+            ``climb_m`` (median |rise| per stride), ``directions`` (circle
+            directions seen).
+        mounting_method : {"declared", "gait", "posture", "guess"}
+        placement : {"foot", "ankle"}
+        mounting_confidence : float
+            How clearly the resting postures told the forward direction
+            (``Mounting.confidence``); below :attr:`strong_min_mounting`, a
+            mounting from postures is no better than a guess.
+
+        Attributes
+        ----------
+        confidence_ : float
+            0–1, rounded to 0.01.
+        doubts_ : list of str
+            Why it is below 1, in words.
+        """
+        doubts: list[str] = []
+        base = MOUNTING_BASE.get(mounting_method, 0.25)
+        factor = 1.0
+
+        def doubt(f: float, why: str) -> None:
+            nonlocal factor
+            factor *= f
+            doubts.append(why)
+
+        ev = evidence
+        frac = ev.get("in_posture")
+        if frac is not None and frac < 0.7:
+            doubt(0.3, f"done in another posture than {exercise}'s ({100 * frac:.0f}% of it in that posture)")
+        if exercise != "tiptoe_walk" and ev.get("peak_g", 0.0) > self.impact_g:
+            doubt(0.3, f"impacts of {ev['peak_g']:.1f} g (hops or jumps?)")
+        if ev.get("flight_s", 0.0) >= self.max_flight_s:
+            doubt(0.3, f"in the air for {ev['flight_s']:.2f} s (hops or jumps?)")
+        lo_hi = self.range_deg.get(placement, {}).get(exercise)
+        rng = ev.get("range_deg")
+        if lo_hi and rng is not None and rng > lo_hi[1]:
+            doubt(0.35, f"moves {rng:.0f}° per rep, more than {lo_hi[1]:g}° "
+                        f"(squats, heel raises, leg raises or sitting down?)")
+        elif lo_hi and rng is not None and rng < lo_hi[0]:
+            doubt(0.35, f"moves {rng:.0f}° per rep, less than {lo_hi[0]:g}° "
+                        f"(the other leg exercising, or fidgeting?)")
+        n_reps = ev.get("reps")
+        if n_reps is not None and n_reps < self.min_reps.get(exercise, 0):
+            doubt(0.35, f"only {n_reps} reps (a set is {self.min_reps[exercise]} or more; fidgeting?)")
+        hold = ev.get("hold_s")
+        if hold is not None and hold < self.min_hold_s:
+            doubt(0.35, f"holds of {hold:.1f} s, too brief for {exercise} (fidgeting?)")
+        lift = ev.get("lift_m")
+        max_lift = self.max_lift_m.get(placement, {}).get(exercise)
+        if lift is not None and max_lift is not None and lift > max_lift:
+            doubt(0.35, f"the sensor rises {100 * lift:.0f} cm per rep (heel or leg raises?)")
+        if lift is not None and exercise == "pencil_pickup" and lift < self.pencil_min_lift_m:
+            doubt(0.35, f"the foot does not lift ({100 * lift:.1f} cm per rep): no pencil held up "
+                        f"(sitting down and standing up?)")
+        spread = ev.get("range_cv")
+        if spread is not None and spread > self.max_range_cv:
+            doubt(0.35, f"reps unlike each other (range varies by {100 * spread:.0f}%: fidgeting?)")
+        if exercise == "tiptoe_walk":
+            st = ev.get("stride_s")
+            if st is not None and not self.stride_s[0] <= st <= self.stride_s[1]:
+                doubt(0.35, f"a stride every {st:.1f} s, unlike walking (lunges?)")
+            climb = ev.get("climb_m")
+            if placement == "foot" and climb is not None and climb > self.max_climb_m:
+                doubt(0.35, f"rises or falls {100 * climb:.0f} cm per stride (stairs?)")
+        if mounting_method not in ("declared", "gait"):
+            strong = False
+            if exercise in HOLD_EXERCISES:
+                strong = (ev.get("reps", 0) >= self.strong_min_reps
+                          and ev.get("hold_cv", 1.0) <= self.strong_max_hold_cv)
+            elif exercise == "ankle_circles":
+                strong = ev.get("directions", 0) >= 2
+            if (strong and factor == 1.0 and mounting_method == "posture"
+                    and mounting_confidence >= self.strong_min_mounting):
+                base = 0.55
+            else:
+                doubts.append("sensor mounting not found from walking nor declared: "
+                              "posture and exercise are guesses")
+        self.confidence_ = round(float(np.clip(base * factor, 0.0, 1.0)), 2)
+        self.doubts_ = doubts
+        return self

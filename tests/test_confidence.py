@@ -1,0 +1,262 @@
+"""Not counting what is not an exercise: confidence, posture gating, placement source.
+
+The simulated sessions here use tuning seeds (9xx): the thresholds of
+analysis/confidence.py were set looking at them. The benchmark
+(benchmarks/accuracy.py, tiers "look-alikes" and "negatives") measures on
+other seeds.
+"""
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from analysis.adherence import session_adherence
+from analysis.confidence import THRESHOLD, ConfidenceRater, displacement, is_counted, motion_evidence
+from analysis.pipeline import analyze_recording
+from analysis.posture import posture_masks
+from analysis.prescription import load as load_prescription
+from analysis.scoring import match_bouts
+from sensors.recording import read_recording
+from sensors.simulator import _min_jerk, simulate_session
+
+REAL = Path(__file__).parent / "data" / "real" / "gaitmap"
+
+
+# -- real recordings without exercises ------------------------------------------------
+
+@pytest.mark.parametrize("path", sorted(REAL.glob("*.csv")), ids=lambda p: p.stem)
+@pytest.mark.parametrize("placement", ["foot", "ankle"])
+def test_real_walking_and_stairs_count_no_exercise(path, placement):
+    """gaitmap's real walks and stairs (MIT, tests/data/real/README.md) hold no
+    exercise: nothing may be counted, whichever placement it is read as."""
+    doc = analyze_recording(read_recording(path, placement=placement))
+    counted = [(e["exercise"], e["start_s"], e["confidence"]) for e in doc["exercises"] if is_counted(e)]
+    assert counted == []
+
+
+def test_the_real_recordings_are_in_the_repository():
+    # CI on a clean checkout must not skip the real negatives.
+    assert len(sorted(REAL.glob("*.csv"))) == 8
+    assert (REAL / "LICENSE").is_file()
+
+
+# -- simulated look-alikes ------------------------------------------------------------
+
+@pytest.mark.parametrize("seed,overrides", [
+    (921, {}),
+    (924, {}),
+    (922, {"placement": "ankle", "sample_rate_hz": 25.0}),
+], ids=["foot-a", "foot-b", "ankle-25Hz"])
+def test_sessions_of_look_alikes_count_nothing(seed, overrides):
+    rec, truth = simulate_session(seed=seed, tier="negatives", **overrides)
+    assert truth["exercises"] == []
+    kinds = {d["kind"] for d in truth["distractors"]}
+    assert len(kinds & {"sit_stand", "squat", "lunge", "split_squat", "heel_raise", "hop", "jump",
+                        "stairs", "knee_extension", "straight_leg_raise", "side_lying_abduction",
+                        "prone_hip_extension", "other_leg_lying", "other_leg_seated",
+                        "fidget_seated", "fidget_lying"}) >= 3
+    doc = analyze_recording(rec)
+    assert [e for e in doc["exercises"] if is_counted(e)] == []
+
+
+@pytest.mark.parametrize("exercises,kinds", [
+    (["resistance_band", "tiptoe_walk", "ankle_circles"], ["straight_leg_raise", "other_leg_lying"]),
+    (["toe_press", "tiptoe_walk", "pencil_pickup"], ["sit_stand", "heel_raise", "knee_extension"]),
+])
+def test_exercises_among_look_alikes_keep_their_bouts(exercises, kinds):
+    """Every exercise done is still counted; nothing done in the look-alikes is."""
+    rec, truth = simulate_session(seed=905, tier="lookalikes", exercises=exercises, lookalikes=kinds)
+    assert sorted(e["exercise"] for e in truth["exercises"]) == sorted(exercises)
+    doc = analyze_recording(rec)
+    counted = [e for e in doc["exercises"] if is_counted(e)]
+    pairs = match_bouts(truth["exercises"], counted)
+    assert len(pairs) == len(truth["exercises"])
+    assert len(counted) == len(pairs)
+
+
+# -- the rules, one by one -------------------------------------------------------------
+
+GOOD_SET = {"in_posture": 1.0, "reps": 10, "range_deg": 5.0, "range_cv": 0.1, "lift_m": 0.005,
+            "hold_s": 4.0, "hold_cv": 0.1, "peak_g": 1.1, "flight_s": 0.0}
+
+
+def rate(exercise="toe_press", method="gait", placement="foot", **changes):
+    return ConfidenceRater().rate(exercise, {**GOOD_SET, **changes}, method, placement)
+
+
+def test_a_clean_set_with_a_walked_in_mounting_counts():
+    assert rate().confidence_ >= THRESHOLD
+    assert rate(method="declared").confidence_ >= THRESHOLD
+
+
+def test_without_a_mounting_from_gait_or_declared_a_hold_needs_stronger_evidence():
+    # Resting postures gave the mounting: a full regular set counts, a short one does not.
+    assert rate(method="posture").confidence_ >= THRESHOLD
+    assert rate(method="posture", reps=3).confidence_ < THRESHOLD
+    assert rate(method="posture", hold_cv=0.6).confidence_ < THRESHOLD
+    # Postures that barely told forward from back (lying throughout): a guess.
+    assert ConfidenceRater().rate("toe_press", GOOD_SET, "posture", "foot", 0.4).confidence_ < THRESHOLD
+    # Nothing found at all ("guess"): never counted.
+    weak = rate(method="guess")
+    assert weak.confidence_ < THRESHOLD
+    assert any("mounting" in d for d in weak.doubts_)
+
+
+@pytest.mark.parametrize("change,word", [
+    ({"in_posture": 0.2}, "posture"),          # lying, seated: not a standing exercise
+    ({"peak_g": 4.0}, "impacts"),              # hops, jumps
+    ({"flight_s": 0.25}, "air"),
+    ({"range_deg": 30.0}, "squats"),           # squats, sit-to-stand, heel raises
+    ({"lift_m": 0.3}, "rises"),                # heel raises, leg raises
+    ({"hold_s": 0.5}, "brief"),                # tapping
+])
+def test_each_sign_of_a_look_alike_drops_a_toe_press_below_the_threshold(change, word):
+    r = rate(**change)
+    assert r.confidence_ < THRESHOLD
+    assert any(word in d for d in r.doubts_)
+
+
+def test_tiptoe_walking_that_climbs_or_crawls_is_uncertain():
+    walk = {"stride_s": 1.0, "climb_m": 0.01, "peak_g": 3.0, "flight_s": 0.0}
+    assert ConfidenceRater().rate("tiptoe_walk", walk, "gait").confidence_ >= THRESHOLD
+    stairs = ConfidenceRater().rate("tiptoe_walk", {**walk, "climb_m": 0.32}, "gait")
+    assert stairs.confidence_ < THRESHOLD and "stairs" in stairs.doubts_[0]
+    lunges = ConfidenceRater().rate("tiptoe_walk", {**walk, "stride_s": 3.0}, "gait")
+    assert lunges.confidence_ < THRESHOLD
+    hops = ConfidenceRater().rate("tiptoe_walk", {**walk, "flight_s": 0.2}, "gait")
+    assert hops.confidence_ < THRESHOLD
+
+
+def test_posture_from_the_up_direction_in_the_segment_frame():
+    deg = np.radians
+    up = np.array([
+        [0, 0, 1],                                 # standing, foot flat
+        [np.sin(deg(60)), 0, np.cos(deg(60))],     # legs out: toes 60° up
+        [np.sin(deg(130)), 0, np.cos(deg(130))],   # leg raised: toes past vertical
+        [0, 1, 0],                                 # lying on the side
+    ])
+    foot = posture_masks(up, "foot")
+    assert foot["flat"].tolist() == [True, False, False, False]
+    assert foot["toes_up"].tolist() == [False, True, False, False]
+    assert foot["raised"].tolist() == [False, True, True, False]
+    shank = posture_masks(up, "ankle")
+    assert shank["upright"].tolist() == [True, False, False, False]
+    assert shank["horizontal"].tolist() == [False, False, False, True]
+
+
+def test_displacement_recovers_a_rise_and_ignores_a_constant_bias():
+    fs = 50.0
+    t = np.arange(int(1.5 * fs)) / fs
+    z = 0.3 * _min_jerk(t / t[-1])  # a 30 cm rise, still at both ends
+    acc = np.zeros((len(t), 3))
+    acc[:, 2] = np.gradient(np.gradient(z, 1 / fs), 1 / fs)
+    acc[:, 0] = 0.17  # a degree of tilt error: 0.17 m/s² that is not motion
+    d = displacement(acc, 0, len(t), fs)
+    assert d[2] == pytest.approx(0.3, abs=0.01)
+    assert abs(d[0]) < 0.01
+
+
+def test_motion_evidence_finds_flight_and_impacts():
+    fs = 50.0
+    acc = np.tile([0.0, 0.0, 9.81], (100, 1))
+    acc[40:55] = 0.0          # 0.3 s of free fall
+    acc[55] = [0, 0, 40.0]    # landing
+    ev = motion_evidence(acc, 0, 100, fs)
+    assert ev["flight_s"] == pytest.approx(0.3, abs=0.021)
+    assert ev["peak_g"] == pytest.approx(40.0 / 9.80665, rel=1e-6)
+
+
+# -- what counts: adherence, report, analyze -------------------------------------------
+
+def _doc(confidence):
+    reps = [{"start_s": 10.0 * i, "end_s": 10.0 * i + 6, "hold_s": 4.5} for i in range(10)]
+    return {"format": "toehold-analysis/1",
+            "recording": {"path": "x.csv", "duration_s": 200.0, "sample_rate_hz": 50.0,
+                          "placement": "foot", "placement_source": "declared", "side": "left",
+                          "gaps": [], "warnings": []},
+            "exercises": [{"exercise": "toe_press", "start_s": 0.0, "end_s": 96.0, "reps": reps,
+                           "circles": [], "strides": [], "confidence": confidence,
+                           "doubts": ["impacts of 4.0 g (hops or jumps?)"]}],
+            "balance": {}, "adherence": {}, "not_observable": {}}
+
+
+def test_adherence_counts_only_confident_bouts():
+    prescription = load_prescription()
+    sure = session_adherence(_doc(0.9), prescription)
+    unsure = session_adherence(_doc(0.3), prescription)
+    item = lambda a: next(i for i in a["items"] if i["exercise"] == "toe_press")  # noqa: E731
+    assert item(sure)["reps_done"] == 10 and sure["uncertain"] == []
+    assert item(unsure)["reps_done"] == 0
+    assert unsure["uncertain"] == [{"exercise": "toe_press", "start_s": 0.0, "end_s": 96.0, "confidence": 0.3}]
+
+
+def test_analyze_text_marks_uncertain_bouts():
+    from toehold.commands.analyze import summary
+
+    text = summary(_doc(0.3))
+    line = next(ln for ln in text.splitlines() if "toe_press" in ln)
+    assert "UNCERTAIN" in line and "not counted" in line and "hops" in line
+    assert "UNCERTAIN" not in summary(_doc(0.9))
+
+
+def test_report_leaves_uncertain_bouts_out_of_the_counts(tmp_path):
+    from toehold.report import render_report
+
+    doc = _doc(0.3)
+    doc["adherence"] = session_adherence(doc, load_prescription())
+    info = render_report([doc], tmp_path / "r.png")
+    assert info["timeline"]["uncertain"] == 1 and info["timeline"]["bouts"] == 0
+    assert info["exercises"]["toe_press"]["state"] == "not done"
+
+
+# -- placement source --------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def body():
+    """Two minutes of a simulated toe-press set, as CSV rows without metadata."""
+    rec, _ = simulate_session(seed=3, tier="clean", exercises=["toe_press"], distractors=False)
+    d = rec.data[rec.data.t < 120.0]
+    return d[["t", "acc_x", "acc_y", "acc_z", "gyr_x", "gyr_y", "gyr_z"]].to_csv(index=False)
+
+
+def _csv(tmp_path, body, placement_line):
+    path = tmp_path / "r.csv"
+    lines = ["# format: toehold-recording/1"] + ([placement_line] if placement_line else [])
+    path.write_text("\n".join(lines) + "\n" + body)
+    return path
+
+
+@pytest.mark.parametrize("line,option,source", [
+    ("# placement: ankle", None, "declared"),
+    ("# placement: ankle", "foot", "option"),
+    (None, "ankle", "option"),
+    (None, None, "assumed"),
+])
+def test_placement_source_says_where_the_placement_came_from(tmp_path, body, line, option, source):
+    doc = analyze_recording(read_recording(_csv(tmp_path, body, line), placement=option))
+    assert doc["recording"]["placement_source"] == source
+    assumed_warned = any("placement not given" in w for w in doc["recording"]["warnings"])
+    assert assumed_warned == (source == "assumed")
+
+
+def test_an_assumed_placement_is_a_warning_in_analyze_and_info(tmp_path, body, capsys):
+    from toehold.cli import main
+
+    path = _csv(tmp_path, body, None)
+    assert main(["analyze", "--no-cache", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "foot (assumed)" in out and "warning: placement not given" in out
+    assert main(["analyze", "--no-cache", "--json", str(path)]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["recording"]["placement_source"] == "assumed"
+    assert main(["info", str(path)]) == 0
+    assert "placement not given" in capsys.readouterr().out
+
+
+def test_a_pencil_that_never_leaves_the_floor_and_a_three_rep_fidget_are_uncertain():
+    pencil = {**GOOD_SET, "reps": 3, "hold_s": 11.0, "range_deg": 14.0}
+    assert ConfidenceRater().rate("pencil_pickup", {**pencil, "lift_m": 0.05}, "gait").confidence_ >= THRESHOLD
+    assert ConfidenceRater().rate("pencil_pickup", {**pencil, "lift_m": 0.0}, "gait").confidence_ < THRESHOLD
+    assert rate("resistance_band", reps=3, range_deg=20.0).confidence_ < THRESHOLD

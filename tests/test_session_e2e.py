@@ -1,0 +1,121 @@
+"""A whole guided session, end to end over the emulated BLE link at ``--speed max``.
+
+An emulated person wears an emulated Movesense on the left foot and follows
+the coach through the default programme, except that they do the
+resistance-band set short (6 of 10 reps) and skip the pencil pickup. The
+expected values come from what the person did (``person.done``, the
+simulator's own record of the motion it generated), not from the analysis.
+"""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from analysis.prescription import load as load_prescription
+from sensors.emulated.person import EmulatedPerson, PersonConfig
+from toehold.batch import analyze_path
+from toehold.cli import build_parser
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def session(tmp_path_factory):
+    out = tmp_path_factory.mktemp("guided")
+    person = EmulatedPerson(PersonConfig(reps={"resistance_band": 6}, skip=("pencil_pickup",), pause_s=0.5),
+                            side="left", seed=3)
+    args = build_parser().parse_args(["session", "--emulate", "movesense", "--speed", "max", "-o", str(out),
+                                      "--name", "today", "--rest", "2", "--quiet"])
+    args.person = person
+    # Shorter waits than a person needs, so the session takes minutes of data, not ten.
+    args.coach_options = {"announce_s": 2.0, "start_timeout_s": 25.0, "stop_after_s": 8.0, "quiet_s": 4.0}
+    assert args.func(args) == 0
+    log = json.loads((out / "today.session.json").read_text())
+    result = analyze_path(out / "today.csv")  # as `toehold analyze` does: with the session log beside it
+    doc = result.doc
+    return out, person, log, doc
+
+
+def test_session_log_has_every_step_in_order_with_the_outcome_the_person_caused(session):
+    _, person, log, _ = session
+    assert log["format"] == "toehold-session/1" and log["recording"] == "today.csv"
+    steps = [(s["exercise"], s["side"]) for s in log["steps"]]
+    # The default programme: per-foot items for the sensor's foot, then the other foot.
+    assert steps == [("toe_press", "left"), ("resistance_band", "left"), ("tiptoe_walk", "left"),
+                     ("pencil_pickup", "left"), ("pencil_pickup", "right"),
+                     ("ankle_circles", "left"), ("ankle_circles", "right")]
+    outcome = {(s["exercise"], s["side"]): s["outcome"] for s in log["steps"]}
+    assert outcome[("toe_press", "left")] == "done"
+    assert outcome[("resistance_band", "left")] == "partial"   # 6 of 10
+    assert outcome[("pencil_pickup", "left")] == "skipped"
+    assert outcome[("tiptoe_walk", "left")] == "done"
+    assert log["steps"][0]["target"] == {"reps": 10, "hold_s": 4.0}
+    for a, b in zip(log["steps"], log["steps"][1:]):
+        assert a["start_s"] < a["end_s"] <= b["start_s"]
+    assert log["reported"] == {}  # no terminal: no questions
+
+
+def test_analysis_counts_equal_what_the_person_did(session):
+    _, person, log, doc = session
+    did = {(d["exercise"], d["side"]): d for d in person.done}
+    for step in log["steps"]:
+        if step["side"] != "left" or step["outcome"] == "skipped":
+            continue
+        inside = [e for e in doc["exercises"]
+                  if step["start_s"] <= 0.5 * (e["start_s"] + e["end_s"]) <= step["end_s"]]
+        assert [e["exercise"] for e in inside] == [step["exercise"]], step
+        truth = did[(step["exercise"], "left")]
+        e = inside[0]
+        if step["exercise"] in ("toe_press", "resistance_band"):
+            assert len(e["reps"]) == truth["reps"], step["exercise"]
+        elif step["exercise"] == "ankle_circles":
+            got = {d: sum(c["direction"] == d for c in e["circles"]) for d in ("cw", "ccw")}
+            assert got == truth["circles"]
+        elif step["exercise"] == "tiptoe_walk":
+            assert abs(len(e["strides"]) - truth["strides"]) <= 1
+    # The skipped pencil step left nothing to count.
+    assert not [e for e in doc["exercises"] if e["exercise"] == "pencil_pickup"]
+
+
+def test_adherence_counts_the_guided_steps(session):
+    _, person, log, doc = session
+    adh = doc["adherence"]
+    assert adh["guided_steps"] == {"done": 4, "partial": 1, "skipped": 1, "steps": 7} or \
+        adh["guided_steps"]["steps"] == 7 and adh["guided_steps"]["skipped"] >= 1
+    band = next(i for i in adh["items"] if i["exercise"] == "resistance_band")
+    truth = next(d for d in person.done if d["exercise"] == "resistance_band")
+    assert band["reps_done"] == truth["reps"] == 6
+    assert band["completion"] <= 0.6
+    pencil = next(i for i in adh["items"] if i["exercise"] == "pencil_pickup")
+    assert pencil["completion"] == 0
+    assert [s["outcome"] for s in pencil["guided_steps"]] == ["skipped", "done"]
+
+
+def test_report_png_is_written(session):
+    out, *_ = session
+    png = (out / "today.png").read_bytes()
+    assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 20_000
+
+
+def test_cli_session_without_a_terminal_finishes_and_writes_its_files(tmp_path):
+    """`toehold session --emulate witmotion --speed max -o DIR`, stdin not a terminal."""
+    short = tmp_path / "short.toml"
+    short.write_text('name = "short"\n[[item]]\nexercise = "toe_press"\nreps = 3\nhold_s = 4.0\n')
+    out = tmp_path / "out"
+    proc = subprocess.run([sys.executable, "-m", "toehold", "session", "--emulate", "witmotion",
+                           "--speed", "max", "-o", str(out), "--prescription", str(short), "--rest", "1"],
+                          stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=150, cwd=ROOT,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    names = sorted(p.name for p in out.iterdir() if not p.name.startswith("."))
+    assert len(names) == 3
+    csv, png, log = (out / n for n in names)
+    assert csv.suffix == ".csv" and png.suffix == ".png" and log.name.endswith(".session.json")
+    steps = json.loads(log.read_text())["steps"]
+    assert [s["exercise"] for s in steps] == ["toe_press"] and steps[0]["outcome"] == "done"
+    assert "3 reps" in proc.stdout
