@@ -6,9 +6,9 @@ packet in order (the generic sensor numbers them) up to within a second of
 the kill. ``TOEHOLD_CRASH_KILLS`` sets the number of kills (default 3; 50
 for the full run).
 
-The module's tests run in one xdist worker (``xdist_group``): the kills
+The module's tests run in one xdist worker (``--dist loadfile``): the kills
 measure how far the file lags the kill, and the tmpfs mounts are real
-mounts, so they should not share the machine with each other.
+mounts, so they do not run beside each other.
 """
 from __future__ import annotations
 
@@ -30,7 +30,6 @@ from sensors.recording import check_writable, read_recording
 
 ROOT = Path(__file__).resolve().parents[1]
 KILLS = int(os.environ.get("TOEHOLD_CRASH_KILLS", "3"))
-pytestmark = pytest.mark.xdist_group("crash")
 
 
 def _start_time(raw: bytes) -> float:

@@ -2,16 +2,14 @@
 
 Both tests read one live run over one simulated session (a toe-press set
 then ankle circles), fed in 0.1 s packets: what the view showed after each
-packet is recorded once and checked by each test (one xdist worker runs
-both, so the run is made once).
+packet is recorded once and checked by each test (``--dist loadfile``
+runs both on one xdist worker, so the run is made once).
 """
 import pytest
 
 from analysis.live import LiveAnalyzer
 from analysis.pipeline import analyze_recording
 from sensors.simulator import simulate_session
-
-pytestmark = pytest.mark.xdist_group("live")
 
 
 @pytest.fixture(scope="module")
