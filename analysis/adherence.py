@@ -95,22 +95,43 @@ def session_adherence(doc: dict, prescription: Prescription) -> dict:
             "done_rule": f"a session is done when its observable items average at least {DONE_AT:.0%}"}
 
 
-def _day(doc: dict) -> dt.date | None:
-    when = (doc.get("recording") or {}).get("start_time")
-    if not when:
+def local_start(doc: dict, tz: dt.tzinfo | None = None) -> dt.datetime | None:
+    """The recording's start in the person's local time.
+
+    A ``start_time`` with its own UTC offset (a phone app's) is kept as the
+    local time it was; one in UTC (``Z``) or without an offset is put in
+    ``tz``, by default this computer's time zone (where the report is drawn:
+    the person's own). None when absent or unreadable.
+    """
+    t = (doc.get("recording") or {}).get("start_time")
+    if not t:
         return None
     try:
-        day = dt.datetime.fromisoformat(str(when).replace("Z", "+00:00")).date()
+        when = dt.datetime.fromisoformat(str(t).replace("Z", "+00:00"))
+        if when.tzinfo is None or when.utcoffset() == dt.timedelta(0):
+            when = (when if when.tzinfo else when.replace(tzinfo=dt.UTC)).astimezone(tz)
     except (ValueError, TypeError, OverflowError):
         return None
+    return when
+
+
+def _day(doc: dict, tz: dt.tzinfo | None = None) -> dt.date | None:
+    # The person's own day: a session at 00:30 local time belongs to that
+    # day, not to the UTC date (the report shows local times too).
+    when = local_start(doc, tz)
+    if when is None:
+        return None
+    day = when.date()
     return day if PLAUSIBLE_YEARS[0] <= day.year <= PLAUSIBLE_YEARS[1] else None
 
 
-def history_adherence(docs: list[dict], prescription: Prescription) -> dict:
+def history_adherence(docs: list[dict], prescription: Prescription,
+                      tz: dt.tzinfo | None = None) -> dict:
     """Sessions per day against the prescription, streaks and overall completion.
 
     Each document is one session (its ``adherence`` is computed if absent);
-    its day comes from ``recording.start_time``. Days between the first and
+    its day is the local date of ``recording.start_time`` (:func:`local_start`,
+    in ``tz``, by default this computer's zone). Days between the first and
     the last with no session count as 0. A start time outside
     :data:`PLAUSIBLE_YEARS` counts as undated; the calendar covers at most
     :data:`MAX_CALENDAR_DAYS` up to the last session, and sessions before
@@ -120,7 +141,7 @@ def history_adherence(docs: list[dict], prescription: Prescription) -> dict:
     undated = 0
     for doc in docs:
         adh = doc.get("adherence") or session_adherence(doc, prescription)
-        day = _day(doc)
+        day = _day(doc, tz)
         if day is None:
             undated += 1
             continue

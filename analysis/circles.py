@@ -1,12 +1,24 @@
-"""Ankle circles: each revolution of the toes and its direction.
+"""Ankle circles: each revolution of the toes, its direction and its size.
 
 With ``ω`` the foot's angular rate in the foot frame, the toe tip (at unit
-distance along the foot's x axis) moves with velocity ``ω × x̂ =
-(0, ω_z, −ω_y)``. Integrating and band-passing gives its displacement ``d``
-in the plane across the foot; the contract's direction is the sign of
-``(d × ḋ) · x = d_y ḋ_z − d_z ḋ_y``, positive for ``ccw``. The phase angle
-``φ = atan2(d_z, d_y)`` then rises for ccw and falls for cw, and every full
-turn of ``φ`` is one circle, whatever the speed or ellipticity.
+distance along the foot's x axis) moves across the foot with velocity
+``ḋ = ω × x̂ = (0, ω_z, −ω_y)`` (degrees of foot tilt per second). The
+contract's direction is the sign of ``(d × ḋ) · x = d_y ḋ_z − d_z ḋ_y``,
+positive for ``ccw``, with ``d`` the toe's displacement from the centre it
+circles.
+
+Turns are counted on the *direction of motion* of the toe (the angle of
+``ḋ``, its hodograph), not on ``d``: while the toe goes once round any
+closed loop that does not cross itself, its direction of motion turns by
+exactly one full turn, the same way as ``d`` goes round (so the sign gives
+the contract's direction), whatever the loop's size, ellipticity and
+orientation, however unevenly it is drawn, and without estimating the
+loop's centre (which drifts with the leg, and which a slow or lopsided
+circle puts off where it really is). Raising the leg, settling it, pointing
+the toes or a knee bob go back and forth along a line and turn it by
+nothing on average, and a pause turns it by nothing at all. Each full 2π is
+one circle; the circle's size is its path's length over π (the mean width
+of a loop, its diameter when round).
 """
 from __future__ import annotations
 
@@ -17,7 +29,16 @@ from scipy.signal import butter, sosfiltfilt
 
 from .gait import runs
 
-CIRCLE_COLUMNS = ["start", "stop", "direction"]
+CIRCLE_COLUMNS = ["start", "stop", "direction", "size_deg"]
+
+
+def _window_mean(x: np.ndarray, half: np.ndarray) -> np.ndarray:
+    """Centred mean of ``x`` (n, k) over ``2·half+1`` samples, ``half`` per sample."""
+    pad = int(half.max()) + 1
+    padded = np.concatenate([np.repeat(x[:1], pad, 0), x, np.repeat(x[-1:], pad, 0)])
+    c = np.vstack([np.zeros((1, x.shape[1])), np.cumsum(padded, axis=0)])
+    i = np.arange(len(x)) + pad
+    return (c[i + half + 1] - c[i - half]) / (2 * half + 1)[:, None]
 
 
 class CircleDetector:
@@ -25,67 +46,116 @@ class CircleDetector:
 
     Parameters
     ----------
-    band_hz : tuple of float
-        Band-pass of the toe displacement: circles take 0.5–3 s each.
-    min_radius_deg : float
-        Smaller toe excursions (deg of foot tilt) are not circles.
+    max_hz : float
+        Low-pass of the toe velocity: a turn takes 0.4 s or longer.
+    period_range_s : tuple of float
+        Shortest and longest time a turn may take.
+    min_size_deg : float
+        Smaller toe paths (mean diameter, deg of foot tilt) are not circles.
     min_turns : float
         A run of steady rotation must make at least this many turns.
-    max_reversal_s : float
-        Brief back-steps of the phase shorter than this are ignored.
-    core_radius_frac : float
-        Turns count only where the toe path is at least this share of the
-        run's median radius (easing in and out is not a circle).
+    min_turn_rate : float
+        Circling is where the toes' direction of motion turns steadily one
+        way, on average over two seconds at least this many turns per
+        slowest turn time (a there-and-back scores about 0).
+    moving_frac : float
+        The toes' direction of motion counts while they move at least this
+        share of the run's median speed (at a standstill it is noise).
+    end_frac, steady_frac : float
+        A run's turns are counted from where the toes first move at
+        ``end_frac`` of its median speed while their direction of motion
+        turns at ``steady_frac`` of its median rate (over 0.2 s), to where
+        they last do: moving out from neutral goes straight, and joining
+        the circle swings the direction round while the toes stop and start.
+    max_pause_s : float
+        A pause this long or shorter, between turning the same way, does
+        not end a set.
+    min_turn_size_frac : float
+        A first or last turn smaller than this share of the run's median
+        size is dropped (the direction of motion spun while the toes barely
+        moved).
+    min_speed_dps : float
+        Slower toes (deg/s of tilt) are standing still: their direction of
+        motion is noise (a 3° circle in 3 s moves at 3 deg/s).
     max_bridged_gap_s : float
         Recording gaps shorter than this (interpolated upstream) do not end a
         run of turns; longer ones do.
     last_turn_slack : float
-        A last turn this close to complete counts (the detrending trims the
-        very end of the path).
+        A last turn this close to complete counts (the path's ends, where
+        the toes leave and rejoin neutral, are trimmed).
     """
 
-    def __init__(self, band_hz: tuple[float, float] = (0.25, 3.0), min_radius_deg: float = 4.0,
-                 min_turns: float = 1.0, max_reversal_s: float = 0.25, core_radius_frac: float = 0.5,
-                 last_turn_slack: float = 0.45, max_bridged_gap_s: float = 1.0):
-        self.max_bridged_gap_s = max_bridged_gap_s
-        self.core_radius_frac = core_radius_frac
-        self.last_turn_slack = last_turn_slack
-        self.band_hz = band_hz
-        self.min_radius_deg = min_radius_deg
+    def __init__(self, max_hz: float = 4.0, period_range_s: tuple[float, float] = (0.3, 4.0),
+                 min_size_deg: float = 1.5, min_turns: float = 1.0, min_turn_rate: float = 0.5,
+                 moving_frac: float = 0.2, end_frac: float = 0.7, last_turn_slack: float = 0.45,
+                 max_bridged_gap_s: float = 1.0, max_pause_s: float = 5.0, min_speed_dps: float = 0.5,
+                 steady_frac: float = 0.3, min_turn_size_frac: float = 0.3):
+        self.steady_frac = steady_frac
+        self.min_turn_size_frac = min_turn_size_frac
+        self.min_speed_dps = min_speed_dps
+        self.max_hz = max_hz
+        self.period_range_s = period_range_s
+        self.min_size_deg = min_size_deg
         self.min_turns = min_turns
-        self.max_reversal_s = max_reversal_s
+        self.min_turn_rate = min_turn_rate
+        self.moving_frac = moving_frac
+        self.end_frac = end_frac
+        self.last_turn_slack = last_turn_slack
+        self.max_bridged_gap_s = max_bridged_gap_s
+        self.max_pause_s = max_pause_s
+
+    # ------------------------------------------------------------------
+    def toe_velocity(self, gyr_foot_dps: np.ndarray, fs: float) -> np.ndarray:
+        """Toe-tip velocity across the foot (deg/s), shape (n, 2): (ḋ_y, ḋ_z)."""
+        v = np.column_stack([gyr_foot_dps[:, 2], -gyr_foot_dps[:, 1]]).astype(float)
+        if len(v) > 30 and self.max_hz < fs / 2:
+            v = sosfiltfilt(butter(2, self.max_hz / (fs / 2), output="sos"), v, axis=0)
+        return v
+
+    def turn_rate(self, v: np.ndarray, fs: float) -> np.ndarray:
+        """Signed rate (rad/s) at which the toes' direction of motion turns.
+
+        The increments of the velocity's direction, weighted by the squared
+        speed and averaged over two seconds (half the slowest turn): a pause
+        (speed near zero, direction noise) or a reversal (a half-turn jump
+        at near-zero speed) weighs next to nothing.
+        """
+        ang = np.arctan2(v[:, 1], v[:, 0])
+        step = np.angle(np.exp(1j * np.diff(ang, prepend=ang[:1])))
+        w = np.sum(v * v, axis=1)
+        w = np.minimum(w, np.roll(w, 1))
+        win = max(3, int(self.period_range_s[1] * 0.5 * fs))
+        num = uniform_filter1d(step * w, win, mode="nearest")
+        den = uniform_filter1d(w, win, mode="nearest")
+        return num / np.maximum(den, 1e-9) * fs
 
     def toe_displacement(self, gyr_foot_dps: np.ndarray, fs: float) -> np.ndarray:
-        """Toe displacement (deg of tilt) across the foot, shape (n, 2): (d_y, d_z).
+        """Toe displacement (deg of tilt) about the centre it circles, shape (n, 2).
 
-        The integral drifts, so it is detrended by a centred moving average
-        one circle long: the mean over exactly one turn is the circle's
-        centre, so the path keeps its full size and shape (a fixed window
-        shrinks slow circles and, for uneven speed, bends the path into
-        extra loops). The local period comes from a first pass with a 1 s
-        window. Unlike a long high-pass, this lets a big movement right
-        after the circles (lowering the leg) disturb only the turn next to it.
+        The integral of the toe velocity drifts, so its centre is taken out
+        as the mean over exactly one local turn (the mean of a closed path
+        over one turn is inside it, whatever its speed or shape, and a
+        slow drift cancels), with the turn's time from :meth:`turn_rate`.
         """
-        rate = np.column_stack([gyr_foot_dps[:, 2], -gyr_foot_dps[:, 1]])
-        cum = np.cumsum(rate, axis=0) / fs
-        w = max(3, int(fs / self.band_hz[0] / 4))
-        d = cum - uniform_filter1d(cum, w, axis=0, mode="nearest")
-        if len(d) < 30:
-            return d
-        sos = butter(2, min(self.band_hz[1] / (fs / 2), 0.99), output="sos")
-        d = sosfiltfilt(sos, d, axis=0)
-        # Local period from the first pass's phase speed, over about two turns.
-        speed = np.abs(np.gradient(np.unwrap(np.arctan2(d[:, 1], d[:, 0])))) * fs
-        speed = uniform_filter1d(speed, max(3, int(2.0 * fs)), mode="nearest")
-        period = np.clip(2 * np.pi / np.maximum(speed, 1e-6), 1 / self.band_hz[1], 1 / self.band_hz[0] * 0.75)
-        half = np.round(period * fs / 2).astype(np.int64)
-        pad = int(half.max()) + 1
-        padded = np.concatenate([np.repeat(cum[:1], pad, 0), cum, np.repeat(cum[-1:], pad, 0)])
-        c = np.vstack([np.zeros((1, 2)), np.cumsum(padded, axis=0)])
-        i = np.arange(len(cum)) + pad
-        mean = (c[i + half + 1] - c[i - half]) / (2 * half + 1)[:, None]
-        return sosfiltfilt(sos, cum - mean, axis=0)
+        v = self.toe_velocity(gyr_foot_dps, fs)
+        return self._displacement(v, self.turn_rate(v, fs), fs)
 
+    def _period(self, rate: np.ndarray) -> np.ndarray:
+        """Local time of one turn (s) from the turning rate."""
+        lo, hi = self.period_range_s
+        period = np.clip(2 * np.pi / np.maximum(np.abs(rate), 1e-6), lo, hi)
+        # Where nothing circles the period is meaningless: use a short one
+        # there so a big move (lowering the leg) disturbs only its own time.
+        return np.where(np.abs(rate) * hi / (2 * np.pi) < self.min_turn_rate * 0.5, 1.0, period)
+
+    def _half_turn(self, rate: np.ndarray, fs: float) -> np.ndarray:
+        return np.round(self._period(rate) * fs / 2).astype(np.int64)
+
+    def _displacement(self, v: np.ndarray, rate: np.ndarray, fs: float) -> np.ndarray:
+        cum = np.cumsum(v, axis=0) / fs
+        return cum - _window_mean(cum, self._half_turn(rate, fs))
+
+    # ------------------------------------------------------------------
     def detect(self, gyr_foot_dps: np.ndarray, sampling_rate_hz: float,
                valid: np.ndarray | None = None) -> "CircleDetector":
         """Find circles.
@@ -96,57 +166,152 @@ class CircleDetector:
             Bias-free angular rate in the foot frame (deg/s).
         sampling_rate_hz : float
         valid : ndarray of bool, optional
-            False in recording gaps: a circle cannot be counted across one.
+            False in recording gaps: a circle cannot be counted across a long one.
 
         Attributes
         ----------
         circles_ : DataFrame
-            ``start``, ``stop`` (sample indices) and ``direction`` per circle.
+            ``start``, ``stop`` (sample indices), ``direction`` and
+            ``size_deg`` (mean diameter of the toe path over the turn, deg)
+            per circle.
         phase_ : ndarray
-            Unwrapped phase (rad), rising for ccw.
+            Unwrapped phase of the toe path (rad), rising for ccw.
+        radius_ : ndarray
+            Distance of the toe from the centre it circles (deg).
         """
         fs = sampling_rate_hz
-        d = self.toe_displacement(gyr_foot_dps, fs)
+        n = len(gyr_foot_dps)
+        self.phase_, self.radius_ = np.zeros(n), np.zeros(n)
+        self.circles_ = pd.DataFrame(columns=CIRCLE_COLUMNS)
+        if n < 3:
+            return self
+        v = self.toe_velocity(gyr_foot_dps, fs)
+        rate = self.turn_rate(v, fs)
+        d = self._displacement(v, rate, fs)
         radius = np.hypot(d[:, 0], d[:, 1])
         phase = np.unwrap(np.arctan2(d[:, 1], d[:, 0]))
-        self.phase_ = phase
-        self.radius_ = radius
-        dphi = np.gradient(phase) * fs
-        turning = radius > self.min_radius_deg
+        self.phase_, self.radius_ = phase, radius
+        ok = np.ones(n, dtype=bool)
         if valid is not None:
-            # A few lost packets (interpolated upstream) do not stop the foot:
-            # splitting a run there floored away the part-turns either side.
-            # Only a long gap, where the phase cannot be followed, ends a run.
-            bridged = valid.copy()
+            # A few lost packets (interpolated upstream) do not stop the foot;
+            # only a long gap, where the motion cannot be followed, ends a run.
             for a, b in zip(*runs(~valid)):
-                if (b - a) / fs < self.max_bridged_gap_s:
-                    bridged[a:b] = True
-            turning &= bridged
+                if (b - a) / fs >= self.max_bridged_gap_s:
+                    ok[a:b] = False
+        speed = np.hypot(v[:, 0], v[:, 1])
+        ang = np.arctan2(v[:, 1], v[:, 0])
+        # Steady turning: at least min_turn_rate turns per slowest turn time.
+        min_rate = self.min_turn_rate * 2 * np.pi / self.period_range_s[1]
         rows = []
         for sign, direction in ((1, "ccw"), (-1, "cw")):
-            steady = turning & (sign * dphi > 0.8)  # > ~0.13 turns/s
-            # Forgive brief hesitations within a run.
-            gap = int(self.max_reversal_s * fs)
-            s_idx, e_idx = runs(steady)
-            if len(s_idx) > 1:
-                short = (s_idx[1:] - e_idx[:-1]) <= gap
-                for a, b in zip(e_idx[:-1][short], s_idx[1:][short]):
-                    steady[a:b] = turning[a:b]
-            for s, e in zip(*runs(steady)):
-                # Easing into and out of the circles sweeps a smaller radius;
-                # count the turns made at full size.
-                full = np.flatnonzero(radius[s:e] >= self.core_radius_frac * np.median(radius[s:e]))
-                if not len(full):
-                    continue
-                s, e = s + int(full[0]), s + int(full[-1]) + 1
-                rel = sign * (phase[s:e] - phase[s]) / (2 * np.pi)
-                n = int(np.floor(rel[-1] + self.last_turn_slack))
-                if n < self.min_turns:
-                    continue
-                marks = np.maximum.accumulate(rel)
-                edges = s + np.searchsorted(marks, np.arange(n + 1) * min(1.0, rel[-1] / n))
-                edges = np.minimum(edges, e - 1)
-                for a, b in zip(edges[:-1], edges[1:]):
-                    rows.append((int(a), int(b), direction))
+            turning = ok & (sign * rate > min_rate)
+            # A pause mid-set (the toes stopped, so the turning rate is
+            # undefined) does not end it when the same turning resumes.
+            s_idx, e_idx = runs(turning)
+            for a, b in zip(e_idx[:-1], s_idx[1:]):
+                if (b - a) / fs <= self.max_pause_s and ok[a:b].all() and \
+                        np.all(np.abs(rate[a:b]) <= min_rate):
+                    turning[a:b] = True
+            for s, e in zip(*runs(turning)):
+                rows += self._count(ang[s:e], speed[s:e], sign, direction, s, fs)
         self.circles_ = pd.DataFrame(rows, columns=CIRCLE_COLUMNS).sort_values("start", ignore_index=True)
         return self
+
+    def _count(self, ang: np.ndarray, speed: np.ndarray, sign: int, direction: str, offset: int,
+               fs: float):
+        """The full turns of one run of steady rotation.
+
+        The turns are those of the toes' direction of motion (its angle
+        ``ang``, rad), followed from moving sample to moving sample (a
+        direction at a standstill is noise) between the circling's ends.
+        """
+        # The run's circling speed: the stretch of it where the toes move at all.
+        moves = speed >= self.min_speed_dps
+        if moves.sum() < 3:
+            return []
+        typical = np.median(speed[moves])
+        moving = speed >= max(self.moving_frac * typical, self.min_speed_dps)
+        # Where the circling starts and ends: the toes move at circling
+        # speed and their direction of motion turns steadily (over 0.2 s,
+        # between moving samples). Moving out from neutral goes straight;
+        # joining the circle swings the direction round while the toes stop
+        # and start, which is not a turn of the circle.
+        both = moving & np.r_[False, moving[:-1]]
+        step = np.angle(np.exp(1j * np.diff(ang, prepend=ang[:1])))
+        turning = uniform_filter1d(sign * step * both, max(3, int(0.2 * fs)), mode="nearest")
+        steady = np.median(turning[both]) if both.any() else 0.0
+        core = np.flatnonzero((speed >= self.end_frac * typical) & (turning >= self.steady_frac * steady))
+        if not len(core) or steady <= 0:
+            return []
+        s, e = int(core[0]), int(core[-1]) + 1
+        # Inside the circling, across a slow stretch (the toes nearly stop
+        # where the path bends most, or pause) the direction still turned:
+        # take its change from the last moving sample to the next.
+        idx = s + np.flatnonzero(moving[s:e])
+        inc = np.zeros(len(speed))
+        inc[idx[1:]] = np.angle(np.exp(1j * np.diff(ang[idx])))
+        turns = np.cumsum(sign * inc) / (2 * np.pi)
+        turns = np.maximum.accumulate(turns[s:e] - turns[s])
+        n = int(np.floor(turns[-1] + self.last_turn_slack))
+        if n < self.min_turns:
+            return []
+        edges = s + np.searchsorted(turns, np.arange(n + 1) * min(1.0, turns[-1] / n))
+        edges = np.minimum(edges, s + len(turns) - 1)
+        # Mean diameter of a closed path (its mean width) = its length / π.
+        path = np.concatenate([[0.0], np.cumsum(speed) / fs])
+        sizes = (path[edges[1:]] - path[edges[:-1]]) / np.pi
+        if np.median(sizes) < self.min_size_deg:
+            return []
+        # A "turn" at either end with next to no path is the direction of
+        # motion spinning while the toes barely move (settling), not a circle.
+        keep = np.ones(len(sizes), dtype=bool)
+        tiny = sizes < self.min_turn_size_frac * np.median(sizes)
+        for order in (range(len(sizes)), range(len(sizes) - 1, -1, -1)):
+            for i in order:
+                if not tiny[i]:
+                    break
+                keep[i] = False
+        return [(offset + int(a), offset + int(b), direction, float(z))
+                for a, b, z, k in zip(edges[:-1], edges[1:], sizes, keep) if k]
+
+
+def circle_sets(circles: pd.DataFrame, fs: float, gap_s: float = 8.0, join_s: float = 0.5,
+                max_ratio: float = 2.0, min_run: int = 3) -> list[pd.DataFrame]:
+    """Group detected circles (``start``/``stop`` samples) into sets.
+
+    A set is one bout of circling, both directions; a pause longer than
+    ``gap_s`` starts another. Within a set, circling is runs of turns, each
+    starting where the last ended: a lone turn apart from the others
+    (shifting the leg) is not a circle, and nor is a run of turns much
+    bigger or smaller, or much slower or faster, than the set's (settling
+    the leg after raising it, swinging it before lowering it): one person
+    circles both ways alike. A set needs one run of at least ``min_run``
+    turns the same way.
+    """
+    if circles.empty:
+        return []
+    circles = circles.sort_values("start", ignore_index=True)
+    starts, stops = circles.start.to_numpy(), circles.stop.to_numpy()
+    cut = np.r_[0, np.flatnonzero((starts[1:] - stops[:-1]) / fs > gap_s) + 1, len(circles)]
+    out = []
+    for a, b in zip(cut[:-1], cut[1:]):
+        g = circles.iloc[a:b]
+        s, e = g.start.to_numpy(), g.stop.to_numpy()
+        joined = np.r_[False, s[1:] - e[:-1] <= join_s * fs]
+        run = np.cumsum(~joined | np.r_[False, g.direction.to_numpy()[1:] != g.direction.to_numpy()[:-1]])
+        g = g.assign(run=run, dur=e - s)
+        per_run = g.groupby("run").agg(n=("dur", "size"), size=("size_deg", "median"), dur=("dur", "median"))
+        per_run = per_run[per_run.n >= 2]
+        # Fidgeting makes a loop or two one way, then the other; circling
+        # goes round and round the same way.
+        if per_run.empty or per_run.n.max() < min_run:
+            continue
+        # The set's typical turn: the median over its turns (runs weighted by length).
+        ref_size = np.median(np.repeat(per_run["size"].to_numpy(), per_run.n))
+        ref_dur = np.median(np.repeat(per_run["dur"].to_numpy(), per_run.n))
+        alike = (np.abs(np.log(per_run["size"] / ref_size)) <= np.log(max_ratio)) & \
+            (np.abs(np.log(per_run["dur"] / ref_dur)) <= np.log(2 * max_ratio))
+        g = g[g.run.isin(per_run.index[alike])].drop(columns=["run", "dur"])
+        if len(g):
+            out.append(g)
+    return out

@@ -66,14 +66,15 @@ def holding_now(signals: pd.DataFrame, reps: pd.DataFrame, t_end: float,
     Parameters
     ----------
     signals : DataFrame
-        ``SessionAnalyzer.signals_`` (``t``, ``elevation_deg``).
+        ``SessionAnalyzer.signals_`` (``t``, ``tilt_deg``).
     reps : DataFrame
         The current set's reps (``start_s``, ``end_s``).
     t_end : float
         Time of the newest sample (s).
     """
     t = signals["t"].to_numpy()
-    ang = signals["elevation_deg"].to_numpy()
+    # The angle the reps were measured on.
+    ang = signals["tilt_deg" if "tilt_deg" in signals else "elevation_deg"].to_numpy()
     in_rep = np.zeros(len(t), dtype=bool)
     mid = np.zeros(len(t), dtype=bool)
     for r in reps.itertuples():  # a set has a handful of reps

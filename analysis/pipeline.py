@@ -14,7 +14,7 @@ from .session import SessionAnalyzer
 
 FORMAT = "toehold-analysis/1"
 # Bump when detections can change, so cached analyses are recomputed.
-ANALYSER_VERSION = "0.5.0"
+ANALYSER_VERSION = "0.6.0"
 
 
 def one_blas_thread():
@@ -72,7 +72,7 @@ def toe_paths(fitted: SessionAnalyzer, exercises: list[dict], rate_hz: float = 2
     ``toe_path`` = ``{"rate_hz", "t0_s", "y_deg", "z_deg"}``: the toe tip's
     displacement across the foot (deg of foot tilt; y to the left, z up, as
     seen from in front of the toes) from the bout's start, sampled at
-    ``rate_hz``. It is the same path the circle detector counts turns of.
+    ``rate_hz``. The circle detector counts the turns of its direction of motion.
     """
     from .circles import CircleDetector
 

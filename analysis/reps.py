@@ -26,11 +26,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from scipy.ndimage import maximum_filter1d, minimum_filter1d
-from scipy.signal import butter, sosfiltfilt
+from scipy.signal import butter, find_peaks, sosfiltfilt
 
 from .gait import runs
 
-REP_COLUMNS = ["start", "stop", "hold_start", "hold_stop", "amplitude_deg"]
+REP_COLUMNS = ["start", "stop", "hold_start", "hold_stop", "amplitude_deg", "range_deg", "rest_deg"]
 
 
 def lowpass(x: np.ndarray, cutoff_hz: float, fs: float, order: int = 2) -> np.ndarray:
@@ -65,11 +65,16 @@ class HoldRepDetector:
     max_dip_s : float
         A dip in a hold this short that does not come back to where the
         rep began joins the two parts into one rep.
+    max_hold_speed_frac : float
+        The hold's median angular speed must stay below this share of the
+        slower of the two moves' peak speeds (a shank sways while standing
+        as fast as it moves anywhere; a knee bend's hold is still).
     """
 
     def __init__(self, min_hold_s: float = 1.0, min_amplitude_deg: float = 2.0, min_reach: float = 0.4,
-                 max_rep_s: float = 22.0, cutoff_hz: float = 1.5, hold_speed_frac: float = 0.12,
-                 local_s: float = 40.0, max_dip_s: float = 1.0):
+                 max_rep_s: float = 22.0, cutoff_hz: float = 3.5, hold_speed_frac: float = 0.05,
+                 local_s: float = 40.0, max_dip_s: float = 1.0, max_hold_speed_frac: float = np.inf):
+        self.max_hold_speed_frac = max_hold_speed_frac
         self.local_s = local_s
         self.max_dip_s = max_dip_s
         self.min_hold_s = min_hold_s
@@ -79,23 +84,58 @@ class HoldRepDetector:
         self.cutoff_hz = cutoff_hz
         self.hold_speed_frac = hold_speed_frac
 
-    def _local_typical(self, centres: np.ndarray, peaks: np.ndarray, window: float) -> np.ndarray:
+    def _local_typical(self, centres: np.ndarray, peaks: np.ndarray, window: float,
+                       shaped: np.ndarray | None = None) -> np.ndarray:
         """Typical full-rep amplitude near each excursion.
 
-        The median of the excursions nearby: full reps are most of a set, so
-        a few aborted reps or one big posture change do not move it much.
+        The median of the excursions nearby that have a rep's shape (a
+        still hold, a return: ``shaped``), or of all of them: full reps are
+        most of a set, so a few aborted reps do not move it much, and sway,
+        fidgets and posture changes, which are not rep-shaped, do not at all.
         """
         out = np.zeros(len(peaks))
+        ok = peaks >= self.min_amplitude_deg
+        if shaped is not None and np.any(shaped & ok):
+            ok = ok & shaped
         for i, c in enumerate(centres):  # one per excursion, tens per session
-            near = peaks[(np.abs(centres - c) <= window) & (peaks >= self.min_amplitude_deg)]
-            out[i] = float(np.median(near)) if len(near) else 0.0
+            near = peaks[(np.abs(centres - c) <= window) & ok]
+            if not len(near):
+                continue
+            # A set's reps move alike; a lone big turn (a walk's last step
+            # that happened to pause) is not one of them: the typical rep is
+            # the median of the largest group of peaks within a factor of
+            # 1.8 of each other (the smaller group on a tie).
+            ratio = near[:, None] / near[None, :]
+            alike = ((ratio <= 1.8) & (ratio >= 1 / 1.8)).sum(axis=1)
+            seed = near[alike == alike.max()].min()
+            group = near[(near <= 1.8 * seed) & (near >= seed / 1.8)]
+            out[i] = float(np.median(group))
         return out
 
     def clone(self) -> "HoldRepDetector":
         """A new detector with the same parameters."""
         return HoldRepDetector(self.min_hold_s, self.min_amplitude_deg, self.min_reach,
                                self.max_rep_s, self.cutoff_hz, self.hold_speed_frac, self.local_s,
-                               self.max_dip_s)
+                               self.max_dip_s, self.max_hold_speed_frac)
+
+    def _settled(self, v: np.ndarray, v_peak: float) -> int | None:
+        """Samples from a movement's peak speed until it has settled.
+
+        ``v`` is the speed along the movement, starting at its peak. The
+        movement has ended where the speed first falls below
+        ``hold_speed_frac`` of the peak, or earlier where it stops falling
+        while already slow (a held angle wanders: its own slow drift must
+        not stretch the movement into the hold). None if it never settles.
+        """
+        if len(v) < 3 or v_peak <= 0:
+            return None
+        slow = np.flatnonzero(v < self.hold_speed_frac * v_peak)
+        # A turn of the speed counts only if it rises again clearly after
+        # it: noise ripples on a slow deceleration are no drift.
+        turns, _ = find_peaks(-v, prominence=0.04 * v_peak)
+        turns = turns[v[turns] < 0.15 * v_peak]
+        idx = np.r_[slow[:1], turns[:1]]
+        return int(idx.min()) if len(idx) else None
 
     def _evaluate(self, x, e, speed, fs, s, t, peak, typical):
         """Judge one excursion ``e[s:t]``: ``("rep", row)``, ``("posture", row)``
@@ -117,20 +157,23 @@ class HoldRepDetector:
         fall_peak = last_hi + int(np.argmin(seg_speed[last_hi:]))
         v_in = seg_speed[rise_peak]
         v_out = -seg_speed[fall_peak]
-        calm_in = np.flatnonzero(seg_speed[rise_peak:] < self.hold_speed_frac * v_in)
-        calm_out = np.flatnonzero(-seg_speed[:fall_peak + 1] < self.hold_speed_frac * v_out)
-        if not len(calm_in) or not len(calm_out):
+        h0 = self._settled(seg_speed[rise_peak:], v_in)
+        h1 = self._settled(-seg_speed[:fall_peak + 1][::-1], v_out)
+        if h0 is None or h1 is None:
             return "rejected", (s0, t0, peak, "no still phase")
-        h0 = rise_peak + int(calm_in[0])
-        h1 = int(calm_out[-1])
-        # Movement edges: where the speed of the move in/out starts.
-        quiet_before = np.flatnonzero(seg_speed[:rise_peak] < self.hold_speed_frac * v_in)
-        quiet_after = np.flatnonzero(-seg_speed[fall_peak:] < self.hold_speed_frac * v_out)
-        m0 = int(quiet_before[-1]) if len(quiet_before) else 0
-        m1 = fall_peak + int(quiet_after[0]) if len(quiet_after) else len(seg_speed) - 1
+        h0, h1 = rise_peak + h0, fall_peak - h1
+        # Movement edges: where the move in starts and the move out ends.
+        q0 = self._settled(seg_speed[:rise_peak + 1][::-1], v_in)
+        q1 = self._settled(-seg_speed[fall_peak:], v_out)
+        m0 = rise_peak - q0 if q0 is not None else 0
+        m1 = fall_peak + q1 if q1 is not None else len(seg_speed) - 1
         hold_s = (h1 - h0) / fs
         if hold_s < self.min_hold_s:
             return "rejected", (s0 + m0, s0 + m1, peak, f"held {max(hold_s, 0):.1f} s")
+        # A held position is still next to the moves into and out of it;
+        # standing sway wanders as fast as it moves anywhere.
+        if np.median(np.abs(seg_speed[h0:h1 + 1])) > self.max_hold_speed_frac * min(v_in, v_out):
+            return "rejected", (s0 + m0, s0 + m1, peak, "not still when held")
         # A rep ends where it began; a step to a new level is a change
         # of posture (standing up, shifting on the chair).
         w = int(fs)
@@ -148,7 +191,70 @@ class HoldRepDetector:
                     and abs(drift) > 0.3 * abs(step))
         if abs(step) > 0.4 * peak and not settling:
             return "posture", (a, b, peak, "did not return (posture change)")
-        return "rep", (s0 + m0, s0 + m1, s0 + h0, s0 + h1, peak)
+        # Range: from the rest the rep left to the level it was held at.
+        level = float(np.median(x[s0 + h0:s0 + h1 + 1]))
+        held = level - before
+        # Where a move ends is lost in noise when it is small and slow (its
+        # speed fades into the sensor's), but its middle and peak speed are
+        # not: a human point-to-point move follows a minimum-jerk profile
+        # (see :meth:`_move_end`).
+        # The held angle wanders: each move goes to (or leaves) the level
+        # at its own end of the hold.
+        k = max(1, int(0.25 * fs))
+        level_in = float(np.median(x[s0 + h0:s0 + min(h0 + k, h1) + 1]))
+        level_out = float(np.median(x[s0 + max(h1 - k, h0):s0 + h1 + 1]))
+        ok = self._valid[s0:t0]
+        fit_in = self._move_end(x[s0:t0], ok, rise_peak, before, level_in, fs, +1)
+        fit_out = self._move_end(x[s0:t0], ok, fall_peak, after, level_out, fs, -1)
+        if fit_in is not None and fit_out is not None and fit_out - fit_in >= self.min_hold_s * fs:
+            h0, h1 = fit_in, fit_out
+        return "rep", (s0 + m0, s0 + m1, s0 + h0, s0 + h1, peak, held, float(before))
+
+    @staticmethod
+    def _move_end(seg: np.ndarray, ok: np.ndarray, peak_i: int, rest: float, level: float,
+                  fs: float, way: int) -> int | None:
+        """Sample where a minimum-jerk move into (``way`` +1) or out of (-1)
+        the hold meets it, or None.
+
+        Such a move crosses a quarter, half and three quarters of its
+        distance at 0.359, 0.5 and 0.641 of its duration; crossing times of
+        a steep slope stay put in noise that hides where it flattens. Any
+        two crossings seen in real samples (``ok``; a gap is drawn as a
+        straight line) give the move's middle and duration; a move whose
+        middle a gap of a second or more hid is put in the gap's middle.
+        """
+        dist = level - rest
+        if dist <= 0:
+            return None
+        shares = np.array([0.3594, 0.5, 0.6406])
+        times, seen = [], []
+        for share in (0.25, 0.5, 0.75):
+            lvl = rest + share * dist
+            above = seg >= lvl
+            cross = np.flatnonzero(np.diff(above.astype(np.int8)) == (1 if way > 0 else -1))
+            if not len(cross):
+                return None
+            c = int(cross[np.argmin(np.abs(cross - peak_i))])
+            d = seg[c + 1] - seg[c]
+            times.append(c + ((lvl - seg[c]) / d if d else 0.0))
+            seen.append(bool(ok[c] and ok[c + 1]))
+        times, seen = np.array(times), np.array(seen)
+        if seen.sum() >= 2:
+            u, tt = shares[seen], times[seen]
+            # Crossing time = middle + (share - 0.5) · duration, for a move
+            # in; reversed in time for a move out.
+            slope, middle = np.polyfit(way * (u - 0.5), tt, 1)
+            if slope <= 0:
+                return None
+            return int(round(middle + way * 0.5 * slope))
+        # A gap of a second or more at the move's middle hid it: it took
+        # place somewhere in there, most likely in the middle.
+        a_, b_ = runs(~ok)
+        near = (a_ <= times[1] + 1) & (b_ >= times[1] - 1) & (b_ - a_ >= fs)
+        if not near.any():
+            return None
+        a_, b_ = a_[near][0], b_[near][0]
+        return int(round((a_ + b_) / 2 + way * 0.5 * fs))
 
     def detect(self, angle_deg: np.ndarray, sampling_rate_hz: float,
                valid: np.ndarray | None = None) -> "HoldRepDetector":
@@ -160,14 +266,16 @@ class HoldRepDetector:
             The angle; reps are excursions toward larger values.
         sampling_rate_hz : float
         valid : ndarray of bool, shape (n,), optional
-            False inside recording gaps; a hold across a gap keeps its
-            duration, but a rep needs samples at its peak.
+            False inside recording gaps (where the angle was interpolated);
+            a hold across a gap keeps its duration, and a move hidden in a
+            gap is placed in the gap's middle.
 
         Attributes
         ----------
         reps_ : DataFrame
-            Sample indices ``start``, ``stop``, ``hold_start``, ``hold_stop``
-            and ``amplitude_deg`` of each counted rep.
+            Sample indices ``start``, ``stop``, ``hold_start``, ``hold_stop``,
+            ``amplitude_deg`` (peak above the running rest level), ``range_deg``
+            (held level minus ``rest_deg``, the level the rep started from).
         rejected_ : DataFrame
             Excursions that did not count, with a ``reason``.
         excursion_ : ndarray
@@ -180,6 +288,13 @@ class HoldRepDetector:
         e = x - base
         speed = np.gradient(e) * fs
         self.excursion_ = e
+        # Samples the angle was seen at: a few lost packets interpolate
+        # well; a gap of 0.3 s or more may hide a move's shape.
+        self._valid = np.ones(len(x), dtype=bool)
+        if valid is not None:
+            for a, b in zip(*runs(~np.asarray(valid, dtype=bool))):
+                if b - a >= 0.3 * fs:
+                    self._valid[a:b] = False
         # Two passes: a low threshold finds the typical amplitude, then
         # excursions are cut where the angle comes back within 30 % of rest,
         # so two reps with a short, incomplete rest between stay two. The
@@ -194,7 +309,10 @@ class HoldRepDetector:
             starts, stops = runs(e > threshold)
             peaks = np.array([float(e[a:b].max()) for a, b in zip(starts, stops)])
             centres = (starts + stops) / 2
-            typ = self._local_typical(centres, peaks, self.local_s * fs)
+            shaped = np.array([p >= self.min_amplitude_deg
+                               and self._evaluate(x, e, speed, fs, a, b, p, 0.0)[0] == "rep"
+                               for a, b, p in zip(starts, stops, peaks)], dtype=bool)
+            typ = self._local_typical(centres, peaks, self.local_s * fs, shaped)
             typ_curve = np.interp(idx, centres, typ) if len(typ) else np.zeros(len(e))
         rows, rejected = [], []
         exc = [(int(a), int(b), p, ty) for (a, b), p, ty in zip(zip(starts, stops), peaks, typ)
@@ -226,7 +344,8 @@ class HoldRepDetector:
 
 
 def set_cues(angle_deg: np.ndarray, det: HoldRepDetector, reps: pd.DataFrame, fs: float,
-             activity: np.ndarray | None = None, outside_s: float = 10.0) -> tuple[float, float, float]:
+             activity: np.ndarray | None = None, outside_s: float = 10.0,
+             span: tuple[int, int] | None = None) -> tuple[float, float, float]:
     """How much a set of reps looks like reps in the direction it was found.
 
     Returns ``(posture, tremor, held_s)``:
@@ -242,6 +361,9 @@ def set_cues(angle_deg: np.ndarray, det: HoldRepDetector, reps: pd.DataFrame, fs
         rests. NaN without ``activity``.
     held_s
         Time held: the held position is where the person stays.
+
+    ``span`` (sample indices) widens the stretch whose outside is "around
+    the set", e.g. to where another reading of the same movements starts.
     """
     x = lowpass(np.asarray(angle_deg, dtype=float), det.cutoff_hz, fs)
     e = det.excursion_
@@ -256,9 +378,11 @@ def set_cues(angle_deg: np.ndarray, det: HoldRepDetector, reps: pd.DataFrame, fs
         a, b = r.hold_start + int(0.3 * fs), r.hold_stop - int(0.3 * fs)
         hold[a:max(a, b)] = True
     first, last = int(reps.start.iloc[0]), int(reps.stop.iloc[-1])
-    span = np.zeros(len(e), dtype=bool)
-    span[first:last] = True
-    low = span & ~hold & (e < 0.15 * amp)
+    inside = np.zeros(len(e), dtype=bool)
+    inside[first:last] = True
+    low = inside & ~hold & (e < 0.15 * amp)
+    if span is not None:
+        first, last = min(first, span[0]), max(last, span[1])
     n_out = int(outside_s * fs)
     out = np.zeros(len(e), dtype=bool)
     out[max(0, first - n_out):first] = True

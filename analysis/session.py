@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 from scipy.ndimage import uniform_filter1d
 
-from .circles import CircleDetector
+from .circles import CircleDetector, circle_sets
 from .confidence import ConfidenceRater, climb_per_stride, displacement, motion_evidence
 from .gait import GaitBoutDetector, StrideDetector, runs, stride_features
 from .mounting import MountingEstimator
@@ -75,12 +75,17 @@ class SessionAnalyzer:
         A rep may span a loss of up to this long; longer gaps split sets.
     min_circles_per_bout : int
         Fewer turns are a fidget (8–10 s each way makes 5 or more).
+    min_foot_range_deg : float
+        A set of reps seen by a foot sensor must move the foot at least
+        this far (median ``range_deg``).
     """
 
     def __init__(self, rate_hz: float = 50.0, max_rep_gap_s: float = 30.0, min_reps_per_bout: int = 3,
                  pencil_min_hold_s: float = 7.0, min_stance_s: float = 10.0,
                  min_tiptoe_strides: int = 6, min_duration_s: float = 3.0,
-                 max_bridged_gap_s: float = 1.0, min_circles_per_bout: int = 5):
+                 max_bridged_gap_s: float = 3.0, min_circles_per_bout: int = 5,
+                 min_foot_range_deg: float = 1.0):
+        self.min_foot_range_deg = min_foot_range_deg
         self.min_circles_per_bout = min_circles_per_bout
         self.max_bridged_gap_s = max_bridged_gap_s
         self.min_duration_s = min_duration_s
@@ -115,9 +120,11 @@ class SessionAnalyzer:
         doubts_ : dict
             Per bout index, the reasons its confidence is below 1 (list of str).
         reps_ : DataFrame
-            ``bout`` (index into bouts_), ``start_s``, ``end_s``, ``hold_s``.
+            ``bout`` (index into bouts_), ``start_s``, ``end_s``, ``hold_s``,
+            ``range_deg`` (rest to held position, deg).
         circles_ : DataFrame
-            ``bout``, ``start_s``, ``end_s``, ``direction``.
+            ``bout``, ``start_s``, ``end_s``, ``direction``, ``size_deg``
+            (mean diameter of the toe path, deg of foot tilt).
         strides_ : DataFrame
             ``bout``, ``t_s``.
         stances_ : DataFrame
@@ -128,7 +135,9 @@ class SessionAnalyzer:
             in stance; None for a shank sensor).
         signals_ : DataFrame
             The analysis grid: ``t``, ``valid``, ``still``, ``elevation_deg``,
-            ``roll_deg``, segment-frame ``gyr_*`` (for plots and balance).
+            ``roll_deg``, ``tilt_deg`` (elevation from the low-passed
+            accelerometer alone, what reps are measured on), segment-frame
+            ``gyr_*`` (for plots and balance).
         mounting_ : analysis.mounting.Mounting
         not_observable_ : dict
             What this placement cannot measure, and why.
@@ -144,8 +153,11 @@ class SessionAnalyzer:
         gyr = u.gyr - bias
         orient = OrientationFilter().estimate(u, bias)
         foot = self.placement_ == "foot"
-        # A shank also moves briskly in knee bends; only gait swings it hard.
-        gait = GaitBoutDetector(require_stance_rest=foot, active_dps=25.0 if foot else 40.0).detect(
+        # A shank swings less than a foot, and least on tiptoe (short steps,
+        # no heel rocker). Without a foot's still stance to require, a
+        # shank's gait must repeat clearly: a set of knee bends half-repeats.
+        gait = GaitBoutDetector(require_stance_rest=foot, active_dps=25.0 if foot else 20.0,
+                                min_periodicity=0.25 if foot else 0.5).detect(
             gyr, u.valid, fs).bouts_
         mount = known_mounting or MountingEstimator().estimate(
             u.acc, gyr, still, orient.quat, orient.earth_acc, gait, fs, declared=mounting).mounting_
@@ -159,8 +171,10 @@ class SessionAnalyzer:
         roll = np.degrees(np.arctan2(grav_s[:, 1], grav_s[:, 2]))
         self.mounting_ = mount
         self.gyro_bias_dps_ = bias
+        acc_lp = lowpass(u.acc @ r.T, 2.0, fs)
         self.signals_ = pd.DataFrame({
             "t": u.t, "valid": u.valid, "still": still, "elevation_deg": elevation, "roll_deg": roll,
+            "tilt_deg": np.degrees(np.arctan2(acc_lp[:, 0], acc_lp[:, 2])),
             "gyr_x": gyr_s[:, 0], "gyr_y": gyr_s[:, 1], "gyr_z": gyr_s[:, 2],
             "acc_x": (u.acc @ r.T)[:, 0], "acc_y": (u.acc @ r.T)[:, 1], "acc_z": (u.acc @ r.T)[:, 2],
         })
@@ -179,6 +193,7 @@ class SessionAnalyzer:
             return fraction_in_posture(where, name, self.placement_, sel)
 
         # Gait: tiptoe walking is an exercise; ordinary walking is not.
+        last_tiptoe = None
         for g in gait.itertuples():
             # The activity envelope lags the first step: look for contacts
             # from a stride before it.
@@ -194,9 +209,21 @@ class SessionAnalyzer:
             feats = stride_features(-elevation[sl], gyr_s[sl, 1], contacts - lo, fs)
             if len(contacts) < self.min_tiptoe_strides or not self._is_tiptoe(feats):
                 continue
+            # A stumble or a lost stretch can cut one walk in two: a tiptoe
+            # bout that goes on within two strides of the last is the same.
+            if bouts and bouts[-1][0] == "tiptoe_walk" and last_tiptoe is not None \
+                    and t[contacts[0]] - t[last_tiptoe[-1]] < 2.0 * g.period_s:
+                prev = len(bouts) - 1
+                contacts = np.r_[last_tiptoe, contacts[contacts > last_tiptoe[-1] + int(0.5 * g.period_s * fs)]]
+                bouts.pop()
+                strides = [s_ for s_ in strides if s_[0] != prev]
+                details.pop(prev, None)
+            last_tiptoe = contacts
             k = len(bouts)
             stride_s = np.diff(t[contacts])
-            end = contacts[-1] + int(round(np.median(np.diff(contacts))))
+            # The walk goes on through the last contact's stance (the other
+            # foot still steps and the person stops): about half a stride.
+            end = contacts[-1] + int(round(0.5 * np.median(np.diff(contacts))))
             bouts.append(("tiptoe_walk", t[contacts[0]], t[min(end, len(t) - 1)]))
             evidence[k] = {"in_posture": in_posture("tiptoe_walk", contacts[0], end),
                            "stride_s": float(np.median(stride_s)),
@@ -213,16 +240,15 @@ class SessionAnalyzer:
 
         # Ankle circles (a foot-worn sensor only).
         if foot:
-            cd = CircleDetector().detect(gyr_s, fs, valid=u.valid & ~busy)
-            for group in self._group(cd.circles_, t, gap_s=8.0):
-                # Circling is a run of turns, each starting where the last
-                # ended; a lone turn seconds away from the set (shifting the
-                # leg after it) is not one of its circles.
-                starts, stops = group.start.to_numpy(), group.stop.to_numpy()
-                apart = int(0.5 * fs)
-                joined_prev = np.r_[False, starts[1:] - stops[:-1] <= apart]
-                joined_next = np.r_[starts[1:] - stops[:-1] <= apart, False]
-                group = group[joined_prev | joined_next]
+            # Circling with the leg raised can be periodic enough for the
+            # gait detector; a walking foot is near flat on average, a
+            # raised one is not, so only gait with the foot down is excluded.
+            walking = np.zeros(len(t), dtype=bool)
+            for g in gait.itertuples():
+                if np.median(grav_s[g.start:g.stop, 2]) > 0.5:
+                    walking[g.start:g.stop] = True
+            cd = CircleDetector().detect(gyr_s, fs, valid=u.valid & ~(busy & walking))
+            for group in circle_sets(cd.circles_, fs):
                 if len(group) < self.min_circles_per_bout:
                     continue
                 k = len(bouts)
@@ -232,12 +258,17 @@ class SessionAnalyzer:
                                "directions": int(group.direction.nunique()),
                                **motion_evidence(u.acc, a, b, fs)}
                 busy[group["start"].iloc[0]:group["stop"].iloc[-1]] = True
-                circles += [(k, t[c.start], t[c.stop], c.direction) for c in group.itertuples()]
+                circles += [(k, t[c.start], t[c.stop], c.direction, c.size_deg) for c in group.itertuples()]
 
         # Move–hold–release exercises, per posture.
         postures = ({"flat": where["flat"], "toes_up": where["toes_up"]} if foot
                     else {"upright": where["upright"]})
         gyr_norm = np.linalg.norm(gyr, axis=1)
+        # Reps are slow and their holds still, so the segment's tilt comes
+        # straight from gravity in the accelerometer: no orientation filter
+        # still catching up after a walk or a brisk turn shifts the rest
+        # level a rep starts from.
+        tilt = self.signals_["tilt_deg"].to_numpy()
         long_gap = np.zeros(len(t), dtype=bool)
         for a, b in zip(*runs(~u.valid)):
             if (b - a) / fs >= self.max_bridged_gap_s:
@@ -249,30 +280,52 @@ class SessionAnalyzer:
             for s, e in zip(*runs(mask & ~busy & ~long_gap)):
                 if (e - s) / fs < 5:
                     continue
-                seg_angle = elevation[s:e]
-                proto = HoldRepDetector(min_amplitude_deg=2.0 if foot else 4.0)
+                seg_angle = tilt[s:e]
+                # A foot flat on the floor is still between and during reps;
+                # a shank sways, so its reps must be held stiller than they move.
+                proto = (HoldRepDetector(min_amplitude_deg=0.6, max_hold_speed_frac=0.5) if foot else
+                         HoldRepDetector(min_amplitude_deg=2.0, max_hold_speed_frac=0.3))
                 # Dorsiflexion against the band raises the toes; toe presses
                 # and pencil pickups tip the foot whichever way the instep
                 # and the grip make it, so both directions are tried set by
                 # set (a pencil set and a toe-press set may go opposite ways).
                 signs = (1,) if posture == "toes_up" else (1, -1)
-                candidates = []
+                found_sets, every = [], {}
                 for sign in signs:
-                    det = proto.clone().detect(sign * seg_angle, fs)
+                    det = proto.clone().detect(sign * seg_angle, fs, valid=u.valid[s:e])
                     found = det.reps_
                     # A rep cut by the stretch's edge began or ended in
                     # another posture: that is the posture change, not a rep.
                     edge = int(0.5 * fs)
                     found = found[(found.start > edge) & (found.stop < (e - s) - edge)]
+                    every[sign] = found
                     groups = self._group(found, t[s:e], gap_s=self.max_rep_gap_s, activity=gyr_norm[s:e])
                     if posture == "flat":
-                        groups = [part for g in groups for part in self._split_by_hold(g, fs)]
+                        groups = [part for g in groups
+                                  for part in self._split_by_hold(g, fs, self.pencil_min_hold_s)]
                     for g in groups:
                         g = self._drop_outliers(g, fs)
                         if len(g):
-                            cues = set_cues(sign * seg_angle, det, g, fs, gyr_norm[s:e])
-                            candidates.append((sign, g, cues))
+                            found_sets.append((sign, det, g))
+                candidates = []
+                for sign, det, g in found_sets:
+                    # Read one direction's holds as the other's rests, a set
+                    # spans a little less or more: the rest the set starts
+                    # from is judged outside both readings.
+                    a0, a1 = int(g.start.iloc[0]), int(g.stop.iloc[-1])
+                    for _, _, h in found_sets:
+                        if h.start.iloc[0] < a1 and a0 < h.stop.iloc[-1]:
+                            a0, a1 = min(a0, int(h.start.iloc[0])), max(a1, int(h.stop.iloc[-1]))
+                    cues = set_cues(sign * seg_angle, det, g, fs, gyr_norm[s:e], span=(a0, a1))
+                    candidates.append((sign, g, cues))
                 for sign, group, cues in self._resolve(candidates):
+                    if -sign in every:
+                        group = self._either_way(group, sign, every[-sign], fs, self.max_rep_gap_s)
+                    # Below a degree a foot's "reps" are a resting foot
+                    # shifting its weight (the other foot exercising), not
+                    # a press held against the floor.
+                    if foot and np.median(np.abs(group.range_deg)) < self.min_foot_range_deg:
+                        continue
                     holds = (group.hold_stop - group.hold_start).to_numpy() / fs
                     name = self._name_hold_bout(posture, holds)
                     need = self.min_reps_per_bout if name != "pencil_pickup" else 2
@@ -291,8 +344,8 @@ class SessionAnalyzer:
                                    "hold_s": float(np.median(holds)),
                                    "hold_cv": float(np.std(holds) / max(np.mean(holds), 1e-6)),
                                    **motion_evidence(u.acc, a, b, fs)}
-                    reps += [(k, t[s + g.start], t[s + g.stop], (g.hold_stop - g.hold_start) / fs)
-                             for g in group.itertuples()]
+                    reps += [(k, t[s + g.start], t[s + g.stop], (g.hold_stop - g.hold_start) / fs,
+                              abs(g.range_deg)) for g in group.itertuples()]
 
         # Quiet standing for balance: upright, calm, not part of a bout.
         # Standing sways the shank by a degree or so, which a shank sensor
@@ -319,9 +372,9 @@ class SessionAnalyzer:
         self.evidence_ = {remap[k]: v for k, v in evidence.items()}
         self.bout_details_ = {remap[k]: v for k, v in details.items()}
         self.reps_ = pd.DataFrame([(remap[k], *rest) for k, *rest in reps],
-                                  columns=["bout", "start_s", "end_s", "hold_s"])
+                                  columns=["bout", "start_s", "end_s", "hold_s", "range_deg"])
         self.circles_ = pd.DataFrame([(remap[k], *rest) for k, *rest in circles],
-                                     columns=["bout", "start_s", "end_s", "direction"])
+                                     columns=["bout", "start_s", "end_s", "direction", "size_deg"])
         self.strides_ = pd.DataFrame([(remap[k], ts) for k, ts in strides], columns=["bout", "t_s"])
         self.stances_ = pd.DataFrame(stances, columns=["start_s", "end_s"])
         self.not_observable_ = NOT_OBSERVABLE[self.placement_]
@@ -333,13 +386,13 @@ class SessionAnalyzer:
 
         self.mounting_ = Mounting(np.eye(3), "guess", 0.0)
         self.gyro_bias_dps_ = np.zeros(3)
-        self.signals_ = pd.DataFrame(columns=["t", "valid", "still", "elevation_deg", "roll_deg",
+        self.signals_ = pd.DataFrame(columns=["t", "valid", "still", "elevation_deg", "roll_deg", "tilt_deg",
                                               "gyr_x", "gyr_y", "gyr_z", "acc_x", "acc_y", "acc_z"])
         self.bouts_ = pd.DataFrame(columns=BOUT_COLUMNS)
         self.doubts_, self.evidence_ = {}, {}
         self.bout_details_ = {}
-        self.reps_ = pd.DataFrame(columns=["bout", "start_s", "end_s", "hold_s"])
-        self.circles_ = pd.DataFrame(columns=["bout", "start_s", "end_s", "direction"])
+        self.reps_ = pd.DataFrame(columns=["bout", "start_s", "end_s", "hold_s", "range_deg"])
+        self.circles_ = pd.DataFrame(columns=["bout", "start_s", "end_s", "direction", "size_deg"])
         self.strides_ = pd.DataFrame(columns=["bout", "t_s"])
         self.stances_ = pd.DataFrame(columns=["start_s", "end_s"])
         return self
@@ -354,10 +407,13 @@ class SessionAnalyzer:
             # On tiptoe the heel never comes down: the foot stays pitched
             # toes-down through stance (heel-to-toe stance is flat), and
             # without heel strike and push-off it turns through a smaller arc.
-            return stance > 8.0 and arc < 55.0
+            # A foot turning through half a heel-to-toe stride's arc is on
+            # tiptoe however little the heel is raised, as long as it is
+            # (tapping a foot while seated pitches it toes-up).
+            return (stance > 8.0 and arc < 55.0) or (stance > 0.0 and arc < 35.0)
         # The shank swings through a smaller arc on tiptoe (short steps, no
-        # heel rocker): about 20° against 40° and more in heel-to-toe walking.
-        return arc < 31.0
+        # heel rocker): about 15-35° against 45° and more in heel-to-toe walking.
+        return arc < 38.0
 
     def _name_hold_bout(self, posture: str, holds: np.ndarray) -> str | None:
         if posture == "toes_up":
@@ -380,13 +436,16 @@ class SessionAnalyzer:
         return keep
 
     @staticmethod
-    def _split_by_hold(group: pd.DataFrame, fs: float, ratio: float = 1.8) -> list[pd.DataFrame]:
+    def _split_by_hold(group: pd.DataFrame, fs: float, between_s: float | None = None,
+                       ratio: float = 1.8) -> list[pd.DataFrame]:
         """Split a set where the holds change from short to long.
 
         Toe presses (held ~4 s, standing) and pencil pickups (held ≥ 10 s,
         seated) both keep the foot flat; done one after the other they can
         look like one set. The best single split of the log hold durations
-        separates them when both parts have two or more reps.
+        separates them when both parts have two or more reps. With
+        ``between_s``, only a split whose parts' median holds lie on either
+        side of it: uneven holds of one exercise stay one set.
         """
         holds = np.log(np.maximum((group.hold_stop - group.hold_start).to_numpy() / fs, 0.1))
         n = len(holds)
@@ -403,7 +462,40 @@ class SessionAnalyzer:
         gain = abs(np.median(holds[:k_best]) - np.median(holds[k_best:]))
         if gain < np.log(ratio):
             return [group]
+        if between_s is not None:
+            lo, hi = sorted((np.median(holds[:k_best]), np.median(holds[k_best:])))
+            if not lo < np.log(between_s) <= hi:
+                return [group]
         return [group.iloc[:k_best], group.iloc[k_best:]]
+
+    @staticmethod
+    def _either_way(group: pd.DataFrame, sign: int, other: pd.DataFrame, fs: float,
+                    gap_s: float) -> pd.DataFrame:
+        """A set's reps in both directions, each leaving from the set's rest.
+
+        Someone may tip the foot the other way in one rep of a set (a
+        pencil gripped differently). Read one way, that rep is missed and
+        its return to rest looks like a rep starting from the held level.
+        Every rep leaves from rest: reps of the set that start far from the
+        level most of them start from are dropped, and reps found the other
+        way that start from it, move as far and overlap none are added.
+        """
+        if len(group) < 2 or other.empty:
+            return group
+        rest = np.median(sign * group.rest_deg.to_numpy())
+        amp = float(np.median(np.abs(group.range_deg.to_numpy())))
+        from_rest = np.abs(sign * group.rest_deg.to_numpy() - rest) < 0.5 * amp
+        keep = group[from_rest] if from_rest.sum() >= 2 else group
+        lo, hi = keep.start.min() - gap_s * fs, keep.stop.max() + gap_s * fs
+        extra = other[(np.abs(-sign * other.rest_deg - rest) < 0.5 * amp)
+                      & (np.abs(other.range_deg) >= 0.5 * amp)
+                      & (other.start >= lo) & (other.stop <= hi)]
+        taken = [(int(a), int(b)) for a, b in zip(keep.start, keep.stop)]
+        add = [i for i, (a, b) in enumerate(zip(extra.start, extra.stop))
+               if not any(a < b2 and a2 < b for a2, b2 in taken)]
+        if not add:
+            return keep
+        return pd.concat([keep, extra.iloc[add]]).sort_values("start", ignore_index=True)
 
     @staticmethod
     def _drop_outliers(group: pd.DataFrame, fs: float) -> pd.DataFrame:
@@ -411,7 +503,7 @@ class SessionAnalyzer:
 
         Sitting down, lying back or adjusting the band next to a set can look
         like one more rep, but it moves much further or stays much longer
-        than the person's reps do.
+        than the person's reps do; sway or a shift after a set moves far less.
         """
         if len(group) < 3:
             return group
@@ -419,6 +511,10 @@ class SessionAnalyzer:
         hold = (group.hold_stop - group.hold_start).to_numpy() / fs
         med_amp, med_hold = np.median(amp), np.median(hold)
         ok = (amp <= 1.8 * med_amp) & (hold <= max(2.2 * med_hold, med_hold + 4.0))
+        # Every rep of a set reaches the held position: standing sway after
+        # the last rep moves the shank a tenth as far.
+        moved = np.abs(group.range_deg.to_numpy())
+        ok &= moved >= 0.4 * np.median(moved)
         # Fiddling with the band or the pencil just before or after a set
         # makes brief "holds" at its ends; real reps in a set are held alike.
         idx = np.flatnonzero(ok)
@@ -469,9 +565,11 @@ class SessionAnalyzer:
                 "exercise": b.exercise, "start_s": round(float(b.start_s), 3),
                 "end_s": round(float(b.end_s), 3),
                 "reps": [{"start_s": round(float(r.start_s), 3), "end_s": round(float(r.end_s), 3),
-                          "hold_s": round(float(r.hold_s), 3)} for r in reps.itertuples()],
+                          "hold_s": round(float(r.hold_s), 3), "range_deg": round(float(r.range_deg), 2)}
+                         for r in reps.itertuples()],
                 "circles": [{"start_s": round(float(c.start_s), 3), "end_s": round(float(c.end_s), 3),
-                             "direction": c.direction} for c in circ.itertuples()],
+                             "direction": c.direction, "size_deg": round(float(c.size_deg), 1)}
+                            for c in circ.itertuples()],
                 "strides": [{"t_s": round(float(s.t_s), 3)} for s in strd.itertuples()],
                 "confidence": round(float(b.confidence), 2),
                 "doubts": list(self.doubts_.get(k, [])),

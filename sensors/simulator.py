@@ -106,6 +106,7 @@ class SimConfig:
     # Per-session spread (deg) of the resting postures (how upright one sits,
     # how far the toes point up lying down ...); 0 keeps the textbook postures.
     posture_spread_deg: float = 0.0
+    circle_plan: dict | None = None    # pins for circle_plan() (tests, studies)
 
 
 TIERS = {
@@ -335,7 +336,9 @@ class _Builder:
     def walk(self, duration_s: float, tiptoe: bool = False, label: bool = True) -> list[float]:
         """Walk straight (normal heel-to-toe or on tiptoe); returns contact times."""
         assert self.posture == "stand"
-        stride_s = self.rng.uniform(0.9, 1.2) if tiptoe else self.rng.uniform(1.0, 1.25)
+        # Tiptoe gait varies far more than people's: cadence, stance share,
+        # step length, heel height and how far the shank swings.
+        stride_s = self.rng.uniform(0.7, 1.5) if tiptoe else self.rng.uniform(1.0, 1.25)
         stride_s *= 1 / (1 + 0.05 * self.cfg.sloppiness * self.rng.standard_normal())
         n_strides = max(2, int(duration_s / stride_s))
         # Stride-to-stride variability (healthy adults: CV 1.5–3 %).
@@ -344,12 +347,15 @@ class _Builder:
         t0 = self.t
         start_heading = self.heading
         turn = self.rng.uniform(-40, 40)
-        stance_frac = 0.6 if not tiptoe else 0.55
-        step_len = (self.rng.uniform(1.1, 1.4) if not tiptoe else self.rng.uniform(0.6, 0.9))
+        stance_frac = 0.6 if not tiptoe else self.rng.uniform(0.45, 0.65)
+        step_len = (self.rng.uniform(1.1, 1.4) if not tiptoe else self.rng.uniform(0.4, 1.0))
+        shank_arc = self.rng.uniform(14, 34) if tiptoe else 50.0
+        shank_mid = self.rng.uniform(-2, 8) if tiptoe else 5.0
+        heel_rises: list[np.ndarray] = []
         tracks, contacts = [], []
         ground_z = self.pos[2]
         # Heel height on tiptoe: one level for the bout, wandering a little.
-        tip_level = self.rng.uniform(25, 38) * self.sloppy(0.1)
+        tip_level = self.rng.uniform(10, 45) * self.sloppy(0.1)
         tip_wander = _smooth_noise(self.rng, int(durations.sum() * self.fs) + 10, self.fs, 0.3, 2.0)
         k0 = 0
         # Lead-in: the gait starts from standing; first contact after a swing.
@@ -364,8 +370,11 @@ class _Builder:
                 k0 += n
                 foot = np.where(stance, hold + 5 * np.sin(np.pi * ph / stance_frac),
                                 hold + 15 * np.sin(np.pi * sw))
-                shank = np.where(stance, -8 + 22 * ph / stance_frac, 14 - 22 * _min_jerk(sw))
+                shank = np.where(stance, shank_mid - shank_arc / 2 + shank_arc * ph / stance_frac,
+                                 shank_mid + shank_arc / 2 - shank_arc * _min_jerk(sw))
                 lift = np.where(stance, 0.0, 0.05 * np.sin(np.pi * sw))
+                if k > 0:  # the first stride eases in from standing
+                    heel_rises.append(foot[stance])
             else:
                 # Heel strike toes-up, foot flat, heel-off and push-off toes-down,
                 # swing back to toes-up for the next heel strike.
@@ -396,9 +405,12 @@ class _Builder:
         # The last swing lands: one more contact, on which the person stops.
         contacts.append(self.t)
         if label:
+            # Heel rise: the foot's pitch (toes down) in stance, median over the bout.
             self.exercises.append({
                 "exercise": "tiptoe_walk", "start_s": contacts[0], "end_s": self.t,
-                "reps": [], "circles": [], "strides": [{"t_s": c} for c in contacts]})
+                "reps": [], "circles": [], "strides": [{"t_s": c} for c in contacts],
+                **({"heel_rise_deg": float(np.median(np.concatenate(heel_rises)))}
+                   if tiptoe and heel_rises else {})})
         else:
             self.distractors.append({"kind": "walk", "start_s": t0, "end_s": self.t})
         # Come to a stop with both feet flat.
@@ -430,30 +442,39 @@ class _Builder:
         start = self.t
         entry = {"exercise": exercise, "start_s": None, "end_s": None,
                  "reps": [], "circles": [], "strides": []}
-        amp_person = {"toe_press": rng.uniform(3, 7), "resistance_band": rng.uniform(15, 25),
-                      "pencil_pickup": rng.uniform(6, 14)}[exercise]
-        knee = rng.uniform(8, 15)
+        # Per person, far wider than people show: a toe press tips the foot
+        # 1–8°, a knee bends with it by a little or a lot; holds from 1 s to
+        # twice the prescription, brisk or slow moves, short or long rests.
+        amp_person = {"toe_press": rng.uniform(1, 8), "resistance_band": rng.uniform(8, 30),
+                      "pencil_pickup": rng.uniform(4, 16)}[exercise]
+        knee = rng.uniform(3, 20)
+        hold_person = float(np.clip(hold_target_s * np.exp(rng.normal(0, 0.25)),
+                                    0.9 * hold_target_s if exercise == "pencil_pickup" else 1.3, 20.0))
+        tempo = np.exp(rng.normal(0, 0.4))           # slow or brisk mover
+        rest_person = rng.uniform(0.6, 4.0)
+        drift_frac = rng.uniform(0.02, 0.12)         # how much the held angle wanders
         # Most people tip the foot toes-down to hold the pencil up; the same
         # way every rep.
         pencil_sign = 1.0 if rng.random() < 0.75 else -1.0
         plan: list[str] = ["rep"] * reps
         # Sloppy people abort some reps half-way and rush some holds.
-        n_abort = rng.binomial(2, 0.3 * self.cfg.sloppiness)
-        n_short = rng.binomial(2, 0.3 * self.cfg.sloppiness)
+        n_abort = rng.binomial(3, 0.15 + 0.3 * self.cfg.sloppiness)
+        n_short = rng.binomial(2, 0.1 + 0.3 * self.cfg.sloppiness)
         for _ in range(n_abort):
             plan.insert(rng.integers(0, len(plan) + 1), "abort")
         for _ in range(n_short):
             plan.insert(rng.integers(0, len(plan) + 1), "touch")
         for what in plan:
-            move_in = rng.uniform(0.6, 1.4) * self.sloppy(0.1)
-            move_out = rng.uniform(0.6, 1.4) * self.sloppy(0.1)
+            move_in = float(np.clip(rng.uniform(0.6, 1.4) * tempo * self.sloppy(0.1), 0.3, 3.0))
+            move_out = float(np.clip(rng.uniform(0.6, 1.4) * tempo * self.sloppy(0.1), 0.3, 3.0))
             if what == "rep":
-                hold = max(1.2, rng.normal(hold_target_s, 0.15 * hold_target_s * (1 + self.cfg.sloppiness)))
+                hold = float(np.clip(rng.normal(hold_person, 0.15 * hold_person * (1 + self.cfg.sloppiness)),
+                                     1.2, 20.0))
                 amp = amp_person * self.sloppy(0.1)
             elif what == "touch":   # reaches the position but does not hold it
                 hold, amp = rng.uniform(0.0, 0.3), amp_person * self.sloppy(0.1)
-            else:                   # aborted half-movement
-                hold, amp = rng.uniform(0.0, 0.3), amp_person * rng.uniform(0.15, 0.3)
+            else:                   # aborted half-movement: a third of the way or less
+                hold, amp = rng.uniform(0.0, 1.5), amp_person * rng.uniform(0.1, 0.33)
             dur = move_in + hold + move_out
             t = self._grid(dur)
             n = len(t)
@@ -464,14 +485,20 @@ class _Builder:
             # A planted foot barely trembles; one holding a pencil in the air does.
             tremor_deg = {"toe_press": 0.04, "resistance_band": 0.1, "pencil_pickup": 0.1}[exercise]
             tremor = _tremor(rng, n, self.fs, tremor_deg * (1 + rng.random())) * holding
-            drift = _smooth_noise(rng, n, self.fs, 0.3, 0.1 * amp) * holding
+            # The held angle wanders, and the release starts from wherever
+            # it wandered to (no snap back to the planned level).
+            drift = _smooth_noise(rng, n, self.fs, 0.3, drift_frac * amp) * prof
             tr = Track.still(n, self.posture, self.heading, self.pos)
             lift = np.zeros(n)
+            shank_range = 0.0
             if exercise == "toe_press":
                 # Knees bend (shank tilts forward, foot stays flat) while the
-                # toes grip the floor, which arches the instep.
-                tr.shank_pitch = tr.shank_pitch + knee * prof * (amp / amp_person)
-                tr.ankle_pitch = tr.ankle_pitch - knee * prof * (amp / amp_person)
+                # toes grip the floor, which arches the instep; the knee
+                # wobbles a little while held.
+                bend = knee * prof * (amp / amp_person) + 0.3 * drift * knee / max(amp_person, 1.0)
+                tr.shank_pitch = tr.shank_pitch + bend
+                tr.ankle_pitch = tr.ankle_pitch - bend
+                shank_range = knee * amp / amp_person
                 foot_delta = sign * amp * prof + tremor + drift
                 tr.ankle_pitch = tr.ankle_pitch + foot_delta
                 tr.shank_pitch = tr.shank_pitch + 0.5 * tremor
@@ -492,57 +519,157 @@ class _Builder:
             rep_start = self.t
             self._push(tr)
             if what == "rep":
-                entry["reps"].append({"start_s": rep_start, "end_s": self.t, "hold_s": hold})
+                # Range: the instrumented segment's pitch change from rest to
+                # the held position (the foot's tip for a foot sensor, the
+                # knee bend for a shank one).
+                rng_deg = shank_range if self.cfg.placement == "ankle" else amp
+                entry["reps"].append({"start_s": rep_start, "end_s": self.t, "hold_s": hold,
+                                      "range_deg": rng_deg})
                 if entry["start_s"] is None:
                     entry["start_s"] = rep_start
                 entry["end_s"] = self.t
-            self.rest(rng.uniform(1.0, 2.5) * self.sloppy(0.2))
+            self.rest(rest_person * rng.uniform(0.7, 1.4) * self.sloppy(0.2))
         if entry["reps"]:
             self.exercises.append(entry)
 
     # -- ankle circles --------------------------------------------------------
     def circles(self, seconds_each: float) -> None:
-        """Raise the leg, circle one way, pause, circle the other way, lower."""
+        """Raise the leg, settle, circle one way, pause, circle the other way, lower.
+
+        Drawn far wider than people circle (:func:`circle_plan`): 3–40° paths,
+        0.4–3 s a turn, ellipses up to 4:1 at any angle, uneven speed within
+        and between turns, pauses, a wobbling leg. ``seconds_each`` is the
+        prescribed time (8–10 s); people do 3–15 turns each way whatever it is.
+        """
         assert self.posture == "lie"
         rng = self.rng
+        plan = circle_plan(rng, self.cfg.sloppiness, **(self.cfg.circle_plan or {}))
         self.transition("lie_raised", rng.uniform(1.5, 2.5), kind="raise_leg")
         entry = {"exercise": "ankle_circles", "start_s": None, "end_s": None,
                  "reps": [], "circles": [], "strides": []}
-        first = rng.choice(["cw", "ccw"])
-        for direction in (first, "ccw" if first == "cw" else "cw"):
-            period = rng.uniform(0.8, 1.6) * self.sloppy(0.1)
-            dur = seconds_each * self.sloppy(0.1)
-            n_circ = max(3, int(dur / period))
-            # Uneven speed around the circle, and from circle to circle.
-            k = np.arange(n_circ)
-            circ_periods = period * (1 + 0.1 * (1 + self.cfg.sloppiness) * rng.standard_normal(n_circ)).clip(0.6, 1.5)
-            edges = np.concatenate([[0.0], np.cumsum(circ_periods)])
-            t = self._grid(edges[-1])
-            ph = np.interp(t, edges, 2 * np.pi * np.arange(n_circ + 1))
-            ph = ph + 0.25 * self.cfg.sloppiness * np.sin(ph)  # faster on one side
+        fs = self.fs
+        # (dy, dz): the toe tip's displacement across the foot (rad of tilt),
+        # y to the left, z up; ccw (contract) is the phase of this path rising.
+        parts_d, parts_pitch, truth = [], [], []
+        t_at = 0.0
+
+        def still(seconds):
+            n = int(round(seconds * fs))
+            parts_d.append(np.zeros((n, 2)))
+            parts_pitch.append(np.zeros(n))
+            return n / fs
+
+        def move(seconds, start, stop):
+            """Toe from one point to another (min-jerk), e.g. out to the circle."""
+            u = _min_jerk(np.arange(int(round(seconds * fs))) / (seconds * fs))
+            parts_d.append(start + np.outer(u, np.subtract(stop, start)))
+            parts_pitch.append(np.zeros(len(u)))
+            return len(u) / fs
+
+        if plan["lead_in"]:
+            # Settling after the raise: the leg bobs, the person points the
+            # toes once or fidgets before the first turn.
+            n = int(round(rng.uniform(0.8, 3.0) * fs))
+            t = np.arange(n) / fs
+            bob = rng.uniform(2, 8) * np.exp(-t / rng.uniform(0.3, 1.0)) * np.sin(2 * np.pi * rng.uniform(0.7, 2.0) * t)
+            parts_pitch.append(bob * _taper(n, fs, 0.1))
+            d = np.zeros((n, 2))
+            if rng.random() < 0.5:
+                # Point the toes and back: a there-and-back along one line.
+                ang = rng.uniform(0, 2 * np.pi)
+                amp = np.radians(rng.uniform(5, 25)) * np.sin(np.pi * _min_jerk(t / t[-1]))
+                d = np.outer(amp, [np.cos(ang), np.sin(ang)])
+            elif rng.random() < 0.5:
+                d = np.radians(rng.uniform(1, 4)) * np.column_stack(
+                    [_smooth_noise(rng, n, fs, 1.0, 1.0), 0.5 * _smooth_noise(rng, n, fs, 1.0, 1.0)])
+                d *= _taper(n, fs, 0.3)[:, None]
+            parts_d.append(d)
+            t_at += n / fs
+        t_at += still(rng.uniform(0.2, 1.5))
+        for k, direction in enumerate(plan["order"]):
+            p = plan["directions"][k]
+            n_circ = p["n"]
+            a = np.radians(p["size_deg"]) / (1 + 1 / p["ellipticity"])  # semi-major: mean of the axes = size/2
+            b = a / p["ellipticity"]
+            rot = np.radians(p["orientation_deg"])
+            # Per-turn periods: a trend over the set and turn-to-turn spread.
+            trend = np.exp(np.linspace(0, np.log(p["speed_trend"]), n_circ))
+            periods = p["period_s"] * trend * np.exp(rng.normal(0, p["period_spread"], n_circ))
+            edges = np.concatenate([[0.0], np.cumsum(periods)])
+            # Pauses and hesitations: the phase clock slows (to a stop) for a while.
+            total = edges[-1]
+            extra = sum(pa["seconds"] for pa in p["pauses"])
+            n = int(round((total + extra + 1.0) * fs))
+            rate = np.ones(n)
+            tt = np.arange(n) / fs
+            for pa in p["pauses"]:
+                c = pa["at"] * total
+                w = pa["seconds"]
+                dip = np.clip(1 - np.abs(tt - c - w / 2) / (w / 2 + 0.15), 0, 1)
+                rate -= pa["depth"] * np.clip(dip * 1.6, 0, 1)
+            tau = np.concatenate([[0.0], np.cumsum(np.clip(rate, 0, 1))[:-1]]) / fs
+            n = int(np.searchsorted(tau, total)) + 1
+            tau = np.minimum(tau[:n], total)
+            ph_lin = np.interp(tau, edges, 2 * np.pi * np.arange(n_circ + 1))
+            # Uneven speed round each turn (faster on one side); the phase
+            # still gains exactly 2π a turn.
+            th1, th2 = rng.uniform(0, 2 * np.pi, 2)
+            ph = ph_lin - p["uneven"] * (np.sin(ph_lin + th1) - np.sin(th1)) \
+                - 0.3 * p["uneven"] * (np.sin(2 * ph_lin + th2) - np.sin(th2)) / 2
             sgn = 1.0 if direction == "ccw" else -1.0
             phi = rng.uniform(0, 2 * np.pi) + sgn * ph
-            # Cone of the toe direction around the neutral foot axis; an ellipse
-            # when the person moves more up-down than side to side. Ramp in and out.
-            ramp = np.clip(np.minimum(t, t[-1] - t) / 0.3, 0, 1)
-            a_y = np.radians(rng.uniform(12, 25)) * ramp
-            a_z = a_y * rng.uniform(0.55, 1.0)
-            # Tilt of the x axis toward y (rotation about -z) and toward z
-            # (rotation about -y); (y, z, x) right-handed makes ccw = phi rising.
-            rotvec = np.column_stack([np.zeros_like(t), -a_z * np.sin(phi), a_y * np.cos(phi)])
-            tr = Track.still(len(t), self.posture, self.heading, self.pos)
-            tr.foot_extra = Rotation.from_rotvec(rotvec)
-            tr.shank_pitch = tr.shank_pitch + _taper(len(t), self.fs) * _smooth_noise(rng, len(t), self.fs, 0.5, 1.0)
-            t0 = self.t
-            if entry["start_s"] is None:
-                entry["start_s"] = t0
+            # Centre of the circles: off neutral, drifting a little.
+            centre = np.radians(rng.normal(0, 3, 2)) + np.column_stack(
+                [_smooth_noise(rng, n, fs, 0.2, np.radians(p["drift"] * p["size_deg"])) for _ in range(2)])
+            ex, ey = np.cos(phi), np.sin(phi)
+            path = centre + np.column_stack([a * ex * np.cos(rot) - b * ey * np.sin(rot),
+                                             a * ex * np.sin(rot) + b * ey * np.cos(rot)])
+            if p["spiral"]:
+                # Start from neutral and spiral out over the first turn (and
+                # in over the last): the turn still counts when it closes.
+                grow = np.clip(ph / (2 * np.pi * rng.uniform(0.2, 0.6)), 0, 1)
+                shrink = np.clip((ph[-1] - ph) / (2 * np.pi * rng.uniform(0.2, 0.6)), 0, 1)
+                env = np.minimum(_min_jerk(grow), _min_jerk(shrink))
+                path = path * env[:, None]
+            else:
+                t_at += move(rng.uniform(0.25, 0.8), np.zeros(2), path[0])
+            t0 = t_at
+            parts_d.append(path)
+            parts_pitch.append(np.zeros(n))
+            t_edges = t0 + np.interp(edges, tau, tt[:n])
             for i in range(n_circ):
-                entry["circles"].append({"start_s": t0 + edges[i], "end_s": t0 + edges[i + 1],
-                                         "direction": direction})
-            self._push(tr)
-            entry["end_s"] = self.t
-            if direction == first:
-                self.rest(rng.uniform(1.0, 3.0))
+                sl = slice(int(round((t_edges[i] - t0) * fs)), int(round((t_edges[i + 1] - t0) * fs)))
+                # Mean diameter (mean width) of a loop = its length / π.
+                size = np.degrees(np.sum(np.hypot(*np.diff(path[sl], axis=0).T))) / np.pi
+                truth.append({"start_s": float(t_edges[i]), "end_s": float(t_edges[i + 1]), "direction": direction,
+                              "size_deg": round(float(size), 2)})
+            t_at += n / fs
+            if not p["spiral"]:
+                t_at += move(rng.uniform(0.25, 0.8), path[-1], np.zeros(2))
+            if k == 0:
+                t_at += still(rng.uniform(0.3, 3.0))
+        t_at += still(rng.uniform(0.5, 1.5))
+        d = np.concatenate(parts_d)
+        n = len(d)
+        tr = Track.still(n, "lie_raised", self.heading, self.pos)
+        # Inversion/eversion goes with the toes' sideways swing (a twist
+        # about the foot's long axis that does not move the toe tip).
+        twist = plan["twist"] * d[:, 0]
+        tr.foot_extra = Rotation.from_rotvec(np.column_stack([np.zeros(n), -d[:, 1], d[:, 0]])) \
+            * Rotation.from_rotvec(np.column_stack([twist, np.zeros(n), np.zeros(n)]))
+        # The raised leg is not fixed: it bobs after the raise, sags, sways at the hip.
+        env = _taper(n, fs, 0.5)
+        w = plan["wobble_deg"]
+        tr.shank_pitch = tr.shank_pitch + np.concatenate(parts_pitch) \
+            + env * _smooth_noise(rng, n, fs, rng.uniform(0.1, 0.5), w)
+        tr.shank_roll = tr.shank_roll + env * _smooth_noise(rng, n, fs, rng.uniform(0.1, 0.5), 0.7 * w)
+        tr.heading = tr.heading + env * _smooth_noise(rng, n, fs, rng.uniform(0.1, 0.5), 0.7 * w)
+        start = self.t
+        self._push(tr)
+        entry["circles"] = [{**c, "start_s": start + c["start_s"], "end_s": start + c["end_s"]}
+                            for c in truth]
+        entry["start_s"] = entry["circles"][0]["start_s"]
+        entry["end_s"] = entry["circles"][-1]["end_s"]
         self.exercises.append(entry)
         self.transition("lie", rng.uniform(1.5, 2.5), kind="lower_leg")
 
@@ -605,7 +732,6 @@ class _Builder:
                 self.walk(self.rng.uniform(6, 14), label=False)
             self.transition(step)
             self.rest(self.rng.uniform(1.0, 3.0))
-
 
     # -- look-alikes: not exercises, but like one in some way ------------------
     def lookalike(self, kind: str) -> None:
@@ -847,6 +973,55 @@ class _Builder:
         self._push(tr)
 
 
+def circle_plan(rng: np.random.Generator, sloppiness: float = 0.3, **pins) -> dict:
+    """How one person does their ankle circles, drawn wider than people do.
+
+    Keys (any can be pinned by the caller, e.g. from ``SimConfig.circle_plan``):
+    ``order`` (first direction, then the other), ``lead_in`` (settling moves
+    after raising the leg), ``wobble_deg`` (RMS sway of the raised leg),
+    ``twist`` (inversion per unit of sideways toe swing) and per direction
+    ``size_deg`` (mean diameter of the toe path, deg of foot tilt),
+    ``ellipticity`` (major/minor axis), ``orientation_deg``, ``period_s``
+    (mean time a turn), ``speed_trend`` (last turn's speed over the
+    first's), ``period_spread`` (turn-to-turn log-spread), ``uneven``
+    (speed modulation within a turn, 0–0.65), ``pauses`` (list of
+    ``{"at", "seconds", "depth"}``: where in the set, how long, how near a
+    stop), ``spiral`` (spirals out of neutral instead of moving out first),
+    ``drift`` (wander of the circles' centre, a share of their size), ``n`` (turns).
+    Pinned per-direction keys apply to both directions.
+    """
+    loguni = lambda lo, hi: float(np.exp(rng.uniform(np.log(lo), np.log(hi))))  # noqa: E731
+    first = str(rng.choice(["cw", "ccw"]))
+    size, period, ell = loguni(3, 40), loguni(0.4, 3.0), loguni(1, 4)
+    orient = rng.uniform(0, 180)
+    dirs = []
+    for _ in range(2):
+        # The second set is like the first, not the same.
+        dirs.append({
+            "n": int(rng.integers(3, 16)),
+            "size_deg": float(np.clip(size * np.exp(rng.normal(0, 0.15)), 3, 40)),
+            "ellipticity": float(np.clip(ell * np.exp(rng.normal(0, 0.15)), 1, 4)),
+            "orientation_deg": float(orient + rng.normal(0, 15)),
+            "period_s": float(np.clip(period * np.exp(rng.normal(0, 0.15)), 0.4, 3.0)),
+            "speed_trend": loguni(0.6, 1.6),
+            "period_spread": rng.uniform(0.02, 0.1 + 0.15 * sloppiness),
+            "uneven": rng.uniform(0, 0.65),
+            "pauses": [{"at": rng.uniform(0.15, 0.85), "seconds": rng.uniform(0.2, 1.5),
+                        "depth": rng.uniform(0.6, 1.0)} for _ in range(rng.poisson(0.3 + 0.7 * sloppiness))],
+            "spiral": bool(rng.random() < 0.3),
+            "drift": rng.uniform(0, 0.2),
+        })
+    plan = {"order": [first, "ccw" if first == "cw" else "cw"], "lead_in": bool(rng.random() < 0.7),
+            "wobble_deg": rng.uniform(0.1, 1.5), "twist": rng.uniform(-1, 1), "directions": dirs}
+    for key, value in pins.items():
+        if key in plan:
+            plan[key] = value
+        else:
+            for p in dirs:
+                p[key] = value
+    return plan
+
+
 def _session_plan(rng: np.random.Generator, cfg: SimConfig) -> list[str]:
     if cfg.exercises is not None:
         todo = list(cfg.exercises)
@@ -899,7 +1074,7 @@ def build_session(rng: np.random.Generator, cfg: SimConfig, fs_int: float) -> _B
                 b.other_side(rng.uniform(35, 50), "other_foot_pencil")
         elif name == "tiptoe_walk":
             b.rest(rng.uniform(1.5, 3))
-            b.walk(rng.uniform(20, 30), tiptoe=True)
+            b.walk(rng.uniform(10, 40), tiptoe=True)
         elif name == "ankle_circles":
             b.circles(rng.uniform(8, 10))
             if rng.random() < 0.7:
@@ -1143,10 +1318,13 @@ def simulate_session(seed: int = 0, config: SimConfig | None = None,
         exercises.append({
             "exercise": e["exercise"], "start_s": conv(e["start_s"]), "end_s": conv(e["end_s"]),
             "reps": [{"start_s": conv(r["start_s"]), "end_s": conv(r["end_s"]),
-                      "hold_s": round(r["hold_s"] * to_rec, 3)} for r in e["reps"]],
-            "circles": [{"start_s": conv(c["start_s"]), "end_s": conv(c["end_s"]),
-                         "direction": c["direction"]} for c in e["circles"]],
+                      "hold_s": round(r["hold_s"] * to_rec, 3),
+                      **({"range_deg": round(r["range_deg"], 2)} if "range_deg" in r else {})}
+                     for r in e["reps"]],
+            "circles": [{**c, "start_s": conv(c["start_s"]), "end_s": conv(c["end_s"])}
+                        for c in e["circles"]],
             "strides": [{"t_s": conv(s["t_s"])} for s in e["strides"]],
+            **({"heel_rise_deg": round(e["heel_rise_deg"], 2)} if "heel_rise_deg" in e else {}),
         })
     truth = {
         "format": "toehold-analysis/1",
@@ -1169,6 +1347,45 @@ def simulate_session(seed: int = 0, config: SimConfig | None = None,
                   "the contract. Strides: ground contacts of the instrumented foot."),
     }
     return rec, truth
+
+
+def simulate_circle_set(seed: int, rate_hz: float = 100.0, packet_loss: float = 0.0,
+                        gyr_noise_dps: float = 0.15, gyr_bias_dps: float = 0.2, side: str = "left",
+                        **pins) -> tuple[pd.DataFrame, list[dict]]:
+    """One set of ankle circles (both ways), lying down, in the foot frame.
+
+    A quick stand-in for a whole session when only the circles matter:
+    the leg is raised, circles one way then the other (``circle_plan``,
+    pinned by ``pins``), and lowered; sampled at ``rate_hz`` with white
+    noise, a residual gyro bias and bursty loss. No mounting rotation: the
+    samples are in the foot frame, as the analysis sees them once the
+    mounting is found.
+
+    Returns
+    -------
+    data : DataFrame
+        Contract columns ``t``, ``acc_*``, ``gyr_*``; lost samples dropped.
+    circles : list of dict
+        The true circles: ``start_s``, ``end_s``, ``direction``, ``size_deg``.
+    """
+    rng = np.random.default_rng(seed)
+    cfg = SimConfig(side=side, circle_plan=pins or None, sloppiness=0.5)
+    fs_int = max(400.0, 4 * rate_hz)
+    b = _Builder(rng, fs_int, cfg)
+    b.posture = "lie"
+    b.rest(2.0)
+    b.circles(9.0)
+    b.rest(2.0)
+    _, gyr, acc = segment_kinematics(_concat(b.tracks), fs_int, "foot", 1.0 if side == "left" else -1.0)
+    t_int = np.arange(len(gyr)) / fs_int
+    t = np.arange(0, t_int[-1], 1 / rate_hz)
+    cols = {f"{k}_{a}": np.interp(t, t_int, src[:, i]) for k, src in (("acc", acc), ("gyr", gyr))
+            for i, a in enumerate("xyz")}
+    for a in "xyz":
+        cols[f"gyr_{a}"] += gyr_noise_dps * rng.standard_normal(len(t)) + gyr_bias_dps * rng.standard_normal()
+    keep = _loss_mask(rng, len(t), packet_loss, 6.0)
+    data = pd.DataFrame({"t": t, **cols})[keep].reset_index(drop=True)
+    return data, b.exercises[-1]["circles"]
 
 
 def _start_time(rng: np.random.Generator) -> str:

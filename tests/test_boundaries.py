@@ -5,6 +5,8 @@ Each test sits exactly on a rule's edge, so that moving the edge (``>=`` to
 it. The expected values are written from the rule, not computed by the code
 under test.
 """
+import datetime as dt
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -216,3 +218,19 @@ def test_history_counts_days_streaks_and_undated_sessions_as_documented():
     assert h["completion_pct"] == pytest.approx(100 * 3.5 / 5)
     assert (h["current_streak_days"], h["longest_streak_days"]) == (2, 2)
     assert h["undated_sessions"] == 1
+
+
+def test_a_session_after_midnight_utc_belongs_to_the_persons_own_day():
+    # 2026-11-02T03:30Z is still 1 November in New York (UTC-5): the person
+    # did it on the evening of the 1st, and the calendar must say so.
+    from zoneinfo import ZoneInfo
+
+    from analysis.prescription import parse
+    pres = parse('sessions_per_day = 1\n[[item]]\nexercise = "toe_press"\nreps = 2\nhold_s = 4.0\n')
+    docs = [_dated("2026-10-31", [4.0, 4.0])]
+    late = _doc_with_holds([4.0, 4.0])
+    late["recording"]["start_time"] = "2026-11-02T03:30:00Z"
+    h = history_adherence(docs + [late], pres, tz=ZoneInfo("America/New_York"))
+    assert [d["date"] for d in h["days"]] == ["2026-10-31", "2026-11-01"]
+    h_utc = history_adherence(docs + [late], pres, tz=dt.timezone.utc)
+    assert [d["date"] for d in h_utc["days"]] == ["2026-10-31", "2026-11-01", "2026-11-02"]

@@ -17,6 +17,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.patches import FancyArrowPatch, Rectangle  # noqa: E402
 
+from analysis.adherence import local_start  # noqa: E402
 from sensors.recording import lost_seconds  # noqa: E402
 
 EXERCISES = ("toe_press", "resistance_band", "tiptoe_walk", "pencil_pickup", "ankle_circles")
@@ -48,25 +49,6 @@ def _counted(doc: dict) -> list[dict]:
     from analysis.confidence import is_counted
 
     return [e for e in doc.get("exercises", []) if is_counted(e)]
-
-
-def local_start(doc: dict, tz: dt.tzinfo | None = None) -> dt.datetime | None:
-    """The recording's start in the person's local time.
-
-    A ``start_time`` with its own UTC offset (a phone app's) is kept as the
-    local time it was; one in UTC (``Z``) is shown in ``tz``, by default this
-    computer's time zone (where the report is drawn: the person's own).
-    """
-    t = (doc.get("recording") or {}).get("start_time")
-    if not t:
-        return None
-    try:
-        when = dt.datetime.fromisoformat(t.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    if when.tzinfo is None or when.utcoffset() == dt.timedelta(0):
-        when = (when if when.tzinfo else when.replace(tzinfo=dt.UTC)).astimezone(tz)
-    return when
 
 
 def _zone(when: dt.datetime) -> str:
