@@ -42,3 +42,29 @@ def check_analysis_tool():
             pytest.fail(f"{tool} is missing and TOEHOLD_REQUIRE_SHARED=1")
         pytest.skip("../shared/tools/check_analysis.py is not present in this checkout")
     return tool
+
+
+@pytest.fixture
+def cli(capsys, monkeypatch):
+    """Run ``toehold ARGS...`` in this process: (returncode, stdout, stderr) as a subprocess gives them.
+
+    For tests about what a command does, not about the process (imports,
+    exit on a signal): it saves the interpreter's start-up and imports.
+    """
+    import subprocess
+
+    from toehold.cli import main
+
+    def run(*args, cwd=None):
+        if cwd is not None:
+            monkeypatch.chdir(cwd)
+        capsys.readouterr()
+        argv = [str(a) for a in args]
+        try:
+            code = main(argv)
+        except SystemExit as stop:  # argparse's usage errors
+            code = stop.code if isinstance(stop.code, int) else 1
+        out, err = capsys.readouterr()
+        return subprocess.CompletedProcess(argv, code, out, err)
+
+    return run

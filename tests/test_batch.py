@@ -146,14 +146,14 @@ def test_a_bad_file_in_a_batch_is_one_line_and_the_others_are_analysed(folder, t
     assert "3 sessions" in out.stdout and "b_broken.csv:3:" in out.stderr
 
 
-def test_batch_options_are_checked(folder):
-    out = toehold("analyze", folder, "--jobs", 0)
+def test_batch_options_are_checked(folder, cli):
+    out = cli("analyze", folder, "--jobs", 0)
     assert out.returncode == 2 and "not a number of jobs" in out.stderr
-    out = toehold("analyze", folder / "nothing-here")
+    out = cli("analyze", folder / "nothing-here")
     assert out.returncode == 1 and out.stderr.strip() == f"toehold: {folder / 'nothing-here'}: no such file or folder"
     empty = folder / "empty"
     empty.mkdir()
-    out = toehold("analyze", empty)
+    out = cli("analyze", empty)
     assert out.returncode == 1 and "no recordings" in out.stderr
 
 

@@ -40,12 +40,17 @@ def test_analyze_prints_a_summary_and_json(tmp_path):
     assert names == {"toe_press", "resistance_band", "tiptoe_walk", "pencil_pickup", "ankle_circles"}
 
 
-def test_bad_input_gives_one_clear_line_not_a_traceback(tmp_path):
+def test_bad_input_gives_one_clear_line_not_a_traceback(tmp_path, cli):
     bad = tmp_path / "bad.csv"
     bad.write_text("t,acc_x,acc_y,acc_z,gyr_x,gyr_y,gyr_z\n0,1,2,3,4,5,6\n0.01,1,x,3,4,5,6\n")
+    # In-process for each command (an escaping exception fails the test),
+    # then once as the user's process: exit code 1 and one line on stderr.
     for args in (("info", bad), ("analyze", bad), ("analyze", tmp_path / "missing.csv")):
-        out = toehold(*args)
+        out = cli(*args)
         assert out.returncode == 1
         assert "Traceback" not in out.stderr
         assert out.stderr.startswith("toehold: ")
-    assert "bad.csv:3: column acc_y is not a number" in toehold("info", bad).stderr
+    out = toehold("info", bad)
+    assert out.returncode == 1 and "Traceback" not in out.stderr
+    assert out.stderr.startswith("toehold: ")
+    assert "bad.csv:3: column acc_y is not a number" in out.stderr

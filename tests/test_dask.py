@@ -2,8 +2,6 @@
 import csv
 import json
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -55,13 +53,12 @@ def test_dask_workers_share_the_users_cache(folder, monkeypatch, private_cache_d
     assert again == first and not calls
 
 
-def test_cli_writes_the_table_as_csv_or_json(folder):
+def test_cli_writes_the_table_as_csv_or_json(folder, cli):
     with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True,
                                   dashboard_address=None) as cluster:
         for name in ("table.csv", "table.json"):
-            out = subprocess.run([sys.executable, "-m", "toehold", "analyze", folder, "--dask",
-                                  cluster.scheduler_address, "-o", folder.parent / name],
-                                 capture_output=True, text=True, cwd=ROOT)
+            out = cli("analyze", folder, "--dask", cluster.scheduler_address, "-o", folder.parent / name,
+                      cwd=ROOT)
             assert out.returncode == 1  # c_bad.csv
             assert out.stderr.count("\n") == 1 and "c_bad.csv:3:" in out.stderr
             assert "3 recordings, 1 failed" in out.stdout

@@ -349,16 +349,11 @@ def test_open_any_dispatch(tmp_path):
 # the command line
 # --------------------------------------------------------------------------
 
-def toehold(*args):
-    return subprocess.run([sys.executable, "-m", "toehold", *map(str, args)], capture_output=True,
-                          text=True, cwd=ROOT)
-
-
-def test_toehold_import_end_to_end(tmp_path):
+def test_toehold_import_end_to_end(tmp_path, cli):
     folder = phyphox_export(tmp_path / "phy", times(20, 100), times(20, 100, 0.004, drop=(8, 9)))
     out = tmp_path / "phone.csv"
-    res = toehold("import", zip_folder(folder, tmp_path / "phy.zip"), "-o", out,
-                  "--placement", "foot", "--side", "right")
+    res = cli("import", zip_folder(folder, tmp_path / "phy.zip"), "-o", out,
+              "--placement", "foot", "--side", "right")
     assert res.returncode == 0, res.stderr
     assert "phyphox" in res.stdout and "1 gaps" in res.stdout and "rad/s → deg/s" in res.stdout
     rec = read_recording(out)
@@ -366,12 +361,12 @@ def test_toehold_import_end_to_end(tmp_path):
     assert rec.placement == "foot" and rec.side == "right"
     assert rec.start_time == "2025-11-24T16:00:00.010Z"
     assert len(rec.gaps) == 1
-    bad = toehold("import", tmp_path / "nothing-here", "-o", tmp_path / "y.csv")
+    bad = cli("import", tmp_path / "nothing-here", "-o", tmp_path / "y.csv")
     assert bad.returncode == 1 and "Traceback" not in bad.stderr
     assert bad.stderr.startswith("toehold: ") and "nothing-here" in bad.stderr
 
 
-def test_toehold_analyze_accepts_an_app_export_directly(tmp_path):
+def test_toehold_analyze_accepts_an_app_export_directly(tmp_path, cli):
     # The demo session exported as Sensor Logger would write it (Android, SI units).
     demo = read_recording(ROOT / "recordings" / "demo.csv")
     d = demo.data
@@ -384,22 +379,22 @@ def test_toehold_analyze_accepts_an_app_export_directly(tmp_path):
         arr = np.column_stack([ns, d["t"], d[cols[2]] * scale, d[cols[1]] * scale, d[cols[0]] * scale])
         np.savetxt(folder / name, arr, fmt=["%d", "%.6f", "%.6f", "%.6f", "%.6f"], delimiter=",",
                    header="time,seconds_elapsed,z,y,x", comments="")
-    res = toehold("analyze", folder, "--json", "--placement", "foot", "--side", "left")
+    res = cli("analyze", folder, "--json", "--placement", "foot", "--side", "left")
     assert res.returncode == 0, res.stderr
     doc = json.loads(res.stdout)
-    ref = json.loads(toehold("analyze", ROOT / "recordings" / "demo.csv", "--json").stdout)
+    ref = json.loads(cli("analyze", ROOT / "recordings" / "demo.csv", "--json").stdout)
     assert [e["exercise"] for e in doc["exercises"]] == [e["exercise"] for e in ref["exercises"]]
     assert len(doc["recording"]["gaps"]) == len(ref["recording"]["gaps"])
 
 
-def test_info_report_and_replay_take_an_app_export_directly(tmp_path):
+def test_info_report_and_replay_take_an_app_export_directly(tmp_path, cli):
     metabase_export(tmp_path / "mb", times(30, 100), times(30, 100, 0.003))
     folder = tmp_path / "mb"
-    info = toehold("info", folder, "--placement", "ankle", "--side", "left")
+    info = cli("info", folder, "--placement", "ankle", "--side", "left")
     assert info.returncode == 0, info.stderr
     assert "30." in info.stdout and "ankle" in info.stdout
-    report = toehold("report", folder, "-o", tmp_path / "r.png", "--placement", "ankle")
+    report = cli("report", folder, "-o", tmp_path / "r.png", "--placement", "ankle")
     assert report.returncode == 0, report.stderr
     assert (tmp_path / "r.png").stat().st_size > 10_000
-    replay = toehold("replay", folder, "--speed", "max", "--placement", "ankle")
+    replay = cli("replay", folder, "--speed", "max", "--placement", "ankle")
     assert replay.returncode == 0, replay.stderr

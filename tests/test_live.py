@@ -1,21 +1,33 @@
-"""The live analysis: the same analyser on a trailing window, the offline one at the end."""
+"""The live analysis: the same analyser on a trailing window, the offline one at the end.
+
+Both tests read one live run over one simulated session (a toe-press set
+then ankle circles), fed in 0.1 s packets: what the view showed after each
+packet is recorded once and checked by each test (``--dist loadfile``
+runs both on one xdist worker, so the run is made once).
+"""
+import pytest
+
 from analysis.live import LiveAnalyzer
 from analysis.pipeline import analyze_recording
 from sensors.simulator import simulate_session
 
 
-def test_live_counts_rise_during_a_set_and_the_end_equals_offline():
+@pytest.fixture(scope="module")
+def live_run():
     rec, truth = simulate_session(seed=77, tier="clean", exercises=["toe_press", "ankle_circles"])
     arr = rec.data[["t", "acc_x", "acc_y", "acc_z", "gyr_x", "gyr_y", "gyr_z"]].to_numpy()
     live = LiveAnalyzer(placement="foot", mounting=rec.metadata.get("mounting"))
-    seen_reps, seen_circles = [], []
-    for i in range(0, len(arr), 25):  # 0.25 s packets
-        live.push(arr[i:i + 25])
-        st = live.state()
-        if st.exercise == "toe_press":
-            seen_reps.append(st.reps)
-        if st.exercise == "ankle_circles":
-            seen_circles.append(st.circles_cw + st.circles_ccw)
+    states = []
+    for i in range(0, len(arr), 10):  # 0.1 s packets
+        live.push(arr[i:i + 10])
+        states.append(live.state())
+    return rec, truth, live, states
+
+
+def test_live_counts_rise_during_a_set_and_the_end_equals_offline(live_run):
+    rec, truth, live, states = live_run
+    seen_reps = [st.reps for st in states if st.exercise == "toe_press"]
+    seen_circles = [st.circles_cw + st.circles_ccw for st in states if st.exercise == "ankle_circles"]
     true_reps = len(next(e for e in truth["exercises"] if e["exercise"] == "toe_press")["reps"])
     # The count climbs rep by rep to the set's total.
     assert max(seen_reps) == true_reps
@@ -27,17 +39,10 @@ def test_live_counts_rise_during_a_set_and_the_end_equals_offline():
     assert final["exercises"] == analyze_recording(rec)["exercises"]
 
 
-def test_hold_timer_runs_during_a_hold_before_the_rep_is_counted():
-    rec, truth = simulate_session(seed=77, tier="clean", exercises=["toe_press"])
-    arr = rec.data[["t", "acc_x", "acc_y", "acc_z", "gyr_x", "gyr_y", "gyr_z"]].to_numpy()
+def test_hold_timer_runs_during_a_hold_before_the_rep_is_counted(live_run):
+    rec, truth, live, states = live_run
     reps = next(e for e in truth["exercises"] if e["exercise"] == "toe_press")["reps"]
-    live = LiveAnalyzer(placement="foot", mounting=rec.metadata.get("mounting"))
-    shown = []
-    for i in range(0, len(arr), 10):  # 0.1 s packets
-        live.push(arr[i:i + 10])
-        st = live.state()
-        if st.holding_s is not None:
-            shown.append((st.t_s, st.holding_s))
+    shown = [(st.t_s, st.holding_s) for st in states if st.holding_s is not None]
     longest = {}
     outside = 0
     for t, h in shown:
@@ -51,5 +56,6 @@ def test_hold_timer_runs_during_a_hold_before_the_rep_is_counted():
     assert set(range(1, len(reps))) <= set(longest)
     for k in range(1, len(reps)):
         assert reps[k]["hold_s"] - 0.5 < longest[k] < reps[k]["hold_s"] + 1.5
-    # And it is not shown while the foot rests between reps.
+    # And it is not shown while the foot rests between reps (nor during the
+    # circles that follow the set).
     assert outside <= 0.1 * len(shown)

@@ -1,7 +1,5 @@
 """Prescription, adherence arithmetic, sway metrics and the PNG report."""
 import math
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -148,19 +146,16 @@ def test_report_of_several_days_draws_the_calendar(tmp_path):
     assert s["panels"][-1] == "Sessions done per day" and s["calendar"]["days"] == 5
 
 
-def test_report_command_on_the_demo_and_on_a_folder(tmp_path):
+def test_report_command_on_the_demo_and_on_a_folder(tmp_path, cli):
     out = tmp_path / "demo.png"
-    res = subprocess.run([sys.executable, "-m", "toehold", "report", "-o", str(out)],
-                         capture_output=True, text=True, cwd=ROOT)
+    res = cli("report", "-o", out, cwd=ROOT)
     assert res.returncode == 0, res.stderr
     assert out.exists() and "1 session" in res.stdout
     folder = tmp_path / "days"
     folder.mkdir()
     for seed in (1, 2):
-        subprocess.run([sys.executable, "-m", "toehold", "simulate", "--seed", str(seed), "--tier", "clean",
-                        "-o", str(folder / f"s{seed}.csv")], check=True, capture_output=True)
-    res = subprocess.run([sys.executable, "-m", "toehold", "report", str(folder), "-o", str(tmp_path / "d.png")],
-                         capture_output=True, text=True, cwd=ROOT)
+        assert cli("simulate", "--seed", seed, "--tier", "clean", "-o", folder / f"s{seed}.csv").returncode == 0
+    res = cli("report", folder, "-o", tmp_path / "d.png", cwd=ROOT)
     assert res.returncode == 0, res.stderr
     assert "2 sessions" in res.stdout
 
