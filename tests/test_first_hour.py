@@ -95,14 +95,18 @@ def test_scan_and_record_help_describe_them_and_list_the_sensor_types(capsys, co
 # ---------------------------------------------------------------- outputs
 
 def test_every_output_option_is_checked_before_the_work():
-    """A command that writes a file declares it (toehold.args.add_output); record checks its own."""
+    """A command that writes a file declares it (toehold.args.add_output).
+
+    record and session write into new names they pick (a recording is never
+    overwritten: NAME-2.csv), so they check their outputs themselves.
+    """
     parser = build_parser()
     sub = next(a for a in parser._actions if a.dest == "command")
     for name, p in sub.choices.items():
         outputs = [a for a in p._actions if "-o" in a.option_strings]
         declared = {o.dest for o in p.get_default("_outputs") or ()}
         for a in outputs:
-            assert a.dest in declared or name == "record", name
+            assert a.dest in declared or name in ("record", "session"), name
         if outputs:
             assert any(a.dest == "force" for a in p._actions), name
 

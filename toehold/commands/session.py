@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 
 from sensors.devices import TYPES
-from toehold.args import Output, UserError, check_output
+from toehold.args import Output, UserError, check_output, in_range
 
 SPEEDS = ("1", "max")
 # The virtual link carries about this many notifications a second on a busy
@@ -69,7 +69,8 @@ def register(sub) -> None:
     p.add_argument("--force", action="store_true", help="overwrite existing files of the same name")
     p.add_argument("--screenshot", metavar="SVG",
                    help="also save the view as SVG (the latest moment a hold timer was running)")
-    p.add_argument("--rest", type=float, default=None, metavar="S", help="rest between steps (default 8 s)")
+    p.add_argument("--rest", type=in_range(0, 600, " s"), default=None, metavar="S",
+                   help="rest between steps, 0-600 s (default 8 s)")
     p.set_defaults(func=run)
 
 
