@@ -312,10 +312,15 @@ class LiveAnalyzer:
 
     def finish(self, recording_metadata: dict | None = None, path: str = "") -> dict:
         """The offline analysis of everything pushed (toehold-analysis/1)."""
-        from sensors.recording import recording_from_arrays
+        from sensors.recording import as_written, recording_from_arrays
 
         from .pipeline import analyze_recording
 
-        rec = recording_from_arrays(self.data, {**(recording_metadata or {}),
-                                                "placement": self.placement}, path=path)
+        meta = {**(recording_metadata or {}), "placement": self.placement}
+        rate = meta.get("sample_rate_hz")
+        try:
+            rate = float(rate) if rate is not None else None
+        except (TypeError, ValueError):
+            rate = None
+        rec = recording_from_arrays(as_written(self.data, rate), meta, path=path)
         return analyze_recording(rec)

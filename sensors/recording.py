@@ -573,6 +573,17 @@ def _row_format(columns: Sequence[str], sample_rate_hz: float | None) -> str:
     return ",".join(fmts)
 
 
+def as_written(data: pd.DataFrame, sample_rate_hz: float | None = None) -> pd.DataFrame:
+    """``data`` rounded as :func:`format_rows` writes it.
+
+    What is analysed live must be what the file will hold: the detectors see
+    the difference between a float as received and its 4-decimal text.
+    """
+    fmts = _row_format(list(data.columns), sample_rate_hz).split(",")
+    decimals = {c: int(f[2:-1]) for c, f in zip(data.columns, fmts) if f.endswith("f")}
+    return data.round(decimals)
+
+
 def format_rows(rows: np.ndarray, columns: Sequence[str],
                 sample_rate_hz: float | None = None) -> str:
     """CSV text of ``rows`` (n, len(columns)) in the recording's number formats."""
