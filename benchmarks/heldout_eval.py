@@ -33,7 +33,8 @@ from benchmarks.heldout import TIERS, generate, write_session  # noqa: E402
 HOLDS = ("toe_press", "resistance_band", "pencil_pickup")
 CONF_MIN = 0.5
 IOU_MIN = 0.5
-REAL = ROOT.parent / "shared" / "real" / "gaitmap"
+# The real walks and stairs copied into the repository (MIT, see its README).
+REAL = ROOT / "tests" / "data" / "real" / "gaitmap"
 
 
 # ----------------------------------------------------------------- analysis
