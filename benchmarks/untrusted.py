@@ -11,7 +11,6 @@ are the issue's (a review with the same inputs).
 from __future__ import annotations
 
 import os
-import resource
 import subprocess
 import sys
 import tempfile
@@ -39,25 +38,36 @@ def measure(*args) -> tuple[int, float, float, str]:
     return out.returncode, wall, int(out.stdout.strip() or 0) / 1024, last
 
 
-def build(tmp: Path) -> list[tuple[str, str, list]]:
-    cases = []
-    bomb = tmp / "export.zip"
-    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as zf:
+def sensorlogger_bomb(path: Path, member_mb: int) -> Path:
+    """A Sensor Logger zip whose TotalAcceleration.csv is ``member_mb`` MB of one row repeated."""
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
         zf.writestr("Gyroscope.csv", "time,seconds_elapsed,z,y,x\n1,0.0,0,0,0\n2,0.01,0,0,0\n")
         with zf.open("TotalAcceleration.csv", "w", force_zip64=True) as fh:
             fh.write(b"time,seconds_elapsed,z,y,x\n")
             block = b"1,0.01,9.8,0,0\n" * (1 << 16)
-            for _ in range(300 * (1 << 20) // len(block)):
+            for _ in range(member_mb * (1 << 20) // len(block)):
                 fh.write(block)
-    cases.append((f"Sensor Logger zip, 300 MB member ({bomb.stat().st_size >> 10} KB)",
-                  "6.6 GB, 63 s", ["analyze", bomb, "--no-cache"]))
-    wide = tmp / "Accelerometer.csv"
+    return path
+
+
+def wide_phyphox_export(folder: Path, extra_columns: int = 300_000) -> Path:
+    """A phyphox export whose Accelerometer.csv has ``extra_columns`` extra columns; returns that CSV."""
+    wide = folder / "Accelerometer.csv"
     cols = ['"Time (s)"'] + [f'"Acceleration {c} (m/s^2)"' for c in "xyz"] + \
-        [f'"extra column {i}"' for i in range(300_000)]
+        [f'"extra column {i}"' for i in range(extra_columns)]
     wide.write_text(",".join(cols) + "\n" + ",".join(["0"] * len(cols)) + "\n")
-    (tmp / "Gyroscope.csv").write_text(
+    (folder / "Gyroscope.csv").write_text(
         '"Time (s)","Gyroscope x (rad/s)","Gyroscope y (rad/s)","Gyroscope z (rad/s)"\n'
         + "".join(f"{k / 100},0,0,0\n" for k in range(100)))
+    return wide
+
+
+def build(tmp: Path) -> list[tuple[str, str, list]]:
+    cases = []
+    bomb = sensorlogger_bomb(tmp / "export.zip", 300)
+    cases.append((f"Sensor Logger zip, 300 MB member ({bomb.stat().st_size >> 10} KB)",
+                  "6.6 GB, 63 s", ["analyze", bomb, "--no-cache"]))
+    wide = wide_phyphox_export(tmp)
     cases.append((f"phyphox CSV, 300k columns ({wide.stat().st_size >> 20} MB)", "1.1 GB",
                   ["info", wide]))
     for t_end, before in (("1e5", "2.7 GB"), ("1e7", "3.7 GiB")):

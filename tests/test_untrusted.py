@@ -9,7 +9,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import math
 import os
 import stat
 import subprocess
@@ -22,6 +21,7 @@ import numpy as np
 import pytest
 
 from analysis.adherence import MAX_CALENDAR_DAYS, history_adherence
+from benchmarks.untrusted import sensorlogger_bomb, wide_phyphox_export
 from analysis.prescription import PrescriptionError, load, parse
 from sensors.recording import RecordingError, read_recording
 from toehold import batch
@@ -59,18 +59,6 @@ def rows_csv(path: Path, t_values) -> Path:
 # zips, wide CSVs, devices, FIFOs
 # --------------------------------------------------------------------------
 
-def sensorlogger_bomb(path: Path, member_mb: int) -> Path:
-    """A Sensor Logger zip whose TotalAcceleration.csv is ``member_mb`` MB of one row repeated."""
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
-        zf.writestr("Gyroscope.csv", "time,seconds_elapsed,z,y,x\n1,0.0,0,0,0\n2,0.01,0,0,0\n")
-        with zf.open("TotalAcceleration.csv", "w", force_zip64=True) as fh:
-            fh.write(b"time,seconds_elapsed,z,y,x\n")
-            block = b"1,0.01,9.8,0,0\n" * (1 << 16)
-            for _ in range(member_mb * (1 << 20) // len(block)):
-                fh.write(block)
-    return path
-
-
 def test_zip_with_a_300_mb_member_is_refused_in_bounded_memory(tmp_path):
     bomb = sensorlogger_bomb(tmp_path / "export.zip", 300)
     assert bomb.stat().st_size < 2 << 20  # small on disk
@@ -82,13 +70,7 @@ def test_zip_with_a_300_mb_member_is_refused_in_bounded_memory(tmp_path):
 
 
 def test_phyphox_csv_with_300k_columns_is_refused_in_bounded_memory(tmp_path):
-    f = tmp_path / "Accelerometer.csv"
-    cols = ['"Time (s)"'] + [f'"Acceleration {c} (m/s^2)"' for c in "xyz"] + \
-        [f'"extra column {i}"' for i in range(300_000)]
-    f.write_text(",".join(cols) + "\n" + ",".join(["0"] * len(cols)) + "\n")
-    (tmp_path / "Gyroscope.csv").write_text(
-        '"Time (s)","Gyroscope x (rad/s)","Gyroscope y (rad/s)","Gyroscope z (rad/s)"\n'
-        + "".join(f"{k / 100},0,0,0\n" for k in range(100)))
+    f = wide_phyphox_export(tmp_path)
     assert f.stat().st_size > 4 << 20
     code, _, err, peak = toehold_peak("info", f)
     assert code == 1 and "Traceback" not in err
