@@ -154,7 +154,7 @@ class ConfidenceRater:
                  range_deg: dict | None = None, max_lift_m: dict | None = None,
                  stride_s: tuple = (0.6, 1.7), max_climb_m: float = 0.2,
                  strong_min_reps: int = 5, strong_max_hold_cv: float = 0.35, min_hold_s: float = 1.5,
-                 pencil_min_lift_m: float = 0.025, max_range_cv: float = 0.5,
+                 pencil_min_lift_m: float = 0.008, max_range_cv: float = 0.5,
                  min_reps: dict | None = None, strong_min_mounting: float = 0.6):
         self.strong_min_mounting = strong_min_mounting
         self.pencil_min_lift_m = pencil_min_lift_m

@@ -78,13 +78,18 @@ class SessionAnalyzer:
     min_foot_range_deg : float
         A set of reps seen by a foot sensor must move the foot at least
         this far (median ``range_deg``).
+    pencil_lift_m : (float, float)
+        A flat-foot set whose median rise per rep (m) is below the first is
+        a toe press, at or above the second a pencil pickup, whatever the
+        holds; in between, ``pencil_min_hold_s`` decides.
     """
 
     def __init__(self, rate_hz: float = 50.0, max_rep_gap_s: float = 30.0, min_reps_per_bout: int = 3,
                  pencil_min_hold_s: float = 7.0, min_stance_s: float = 10.0,
                  min_tiptoe_strides: int = 6, min_duration_s: float = 3.0,
                  max_bridged_gap_s: float = 3.0, min_circles_per_bout: int = 5,
-                 min_foot_range_deg: float = 1.0):
+                 min_foot_range_deg: float = 1.0, pencil_lift_m: tuple = (0.008, 0.025)):
+        self.pencil_lift_m = pencil_lift_m
         self.min_foot_range_deg = min_foot_range_deg
         self.min_circles_per_bout = min_circles_per_bout
         self.max_bridged_gap_s = max_bridged_gap_s
@@ -327,15 +332,15 @@ class SessionAnalyzer:
                     if foot and np.median(np.abs(group.range_deg)) < self.min_foot_range_deg:
                         continue
                     holds = (group.hold_stop - group.hold_start).to_numpy() / fs
-                    name = self._name_hold_bout(posture, holds)
+                    lifts = [abs(displacement(earth_acc, s + int(g.start), s + int(g.hold_start), fs)[2])
+                             for g in group.itertuples()]
+                    name = self._name_hold_bout(posture, holds, float(np.median(lifts)))
                     need = self.min_reps_per_bout if name != "pencil_pickup" else 2
                     if name is None or len(group) < need:
                         continue
                     k = len(bouts)
                     a, b = s + int(group.start.iloc[0]), s + int(group.stop.iloc[-1])
                     bouts.append((name, t[a], t[b]))
-                    lifts = [abs(displacement(earth_acc, s + int(g.start), s + int(g.hold_start), fs)[2])
-                             for g in group.itertuples()]
                     evidence[k] = {"in_posture": in_posture(name, a, b), "reps": len(group),
                                    "range_deg": float(np.median(group.amplitude_deg)),
                                    "range_cv": float(np.std(group.amplitude_deg)
@@ -415,10 +420,19 @@ class SessionAnalyzer:
         # heel rocker): about 15-35° against 45° and more in heel-to-toe walking.
         return arc < 38.0
 
-    def _name_hold_bout(self, posture: str, holds: np.ndarray) -> str | None:
+    def _name_hold_bout(self, posture: str, holds: np.ndarray, lift_m: float = 0.0) -> str | None:
         if posture == "toes_up":
             return "resistance_band"
         if posture == "upright":
+            return "toe_press"
+        # A foot flat on the floor: standing (toe press) or seated (pencil)
+        # look alike to a foot sensor. Holding a pencil up lifts the foot; a
+        # toe press leaves it on the floor, however long it is held (people
+        # hold presses 1-20 s). The prescribed holds (~4 s against >= 10 s)
+        # decide only when the lift does not.
+        if lift_m >= self.pencil_lift_m[1]:
+            return "pencil_pickup"
+        if lift_m < self.pencil_lift_m[0]:
             return "toe_press"
         return "pencil_pickup" if np.median(holds) >= self.pencil_min_hold_s else "toe_press"
 
