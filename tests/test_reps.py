@@ -153,3 +153,38 @@ def test_tiptoe_walk_is_found_with_its_strides_and_duration(placement, seed):
         assert fb["heel_rise_deg"] == pytest.approx(tb["heel_rise_deg"], abs=5.0)
     else:
         assert fb["heel_rise_deg"] is None  # a shank sensor cannot see the heel
+
+
+def test_reps_held_twenty_seconds_with_slow_moves_are_each_one_rep():
+    # 20 s holds and 2.5 s moves make 25 s excursions: the rest level must
+    # not rise into the hold (it did with a 22 s baseline window).
+    x = trace([3.0] * 3, [20.0] * 3, move_s=2.5, rest_s=2.0, noise_deg=0.02)
+    det = HoldRepDetector(min_amplitude_deg=0.6).detect(x, FS)
+    assert len(det.reps_) == 3
+    found = (det.reps_.hold_stop - det.reps_.hold_start).to_numpy() / FS
+    np.testing.assert_allclose(found, [20.0] * 3, atol=0.3)
+
+
+# A person pinned by hand (simulator hold_plan): 7 reps of a known amplitude
+# and hold, after a tiptoe walk (the only walk: the mounting comes from it).
+PINNED = {
+    # seed, placement, tier, amplitude deg, hold s
+    "1 deg toe presses, foot": (1000, "foot", "realistic", 1.0, 1.5),
+    "2 deg toe presses, foot, only a tiptoe walk before": (1005, "foot", "realistic", 2.0, 4.0),
+    "toe presses held 20 s, foot": (1015, "foot", "realistic", 6.0, 20.0),
+    "3 deg toe presses held 20 s, foot, hard 47 Hz": (1043, "foot", "hard", 3.0, 20.0),
+    "2 deg toe presses, ankle, hard": (1052, "ankle", "hard", 2.0, 1.5),
+}
+
+
+@pytest.mark.parametrize("case", list(PINNED))
+def test_pinned_toe_press_sets_count_seven(case):
+    seed, placement, tier, amp, hold = PINNED[case]
+    rec, truth = simulate_session(seed=seed, tier=tier, placement=placement, distractors=False,
+                                  exercises=["tiptoe_walk", "toe_press"],
+                                  hold_plan=dict(amp_deg=amp, hold_s=hold, reps=7, hold_spread=0.3))
+    doc = analyze_recording(rec)
+    sets = [e for e in doc["exercises"] if e["exercise"] != "tiptoe_walk"]
+    assert [e["exercise"] for e in sets] == ["toe_press"]
+    assert len(sets[0]["reps"]) == 7
+    assert sets[0]["confidence"] >= 0.5
