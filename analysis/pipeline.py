@@ -14,7 +14,7 @@ from .session import SessionAnalyzer
 
 FORMAT = "toehold-analysis/1"
 # Bump when detections can change, so cached analyses are recomputed.
-ANALYSER_VERSION = "0.6.0"
+ANALYSER_VERSION = "0.7.0"
 
 
 def one_blas_thread():
