@@ -24,6 +24,8 @@ import numpy as np
 import pandas as pd
 from scipy.ndimage import uniform_filter1d
 
+from sensors.contract import NOT_OBSERVABLE, PLACEMENTS
+
 from .circles import CircleDetector, circle_sets
 from .confidence import ConfidenceRater, climb_per_stride, displacement, motion_evidence
 from .gait import GaitBoutDetector, StrideDetector, runs, stride_features
@@ -33,19 +35,6 @@ from .posture import fraction_in_posture, posture_masks
 from .preprocess import UniformResampler, gyro_bias, still_mask
 from .reps import HoldRepDetector, lowpass, prefer, set_cues
 
-EXERCISES = ("toe_press", "resistance_band", "tiptoe_walk", "pencil_pickup", "ankle_circles")
-HOLD_EXERCISES = ("toe_press", "resistance_band", "pencil_pickup")
-NOT_OBSERVABLE = {
-    "ankle": {
-        "resistance_band": "the shank stays still while the foot dorsiflexes against the band",
-        "pencil_pickup": "gripping and lifting with the toes barely moves the shank",
-        "ankle_circles": "the foot circles about the ankle; the shank above it stays still",
-    },
-    "foot": {
-        "sway": "quiet-standing sway is a shank (inverted pendulum) motion; a foot on the "
-                "floor does not move with it",
-    },
-}
 BOUT_COLUMNS = ["exercise", "start_s", "end_s", "confidence"]
 
 
@@ -142,7 +131,7 @@ class SessionAnalyzer:
         not_observable_ : dict
             What this placement cannot measure, and why.
         """
-        self.placement_ = placement if placement in ("foot", "ankle") else "foot"
+        self.placement_ = placement if placement in PLACEMENTS else "foot"
         self.not_observable_ = NOT_OBSERVABLE[self.placement_]
         if len(data) < 2 or float(data["t"].iloc[-1] - data["t"].iloc[0]) < self.min_duration_s:
             return self._empty(data)
