@@ -43,7 +43,7 @@ class SessionAnalyzer:
 
     Parameters
     ----------
-    rate_hz : float
+    sampling_rate_hz : float
         Analysis grid rate.
     max_rep_gap_s : float
         Reps further apart than this start a new bout.
@@ -69,7 +69,7 @@ class SessionAnalyzer:
         this far (median ``range_deg``).
     """
 
-    def __init__(self, rate_hz: float = 50.0, max_rep_gap_s: float = 30.0, min_reps_per_bout: int = 3,
+    def __init__(self, sampling_rate_hz: float = 50.0, max_rep_gap_s: float = 30.0, min_reps_per_bout: int = 3,
                  pencil_min_hold_s: float = 7.0, min_stance_s: float = 10.0,
                  min_tiptoe_strides: int = 6, min_duration_s: float = 3.0,
                  max_bridged_gap_s: float = 3.0, min_circles_per_bout: int = 5,
@@ -78,7 +78,7 @@ class SessionAnalyzer:
         self.min_circles_per_bout = min_circles_per_bout
         self.max_bridged_gap_s = max_bridged_gap_s
         self.min_duration_s = min_duration_s
-        self.rate_hz = rate_hz
+        self.sampling_rate_hz = sampling_rate_hz
         self.max_rep_gap_s = max_rep_gap_s
         self.min_reps_per_bout = min_reps_per_bout
         self.pencil_min_hold_s = pencil_min_hold_s
@@ -135,9 +135,9 @@ class SessionAnalyzer:
         self.not_observable_ = NOT_OBSERVABLE[self.placement_]
         if len(data) < 2 or float(data["t"].iloc[-1] - data["t"].iloc[0]) < self.min_duration_s:
             return self._empty(data)
-        u = UniformResampler(self.rate_hz).resample(data)
-        fs = u.fs
-        still = still_mask(u.acc, u.gyr, fs) & u.valid
+        u = UniformResampler(self.sampling_rate_hz).resample(data)
+        sampling_rate_hz = u.sampling_rate_hz
+        still = still_mask(u.acc, u.gyr, sampling_rate_hz) & u.valid
         bias = gyro_bias(u.gyr, still)
         gyr = u.gyr - bias
         orient = OrientationFilter().estimate(u, bias)
@@ -147,9 +147,9 @@ class SessionAnalyzer:
         # shank's gait must repeat clearly: a set of knee bends half-repeats.
         gait = GaitBoutDetector(require_stance_rest=foot, active_dps=25.0 if foot else 20.0,
                                 min_periodicity=0.25 if foot else 0.5).detect(
-            gyr, u.valid, fs).bouts_
+            gyr, u.valid, sampling_rate_hz).bouts_
         mount = known_mounting or MountingEstimator().estimate(
-            u.acc, gyr, still, orient.quat, orient.earth_acc, gait, fs, declared=mounting).mounting_
+            u.acc, gyr, still, orient.quat, orient.earth_acc, gait, sampling_rate_hz, declared=mounting).mounting_
         r = mount.matrix
         gyr_s = gyr @ r.T
         grav_s = orient.gravity @ r.T
@@ -160,7 +160,7 @@ class SessionAnalyzer:
         roll = np.degrees(np.arctan2(grav_s[:, 1], grav_s[:, 2]))
         self.mounting_ = mount
         self.gyro_bias_dps_ = bias
-        acc_lp = lowpass(u.acc @ r.T, 2.0, fs)
+        acc_lp = lowpass(u.acc @ r.T, 2.0, sampling_rate_hz)
         self.signals_ = pd.DataFrame({
             "t": u.t, "valid": u.valid, "still": still, "elevation_deg": elevation, "roll_deg": roll,
             "tilt_deg": np.degrees(np.arctan2(acc_lp[:, 0], acc_lp[:, 2])),
@@ -172,7 +172,7 @@ class SessionAnalyzer:
         bouts, reps, circles, strides = [], [], [], []
         details: dict[int, dict] = {}
         evidence: dict[int, dict] = {}  # per bout: what its confidence is judged on
-        grav_smooth = lowpass(grav_s, 0.5, fs)
+        grav_smooth = lowpass(grav_s, 0.5, sampling_rate_hz)
         where = posture_masks(grav_smooth, self.placement_)
         earth_acc = orient.earth_acc
 
@@ -186,16 +186,16 @@ class SessionAnalyzer:
         for g in gait.itertuples():
             # The activity envelope lags the first step: look for contacts
             # from a stride before it.
-            lo = max(0, g.start - int(g.period_s * fs))
+            lo = max(0, g.start - int(g.period_s * sampling_rate_hz))
             sl = slice(lo, g.stop)
-            sd = StrideDetector().detect(u.acc[sl], gyr[sl], g.period_s, fs)
+            sd = StrideDetector().detect(u.acc[sl], gyr[sl], g.period_s, sampling_rate_hz)
             contacts = sd.contacts_ + lo
             busy[g.start:g.stop] = True
             if len(contacts) < 3:
                 continue
             # Only the bout's stretch: negating the whole day for each of its
             # ~500 walks made this quadratic in length (16 s of 74 s on 24 h).
-            feats = stride_features(-elevation[sl], gyr_s[sl, 1], contacts - lo, fs)
+            feats = stride_features(-elevation[sl], gyr_s[sl, 1], contacts - lo, sampling_rate_hz)
             if len(contacts) < self.min_tiptoe_strides or not self._is_tiptoe(feats):
                 continue
             # A stumble or a lost stretch can cut one walk in two: a tiptoe
@@ -203,7 +203,7 @@ class SessionAnalyzer:
             if bouts and bouts[-1][0] == "tiptoe_walk" and last_tiptoe is not None \
                     and t[contacts[0]] - t[last_tiptoe[-1]] < 2.0 * g.period_s:
                 prev = len(bouts) - 1
-                contacts = np.r_[last_tiptoe, contacts[contacts > last_tiptoe[-1] + int(0.5 * g.period_s * fs)]]
+                contacts = np.r_[last_tiptoe, contacts[contacts > last_tiptoe[-1] + int(0.5 * g.period_s * sampling_rate_hz)]]
                 bouts.pop()
                 strides = [s_ for s_ in strides if s_[0] != prev]
                 details.pop(prev, None)
@@ -216,8 +216,8 @@ class SessionAnalyzer:
             bouts.append(("tiptoe_walk", t[contacts[0]], t[min(end, len(t) - 1)]))
             evidence[k] = {"in_posture": in_posture("tiptoe_walk", contacts[0], end),
                            "stride_s": float(np.median(stride_s)),
-                           "climb_m": climb_per_stride(earth_acc, gyr, contacts, fs),
-                           **motion_evidence(u.acc, contacts[0], end, fs)}
+                           "climb_m": climb_per_stride(earth_acc, gyr, contacts, sampling_rate_hz),
+                           **motion_evidence(u.acc, contacts[0], end, sampling_rate_hz)}
             strides += [(k, t[c]) for c in contacts]
             details[k] = {
                 # One foot's contacts: two steps per stride.
@@ -236,8 +236,8 @@ class SessionAnalyzer:
             for g in gait.itertuples():
                 if np.median(grav_s[g.start:g.stop, 2]) > 0.5:
                     walking[g.start:g.stop] = True
-            cd = CircleDetector().detect(gyr_s, fs, valid=u.valid & ~(busy & walking))
-            for group in circle_sets(cd.circles_, fs):
+            cd = CircleDetector().detect(gyr_s, sampling_rate_hz, valid=u.valid & ~(busy & walking))
+            for group in circle_sets(cd.circles_, sampling_rate_hz):
                 if len(group) < self.min_circles_per_bout:
                     continue
                 k = len(bouts)
@@ -245,7 +245,7 @@ class SessionAnalyzer:
                 bouts.append(("ankle_circles", t[a], t[b]))
                 evidence[k] = {"in_posture": in_posture("ankle_circles", a, b),
                                "directions": int(group.direction.nunique()),
-                               **motion_evidence(u.acc, a, b, fs)}
+                               **motion_evidence(u.acc, a, b, sampling_rate_hz)}
                 busy[group["start"].iloc[0]:group["stop"].iloc[-1]] = True
                 circles += [(k, t[c.start], t[c.stop], c.direction, c.size_deg) for c in group.itertuples()]
 
@@ -260,14 +260,14 @@ class SessionAnalyzer:
         tilt = self.signals_["tilt_deg"].to_numpy()
         long_gap = np.zeros(len(t), dtype=bool)
         for a, b in zip(*runs(~u.valid)):
-            if (b - a) / fs >= self.max_bridged_gap_s:
+            if (b - a) / sampling_rate_hz >= self.max_bridged_gap_s:
                 long_gap[a:b] = True
         for posture, mask in postures.items():
             # A long gap splits the signal: no rep is measured across one.
             # (Short losses, a few packets, are interpolated: the angle of a
             # hold changes slowly.)
             for s, e in zip(*runs(mask & ~busy & ~long_gap)):
-                if (e - s) / fs < 5:
+                if (e - s) / sampling_rate_hz < 5:
                     continue
                 seg_angle = tilt[s:e]
                 # A foot flat on the floor is still between and during reps;
@@ -281,19 +281,19 @@ class SessionAnalyzer:
                 signs = (1,) if posture == "toes_up" else (1, -1)
                 found_sets, every = [], {}
                 for sign in signs:
-                    det = proto.clone().detect(sign * seg_angle, fs, valid=u.valid[s:e])
+                    det = proto.clone().detect(sign * seg_angle, sampling_rate_hz, valid=u.valid[s:e])
                     found = det.reps_
                     # A rep cut by the stretch's edge began or ended in
                     # another posture: that is the posture change, not a rep.
-                    edge = int(0.5 * fs)
+                    edge = int(0.5 * sampling_rate_hz)
                     found = found[(found.start > edge) & (found.stop < (e - s) - edge)]
                     every[sign] = found
                     groups = self._group(found, t[s:e], gap_s=self.max_rep_gap_s, activity=gyr_norm[s:e])
                     if posture == "flat":
                         groups = [part for g in groups
-                                  for part in self._split_by_hold(g, fs, self.pencil_min_hold_s)]
+                                  for part in self._split_by_hold(g, sampling_rate_hz, self.pencil_min_hold_s)]
                     for g in groups:
-                        g = self._drop_outliers(g, fs)
+                        g = self._drop_outliers(g, sampling_rate_hz)
                         if len(g):
                             found_sets.append((sign, det, g))
                 candidates = []
@@ -305,17 +305,17 @@ class SessionAnalyzer:
                     for _, _, h in found_sets:
                         if h.start.iloc[0] < a1 and a0 < h.stop.iloc[-1]:
                             a0, a1 = min(a0, int(h.start.iloc[0])), max(a1, int(h.stop.iloc[-1]))
-                    cues = set_cues(sign * seg_angle, det, g, fs, gyr_norm[s:e], span=(a0, a1))
+                    cues = set_cues(sign * seg_angle, det, g, sampling_rate_hz, gyr_norm[s:e], span=(a0, a1))
                     candidates.append((sign, g, cues))
                 for sign, group, cues in self._resolve(candidates):
                     if -sign in every:
-                        group = self._either_way(group, sign, every[-sign], fs, self.max_rep_gap_s)
+                        group = self._either_way(group, sign, every[-sign], sampling_rate_hz, self.max_rep_gap_s)
                     # Below a degree a foot's "reps" are a resting foot
                     # shifting its weight (the other foot exercising), not
                     # a press held against the floor.
                     if foot and np.median(np.abs(group.range_deg)) < self.min_foot_range_deg:
                         continue
-                    holds = (group.hold_stop - group.hold_start).to_numpy() / fs
+                    holds = (group.hold_stop - group.hold_start).to_numpy() / sampling_rate_hz
                     name = self._name_hold_bout(posture, holds)
                     need = self.min_reps_per_bout if name != "pencil_pickup" else 2
                     if name is None or len(group) < need:
@@ -323,7 +323,7 @@ class SessionAnalyzer:
                     k = len(bouts)
                     a, b = s + int(group.start.iloc[0]), s + int(group.stop.iloc[-1])
                     bouts.append((name, t[a], t[b]))
-                    lifts = [abs(displacement(earth_acc, s + int(g.start), s + int(g.hold_start), fs)[2])
+                    lifts = [abs(displacement(earth_acc, s + int(g.start), s + int(g.hold_start), sampling_rate_hz)[2])
                              for g in group.itertuples()]
                     evidence[k] = {"in_posture": in_posture(name, a, b), "reps": len(group),
                                    "range_deg": float(np.median(group.amplitude_deg)),
@@ -332,22 +332,22 @@ class SessionAnalyzer:
                                    "lift_m": float(np.median(lifts)),
                                    "hold_s": float(np.median(holds)),
                                    "hold_cv": float(np.std(holds) / max(np.mean(holds), 1e-6)),
-                                   **motion_evidence(u.acc, a, b, fs)}
-                    reps += [(k, t[s + g.start], t[s + g.stop], (g.hold_stop - g.hold_start) / fs,
+                                   **motion_evidence(u.acc, a, b, sampling_rate_hz)}
+                    reps += [(k, t[s + g.start], t[s + g.stop], (g.hold_stop - g.hold_start) / sampling_rate_hz,
                               abs(g.range_deg)) for g in group.itertuples()]
 
         # Quiet standing for balance: upright, calm, not part of a bout.
         # Standing sways the shank by a degree or so, which a shank sensor
         # sees as a slow 1–3 deg/s rotation: quiet, though not still.
         upright = grav_smooth[:, 2] > np.cos(np.radians(25))
-        calm = (still_mask(u.acc, u.gyr, fs) if foot else
-                still_mask(u.acc, u.gyr, fs, window_s=1.0, gyr_thresh_dps=8.0, acc_thresh_mps2=0.5))
+        calm = (still_mask(u.acc, u.gyr, sampling_rate_hz) if foot else
+                still_mask(u.acc, u.gyr, sampling_rate_hz, window_s=1.0, gyr_thresh_dps=8.0, acc_thresh_mps2=0.5))
         calm &= ~long_gap  # a few lost packets do not end a stance
         in_bout = busy.copy()
         for _, b0, b1 in bouts:
             in_bout[(t >= b0) & (t <= b1)] = True
         stances = [(t[s], t[e - 1]) for s, e in zip(*runs(calm & upright & ~in_bout))
-                   if (e - s) / fs >= self.min_stance_s]
+                   if (e - s) / sampling_rate_hz >= self.min_stance_s]
 
         rater = ConfidenceRater()
         rated = []
@@ -425,7 +425,7 @@ class SessionAnalyzer:
         return keep
 
     @staticmethod
-    def _split_by_hold(group: pd.DataFrame, fs: float, between_s: float | None = None,
+    def _split_by_hold(group: pd.DataFrame, sampling_rate_hz: float, between_s: float | None = None,
                        ratio: float = 1.8) -> list[pd.DataFrame]:
         """Split a set where the holds change from short to long.
 
@@ -436,7 +436,7 @@ class SessionAnalyzer:
         ``between_s``, only a split whose parts' median holds lie on either
         side of it: uneven holds of one exercise stay one set.
         """
-        holds = np.log(np.maximum((group.hold_stop - group.hold_start).to_numpy() / fs, 0.1))
+        holds = np.log(np.maximum((group.hold_stop - group.hold_start).to_numpy() / sampling_rate_hz, 0.1))
         n = len(holds)
         if n < 4:
             return [group]
@@ -458,7 +458,7 @@ class SessionAnalyzer:
         return [group.iloc[:k_best], group.iloc[k_best:]]
 
     @staticmethod
-    def _either_way(group: pd.DataFrame, sign: int, other: pd.DataFrame, fs: float,
+    def _either_way(group: pd.DataFrame, sign: int, other: pd.DataFrame, sampling_rate_hz: float,
                     gap_s: float) -> pd.DataFrame:
         """A set's reps in both directions, each leaving from the set's rest.
 
@@ -475,7 +475,7 @@ class SessionAnalyzer:
         amp = float(np.median(np.abs(group.range_deg.to_numpy())))
         from_rest = np.abs(sign * group.rest_deg.to_numpy() - rest) < 0.5 * amp
         keep = group[from_rest] if from_rest.sum() >= 2 else group
-        lo, hi = keep.start.min() - gap_s * fs, keep.stop.max() + gap_s * fs
+        lo, hi = keep.start.min() - gap_s * sampling_rate_hz, keep.stop.max() + gap_s * sampling_rate_hz
         extra = other[(np.abs(-sign * other.rest_deg - rest) < 0.5 * amp)
                       & (np.abs(other.range_deg) >= 0.5 * amp)
                       & (other.start >= lo) & (other.stop <= hi)]
@@ -487,7 +487,7 @@ class SessionAnalyzer:
         return pd.concat([keep, extra.iloc[add]]).sort_values("start", ignore_index=True)
 
     @staticmethod
-    def _drop_outliers(group: pd.DataFrame, fs: float) -> pd.DataFrame:
+    def _drop_outliers(group: pd.DataFrame, sampling_rate_hz: float) -> pd.DataFrame:
         """Drop "reps" unlike the rest of their set.
 
         Sitting down, lying back or adjusting the band next to a set can look
@@ -497,7 +497,7 @@ class SessionAnalyzer:
         if len(group) < 3:
             return group
         amp = group.amplitude_deg.to_numpy()
-        hold = (group.hold_stop - group.hold_start).to_numpy() / fs
+        hold = (group.hold_stop - group.hold_start).to_numpy() / sampling_rate_hz
         med_amp, med_hold = np.median(amp), np.median(hold)
         ok = (amp <= 1.8 * med_amp) & (hold <= max(2.2 * med_hold, med_hold + 4.0))
         # Every rep of a set reaches the held position: standing sway after

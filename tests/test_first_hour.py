@@ -213,7 +213,7 @@ def test_lost_time_is_the_missing_samples_over_the_rate(tmp_path):
                                  "acc_z": np.full(n, 9.81), "gyr_x": np.zeros(n), "gyr_y": np.zeros(n),
                                  "gyr_z": np.zeros(n)}, {"placement": "foot"})
     assert len(rec.gaps) == 506
-    assert lost_seconds(rec.gaps, rec.sample_rate_hz) == pytest.approx((505 + 300) / 100.0)
+    assert lost_seconds(rec.gaps, rec.sampling_rate_hz) == pytest.approx((505 + 300) / 100.0)
     path = tmp_path / "lossy.csv"
     write_recording(path, rec.data, rec.metadata)
     from toehold.commands.analyze import load

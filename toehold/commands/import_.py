@@ -28,12 +28,12 @@ def run(args) -> int:
     rec = load(args.source, placement=args.placement, side=args.side)
     check_writable(out, min_free_bytes=1 << 20)
     write_recording(out, rec.data, rec.metadata)
-    lost = lost_seconds(rec.gaps, rec.sample_rate_hz)
+    lost = lost_seconds(rec.gaps, rec.sampling_rate_hz)
     from toehold.safe_output import terminal_text
 
     print(terminal_text(f"{args.source}: {getattr(rec, 'source_format', 'recording')}", None))
     print(f"  {rec.duration_s:.1f} s ({rec.duration_s / 60:.1f} min), {len(rec.data)} samples "
-          f"at {rec.sample_rate_hz:.1f} Hz, {len(rec.gaps)} gaps ({lost:.1f} s lost)")
+          f"at {rec.sampling_rate_hz:.1f} Hz, {len(rec.gaps)} gaps ({lost:.1f} s lost)")
     if rec.start_time:
         print(f"  start time {rec.start_time}")
     for note in getattr(rec, "import_notes", []):

@@ -28,11 +28,11 @@ def summary_lines(rec) -> list[str]:
 
     t = rec.data["t"].to_numpy()
     gaps = rec.gaps
-    lost_s = lost_seconds(gaps, rec.sample_rate_hz)
+    lost_s = lost_seconds(gaps, rec.sampling_rate_hz)
     lines = [
         f"file         {rec.path}",
         f"duration     {rec.duration_s:.1f} s ({rec.duration_s / 60:.1f} min), {len(t)} samples",
-        f"sample rate  {rec.sample_rate_hz:.1f} Hz effective"
+        f"sample rate  {rec.sampling_rate_hz:.1f} Hz effective"
         + (f" ({rec.nominal_rate_hz:g} Hz declared)" if rec.nominal_rate_hz else ""),
         f"placement    {rec.placement or 'unknown (use --placement foot|ankle)'}"
         + (f" ({rec.placement_origin})" if rec.placement else ""),
@@ -48,9 +48,9 @@ def summary_lines(rec) -> list[str]:
     else:
         lines.append("gaps         none")
     u = UniformResampler().resample(rec.data)
-    still = still_mask(u.acc, u.gyr, u.fs) & u.valid
+    still = still_mask(u.acc, u.gyr, u.sampling_rate_hz) & u.valid
     up = rest_up_axis(u.acc, still)
-    rest_s = still.sum() / u.fs
+    rest_s = still.sum() / u.sampling_rate_hz
     if up is None:
         lines.append("at rest      never (no still period found)")
     else:
