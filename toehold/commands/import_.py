@@ -19,13 +19,13 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
+    from sensors.load import load_recording
     from sensors.recording import check_writable, lost_seconds, write_recording
-    from toehold.commands.analyze import load
 
     out = args.output  # checked by toehold.args before the work
     if same_file(out, args.source):
         raise UserError(f"{out}: the output would overwrite the input")
-    rec = load(args.source, placement=args.placement, side=args.side)
+    rec = load_recording(args.source, placement=args.placement, side=args.side)
     check_writable(out, min_free_bytes=1 << 20)
     write_recording(out, rec.data, rec.metadata)
     lost = lost_seconds(rec.gaps, rec.sampling_rate_hz)

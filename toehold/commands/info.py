@@ -69,9 +69,9 @@ def summary_lines(rec) -> list[str]:
 
 
 def run(args) -> int:
-    from toehold.commands.analyze import load
+    from sensors.load import load_recording
 
-    rec = load(args.recording, placement=args.placement, side=args.side)
+    rec = load_recording(args.recording, placement=args.placement, side=args.side)
     from toehold.safe_output import terminal_text
 
     # File names and metadata are the file's: shown, escape sequences not obeyed.

@@ -149,11 +149,12 @@ def final_analysis(view, key: str, recording) -> dict | None:
 def run(args) -> int:
     from rich.console import Console
 
+    from sensors.load import load_recording
     from toehold.cli import UserError
-    from toehold.commands.analyze import load, summary
+    from toehold.commands.analyze import summary
     from toehold.live_view import print_summary
 
-    rec = load(args.recording, args.placement, args.side)
+    rec = load_recording(args.recording, args.placement, args.side)
     if not len(rec.data):
         raise UserError(f"{args.recording}: no samples to replay")
     console = Console()
