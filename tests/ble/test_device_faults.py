@@ -39,7 +39,7 @@ async def record(kind: str, fault: str, path, duration_s: float, **col_kw):
     col = None
 
     def describe(key):
-        return f"{emu.name} ({kind}) {emu.address}", col.sample_rate_hz(key)
+        return f"{emu.name} ({kind}) {emu.address}", col.declared_sampling_rate_hz(key)
     sink = RecordingSink({"a": path}, {"a": {"placement": "foot", "side": "left"}}, describe=describe)
     col = Collector(sink, client_backend=BumbleClient, scanner_backend=BumbleScanner,
                     scan_timeout_s=2.0, **col_kw)
@@ -153,7 +153,7 @@ def test_header_rate_is_the_true_rate_and_no_fake_gaps(kind, fault, tmp_path):
     rec = read_recording(path)
     true_rate = emu._rate  # what the emulator was made to send
     if fault == "ignore-rate":
-        assert true_rate == get_profile(kind).rate_hz / 2
+        assert true_rate == get_profile(kind).sampling_rate_hz / 2
         assert any("sends about" in w for w in col.stats["a"].warnings)
     assert abs(rec.nominal_rate_hz - true_rate) <= 0.02 * true_rate, (rec.nominal_rate_hz, true_rate)
     # The reader finds gaps with the declared rate: only where the device lost samples.
