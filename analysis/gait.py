@@ -11,7 +11,7 @@ import pandas as pd
 from scipy.ndimage import uniform_filter1d
 from scipy.signal import find_peaks, sosfiltfilt
 
-from .preprocess import G, butter_sos
+from .preprocess import butter_sos
 
 
 def runs(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -20,24 +20,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from sensors.contract import NOT_OBSERVABLE
+
 from .confidence import ConfidenceRater
 from .families import CircleSetDetector, HoldSetDetector, QuietStanceDetector, TiptoeWalkDetector
 from .mounting import Mounting
 from .signals import SIGNAL_COLUMNS, Placement, SignalExtractor
 
-EXERCISES = ("toe_press", "resistance_band", "tiptoe_walk", "pencil_pickup", "ankle_circles")
-HOLD_EXERCISES = ("toe_press", "resistance_band", "pencil_pickup")
-NOT_OBSERVABLE = {
-    "ankle": {
-        "resistance_band": "the shank stays still while the foot dorsiflexes against the band",
-        "pencil_pickup": "gripping and lifting with the toes barely moves the shank",
-        "ankle_circles": "the foot circles about the ankle; the shank above it stays still",
-    },
-    "foot": {
-        "sway": "quiet-standing sway is a shank (inverted pendulum) motion; a foot on the "
-                "floor does not move with it",
-    },
-}
 BOUT_COLUMNS = ["exercise", "start_s", "end_s", "confidence"]
 
 

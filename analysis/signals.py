@@ -38,7 +38,7 @@ SIGNAL_COLUMNS = ["t", "valid", "still", "elevation_deg", "roll_deg", "tilt_deg"
 
 
 class Placement(str, enum.Enum):
-    """Where the sensor is worn (contract §1: ``foot`` or ``ankle``)."""
+    """Where the sensor is worn: :data:`sensors.contract.PLACEMENTS` as an enum."""
 
     FOOT = "foot"
     ANKLE = "ankle"
