@@ -394,8 +394,9 @@ class EmulatedSensor:
 
     def _on_subscription(self, connection, characteristic, notify_enabled, indicate_enabled) -> None:
         # Devices like Thingy:52 stream as soon as notifications are enabled.
-        if characteristic.uuid != self.notify_char.uuid or self.faults.ignore_start or self.faults.refuse_start:
-            return
+        if (characteristic.uuid != self.notify_char.uuid or self.faults.ignore_start or self.faults.refuse_start
+                or self.faults.needs_bonding):
+            return  # (a device that wants pairing keeps its data for a bonded central)
         if (notify_enabled or indicate_enabled) and self.connections > self.faults.slow_connect:
             self._start_stream(connection)
         else:
