@@ -19,9 +19,22 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 
 from sensors.limits import MAX_COLUMNS, InputLimitError, check_span, open_regular
+
+
+class _LazyPandas:
+    """pandas, imported at first use: writing a live recording needs none, and
+    the import (about 0.5 s of CPU) would delay its first sample."""
+
+    def __getattr__(self, name: str):
+        import pandas
+
+        globals()["pd"] = pandas
+        return getattr(pandas, name)
+
+
+pd = _LazyPandas()
 
 FORMAT = "toehold-recording/1"
 REQUIRED_COLUMNS = ("t", "acc_x", "acc_y", "acc_z", "gyr_x", "gyr_y", "gyr_z")
