@@ -103,7 +103,7 @@ class _LateAnalysis:
             from analysis import live
 
             self._live = live
-        except Exception:  # noqa: BLE001 — no analysis installed: counters only
+        except ImportError:  # analysis not installed: counters only, as the view does
             pass
         self._imported.set()
 
