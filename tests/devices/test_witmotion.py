@@ -39,8 +39,8 @@ def test_hand_built_0x61_packet_scales():
 
 def test_0x61_bytes_written_from_the_document():
     """A 0x61 packet written byte by byte (no encoder, no struct) from WitMotion's
-    "Bluetooth 5.0 communication protocol" (WitMotion SDK docs, section "Data
-    return: default 0x61 upload"): ``55 61``, then AxL AxH AyL AyH AzL AzH,
+    WT901BLECL 5.0 manual, section 6.1.1 "Acceleration, Angular velocity,
+    Angle, Data pack (default)" (wiki.wit-motion.com): ``55 61``, then AxL AxH AyL AyH AzL AzH,
     WxL … WzH, RollL … YawH, each a signed 16-bit little-endian value;
     acceleration = value / 32768 × 16 g, angular velocity = value / 32768 ×
     2000 deg/s. 0x0800 = 2048 is 1 g, 0xFC00 = -1024 is -0.5 g, 0x1000 = 4096
