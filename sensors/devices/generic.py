@@ -7,7 +7,7 @@ All little-endian:
 
 * service ``7a1e0001-…``, notify ``7a1e0002-…`` (IMU), write ``7a1e0003-…``
   (control).
-* control: ``0x01 rate_hz:u16`` starts streaming, ``0x00`` stops.
+* control: ``0x01 sampling_rate_hz:u16`` starts streaming, ``0x00`` stops.
 * IMU packet: ``seq:u16, t0_us:u32, n:u8`` then ``n`` samples of
   ``acc_xyz:i16`` (mg, i.e. 1/1000 g) and ``gyr_xyz:i16`` (0.1 deg/s);
   sample ``k`` is at ``t0_us + k * period``: the device clock. The period
@@ -36,8 +36,8 @@ _SAMPLE = np.dtype([("a", "<i2", 3), ("g", "<i2", 3)])
 class GenericDecoder:
     """Decoder of the DIY profile's IMU packets (see module docstring)."""
 
-    def __init__(self, rate_hz: float = 100.0) -> None:
-        self.period = 1.0 / rate_hz
+    def __init__(self, sampling_rate_hz: float = 100.0) -> None:
+        self.period = 1.0 / sampling_rate_hz
         self._wraps = 0
         self._last_t0: int | None = None
         self._last = None  # (seq, t0 unwrapped in µs, n) of the previous packet
@@ -103,7 +103,7 @@ class GenericDecoder:
 PROFILE = Profile(
     key="generic", name_prefixes=("toehold-imu", "TOEHOLD"), advertised_name="toehold-imu",
     service_uuid=SERVICE, notify_uuid=NOTIFY, control_uuid=CONTROL,
-    rate_hz=100.0, has_clock=True, acc_quantum=G / 1000.0, gyr_quantum=0.1,
+    sampling_rate_hz=100.0, has_clock=True, acc_quantum=G / 1000.0, gyr_quantum=0.1,
     start_commands=lambda rate: [(CONTROL, b"\x01" + struct.pack("<H", int(round(rate))))],
     stop_commands=lambda: [(CONTROL, b"\x00")],
     make_decoder=GenericDecoder, make_encoder=None,

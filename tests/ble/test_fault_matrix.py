@@ -115,7 +115,7 @@ async def _session(fault: str, kinds: tuple, folder, seconds: float, max_s: floa
     col = None
 
     def describe(key):
-        return f"{emus[key].name} ({key})", col.sample_rate_hz(key)
+        return f"{emus[key].name} ({key})", col.declared_sampling_rate_hz(key)
     paths = {k: folder / f"{fault}-{k}.csv" for k in kinds}
     for p in paths.values():
         p.unlink(missing_ok=True)
@@ -208,7 +208,7 @@ def test_header_rate_is_the_true_rate_and_no_fake_gaps(kind, fault, outcome):
     if kind in CLOCKLESS and o.lag_s >= MAX_LAG_S:
         pytest.skip(f"machine too loaded: the emulated device fell {o.lag_s:.2f} s behind its clock")
     assert o.rec is not None, "no file: the device never streamed"
-    nominal = get_profile(kind).rate_hz
+    nominal = get_profile(kind).sampling_rate_hz
     # What the emulator was made to send: half the nominal rate, or the nominal one in bursts.
     true_rate = nominal / 2 if fault == "ignore-rate" else nominal
     assert o.emu._rate == true_rate

@@ -62,7 +62,7 @@ def test_sequence_and_time_jump_show_the_loss():
     rows = dec.feed(packet(3, 80_000, [[0] * 6] * 4))    # packet 2 lost
     a, b = rows[:4], rows[4:]
     assert b[0, 7] - a[0, 7] == 2
-    assert b[0, 0] - a[-1, 0] > 1.5 / P.rate_hz
+    assert b[0, 0] - a[-1, 0] > 1.5 / P.sampling_rate_hz
 
 
 def test_microsecond_clock_wrap():

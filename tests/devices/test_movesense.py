@@ -124,7 +124,7 @@ def test_encoder_decoder_round_trip():
 
 def test_emulated_device_answers_subscribe_on_the_data_characteristic():
     cmd = MovesenseEncoder().command(subscribe_command(104))
-    assert cmd.action == "start" and cmd.rate_hz == 104
+    assert cmd.action == "start" and cmd.sampling_rate_hz == 104
     assert cmd.reply == bytes([1, 99]) + struct.pack("<H", 200)
     assert MovesenseEncoder().command(bytes([1, 99]) + b"/Meas/Nope").action is None
 

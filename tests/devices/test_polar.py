@@ -302,7 +302,7 @@ def test_sensor_is_started_at_a_rate_it_lists_and_the_file_says_so():
     emu, col = asyncio.run(asyncio.wait_for(go(), 30))
     starts = [c for c in emu.commands if c[0] == 0x02]
     assert len(starts) == 2 and all(c[2:6] == bytes([0x00, 0x01, 26, 0x00]) for c in starts)
-    assert abs(col.sample_rate_hz("a") - 26.0) < 0.02 * 26.0
+    assert abs(col.declared_sampling_rate_hz("a") - 26.0) < 0.02 * 26.0
     assert any("26" in w for w in col.stats["a"].warnings)
 
 

@@ -164,13 +164,14 @@ async def _session(args, plan, console) -> tuple:
 
     def describe(key):
         st = col.stats[key]
-        return f"{st.name} ({st.type}) {st.address}", col.sample_rate_hz(key)
+        return f"{st.name} ({st.type}) {st.address}", col.declared_sampling_rate_hz(key)
 
     files = RecordingSink({p["key"]: p["path"] for p in plan},
                           {p["key"]: {"placement": args.placement, "side": p["side"]} for p in plan},
                           describe=describe)
     view = LiveView(placement={p["key"]: args.placement for p in plan})
-    col = Collector(TeeSink(files, _LateAnalysis(view)), give_up_after_s=args.give_up_after, rate_hz=args.rate, **kw)
+    col = Collector(TeeSink(files, _LateAnalysis(view)), give_up_after_s=args.give_up_after,
+                    sampling_rate_hz=args.rate, **kw)
     view.stats = col.stats
     targets = [Target(p["key"], p["device"], p["type"]) for p in plan]
     try:
