@@ -45,6 +45,9 @@ class PersonConfig:
         Seconds of rest after reaching each station, before starting.
     duration_scale : float
         Fraction of the target time walked on tiptoe / circled per direction.
+    range_deg : dict of str to float
+        How far the person moves in each rep per exercise (deg; default: a
+        range drawn at random as the simulator does).
     """
 
     reps: dict = dataclasses.field(default_factory=dict)
@@ -52,6 +55,7 @@ class PersonConfig:
     skip: tuple = ()
     pause_s: float = 1.0
     duration_scale: float = 1.1
+    range_deg: dict = dataclasses.field(default_factory=dict)
 
 
 class EmulatedPerson:
@@ -153,7 +157,7 @@ class EmulatedPerson:
             reps = int(c.reps.get(ex, target.get("reps", 10)))
             hold = float(target.get("hold_s", 4.0)) * float(c.hold_scale.get(ex, 1.0))
             # A little over the target, as someone counting "…four, five" does.
-            b.hold_reps(ex, reps, hold * 1.1)
+            b.hold_reps(ex, reps, hold * 1.1, amp_deg=c.range_deg.get(ex))
         elif ex == "tiptoe_walk":
             b.rest(1.0)
             b.walk(float(target.get("duration_s", 20.0)) * c.duration_scale, tiptoe=True)

@@ -32,9 +32,11 @@ def emulation_speed(kind: str, speed: str) -> float:
     if speed != "max":
         return float(speed)
     from sensors.devices import get_profile
+    from sensors.emulated.encoders import make_encoder
 
     p = get_profile(kind)
-    spp = getattr(p.make_encoder(), "samples_per_packet", 1) if p.make_encoder else 1
+    # The emulator's own encoder: the profiles of the built-in types leave theirs unset.
+    spp = getattr(make_encoder(p), "samples_per_packet", 1)
     return max(1.0, min(MAX_SPEED, MAX_PACKETS_PER_S * spp / p.rate_hz))
 RECORDING = Output(recording=True)
 REPORT = Output(suffixes=(".png",))
@@ -97,18 +99,19 @@ _WORKER = None
 
 def _worker_init(placement: str) -> None:
     global _WORKER
-    from analysis.live import LiveAnalyzer
+    from analysis.guided import GuidedLive
 
-    _WORKER = LiveAnalyzer(placement=placement)
+    _WORKER = GuidedLive(placement=placement)
 
 
-def _worker_state(rows):
+def _worker_state(rows, step):
     _WORKER.push(rows)
-    return _WORKER.state()
+    return _WORKER.state(*step)
 
 
 class LiveAnalysis:
-    """The live analysis (``analysis.live.LiveAnalyzer``) in a worker process.
+    """The live analysis (``analysis.guided.GuidedLive``: the step under way, its exercise known) in a
+    worker process.
 
     The sensor's stream (and an emulated sensor) share this process's event
     loop; an analysis in it, or in a thread holding the interpreter lock,
@@ -128,8 +131,11 @@ class LiveAnalysis:
         self.sent = 0
         self.pending = None
 
-    def poll(self, analyzer):
-        """The newest finished state, after handing over the rows ``analyzer`` (buffer only) holds."""
+    def poll(self, analyzer, step: tuple = (None, None)):
+        """The newest finished state, after handing over the rows ``analyzer`` (buffer only) holds.
+
+        ``step``: the exercise of the step under way and its start (s), or Nones.
+        """
         out = None
         if self.pending is not None and self.pending.done():
             out = self.pending.result()
@@ -138,7 +144,7 @@ class LiveAnalysis:
             n = analyzer._n
             rows = analyzer._buf[self.sent:n].copy()
             self.sent = n
-            self.pending = self.pool.submit(_worker_state, rows)
+            self.pending = self.pool.submit(_worker_state, rows, step)
         return out
 
     def close(self) -> None:
@@ -344,7 +350,7 @@ async def _run(args, paths, prescription, console) -> tuple:
                     if not started:
                         handle(coach.start(d.first_t))
                         started = True
-                    new = analysis.poll(d.analyzer)
+                    new = analysis.poll(d.analyzer, coach.counting())
                     if new is not None:
                         live = new
                     # The coach's clock is the analysis's: what it counts and when are one time.
