@@ -14,8 +14,8 @@ and the person's own first reps say how far this person moves:
 2. :class:`~analysis.reps.HoldRepDetector` finds the excursions, both ways
    (:func:`~analysis.reps.best_direction`), down to ``min_amplitude_deg``;
 3. the first ``calibration_reps`` reps set the range of motion expected
-   for the rest of the step: a later excursion counts if it reaches
-   ``min_reach`` of it. So a person whose toe presses tip the foot 2° is
+   for the rest of the step (their median): an excursion counts if it
+   reaches ``min_reach`` of it. So a person whose toe presses tip the foot 2° is
    counted like one who tips it 8°, and a fidget much smaller than the
    person's own reps is not.
 
@@ -46,34 +46,68 @@ def station_angle_deg(acc: np.ndarray, sampling_rate_hz: float, cutoff_hz: float
         Low-pass before taking gravity's direction (reps are slow; steps
         and taps are not).
     near_deg : float
-        Only directions within this angle of the station set the reps'
-        direction (the move to the station is not a rep).
+        The station is the direction with the most time spent within this
+        angle of it (the step's posture, not the one before or after it);
+        only directions that near it set the reps' direction.
 
     Returns
     -------
     ndarray, shape (n,)
-        Degrees; the sign is arbitrary (the counter tries both ways).
+        Degrees; the sign is arbitrary (see :func:`rep_sign`).
     """
+    return _station(acc, sampling_rate_hz, cutoff_hz, near_deg)[0]
+
+
+def _station(acc, fs, cutoff_hz=2.0, near_deg=40.0):
+    """``(angle_deg, at_station)``: the angle of :func:`station_angle_deg` and where the segment is
+    within ``near_deg`` of the station."""
     acc = np.asarray(acc, dtype=float)
     if len(acc) < 2:
-        return np.zeros(len(acc))
-    g = lowpass(acc, cutoff_hz, sampling_rate_hz)
+        return np.zeros(len(acc)), np.ones(len(acc), dtype=bool)
+    g = lowpass(acc, cutoff_hz, fs)
     g = g / np.maximum(np.linalg.norm(g, axis=1, keepdims=True), 1e-9)
-    s = np.median(g, axis=0)
+    cos_near = np.cos(np.radians(near_deg))
+    # Candidates every half second; the one with the most samples near it.
+    cand = g[::max(1, int(fs / 2))]
+    support = (g @ cand.T > cos_near).sum(axis=0)
+    s = cand[int(np.argmax(support))]
+    at = g @ s > cos_near
+    s = g[at].mean(axis=0)
     s = s / max(np.linalg.norm(s), 1e-9)
-    # Any two axes across the station direction.
+    at = g @ s > cos_near
     helper = np.eye(3)[int(np.argmin(np.abs(s)))]
     e1 = np.cross(s, helper)
     e1 /= np.linalg.norm(e1)
     e2 = np.cross(s, e1)
-    c = g @ s
-    uv = np.degrees(np.column_stack([np.arctan2(g @ e1, c), np.arctan2(g @ e2, c)]))
-    near = np.hypot(uv[:, 0], uv[:, 1]) <= near_deg
-    pts = uv[near] if near.sum() >= 3 else uv
+    # arcsin keeps the angle continuous (no wrap) however far the segment turns.
+    uv = np.degrees(np.arcsin(np.clip(np.column_stack([g @ e1, g @ e2]), -1, 1)))
+    pts = uv[at] if at.sum() >= 3 else uv
     pts = pts - pts.mean(axis=0)
     # The direction of largest spread: held and rest positions of the reps.
     w, v = np.linalg.eigh(pts.T @ pts)
-    return uv @ v[:, int(np.argmax(w))]
+    return uv @ v[:, int(np.argmax(w))], at
+
+
+def rep_sign(angle_deg: np.ndarray, at_station: np.ndarray, sampling_rate_hz: float,
+             settle_s: float = 1.0) -> int | None:
+    """Which way the reps go: away from where the segment arrived at its station.
+
+    A set starts from rest: the person gets into position, then moves. The
+    angle a second after the segment first reached its station (and stayed
+    ``settle_s``) is the rest level; the reps go toward the farther end of
+    the angles seen at the station. None if the station was never reached
+    for that long.
+    """
+    fs = sampling_rate_hz
+    n = int(settle_s * fs)
+    run = np.convolve(at_station.astype(float), np.ones(n), mode="valid") >= n
+    first = np.flatnonzero(run)
+    if not len(first):
+        return None
+    i0 = int(first[0])
+    arrival = float(np.median(angle_deg[i0 + n // 2: i0 + n]))
+    lo, hi = np.percentile(angle_deg[at_station], [5, 95])
+    return 1 if hi - arrival >= arrival - lo else -1
 
 
 class StepRepCounter:
@@ -89,8 +123,8 @@ class StepRepCounter:
     calibration_reps : int
         The first this many reps set the range expected for the rest.
     min_reach : float
-        A later rep counts if its excursion reaches this share of the
-        expected range.
+        A rep counts if its excursion reaches this share of the expected
+        range (the median of the first ``calibration_reps``).
     edge_s : float
         A rep within this long of the window's start began before it.
 
@@ -140,13 +174,14 @@ class StepRepCounter:
         self.angle_deg_ = np.zeros(len(t))
         if len(t) < 3 * fs:
             return self
-        angle = station_angle_deg(acc, fs)
-        activity = None if gyr is None else np.linalg.norm(np.asarray(gyr, dtype=float), axis=1)
+        angle, at = _station(acc, fs)
         proto = HoldRepDetector(min_hold_s=self.min_hold_s, min_amplitude_deg=self.min_amplitude_deg,
                                 max_hold_speed_frac=0.5)
-        sign, det = best_direction(angle, fs, proto, activity)
-        if valid is not None and not np.all(valid):
-            det = proto.clone().detect(sign * angle, fs, valid=valid)
+        sign = rep_sign(angle, at, fs)
+        if sign is None:  # never settled at a station: the likelier way (see reps.prefer)
+            activity = None if gyr is None else np.linalg.norm(np.asarray(gyr, dtype=float), axis=1)
+            sign, _ = best_direction(angle, fs, proto, activity)
+        det = proto.clone().detect(sign * angle, fs, valid=valid)
         self.angle_deg_ = sign * angle
         found = det.reps_
         edge = int(self.edge_s * fs)
@@ -154,8 +189,8 @@ class StepRepCounter:
         amp = found.amplitude_deg.to_numpy()
         if len(amp):
             self.expected_range_deg_ = float(np.median(amp[:self.calibration_reps]))
-        keep = np.ones(len(found), dtype=bool)
-        keep[self.calibration_reps:] = amp[self.calibration_reps:] >= self.min_reach * self.expected_range_deg_
+        # The first reps themselves too: a wobble among them is no rep.
+        keep = amp >= self.min_reach * self.expected_range_deg_
         dropped = found[~keep]
         rejected = [(t[int(r.start)], t[int(r.stop)], float(r.amplitude_deg), "below the person's range")
                     for r in dropped.itertuples()]
@@ -288,7 +323,9 @@ class GuidedLive:
         from .live import LiveAnalyzer
         from .session import SessionAnalyzer
 
-        fit = SessionAnalyzer(min_reps_per_bout=1).detect(data, placement=self.placement, mounting=self.mounting,
+        # A set of circles shows from its second turn (not its fifth): a
+        # pause between the two directions must not look like the end.
+        fit = SessionAnalyzer(min_reps_per_bout=1, min_circles_per_bout=2).detect(data, placement=self.placement, mounting=self.mounting,
                                                           known_mounting=self._mount)
         if self._mount is None and fit.mounting_.method == "gait":
             self._mount = fit.mounting_

@@ -34,7 +34,7 @@ def session(tmp_path_factory):
     args.person = person
     # Shorter waits than a person needs (the programme itself is the default one,
     # every rep and hold of it), so the session is about 6 minutes of data.
-    args.coach_options = {"announce_s": 2.0, "start_timeout_s": 25.0, "stop_after_s": 6.0, "quiet_s": 3.0}
+    args.coach_options = {"announce_s": 2.0, "start_timeout_s": 25.0, "stop_after_s": 10.0, "quiet_s": 5.0}
     assert args.func(args) == 0
     log = json.loads((out / "today.session.json").read_text())
     result = analyze_path(out / "today.csv")  # as `toehold analyze` does: with the session log beside it

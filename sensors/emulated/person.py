@@ -78,6 +78,7 @@ class EmulatedPerson:
         self.side = side
         self.cfg = tier_config(tier, side=side, placement=placement, distractors=False, sloppiness=0.0,
                                packet_loss=0.0, declare_mounting=False)
+        self.seed = seed
         self.rng = np.random.default_rng(seed)
         self.mount = _mounting(self.rng, self.cfg.mounting)
         self._acc_bias = self.cfg.acc_bias_mps2 * self.rng.standard_normal(3)
@@ -130,6 +131,9 @@ class EmulatedPerson:
         if self._queue is None and self._pending:
             step = self._pending.pop(0)
             n_ex = len(b.exercises)
+            # Each step's motion from its own seed: how long the person idled
+            # before it (the coach's timing) does not change what they do.
+            b.rng = np.random.default_rng([self.seed, len(self.done)])
             self._do(step)
             self.done.append(_what_was_done(step, b.exercises[n_ex:]))
             self._queue = _concat(b.tracks)
