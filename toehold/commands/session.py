@@ -67,7 +67,9 @@ def register(sub) -> None:
     p.add_argument("--name", help="file name stem (default session-<date>-<time>)")
     p.add_argument("--speed", choices=SPEEDS, default="1",
                    help="with --emulate: 1 = real time, max = as fast as the link carries it")
-    p.add_argument("--quiet", action="store_true", help="no terminal bell at the end of each hold")
+    p.add_argument("--quiet", action="store_true",
+                   help="no terminal bell at the end of each hold, and no spoken cues (spoken where a "
+                        "text-to-speech engine is present: pyttsx3, espeak-ng, espeak or say)")
     p.add_argument("--force", action="store_true", help="overwrite existing files of the same name")
     p.add_argument("--screenshot", metavar="SVG",
                    help="also save the view as SVG (the latest moment a hold timer was running)")
@@ -315,16 +317,17 @@ async def _run(args, paths, prescription, console) -> tuple:
     except (NotImplementedError, RuntimeError):
         pass
 
+    cues = _cues(args, console)
+
     def handle(events):
         for ev in events:
+            cues.on_event(ev)
             if ev[0] == "begin" and person is not None:
                 person.begin(ev[1])
             elif ev[0] == "announce":
                 s = ev[1]
                 lines.append(f"step {coach.view.step_index + 1}/{len(steps)}: "
                              f"{s.exercise.replace('_', ' ')}, {s.side} foot")
-            elif ev[0] == "release" and not args.quiet and console.is_terminal:
-                console.bell()
             elif ev[0] == "step_end":
                 r = ev[1]
                 lines.append(f"  {r.outcome} after {r.end_s - r.start_s:.0f} s"
@@ -376,12 +379,25 @@ async def _run(args, paths, prescription, console) -> tuple:
             pass
         files.close()
         analysis.close()
+        cues.close()
         if emu is not None:
             await emu.stop()
     if not coach.finished:
         t = view.devs[key].last_t if key in view.devs else 0.0
         coach.key("q", t)
     return coach, view, files, lines, error
+
+
+def _cues(args, console):
+    """The bell (on a terminal) and spoken cues (where an engine is present), unless ``--quiet``."""
+    from toehold.speech import Cues, Speaker, find_engine
+
+    if args.quiet:
+        return Cues(quiet=True)
+    # speech_engine: an engine object put there by a test (anything with say(text)).
+    engine = getattr(args, "speech_engine", None) or find_engine()
+    return Cues(bell=console.bell if console.is_terminal else None,
+                speaker=Speaker(engine) if engine is not None else None)
 
 
 def _save_svg(renderable, path) -> None:
