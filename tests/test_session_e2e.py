@@ -28,22 +28,40 @@ ROOT = Path(__file__).resolve().parents[1]
 def session(tmp_path_factory):
     out = tmp_path_factory.mktemp("guided")
     person = EmulatedPerson(PersonConfig(reps={"resistance_band": 6}, skip=("pencil_pickup",), pause_s=0.5),
-                            side="left", seed=3)
+                            side="left", seed=15)
     args = build_parser().parse_args(["session", "--emulate", "movesense", "--speed", "max", "-o", str(out),
-                                      "--name", "today", "--rest", "2", "--quiet"])
+                                      "--name", "today", "--rest", "2"])
     args.person = person
+    # Spoken cues go to this engine (standard output is no terminal: no bell).
+    args.speech_engine = engine = SpokenWords()
     # Shorter waits than a person needs (the programme itself is the default one,
     # every rep and hold of it), so the session is about 6 minutes of data.
-    args.coach_options = {"announce_s": 2.0, "start_timeout_s": 25.0, "stop_after_s": 10.0, "quiet_s": 5.0}
+    args.coach_options = {"announce_s": 2.0, "start_timeout_s": 20.0, "stop_after_s": 10.0, "quiet_s": 5.0}
     assert args.func(args) == 0
     log = json.loads((out / "today.session.json").read_text())
     result = analyze_path(out / "today.csv")  # as `toehold analyze` does: with the session log beside it
     doc = result.doc
-    return out, person, log, doc
+    return out, person, log, doc, engine
+
+
+class SpokenWords:
+    """A text-to-speech engine that keeps the words (an output sink)."""
+
+    def __init__(self):
+        self.said = []
+
+    def say(self, text):
+        self.said.append(text)
+
+
+def test_the_cues_were_spoken(session):
+    *_, engine = session
+    assert engine.said[0] == "toe press, left foot"
+    assert "release" in engine.said and engine.said[-1] == "programme finished"
 
 
 def test_session_log_has_every_step_in_order_with_the_outcome_the_person_caused(session):
-    _, person, log, _ = session
+    _, person, log, _, _ = session
     assert log["format"] == "toehold-session/1" and log["recording"] == "today.csv"
     steps = [(s["exercise"], s["side"]) for s in log["steps"]]
     # The default programme: per-foot items for the sensor's foot, then the other foot.
@@ -62,7 +80,7 @@ def test_session_log_has_every_step_in_order_with_the_outcome_the_person_caused(
 
 
 def test_analysis_counts_equal_what_the_person_did(session):
-    _, person, log, doc = session
+    _, person, log, doc, _ = session
     did = {(d["exercise"], d["side"]): d for d in person.done}
     for step in log["steps"]:
         if step["side"] != "left" or step["outcome"] == "skipped":
@@ -87,7 +105,7 @@ def test_analysis_counts_equal_what_the_person_did(session):
 
 
 def test_adherence_counts_the_guided_steps(session):
-    _, person, log, doc = session
+    _, person, log, doc, _ = session
     adh = doc["adherence"]
     # toe press, tiptoe, circles (left) and the two unmeasured right-foot steps
     # done; the band short; the left pencil skipped.

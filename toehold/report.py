@@ -30,7 +30,7 @@ LABELS = {"toe_press": "Toe press", "resistance_band": "Resistance band", "tipto
 # How much was done is told in greys, never in a hue: every hue here means an
 # exercise (an orange "50 %" beside the orange band exercise read as one thing).
 DONE, PART, LITTLE, NONE = "#222222", "#777777", "#BBBBBB", "#EEEEEE"
-GUIDED = "#009E73"  # Okabe–Ito bluish green: seen on the dark, grey and light cells alike
+GUIDED = "white"  # a white dot ringed in grey: seen on every cell, and no exercise's colour
 GREY = "#999999"
 TEXT = "#333333"
 GAP_HATCH = {"facecolor": "white", "edgecolor": "#555555", "hatch": "////", "lw": 0}
@@ -435,9 +435,9 @@ def _calendar(ax, history: dict) -> dict:
                 guided_at.append((i + 0.5, j + 0.5))
     marks = None
     if guided_at:
-        # A session the coach walked through: a white-ringed dark dot in its cell.
-        marks = ax.scatter(*zip(*guided_at), s=22 if n > 30 else 40, marker="o", color=GUIDED,
-                           edgecolors="white", linewidths=0.8, zorder=3)
+        # A session the coach walked through: a dot in its cell.
+        marks = ax.scatter(*zip(*guided_at), s=22 if n > 30 else 40, marker="o", facecolors=GUIDED,
+                           edgecolors="#555555", linewidths=1.0, zorder=3)
     ax.set_xlim(0, n)
     ax.set_ylim(spd, 0)  # session 1 on top
     step = max(1, n // 15)
@@ -454,7 +454,7 @@ def _calendar(ax, history: dict) -> dict:
                Rectangle((0, 0), 1, 1, facecolor="white", edgecolor="#CCCCCC", lw=0.6)]
     labels = ["done (80 % or more)", "half done or more", "less than half", "no session"]
     if marks is not None:
-        handles.append(Line2D([], [], ls="", marker="o", color=GUIDED, markeredgecolor="white"))
+        handles.append(Line2D([], [], ls="", marker="o", markerfacecolor=GUIDED, markeredgecolor="#555555"))
         labels.append("guided session (toehold session)")
     legend = ax.legend(handles, labels, loc="lower right", bbox_to_anchor=(1.0, 1.0), ncol=len(labels),
                        frameon=False, fontsize=9)
