@@ -18,6 +18,8 @@ import math
 
 import numpy as np
 
+from sensors.contract import ACC_COLUMNS, FOOT_ROLL_NOT_OBSERVABLE, SWAY_NOT_OBSERVABLE
+
 from .reps import lowpass
 
 # χ²(2 dof, 0.95): the 95 % ellipse of a 2-D Gaussian has area π·5.991·√det Σ.
@@ -121,7 +123,7 @@ def balance_document(fitted, placement: str, base: dict) -> dict:
     fs = 1.0 / float(np.median(np.diff(s.t))) if len(s) > 2 else float("nan")
     stances = []
     if placement == "ankle" and len(s):
-        acc = s[["acc_x", "acc_y", "acc_z"]].to_numpy()
+        acc = s[list(ACC_COLUMNS)].to_numpy()
         t = s.t.to_numpy()
         ap, ml = shank_inclination(acc, fs)
         for st in fitted.stances_.itertuples():
@@ -148,8 +150,7 @@ def balance_document(fitted, placement: str, base: dict) -> dict:
         else:
             out["sway"] = {"not_observable": "no quiet standing of 10 s or more was found"}
     else:
-        out["sway"] = {"not_observable": "sway is a shank (inverted pendulum) motion; a foot "
-                                         "on the floor does not move with it"}
+        out["sway"] = {"not_observable": SWAY_NOT_OBSERVABLE}
     # Tiptoe gait steadiness, from whichever placement.
     gait = []
     for k, d in getattr(fitted, "bout_details_", {}).items():
@@ -167,6 +168,6 @@ def balance_document(fitted, placement: str, base: dict) -> dict:
                      "cadence_spm": _metric("cadence_spm", d.get("cadence_spm"), "steps/min"),
                      "stride_time_cv_pct": _metric("stride_time_cv_pct", d.get("stride_time_cv_pct"), "%"),
                      "stance_wobble_ml_deg": _metric("stance_wobble_ml_deg", wobble, "deg")
-                     if placement == "foot" else {"not_observable": "foot roll is not seen from the shank"}})
+                     if placement == "foot" else {"not_observable": FOOT_ROLL_NOT_OBSERVABLE}})
     out["tiptoe_gait"] = gait
     return out

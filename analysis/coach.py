@@ -23,9 +23,9 @@ from __future__ import annotations
 
 import dataclasses
 
-from .prescription import Prescription
+from sensors.contract import HOLD_EXERCISES
 
-HOLD_EXERCISES = ("toe_press", "resistance_band", "pencil_pickup")
+from .prescription import Prescription
 
 HOW_TO = {
     "toe_press": "Stand, knees slightly bent; grip the floor with your toes, hold, release.",

@@ -43,10 +43,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from .preprocess import G
+from sensors.contract import HOLD_EXERCISES, G
 
 THRESHOLD = 0.5
-HOLD_EXERCISES = ("toe_press", "resistance_band", "pencil_pickup")
 MOUNTING_BASE = {"declared": 1.0, "gait": 0.9, "posture": 0.45, "guess": 0.25}
 
 

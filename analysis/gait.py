@@ -11,8 +11,6 @@ import pandas as pd
 from scipy.ndimage import uniform_filter1d
 from scipy.signal import butter, find_peaks, sosfiltfilt
 
-from .preprocess import G
-
 
 def runs(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Start and stop indices (stop exclusive) of the True runs of ``mask``."""

@@ -15,7 +15,9 @@ import dataclasses
 
 import numpy as np
 
-from .preprocess import G, Uniform
+from sensors.contract import G
+
+from .preprocess import Uniform
 
 
 @dataclasses.dataclass

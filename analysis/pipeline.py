@@ -9,10 +9,11 @@ import math
 
 import numpy as np
 
+from sensors.contract import ANALYSIS_FORMAT, HOLD_EXERCISES
+
 from .confidence import THRESHOLD as CONFIDENCE_THRESHOLD
 from .session import SessionAnalyzer
 
-FORMAT = "toehold-analysis/1"
 # Bump when detections can change, so cached analyses are recomputed.
 ANALYSER_VERSION = "0.6.0"
 
@@ -104,7 +105,6 @@ def balance_section(fitted: SessionAnalyzer, placement: str) -> dict:
     return balance_document(fitted, placement, out)
 
 
-HOLD_EXERCISES = ("toe_press", "resistance_band", "pencil_pickup")
 
 
 def apply_session_log(exercises: list[dict], session_log: dict | None, side: str | None = None,
@@ -223,7 +223,7 @@ def analyze_recording(recording, analyzer: SessionAnalyzer | None = None,
     if source == "assumed":
         warnings.append(ASSUMED_WARNING)
     doc = {
-        "format": FORMAT,
+        "format": ANALYSIS_FORMAT,
         "recording": {
             "path": recording.path,
             "duration_s": _num(recording.duration_s),

@@ -11,11 +11,8 @@ import numpy as np
 import pandas as pd
 from scipy.ndimage import median_filter, uniform_filter1d
 
+from sensors.contract import ACC_COLUMNS, GYR_COLUMNS, G
 from sensors.limits import InputLimitError
-
-ACC = ["acc_x", "acc_y", "acc_z"]
-GYR = ["gyr_x", "gyr_y", "gyr_z"]
-G = 9.80665
 
 
 @dataclasses.dataclass
@@ -112,8 +109,8 @@ class UniformResampler:
 
     def resample(self, data: pd.DataFrame) -> Uniform:
         t = data["t"].to_numpy(dtype=float)
-        acc = data[ACC].to_numpy(dtype=float)
-        gyr = data[GYR].to_numpy(dtype=float)
+        acc = data[list(ACC_COLUMNS)].to_numpy(dtype=float)
+        gyr = data[list(GYR_COLUMNS)].to_numpy(dtype=float)
         dt = np.diff(t)
         # Equal timestamps (a receiver that stamps a whole packet at once)
         # would make interpolation ill-defined: keep the first of each.

@@ -21,10 +21,10 @@ import numpy as np
 # Bouts whose ``exercises[].confidence`` is below the analysis's own
 # threshold are left out of quality and trends, as they are of adherence (a
 # bout without the field counts: older analyses never had it).
+from sensors.contract import HOLD_EXERCISES
+
 from .confidence import THRESHOLD as MIN_CONFIDENCE
 from .confidence import is_counted as counted
-
-HOLD_EXERCISES = ("toe_press", "resistance_band", "pencil_pickup")
 
 # Per-session metric: (unit for people, UCUM unit for FHIR, what it is).
 METRICS = {

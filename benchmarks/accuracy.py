@@ -24,6 +24,7 @@ sys.path.insert(0, str(ROOT))
 
 from analysis.pipeline import analyze_recording  # noqa: E402
 from analysis.scoring import score, summarise  # noqa: E402
+from sensors.contract import EXERCISES  # noqa: E402
 from sensors.recording import read_recording  # noqa: E402
 from sensors.simulator import simulate_session  # noqa: E402
 
@@ -49,7 +50,6 @@ COLUMNS = [("bout_macro_f1", "bout F1", "{:.3f}"), ("rep_exact_pct", "reps exact
            ("circle_exact_pct", "circles exact %", "{:.0f}"), ("direction_pct", "direction %", "{:.1f}"),
            ("stride_err_pct", "stride err %", "{:.1f}"), ("false_bouts", "false bouts", "{:.0f}"),
            ("uncertain", "uncertain", "{:.0f}")]
-PER_EXERCISE = ["toe_press", "resistance_band", "tiptoe_walk", "pencil_pickup", "ankle_circles"]
 
 
 def one(args):
@@ -116,7 +116,7 @@ def main() -> int:
     print("bout F1 per exercise (precision/recall):")
     for name, s in rows:
         parts = [f"{ex} {s[ex + '_f1']:.2f} ({s[ex + '_precision']:.2f}/{s[ex + '_recall']:.2f})"
-                 for ex in PER_EXERCISE if ex + "_f1" in s]
+                 for ex in EXERCISES if ex + "_f1" in s]
         print(f"  {name}: " + ", ".join(parts))
     print(f"\n{len(jobs)} simulated sessions + {len(smp)} samples in {time.time() - t0:.0f} s")
     return 0

@@ -34,15 +34,12 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-COLUMNS = ["t", "acc_x", "acc_y", "acc_z", "gyr_x", "gyr_y", "gyr_z"]
+from sensors.contract import HOLD_EXERCISES, REQUIRED_COLUMNS  # noqa: E402
 
 
 def cpu_s() -> float:
     r = resource.getrusage(resource.RUSAGE_SELF)
     return r.ru_utime + r.ru_stime
-
-
-HOLD_EXERCISES = ("toe_press", "resistance_band", "pencil_pickup")
 
 
 def replay(seed: int, tier: str, chunk_s: float = 0.1, update_every_s: float | None = None) -> dict:
@@ -57,7 +54,7 @@ def replay(seed: int, tier: str, chunk_s: float = 0.1, update_every_s: float | N
     from sensors.simulator import simulate_session
 
     rec, truth = simulate_session(seed=seed, tier=tier)
-    arr = rec.data[COLUMNS].to_numpy()
+    arr = rec.data[list(REQUIRED_COLUMNS)].to_numpy()
     live = LiveAnalyzer(placement=rec.placement, mounting=rec.metadata.get("mounting"),
                         **({"update_every_s": update_every_s} if update_every_s else {}))
     edges = np.searchsorted(arr[:, 0], np.arange(0, arr[-1, 0] + chunk_s, chunk_s))

@@ -32,8 +32,6 @@ sys.path.insert(0, str(HERE))
 
 from _days import metadata_lines  # noqa: E402
 
-G = 9.80665
-
 
 def best(fn, repeat: int):
     times, out = [], None

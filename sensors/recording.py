@@ -21,26 +21,24 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from sensors.contract import (
+    ACC_COLUMNS,
+    GAP_FACTOR,
+    GYR_COLUMNS,
+    MAG_COLUMNS,
+    OPTIONAL_COLUMNS,
+    PLACEMENTS,
+    RECORDING_FORMAT,
+    REQUIRED_COLUMNS,
+    SIDES,
+    G,
+)
 from sensors.limits import MAX_COLUMNS, InputLimitError, check_span, open_regular
 
-FORMAT = "toehold-recording/1"
-REQUIRED_COLUMNS = ("t", "acc_x", "acc_y", "acc_z", "gyr_x", "gyr_y", "gyr_z")
-OPTIONAL_COLUMNS = (
-    "mag_x", "mag_y", "mag_z", "quat_w", "quat_x", "quat_y", "quat_z", "seq",
-)
-ACC_COLUMNS = ["acc_x", "acc_y", "acc_z"]
-GYR_COLUMNS = ["gyr_x", "gyr_y", "gyr_z"]
 METADATA_KEYS = (
     "format", "start_time", "device", "placement", "side", "sample_rate_hz",
     "session", "mounting", "subject", "notes",
 )
-PLACEMENTS = ("foot", "ankle")
-SIDES = ("left", "right")
-STANDARD_GRAVITY = 9.80665
-
-# A sample interval this many times the nominal one marks lost samples: one
-# missing sample at 100 Hz makes a 20 ms step, well above clock jitter.
-GAP_FACTOR = 1.5
 _HEAD_BYTES = 1 << 16
 
 
@@ -481,7 +479,7 @@ def clipped_fraction(acc_columns: Sequence[np.ndarray], range_g: float) -> float
     ``acc_columns``: the x, y, z columns (m/s²), taken one at a time so a
     day-long file needs no (n, 3) copy.
     """
-    limit = 0.99 * range_g * STANDARD_GRAVITY
+    limit = 0.99 * range_g * G
     hit = None
     for col in acc_columns:
         h = np.abs(col) >= limit
@@ -535,10 +533,10 @@ def _check_units(rec: Recording, acc_units: str) -> None:
     looks_like_g = 0.7 < median_norm < 1.3
     if acc_units == "g" or (acc_units == "auto" and looks_like_g):
         for c in ACC_COLUMNS:
-            rec.data[c] = rec.data[c].to_numpy() * STANDARD_GRAVITY
+            rec.data[c] = rec.data[c].to_numpy() * G
         rec.warnings.append(
             f"{rec.path}: acceleration looks like it is in g (|a| at rest = {median_norm:.2f}); "
-            f"converted to m/s² (× {STANDARD_GRAVITY})" if acc_units == "auto" else
+            f"converted to m/s² (× {G})" if acc_units == "auto" else
             f"{rec.path}: acceleration converted from g to m/s²")
     elif acc_units == "auto" and not 6.0 < median_norm < 14.0:
         rec.warnings.append(
@@ -561,7 +559,7 @@ def recording_from_arrays(data: pd.DataFrame | Mapping, metadata: Mapping | None
 # --------------------------------------------------------------------------
 
 _FORMATS = {"t": "%.4f", "seq": "%d"}
-_FORMATS.update({c: "%.4f" for c in ACC_COLUMNS + ["mag_x", "mag_y", "mag_z"]})
+_FORMATS.update({c: "%.4f" for c in (*ACC_COLUMNS, *MAG_COLUMNS)})
 _FORMATS.update({c: "%.3f" for c in GYR_COLUMNS})
 _FORMATS.update({c: "%.5f" for c in ("quat_w", "quat_x", "quat_y", "quat_z")})
 
@@ -597,7 +595,7 @@ def format_rows(rows: np.ndarray, columns: Sequence[str],
 
 def metadata_block(metadata: Mapping) -> str:
     """The ``# key: value`` lines, ``format`` first."""
-    meta = {"format": FORMAT}
+    meta = {"format": RECORDING_FORMAT}
     meta.update({k: v for k, v in metadata.items() if v is not None and k != "format"})
     lines = []
     for key, value in meta.items():

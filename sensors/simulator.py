@@ -36,14 +36,22 @@ import pandas as pd
 from scipy.ndimage import gaussian_filter1d
 from scipy.spatial.transform import Rotation
 
+from sensors.contract import (
+    ANALYSIS_FORMAT,
+    EXERCISES,
+    NOT_OBSERVABLE,
+    PLACEMENTS,
+    RECORDING_FORMAT,
+    SIDES,
+    G,
+)
+
 from .recording import Recording, find_gaps
 
-G = 9.80665
-EXERCISES = ("toe_press", "resistance_band", "tiptoe_walk", "pencil_pickup", "ankle_circles")
 # Exercises a shank-worn sensor cannot see: the shank stays put while the
 # foot moves (dorsiflexion against a band, toe gripping while seated, circles
 # about the ankle). See analysis.placement for how the analysis reports them.
-ANKLE_OBSERVABLE = ("toe_press", "tiptoe_walk")
+ANKLE_OBSERVABLE = tuple(e for e in EXERCISES if e not in NOT_OBSERVABLE["ankle"])
 
 # Posture of the leg in each resting state: shank pitch (deg), ankle
 # plantarflexion relative to neutral (deg). Standing: both upright, foot flat.
@@ -1244,7 +1252,7 @@ def simulate_session(seed: int = 0, config: SimConfig | None = None,
     elif overrides:
         config = dataclasses.replace(config, **overrides)
     cfg = config
-    if cfg.placement not in ("foot", "ankle") or cfg.side not in ("left", "right"):
+    if cfg.placement not in PLACEMENTS or cfg.side not in SIDES:
         raise ValueError("placement must be foot/ankle and side left/right")
     fs = float(cfg.sample_rate_hz)
     fs_int = max(400.0, 4 * fs)
@@ -1294,7 +1302,7 @@ def simulate_session(seed: int = 0, config: SimConfig | None = None,
         "gyr_x": gyr[keep, 0], "gyr_y": gyr[keep, 1], "gyr_z": gyr[keep, 2],
     })
     metadata = {
-        "format": "toehold-recording/1",
+        "format": RECORDING_FORMAT,
         "start_time": _start_time(rng),
         "device": f"toehold simulator (seed {seed})",
         "placement": cfg.placement,
@@ -1330,7 +1338,7 @@ def simulate_session(seed: int = 0, config: SimConfig | None = None,
             **({"heel_rise_deg": round(e["heel_rise_deg"], 2)} if "heel_rise_deg" in e else {}),
         })
     truth = {
-        "format": "toehold-analysis/1",
+        "format": ANALYSIS_FORMAT,
         "recording": {"path": "", "duration_s": round(float(data["t"].iloc[-1]), 3),
                       "sample_rate_hz": fs, "placement": cfg.placement, "side": cfg.side,
                       "gaps": true_gaps},

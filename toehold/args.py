@@ -23,7 +23,7 @@ import math
 import os
 from pathlib import Path
 
-from analysis.prescription import EXERCISES
+from sensors.contract import EXERCISES
 
 
 class UserError(Exception):

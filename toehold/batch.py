@@ -47,6 +47,7 @@ import tempfile
 from pathlib import Path
 
 from analysis import pipeline
+from sensors.contract import ANALYSIS_FORMAT, CIRCLE_DIRECTIONS, EXERCISES, HOLD_EXERCISES
 from sensors.recording import lost_seconds
 
 CACHE_ENV = "TOEHOLD_CACHE_DIR"
@@ -288,7 +289,7 @@ def valid_analysis(doc) -> bool:
     that fails this (an older or damaged one) is analysed again rather than
     crashing the batch with a ``KeyError``.
     """
-    if not isinstance(doc, dict) or doc.get("format") != "toehold-analysis/1":
+    if not isinstance(doc, dict) or doc.get("format") != ANALYSIS_FORMAT:
         return False
     rec, exercises = doc.get("recording"), doc.get("exercises")
     if not isinstance(rec, dict) or not isinstance(exercises, list):
@@ -308,7 +309,7 @@ def valid_analysis(doc) -> bool:
         if not all(isinstance(r, dict) and _number(r.get("start_s")) and _number(r.get("end_s"))
                    for r in ex["reps"]):
             return False
-        if not all(isinstance(c, dict) and c.get("direction") in ("cw", "ccw")
+        if not all(isinstance(c, dict) and c.get("direction") in CIRCLE_DIRECTIONS
                    for c in ex["circles"]):
             return False
         if not all(isinstance(st, dict) and _number(st.get("t_s")) for st in ex["strides"]):
@@ -496,7 +497,8 @@ class _progress:
 # one table for many recordings
 # --------------------------------------------------------------------------
 
-EXERCISES = ("toe_press", "resistance_band", "pencil_pickup", "tiptoe_walk", "ankle_circles")
+# The summary's columns: the hold exercises first, then the others.
+SUMMARY_EXERCISES = (*HOLD_EXERCISES, *(e for e in EXERCISES if e not in HOLD_EXERCISES))
 
 
 def summary_row(result: Result) -> dict:
@@ -521,10 +523,10 @@ def summary_row(result: Result) -> dict:
         "placement_source": rec.get("placement_source"),
         "uncertain_bouts": sum(not is_counted(e) for e in doc.get("exercises", [])) if doc else None,
     })
-    for name in EXERCISES:
+    for name in SUMMARY_EXERCISES:
         bouts = [e for e in (doc or {}).get("exercises", []) if e["exercise"] == name and is_counted(e)]
         row[f"{name}_bouts"] = len(bouts) if doc else None
-        if name in ("toe_press", "resistance_band", "pencil_pickup"):
+        if name in HOLD_EXERCISES:
             holds = [r["hold_s"] for b in bouts for r in b["reps"]]
             row[f"{name}_reps"] = len(holds) if doc else None
             row[f"{name}_median_hold_s"] = (round(sorted(holds)[len(holds) // 2], 3)

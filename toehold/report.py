@@ -20,9 +20,9 @@ from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.patches import FancyArrowPatch, Rectangle  # noqa: E402
 
 from analysis.adherence import local_start  # noqa: E402
+from sensors.contract import EXERCISES, HOLD_EXERCISES  # noqa: E402
 from sensors.recording import lost_seconds  # noqa: E402
 
-EXERCISES = ("toe_press", "resistance_band", "tiptoe_walk", "pencil_pickup", "ankle_circles")
 COLOURS = {"toe_press": "#0072B2", "resistance_band": "#E69F00", "tiptoe_walk": "#009E73",
            "pencil_pickup": "#CC79A7", "ankle_circles": "#56B4E9"}
 LABELS = {"toe_press": "Toe press", "resistance_band": "Resistance band", "tiptoe_walk": "Tiptoe walk",
@@ -474,7 +474,7 @@ def _how_to_read(ax, doc) -> str:
     ax.axis("off")
     items = {it["exercise"]: it for it in (doc.get("adherence") or {}).get("items", [])}
     rules = []
-    holds = [(LABELS[e].lower(), items[e]) for e in ("toe_press", "resistance_band", "pencil_pickup")
+    holds = [(LABELS[e].lower(), items[e]) for e in HOLD_EXERCISES
              if e in items and items[e].get("reps_prescribed")]
     if holds:
         rules.append(", ".join(f"{name}: reps held ≥ {it['hold_target_s']:g} s ÷ {it['reps_prescribed']} asked"

@@ -35,6 +35,7 @@ import numpy as np
 from bleak import BleakClient, BleakScanner
 from bleak.exc import BleakError
 
+from sensors.contract import GAP_FACTOR
 from sensors.devices import Profile, get_profile, recognise
 from sensors.devices.base import CommandRefused, DeviceLink, MalformedPacket, SetupFailed
 from sensors.stream import SampleSink
@@ -961,7 +962,7 @@ class Collector:
             # A hole of more than 1.5 periods is lost data (the recording
             # contract's GAP_FACTOR), whether from a dropped link, a stall or
             # a malformed packet; reported once its far side is known.
-            if rows[0, 0] - st.last_t > 1.5 * period:
+            if rows[0, 0] - st.last_t > GAP_FACTOR * period:
                 gap = (st.last_t, float(rows[0, 0]))
                 st.gaps.append(gap)
                 self.sink.on_gap(key, *gap)

@@ -6,7 +6,8 @@ import uuid
 
 import numpy as np
 
-from sensors.recording import REQUIRED_COLUMNS, RecordingWriter
+from sensors.contract import RECORDING_FORMAT, REQUIRED_COLUMNS
+from sensors.recording import RecordingWriter
 
 
 class RecordingSink:
@@ -47,7 +48,7 @@ class RecordingSink:
     def _open(self, key: str, rows: np.ndarray) -> RecordingWriter:
         has_seq = rows.shape[1] > 7 and np.isfinite(rows[:, 7]).all()
         columns = list(REQUIRED_COLUMNS) + (["seq"] if has_seq else [])
-        meta = {"format": "toehold-recording/1",
+        meta = {"format": RECORDING_FORMAT,
                 "start_time": self.start_time.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
                 "session": self.session}
         if self.describe is not None:

@@ -28,8 +28,6 @@ from __future__ import annotations
 import dataclasses
 from typing import Callable
 
-G = 9.80665
-
 #: How real devices misbehave, as the emulators reproduce them
 #: (``sensors.emulated.Faults.named``, ``toehold record --emulate TYPE --fault KIND``).
 FAULT_KINDS = ("stock-firmware", "refuse-start", "ignore-rate", "batched", "small-mtu",

@@ -21,7 +21,8 @@ import struct
 
 import numpy as np
 
-from sensors.devices.base import G, MalformedPacket, Profile
+from sensors.contract import G
+from sensors.devices.base import MalformedPacket, Profile
 
 SERVICE = "7a1e0001-6f65-686f-6c64-000000000001"
 NOTIFY = "7a1e0002-6f65-686f-6c64-000000000001"

@@ -57,7 +57,8 @@ import struct
 
 import numpy as np
 
-from sensors.devices.base import G, CommandRefused, MalformedPacket, Profile
+from sensors.contract import G
+from sensors.devices.base import CommandRefused, MalformedPacket, Profile
 
 SERVICE = "fb005c80-02e7-f387-1cad-8acd2d8df0c8"
 CONTROL = "fb005c81-02e7-f387-1cad-8acd2d8df0c8"

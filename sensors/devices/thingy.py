@@ -39,7 +39,8 @@ import struct
 
 import numpy as np
 
-from sensors.devices.base import G, MalformedPacket, Profile
+from sensors.contract import G
+from sensors.devices.base import MalformedPacket, Profile
 
 
 def _uuid(short: int) -> str:

@@ -33,7 +33,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from sensors.devices.base import G, MalformedPacket, Profile
+from sensors.contract import G
+from sensors.devices.base import MalformedPacket, Profile
 
 SERVICE = "0000ffe5-0000-1000-8000-00805f9a34fb"
 NOTIFY = "0000ffe4-0000-1000-8000-00805f9a34fb"

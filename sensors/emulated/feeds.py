@@ -9,7 +9,8 @@ from pathlib import Path
 
 import numpy as np
 
-COLUMNS = ["t", "acc_x", "acc_y", "acc_z", "gyr_x", "gyr_y", "gyr_z"]
+from sensors.contract import REQUIRED_COLUMNS, G
+
 SAMPLE_CSV = Path("/work/shared/samples/clean_9001.csv")
 
 
@@ -23,7 +24,7 @@ def sine_feed(duration_s: float = 60.0, seed: int = 0):
         out = np.empty((n, 7))
         out[:, 0] = t
         out[:, 1:4] = 0.8 * np.sin(2 * np.pi * 0.5 * t[:, None] + ph[:3])
-        out[:, 3] += 9.80665
+        out[:, 3] += G
         out[:, 4:7] = 40.0 * np.sin(2 * np.pi * 0.3 * t[:, None] + ph[3:])
         return out
     return feed
@@ -37,7 +38,7 @@ def rest_feed(duration_s: float = 30.0, seed: int = 0):
         out = np.empty((n, 7))
         out[:, 0] = np.arange(n) / rate_hz
         out[:, 1:4] = rng.normal(0.0, 0.02, (n, 3))
-        out[:, 3] += 9.80665
+        out[:, 3] += G
         out[:, 4:7] = rng.normal(0.0, 0.1, (n, 3))
         return out
     return feed
@@ -59,7 +60,7 @@ def csv_feed(path: str | Path = SAMPLE_CSV, max_s: float | None = 120.0):
         import pandas as pd
 
         df = pd.read_csv(path, comment="#")
-        data = df[COLUMNS].to_numpy(float)
+        data = df[list(REQUIRED_COLUMNS)].to_numpy(float)
         if max_s is not None:
             data = data[data[:, 0] - data[0, 0] <= max_s]
         return _resample(data, rate_hz)
@@ -84,7 +85,7 @@ class SimulatorFeed:
         except ImportError:
             return csv_feed()(rate_hz)
         rec, _truth = simulate_session(seed=self.seed, **self.kwargs)
-        return _resample(rec.data[COLUMNS].to_numpy(float), rate_hz)
+        return _resample(rec.data[list(REQUIRED_COLUMNS)].to_numpy(float), rate_hz)
 
 
 def simulator_feed(seed: int = 0, **kwargs) -> SimulatorFeed:

@@ -20,6 +20,7 @@ import dataclasses
 import numpy as np
 from scipy.ndimage import gaussian_filter1d
 
+from sensors.contract import HOLD_EXERCISES
 from sensors.simulator import (EXERCISE_POSTURE, _Builder, _concat, _mounting, segment_kinematics,
                                tier_config)
 
@@ -157,7 +158,7 @@ class EmulatedPerson:
         b.go_to(EXERCISE_POSTURE[ex])
         b.rest(max(0.5, c.pause_s))
         target = step.target or {}
-        if ex in ("toe_press", "resistance_band", "pencil_pickup"):
+        if ex in HOLD_EXERCISES:
             reps = int(c.reps.get(ex, target.get("reps", 10)))
             hold = float(target.get("hold_s", 4.0)) * float(c.hold_scale.get(ex, 1.0))
             # A little over the target, as someone counting "…four, five" does.

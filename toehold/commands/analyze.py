@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import sys
 
+from sensors.contract import PLACEMENTS, SIDES
 from toehold.args import Output, UserError, add_output, at_least_one, same_file
 
 # A summary is text, --json a JSON document; --dask writes a CSV table unless -o says .json.
@@ -21,8 +22,8 @@ def register(sub) -> None:
     p.add_argument("--json", action="store_true", help="print the toehold-analysis/1 JSON")
     add_output(p, OUTPUT, help="write to this file (.txt, .json; with --dask a .csv or .json "
                                "table) instead of standard output")
-    p.add_argument("--placement", choices=["foot", "ankle"])
-    p.add_argument("--side", choices=["left", "right"])
+    p.add_argument("--placement", choices=PLACEMENTS)
+    p.add_argument("--side", choices=SIDES)
     add_batch_options(p)
     add_privacy_option(p)
     p.add_argument("--dask", metavar="SCHEDULER",

@@ -1,6 +1,7 @@
 """``toehold import``: turn a phone app's export into a ``toehold-recording/1`` CSV."""
 from __future__ import annotations
 
+from sensors.contract import PLACEMENTS, SIDES
 from toehold.args import Output, UserError, add_output, same_file
 
 
@@ -12,8 +13,8 @@ def register(sub) -> None:
                     "time base, convert to m/s² and deg/s, and write a toehold-recording/1 CSV.")
     p.add_argument("source", metavar="FILE_OR_FOLDER", help="the export: zip, folder or CSV")
     add_output(p, Output(recording=True), required=True, help="recording CSV to write")
-    p.add_argument("--placement", choices=["foot", "ankle"])
-    p.add_argument("--side", choices=["left", "right"])
+    p.add_argument("--placement", choices=PLACEMENTS)
+    p.add_argument("--side", choices=SIDES)
     p.set_defaults(func=run)
 
 

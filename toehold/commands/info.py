@@ -3,12 +3,14 @@ from __future__ import annotations
 
 import numpy as np
 
+from sensors.contract import ACC_COLUMNS, PLACEMENTS, SIDES
+
 
 def register(sub) -> None:
     p = sub.add_parser("info", help="summarise a recording (duration, rate, gaps, mounting)")
     p.add_argument("recording", help="recording CSV, or a phone app's export (file, folder or zip)")
-    p.add_argument("--placement", choices=["foot", "ankle"])
-    p.add_argument("--side", choices=["left", "right"])
+    p.add_argument("--placement", choices=PLACEMENTS)
+    p.add_argument("--side", choices=SIDES)
     p.set_defaults(func=run)
 
 
@@ -53,7 +55,7 @@ def summary_lines(rec) -> list[str]:
         lines.append("at rest      never (no still period found)")
     else:
         lines.append(f"at rest      {rest_s:.0f} s in all; sensor axis pointing up: {describe_axis(up)}")
-    acc = rec.data[["acc_x", "acc_y", "acc_z"]].to_numpy()
+    acc = rec.data[list(ACC_COLUMNS)].to_numpy()
     gyr = rec.data[["gyr_x", "gyr_y", "gyr_z"]].to_numpy()
     lines.append(f"ranges       |acc| ≤ {np.linalg.norm(acc, axis=1).max():.1f} m/s², "
                  f"|gyr| ≤ {np.linalg.norm(gyr, axis=1).max():.0f} deg/s")

@@ -9,6 +9,7 @@ import asyncio
 import datetime as dt
 from pathlib import Path
 
+from sensors.contract import PLACEMENTS, SIDES
 from sensors.devices import TYPES
 from sensors.devices.base import FAULT_KINDS
 from toehold.args import Output, UserError, check_output, in_range, positive
@@ -28,8 +29,8 @@ def register(sub) -> None:
     p.add_argument("--device", action="append", metavar="NAME|ADDRESS",
                    help="sensor name (prefix) or address; repeat for two sensors")
     p.add_argument("--type", choices=TYPES, help="sensor type (default: recognised from the advertisement)")
-    p.add_argument("--placement", choices=["foot", "ankle"], default="foot")
-    p.add_argument("--side", choices=["left", "right"])
+    p.add_argument("--placement", choices=PLACEMENTS, default="foot")
+    p.add_argument("--side", choices=SIDES)
     # Not declared with add_output: one -o names one file per sensor, each
     # checked (and renamed if taken) by _plan before connecting.
     p.add_argument("-o", "--output", metavar="FILE",

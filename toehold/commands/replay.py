@@ -13,7 +13,7 @@ import time
 
 import numpy as np
 
-from sensors.recording import ACC_COLUMNS, GYR_COLUMNS
+from sensors.contract import PLACEMENTS, REQUIRED_COLUMNS, SIDES
 
 SPEEDS = {"1": 1.0, "4": 4.0, "max": None}
 
@@ -27,8 +27,8 @@ def register(sub) -> None:
     p.add_argument("recording", help="recording CSV, or a phone app's export")
     p.add_argument("--speed", choices=list(SPEEDS), default="1",
                    help="1 = real time, 4 = four times faster, max = as fast as possible (default 1)")
-    p.add_argument("--placement", choices=["foot", "ankle"])
-    p.add_argument("--side", choices=["left", "right"])
+    p.add_argument("--placement", choices=PLACEMENTS)
+    p.add_argument("--side", choices=SIDES)
     p.set_defaults(func=run)
 
 
@@ -57,7 +57,7 @@ class Player:
         self.fed_s = 0.0
         self.stopped = False
         data = recording.data
-        cols = ["t", *ACC_COLUMNS, *GYR_COLUMNS] + (["seq"] if "seq" in data else [])
+        cols = [*REQUIRED_COLUMNS] + (["seq"] if "seq" in data else [])
         self.rows = data[cols].to_numpy(dtype=float)
 
     def stop(self) -> None:

@@ -16,6 +16,7 @@ import os
 import sys
 from pathlib import Path
 
+from sensors.contract import HOLD_EXERCISES, PLACEMENTS, SIDES
 from sensors.devices import TYPES
 from toehold.args import Output, UserError, check_output, in_range
 
@@ -59,9 +60,9 @@ def register(sub) -> None:
                    help=f"an emulated sensor of TYPE ({', '.join(TYPES)}) worn by an emulated person "
                         "who follows the prompts; no hardware needed")
     p.add_argument("--prescription", metavar="FILE", help="prescription TOML (default: the seed programme)")
-    p.add_argument("--side", choices=["left", "right"], default="left",
+    p.add_argument("--side", choices=SIDES, default="left",
                    help="the foot wearing the sensor (default left)")
-    p.add_argument("--placement", choices=["foot", "ankle"], default="foot")
+    p.add_argument("--placement", choices=PLACEMENTS, default="foot")
     p.add_argument("-o", "--output", metavar="FOLDER", default="recordings",
                    help="folder for the recording, session log and report (default recordings/)")
     p.add_argument("--name", help="file name stem (default session-<date>-<time>)")
@@ -215,7 +216,7 @@ def render(coach, view=None, key: str = "sensor", width: int = 80):
                               style="green"))
         if not s.measured:
             lines.append(Text(f"the {s.side} foot is not measured: {v.waited_s:.0f} s"))
-        elif s.exercise in ("toe_press", "resistance_band", "pencil_pickup"):
+        elif s.exercise in HOLD_EXERCISES:
             target = s.target.get("reps", 0)
             hold_t = s.target.get("hold_s") or 0
             count = Text(f"rep {v.reps} / {target}", style="bold")
@@ -445,9 +446,10 @@ def questions() -> dict:
 
 def write_log(path: Path, recording: Path, prescription_name: str, coach, reported: dict) -> dict:
     """Write the ``toehold-session/1`` log (atomically, as ``toehold log`` does)."""
-    from sensors.sessionlog import FORMAT, _write_atomic
+    from sensors.contract import SESSION_FORMAT
+    from sensors.sessionlog import _write_atomic
 
-    log = {"format": FORMAT, "recording": recording.name, "prescription": prescription_name,
+    log = {"format": SESSION_FORMAT, "recording": recording.name, "prescription": prescription_name,
            "steps": [r.as_dict() for r in coach.steps_], "reported": reported}
     _write_atomic(path, json.dumps(log, indent=1, ensure_ascii=False) + "\n")
     return log
