@@ -28,6 +28,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from sensors.contract import HOLD_EXERCISES, REQUIRED_COLUMNS
+
 from .reps import HoldRepDetector, best_direction, lowpass
 
 REP_COLUMNS = ["start_s", "end_s", "hold_s", "range_deg"]
@@ -248,21 +250,19 @@ class GuidedLive:
     placement : {"foot", "ankle"}
     mounting : str, optional
         Declared mounting.
-    rate_hz : float
+    sampling_rate_hz : float
         Analysis grid rate (the session analyser's).
     lead_s : float
         The stretch starts this long before the step (a move begun just before it).
     """
 
-    def __init__(self, placement: str = "foot", mounting: str | None = None, rate_hz: float = 50.0,
+    def __init__(self, placement: str = "foot", mounting: str | None = None, sampling_rate_hz: float = 50.0,
                  lead_s: float = 1.0) -> None:
-        from .live import COLUMNS
-
         self.placement = placement or "foot"
         self.mounting = mounting
-        self.rate_hz = rate_hz
+        self.sampling_rate_hz = sampling_rate_hz
         self.lead_s = lead_s
-        self._columns = COLUMNS
+        self._columns = list(REQUIRED_COLUMNS)
         self._buf = np.zeros((0, 7))
         self._n = 0
         self._mount = None
@@ -299,7 +299,7 @@ class GuidedLive:
         if len(data) < 2 or t_end - float(data.t.iloc[0]) < 3.0:
             return st
         with one_blas_thread():
-            if exercise in ("toe_press", "resistance_band", "pencil_pickup"):
+            if exercise in HOLD_EXERCISES:
                 return self._holds(st, data, start_s)
             return self._timed(st, data, start_s)
 
@@ -307,7 +307,7 @@ class GuidedLive:
         from .live import HOLD_TARGET_S, holding_now
         from .preprocess import UniformResampler
 
-        u = UniformResampler(self.rate_hz).resample(data)
+        u = UniformResampler(self.sampling_rate_hz).resample(data)
         c = StepRepCounter().detect(u.t, u.acc, u.fs, gyr=u.gyr, valid=u.valid)
         reps = c.reps_[c.reps_.start_s >= start_s]
         st.rep_events = [(float(r.start_s), float(r.end_s), float(r.hold_s), float(r.range_deg))
@@ -325,7 +325,8 @@ class GuidedLive:
 
         # A set of circles shows from its second turn (not its fifth): a
         # pause between the two directions must not look like the end.
-        fit = SessionAnalyzer(min_reps_per_bout=1, min_circles_per_bout=2).detect(data, placement=self.placement, mounting=self.mounting,
+        fit = SessionAnalyzer(sampling_rate_hz=self.sampling_rate_hz, min_reps_per_bout=1,
+                              min_circles_per_bout=2).detect(data, placement=self.placement, mounting=self.mounting,
                                                           known_mounting=self._mount)
         if self._mount is None and fit.mounting_.method == "gait":
             self._mount = fit.mounting_
