@@ -28,8 +28,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from sensors.contract import HOLD_EXERCISES, REQUIRED_COLUMNS
+from sensors.contract import HOLD_EXERCISES
 
+from .live import HOLD_TARGET_S, LiveAnalyzer, LiveState, holding_now
 from .reps import HoldRepDetector, best_direction, lowpass
 
 REP_COLUMNS = ["start_s", "end_s", "hold_s", "range_deg"]
@@ -231,12 +232,12 @@ def count_step_reps(signals: pd.DataFrame, start_s: float, end_s: float,
     return counter.detect(t, w[["acc_x", "acc_y", "acc_z"]].to_numpy(float), fs, gyr=gyr, valid=valid)
 
 
-class GuidedLive:
+class GuidedLive(LiveAnalyzer):
     """The live analysis of a guided session: what the step under way has counted so far.
 
-    Feed samples with :meth:`push`; :meth:`state` analyses the current
-    step's stretch only (from its start to the newest sample), knowing its
-    exercise:
+    A :class:`~analysis.live.LiveAnalyzer` (fed with :meth:`push` alike)
+    whose :meth:`state` analyses the current step's stretch only (from its
+    start to the newest sample), knowing its exercise:
 
     - hold exercises: :class:`StepRepCounter` (no mounting needed: the
       programme's holds come before any walk could reveal it), with the
@@ -258,25 +259,10 @@ class GuidedLive:
 
     def __init__(self, placement: str = "foot", mounting: str | None = None, sampling_rate_hz: float = 50.0,
                  lead_s: float = 1.0) -> None:
-        self.placement = placement or "foot"
-        self.mounting = mounting
+        super().__init__(placement=placement, mounting=mounting)
         self.sampling_rate_hz = sampling_rate_hz
         self.lead_s = lead_s
-        self._columns = list(REQUIRED_COLUMNS)
-        self._buf = np.zeros((0, 7))
-        self._n = 0
-        self._mount = None
-
-    def push(self, rows: np.ndarray) -> None:
-        """Append samples, shape (n, ≥7): t, acc_x..z (m/s²), gyr_x..z (deg/s)."""
-        rows = np.asarray(rows, dtype=float)[:, :7]
-        need = self._n + len(rows)
-        if need > len(self._buf):
-            grown = np.zeros((max(need, 2 * len(self._buf), 4096), 7))
-            grown[:self._n] = self._buf[:self._n]
-            self._buf = grown
-        self._buf[self._n:need] = rows
-        self._n = need
+        self._gait_mount = None
 
     def state(self, exercise: str | None = None, start_s: float | None = None):
         """:class:`analysis.live.LiveState` of the step of ``exercise`` begun at ``start_s``.
@@ -284,7 +270,6 @@ class GuidedLive:
         Its ``rep_events``, ``circle_events`` and ``tiptoe_events`` hold what
         the step counted; ``t_s`` is the newest sample's time.
         """
-        from .live import LiveState
         from .pipeline import one_blas_thread
 
         if not self._n:
@@ -294,8 +279,7 @@ class GuidedLive:
         st = LiveState(t_s=t_end, exercise=exercise)
         if exercise is None or start_s is None:
             return st
-        lo = int(np.searchsorted(t, start_s - self.lead_s))
-        data = pd.DataFrame(self._buf[lo:self._n], columns=self._columns)
+        data = self._frame(int(np.searchsorted(t, start_s - self.lead_s)))
         if len(data) < 2 or t_end - float(data.t.iloc[0]) < 3.0:
             return st
         with one_blas_thread():
@@ -304,7 +288,6 @@ class GuidedLive:
             return self._timed(st, data, start_s)
 
     def _holds(self, st, data: pd.DataFrame, start_s: float):
-        from .live import HOLD_TARGET_S, holding_now
         from .preprocess import UniformResampler
 
         u = UniformResampler(self.sampling_rate_hz).resample(data)
@@ -320,16 +303,15 @@ class GuidedLive:
         return st
 
     def _timed(self, st, data: pd.DataFrame, start_s: float):
-        from .live import LiveAnalyzer
         from .session import SessionAnalyzer
 
         # A set of circles shows from its second turn (not its fifth): a
         # pause between the two directions must not look like the end.
         fit = SessionAnalyzer(sampling_rate_hz=self.sampling_rate_hz, min_reps_per_bout=1,
                               min_circles_per_bout=2).detect(data, placement=self.placement, mounting=self.mounting,
-                                                          known_mounting=self._mount)
-        if self._mount is None and fit.mounting_.method == "gait":
-            self._mount = fit.mounting_
+                                                          known_mounting=self._gait_mount)
+        if self._gait_mount is None and fit.mounting_.method == "gait":
+            self._gait_mount = fit.mounting_
         found = LiveAnalyzer._summarise(fit, st.t_s)
         st.circle_events = [c for c in found.circle_events if c[0] >= start_s - self.lead_s]
         st.tiptoe_events = found.tiptoe_events
