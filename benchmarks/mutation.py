@@ -36,11 +36,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 # Module -> the tests that exercise it (fast ones: mutmut runs them once per
-# mutant). Slow whole-session tests are left out on purpose; they would make
-# a module take hours on two cores.
+# mutant), as pytest arguments. Slow whole-session tests are left out on
+# purpose; they would make a module take hours on two cores.
 MODULES: dict[str, list[str]] = {
-    "analysis/adherence.py": ["tests/test_boundaries.py"],
-    "sensors/recording.py": ["tests/test_boundaries.py", "tests/test_recording.py"],
+    "analysis/adherence.py": ["tests/test_adherence.py", "tests/test_boundaries.py", "-k", "not default_analysis"],
+    "sensors/recording.py": ["tests/test_boundaries.py", "tests/test_recording.py", "-k", "not default_analysis"],
     "analysis/reps.py": ["tests/test_detection.py::test_one_rep_is_found_with_its_hold",
                          "tests/test_detection.py::test_a_hold_just_under_the_minimum_does_not_count",
                          "tests/test_detection.py::test_an_aborted_half_movement_does_not_count",
@@ -115,15 +115,41 @@ def run_mutmut(module: str, tests: list[str], children: int, show: Path | None =
             counts[status.strip()] = counts.get(status.strip(), 0) + 1
         counts["seconds"] = round(time.perf_counter() - t0)
         if show is not None:
-            # The survivors' diffs, to read (the scratch copy goes away).
             show.mkdir(parents=True, exist_ok=True)
-            names = re.findall(r"^\s*(\S+):\s*(?:survived|no tests)$", out, flags=re.M)
-            diffs = [subprocess.run([sys.executable, "-m", "mutmut", "show", n], cwd=work, env=_env(),
-                                    capture_output=True, text=True).stdout for n in names]
-            (show / (module.replace("/", "_") + ".diff")).write_text("\n".join(diffs))
+            (show / (module.replace("/", "_") + ".diff")).write_text(survivor_diffs(work, module))
         return counts
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def survivor_diffs(work: Path, module: str) -> str:
+    """The surviving and unreached mutants of ``module`` as diffs against the original.
+
+    Read from mutmut's mutated copy and its ``.meta`` (exit code 0: no test
+    failed; None: no test ran) rather than ``mutmut show``, which starts an
+    interpreter per mutant.
+    """
+    import ast
+    import difflib
+    import json
+
+    src = (work / "mutants" / module).read_text()
+    meta = json.loads((work / "mutants" / (module + ".meta")).read_text())
+    funcs = {n.name: ast.get_source_segment(src, n) for n in ast.walk(ast.parse(src))
+             if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
+    out = []
+    for key, code in meta["exit_code_by_key"].items():
+        if code not in (0, None):
+            continue
+        name = key.rsplit(".", 1)[-1]
+        orig = funcs.get(name.rsplit("__mutmut_", 1)[0] + "__mutmut_orig")
+        mutant = funcs.get(name)
+        if orig is None or mutant is None:
+            out.append(f"# {key}: source not found\n")
+            continue
+        diff = difflib.unified_diff(orig.splitlines(), mutant.splitlines(), lineterm="", n=1)
+        out.append(f"# {key}: {'survived' if code == 0 else 'no tests'}\n" + "\n".join(list(diff)[2:]) + "\n")
+    return "\n".join(out)
 
 
 def run_listed() -> list[tuple[str, str, bool]]:
