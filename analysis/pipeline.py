@@ -57,10 +57,7 @@ ASSUMED_WARNING = ("placement not given (neither in the file nor with --placemen
 
 def placement_source(recording) -> str:
     """``declared``, ``option`` or ``assumed`` (contract §4)."""
-    origin = getattr(recording, "placement_origin", None)
-    if origin:
-        return origin
-    return "declared" if recording.placement else "assumed"
+    return recording.placement_origin
 
 
 def _num(x: float | None, nd: int = 3):

@@ -50,7 +50,8 @@ class RecordingError(InputLimitError):
     """A recording cannot be read; the message names the file, line and problem."""
 
 
-@dataclasses.dataclass
+# slots: an attribute the class does not declare cannot be hung on it.
+@dataclasses.dataclass(slots=True)
 class Recording:
     """One sensor's recording.
 
@@ -73,6 +74,11 @@ class Recording:
     placement_source : str or None
         ``option`` when the placement came from the caller (the command
         line), ``declared`` from the file; None: ask :attr:`placement_origin`.
+    source_format : str or None
+        The format it was read from (``toehold-recording/1``, ``phyphox``,
+        ``Sensor Logger``, ...); None for one made in memory.
+    import_notes : list of str
+        What an import from an app's export converted (units, axes, files).
     """
 
     data: pd.DataFrame
@@ -83,6 +89,8 @@ class Recording:
     warnings: list = dataclasses.field(default_factory=list)
     cut_off: bool = False
     placement_source: str | None = None
+    source_format: str | None = None
+    import_notes: list = dataclasses.field(default_factory=list)
 
     @property
     def placement_origin(self) -> str:
