@@ -50,6 +50,24 @@ class RecordingError(InputLimitError):
     """A recording cannot be read; the message names the file, line and problem."""
 
 
+def set_placement(metadata: dict, placement: str | None, side: str | None, path: str) -> None:
+    """Put the caller's ``placement`` and ``side`` (if given) into ``metadata``, then check both.
+
+    Raises
+    ------
+    RecordingError
+        A placement other than ``foot``/``ankle`` or a side other than ``left``/``right``.
+    """
+    if placement:
+        metadata["placement"] = placement
+    if side:
+        metadata["side"] = side
+    for key, allowed in (("placement", PLACEMENTS), ("side", SIDES)):
+        if key in metadata and metadata[key] not in allowed:
+            raise RecordingError(
+                f"{path}: {key} is {metadata[key]!r}; expected one of {', '.join(allowed)}")
+
+
 # slots: an attribute the class does not declare cannot be hung on it.
 @dataclasses.dataclass(slots=True)
 class Recording:
@@ -360,14 +378,7 @@ def read_recording(path: str | os.PathLike, *, placement: str | None = None,
     if len(set(header)) != len(header):
         dup = sorted({c for c in header if header.count(c) > 1})
         raise RecordingError(f"{path}:{n_meta + 1}: duplicated column(s) {', '.join(dup)}")
-    if placement:
-        metadata["placement"] = placement
-    if side:
-        metadata["side"] = side
-    for key, allowed in (("placement", PLACEMENTS), ("side", SIDES)):
-        if key in metadata and metadata[key] not in allowed:
-            raise RecordingError(
-                f"{path}: {key} is {metadata[key]!r}; expected one of {', '.join(allowed)}")
+    set_placement(metadata, placement, side, path)
     placement_source = "option" if placement else None
 
     warnings: list[str] = []
