@@ -86,7 +86,8 @@ class TiptoeWalkDetector:
             # bout that goes on within two strides of the last is the same.
             if bouts and last_tiptoe is not None and t[contacts[0]] - t[last_tiptoe[-1]] < 2.0 * g.period_s:
                 prev = len(bouts) - 1
-                contacts = np.r_[last_tiptoe, contacts[contacts > last_tiptoe[-1] + int(0.5 * g.period_s * sampling_rate_hz)]]
+                min_step = int(0.5 * g.period_s * sampling_rate_hz)
+                contacts = np.r_[last_tiptoe, contacts[contacts > last_tiptoe[-1] + min_step]]
                 bouts.pop()
                 evidence.pop()
                 details.pop()
@@ -100,7 +101,8 @@ class TiptoeWalkDetector:
             bouts.append(("tiptoe_walk", t[contacts[0]], t[min(end, len(t) - 1)]))
             evidence.append({"in_posture": sig.in_posture("tiptoe_walk", contacts[0], end),
                              "stride_s": float(np.median(stride_s)),
-                             "climb_m": climb_per_stride(sig.orientation.earth_acc, sig.gyr, contacts, sampling_rate_hz),
+                             "climb_m": climb_per_stride(sig.orientation.earth_acc, sig.gyr, contacts,
+                                                         sampling_rate_hz),
                              **motion_evidence(sig.acc, contacts[0], end, sampling_rate_hz)})
             strides += [(k, t[c]) for c in contacts]
             details.append({

@@ -19,7 +19,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 
 from sensors.contract import (
     ACC_COLUMNS,
@@ -34,6 +33,21 @@ from sensors.contract import (
     G,
 )
 from sensors.limits import MAX_COLUMNS, InputLimitError, check_span, open_regular
+
+
+
+class _LazyPandas:
+    """pandas, imported at first use: writing a live recording needs none, and
+    the import (about 0.5 s of CPU) would delay its first sample."""
+
+    def __getattr__(self, name: str):
+        import pandas
+
+        globals()["pd"] = pandas
+        return getattr(pandas, name)
+
+
+pd = _LazyPandas()
 
 METADATA_KEYS = (
     "format", "start_time", "device", "placement", "side", "sample_rate_hz",

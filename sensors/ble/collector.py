@@ -905,8 +905,16 @@ class Collector:
         finally:
             finish = getattr(decoder, "finish", None)
             if finish is not None:
-                finish()
+                # A decoder may hold rows until the next packet (to time them): they are the device's.
+                rest = finish()
                 count_discarded()
+                if rest is not None and len(rest):
+                    rest = np.asarray(rest, float)
+                    arrival = order["last_arrival"] * self.time_scale
+                    if calibrated:
+                        deliver_stamped(rest, arrival)
+                    else:
+                        pending.append((rest, arrival, connection_no))
             # Rows held for the rate measurement are delivered whatever ends the session.
             if pending:
                 calibrate()

@@ -13,7 +13,9 @@ All little-endian:
   sample ``k`` is at ``t0_us + k * period``: the device clock. The period
   is the board's, read from consecutive packets (``t0`` step over the
   previous packet's ``n``), so a board that ignores the asked rate is still
-  timed right; the asked rate is only the first guess.
+  timed right; the asked rate is only the first guess. The very first
+  packet is held until the second gives the period (``finish`` hands it
+  over if no second one comes), so it is not spread at a guessed period.
 """
 from __future__ import annotations
 
@@ -39,6 +41,7 @@ class GenericDecoder:
         self._wraps = 0
         self._last_t0: int | None = None
         self._last = None  # (seq, t0 unwrapped in µs, n) of the previous packet
+        self._held: tuple | None = None  # the first packet: (seq, t0 µs, samples)
 
     def feed(self, data: bytes) -> np.ndarray:
         """Decode one IMU notification.
@@ -69,10 +72,28 @@ class GenericDecoder:
             step = (t0 - self._last[1]) * 1e-6 / self._last[2]
             if 0.2 * self.period < step < 5.0 * self.period:
                 self.period = step
+        first = self._last is None
         self._last = (seq, t0, n)
-        s = np.frombuffer(data, _SAMPLE, n, _HDR.size)
-        out = np.empty((n, 8))
-        out[:, 0] = t0 * 1e-6 + np.arange(n) * self.period
+        s = np.frombuffer(data, _SAMPLE, n, _HDR.size).copy()
+        if first:
+            # Spread at a guessed period, a board at another rate would show
+            # a hole (or an overlap) before the second packet.
+            self._held = (seq, t0, s)
+            return np.empty((0, 8))
+        out = self._rows(seq, t0, s)
+        if self._held is not None:
+            held, self._held = self._held, None
+            out = np.concatenate([self._rows(*held), out])
+        return out
+
+    def finish(self) -> np.ndarray:
+        """The first packet, if no second one came to time it (at the guessed period)."""
+        held, self._held = self._held, None
+        return self._rows(*held) if held is not None else np.empty((0, 8))
+
+    def _rows(self, seq: int, t0: int, s: np.ndarray) -> np.ndarray:
+        out = np.empty((len(s), 8))
+        out[:, 0] = t0 * 1e-6 + np.arange(len(s)) * self.period
         out[:, 1:4] = s["a"] * (G / 1000.0)
         out[:, 4:7] = s["g"] * 0.1
         out[:, 7] = seq

@@ -234,14 +234,27 @@ class _Stream:
     """Sample times of one PMD stream (ns), as ``PmdTimeStampUtils`` spreads them."""
 
     def __init__(self, sampling_rate_hz: float) -> None:
-        self.period = 1e9 / sampling_rate_hz
+        self.nominal = self.period = 1e9 / sampling_rate_hz
         self.prev: int | None = None
+        self.frames = 0
+        self.last_step: float | None = None
         self.t = np.empty(0)
         self.v = np.empty((0, 3))
 
     def times(self, ts: int, n: int) -> np.ndarray:
         k = np.arange(n)
         step = (ts - self.prev) / n if self.prev is not None else 0.0
+        if (self.prev is not None and not 0.5 * self.period < step < 1.5 * self.period
+                and 0.2 * self.nominal < step < 5.0 * self.nominal
+                and (self.frames == 1 or (self.last_step is not None
+                                          and abs(step - self.last_step) <= 0.02 * self.last_step))):
+            # A device that samples at another rate than the one asked (the
+            # emulated ``ignore-rate``): its second frame, or the same step
+            # twice running, is its period. Frames are not lost within a
+            # connection (BLE acknowledges them), so these are not holes.
+            self.period = step
+        self.last_step = step if self.prev is not None else None
+        self.frames += 1
         if self.prev is not None and 0.5 * self.period < step < 1.5 * self.period:
             # Consecutive frames: spread over the span since the previous one
             # (tracks the device's real rate, as the SDK does) ...

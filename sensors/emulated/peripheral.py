@@ -198,6 +198,7 @@ class EmulatedSensor:
         if self.encoder is None:
             raise ValueError(f"no emulator for device type {self.profile.key!r} yet")
         self.quick_start = quick_start
+        self._feed_due = False  # quick_start: the feed is made when streaming starts
         # Every packet actually notified: (seq, rows (n, 7)); tests compare against it.
         self.sent: list[tuple[int, np.ndarray]] = []
         self.commands: list[bytes] = []
@@ -280,9 +281,11 @@ class EmulatedSensor:
             pass  # a feed that makes rows on demand (an emulated person): nothing to generate
         elif self.quick_start:
             # A simulated session takes seconds to generate: the foot rests
-            # (gravity and sensor noise) until it is ready.
+            # (gravity and sensor noise) until it is ready, and it is made
+            # only once the device streams, so that the work does not
+            # compete with the connection for the processor.
             self._data = rest_feed()(self._rate)
-            self._load_feed()
+            self._feed_due = True
         else:
             # Off the event loop: a simulated session takes seconds to generate.
             self._data = np.asarray(await asyncio.to_thread(self.feed, self._rate), float)
@@ -394,14 +397,18 @@ class EmulatedSensor:
 
     def _on_subscription(self, connection, characteristic, notify_enabled, indicate_enabled) -> None:
         # Devices like Thingy:52 stream as soon as notifications are enabled.
-        if characteristic.uuid != self.notify_char.uuid or self.faults.ignore_start or self.faults.refuse_start:
-            return
+        if (characteristic.uuid != self.notify_char.uuid or self.faults.ignore_start or self.faults.refuse_start
+                or self.faults.needs_bonding):
+            return  # (a device that wants pairing keeps its data for a bonded central)
         if (notify_enabled or indicate_enabled) and self.connections > self.faults.slow_connect:
             self._start_stream(connection)
         else:
             self._stop_stream()
 
     def _start_stream(self, connection) -> None:
+        if self._feed_due:
+            self._feed_due = False
+            self._load_feed()
         if self._stream_task is None or self._stream_task.done():
             self._stream_task = asyncio.ensure_future(self._stream(connection))
 
