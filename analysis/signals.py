@@ -21,10 +21,11 @@ and the window is put in that frame.
 from __future__ import annotations
 
 import dataclasses
-import enum
 
 import numpy as np
 import pandas as pd
+
+from sensors.contract import Placement
 
 from .gait import GaitBoutDetector, runs
 from .mounting import Mounting, MountingEstimator
@@ -35,21 +36,6 @@ from .reps import lowpass
 
 SIGNAL_COLUMNS = ["t", "valid", "still", "elevation_deg", "roll_deg", "tilt_deg",
                   "gyr_x", "gyr_y", "gyr_z", "acc_x", "acc_y", "acc_z"]
-
-
-class Placement(str, enum.Enum):
-    """Where the sensor is worn: :data:`sensors.contract.PLACEMENTS` as an enum."""
-
-    FOOT = "foot"
-    ANKLE = "ankle"
-
-    @classmethod
-    def parse(cls, value) -> "Placement":
-        """The placement named by ``value``; anything else is analysed as a foot sensor."""
-        try:
-            return cls(value)
-        except ValueError:
-            return cls.FOOT
 
 
 @dataclasses.dataclass

@@ -64,7 +64,26 @@ class RecordingError(InputLimitError):
     """A recording cannot be read; the message names the file, line and problem."""
 
 
-@dataclasses.dataclass
+def set_placement(metadata: dict, placement: str | None, side: str | None, path: str) -> None:
+    """Put the caller's ``placement`` and ``side`` (if given) into ``metadata``, then check both.
+
+    Raises
+    ------
+    RecordingError
+        A placement other than ``foot``/``ankle`` or a side other than ``left``/``right``.
+    """
+    if placement:
+        metadata["placement"] = placement
+    if side:
+        metadata["side"] = side
+    for key, allowed in (("placement", PLACEMENTS), ("side", SIDES)):
+        if key in metadata and metadata[key] not in allowed:
+            raise RecordingError(
+                f"{path}: {key} is {metadata[key]!r}; expected one of {', '.join(allowed)}")
+
+
+# slots: an attribute the class does not declare cannot be hung on it.
+@dataclasses.dataclass(slots=True)
 class Recording:
     """One sensor's recording.
 
@@ -87,6 +106,11 @@ class Recording:
     placement_source : str or None
         ``option`` when the placement came from the caller (the command
         line), ``declared`` from the file; None: ask :attr:`placement_origin`.
+    source_format : str or None
+        The format it was read from (``toehold-recording/1``, ``phyphox``,
+        ``Sensor Logger``, ...); None for one made in memory.
+    import_notes : list of str
+        What an import from an app's export converted (units, axes, files).
     """
 
     data: pd.DataFrame
@@ -97,6 +121,8 @@ class Recording:
     warnings: list = dataclasses.field(default_factory=list)
     cut_off: bool = False
     placement_source: str | None = None
+    source_format: str | None = None
+    import_notes: list = dataclasses.field(default_factory=list)
 
     @property
     def placement_origin(self) -> str:
@@ -366,14 +392,7 @@ def read_recording(path: str | os.PathLike, *, placement: str | None = None,
     if len(set(header)) != len(header):
         dup = sorted({c for c in header if header.count(c) > 1})
         raise RecordingError(f"{path}:{n_meta + 1}: duplicated column(s) {', '.join(dup)}")
-    if placement:
-        metadata["placement"] = placement
-    if side:
-        metadata["side"] = side
-    for key, allowed in (("placement", PLACEMENTS), ("side", SIDES)):
-        if key in metadata and metadata[key] not in allowed:
-            raise RecordingError(
-                f"{path}: {key} is {metadata[key]!r}; expected one of {', '.join(allowed)}")
+    set_placement(metadata, placement, side, path)
     placement_source = "option" if placement else None
 
     warnings: list[str] = []
