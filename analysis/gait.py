@@ -25,7 +25,7 @@ def moving_rms(x: np.ndarray, n: int) -> np.ndarray:
     return np.sqrt(uniform_filter1d(x * x, max(1, n), mode="nearest"))
 
 
-def _stride_period(g: np.ndarray, fs: float, lo_s: float = 0.6, hi_s: float = 1.8) -> tuple[float, float]:
+def _stride_period(g: np.ndarray, sampling_rate_hz: float, lo_s: float = 0.6, hi_s: float = 1.8) -> tuple[float, float]:
     """Dominant period (s) of ``g`` by autocorrelation, and its correlation.
 
     ``g`` is a signal of shape (n,) or a vector signal of shape (n, k),
@@ -37,12 +37,12 @@ def _stride_period(g: np.ndarray, fs: float, lo_s: float = 0.6, hi_s: float = 1.
     x = np.asarray(g, dtype=float)
     x = (x - x.mean(axis=0)).reshape(len(x), -1)
     n = len(x)
-    if n < hi_s * fs * 2:
+    if n < hi_s * sampling_rate_hz * 2:
         return float("nan"), 0.0
     f = np.fft.rfft(x, 2 * n, axis=0)
     ac = np.fft.irfft(f * np.conj(f), axis=0)[:n].sum(axis=1)
     ac = ac / (ac[0] or 1.0)
-    lo, hi = int(lo_s * fs), min(int(hi_s * fs), n - 1)
+    lo, hi = int(lo_s * sampling_rate_hz), min(int(hi_s * sampling_rate_hz), n - 1)
     # The rate repeats every stride, but half-stride lags can correlate
     # too; take the first strong peak.
     peaks, _ = find_peaks(ac[lo:hi + 1])
@@ -55,7 +55,7 @@ def _stride_period(g: np.ndarray, fs: float, lo_s: float = 0.6, hi_s: float = 1.
         return float("nan"), 0.0
     top = np.nanmax(vals)
     best = peaks[np.flatnonzero(vals >= top - 0.15 * abs(top))[0]]
-    return (lo + best) / fs, float(ac[lo + best])
+    return (lo + best) / sampling_rate_hz, float(ac[lo + best])
 
 
 class GaitBoutDetector:
@@ -82,34 +82,33 @@ class GaitBoutDetector:
         self.require_stance_rest = require_stance_rest
 
     def detect(self, gyr: np.ndarray, valid: np.ndarray, sampling_rate_hz: float) -> "GaitBoutDetector":
-        fs = sampling_rate_hz
         g = np.linalg.norm(gyr, axis=1)
-        active = (moving_rms(g, int(1.5 * fs)) > self.active_dps) & valid
+        active = (moving_rms(g, int(1.5 * sampling_rate_hz)) > self.active_dps) & valid
         # Bridge the short pauses between strides and lost packets.
-        active = uniform_filter1d(active.astype(float), int(1.0 * fs)) > 0.2
+        active = uniform_filter1d(active.astype(float), int(1.0 * sampling_rate_hz)) > 0.2
         rows = []
         for s, e in zip(*runs(active)):
-            if (e - s) / fs < self.min_duration_s:
+            if (e - s) / sampling_rate_hz < self.min_duration_s:
                 continue
-            period, corr = _stride_period(gyr[s:e], fs)
+            period, corr = _stride_period(gyr[s:e], sampling_rate_hz)
             if not np.isfinite(period) or corr < self.min_periodicity:
                 continue
             seg = g[s:e]
-            if self.require_stance_rest and not self._stance_every_stride(seg, period, fs):
+            if self.require_stance_rest and not self._stance_every_stride(seg, period, sampling_rate_hz):
                 continue
             rows.append((s, e, period, corr))
         self.bouts_ = pd.DataFrame(rows, columns=["start", "stop", "period_s", "periodicity"])
         return self
 
     @staticmethod
-    def _stance_every_stride(g: np.ndarray, period_s: float, fs: float) -> bool:
+    def _stance_every_stride(g: np.ndarray, period_s: float, sampling_rate_hz: float) -> bool:
         """Most stride-long windows hold a near-still moment (the stance).
 
         A foot circling in the air turns at a nearly constant rate and has
         none; walking feet rest on the ground every stride.
         """
-        w = max(2, int(period_s * fs))
-        smooth = uniform_filter1d(g, max(1, int(0.1 * fs)), mode="nearest")
+        w = max(2, int(period_s * sampling_rate_hz))
+        smooth = uniform_filter1d(g, max(1, int(0.1 * sampling_rate_hz)), mode="nearest")
         n = len(smooth) // w
         if n < 2:
             return False
@@ -135,27 +134,26 @@ class StrideDetector:
 
     def detect(self, acc: np.ndarray, gyr: np.ndarray, period_s: float,
                sampling_rate_hz: float) -> "StrideDetector":
-        fs = sampling_rate_hz
-        sos = butter_sos(2, self.highpass_hz, fs, "highpass")
+        sos = butter_sos(2, self.highpass_hz, sampling_rate_hz, "highpass")
         jerk = np.linalg.norm(sosfiltfilt(sos, acc, axis=0), axis=1) if len(acc) > 15 else np.zeros(len(acc))
         g = np.linalg.norm(gyr, axis=1)
         # Impact and swing together: contacts are where the jerk peaks while
         # the leg has just swung (rate high shortly before).
-        swing = uniform_filter1d(g, max(1, int(0.3 * fs)), origin=max(0, int(0.15 * fs) - 1) if fs >= 10 else 0)
+        swing = uniform_filter1d(g, max(1, int(0.3 * sampling_rate_hz)), origin=max(0, int(0.15 * sampling_rate_hz) - 1) if sampling_rate_hz >= 10 else 0)
         score = jerk * (swing / (np.percentile(swing, 90) or 1.0)).clip(0, 1.5)
-        peaks, props = find_peaks(score, distance=max(1, int(0.6 * period_s * fs)),
+        peaks, props = find_peaks(score, distance=max(1, int(0.6 * period_s * sampling_rate_hz)),
                                   prominence=0.25 * np.percentile(score, 98))
         if len(peaks):
             # The foot stood on the ground before its first swing: that
             # stance is the bout's first contact, though it has no impact.
             # It is the last calm moment before the swing that ends in the
             # first impact.
-            smooth = uniform_filter1d(g, max(1, int(0.1 * fs)), mode="nearest")
+            smooth = uniform_filter1d(g, max(1, int(0.1 * sampling_rate_hz)), mode="nearest")
             calm = smooth < 0.15 * np.percentile(smooth, 95)
-            lo = max(0, peaks[0] - int(1.5 * period_s * fs))
+            lo = max(0, peaks[0] - int(1.5 * period_s * sampling_rate_hz))
             before = np.flatnonzero(calm[lo:peaks[0]]) + lo
             swung = smooth[lo:peaks[0]].max() > 0.5 * np.percentile(smooth, 95) if peaks[0] > lo else False
-            if len(before) and swung and peaks[0] - before[-1] >= int(0.3 * period_s * fs):
+            if len(before) and swung and peaks[0] - before[-1] >= int(0.3 * period_s * sampling_rate_hz):
                 peaks = np.r_[before[-1], peaks]
         self.contacts_ = peaks
         self.period_s_ = period_s
@@ -163,7 +161,7 @@ class StrideDetector:
 
 
 def stride_features(pitch_deg: np.ndarray, gyr_sag_dps: np.ndarray, contacts: np.ndarray,
-                    fs: float) -> pd.DataFrame:
+                    sampling_rate_hz: float) -> pd.DataFrame:
     """Per stride: stance pitch (deg, + = toes down) and sagittal rotation range (deg).
 
     Parameters
@@ -204,7 +202,7 @@ def stride_features(pitch_deg: np.ndarray, gyr_sag_dps: np.ndarray, contacts: np
         # Stance: the calmest 30 % of the stride.
         calm = seg_rate <= _percentile_sorted(ordered, 30)[:, None]
         out[rows, 0] = _median_masked(pitch_deg[idx], calm)
-        angle = np.cumsum(rate, axis=1) / fs
+        angle = np.cumsum(rate, axis=1) / sampling_rate_hz
         first, last = angle[:, 0], angle[:, -1]
         # np.linspace(first, last, n), row by row.
         ramp = np.arange(n, dtype=float)[None, :] * ((last - first) / (n - 1))[:, None] + first[:, None]

@@ -74,14 +74,14 @@ class OrientationFilter:
         acc_g = u.acc / G
         acc_32 = acc_g.astype(np.float32)
         settings = imufusion.AhrsSettings(
-            sample_rate=u.fs, convention=imufusion.CONVENTION_NWU, gain=self.gain,
+            sample_rate=u.sampling_rate_hz, convention=imufusion.CONVENTION_NWU, gain=self.gain,
             gyroscope_range=4000.0, acceleration_rejection=self.acceleration_rejection_deg,
-            magnetic_rejection=0.0, rejection_timeout=int(self.recovery_s * u.fs))
+            magnetic_rejection=0.0, rejection_timeout=int(self.recovery_s * u.sampling_rate_hz))
         bounds = np.flatnonzero(np.diff(u.segment)) + 1
         for start, stop in zip(np.r_[0, bounds], np.r_[bounds, n]):
             ahrs = imufusion.Ahrs()
             ahrs.set_settings(settings)
-            ahrs.set_sample_period(1.0 / u.fs)
+            ahrs.set_sample_period(1.0 / u.sampling_rate_hz)
             # Start from the accelerometer's tilt instead of the filter's
             # ramp-up, so the first seconds of each stretch are usable.
             ahrs.set_quaternion(_tilt_quaternion(acc_g[start:min(stop, start + 5)].mean(axis=0)))
