@@ -115,8 +115,11 @@ class SessionSignals:
         return fraction_in_posture(self.postures, exercise, self.placement.value, sel)
 
     def frame(self) -> pd.DataFrame:
-        """The grid as a DataFrame (``SessionAnalyzer.signals_``: plots, balance, quality)."""
-        return pd.DataFrame({
+        """The grid as a DataFrame (``SessionAnalyzer.signals_``: plots, balance, quality).
+
+        Its columns share memory with these arrays (no copy: 410 MB on a day).
+        """
+        return pd.DataFrame(copy=False, data={
             "t": self.t, "valid": self.valid, "still": self.still, "elevation_deg": self.elevation_deg,
             "roll_deg": self.roll_deg, "tilt_deg": self.tilt_deg,
             "gyr_x": self.gyr_seg[:, 0], "gyr_y": self.gyr_seg[:, 1], "gyr_z": self.gyr_seg[:, 2],

@@ -454,6 +454,10 @@ def read_recording(path: str | os.PathLike, *, placement: str | None = None,
     # 0.6 s for 24 h); per-column to_numpy costs 0.05 s.
     columns = {c: table.column(c).to_numpy() for c in header}
     del table
+    # The parser's freed blocks stay in pyarrow's memory pool (mimalloc)
+    # unless handed back: after reading 24 h at 100 Hz the process held
+    # 1130 MB for 456 MB of samples, 620 MB once released (measured).
+    pa.default_memory_pool().release_unused()
     first_bad = {}
     for c in REQUIRED_COLUMNS:
         bad = ~np.isfinite(columns[c])
