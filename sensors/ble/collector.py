@@ -761,7 +761,9 @@ class Collector:
                         if 1 < step < 32768:
                             st.lost_packets += int(step - 1)
                     if np.isfinite(seq):
-                        last_seq = seq
+                        # The last packet's: a decoder may hand over two at once
+                        # (the DIY board's first packet waits for the second).
+                        last_seq = rows[-1, 7] if np.isfinite(rows[-1, 7]) else seq
                     meter.add(len(rows), arrival if not profile.has_clock else float(rows[-1, 0]))
                     first_packet.set()
                     if not calibrated:

@@ -224,6 +224,7 @@ def test_header_rate_is_the_true_rate_and_no_fake_gaps(kind, fault, outcome):
     assert len(o.rec.gaps) == device_holes(o.emu), o.rec.gap_list()[:3]
     # A burst is 0.2 s of packets: at most that is in flight when the session stops.
     assert_all_sent_rows(o.rec, o.emu, kind, in_flight=int(0.2 * true_rate) + 8)
+    assert o.stats.lost_packets == 0
 
 
 # ---- nothing lost ------------------------------------------------------------------------
@@ -241,6 +242,7 @@ def test_every_sent_sample_is_recorded(kind, fault, outcome):
     # Notifications still queued on the virtual link when the session stops
     # (more when the machine is slow) never arrive; all others must be there.
     assert_all_sent_rows(o.rec, o.emu, kind, in_flight=4 + int(o.lag_s * o.emu._rate))
+    assert o.stats.lost_packets == 0  # what the live view and summary report as lost
     if kind not in CLOCKLESS or o.lag_s < MAX_LAG_S:
         # (Arrival times are the device's only while the emulator kept to its clock.)
         assert len(o.rec.gaps) == 0, o.rec.gap_list()[:3]
