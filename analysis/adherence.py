@@ -162,7 +162,9 @@ def history_adherence(docs: list[dict], prescription: Prescription,
             days.append({"date": day.isoformat(), "sessions": len(sessions), "sessions_done": done,
                          "sessions_prescribed": spd,
                          "completion": round(min(1.0, done / spd), 3),
-                         "session_completion": [s["completion"] for s in sessions]})
+                         "session_completion": [s["completion"] for s in sessions],
+                         # A guided session (``toehold session``: its log has steps) is marked.
+                         "session_guided": [bool(s.get("guided_steps")) for s in sessions]})
     full = [d["completion"] >= 1.0 for d in days]
     longest = current = 0
     for f in full:

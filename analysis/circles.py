@@ -25,9 +25,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from scipy.ndimage import uniform_filter1d
-from scipy.signal import butter, sosfiltfilt
+from scipy.signal import sosfiltfilt
 
 from .gait import runs
+from .preprocess import butter_sos
 
 CIRCLE_COLUMNS = ["start", "stop", "direction", "size_deg"]
 
@@ -109,7 +110,7 @@ class CircleDetector:
         """Toe-tip velocity across the foot (deg/s), shape (n, 2): (ḋ_y, ḋ_z)."""
         v = np.column_stack([gyr_foot_dps[:, 2], -gyr_foot_dps[:, 1]]).astype(float)
         if len(v) > 30 and self.max_hz < sampling_rate_hz / 2:
-            v = sosfiltfilt(butter(2, self.max_hz / (sampling_rate_hz / 2), output="sos"), v, axis=0)
+            v = sosfiltfilt(butter_sos(2, self.max_hz, sampling_rate_hz), v, axis=0)
         return v
 
     def turn_rate(self, v: np.ndarray, sampling_rate_hz: float) -> np.ndarray:

@@ -94,8 +94,13 @@ class OrientationFilter:
                 keep(get_q())
             if out:
                 quat[start:stop] = out
-        grav, earth = _gravity_and_earth_acc(quat, acc_g)
-        return Orientation(quat, grav, earth * G)
+        # In blocks: the (n, 3, 3) rotation matrices of a whole day were a
+        # 310 MB temporary (the results are the same row by row).
+        grav, earth = np.empty((n, 3)), np.empty((n, 3))
+        for i in range(0, n, 65536):
+            grav[i:i + 65536], earth[i:i + 65536] = _gravity_and_earth_acc(quat[i:i + 65536], acc_g[i:i + 65536])
+        earth *= G
+        return Orientation(quat, grav, earth)
 
 
 def _gravity_and_earth_acc(quat: np.ndarray, acc_g: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

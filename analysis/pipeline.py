@@ -109,13 +109,19 @@ def balance_section(fitted: SessionAnalyzer, placement: str) -> dict:
 
 
 
-def apply_session_log(exercises: list[dict], session_log: dict | None, side: str | None = None) -> list[dict]:
+def apply_session_log(exercises: list[dict], session_log: dict | None, side: str | None = None,
+                      signals=None) -> list[dict]:
     """The bouts with a guided session's steps applied (contracts §5).
 
     Inside a step the exercise is known: every bout whose middle lies within
     a step's ``[start_s, end_s]`` becomes part of one bout of the step's
     exercise (its reps, circles or strides kept, the lists that do not apply
-    to the exercise emptied). Steps for the foot without the sensor (a
+    to the exercise emptied). With ``signals``, the reps of a hold step are
+    counted again on the step's samples by
+    :class:`analysis.guided.StepRepCounter` (mounting-free, the person's
+    first reps setting the range expected for the rest), so a set the
+    classifier missed or split, or one of small reps, is counted as the
+    live session counted it. Steps for the foot without the sensor (a
     ``side`` other than the recording's, or ``measured: false``) and skipped
     steps change nothing; neither does anything outside the steps.
 
@@ -127,6 +133,8 @@ def apply_session_log(exercises: list[dict], session_log: dict | None, side: str
         A ``toehold-session/1`` document.
     side : str, optional
         The recording's side.
+    signals : DataFrame, optional
+        The fitted analyser's ``signals_`` (``t``, ``acc_*``, ``gyr_*``, ``valid``).
 
     Returns
     -------
@@ -145,6 +153,18 @@ def apply_session_log(exercises: list[dict], session_log: dict | None, side: str
         if side and step.get("side") and step["side"] != side:
             continue
         inside = [e for e in out if lo <= 0.5 * (e["start_s"] + e["end_s"]) <= hi]
+        counted = None
+        if ex in HOLD_EXERCISES and signals is not None and len(signals):
+            from .guided import count_step_reps
+
+            counted = count_step_reps(signals, lo, hi).reps_
+            if len(counted):
+                # The reps' own span: the step also holds the walk to the station.
+                first, last = float(counted.start_s.iloc[0]), float(counted.end_s.iloc[-1])
+                inside += [e for e in out if e not in inside and e["start_s"] < last and first < e["end_s"]]
+                if not inside:
+                    inside = [{"exercise": ex, "start_s": first, "end_s": last,
+                               "reps": [], "circles": [], "strides": [], "confidence": 1.0, "doubts": []}]
         if not inside:
             continue
         main = max(inside, key=lambda e: e["end_s"] - e["start_s"])
@@ -157,6 +177,12 @@ def apply_session_log(exercises: list[dict], session_log: dict | None, side: str
                   "strides": sorted((s for e in inside for s in e["strides"]), key=lambda s: s["t_s"])
                   if ex == "tiptoe_walk" else [],
                   "exercise_source": "session_log"}
+        if counted is not None and len(counted):
+            merged["reps"] = [{"start_s": round(float(r.start_s), 3), "end_s": round(float(r.end_s), 3),
+                               "hold_s": round(float(r.hold_s), 3), "range_deg": round(float(r.range_deg), 2)}
+                              for r in counted.itertuples()]
+            merged["start_s"] = min(merged["start_s"], merged["reps"][0]["start_s"])
+            merged["end_s"] = max(merged["end_s"], merged["reps"][-1]["end_s"])
         if "confidence" in main:
             merged["confidence"] = 1.0
         if main["exercise"] != ex:
@@ -223,7 +249,8 @@ def analyze_recording(recording, analyzer: SessionAnalyzer | None = None,
         "analyser_version": ANALYSER_VERSION,
     }
     if session_log:
-        doc["exercises"] = apply_session_log(doc["exercises"], session_log, recording.side)
+        doc["exercises"] = with_hold_wobble(
+            apply_session_log(doc["exercises"], session_log, recording.side, fitted.signals_), fitted.signals_)
         doc["session"] = {"format": session_log.get("format"), "steps": session_log.get("steps") or [],
                           "reported": session_log.get("reported") or {}}
     toe_paths(fitted, doc["exercises"], fitted.sampling_rate_hz)

@@ -38,7 +38,7 @@ SIGNAL_COLUMNS = ["t", "valid", "still", "elevation_deg", "roll_deg", "tilt_deg"
 
 
 class Placement(str, enum.Enum):
-    """Where the sensor is worn (contract §1: ``foot`` or ``ankle``)."""
+    """Where the sensor is worn: :data:`sensors.contract.PLACEMENTS` as an enum."""
 
     FOOT = "foot"
     ANKLE = "ankle"
@@ -191,7 +191,7 @@ class SignalExtractor:
         gyr_s = gyr @ r.T
         grav_s = orient.gravity @ r.T
         acc_s = u.acc @ r.T
-        acc_lp = lowpass(acc_s, 2.0, sampling_rate_hz)
+        acc_lp = lowpass(acc_s[:, [0, 2]], 2.0, sampling_rate_hz)  # forward and up: all the tilt needs
         grav_smooth = lowpass(grav_s, 0.5, sampling_rate_hz)
         long_gap = np.zeros(len(u.t), dtype=bool)
         for a, b in zip(*runs(~u.valid)):
@@ -216,6 +216,6 @@ class SignalExtractor:
             # straight from gravity in the accelerometer: no orientation filter
             # still catching up after a walk or a brisk turn shifts the rest
             # level a rep starts from.
-            tilt_deg=np.degrees(np.arctan2(acc_lp[:, 0], acc_lp[:, 2])),
+            tilt_deg=np.degrees(np.arctan2(acc_lp[:, 0], acc_lp[:, 1])),
             postures=posture_masks(grav_smooth, place.value))
         return self

@@ -442,8 +442,9 @@ class _Builder:
         self._push(tr)
 
     # -- hold exercises -----------------------------------------------------
-    def hold_reps(self, exercise: str, reps: int, hold_target_s: float) -> None:
-        """Reps of a move–hold–release exercise (toe press, band, pencil)."""
+    def hold_reps(self, exercise: str, reps: int, hold_target_s: float, amp_deg: float | None = None) -> None:
+        """Reps of a move–hold–release exercise (toe press, band, pencil); ``amp_deg`` fixes the
+        person's range of motion (drawn at random otherwise)."""
         assert self.posture == EXERCISE_POSTURE[exercise]
         rng = self.rng
         sign = rng.choice([-1.0, 1.0])  # instep geometry differs between people
@@ -455,6 +456,8 @@ class _Builder:
         # twice the prescription, brisk or slow moves, short or long rests.
         amp_person = {"toe_press": rng.uniform(1, 8), "resistance_band": rng.uniform(8, 30),
                       "pencil_pickup": rng.uniform(4, 16)}[exercise]
+        if amp_deg is not None:
+            amp_person = float(amp_deg)
         knee = rng.uniform(3, 20)
         hold_person = float(np.clip(hold_target_s * np.exp(rng.normal(0, 0.25)),
                                     0.9 * hold_target_s if exercise == "pencil_pickup" else 1.3, 20.0))

@@ -12,9 +12,11 @@ import math
 import textwrap
 
 import matplotlib
+import numpy as np
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.patches import FancyArrowPatch, Rectangle  # noqa: E402
 
 from analysis.adherence import local_start  # noqa: E402
@@ -28,6 +30,7 @@ LABELS = {"toe_press": "Toe press", "resistance_band": "Resistance band", "tipto
 # How much was done is told in greys, never in a hue: every hue here means an
 # exercise (an orange "50 %" beside the orange band exercise read as one thing).
 DONE, PART, LITTLE, NONE = "#222222", "#777777", "#BBBBBB", "#EEEEEE"
+GUIDED = "white"  # a white dot ringed in grey: seen on every cell, and no exercise's colour
 GREY = "#999999"
 TEXT = "#333333"
 GAP_HATCH = {"facecolor": "white", "edgecolor": "#555555", "hatch": "////", "lw": 0}
@@ -416,16 +419,25 @@ def _calendar(ax, history: dict) -> dict:
         return {"days": 0}
     n = len(days)
     spd = days[0]["sessions_prescribed"]
+    guided_at = []
     for i, d in enumerate(days):
-        comps = sorted(d["session_completion"], key=lambda c: -(c or 0))
+        guided = d.get("session_guided") or [False] * len(d["session_completion"])
+        comps = sorted(zip(d["session_completion"], guided), key=lambda cg: -(cg[0] or 0))
         for j in range(spd):
-            c = comps[j] if j < len(comps) else None
+            c, g = comps[j] if j < len(comps) else (None, False)
             if c is None:
                 ax.add_patch(Rectangle((i + 0.1, j + 0.1), 0.8, 0.8, facecolor="white",
                                        edgecolor="#CCCCCC", lw=0.6))
             else:
                 ax.add_patch(Rectangle((i + 0.08, j + 0.08), 0.84, 0.84, lw=0,
                                        color=_completion_colour(c if c < 0.8 else 1.0)))
+            if c is not None and g:
+                guided_at.append((i + 0.5, j + 0.5))
+    marks = None
+    if guided_at:
+        # A session the coach walked through: a dot in its cell.
+        marks = ax.scatter(*zip(*guided_at), s=22 if n > 30 else 40, marker="o", facecolors=GUIDED,
+                           edgecolors="#555555", linewidths=1.0, zorder=3)
     ax.set_xlim(0, n)
     ax.set_ylim(spd, 0)  # session 1 on top
     step = max(1, n // 15)
@@ -440,14 +452,21 @@ def _calendar(ax, history: dict) -> dict:
     handles = [Rectangle((0, 0), 1, 1, color=DONE), Rectangle((0, 0), 1, 1, color=PART),
                Rectangle((0, 0), 1, 1, color=LITTLE),
                Rectangle((0, 0), 1, 1, facecolor="white", edgecolor="#CCCCCC", lw=0.6)]
-    ax.legend(handles, ["done (80 % or more)", "half done or more", "less than half", "no session"],
-              loc="lower right", bbox_to_anchor=(1.0, 1.0), ncol=4, frameon=False, fontsize=9)
+    labels = ["done (80 % or more)", "half done or more", "less than half", "no session"]
+    if marks is not None:
+        handles.append(Line2D([], [], ls="", marker="o", markerfacecolor=GUIDED, markeredgecolor="#555555"))
+        labels.append("guided session (toehold session)")
+    legend = ax.legend(handles, labels, loc="lower right", bbox_to_anchor=(1.0, 1.0), ncol=len(labels),
+                       frameon=False, fontsize=9)
     cur, longest = history.get("current_streak_days", 0), history.get("longest_streak_days", 0)
     rule = f"a day counts toward a streak when all {spd} of its sessions were done"
     ax.text(0.0, -0.32, f"Streak: {cur} day{'s' if cur != 1 else ''} in a row up to the last day, "
             f"longest {longest} ({rule}).",
             transform=ax.transAxes, ha="left", fontsize=9, color="#444444")
-    return {"days": n, "streak_rule": rule}
+    return {"days": n, "streak_rule": rule, "legend": [t.get_text() for t in legend.get_texts()],
+            # Where the guided markers were drawn: (day index, session row), from the artist itself.
+            "guided_cells": [] if marks is None else
+            [(int(x - 0.5), int(y - 0.5)) for x, y in np.asarray(marks.get_offsets())]}
 
 
 def _how_to_read(ax, doc) -> str:

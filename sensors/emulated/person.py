@@ -46,6 +46,9 @@ class PersonConfig:
         Seconds of rest after reaching each station, before starting.
     duration_scale : float
         Fraction of the target time walked on tiptoe / circled per direction.
+    range_deg : dict of str to float
+        How far the person moves in each rep per exercise (deg; default: a
+        range drawn at random as the simulator does).
     """
 
     reps: dict = dataclasses.field(default_factory=dict)
@@ -53,6 +56,7 @@ class PersonConfig:
     skip: tuple = ()
     pause_s: float = 1.0
     duration_scale: float = 1.1
+    range_deg: dict = dataclasses.field(default_factory=dict)
 
 
 class EmulatedPerson:
@@ -75,6 +79,7 @@ class EmulatedPerson:
         self.side = side
         self.cfg = tier_config(tier, side=side, placement=placement, distractors=False, sloppiness=0.0,
                                packet_loss=0.0, declare_mounting=False)
+        self.seed = seed
         self.rng = np.random.default_rng(seed)
         self.mount = _mounting(self.rng, self.cfg.mounting)
         self._acc_bias = self.cfg.acc_bias_mps2 * self.rng.standard_normal(3)
@@ -127,6 +132,9 @@ class EmulatedPerson:
         if self._queue is None and self._pending:
             step = self._pending.pop(0)
             n_ex = len(b.exercises)
+            # Each step's motion from its own seed: how long the person idled
+            # before it (the coach's timing) does not change what they do.
+            b.rng = np.random.default_rng([self.seed, len(self.done)])
             self._do(step)
             self.done.append(_what_was_done(step, b.exercises[n_ex:]))
             self._queue = _concat(b.tracks)
@@ -154,7 +162,7 @@ class EmulatedPerson:
             reps = int(c.reps.get(ex, target.get("reps", 10)))
             hold = float(target.get("hold_s", 4.0)) * float(c.hold_scale.get(ex, 1.0))
             # A little over the target, as someone counting "…four, five" does.
-            b.hold_reps(ex, reps, hold * 1.1)
+            b.hold_reps(ex, reps, hold * 1.1, amp_deg=c.range_deg.get(ex))
         elif ex == "tiptoe_walk":
             b.rest(1.0)
             b.walk(float(target.get("duration_s", 20.0)) * c.duration_scale, tiptoe=True)

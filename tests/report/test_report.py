@@ -146,6 +146,27 @@ def test_report_of_several_days_draws_the_calendar(tmp_path):
     assert s["panels"][-1] == "Sessions done per day" and s["calendar"]["days"] == 5
 
 
+def test_calendar_marks_the_guided_sessions_and_its_legend_says_so(tmp_path):
+    """Two sessions on 2 Nov, one of them guided (its session log has steps), one plain on 1 Nov."""
+    starts = ["2026-11-01T08:00:00Z", "2026-11-02T08:00:00Z", "2026-11-02T18:00:00Z"]
+    docs = [doc(start=s, reps=[("toe_press", [5] * n)]) for s, n in zip(starts, (10, 3, 10))]
+    docs[2]["session"] = {"format": "toehold-session/1", "reported": {}, "steps": [
+        {"exercise": "toe_press", "side": "left", "start_s": 0.0, "end_s": 60.0,
+         "target": {"reps": 10, "hold_s": 4.0}, "outcome": "done"}]}
+    for d in docs:
+        d["adherence"] = session_adherence(d, load())
+    history = history_adherence(docs, load())
+    assert history["days"][1]["session_guided"] == [False, True]
+    s = render_report(docs, tmp_path / "r.png", history=history)
+    cal = s["calendar"]
+    # Day 2 (index 1): the guided session did all 10 reps, so it sorts to the top row (0).
+    assert cal["guided_cells"] == [(1, 0)]
+    assert "guided session (toehold session)" in cal["legend"]
+    # Without a guided session, neither marker nor legend entry.
+    plain = render_report(docs[:2], tmp_path / "p.png", history=history_adherence(docs[:2], load()))
+    assert plain["calendar"]["guided_cells"] == [] and len(plain["calendar"]["legend"]) == 4
+
+
 def test_report_command_on_the_demo_and_on_a_folder(tmp_path, cli):
     out = tmp_path / "demo.png"
     res = cli("report", "-o", out, cwd=ROOT)
