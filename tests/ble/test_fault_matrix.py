@@ -65,8 +65,8 @@ CAUSES = {
         "witmotion": r"refused the start command \(.*ATT error: 0x80.*check its firmware",
         "polar": r"refused the start command \(start ACC refused: ERROR_INVALID_STATE\)",
         "movesense": r"refused the start command \(subscribe answered 500\)",
-        # Streams on subscribing; one that does not is silent, not refusing.
-        "thingy": r"did not answer its start command within 1.5 s",
+        # Started by subscribing: the refusal is the CCCD write's error.
+        "thingy": r"refused subscribing \(.*ATT error: 0x80.*check its firmware",
         "generic": r"refused the start command \(.*ATT error: 0x80.*check its firmware",
     },
     "needs-bonding": {k: r"asks for pairing \(bonding\) .*bluetoothctl.*Insufficient Authentication"
