@@ -5,6 +5,13 @@ the coach through the default programme, except that they do the
 resistance-band set short (6 of 10 reps) and skip the pencil pickup. The
 expected values come from what the person did (``person.done``, the
 simulator's own record of the motion it generated), not from the analysis.
+The holds come before any walk reveals how the sensor sits on the foot: the
+coach counts inside each step with the step's exercise known
+(``analysis.guided``), live and in the analysis of the file alike.
+
+Cost (``time python -m pytest tests/test_session_e2e.py -n 0``, 2026-11-30,
+machine load 12 on 2 cores): 26 s CPU for the file, about 7 minutes of
+data streamed at 10x.
 """
 from __future__ import annotations
 
