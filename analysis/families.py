@@ -63,30 +63,31 @@ class TiptoeWalkDetector:
 
     def detect(self, signals: SessionSignals) -> "TiptoeWalkDetector":
         sig = signals
-        t, fs, foot = sig.t, sig.sampling_rate_hz, sig.foot
+        t, sampling_rate_hz, foot = sig.t, sig.sampling_rate_hz, sig.foot
         claimed = np.zeros(len(t), dtype=bool)
         bouts, strides, details, evidence = [], [], [], []
         last_tiptoe = None
         for g in sig.gait.itertuples():
             # The activity envelope lags the first step: look for contacts
             # from a stride before it.
-            lo = max(0, g.start - int(g.period_s * fs))
+            lo = max(0, g.start - int(g.period_s * sampling_rate_hz))
             sl = slice(lo, g.stop)
-            sd = StrideDetector().detect(sig.acc[sl], sig.gyr[sl], g.period_s, fs)
+            sd = StrideDetector().detect(sig.acc[sl], sig.gyr[sl], g.period_s, sampling_rate_hz)
             contacts = sd.contacts_ + lo
             claimed[g.start:g.stop] = True
             if len(contacts) < 3:
                 continue
             # Only the bout's stretch: negating the whole day for each of its
             # ~500 walks made this quadratic in length (16 s of 74 s on 24 h).
-            feats = stride_features(-sig.elevation_deg[sl], sig.gyr_seg[sl, 1], contacts - lo, fs)
+            feats = stride_features(-sig.elevation_deg[sl], sig.gyr_seg[sl, 1], contacts - lo, sampling_rate_hz)
             if len(contacts) < self.min_tiptoe_strides or not self._is_tiptoe(feats, foot):
                 continue
             # A stumble or a lost stretch can cut one walk in two: a tiptoe
             # bout that goes on within two strides of the last is the same.
             if bouts and last_tiptoe is not None and t[contacts[0]] - t[last_tiptoe[-1]] < 2.0 * g.period_s:
                 prev = len(bouts) - 1
-                contacts = np.r_[last_tiptoe, contacts[contacts > last_tiptoe[-1] + int(0.5 * g.period_s * fs)]]
+                min_step = int(0.5 * g.period_s * sampling_rate_hz)
+                contacts = np.r_[last_tiptoe, contacts[contacts > last_tiptoe[-1] + min_step]]
                 bouts.pop()
                 evidence.pop()
                 details.pop()
@@ -100,8 +101,9 @@ class TiptoeWalkDetector:
             bouts.append(("tiptoe_walk", t[contacts[0]], t[min(end, len(t) - 1)]))
             evidence.append({"in_posture": sig.in_posture("tiptoe_walk", contacts[0], end),
                              "stride_s": float(np.median(stride_s)),
-                             "climb_m": climb_per_stride(sig.orientation.earth_acc, sig.gyr, contacts, fs),
-                             **motion_evidence(sig.acc, contacts[0], end, fs)})
+                             "climb_m": climb_per_stride(sig.orientation.earth_acc, sig.gyr, contacts,
+                                                         sampling_rate_hz),
+                             **motion_evidence(sig.acc, contacts[0], end, sampling_rate_hz)})
             strides += [(k, t[c]) for c in contacts]
             details.append({
                 # One foot's contacts: two steps per stride.
@@ -162,7 +164,7 @@ class CircleSetDetector:
     def detect(self, signals: SessionSignals, claimed: np.ndarray | None = None) -> "CircleSetDetector":
         """``claimed``: samples already explained (gait bouts); walking with the foot down is skipped."""
         sig = signals
-        t, fs = sig.t, sig.sampling_rate_hz
+        t, sampling_rate_hz = sig.t, sig.sampling_rate_hz
         bouts, circles, evidence = [], [], []
         mine = np.zeros(len(t), dtype=bool)
         if sig.foot:
@@ -174,8 +176,8 @@ class CircleSetDetector:
             for g in sig.gait.itertuples():
                 if np.median(sig.grav_seg[g.start:g.stop, 2]) > 0.5:
                     walking[g.start:g.stop] = True
-            cd = CircleDetector().detect(sig.gyr_seg, fs, valid=sig.valid & ~(busy & walking))
-            for group in circle_sets(cd.circles_, fs):
+            cd = CircleDetector().detect(sig.gyr_seg, sampling_rate_hz, valid=sig.valid & ~(busy & walking))
+            for group in circle_sets(cd.circles_, sampling_rate_hz):
                 if len(group) < self.min_circles_per_bout:
                     continue
                 k = len(bouts)
@@ -183,7 +185,7 @@ class CircleSetDetector:
                 bouts.append(("ankle_circles", t[a], t[b]))
                 evidence.append({"in_posture": sig.in_posture("ankle_circles", a, b),
                                  "directions": int(group.direction.nunique()),
-                                 **motion_evidence(sig.acc, a, b, fs)})
+                                 **motion_evidence(sig.acc, a, b, sampling_rate_hz)})
                 mine[group["start"].iloc[0]:group["stop"].iloc[-1]] = True
                 circles += [(k, t[c.start], t[c.stop], c.direction, c.size_deg) for c in group.itertuples()]
         self.bouts_ = _bouts(bouts)
@@ -232,7 +234,7 @@ class HoldSetDetector:
     def detect(self, signals: SessionSignals, claimed: np.ndarray | None = None) -> "HoldSetDetector":
         """``claimed``: samples already explained by other bouts (no rep is looked for there)."""
         sig = signals
-        t, fs, foot, valid = sig.t, sig.sampling_rate_hz, sig.foot, sig.valid
+        t, sampling_rate_hz, foot, valid = sig.t, sig.sampling_rate_hz, sig.foot, sig.valid
         busy = claimed if claimed is not None else np.zeros(len(t), dtype=bool)
         earth_acc = sig.orientation.earth_acc
         where = sig.postures
@@ -246,7 +248,7 @@ class HoldSetDetector:
             # (Short losses, a few packets, are interpolated: the angle of a
             # hold changes slowly.)
             for s, e in zip(*runs(mask & ~busy & ~sig.long_gap)):
-                if (e - s) / fs < 5:
+                if (e - s) / sampling_rate_hz < 5:
                     continue
                 seg_angle = tilt[s:e]
                 # A foot flat on the floor is still between and during reps;
@@ -260,19 +262,19 @@ class HoldSetDetector:
                 signs = (1,) if posture == "toes_up" else (1, -1)
                 found_sets, every = [], {}
                 for sign in signs:
-                    det = proto.clone().detect(sign * seg_angle, fs, valid=valid[s:e])
+                    det = proto.clone().detect(sign * seg_angle, sampling_rate_hz, valid=valid[s:e])
                     found = det.reps_
                     # A rep cut by the stretch's edge began or ended in
                     # another posture: that is the posture change, not a rep.
-                    edge = int(0.5 * fs)
+                    edge = int(0.5 * sampling_rate_hz)
                     found = found[(found.start > edge) & (found.stop < (e - s) - edge)]
                     every[sign] = found
                     groups = self._group(found, t[s:e], gap_s=self.max_rep_gap_s, activity=gyr_norm[s:e])
                     if posture == "flat":
                         groups = [part for g in groups
-                                  for part in self._split_by_hold(g, fs, self.pencil_min_hold_s)]
+                                  for part in self._split_by_hold(g, sampling_rate_hz, self.pencil_min_hold_s)]
                     for g in groups:
-                        g = self._drop_outliers(g, fs)
+                        g = self._drop_outliers(g, sampling_rate_hz)
                         if len(g):
                             found_sets.append((sign, det, g))
                 candidates = []
@@ -284,17 +286,17 @@ class HoldSetDetector:
                     for _, _, h in found_sets:
                         if h.start.iloc[0] < a1 and a0 < h.stop.iloc[-1]:
                             a0, a1 = min(a0, int(h.start.iloc[0])), max(a1, int(h.stop.iloc[-1]))
-                    cues = set_cues(sign * seg_angle, det, g, fs, gyr_norm[s:e], span=(a0, a1))
+                    cues = set_cues(sign * seg_angle, det, g, sampling_rate_hz, gyr_norm[s:e], span=(a0, a1))
                     candidates.append((sign, g, cues))
                 for sign, group, cues in self._resolve(candidates):
                     if -sign in every:
-                        group = self._either_way(group, sign, every[-sign], fs, self.max_rep_gap_s)
+                        group = self._either_way(group, sign, every[-sign], sampling_rate_hz, self.max_rep_gap_s)
                     # Below a degree a foot's "reps" are a resting foot
                     # shifting its weight (the other foot exercising), not
                     # a press held against the floor.
                     if foot and np.median(np.abs(group.range_deg)) < self.min_foot_range_deg:
                         continue
-                    holds = (group.hold_stop - group.hold_start).to_numpy() / fs
+                    holds = (group.hold_stop - group.hold_start).to_numpy() / sampling_rate_hz
                     name = self._name_hold_bout(posture, holds)
                     need = self.min_reps_per_bout if name != "pencil_pickup" else 2
                     if name is None or len(group) < need:
@@ -302,7 +304,7 @@ class HoldSetDetector:
                     k = len(bouts)
                     a, b = s + int(group.start.iloc[0]), s + int(group.stop.iloc[-1])
                     bouts.append((name, t[a], t[b]))
-                    lifts = [abs(displacement(earth_acc, s + int(g.start), s + int(g.hold_start), fs)[2])
+                    lifts = [abs(displacement(earth_acc, s + int(g.start), s + int(g.hold_start), sampling_rate_hz)[2])
                              for g in group.itertuples()]
                     evidence.append({"in_posture": sig.in_posture(name, a, b), "reps": len(group),
                                      "range_deg": float(np.median(group.amplitude_deg)),
@@ -311,8 +313,8 @@ class HoldSetDetector:
                                      "lift_m": float(np.median(lifts)),
                                      "hold_s": float(np.median(holds)),
                                      "hold_cv": float(np.std(holds) / max(np.mean(holds), 1e-6)),
-                                     **motion_evidence(sig.acc, a, b, fs)})
-                    reps += [(k, t[s + g.start], t[s + g.stop], (g.hold_stop - g.hold_start) / fs,
+                                     **motion_evidence(sig.acc, a, b, sampling_rate_hz)})
+                    reps += [(k, t[s + g.start], t[s + g.stop], (g.hold_stop - g.hold_start) / sampling_rate_hz,
                               abs(g.range_deg)) for g in group.itertuples()]
         self.bouts_ = _bouts(bouts)
         self.evidence_ = evidence
@@ -341,7 +343,7 @@ class HoldSetDetector:
         return keep
 
     @staticmethod
-    def _split_by_hold(group: pd.DataFrame, fs: float, between_s: float | None = None,
+    def _split_by_hold(group: pd.DataFrame, sampling_rate_hz: float, between_s: float | None = None,
                        ratio: float = 1.8) -> list[pd.DataFrame]:
         """Split a set where the holds change from short to long.
 
@@ -352,7 +354,7 @@ class HoldSetDetector:
         ``between_s``, only a split whose parts' median holds lie on either
         side of it: uneven holds of one exercise stay one set.
         """
-        holds = np.log(np.maximum((group.hold_stop - group.hold_start).to_numpy() / fs, 0.1))
+        holds = np.log(np.maximum((group.hold_stop - group.hold_start).to_numpy() / sampling_rate_hz, 0.1))
         n = len(holds)
         if n < 4:
             return [group]
@@ -374,7 +376,7 @@ class HoldSetDetector:
         return [group.iloc[:k_best], group.iloc[k_best:]]
 
     @staticmethod
-    def _either_way(group: pd.DataFrame, sign: int, other: pd.DataFrame, fs: float,
+    def _either_way(group: pd.DataFrame, sign: int, other: pd.DataFrame, sampling_rate_hz: float,
                     gap_s: float) -> pd.DataFrame:
         """A set's reps in both directions, each leaving from the set's rest.
 
@@ -391,7 +393,7 @@ class HoldSetDetector:
         amp = float(np.median(np.abs(group.range_deg.to_numpy())))
         from_rest = np.abs(sign * group.rest_deg.to_numpy() - rest) < 0.5 * amp
         keep = group[from_rest] if from_rest.sum() >= 2 else group
-        lo, hi = keep.start.min() - gap_s * fs, keep.stop.max() + gap_s * fs
+        lo, hi = keep.start.min() - gap_s * sampling_rate_hz, keep.stop.max() + gap_s * sampling_rate_hz
         extra = other[(np.abs(-sign * other.rest_deg - rest) < 0.5 * amp)
                       & (np.abs(other.range_deg) >= 0.5 * amp)
                       & (other.start >= lo) & (other.stop <= hi)]
@@ -403,7 +405,7 @@ class HoldSetDetector:
         return pd.concat([keep, extra.iloc[add]]).sort_values("start", ignore_index=True)
 
     @staticmethod
-    def _drop_outliers(group: pd.DataFrame, fs: float) -> pd.DataFrame:
+    def _drop_outliers(group: pd.DataFrame, sampling_rate_hz: float) -> pd.DataFrame:
         """Drop "reps" unlike the rest of their set.
 
         Sitting down, lying back or adjusting the band next to a set can look
@@ -413,7 +415,7 @@ class HoldSetDetector:
         if len(group) < 3:
             return group
         amp = group.amplitude_deg.to_numpy()
-        hold = (group.hold_stop - group.hold_start).to_numpy() / fs
+        hold = (group.hold_stop - group.hold_start).to_numpy() / sampling_rate_hz
         med_amp, med_hold = np.median(amp), np.median(hold)
         ok = (amp <= 1.8 * med_amp) & (hold <= max(2.2 * med_hold, med_hold + 4.0))
         # Every rep of a set reaches the held position: standing sway after
@@ -479,12 +481,12 @@ class QuietStanceDetector:
     def detect(self, signals: SessionSignals, claimed: np.ndarray, bouts: list) -> "QuietStanceDetector":
         """``claimed``: samples explained by gait and circles; ``bouts``: (exercise, start_s, end_s)."""
         sig = signals
-        t, fs = sig.t, sig.sampling_rate_hz
+        t, sampling_rate_hz = sig.t, sig.sampling_rate_hz
         upright = sig.grav_smooth[:, 2] > np.cos(np.radians(25))
         in_bout = claimed.copy()
         for _, b0, b1 in bouts:
             in_bout[(t >= b0) & (t <= b1)] = True
         stances = [(t[s], t[e - 1]) for s, e in zip(*runs(sig.calm & upright & ~in_bout))
-                   if (e - s) / fs >= self.min_stance_s]
+                   if (e - s) / sampling_rate_hz >= self.min_stance_s]
         self.stances_ = pd.DataFrame(stances, columns=["start_s", "end_s"])
         return self

@@ -67,13 +67,16 @@ def _num(x: float | None, nd: int = 3):
     return None if x is None or not math.isfinite(x) else round(float(x), nd)
 
 
-def toe_paths(fitted: SessionAnalyzer, exercises: list[dict], rate_hz: float = 20.0) -> None:
+def toe_paths(fitted: SessionAnalyzer, exercises: list[dict], sampling_rate_hz: float,
+              path_sampling_rate_hz: float = 20.0) -> None:
     """Add each ``ankle_circles`` bout's toe path to its entry, for drawing.
 
     ``toe_path`` = ``{"rate_hz", "t0_s", "y_deg", "z_deg"}``: the toe tip's
     displacement across the foot (deg of foot tilt; y to the left, z up, as
     seen from in front of the toes) from the bout's start, sampled at
-    ``rate_hz``. The circle detector counts the turns of its direction of motion.
+    ``path_sampling_rate_hz`` (its ``rate_hz``). ``sampling_rate_hz`` is the
+    rate of ``fitted.signals_``. The circle detector counts the turns of its
+    direction of motion.
     """
     from .circles import CircleDetector
 
@@ -81,18 +84,17 @@ def toe_paths(fitted: SessionAnalyzer, exercises: list[dict], rate_hz: float = 2
     if not len(sig):
         return
     t = sig["t"].to_numpy()
-    fs = 1.0 / float(np.median(np.diff(t))) if len(t) > 1 else 50.0
-    step = max(1, int(round(fs / rate_hz)))
+    step = max(1, int(round(sampling_rate_hz / path_sampling_rate_hz)))
     for e in exercises:
         if e["exercise"] != "ankle_circles":
             continue
         lo, hi = np.searchsorted(t, [e["start_s"], e["end_s"]])
         # A second of margin on each side keeps the detrending's edges out of the bout.
-        pad = int(fs)
+        pad = int(sampling_rate_hz)
         a, b = max(0, lo - pad), min(len(t), hi + pad)
-        d = CircleDetector().toe_displacement(sig[["gyr_x", "gyr_y", "gyr_z"]].to_numpy()[a:b], fs)
+        d = CircleDetector().toe_displacement(sig[["gyr_x", "gyr_y", "gyr_z"]].to_numpy()[a:b], sampling_rate_hz)
         d = d[lo - a: hi - a: step]
-        e["toe_path"] = {"rate_hz": round(fs / step, 3), "t0_s": round(float(t[lo]), 3) if lo < len(t) else None,
+        e["toe_path"] = {"rate_hz": round(sampling_rate_hz / step, 3), "t0_s": round(float(t[lo]), 3) if lo < len(t) else None,
                          "y_deg": np.round(d[:, 0], 1).tolist(), "z_deg": np.round(d[:, 1], 1).tolist()}
 
 
@@ -102,7 +104,7 @@ def balance_section(fitted: SessionAnalyzer, placement: str) -> dict:
                              for s in fitted.stances_.itertuples()]}
     from .balance import balance_document
 
-    return balance_document(fitted, placement, out)
+    return balance_document(fitted, placement, out, fitted.sampling_rate_hz)
 
 
 
@@ -227,7 +229,7 @@ def analyze_recording(recording, analyzer: SessionAnalyzer | None = None,
         "recording": {
             "path": recording.path,
             "duration_s": _num(recording.duration_s),
-            "sample_rate_hz": _num(recording.sample_rate_hz, 2),
+            "sample_rate_hz": _num(recording.sampling_rate_hz, 2),
             "placement": recording.placement or placement,
             "placement_source": source,
             "side": recording.side,
@@ -238,7 +240,7 @@ def analyze_recording(recording, analyzer: SessionAnalyzer | None = None,
             "cut_off": bool(recording.cut_off),
             "warnings": warnings,
         },
-        "exercises": with_hold_wobble(fitted.exercises(), fitted.signals_),
+        "exercises": with_hold_wobble(fitted.exercises(), fitted.signals_, fitted.sampling_rate_hz),
         "balance": balance_section(fitted, placement),
         "adherence": {},
         "mounting": {"method": m.method, "confidence": _num(m.confidence, 2),
@@ -251,7 +253,7 @@ def analyze_recording(recording, analyzer: SessionAnalyzer | None = None,
             apply_session_log(doc["exercises"], session_log, recording.side, fitted.signals_), fitted.signals_)
         doc["session"] = {"format": session_log.get("format"), "steps": session_log.get("steps") or [],
                           "reported": session_log.get("reported") or {}}
-    toe_paths(fitted, doc["exercises"])
+    toe_paths(fitted, doc["exercises"], fitted.sampling_rate_hz)
     doc["confidence_threshold"] = CONFIDENCE_THRESHOLD
     doc["adherence"] = session_adherence(doc, prescription or load())
     return round_times(doc)

@@ -38,7 +38,7 @@ SIGNAL_COLUMNS = ["t", "valid", "still", "elevation_deg", "roll_deg", "tilt_deg"
 
 
 class Placement(str, enum.Enum):
-    """Where the sensor is worn (contract §1: ``foot`` or ``ankle``)."""
+    """Where the sensor is worn: :data:`sensors.contract.PLACEMENTS` as an enum."""
 
     FOOT = "foot"
     ANKLE = "ankle"
@@ -174,8 +174,8 @@ class SignalExtractor:
         place = placement if isinstance(placement, Placement) else Placement.parse(placement)
         foot = place is Placement.FOOT
         u = UniformResampler(self.sampling_rate_hz).resample(data)
-        fs = u.fs
-        rest = still_mask(u.acc, u.gyr, fs)
+        sampling_rate_hz = u.sampling_rate_hz
+        rest = still_mask(u.acc, u.gyr, sampling_rate_hz)
         still = rest & u.valid
         bias = gyro_bias(u.gyr, still)
         gyr = u.gyr - bias
@@ -184,26 +184,26 @@ class SignalExtractor:
         # no heel rocker). Without a foot's still stance to require, a
         # shank's gait must repeat clearly: a set of knee bends half-repeats.
         gait = GaitBoutDetector(require_stance_rest=foot, active_dps=25.0 if foot else 20.0,
-                                min_periodicity=0.25 if foot else 0.5).detect(gyr, u.valid, fs).bouts_
+                                min_periodicity=0.25 if foot else 0.5).detect(gyr, u.valid, sampling_rate_hz).bouts_
         mount = known_mounting or MountingEstimator().estimate(
-            u.acc, gyr, still, orient.quat, orient.earth_acc, gait, fs, declared=mounting).mounting_
+            u.acc, gyr, still, orient.quat, orient.earth_acc, gait, sampling_rate_hz, declared=mounting).mounting_
         r = mount.matrix
         gyr_s = gyr @ r.T
         grav_s = orient.gravity @ r.T
         acc_s = u.acc @ r.T
-        acc_lp = lowpass(acc_s, 2.0, fs)
-        grav_smooth = lowpass(grav_s, 0.5, fs)
+        acc_lp = lowpass(acc_s[:, [0, 2]], 2.0, sampling_rate_hz)  # forward and up: all the tilt needs
+        grav_smooth = lowpass(grav_s, 0.5, sampling_rate_hz)
         long_gap = np.zeros(len(u.t), dtype=bool)
         for a, b in zip(*runs(~u.valid)):
-            if (b - a) / fs >= self.max_bridged_gap_s:
+            if (b - a) / sampling_rate_hz >= self.max_bridged_gap_s:
                 long_gap[a:b] = True
         # Standing sways the shank by a degree or so, which a shank sensor
         # sees as a slow 1–3 deg/s rotation: quiet, though not still.
         calm = (rest.copy() if foot else
-                still_mask(u.acc, u.gyr, fs, window_s=1.0, gyr_thresh_dps=8.0, acc_thresh_mps2=0.5))
+                still_mask(u.acc, u.gyr, sampling_rate_hz, window_s=1.0, gyr_thresh_dps=8.0, acc_thresh_mps2=0.5))
         calm &= ~long_gap  # a few lost packets do not end a stance
         self.signals_ = SessionSignals(
-            sampling_rate_hz=fs, placement=place, mounting=mount, t=u.t, valid=u.valid,
+            sampling_rate_hz=sampling_rate_hz, placement=place, mounting=mount, t=u.t, valid=u.valid,
             long_gap=long_gap, still=still, calm=calm, acc=u.acc, gyr=gyr, gyro_bias_dps=bias,
             orientation=orient, gait=gait, acc_seg=acc_s, gyr_seg=gyr_s, grav_seg=grav_s,
             grav_smooth=grav_smooth,
@@ -216,6 +216,6 @@ class SignalExtractor:
             # straight from gravity in the accelerometer: no orientation filter
             # still catching up after a walk or a brisk turn shifts the rest
             # level a rep starts from.
-            tilt_deg=np.degrees(np.arctan2(acc_lp[:, 0], acc_lp[:, 2])),
+            tilt_deg=np.degrees(np.arctan2(acc_lp[:, 0], acc_lp[:, 1])),
             postures=posture_masks(grav_smooth, place.value))
         return self

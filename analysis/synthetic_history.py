@@ -156,7 +156,7 @@ def _bout(rng, ex: str, lvl: dict, t: float) -> tuple[dict, float]:
         # The toe path (contract: toe_path, 20 Hz) is an ellipse per circle
         # whose mean diameter is the circle's size_deg and whose minor/major
         # axis ratio is the day's roundness.
-        rate_hz, ys, zs = 20.0, [], []
+        sampling_rate_hz, ys, zs = 20.0, [], []
         t_start = t
         for d in CIRCLE_DIRECTIONS:
             for _ in range(7):
@@ -167,11 +167,11 @@ def _bout(rng, ex: str, lvl: dict, t: float) -> tuple[dict, float]:
                 q = float(np.clip(lvl.get("circle_roundness", 1.0) + rng.normal(0, NOISE["circle_roundness"]),
                                   0.2, 1.0))
                 a = size / np.sqrt(2 * (1 + q * q))
-                n0, n1 = int(round((t - t_start) * rate_hz)), int(round((t + per - t_start) * rate_hz))
+                n0, n1 = int(round((t - t_start) * sampling_rate_hz)), int(round((t + per - t_start) * sampling_rate_hz))
                 th = np.linspace(0, 2 * np.pi, n1 - n0, endpoint=False) * (-1 if d == "cw" else 1)
                 ys += np.round(a * np.cos(th), 1).tolist()
                 zs += np.round(q * a * np.sin(th), 1).tolist()
                 t += per
-        bout["toe_path"] = {"rate_hz": rate_hz, "t0_s": round(t_start, 2), "y_deg": ys, "z_deg": zs}
+        bout["toe_path"] = {"rate_hz": sampling_rate_hz, "t0_s": round(t_start, 2), "y_deg": ys, "z_deg": zs}
     bout["end_s"] = round(t, 2)
     return bout, t + 30.0

@@ -34,7 +34,7 @@ TIERS = {
     "clean": lambda i: dict(tier="clean"),
     "realistic": lambda i: dict(tier="realistic"),
     "random mounting": lambda i: dict(tier="realistic", mounting="random"),
-    "25-400 Hz": lambda i: dict(tier="realistic", sample_rate_hz=RATES[i % len(RATES)]),
+    "25-400 Hz": lambda i: dict(tier="realistic", sampling_rate_hz=RATES[i % len(RATES)]),
     "0-6 % loss": lambda i: dict(tier="realistic", packet_loss=0.06 * (i % 7) / 6),
     "sloppy": lambda i: dict(tier="realistic", sloppiness=0.9),
     "hard": lambda i: dict(tier="hard"),
@@ -43,7 +43,7 @@ TIERS = {
     # is false), foot and shank sensors, the sensor any way round.
     "look-alikes": lambda i: dict(tier="lookalikes", placement="ankle" if i % 2 else "foot"),
     "negatives": lambda i: dict(tier="negatives", placement="ankle" if i % 2 else "foot",
-                                sample_rate_hz=RATES[i % len(RATES)]),
+                                sampling_rate_hz=RATES[i % len(RATES)]),
 }
 COLUMNS = [("bout_macro_f1", "bout F1", "{:.3f}"), ("rep_exact_pct", "reps exact %", "{:.0f}"),
            ("rep_within1_pct", "reps ±1 %", "{:.0f}"), ("hold_mae_s", "hold MAE s", "{:.2f}"),

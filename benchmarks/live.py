@@ -106,7 +106,7 @@ class _Count:
         pass
 
 
-async def ble_session(seconds: float, rate_hz: float, live_view: bool, warmup_s: float = 3.0) -> dict:
+async def ble_session(seconds: float, sampling_rate_hz: float, live_view: bool, warmup_s: float = 3.0) -> dict:
     from rich.console import Console
 
     from sensors.ble.bumble_backend import BumbleClient, BumbleScanner
@@ -122,11 +122,11 @@ async def ble_session(seconds: float, rate_hz: float, live_view: bool, warmup_s:
     with tempfile.TemporaryDirectory() as tmp:
         files = RecordingSink({k: Path(tmp) / f"{k}.csv" for k in keys},
                               {k: {"placement": "foot", "side": k} for k in keys},
-                              describe=lambda k: ("generic", rate_hz))
+                              describe=lambda k: ("generic", sampling_rate_hz))
         counter = _Count()
         view = LiveView(placement={k: "foot" for k in keys}, analysis=live_view)
         col = Collector(TeeSink(files, view, counter), client_backend=BumbleClient,
-                        scanner_backend=BumbleScanner, rate_hz=rate_hz)
+                        scanner_backend=BumbleScanner, sampling_rate_hz=sampling_rate_hz)
         view.stats = col.stats
         marks = {}
 

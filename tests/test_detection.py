@@ -9,7 +9,7 @@ import pytest
 
 from analysis.circles import CircleDetector
 from analysis.pipeline import analyze_recording
-from analysis.reps import HoldRepDetector
+from analysis.reps import HoldRepDetector, best_direction
 from analysis.scoring import score, summarise
 from sensors.recording import recording_from_arrays
 from sensors.simulator import _min_jerk, simulate_session
@@ -68,9 +68,14 @@ def test_a_brief_dip_mid_hold_is_one_rep_with_its_full_hold():
     assert holds[2] == pytest.approx(len(held) / FS, abs=0.3)
 
 
-def test_reps_in_the_other_direction_are_found_by_negating():
-    det = HoldRepDetector().detect(-(-rep_signal([5.0, 5.0])), FS)
-    assert len(det.reps_) == 2
+@pytest.mark.parametrize("sign", [1, -1])
+def test_reps_in_the_other_direction_are_found_by_negating(sign):
+    # Two reps built toward larger (sign 1) or smaller (sign -1) angles:
+    # best_direction finds them in the direction they were built (the rest
+    # between them, seen upside down, looks like a hold too).
+    x = sign * rep_signal([5.0, 5.0])
+    way, det = best_direction(x, FS)
+    assert way == sign and len(det.reps_) == 2
 
 
 def cone_rates(direction, turns, period_s=1.2, tilt_deg=15.0, squash=1.0, uneven=0.0):

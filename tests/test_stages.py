@@ -28,7 +28,9 @@ def _still(seconds, rate_hz, up_sensor, bias_dps=(0.0, 0.0, 0.0), seed=0):
 
 
 def test_placement_has_the_contracts_values_and_defaults_to_foot():
-    assert [p.value for p in Placement] == ["foot", "ankle"]
+    from sensors.contract import PLACEMENTS
+
+    assert tuple(p.value for p in Placement) == PLACEMENTS == ("foot", "ankle")
     assert Placement.parse("ankle") is Placement.ANKLE
     assert Placement.parse("foot") is Placement.FOOT
     # Anything else is analysed as a foot sensor (SessionAnalyzer always did).

@@ -95,7 +95,7 @@ def collect(paths, default: Path | None = None) -> list[Path]:
     toehold.cli.UserError
         For a path that does not exist or a folder with no recordings.
     """
-    from toehold.cli import UserError
+    from toehold.args import UserError
 
     files: list[Path] = []
     seen_dirs: set = set()
@@ -377,7 +377,7 @@ def write_cache(path: str | os.PathLike, key: dict, file_id: dict, doc: dict) ->
 
 def _one_line(path: str, err: BaseException) -> str:
     from sensors.limits import InputLimitError
-    from toehold.cli import UserError
+    from toehold.args import UserError
 
     text = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
     if isinstance(err, (InputLimitError, UserError)):
@@ -395,8 +395,7 @@ def analyze_path(path: str | os.PathLike, placement: str | None = None, side: st
     This is the one task of every batch: run in this process, in a process
     pool, or on a Dask worker.
     """
-    from toehold.commands.analyze import load
-
+    from sensors.load import load_recording
     from sensors.sessionlog import read_log
 
     path = str(path)
@@ -412,7 +411,7 @@ def analyze_path(path: str | os.PathLike, placement: str | None = None, side: st
             doc = read_cache(path, key, file_id)
             if doc is not None:
                 return Result(path, doc, cached=True)
-        rec = load(path, placement, side)
+        rec = load_recording(path, placement, side)
         doc = pipeline.analyze_recording(rec, prescription=prescription, session_log=session_log)
         if use_cache:
             write_cache(path, key, file_id, doc)
@@ -579,7 +578,7 @@ def analyze_dask(paths, scheduler: str, placement=None, side=None, prescription=
     try:
         from distributed import Client, LocalCluster, as_completed
     except ImportError:
-        from toehold.cli import UserError
+        from toehold.args import UserError
         raise UserError("--dask needs Dask: pip install 'toehold[dask]'") from None
 
     paths = [str(p) for p in paths]
@@ -592,7 +591,7 @@ def analyze_dask(paths, scheduler: str, placement=None, side=None, prescription=
         else:
             client = Client(scheduler, timeout=f"{connect_timeout_s}s")
     except OSError as err:
-        from toehold.cli import UserError
+        from toehold.args import UserError
         why = (str(err).strip().splitlines() or [type(err).__name__])[0]
         raise UserError(f"cannot reach the Dask scheduler {scheduler}: {why}") from None
     try:

@@ -247,11 +247,11 @@ def _circle_paths(doc: dict, direction: str) -> list[tuple[list, list]]:
         path = e.get("toe_path")
         if e["exercise"] != "ankle_circles" or not path or not path.get("y_deg"):
             continue
-        fs, t0 = path["rate_hz"], path["t0_s"]
+        sampling_rate_hz, t0 = path["rate_hz"], path["t0_s"]
         for c in e["circles"]:
             if c["direction"] != direction:
                 continue
-            a, b = int((c["start_s"] - t0) * fs), int(math.ceil((c["end_s"] - t0) * fs)) + 1
+            a, b = int((c["start_s"] - t0) * sampling_rate_hz), int(math.ceil((c["end_s"] - t0) * sampling_rate_hz)) + 1
             if b - a >= 3:
                 out.append((path["y_deg"][max(a, 0):b], path["z_deg"][max(a, 0):b]))
     return out

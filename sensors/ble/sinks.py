@@ -23,7 +23,7 @@ class RecordingSink:
     session : str, optional
         Session id shared by the files (default: a new UUID).
     describe : callable, optional
-        ``key -> (device text, rate_hz)``, asked when the first rows arrive
+        ``key -> (device text, sampling_rate_hz)``, asked when the first rows arrive
         (the device is known only once connected) and again at ``close``:
         a rate measured since then replaces the header's ``sample_rate_hz``
         in place.

@@ -110,13 +110,13 @@ class MovesenseEncoder:
 
     MAX_NOTIFICATION = 158
 
-    def __init__(self, rate_hz: float = 104.0) -> None:
-        self.set_rate(rate_hz)
+    def __init__(self, sampling_rate_hz: float = 104.0) -> None:
+        self.set_rate(sampling_rate_hz)
         self.ref = 0
 
-    def set_rate(self, rate_hz: float) -> None:
+    def set_rate(self, sampling_rate_hz: float) -> None:
         """The IMU sends rate / 13 samples per notification (8 at 104 Hz)."""
-        self.samples_per_packet = max(1, int(round(rate_hz / 13.0)))
+        self.samples_per_packet = max(1, int(round(sampling_rate_hz / 13.0)))
 
     def encode(self, block: np.ndarray, seq: int) -> list[bytes]:
         t_ms = int(round(block[0, 0] * 1000.0)) & 0xFFFFFFFF

@@ -96,21 +96,21 @@ def test_history_counts_days_streaks_and_missing_days():
 
 def test_sway_metrics_match_signals_of_known_spread():
     rng = np.random.default_rng(0)
-    fs, n = 50.0, 50 * 600
+    sampling_rate_hz, n = 50.0, 50 * 600
     from scipy.signal import butter, sosfiltfilt
 
-    sos = butter(2, 1.0 / (fs / 2), output="sos")  # sway-like: below 1 Hz
+    sos = butter(2, 1.0 / (sampling_rate_hz / 2), output="sos")  # sway-like: below 1 Hz
     ap = sosfiltfilt(sos, rng.normal(size=n))
     ml = sosfiltfilt(sos, rng.normal(size=n))
     ap *= 0.8 / ap.std()
     ml *= 0.4 / ml.std()
-    sw = SwayMetrics(lowpass_hz=2.0).compute(ap, ml, fs)
+    sw = SwayMetrics(lowpass_hz=2.0).compute(ap, ml, sampling_rate_hz)
     assert sw.rms_ap_deg_ == pytest.approx(0.8, rel=0.03)
     assert sw.rms_ml_deg_ == pytest.approx(0.4, rel=0.03)
     assert sw.ellipse_area_deg2_ == pytest.approx(math.pi * CHI2_95_2DOF * 0.8 * 0.4, rel=0.06)
     # A steady sinusoid: path length per second is 4·A·f per axis.
-    t = np.arange(n) / fs
-    sw = SwayMetrics().compute(1.0 * np.sin(2 * np.pi * 0.5 * t), 0 * t, fs)
+    t = np.arange(n) / sampling_rate_hz
+    sw = SwayMetrics().compute(1.0 * np.sin(2 * np.pi * 0.5 * t), 0 * t, sampling_rate_hz)
     assert sw.mean_velocity_dps_ == pytest.approx(4 * 1.0 * 0.5, rel=0.02)
 
 
@@ -185,13 +185,13 @@ def test_circles_panel_draws_each_measured_toe_path_the_way_the_toes_went(tmp_pa
     from toehold.report import _circle_paths
 
     d = doc(circles=["cw"] * 3 + ["ccw"] * 2)
-    fs, t = 20.0, np.arange(0, 20, 1 / 20.0)
+    sampling_rate_hz, t = 20.0, np.arange(0, 20, 1 / 20.0)
     # Seen from in front of the toes (y to the viewer's right, z up): cw for
     # the first 3 s, then ccw; one circle per second.
     sense = np.where(t < 3, -1.0, 1.0)
-    phase = np.cumsum(sense) * 2 * np.pi / fs
+    phase = np.cumsum(sense) * 2 * np.pi / sampling_rate_hz
     circ = next(e for e in d["exercises"] if e["exercise"] == "ankle_circles")
-    circ["toe_path"] = {"rate_hz": fs, "t0_s": 200.0, "y_deg": list(10 * np.cos(phase)),
+    circ["toe_path"] = {"rate_hz": sampling_rate_hz, "t0_s": 200.0, "y_deg": list(10 * np.cos(phase)),
                         "z_deg": list(10 * np.sin(phase))}
     d["adherence"] = session_adherence(d, load())
     s = render_report([d], tmp_path / "r.png")

@@ -59,21 +59,6 @@ def shareable(docs: list[dict], private: bool) -> list[dict]:
     return [private_doc(d) for d in docs] if private else docs
 
 
-def load(path, placement=None, side=None):
-    """Read a recording in any supported format (ours, or a phone app's export).
-
-    Every command reads through here, so a recording too short to have a
-    rate or a length (0 or 1 sample, all at one time) is one clear error
-    for all of them.
-    """
-    from sensors.importers import open_any
-    from toehold.args import require_time_span
-
-    rec = open_any(path, placement=placement, side=side)
-    require_time_span(rec)
-    return rec
-
-
 def _mmss(t: float) -> str:
     return f"{int(t // 60)}:{int(t % 60):02d}"
 

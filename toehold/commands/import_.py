@@ -19,21 +19,21 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
+    from sensors.load import load_recording
     from sensors.recording import check_writable, lost_seconds, write_recording
-    from toehold.commands.analyze import load
 
     out = args.output  # checked by toehold.args before the work
     if same_file(out, args.source):
         raise UserError(f"{out}: the output would overwrite the input")
-    rec = load(args.source, placement=args.placement, side=args.side)
+    rec = load_recording(args.source, placement=args.placement, side=args.side)
     check_writable(out, min_free_bytes=1 << 20)
     write_recording(out, rec.data, rec.metadata)
-    lost = lost_seconds(rec.gaps, rec.sample_rate_hz)
+    lost = lost_seconds(rec.gaps, rec.sampling_rate_hz)
     from toehold.safe_output import terminal_text
 
     print(terminal_text(f"{args.source}: {getattr(rec, 'source_format', 'recording')}", None))
     print(f"  {rec.duration_s:.1f} s ({rec.duration_s / 60:.1f} min), {len(rec.data)} samples "
-          f"at {rec.sample_rate_hz:.1f} Hz, {len(rec.gaps)} gaps ({lost:.1f} s lost)")
+          f"at {rec.sampling_rate_hz:.1f} Hz, {len(rec.gaps)} gaps ({lost:.1f} s lost)")
     if rec.start_time:
         print(f"  start time {rec.start_time}")
     for note in getattr(rec, "import_notes", []):

@@ -38,7 +38,7 @@ def emulation_speed(kind: str, speed: str) -> float:
     p = get_profile(kind)
     # The emulator's own encoder: the profiles of the built-in types leave theirs unset.
     spp = getattr(make_encoder(p), "samples_per_packet", 1)
-    return max(1.0, min(MAX_SPEED, MAX_PACKETS_PER_S * spp / p.rate_hz))
+    return max(1.0, min(MAX_SPEED, MAX_PACKETS_PER_S * spp / p.sampling_rate_hz))
 RECORDING = Output(recording=True)
 REPORT = Output(suffixes=(".png",))
 LOG = Output(suffixes=(".json",))
@@ -292,7 +292,7 @@ async def _run(args, paths, prescription, console) -> tuple:
 
     def describe(k):
         st = col.stats[k]
-        return f"{st.name} ({st.type}) {st.address}", col.rate_hz or col.profiles[k].rate_hz
+        return f"{st.name} ({st.type}) {st.address}", col.sampling_rate_hz or col.profiles[k].sampling_rate_hz
 
     files = RecordingSink({key: paths["csv"]}, {key: {"placement": args.placement, "side": args.side,
                                                       "notes": "guided session"}}, describe=describe)

@@ -27,7 +27,7 @@ def register(sub) -> None:
     p.add_argument("--side", choices=SIDES)
     # Below 10 Hz a stride or a circle is a handful of samples; the simulator
     # integrates at 4× the rate, so very high rates only cost memory.
-    p.add_argument("--rate", type=in_range(10, 2000, " Hz"), dest="sample_rate_hz",
+    p.add_argument("--rate", type=in_range(10, 2000, " Hz"), dest="sampling_rate_hz",
                    help="sample rate, 10–2000 Hz (default: the tier's, 100 Hz)")
     p.add_argument("--mounting", choices=["aligned", "instep", "random", "upside_down"])
     p.add_argument("--packet-loss", type=fraction, dest="packet_loss",
@@ -44,7 +44,7 @@ def run(args) -> int:
     from sensors.simulator import simulate_session
 
     overrides = {k: getattr(args, k) for k in
-                 ("placement", "side", "sample_rate_hz", "mounting", "packet_loss", "distractors")
+                 ("placement", "side", "sampling_rate_hz", "mounting", "packet_loss", "distractors")
                  if getattr(args, k) is not None}
     if args.exercises:
         overrides["exercises"] = args.exercises
