@@ -250,7 +250,8 @@ def analyze_recording(recording, analyzer: SessionAnalyzer | None = None,
     }
     if session_log:
         doc["exercises"] = with_hold_wobble(
-            apply_session_log(doc["exercises"], session_log, recording.side, fitted.signals_), fitted.signals_)
+            apply_session_log(doc["exercises"], session_log, recording.side, fitted.signals_), fitted.signals_,
+            fitted.sampling_rate_hz)
         doc["session"] = {"format": session_log.get("format"), "steps": session_log.get("steps") or [],
                           "reported": session_log.get("reported") or {}}
     toe_paths(fitted, doc["exercises"], fitted.sampling_rate_hz)
