@@ -342,7 +342,7 @@ class GuidedLive(LiveAnalyzer):
         from .preprocess import UniformResampler
 
         u = UniformResampler(self.sampling_rate_hz).resample(data)
-        c = StepRepCounter().detect(u.t, u.acc, u.fs, gyr=u.gyr, valid=u.valid)
+        c = StepRepCounter().detect(u.t, u.acc, u.sampling_rate_hz, gyr=u.gyr, valid=u.valid)
         reps = c.reps_[c.reps_.start_s >= start_s]
         st.rep_events = [(float(r.start_s), float(r.end_s), float(r.hold_s), float(r.range_deg))
                          for r in reps.itertuples()]
