@@ -19,8 +19,9 @@ and the person's own first reps say how far this person moves:
    counted like one who tips it 8°, and a fidget much smaller than the
    person's own reps is not.
 
-The guided session's live count and the analysis of its recording with the
-session log (:func:`analysis.pipeline.apply_session_log`) both call
+The guided session's live count (:class:`analysis.guided_live.GuidedLive`)
+and the analysis of its recording with the session log
+(:func:`analysis.pipeline.apply_session_log`) both call
 :class:`StepRepCounter`, so they count alike.
 """
 from __future__ import annotations
@@ -28,9 +29,6 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from sensors.contract import HOLD_EXERCISES
-
-from .live import HOLD_TARGET_S, LiveAnalyzer, LiveState
 from .reps import HoldRepDetector, best_direction, lowpass
 
 REP_COLUMNS = ["start_s", "end_s", "hold_s", "range_deg"]
@@ -113,56 +111,6 @@ def rep_sign(angle_deg: np.ndarray, at_station: np.ndarray, sampling_rate_hz: fl
     return 1 if hi - arrival >= arrival - lo else -1
 
 
-
-def holding_now(signals: pd.DataFrame, reps: pd.DataFrame, t_end: float,
-                reach: float = 0.5, settle: float = 0.8, recent_s: float = 0.3) -> float | None:
-    """Seconds the foot has been held out in the rep under way, else None.
-
-    A rep is counted only once it is released, so a hold timer cannot wait
-    for the detector. The set's finished reps give its rest level (the
-    angle between reps) and its held level (the angle mid-rep); the foot is
-    holding now if the last ``recent_s`` sit beyond ``reach`` of the way from
-    rest to held, and the timer runs from when the angle last crossed that
-    line after the latest counted rep, from when it got ``settle`` of the way.
-
-    Parameters
-    ----------
-    signals : DataFrame
-        ``SessionAnalyzer.signals_`` (``t``, ``tilt_deg``).
-    reps : DataFrame
-        The current set's reps (``start_s``, ``end_s``).
-    t_end : float
-        Time of the newest sample (s).
-    """
-    t = signals["t"].to_numpy()
-    # The angle the reps were measured on.
-    ang = signals["tilt_deg" if "tilt_deg" in signals else "elevation_deg"].to_numpy()
-    in_rep = np.zeros(len(t), dtype=bool)
-    mid = np.zeros(len(t), dtype=bool)
-    for r in reps.itertuples():  # a set has a handful of reps
-        in_rep |= (t >= r.start_s) & (t <= r.end_s)
-        q = (r.end_s - r.start_s) / 4
-        mid |= (t >= r.start_s + q) & (t <= r.end_s - q)
-    last_end = float(reps.end_s.max())
-    between = ~in_rep & (t >= float(reps.start_s.min()) - 3.0) & (t <= last_end)
-    if not mid.any() or not between.any():
-        return None
-    rest, held = np.median(ang[between]), np.median(ang[mid])
-    if abs(held - rest) < 1.0:
-        return None
-    # Progress from rest (0) toward the held level (1), whichever way the set goes.
-    progress = (ang - rest) / (held - rest)
-    after = t > last_end
-    out = after & (progress >= reach)
-    recent = t >= t_end - recent_s
-    if not recent.any() or not out[recent].all():
-        return None
-    below = np.flatnonzero(after & ~out)
-    first = below[-1] + 1 if len(below) else int(np.flatnonzero(after)[0])
-    # The hold starts once the move in is (nearly) over, not at the half-way line.
-    settled = np.flatnonzero(progress[first:] >= settle)
-    start = t[first + settled[0]] if len(settled) else t_end
-    return float(t_end - start)
 
 class StepRepCounter:
     """Reps of a move–hold–release exercise inside one guided step.
@@ -281,93 +229,3 @@ def count_step_reps(signals: pd.DataFrame, start_s: float, end_s: float,
     gyr = w[["gyr_x", "gyr_y", "gyr_z"]].to_numpy(float) if "gyr_x" in w else None
     valid = w["valid"].to_numpy(bool) if "valid" in w else None
     return counter.detect(t, w[["acc_x", "acc_y", "acc_z"]].to_numpy(float), fs, gyr=gyr, valid=valid)
-
-
-class GuidedLive(LiveAnalyzer):
-    """The live analysis of a guided session: what the step under way has counted so far.
-
-    A :class:`~analysis.live.LiveAnalyzer` (fed with :meth:`push` alike)
-    whose :meth:`state` analyses the current step's stretch only (from its
-    start to the newest sample), knowing its exercise:
-
-    - hold exercises: :class:`StepRepCounter` (no mounting needed: the
-      programme's holds come before any walk could reveal it), with the
-      hold timer of :func:`holding_now` on the same angle;
-    - tiptoe walking and ankle circles: the session analyser on the step's
-      stretch; a mounting found from walking (the tiptoe step) is kept for
-      the steps after it (circle directions need it).
-
-    Parameters
-    ----------
-    placement : {"foot", "ankle"}
-    mounting : str, optional
-        Declared mounting.
-    sampling_rate_hz : float
-        Analysis grid rate (the session analyser's).
-    lead_s : float
-        The stretch starts this long before the step (a move begun just before it).
-    """
-
-    def __init__(self, placement: str = "foot", mounting: str | None = None, sampling_rate_hz: float = 50.0,
-                 lead_s: float = 1.0) -> None:
-        super().__init__(placement=placement, mounting=mounting)
-        self.sampling_rate_hz = sampling_rate_hz
-        self.lead_s = lead_s
-        self._gait_mount = None
-
-    def state(self, exercise: str | None = None, start_s: float | None = None):
-        """:class:`analysis.live.LiveState` of the step of ``exercise`` begun at ``start_s``.
-
-        Its ``rep_events``, ``circle_events`` and ``tiptoe_events`` hold what
-        the step counted; ``t_s`` is the newest sample's time.
-        """
-        from .pipeline import one_blas_thread
-
-        if not self._n:
-            return LiveState()
-        t = self._buf[:self._n, 0]
-        t_end = float(t[-1])
-        st = LiveState(t_s=t_end, exercise=exercise)
-        if exercise is None or start_s is None:
-            return st
-        data = self._frame(int(np.searchsorted(t, start_s - self.lead_s)))
-        if len(data) < 2 or t_end - float(data.t.iloc[0]) < 3.0:
-            return st
-        with one_blas_thread():
-            if exercise in HOLD_EXERCISES:
-                return self._holds(st, data, start_s)
-            return self._timed(st, data, start_s)
-
-    def _holds(self, st, data: pd.DataFrame, start_s: float):
-        from .preprocess import UniformResampler
-
-        u = UniformResampler(self.sampling_rate_hz).resample(data)
-        c = StepRepCounter().detect(u.t, u.acc, u.sampling_rate_hz, gyr=u.gyr, valid=u.valid)
-        reps = c.reps_[c.reps_.start_s >= start_s]
-        st.rep_events = [(float(r.start_s), float(r.end_s), float(r.hold_s), float(r.range_deg))
-                         for r in reps.itertuples()]
-        st.reps = len(reps)
-        st.hold_target_s = HOLD_TARGET_S.get(st.exercise)
-        if len(reps):
-            st.last_hold_s = float(reps.hold_s.iloc[-1])
-            st.holding_s = holding_now(pd.DataFrame({"t": u.t, "tilt_deg": c.angle_deg_}), reps, st.t_s)
-        return st
-
-    def _timed(self, st, data: pd.DataFrame, start_s: float):
-        from .session import SessionAnalyzer
-
-        # A set of circles shows from its second turn (not its fifth): a
-        # pause between the two directions must not look like the end.
-        fit = SessionAnalyzer(sampling_rate_hz=self.sampling_rate_hz, min_reps_per_bout=1,
-                              min_circles_per_bout=2).detect(data, placement=self.placement, mounting=self.mounting,
-                                                          known_mounting=self._gait_mount)
-        if self._gait_mount is None and fit.mounting_.method == "gait":
-            self._gait_mount = fit.mounting_
-        found = LiveAnalyzer._summarise(fit, st.t_s)
-        st.circle_events = [c for c in found.circle_events if c[0] >= start_s - self.lead_s]
-        st.tiptoe_events = found.tiptoe_events
-        st.circles_cw = sum(c[2] == "cw" for c in st.circle_events)
-        st.circles_ccw = sum(c[2] == "ccw" for c in st.circle_events)
-        st.tiptoe_s = sum(b[1] - b[0] for b in st.tiptoe_events)
-        st.strides = sum(b[2] for b in st.tiptoe_events)
-        return st

@@ -102,7 +102,7 @@ _WORKER = None
 
 def _worker_init(placement: str) -> None:
     global _WORKER
-    from analysis.guided import GuidedLive
+    from analysis.guided_live import GuidedLive
 
     _WORKER = GuidedLive(placement=placement)
 
