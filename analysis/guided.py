@@ -19,9 +19,8 @@ and the person's own first reps say how far this person moves:
    counted like one who tips it 8°, and a fidget much smaller than the
    person's own reps is not.
 
-The guided session's live count (:class:`analysis.guided_live.GuidedLive`)
-and the analysis of its recording with the session log
-(:func:`analysis.pipeline.apply_session_log`) both call
+The guided session's live count and the analysis of its recording with the
+session log (:func:`analysis.pipeline.apply_session_log`) both call
 :class:`StepRepCounter`, so they count alike.
 """
 from __future__ import annotations
@@ -59,17 +58,17 @@ def station_angle_deg(acc: np.ndarray, sampling_rate_hz: float, cutoff_hz: float
     return _station(acc, sampling_rate_hz, cutoff_hz, near_deg)[0]
 
 
-def _station(acc, fs, cutoff_hz=2.0, near_deg=40.0):
+def _station(acc, sampling_rate_hz, cutoff_hz=2.0, near_deg=40.0):
     """``(angle_deg, at_station)``: the angle of :func:`station_angle_deg` and where the segment is
     within ``near_deg`` of the station."""
     acc = np.asarray(acc, dtype=float)
     if len(acc) < 2:
         return np.zeros(len(acc)), np.ones(len(acc), dtype=bool)
-    g = lowpass(acc, cutoff_hz, fs)
+    g = lowpass(acc, cutoff_hz, sampling_rate_hz)
     g = g / np.maximum(np.linalg.norm(g, axis=1, keepdims=True), 1e-9)
     cos_near = np.cos(np.radians(near_deg))
     # Candidates every half second; the one with the most samples near it.
-    cand = g[::max(1, int(fs / 2))]
+    cand = g[::max(1, int(sampling_rate_hz / 2))]
     support = (g @ cand.T > cos_near).sum(axis=0)
     s = cand[int(np.argmax(support))]
     at = g @ s > cos_near
@@ -99,8 +98,8 @@ def rep_sign(angle_deg: np.ndarray, at_station: np.ndarray, sampling_rate_hz: fl
     the angles seen at the station. None if the station was never reached
     for that long.
     """
-    fs = sampling_rate_hz
-    n = int(settle_s * fs)
+    sampling_rate_hz = sampling_rate_hz
+    n = int(settle_s * sampling_rate_hz)
     run = np.convolve(at_station.astype(float), np.ones(n), mode="valid") >= n
     first = np.flatnonzero(run)
     if not len(first):
@@ -111,6 +110,56 @@ def rep_sign(angle_deg: np.ndarray, at_station: np.ndarray, sampling_rate_hz: fl
     return 1 if hi - arrival >= arrival - lo else -1
 
 
+
+def holding_now(signals: pd.DataFrame, reps: pd.DataFrame, t_end: float,
+                reach: float = 0.5, settle: float = 0.8, recent_s: float = 0.3) -> float | None:
+    """Seconds the foot has been held out in the rep under way, else None.
+
+    A rep is counted only once it is released, so a hold timer cannot wait
+    for the detector. The set's finished reps give its rest level (the
+    angle between reps) and its held level (the angle mid-rep); the foot is
+    holding now if the last ``recent_s`` sit beyond ``reach`` of the way from
+    rest to held, and the timer runs from when the angle last crossed that
+    line after the latest counted rep, from when it got ``settle`` of the way.
+
+    Parameters
+    ----------
+    signals : DataFrame
+        ``SessionAnalyzer.signals_`` (``t``, ``tilt_deg``).
+    reps : DataFrame
+        The current set's reps (``start_s``, ``end_s``).
+    t_end : float
+        Time of the newest sample (s).
+    """
+    t = signals["t"].to_numpy()
+    # The angle the reps were measured on.
+    ang = signals["tilt_deg" if "tilt_deg" in signals else "elevation_deg"].to_numpy()
+    in_rep = np.zeros(len(t), dtype=bool)
+    mid = np.zeros(len(t), dtype=bool)
+    for r in reps.itertuples():  # a set has a handful of reps
+        in_rep |= (t >= r.start_s) & (t <= r.end_s)
+        q = (r.end_s - r.start_s) / 4
+        mid |= (t >= r.start_s + q) & (t <= r.end_s - q)
+    last_end = float(reps.end_s.max())
+    between = ~in_rep & (t >= float(reps.start_s.min()) - 3.0) & (t <= last_end)
+    if not mid.any() or not between.any():
+        return None
+    rest, held = np.median(ang[between]), np.median(ang[mid])
+    if abs(held - rest) < 1.0:
+        return None
+    # Progress from rest (0) toward the held level (1), whichever way the set goes.
+    progress = (ang - rest) / (held - rest)
+    after = t > last_end
+    out = after & (progress >= reach)
+    recent = t >= t_end - recent_s
+    if not recent.any() or not out[recent].all():
+        return None
+    below = np.flatnonzero(after & ~out)
+    first = below[-1] + 1 if len(below) else int(np.flatnonzero(after)[0])
+    # The hold starts once the move in is (nearly) over, not at the half-way line.
+    settled = np.flatnonzero(progress[first:] >= settle)
+    start = t[first + settled[0]] if len(settled) else t_end
+    return float(t_end - start)
 
 class StepRepCounter:
     """Reps of a move–hold–release exercise inside one guided step.
@@ -168,25 +217,25 @@ class StepRepCounter:
         valid : ndarray of bool, shape (n,), optional
             False inside gaps.
         """
-        fs = float(sampling_rate_hz)
+        sampling_rate_hz = float(sampling_rate_hz)
         t = np.asarray(t, dtype=float)
         self.reps_ = pd.DataFrame(columns=REP_COLUMNS)
         self.rejected_ = pd.DataFrame(columns=["start_s", "end_s", "amplitude_deg", "reason"])
         self.expected_range_deg_ = float("nan")
         self.angle_deg_ = np.zeros(len(t))
-        if len(t) < 3 * fs:
+        if len(t) < 3 * sampling_rate_hz:
             return self
-        angle, at = _station(acc, fs)
+        angle, at = _station(acc, sampling_rate_hz)
         proto = HoldRepDetector(min_hold_s=self.min_hold_s, min_amplitude_deg=self.min_amplitude_deg,
                                 max_hold_speed_frac=0.5)
-        sign = rep_sign(angle, at, fs)
+        sign = rep_sign(angle, at, sampling_rate_hz)
         if sign is None:  # never settled at a station: the likelier way (see reps.prefer)
             activity = None if gyr is None else np.linalg.norm(np.asarray(gyr, dtype=float), axis=1)
-            sign, _ = best_direction(angle, fs, proto, activity)
-        det = proto.clone().detect(sign * angle, fs, valid=valid)
+            sign, _ = best_direction(angle, sampling_rate_hz, proto, activity)
+        det = proto.clone().detect(sign * angle, sampling_rate_hz, valid=valid)
         self.angle_deg_ = sign * angle
         found = det.reps_
-        edge = int(self.edge_s * fs)
+        edge = int(self.edge_s * sampling_rate_hz)
         found = found[(found.start > edge) & (found.stop < len(t) - 1 - edge)].sort_values("start")
         amp = found.amplitude_deg.to_numpy()
         if len(amp):
@@ -202,7 +251,7 @@ class StepRepCounter:
         found = found[keep]
         self.reps_ = pd.DataFrame({
             "start_s": t[found.start.to_numpy(int)], "end_s": t[found.stop.to_numpy(int)],
-            "hold_s": (found.hold_stop - found.hold_start).to_numpy() / fs,
+            "hold_s": (found.hold_stop - found.hold_start).to_numpy() / sampling_rate_hz,
             "range_deg": np.abs(found.range_deg.to_numpy(float))}, columns=REP_COLUMNS)
         return self
 
@@ -225,7 +274,7 @@ def count_step_reps(signals: pd.DataFrame, start_s: float, end_s: float,
     w = step_window(signals, start_s, end_s)
     counter = counter or StepRepCounter()
     t = w["t"].to_numpy(float)
-    fs = 1.0 / float(np.median(np.diff(t))) if len(t) > 1 else 50.0
+    sampling_rate_hz = 1.0 / float(np.median(np.diff(t))) if len(t) > 1 else 50.0
     gyr = w[["gyr_x", "gyr_y", "gyr_z"]].to_numpy(float) if "gyr_x" in w else None
     valid = w["valid"].to_numpy(bool) if "valid" in w else None
-    return counter.detect(t, w[["acc_x", "acc_y", "acc_z"]].to_numpy(float), fs, gyr=gyr, valid=valid)
+    return counter.detect(t, w[["acc_x", "acc_y", "acc_z"]].to_numpy(float), sampling_rate_hz, gyr=gyr, valid=valid)

@@ -1,9 +1,9 @@
-"""The live count of a guided session: the step under way, its exercise known.
+"""The live analysis of a guided session (:class:`GuidedLive`).
 
-:class:`GuidedLive` runs in the session's worker process
-(``toehold session``); it counts a hold step with
-:class:`analysis.guided.StepRepCounter`, the counter the analysis of the
-recording with its session log uses, so the two count alike.
+Kept apart from :mod:`analysis.guided`, whose counting the offline analysis
+of a session log also uses (:func:`analysis.pipeline.apply_session_log`):
+this module sits on the live analyser, which itself ends with the offline
+analysis, so the two together would import each other.
 """
 from __future__ import annotations
 
@@ -12,59 +12,8 @@ import pandas as pd
 
 from sensors.contract import HOLD_EXERCISES
 
-from .guided import StepRepCounter
+from .guided import StepRepCounter, holding_now
 from .live import HOLD_TARGET_S, LiveAnalyzer, LiveState
-
-
-def holding_now(signals: pd.DataFrame, reps: pd.DataFrame, t_end: float,
-                reach: float = 0.5, settle: float = 0.8, recent_s: float = 0.3) -> float | None:
-    """Seconds the foot has been held out in the rep under way, else None.
-
-    A rep is counted only once it is released, so a hold timer cannot wait
-    for the detector. The set's finished reps give its rest level (the
-    angle between reps) and its held level (the angle mid-rep); the foot is
-    holding now if the last ``recent_s`` sit beyond ``reach`` of the way from
-    rest to held, and the timer runs from when the angle last crossed that
-    line after the latest counted rep, from when it got ``settle`` of the way.
-
-    Parameters
-    ----------
-    signals : DataFrame
-        ``SessionAnalyzer.signals_`` (``t``, ``tilt_deg``).
-    reps : DataFrame
-        The current set's reps (``start_s``, ``end_s``).
-    t_end : float
-        Time of the newest sample (s).
-    """
-    t = signals["t"].to_numpy()
-    # The angle the reps were measured on.
-    ang = signals["tilt_deg" if "tilt_deg" in signals else "elevation_deg"].to_numpy()
-    in_rep = np.zeros(len(t), dtype=bool)
-    mid = np.zeros(len(t), dtype=bool)
-    for r in reps.itertuples():  # a set has a handful of reps
-        in_rep |= (t >= r.start_s) & (t <= r.end_s)
-        q = (r.end_s - r.start_s) / 4
-        mid |= (t >= r.start_s + q) & (t <= r.end_s - q)
-    last_end = float(reps.end_s.max())
-    between = ~in_rep & (t >= float(reps.start_s.min()) - 3.0) & (t <= last_end)
-    if not mid.any() or not between.any():
-        return None
-    rest, held = np.median(ang[between]), np.median(ang[mid])
-    if abs(held - rest) < 1.0:
-        return None
-    # Progress from rest (0) toward the held level (1), whichever way the set goes.
-    progress = (ang - rest) / (held - rest)
-    after = t > last_end
-    out = after & (progress >= reach)
-    recent = t >= t_end - recent_s
-    if not recent.any() or not out[recent].all():
-        return None
-    below = np.flatnonzero(after & ~out)
-    first = below[-1] + 1 if len(below) else int(np.flatnonzero(after)[0])
-    # The hold starts once the move in is (nearly) over, not at the half-way line.
-    settled = np.flatnonzero(progress[first:] >= settle)
-    start = t[first + settled[0]] if len(settled) else t_end
-    return float(t_end - start)
 
 
 class GuidedLive(LiveAnalyzer):
@@ -105,7 +54,7 @@ class GuidedLive(LiveAnalyzer):
         Its ``rep_events``, ``circle_events`` and ``tiptoe_events`` hold what
         the step counted; ``t_s`` is the newest sample's time.
         """
-        from .pipeline import one_blas_thread
+        from .threads import one_blas_thread
 
         if not self._n:
             return LiveState()
