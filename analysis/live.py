@@ -119,6 +119,13 @@ class HoldTracker:
     max_range : float
         Excursions beyond this many times the set's range are no rep (the
         set's outliers, ``SessionAnalyzer._drop_outliers``, move 1.8× as far).
+    max_dip_s : float
+        A dip below ``release`` this short joins the two parts of a hold
+        into one rep (the detector's ``max_dip_s``): a rep counted at the
+        dip goes again when the hold goes on.
+    min_rest_s : float
+        The angle must be back within ``release`` of rest this long before
+        the rep counts (a noise dip is not a release).
     cutoff_hz : float
         Low-pass of the accelerometer before its tilt is taken (as for
         ``tilt_deg`` in :class:`~analysis.session.SessionAnalyzer`).
@@ -126,7 +133,10 @@ class HoldTracker:
 
     def __init__(self, min_reach: float = 0.4, release: float = 0.3, settle: float = 0.9,
                  min_hold_s: float = 1.0, max_hold_speed_frac: float = 0.5, max_rep_s: float = 22.0,
-                 max_range: float = 1.8, cutoff_hz: float = 2.0):
+                 max_range: float = 1.8, max_dip_s: float = 1.0, min_rest_s: float = 0.15,
+                 cutoff_hz: float = 2.0):
+        self.max_dip_s = max_dip_s
+        self.min_rest_s = min_rest_s
         self.min_reach = min_reach
         self.max_range = max_range
         self.release = release
@@ -178,6 +188,11 @@ class HoldTracker:
         after = t > since_s
         out = progress > self.release
         starts, stops = runs(out & after)
+        if len(starts) > 1:
+            # A dip in a hold shorter than ``max_dip_s`` joins its two parts
+            # into one rep (as in the detector).
+            keep = np.r_[True, t[starts[1:]] - t[stops[:-1] - 1] > self.max_dip_s]
+            starts, stops = starts[keep], stops[np.r_[np.flatnonzero(keep)[1:] - 1, len(stops) - 1]]
         # Speed over a fifth of a second: sample-to-sample differences of a
         # move of a degree or two are mostly the sensor's noise.
         k = max(1, int(0.2 * fs))
@@ -193,7 +208,8 @@ class HoldTracker:
                     or (t[e - 1] - t[s]) > self.max_rep_s:
                 continue
             on = np.flatnonzero(seg >= self.settle)
-            ongoing = e == len(t)
+            # Back at rest for ``min_rest_s`` ends the rep.
+            ongoing = t[-1] - t[e - 1] < self.min_rest_s
             if ongoing:
                 if progress[-1] >= self.min_reach and len(on):
                     # Frozen once the release begins (below ``settle`` again).
@@ -251,9 +267,10 @@ class LiveAnalyzer:
     placement : {"foot", "ankle"}
     mounting : str, optional
         Declared mounting; otherwise estimated from the last
-        ``mounting_window_s`` of data, first after ``mounting_every_s`` and
-        then at doubling intervals up to ``mounting_max_every_s`` (the way
-        the sensor sits changes rarely; the window analysis uses it).
+        ``mounting_window_s`` of data every ``mounting_every_s``, and at
+        doubling intervals up to ``mounting_max_every_s`` while each
+        estimate confirms the last (the way the sensor sits changes rarely;
+        the window analysis uses it).
     window_s : float
         Length of the trailing window analysed at each update.
     update_every_s : float
@@ -357,9 +374,12 @@ class LiveAnalyzer:
         if self.mounting is None and t_end - self._last_mount >= self._mount_every:
             lo = np.searchsorted(t, t_end - self.mounting_window_s)
             fit = SessionAnalyzer().detect(self._frame(lo), placement=self.placement)
+            # An estimate the next one confirms is refitted ever more
+            # rarely; one that changed is checked again soon.
+            same = self._mount is not None and np.allclose(fit.mounting_.matrix, self._mount.matrix, atol=0.2)
+            self._mount_every = (min(2 * self._mount_every, self.mounting_max_every_s) if same
+                                 else self.mounting_every_s)
             self._mount = fit.mounting_
-            if np.isfinite(self._last_mount):
-                self._mount_every = min(2 * self._mount_every, self.mounting_max_every_s)
             self._last_mount = t_end
         lo = np.searchsorted(t, t_end - self.window_s)
         if self._n - lo < 100:
