@@ -19,12 +19,12 @@ import numpy as np
 import pandas as pd
 from scipy.signal import butter, sosfilt, sosfilt_zi
 
+from sensors.contract import HOLD_EXERCISES, REQUIRED_COLUMNS
+
 from .gait import runs
 from .prescription import load as load_prescription
 from .session import SessionAnalyzer
 
-HOLD_EXERCISES = ("toe_press", "resistance_band", "pencil_pickup")
-COLUMNS = ["t", "acc_x", "acc_y", "acc_z", "gyr_x", "gyr_y", "gyr_z"]
 # The live view counts holds up to the default (seed) programme's targets.
 HOLD_TARGET_S = load_prescription().hold_targets_s()
 
@@ -329,7 +329,7 @@ class LiveAnalyzer:
 
     @property
     def data(self) -> pd.DataFrame:
-        return pd.DataFrame(self._buf[:self._n], columns=COLUMNS)
+        return pd.DataFrame(self._buf[:self._n], columns=list(REQUIRED_COLUMNS))
 
     # -- output ------------------------------------------------------------
     def state(self, force: bool = False) -> LiveState:
@@ -457,7 +457,7 @@ class LiveAnalyzer:
         return f"{name}, {s.reps} reps"
 
     def _frame(self, lo: int) -> pd.DataFrame:
-        return pd.DataFrame(self._buf[lo:self._n], columns=COLUMNS)
+        return pd.DataFrame(self._buf[lo:self._n], columns=list(REQUIRED_COLUMNS))
 
     @staticmethod
     def _summarise(fit: SessionAnalyzer, t_end: float) -> LiveState:

@@ -234,3 +234,44 @@ def test_a_session_after_midnight_utc_belongs_to_the_persons_own_day():
     assert [d["date"] for d in h["days"]] == ["2026-10-31", "2026-11-01"]
     h_utc = history_adherence(docs + [late], pres, tz=dt.timezone.utc)
     assert [d["date"] for d in h_utc["days"]] == ["2026-10-31", "2026-11-01", "2026-11-02"]
+
+
+# -- the counting rule: a rep is held at least 1 s (analysis/reps.py default) --
+
+def _toe_press_recording(holds_s, amp_deg=6.0, move_s=1.0, rest_s=3.0, lead_s=20.0):
+    """A foot sensor (foot frame = sensor frame) tipping ``amp_deg`` about y
+    for each hold: 1 s minimum-jerk moves, the plateau ``holds_s`` long."""
+    from sensors.simulator import _min_jerk
+
+    fs = RATE_HZ
+    up = _min_jerk(np.arange(int(move_s * fs)) / (move_s * fs))
+    parts = [np.zeros(int(lead_s * fs))]
+    for h in holds_s:
+        parts += [amp_deg * up, np.full(int(round(h * fs)), amp_deg), amp_deg * up[::-1],
+                  np.zeros(int(rest_s * fs))]
+    parts.append(np.zeros(int(lead_s * fs)))
+    pitch = np.concatenate(parts)
+    n = len(pitch)
+    rng = np.random.default_rng(0)
+    rad = np.radians(pitch)
+    acc = 9.80665 * np.column_stack([np.sin(rad), np.zeros(n), np.cos(rad)]) + rng.normal(0, 0.02, (n, 3))
+    gyr = np.column_stack([np.zeros(n), -np.gradient(pitch) * fs, np.zeros(n)]) + rng.normal(0, 0.2, (n, 3))
+    data = pd.DataFrame({"t": np.arange(n) / fs, "acc_x": acc[:, 0], "acc_y": acc[:, 1], "acc_z": acc[:, 2],
+                         "gyr_x": gyr[:, 0], "gyr_y": gyr[:, 1], "gyr_z": gyr[:, 2]})
+    return recording_from_arrays(data, {"placement": "foot", "side": "left", "sample_rate_hz": "100"})
+
+
+def test_the_default_analysis_counts_holds_of_1_2_s_and_not_of_0_8_s():
+    # Issue 19: a set of 4 s toe presses with three 0.8 s and three 1.2 s
+    # holds among them. The rule (a rep is held >= 1 s) counts the eight 4 s
+    # reps and the three 1.2 s ones: 11, none of them under 1 s.
+    from analysis.pipeline import analyze_recording
+
+    holds = [4, 4, 0.8, 4, 1.2, 4, 0.8, 4, 1.2, 4, 0.8, 4, 1.2, 4]
+    doc = analyze_recording(_toe_press_recording(holds))
+    reps = [r for e in doc["exercises"] for r in e["reps"]]
+    assert len(reps) == 11
+    got = sorted(r["hold_s"] for r in reps)
+    # Within 0.1 s (10 samples) of the plateau each was built with.
+    assert got[:3] == [pytest.approx(1.2, abs=0.1)] * 3
+    assert got[3:] == [pytest.approx(4.0, abs=0.1)] * 8

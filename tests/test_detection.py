@@ -9,7 +9,7 @@ import pytest
 
 from analysis.circles import CircleDetector
 from analysis.pipeline import analyze_recording
-from analysis.reps import HoldRepDetector
+from analysis.reps import HoldRepDetector, best_direction
 from analysis.scoring import score, summarise
 from sensors.recording import recording_from_arrays
 from sensors.simulator import _min_jerk, simulate_session
@@ -68,9 +68,14 @@ def test_a_brief_dip_mid_hold_is_one_rep_with_its_full_hold():
     assert holds[2] == pytest.approx(len(held) / FS, abs=0.3)
 
 
-def test_reps_in_the_other_direction_are_found_by_negating():
-    det = HoldRepDetector().detect(-(-rep_signal([5.0, 5.0])), FS)
-    assert len(det.reps_) == 2
+@pytest.mark.parametrize("sign", [1, -1])
+def test_reps_in_the_other_direction_are_found_by_negating(sign):
+    # Two reps built toward larger (sign 1) or smaller (sign -1) angles:
+    # best_direction finds them in the direction they were built (the rest
+    # between them, seen upside down, looks like a hold too).
+    x = sign * rep_signal([5.0, 5.0])
+    way, det = best_direction(x, FS)
+    assert way == sign and len(det.reps_) == 2
 
 
 def cone_rates(direction, turns, period_s=1.2, tilt_deg=15.0, squash=1.0, uneven=0.0):
@@ -242,11 +247,11 @@ def test_a_long_gap_is_not_bridged_into_motion():
 
 def test_a_pencil_set_after_toe_presses_keeps_its_shorter_first_rep():
     """Holds 12 x ~1.6 s then a pencil set 6.7, 11.5, 10.4, 11.6 s: split before the 6.7."""
-    from analysis.session import SessionAnalyzer
+    from analysis.families import HoldSetDetector
 
     holds = [1.8, 1.6, 2.2, 2.4, 1.7, 1.3, 2.2, 2.2, 1.2, 1.5, 1.2, 1.0, 6.7, 11.5, 10.4, 11.6]
     start = np.arange(len(holds)) * 20 * FS
     group = pd.DataFrame({"start": start, "stop": start + 15 * FS, "hold_start": start + FS,
                           "hold_stop": start + FS + (np.array(holds) * FS).astype(int)})
-    parts = SessionAnalyzer._split_by_hold(group, FS)
+    parts = HoldSetDetector._split_by_hold(group, FS)
     assert [len(p) for p in parts] == [12, 4]

@@ -14,7 +14,9 @@ as implausible timing. Never a MemoryError, never a traceback.
 
 ``TOEHOLD_FUZZ_EXAMPLES`` sets the examples per test (default 200, as the
 other fuzz tests; 10000 for the full run); the zip test, whose examples each
-compress and parse up to a megabyte, runs a quarter of them.
+compress and parse up to a megabyte, runs a quarter of them, and the
+time-span test, whose examples each run the whole analysis, a fifth (40 by
+default).
 """
 from __future__ import annotations
 
@@ -121,7 +123,7 @@ def test_zip_bombs_are_refused_in_bounded_memory(small_limits, kind, n_bytes, li
         assert why.startswith(str(path)), why
 
 
-@FUZZ
+@settings(FUZZ, max_examples=max(40, EXAMPLES // 5))
 @given(steps=st.lists(st.one_of(st.floats(0.0, 0.05), st.floats(0.05, 10.0),
                                 st.floats(10.0, 1e13)), min_size=1, max_size=60),
        start=st.floats(0.0, 1e10))

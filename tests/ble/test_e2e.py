@@ -18,6 +18,8 @@ from sensors.ble.collector import Collector, CollectorError, Target
 from sensors.devices import emulated_types, get_profile
 from sensors.ble.sinks import RecordingSink
 from sensors.emulated import EmulatedSensor, Faults, csv_feed, sine_feed
+
+from . import assert_rows_match, one_packet
 from sensors.recording import read_recording
 from sensors.stream import MemorySink, TeeSink
 
@@ -32,19 +34,6 @@ def collector(sink, **kw):
     kw.setdefault("scan_timeout_s", 2.0)
     kw.setdefault("match_window_s", 0.2)
     return Collector(sink, client_backend=BumbleClient, scanner_backend=BumbleScanner, **kw)
-
-
-def assert_rows_match(got: np.ndarray, sent: np.ndarray, profile) -> None:
-    """Every sent sample arrived once, in order, within the device's quantisation.
-
-    Only the packet in flight when the session stopped may be missing.
-    """
-    assert 0 <= len(sent) - len(got) <= 4
-    sent = sent[: len(got)]
-    # Half an LSB of the device plus the CSV's printed precision.
-    np.testing.assert_allclose(got[:, 1:4], sent[:, 1:4], atol=profile.acc_quantum / 2 + 1e-4)
-    np.testing.assert_allclose(got[:, 4:7], sent[:, 4:7], atol=profile.gyr_quantum / 2 + 1e-3)
-    assert np.all(np.diff(got[:, 0]) > 0)
 
 
 @pytest.mark.parametrize("kind", TYPES)
@@ -76,7 +65,7 @@ def test_bleak_client_gatt_round_trip(kind):
             control_point = p.reply_uuid is not None and p.reply_uuid == p.control_uuid
             if control_point:
                 await client.start_notify(p.reply_uuid, lambda ch, d: replies.put_nowait(bytes(d)))
-            for uuid, payload in p.start_commands(p.rate_hz):
+            for uuid, payload in p.start_commands(p.sampling_rate_hz):
                 await client.write_gatt_char(uuid, payload, response=True)
                 if control_point:  # one command at a time: its answer before the next
                     await asyncio.wait_for(replies.get(), 2)
@@ -97,7 +86,7 @@ def test_stream_to_csv_round_trip(kind, tmp_path):
 
         def describe(key):
             st = col.stats[key]
-            return f"{st.name} ({st.type}) {st.address}", p.rate_hz
+            return f"{st.name} ({st.type}) {st.address}", p.sampling_rate_hz
         sink = RecordingSink({"a": path}, {"a": {"placement": "foot", "side": "left"}}, describe=describe)
         col = collector(sink)
         await col.run([Target("a", p.advertised_name, kind)], duration_s=1.5)
@@ -106,8 +95,8 @@ def test_stream_to_csv_round_trip(kind, tmp_path):
         rec = read_recording(path)
         assert rec.metadata["placement"] == "foot" and rec.metadata["session"] == sink.session
         got = rec.data[["t", "acc_x", "acc_y", "acc_z", "gyr_x", "gyr_y", "gyr_z"]].to_numpy()
-        assert len(got) > 0.8 * p.rate_hz  # at least ~1 s streamed of the 1.5
-        assert_rows_match(got, emu.sent_rows(), p)
+        assert len(got) > 0.8 * p.sampling_rate_hz  # at least ~1 s streamed of the 1.5
+        assert_rows_match(got, emu.sent_rows(), kind)
         assert col.stats["a"].malformed == 0 and not col.stats["a"].gaps
     run(go())
 
@@ -128,7 +117,7 @@ def test_forced_disconnect_reconnects_with_gap_and_no_row_lost(kind):
         assert 0.35 < g1 - g0 < 2.0
         got = sink.array("a")
         assert got[:, 0].min() < g0 and got[:, 0].max() > g1  # rows on both sides
-        assert_rows_match(got, emu.sent_rows(), p)
+        assert_rows_match(got, emu.sent_rows(), kind)
         assert any("reconnected" in s for s in sink.status["a"])
     run(go())
 
@@ -159,7 +148,7 @@ def test_malformed_notifications_are_counted(kind):
         await col.run([Target("a", "C4:00:00:00:00:06", kind)], duration_s=1.2)
         st = col.stats["a"]
         assert st.malformed == emu.malformed_sent > 0
-        assert_rows_match(sink.array("a"), emu.sent_rows(), get_profile(kind))
+        assert_rows_match(sink.array("a"), emu.sent_rows(), kind)
     run(go())
 
 
@@ -217,7 +206,7 @@ def test_two_sensors_one_clock_one_session(tmp_path):
         assert a.metadata["session"] == b.metadata["session"]
         for rec, emu, kind in ((a, emus[0], kinds[0]), (b, emus[1], kinds[1])):
             got = rec.data[["t", "acc_x", "acc_y", "acc_z", "gyr_x", "gyr_y", "gyr_z"]].to_numpy()
-            assert_rows_match(got, emu.sent_rows(), get_profile(kind))
+            assert_rows_match(got, emu.sent_rows(), kind)
         # One clock: both streams cover the same stretch of session time,
         # and each file keeps the session clock's times, so they line up as read.
         assert abs(a.data["t"].iloc[-1] - b.data["t"].iloc[-1]) < 0.3
@@ -241,7 +230,7 @@ def test_two_device_types_one_session_clock(tmp_path):
         emus["left"]._t_power -= 1000.0
         paths = {side: tmp_path / f"{side}.csv" for side in kinds}
         files = RecordingSink(paths, {side: {"side": side} for side in kinds},
-                              describe=lambda key: (kinds[key], get_profile(kinds[key]).rate_hz))
+                              describe=lambda key: (kinds[key], get_profile(kinds[key]).sampling_rate_hz))
         col = collector(files)
         await col.run([Target(side, emus[side].address, k) for side, k in kinds.items()], duration_s=2.0)
         files.close()
@@ -250,9 +239,9 @@ def test_two_device_types_one_session_clock(tmp_path):
         for side, k in kinds.items():
             p = get_profile(k)
             got = recs[side].data[["t", "acc_x", "acc_y", "acc_z", "gyr_x", "gyr_y", "gyr_z"]].to_numpy()
-            assert_rows_match(got, emus[side].sent_rows(), p)
+            assert_rows_match(got, emus[side].sent_rows(), p.key)
             rate = (len(got) - 1) / (got[-1, 0] - got[0, 0])
-            assert abs(rate - p.rate_hz) < 0.1 * p.rate_hz  # each at its own rate
+            assert abs(rate - p.sampling_rate_hz) < 0.1 * p.sampling_rate_hz  # each at its own rate
             assert not col.stats[side].gaps
         # One clock: both streams start and end at the same session time.
         t = {side: recs[side].data["t"].to_numpy() for side in kinds}
@@ -269,6 +258,15 @@ def test_throughput_faster_than_real_time():
         col = collector(sink)
         await col.run([Target("a", "C4:00:00:00:00:0C")], duration_s=1.5)
         got = sink.array("a")
-        assert 0 <= len(emu.sent_rows()) - len(got) <= 4 and len(got) > 500
+        assert 0 <= len(emu.sent_rows()) - len(got) <= one_packet("generic") and len(got) > 500
         assert col.stats["a"].malformed == 0
     run(go())
+
+
+@pytest.mark.parametrize("kind", TYPES)
+def test_the_emulators_send_one_packet_as_the_protocol_has_it(kind):
+    # The tolerances above allow one packet in flight: the emulated
+    # devices' packets hold what their protocols say (tests/ble/__init__.py).
+    from sensors.emulated.encoders import make_encoder
+
+    assert make_encoder(get_profile(kind)).samples_per_packet == one_packet(kind)

@@ -23,6 +23,8 @@ from sensors.emulated import EmulatedSensor, Faults
 from sensors.recording import REQUIRED_COLUMNS, read_recording
 from sensors.stream import MemorySink, TeeSink
 
+from . import assert_rows_match
+
 TYPES = emulated_types()
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -47,15 +49,6 @@ def ordered_by_arrival(emu) -> list:
     return kept
 
 
-def assert_same_rows(got: np.ndarray, sent: np.ndarray, kind: str) -> None:
-    """Same samples in the same order; only the packet in flight at the stop may be missing."""
-    p = get_profile(kind)
-    assert 0 <= len(sent) - len(got) <= 4, (len(sent), len(got))
-    sent = sent[: len(got)]
-    np.testing.assert_allclose(got[:, 1:4], sent[:, 1:4], atol=p.acc_quantum / 2 + 1e-4)
-    np.testing.assert_allclose(got[:, 4:7], sent[:, 4:7], atol=p.gyr_quantum / 2 + 1e-3)
-
-
 def test_soak_short(tmp_path):
     """5 forced disconnects at random moments over two device types: 0 rows lost, every drop a gap."""
     spec = importlib.util.spec_from_file_location("soak", ROOT / "benchmarks" / "soak.py")
@@ -78,7 +71,7 @@ def test_duplicates_are_written_once(kind, tmp_path):
                                    faults=Faults(duplicate_every=4)).start()
         path = tmp_path / "dup.csv"
         mem = MemorySink()
-        sink = RecordingSink({"a": path}, describe=lambda k: ("emu", get_profile(kind).rate_hz))
+        sink = RecordingSink({"a": path}, describe=lambda k: ("emu", get_profile(kind).sampling_rate_hz))
         col = collector(TeeSink(sink, mem))
         await col.run([Target("a", emu.address, kind)], duration_s=1.5)
         sink.close()
@@ -92,7 +85,7 @@ def test_duplicates_are_written_once(kind, tmp_path):
     decodes_order = p.has_clock or "seq" in rec.data
     if decodes_order:
         assert st.late_packets == emu.duplicates_sent
-        assert_same_rows(rec.data[list(REQUIRED_COLUMNS)].to_numpy(), emu.sent_rows(), kind)
+        assert_rows_match(rec.data[list(REQUIRED_COLUMNS)].to_numpy(), emu.sent_rows(), kind)
         if "seq" in rec.data:  # one packet's samples share its seq; none comes twice
             assert (rec.data["seq"].value_counts() <= emu.encoder.samples_per_packet).all()
     else:
@@ -107,7 +100,7 @@ def test_out_of_order_packet_is_dropped_and_t_never_goes_back(kind, tmp_path):
         emu = await EmulatedSensor(kind, address="C4:00:00:00:02:02",
                                    faults=Faults(swap_every=5)).start()
         path = tmp_path / "swap.csv"
-        sink = RecordingSink({"a": path}, describe=lambda k: ("emu", get_profile(kind).rate_hz))
+        sink = RecordingSink({"a": path}, describe=lambda k: ("emu", get_profile(kind).sampling_rate_hz))
         col = collector(sink)
         await col.run([Target("a", emu.address, kind)], duration_s=1.5)
         sink.close()
@@ -117,7 +110,7 @@ def test_out_of_order_packet_is_dropped_and_t_never_goes_back(kind, tmp_path):
     assert emu.swapped >= 2
     assert st.late_packets == emu.swapped
     assert np.all(np.diff(rec.data["t"].to_numpy()) >= 0)
-    assert_same_rows(rec.data[list(REQUIRED_COLUMNS)].to_numpy(),
+    assert_rows_match(rec.data[list(REQUIRED_COLUMNS)].to_numpy(),
                      np.concatenate(ordered_by_arrival(emu)), kind)
     # The dropped packet leaves a hole, reported as a gap like any loss.
     assert len(rec.gaps) >= emu.swapped - 1
@@ -136,7 +129,7 @@ def test_repeated_drops_each_give_a_gap_with_its_duration():
     long_gaps = [(a, b) for a, b in mem.gaps["a"] if b - a >= 0.25]
     assert len(long_gaps) == 3
     assert all(0.25 <= b - a < 3.0 for a, b in long_gaps)
-    assert_same_rows(mem.array("a"), emu.sent_rows(), "generic")
+    assert_rows_match(mem.array("a"), emu.sent_rows(), "generic")
 
 
 def test_silent_link_is_reconnected_and_resumes():
@@ -155,7 +148,7 @@ def test_silent_link_is_reconnected_and_resumes():
     assert 1.3 < g1 - g0 < 2.5
     got = mem.array("a")
     assert got[:, 0].max() > g1  # data after the stall
-    assert_same_rows(got, emu.sent_rows(), "generic")
+    assert_rows_match(got, emu.sent_rows(), "generic")
 
 
 @pytest.mark.parametrize("kind", TYPES[:2])
@@ -164,7 +157,7 @@ def test_battery_dies_gives_up_with_clear_message_and_keeps_rows(kind, tmp_path)
         emu = await EmulatedSensor(kind, address="C4:00:00:00:02:05",
                                    faults=Faults(dies_at_s=0.7)).start()
         path = tmp_path / "dead.csv"
-        sink = RecordingSink({"a": path}, describe=lambda k: ("emu", get_profile(kind).rate_hz))
+        sink = RecordingSink({"a": path}, describe=lambda k: ("emu", get_profile(kind).sampling_rate_hz))
         col = collector(sink, give_up_after_s=1.5, scan_timeout_s=0.5)
         t = time.perf_counter()
         with pytest.raises(CollectorError, match=r"a: link lost at .* not back after 1.5 s; giving up"):
@@ -175,4 +168,4 @@ def test_battery_dies_gives_up_with_clear_message_and_keeps_rows(kind, tmp_path)
     emu, took, rec = run(go())
     assert emu.dead
     assert took < 6  # 0.7 s streaming + 1.5 s give-up + slack
-    assert_same_rows(rec.data[list(REQUIRED_COLUMNS)].to_numpy(), emu.sent_rows(), kind)
+    assert_rows_match(rec.data[list(REQUIRED_COLUMNS)].to_numpy(), emu.sent_rows(), kind)

@@ -37,6 +37,20 @@ def test_hand_built_0x61_packet_scales():
     assert np.isnan(rows[0, 0]) and np.isnan(rows[0, 7])  # stamped on arrival
 
 
+def test_0x61_bytes_written_from_the_document():
+    """A 0x61 packet written byte by byte (no encoder, no struct) from WitMotion's
+    WT901BLECL 5.0 manual, section 6.1.1 "Acceleration, Angular velocity,
+    Angle, Data pack (default)" (wiki.wit-motion.com): ``55 61``, then AxL AxH AyL AyH AzL AzH,
+    WxL … WzH, RollL … YawH, each a signed 16-bit little-endian value;
+    acceleration = value / 32768 × 16 g, angular velocity = value / 32768 ×
+    2000 deg/s. 0x0800 = 2048 is 1 g, 0xFC00 = -1024 is -0.5 g, 0x1000 = 4096
+    is 2 g; 0x4000 = 16384 is 1000 deg/s, 0xF000 = -4096 is -250 deg/s."""
+    data = bytes.fromhex("55 61" "00 08 00 FC 00 10" "00 40 00 F0 01 00" "64 00 C8 00 2C 01")
+    rows = WitDecoder().feed(data)
+    np.testing.assert_allclose(rows[0, 1:4], [G, -0.5 * G, 2 * G])
+    np.testing.assert_allclose(rows[0, 4:7], [1000.0, -250.0, 2000 / 32768])
+
+
 def test_28_byte_packet_with_time_decodes_the_same():
     raw = b"\x55\x61" + struct.pack("<9h", 2048, 0, 0, 0, 0, 0, 0, 0, 0)
     rows = WitDecoder().feed(raw + bytes([25, 11, 25, 8, 15, 2]) + struct.pack("<H", 120))
@@ -137,3 +151,58 @@ def test_dual_mode_modules_microchip_uart_layout():
     49535343-1E4D-…, RX write 49535343-8841-…."""
     assert ("49535343-fe7d-4ae5-8fa9-9fafd205e455", "49535343-1e4d-4bd9-ba61-23c647249616",
             "49535343-8841-43f4-a8d4-ecbe34729bb3") in P.alternatives
+
+
+# ---- edges of the byte stream (mutation testing, issue 19) ---------------------------------
+
+def test_a_packet_split_after_its_two_header_bytes_is_reassembled():
+    # A 23-byte MTU may cut right after "55 61": the two bytes are a packet start.
+    dec = WitDecoder()
+    assert len(dec.feed(PKT_A[:2])) == 0
+    np.testing.assert_allclose(dec.feed(PKT_A[2:])[:, 1:7], EXPECTED[:1])
+    assert dec.discarded == 0
+
+
+def test_a_continuation_that_begins_with_header_bytes_is_still_the_continuation():
+    # acc x raw 0x6155 (bytes 55 61) = 24917/32768*16 g: the 18 bytes that
+    # complete the packet begin like a packet of their own, and fit exactly.
+    pkt = b"\x55\x61" + struct.pack("<9h", 0x6155, 0, 0, 0, 0, 0, 0, 0, 0)
+    dec = WitDecoder()
+    dec.feed(pkt[:2])
+    rows = dec.feed(pkt[2:])
+    assert rows[:, 1] == pytest.approx([24917 / 32768 * 16 * G])
+    assert dec.discarded == 0
+
+
+def test_every_cut_off_packet_is_counted_and_the_stream_goes_on():
+    dec = WitDecoder()
+    dec.feed(PKT_A[:8])
+    dec.feed(PKT_B)                 # PKT_A's rest never came: 1
+    dec.feed(PKT_C[:5])
+    dec.feed(PKT_A)                 # PKT_C's rest never came: 2
+    dec.feed(PKT_B[:3])
+    dec.finish()                    # the stream ended inside PKT_B: 3
+    assert dec.discarded == 3
+    # After the end nothing is held over: a new stream decodes from its first byte.
+    np.testing.assert_allclose(dec.feed(PKT_C)[:, 1:7], EXPECTED[2:])
+    assert dec.discarded == 3
+
+
+@pytest.mark.parametrize("data, says", [
+    (PKT_A + b"\x55\x62" + bytes(18), "40 bytes"),     # a second packet with an unknown flag
+    (PKT_A + b"\x55\x62", "2 stray bytes"),            # a tail that starts no packet
+    (PKT_A + b"\x12", "1 stray bytes"),
+    (b"\x12" + PKT_A[1:], "20 bytes"),                 # no header where a packet must start
+])
+def test_bytes_that_are_no_packet_are_refused_saying_how_many(data, says):
+    with pytest.raises(MalformedPacket, match=says):
+        WitDecoder().feed(data)
+
+
+def test_the_register_field_of_a_reply_is_u16_little_endian():
+    # Document: "0x55 0x71 <reg u16>" then eight int16 registers; a reply
+    # for register 0x0140 fills 0x0140..0x0147.
+    reply = b"\x55\x71\x40\x01" + struct.pack("<8h", 1, 2, 3, 4, 5, 6, 7, -8)
+    dec = WitDecoder()
+    dec.feed(reply)
+    assert {r: dec.registers[r] for r in range(0x140, 0x148)} == dict(zip(range(0x140, 0x148), [1, 2, 3, 4, 5, 6, 7, -8]))
