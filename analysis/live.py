@@ -1,11 +1,20 @@
-"""Live analysis: the session analyser re-run on a trailing window as samples arrive.
+"""Live analysis: the session analyser on a trailing window, and the rep under way between its runs.
 
 Rather than a second, incremental set of detectors that could drift from the
 offline ones, the live view runs :class:`~analysis.session.SessionAnalyzer`
-on the last ``window_s`` seconds every ``update_every_s`` seconds of data,
-and :meth:`LiveAnalyzer.finish` runs it once on everything: the summary at
-the end of a live session is, by construction, the offline analysis of the
-file that was written.
+on the last ``window_s`` seconds every ``update_every_s`` seconds of data
+(what is counted, and what the set is), and :meth:`LiveAnalyzer.finish` runs
+it once on everything: the summary at the end of a live session is, by
+construction, the offline analysis of the file that was written.
+
+Between those runs, :class:`HoldTracker` follows the angle the reps are
+measured on, sample by sample, against the set's rest and held levels:
+the "holding now" state (a rep's start, its hold timer, its end as it
+happens), with the detector's own thresholds, so the rep it shows is the one
+the next window analysis counts. What stays the same over a session is
+learned once and checked rarely: the mounting (stage 1 alone,
+:class:`~analysis.signals.SignalExtractor`, on the last 10 minutes) and the
+set's levels.
 
 While a set is under way the live view wants to count its first rep, so the
 window analysis accepts sets of one rep; the final analysis applies the
@@ -24,6 +33,7 @@ from sensors.contract import HOLD_EXERCISES, REQUIRED_COLUMNS
 from .gait import runs
 from .prescription import load as load_prescription
 from .session import SessionAnalyzer
+from .signals import SignalExtractor
 
 # The live view counts holds up to the default (seed) programme's targets.
 HOLD_TARGET_S = load_prescription().hold_targets_s()
@@ -373,13 +383,14 @@ class LiveAnalyzer:
         t = self._buf[:self._n, 0]
         if self.mounting is None and t_end - self._last_mount >= self._mount_every:
             lo = np.searchsorted(t, t_end - self.mounting_window_s)
-            fit = SessionAnalyzer().detect(self._frame(lo), placement=self.placement)
+            # Stage 1 alone (signals and mounting), not the detectors.
+            mount = SignalExtractor().extract(self._frame(lo), placement=self.placement).signals_.mounting
             # An estimate the next one confirms is refitted ever more
             # rarely; one that changed is checked again soon.
-            same = self._mount is not None and np.allclose(fit.mounting_.matrix, self._mount.matrix, atol=0.2)
+            same = self._mount is not None and np.allclose(mount.matrix, self._mount.matrix, atol=0.2)
             self._mount_every = (min(2 * self._mount_every, self.mounting_max_every_s) if same
                                  else self.mounting_every_s)
-            self._mount = fit.mounting_
+            self._mount = mount
             self._last_mount = t_end
         lo = np.searchsorted(t, t_end - self.window_s)
         if self._n - lo < 100:
