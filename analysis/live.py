@@ -277,10 +277,8 @@ class LiveAnalyzer:
     placement : {"foot", "ankle"}
     mounting : str, optional
         Declared mounting; otherwise estimated from the last
-        ``mounting_window_s`` of data every ``mounting_every_s``, and at
-        doubling intervals up to ``mounting_max_every_s`` while each
-        estimate confirms the last (the way the sensor sits changes rarely;
-        the window analysis uses it).
+        ``mounting_window_s`` of data every ``mounting_every_s`` (stage 1
+        alone; the window analysis uses it).
     window_s : float
         Length of the trailing window analysed at each update.
     update_every_s : float
@@ -293,7 +291,7 @@ class LiveAnalyzer:
 
     def __init__(self, placement: str = "foot", mounting: str | None = None, window_s: float = 120.0,
                  update_every_s: float = 2.0, mounting_window_s: float = 600.0,
-                 mounting_every_s: float = 30.0, mounting_max_every_s: float = 240.0,
+                 mounting_every_s: float = 30.0,
                  confirm_s: float = 4.0):
         self.placement = placement or "foot"
         self.mounting = mounting
@@ -301,7 +299,6 @@ class LiveAnalyzer:
         self.update_every_s = update_every_s
         self.mounting_window_s = mounting_window_s
         self.mounting_every_s = mounting_every_s
-        self.mounting_max_every_s = mounting_max_every_s
         self.confirm_s = confirm_s
         # A bout the window finds this soon after the shown set's end is
         # still that set (the window re-cuts and re-names sets as it slides).
@@ -314,7 +311,6 @@ class LiveAnalyzer:
         self._last_update = -np.inf
         self._last_read = -np.inf
         self._last_mount = -np.inf
-        self._mount_every = mounting_every_s
         self._mount = None
         self._counted = LiveState()   # the window analysis's state
         self._state = LiveState()     # what is shown: that, and the tracker's reps
@@ -381,16 +377,13 @@ class LiveAnalyzer:
     def _update(self, t_end: float) -> None:
         self._last_update = t_end
         t = self._buf[:self._n, 0]
-        if self.mounting is None and t_end - self._last_mount >= self._mount_every:
+        if self.mounting is None and t_end - self._last_mount >= self.mounting_every_s:
             lo = np.searchsorted(t, t_end - self.mounting_window_s)
-            # Stage 1 alone (signals and mounting), not the detectors.
-            mount = SignalExtractor().extract(self._frame(lo), placement=self.placement).signals_.mounting
-            # An estimate the next one confirms is refitted ever more
-            # rarely; one that changed is checked again soon.
-            same = self._mount is not None and np.allclose(mount.matrix, self._mount.matrix, atol=0.2)
-            self._mount_every = (min(2 * self._mount_every, self.mounting_max_every_s) if same
-                                 else self.mounting_every_s)
-            self._mount = mount
+            # Stage 1 alone (signals and mounting), not the detectors. Not
+            # refitted more rarely once it agrees with itself: an estimate
+            # kept for minutes hid the demo's tiptoe walk (it changed when
+            # walking came).
+            self._mount = SignalExtractor().extract(self._frame(lo), placement=self.placement).signals_.mounting
             self._last_mount = t_end
         lo = np.searchsorted(t, t_end - self.window_s)
         if self._n - lo < 100:
