@@ -158,7 +158,7 @@ class HoldTracker:
         self._sos: dict = {}
 
     def track(self, t: np.ndarray, acc: np.ndarray, matrix: np.ndarray, rest_deg: float,
-              held_deg: float, since_s: float) -> "HoldTracker":
+              held_deg: float, since_s: float) -> HoldTracker:
         """Follow the angle after ``since_s`` (the set's last counted rep's end).
 
         Parameters

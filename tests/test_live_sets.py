@@ -35,7 +35,7 @@ def shown_at_set_ends(path: Path) -> list[tuple[dict, int | None]]:
     doc = analyze_recording(rec)
     d = rec.data[list(REQUIRED_COLUMNS)].to_numpy()
     live = LiveAnalyzer(placement=rec.placement or "foot", mounting=rec.metadata.get("mounting"))
-    step = int(round(1.0 / np.median(np.diff(d[:, 0]))))
+    step = round(1.0 / np.median(np.diff(d[:, 0])))
     trace = []
     for i in range(0, len(d), step):
         live.push(d[i:i + step])
