@@ -147,6 +147,30 @@ async def ble_session(seconds: float, sampling_rate_hz: float, live_view: bool, 
                         scanner_backend=BumbleScanner, sampling_rate_hz=sampling_rate_hz)
         view.stats = col.stats
         marks = {}
+        # CPU of this thread inside the live analysis (feeding it and reading
+        # its state): the analysis's own share, apart from the transport and
+        # the drawing, whatever else the machine runs meanwhile.
+        spent = [0.0]
+
+        def timed(fn):
+            def call(*a, **k):
+                c = time.thread_time()
+                try:
+                    return fn(*a, **k)
+                finally:
+                    spent[0] += time.thread_time() - c
+            return call
+
+        view.analysis_text = timed(view.analysis_text)
+        on_samples = view.on_samples
+
+        def feed(key, rows):
+            on_samples(key, rows)
+            d = view.devs[key]
+            if d.analyzer is not None and not hasattr(d.analyzer.push, "__wrapped_timed__"):
+                d.analyzer.push = timed(d.analyzer.push)
+                d.analyzer.push.__wrapped_timed__ = True
+        view.on_samples = feed
 
         async def mark():
             # Connection, service discovery and the emulators' feed
@@ -154,9 +178,9 @@ async def ble_session(seconds: float, sampling_rate_hz: float, live_view: bool, 
             while len(counter.n) < 2:
                 await asyncio.sleep(0.05)
             await asyncio.sleep(warmup_s)
-            marks["start"] = (time.perf_counter(), cpu_s(), dict(counter.n))
+            marks["start"] = (time.perf_counter(), cpu_s(), dict(counter.n), spent[0])
             await asyncio.sleep(seconds)
-            marks["end"] = (time.perf_counter(), cpu_s(), dict(counter.n))
+            marks["end"] = (time.perf_counter(), cpu_s(), dict(counter.n), spent[0])
             col.stop()
 
         # ``drawn=False``: a console that is no terminal, so nothing is drawn.
@@ -170,8 +194,8 @@ async def ble_session(seconds: float, sampling_rate_hz: float, live_view: bool, 
             await e.stop()
     if err:
         raise err
-    (w0, c0, n0), (w1, c1, n1) = marks["start"], marks["end"]
-    return {"wall": w1 - w0, "cpu": c1 - c0, "rows": {k: n1[k] - n0[k] for k in keys}}
+    (w0, c0, n0, a0), (w1, c1, n1, a1) = marks["start"], marks["end"]
+    return {"wall": w1 - w0, "cpu": c1 - c0, "analysis": a1 - a0, "rows": {k: n1[k] - n0[k] for k in keys}}
 
 
 def report_delays(label: str, delays: dict, missed: dict) -> None:
@@ -228,7 +252,9 @@ def ble(seconds: float) -> None:
         rate = {k: n / b["wall"] for k, n in b["rows"].items()}
         print(f"(b) BLE 2 x 200 Hz {label}: "
               f"{100 * b['cpu'] / b['wall']:.1f} % of one core over {b['wall']:.0f} s "
-              f"(rows/s {', '.join(f'{k} {v:.0f}' for k, v in rate.items())}) {load()}", flush=True)
+              f"(rows/s {', '.join(f'{k} {v:.0f}' for k, v in rate.items())})"
+              + (f"; inside the live analysis: {100 * b['analysis'] / b['wall']:.1f} %" if live_view else "")
+              + f" {load()}", flush=True)
 
 
 def load() -> str:
