@@ -10,6 +10,8 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 
+from sensors.contract import CIRCLE_DIRECTIONS, HOLD_EXERCISES
+
 from .confidence import THRESHOLD, is_counted
 from .prescription import Prescription
 
@@ -52,7 +54,7 @@ def session_adherence(doc: dict, prescription: Prescription) -> dict:
             items.append(entry)
             continue
         bouts = _bouts(doc, it.exercise)
-        if it.exercise in ("toe_press", "resistance_band", "pencil_pickup"):
+        if it.exercise in HOLD_EXERCISES:
             holds = [r["hold_s"] for b in bouts for r in b["reps"]]
             met = sum(h >= (it.hold_s or 0) for h in holds)
             entry.update(reps_done=len(holds), reps_prescribed=it.reps, hold_target_s=it.hold_s,
@@ -67,7 +69,7 @@ def session_adherence(doc: dict, prescription: Prescription) -> dict:
         else:  # ankle_circles: each direction for its prescribed time
             target = it.duration_s[0] if it.duration_s else 8.0
             per_dir = {}
-            for d in ("cw", "ccw"):
+            for d in CIRCLE_DIRECTIONS:
                 circ = [c for b in bouts for c in b["circles"] if c["direction"] == d]
                 per_dir[d] = {"circles": len(circ),
                               "seconds": round(sum(c["end_s"] - c["start_s"] for c in circ), 1)}
@@ -160,7 +162,9 @@ def history_adherence(docs: list[dict], prescription: Prescription,
             days.append({"date": day.isoformat(), "sessions": len(sessions), "sessions_done": done,
                          "sessions_prescribed": spd,
                          "completion": round(min(1.0, done / spd), 3),
-                         "session_completion": [s["completion"] for s in sessions]})
+                         "session_completion": [s["completion"] for s in sessions],
+                         # A guided session (``toehold session``: its log has steps) is marked.
+                         "session_guided": [bool(s.get("guided_steps")) for s in sessions]})
     full = [d["completion"] >= 1.0 for d in days]
     longest = current = 0
     for f in full:

@@ -18,6 +18,8 @@ import math
 
 import numpy as np
 
+from sensors.contract import ACC_COLUMNS, FOOT_ROLL_NOT_OBSERVABLE, SWAY_NOT_OBSERVABLE
+
 from .reps import lowpass
 
 # χ²(2 dof, 0.95): the 95 % ellipse of a 2-D Gaussian has area π·5.991·√det Σ.
@@ -62,21 +64,20 @@ class SwayMetrics:
 
     def compute(self, ap_deg: np.ndarray, ml_deg: np.ndarray, sampling_rate_hz: float) -> "SwayMetrics":
         """AP and ML inclination (deg), shape (n,), at ``sampling_rate_hz``."""
-        fs = sampling_rate_hz
         xy = np.column_stack([ap_deg, ml_deg]).astype(float)
-        xy = lowpass(xy, self.lowpass_hz, fs)
+        xy = lowpass(xy, self.lowpass_hz, sampling_rate_hz)
         xy = xy - xy.mean(axis=0)
         self.rms_ap_deg_ = float(np.sqrt(np.mean(xy[:, 0] ** 2)))
         self.rms_ml_deg_ = float(np.sqrt(np.mean(xy[:, 1] ** 2)))
         cov = np.cov(xy.T) if len(xy) > 2 else np.zeros((2, 2))
         self.ellipse_area_deg2_ = float(math.pi * CHI2_95_2DOF * math.sqrt(max(np.linalg.det(cov), 0.0)))
-        duration = len(xy) / fs
+        duration = len(xy) / sampling_rate_hz
         path = float(np.sum(np.linalg.norm(np.diff(xy, axis=0), axis=1)))
         self.mean_velocity_dps_ = path / duration if duration > 0 else float("nan")
         return self
 
 
-def shank_inclination(acc_shank: np.ndarray, fs: float, lowpass_hz: float = 2.0) -> tuple[np.ndarray, np.ndarray]:
+def shank_inclination(acc_shank: np.ndarray, sampling_rate_hz: float, lowpass_hz: float = 2.0) -> tuple[np.ndarray, np.ndarray]:
     """AP and ML inclination (deg) from shank-frame acceleration, shape (n, 3).
 
     At the ankle the pivot is just below the sensor, so its linear
@@ -85,7 +86,7 @@ def shank_inclination(acc_shank: np.ndarray, fs: float, lowpass_hz: float = 2.0)
     forward (its top ahead of the ankle, so "up" has a backward component);
     ML = atan2(a_y, a_z).
     """
-    a = lowpass(np.asarray(acc_shank, dtype=float), lowpass_hz, fs)
+    a = lowpass(np.asarray(acc_shank, dtype=float), lowpass_hz, sampling_rate_hz)
     ap = np.degrees(np.arctan2(-a[:, 0], a[:, 2]))
     ml = np.degrees(np.arctan2(a[:, 1], a[:, 2]))
     return ap, ml
@@ -105,7 +106,7 @@ def _metric(name: str, value: float | None, unit: str) -> dict:
             "vs_reference": _flag(name, value) if ok else None}
 
 
-def balance_document(fitted, placement: str, base: dict) -> dict:
+def balance_document(fitted, placement: str, base: dict, sampling_rate_hz: float) -> dict:
     """The ``balance`` object of the analysis JSON (see docs/adherence-and-balance.md).
 
     Parameters
@@ -115,20 +116,21 @@ def balance_document(fitted, placement: str, base: dict) -> dict:
     placement : {"foot", "ankle"}
     base : dict
         Already holds ``stances``.
+    sampling_rate_hz : float
+        Rate of ``fitted.signals_`` (the analyser's grid).
     """
     out = dict(base)
     s = fitted.signals_
-    fs = 1.0 / float(np.median(np.diff(s.t))) if len(s) > 2 else float("nan")
     stances = []
     if placement == "ankle" and len(s):
-        acc = s[["acc_x", "acc_y", "acc_z"]].to_numpy()
+        acc = s[list(ACC_COLUMNS)].to_numpy()
         t = s.t.to_numpy()
-        ap, ml = shank_inclination(acc, fs)
+        ap, ml = shank_inclination(acc, sampling_rate_hz)
         for st in fitted.stances_.itertuples():
             m = (t >= st.start_s + 1.0) & (t <= st.end_s - 1.0)  # skip settling in
-            if m.sum() < 5 * fs:
+            if m.sum() < 5 * sampling_rate_hz:
                 continue
-            sw = SwayMetrics().compute(ap[m], ml[m], fs)
+            sw = SwayMetrics().compute(ap[m], ml[m], sampling_rate_hz)
             stances.append({"start_s": round(float(st.start_s), 3), "end_s": round(float(st.end_s), 3),
                             "sway_rms_ap_deg": round(sw.rms_ap_deg_, 3),
                             "sway_rms_ml_deg": round(sw.rms_ml_deg_, 3),
@@ -148,8 +150,7 @@ def balance_document(fitted, placement: str, base: dict) -> dict:
         else:
             out["sway"] = {"not_observable": "no quiet standing of 10 s or more was found"}
     else:
-        out["sway"] = {"not_observable": "sway is a shank (inverted pendulum) motion; a foot "
-                                         "on the floor does not move with it"}
+        out["sway"] = {"not_observable": SWAY_NOT_OBSERVABLE}
     # Tiptoe gait steadiness, from whichever placement.
     gait = []
     for k, d in getattr(fitted, "bout_details_", {}).items():
@@ -167,6 +168,6 @@ def balance_document(fitted, placement: str, base: dict) -> dict:
                      "cadence_spm": _metric("cadence_spm", d.get("cadence_spm"), "steps/min"),
                      "stride_time_cv_pct": _metric("stride_time_cv_pct", d.get("stride_time_cv_pct"), "%"),
                      "stance_wobble_ml_deg": _metric("stance_wobble_ml_deg", wobble, "deg")
-                     if placement == "foot" else {"not_observable": "foot roll is not seen from the shank"}})
+                     if placement == "foot" else {"not_observable": FOOT_ROLL_NOT_OBSERVABLE}})
     out["tiptoe_gait"] = gait
     return out

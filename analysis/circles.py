@@ -25,9 +25,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from scipy.ndimage import uniform_filter1d
-from scipy.signal import butter, sosfiltfilt
+from scipy.signal import sosfiltfilt
 
 from .gait import runs
+from .preprocess import butter_sos
 
 CIRCLE_COLUMNS = ["start", "stop", "direction", "size_deg"]
 
@@ -105,14 +106,14 @@ class CircleDetector:
         self.max_pause_s = max_pause_s
 
     # ------------------------------------------------------------------
-    def toe_velocity(self, gyr_foot_dps: np.ndarray, fs: float) -> np.ndarray:
+    def toe_velocity(self, gyr_foot_dps: np.ndarray, sampling_rate_hz: float) -> np.ndarray:
         """Toe-tip velocity across the foot (deg/s), shape (n, 2): (ḋ_y, ḋ_z)."""
         v = np.column_stack([gyr_foot_dps[:, 2], -gyr_foot_dps[:, 1]]).astype(float)
-        if len(v) > 30 and self.max_hz < fs / 2:
-            v = sosfiltfilt(butter(2, self.max_hz / (fs / 2), output="sos"), v, axis=0)
+        if len(v) > 30 and self.max_hz < sampling_rate_hz / 2:
+            v = sosfiltfilt(butter_sos(2, self.max_hz, sampling_rate_hz), v, axis=0)
         return v
 
-    def turn_rate(self, v: np.ndarray, fs: float) -> np.ndarray:
+    def turn_rate(self, v: np.ndarray, sampling_rate_hz: float) -> np.ndarray:
         """Signed rate (rad/s) at which the toes' direction of motion turns.
 
         The increments of the velocity's direction, weighted by the squared
@@ -124,12 +125,12 @@ class CircleDetector:
         step = np.angle(np.exp(1j * np.diff(ang, prepend=ang[:1])))
         w = np.sum(v * v, axis=1)
         w = np.minimum(w, np.roll(w, 1))
-        win = max(3, int(self.period_range_s[1] * 0.5 * fs))
+        win = max(3, int(self.period_range_s[1] * 0.5 * sampling_rate_hz))
         num = uniform_filter1d(step * w, win, mode="nearest")
         den = uniform_filter1d(w, win, mode="nearest")
-        return num / np.maximum(den, 1e-9) * fs
+        return num / np.maximum(den, 1e-9) * sampling_rate_hz
 
-    def toe_displacement(self, gyr_foot_dps: np.ndarray, fs: float) -> np.ndarray:
+    def toe_displacement(self, gyr_foot_dps: np.ndarray, sampling_rate_hz: float) -> np.ndarray:
         """Toe displacement (deg of tilt) about the centre it circles, shape (n, 2).
 
         The integral of the toe velocity drifts, so its centre is taken out
@@ -137,8 +138,8 @@ class CircleDetector:
         over one turn is inside it, whatever its speed or shape, and a
         slow drift cancels), with the turn's time from :meth:`turn_rate`.
         """
-        v = self.toe_velocity(gyr_foot_dps, fs)
-        return self._displacement(v, self.turn_rate(v, fs), fs)
+        v = self.toe_velocity(gyr_foot_dps, sampling_rate_hz)
+        return self._displacement(v, self.turn_rate(v, sampling_rate_hz), sampling_rate_hz)
 
     def _period(self, rate: np.ndarray) -> np.ndarray:
         """Local time of one turn (s) from the turning rate."""
@@ -148,12 +149,12 @@ class CircleDetector:
         # there so a big move (lowering the leg) disturbs only its own time.
         return np.where(np.abs(rate) * hi / (2 * np.pi) < self.min_turn_rate * 0.5, 1.0, period)
 
-    def _half_turn(self, rate: np.ndarray, fs: float) -> np.ndarray:
-        return np.round(self._period(rate) * fs / 2).astype(np.int64)
+    def _half_turn(self, rate: np.ndarray, sampling_rate_hz: float) -> np.ndarray:
+        return np.round(self._period(rate) * sampling_rate_hz / 2).astype(np.int64)
 
-    def _displacement(self, v: np.ndarray, rate: np.ndarray, fs: float) -> np.ndarray:
-        cum = np.cumsum(v, axis=0) / fs
-        return cum - _window_mean(cum, self._half_turn(rate, fs))
+    def _displacement(self, v: np.ndarray, rate: np.ndarray, sampling_rate_hz: float) -> np.ndarray:
+        cum = np.cumsum(v, axis=0) / sampling_rate_hz
+        return cum - _window_mean(cum, self._half_turn(rate, sampling_rate_hz))
 
     # ------------------------------------------------------------------
     def detect(self, gyr_foot_dps: np.ndarray, sampling_rate_hz: float,
@@ -179,15 +180,14 @@ class CircleDetector:
         radius_ : ndarray
             Distance of the toe from the centre it circles (deg).
         """
-        fs = sampling_rate_hz
         n = len(gyr_foot_dps)
         self.phase_, self.radius_ = np.zeros(n), np.zeros(n)
         self.circles_ = pd.DataFrame(columns=CIRCLE_COLUMNS)
         if n < 3:
             return self
-        v = self.toe_velocity(gyr_foot_dps, fs)
-        rate = self.turn_rate(v, fs)
-        d = self._displacement(v, rate, fs)
+        v = self.toe_velocity(gyr_foot_dps, sampling_rate_hz)
+        rate = self.turn_rate(v, sampling_rate_hz)
+        d = self._displacement(v, rate, sampling_rate_hz)
         radius = np.hypot(d[:, 0], d[:, 1])
         phase = np.unwrap(np.arctan2(d[:, 1], d[:, 0]))
         self.phase_, self.radius_ = phase, radius
@@ -196,7 +196,7 @@ class CircleDetector:
             # A few lost packets (interpolated upstream) do not stop the foot;
             # only a long gap, where the motion cannot be followed, ends a run.
             for a, b in zip(*runs(~valid)):
-                if (b - a) / fs >= self.max_bridged_gap_s:
+                if (b - a) / sampling_rate_hz >= self.max_bridged_gap_s:
                     ok[a:b] = False
         speed = np.hypot(v[:, 0], v[:, 1])
         ang = np.arctan2(v[:, 1], v[:, 0])
@@ -209,16 +209,16 @@ class CircleDetector:
             # undefined) does not end it when the same turning resumes.
             s_idx, e_idx = runs(turning)
             for a, b in zip(e_idx[:-1], s_idx[1:]):
-                if (b - a) / fs <= self.max_pause_s and ok[a:b].all() and \
+                if (b - a) / sampling_rate_hz <= self.max_pause_s and ok[a:b].all() and \
                         np.all(np.abs(rate[a:b]) <= min_rate):
                     turning[a:b] = True
             for s, e in zip(*runs(turning)):
-                rows += self._count(ang[s:e], speed[s:e], sign, direction, s, fs)
+                rows += self._count(ang[s:e], speed[s:e], sign, direction, s, sampling_rate_hz)
         self.circles_ = pd.DataFrame(rows, columns=CIRCLE_COLUMNS).sort_values("start", ignore_index=True)
         return self
 
     def _count(self, ang: np.ndarray, speed: np.ndarray, sign: int, direction: str, offset: int,
-               fs: float):
+               sampling_rate_hz: float):
         """The full turns of one run of steady rotation.
 
         The turns are those of the toes' direction of motion (its angle
@@ -238,7 +238,7 @@ class CircleDetector:
         # and start, which is not a turn of the circle.
         both = moving & np.r_[False, moving[:-1]]
         step = np.angle(np.exp(1j * np.diff(ang, prepend=ang[:1])))
-        turning = uniform_filter1d(sign * step * both, max(3, int(0.2 * fs)), mode="nearest")
+        turning = uniform_filter1d(sign * step * both, max(3, int(0.2 * sampling_rate_hz)), mode="nearest")
         steady = np.median(turning[both]) if both.any() else 0.0
         core = np.flatnonzero((speed >= self.end_frac * typical) & (turning >= self.steady_frac * steady))
         if not len(core) or steady <= 0:
@@ -258,7 +258,7 @@ class CircleDetector:
         edges = s + np.searchsorted(turns, np.arange(n + 1) * min(1.0, turns[-1] / n))
         edges = np.minimum(edges, s + len(turns) - 1)
         # Mean diameter of a closed path (its mean width) = its length / π.
-        path = np.concatenate([[0.0], np.cumsum(speed) / fs])
+        path = np.concatenate([[0.0], np.cumsum(speed) / sampling_rate_hz])
         sizes = (path[edges[1:]] - path[edges[:-1]]) / np.pi
         if np.median(sizes) < self.min_size_deg:
             return []
@@ -275,7 +275,7 @@ class CircleDetector:
                 for a, b, z, k in zip(edges[:-1], edges[1:], sizes, keep) if k]
 
 
-def circle_sets(circles: pd.DataFrame, fs: float, gap_s: float = 8.0, join_s: float = 0.5,
+def circle_sets(circles: pd.DataFrame, sampling_rate_hz: float, gap_s: float = 8.0, join_s: float = 0.5,
                 max_ratio: float = 2.0, min_run: int = 3) -> list[pd.DataFrame]:
     """Group detected circles (``start``/``stop`` samples) into sets.
 
@@ -292,12 +292,12 @@ def circle_sets(circles: pd.DataFrame, fs: float, gap_s: float = 8.0, join_s: fl
         return []
     circles = circles.sort_values("start", ignore_index=True)
     starts, stops = circles.start.to_numpy(), circles.stop.to_numpy()
-    cut = np.r_[0, np.flatnonzero((starts[1:] - stops[:-1]) / fs > gap_s) + 1, len(circles)]
+    cut = np.r_[0, np.flatnonzero((starts[1:] - stops[:-1]) / sampling_rate_hz > gap_s) + 1, len(circles)]
     out = []
     for a, b in zip(cut[:-1], cut[1:]):
         g = circles.iloc[a:b]
         s, e = g.start.to_numpy(), g.stop.to_numpy()
-        joined = np.r_[False, s[1:] - e[:-1] <= join_s * fs]
+        joined = np.r_[False, s[1:] - e[:-1] <= join_s * sampling_rate_hz]
         run = np.cumsum(~joined | np.r_[False, g.direction.to_numpy()[1:] != g.direction.to_numpy()[:-1]])
         g = g.assign(run=run, dur=e - s)
         per_run = g.groupby("run").agg(n=("dur", "size"), size=("size_deg", "median"), dur=("dur", "median"))

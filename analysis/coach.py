@@ -23,9 +23,9 @@ from __future__ import annotations
 
 import dataclasses
 
-from .prescription import Prescription
+from sensors.contract import HOLD_EXERCISES
 
-HOLD_EXERCISES = ("toe_press", "resistance_band", "pencil_pickup")
+from .prescription import Prescription
 
 HOW_TO = {
     "toe_press": "Stand, knees slightly bent; grip the floor with your toes, hold, release.",
@@ -125,7 +125,8 @@ class Coach:
     rest_s : float
         Rest between steps.
     start_timeout_s : float
-        A step with nothing counted this long after it began is skipped.
+        A step with nothing counted this long after "go" (plus twice the
+        hold target: a rep is counted once released) is skipped.
     stop_after_s : float
         A set that has started ends (partial) after this long, plus twice
         the hold target (a rep is counted only once released), without a new rep.
@@ -169,6 +170,14 @@ class Coach:
     @property
     def current(self) -> Step | None:
         return self.steps[self._k] if 0 <= self._k < len(self.steps) else None
+
+    def counting(self) -> tuple:
+        """``(exercise, start_s)`` of the measured step being counted now, else ``(None, None)``."""
+        step = self.current
+        if step is None or not step.measured or self.view.phase not in ("announce", "active") \
+                or not self.steps_:
+            return None, None
+        return step.exercise, self.steps_[-1].start_s
 
     def start(self, t_s: float) -> list[tuple]:
         """Begin the session at recording time ``t_s``; returns events."""
@@ -347,7 +356,10 @@ class Coach:
                 self._last_activity = last
             if self._last_activity is not None and t_s - self._last_activity > self.quiet_s:
                 return ev + self._end_step(t_s, self._outcome())
-        if self._last_activity is None and since > self.start_timeout_s:
+        # Nothing counts before the first rep is released (or the first circles
+        # are seen): the wait runs from "go", plus the hold itself.
+        if self._last_activity is None and \
+                since > self.announce_s + self.start_timeout_s + 2 * (step.target.get("hold_s") or 0.0):
             return ev + self._end_step(t_s, "skipped")
         return ev
 

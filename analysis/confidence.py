@@ -43,10 +43,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from .preprocess import G
+from sensors.contract import HOLD_EXERCISES, G
 
 THRESHOLD = 0.5
-HOLD_EXERCISES = ("toe_press", "resistance_band", "pencil_pickup")
 MOUNTING_BASE = {"declared": 1.0, "gait": 0.9, "posture": 0.45, "guess": 0.25}
 
 
@@ -60,7 +59,7 @@ def is_counted(bout: dict, min_confidence: float = THRESHOLD) -> bool:
     return c is None or (isinstance(c, (int, float)) and c >= min_confidence)
 
 
-def displacement(earth_acc: np.ndarray, a: int, b: int, fs: float) -> np.ndarray:
+def displacement(earth_acc: np.ndarray, a: int, b: int, sampling_rate_hz: float) -> np.ndarray:
     """Sensor displacement (m, earth frame) from sample ``a`` to ``b``.
 
     Double integration of gravity-free acceleration, assuming the sensor is
@@ -71,12 +70,12 @@ def displacement(earth_acc: np.ndarray, a: int, b: int, fs: float) -> np.ndarray
     if b - a < 3:
         return np.zeros(3)
     acc = earth_acc[a:b]
-    v = np.cumsum(acc, axis=0) / fs
+    v = np.cumsum(acc, axis=0) / sampling_rate_hz
     v -= np.outer(np.linspace(0.0, 1.0, len(v)), v[-1])
-    return v.sum(axis=0) / fs
+    return v.sum(axis=0) / sampling_rate_hz
 
 
-def climb_per_stride(earth_acc: np.ndarray, gyr: np.ndarray, contacts: np.ndarray, fs: float) -> float:
+def climb_per_stride(earth_acc: np.ndarray, gyr: np.ndarray, contacts: np.ndarray, sampling_rate_hz: float) -> float:
     """Median rise or fall (m, absolute) of the sensor per stride.
 
     Integrated between the calmest instants of consecutive strides (the foot
@@ -85,13 +84,13 @@ def climb_per_stride(earth_acc: np.ndarray, gyr: np.ndarray, contacts: np.ndarra
     """
     if len(contacts) < 3:
         return 0.0
-    calm_rate = np.convolve(np.linalg.norm(gyr, axis=1), np.ones(max(1, int(0.1 * fs))), mode="same")
+    calm_rate = np.convolve(np.linalg.norm(gyr, axis=1), np.ones(max(1, int(0.1 * sampling_rate_hz))), mode="same")
     calm = [c0 + int(np.argmin(calm_rate[c0:c1])) for c0, c1 in zip(contacts[:-1], contacts[1:]) if c1 > c0]
-    rises = [abs(displacement(earth_acc, a, b, fs)[2]) for a, b in zip(calm[:-1], calm[1:])]
+    rises = [abs(displacement(earth_acc, a, b, sampling_rate_hz)[2]) for a, b in zip(calm[:-1], calm[1:])]
     return float(np.median(rises)) if rises else 0.0
 
 
-def motion_evidence(acc: np.ndarray, a: int, b: int, fs: float, free_fall_g: float = 0.35) -> dict:
+def motion_evidence(acc: np.ndarray, a: int, b: int, sampling_rate_hz: float, free_fall_g: float = 0.35) -> dict:
     """Impacts and flight in samples ``a:b`` of the accelerometer (m/s², any frame).
 
     Returns ``peak_g`` (largest |acc| in g) and ``flight_s`` (longest stretch
@@ -103,7 +102,7 @@ def motion_evidence(acc: np.ndarray, a: int, b: int, fs: float, free_fall_g: flo
     low = np.r_[False, norm < free_fall_g, False].astype(np.int8)
     edges = np.diff(low)
     runs = np.flatnonzero(edges == -1) - np.flatnonzero(edges == 1)
-    return {"peak_g": float(norm.max()), "flight_s": float(runs.max() / fs) if len(runs) else 0.0}
+    return {"peak_g": float(norm.max()), "flight_s": float(runs.max() / sampling_rate_hz) if len(runs) else 0.0}
 
 
 class ConfidenceRater:

@@ -17,12 +17,14 @@ import dataclasses
 
 import numpy as np
 import pandas as pd
+from scipy.signal import butter, sosfilt, sosfilt_zi
 
+from sensors.contract import HOLD_EXERCISES, REQUIRED_COLUMNS
+
+from .gait import runs
 from .prescription import load as load_prescription
 from .session import SessionAnalyzer
 
-HOLD_EXERCISES = ("toe_press", "resistance_band", "pencil_pickup")
-COLUMNS = ["t", "acc_x", "acc_y", "acc_z", "gyr_x", "gyr_y", "gyr_z"]
 # The live view counts holds up to the default (seed) programme's targets.
 HOLD_TARGET_S = load_prescription().hold_targets_s()
 
@@ -52,25 +54,18 @@ class LiveState:
     tiptoe_events: list = dataclasses.field(default_factory=list)
 
 
-def holding_now(signals: pd.DataFrame, reps: pd.DataFrame, t_end: float,
-                reach: float = 0.5, settle: float = 0.8, recent_s: float = 0.3) -> float | None:
-    """Seconds the foot has been held out in the rep under way, else None.
+def set_levels(signals: pd.DataFrame, reps: pd.DataFrame) -> tuple[float, float] | None:
+    """Rest and held levels (deg of ``tilt_deg``) of a set from its counted reps, or None.
 
-    A rep is counted only once it is released, so a hold timer cannot wait
-    for the detector. The set's finished reps give its rest level (the
-    angle between reps) and its held level (the angle mid-rep); the foot is
-    holding now if the last ``recent_s`` sit beyond ``reach`` of the way from
-    rest to held, and the timer runs from when the angle last crossed that
-    line after the latest counted rep, from when it got ``settle`` of the way.
+    The rest level is the angle between reps (and in the 3 s before the
+    first), the held level the angle over each rep's middle half.
 
     Parameters
     ----------
     signals : DataFrame
         ``SessionAnalyzer.signals_`` (``t``, ``tilt_deg``).
     reps : DataFrame
-        The current set's reps (``start_s``, ``end_s``).
-    t_end : float
-        Time of the newest sample (s).
+        The set's reps (``start_s``, ``end_s``).
     """
     t = signals["t"].to_numpy()
     # The angle the reps were measured on.
@@ -81,26 +76,142 @@ def holding_now(signals: pd.DataFrame, reps: pd.DataFrame, t_end: float,
         in_rep |= (t >= r.start_s) & (t <= r.end_s)
         q = (r.end_s - r.start_s) / 4
         mid |= (t >= r.start_s + q) & (t <= r.end_s - q)
-    last_end = float(reps.end_s.max())
-    between = ~in_rep & (t >= float(reps.start_s.min()) - 3.0) & (t <= last_end)
+    between = ~in_rep & (t >= float(reps.start_s.min()) - 3.0) & (t <= float(reps.end_s.max()))
     if not mid.any() or not between.any():
         return None
-    rest, held = np.median(ang[between]), np.median(ang[mid])
+    rest, held = float(np.median(ang[between])), float(np.median(ang[mid]))
     if abs(held - rest) < 1.0:
         return None
-    # Progress from rest (0) toward the held level (1), whichever way the set goes.
-    progress = (ang - rest) / (held - rest)
-    after = t > last_end
-    out = after & (progress >= reach)
-    recent = t >= t_end - recent_s
-    if not recent.any() or not out[recent].all():
-        return None
-    below = np.flatnonzero(after & ~out)
-    first = below[-1] + 1 if len(below) else int(np.flatnonzero(after)[0])
-    # The hold starts once the move in is (nearly) over, not at the half-way line.
-    settled = np.flatnonzero(progress[first:] >= settle)
-    start = t[first + settled[0]] if len(settled) else t_end
-    return float(t_end - start)
+    return rest, held
+
+
+class HoldTracker:
+    """The rep under way, from the seconds of data since the set's last counted rep.
+
+    The window analysis counts a rep only once it has seen the foot settle
+    back at rest, and only every ``update_every_s``; this follows the angle
+    sample by sample meanwhile. Knowing the set's rest and held levels (from
+    its counted reps), a rep has started when the angle goes ``min_reach``
+    of the way from rest to held, is held from when it gets ``settle`` of the
+    way, and has ended when it comes back within ``release`` of rest: the
+    thresholds :class:`~analysis.reps.HoldRepDetector` cuts excursions at
+    and judges them by, so what is shown here is what the window analysis
+    will count a moment later.
+
+    Parameters
+    ----------
+    min_reach : float
+        Share of the way from rest to held a rep must reach (the detector's
+        ``min_reach``).
+    release : float
+        The rep is over once the angle is back within this share of rest
+        (the detector cuts excursions where the angle comes back within
+        30 % of the typical amplitude).
+    settle : float
+        The hold timer runs from where the angle got this share of the way.
+    min_hold_s : float
+        Shorter holds are no rep (the detector's ``min_hold_s``).
+    max_hold_speed_frac : float
+        The held angle's median speed must stay below this share of the
+        moves' peak speeds (the foot detector's ``max_hold_speed_frac``).
+    max_rep_s : float
+        Longer excursions are a change of posture, not a rep.
+    max_range : float
+        Excursions beyond this many times the set's range are no rep (the
+        set's outliers, ``SessionAnalyzer._drop_outliers``, move 1.8× as far).
+    cutoff_hz : float
+        Low-pass of the accelerometer before its tilt is taken (as for
+        ``tilt_deg`` in :class:`~analysis.session.SessionAnalyzer`).
+    """
+
+    def __init__(self, min_reach: float = 0.4, release: float = 0.3, settle: float = 0.9,
+                 min_hold_s: float = 1.0, max_hold_speed_frac: float = 0.5, max_rep_s: float = 22.0,
+                 max_range: float = 1.8, cutoff_hz: float = 2.0):
+        self.min_reach = min_reach
+        self.max_range = max_range
+        self.release = release
+        self.settle = settle
+        self.min_hold_s = min_hold_s
+        self.max_hold_speed_frac = max_hold_speed_frac
+        self.max_rep_s = max_rep_s
+        self.cutoff_hz = cutoff_hz
+        self._sos: dict = {}
+
+    def track(self, t: np.ndarray, acc: np.ndarray, matrix: np.ndarray, rest_deg: float,
+              held_deg: float, since_s: float) -> "HoldTracker":
+        """Follow the angle after ``since_s`` (the set's last counted rep's end).
+
+        Parameters
+        ----------
+        t : ndarray, shape (n,)
+            Sample times (s), increasing; a second or so before ``since_s``
+            lets the filter settle.
+        acc : ndarray, shape (n, 3)
+            Accelerometer (m/s², sensor frame).
+        matrix : ndarray, shape (3, 3)
+            Sensor-to-segment rotation (``Mounting.matrix``).
+        rest_deg, held_deg : float
+            The set's levels of ``tilt_deg`` (:func:`set_levels`).
+        since_s : float
+
+        Attributes
+        ----------
+        reps_ : list of (start_s, end_s, hold_s)
+            Reps ended since ``since_s``, not yet counted by the window analysis.
+        holding_s_ : float or None
+            Seconds held so far in the rep under way, None if none is.
+        """
+        self.reps_, self.holding_s_ = [], None
+        if len(t) < 10:
+            return self
+        fs = (len(t) - 1) / max(float(t[-1] - t[0]), 1e-9)
+        # Causal: a zero-phase filter's last samples swing with the noise
+        # (its edge), and it is the last samples that say a rep just ended.
+        # Its lag (about 0.1 s) is most of the delay to the count.
+        key = round(fs)
+        if self._sos.get("fs") != key:
+            self._sos = {"fs": key, "sos": butter(2, min(self.cutoff_hz / (fs / 2), 0.99), output="sos")}
+        sos = self._sos["sos"]
+        x = acc @ matrix.T
+        a = sosfilt(sos, x, axis=0, zi=sosfilt_zi(sos)[:, :, None] * x[0])[0]
+        progress = (np.degrees(np.arctan2(a[:, 0], a[:, 2])) - rest_deg) / (held_deg - rest_deg)
+        after = t > since_s
+        out = progress > self.release
+        starts, stops = runs(out & after)
+        # Speed over a fifth of a second: sample-to-sample differences of a
+        # move of a degree or two are mostly the sensor's noise.
+        k = max(1, int(0.2 * fs))
+        speed = np.zeros(len(t))
+        speed[k:] = np.abs(progress[k:] - progress[:-k]) * fs / k
+        for s, e in zip(starts, stops):
+            if s == 0 or not after[s - 1] and out[s - 1]:
+                continue  # the counted rep's own tail
+            seg = progress[s:e]
+            # Beyond ``max_range`` of the set's reps, or longer than a rep, it
+            # is a change of posture (lying down after the set), not a rep.
+            if seg.max() < self.min_reach or seg.max() > self.max_range \
+                    or (t[e - 1] - t[s]) > self.max_rep_s:
+                continue
+            on = np.flatnonzero(seg >= self.settle)
+            ongoing = e == len(t)
+            if ongoing:
+                if progress[-1] >= self.min_reach and len(on):
+                    # Frozen once the release begins (below ``settle`` again).
+                    self.holding_s_ = float(t[s + on[-1]] - t[s + on[0]])
+                elif progress[-1] >= self.min_reach:
+                    self.holding_s_ = 0.0
+                continue
+            if not len(on):
+                continue
+            h0, h1 = s + on[0], s + on[-1]
+            if t[h1] - t[h0] < self.min_hold_s:
+                continue
+            # Held still next to the moves in and out (as the detector asks).
+            moves = min(speed[s:h0 + 1].max(), speed[h1:e + 1].max())
+            if np.median(speed[h0:h1 + 1]) > self.max_hold_speed_frac * moves:
+                continue
+            self.reps_.append((float(t[s]), float(t[min(e, len(t) - 1)]), float(t[h1] - t[h0])))
+        return self
 
 
 def rep_ranges_deg(signals: pd.DataFrame, reps: pd.DataFrame, before_s: float = 1.0) -> np.ndarray:
@@ -128,27 +239,43 @@ def latest_set(fit: SessionAnalyzer) -> tuple[float, float]:
 class LiveAnalyzer:
     """Feed samples, read the live state.
 
+    Two speeds: the session analyser on the trailing window every
+    ``update_every_s`` of data (what is counted, what the set is), and a
+    :class:`HoldTracker` on the seconds since the set's last counted rep at
+    every read of the state (a rep's start, its hold and its end as they
+    happen; the window analysis confirms the rep a moment later, or the
+    shown rep goes again after ``confirm_s`` without it).
+
     Parameters
     ----------
     placement : {"foot", "ankle"}
     mounting : str, optional
         Declared mounting; otherwise estimated from the last
-        ``mounting_window_s`` of data every ``mounting_every_s``.
+        ``mounting_window_s`` of data, first after ``mounting_every_s`` and
+        then at doubling intervals up to ``mounting_max_every_s`` (the way
+        the sensor sits changes rarely; the window analysis uses it).
     window_s : float
         Length of the trailing window analysed at each update.
     update_every_s : float
-        Data time between updates.
+        Data time between window analyses.
+    confirm_s : float
+        A rep the tracker ended and the window analysis has not counted
+        this long after its end (in data the window analysis has seen) is
+        withdrawn.
     """
 
     def __init__(self, placement: str = "foot", mounting: str | None = None, window_s: float = 120.0,
-                 update_every_s: float = 0.5, mounting_window_s: float = 600.0,
-                 mounting_every_s: float = 30.0):
+                 update_every_s: float = 2.0, mounting_window_s: float = 600.0,
+                 mounting_every_s: float = 30.0, mounting_max_every_s: float = 240.0,
+                 confirm_s: float = 4.0):
         self.placement = placement or "foot"
         self.mounting = mounting
         self.window_s = window_s
         self.update_every_s = update_every_s
         self.mounting_window_s = mounting_window_s
         self.mounting_every_s = mounting_every_s
+        self.mounting_max_every_s = mounting_max_every_s
+        self.confirm_s = confirm_s
         # A bout the window finds this soon after the shown set's end is
         # still that set (the window re-cuts and re-names sets as it slides).
         self.same_set_gap_s = 8.0
@@ -158,9 +285,14 @@ class LiveAnalyzer:
         self._buf = np.zeros((0, 7))
         self._n = 0
         self._last_update = -np.inf
+        self._last_read = -np.inf
         self._last_mount = -np.inf
+        self._mount_every = mounting_every_s
         self._mount = None
-        self._state = LiveState()
+        self._counted = LiveState()   # the window analysis's state
+        self._state = LiveState()     # what is shown: that, and the tracker's reps
+        self._track = None            # (rest, held, matrix, last counted rep's end) of the set under way
+        self._tracker = HoldTracker()
         self._set_end = None
         self._closed_end = None
 
@@ -180,40 +312,67 @@ class LiveAnalyzer:
 
     @property
     def data(self) -> pd.DataFrame:
-        return pd.DataFrame(self._buf[:self._n], columns=COLUMNS)
+        return pd.DataFrame(self._buf[:self._n], columns=list(REQUIRED_COLUMNS))
 
     # -- output ------------------------------------------------------------
     def state(self, force: bool = False) -> LiveState:
-        """The live state, re-analysed if ``update_every_s`` of data came in."""
+        """The live state: the window re-analysed if ``update_every_s`` of data
+        came in, the rep under way followed on every new sample."""
         if self._n < 50:
             return self._state
         t_end = self._buf[self._n - 1, 0]
-        if not force and t_end - self._last_update < self.update_every_s:
+        if t_end == self._last_read and not force:
             return self._state
-        from .pipeline import one_blas_thread
+        self._last_read = t_end
+        if force or t_end - self._last_update >= self.update_every_s:
+            from .pipeline import one_blas_thread
 
-        with one_blas_thread():
-            return self._update(t_end)
+            with one_blas_thread():
+                self._update(t_end)
+        self._state = self._follow(t_end)
+        return self._state
 
-    def _update(self, t_end: float) -> LiveState:
+    def _follow(self, t_end: float) -> LiveState:
+        """The window analysis's state with the rep under way (:class:`HoldTracker`)."""
+        st = dataclasses.replace(self._counted, t_s=float(t_end))
+        if self._track is None or st.exercise not in HOLD_TARGET_S:
+            return st
+        rest, held, matrix, since = self._track
+        t = self._buf[:self._n, 0]
+        # A second before the last counted rep's end lets the filter settle;
+        # the tracker never looks further back than a long rep.
+        lo = np.searchsorted(t, max(since - 1.0, t_end - 2 * self._tracker.max_rep_s))
+        tr = self._tracker.track(t[lo:], self._buf[lo:self._n, 1:4], matrix, rest, held, since)
+        # Reps the window analysis should have counted by now and did not: withdrawn.
+        pending = [r for r in tr.reps_ if self._last_update - r[1] < self.confirm_s]
+        st.holding_s = tr.holding_s_
+        if pending:
+            st.reps += len(pending)
+            st.last_hold_s = pending[-1][2]
+        return st
+
+    def _update(self, t_end: float) -> None:
         self._last_update = t_end
         t = self._buf[:self._n, 0]
-        if self.mounting is None and t_end - self._last_mount >= self.mounting_every_s:
+        if self.mounting is None and t_end - self._last_mount >= self._mount_every:
             lo = np.searchsorted(t, t_end - self.mounting_window_s)
             fit = SessionAnalyzer().detect(self._frame(lo), placement=self.placement)
             self._mount = fit.mounting_
+            if np.isfinite(self._last_mount):
+                self._mount_every = min(2 * self._mount_every, self.mounting_max_every_s)
             self._last_mount = t_end
         lo = np.searchsorted(t, t_end - self.window_s)
         if self._n - lo < 100:
-            return self._state
+            return
         fit = SessionAnalyzer(min_reps_per_bout=1).detect(
             self._frame(lo), placement=self.placement, mounting=self.mounting,
             known_mounting=None if self.mounting else self._mount)
         new = self._summarise(fit, t_end)
-        old = self._state
+        old = self._counted
         start, end = latest_set(fit)
-        if new.exercise and old.exercise and self._set_end is not None \
-                and start <= self._set_end + self.same_set_gap_s:
+        same = bool(new.exercise and old.exercise and self._set_end is not None
+                    and start <= self._set_end + self.same_set_gap_s)
+        if same:
             # Still the same set (it has not started after the last one
             # ended): one exercise per set, whatever the window's analysis
             # calls it meanwhile, and a count shown never goes back down when
@@ -226,6 +385,19 @@ class LiveAnalyzer:
             new.circles_ccw = max(new.circles_ccw, old.circles_ccw)
             new.strides = max(new.strides, old.strides)
         self._set_end = end if new.exercise else None
+        old_track, self._track = self._track, None
+        if new.exercise in HOLD_TARGET_S and not fit.bouts_.empty:
+            k = int(fit.bouts_.end_s.idxmax())
+            reps = fit.reps_[fit.reps_.bout == k]
+            levels = set_levels(fit.signals_, reps) if len(reps) else None
+            if levels is not None:
+                self._track = (*levels, fit.mounting_.matrix, float(reps.end_s.max()))
+                # The window may read a set's first reps the other way round
+                # for a while (its holds as the rests): the set keeps the way
+                # it was first read.
+                if same and old_track is not None and \
+                        np.sign(levels[1] - levels[0]) != np.sign(old_track[1] - old_track[0]):
+                    self._track = old_track
         if not new.exercise:
             # The set the window last saw is over: say what it was, once per set
             # (also when it was never shown, as at --speed max).
@@ -234,8 +406,7 @@ class LiveAnalyzer:
                 new.last_set = self._closing(old)
             else:
                 new.last_set = old.last_set
-        self._state = new
-        return self._state
+        self._counted = new
 
     def _closing(self, old: LiveState) -> str:
         """The set that just ended as the closing analysis counts it.
@@ -266,7 +437,7 @@ class LiveAnalyzer:
         return f"{name}, {s.reps} reps"
 
     def _frame(self, lo: int) -> pd.DataFrame:
-        return pd.DataFrame(self._buf[lo:self._n], columns=COLUMNS)
+        return pd.DataFrame(self._buf[lo:self._n], columns=list(REQUIRED_COLUMNS))
 
     @staticmethod
     def _summarise(fit: SessionAnalyzer, t_end: float) -> LiveState:
@@ -306,8 +477,6 @@ class LiveAnalyzer:
         st.strides = len(strides)
         if b.exercise == "tiptoe_walk":
             st.tiptoe_s = float(b.end_s - b.start_s)
-        if len(reps) and b.exercise in HOLD_TARGET_S:
-            st.holding_s = holding_now(fit.signals_, reps, t_end)
         return st
 
     def finish(self, recording_metadata: dict | None = None, path: str = "") -> dict:

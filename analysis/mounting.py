@@ -84,28 +84,27 @@ class MountingEstimator:
         """Parameters: arrays on the analysis grid (m/s², bias-free deg/s,
         rest mask, (w,x,y,z) quaternions, earth-frame m/s²), gait bouts as
         index ranges (DataFrame with ``start``, ``stop``, ``period_s``)."""
-        fs = sampling_rate_hz
         if declared:
             r = parse_mounting(declared)
             if r is not None:
                 self.mounting_ = Mounting(r, "declared", 1.0)
                 return self
         starts, stops = runs(still)
-        keep = (stops - starts) >= self.min_rest_s * fs
+        keep = (stops - starts) >= self.min_rest_s * sampling_rate_hz
         starts, stops = starts[keep], stops[keep]
         if not len(starts):
             self.mounting_ = Mounting(np.eye(3), "guess", 0.0)
             return self
         dirs = np.array([_unit(np.median(acc[s:e], axis=0)) for s, e in zip(starts, stops)])
-        weights = (stops - starts) / fs
-        stance = self._stance_direction(acc, gyr, gait_bouts, fs)
+        weights = (stops - starts) / sampling_rate_hz
+        stance = self._stance_direction(acc, gyr, gait_bouts, sampling_rate_hz)
         up = self._cluster(dirs, weights, near=stance)
 
         moving = ~still
         gait_mask = np.zeros(len(gyr), dtype=bool)
         for b in gait_bouts.itertuples():
             gait_mask[b.start:b.stop] = True
-        sel = gait_mask if gait_mask.sum() > 2 * fs else moving
+        sel = gait_mask if gait_mask.sum() > 2 * sampling_rate_hz else moving
         g = gyr[sel]
         g = g - np.outer(g @ up, up)  # rotation about the vertical is turning, not flexion
         if len(g) < 10:
@@ -115,7 +114,7 @@ class MountingEstimator:
             y = _unit(vt[0] - (vt[0] @ up) * up)
         x = np.cross(y, up)
 
-        sign, conf, method = self._forward_from_gait(x, up, gyr, quat, earth_acc, gait_bouts, fs)
+        sign, conf, method = self._forward_from_gait(x, up, gyr, quat, earth_acc, gait_bouts, sampling_rate_hz)
         if conf < 0.3:
             p_sign, p_conf = self._forward_from_posture(x, up, dirs, weights)
             if p_conf > conf:
@@ -142,16 +141,16 @@ class MountingEstimator:
         return _unit((dirs[members] * weights[members, None]).sum(axis=0))
 
     @staticmethod
-    def _stance_direction(acc, gyr, gait_bouts, fs) -> np.ndarray | None:
+    def _stance_direction(acc, gyr, gait_bouts, sampling_rate_hz) -> np.ndarray | None:
         """Mean up direction at the calmest instant of each stride."""
         from scipy.signal import find_peaks
 
         g = np.linalg.norm(gyr, axis=1)
         ups = []
         for b in gait_bouts.itertuples():
-            win = max(1, int(0.15 * fs))
+            win = max(1, int(0.15 * sampling_rate_hz))
             smooth = np.convolve(g[b.start:b.stop], np.ones(win) / win, mode="same")
-            mins, _ = find_peaks(-smooth, distance=max(1, int(0.6 * b.period_s * fs)))
+            mins, _ = find_peaks(-smooth, distance=max(1, int(0.6 * b.period_s * sampling_rate_hz)))
             for i in mins + b.start:
                 ups.append(_unit(acc[max(0, i - 2):i + 3].mean(axis=0)))
         if len(ups) < 4:
@@ -159,33 +158,37 @@ class MountingEstimator:
         return _unit(np.median(np.array(ups), axis=0))
 
     @staticmethod
-    def _forward_from_gait(x, up, gyr, quat, earth_acc, gait_bouts, fs):
+    def _forward_from_gait(x, up, gyr, quat, earth_acc, gait_bouts, sampling_rate_hz):
         """Sum of per-stride displacements (sensor frame) projected on ``x``."""
-        total = np.zeros(3)
-        n_strides = 0
+        disp, quats = [], []
         g = np.linalg.norm(gyr, axis=1)
         for b in gait_bouts.itertuples():
             seg = g[b.start:b.stop]
-            win = max(1, int(0.15 * fs))
+            win = max(1, int(0.15 * sampling_rate_hz))
             smooth = np.convolve(seg, np.ones(win) / win, mode="same")
             # Quasi-still instants: the calmest moment of each stride.
             from scipy.signal import find_peaks
-            mins, _ = find_peaks(-smooth, distance=max(1, int(0.6 * b.period_s * fs)))
+            mins, _ = find_peaks(-smooth, distance=max(1, int(0.6 * b.period_s * sampling_rate_hz)))
             mins = mins + b.start
             for i0, i1 in zip(mins[:-1], mins[1:]):
-                if i1 - i0 > 2.5 * b.period_s * fs:
+                if i1 - i0 > 2.5 * b.period_s * sampling_rate_hz:
                     continue
                 a = earth_acc[i0:i1]
-                v = np.cumsum(a, axis=0) / fs
+                v = np.cumsum(a, axis=0) / sampling_rate_hz
                 v -= np.outer(np.linspace(0, 1, len(v)), v[-1])  # zero velocity at both ends
-                d = v.sum(axis=0) / fs
+                d = v.sum(axis=0) / sampling_rate_hz
                 d[2] = 0.0
-                q = quat[i0]
-                r = Rotation.from_quat([q[1], q[2], q[3], q[0]])  # sensor → earth
-                total += r.inv().apply(d)
-                n_strides += 1
+                disp.append(d)
+                quats.append(quat[i0])
+        n_strides = len(disp)
         if n_strides < 3:
             return 0.0, 0.0, "guess"
+        q = np.array(quats)
+        # Each stride's displacement back in the sensor frame, all strides in
+        # one call (one call per stride was 15 % of stage 1 on a day), then
+        # summed in stride order as before.
+        back = Rotation.from_quat(q[:, [1, 2, 3, 0]]).inv().apply(np.array(disp))  # sensor → earth, inverted
+        total = np.cumsum(np.vstack([np.zeros(3), back]), axis=0)[-1]
         total -= (total @ up) * up
         norm = np.linalg.norm(total)
         if norm == 0:

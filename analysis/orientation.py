@@ -15,7 +15,9 @@ import dataclasses
 
 import numpy as np
 
-from .preprocess import G, Uniform
+from sensors.contract import G
+
+from .preprocess import Uniform
 
 
 @dataclasses.dataclass
@@ -72,14 +74,14 @@ class OrientationFilter:
         acc_g = u.acc / G
         acc_32 = acc_g.astype(np.float32)
         settings = imufusion.AhrsSettings(
-            sample_rate=u.fs, convention=imufusion.CONVENTION_NWU, gain=self.gain,
+            sample_rate=u.sampling_rate_hz, convention=imufusion.CONVENTION_NWU, gain=self.gain,
             gyroscope_range=4000.0, acceleration_rejection=self.acceleration_rejection_deg,
-            magnetic_rejection=0.0, rejection_timeout=int(self.recovery_s * u.fs))
+            magnetic_rejection=0.0, rejection_timeout=int(self.recovery_s * u.sampling_rate_hz))
         bounds = np.flatnonzero(np.diff(u.segment)) + 1
         for start, stop in zip(np.r_[0, bounds], np.r_[bounds, n]):
             ahrs = imufusion.Ahrs()
             ahrs.set_settings(settings)
-            ahrs.set_sample_period(1.0 / u.fs)
+            ahrs.set_sample_period(1.0 / u.sampling_rate_hz)
             # Start from the accelerometer's tilt instead of the filter's
             # ramp-up, so the first seconds of each stretch are usable.
             ahrs.set_quaternion(_tilt_quaternion(acc_g[start:min(stop, start + 5)].mean(axis=0)))
@@ -92,8 +94,13 @@ class OrientationFilter:
                 keep(get_q())
             if out:
                 quat[start:stop] = out
-        grav, earth = _gravity_and_earth_acc(quat, acc_g)
-        return Orientation(quat, grav, earth * G)
+        # In blocks: the (n, 3, 3) rotation matrices of a whole day were a
+        # 310 MB temporary (the results are the same row by row).
+        grav, earth = np.empty((n, 3)), np.empty((n, 3))
+        for i in range(0, n, 65536):
+            grav[i:i + 65536], earth[i:i + 65536] = _gravity_and_earth_acc(quat[i:i + 65536], acc_g[i:i + 65536])
+        earth *= G
+        return Orientation(quat, grav, earth)
 
 
 def _gravity_and_earth_acc(quat: np.ndarray, acc_g: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -9,10 +9,11 @@ import math
 
 import numpy as np
 
+from sensors.contract import ANALYSIS_FORMAT, HOLD_EXERCISES
+
 from .confidence import THRESHOLD as CONFIDENCE_THRESHOLD
 from .session import SessionAnalyzer
 
-FORMAT = "toehold-analysis/1"
 # Bump when detections can change, so cached analyses are recomputed.
 ANALYSER_VERSION = "0.6.0"
 
@@ -66,13 +67,16 @@ def _num(x: float | None, nd: int = 3):
     return None if x is None or not math.isfinite(x) else round(float(x), nd)
 
 
-def toe_paths(fitted: SessionAnalyzer, exercises: list[dict], rate_hz: float = 20.0) -> None:
+def toe_paths(fitted: SessionAnalyzer, exercises: list[dict], sampling_rate_hz: float,
+              path_sampling_rate_hz: float = 20.0) -> None:
     """Add each ``ankle_circles`` bout's toe path to its entry, for drawing.
 
     ``toe_path`` = ``{"rate_hz", "t0_s", "y_deg", "z_deg"}``: the toe tip's
     displacement across the foot (deg of foot tilt; y to the left, z up, as
     seen from in front of the toes) from the bout's start, sampled at
-    ``rate_hz``. The circle detector counts the turns of its direction of motion.
+    ``path_sampling_rate_hz`` (its ``rate_hz``). ``sampling_rate_hz`` is the
+    rate of ``fitted.signals_``. The circle detector counts the turns of its
+    direction of motion.
     """
     from .circles import CircleDetector
 
@@ -80,18 +84,17 @@ def toe_paths(fitted: SessionAnalyzer, exercises: list[dict], rate_hz: float = 2
     if not len(sig):
         return
     t = sig["t"].to_numpy()
-    fs = 1.0 / float(np.median(np.diff(t))) if len(t) > 1 else 50.0
-    step = max(1, int(round(fs / rate_hz)))
+    step = max(1, int(round(sampling_rate_hz / path_sampling_rate_hz)))
     for e in exercises:
         if e["exercise"] != "ankle_circles":
             continue
         lo, hi = np.searchsorted(t, [e["start_s"], e["end_s"]])
         # A second of margin on each side keeps the detrending's edges out of the bout.
-        pad = int(fs)
+        pad = int(sampling_rate_hz)
         a, b = max(0, lo - pad), min(len(t), hi + pad)
-        d = CircleDetector().toe_displacement(sig[["gyr_x", "gyr_y", "gyr_z"]].to_numpy()[a:b], fs)
+        d = CircleDetector().toe_displacement(sig[["gyr_x", "gyr_y", "gyr_z"]].to_numpy()[a:b], sampling_rate_hz)
         d = d[lo - a: hi - a: step]
-        e["toe_path"] = {"rate_hz": round(fs / step, 3), "t0_s": round(float(t[lo]), 3) if lo < len(t) else None,
+        e["toe_path"] = {"rate_hz": round(sampling_rate_hz / step, 3), "t0_s": round(float(t[lo]), 3) if lo < len(t) else None,
                          "y_deg": np.round(d[:, 0], 1).tolist(), "z_deg": np.round(d[:, 1], 1).tolist()}
 
 
@@ -101,19 +104,24 @@ def balance_section(fitted: SessionAnalyzer, placement: str) -> dict:
                              for s in fitted.stances_.itertuples()]}
     from .balance import balance_document
 
-    return balance_document(fitted, placement, out)
+    return balance_document(fitted, placement, out, fitted.sampling_rate_hz)
 
 
-HOLD_EXERCISES = ("toe_press", "resistance_band", "pencil_pickup")
 
 
-def apply_session_log(exercises: list[dict], session_log: dict | None, side: str | None = None) -> list[dict]:
+def apply_session_log(exercises: list[dict], session_log: dict | None, side: str | None = None,
+                      signals=None) -> list[dict]:
     """The bouts with a guided session's steps applied (contracts §5).
 
     Inside a step the exercise is known: every bout whose middle lies within
     a step's ``[start_s, end_s]`` becomes part of one bout of the step's
     exercise (its reps, circles or strides kept, the lists that do not apply
-    to the exercise emptied). Steps for the foot without the sensor (a
+    to the exercise emptied). With ``signals``, the reps of a hold step are
+    counted again on the step's samples by
+    :class:`analysis.guided.StepRepCounter` (mounting-free, the person's
+    first reps setting the range expected for the rest), so a set the
+    classifier missed or split, or one of small reps, is counted as the
+    live session counted it. Steps for the foot without the sensor (a
     ``side`` other than the recording's, or ``measured: false``) and skipped
     steps change nothing; neither does anything outside the steps.
 
@@ -125,6 +133,8 @@ def apply_session_log(exercises: list[dict], session_log: dict | None, side: str
         A ``toehold-session/1`` document.
     side : str, optional
         The recording's side.
+    signals : DataFrame, optional
+        The fitted analyser's ``signals_`` (``t``, ``acc_*``, ``gyr_*``, ``valid``).
 
     Returns
     -------
@@ -143,6 +153,18 @@ def apply_session_log(exercises: list[dict], session_log: dict | None, side: str
         if side and step.get("side") and step["side"] != side:
             continue
         inside = [e for e in out if lo <= 0.5 * (e["start_s"] + e["end_s"]) <= hi]
+        counted = None
+        if ex in HOLD_EXERCISES and signals is not None and len(signals):
+            from .guided import count_step_reps
+
+            counted = count_step_reps(signals, lo, hi).reps_
+            if len(counted):
+                # The reps' own span: the step also holds the walk to the station.
+                first, last = float(counted.start_s.iloc[0]), float(counted.end_s.iloc[-1])
+                inside += [e for e in out if e not in inside and e["start_s"] < last and first < e["end_s"]]
+                if not inside:
+                    inside = [{"exercise": ex, "start_s": first, "end_s": last,
+                               "reps": [], "circles": [], "strides": [], "confidence": 1.0, "doubts": []}]
         if not inside:
             continue
         main = max(inside, key=lambda e: e["end_s"] - e["start_s"])
@@ -155,6 +177,12 @@ def apply_session_log(exercises: list[dict], session_log: dict | None, side: str
                   "strides": sorted((s for e in inside for s in e["strides"]), key=lambda s: s["t_s"])
                   if ex == "tiptoe_walk" else [],
                   "exercise_source": "session_log"}
+        if counted is not None and len(counted):
+            merged["reps"] = [{"start_s": round(float(r.start_s), 3), "end_s": round(float(r.end_s), 3),
+                               "hold_s": round(float(r.hold_s), 3), "range_deg": round(float(r.range_deg), 2)}
+                              for r in counted.itertuples()]
+            merged["start_s"] = min(merged["start_s"], merged["reps"][0]["start_s"])
+            merged["end_s"] = max(merged["end_s"], merged["reps"][-1]["end_s"])
         if "confidence" in main:
             merged["confidence"] = 1.0
         if main["exercise"] != ex:
@@ -197,11 +225,11 @@ def analyze_recording(recording, analyzer: SessionAnalyzer | None = None,
     if source == "assumed":
         warnings.append(ASSUMED_WARNING)
     doc = {
-        "format": FORMAT,
+        "format": ANALYSIS_FORMAT,
         "recording": {
             "path": recording.path,
             "duration_s": _num(recording.duration_s),
-            "sample_rate_hz": _num(recording.sample_rate_hz, 2),
+            "sample_rate_hz": _num(recording.sampling_rate_hz, 2),
             "placement": recording.placement or placement,
             "placement_source": source,
             "side": recording.side,
@@ -212,7 +240,7 @@ def analyze_recording(recording, analyzer: SessionAnalyzer | None = None,
             "cut_off": bool(recording.cut_off),
             "warnings": warnings,
         },
-        "exercises": with_hold_wobble(fitted.exercises(), fitted.signals_),
+        "exercises": with_hold_wobble(fitted.exercises(), fitted.signals_, fitted.sampling_rate_hz),
         "balance": balance_section(fitted, placement),
         "adherence": {},
         "mounting": {"method": m.method, "confidence": _num(m.confidence, 2),
@@ -221,10 +249,11 @@ def analyze_recording(recording, analyzer: SessionAnalyzer | None = None,
         "analyser_version": ANALYSER_VERSION,
     }
     if session_log:
-        doc["exercises"] = apply_session_log(doc["exercises"], session_log, recording.side)
+        doc["exercises"] = with_hold_wobble(
+            apply_session_log(doc["exercises"], session_log, recording.side, fitted.signals_), fitted.signals_)
         doc["session"] = {"format": session_log.get("format"), "steps": session_log.get("steps") or [],
                           "reported": session_log.get("reported") or {}}
-    toe_paths(fitted, doc["exercises"])
+    toe_paths(fitted, doc["exercises"], fitted.sampling_rate_hz)
     doc["confidence_threshold"] = CONFIDENCE_THRESHOLD
     doc["adherence"] = session_adherence(doc, prescription or load())
     return round_times(doc)

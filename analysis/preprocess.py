@@ -6,16 +6,14 @@ All functions take the recording's DataFrame (contract columns: ``t`` in s,
 from __future__ import annotations
 
 import dataclasses
+import functools
 
 import numpy as np
 import pandas as pd
 from scipy.ndimage import median_filter, uniform_filter1d
 
+from sensors.contract import ACC_COLUMNS, GYR_COLUMNS, G
 from sensors.limits import InputLimitError
-
-ACC = ["acc_x", "acc_y", "acc_z"]
-GYR = ["gyr_x", "gyr_y", "gyr_z"]
-G = 9.80665
 
 
 @dataclasses.dataclass
@@ -34,7 +32,7 @@ class Uniform:
         treats them as unknown).
     segment : ndarray of int, shape (n,)
         Index of the gap-free stretch each grid point belongs to.
-    fs : float
+    sampling_rate_hz : float
         Grid rate (Hz).
     """
 
@@ -43,7 +41,7 @@ class Uniform:
     gyr: np.ndarray
     valid: np.ndarray
     segment: np.ndarray
-    fs: float
+    sampling_rate_hz: float
 
 
 class ImplausibleTiming(InputLimitError):
@@ -55,7 +53,7 @@ class UniformResampler:
 
     Parameters
     ----------
-    rate_hz : float
+    sampling_rate_hz : float
         Grid rate. 50 Hz keeps everything these exercises produce (< 15 Hz)
         and makes the cost independent of the sensor's rate.
     max_gap_s : float
@@ -76,18 +74,18 @@ class UniformResampler:
         raised instead of allocating. A 10 Hz phone export needs 5.
     """
 
-    def __init__(self, rate_hz: float = 50.0, max_gap_s: float = 0.1,
+    def __init__(self, sampling_rate_hz: float = 50.0, max_gap_s: float = 0.1,
                  max_filled_gap_s: float = 4.0, max_grid_per_sample: float = 20.0,
                  max_grid_points_free: int = 500_000):
-        self.rate_hz = rate_hz
+        self.sampling_rate_hz = sampling_rate_hz
         self.max_gap_s = max_gap_s
         self.max_filled_gap_s = max_filled_gap_s
         self.max_grid_per_sample = max_grid_per_sample
         self.max_grid_points_free = max_grid_points_free
 
     def _grid(self, t: np.ndarray, dt: np.ndarray) -> np.ndarray:
-        """Grid times: ``t[0] + k / rate_hz``, the middle of each long hole left out."""
-        rate = self.rate_hz
+        """Grid times: ``t[0] + k / sampling_rate_hz``, the middle of each long hole left out."""
+        rate = self.sampling_rate_hz
         n_total = int(np.ceil((t[-1] - t[0]) * rate + 0.5))  # as np.arange's length
         long_after = np.flatnonzero(dt > self.max_filled_gap_s)
         half = int(np.ceil(self.max_filled_gap_s * rate / 2))
@@ -112,8 +110,8 @@ class UniformResampler:
 
     def resample(self, data: pd.DataFrame) -> Uniform:
         t = data["t"].to_numpy(dtype=float)
-        acc = data[ACC].to_numpy(dtype=float)
-        gyr = data[GYR].to_numpy(dtype=float)
+        acc = data[list(ACC_COLUMNS)].to_numpy(dtype=float)
+        gyr = data[list(GYR_COLUMNS)].to_numpy(dtype=float)
         dt = np.diff(t)
         # Equal timestamps (a receiver that stamps a whole packet at once)
         # would make interpolation ill-defined: keep the first of each.
@@ -121,11 +119,11 @@ class UniformResampler:
             keep = np.concatenate([[True], dt > 0])
             t, acc, gyr = t[keep], acc[keep], gyr[keep]
             dt = np.diff(t)
-        src_rate = 1 / np.median(dt) if len(t) > 1 else self.rate_hz
-        if src_rate > 1.5 * self.rate_hz:
+        source_sampling_rate_hz = 1 / np.median(dt) if len(t) > 1 else self.sampling_rate_hz
+        if source_sampling_rate_hz > 1.5 * self.sampling_rate_hz:
             # Average over the grid step before sampling so that noise and
             # vibration above the grid's Nyquist rate do not alias.
-            k = max(1, int(round(src_rate / self.rate_hz)))
+            k = max(1, int(round(source_sampling_rate_hz / self.sampling_rate_hz)))
             acc = running_mean(acc, k)
             gyr = running_mean(gyr, k)
         grid = self._grid(t, dt)
@@ -147,7 +145,25 @@ class UniformResampler:
             for a, b in zip(lo, hi):
                 valid[a:b] = False
         segment = np.searchsorted(t[gap_after], grid, side="right")
-        return Uniform(grid, acc_u, gyr_u, valid, segment, self.rate_hz)
+        return Uniform(grid, acc_u, gyr_u, valid, segment, self.sampling_rate_hz)
+
+
+def butter_sos(order: int, cutoff_hz: float, sampling_rate_hz: float, btype: str = "lowpass") -> np.ndarray:
+    """Butterworth filter as second-order sections, designed once per set of arguments.
+
+    The detectors filter each of a day's ~800 posture stretches and ~500
+    walks; designing the same filter anew for each took 8 % of a 24 h
+    analysis (pyinstrument, ``benchmarks/README.md``). A copy of the cached
+    design is returned (scipy's ``sosfilt`` wants a writable array).
+    """
+    return _butter_sos(int(order), float(cutoff_hz) / (float(sampling_rate_hz) / 2), btype).copy()
+
+
+@functools.lru_cache(maxsize=64)
+def _butter_sos(order: int, wn: float, btype: str) -> np.ndarray:
+    from scipy.signal import butter
+
+    return butter(order, wn, btype, output="sos")
 
 
 def running_mean(x: np.ndarray, w: int) -> np.ndarray:
@@ -171,7 +187,7 @@ def running_mean(x: np.ndarray, w: int) -> np.ndarray:
     return uniform_filter1d(np.ascontiguousarray(x.T), w, axis=1, mode="nearest").T
 
 
-def still_mask(acc: np.ndarray, gyr: np.ndarray, fs: float, window_s: float = 0.5,
+def still_mask(acc: np.ndarray, gyr: np.ndarray, sampling_rate_hz: float, window_s: float = 0.5,
                gyr_thresh_dps: float = 3.0, acc_thresh_mps2: float = 0.3) -> np.ndarray:
     """True where the sensor is at rest.
 
@@ -183,7 +199,7 @@ def still_mask(acc: np.ndarray, gyr: np.ndarray, fs: float, window_s: float = 0.
     ----------
     acc, gyr : ndarray, shape (n, 3)
         m/s², deg/s.
-    fs : float
+    sampling_rate_hz : float
         Sample rate (Hz).
     window_s : float
         Rest must last about this long.
@@ -195,7 +211,7 @@ def still_mask(acc: np.ndarray, gyr: np.ndarray, fs: float, window_s: float = 0.
     -------
     ndarray of bool, shape (n,)
     """
-    w = max(3, int(window_s * fs))
+    w = max(3, int(window_s * sampling_rate_hz))
 
     def spread(x):
         mean = running_mean(x, w)

@@ -21,10 +21,10 @@ import numpy as np
 # Bouts whose ``exercises[].confidence`` is below the analysis's own
 # threshold are left out of quality and trends, as they are of adherence (a
 # bout without the field counts: older analyses never had it).
+from sensors.contract import HOLD_EXERCISES
+
 from .confidence import THRESHOLD as MIN_CONFIDENCE
 from .confidence import is_counted as counted
-
-HOLD_EXERCISES = ("toe_press", "resistance_band", "pencil_pickup")
 
 # Per-session metric: (unit for people, UCUM unit for FHIR, what it is).
 METRICS = {
@@ -81,13 +81,13 @@ def _circle_shapes(bout: dict) -> list[tuple[float | None, float | None]]:
     path = bout.get("toe_path")
     if not path or not path.get("y_deg") or path.get("t0_s") is None:
         return [(None, None)] * len(circles)
-    fs, t0 = float(path["rate_hz"]), float(path["t0_s"])
+    sampling_rate_hz, t0 = float(path["rate_hz"]), float(path["t0_s"])
     y_all = np.asarray(path["y_deg"], dtype=float)
     z_all = np.asarray(path["z_deg"], dtype=float)
     out = []
     for c in circles:
-        a = max(0, int((c["start_s"] - t0) * fs))
-        b = int(math.ceil((c["end_s"] - t0) * fs)) + 1
+        a = max(0, int((c["start_s"] - t0) * sampling_rate_hz))
+        b = int(math.ceil((c["end_s"] - t0) * sampling_rate_hz)) + 1
         y, z = y_all[a:b], z_all[a:b]
         if len(y) < 5:
             out.append((None, None))
@@ -208,7 +208,8 @@ def session_quality(doc: dict, min_confidence: float = MIN_CONFIDENCE) -> list[d
     return rows
 
 
-def hold_wobble(angle_deg: np.ndarray, t: np.ndarray, reps: list[dict], trim: float = 0.1) -> list[float | None]:
+def hold_wobble(angle_deg: np.ndarray, t: np.ndarray, reps: list[dict], sampling_rate_hz: float,
+                trim: float = 0.1) -> list[float | None]:
     """Angle wobble during each rep's hold, in degrees (RMS about the hold's mean).
 
     The analysis document gives a rep's start, end and hold length but not
@@ -225,15 +226,16 @@ def hold_wobble(angle_deg: np.ndarray, t: np.ndarray, reps: list[dict], trim: fl
         uniformly sampled.
     reps : list of dict
         The bout's ``reps`` (``start_s``, ``end_s``, ``hold_s``).
+    sampling_rate_hz : float
+        Rate of ``angle_deg`` and ``t``.
     """
     out: list[float | None] = []
     if len(t) < 2:
         return [None] * len(reps)
-    fs = 1.0 / float(np.median(np.diff(t)))
     for r in reps:
         a, b = np.searchsorted(t, [r["start_s"], r["end_s"]])
         x = np.asarray(angle_deg[a:b], dtype=float)
-        w = int(round((r.get("hold_s") or 0.0) * fs))
+        w = int(round((r.get("hold_s") or 0.0) * sampling_rate_hz))
         if w < 5 or len(x) < w or not np.all(np.isfinite(x)):
             out.append(None)
             continue
@@ -247,15 +249,16 @@ def hold_wobble(angle_deg: np.ndarray, t: np.ndarray, reps: list[dict], trim: fl
     return out
 
 
-def with_hold_wobble(exercises: list[dict], signals) -> list[dict]:
+def with_hold_wobble(exercises: list[dict], signals, sampling_rate_hz: float) -> list[dict]:
     """``exercises`` (the document's list) with ``hold_wobble_deg`` on every hold rep, from a fitted
-    analyser's ``signals_`` (``t``, ``elevation_deg``); returns the same list, changed in place."""
+    analyser's ``signals_`` (``t``, ``elevation_deg``, sampled at ``sampling_rate_hz``); returns the
+    same list, changed in place."""
     if signals is None or not len(signals):
         return exercises
     t = signals["t"].to_numpy()
     angle = signals["elevation_deg"].to_numpy()
     for b in exercises:
         if b["exercise"] in HOLD_EXERCISES and b.get("reps"):
-            for r, w in zip(b["reps"], hold_wobble(angle, t, b["reps"])):
+            for r, w in zip(b["reps"], hold_wobble(angle, t, b["reps"], sampling_rate_hz)):
                 r["hold_wobble_deg"] = w
     return exercises

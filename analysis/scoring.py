@@ -18,9 +18,9 @@ from collections import defaultdict
 
 import numpy as np
 
-from .confidence import is_counted
+from sensors.contract import CIRCLE_DIRECTIONS, EXERCISES, HOLD_EXERCISES
 
-EXERCISES = ("toe_press", "resistance_band", "tiptoe_walk", "pencil_pickup", "ankle_circles")
+from .confidence import is_counted
 
 
 def _overlap(a0, a1, b0, b1) -> float:
@@ -77,7 +77,7 @@ def score(truth_doc: dict, found_doc: dict) -> dict:
     for i, j in pairs:
         tb, fb = truth[i], found[j]
         ex = tb["exercise"]
-        if ex in ("toe_press", "resistance_band", "pencil_pickup"):
+        if ex in HOLD_EXERCISES:
             c["rep_bouts"] += 1
             c["rep_exact"] += len(tb["reps"]) == len(fb["reps"])
             c["rep_within1"] += abs(len(tb["reps"]) - len(fb["reps"])) <= 1
@@ -86,7 +86,7 @@ def score(truth_doc: dict, found_doc: dict) -> dict:
         elif ex == "ankle_circles":
             c["circle_bouts"] += 1
             exact = all(sum(x["direction"] == d for x in tb["circles"]) ==
-                        sum(x["direction"] == d for x in fb["circles"]) for d in ("cw", "ccw"))
+                        sum(x["direction"] == d for x in fb["circles"]) for d in CIRCLE_DIRECTIONS)
             c["circle_exact"] += exact
             for a, b in _match_events(tb["circles"], fb["circles"]):
                 c["dir_total"] += 1

@@ -14,7 +14,7 @@ import datetime as dt
 
 import numpy as np
 
-FORMAT = "toehold-analysis/1"
+from sensors.contract import ANALYSIS_FORMAT, CIRCLE_DIRECTIONS, HOLD_EXERCISES, SESSION_FORMAT
 
 # exercise -> metric -> (level on day 0, gain per week) for a foot keeping up.
 DEFAULT_RATES = {
@@ -119,14 +119,14 @@ def simulate_history(days: int = 90, seed: int = 0, sessions_per_day: int = 3, s
                         bout["heel_rise_deg"] *= 3
                 exercises.append(bout)
             name = f"day{d + 1:03d}_{k + 1}_{side}.csv"
-            docs.append({"format": FORMAT,
+            docs.append({"format": ANALYSIS_FORMAT,
                          "recording": {"path": name, "duration_s": round(t + 20.0, 1), "sample_rate_hz": 100.0,
                                        "placement": "foot", "side": side, "gaps": [], "start_time": _iso(when),
                                        "device": "synthetic history", "subject": subject,
                                        "placement_source": "declared"},
                          "exercises": exercises, "balance": {}, "adherence": {}})
             docs[-1]["adherence"] = session_adherence(docs[-1], programme)
-            logs.append({"format": "toehold-session/1", "recording": name, "prescription": "default", "steps": [],
+            logs.append({"format": SESSION_FORMAT, "recording": name, "prescription": "default", "steps": [],
                          "reported": {"pain_0_10": pain, "effort_0_10": effort}})
     return History(docs, logs, truth)
 
@@ -135,7 +135,7 @@ def _bout(rng, ex: str, lvl: dict, t: float) -> tuple[dict, float]:
     """One bout of ``ex`` starting at ``t`` with metric levels ``lvl``; returns it and the next free time."""
     bout = {"exercise": ex, "start_s": round(t, 2), "reps": [], "circles": [], "strides": [],
             "confidence": round(float(rng.uniform(0.7, 1.0)), 2)}
-    if ex in ("toe_press", "resistance_band", "pencil_pickup"):
+    if ex in HOLD_EXERCISES:
         n = {"toe_press": 10, "resistance_band": 10, "pencil_pickup": 3}[ex]
         for _ in range(n):
             hold = max(0.5, lvl["hold_s"] + rng.normal(0, NOISE["hold_s"]))
@@ -156,9 +156,9 @@ def _bout(rng, ex: str, lvl: dict, t: float) -> tuple[dict, float]:
         # The toe path (contract: toe_path, 20 Hz) is an ellipse per circle
         # whose mean diameter is the circle's size_deg and whose minor/major
         # axis ratio is the day's roundness.
-        rate_hz, ys, zs = 20.0, [], []
+        sampling_rate_hz, ys, zs = 20.0, [], []
         t_start = t
-        for d in ("cw", "ccw"):
+        for d in CIRCLE_DIRECTIONS:
             for _ in range(7):
                 per = float(rng.uniform(1.1, 1.5))
                 size = max(2.0, lvl["circle_size_deg"] + rng.normal(0, NOISE["circle_size_deg"]))
@@ -167,11 +167,11 @@ def _bout(rng, ex: str, lvl: dict, t: float) -> tuple[dict, float]:
                 q = float(np.clip(lvl.get("circle_roundness", 1.0) + rng.normal(0, NOISE["circle_roundness"]),
                                   0.2, 1.0))
                 a = size / np.sqrt(2 * (1 + q * q))
-                n0, n1 = int(round((t - t_start) * rate_hz)), int(round((t + per - t_start) * rate_hz))
+                n0, n1 = int(round((t - t_start) * sampling_rate_hz)), int(round((t + per - t_start) * sampling_rate_hz))
                 th = np.linspace(0, 2 * np.pi, n1 - n0, endpoint=False) * (-1 if d == "cw" else 1)
                 ys += np.round(a * np.cos(th), 1).tolist()
                 zs += np.round(q * a * np.sin(th), 1).tolist()
                 t += per
-        bout["toe_path"] = {"rate_hz": rate_hz, "t0_s": round(t_start, 2), "y_deg": ys, "z_deg": zs}
+        bout["toe_path"] = {"rate_hz": sampling_rate_hz, "t0_s": round(t_start, 2), "y_deg": ys, "z_deg": zs}
     bout["end_s"] = round(t, 2)
     return bout, t + 30.0

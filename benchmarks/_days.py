@@ -19,7 +19,9 @@ ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(__file__).resolve().parent / ".data"
 sys.path.insert(0, str(ROOT))
 
-COLUMNS = ["t", "acc_x", "acc_y", "acc_z", "gyr_x", "gyr_y", "gyr_z"]
+from sensors.contract import REQUIRED_COLUMNS  # noqa: E402
+
+COLUMNS = list(REQUIRED_COLUMNS)
 
 
 def _everyday(b, minutes: float) -> None:

@@ -24,6 +24,7 @@ sys.path.insert(0, str(ROOT))
 
 from analysis.pipeline import analyze_recording  # noqa: E402
 from analysis.scoring import score, summarise  # noqa: E402
+from sensors.contract import EXERCISES  # noqa: E402
 from sensors.recording import read_recording  # noqa: E402
 from sensors.simulator import simulate_session  # noqa: E402
 
@@ -33,7 +34,7 @@ TIERS = {
     "clean": lambda i: dict(tier="clean"),
     "realistic": lambda i: dict(tier="realistic"),
     "random mounting": lambda i: dict(tier="realistic", mounting="random"),
-    "25-400 Hz": lambda i: dict(tier="realistic", sample_rate_hz=RATES[i % len(RATES)]),
+    "25-400 Hz": lambda i: dict(tier="realistic", sampling_rate_hz=RATES[i % len(RATES)]),
     "0-6 % loss": lambda i: dict(tier="realistic", packet_loss=0.06 * (i % 7) / 6),
     "sloppy": lambda i: dict(tier="realistic", sloppiness=0.9),
     "hard": lambda i: dict(tier="hard"),
@@ -42,14 +43,13 @@ TIERS = {
     # is false), foot and shank sensors, the sensor any way round.
     "look-alikes": lambda i: dict(tier="lookalikes", placement="ankle" if i % 2 else "foot"),
     "negatives": lambda i: dict(tier="negatives", placement="ankle" if i % 2 else "foot",
-                                sample_rate_hz=RATES[i % len(RATES)]),
+                                sampling_rate_hz=RATES[i % len(RATES)]),
 }
 COLUMNS = [("bout_macro_f1", "bout F1", "{:.3f}"), ("rep_exact_pct", "reps exact %", "{:.0f}"),
            ("rep_within1_pct", "reps ±1 %", "{:.0f}"), ("hold_mae_s", "hold MAE s", "{:.2f}"),
            ("circle_exact_pct", "circles exact %", "{:.0f}"), ("direction_pct", "direction %", "{:.1f}"),
            ("stride_err_pct", "stride err %", "{:.1f}"), ("false_bouts", "false bouts", "{:.0f}"),
            ("uncertain", "uncertain", "{:.0f}")]
-PER_EXERCISE = ["toe_press", "resistance_band", "tiptoe_walk", "pencil_pickup", "ankle_circles"]
 
 
 def one(args):
@@ -116,7 +116,7 @@ def main() -> int:
     print("bout F1 per exercise (precision/recall):")
     for name, s in rows:
         parts = [f"{ex} {s[ex + '_f1']:.2f} ({s[ex + '_precision']:.2f}/{s[ex + '_recall']:.2f})"
-                 for ex in PER_EXERCISE if ex + "_f1" in s]
+                 for ex in EXERCISES if ex + "_f1" in s]
         print(f"  {name}: " + ", ".join(parts))
     print(f"\n{len(jobs)} simulated sessions + {len(smp)} samples in {time.time() - t0:.0f} s")
     return 0

@@ -18,6 +18,19 @@ cache folder: a repeated run would time the cache, not the analysis.
 
 Wall times are the best of ``--repeat`` runs (the machine is shared); CPU
 is the process's user+system time of that run.
+
+First, the headline figures of issue 13, from one run on the 24 h file
+(``--quick``: the 1 h file), each with the load average when it was taken:
+
+* CSV → JSON: ``toehold analyze FILE --json -o out.json --no-cache`` wall
+  time, interpreter start and imports included (target < 10 s);
+* a bare ``pyarrow.csv.read_csv`` of the same file (in a fresh process,
+  timed after its imports, as ``load.py`` does) and the ratio of the two
+  (target ≤ 4×);
+* the analysis process's peak RSS over the raw samples, float64 of the 7
+  sensor columns (target ≤ 4×).
+
+``--headline`` stops after these. Run it under ``nice`` on a shared machine.
 """
 from __future__ import annotations
 
@@ -85,13 +98,77 @@ def run_cli(args: list[str], repeat: int) -> tuple[float, float]:
     return best
 
 
+BARE = """
+import resource, sys, time
+import pyarrow.csv as c
+t0 = time.perf_counter()
+n = c.read_csv({path!r}, read_options=c.ReadOptions(skip_rows={skip})).num_rows
+print(n, time.perf_counter() - t0)
+"""
+
+
+def load() -> str:
+    return "load average {:.1f} {:.1f} {:.1f}".format(*os.getloadavg())
+
+
+def run_measured(argv: list[str]) -> tuple[float, float, int, str]:
+    """Wall (s), CPU (s) and peak RSS (bytes) of one child process, and its stdout."""
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(argv, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    out = proc.stdout.read()
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - t0
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode:
+        raise SystemExit(f"{argv} failed ({proc.returncode})")
+    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss * 1024, out
+
+
+def headline(path: Path, repeat: int) -> None:
+    """24 h CSV -> JSON wall time, its ratio to a bare pyarrow parse, peak RSS / raw samples."""
+    from _days import metadata_lines
+
+    bare = []
+    for _ in range(repeat):
+        la = load()
+        _, _, _, out = run_measured([sys.executable, "-c",
+                                     BARE.format(path=str(path), skip=metadata_lines(path))])
+        rows, wall = out.split()
+        bare.append((float(wall), int(rows), la))
+    bare_s, rows, bare_load = min(bare)
+    runs = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for _ in range(repeat):
+            la = load()
+            wall, cpu, rss, _ = run_measured([sys.executable, "-m", "toehold", "analyze", str(path), "--json",
+                                              "-o", os.path.join(tmp, "out.json"), "--no-cache"])
+            runs.append((wall, cpu, rss, la))
+    wall, cpu, rss, la = min(runs)
+    raw = rows * 7 * 8
+    print(f"{path.name}: {rows} rows, raw samples (7 float64 columns) {raw / 2**20:.0f} MB")
+    print(f"  CSV -> JSON (toehold analyze --json, imports included): {wall:.2f} s wall, "
+          f"{cpu:.2f} s CPU  [{la}]   target < 10 s")
+    print(f"  bare pyarrow.csv.read_csv of the same file: {bare_s:.2f} s wall  [{bare_load}]")
+    print(f"  ratio CSV -> JSON / bare parse: {wall / bare_s:.1f}x   target <= 4x")
+    print(f"  peak RSS of the analysis: {rss / 2**20:.0f} MB = {rss / raw:.1f}x the raw samples   "
+          f"target <= 4x")
+    print(f"  (best of {repeat}; all runs: CSV -> JSON "
+          + ", ".join(f"{w:.1f} s" for w, *_ in runs) + "; bare " + ", ".join(f"{w:.2f} s" for w, *_ in bare)
+          + ")")
+
+
 def main() -> int:
     from _days import day_file
 
     ap = argparse.ArgumentParser(description="analysis speed, 1 min to 24 h")
     ap.add_argument("--quick", action="store_true", help="1 min and 1 h only")
     ap.add_argument("--repeat", type=int, default=3, help="runs per figure (best is shown)")
+    ap.add_argument("--headline", action="store_true",
+                    help="only the headline figures (CSV -> JSON, ratio to a bare parse, RSS)")
     args = ap.parse_args()
+    headline(day_file(3600 if args.quick else 86400), args.repeat)
+    if args.headline:
+        return 0
     lengths = (60, 3600) if args.quick else (60, 3600, 86400)
     print(f"{'file':>8} {'samples':>9} {'read s':>7} {'analyse s':>9} {'(cpu s)':>8} "
           f"{'analyse':>12} {'µs/sample':>9} {'numpy pass':>13} {'bouts':>5} {'peak RSS':>8}")

@@ -41,7 +41,7 @@ CASES = {
     "paused": dict(pauses=[{"at": 0.4, "seconds": 1.2, "depth": 1.0}]),
     "reversed": dict(order=["cw", "ccw"]),
     "lead-in": dict(lead_in=True),
-    "20 Hz": dict(rate_hz=20.0),
+    "20 Hz": dict(sampling_rate_hz=20.0),
     "8 % loss": dict(packet_loss=0.08),
 }
 

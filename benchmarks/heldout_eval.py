@@ -29,8 +29,8 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from benchmarks.heldout import TIERS, generate, write_session  # noqa: E402
+from sensors.contract import HOLD_EXERCISES  # noqa: E402
 
-HOLDS = ("toe_press", "resistance_band", "pencil_pickup")
 CONF_MIN = 0.5
 IOU_MIN = 0.5
 # The real walks and stairs copied into the repository (MIT, see its README).
@@ -121,7 +121,7 @@ def score(truth, doc):
         pe = s["per_ex"].setdefault(t["exercise"], [0, 0, 0])
         pe[0 if frags else 2] += 1
         ex = t["exercise"]
-        if ex in HOLDS:
+        if ex in HOLD_EXERCISES:
             dreps = [r for f in frags for r in f["reps"]] if frags else []
             s["reps_exact_all"].append(bool(frags) and len(dreps) == len(t["reps"]))
             if frags:

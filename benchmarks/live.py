@@ -34,15 +34,12 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-COLUMNS = ["t", "acc_x", "acc_y", "acc_z", "gyr_x", "gyr_y", "gyr_z"]
+from sensors.contract import HOLD_EXERCISES, REQUIRED_COLUMNS  # noqa: E402
 
 
 def cpu_s() -> float:
     r = resource.getrusage(resource.RUSAGE_SELF)
     return r.ru_utime + r.ru_stime
-
-
-HOLD_EXERCISES = ("toe_press", "resistance_band", "pencil_pickup")
 
 
 def replay(seed: int, tier: str, chunk_s: float = 0.1, update_every_s: float | None = None) -> dict:
@@ -57,7 +54,7 @@ def replay(seed: int, tier: str, chunk_s: float = 0.1, update_every_s: float | N
     from sensors.simulator import simulate_session
 
     rec, truth = simulate_session(seed=seed, tier=tier)
-    arr = rec.data[COLUMNS].to_numpy()
+    arr = rec.data[list(REQUIRED_COLUMNS)].to_numpy()
     live = LiveAnalyzer(placement=rec.placement, mounting=rec.metadata.get("mounting"),
                         **({"update_every_s": update_every_s} if update_every_s else {}))
     edges = np.searchsorted(arr[:, 0], np.arange(0, arr[-1, 0] + chunk_s, chunk_s))
@@ -109,7 +106,7 @@ class _Count:
         pass
 
 
-async def ble_session(seconds: float, rate_hz: float, live_view: bool, warmup_s: float = 3.0) -> dict:
+async def ble_session(seconds: float, sampling_rate_hz: float, live_view: bool, warmup_s: float = 3.0) -> dict:
     from rich.console import Console
 
     from sensors.ble.bumble_backend import BumbleClient, BumbleScanner
@@ -125,11 +122,11 @@ async def ble_session(seconds: float, rate_hz: float, live_view: bool, warmup_s:
     with tempfile.TemporaryDirectory() as tmp:
         files = RecordingSink({k: Path(tmp) / f"{k}.csv" for k in keys},
                               {k: {"placement": "foot", "side": k} for k in keys},
-                              describe=lambda k: ("generic", rate_hz))
+                              describe=lambda k: ("generic", sampling_rate_hz))
         counter = _Count()
         view = LiveView(placement={k: "foot" for k in keys}, analysis=live_view)
         col = Collector(TeeSink(files, view, counter), client_backend=BumbleClient,
-                        scanner_backend=BumbleScanner, rate_hz=rate_hz)
+                        scanner_backend=BumbleScanner, sampling_rate_hz=sampling_rate_hz)
         view.stats = col.stats
         marks = {}
 

@@ -14,8 +14,9 @@ import sys
 
 import numpy as np
 
-from analysis.live import COLUMNS, LiveAnalyzer
+from analysis.live import LiveAnalyzer
 from analysis.pipeline import analyze_recording
+from sensors.contract import REQUIRED_COLUMNS
 from sensors.recording import read_recording
 
 
@@ -27,7 +28,7 @@ def main(paths: list[str]) -> None:
     for path in paths:
         rec = read_recording(path)
         doc = analyze_recording(rec)
-        d = rec.data[COLUMNS].to_numpy()
+        d = rec.data[list(REQUIRED_COLUMNS)].to_numpy()
         la = LiveAnalyzer(placement=rec.placement or "foot", mounting=rec.metadata.get("mounting"))
         step = int(round(1.0 / np.median(np.diff(d[:, 0]))))
         print(path)

@@ -72,7 +72,7 @@ ONLY: dict[str, list[str]] = {
 # Issue 19's hand-planted mutations: (file, original text, mutated text,
 # the tests that must fail). Text, not line numbers, so they follow edits.
 LISTED = [
-    ("sensors/recording.py", "GAP_FACTOR = 1.5", "GAP_FACTOR = 3.0",
+    ("sensors/contract.py", "GAP_FACTOR = 1.5", "GAP_FACTOR = 3.0",
      ["tests/test_boundaries.py"]),
     ("sensors/recording.py", "lost |= ok & (ds > 1)", "lost |= ok & (ds > 2)",
      ["tests/test_boundaries.py"]),

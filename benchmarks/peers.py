@@ -32,8 +32,6 @@ sys.path.insert(0, str(HERE))
 
 from _days import metadata_lines  # noqa: E402
 
-G = 9.80665
-
 
 def best(fn, repeat: int):
     times, out = [], None
@@ -44,8 +42,8 @@ def best(fn, repeat: int):
     return min(times), out
 
 
-def truth_session(seed: int, fs: float = 50.0):
-    """Gyro (deg/s), accelerometer (m/s²) and true up vector (sensor frame) at ``fs``."""
+def truth_session(seed: int, sampling_rate_hz: float = 50.0):
+    """Gyro (deg/s), accelerometer (m/s²) and true up vector (sensor frame) at ``sampling_rate_hz``."""
     import sensors.simulator as sim
 
     rng = np.random.default_rng(seed)
@@ -54,7 +52,7 @@ def truth_session(seed: int, fs: float = 50.0):
     b = sim.build_session(rng, cfg, fs_int)
     track = sim._concat(b.tracks)
     rot, gyr, acc = sim.segment_kinematics(track, fs_int, "foot")
-    step = int(fs_int / fs)
+    step = int(fs_int / sampling_rate_hz)
     idx = np.arange(0, len(track), step)
     up = rot[idx].inv().apply([0.0, 0.0, 1.0])
     gyr = gyr[idx] + 0.15 * rng.standard_normal((len(idx), 3)) + 0.2 * rng.standard_normal(3)
@@ -79,11 +77,11 @@ def orientation_peers(seed: int, repeat: int) -> None:
     from analysis.orientation import OrientationFilter
     from analysis.preprocess import Uniform
 
-    fs = 50.0
-    gyr, acc, up = truth_session(seed, fs)
+    sampling_rate_hz = 50.0
+    gyr, acc, up = truth_session(seed, sampling_rate_hz)
     n = len(gyr)
-    u = Uniform(np.arange(n) / fs, acc, gyr, np.ones(n, bool), np.zeros(n, int), fs)
-    settle = int(5 * fs)  # every filter gets 5 s to converge from its start
+    u = Uniform(np.arange(n) / sampling_rate_hz, acc, gyr, np.ones(n, bool), np.zeros(n, int), sampling_rate_hz)
+    settle = int(5 * sampling_rate_hz)  # every filter gets 5 s to converge from its start
     rows = []
     dt, o = best(lambda: OrientationFilter().estimate(u), repeat)
     rows.append(("imufusion (toehold, gain 0.5)", dt, tilt_error_deg(o.gravity, up)))
@@ -95,18 +93,18 @@ def orientation_peers(seed: int, repeat: int) -> None:
     # turns is checked on the data (the smaller error of q and its
     # conjugate), so a convention slip cannot pose as inaccuracy.
     for name, make in (("ahrs Madgwick (gain 0.033)", lambda: Madgwick(
-                            gyr=np.radians(gyr), acc=acc, frequency=fs)),
+                            gyr=np.radians(gyr), acc=acc, frequency=sampling_rate_hz)),
                        ("ahrs Madgwick (gain 0.1)", lambda: Madgwick(
-                            gyr=np.radians(gyr), acc=acc, frequency=fs, gain=0.1)),
+                            gyr=np.radians(gyr), acc=acc, frequency=sampling_rate_hz, gain=0.1)),
                        ("ahrs Mahony (kP 1, kI 0.3)", lambda: Mahony(
-                            gyr=np.radians(gyr), acc=acc, frequency=fs))):
+                            gyr=np.radians(gyr), acc=acc, frequency=sampling_rate_hz))):
         dt, f = best(make, repeat)
         q = f.Q
         errs = [tilt_error_deg(up_from_quat(q), up),
                 tilt_error_deg(up_from_quat(q * [1, -1, -1, -1]), up)]
         rows.append((name, dt, min(errs, key=lambda e: np.median(e[settle:]))))
-    print(f"orientation filter, simulated session seed {seed}: {n} samples at {fs:g} Hz "
-          f"({n / fs / 60:.1f} min)")
+    print(f"orientation filter, simulated session seed {seed}: {n} samples at {sampling_rate_hz:g} Hz "
+          f"({n / sampling_rate_hz / 60:.1f} min)")
     print(f"  {'filter':<30} {'µs/sample':>9} {'tilt err median':>16} {'95th pct':>9} {'max':>7}")
     for name, dt, err in rows:
         e = err[settle:]

@@ -115,7 +115,7 @@ async def soak(disconnects: int, folder: Path, seed: int = 0, kinds: list[str] |
     col = None
 
     def describe(key):
-        return f"{col.stats[key].name} ({key}) {col.stats[key].address}", get_profile(key).rate_hz
+        return f"{col.stats[key].name} ({key}) {col.stats[key].address}", get_profile(key).sampling_rate_hz
 
     sink = RecordingSink(paths, {k: {"placement": "foot", "side": "left"} for k in kinds},
                          describe=describe)

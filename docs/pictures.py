@@ -33,9 +33,9 @@ def _doc(rec, path: str):
 
 
 def demo_doc():
-    from toehold.commands.analyze import load
+    from sensors.load import load_recording
 
-    return _doc(load(ROOT / "recordings" / "demo.csv"), "recordings/demo.csv")
+    return _doc(load_recording(ROOT / "recordings" / "demo.csv"), "recordings/demo.csv")
 
 
 def ankle_doc():

@@ -19,28 +19,40 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 
+from sensors.contract import (
+    ACC_COLUMNS,
+    GAP_FACTOR,
+    GYR_COLUMNS,
+    MAG_COLUMNS,
+    OPTIONAL_COLUMNS,
+    PLACEMENTS,
+    RECORDING_FORMAT,
+    REQUIRED_COLUMNS,
+    SIDES,
+    G,
+)
 from sensors.limits import MAX_COLUMNS, InputLimitError, check_span, open_regular
 
-FORMAT = "toehold-recording/1"
-REQUIRED_COLUMNS = ("t", "acc_x", "acc_y", "acc_z", "gyr_x", "gyr_y", "gyr_z")
-OPTIONAL_COLUMNS = (
-    "mag_x", "mag_y", "mag_z", "quat_w", "quat_x", "quat_y", "quat_z", "seq",
-)
-ACC_COLUMNS = ["acc_x", "acc_y", "acc_z"]
-GYR_COLUMNS = ["gyr_x", "gyr_y", "gyr_z"]
+
+
+class _LazyPandas:
+    """pandas, imported at first use: writing a live recording needs none, and
+    the import (about 0.5 s of CPU) would delay its first sample."""
+
+    def __getattr__(self, name: str):
+        import pandas
+
+        globals()["pd"] = pandas
+        return getattr(pandas, name)
+
+
+pd = _LazyPandas()
+
 METADATA_KEYS = (
     "format", "start_time", "device", "placement", "side", "sample_rate_hz",
     "session", "mounting", "subject", "notes",
 )
-PLACEMENTS = ("foot", "ankle")
-SIDES = ("left", "right")
-STANDARD_GRAVITY = 9.80665
-
-# A sample interval this many times the nominal one marks lost samples: one
-# missing sample at 100 Hz makes a 20 ms step, well above clock jitter.
-GAP_FACTOR = 1.5
 _HEAD_BYTES = 1 << 16
 
 
@@ -121,7 +133,7 @@ class Recording:
         return rate if math.isfinite(rate) and rate > 0 else None
 
     @property
-    def sample_rate_hz(self) -> float:
+    def sampling_rate_hz(self) -> float:
         """Effective rate: samples received per second, gaps excluded."""
         return effective_rate_hz(self.data["t"].to_numpy())
 
@@ -174,7 +186,7 @@ def find_gaps(t: np.ndarray, seq: np.ndarray | None = None,
     return pd.DataFrame({"start_s": t[idx], "end_s": t[idx + 1]})
 
 
-def lost_seconds(gaps, sample_rate_hz: float | None) -> float:
+def lost_seconds(gaps, sampling_rate_hz: float | None) -> float:
     """Recording time lost in ``gaps``: the missing samples ÷ the rate (s).
 
     A gap runs from the last sample before it to the first after it, so
@@ -184,7 +196,7 @@ def lost_seconds(gaps, sample_rate_hz: float | None) -> float:
     Parameters
     ----------
     gaps : DataFrame with ``start_s``/``end_s``, list of such dicts, or of (start, end) pairs
-    sample_rate_hz : float or None
+    sampling_rate_hz : float or None
         The effective rate; without one, the steps are summed as they are.
     """
     if isinstance(gaps, pd.DataFrame):
@@ -194,10 +206,10 @@ def lost_seconds(gaps, sample_rate_hz: float | None) -> float:
                           for g in gaps], dtype=float)
     if not len(steps):
         return 0.0
-    if not sample_rate_hz or not math.isfinite(sample_rate_hz) or sample_rate_hz <= 0:
+    if not sampling_rate_hz or not math.isfinite(sampling_rate_hz) or sampling_rate_hz <= 0:
         return float(steps.sum())
-    missing = np.maximum(np.round(steps * sample_rate_hz) - 1, 0)
-    return float(missing.sum() / sample_rate_hz)
+    missing = np.maximum(np.round(steps * sampling_rate_hz) - 1, 0)
+    return float(missing.sum() / sampling_rate_hz)
 
 
 # --------------------------------------------------------------------------
@@ -481,7 +493,7 @@ def clipped_fraction(acc_columns: Sequence[np.ndarray], range_g: float) -> float
     ``acc_columns``: the x, y, z columns (m/s²), taken one at a time so a
     day-long file needs no (n, 3) copy.
     """
-    limit = 0.99 * range_g * STANDARD_GRAVITY
+    limit = 0.99 * range_g * G
     hit = None
     for col in acc_columns:
         h = np.abs(col) >= limit
@@ -535,10 +547,10 @@ def _check_units(rec: Recording, acc_units: str) -> None:
     looks_like_g = 0.7 < median_norm < 1.3
     if acc_units == "g" or (acc_units == "auto" and looks_like_g):
         for c in ACC_COLUMNS:
-            rec.data[c] = rec.data[c].to_numpy() * STANDARD_GRAVITY
+            rec.data[c] = rec.data[c].to_numpy() * G
         rec.warnings.append(
             f"{rec.path}: acceleration looks like it is in g (|a| at rest = {median_norm:.2f}); "
-            f"converted to m/s² (× {STANDARD_GRAVITY})" if acc_units == "auto" else
+            f"converted to m/s² (× {G})" if acc_units == "auto" else
             f"{rec.path}: acceleration converted from g to m/s²")
     elif acc_units == "auto" and not 6.0 < median_norm < 14.0:
         rec.warnings.append(
@@ -561,43 +573,43 @@ def recording_from_arrays(data: pd.DataFrame | Mapping, metadata: Mapping | None
 # --------------------------------------------------------------------------
 
 _FORMATS = {"t": "%.4f", "seq": "%d"}
-_FORMATS.update({c: "%.4f" for c in ACC_COLUMNS + ["mag_x", "mag_y", "mag_z"]})
+_FORMATS.update({c: "%.4f" for c in (*ACC_COLUMNS, *MAG_COLUMNS)})
 _FORMATS.update({c: "%.3f" for c in GYR_COLUMNS})
 _FORMATS.update({c: "%.5f" for c in ("quat_w", "quat_x", "quat_y", "quat_z")})
 
 
-def _row_format(columns: Sequence[str], sample_rate_hz: float | None) -> str:
+def _row_format(columns: Sequence[str], sampling_rate_hz: float | None) -> str:
     fmts = [_FORMATS.get(c, "%.6g") for c in columns]
-    if sample_rate_hz and sample_rate_hz > 500:
+    if sampling_rate_hz and sampling_rate_hz > 500:
         fmts[list(columns).index("t")] = "%.6f"
     return ",".join(fmts)
 
 
-def as_written(data: pd.DataFrame, sample_rate_hz: float | None = None) -> pd.DataFrame:
+def as_written(data: pd.DataFrame, sampling_rate_hz: float | None = None) -> pd.DataFrame:
     """``data`` rounded as :func:`format_rows` writes it.
 
     What is analysed live must be what the file will hold: the detectors see
     the difference between a float as received and its 4-decimal text.
     """
-    fmts = _row_format(list(data.columns), sample_rate_hz).split(",")
+    fmts = _row_format(list(data.columns), sampling_rate_hz).split(",")
     decimals = {c: int(f[2:-1]) for c, f in zip(data.columns, fmts) if f.endswith("f")}
     return data.round(decimals)
 
 
 def format_rows(rows: np.ndarray, columns: Sequence[str],
-                sample_rate_hz: float | None = None) -> str:
+                sampling_rate_hz: float | None = None) -> str:
     """CSV text of ``rows`` (n, len(columns)) in the recording's number formats."""
     rows = np.asarray(rows, dtype=float)
     if rows.ndim != 2 or rows.shape[1] != len(columns):
         raise ValueError(f"rows must have shape (n, {len(columns)})")
     buf = io.StringIO()
-    np.savetxt(buf, rows, fmt=_row_format(columns, sample_rate_hz).split(","), delimiter=",")
+    np.savetxt(buf, rows, fmt=_row_format(columns, sampling_rate_hz).split(","), delimiter=",")
     return buf.getvalue().replace("-0.0000,", "0.0000,")
 
 
 def metadata_block(metadata: Mapping) -> str:
     """The ``# key: value`` lines, ``format`` first."""
-    meta = {"format": FORMAT}
+    meta = {"format": RECORDING_FORMAT}
     meta.update({k: v for k, v in metadata.items() if v is not None and k != "format"})
     lines = []
     for key, value in meta.items():

@@ -13,7 +13,8 @@ import os
 import tempfile
 from pathlib import Path
 
-FORMAT = "toehold-session/1"
+from sensors.contract import SESSION_FORMAT
+
 SUFFIX = ".session.json"
 MAX_BYTES = 1 << 20  # a log is a few hundred bytes; anything huge is not one
 REPORTED_KEYS = ("pain_0_10", "effort_0_10")
@@ -55,8 +56,8 @@ def read_log(recording: str | os.PathLike, strict: bool = False) -> dict | None:
             raise SessionLogError(f"{path}: not a readable session log ({err})") from None
         if not isinstance(obj, dict):
             raise SessionLogError(f"{path}: not a session log (a JSON object is expected)")
-        if obj.get("format", FORMAT) != FORMAT:
-            raise SessionLogError(f"{path}: format {obj.get('format')!r}, expected {FORMAT}")
+        if obj.get("format", SESSION_FORMAT) != SESSION_FORMAT:
+            raise SessionLogError(f"{path}: format {obj.get('format')!r}, expected {SESSION_FORMAT}")
         if not isinstance(obj.get("reported", {}), dict):
             raise SessionLogError(f"{path}: 'reported' is not an object")
         return obj
@@ -121,7 +122,7 @@ def add_reported(recording: str | os.PathLike, pain: int | None = None, effort: 
     path = log_path(recording)
     log = read_log(recording, strict=True)
     if log is None:
-        log = {"format": FORMAT, "recording": Path(recording).name, "steps": []}
+        log = {"format": SESSION_FORMAT, "recording": Path(recording).name, "steps": []}
     reported = dict(log.get("reported") or {})
     clash = {k: reported[k] for k in new if k in reported and reported[k] != new[k]}
     if clash and not replace:

@@ -36,14 +36,22 @@ import pandas as pd
 from scipy.ndimage import gaussian_filter1d
 from scipy.spatial.transform import Rotation
 
+from sensors.contract import (
+    ANALYSIS_FORMAT,
+    EXERCISES,
+    NOT_OBSERVABLE,
+    PLACEMENTS,
+    RECORDING_FORMAT,
+    SIDES,
+    G,
+)
+
 from .recording import Recording, find_gaps
 
-G = 9.80665
-EXERCISES = ("toe_press", "resistance_band", "tiptoe_walk", "pencil_pickup", "ankle_circles")
 # Exercises a shank-worn sensor cannot see: the shank stays put while the
 # foot moves (dorsiflexion against a band, toe gripping while seated, circles
 # about the ankle). See analysis.placement for how the analysis reports them.
-ANKLE_OBSERVABLE = ("toe_press", "tiptoe_walk")
+ANKLE_OBSERVABLE = tuple(e for e in EXERCISES if e not in NOT_OBSERVABLE["ankle"])
 
 # Posture of the leg in each resting state: shank pitch (deg), ankle
 # plantarflexion relative to neutral (deg). Standing: both upright, foot flat.
@@ -80,7 +88,7 @@ class SimConfig:
 
     placement: str = "foot"
     side: str = "left"
-    sample_rate_hz: float = 100.0
+    sampling_rate_hz: float = 100.0
     duration_hint_s: float = 600.0
     exercises: Sequence[str] | None = None      # None: all that the placement can see
     # sensor
@@ -153,7 +161,7 @@ def _min_jerk(u: np.ndarray) -> np.ndarray:
     return u ** 3 * (10 - 15 * u + 6 * u ** 2)
 
 
-def _smooth_noise(rng: np.random.Generator, n: int, fs: float, corner_hz: float,
+def _smooth_noise(rng: np.random.Generator, n: int, sampling_rate_hz: float, corner_hz: float,
                   rms: float) -> np.ndarray:
     """Gaussian noise low-passed to ``corner_hz``, scaled to ``rms``.
 
@@ -163,7 +171,7 @@ def _smooth_noise(rng: np.random.Generator, n: int, fs: float, corner_hz: float,
     """
     if n == 0:
         return np.zeros(0)
-    sigma = fs / (2 * math.pi * corner_hz)
+    sigma = sampling_rate_hz / (2 * math.pi * corner_hz)
     pad = int(max(200, 4 * sigma))
     x = rng.standard_normal(n + 2 * pad)
     if sigma > 64:
@@ -184,25 +192,25 @@ def _smooth_noise(rng: np.random.Generator, n: int, fs: float, corner_hz: float,
     return x * (rms / sd) if sd > 0 else x
 
 
-def _taper(n: int, fs: float, ramp_s: float = 0.3) -> np.ndarray:
+def _taper(n: int, sampling_rate_hz: float, ramp_s: float = 0.3) -> np.ndarray:
     """Envelope rising from 0 to 1 and back over ``ramp_s`` at both ends.
 
     Noise added to a stretch of motion is multiplied by this so that the
     stretches join without jumps (a jump would read as a huge angular rate).
     """
     k = np.arange(n)
-    return np.clip(np.minimum(k, n - 1 - k) / max(1.0, ramp_s * fs), 0.0, 1.0)
+    return np.clip(np.minimum(k, n - 1 - k) / max(1.0, ramp_s * sampling_rate_hz), 0.0, 1.0)
 
 
-def _tremor(rng: np.random.Generator, n: int, fs: float, rms_deg: float) -> np.ndarray:
+def _tremor(rng: np.random.Generator, n: int, sampling_rate_hz: float, rms_deg: float) -> np.ndarray:
     """Physiological tremor during effortful holds: 6–12 Hz, small angle."""
     if n == 0:
         return np.zeros(0)
-    t = np.arange(n) / fs
+    t = np.arange(n) / sampling_rate_hz
     f = rng.uniform(7, 11)
-    env = 1 + 0.5 * _smooth_noise(rng, n, fs, 0.5, 1.0)
+    env = 1 + 0.5 * _smooth_noise(rng, n, sampling_rate_hz, 0.5, 1.0)
     return rms_deg * math.sqrt(2) * env * np.sin(2 * math.pi * f * t + rng.uniform(0, 2 * math.pi)) \
-        + _smooth_noise(rng, n, fs, 4.0, rms_deg * 0.5)
+        + _smooth_noise(rng, n, sampling_rate_hz, 4.0, rms_deg * 0.5)
 
 
 @dataclasses.dataclass
@@ -246,8 +254,8 @@ def _concat(tracks: Sequence[Track]) -> Track:
 class _Builder:
     """Appends activities to a session, keeping the leg's state continuous."""
 
-    def __init__(self, rng: np.random.Generator, fs: float, cfg: SimConfig):
-        self.rng, self.fs, self.cfg = rng, fs, cfg
+    def __init__(self, rng: np.random.Generator, sampling_rate_hz: float, cfg: SimConfig):
+        self.rng, self.sampling_rate_hz, self.cfg = rng, sampling_rate_hz, cfg
         self.tracks: list[Track] = []
         self.n = 0
         self.posture = "stand"
@@ -261,7 +269,7 @@ class _Builder:
 
     @property
     def t(self) -> float:
-        return self.n / self.fs
+        return self.n / self.sampling_rate_hz
 
     def _push(self, track: Track) -> None:
         if len(track) == 0:
@@ -273,7 +281,7 @@ class _Builder:
         self.pos = track.ankle_pos[-1].copy()
 
     def _grid(self, duration_s: float) -> np.ndarray:
-        return np.arange(int(round(duration_s * self.fs))) / self.fs
+        return np.arange(int(round(duration_s * self.sampling_rate_hz))) / self.sampling_rate_hz
 
     def sloppy(self, scale: float) -> float:
         """A multiplicative variation: more spread for sloppier people."""
@@ -286,23 +294,23 @@ class _Builder:
         if self.posture == "stand":
             # Inverted-pendulum sway of the body about the ankle: the shank
             # tilts, the foot stays flat on the floor.
-            env = _taper(n, self.fs, 1.0)
-            ap = env * _smooth_noise(self.rng, n, self.fs, 0.4, sway_deg or self.rng.uniform(0.3, 1.0))
-            ml = env * _smooth_noise(self.rng, n, self.fs, 0.4, sway_deg * 0.8 or self.rng.uniform(0.2, 0.8))
+            env = _taper(n, self.sampling_rate_hz, 1.0)
+            ap = env * _smooth_noise(self.rng, n, self.sampling_rate_hz, 0.4, sway_deg or self.rng.uniform(0.3, 1.0))
+            ml = env * _smooth_noise(self.rng, n, self.sampling_rate_hz, 0.4, sway_deg * 0.8 or self.rng.uniform(0.2, 0.8))
             tr.shank_pitch = tr.shank_pitch + ap
             tr.ankle_pitch = tr.ankle_pitch - ap
             tr.shank_roll = ml
             tr.ankle_roll = -ml
             if record_stance:
                 self.stances.append({
-                    "start_s": self.t, "end_s": self.t + n / self.fs,
+                    "start_s": self.t, "end_s": self.t + n / self.sampling_rate_hz,
                     "sway_rms_ap_deg": float(np.std(ap)) if self.cfg.placement == "ankle" else None,
                     "sway_rms_ml_deg": float(np.std(ml)) if self.cfg.placement == "ankle" else None,
                 })
         else:
-            env = _taper(n, self.fs, 0.5)
+            env = _taper(n, self.sampling_rate_hz, 0.5)
             for arr in (tr.shank_pitch, tr.ankle_pitch):
-                arr += env * _smooth_noise(self.rng, n, self.fs, 0.2, 0.3)
+                arr += env * _smooth_noise(self.rng, n, self.sampling_rate_hz, 0.2, 0.3)
         self._push(tr)
 
     # -- posture changes ----------------------------------------------------
@@ -324,11 +332,11 @@ class _Builder:
             shank_roll=np.sin(np.pi * u) * self.rng.uniform(-10, 10)
             + POSTURE_ROLL.get(self.posture, 0.0) * (1 - u) + POSTURE_ROLL.get(to, 0.0) * u,
             ankle_pitch=ap0 + (ap1 - ap0) * u - 0.5 * bump,
-            ankle_roll=_smooth_noise(self.rng, n, self.fs, 1.0, 3.0) * np.sin(np.pi * u),
+            ankle_roll=_smooth_noise(self.rng, n, self.sampling_rate_hz, 1.0, 3.0) * np.sin(np.pi * u),
             ankle_pos=self.pos + np.outer(np.sin(np.pi * u), [0.1, 0.05, 0.15]),
         )
         self.distractors.append({"kind": kind or f"{self.posture}_to_{to}",
-                                 "start_s": self.t, "end_s": self.t + n / self.fs})
+                                 "start_s": self.t, "end_s": self.t + n / self.sampling_rate_hz})
         self._push(tr)
         self.posture = to
 
@@ -356,7 +364,7 @@ class _Builder:
         ground_z = self.pos[2]
         # Heel height on tiptoe: one level for the bout, wandering a little.
         tip_level = self.rng.uniform(10, 45) * self.sloppy(0.1)
-        tip_wander = _smooth_noise(self.rng, int(durations.sum() * self.fs) + 10, self.fs, 0.3, 2.0)
+        tip_wander = _smooth_noise(self.rng, int(durations.sum() * self.sampling_rate_hz) + 10, self.sampling_rate_hz, 0.3, 2.0)
         k0 = 0
         # Lead-in: the gait starts from standing; first contact after a swing.
         for k, dur in enumerate(durations):
@@ -385,8 +393,8 @@ class _Builder:
                     np.interp(sw, [0, 0.3, 0.8, 1.0], [55, 20, -15, -20]))
                 shank = np.where(stance, -20 + 50 * s, 30 - 50 * _min_jerk(sw))
                 lift = np.where(stance, 0.0, 0.12 * np.sin(np.pi * sw))
-            foot = gaussian_filter1d(foot, self.fs * 0.02)
-            shank = gaussian_filter1d(shank, self.fs * 0.02)
+            foot = gaussian_filter1d(foot, self.sampling_rate_hz * 0.02)
+            shank = gaussian_filter1d(shank, self.sampling_rate_hz * 0.02)
             if k == 0:
                 # Gait starts from standing still: ease into the first stride.
                 lead = _min_jerk(t / min(0.5, 0.5 * dur))
@@ -397,7 +405,7 @@ class _Builder:
             base = self.pos.copy()
             pos = np.column_stack([base[0] + fwd * np.cos(hrad), base[1] + fwd * np.sin(hrad),
                                    ground_z + lift + 0.04 * np.clip(np.radians(foot), 0, None)])
-            roll = _taper(n, self.fs, 0.1) * _smooth_noise(self.rng, n, self.fs, 2.0, 2.0 if tiptoe else 1.0)
+            roll = _taper(n, self.sampling_rate_hz, 0.1) * _smooth_noise(self.rng, n, self.sampling_rate_hz, 2.0, 2.0 if tiptoe else 1.0)
             tr = Track(heading, shank, roll * 0.5, foot - shank, roll, pos)
             contacts.append(self.t)
             self._push(tr)
@@ -434,8 +442,9 @@ class _Builder:
         self._push(tr)
 
     # -- hold exercises -----------------------------------------------------
-    def hold_reps(self, exercise: str, reps: int, hold_target_s: float) -> None:
-        """Reps of a move–hold–release exercise (toe press, band, pencil)."""
+    def hold_reps(self, exercise: str, reps: int, hold_target_s: float, amp_deg: float | None = None) -> None:
+        """Reps of a move–hold–release exercise (toe press, band, pencil); ``amp_deg`` fixes the
+        person's range of motion (drawn at random otherwise)."""
         assert self.posture == EXERCISE_POSTURE[exercise]
         rng = self.rng
         sign = rng.choice([-1.0, 1.0])  # instep geometry differs between people
@@ -447,6 +456,8 @@ class _Builder:
         # twice the prescription, brisk or slow moves, short or long rests.
         amp_person = {"toe_press": rng.uniform(1, 8), "resistance_band": rng.uniform(8, 30),
                       "pencil_pickup": rng.uniform(4, 16)}[exercise]
+        if amp_deg is not None:
+            amp_person = float(amp_deg)
         knee = rng.uniform(3, 20)
         hold_person = float(np.clip(hold_target_s * np.exp(rng.normal(0, 0.25)),
                                     0.9 * hold_target_s if exercise == "pencil_pickup" else 1.3, 20.0))
@@ -484,10 +495,10 @@ class _Builder:
             holding = np.clip(np.minimum(t - move_in, move_in + hold - t) / 0.2, 0, 1)
             # A planted foot barely trembles; one holding a pencil in the air does.
             tremor_deg = {"toe_press": 0.04, "resistance_band": 0.1, "pencil_pickup": 0.1}[exercise]
-            tremor = _tremor(rng, n, self.fs, tremor_deg * (1 + rng.random())) * holding
+            tremor = _tremor(rng, n, self.sampling_rate_hz, tremor_deg * (1 + rng.random())) * holding
             # The held angle wanders, and the release starts from wherever
             # it wandered to (no snap back to the planned level).
-            drift = _smooth_noise(rng, n, self.fs, 0.3, drift_frac * amp) * prof
+            drift = _smooth_noise(rng, n, self.sampling_rate_hz, 0.3, drift_frac * amp) * prof
             tr = Track.still(n, self.posture, self.heading, self.pos)
             lift = np.zeros(n)
             shank_range = 0.0
@@ -547,32 +558,32 @@ class _Builder:
         self.transition("lie_raised", rng.uniform(1.5, 2.5), kind="raise_leg")
         entry = {"exercise": "ankle_circles", "start_s": None, "end_s": None,
                  "reps": [], "circles": [], "strides": []}
-        fs = self.fs
+        sampling_rate_hz = self.sampling_rate_hz
         # (dy, dz): the toe tip's displacement across the foot (rad of tilt),
         # y to the left, z up; ccw (contract) is the phase of this path rising.
         parts_d, parts_pitch, truth = [], [], []
         t_at = 0.0
 
         def still(seconds):
-            n = int(round(seconds * fs))
+            n = int(round(seconds * sampling_rate_hz))
             parts_d.append(np.zeros((n, 2)))
             parts_pitch.append(np.zeros(n))
-            return n / fs
+            return n / sampling_rate_hz
 
         def move(seconds, start, stop):
             """Toe from one point to another (min-jerk), e.g. out to the circle."""
-            u = _min_jerk(np.arange(int(round(seconds * fs))) / (seconds * fs))
+            u = _min_jerk(np.arange(int(round(seconds * sampling_rate_hz))) / (seconds * sampling_rate_hz))
             parts_d.append(start + np.outer(u, np.subtract(stop, start)))
             parts_pitch.append(np.zeros(len(u)))
-            return len(u) / fs
+            return len(u) / sampling_rate_hz
 
         if plan["lead_in"]:
             # Settling after the raise: the leg bobs, the person points the
             # toes once or fidgets before the first turn.
-            n = int(round(rng.uniform(0.8, 3.0) * fs))
-            t = np.arange(n) / fs
+            n = int(round(rng.uniform(0.8, 3.0) * sampling_rate_hz))
+            t = np.arange(n) / sampling_rate_hz
             bob = rng.uniform(2, 8) * np.exp(-t / rng.uniform(0.3, 1.0)) * np.sin(2 * np.pi * rng.uniform(0.7, 2.0) * t)
-            parts_pitch.append(bob * _taper(n, fs, 0.1))
+            parts_pitch.append(bob * _taper(n, sampling_rate_hz, 0.1))
             d = np.zeros((n, 2))
             if rng.random() < 0.5:
                 # Point the toes and back: a there-and-back along one line.
@@ -581,10 +592,10 @@ class _Builder:
                 d = np.outer(amp, [np.cos(ang), np.sin(ang)])
             elif rng.random() < 0.5:
                 d = np.radians(rng.uniform(1, 4)) * np.column_stack(
-                    [_smooth_noise(rng, n, fs, 1.0, 1.0), 0.5 * _smooth_noise(rng, n, fs, 1.0, 1.0)])
-                d *= _taper(n, fs, 0.3)[:, None]
+                    [_smooth_noise(rng, n, sampling_rate_hz, 1.0, 1.0), 0.5 * _smooth_noise(rng, n, sampling_rate_hz, 1.0, 1.0)])
+                d *= _taper(n, sampling_rate_hz, 0.3)[:, None]
             parts_d.append(d)
-            t_at += n / fs
+            t_at += n / sampling_rate_hz
         t_at += still(rng.uniform(0.2, 1.5))
         for k, direction in enumerate(plan["order"]):
             p = plan["directions"][k]
@@ -599,15 +610,15 @@ class _Builder:
             # Pauses and hesitations: the phase clock slows (to a stop) for a while.
             total = edges[-1]
             extra = sum(pa["seconds"] for pa in p["pauses"])
-            n = int(round((total + extra + 1.0) * fs))
+            n = int(round((total + extra + 1.0) * sampling_rate_hz))
             rate = np.ones(n)
-            tt = np.arange(n) / fs
+            tt = np.arange(n) / sampling_rate_hz
             for pa in p["pauses"]:
                 c = pa["at"] * total
                 w = pa["seconds"]
                 dip = np.clip(1 - np.abs(tt - c - w / 2) / (w / 2 + 0.15), 0, 1)
                 rate -= pa["depth"] * np.clip(dip * 1.6, 0, 1)
-            tau = np.concatenate([[0.0], np.cumsum(np.clip(rate, 0, 1))[:-1]]) / fs
+            tau = np.concatenate([[0.0], np.cumsum(np.clip(rate, 0, 1))[:-1]]) / sampling_rate_hz
             n = int(np.searchsorted(tau, total)) + 1
             tau = np.minimum(tau[:n], total)
             ph_lin = np.interp(tau, edges, 2 * np.pi * np.arange(n_circ + 1))
@@ -620,7 +631,7 @@ class _Builder:
             phi = rng.uniform(0, 2 * np.pi) + sgn * ph
             # Centre of the circles: off neutral, drifting a little.
             centre = np.radians(rng.normal(0, 3, 2)) + np.column_stack(
-                [_smooth_noise(rng, n, fs, 0.2, np.radians(p["drift"] * p["size_deg"])) for _ in range(2)])
+                [_smooth_noise(rng, n, sampling_rate_hz, 0.2, np.radians(p["drift"] * p["size_deg"])) for _ in range(2)])
             ex, ey = np.cos(phi), np.sin(phi)
             path = centre + np.column_stack([a * ex * np.cos(rot) - b * ey * np.sin(rot),
                                              a * ex * np.sin(rot) + b * ey * np.cos(rot)])
@@ -638,12 +649,12 @@ class _Builder:
             parts_pitch.append(np.zeros(n))
             t_edges = t0 + np.interp(edges, tau, tt[:n])
             for i in range(n_circ):
-                sl = slice(int(round((t_edges[i] - t0) * fs)), int(round((t_edges[i + 1] - t0) * fs)))
+                sl = slice(int(round((t_edges[i] - t0) * sampling_rate_hz)), int(round((t_edges[i + 1] - t0) * sampling_rate_hz)))
                 # Mean diameter (mean width) of a loop = its length / π.
                 size = np.degrees(np.sum(np.hypot(*np.diff(path[sl], axis=0).T))) / np.pi
                 truth.append({"start_s": float(t_edges[i]), "end_s": float(t_edges[i + 1]), "direction": direction,
                               "size_deg": round(float(size), 2)})
-            t_at += n / fs
+            t_at += n / sampling_rate_hz
             if not p["spiral"]:
                 t_at += move(rng.uniform(0.25, 0.8), path[-1], np.zeros(2))
             if k == 0:
@@ -658,12 +669,12 @@ class _Builder:
         tr.foot_extra = Rotation.from_rotvec(np.column_stack([np.zeros(n), -d[:, 1], d[:, 0]])) \
             * Rotation.from_rotvec(np.column_stack([twist, np.zeros(n), np.zeros(n)]))
         # The raised leg is not fixed: it bobs after the raise, sags, sways at the hip.
-        env = _taper(n, fs, 0.5)
+        env = _taper(n, sampling_rate_hz, 0.5)
         w = plan["wobble_deg"]
         tr.shank_pitch = tr.shank_pitch + np.concatenate(parts_pitch) \
-            + env * _smooth_noise(rng, n, fs, rng.uniform(0.1, 0.5), w)
-        tr.shank_roll = tr.shank_roll + env * _smooth_noise(rng, n, fs, rng.uniform(0.1, 0.5), 0.7 * w)
-        tr.heading = tr.heading + env * _smooth_noise(rng, n, fs, rng.uniform(0.1, 0.5), 0.7 * w)
+            + env * _smooth_noise(rng, n, sampling_rate_hz, rng.uniform(0.1, 0.5), w)
+        tr.shank_roll = tr.shank_roll + env * _smooth_noise(rng, n, sampling_rate_hz, rng.uniform(0.1, 0.5), 0.7 * w)
+        tr.heading = tr.heading + env * _smooth_noise(rng, n, sampling_rate_hz, rng.uniform(0.1, 0.5), 0.7 * w)
         start = self.t
         self._push(tr)
         entry["circles"] = [{**c, "start_s": start + c["start_s"], "end_s": start + c["end_s"]}
@@ -700,12 +711,12 @@ class _Builder:
             f = rng.uniform(1.5, 3.0)
             tr.ankle_pitch = tr.ankle_pitch - env * rng.uniform(5, 15) * np.abs(np.sin(np.pi * f * t))
         else:
-            tr.ankle_pitch = tr.ankle_pitch + env * _smooth_noise(rng, n, self.fs, 1.5, rng.uniform(4, 10))
-            tr.ankle_roll = env * _smooth_noise(rng, n, self.fs, 1.5, rng.uniform(3, 8))
-            tr.heading = tr.heading + env * _smooth_noise(rng, n, self.fs, 0.8, rng.uniform(3, 10))
+            tr.ankle_pitch = tr.ankle_pitch + env * _smooth_noise(rng, n, self.sampling_rate_hz, 1.5, rng.uniform(4, 10))
+            tr.ankle_roll = env * _smooth_noise(rng, n, self.sampling_rate_hz, 1.5, rng.uniform(3, 8))
+            tr.heading = tr.heading + env * _smooth_noise(rng, n, self.sampling_rate_hz, 0.8, rng.uniform(3, 10))
         tr.ankle_pos = tr.ankle_pos + env[:, None] * np.column_stack(
-            [_smooth_noise(rng, n, self.fs, 1.0, 0.02) for _ in range(3)])
-        self.distractors.append({"kind": kind, "start_s": self.t, "end_s": self.t + n / self.fs})
+            [_smooth_noise(rng, n, self.sampling_rate_hz, 1.0, 0.02) for _ in range(3)])
+        self.distractors.append({"kind": kind, "start_s": self.t, "end_s": self.t + n / self.sampling_rate_hz})
         self._push(tr)
 
     def go_to(self, posture: str) -> None:
@@ -858,7 +869,7 @@ class _Builder:
             tr = Track.still(n, self.posture, self.heading, self.pos)
             for field, deg in pose.items():
                 arr = getattr(tr, field)
-                arr += scale * deg * prof + 0.3 * _smooth_noise(rng, n, self.fs, 1.0, 1.0) * prof
+                arr += scale * deg * prof + 0.3 * _smooth_noise(rng, n, self.sampling_rate_hz, 1.0, 1.0) * prof
             if pivot_m:
                 tr.ankle_pos = self._swing_about(tr, pivot_m)
             tr.ankle_pos = tr.ankle_pos + np.outer(lift_m * prof, [0, 0, 1.0])
@@ -959,8 +970,8 @@ class _Builder:
             dx = 2 * run * u
             pos = np.column_stack([self.pos[0] + dx * np.cos(h), self.pos[1] + dx * np.sin(h),
                                    self.pos[2] + dz + 0.05 * np.sin(np.pi * sw)])
-            tr = Track(np.full(len(t), self.heading), gaussian_filter1d(shank, self.fs * 0.02),
-                       np.zeros(len(t)), gaussian_filter1d(foot - shank, self.fs * 0.02),
+            tr = Track(np.full(len(t), self.heading), gaussian_filter1d(shank, self.sampling_rate_hz * 0.02),
+                       np.zeros(len(t)), gaussian_filter1d(foot - shank, self.sampling_rate_hz * 0.02),
                        np.zeros(len(t)), pos)
             self._push(tr)
         # Stop on the landing, the shank back upright.
@@ -1089,7 +1100,7 @@ def build_session(rng: np.random.Generator, cfg: SimConfig, fs_int: float) -> _B
 
 
 def _spread_postures(track: Track, labels: list[tuple[int, str]], rng: np.random.Generator,
-                     spread_deg: float, fs: float) -> None:
+                     spread_deg: float, sampling_rate_hz: float) -> None:
     """Shift each resting posture by a per-session offset, in place.
 
     People sit more or less upright, lie with the toes more or less
@@ -1113,7 +1124,7 @@ def _spread_postures(track: Track, labels: list[tuple[int, str]], rng: np.random
     for length, posture in labels:
         off[k:k + length] = offsets.get(posture, (0.0, 0.0, 0.0))
         k += length
-    off = gaussian_filter1d(off, 0.4 * fs, axis=0)
+    off = gaussian_filter1d(off, 0.4 * sampling_rate_hz, axis=0)
     track.shank_pitch = track.shank_pitch + off[:, 0]
     track.shank_roll = track.shank_roll + off[:, 1]
     track.ankle_pitch = track.ankle_pitch + off[:, 2]
@@ -1158,7 +1169,7 @@ def mounting_string(m: Rotation) -> str | None:
     return ",".join(parts)
 
 
-def segment_kinematics(track: Track, fs: float, placement: str, side_sign: float = 1.0):
+def segment_kinematics(track: Track, sampling_rate_hz: float, placement: str, side_sign: float = 1.0):
     """Orientation, angular velocity (deg/s, body frame) and specific force.
 
     Returns
@@ -1186,13 +1197,13 @@ def segment_kinematics(track: Track, fs: float, placement: str, side_sign: float
     q = rot.as_quat()
     # Central difference of orientation: ω = log(R_{k-1}ᵀ R_{k+1}) / 2dt.
     rel = Rotation.from_quat(q[:-2]).inv() * Rotation.from_quat(q[2:])
-    w = rel.as_rotvec() * fs / 2
+    w = rel.as_rotvec() * sampling_rate_hz / 2
     gyr = np.degrees(np.vstack([w[:1], w, w[-1:]]))
     pos = track.ankle_pos + rot.apply(offset)
     # Small smoothing before differentiating twice keeps the numerical noise
     # of the piecewise tracks out of the accelerometer.
-    pos = gaussian_filter1d(pos, sigma=max(1.0, fs * 0.004), axis=0)
-    acc_w = np.gradient(np.gradient(pos, 1 / fs, axis=0), 1 / fs, axis=0)
+    pos = gaussian_filter1d(pos, sigma=max(1.0, sampling_rate_hz * 0.004), axis=0)
+    acc_w = np.gradient(np.gradient(pos, 1 / sampling_rate_hz, axis=0), 1 / sampling_rate_hz, axis=0)
     acc_w[:, 2] += G
     acc = rot.inv().apply(acc_w)
     assert len(gyr) == n
@@ -1241,10 +1252,10 @@ def simulate_session(seed: int = 0, config: SimConfig | None = None,
     elif overrides:
         config = dataclasses.replace(config, **overrides)
     cfg = config
-    if cfg.placement not in ("foot", "ankle") or cfg.side not in ("left", "right"):
+    if cfg.placement not in PLACEMENTS or cfg.side not in SIDES:
         raise ValueError("placement must be foot/ankle and side left/right")
-    fs = float(cfg.sample_rate_hz)
-    fs_int = max(400.0, 4 * fs)
+    sampling_rate_hz = float(cfg.sampling_rate_hz)
+    fs_int = max(400.0, 4 * sampling_rate_hz)
     b = build_session(rng, cfg, fs_int)
     track = _concat(b.tracks)
     if cfg.posture_spread_deg:
@@ -1262,10 +1273,10 @@ def simulate_session(seed: int = 0, config: SimConfig | None = None,
     t_int = np.arange(len(track)) / fs_int
 
     # The sensor's clock runs fast or slow: its sample k is taken at true
-    # time k/fs · (1 + drift). Truth times are converted to the recording's clock.
+    # time k/sampling_rate_hz · (1 + drift). Truth times are converted to the recording's clock.
     drift = rng.uniform(-1, 1) * cfg.clock_drift_ppm * 1e-6
-    n_out = int(t_int[-1] * fs / (1 + drift))
-    t_rec = np.arange(n_out) / fs
+    n_out = int(t_int[-1] * sampling_rate_hz / (1 + drift))
+    t_rec = np.arange(n_out) / sampling_rate_hz
     t_true = t_rec * (1 + drift)
     gyr = np.column_stack([np.interp(t_true, t_int, gyr_s[:, i]) for i in range(3)])
     acc = np.column_stack([np.interp(t_true, t_int, acc_s[:, i]) for i in range(3)])
@@ -1275,7 +1286,7 @@ def simulate_session(seed: int = 0, config: SimConfig | None = None,
     scale_g = 1 + cfg.scale_error * rng.standard_normal(3)
     acc = acc * scale_a + cfg.acc_bias_mps2 * rng.standard_normal(3)
     gyr = gyr * scale_g + cfg.gyr_bias_dps * rng.standard_normal(3)
-    gyr += np.column_stack([_smooth_noise(rng, n_out, fs, 0.005, 0.1 * cfg.gyr_bias_dps)
+    gyr += np.column_stack([_smooth_noise(rng, n_out, sampling_rate_hz, 0.005, 0.1 * cfg.gyr_bias_dps)
                             for _ in range(3)])
     acc += cfg.acc_noise_mps2 * rng.standard_normal(acc.shape)
     gyr += cfg.gyr_noise_dps * rng.standard_normal(gyr.shape)
@@ -1291,17 +1302,17 @@ def simulate_session(seed: int = 0, config: SimConfig | None = None,
         "gyr_x": gyr[keep, 0], "gyr_y": gyr[keep, 1], "gyr_z": gyr[keep, 2],
     })
     metadata = {
-        "format": "toehold-recording/1",
+        "format": RECORDING_FORMAT,
         "start_time": _start_time(rng),
         "device": f"toehold simulator (seed {seed})",
         "placement": cfg.placement,
         "side": cfg.side,
-        "sample_rate_hz": f"{fs:g}",
+        "sample_rate_hz": f"{sampling_rate_hz:g}",
     }
     declared = mounting_string(mount)
     if cfg.declare_mounting and declared:
         metadata["mounting"] = declared
-    rec = Recording(data=data, metadata=metadata, gaps=find_gaps(data["t"].to_numpy(), None, fs))
+    rec = Recording(data=data, metadata=metadata, gaps=find_gaps(data["t"].to_numpy(), None, sampling_rate_hz))
     # The truth's gaps come from the loss mask, not from the reader's rule,
     # so that comparing the two tests the rule: each run of dropped samples
     # is one gap, from the last kept sample before it to the first after it.
@@ -1327,9 +1338,9 @@ def simulate_session(seed: int = 0, config: SimConfig | None = None,
             **({"heel_rise_deg": round(e["heel_rise_deg"], 2)} if "heel_rise_deg" in e else {}),
         })
     truth = {
-        "format": "toehold-analysis/1",
+        "format": ANALYSIS_FORMAT,
         "recording": {"path": "", "duration_s": round(float(data["t"].iloc[-1]), 3),
-                      "sample_rate_hz": fs, "placement": cfg.placement, "side": cfg.side,
+                      "sample_rate_hz": sampling_rate_hz, "placement": cfg.placement, "side": cfg.side,
                       "gaps": true_gaps},
         "exercises": exercises,
         "balance": {"stances": [{**s, "start_s": conv(s["start_s"]), "end_s": conv(s["end_s"])}
@@ -1349,14 +1360,14 @@ def simulate_session(seed: int = 0, config: SimConfig | None = None,
     return rec, truth
 
 
-def simulate_circle_set(seed: int, rate_hz: float = 100.0, packet_loss: float = 0.0,
+def simulate_circle_set(seed: int, sampling_rate_hz: float = 100.0, packet_loss: float = 0.0,
                         gyr_noise_dps: float = 0.15, gyr_bias_dps: float = 0.2, side: str = "left",
                         **pins) -> tuple[pd.DataFrame, list[dict]]:
     """One set of ankle circles (both ways), lying down, in the foot frame.
 
     A quick stand-in for a whole session when only the circles matter:
     the leg is raised, circles one way then the other (``circle_plan``,
-    pinned by ``pins``), and lowered; sampled at ``rate_hz`` with white
+    pinned by ``pins``), and lowered; sampled at ``sampling_rate_hz`` with white
     noise, a residual gyro bias and bursty loss. No mounting rotation: the
     samples are in the foot frame, as the analysis sees them once the
     mounting is found.
@@ -1370,7 +1381,7 @@ def simulate_circle_set(seed: int, rate_hz: float = 100.0, packet_loss: float = 
     """
     rng = np.random.default_rng(seed)
     cfg = SimConfig(side=side, circle_plan=pins or None, sloppiness=0.5)
-    fs_int = max(400.0, 4 * rate_hz)
+    fs_int = max(400.0, 4 * sampling_rate_hz)
     b = _Builder(rng, fs_int, cfg)
     b.posture = "lie"
     b.rest(2.0)
@@ -1378,7 +1389,7 @@ def simulate_circle_set(seed: int, rate_hz: float = 100.0, packet_loss: float = 
     b.rest(2.0)
     _, gyr, acc = segment_kinematics(_concat(b.tracks), fs_int, "foot", 1.0 if side == "left" else -1.0)
     t_int = np.arange(len(gyr)) / fs_int
-    t = np.arange(0, t_int[-1], 1 / rate_hz)
+    t = np.arange(0, t_int[-1], 1 / sampling_rate_hz)
     cols = {f"{k}_{a}": np.interp(t, t_int, src[:, i]) for k, src in (("acc", acc), ("gyr", gyr))
             for i, a in enumerate("xyz")}
     for a in "xyz":

@@ -78,9 +78,10 @@ def test_short_set_is_partial_and_a_set_never_started_is_skipped():
     ev = run(c, [state(16.0 + 15 + 2 * 4 + 1, reps)])
     assert ev[-1][0] == "step_end" and ev[-1][1].outcome == "partial"
     t_next = c.steps_[-1].end_s
-    ev = run(c, [state(t_next + 0.1, reps), state(t_next + 39, reps)])
+    # Skipped once nothing was counted 40 s after "go" plus twice the 4 s hold (a rep counts once released).
+    ev = run(c, [state(t_next + 0.1, reps), state(t_next + 40 + 2 * 4 - 1, reps)])
     assert not [e for e in ev if e[0] == "step_end"]
-    ev = run(c, [state(t_next + 41, reps), state(t_next + 42, reps)])
+    ev = run(c, [state(t_next + 40 + 2 * 4 + 1, reps), state(t_next + 50, reps)])
     assert ev[0][1].outcome == "skipped" and ev[-1] == ("finished",)
 
 

@@ -47,7 +47,7 @@ def test_the_real_recordings_are_in_the_repository():
 @pytest.mark.parametrize("seed,overrides", [
     (921, {}),
     (924, {}),
-    (922, {"placement": "ankle", "sample_rate_hz": 25.0}),
+    (922, {"placement": "ankle", "sampling_rate_hz": 25.0}),
 ], ids=["foot-a", "foot-b", "ankle-25Hz"])
 def test_sessions_of_look_alikes_count_nothing(seed, overrides):
     rec, truth = simulate_session(seed=seed, tier="negatives", **overrides)
@@ -150,23 +150,23 @@ def test_posture_from_the_up_direction_in_the_segment_frame():
 
 
 def test_displacement_recovers_a_rise_and_ignores_a_constant_bias():
-    fs = 50.0
-    t = np.arange(int(1.5 * fs)) / fs
+    sampling_rate_hz = 50.0
+    t = np.arange(int(1.5 * sampling_rate_hz)) / sampling_rate_hz
     z = 0.3 * _min_jerk(t / t[-1])  # a 30 cm rise, still at both ends
     acc = np.zeros((len(t), 3))
-    acc[:, 2] = np.gradient(np.gradient(z, 1 / fs), 1 / fs)
+    acc[:, 2] = np.gradient(np.gradient(z, 1 / sampling_rate_hz), 1 / sampling_rate_hz)
     acc[:, 0] = 0.17  # a degree of tilt error: 0.17 m/s² that is not motion
-    d = displacement(acc, 0, len(t), fs)
+    d = displacement(acc, 0, len(t), sampling_rate_hz)
     assert d[2] == pytest.approx(0.3, abs=0.01)
     assert abs(d[0]) < 0.01
 
 
 def test_motion_evidence_finds_flight_and_impacts():
-    fs = 50.0
+    sampling_rate_hz = 50.0
     acc = np.tile([0.0, 0.0, 9.81], (100, 1))
     acc[40:55] = 0.0          # 0.3 s of free fall
     acc[55] = [0, 0, 40.0]    # landing
-    ev = motion_evidence(acc, 0, 100, fs)
+    ev = motion_evidence(acc, 0, 100, sampling_rate_hz)
     assert ev["flight_s"] == pytest.approx(0.3, abs=0.021)
     assert ev["peak_g"] == pytest.approx(40.0 / 9.80665, rel=1e-6)
 

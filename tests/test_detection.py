@@ -247,11 +247,11 @@ def test_a_long_gap_is_not_bridged_into_motion():
 
 def test_a_pencil_set_after_toe_presses_keeps_its_shorter_first_rep():
     """Holds 12 x ~1.6 s then a pencil set 6.7, 11.5, 10.4, 11.6 s: split before the 6.7."""
-    from analysis.session import SessionAnalyzer
+    from analysis.families import HoldSetDetector
 
     holds = [1.8, 1.6, 2.2, 2.4, 1.7, 1.3, 2.2, 2.2, 1.2, 1.5, 1.2, 1.0, 6.7, 11.5, 10.4, 11.6]
     start = np.arange(len(holds)) * 20 * FS
     group = pd.DataFrame({"start": start, "stop": start + 15 * FS, "hold_start": start + FS,
                           "hold_stop": start + FS + (np.array(holds) * FS).astype(int)})
-    parts = SessionAnalyzer._split_by_hold(group, FS)
+    parts = HoldSetDetector._split_by_hold(group, FS)
     assert [len(p) for p in parts] == [12, 4]

@@ -213,13 +213,13 @@ def test_lost_time_is_the_missing_samples_over_the_rate(tmp_path):
                                  "acc_z": np.full(n, 9.81), "gyr_x": np.zeros(n), "gyr_y": np.zeros(n),
                                  "gyr_z": np.zeros(n)}, {"placement": "foot"})
     assert len(rec.gaps) == 506
-    assert lost_seconds(rec.gaps, rec.sample_rate_hz) == pytest.approx((505 + 300) / 100.0)
+    assert lost_seconds(rec.gaps, rec.sampling_rate_hz) == pytest.approx((505 + 300) / 100.0)
     path = tmp_path / "lossy.csv"
     write_recording(path, rec.data, rec.metadata)
-    from toehold.commands.analyze import load
+    from sensors.load import load_recording
     from toehold.commands.info import summary_lines
 
-    info = "\n".join(summary_lines(load(path)))
+    info = "\n".join(summary_lines(load_recording(path)))
     assert "gaps         506, 8.05 s lost in all" in info
 
 

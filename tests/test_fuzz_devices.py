@@ -59,7 +59,7 @@ def valid_packets(kind: str, n: int = 6) -> list[bytes]:
     out = []
     for k in range(n):
         block = np.empty((spp, 7))
-        block[:, 0] = (k * spp + np.arange(spp)) / p.rate_hz
+        block[:, 0] = (k * spp + np.arange(spp)) / p.sampling_rate_hz
         block[:, 1:4] = rng.normal(0, 3, (spp, 3)) + [0, 0, 9.81]
         block[:, 4:7] = rng.normal(0, 100, (spp, 3))
         payload = enc.encode(block, k)

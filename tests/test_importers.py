@@ -46,8 +46,8 @@ def motion(t):
     return acc, gyr
 
 
-def times(duration_s, rate_hz, offset_s=0.0, drop=None):
-    t = offset_s + np.arange(int(round(duration_s * rate_hz))) / rate_hz
+def times(duration_s, sampling_rate_hz, offset_s=0.0, drop=None):
+    t = offset_s + np.arange(int(round(duration_s * sampling_rate_hz))) / sampling_rate_hz
     if drop is not None:
         t = t[(t < drop[0]) | (t > drop[1])]
     return t
@@ -161,7 +161,7 @@ def test_phyphox_each_csv_flavour_gives_m_s2_and_deg_s(tmp_path, sep, decimal_co
     assert rec.source_format == "phyphox"
     check_signals(rec)
     assert rec.start_time == "2025-11-24T16:00:00.010Z"  # the first row with both sensors
-    assert len(rec.gaps) == 0 and abs(rec.sample_rate_hz - 100) < 1
+    assert len(rec.gaps) == 0 and abs(rec.sampling_rate_hz - 100) < 1
     assert any("rad/s → deg/s" in n for n in rec.import_notes)
 
 

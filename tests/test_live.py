@@ -45,9 +45,6 @@ def test_live_counts_rise_during_a_set_and_the_end_matches_the_truth(live_run, a
     assert_matches_truth(live.finish(rec.metadata), truth)
 
 
-@pytest.mark.xfail(strict=False, reason=(
-    "known since ANALYSER_VERSION 0.6.0 (rep edges from the accelerometer tilt): about a quarter "
-    "of the live hold-timer readings fall outside the reps; issue 13's 'holding now' state is open"))
 def test_hold_timer_runs_during_a_hold_before_the_rep_is_counted(live_run):
     rec, truth, live, states = live_run
     reps = next(e for e in truth["exercises"] if e["exercise"] == "toe_press")["reps"]

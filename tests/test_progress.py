@@ -108,14 +108,14 @@ def test_hold_metrics_of_a_bout_by_hand():
     assert q["move_s"] == pytest.approx(2.0)  # 5 s reps less holds of 2..4 s: median of 3, 2.5, 2, 1.5, 1
 
 
-def _circle_path(a, b, n_circles=6, per_s=1.2, rate_hz=20.0):
-    n = int(per_s * rate_hz)
+def _circle_path(a, b, n_circles=6, per_s=1.2, sampling_rate_hz=20.0):
+    n = int(per_s * sampling_rate_hz)
     th = np.linspace(0, 2 * np.pi * n_circles, n * n_circles, endpoint=False)
-    circles = [{"start_s": k * per_s, "end_s": (k + 1) * per_s - 1 / rate_hz, "direction": "ccw"}
+    circles = [{"start_s": k * per_s, "end_s": (k + 1) * per_s - 1 / sampling_rate_hz, "direction": "ccw"}
                for k in range(n_circles)]
     return {"exercise": "ankle_circles", "start_s": 0.0, "end_s": n_circles * per_s, "circles": circles,
             "reps": [], "strides": [],
-            "toe_path": {"rate_hz": rate_hz, "t0_s": 0.0, "y_deg": (a * np.cos(th)).tolist(),
+            "toe_path": {"rate_hz": sampling_rate_hz, "t0_s": 0.0, "y_deg": (a * np.cos(th)).tolist(),
                          "z_deg": (b * np.sin(th)).tolist()}}
 
 
@@ -130,12 +130,12 @@ def test_circle_size_and_roundness_from_the_toe_path():
 
 
 def test_hold_wobble_is_the_rms_of_the_angle_in_the_hold():
-    fs = 50.0
-    t = np.arange(0, 10, 1 / fs)
+    sampling_rate_hz = 50.0
+    t = np.arange(0, 10, 1 / sampling_rate_hz)
     # Rest 0°, up to 20° over 1 s from t=1, held 5 s (t=2..7) with a 1° sine wobble at 3 Hz, down by t=8.
     angle = np.interp(t, [0, 1, 2, 7, 8, 10], [0, 0, 20, 20, 0, 0])
     angle = angle + np.where((t >= 2) & (t < 7), np.sin(2 * np.pi * 3 * t), 0.0)
-    w = hold_wobble(angle, t, [{"start_s": 1.0, "end_s": 8.0, "hold_s": 5.0}])
+    w = hold_wobble(angle, t, [{"start_s": 1.0, "end_s": 8.0, "hold_s": 5.0}], sampling_rate_hz)
     assert w[0] == pytest.approx(1 / math.sqrt(2), rel=0.05)
 
 

@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 
 from sensors.recording import read_recording
+from sensors.replay import Player
 from sensors.stream import MemorySink
-from toehold.commands.replay import Player, final_analysis, replay
+from toehold.commands.replay import final_analysis, replay
 from toehold.live_view import LiveView
 
 ROOT = Path(__file__).resolve().parents[1]

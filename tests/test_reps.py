@@ -93,12 +93,12 @@ HARD_CASES = {
     # ankle placement: every toe press bends the knee
     "ankle knee bend": (1, dict(tier="ankle", exercises=["toe_press"])),
     "ankle hard": (3, dict(tier="hard", placement="ankle", exercises=["toe_press"])),
-    "ankle 20 Hz 10 % loss": (2, dict(tier="ankle", sample_rate_hz=20.0, packet_loss=0.1,
+    "ankle 20 Hz 10 % loss": (2, dict(tier="ankle", sampling_rate_hz=20.0, packet_loss=0.1,
                                       exercises=["toe_press"])),
-    "foot 20 Hz 10 % loss": (2, dict(tier="realistic", sample_rate_hz=20.0, packet_loss=0.1,
+    "foot 20 Hz 10 % loss": (2, dict(tier="realistic", sampling_rate_hz=20.0, packet_loss=0.1,
                                      exercises=["toe_press"])),
     "foot noisy, random mounting": (3, dict(tier="hard", exercises=["toe_press"])),
-    "band 25 Hz hard": (7, dict(tier="hard", sample_rate_hz=25.0, exercises=["resistance_band"])),
+    "band 25 Hz hard": (7, dict(tier="hard", sampling_rate_hz=25.0, exercises=["resistance_band"])),
     "pencil long holds": (2, dict(tier="realistic", exercises=["pencil_pickup"])),
 }
 

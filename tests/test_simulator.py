@@ -34,10 +34,10 @@ def _kinematics(seed, **cfg):
 
 def test_integrating_the_gyro_reproduces_the_orientation():
     b, rot, gyr, _ = _kinematics(5, placement="foot")
-    fs = 400.0
+    sampling_rate_hz = 400.0
     # Integrate the body-frame rate over 60 s of varied motion.
-    sl = slice(int(30 * fs), int(90 * fs))
-    w = np.radians(gyr[sl]) / fs
+    sl = slice(int(30 * sampling_rate_hz), int(90 * sampling_rate_hz))
+    w = np.radians(gyr[sl]) / sampling_rate_hz
     steps = Rotation.from_rotvec(w[:-1] / 2 + w[1:] / 2)  # trapezoid
     q = rot[sl.start]
     for step in steps:  # 24 000 steps in a test is fine
@@ -58,16 +58,16 @@ def test_the_same_seed_gives_the_same_samples():
 def test_circle_direction_follows_the_contract(side):
     """(d × ḋ) · x > 0 for ccw, with d the toe tip's displacement."""
     b, rot, _, _ = _kinematics(8, placement="foot", side=side, exercises=["ankle_circles"])
-    fs = 400.0
+    sampling_rate_hz = 400.0
     entry = next(e for e in b.exercises if e["exercise"] == "ankle_circles")
     checked = 0
     for circle in entry["circles"]:
-        sl = slice(int(circle["start_s"] * fs), int(circle["end_s"] * fs))
+        sl = slice(int(circle["start_s"] * sampling_rate_hz), int(circle["end_s"] * sampling_rate_hz))
         x = rot[sl].apply([1.0, 0, 0])  # toe direction; the tip is at L·x
         axis = x.mean(axis=0)
         axis /= np.linalg.norm(axis)
         d = x - x.mean(axis=0)
-        d_dot = np.gradient(d, 1 / fs, axis=0)
+        d_dot = np.gradient(d, 1 / sampling_rate_hz, axis=0)
         turn = np.einsum("ij,j->i", np.cross(d, d_dot), axis).mean()
         assert (turn > 0) == (circle["direction"] == "ccw")
         checked += 1

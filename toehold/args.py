@@ -23,7 +23,7 @@ import math
 import os
 from pathlib import Path
 
-from analysis.prescription import EXERCISES
+from sensors.contract import EXERCISES
 
 
 class UserError(Exception):
@@ -210,24 +210,3 @@ def same_file(a, b) -> bool:
         return os.path.samefile(a, b)
     except OSError:
         return os.path.abspath(a) == os.path.abspath(b)
-
-
-# --------------------------------------------------------------------------
-# recordings read
-# --------------------------------------------------------------------------
-
-def require_time_span(rec) -> None:
-    """Refuse, in one line, a recording with fewer than two distinct sample times (no rate, no length).
-
-    Long spans and sparse samples are the reader's and the resampler's
-    business (``sensors.limits``: at most a week; the analysis grid follows
-    the samples, so a few rows far apart stay a few grid points).
-    """
-    import numpy as np
-
-    t = rec.data["t"].to_numpy() if "t" in rec.data else np.array([])
-    n = len(t)
-    if n < 2 or not np.any(np.diff(t) > 0):
-        what = "no samples" if n == 0 else "1 sample" if n == 1 else f"{n} samples all at t = {t[0]:g} s"
-        raise UserError(f"{rec.path or 'recording'}: {what}; nothing to analyse "
-                        "(a recording needs samples at two or more different times)")

@@ -47,6 +47,7 @@ import tempfile
 from pathlib import Path
 
 from analysis import pipeline
+from sensors.contract import ANALYSIS_FORMAT, CIRCLE_DIRECTIONS, EXERCISES, HOLD_EXERCISES
 from sensors.recording import lost_seconds
 
 CACHE_ENV = "TOEHOLD_CACHE_DIR"
@@ -94,7 +95,7 @@ def collect(paths, default: Path | None = None) -> list[Path]:
     toehold.cli.UserError
         For a path that does not exist or a folder with no recordings.
     """
-    from toehold.cli import UserError
+    from toehold.args import UserError
 
     files: list[Path] = []
     seen_dirs: set = set()
@@ -288,7 +289,7 @@ def valid_analysis(doc) -> bool:
     that fails this (an older or damaged one) is analysed again rather than
     crashing the batch with a ``KeyError``.
     """
-    if not isinstance(doc, dict) or doc.get("format") != "toehold-analysis/1":
+    if not isinstance(doc, dict) or doc.get("format") != ANALYSIS_FORMAT:
         return False
     rec, exercises = doc.get("recording"), doc.get("exercises")
     if not isinstance(rec, dict) or not isinstance(exercises, list):
@@ -308,7 +309,7 @@ def valid_analysis(doc) -> bool:
         if not all(isinstance(r, dict) and _number(r.get("start_s")) and _number(r.get("end_s"))
                    for r in ex["reps"]):
             return False
-        if not all(isinstance(c, dict) and c.get("direction") in ("cw", "ccw")
+        if not all(isinstance(c, dict) and c.get("direction") in CIRCLE_DIRECTIONS
                    for c in ex["circles"]):
             return False
         if not all(isinstance(st, dict) and _number(st.get("t_s")) for st in ex["strides"]):
@@ -376,7 +377,7 @@ def write_cache(path: str | os.PathLike, key: dict, file_id: dict, doc: dict) ->
 
 def _one_line(path: str, err: BaseException) -> str:
     from sensors.limits import InputLimitError
-    from toehold.cli import UserError
+    from toehold.args import UserError
 
     text = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
     if isinstance(err, (InputLimitError, UserError)):
@@ -394,8 +395,7 @@ def analyze_path(path: str | os.PathLike, placement: str | None = None, side: st
     This is the one task of every batch: run in this process, in a process
     pool, or on a Dask worker.
     """
-    from toehold.commands.analyze import load
-
+    from sensors.load import load_recording
     from sensors.sessionlog import read_log
 
     path = str(path)
@@ -411,7 +411,7 @@ def analyze_path(path: str | os.PathLike, placement: str | None = None, side: st
             doc = read_cache(path, key, file_id)
             if doc is not None:
                 return Result(path, doc, cached=True)
-        rec = load(path, placement, side)
+        rec = load_recording(path, placement, side)
         doc = pipeline.analyze_recording(rec, prescription=prescription, session_log=session_log)
         if use_cache:
             write_cache(path, key, file_id, doc)
@@ -496,7 +496,8 @@ class _progress:
 # one table for many recordings
 # --------------------------------------------------------------------------
 
-EXERCISES = ("toe_press", "resistance_band", "pencil_pickup", "tiptoe_walk", "ankle_circles")
+# The summary's columns: the hold exercises first, then the others.
+SUMMARY_EXERCISES = (*HOLD_EXERCISES, *(e for e in EXERCISES if e not in HOLD_EXERCISES))
 
 
 def summary_row(result: Result) -> dict:
@@ -521,10 +522,10 @@ def summary_row(result: Result) -> dict:
         "placement_source": rec.get("placement_source"),
         "uncertain_bouts": sum(not is_counted(e) for e in doc.get("exercises", [])) if doc else None,
     })
-    for name in EXERCISES:
+    for name in SUMMARY_EXERCISES:
         bouts = [e for e in (doc or {}).get("exercises", []) if e["exercise"] == name and is_counted(e)]
         row[f"{name}_bouts"] = len(bouts) if doc else None
-        if name in ("toe_press", "resistance_band", "pencil_pickup"):
+        if name in HOLD_EXERCISES:
             holds = [r["hold_s"] for b in bouts for r in b["reps"]]
             row[f"{name}_reps"] = len(holds) if doc else None
             row[f"{name}_median_hold_s"] = (round(sorted(holds)[len(holds) // 2], 3)
@@ -577,7 +578,7 @@ def analyze_dask(paths, scheduler: str, placement=None, side=None, prescription=
     try:
         from distributed import Client, LocalCluster, as_completed
     except ImportError:
-        from toehold.cli import UserError
+        from toehold.args import UserError
         raise UserError("--dask needs Dask: pip install 'toehold[dask]'") from None
 
     paths = [str(p) for p in paths]
@@ -590,7 +591,7 @@ def analyze_dask(paths, scheduler: str, placement=None, side=None, prescription=
         else:
             client = Client(scheduler, timeout=f"{connect_timeout_s}s")
     except OSError as err:
-        from toehold.cli import UserError
+        from toehold.args import UserError
         why = (str(err).strip().splitlines() or [type(err).__name__])[0]
         raise UserError(f"cannot reach the Dask scheduler {scheduler}: {why}") from None
     try:

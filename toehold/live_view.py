@@ -18,6 +18,7 @@ from rich.console import Group
 from rich.panel import Panel
 from rich.text import Text
 
+from sensors.contract import HOLD_EXERCISES
 from sensors.recording import lost_seconds
 from toehold.safe_output import terminal_text
 
@@ -119,7 +120,7 @@ class LiveView:
         if not s.exercise:
             return f"last set: {s.last_set}" if s.last_set else "no exercise yet"
         parts = [s.exercise.replace("_", " ")]
-        if s.exercise in ("toe_press", "resistance_band", "pencil_pickup"):
+        if s.exercise in HOLD_EXERCISES:
             parts.append(f"reps {s.reps}")
             if s.holding_s is not None:
                 parts.append(f"holding {s.holding_s:.1f}/{s.hold_target_s or 0:.0f} s")

@@ -12,15 +12,17 @@ import math
 import textwrap
 
 import matplotlib
+import numpy as np
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.patches import FancyArrowPatch, Rectangle  # noqa: E402
 
 from analysis.adherence import local_start  # noqa: E402
+from sensors.contract import EXERCISES, HOLD_EXERCISES  # noqa: E402
 from sensors.recording import lost_seconds  # noqa: E402
 
-EXERCISES = ("toe_press", "resistance_band", "tiptoe_walk", "pencil_pickup", "ankle_circles")
 COLOURS = {"toe_press": "#0072B2", "resistance_band": "#E69F00", "tiptoe_walk": "#009E73",
            "pencil_pickup": "#CC79A7", "ankle_circles": "#56B4E9"}
 LABELS = {"toe_press": "Toe press", "resistance_band": "Resistance band", "tiptoe_walk": "Tiptoe walk",
@@ -28,6 +30,7 @@ LABELS = {"toe_press": "Toe press", "resistance_band": "Resistance band", "tipto
 # How much was done is told in greys, never in a hue: every hue here means an
 # exercise (an orange "50 %" beside the orange band exercise read as one thing).
 DONE, PART, LITTLE, NONE = "#222222", "#777777", "#BBBBBB", "#EEEEEE"
+GUIDED = "white"  # a white dot ringed in grey: seen on every cell, and no exercise's colour
 GREY = "#999999"
 TEXT = "#333333"
 GAP_HATCH = {"facecolor": "white", "edgecolor": "#555555", "hatch": "////", "lw": 0}
@@ -244,11 +247,11 @@ def _circle_paths(doc: dict, direction: str) -> list[tuple[list, list]]:
         path = e.get("toe_path")
         if e["exercise"] != "ankle_circles" or not path or not path.get("y_deg"):
             continue
-        fs, t0 = path["rate_hz"], path["t0_s"]
+        sampling_rate_hz, t0 = path["rate_hz"], path["t0_s"]
         for c in e["circles"]:
             if c["direction"] != direction:
                 continue
-            a, b = int((c["start_s"] - t0) * fs), int(math.ceil((c["end_s"] - t0) * fs)) + 1
+            a, b = int((c["start_s"] - t0) * sampling_rate_hz), int(math.ceil((c["end_s"] - t0) * sampling_rate_hz)) + 1
             if b - a >= 3:
                 out.append((path["y_deg"][max(a, 0):b], path["z_deg"][max(a, 0):b]))
     return out
@@ -416,16 +419,25 @@ def _calendar(ax, history: dict) -> dict:
         return {"days": 0}
     n = len(days)
     spd = days[0]["sessions_prescribed"]
+    guided_at = []
     for i, d in enumerate(days):
-        comps = sorted(d["session_completion"], key=lambda c: -(c or 0))
+        guided = d.get("session_guided") or [False] * len(d["session_completion"])
+        comps = sorted(zip(d["session_completion"], guided), key=lambda cg: -(cg[0] or 0))
         for j in range(spd):
-            c = comps[j] if j < len(comps) else None
+            c, g = comps[j] if j < len(comps) else (None, False)
             if c is None:
                 ax.add_patch(Rectangle((i + 0.1, j + 0.1), 0.8, 0.8, facecolor="white",
                                        edgecolor="#CCCCCC", lw=0.6))
             else:
                 ax.add_patch(Rectangle((i + 0.08, j + 0.08), 0.84, 0.84, lw=0,
                                        color=_completion_colour(c if c < 0.8 else 1.0)))
+            if c is not None and g:
+                guided_at.append((i + 0.5, j + 0.5))
+    marks = None
+    if guided_at:
+        # A session the coach walked through: a dot in its cell.
+        marks = ax.scatter(*zip(*guided_at), s=22 if n > 30 else 40, marker="o", facecolors=GUIDED,
+                           edgecolors="#555555", linewidths=1.0, zorder=3)
     ax.set_xlim(0, n)
     ax.set_ylim(spd, 0)  # session 1 on top
     step = max(1, n // 15)
@@ -440,14 +452,21 @@ def _calendar(ax, history: dict) -> dict:
     handles = [Rectangle((0, 0), 1, 1, color=DONE), Rectangle((0, 0), 1, 1, color=PART),
                Rectangle((0, 0), 1, 1, color=LITTLE),
                Rectangle((0, 0), 1, 1, facecolor="white", edgecolor="#CCCCCC", lw=0.6)]
-    ax.legend(handles, ["done (80 % or more)", "half done or more", "less than half", "no session"],
-              loc="lower right", bbox_to_anchor=(1.0, 1.0), ncol=4, frameon=False, fontsize=9)
+    labels = ["done (80 % or more)", "half done or more", "less than half", "no session"]
+    if marks is not None:
+        handles.append(Line2D([], [], ls="", marker="o", markerfacecolor=GUIDED, markeredgecolor="#555555"))
+        labels.append("guided session (toehold session)")
+    legend = ax.legend(handles, labels, loc="lower right", bbox_to_anchor=(1.0, 1.0), ncol=len(labels),
+                       frameon=False, fontsize=9)
     cur, longest = history.get("current_streak_days", 0), history.get("longest_streak_days", 0)
     rule = f"a day counts toward a streak when all {spd} of its sessions were done"
     ax.text(0.0, -0.32, f"Streak: {cur} day{'s' if cur != 1 else ''} in a row up to the last day, "
             f"longest {longest} ({rule}).",
             transform=ax.transAxes, ha="left", fontsize=9, color="#444444")
-    return {"days": n, "streak_rule": rule}
+    return {"days": n, "streak_rule": rule, "legend": [t.get_text() for t in legend.get_texts()],
+            # Where the guided markers were drawn: (day index, session row), from the artist itself.
+            "guided_cells": [] if marks is None else
+            [(int(x - 0.5), int(y - 0.5)) for x, y in np.asarray(marks.get_offsets())]}
 
 
 def _how_to_read(ax, doc) -> str:
@@ -455,7 +474,7 @@ def _how_to_read(ax, doc) -> str:
     ax.axis("off")
     items = {it["exercise"]: it for it in (doc.get("adherence") or {}).get("items", [])}
     rules = []
-    holds = [(LABELS[e].lower(), items[e]) for e in ("toe_press", "resistance_band", "pencil_pickup")
+    holds = [(LABELS[e].lower(), items[e]) for e in HOLD_EXERCISES
              if e in items and items[e].get("reps_prescribed")]
     if holds:
         rules.append(", ".join(f"{name}: reps held ≥ {it['hold_target_s']:g} s ÷ {it['reps_prescribed']} asked"

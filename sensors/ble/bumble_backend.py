@@ -192,8 +192,10 @@ class BumbleClient(BaseBleakClient):
         self._peer = peer
         # BlueZ, CoreBluetooth and WinRT all negotiate a large ATT MTU on
         # connect; do the same, or notifications over 20 bytes are truncated.
-        await asyncio.wait_for(peer.request_mtu(247), timeout)
-        await asyncio.wait_for(peer.discover_all(), timeout)
+        # Through _gatt: a device that drops the link during discovery
+        # (``slow-connect``) is a BleakError, as on BlueZ, not a cancellation.
+        await self._gatt(asyncio.wait_for(peer.request_mtu(247), timeout))
+        await self._gatt(asyncio.wait_for(peer.discover_all(), timeout))
         self.services = self._build_services(peer)
 
     def _build_services(self, peer: Peer) -> BleakGATTServiceCollection:

@@ -35,6 +35,7 @@ import numpy as np
 from bleak import BleakClient, BleakScanner
 from bleak.exc import BleakError
 
+from sensors.contract import GAP_FACTOR
 from sensors.devices import Profile, get_profile, recognise
 from sensors.devices.base import CommandRefused, DeviceLink, MalformedPacket, SetupFailed
 from sensors.stream import SampleSink
@@ -167,7 +168,7 @@ class _RateMeter:
     def span_s(self) -> float:
         return self.span + (self._moments()[2] if self._seg is not None else 0.0)
 
-    def rate_hz(self) -> float:
+    def sampling_rate_hz(self) -> float:
         sxx, sxy = self.sxx, self.sxy
         if self._seg is not None:
             a, b, _ = self._moments()
@@ -187,8 +188,8 @@ class _Clock:
     run more than a second ahead (samples were lost with the link up).
     """
 
-    def __init__(self, rate_hz: float, has_clock: bool, ahead_s: float = 1.0) -> None:
-        self.period = 1.0 / rate_hz
+    def __init__(self, sampling_rate_hz: float, has_clock: bool, ahead_s: float = 1.0) -> None:
+        self.period = 1.0 / sampling_rate_hz
         self.ahead_s = ahead_s
         self.has_clock = has_clock
         self.offset: float | None = None
@@ -300,7 +301,7 @@ class Collector:
     stall_timeout_s : float
         A connected device silent this long (s) is disconnected and
         reconnected, as for a dropped link.
-    rate_hz : float, optional
+    sampling_rate_hz : float, optional
         Rate to ask for (default: the profile's nominal ~100 Hz).
     max_backoff_s : float
         Longest wait between two connection tries (s); the waits grow
@@ -329,7 +330,7 @@ class Collector:
 
     def __init__(self, sink: SampleSink, *, client_backend=None, scanner_backend=None,
                  give_up_after_s: float = 30.0, start_timeout_s: float = 5.0,
-                 scan_timeout_s: float = 10.0, rate_hz: float | None = None,
+                 scan_timeout_s: float = 10.0, sampling_rate_hz: float | None = None,
                  connect_attempts: int = 3, stall_timeout_s: float = 3.0,
                  max_backoff_s: float = 2.0, match_window_s: float = 3.0, time_scale: float = 1.0) -> None:
         self.sink = sink
@@ -339,7 +340,7 @@ class Collector:
         self.give_up_after_s = give_up_after_s
         self.start_timeout_s = start_timeout_s
         self.scan_timeout_s = scan_timeout_s
-        self.rate_hz = rate_hz
+        self.sampling_rate_hz = sampling_rate_hz
         self.connect_attempts = connect_attempts
         self.stall_timeout_s = stall_timeout_s
         self.max_backoff_s = max_backoff_s
@@ -380,9 +381,9 @@ class Collector:
         self._stop.set()
 
     def asked_rate_hz(self, key: str) -> float:
-        return self.rate_hz or self.profiles[key].rate_hz
+        return self.sampling_rate_hz or self.profiles[key].sampling_rate_hz
 
-    def sample_rate_hz(self, key: str) -> float:
+    def declared_sampling_rate_hz(self, key: str) -> float:
         """The rate to declare in the file: measured once known, else the asked one.
 
         Within 1 % of the asked rate the asked (nominal) rate is kept.
@@ -391,7 +392,7 @@ class Collector:
         meter = self.meters.get(key)
         if meter is None or meter.span_s() < self.calibrate_s:
             return asked
-        rate = meter.rate_hz()
+        rate = meter.sampling_rate_hz()
         if not np.isfinite(rate) or abs(rate - asked) <= 0.01 * asked:
             return asked
         return float(round(rate, 2))
@@ -401,10 +402,10 @@ class Collector:
         second packet on; otherwise the declared one."""
         meter, asked = self.meters.get(key), self.asked_rate_hz(key)
         if meter is not None and self.profiles[key].has_clock:
-            r = meter.rate_hz()
+            r = meter.sampling_rate_hz()
             if np.isfinite(r) and asked / 10 < r < asked * 10:
                 return r
-        return self.sample_rate_hz(key)
+        return self.declared_sampling_rate_hz(key)
 
     def _bleak_kwargs(self) -> dict[str, Any]:
         return {"backend": self.client_backend} if self.client_backend else {}
@@ -633,7 +634,7 @@ class Collector:
 
         def calibrate() -> None:
             nonlocal calibrated
-            clock.period = 1.0 / self.sample_rate_hz(key)
+            clock.period = 1.0 / self.declared_sampling_rate_hz(key)
             calibrated = True
             held, pending[:] = list(pending), []
             conn = None
@@ -660,7 +661,7 @@ class Collector:
         def check_rate() -> None:
             nonlocal rate_checked
             rate_checked = True
-            declared = self.sample_rate_hz(key)
+            declared = self.declared_sampling_rate_hz(key)
             if declared != rate:
                 source = "its clock" if profile.has_clock else "arrivals"
                 self._warn(key, f"asked for {rate:g} Hz but {st.name or kind} sends about "
@@ -769,7 +770,7 @@ class Collector:
                             calibrate()
                         return
                     if not profile.has_clock and meter.span_s() >= self.calibrate_s:
-                        clock.period = 1.0 / self.sample_rate_hz(key)
+                        clock.period = 1.0 / self.declared_sampling_rate_hz(key)
                     if not rate_checked and meter.span_s() >= self.rate_check_s:
                         check_rate()
                     deliver_stamped(rows, arrival)
@@ -904,8 +905,16 @@ class Collector:
         finally:
             finish = getattr(decoder, "finish", None)
             if finish is not None:
-                finish()
+                # A decoder may hold rows until the next packet (to time them): they are the device's.
+                rest = finish()
                 count_discarded()
+                if rest is not None and len(rest):
+                    rest = np.asarray(rest, float)
+                    arrival = order["last_arrival"] * self.time_scale
+                    if calibrated:
+                        deliver_stamped(rest, arrival)
+                    else:
+                        pending.append((rest, arrival, connection_no))
             # Rows held for the rate measurement are delivered whatever ends the session.
             if pending:
                 calibrate()
@@ -961,7 +970,7 @@ class Collector:
             # A hole of more than 1.5 periods is lost data (the recording
             # contract's GAP_FACTOR), whether from a dropped link, a stall or
             # a malformed packet; reported once its far side is known.
-            if rows[0, 0] - st.last_t > 1.5 * period:
+            if rows[0, 0] - st.last_t > GAP_FACTOR * period:
                 gap = (st.last_t, float(rows[0, 0]))
                 st.gaps.append(gap)
                 self.sink.on_gap(key, *gap)

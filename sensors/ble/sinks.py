@@ -6,7 +6,8 @@ import uuid
 
 import numpy as np
 
-from sensors.recording import REQUIRED_COLUMNS, RecordingWriter
+from sensors.contract import RECORDING_FORMAT, REQUIRED_COLUMNS
+from sensors.recording import RecordingWriter
 
 
 class RecordingSink:
@@ -22,7 +23,7 @@ class RecordingSink:
     session : str, optional
         Session id shared by the files (default: a new UUID).
     describe : callable, optional
-        ``key -> (device text, rate_hz)``, asked when the first rows arrive
+        ``key -> (device text, sampling_rate_hz)``, asked when the first rows arrive
         (the device is known only once connected) and again at ``close``:
         a rate measured since then replaces the header's ``sample_rate_hz``
         in place.
@@ -47,7 +48,7 @@ class RecordingSink:
     def _open(self, key: str, rows: np.ndarray) -> RecordingWriter:
         has_seq = rows.shape[1] > 7 and np.isfinite(rows[:, 7]).all()
         columns = list(REQUIRED_COLUMNS) + (["seq"] if has_seq else [])
-        meta = {"format": "toehold-recording/1",
+        meta = {"format": RECORDING_FORMAT,
                 "start_time": self.start_time.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
                 "session": self.session}
         if self.describe is not None:

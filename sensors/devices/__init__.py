@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import importlib
 
-from sensors.devices.base import G, Command, MalformedPacket, Profile
+from sensors.contract import G
+from sensors.devices.base import Command, MalformedPacket, Profile
 
 # Order: the order of ``--type`` choices, and of recognition in a scan
 # (the most specific name prefixes first; ``generic`` last).

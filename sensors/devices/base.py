@@ -28,8 +28,6 @@ from __future__ import annotations
 import dataclasses
 from typing import Callable
 
-G = 9.80665
-
 #: How real devices misbehave, as the emulators reproduce them
 #: (``sensors.emulated.Faults.named``, ``toehold record --emulate TYPE --fault KIND``).
 FAULT_KINDS = ("stock-firmware", "refuse-start", "ignore-rate", "batched", "small-mtu",
@@ -56,14 +54,14 @@ class Command:
     ----------
     action : {"start", "stop", None}
         Start or stop streaming; None: only reply.
-    rate_hz : float, optional
+    sampling_rate_hz : float, optional
         Rate the command asks for (start).
     reply : bytes, optional
         Sent to the client on ``Profile.reply_uuid`` (notify/indicate).
     """
 
     action: str | None
-    rate_hz: float | None = None
+    sampling_rate_hz: float | None = None
     reply: bytes | None = None
 
 
@@ -79,14 +77,14 @@ class Profile:
         Advertised-name prefixes that identify the type in a scan.
     service_uuid, notify_uuid, control_uuid : str
         GATT UUIDs; ``control_uuid`` may be None when nothing is written.
-    rate_hz : float
+    sampling_rate_hz : float
         Nominal sample rate (Hz) the collector asks for.
     has_clock : bool
         True when decoded rows carry the device's own timestamps.
     acc_quantum, gyr_quantum : float
         Resolution of one LSB (m/s², deg/s): how far a round trip may move a value.
     start_commands : callable
-        ``rate_hz -> list of (char_uuid, bytes)``, written in order after
+        ``sampling_rate_hz -> list of (char_uuid, bytes)``, written in order after
         subscribing to ``notify_uuid`` (and ``reply_uuid``).
     make_decoder : callable
         ``() -> decoder`` (see the module docstring).
@@ -114,7 +112,7 @@ class Profile:
         What the user should do when the device lacks the service (shown
         with the cause, e.g. which firmware to flash).
     start : async callable, optional
-        ``start(link, rate_hz)``: a start sequence that needs the device's
+        ``start(link, sampling_rate_hz)``: a start sequence that needs the device's
         answers (Polar's settings, Thingy's current configuration); ``link``
         is a :class:`DeviceLink`. None: ``start_commands`` are written in order.
     stop : async callable, optional
@@ -129,7 +127,7 @@ class Profile:
     service_uuid: str
     notify_uuid: str
     control_uuid: str | None
-    rate_hz: float
+    sampling_rate_hz: float
     has_clock: bool
     acc_quantum: float
     gyr_quantum: float

@@ -7,13 +7,15 @@ All little-endian:
 
 * service ``7a1e0001-…``, notify ``7a1e0002-…`` (IMU), write ``7a1e0003-…``
   (control).
-* control: ``0x01 rate_hz:u16`` starts streaming, ``0x00`` stops.
+* control: ``0x01 sampling_rate_hz:u16`` starts streaming, ``0x00`` stops.
 * IMU packet: ``seq:u16, t0_us:u32, n:u8`` then ``n`` samples of
   ``acc_xyz:i16`` (mg, i.e. 1/1000 g) and ``gyr_xyz:i16`` (0.1 deg/s);
   sample ``k`` is at ``t0_us + k * period``: the device clock. The period
   is the board's, read from consecutive packets (``t0`` step over the
   previous packet's ``n``), so a board that ignores the asked rate is still
-  timed right; the asked rate is only the first guess.
+  timed right; the asked rate is only the first guess. The very first
+  packet is held until the second gives the period (``finish`` hands it
+  over if no second one comes), so it is not spread at a guessed period.
 """
 from __future__ import annotations
 
@@ -21,7 +23,8 @@ import struct
 
 import numpy as np
 
-from sensors.devices.base import G, MalformedPacket, Profile
+from sensors.contract import G
+from sensors.devices.base import MalformedPacket, Profile
 
 SERVICE = "7a1e0001-6f65-686f-6c64-000000000001"
 NOTIFY = "7a1e0002-6f65-686f-6c64-000000000001"
@@ -33,11 +36,12 @@ _SAMPLE = np.dtype([("a", "<i2", 3), ("g", "<i2", 3)])
 class GenericDecoder:
     """Decoder of the DIY profile's IMU packets (see module docstring)."""
 
-    def __init__(self, rate_hz: float = 100.0) -> None:
-        self.period = 1.0 / rate_hz
+    def __init__(self, sampling_rate_hz: float = 100.0) -> None:
+        self.period = 1.0 / sampling_rate_hz
         self._wraps = 0
         self._last_t0: int | None = None
         self._last = None  # (seq, t0 unwrapped in µs, n) of the previous packet
+        self._held: tuple | None = None  # the first packet: (seq, t0 µs, samples)
 
     def feed(self, data: bytes) -> np.ndarray:
         """Decode one IMU notification.
@@ -68,10 +72,28 @@ class GenericDecoder:
             step = (t0 - self._last[1]) * 1e-6 / self._last[2]
             if 0.2 * self.period < step < 5.0 * self.period:
                 self.period = step
+        first = self._last is None
         self._last = (seq, t0, n)
-        s = np.frombuffer(data, _SAMPLE, n, _HDR.size)
-        out = np.empty((n, 8))
-        out[:, 0] = t0 * 1e-6 + np.arange(n) * self.period
+        s = np.frombuffer(data, _SAMPLE, n, _HDR.size).copy()
+        if first:
+            # Spread at a guessed period, a board at another rate would show
+            # a hole (or an overlap) before the second packet.
+            self._held = (seq, t0, s)
+            return np.empty((0, 8))
+        out = self._rows(seq, t0, s)
+        if self._held is not None:
+            held, self._held = self._held, None
+            out = np.concatenate([self._rows(*held), out])
+        return out
+
+    def finish(self) -> np.ndarray:
+        """The first packet, if no second one came to time it (at the guessed period)."""
+        held, self._held = self._held, None
+        return self._rows(*held) if held is not None else np.empty((0, 8))
+
+    def _rows(self, seq: int, t0: int, s: np.ndarray) -> np.ndarray:
+        out = np.empty((len(s), 8))
+        out[:, 0] = t0 * 1e-6 + np.arange(len(s)) * self.period
         out[:, 1:4] = s["a"] * (G / 1000.0)
         out[:, 4:7] = s["g"] * 0.1
         out[:, 7] = seq
@@ -81,7 +103,7 @@ class GenericDecoder:
 PROFILE = Profile(
     key="generic", name_prefixes=("toehold-imu", "TOEHOLD"), advertised_name="toehold-imu",
     service_uuid=SERVICE, notify_uuid=NOTIFY, control_uuid=CONTROL,
-    rate_hz=100.0, has_clock=True, acc_quantum=G / 1000.0, gyr_quantum=0.1,
+    sampling_rate_hz=100.0, has_clock=True, acc_quantum=G / 1000.0, gyr_quantum=0.1,
     start_commands=lambda rate: [(CONTROL, b"\x01" + struct.pack("<H", int(round(rate))))],
     stop_commands=lambda: [(CONTROL, b"\x00")],
     make_decoder=GenericDecoder, make_encoder=None,

@@ -62,14 +62,14 @@ _HEAD = struct.Struct("<BBI")
 _VEC = np.dtype("<f4")
 
 
-def samples_per_notification(rate_hz: float) -> int:
-    """Samples the IMU packs into one notification at ``rate_hz`` (13 Hz: 1)."""
-    return max(1, int(round(rate_hz / 13.0)))
+def samples_per_notification(sampling_rate_hz: float) -> int:
+    """Samples the IMU packs into one notification at ``sampling_rate_hz`` (13 Hz: 1)."""
+    return max(1, int(round(sampling_rate_hz / 13.0)))
 
 
-def subscribe_command(rate_hz: float, ref: int = REF) -> bytes:
+def subscribe_command(sampling_rate_hz: float, ref: int = REF) -> bytes:
     """SUBSCRIBE to ``/Meas/IMU6/<rate>`` at the nearest supported rate."""
-    rate = min(RATES_HZ, key=lambda r: abs(r - rate_hz))
+    rate = min(RATES_HZ, key=lambda r: abs(r - sampling_rate_hz))
     return bytes([CMD_SUBSCRIBE, ref]) + f"/Meas/IMU6/{rate}".encode()
 
 
@@ -83,7 +83,7 @@ class MovesenseDecoder:
 
     Parameters
     ----------
-    rate_hz : float
+    sampling_rate_hz : float
         Rate expected before the first complete notification (Hz).
 
     Attributes
@@ -97,8 +97,8 @@ class MovesenseDecoder:
         shown as a gap by the timestamps, not a malformed one).
     """
 
-    def __init__(self, rate_hz: float = 104.0) -> None:
-        self.n = samples_per_notification(rate_hz)
+    def __init__(self, sampling_rate_hz: float = 104.0) -> None:
+        self.n = samples_per_notification(sampling_rate_hz)
         self.status: int | None = None
         self.orphan_parts = 0
         self._part1: bytes | None = None
@@ -179,7 +179,7 @@ class MovesenseDecoder:
 PROFILE = Profile(
     key="movesense", name_prefixes=("Movesense",), advertised_name="Movesense 192",
     service_uuid=SERVICE, notify_uuid=DATA, control_uuid=COMMAND, reply_uuid=DATA,
-    rate_hz=104.0, has_clock=True,
+    sampling_rate_hz=104.0, has_clock=True,
     # float32 on the wire: the relative step 6e-8 of 16 g and 2000 deg/s.
     acc_quantum=1e-5, gyr_quantum=2.5e-4,
     start_commands=lambda rate: [(COMMAND, subscribe_command(rate))],

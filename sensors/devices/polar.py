@@ -57,7 +57,8 @@ import struct
 
 import numpy as np
 
-from sensors.devices.base import G, CommandRefused, MalformedPacket, Profile
+from sensors.contract import G
+from sensors.devices.base import CommandRefused, MalformedPacket, Profile
 
 SERVICE = "fb005c80-02e7-f387-1cad-8acd2d8df0c8"
 CONTROL = "fb005c81-02e7-f387-1cad-8acd2d8df0c8"
@@ -81,9 +82,9 @@ GYR_FACTOR = 2000.0 / 32768.0       # deg/s per LSB at 2000 deg/s, 16 bit
 _HEADER = 10
 
 
-def nearest_rate(rate_hz: float) -> int:
-    """The PMD sample rate (Hz) nearest to ``rate_hz``."""
-    return min(RATES_HZ, key=lambda r: abs(r - rate_hz))
+def nearest_rate(sampling_rate_hz: float) -> int:
+    """The PMD sample rate (Hz) nearest to ``sampling_rate_hz``."""
+    return min(RATES_HZ, key=lambda r: abs(r - sampling_rate_hz))
 
 
 def settings_bytes(settings: dict[int, int]) -> bytes:
@@ -232,15 +233,28 @@ def parse_frame(data: bytes, factor: float = 1.0) -> tuple[int, int, np.ndarray]
 class _Stream:
     """Sample times of one PMD stream (ns), as ``PmdTimeStampUtils`` spreads them."""
 
-    def __init__(self, rate_hz: float) -> None:
-        self.period = 1e9 / rate_hz
+    def __init__(self, sampling_rate_hz: float) -> None:
+        self.nominal = self.period = 1e9 / sampling_rate_hz
         self.prev: int | None = None
+        self.frames = 0
+        self.last_step: float | None = None
         self.t = np.empty(0)
         self.v = np.empty((0, 3))
 
     def times(self, ts: int, n: int) -> np.ndarray:
         k = np.arange(n)
         step = (ts - self.prev) / n if self.prev is not None else 0.0
+        if (self.prev is not None and not 0.5 * self.period < step < 1.5 * self.period
+                and 0.2 * self.nominal < step < 5.0 * self.nominal
+                and (self.frames == 1 or (self.last_step is not None
+                                          and abs(step - self.last_step) <= 0.02 * self.last_step))):
+            # A device that samples at another rate than the one asked (the
+            # emulated ``ignore-rate``): its second frame, or the same step
+            # twice running, is its period. Frames are not lost within a
+            # connection (BLE acknowledges them), so these are not holes.
+            self.period = step
+        self.last_step = step if self.prev is not None else None
+        self.frames += 1
         if self.prev is not None and 0.5 * self.period < step < 1.5 * self.period:
             # Consecutive frames: spread over the span since the previous one
             # (tracks the device's real rate, as the SDK does) ...
@@ -260,7 +274,7 @@ class PolarDecoder:
 
     Parameters
     ----------
-    rate_hz : float
+    sampling_rate_hz : float
         Nominal rate of both streams (Hz): spreads a frame's samples when the
         previous frame is missing, and sizes what counts as a gyro hole.
     """
@@ -271,8 +285,8 @@ class PolarDecoder:
     MAX_PENDING_SAMPLES = 4096
     REBOOT_BACK_NS = 2 * 10**9  # a frame this far behind its stream: the clock restarted
 
-    def __init__(self, rate_hz: float = 52.0) -> None:
-        self.streams = {ACC: _Stream(rate_hz), GYRO: _Stream(rate_hz)}
+    def __init__(self, sampling_rate_hz: float = 52.0) -> None:
+        self.streams = {ACC: _Stream(sampling_rate_hz), GYRO: _Stream(sampling_rate_hz)}
         self._late_frames: dict[int, list] = {ACC: [], GYRO: []}
         self.factor = {ACC: 1.0, GYRO: 1.0}
         self.settings: dict[int, dict[int, list[int]]] = {}
@@ -391,20 +405,20 @@ class PolarDecoder:
         return out
 
 
-def choose_settings(listed: dict[int, list[int]], rate_hz: float, mtype: int) -> dict[int, int]:
+def choose_settings(listed: dict[int, list[int]], sampling_rate_hz: float, mtype: int) -> dict[int, int]:
     """One value for every setting the device listed, as the SDK sends them.
 
-    The sample rate nearest to ``rate_hz``; for resolution, range and
+    The sample rate nearest to ``sampling_rate_hz``; for resolution, range and
     channels the largest offered (heel strikes need the range). Without a
     listing (an old firmware): rate, 16 bit and the Verity Sense's range.
     """
     if not listed.get(SAMPLE_RATE):
-        return {SAMPLE_RATE: nearest_rate(rate_hz), RESOLUTION: 16, RANGE: RANGES[mtype]}
+        return {SAMPLE_RATE: nearest_rate(sampling_rate_hz), RESOLUTION: 16, RANGE: RANGES[mtype]}
     out = {}
     for kind, values in listed.items():
         if kind == FACTOR or not values:
             continue  # the factor comes back in the start response
-        out[kind] = min(values, key=lambda r: abs(r - rate_hz)) if kind == SAMPLE_RATE else max(values)
+        out[kind] = min(values, key=lambda r: abs(r - sampling_rate_hz)) if kind == SAMPLE_RATE else max(values)
     return out
 
 
@@ -416,7 +430,7 @@ async def _response(link, op: int, mtype: int) -> bytes:
             return data
 
 
-async def start(link, rate_hz: float) -> None:
+async def start(link, sampling_rate_hz: float) -> None:
     """Ask each stream's settings, then start it with every listed setting,
     one control-point write at a time (each waits for its response)."""
     for m in (ACC, GYRO):
@@ -429,7 +443,7 @@ async def start(link, rate_hz: float) -> None:
             link.decoder.settings.pop(m, None)
             link.warn(f"the {TYPE_NAMES[m]} settings answer was cut off; starting with defaults")
     for m in (ACC, GYRO):
-        chosen = choose_settings(link.decoder.settings.get(m, {}), rate_hz, m)
+        chosen = choose_settings(link.decoder.settings.get(m, {}), sampling_rate_hz, m)
         await link.write(CONTROL, bytes([START, m]) + settings_bytes(chosen))
         await _response(link, START, m)  # a refusal raises CommandRefused
 
@@ -440,8 +454,8 @@ async def stop(link) -> None:
         await _response(link, STOP, m)
 
 
-def _start(rate_hz: float) -> list:
-    rate = nearest_rate(rate_hz)
+def _start(sampling_rate_hz: float) -> list:
+    rate = nearest_rate(sampling_rate_hz)
     cmds = [(CONTROL, bytes([GET_SETTINGS, m])) for m in (ACC, GYRO)]
     for m in (ACC, GYRO):
         cmds.append((CONTROL, bytes([START, m]) + settings_bytes(
@@ -453,7 +467,7 @@ PROFILE = Profile(
     key="polar", name_prefixes=("Polar Sense",),
     advertised_name="Polar Sense",
     service_uuid=SERVICE, notify_uuid=DATA, control_uuid=CONTROL, reply_uuid=CONTROL,
-    rate_hz=52.0, has_clock=True, acc_quantum=G / 1000.0, gyr_quantum=GYR_FACTOR,
+    sampling_rate_hz=52.0, has_clock=True, acc_quantum=G / 1000.0, gyr_quantum=GYR_FACTOR,
     start_commands=_start,
     stop_commands=lambda: [(CONTROL, bytes([STOP, m])) for m in (ACC, GYRO)],
     make_decoder=PolarDecoder, make_encoder=None, start=start, stop=stop, acc_range_g=8.0,

@@ -39,7 +39,8 @@ import struct
 
 import numpy as np
 
-from sensors.devices.base import G, MalformedPacket, Profile
+from sensors.contract import G
+from sensors.devices.base import MalformedPacket, Profile
 
 
 def _uuid(short: int) -> str:
@@ -58,10 +59,10 @@ CMP_LSB = 1.0 / (1 << 4)         # Q12.4 µT
 _RAW = np.dtype([("acc", "<i2", 3), ("gyr", "<i2", 3), ("cmp", "<i2", 3)])
 
 
-def config_command(rate_hz: float, pedo_ms: int = 1000, temp_ms: int = 1000, comp_ms: int = 1000,
+def config_command(sampling_rate_hz: float, pedo_ms: int = 1000, temp_ms: int = 1000, comp_ms: int = 1000,
                    wake_on_motion: bool = False) -> bytes:
     """The 9-byte motion configuration with the MPU frequency clipped to 1–200 Hz."""
-    freq = int(np.clip(round(rate_hz), FREQ_MIN_HZ, FREQ_MAX_HZ))
+    freq = int(np.clip(round(sampling_rate_hz), FREQ_MIN_HZ, FREQ_MAX_HZ))
     return _CONFIG.pack(pedo_ms, temp_ms, comp_ms, freq, int(wake_on_motion))
 
 
@@ -101,16 +102,16 @@ class ThingyDecoder:
         return out
 
 
-async def start(link, rate_hz: float) -> None:
+async def start(link, sampling_rate_hz: float) -> None:
     """Set the MPU frequency only if needed, keeping the owner's other settings."""
-    freq = int(np.clip(round(rate_hz), FREQ_MIN_HZ, FREQ_MAX_HZ))
+    freq = int(np.clip(round(sampling_rate_hz), FREQ_MIN_HZ, FREQ_MAX_HZ))
     if "owner" not in link.state:
         # First connection of the session: what the owner had (kept across reconnects).
         current = await link.read(CONFIG)
         link.state["owner"] = bytes(current) if len(current) == _CONFIG.size else None
     owner = link.state["owner"]
     if owner is None:
-        new = config_command(rate_hz)
+        new = config_command(sampling_rate_hz)
     else:
         pedo, temp, comp, owner_freq, wake = _CONFIG.unpack(owner)
         if owner_freq == freq:
@@ -130,7 +131,7 @@ async def stop(link) -> None:
 PROFILE = Profile(
     key="thingy", name_prefixes=("Thingy",), advertised_name="Thingy",
     service_uuid=SERVICE, notify_uuid=RAW, control_uuid=CONFIG,
-    rate_hz=100.0, has_clock=False, acc_quantum=ACC_LSB_G * G, gyr_quantum=GYR_LSB,
+    sampling_rate_hz=100.0, has_clock=False, acc_quantum=ACC_LSB_G * G, gyr_quantum=GYR_LSB,
     start_commands=lambda rate: [(CONFIG, config_command(rate))],
     make_decoder=ThingyDecoder, make_encoder=None, starts_on_subscribe=True,
     start=start, stop=stop, acc_range_g=2.0,

@@ -33,7 +33,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from sensors.devices.base import G, MalformedPacket, Profile
+from sensors.contract import G
+from sensors.devices.base import MalformedPacket, Profile
 
 SERVICE = "0000ffe5-0000-1000-8000-00805f9a34fb"
 NOTIFY = "0000ffe4-0000-1000-8000-00805f9a34fb"
@@ -49,9 +50,9 @@ PACKET = 20
 _FLAGS = (0x61, 0x71)
 
 
-def rate_code(rate_hz: float) -> int:
-    """The output-rate register code nearest to ``rate_hz``."""
-    return RATE_CODES[min(RATE_CODES, key=lambda r: abs(r - rate_hz))]
+def rate_code(sampling_rate_hz: float) -> int:
+    """The output-rate register code nearest to ``sampling_rate_hz``."""
+    return RATE_CODES[min(RATE_CODES, key=lambda r: abs(r - sampling_rate_hz))]
 
 
 class WitDecoder:
@@ -149,7 +150,7 @@ PROFILE = Profile(
     # WT9011DCL "WT9011DCL…"); a bare "WT" matches unrelated devices.
     name_prefixes=("WT901",), advertised_name="WT901BLE67",
     service_uuid=SERVICE, notify_uuid=NOTIFY, control_uuid=WRITE,
-    rate_hz=100.0, has_clock=False, acc_quantum=ACC_LSB, gyr_quantum=GYR_LSB,
+    sampling_rate_hz=100.0, has_clock=False, acc_quantum=ACC_LSB, gyr_quantum=GYR_LSB,
     start_commands=lambda rate: [(WRITE, b"\xff\xaa\x69\x88\xb5"),
                                  (WRITE, bytes([0xFF, 0xAA, 0x03, rate_code(rate), 0x00]))],
     make_decoder=WitDecoder, make_encoder=None, acc_range_g=16.0, alternatives=(UART,),

@@ -16,9 +16,8 @@ import struct
 
 import numpy as np
 
+from sensors.contract import G
 from sensors.devices.base import Command
-
-STANDARD_GRAVITY = 9.80665  # m/s² per g (CGPM 1901)
 
 
 def _int16(x: np.ndarray) -> np.ndarray:
@@ -33,7 +32,7 @@ class GenericEncoder:
     resizable = True
 
     def encode(self, block: np.ndarray, seq: int) -> bytes:
-        acc_mg = _int16(block[:, 1:4] / STANDARD_GRAVITY * 1000.0)
+        acc_mg = _int16(block[:, 1:4] / G * 1000.0)
         gyr_dd = _int16(block[:, 4:7] * 10.0)
         t0_us = int(round(block[0, 0] * 1e6)) & 0xFFFFFFFF
         body = np.concatenate([acc_mg, gyr_dd], axis=1).astype("<i2").tobytes()
@@ -61,7 +60,7 @@ class WitEncoder:
     RATES = {0x06: 10.0, 0x07: 20.0, 0x08: 50.0, 0x09: 100.0, 0x0A: 125.0, 0x0B: 200.0}
 
     def encode(self, block: np.ndarray, seq: int) -> bytes:
-        acc = block[0, 1:4] / STANDARD_GRAVITY * (32768.0 / 16.0)
+        acc = block[0, 1:4] / G * (32768.0 / 16.0)
         gyr = block[0, 4:7] * (32768.0 / 2000.0)
         return bytes([0x55, 0x61]) + _int16(np.concatenate([acc, gyr, np.zeros(3)])).tobytes()
 
@@ -83,7 +82,7 @@ class ThingyEncoder:
         self.writes: list[bytes] = []
 
     def encode(self, block: np.ndarray, seq: int) -> bytes:
-        acc = block[0, 1:4] / STANDARD_GRAVITY * 1024.0
+        acc = block[0, 1:4] / G * 1024.0
         gyr = block[0, 4:7] * 32.0
         return _int16(np.concatenate([acc, gyr, np.zeros(3)])).tobytes()
 
@@ -111,13 +110,13 @@ class MovesenseEncoder:
 
     MAX_NOTIFICATION = 158
 
-    def __init__(self, rate_hz: float = 104.0) -> None:
-        self.set_rate(rate_hz)
+    def __init__(self, sampling_rate_hz: float = 104.0) -> None:
+        self.set_rate(sampling_rate_hz)
         self.ref = 0
 
-    def set_rate(self, rate_hz: float) -> None:
+    def set_rate(self, sampling_rate_hz: float) -> None:
         """The IMU sends rate / 13 samples per notification (8 at 104 Hz)."""
-        self.samples_per_packet = max(1, int(round(rate_hz / 13.0)))
+        self.samples_per_packet = max(1, int(round(sampling_rate_hz / 13.0)))
 
     def encode(self, block: np.ndarray, seq: int) -> list[bytes]:
         t_ms = int(round(block[0, 0] * 1000.0)) & 0xFFFFFFFF
@@ -208,7 +207,7 @@ class PolarEncoder:
 
     def encode(self, block: np.ndarray, seq: int) -> list[bytes]:
         ts = self.EPOCH_NS + int(round(block[-1, 0] * 1e9))
-        acc_mg = np.clip(np.round(block[:, 1:4] / STANDARD_GRAVITY * 1000.0), -32768, 32767).astype(np.int64)
+        acc_mg = np.clip(np.round(block[:, 1:4] / G * 1000.0), -32768, 32767).astype(np.int64)
         gyr = np.clip(np.round(block[:, 4:7] / self.GYRO_FACTOR), -32768, 32767).astype(np.int64)
         if self.raw:
             acc_frame = self._frame(0x02, 0x01, ts, acc_mg.astype("<i2").tobytes())

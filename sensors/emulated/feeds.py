@@ -1,6 +1,6 @@
 """Sample feeds for emulated sensors: ``(n, 7)`` arrays ``t`` (s), acc (m/s²), gyr (deg/s).
 
-A feed is any callable ``feed(rate_hz) -> ndarray (n, 7)``; the emulator
+A feed is any callable ``feed(sampling_rate_hz) -> ndarray (n, 7)``; the emulator
 streams it in order and loops it (with continuing time) when it runs out.
 """
 from __future__ import annotations
@@ -9,21 +9,22 @@ from pathlib import Path
 
 import numpy as np
 
-COLUMNS = ["t", "acc_x", "acc_y", "acc_z", "gyr_x", "gyr_y", "gyr_z"]
+from sensors.contract import REQUIRED_COLUMNS, G
+
 SAMPLE_CSV = Path("/work/shared/samples/clean_9001.csv")
 
 
 def sine_feed(duration_s: float = 60.0, seed: int = 0):
     """Gravity on +z plus slow sines: a quiet foot that moves a little."""
-    def feed(rate_hz: float) -> np.ndarray:
-        n = int(duration_s * rate_hz)
-        t = np.arange(n) / rate_hz
+    def feed(sampling_rate_hz: float) -> np.ndarray:
+        n = int(duration_s * sampling_rate_hz)
+        t = np.arange(n) / sampling_rate_hz
         rng = np.random.default_rng(seed)
         ph = rng.uniform(0, 2 * np.pi, 6)
         out = np.empty((n, 7))
         out[:, 0] = t
         out[:, 1:4] = 0.8 * np.sin(2 * np.pi * 0.5 * t[:, None] + ph[:3])
-        out[:, 3] += 9.80665
+        out[:, 3] += G
         out[:, 4:7] = 40.0 * np.sin(2 * np.pi * 0.3 * t[:, None] + ph[3:])
         return out
     return feed
@@ -31,21 +32,21 @@ def sine_feed(duration_s: float = 60.0, seed: int = 0):
 
 def rest_feed(duration_s: float = 30.0, seed: int = 0):
     """A foot at rest: gravity on +z and an IMU's white noise (0.02 m/s², 0.1 deg/s)."""
-    def feed(rate_hz: float) -> np.ndarray:
-        n = int(duration_s * rate_hz)
+    def feed(sampling_rate_hz: float) -> np.ndarray:
+        n = int(duration_s * sampling_rate_hz)
         rng = np.random.default_rng(seed)
         out = np.empty((n, 7))
-        out[:, 0] = np.arange(n) / rate_hz
+        out[:, 0] = np.arange(n) / sampling_rate_hz
         out[:, 1:4] = rng.normal(0.0, 0.02, (n, 3))
-        out[:, 3] += 9.80665
+        out[:, 3] += G
         out[:, 4:7] = rng.normal(0.0, 0.1, (n, 3))
         return out
     return feed
 
 
-def _resample(data: np.ndarray, rate_hz: float) -> np.ndarray:
+def _resample(data: np.ndarray, sampling_rate_hz: float) -> np.ndarray:
     t = data[:, 0] - data[0, 0]
-    tn = np.arange(0.0, t[-1], 1.0 / rate_hz)
+    tn = np.arange(0.0, t[-1], 1.0 / sampling_rate_hz)
     out = np.empty((len(tn), 7))
     out[:, 0] = tn
     for j in range(1, 7):
@@ -55,14 +56,14 @@ def _resample(data: np.ndarray, rate_hz: float) -> np.ndarray:
 
 def csv_feed(path: str | Path = SAMPLE_CSV, max_s: float | None = 120.0):
     """Replay a recording CSV (resampled to the device rate)."""
-    def feed(rate_hz: float) -> np.ndarray:
+    def feed(sampling_rate_hz: float) -> np.ndarray:
         import pandas as pd
 
         df = pd.read_csv(path, comment="#")
-        data = df[COLUMNS].to_numpy(float)
+        data = df[list(REQUIRED_COLUMNS)].to_numpy(float)
         if max_s is not None:
             data = data[data[:, 0] - data[0, 0] <= max_s]
-        return _resample(data, rate_hz)
+        return _resample(data, sampling_rate_hz)
     return feed
 
 
@@ -78,13 +79,13 @@ class SimulatorFeed:
         self.seed = seed
         self.kwargs = kwargs
 
-    def __call__(self, rate_hz: float) -> np.ndarray:
+    def __call__(self, sampling_rate_hz: float) -> np.ndarray:
         try:
             from sensors.simulator import simulate_session
         except ImportError:
-            return csv_feed()(rate_hz)
+            return csv_feed()(sampling_rate_hz)
         rec, _truth = simulate_session(seed=self.seed, **self.kwargs)
-        return _resample(rec.data[COLUMNS].to_numpy(float), rate_hz)
+        return _resample(rec.data[list(REQUIRED_COLUMNS)].to_numpy(float), sampling_rate_hz)
 
 
 def simulator_feed(seed: int = 0, **kwargs) -> SimulatorFeed:

@@ -121,7 +121,7 @@ class Faults:
         presets = {
             "stock-firmware": dict(stock_firmware=True),
             "refuse-start": dict(refuse_start=True),
-            "ignore-rate": dict(ignore_rate_hz=profile.rate_hz / 2),
+            "ignore-rate": dict(ignore_rate_hz=profile.sampling_rate_hz / 2),
             "batched": dict(batch_s=0.2),
             "small-mtu": dict(max_mtu=23),
             "slow-connect": dict(slow_connect=2, advertising_interval_ms=500.0),
@@ -139,19 +139,19 @@ class Faults:
         return any(a <= since < a + d for a, d in spans)
 
 
-def _feed_worker(feed, rate_hz: float, conn) -> None:
-    conn.send(np.asarray(feed(rate_hz), float))
+def _feed_worker(feed, sampling_rate_hz: float, conn) -> None:
+    conn.send(np.asarray(feed(sampling_rate_hz), float))
     conn.close()
 
 
-def _in_process(feed, rate_hz: float, procs: list) -> np.ndarray:
-    """``feed(rate_hz)`` computed in a daemon process (no GIL shared with the
+def _in_process(feed, sampling_rate_hz: float, procs: list) -> np.ndarray:
+    """``feed(sampling_rate_hz)`` computed in a daemon process (no GIL shared with the
     loop; ``procs`` holds it so that ``stop()`` can end it)."""
     import multiprocessing as mp
 
     ctx = mp.get_context("spawn")
     parent, child = ctx.Pipe(duplex=False)
-    proc = ctx.Process(target=_feed_worker, args=(feed, rate_hz, child), daemon=True)
+    proc = ctx.Process(target=_feed_worker, args=(feed, sampling_rate_hz, child), daemon=True)
     proc.start()
     procs.append(proc)
     child.close()
@@ -171,7 +171,7 @@ class EmulatedSensor:
     address : str
         Random static address ("C4:…", top two bits set).
     feed : callable, optional
-        ``feed(rate_hz) -> (n, 7)``: t (s), acc (m/s²), gyr (deg/s). Looped.
+        ``feed(sampling_rate_hz) -> (n, 7)``: t (s), acc (m/s²), gyr (deg/s). Looped.
     name : str, optional
         Advertised name (default: the profile's).
     faults : Faults, optional
@@ -198,13 +198,14 @@ class EmulatedSensor:
         if self.encoder is None:
             raise ValueError(f"no emulator for device type {self.profile.key!r} yet")
         self.quick_start = quick_start
+        self._feed_due = False  # quick_start: the feed is made when streaming starts
         # Every packet actually notified: (seq, rows (n, 7)); tests compare against it.
         self.sent: list[tuple[int, np.ndarray]] = []
         self.commands: list[bytes] = []
         self.malformed_sent = 0
         self.connections = 0
         self._data: np.ndarray | None = None
-        self._rate = self.faults.ignore_rate_hz or self.profile.rate_hz
+        self._rate = self.faults.ignore_rate_hz or self.profile.sampling_rate_hz
         self._offset = 0  # index of the feed's first row (a feed swapped in mid-stream)
         if hasattr(self.encoder, "set_rate"):
             self.encoder.set_rate(self._rate)
@@ -280,9 +281,11 @@ class EmulatedSensor:
             pass  # a feed that makes rows on demand (an emulated person): nothing to generate
         elif self.quick_start:
             # A simulated session takes seconds to generate: the foot rests
-            # (gravity and sensor noise) until it is ready.
+            # (gravity and sensor noise) until it is ready, and it is made
+            # only once the device streams, so that the work does not
+            # compete with the connection for the processor.
             self._data = rest_feed()(self._rate)
-            self._load_feed()
+            self._feed_due = True
         else:
             # Off the event loop: a simulated session takes seconds to generate.
             self._data = np.asarray(await asyncio.to_thread(self.feed, self._rate), float)
@@ -358,15 +361,15 @@ class EmulatedSensor:
         cmd = self.encoder.command(bytes(value))
         if cmd is None or self.faults.ignore_start or self.connections <= self.faults.slow_connect:
             return  # (a connection about to be dropped: the module is not ready yet)
-        if self.faults.refuse_start and (cmd.action == "start" or cmd.rate_hz is not None):
+        if self.faults.refuse_start and (cmd.action == "start" or cmd.sampling_rate_hz is not None):
             refuse = getattr(self.encoder, "refuse", None)
             if refuse is None:
                 raise att.ATT_Error(0x80)  # an application error: the firmware says no
             self._reply(refuse(bytes(value)), control_point)
             return
         def act() -> None:
-            if cmd.rate_hz:
-                self._set_rate(cmd.rate_hz)
+            if cmd.sampling_rate_hz:
+                self._set_rate(cmd.sampling_rate_hz)
             if cmd.action == "start":
                 self._start_stream(connection)
             elif cmd.action == "stop":
@@ -394,14 +397,18 @@ class EmulatedSensor:
 
     def _on_subscription(self, connection, characteristic, notify_enabled, indicate_enabled) -> None:
         # Devices like Thingy:52 stream as soon as notifications are enabled.
-        if characteristic.uuid != self.notify_char.uuid or self.faults.ignore_start or self.faults.refuse_start:
-            return
+        if (characteristic.uuid != self.notify_char.uuid or self.faults.ignore_start or self.faults.refuse_start
+                or self.faults.needs_bonding):
+            return  # (a device that wants pairing keeps its data for a bonded central)
         if (notify_enabled or indicate_enabled) and self.connections > self.faults.slow_connect:
             self._start_stream(connection)
         else:
             self._stop_stream()
 
     def _start_stream(self, connection) -> None:
+        if self._feed_due:
+            self._feed_due = False
+            self._load_feed()
         if self._stream_task is None or self._stream_task.done():
             self._stream_task = asyncio.ensure_future(self._stream(connection))
 

@@ -1,7 +1,7 @@
 """An emulated person who follows a guided session's prompts.
 
 :class:`EmulatedPerson` is a feed for :class:`~sensors.emulated.EmulatedSensor`
-that makes its samples on demand (``rows(i0, n, rate_hz)``): it stands,
+that makes its samples on demand (``rows(i0, n, sampling_rate_hz)``): it stands,
 sits or lies still (with the small sway of a person at rest) until the
 coach calls :meth:`EmulatedPerson.begin` with a step, then goes to that
 exercise's station and does it the way it was configured (fewer reps,
@@ -20,6 +20,7 @@ import dataclasses
 import numpy as np
 from scipy.ndimage import gaussian_filter1d
 
+from sensors.contract import HOLD_EXERCISES
 from sensors.simulator import (EXERCISE_POSTURE, _Builder, _concat, _mounting, segment_kinematics,
                                tier_config)
 
@@ -45,6 +46,9 @@ class PersonConfig:
         Seconds of rest after reaching each station, before starting.
     duration_scale : float
         Fraction of the target time walked on tiptoe / circled per direction.
+    range_deg : dict of str to float
+        How far the person moves in each rep per exercise (deg; default: a
+        range drawn at random as the simulator does).
     """
 
     reps: dict = dataclasses.field(default_factory=dict)
@@ -52,6 +56,7 @@ class PersonConfig:
     skip: tuple = ()
     pause_s: float = 1.0
     duration_scale: float = 1.1
+    range_deg: dict = dataclasses.field(default_factory=dict)
 
 
 class EmulatedPerson:
@@ -74,11 +79,12 @@ class EmulatedPerson:
         self.side = side
         self.cfg = tier_config(tier, side=side, placement=placement, distractors=False, sloppiness=0.0,
                                packet_loss=0.0, declare_mounting=False)
+        self.seed = seed
         self.rng = np.random.default_rng(seed)
         self.mount = _mounting(self.rng, self.cfg.mounting)
         self._acc_bias = self.cfg.acc_bias_mps2 * self.rng.standard_normal(3)
         self._gyr_bias = self.cfg.gyr_bias_dps * self.rng.standard_normal(3)
-        self.rate_hz: float | None = None
+        self.sampling_rate_hz: float | None = None
         self.builder: _Builder | None = None
         self._rows = np.empty((0, 7))   # generated device rows, from device index self._first
         self._first = 0
@@ -93,26 +99,26 @@ class EmulatedPerson:
         self._pending.append(step)
 
     # ---- the sensor's side --------------------------------------------------
-    def rows(self, i0: int, n: int, rate_hz: float) -> np.ndarray:
+    def rows(self, i0: int, n: int, sampling_rate_hz: float) -> np.ndarray:
         """Device rows ``i0 .. i0+n``: t (s, device clock), acc (m/s²), gyr (deg/s)."""
-        if self.rate_hz is None or rate_hz != self.rate_hz:
-            self._reset(rate_hz)
+        if self.sampling_rate_hz is None or sampling_rate_hz != self.sampling_rate_hz:
+            self._reset(sampling_rate_hz)
         if i0 < self._first:  # asked for the past (a new connection at an old index): repeat stillness
             i0 = self._first
         while self._first + len(self._rows) < i0 + n:
             self._generate()
         a = i0 - self._first
         out = self._rows[a:a + n].copy()
-        out[:, 0] = np.arange(i0, i0 + n) / rate_hz
+        out[:, 0] = np.arange(i0, i0 + n) / sampling_rate_hz
         # Rows already handed over are not needed again, except a little for a repeat.
-        keep_from = max(0, a - int(10 * rate_hz))
+        keep_from = max(0, a - int(10 * sampling_rate_hz))
         self._rows = self._rows[keep_from:]
         self._first += keep_from
         return out
 
-    def _reset(self, rate_hz: float) -> None:
-        self.rate_hz = float(rate_hz)
-        self.builder = _Builder(self.rng, self.rate_hz * OVERSAMPLE, self.cfg)
+    def _reset(self, sampling_rate_hz: float) -> None:
+        self.sampling_rate_hz = float(sampling_rate_hz)
+        self.builder = _Builder(self.rng, self.sampling_rate_hz * OVERSAMPLE, self.cfg)
         self.builder.rest(CONTEXT_S)
         self._context = _concat(self.builder.tracks)
         self.builder.tracks.clear()
@@ -126,6 +132,9 @@ class EmulatedPerson:
         if self._queue is None and self._pending:
             step = self._pending.pop(0)
             n_ex = len(b.exercises)
+            # Each step's motion from its own seed: how long the person idled
+            # before it (the coach's timing) does not change what they do.
+            b.rng = np.random.default_rng([self.seed, len(self.done)])
             self._do(step)
             self.done.append(_what_was_done(step, b.exercises[n_ex:]))
             self._queue = _concat(b.tracks)
@@ -136,7 +145,7 @@ class EmulatedPerson:
             b.tracks.clear()
         # A piece at a time: the sensor asks for rows on its event loop, which
         # must not stall for the seconds a whole set takes to compute.
-        n = int(PIECE_S * b.fs)
+        n = int(PIECE_S * b.sampling_rate_hz)
         piece = self._queue if len(self._queue) <= 1.5 * n else _slice(self._queue, 0, n)
         self._queue = None if piece is self._queue else _slice(self._queue, n)
         self._emit(piece)
@@ -149,11 +158,11 @@ class EmulatedPerson:
         b.go_to(EXERCISE_POSTURE[ex])
         b.rest(max(0.5, c.pause_s))
         target = step.target or {}
-        if ex in ("toe_press", "resistance_band", "pencil_pickup"):
+        if ex in HOLD_EXERCISES:
             reps = int(c.reps.get(ex, target.get("reps", 10)))
             hold = float(target.get("hold_s", 4.0)) * float(c.hold_scale.get(ex, 1.0))
             # A little over the target, as someone counting "…four, five" does.
-            b.hold_reps(ex, reps, hold * 1.1)
+            b.hold_reps(ex, reps, hold * 1.1, amp_deg=c.range_deg.get(ex))
         elif ex == "tiptoe_walk":
             b.rest(1.0)
             b.walk(float(target.get("duration_s", 20.0)) * c.duration_scale, tiptoe=True)
@@ -163,15 +172,15 @@ class EmulatedPerson:
 
     def _emit(self, track) -> None:
         """Sensor rows of ``track`` (on the builder's grid), appended to the rows made."""
-        fs = self.builder.fs
+        sampling_rate_hz = self.builder.sampling_rate_hz
         ctx = self._context
         both = _concat([ctx, track])
         for name in ("heading", "shank_pitch", "shank_roll", "ankle_pitch", "ankle_roll"):
-            setattr(both, name, gaussian_filter1d(getattr(both, name), fs * 0.005))
+            setattr(both, name, gaussian_filter1d(getattr(both, name), sampling_rate_hz * 0.005))
         side_sign = 1.0 if self.side == "left" else -1.0
-        _, gyr, acc = segment_kinematics(both, fs, self.cfg.placement, side_sign)
+        _, gyr, acc = segment_kinematics(both, sampling_rate_hz, self.cfg.placement, side_sign)
         m = len(ctx)
-        keep_ctx = int(CONTEXT_S * fs)
+        keep_ctx = int(CONTEXT_S * sampling_rate_hz)
         self._context = _concat([ctx, track])
         tail = len(self._context) - keep_ctx
         self._context = _slice(self._context, tail)

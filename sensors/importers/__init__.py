@@ -17,8 +17,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from sensors.contract import RECORDING_FORMAT, REQUIRED_COLUMNS
 from sensors.limits import check_regular, is_zip, open_regular
-from sensors.recording import REQUIRED_COLUMNS, Recording, RecordingError, read_recording
+from sensors.recording import Recording, RecordingError, read_recording
 
 from . import metabase, phyphox, sensorlogger
 from ._common import FileSet, header_of
@@ -120,7 +121,7 @@ def open_any(path: str | os.PathLike, placement: str | None = None,
     fmt = detect_format(path)
     if fmt == "toehold":
         rec = read_recording(path, placement=placement, side=side)
-        rec.source_format = "toehold-recording/1"
+        rec.source_format = RECORDING_FORMAT
         rec.import_notes = []
         return rec
     files = FileSet(path)

@@ -26,9 +26,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from sensors.contract import ACC_COLUMNS, GYR_COLUMNS, PLACEMENTS, SIDES
 from sensors.limits import (MAX_COLUMNS, MAX_MEMBER_BYTES, MAX_ZIP_MEMBERS, check_member,
                             check_regular, check_span, is_zip, open_regular, read_bounded)
-from sensors.recording import (ACC_COLUMNS, GYR_COLUMNS, Recording, RecordingError,
+from sensors.recording import (Recording, RecordingError,
                                effective_rate_hz, find_gaps, recording_from_arrays)
 
 RAD_TO_DEG = 180.0 / np.pi
@@ -560,8 +561,8 @@ def align(acc: Stream, gyr: Stream) -> tuple[pd.DataFrame, dict]:
     t = acc.t[valid]
     t0 = float(t[0])
     data = pd.DataFrame({"t": t - t0})
-    data[ACC_COLUMNS] = acc.xyz[valid]
-    data[GYR_COLUMNS] = gyr_xyz[valid]
+    data[list(ACC_COLUMNS)] = acc.xyz[valid]
+    data[list(GYR_COLUMNS)] = gyr_xyz[valid]
     info = {"t0": t0, "dropped": int((~valid).sum()),
             "acc_rate_hz": effective_rate_hz(acc.t), "gyr_rate_hz": effective_rate_hz(gyr.t)}
     info["notes"] = [f"gyroscope ({info['gyr_rate_hz']:.0f} Hz) interpolated onto the "
@@ -585,7 +586,6 @@ def iso_utc(epoch_s: float) -> str | None:
 def finish(data: pd.DataFrame, metadata: dict, path: str, warnings: list[str],
            notes: list[str], fmt: str, placement: str | None, side: str | None) -> Recording:
     """Build the Recording: metadata, nominal rate, final checks."""
-    from sensors.recording import PLACEMENTS, SIDES
 
     if len(data) < 2:
         raise RecordingError(f"{path}: fewer than two samples where accelerometer and "

@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import re
 
-from sensors.recording import STANDARD_GRAVITY, Recording, RecordingError
+from sensors.contract import G
+from sensors.recording import Recording, RecordingError
 
 from ._common import FileSet, align, finish, iso_utc, make_stream, norm, parse_csv
 
@@ -94,7 +95,7 @@ def read(files: FileSet, placement: str | None = None, side: str | None = None,
     warnings: list[str] = []
     acc_t = parse_csv(files.read(accs[session]), accs[session], (EPOC,) + ACC)
     warnings += acc_t.warnings
-    acc = make_stream(acc_t, acc_t.columns[EPOC] * 1e-3, ACC, STANDARD_GRAVITY, warnings)
+    acc = make_stream(acc_t, acc_t.columns[EPOC] * 1e-3, ACC, G, warnings)
     gyr_t = parse_csv(files.read(gyrs[session]), gyrs[session], (EPOC,) + GYR)
     warnings += gyr_t.warnings
     gyr = make_stream(gyr_t, gyr_t.columns[EPOC] * 1e-3, GYR, 1.0, warnings)
@@ -104,7 +105,7 @@ def read(files: FileSet, placement: str | None = None, side: str | None = None,
     if iso:
         meta["start_time"] = iso
     meta["device"] = f"MbientLab MetaMotion{(' ' + session) if session else ''}"
-    notes = [f"accelerometer {files.basename(accs[session])}: g → m/s² (× {STANDARD_GRAVITY})",
+    notes = [f"accelerometer {files.basename(accs[session])}: g → m/s² (× {G})",
              f"gyroscope {files.basename(gyrs[session])} in deg/s"]
     notes += info["notes"]
     return finish(data, meta, files.path, warnings, notes, FORMAT_NAME, placement, side)

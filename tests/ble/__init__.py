@@ -19,7 +19,7 @@ from sensors.devices import get_profile
 
 def one_packet(kind: str, rate_hz: float | None = None) -> int:
     """Samples in one packet of device ``kind`` at ``rate_hz`` (default its nominal rate)."""
-    rate = rate_hz or get_profile(kind).rate_hz
+    rate = rate_hz or get_profile(kind).sampling_rate_hz
     return {"witmotion": 1, "thingy": 1, "movesense": max(1, round(rate / 13.0)),
             "generic": 4, "polar": 4}[kind]
 

@@ -65,7 +65,7 @@ def test_bleak_client_gatt_round_trip(kind):
             control_point = p.reply_uuid is not None and p.reply_uuid == p.control_uuid
             if control_point:
                 await client.start_notify(p.reply_uuid, lambda ch, d: replies.put_nowait(bytes(d)))
-            for uuid, payload in p.start_commands(p.rate_hz):
+            for uuid, payload in p.start_commands(p.sampling_rate_hz):
                 await client.write_gatt_char(uuid, payload, response=True)
                 if control_point:  # one command at a time: its answer before the next
                     await asyncio.wait_for(replies.get(), 2)
@@ -86,7 +86,7 @@ def test_stream_to_csv_round_trip(kind, tmp_path):
 
         def describe(key):
             st = col.stats[key]
-            return f"{st.name} ({st.type}) {st.address}", p.rate_hz
+            return f"{st.name} ({st.type}) {st.address}", p.sampling_rate_hz
         sink = RecordingSink({"a": path}, {"a": {"placement": "foot", "side": "left"}}, describe=describe)
         col = collector(sink)
         await col.run([Target("a", p.advertised_name, kind)], duration_s=1.5)
@@ -95,7 +95,7 @@ def test_stream_to_csv_round_trip(kind, tmp_path):
         rec = read_recording(path)
         assert rec.metadata["placement"] == "foot" and rec.metadata["session"] == sink.session
         got = rec.data[["t", "acc_x", "acc_y", "acc_z", "gyr_x", "gyr_y", "gyr_z"]].to_numpy()
-        assert len(got) > 0.8 * p.rate_hz  # at least ~1 s streamed of the 1.5
+        assert len(got) > 0.8 * p.sampling_rate_hz  # at least ~1 s streamed of the 1.5
         assert_rows_match(got, emu.sent_rows(), kind)
         assert col.stats["a"].malformed == 0 and not col.stats["a"].gaps
     run(go())
@@ -230,7 +230,7 @@ def test_two_device_types_one_session_clock(tmp_path):
         emus["left"]._t_power -= 1000.0
         paths = {side: tmp_path / f"{side}.csv" for side in kinds}
         files = RecordingSink(paths, {side: {"side": side} for side in kinds},
-                              describe=lambda key: (kinds[key], get_profile(kinds[key]).rate_hz))
+                              describe=lambda key: (kinds[key], get_profile(kinds[key]).sampling_rate_hz))
         col = collector(files)
         await col.run([Target(side, emus[side].address, k) for side, k in kinds.items()], duration_s=2.0)
         files.close()
@@ -241,7 +241,7 @@ def test_two_device_types_one_session_clock(tmp_path):
             got = recs[side].data[["t", "acc_x", "acc_y", "acc_z", "gyr_x", "gyr_y", "gyr_z"]].to_numpy()
             assert_rows_match(got, emus[side].sent_rows(), p.key)
             rate = (len(got) - 1) / (got[-1, 0] - got[0, 0])
-            assert abs(rate - p.rate_hz) < 0.1 * p.rate_hz  # each at its own rate
+            assert abs(rate - p.sampling_rate_hz) < 0.1 * p.sampling_rate_hz  # each at its own rate
             assert not col.stats[side].gaps
         # One clock: both streams start and end at the same session time.
         t = {side: recs[side].data["t"].to_numpy() for side in kinds}

@@ -71,7 +71,7 @@ def test_duplicates_are_written_once(kind, tmp_path):
                                    faults=Faults(duplicate_every=4)).start()
         path = tmp_path / "dup.csv"
         mem = MemorySink()
-        sink = RecordingSink({"a": path}, describe=lambda k: ("emu", get_profile(kind).rate_hz))
+        sink = RecordingSink({"a": path}, describe=lambda k: ("emu", get_profile(kind).sampling_rate_hz))
         col = collector(TeeSink(sink, mem))
         await col.run([Target("a", emu.address, kind)], duration_s=1.5)
         sink.close()
@@ -100,7 +100,7 @@ def test_out_of_order_packet_is_dropped_and_t_never_goes_back(kind, tmp_path):
         emu = await EmulatedSensor(kind, address="C4:00:00:00:02:02",
                                    faults=Faults(swap_every=5)).start()
         path = tmp_path / "swap.csv"
-        sink = RecordingSink({"a": path}, describe=lambda k: ("emu", get_profile(kind).rate_hz))
+        sink = RecordingSink({"a": path}, describe=lambda k: ("emu", get_profile(kind).sampling_rate_hz))
         col = collector(sink)
         await col.run([Target("a", emu.address, kind)], duration_s=1.5)
         sink.close()
@@ -157,7 +157,7 @@ def test_battery_dies_gives_up_with_clear_message_and_keeps_rows(kind, tmp_path)
         emu = await EmulatedSensor(kind, address="C4:00:00:00:02:05",
                                    faults=Faults(dies_at_s=0.7)).start()
         path = tmp_path / "dead.csv"
-        sink = RecordingSink({"a": path}, describe=lambda k: ("emu", get_profile(kind).rate_hz))
+        sink = RecordingSink({"a": path}, describe=lambda k: ("emu", get_profile(kind).sampling_rate_hz))
         col = collector(sink, give_up_after_s=1.5, scan_timeout_s=0.5)
         t = time.perf_counter()
         with pytest.raises(CollectorError, match=r"a: link lost at .* not back after 1.5 s; giving up"):

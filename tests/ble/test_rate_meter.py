@@ -20,7 +20,7 @@ def test_rate_from_bursty_arrivals():
     arrival = burst_end + 1e-3 * (k - np.searchsorted(sampled, burst_end - 0.2))
     for t in arrival:
         meter.add(1, float(t))
-    assert abs(meter.rate_hz() - rate) < 0.01 * rate
+    assert abs(meter.sampling_rate_hz() - rate) < 0.01 * rate
 
 
 def test_pause_and_reconnect_do_not_count_as_slow_sampling():
@@ -30,7 +30,7 @@ def test_pause_and_reconnect_do_not_count_as_slow_sampling():
     meter.new_segment()  # a reconnect, 5 s later
     for t in np.arange(8, 10, 0.01):
         meter.add(1, float(t))
-    assert abs(meter.rate_hz() - 100.0) < 0.5
+    assert abs(meter.sampling_rate_hz() - 100.0) < 0.5
 
 
 def test_clock_spaces_bursts_at_the_period_without_gaps():

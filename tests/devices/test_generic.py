@@ -22,11 +22,33 @@ def packet(seq: int, t0_us: int, samples) -> bytes:
 
 def test_hand_built_packet_units_clock_and_counter():
     # 1000 mg = 1 g on z, 900 = 90.0 deg/s on x
-    rows = GenericDecoder().feed(packet(7, 2_000_000, [[0, 0, 1000, 900, 0, -15], [500, 0, 0, 0, 0, 0]]))
+    dec = GenericDecoder()
+    # The first packet waits for the second to time it; alone, finish() gives it at the asked rate.
+    assert dec.feed(packet(7, 2_000_000, [[0, 0, 1000, 900, 0, -15], [500, 0, 0, 0, 0, 0]])).shape == (0, 8)
+    rows = dec.finish()
     np.testing.assert_allclose(rows[:, 0], [2.0, 2.01])       # t0 + k / 100 Hz
     np.testing.assert_allclose(rows[0, 1:7], [0, 0, G, 90.0, 0, -1.5])
     np.testing.assert_allclose(rows[1, 1:4], [0.5 * G, 0, 0])
     assert np.all(rows[:, 7] == 7)
+
+
+def test_bytes_written_from_the_documented_layout():
+    """docs/diy-sensor.md, item 3 of "What the board must do": ``seq u16, t0_us
+    u32, n u8`` then n × six int16 (mg, 0.1 deg/s), little-endian. Written by
+    hand: seq 7, t0 2 000 000 µs (0x001E8480), 2 samples; then seq 8 at
+    2 040 000 µs (0x001F20C0): the board samples every 20 ms."""
+    first = bytes.fromhex("0700 80841E00 02"
+                          "0000 0000 E803 8403 0000 F1FF"    # 1000 mg z, 90.0 / -1.5 deg/s
+                          "F401 0CFE 0000 0000 0000 0100")   # 500 mg x, -500 mg y, 0.1 deg/s z
+    second = bytes.fromhex("0800 C0201F00 01" "18FC 0000 0000 0000 0000 0000")  # -1000 mg x
+    dec = GenericDecoder()
+    assert dec.feed(first).shape == (0, 8)
+    rows = dec.feed(second)
+    np.testing.assert_allclose(rows[:, 0], [2.0, 2.02, 2.04])  # the board's 20 ms, not the asked 10
+    np.testing.assert_allclose(rows[:, 1:7], [[0, 0, G, 90.0, 0, -1.5],
+                                              [0.5 * G, -0.5 * G, 0, 0, 0, 0.1],
+                                              [-G, 0, 0, 0, 0, 0]])
+    assert list(rows[:, 7]) == [7, 7, 8]
 
 
 def test_documented_commands():
@@ -36,17 +58,18 @@ def test_documented_commands():
 
 def test_sequence_and_time_jump_show_the_loss():
     dec = GenericDecoder()
-    a = dec.feed(packet(1, 0, [[0] * 6] * 4))
-    b = dec.feed(packet(3, 80_000, [[0] * 6] * 4))       # packet 2 lost
+    assert dec.feed(packet(1, 0, [[0] * 6] * 4)).shape == (0, 8)
+    rows = dec.feed(packet(3, 80_000, [[0] * 6] * 4))    # packet 2 lost
+    a, b = rows[:4], rows[4:]
     assert b[0, 7] - a[0, 7] == 2
-    assert b[0, 0] - a[-1, 0] > 1.5 / P.rate_hz
+    assert b[0, 0] - a[-1, 0] > 1.5 / P.sampling_rate_hz
 
 
 def test_microsecond_clock_wrap():
     dec = GenericDecoder()
-    a = dec.feed(packet(1, 2**32 - 10_000, [[0] * 6]))
-    b = dec.feed(packet(2, 30_000, [[0] * 6]))
-    assert 0 < b[0, 0] - a[0, 0] < 0.1
+    dec.feed(packet(1, 2**32 - 10_000, [[0] * 6]))
+    a, b = dec.feed(packet(2, 30_000, [[0] * 6]))
+    assert 0 < b[0] - a[0] < 0.1
 
 
 @pytest.mark.parametrize("data", [
@@ -66,7 +89,8 @@ def test_encoder_decoder_round_trip_within_quantisation():
     block[:, 0] = 3.0 + np.arange(4) / 100
     block[:, 1:4] = rng.normal(0, 30, (4, 3))
     block[:, 4:7] = rng.normal(0, 500, (4, 3))
-    rows = dec.feed(enc.encode(block, 9))
+    assert dec.feed(enc.encode(block, 9)).shape == (0, 8)
+    rows = dec.finish()
     np.testing.assert_allclose(rows[:, 1:4], block[:, 1:4], atol=P.acc_quantum / 2 + 1e-12)
     np.testing.assert_allclose(rows[:, 4:7], block[:, 4:7], atol=P.gyr_quantum / 2 + 1e-12)
     np.testing.assert_allclose(rows[:, 0], block[:, 0], atol=1e-6)

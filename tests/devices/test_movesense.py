@@ -124,7 +124,7 @@ def test_encoder_decoder_round_trip():
 
 def test_emulated_device_answers_subscribe_on_the_data_characteristic():
     cmd = MovesenseEncoder().command(subscribe_command(104))
-    assert cmd.action == "start" and cmd.rate_hz == 104
+    assert cmd.action == "start" and cmd.sampling_rate_hz == 104
     assert cmd.reply == bytes([1, 99]) + struct.pack("<H", 200)
     assert MovesenseEncoder().command(bytes([1, 99]) + b"/Meas/Nope").action is None
 
@@ -150,3 +150,27 @@ def test_first_part_and_continuation_must_make_whole_samples():
     assert dec.feed(imu6(0, ACC, GYR) + b"\x00" * 4).shape == (0, 8)  # could be a first part
     with pytest.raises(MalformedPacket):
         dec.feed(bytes([3, 0x63, 0, 0]))                                # ...but 204 bytes are not samples
+
+
+def test_bytes_written_from_the_documented_layout():
+    """One IMU6 DATA notification written byte by byte (no encoder, no struct):
+    gatt_sensordata_app's GSP answer ``[DATA = 2, reference]`` then the SBEM of
+    ``/Meas/IMU6/26`` as the Movesense API's ``meas/imu.yaml`` declares it:
+    ``Timestamp`` (u32 ms), ``ArrayAcc`` then ``ArrayGyro`` (float32 xyz,
+    m/s² and deg/s), little-endian. 26 Hz gives 2 samples per notification.
+    The floats are IEEE 754 single, written by hand: 1.0 = 3F800000,
+    -0.5 = BF000000, 9.75 = 411C0000, 2.0 = 40000000, 90.0 = 42B40000,
+    -250.0 = C37A0000, 0.5 = 3F000000, 0.25 = 3E800000, 1000.0 = 447A0000."""
+    data = bytes.fromhex(
+        "02 63"                                   # DATA, client reference 0x63
+        "40 E2 01 00"                             # 123456 ms since boot
+        "0000803F 000000BF 00001C41"              # acc 1: (1.0, -0.5, 9.75) m/s²
+        "00000040 00000000 00001CC1"              # acc 2: (2.0, 0.0, -9.75)
+        "0000B442 00007AC3 0000003F"              # gyro 1: (90.0, -250.0, 0.5) deg/s
+        "0000B4C2 0000803E 00007A44")             # gyro 2: (-90.0, 0.25, 1000.0)
+    assert len(data) == 54
+    rows = MovesenseDecoder().feed(data)
+    np.testing.assert_array_equal(rows[:, 1:7], [[1.0, -0.5, 9.75, 90.0, -250.0, 0.5],
+                                                 [2.0, 0.0, -9.75, -90.0, 0.25, 1000.0]])
+    # The timestamp is the first sample's; the second follows at 1/26 s.
+    np.testing.assert_allclose(rows[:, 0], [123.456, 123.456 + 1 / 26])

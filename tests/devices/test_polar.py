@@ -242,6 +242,19 @@ def test_timestamp_jump_is_a_gap_not_a_stretch():
     assert np.sum(dt > 1.5 / 52) == 1 and dt.max() == pytest.approx(9 / 52, abs=1e-6)
 
 
+def test_sensor_at_another_rate_than_started_is_timed_at_its_own():
+    """A sensor that streams at 26 Hz when 52 Hz was started (the emulated
+    ``ignore-rate``): from the second frame on its samples are at their own
+    times, and no step between samples looks like a hole at 26 Hz."""
+    enc, dec = PolarEncoder(), PolarDecoder(52.0)
+    data = _blocks(10, rate=26.0)
+    rows = np.concatenate([dec.feed(f) for k in range(10) for f in enc.encode(data[4 * k: 4 * k + 4], k)])
+    assert len(rows) == 40
+    t = rows[:, 0] - rows[3, 0]  # the first frame's last sample is its timestamp, exactly
+    np.testing.assert_allclose(t[4:], data[4:, 0] - data[3, 0], atol=1e-6)
+    assert np.diff(rows[:, 0]).max() <= 1.5 / 26.0
+
+
 def test_acc_inside_a_gyro_hole_is_dropped():
     enc, dec = PolarEncoder(), PolarDecoder()
     data = _blocks(6)
@@ -289,7 +302,7 @@ def test_sensor_is_started_at_a_rate_it_lists_and_the_file_says_so():
     emu, col = asyncio.run(asyncio.wait_for(go(), 30))
     starts = [c for c in emu.commands if c[0] == 0x02]
     assert len(starts) == 2 and all(c[2:6] == bytes([0x00, 0x01, 26, 0x00]) for c in starts)
-    assert abs(col.sample_rate_hz("a") - 26.0) < 0.02 * 26.0
+    assert abs(col.declared_sampling_rate_hz("a") - 26.0) < 0.02 * 26.0
     assert any("26" in w for w in col.stats["a"].warnings)
 
 

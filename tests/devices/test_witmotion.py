@@ -37,6 +37,20 @@ def test_hand_built_0x61_packet_scales():
     assert np.isnan(rows[0, 0]) and np.isnan(rows[0, 7])  # stamped on arrival
 
 
+def test_0x61_bytes_written_from_the_document():
+    """A 0x61 packet written byte by byte (no encoder, no struct) from WitMotion's
+    WT901BLECL 5.0 manual, section 6.1.1 "Acceleration, Angular velocity,
+    Angle, Data pack (default)" (wiki.wit-motion.com): ``55 61``, then AxL AxH AyL AyH AzL AzH,
+    WxL … WzH, RollL … YawH, each a signed 16-bit little-endian value;
+    acceleration = value / 32768 × 16 g, angular velocity = value / 32768 ×
+    2000 deg/s. 0x0800 = 2048 is 1 g, 0xFC00 = -1024 is -0.5 g, 0x1000 = 4096
+    is 2 g; 0x4000 = 16384 is 1000 deg/s, 0xF000 = -4096 is -250 deg/s."""
+    data = bytes.fromhex("55 61" "00 08 00 FC 00 10" "00 40 00 F0 01 00" "64 00 C8 00 2C 01")
+    rows = WitDecoder().feed(data)
+    np.testing.assert_allclose(rows[0, 1:4], [G, -0.5 * G, 2 * G])
+    np.testing.assert_allclose(rows[0, 4:7], [1000.0, -250.0, 2000 / 32768])
+
+
 def test_28_byte_packet_with_time_decodes_the_same():
     raw = b"\x55\x61" + struct.pack("<9h", 2048, 0, 0, 0, 0, 0, 0, 0, 0)
     rows = WitDecoder().feed(raw + bytes([25, 11, 25, 8, 15, 2]) + struct.pack("<H", 120))

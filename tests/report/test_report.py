@@ -96,21 +96,21 @@ def test_history_counts_days_streaks_and_missing_days():
 
 def test_sway_metrics_match_signals_of_known_spread():
     rng = np.random.default_rng(0)
-    fs, n = 50.0, 50 * 600
+    sampling_rate_hz, n = 50.0, 50 * 600
     from scipy.signal import butter, sosfiltfilt
 
-    sos = butter(2, 1.0 / (fs / 2), output="sos")  # sway-like: below 1 Hz
+    sos = butter(2, 1.0 / (sampling_rate_hz / 2), output="sos")  # sway-like: below 1 Hz
     ap = sosfiltfilt(sos, rng.normal(size=n))
     ml = sosfiltfilt(sos, rng.normal(size=n))
     ap *= 0.8 / ap.std()
     ml *= 0.4 / ml.std()
-    sw = SwayMetrics(lowpass_hz=2.0).compute(ap, ml, fs)
+    sw = SwayMetrics(lowpass_hz=2.0).compute(ap, ml, sampling_rate_hz)
     assert sw.rms_ap_deg_ == pytest.approx(0.8, rel=0.03)
     assert sw.rms_ml_deg_ == pytest.approx(0.4, rel=0.03)
     assert sw.ellipse_area_deg2_ == pytest.approx(math.pi * CHI2_95_2DOF * 0.8 * 0.4, rel=0.06)
     # A steady sinusoid: path length per second is 4·A·f per axis.
-    t = np.arange(n) / fs
-    sw = SwayMetrics().compute(1.0 * np.sin(2 * np.pi * 0.5 * t), 0 * t, fs)
+    t = np.arange(n) / sampling_rate_hz
+    sw = SwayMetrics().compute(1.0 * np.sin(2 * np.pi * 0.5 * t), 0 * t, sampling_rate_hz)
     assert sw.mean_velocity_dps_ == pytest.approx(4 * 1.0 * 0.5, rel=0.02)
 
 
@@ -146,6 +146,27 @@ def test_report_of_several_days_draws_the_calendar(tmp_path):
     assert s["panels"][-1] == "Sessions done per day" and s["calendar"]["days"] == 5
 
 
+def test_calendar_marks_the_guided_sessions_and_its_legend_says_so(tmp_path):
+    """Two sessions on 2 Nov, one of them guided (its session log has steps), one plain on 1 Nov."""
+    starts = ["2026-11-01T08:00:00Z", "2026-11-02T08:00:00Z", "2026-11-02T18:00:00Z"]
+    docs = [doc(start=s, reps=[("toe_press", [5] * n)]) for s, n in zip(starts, (10, 3, 10))]
+    docs[2]["session"] = {"format": "toehold-session/1", "reported": {}, "steps": [
+        {"exercise": "toe_press", "side": "left", "start_s": 0.0, "end_s": 60.0,
+         "target": {"reps": 10, "hold_s": 4.0}, "outcome": "done"}]}
+    for d in docs:
+        d["adherence"] = session_adherence(d, load())
+    history = history_adherence(docs, load())
+    assert history["days"][1]["session_guided"] == [False, True]
+    s = render_report(docs, tmp_path / "r.png", history=history)
+    cal = s["calendar"]
+    # Day 2 (index 1): the guided session did all 10 reps, so it sorts to the top row (0).
+    assert cal["guided_cells"] == [(1, 0)]
+    assert "guided session (toehold session)" in cal["legend"]
+    # Without a guided session, neither marker nor legend entry.
+    plain = render_report(docs[:2], tmp_path / "p.png", history=history_adherence(docs[:2], load()))
+    assert plain["calendar"]["guided_cells"] == [] and len(plain["calendar"]["legend"]) == 4
+
+
 def test_report_command_on_the_demo_and_on_a_folder(tmp_path, cli):
     out = tmp_path / "demo.png"
     res = cli("report", "-o", out, cwd=ROOT)
@@ -164,13 +185,13 @@ def test_circles_panel_draws_each_measured_toe_path_the_way_the_toes_went(tmp_pa
     from toehold.report import _circle_paths
 
     d = doc(circles=["cw"] * 3 + ["ccw"] * 2)
-    fs, t = 20.0, np.arange(0, 20, 1 / 20.0)
+    sampling_rate_hz, t = 20.0, np.arange(0, 20, 1 / 20.0)
     # Seen from in front of the toes (y to the viewer's right, z up): cw for
     # the first 3 s, then ccw; one circle per second.
     sense = np.where(t < 3, -1.0, 1.0)
-    phase = np.cumsum(sense) * 2 * np.pi / fs
+    phase = np.cumsum(sense) * 2 * np.pi / sampling_rate_hz
     circ = next(e for e in d["exercises"] if e["exercise"] == "ankle_circles")
-    circ["toe_path"] = {"rate_hz": fs, "t0_s": 200.0, "y_deg": list(10 * np.cos(phase)),
+    circ["toe_path"] = {"rate_hz": sampling_rate_hz, "t0_s": 200.0, "y_deg": list(10 * np.cos(phase)),
                         "z_deg": list(10 * np.sin(phase))}
     d["adherence"] = session_adherence(d, load())
     s = render_report([d], tmp_path / "r.png")

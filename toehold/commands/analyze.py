@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import sys
 
+from sensors.contract import PLACEMENTS, SIDES
 from toehold.args import Output, UserError, add_output, at_least_one, same_file
 
 # A summary is text, --json a JSON document; --dask writes a CSV table unless -o says .json.
@@ -21,8 +22,8 @@ def register(sub) -> None:
     p.add_argument("--json", action="store_true", help="print the toehold-analysis/1 JSON")
     add_output(p, OUTPUT, help="write to this file (.txt, .json; with --dask a .csv or .json "
                                "table) instead of standard output")
-    p.add_argument("--placement", choices=["foot", "ankle"])
-    p.add_argument("--side", choices=["left", "right"])
+    p.add_argument("--placement", choices=PLACEMENTS)
+    p.add_argument("--side", choices=SIDES)
     add_batch_options(p)
     add_privacy_option(p)
     p.add_argument("--dask", metavar="SCHEDULER",
@@ -56,21 +57,6 @@ def shareable(docs: list[dict], private: bool) -> list[dict]:
     from toehold.safe_output import private_doc
 
     return [private_doc(d) for d in docs] if private else docs
-
-
-def load(path, placement=None, side=None):
-    """Read a recording in any supported format (ours, or a phone app's export).
-
-    Every command reads through here, so a recording too short to have a
-    rate or a length (0 or 1 sample, all at one time) is one clear error
-    for all of them.
-    """
-    from sensors.importers import open_any
-    from toehold.args import require_time_span
-
-    rec = open_any(path, placement=placement, side=side)
-    require_time_span(rec)
-    return rec
 
 
 def _mmss(t: float) -> str:

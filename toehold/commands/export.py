@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from sensors.contract import PLACEMENTS, SIDES
 from toehold.args import Output, add_output
 from toehold.commands.analyze import add_batch_options
 
@@ -20,8 +21,8 @@ def register(sub) -> None:
     p.add_argument("--format", choices=["csv", "fhir"], required=True)
     add_output(p, OUTPUT, required=True, help="file to write (.csv, or .json for FHIR)")
     p.add_argument("--patient", help="the patient's identifier in the clinic's system (written as given)")
-    p.add_argument("--placement", choices=["foot", "ankle"])
-    p.add_argument("--side", choices=["left", "right"])
+    p.add_argument("--placement", choices=PLACEMENTS)
+    p.add_argument("--side", choices=SIDES)
     add_batch_options(p)
     p.set_defaults(func=run)
 

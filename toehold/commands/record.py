@@ -9,6 +9,7 @@ import asyncio
 import datetime as dt
 from pathlib import Path
 
+from sensors.contract import PLACEMENTS, SIDES
 from sensors.devices import TYPES
 from sensors.devices.base import FAULT_KINDS
 from toehold.args import Output, UserError, check_output, in_range, positive
@@ -28,8 +29,8 @@ def register(sub) -> None:
     p.add_argument("--device", action="append", metavar="NAME|ADDRESS",
                    help="sensor name (prefix) or address; repeat for two sensors")
     p.add_argument("--type", choices=TYPES, help="sensor type (default: recognised from the advertisement)")
-    p.add_argument("--placement", choices=["foot", "ankle"], default="foot")
-    p.add_argument("--side", choices=["left", "right"])
+    p.add_argument("--placement", choices=PLACEMENTS, default="foot")
+    p.add_argument("--side", choices=SIDES)
     # Not declared with add_output: one -o names one file per sensor, each
     # checked (and renamed if taken) by _plan before connecting.
     p.add_argument("-o", "--output", metavar="FILE",
@@ -77,6 +78,62 @@ def _plan(args) -> list[dict]:
     return plan
 
 
+class _LateAnalysis:
+    """The live view's sink, its exercise analysis started once the first rows are written.
+
+    ``analysis.live`` imports scipy and the detectors: seconds on a slow
+    machine. Imported on the event loop before the first sample (as the
+    view would when the first status arrives), it delays the first row and
+    stalls the stream; so it is imported beside the loop after the first
+    rows, and the rows that arrive meanwhile are kept and given to the
+    analysis when it is ready (it sees the whole session).
+    """
+
+    def __init__(self, view) -> None:
+        import threading
+
+        self.view = view
+        view.analysis = False  # counters now; the analysis once imported
+        self._held: dict[str, list] = {}  # rows seen before the analysis was ready
+        self._imported = threading.Event()
+        self._live = None  # the analysis.live module (None: not installed)
+        self._thread: threading.Thread | None = None
+
+    def _import(self) -> None:
+        try:
+            from analysis import live
+
+            self._live = live
+        except ImportError:  # analysis not installed: counters only, as the view does
+            pass
+        self._imported.set()
+
+    def on_samples(self, key: str, rows) -> None:
+        if self._thread is None:
+            import threading
+
+            self._thread = threading.Thread(target=self._import, name="import-analysis", daemon=True)
+            self._thread.start()
+        if self._held is not None:
+            self._held.setdefault(key, []).append(rows)
+            if self._imported.is_set():
+                held, self._held = self._held, None
+                for k, chunks in held.items():
+                    if self._live is not None:
+                        d = self.view._dev(k)
+                        d.analyzer = self._live.LiveAnalyzer(placement=self.view.placement.get(k) or "foot",
+                                                             mounting=self.view.mounting.get(k))
+                        for chunk in chunks[:-1] if k == key else chunks:
+                            d.analyzer.push(chunk)
+        self.view.on_samples(key, rows)
+
+    def on_gap(self, key: str, start_s: float, end_s: float) -> None:
+        self.view.on_gap(key, start_s, end_s)
+
+    def on_status(self, key: str, text: str) -> None:
+        self.view.on_status(key, text)
+
+
 async def _session(args, plan, console) -> tuple:
     from sensors.ble.collector import Collector, Target
     from sensors.ble.sinks import RecordingSink
@@ -107,13 +164,14 @@ async def _session(args, plan, console) -> tuple:
 
     def describe(key):
         st = col.stats[key]
-        return f"{st.name} ({st.type}) {st.address}", col.sample_rate_hz(key)
+        return f"{st.name} ({st.type}) {st.address}", col.declared_sampling_rate_hz(key)
 
     files = RecordingSink({p["key"]: p["path"] for p in plan},
                           {p["key"]: {"placement": args.placement, "side": p["side"]} for p in plan},
                           describe=describe)
     view = LiveView(placement={p["key"]: args.placement for p in plan})
-    col = Collector(TeeSink(files, view), give_up_after_s=args.give_up_after, rate_hz=args.rate, **kw)
+    col = Collector(TeeSink(files, _LateAnalysis(view)), give_up_after_s=args.give_up_after,
+                    sampling_rate_hz=args.rate, **kw)
     view.stats = col.stats
     targets = [Target(p["key"], p["device"], p["type"]) for p in plan]
     try:

@@ -9,11 +9,9 @@ live analysis against ``toehold analyze``.
 from __future__ import annotations
 
 import asyncio
-import time
 
-import numpy as np
-
-from sensors.recording import ACC_COLUMNS, GYR_COLUMNS
+from sensors.contract import PLACEMENTS, SIDES
+from sensors.replay import Player
 
 SPEEDS = {"1": 1.0, "4": 4.0, "max": None}
 
@@ -27,84 +25,9 @@ def register(sub) -> None:
     p.add_argument("recording", help="recording CSV, or a phone app's export")
     p.add_argument("--speed", choices=list(SPEEDS), default="1",
                    help="1 = real time, 4 = four times faster, max = as fast as possible (default 1)")
-    p.add_argument("--placement", choices=["foot", "ankle"])
-    p.add_argument("--side", choices=["left", "right"])
+    p.add_argument("--placement", choices=PLACEMENTS)
+    p.add_argument("--side", choices=SIDES)
     p.set_defaults(func=run)
-
-
-class Player:
-    """Feeds a recording to a sample sink as a live source would.
-
-    Parameters
-    ----------
-    recording : sensors.recording.Recording
-    sink : sensors.stream.SampleSink
-    key : str
-        Device key the rows are sent under.
-    speed : float or None
-        Recording seconds per wall-clock second; None: no waiting at all.
-    chunk_s : float
-        Recording time per batch of rows, about what a BLE notification
-        burst delivers, so the view sees the same granularity as ``record``.
-    """
-
-    def __init__(self, recording, sink, key: str, speed: float | None = 1.0, chunk_s: float = 0.1):
-        self.recording = recording
-        self.sink = sink
-        self.key = key
-        self.speed = speed
-        self.chunk_s = chunk_s
-        self.fed_s = 0.0
-        self.stopped = False
-        data = recording.data
-        cols = ["t", *ACC_COLUMNS, *GYR_COLUMNS] + (["seq"] if "seq" in data else [])
-        self.rows = data[cols].to_numpy(dtype=float)
-
-    def stop(self) -> None:
-        """End the replay after the current batch (Ctrl-C)."""
-        self.stopped = True
-
-    def _chunks(self):
-        """Row index ranges, each followed by the gap that ends it (or None)."""
-        t = self.rows[:, 0]
-        if not len(t):
-            return
-        edges = np.searchsorted(t, np.arange(t[0], t[-1] + self.chunk_s, self.chunk_s), "left")
-        gaps = self.recording.gaps
-        # A gap's end (first sample after it) is a chunk edge, so the gap is
-        # announced exactly between the rows either side of it.
-        gap_at = {}
-        for g in gaps.itertuples():
-            i = int(np.searchsorted(t, g.end_s, "left"))
-            gap_at[i] = (float(g.start_s), float(g.end_s))
-        edges = np.unique(np.concatenate([edges, list(gap_at), [len(t)]]).astype(int))
-        edges = edges[(edges > 0) & (edges <= len(t))]
-        lo = 0
-        for hi in edges:
-            if hi > lo:
-                yield lo, hi, gap_at.get(int(hi))
-                lo = hi
-
-    async def run(self) -> None:
-        """Feed every row (or until :meth:`stop`), in recording time × speed."""
-        pace = "max speed" if self.speed is None else f"{self.speed:g}×"
-        self.sink.on_status(self.key, f"replaying {pace}")
-        t = self.rows[:, 0]
-        wall0 = time.monotonic()
-        for lo, hi, gap in self._chunks():
-            if self.stopped:
-                break
-            if self.speed is not None:
-                # A live sensor delivers a batch when its last sample is taken.
-                due = wall0 + (t[hi - 1] - t[0]) / self.speed
-                await asyncio.sleep(max(0.0, due - time.monotonic()))
-            else:
-                await asyncio.sleep(0)  # let the view redraw
-            self.sink.on_samples(self.key, self.rows[lo:hi])
-            self.fed_s = float(t[hi - 1] - t[0])
-            if gap is not None:
-                self.sink.on_gap(self.key, *gap)
-        self.sink.on_status(self.key, "stopped" if self.stopped else "finished")
 
 
 def replay(recording, speed: float | None = None, console=None, key: str | None = None):
@@ -114,7 +37,7 @@ def replay(recording, speed: float | None = None, console=None, key: str | None 
     ----------
     recording : sensors.recording.Recording
     speed : float or None
-        See :class:`Player`.
+        See :class:`sensors.replay.Player`.
     console : rich.console.Console, optional
         Where the live view is drawn (only if it is a terminal).
     key : str, optional
@@ -123,7 +46,7 @@ def replay(recording, speed: float | None = None, console=None, key: str | None 
     Returns
     -------
     view : LiveView
-    player : Player
+    player : sensors.replay.Player
     error : Exception or None
     """
     from rich.console import Console
@@ -149,11 +72,12 @@ def final_analysis(view, key: str, recording) -> dict | None:
 def run(args) -> int:
     from rich.console import Console
 
+    from sensors.load import load_recording
     from toehold.cli import UserError
-    from toehold.commands.analyze import load, summary
+    from toehold.commands.analyze import summary
     from toehold.live_view import print_summary
 
-    rec = load(args.recording, args.placement, args.side)
+    rec = load_recording(args.recording, args.placement, args.side)
     if not len(rec.data):
         raise UserError(f"{args.recording}: no samples to replay")
     console = Console()

@@ -4,6 +4,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from sensors.contract import PLACEMENTS, SIDES
 from toehold.args import Output, add_output
 from toehold.commands.analyze import add_batch_options, add_privacy_option
 
@@ -37,8 +38,8 @@ def register(sub) -> None:
                help="picture to write: .png (default report.png), .pdf or .svg; a report drawn "
                     "before is redrawn, any other existing file needs --force")
     p.add_argument("--prescription", help="prescription TOML (default: the seed programme)")
-    p.add_argument("--placement", choices=["foot", "ankle"])
-    p.add_argument("--side", choices=["left", "right"])
+    p.add_argument("--placement", choices=PLACEMENTS)
+    p.add_argument("--side", choices=SIDES)
     add_batch_options(p)
     add_privacy_option(p)
     p.set_defaults(func=run)

@@ -16,6 +16,7 @@ import os
 import sys
 from pathlib import Path
 
+from sensors.contract import HOLD_EXERCISES, PLACEMENTS, SIDES
 from sensors.devices import TYPES
 from toehold.args import Output, UserError, check_output, in_range
 
@@ -32,10 +33,12 @@ def emulation_speed(kind: str, speed: str) -> float:
     if speed != "max":
         return float(speed)
     from sensors.devices import get_profile
+    from sensors.emulated.encoders import make_encoder
 
     p = get_profile(kind)
-    spp = getattr(p.make_encoder(), "samples_per_packet", 1) if p.make_encoder else 1
-    return max(1.0, min(MAX_SPEED, MAX_PACKETS_PER_S * spp / p.rate_hz))
+    # The emulator's own encoder: the profiles of the built-in types leave theirs unset.
+    spp = getattr(make_encoder(p), "samples_per_packet", 1)
+    return max(1.0, min(MAX_SPEED, MAX_PACKETS_PER_S * spp / p.sampling_rate_hz))
 RECORDING = Output(recording=True)
 REPORT = Output(suffixes=(".png",))
 LOG = Output(suffixes=(".json",))
@@ -57,15 +60,17 @@ def register(sub) -> None:
                    help=f"an emulated sensor of TYPE ({', '.join(TYPES)}) worn by an emulated person "
                         "who follows the prompts; no hardware needed")
     p.add_argument("--prescription", metavar="FILE", help="prescription TOML (default: the seed programme)")
-    p.add_argument("--side", choices=["left", "right"], default="left",
+    p.add_argument("--side", choices=SIDES, default="left",
                    help="the foot wearing the sensor (default left)")
-    p.add_argument("--placement", choices=["foot", "ankle"], default="foot")
+    p.add_argument("--placement", choices=PLACEMENTS, default="foot")
     p.add_argument("-o", "--output", metavar="FOLDER", default="recordings",
                    help="folder for the recording, session log and report (default recordings/)")
     p.add_argument("--name", help="file name stem (default session-<date>-<time>)")
     p.add_argument("--speed", choices=SPEEDS, default="1",
                    help="with --emulate: 1 = real time, max = as fast as the link carries it")
-    p.add_argument("--quiet", action="store_true", help="no terminal bell at the end of each hold")
+    p.add_argument("--quiet", action="store_true",
+                   help="no terminal bell at the end of each hold, and no spoken cues (spoken where a "
+                        "text-to-speech engine is present: pyttsx3, espeak-ng, espeak or say)")
     p.add_argument("--force", action="store_true", help="overwrite existing files of the same name")
     p.add_argument("--screenshot", metavar="SVG",
                    help="also save the view as SVG (the latest moment a hold timer was running)")
@@ -97,18 +102,19 @@ _WORKER = None
 
 def _worker_init(placement: str) -> None:
     global _WORKER
-    from analysis.live import LiveAnalyzer
+    from analysis.guided import GuidedLive
 
-    _WORKER = LiveAnalyzer(placement=placement)
+    _WORKER = GuidedLive(placement=placement)
 
 
-def _worker_state(rows):
+def _worker_state(rows, step):
     _WORKER.push(rows)
-    return _WORKER.state()
+    return _WORKER.state(*step)
 
 
 class LiveAnalysis:
-    """The live analysis (``analysis.live.LiveAnalyzer``) in a worker process.
+    """The live analysis (``analysis.guided.GuidedLive``: the step under way, its exercise known) in a
+    worker process.
 
     The sensor's stream (and an emulated sensor) share this process's event
     loop; an analysis in it, or in a thread holding the interpreter lock,
@@ -128,8 +134,11 @@ class LiveAnalysis:
         self.sent = 0
         self.pending = None
 
-    def poll(self, analyzer):
-        """The newest finished state, after handing over the rows ``analyzer`` (buffer only) holds."""
+    def poll(self, analyzer, step: tuple = (None, None)):
+        """The newest finished state, after handing over the rows ``analyzer`` (buffer only) holds.
+
+        ``step``: the exercise of the step under way and its start (s), or Nones.
+        """
         out = None
         if self.pending is not None and self.pending.done():
             out = self.pending.result()
@@ -138,7 +147,7 @@ class LiveAnalysis:
             n = analyzer._n
             rows = analyzer._buf[self.sent:n].copy()
             self.sent = n
-            self.pending = self.pool.submit(_worker_state, rows)
+            self.pending = self.pool.submit(_worker_state, rows, step)
         return out
 
     def close(self) -> None:
@@ -207,7 +216,7 @@ def render(coach, view=None, key: str = "sensor", width: int = 80):
                               style="green"))
         if not s.measured:
             lines.append(Text(f"the {s.side} foot is not measured: {v.waited_s:.0f} s"))
-        elif s.exercise in ("toe_press", "resistance_band", "pencil_pickup"):
+        elif s.exercise in HOLD_EXERCISES:
             target = s.target.get("reps", 0)
             hold_t = s.target.get("hold_s") or 0
             count = Text(f"rep {v.reps} / {target}", style="bold")
@@ -283,7 +292,7 @@ async def _run(args, paths, prescription, console) -> tuple:
 
     def describe(k):
         st = col.stats[k]
-        return f"{st.name} ({st.type}) {st.address}", col.rate_hz or col.profiles[k].rate_hz
+        return f"{st.name} ({st.type}) {st.address}", col.sampling_rate_hz or col.profiles[k].sampling_rate_hz
 
     files = RecordingSink({key: paths["csv"]}, {key: {"placement": args.placement, "side": args.side,
                                                       "notes": "guided session"}}, describe=describe)
@@ -309,16 +318,17 @@ async def _run(args, paths, prescription, console) -> tuple:
     except (NotImplementedError, RuntimeError):
         pass
 
+    cues = _cues(args, console)
+
     def handle(events):
         for ev in events:
+            cues.on_event(ev)
             if ev[0] == "begin" and person is not None:
                 person.begin(ev[1])
             elif ev[0] == "announce":
                 s = ev[1]
                 lines.append(f"step {coach.view.step_index + 1}/{len(steps)}: "
                              f"{s.exercise.replace('_', ' ')}, {s.side} foot")
-            elif ev[0] == "release" and not args.quiet and console.is_terminal:
-                console.bell()
             elif ev[0] == "step_end":
                 r = ev[1]
                 lines.append(f"  {r.outcome} after {r.end_s - r.start_s:.0f} s"
@@ -344,7 +354,7 @@ async def _run(args, paths, prescription, console) -> tuple:
                     if not started:
                         handle(coach.start(d.first_t))
                         started = True
-                    new = analysis.poll(d.analyzer)
+                    new = analysis.poll(d.analyzer, coach.counting())
                     if new is not None:
                         live = new
                     # The coach's clock is the analysis's: what it counts and when are one time.
@@ -370,12 +380,25 @@ async def _run(args, paths, prescription, console) -> tuple:
             pass
         files.close()
         analysis.close()
+        cues.close()
         if emu is not None:
             await emu.stop()
     if not coach.finished:
         t = view.devs[key].last_t if key in view.devs else 0.0
         coach.key("q", t)
     return coach, view, files, lines, error
+
+
+def _cues(args, console):
+    """The bell (on a terminal) and spoken cues (where an engine is present), unless ``--quiet``."""
+    from toehold.speech import Cues, Speaker, find_engine
+
+    if args.quiet:
+        return Cues(quiet=True)
+    # speech_engine: an engine object put there by a test (anything with say(text)).
+    engine = getattr(args, "speech_engine", None) or find_engine()
+    return Cues(bell=console.bell if console.is_terminal else None,
+                speaker=Speaker(engine) if engine is not None else None)
 
 
 def _save_svg(renderable, path) -> None:
@@ -423,9 +446,10 @@ def questions() -> dict:
 
 def write_log(path: Path, recording: Path, prescription_name: str, coach, reported: dict) -> dict:
     """Write the ``toehold-session/1`` log (atomically, as ``toehold log`` does)."""
-    from sensors.sessionlog import FORMAT, _write_atomic
+    from sensors.contract import SESSION_FORMAT
+    from sensors.sessionlog import _write_atomic
 
-    log = {"format": FORMAT, "recording": recording.name, "prescription": prescription_name,
+    log = {"format": SESSION_FORMAT, "recording": recording.name, "prescription": prescription_name,
            "steps": [r.as_dict() for r in coach.steps_], "reported": reported}
     _write_atomic(path, json.dumps(log, indent=1, ensure_ascii=False) + "\n")
     return log

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 
+from sensors.contract import PLACEMENTS, SIDES
 from toehold.args import (
     Output,
     add_output,
@@ -22,11 +23,11 @@ def register(sub) -> None:
     p.add_argument("--seed", type=seed, default=0, help="random seed, 0 or more (default 0)")
     p.add_argument("--tier", choices=["clean", "realistic", "hard", "ankle", "lookalikes", "negatives"],
                    default="realistic")
-    p.add_argument("--placement", choices=["foot", "ankle"])
-    p.add_argument("--side", choices=["left", "right"])
+    p.add_argument("--placement", choices=PLACEMENTS)
+    p.add_argument("--side", choices=SIDES)
     # Below 10 Hz a stride or a circle is a handful of samples; the simulator
     # integrates at 4× the rate, so very high rates only cost memory.
-    p.add_argument("--rate", type=in_range(10, 2000, " Hz"), dest="sample_rate_hz",
+    p.add_argument("--rate", type=in_range(10, 2000, " Hz"), dest="sampling_rate_hz",
                    help="sample rate, 10–2000 Hz (default: the tier's, 100 Hz)")
     p.add_argument("--mounting", choices=["aligned", "instep", "random", "upside_down"])
     p.add_argument("--packet-loss", type=fraction, dest="packet_loss",
@@ -43,7 +44,7 @@ def run(args) -> int:
     from sensors.simulator import simulate_session
 
     overrides = {k: getattr(args, k) for k in
-                 ("placement", "side", "sample_rate_hz", "mounting", "packet_loss", "distractors")
+                 ("placement", "side", "sampling_rate_hz", "mounting", "packet_loss", "distractors")
                  if getattr(args, k) is not None}
     if args.exercises:
         overrides["exercises"] = args.exercises

@@ -1,0 +1,492 @@
+"""Stage 2 of a session's analysis: one detector per exercise family.
+
+Each detector reads the session's :class:`~analysis.signals.SessionSignals`
+(stage 1) and finds its family's bouts:
+
+* :class:`TiptoeWalkDetector`: tiptoe walking among the gait bouts, with its strides;
+* :class:`CircleSetDetector`: sets of ankle circles (a foot sensor only);
+* :class:`HoldSetDetector`: sets of move–hold–release reps (toe press,
+  resistance band, pencil pickup), per posture;
+* :class:`QuietStanceDetector`: quiet standing outside the bouts, for balance.
+
+Each returns its bouts in ``bouts_`` (``exercise``, ``start_s``, ``end_s``),
+what each bout's confidence is judged on in ``evidence_`` (per row of
+``bouts_``), its events with the row of their bout (``strides_``,
+``circles_``, ``reps_``) and the samples it explained in ``claimed_``;
+:class:`~analysis.session.SessionAnalyzer` runs them in that order (each
+later one skips what the earlier ones claimed), rates and orders the bouts.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy.ndimage import uniform_filter1d
+
+from .circles import CircleDetector, circle_sets
+from .confidence import climb_per_stride, displacement, motion_evidence
+from .gait import StrideDetector, runs, stride_features
+from .reps import HoldRepDetector, prefer, set_cues
+from .signals import SessionSignals
+
+BOUT_COLUMNS = ["exercise", "start_s", "end_s"]
+
+
+def _bouts(rows: list) -> pd.DataFrame:
+    return pd.DataFrame(rows, columns=BOUT_COLUMNS)
+
+
+class TiptoeWalkDetector:
+    """Tiptoe walking: gait bouts whose strides keep the heel off the floor.
+
+    Parameters
+    ----------
+    min_tiptoe_strides : int
+        Fewer contacts on tiptoe are a stumble or a stretch, not the exercise.
+
+    Attributes (after :meth:`detect`)
+    ----------
+    bouts_ : DataFrame
+        ``exercise`` (``tiptoe_walk``), ``start_s``, ``end_s``.
+    evidence_ : list of dict
+        Per bout: ``in_posture``, ``stride_s``, ``climb_m``, ``peak_g``, ``flight_s``.
+    details_ : list of dict
+        Per bout: ``cadence_spm``, ``stride_time_cv_pct``, ``heel_rise_deg``
+        (None for a shank sensor).
+    strides_ : DataFrame
+        ``bout`` (row of ``bouts_``), ``t_s`` (ground contacts).
+    claimed_ : ndarray of bool, shape (n,)
+        Every gait bout's samples (ordinary walking is explained too).
+    """
+
+    def __init__(self, min_tiptoe_strides: int = 6):
+        self.min_tiptoe_strides = min_tiptoe_strides
+
+    def detect(self, signals: SessionSignals) -> "TiptoeWalkDetector":
+        sig = signals
+        t, sampling_rate_hz, foot = sig.t, sig.sampling_rate_hz, sig.foot
+        claimed = np.zeros(len(t), dtype=bool)
+        bouts, strides, details, evidence = [], [], [], []
+        last_tiptoe = None
+        for g in sig.gait.itertuples():
+            # The activity envelope lags the first step: look for contacts
+            # from a stride before it.
+            lo = max(0, g.start - int(g.period_s * sampling_rate_hz))
+            sl = slice(lo, g.stop)
+            sd = StrideDetector().detect(sig.acc[sl], sig.gyr[sl], g.period_s, sampling_rate_hz)
+            contacts = sd.contacts_ + lo
+            claimed[g.start:g.stop] = True
+            if len(contacts) < 3:
+                continue
+            # Only the bout's stretch: negating the whole day for each of its
+            # ~500 walks made this quadratic in length (16 s of 74 s on 24 h).
+            feats = stride_features(-sig.elevation_deg[sl], sig.gyr_seg[sl, 1], contacts - lo, sampling_rate_hz)
+            if len(contacts) < self.min_tiptoe_strides or not self._is_tiptoe(feats, foot):
+                continue
+            # A stumble or a lost stretch can cut one walk in two: a tiptoe
+            # bout that goes on within two strides of the last is the same.
+            if bouts and last_tiptoe is not None and t[contacts[0]] - t[last_tiptoe[-1]] < 2.0 * g.period_s:
+                prev = len(bouts) - 1
+                min_step = int(0.5 * g.period_s * sampling_rate_hz)
+                contacts = np.r_[last_tiptoe, contacts[contacts > last_tiptoe[-1] + min_step]]
+                bouts.pop()
+                evidence.pop()
+                details.pop()
+                strides = [s_ for s_ in strides if s_[0] != prev]
+            last_tiptoe = contacts
+            k = len(bouts)
+            stride_s = np.diff(t[contacts])
+            # The walk goes on through the last contact's stance (the other
+            # foot still steps and the person stops): about half a stride.
+            end = contacts[-1] + int(round(0.5 * np.median(np.diff(contacts))))
+            bouts.append(("tiptoe_walk", t[contacts[0]], t[min(end, len(t) - 1)]))
+            evidence.append({"in_posture": sig.in_posture("tiptoe_walk", contacts[0], end),
+                             "stride_s": float(np.median(stride_s)),
+                             "climb_m": climb_per_stride(sig.orientation.earth_acc, sig.gyr, contacts,
+                                                         sampling_rate_hz),
+                             **motion_evidence(sig.acc, contacts[0], end, sampling_rate_hz)})
+            strides += [(k, t[c]) for c in contacts]
+            details.append({
+                # One foot's contacts: two steps per stride.
+                "cadence_spm": 120.0 / float(np.median(stride_s)),
+                "stride_time_cv_pct": 100.0 * float(np.std(stride_s) / np.mean(stride_s)),
+                # Plantarflexion of the foot in stance; a shank sensor cannot see it.
+                "heel_rise_deg": float(np.median(feats.stance_pitch_deg)) if foot else None,
+            })
+        self.bouts_ = _bouts(bouts)
+        self.evidence_ = evidence
+        self.details_ = details
+        self.strides_ = pd.DataFrame(strides, columns=["bout", "t_s"])
+        self.claimed_ = claimed
+        return self
+
+    @staticmethod
+    def _is_tiptoe(feats: pd.DataFrame, foot: bool) -> bool:
+        if feats.empty:
+            return False
+        stance = float(np.median(feats.stance_pitch_deg))
+        arc = float(np.median(feats.sagittal_range_deg))
+        if foot:
+            # On tiptoe the heel never comes down: the foot stays pitched
+            # toes-down through stance (heel-to-toe stance is flat), and
+            # without heel strike and push-off it turns through a smaller arc.
+            # A foot turning through half a heel-to-toe stride's arc is on
+            # tiptoe however little the heel is raised, as long as it is
+            # (tapping a foot while seated pitches it toes-up).
+            return (stance > 8.0 and arc < 55.0) or (stance > 0.0 and arc < 35.0)
+        # The shank swings through a smaller arc on tiptoe (short steps, no
+        # heel rocker): about 15-35° against 45° and more in heel-to-toe walking.
+        return arc < 38.0
+
+
+class CircleSetDetector:
+    """Sets of ankle circles (a foot sensor; a shank's circles are not observable).
+
+    Parameters
+    ----------
+    min_circles_per_bout : int
+        Fewer turns are a fidget (8–10 s each way makes 5 or more).
+
+    Attributes (after :meth:`detect`)
+    ----------
+    bouts_ : DataFrame
+        ``exercise`` (``ankle_circles``), ``start_s``, ``end_s``.
+    evidence_ : list of dict
+        Per bout: ``in_posture``, ``directions``, ``peak_g``, ``flight_s``.
+    circles_ : DataFrame
+        ``bout``, ``start_s``, ``end_s``, ``direction``, ``size_deg``.
+    claimed_ : ndarray of bool, shape (n,)
+        The sets' samples.
+    """
+
+    def __init__(self, min_circles_per_bout: int = 5):
+        self.min_circles_per_bout = min_circles_per_bout
+
+    def detect(self, signals: SessionSignals, claimed: np.ndarray | None = None) -> "CircleSetDetector":
+        """``claimed``: samples already explained (gait bouts); walking with the foot down is skipped."""
+        sig = signals
+        t, sampling_rate_hz = sig.t, sig.sampling_rate_hz
+        bouts, circles, evidence = [], [], []
+        mine = np.zeros(len(t), dtype=bool)
+        if sig.foot:
+            busy = claimed if claimed is not None else np.zeros(len(t), dtype=bool)
+            # Circling with the leg raised can be periodic enough for the
+            # gait detector; a walking foot is near flat on average, a
+            # raised one is not, so only gait with the foot down is excluded.
+            walking = np.zeros(len(t), dtype=bool)
+            for g in sig.gait.itertuples():
+                if np.median(sig.grav_seg[g.start:g.stop, 2]) > 0.5:
+                    walking[g.start:g.stop] = True
+            cd = CircleDetector().detect(sig.gyr_seg, sampling_rate_hz, valid=sig.valid & ~(busy & walking))
+            for group in circle_sets(cd.circles_, sampling_rate_hz):
+                if len(group) < self.min_circles_per_bout:
+                    continue
+                k = len(bouts)
+                a, b = int(group["start"].iloc[0]), int(group["stop"].iloc[-1])
+                bouts.append(("ankle_circles", t[a], t[b]))
+                evidence.append({"in_posture": sig.in_posture("ankle_circles", a, b),
+                                 "directions": int(group.direction.nunique()),
+                                 **motion_evidence(sig.acc, a, b, sampling_rate_hz)})
+                mine[group["start"].iloc[0]:group["stop"].iloc[-1]] = True
+                circles += [(k, t[c.start], t[c.stop], c.direction, c.size_deg) for c in group.itertuples()]
+        self.bouts_ = _bouts(bouts)
+        self.evidence_ = evidence
+        self.circles_ = pd.DataFrame(circles, columns=["bout", "start_s", "end_s", "direction", "size_deg"])
+        self.claimed_ = mine
+        return self
+
+
+class HoldSetDetector:
+    """Sets of move–hold–release reps, per posture (toe press, resistance band, pencil pickup).
+
+    Parameters
+    ----------
+    max_rep_gap_s : float
+        Reps further apart than this start a new set.
+    min_reps_per_bout : int
+        Fewer rep-like movements are fidgeting, not a set (pencil pickups,
+        prescribed three per foot, need two).
+    pencil_min_hold_s : float
+        With the foot flat, sets whose median hold is at least this long are
+        pencil pickups (held ≥ 10 s by prescription) rather than toe presses
+        (held ~4 s).
+    min_foot_range_deg : float
+        A set of reps seen by a foot sensor must move the foot at least
+        this far (median ``range_deg``).
+
+    Attributes (after :meth:`detect`)
+    ----------
+    bouts_ : DataFrame
+        ``exercise``, ``start_s``, ``end_s``.
+    evidence_ : list of dict
+        Per bout: ``in_posture``, ``reps``, ``range_deg``, ``range_cv``,
+        ``lift_m``, ``hold_s``, ``hold_cv``, ``peak_g``, ``flight_s``.
+    reps_ : DataFrame
+        ``bout``, ``start_s``, ``end_s``, ``hold_s``, ``range_deg``.
+    """
+
+    def __init__(self, max_rep_gap_s: float = 30.0, min_reps_per_bout: int = 3,
+                 pencil_min_hold_s: float = 7.0, min_foot_range_deg: float = 1.0):
+        self.max_rep_gap_s = max_rep_gap_s
+        self.min_reps_per_bout = min_reps_per_bout
+        self.pencil_min_hold_s = pencil_min_hold_s
+        self.min_foot_range_deg = min_foot_range_deg
+
+    def detect(self, signals: SessionSignals, claimed: np.ndarray | None = None) -> "HoldSetDetector":
+        """``claimed``: samples already explained by other bouts (no rep is looked for there)."""
+        sig = signals
+        t, sampling_rate_hz, foot, valid = sig.t, sig.sampling_rate_hz, sig.foot, sig.valid
+        busy = claimed if claimed is not None else np.zeros(len(t), dtype=bool)
+        earth_acc = sig.orientation.earth_acc
+        where = sig.postures
+        bouts, reps, evidence = [], [], []
+        postures = ({"flat": where["flat"], "toes_up": where["toes_up"]} if foot
+                    else {"upright": where["upright"]})
+        gyr_norm = np.linalg.norm(sig.gyr, axis=1)
+        tilt = sig.tilt_deg
+        for posture, mask in postures.items():
+            # A long gap splits the signal: no rep is measured across one.
+            # (Short losses, a few packets, are interpolated: the angle of a
+            # hold changes slowly.)
+            for s, e in zip(*runs(mask & ~busy & ~sig.long_gap)):
+                if (e - s) / sampling_rate_hz < 5:
+                    continue
+                seg_angle = tilt[s:e]
+                # A foot flat on the floor is still between and during reps;
+                # a shank sways, so its reps must be held stiller than they move.
+                proto = (HoldRepDetector(min_amplitude_deg=0.6, max_hold_speed_frac=0.5) if foot else
+                         HoldRepDetector(min_amplitude_deg=2.0, max_hold_speed_frac=0.3))
+                # Dorsiflexion against the band raises the toes; toe presses
+                # and pencil pickups tip the foot whichever way the instep
+                # and the grip make it, so both directions are tried set by
+                # set (a pencil set and a toe-press set may go opposite ways).
+                signs = (1,) if posture == "toes_up" else (1, -1)
+                found_sets, every = [], {}
+                for sign in signs:
+                    det = proto.clone().detect(sign * seg_angle, sampling_rate_hz, valid=valid[s:e])
+                    found = det.reps_
+                    # A rep cut by the stretch's edge began or ended in
+                    # another posture: that is the posture change, not a rep.
+                    edge = int(0.5 * sampling_rate_hz)
+                    found = found[(found.start > edge) & (found.stop < (e - s) - edge)]
+                    every[sign] = found
+                    groups = self._group(found, t[s:e], gap_s=self.max_rep_gap_s, activity=gyr_norm[s:e])
+                    if posture == "flat":
+                        groups = [part for g in groups
+                                  for part in self._split_by_hold(g, sampling_rate_hz, self.pencil_min_hold_s)]
+                    for g in groups:
+                        g = self._drop_outliers(g, sampling_rate_hz)
+                        if len(g):
+                            found_sets.append((sign, det, g))
+                candidates = []
+                for sign, det, g in found_sets:
+                    # Read one direction's holds as the other's rests, a set
+                    # spans a little less or more: the rest the set starts
+                    # from is judged outside both readings.
+                    a0, a1 = int(g.start.iloc[0]), int(g.stop.iloc[-1])
+                    for _, _, h in found_sets:
+                        if h.start.iloc[0] < a1 and a0 < h.stop.iloc[-1]:
+                            a0, a1 = min(a0, int(h.start.iloc[0])), max(a1, int(h.stop.iloc[-1]))
+                    cues = set_cues(sign * seg_angle, det, g, sampling_rate_hz, gyr_norm[s:e], span=(a0, a1))
+                    candidates.append((sign, g, cues))
+                for sign, group, cues in self._resolve(candidates):
+                    if -sign in every:
+                        group = self._either_way(group, sign, every[-sign], sampling_rate_hz, self.max_rep_gap_s)
+                    # Below a degree a foot's "reps" are a resting foot
+                    # shifting its weight (the other foot exercising), not
+                    # a press held against the floor.
+                    if foot and np.median(np.abs(group.range_deg)) < self.min_foot_range_deg:
+                        continue
+                    holds = (group.hold_stop - group.hold_start).to_numpy() / sampling_rate_hz
+                    name = self._name_hold_bout(posture, holds)
+                    need = self.min_reps_per_bout if name != "pencil_pickup" else 2
+                    if name is None or len(group) < need:
+                        continue
+                    k = len(bouts)
+                    a, b = s + int(group.start.iloc[0]), s + int(group.stop.iloc[-1])
+                    bouts.append((name, t[a], t[b]))
+                    lifts = [abs(displacement(earth_acc, s + int(g.start), s + int(g.hold_start), sampling_rate_hz)[2])
+                             for g in group.itertuples()]
+                    evidence.append({"in_posture": sig.in_posture(name, a, b), "reps": len(group),
+                                     "range_deg": float(np.median(group.amplitude_deg)),
+                                     "range_cv": float(np.std(group.amplitude_deg)
+                                                       / max(np.mean(group.amplitude_deg), 1e-6)),
+                                     "lift_m": float(np.median(lifts)),
+                                     "hold_s": float(np.median(holds)),
+                                     "hold_cv": float(np.std(holds) / max(np.mean(holds), 1e-6)),
+                                     **motion_evidence(sig.acc, a, b, sampling_rate_hz)})
+                    reps += [(k, t[s + g.start], t[s + g.stop], (g.hold_stop - g.hold_start) / sampling_rate_hz,
+                              abs(g.range_deg)) for g in group.itertuples()]
+        self.bouts_ = _bouts(bouts)
+        self.evidence_ = evidence
+        self.reps_ = pd.DataFrame(reps, columns=["bout", "start_s", "end_s", "hold_s", "range_deg"])
+        return self
+
+    def _name_hold_bout(self, posture: str, holds: np.ndarray) -> str | None:
+        if posture == "toes_up":
+            return "resistance_band"
+        if posture == "upright":
+            return "toe_press"
+        return "pencil_pickup" if np.median(holds) >= self.pencil_min_hold_s else "toe_press"
+
+
+    @staticmethod
+    def _resolve(candidates: list) -> list:
+        """Keep sets that do not overlap; where two overlap, the likelier one."""
+        keep = []
+        for cand in sorted(candidates, key=lambda c: c[1].start.iloc[0]):
+            sign, g, cues = cand
+            a0, a1 = g.start.iloc[0], g.stop.iloc[-1]
+            clash = [k for k in keep if k[1].start.iloc[0] < a1 and a0 < k[1].stop.iloc[-1]]
+            if all(prefer(cues, k[2]) for k in clash):
+                gone = {id(k) for k in clash}
+                keep = [k for k in keep if id(k) not in gone] + [cand]
+        return keep
+
+    @staticmethod
+    def _split_by_hold(group: pd.DataFrame, sampling_rate_hz: float, between_s: float | None = None,
+                       ratio: float = 1.8) -> list[pd.DataFrame]:
+        """Split a set where the holds change from short to long.
+
+        Toe presses (held ~4 s, standing) and pencil pickups (held ≥ 10 s,
+        seated) both keep the foot flat; done one after the other they can
+        look like one set. The best single split of the log hold durations
+        separates them when both parts have two or more reps. With
+        ``between_s``, only a split whose parts' median holds lie on either
+        side of it: uneven holds of one exercise stay one set.
+        """
+        holds = np.log(np.maximum((group.hold_stop - group.hold_start).to_numpy() / sampling_rate_hz, 0.1))
+        n = len(holds)
+        if n < 4:
+            return [group]
+        # Split where the two parts differ most for their sizes (largest
+        # between-part variance, Otsu's criterion): comparing medians alone
+        # let a long set absorb the other set's first, shorter-held rep.
+        k = np.arange(2, n - 1)
+        c = np.cumsum(holds)
+        mean_a = c[k - 1] / k
+        mean_b = (c[-1] - c[k - 1]) / (n - k)
+        k_best = int(k[np.argmax(k * (n - k) * (mean_a - mean_b) ** 2)])
+        gain = abs(np.median(holds[:k_best]) - np.median(holds[k_best:]))
+        if gain < np.log(ratio):
+            return [group]
+        if between_s is not None:
+            lo, hi = sorted((np.median(holds[:k_best]), np.median(holds[k_best:])))
+            if not lo < np.log(between_s) <= hi:
+                return [group]
+        return [group.iloc[:k_best], group.iloc[k_best:]]
+
+    @staticmethod
+    def _either_way(group: pd.DataFrame, sign: int, other: pd.DataFrame, sampling_rate_hz: float,
+                    gap_s: float) -> pd.DataFrame:
+        """A set's reps in both directions, each leaving from the set's rest.
+
+        Someone may tip the foot the other way in one rep of a set (a
+        pencil gripped differently). Read one way, that rep is missed and
+        its return to rest looks like a rep starting from the held level.
+        Every rep leaves from rest: reps of the set that start far from the
+        level most of them start from are dropped, and reps found the other
+        way that start from it, move as far and overlap none are added.
+        """
+        if len(group) < 2 or other.empty:
+            return group
+        rest = np.median(sign * group.rest_deg.to_numpy())
+        amp = float(np.median(np.abs(group.range_deg.to_numpy())))
+        from_rest = np.abs(sign * group.rest_deg.to_numpy() - rest) < 0.5 * amp
+        keep = group[from_rest] if from_rest.sum() >= 2 else group
+        lo, hi = keep.start.min() - gap_s * sampling_rate_hz, keep.stop.max() + gap_s * sampling_rate_hz
+        extra = other[(np.abs(-sign * other.rest_deg - rest) < 0.5 * amp)
+                      & (np.abs(other.range_deg) >= 0.5 * amp)
+                      & (other.start >= lo) & (other.stop <= hi)]
+        taken = [(int(a), int(b)) for a, b in zip(keep.start, keep.stop)]
+        add = [i for i, (a, b) in enumerate(zip(extra.start, extra.stop))
+               if not any(a < b2 and a2 < b for a2, b2 in taken)]
+        if not add:
+            return keep
+        return pd.concat([keep, extra.iloc[add]]).sort_values("start", ignore_index=True)
+
+    @staticmethod
+    def _drop_outliers(group: pd.DataFrame, sampling_rate_hz: float) -> pd.DataFrame:
+        """Drop "reps" unlike the rest of their set.
+
+        Sitting down, lying back or adjusting the band next to a set can look
+        like one more rep, but it moves much further or stays much longer
+        than the person's reps do; sway or a shift after a set moves far less.
+        """
+        if len(group) < 3:
+            return group
+        amp = group.amplitude_deg.to_numpy()
+        hold = (group.hold_stop - group.hold_start).to_numpy() / sampling_rate_hz
+        med_amp, med_hold = np.median(amp), np.median(hold)
+        ok = (amp <= 1.8 * med_amp) & (hold <= max(2.2 * med_hold, med_hold + 4.0))
+        # Every rep of a set reaches the held position: standing sway after
+        # the last rep moves the shank a tenth as far.
+        moved = np.abs(group.range_deg.to_numpy())
+        ok &= moved >= 0.4 * np.median(moved)
+        # Fiddling with the band or the pencil just before or after a set
+        # makes brief "holds" at its ends; real reps in a set are held alike.
+        idx = np.flatnonzero(ok)
+        while len(idx) >= 4 and hold[idx[0]] < 0.45 * med_hold:
+            ok[idx[0]] = False
+            idx = idx[1:]
+        while len(idx) >= 4 and hold[idx[-1]] < 0.45 * med_hold:
+            ok[idx[-1]] = False
+            idx = idx[:-1]
+        return group[ok]
+
+    @staticmethod
+    def _group(events: pd.DataFrame, t: np.ndarray, gap_s: float,
+               activity: np.ndarray | None = None, busy_dps: float = 60.0):
+        """Split events (sorted by ``start``) into sets.
+
+        A new set starts after a pause longer than ``gap_s``, or after a
+        pause in which the leg moved briskly (``activity`` above
+        ``busy_dps``): rests between reps are calm, while getting up,
+        sitting down or walking to the next station are not.
+        """
+        if events.empty:
+            return []
+        events = events.sort_values("start", ignore_index=True)
+        for col in ("start", "stop", "hold_start", "hold_stop"):
+            if col in events:
+                events[col] = events[col].astype(np.int64)
+        starts, stops = events.start.to_numpy(), events.stop.to_numpy()
+        pause = t[starts[1:]] - t[stops[:-1]]
+        split = pause > gap_s
+        if activity is not None:
+            smooth = uniform_filter1d(activity, 10, mode="nearest")
+            for i, (a, b) in enumerate(zip(stops[:-1], starts[1:])):
+                if b > a and smooth[a:b].max() > busy_dps:
+                    split[i] = True
+        cut = np.r_[0, np.flatnonzero(split) + 1, len(events)]
+        return [events.iloc[a:b] for a, b in zip(cut[:-1], cut[1:]) if b > a]
+
+
+class QuietStanceDetector:
+    """Quiet standing for balance: upright, calm, not part of a bout.
+
+    Parameters
+    ----------
+    min_stance_s : float
+        Quiet standing this long or longer is kept.
+
+    Attributes (after :meth:`detect`)
+    ----------
+    stances_ : DataFrame
+        ``start_s``, ``end_s``.
+    """
+
+    def __init__(self, min_stance_s: float = 10.0):
+        self.min_stance_s = min_stance_s
+
+    def detect(self, signals: SessionSignals, claimed: np.ndarray, bouts: list) -> "QuietStanceDetector":
+        """``claimed``: samples explained by gait and circles; ``bouts``: (exercise, start_s, end_s)."""
+        sig = signals
+        t, sampling_rate_hz = sig.t, sig.sampling_rate_hz
+        upright = sig.grav_smooth[:, 2] > np.cos(np.radians(25))
+        in_bout = claimed.copy()
+        for _, b0, b1 in bouts:
+            in_bout[(t >= b0) & (t <= b1)] = True
+        stances = [(t[s], t[e - 1]) for s, e in zip(*runs(sig.calm & upright & ~in_bout))
+                   if (e - s) / sampling_rate_hz >= self.min_stance_s]
+        self.stances_ = pd.DataFrame(stances, columns=["start_s", "end_s"])
+        return self

@@ -1,0 +1,221 @@
+"""Stage 1 of a session's analysis: the signals every detector works on, computed once.
+
+:class:`SignalExtractor` turns the recording's samples into a
+:class:`SessionSignals`: resampled to a uniform grid that keeps gaps as
+gaps (:class:`~analysis.preprocess.UniformResampler`), rest and gyro bias,
+orientation (:class:`~analysis.orientation.OrientationFilter`), gait bouts
+(:class:`~analysis.gait.GaitBoutDetector`, mounting-free), the mounting
+(:class:`~analysis.mounting.MountingEstimator`, or one given) and, in the
+foot or shank frame it gives, the angles and postures. Stage 2 (one detector
+per exercise family, :mod:`analysis.families`) only reads these.
+
+Entry point for a window of samples (the live view, issue 13)::
+
+    sig = SignalExtractor().extract(frame, placement="foot",
+                                    known_mounting=mounting).signals_
+
+``frame`` is any contract DataFrame (``t``, ``acc_*``, ``gyr_*``); with
+``known_mounting`` the (costly, whole-session) mounting estimate is skipped
+and the window is put in that frame.
+"""
+from __future__ import annotations
+
+import dataclasses
+import enum
+
+import numpy as np
+import pandas as pd
+
+from .gait import GaitBoutDetector, runs
+from .mounting import Mounting, MountingEstimator
+from .orientation import Orientation, OrientationFilter
+from .posture import fraction_in_posture, posture_masks
+from .preprocess import UniformResampler, gyro_bias, still_mask
+from .reps import lowpass
+
+SIGNAL_COLUMNS = ["t", "valid", "still", "elevation_deg", "roll_deg", "tilt_deg",
+                  "gyr_x", "gyr_y", "gyr_z", "acc_x", "acc_y", "acc_z"]
+
+
+class Placement(str, enum.Enum):
+    """Where the sensor is worn: :data:`sensors.contract.PLACEMENTS` as an enum."""
+
+    FOOT = "foot"
+    ANKLE = "ankle"
+
+    @classmethod
+    def parse(cls, value) -> "Placement":
+        """The placement named by ``value``; anything else is analysed as a foot sensor."""
+        try:
+            return cls(value)
+        except ValueError:
+            return cls.FOOT
+
+
+@dataclasses.dataclass
+class SessionSignals:
+    """One session's signals on the analysis grid (n samples).
+
+    Attributes
+    ----------
+    sampling_rate_hz : float
+        Grid rate.
+    placement : Placement
+    mounting : analysis.mounting.Mounting
+        Sensor-to-segment rotation, with its ``method`` and ``confidence``.
+    t : ndarray, shape (n,)
+        Grid times (s).
+    valid : ndarray of bool, shape (n,)
+        False inside recording gaps.
+    long_gap : ndarray of bool, shape (n,)
+        Inside gaps of ``max_bridged_gap_s`` or longer (no rep is measured across one).
+    still : ndarray of bool, shape (n,)
+        At rest (:func:`~analysis.preprocess.still_mask`) and valid.
+    calm : ndarray of bool, shape (n,)
+        Quiet enough for a balance stance: at rest for a foot sensor, swaying
+        at most ~8 deg/s for a shank sensor; not in a long gap.
+    acc : ndarray, shape (n, 3)
+        Acceleration, sensor frame (m/s²).
+    gyr : ndarray, shape (n, 3)
+        Bias-free angular rate, sensor frame (deg/s).
+    gyro_bias_dps : ndarray, shape (3,)
+    orientation : analysis.orientation.Orientation
+        Quaternions, up vector (sensor frame), earth-frame acceleration (m/s²).
+    gait : DataFrame
+        Gait bouts: ``start``, ``stop`` (grid indices), ``period_s``, ``periodicity``.
+    acc_seg, gyr_seg, grav_seg : ndarray, shape (n, 3)
+        Acceleration (m/s²), angular rate (deg/s) and up vector in the
+        segment (foot or shank) frame.
+    grav_smooth : ndarray, shape (n, 3)
+        ``grav_seg`` low-passed at 0.5 Hz (postures).
+    elevation_deg, roll_deg : ndarray, shape (n,)
+        Segment pitch (+ = toes or shin up) and roll from the orientation estimate.
+    tilt_deg : ndarray, shape (n,)
+        Segment pitch from the 2 Hz low-passed accelerometer alone (what reps are measured on).
+    postures : dict of str to ndarray of bool
+        :func:`~analysis.posture.posture_masks` of ``grav_smooth``.
+    """
+
+    sampling_rate_hz: float
+    placement: Placement
+    mounting: Mounting
+    t: np.ndarray
+    valid: np.ndarray
+    long_gap: np.ndarray
+    still: np.ndarray
+    calm: np.ndarray
+    acc: np.ndarray
+    gyr: np.ndarray
+    gyro_bias_dps: np.ndarray
+    orientation: Orientation
+    gait: pd.DataFrame
+    acc_seg: np.ndarray
+    gyr_seg: np.ndarray
+    grav_seg: np.ndarray
+    grav_smooth: np.ndarray
+    elevation_deg: np.ndarray
+    roll_deg: np.ndarray
+    tilt_deg: np.ndarray
+    postures: dict
+
+    @property
+    def foot(self) -> bool:
+        return self.placement is Placement.FOOT
+
+    def in_posture(self, exercise: str, a: int, b: int) -> float | None:
+        """Share of the valid samples ``a:b`` in a posture ``exercise`` allows."""
+        sel = np.zeros(len(self.t), dtype=bool)
+        sel[a:b] = self.valid[a:b]
+        return fraction_in_posture(self.postures, exercise, self.placement.value, sel)
+
+    def frame(self) -> pd.DataFrame:
+        """The grid as a DataFrame (``SessionAnalyzer.signals_``: plots, balance, quality)."""
+        return pd.DataFrame({
+            "t": self.t, "valid": self.valid, "still": self.still, "elevation_deg": self.elevation_deg,
+            "roll_deg": self.roll_deg, "tilt_deg": self.tilt_deg,
+            "gyr_x": self.gyr_seg[:, 0], "gyr_y": self.gyr_seg[:, 1], "gyr_z": self.gyr_seg[:, 2],
+            "acc_x": self.acc_seg[:, 0], "acc_y": self.acc_seg[:, 1], "acc_z": self.acc_seg[:, 2],
+        })
+
+
+class SignalExtractor:
+    """Compute a session's :class:`SessionSignals` (stage 1).
+
+    Parameters
+    ----------
+    sampling_rate_hz : float
+        Analysis grid rate.
+    max_bridged_gap_s : float
+        Gaps this long or longer are ``long_gap``: detectors do not bridge them.
+    """
+
+    def __init__(self, sampling_rate_hz: float = 50.0, max_bridged_gap_s: float = 3.0):
+        self.sampling_rate_hz = sampling_rate_hz
+        self.max_bridged_gap_s = max_bridged_gap_s
+
+    def extract(self, data: pd.DataFrame, placement: str | Placement = "foot",
+                mounting: str | None = None, known_mounting: Mounting | None = None) -> "SignalExtractor":
+        """Compute the signals of ``data``.
+
+        Parameters
+        ----------
+        data : DataFrame
+            Contract columns ``t`` (s), ``acc_*`` (m/s²), ``gyr_*`` (deg/s); at least two rows.
+        placement : {"foot", "ankle"} or Placement
+        mounting : str, optional
+            Declared mounting (``x=forward,y=left,z=up``).
+        known_mounting : analysis.mounting.Mounting, optional
+            Use this instead of estimating it.
+
+        Attributes
+        ----------
+        signals_ : SessionSignals
+        """
+        place = placement if isinstance(placement, Placement) else Placement.parse(placement)
+        foot = place is Placement.FOOT
+        u = UniformResampler(self.sampling_rate_hz).resample(data)
+        sampling_rate_hz = u.sampling_rate_hz
+        rest = still_mask(u.acc, u.gyr, sampling_rate_hz)
+        still = rest & u.valid
+        bias = gyro_bias(u.gyr, still)
+        gyr = u.gyr - bias
+        orient = OrientationFilter().estimate(u, bias)
+        # A shank swings less than a foot, and least on tiptoe (short steps,
+        # no heel rocker). Without a foot's still stance to require, a
+        # shank's gait must repeat clearly: a set of knee bends half-repeats.
+        gait = GaitBoutDetector(require_stance_rest=foot, active_dps=25.0 if foot else 20.0,
+                                min_periodicity=0.25 if foot else 0.5).detect(gyr, u.valid, sampling_rate_hz).bouts_
+        mount = known_mounting or MountingEstimator().estimate(
+            u.acc, gyr, still, orient.quat, orient.earth_acc, gait, sampling_rate_hz, declared=mounting).mounting_
+        r = mount.matrix
+        gyr_s = gyr @ r.T
+        grav_s = orient.gravity @ r.T
+        acc_s = u.acc @ r.T
+        acc_lp = lowpass(acc_s[:, [0, 2]], 2.0, sampling_rate_hz)  # forward and up: all the tilt needs
+        grav_smooth = lowpass(grav_s, 0.5, sampling_rate_hz)
+        long_gap = np.zeros(len(u.t), dtype=bool)
+        for a, b in zip(*runs(~u.valid)):
+            if (b - a) / sampling_rate_hz >= self.max_bridged_gap_s:
+                long_gap[a:b] = True
+        # Standing sways the shank by a degree or so, which a shank sensor
+        # sees as a slow 1–3 deg/s rotation: quiet, though not still.
+        calm = (rest.copy() if foot else
+                still_mask(u.acc, u.gyr, sampling_rate_hz, window_s=1.0, gyr_thresh_dps=8.0, acc_thresh_mps2=0.5))
+        calm &= ~long_gap  # a few lost packets do not end a stance
+        self.signals_ = SessionSignals(
+            sampling_rate_hz=sampling_rate_hz, placement=place, mounting=mount, t=u.t, valid=u.valid,
+            long_gap=long_gap, still=still, calm=calm, acc=u.acc, gyr=gyr, gyro_bias_dps=bias,
+            orientation=orient, gait=gait, acc_seg=acc_s, gyr_seg=gyr_s, grav_seg=grav_s,
+            grav_smooth=grav_smooth,
+            # Pitch in the sagittal plane, + = toes (or shin) up; atan2 keeps
+            # its sensitivity through 90° (a dorsiflexed foot on the floor
+            # points its toes almost straight up).
+            elevation_deg=np.degrees(np.arctan2(grav_s[:, 0], grav_s[:, 2])),
+            roll_deg=np.degrees(np.arctan2(grav_s[:, 1], grav_s[:, 2])),
+            # Reps are slow and their holds still, so the segment's tilt comes
+            # straight from gravity in the accelerometer: no orientation filter
+            # still catching up after a walk or a brisk turn shifts the rest
+            # level a rep starts from.
+            tilt_deg=np.degrees(np.arctan2(acc_lp[:, 0], acc_lp[:, 1])),
+            postures=posture_masks(grav_smooth, place.value))
+        return self
