@@ -149,3 +149,8 @@ def test_a_step_over_five_periods_between_consecutive_packets_is_not_a_rate():
     # not the board's rate; the asked 10 ms stays.
     t = _times(GenericDecoder(), [packet(1, 0, ZERO * 4), packet(2, 220_000, ZERO * 4)])
     np.testing.assert_allclose(t[:4], [0.0, 0.01, 0.02, 0.03])
+
+
+def test_finish_without_any_packet_gives_no_rows():
+    rows = GenericDecoder().finish()
+    assert rows.shape == (0, 8)
