@@ -325,7 +325,7 @@ class LiveAnalyzer:
             return self._state
         self._last_read = t_end
         if force or t_end - self._last_update >= self.update_every_s:
-            from .pipeline import one_blas_thread
+            from .threads import one_blas_thread
 
             with one_blas_thread():
                 self._update(t_end)

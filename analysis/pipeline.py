@@ -13,30 +13,12 @@ from sensors.contract import ANALYSIS_FORMAT, HOLD_EXERCISES
 
 from .confidence import THRESHOLD as CONFIDENCE_THRESHOLD
 from .session import SessionAnalyzer
+from .threads import one_blas_thread
 
 # Bump when detections can change, so cached analyses are recomputed.
 ANALYSER_VERSION = "0.6.0"
 
 
-def one_blas_thread():
-    """Context in which numpy's BLAS runs on one thread.
-
-    The analysis only multiplies (n, 3) by (3, 3) matrices, which gain
-    nothing from threads; but OpenBLAS's worker threads spin waiting for
-    work, and on a busy machine (or beside parallel batch workers) one such
-    product over a 24 h recording took 0.7-2.2 s instead of 0.04 s
-    (measured on this 2-core machine under load, ``benchmarks/README.md``).
-    """
-    global _CONTROLLER
-    if _CONTROLLER is None:
-        from threadpoolctl import ThreadpoolController
-
-        # Finding the loaded libraries takes ~3 ms; limiting them, 6 µs.
-        _CONTROLLER = ThreadpoolController()
-    return _CONTROLLER.limit(limits=1, user_api="blas")
-
-
-_CONTROLLER = None
 
 
 def run_analysis(recording, analyzer: SessionAnalyzer | None = None) -> SessionAnalyzer:
@@ -250,7 +232,8 @@ def analyze_recording(recording, analyzer: SessionAnalyzer | None = None,
     }
     if session_log:
         doc["exercises"] = with_hold_wobble(
-            apply_session_log(doc["exercises"], session_log, recording.side, fitted.signals_), fitted.signals_)
+            apply_session_log(doc["exercises"], session_log, recording.side, fitted.signals_), fitted.signals_,
+            fitted.sampling_rate_hz)
         doc["session"] = {"format": session_log.get("format"), "steps": session_log.get("steps") or [],
                           "reported": session_log.get("reported") or {}}
     toe_paths(fitted, doc["exercises"], fitted.sampling_rate_hz)

@@ -11,7 +11,8 @@ import pandas as pd
 from scipy.spatial.transform import Rotation
 
 from analysis.coach import Step
-from analysis.guided import GuidedLive, StepRepCounter
+from analysis.guided import StepRepCounter
+from analysis.guided_live import GuidedLive
 from analysis.pipeline import analyze_recording
 from sensors.emulated.person import EmulatedPerson, PersonConfig
 from sensors.recording import recording_from_arrays
