@@ -71,6 +71,16 @@ def test_a_counter_wrapping_from_65535_to_0_is_not_a_gap():
     assert len(find_gaps(t, seq.astype(float), RATE_HZ)) == 0
 
 
+def test_two_samples_can_have_a_gap_between_them_and_one_sample_has_none():
+    # 0.00 and 0.05 s at 100 Hz: four samples lost between the two.
+    gaps = find_gaps(np.array([0.0, 0.05]), nominal_rate_hz=RATE_HZ)
+    assert list(zip(gaps["start_s"], gaps["end_s"])) == [(0.0, 0.05)]
+    for t in (np.array([]), np.array([3.0])):
+        none = find_gaps(t, nominal_rate_hz=RATE_HZ)
+        assert list(none.columns) == ["start_s", "end_s"] and len(none) == 0
+        assert none["start_s"].dtype == float
+
+
 def test_a_recording_built_in_memory_has_the_same_gaps():
     t = _times_with_step(3.0)
     n = len(t)
