@@ -81,6 +81,36 @@ def test_two_samples_can_have_a_gap_between_them_and_one_sample_has_none():
         assert none["start_s"].dtype == float
 
 
+def test_the_declared_rate_sets_the_period_even_when_most_samples_are_lost():
+    # Declared 100 Hz, every other sample lost for 0.2 s: ten gaps, though
+    # the median interval (20 ms) would call none of them one.
+    t = np.concatenate([np.arange(11) * 0.02, 0.2 + np.arange(1, 3) * PERIOD_S])
+    assert len(find_gaps(t, nominal_rate_hz=RATE_HZ)) == 10
+
+
+def test_samples_stamped_per_packet_are_not_gaps():
+    # A receiver stamping each packet's 4 samples with one arrival time,
+    # 25 packets a second: nothing lost, so no gap (the period is the
+    # median of the intervals that move).
+    t = np.repeat(np.arange(25) * 0.04, 4)
+    assert len(find_gaps(t)) == 0
+
+
+def test_a_time_jump_is_a_gap_even_when_the_counter_runs_on():
+    t = _times_with_step(3.0)
+    assert len(find_gaps(t, np.arange(len(t), dtype=float), RATE_HZ)) == 1
+
+
+def test_a_late_packet_in_an_unsigned_counter_is_not_a_loss():
+    # Raw u16 counters: 5, 6, 8, 7 (8 overtook 7), 9, 10. The rule ("a
+    # jump of more than one") marks 6 -> 8 and 7 -> 9; the step back 8 -> 7
+    # is no jump (in u16 arithmetic it would be one of 65535).
+    t = np.arange(6) * PERIOD_S
+    seq = np.array([5, 6, 8, 7, 9, 10], dtype=np.uint16)
+    gaps = find_gaps(t, seq, RATE_HZ)
+    assert list(gaps["start_s"]) == [pytest.approx(1 * PERIOD_S), pytest.approx(3 * PERIOD_S)]
+
+
 def test_a_recording_built_in_memory_has_the_same_gaps():
     t = _times_with_step(3.0)
     n = len(t)
