@@ -111,6 +111,30 @@ def test_a_late_packet_in_an_unsigned_counter_is_not_a_loss():
     assert list(gaps["start_s"]) == [pytest.approx(1 * PERIOD_S), pytest.approx(3 * PERIOD_S)]
 
 
+def test_time_lost_is_the_missing_samples_over_the_rate():
+    # lost_seconds' rule: a gap spans one ordinary period that was not lost.
+    # At 100 Hz a 0.02 s step is 1 sample (0.01 s), 0.05 s is 4 (0.04 s);
+    # a step under 1.5 periods loses nothing. Three ways of giving gaps.
+    from sensors.recording import lost_seconds
+
+    frame = pd.DataFrame({"start_s": [1.0, 2.0], "end_s": [1.02, 2.05]})
+    assert lost_seconds(frame, RATE_HZ) == pytest.approx(0.05)
+    assert lost_seconds([{"start_s": 1.0, "end_s": 1.02}], RATE_HZ) == pytest.approx(0.01)
+    assert lost_seconds([(1.0, 1.012), (2.0, 2.05)], RATE_HZ) == pytest.approx(0.04)
+    assert lost_seconds([], RATE_HZ) == 0.0
+    # No usable rate: the steps summed as they are.
+    for rate in (None, 0.0, -100.0, float("nan"), float("inf")):
+        assert lost_seconds(frame, rate) == pytest.approx(0.07)
+
+
+def test_the_effective_rate_is_the_median_interval_whatever_the_gaps():
+    from sensors.recording import effective_rate_hz
+
+    t = np.concatenate([np.arange(50) * 0.01, 5.0 + np.arange(60) * 0.01, [5.59, 5.59]])
+    assert effective_rate_hz(t) == pytest.approx(100.0)
+    assert np.isnan(effective_rate_hz(np.array([1.0]))) and np.isnan(effective_rate_hz(np.array([1.0, 1.0])))
+
+
 def test_a_recording_built_in_memory_has_the_same_gaps():
     t = _times_with_step(3.0)
     n = len(t)
