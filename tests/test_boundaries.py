@@ -132,6 +132,7 @@ def test_the_effective_rate_is_the_median_interval_whatever_the_gaps():
 
     t = np.concatenate([np.arange(50) * 0.01, 5.0 + np.arange(60) * 0.01, [5.59, 5.59]])
     assert effective_rate_hz(t) == pytest.approx(100.0)
+    assert effective_rate_hz(np.array([0.0, 0.02])) == pytest.approx(50.0)   # two samples are a rate
     assert np.isnan(effective_rate_hz(np.array([1.0]))) and np.isnan(effective_rate_hz(np.array([1.0, 1.0])))
 
 
