@@ -28,9 +28,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from sensors.contract import HOLD_EXERCISES
+from sensors.contract import ACC_COLUMNS, GYR_COLUMNS
 
-from .live import HOLD_TARGET_S, LiveAnalyzer, LiveState
 from .reps import HoldRepDetector, best_direction, lowpass
 
 REP_COLUMNS = ["start_s", "end_s", "hold_s", "range_deg"]
@@ -61,17 +60,17 @@ def station_angle_deg(acc: np.ndarray, sampling_rate_hz: float, cutoff_hz: float
     return _station(acc, sampling_rate_hz, cutoff_hz, near_deg)[0]
 
 
-def _station(acc, fs, cutoff_hz=2.0, near_deg=40.0):
+def _station(acc, sampling_rate_hz, cutoff_hz=2.0, near_deg=40.0):
     """``(angle_deg, at_station)``: the angle of :func:`station_angle_deg` and where the segment is
     within ``near_deg`` of the station."""
     acc = np.asarray(acc, dtype=float)
     if len(acc) < 2:
         return np.zeros(len(acc)), np.ones(len(acc), dtype=bool)
-    g = lowpass(acc, cutoff_hz, fs)
+    g = lowpass(acc, cutoff_hz, sampling_rate_hz)
     g = g / np.maximum(np.linalg.norm(g, axis=1, keepdims=True), 1e-9)
     cos_near = np.cos(np.radians(near_deg))
     # Candidates every half second; the one with the most samples near it.
-    cand = g[::max(1, int(fs / 2))]
+    cand = g[::max(1, int(sampling_rate_hz / 2))]
     support = (g @ cand.T > cos_near).sum(axis=0)
     s = cand[int(np.argmax(support))]
     at = g @ s > cos_near
@@ -101,8 +100,7 @@ def rep_sign(angle_deg: np.ndarray, at_station: np.ndarray, sampling_rate_hz: fl
     the angles seen at the station. None if the station was never reached
     for that long.
     """
-    fs = sampling_rate_hz
-    n = int(settle_s * fs)
+    n = int(settle_s * sampling_rate_hz)
     run = np.convolve(at_station.astype(float), np.ones(n), mode="valid") >= n
     first = np.flatnonzero(run)
     if not len(first):
@@ -220,25 +218,25 @@ class StepRepCounter:
         valid : ndarray of bool, shape (n,), optional
             False inside gaps.
         """
-        fs = float(sampling_rate_hz)
+        sampling_rate_hz = float(sampling_rate_hz)
         t = np.asarray(t, dtype=float)
         self.reps_ = pd.DataFrame(columns=REP_COLUMNS)
         self.rejected_ = pd.DataFrame(columns=["start_s", "end_s", "amplitude_deg", "reason"])
         self.expected_range_deg_ = float("nan")
         self.angle_deg_ = np.zeros(len(t))
-        if len(t) < 3 * fs:
+        if len(t) < 3 * sampling_rate_hz:
             return self
-        angle, at = _station(acc, fs)
+        angle, at = _station(acc, sampling_rate_hz)
         proto = HoldRepDetector(min_hold_s=self.min_hold_s, min_amplitude_deg=self.min_amplitude_deg,
                                 max_hold_speed_frac=0.5)
-        sign = rep_sign(angle, at, fs)
+        sign = rep_sign(angle, at, sampling_rate_hz)
         if sign is None:  # never settled at a station: the likelier way (see reps.prefer)
             activity = None if gyr is None else np.linalg.norm(np.asarray(gyr, dtype=float), axis=1)
-            sign, _ = best_direction(angle, fs, proto, activity)
-        det = proto.clone().detect(sign * angle, fs, valid=valid)
+            sign, _ = best_direction(angle, sampling_rate_hz, proto, activity)
+        det = proto.clone().detect(sign * angle, sampling_rate_hz, valid=valid)
         self.angle_deg_ = sign * angle
         found = det.reps_
-        edge = int(self.edge_s * fs)
+        edge = int(self.edge_s * sampling_rate_hz)
         found = found[(found.start > edge) & (found.stop < len(t) - 1 - edge)].sort_values("start")
         amp = found.amplitude_deg.to_numpy()
         if len(amp):
@@ -254,7 +252,7 @@ class StepRepCounter:
         found = found[keep]
         self.reps_ = pd.DataFrame({
             "start_s": t[found.start.to_numpy(int)], "end_s": t[found.stop.to_numpy(int)],
-            "hold_s": (found.hold_stop - found.hold_start).to_numpy() / fs,
+            "hold_s": (found.hold_stop - found.hold_start).to_numpy() / sampling_rate_hz,
             "range_deg": np.abs(found.range_deg.to_numpy(float))}, columns=REP_COLUMNS)
         return self
 
@@ -277,97 +275,7 @@ def count_step_reps(signals: pd.DataFrame, start_s: float, end_s: float,
     w = step_window(signals, start_s, end_s)
     counter = counter or StepRepCounter()
     t = w["t"].to_numpy(float)
-    fs = 1.0 / float(np.median(np.diff(t))) if len(t) > 1 else 50.0
-    gyr = w[["gyr_x", "gyr_y", "gyr_z"]].to_numpy(float) if "gyr_x" in w else None
+    sampling_rate_hz = 1.0 / float(np.median(np.diff(t))) if len(t) > 1 else 50.0
+    gyr = w[list(GYR_COLUMNS)].to_numpy(float) if "gyr_x" in w else None
     valid = w["valid"].to_numpy(bool) if "valid" in w else None
-    return counter.detect(t, w[["acc_x", "acc_y", "acc_z"]].to_numpy(float), fs, gyr=gyr, valid=valid)
-
-
-class GuidedLive(LiveAnalyzer):
-    """The live analysis of a guided session: what the step under way has counted so far.
-
-    A :class:`~analysis.live.LiveAnalyzer` (fed with :meth:`push` alike)
-    whose :meth:`state` analyses the current step's stretch only (from its
-    start to the newest sample), knowing its exercise:
-
-    - hold exercises: :class:`StepRepCounter` (no mounting needed: the
-      programme's holds come before any walk could reveal it), with the
-      hold timer of :func:`holding_now` on the same angle;
-    - tiptoe walking and ankle circles: the session analyser on the step's
-      stretch; a mounting found from walking (the tiptoe step) is kept for
-      the steps after it (circle directions need it).
-
-    Parameters
-    ----------
-    placement : {"foot", "ankle"}
-    mounting : str, optional
-        Declared mounting.
-    sampling_rate_hz : float
-        Analysis grid rate (the session analyser's).
-    lead_s : float
-        The stretch starts this long before the step (a move begun just before it).
-    """
-
-    def __init__(self, placement: str = "foot", mounting: str | None = None, sampling_rate_hz: float = 50.0,
-                 lead_s: float = 1.0) -> None:
-        super().__init__(placement=placement, mounting=mounting)
-        self.sampling_rate_hz = sampling_rate_hz
-        self.lead_s = lead_s
-        self._gait_mount = None
-
-    def state(self, exercise: str | None = None, start_s: float | None = None):
-        """:class:`analysis.live.LiveState` of the step of ``exercise`` begun at ``start_s``.
-
-        Its ``rep_events``, ``circle_events`` and ``tiptoe_events`` hold what
-        the step counted; ``t_s`` is the newest sample's time.
-        """
-        from .pipeline import one_blas_thread
-
-        if not self._n:
-            return LiveState()
-        t = self._buf[:self._n, 0]
-        t_end = float(t[-1])
-        st = LiveState(t_s=t_end, exercise=exercise)
-        if exercise is None or start_s is None:
-            return st
-        data = self._frame(int(np.searchsorted(t, start_s - self.lead_s)))
-        if len(data) < 2 or t_end - float(data.t.iloc[0]) < 3.0:
-            return st
-        with one_blas_thread():
-            if exercise in HOLD_EXERCISES:
-                return self._holds(st, data, start_s)
-            return self._timed(st, data, start_s)
-
-    def _holds(self, st, data: pd.DataFrame, start_s: float):
-        from .preprocess import UniformResampler
-
-        u = UniformResampler(self.sampling_rate_hz).resample(data)
-        c = StepRepCounter().detect(u.t, u.acc, u.fs, gyr=u.gyr, valid=u.valid)
-        reps = c.reps_[c.reps_.start_s >= start_s]
-        st.rep_events = [(float(r.start_s), float(r.end_s), float(r.hold_s), float(r.range_deg))
-                         for r in reps.itertuples()]
-        st.reps = len(reps)
-        st.hold_target_s = HOLD_TARGET_S.get(st.exercise)
-        if len(reps):
-            st.last_hold_s = float(reps.hold_s.iloc[-1])
-            st.holding_s = holding_now(pd.DataFrame({"t": u.t, "tilt_deg": c.angle_deg_}), reps, st.t_s)
-        return st
-
-    def _timed(self, st, data: pd.DataFrame, start_s: float):
-        from .session import SessionAnalyzer
-
-        # A set of circles shows from its second turn (not its fifth): a
-        # pause between the two directions must not look like the end.
-        fit = SessionAnalyzer(sampling_rate_hz=self.sampling_rate_hz, min_reps_per_bout=1,
-                              min_circles_per_bout=2).detect(data, placement=self.placement, mounting=self.mounting,
-                                                          known_mounting=self._gait_mount)
-        if self._gait_mount is None and fit.mounting_.method == "gait":
-            self._gait_mount = fit.mounting_
-        found = LiveAnalyzer._summarise(fit, st.t_s)
-        st.circle_events = [c for c in found.circle_events if c[0] >= start_s - self.lead_s]
-        st.tiptoe_events = found.tiptoe_events
-        st.circles_cw = sum(c[2] == "cw" for c in st.circle_events)
-        st.circles_ccw = sum(c[2] == "ccw" for c in st.circle_events)
-        st.tiptoe_s = sum(b[1] - b[0] for b in st.tiptoe_events)
-        st.strides = sum(b[2] for b in st.tiptoe_events)
-        return st
+    return counter.detect(t, w[list(ACC_COLUMNS)].to_numpy(float), sampling_rate_hz, gyr=gyr, valid=valid)

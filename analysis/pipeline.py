@@ -9,34 +9,16 @@ import math
 
 import numpy as np
 
-from sensors.contract import ANALYSIS_FORMAT, HOLD_EXERCISES
+from sensors.contract import ANALYSIS_FORMAT, GYR_COLUMNS, HOLD_EXERCISES
 
 from .confidence import THRESHOLD as CONFIDENCE_THRESHOLD
 from .session import SessionAnalyzer
+from .threads import one_blas_thread
 
 # Bump when detections can change, so cached analyses are recomputed.
 ANALYSER_VERSION = "0.7.0"
 
 
-def one_blas_thread():
-    """Context in which numpy's BLAS runs on one thread.
-
-    The analysis only multiplies (n, 3) by (3, 3) matrices, which gain
-    nothing from threads; but OpenBLAS's worker threads spin waiting for
-    work, and on a busy machine (or beside parallel batch workers) one such
-    product over a 24 h recording took 0.7-2.2 s instead of 0.04 s
-    (measured on this 2-core machine under load, ``benchmarks/README.md``).
-    """
-    global _CONTROLLER
-    if _CONTROLLER is None:
-        from threadpoolctl import ThreadpoolController
-
-        # Finding the loaded libraries takes ~3 ms; limiting them, 6 µs.
-        _CONTROLLER = ThreadpoolController()
-    return _CONTROLLER.limit(limits=1, user_api="blas")
-
-
-_CONTROLLER = None
 
 
 def run_analysis(recording, analyzer: SessionAnalyzer | None = None) -> SessionAnalyzer:
@@ -57,10 +39,7 @@ ASSUMED_WARNING = ("placement not given (neither in the file nor with --placemen
 
 def placement_source(recording) -> str:
     """``declared``, ``option`` or ``assumed`` (contract §4)."""
-    origin = getattr(recording, "placement_origin", None)
-    if origin:
-        return origin
-    return "declared" if recording.placement else "assumed"
+    return recording.placement_origin
 
 
 def _num(x: float | None, nd: int = 3):
@@ -92,7 +71,7 @@ def toe_paths(fitted: SessionAnalyzer, exercises: list[dict], sampling_rate_hz: 
         # A second of margin on each side keeps the detrending's edges out of the bout.
         pad = int(sampling_rate_hz)
         a, b = max(0, lo - pad), min(len(t), hi + pad)
-        d = CircleDetector().toe_displacement(sig[["gyr_x", "gyr_y", "gyr_z"]].to_numpy()[a:b], sampling_rate_hz)
+        d = CircleDetector().toe_displacement(sig[list(GYR_COLUMNS)].to_numpy()[a:b], sampling_rate_hz)
         d = d[lo - a: hi - a: step]
         e["toe_path"] = {"rate_hz": round(sampling_rate_hz / step, 3), "t0_s": round(float(t[lo]), 3) if lo < len(t) else None,
                          "y_deg": np.round(d[:, 0], 1).tolist(), "z_deg": np.round(d[:, 1], 1).tolist()}
@@ -250,7 +229,8 @@ def analyze_recording(recording, analyzer: SessionAnalyzer | None = None,
     }
     if session_log:
         doc["exercises"] = with_hold_wobble(
-            apply_session_log(doc["exercises"], session_log, recording.side, fitted.signals_), fitted.signals_)
+            apply_session_log(doc["exercises"], session_log, recording.side, fitted.signals_), fitted.signals_,
+            fitted.sampling_rate_hz)
         doc["session"] = {"format": session_log.get("format"), "steps": session_log.get("steps") or [],
                           "reported": session_log.get("reported") or {}}
     toe_paths(fitted, doc["exercises"], fitted.sampling_rate_hz)

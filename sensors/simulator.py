@@ -36,15 +36,8 @@ import pandas as pd
 from scipy.ndimage import gaussian_filter1d
 from scipy.spatial.transform import Rotation
 
-from sensors.contract import (
-    ANALYSIS_FORMAT,
-    EXERCISES,
-    NOT_OBSERVABLE,
-    PLACEMENTS,
-    RECORDING_FORMAT,
-    SIDES,
-    G,
-)
+from sensors.contract import (ANALYSIS_FORMAT, CIRCLE_DIRECTIONS, EXERCISES, G, NOT_OBSERVABLE, PLACEMENTS,
+                              RECORDING_FORMAT, SIDES)
 
 from .recording import Recording, find_gaps
 
@@ -1026,7 +1019,7 @@ def circle_plan(rng: np.random.Generator, sloppiness: float = 0.3, **pins) -> di
     Pinned per-direction keys apply to both directions.
     """
     loguni = lambda lo, hi: float(np.exp(rng.uniform(np.log(lo), np.log(hi))))  # noqa: E731
-    first = str(rng.choice(["cw", "ccw"]))
+    first = str(rng.choice(CIRCLE_DIRECTIONS))
     size, period, ell = loguni(3, 40), loguni(0.4, 3.0), loguni(1, 4)
     orient = rng.uniform(0, 180)
     dirs = []

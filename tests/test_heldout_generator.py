@@ -25,7 +25,7 @@ def test_still_sensor_reads_plus_g_on_its_up_axis():
     # sensor x points up (segment z), y left: z = x × y points back (segment −x)
     m = Q.from_matrix(np.column_stack([[0, 0, 1], [0, 1, 0], [-1, 0, 0]]))
     f, w = segment_signals(*_still())
-    spec = SensorSpec(sampling_rate_hz=50, mounting=m, acc_noise=0, gyr_noise=0)
+    spec = SensorSpec(rate_hz=50, mounting=m, acc_noise=0, gyr_noise=0)
     t, acc, gyr, gaps, _ = sample(spec, np.random.default_rng(0), f, w)
     assert np.allclose(acc.mean(axis=0), [9.81, 0, 0], atol=0.01)
     assert np.allclose(gyr, 0, atol=0.07)
@@ -88,7 +88,7 @@ def test_circle_direction_as_seen_from_in_front_of_the_toes(side, direction):
 
 def test_dropped_packets_leave_gaps_not_rows():
     f, w = segment_signals(*_still(int(60 * FS)))
-    spec = SensorSpec(sampling_rate_hz=100, loss_frac=0.08, burst_s=0.2)
+    spec = SensorSpec(rate_hz=100, loss_frac=0.08, burst_s=0.2)
     t, acc, gyr, gaps, _ = sample(spec, np.random.default_rng(1), f, w)
     n_full = int(59.998 * 100) + 1
     assert 0.85 * n_full < len(t) < 0.96 * n_full      # about 8 % gone, nothing filled

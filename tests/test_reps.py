@@ -197,3 +197,73 @@ def test_pinned_toe_press_sets_count_seven(case):
     assert [e["exercise"] for e in sets] == ["toe_press"]
     assert len(sets[0]["reps"]) == 7
     assert sets[0]["confidence"] >= 0.5
+
+
+# ---- which direction holds the reps (analysis.reps.prefer / set_cues), from
+# their documented rules: posture first (a set starts from and returns to the
+# person's posture), then tremor (held muscles tremble), then time held. -----
+
+NAN = float("nan")
+
+
+@pytest.mark.parametrize("a, b, a_wins", [
+    # Both postures known and more than 0.5 apart: the larger wins, whatever else.
+    ((1.0, NAN, 0.0), (-1.0, NAN, 99.0), True),
+    ((-1.0, 3.0, 99.0), (1.0, 1.0, 0.0), False),
+    # Exactly 0.5 apart is not "more than": on to tremor / time held.
+    ((0.5, NAN, 1.0), (0.0, NAN, 2.0), False),
+    # One posture known: it decides when beyond +-0.5 (>0: that direction is reps).
+    ((0.8, NAN, 0.0), (NAN, NAN, 9.0), True),
+    ((-0.8, NAN, 9.0), (NAN, NAN, 0.0), False),
+    ((NAN, NAN, 9.0), (0.8, NAN, 0.0), False),
+    ((NAN, NAN, 0.0), (-0.8, NAN, 9.0), True),
+    ((0.5, NAN, 1.0), (NAN, NAN, 2.0), False),          # exactly 0.5: undecided
+    # Tremor: one direction's holds tremble (ratio > 1.3), the other's do not.
+    ((NAN, 2.0, 0.0), (NAN, 1.0, 9.0), True),
+    ((NAN, 1.0, 9.0), (NAN, 2.0, 0.0), False),
+    ((NAN, 1.3, 1.0), (NAN, 1.0, 2.0), False),          # 1.3 is not above 1.3
+    ((NAN, 2.0, 1.0), (NAN, 1.5, 2.0), False),          # both tremble: undecided
+    ((NAN, 2.0, 1.0), (NAN, NAN, 2.0), False),          # one unknown: undecided
+    # Then time held; a tie keeps the first.
+    ((NAN, NAN, 2.0), (NAN, NAN, 1.0), True),
+    ((NAN, NAN, 1.0), (NAN, NAN, 1.0), True),
+    ((NAN, NAN, 1.0), (NAN, NAN, 2.0), False),
+])
+def test_the_likelier_direction_follows_the_documented_order(a, b, a_wins):
+    from analysis.reps import prefer
+
+    assert bool(prefer(a, b)) is a_wins
+
+
+def test_set_cues_of_a_set_held_above_its_rest():
+    # Three reps of 10 deg held 4 s, resting at 0 with 5 s still before and
+    # after: the rests sit at the outside level (posture (10 - 0) / 10 =
+    # +1), the holds tremble twice the rest (activity 2 vs 1), 12 s held.
+    from analysis.reps import set_cues
+
+    x = trace([10.0] * 3, [4.0] * 3, noise_deg=0.02, seed=5)
+    det = HoldRepDetector().detect(x, FS)
+    assert len(det.reps_) == 3
+    activity = np.ones(len(x))
+    for k in range(3):   # the holds as built: lead 5 s, then 1 s move, 4 s hold, 1 s back, 3 s rest
+        a = int((5.0 + k * 9.0 + 1.0) * FS)
+        activity[a:a + int(4.0 * FS)] = 2.0
+    posture, tremor, held = set_cues(x, det, det.reps_, FS, activity)
+    assert posture == pytest.approx(1.0, abs=0.1)
+    assert tremor == pytest.approx(2.0)
+    assert held == pytest.approx(12.0, abs=0.3)
+    # Seen upside down the same set holds at the outside level: posture < 0.
+    neg = HoldRepDetector().detect(-x, FS)
+    assert set_cues(-x, neg, neg.reps_, FS)[0] < -0.5
+
+
+def test_set_cues_need_two_reps_for_posture_and_tremor():
+    from analysis.reps import set_cues
+
+    one = trace([10.0], [4.0], noise_deg=0.02)
+    det = HoldRepDetector().detect(one, FS)
+    posture, tremor, held = set_cues(one, det, det.reps_, FS, np.ones(len(one)))
+    assert np.isnan(posture) and np.isnan(tremor) and held == pytest.approx(4.0, abs=0.3)
+    two = trace([10.0] * 2, [4.0] * 2, noise_deg=0.02)
+    det = HoldRepDetector().detect(two, FS)
+    assert np.isfinite(set_cues(two, det, det.reps_, FS, np.ones(len(two)))[0])

@@ -102,7 +102,7 @@ _WORKER = None
 
 def _worker_init(placement: str) -> None:
     global _WORKER
-    from analysis.guided import GuidedLive
+    from analysis.guided_live import GuidedLive
 
     _WORKER = GuidedLive(placement=placement)
 
@@ -113,7 +113,7 @@ def _worker_state(rows, step):
 
 
 class LiveAnalysis:
-    """The live analysis (``analysis.guided.GuidedLive``: the step under way, its exercise known) in a
+    """The live analysis (``analysis.guided_live.GuidedLive``: the step under way, its exercise known) in a
     worker process.
 
     The sensor's stream (and an emulated sensor) share this process's event
