@@ -167,7 +167,9 @@ def outcome(tmp_path_factory):
             group, kinds = "clock", tuple(k for k in DEVICES if k not in CLOCKLESS)
         if (fault, group) not in cache:
             for _attempt in range(3):
-                res = run(_session(fault, kinds, folder, SECONDS[fault, group]))
+                # Generous: a stop asked for while a device is still
+                # connecting waits for that attempt (slower on a loaded machine).
+                res = run(_session(fault, kinds, folder, SECONDS[fault, group]), timeout=180)
                 # Arrival timing is only the device's if the emulators kept to
                 # their clocks, and nothing is lost only if none fell so far
                 # behind that its FIFO overflowed: a machine too loaded for
