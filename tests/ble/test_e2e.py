@@ -115,7 +115,6 @@ def test_stream_to_csv_round_trip(kind, tmp_path):
 @pytest.mark.parametrize("kind", TYPES)
 def test_forced_disconnect_reconnects_with_gap_and_no_row_lost(kind):
     async def go():
-        p = get_profile(kind)
         emu = await EmulatedSensor(kind, address="C4:00:00:00:00:04",
                                    faults=Faults(drop_link_at_s=0.6, offline_for_s=0.4)).start()
         sink = MemorySink()

@@ -56,7 +56,7 @@ def _plan(args) -> list[dict]:
     n = max(len(args.device or []), len(args.emulate or []), 1)
     if n > 2:
         raise UserError("at most two sensors at once")
-    sides = [args.side] if n == 1 else (["left", "right"] if args.side is None else [args.side, args.side])
+    sides = [args.side] if n == 1 else (list(SIDES) if args.side is None else [args.side, args.side])
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     if args.output:
         out = Path(args.output)
