@@ -1,11 +1,20 @@
-"""Live analysis: the session analyser re-run on a trailing window as samples arrive.
+"""Live analysis: the session analyser on a trailing window, and the rep under way between its runs.
 
 Rather than a second, incremental set of detectors that could drift from the
 offline ones, the live view runs :class:`~analysis.session.SessionAnalyzer`
-on the last ``window_s`` seconds every ``update_every_s`` seconds of data,
-and :meth:`LiveAnalyzer.finish` runs it once on everything: the summary at
-the end of a live session is, by construction, the offline analysis of the
-file that was written.
+on the last ``window_s`` seconds every ``update_every_s`` seconds of data
+(what is counted, and what the set is), and :meth:`LiveAnalyzer.finish` runs
+it once on everything: the summary at the end of a live session is, by
+construction, the offline analysis of the file that was written.
+
+Between those runs, :class:`HoldTracker` follows the angle the reps are
+measured on, sample by sample, against the set's rest and held levels:
+the "holding now" state (a rep's start, its hold timer, its end as it
+happens), with the detector's own thresholds, so the rep it shows is the one
+the next window analysis counts. What stays the same over a session is
+learned once and checked rarely: the mounting (stage 1 alone,
+:class:`~analysis.signals.SignalExtractor`, on the last 10 minutes) and the
+set's levels.
 
 While a set is under way the live view wants to count its first rep, so the
 window analysis accepts sets of one rep; the final analysis applies the
@@ -24,6 +33,7 @@ from sensors.contract import HOLD_EXERCISES, REQUIRED_COLUMNS
 from .gait import runs
 from .prescription import load as load_prescription
 from .session import SessionAnalyzer
+from .signals import SignalExtractor
 
 # The live view counts holds up to the default (seed) programme's targets.
 HOLD_TARGET_S = load_prescription().hold_targets_s()
@@ -119,6 +129,13 @@ class HoldTracker:
     max_range : float
         Excursions beyond this many times the set's range are no rep (the
         set's outliers, ``SessionAnalyzer._drop_outliers``, move 1.8× as far).
+    max_dip_s : float
+        A dip below ``release`` this short joins the two parts of a hold
+        into one rep (the detector's ``max_dip_s``): a rep counted at the
+        dip goes again when the hold goes on.
+    min_rest_s : float
+        The angle must be back within ``release`` of rest this long before
+        the rep counts (a noise dip is not a release).
     cutoff_hz : float
         Low-pass of the accelerometer before its tilt is taken (as for
         ``tilt_deg`` in :class:`~analysis.session.SessionAnalyzer`).
@@ -126,7 +143,10 @@ class HoldTracker:
 
     def __init__(self, min_reach: float = 0.4, release: float = 0.3, settle: float = 0.9,
                  min_hold_s: float = 1.0, max_hold_speed_frac: float = 0.5, max_rep_s: float = 22.0,
-                 max_range: float = 1.8, cutoff_hz: float = 2.0):
+                 max_range: float = 1.8, max_dip_s: float = 1.0, min_rest_s: float = 0.15,
+                 cutoff_hz: float = 2.0):
+        self.max_dip_s = max_dip_s
+        self.min_rest_s = min_rest_s
         self.min_reach = min_reach
         self.max_range = max_range
         self.release = release
@@ -138,7 +158,7 @@ class HoldTracker:
         self._sos: dict = {}
 
     def track(self, t: np.ndarray, acc: np.ndarray, matrix: np.ndarray, rest_deg: float,
-              held_deg: float, since_s: float) -> "HoldTracker":
+              held_deg: float, since_s: float) -> HoldTracker:
         """Follow the angle after ``since_s`` (the set's last counted rep's end).
 
         Parameters
@@ -164,13 +184,13 @@ class HoldTracker:
         self.reps_, self.holding_s_ = [], None
         if len(t) < 10:
             return self
-        fs = (len(t) - 1) / max(float(t[-1] - t[0]), 1e-9)
+        sampling_rate_hz = (len(t) - 1) / max(float(t[-1] - t[0]), 1e-9)
         # Causal: a zero-phase filter's last samples swing with the noise
         # (its edge), and it is the last samples that say a rep just ended.
         # Its lag (about 0.1 s) is most of the delay to the count.
-        key = round(fs)
+        key = round(sampling_rate_hz)
         if self._sos.get("fs") != key:
-            self._sos = {"fs": key, "sos": butter(2, min(self.cutoff_hz / (fs / 2), 0.99), output="sos")}
+            self._sos = {"fs": key, "sos": butter(2, min(self.cutoff_hz / (sampling_rate_hz / 2), 0.99), output="sos")}
         sos = self._sos["sos"]
         x = acc @ matrix.T
         a = sosfilt(sos, x, axis=0, zi=sosfilt_zi(sos)[:, :, None] * x[0])[0]
@@ -178,11 +198,16 @@ class HoldTracker:
         after = t > since_s
         out = progress > self.release
         starts, stops = runs(out & after)
+        if len(starts) > 1:
+            # A dip in a hold shorter than ``max_dip_s`` joins its two parts
+            # into one rep (as in the detector).
+            keep = np.r_[True, t[starts[1:]] - t[stops[:-1] - 1] > self.max_dip_s]
+            starts, stops = starts[keep], stops[np.r_[np.flatnonzero(keep)[1:] - 1, len(stops) - 1]]
         # Speed over a fifth of a second: sample-to-sample differences of a
         # move of a degree or two are mostly the sensor's noise.
-        k = max(1, int(0.2 * fs))
+        k = max(1, int(0.2 * sampling_rate_hz))
         speed = np.zeros(len(t))
-        speed[k:] = np.abs(progress[k:] - progress[:-k]) * fs / k
+        speed[k:] = np.abs(progress[k:] - progress[:-k]) * sampling_rate_hz / k
         for s, e in zip(starts, stops):
             if s == 0 or not after[s - 1] and out[s - 1]:
                 continue  # the counted rep's own tail
@@ -193,7 +218,8 @@ class HoldTracker:
                     or (t[e - 1] - t[s]) > self.max_rep_s:
                 continue
             on = np.flatnonzero(seg >= self.settle)
-            ongoing = e == len(t)
+            # Back at rest for ``min_rest_s`` ends the rep.
+            ongoing = t[-1] - t[e - 1] < self.min_rest_s
             if ongoing:
                 if progress[-1] >= self.min_reach and len(on):
                     # Frozen once the release begins (below ``settle`` again).
@@ -251,9 +277,8 @@ class LiveAnalyzer:
     placement : {"foot", "ankle"}
     mounting : str, optional
         Declared mounting; otherwise estimated from the last
-        ``mounting_window_s`` of data, first after ``mounting_every_s`` and
-        then at doubling intervals up to ``mounting_max_every_s`` (the way
-        the sensor sits changes rarely; the window analysis uses it).
+        ``mounting_window_s`` of data every ``mounting_every_s`` (stage 1
+        alone; the window analysis uses it).
     window_s : float
         Length of the trailing window analysed at each update.
     update_every_s : float
@@ -266,7 +291,7 @@ class LiveAnalyzer:
 
     def __init__(self, placement: str = "foot", mounting: str | None = None, window_s: float = 120.0,
                  update_every_s: float = 2.0, mounting_window_s: float = 600.0,
-                 mounting_every_s: float = 30.0, mounting_max_every_s: float = 240.0,
+                 mounting_every_s: float = 30.0,
                  confirm_s: float = 4.0):
         self.placement = placement or "foot"
         self.mounting = mounting
@@ -274,7 +299,6 @@ class LiveAnalyzer:
         self.update_every_s = update_every_s
         self.mounting_window_s = mounting_window_s
         self.mounting_every_s = mounting_every_s
-        self.mounting_max_every_s = mounting_max_every_s
         self.confirm_s = confirm_s
         # A bout the window finds this soon after the shown set's end is
         # still that set (the window re-cuts and re-names sets as it slides).
@@ -287,7 +311,6 @@ class LiveAnalyzer:
         self._last_update = -np.inf
         self._last_read = -np.inf
         self._last_mount = -np.inf
-        self._mount_every = mounting_every_s
         self._mount = None
         self._counted = LiveState()   # the window analysis's state
         self._state = LiveState()     # what is shown: that, and the tracker's reps
@@ -354,12 +377,13 @@ class LiveAnalyzer:
     def _update(self, t_end: float) -> None:
         self._last_update = t_end
         t = self._buf[:self._n, 0]
-        if self.mounting is None and t_end - self._last_mount >= self._mount_every:
+        if self.mounting is None and t_end - self._last_mount >= self.mounting_every_s:
             lo = np.searchsorted(t, t_end - self.mounting_window_s)
-            fit = SessionAnalyzer().detect(self._frame(lo), placement=self.placement)
-            self._mount = fit.mounting_
-            if np.isfinite(self._last_mount):
-                self._mount_every = min(2 * self._mount_every, self.mounting_max_every_s)
+            # Stage 1 alone (signals and mounting), not the detectors. Not
+            # refitted more rarely once it agrees with itself: an estimate
+            # kept for minutes hid the demo's tiptoe walk (it changed when
+            # walking came).
+            self._mount = SignalExtractor().extract(self._frame(lo), placement=self.placement).signals_.mounting
             self._last_mount = t_end
         lo = np.searchsorted(t, t_end - self.window_s)
         if self._n - lo < 100:

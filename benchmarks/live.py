@@ -8,15 +8,20 @@
     second = the share of one core it needs when fed at real-time rate.
 (c) From the same run, the delay from the true end of each rep and each
     circle (simulator truth) to the moment the live state first counts it,
-    in data time. A hold is shown with its rep, so its delay from the end of
-    the hold is the rep's delay plus the release (0.6-1.4 s in the simulator).
+    in data time; and from the true start of each rep after a set's first
+    to the moment a hold timer is first shown (it runs from the end of the
+    move in, so this includes the move).
 (b) ``toehold record --emulate`` without the terminal: two emulated sensors
     (generic profile, simulated sessions) at 200 Hz over bumble's virtual
     link into the Collector, the CSV files and the live view (rendered 4
     times a second to /dev/null, as ``show_live`` does on a terminal) in one
     process: its CPU seconds per session second, after a warm-up. The
     emulated sensors run in the same process, so their cost is included;
-    the same run without the live view separates the transport.
+    the same run with the view drawn but no analysis, and with nothing
+    drawn, separate the analysis, the drawing and the transport.
+
+    python benchmarks/live.py --part ble     # (b) only
+    python benchmarks/live.py --part replay  # (a) and (c) only
 """
 from __future__ import annotations
 
@@ -59,15 +64,18 @@ def replay(seed: int, tier: str, chunk_s: float = 0.1, update_every_s: float | N
                         **({"update_every_s": update_every_s} if update_every_s else {}))
     edges = np.searchsorted(arr[:, 0], np.arange(0, arr[-1, 0] + chunk_s, chunk_s))
     trace = []  # (data time, exercise, reps, circles)
+    timer = []  # data times at which a hold timer was shown
     c0 = cpu_s()
     for a, b in zip(edges[:-1], edges[1:]):
         if b > a:
             live.push(arr[a:b])
             st = live.state()
             trace.append((arr[b - 1, 0], st.exercise, st.reps, st.circles_cw + st.circles_ccw))
+            if st.holding_s is not None:
+                timer.append(arr[b - 1, 0])
     cpu = cpu_s() - c0
-    delays = {"rep": [], "circle": []}
-    missed = {"rep": 0, "circle": 0}
+    delays = {"rep": [], "circle": [], "hold start": []}
+    missed = {"rep": 0, "circle": 0, "hold start": 0}
     named = misnamed = 0
     for bout in truth["exercises"]:
         kind = "circle" if bout["exercise"] == "ankle_circles" else "rep"
@@ -80,6 +88,15 @@ def replay(seed: int, tier: str, chunk_s: float = 0.1, update_every_s: float | N
         misnamed += sum(ex != bout["exercise"] for _, ex in during)
         counts = [(t, n_reps if kind == "rep" else n_circ) for t, ex, n_reps, n_circ in trace
                   if ex in family and bout["start_s"] - 5 <= t <= bout["end_s"] + 15]
+        if kind == "rep":
+            # The hold timer from a set's second rep on (the first names the set).
+            timer_t = np.array(timer)
+            for r in bout["reps"][1:]:
+                on = timer_t[(timer_t >= r["start_s"]) & (timer_t <= r["end_s"])]
+                if len(on):
+                    delays["hold start"].append(on[0] - r["start_s"])
+                else:
+                    missed["hold start"] += 1
         for k, end in enumerate(events, start=1):
             seen = [t for t, n in counts if n >= k]
             if seen:
@@ -106,7 +123,8 @@ class _Count:
         pass
 
 
-async def ble_session(seconds: float, sampling_rate_hz: float, live_view: bool, warmup_s: float = 3.0) -> dict:
+async def ble_session(seconds: float, sampling_rate_hz: float, live_view: bool, warmup_s: float = 3.0,
+                      drawn: bool = True) -> dict:
     from rich.console import Console
 
     from sensors.ble.bumble_backend import BumbleClient, BumbleScanner
@@ -129,6 +147,30 @@ async def ble_session(seconds: float, sampling_rate_hz: float, live_view: bool, 
                         scanner_backend=BumbleScanner, sampling_rate_hz=sampling_rate_hz)
         view.stats = col.stats
         marks = {}
+        # CPU of this thread inside the live analysis (feeding it and reading
+        # its state): the analysis's own share, apart from the transport and
+        # the drawing, whatever else the machine runs meanwhile.
+        spent = [0.0]
+
+        def timed(fn):
+            def call(*a, **k):
+                c = time.thread_time()
+                try:
+                    return fn(*a, **k)
+                finally:
+                    spent[0] += time.thread_time() - c
+            return call
+
+        view.analysis_text = timed(view.analysis_text)
+        on_samples = view.on_samples
+
+        def feed(key, rows):
+            on_samples(key, rows)
+            d = view.devs[key]
+            if d.analyzer is not None and not hasattr(d.analyzer.push, "__wrapped_timed__"):
+                d.analyzer.push = timed(d.analyzer.push)
+                d.analyzer.push.__wrapped_timed__ = True
+        view.on_samples = feed
 
         async def mark():
             # Connection, service discovery and the emulators' feed
@@ -136,12 +178,13 @@ async def ble_session(seconds: float, sampling_rate_hz: float, live_view: bool, 
             while len(counter.n) < 2:
                 await asyncio.sleep(0.05)
             await asyncio.sleep(warmup_s)
-            marks["start"] = (time.perf_counter(), cpu_s(), dict(counter.n))
+            marks["start"] = (time.perf_counter(), cpu_s(), dict(counter.n), spent[0])
             await asyncio.sleep(seconds)
-            marks["end"] = (time.perf_counter(), cpu_s(), dict(counter.n))
+            marks["end"] = (time.perf_counter(), cpu_s(), dict(counter.n), spent[0])
             col.stop()
 
-        console = Console(file=open(os.devnull, "w"), force_terminal=True, width=100)
+        # ``drawn=False``: a console that is no terminal, so nothing is drawn.
+        console = Console(file=open(os.devnull, "w"), force_terminal=drawn, width=100)
         marker = asyncio.ensure_future(mark())
         err = await show_live(view, col.run([Target(k, e.address, "generic") for k, e in zip(keys, emus)],
                                             duration_s=seconds + 60), col.stop, console)
@@ -151,29 +194,37 @@ async def ble_session(seconds: float, sampling_rate_hz: float, live_view: bool, 
             await e.stop()
     if err:
         raise err
-    (w0, c0, n0), (w1, c1, n1) = marks["start"], marks["end"]
-    return {"wall": w1 - w0, "cpu": c1 - c0, "rows": {k: n1[k] - n0[k] for k in keys}}
+    (w0, c0, n0, a0), (w1, c1, n1, a1) = marks["start"], marks["end"]
+    return {"wall": w1 - w0, "cpu": c1 - c0, "analysis": a1 - a0, "rows": {k: n1[k] - n0[k] for k in keys}}
 
 
 def report_delays(label: str, delays: dict, missed: dict) -> None:
     for k, d in delays.items():
         d = np.array(d)
         if len(d):
-            print(f"{label} {k} end -> counted live: median {np.median(d):.2f} s, 90th pct "
+            print(f"{label} {k}{'' if k == 'hold start' else ' end'} -> "
+                  f"{'timer shown' if k == 'hold start' else 'counted live'}: median {np.median(d):.2f} s, 90th pct "
                   f"{np.percentile(d, 90):.2f} s, max {d.max():.2f} s over {len(d)} "
-                  f"({missed[k]} never counted live) (target <= 0.3 s)")
+                  f"({missed[k]} never {'shown' if k == 'hold start' else 'counted live'}) (target <= 0.3 s)")
 
 
 def main() -> int:
     ap = argparse.ArgumentParser(description="live analysis CPU, latency and the BLE path")
     ap.add_argument("--quick", action="store_true", help="one session, 15 s of BLE")
     ap.add_argument("--ble-seconds", type=float, default=60.0)
+    ap.add_argument("--part", choices=("all", "replay", "ble"), default="all",
+                    help="(a) and (c) only, (b) only, or both")
     args = ap.parse_args()
+    print(f"start {time.strftime('%H:%M:%S')} {load()}", flush=True)
+    if args.part != "replay":
+        ble(15.0 if args.quick else args.ble_seconds)
+    if args.part == "ble":
+        return 0
     seeds = [(11, "realistic")] if args.quick else [(11, "realistic"), (12, "realistic"),
                                                     (13, "clean"), (14, "hard")]
     total_cpu = total_s = misnamed = 0.0
-    delays = {"rep": [], "circle": []}
-    missed = {"rep": 0, "circle": 0}
+    delays = {"rep": [], "circle": [], "hold start": []}
+    missed = {"rep": 0, "circle": 0, "hold start": 0}
     for seed, tier in seeds:
         r = replay(seed, tier)
         total_cpu += r["cpu"]
@@ -183,26 +234,32 @@ def main() -> int:
             missed[k] += r["missed"][k]
         misnamed += r["misnamed"]
         print(f"(a) session {seed} ({tier}, {r['duration']:.0f} s): live analysis "
-              f"{r['cpu']:.1f} CPU s = {100 * r['cpu'] / r['duration']:.1f} % of one core")
+              f"{r['cpu']:.1f} CPU s = {100 * r['cpu'] / r['duration']:.1f} % of one core {load()}", flush=True)
     print(f"(a) all {len(seeds)} sessions: {100 * total_cpu / total_s:.1f} % of one core "
-          f"(target < 10 %)")
+          f"(target < 10 %) {load()}")
     report_delays("(c)", delays, missed)
     print(f"(c) live name differs from the truth during {100 * misnamed / len(seeds):.0f} % of "
           f"the exercise time (mean over sessions)")
-    # What a faster refresh would cost and give: the same first session,
-    # re-analysed every 0.1 s of data instead of every 0.5 s.
-    seed, tier = seeds[0]
-    r = replay(seed, tier, update_every_s=0.1)
-    print(f"(c') update every 0.1 s, session {seed}: {100 * r['cpu'] / r['duration']:.1f} % of one core")
-    report_delays("(c')", r["delays"], r["missed"])
-    seconds = 15.0 if args.quick else args.ble_seconds
-    for live_view in (True, False):
-        b = asyncio.run(ble_session(seconds, 200.0, live_view))
-        rate = {k: n / b["wall"] for k, n in b["rows"].items()}
-        print(f"(b) BLE 2 x 200 Hz {'with' if live_view else 'without'} live view: "
-              f"{100 * b['cpu'] / b['wall']:.1f} % of one core over {b['wall']:.0f} s "
-              f"(rows/s {', '.join(f'{k} {v:.0f}' for k, v in rate.items())})")
     return 0
+
+
+def ble(seconds: float) -> None:
+    """(b): the BLE path with the live view, with the view drawn but no analysis, and bare."""
+    for label, live_view, drawn in (("with live view (analysis + drawing 4/s)", True, True),
+                                    ("view drawn 4/s, no analysis", False, True),
+                                    ("bare (no view drawn, no analysis)", False, False)):
+        b = asyncio.run(ble_session(seconds, 200.0, live_view, drawn=drawn))
+        rate = {k: n / b["wall"] for k, n in b["rows"].items()}
+        print(f"(b) BLE 2 x 200 Hz {label}: "
+              f"{100 * b['cpu'] / b['wall']:.1f} % of one core over {b['wall']:.0f} s "
+              f"(rows/s {', '.join(f'{k} {v:.0f}' for k, v in rate.items())})"
+              + (f"; inside the live analysis: {100 * b['analysis'] / b['wall']:.1f} %" if live_view else "")
+              + f" {load()}", flush=True)
+
+
+def load() -> str:
+    one, five, fifteen = os.getloadavg()
+    return f"[load average {one:.1f} {five:.1f} {fifteen:.1f}]"
 
 
 if __name__ == "__main__":

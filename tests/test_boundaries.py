@@ -310,20 +310,20 @@ def _toe_press_recording(holds_s, amp_deg=6.0, move_s=1.0, rest_s=3.0, lead_s=20
     for each hold: 1 s minimum-jerk moves, the plateau ``holds_s`` long."""
     from sensors.simulator import _min_jerk
 
-    fs = RATE_HZ
-    up = _min_jerk(np.arange(int(move_s * fs)) / (move_s * fs))
-    parts = [np.zeros(int(lead_s * fs))]
+    sampling_rate_hz = RATE_HZ
+    up = _min_jerk(np.arange(int(move_s * sampling_rate_hz)) / (move_s * sampling_rate_hz))
+    parts = [np.zeros(int(lead_s * sampling_rate_hz))]
     for h in holds_s:
-        parts += [amp_deg * up, np.full(int(round(h * fs)), amp_deg), amp_deg * up[::-1],
-                  np.zeros(int(rest_s * fs))]
-    parts.append(np.zeros(int(lead_s * fs)))
+        parts += [amp_deg * up, np.full(int(round(h * sampling_rate_hz)), amp_deg), amp_deg * up[::-1],
+                  np.zeros(int(rest_s * sampling_rate_hz))]
+    parts.append(np.zeros(int(lead_s * sampling_rate_hz)))
     pitch = np.concatenate(parts)
     n = len(pitch)
     rng = np.random.default_rng(0)
     rad = np.radians(pitch)
     acc = 9.80665 * np.column_stack([np.sin(rad), np.zeros(n), np.cos(rad)]) + rng.normal(0, 0.02, (n, 3))
-    gyr = np.column_stack([np.zeros(n), -np.gradient(pitch) * fs, np.zeros(n)]) + rng.normal(0, 0.2, (n, 3))
-    data = pd.DataFrame({"t": np.arange(n) / fs, "acc_x": acc[:, 0], "acc_y": acc[:, 1], "acc_z": acc[:, 2],
+    gyr = np.column_stack([np.zeros(n), -np.gradient(pitch) * sampling_rate_hz, np.zeros(n)]) + rng.normal(0, 0.2, (n, 3))
+    data = pd.DataFrame({"t": np.arange(n) / sampling_rate_hz, "acc_x": acc[:, 0], "acc_y": acc[:, 1], "acc_z": acc[:, 2],
                          "gyr_x": gyr[:, 0], "gyr_y": gyr[:, 1], "gyr_z": gyr[:, 2]})
     return recording_from_arrays(data, {"placement": "foot", "side": "left", "sample_rate_hz": "100"})
 
