@@ -18,7 +18,7 @@ import math
 
 import numpy as np
 
-from sensors.contract import ACC_COLUMNS, FOOT_ROLL_NOT_OBSERVABLE, SWAY_NOT_OBSERVABLE
+from sensors.contract import ACC_COLUMNS, FOOT_ROLL_NOT_OBSERVABLE, GYR_COLUMNS, SWAY_NOT_OBSERVABLE
 
 from .reps import lowpass
 
@@ -159,7 +159,7 @@ def balance_document(fitted, placement: str, base: dict, sampling_rate_hz: float
         wobble = None
         if placement == "foot" and len(s) and len(strides) > 2:
             t = s.t.to_numpy()
-            calm = s.still.to_numpy() | (np.linalg.norm(s[["gyr_x", "gyr_y", "gyr_z"]].to_numpy(), axis=1) < 60)
+            calm = s.still.to_numpy() | (np.linalg.norm(s[list(GYR_COLUMNS)].to_numpy(), axis=1) < 60)
             m = (t >= strides[0]) & (t <= strides[-1]) & calm
             if m.sum() > 10:
                 roll = s.roll_deg.to_numpy()[m]

@@ -75,6 +75,9 @@ class CircleDetector:
         A first or last turn smaller than this share of the run's median
         size is dropped (the direction of motion spun while the toes barely
         moved).
+    max_end_turn_ratio : float
+        So is a first or last turn that took longer than this many times the
+        run's median turn (runs of four turns or more).
     min_speed_dps : float
         Slower toes (deg/s of tilt) are standing still: their direction of
         motion is noise (a 3° circle in 3 s moves at 3 deg/s).
@@ -90,7 +93,9 @@ class CircleDetector:
                  min_size_deg: float = 1.5, min_turns: float = 1.0, min_turn_rate: float = 0.5,
                  moving_frac: float = 0.2, end_frac: float = 0.7, last_turn_slack: float = 0.45,
                  max_bridged_gap_s: float = 1.0, max_pause_s: float = 5.0, min_speed_dps: float = 0.5,
-                 steady_frac: float = 0.3, min_turn_size_frac: float = 0.3):
+                 steady_frac: float = 0.3, min_turn_size_frac: float = 0.3,
+                 max_end_turn_ratio: float = 1.8):
+        self.max_end_turn_ratio = max_end_turn_ratio
         self.steady_frac = steady_frac
         self.min_turn_size_frac = min_turn_size_frac
         self.min_speed_dps = min_speed_dps
@@ -265,7 +270,12 @@ class CircleDetector:
         # A "turn" at either end with next to no path is the direction of
         # motion spinning while the toes barely move (settling), not a circle.
         keep = np.ones(len(sizes), dtype=bool)
-        tiny = sizes < self.min_turn_size_frac * np.median(sizes)
+        # So is one that took far longer than the run's turns: before the
+        # circling is established (settling the raised leg, moving out from
+        # neutral) the direction of motion wanders round slowly.
+        durs = np.diff(edges)
+        tiny = (sizes < self.min_turn_size_frac * np.median(sizes)) | \
+            ((durs > self.max_end_turn_ratio * np.median(durs)) if len(durs) >= 4 else False)
         for order in (range(len(sizes)), range(len(sizes) - 1, -1, -1)):
             for i in order:
                 if not tiny[i]:

@@ -136,7 +136,8 @@ class ConfidenceRater:
         down throughout has no posture to tell it: its "up" is lying).
     min_hold_s : float
         A set whose median hold is shorter is fidgeting or tapping, not one
-        of the hold exercises (held 4–10 s by prescription).
+        of the hold exercises (held 4–10 s by prescription, though some
+        people hold a toe press barely past the counting rule's 1 s).
     pencil_min_lift_m : float
         A pencil pickup lifts the foot (with the pencil) off the floor: a
         set whose median rise per rep is smaller is something else.
@@ -152,8 +153,8 @@ class ConfidenceRater:
     def __init__(self, impact_g: float = 2.5, max_flight_s: float = 0.1,
                  range_deg: dict | None = None, max_lift_m: dict | None = None,
                  stride_s: tuple = (0.6, 1.7), max_climb_m: float = 0.2,
-                 strong_min_reps: int = 5, strong_max_hold_cv: float = 0.35, min_hold_s: float = 1.5,
-                 pencil_min_lift_m: float = 0.025, max_range_cv: float = 0.5,
+                 strong_min_reps: int = 5, strong_max_hold_cv: float = 0.35, min_hold_s: float = 1.2,
+                 pencil_min_lift_m: float = 0.008, max_range_cv: float = 0.5,
                  min_reps: dict | None = None, strong_min_mounting: float = 0.6):
         self.strong_min_mounting = strong_min_mounting
         self.pencil_min_lift_m = pencil_min_lift_m

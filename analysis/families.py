@@ -212,6 +212,11 @@ class HoldSetDetector:
     min_foot_range_deg : float
         A set of reps seen by a foot sensor must move the foot at least
         this far (median ``range_deg``).
+    pencil_min_lift_m : float
+        A flat-foot set held that long is a pencil pickup only if the foot
+        rises at least this far per rep (median, m); a toe press rises
+        about 0.1-1.2 cm (the foot tips about the ankle, the sensor sits
+        ahead of it).
 
     Attributes (after :meth:`detect`)
     ----------
@@ -225,7 +230,9 @@ class HoldSetDetector:
     """
 
     def __init__(self, max_rep_gap_s: float = 30.0, min_reps_per_bout: int = 3,
-                 pencil_min_hold_s: float = 7.0, min_foot_range_deg: float = 1.0):
+                 pencil_min_hold_s: float = 7.0, min_foot_range_deg: float = 0.6,
+                 pencil_min_lift_m: float = 0.015):
+        self.pencil_min_lift_m = pencil_min_lift_m
         self.max_rep_gap_s = max_rep_gap_s
         self.min_reps_per_bout = min_reps_per_bout
         self.pencil_min_hold_s = pencil_min_hold_s
@@ -297,15 +304,15 @@ class HoldSetDetector:
                     if foot and np.median(np.abs(group.range_deg)) < self.min_foot_range_deg:
                         continue
                     holds = (group.hold_stop - group.hold_start).to_numpy() / sampling_rate_hz
-                    name = self._name_hold_bout(posture, holds)
+                    lifts = [abs(displacement(earth_acc, s + int(g.start), s + int(g.hold_start), sampling_rate_hz)[2])
+                             for g in group.itertuples()]
+                    name = self._name_hold_bout(posture, holds, float(np.median(lifts)))
                     need = self.min_reps_per_bout if name != "pencil_pickup" else 2
                     if name is None or len(group) < need:
                         continue
                     k = len(bouts)
                     a, b = s + int(group.start.iloc[0]), s + int(group.stop.iloc[-1])
                     bouts.append((name, t[a], t[b]))
-                    lifts = [abs(displacement(earth_acc, s + int(g.start), s + int(g.hold_start), sampling_rate_hz)[2])
-                             for g in group.itertuples()]
                     evidence.append({"in_posture": sig.in_posture(name, a, b), "reps": len(group),
                                      "range_deg": float(np.median(group.amplitude_deg)),
                                      "range_cv": float(np.std(group.amplitude_deg)
@@ -321,12 +328,20 @@ class HoldSetDetector:
         self.reps_ = pd.DataFrame(reps, columns=["bout", "start_s", "end_s", "hold_s", "range_deg"])
         return self
 
-    def _name_hold_bout(self, posture: str, holds: np.ndarray) -> str | None:
+    def _name_hold_bout(self, posture: str, holds: np.ndarray, lift_m: float = 0.0) -> str | None:
         if posture == "toes_up":
             return "resistance_band"
         if posture == "upright":
             return "toe_press"
-        return "pencil_pickup" if np.median(holds) >= self.pencil_min_hold_s else "toe_press"
+        # A foot flat on the floor: standing (toe press) or seated (pencil)
+        # look alike to a foot sensor; the prescribed holds (~4 s against
+        # >= 10 s) tell them apart, except that people hold presses up to
+        # 20 s: holding a pencil up lifts the foot, a toe press leaves it on
+        # the floor. (A lift alone does not make a pencil set: sitting down
+        # and standing up lifts the foot too, and is left to the confidence.)
+        if np.median(holds) >= self.pencil_min_hold_s and lift_m >= self.pencil_min_lift_m:
+            return "pencil_pickup"
+        return "toe_press"
 
 
     @staticmethod

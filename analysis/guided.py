@@ -28,6 +28,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from sensors.contract import ACC_COLUMNS, GYR_COLUMNS
+
 from .reps import HoldRepDetector, best_direction, lowpass
 
 REP_COLUMNS = ["start_s", "end_s", "hold_s", "range_deg"]
@@ -98,7 +100,6 @@ def rep_sign(angle_deg: np.ndarray, at_station: np.ndarray, sampling_rate_hz: fl
     the angles seen at the station. None if the station was never reached
     for that long.
     """
-    sampling_rate_hz = sampling_rate_hz
     n = int(settle_s * sampling_rate_hz)
     run = np.convolve(at_station.astype(float), np.ones(n), mode="valid") >= n
     first = np.flatnonzero(run)
@@ -275,6 +276,6 @@ def count_step_reps(signals: pd.DataFrame, start_s: float, end_s: float,
     counter = counter or StepRepCounter()
     t = w["t"].to_numpy(float)
     sampling_rate_hz = 1.0 / float(np.median(np.diff(t))) if len(t) > 1 else 50.0
-    gyr = w[["gyr_x", "gyr_y", "gyr_z"]].to_numpy(float) if "gyr_x" in w else None
+    gyr = w[list(GYR_COLUMNS)].to_numpy(float) if "gyr_x" in w else None
     valid = w["valid"].to_numpy(bool) if "valid" in w else None
-    return counter.detect(t, w[["acc_x", "acc_y", "acc_z"]].to_numpy(float), sampling_rate_hz, gyr=gyr, valid=valid)
+    return counter.detect(t, w[list(ACC_COLUMNS)].to_numpy(float), sampling_rate_hz, gyr=gyr, valid=valid)

@@ -184,13 +184,13 @@ class HoldTracker:
         self.reps_, self.holding_s_ = [], None
         if len(t) < 10:
             return self
-        fs = (len(t) - 1) / max(float(t[-1] - t[0]), 1e-9)
+        sampling_rate_hz = (len(t) - 1) / max(float(t[-1] - t[0]), 1e-9)
         # Causal: a zero-phase filter's last samples swing with the noise
         # (its edge), and it is the last samples that say a rep just ended.
         # Its lag (about 0.1 s) is most of the delay to the count.
-        key = round(fs)
+        key = round(sampling_rate_hz)
         if self._sos.get("fs") != key:
-            self._sos = {"fs": key, "sos": butter(2, min(self.cutoff_hz / (fs / 2), 0.99), output="sos")}
+            self._sos = {"fs": key, "sos": butter(2, min(self.cutoff_hz / (sampling_rate_hz / 2), 0.99), output="sos")}
         sos = self._sos["sos"]
         x = acc @ matrix.T
         a = sosfilt(sos, x, axis=0, zi=sosfilt_zi(sos)[:, :, None] * x[0])[0]
@@ -205,9 +205,9 @@ class HoldTracker:
             starts, stops = starts[keep], stops[np.r_[np.flatnonzero(keep)[1:] - 1, len(stops) - 1]]
         # Speed over a fifth of a second: sample-to-sample differences of a
         # move of a degree or two are mostly the sensor's noise.
-        k = max(1, int(0.2 * fs))
+        k = max(1, int(0.2 * sampling_rate_hz))
         speed = np.zeros(len(t))
-        speed[k:] = np.abs(progress[k:] - progress[:-k]) * fs / k
+        speed[k:] = np.abs(progress[k:] - progress[:-k]) * sampling_rate_hz / k
         for s, e in zip(starts, stops):
             if s == 0 or not after[s - 1] and out[s - 1]:
                 continue  # the counted rep's own tail

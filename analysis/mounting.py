@@ -131,9 +131,15 @@ class MountingEstimator:
         support = (dirs @ dirs.T > cos_lim) @ weights
         if near is not None:
             # Standing still looks like mid-stance of walking (foot flat,
-            # shank upright); tiptoe stance is up to ~40° off.
-            close = dirs @ near > np.cos(np.radians(45))
-            if not close.any():
+            # shank upright); tiptoe stance is up to ~45° off, and a session
+            # whose only walk is on tiptoe has its standing rests that far
+            # from the stance: taking the stance itself for "up" then tilted
+            # every flat foot by the heel rise.
+            for lim in (45, 70):
+                close = dirs @ near > np.cos(np.radians(lim))
+                if close.any():
+                    break
+            else:
                 return near
             support = np.where(close, support, -1.0)
         best = dirs[np.argmax(support)]

@@ -9,14 +9,14 @@ import math
 
 import numpy as np
 
-from sensors.contract import ANALYSIS_FORMAT, HOLD_EXERCISES
+from sensors.contract import ANALYSIS_FORMAT, GYR_COLUMNS, HOLD_EXERCISES
 
 from .confidence import THRESHOLD as CONFIDENCE_THRESHOLD
 from .session import SessionAnalyzer
 from .threads import one_blas_thread
 
 # Bump when detections can change, so cached analyses are recomputed.
-ANALYSER_VERSION = "0.6.0"
+ANALYSER_VERSION = "0.7.0"
 
 
 
@@ -39,10 +39,7 @@ ASSUMED_WARNING = ("placement not given (neither in the file nor with --placemen
 
 def placement_source(recording) -> str:
     """``declared``, ``option`` or ``assumed`` (contract §4)."""
-    origin = getattr(recording, "placement_origin", None)
-    if origin:
-        return origin
-    return "declared" if recording.placement else "assumed"
+    return recording.placement_origin
 
 
 def _num(x: float | None, nd: int = 3):
@@ -74,7 +71,7 @@ def toe_paths(fitted: SessionAnalyzer, exercises: list[dict], sampling_rate_hz: 
         # A second of margin on each side keeps the detrending's edges out of the bout.
         pad = int(sampling_rate_hz)
         a, b = max(0, lo - pad), min(len(t), hi + pad)
-        d = CircleDetector().toe_displacement(sig[["gyr_x", "gyr_y", "gyr_z"]].to_numpy()[a:b], sampling_rate_hz)
+        d = CircleDetector().toe_displacement(sig[list(GYR_COLUMNS)].to_numpy()[a:b], sampling_rate_hz)
         d = d[lo - a: hi - a: step]
         e["toe_path"] = {"rate_hz": round(sampling_rate_hz / step, 3), "t0_s": round(float(t[lo]), 3) if lo < len(t) else None,
                          "y_deg": np.round(d[:, 0], 1).tolist(), "z_deg": np.round(d[:, 1], 1).tolist()}

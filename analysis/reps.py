@@ -101,7 +101,7 @@ class HoldRepDetector:
     """
 
     def __init__(self, min_hold_s: float = 1.0, min_amplitude_deg: float = 2.0, min_reach: float = 0.4,
-                 max_rep_s: float = 22.0, cutoff_hz: float = 3.5, hold_speed_frac: float = 0.05,
+                 max_rep_s: float = 30.0, cutoff_hz: float = 3.5, hold_speed_frac: float = 0.05,
                  local_s: float = 40.0, max_dip_s: float = 1.0, max_hold_speed_frac: float = np.inf):
         self.max_hold_speed_frac = max_hold_speed_frac
         self.local_s = local_s

@@ -35,37 +35,27 @@ class SessionAnalyzer:
 
     Parameters
     ----------
-    sampling_rate_hz : float
-        Analysis grid rate.
-    max_rep_gap_s : float
-        Reps further apart than this start a new bout.
-    min_reps_per_bout : int
-        Fewer rep-like movements are fidgeting, not a set (pencil pickups,
-        prescribed three per foot, need two).
-    pencil_min_hold_s : float
-        With the foot flat, bouts whose median hold is at least this long are
-        pencil pickups (held ≥ 10 s by prescription) rather than toe presses
-        (held ~4 s).
-    min_stance_s : float
-        Quiet standing this long or longer is kept for balance measures.
-    min_tiptoe_strides : int
-        Fewer contacts on tiptoe are a stumble or a stretch, not the exercise.
+    sampling_rate_hz, max_bridged_gap_s : float
+        Stage 1's (:class:`~analysis.signals.SignalExtractor`): the grid's
+        rate; gaps this long or longer split sets.
     min_duration_s : float
         Shorter recordings hold no exercise; they are reported empty.
-    max_bridged_gap_s : float
-        A rep may span a loss of up to this long; longer gaps split sets.
+    min_tiptoe_strides : int
+        :class:`~analysis.families.TiptoeWalkDetector`'s.
     min_circles_per_bout : int
-        Fewer turns are a fidget (8–10 s each way makes 5 or more).
-    min_foot_range_deg : float
-        A set of reps seen by a foot sensor must move the foot at least
-        this far (median ``range_deg``).
+        :class:`~analysis.families.CircleSetDetector`'s.
+    max_rep_gap_s, min_reps_per_bout, pencil_min_hold_s, min_foot_range_deg
+        :class:`~analysis.families.HoldSetDetector`'s (the live view asks for
+        one-rep sets).
+    min_stance_s : float
+        :class:`~analysis.families.QuietStanceDetector`'s.
     """
 
     def __init__(self, sampling_rate_hz: float = 50.0, max_rep_gap_s: float = 30.0, min_reps_per_bout: int = 3,
                  pencil_min_hold_s: float = 7.0, min_stance_s: float = 10.0,
                  min_tiptoe_strides: int = 6, min_duration_s: float = 3.0,
                  max_bridged_gap_s: float = 3.0, min_circles_per_bout: int = 5,
-                 min_foot_range_deg: float = 1.0):
+                 min_foot_range_deg: float = 0.6):
         self.min_foot_range_deg = min_foot_range_deg
         self.min_circles_per_bout = min_circles_per_bout
         self.max_bridged_gap_s = max_bridged_gap_s

@@ -21,10 +21,11 @@ and the window is put in that frame.
 from __future__ import annotations
 
 import dataclasses
-import enum
 
 import numpy as np
 import pandas as pd
+
+from sensors.contract import Placement
 
 from .gait import GaitBoutDetector, runs
 from .mounting import Mounting, MountingEstimator
@@ -35,21 +36,6 @@ from .reps import lowpass
 
 SIGNAL_COLUMNS = ["t", "valid", "still", "elevation_deg", "roll_deg", "tilt_deg",
                   "gyr_x", "gyr_y", "gyr_z", "acc_x", "acc_y", "acc_z"]
-
-
-class Placement(str, enum.Enum):
-    """Where the sensor is worn: :data:`sensors.contract.PLACEMENTS` as an enum."""
-
-    FOOT = "foot"
-    ANKLE = "ankle"
-
-    @classmethod
-    def parse(cls, value) -> "Placement":
-        """The placement named by ``value``; anything else is analysed as a foot sensor."""
-        try:
-            return cls(value)
-        except ValueError:
-            return cls.FOOT
 
 
 @dataclasses.dataclass
@@ -129,8 +115,11 @@ class SessionSignals:
         return fraction_in_posture(self.postures, exercise, self.placement.value, sel)
 
     def frame(self) -> pd.DataFrame:
-        """The grid as a DataFrame (``SessionAnalyzer.signals_``: plots, balance, quality)."""
-        return pd.DataFrame({
+        """The grid as a DataFrame (``SessionAnalyzer.signals_``: plots, balance, quality).
+
+        Its columns share memory with these arrays (no copy: 410 MB on a day).
+        """
+        return pd.DataFrame(copy=False, data={
             "t": self.t, "valid": self.valid, "still": self.still, "elevation_deg": self.elevation_deg,
             "roll_deg": self.roll_deg, "tilt_deg": self.tilt_deg,
             "gyr_x": self.gyr_seg[:, 0], "gyr_y": self.gyr_seg[:, 1], "gyr_z": self.gyr_seg[:, 2],

@@ -14,7 +14,7 @@ import datetime as dt
 
 import numpy as np
 
-from sensors.contract import ANALYSIS_FORMAT, CIRCLE_DIRECTIONS, HOLD_EXERCISES, SESSION_FORMAT
+from sensors.contract import ANALYSIS_FORMAT, CIRCLE_DIRECTIONS, HOLD_EXERCISES, SESSION_FORMAT, SIDES
 
 # exercise -> metric -> (level on day 0, gain per week) for a foot keeping up.
 DEFAULT_RATES = {
@@ -53,7 +53,7 @@ def _iso(t: dt.datetime) -> str:
     return t.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def simulate_history(days: int = 90, seed: int = 0, sessions_per_day: int = 3, sides=("left", "right"), lagging: str | None = "right",
+def simulate_history(days: int = 90, seed: int = 0, sessions_per_day: int = 3, sides=SIDES, lagging: str | None = "right",
                      lag_factor: float = 0.5, rates: dict | None = None, adherence: float = 0.85,
                      start: str = "2026-08-31", pain_start: float = 6.0, pain_per_week: float = -0.35,
                      uncertain_share: float = 0.05, subject: str | None = None) -> History:

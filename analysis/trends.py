@@ -20,6 +20,8 @@ import numpy as np
 import pandas as pd
 from scipy.stats import theilslopes
 
+from sensors.contract import SIDES
+
 from .quality import MIN_CONFIDENCE, session_date, session_quality
 
 # Per exercise, the metrics whose trends are drawn and checked for a lagging
@@ -129,7 +131,7 @@ def lagging_feet(trends: dict) -> list[dict]:
     """
     out = []
     for ex, by_side in trends.items():
-        if not {"left", "right"} <= set(by_side):
+        if not set(SIDES) <= set(by_side):
             continue
         for metric in TREND_METRICS.get(ex, ()):
             tl, tr = by_side["left"].get(metric), by_side["right"].get(metric)

@@ -29,7 +29,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from benchmarks.heldout import TIERS, generate, write_session  # noqa: E402
-from sensors.contract import HOLD_EXERCISES  # noqa: E402
+from sensors.contract import CIRCLE_DIRECTIONS, HOLD_EXERCISES  # noqa: E402
 
 CONF_MIN = 0.5
 IOU_MIN = 0.5
@@ -131,7 +131,7 @@ def score(truth, doc):
                     s["hold_err"].append(abs(dr["hold_s"] - tr["hold_s"]))
         elif ex == "ankle_circles":
             dcirc = [c for f in frags for c in f["circles"]] if frags else []
-            for d in ("cw", "ccw"):
+            for d in CIRCLE_DIRECTIONS:
                 nt = sum(c["direction"] == d for c in t["circles"])
                 nd = sum(c["direction"] == d for c in dcirc)
                 s["circ_exact_all"].append(bool(frags) and nt == nd)

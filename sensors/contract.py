@@ -11,6 +11,7 @@ without importing upward.
 """
 from __future__ import annotations
 
+import enum
 from typing import Literal, TypedDict
 
 # --- Contract §1: frames, units, names -------------------------------------
@@ -21,10 +22,25 @@ EXERCISES = ("toe_press", "resistance_band", "tiptoe_walk", "pencil_pickup", "an
 HOLD_EXERCISES = ("toe_press", "resistance_band", "pencil_pickup")
 Exercise = Literal["toe_press", "resistance_band", "tiptoe_walk", "pencil_pickup", "ankle_circles"]
 
-PLACEMENTS = ("foot", "ankle")
+
+
+class Placement(str, enum.Enum):
+    """Where the sensor is worn (contract §1): on the foot (instep) or just above the ankle."""
+
+    FOOT = "foot"
+    ANKLE = "ankle"
+
+    @classmethod
+    def parse(cls, value) -> "Placement":
+        """The placement named by ``value``; anything else is analysed as a foot sensor."""
+        try:
+            return cls(value)
+        except ValueError:
+            return cls.FOOT
+
+
+PLACEMENTS = tuple(p.value for p in Placement)
 SIDES = ("left", "right")
-Placement = Literal["foot", "ankle"]
-Side = Literal["left", "right"]
 # Contract §4 ``recording.placement_source``.
 PLACEMENT_SOURCES = ("declared", "option", "assumed")
 CIRCLE_DIRECTIONS = ("cw", "ccw")
@@ -86,9 +102,9 @@ class RecordingInfo(TypedDict, total=False):
     path: str | None
     duration_s: float | None
     sample_rate_hz: float | None
-    placement: Placement
+    placement: str  # one of PLACEMENTS
     placement_source: Literal["declared", "option", "assumed"]
-    side: Side | None
+    side: str | None  # one of SIDES
     gaps: list[Gap]
     start_time: str | None
     device: str | None

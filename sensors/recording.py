@@ -64,7 +64,26 @@ class RecordingError(InputLimitError):
     """A recording cannot be read; the message names the file, line and problem."""
 
 
-@dataclasses.dataclass
+def set_placement(metadata: dict, placement: str | None, side: str | None, path: str) -> None:
+    """Put the caller's ``placement`` and ``side`` (if given) into ``metadata``, then check both.
+
+    Raises
+    ------
+    RecordingError
+        A placement other than ``foot``/``ankle`` or a side other than ``left``/``right``.
+    """
+    if placement:
+        metadata["placement"] = placement
+    if side:
+        metadata["side"] = side
+    for key, allowed in (("placement", PLACEMENTS), ("side", SIDES)):
+        if key in metadata and metadata[key] not in allowed:
+            raise RecordingError(
+                f"{path}: {key} is {metadata[key]!r}; expected one of {', '.join(allowed)}")
+
+
+# slots: an attribute the class does not declare cannot be hung on it.
+@dataclasses.dataclass(slots=True)
 class Recording:
     """One sensor's recording.
 
@@ -87,6 +106,11 @@ class Recording:
     placement_source : str or None
         ``option`` when the placement came from the caller (the command
         line), ``declared`` from the file; None: ask :attr:`placement_origin`.
+    source_format : str or None
+        The format it was read from (``toehold-recording/1``, ``phyphox``,
+        ``Sensor Logger``, ...); None for one made in memory.
+    import_notes : list of str
+        What an import from an app's export converted (units, axes, files).
     """
 
     data: pd.DataFrame
@@ -97,6 +121,8 @@ class Recording:
     warnings: list = dataclasses.field(default_factory=list)
     cut_off: bool = False
     placement_source: str | None = None
+    source_format: str | None = None
+    import_notes: list = dataclasses.field(default_factory=list)
 
     @property
     def placement_origin(self) -> str:
@@ -366,14 +392,7 @@ def read_recording(path: str | os.PathLike, *, placement: str | None = None,
     if len(set(header)) != len(header):
         dup = sorted({c for c in header if header.count(c) > 1})
         raise RecordingError(f"{path}:{n_meta + 1}: duplicated column(s) {', '.join(dup)}")
-    if placement:
-        metadata["placement"] = placement
-    if side:
-        metadata["side"] = side
-    for key, allowed in (("placement", PLACEMENTS), ("side", SIDES)):
-        if key in metadata and metadata[key] not in allowed:
-            raise RecordingError(
-                f"{path}: {key} is {metadata[key]!r}; expected one of {', '.join(allowed)}")
+    set_placement(metadata, placement, side, path)
     placement_source = "option" if placement else None
 
     warnings: list[str] = []
@@ -435,6 +454,10 @@ def read_recording(path: str | os.PathLike, *, placement: str | None = None,
     # 0.6 s for 24 h); per-column to_numpy costs 0.05 s.
     columns = {c: table.column(c).to_numpy() for c in header}
     del table
+    # The parser's freed blocks stay in pyarrow's memory pool (mimalloc)
+    # unless handed back: after reading 24 h at 100 Hz the process held
+    # 1130 MB for 456 MB of samples, 620 MB once released (measured).
+    pa.default_memory_pool().release_unused()
     first_bad = {}
     for c in REQUIRED_COLUMNS:
         bad = ~np.isfinite(columns[c])

@@ -36,15 +36,8 @@ import pandas as pd
 from scipy.ndimage import gaussian_filter1d
 from scipy.spatial.transform import Rotation
 
-from sensors.contract import (
-    ANALYSIS_FORMAT,
-    EXERCISES,
-    NOT_OBSERVABLE,
-    PLACEMENTS,
-    RECORDING_FORMAT,
-    SIDES,
-    G,
-)
+from sensors.contract import (ANALYSIS_FORMAT, CIRCLE_DIRECTIONS, EXERCISES, G, NOT_OBSERVABLE, PLACEMENTS,
+                              RECORDING_FORMAT, SIDES)
 
 from .recording import Recording, find_gaps
 
@@ -88,7 +81,8 @@ class SimConfig:
 
     placement: str = "foot"
     side: str = "left"
-    sampling_rate_hz: float = 100.0
+    # A number, or a (low, high) range drawn log-uniformly per session.
+    sampling_rate_hz: float | tuple = 100.0
     duration_hint_s: float = 600.0
     exercises: Sequence[str] | None = None      # None: all that the placement can see
     # sensor
@@ -101,7 +95,7 @@ class SimConfig:
     acc_lsb_mps2: float = 16 * G / 32768
     gyr_lsb_dps: float = 2000 / 32768
     clock_drift_ppm: float = 300.0
-    packet_loss: float = 0.01          # fraction of samples lost, in bursts
+    packet_loss: float | tuple = 0.01  # fraction lost, in bursts; or a (low, high) range
     loss_burst_mean_samples: float = 6.0
     # person
     sloppiness: float = 0.3            # 0 textbook … 1 sloppy (timing, amplitude, extras)
@@ -115,6 +109,13 @@ class SimConfig:
     # how far the toes point up lying down ...); 0 keeps the textbook postures.
     posture_spread_deg: float = 0.0
     circle_plan: dict | None = None    # pins for circle_plan() (tests, studies)
+    # Pins for the hold exercises' person (tests, studies): any of
+    # ``amp_deg`` (foot tip per rep), ``knee_deg`` (toe press knee bend at
+    # full amplitude), ``hold_s`` (the person's hold), ``tempo`` (move-time
+    # factor), ``rest_s`` (the person's rest between reps), ``reps`` (how
+    # many reps, with no aborted or rushed ones), ``hold_spread`` (rep-to-rep
+    # log-spread of the hold, replacing the sloppiness-based one).
+    hold_plan: dict | None = None
 
 
 TIERS = {
@@ -122,9 +123,12 @@ TIERS = {
                   acc_bias_mps2=0.0, gyr_bias_dps=0.1, scale_error=0.0, clock_drift_ppm=0,
                   packet_loss=0.0, sloppiness=0.1, declare_mounting=True),
     "realistic": dict(mounting="instep", packet_loss=0.01, sloppiness=0.3),
+    # Everything at once: the sensor any way round, 20-400 Hz, up to 10 %
+    # lost in bursts, a fast or slow clock, noisy and biased.
     "hard": dict(mounting="random", acc_noise_mps2=0.08, gyr_noise_dps=0.4,
                  acc_bias_mps2=0.3, gyr_bias_dps=3.0, scale_error=0.03,
-                 clock_drift_ppm=2000, packet_loss=0.04, sloppiness=0.7),
+                 clock_drift_ppm=2000, packet_loss=(0.0, 0.10), sloppiness=0.7,
+                 sampling_rate_hz=(20.0, 400.0)),
     "ankle": dict(placement="ankle", mounting="instep", packet_loss=0.01, sloppiness=0.3),
     # The exercises among things that look like them, the sensor any way round.
     "lookalikes": dict(mounting="random", packet_loss=0.02, sloppiness=0.5, lookalikes=4,
@@ -459,10 +463,18 @@ class _Builder:
         if amp_deg is not None:
             amp_person = float(amp_deg)
         knee = rng.uniform(3, 20)
-        hold_person = float(np.clip(hold_target_s * np.exp(rng.normal(0, 0.25)),
+        hold_person = float(np.clip(hold_target_s * np.exp(rng.normal(0, 0.5)),
                                     0.9 * hold_target_s if exercise == "pencil_pickup" else 1.3, 20.0))
-        tempo = np.exp(rng.normal(0, 0.4))           # slow or brisk mover
-        rest_person = rng.uniform(0.6, 4.0)
+        tempo = np.exp(rng.normal(0, 0.5))           # slow or brisk mover
+        rest_person = rng.uniform(0.4, 6.0)
+        pins = self.cfg.hold_plan or {}
+        amp_person = float(pins.get("amp_deg", amp_person))
+        knee = float(pins.get("knee_deg", knee))
+        hold_person = float(pins.get("hold_s", hold_person))
+        tempo = float(pins.get("tempo", tempo))
+        rest_person = float(pins.get("rest_s", rest_person))
+        if "reps" in pins:
+            reps = int(pins["reps"])
         drift_frac = rng.uniform(0.02, 0.12)         # how much the held angle wanders
         # Most people tip the foot toes-down to hold the pencil up; the same
         # way every rep.
@@ -471,6 +483,8 @@ class _Builder:
         # Sloppy people abort some reps half-way and rush some holds.
         n_abort = rng.binomial(3, 0.15 + 0.3 * self.cfg.sloppiness)
         n_short = rng.binomial(2, 0.1 + 0.3 * self.cfg.sloppiness)
+        if "reps" in pins:
+            n_abort = n_short = 0
         for _ in range(n_abort):
             plan.insert(rng.integers(0, len(plan) + 1), "abort")
         for _ in range(n_short):
@@ -479,8 +493,11 @@ class _Builder:
             move_in = float(np.clip(rng.uniform(0.6, 1.4) * tempo * self.sloppy(0.1), 0.3, 3.0))
             move_out = float(np.clip(rng.uniform(0.6, 1.4) * tempo * self.sloppy(0.1), 0.3, 3.0))
             if what == "rep":
-                hold = float(np.clip(rng.normal(hold_person, 0.15 * hold_person * (1 + self.cfg.sloppiness)),
-                                     1.2, 20.0))
+                if "hold_spread" in pins:
+                    hold = float(np.clip(hold_person * np.exp(rng.normal(0, pins["hold_spread"])), 1.2, 20.0))
+                else:
+                    hold = float(np.clip(rng.normal(hold_person, 0.15 * hold_person * (1 + self.cfg.sloppiness)),
+                                         1.2, 20.0))
                 amp = amp_person * self.sloppy(0.1)
             elif what == "touch":   # reaches the position but does not hold it
                 hold, amp = rng.uniform(0.0, 0.3), amp_person * self.sloppy(0.1)
@@ -1002,7 +1019,7 @@ def circle_plan(rng: np.random.Generator, sloppiness: float = 0.3, **pins) -> di
     Pinned per-direction keys apply to both directions.
     """
     loguni = lambda lo, hi: float(np.exp(rng.uniform(np.log(lo), np.log(hi))))  # noqa: E731
-    first = str(rng.choice(["cw", "ccw"]))
+    first = str(rng.choice(CIRCLE_DIRECTIONS))
     size, period, ell = loguni(3, 40), loguni(0.4, 3.0), loguni(1, 4)
     orient = rng.uniform(0, 180)
     dirs = []
@@ -1224,6 +1241,23 @@ def _loss_mask(rng: np.random.Generator, n: int, fraction: float, burst_mean: fl
     return keep
 
 
+def _draw_ranges(cfg: SimConfig, seed: int) -> SimConfig:
+    """The config with its (low, high) ranges drawn for this session.
+
+    Drawn from a stream of their own, so a config without ranges gives the
+    same session for a seed as before ranges existed.
+    """
+    rate, loss = cfg.sampling_rate_hz, cfg.packet_loss
+    if not isinstance(rate, (tuple, list)) and not isinstance(loss, (tuple, list)):
+        return cfg
+    rng = np.random.default_rng([abs(int(seed)), 23])
+    if isinstance(rate, (tuple, list)):
+        rate = float(np.round(np.exp(rng.uniform(np.log(rate[0]), np.log(rate[1])))))
+    if isinstance(loss, (tuple, list)):
+        loss = float(rng.uniform(loss[0], loss[1]))
+    return dataclasses.replace(cfg, sampling_rate_hz=rate, packet_loss=loss)
+
+
 def simulate_session(seed: int = 0, config: SimConfig | None = None,
                      tier: str | None = None, **overrides) -> tuple[Recording, dict]:
     """Simulate one exercise session.
@@ -1251,7 +1285,7 @@ def simulate_session(seed: int = 0, config: SimConfig | None = None,
         config = tier_config(tier, **overrides) if tier else SimConfig(**overrides)
     elif overrides:
         config = dataclasses.replace(config, **overrides)
-    cfg = config
+    cfg = _draw_ranges(config, seed)
     if cfg.placement not in PLACEMENTS or cfg.side not in SIDES:
         raise ValueError("placement must be foot/ankle and side left/right")
     sampling_rate_hz = float(cfg.sampling_rate_hz)

@@ -70,25 +70,28 @@ def cli(capsys, monkeypatch):
     return run
 
 
-def _assert_matches_truth(doc: dict, truth: dict, hold_s: float = 0.25, edge_s: float = 1.0,
-                          circle_s: float = 0.2) -> None:
+def _assert_matches_truth(doc: dict, truth: dict, hold_s: float = 0.25, edge_s: float | None = 1.0,
+                          circle_s: float | None = 0.2) -> None:
     """An analysis against a ground-truth document (a simulator's, or a
     labelled file's): the same bouts in order, each with its reps, holds,
     circles (direction, start) and strides.
 
     Tolerances: ``hold_s`` per hold, ``edge_s`` per bout edge, ``circle_s``
-    per circle start (a fifth of a 1 s turn).
+    per circle start (a fifth of a 1 s turn); None leaves times out (an
+    analysis on another clock than the truth's).
     """
     assert [e["exercise"] for e in doc["exercises"]] == [e["exercise"] for e in truth["exercises"]]
     for got, want in zip(doc["exercises"], truth["exercises"]):
         name = got["exercise"]
-        assert got["start_s"] == pytest.approx(want["start_s"], abs=edge_s), name
-        assert got["end_s"] == pytest.approx(want["end_s"], abs=edge_s), name
+        if edge_s is not None:
+            assert got["start_s"] == pytest.approx(want["start_s"], abs=edge_s), name
+            assert got["end_s"] == pytest.approx(want["end_s"], abs=edge_s), name
         assert [r["hold_s"] for r in got["reps"]] == pytest.approx(
             [r["hold_s"] for r in want["reps"]], abs=hold_s), name
         assert [c["direction"] for c in got["circles"]] == [c["direction"] for c in want["circles"]], name
-        assert [c["start_s"] for c in got["circles"]] == pytest.approx(
-            [c["start_s"] for c in want["circles"]], abs=circle_s), name
+        if circle_s is not None:
+            assert [c["start_s"] for c in got["circles"]] == pytest.approx(
+                [c["start_s"] for c in want["circles"]], abs=circle_s), name
         assert len(got["strides"]) == len(want["strides"]), name
 
 

@@ -265,3 +265,9 @@ def test_the_calendar_covers_1098_days_up_to_the_last_session():
     assert len(h["days"]) == 1098
     assert h["days"][0]["date"] == days[1].isoformat() and h["days"][0]["sessions"] == 1
     assert h["sessions_before_calendar"] == 1
+
+
+def test_a_guided_session_is_marked_in_its_day():
+    guided = _dated("2026-11-01", session={"steps": [{"exercise": "toe_press", "side": "left", "outcome": "done"}]})
+    h = history_adherence([guided, _dated("2026-11-01")], ONE_REP, tz=dt.timezone.utc)
+    assert h["days"][0]["session_guided"] == [True, False]

@@ -71,6 +71,71 @@ def test_a_counter_wrapping_from_65535_to_0_is_not_a_gap():
     assert len(find_gaps(t, seq.astype(float), RATE_HZ)) == 0
 
 
+def test_two_samples_can_have_a_gap_between_them_and_one_sample_has_none():
+    # 0.00 and 0.05 s at 100 Hz: four samples lost between the two.
+    gaps = find_gaps(np.array([0.0, 0.05]), nominal_rate_hz=RATE_HZ)
+    assert list(zip(gaps["start_s"], gaps["end_s"])) == [(0.0, 0.05)]
+    for t in (np.array([]), np.array([3.0])):
+        none = find_gaps(t, nominal_rate_hz=RATE_HZ)
+        assert list(none.columns) == ["start_s", "end_s"] and len(none) == 0
+        assert none["start_s"].dtype == float
+
+
+def test_the_declared_rate_sets_the_period_even_when_most_samples_are_lost():
+    # Declared 100 Hz, every other sample lost for 0.2 s: ten gaps, though
+    # the median interval (20 ms) would call none of them one.
+    t = np.concatenate([np.arange(11) * 0.02, 0.2 + np.arange(1, 3) * PERIOD_S])
+    assert len(find_gaps(t, nominal_rate_hz=RATE_HZ)) == 10
+
+
+def test_samples_stamped_per_packet_are_not_gaps():
+    # A receiver stamping each packet's 4 samples with one arrival time,
+    # 25 packets a second: nothing lost, so no gap (the period is the
+    # median of the intervals that move).
+    t = np.repeat(np.arange(25) * 0.04, 4)
+    assert len(find_gaps(t)) == 0
+
+
+def test_a_time_jump_is_a_gap_even_when_the_counter_runs_on():
+    t = _times_with_step(3.0)
+    assert len(find_gaps(t, np.arange(len(t), dtype=float), RATE_HZ)) == 1
+
+
+def test_a_late_packet_in_an_unsigned_counter_is_not_a_loss():
+    # Raw u16 counters: 5, 6, 8, 7 (8 overtook 7), 9, 10. The rule ("a
+    # jump of more than one") marks 6 -> 8 and 7 -> 9; the step back 8 -> 7
+    # is no jump (in u16 arithmetic it would be one of 65535).
+    t = np.arange(6) * PERIOD_S
+    seq = np.array([5, 6, 8, 7, 9, 10], dtype=np.uint16)
+    gaps = find_gaps(t, seq, RATE_HZ)
+    assert list(gaps["start_s"]) == [pytest.approx(1 * PERIOD_S), pytest.approx(3 * PERIOD_S)]
+
+
+def test_time_lost_is_the_missing_samples_over_the_rate():
+    # lost_seconds' rule: a gap spans one ordinary period that was not lost.
+    # At 100 Hz a 0.02 s step is 1 sample (0.01 s), 0.05 s is 4 (0.04 s);
+    # a step under 1.5 periods loses nothing. Three ways of giving gaps.
+    from sensors.recording import lost_seconds
+
+    frame = pd.DataFrame({"start_s": [1.0, 2.0], "end_s": [1.02, 2.05]})
+    assert lost_seconds(frame, RATE_HZ) == pytest.approx(0.05)
+    assert lost_seconds([{"start_s": 1.0, "end_s": 1.02}], RATE_HZ) == pytest.approx(0.01)
+    assert lost_seconds([(1.0, 1.012), (2.0, 2.05)], RATE_HZ) == pytest.approx(0.04)
+    assert lost_seconds([], RATE_HZ) == 0.0
+    # No usable rate: the steps summed as they are.
+    for rate in (None, 0.0, -100.0, float("nan"), float("inf")):
+        assert lost_seconds(frame, rate) == pytest.approx(0.07)
+
+
+def test_the_effective_rate_is_the_median_interval_whatever_the_gaps():
+    from sensors.recording import effective_rate_hz
+
+    t = np.concatenate([np.arange(50) * 0.01, 5.0 + np.arange(60) * 0.01, [5.59, 5.59]])
+    assert effective_rate_hz(t) == pytest.approx(100.0)
+    assert effective_rate_hz(np.array([0.0, 0.02])) == pytest.approx(50.0)   # two samples are a rate
+    assert np.isnan(effective_rate_hz(np.array([1.0]))) and np.isnan(effective_rate_hz(np.array([1.0, 1.0])))
+
+
 def test_a_recording_built_in_memory_has_the_same_gaps():
     t = _times_with_step(3.0)
     n = len(t)
@@ -243,20 +308,20 @@ def _toe_press_recording(holds_s, amp_deg=6.0, move_s=1.0, rest_s=3.0, lead_s=20
     for each hold: 1 s minimum-jerk moves, the plateau ``holds_s`` long."""
     from sensors.simulator import _min_jerk
 
-    fs = RATE_HZ
-    up = _min_jerk(np.arange(int(move_s * fs)) / (move_s * fs))
-    parts = [np.zeros(int(lead_s * fs))]
+    sampling_rate_hz = RATE_HZ
+    up = _min_jerk(np.arange(int(move_s * sampling_rate_hz)) / (move_s * sampling_rate_hz))
+    parts = [np.zeros(int(lead_s * sampling_rate_hz))]
     for h in holds_s:
-        parts += [amp_deg * up, np.full(int(round(h * fs)), amp_deg), amp_deg * up[::-1],
-                  np.zeros(int(rest_s * fs))]
-    parts.append(np.zeros(int(lead_s * fs)))
+        parts += [amp_deg * up, np.full(int(round(h * sampling_rate_hz)), amp_deg), amp_deg * up[::-1],
+                  np.zeros(int(rest_s * sampling_rate_hz))]
+    parts.append(np.zeros(int(lead_s * sampling_rate_hz)))
     pitch = np.concatenate(parts)
     n = len(pitch)
     rng = np.random.default_rng(0)
     rad = np.radians(pitch)
     acc = 9.80665 * np.column_stack([np.sin(rad), np.zeros(n), np.cos(rad)]) + rng.normal(0, 0.02, (n, 3))
-    gyr = np.column_stack([np.zeros(n), -np.gradient(pitch) * fs, np.zeros(n)]) + rng.normal(0, 0.2, (n, 3))
-    data = pd.DataFrame({"t": np.arange(n) / fs, "acc_x": acc[:, 0], "acc_y": acc[:, 1], "acc_z": acc[:, 2],
+    gyr = np.column_stack([np.zeros(n), -np.gradient(pitch) * sampling_rate_hz, np.zeros(n)]) + rng.normal(0, 0.2, (n, 3))
+    data = pd.DataFrame({"t": np.arange(n) / sampling_rate_hz, "acc_x": acc[:, 0], "acc_y": acc[:, 1], "acc_z": acc[:, 2],
                          "gyr_x": gyr[:, 0], "gyr_y": gyr[:, 1], "gyr_z": gyr[:, 2]})
     return recording_from_arrays(data, {"placement": "foot", "side": "left", "sample_rate_hz": "100"})
 

@@ -115,3 +115,13 @@ def test_session_with_a_random_mounting_on_the_right_foot():
     assert counts(found[0]["circles"]) == counts(true[0]["circles"])
     true_size = np.median([c["size_deg"] for c in true[0]["circles"]])
     assert np.median([c["size_deg"] for c in found[0]["circles"]]) == pytest.approx(true_size, rel=0.2)
+
+
+
+@pytest.mark.parametrize("seed, case", [(3009, "any"), (3006, "small")])
+def test_a_slow_turn_at_the_ends_of_a_run_is_not_counted(seed, case):
+    # Tuning seeds where a first or last "turn" took over 1.8x the run's
+    # median (the leg settling, or the toes drifting back): it was counted
+    # as one more circle. Expected counts are the simulator's truth.
+    data, truth = simulate_circle_set(seed, **CASES[case])
+    assert counts(detect_set(data)) == counts(truth)

@@ -19,6 +19,7 @@ def test_names_are_the_contracts():
     assert set(contract.HOLD_EXERCISES) == {"toe_press", "resistance_band", "pencil_pickup"}
     assert set(typing.get_args(contract.Exercise)) == set(contract.EXERCISES)
     assert contract.PLACEMENTS == ("foot", "ankle") and contract.SIDES == ("left", "right")
+    assert contract.Placement("ankle") is contract.Placement.ANKLE and contract.Placement.FOOT == "foot"
     assert set(contract.PLACEMENT_SOURCES) == {"declared", "option", "assumed"}
     assert set(contract.CIRCLE_DIRECTIONS) == {"cw", "ccw"}
     # Contract §2: required and optional columns.

@@ -52,16 +52,16 @@ def test_small_toe_presses_are_counted_once_the_first_reps_set_the_range():
     assert len(live.state("toe_press", 3.0).rep_events) == 8
 
 
-def _rows_from_angle(theta_deg: np.ndarray, fs: float, mount: Rotation) -> tuple:
+def _rows_from_angle(theta_deg: np.ndarray, sampling_rate_hz: float, mount: Rotation) -> tuple:
     """Accelerometer and gyro of a foot pitched by ``theta_deg`` about its y axis, in a sensor
     frame turned by ``mount``: gravity (+9.81 up) seen from the tilted foot."""
     th = np.radians(theta_deg)
     acc_foot = 9.81 * np.column_stack([np.sin(th), np.zeros_like(th), np.cos(th)])
-    gyr_foot = np.column_stack([np.zeros_like(th), np.gradient(theta_deg) * fs, np.zeros_like(th)])
+    gyr_foot = np.column_stack([np.zeros_like(th), np.gradient(theta_deg) * sampling_rate_hz, np.zeros_like(th)])
     return mount.apply(acc_foot), mount.apply(gyr_foot)
 
 
-def _reps_profile(amplitudes, fs: float, hold_s: float = 4.0, move_s: float = 1.0, rest_s: float = 3.0):
+def _reps_profile(amplitudes, sampling_rate_hz: float, hold_s: float = 4.0, move_s: float = 1.0, rest_s: float = 3.0):
     """A pitch angle (deg) with one min-jerk rep per amplitude, between 5 s of rest.
 
     A held position trembles (muscle tremor, ~8 Hz, a few hundredths of a
@@ -70,13 +70,13 @@ def _reps_profile(amplitudes, fs: float, hold_s: float = 4.0, move_s: float = 1.
     def min_jerk(u):
         return 10 * u ** 3 - 15 * u ** 4 + 6 * u ** 5
 
-    parts = [np.zeros(int(5 * fs))]
-    m = np.linspace(0, 1, int(move_s * fs))
-    th = np.arange(int(hold_s * fs)) / fs
+    parts = [np.zeros(int(5 * sampling_rate_hz))]
+    m = np.linspace(0, 1, int(move_s * sampling_rate_hz))
+    th = np.arange(int(hold_s * sampling_rate_hz)) / sampling_rate_hz
     for a in amplitudes:
         parts += [a * min_jerk(m), a + 0.05 * np.sin(2 * np.pi * 8 * th), a * (1 - min_jerk(m)),
-                  np.zeros(int(rest_s * fs))]
-    parts.append(np.zeros(int(2 * fs)))
+                  np.zeros(int(rest_s * sampling_rate_hz))]
+    parts.append(np.zeros(int(2 * sampling_rate_hz)))
     theta = np.concatenate(parts)
     rng = np.random.default_rng(0)
     return theta + 0.01 * rng.standard_normal(len(theta))
@@ -84,28 +84,28 @@ def _reps_profile(amplitudes, fs: float, hold_s: float = 4.0, move_s: float = 1.
 
 def test_a_later_excursion_far_below_the_first_reps_is_not_a_rep():
     """Reps of 6° then a 1.5° shift held 4 s: the person's range is 6°, so the small one is a fidget."""
-    fs = 50.0
-    theta = _reps_profile([6.0, 6.2, 5.8, 6.0, 1.5, 6.1], fs)
-    acc, gyr = _rows_from_angle(theta, fs, Rotation.identity())
-    t = np.arange(len(theta)) / fs
-    c = StepRepCounter().detect(t, acc, fs, gyr=gyr)
+    sampling_rate_hz = 50.0
+    theta = _reps_profile([6.0, 6.2, 5.8, 6.0, 1.5, 6.1], sampling_rate_hz)
+    acc, gyr = _rows_from_angle(theta, sampling_rate_hz, Rotation.identity())
+    t = np.arange(len(theta)) / sampling_rate_hz
+    c = StepRepCounter().detect(t, acc, sampling_rate_hz, gyr=gyr)
     assert len(c.reps_) == 5
     assert abs(c.expected_range_deg_ - 6.0) < 0.5
     assert all(r > 0.5 * c.expected_range_deg_ for r in c.reps_.range_deg)
     # The same 1.5° reps make a set of their own when they are the person's range.
-    small = _reps_profile([1.5] * 5, fs)
-    acc, gyr = _rows_from_angle(small, fs, Rotation.identity())
-    assert len(StepRepCounter().detect(np.arange(len(small)) / fs, acc, fs, gyr=gyr).reps_) == 5
+    small = _reps_profile([1.5] * 5, sampling_rate_hz)
+    acc, gyr = _rows_from_angle(small, sampling_rate_hz, Rotation.identity())
+    assert len(StepRepCounter().detect(np.arange(len(small)) / sampling_rate_hz, acc, sampling_rate_hz, gyr=gyr).reps_) == 5
 
 
 def test_count_does_not_depend_on_how_the_sensor_sits_on_the_foot():
     """The programme's holds come before any walk reveals the mounting: any mounting counts alike."""
-    fs = 50.0
-    theta = _reps_profile([3.0, 2.8, 3.1, 2.9, 3.0, 3.2, 2.7], fs)
-    t = np.arange(len(theta)) / fs
+    sampling_rate_hz = 50.0
+    theta = _reps_profile([3.0, 2.8, 3.1, 2.9, 3.0, 3.2, 2.7], sampling_rate_hz)
+    t = np.arange(len(theta)) / sampling_rate_hz
     for seed in range(4):
         mount = Rotation.random(random_state=seed)
-        acc, gyr = _rows_from_angle(theta, fs, mount)
-        c = StepRepCounter().detect(t, acc, fs, gyr=gyr)
+        acc, gyr = _rows_from_angle(theta, sampling_rate_hz, mount)
+        c = StepRepCounter().detect(t, acc, sampling_rate_hz, gyr=gyr)
         assert len(c.reps_) == 7, seed
         assert np.allclose(c.reps_.range_deg, [3.0, 2.8, 3.1, 2.9, 3.0, 3.2, 2.7], atol=0.3)

@@ -1,4 +1,7 @@
 """The recording reader and writer (contract section 2)."""
+import dataclasses
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -6,6 +9,7 @@ import pytest
 from sensors.recording import (RecordingError, RecordingWriter, check_writable, read_recording,
                                write_recording)
 
+ROOT = Path(__file__).resolve().parents[1]
 HEADER = "t,acc_x,acc_y,acc_z,gyr_x,gyr_y,gyr_z\n"
 
 
@@ -124,3 +128,15 @@ def test_check_writable_catches_a_missing_folder(tmp_path):
     with pytest.raises(OSError, match="does not exist"):
         check_writable(tmp_path / "no" / "such" / "dir" / "x.csv")
     check_writable(tmp_path / "ok.csv")
+
+
+def test_a_recording_carries_only_the_fields_it_declares():
+    """Readers and importers fill declared fields; an undeclared attribute is refused (slots)."""
+    from sensors.importers import open_any
+
+    rec = open_any(ROOT / "recordings" / "demo.csv")
+    assert rec.source_format == "toehold-recording/1" and rec.import_notes == []
+    declared = {f.name for f in dataclasses.fields(rec)}
+    assert {"source_format", "import_notes", "placement_source", "cut_off"} <= declared
+    with pytest.raises(AttributeError):
+        rec.anything_else = {}

@@ -17,11 +17,11 @@ def _frame(t, acc, gyr):
     return pd.DataFrame(np.column_stack([t, acc, gyr]), columns=COLUMNS)
 
 
-def _still(seconds, rate_hz, up_sensor, bias_dps=(0.0, 0.0, 0.0), seed=0):
+def _still(seconds, sampling_rate_hz, up_sensor, bias_dps=(0.0, 0.0, 0.0), seed=0):
     """A sensor lying still with ``up_sensor`` (unit, sensor frame) pointing up."""
     rng = np.random.default_rng(seed)
-    n = int(seconds * rate_hz)
-    t = np.arange(n) / rate_hz
+    n = int(seconds * sampling_rate_hz)
+    t = np.arange(n) / sampling_rate_hz
     acc = G * np.asarray(up_sensor, dtype=float) + rng.normal(0, 0.01, (n, 3))
     gyr = np.asarray(bias_dps, dtype=float) + rng.normal(0, 0.05, (n, 3))
     return t, acc, gyr

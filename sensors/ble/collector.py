@@ -756,12 +756,16 @@ class Collector:
                         st.late_packets += 1
                         return
                     order["fresh"] = False
-                    if np.isfinite(seq) and last_seq is not None:
-                        step = (seq - last_seq) % 65536
-                        if 1 < step < 32768:
-                            st.lost_packets += int(step - 1)
-                    if np.isfinite(seq):
-                        last_seq = seq
+                    if np.isfinite(seq) and np.isfinite(rows[:, 7]).all():
+                        # Each packet's counter once: a decoder may hand over
+                        # two at once (the DIY board's first waits for the second).
+                        s = rows[:, 7]
+                        chain = s[np.r_[True, s[1:] != s[:-1]]]
+                        if last_seq is not None:
+                            chain = np.r_[last_seq, chain]
+                        steps = np.diff(chain) % 65536
+                        st.lost_packets += int(np.sum(np.where((steps > 1) & (steps < 32768), steps - 1, 0)))
+                        last_seq = float(chain[-1])
                     meter.add(len(rows), arrival if not profile.has_clock else float(rows[-1, 0]))
                     first_packet.set()
                     if not calibrated:

@@ -240,6 +240,15 @@ class EmulatedSensor:
         props = gatt.Characteristic.Properties
         self.notify_char = gatt.Characteristic(
             p.notify_uuid, props.NOTIFY, gatt.Characteristic.READABLE, b"")
+        if p.starts_on_subscribe and self.faults.refuse_start:
+            # A device started by subscribing (Thingy:52) refuses by failing
+            # the CCCD write, as a firmware that will not stream does.
+            def refuse(_connection, _value):
+                raise att.ATT_Error(0x80)  # an application error: the firmware says no
+            self.notify_char.descriptors = (*self.notify_char.descriptors, gatt.Descriptor(
+                gatt.GATT_CLIENT_CHARACTERISTIC_CONFIGURATION_DESCRIPTOR,
+                gatt.Descriptor.READABLE | gatt.Descriptor.WRITEABLE,
+                gatt.CharacteristicValue(read=lambda _c: b"\x00\x00", write=refuse)))
         chars = [self.notify_char]
         self.reply_char = self.notify_char if p.reply_uuid == p.notify_uuid else None
         if p.control_uuid and p.control_uuid != p.notify_uuid:

@@ -122,7 +122,6 @@ def open_any(path: str | os.PathLike, placement: str | None = None,
     if fmt == "toehold":
         rec = read_recording(path, placement=placement, side=side)
         rec.source_format = RECORDING_FORMAT
-        rec.import_notes = []
         return rec
     files = FileSet(path)
     try:

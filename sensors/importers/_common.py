@@ -26,11 +26,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sensors.contract import ACC_COLUMNS, GYR_COLUMNS, PLACEMENTS, SIDES
+from sensors.contract import ACC_COLUMNS, GYR_COLUMNS
 from sensors.limits import (MAX_COLUMNS, MAX_MEMBER_BYTES, MAX_ZIP_MEMBERS, check_member,
                             check_regular, check_span, is_zip, open_regular, read_bounded)
-from sensors.recording import (Recording, RecordingError,
-                               effective_rate_hz, find_gaps, recording_from_arrays)
+from sensors.recording import (Recording, RecordingError, effective_rate_hz, find_gaps, recording_from_arrays,
+                               set_placement)
 
 RAD_TO_DEG = 180.0 / np.pi
 _HEAD_BYTES = 1 << 16
@@ -595,14 +595,7 @@ def finish(data: pd.DataFrame, metadata: dict, path: str, warnings: list[str],
     if not np.isfinite(arr).all():
         raise RecordingError(f"{path}: values too large to convert to the recording's units")
     meta = dict(metadata)
-    if placement:
-        meta["placement"] = placement
-    if side:
-        meta["side"] = side
-    for key, allowed in (("placement", PLACEMENTS), ("side", SIDES)):
-        if key in meta and meta[key] not in allowed:
-            raise RecordingError(f"{path}: {key} is {meta[key]!r}; expected one of "
-                                 f"{', '.join(allowed)}")
+    set_placement(meta, placement, side, path)
     rate = effective_rate_hz(data["t"].to_numpy())
     if np.isfinite(rate) and rate > 0:
         meta["sample_rate_hz"] = f"{rate:.4g}"

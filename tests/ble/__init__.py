@@ -17,18 +17,18 @@ import numpy as np
 from sensors.devices import get_profile
 
 
-def one_packet(kind: str, rate_hz: float | None = None) -> int:
-    """Samples in one packet of device ``kind`` at ``rate_hz`` (default its nominal rate)."""
-    rate = rate_hz or get_profile(kind).sampling_rate_hz
+def one_packet(kind: str, sampling_rate_hz: float | None = None) -> int:
+    """Samples in one packet of device ``kind`` at ``sampling_rate_hz`` (default its nominal rate)."""
+    rate = sampling_rate_hz or get_profile(kind).sampling_rate_hz
     return {"witmotion": 1, "thingy": 1, "movesense": max(1, round(rate / 13.0)),
             "generic": 4, "polar": 4}[kind]
 
 
-def assert_rows_match(got: np.ndarray, sent: np.ndarray, kind: str, rate_hz: float | None = None) -> None:
+def assert_rows_match(got: np.ndarray, sent: np.ndarray, kind: str, sampling_rate_hz: float | None = None) -> None:
     """Every sent sample arrived once, in order, within the device's quantisation;
     only the packet in flight when the session stopped may be missing."""
     profile = get_profile(kind) if isinstance(kind, str) else kind
-    assert 0 <= len(sent) - len(got) <= one_packet(profile.key, rate_hz), (len(sent), len(got))
+    assert 0 <= len(sent) - len(got) <= one_packet(profile.key, sampling_rate_hz), (len(sent), len(got))
     sent = sent[: len(got)]
     # Half an LSB of the device plus the CSV's printed precision.
     np.testing.assert_allclose(got[:, 1:4], sent[:, 1:4], atol=profile.acc_quantum / 2 + 1e-4)

@@ -37,6 +37,8 @@ from sensors.devices import get_profile
 from sensors.emulated import EmulatedSensor, Faults
 from sensors.recording import REQUIRED_COLUMNS, read_recording
 
+from . import assert_rows_match, one_packet
+
 DEVICES = ("witmotion", "polar", "movesense", "thingy", "generic")
 CLOCKLESS = tuple(k for k in DEVICES if not get_profile(k).has_clock)
 # The most an emulator may fall behind its own clock for arrival times to be
@@ -63,8 +65,8 @@ CAUSES = {
         "witmotion": r"refused the start command \(.*ATT error: 0x80.*check its firmware",
         "polar": r"refused the start command \(start ACC refused: ERROR_INVALID_STATE\)",
         "movesense": r"refused the start command \(subscribe answered 500\)",
-        # Streams on subscribing; one that does not is silent, not refusing.
-        "thingy": r"did not answer its start command within 1.5 s",
+        # Started by subscribing: the refusal is the CCCD write's error.
+        "thingy": r"refused subscribing \(.*ATT error: 0x80.*check its firmware",
         "generic": r"refused the start command \(.*ATT error: 0x80.*check its firmware",
     },
     "needs-bonding": {k: r"asks for pairing \(bonding\) .*bluetoothctl.*Insufficient Authentication"
@@ -167,8 +169,13 @@ def outcome(tmp_path_factory):
             for _attempt in range(3):
                 res = run(_session(fault, kinds, folder, SECONDS[fault, group]))
                 # Arrival timing is only the device's if the emulators kept to
-                # their clocks; a machine too loaded for that gets another try.
-                if group != "arrival" or max(o.lag_s for o in res.values()) < MAX_LAG_S:
+                # their clocks, and nothing is lost only if none fell so far
+                # behind that its FIFO overflowed: a machine too loaded for
+                # that gets another try.
+                if group == "arrival":
+                    if max(o.lag_s for o in res.values()) < MAX_LAG_S:
+                        break
+                elif not any(device_holes(o.emu) for o in res.values()):
                     break
             cache[fault, group] = res
         return cache[fault, group][kind]
@@ -186,17 +193,17 @@ def device_holes(emu) -> int:
     return int(np.sum(np.diff(t) > 1.5 / emu._rate))
 
 
-def assert_all_sent_rows(rec, emu, kind: str, in_flight: int = 4) -> None:
-    """The file holds the device's samples in order; only those in flight at the stop may miss."""
-    p = get_profile(kind)
+def assert_all_sent_rows(rec, emu, kind: str, in_flight_s: float = 0.0) -> None:
+    """The file holds the device's samples in order; only the packet in flight at
+    the stop may miss, and what was still queued ``in_flight_s`` (a burst, a slow
+    machine) before it."""
     assert rec is not None, "no file: the device never streamed"
     got = rec.data[list(REQUIRED_COLUMNS)].to_numpy()
     sent = emu.sent_rows()
     assert len(got) > 0
-    assert 0 <= len(sent) - len(got) <= in_flight, (len(sent), len(got))
-    sent = sent[: len(got)]
-    np.testing.assert_allclose(got[:, 1:4], sent[:, 1:4], atol=p.acc_quantum / 2 + 1e-4)
-    np.testing.assert_allclose(got[:, 4:7], sent[:, 4:7], atol=p.gyr_quantum / 2 + 1e-3)
+    queued = int(in_flight_s * emu._rate)
+    assert 0 <= len(sent) - len(got) <= one_packet(kind, emu._rate) + queued, (len(sent), len(got))
+    assert_rows_match(got, sent[: len(got)], kind, emu._rate)
 
 
 # ---- timing: the rate the device really sent, no invented gaps ------------------------------
@@ -217,8 +224,8 @@ def test_header_rate_is_the_true_rate_and_no_fake_gaps(kind, fault, outcome):
     assert abs(o.rec.nominal_rate_hz - true_rate) <= 0.02 * true_rate, (o.rec.nominal_rate_hz, true_rate)
     # The reader finds gaps with the declared rate: only where the device lost samples.
     assert len(o.rec.gaps) == device_holes(o.emu), o.rec.gap_list()[:3]
-    # A burst is 0.2 s of packets: at most that is in flight when the session stops.
-    assert_all_sent_rows(o.rec, o.emu, kind, in_flight=int(0.2 * true_rate) + 8)
+    assert_all_sent_rows(o.rec, o.emu, kind, in_flight_s=0.2)  # a burst
+    assert o.stats.lost_packets == 0
 
 
 # ---- nothing lost ------------------------------------------------------------------------
@@ -230,10 +237,20 @@ def test_every_sent_sample_is_recorded(kind, fault, outcome):
         pytest.skip("a Movesense cannot stream over a 23-byte MTU: a clear error instead "
                     "(test_device_faults.test_movesense_on_a_small_mtu_says_so)")
     o = outcome(fault, kind)
-    assert_all_sent_rows(o.rec, o.emu, kind)
-    assert len(o.rec.gaps) == device_holes(o.emu), o.rec.gap_list()[:3]
+    if device_holes(o.emu):
+        pytest.skip(f"machine too loaded: the emulated device fell {o.lag_s:.2f} s behind its "
+                    f"clock and its FIFO overflowed")
+    # Notifications still queued on the virtual link when the session stops
+    # (more when the machine is slow) never arrive; all others must be there.
+    assert_all_sent_rows(o.rec, o.emu, kind, in_flight_s=o.lag_s)
+    assert o.stats.lost_packets == 0  # what the live view and summary report as lost
+    if kind not in CLOCKLESS or o.lag_s < MAX_LAG_S:
+        # (Arrival times are the device's only while the emulator kept to its clock.)
+        assert len(o.rec.gaps) == 0, o.rec.gap_list()[:3]
     if fault == "slow-connect":
-        assert o.emu.connections == 3  # two dropped as they were made, then the one that streamed
+        # Two dropped as they were made, then the one that streamed (a loaded
+        # machine may time out one more attempt).
+        assert o.emu.connections >= 3 and o.stats.reconnects == 0
     else:
         # Packets sized to the 20-byte notifications the link allows; Polar's
         # settings lists (not samples) come cut off at that size.

@@ -29,3 +29,28 @@ def test_live_view_shows_state_rate_and_loss():
     assert st.malformed > 0 and st.reconnects == 1
     summary = "\n".join(view.summary_lines())
     assert f"{st.malformed} malformed" in summary and "reconnects   1" in summary
+
+
+def test_record_starts_the_live_analysis_after_the_first_rows_and_it_sees_them_all():
+    """``toehold record`` imports the live analysis (scipy) beside the event
+    loop once rows flow; rows that arrive meanwhile are given to it when it is
+    ready, so it analyses the whole session, in order."""
+    import numpy as np
+
+    from toehold.commands.record import _LateAnalysis
+
+    view = LiveView(placement={"left": "foot"})
+    sink = _LateAnalysis(view)
+    rng = np.random.default_rng(0)
+    chunks = [np.column_stack([np.arange(k * 10, k * 10 + 10) / 100.0, rng.normal(size=(10, 6))])
+              for k in range(4)]
+    sink.on_status("left", "scanning")
+    assert view.devs["left"].analyzer is None  # nothing imported before data
+    sink.on_samples("left", chunks[0])
+    sink.on_samples("left", chunks[1])
+    sink._thread.join(60)
+    sink.on_samples("left", chunks[2])
+    sink.on_samples("left", chunks[3])
+    fed = view.devs["left"].analyzer.data.to_numpy()
+    np.testing.assert_array_equal(fed, np.concatenate(chunks))
+    assert view.devs["left"].samples == 40

@@ -94,3 +94,63 @@ def test_encoder_decoder_round_trip_within_quantisation():
     np.testing.assert_allclose(rows[:, 1:4], block[:, 1:4], atol=P.acc_quantum / 2 + 1e-12)
     np.testing.assert_allclose(rows[:, 4:7], block[:, 4:7], atol=P.gyr_quantum / 2 + 1e-12)
     np.testing.assert_allclose(rows[:, 0], block[:, 0], atol=1e-6)
+
+
+# ---- the clock and the period (docs/devices/generic.md: timed on the board's
+# u32 µs clock; the period between samples is read from consecutive packets) --
+
+ZERO = [[0] * 6]
+
+
+def _times(dec, packets):
+    rows = [dec.feed(p) for p in packets] + [dec.finish()]
+    out = np.concatenate(rows)
+    assert out.shape[1] == 8  # the decoder interface: (n, 8)
+    return out[:, 0]
+
+
+@pytest.mark.parametrize("data, says", [(b"\x01\x00\x00\x00\x00\x00", "6 bytes, shorter than the header"),
+                                        (struct.pack("<HIB", 1, 0, 0), "length 7 does not match 0 samples")])
+def test_a_packet_without_samples_is_refused_saying_why(data, says):
+    with pytest.raises(MalformedPacket, match=says):
+        GenericDecoder().feed(data)
+
+
+def test_a_late_packet_is_not_a_clock_wrap():
+    # Packet 3 overtaken by... packet 2 arriving after it: 40 ms back, not 71 min forward.
+    t = _times(GenericDecoder(), [packet(1, 2_000_000, ZERO * 4), packet(3, 2_080_000, ZERO * 4),
+                                  packet(2, 2_040_000, ZERO * 4)])
+    assert t[-4] == pytest.approx(2.04) and t.max() < 3.0
+
+
+def test_two_clock_wraps_keep_the_time_going_forward():
+    # 2**32 µs = 4294.967296 s: the clock wraps twice in a 2.5 h session.
+    wrap = 2**32 * 1e-6
+    stamps = [2**32 - 10_000, 30_000, 2**31, 2**32 - 10_000, 30_000]
+    t = _times(GenericDecoder(), [packet(k + 1, s, ZERO) for k, s in enumerate(stamps)])
+    np.testing.assert_allclose(t, [wrap - 0.01, wrap + 0.03, wrap + 2**31 * 1e-6, 2 * wrap - 0.01, 2 * wrap + 0.03])
+
+
+def test_the_period_is_learnt_only_from_consecutive_packets():
+    # Packet 2 lost: 80 ms between packets 1 and 3 is 8 samples' time, not
+    # 4, so the first packet keeps the asked 10 ms.
+    t = _times(GenericDecoder(), [packet(1, 0, ZERO * 4), packet(3, 80_000, ZERO * 4)])
+    np.testing.assert_allclose(t[:4], [0.0, 0.01, 0.02, 0.03])
+
+
+def test_a_board_faster_than_asked_is_timed_at_its_own_rate():
+    # Asked for 100 Hz, the board runs at 200: 4 samples in 20 ms.
+    t = _times(GenericDecoder(), [packet(1, 0, ZERO * 4), packet(2, 20_000, ZERO * 4)])
+    np.testing.assert_allclose(t, np.arange(8) * 0.005)
+
+
+def test_a_step_over_five_periods_between_consecutive_packets_is_not_a_rate():
+    # 4 samples in 220 ms would be 55 ms a sample (5.5 x 10 ms): a stall,
+    # not the board's rate; the asked 10 ms stays.
+    t = _times(GenericDecoder(), [packet(1, 0, ZERO * 4), packet(2, 220_000, ZERO * 4)])
+    np.testing.assert_allclose(t[:4], [0.0, 0.01, 0.02, 0.03])
+
+
+def test_finish_without_any_packet_gives_no_rows():
+    rows = GenericDecoder().finish()
+    assert rows.shape == (0, 8)

@@ -174,3 +174,70 @@ def test_bytes_written_from_the_documented_layout():
                                                  [2.0, 0.0, -9.75, -90.0, 0.25, 1000.0]])
     # The timestamp is the first sample's; the second follows at 1/26 s.
     np.testing.assert_allclose(rows[:, 0], [123.456, 123.456 + 1 / 26])
+
+
+# ---- edges (docs/devices/movesense.md: rate/13 samples a DATA packet, a
+# COMMAND_RESULT of 400 or more ends the recording, u32 ms clock) ------------
+
+@pytest.mark.parametrize("rate, n", [(6.0, 1), (13.0, 1), (26.0, 2), (104.0, 8), (208.0, 16), (416.0, 32)])
+def test_samples_per_notification_are_the_rate_over_13(rate, n):
+    from sensors.devices.movesense import samples_per_notification
+
+    assert samples_per_notification(rate) == n
+
+
+def test_a_one_sample_packet_at_13_hz_decodes():
+    rows = MovesenseDecoder(13.0).feed(imu6(1000, [[0.0, 0.0, 9.81]], [[1.0, 2.0, 3.0]]))
+    np.testing.assert_allclose(rows[:, 1:7], [[0.0, 0.0, 9.81, 1.0, 2.0, 3.0]], rtol=1e-6)
+    assert rows[0, 0] == pytest.approx(1.0) and np.isnan(rows[0, 7])
+
+
+@pytest.mark.parametrize("status, ref, refused", [
+    (400, 0x63, True), (399, 0x63, False), (0xFFFF, 0x63, True),   # status is u16 (HTTP-style)
+    (404, 0x10, False),                                            # someone else's request
+])
+def test_a_refused_subscribe_ends_it_and_other_results_do_not(status, ref, refused):
+    from sensors.devices.base import CommandRefused
+
+    dec = MovesenseDecoder()
+    assert dec.status is None
+    packet = bytes([1, ref]) + struct.pack("<H", status)
+    if refused:
+        with pytest.raises(CommandRefused, match=f"subscribe answered {status}"):
+            dec.feed(packet)
+    else:
+        assert dec.feed(packet).shape == (0, 8)
+    assert dec.status == status
+
+
+def test_every_orphan_continuation_is_counted():
+    dec = MovesenseDecoder()
+    for _ in range(3):
+        assert dec.feed(bytes([3, 0x63]) + bytes(40)).shape == (0, 8)
+    assert dec.orphan_parts == 3
+
+
+@pytest.mark.parametrize("data, says", [
+    (b"\x02", "1 bytes, shorter than the GSP header"),
+    (b"\x07\x63", "GSP packet type 7, expected 1, 2 or 3"),
+    (struct.pack("<BBI", 2, 0x63, 0) + bytes(10), "16 bytes, not whole IMU6 samples"),
+])
+def test_malformed_packets_say_what_is_wrong(data, says):
+    with pytest.raises(MalformedPacket, match=says):
+        MovesenseDecoder().feed(data)
+
+
+def test_a_non_finite_value_is_refused_as_not_imu6():
+    with pytest.raises(MalformedPacket, match="non-finite float in an IMU6 notification"):
+        MovesenseDecoder(13.0).feed(imu6(0, [[np.nan, 0.0, 9.81]], [[0.0, 0.0, 0.0]]))
+
+
+def test_a_late_packet_is_not_a_clock_wrap_and_two_wraps_keep_time_going():
+    one = ([[0.0, 0.0, 9.81]], [[0.0, 0.0, 0.0]])
+    dec = MovesenseDecoder(13.0)
+    dec.feed(imu6(2000, *one))
+    assert dec.feed(imu6(1900, *one))[0, 0] == pytest.approx(1.9)    # 100 ms back: late, not 49 days on
+    wrap = 2**32 * 1e-3
+    dec = MovesenseDecoder(13.0)
+    t = [dec.feed(imu6(ms, *one))[0, 0] for ms in (2**32 - 100, 50, 2**31, 2**32 - 100, 50)]
+    np.testing.assert_allclose(t, [wrap - 0.1, wrap + 0.05, wrap + 2**31 * 1e-3, 2 * wrap - 0.1, 2 * wrap + 0.05])

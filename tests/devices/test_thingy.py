@@ -104,3 +104,84 @@ def test_clipping_at_the_declared_range_is_a_recording_warning(tmp_path):
     with RecordingWriter(path2, {"device": "WT901BLE67 (witmotion) C4:00:00:00:00:02"}) as w:
         w.write_rows(rows)
     assert not any("range" in w for w in read_recording(path2).warnings)
+
+
+# ---- start and stop (docs/devices/thingy.md: read the owner's motion
+# configuration, write it back with only the MPU frequency changed, and only
+# if needed; put it back at the stop, since the firmware keeps it in flash) --
+
+CONFIG_UUID = "ef680401-9b35-4933-9b10-52ffa9740042"
+
+
+class FakeLink:
+    """What a profile's start/stop may do (sensors.devices.base.DeviceLink), recorded."""
+
+    def __init__(self, current: bytes) -> None:
+        self.current, self.state, self.reads, self.writes = current, {}, 0, []
+
+    async def read(self, uuid):
+        assert uuid == CONFIG_UUID
+        self.reads += 1
+        return self.current
+
+    async def write(self, uuid, payload):
+        self.writes.append((uuid, bytes(payload)))
+
+
+def _run(coro):
+    import asyncio
+
+    return asyncio.run(coro)
+
+
+def _config(pedo, temp, comp, freq, wake):
+    return struct.pack("<HHHHB", pedo, temp, comp, freq, wake)   # the 9-byte layout, by hand
+
+
+def test_start_changes_only_the_frequency_and_stop_puts_the_owners_back():
+    from sensors.devices.thingy import start, stop
+
+    owner = _config(500, 2000, 100, 50, 1)
+    link = FakeLink(owner)
+    _run(start(link, 100.0))
+    assert link.writes == [(CONFIG_UUID, _config(500, 2000, 100, 100, 1))]
+    # A reconnect in the same session: the owner's settings are not re-read
+    # (the device now holds ours), the rate is written again.
+    link.current = _config(500, 2000, 100, 100, 1)
+    _run(start(link, 100.0))
+    assert link.reads == 1 and link.writes[-1] == (CONFIG_UUID, _config(500, 2000, 100, 100, 1))
+    _run(stop(link))
+    assert link.writes[-1] == (CONFIG_UUID, owner)
+    _run(stop(link))                       # a second stop restores nothing more
+    assert len(link.writes) == 3
+
+
+def test_an_owner_already_at_the_rate_is_left_alone():
+    from sensors.devices.thingy import start, stop
+
+    link = FakeLink(_config(1000, 1000, 1000, 100, 0))
+    _run(start(link, 100.0))
+    _run(stop(link))
+    assert link.writes == []
+
+
+def test_an_unreadable_configuration_gets_the_defaults_and_nothing_is_restored():
+    from sensors.devices.thingy import start, stop
+
+    link = FakeLink(b"\x01\x02")
+    _run(start(link, 400.0))               # clipped to the MPU's 200 Hz
+    assert link.writes == [(CONFIG_UUID, _config(1000, 1000, 1000, 200, 0))]
+    _run(stop(link))
+    assert len(link.writes) == 1
+
+
+@pytest.mark.parametrize("asked, freq", [(0.2, 1), (1.4, 1), (52.0, 52), (200.4, 200), (1000.0, 200)])
+def test_the_frequency_is_the_asked_rate_within_1_to_200_hz(asked, freq):
+    assert config_command(asked)[6:8] == struct.pack("<H", freq)
+
+
+def test_the_compass_is_unknown_until_a_packet_and_a_wrong_length_says_so():
+    dec = ThingyDecoder()
+    assert dec.compass.shape == (3,) and np.isnan(dec.compass).all()
+    with pytest.raises(MalformedPacket, match="17 bytes, a raw motion packet has 18"):
+        dec.feed(bytes(17))

@@ -31,12 +31,12 @@ def run(args) -> int:
     lost = lost_seconds(rec.gaps, rec.sampling_rate_hz)
     from toehold.safe_output import terminal_text
 
-    print(terminal_text(f"{args.source}: {getattr(rec, 'source_format', 'recording')}", None))
+    print(terminal_text(f"{args.source}: {rec.source_format or 'recording'}", None))
     print(f"  {rec.duration_s:.1f} s ({rec.duration_s / 60:.1f} min), {len(rec.data)} samples "
           f"at {rec.sampling_rate_hz:.1f} Hz, {len(rec.gaps)} gaps ({lost:.1f} s lost)")
     if rec.start_time:
         print(f"  start time {rec.start_time}")
-    for note in getattr(rec, "import_notes", []):
+    for note in rec.import_notes:
         print(f"  {note}")
     for w in rec.warnings:
         print(terminal_text(f"  warning: {w}", None))

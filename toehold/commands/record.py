@@ -56,7 +56,7 @@ def _plan(args) -> list[dict]:
     n = max(len(args.device or []), len(args.emulate or []), 1)
     if n > 2:
         raise UserError("at most two sensors at once")
-    sides = [args.side] if n == 1 else (["left", "right"] if args.side is None else [args.side, args.side])
+    sides = [args.side] if n == 1 else (list(SIDES) if args.side is None else [args.side, args.side])
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     if args.output:
         out = Path(args.output)
@@ -127,6 +127,12 @@ class _LateAnalysis:
                             d.analyzer.push(chunk)
         self.view.on_samples(key, rows)
 
+    def wait(self) -> None:
+        """Let the import finish: the closing analysis imports the same modules,
+        and two threads importing one package at once can see it half made."""
+        if self._thread is not None:
+            self._thread.join()
+
     def on_gap(self, key: str, start_s: float, end_s: float) -> None:
         self.view.on_gap(key, start_s, end_s)
 
@@ -170,7 +176,8 @@ async def _session(args, plan, console) -> tuple:
                           {p["key"]: {"placement": args.placement, "side": p["side"]} for p in plan},
                           describe=describe)
     view = LiveView(placement={p["key"]: args.placement for p in plan})
-    col = Collector(TeeSink(files, _LateAnalysis(view)), give_up_after_s=args.give_up_after,
+    late = _LateAnalysis(view)
+    col = Collector(TeeSink(files, late), give_up_after_s=args.give_up_after,
                     sampling_rate_hz=args.rate, **kw)
     view.stats = col.stats
     targets = [Target(p["key"], p["device"], p["type"]) for p in plan]
@@ -180,19 +187,22 @@ async def _session(args, plan, console) -> tuple:
         files.close()
         for emu in emulators:
             await emu.stop()
+        late.wait()
     return view, files, error
 
 
 def _analyses(plan, files) -> list[str]:
     """The analysis of each file written, as ``toehold analyze`` prints it (and caches it)."""
-    from toehold.batch import analyze_path
-    from toehold.commands.analyze import summary
-
     out = []
     for p in plan:
         w = files.writers.get(p["key"])
         if w is None or not w.rows_written:
             continue
+        # Imported only for a file to analyse: a sensor that failed its setup
+        # ends at once, without seconds of importing the analysis.
+        from toehold.batch import analyze_path
+        from toehold.commands.analyze import summary
+
         result = analyze_path(p["path"])
         out += ["", summary(result.doc) if result.doc is not None else f"not analysed: {result.error}"]
     return out
