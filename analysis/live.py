@@ -320,6 +320,7 @@ class LiveAnalyzer:
         self._state = LiveState()     # what is shown: that, and the tracker's reps
         self._track = None            # (rest, held, matrix, last counted rep's end) of the set under way
         self._tracker = HoldTracker()
+        self._set_levels = None       # (rest, held) of the set under way as first read
         self._set_end = None
         self._closed_end = None
 
@@ -417,19 +418,26 @@ class LiveAnalyzer:
             new.circles_ccw = max(new.circles_ccw, old.circles_ccw)
             new.strides = max(new.strides, old.strides)
         self._set_end = end if new.exercise else None
-        old_track, self._track = self._track, None
+        self._track = None
+        if not same:
+            self._set_levels = None
         if new.exercise in HOLD_TARGET_S and not fit.bouts_.empty:
             k = int(fit.bouts_.end_s.idxmax())
             reps = fit.reps_[fit.reps_.bout == k]
             levels = set_levels(fit.signals_, reps) if len(reps) else None
             if levels is not None:
-                self._track = (*levels, fit.mounting_.matrix, float(reps.end_s.max()))
                 # The window may read a set's first reps the other way round
                 # for a while (its holds as the rests): the set keeps the way
-                # it was first read.
-                if same and old_track is not None and \
-                        np.sign(levels[1] - levels[0]) != np.sign(old_track[1] - old_track[0]):
-                    self._track = old_track
+                # it was first read, also across windows that gave no levels.
+                # Only the levels are kept: the tracker still starts after the
+                # last rep counted now (keeping the old start, too, made it
+                # count the rests since then as reps).
+                ref = self._set_levels
+                if ref is not None and np.sign(levels[1] - levels[0]) != np.sign(ref[1] - ref[0]):
+                    levels = ref
+                else:
+                    self._set_levels = levels
+                self._track = (*levels, fit.mounting_.matrix, float(reps.end_s.max()))
         if not new.exercise:
             # The set the window last saw is over: say what it was, once per set
             # (also when it was never shown, as at --speed max).
