@@ -320,7 +320,7 @@ class LiveAnalyzer:
         self._state = LiveState()     # what is shown: that, and the tracker's reps
         self._track = None            # (rest, held, matrix, last counted rep's end) of the set under way
         self._tracker = HoldTracker()
-        self._set_levels = None       # (rest, held) of the set under way as first read
+        self._set_levels = None       # (rest, held, reps read from) of the set under way
         self._set_end = None
         self._closed_end = None
 
@@ -427,16 +427,19 @@ class LiveAnalyzer:
             levels = set_levels(fit.signals_, reps) if len(reps) else None
             if levels is not None:
                 # The window may read a set's first reps the other way round
-                # for a while (its holds as the rests): the set keeps the way
-                # it was first read, also across windows that gave no levels.
+                # for a while (its holds as the rests, as a one-rep set of the
+                # rest between the first two reps): of two reads that
+                # disagree, the set keeps the one made from more reps (the
+                # newer on a tie), also across windows that gave no levels.
                 # Only the levels are kept: the tracker still starts after the
                 # last rep counted now (keeping the old start, too, made it
                 # count the rests since then as reps).
                 ref = self._set_levels
-                if ref is not None and np.sign(levels[1] - levels[0]) != np.sign(ref[1] - ref[0]):
-                    levels = ref
+                if ref is not None and np.sign(levels[1] - levels[0]) != np.sign(ref[1] - ref[0]) \
+                        and len(reps) < ref[2]:
+                    levels = ref[:2]
                 else:
-                    self._set_levels = levels
+                    self._set_levels = (*levels, len(reps))
                 self._track = (*levels, fit.mounting_.matrix, float(reps.end_s.max()))
         if not new.exercise:
             # The set the window last saw is over: say what it was, once per set
