@@ -42,10 +42,10 @@ if __name__ == "__main__":
             jobs.append((s0 + k, tier, place, ex, amp, hold, reps, 0.3)); k += 1
     t0 = time.time(); ok = okc = 0
     with ProcessPoolExecutor(2) as p:
-        for a, nt, nf, nb, conf, doubts, fs in p.map(run, jobs):
+        for a, nt, nf, nb, conf, doubts, sampling_rate_hz in p.map(run, jobs):
             good = nt == nf and len(conf) == 1
             okc += nb == 1
             ok += good
             if not good:
-                print(a, f"{fs:g}Hz", "true", nt, "found", nf, "bouts", nb, conf, doubts)
+                print(a, f"{sampling_rate_hz:g}Hz", "true", nt, "found", nf, "bouts", nb, conf, doubts)
     print(f"{ex}: exact {ok}/{len(jobs)} counted {okc} in {time.time()-t0:.0f}s")
