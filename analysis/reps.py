@@ -82,7 +82,9 @@ class HoldRepDetector:
     min_reach : float
         Share of the bout's typical amplitude a rep must reach to count.
     max_rep_s : float
-        Longest rep expected (pencil: ~15 s); sets the baseline window.
+        Longest rep expected (holds of up to 20 s and their moves); sets the
+        baseline window. Wider loses the last rep of a set that ends a
+        posture stretch soon after it (the demo's third pencil rep at 26 s).
     cutoff_hz : float
         Low-pass applied to the angle before anything else; keeps tremor
         (6–12 Hz) out of the speed estimate.
@@ -101,7 +103,7 @@ class HoldRepDetector:
     """
 
     def __init__(self, min_hold_s: float = 1.0, min_amplitude_deg: float = 2.0, min_reach: float = 0.4,
-                 max_rep_s: float = 30.0, cutoff_hz: float = 3.5, hold_speed_frac: float = 0.05,
+                 max_rep_s: float = 25.0, cutoff_hz: float = 3.5, hold_speed_frac: float = 0.05,
                  local_s: float = 40.0, max_dip_s: float = 1.0, max_hold_speed_frac: float = np.inf):
         self.max_hold_speed_frac = max_hold_speed_frac
         self.local_s = local_s

@@ -33,7 +33,7 @@ from bleak.exc import BleakDeviceNotFoundError, BleakError
 from bumble import att, hci
 from bumble.controller import Controller
 from bumble.core import UUID as BumbleUUID
-from bumble.core import AdvertisingData
+from bumble.core import AdvertisingData, BaseBumbleError
 from bumble.device import Device, Peer
 from bumble.host import Host
 from bumble.link import LocalLink
@@ -266,6 +266,10 @@ class BumbleClient(BaseBleakClient):
             return await op
         except att.ATT_Error as err:
             raise self._att(err) from err
+        except BaseBumbleError as err:
+            # e.g. "GATT timeout for ATT_WRITE_REQUEST": a device that stopped
+            # answering, which bleak reports as a BleakError on every platform.
+            raise BleakError(str(err)) from err
         except asyncio.CancelledError:
             # bumble cancels the pending request when the link drops; only
             # a cancellation of the caller itself goes on as one.
@@ -278,13 +282,13 @@ class BumbleClient(BaseBleakClient):
         return bytearray(await self._gatt(self._require().read_value(characteristic.obj)))
 
     async def read_gatt_descriptor(self, descriptor: BleakGATTDescriptor, *, use_cached=False, **kwargs) -> bytearray:
-        return bytearray(await self._require().read_value(descriptor.obj))
+        return bytearray(await self._gatt(self._require().read_value(descriptor.obj)))
 
     async def write_gatt_char(self, characteristic: BleakGATTCharacteristic, data, response: bool) -> None:
         await self._gatt(self._require().write_value(characteristic.obj, bytes(data), with_response=response))
 
     async def write_gatt_descriptor(self, descriptor: BleakGATTDescriptor, data) -> None:
-        await self._require().write_value(descriptor.obj, bytes(data), with_response=True)
+        await self._gatt(self._require().write_value(descriptor.obj, bytes(data), with_response=True))
 
     async def start_notify(self, characteristic: BleakGATTCharacteristic, callback, **kwargs: Any) -> None:
         def sub(value: bytes) -> None:

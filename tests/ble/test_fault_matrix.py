@@ -148,7 +148,7 @@ async def _session(fault: str, kinds: tuple, folder, seconds: float, max_s: floa
 # arrivals needs a few seconds of them (the collector checks it after 3 s).
 SECONDS = {("ignore-rate", "clock"): 2.0, ("ignore-rate", "arrival"): 4.0,
            ("batched", "clock"): 2.0, ("batched", "arrival"): 4.0,
-           ("small-mtu", "all"): 2.0, ("slow-connect", "all"): 1.0}
+           ("small-mtu", "all"): 2.0, ("slow-connect", "clock"): 1.0, ("slow-connect", "arrival"): 1.0}
 
 
 @pytest.fixture(scope="module")
@@ -159,23 +159,26 @@ def outcome(tmp_path_factory):
 
     def get(fault: str, kind: str) -> Outcome:
         timed = fault in ("ignore-rate", "batched")
-        if not timed:
+        if fault == "small-mtu":
             group, kinds = "all", tuple(k for k in DEVICES if applies(fault, k))
         elif kind in CLOCKLESS:
+            # (slow-connect too: five devices that each drop two connections
+            # take long to connect one after the other on a loaded machine.)
             group, kinds = "arrival", CLOCKLESS
         else:
             group, kinds = "clock", tuple(k for k in DEVICES if k not in CLOCKLESS)
         if (fault, group) not in cache:
             for _attempt in range(3):
-                res = run(_session(fault, kinds, folder, SECONDS[fault, group]))
+                # Generous: a stop asked for while a device is still
+                # connecting waits for that attempt (slower on a loaded machine).
+                res = run(_session(fault, kinds, folder, SECONDS[fault, group]), timeout=180)
                 # Arrival timing is only the device's if the emulators kept to
                 # their clocks, and nothing is lost only if none fell so far
                 # behind that its FIFO overflowed: a machine too loaded for
                 # that gets another try.
-                if group == "arrival":
-                    if max(o.lag_s for o in res.values()) < MAX_LAG_S:
-                        break
-                elif not any(device_holes(o.emu) for o in res.values()):
+                lagged = timed and group == "arrival" and max(o.lag_s for o in res.values()) >= MAX_LAG_S
+                overflowed = not timed and any(device_holes(o.emu) for o in res.values())
+                if not (lagged or overflowed or any(o.rec is None for o in res.values())):
                     break
             cache[fault, group] = res
         return cache[fault, group][kind]
