@@ -283,6 +283,9 @@ class LiveAnalyzer:
         Length of the trailing window analysed at each update.
     update_every_s : float
         Data time between window analyses.
+    fast_update_every_s : float
+        The same while a set of circles or a tiptoe walk is shown (their
+        counts come from the window analysis alone).
     confirm_s : float
         A rep the tracker ended and the window analysis has not counted
         this long after its end (in data the window analysis has seen) is
@@ -292,7 +295,7 @@ class LiveAnalyzer:
     def __init__(self, placement: str = "foot", mounting: str | None = None, window_s: float = 120.0,
                  update_every_s: float = 2.0, mounting_window_s: float = 600.0,
                  mounting_every_s: float = 30.0,
-                 confirm_s: float = 4.0):
+                 confirm_s: float = 4.0, fast_update_every_s: float = 0.5):
         self.placement = placement or "foot"
         self.mounting = mounting
         self.window_s = window_s
@@ -300,6 +303,7 @@ class LiveAnalyzer:
         self.mounting_window_s = mounting_window_s
         self.mounting_every_s = mounting_every_s
         self.confirm_s = confirm_s
+        self.fast_update_every_s = fast_update_every_s
         # A bout the window finds this soon after the shown set's end is
         # still that set (the window re-cuts and re-names sets as it slides).
         self.same_set_gap_s = 8.0
@@ -347,7 +351,11 @@ class LiveAnalyzer:
         if t_end == self._last_read and not force:
             return self._state
         self._last_read = t_end
-        if force or t_end - self._last_update >= self.update_every_s:
+        # Circles and tiptoe strides have no tracker: while such a set is
+        # shown, the window analysis runs at ``fast_update_every_s``.
+        every = (self.fast_update_every_s if self._counted.exercise in ("ankle_circles", "tiptoe_walk")
+                 else self.update_every_s)
+        if force or t_end - self._last_update >= every:
             from .threads import one_blas_thread
 
             with one_blas_thread():

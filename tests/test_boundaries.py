@@ -78,7 +78,7 @@ def test_two_samples_can_have_a_gap_between_them_and_one_sample_has_none():
     for t in (np.array([]), np.array([3.0])):
         none = find_gaps(t, nominal_rate_hz=RATE_HZ)
         assert list(none.columns) == ["start_s", "end_s"] and len(none) == 0
-        assert none["start_s"].dtype == float
+        assert none["start_s"].dtype == float and none["end_s"].dtype == float
 
 
 def test_the_declared_rate_sets_the_period_even_when_most_samples_are_lost():
@@ -122,6 +122,8 @@ def test_time_lost_is_the_missing_samples_over_the_rate():
     assert lost_seconds([{"start_s": 1.0, "end_s": 1.02}], RATE_HZ) == pytest.approx(0.01)
     assert lost_seconds([(1.0, 1.012), (2.0, 2.05)], RATE_HZ) == pytest.approx(0.04)
     assert lost_seconds([], RATE_HZ) == 0.0
+    # A slow rate counts the same way: at 1 Hz a 3 s step is 2 samples lost.
+    assert lost_seconds([(10.0, 13.0)], 1.0) == pytest.approx(2.0)
     # No usable rate: the steps summed as they are.
     for rate in (None, 0.0, -100.0, float("nan"), float("inf")):
         assert lost_seconds(frame, rate) == pytest.approx(0.07)
