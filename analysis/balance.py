@@ -62,7 +62,7 @@ class SwayMetrics:
     def __init__(self, lowpass_hz: float = 2.0):
         self.lowpass_hz = lowpass_hz
 
-    def compute(self, ap_deg: np.ndarray, ml_deg: np.ndarray, sampling_rate_hz: float) -> "SwayMetrics":
+    def compute(self, ap_deg: np.ndarray, ml_deg: np.ndarray, sampling_rate_hz: float) -> SwayMetrics:
         """AP and ML inclination (deg), shape (n,), at ``sampling_rate_hz``."""
         xy = np.column_stack([ap_deg, ml_deg]).astype(float)
         xy = lowpass(xy, self.lowpass_hz, sampling_rate_hz)

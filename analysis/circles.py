@@ -163,7 +163,7 @@ class CircleDetector:
 
     # ------------------------------------------------------------------
     def detect(self, gyr_foot_dps: np.ndarray, sampling_rate_hz: float,
-               valid: np.ndarray | None = None) -> "CircleDetector":
+               valid: np.ndarray | None = None) -> CircleDetector:
         """Find circles.
 
         Parameters

@@ -180,7 +180,7 @@ class ConfidenceRater:
         self.strong_max_hold_cv = strong_max_hold_cv
 
     def rate(self, exercise: str, evidence: dict, mounting_method: str,
-             placement: str = "foot", mounting_confidence: float = 1.0) -> "ConfidenceRater":
+             placement: str = "foot", mounting_confidence: float = 1.0) -> ConfidenceRater:
         """Rate a bout.
 
         Parameters

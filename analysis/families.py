@@ -61,7 +61,7 @@ class TiptoeWalkDetector:
     def __init__(self, min_tiptoe_strides: int = 6):
         self.min_tiptoe_strides = min_tiptoe_strides
 
-    def detect(self, signals: SessionSignals) -> "TiptoeWalkDetector":
+    def detect(self, signals: SessionSignals) -> TiptoeWalkDetector:
         sig = signals
         t, sampling_rate_hz, foot = sig.t, sig.sampling_rate_hz, sig.foot
         claimed = np.zeros(len(t), dtype=bool)
@@ -161,7 +161,7 @@ class CircleSetDetector:
     def __init__(self, min_circles_per_bout: int = 5):
         self.min_circles_per_bout = min_circles_per_bout
 
-    def detect(self, signals: SessionSignals, claimed: np.ndarray | None = None) -> "CircleSetDetector":
+    def detect(self, signals: SessionSignals, claimed: np.ndarray | None = None) -> CircleSetDetector:
         """``claimed``: samples already explained (gait bouts); walking with the foot down is skipped."""
         sig = signals
         t, sampling_rate_hz = sig.t, sig.sampling_rate_hz
@@ -238,7 +238,7 @@ class HoldSetDetector:
         self.pencil_min_hold_s = pencil_min_hold_s
         self.min_foot_range_deg = min_foot_range_deg
 
-    def detect(self, signals: SessionSignals, claimed: np.ndarray | None = None) -> "HoldSetDetector":
+    def detect(self, signals: SessionSignals, claimed: np.ndarray | None = None) -> HoldSetDetector:
         """``claimed``: samples already explained by other bouts (no rep is looked for there)."""
         sig = signals
         t, sampling_rate_hz, foot, valid = sig.t, sig.sampling_rate_hz, sig.foot, sig.valid
@@ -295,7 +295,7 @@ class HoldSetDetector:
                             a0, a1 = min(a0, int(h.start.iloc[0])), max(a1, int(h.stop.iloc[-1]))
                     cues = set_cues(sign * seg_angle, det, g, sampling_rate_hz, gyr_norm[s:e], span=(a0, a1))
                     candidates.append((sign, g, cues))
-                for sign, group, cues in self._resolve(candidates):
+                for sign, group, _cues in self._resolve(candidates):
                     if -sign in every:
                         group = self._either_way(group, sign, every[-sign], sampling_rate_hz, self.max_rep_gap_s)
                     # Below a degree a foot's "reps" are a resting foot
@@ -493,7 +493,7 @@ class QuietStanceDetector:
     def __init__(self, min_stance_s: float = 10.0):
         self.min_stance_s = min_stance_s
 
-    def detect(self, signals: SessionSignals, claimed: np.ndarray, bouts: list) -> "QuietStanceDetector":
+    def detect(self, signals: SessionSignals, claimed: np.ndarray, bouts: list) -> QuietStanceDetector:
         """``claimed``: samples explained by gait and circles; ``bouts``: (exercise, start_s, end_s)."""
         sig = signals
         t, sampling_rate_hz = sig.t, sig.sampling_rate_hz

@@ -81,7 +81,7 @@ class GaitBoutDetector:
         self.min_periodicity = min_periodicity
         self.require_stance_rest = require_stance_rest
 
-    def detect(self, gyr: np.ndarray, valid: np.ndarray, sampling_rate_hz: float) -> "GaitBoutDetector":
+    def detect(self, gyr: np.ndarray, valid: np.ndarray, sampling_rate_hz: float) -> GaitBoutDetector:
         g = np.linalg.norm(gyr, axis=1)
         active = (moving_rms(g, int(1.5 * sampling_rate_hz)) > self.active_dps) & valid
         # Bridge the short pauses between strides and lost packets.
@@ -133,13 +133,14 @@ class StrideDetector:
         self.highpass_hz = highpass_hz
 
     def detect(self, acc: np.ndarray, gyr: np.ndarray, period_s: float,
-               sampling_rate_hz: float) -> "StrideDetector":
+               sampling_rate_hz: float) -> StrideDetector:
         sos = butter_sos(2, self.highpass_hz, sampling_rate_hz, "highpass")
         jerk = np.linalg.norm(sosfiltfilt(sos, acc, axis=0), axis=1) if len(acc) > 15 else np.zeros(len(acc))
         g = np.linalg.norm(gyr, axis=1)
         # Impact and swing together: contacts are where the jerk peaks while
         # the leg has just swung (rate high shortly before).
-        swing = uniform_filter1d(g, max(1, int(0.3 * sampling_rate_hz)), origin=max(0, int(0.15 * sampling_rate_hz) - 1) if sampling_rate_hz >= 10 else 0)
+        origin = max(0, int(0.15 * sampling_rate_hz) - 1) if sampling_rate_hz >= 10 else 0
+        swing = uniform_filter1d(g, max(1, int(0.3 * sampling_rate_hz)), origin=origin)
         score = jerk * (swing / (np.percentile(swing, 90) or 1.0)).clip(0, 1.5)
         peaks, props = find_peaks(score, distance=max(1, int(0.6 * period_s * sampling_rate_hz)),
                                   prominence=0.25 * np.percentile(score, 98))

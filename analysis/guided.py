@@ -202,7 +202,7 @@ class StepRepCounter:
         self.edge_s = edge_s
 
     def detect(self, t: np.ndarray, acc: np.ndarray, sampling_rate_hz: float,
-               gyr: np.ndarray | None = None, valid: np.ndarray | None = None) -> "StepRepCounter":
+               gyr: np.ndarray | None = None, valid: np.ndarray | None = None) -> StepRepCounter:
         """Count the reps in one step's samples.
 
         Parameters

@@ -80,7 +80,7 @@ class MountingEstimator:
 
     def estimate(self, acc: np.ndarray, gyr: np.ndarray, still: np.ndarray, quat: np.ndarray,
                  earth_acc: np.ndarray, gait_bouts, sampling_rate_hz: float,
-                 declared: str | None = None) -> "MountingEstimator":
+                 declared: str | None = None) -> MountingEstimator:
         """Parameters: arrays on the analysis grid (m/s², bias-free deg/s,
         rest mask, (w,x,y,z) quaternions, earth-frame m/s²), gait bouts as
         index ranges (DataFrame with ``start``, ``stop``, ``period_s``)."""

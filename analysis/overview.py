@@ -53,7 +53,7 @@ class RecordingOverview:
     def __init__(self, sampling_rate_hz: float = 50.0) -> None:
         self.sampling_rate_hz = sampling_rate_hz
 
-    def describe(self, data: pd.DataFrame) -> "RecordingOverview":
+    def describe(self, data: pd.DataFrame) -> RecordingOverview:
         """Fill the attributes from a recording's samples (contract columns)."""
         u = UniformResampler(self.sampling_rate_hz).resample(data)
         still = still_mask(u.acc, u.gyr, u.sampling_rate_hz) & u.valid

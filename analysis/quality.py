@@ -165,7 +165,7 @@ def session_date(doc: dict) -> dt.datetime | None:
         t = dt.datetime.fromisoformat(str(when).replace("Z", "+00:00"))
     except ValueError:
         return None
-    return t if t.tzinfo else t.replace(tzinfo=dt.timezone.utc)
+    return t if t.tzinfo else t.replace(tzinfo=dt.UTC)
 
 
 def session_quality(doc: dict, min_confidence: float = MIN_CONFIDENCE) -> list[dict]:

@@ -143,7 +143,7 @@ class HoldRepDetector:
             out[i] = float(np.median(group))
         return out
 
-    def clone(self) -> "HoldRepDetector":
+    def clone(self) -> HoldRepDetector:
         """A new detector with the same parameters."""
         return HoldRepDetector(self.min_hold_s, self.min_amplitude_deg, self.min_reach,
                                self.max_rep_s, self.cutoff_hz, self.hold_speed_frac, self.local_s,
@@ -313,7 +313,7 @@ class HoldRepDetector:
         return int(round((a_ + b_) / 2 + way * 0.5 * sampling_rate_hz))
 
     def detect(self, angle_deg: np.ndarray, sampling_rate_hz: float,
-               valid: np.ndarray | None = None) -> "HoldRepDetector":
+               valid: np.ndarray | None = None) -> HoldRepDetector:
         """Find reps.
 
         Parameters

@@ -69,7 +69,7 @@ class SessionAnalyzer:
 
     # ------------------------------------------------------------------
     def detect(self, data: pd.DataFrame, placement: str = "foot", mounting: str | None = None,
-               known_mounting=None) -> "SessionAnalyzer":
+               known_mounting=None) -> SessionAnalyzer:
         """Analyse samples.
 
         Parameters
@@ -165,7 +165,7 @@ class SessionAnalyzer:
         self.strides_ = events(tiptoe, tiptoe.strides_, ["bout", "t_s"])
         return self
 
-    def _empty(self, data: pd.DataFrame) -> "SessionAnalyzer":
+    def _empty(self, data: pd.DataFrame) -> SessionAnalyzer:
         """Results for a recording too short to hold any exercise."""
         self.mounting_ = Mounting(np.eye(3), "guess", 0.0)
         self.gyro_bias_dps_ = np.zeros(3)

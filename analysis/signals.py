@@ -143,7 +143,7 @@ class SignalExtractor:
         self.max_bridged_gap_s = max_bridged_gap_s
 
     def extract(self, data: pd.DataFrame, placement: str | Placement = "foot",
-                mounting: str | None = None, known_mounting: Mounting | None = None) -> "SignalExtractor":
+                mounting: str | None = None, known_mounting: Mounting | None = None) -> SignalExtractor:
         """Compute the signals of ``data``.
 
         Parameters

@@ -86,7 +86,7 @@ def simulate_history(days: int = 90, seed: int = 0, sessions_per_day: int = 3, s
     programme = load()
     rng = np.random.default_rng(seed)
     rates = rates or DEFAULT_RATES
-    day0 = dt.datetime.fromisoformat(start).replace(tzinfo=dt.timezone.utc)
+    day0 = dt.datetime.fromisoformat(start).replace(tzinfo=dt.UTC)
     truth: dict = {"lagging": lagging, "pain_per_week": pain_per_week}
     for ex, metrics in rates.items():
         truth[ex] = {s: {m: (lv, g * (lag_factor if s == lagging else 1.0)) for m, (lv, g) in metrics.items()}

@@ -209,8 +209,10 @@ def summarise(rows):
             a[2] += fn
     f1 = {ex: (2 * tp / (2 * tp + fp + fn) if (2 * tp + fp + fn) else None)
           for ex, (tp, fp, fn) in per_ex.items()}
-    cat = lambda k: [x for r in rows for x in r[k]]
-    pct = lambda xs: (100.0 * sum(xs) / len(xs)) if xs else None
+    def cat(k):
+        return [x for r in rows for x in r[k]]
+    def pct(xs):
+        return (100.0 * sum(xs) / len(xs)) if xs else None
     dir_n = sum(r["dir_n"] for r in rows)
     return {
         "sessions": len(rows),

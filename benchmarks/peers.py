@@ -86,7 +86,7 @@ def orientation_peers(seed: int, repeat: int) -> None:
     dt, o = best(lambda: OrientationFilter().estimate(u), repeat)
     rows.append(("imufusion (toehold, gain 0.5)", dt, tilt_error_deg(o.gravity, up)))
     for gain in (0.1, 0.033):
-        dt, o = best(lambda: OrientationFilter(gain=gain).estimate(u), repeat)
+        dt, o = best(lambda gain=gain: OrientationFilter(gain=gain).estimate(u), repeat)
         rows.append((f"imufusion (gain {gain})", dt, tilt_error_deg(o.gravity, up)))
     # ahrs takes rad/s and quaternions it describes as the sensor's
     # orientation relative to the earth; which way round its quaternion

@@ -72,7 +72,7 @@ def history_docs(days: int = 90, seed: int = 4):
     for d in range(days):
         # Keen for a month, a lapse in the sixth week, then most days again.
         p_session = 0.9 if d < 30 else 0.25 if d < 45 else 0.75
-        for s, hour in enumerate((8, 13, 19)):
+        for _s, hour in enumerate((8, 13, 19)):
             if d < days - 3 and rng.random() > p_session:
                 continue
             pool = short if rng.random() < 0.3 else good

@@ -24,14 +24,14 @@ Exercise = Literal["toe_press", "resistance_band", "tiptoe_walk", "pencil_pickup
 
 
 
-class Placement(str, enum.Enum):
+class Placement(enum.StrEnum):
     """Where the sensor is worn (contract §1): on the foot (instep) or just above the ankle."""
 
     FOOT = "foot"
     ANKLE = "ankle"
 
     @classmethod
-    def parse(cls, value) -> "Placement":
+    def parse(cls, value) -> Placement:
         """The placement named by ``value``; anything else is analysed as a foot sensor."""
         try:
             return cls(value)

@@ -35,7 +35,6 @@ from sensors.contract import (
 from sensors.limits import MAX_COLUMNS, InputLimitError, check_span, open_regular
 
 
-
 class _LazyPandas:
     """pandas, imported at first use: writing a live recording needs none, and
     the import (about 0.5 s of CPU) would delay its first sample."""
@@ -698,7 +697,7 @@ class RecordingWriter:
         for line in block.splitlines(keepends=True):
             key = line[2:].split(":", 1)[0]
             if key in rewritable:
-                self._slots[key] = offset + len(f"# {key}: ".encode("utf-8"))
+                self._slots[key] = offset + len(f"# {key}: ".encode())
             offset += len(line.encode("utf-8"))
         self._fh.write(block)
         self._fh.write(",".join(self.columns) + "\n")
@@ -746,7 +745,7 @@ class RecordingWriter:
             self.flush()
             self._fh.close()
 
-    def __enter__(self) -> "RecordingWriter":
+    def __enter__(self) -> RecordingWriter:
         return self
 
     def __exit__(self, *exc) -> None:

@@ -129,7 +129,7 @@ def add_reported(recording: str | os.PathLike, pain: int | None = None, effort: 
         was = ", ".join(f"{k} = {v!r}" for k, v in clash.items())
         raise SessionLogError(f"{path} already has {was}; use --force to replace")
     reported.update(new)
-    reported["reported_at"] = (now or dt.datetime.now(dt.timezone.utc)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    reported["reported_at"] = (now or dt.datetime.now(dt.UTC)).strftime("%Y-%m-%dT%H:%M:%SZ")
     log["reported"] = reported
     _write_atomic(path, json.dumps(log, indent=1, ensure_ascii=False) + "\n")
     return path, log

@@ -29,15 +29,14 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
 from scipy.ndimage import gaussian_filter1d
 from scipy.spatial.transform import Rotation
 
-from sensors.contract import (ANALYSIS_FORMAT, CIRCLE_DIRECTIONS, EXERCISES, G, NOT_OBSERVABLE, PLACEMENTS,
-                              RECORDING_FORMAT, SIDES)
+from sensors.contract import ANALYSIS_FORMAT, CIRCLE_DIRECTIONS, EXERCISES, NOT_OBSERVABLE, PLACEMENTS, RECORDING_FORMAT, SIDES, G
 
 from .recording import Recording, find_gaps
 
@@ -235,7 +234,7 @@ class Track:
     foot_extra: Rotation | None = None
 
     @classmethod
-    def still(cls, n: int, posture: str, heading: float, pos: np.ndarray) -> "Track":
+    def still(cls, n: int, posture: str, heading: float, pos: np.ndarray) -> Track:
         sp, ap = POSTURES[posture]
         return cls(np.full(n, heading), np.full(n, sp), np.full(n, POSTURE_ROLL.get(posture, 0.0)),
                    np.full(n, ap),
@@ -409,7 +408,8 @@ class _Builder:
             base = self.pos.copy()
             pos = np.column_stack([base[0] + fwd * np.cos(hrad), base[1] + fwd * np.sin(hrad),
                                    ground_z + lift + 0.04 * np.clip(np.radians(foot), 0, None)])
-            roll = _taper(n, self.sampling_rate_hz, 0.1) * _smooth_noise(self.rng, n, self.sampling_rate_hz, 2.0, 2.0 if tiptoe else 1.0)
+            roll = _taper(n, self.sampling_rate_hz, 0.1) * _smooth_noise(
+                self.rng, n, self.sampling_rate_hz, 2.0, 2.0 if tiptoe else 1.0)
             tr = Track(heading, shank, roll * 0.5, foot - shank, roll, pos)
             contacts.append(self.t)
             self._push(tr)
@@ -452,7 +452,6 @@ class _Builder:
         assert self.posture == EXERCISE_POSTURE[exercise]
         rng = self.rng
         sign = rng.choice([-1.0, 1.0])  # instep geometry differs between people
-        start = self.t
         entry = {"exercise": exercise, "start_s": None, "end_s": None,
                  "reps": [], "circles": [], "strides": []}
         # Per person, far wider than people show: a toe press tips the foot
@@ -784,7 +783,7 @@ class _Builder:
             self.go_to("stand")
             front = rng.random() < 0.5
             bend = rng.uniform(20, 40)
-            for k in range(int(rng.integers(4, 11))):
+            for _k in range(int(rng.integers(4, 11))):
                 if kind == "lunge" and front:
                     self._step(rng.uniform(0.6, 0.9))
                 if front:

@@ -193,7 +193,7 @@ def test_a_start_time_without_offset_is_utc_whatever_the_computers_zone(monkeypa
     ("2200-12-31T12:00:00Z", True), ("2201-01-01T12:00:00Z", False),
 ])
 def test_dates_outside_1990_to_2200_count_as_undated(start, dated):
-    h = history_adherence([_doc(start_time=start)], BARE, tz=dt.timezone.utc)
+    h = history_adherence([_doc(start_time=start)], BARE, tz=dt.UTC)
     assert h["undated_sessions"] == (0 if dated else 1)
     assert [d["date"] for d in h["days"]] == ([start[:10]] if dated else [])
 
@@ -212,7 +212,7 @@ def test_day_completion_is_done_over_prescribed_to_a_thousandth():
     # 3 a day prescribed: 1 done is 0.333, 2 are 0.667; the mean over the
     # two days 0.5 -> 50.0 %. No day full: no streak.
     docs = [_dated("2026-11-01"), _dated("2026-11-02"), _dated("2026-11-02"), _dated("2026-11-02", done=False)]
-    h = history_adherence(docs, ONE_REP, tz=dt.timezone.utc)
+    h = history_adherence(docs, ONE_REP, tz=dt.UTC)
     assert [d["completion"] for d in h["days"]] == [0.333, 0.667]
     assert [d["sessions_done"] for d in h["days"]] == [1, 2]
     assert h["completion_pct"] == 50.0
@@ -225,7 +225,7 @@ def test_completion_pct_is_rounded_to_a_tenth():
     # Days of 1, 0 and 2 done out of 3: 0.333, 0 (no session), 0.667;
     # mean 0.3333 -> 33.3 %.
     docs = [_dated("2026-11-01"), _dated("2026-11-03"), _dated("2026-11-03")]
-    h = history_adherence(docs, ONE_REP, tz=dt.timezone.utc)
+    h = history_adherence(docs, ONE_REP, tz=dt.UTC)
     assert [d["completion"] for d in h["days"]] == [0.333, 0.0, 0.667]
     assert h["completion_pct"] == 33.3
 
@@ -242,7 +242,7 @@ def test_undated_sessions_only_make_no_calendar():
 def test_an_undated_session_does_not_stop_the_count():
     undated = _dated("2026-11-01")
     del undated["recording"]["start_time"]
-    h = history_adherence([undated, _dated("2026-11-01"), _dated("2026-11-02")], ONE_REP, tz=dt.timezone.utc)
+    h = history_adherence([undated, _dated("2026-11-01"), _dated("2026-11-02")], ONE_REP, tz=dt.UTC)
     assert [d["sessions"] for d in h["days"]] == [1, 1]
     assert h["undated_sessions"] == 1
 
@@ -251,7 +251,7 @@ def test_an_adherence_already_in_the_document_is_used():
     # "its adherence is computed if absent": a document that carries one
     # (a session scored earlier, perhaps with another programme) keeps it.
     doc = _dated("2026-11-01", done=False, adherence={"done": True, "completion": 0.9})
-    h = history_adherence([doc], ONE_REP, tz=dt.timezone.utc)
+    h = history_adherence([doc], ONE_REP, tz=dt.UTC)
     assert h["days"][0]["sessions_done"] == 1
     assert h["days"][0]["session_completion"] == [0.9]
 
@@ -261,7 +261,7 @@ def test_the_calendar_covers_1098_days_up_to_the_last_session():
     # before it are counted in sessions_before_calendar.
     last = dt.date(2026, 11, 30)
     days = [last - dt.timedelta(days=1098), last - dt.timedelta(days=1097), last]
-    h = history_adherence([_dated(d.isoformat()) for d in days], ONE_REP, tz=dt.timezone.utc)
+    h = history_adherence([_dated(d.isoformat()) for d in days], ONE_REP, tz=dt.UTC)
     assert len(h["days"]) == 1098
     assert h["days"][0]["date"] == days[1].isoformat() and h["days"][0]["sessions"] == 1
     assert h["sessions_before_calendar"] == 1
@@ -269,5 +269,5 @@ def test_the_calendar_covers_1098_days_up_to_the_last_session():
 
 def test_a_guided_session_is_marked_in_its_day():
     guided = _dated("2026-11-01", session={"steps": [{"exercise": "toe_press", "side": "left", "outcome": "done"}]})
-    h = history_adherence([guided, _dated("2026-11-01")], ONE_REP, tz=dt.timezone.utc)
+    h = history_adherence([guided, _dated("2026-11-01")], ONE_REP, tz=dt.UTC)
     assert h["days"][0]["session_guided"] == [True, False]

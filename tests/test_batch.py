@@ -20,7 +20,7 @@ DEMO = ROOT / "recordings" / "demo.csv"
 def folder(tmp_path):
     """Three sessions: the demo, and its first 4 and 5 minutes (different results)."""
     lines = DEMO.read_text().splitlines(keepends=True)
-    head = next(i for i, l in enumerate(lines) if l.startswith("t,"))
+    head = next(i for i, line in enumerate(lines) if line.startswith("t,"))
     (tmp_path / "a_demo.csv").write_text("".join(lines))
     (tmp_path / "b_first4min.csv").write_text("".join(lines[:head + 1 + 24000]))
     (tmp_path / "c_first5min.csv").write_text("".join(lines[:head + 1 + 30000]))

@@ -299,7 +299,7 @@ def test_a_session_after_midnight_utc_belongs_to_the_persons_own_day():
     late["recording"]["start_time"] = "2026-11-02T03:30:00Z"
     h = history_adherence(docs + [late], pres, tz=ZoneInfo("America/New_York"))
     assert [d["date"] for d in h["days"]] == ["2026-10-31", "2026-11-01"]
-    h_utc = history_adherence(docs + [late], pres, tz=dt.timezone.utc)
+    h_utc = history_adherence(docs + [late], pres, tz=dt.UTC)
     assert [d["date"] for d in h_utc["days"]] == ["2026-10-31", "2026-11-01", "2026-11-02"]
 
 

@@ -19,7 +19,7 @@ def folder(tmp_path):
     tmp_path = tmp_path / "recordings"
     tmp_path.mkdir()
     lines = DEMO.read_text().splitlines(keepends=True)
-    head = next(i for i, l in enumerate(lines) if l.startswith("t,"))
+    head = next(i for i, line in enumerate(lines) if line.startswith("t,"))
     shutil.copy(DEMO, tmp_path / "a.csv")
     (tmp_path / "b.csv").write_text("".join(lines[:head + 1 + 24000]))
     (tmp_path / "c_bad.csv").write_text("t,acc_x,acc_y,acc_z,gyr_x,gyr_y,gyr_z\n0,1,2,3,4,5,6\n0.01,1,x,3,4,5,6\n")

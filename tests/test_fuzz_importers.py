@@ -24,10 +24,10 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
+from test_importers import metabase_export, phyphox_export, sensorlogger_export, times
 
 from sensors.importers import open_any
 from sensors.recording import REQUIRED_COLUMNS, RecordingError
-from test_importers import metabase_export, phyphox_export, sensorlogger_export, times
 
 EXAMPLES = int(os.environ.get("TOEHOLD_FUZZ_EXAMPLES", "200"))
 CORPUS = Path(__file__).parent / "corpus" / "importers"

@@ -123,10 +123,12 @@ def test_written_session_follows_the_contracts(tmp_path):
 
 def test_eval_scoring_rules_on_a_hand_made_case():
     from benchmarks.heldout_eval import score
-    rep = lambda a, b, h: {"start_s": a, "end_s": b, "hold_s": h}
-    bout = lambda ex, a, b, reps=(), conf=None, **kw: dict(
-        {"exercise": ex, "start_s": a, "end_s": b, "reps": list(reps), "circles": [],
-         "strides": [], **kw}, **({"confidence": conf} if conf is not None else {}))
+    def rep(a, b, h):
+        return {"start_s": a, "end_s": b, "hold_s": h}
+    def bout(ex, a, b, reps=(), conf=None, **kw):
+        return dict(
+            {"exercise": ex, "start_s": a, "end_s": b, "reps": list(reps), "circles": [],
+             "strides": [], **kw}, **({"confidence": conf} if conf is not None else {}))
     truth = {"exercises": [bout("toe_press", 10, 50, [rep(10, 20, 5), rep(30, 40, 6)]),
                            bout("pencil_pickup", 100, 140, [rep(100, 115, 12)])],
              "balance": {"stances": []}}

@@ -6,8 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sensors.recording import (RecordingError, RecordingWriter, check_writable, read_recording,
-                               write_recording)
+from sensors.recording import RecordingError, RecordingWriter, check_writable, read_recording, write_recording
 
 ROOT = Path(__file__).resolve().parents[1]
 HEADER = "t,acc_x,acc_y,acc_z,gyr_x,gyr_y,gyr_z\n"

@@ -23,7 +23,6 @@ from pathlib import Path
 
 import pytest
 
-from analysis.prescription import load as load_prescription
 from sensors.emulated.person import EmulatedPerson, PersonConfig
 from toehold.batch import analyze_path
 from toehold.cli import build_parser

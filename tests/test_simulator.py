@@ -3,8 +3,7 @@ import numpy as np
 import pytest
 from scipy.spatial.transform import Rotation
 
-from sensors.simulator import (SimConfig, _concat, build_session, segment_kinematics,
-                               simulate_session)
+from sensors.simulator import SimConfig, _concat, build_session, segment_kinematics, simulate_session
 
 
 @pytest.fixture(scope="module")

@@ -21,8 +21,8 @@ import numpy as np
 import pytest
 
 from analysis.adherence import MAX_CALENDAR_DAYS, history_adherence
-from benchmarks.untrusted import sensorlogger_bomb, wide_phyphox_export
 from analysis.prescription import PrescriptionError, load, parse
+from benchmarks.untrusted import sensorlogger_bomb, wide_phyphox_export
 from sensors.recording import RecordingError, read_recording
 from toehold import batch
 from toehold.safe_output import csv_cell, private_doc, strict_json

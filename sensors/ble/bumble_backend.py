@@ -20,7 +20,8 @@ import asyncio
 import logging
 import uuid as _uuid
 import weakref
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from bleak.backends.characteristic import BleakGATTCharacteristic
 from bleak.backends.client import BaseBleakClient
@@ -29,7 +30,6 @@ from bleak.backends.device import BLEDevice
 from bleak.backends.scanner import AdvertisementData, BaseBleakScanner
 from bleak.backends.service import BleakGATTService, BleakGATTServiceCollection
 from bleak.exc import BleakDeviceNotFoundError, BleakError
-
 from bumble import att, hci
 from bumble.controller import Controller
 from bumble.core import UUID as BumbleUUID
@@ -43,7 +43,7 @@ log = logging.getLogger(__name__)
 
 CENTRAL_ADDRESS = "F0:F0:F0:F0:F0:01"
 # Keyed weakly by loop: a radio lives exactly as long as its event loop.
-_RADIOS: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, VirtualRadio]" = weakref.WeakKeyDictionary()
+_RADIOS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, VirtualRadio] = weakref.WeakKeyDictionary()
 
 
 def _bleak_uuid(u: BumbleUUID) -> str:
@@ -247,7 +247,7 @@ class BumbleClient(BaseBleakClient):
         return self._peer
 
     @staticmethod
-    def _att(err: "att.ATT_Error") -> BleakError:
+    def _att(err: att.ATT_Error) -> BleakError:
         # Worded as BlueZ words a failed GATT operation, so callers see the
         # same text as on Linux.
         code = err.error_code

@@ -459,7 +459,7 @@ class Collector:
                             end = min(end, first_seen + self.match_window_s)
                         try:
                             await asyncio.wait_for(done.wait(), min(0.1, max(end - loop.time(), 0)))
-                        except asyncio.TimeoutError:
+                        except TimeoutError:
                             pass
             except (OSError, BleakError) as err:
                 # No adapter, BlueZ not running, no permission: say so plainly.
@@ -511,12 +511,12 @@ class Collector:
             for w in waits:
                 w.cancel()
         if not done:
-            raise asyncio.TimeoutError
+            raise TimeoutError
 
     async def _sleep_unless_stopped(self, delay_s: float) -> None:
         try:
             await asyncio.wait_for(self._stop.wait(), delay_s)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             pass
 
     # ---- main loops ---------------------------------------------------
@@ -583,7 +583,7 @@ class Collector:
                          f"not running the firmware toehold talks to. {profile.setup_advice}".strip())
 
     @staticmethod
-    def _classify(err: BaseException, what: str, action: str) -> "SetupError | None":
+    def _classify(err: BaseException, what: str, action: str) -> SetupError | None:
         """A GATT error on a live link as a setup failure (None: treat as link loss)."""
         text = str(err)
         if _AUTH_ERROR.search(text):
@@ -715,7 +715,7 @@ class Collector:
                         self._connect(ble_device, st.name or st.address, lambda _c: disconnected.set(),
                                       use_cache=not cache_refreshed),
                         remaining if remaining is not None else max(self.give_up_after_s, 1.0))
-                except (BleakError, asyncio.TimeoutError) as err:
+                except (TimeoutError, BleakError) as err:
                     tries, last_err = tries + 1, err if str(err) else BleakError("connection timed out")
                     continue
 
@@ -823,14 +823,14 @@ class Collector:
                         # Data, the link dropping or the session ending: whichever comes first.
                         await self._first_of(first_packet, disconnected, self._stop, timeout_s=self.start_timeout_s)
                         if disconnected.is_set() and not first_packet.is_set():
-                            raise BleakError("disconnected before streaming")
+                            raise BleakError("disconnected before streaming") from None
                         while not replies.empty():
                             item = replies.get_nowait()
                             if isinstance(item, Exception):
                                 raise item
-                    except asyncio.TimeoutError:
+                    except TimeoutError:
                         if disconnected.is_set():
-                            raise BleakError("disconnected before streaming")
+                            raise BleakError("disconnected before streaming") from None
                         raise CollectorError(no_answer(self.start_timeout_s)) from None
                 except SetupError as err:
                     await self._close(client)
@@ -848,7 +848,7 @@ class Collector:
                 except CollectorError:
                     await self._close(client)
                     raise
-                except (BleakError, asyncio.TimeoutError, OSError) as err:
+                except (TimeoutError, BleakError, OSError) as err:
                     live = getattr(client, "is_connected", False) and not disconnected.is_set()
                     failure = self._classify(err, what, step) if live else None
                     if failure is None and live and _NOT_FOUND.search(str(err)) and not cache_refreshed:
@@ -943,7 +943,7 @@ class Collector:
             log.info("service cache refresh failed: %s", err)
 
     @staticmethod
-    def _is_late(rows: np.ndarray, seq: float, last_seq: float | None, clock: "_Clock",
+    def _is_late(rows: np.ndarray, seq: float, last_seq: float | None, clock: _Clock,
                  order: dict) -> bool:
         """Whether a decoded packet is a duplicate or overtaken (not ahead of the last taken).
 

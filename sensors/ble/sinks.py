@@ -41,7 +41,7 @@ class RecordingSink:
         self.metadata = metadata or {}
         self.session = session or uuid.uuid4().hex[:12]
         self.describe = describe
-        self.start_time = start_time or _dt.datetime.now(_dt.timezone.utc)
+        self.start_time = start_time or _dt.datetime.now(_dt.UTC)
         self.writers: dict[str, RecordingWriter] = {}
         self.gaps: dict[str, list] = {}
 

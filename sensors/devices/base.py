@@ -26,7 +26,7 @@ Command | None`` for a write to the control characteristic; optionally
 from __future__ import annotations
 
 import dataclasses
-from typing import Callable
+from collections.abc import Callable
 
 #: How real devices misbehave, as the emulators reproduce them
 #: (``sensors.emulated.Faults.named``, ``toehold record --emulate TYPE --fault KIND``).

@@ -41,7 +41,6 @@ from sensors.devices.base import FAULT_KINDS
 from sensors.emulated.encoders import make_encoder
 from sensors.emulated.feeds import rest_feed, sine_feed
 
-
 log = logging.getLogger(__name__)
 
 
@@ -116,7 +115,7 @@ class Faults:
     needs_bonding: bool = False
 
     @classmethod
-    def named(cls, kind: str, profile: Profile) -> "Faults":
+    def named(cls, kind: str, profile: Profile) -> Faults:
         """The faults of a named misbehaviour (one of ``FAULT_KINDS``) for ``profile``."""
         presets = {
             "stock-firmware": dict(stock_firmware=True),
@@ -283,7 +282,7 @@ class EmulatedSensor:
             fields.append((kind, bytes(u.to_bytes())))
         return bytes(AdvertisingData(fields))
 
-    async def start(self) -> "EmulatedSensor":
+    async def start(self) -> EmulatedSensor:
         self._build()
         self.radio.rssi[self.address] = self.rssi_offset
         if hasattr(self.feed, "rows"):

@@ -21,8 +21,7 @@ import numpy as np
 from scipy.ndimage import gaussian_filter1d
 
 from sensors.contract import HOLD_EXERCISES
-from sensors.simulator import (EXERCISE_POSTURE, _Builder, _concat, _mounting, segment_kinematics,
-                               tier_config)
+from sensors.simulator import EXERCISE_POSTURE, _Builder, _concat, _mounting, segment_kinematics, tier_config
 
 OVERSAMPLE = 2  # the builder grid is this many times the device rate (the simulator uses 4; 2 halves the cost)
 IDLE_CHUNK_S = 2.0

@@ -27,10 +27,18 @@ import numpy as np
 import pandas as pd
 
 from sensors.contract import ACC_COLUMNS, GYR_COLUMNS
-from sensors.limits import (MAX_COLUMNS, MAX_MEMBER_BYTES, MAX_ZIP_MEMBERS, check_member,
-                            check_regular, check_span, is_zip, open_regular, read_bounded)
-from sensors.recording import (Recording, RecordingError, effective_rate_hz, find_gaps, recording_from_arrays,
-                               set_placement)
+from sensors.limits import (
+    MAX_COLUMNS,
+    MAX_MEMBER_BYTES,
+    MAX_ZIP_MEMBERS,
+    check_member,
+    check_regular,
+    check_span,
+    is_zip,
+    open_regular,
+    read_bounded,
+)
+from sensors.recording import Recording, RecordingError, effective_rate_hz, find_gaps, recording_from_arrays, set_placement
 
 RAD_TO_DEG = 180.0 / np.pi
 _HEAD_BYTES = 1 << 16
@@ -577,7 +585,7 @@ def iso_utc(epoch_s: float) -> str | None:
     if not np.isfinite(epoch_s) or not 0 < epoch_s < 7.3e9:  # 1970 .. 2200
         return None
     try:
-        d = _dt.datetime.fromtimestamp(epoch_s, tz=_dt.timezone.utc)
+        d = _dt.datetime.fromtimestamp(epoch_s, tz=_dt.UTC)
     except (OverflowError, OSError, ValueError):
         return None
     return d.isoformat(timespec="milliseconds").replace("+00:00", "Z")

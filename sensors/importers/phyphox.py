@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from sensors.recording import Recording, RecordingError
 
-from ._common import RAD_TO_DEG, FileSet, finish, iso_utc, make_stream, norm, align, parse_csv
+from ._common import RAD_TO_DEG, FileSet, align, finish, iso_utc, make_stream, norm, parse_csv
 
 FORMAT_NAME = "phyphox"
 TIME = "Time (s)"

@@ -22,8 +22,7 @@ import numpy as np
 
 from sensors.recording import Recording, RecordingError
 
-from ._common import (RAD_TO_DEG, FileSet, Stream, align, finish, iso_utc, make_stream,
-                      norm, parse_csv, resample_onto)
+from ._common import RAD_TO_DEG, FileSet, Stream, align, finish, iso_utc, make_stream, norm, parse_csv, resample_onto
 
 FORMAT_NAME = "Sensor Logger"
 AXES = ("x", "y", "z")
@@ -48,8 +47,9 @@ def _metadata(files: FileSet) -> dict:
     if name is None:
         return {}
     try:
-        import pandas as pd
         import io
+
+        import pandas as pd
 
         df = pd.read_csv(io.BytesIO(files.read(name, 1 << 16)), dtype=str,
                          keep_default_na=False, nrows=1)

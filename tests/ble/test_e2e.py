@@ -15,13 +15,13 @@ from bleak import BleakClient, BleakScanner
 
 from sensors.ble.bumble_backend import BumbleClient, BumbleScanner
 from sensors.ble.collector import Collector, CollectorError, Target
-from sensors.devices import emulated_types, get_profile
 from sensors.ble.sinks import RecordingSink
+from sensors.devices import emulated_types, get_profile
 from sensors.emulated import EmulatedSensor, Faults, csv_feed, sine_feed
-
-from . import assert_rows_match, one_packet
 from sensors.recording import read_recording
 from sensors.stream import MemorySink, TeeSink
+
+from . import assert_rows_match, one_packet
 
 TYPES = emulated_types()
 

@@ -18,7 +18,7 @@ from sensors.ble.bumble_backend import BumbleClient, BumbleScanner
 from sensors.ble.collector import Collector, CollectorError, Target
 from sensors.ble.sinks import RecordingSink
 from sensors.devices import get_profile, recognise
-from sensors.devices.polar import PolarDecoder, ACC, START
+from sensors.devices.polar import ACC, START, PolarDecoder
 from sensors.emulated import EmulatedSensor, sine_feed
 from sensors.emulated.encoders import PolarEncoder
 from sensors.recording import read_recording

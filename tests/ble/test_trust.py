@@ -6,7 +6,6 @@ import re
 from pathlib import Path
 
 import numpy as np
-import pytest
 
 from sensors.ble.bumble_backend import BumbleClient, BumbleScanner
 from sensors.ble.collector import Collector, Target

@@ -19,15 +19,13 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import struct
-import time
 
 import numpy as np
 import pytest
 
 from sensors.devices import get_profile
 from sensors.devices.base import CommandRefused, MalformedPacket
-from sensors.devices.polar import (ACC, GYRO, GYR_FACTOR, PROFILE, PolarDecoder, _Stream, parse_frame,
-                                   parse_settings)
+from sensors.devices.polar import ACC, GYR_FACTOR, GYRO, PROFILE, PolarDecoder, _Stream, parse_frame, parse_settings
 from sensors.emulated.encoders import PolarEncoder
 
 HDR_TS_2E9 = "00 94 35 77 00 00 00 00"  # u64 LE 2 000 000 000 ns

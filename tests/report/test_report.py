@@ -7,7 +7,7 @@ import pytest
 
 from analysis.adherence import history_adherence, session_adherence
 from analysis.balance import CHI2_95_2DOF, SwayMetrics
-from analysis.prescription import PrescriptionError, load, parse
+from analysis.prescription import PrescriptionError, load
 from toehold.report import render_report
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -38,9 +38,9 @@ def _an_export(path: Path) -> bool:
 
 
 def run(args) -> int:
-    from analysis.trends import session_table
     import sys
 
+    from analysis.trends import session_table
     from sensors.sessionlog import logs_for
     from toehold.batch import analyze_many, collect
     from toehold.cli import UserError

@@ -71,7 +71,8 @@ def _plan(args) -> list[dict]:
     plan = []
     for i in range(n):
         key = sides[i] if n == 1 or sides[0] != sides[1] else f"sensor{i + 1}"
-        plan.append({"key": key or "sensor", "device": (args.device or [None] * n)[i] if args.device and i < len(args.device) else None,
+        device = args.device[i] if args.device and i < len(args.device) else None
+        plan.append({"key": key or "sensor", "device": device,
                      "type": args.type or ((args.emulate or [None] * n)[i] if args.emulate else None),
                      "side": sides[i], "path": paths[i],
                      "renamed_from": asked[i] if paths[i] != asked[i] else None})

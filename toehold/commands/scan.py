@@ -48,9 +48,8 @@ def run(args) -> int:
     from rich.table import Table
     from rich.text import Text
 
-    from toehold.safe_output import terminal_text
-
     from toehold.cli import UserError
+    from toehold.safe_output import terminal_text
 
     try:
         rows = asyncio.run(scan(args.timeout, args.emulate))

@@ -440,7 +440,7 @@ def questions() -> dict:
         if v is not None:
             out[key] = v
     if out:
-        out["reported_at"] = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        out["reported_at"] = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     return out
 
 
