@@ -30,7 +30,7 @@ import pandas as pd
 
 from sensors.contract import ACC_COLUMNS, GYR_COLUMNS
 
-from .reps import HoldRepDetector, best_direction, lowpass
+from .reps import HoldRepDetector, best_direction, lowpass, set_levels
 
 REP_COLUMNS = ["start_s", "end_s", "hold_s", "range_deg"]
 
@@ -132,22 +132,13 @@ def holding_now(signals: pd.DataFrame, reps: pd.DataFrame, t_end: float,
     t_end : float
         Time of the newest sample (s).
     """
+    levels = set_levels(signals, reps)
+    if levels is None:
+        return None
+    rest, held = levels
     t = signals["t"].to_numpy()
-    # The angle the reps were measured on.
     ang = signals["tilt_deg" if "tilt_deg" in signals else "elevation_deg"].to_numpy()
-    in_rep = np.zeros(len(t), dtype=bool)
-    mid = np.zeros(len(t), dtype=bool)
-    for r in reps.itertuples():  # a set has a handful of reps
-        in_rep |= (t >= r.start_s) & (t <= r.end_s)
-        q = (r.end_s - r.start_s) / 4
-        mid |= (t >= r.start_s + q) & (t <= r.end_s - q)
     last_end = float(reps.end_s.max())
-    between = ~in_rep & (t >= float(reps.start_s.min()) - 3.0) & (t <= last_end)
-    if not mid.any() or not between.any():
-        return None
-    rest, held = np.median(ang[between]), np.median(ang[mid])
-    if abs(held - rest) < 1.0:
-        return None
     # Progress from rest (0) toward the held level (1), whichever way the set goes.
     progress = (ang - rest) / (held - rest)
     after = t > last_end
@@ -161,6 +152,7 @@ def holding_now(signals: pd.DataFrame, reps: pd.DataFrame, t_end: float,
     settled = np.flatnonzero(progress[first:] >= settle)
     start = t[first + settled[0]] if len(settled) else t_end
     return float(t_end - start)
+
 
 class StepRepCounter:
     """Reps of a move–hold–release exercise inside one guided step.

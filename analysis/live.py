@@ -32,6 +32,7 @@ from sensors.contract import HOLD_EXERCISES, REQUIRED_COLUMNS
 
 from .gait import runs
 from .prescription import load as load_prescription
+from .reps import set_levels
 from .session import SessionAnalyzer
 from .signals import SignalExtractor
 
@@ -62,37 +63,6 @@ class LiveState:
     rep_events: list = dataclasses.field(default_factory=list)
     circle_events: list = dataclasses.field(default_factory=list)
     tiptoe_events: list = dataclasses.field(default_factory=list)
-
-
-def set_levels(signals: pd.DataFrame, reps: pd.DataFrame) -> tuple[float, float] | None:
-    """Rest and held levels (deg of ``tilt_deg``) of a set from its counted reps, or None.
-
-    The rest level is the angle between reps (and in the 3 s before the
-    first), the held level the angle over each rep's middle half.
-
-    Parameters
-    ----------
-    signals : DataFrame
-        ``SessionAnalyzer.signals_`` (``t``, ``tilt_deg``).
-    reps : DataFrame
-        The set's reps (``start_s``, ``end_s``).
-    """
-    t = signals["t"].to_numpy()
-    # The angle the reps were measured on.
-    ang = signals["tilt_deg" if "tilt_deg" in signals else "elevation_deg"].to_numpy()
-    in_rep = np.zeros(len(t), dtype=bool)
-    mid = np.zeros(len(t), dtype=bool)
-    for r in reps.itertuples():  # a set has a handful of reps
-        in_rep |= (t >= r.start_s) & (t <= r.end_s)
-        q = (r.end_s - r.start_s) / 4
-        mid |= (t >= r.start_s + q) & (t <= r.end_s - q)
-    between = ~in_rep & (t >= float(reps.start_s.min()) - 3.0) & (t <= float(reps.end_s.max()))
-    if not mid.any() or not between.any():
-        return None
-    rest, held = float(np.median(ang[between])), float(np.median(ang[mid]))
-    if abs(held - rest) < 1.0:
-        return None
-    return rest, held
 
 
 class HoldTracker:

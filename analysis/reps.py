@@ -479,3 +479,34 @@ def best_direction(angle_deg: np.ndarray, sampling_rate_hz: float,
         found.append((sign, det, set_cues(sign * np.asarray(angle_deg), det, det.reps_, sampling_rate_hz, activity)))
     (s1, d1, c1), (s2, d2, c2) = found
     return (s1, d1) if prefer(c1, c2) else (s2, d2)
+
+
+def set_levels(signals: pd.DataFrame, reps: pd.DataFrame) -> tuple[float, float] | None:
+    """Rest and held levels (deg of ``tilt_deg``) of a set from its counted reps, or None.
+
+    The rest level is the angle between reps (and in the 3 s before the
+    first), the held level the angle over each rep's middle half.
+
+    Parameters
+    ----------
+    signals : DataFrame
+        ``SessionAnalyzer.signals_`` (``t``, ``tilt_deg``).
+    reps : DataFrame
+        The set's reps (``start_s``, ``end_s``).
+    """
+    t = signals["t"].to_numpy()
+    # The angle the reps were measured on.
+    ang = signals["tilt_deg" if "tilt_deg" in signals else "elevation_deg"].to_numpy()
+    in_rep = np.zeros(len(t), dtype=bool)
+    mid = np.zeros(len(t), dtype=bool)
+    for r in reps.itertuples():  # a set has a handful of reps
+        in_rep |= (t >= r.start_s) & (t <= r.end_s)
+        q = (r.end_s - r.start_s) / 4
+        mid |= (t >= r.start_s + q) & (t <= r.end_s - q)
+    between = ~in_rep & (t >= float(reps.start_s.min()) - 3.0) & (t <= float(reps.end_s.max()))
+    if not mid.any() or not between.any():
+        return None
+    rest, held = float(np.median(ang[between])), float(np.median(ang[mid]))
+    if abs(held - rest) < 1.0:
+        return None
+    return rest, held
