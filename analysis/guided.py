@@ -256,18 +256,17 @@ def step_window(signals: pd.DataFrame, start_s: float, end_s: float) -> pd.DataF
     return signals.iloc[lo:hi]
 
 
-def count_step_reps(signals: pd.DataFrame, start_s: float, end_s: float,
+def count_step_reps(signals: pd.DataFrame, start_s: float, end_s: float, sampling_rate_hz: float,
                     counter: StepRepCounter | None = None) -> StepRepCounter:
     """:class:`StepRepCounter` fitted to a step's stretch of an analysis grid.
 
     ``signals`` has ``t`` (s, uniform), ``acc_x..z`` (m/s², any fixed
     frame), optionally ``gyr_x..z`` and ``valid`` (a fitted
-    ``SessionAnalyzer.signals_``).
+    ``SessionAnalyzer.signals_``), sampled at ``sampling_rate_hz``.
     """
     w = step_window(signals, start_s, end_s)
     counter = counter or StepRepCounter()
     t = w["t"].to_numpy(float)
-    sampling_rate_hz = 1.0 / float(np.median(np.diff(t))) if len(t) > 1 else 50.0
     gyr = w[list(GYR_COLUMNS)].to_numpy(float) if "gyr_x" in w else None
     valid = w["valid"].to_numpy(bool) if "valid" in w else None
     return counter.detect(t, w[list(ACC_COLUMNS)].to_numpy(float), sampling_rate_hz, gyr=gyr, valid=valid)

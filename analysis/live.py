@@ -26,11 +26,12 @@ import dataclasses
 
 import numpy as np
 import pandas as pd
-from scipy.signal import butter, sosfilt, sosfilt_zi
+from scipy.signal import sosfilt, sosfilt_zi
 
 from sensors.contract import HOLD_EXERCISES, REQUIRED_COLUMNS
 
 from .gait import runs
+from .preprocess import butter_sos
 from .prescription import load as load_prescription
 from .reps import set_levels
 from .session import SessionAnalyzer
@@ -125,7 +126,6 @@ class HoldTracker:
         self.max_hold_speed_frac = max_hold_speed_frac
         self.max_rep_s = max_rep_s
         self.cutoff_hz = cutoff_hz
-        self._sos: dict = {}
 
     def track(self, t: np.ndarray, acc: np.ndarray, matrix: np.ndarray, rest_deg: float,
               held_deg: float, since_s: float) -> HoldTracker:
@@ -158,10 +158,9 @@ class HoldTracker:
         # Causal: a zero-phase filter's last samples swing with the noise
         # (its edge), and it is the last samples that say a rep just ended.
         # Its lag (about 0.1 s) is most of the delay to the count.
-        key = round(sampling_rate_hz)
-        if self._sos.get("fs") != key:
-            self._sos = {"fs": key, "sos": butter(2, min(self.cutoff_hz / (sampling_rate_hz / 2), 0.99), output="sos")}
-        sos = self._sos["sos"]
+        # Designed for the rate rounded to 1 Hz, so arrival jitter does not defeat the cache.
+        rounded_hz = max(round(sampling_rate_hz), 1)
+        sos = butter_sos(2, min(self.cutoff_hz, 0.495 * rounded_hz), rounded_hz)
         x = acc @ matrix.T
         a = sosfilt(sos, x, axis=0, zi=sosfilt_zi(sos)[:, :, None] * x[0])[0]
         progress = (np.degrees(np.arctan2(a[:, 0], a[:, 2])) - rest_deg) / (held_deg - rest_deg)

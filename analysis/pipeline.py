@@ -89,7 +89,7 @@ def balance_section(fitted: SessionAnalyzer, placement: str) -> dict:
 
 
 def apply_session_log(exercises: list[dict], session_log: dict | None, side: str | None = None,
-                      signals=None) -> list[dict]:
+                      signals=None, sampling_rate_hz: float = 50.0) -> list[dict]:
     """The bouts with a guided session's steps applied (contracts §5).
 
     Inside a step the exercise is known: every bout whose middle lies within
@@ -114,6 +114,8 @@ def apply_session_log(exercises: list[dict], session_log: dict | None, side: str
         The recording's side.
     signals : DataFrame, optional
         The fitted analyser's ``signals_`` (``t``, ``acc_*``, ``gyr_*``, ``valid``).
+    sampling_rate_hz : float
+        The rate of ``signals``' grid (the analyser's ``sampling_rate_hz``).
 
     Returns
     -------
@@ -136,7 +138,7 @@ def apply_session_log(exercises: list[dict], session_log: dict | None, side: str
         if ex in HOLD_EXERCISES and signals is not None and len(signals):
             from .guided import count_step_reps
 
-            counted = count_step_reps(signals, lo, hi).reps_
+            counted = count_step_reps(signals, lo, hi, sampling_rate_hz).reps_
             if len(counted):
                 # The reps' own span: the step also holds the walk to the station.
                 first, last = float(counted.start_s.iloc[0]), float(counted.end_s.iloc[-1])
@@ -229,7 +231,8 @@ def analyze_recording(recording, analyzer: SessionAnalyzer | None = None,
     }
     if session_log:
         doc["exercises"] = with_hold_wobble(
-            apply_session_log(doc["exercises"], session_log, recording.side, fitted.signals_), fitted.signals_,
+            apply_session_log(doc["exercises"], session_log, recording.side, fitted.signals_,
+                              fitted.sampling_rate_hz), fitted.signals_,
             fitted.sampling_rate_hz)
         doc["session"] = {"format": session_log.get("format"), "steps": session_log.get("steps") or [],
                           "reported": session_log.get("reported") or {}}
