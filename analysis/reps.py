@@ -35,7 +35,12 @@ REP_COLUMNS = ["start", "stop", "hold_start", "hold_stop", "amplitude_deg", "ran
 
 
 def lowpass(x: np.ndarray, cutoff_hz: float, sampling_rate_hz: float, order: int = 2) -> np.ndarray:
-    """Zero-phase Butterworth low-pass along axis 0."""
+    """Zero-phase Butterworth low-pass along axis 0.
+
+    A signal of at most ``6 (order + 1)`` samples (too short for the
+    filter's edge padding), or a cutoff at or above the Nyquist frequency,
+    is returned unfiltered, as floats.
+    """
     if len(x) <= 3 * (order + 1) * 2 or cutoff_hz >= sampling_rate_hz / 2:
         return np.asarray(x, dtype=float)
     return sosfiltfilt(butter_sos(order, cutoff_hz, sampling_rate_hz), x, axis=0)
@@ -463,7 +468,8 @@ def prefer(cues_a: tuple, cues_b: tuple) -> bool:
         known = p1 if np.isfinite(p1) else p2
         if abs(known) > 0.5:
             return (known > 0) == np.isfinite(p1)
-    if np.isfinite(r1) and np.isfinite(r2) and max(r1, r2) > 1.3 and (r1 > 1.3) != (r2 > 1.3):
+    # Exactly one of them above 1.3 (the larger one, then).
+    if np.isfinite(r1) and np.isfinite(r2) and (r1 > 1.3) != (r2 > 1.3):
         return r1 > r2
     return h1 >= h2
 
@@ -484,8 +490,10 @@ def best_direction(angle_deg: np.ndarray, sampling_rate_hz: float,
 def set_levels(signals: pd.DataFrame, reps: pd.DataFrame) -> tuple[float, float] | None:
     """Rest and held levels (deg of ``tilt_deg``) of a set from its counted reps, or None.
 
-    The rest level is the angle between reps (and in the 3 s before the
-    first), the held level the angle over each rep's middle half.
+    The rest level is the median angle between reps (and in the 3 s before
+    the first), the held level the median over each rep's middle half (a
+    rep spans ``start_s`` to ``end_s`` inclusive). None when either has no
+    sample or the two are less than 1 deg apart.
 
     Parameters
     ----------
