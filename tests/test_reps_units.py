@@ -175,3 +175,206 @@ def test_set_levels_need_the_hold_a_degree_from_rest(held, expected):
     ang = np.where(in_rep, held, 5.0)
     reps = pd.DataFrame({"start_s": [4.0], "end_s": [6.0]})
     assert set_levels(pd.DataFrame({"t": t, "tilt_deg": ang}), reps) == expected
+
+
+# ---- set_cues on a hand-built set: levels, tremor and time held --------------
+
+def _mj(a: float, b: float, s: float) -> np.ndarray:
+    """A minimum-jerk move from ``a`` to ``b`` deg over ``s`` s at FS."""
+    u = np.arange(int(s * FS)) / (s * FS)
+    return a + (b - a) * u ** 3 * (10 - 15 * u + 6 * u ** 2)
+
+
+def _cue_set(before, after, rest=20.0, held=30.0, hold_s=4.0, reps=3):
+    """``before`` + ``reps`` reps (1 s moves rest -> held, ``hold_s`` held,
+    3 s rests between) + ``after``; the reps' indices as built, and the
+    activity: 2 in the holds, 1 in the moves, 0.5 at rest and outside."""
+    parts, act, rows = [before], [np.full(len(before), 0.5)], []
+    i = len(before)
+    for k in range(reps):
+        up, hold, down = _mj(rest, held, 1.0), np.full(int(hold_s * FS), held), _mj(held, rest, 1.0)
+        rows.append((i, i + 2 * len(up) + len(hold), i + len(up), i + len(up) + len(hold)))
+        parts += [up, hold, down]
+        act += [np.ones(len(up)), np.full(len(hold), 2.0), np.ones(len(down))]
+        i += 2 * len(up) + len(hold)
+        if k < reps - 1:
+            parts.append(np.full(int(3 * FS), rest))
+            act.append(np.full(int(3 * FS), 0.5))
+            i += int(3 * FS)
+    parts.append(after)
+    act.append(np.full(len(after), 0.5))
+    table = pd.DataFrame(rows, columns=["start", "stop", "hold_start", "hold_stop"])
+    return np.concatenate(parts), table, np.concatenate(act)
+
+
+def _flat(level, s):
+    return np.full(int(s * FS), level)
+
+
+def _cues(x, table, act=None, span=None):
+    from analysis.reps import HoldRepDetector, set_cues
+
+    det = HoldRepDetector().detect(x, FS)
+    assert det.typical_amplitude_deg_ == pytest.approx(10.0, abs=0.1)   # held 30 over rest 20
+    return set_cues(x, det, table, FS, act, span=span)
+
+
+# Outside the set the person sits 1 deg higher (21) than between reps (20):
+# posture = (|held - outside| - |rest - outside|) / amplitude = (9 - 1) / 10.
+OUTSIDE_21 = np.concatenate([_flat(21.0, 8.0), _mj(21.0, 20.0, 2.0), _flat(20.0, 2.0)])
+
+
+def test_set_cues_measure_the_holds_and_rests_against_the_still_level_around_the_set():
+    after = OUTSIDE_21[::-1].copy()
+    x, table, act = _cue_set(OUTSIDE_21, after)
+    posture, tremor, held = _cues(x, table, act)
+    assert posture == pytest.approx(0.8, abs=0.03)
+    assert tremor == pytest.approx(2.0 / 0.5)
+    assert held == pytest.approx(3 * 4.0)
+
+
+def test_set_cues_read_the_outside_from_whichever_side_there_is():
+    x, table, act = _cue_set(OUTSIDE_21, np.zeros(0))          # the set ends the recording
+    assert _cues(x, table, act)[0] == pytest.approx(0.8, abs=0.03)
+    x, table, act = _cue_set(np.zeros(0), OUTSIDE_21[::-1].copy())   # the set starts it
+    assert _cues(x, table, act)[0] == pytest.approx(0.8, abs=0.03)
+
+
+def test_set_cues_outside_is_only_before_and_after_the_set():
+    # 2 s still at the rest level each side, 12 s of still holds inside:
+    # the holds are not "outside", posture = (10 - 0) / 10.
+    x, table, act = _cue_set(_flat(20.0, 2.0), _flat(20.0, 2.0))
+    assert _cues(x, table, act)[0] == pytest.approx(1.0, abs=0.03)
+
+
+def test_set_cues_outside_leaves_out_movement():
+    # Before the set: 6 s of swinging around 40 deg (not still), then 4 s
+    # still at the rest level; nothing after. Only the still part counts.
+    t = np.arange(int(6 * FS)) / FS
+    before = np.concatenate([40.0 + 5.0 * np.sin(2 * np.pi * t), _flat(20.0, 4.0)])
+    x, table, act = _cue_set(before, np.zeros(0))
+    assert _cues(x, table, act)[0] == pytest.approx(1.0, abs=0.03)
+
+
+def test_set_cues_span_moves_the_outside_away_from_the_set():
+    # 10 s at 21 then 2 s down to 20 and 4 s at 20 before the set, 6 s at
+    # 20 after. Without a span the outside is mostly 20 (posture 1.0); a
+    # span starting 6 s before the set reads the 10 s at 21 before it:
+    # outside 21 (500 samples against 300), posture (9 - 1) / 10.
+    before = np.concatenate([_flat(21.0, 10.0), _mj(21.0, 20.0, 2.0), _flat(20.0, 4.0)])
+    x, table, act = _cue_set(before, _flat(20.0, 6.0))
+    first, last = int(table.start.iloc[0]), int(table.stop.iloc[-1])
+    assert _cues(x, table)[0] == pytest.approx(1.0, abs=0.03)
+    assert _cues(x, table, span=(first - int(6 * FS), last))[0] == pytest.approx(0.8, abs=0.03)
+
+
+# ---- HoldRepDetector on noiseless hand-built reps: every column --------------
+
+def _reps_trace(ranges, holds, rest_deg=0.0, lead_s=5.0, rest_s=3.0, move_s=1.0, fs=FS):
+    """Rest ``lead_s``, then per rep a min-jerk move of ``move_s`` up by
+    ``range``, the hold, a move back, ``rest_s`` at rest; ``lead_s`` at the
+    end. Returns the angle and, per rep, (move-in start, hold start, hold
+    stop, move-out end) as sample indices: the hold runs from the last
+    sample of the move in (where it reaches the held level) to the first of
+    the move out."""
+    n_move = int(move_s * fs)
+    u = np.arange(1, n_move + 1) / n_move            # ends exactly at the held level
+    up = u ** 3 * (10 - 15 * u + 6 * u ** 2)
+    parts, marks, i = [np.zeros(int(lead_s * fs))], [], int(lead_s * fs)
+    for rng_deg, hold in zip(ranges, holds):
+        n_hold = int(hold * fs)
+        parts += [rng_deg * up, np.full(n_hold, rng_deg), rng_deg * up[::-1], np.zeros(int(rest_s * fs))]
+        marks.append((i, i + n_move - 1, i + n_move + n_hold, i + 2 * n_move + n_hold - 1))
+        i += 2 * n_move + n_hold + int(rest_s * fs)
+    parts.append(np.zeros(int(lead_s * fs)))
+    return rest_deg + np.concatenate(parts), marks
+
+
+@pytest.mark.parametrize("rest_deg, ranges, move_s, fs", [
+    (0.0, [10.0, 10.0], 1.0, FS), (65.0, [10.0, 10.0], 1.0, FS), (-7.0, [3.0, 25.0], 1.0, FS),
+    # Slow moves sampled fast: the move's first 2-30 % spans ~100 samples.
+    (0.0, [10.0, 10.0], 2.0, 200.0)])
+def test_each_rep_row_gives_its_moves_hold_and_levels(rest_deg, ranges, move_s, fs):
+    x, marks = _reps_trace(ranges, [4.0, 2.0], rest_deg=rest_deg, move_s=move_s, fs=fs)
+    from analysis.reps import HoldRepDetector
+
+    det = HoldRepDetector().detect(x, fs)
+    r = det.reps_
+    assert len(r) == 2 and det.rejected_.empty
+    np.testing.assert_allclose(r.amplitude_deg, ranges, rtol=0.01)
+    np.testing.assert_allclose(r.range_deg, ranges, atol=0.02)
+    np.testing.assert_allclose(r.rest_deg, rest_deg, atol=0.02)
+    assert det.typical_amplitude_deg_ == pytest.approx(np.median(ranges), rel=0.01)
+    for k, (m_in, h_in, h_out, m_out) in enumerate(marks):
+        # The hold from where the move in reaches the level to where the
+        # release leaves it.
+        assert (r.hold_start[k], r.hold_stop[k]) == (h_in, h_out)
+        # The rep from where the angle has moved 2 % of the rep's amplitude
+        # out of rest to where it is back within 2 % (to 10 ms: the
+        # low-pass moves the crossing by a fraction of a sample).
+        moved = np.flatnonzero(x[m_in - 5:m_out + 5] - rest_deg > 0.02 * r.amplitude_deg[k]) + m_in - 5
+        tol = int(fs / 100)
+        assert abs(r.start[k] - moved[0]) <= tol and abs(r.stop[k] - moved[-1]) <= tol
+    # The excursion: the angle above its rest level.
+    np.testing.assert_allclose(det.excursion_, x - rest_deg, atol=0.1 * max(ranges) / 10)
+
+
+def test_a_short_hold_is_rejected_with_how_long_it_was_held():
+    x, marks = _reps_trace([10.0] * 3, [4.0, 0.5, 4.0])
+    from analysis.reps import HoldRepDetector
+
+    det = HoldRepDetector().detect(x, FS)
+    assert len(det.reps_) == 2
+    (row,) = det.rejected_.itertuples()
+    m_in, _, _, m_out = marks[1]
+    assert m_in <= row.start <= m_in + 8 and m_out - 8 <= row.stop <= m_out
+    # Held 0.5 s as built; where the moves' speed falls to 5 % of their peak
+    # (3 samples from each end of a 1 s min-jerk move) it reads 0.6 s.
+    assert row.reason in ("held 0.5 s", "held 0.6 s")
+    assert row.amplitude_deg == pytest.approx(10.0, abs=0.1)
+
+
+def test_a_rep_cut_off_mid_hold_by_the_end_of_the_recording_does_not_count():
+    x, marks = _reps_trace([10.0] * 2, [4.0, 4.0])
+    end = marks[1][1] + int(3 * FS)         # 3 s into the second hold
+    from analysis.reps import HoldRepDetector
+
+    det = HoldRepDetector().detect(x[:end], FS)
+    assert len(det.reps_) == 1
+    (row,) = det.rejected_.itertuples()
+    assert row.reason == "no still phase"
+    assert marks[1][0] <= row.start <= marks[1][0] + 8 and row.stop == end
+
+
+def test_a_hold_swaying_as_fast_as_the_moves_is_not_still():
+    # 2 deg of 2 Hz sway on the hold: up to 25 deg/s, as fast as the moves
+    # (peak 1.875 x 10 deg / 1 s = 18.75 deg/s).
+    x, marks = _reps_trace([10.0] * 3, [4.0] * 3)
+    t = np.arange(len(x)) / FS
+    sway = np.zeros(len(x))
+    for _, h_in, h_out, _ in marks:
+        sway[h_in:h_out] = 2.0 * np.sin(2 * np.pi * 2.0 * t[h_in:h_out])
+    from analysis.reps import HoldRepDetector
+
+    assert len(HoldRepDetector().detect(x + sway, FS).reps_) == 3      # the default does not look
+    det = HoldRepDetector(max_hold_speed_frac=0.5).detect(x + sway, FS)
+    assert det.reps_.empty
+    assert list(det.rejected_.reason) == ["not still when held"] * 3
+    for row, (m_in, _, _, m_out) in zip(det.rejected_.itertuples(), marks):
+        assert m_in <= row.start <= m_in + 8 and m_out - 8 <= row.stop <= m_out
+
+
+def test_a_move_hidden_in_a_gap_is_put_in_the_gap_s_middle():
+    # The whole move in (samples 250-299) lost in a 1.2 s gap, 250-310,
+    # and drawn as a straight line: the move took place in the gap's middle
+    # (280), so it reached the hold half a second later, at 305.
+    x, marks = _reps_trace([10.0], [4.0])
+    valid = np.ones(len(x), dtype=bool)
+    valid[250:310] = False
+    idx = np.arange(len(x))
+    x[~valid] = np.interp(idx[~valid], idx[valid], x[valid])
+    from analysis.reps import HoldRepDetector
+
+    det = HoldRepDetector().detect(x, FS, valid=valid)
+    assert len(det.reps_) == 1
+    assert det.reps_.hold_start[0] == 305 and abs(det.reps_.hold_stop[0] - marks[0][2]) <= 1
