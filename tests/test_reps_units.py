@@ -292,13 +292,14 @@ def _reps_trace(ranges, holds, rest_deg=0.0, lead_s=5.0, rest_s=3.0, move_s=1.0,
 
 @pytest.mark.parametrize("rest_deg, ranges, move_s, fs", [
     (0.0, [10.0, 10.0], 1.0, FS), (65.0, [10.0, 10.0], 1.0, FS), (-7.0, [3.0, 25.0], 1.0, FS),
+    (0.0, [0.8, 0.8], 1.0, FS),   # under a degree (min_amplitude_deg 0.5)
     # Slow moves sampled fast: the move's first 2-30 % spans ~100 samples.
     (0.0, [10.0, 10.0], 2.0, 200.0)])
 def test_each_rep_row_gives_its_moves_hold_and_levels(rest_deg, ranges, move_s, fs):
     x, marks = _reps_trace(ranges, [4.0, 2.0], rest_deg=rest_deg, move_s=move_s, fs=fs)
     from analysis.reps import HoldRepDetector
 
-    det = HoldRepDetector().detect(x, fs)
+    det = HoldRepDetector(min_amplitude_deg=min(2.0, 0.6 * min(ranges))).detect(x, fs)
     r = det.reps_
     assert len(r) == 2 and det.rejected_.empty
     np.testing.assert_allclose(r.amplitude_deg, ranges, rtol=0.01)
@@ -364,17 +365,53 @@ def test_a_hold_swaying_as_fast_as_the_moves_is_not_still():
         assert m_in <= row.start <= m_in + 8 and m_out - 8 <= row.stop <= m_out
 
 
-def test_a_move_hidden_in_a_gap_is_put_in_the_gap_s_middle():
+@pytest.mark.parametrize("gap, hold", [
     # The whole move in (samples 250-299) lost in a 1.2 s gap, 250-310,
-    # and drawn as a straight line: the move took place in the gap's middle
-    # (280), so it reached the hold half a second later, at 305.
+    # and drawn as a straight line: the 1 s move took place in the gap's
+    # middle (280), so it reached the hold half a second later, at 305.
+    ((250, 310), (305, 500)),
+    # The move out (500-549) lost in 1.4 s, 490-560: it left the hold half
+    # a second before the gap's middle (525), at 500.
+    ((490, 560), (299, 500)),
+])
+def test_a_move_hidden_in_a_gap_is_put_in_the_gap_s_middle(gap, hold):
     x, marks = _reps_trace([10.0], [4.0])
+    assert marks[0][1:3] == (299, 500)
     valid = np.ones(len(x), dtype=bool)
-    valid[250:310] = False
+    valid[gap[0]:gap[1]] = False
     idx = np.arange(len(x))
     x[~valid] = np.interp(idx[~valid], idx[valid], x[valid])
     from analysis.reps import HoldRepDetector
 
     det = HoldRepDetector().detect(x, FS, valid=valid)
     assert len(det.reps_) == 1
-    assert det.reps_.hold_start[0] == 305 and abs(det.reps_.hold_stop[0] - marks[0][2]) <= 1
+    assert (det.reps_.hold_start[0], det.reps_.hold_stop[0]) == hold
+
+
+def test_two_reps_with_an_incomplete_rest_between_stay_two():
+    # Down from 10 to only 2.5 deg (a quarter of the way) for a second
+    # between two holds: two reps, the second starting from 2.5.
+    x = np.concatenate([np.zeros(250), _mj(0, 10, 1.0), _flat(10.0, 4.0), _mj(10, 2.5, 1.0), _flat(2.5, 1.0),
+                        _mj(2.5, 10, 1.0), _flat(10.0, 4.0), _mj(10, 0, 1.0), np.zeros(250)])
+    from analysis.reps import HoldRepDetector
+
+    det = HoldRepDetector().detect(x, FS)
+    assert len(det.reps_) == 2
+    np.testing.assert_allclose(det.reps_.rest_deg, [0.0, 2.5], atol=0.02)
+    np.testing.assert_allclose(det.reps_.range_deg, [10.0, 7.5], atol=0.02)
+    holds = (det.reps_.hold_stop - det.reps_.hold_start).to_numpy() / FS
+    np.testing.assert_allclose(holds, [4.0, 4.0], atol=0.05)
+
+
+def test_a_set_of_small_reps_a_minute_after_big_ones_counts_in_full():
+    # Four 20 deg lifts, then 40 s still, then three 6 deg presses: the
+    # typical amplitude is the nearby reps' (within local_s = 40 s), so the
+    # small ones are not "aborted" big ones.
+    big, _ = _reps_trace([20.0] * 4, [3.0] * 4)
+    small, _ = _reps_trace([6.0] * 3, [3.0] * 3)
+    x = np.concatenate([big, _flat(0.0, 40.0), small])
+    from analysis.reps import HoldRepDetector
+
+    det = HoldRepDetector().detect(x, FS)
+    np.testing.assert_allclose(det.reps_.range_deg, [20.0] * 4 + [6.0] * 3, atol=0.02)
+    assert det.rejected_.empty
