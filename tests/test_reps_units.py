@@ -292,7 +292,7 @@ def _reps_trace(ranges, holds, rest_deg=0.0, lead_s=5.0, rest_s=3.0, move_s=1.0,
 
 @pytest.mark.parametrize("rest_deg, ranges, move_s, fs", [
     (0.0, [10.0, 10.0], 1.0, FS), (65.0, [10.0, 10.0], 1.0, FS), (-7.0, [3.0, 25.0], 1.0, FS),
-    (0.0, [0.8, 0.8], 1.0, FS),   # under a degree (min_amplitude_deg 0.5)
+    (0.0, [0.5, 0.5], 1.0, FS),   # half a degree (min_amplitude_deg 0.3), moving under 1 deg/s
     # Slow moves sampled fast: the move's first 2-30 % spans ~100 samples.
     (0.0, [10.0, 10.0], 2.0, 200.0)])
 def test_each_rep_row_gives_its_moves_hold_and_levels(rest_deg, ranges, move_s, fs):
@@ -329,9 +329,10 @@ def test_a_short_hold_is_rejected_with_how_long_it_was_held():
     (row,) = det.rejected_.itertuples()
     m_in, _, _, m_out = marks[1]
     assert m_in <= row.start <= m_in + 8 and m_out - 8 <= row.stop <= m_out
-    # Held 0.5 s as built; where the moves' speed falls to 5 % of their peak
-    # (3 samples from each end of a 1 s min-jerk move) it reads 0.6 s.
-    assert row.reason in ("held 0.5 s", "held 0.6 s")
+    # Held 0.5 s as built; timed from where the moves' speed falls to 5 %
+    # of their peak (u = 0.059 of a 1 s min-jerk move: 3 samples from each
+    # end) it reads 0.5 + 2 x 0.06 = 0.62 s.
+    assert row.reason == "held 0.6 s"
     assert row.amplitude_deg == pytest.approx(10.0, abs=0.1)
 
 
@@ -415,3 +416,61 @@ def test_a_set_of_small_reps_a_minute_after_big_ones_counts_in_full():
     det = HoldRepDetector().detect(x, FS)
     np.testing.assert_allclose(det.reps_.range_deg, [20.0] * 4 + [6.0] * 3, atol=0.02)
     assert det.rejected_.empty
+
+
+def test_a_new_detector_with_the_same_parameters():
+    from analysis.reps import HoldRepDetector
+
+    det = HoldRepDetector(1.5, 3.0, 0.3, 20.0, 4.0, 0.1, 30.0, 2.0, 0.5)
+    assert vars(det.clone()) == vars(det) and det.clone() is not det
+
+
+@pytest.mark.parametrize("amp, n", [(2.5, 3), (1.5, 0)])
+def test_by_default_excursions_under_two_degrees_are_not_reps(amp, n):
+    from analysis.reps import HoldRepDetector
+
+    x, _ = _reps_trace([amp] * 3, [3.0] * 3)
+    assert len(HoldRepDetector().detect(x, FS).reps_) == n
+
+
+def test_by_default_a_6_hz_tremor_is_filtered_to_the_butterworth_gain():
+    # 1 deg of 6 Hz tremor on the holds; the 3.5 Hz low-pass, run forward
+    # and back, leaves 1 / (1 + (tan(6 pi / 50) / tan(3.5 pi / 50))^4) = 0.092 deg.
+    from analysis.reps import HoldRepDetector
+
+    x, marks = _reps_trace([10.0] * 2, [6.0] * 2)
+    t = np.arange(len(x)) / FS
+    for _, h_in, h_out, _ in marks:
+        x[h_in:h_out] += np.sin(2 * np.pi * 6.0 * t[h_in:h_out])
+    det = HoldRepDetector().detect(x, FS)
+    assert len(det.reps_) == 2
+    for _, h_in, h_out, _ in marks:
+        held = det.excursion_[h_in + 50:h_out - 50] - 10.0
+        assert np.sqrt(2) * held.std() == pytest.approx(_gain(6.0, 3.5), rel=0.03)
+
+
+def test_reps_well_under_the_set_s_typical_amplitude_did_not_reach_the_hold():
+    # Seven reps within 40 s: four of 18 deg, three of 7 deg between them.
+    # The typical rep is 18 deg (the larger group of alike amplitudes);
+    # 7 < 0.4 x 18 = 7.2: those three did not reach the held position.
+    x, marks = _reps_trace([18.0, 7.0, 18.0, 7.0, 18.0, 7.0, 18.0], [1.5] * 7, rest_s=2.0)
+    from analysis.reps import HoldRepDetector
+
+    det = HoldRepDetector().detect(x, FS)
+    np.testing.assert_allclose(det.reps_.range_deg, [18.0] * 4, atol=0.02)
+    assert list(det.rejected_.reason) == ["did not reach the held position"] * 3
+    np.testing.assert_allclose(det.rejected_.amplitude_deg, 7.0, rtol=0.01)
+
+
+def test_quick_swings_do_not_set_the_typical_amplitude():
+    # Five 30 deg swings (up and down in 1 s, no hold) around three 10 deg
+    # reps: the swings are not rep-shaped, so the typical rep is 10 deg and
+    # the reps count; each swing is rejected for its hold.
+    swing = np.concatenate([_mj(0, 30, 0.5), _mj(30, 0, 0.5), _flat(0.0, 2.0)])
+    reps, _ = _reps_trace([10.0] * 3, [3.0] * 3)
+    x = np.concatenate([np.tile(swing, 4), reps, swing])
+    from analysis.reps import HoldRepDetector
+
+    det = HoldRepDetector().detect(x, FS)
+    np.testing.assert_allclose(det.reps_.range_deg, [10.0] * 3, atol=0.02)
+    assert len(det.rejected_) == 5 and all(r.startswith("held 0.") for r in det.rejected_.reason)
