@@ -453,7 +453,11 @@ def test_reps_well_under_the_set_s_typical_amplitude_did_not_reach_the_hold():
     # Seven reps within 40 s: four of 18 deg, three of 7 deg between them.
     # The typical rep is 18 deg (the larger group of alike amplitudes);
     # 7 < 0.4 x 18 = 7.2: those three did not reach the held position.
+    # 45 s before them, a lone 1.5 deg wobble: below min_amplitude_deg,
+    # nothing near it to judge it by, and no bearing on the set.
     x, marks = _reps_trace([18.0, 7.0, 18.0, 7.0, 18.0, 7.0, 18.0], [1.5] * 7, rest_s=2.0)
+    wobble = np.concatenate([_flat(0.0, 2.0), _mj(0, 1.5, 1.0), _flat(1.5, 1.0), _mj(1.5, 0, 1.0), _flat(0.0, 45.0)])
+    x = np.concatenate([wobble, x])
     from analysis.reps import HoldRepDetector
 
     det = HoldRepDetector().detect(x, FS)
@@ -474,3 +478,23 @@ def test_quick_swings_do_not_set_the_typical_amplitude():
     det = HoldRepDetector().detect(x, FS)
     np.testing.assert_allclose(det.reps_.range_deg, [10.0] * 3, atol=0.02)
     assert len(det.rejected_) == 5 and all(r.startswith("held 0.") for r in det.rejected_.reason)
+
+
+def test_the_direction_whose_holds_tremble_is_the_reps():
+    # Four 10 deg reps held 2 s with 5 s rests between, from 20 deg, filling
+    # the recording: the rests, seen upside down, are longer "holds" and the
+    # posture cue cannot tell the two readings apart. The held muscles
+    # tremble (activity 2 in the holds, 1 elsewhere): that decides. Without
+    # the activity, the longer time held wins (the documented last resort).
+    from analysis.reps import best_direction
+
+    x, marks = _reps_trace([10.0] * 4, [2.0] * 4, rest_deg=20.0, lead_s=0.5, rest_s=5.0)
+    x = x[:-int(5 * FS)]
+    activity = np.ones(len(x))
+    for _, h_in, h_out, _ in marks:
+        activity[h_in:h_out] = 2.0
+    sign, det = best_direction(x, FS, activity=activity)
+    assert sign == 1
+    assert list(zip(det.reps_.hold_start, det.reps_.hold_stop)) == [(h_in, h_out) for _, h_in, h_out, _ in marks]
+    np.testing.assert_allclose(det.reps_.range_deg, 10.0, atol=0.02)
+    assert best_direction(x, FS)[0] == -1
