@@ -498,3 +498,21 @@ def test_the_direction_whose_holds_tremble_is_the_reps():
     assert list(zip(det.reps_.hold_start, det.reps_.hold_stop)) == [(h_in, h_out) for _, h_in, h_out, _ in marks]
     np.testing.assert_allclose(det.reps_.range_deg, 10.0, atol=0.02)
     assert best_direction(x, FS)[0] == -1
+
+
+def test_an_excursion_that_ends_at_a_new_level_is_a_posture_change():
+    # After two reps, up 10 deg, held 4 s, then down only to 5 deg and
+    # staying there (the person shifted on the chair): not a rep. The
+    # rest level (the opening) is the higher of the levels around it, 5,
+    # so the excursion is 10 - 5 = 5 deg.
+    reps, _ = _reps_trace([10.0] * 2, [3.0] * 2)
+    n = len(reps)
+    x = np.concatenate([reps, _mj(0, 10, 1.0), _flat(10.0, 4.0), _mj(10, 5, 1.0), _flat(5.0, 30.0)])
+    from analysis.reps import HoldRepDetector
+
+    det = HoldRepDetector().detect(x, FS)
+    assert len(det.reps_) == 2
+    (row,) = det.rejected_.itertuples()
+    assert row.reason == "did not return (posture change)"
+    assert row.amplitude_deg == pytest.approx(5.0, rel=0.01)
+    assert n <= row.start < n + FS and n + 5 * FS <= row.stop < n + 6 * FS
