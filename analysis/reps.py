@@ -387,8 +387,8 @@ class HoldRepDetector:
             # where the rep started is no release: the first part "did not
             # return" and the hold goes on in the next excursion. The two
             # are one rep when together they leave and come back to rest.
-            if (kind == "posture" and i + 1 < len(exc) and exc[i + 1][0] - t <= gap
-                    and peak >= self.min_reach * typical):
+            # (A "posture" excursion has passed the reach test already.)
+            if kind == "posture" and i + 1 < len(exc) and exc[i + 1][0] - t <= gap:
                 s2, t2, peak2, typ2 = exc[i + 1]
                 merged = self._evaluate(x, e, speed, sampling_rate_hz, s, t2, max(peak, peak2), max(typical, typ2))
                 if merged[0] == "rep":
