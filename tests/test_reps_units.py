@@ -224,13 +224,15 @@ def _cues(x, table, act=None, span=None):
 OUTSIDE_21 = np.concatenate([_flat(21.0, 8.0), _mj(21.0, 20.0, 2.0), _flat(20.0, 2.0)])
 
 
-def test_set_cues_measure_the_holds_and_rests_against_the_still_level_around_the_set():
+@pytest.mark.parametrize("hold_s", [4.0, 1.2])
+def test_set_cues_measure_the_holds_and_rests_against_the_still_level_around_the_set(hold_s):
+    # (A 1.2 s hold, less its first and last 0.3 s, still has 0.6 s to read.)
     after = OUTSIDE_21[::-1].copy()
-    x, table, act = _cue_set(OUTSIDE_21, after)
+    x, table, act = _cue_set(OUTSIDE_21, after, hold_s=hold_s)
     posture, tremor, held = _cues(x, table, act)
     assert posture == pytest.approx(0.8, abs=0.03)
     assert tremor == pytest.approx(2.0 / 0.5)
-    assert held == pytest.approx(3 * 4.0)
+    assert held == pytest.approx(3 * hold_s)
 
 
 def test_set_cues_read_the_outside_from_whichever_side_there_is():
