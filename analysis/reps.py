@@ -419,8 +419,9 @@ def set_cues(angle_deg: np.ndarray, det: HoldRepDetector, reps: pd.DataFrame, sa
         amplitude), < 0 when the holds do. NaN if it cannot be told.
     tremor
         Muscles holding a position tremble, resting ones do not: median
-        ``activity`` (e.g. gyro magnitude) in the holds over that in the
-        rests. NaN without ``activity``.
+        ``activity`` (e.g. gyro magnitude) in the holds (less their first
+        and last 0.3 s, where the moves end) over that in the rests. NaN
+        without ``activity``.
     held_s
         Time held: the held position is where the person stays.
 

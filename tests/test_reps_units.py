@@ -185,22 +185,29 @@ def _mj(a: float, b: float, s: float) -> np.ndarray:
     return a + (b - a) * u ** 3 * (10 - 15 * u + 6 * u ** 2)
 
 
-def _cue_set(before, after, rest=20.0, held=30.0, hold_s=4.0, reps=3):
+def _cue_set(before, after, rest=20.0, held=30.0, hold_s=4.0, reps=3, rest_s=3.0):
     """``before`` + ``reps`` reps (1 s moves rest -> held, ``hold_s`` held,
-    3 s rests between) + ``after``; the reps' indices as built, and the
-    activity: 2 in the holds, 1 in the moves, 0.5 at rest and outside."""
+    ``rest_s`` rests between) + ``after``; the reps' indices as built, and
+    the activity: 0.5 at rest and outside; 3 in the moves and the first and
+    last 0.3 s of each hold (where the moves end), and 1.5 and 2.5 by turns
+    in between (an even count: their median is 2 exactly, and one sample
+    more or less of the hold's edges moves it)."""
     parts, act, rows = [before], [np.full(len(before), 0.5)], []
     i = len(before)
+    edge = int(0.3 * FS)
     for k in range(reps):
         up, hold, down = _mj(rest, held, 1.0), np.full(int(hold_s * FS), held), _mj(held, rest, 1.0)
         rows.append((i, i + 2 * len(up) + len(hold), i + len(up), i + len(up) + len(hold)))
         parts += [up, hold, down]
-        act += [np.ones(len(up)), np.full(len(hold), 2.0), np.ones(len(down))]
+        shake = np.full(len(hold), 3.0)
+        shake[edge:len(hold) - edge] = np.where(np.arange(len(hold) - 2 * edge) % 2, 2.5, 1.5)
+        assert (len(hold) - 2 * edge) % 2 == 0
+        act += [np.full(len(up), 3.0), shake, np.full(len(down), 3.0)]
         i += 2 * len(up) + len(hold)
         if k < reps - 1:
-            parts.append(np.full(int(3 * FS), rest))
-            act.append(np.full(int(3 * FS), 0.5))
-            i += int(3 * FS)
+            parts.append(np.full(int(rest_s * FS), rest))
+            act.append(np.full(int(rest_s * FS), 0.5))
+            i += int(rest_s * FS)
     parts.append(after)
     act.append(np.full(len(after), 0.5))
     table = pd.DataFrame(rows, columns=["start", "stop", "hold_start", "hold_stop"])
@@ -249,11 +256,14 @@ def test_set_cues_outside_is_only_before_and_after_the_set():
     assert _cues(x, table, act)[0] == pytest.approx(1.0, abs=0.03)
 
 
-def test_set_cues_outside_leaves_out_movement():
-    # Before the set: 6 s of swinging around 40 deg (not still), then 4 s
-    # still at the rest level; nothing after. Only the still part counts.
+@pytest.mark.parametrize("moving", ["swing", "drift"])
+def test_set_cues_outside_leaves_out_movement(moving):
+    # Before the set: 6 s of swinging around 40 deg, or of drifting down
+    # from 40 at 1.5 deg/s (not still: over 1 deg/s), then 4 s still at the
+    # rest level; nothing after. Only the still part counts.
     t = np.arange(int(6 * FS)) / FS
-    before = np.concatenate([40.0 + 5.0 * np.sin(2 * np.pi * t), _flat(20.0, 4.0)])
+    move = 40.0 + 5.0 * np.sin(2 * np.pi * t) if moving == "swing" else 40.0 - 1.5 * t
+    before = np.concatenate([move, _flat(20.0, 4.0)])
     x, table, act = _cue_set(before, np.zeros(0))
     assert _cues(x, table, act)[0] == pytest.approx(1.0, abs=0.03)
 
@@ -569,3 +579,21 @@ def test_the_typical_amplitude_without_reps_is_that_of_the_excursions():
     swing = np.concatenate([_mj(0, 30, 0.5), _mj(30, 0, 0.5), _flat(0.0, 2.0)])
     swings = HoldRepDetector().detect(np.tile(swing, 4), FS)
     assert swings.reps_.empty and swings.typical_amplitude_deg_ == pytest.approx(30.0, rel=0.02)
+
+
+def test_set_cues_need_a_rest_between_reps_for_the_posture():
+    # Reps straight after one another (no rest between): nothing to read
+    # the rest level from, the posture cue is unknown.
+    x, table, act = _cue_set(OUTSIDE_21, OUTSIDE_21[::-1].copy(), rest_s=0.0)
+    assert np.isnan(_cues(x, table, act)[0])
+
+
+def test_the_posture_cue_decides_the_direction_before_the_time_held():
+    # Four 10 deg reps held 2 s, 5 s rests, still 5 s before and after at
+    # the rest level (20 deg): the rests, seen upside down, are held longer,
+    # but the still level around the set is the rest's: reps upward.
+    from analysis.reps import best_direction
+
+    x, marks = _reps_trace([10.0] * 4, [2.0] * 4, rest_deg=20.0, rest_s=5.0)
+    sign, det = best_direction(x, FS)
+    assert sign == 1 and len(det.reps_) == 4
