@@ -386,12 +386,17 @@ def test_a_hold_swaying_as_fast_as_the_moves_is_not_still():
     # The move out (500-549) lost in 1.4 s, 490-560: it left the hold half
     # a second before the gap's middle (525), at 500.
     ((490, 560), (299, 500)),
+    # A gap of exactly a second, 250-300, is "a second or more": 275 + 25.
+    ((250, 300), (300, 500)),
+    # Another second lost mid-hold (380-430) is not where the move out was.
+    ((380, 430, 490, 560), (299, 500)),
 ])
 def test_a_move_hidden_in_a_gap_is_put_in_the_gap_s_middle(gap, hold):
     x, marks = _reps_trace([10.0], [4.0])
     assert marks[0][1:3] == (299, 500)
     valid = np.ones(len(x), dtype=bool)
-    valid[gap[0]:gap[1]] = False
+    for a, b in zip(gap[::2], gap[1::2]):
+        valid[a:b] = False
     idx = np.arange(len(x))
     x[~valid] = np.interp(idx[~valid], idx[valid], x[valid])
     from analysis.reps import HoldRepDetector
@@ -597,3 +602,25 @@ def test_the_posture_cue_decides_the_direction_before_the_time_held():
     x, marks = _reps_trace([10.0] * 4, [2.0] * 4, rest_deg=20.0, rest_s=5.0)
     sign, det = best_direction(x, FS)
     assert sign == 1 and len(det.reps_) == 4
+
+
+@pytest.mark.parametrize("hold_s", [4.0, 0.5])
+def test_a_slow_creep_before_and_after_the_moves_is_not_part_of_the_rep(hold_s):
+    # Half a degree of creep over a second (0.5 deg/s, under 5 % of the
+    # moves' 18 deg/s peak) before the move in (300-349) and after the move
+    # out (550-599): the rep runs from where the move in gets going (its
+    # speed above 5 % of its peak: 3 samples in) to where the move out
+    # settles (3 samples before its end).
+    creep = 0.5 * np.arange(50) / 50
+    # (Held 0.5 s, it does not count, and the rejected row spans the same.)
+    x = np.concatenate([_flat(0.0, 5.0), creep, _mj(0.5, 10, 1.0), _flat(10.0, hold_s), _mj(10, 0.5, 1.0),
+                        creep[::-1], _flat(0.0, 5.0)])
+    from analysis.reps import HoldRepDetector
+
+    det = HoldRepDetector().detect(x, FS)
+    r = det.reps_ if hold_s > 1 else det.rejected_
+    out_end = 350 + int(hold_s * FS) + 49
+    assert len(r) == 1
+    assert 300 <= r.start[0] <= 305 and out_end - 5 <= r.stop[0] <= out_end
+    if hold_s > 1:
+        assert (r.hold_start[0], r.hold_stop[0]) == (350, 550)
