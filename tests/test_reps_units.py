@@ -624,3 +624,18 @@ def test_a_slow_creep_before_and_after_the_moves_is_not_part_of_the_rep(hold_s):
     assert 300 <= r.start[0] <= 305 and out_end - 5 <= r.stop[0] <= out_end
     if hold_s > 1:
         assert (r.hold_start[0], r.hold_stop[0]) == (350, 550)
+
+
+def test_a_rep_straight_after_the_angle_settles_is_not_a_posture_change():
+    # The angle recovers from -16 deg to 0 over the second before the rep
+    # (an orientation estimate settling after a brisk move), then a 10 deg
+    # rep that returns to 0. The level before the rep (the median of that
+    # second, about -6) is no level it left: it was still moving toward
+    # where the rep returns. One rep, not a posture change.
+    ramp = np.linspace(-16.0, 0.0, 50, endpoint=False)
+    x = np.concatenate([_flat(-16.0, 15.0), ramp, _mj(0, 10, 1.0), _flat(10.0, 4.0), _mj(10, 0, 1.0), _flat(0.0, 15.0)])
+    from analysis.reps import HoldRepDetector
+
+    det = HoldRepDetector().detect(x, FS)
+    assert len(det.reps_) == 1 and det.rejected_.empty
+    assert (det.reps_.hold_stop[0] - det.reps_.hold_start[0]) / FS == pytest.approx(4.0, abs=0.1)
