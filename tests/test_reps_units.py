@@ -371,6 +371,9 @@ def test_a_hold_swaying_as_fast_as_the_moves_is_not_still():
     from analysis.reps import HoldRepDetector
 
     assert len(HoldRepDetector().detect(x + sway, FS).reps_) == 3      # the default does not look
+    # Sensor noise on a still hold (0.05 deg) is still.
+    noisy = x + np.random.default_rng(2).normal(0.0, 0.05, len(x))
+    assert len(HoldRepDetector(max_hold_speed_frac=0.5).detect(noisy, FS).reps_) == 3
     det = HoldRepDetector(max_hold_speed_frac=0.5).detect(x + sway, FS)
     assert det.reps_.empty
     assert list(det.rejected_.reason) == ["not still when held"] * 3
@@ -390,6 +393,9 @@ def test_a_hold_swaying_as_fast_as_the_moves_is_not_still():
     ((250, 300), (300, 500)),
     # Another second lost mid-hold (380-430) is not where the move out was.
     ((380, 430, 490, 560), (299, 500)),
+    # 0.2 s lost over the move's middle (270-280): a straight line there is
+    # as good as the samples, the move is timed as built.
+    ((270, 280), (299, 500)),
 ])
 def test_a_move_hidden_in_a_gap_is_put_in_the_gap_s_middle(gap, hold):
     x, marks = _reps_trace([10.0], [4.0])
@@ -481,6 +487,18 @@ def test_reps_well_under_the_set_s_typical_amplitude_did_not_reach_the_hold():
     np.testing.assert_allclose(det.reps_.range_deg, [18.0] * 4, atol=0.02)
     assert list(det.rejected_.reason) == ["did not reach the held position"] * 3
     np.testing.assert_allclose(det.rejected_.amplitude_deg, 7.0, rtol=0.01)
+
+
+def test_when_the_small_reps_are_the_larger_group_they_set_the_typical_amplitude():
+    # Seven reps within 40 s: four of 7 deg, three of 18 between them. The
+    # larger group of alike amplitudes (within a factor 1.8) is the 7 deg
+    # one: typical 7, and all seven reach 0.4 x 7.
+    x, _ = _reps_trace([7.0, 18.0, 7.0, 18.0, 7.0, 18.0, 7.0], [1.5] * 7, rest_s=2.0)
+    from analysis.reps import HoldRepDetector
+
+    det = HoldRepDetector().detect(x, FS)
+    np.testing.assert_allclose(det.reps_.range_deg, [7.0, 18.0, 7.0, 18.0, 7.0, 18.0, 7.0], atol=0.02)
+    assert det.rejected_.empty
 
 
 def test_quick_swings_do_not_set_the_typical_amplitude():
@@ -626,14 +644,19 @@ def test_a_slow_creep_before_and_after_the_moves_is_not_part_of_the_rep(hold_s):
         assert (r.hold_start[0], r.hold_stop[0]) == (350, 550)
 
 
-def test_a_rep_straight_after_the_angle_settles_is_not_a_posture_change():
-    # The angle recovers from -16 deg to 0 over the second before the rep
-    # (an orientation estimate settling after a brisk move), then a 10 deg
-    # rep that returns to 0. The level before the rep (the median of that
-    # second, about -6) is no level it left: it was still moving toward
-    # where the rep returns. One rep, not a posture change.
-    ramp = np.linspace(-16.0, 0.0, 50, endpoint=False)
-    x = np.concatenate([_flat(-16.0, 15.0), ramp, _mj(0, 10, 1.0), _flat(10.0, 4.0), _mj(10, 0, 1.0), _flat(0.0, 15.0)])
+@pytest.mark.parametrize("approach", ["linear", "accelerating"])
+def test_a_rep_straight_after_the_angle_settles_is_not_a_posture_change(approach):
+    # The angle recovers to 0 over the second before the rep (an
+    # orientation estimate settling after a brisk move): linearly from -16
+    # deg, or from -10 slowly at first (-10 (1 - u^3)). Then a 10 deg rep
+    # that returns to 0. The level before the rep (the median of that
+    # second, about -6 or -9) is no level it left: the angle was still
+    # moving all that second (by more than 0.3 of the step) toward where
+    # the rep returns. One rep, not a posture change.
+    u = np.arange(50) / 50
+    ramp = np.linspace(-16.0, 0.0, 50, endpoint=False) if approach == "linear" else -10.0 * (1 - u ** 3)
+    x = np.concatenate([_flat(ramp[0], 15.0), ramp, _mj(0, 10, 1.0), _flat(10.0, 4.0), _mj(10, 0, 1.0),
+                        _flat(0.0, 15.0)])
     from analysis.reps import HoldRepDetector
 
     det = HoldRepDetector().detect(x, FS)
