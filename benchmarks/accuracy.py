@@ -30,6 +30,7 @@ from __future__ import annotations
 import argparse
 import datetime
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -160,14 +161,14 @@ def collect(results, args) -> dict:
     for kind, column, s, _ in results:
         by.setdefault((kind, column), []).append(s)
     sources = []
-    if args.sim_tiers:
+    if args.sim_tiers and args.sessions:
         sources.append({
             "title": f"The project's simulator ({args.sessions} session(s) per tier, held-back "
                      f"seeds {SIM_SEED_BASE + 10 * args.seed0} + 1000·k + i for the k-th tier "
                      "of `SIM_TIERS`)",
             "tiers": {c: summarise(by.get(("sim", c), [])) for c in args.sim_tiers},
             "lookalike_tiers": [c for c in args.sim_tiers if c in LOOKALIKE_COLUMNS]})
-    if args.heldout_tiers:
+    if args.heldout_tiers and args.sessions:
         sources.append({
             "title": f"The held-out generator ({args.sessions} session(s) per tier, seeds "
                      f"{args.seed0}..{args.seed0 + args.sessions - 1})",
@@ -204,7 +205,8 @@ def header(args, wall_s, cpu_s) -> list[str]:
     when = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     return [f"`{args.command}` — ANALYSER_VERSION {ANALYSER_VERSION}, commit {_commit()}, "
             f"{when}; {wall_s / 60:.1f} min wall, {cpu_s / 60:.1f} min CPU with "
-            f"{args.jobs} job(s). A bout counts when its confidence is at least {CONF_MIN:g}; "
+            f"{args.jobs} job(s) on {os.cpu_count()} cores (load average {args.load[0]:.1f} "
+            f"at the start, {args.load[1]:.1f} at the end). A bout counts when its confidence is at least {CONF_MIN:g}; "
             f"a true bout is found when the reported bouts of its exercise overlapping it "
             f"reach IoU ≥ {IOU_MIN:g} together (rules: benchmarks/heldout/README.md, "
             "\"Scoring\"). In brackets: how many bouts, circles directions, walks or "
@@ -304,7 +306,7 @@ def main(argv=None) -> int:
     # dearest first (look-alike sessions are the longest), so the last job is a short one
     cost = {"sim": 2, "heldout": 1, "sample": 1, "real": 0, "demo": 1}
     jobs.sort(key=lambda j: -(cost[j[0]] + (j[1] in LOOKALIKE_COLUMNS)))
-    t0 = time.time()
+    t0, load0 = time.time(), os.getloadavg()[0]
     if args.jobs > 1:
         pool = Pool(args.jobs)
         try:
@@ -316,6 +318,7 @@ def main(argv=None) -> int:
     else:
         results = [run_job(j) for j in jobs]
     wall = time.time() - t0
+    args.load = (load0, os.getloadavg()[0])
     usage = [resource.getrusage(w) for w in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)]
     cpu = sum(u.ru_utime + u.ru_stime for u in usage)
     figures = collect(results, args)

@@ -9,7 +9,9 @@ written without reading ``analysis/``); seeds are ``seed0 .. seed0+N-1`` per
 tier. Each is written as a toehold-recording/1 CSV in a scratch folder, read
 with ``sensors.recording.read_recording`` and analysed with
 ``analysis.pipeline.analyze_recording`` (the public entry points), then scored
-here against the generator's truth. This is a measuring stick: never tune the
+against the generator's truth with ``benchmarks/_scoring.py`` (the rules
+``benchmarks/accuracy.py`` uses too, which runs this generator, the project's
+simulator and the real recordings in one command). This is a measuring stick: never tune the
 detector on it (see benchmarks/heldout/README.md for the scoring rules).
 """
 from __future__ import annotations
