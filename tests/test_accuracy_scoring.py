@@ -177,3 +177,9 @@ def test_readme_tables_are_rewritten_between_the_markers_only(tmp_path):
     text = (ROOT / "README.md").read_text(encoding="utf-8")
     assert text.count(MARK_BEGIN) == 1 and text.count(MARK_END) == 1
     assert text.index("## Accuracy") < text.index(MARK_BEGIN) < text.index(MARK_END)
+
+
+def test_spent_held_out_seeds_are_flagged():
+    from benchmarks.accuracy import spent
+    assert spent(1010, 4) == [1010, 1011]
+    assert spent(13000, 8) == [] and spent(9007, 1) == [9007] and spent(8999, 1) == []
