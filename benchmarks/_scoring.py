@@ -327,7 +327,9 @@ def markdown_tables(figures):
         ok = "met" if real["false"] == 0 else "**missed**"
         rows.append([f"real recordings with none of the exercises ({real['files']} files, "
                      f"{real['readings']} readings)",
-                     f"{real['false']} false bouts ({real['uncertain']} uncertain) {ok}", "0"])
+                     f"{real['false']} false bouts ({real['uncertain']} uncertain"
+                     + (f", {real['errors']} analysis errors" if real.get("errors") else "")
+                     + f") {ok}", "0"])
     if demo:
         ok = "met" if demo["holds"] and demo["within"] == demo["holds"] else "**missed**"
         rows.append(["demo (recordings/demo.csv): holds within "

@@ -187,6 +187,7 @@ def collect(results, args) -> dict:
         figures["real"] = {"files": len({r["file"] for r in real}), "readings": len(real),
                            "false": sum(r["false"] for r in real),
                            "uncertain": sum(r["uncertain"] for r in real),
+                           "errors": sum(bool(r["error"]) for r in real),
                            "by_file": real}
     demo = by.get(("demo", "demo"))
     if demo:
