@@ -42,8 +42,18 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from benchmarks._scoring import (CONF_MIN, IOU_MIN, MEASURES, demo_holds,  # noqa: E402
-                                 markdown_tables, reported, score, summarise, tally, verdict)
+from benchmarks._scoring import (  # noqa: E402
+    CONF_MIN,
+    IOU_MIN,
+    MEASURES,
+    demo_holds,
+    markdown_tables,
+    reported,
+    score,
+    summarise,
+    tally,
+    verdict,
+)
 
 SIM_SEED_BASE = 100_000
 RATES = (20.0, 25.0, 50.0, 100.0, 200.0, 400.0)
@@ -214,7 +224,7 @@ def header(args, wall_s, cpu_s) -> list[str]:
     used = spent(args.seed0, args.sessions) if args.heldout_tiers else []
     warn = (f" **Held-out seeds {used[0]}–{used[-1]} were looked at before: these are not "
             "held-out figures.**" if used else "")
-    when = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    when = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
     return [f"`{args.command}` — ANALYSER_VERSION {ANALYSER_VERSION}, commit {_commit()}, "
             f"{when}; {wall_s / 60:.1f} min wall, {cpu_s / 60:.1f} min CPU with "
             f"{args.jobs} job(s) on {os.cpu_count()} cores (load average {args.load[0]:.1f} "

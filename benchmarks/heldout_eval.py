@@ -30,9 +30,8 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from benchmarks._scoring import CONF_MIN, IOU_MIN, MEASURES, reported, score, summarise  # noqa: E402,F401
 from benchmarks.heldout import TIERS, generate, write_session  # noqa: E402
-from benchmarks._scoring import (CONF_MIN, IOU_MIN, MEASURES, reported,  # noqa: E402,F401
-                                 score, summarise)
 
 # The real walks and stairs copied into the repository (MIT, see its README).
 REAL = ROOT / "tests" / "data" / "real" / "gaitmap"

@@ -5,8 +5,7 @@ not taken from the code.
 """
 import pytest
 
-from benchmarks._scoring import (MEASURES, demo_holds, markdown_tables, score, summarise,
-                                 tally, verdict)
+from benchmarks._scoring import MEASURES, demo_holds, markdown_tables, score, summarise, tally, verdict
 
 
 def bout(ex, a, b, reps=(), circles=(), strides=(), conf=None):
@@ -141,7 +140,8 @@ def test_table_marks_met_and_missed():
     assert _row(lines, "bout macro-F1 |") == "| bout macro-F1 | 0.970 (20) met | – | – | ≥ 0.97 |"
     assert "10.5 (12) **missed**" in _row(lines, "quiet-stance sway")
     # false bouts: a target on look-alike tiers only (the clean tier's F1 counts them)
-    assert _row(lines, "false bouts per session") ==         "| false bouts per session | 0.50 | – | 0.00 met | = 0 (look-alikes) |"
+    assert _row(lines, "false bouts per session") == (
+        "| false bouts per session | 0.50 | – | 0.00 met | = 0 (look-alikes) |")
     assert "1 false bouts (2 uncertain) **missed**" in _row(lines, "real recordings")
     assert "24 of 25 (worst 0.30 s) **missed**" in _row(lines, "demo")
     # rows with no figure in any tier are left out
