@@ -347,3 +347,223 @@ def test_every_listed_setting_is_sent():
     chosen = choose_settings(dec.settings[ACC], 50.0, ACC)
     assert chosen == {SAMPLE_RATE: 52, 1: 16, 2: 16, 4: 3}
     assert settings_bytes(chosen) == bytes.fromhex("00 01 34 00" "01 01 10 00" "02 01 10 00" "04 01 03")
+
+
+# ---- frames written by hand (PmdDataFrame: type, u64 ns timestamp of the
+# last sample, frame type; raw ACC type 1 is int16 xyz in mG; compressed
+# GYRO type 0 is a reference sample then blocks of (bit width, count) and
+# LSB-first deltas: at width 16 a delta is its int16's little-endian bytes) --
+P_NS = 1e9 / 52.0
+T0_NS = 800_000_000_000_000_000  # a 2025 device time, ns since 2000
+
+
+def acc_raw(ts_ns: int, mg: np.ndarray) -> bytes:
+    return bytes([0x02]) + int(ts_ns).to_bytes(8, "little") + b"\x01" + np.asarray(mg, "<i2").tobytes()
+
+
+def gyr_delta(ts_ns: int, lsb: np.ndarray) -> bytes:
+    lsb = np.asarray(lsb, np.int64)
+    deltas = np.diff(lsb, axis=0)
+    block = bytes([16, len(deltas)]) + deltas.astype("<i2").tobytes() if len(deltas) else b""
+    return bytes([0x05]) + int(ts_ns).to_bytes(8, "little") + b"\x80" + lsb[0].astype("<i2").tobytes() + block
+
+
+def frame_ts(k: int) -> int:
+    """Timestamp of frame k (4 samples a frame at 52 Hz): its last sample's time."""
+    return T0_NS + round((4 * k + 3) * P_NS)
+
+
+ACC_MG = np.array([[10 * i, -5 * i, 1000 + i] for i in range(40)])   # sample i of the stream
+GYR_LSB = np.array([[100 + 7 * i, -50 + 3 * i, 20 * i] for i in range(40)])
+
+
+def acc_frame(k, ts=None):
+    return acc_raw(frame_ts(k) if ts is None else ts, ACC_MG[4 * k: 4 * k + 4])
+
+
+def gyr_frame(k, ts=None):
+    return gyr_delta(frame_ts(k) if ts is None else ts, GYR_LSB[4 * k: 4 * k + 4])
+
+
+def test_hand_written_frames_decode_to_their_values():
+    _, ts, v = parse_frame(acc_frame(1))
+    assert ts == T0_NS + round(7 * P_NS)
+    np.testing.assert_array_equal(v, ACC_MG[4:8])
+    _, ts, v = parse_frame(gyr_frame(1), 0.5)
+    np.testing.assert_array_equal(v, 0.5 * GYR_LSB[4:8])
+
+
+def test_a_late_pair_pairs_whichever_stream_comes_first_and_carries_both_streams():
+    """Frame 2 of both streams overtaken by frame 3; its GYRO frame comes
+    before its ACC frame and 1 µs off it (the streams' clocks are read apart).
+    The late rows carry frame 2's own ACC and GYRO values at its times."""
+    dec = PolarDecoder()
+    live = [dec.feed(f) for k in (0, 1, 3) for f in (acc_frame(k), gyr_frame(k))]
+    assert sum(map(len, live)) == 12  # frames 0, 1 and 3
+    assert len(dec.feed(gyr_frame(2, frame_ts(2) + 1000))) == 0
+    late = dec.feed(acc_frame(2))
+    assert len(late) == 4
+    t = (late[:, 0] * 1e9 - T0_NS) / P_NS
+    np.testing.assert_allclose(t, [8, 9, 10, 11], atol=1e-3)
+    np.testing.assert_allclose(late[:, 1:4], ACC_MG[8:12] * 9.80665 / 1000, rtol=1e-9)
+    # The gyro at the ACC times, 1 µs before its own samples: at most 20 LSB
+    # a period (19 231 µs) off by 1 µs, 0.001 LSB.
+    np.testing.assert_allclose(late[:, 4:7], GYR_LSB[8:12], atol=0.002)
+    # The live stream goes on in time (frame 4 after 3).
+    rows = np.concatenate([dec.feed(f) for f in (acc_frame(4), gyr_frame(4))])
+    np.testing.assert_allclose((rows[:, 0] * 1e9 - T0_NS) / P_NS, [16, 17, 18, 19], atol=1e-3)
+
+
+def test_late_frames_a_period_apart_are_not_a_pair():
+    dec = PolarDecoder()
+    for k in (0, 1, 3):
+        dec.feed(acc_frame(k))
+        dec.feed(gyr_frame(k))
+    assert len(dec.feed(acc_frame(2))) == 0
+    assert len(dec.feed(gyr_frame(1))) == 0           # frame 1's again: 4 periods apart
+    assert len(dec.feed(gyr_frame(2, frame_ts(2) - round(P_NS)))) == 0  # one period apart
+    assert len(dec.feed(gyr_frame(2))) == 4           # its own partner
+
+
+def test_only_the_last_four_late_frames_wait_for_a_partner():
+    dec = PolarDecoder()
+    for k in range(9):
+        dec.feed(acc_frame(k))
+        dec.feed(gyr_frame(k))
+    for k in range(2, 7):                              # five late ACC frames (resent)
+        assert len(dec.feed(acc_frame(k))) == 0
+    assert len(dec.feed(gyr_frame(2))) == 0            # the oldest was let go
+    assert len(dec.feed(gyr_frame(3))) == 4
+
+
+# ---- start and stop over the control point: a link whose device answers
+# are written by hand (PmdControlPointResponse: F0, op, type, status, more,
+# then type/count/values settings) ---------------------------------------
+ACC_LISTING = bytes.fromhex("05 01 00 00 80 3F"           # factor 1.0 (comes back at start)
+                            "00 02 1A 00 34 00"           # 26, 52 Hz
+                            "01 01 10 00"                 # 16 bit
+                            "02 04 02 00 04 00 08 00 10 00"  # 2, 4, 8, 16 g
+                            "04 01 03")                   # 3 channels
+
+
+class PolarLink:
+    """sensors.devices.base.DeviceLink over a scripted device, recorded.
+
+    Each write queues the device's indications for that command (stray ones
+    first); ``reply`` gives them one at a time, each fed to the decoder first
+    as the collector does (a decoder error is the reply's).
+    """
+
+    def __init__(self, answers: dict[bytes, list[bytes]], decoder: PolarDecoder | None = None) -> None:
+        self.answers, self.decoder, self.state = answers, decoder or PolarDecoder(), {}
+        self.queue: list[bytes] = []
+        self.writes: list[tuple[str, bytes, int]] = []  # uuid, payload, replies still unread
+        self.warnings: list[str] = []
+
+    async def write(self, uuid, payload):
+        self.writes.append((uuid, bytes(payload), len(self.queue)))
+        self.queue += self.answers[bytes(payload[:2])]
+
+    async def reply(self, timeout_s=None):
+        data = self.queue.pop(0)
+        self.decoder.feed_reply(data)
+        return data
+
+    def warn(self, text):
+        self.warnings.append(text)
+
+
+def ok(op: int, mtype: int, params: str | bytes = b"") -> bytes:
+    params = bytes.fromhex(params) if isinstance(params, str) else params
+    return bytes([0xF0, op, mtype, 0x00, 0x00]) + params
+
+
+def test_start_asks_each_streams_settings_then_starts_it_with_its_listed_ones():
+    from sensors.devices.polar import CONTROL, start
+
+    stray = [bytes.fromhex("01 02 00"),                 # not a response (an event)
+             ok(0x03, 0x02), ok(0x01, 0x09)]            # a stop's answer; another stream's settings
+    link = PolarLink({b"\x01\x02": stray + [ok(0x01, 0x02, ACC_LISTING)],
+                      b"\x01\x05": stray + [ok(0x01, 0x05, GYRO_SETTINGS)],
+                      b"\x02\x02": stray + [ok(0x02, 0x02)],
+                      b"\x02\x05": stray + [ok(0x02, 0x05, "05 01" + struct.pack("<f", 0.0625).hex())]})
+    asyncio.run(start(link, 30.0))
+    # Asked 30 Hz: the nearest listed rate (26 Hz for ACC; the gyro lists
+    # only 52), the widest range and resolution, every channel; no factor sent.
+    assert [(u, p) for u, p, _ in link.writes] == [
+        (CONTROL, bytes.fromhex("01 02")), (CONTROL, bytes.fromhex("01 05")),
+        (CONTROL, bytes.fromhex("02 02" "00 01 1A 00" "01 01 10 00" "02 01 10 00" "04 01 03")),
+        (CONTROL, bytes.fromhex("02 05" "00 01 34 00" "01 01 10 00" "02 01 D0 07" "04 01 03"))]
+    # One write at a time: each waits until the answer to the last was read.
+    assert [unread for _, _, unread in link.writes] == [0, 0, 0, 0] and link.queue == []
+    assert link.decoder.factor == {ACC: 1.0, GYRO: 0.0625} and not link.warnings
+
+
+def test_a_cut_off_settings_answer_starts_with_the_verity_senses_settings():
+    """A reconnect whose ACC settings answer is cut off (a 23-byte ATT MTU):
+    the listing from the last connection is not reused; 52 Hz, 16 bit, 8 g."""
+    from sensors.devices.polar import start
+
+    answers = {b"\x01\x02": [ok(0x01, 0x02, "00 01 1A 00 01 01 10 00 02 01 04 00")],   # 26 Hz only, 4 g
+               b"\x01\x05": [ok(0x01, 0x05, GYRO_SETTINGS)],
+               b"\x02\x02": [ok(0x02, 0x02)], b"\x02\x05": [ok(0x02, 0x05)]}
+    link = PolarLink(answers)
+    asyncio.run(start(link, 52.0))
+    assert link.writes[2][1] == bytes.fromhex("02 02" "00 01 1A 00" "01 01 10 00" "02 01 04 00")
+    answers[b"\x01\x02"] = [ok(0x01, 0x02, "00 02 1A 00")]          # two rates listed, one there
+    again = PolarLink(answers, link.decoder)
+    asyncio.run(start(again, 52.0))
+    assert again.writes[2][1] == bytes.fromhex("02 02" "00 01 34 00" "01 01 10 00" "02 01 08 00")
+    assert again.warnings == ["the ACC settings answer was cut off; starting with defaults"]
+
+
+def test_a_device_listing_nothing_is_started_at_the_nearest_rate_and_its_full_range():
+    """An old firmware answers the settings request with no settings: the
+    nearest PMD rate to 100 Hz (104), 16 bit, 8 g for ACC and 2000 deg/s for GYRO."""
+    from sensors.devices.polar import start
+
+    link = PolarLink({b"\x01\x02": [ok(0x01, 0x02)], b"\x01\x05": [ok(0x01, 0x05)],
+                      b"\x02\x02": [ok(0x02, 0x02)], b"\x02\x05": [ok(0x02, 0x05)]})
+    asyncio.run(start(link, 100.0))
+    assert [p for _, p, _ in link.writes[2:]] == [
+        bytes.fromhex("02 02" "00 01 68 00" "01 01 10 00" "02 01 08 00"),
+        bytes.fromhex("02 05" "00 01 68 00" "01 01 10 00" "02 01 D0 07")]
+
+
+def test_the_collectors_fixed_start_commands_are_the_verity_senses_settings():
+    from sensors.devices.polar import CONTROL
+
+    assert PROFILE.start_commands(50.0) == [
+        (CONTROL, bytes.fromhex("01 02")), (CONTROL, bytes.fromhex("01 05")),
+        (CONTROL, bytes.fromhex("02 02" "00 01 34 00" "01 01 10 00" "02 01 08 00")),
+        (CONTROL, bytes.fromhex("02 05" "00 01 34 00" "01 01 10 00" "02 01 D0 07"))]
+    assert PROFILE.stop_commands() == [(CONTROL, bytes.fromhex("03 02")), (CONTROL, bytes.fromhex("03 05"))]
+
+
+def test_stop_stops_each_stream_and_waits_for_its_answer():
+    from sensors.devices.polar import CONTROL, stop
+
+    link = PolarLink({b"\x03\x02": [ok(0x01, 0x02), ok(0x03, 0x02)],
+                      b"\x03\x05": [ok(0x03, 0x02), ok(0x03, 0x05)]})
+    asyncio.run(stop(link))
+    assert [(u, p, unread) for u, p, unread in link.writes] == [
+        (CONTROL, bytes.fromhex("03 02"), 0), (CONTROL, bytes.fromhex("03 05"), 0)]
+    assert link.queue == []
+
+
+@pytest.mark.parametrize("params, why", [
+    ("07 01 00 00", "setting type 7 is not defined"),
+    ("00 01 34 00 04", "a type without its count"),
+    ("00 02 34 00", "two rates listed, one there"),
+])
+def test_malformed_settings_are_refused(params, why):
+    with pytest.raises(MalformedPacket, match="PMD setting"):
+        parse_settings(bytes.fromhex(params))
+
+
+def test_a_setting_listed_with_no_values_is_accepted_and_not_sent():
+    from sensors.devices.polar import choose_settings
+
+    s = parse_settings(bytes.fromhex("00 01 34 00 04 00"))
+    assert s == {0: [52], 4: []}
+    assert choose_settings(s, 52.0, ACC) == {0: 52}
