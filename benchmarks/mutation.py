@@ -61,7 +61,9 @@ MODULES: dict[str, list[str]] = {
     "sensors/devices/generic.py": ["tests/devices/test_generic.py"],
     "sensors/devices/movesense.py": ["tests/devices/test_movesense.py"],
     "sensors/devices/thingy.py": ["tests/devices/test_thingy.py"],
-    "sensors/devices/polar.py": ["tests/devices/test_polar.py"],
+    # Polar's start/stop run over a scripted link in the fast tests; the BLE
+    # end-to-end test (2.7 s per surviving mutant) is left to the suite.
+    "sensors/devices/polar.py": ["tests/devices/test_polar.py", "-k", "not started_at_a_rate_it_lists"],
 }
 
 # Modules scored on some of their functions only (mutmut's names: x_NAME for
