@@ -567,3 +567,138 @@ def test_a_setting_listed_with_no_values_is_accepted_and_not_sent():
     s = parse_settings(bytes.fromhex("00 01 34 00 04 00"))
     assert s == {0: [52], 4: []}
     assert choose_settings(s, 52.0, ACC) == {0: 52}
+
+
+# ---- frame types by hand (AccData.kt: raw type 0/1/2 are int8/16/24 xyz in
+# mG; compressed type 0 is int16 x factor in g, type 1 in mG) --------------
+def pack_lsb_first(values, width: int) -> bytes:
+    """Two's complement ``width``-bit values, bit 0 first, 8 bits a byte (bit 0 first)."""
+    bits = [(v >> i) & 1 for v in values for i in range(width)]
+    bits += [0] * (-len(bits) % 8)
+    return bytes(sum(b << j for j, b in enumerate(bits[k:k + 8])) for k in range(0, len(bits), 8))
+
+
+TS_HDR = (123_456_789).to_bytes(8, "little")
+# Reference (1000, -2000, 300); a 5-bit block of 2 samples, deltas (-16, 15, 1)
+# and (3, -3, 0); a 2-bit block of 1 sample, delta (1, -2, -1).
+DELTA_CONTENT = (struct.pack("<3h", 1000, -2000, 300)
+                 + bytes([5, 2]) + pack_lsb_first([-16, 15, 1, 3, -3, 0], 5)
+                 + bytes([2, 1]) + pack_lsb_first([1, -2, -1], 2))
+DELTA_SAMPLES = [[1000, -2000, 300], [984, -1985, 301], [987, -1988, 301], [988, -1990, 300]]
+
+
+def test_pack_lsb_first_is_the_documented_bit_order():
+    # -16 in 5 bits is 10000b, 15 is 01111b; bit 0 first: 0,0,0,0,1 then
+    # 1,1,1,1,0 -> byte 0 = 1111 0000b (0xF0), byte 1 = 0000 0001b.
+    assert pack_lsb_first([-16, 15], 5) == bytes([0xF0, 0x01])
+
+
+@pytest.mark.parametrize("mtype_byte", [0x02, 0x42, 0xC2])
+def test_compressed_acc_type1_blocks_of_any_width_are_mg_times_factor(mtype_byte):
+    # The measurement type is the byte's low 6 bits (PmdMeasurementType, mask 0x3F).
+    mtype, ts, v = parse_frame(bytes([mtype_byte]) + TS_HDR + b"\x81" + DELTA_CONTENT, 0.5)
+    assert (mtype, ts) == (ACC, 123_456_789)
+    np.testing.assert_array_equal(v, 0.5 * np.array(DELTA_SAMPLES))
+
+
+def test_compressed_acc_type0_is_g_times_factor():
+    _, _, v = parse_frame(b"\x02" + TS_HDR + b"\x80" + DELTA_CONTENT, 2.44e-4)
+    np.testing.assert_allclose(v, 0.244 * np.array(DELTA_SAMPLES), rtol=1e-12)
+
+
+def test_compressed_gyro_type0_is_deg_s_times_factor():
+    mtype, _, v = parse_frame(b"\xc5" + TS_HDR + b"\x80" + DELTA_CONTENT, 0.0625)
+    assert mtype == GYRO
+    np.testing.assert_array_equal(v, 0.0625 * np.array(DELTA_SAMPLES))
+
+
+def test_delta_blocks_of_32_bits_and_a_bad_width():
+    content = struct.pack("<3h", 0, 0, 0) + bytes([32, 1]) + struct.pack("<3i", -70000, 70000, -1)
+    np.testing.assert_array_equal(parse_frame(b"\x02" + TS_HDR + b"\x81" + content)[2],
+                                  [[0, 0, 0], [-70000, 70000, -1]])
+    bad = struct.pack("<3h", 0, 0, 0) + bytes([33, 1]) + bytes(13)
+    with pytest.raises(MalformedPacket, match="bit width 33"):
+        parse_frame(b"\x02" + TS_HDR + b"\x81" + bad)
+
+
+def test_raw_acc_int8_and_int24_frames():
+    _, _, v = parse_frame(b"\x02" + TS_HDR + b"\x00" + struct.pack("<6b", -128, 127, 1, -1, 0, 64))
+    np.testing.assert_array_equal(v, [[-128, 127, 1], [-1, 0, 64]])
+    int24 = bytes.fromhex("00 00 80" "FF FF 7F" "01 00 00" "FF FF FF" "E8 03 00" "18 FC FF")
+    _, _, v = parse_frame(b"\x02" + TS_HDR + b"\x02" + int24)
+    np.testing.assert_array_equal(v, [[-8388608, 8388607, 1], [-1, 1000, -1000]])
+    with pytest.raises(MalformedPacket, match="int24"):
+        parse_frame(b"\x02" + TS_HDR + b"\x02" + int24[:-1])
+    with pytest.raises(MalformedPacket, match="raw frame type 3"):
+        parse_frame(b"\x02" + TS_HDR + b"\x03" + int24)
+
+
+def test_a_frame_with_a_header_only_has_no_samples_or_is_refused():
+    with pytest.raises(MalformedPacket, match="10 bytes"):
+        parse_frame(b"\x02" + TS_HDR + b"\x01")
+    with pytest.raises(MalformedPacket):
+        PolarDecoder().feed(b"")
+
+
+# ---- control point responses (PmdControlPointResponse) ---------------------
+@pytest.mark.parametrize("factor", [float("nan"), float("inf"), 0.0, 1e-7, 1e3, -2e3])
+def test_an_unusable_scale_factor_ends_the_start(factor):
+    with pytest.raises(CommandRefused, match="scale factor"):
+        PolarDecoder().feed_reply(ok(0x02, 0x02, "05 01" + struct.pack("<f", factor).hex()))
+
+
+@pytest.mark.parametrize("factor", [2.44e-4, 1e-5, 999.0, -0.5])
+def test_a_usable_scale_factor_is_kept(factor):
+    dec = PolarDecoder()
+    dec.feed_reply(ok(0x02, 0x02, "05 01" + struct.pack("<f", factor).hex()))
+    assert dec.factor[ACC] == pytest.approx(factor, rel=1e-6) and dec.factor[GYRO] == 1.0
+
+
+@pytest.mark.parametrize("reply, message", [
+    ("F0 02 42 08 00", "start ACC refused: ERROR_INVALID_SAMPLE_RATE"),     # type byte's low 6 bits
+    ("F0 02 05 0E 00", "start GYRO refused: ERROR_DISK_FULL"),              # the last status listed
+    ("F0 02 05 0F 00", "start GYRO refused: status 15"),                    # one past it
+    ("F0 02 09 05 00", "start type 0x09 refused: ERROR_INVALID_PARAMETER"),  # SDK mode
+    ("F0 02 02 01", "start ACC refused: ERROR_INVALID_OP_CODE"),            # no "more" byte
+])
+def test_a_refused_start_says_why(reply, message):
+    with pytest.raises(CommandRefused, match=f"^{message}$"):
+        PolarDecoder().feed_reply(bytes.fromhex(reply))
+
+
+def test_replies_that_are_not_a_refused_start_are_taken_quietly():
+    dec = PolarDecoder()
+    for reply in ["01", "01 02", "0A 00 00 00 00", "F0 03 02 08 00", "F0 01 02 05 00",
+                  "F0 02 09 00 00 05 01 00 00 00 3F",   # a factor for a stream toehold does not read
+                  "F0 02 02 00 00",                      # started, no factor
+                  "F0 02 05 00 01 00 01 34 00"]:         # started, settings but no factor
+        dec.feed_reply(bytes.fromhex(reply))
+    assert dec.factor == {ACC: 1.0, GYRO: 1.0} and dec.settings == {}
+    for short in ["", "F0", "F0 02 02"]:
+        with pytest.raises(MalformedPacket, match="response of"):
+            dec.feed_reply(bytes.fromhex(short))
+
+
+def test_a_gyro_factor_scales_only_gyro_frames():
+    dec = PolarDecoder()
+    dec.feed_reply(ok(0x02, 0x05, "05 01" + struct.pack("<f", 0.5).hex()))
+    dec.feed(acc_frame(0))
+    rows = dec.feed(bytes([0x45]) + gyr_frame(0)[1:])    # type byte 0x45: GYRO (low 6 bits)
+    np.testing.assert_array_equal(rows[:, 4:7], 0.5 * GYR_LSB[:4])
+    np.testing.assert_allclose(rows[:, 1:4], ACC_MG[:4] * 9.80665 / 1000, rtol=1e-12)
+
+
+# ---- bounded memory ----------------------------------------------------------
+def test_acc_without_gyro_keeps_only_the_last_five_seconds():
+    dec = PolarDecoder()
+    for k in range(0, 150):                      # 600 samples, 11.5 s, no gyro at all
+        assert len(dec.feed(acc_raw(frame_ts(k), np.zeros((4, 3))))) == 0
+    t = dec.streams[ACC].t
+    assert 5.0 - 4 * P_NS * 1e-9 <= (t[-1] - t[0]) * 1e-9 <= 5.0
+
+
+def test_frames_a_nanosecond_apart_pile_up_no_more_than_4096_samples():
+    dec = PolarDecoder()
+    for k in range(1100):                        # 4400 samples within 1.1 µs
+        dec.feed(acc_raw(T0_NS + k, np.zeros((4, 3))))
+    assert len(dec.streams[ACC].t) == 4096
