@@ -253,6 +253,20 @@ def test_a_slow_settling_turn_before_the_circling_is_not_a_circle(settle_s, radi
     assert c.start.min() >= (2 + 0.75 * settle_s) * FS
 
 
+@pytest.mark.parametrize("fast_turns, expected", [(5, 5), (3, 3), (2, 3)])
+def test_a_slow_last_turn_is_dropped_in_runs_of_four_turns_or_more(fast_turns, expected):
+    # Circling, then one big slow loop (2.5 s, radius 18 deg: swinging the
+    # leg before lowering it). In a run of four turns or more it took over
+    # 1.8 times the median turn and is dropped; in a run of three (two
+    # circles and the loop) the rule does not apply and it counts.
+    y1, z1, _ = circling(float(fast_turns), 1.0, 8.0, 1)
+    y2, z2, _ = circling(1.0, 2.5, 18.0, 1)
+    c = detect(*trace(still(2), (y1, z1), (y2, z2), still(2)))
+    assert list(c.direction) == ["ccw"] * expected
+    slow_loop_starts = (2 + fast_turns + 0.25 * 2.5) * FS
+    assert (c.stop > slow_loop_starts).sum() == (1 if fast_turns == 2 else 0)
+
+
 def test_too_short_or_motionless_input_has_no_circles():
     det = CircleDetector().detect(np.zeros((2, 3)), FS)
     assert det.circles_.empty and list(det.circles_.columns) == ["start", "stop", "direction", "size_deg"]

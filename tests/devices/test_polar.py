@@ -515,6 +515,12 @@ def test_a_cut_off_settings_answer_starts_with_the_verity_senses_settings():
     asyncio.run(start(again, 52.0))
     assert again.writes[2][1] == bytes.fromhex("02 02" "00 01 34 00" "01 01 10 00" "02 01 08 00")
     assert again.warnings == ["the ACC settings answer was cut off; starting with defaults"]
+    # The same on a first connection (nothing listed before), for the gyro.
+    answers[b"\x01\x02"], answers[b"\x01\x05"] = [ok(0x01, 0x02)], [ok(0x01, 0x05, "02 04 F5 00")]
+    first = PolarLink(answers)
+    asyncio.run(start(first, 52.0))
+    assert first.writes[3][1] == bytes.fromhex("02 05" "00 01 34 00" "01 01 10 00" "02 01 D0 07")
+    assert first.warnings == ["the GYRO settings answer was cut off; starting with defaults"]
 
 
 def test_a_device_listing_nothing_is_started_at_the_nearest_rate_and_its_full_range():
