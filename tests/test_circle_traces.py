@@ -40,21 +40,21 @@ def still(seconds: float, fs: float = FS) -> np.ndarray:
 
 
 def circling(turns: float, period_s: float, radius_deg: float, sign: int,
-             pause_after_turns: float | None = None, pause_s: float = 0.0, fs: float = FS):
+             pauses: tuple = (), fs: float = FS):
     """Toe tilt (y, z) going ``turns`` times round a circle from neutral and back.
 
     The radius grows from 0 over the first quarter turn and shrinks over the
     last (moving out from and back to neutral); the toes turn at one turn per
-    ``period_s``. With ``pause_after_turns`` the toes slow to a stop on the
-    circle there (0.3 s ramps), stay still ``pause_s``, and go on.
+    ``period_s``. At each ``(after_turns, seconds)`` of ``pauses`` the toes
+    slow to a stop on the circle (0.3 s ramps), stay still, and go on.
     Returns (y, z, phase) with phase in turns, rising for both signs.
     """
     n_move = int(round(turns * period_s * fs))
     speed = np.full(n_move, 1.0 / period_s)  # turns per second
-    if pause_after_turns is not None:
-        k = int(round(pause_after_turns * period_s * fs))
-        ramp = int(0.3 * fs)
-        down = 0.5 * (1 + np.cos(np.linspace(0, np.pi, ramp)))
+    ramp = int(0.3 * fs)
+    down = 0.5 * (1 + np.cos(np.linspace(0, np.pi, ramp)))
+    for after_turns, pause_s in sorted(pauses, reverse=True):  # the last first: indices hold
+        k = int(round(after_turns * period_s * fs))
         speed = np.r_[speed[:k - ramp], speed[0] * down, np.zeros(int(round(pause_s * fs))),
                       speed[0] * down[::-1], speed[k + ramp:]]
         # The ramps lose ramp/2 samples' worth of turning each: draw them on.
@@ -109,6 +109,34 @@ def test_a_set_each_way_is_counted_each_way_in_order():
     assert int(c.stop[4]) <= (2 + 6.0) * FS + 1
 
 
+def test_circles_are_listed_in_time_order_whichever_way_comes_first():
+    cw = circling(3.0, 1.2, 8.0, -1)[:2]
+    ccw = circling(3.0, 1.2, 8.0, +1)[:2]
+    c = detect(*trace(still(2), cw, still(3), ccw, still(2)))
+    assert list(c.direction) == ["cw"] * 3 + ["ccw"] * 3
+    assert list(c.index) == list(range(6)) and c.start.is_monotonic_increasing
+
+
+def test_toe_path_about_a_centre_away_from_neutral():
+    # The toes move out to (10, 25) deg (the leg raised and the foot pointed)
+    # and circle there, radius 8 deg, 1.2 s a turn: the path is given about
+    # that centre.
+    period = 1.2
+    y, z, _ = circling(6.0, period, 8.0, 1)
+    out = 0.5 * (1 - np.cos(np.linspace(0, np.pi, int(FS))))
+    cy, cz = np.r_[10 * out, np.full(len(y), 10.0), 10 * out[::-1]], np.r_[25 * out, np.full(len(y), 25.0), 25 * out[::-1]]
+    y, z = trace(still(2), (cy + np.r_[np.zeros(int(FS)), y, np.zeros(int(FS))],
+                            cz + np.r_[np.zeros(int(FS)), z, np.zeros(int(FS))]), still(2))
+    d = CircleDetector().toe_displacement(gyro_of(y, z), FS)
+    mid = slice(int((3 + 1.5 * period) * FS), int((3 + 4.5 * period) * FS))
+    # Tolerances: the integrated foot-frame rate itself is 0.37 deg (y) and
+    # 0.54 deg (z) off the drawn tilt at 25 deg (rotations do not add up
+    # like tilts); a centre taken over a window one sample short or long of
+    # the turn is 0.55 / 0.93 deg off or more.
+    np.testing.assert_allclose(d[mid, 0], y[mid] - 10, atol=0.45)
+    np.testing.assert_allclose(d[mid, 1], z[mid] - 25, atol=0.7)
+
+
 def test_each_circle_spans_one_turn_and_the_next_starts_where_it_ends():
     period = 1.25
     y, z = trace(still(2), circling(6.0, period, 10.0, -1)[:2], still(2))
@@ -158,25 +186,35 @@ def test_toe_path_centre_follows_a_drifting_leg():
     np.testing.assert_allclose(d[mid, 0], y[mid], atol=0.8)
 
 
-@pytest.mark.parametrize("pause_s", [3.0, 9.0])
+@pytest.mark.parametrize("pause_s", [3.0, 6.0, 9.0])
 def test_a_pause_mid_set_within_max_pause_does_not_end_the_set(pause_s):
     # 5 turns with the toes stopping on the circle after 2.5 of them (at
     # 2 + 2.5 * 1.2 = 5 s). The turning rate is a 2 s average, so the still
     # stretch the detector sees is the pause less 3 to 4 s (measured: an 8 s
-    # pause is bridged, 8.5 s is not): a 3 s pause is well within
-    # max_pause_s (5 s) and the turn it interrupts is counted across it,
-    # once; a 9 s pause ends the run (max_pause_s 6 would bridge it): no
-    # circle spans it.
-    y, z, _ = circling(5.0, 1.2, 9.0, -1, pause_after_turns=2.5, pause_s=pause_s)
+    # pause is bridged, 8.5 s is not): through a 3 s pause the averaged
+    # rate never stops; a 6 s pause stops it for 2-3 s, within max_pause_s
+    # (5 s), so the turn it interrupts is counted across it, once; a 9 s
+    # pause ends the run (max_pause_s 6 would bridge it): no circle spans it.
+    y, z, _ = circling(5.0, 1.2, 9.0, -1, pauses=[(2.5, pause_s)])
     c = detect(*trace(still(2), (y, z), still(2)))
     a, b = 5.0 * FS, (5.0 + pause_s) * FS
     spans = (c.start < a) & (c.stop > b)
     assert set(c.direction) == {"cw"}
     assert (c.stop <= a + 0.3 * FS).sum() == 2  # before the pause: 2 whole turns
-    if pause_s < 5.0:
+    if pause_s < 8.0:
         assert len(c) == 5 and spans.sum() == 1
     else:
         assert spans.sum() == 0 and (c.start >= b - 0.3 * FS).sum() == 3
+
+
+def test_two_pauses_in_a_set_are_each_bridged():
+    # 7 turns, the toes stopping 6 s after 2.5 and after 5 turns: one circle
+    # spans each pause and all 7 are counted.
+    y, z, _ = circling(7.0, 1.2, 9.0, 1, pauses=[(2.5, 6.0), (5.0, 6.0)])
+    c = detect(*trace(still(2), (y, z), still(2)))
+    assert list(c.direction) == ["ccw"] * 7
+    for a_s in (2 + 2.5 * 1.2, 2 + 5.0 * 1.2 + 6.0):
+        assert ((c.start < a_s * FS) & (c.stop > (a_s + 6.0) * FS)).sum() == 1
 
 
 @pytest.mark.parametrize("gap_s", [0.4, 1.2])
