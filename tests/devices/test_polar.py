@@ -165,19 +165,19 @@ def test_encoder_answers_the_collectors_commands():
 
 
 # ---- malformed frames ----------------------------------------------------
-@pytest.mark.parametrize("frame, why", [
-    (ACC_DELTA_TYPE1[:9], "shorter than the header"),
-    (bytes([0x01]) + ACC_DELTA_TYPE1[1:], "PPG: not ACC or GYRO"),
-    (ACC_DELTA_TYPE1[:9] + b"\x83" + ACC_DELTA_TYPE1[10:], "compressed frame type 3"),
-    (GYR_DELTA_TYPE0[:-1], "delta block truncated"),
-    (ACC_DELTA_TYPE1[:14], "reference sample truncated"),
+@pytest.mark.parametrize("frame, message", [
+    (ACC_DELTA_TYPE1[:9], "PMD frame of 9 bytes"),                         # shorter than the header
+    (bytes([0x01]) + ACC_DELTA_TYPE1[1:], "is not ACC or GYRO"),           # PPG
+    (ACC_DELTA_TYPE1[:9] + b"\x83" + ACC_DELTA_TYPE1[10:], "compressed frame type 3 of ACC"),
+    (GYR_DELTA_TYPE0[:-1], "delta block of 1 samples x 3 bits truncated"),
+    (ACC_DELTA_TYPE1[:14], "delta frame of 4 bytes: reference sample truncated"),
     (ACC_DELTA_TYPE1[:17], "delta block header truncated"),
-    (ACC_RAW_TYPE1[:-1], "raw ACC not whole samples"),
-    (GYR_DELTA_TYPE0[:9] + b"\x00" + GYR_DELTA_TYPE0[10:], "raw gyro: no such frame"),
+    (ACC_RAW_TYPE1[:-1], "not whole int16 xyz samples"),
+    (GYR_DELTA_TYPE0[:9] + b"\x00" + GYR_DELTA_TYPE0[10:], "raw frame type 0 of GYRO"),   # no raw gyro
     (GYR_DELTA_TYPE0[:16] + b"\x00\x01\x00", "delta bit width 0"),
 ])
-def test_malformed_frames_raise(frame, why):
-    with pytest.raises(MalformedPacket):
+def test_malformed_frames_raise(frame, message):
+    with pytest.raises(MalformedPacket, match=message):
         PolarDecoder().feed(frame)
 
 
@@ -708,3 +708,60 @@ def test_frames_a_nanosecond_apart_pile_up_no_more_than_4096_samples():
     for k in range(1100):                        # 4400 samples within 1.1 µs
         dec.feed(acc_raw(T0_NS + k, np.zeros((4, 3))))
     assert len(dec.streams[ACC].t) == 4096
+
+
+def test_a_delta_frame_of_its_reference_sample_alone_is_one_sample():
+    _, _, v = parse_frame(b"\x02" + TS_HDR + b"\x81" + struct.pack("<3h", -7, 8, 1000))
+    np.testing.assert_array_equal(v, [[-7, 8, 1000]])
+
+
+def test_one_bit_and_empty_delta_blocks():
+    # Width 1: a delta is 0 or -1. A block of no samples (width 8, count 0)
+    # has no bytes; the SDK's loop reads on past it.
+    content = (struct.pack("<3h", 5, 5, 5) + bytes([1, 2]) + pack_lsb_first([-1, 0, -1, -1, -1, 0], 1)
+               + bytes([8, 0]) + bytes([4, 1]) + pack_lsb_first([7, -8, 0], 4) + bytes([8, 0]))
+    _, _, v = parse_frame(b"\x02" + TS_HDR + b"\x81" + content)
+    np.testing.assert_array_equal(v, [[5, 5, 5], [4, 5, 4], [3, 4, 4], [10, -4, 4]])
+
+
+def test_a_settings_answer_cut_after_one_byte_is_malformed():
+    with pytest.raises(MalformedPacket, match="bad PMD settings at byte 0"):
+        PolarDecoder().feed_reply(bytes.fromhex("F0 01 02 00 00 00"))
+
+
+# ---- the two streams on one time base (hand-written frames) -----------------
+def test_acc_between_gyro_samples_gets_the_gyro_interpolated_linearly():
+    # ACC sampled half a period after the gyro: each ACC sample lies midway
+    # between two gyro samples, so its gyro is their mean.
+    dec = PolarDecoder()
+    rows = np.concatenate([dec.feed(f) for k in range(6)
+                           for f in (acc_frame(k, frame_ts(k) + round(P_NS / 2)), gyr_frame(k))])
+    assert len(rows) == 23        # the last ACC sample, after the last gyro sample, waits
+    np.testing.assert_allclose((rows[:, 0] * 1e9 - T0_NS) / P_NS, np.arange(23) + 0.5, atol=1e-3)
+    np.testing.assert_allclose(rows[:, 4:7], (GYR_LSB[:23] + GYR_LSB[1:24]) / 2, atol=1e-3)
+
+
+def test_acc_before_the_gyro_stream_began_is_dropped():
+    dec = PolarDecoder()
+    dec.feed(acc_frame(0))
+    rows = np.concatenate([dec.feed(f) for k in (1, 2, 3) for f in (acc_frame(k), gyr_frame(k))])
+    np.testing.assert_allclose((rows[:, 0] * 1e9 - T0_NS) / P_NS, np.arange(4, 16), atol=1e-3)
+    np.testing.assert_allclose(rows[:, 4:7], GYR_LSB[4:16], atol=0.001)
+
+
+def test_acc_a_microsecond_off_the_gyro_is_on_it_and_a_gyro_hole_still_drops():
+    # The ACC clock 1 µs behind the gyro's (the streams' times are read
+    # apart): ACC sample i is on gyro sample i (within 1 % of a period), up
+    # to the last one. Gyro frame 2 lost: ACC 8..11 have no gyro either side
+    # one period away and are dropped; 7, on the gyro sample before the
+    # hole, is kept.
+    dec = PolarDecoder()
+    out = []
+    for k in range(5):
+        out.append(dec.feed(acc_frame(k, frame_ts(k) + 1000)))
+        if k != 2:
+            out.append(dec.feed(gyr_frame(k)))
+    rows = np.concatenate(out)
+    i = np.round((rows[:, 0] * 1e9 - T0_NS) / P_NS).astype(int)
+    assert list(i) == list(range(8)) + list(range(12, 20))
+    np.testing.assert_allclose(rows[:, 4:7], GYR_LSB[i], atol=0.01)
