@@ -171,6 +171,30 @@ def test_toe_path_is_the_drawn_circle_about_its_centre(sign, direction):
     assert list(det.circles_.direction) == [direction] * 6
 
 
+def test_toe_path_of_a_slow_circle_is_the_drawn_circle():
+    # 3.5 s a turn: the centre is the mean over that long a turn.
+    per = 3.5
+    y, z = trace(still(2), circling(5.0, per, 10.0, 1)[:2], still(2))
+    d = CircleDetector().toe_displacement(gyro_of(y, z), FS)
+    mid = slice(int((2 + 1.5 * per) * FS), int((2 + 3.5 * per) * FS))
+    np.testing.assert_allclose(d[mid, 0], y[mid], atol=0.3)
+    np.testing.assert_allclose(d[mid, 1], z[mid], atol=0.3)
+
+
+def test_toe_path_is_at_rest_once_the_toes_have_been_still_a_while():
+    # Circling, then the toes move 20 deg up in 1 s (lowering the leg) and
+    # stay there: from 1.5 s after they stop, the path is at rest at its
+    # centre (0), not pulled by the move before (measured: 1.27 deg at 1 s).
+    period = 1.2
+    y, z, _ = circling(4.0, period, 8.0, 1)
+    move = 20 * 0.5 * (1 - np.cos(np.linspace(0, np.pi, int(FS))))
+    y, z = trace(still(2), (y, z), still(1), (np.zeros(len(move)), move),
+                 (np.zeros(int(4 * FS)), np.full(int(4 * FS), 20.0)))
+    d = CircleDetector().toe_displacement(gyro_of(y, z), FS)
+    stopped = int((2 + 4 * period + 1 + 1) * FS)
+    np.testing.assert_allclose(d[stopped + int(1.5 * FS): stopped + int(3.5 * FS)], 0.0, atol=0.05)
+
+
 def test_toe_path_centre_follows_a_drifting_leg():
     # The same circle about a centre that drifts 6 deg up over the set (the
     # leg sinking back): the path is given about the moving centre.
@@ -343,6 +367,13 @@ def test_a_pause_over_gap_s_starts_another_set(pause_s, n_sets):
     assert [len(g) for g in sets] == ([12] if n_sets == 1 else [6, 6])
     assert [list(g.direction.unique()) for g in sets] == (
         [["ccw", "cw"]] if n_sets == 1 else [["ccw"], ["cw"]])
+
+
+def test_fidgeting_before_a_set_does_not_hide_the_set():
+    # Two loops each way, then after 10 s (a new set) six turns the same way.
+    c = table((0.0, 2, 1.0, "ccw", 12.0), (2.0, 2, 1.0, "cw", 12.0), (14.0, 6, 1.0, "cw", 12.0))
+    (g,) = circle_sets(c, FS)
+    assert list(g.start) == list(c.start[4:])
 
 
 def test_sets_are_found_whatever_order_the_circles_come_in():
