@@ -706,8 +706,12 @@ def test_acc_without_gyro_keeps_only_the_last_five_seconds():
 def test_frames_a_nanosecond_apart_pile_up_no_more_than_4096_samples():
     dec = PolarDecoder()
     for k in range(1100):                        # 4400 samples within 1.1 µs
-        dec.feed(acc_raw(T0_NS + k, np.zeros((4, 3))))
-    assert len(dec.streams[ACC].t) == 4096
+        dec.feed(acc_raw(T0_NS + k, np.full((4, 3), k)))
+    st = dec.streams[ACC]
+    assert len(st.t) == len(st.v) == 4096
+    # The newest are kept, each time with its sample.
+    np.testing.assert_array_equal(st.v[-4:, 0] * 1000 / 9.80665, [1099] * 4)
+    np.testing.assert_array_equal(np.round(st.v[::4, 0] * 1000 / 9.80665), np.arange(1100 - 1024, 1100))
 
 
 def test_a_delta_frame_of_its_reference_sample_alone_is_one_sample():
