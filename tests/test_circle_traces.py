@@ -445,3 +445,17 @@ def test_settings_of_circle_sets_are_honoured():
     assert [len(g) for g in circle_sets(c, FS, gap_s=0.5)] == [3, 3]
     assert circle_sets(c, FS, min_run=4) == []
     assert [len(g) for g in circle_sets(c, FS, join_s=0.0)] == [6]
+
+
+def test_the_limits_of_circle_sets_are_inclusive_as_documented():
+    # "A pause longer than gap_s starts another": exactly 8 s does not.
+    c = table((0.0, 6, 1.0, "ccw", 12.0), (6.0 + 8.0, 6, 1.0, "cw", 12.0))
+    assert [len(g) for g in circle_sets(c, FS)] == [12]
+    # Runs "up to max_ratio" (2x) the set's size, and a short run up to 2x /
+    # a run of min_run up to 4x its turn time, are alike.
+    c = table((0.0, 6, 1.0, "ccw", 12.0), (6.0, 2, 1.0, "cw", 24.0))
+    assert [len(g) for g in circle_sets(c, FS)] == [8]
+    c = table((0.0, 6, 1.0, "ccw", 12.0), (6.0, 2, 2.0, "cw", 12.0))
+    assert [len(g) for g in circle_sets(c, FS)] == [8]
+    c = table((0.0, 6, 1.0, "ccw", 12.0), (6.0, 3, 4.0, "cw", 12.0))
+    assert [len(g) for g in circle_sets(c, FS)] == [9]
