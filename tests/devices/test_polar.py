@@ -167,7 +167,8 @@ def test_encoder_answers_the_collectors_commands():
 # ---- malformed frames ----------------------------------------------------
 @pytest.mark.parametrize("frame, message", [
     (ACC_DELTA_TYPE1[:9], "PMD frame of 9 bytes"),                         # shorter than the header
-    (bytes([0x01]) + ACC_DELTA_TYPE1[1:], "is not ACC or GYRO"),           # PPG
+    (bytes([0x01]) + ACC_DELTA_TYPE1[1:], "type 0x01 is not ACC or GYRO"),  # PPG
+    (ACC_DELTA_TYPE1[:11], "delta frame of 1 bytes: reference sample truncated"),  # header + 1 byte
     (ACC_DELTA_TYPE1[:9] + b"\x83" + ACC_DELTA_TYPE1[10:], "compressed frame type 3 of ACC"),
     (GYR_DELTA_TYPE0[:-1], "delta block of 1 samples x 3 bits truncated"),
     (ACC_DELTA_TYPE1[:14], "delta frame of 4 bytes: reference sample truncated"),
@@ -835,3 +836,17 @@ def test_after_a_clock_restart_a_resent_frame_is_still_taken_as_late():
     assert sum(map(len, first)) == 4
     assert len(dec.feed(acc_frame(0, frame_ts(0) - back))) == 0   # sent again: late, no row twice
     assert len(dec.feed(gyr_frame(0, frame_ts(0) - back))) == 4
+
+
+def test_gyro_ahead_of_acc_across_a_gyro_hole_keeps_the_acc_sample_on_its_last_gyro_sample():
+    # The gyro stream runs ahead (its frames 0, 1 and 3 arrive before ACC
+    # frames 1-3; its frame 2 is lost); ACC 1 µs behind. ACC 7 is on gyro 7
+    # (within 1 % of a period), the last before the hole: kept; 8-11 have
+    # no gyro one period either side: dropped.
+    dec = PolarDecoder()
+    out = [dec.feed(f) for f in (acc_frame(0, frame_ts(0) + 1000), gyr_frame(0), gyr_frame(1), gyr_frame(3))]
+    out += [dec.feed(acc_frame(k, frame_ts(k) + 1000)) for k in (1, 2, 3)]
+    rows = np.concatenate(out)
+    i = np.round((rows[:, 0] * 1e9 - T0_NS) / P_NS).astype(int)
+    assert list(i) == list(range(8)) + list(range(12, 16))
+    np.testing.assert_allclose(rows[:, 4:7], GYR_LSB[i], atol=0.01)
