@@ -167,8 +167,15 @@ class SignalExtractor:
         rest = still_mask(u.acc, u.gyr, sampling_rate_hz)
         still = rest & u.valid
         bias = gyro_bias(u.gyr, still)
-        gyr = u.gyr - bias
-        orient = OrientationFilter().estimate(u, bias)
+        # Standing sways the shank by a degree or so, which a shank sensor
+        # sees as a slow 1–3 deg/s rotation: quiet, though not still.
+        calm = (rest.copy() if foot else
+                still_mask(u.acc, u.gyr, sampling_rate_hz, window_s=1.0, gyr_thresh_dps=8.0, acc_thresh_mps2=0.5))
+        # The resampler's arrays are this call's own: the bias comes off in
+        # place (no second (n, 3) copy: 100 MB a day).
+        gyr = u.gyr
+        gyr -= bias
+        orient = OrientationFilter().estimate(u)
         # A shank swings less than a foot, and least on tiptoe (short steps,
         # no heel rocker). Without a foot's still stance to require, a
         # shank's gait must repeat clearly: a set of knee bends half-repeats.
@@ -186,10 +193,6 @@ class SignalExtractor:
         for a, b in zip(*runs(~u.valid)):
             if (b - a) / sampling_rate_hz >= self.max_bridged_gap_s:
                 long_gap[a:b] = True
-        # Standing sways the shank by a degree or so, which a shank sensor
-        # sees as a slow 1–3 deg/s rotation: quiet, though not still.
-        calm = (rest.copy() if foot else
-                still_mask(u.acc, u.gyr, sampling_rate_hz, window_s=1.0, gyr_thresh_dps=8.0, acc_thresh_mps2=0.5))
         calm &= ~long_gap  # a few lost packets do not end a stance
         self.signals_ = SessionSignals(
             sampling_rate_hz=sampling_rate_hz, placement=place, mounting=mount, t=u.t, valid=u.valid,
