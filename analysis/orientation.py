@@ -26,19 +26,74 @@ _BLOCK = 65536
 class Orientation:
     """Per-sample orientation estimates on the analysis grid.
 
+    Only the quaternions are stored; the up vector and the earth-frame
+    acceleration follow from them and the accelerometer when asked for. On
+    a day of wear each (n, 3) float64 array is 100 MB, and the detectors
+    read the earth-frame acceleration only over walks and reps.
+
     Attributes
     ----------
-    quat : ndarray, shape (n, 4)
-        Sensor-to-earth rotation, (w, x, y, z), earth z up, heading arbitrary.
+    quat : ndarray of float32, shape (n, 4)
+        Sensor-to-earth rotation, (w, x, y, z), earth z up, heading arbitrary
+        (imufusion's own float32 values).
+    acc : ndarray, shape (n, 3)
+        The accelerometer it was estimated from (m/s², sensor frame; the
+        caller's array, not a copy).
     gravity : ndarray, shape (n, 3)
-        Unit vector pointing up, in the sensor frame.
-    earth_acc : ndarray, shape (n, 3)
-        Acceleration without gravity in the earth frame (m/s²).
+        Unit vector pointing up, in the sensor frame (computed on each access).
+    earth_acc : EarthAcceleration, shape (n, 3)
+        Acceleration without gravity in the earth frame (m/s²); rows are
+        computed when sliced (``earth_acc[a:b]``), ``np.asarray`` gives all.
     """
 
     quat: np.ndarray
-    gravity: np.ndarray
-    earth_acc: np.ndarray
+    acc: np.ndarray
+
+    @property
+    def gravity(self) -> np.ndarray:
+        grav = np.empty((len(self.quat), 3))
+        # In blocks: the (n, 3, 3) rotation matrices of a whole day were a
+        # 310 MB temporary (the results are the same row by row).
+        for i in range(0, len(self.quat), _BLOCK):
+            grav[i:i + _BLOCK] = _gravity_and_earth_acc(self.quat[i:i + _BLOCK].astype(float),
+                                                        self.acc[i:i + _BLOCK] / G)[0]
+        return grav
+
+    @property
+    def earth_acc(self) -> EarthAcceleration:
+        return EarthAcceleration(self.quat, self.acc)
+
+
+class EarthAcceleration:
+    """Gravity-free acceleration in the earth frame (m/s², shape (n, 3)), row by row on demand.
+
+    ``x[a:b]`` computes rows ``a:b`` only (the same values as computing all
+    rows, which ``np.asarray(x)`` does).
+    """
+
+    def __init__(self, quat: np.ndarray, acc: np.ndarray):
+        self._quat, self._acc = quat, acc
+        self.shape = (len(quat), 3)
+
+    def __len__(self) -> int:
+        return len(self._quat)
+
+    def __getitem__(self, key):
+        if isinstance(key, slice) and key.step in (None, 1):
+            a, b, _ = key.indices(len(self._quat))
+            return self._rows(a, max(a, b))
+        return np.asarray(self)[key]
+
+    def _rows(self, a: int, b: int) -> np.ndarray:
+        earth = _gravity_and_earth_acc(self._quat[a:b].astype(float), self._acc[a:b] / G)[1]
+        earth *= G
+        return earth
+
+    def __array__(self, dtype=None, copy=None):
+        out = np.empty(self.shape)
+        for i in range(0, len(out), _BLOCK):
+            out[i:i + _BLOCK] = self._rows(i, min(i + _BLOCK, len(out)))
+        return out if dtype is None else out.astype(dtype)
 
 
 class OrientationFilter:
@@ -100,15 +155,7 @@ class OrientationFilter:
                     update(g_row, a_row)
                     keep(get_q().tobytes())
                 quat[a:b] = np.frombuffer(b"".join(out), dtype=np.float32).reshape(-1, 4)
-        del gyr, acc_32
-        # In blocks: the (n, 3, 3) rotation matrices of a whole day were a
-        # 310 MB temporary (the results are the same row by row).
-        grav, earth = np.empty((n, 3)), np.empty((n, 3))
-        for i in range(0, n, _BLOCK):
-            grav[i:i + _BLOCK], earth[i:i + _BLOCK] = _gravity_and_earth_acc(
-                quat[i:i + _BLOCK].astype(float), u.acc[i:i + _BLOCK] / G)
-        earth *= G
-        return Orientation(quat, grav, earth)
+        return Orientation(quat, u.acc)
 
 
 def _gravity_and_earth_acc(quat: np.ndarray, acc_g: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
