@@ -164,6 +164,13 @@ class HoldRepDetector:
             out[i] = float(_median(group))
         return out
 
+    @property
+    def rejected_(self) -> pd.DataFrame:
+        """Excursions that did not count (see :meth:`detect`), as a DataFrame when asked for:
+        a day's ~3000 detector runs seldom read it, and building it was half
+        their DataFrame cost."""
+        return pd.DataFrame(self._rejected_rows, columns=["start", "stop", "amplitude_deg", "reason"])
+
     def clone(self) -> HoldRepDetector:
         """A new detector with the same parameters."""
         return HoldRepDetector(self.min_hold_s, self.min_amplitude_deg, self.min_reach,
@@ -422,7 +429,7 @@ class HoldRepDetector:
             (rows if kind == "rep" else rejected).append(row)
             i += 1
         self.reps_ = pd.DataFrame(rows, columns=REP_COLUMNS)
-        self.rejected_ = pd.DataFrame(rejected, columns=["start", "stop", "amplitude_deg", "reason"])
+        self._rejected_rows = rejected
         self._judged = {}
         self.typical_amplitude_deg_ = float(_median(self.reps_.amplitude_deg.to_numpy())) if len(rows) else (
             float(_median(typ)) if len(typ) else 0.0)

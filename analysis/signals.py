@@ -110,9 +110,9 @@ class SessionSignals:
 
     def in_posture(self, exercise: str, a: int, b: int) -> float | None:
         """Share of the valid samples ``a:b`` in a posture ``exercise`` allows."""
-        sel = np.zeros(len(self.t), dtype=bool)
-        sel[a:b] = self.valid[a:b]
-        return fraction_in_posture(self.postures, exercise, self.placement.value, sel)
+        # On the stretch alone: whole-day masks per bout were 4 O(n) passes each.
+        masks = {name: m[a:b] for name, m in self.postures.items()}
+        return fraction_in_posture(masks, exercise, self.placement.value, self.valid[a:b])
 
     def frame(self) -> pd.DataFrame:
         """The grid as a DataFrame (``SessionAnalyzer.signals_``: plots, balance, quality).
