@@ -7,7 +7,14 @@ API, so two C calls per sample at the 50 Hz analysis grid: 0.44 µs a sample
 when fed float32 rows (its own precision) and asked only for the quaternion,
 against 1.8 µs with float64 rows and three getters (measured on 100 000
 samples); gravity and earth acceleration follow from the quaternion in one
-vectorised step.
+vectorised step. imufusion 1.3.3 is its latest release (checked 2026-11-30)
+and still has no batch call.
+
+Where the sensor rests for a while (a day of wear rests about half its
+samples in rests of 5 s or more: sitting, lying, standing) the filter is
+not run sample by sample: the tilt there is the averaged accelerometer's,
+which at rest measures gravity alone, with the heading the filter had
+(``OrientationFilter(rest_fill_s=...)``).
 """
 from __future__ import annotations
 
@@ -112,18 +119,31 @@ class OrientationFilter:
         without it the tilt error during walking lasts a stride.
     recovery_s : float
         After this long of rejection, trust the accelerometer again.
+    rest_fill_s : float, optional
+        Rest (``still`` given to :meth:`estimate`) this long or longer is not
+        filtered sample by sample: after ``rest_settle_s`` of filtering, the
+        tilt comes from the accelerometer (1 s moving average; at rest it
+        measures gravity alone) with the heading the filter had, and the
+        filter resumes from there ``rest_settle_s`` before the rest ends.
+        None filters everything.
+    rest_settle_s : float
+        Filtered time kept at each end of a filled rest.
     """
 
     def __init__(self, gain: float = 0.5, acceleration_rejection_deg: float = 0.0,
-                 recovery_s: float = 5.0):
+                 recovery_s: float = 5.0, rest_fill_s: float | None = None, rest_settle_s: float = 2.0):
         self.gain = gain
         self.acceleration_rejection_deg = acceleration_rejection_deg
         self.recovery_s = recovery_s
+        self.rest_fill_s = rest_fill_s
+        self.rest_settle_s = rest_settle_s
 
-    def estimate(self, u: Uniform, gyr_bias_dps: np.ndarray | None = None) -> Orientation:
+    def estimate(self, u: Uniform, gyr_bias_dps: np.ndarray | None = None,
+                 still: np.ndarray | None = None) -> Orientation:
         import imufusion
 
         n = len(u.t)
+        fill = self._fill_mask(u, still)
         # imufusion works in float32 and returns float32 quaternions: kept
         # as such they lose nothing and take half the memory (68 MB a day).
         quat = np.zeros((n, 4), dtype=np.float32)
@@ -145,17 +165,39 @@ class OrientationFilter:
             ahrs.set_quaternion(_tilt_quaternion((u.acc[start:min(stop, start + 5)] / G).mean(axis=0)))
             ahrs.skip_startup()
             update, get_q = ahrs.update_no_magnetometer, ahrs.get_quaternion
-            # The quaternions are gathered as bytes a block at a time: a
-            # list of a day's 4.3 M small arrays held 560 MB.
-            for a in range(start, stop, _BLOCK):
-                b = min(a + _BLOCK, stop)
-                out = []
-                keep = out.append
-                for g_row, a_row in zip(gyr[a:b], acc_32[a:b]):
-                    update(g_row, a_row)
-                    keep(get_q().tobytes())
-                quat[a:b] = np.frombuffer(b"".join(out), dtype=np.float32).reshape(-1, 4)
+            edges = np.flatnonzero(np.diff(fill[start:stop].astype(np.int8))) + 1 + start
+            for p0, p1 in zip(np.r_[start, edges], np.r_[edges, stop]):
+                if fill[p0]:
+                    quat[p0:p1] = _rest_quaternions(quat[p0 - 1].astype(float), u.acc[p0:p1],
+                                                    max(1, int(round(u.sampling_rate_hz))))
+                    ahrs.set_quaternion(quat[p1 - 1].astype(float))
+                    continue
+                # The quaternions are gathered as bytes a block at a time: a
+                # list of a day's 4.3 M small arrays held 560 MB.
+                for a in range(p0, p1, _BLOCK):
+                    b = min(a + _BLOCK, p1)
+                    out = []
+                    keep = out.append
+                    for g_row, a_row in zip(gyr[a:b], acc_32[a:b]):
+                        update(g_row, a_row)
+                        keep(get_q().tobytes())
+                    quat[a:b] = np.frombuffer(b"".join(out), dtype=np.float32).reshape(-1, 4)
         return Orientation(quat, u.acc)
+
+    def _fill_mask(self, u: Uniform, still: np.ndarray | None) -> np.ndarray:
+        """Samples whose orientation comes from the accelerometer (see ``rest_fill_s``)."""
+        fill = np.zeros(len(u.t), dtype=bool)
+        if still is None or self.rest_fill_s is None:
+            return fill
+        from .gait import runs
+
+        rest = np.asarray(still, dtype=bool) & u.valid
+        rest[np.flatnonzero(np.diff(u.segment)) + 1] = False  # a rest never spans a gap
+        k = int(round(self.rest_settle_s * u.sampling_rate_hz))
+        for a, b in zip(*runs(rest)):
+            if (b - a) >= self.rest_fill_s * u.sampling_rate_hz and b - a > 2 * k + 1:
+                fill[a + max(k, 1):b - k] = True
+        return fill
 
 
 def _gravity_and_earth_acc(quat: np.ndarray, acc_g: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -206,3 +248,43 @@ def _tilt_quaternion(acc: np.ndarray) -> np.ndarray:
     angle = np.arctan2(s, c)
     axis = axis / s
     return np.r_[np.cos(angle / 2), np.sin(angle / 2) * axis]
+
+
+def _quat_mul(p: np.ndarray, q: np.ndarray) -> np.ndarray:
+    """Hamilton product of (w, x, y, z) quaternions (broadcasting over rows)."""
+    pw, px, py, pz = np.moveaxis(p, -1, 0)
+    qw, qx, qy, qz = np.moveaxis(q, -1, 0)
+    return np.stack([pw * qw - px * qx - py * qy - pz * qz, pw * qx + px * qw + py * qz - pz * qy,
+                     pw * qy - px * qz + py * qw + pz * qx, pw * qz + px * qy - py * qx + pz * qw], axis=-1)
+
+
+def _tilt_quaternions(up: np.ndarray) -> np.ndarray:
+    """Rows of (w, x, y, z) turning each up vector (sensor frame, (m, 3)) onto earth z, shortest way."""
+    up = up / np.linalg.norm(up, axis=1, keepdims=True)
+    s = np.hypot(up[:, 0], up[:, 1])
+    half = np.arctan2(s, up[:, 2]) / 2
+    k = np.sin(half) / np.where(s > 1e-9, s, 1.0)
+    # axis = up × z = (up_y, -up_x, 0) / s
+    q = np.column_stack([np.cos(half), k * up[:, 1], -k * up[:, 0], np.zeros(len(up))])
+    flat = s <= 1e-9  # up along ±z: no turn, or half a turn about x (as _tilt_quaternion)
+    q[flat] = np.where(up[flat, 2:3] > 0, [1.0, 0.0, 0.0, 0.0], [0.0, 1.0, 0.0, 0.0])
+    return q
+
+
+def _rest_quaternions(q_before: np.ndarray, acc: np.ndarray, window: int) -> np.ndarray:
+    """Orientation through a rest from the accelerometer, keeping the heading of ``q_before``.
+
+    ``q_before`` (w, x, y, z) is the filter's last estimate before the rest;
+    ``acc`` (m, 3) the rest's accelerometer (any unit). The tilt is that of
+    the accelerometer averaged over ``window`` samples; the heading is the
+    turn about earth z that takes the tilt-only quaternion of ``q_before``'s
+    up vector onto ``q_before``.
+    """
+    w, x, y, z = q_before
+    up_before = np.array([2 * (x * z - w * y), 2 * (y * z + w * x), w * w - x * x - y * y + z * z])
+    tilt_before = _tilt_quaternions(up_before[None, :])[0]
+    heading = _quat_mul(q_before, tilt_before * [1, -1, -1, -1])
+    from scipy.ndimage import uniform_filter1d
+
+    up = uniform_filter1d(acc, window, axis=0, mode="nearest")
+    return _quat_mul(heading, _tilt_quaternions(up)).astype(np.float32)
