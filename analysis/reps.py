@@ -373,7 +373,10 @@ class HoldRepDetector:
         excursion_ : ndarray
             The angle above its rest level (deg).
         """
-        x = lowpass(np.asarray(angle_deg, dtype=float), self.cutoff_hz, sampling_rate_hz)
+        angle = np.asarray(angle_deg, dtype=float)
+        x = lowpass(angle, self.cutoff_hz, sampling_rate_hz)
+        # Kept for set_cues, which filters the same angle again (see there).
+        self._filtered = (angle, x)
         w = int(self.max_rep_s * sampling_rate_hz) | 1
         base = maximum_filter1d(minimum_filter1d(x, w, mode="nearest"), w, mode="nearest")
         e = x - base
@@ -458,7 +461,12 @@ def set_cues(angle_deg: np.ndarray, det: HoldRepDetector, reps: pd.DataFrame, sa
     ``span`` (sample indices) widens the stretch whose outside is "around
     the set", e.g. to where another reading of the same movements starts.
     """
-    x = lowpass(np.asarray(angle_deg, dtype=float), det.cutoff_hz, sampling_rate_hz)
+    angle = np.asarray(angle_deg, dtype=float)
+    seen, x = getattr(det, "_filtered", (None, None))
+    # The detector low-passed this same angle already (the callers pass it
+    # again); comparing costs far less than filtering it anew.
+    if seen is None or seen.shape != angle.shape or not np.array_equal(seen, angle):
+        x = lowpass(angle, det.cutoff_hz, sampling_rate_hz)
     e = det.excursion_
     amp = det.typical_amplitude_deg_ or 1.0
     held = float((reps["hold_stop"] - reps["hold_start"]).sum()) / sampling_rate_hz
