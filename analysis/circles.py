@@ -164,8 +164,11 @@ class CircleDetector:
         return np.round(self._period(rate) * sampling_rate_hz / 2).astype(np.int64)
 
     def _displacement(self, v: np.ndarray, rate: np.ndarray, sampling_rate_hz: float) -> np.ndarray:
-        cum = np.cumsum(v, axis=0) / sampling_rate_hz
-        return cum - _window_mean(cum, self._half_turn(rate, sampling_rate_hz))
+        # In place: on a day these (n, 2) copies were the analysis's memory peak.
+        cum = np.cumsum(v, axis=0)
+        cum /= sampling_rate_hz
+        out = _window_mean(cum, self._half_turn(rate, sampling_rate_hz))
+        return np.subtract(cum, out, out=out)
 
     # ------------------------------------------------------------------
     def detect(self, gyr_foot_dps: np.ndarray, sampling_rate_hz: float,
@@ -201,6 +204,7 @@ class CircleDetector:
         d = self._displacement(v, rate, sampling_rate_hz)
         radius = np.hypot(d[:, 0], d[:, 1])
         phase = np.unwrap(np.arctan2(d[:, 1], d[:, 0]))
+        del d
         self.phase_, self.radius_ = phase, radius
         ok = np.ones(n, dtype=bool)
         if valid is not None:
