@@ -36,10 +36,16 @@ CIRCLE_COLUMNS = ["start", "stop", "direction", "size_deg"]
 def _window_mean(x: np.ndarray, half: np.ndarray) -> np.ndarray:
     """Centred mean of ``x`` (n, k) over ``2·half+1`` samples, ``half`` per sample."""
     pad = int(half.max()) + 1
-    padded = np.concatenate([np.repeat(x[:1], pad, 0), x, np.repeat(x[-1:], pad, 0)])
-    c = np.vstack([np.zeros((1, x.shape[1])), np.cumsum(padded, axis=0)])
+    # Summed straight into the table and divided in place: on a day the
+    # copies of (n, k) arrays here were the analysis's memory peak.
+    c = np.empty((len(x) + 2 * pad + 1, x.shape[1]))
+    c[0] = 0.0
+    np.cumsum(np.concatenate([np.repeat(x[:1], pad, 0), x, np.repeat(x[-1:], pad, 0)]), axis=0, out=c[1:])
     i = np.arange(len(x)) + pad
-    return (c[i + half + 1] - c[i - half]) / (2 * half + 1)[:, None]
+    out = c[i + half + 1]
+    out -= c[i - half]
+    out /= (2 * half + 1)[:, None]
+    return out
 
 
 class CircleDetector:
@@ -113,7 +119,7 @@ class CircleDetector:
     # ------------------------------------------------------------------
     def toe_velocity(self, gyr_foot_dps: np.ndarray, sampling_rate_hz: float) -> np.ndarray:
         """Toe-tip velocity across the foot (deg/s), shape (n, 2): (ḋ_y, ḋ_z)."""
-        v = np.column_stack([gyr_foot_dps[:, 2], -gyr_foot_dps[:, 1]]).astype(float)
+        v = np.column_stack([gyr_foot_dps[:, 2], -gyr_foot_dps[:, 1]]).astype(float, copy=False)
         if len(v) > 30 and self.max_hz < sampling_rate_hz / 2:
             v = sosfiltfilt(butter_sos(2, self.max_hz, sampling_rate_hz), v, axis=0)
         return v
@@ -158,8 +164,11 @@ class CircleDetector:
         return np.round(self._period(rate) * sampling_rate_hz / 2).astype(np.int64)
 
     def _displacement(self, v: np.ndarray, rate: np.ndarray, sampling_rate_hz: float) -> np.ndarray:
-        cum = np.cumsum(v, axis=0) / sampling_rate_hz
-        return cum - _window_mean(cum, self._half_turn(rate, sampling_rate_hz))
+        # In place: on a day these (n, 2) copies were the analysis's memory peak.
+        cum = np.cumsum(v, axis=0)
+        cum /= sampling_rate_hz
+        out = _window_mean(cum, self._half_turn(rate, sampling_rate_hz))
+        return np.subtract(cum, out, out=out)
 
     # ------------------------------------------------------------------
     def detect(self, gyr_foot_dps: np.ndarray, sampling_rate_hz: float,
@@ -195,6 +204,7 @@ class CircleDetector:
         d = self._displacement(v, rate, sampling_rate_hz)
         radius = np.hypot(d[:, 0], d[:, 1])
         phase = np.unwrap(np.arctan2(d[:, 1], d[:, 0]))
+        del d
         self.phase_, self.radius_ = phase, radius
         ok = np.ones(n, dtype=bool)
         if valid is not None:

@@ -500,7 +500,9 @@ class QuietStanceDetector:
         upright = sig.grav_smooth[:, 2] > np.cos(np.radians(25))
         in_bout = claimed.copy()
         for _, b0, b1 in bouts:
-            in_bout[(t >= b0) & (t <= b1)] = True
+            # t increases: the bout's samples are one slice (a whole-day
+            # comparison per bout was O(n) each).
+            in_bout[np.searchsorted(t, b0, side="left"):np.searchsorted(t, b1, side="right")] = True
         stances = [(t[s], t[e - 1]) for s, e in zip(*runs(sig.calm & upright & ~in_bout))
                    if (e - s) / sampling_rate_hz >= self.min_stance_s]
         self.stances_ = pd.DataFrame(stances, columns=["start_s", "end_s"])
