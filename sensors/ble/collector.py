@@ -760,11 +760,15 @@ class Collector:
                         # Each packet's counter once: a decoder may hand over
                         # two at once (the DIY board's first waits for the second).
                         s = rows[:, 7]
-                        chain = s[np.r_[True, s[1:] != s[:-1]]]
-                        if last_seq is not None:
-                            chain = np.r_[last_seq, chain]
-                        steps = np.diff(chain) % 65536
-                        st.lost_packets += int(np.sum(np.where((steps > 1) & (steps < 32768), steps - 1, 0)))
+                        if s[0] == s[-1]:
+                            chain = s[:1]  # one packet's rows (the usual case, without np.r_'s cost)
+                        else:
+                            new_seq = np.ones(len(s), bool)
+                            np.not_equal(s[1:], s[:-1], out=new_seq[1:])
+                            chain = s[new_seq]
+                        if last_seq is not None or len(chain) > 1:
+                            steps = (np.diff(chain) if last_seq is None else np.diff(chain, prepend=last_seq)) % 65536
+                            st.lost_packets += int(np.sum(np.where((steps > 1) & (steps < 32768), steps - 1, 0)))
                         last_seq = float(chain[-1])
                     meter.add(len(rows), arrival if not profile.has_clock else float(rows[-1, 0]))
                     first_packet.set()
