@@ -138,19 +138,23 @@ def gap_lowpass(x: np.ndarray, valid: np.ndarray, cutoff_hz: float, sampling_rat
     degree or two: at 20 Hz with bursts of loss that is a toe press. Here
     the filter averages the valid samples around each point instead; with
     no gap it is exactly :func:`~analysis.reps.lowpass`. Where fewer than
-    ``min_weight`` of the filter's weight falls on valid samples (inside a
-    long gap) the plain low-pass of the bridged signal is kept.
+    ``min_weight`` of the filter's weight falls on valid samples (the middle
+    of a gap) the result is bridged by a straight line between the nearest
+    points where enough does.
     """
     valid = np.asarray(valid, dtype=bool)
-    plain = lowpass(x, cutoff_hz, sampling_rate_hz)
     if valid.all() or not valid.any():
-        return plain
+        return lowpass(x, cutoff_hz, sampling_rate_hz)
     w = valid.astype(float)
     den = lowpass(w, cutoff_hz, sampling_rate_hz)
     num = lowpass(x * w[:, None], cutoff_hz, sampling_rate_hz)
     ok = den > min_weight
-    out = plain.copy()
-    out[ok] = num[ok] / den[ok, None]
+    if not ok.any():
+        return lowpass(x, cutoff_hz, sampling_rate_hz)
+    out = num / np.where(ok, den, 1.0)[:, None]
+    idx = np.arange(len(x))
+    for k in range(out.shape[1]):
+        out[~ok, k] = np.interp(idx[~ok], idx[ok], out[ok, k])
     return out
 
 
