@@ -119,6 +119,10 @@ class SimConfig:
     # many reps, with no aborted or rushed ones), ``hold_spread`` (rep-to-rep
     # log-spread of the hold, replacing the sloppiness-based one).
     hold_plan: dict | None = None
+    # Pins for the look-alikes' person (tests, studies): any of ``tempo``
+    # (move-time factor), ``depth`` (how far it bends or raises, a factor)
+    # and ``hold_s`` (the person's hold, ±30 % rep to rep).
+    lookalike_plan: dict | None = None
 
 
 TIERS = {
@@ -788,6 +792,9 @@ class _Builder:
         loguni = lambda lo, hi: float(np.exp(rng.uniform(np.log(lo), np.log(hi))))  # noqa: E731
         tempo, depth = loguni(0.5, 2.0), loguni(0.5, 1.5)
         held = loguni(1.0, 12.0)
+        pins = self.cfg.lookalike_plan or {}
+        tempo, depth = float(pins.get("tempo", tempo)), float(pins.get("depth", depth))
+        held = float(pins.get("hold_s", held))
         hold = (0.7 * held, 1.3 * held)
         if kind == "sit_stand":
             self.go_to("stand")
