@@ -107,3 +107,12 @@ def test_lying_on_the_side_the_foot_is_neither_toes_up_nor_raised():
     # Seated with the legs out, the toes 60° up: toes up.
     seated = np.array([[np.sin(np.radians(60)), 0.0, np.cos(np.radians(60))]])
     assert posture_masks(seated, "foot")["toes_up"][0]
+
+
+def test_brisk_circles_are_not_hops_but_a_jump_in_the_air_is():
+    # Simulated clean sets of brisk circles swing the foot through up to
+    # 4.4 g without leaving the floor; a lateral jump is 0.35 s in the air.
+    circles = {"in_posture": 1.0, "directions": 2, "peak_g": 4.4, "flight_s": 0.04}
+    assert ConfidenceRater().rate("ankle_circles", circles, "declared").confidence_ >= THRESHOLD
+    jump = ConfidenceRater().rate("ankle_circles", {**circles, "flight_s": 0.35}, "declared")
+    assert jump.confidence_ < THRESHOLD and any("air" in d for d in jump.doubts_)
