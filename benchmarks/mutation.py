@@ -56,12 +56,15 @@ MODULES: dict[str, list[str]] = {
                             "tests/test_detection.py::test_a_few_lost_packets_do_not_lose_circles",
                             "tests/test_circles.py::test_direction_is_the_contracts_vector_formula",
                             "tests/test_circles.py::test_size_of_a_round_circle_is_its_diameter",
-                            "tests/test_circles.py::test_size_of_an_ellipse_is_its_mean_width"],
+                            "tests/test_circles.py::test_size_of_an_ellipse_is_its_mean_width",
+                            "tests/test_circle_traces.py"],
     "sensors/devices/witmotion.py": ["tests/devices/test_witmotion.py"],
     "sensors/devices/generic.py": ["tests/devices/test_generic.py"],
     "sensors/devices/movesense.py": ["tests/devices/test_movesense.py"],
     "sensors/devices/thingy.py": ["tests/devices/test_thingy.py"],
-    "sensors/devices/polar.py": ["tests/devices/test_polar.py"],
+    # Polar's start/stop run over a scripted link in the fast tests; the BLE
+    # end-to-end test (2.7 s per surviving mutant) is left to the suite.
+    "sensors/devices/polar.py": ["tests/devices/test_polar.py", "-k", "not started_at_a_rate_it_lists"],
 }
 
 # Modules scored on some of their functions only (mutmut's names: x_NAME for
@@ -145,8 +148,8 @@ def survivor_diffs(work: Path, module: str, only: list[str] | None = None) -> st
     """The surviving and unreached mutants of ``module`` as diffs against the original.
 
     Read from mutmut's mutated copy and its ``.meta`` (exit code 0: no test
-    failed; None: no test ran) rather than ``mutmut show``, which starts an
-    interpreter per mutant.
+    failed; 33: no test reaches it) rather than ``mutmut show``, which starts
+    an interpreter per mutant.
     """
     import ast
     import difflib
@@ -159,7 +162,7 @@ def survivor_diffs(work: Path, module: str, only: list[str] | None = None) -> st
              if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
     out = []
     for key, code in meta["exit_code_by_key"].items():
-        if code not in (0, None) or (only and not any(fnmatch.fnmatch(key, n) for n in only)):
+        if code not in (0, 33) or (only and not any(fnmatch.fnmatch(key, n) for n in only)):
             continue
         name = key.rsplit(".", 1)[-1]
         orig = funcs.get(name.rsplit("__mutmut_", 1)[0] + "__mutmut_orig")
