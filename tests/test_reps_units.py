@@ -662,3 +662,38 @@ def test_a_rep_straight_after_the_angle_settles_is_not_a_posture_change(approach
     det = HoldRepDetector().detect(x, FS)
     assert len(det.reps_) == 1 and det.rejected_.empty
     assert (det.reps_.hold_stop[0] - det.reps_.hold_start[0]) / FS == pytest.approx(4.0, abs=0.1)
+
+
+# ---- _median: np.median's value, faster on short stretches ------------------
+
+@pytest.mark.parametrize("values", [[3.0], [2.0, 1.0], [5.0, 1.0, 4.0], [4.0, 1.0, 3.0, 2.0],
+                                    [1.0, 1.0, 7.0, 7.0, 7.0], [-2.5, 0.5, 10.0, 3.0, -8.0, 1.5]])
+def test_median_is_numpy_s_median(values):
+    from analysis.reps import _median
+
+    a = np.array(values)
+    assert _median(a) == np.median(a)
+    assert _median(a[::-1]) == np.median(a)
+    assert list(a) == values              # the input is left as it was
+
+
+def test_median_of_nothing_or_with_a_nan_is_nan():
+    from analysis.reps import _median
+
+    assert np.isnan(_median(np.array([1.0, np.nan, 2.0])))
+    with pytest.warns(RuntimeWarning):
+        assert np.isnan(_median(np.array([])))
+
+
+def test_set_cues_filter_the_angle_they_are_given():
+    # The detector keeps its low-passed angle for set_cues; another angle
+    # (the same set held at 35 deg instead of 30) is filtered anew: with the
+    # detector's amplitude (10), posture (|35 - 21| - |20 - 21|) / 10.
+    x, table, act = _cue_set(OUTSIDE_21, OUTSIDE_21[::-1].copy())
+    y, table_y, _ = _cue_set(OUTSIDE_21, OUTSIDE_21[::-1].copy(), held=35.0)
+    from analysis.reps import HoldRepDetector, set_cues
+
+    det = HoldRepDetector().detect(x, FS)
+    assert set_cues(x, det, table, FS, act)[0] == pytest.approx(0.8, abs=0.03)
+    assert table_y.equals(table)
+    assert set_cues(y, det, table, FS, act)[0] == pytest.approx(1.3, abs=0.03)
