@@ -606,9 +606,13 @@ def test_the_typical_amplitude_without_reps_is_that_of_the_excursions():
 
 def test_set_cues_need_a_rest_between_reps_for_the_posture():
     # Reps straight after one another (no rest between): nothing to read
-    # the rest level from, the posture cue is unknown.
+    # the rest level from, the posture cue is unknown. Half-second rests
+    # (two of them: 1 s still at rest) are enough: posture as with longer
+    # rests.
     x, table, act = _cue_set(OUTSIDE_21, OUTSIDE_21[::-1].copy(), rest_s=0.0)
     assert np.isnan(_cues(x, table, act)[0])
+    x, table, act = _cue_set(OUTSIDE_21, OUTSIDE_21[::-1].copy(), rest_s=0.5)
+    assert _cues(x, table, act)[0] == pytest.approx(0.8, abs=0.03)
 
 
 def test_the_posture_cue_decides_the_direction_before_the_time_held():
@@ -697,3 +701,30 @@ def test_set_cues_filter_the_angle_they_are_given():
     assert set_cues(x, det, table, FS, act)[0] == pytest.approx(0.8, abs=0.03)
     assert table_y.equals(table)
     assert set_cues(y, det, table, FS, act)[0] == pytest.approx(1.3, abs=0.03)
+
+
+def test_a_gap_under_0_3_s_over_a_move_s_middle_is_interpolated():
+    # 0.22 s lost (273-283) over the move in's 50 % and 75 % crossings: too
+    # short to hide the move's shape, the straight line stands in for it and
+    # the hold starts within a sample of where it was built (299).
+    x, marks = _reps_trace([10.0], [4.0])
+    valid = np.ones(len(x), dtype=bool)
+    valid[273:284] = False
+    idx = np.arange(len(x))
+    x[~valid] = np.interp(idx[~valid], idx[valid], x[valid])
+    from analysis.reps import HoldRepDetector
+
+    det = HoldRepDetector().detect(x, FS, valid=valid)
+    assert abs(det.reps_.hold_start[0] - marks[0][1]) <= 1
+
+
+def test_a_hold_that_creeps_on_starts_where_the_move_in_ends():
+    # After the 1 s move in (250-299) the held angle creeps on by 1 deg over
+    # 1.5 s: the move ends where its own shape says (the level it reaches in
+    # the hold's first quarter second), not where the creep stops.
+    x = np.concatenate([_flat(0.0, 5.0), _mj(0, 10, 1.0), _mj(10, 11, 1.5), _flat(11.0, 3.0), _mj(11, 0, 1.0),
+                        _flat(0.0, 5.0)])
+    from analysis.reps import HoldRepDetector
+
+    r = HoldRepDetector().detect(x, FS).reps_
+    assert len(r) == 1 and abs(r.hold_start[0] - 299) <= 1
