@@ -146,8 +146,13 @@ def test_each_circle_spans_one_turn_and_the_next_starts_where_it_ends():
     np.testing.assert_array_equal(starts[1:], stops[:-1])
     # Away from the ease in and out, a turn takes one period.
     np.testing.assert_allclose((stops - starts)[1:-1] / FS, period, atol=0.06)
-    # The circles lie within the circling (2 s to 2 + 7.5 s).
+    # The circles lie within the circling (2 s to 2 + 7.5 s): the first
+    # starts where the toes begin going round, each ends within 0.15 s of a
+    # whole turn of the drawn path (measured: 0.1 s early, the toes' direction
+    # of motion leads their position).
     assert starts[0] >= 2 * FS and stops[-1] <= (2 + 6 * period) * FS
+    assert starts[0] / FS == pytest.approx(2.0, abs=0.15)
+    np.testing.assert_allclose(stops[:-1] / FS, 2 + period * np.arange(1, 6), atol=0.15)
 
 
 @pytest.mark.parametrize("sign, direction", [(1, "ccw"), (-1, "cw")])
@@ -327,6 +332,15 @@ def test_a_slow_last_turn_is_dropped_in_runs_of_four_turns_or_more(fast_turns, e
     assert list(c.direction) == ["ccw"] * expected
     slow_loop_starts = (2 + fast_turns + 0.25 * 2.5) * FS
     assert (c.stop > slow_loop_starts).sum() == (1 if fast_turns == 2 else 0)
+
+
+def test_two_slow_loops_at_the_end_are_both_dropped():
+    # Five 1 s turns, then two big 2.5 s loops: each end turn slower than
+    # 1.8 times the median is dropped, working inwards from the end.
+    y1, z1, _ = circling(5.0, 1.0, 8.0, 1)
+    y2, z2, _ = circling(2.0, 2.5, 18.0, 1)
+    c = detect(*trace(still(2), (y1, z1), (y2, z2), still(2)))
+    assert list(c.direction) == ["ccw"] * 5 and c.stop.max() <= (2 + 5.0 + 0.25 * 2.5) * FS
 
 
 def test_too_short_or_motionless_input_has_no_circles():
