@@ -246,12 +246,13 @@ def test_two_pauses_in_a_set_are_each_bridged():
         assert ((c.start < a_s * FS) & (c.stop > (a_s + 6.0) * FS)).sum() == 1
 
 
-@pytest.mark.parametrize("gap_s", [0.4, 1.2])
+@pytest.mark.parametrize("gap_s", [0.4, 1.0, 1.2])
 def test_a_long_recording_gap_ends_the_run_a_short_one_does_not(gap_s):
     # 5 turns; a gap (interpolated linearly upstream, flagged invalid) half
     # way through the third. Shorter than max_bridged_gap_s (1 s): the turns
-    # on both sides add up to 5, one circle across the gap; longer: the run
-    # ends, no circle spans the gap (max_bridged_gap_s 2 would span 1.2 s).
+    # on both sides add up to 5, one circle across the gap; 1 s, not shorter,
+    # or longer: the run ends, no circle spans the gap (max_bridged_gap_s 2
+    # would span 1.2 s).
     y, z = trace(still(2), circling(5.0, 1.2, 9.0, 1)[:2], still(2))
     gyr = gyro_of(y, z)
     valid = np.ones(len(y), dtype=bool)
