@@ -155,6 +155,23 @@ def test_each_circle_spans_one_turn_and_the_next_starts_where_it_ends():
     np.testing.assert_allclose(stops[:-1] / FS, 2 + period * np.arange(1, 6), atol=0.15)
 
 
+@pytest.mark.parametrize("sign", [1, -1])
+def test_joining_the_circle_on_its_slow_side_the_first_circle_starts_where_the_toes_begin(sign):
+    # An uneven loop (the toes' angular speed 1 -/+ 0.5 of its mean over
+    # each 1.2 s turn), slowest where they join it at 2 s, moving out from
+    # neutral over a quarter turn; 5.6 turns drawn, so the last counts on
+    # the slack. The first circle starts where the toes begin going round
+    # (measured: 2.02 s; 2.24 s if its start is left at the steady part).
+    turns, period = 5.6, 1.2
+    t = np.arange(int(round(turns * period * FS))) / FS
+    ph = t / period - 0.5 / (2 * np.pi) * np.sin(2 * np.pi * t / period)
+    env = np.clip(np.minimum(ph, turns - ph) / 0.25, 0, 1)
+    y, z = 8.0 * env * np.cos(sign * 2 * np.pi * ph), 8.0 * env * np.sin(sign * 2 * np.pi * ph)
+    c = detect(*trace(still(2), (y, z), still(2)))
+    assert list(c.direction) == ["ccw" if sign > 0 else "cw"] * 6
+    assert c.start.iloc[0] / FS == pytest.approx(2.0, abs=0.1)
+
+
 @pytest.mark.parametrize("sign, direction", [(1, "ccw"), (-1, "cw")])
 def test_toe_path_is_the_drawn_circle_about_its_centre(sign, direction):
     radius, period = 10.0, 1.2
