@@ -172,6 +172,24 @@ def test_joining_the_circle_on_its_slow_side_the_first_circle_starts_where_the_t
     assert c.start.iloc[0] / FS == pytest.approx(2.0, abs=0.1)
 
 
+@pytest.mark.parametrize("sign", [1, -1])
+def test_moving_out_to_the_circle_in_a_straight_line_is_not_part_of_the_first_circle(sign):
+    # The toes move straight out from neutral to the circle's edge (2.0 to
+    # 2.3 s, 8 deg), then go round an uneven loop from its slow side, 5.6
+    # turns. The first circle starts where they begin going round (2.3 s;
+    # measured 2.18 s: the 4 Hz low-pass rounds the corner), not where the
+    # straight move began (2.0 s).
+    turns, period, radius = 5.6, 1.2, 8.0
+    t = np.arange(int(round(turns * period * FS))) / FS
+    ph = t / period - 0.5 / (2 * np.pi) * np.sin(2 * np.pi * t / period)
+    env = np.clip((turns - ph) / 0.25, 0, 1)
+    y, z = radius * env * np.cos(sign * 2 * np.pi * ph), radius * env * np.sin(sign * 2 * np.pi * ph)
+    out = radius * 0.5 * (1 - np.cos(np.linspace(0, np.pi, int(0.3 * FS))))
+    c = detect(*trace(still(2), (out, np.zeros_like(out)), (y, z), still(2)))
+    assert len(c) == 6
+    assert 2.15 <= c.start.iloc[0] / FS <= 2.4
+
+
 @pytest.mark.parametrize("sign, direction", [(1, "ccw"), (-1, "cw")])
 def test_toe_path_is_the_drawn_circle_about_its_centre(sign, direction):
     radius, period = 10.0, 1.2
