@@ -402,10 +402,8 @@ class HoldRepDetector:
         # posture can hold a set of big pencil lifts and a set of small toe
         # presses.
         idx = np.arange(len(e))
-        typ_curve = np.zeros(len(e))
-        for first_pass in (True, False):
-            threshold = (self.min_amplitude_deg * 0.5 if first_pass
-                         else np.maximum(self.min_amplitude_deg * 0.5, 0.3 * typ_curve))
+        threshold = self.min_amplitude_deg * 0.5
+        for _ in range(2):
             starts, stops = runs(e > threshold)
             peaks = np.array([float(e[a:b].max()) for a, b in zip(starts, stops)])
             centres = (starts + stops) / 2
@@ -414,6 +412,7 @@ class HoldRepDetector:
                                for a, b, p in zip(starts, stops, peaks)], dtype=bool)
             typ = self._local_typical(centres, peaks, self.local_s * sampling_rate_hz, shaped)
             typ_curve = np.interp(idx, centres, typ) if len(typ) else np.zeros(len(e))
+            threshold = np.maximum(self.min_amplitude_deg * 0.5, 0.3 * typ_curve)
         rows, rejected = [], []
         exc = [(int(a), int(b), p, ty) for (a, b), p, ty in zip(zip(starts, stops), peaks, typ)
                if p >= self.min_amplitude_deg]
