@@ -240,6 +240,20 @@ class CircleDetector:
         self.circles_ = pd.DataFrame(rows, columns=CIRCLE_COLUMNS).sort_values("start", ignore_index=True)
         return self
 
+    @staticmethod
+    def _turns(ang: np.ndarray, moving: np.ndarray, sign: int, s: int, e: int) -> np.ndarray:
+        """Turns of the direction of motion from ``s`` at each sample to ``e``, never decreasing.
+
+        Across a slow stretch (the toes nearly stop where the path bends
+        most, or pause) the direction still turned: its change is taken from
+        the last moving sample to the next.
+        """
+        idx = s + np.flatnonzero(moving[s:e])
+        inc = np.zeros(e - s)
+        inc[idx[1:] - s] = np.angle(np.exp(1j * np.diff(ang[idx])))
+        turns = np.cumsum(sign * inc) / (2 * np.pi)
+        return np.maximum.accumulate(turns - turns[0])
+
     def _count(self, ang: np.ndarray, speed: np.ndarray, sign: int, direction: str, offset: int,
                sampling_rate_hz: float):
         """The full turns of one run of steady rotation.
@@ -267,17 +281,24 @@ class CircleDetector:
         if not len(core) or steady <= 0:
             return []
         s, e = int(core[0]), int(core[-1]) + 1
-        # Inside the circling, across a slow stretch (the toes nearly stop
-        # where the path bends most, or pause) the direction still turned:
-        # take its change from the last moving sample to the next.
-        idx = s + np.flatnonzero(moving[s:e])
-        inc = np.zeros(len(speed))
-        inc[idx[1:]] = np.angle(np.exp(1j * np.diff(ang[idx])))
-        turns = np.cumsum(sign * inc) / (2 * np.pi)
-        turns = np.maximum.accumulate(turns[s:e] - turns[s])
+        turns = self._turns(ang, moving, sign, s, e)
         n = int(np.floor(turns[-1] + self.last_turn_slack))
         if n < self.min_turns:
             return []
+        # The first turn began before the steady core when the toes joined
+        # the circle on the slow side of an uneven loop (below ``end_frac``
+        # of the run's speed): its start goes back to where the toes, moving,
+        # began turning the circle's way, by no more than the part of a turn
+        # the last turn's slack fills in (so the count stays the same), or
+        # every turn of the run would sit that fraction late.
+        short = n - turns[-1]
+        if short > 0 and s > 0:
+            still = np.flatnonzero(~moving[:s])
+            lo = int(still[-1]) + 1 if len(still) else 0
+            back = sign * np.angle(np.exp(1j * np.diff(ang[lo:s + 1])))[::-1]
+            ok = (back > 0) & (np.cumsum(back) <= 2 * np.pi * short)
+            s -= int(np.argmin(ok)) if not ok.all() else len(ok)
+            turns = self._turns(ang, moving, sign, s, e)
         edges = s + np.searchsorted(turns, np.arange(n + 1) * min(1.0, turns[-1] / n))
         edges = np.minimum(edges, s + len(turns) - 1)
         # Mean diameter of a closed path (its mean width) = its length / π.

@@ -35,7 +35,12 @@ REP_COLUMNS = ["start", "stop", "hold_start", "hold_stop", "amplitude_deg", "ran
 
 
 def lowpass(x: np.ndarray, cutoff_hz: float, sampling_rate_hz: float, order: int = 2) -> np.ndarray:
-    """Zero-phase Butterworth low-pass along axis 0."""
+    """Zero-phase Butterworth low-pass along axis 0.
+
+    A signal of at most ``6 (order + 1)`` samples (too short for the
+    filter's edge padding), or a cutoff at or above the Nyquist frequency,
+    is returned unfiltered, as floats.
+    """
     if len(x) <= 3 * (order + 1) * 2 or cutoff_hz >= sampling_rate_hz / 2:
         return np.asarray(x, dtype=float)
     return sosfiltfilt(butter_sos(order, cutoff_hz, sampling_rate_hz), x, axis=0)
@@ -421,8 +426,8 @@ class HoldRepDetector:
             # where the rep started is no release: the first part "did not
             # return" and the hold goes on in the next excursion. The two
             # are one rep when together they leave and come back to rest.
-            if (kind == "posture" and i + 1 < len(exc) and exc[i + 1][0] - t <= gap
-                    and peak >= self.min_reach * typical):
+            # (A "posture" excursion has passed the reach test already.)
+            if kind == "posture" and i + 1 < len(exc) and exc[i + 1][0] - t <= gap:
                 s2, t2, peak2, typ2 = exc[i + 1]
                 merged = self._evaluate(x, e, speed, sampling_rate_hz, s, t2, max(peak, peak2), max(typical, typ2))
                 if merged[0] == "rep":
@@ -453,8 +458,9 @@ def set_cues(angle_deg: np.ndarray, det: HoldRepDetector, reps: pd.DataFrame, sa
         amplitude), < 0 when the holds do. NaN if it cannot be told.
     tremor
         Muscles holding a position tremble, resting ones do not: median
-        ``activity`` (e.g. gyro magnitude) in the holds over that in the
-        rests. NaN without ``activity``.
+        ``activity`` (e.g. gyro magnitude) in the holds (less their first
+        and last 0.3 s, where the moves end) over that in the rests. NaN
+        without ``activity``.
     held_s
         Time held: the held position is where the person stays.
 
@@ -507,7 +513,8 @@ def prefer(cues_a: tuple, cues_b: tuple) -> bool:
         known = p1 if np.isfinite(p1) else p2
         if abs(known) > 0.5:
             return (known > 0) == np.isfinite(p1)
-    if np.isfinite(r1) and np.isfinite(r2) and max(r1, r2) > 1.3 and (r1 > 1.3) != (r2 > 1.3):
+    # Exactly one of them above 1.3 (the larger one, then).
+    if np.isfinite(r1) and np.isfinite(r2) and (r1 > 1.3) != (r2 > 1.3):
         return r1 > r2
     return h1 >= h2
 
@@ -528,8 +535,10 @@ def best_direction(angle_deg: np.ndarray, sampling_rate_hz: float,
 def set_levels(signals: pd.DataFrame, reps: pd.DataFrame) -> tuple[float, float] | None:
     """Rest and held levels (deg of ``tilt_deg``) of a set from its counted reps, or None.
 
-    The rest level is the angle between reps (and in the 3 s before the
-    first), the held level the angle over each rep's middle half.
+    The rest level is the median angle between reps (and in the 3 s before
+    the first), the held level the median over each rep's middle half (a
+    rep spans ``start_s`` to ``end_s`` inclusive). None when either has no
+    sample or the two are less than 1 deg apart.
 
     Parameters
     ----------
