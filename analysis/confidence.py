@@ -28,12 +28,15 @@ The confidence is the product of
      shank much further; a band rep moves the foot clearly);
    * holds far shorter than the exercise's, reps unlike each other, or a
      "set" of very few reps (fidgeting, tapping);
+   * reps that swing far past the position they hold (sitting down and
+     standing up: the segment tips well forward on the way, then settles
+     near where it was);
    * a pencil pickup whose foot never lifts (sitting down and standing up);
    * the sensor rising or falling per rep (a heel raise lifts the ankle,
      a leg raise the whole foot; toe presses and band reps turn about the
      ankle and leave it in place);
    * for tiptoe walking: a stride pace unlike walking (lunges, split
-     squats) or climbing (stairs).
+     squats), climbing (stairs) or a few steps only.
 
 The numbers were set on simulated look-alike sessions (tuning seeds in
 ``tests/test_confidence.py``) and the real recordings under
@@ -84,8 +87,13 @@ def climb_per_stride(earth_acc: np.ndarray, gyr: np.ndarray, contacts: np.ndarra
     """
     if len(contacts) < 3:
         return 0.0
-    calm_rate = np.convolve(np.linalg.norm(gyr, axis=1), np.ones(max(1, int(0.1 * sampling_rate_hz))), mode="same")
-    calm = [c0 + int(np.argmin(calm_rate[c0:c1])) for c0, c1 in zip(contacts[:-1], contacts[1:]) if c1 > c0]
+    w = max(1, int(0.1 * sampling_rate_hz))
+    # Only the walk's rows, with a window's margin on each side, are
+    # smoothed (each value sums the same samples as over the whole day,
+    # whose norm per walk was a 200 MB temporary).
+    lo, hi = max(0, int(contacts[0]) - w), min(len(gyr), int(contacts[-1]) + w)
+    calm_rate = np.convolve(np.linalg.norm(gyr[lo:hi], axis=1), np.ones(w), mode="same")
+    calm = [c0 + int(np.argmin(calm_rate[c0 - lo:c1 - lo])) for c0, c1 in zip(contacts[:-1], contacts[1:]) if c1 > c0]
     rises = [abs(displacement(earth_acc, a, b, sampling_rate_hz)[2]) for a, b in zip(calm[:-1], calm[1:])]
     return float(np.median(rises)) if rises else 0.0
 
@@ -112,8 +120,10 @@ class ConfidenceRater:
     ----------
     impact_g : float
         Peaks above this (g) are hops, jumps or stamps. Toe presses, band
-        reps, pencil pickups and circles stay near 1 g; walking on tiptoe
-        lands softly (the rule is not applied to it: flight is).
+        reps and pencil pickups stay near 1 g; walking on tiptoe lands
+        softly, and brisk circles swing the foot through 2.5-4.5 g
+        (simulated clean sessions): the rule is not applied to them,
+        flight is (a jump's landing follows its flight).
     max_flight_s : float
         Free fall this long or longer is a hop or a jump.
     range_deg : dict
@@ -148,6 +158,29 @@ class ConfidenceRater:
     max_range_cv : float
         Reps of one set move alike; a set whose ranges vary more (standard
         deviation over mean) is fidgeting.
+    max_overshoot : float
+        A rep moves to the position it holds (peak about 1.0-1.4 times the
+        held level above rest); a set whose median peak is further out than
+        this times its held level passes through a posture on its way
+        (sitting down: the shank and foot tip well forward, then settle
+        near where they were) or shakes about (fidgeting).
+    min_tiptoe_s : float
+        Tiptoe walking is prescribed for 20-30 s; a few steps on the
+        forefoot (a flight of stairs seen by a shank sensor, whose climb
+        cannot be integrated) are shorter than this.
+    max_hold_cv : float
+        A person holds the reps of a set alike (simulated sets: at most
+        0.33); sitting and standing in turn, read as holds and rests, are
+        held however long the person stays.
+    min_rest_s : float
+        Reps are rested between (simulated sets: median rest at least
+        0.74 s); read as reps, sitting down and standing up leave no rest:
+        one posture's "release" is the next one's "move".
+    min_posture_cue : float
+        :func:`analysis.reps.set_cues`' posture cue: a set's rests are at
+        the level the person stays in around it (> 0.5 for simulated
+        sets, -0.27 at worst); below this the holds are, and the "reps"
+        are changes of posture.
     """
 
     def __init__(self, impact_g: float = 2.5, max_flight_s: float = 0.1,
@@ -155,7 +188,14 @@ class ConfidenceRater:
                  stride_s: tuple = (0.6, 1.7), max_climb_m: float = 0.2,
                  strong_min_reps: int = 5, strong_max_hold_cv: float = 0.35, min_hold_s: float = 1.2,
                  pencil_min_lift_m: float = 0.008, max_range_cv: float = 0.5,
-                 min_reps: dict | None = None, strong_min_mounting: float = 0.6):
+                 min_reps: dict | None = None, strong_min_mounting: float = 0.6,
+                 max_overshoot: float = 2.0, max_hold_cv: float = 0.5, min_rest_s: float = 0.5,
+                 min_posture_cue: float = -0.5, min_tiptoe_s: float = 8.0):
+        self.min_tiptoe_s = min_tiptoe_s
+        self.max_overshoot = max_overshoot
+        self.max_hold_cv = max_hold_cv
+        self.min_rest_s = min_rest_s
+        self.min_posture_cue = min_posture_cue
         self.strong_min_mounting = strong_min_mounting
         self.pencil_min_lift_m = pencil_min_lift_m
         self.min_reps = min_reps or {"toe_press": 4, "resistance_band": 4}
@@ -164,9 +204,12 @@ class ConfidenceRater:
         self.impact_g = impact_g
         self.max_flight_s = max_flight_s
         self.range_deg = range_deg or {
+            # Simulated sets: toe presses 1.5-9° (foot), knee bends up to
+            # 22° (shank); pencils 5-17°; band 10-35°. A heel raise tips
+            # the foot 20-45°, a squat bends the knee 25° and more.
             "foot": {"toe_press": (0.0, 15.0), "resistance_band": (6.0, 60.0),
-                     "pencil_pickup": (0.0, 45.0)},
-            "ankle": {"toe_press": (0.0, 35.0)},
+                     "pencil_pickup": (0.0, 30.0)},
+            "ankle": {"toe_press": (0.0, 28.0)},
         }
         # A shank turning about the ankle (a knee bend) barely lifts a sensor
         # just above it; a heel raise lifts the whole shank.
@@ -189,8 +232,10 @@ class ConfidenceRater:
         evidence : dict
             Any of ``in_posture`` (0–1), ``peak_g``, ``flight_s``,
             ``range_deg`` (median per rep), ``lift_m`` (median |rise| per
-            rep), ``range_cv``, ``reps``, ``hold_s`` (median), ``hold_cv``, ``stride_s`` (median),
-            ``climb_m`` (median |rise| per stride), ``directions`` (circle
+            rep), ``range_cv``, ``overshoot`` (median peak over held level),
+            ``rest_s`` (median rest between reps), ``posture_cue``, ``reps``,
+            ``hold_s`` (median), ``hold_cv``, ``stride_s`` (median),
+            ``duration_s`` (tiptoe bout), ``climb_m`` (median |rise| per stride), ``directions`` (circle
             directions seen).
         mounting_method : {"declared", "gait", "posture", "guess"}
         placement : {"foot", "ankle"}
@@ -219,7 +264,7 @@ class ConfidenceRater:
         frac = ev.get("in_posture")
         if frac is not None and frac < 0.7:
             doubt(0.3, f"done in another posture than {exercise}'s ({100 * frac:.0f}% of it in that posture)")
-        if exercise != "tiptoe_walk" and ev.get("peak_g", 0.0) > self.impact_g:
+        if exercise not in ("tiptoe_walk", "ankle_circles") and ev.get("peak_g", 0.0) > self.impact_g:
             doubt(0.3, f"impacts of {ev['peak_g']:.1f} g (hops or jumps?)")
         if ev.get("flight_s", 0.0) >= self.max_flight_s:
             doubt(0.3, f"in the air for {ev['flight_s']:.2f} s (hops or jumps?)")
@@ -244,6 +289,22 @@ class ConfidenceRater:
         if lift is not None and exercise == "pencil_pickup" and lift < self.pencil_min_lift_m:
             doubt(0.35, f"the foot does not lift ({100 * lift:.1f} cm per rep): no pencil held up "
                         f"(sitting down and standing up?)")
+        over = ev.get("overshoot")
+        if over is not None and over > self.max_overshoot:
+            doubt(0.35, f"each rep swings {over:.1f} times as far as the position it holds "
+                        f"(sitting down and standing up, or fidgeting?)")
+        held_cv = ev.get("hold_cv")
+        if held_cv is not None and held_cv > self.max_hold_cv:
+            doubt(0.35, f"holds unlike each other (they vary by {100 * held_cv:.0f}%: "
+                        f"sitting down and standing up in turn?)")
+        gap = ev.get("rest_s")
+        if gap is not None and gap < self.min_rest_s:
+            doubt(0.35, f"no rest between reps ({gap:.1f} s): each \"rep\" goes from one posture "
+                        f"straight to another (sitting down and standing up?)")
+        cue = ev.get("posture_cue")
+        if cue is not None and cue < self.min_posture_cue:
+            doubt(0.35, "the held position is the one rested in before and after the set "
+                        "(a change of posture, not reps?)")
         spread = ev.get("range_cv")
         if spread is not None and spread > self.max_range_cv:
             doubt(0.35, f"reps unlike each other (range varies by {100 * spread:.0f}%: fidgeting?)")
@@ -251,6 +312,9 @@ class ConfidenceRater:
             st = ev.get("stride_s")
             if st is not None and not self.stride_s[0] <= st <= self.stride_s[1]:
                 doubt(0.35, f"a stride every {st:.1f} s, unlike walking (lunges?)")
+            walked = ev.get("duration_s")
+            if walked is not None and walked < self.min_tiptoe_s:
+                doubt(0.35, f"{walked:.0f} s on tiptoe, a few steps (stairs, or a stretch?)")
             climb = ev.get("climb_m")
             if placement == "foot" and climb is not None and climb > self.max_climb_m:
                 doubt(0.35, f"rises or falls {100 * climb:.0f} cm per stride (stairs?)")

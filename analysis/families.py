@@ -48,7 +48,7 @@ class TiptoeWalkDetector:
     bouts_ : DataFrame
         ``exercise`` (``tiptoe_walk``), ``start_s``, ``end_s``.
     evidence_ : list of dict
-        Per bout: ``in_posture``, ``stride_s``, ``climb_m``, ``peak_g``, ``flight_s``.
+        Per bout: ``in_posture``, ``stride_s``, ``duration_s``, ``climb_m``, ``peak_g``, ``flight_s``.
     details_ : list of dict
         Per bout: ``cadence_spm``, ``stride_time_cv_pct``, ``heel_rise_deg``
         (None for a shank sensor).
@@ -101,6 +101,7 @@ class TiptoeWalkDetector:
             bouts.append(("tiptoe_walk", t[contacts[0]], t[min(end, len(t) - 1)]))
             evidence.append({"in_posture": sig.in_posture("tiptoe_walk", contacts[0], end),
                              "stride_s": float(np.median(stride_s)),
+                             "duration_s": float(t[min(end, len(t) - 1)] - t[contacts[0]]),
                              "climb_m": climb_per_stride(sig.orientation.earth_acc, sig.gyr, contacts,
                                                          sampling_rate_hz),
                              **motion_evidence(sig.acc, contacts[0], end, sampling_rate_hz)})
@@ -217,6 +218,9 @@ class HoldSetDetector:
         rises at least this far per rep (median, m); a toe press rises
         about 0.1-1.2 cm (the foot tips about the ankle, the sensor sits
         ahead of it).
+    split_lift_m : float
+        A set whose reps go from rising this much less to this much more
+        per rep (or back) is two sets (:meth:`_split_by_lift`).
 
     Attributes (after :meth:`detect`)
     ----------
@@ -231,7 +235,8 @@ class HoldSetDetector:
 
     def __init__(self, max_rep_gap_s: float = 30.0, min_reps_per_bout: int = 3,
                  pencil_min_hold_s: float = 7.0, min_foot_range_deg: float = 0.6,
-                 pencil_min_lift_m: float = 0.015):
+                 pencil_min_lift_m: float = 0.015, split_lift_m: float = 0.05):
+        self.split_lift_m = split_lift_m
         self.pencil_min_lift_m = pencil_min_lift_m
         self.max_rep_gap_s = max_rep_gap_s
         self.min_reps_per_bout = min_reps_per_bout
@@ -295,7 +300,7 @@ class HoldSetDetector:
                             a0, a1 = min(a0, int(h.start.iloc[0])), max(a1, int(h.stop.iloc[-1]))
                     cues = set_cues(sign * seg_angle, det, g, sampling_rate_hz, gyr_norm[s:e], span=(a0, a1))
                     candidates.append((sign, g, cues))
-                for sign, group, _cues in self._resolve(candidates):
+                for sign, group, cues in self._resolve(candidates):
                     if -sign in every:
                         group = self._either_way(group, sign, every[-sign], sampling_rate_hz, self.max_rep_gap_s)
                     # Below a degree a foot's "reps" are a resting foot
@@ -303,30 +308,61 @@ class HoldSetDetector:
                     # a press held against the floor.
                     if foot and np.median(np.abs(group.range_deg)) < self.min_foot_range_deg:
                         continue
-                    holds = (group.hold_stop - group.hold_start).to_numpy() / sampling_rate_hz
-                    lifts = [abs(displacement(earth_acc, s + int(g.start), s + int(g.hold_start), sampling_rate_hz)[2])
-                             for g in group.itertuples()]
-                    name = self._name_hold_bout(posture, holds, float(np.median(lifts)))
-                    need = self.min_reps_per_bout if name != "pencil_pickup" else 2
-                    if name is None or len(group) < need:
-                        continue
-                    k = len(bouts)
-                    a, b = s + int(group.start.iloc[0]), s + int(group.stop.iloc[-1])
-                    bouts.append((name, t[a], t[b]))
-                    evidence.append({"in_posture": sig.in_posture(name, a, b), "reps": len(group),
-                                     "range_deg": float(np.median(group.amplitude_deg)),
-                                     "range_cv": float(np.std(group.amplitude_deg)
-                                                       / max(np.mean(group.amplitude_deg), 1e-6)),
-                                     "lift_m": float(np.median(lifts)),
-                                     "hold_s": float(np.median(holds)),
-                                     "hold_cv": float(np.std(holds) / max(np.mean(holds), 1e-6)),
-                                     **motion_evidence(sig.acc, a, b, sampling_rate_hz)})
-                    reps += [(k, t[s + g.start], t[s + g.stop], (g.hold_stop - g.hold_start) / sampling_rate_hz,
-                              abs(g.range_deg)) for g in group.itertuples()]
+                    every_lift = np.array([abs(displacement(earth_acc, s + int(g.start), s + int(g.hold_start),
+                                                            sampling_rate_hz)[2]) for g in group.itertuples()])
+                    for part, lifts in self._split_by_lift(group, every_lift):
+                        group = part
+                        holds = (group.hold_stop - group.hold_start).to_numpy() / sampling_rate_hz
+                        name = self._name_hold_bout(posture, holds, float(np.median(lifts)))
+                        need = self.min_reps_per_bout if name != "pencil_pickup" else 2
+                        if name is None or len(group) < need:
+                            continue
+                        k = len(bouts)
+                        a, b = s + int(group.start.iloc[0]), s + int(group.stop.iloc[-1])
+                        bouts.append((name, t[a], t[b]))
+                        evidence.append({"in_posture": sig.in_posture(name, a, b), "reps": len(group),
+                                         "range_deg": float(np.median(group.amplitude_deg)),
+                                         "range_cv": float(np.std(group.amplitude_deg)
+                                                           / max(np.mean(group.amplitude_deg), 1e-6)),
+                                         "lift_m": float(np.median(lifts)),
+                                         "overshoot": float(np.median(group.amplitude_deg.to_numpy() / np.maximum(
+                                             np.abs(group.range_deg.to_numpy()), 0.2))),
+                                         "rest_s": (float(np.median((group.start.to_numpy()[1:] - group.stop.to_numpy()[:-1])
+                                                                    / sampling_rate_hz)) if len(group) > 1 else None),
+                                         "posture_cue": None if not np.isfinite(cues[0]) else float(cues[0]),
+                                         "hold_s": float(np.median(holds)),
+                                         "hold_cv": float(np.std(holds) / max(np.mean(holds), 1e-6)),
+                                         **motion_evidence(sig.acc, a, b, sampling_rate_hz)})
+                        reps += [(k, t[s + g.start], t[s + g.stop], (g.hold_stop - g.hold_start) / sampling_rate_hz,
+                                  abs(g.range_deg)) for g in group.itertuples()]
         self.bouts_ = _bouts(bouts)
         self.evidence_ = evidence
         self.reps_ = pd.DataFrame(reps, columns=["bout", "start_s", "end_s", "hold_s", "range_deg"])
         return self
+
+    def _split_by_lift(self, group: pd.DataFrame, lifts: np.ndarray) -> list[tuple[pd.DataFrame, np.ndarray]]:
+        """Split a set where the sensor's rise per rep changes from small to large.
+
+        Leg raises straight after the band set (lying or seated on the
+        floor, the toes up both ways) read as more reps of it: a band rep
+        turns the foot about the ankle, which stays put, while a leg raise
+        lifts the sensor by ten centimetres and more. The best single split
+        (largest between-part variance, as :meth:`_split_by_hold`) is kept
+        when both parts have two or more reps and their median rises
+        differ by ``split_lift_m`` and threefold.
+        """
+        n = len(lifts)
+        if n < 4:
+            return [(group, lifts)]
+        k = np.arange(2, n - 1)
+        c = np.cumsum(lifts)
+        mean_a = c[k - 1] / k
+        mean_b = (c[-1] - c[k - 1]) / (n - k)
+        cut = int(k[np.argmax(k * (n - k) * (mean_a - mean_b) ** 2)])
+        lo, hi = sorted((float(np.median(lifts[:cut])), float(np.median(lifts[cut:]))))
+        if hi - lo < self.split_lift_m or hi < 3 * max(lo, 0.005):
+            return [(group, lifts)]
+        return [(group.iloc[:cut], lifts[:cut]), (group.iloc[cut:], lifts[cut:])]
 
     def _name_hold_bout(self, posture: str, holds: np.ndarray, lift_m: float = 0.0) -> str | None:
         if posture == "toes_up":
@@ -503,7 +539,9 @@ class QuietStanceDetector:
         upright = sig.grav_smooth[:, 2] > np.cos(np.radians(25))
         in_bout = claimed.copy()
         for _, b0, b1 in bouts:
-            in_bout[(t >= b0) & (t <= b1)] = True
+            # t increases: the bout's samples are one slice (a whole-day
+            # comparison per bout was O(n) each).
+            in_bout[np.searchsorted(t, b0, side="left"):np.searchsorted(t, b1, side="right")] = True
         stances = [(t[s], t[e - 1]) for s, e in zip(*runs(sig.calm & upright & ~in_bout))
                    if (e - s) / sampling_rate_hz >= self.min_stance_s]
         self.stances_ = pd.DataFrame(stances, columns=["start_s", "end_s"])

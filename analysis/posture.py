@@ -61,7 +61,9 @@ def posture_masks(up: np.ndarray, placement: str) -> dict[str, np.ndarray]:
         sideways = np.abs(up[:, 1])
         return {
             "flat": up[:, 2] > np.cos(np.radians(FLAT_DEG)),
-            "toes_up": (elevation > TOES_UP_DEG) & (up[:, 2] > -0.25),
+            # Lying on the side turns the foot's sole sideways: neither
+            # toes up nor raised, whatever the toes' small up-component says.
+            "toes_up": (elevation > TOES_UP_DEG) & (up[:, 2] > -0.25) & (sideways < 0.7),
             "raised": (elevation > TOES_UP_DEG) & (sideways < 0.7),
         }
     return {

@@ -110,9 +110,9 @@ class SessionSignals:
 
     def in_posture(self, exercise: str, a: int, b: int) -> float | None:
         """Share of the valid samples ``a:b`` in a posture ``exercise`` allows."""
-        sel = np.zeros(len(self.t), dtype=bool)
-        sel[a:b] = self.valid[a:b]
-        return fraction_in_posture(self.postures, exercise, self.placement.value, sel)
+        # On the stretch alone: whole-day masks per bout were 4 O(n) passes each.
+        masks = {name: m[a:b] for name, m in self.postures.items()}
+        return fraction_in_posture(masks, exercise, self.placement.value, self.valid[a:b])
 
     def frame(self) -> pd.DataFrame:
         """The grid as a DataFrame (``SessionAnalyzer.signals_``: plots, balance, quality).
@@ -198,8 +198,20 @@ class SignalExtractor:
         rest = still_mask(u.acc, u.gyr, sampling_rate_hz)
         still = rest & u.valid
         bias = gyro_bias(u.gyr, still)
-        gyr = u.gyr - bias
-        orient = OrientationFilter().estimate(u, bias)
+        # Standing sways the shank by a degree or so, which a shank sensor
+        # sees as a slow 1–3 deg/s rotation: quiet, though not still.
+        calm = (rest.copy() if foot else
+                still_mask(u.acc, u.gyr, sampling_rate_hz, window_s=1.0, gyr_thresh_dps=8.0, acc_thresh_mps2=0.5))
+        # The resampler's arrays are this call's own: the bias comes off in
+        # place (no second (n, 3) copy: 100 MB a day).
+        gyr = u.gyr
+        gyr -= bias
+        # Through a rest of 5 s or more the tilt is the accelerometer's (the
+        # filter runs 2 s into and out of it): the filter's per-sample loop
+        # over a day's rests was most of its cost, and at rest the averaged
+        # accelerometer is the closer tilt (0.03-0.04° median error against
+        # the simulator's truth where the filter had 0.3-0.6°; benchmarks/README.md).
+        orient = OrientationFilter(rest_fill_s=5.0).estimate(u, still=still)
         # A shank swings less than a foot, and least on tiptoe (short steps,
         # no heel rocker). Without a foot's still stance to require, a
         # shank's gait must repeat clearly: a set of knee bends half-repeats.
@@ -217,10 +229,6 @@ class SignalExtractor:
         for a, b in zip(*runs(~u.valid)):
             if (b - a) / sampling_rate_hz >= self.max_bridged_gap_s:
                 long_gap[a:b] = True
-        # Standing sways the shank by a degree or so, which a shank sensor
-        # sees as a slow 1–3 deg/s rotation: quiet, though not still.
-        calm = (rest.copy() if foot else
-                still_mask(u.acc, u.gyr, sampling_rate_hz, window_s=1.0, gyr_thresh_dps=8.0, acc_thresh_mps2=0.5))
         calm &= ~long_gap  # a few lost packets do not end a stance
         self.signals_ = SessionSignals(
             sampling_rate_hz=sampling_rate_hz, placement=place, mounting=mount, t=u.t, valid=u.valid,

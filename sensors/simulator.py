@@ -107,6 +107,10 @@ class SimConfig:
     # Per-session spread (deg) of the resting postures (how upright one sits,
     # how far the toes point up lying down ...); 0 keeps the textbook postures.
     posture_spread_deg: float = 0.0
+    # A recording of its activities alone (someone records one exercise
+    # lying down): no standing rests at its start and end, and it starts in
+    # the first activity's posture, so the recording may never stand.
+    bare: bool = False
     circle_plan: dict | None = None    # pins for circle_plan() (tests, studies)
     # Pins for the hold exercises' person (tests, studies): any of
     # ``amp_deg`` (foot tip per rep), ``knee_deg`` (toe press knee bend at
@@ -115,6 +119,10 @@ class SimConfig:
     # many reps, with no aborted or rushed ones), ``hold_spread`` (rep-to-rep
     # log-spread of the hold, replacing the sloppiness-based one).
     hold_plan: dict | None = None
+    # Pins for the look-alikes' person (tests, studies): any of ``tempo``
+    # (move-time factor), ``depth`` (how far it bends or raises, a factor)
+    # and ``hold_s`` (the person's hold, ±30 % rep to rep).
+    lookalike_plan: dict | None = None
 
 
 TIERS = {
@@ -142,6 +150,11 @@ LOOKALIKES = ("sit_stand", "squat", "lunge", "split_squat", "heel_raise", "hop",
               "stairs", "knee_extension", "straight_leg_raise", "side_lying_abduction",
               "prone_hip_extension", "other_leg_lying", "other_leg_seated", "fidget_seated",
               "fidget_lying")
+# Where each look-alike is done (standing otherwise).
+LOOKALIKE_POSTURE = {"knee_extension": "chair", "straight_leg_raise": "lie",
+                     "side_lying_abduction": "side_lie", "prone_hip_extension": "prone",
+                     "other_leg_lying": "lie", "other_leg_seated": "chair",
+                     "fidget_seated": "chair", "fidget_lying": "lie"}
 # Length of the segments that swing about the knee or the hip (m).
 SHANK_LENGTH_M = 0.42
 LEG_LENGTH_M = 0.85
@@ -317,8 +330,13 @@ class _Builder:
         self._push(tr)
 
     # -- posture changes ----------------------------------------------------
-    def transition(self, to: str, duration_s: float | None = None, kind: str | None = None) -> None:
-        """Sit down, stand up, lie down …: a smooth change with some wobble."""
+    def transition(self, to: str, duration_s: float | None = None, kind: str | None = None,
+                   shift_m=(0.1, 0.05, 0.15)) -> None:
+        """Sit down, stand up, lie down …: a smooth change with some wobble.
+
+        ``shift_m``: how far the ankle moves out of its way (forward, left,
+        up) half-way through.
+        """
         if to == self.posture:
             return
         duration_s = duration_s or self.rng.uniform(2.5, 4.5)
@@ -336,7 +354,7 @@ class _Builder:
             + POSTURE_ROLL.get(self.posture, 0.0) * (1 - u) + POSTURE_ROLL.get(to, 0.0) * u,
             ankle_pitch=ap0 + (ap1 - ap0) * u - 0.5 * bump,
             ankle_roll=_smooth_noise(self.rng, n, self.sampling_rate_hz, 1.0, 3.0) * np.sin(np.pi * u),
-            ankle_pos=self.pos + np.outer(np.sin(np.pi * u), [0.1, 0.05, 0.15]),
+            ankle_pos=self.pos + np.outer(np.sin(np.pi * u), shift_m),
         )
         self.distractors.append({"kind": kind or f"{self.posture}_to_{to}",
                                  "start_s": self.t, "end_s": self.t + n / self.sampling_rate_hz})
@@ -762,28 +780,45 @@ class _Builder:
 
     # -- look-alikes: not exercises, but like one in some way ------------------
     def lookalike(self, kind: str) -> None:
-        """One look-alike activity, listed in ``distractors`` as ``kind``."""
+        """One look-alike activity, listed in ``distractors`` as ``kind``.
+
+        Each is done by its own person, drawn wider than people do it: a
+        tempo factor (0.5-2, how long each move takes), a depth factor
+        (0.5-1.5, how far a squat bends or a leg rises), holds from about
+        1 s to 12 s and how many reps.
+        """
         rng = self.rng
         start, n_before = self.t, len(self.distractors)
+        loguni = lambda lo, hi: float(np.exp(rng.uniform(np.log(lo), np.log(hi))))  # noqa: E731
+        tempo, depth = loguni(0.5, 2.0), loguni(0.5, 1.5)
+        held = loguni(1.0, 12.0)
+        pins = self.cfg.lookalike_plan or {}
+        tempo, depth = float(pins.get("tempo", tempo)), float(pins.get("depth", depth))
+        held = float(pins.get("hold_s", held))
+        hold = (0.7 * held, 1.3 * held)
         if kind == "sit_stand":
             self.go_to("stand")
-            for _ in range(int(rng.integers(3, 9))):
-                self.transition("chair", rng.uniform(1.5, 3.5))
-                self.rest(rng.uniform(1.0, 6.0))
-                self.transition("stand", rng.uniform(1.5, 3.5))
-                self.rest(rng.uniform(1.0, 6.0))
+            seated, standing = loguni(0.5, 10.0), loguni(0.5, 10.0)
+            # The feet stay on the floor or shuffle a little (a few cm).
+            shift = rng.uniform(0, 1, 3) * [0.05, 0.03, 0.04] * (rng.random() < 0.5)
+            for _ in range(int(rng.integers(3, 13))):
+                self.transition("chair", rng.uniform(1.5, 3.5) * tempo, shift_m=shift)
+                self.rest(seated * rng.uniform(0.7, 1.3))
+                self.transition("stand", rng.uniform(1.5, 3.5) * tempo, shift_m=shift)
+                self.rest(standing * rng.uniform(0.7, 1.3))
         elif kind == "squat":
             self.go_to("stand")
-            bend = rng.uniform(25, 55)
+            bend = min(80.0, rng.uniform(25, 55) * depth)
             # The heel may come up a little at the bottom of a deep squat.
-            self._pose_reps(int(rng.integers(5, 13)), {"shank_pitch": bend, "ankle_pitch": -bend
+            self._pose_reps(int(rng.integers(5, 16)), {"shank_pitch": bend, "ankle_pitch": -bend
                                                        + rng.uniform(0, 8)},
-                            hold_s=(0.0, rng.choice([0.5, 5.0])))
+                            hold_s=(0.0, rng.choice([0.5, hold[1]])), tempo=tempo)
         elif kind in ("lunge", "split_squat"):
             self.go_to("stand")
             front = rng.random() < 0.5
-            bend = rng.uniform(20, 40)
-            for _k in range(int(rng.integers(4, 11))):
+            bend = min(60.0, rng.uniform(20, 40) * depth)
+            lunge_hold = (0.0, rng.choice([0.5, 2.5, hold[1]]))
+            for _k in range(int(rng.integers(4, 13))):
                 if kind == "lunge" and front:
                     self._step(rng.uniform(0.6, 0.9))
                 if front:
@@ -795,30 +830,32 @@ class _Builder:
                     if kind == "split_squat" and rng.random() < 0.5:
                         # Bulgarian: the back foot's laces rest on a bench.
                         pose["ankle_pitch"] = rng.uniform(100, 140) - sp
-                self._pose_reps(1, pose, hold_s=(0.0, 2.5), rest_s=(0.3, 1.0))
+                self._pose_reps(1, pose, hold_s=lunge_hold, rest_s=(0.3, 1.0), tempo=tempo)
                 if kind == "lunge" and front:
                     self._step(-rng.uniform(0.6, 0.9))
                 if kind == "lunge" and rng.random() < 0.8:
                     front = not front  # alternating legs
         elif kind == "heel_raise":
             self.go_to("stand")
-            rise = rng.uniform(18, 40)
+            rise = min(45.0, rng.uniform(18, 40) * depth)
             # The ankle joint rises with the heel; the body leans a little forward.
             self._pose_reps(int(rng.integers(8, 16)), {"ankle_pitch": rise, "shank_pitch": rng.uniform(1, 6)},
-                            hold_s=(0.3, 3.0), lift_m=0.16 * np.sin(np.radians(rise)))
+                            hold_s=(0.3, max(0.6, hold[1])), lift_m=0.16 * np.sin(np.radians(rise)), tempo=tempo)
         elif kind == "hop":
             self.go_to("stand")
             lateral = rng.random() < 0.5
             for _ in range(int(rng.integers(5, 16))):
                 d = rng.uniform(0.2, 0.4) * rng.choice([-1, 1]) if lateral else 0.0
                 self._jump(rng.uniform(0.2, 0.35), sideways_m=d)
-                self.rest(rng.uniform(0.1, 0.6))
+                self.rest(rng.uniform(0.1, 0.6) * tempo)
         elif kind == "jump":
             self.go_to("stand")
             for _ in range(int(rng.integers(1, 4))):
-                self._jump(rng.uniform(0.35, 0.6), sideways_m=rng.uniform(-0.6, 0.6),
-                           forward_m=rng.uniform(0, 0.8))
-                self.rest(rng.uniform(1.0, 4.0))
+                # Sideways as often as forward: a lateral jump turns the foot
+                # about its long axis at take-off and landing.
+                self._jump(rng.uniform(0.35, 0.6), sideways_m=rng.uniform(-0.8, 0.8),
+                           forward_m=rng.uniform(0, 0.8) * (rng.random() < 0.6))
+                self.rest(rng.uniform(1.0, 4.0) * tempo)
         elif kind == "stairs":
             self.go_to("stand")
             for direction in ((1, -1) if rng.random() < 0.5 else (rng.choice([1, -1]),)):
@@ -826,34 +863,34 @@ class _Builder:
                 self.rest(rng.uniform(1, 4))
         elif kind == "knee_extension":
             self.go_to("chair")
-            ext = rng.uniform(60, 95)
+            ext = min(95.0, rng.uniform(45, 95) * depth)
             self._pose_reps(int(rng.integers(6, 13)), {"shank_pitch": -ext, "ankle_pitch": -rng.uniform(0, 15)},
-                            hold_s=(3.0, 6.0), pivot_m=SHANK_LENGTH_M)
+                            hold_s=hold, pivot_m=SHANK_LENGTH_M, tempo=tempo)
         elif kind == "straight_leg_raise":
             self.go_to("lie")
-            self._pose_reps(int(rng.integers(5, 11)), {"shank_pitch": -rng.uniform(25, 50)},
-                            hold_s=(3.0, 6.0), pivot_m=LEG_LENGTH_M)
+            self._pose_reps(int(rng.integers(5, 11)), {"shank_pitch": -min(70.0, rng.uniform(25, 50) * depth)},
+                            hold_s=hold, pivot_m=LEG_LENGTH_M, tempo=tempo)
         elif kind == "side_lying_abduction":
             self.go_to("side_lie")
-            self._pose_reps(int(rng.integers(6, 13)), {"shank_roll": rng.uniform(20, 40)},
-                            hold_s=(2.0, 6.0), pivot_m=LEG_LENGTH_M)
+            self._pose_reps(int(rng.integers(6, 13)), {"shank_roll": rng.uniform(20, 40) * depth},
+                            hold_s=hold, pivot_m=LEG_LENGTH_M, tempo=tempo)
         elif kind == "prone_hip_extension":
             self.go_to("prone")
-            self._pose_reps(int(rng.integers(6, 13)), {"shank_pitch": rng.uniform(10, 25)},
-                            hold_s=(3.0, 6.0), pivot_m=LEG_LENGTH_M)
+            self._pose_reps(int(rng.integers(6, 13)), {"shank_pitch": rng.uniform(10, 25) * depth},
+                            hold_s=hold, pivot_m=LEG_LENGTH_M, tempo=tempo)
         elif kind in ("other_leg_lying", "other_leg_seated"):
             # The other leg raises or extends with holds; this one, lying or
             # seated beside it, moves only with the pelvis: a degree or two
             # in time with the other leg's reps.
             lying = kind == "other_leg_lying"
             self.go_to("lie" if lying else "chair")
-            shank = rng.uniform(-3, 3)
+            shank = rng.uniform(-3, 3) * depth
             # Lying, the whole leg rolls and tips with the pelvis; seated, the
             # foot stays planted and only the shank sways over it.
-            foot = rng.uniform(-3, 3) if lying else rng.uniform(-1, 1)
+            foot = (rng.uniform(-3, 3) if lying else rng.uniform(-1, 1)) * depth
             self._pose_reps(int(rng.integers(6, 13)), {"shank_pitch": shank, "ankle_pitch": foot - shank,
-                                                       "shank_roll": rng.uniform(-3, 3)},
-                            hold_s=(3.0, 6.0))
+                                                       "shank_roll": rng.uniform(-3, 3) * depth},
+                            hold_s=hold, tempo=tempo)
         elif kind in ("fidget_seated", "fidget_lying"):
             self.go_to("chair" if kind == "fidget_seated" else "lie")
             for _ in range(int(rng.integers(3, 8))):
@@ -865,16 +902,17 @@ class _Builder:
         self.distractors.append({"kind": kind, "start_s": start, "end_s": self.t})
 
     def _pose_reps(self, reps: int, pose: dict, hold_s=(0.0, 1.0), rest_s=(1.0, 3.0),
-                   pivot_m: float | None = None, lift_m: float = 0.0) -> None:
+                   pivot_m: float | None = None, lift_m: float = 0.0, tempo: float = 1.0) -> None:
         """Reps from the resting posture to ``pose`` (peak offsets, deg) and back.
 
         ``pivot_m``: the leg swings about a joint this far up the shank's
         axis (the knee or the hip) instead of about the ankle; ``lift_m``:
-        the ankle joint rises this much at the pose (a heel raise).
+        the ankle joint rises this much at the pose (a heel raise);
+        ``tempo``: factor on the time each move takes.
         """
         rng = self.rng
         for _ in range(reps):
-            move_in, move_out = rng.uniform(0.6, 2.0), rng.uniform(0.6, 2.0)
+            move_in, move_out = rng.uniform(0.6, 2.0) * tempo, rng.uniform(0.6, 2.0) * tempo
             hold = rng.uniform(*hold_s)
             t = self._grid(move_in + hold + move_out)
             n = len(t)
@@ -1065,7 +1103,8 @@ def _session_plan(rng: np.random.Generator, cfg: SimConfig) -> list[str]:
 def build_session(rng: np.random.Generator, cfg: SimConfig, fs_int: float) -> _Builder:
     """Script a session: stand, the exercises in some order, stand."""
     b = _Builder(rng, fs_int, cfg)
-    b.rest(rng.uniform(20, 32), record_stance=True)
+    if not cfg.bare:
+        b.rest(rng.uniform(20, 32), record_stance=True)
     spread = cfg.rep_count_spread
     plan = _session_plan(rng, cfg)
     if cfg.lookalikes:
@@ -1076,6 +1115,11 @@ def build_session(rng: np.random.Generator, cfg: SimConfig, fs_int: float) -> _B
                  if isinstance(cfg.lookalikes, (int, np.integer)) else list(cfg.lookalikes))
         for kind in kinds:
             plan.insert(int(extra.integers(0, len(plan) + 1)), f"lookalike:{kind}")
+    if cfg.bare and plan:
+        first = plan[0]
+        b.posture = (LOOKALIKE_POSTURE.get(first.split(":", 1)[1], "stand") if first.startswith("lookalike:")
+                     else EXERCISE_POSTURE[first])
+        b.rest(rng.uniform(3, 10))
     for name in plan:
         if name.startswith("lookalike:"):
             b.lookalike(name.split(":", 1)[1])
@@ -1110,8 +1154,11 @@ def build_session(rng: np.random.Generator, cfg: SimConfig, fs_int: float) -> _B
         b.rest(rng.uniform(2, 5))
         if cfg.placement == "ankle" and b.posture == "stand" and rng.random() < 0.7:
             b.rest(rng.uniform(25, 35), record_stance=True)
-    b.go_to("stand")
-    b.rest(rng.uniform(20, 30), record_stance=True)
+    if cfg.bare:
+        b.rest(rng.uniform(3, 10))
+    else:
+        b.go_to("stand")
+        b.rest(rng.uniform(20, 30), record_stance=True)
     return b
 
 
@@ -1185,6 +1232,55 @@ def mounting_string(m: Rotation) -> str | None:
     return ",".join(parts)
 
 
+# Quaternions (x, y, z, w; scalar last, as scipy's Rotation) on whole arrays.
+# scipy's Rotation costs ~1 µs a sample per operation here (0.35 s for one
+# from_euler over a 10-minute session on the 400 Hz internal grid); these
+# numpy kernels do the same algebra about ten times faster, and the
+# simulator's orientation work was two thirds of a session's cost.
+
+def _q_axis(axis: int, angle_deg: np.ndarray) -> np.ndarray:
+    """Rotations by ``angle_deg`` about one body axis (0, 1, 2 = x, y, z), shape (n, 4)."""
+    half = np.radians(np.asarray(angle_deg, dtype=float)) / 2
+    q = np.zeros((len(half), 4))
+    q[:, axis] = np.sin(half)
+    q[:, 3] = np.cos(half)
+    return q
+
+
+def _q_mul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Hamilton product ``a ⊗ b`` (apply ``b`` first, then ``a``: scipy's ``a * b``)."""
+    ax, ay, az, aw = a[..., 0], a[..., 1], a[..., 2], a[..., 3]
+    bx, by, bz, bw = b[..., 0], b[..., 1], b[..., 2], b[..., 3]
+    return np.stack([aw * bx + ax * bw + ay * bz - az * by,
+                     aw * by - ax * bz + ay * bw + az * bx,
+                     aw * bz + ax * by - ay * bx + az * bw,
+                     aw * bw - ax * bx - ay * by - az * bz], axis=-1)
+
+
+def _q_conj(q: np.ndarray) -> np.ndarray:
+    return q * np.array([-1.0, -1.0, -1.0, 1.0])
+
+
+def _q_apply(q: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """Rotate vectors ``v`` (shape (3,) or (n, 3)) by unit quaternions ``q`` (n, 4)."""
+    u, w = q[:, :3], q[:, 3:]
+    t = 2 * np.cross(u, v)
+    return v + w * t + np.cross(u, t)
+
+
+def _q_rotvec(q: np.ndarray) -> np.ndarray:
+    """Rotation vectors (rad) of unit quaternions, angles in [0, π] (scipy's ``as_rotvec``)."""
+    q = np.where(q[:, 3:] < 0, -q, q)
+    s = np.linalg.norm(q[:, :3], axis=1)
+    angle = 2 * np.arctan2(s, q[:, 3])
+    # angle / sin(angle / 2), by its series where the angle is tiny.
+    small = angle < 1e-3
+    a2 = angle ** 2
+    scale = np.where(small, 2 + a2 / 12 + 7 * a2 ** 2 / 2880,
+                     angle / np.where(small, 1.0, np.sin(angle / 2)))
+    return q[:, :3] * scale[:, None]
+
+
 def segment_kinematics(track: Track, sampling_rate_hz: float, placement: str, side_sign: float = 1.0):
     """Orientation, angular velocity (deg/s, body frame) and specific force.
 
@@ -1197,33 +1293,29 @@ def segment_kinematics(track: Track, sampling_rate_hz: float, placement: str, si
     acc : ndarray, shape (n, 3)
         Specific force in the segment frame (m/s²).
     """
-    shank = Rotation.from_euler("ZYX", np.column_stack(
-        [track.heading, track.shank_pitch, side_sign * track.shank_roll]), degrees=True)
+    # Intrinsic Z-Y-X (heading, pitch, roll): Rz · Ry · Rx.
+    q = _q_mul(_q_mul(_q_axis(2, track.heading), _q_axis(1, track.shank_pitch)),
+               _q_axis(0, side_sign * track.shank_roll))
     if placement == "foot":
-        ankle = Rotation.from_euler("YX", np.column_stack(
-            [track.ankle_pitch, side_sign * track.ankle_roll]), degrees=True)
-        rot = shank * ankle
+        q = _q_mul(q, _q_mul(_q_axis(1, track.ankle_pitch), _q_axis(0, side_sign * track.ankle_roll)))
         if track.foot_extra is not None:
-            rot = rot * track.foot_extra
+            q = _q_mul(q, track.foot_extra.as_quat())
         offset = FOOT_SENSOR_OFFSET
     else:
-        rot = shank
         offset = SHANK_SENSOR_OFFSET
     n = len(track)
-    q = rot.as_quat()
     # Central difference of orientation: ω = log(R_{k-1}ᵀ R_{k+1}) / 2dt.
-    rel = Rotation.from_quat(q[:-2]).inv() * Rotation.from_quat(q[2:])
-    w = rel.as_rotvec() * sampling_rate_hz / 2
+    w = _q_rotvec(_q_mul(_q_conj(q[:-2]), q[2:])) * sampling_rate_hz / 2
     gyr = np.degrees(np.vstack([w[:1], w, w[-1:]]))
-    pos = track.ankle_pos + rot.apply(offset)
+    pos = track.ankle_pos + _q_apply(q, offset)
     # Small smoothing before differentiating twice keeps the numerical noise
     # of the piecewise tracks out of the accelerometer.
     pos = gaussian_filter1d(pos, sigma=max(1.0, sampling_rate_hz * 0.004), axis=0)
     acc_w = np.gradient(np.gradient(pos, 1 / sampling_rate_hz, axis=0), 1 / sampling_rate_hz, axis=0)
     acc_w[:, 2] += G
-    acc = rot.inv().apply(acc_w)
+    acc = _q_apply(_q_conj(q), acc_w)
     assert len(gyr) == n
-    return rot, gyr, acc
+    return Rotation.from_quat(q), gyr, acc
 
 
 def _loss_mask(rng: np.random.Generator, n: int, fraction: float, burst_mean: float) -> np.ndarray:
