@@ -125,6 +125,10 @@ def test_a_brief_fiddle_at_a_sets_end_is_still_dropped():
     # Foot sensor, 6° presses held 1.2-1.7 s: a 1.2 s hold measured 0.9 s
     # where the moves' speed fell below 5 % of its peak (6 of 7 before).
     (3024, "foot", 6.0, 1.5),
+    # Foot sensor, 3° presses held 3.5-8 s in one set: split in two at the
+    # pencil pickup's 7 s as if the long-held part were pencils (4 + 3 before),
+    # though it lifts the foot no more than a press does.
+    (3022, "foot", 3.0, 5.0),
 ])
 def test_a_toe_press_set_under_hard_conditions_is_counted_whole(seed, placement, amp_deg, hold_s):
     """Simulator sets of 7 toe presses (tuning seeds, noisy hard-tier sensor, 50 Hz)."""
