@@ -158,11 +158,13 @@ def balance_document(fitted, placement: str, base: dict, sampling_rate_hz: float
         strides = fitted.strides_[fitted.strides_.bout == k].t_s.to_numpy()
         wobble = None
         if placement == "foot" and len(s) and len(strides) > 2:
+            # The walk's rows only (t increases): the whole day's gyro norm per
+            # walk was a 200 MB temporary.
             t = s.t.to_numpy()
-            calm = s.still.to_numpy() | (np.linalg.norm(s[list(GYR_COLUMNS)].to_numpy(), axis=1) < 60)
-            m = (t >= strides[0]) & (t <= strides[-1]) & calm
+            part = s.iloc[np.searchsorted(t, strides[0], side="left"):np.searchsorted(t, strides[-1], side="right")]
+            m = part.still.to_numpy() | (np.linalg.norm(part[list(GYR_COLUMNS)].to_numpy(), axis=1) < 60)
             if m.sum() > 10:
-                roll = s.roll_deg.to_numpy()[m]
+                roll = part.roll_deg.to_numpy()[m]
                 wobble = float(np.sqrt(np.mean((roll - roll.mean()) ** 2)))
         gait.append({"start_s": round(float(b.start_s), 3), "end_s": round(float(b.end_s), 3),
                      "cadence_spm": _metric("cadence_spm", d.get("cadence_spm"), "steps/min"),

@@ -36,10 +36,16 @@ CIRCLE_COLUMNS = ["start", "stop", "direction", "size_deg"]
 def _window_mean(x: np.ndarray, half: np.ndarray) -> np.ndarray:
     """Centred mean of ``x`` (n, k) over ``2·half+1`` samples, ``half`` per sample."""
     pad = int(half.max()) + 1
-    padded = np.concatenate([np.repeat(x[:1], pad, 0), x, np.repeat(x[-1:], pad, 0)])
-    c = np.vstack([np.zeros((1, x.shape[1])), np.cumsum(padded, axis=0)])
+    # Summed straight into the table and divided in place: on a day the
+    # copies of (n, k) arrays here were the analysis's memory peak.
+    c = np.empty((len(x) + 2 * pad + 1, x.shape[1]))
+    c[0] = 0.0
+    np.cumsum(np.concatenate([np.repeat(x[:1], pad, 0), x, np.repeat(x[-1:], pad, 0)]), axis=0, out=c[1:])
     i = np.arange(len(x)) + pad
-    return (c[i + half + 1] - c[i - half]) / (2 * half + 1)[:, None]
+    out = c[i + half + 1]
+    out -= c[i - half]
+    out /= (2 * half + 1)[:, None]
+    return out
 
 
 class CircleDetector:
@@ -113,7 +119,7 @@ class CircleDetector:
     # ------------------------------------------------------------------
     def toe_velocity(self, gyr_foot_dps: np.ndarray, sampling_rate_hz: float) -> np.ndarray:
         """Toe-tip velocity across the foot (deg/s), shape (n, 2): (ḋ_y, ḋ_z)."""
-        v = np.column_stack([gyr_foot_dps[:, 2], -gyr_foot_dps[:, 1]]).astype(float)
+        v = np.column_stack([gyr_foot_dps[:, 2], -gyr_foot_dps[:, 1]]).astype(float, copy=False)
         if len(v) > 30 and self.max_hz < sampling_rate_hz / 2:
             v = sosfiltfilt(butter_sos(2, self.max_hz, sampling_rate_hz), v, axis=0)
         return v
@@ -158,8 +164,11 @@ class CircleDetector:
         return np.round(self._period(rate) * sampling_rate_hz / 2).astype(np.int64)
 
     def _displacement(self, v: np.ndarray, rate: np.ndarray, sampling_rate_hz: float) -> np.ndarray:
-        cum = np.cumsum(v, axis=0) / sampling_rate_hz
-        return cum - _window_mean(cum, self._half_turn(rate, sampling_rate_hz))
+        # In place: on a day these (n, 2) copies were the analysis's memory peak.
+        cum = np.cumsum(v, axis=0)
+        cum /= sampling_rate_hz
+        out = _window_mean(cum, self._half_turn(rate, sampling_rate_hz))
+        return np.subtract(cum, out, out=out)
 
     # ------------------------------------------------------------------
     def detect(self, gyr_foot_dps: np.ndarray, sampling_rate_hz: float,
@@ -195,6 +204,7 @@ class CircleDetector:
         d = self._displacement(v, rate, sampling_rate_hz)
         radius = np.hypot(d[:, 0], d[:, 1])
         phase = np.unwrap(np.arctan2(d[:, 1], d[:, 0]))
+        del d
         self.phase_, self.radius_ = phase, radius
         ok = np.ones(n, dtype=bool)
         if valid is not None:
@@ -221,6 +231,20 @@ class CircleDetector:
                 rows += self._count(ang[s:e], speed[s:e], sign, direction, s, sampling_rate_hz)
         self.circles_ = pd.DataFrame(rows, columns=CIRCLE_COLUMNS).sort_values("start", ignore_index=True)
         return self
+
+    @staticmethod
+    def _turns(ang: np.ndarray, moving: np.ndarray, sign: int, s: int, e: int) -> np.ndarray:
+        """Turns of the direction of motion from ``s`` at each sample to ``e``, never decreasing.
+
+        Across a slow stretch (the toes nearly stop where the path bends
+        most, or pause) the direction still turned: its change is taken from
+        the last moving sample to the next.
+        """
+        idx = s + np.flatnonzero(moving[s:e])
+        inc = np.zeros(e - s)
+        inc[idx[1:] - s] = np.angle(np.exp(1j * np.diff(ang[idx])))
+        turns = np.cumsum(sign * inc) / (2 * np.pi)
+        return np.maximum.accumulate(turns - turns[0])
 
     def _count(self, ang: np.ndarray, speed: np.ndarray, sign: int, direction: str, offset: int,
                sampling_rate_hz: float):
@@ -249,17 +273,24 @@ class CircleDetector:
         if not len(core) or steady <= 0:
             return []
         s, e = int(core[0]), int(core[-1]) + 1
-        # Inside the circling, across a slow stretch (the toes nearly stop
-        # where the path bends most, or pause) the direction still turned:
-        # take its change from the last moving sample to the next.
-        idx = s + np.flatnonzero(moving[s:e])
-        inc = np.zeros(len(speed))
-        inc[idx[1:]] = np.angle(np.exp(1j * np.diff(ang[idx])))
-        turns = np.cumsum(sign * inc) / (2 * np.pi)
-        turns = np.maximum.accumulate(turns[s:e] - turns[s])
+        turns = self._turns(ang, moving, sign, s, e)
         n = int(np.floor(turns[-1] + self.last_turn_slack))
         if n < self.min_turns:
             return []
+        # The first turn began before the steady core when the toes joined
+        # the circle on the slow side of an uneven loop (below ``end_frac``
+        # of the run's speed): its start goes back to where the toes, moving,
+        # began turning the circle's way, by no more than the part of a turn
+        # the last turn's slack fills in (so the count stays the same), or
+        # every turn of the run would sit that fraction late.
+        short = n - turns[-1]
+        if short > 0 and s > 0:
+            still = np.flatnonzero(~moving[:s])
+            lo = int(still[-1]) + 1 if len(still) else 0
+            back = sign * np.angle(np.exp(1j * np.diff(ang[lo:s + 1])))[::-1]
+            ok = (back > 0) & (np.cumsum(back) <= 2 * np.pi * short)
+            s -= int(np.argmin(ok)) if not ok.all() else len(ok)
+            turns = self._turns(ang, moving, sign, s, e)
         edges = s + np.searchsorted(turns, np.arange(n + 1) * min(1.0, turns[-1] / n))
         edges = np.minimum(edges, s + len(turns) - 1)
         # Mean diameter of a closed path (its mean width) = its length / π.

@@ -87,8 +87,13 @@ def climb_per_stride(earth_acc: np.ndarray, gyr: np.ndarray, contacts: np.ndarra
     """
     if len(contacts) < 3:
         return 0.0
-    calm_rate = np.convolve(np.linalg.norm(gyr, axis=1), np.ones(max(1, int(0.1 * sampling_rate_hz))), mode="same")
-    calm = [c0 + int(np.argmin(calm_rate[c0:c1])) for c0, c1 in zip(contacts[:-1], contacts[1:]) if c1 > c0]
+    w = max(1, int(0.1 * sampling_rate_hz))
+    # Only the walk's rows, with a window's margin on each side, are
+    # smoothed (each value sums the same samples as over the whole day,
+    # whose norm per walk was a 200 MB temporary).
+    lo, hi = max(0, int(contacts[0]) - w), min(len(gyr), int(contacts[-1]) + w)
+    calm_rate = np.convolve(np.linalg.norm(gyr[lo:hi], axis=1), np.ones(w), mode="same")
+    calm = [c0 + int(np.argmin(calm_rate[c0 - lo:c1 - lo])) for c0, c1 in zip(contacts[:-1], contacts[1:]) if c1 > c0]
     rises = [abs(displacement(earth_acc, a, b, sampling_rate_hz)[2]) for a, b in zip(calm[:-1], calm[1:])]
     return float(np.median(rises)) if rises else 0.0
 

@@ -127,10 +127,18 @@ class StrideDetector:
     ----------
     highpass_hz : float
         Corner of the high-pass that removes gravity and slow leg motion.
+    tightness : float
+        How strongly contacts are held one stride apart: a chain of contacts
+        is chosen to maximise the sum of their scores minus ``tightness``
+        times the squared log ratio of each interval to the stride period
+        (dynamic programming, as in beat tracking). Soft landings (tiptoe,
+        a shank sensor) make two peaks a stride of about the same height;
+        picking the highest peak nearby jumps between them.
     """
 
-    def __init__(self, highpass_hz: float = 3.0):
+    def __init__(self, highpass_hz: float = 3.0, tightness: float = 4.0):
         self.highpass_hz = highpass_hz
+        self.tightness = tightness
 
     def detect(self, acc: np.ndarray, gyr: np.ndarray, period_s: float,
                sampling_rate_hz: float) -> StrideDetector:
@@ -142,8 +150,10 @@ class StrideDetector:
         origin = max(0, int(0.15 * sampling_rate_hz) - 1) if sampling_rate_hz >= 10 else 0
         swing = uniform_filter1d(g, max(1, int(0.3 * sampling_rate_hz)), origin=origin)
         score = jerk * (swing / (np.percentile(swing, 90) or 1.0)).clip(0, 1.5)
-        peaks, props = find_peaks(score, distance=max(1, int(0.6 * period_s * sampling_rate_hz)),
-                                  prominence=0.25 * np.percentile(score, 98))
+        top = np.percentile(score, 98) if len(score) else 0.0
+        cand, _ = find_peaks(score, distance=max(1, int(0.25 * period_s * sampling_rate_hz)),
+                             prominence=0.1 * top)
+        peaks = self._chain(cand, score[cand] / (top or 1.0), period_s * sampling_rate_hz)
         if len(peaks):
             # The foot stood on the ground before its first swing: that
             # stance is the bout's first contact, though it has no impact.
@@ -159,6 +169,38 @@ class StrideDetector:
         self.contacts_ = peaks
         self.period_s_ = period_s
         return self
+
+    def _chain(self, cand: np.ndarray, value: np.ndarray, period: float) -> np.ndarray:
+        """The best chain of candidate contacts about one period apart (see ``tightness``).
+
+        Each candidate's best predecessor lies 0.5–2.5 periods before it;
+        a candidate may also start a chain. The chain ends at the best
+        total; the candidates of a bout are tens, so the loop over them is cheap.
+        """
+        m = len(cand)
+        if m < 2 or not np.isfinite(period) or period <= 0:
+            return cand
+        total = value.astype(float).copy()
+        back = np.full(m, -1)
+        for j in range(1, m):
+            gap = (cand[j] - cand[:j]) / period
+            ok = (gap >= 0.5) & (gap <= 2.5)
+            if not ok.any():
+                continue
+            # A skipped contact (an interval of two periods) costs what a
+            # missing peak of full height would have added.
+            cost = self.tightness * np.log(gap[ok]) ** 2
+            best = total[:j][ok] - cost
+            i = int(np.argmax(best))
+            if best[i] > 0:
+                total[j] = value[j] + best[i]
+                back[j] = np.flatnonzero(ok)[i]
+        j = int(np.argmax(total))
+        out = []
+        while j >= 0:
+            out.append(j)
+            j = back[j]
+        return cand[np.array(out[::-1])]
 
 
 def stride_features(pitch_deg: np.ndarray, gyr_sag_dps: np.ndarray, contacts: np.ndarray,

@@ -170,6 +170,8 @@ class MountingEstimator:
         g = np.linalg.norm(gyr, axis=1)
         for b in gait_bouts.itertuples():
             seg = g[b.start:b.stop]
+            # The bout's earth-frame acceleration at once (computed when sliced).
+            bout_acc = earth_acc[b.start:b.stop]
             win = max(1, int(0.15 * sampling_rate_hz))
             smooth = np.convolve(seg, np.ones(win) / win, mode="same")
             # Quasi-still instants: the calmest moment of each stride.
@@ -179,7 +181,7 @@ class MountingEstimator:
             for i0, i1 in zip(mins[:-1], mins[1:]):
                 if i1 - i0 > 2.5 * b.period_s * sampling_rate_hz:
                     continue
-                a = earth_acc[i0:i1]
+                a = bout_acc[i0 - b.start:i1 - b.start]
                 v = np.cumsum(a, axis=0) / sampling_rate_hz
                 v -= np.outer(np.linspace(0, 1, len(v)), v[-1])  # zero velocity at both ends
                 d = v.sum(axis=0) / sampling_rate_hz

@@ -7,7 +7,14 @@ API, so two C calls per sample at the 50 Hz analysis grid: 0.44 µs a sample
 when fed float32 rows (its own precision) and asked only for the quaternion,
 against 1.8 µs with float64 rows and three getters (measured on 100 000
 samples); gravity and earth acceleration follow from the quaternion in one
-vectorised step.
+vectorised step. imufusion 1.3.3 is its latest release (checked 2026-11-30)
+and still has no batch call.
+
+Where the sensor rests for a while (a day of wear rests about half its
+samples in rests of 5 s or more: sitting, lying, standing) the filter is
+not run sample by sample: the tilt there is the averaged accelerometer's,
+which at rest measures gravity alone, with the heading the filter had
+(``OrientationFilter(rest_fill_s=...)``).
 """
 from __future__ import annotations
 
@@ -19,24 +26,81 @@ from sensors.contract import G
 
 from .preprocess import Uniform
 
+_BLOCK = 65536
+
 
 @dataclasses.dataclass
 class Orientation:
     """Per-sample orientation estimates on the analysis grid.
 
+    Only the quaternions are stored; the up vector and the earth-frame
+    acceleration follow from them and the accelerometer when asked for. On
+    a day of wear each (n, 3) float64 array is 100 MB, and the detectors
+    read the earth-frame acceleration only over walks and reps.
+
     Attributes
     ----------
-    quat : ndarray, shape (n, 4)
-        Sensor-to-earth rotation, (w, x, y, z), earth z up, heading arbitrary.
+    quat : ndarray of float32, shape (n, 4)
+        Sensor-to-earth rotation, (w, x, y, z), earth z up, heading arbitrary
+        (imufusion's own float32 values).
+    acc : ndarray, shape (n, 3)
+        The accelerometer it was estimated from (m/s², sensor frame; the
+        caller's array, not a copy).
     gravity : ndarray, shape (n, 3)
-        Unit vector pointing up, in the sensor frame.
-    earth_acc : ndarray, shape (n, 3)
-        Acceleration without gravity in the earth frame (m/s²).
+        Unit vector pointing up, in the sensor frame (computed on each access).
+    earth_acc : EarthAcceleration, shape (n, 3)
+        Acceleration without gravity in the earth frame (m/s²); rows are
+        computed when sliced (``earth_acc[a:b]``), ``np.asarray`` gives all.
     """
 
     quat: np.ndarray
-    gravity: np.ndarray
-    earth_acc: np.ndarray
+    acc: np.ndarray
+
+    @property
+    def gravity(self) -> np.ndarray:
+        grav = np.empty((len(self.quat), 3))
+        # In blocks: the (n, 3, 3) rotation matrices of a whole day were a
+        # 310 MB temporary (the results are the same row by row).
+        for i in range(0, len(self.quat), _BLOCK):
+            grav[i:i + _BLOCK] = _gravity_and_earth_acc(self.quat[i:i + _BLOCK].astype(float),
+                                                        self.acc[i:i + _BLOCK] / G)[0]
+        return grav
+
+    @property
+    def earth_acc(self) -> EarthAcceleration:
+        return EarthAcceleration(self.quat, self.acc)
+
+
+class EarthAcceleration:
+    """Gravity-free acceleration in the earth frame (m/s², shape (n, 3)), row by row on demand.
+
+    ``x[a:b]`` computes rows ``a:b`` only (the same values as computing all
+    rows, which ``np.asarray(x)`` does).
+    """
+
+    def __init__(self, quat: np.ndarray, acc: np.ndarray):
+        self._quat, self._acc = quat, acc
+        self.shape = (len(quat), 3)
+
+    def __len__(self) -> int:
+        return len(self._quat)
+
+    def __getitem__(self, key):
+        if isinstance(key, slice) and key.step in (None, 1):
+            a, b, _ = key.indices(len(self._quat))
+            return self._rows(a, max(a, b))
+        return np.asarray(self)[key]
+
+    def _rows(self, a: int, b: int) -> np.ndarray:
+        earth = _gravity_and_earth_acc(self._quat[a:b].astype(float), self._acc[a:b] / G)[1]
+        earth *= G
+        return earth
+
+    def __array__(self, dtype=None, copy=None):
+        out = np.empty(self.shape)
+        for i in range(0, len(out), _BLOCK):
+            out[i:i + _BLOCK] = self._rows(i, min(i + _BLOCK, len(out)))
+        return out if dtype is None else out.astype(dtype)
 
 
 class OrientationFilter:
@@ -55,24 +119,38 @@ class OrientationFilter:
         without it the tilt error during walking lasts a stride.
     recovery_s : float
         After this long of rejection, trust the accelerometer again.
+    rest_fill_s : float, optional
+        Rest (``still`` given to :meth:`estimate`) this long or longer is not
+        filtered sample by sample: after ``rest_settle_s`` of filtering, the
+        tilt comes from the accelerometer (1 s moving average; at rest it
+        measures gravity alone) with the heading the filter had, and the
+        filter resumes from there ``rest_settle_s`` before the rest ends.
+        None filters everything.
+    rest_settle_s : float
+        Filtered time kept at each end of a filled rest.
     """
 
     def __init__(self, gain: float = 0.5, acceleration_rejection_deg: float = 0.0,
-                 recovery_s: float = 5.0):
+                 recovery_s: float = 5.0, rest_fill_s: float | None = None, rest_settle_s: float = 2.0):
         self.gain = gain
         self.acceleration_rejection_deg = acceleration_rejection_deg
         self.recovery_s = recovery_s
+        self.rest_fill_s = rest_fill_s
+        self.rest_settle_s = rest_settle_s
 
-    def estimate(self, u: Uniform, gyr_bias_dps: np.ndarray | None = None) -> Orientation:
+    def estimate(self, u: Uniform, gyr_bias_dps: np.ndarray | None = None,
+                 still: np.ndarray | None = None) -> Orientation:
         import imufusion
 
         n = len(u.t)
-        quat = np.zeros((n, 4))
+        fill = self._fill_mask(u, still)
+        # imufusion works in float32 and returns float32 quaternions: kept
+        # as such they lose nothing and take half the memory (68 MB a day).
+        quat = np.zeros((n, 4), dtype=np.float32)
         # imufusion computes in float32: converting once here instead of in
         # every call is what makes the per-sample loop cheap.
-        gyr = (u.gyr - (gyr_bias_dps if gyr_bias_dps is not None else 0.0)).astype(np.float32)
-        acc_g = u.acc / G
-        acc_32 = acc_g.astype(np.float32)
+        gyr = (u.gyr if gyr_bias_dps is None else u.gyr - gyr_bias_dps).astype(np.float32)
+        acc_32 = (u.acc / G).astype(np.float32)
         settings = imufusion.AhrsSettings(
             sample_rate=u.sampling_rate_hz, convention=imufusion.CONVENTION_NWU, gain=self.gain,
             gyroscope_range=4000.0, acceleration_rejection=self.acceleration_rejection_deg,
@@ -84,23 +162,42 @@ class OrientationFilter:
             ahrs.set_sample_period(1.0 / u.sampling_rate_hz)
             # Start from the accelerometer's tilt instead of the filter's
             # ramp-up, so the first seconds of each stretch are usable.
-            ahrs.set_quaternion(_tilt_quaternion(acc_g[start:min(stop, start + 5)].mean(axis=0)))
+            ahrs.set_quaternion(_tilt_quaternion((u.acc[start:min(stop, start + 5)] / G).mean(axis=0)))
             ahrs.skip_startup()
             update, get_q = ahrs.update_no_magnetometer, ahrs.get_quaternion
-            out = []
-            keep = out.append
-            for g_row, a_row in zip(gyr[start:stop], acc_32[start:stop]):
-                update(g_row, a_row)
-                keep(get_q())
-            if out:
-                quat[start:stop] = out
-        # In blocks: the (n, 3, 3) rotation matrices of a whole day were a
-        # 310 MB temporary (the results are the same row by row).
-        grav, earth = np.empty((n, 3)), np.empty((n, 3))
-        for i in range(0, n, 65536):
-            grav[i:i + 65536], earth[i:i + 65536] = _gravity_and_earth_acc(quat[i:i + 65536], acc_g[i:i + 65536])
-        earth *= G
-        return Orientation(quat, grav, earth)
+            edges = np.flatnonzero(np.diff(fill[start:stop].astype(np.int8))) + 1 + start
+            for p0, p1 in zip(np.r_[start, edges], np.r_[edges, stop]):
+                if fill[p0]:
+                    quat[p0:p1] = _rest_quaternions(quat[p0 - 1].astype(float), u.acc[p0:p1],
+                                                    max(1, int(round(u.sampling_rate_hz))))
+                    ahrs.set_quaternion(quat[p1 - 1].astype(float))
+                    continue
+                # The quaternions are gathered as bytes a block at a time: a
+                # list of a day's 4.3 M small arrays held 560 MB.
+                for a in range(p0, p1, _BLOCK):
+                    b = min(a + _BLOCK, p1)
+                    out = []
+                    keep = out.append
+                    for g_row, a_row in zip(gyr[a:b], acc_32[a:b]):
+                        update(g_row, a_row)
+                        keep(get_q().tobytes())
+                    quat[a:b] = np.frombuffer(b"".join(out), dtype=np.float32).reshape(-1, 4)
+        return Orientation(quat, u.acc)
+
+    def _fill_mask(self, u: Uniform, still: np.ndarray | None) -> np.ndarray:
+        """Samples whose orientation comes from the accelerometer (see ``rest_fill_s``)."""
+        fill = np.zeros(len(u.t), dtype=bool)
+        if still is None or self.rest_fill_s is None:
+            return fill
+        from .gait import runs
+
+        rest = np.asarray(still, dtype=bool) & u.valid
+        rest[np.flatnonzero(np.diff(u.segment)) + 1] = False  # a rest never spans a gap
+        k = int(round(self.rest_settle_s * u.sampling_rate_hz))
+        for a, b in zip(*runs(rest)):
+            if (b - a) >= self.rest_fill_s * u.sampling_rate_hz and b - a > 2 * k + 1:
+                fill[a + max(k, 1):b - k] = True
+        return fill
 
 
 def _gravity_and_earth_acc(quat: np.ndarray, acc_g: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -151,3 +248,43 @@ def _tilt_quaternion(acc: np.ndarray) -> np.ndarray:
     angle = np.arctan2(s, c)
     axis = axis / s
     return np.r_[np.cos(angle / 2), np.sin(angle / 2) * axis]
+
+
+def _quat_mul(p: np.ndarray, q: np.ndarray) -> np.ndarray:
+    """Hamilton product of (w, x, y, z) quaternions (broadcasting over rows)."""
+    pw, px, py, pz = np.moveaxis(p, -1, 0)
+    qw, qx, qy, qz = np.moveaxis(q, -1, 0)
+    return np.stack([pw * qw - px * qx - py * qy - pz * qz, pw * qx + px * qw + py * qz - pz * qy,
+                     pw * qy - px * qz + py * qw + pz * qx, pw * qz + px * qy - py * qx + pz * qw], axis=-1)
+
+
+def _tilt_quaternions(up: np.ndarray) -> np.ndarray:
+    """Rows of (w, x, y, z) turning each up vector (sensor frame, (m, 3)) onto earth z, shortest way."""
+    up = up / np.linalg.norm(up, axis=1, keepdims=True)
+    s = np.hypot(up[:, 0], up[:, 1])
+    half = np.arctan2(s, up[:, 2]) / 2
+    k = np.sin(half) / np.where(s > 1e-9, s, 1.0)
+    # axis = up × z = (up_y, -up_x, 0) / s
+    q = np.column_stack([np.cos(half), k * up[:, 1], -k * up[:, 0], np.zeros(len(up))])
+    flat = s <= 1e-9  # up along ±z: no turn, or half a turn about x (as _tilt_quaternion)
+    q[flat] = np.where(up[flat, 2:3] > 0, [1.0, 0.0, 0.0, 0.0], [0.0, 1.0, 0.0, 0.0])
+    return q
+
+
+def _rest_quaternions(q_before: np.ndarray, acc: np.ndarray, window: int) -> np.ndarray:
+    """Orientation through a rest from the accelerometer, keeping the heading of ``q_before``.
+
+    ``q_before`` (w, x, y, z) is the filter's last estimate before the rest;
+    ``acc`` (m, 3) the rest's accelerometer (any unit). The tilt is that of
+    the accelerometer averaged over ``window`` samples; the heading is the
+    turn about earth z that takes the tilt-only quaternion of ``q_before``'s
+    up vector onto ``q_before``.
+    """
+    w, x, y, z = q_before
+    up_before = np.array([2 * (x * z - w * y), 2 * (y * z + w * x), w * w - x * x - y * y + z * z])
+    tilt_before = _tilt_quaternions(up_before[None, :])[0]
+    heading = _quat_mul(q_before, tilt_before * [1, -1, -1, -1])
+    from scipy.ndimage import uniform_filter1d
+
+    up = uniform_filter1d(acc, window, axis=0, mode="nearest")
+    return _quat_mul(heading, _tilt_quaternions(up)).astype(np.float32)

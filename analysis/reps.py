@@ -35,10 +35,32 @@ REP_COLUMNS = ["start", "stop", "hold_start", "hold_stop", "amplitude_deg", "ran
 
 
 def lowpass(x: np.ndarray, cutoff_hz: float, sampling_rate_hz: float, order: int = 2) -> np.ndarray:
-    """Zero-phase Butterworth low-pass along axis 0."""
+    """Zero-phase Butterworth low-pass along axis 0.
+
+    A signal of at most ``6 (order + 1)`` samples (too short for the
+    filter's edge padding), or a cutoff at or above the Nyquist frequency,
+    is returned unfiltered, as floats.
+    """
     if len(x) <= 3 * (order + 1) * 2 or cutoff_hz >= sampling_rate_hz / 2:
         return np.asarray(x, dtype=float)
     return sosfiltfilt(butter_sos(order, cutoff_hz, sampling_rate_hz), x, axis=0)
+
+
+def _median(a: np.ndarray):
+    """``np.median`` of a 1-D array, the same value, without its overhead.
+
+    The rep detector takes a few medians of short stretches per excursion
+    (~23 000 excursions on a day of wear): ``np.median``'s bookkeeping was
+    ~60 µs a call against ~2 µs for sorting a few dozen samples.
+    """
+    n = len(a)
+    if n == 0:
+        return np.median(a)
+    srt = np.sort(a)
+    if srt[-1] != srt[-1]:  # NaN sorts last; np.median gives NaN then
+        return np.float64(np.nan)
+    m = n // 2
+    return srt[m] if n % 2 else (srt[m - 1] + srt[m]) / 2
 
 
 def _run_length(e: np.ndarray, i: int, way: int, floor: float, chunk: int = 64) -> int:
@@ -128,8 +150,12 @@ class HoldRepDetector:
         ok = peaks >= self.min_amplitude_deg
         if shaped is not None and np.any(shaped & ok):
             ok = ok & shaped
-        for i, c in enumerate(centres):  # one per excursion, tens per session
-            near = peaks[(np.abs(centres - c) <= window) & ok]
+        # ``centres`` increase: only a slice (with a sample's slack) can be near.
+        lo = np.searchsorted(centres, centres - window - 1.0, side="left")
+        hi = np.searchsorted(centres, centres + window + 1.0, side="right")
+        for i, c in enumerate(centres):  # one per excursion, thousands a day
+            sl = slice(lo[i], hi[i])
+            near = peaks[sl][(np.abs(centres[sl] - c) <= window) & ok[sl]]
             if not len(near):
                 continue
             # A set's reps move alike; a lone big turn (a walk's last step
@@ -140,8 +166,15 @@ class HoldRepDetector:
             alike = ((ratio <= 1.8) & (ratio >= 1 / 1.8)).sum(axis=1)
             seed = near[alike == alike.max()].min()
             group = near[(near <= 1.8 * seed) & (near >= seed / 1.8)]
-            out[i] = float(np.median(group))
+            out[i] = float(_median(group))
         return out
+
+    @property
+    def rejected_(self) -> pd.DataFrame:
+        """Excursions that did not count (see :meth:`detect`), as a DataFrame when asked for:
+        a day's ~3000 detector runs seldom read it, and building it was half
+        their DataFrame cost."""
+        return pd.DataFrame(self._rejected_rows, columns=["start", "stop", "amplitude_deg", "reason"])
 
     def clone(self) -> HoldRepDetector:
         """A new detector with the same parameters."""
@@ -169,8 +202,16 @@ class HoldRepDetector:
         end = int(slow[0]) + 1 if len(slow) else len(v)
         # A turn of the speed counts only if it rises again clearly after
         # it: noise ripples on a slow deceleration are no drift.
-        turns, _ = find_peaks(-v[:end], prominence=0.04 * v_peak)
-        turns = turns[v[turns] < 0.15 * v_peak]
+        # A turn is kept below 15 % of the peak speed, and find_peaks sees
+        # one only where the speed rises again after it: without such a
+        # rise there is none to look for (most excursions; a find_peaks
+        # call each was a third of this method's cost).
+        head = v[:end]
+        if np.any((head[1:] > head[:-1]) & (head[:-1] < 0.15 * v_peak)):
+            turns, _ = find_peaks(-head, prominence=0.04 * v_peak)
+            turns = turns[v[turns] < 0.15 * v_peak]
+        else:
+            turns = ()
         if len(turns):
             return int(turns[0]) if not len(slow) else int(min(slow[0], turns[0]))
         return int(slow[0]) if len(slow) else None
@@ -224,14 +265,14 @@ class HoldRepDetector:
             return "rejected", (s0 + m0, s0 + m1, peak, f"held {max(hold_s, 0):.1f} s")
         # A held position is still next to the moves into and out of it;
         # standing sway wanders as fast as it moves anywhere.
-        if np.median(np.abs(seg_speed[h0:h1 + 1])) > self.max_hold_speed_frac * min(v_in, v_out):
+        if _median(np.abs(seg_speed[h0:h1 + 1])) > self.max_hold_speed_frac * min(v_in, v_out):
             return "rejected", (s0 + m0, s0 + m1, peak, "not still when held")
         # A rep ends where it began; a step to a new level is a change
         # of posture (standing up, shifting on the chair).
         w = int(sampling_rate_hz)
         a, b = s0 + m0, s0 + m1
-        before = np.median(x[max(0, a - w):a + 1])
-        after = np.median(x[b:b + w + 1])
+        before = _median(x[max(0, a - w):a + 1])
+        after = _median(x[b:b + w + 1])
         step = after - before
         # An angle still settling toward the level the rep returns to
         # (the orientation estimate recovering after a brisk movement)
@@ -248,7 +289,7 @@ class HoldRepDetector:
     def _fit_hold(self, x, sampling_rate_hz, peak, s0, t0, h0, h1, m0, m1, rise_peak, fall_peak, before, after):
         """A judged rep's row: range, and hold edges from the moves' shapes."""
         # Range: from the rest the rep left to the level it was held at.
-        level = float(np.median(x[s0 + h0:s0 + h1 + 1]))
+        level = float(_median(x[s0 + h0:s0 + h1 + 1]))
         held = level - before
         # Where a move ends is lost in noise when it is small and slow (its
         # speed fades into the sensor's), but its middle and peak speed are
@@ -257,8 +298,8 @@ class HoldRepDetector:
         # The held angle wanders: each move goes to (or leaves) the level
         # at its own end of the hold.
         k = max(1, int(0.25 * sampling_rate_hz))
-        level_in = float(np.median(x[s0 + h0:s0 + min(h0 + k, h1) + 1]))
-        level_out = float(np.median(x[s0 + max(h1 - k, h0):s0 + h1 + 1]))
+        level_in = float(_median(x[s0 + h0:s0 + min(h0 + k, h1) + 1]))
+        level_out = float(_median(x[s0 + max(h1 - k, h0):s0 + h1 + 1]))
         ok = self._valid[s0:t0]
         fit_in = self._move_end(x[s0:t0], ok, rise_peak, before, level_in, sampling_rate_hz, +1)
         fit_out = self._move_end(x[s0:t0], ok, fall_peak, after, level_out, sampling_rate_hz, -1)
@@ -337,7 +378,10 @@ class HoldRepDetector:
         excursion_ : ndarray
             The angle above its rest level (deg).
         """
-        x = lowpass(np.asarray(angle_deg, dtype=float), self.cutoff_hz, sampling_rate_hz)
+        angle = np.asarray(angle_deg, dtype=float)
+        x = lowpass(angle, self.cutoff_hz, sampling_rate_hz)
+        # Kept for set_cues, which filters the same angle again (see there).
+        self._filtered = (angle, x)
         w = int(self.max_rep_s * sampling_rate_hz) | 1
         base = maximum_filter1d(minimum_filter1d(x, w, mode="nearest"), w, mode="nearest")
         e = x - base
@@ -382,8 +426,8 @@ class HoldRepDetector:
             # where the rep started is no release: the first part "did not
             # return" and the hold goes on in the next excursion. The two
             # are one rep when together they leave and come back to rest.
-            if (kind == "posture" and i + 1 < len(exc) and exc[i + 1][0] - t <= gap
-                    and peak >= self.min_reach * typical):
+            # (A "posture" excursion has passed the reach test already.)
+            if kind == "posture" and i + 1 < len(exc) and exc[i + 1][0] - t <= gap:
                 s2, t2, peak2, typ2 = exc[i + 1]
                 merged = self._evaluate(x, e, speed, sampling_rate_hz, s, t2, max(peak, peak2), max(typical, typ2))
                 if merged[0] == "rep":
@@ -393,10 +437,10 @@ class HoldRepDetector:
             (rows if kind == "rep" else rejected).append(row)
             i += 1
         self.reps_ = pd.DataFrame(rows, columns=REP_COLUMNS)
-        self.rejected_ = pd.DataFrame(rejected, columns=["start", "stop", "amplitude_deg", "reason"])
+        self._rejected_rows = rejected
         self._judged = {}
-        self.typical_amplitude_deg_ = float(np.median(self.reps_.amplitude_deg)) if len(rows) else (
-            float(np.median(typ)) if len(typ) else 0.0)
+        self.typical_amplitude_deg_ = float(_median(self.reps_.amplitude_deg.to_numpy())) if len(rows) else (
+            float(_median(typ)) if len(typ) else 0.0)
         return self
 
 
@@ -414,15 +458,21 @@ def set_cues(angle_deg: np.ndarray, det: HoldRepDetector, reps: pd.DataFrame, sa
         amplitude), < 0 when the holds do. NaN if it cannot be told.
     tremor
         Muscles holding a position tremble, resting ones do not: median
-        ``activity`` (e.g. gyro magnitude) in the holds over that in the
-        rests. NaN without ``activity``.
+        ``activity`` (e.g. gyro magnitude) in the holds (less their first
+        and last 0.3 s, where the moves end) over that in the rests. NaN
+        without ``activity``.
     held_s
         Time held: the held position is where the person stays.
 
     ``span`` (sample indices) widens the stretch whose outside is "around
     the set", e.g. to where another reading of the same movements starts.
     """
-    x = lowpass(np.asarray(angle_deg, dtype=float), det.cutoff_hz, sampling_rate_hz)
+    angle = np.asarray(angle_deg, dtype=float)
+    seen, x = getattr(det, "_filtered", (None, None))
+    # The detector low-passed this same angle already (the callers pass it
+    # again); comparing costs far less than filtering it anew.
+    if seen is None or seen.shape != angle.shape or not np.array_equal(seen, angle):
+        x = lowpass(angle, det.cutoff_hz, sampling_rate_hz)
     e = det.excursion_
     amp = det.typical_amplitude_deg_ or 1.0
     held = float((reps["hold_stop"] - reps["hold_start"]).sum()) / sampling_rate_hz
@@ -431,8 +481,8 @@ def set_cues(angle_deg: np.ndarray, det: HoldRepDetector, reps: pd.DataFrame, sa
         return posture, tremor, held
     calm = np.abs(np.gradient(x) * sampling_rate_hz) < 1.0
     hold = np.zeros(len(e), dtype=bool)
-    for r in reps.itertuples():
-        a, b = r.hold_start + int(0.3 * sampling_rate_hz), r.hold_stop - int(0.3 * sampling_rate_hz)
+    pad = int(0.3 * sampling_rate_hz)
+    for a, b in zip(reps["hold_start"].to_numpy() + pad, reps["hold_stop"].to_numpy() - pad):
         hold[a:max(a, b)] = True
     first, last = int(reps.start.iloc[0]), int(reps.stop.iloc[-1])
     inside = np.zeros(len(e), dtype=bool)
@@ -447,10 +497,10 @@ def set_cues(angle_deg: np.ndarray, det: HoldRepDetector, reps: pd.DataFrame, sa
     out &= calm
     rest = low & calm
     if out.sum() > sampling_rate_hz and rest.sum() > 0.3 * sampling_rate_hz and hold.sum() > sampling_rate_hz:
-        level_out = np.median(x[out])
-        posture = (abs(np.median(x[hold]) - level_out) - abs(np.median(x[rest]) - level_out)) / amp
+        level_out = _median(x[out])
+        posture = (abs(_median(x[hold]) - level_out) - abs(_median(x[rest]) - level_out)) / amp
     if activity is not None and hold.sum() > sampling_rate_hz and low.sum() > 0.5 * sampling_rate_hz:
-        tremor = float(np.median(activity[hold]) / max(np.median(activity[low]), 1e-6))
+        tremor = float(_median(activity[hold]) / max(_median(activity[low]), 1e-6))
     return posture, tremor, held
 
 
@@ -463,7 +513,8 @@ def prefer(cues_a: tuple, cues_b: tuple) -> bool:
         known = p1 if np.isfinite(p1) else p2
         if abs(known) > 0.5:
             return (known > 0) == np.isfinite(p1)
-    if np.isfinite(r1) and np.isfinite(r2) and max(r1, r2) > 1.3 and (r1 > 1.3) != (r2 > 1.3):
+    # Exactly one of them above 1.3 (the larger one, then).
+    if np.isfinite(r1) and np.isfinite(r2) and (r1 > 1.3) != (r2 > 1.3):
         return r1 > r2
     return h1 >= h2
 
@@ -484,8 +535,10 @@ def best_direction(angle_deg: np.ndarray, sampling_rate_hz: float,
 def set_levels(signals: pd.DataFrame, reps: pd.DataFrame) -> tuple[float, float] | None:
     """Rest and held levels (deg of ``tilt_deg``) of a set from its counted reps, or None.
 
-    The rest level is the angle between reps (and in the 3 s before the
-    first), the held level the angle over each rep's middle half.
+    The rest level is the median angle between reps (and in the 3 s before
+    the first), the held level the median over each rep's middle half (a
+    rep spans ``start_s`` to ``end_s`` inclusive). None when either has no
+    sample or the two are less than 1 deg apart.
 
     Parameters
     ----------

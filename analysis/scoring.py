@@ -1,6 +1,9 @@
 """Score an analysis document against a ground-truth one (both toehold-analysis/1).
 
-Used by the accuracy benchmark and by tests. Matching rules:
+Used by tests and ``benchmarks/circles.py``. The accuracy benchmarks
+(``benchmarks/accuracy.py``, ``benchmarks/heldout_eval.py``) score with
+``benchmarks/_scoring.py`` instead (fragments of a bout summed, IoU ≥ 0.5,
+and the tiptoe duration, sway and demo-hold figures). Matching rules here:
 
 * a detected bout matches a true bout of the same exercise when they
   overlap by at least half of the shorter one (one-to-one, greedy by

@@ -184,10 +184,14 @@ class SessionAnalyzer:
     def exercises(self) -> list[dict]:
         """The contract's ``exercises`` list (toehold-analysis/1)."""
         out = []
+        # Each table split by bout once (a day of wear has a couple of
+        # hundred bouts: a whole-table comparison per bout and table was
+        # O(bouts × events)); rows keep their order within a bout.
+        by_bout = [{k: g for k, g in table.groupby("bout", sort=False)} if len(table) else {}
+                   for table in (self.reps_, self.circles_, self.strides_)]
+        none = [table.iloc[:0] for table in (self.reps_, self.circles_, self.strides_)]
         for k, b in enumerate(self.bouts_.itertuples()):
-            reps = self.reps_[self.reps_.bout == k]
-            circ = self.circles_[self.circles_.bout == k]
-            strd = self.strides_[self.strides_.bout == k]
+            reps, circ, strd = (split.get(k, empty) for split, empty in zip(by_bout, none))
             out.append({
                 "exercise": b.exercise, "start_s": round(float(b.start_s), 3),
                 "end_s": round(float(b.end_s), 3),

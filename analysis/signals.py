@@ -110,9 +110,9 @@ class SessionSignals:
 
     def in_posture(self, exercise: str, a: int, b: int) -> float | None:
         """Share of the valid samples ``a:b`` in a posture ``exercise`` allows."""
-        sel = np.zeros(len(self.t), dtype=bool)
-        sel[a:b] = self.valid[a:b]
-        return fraction_in_posture(self.postures, exercise, self.placement.value, sel)
+        # On the stretch alone: whole-day masks per bout were 4 O(n) passes each.
+        masks = {name: m[a:b] for name, m in self.postures.items()}
+        return fraction_in_posture(masks, exercise, self.placement.value, self.valid[a:b])
 
     def frame(self) -> pd.DataFrame:
         """The grid as a DataFrame (``SessionAnalyzer.signals_``: plots, balance, quality).
@@ -125,6 +125,37 @@ class SessionSignals:
             "gyr_x": self.gyr_seg[:, 0], "gyr_y": self.gyr_seg[:, 1], "gyr_z": self.gyr_seg[:, 2],
             "acc_x": self.acc_seg[:, 0], "acc_y": self.acc_seg[:, 1], "acc_z": self.acc_seg[:, 2],
         })
+
+
+def gap_lowpass(x: np.ndarray, valid: np.ndarray, cutoff_hz: float, sampling_rate_hz: float,
+                min_weight: float = 0.25) -> np.ndarray:
+    """Low-pass of ``x`` (n, k) along axis 0 from its valid samples only (normalised convolution).
+
+    A gap is bridged by a straight line between the two samples at its
+    edges; while the foot trembles in a hold (a few tenths of m/s² at 6–12
+    Hz) those two samples are as far off as the tremor, and the line holds
+    them for the whole gap, which the low-pass turns into a slow bump of a
+    degree or two: at 20 Hz with bursts of loss that is a toe press. Here
+    the filter averages the valid samples around each point instead; with
+    no gap it is exactly :func:`~analysis.reps.lowpass`. Where fewer than
+    ``min_weight`` of the filter's weight falls on valid samples (the middle
+    of a gap) the result is bridged by a straight line between the nearest
+    points where enough does.
+    """
+    valid = np.asarray(valid, dtype=bool)
+    if valid.all() or not valid.any():
+        return lowpass(x, cutoff_hz, sampling_rate_hz)
+    w = valid.astype(float)
+    den = lowpass(w, cutoff_hz, sampling_rate_hz)
+    num = lowpass(x * w[:, None], cutoff_hz, sampling_rate_hz)
+    ok = den > min_weight
+    if not ok.any():
+        return lowpass(x, cutoff_hz, sampling_rate_hz)
+    out = num / np.where(ok, den, 1.0)[:, None]
+    idx = np.arange(len(x))
+    for k in range(out.shape[1]):
+        out[~ok, k] = np.interp(idx[~ok], idx[ok], out[ok, k])
+    return out
 
 
 class SignalExtractor:
@@ -167,8 +198,20 @@ class SignalExtractor:
         rest = still_mask(u.acc, u.gyr, sampling_rate_hz)
         still = rest & u.valid
         bias = gyro_bias(u.gyr, still)
-        gyr = u.gyr - bias
-        orient = OrientationFilter().estimate(u, bias)
+        # Standing sways the shank by a degree or so, which a shank sensor
+        # sees as a slow 1–3 deg/s rotation: quiet, though not still.
+        calm = (rest.copy() if foot else
+                still_mask(u.acc, u.gyr, sampling_rate_hz, window_s=1.0, gyr_thresh_dps=8.0, acc_thresh_mps2=0.5))
+        # The resampler's arrays are this call's own: the bias comes off in
+        # place (no second (n, 3) copy: 100 MB a day).
+        gyr = u.gyr
+        gyr -= bias
+        # Through a rest of 5 s or more the tilt is the accelerometer's (the
+        # filter runs 2 s into and out of it): the filter's per-sample loop
+        # over a day's rests was most of its cost, and at rest the averaged
+        # accelerometer is the closer tilt (0.03-0.04° median error against
+        # the simulator's truth where the filter had 0.3-0.6°; benchmarks/README.md).
+        orient = OrientationFilter(rest_fill_s=5.0).estimate(u, still=still)
         # A shank swings less than a foot, and least on tiptoe (short steps,
         # no heel rocker). Without a foot's still stance to require, a
         # shank's gait must repeat clearly: a set of knee bends half-repeats.
@@ -180,16 +223,12 @@ class SignalExtractor:
         gyr_s = gyr @ r.T
         grav_s = orient.gravity @ r.T
         acc_s = u.acc @ r.T
-        acc_lp = lowpass(acc_s[:, [0, 2]], 2.0, sampling_rate_hz)  # forward and up: all the tilt needs
+        acc_lp = gap_lowpass(acc_s[:, [0, 2]], u.valid, 2.0, sampling_rate_hz)  # forward and up: all the tilt needs
         grav_smooth = lowpass(grav_s, 0.5, sampling_rate_hz)
         long_gap = np.zeros(len(u.t), dtype=bool)
         for a, b in zip(*runs(~u.valid)):
             if (b - a) / sampling_rate_hz >= self.max_bridged_gap_s:
                 long_gap[a:b] = True
-        # Standing sways the shank by a degree or so, which a shank sensor
-        # sees as a slow 1–3 deg/s rotation: quiet, though not still.
-        calm = (rest.copy() if foot else
-                still_mask(u.acc, u.gyr, sampling_rate_hz, window_s=1.0, gyr_thresh_dps=8.0, acc_thresh_mps2=0.5))
         calm &= ~long_gap  # a few lost packets do not end a stance
         self.signals_ = SessionSignals(
             sampling_rate_hz=sampling_rate_hz, placement=place, mounting=mount, t=u.t, valid=u.valid,

@@ -48,19 +48,22 @@ MODULES: dict[str, list[str]] = {
                          "tests/test_detection.py::test_a_brief_dip_mid_hold_is_one_rep_with_its_full_hold",
                          "tests/test_detection.py::test_reps_in_the_other_direction_are_found_by_negating",
                          "tests/test_detection.py::test_gap_in_the_middle_of_a_hold_keeps_the_hold",
-                         "tests/test_reps.py", "-k", "not hard_cases and not held_out and not demo and not tiptoe"],
+                         "tests/test_reps.py", "tests/test_reps_units.py", "-k", "not hard_cases and not held_out and not demo and not tiptoe and not pinned"],
     "analysis/circles.py": ["tests/test_detection.py::test_one_circle_each_way",
                             "tests/test_detection.py::test_circles_are_counted_whatever_the_speed",
                             "tests/test_detection.py::test_elliptical_circles_at_uneven_speed_count_once_each",
                             "tests/test_detection.py::test_a_few_lost_packets_do_not_lose_circles",
                             "tests/test_circles.py::test_direction_is_the_contracts_vector_formula",
                             "tests/test_circles.py::test_size_of_a_round_circle_is_its_diameter",
-                            "tests/test_circles.py::test_size_of_an_ellipse_is_its_mean_width"],
+                            "tests/test_circles.py::test_size_of_an_ellipse_is_its_mean_width",
+                            "tests/test_circle_traces.py"],
     "sensors/devices/witmotion.py": ["tests/devices/test_witmotion.py"],
     "sensors/devices/generic.py": ["tests/devices/test_generic.py"],
     "sensors/devices/movesense.py": ["tests/devices/test_movesense.py"],
     "sensors/devices/thingy.py": ["tests/devices/test_thingy.py"],
-    "sensors/devices/polar.py": ["tests/devices/test_polar.py"],
+    # Polar's start/stop run over a scripted link in the fast tests; the BLE
+    # end-to-end test (2.7 s per surviving mutant) is left to the suite.
+    "sensors/devices/polar.py": ["tests/devices/test_polar.py", "-k", "not started_at_a_rate_it_lists"],
 }
 
 # Modules scored on some of their functions only (mutmut's names: x_NAME for
@@ -105,7 +108,7 @@ def _env() -> dict:
     return env
 
 
-def run_mutmut(module: str, tests: list[str], children: int, show: Path | None = None) -> dict:
+def run_mutmut(module: str, tests: list[str], children: int, show: Path | None = None, keep: bool = False) -> dict:
     work = scratch_copy()
     try:
         py = work / "pyproject.toml"
@@ -133,15 +136,19 @@ def run_mutmut(module: str, tests: list[str], children: int, show: Path | None =
             (show / (module.replace("/", "_") + ".diff")).write_text(survivor_diffs(work, module, names))
         return counts
     finally:
-        shutil.rmtree(work, ignore_errors=True)
+        if keep:
+            print(f"kept {work} (MUTANT_UNDER_TEST=<name> python -m pytest … in {work / 'mutants'} reruns one)",
+                  file=sys.stderr)
+        else:
+            shutil.rmtree(work, ignore_errors=True)
 
 
 def survivor_diffs(work: Path, module: str, only: list[str] | None = None) -> str:
     """The surviving and unreached mutants of ``module`` as diffs against the original.
 
     Read from mutmut's mutated copy and its ``.meta`` (exit code 0: no test
-    failed; None: no test ran) rather than ``mutmut show``, which starts an
-    interpreter per mutant.
+    failed; 33: no test reaches it) rather than ``mutmut show``, which starts
+    an interpreter per mutant.
     """
     import ast
     import difflib
@@ -154,7 +161,7 @@ def survivor_diffs(work: Path, module: str, only: list[str] | None = None) -> st
              if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
     out = []
     for key, code in meta["exit_code_by_key"].items():
-        if code not in (0, None) or (only and not any(fnmatch.fnmatch(key, n) for n in only)):
+        if code not in (0, 33) or (only and not any(fnmatch.fnmatch(key, n) for n in only)):
             continue
         name = key.rsplit(".", 1)[-1]
         orig = funcs.get(name.rsplit("__mutmut_", 1)[0] + "__mutmut_orig")
@@ -197,6 +204,8 @@ def main(argv=None) -> int:
     ap.add_argument("--children", type=int, default=2, help="parallel mutant runs (default 2)")
     ap.add_argument("--show", type=Path, metavar="DIR",
                     help="write each module's surviving and unreached mutants' diffs into DIR")
+    ap.add_argument("--keep", action="store_true",
+                    help="keep each module's scratch copy (to rerun single mutants while killing survivors)")
     args = ap.parse_args(argv)
 
     if args.listed:
@@ -211,7 +220,7 @@ def main(argv=None) -> int:
     print(f"{'module':32} {'mutants':>7} {'killed':>6} {'survived':>8} {'unreached':>9} "
           f"{'timeout':>7} {'score':>6} {'time':>6}")
     for module in args.modules or list(MODULES):
-        c = run_mutmut(module, MODULES[module], args.children, args.show)
+        c = run_mutmut(module, MODULES[module], args.children, args.show, args.keep)
         killed = c.get("killed", 0)
         survived = c.get("survived", 0)
         unreached = c.get("no tests", 0)

@@ -624,9 +624,17 @@ def format_rows(rows: np.ndarray, columns: Sequence[str],
     rows = np.asarray(rows, dtype=float)
     if rows.ndim != 2 or rows.shape[1] != len(columns):
         raise ValueError(f"rows must have shape (n, {len(columns)})")
-    buf = io.StringIO()
-    np.savetxt(buf, rows, fmt=_row_format(columns, sampling_rate_hz).split(","), delimiter=",")
-    return buf.getvalue().replace("-0.0000,", "0.0000,")
+    return _lines(rows, _row_format(columns, sampling_rate_hz)).replace("-0.0000,", "0.0000,")
+
+
+def _lines(rows: np.ndarray, row_format: str) -> str:
+    """``rows`` (n, k) as CSV lines, ``row_format`` the k comma-separated %-formats.
+
+    What ``np.savetxt`` writes, in one ``%`` over the whole block: savetxt's
+    per-call and per-row overhead was most of the file sink's CPU live, where
+    a 200 Hz sensor hands over four rows at a time.
+    """
+    return ((row_format + "\n") * len(rows)) % tuple(rows.ravel().tolist())
 
 
 def metadata_block(metadata: Mapping) -> str:
@@ -679,7 +687,7 @@ class RecordingWriter:
             rate = float(self.metadata.get("sample_rate_hz") or 0) or None
         except ValueError:
             rate = None
-        self._fmt = _row_format(self.columns, rate).split(",")
+        self._fmt = _row_format(self.columns, rate)
         self.fsync_interval_s = fsync_interval_s
         self.rows_written = 0
         # Health data: a new recording is readable by its owner only (0600).
@@ -713,9 +721,7 @@ class RecordingWriter:
             rows = rows[None, :]
         if rows.shape[1] != len(self.columns):
             raise ValueError(f"rows have {rows.shape[1]} columns, expected {len(self.columns)}")
-        buf = io.StringIO()
-        np.savetxt(buf, rows, fmt=self._fmt, delimiter=",")
-        self._fh.write(buf.getvalue())
+        self._fh.write(_lines(rows, self._fmt))
         self._fh.flush()
         self.rows_written += len(rows)
         now = time.monotonic()

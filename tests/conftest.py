@@ -99,3 +99,102 @@ def _assert_matches_truth(doc: dict, truth: dict, hold_s: float = 0.25, edge_s: 
 def assert_matches_truth():
     """:func:`_assert_matches_truth`, for tests that compare an analysis with ground truth."""
     return _assert_matches_truth
+
+
+# -- pytest-xdist: which worker runs what (issues 13, 19) ---------------------
+# `--dist loadfile` (pyproject addopts) keeps a file on one worker: its module
+# fixtures are made once, and test_crash's kills and mounts never overlap. But
+# xdist hands out the files in collection order, so a heavy file met late
+# (test_session_e2e, test_live_sets) left one core idle for its whole run. The
+# scheduler below hands out the heaviest work first (longest processing time
+# first: the last units are small, so the workers end together), and runs the
+# tests of SPLIT files (independent tests, no module fixture) one by one
+# wherever a worker is free. The cost of a unit is its tests' durations in
+# the last run (kept in pytest's cache), else COST_S, else a tenth of a second
+# a test.
+SPLIT = {"tests/test_live_sets.py", "tests/test_notebooks.py"}
+# CPU seconds (user + sys, waited-for child processes included) of the
+# heaviest units, measured 2026-11-30 (one run, xdist 2 workers, a per-test
+# os.times() probe); for a fresh checkout, which has no durations cached.
+LIVE_SETS = "tests/test_live_sets.py::test_sample_set_counts_shown_live_equal_the_closing_analysis_and_the_truth"
+COST_S = {
+    "tests/test_session_e2e.py": 28,
+    "tests/test_live_sets.py::test_demo_set_counts_shown_live_equal_the_closing_analysis_and_the_truth": 25,
+    f"{LIVE_SETS}[realistic_9002]": 22,
+    "tests/test_batch.py": 18,
+    f"{LIVE_SETS}[ankle_9003]": 17,
+    "tests/test_detection.py": 17,
+    f"{LIVE_SETS}[clean_9001]": 16,
+    "tests/report/test_report.py": 14,
+    "tests/test_notebooks.py::test_notebook_runs[adherence_history.ipynb]": 14,
+    "tests/test_untrusted.py": 14,
+    "tests/test_simulator.py": 13,
+    "tests/test_reps.py": 12,
+    "tests/test_confidence.py": 11,
+    "tests/test_crash.py": 11,
+    "tests/test_cli.py": 10,
+    "tests/test_replay.py": 10,
+    "tests/test_notebooks.py::test_notebook_runs[cohort_progress.ipynb]": 10,
+    "tests/ble/test_fault_matrix.py": 9,
+    "tests/test_live.py": 8,
+    "tests/test_progress.py": 7,
+    "tests/test_dask.py": 7,
+    "tests/test_fuzz_devices.py": 7,
+    "tests/test_export.py": 6,
+    "tests/ble/test_live_offline.py": 6,
+    "tests/test_fuzz_reader.py": 6,
+    "tests/test_fuzz_importers.py": 5,
+    "tests/report/test_readable.py": 5,
+}
+DURATIONS_KEY = "toehold/durations"
+
+
+def _scope(nodeid: str) -> str:
+    file = nodeid.split("::", 1)[0]
+    return nodeid if file in SPLIT else file
+
+
+def _unit_cost(scope: str, nodeids, last: dict) -> float:
+    if not any(n in last for n in nodeids):
+        return COST_S.get(scope, 0.1 * len(nodeids))
+    return sum(last.get(n, 0.1) for n in nodeids)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_xdist_make_scheduler(config, log):
+    if config.getvalue("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadFileScheduling
+
+    last = config.cache.get(DURATIONS_KEY, {}) if getattr(config, "cache", None) else {}
+
+    class HeaviestFirst(LoadFileScheduling):
+        ordered = False
+
+        def _split_scope(self, nodeid: str) -> str:
+            return _scope(nodeid)
+
+        def _assign_work_unit(self, node):
+            if not self.ordered:  # the first assignment: the queue is complete
+                self.ordered = True
+                units = sorted(self.workqueue.items(), key=lambda u: -_unit_cost(u[0], u[1], last))
+                self.workqueue.clear()
+                self.workqueue.update(units)
+            super()._assign_work_unit(node)
+
+    return HeaviestFirst(config, log)
+
+
+_durations: dict[str, float] = {}
+
+
+def pytest_runtest_logreport(report):
+    _durations[report.nodeid] = _durations.get(report.nodeid, 0.0) + report.duration
+
+
+def pytest_sessionfinish(session):
+    cache = getattr(session.config, "cache", None)
+    # The controller of an xdist run (it sees every worker's reports); a run
+    # of some tests only adds to what the last full run measured.
+    if cache is not None and _durations and not hasattr(session.config, "workerinput"):
+        cache.set(DURATIONS_KEY, {**cache.get(DURATIONS_KEY, {}), **{k: round(v, 2) for k, v in _durations.items()}})

@@ -13,28 +13,32 @@ def toehold(*args, cwd=None):
                           text=True, cwd=cwd or ROOT)
 
 
-def test_info_on_the_demo_says_what_a_user_needs():
-    out = toehold("info", DEMO)
+# In-process (the ``cli`` fixture) where the test is about what a command
+# prints or writes; as the user's process where that is the point (the
+# bad-input test, the second simulate run).
+def test_info_on_the_demo_says_what_a_user_needs(cli):
+    out = cli("info", DEMO)
     assert out.returncode == 0, out.stderr
     for word in ("duration", "sample rate", "placement    foot", "gaps", "axis pointing up"):
         assert word in out.stdout
 
 
-def test_simulate_writes_a_recording_and_its_truth_and_is_reproducible(tmp_path):
+def test_simulate_writes_a_recording_and_its_truth_and_is_reproducible(tmp_path, cli):
     a, b = tmp_path / "a.csv", tmp_path / "b.csv"
-    assert toehold("simulate", "--seed", 1, "-o", a).returncode == 0
+    assert cli("simulate", "--seed", 1, "-o", a).returncode == 0
+    # The same bytes from another process (its own hash seed, its own state).
     assert toehold("simulate", "--seed", 1, "-o", b).returncode == 0
     assert a.read_bytes() == b.read_bytes()
     truth = json.loads((tmp_path / "a.truth.json").read_text())
     assert truth["format"] == "toehold-analysis/1" and truth["exercises"]
 
 
-def test_analyze_prints_a_summary_and_json(tmp_path):
-    out = toehold("analyze", DEMO)
+def test_analyze_prints_a_summary_and_json(tmp_path, cli):
+    out = cli("analyze", DEMO)
     assert out.returncode == 0, out.stderr
     assert "reps" in out.stdout and "circles" in out.stdout and "strides" in out.stdout
     js = tmp_path / "demo.json"
-    assert toehold("analyze", DEMO, "--json", "-o", js).returncode == 0
+    assert cli("analyze", DEMO, "--json", "-o", js).returncode == 0
     doc = json.loads(js.read_text())
     names = {e["exercise"] for e in doc["exercises"]}
     assert names == {"toe_press", "resistance_band", "tiptoe_walk", "pencil_pickup", "ankle_circles"}

@@ -2,8 +2,8 @@
 
 The simulated sessions here use tuning seeds (9xx): the thresholds of
 analysis/confidence.py were set looking at them. The benchmark
-(benchmarks/accuracy.py, tiers "look-alikes" and "negatives") measures on
-other seeds.
+(benchmarks/accuracy.py, columns "look-alikes + exercises" and "look-alikes
+only") measures on other seeds.
 """
 import json
 from pathlib import Path

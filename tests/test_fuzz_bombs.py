@@ -12,7 +12,7 @@ a recording or is refused (span over 7 days); the analysis of one that reads
 either runs on a grid that grows with the rows, not the span, or is refused
 as implausible timing. Never a MemoryError, never a traceback.
 
-``TOEHOLD_FUZZ_EXAMPLES`` sets the examples per test (default 200, as the
+``TOEHOLD_FUZZ_EXAMPLES`` sets the examples per test (default 100, as the
 other fuzz tests; 10000 for the full run); the zip test, whose examples each
 compress and parse up to a megabyte, runs a quarter of them, and the
 time-span test, whose examples each run the whole analysis, a fifth (40 by
@@ -37,7 +37,7 @@ from sensors.importers import open_any
 from sensors.limits import InputLimitError
 from sensors.recording import RecordingError, read_recording
 
-EXAMPLES = int(os.environ.get("TOEHOLD_FUZZ_EXAMPLES", "200"))
+EXAMPLES = int(os.environ.get("TOEHOLD_FUZZ_EXAMPLES", "100"))
 FUZZ = settings(max_examples=EXAMPLES, deadline=None, database=None,
                 suppress_health_check=list(HealthCheck))
 MEMBER_LIMIT = 256 << 10

@@ -210,6 +210,7 @@ NAN = float("nan")
     # Both postures known and more than 0.5 apart: the larger wins, whatever else.
     ((1.0, NAN, 0.0), (-1.0, NAN, 99.0), True),
     ((-1.0, 3.0, 99.0), (1.0, 1.0, 0.0), False),
+    ((0.6, NAN, 0.0), (-0.4, NAN, 9.0), True),           # 1.0 apart
     # Exactly 0.5 apart is not "more than": on to tremor / time held.
     ((0.5, NAN, 1.0), (0.0, NAN, 2.0), False),
     # One posture known: it decides when beyond +-0.5 (>0: that direction is reps).
@@ -222,6 +223,7 @@ NAN = float("nan")
     ((NAN, 2.0, 0.0), (NAN, 1.0, 9.0), True),
     ((NAN, 1.0, 9.0), (NAN, 2.0, 0.0), False),
     ((NAN, 1.3, 1.0), (NAN, 1.0, 2.0), False),          # 1.3 is not above 1.3
+    ((NAN, 1.0, 2.0), (NAN, 1.3, 1.0), True),
     ((NAN, 2.0, 1.0), (NAN, 1.5, 2.0), False),          # both tremble: undecided
     ((NAN, 2.0, 1.0), (NAN, NAN, 2.0), False),          # one unknown: undecided
     # Then time held; a tie keeps the first.

@@ -235,6 +235,36 @@ class _Clock:
         return t
 
 
+def count_lost(last_seq: float | None, seqs: np.ndarray) -> tuple[int, float]:
+    """Packets missing before a decoded batch, from the device's u16 packet counter.
+
+    Parameters
+    ----------
+    last_seq : float or None
+        Counter of the last packet taken (None: none yet).
+    seqs : ndarray, shape (n,)
+        The batch's counter per row (a packet's rows share it; a decoder may
+        hand over two packets at once).
+
+    Returns
+    -------
+    (lost, last_seq) : (int, float)
+        Counter steps of more than one, modulo 2**16, are lost packets; a
+        step of half the counter's range or more is a packet behind, not
+        ahead (counted late elsewhere), and loses none.
+    """
+    if seqs[0] == seqs[-1]:
+        # One packet's rows, the usual case: scalar arithmetic (numpy's
+        # per-call overhead on a 4-row packet was most of this step's cost).
+        step = (float(seqs[0]) - last_seq) % 65536 if last_seq is not None else 1.0
+        return (int(step) - 1 if 1 < step < 32768 else 0), float(seqs[0])
+    new = np.ones(len(seqs), bool)
+    np.not_equal(seqs[1:], seqs[:-1], out=new[1:])
+    chain = seqs[new]
+    steps = (np.diff(chain) if last_seq is None else np.diff(chain, prepend=last_seq)) % 65536
+    return int(np.sum(np.where((steps > 1) & (steps < 32768), steps - 1, 0))), float(chain[-1])
+
+
 # An ATT error (or the stacks' words for it) from a GATT operation on a live
 # link: the device answered, so retrying will not help.
 _AUTH_ERROR = re.compile(r"authenticat|encrypt|not ?paired|pairing|notpermitted|notauthorized|"
@@ -759,13 +789,8 @@ class Collector:
                     if np.isfinite(seq) and np.isfinite(rows[:, 7]).all():
                         # Each packet's counter once: a decoder may hand over
                         # two at once (the DIY board's first waits for the second).
-                        s = rows[:, 7]
-                        chain = s[np.r_[True, s[1:] != s[:-1]]]
-                        if last_seq is not None:
-                            chain = np.r_[last_seq, chain]
-                        steps = np.diff(chain) % 65536
-                        st.lost_packets += int(np.sum(np.where((steps > 1) & (steps < 32768), steps - 1, 0)))
-                        last_seq = float(chain[-1])
+                        lost, last_seq = count_lost(last_seq, rows[:, 7])
+                        st.lost_packets += lost
                     meter.add(len(rows), arrival if not profile.has_clock else float(rows[-1, 0]))
                     first_packet.set()
                     if not calibrated:

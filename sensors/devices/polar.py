@@ -312,7 +312,7 @@ class PolarDecoder:
                 what = STATUS[status] if status < len(STATUS) else f"status {status}"
                 raise CommandRefused(f"start {name} refused: {what}")
             return
-        params = parse_settings(bytes(data[5:])) if len(data) > 5 else {}
+        params = parse_settings(bytes(data[5:]))  # none after the "more" byte: {}
         if op == GET_SETTINGS:
             self.settings[mtype] = params
         elif op == START and FACTOR in params and mtype in self.factor:
