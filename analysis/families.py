@@ -35,6 +35,20 @@ def _bouts(rows: list) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=BOUT_COLUMNS)
 
 
+def _otsu_cut(values: np.ndarray) -> int:
+    """Where to cut a sequence (4 or more values) in two parts of two or more.
+
+    The cut with the largest between-part variance (Otsu's criterion), so
+    a part's size counts as well as how far its mean is from the other's.
+    """
+    n = len(values)
+    k = np.arange(2, n - 1)
+    c = np.cumsum(values)
+    mean_a = c[k - 1] / k
+    mean_b = (c[-1] - c[k - 1]) / (n - k)
+    return int(k[np.argmax(k * (n - k) * (mean_a - mean_b) ** 2)])
+
+
 class TiptoeWalkDetector:
     """Tiptoe walking: gait bouts whose strides keep the heel off the floor.
 
@@ -372,11 +386,7 @@ class HoldSetDetector:
         n = len(lifts)
         if n < 4:
             return [(group, lifts)]
-        k = np.arange(2, n - 1)
-        c = np.cumsum(lifts)
-        mean_a = c[k - 1] / k
-        mean_b = (c[-1] - c[k - 1]) / (n - k)
-        cut = int(k[np.argmax(k * (n - k) * (mean_a - mean_b) ** 2)])
+        cut = _otsu_cut(lifts)
         lo, hi = sorted((float(np.median(lifts[:cut])), float(np.median(lifts[cut:]))))
         if hi - lo < self.split_lift_m or hi < 3 * max(lo, 0.005):
             return [(group, lifts)]
@@ -430,11 +440,7 @@ class HoldSetDetector:
         # Split where the two parts differ most for their sizes (largest
         # between-part variance, Otsu's criterion): comparing medians alone
         # let a long set absorb the other set's first, shorter-held rep.
-        k = np.arange(2, n - 1)
-        c = np.cumsum(holds)
-        mean_a = c[k - 1] / k
-        mean_b = (c[-1] - c[k - 1]) / (n - k)
-        k_best = int(k[np.argmax(k * (n - k) * (mean_a - mean_b) ** 2)])
+        k_best = _otsu_cut(holds)
         gain = abs(np.median(holds[:k_best]) - np.median(holds[k_best:]))
         if gain < np.log(ratio):
             return [group]
