@@ -294,7 +294,7 @@ def main(argv=None) -> int:
                          "9000-9007)")
     ap.add_argument("--jobs", type=int, default=2, help="worker processes")
     ap.add_argument("--sim-tiers", help=f"comma list (default {','.join(SIM_DEFAULT)}; "
-                                        f"'' for none) of {list(SIM_TIERS)}")
+                                        f"'' for none) of {list(SIM_TIERS)}".replace("%", "%%"))  # argparse formats help with %
     ap.add_argument("--heldout-tiers", help=f"comma list ('' for none) of {list(HELDOUT_TIERS)}")
     ap.add_argument("--no-real", dest="real", action="store_false", help="skip the real negatives")
     ap.add_argument("--no-samples", dest="samples", action="store_false",
