@@ -182,4 +182,13 @@ def test_readme_tables_are_rewritten_between_the_markers_only(tmp_path):
 def test_spent_held_out_seeds_are_flagged():
     from benchmarks.accuracy import spent
     assert spent(1010, 4) == [1010, 1011]
-    assert spent(13000, 8) == [] and spent(9007, 1) == [9007] and spent(8999, 1) == []
+    assert spent(14000, 8) == [] and spent(13007, 2) == [13007] and spent(9007, 1) == [9007] and spent(8999, 1) == []
+
+
+def test_help_lists_the_options(capsys):
+    # argparse %-formats help text: a tier named "0-10 % loss" once made --help crash.
+    from benchmarks.accuracy import main
+    with pytest.raises(SystemExit) as stop:
+        main(["--help"])
+    assert stop.value.code == 0
+    assert "--seed0" in capsys.readouterr().out

@@ -123,7 +123,12 @@ async def _session(fault: str, kinds: tuple, folder, seconds: float, max_s: floa
         p.unlink(missing_ok=True)
     sink = RecordingSink(paths, {k: {"placement": "foot", "side": "left"} for k in kinds},
                          describe=describe)
-    col = Collector(sink, client_backend=BumbleClient, scanner_backend=BumbleScanner, scan_timeout_s=2.0)
+    # Give-up is tested elsewhere (test_device_faults); here a device that is
+    # still reconnecting on a loaded machine (each drops its first two
+    # connections, one device connects at a time) must not be given up on
+    # before the session's own cap.
+    col = Collector(sink, client_backend=BumbleClient, scanner_backend=BumbleScanner, scan_timeout_s=2.0,
+                    give_up_after_s=max_s)
 
     async def stop_when_done():
         t_end = asyncio.get_running_loop().time() + max_s
