@@ -41,9 +41,17 @@ def _window_mean(x: np.ndarray, half: np.ndarray) -> np.ndarray:
     c = np.empty((len(x) + 2 * pad + 1, x.shape[1]))
     c[0] = 0.0
     np.cumsum(np.concatenate([np.repeat(x[:1], pad, 0), x, np.repeat(x[-1:], pad, 0)]), axis=0, out=c[1:])
-    i = np.arange(len(x)) + pad
-    out = c[i + half + 1]
-    out -= c[i - half]
+    # Row indices as int32 (a day has 4.3 M rows) and one column at a time:
+    # half the size of the index and gather temporaries.
+    i = np.arange(pad, len(x) + pad, dtype=np.int32)
+    half = half.astype(np.int32)
+    hi, lo = i + half + 1, i - half
+    del i
+    out = np.empty((len(x), x.shape[1]))
+    for k in range(x.shape[1]):
+        col = c[:, k]
+        out[:, k] = col[hi]
+        out[:, k] -= col[lo]
     out /= (2 * half + 1)[:, None]
     return out
 

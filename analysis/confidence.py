@@ -144,6 +144,10 @@ class ConfidenceRater:
         many reps, holds this alike, and resting postures that told the
         forward direction at least this clearly (a recording made lying
         down throughout has no posture to tell it: its "up" is lying).
+        Pencil pickups (three per foot) need three reps instead, and the
+        foot rising at least ``pencil_strong_lift_m`` per rep.
+    pencil_strong_lift_m : float
+        See above (simulated pencil sets rise 2-7 cm per rep).
     min_hold_s : float
         A set whose median hold is shorter is fidgeting or tapping, not one
         of the hold exercises (held 4–10 s by prescription, though some
@@ -187,6 +191,7 @@ class ConfidenceRater:
                  range_deg: dict | None = None, max_lift_m: dict | None = None,
                  stride_s: tuple = (0.6, 1.7), max_climb_m: float = 0.2,
                  strong_min_reps: int = 5, strong_max_hold_cv: float = 0.35, min_hold_s: float = 1.2,
+                 pencil_strong_lift_m: float = 0.02,
                  pencil_min_lift_m: float = 0.008, max_range_cv: float = 0.5,
                  min_reps: dict | None = None, strong_min_mounting: float = 0.6,
                  max_overshoot: float = 2.0, max_hold_cv: float = 0.5, min_rest_s: float = 0.5,
@@ -220,6 +225,7 @@ class ConfidenceRater:
         self.stride_s = stride_s
         self.max_climb_m = max_climb_m
         self.strong_min_reps = strong_min_reps
+        self.pencil_strong_lift_m = pencil_strong_lift_m
         self.strong_max_hold_cv = strong_max_hold_cv
 
     def rate(self, exercise: str, evidence: dict, mounting_method: str,
@@ -321,8 +327,13 @@ class ConfidenceRater:
         if mounting_method not in ("declared", "gait"):
             strong = False
             if exercise in HOLD_EXERCISES:
-                strong = (ev.get("reps", 0) >= self.strong_min_reps
-                          and ev.get("hold_cv", 1.0) <= self.strong_max_hold_cv)
+                # Pencil pickups are prescribed three at a time: their
+                # strong set is all three, each lifting the foot.
+                need = 3 if exercise == "pencil_pickup" else self.strong_min_reps
+                strong = (ev.get("reps", 0) >= need
+                          and ev.get("hold_cv", 1.0) <= self.strong_max_hold_cv
+                          and (exercise != "pencil_pickup"
+                               or ev.get("lift_m", 0.0) >= self.pencil_strong_lift_m))
             elif exercise == "ankle_circles":
                 strong = ev.get("directions", 0) >= 2
             if (strong and factor == 1.0 and mounting_method == "posture"

@@ -10,11 +10,11 @@ samples); gravity and earth acceleration follow from the quaternion in one
 vectorised step. imufusion 1.3.3 is its latest release (checked 2026-11-30)
 and still has no batch call.
 
-Where the sensor rests for a while (a day of wear rests about half its
-samples in rests of 5 s or more: sitting, lying, standing) the filter is
-not run sample by sample: the tilt there is the averaged accelerometer's,
-which at rest measures gravity alone, with the heading the filter had
-(``OrientationFilter(rest_fill_s=...)``).
+Where the sensor rests for a while (the benchmark day of wear spends a
+third of its samples inside rests of 30 s or more: sitting, lying,
+standing) the filter is not run sample by sample: the tilt there is the
+averaged accelerometer's, which at rest measures gravity alone, with the
+heading the filter had (``OrientationFilter(rest_fill_s=...)``).
 """
 from __future__ import annotations
 

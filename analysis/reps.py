@@ -261,7 +261,12 @@ class HoldRepDetector:
         m0 = rise_peak - q0 if q0 is not None else 0
         m1 = fall_peak + q1 if q1 is not None else len(seg_speed) - 1
         hold_s = (h1 - h0) / sampling_rate_hz
-        if hold_s < self.min_hold_s:
+        # Where a move's speed falls below a share of its peak is late in
+        # noise and for a slow move: a 1.2 s hold measured so reads 0.9 s
+        # (simulator seed 3024, 50 Hz). A hold short of the minimum is
+        # judged on its edges fitted to the moves' shapes (:meth:`_fit_hold`).
+        short = hold_s < self.min_hold_s
+        if short and hold_s < 0.5 * self.min_hold_s:
             return "rejected", (s0 + m0, s0 + m1, peak, f"held {max(hold_s, 0):.1f} s")
         # A held position is still next to the moves into and out of it;
         # standing sway wanders as fast as it moves anywhere.
@@ -284,7 +289,13 @@ class HoldRepDetector:
                     and abs(drift) > 0.3 * abs(step))
         if abs(step) > 0.4 * peak and not settling:
             return "posture", (a, b, peak, "did not return (posture change)")
-        return "rep", (s0, t0, h0, h1, m0, m1, rise_peak, fall_peak, before, after)
+        row = (s0, t0, h0, h1, m0, m1, rise_peak, fall_peak, before, after)
+        if short:
+            fit = self._fit_hold(x, sampling_rate_hz, peak, *row)
+            fitted_s = (fit[3] - fit[2]) / sampling_rate_hz
+            if fitted_s < self.min_hold_s:
+                return "rejected", (s0 + m0, s0 + m1, peak, f"held {max(hold_s, 0):.1f} s")
+        return "rep", row
 
     def _fit_hold(self, x, sampling_rate_hz, peak, s0, t0, h0, h1, m0, m1, rise_peak, fall_peak, before, after):
         """A judged rep's row: range, and hold edges from the moves' shapes."""
@@ -402,10 +413,8 @@ class HoldRepDetector:
         # posture can hold a set of big pencil lifts and a set of small toe
         # presses.
         idx = np.arange(len(e))
-        typ_curve = np.zeros(len(e))
-        for first_pass in (True, False):
-            threshold = (self.min_amplitude_deg * 0.5 if first_pass
-                         else np.maximum(self.min_amplitude_deg * 0.5, 0.3 * typ_curve))
+        threshold = self.min_amplitude_deg * 0.5
+        for _ in range(2):
             starts, stops = runs(e > threshold)
             peaks = np.array([float(e[a:b].max()) for a, b in zip(starts, stops)])
             centres = (starts + stops) / 2
@@ -414,6 +423,7 @@ class HoldRepDetector:
                                for a, b, p in zip(starts, stops, peaks)], dtype=bool)
             typ = self._local_typical(centres, peaks, self.local_s * sampling_rate_hz, shaped)
             typ_curve = np.interp(idx, centres, typ) if len(typ) else np.zeros(len(e))
+            threshold = np.maximum(self.min_amplitude_deg * 0.5, 0.3 * typ_curve)
         rows, rejected = [], []
         exc = [(int(a), int(b), p, ty) for (a, b), p, ty in zip(zip(starts, stops), peaks, typ)
                if p >= self.min_amplitude_deg]

@@ -206,12 +206,14 @@ class SignalExtractor:
         # place (no second (n, 3) copy: 100 MB a day).
         gyr = u.gyr
         gyr -= bias
-        # Through a rest of 5 s or more the tilt is the accelerometer's (the
-        # filter runs 2 s into and out of it): the filter's per-sample loop
-        # over a day's rests was most of its cost, and at rest the averaged
-        # accelerometer is the closer tilt (0.03-0.04° median error against
-        # the simulator's truth where the filter had 0.3-0.6°; benchmarks/README.md).
-        orient = OrientationFilter(rest_fill_s=5.0).estimate(u, still=still)
+        # Through a rest of 30 s or more (sitting, lying, standing about) the
+        # tilt is the accelerometer's (the filter runs 2 s into and out of
+        # it): the filter's per-sample loop over a day's rests was most of
+        # its cost, and at rest the averaged accelerometer is the closer tilt
+        # (0.03-0.04° median error against the simulator's truth where the
+        # filter had 0.3-0.6°; benchmarks/README.md). Exercise holds (up to
+        # ~20 s) stay filtered: their wobble is read from this angle.
+        orient = OrientationFilter(rest_fill_s=30.0).estimate(u, still=still)
         # A shank swings less than a foot, and least on tiptoe (short steps,
         # no heel rocker). Without a foot's still stance to require, a
         # shank's gait must repeat clearly: a set of knee bends half-repeats.

@@ -282,6 +282,9 @@ def ble(seconds: float, only: str | None = None) -> None:
               f"{100 * b['cpu'] / b['wall']:.1f} % of one core over {b['wall']:.0f} s "
               f"(rows/s {', '.join(f'{k} {v:.0f}' for k, v in rate.items())})"
               + f" {load()}", flush=True)
+        if min(rate.values()) < 0.95 * 200.0:
+            print("    NOT COMPARABLE: fewer rows than 200/s arrived, so the process was starved (the "
+                  "emulated sensors skip what their 1 s FIFO cannot hold) and did less work", flush=True)
         share = {k: 100 * b[k] / b["wall"] for k in ("notify", "csv", "analysis", "view")}
         toehold = share["notify"] + share["view"]
         print(f"    toehold's own: {toehold:.1f} % = collector per notification {share['notify']:.1f} % "

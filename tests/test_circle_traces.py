@@ -146,8 +146,48 @@ def test_each_circle_spans_one_turn_and_the_next_starts_where_it_ends():
     np.testing.assert_array_equal(starts[1:], stops[:-1])
     # Away from the ease in and out, a turn takes one period.
     np.testing.assert_allclose((stops - starts)[1:-1] / FS, period, atol=0.06)
-    # The circles lie within the circling (2 s to 2 + 7.5 s).
+    # The circles lie within the circling (2 s to 2 + 7.5 s): the first
+    # starts where the toes begin going round, each ends within 0.15 s of a
+    # whole turn of the drawn path (measured: 0.1 s early, the toes' direction
+    # of motion leads their position).
     assert starts[0] >= 2 * FS and stops[-1] <= (2 + 6 * period) * FS
+    assert starts[0] / FS == pytest.approx(2.0, abs=0.15)
+    np.testing.assert_allclose(stops[:-1] / FS, 2 + period * np.arange(1, 6), atol=0.15)
+
+
+@pytest.mark.parametrize("sign", [1, -1])
+def test_joining_the_circle_on_its_slow_side_the_first_circle_starts_where_the_toes_begin(sign):
+    # An uneven loop (the toes' angular speed 1 -/+ 0.5 of its mean over
+    # each 1.2 s turn), slowest where they join it at 2 s, moving out from
+    # neutral over a quarter turn; 5.6 turns drawn, so the last counts on
+    # the slack. The first circle starts where the toes begin going round
+    # (measured: 2.02 s; 2.24 s if its start is left at the steady part).
+    turns, period = 5.6, 1.2
+    t = np.arange(int(round(turns * period * FS))) / FS
+    ph = t / period - 0.5 / (2 * np.pi) * np.sin(2 * np.pi * t / period)
+    env = np.clip(np.minimum(ph, turns - ph) / 0.25, 0, 1)
+    y, z = 8.0 * env * np.cos(sign * 2 * np.pi * ph), 8.0 * env * np.sin(sign * 2 * np.pi * ph)
+    c = detect(*trace(still(2), (y, z), still(2)))
+    assert list(c.direction) == ["ccw" if sign > 0 else "cw"] * 6
+    assert c.start.iloc[0] / FS == pytest.approx(2.0, abs=0.1)
+
+
+@pytest.mark.parametrize("sign", [1, -1])
+def test_moving_out_to_the_circle_in_a_straight_line_is_not_part_of_the_first_circle(sign):
+    # The toes move straight out from neutral to the circle's edge (2.0 to
+    # 2.3 s, 8 deg), then go round an uneven loop from its slow side, 5.6
+    # turns. The first circle starts where they begin going round (2.3 s;
+    # measured 2.18 s: the 4 Hz low-pass rounds the corner), not where the
+    # straight move began (2.0 s).
+    turns, period, radius = 5.6, 1.2, 8.0
+    t = np.arange(int(round(turns * period * FS))) / FS
+    ph = t / period - 0.5 / (2 * np.pi) * np.sin(2 * np.pi * t / period)
+    env = np.clip((turns - ph) / 0.25, 0, 1)
+    y, z = radius * env * np.cos(sign * 2 * np.pi * ph), radius * env * np.sin(sign * 2 * np.pi * ph)
+    out = radius * 0.5 * (1 - np.cos(np.linspace(0, np.pi, int(0.3 * FS))))
+    c = detect(*trace(still(2), (out, np.zeros_like(out)), (y, z), still(2)))
+    assert len(c) == 6
+    assert 2.15 <= c.start.iloc[0] / FS <= 2.4
 
 
 @pytest.mark.parametrize("sign, direction", [(1, "ccw"), (-1, "cw")])
@@ -241,12 +281,13 @@ def test_two_pauses_in_a_set_are_each_bridged():
         assert ((c.start < a_s * FS) & (c.stop > (a_s + 6.0) * FS)).sum() == 1
 
 
-@pytest.mark.parametrize("gap_s", [0.4, 1.2])
+@pytest.mark.parametrize("gap_s", [0.4, 1.0, 1.2])
 def test_a_long_recording_gap_ends_the_run_a_short_one_does_not(gap_s):
     # 5 turns; a gap (interpolated linearly upstream, flagged invalid) half
     # way through the third. Shorter than max_bridged_gap_s (1 s): the turns
-    # on both sides add up to 5, one circle across the gap; longer: the run
-    # ends, no circle spans the gap (max_bridged_gap_s 2 would span 1.2 s).
+    # on both sides add up to 5, one circle across the gap; 1 s, not shorter,
+    # or longer: the run ends, no circle spans the gap (max_bridged_gap_s 2
+    # would span 1.2 s).
     y, z = trace(still(2), circling(5.0, 1.2, 9.0, 1)[:2], still(2))
     gyr = gyro_of(y, z)
     valid = np.ones(len(y), dtype=bool)
@@ -327,6 +368,15 @@ def test_a_slow_last_turn_is_dropped_in_runs_of_four_turns_or_more(fast_turns, e
     assert list(c.direction) == ["ccw"] * expected
     slow_loop_starts = (2 + fast_turns + 0.25 * 2.5) * FS
     assert (c.stop > slow_loop_starts).sum() == (1 if fast_turns == 2 else 0)
+
+
+def test_two_slow_loops_at_the_end_are_both_dropped():
+    # Five 1 s turns, then two big 2.5 s loops: each end turn slower than
+    # 1.8 times the median is dropped, working inwards from the end.
+    y1, z1, _ = circling(5.0, 1.0, 8.0, 1)
+    y2, z2, _ = circling(2.0, 2.5, 18.0, 1)
+    c = detect(*trace(still(2), (y1, z1), (y2, z2), still(2)))
+    assert list(c.direction) == ["ccw"] * 5 and c.stop.max() <= (2 + 5.0 + 0.25 * 2.5) * FS
 
 
 def test_too_short_or_motionless_input_has_no_circles():

@@ -46,11 +46,11 @@ def test_live_counts_rise_during_a_set_and_the_end_matches_the_truth(live_run, a
 
 
 @pytest.mark.xfail(strict=False, reason=(
-    "known, issue 13: the window analysis finds this set only when rep 2 begins (about 6 s after rep 1) "
-    "and at 61 s reads it the wrong way round, so rep 2's hold (57.7-62.1 s) gets no timer. Cause: the "
-    "rep detector's rest level is the lowest angle within 12.5 s (its 25 s opening); while the flat "
-    "stretch is shorter than that (it starts at 41.3 s) it is the pre-set fidget's -21 deg at 43 s, and "
-    "the 1.3 deg press never comes back within 30 % of it"))
+    "known, issue 13: the window analysis finds this set only at 60 s, during rep 2 and 6 s after rep 1 "
+    "ended, and at 61 s reads it the wrong way round, so rep 2's hold (57.7-62.1 s) gets no timer. Cause: "
+    "the rep detector's rest level is the lowest angle within 12.5 s (its 25 s opening); while the flat "
+    "stretch (from 41.3 s) is shorter than that, it is the pre-set fidget's -21 deg at 43 s, and rep 1 "
+    "(a 1.3 deg press) never comes back within 30 % of it before the stretch's end"))
 def test_hold_timer_runs_during_a_hold_before_the_rep_is_counted(live_run):
     rec, truth, live, states = live_run
     reps = next(e for e in truth["exercises"] if e["exercise"] == "toe_press")["reps"]

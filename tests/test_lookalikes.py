@@ -116,3 +116,17 @@ def test_brisk_circles_are_not_hops_but_a_jump_in_the_air_is():
     assert ConfidenceRater().rate("ankle_circles", circles, "declared").confidence_ >= THRESHOLD
     jump = ConfidenceRater().rate("ankle_circles", {**circles, "flight_s": 0.35}, "declared")
     assert jump.confidence_ < THRESHOLD and any("air" in d for d in jump.doubts_)
+
+
+def test_without_a_walk_three_alike_pencil_pickups_that_lift_the_foot_count():
+    # The prescription is three pickups per foot: a set of three, held
+    # alike, each lifting the foot 4 cm, is all a pencil set can show. With
+    # a mounting from resting postures that told forward clearly it counts;
+    # a foot that does not lift, or a mounting found from nothing, does not.
+    pencil = {**SET, "reps": 3, "hold_s": 11.0, "range_deg": 12.0, "lift_m": 0.04}
+    assert ConfidenceRater().rate("pencil_pickup", pencil, "posture", "foot", 0.8).confidence_ >= THRESHOLD
+    assert ConfidenceRater().rate("pencil_pickup", {**pencil, "lift_m": 0.01}, "posture", "foot", 0.8
+                                  ).confidence_ < THRESHOLD
+    assert ConfidenceRater().rate("pencil_pickup", pencil, "guess", "foot", 0.0).confidence_ < THRESHOLD
+    # Three toe presses are not a set (ten are prescribed).
+    assert ConfidenceRater().rate("toe_press", {**SET, "reps": 3}, "posture", "foot", 0.8).confidence_ < THRESHOLD

@@ -93,10 +93,10 @@ HARD_CASES = {
     # ankle placement: every toe press bends the knee
     "ankle knee bend": (1, dict(tier="ankle", exercises=["toe_press"])),
     "ankle hard": (3, dict(tier="hard", placement="ankle", exercises=["toe_press"])),
-    # Known miss since the simulator's rests, holds and tempo were widened
-    # (0.7.0): this seed's third rep starts 0.9 s after the second ends,
-    # and its whole move in falls in a 1.15 s gap (38.1-39.25 s), so the
-    # two read as one excursion and one rep is lost (12 found as 11).
+    # This seed's third rep starts 0.9 s after the second ends, and its
+    # whole move in falls in a 1.15 s gap (38.1-39.25 s): the two read as
+    # one excursion (12 found as 11) until the tilt was low-passed from the
+    # valid samples only (analysis.signals.gap_lowpass, issue 12).
     "ankle 20 Hz 10 % loss": (2, dict(tier="ankle", sampling_rate_hz=20.0, packet_loss=0.1,
                                       exercises=["toe_press"])),
     "foot 20 Hz 10 % loss": (2, dict(tier="realistic", sampling_rate_hz=20.0, packet_loss=0.1,
@@ -107,8 +107,7 @@ HARD_CASES = {
 }
 
 
-KNOWN_MISSES = {"ankle 20 Hz 10 % loss": "a rep whose move in is lost in a 1.15 s gap, 0.9 s after "
-                                          "the last rep (issue 12)"}
+KNOWN_MISSES: dict[str, str] = {}
 
 
 @pytest.mark.parametrize("case", [pytest.param(c, marks=pytest.mark.xfail(reason=KNOWN_MISSES[c], strict=False))

@@ -172,7 +172,7 @@ def test_encoder_answers_the_collectors_commands():
     (ACC_DELTA_TYPE1[:9] + b"\x83" + ACC_DELTA_TYPE1[10:], "compressed frame type 3 of ACC"),
     (GYR_DELTA_TYPE0[:-1], "delta block of 1 samples x 3 bits truncated"),
     (ACC_DELTA_TYPE1[:14], "delta frame of 4 bytes: reference sample truncated"),
-    (ACC_DELTA_TYPE1[:17], "delta block header truncated"),
+    (ACC_DELTA_TYPE1[:17], "^delta block header truncated$"),
     (ACC_RAW_TYPE1[:-1], "not whole int16 xyz samples"),
     (GYR_DELTA_TYPE0[:9] + b"\x00" + GYR_DELTA_TYPE0[10:], "raw frame type 0 of GYRO"),   # no raw gyro
     (GYR_DELTA_TYPE0[:16] + b"\x00\x01\x00", "delta bit width 0"),
@@ -788,6 +788,16 @@ def test_a_device_2_percent_slow_has_its_samples_spread_between_frame_times():
     np.testing.assert_allclose(t[0], ts[0] - P_NS * np.arange(3, -1, -1), rtol=0, atol=256)   # first: at the rate
     for k in range(1, 6):
         np.testing.assert_allclose(t[k], ts[k - 1] + (ts[k] - ts[k - 1]) / 4 * np.arange(1, 5), rtol=0, atol=256)
+
+
+def test_a_device_2_percent_slow_is_timed_at_its_own_rate_after_a_lost_frame():
+    # 100 frames at 1.02 periods a sample, frame 100 lost: frame 101's
+    # samples are counted back from its timestamp at the device's own
+    # spacing (learnt from the frames before), not the nominal one.
+    step = 1.02 * P_NS
+    ts = [T0_NS + round((4 * k + 3) * step) for k in list(range(100)) + [101]]
+    t = _times(_Stream(52.0), ts)
+    np.testing.assert_allclose(np.diff(t[-1]), step, rtol=0, atol=0.002 * P_NS)
 
 
 def test_a_device_four_times_faster_than_asked_is_timed_at_its_own_rate_across_a_lost_frame():
