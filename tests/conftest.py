@@ -121,7 +121,9 @@ SPLIT = {"tests/test_live_sets.py", "tests/test_notebooks.py"}
 LIVE_SETS = "tests/test_live_sets.py::test_sample_set_counts_shown_live_equal_the_closing_analysis_and_the_truth"
 COST_S = {
     "tests/test_live_sets.py::test_demo_set_counts_shown_live_equal_the_closing_analysis_and_the_truth": 20,
-    "tests/test_session_e2e.py": 20,
+    # wall, not CPU: its guided session waits on the emulated link
+    "tests/test_session_e2e.py": 45,
+    "tests/test_session_cli.py": 16,
     f"{LIVE_SETS}[realistic_9002]": 15,
     "tests/test_batch.py": 15,
     f"{LIVE_SETS}[ankle_9003]": 13,

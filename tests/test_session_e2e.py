@@ -16,9 +16,6 @@ data streamed at 10x.
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -134,22 +131,3 @@ def test_report_png_is_written(session):
     out, *_ = session
     png = (out / "today.png").read_bytes()
     assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 20_000
-
-
-def test_cli_session_without_a_terminal_finishes_and_writes_its_files(tmp_path):
-    """`toehold session --emulate witmotion --speed max -o DIR`, stdin not a terminal."""
-    short = tmp_path / "short.toml"
-    short.write_text('name = "short"\n[[item]]\nexercise = "toe_press"\nreps = 3\nhold_s = 4.0\n')
-    out = tmp_path / "out"
-    proc = subprocess.run([sys.executable, "-m", "toehold", "session", "--emulate", "witmotion",
-                           "--speed", "max", "-o", str(out), "--prescription", str(short), "--rest", "1"],
-                          stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=400, cwd=ROOT,
-                          env={**os.environ, "PYTHONPATH": str(ROOT)})
-    assert proc.returncode == 0, proc.stderr[-2000:]
-    names = sorted(p.name for p in out.iterdir() if not p.name.startswith("."))
-    assert len(names) == 3
-    csv, png, log = (out / n for n in names)
-    assert csv.suffix == ".csv" and png.suffix == ".png" and log.name.endswith(".session.json")
-    steps = json.loads(log.read_text())["steps"]
-    assert [s["exercise"] for s in steps] == ["toe_press"] and steps[0]["outcome"] == "done"
-    assert "3 reps" in proc.stdout
