@@ -221,8 +221,7 @@ def _gravity_and_earth_acc(quat: np.ndarray, acc_g: np.ndarray) -> tuple[np.ndar
         ``R · a − ẑ`` (g), earth frame.
     """
     w, x, y, z = quat.T
-    # Third row of R (earth z in sensor coordinates) is the up vector.
-    grav = np.column_stack([2 * (x * z - w * y), 2 * (y * z + w * x), w * w - x * x - y * y + z * z])
+    grav = _up_vectors(quat)
     r = np.empty((len(quat), 3, 3))
     r[:, 0, 0] = 1 - 2 * (y * y + z * z)
     r[:, 0, 1] = 2 * (x * y - w * z)
@@ -236,18 +235,15 @@ def _gravity_and_earth_acc(quat: np.ndarray, acc_g: np.ndarray) -> tuple[np.ndar
     return grav, earth
 
 
+def _up_vectors(quat: np.ndarray) -> np.ndarray:
+    """Up in the sensor frame ((n, 3), unit) for sensor-to-earth (w, x, y, z) rows: the rotation's third row."""
+    w, x, y, z = quat.T
+    return np.column_stack([2 * (x * z - w * y), 2 * (y * z + w * x), w * w - x * x - y * y + z * z])
+
+
 def _tilt_quaternion(acc: np.ndarray) -> np.ndarray:
-    """(w, x, y, z) rotating the measured up vector onto earth z."""
-    up = acc / (np.linalg.norm(acc) or 1.0)
-    z = np.array([0.0, 0.0, 1.0])
-    axis = np.cross(up, z)
-    s = np.linalg.norm(axis)
-    c = float(np.dot(up, z))
-    if s < 1e-9:
-        return np.array([1.0, 0, 0, 0]) if c > 0 else np.array([0.0, 1.0, 0, 0])
-    angle = np.arctan2(s, c)
-    axis = axis / s
-    return np.r_[np.cos(angle / 2), np.sin(angle / 2) * axis]
+    """(w, x, y, z) rotating the measured up vector (one row) onto earth z."""
+    return _tilt_quaternions(np.asarray(acc, dtype=float)[None, :])[0]
 
 
 def _quat_mul(p: np.ndarray, q: np.ndarray) -> np.ndarray:
@@ -260,7 +256,8 @@ def _quat_mul(p: np.ndarray, q: np.ndarray) -> np.ndarray:
 
 def _tilt_quaternions(up: np.ndarray) -> np.ndarray:
     """Rows of (w, x, y, z) turning each up vector (sensor frame, (m, 3)) onto earth z, shortest way."""
-    up = up / np.linalg.norm(up, axis=1, keepdims=True)
+    norm = np.linalg.norm(up, axis=1, keepdims=True)
+    up = up / np.where(norm > 0, norm, 1.0)  # no measurement at all: taken as "no turn known"
     s = np.hypot(up[:, 0], up[:, 1])
     half = np.arctan2(s, up[:, 2]) / 2
     k = np.sin(half) / np.where(s > 1e-9, s, 1.0)
@@ -280,9 +277,7 @@ def _rest_quaternions(q_before: np.ndarray, acc: np.ndarray, window: int) -> np.
     turn about earth z that takes the tilt-only quaternion of ``q_before``'s
     up vector onto ``q_before``.
     """
-    w, x, y, z = q_before
-    up_before = np.array([2 * (x * z - w * y), 2 * (y * z + w * x), w * w - x * x - y * y + z * z])
-    tilt_before = _tilt_quaternions(up_before[None, :])[0]
+    tilt_before = _tilt_quaternions(_up_vectors(q_before[None, :]))[0]
     heading = _quat_mul(q_before, tilt_before * [1, -1, -1, -1])
     from scipy.ndimage import uniform_filter1d
 
