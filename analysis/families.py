@@ -35,6 +35,15 @@ def _bouts(rows: list) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=BOUT_COLUMNS)
 
 
+def _rise_per_rep(group: pd.DataFrame, earth_acc, offset: int, sampling_rate_hz: float) -> np.ndarray:
+    """|Vertical displacement| (m) from each rep's start to its hold, shape (len(group),).
+
+    ``group`` holds the reps' ``start`` and ``hold_start`` as samples from ``offset``.
+    """
+    return np.array([abs(displacement(earth_acc, offset + int(r.start), offset + int(r.hold_start),
+                                      sampling_rate_hz)[2]) for r in group.itertuples()])
+
+
 def _otsu_cut(values: np.ndarray) -> int:
     """Where to cut a sequence (4 or more values) in two parts of two or more.
 
@@ -322,8 +331,7 @@ class HoldSetDetector:
                     # a press held against the floor.
                     if foot and np.median(np.abs(group.range_deg)) < self.min_foot_range_deg:
                         continue
-                    every_lift = np.array([abs(displacement(earth_acc, s + int(g.start), s + int(g.hold_start),
-                                                            sampling_rate_hz)[2]) for g in group.itertuples()])
+                    every_lift = _rise_per_rep(group, earth_acc, s, sampling_rate_hz)
                     for part, lifts in self._split_by_lift(group, every_lift):
                         group = part
                         holds = (group.hold_stop - group.hold_start).to_numpy() / sampling_rate_hz
@@ -368,8 +376,7 @@ class HoldSetDetector:
             return parts
         held = [float(np.median(p.hold_stop - p.hold_start)) for p in parts]
         longer = parts[int(np.argmax(held))]
-        lifts = [abs(displacement(earth_acc, offset + int(r.start), offset + int(r.hold_start),
-                                  sampling_rate_hz)[2]) for r in longer.itertuples()]
+        lifts = _rise_per_rep(longer, earth_acc, offset, sampling_rate_hz)
         return parts if float(np.median(lifts)) >= self.pencil_min_lift_m else [group]
 
     def _split_by_lift(self, group: pd.DataFrame, lifts: np.ndarray) -> list[tuple[pd.DataFrame, np.ndarray]]:
