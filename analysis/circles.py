@@ -33,6 +33,22 @@ from .preprocess import butter_sos
 CIRCLE_COLUMNS = ["start", "stop", "direction", "size_deg"]
 
 
+def _last_false_before(mask: np.ndarray, stop: int) -> int:
+    """Index of the last False in ``mask[:stop]``, -1 if none.
+
+    Searched backwards in doubling chunks: a whole-prefix search per circle
+    run is O(n) each on a day of wear.
+    """
+    hi, step = stop, 1024
+    while hi > 0:
+        lo = max(0, hi - step)
+        idx = np.flatnonzero(~mask[lo:hi])
+        if len(idx):
+            return lo + int(idx[-1])
+        hi, step = lo, 2 * step
+    return -1
+
+
 def _window_mean(x: np.ndarray, half: np.ndarray) -> np.ndarray:
     """Centred mean of ``x`` (n, k) over ``2·half+1`` samples, ``half`` per sample."""
     pad = int(half.max()) + 1
@@ -293,8 +309,7 @@ class CircleDetector:
         # every turn of the run would sit that fraction late.
         short = n - turns[-1]
         if short > 0 and s > 0:
-            still = np.flatnonzero(~moving[:s])
-            lo = int(still[-1]) + 1 if len(still) else 0
+            lo = _last_false_before(moving, s) + 1
             back = sign * np.angle(np.exp(1j * np.diff(ang[lo:s + 1])))[::-1]
             ok = (back > 0) & (np.cumsum(back) <= 2 * np.pi * short)
             s -= int(np.argmin(ok)) if not ok.all() else len(ok)
