@@ -282,6 +282,17 @@ def test_set_cues_span_moves_the_outside_away_from_the_set():
 
 # ---- HoldRepDetector on noiseless hand-built reps: every column --------------
 
+def _lose(x: np.ndarray, *spans: tuple[int, int]) -> np.ndarray:
+    """Mark samples ``a:b`` of each span lost and bridge them by a straight line, as the
+    resampler does; the valid mask."""
+    valid = np.ones(len(x), dtype=bool)
+    for a, b in spans:
+        valid[a:b] = False
+    idx = np.arange(len(x))
+    x[~valid] = np.interp(idx[~valid], idx[valid], x[valid])
+    return valid
+
+
 def _reps_trace(ranges, holds, rest_deg=0.0, lead_s=5.0, rest_s=3.0, move_s=1.0, fs=FS):
     """Rest ``lead_s``, then per rep a min-jerk move of ``move_s`` up by
     ``range``, the hold, a move back, ``rest_s`` at rest; ``lead_s`` at the
@@ -400,11 +411,7 @@ def test_a_hold_swaying_as_fast_as_the_moves_is_not_still():
 def test_a_move_hidden_in_a_gap_is_put_in_the_gap_s_middle(gap, hold):
     x, marks = _reps_trace([10.0], [4.0])
     assert marks[0][1:3] == (299, 500)
-    valid = np.ones(len(x), dtype=bool)
-    for a, b in zip(gap[::2], gap[1::2]):
-        valid[a:b] = False
-    idx = np.arange(len(x))
-    x[~valid] = np.interp(idx[~valid], idx[valid], x[valid])
+    valid = _lose(x, *zip(gap[::2], gap[1::2]))
     from analysis.reps import HoldRepDetector
 
     det = HoldRepDetector().detect(x, FS, valid=valid)
@@ -572,10 +579,7 @@ def test_a_short_gap_over_part_of_a_move_keeps_the_hold_s_start():
     # its 25 % and 50 % crossings (268, 275) are seen, and fix where the
     # move ended: at 299, as built.
     x, marks = _reps_trace([10.0], [4.0])
-    valid = np.ones(len(x), dtype=bool)
-    valid[278:298] = False
-    idx = np.arange(len(x))
-    x[~valid] = np.interp(idx[~valid], idx[valid], x[valid])
+    valid = _lose(x, (278, 298))
     from analysis.reps import HoldRepDetector
 
     det = HoldRepDetector().detect(x, FS, valid=valid)
@@ -708,10 +712,7 @@ def test_a_gap_under_0_3_s_over_a_move_s_middle_is_interpolated():
     # short to hide the move's shape, the straight line stands in for it and
     # the hold starts within a sample of where it was built (299).
     x, marks = _reps_trace([10.0], [4.0])
-    valid = np.ones(len(x), dtype=bool)
-    valid[273:284] = False
-    idx = np.arange(len(x))
-    x[~valid] = np.interp(idx[~valid], idx[valid], x[valid])
+    valid = _lose(x, (273, 284))
     from analysis.reps import HoldRepDetector
 
     det = HoldRepDetector().detect(x, FS, valid=valid)
