@@ -63,6 +63,14 @@ def _median(a: np.ndarray):
     return srt[m] if n % 2 else (srt[m - 1] + srt[m]) / 2
 
 
+def _run_peaks(e: np.ndarray, starts: np.ndarray, stops: np.ndarray) -> np.ndarray:
+    """``e[starts[k]:stops[k]].max()`` of runs that are not empty and do not overlap, in one call."""
+    if not len(starts):
+        return np.zeros(0)
+    edges = np.c_[starts, stops].ravel()
+    return np.maximum.reduceat(e, edges[:-1] if edges[-1] == len(e) else edges)[::2]
+
+
 def _run_length(e: np.ndarray, i: int, way: int, floor: float, chunk: int = 64) -> int:
     """How many steps from ``e[i]`` in direction ``way`` the signal keeps falling above ``floor``.
 
@@ -416,7 +424,7 @@ class HoldRepDetector:
         threshold = self.min_amplitude_deg * 0.5
         for _ in range(2):
             starts, stops = runs(e > threshold)
-            peaks = np.array([float(e[a:b].max()) for a, b in zip(starts, stops)])
+            peaks = _run_peaks(e, starts, stops)
             centres = (starts + stops) / 2
             shaped = np.array([p >= self.min_amplitude_deg
                                and self._evaluate(x, e, speed, sampling_rate_hz, a, b, p, 0.0, kind_only=True)[0] == "rep"
@@ -446,10 +454,12 @@ class HoldRepDetector:
                     continue
             (rows if kind == "rep" else rejected).append(row)
             i += 1
-        self.reps_ = pd.DataFrame(rows, columns=REP_COLUMNS)
+        # Built from columns: from a list of rows pandas infers each value's type.
+        cols = [np.array(c) for c in zip(*rows)]
+        self.reps_ = pd.DataFrame(dict(zip(REP_COLUMNS, cols)) if rows else [], columns=REP_COLUMNS)
         self._rejected_rows = rejected
         self._judged = {}
-        self.typical_amplitude_deg_ = float(_median(self.reps_.amplitude_deg.to_numpy())) if len(rows) else (
+        self.typical_amplitude_deg_ = float(_median(cols[4])) if rows else (
             float(_median(typ)) if len(typ) else 0.0)
         return self
 
