@@ -25,7 +25,7 @@ from scipy.ndimage import uniform_filter1d
 from .circles import CircleDetector, circle_sets
 from .confidence import climb_per_stride, displacement, motion_evidence
 from .gait import StrideDetector, runs, stride_features
-from .reps import HoldRepDetector, prefer, set_cues
+from .reps import HoldRepDetector, detect_many, prefer, set_cues
 from .signals import SessionSignals
 
 BOUT_COLUMNS = ["exercise", "start_s", "end_s"]
@@ -46,10 +46,6 @@ class _Reps:
 
     def __init__(self, columns: dict):
         self._columns = columns
-
-    @classmethod
-    def of(cls, frame: pd.DataFrame) -> _Reps:
-        return cls({c: frame[c].to_numpy() for c in frame.columns})
 
     def __getattr__(self, name):
         try:
@@ -330,92 +326,113 @@ class HoldSetDetector:
                     else {"upright": where["upright"]})
         gyr_norm = np.linalg.norm(sig.gyr, axis=1)
         tilt = sig.tilt_deg
-        for posture, mask in postures.items():
-            # A long gap splits the signal: no rep is measured across one.
-            # (Short losses, a few packets, are interpolated: the angle of a
-            # hold changes slowly.)
-            for s, e in zip(*runs(mask & ~busy & ~sig.long_gap)):
-                if (e - s) / sampling_rate_hz < 5:
+        # A long gap splits the signal: no rep is measured across one.
+        # (Short losses, a few packets, are interpolated: the angle of a
+        # hold changes slowly.)
+        stretches = [(posture, s, e) for posture, mask in postures.items()
+                     for s, e in zip(*runs(mask & ~busy & ~sig.long_gap)) if (e - s) / sampling_rate_hz >= 5]
+        # Dorsiflexion against the band raises the toes; toe presses
+        # and pencil pickups tip the foot whichever way the instep
+        # and the grip make it, so both directions are tried set by
+        # set (a pencil set and a toe-press set may go opposite ways).
+        jobs = [(s, e, sign) for posture, s, e in stretches for sign in ((1,) if posture == "toes_up" else (1, -1))]
+        # A foot flat on the floor is still between and during reps;
+        # a shank sways, so its reps must be held stiller than they move.
+        proto = (HoldRepDetector(min_amplitude_deg=0.6, max_hold_speed_frac=0.5) if foot else
+                 HoldRepDetector(min_amplitude_deg=2.0, max_hold_speed_frac=0.3))
+        detected = iter(self._detect_reps(proto, jobs, tilt, valid, sampling_rate_hz))
+        for posture, s, e in stretches:
+            seg_angle = tilt[s:e]
+            signs = (1,) if posture == "toes_up" else (1, -1)
+            found_sets, every = [], {}
+            for sign in signs:
+                det = next(detected)
+                found = _Reps(det._rep_columns)
+                # A rep cut by the stretch's edge began or ended in
+                # another posture: that is the posture change, not a rep.
+                edge = int(0.5 * sampling_rate_hz)
+                found = found.iloc[(found.start > edge) & (found.stop < (e - s) - edge)]
+                every[sign] = found
+                groups = self._group(found, t[s:e], gap_s=self.max_rep_gap_s, activity=gyr_norm[s:e])
+                if posture == "flat":
+                    groups = [part for g in groups
+                              for part in self._split_pencil(g, earth_acc, s, sampling_rate_hz)]
+                for g in groups:
+                    g = self._drop_outliers(g, sampling_rate_hz)
+                    if len(g):
+                        found_sets.append((sign, det, g))
+            candidates = []
+            for sign, det, g in found_sets:
+                # Read one direction's holds as the other's rests, a set
+                # spans a little less or more: the rest the set starts
+                # from is judged outside both readings.
+                a0, a1 = int(g.start[0]), int(g.stop[-1])
+                for _, _, h in found_sets:
+                    if h.start[0] < a1 and a0 < h.stop[-1]:
+                        a0, a1 = min(a0, int(h.start[0])), max(a1, int(h.stop[-1]))
+                cues = set_cues(sign * seg_angle, det, g.frame(), sampling_rate_hz, gyr_norm[s:e],
+                                span=(a0, a1))
+                candidates.append((sign, g, cues))
+            for sign, group, cues in self._resolve(candidates):
+                if -sign in every:
+                    group = self._either_way(group, sign, every[-sign], sampling_rate_hz, self.max_rep_gap_s)
+                # Below a degree a foot's "reps" are a resting foot
+                # shifting its weight (the other foot exercising), not
+                # a press held against the floor.
+                if foot and np.median(np.abs(group.range_deg)) < self.min_foot_range_deg:
                     continue
-                seg_angle = tilt[s:e]
-                # A foot flat on the floor is still between and during reps;
-                # a shank sways, so its reps must be held stiller than they move.
-                proto = (HoldRepDetector(min_amplitude_deg=0.6, max_hold_speed_frac=0.5) if foot else
-                         HoldRepDetector(min_amplitude_deg=2.0, max_hold_speed_frac=0.3))
-                # Dorsiflexion against the band raises the toes; toe presses
-                # and pencil pickups tip the foot whichever way the instep
-                # and the grip make it, so both directions are tried set by
-                # set (a pencil set and a toe-press set may go opposite ways).
-                signs = (1,) if posture == "toes_up" else (1, -1)
-                found_sets, every = [], {}
-                for sign in signs:
-                    det = proto.clone().detect(sign * seg_angle, sampling_rate_hz, valid=valid[s:e])
-                    found = _Reps.of(det.reps_)
-                    # A rep cut by the stretch's edge began or ended in
-                    # another posture: that is the posture change, not a rep.
-                    edge = int(0.5 * sampling_rate_hz)
-                    found = found.iloc[(found.start > edge) & (found.stop < (e - s) - edge)]
-                    every[sign] = found
-                    groups = self._group(found, t[s:e], gap_s=self.max_rep_gap_s, activity=gyr_norm[s:e])
-                    if posture == "flat":
-                        groups = [part for g in groups
-                                  for part in self._split_pencil(g, earth_acc, s, sampling_rate_hz)]
-                    for g in groups:
-                        g = self._drop_outliers(g, sampling_rate_hz)
-                        if len(g):
-                            found_sets.append((sign, det, g))
-                candidates = []
-                for sign, det, g in found_sets:
-                    # Read one direction's holds as the other's rests, a set
-                    # spans a little less or more: the rest the set starts
-                    # from is judged outside both readings.
-                    a0, a1 = int(g.start[0]), int(g.stop[-1])
-                    for _, _, h in found_sets:
-                        if h.start[0] < a1 and a0 < h.stop[-1]:
-                            a0, a1 = min(a0, int(h.start[0])), max(a1, int(h.stop[-1]))
-                    cues = set_cues(sign * seg_angle, det, g.frame(), sampling_rate_hz, gyr_norm[s:e],
-                                    span=(a0, a1))
-                    candidates.append((sign, g, cues))
-                for sign, group, cues in self._resolve(candidates):
-                    if -sign in every:
-                        group = self._either_way(group, sign, every[-sign], sampling_rate_hz, self.max_rep_gap_s)
-                    # Below a degree a foot's "reps" are a resting foot
-                    # shifting its weight (the other foot exercising), not
-                    # a press held against the floor.
-                    if foot and np.median(np.abs(group.range_deg)) < self.min_foot_range_deg:
+                every_lift = _rise_per_rep(group, earth_acc, s, sampling_rate_hz)
+                for part, lifts in self._split_by_lift(group, every_lift):
+                    group = part
+                    holds = (group.hold_stop - group.hold_start) / sampling_rate_hz
+                    name = self._name_hold_bout(posture, holds, float(np.median(lifts)))
+                    need = self.min_reps_per_bout if name != "pencil_pickup" else 2
+                    if name is None or len(group) < need:
                         continue
-                    every_lift = _rise_per_rep(group, earth_acc, s, sampling_rate_hz)
-                    for part, lifts in self._split_by_lift(group, every_lift):
-                        group = part
-                        holds = (group.hold_stop - group.hold_start) / sampling_rate_hz
-                        name = self._name_hold_bout(posture, holds, float(np.median(lifts)))
-                        need = self.min_reps_per_bout if name != "pencil_pickup" else 2
-                        if name is None or len(group) < need:
-                            continue
-                        k = len(bouts)
-                        a, b = s + int(group.start[0]), s + int(group.stop[-1])
-                        bouts.append((name, t[a], t[b]))
-                        evidence.append({"in_posture": sig.in_posture(name, a, b), "reps": len(group),
-                                         "range_deg": float(np.median(group.amplitude_deg)),
-                                         "range_cv": float(np.std(group.amplitude_deg)
-                                                           / max(np.mean(group.amplitude_deg), 1e-6)),
-                                         "lift_m": float(np.median(lifts)),
-                                         "overshoot": float(np.median(group.amplitude_deg / np.maximum(
-                                             np.abs(group.range_deg), 0.2))),
-                                         "rest_s": (float(np.median((group.start[1:] - group.stop[:-1])
-                                                                    / sampling_rate_hz)) if len(group) > 1 else None),
-                                         "posture_cue": None if not np.isfinite(cues[0]) else float(cues[0]),
-                                         "hold_s": float(np.median(holds)),
-                                         "hold_cv": float(np.std(holds) / max(np.mean(holds), 1e-6)),
-                                         **motion_evidence(sig.acc, a, b, sampling_rate_hz)})
-                        reps += [(k, t[s + a_], t[s + b_], (h1 - h0) / sampling_rate_hz, abs(r_))
-                                 for a_, b_, h0, h1, r_ in zip(group.start.tolist(), group.stop.tolist(),
-                                                               group.hold_start.tolist(), group.hold_stop.tolist(),
-                                                               group.range_deg.tolist())]
+                    k = len(bouts)
+                    a, b = s + int(group.start[0]), s + int(group.stop[-1])
+                    bouts.append((name, t[a], t[b]))
+                    evidence.append({"in_posture": sig.in_posture(name, a, b), "reps": len(group),
+                                     "range_deg": float(np.median(group.amplitude_deg)),
+                                     "range_cv": float(np.std(group.amplitude_deg)
+                                                       / max(np.mean(group.amplitude_deg), 1e-6)),
+                                     "lift_m": float(np.median(lifts)),
+                                     "overshoot": float(np.median(group.amplitude_deg / np.maximum(
+                                         np.abs(group.range_deg), 0.2))),
+                                     "rest_s": (float(np.median((group.start[1:] - group.stop[:-1])
+                                                                / sampling_rate_hz)) if len(group) > 1 else None),
+                                     "posture_cue": None if not np.isfinite(cues[0]) else float(cues[0]),
+                                     "hold_s": float(np.median(holds)),
+                                     "hold_cv": float(np.std(holds) / max(np.mean(holds), 1e-6)),
+                                     **motion_evidence(sig.acc, a, b, sampling_rate_hz)})
+                    reps += [(k, t[s + a_], t[s + b_], (h1 - h0) / sampling_rate_hz, abs(r_))
+                             for a_, b_, h0, h1, r_ in zip(group.start.tolist(), group.stop.tolist(),
+                                                           group.hold_start.tolist(), group.hold_stop.tolist(),
+                                                           group.range_deg.tolist())]
         self.bouts_ = _bouts(bouts)
         self.evidence_ = evidence
         self.reps_ = pd.DataFrame(reps, columns=["bout", "start_s", "end_s", "hold_s", "range_deg"])
         return self
+
+    @staticmethod
+    def _detect_reps(proto: HoldRepDetector, jobs: list, angle: np.ndarray, valid: np.ndarray,
+                     sampling_rate_hz: float, batch_samples: int = 500_000) -> list[HoldRepDetector]:
+        """A rep detector (``proto``'s parameters) run on ``sign · angle[s:e]`` per job ``(s, e, sign)``.
+
+        Run together a batch at a time (:func:`~analysis.reps.detect_many`:
+        judging a stretch's dozen excursions alone cost as much per array
+        operation as judging a batch's thousands); batches of about
+        ``batch_samples`` keep their arrays small beside a day's signals.
+        """
+        out, batch, size = [], [], 0
+        for k, (s, e, sign) in enumerate(jobs):
+            batch.append((s, e, sign))
+            size += e - s
+            if size >= batch_samples or k == len(jobs) - 1:
+                out += detect_many([proto.clone() for _ in batch], [sign_ * angle[s_:e_] for s_, e_, sign_ in batch],
+                                   sampling_rate_hz, [valid[s_:e_] for s_, e_, _ in batch])
+                batch, size = [], 0
+        return out
 
     def _split_pencil(self, group: pd.DataFrame, earth_acc: np.ndarray, offset: int,
                       sampling_rate_hz: float) -> list[pd.DataFrame]:
