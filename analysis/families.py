@@ -37,7 +37,7 @@ def _bouts(rows: list) -> pd.DataFrame:
 
 class _Reps:
     """A rep detector's reps (``reps.REP_COLUMNS``) as numpy columns: ``r.start``,
-    ``r["start"]``, ``len(r)``, and rows by ``r.iloc[mask, slice or indices]``.
+    ``r["start"]``, ``len(r)``, and rows by ``r.iloc[...]`` (a mask, a slice or indices).
 
     :class:`HoldSetDetector` selects, splits and merges the reps of ~750
     posture stretches a day; pandas' cost per column read and per selection
@@ -60,10 +60,6 @@ class _Reps:
         return len(next(iter(self._columns.values())))
 
     @property
-    def empty(self) -> bool:
-        return len(self) == 0
-
-    @property
     def iloc(self) -> _Reps._Rows:
         return _Reps._Rows(self)
 
@@ -73,9 +69,6 @@ class _Reps:
 
         def __getitem__(self, rows):
             return _Reps({c: v[rows] for c, v in self.reps._columns.items()})
-
-    def frame(self) -> pd.DataFrame:
-        return pd.DataFrame(self._columns)
 
 
 def _col(group, name: str) -> np.ndarray:
@@ -370,8 +363,7 @@ class HoldSetDetector:
                 for _, _, h in found_sets:
                     if h.start[0] < a1 and a0 < h.stop[-1]:
                         a0, a1 = min(a0, int(h.start[0])), max(a1, int(h.stop[-1]))
-                cues = set_cues(sign * seg_angle, det, g.frame(), sampling_rate_hz, gyr_norm[s:e],
-                                span=(a0, a1))
+                cues = set_cues(sign * seg_angle, det, g, sampling_rate_hz, gyr_norm[s:e], span=(a0, a1))
                 candidates.append((sign, g, cues))
             for sign, group, cues in self._resolve(candidates):
                 if -sign in every:

@@ -162,25 +162,34 @@ def _span_peaks(e: np.ndarray, starts: np.ndarray, stops: np.ndarray) -> np.ndar
     return np.maximum.reduceat(e, edges[:-1] if edges[-1] == len(e) else edges)[::2]
 
 
+def _breaks(e: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Where ``e`` stops rising (indices after a step that does not rise) and
+    stops falling (indices before a step that does not fall), for :func:`_run_lengths`."""
+    return np.flatnonzero(~(e[:-1] < e[1:])) + 1, np.flatnonzero(~(e[1:] < e[:-1]))
+
+
 def _run_lengths(e: np.ndarray, i: np.ndarray, way: int, floor: np.ndarray,
-                 first: np.ndarray | int = 0, end: np.ndarray | int | None = None) -> np.ndarray:
+                 first: np.ndarray | int = 0, end: np.ndarray | int | None = None,
+                 breaks: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
     """:func:`_run_length` for many indices ``i`` at once, each with its own ``floor``,
-    index ``i[k]`` in the signal ``e[first[k]:end[k]]`` (default: all of ``e``)."""
+    index ``i[k]`` in the signal ``e[first[k]:end[k]]`` (default: all of ``e``);
+    ``breaks``: ``_breaks(e)`` if known."""
     n = len(e)
     end = n if end is None else end
     i = np.asarray(i, dtype=np.int64)
     floor = np.broadcast_to(np.asarray(floor, dtype=float), i.shape)
+    rise_ends, fall_ends = breaks if breaks is not None else _breaks(e)
     if way < 0:
         # The stretch rising to e[i] starts after the last step that does
         # not rise, and at the signal's first sample at the earliest.
-        brk = np.flatnonzero(~(e[:-1] < e[1:])) + 1
+        brk = rise_ends
         k = np.searchsorted(brk, i, side="right") - 1
         lo = np.maximum(np.where(k >= 0, brk[np.maximum(k, 0)] if len(brk) else 0, 0), first)
         hi = i + 1
     else:
         # The stretch falling from e[i] ends before the first step that does
         # not fall, and at the signal's last sample but one at the latest.
-        brk = np.flatnonzero(~(e[1:] < e[:-1]))
+        brk = fall_ends
         k = np.searchsorted(brk, i)
         last = np.where(k < len(brk), brk[np.minimum(k, len(brk) - 1)] if len(brk) else n - 1, n - 1)
         lo, hi = i, np.maximum(np.minimum(last, np.asarray(end) - 2), i) + 1
@@ -369,8 +378,8 @@ class HoldRepDetector:
         # Extend the excursion to where the movement really starts/ends:
         # back while the angle still falls toward the start, on while it
         # still falls after the end, as long as it is above 2 % of the peak.
-        s0 = s - _run_lengths(e, s, -1, 0.02 * peak, first, end)
-        t0 = t + _run_lengths(e, t - 1, +1, 0.02 * peak, first, end)
+        s0 = s - _run_lengths(e, s, -1, 0.02 * peak, first, end, self._breaks)
+        t0 = t + _run_lengths(e, t - 1, +1, 0.02 * peak, first, end, self._breaks)
         n_seg = t0 - s0
         idx, off, seg, _ = _spans(s0, n_seg)
         level = e[idx] >= (0.5 * peak)[seg]
@@ -384,14 +393,19 @@ class HoldRepDetector:
         # movement edges (before the move in's peak, after the move out's).
         K = len(s)
         one = np.ones(K, dtype=np.int64)
-        settled = self._settled(
-            speed, np.r_[s0 + rise_peak, s0 + fall_peak, s0 + rise_peak, s0 + fall_peak],
-            np.r_[n_seg - rise_peak, fall_peak + 1, rise_peak + 1, n_seg - fall_peak],
-            np.r_[one, -one, -one, one], np.r_[one, -one, one, -one], np.r_[v_in, v_out, v_in, v_out])
-        h0, h1, q0, q1 = settled.reshape(4, K)
+        h0, h1 = self._settled(speed, np.r_[s0 + rise_peak, s0 + fall_peak], np.r_[n_seg - rise_peak, fall_peak + 1],
+                               np.r_[one, -one], np.r_[one, -one], np.r_[v_in, v_out]).reshape(2, K)
         alive = (h0 >= 0) & (h1 >= 0)
         for k in np.flatnonzero(~alive):
             verdict[k] = "rejected", (int(s0[k]), int(t0[k]), float(peak[k]), "no still phase")
+        # Movement edges only where there is a hold between the moves.
+        q0, q1 = np.full(K, -1), np.full(K, -1)
+        live = np.flatnonzero(alive)
+        one = one[live]
+        q0[live], q1[live] = self._settled(
+            speed, np.r_[(s0 + rise_peak)[live], (s0 + fall_peak)[live]],
+            np.r_[(rise_peak + 1)[live], (n_seg - fall_peak)[live]], np.r_[-one, one], np.r_[one, -one],
+            np.r_[v_in[live], v_out[live]]).reshape(2, len(live))
         h0, h1 = rise_peak + h0, fall_peak - h1
         m0 = np.where(q0 >= 0, rise_peak - q0, 0)
         m1 = np.where(q1 >= 0, fall_peak + q1, n_seg - 1)
@@ -619,6 +633,7 @@ def detect_many(detectors: list[HoldRepDetector], angles: list[np.ndarray], samp
     x, e, speed, judge._valid = (np.concatenate([p[i] for p in parts]) if parts else np.zeros(0)
                                  for i in range(4))
     judge._offsets = offsets
+    judge._breaks = _breaks(e)
     judge._judged = {}
     # Two passes: a low threshold finds the typical amplitude, then
     # excursions are cut where the angle comes back within 30 % of rest,
@@ -693,7 +708,7 @@ def detect_many(detectors: list[HoldRepDetector], angles: list[np.ndarray], samp
         det.typical_amplitude_deg_ = float(_median(mine[4])) if n_k else (
             float(_median(typ[k])) if len(typ[k]) else 0.0)
     judge._judged = {}
-    judge._valid = judge._offsets = None
+    judge._valid = judge._offsets = judge._breaks = None
     return detectors
 
 
@@ -728,16 +743,18 @@ def set_cues(angle_deg: np.ndarray, det: HoldRepDetector, reps: pd.DataFrame, sa
         x = lowpass(angle, det.cutoff_hz, sampling_rate_hz)
     e = det.excursion_
     amp = det.typical_amplitude_deg_ or 1.0
-    held = float((reps["hold_stop"] - reps["hold_start"]).sum()) / sampling_rate_hz
+    # Columns as arrays: ``reps`` may be a DataFrame or the set detector's numpy columns.
+    hold_start, hold_stop = np.asarray(reps["hold_start"]), np.asarray(reps["hold_stop"])
+    held = float((hold_stop - hold_start).sum()) / sampling_rate_hz
     posture = tremor = np.nan
     if len(reps) < 2:
         return posture, tremor, held
     calm = np.abs(np.gradient(x) * sampling_rate_hz) < 1.0
     hold = np.zeros(len(e), dtype=bool)
     pad = int(0.3 * sampling_rate_hz)
-    for a, b in zip(reps["hold_start"].to_numpy() + pad, reps["hold_stop"].to_numpy() - pad):
+    for a, b in zip(hold_start + pad, hold_stop - pad):
         hold[a:max(a, b)] = True
-    first, last = int(reps.start.iloc[0]), int(reps.stop.iloc[-1])
+    first, last = int(np.asarray(reps["start"])[0]), int(np.asarray(reps["stop"])[-1])
     inside = np.zeros(len(e), dtype=bool)
     inside[first:last] = True
     low = inside & ~hold & (e < 0.15 * amp)
