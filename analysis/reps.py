@@ -749,21 +749,28 @@ def set_cues(angle_deg: np.ndarray, det: HoldRepDetector, reps: pd.DataFrame, sa
     posture = tremor = np.nan
     if len(reps) < 2:
         return posture, tremor, held
-    calm = np.abs(np.gradient(x) * sampling_rate_hz) < 1.0
-    hold = np.zeros(len(e), dtype=bool)
     pad = int(0.3 * sampling_rate_hz)
-    for a, b in zip(hold_start + pad, hold_stop - pad):
-        hold[a:max(a, b)] = True
     first, last = int(np.asarray(reps["start"])[0]), int(np.asarray(reps["stop"])[-1])
-    inside = np.zeros(len(e), dtype=bool)
-    inside[first:last] = True
-    low = inside & ~hold & (e < 0.15 * amp)
-    if span is not None:
-        first, last = min(first, span[0]), max(last, span[1])
+    around = (min(first, span[0]), max(last, span[1])) if span is not None else (first, last)
     n_out = int(outside_s * sampling_rate_hz)
+    # Every sample looked at lies within n_out of the set: only that window
+    # of the stretch (which can be hours long) is read, with one sample more
+    # each side so that the angle's speed is the whole stretch's there.
+    w0, w1 = max(0, around[0] - n_out), min(len(e), around[1] + n_out)
+    g0, g1 = max(0, w0 - 1), min(len(e), w1 + 1)
+    calm = (np.abs(np.gradient(x[g0:g1]) * sampling_rate_hz) < 1.0)[w0 - g0:w1 - g0]
+    x, e = x[w0:w1], e[w0:w1]
+    activity = activity[w0:w1] if activity is not None else None
+    hold = np.zeros(len(e), dtype=bool)
+    for a, b in zip(hold_start + pad - w0, hold_stop - pad - w0):
+        hold[a:max(a, b)] = True
+    inside = np.zeros(len(e), dtype=bool)
+    inside[first - w0:last - w0] = True
+    low = inside & ~hold & (e < 0.15 * amp)
+    first, last = around
     out = np.zeros(len(e), dtype=bool)
-    out[max(0, first - n_out):first] = True
-    out[last:last + n_out] = True
+    out[max(0, first - n_out) - w0:first - w0] = True
+    out[last - w0:last + n_out - w0] = True
     out &= calm
     rest = low & calm
     if out.sum() > sampling_rate_hz and rest.sum() > 0.3 * sampling_rate_hz and hold.sum() > sampling_rate_hz:
