@@ -150,12 +150,14 @@ class HoldRepDetector:
         ok = peaks >= self.min_amplitude_deg
         if shaped is not None and np.any(shaped & ok):
             ok = ok & shaped
-        # ``centres`` increase: only a slice (with a sample's slack) can be near.
-        lo = np.searchsorted(centres, centres - window - 1.0, side="left")
-        hi = np.searchsorted(centres, centres + window + 1.0, side="right")
-        for i, c in enumerate(centres):  # one per excursion, thousands a day
+        # ``centres`` increase: the excursions within ``window`` of each are
+        # a slice, from the first at or after ``c - window`` to the last at
+        # or before ``c + window``.
+        lo = np.searchsorted(centres, centres - window)
+        hi = np.searchsorted(centres, centres + window, side="right")
+        for i in range(len(centres)):  # one per excursion, thousands a day
             sl = slice(lo[i], hi[i])
-            near = peaks[sl][(np.abs(centres[sl] - c) <= window) & ok[sl]]
+            near = peaks[sl][ok[sl]]
             if not len(near):
                 continue
             # A set's reps move alike; a lone big turn (a walk's last step
@@ -477,14 +479,14 @@ def set_cues(angle_deg: np.ndarray, det: HoldRepDetector, reps: pd.DataFrame, sa
     ``span`` (sample indices) widens the stretch whose outside is "around
     the set", e.g. to where another reading of the same movements starts.
     """
-    angle = np.asarray(angle_deg, dtype=float)
-    seen, x = getattr(det, "_filtered", (None, None))
     # The detector low-passed this same angle already (the callers pass it
     # again); comparing costs far less than filtering it anew.
-    if seen is None or seen.shape != angle.shape or not np.array_equal(seen, angle):
+    angle = np.asarray(angle_deg)
+    seen, x = det._filtered
+    if not np.array_equal(seen, angle):
         x = lowpass(angle, det.cutoff_hz, sampling_rate_hz)
     e = det.excursion_
-    amp = det.typical_amplitude_deg_ or 1.0
+    amp = det.typical_amplitude_deg_  # the median of the detector's reps' amplitudes: > 0
     held = float((reps["hold_stop"] - reps["hold_start"]).sum()) / sampling_rate_hz
     posture = tremor = np.nan
     if len(reps) < 2:
