@@ -467,12 +467,15 @@ def set_cues(angle_deg: np.ndarray, det: HoldRepDetector, reps: pd.DataFrame, sa
         A set starts from and returns to the posture the person is in
         around it: > 0 when the rests between reps sit at the level of the
         still moments just before and after the set (in units of the rep
-        amplitude), < 0 when the holds do. NaN if it cannot be told.
+        amplitude), < 0 when the holds do. NaN if it cannot be told: a
+        second or less of still samples around the set or of holds (less
+        their edges, below), or 0.3 s or less of still rest.
     tremor
         Muscles holding a position tremble, resting ones do not: median
         ``activity`` (e.g. gyro magnitude) in the holds (less their first
-        and last 0.3 s, where the moves end) over that in the rests. NaN
-        without ``activity``.
+        and last 0.3 s, where the moves end) over that in the rests (within
+        15 % of the amplitude of the rest level). NaN without ``activity``,
+        or with a second or less of holds or half a second or less of rests.
     held_s
         Time held: the held position is where the person stays.
 

@@ -121,3 +121,49 @@ def test_reps_exactly_local_s_away_set_the_typical_amplitude(apart, small_counts
     else:
         np.testing.assert_allclose(det.reps_.range_deg, [20.0, 20.0], atol=0.02)
         assert list(det.rejected_.reason) == ["did not reach the held position"]
+
+
+# ---- set_cues: how much there must be to read -------------------------------
+#
+# The posture cue needs more than a second of still samples around the set
+# and of holds (less their first and last 0.3 s); the tremor cue more than a
+# second of holds and half a second of rests.
+
+@pytest.mark.parametrize("still_before, known", [(50, False), (51, True)])
+def test_set_cues_need_more_than_a_second_still_around_the_set(still_before, known):
+    # The set starts `still_before` samples into the recording, at rest,
+    # and ends it: 50 still samples (a second) outside are not enough.
+    from test_reps_units import _cue_set, _cues
+
+    x, table, act = _cue_set(_flat(20.0, still_before / FS), np.zeros(0))
+    assert table.start.iloc[0] == still_before and table.stop.iloc[-1] == len(x)
+    posture, tremor, _ = _cues(x, table, act)
+    assert np.isfinite(posture) == known
+    if known:
+        assert posture == pytest.approx(1.0, abs=0.03)
+
+
+@pytest.mark.parametrize("hold_s, known", [(0.8, False), (0.84, True)])
+def test_set_cues_need_more_than_a_second_of_holds(hold_s, known):
+    # Five holds of 40 samples, less 2 x 15 at their edges: 50 samples, a
+    # second, not enough for either cue; of 42 samples: 60, enough.
+    from test_reps_units import OUTSIDE_21, _cue_set, _cues
+
+    x, table, act = _cue_set(OUTSIDE_21, OUTSIDE_21[::-1].copy(), hold_s=hold_s, reps=5)
+    posture, tremor, held = _cues(x, table, act)
+    assert held == pytest.approx(5 * hold_s)
+    assert np.isfinite(posture) == np.isfinite(tremor) == known
+    if known:
+        assert (posture, tremor) == (pytest.approx(0.8, abs=0.03), pytest.approx(2.0 / 0.5))
+
+
+def test_set_cues_tremor_reads_the_moves_near_rest_when_reps_follow_each_other():
+    # Two reps straight after one another: no still rest, so no posture,
+    # but the moves' first and last 29 % lie within 15 % of the amplitude
+    # of rest (4 x ~15 samples, over half a second): tremor 2 / 3 (the
+    # moves' activity), as in the test above with rests.
+    from test_reps_units import OUTSIDE_21, _cue_set, _cues
+
+    x, table, act = _cue_set(OUTSIDE_21, OUTSIDE_21[::-1].copy(), reps=2, rest_s=0.0)
+    posture, tremor, _ = _cues(x, table, act)
+    assert np.isnan(posture) and tremor == pytest.approx(2.0 / 3.0)
