@@ -32,6 +32,10 @@ from .gait import runs
 from .preprocess import butter_sos
 
 REP_COLUMNS = ["start", "stop", "hold_start", "hold_stop", "amplitude_deg", "range_deg", "rest_deg"]
+# The kind of an excursion that is neither a rep nor a posture change
+# (:meth:`HoldRepDetector._evaluate`); only "rep" and "posture" are ever
+# compared, so this one is named once.
+REJECTED = "rejected"
 
 
 def lowpass(x: np.ndarray, cutoff_hz: float, sampling_rate_hz: float, order: int = 2) -> np.ndarray:
@@ -220,12 +224,12 @@ class HoldRepDetector:
 
     def _evaluate(self, x, e, speed, sampling_rate_hz, s, t, peak, typical, kind_only=False):
         """Judge one excursion ``e[s:t]``: ``("rep", row)``, ``("posture", row)``
-        (it did not return to where it began) or ``("rejected", row)``.
+        (it did not return to where it began) or ``(REJECTED, row)``.
 
         With ``kind_only``, a rep's row is None (its hold edges are not fitted).
         """
         if peak < self.min_reach * typical:
-            return "rejected", (s, t, peak, "did not reach the held position")
+            return REJECTED, (s, t, peak, "did not reach the held position")
         # Both passes of :meth:`detect` judge mostly the same excursions
         # (13 075 of 13 236 on a day of wear): each is judged once.
         key = (int(s), int(t), float(peak))
@@ -255,7 +259,7 @@ class HoldRepDetector:
         h0 = self._settled(seg_speed[rise_peak:], v_in)
         h1 = self._settled(-seg_speed[:fall_peak + 1][::-1], v_out)
         if h0 is None or h1 is None:
-            return "rejected", (s0, t0, peak, "no still phase")
+            return REJECTED, (s0, t0, peak, "no still phase")
         h0, h1 = rise_peak + h0, fall_peak - h1
         # Movement edges: where the move in starts and the move out ends.
         q0 = self._settled(seg_speed[:rise_peak + 1][::-1], v_in)
@@ -269,11 +273,11 @@ class HoldRepDetector:
         # judged on its edges fitted to the moves' shapes (:meth:`_fit_hold`).
         short = hold_s < self.min_hold_s
         if short and hold_s < 0.5 * self.min_hold_s:
-            return "rejected", (s0 + m0, s0 + m1, peak, f"held {max(hold_s, 0):.1f} s")
+            return REJECTED, (s0 + m0, s0 + m1, peak, f"held {max(hold_s, 0):.1f} s")
         # A held position is still next to the moves into and out of it;
         # standing sway wanders as fast as it moves anywhere.
         if _median(np.abs(seg_speed[h0:h1 + 1])) > self.max_hold_speed_frac * min(v_in, v_out):
-            return "rejected", (s0 + m0, s0 + m1, peak, "not still when held")
+            return REJECTED, (s0 + m0, s0 + m1, peak, "not still when held")
         # A rep ends where it began; a step to a new level is a change
         # of posture (standing up, shifting on the chair).
         w = int(sampling_rate_hz)
@@ -296,7 +300,7 @@ class HoldRepDetector:
             fit = self._fit_hold(x, sampling_rate_hz, peak, *row)
             fitted_s = (fit[3] - fit[2]) / sampling_rate_hz
             if fitted_s < self.min_hold_s:
-                return "rejected", (s0 + m0, s0 + m1, peak, f"held {max(hold_s, 0):.1f} s")
+                return REJECTED, (s0 + m0, s0 + m1, peak, f"held {max(hold_s, 0):.1f} s")
         return "rep", row
 
     def _fit_hold(self, x, sampling_rate_hz, peak, s0, t0, h0, h1, m0, m1, rise_peak, fall_peak, before, after):
@@ -341,12 +345,12 @@ class HoldRepDetector:
         for share in (0.25, 0.5, 0.75):
             lvl = rest + share * dist
             above = seg >= lvl
-            cross = np.flatnonzero(np.diff(above.astype(np.int8)) == (1 if way > 0 else -1))
+            cross = np.flatnonzero(np.diff(above.astype(np.int8)) == way)
             if not len(cross):
                 return None
             c = int(cross[np.argmin(np.abs(cross - peak_i))])
-            d = seg[c + 1] - seg[c]
-            times.append(c + ((lvl - seg[c]) / d if d else 0.0))
+            # seg[c] and seg[c + 1] lie either side of lvl: d is not 0.
+            times.append(c + (lvl - seg[c]) / (seg[c + 1] - seg[c]))
             seen.append(bool(ok[c] and ok[c + 1]))
         times, seen = np.array(times), np.array(seen)
         if seen.sum() >= 2:

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from analysis.reps import HoldRepDetector
-from test_reps_units import FS, _flat, _mj, _reps_trace
+from test_reps_units import FS, _flat, _lose, _mj, _reps_trace
 
 # ---- the short-hold rule of _judge -------------------------------------------
 #
@@ -64,6 +64,12 @@ def test_a_step_held_under_half_the_minimum_is_rejected_for_its_hold(min_hold_s,
     assert len(det.reps_) == 2
     (row,) = det.rejected_.itertuples()
     assert row.reason == reason
+    # Either way the row spans the excursion above the rest level (the
+    # higher of the two around it, 5 deg): from the middle of the move in
+    # (where it passes 5 deg, 25 samples in) to the end of the move out
+    # (within the 5 % speed edge).
+    mid_in, m_out = len(reps) + 25, len(reps) + 2 * int(FS) + n_hold
+    assert mid_in <= row.start <= mid_in + 3 and m_out - 8 <= row.stop <= m_out
 
 
 # ---- set_cues: "around the set" is the 10 s before and after it ---------------
@@ -167,3 +173,96 @@ def test_set_cues_tremor_reads_the_moves_near_rest_when_reps_follow_each_other()
     x, table, act = _cue_set(OUTSIDE_21, OUTSIDE_21[::-1].copy(), reps=2, rest_s=0.0)
     posture, tremor, _ = _cues(x, table, act)
     assert np.isnan(posture) and tremor == pytest.approx(2.0 / 3.0)
+
+
+# ---- _settled: a move ends where its speed turns, if it does before 5 % ------
+
+def _ramp(a: float, b: float, s: float, n: int) -> np.ndarray:
+    """``n`` samples of a min-jerk move from ``a`` to ``b`` over ``s`` s, then staying at ``b``."""
+    u = np.clip(np.arange(n) / (s * FS), 0.0, 1.0)
+    return a + (b - a) * u ** 3 * (10 - 15 * u + 6 * u ** 2)
+
+
+def test_a_twitch_running_into_the_move_in_is_not_part_of_the_rep():
+    # A 1 deg twitch over 0.5 s from sample 250, and 0.4 s after it began
+    # the 10 deg move in (1 s), held 4 s from 520, released over 1 s. The
+    # speed never falls below 5 % of the move's peak between the two: it
+    # dips to 6 % where the twitch slows and the move speeds up (the built
+    # speed's local minimum) and rises again. The move in starts there, and
+    # so does the rep; not where the twitch began, 20 samples earlier.
+    n = 1200
+    x = np.zeros(n)
+    x[250:] += _ramp(0.0, 1.0, 0.5, n - 250)
+    x[270:] += _ramp(0.0, 10.0, 1.0, n - 270)
+    x[520:] -= _ramp(0.0, 11.0, 1.0, n - 520)
+    speed = np.gradient(x) * FS
+    dips = [i for i in range(251, 300) if speed[i - 1] > speed[i] <= speed[i + 1]]
+    assert len(dips) == 1 and 0.05 < speed[dips[0]] / speed[:520].max() < 0.15
+    det = HoldRepDetector().detect(x, FS)
+    assert len(det.reps_) == 1
+    assert abs(det.reps_.start[0] - dips[0]) <= 2
+
+
+# ---- _move_end: which gap hid a move -------------------------------------------
+# (The rep of test_reps_units: move in 250-299, its middle at 274-275, held
+# to 500, move out 500-549.)
+
+def test_a_gap_of_a_second_over_the_move_s_start_and_middle_places_it_in_the_gap():
+    # Lost 230-279: the move's start and middle (its 25 % and 50 %
+    # crossings, on the straight line drawn over the gap) are hidden; its
+    # 75 % crossing (282) is seen after the gap. A gap of a second holds the
+    # middle: the move is put in the gap's middle (255), ending half a
+    # second later: the hold starts at 280.
+    x, marks = _reps_trace([10.0], [4.0])
+    valid = _lose(x, (230, 280))
+    det = HoldRepDetector().detect(x, FS, valid=valid)
+    assert (det.reps_.hold_start[0], det.reps_.hold_stop[0]) == (280, 500)
+
+
+def test_a_gap_under_a_second_over_the_move_s_middle_leaves_the_hold_to_the_speed():
+    # Lost 255-284 (0.6 s): all three crossings hidden, but a gap under a
+    # second is not where a move went missing; without a fitted edge the
+    # hold runs between where the moves' speeds settle below 5 % of their
+    # peaks: 2 samples before the move in ends (297, give or take the
+    # straight line's kink) and 2 after the move out begins (502). (Placed
+    # in the gap's middle it would start at 295.)
+    x, marks = _reps_trace([10.0], [4.0])
+    valid = _lose(x, (255, 285))
+    det = HoldRepDetector().detect(x, FS, valid=valid)
+    assert abs(det.reps_.hold_start[0] - 297) <= 1 and det.reps_.hold_stop[0] == 502
+
+
+@pytest.mark.parametrize("n_hold, counts", [(45, True), (44, False)])
+def test_a_hold_read_exactly_the_minimum_between_the_speed_edges_counts(n_hold, counts):
+    # With the default 5 % the speed edges sit 2 samples inside each move
+    # (above): the middle rep's hold reads from 697 to 699 + n_hold + 3,
+    # n_hold + 5 samples: 50 (1.00 s, the minimum) for n_hold = 45, 49 for 44.
+    # Fitted to the moves' shapes it is shorter (n_hold + 1 samples), so the
+    # speed edges stand.
+    x, marks = _reps_trace([10.0] * 3, [3.0, n_hold / FS, 3.0])
+    det = HoldRepDetector().detect(x, FS)
+    if counts:
+        assert len(det.reps_) == 3 and det.rejected_.empty
+        assert (det.reps_.hold_start[1], det.reps_.hold_stop[1]) == (697, 747)
+    else:
+        assert len(det.reps_) == 2
+        (row,) = det.rejected_.itertuples()
+        assert row.reason == "held 1.0 s"   # 0.98 s
+
+
+def test_a_hold_under_half_the_minimum_is_rejected_with_the_span_of_its_moves():
+    # Half a degree of creep over a second (under 5 % of the moves' peak
+    # speed) before the move in (350-399) and after the move out; held
+    # 0.3 s (0.4 s between the speed edges: under half the minimum).
+    # Rejected, the row spanning the rep from where the move in gets going
+    # (its speed above 5 % of its peak, within 3 samples of its start, 350)
+    # to where the move out settles (within 3 samples of its end, 464), not
+    # the creep.
+    creep = 0.5 * np.arange(50) / 50
+    x = np.concatenate([_flat(0.0, 6.0), creep, _mj(0.5, 10, 1.0), _flat(10.0, 0.3), _mj(10, 0.5, 1.0),
+                        creep[::-1], _flat(0.0, 6.0)])
+    det = HoldRepDetector().detect(x, FS)
+    assert det.reps_.empty
+    (row,) = det.rejected_.itertuples()
+    assert row.reason == "held 0.4 s"
+    assert 350 <= row.start <= 353 and 461 <= row.stop <= 464
