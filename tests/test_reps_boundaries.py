@@ -266,3 +266,27 @@ def test_a_hold_under_half_the_minimum_is_rejected_with_the_span_of_its_moves():
     (row,) = det.rejected_.itertuples()
     assert row.reason == "held 0.4 s"
     assert 350 <= row.start <= 353 and 461 <= row.stop <= 464
+
+
+def test_a_ripple_in_the_move_s_speed_is_no_turn():
+    # A 1 deg pre-move over 0.8 s from sample 250 with the 10 deg move in
+    # starting half a second later: the speed dips to 11 % of the move's peak
+    # and rises again by only 1.4 % of it (under the 4 % a turn needs) before
+    # the move takes over. One move: the rep starts where the angle has left
+    # rest by 2 % of the rep's amplitude, as any rep does (test_reps_units),
+    # not at the ripple.
+    n = 1200
+    x = np.zeros(n)
+    x[250:] += _ramp(0.0, 1.0, 0.8, n - 250)
+    x[275:] += _ramp(0.0, 10.0, 1.0, n - 275)
+    x[525:] -= _ramp(0.0, 11.0, 1.0, n - 525)
+    speed = np.gradient(x) * FS
+    peak = speed[:525].max()
+    dips = [i for i in range(251, 300) if speed[i - 1] > speed[i] <= speed[i + 1]]
+    bumps = [i for i in range(251, 300) if speed[i - 1] < speed[i] >= speed[i + 1] and speed[i] < 0.5 * peak]
+    assert dips == [275] and len(bumps) == 1
+    assert 0.10 < speed[275] / peak < 0.12 and 0.01 < (speed[bumps[0]] - speed[275]) / peak < 0.02
+    det = HoldRepDetector().detect(x, FS)
+    assert len(det.reps_) == 1
+    moved = np.flatnonzero(x > 0.02 * det.reps_.amplitude_deg[0])[0]
+    assert abs(det.reps_.start[0] - moved) <= 1
