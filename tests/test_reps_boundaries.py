@@ -110,22 +110,22 @@ def _rep(range_deg: float) -> np.ndarray:
 
 @pytest.mark.parametrize("apart, small_counts", [(2000, False), (2001, True)])
 def test_reps_exactly_local_s_away_set_the_typical_amplitude(apart, small_counts):
-    # A 7 deg rep between two 20 deg ones, their middles `apart` samples
-    # from its middle (the same shape, so their excursions' middles are as
-    # far apart). At 40 s (2000 samples at 50 Hz: "within local_s") both
-    # big reps are near it, the typical rep is 20 deg and 7 < 0.4 x 20: it
-    # did not reach the hold. A sample further, it stands alone: its own
-    # amplitude is the typical one and it counts. The big reps count
-    # either way.
+    # A 7 deg rep between two pairs of 20 deg ones (10 s apart in a pair),
+    # the nearer of each pair's middles `apart` samples from its middle
+    # (the same shape, so their excursions' middles are as far apart). At
+    # 40 s (2000 samples at 50 Hz: "within local_s") two big reps are near
+    # it, the typical rep is 20 deg and 7 < 0.4 x 20: it did not reach the
+    # hold. A sample further, it stands alone: its own amplitude is the
+    # typical one and it counts. The big reps count either way.
     big, small = _rep(20.0), _rep(7.0)
-    gap = np.zeros(apart - len(big))
-    x = np.concatenate([_flat(0.0, 5.0), big, gap, small, gap, big, _flat(0.0, 5.0)])
+    pair_gap, gap = np.zeros(500 - len(big)), np.zeros(apart - len(big))
+    x = np.concatenate([_flat(0.0, 5.0), big, pair_gap, big, gap, small, gap, big, pair_gap, big, _flat(0.0, 5.0)])
     det = HoldRepDetector().detect(x, FS)
     if small_counts:
-        np.testing.assert_allclose(det.reps_.range_deg, [20.0, 7.0, 20.0], atol=0.02)
+        np.testing.assert_allclose(det.reps_.range_deg, [20.0, 20.0, 7.0, 20.0, 20.0], atol=0.02)
         assert det.rejected_.empty
     else:
-        np.testing.assert_allclose(det.reps_.range_deg, [20.0, 20.0], atol=0.02)
+        np.testing.assert_allclose(det.reps_.range_deg, [20.0] * 4, atol=0.02)
         assert list(det.rejected_.reason) == ["did not reach the held position"]
 
 
