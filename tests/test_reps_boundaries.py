@@ -250,22 +250,35 @@ def test_a_hold_read_exactly_the_minimum_between_the_speed_edges_counts(n_hold, 
         assert row.reason == "held 1.0 s"   # 0.98 s
 
 
-def test_a_hold_under_half_the_minimum_is_rejected_with_the_span_of_its_moves():
-    # Half a degree of creep over a second (under 5 % of the moves' peak
-    # speed) before the move in (350-399) and after the move out; held
-    # 0.3 s (0.4 s between the speed edges: under half the minimum).
-    # Rejected, the row spanning the rep from where the move in gets going
-    # (its speed above 5 % of its peak, within 3 samples of its start, 350)
-    # to where the move out settles (within 3 samples of its end, 464), not
-    # the creep.
+def _crept(hold: np.ndarray) -> np.ndarray:
+    """Half a degree of creep over a second (under 5 % of the moves' peak
+    speed) before the move in (350-399, 0.5 -> 10 deg), ``hold``, the move
+    out, the creep back; 6 s still either side."""
     creep = 0.5 * np.arange(50) / 50
-    x = np.concatenate([_flat(0.0, 6.0), creep, _mj(0.5, 10, 1.0), _flat(10.0, 0.3), _mj(10, 0.5, 1.0),
-                        creep[::-1], _flat(0.0, 6.0)])
-    det = HoldRepDetector().detect(x, FS)
+    return np.concatenate([_flat(0.0, 6.0), creep, _mj(0.5, 10, 1.0), hold, _mj(10, 0.5, 1.0),
+                           creep[::-1], _flat(0.0, 6.0)])
+
+
+@pytest.mark.parametrize("kind", ["brief", "swaying"])
+def test_a_rejected_rep_spans_its_moves_not_the_creep_around_them(kind):
+    # Held 0.3 s (0.4 s between the speed edges: under half the minimum),
+    # or 4 s swaying 2 deg at 2 Hz (up to 25 deg/s, as fast as the moves)
+    # with max_hold_speed_frac 0.5. Rejected, the row spanning the rep from
+    # where the move in gets going (its speed above 5 % of its peak, within
+    # 3 samples of its start, 350) to where the move out settles (within 3
+    # samples of its end), not the creep.
+    if kind == "brief":
+        hold, reason, det = _flat(10.0, 0.3), "held 0.4 s", HoldRepDetector()
+    else:
+        hold = 10.0 + 2.0 * np.sin(2 * np.pi * 2.0 * np.arange(200) / FS)
+        reason, det = "not still when held", HoldRepDetector(max_hold_speed_frac=0.5)
+    x = _crept(hold)
+    out_end = 400 + len(hold) + 49
+    det.detect(x, FS)
     assert det.reps_.empty
     (row,) = det.rejected_.itertuples()
-    assert row.reason == "held 0.4 s"
-    assert 350 <= row.start <= 353 and 461 <= row.stop <= 464
+    assert row.reason == reason
+    assert 350 <= row.start <= 353 and out_end - 3 <= row.stop <= out_end
 
 
 def test_a_ripple_in_the_move_s_speed_is_no_turn():
@@ -290,3 +303,25 @@ def test_a_ripple_in_the_move_s_speed_is_no_turn():
     assert len(det.reps_) == 1
     moved = np.flatnonzero(x > 0.02 * det.reps_.amplitude_deg[0])[0]
     assert abs(det.reps_.start[0] - moved) <= 1
+
+
+# ---- detect: which lost samples may hide a move's shape ----------------------
+
+@pytest.mark.parametrize("lost, hold", [
+    # 15 samples (0.3 s) lost over all three crossings (268-282) may hide
+    # the move's shape: no fitted edge, the hold runs between the speed
+    # edges, 2 samples inside each move (297, 502).
+    ((268, 283), (297, 502)),
+    # 14 samples (0.28 s) are bridged by the straight line: the move's fit
+    # finds the hold as built.
+    ((268, 282), (299, 500)),
+])
+def test_a_gap_of_0_3_s_or_more_may_hide_a_move(lost, hold):
+    x, marks = _reps_trace([10.0], [4.0])
+    assert marks[0][1:3] == (299, 500)
+    valid = _lose(x, lost)
+    det = HoldRepDetector().detect(x, FS, valid=valid)
+    assert (det.reps_.hold_start[0], det.reps_.hold_stop[0]) == hold
+    # The same mask as 0/1 integers (a column read back from a file) is the same mask.
+    ints = HoldRepDetector().detect(x, FS, valid=valid.astype(int))
+    assert (ints.reps_.hold_start[0], ints.reps_.hold_stop[0]) == hold
