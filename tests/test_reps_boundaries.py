@@ -325,3 +325,37 @@ def test_a_gap_of_0_3_s_or_more_may_hide_a_move(lost, hold):
     # The same mask as 0/1 integers (a column read back from a file) is the same mask.
     ints = HoldRepDetector().detect(x, FS, valid=valid.astype(int))
     assert (ints.reps_.hold_start[0], ints.reps_.hold_stop[0]) == hold
+
+
+# ---- the defaults' documented meanings: max_dip_s, max_rep_s ----------------------
+
+@pytest.mark.parametrize("dip_s, ranges, rejected", [
+    (0.5, [20.0] * 3 + [10.0] + [20.0] * 3, 0),
+    (1.5, [20.0] * 6, 2),
+])
+def test_a_dip_mid_hold_joins_the_two_parts_only_when_shorter_than_max_dip_s(dip_s, ranges, rejected):
+    # Among 20 deg reps (so the excursions are cut where the angle comes
+    # back within 30 % of 20 deg), a 10 deg hold that sags to 5 deg for
+    # `dip_s` and goes on: a dip shorter than max_dip_s (1 s) joins the two
+    # parts into one rep; a longer one leaves two parts that each end at a
+    # level they did not start from (posture changes), and no rep.
+    big, _ = _reps_trace([20.0] * 3, [3.0] * 3)
+    sag = np.concatenate([_mj(0, 10, 1.0), _flat(10.0, 3.0), _mj(10, 5, 0.5), _flat(5.0, dip_s), _mj(5, 10, 0.5),
+                          _flat(10.0, 3.0), _mj(10, 0, 1.0), _flat(0.0, 3.0)])
+    det = HoldRepDetector().detect(np.concatenate([big, sag, big]), FS)
+    np.testing.assert_allclose(det.reps_.range_deg, ranges, atol=0.05)
+    assert list(det.rejected_.reason) == ["did not return (posture change)"] * rejected
+
+
+@pytest.mark.parametrize("hold_s, found", [(22.0, True), (24.4, False)])
+def test_reps_longer_than_max_rep_s_are_not_reps(hold_s, found):
+    # max_rep_s (25 s) is the longest rep expected. A 22 s hold with its two
+    # 1 s moves (24 s) is found in full; a 24.4 s hold (26.4 s with its
+    # moves) is a level the angle stays at, not a rep.
+    x, _ = _reps_trace([10.0], [hold_s], lead_s=30.0)
+    det = HoldRepDetector().detect(x, FS)
+    if found:
+        assert len(det.reps_) == 1 and det.reps_.range_deg[0] == pytest.approx(10.0, abs=0.02)
+        assert (det.reps_.hold_stop[0] - det.reps_.hold_start[0]) / FS == pytest.approx(hold_s, abs=0.05)
+    else:
+        assert det.reps_.empty
