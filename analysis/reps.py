@@ -218,8 +218,8 @@ class HoldRepDetector:
             turns = turns[v[turns] < 0.15 * v_peak]
         else:
             turns = ()
-        if len(turns):
-            return int(turns[0]) if not len(slow) else int(min(slow[0], turns[0]))
+        if len(turns):  # a turn is a local minimum of ``head``: before its last sample, slow[0]
+            return int(turns[0])
         return int(slow[0]) if len(slow) else None
 
     def _evaluate(self, x, e, speed, sampling_rate_hz, s, t, peak, typical, kind_only=False):
@@ -345,7 +345,7 @@ class HoldRepDetector:
         for share in (0.25, 0.5, 0.75):
             lvl = rest + share * dist
             above = seg >= lvl
-            cross = np.flatnonzero(np.diff(above.astype(np.int8)) == way)
+            cross = np.flatnonzero(np.diff(above.view(np.int8)) == way)
             if not len(cross):
                 return None
             c = int(cross[np.argmin(np.abs(cross - peak_i))])
