@@ -183,6 +183,18 @@ def _ramp(a: float, b: float, s: float, n: int) -> np.ndarray:
     return a + (b - a) * u ** 3 * (10 - 15 * u + 6 * u ** 2)
 
 
+def _premoved(pre_s: float, start: int) -> tuple[np.ndarray, np.ndarray]:
+    """A 1 deg pre-move over ``pre_s`` from sample 250 running into a 10 deg
+    move in (1 s) from ``start``, held until ``start`` + 250, released over
+    1 s; the angle and its speed (deg/s)."""
+    n = 1200
+    x = np.zeros(n)
+    x[250:] += _ramp(0.0, 1.0, pre_s, n - 250)
+    x[start:] += _ramp(0.0, 10.0, 1.0, n - start)
+    x[start + 250:] -= _ramp(0.0, 11.0, 1.0, n - start - 250)
+    return x, np.gradient(x) * FS
+
+
 def test_a_twitch_running_into_the_move_in_is_not_part_of_the_rep():
     # A 1 deg twitch over 0.5 s from sample 250, and 0.4 s after it began
     # the 10 deg move in (1 s), held 4 s from 520, released over 1 s. The
@@ -190,12 +202,7 @@ def test_a_twitch_running_into_the_move_in_is_not_part_of_the_rep():
     # dips to 6 % where the twitch slows and the move speeds up (the built
     # speed's local minimum) and rises again. The move in starts there, and
     # so does the rep; not where the twitch began, 20 samples earlier.
-    n = 1200
-    x = np.zeros(n)
-    x[250:] += _ramp(0.0, 1.0, 0.5, n - 250)
-    x[270:] += _ramp(0.0, 10.0, 1.0, n - 270)
-    x[520:] -= _ramp(0.0, 11.0, 1.0, n - 520)
-    speed = np.gradient(x) * FS
+    x, speed = _premoved(0.5, 270)
     dips = [i for i in range(251, 300) if speed[i - 1] > speed[i] <= speed[i + 1]]
     assert len(dips) == 1 and 0.05 < speed[dips[0]] / speed[:520].max() < 0.15
     det = HoldRepDetector().detect(x, FS)
@@ -288,12 +295,7 @@ def test_a_ripple_in_the_move_s_speed_is_no_turn():
     # the move takes over. One move: the rep starts where the angle has left
     # rest by 2 % of the rep's amplitude, as any rep does (test_reps_units),
     # not at the ripple.
-    n = 1200
-    x = np.zeros(n)
-    x[250:] += _ramp(0.0, 1.0, 0.8, n - 250)
-    x[275:] += _ramp(0.0, 10.0, 1.0, n - 275)
-    x[525:] -= _ramp(0.0, 11.0, 1.0, n - 525)
-    speed = np.gradient(x) * FS
+    x, speed = _premoved(0.8, 275)
     peak = speed[:525].max()
     dips = [i for i in range(251, 300) if speed[i - 1] > speed[i] <= speed[i + 1]]
     bumps = [i for i in range(251, 300) if speed[i - 1] < speed[i] >= speed[i + 1] and speed[i] < 0.5 * peak]
