@@ -226,15 +226,17 @@ def test_a_gap_of_a_second_over_the_move_s_start_and_middle_places_it_in_the_gap
     assert (det.reps_.hold_start[0], det.reps_.hold_stop[0]) == (280, 500)
 
 
-def test_a_gap_under_a_second_over_the_move_s_middle_leaves_the_hold_to_the_speed():
-    # Lost 255-284 (0.6 s): all three crossings hidden, but a gap under a
-    # second is not where a move went missing; without a fitted edge the
-    # hold runs between where the moves' speeds settle below 5 % of their
-    # peaks: 2 samples before the move in ends (297, give or take the
-    # straight line's kink) and 2 after the move out begins (502). (Placed
-    # in the gap's middle it would start at 295.)
+@pytest.mark.parametrize("lost", [(255, 285), (510, 540)])
+def test_a_gap_under_a_second_over_a_move_s_middle_leaves_the_hold_to_the_speed(lost):
+    # 0.6 s lost over all three crossings of the move in (255-284) or of
+    # the move out (510-539): a gap under a second is not where a move went
+    # missing; without both fitted edges the hold runs between where the
+    # moves' speeds settle below 5 % of their peaks: 2 samples before the
+    # move in ends (297, give or take the straight line's kink) and 2 after
+    # the move out begins (502). (Placed in the gap's middle, the move in
+    # would end at 295, the move out begin at 500.)
     x, marks = _reps_trace([10.0], [4.0])
-    valid = _lose(x, (255, 285))
+    valid = _lose(x, lost)
     det = HoldRepDetector().detect(x, FS, valid=valid)
     assert abs(det.reps_.hold_start[0] - 297) <= 1 and det.reps_.hold_stop[0] == 502
 
