@@ -45,7 +45,15 @@ def test_a_hold_read_short_by_its_speed_edges_counts_when_its_fitted_hold_reache
 
 
 @pytest.mark.parametrize("min_hold_s, n_hold, reason", [
-    # Held 0.6 s as built (0.7 s between the speed edges): under half of a
+    # The trace's moves (``_mj``) end one sample short of the level: the
+    # speed is 5.2 % of the peak 3 samples before the first flat sample,
+    # 2.5 % 2 before it, and the same after the move out begins: the hold
+    # reads n_hold + 4 samples between the speed edges.
+    # 25 samples, exactly half of a 1 s minimum: judged as a whole, it
+    # stepped to a new level; 24 samples are under half.
+    (1.0, 21, "did not return (posture change)"),
+    (1.0, 20, "held 0.5 s"),
+    # Held 0.6 s as built (0.68 s between the speed edges): under half of a
     # 2 s minimum, it is judged on how long it was held and goes no further.
     (2.0, 30, "held 0.7 s"),
     # Held 1.4 s (1.5 s between the speed edges): over half of 2 s, it is
