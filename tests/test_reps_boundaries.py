@@ -371,3 +371,17 @@ def test_reps_longer_than_max_rep_s_are_not_reps(hold_s, found):
         assert (det.reps_.hold_stop[0] - det.reps_.hold_start[0]) / FS == pytest.approx(hold_s, abs=0.05)
     else:
         assert det.reps_.empty
+
+
+def test_a_rep_straight_after_the_angle_settles_slowly_at_first_is_not_a_posture_change():
+    # As in test_reps_units, with the angle recovering to 0 over the second
+    # before the rep slowly at first: -10 (1 - u^5). The level before the
+    # rep (the median of that second) is about -9.7: a step of 9.7 deg, and
+    # the angle moved 10 deg toward it in that second, more than 0.3 of the
+    # step (though not 1.3 of it): settling, not a level left for good.
+    u = np.arange(50) / 50
+    x = np.concatenate([_flat(-10.0, 15.0), -10.0 * (1 - u ** 5), _mj(0, 10, 1.0), _flat(10.0, 4.0), _mj(10, 0, 1.0),
+                        _flat(0.0, 15.0)])
+    det = HoldRepDetector().detect(x, FS)
+    assert len(det.reps_) == 1 and det.rejected_.empty
+    assert (det.reps_.hold_stop[0] - det.reps_.hold_start[0]) / FS == pytest.approx(4.0, abs=0.1)
