@@ -33,29 +33,12 @@ from .preprocess import butter_sos
 CIRCLE_COLUMNS = ["start", "stop", "direction", "size_deg"]
 
 
-def _last_false_before(mask: np.ndarray, stop: int) -> int:
-    """Index of the last False in ``mask[:stop]``, -1 if none.
-
-    Searched backwards in doubling chunks: a whole-prefix search per circle
-    run is O(n) each on a day of wear.
-    """
-    hi, step = stop, 1024
-    while hi > 0:
-        lo = max(0, hi - step)
-        idx = np.flatnonzero(~mask[lo:hi])
-        if len(idx):
-            return lo + int(idx[-1])
-        hi, step = lo, 2 * step
-    return -1
-
-
 def _window_mean(x: np.ndarray, half: np.ndarray) -> np.ndarray:
     """Centred mean of ``x`` (n, k) over ``2·half+1`` samples, ``half`` per sample."""
-    pad = int(half.max()) + 1
-    # Summed straight into the table and divided in place: on a day the
-    # copies of (n, k) arrays here were the analysis's memory peak.
-    c = np.empty((len(x) + 2 * pad + 1, x.shape[1]))
-    c[0] = 0.0
+    pad = int(half.max())
+    # Summed straight into the table (row 0 stays 0) and divided in place: on
+    # a day the copies of (n, k) arrays here were the analysis's memory peak.
+    c = np.zeros((len(x) + 2 * pad + 1, x.shape[1]))
     np.cumsum(np.concatenate([np.repeat(x[:1], pad, 0), x, np.repeat(x[-1:], pad, 0)]), axis=0, out=c[1:])
     # Row indices as int32 (a day has 4.3 M rows) and one column at a time:
     # half the size of the index and gather temporaries.
@@ -143,7 +126,7 @@ class CircleDetector:
     # ------------------------------------------------------------------
     def toe_velocity(self, gyr_foot_dps: np.ndarray, sampling_rate_hz: float) -> np.ndarray:
         """Toe-tip velocity across the foot (deg/s), shape (n, 2): (ḋ_y, ḋ_z)."""
-        v = np.column_stack([gyr_foot_dps[:, 2], -gyr_foot_dps[:, 1]]).astype(float, copy=False)
+        v = np.stack([gyr_foot_dps[:, 2], -gyr_foot_dps[:, 1]], axis=1, dtype=float)
         if len(v) > 30 and self.max_hz < sampling_rate_hz / 2:
             v = sosfiltfilt(butter_sos(2, self.max_hz, sampling_rate_hz), v, axis=0)
         return v
@@ -185,14 +168,14 @@ class CircleDetector:
         return np.where(np.abs(rate) * hi / (2 * np.pi) < self.min_turn_rate * 0.5, 1.0, period)
 
     def _half_turn(self, rate: np.ndarray, sampling_rate_hz: float) -> np.ndarray:
-        return np.round(self._period(rate) * sampling_rate_hz / 2).astype(np.int64)
+        return np.round(self._period(rate) * sampling_rate_hz / 2)
 
     def _displacement(self, v: np.ndarray, rate: np.ndarray, sampling_rate_hz: float) -> np.ndarray:
         # In place: on a day these (n, 2) copies were the analysis's memory peak.
         cum = np.cumsum(v, axis=0)
         cum /= sampling_rate_hz
-        out = _window_mean(cum, self._half_turn(rate, sampling_rate_hz))
-        return np.subtract(cum, out, out=out)
+        cum -= _window_mean(cum, self._half_turn(rate, sampling_rate_hz))
+        return cum
 
     # ------------------------------------------------------------------
     def detect(self, gyr_foot_dps: np.ndarray, sampling_rate_hz: float,
@@ -268,7 +251,7 @@ class CircleDetector:
         inc = np.zeros(e - s)
         inc[idx[1:] - s] = np.angle(np.exp(1j * np.diff(ang[idx])))
         turns = np.cumsum(sign * inc) / (2 * np.pi)
-        return np.maximum.accumulate(turns - turns[0])
+        return np.maximum.accumulate(turns)
 
     def _count(self, ang: np.ndarray, speed: np.ndarray, sign: int, direction: str, offset: int,
                sampling_rate_hz: float):
@@ -307,13 +290,14 @@ class CircleDetector:
         # began turning the circle's way, by no more than the part of a turn
         # the last turn's slack fills in (so the count stays the same), or
         # every turn of the run would sit that fraction late.
+        # The steps back from ``s``, latest first, each from a moving sample
+        # (a search within the run, O(run) like the rest); a last turn that
+        # is not short (``short <= 0``) admits none.
         short = n - turns[-1]
-        if short > 0 and s > 0:
-            lo = _last_false_before(moving, s) + 1
-            back = sign * np.angle(np.exp(1j * np.diff(ang[lo:s + 1])))[::-1]
-            ok = (back > 0) & (np.cumsum(back) <= 2 * np.pi * short)
-            s -= int(np.argmin(ok)) if not ok.all() else len(ok)
-            turns = self._turns(ang, moving, sign, s, e)
+        back = sign * np.angle(np.exp(1j * np.diff(ang[:s + 1])))[::-1]
+        ok = (back > 0) & moving[:s][::-1] & (np.cumsum(back) <= 2 * np.pi * short)
+        s -= int(np.argmin(ok)) if not ok.all() else len(ok)
+        turns = self._turns(ang, moving, sign, s, e)
         edges = s + np.searchsorted(turns, np.arange(n + 1) * min(1.0, turns[-1] / n))
         edges = np.minimum(edges, s + len(turns) - 1)
         # Mean diameter of a closed path (its mean width) = its length / π.
@@ -323,20 +307,19 @@ class CircleDetector:
             return []
         # A "turn" at either end with next to no path is the direction of
         # motion spinning while the toes barely move (settling), not a circle.
-        keep = np.ones(len(sizes), dtype=bool)
         # So is one that took far longer than the run's turns: before the
         # circling is established (settling the raised leg, moving out from
         # neutral) the direction of motion wanders round slowly.
         durs = np.diff(edges)
         tiny = (sizes < self.min_turn_size_frac * np.median(sizes)) | \
             ((durs > self.max_end_turn_ratio * np.median(durs)) if len(durs) >= 4 else False)
-        for order in (range(len(sizes)), range(len(sizes) - 1, -1, -1)):
-            for i in order:
-                if not tiny[i]:
-                    break
-                keep[i] = False
-        return [(offset + int(a), offset + int(b), direction, float(z))
-                for a, b, z, k in zip(edges[:-1], edges[1:], sizes, keep) if k]
+        # Such turns are dropped from either end inwards.
+        kept = np.flatnonzero(~tiny)
+        if not len(kept):
+            return []
+        a, b = kept[0], kept[-1] + 1
+        return [(offset + int(x), offset + int(y), direction, float(z))
+                for x, y, z in zip(edges[a:b], edges[a + 1:b + 1], sizes[a:b])]
 
 
 def circle_sets(circles: pd.DataFrame, sampling_rate_hz: float, gap_s: float = 8.0, join_s: float = 0.5,
