@@ -162,7 +162,7 @@ class CircleDetector:
     def _period(self, rate: np.ndarray) -> np.ndarray:
         """Local time of one turn (s) from the turning rate."""
         lo, hi = self.period_range_s
-        period = np.clip(2 * np.pi / np.maximum(np.abs(rate), 1e-6), lo, hi)
+        period = 1 / np.clip(np.abs(rate) / (2 * np.pi), 1 / hi, 1 / lo)
         # Where nothing circles the period is meaningless: use a short one
         # there so a big move (lowering the leg) disturbs only its own time.
         return np.where(np.abs(rate) * hi / (2 * np.pi) < self.min_turn_rate * 0.5, 1.0, period)
