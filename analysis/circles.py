@@ -273,9 +273,11 @@ class CircleDetector:
         # joining the circle swings the direction round while the toes stop
         # and start, which is not a turn of the circle.
         both = moving & np.r_[False, moving[:-1]]
+        if not both.any():  # no two moving samples running: no direction of motion to follow
+            return []
         step = np.angle(np.exp(1j * np.diff(ang, prepend=ang[:1])))
         turning = uniform_filter1d(sign * step * both, max(3, int(0.2 * sampling_rate_hz)), mode="nearest")
-        steady = np.median(turning[both]) if both.any() else 0.0
+        steady = np.median(turning[both])
         core = np.flatnonzero((speed >= self.end_frac * typical) & (turning >= self.steady_frac * steady))
         if not len(core) or steady <= 0:
             return []

@@ -151,6 +151,32 @@ def test_sizes_are_path_lengths_over_pi_from_a_recording_that_starts_circling():
     np.testing.assert_allclose(c.size_deg, FAST * (c.stop - c.start) / FS / np.pi, rtol=1e-12)
 
 
+@pytest.mark.parametrize("sign", [1, -1])
+def test_a_quick_tiny_loop_at_the_end_is_not_a_circle(sign):
+    # 242 steps of circling (4.99 turns), then the toes flick round a whole
+    # turn in 10 steps at the same speed: 5.99 turns, 6 counted, each 0.9983
+    # of a turn. The sixth spans the flick (from 4.9914 turns, one step into
+    # it): 9 samples, a path of 7.2 deg, 2.3 deg across, under 0.3 of the
+    # median size (12.4 deg): the direction spun while the toes barely went
+    # anywhere. Five circles, the last ending one step into the flick.
+    steps = np.r_[np.full(242, STEP), np.full(10, 2 * np.pi / 10)]
+    speed = np.r_[np.zeros(150), np.full(len(steps) + 1, FAST), np.zeros(150)]
+    ang = np.r_[np.zeros(150), sign * np.r_[0.0, np.cumsum(steps)], np.zeros(150)]
+    c = circles(speed, ang)
+    assert len(c) == 5 and c.stop.iloc[-1] == 150 + 243
+
+
+def test_quick_turns_at_a_low_sampling_rate_are_counted():
+    # 0.4 s a turn (period_range_s allows 0.3 s) at 8 Hz: 3.2 samples a turn,
+    # the direction of motion turning 112.5 deg from sample to sample.
+    per, fs = 3.2, 8.0
+    k = int(10 * per) + 1
+    speed = np.r_[np.zeros(24), np.full(k, FAST), np.zeros(24)]
+    ang = np.r_[np.zeros(24), 2 * np.pi / per * np.arange(k), np.zeros(24)]
+    c = CircleDetector().detect(rates(speed, ang), fs).circles_
+    assert list(c.direction) == ["ccw"] * 10
+
+
 # ---- pauses ----------------------------------------------------------------------
 @pytest.mark.parametrize("still, n", [(348, 5), (349, 4)])
 def test_a_pause_of_exactly_max_pause_s_in_the_turning_rate_is_bridged(still, n):
