@@ -248,7 +248,7 @@ class CircleDetector:
         the last moving sample to the next.
         """
         idx = s + np.flatnonzero(moving[s:e])
-        inc = np.zeros(e - s)
+        inc = np.zeros_like(ang[s:e])
         inc[idx[1:] - s] = np.angle(np.exp(1j * np.diff(ang[idx])))
         turns = np.cumsum(sign * inc) / (2 * np.pi)
         return np.maximum.accumulate(turns)
@@ -300,8 +300,11 @@ class CircleDetector:
         ok = (back > 0) & moving[:s][::-1] & (np.cumsum(back) <= 2 * np.pi * short)
         s -= int(np.argmin(ok)) if not ok.all() else len(ok)
         turns = self._turns(ang, moving, sign, s, e)
+        # A run short of whole turns (its last counted on the slack) shares
+        # its turning equally among its circles. The last edge is where the
+        # turning is complete, inside the run: n * fl(T / n) rounds back to T
+        # for T in [n - 0.45, n).
         edges = s + np.searchsorted(turns, np.arange(n + 1) * min(1.0, turns[-1] / n))
-        edges = np.minimum(edges, s + len(turns) - 1)
         # Mean diameter of a closed path (its mean width) = its length / π.
         path = np.concatenate([[0.0], np.cumsum(speed) / sampling_rate_hz])
         sizes = (path[edges[1:]] - path[edges[:-1]]) / np.pi
@@ -321,7 +324,7 @@ class CircleDetector:
             return []
         a, b = kept[0], kept[-1] + 1
         return [(offset + int(x), offset + int(y), direction, float(z))
-                for x, y, z in zip(edges[a:b], edges[a + 1:b + 1], sizes[a:b])]
+                for x, y, z in zip(edges[a:], edges[a + 1:], sizes[a:b])]
 
 
 def circle_sets(circles: pd.DataFrame, sampling_rate_hz: float, gap_s: float = 8.0, join_s: float = 0.5,

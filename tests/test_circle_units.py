@@ -125,8 +125,10 @@ def test_moving_out_straight_is_not_part_of_the_first_turn(sign):
 def test_a_last_turn_counts_when_no_more_than_the_slack_short(steps, n):
     # 221 steps are 4.5567 turns: the fifth is 0.4433 short, within the
     # slack (0.45), and counts; 220 steps are 4.5361 turns, 0.4639 short:
-    # it does not.
-    speed, ang, first = toes((FAST, steps + 1))
+    # it does not. The toes then slow to half speed for 5 samples, still
+    # turning: the counting ends where they last move at end_frac (0.7) of
+    # the median speed.
+    speed, ang, first = toes((FAST, steps + 1), (SLOW, 5))
     c = circles(speed, ang)
     assert len(c) == n and c.start.iloc[0] == first
     if n == 5:
@@ -175,6 +177,20 @@ def test_quick_turns_at_a_low_sampling_rate_are_counted():
     ang = np.r_[np.zeros(24), 2 * np.pi / per * np.arange(k), np.zeros(24)]
     c = CircleDetector().detect(rates(speed, ang), fs).circles_
     assert list(c.direction) == ["ccw"] * 10
+
+
+def test_the_toe_path_of_a_tiny_slow_circle_is_about_its_centre():
+    # 0.9 deg/s, 50 samples (1 s) a turn: the toe goes round a 50-gon of
+    # circumradius R = (0.9 / 50) / (2 sin(π / 50)) = 0.143 deg. The centre
+    # is the mean over 2 * round(25) + 1 = 51 samples, one turn and one
+    # sample: off by that sample's R / 51, so the toe is R +- R / 51 from it.
+    k = 8 * 50 + 1
+    speed = np.r_[np.zeros(150), np.full(k, 0.9), np.zeros(150)]
+    ang = np.r_[np.zeros(150), 2 * np.pi / 50 * np.arange(k), np.zeros(150)]
+    det = raw().detect(rates(speed, ang), FS)
+    r = (0.9 / FS) / (2 * np.sin(np.pi / 50))
+    np.testing.assert_allclose(det.radius_[150 + 100:150 + k - 100], r, atol=r / 51 + 1e-9)
+    assert det.circles_.empty  # 0.29 deg across: under min_size_deg
 
 
 # ---- pauses ----------------------------------------------------------------------
