@@ -120,6 +120,35 @@ def test_moving_out_straight_is_not_part_of_the_first_turn(sign):
     assert len(c) == 5 and c.start.iloc[0] == first + 4
 
 
+@pytest.mark.parametrize("sign", [1, -1])
+def test_the_counting_starts_where_the_direction_turns_at_steady_frac_over_0_2_s(sign):
+    # The toes start at full speed going straight (samples 0-9), then turn:
+    # 1.5 steps into sample 10, one step a sample after. Over 0.2 s (10
+    # samples, i-5 to i+4) the direction turns 0.25 steps a sample at
+    # sample 7 (steps 10 and 11) and 0.35 at sample 8 (10 to 12): the
+    # counting starts at sample 8, the first over steady_frac (0.3) of the
+    # median rate (one step). 251.5 steps are 5.19 turns: 5 circles and
+    # no slack to take back, so the first circle starts there.
+    steps = np.r_[np.zeros(9), 1.5 * STEP, np.full(250, STEP)]
+    speed = np.r_[np.zeros(150), np.full(len(steps) + 1, FAST), np.zeros(150)]
+    ang = np.r_[np.zeros(150), sign * np.r_[0.0, np.cumsum(steps)], np.zeros(150)]
+    c = circles(speed, ang)
+    assert len(c) == 5 and c.start.iloc[0] == 150 + 8
+
+
+@pytest.mark.parametrize("sign", [1, -1])
+def test_the_counting_starts_at_exactly_end_frac_of_the_median_speed(sign):
+    # The first moving sample goes at exactly end_frac (0.7) of the others'
+    # 40 deg/s, 28 deg/s, along +y: "at end_frac" counts. 252 steps (5.2
+    # turns, no slack to take back): the first circle starts at it.
+    k = 253
+    speed = np.r_[np.zeros(150), 0.7 * FAST, np.full(k - 1, FAST), np.zeros(150)]
+    ang = np.r_[np.zeros(150), sign * STEP * np.arange(k), np.zeros(150)]
+    assert speed[150] == raw().end_frac * FAST and ang[150] == 0.0
+    c = circles(speed, ang)
+    assert len(c) == 5 and c.start.iloc[0] == 150
+
+
 # ---- the last turn, the circles' edges and sizes ------------------------------
 @pytest.mark.parametrize("steps, n", [(221, 5), (220, 4)])
 def test_a_last_turn_counts_when_no_more_than_the_slack_short(steps, n):
