@@ -342,15 +342,17 @@ def circle_sets(circles: pd.DataFrame, sampling_rate_hz: float, gap_s: float = 8
     """
     if circles.empty:
         return []
-    circles = circles.sort_values("start", ignore_index=True)
+    # Sorted by time, each circle keeping its label in the caller's table.
+    circles = circles.sort_values("start")
     starts, stops = circles.start.to_numpy(), circles.stop.to_numpy()
     cut = np.r_[0, np.flatnonzero((starts[1:] - stops[:-1]) / sampling_rate_hz > gap_s) + 1, len(circles)]
     out = []
     for a, b in zip(cut[:-1], cut[1:]):
         g = circles.iloc[a:b]
         s, e = g.start.to_numpy(), g.stop.to_numpy()
-        joined = np.r_[False, s[1:] - e[:-1] <= join_s * sampling_rate_hz]
-        run = np.cumsum(~joined | np.r_[False, g.direction.to_numpy()[1:] != g.direction.to_numpy()[:-1]])
+        d = g.direction.to_numpy()
+        # A run ends where the next turn starts over join_s later or goes the other way.
+        run = np.cumsum(np.r_[True, (s[1:] - e[:-1] > join_s * sampling_rate_hz) | (d[1:] != d[:-1])])
         g = g.assign(run=run, dur=e - s)
         per_run = g.groupby("run").agg(n=("dur", "size"), size=("size_deg", "median"), dur=("dur", "median"))
         per_run = per_run[per_run.n >= 2]
