@@ -171,6 +171,24 @@ def test_a_last_turn_counts_when_no_more_than_the_slack_short(steps, n):
         assert list(c.stop[:3]) == [first + s for s in (49, 97, 146)]
 
 
+@pytest.mark.parametrize("sign", [1, -1])
+def test_a_last_turn_of_exactly_max_end_turn_ratio_median_turns_is_kept(sign):
+    # 4.75 turns, 5 circles of 0.95 turn each: the first 180 steps turn
+    # 0.95 / 44.9 turns a step (circles end at ceil(44.9 k): 45, 90, 135,
+    # 180, 45 samples each), the last 81 steps the rest, 0.55 times as fast:
+    # the last turn takes 81 samples, exactly 1.8 times the median 45.
+    # Dropped are end turns that took "longer than" max_end_turn_ratio
+    # (1.8) median turns: this one is kept.
+    c_turn = 0.95
+    fast = c_turn / 44.9
+    slow = (5 * c_turn - 180 * fast) / 81
+    steps = 2 * np.pi * np.r_[np.full(180, fast), np.full(81, slow)]
+    speed = np.r_[np.zeros(150), np.full(len(steps) + 1, FAST), np.zeros(150)]
+    ang = np.r_[np.zeros(150), sign * np.r_[0.0, np.cumsum(steps)], np.zeros(150)]
+    c = circles(speed, ang)
+    assert list(c.stop - c.start) == [45, 45, 45, 45, 81]
+
+
 def test_sizes_are_path_lengths_over_pi_from_a_recording_that_starts_circling():
     # The recording starts mid-circle (no still samples first) at 40 deg/s:
     # circle k spans samples stop - start, a path of 40 * (stop - start) / 50
