@@ -23,8 +23,11 @@ normal rules.
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import threading
-from concurrent.futures import Future, ThreadPoolExecutor
+import weakref
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 
 import numpy as np
 import pandas as pd
@@ -215,19 +218,71 @@ def _frame(rows: np.ndarray) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=list(REQUIRED_COLUMNS))
 
 
-_WORKER: ThreadPoolExecutor | None = None
+_WORKER: ProcessPoolExecutor | None = None
 _WORKER_LOCK = threading.Lock()
+_IDS = itertools.count()
 
 
-def _worker() -> ThreadPoolExecutor:
-    """The thread every background :class:`LiveAnalyzer` of the process runs its window
-    analyses in, one after the other (two sensors' analyses at once would
-    only share the same cores, and the event loop's with them)."""
+def _worker() -> ProcessPoolExecutor:
+    """The process every background :class:`LiveAnalyzer` runs its window analyses in.
+
+    A process, not a thread: a thread running the analysis holds the
+    interpreter lock most of the time, and the event loop that receives
+    the notifications (each a wake-up that must take the lock back) fell
+    behind the sensors by seconds on a busy machine, and lost samples
+    (``benchmarks/README.md``, issue 13). One process for all of them, one
+    analysis at a time: two sensors' analyses at once would only share the
+    same cores.
+    """
     global _WORKER
     with _WORKER_LOCK:
         if _WORKER is None:
-            _WORKER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="live-analysis")
+            import multiprocessing
+
+            # spawn: a fork would copy the event loop's threads' locks in
+            # whatever state they are.
+            _WORKER = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
         return _WORKER
+
+
+def _restart_worker() -> None:
+    global _WORKER
+    with _WORKER_LOCK:
+        if _WORKER is not None:
+            _WORKER.shutdown(wait=False, cancel_futures=True)
+        _WORKER = None
+
+
+# In the worker process: one analyser per background LiveAnalyzer, by id.
+_IN_WORKER: dict = {}
+
+
+def _window_job(key: int, params: dict, rows: np.ndarray, first: bool) -> tuple:
+    """In the worker: append ``rows`` to analyser ``key``'s data, run its window analysis.
+
+    ``first``: the analyser is (re)made from these rows (a new one, or the
+    worker restarted). Returns its ``_found``.
+    """
+    live = _IN_WORKER.get(key)
+    if live is None or first:
+        live = _IN_WORKER[key] = LiveAnalyzer(**params)
+    live.push(rows)
+    live._update(live._buf[:live._n])
+    return live._found
+
+
+def _forget(key: int) -> None:
+    _IN_WORKER.pop(key, None)
+
+
+def _forget_later(key: int) -> None:
+    """An analyser gone: its copy in the worker too (the rows of a session)."""
+    worker = _WORKER
+    if worker is not None:
+        try:
+            worker.submit(_forget, key)
+        except RuntimeError:  # shut down (the interpreter exits)
+            pass
 
 
 def rep_ranges_deg(signals: pd.DataFrame, reps: pd.DataFrame, before_s: float = 1.0) -> np.ndarray:
@@ -281,13 +336,14 @@ class LiveAnalyzer:
         this long after its end (in data the window analysis has seen) is
         withdrawn.
     background : bool
-        Run the window analysis in a worker thread (one for every
-        analyser of the process) instead of inside :meth:`state`: a live
-        session's event loop then never waits for it (a window analysis
-        takes 0.1-1 s of CPU, longer on a busy machine, and the sensors'
-        notifications queue meanwhile). :meth:`state` starts it when due
-        and shows its result from the first read after it ends; the rep
-        under way is followed at every read either way. Off, every
+        Run the window analysis in a worker process (one for every
+        analyser of the process, :func:`_worker`; it keeps its own copy of
+        the rows, sent as they come) instead of inside :meth:`state`: a
+        live session's event loop then never waits for it (a window
+        analysis takes 0.1-1 s of CPU, longer on a busy machine, and the
+        sensors' notifications queue meanwhile). :meth:`state` starts it
+        when due and shows its result from the first read after it ends;
+        the rep under way is followed at every read either way. Off, every
         :meth:`state` that is due waits for it (replay at full speed,
         tests: the same data give the same states).
     """
@@ -305,6 +361,14 @@ class LiveAnalyzer:
         self.confirm_s = confirm_s
         self.fast_update_every_s = fast_update_every_s
         self.background = background
+        self._params = dict(placement=self.placement, mounting=mounting, window_s=window_s,
+                            update_every_s=update_every_s, mounting_window_s=mounting_window_s,
+                            mounting_every_s=mounting_every_s, confirm_s=confirm_s,
+                            fast_update_every_s=fast_update_every_s)
+        self._key = next(_IDS)
+        self._sent = 0                    # rows the worker process has
+        if background:
+            weakref.finalize(self, _forget_later, self._key)
         self._job: Future | None = None
         self._due_from = -np.inf          # data time of the last window analysis started
         # A bout the window finds this soon after the shown set's end is
@@ -357,10 +421,7 @@ class LiveAnalyzer:
         if t_end == self._last_read and not force:
             return self._state
         self._last_read = t_end
-        job = self._job
-        if job is not None and job.done():
-            self._job = None
-            job.result()  # the worker's error, if any, is the caller's
+        self._collect()
         # Circles and tiptoe strides have no tracker: while such a set is
         # shown, the window analysis runs at ``fast_update_every_s``.
         every = (self.fast_update_every_s if self._found[1].exercise in ("ankle_circles", "tiptoe_walk")
@@ -368,21 +429,42 @@ class LiveAnalyzer:
         if (force or t_end - self._due_from >= every) and self._job is None:
             self._due_from = t_end
             # Rows [0, n) are never written again (push appends, or copies to
-            # a larger buffer), so the worker may read them while more come.
+            # a larger buffer), so they may be sent (pickled by the pool's
+            # thread) while more come.
             data = self._buf[:self._n]
             if self.background:
-                self._job = _worker().submit(self._update, data)
+                self._job = _worker().submit(_window_job, self._key, self._params,
+                                             data[self._sent:], self._sent == 0)
+                self._sent = self._n
             else:
                 self._update(data)
         self._state = self._follow(t_end)
         return self._state
 
     def wait(self) -> LiveAnalyzer:
-        """Let a window analysis under way in the worker end."""
-        job = self._job
-        if job is not None:
-            job.exception()
+        """Let a window analysis under way in the worker end, and take its result."""
+        if self._job is not None:
+            self._job.exception()
+        self._collect()
         return self
+
+    def _collect(self) -> None:
+        """Take the result of the window analysis in the worker, if it has ended."""
+        job = self._job
+        if job is None or not job.done():
+            return
+        self._job = None
+        try:
+            if self.background:
+                self._found = job.result()
+            else:
+                job.result()
+        except BrokenProcessPool:
+            # The worker died (killed, out of memory): a new one is given
+            # everything again at the next analysis.
+            _restart_worker()
+            self._sent = 0
+            raise
 
     def _follow(self, t_end: float) -> LiveState:
         """The window analysis's state with the rep under way (:class:`HoldTracker`)."""

@@ -264,7 +264,7 @@ async def ble_session(seconds: float, sampling_rate_hz: float, live_view: bool, 
         # the LiveAnalyzers); "view" (building the view 4 times a second and
         # rich drawing it, in rich's refresh thread) holds the rest of
         # "analysis" (reading the analysers' state); "worker" is the window
-        # analyses in the analysis thread (part of "analysis", not of "view").
+        # analyses' worker process (from /proc, not a thread time).
         spent = dict.fromkeys(("notify", "csv", "analysis", "view", "worker"), 0.0)
 
         def timed(fn, *buckets):
@@ -310,7 +310,6 @@ async def ble_session(seconds: float, sampling_rate_hz: float, live_view: bool, 
             d = view.devs[key]
             if d.analyzer is not None and not hasattr(d.analyzer.push, "timed"):
                 d.analyzer.push = timed(d.analyzer.push, "analysis")
-                d.analyzer._update = timed(d.analyzer._update, "analysis", "worker")
         view.on_samples = feed
         start_notify = BumbleClient.start_notify
 
@@ -321,6 +320,8 @@ async def ble_session(seconds: float, sampling_rate_hz: float, live_view: bool, 
         refresh = Live.refresh
         Live.refresh = timed(refresh, "view")
         lags = []
+        tick = [time.monotonic()]
+        stalls = []  # (how long the loop had not ticked, its thread's stack then)
 
         async def probe():
             # How late the event loop wakes from a 10 ms sleep: what a
@@ -328,10 +329,34 @@ async def ble_session(seconds: float, sampling_rate_hz: float, live_view: bool, 
             while True:
                 t = time.monotonic()
                 await asyncio.sleep(0.01)
-                lags.append(time.monotonic() - t - 0.01)
+                tick[0] = time.monotonic()
+                lags.append(tick[0] - t - 0.01)
+
+        import sys as _sys
+        import threading
+        import traceback
+
+        loop_thread = threading.get_ident()
+
+        def watchdog():
+            # Where the loop's thread is when it has not ticked for 0.5 s.
+            seen = None
+            while not marks.get("end"):
+                time.sleep(0.1)
+                late = time.monotonic() - tick[0]
+                if late > 0.5 and "start" in marks and seen != tick[0]:
+                    seen = tick[0]
+                    frame = _sys._current_frames().get(loop_thread)
+                    stalls.append((late, "".join(traceback.format_stack(frame)[-6:]) if frame else ""))
+        threading.Thread(target=watchdog, daemon=True).start()
 
         def cpus():
-            return cpu_s(), (proc_cpu_s(proc.pid) if proc is not None else 0.0)
+            # The window analyses' worker process is toehold's too.
+            from analysis import live
+
+            pool = live._WORKER
+            worker = sum(proc_cpu_s(pid) for pid in (pool._processes or {})) if pool is not None else 0.0
+            return cpu_s(), (proc_cpu_s(proc.pid) if proc is not None else 0.0), worker
 
         async def mark():
             # Connection, service discovery and the emulators' feed
@@ -373,10 +398,12 @@ async def ble_session(seconds: float, sampling_rate_hz: float, live_view: bool, 
                 await e.stop()
     if err:
         raise err
-    (w0, (c0, e0), n0, a0, g0), (w1, (c1, e1), n1, a1, g1) = marks["start"], marks["end"]
-    return {"wall": w1 - w0, "cpu": c1 - c0, "emulator_cpu": e1 - e0, "rows": {k: n1[k] - n0[k] for k in keys},
-            **{k: a1[k] - a0[k] for k in a1}, "gaps": g1 - g0, "lags": np.array(lags), "shown": shown,
-            "t_power": dict(zip(keys, t_power)), "max_lag_s": max_lag, "t0_wall": w0}
+    (w0, (c0, e0, p0), n0, a0, g0), (w1, (c1, e1, p1), n1, a1, g1) = marks["start"], marks["end"]
+    spent = {k: a1[k] - a0[k] for k in a1}
+    spent["worker"] = p1 - p0
+    return {"wall": w1 - w0, "cpu": c1 - c0 + p1 - p0, "emulator_cpu": e1 - e0,
+            "rows": {k: n1[k] - n0[k] for k in keys}, **spent, "gaps": g1 - g0, "lags": np.array(lags), "shown": shown,
+            "t_power": dict(zip(keys, t_power)), "max_lag_s": max_lag, "t0_wall": w0, "stalls": stalls}
 
 
 def report_delays(label: str, delays: dict, missed: dict) -> None:
@@ -429,7 +456,7 @@ def main() -> int:
 
 VARIANTS = {
     # name: (label, live analysis, drawn, emulators in their own process, analysis in the worker thread)
-    "view": ("with live view (analysis in its thread + drawing 4/s)", True, True, True, True),
+    "view": ("with live view (window analysis in its process + drawing 4/s)", True, True, True, True),
     "view-onloop": ("with live view, analysis on the event loop (before)", True, True, True, False),
     "drawn": ("view drawn 4/s, no analysis", False, True, True, True),
     "bare": ("bare (no view drawn, no analysis)", False, False, True, True),
@@ -449,7 +476,7 @@ def ble(seconds: float, only: list | None = None) -> None:
         ours = 100 * b["cpu"] / b["wall"]
         theirs = 100 * b["emulator_cpu"] / b["wall"]
         lag = b["lags"] * 1000
-        print(f"(b) BLE 2 x 200 Hz {label} [{name}]: toehold's process {ours:.1f} % of one core"
+        print(f"(b) BLE 2 x 200 Hz {label} [{name}]: toehold's processes {ours:.1f} % of one core"
               + (f", the emulators' process {theirs:.1f} %, together {ours + theirs:.1f} %" if split else
                  " (emulators included)")
               + f" over {b['wall']:.0f} s (rows/s {', '.join(f'{k} {v:.0f}' for k, v in rate.items())}; "
@@ -457,6 +484,8 @@ def ble(seconds: float, only: list | None = None) -> None:
         print(f"    event loop late from a 10 ms sleep: median {np.median(lag):.1f} ms, 99th pct "
               f"{np.percentile(lag, 99):.1f} ms, max {lag.max():.0f} ms; emulators' packets at most "
               f"{max(b['max_lag_s']) * 1000:.0f} ms late", flush=True)
+        for late, stack in b["stalls"][:3]:
+            print(f"    the loop's thread {late:.1f} s after its last tick:\n" + stack, flush=True)
         if min(rate.values()) < 0.95 * 200.0:
             print("    NOT COMPARABLE: fewer rows than 200/s arrived, so the process was starved (the "
                   "emulated sensors skip what their 1 s FIFO cannot hold) and did less work", flush=True)
@@ -464,7 +493,7 @@ def ble(seconds: float, only: list | None = None) -> None:
         toehold = share["notify"] + share["view"] + share["worker"]
         print(f"    toehold's own code: {toehold:.1f} % = collector per notification {share['notify']:.1f} % "
               f"(of which CSV files {share['csv']:.1f} %) + view built and drawn {share['view']:.1f} % "
-              f"+ window analyses in their thread {share['worker']:.1f} %; live analysis in all "
+              f"+ window analyses' process {share['worker']:.1f} %; live analysis on the loop "
               f"{share['analysis']:.1f} %; the rest of the process "
               f"({'bumble host stack, HCI over a socket' if split else 'bumble, the emulators'}, the event loop) "
               f"{ours - toehold:.1f} %", flush=True)
