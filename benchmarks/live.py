@@ -148,10 +148,11 @@ def _emulator_process(conn, n: int, sampling_rate_hz: float) -> None:
 
 
 async def _emulators(conn, n: int, sampling_rate_hz: float) -> None:
+    import socket
+
     from bumble import hci
     from bumble.controller import Controller
     from bumble.transport.tcp_server import open_tcp_server_transport_with_socket
-    import socket
 
     from sensors.ble.bumble_backend import get_radio
     from sensors.emulated import EmulatedSensor, simulator_feed
