@@ -13,7 +13,6 @@ import io
 import re
 import time
 
-import numpy as np
 from rich.console import Console
 
 from analysis.live import LiveAnalyzer
@@ -98,10 +97,14 @@ def test_view_counts_each_rep_as_it_ends_and_times_each_hold_while_it_lasts():
         first = next(t for t, n in counts if n >= k)
         # Not before the foot let go of the hold...
         assert first >= r["start_s"] + r["hold_s"], (k, first, r)
-        # ...and soon after the rep's end: the first rep names the set (a
-        # window analysis every UPDATE_S of data, and its time), the others
-        # come from following the angle at every drawing (4 a second).
-        assert first - r["end_s"] <= (3 * UPDATE_S if k == 1 else 1.0), (k, first, r)
+        # ...and soon after the rep's end. The first rep names the set: a
+        # window analysis every UPDATE_S of data, plus its own time. The
+        # others come from following the angle at every drawing: counted
+        # once it is back within 30 % of rest for 0.15 s (the filter lags
+        # 0.1 s), drawn within 0.25 s, a notification every few samples;
+        # the truth's end is when the foot is fully back, usually later.
+        # 1.5 s leaves a second for a busy machine.
+        assert first - r["end_s"] <= (3 * UPDATE_S if k == 1 else 1.5), (k, first, r)
     # Each rep after the first has a hold timer running during its hold,
     # rising to about its true hold (the release may be on the clock).
     timers = [(t, float(m.group(1))) for t, line in trace if (m := re.search(r"holding ([\d.]+)/", line))]
@@ -111,4 +114,3 @@ def test_view_counts_each_rep_as_it_ends_and_times_each_hold_while_it_lasts():
         assert r["hold_s"] - 0.5 < max(during) < r["hold_s"] + 1.5, (r, during)
     # And no timer while the foot rests before the set.
     assert not [t for t, _ in timers if t < reps[0]["start_s"]]
-    assert np.isfinite(t_power)
