@@ -484,7 +484,9 @@ def ble(seconds: float, only: list | None = None) -> None:
               f"{b['gaps']} gaps) {load()}", flush=True)
         print(f"    event loop late from a 10 ms sleep: median {np.median(lag):.1f} ms, 99th pct "
               f"{np.percentile(lag, 99):.1f} ms, max {lag.max():.0f} ms; emulators' packets at most "
-              f"{max(b['max_lag_s']) * 1000:.0f} ms late", flush=True)
+              f"{max(b['max_lag_s']) * 1000:.0f} ms late"
+              + (" (their 1 s FIFO full: the emulators' own process was starved and skipped samples, "
+                 "so gaps here are not toehold's)" if max(b["max_lag_s"]) >= 0.9 else ""), flush=True)
         for late, stack in b["stalls"][:3]:
             print(f"    the loop's thread {late:.1f} s after its last tick:\n" + stack, flush=True)
         if min(rate.values()) < 0.95 * 200.0:
