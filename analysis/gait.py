@@ -37,7 +37,9 @@ def _stride_period(g: np.ndarray, sampling_rate_hz: float, lo_s: float = 0.6, hi
     x = np.asarray(g, dtype=float)
     x = (x - x.mean(axis=0)).reshape(len(x), -1)
     n = len(x)
-    if n < hi_s * sampling_rate_hz * 2:
+    # A short walk of slow strides is judged on the lags it can show twice.
+    hi_s = min(hi_s, n / (2.0 * sampling_rate_hz))
+    if hi_s < lo_s * 1.5:
         return float("nan"), 0.0
     f = np.fft.rfft(x, 2 * n, axis=0)
     ac = np.fft.irfft(f * np.conj(f), axis=0)[:n].sum(axis=1)
@@ -75,7 +77,11 @@ class GaitBoutDetector:
     """
 
     def __init__(self, min_duration_s: float = 4.0, active_dps: float = 25.0,
-                 min_periodicity: float = 0.25, require_stance_rest: bool = True):
+                 min_periodicity: float = 0.25, require_stance_rest: bool = True,
+                 max_stride_s: float = 4.2, smooth_hz: float = 3.0, bridge_s: float = 1.0):
+        self.bridge_s = bridge_s
+        self.max_stride_s = max_stride_s
+        self.smooth_hz = smooth_hz
         self.min_duration_s = min_duration_s
         self.active_dps = active_dps
         self.min_periodicity = min_periodicity
@@ -85,12 +91,17 @@ class GaitBoutDetector:
         g = np.linalg.norm(gyr, axis=1)
         active = (moving_rms(g, int(1.5 * sampling_rate_hz)) > self.active_dps) & valid
         # Bridge the short pauses between strides and lost packets.
-        active = uniform_filter1d(active.astype(float), int(1.0 * sampling_rate_hz)) > 0.2
+        active = uniform_filter1d(active.astype(float), max(1, int(self.bridge_s * sampling_rate_hz))) > 0.2
+        # Strides vary in time (uneven steps, a cadence that changes): their
+        # sharp peaks stop lining up a few strides apart, while the rate's
+        # slow outline still repeats.
+        smooth = (sosfiltfilt(butter_sos(2, self.smooth_hz, sampling_rate_hz, "lowpass"), gyr, axis=0)
+                  if self.smooth_hz and len(gyr) > 15 and self.smooth_hz < 0.45 * sampling_rate_hz else gyr)
         rows = []
         for s, e in zip(*runs(active)):
             if (e - s) / sampling_rate_hz < self.min_duration_s:
                 continue
-            period, corr = _stride_period(gyr[s:e], sampling_rate_hz)
+            period, corr = _stride_period(smooth[s:e], sampling_rate_hz, hi_s=self.max_stride_s)
             if not np.isfinite(period) or corr < self.min_periodicity:
                 continue
             seg = g[s:e]

@@ -553,6 +553,10 @@ class _Builder:
                      _taper(q, fs, 0.3) * _smooth_noise(rng, q, fs, 0.5, 1.0))
             push(foot, shank, heading, fwd, lift, roll)
         contacts.append(self.t)
+        # The walk ends when the foot has come down from tiptoe after its
+        # last contact (as the outside simulator's samples have it, about
+        # two thirds of a stride after the last contact).
+        self.settle()
         if label:
             self.exercises.append({
                 "exercise": "tiptoe_walk", "start_s": contacts[0], "end_s": self.t,
@@ -560,7 +564,6 @@ class _Builder:
                 **({"heel_rise_deg": float(np.median(np.concatenate(heel_rises)))} if heel_rises else {})})
         else:
             self.distractors.append({"kind": "tiptoe_walk", "start_s": contacts[0], "end_s": self.t})
-        self.settle()
         return contacts
 
     def settle(self, duration_s: float = 0.6) -> None:
