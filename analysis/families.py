@@ -123,8 +123,15 @@ class TiptoeWalkDetector:
         """Append one tiptoe bout (its contacts), or extend the last; returns its contacts."""
         t, sampling_rate_hz, foot = sig.t, sig.sampling_rate_hz, sig.foot
         # A stumble or a lost stretch can cut one walk in two: a tiptoe
-        # bout that goes on within two strides of the last is the same.
-        if bouts and last_tiptoe is not None and t[contacts[0]] - t[last_tiptoe[-1]] < 2.0 * period_s:
+        # bout that goes on within two strides of the last is the same; so
+        # is one after a pause of a few seconds standing on tiptoe (a foot
+        # sensor sees the heel stay up through it).
+        gap_s = t[contacts[0]] - t[last_tiptoe[-1]] if last_tiptoe is not None else np.inf
+        same = gap_s < 2.0 * period_s
+        if bouts and not same and foot and gap_s < 6.0 and details[-1]["heel_rise_deg"] is not None:
+            held = float(np.median(-sig.elevation_deg[last_tiptoe[-1]:contacts[0]]))
+            same = held > max(4.0, 0.5 * details[-1]["heel_rise_deg"])
+        if bouts and same:
             prev = len(bouts) - 1
             min_step = int(0.5 * period_s * sampling_rate_hz)
             contacts = np.r_[last_tiptoe, contacts[contacts > last_tiptoe[-1] + min_step]]
