@@ -78,7 +78,10 @@ class GaitBoutDetector:
 
     def __init__(self, min_duration_s: float = 4.0, active_dps: float = 25.0,
                  min_periodicity: float = 0.25, require_stance_rest: bool = True,
-                 max_stride_s: float = 4.2, smooth_hz: float = 3.0, bridge_s: float = 1.0):
+                 max_stride_s: float = 4.2, smooth_hz: float = 3.0, bridge_s: float = 1.0,
+                 slow_bridge_s: float = 0.0, slow_min_stride_s: float = 1.8):
+        self.slow_bridge_s = slow_bridge_s
+        self.slow_min_stride_s = slow_min_stride_s
         self.bridge_s = bridge_s
         self.max_stride_s = max_stride_s
         self.smooth_hz = smooth_hz
@@ -89,27 +92,45 @@ class GaitBoutDetector:
 
     def detect(self, gyr: np.ndarray, valid: np.ndarray, sampling_rate_hz: float) -> GaitBoutDetector:
         g = np.linalg.norm(gyr, axis=1)
-        active = (moving_rms(g, int(1.5 * sampling_rate_hz)) > self.active_dps) & valid
-        # Bridge the short pauses between strides and lost packets.
-        active = uniform_filter1d(active.astype(float), max(1, int(self.bridge_s * sampling_rate_hz))) > 0.2
+        moving = (moving_rms(g, int(1.5 * sampling_rate_hz)) > self.active_dps) & valid
         # Strides vary in time (uneven steps, a cadence that changes): their
         # sharp peaks stop lining up a few strides apart, while the rate's
         # slow outline still repeats.
         smooth = (sosfiltfilt(butter_sos(2, self.smooth_hz, sampling_rate_hz, "lowpass"), gyr, axis=0)
                   if self.smooth_hz and len(gyr) > 15 and self.smooth_hz < 0.45 * sampling_rate_hz else gyr)
+        # Bridge the short pauses between strides and lost packets.
+        rows = self._stretches(moving, self.bridge_s, g, smooth, sampling_rate_hz, 0.0)
+        if self.slow_bridge_s:
+            # Slow walking rests seconds in each stance: bridged that long,
+            # what is left over is gait only if its strides are that slow
+            # (a set of reps bridged so would be claimed as gait).
+            taken = np.zeros(len(g), dtype=bool)
+            for s, e, *_ in rows:
+                taken[s:e] = True
+            rows += self._stretches(moving & ~taken, self.slow_bridge_s, g, smooth, sampling_rate_hz,
+                                    self.slow_min_stride_s, ~taken)
+            rows.sort()
+        self.bouts_ = pd.DataFrame(rows, columns=["start", "stop", "period_s", "periodicity"])
+        return self
+
+    def _stretches(self, moving: np.ndarray, bridge_s: float, g: np.ndarray, smooth: np.ndarray,
+                   sampling_rate_hz: float, min_stride_s: float, free: np.ndarray | None = None) -> list:
+        """(start, stop, period_s, periodicity) of the gait among ``moving`` bridged over ``bridge_s``."""
+        active = uniform_filter1d(moving.astype(float), max(1, int(bridge_s * sampling_rate_hz))) > 0.2
+        if free is not None:
+            active &= free
         rows = []
         for s, e in zip(*runs(active)):
             if (e - s) / sampling_rate_hz < self.min_duration_s:
                 continue
             period, corr = _stride_period(smooth[s:e], sampling_rate_hz, hi_s=self.max_stride_s)
-            if not np.isfinite(period) or corr < self.min_periodicity:
+            if not np.isfinite(period) or corr < self.min_periodicity or period < min_stride_s:
                 continue
             seg = g[s:e]
             if self.require_stance_rest and not self._stance_every_stride(seg, period, sampling_rate_hz):
                 continue
-            rows.append((s, e, period, corr))
-        self.bouts_ = pd.DataFrame(rows, columns=["start", "stop", "period_s", "periodicity"])
-        return self
+            rows.append((int(s), int(e), period, corr))
+        return rows
 
     @staticmethod
     def _stance_every_stride(g: np.ndarray, period_s: float, sampling_rate_hz: float) -> bool:

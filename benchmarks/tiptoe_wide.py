@@ -41,7 +41,9 @@ def run(job):
     t, frags = true[0], found[0]
     out = {"seed": seed, "placement": placement, "rate": float(rec.metadata["sample_rate_hz"]),
            "true": (t["start_s"], t["end_s"], len(t["strides"])), "false": len(false),
-           "false_at": [(round(d["start_s"], 1), round(d["end_s"], 1)) for d in false],
+           "false_at": [(round(d["start_s"], 1), round(d["end_s"], 1), sorted({
+               x["kind"] for x in truth["distractors"]
+               if min(d["end_s"], x["end_s"]) > max(d["start_s"], x["start_s"])})) for d in false],
            "found": bool(frags), "all": [(round(d["start_s"], 1), round(d["end_s"], 1), len(d["strides"]),
                                           d.get("confidence")) for d in doc["exercises"]
                                          if d["exercise"] == "tiptoe_walk"]}
@@ -78,6 +80,9 @@ def main() -> int:
               f"  stride err {mean('stride_err'):.1f} %  exact strides "
               f"{100 * np.mean([r['stride_err'] == 0 for r in ok]) if ok else 0:.0f} %"
               f"  false tiptoe bouts {sum(r['false'] for r in rs)}")
+        kinds = [k for r in rs for f in r["false_at"] for k in f[2]]
+        if kinds:
+            print("        false tiptoe bouts over:", {k: kinds.count(k) for k in sorted(set(kinds))})
     for r in res:
         bad = (not r["found"] or r["false"] or r.get("stride_err", 0) > 2 or r.get("dur_err", 0) > 1)
         if args.v or bad:
