@@ -74,6 +74,19 @@ class GaitBoutDetector:
     require_stance_rest : bool
         Foot placement: each stride has a near-still stance phase, which
         ankle circles (continuous rotation) never have.
+    max_stride_s : float
+        Longest stride period looked for (0.5 steps a second is 4 s a
+        stride), and at most half the stretch.
+    smooth_hz : float
+        Low-pass corner applied to the rate before its periodicity is
+        judged (0: the raw rate).
+    bridge_s : float
+        Calm stretches shorter than about 0.8 of this join the activity
+        around them.
+    slow_bridge_s, slow_min_stride_s : float
+        A second pass over what the first left, bridged over
+        ``slow_bridge_s`` (0: no second pass), keeps gait whose strides
+        take ``slow_min_stride_s`` or longer.
     """
 
     def __init__(self, min_duration_s: float = 4.0, active_dps: float = 25.0,
