@@ -89,7 +89,7 @@ class TiptoeWalkDetector:
         t, sampling_rate_hz, foot = sig.t, sig.sampling_rate_hz, sig.foot
         claimed = np.zeros(len(t), dtype=bool)
         bouts, strides, details, evidence = [], [], [], []
-        last_tiptoe = None
+        pieces: list[tuple[np.ndarray, pd.DataFrame, float]] = []
         for g in sig.gait.itertuples():
             # The activity envelope lags the first step: look for contacts
             # from a stride before it.
@@ -103,13 +103,23 @@ class TiptoeWalkDetector:
             # Only the bout's stretch: negating the whole day for each of its
             # ~500 walks made this quadratic in length (16 s of 74 s on 24 h).
             every = stride_features(-sig.elevation_deg[sl], sig.gyr_seg[sl, 1], contacts - lo, sampling_rate_hz)
-            if len(contacts) < self.min_tiptoe_strides:
-                continue
-            found = (self._tiptoe_runs(every, foot, self.min_tiptoe_strides) if len(every) == len(contacts) - 1
+            # Pieces of three contacts and more: a pause or a turn can cut a
+            # walk's first strides off the rest (simulator seed 1010); the
+            # walk, once joined, must have min_tiptoe_strides.
+            found = (self._tiptoe_runs(every, foot, 3) if len(every) == len(contacts) - 1
                      else [(0, len(contacts) - 1)] if self._is_tiptoe(every, foot) else [])
-            for a, b in found:
-                last_tiptoe = self._add_bout(sig, contacts[a:b + 1], every.iloc[a:b], g.period_s, last_tiptoe,
-                                             bouts, strides, details, evidence)
+            pieces += [(contacts[a:b + 1], every.iloc[a:b], g.period_s) for a, b in found]
+        walks: list[tuple[np.ndarray, pd.DataFrame, float]] = []
+        for contacts, feats, period_s in pieces:
+            if walks and self._goes_on(sig, walks[-1][0], walks[-1][1], contacts, period_s):
+                prev, prev_feats, _ = walks[-1]
+                later = contacts > prev[-1] + int(0.5 * period_s * sampling_rate_hz)
+                walks[-1] = (np.r_[prev, contacts[later]], pd.concat([prev_feats, feats]), period_s)
+            else:
+                walks.append((contacts, feats, period_s))
+        for contacts, feats, _ in walks:
+            if len(contacts) >= self.min_tiptoe_strides:
+                self._add_bout(sig, contacts, feats, bouts, strides, details, evidence)
         self.bouts_ = _bouts(bouts)
         self.evidence_ = evidence
         self.details_ = details
@@ -118,27 +128,28 @@ class TiptoeWalkDetector:
         return self
 
     @staticmethod
-    def _add_bout(sig: SessionSignals, contacts: np.ndarray, feats: pd.DataFrame, period_s: float,
-                  last_tiptoe, bouts: list, strides: list, details: list, evidence: list):
-        """Append one tiptoe bout (its contacts), or extend the last; returns its contacts."""
+    def _goes_on(sig: SessionSignals, prev: np.ndarray, prev_feats: pd.DataFrame, contacts: np.ndarray,
+                 period_s: float) -> bool:
+        """Whether a tiptoe piece starting at ``contacts`` continues the walk ending at ``prev``.
+
+        A stumble or a lost stretch can cut one walk in two: a piece that
+        goes on within two strides of the last is the same walk; so is one
+        after a pause of a few seconds standing on tiptoe (a foot sensor
+        sees the heel stay up through it).
+        """
+        gap_s = sig.t[contacts[0]] - sig.t[prev[-1]]
+        if gap_s < 2.0 * period_s:
+            return True
+        if not sig.foot or gap_s >= 6.0 or prev_feats.empty:
+            return False
+        held = float(np.median(-sig.elevation_deg[prev[-1]:contacts[0]]))
+        return held > max(4.0, 0.5 * float(np.median(prev_feats.stance_pitch_deg)))
+
+    @staticmethod
+    def _add_bout(sig: SessionSignals, contacts: np.ndarray, feats: pd.DataFrame, bouts: list, strides: list,
+                  details: list, evidence: list) -> None:
+        """Append one tiptoe walk, its contacts (indices) and per-stride ``feats``."""
         t, sampling_rate_hz, foot = sig.t, sig.sampling_rate_hz, sig.foot
-        # A stumble or a lost stretch can cut one walk in two: a tiptoe
-        # bout that goes on within two strides of the last is the same; so
-        # is one after a pause of a few seconds standing on tiptoe (a foot
-        # sensor sees the heel stay up through it).
-        gap_s = t[contacts[0]] - t[last_tiptoe[-1]] if last_tiptoe is not None else np.inf
-        same = gap_s < 2.0 * period_s
-        if bouts and not same and foot and gap_s < 6.0 and details[-1]["heel_rise_deg"] is not None:
-            held = float(np.median(-sig.elevation_deg[last_tiptoe[-1]:contacts[0]]))
-            same = held > max(4.0, 0.5 * details[-1]["heel_rise_deg"])
-        if bouts and same:
-            prev = len(bouts) - 1
-            min_step = int(0.5 * period_s * sampling_rate_hz)
-            contacts = np.r_[last_tiptoe, contacts[contacts > last_tiptoe[-1] + min_step]]
-            bouts.pop()
-            evidence.pop()
-            details.pop()
-            strides[:] = [s_ for s_ in strides if s_[0] != prev]
         k = len(bouts)
         stride_s = np.diff(t[contacts])
         # The walk goes on through the last contact's stance (the other
@@ -159,7 +170,6 @@ class TiptoeWalkDetector:
             # Plantarflexion of the foot in stance; a shank sensor cannot see it.
             "heel_rise_deg": float(np.median(feats.stance_pitch_deg)) if foot else None,
         })
-        return contacts
 
     @classmethod
     def _tiptoe_runs(cls, feats: pd.DataFrame, foot: bool, min_contacts: int) -> list[tuple[int, int]]:
