@@ -78,6 +78,69 @@ def displacement(earth_acc: np.ndarray, a: int, b: int, sampling_rate_hz: float)
     return v.sum(axis=0) / sampling_rate_hz
 
 
+def rise_doubt(turn_deg: float, move_s: float, acc_error_mps2: float = 0.3) -> float:
+    """How far (m) a rise integrated over a move that turns the sensor may be off.
+
+    :func:`displacement` removes the velocity's linear drift, which cancels
+    a constant error in the acceleration but not one that changes during
+    the move: turning the sensor by ``turn_deg`` brings up to
+    ``acc_error_mps2·sin(turn)`` of its per-axis bias and scale error into
+    the vertical (a consumer sensor's 0.3 m/s²: 0.1 m/s² for a knee bent
+    20°). That step, halfway through a move of ``move_s``, reads as
+    ``step·move_s²/8`` of rise: 3 cm for a 1.5 s move, as much as a heel
+    raise lifts a shank sensor, where a knee bend turning the shank about
+    the ankle lifts it not at all.
+    """
+    step = acc_error_mps2 * abs(np.sin(np.radians(min(abs(turn_deg), 90.0))))
+    return float(step * move_s ** 2 / 8)
+
+
+def rep_extent(angle_deg: np.ndarray, reps, sampling_rate_hz: float, noise_sds: float = 2.0,
+               ) -> tuple[np.ndarray, np.ndarray]:
+    """How far each rep goes and where it holds, from the rest it left (deg).
+
+    Parameters
+    ----------
+    angle_deg : ndarray, shape (n,)
+        The low-passed angle the reps were found on (either sign: each rep
+        is measured in the direction it moved).
+    reps : DataFrame
+        ``start``, ``stop``, ``hold_start``, ``hold_stop`` (samples).
+    noise_sds : float
+        The peak counts beyond the held level only by what exceeds this many
+        standard deviations of the angle during the hold.
+
+    Returns
+    -------
+    peak, held : ndarray, shape (len(reps),)
+        ``held``: median held level above the rest (the median of the second
+        before the rep); ``peak``: ``held`` plus how far the rep swung past
+        it. The largest sample of a hold lies a few noise standard
+        deviations above its median, and a running minimum as rest lies as
+        far below: a 1.5° press under 0.7° of noise (a 25 Hz sensor's
+        accelerometer noise of 0.25 m/s², low-passed) "swung" twice as far
+        as it held. Measured so, the hold's own wobble (noise, tremor, a
+        sag, the settling after an overshoot) is not a swing; sitting down,
+        which tips the segment far past where it settles, is.
+    """
+    x = np.asarray(angle_deg, dtype=float)
+    w = max(1, int(sampling_rate_hz))
+    n = len(reps)
+    peak, held = np.zeros(n), np.zeros(n)
+    for i, (a, b, h0, h1) in enumerate(zip(reps["start"].to_numpy(), reps["stop"].to_numpy(),
+                                           reps["hold_start"].to_numpy(), reps["hold_stop"].to_numpy())):
+        a, b, h0, h1 = int(a), int(b), int(h0), int(h1)
+        rest = float(np.median(x[max(0, a - w):a + 1]))
+        hold = x[h0:max(h1, h0 + 1)]
+        level = float(np.median(hold)) - rest
+        way = 1.0 if level >= 0 else -1.0
+        swing = float(np.max(way * (x[a:max(b, a + 1)] - rest)))
+        excess = max(0.0, swing - abs(level) - noise_sds * float(np.std(hold)))
+        held[i] = abs(level)
+        peak[i] = abs(level) + excess
+    return peak, held
+
+
 def climb_per_stride(earth_acc: np.ndarray, gyr: np.ndarray, contacts: np.ndarray, sampling_rate_hz: float) -> float:
     """Median rise or fall (m, absolute) of the sensor per stride.
 
@@ -288,11 +351,14 @@ class ConfidenceRater:
         hold = ev.get("hold_s")
         if hold is not None and hold < self.min_hold_s:
             doubt(0.35, f"holds of {hold:.1f} s, too brief for {exercise} (fidgeting?)")
+        # A sign of the sensor's rise fires only when the rise is past the
+        # limit by more than the reps' turn can have made up (rise_doubt).
         lift = ev.get("lift_m")
+        lift_doubt = ev.get("lift_doubt_m", 0.0)
         max_lift = self.max_lift_m.get(placement, {}).get(exercise)
-        if lift is not None and max_lift is not None and lift > max_lift:
+        if lift is not None and max_lift is not None and lift > max_lift + lift_doubt:
             doubt(0.35, f"the sensor rises {100 * lift:.0f} cm per rep (heel or leg raises?)")
-        if lift is not None and exercise == "pencil_pickup" and lift < self.pencil_min_lift_m:
+        if lift is not None and exercise == "pencil_pickup" and lift + lift_doubt < self.pencil_min_lift_m:
             doubt(0.35, f"the foot does not lift ({100 * lift:.1f} cm per rep): no pencil held up "
                         f"(sitting down and standing up?)")
         over = ev.get("overshoot")
