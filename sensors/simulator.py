@@ -933,14 +933,15 @@ class _Builder:
         elif kind == "other_leg_standing":
             # The other leg does its standing exercise (toe presses, heel
             # raises, a leg lifted to the side) with holds; this one carries
-            # the weight and the body leans over it: the shank tilts a
-            # degree or a few forward or sideways in time, the foot stays
-            # planted but its load shifts (a fraction of a degree).
+            # the weight and the body shifts over it: the shank tilts a few
+            # degrees sideways and a degree or so forward or back in time,
+            # the foot stays planted (its load shifts: a fraction of a degree).
             self.go_to("stand")
-            lean = rng.uniform(0.5, 3.0) * depth
+            pitch = rng.uniform(0.3, 1.5) * depth * rng.choice([-1, 1])
+            roll = rng.uniform(1.0, 4.0) * depth * rng.choice([-1, 1])
             self._pose_reps(int(rng.integers(6, 13)),
-                            {"shank_pitch": lean * rng.choice([-1, 1]), "shank_roll": rng.uniform(-4, 4) * depth,
-                             "ankle_pitch": -lean * rng.uniform(0.7, 1.0)},
+                            {"shank_pitch": pitch, "shank_roll": roll,
+                             "ankle_pitch": -pitch * rng.uniform(0.8, 1.0), "ankle_roll": -roll * rng.uniform(0.8, 1.0)},
                             hold_s=hold, tempo=tempo)
         elif kind == "seated_heel_raise":
             # Seated calf raises: the heel lifts, the forefoot stays on the
