@@ -30,11 +30,14 @@ The confidence is the product of
      "set" of very few reps (fidgeting, tapping);
    * reps that swing far past the position they hold (sitting down and
      standing up: the segment tips well forward on the way, then settles
-     near where it was);
+     near where it was), measured per rep from the rest it left and net of
+     the hold's own wobble (:func:`rep_extent`), so that noise under a
+     1-3° press is no swing;
    * a pencil pickup whose foot never lifts (sitting down and standing up);
    * the sensor rising or falling per rep (a heel raise lifts the ankle,
      a leg raise the whole foot; toe presses and band reps turn about the
-     ankle and leave it in place);
+     ankle and leave it in place), by more than the rep's turn can fake
+     through the accelerometer's bias (:func:`rise_doubt`);
    * for tiptoe walking: a stride pace unlike walking (lunges, split
      squats), climbing (stairs) or a few steps only.
 
@@ -194,7 +197,8 @@ class ConfidenceRater:
         exercise: ``(low, high)``.
     max_lift_m : dict
         Largest plausible median rise of the sensor per rep (m), per
-        placement and exercise.
+        placement and exercise, beyond the evidence's ``lift_doubt_m``
+        (:func:`rise_doubt`: a knee bent 20° in 1.5 s may read as 3 cm).
     stride_s : tuple
         Plausible tiptoe stride time (s; one foot's contacts).
     max_climb_m : float
@@ -230,7 +234,11 @@ class ConfidenceRater:
         held level above rest); a set whose median peak is further out than
         this times its held level passes through a posture on its way
         (sitting down: the shank and foot tip well forward, then settle
-        near where they were) or shakes about (fidgeting).
+        near where they were) or shakes about (fidgeting). The peak is
+        :func:`rep_extent`'s: from the rep's own rest, net of two standard
+        deviations of its hold (measured against a running minimum and the
+        hold's largest sample, 1.5° presses under a 25 Hz sensor's noise
+        "swung" 2.1-2.6 times as far as they held).
     min_tiptoe_s : float
         Tiptoe walking is prescribed for 20-30 s; a few steps on the
         forefoot (a flight of stairs seen by a shank sensor, whose climb
@@ -301,7 +309,8 @@ class ConfidenceRater:
         evidence : dict
             Any of ``in_posture`` (0–1), ``peak_g``, ``flight_s``,
             ``range_deg`` (median per rep), ``lift_m`` (median |rise| per
-            rep), ``range_cv``, ``overshoot`` (median peak over held level),
+            rep), ``lift_doubt_m`` (:func:`rise_doubt`), ``range_cv``,
+            ``overshoot`` (median peak over held level, :func:`rep_extent`),
             ``rest_s`` (median rest between reps), ``posture_cue``, ``reps``,
             ``hold_s`` (median), ``hold_cv``, ``stride_s`` (median),
             ``duration_s`` (tiptoe bout), ``climb_m`` (median |rise| per stride), ``directions`` (circle

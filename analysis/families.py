@@ -251,7 +251,9 @@ class HoldSetDetector:
         ``exercise``, ``start_s``, ``end_s``.
     evidence_ : list of dict
         Per bout: ``in_posture``, ``reps``, ``range_deg``, ``range_cv``,
-        ``lift_m``, ``hold_s``, ``hold_cv``, ``peak_g``, ``flight_s``.
+        ``lift_m``, ``lift_doubt_m``, ``overshoot``, ``rest_s``,
+        ``posture_cue``, ``hold_s``, ``hold_cv``, ``peak_g``, ``flight_s``
+        (see :class:`analysis.confidence.ConfidenceRater.rate`).
     reps_ : DataFrame
         ``bout``, ``start_s``, ``end_s``, ``hold_s``, ``range_deg``.
     """
