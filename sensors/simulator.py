@@ -86,8 +86,9 @@ class SimConfig:
     exercises: Sequence[str] | None = None      # None: all that the placement can see
     # sensor
     mounting: str = "instep"     # "aligned", "instep" (random yaw, tilt ≤ 30°), "random"
-    acc_noise_mps2: float = 0.03
-    gyr_noise_dps: float = 0.15
+    # A number, or a (low, high) range drawn log-uniformly per session.
+    acc_noise_mps2: float | tuple = 0.03
+    gyr_noise_dps: float | tuple = 0.15
     acc_bias_mps2: float = 0.1
     gyr_bias_dps: float = 1.0
     scale_error: float = 0.01
@@ -113,7 +114,7 @@ class SimConfig:
     bare: bool = False
     circle_plan: dict | None = None    # pins for circle_plan() (tests, studies)
     # Pins for the hold exercises' person (tests, studies): any of
-    # ``amp_deg`` (foot tip per rep), ``knee_deg`` (toe press knee bend at
+    # ``amp_deg`` (foot tip per rep; or a dict of it per exercise), ``knee_deg`` (toe press knee bend at
     # full amplitude), ``hold_s`` (the person's hold), ``tempo`` (move-time
     # factor), ``rest_s`` (the person's rest between reps), ``reps`` (how
     # many reps, with no aborted or rushed ones), ``hold_spread`` (rep-to-rep
@@ -142,8 +143,9 @@ TIERS = {
     "realistic": dict(mounting="instep", packet_loss=0.01, sloppiness=0.3),
     # Everything at once: the sensor any way round, 20-400 Hz, up to 10 %
     # lost in bursts, a fast or slow clock, noisy, biased and its bias
-    # wandering; holds that overshoot, sag or creep.
-    "hard": dict(mounting="random", acc_noise_mps2=0.08, gyr_noise_dps=0.4,
+    # wandering (noise 0.03-0.25 m/s², 0.1-1 deg/s); holds that overshoot,
+    # sag or creep.
+    "hard": dict(mounting="random", acc_noise_mps2=(0.03, 0.25), gyr_noise_dps=(0.1, 1.0),
                  acc_bias_mps2=0.3, gyr_bias_dps=3.0, scale_error=0.03,
                  clock_drift_ppm=2000, packet_loss=(0.0, 0.10), sloppiness=0.7,
                  sampling_rate_hz=(20.0, 400.0), hold_shape=1.0, acc_bias_wander_mps2=0.1),
@@ -499,7 +501,10 @@ class _Builder:
         tempo = np.exp(rng.normal(0, 0.5))           # slow or brisk mover
         rest_person = rng.uniform(0.4, 6.0)
         pins = self.cfg.hold_plan or {}
-        amp_person = float(pins.get("amp_deg", amp_person))
+        pinned = pins.get("amp_deg")
+        if isinstance(pinned, dict):  # per exercise
+            pinned = pinned.get(exercise)
+        amp_person = float(amp_person if pinned is None else pinned)
         knee = float(pins.get("knee_deg", knee))
         hold_person = float(pins.get("hold_s", hold_person))
         tempo = float(pins.get("tempo", tempo))
@@ -1401,14 +1406,22 @@ def _draw_ranges(cfg: SimConfig, seed: int) -> SimConfig:
     same session for a seed as before ranges existed.
     """
     rate, loss = cfg.sampling_rate_hz, cfg.packet_loss
-    if not isinstance(rate, (tuple, list)) and not isinstance(loss, (tuple, list)):
+    acc_noise, gyr_noise = cfg.acc_noise_mps2, cfg.gyr_noise_dps
+    ranged = [isinstance(v, (tuple, list)) for v in (rate, loss, acc_noise, gyr_noise)]
+    if not any(ranged):
         return cfg
     rng = np.random.default_rng([abs(int(seed)), 23])
-    if isinstance(rate, (tuple, list)):
+    if ranged[0]:
         rate = float(np.round(np.exp(rng.uniform(np.log(rate[0]), np.log(rate[1])))))
-    if isinstance(loss, (tuple, list)):
+    if ranged[1]:
         loss = float(rng.uniform(loss[0], loss[1]))
-    return dataclasses.replace(cfg, sampling_rate_hz=rate, packet_loss=loss)
+    # Drawn after the rate and the loss, so those stay as they were.
+    if ranged[2]:
+        acc_noise = float(np.exp(rng.uniform(np.log(acc_noise[0]), np.log(acc_noise[1]))))
+    if ranged[3]:
+        gyr_noise = float(np.exp(rng.uniform(np.log(gyr_noise[0]), np.log(gyr_noise[1]))))
+    return dataclasses.replace(cfg, sampling_rate_hz=rate, packet_loss=loss, acc_noise_mps2=acc_noise,
+                               gyr_noise_dps=gyr_noise)
 
 
 def simulate_session(seed: int = 0, config: SimConfig | None = None,
