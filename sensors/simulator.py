@@ -1288,7 +1288,8 @@ def tiptoe_plan(rng: np.random.Generator, sloppiness: float = 0.3, duration_s: f
     shuffling below ~0.3), ``swing_lift_m`` (0.01-0.08 m), ``swing_deg``
     (extra toe-down pitch in the swing, 8-30°), ``shank_arc_deg`` and
     ``shank_mid_deg`` (the shank's swing and its centre), ``roll_deg`` (the
-    ankle's roll out in each stance), ``wobble_deg`` (random side wobble), ``pauses`` (``{"after", "seconds"}``: standing on tiptoe after
+    ankle's roll out in each stance), ``wobble_deg`` (random side wobble),
+    ``pauses`` (``{"after", "seconds"}``: standing on tiptoe after
     that stride's contact, 0.5-4 s) and ``turns`` (``{"at", "deg",
     "strides"}``: 45-180° over one or two strides).
     """
