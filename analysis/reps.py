@@ -34,6 +34,10 @@ from .gait import runs
 from .preprocess import butter_sos
 
 REP_COLUMNS = ["start", "stop", "hold_start", "hold_stop", "amplitude_deg", "range_deg", "rest_deg"]
+# The kind of an excursion that is neither a rep nor a posture change
+# (:meth:`HoldRepDetector._evaluate`); only "rep" and "posture" are ever
+# compared, so this one is named once.
+REJECTED = "rejected"
 
 
 def lowpass(x: np.ndarray, cutoff_hz: float, sampling_rate_hz: float, order: int = 2) -> np.ndarray:
@@ -60,7 +64,7 @@ def _median(a: np.ndarray):
         return np.median(a)
     srt = np.sort(a)
     if srt[-1] != srt[-1]:  # NaN sorts last; np.median gives NaN then
-        return np.float64(np.nan)
+        return srt[-1]
     m = n // 2
     return srt[m] if n % 2 else (srt[m - 1] + srt[m]) / 2
 
@@ -273,12 +277,14 @@ class HoldRepDetector:
         ok = peaks >= self.min_amplitude_deg
         if shaped is not None and np.any(shaped & ok):
             ok = ok & shaped
-        # ``centres`` increase: only a slice (with a sample's slack) can be near.
-        lo = np.searchsorted(centres, centres - window - 1.0, side="left")
-        hi = np.searchsorted(centres, centres + window + 1.0, side="right")
-        for i, c in enumerate(centres):  # one per excursion, thousands a day
+        # ``centres`` increase: the excursions within ``window`` of each are
+        # a slice, from the first at or after ``c - window`` to the last at
+        # or before ``c + window``.
+        lo = np.searchsorted(centres, centres - window)
+        hi = np.searchsorted(centres, centres + window, side="right")
+        for i in range(len(centres)):  # one per excursion, thousands a day
             sl = slice(lo[i], hi[i])
-            near = peaks[sl][(np.abs(centres[sl] - c) <= window) & ok[sl]]
+            near = peaks[sl][ok[sl]]
             if not len(near):
                 continue
             # A set's reps move alike; a lone big turn (a walk's last step
@@ -345,19 +351,19 @@ class HoldRepDetector:
             head = v[off[k]:off[k] + end[k]]
             turns, _ = find_peaks(-head, prominence=0.04 * v_peak[k])
             turns = turns[head[turns] < low[k]]
-            if len(turns):
-                out[k] = turns[0] if slow[k] < 0 else min(slow[k], turns[0])
+            if len(turns):  # a turn is a local minimum of ``head``: before its last sample, slow[k]
+                out[k] = turns[0]
         out[~usable] = -1
         return out
 
     def _evaluate(self, x, e, speed, sampling_rate_hz, s, t, peak, typical):
         """Judge one excursion ``e[s:t]``: ``("rep", row)``, ``("posture", row)``
-        (it did not return to where it began) or ``("rejected", row)``.
+        (it did not return to where it began) or ``(REJECTED, row)``.
 
         A rep's row is :meth:`_judge`'s, for :meth:`_fit_holds`.
         """
         if peak < self.min_reach * typical:
-            return "rejected", (s, t, peak, "did not reach the held position")
+            return REJECTED, (s, t, peak, "did not reach the held position")
         # Both passes of :meth:`detect` judge mostly the same excursions
         # (13 075 of 13 236 on a day of wear): each is judged once.
         key = (int(s), int(t), float(peak))
@@ -397,7 +403,7 @@ class HoldRepDetector:
                                np.r_[one, -one], np.r_[one, -one], np.r_[v_in, v_out]).reshape(2, K)
         alive = (h0 >= 0) & (h1 >= 0)
         for k in np.flatnonzero(~alive):
-            verdict[k] = "rejected", (int(s0[k]), int(t0[k]), float(peak[k]), "no still phase")
+            verdict[k] = REJECTED, (int(s0[k]), int(t0[k]), float(peak[k]), "no still phase")
         # Movement edges only where there is a hold between the moves.
         q0, q1 = np.full(K, -1), np.full(K, -1)
         live = np.flatnonzero(alive)
@@ -426,7 +432,7 @@ class HoldRepDetector:
         slower = np.where(v_out < v_in, v_out, v_in)
         for j in np.flatnonzero(still > self.max_hold_speed_frac * slower[live]):
             k = live[j]
-            verdict[k] = ("rejected", (int(s0[k] + m0[k]), int(s0[k] + m1[k]), float(peak[k]),
+            verdict[k] = (REJECTED, (int(s0[k] + m0[k]), int(s0[k] + m1[k]), float(peak[k]),
                                        "not still when held"))
             alive[k] = False
         # A rep ends where it began; a step to a new level is a change
@@ -470,7 +476,7 @@ class HoldRepDetector:
 
     @staticmethod
     def _held(a, b, peak, hold_s) -> tuple:
-        return "rejected", (int(a), int(b), float(peak), f"held {max(float(hold_s), 0):.1f} s")
+        return REJECTED, (int(a), int(b), float(peak), f"held {max(float(hold_s), 0):.1f} s")
 
     def _fit_holds(self, x, sampling_rate_hz, peaks, rows) -> tuple[np.ndarray, ...]:
         """Judged reps' rows (``peaks[k]``, ``rows[k]`` from :meth:`_judge`): range, and
@@ -539,6 +545,8 @@ class HoldRepDetector:
             got &= c >= 0
             at = start + np.maximum(c, 0)
             d = vals[np.minimum(at + 1, len(vals) - 1)] - vals[at]
+            # d is not 0 at a crossing (its samples lie either side of lvl);
+            # the guard is for reps without one, which are dropped.
             frac = np.divide(lvl - vals[at], d, out=np.zeros(n_rep), where=d != 0)
             times[j] = c + frac
             seen[j] = ok[at] & ok[np.minimum(at + 1, len(vals) - 1)]
@@ -723,26 +731,29 @@ def set_cues(angle_deg: np.ndarray, det: HoldRepDetector, reps: pd.DataFrame, sa
         A set starts from and returns to the posture the person is in
         around it: > 0 when the rests between reps sit at the level of the
         still moments just before and after the set (in units of the rep
-        amplitude), < 0 when the holds do. NaN if it cannot be told.
+        amplitude), < 0 when the holds do. NaN if it cannot be told: a
+        second or less of still samples around the set or of holds (less
+        their edges, below), or 0.3 s or less of still rest.
     tremor
         Muscles holding a position tremble, resting ones do not: median
         ``activity`` (e.g. gyro magnitude) in the holds (less their first
-        and last 0.3 s, where the moves end) over that in the rests. NaN
-        without ``activity``.
+        and last 0.3 s, where the moves end) over that in the rests (within
+        15 % of the amplitude of the rest level). NaN without ``activity``,
+        or with a second or less of holds or half a second or less of rests.
     held_s
         Time held: the held position is where the person stays.
 
     ``span`` (sample indices) widens the stretch whose outside is "around
     the set", e.g. to where another reading of the same movements starts.
     """
-    angle = np.asarray(angle_deg, dtype=float)
-    seen, x = getattr(det, "_filtered", (None, None))
     # The detector low-passed this same angle already (the callers pass it
     # again); comparing costs far less than filtering it anew.
-    if seen is None or seen.shape != angle.shape or not np.array_equal(seen, angle):
+    angle = np.asarray(angle_deg)
+    seen, x = det._filtered
+    if not np.array_equal(seen, angle):
         x = lowpass(angle, det.cutoff_hz, sampling_rate_hz)
     e = det.excursion_
-    amp = det.typical_amplitude_deg_ or 1.0
+    amp = det.typical_amplitude_deg_  # the median of the detector's reps' amplitudes: > 0
     # Columns as arrays: ``reps`` may be a DataFrame or the set detector's numpy columns.
     hold_start, hold_stop = np.asarray(reps["hold_start"]), np.asarray(reps["hold_stop"])
     held = float((hold_stop - hold_start).sum()) / sampling_rate_hz

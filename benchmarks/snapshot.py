@@ -14,7 +14,8 @@ tier (seeds 1000-1008 + 100 per tier, all below 10000: never the held-out
 generator) and the 1 h benchmark day (``--quick``: without the 1 h day and
 with three sessions per tier).
 
-``compare`` reports the files that differ, byte for byte; where they do, the
+The recording's path is saved as its file name, so that snapshots taken
+in two checkouts compare. ``compare`` reports the files that differ, byte for byte; where they do, the
 largest absolute difference between numbers at the same place in the two
 documents (structure and every non-number equal otherwise).
 """
@@ -65,10 +66,17 @@ def save(out: Path, quick: bool) -> None:
 
     out.mkdir(parents=True, exist_ok=True)
     trace: list = []
-    real_many, real_cues = reps.detect_many, reps.set_cues
+    # Code before reps.detect_many ran the detector one signal at a time.
+    batched = hasattr(reps, "detect_many")
+    real_many = getattr(reps, "detect_many", None)
+    real_one, real_cues = reps.HoldRepDetector.detect, reps.set_cues
 
     def detect_many(detectors, angles, sampling_rate_hz, valids=None):
-        real_many(detectors, angles, sampling_rate_hz, valids)
+        if batched:
+            real_many(detectors, angles, sampling_rate_hz, valids)
+        else:
+            for det, angle_deg, valid in zip(detectors, angles, valids):
+                real_one(det, angle_deg, sampling_rate_hz, valid=valid)
         for det, angle_deg in zip(detectors, angles):
             a = np.ascontiguousarray(angle_deg, dtype=float)
             trace.append({"angle": hashlib.sha1(a.tobytes()).hexdigest(), "n": len(a),
@@ -77,23 +85,34 @@ def save(out: Path, quick: bool) -> None:
                           "excursion": hashlib.sha1(np.ascontiguousarray(det.excursion_).tobytes()).hexdigest()})
         return detectors
 
+    def detect(self, angle_deg, sampling_rate_hz, valid=None):
+        return detect_many([self], [angle_deg], sampling_rate_hz, [valid])[0]
+
     def cues(*args, **kwargs):
         r = real_cues(*args, **kwargs)
         trace.append({"cues": [None if not math.isfinite(v) else v for v in r]})
         return r
 
-    reps.detect_many = families.detect_many = detect_many
+    if batched:
+        reps.detect_many = families.detect_many = detect_many
+    else:
+        reps.HoldRepDetector.detect = detect
     reps.set_cues = families.set_cues = cues
     try:
         for name, make in _inputs(quick):
             trace.clear()
             doc = analyze_recording(make())
+            # The file's name only: snapshots of two checkouts compare.
+            doc["recording"]["path"] = Path(doc["recording"]["path"] or "").name
             (out / f"{name}.json").write_text(json.dumps(doc, sort_keys=True))
             (out / f"{name}.reps.json").write_text(json.dumps(trace))
             print(name, len(doc["exercises"]), "bouts,", sum(1 for x in trace if "reps" in x), "detector runs",
                   flush=True)
     finally:
-        reps.detect_many = families.detect_many = real_many
+        if batched:
+            reps.detect_many = families.detect_many = real_many
+        else:
+            reps.HoldRepDetector.detect = real_one
         reps.set_cues = families.set_cues = real_cues
 
 
