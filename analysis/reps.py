@@ -652,7 +652,7 @@ def detect_many(detectors: list[HoldRepDetector], angles: list[np.ndarray], samp
     threshold = [judge.min_amplitude_deg * 0.5] * len(parts)
     for _ in range(2):
         found = []
-        for k, (det, (_, e_k, _, _)) in enumerate(zip(detectors, parts)):
+        for k, (_, e_k, _, _) in enumerate(parts):
             starts, stops = runs(e_k > threshold[k])
             found.append((starts + offsets[k], stops + offsets[k], _span_peaks(e_k, starts, stops)))
         starts, stops, peaks = (np.concatenate([f[i] for f in found]) if found else np.zeros(0, dtype=np.int64)

@@ -155,7 +155,8 @@ def compare(a: Path, b: Path) -> int:
                 continue
         bad += 1
         try:
-            print(f"{name}: differs, numbers at most {_max_diff(json.loads(pa.read_text()), json.loads(pb.read_text())):.3g} apart")
+            most = _max_diff(json.loads(pa.read_text()), json.loads(pb.read_text()))
+            print(f"{name}: differs, numbers at most {most:.3g} apart")
         except ValueError as exc:
             print(f"{name}: differs: {exc}")
     print(f"{len(names)} files, {bad} differ")
