@@ -331,7 +331,8 @@ def test_a_ripple_in_the_move_s_speed_is_no_turn():
 def test_a_gap_of_0_3_s_or_more_may_hide_a_move(lost, hold):
     x, marks = _reps_trace([10.0], [4.0])
     assert marks[0][1:3] == (299, 500)
-    valid = _lose(x, lost)
+    # The recording starts with 0.4 s lost too (far from the rep).
+    valid = _lose(x, (0, 20), lost)
     det = HoldRepDetector().detect(x, FS, valid=valid)
     assert (det.reps_.hold_start[0], det.reps_.hold_stop[0]) == hold
     # The same mask as 0/1 integers (a column read back from a file) is the same mask.
