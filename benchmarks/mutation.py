@@ -62,7 +62,7 @@ MODULES: dict[str, list[str]] = {
                             "tests/test_circles.py::test_direction_is_the_contracts_vector_formula",
                             "tests/test_circles.py::test_size_of_a_round_circle_is_its_diameter",
                             "tests/test_circles.py::test_size_of_an_ellipse_is_its_mean_width",
-                            "tests/test_circle_traces.py"],
+                            "tests/test_circle_traces.py", "tests/test_circle_units.py"],
     "sensors/devices/witmotion.py": ["tests/devices/test_witmotion.py"],
     "sensors/devices/generic.py": ["tests/devices/test_generic.py"],
     "sensors/devices/movesense.py": ["tests/devices/test_movesense.py"],

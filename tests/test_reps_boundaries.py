@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from test_reps_units import FS, _flat, _lose, _mj, _reps_trace
 
 from analysis.reps import HoldRepDetector
-from test_reps_units import FS, _flat, _lose, _mj, _reps_trace
 
 # ---- the short-hold rule of _judge -------------------------------------------
 #
