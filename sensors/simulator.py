@@ -86,8 +86,9 @@ class SimConfig:
     exercises: Sequence[str] | None = None      # None: all that the placement can see
     # sensor
     mounting: str = "instep"     # "aligned", "instep" (random yaw, tilt ≤ 30°), "random"
-    acc_noise_mps2: float = 0.03
-    gyr_noise_dps: float = 0.15
+    # A number, or a (low, high) range drawn log-uniformly per session.
+    acc_noise_mps2: float | tuple = 0.03
+    gyr_noise_dps: float | tuple = 0.15
     acc_bias_mps2: float = 0.1
     gyr_bias_dps: float = 1.0
     scale_error: float = 0.01
@@ -113,7 +114,7 @@ class SimConfig:
     bare: bool = False
     circle_plan: dict | None = None    # pins for circle_plan() (tests, studies)
     # Pins for the hold exercises' person (tests, studies): any of
-    # ``amp_deg`` (foot tip per rep), ``knee_deg`` (toe press knee bend at
+    # ``amp_deg`` (foot tip per rep; or a dict of it per exercise), ``knee_deg`` (toe press knee bend at
     # full amplitude), ``hold_s`` (the person's hold), ``tempo`` (move-time
     # factor), ``rest_s`` (the person's rest between reps), ``reps`` (how
     # many reps, with no aborted or rushed ones), ``hold_spread`` (rep-to-rep
@@ -123,6 +124,23 @@ class SimConfig:
     # (move-time factor), ``depth`` (how far it bends or raises, a factor)
     # and ``hold_s`` (the person's hold, ±30 % rep to rep).
     lookalike_plan: dict | None = None
+    # Tiptoe walking drawn far wider than people walk it (see
+    # :func:`tiptoe_plan`: cadence, its change, heel height, shuffling,
+    # pauses on tiptoe, turns, short walks). Off by default, so the tiers'
+    # sessions stay what they were for every seed; ``tiptoe_plan`` pins
+    # (tests, studies) imply it.
+    tiptoe_wide: bool = False
+    tiptoe_plan: dict | None = None
+    # How unevenly people hold (0 textbook): each person's press overshoots
+    # the position it holds by up to 40 % ·hold_shape and settles into it,
+    # and the held level sags (fatigue) or creeps on by up to 40 % · hold_shape
+    # over the hold. Drawn from a stream of its own (the session's other
+    # draws stay as they were).
+    hold_shape: float = 0.0
+    # Slow wander (RMS, m/s², ~0.005 Hz) of the accelerometer's bias: the
+    # sensor warming up on the skin tips the measured "up" by a degree or so
+    # over minutes, under a set of 1-3 degree presses.
+    acc_bias_wander_mps2: float = 0.0
 
 
 TIERS = {
@@ -131,11 +149,13 @@ TIERS = {
                   packet_loss=0.0, sloppiness=0.1, declare_mounting=True),
     "realistic": dict(mounting="instep", packet_loss=0.01, sloppiness=0.3),
     # Everything at once: the sensor any way round, 20-400 Hz, up to 10 %
-    # lost in bursts, a fast or slow clock, noisy and biased.
-    "hard": dict(mounting="random", acc_noise_mps2=0.08, gyr_noise_dps=0.4,
+    # lost in bursts, a fast or slow clock, noisy, biased and its bias
+    # wandering (noise 0.03-0.25 m/s², 0.1-1 deg/s); holds that overshoot,
+    # sag or creep.
+    "hard": dict(mounting="random", acc_noise_mps2=(0.03, 0.25), gyr_noise_dps=(0.1, 1.0),
                  acc_bias_mps2=0.3, gyr_bias_dps=3.0, scale_error=0.03,
                  clock_drift_ppm=2000, packet_loss=(0.0, 0.10), sloppiness=0.7,
-                 sampling_rate_hz=(20.0, 400.0)),
+                 sampling_rate_hz=(20.0, 400.0), hold_shape=1.0, acc_bias_wander_mps2=0.1),
     "ankle": dict(placement="ankle", mounting="instep", packet_loss=0.01, sloppiness=0.3),
     # The exercises among things that look like them, the sensor any way round.
     "lookalikes": dict(mounting="random", packet_loss=0.02, sloppiness=0.5, lookalikes=4,
@@ -143,18 +163,29 @@ TIERS = {
     # No exercise at all: only look-alikes (real negatives' simulated cousins).
     "negatives": dict(mounting="random", packet_loss=0.02, sloppiness=0.5, exercises=(),
                       lookalikes=5, posture_spread_deg=12.0),
+    # Tiptoe walking drawn wide (tiptoe_plan) among its look-alikes, the
+    # sensor any way round on the foot or the shank, 20-400 Hz, up to 10 %
+    # lost, noisy, biased and drifting.
+    "tiptoe": dict(mounting="random", acc_noise_mps2=0.08, gyr_noise_dps=0.4,
+                   acc_bias_mps2=0.3, gyr_bias_dps=3.0, scale_error=0.03,
+                   clock_drift_ppm=2000, packet_loss=(0.0, 0.10), sloppiness=0.7,
+                   sampling_rate_hz=(20.0, 400.0), exercises=("tiptoe_walk",), tiptoe_wide=True,
+                   lookalikes=("walk", "stairs", "heel_raise", "lunge", "hop")),
 }
 # Activities that are not exercises but share something with one: a posture,
 # a hold, a knee bend, a heel rise, an impact or a rotation.
 LOOKALIKES = ("sit_stand", "squat", "lunge", "split_squat", "heel_raise", "hop", "jump",
               "stairs", "knee_extension", "straight_leg_raise", "side_lying_abduction",
               "prone_hip_extension", "other_leg_lying", "other_leg_seated", "fidget_seated",
-              "fidget_lying")
+              "fidget_lying", "other_leg_standing", "seated_heel_raise")
+# Look-alikes of tiptoe walking that are named, never drawn (drawing from
+# LOOKALIKES would change every seed's session): ordinary walking.
+GAIT_LOOKALIKES = ("walk",)
 # Where each look-alike is done (standing otherwise).
 LOOKALIKE_POSTURE = {"knee_extension": "chair", "straight_leg_raise": "lie",
                      "side_lying_abduction": "side_lie", "prone_hip_extension": "prone",
                      "other_leg_lying": "lie", "other_leg_seated": "chair",
-                     "fidget_seated": "chair", "fidget_lying": "lie"}
+                     "fidget_seated": "chair", "fidget_lying": "lie", "seated_heel_raise": "chair"}
 # Length of the segments that swing about the knee or the hip (m).
 SHANK_LENGTH_M = 0.42
 LEG_LENGTH_M = 0.85
@@ -282,6 +313,10 @@ class _Builder:
         self.stances: list[dict] = []
         self.side_sign = 1.0 if cfg.side == "left" else -1.0
         self.labels: list[tuple[int, str]] = []   # (samples, posture) as pushed
+        self.tiptoe_plans: list[dict] = []   # tiptoe_plan() of each wide tiptoe walk
+        # Hold shapes are drawn from a stream of their own (seeded by
+        # simulate_session), so a config without them gives the same session.
+        self.shape_rng = np.random.default_rng(41)
 
     @property
     def t(self) -> float:
@@ -365,6 +400,8 @@ class _Builder:
     def walk(self, duration_s: float, tiptoe: bool = False, label: bool = True) -> list[float]:
         """Walk straight (normal heel-to-toe or on tiptoe); returns contact times."""
         assert self.posture == "stand"
+        if tiptoe and (self.cfg.tiptoe_wide or self.cfg.tiptoe_plan):
+            return self._tiptoe_wide(duration_s, label)
         # Tiptoe gait varies far more than people's: cadence, stance share,
         # step length, heel height and how far the shank swings.
         stride_s = self.rng.uniform(0.7, 1.5) if tiptoe else self.rng.uniform(1.0, 1.25)
@@ -447,6 +484,104 @@ class _Builder:
         self.settle()
         return contacts
 
+    def _tiptoe_wide(self, duration_s: float, label: bool = True) -> list[float]:
+        """Tiptoe walking as :func:`tiptoe_plan` draws it; returns contact times.
+
+        Each stride starts with the forefoot's contact: the foot stays
+        pitched toes-down (the heel off the floor) through stance while the
+        shank rolls forward over it; the swing carries the foot
+        ``step_m`` forward. A pause is a stance held on tiptoe (swaying);
+        a turn changes the heading over one or two strides, pivoting on
+        the toes.
+        """
+        rng, fs = self.rng, self.sampling_rate_hz
+        plan = tiptoe_plan(rng, self.cfg.sloppiness, duration_s, **(self.cfg.tiptoe_plan or {}))
+        self.tiptoe_plans.append(plan)
+        n = plan["strides"]
+        trend = plan["cadence_trend"] ** (np.arange(n) / max(1, n - 1))
+        durations = 2.0 / plan["cadence_sps"] * trend * np.exp(
+            plan["stride_cv"] * rng.standard_normal(n)).clip(0.6, 1.6)
+        pauses = {int(p["after"]): float(p["seconds"]) for p in plan["pauses"]}
+        turn_per = np.zeros(n)
+        for tu in plan["turns"]:
+            k, m = int(tu["at"]), int(tu["strides"])
+            turn_per[k:k + m] += tu["deg"] / len(turn_per[k:k + m])
+        # Heel height (cm) to foot pitch: the foot turns about the ball,
+        # ~18 cm ahead of the heel.
+        rise = lambda cm: np.degrees(np.arcsin(np.clip(cm / 18.0, 0, 0.95)))  # noqa: E731
+        ground_z = self.pos[2]
+        contacts, heel_rises = [], []
+        sf, arc, mid = plan["stance_frac"], plan["shank_arc_deg"], plan["shank_mid_deg"]
+        wander = _smooth_noise(rng, int((durations.sum() + sum(pauses.values())) * fs) + 10, fs, 0.3,
+                               plan["heel_wander_cm"])
+        k0 = 0
+
+        def push(foot_deg, shank_deg, heading, fwd_m, lift_m, roll_deg):
+            hrad = np.radians(heading)
+            pitch = np.radians(np.clip(foot_deg, 0, None))
+            # The ankle rises with the heel (it sits ~15 cm behind the ball).
+            pos = np.column_stack([self.pos[0] + fwd_m * np.cos(hrad), self.pos[1] + fwd_m * np.sin(hrad),
+                                   ground_z + lift_m + 0.15 * np.sin(pitch)])
+            self._push(Track(heading, shank_deg, roll_deg * 0.5, foot_deg - shank_deg, roll_deg, pos))
+
+        heading0 = self.heading
+        for k, dur in enumerate(durations):
+            t = self._grid(dur)
+            m = len(t)
+            ph = t / dur
+            stance = ph < sf
+            sw = np.clip((ph - sf) / (1 - sf), 0, 1)
+            level = rise(plan["heel_rise_cm"] + wander[k0:k0 + m])
+            k0 += m
+            foot = np.where(stance, level + 3 * np.sin(np.pi * ph / sf),
+                            level + plan["swing_deg"] * np.sin(np.pi * sw))
+            shank = np.where(stance, mid - arc / 2 + arc * ph / sf, mid + arc / 2 - arc * _min_jerk(sw))
+            foot = gaussian_filter1d(foot, fs * 0.02)
+            shank = gaussian_filter1d(shank, fs * 0.02)
+            if k == 0:
+                # From standing flat: the heel rises and the first swing follows.
+                lead = _min_jerk(t / min(0.5, 0.5 * dur))
+                foot, shank = foot * lead, shank * lead
+            else:
+                heel_rises.append(foot[stance])
+            heading = heading0 + turn_per[k] * ph
+            heading0 += turn_per[k]
+            # A foot is carried, not thrown: the swing's accelerations stay
+            # within what legs do (~4 g forward, under 1 g up and down:
+            # more would read as a hop's free fall).
+            swing_s = (1 - sf) * dur
+            step = min(plan["step_m"], 40.0 * swing_s ** 2 / 5.77)
+            fwd = np.where(stance, 0.0, _min_jerk(sw)) * step
+            lift = np.where(stance, 0.0, min(plan["swing_lift_m"], 0.6 * G * (swing_s / np.pi) ** 2)
+                            * np.sin(np.pi * sw))
+            # Side wobble: the ankle rolls out and back in each stance, and
+            # a little at random.
+            roll = plan["roll_deg"] * np.sin(np.pi * np.clip(ph / sf, 0, 1)) + _taper(m, fs, 0.1) * _smooth_noise(
+                rng, m, fs, 2.0, plan["wobble_deg"])
+            contacts.append(self.t)
+            if k in pauses and k > 0:
+                # Standing on tiptoe: the stance held, swaying a little.
+                tp = self._grid(pauses[k])
+                q = len(tp)
+                sway = _taper(q, fs, 0.3) * _smooth_noise(rng, q, fs, 0.5, 1.0)
+                lv = np.full(q, foot[0]) + _taper(q, fs, 0.3) * _smooth_noise(rng, q, fs, 0.3, 1.5)
+                push(lv, np.full(q, shank[0]) + sway, np.full(q, heading[0]), np.zeros(q), np.zeros(q),
+                     _taper(q, fs, 0.3) * _smooth_noise(rng, q, fs, 0.5, 1.0))
+            push(foot, shank, heading, fwd, lift, roll)
+        contacts.append(self.t)
+        # The walk ends when the foot has come down from tiptoe after its
+        # last contact (as the outside simulator's samples have it, about
+        # two thirds of a stride after the last contact).
+        self.settle()
+        if label:
+            self.exercises.append({
+                "exercise": "tiptoe_walk", "start_s": contacts[0], "end_s": self.t,
+                "reps": [], "circles": [], "strides": [{"t_s": c} for c in contacts],
+                **({"heel_rise_deg": float(np.median(np.concatenate(heel_rises)))} if heel_rises else {})})
+        else:
+            self.distractors.append({"kind": "tiptoe_walk", "start_s": contacts[0], "end_s": self.t})
+        return contacts
+
     def settle(self, duration_s: float = 0.6) -> None:
         """Ease the leg back to its resting posture."""
         last = self.tracks[-1]
@@ -485,7 +620,10 @@ class _Builder:
         tempo = np.exp(rng.normal(0, 0.5))           # slow or brisk mover
         rest_person = rng.uniform(0.4, 6.0)
         pins = self.cfg.hold_plan or {}
-        amp_person = float(pins.get("amp_deg", amp_person))
+        pinned = pins.get("amp_deg")
+        if isinstance(pinned, dict):  # per exercise
+            pinned = pinned.get(exercise)
+        amp_person = float(amp_person if pinned is None else pinned)
         knee = float(pins.get("knee_deg", knee))
         hold_person = float(pins.get("hold_s", hold_person))
         tempo = float(pins.get("tempo", tempo))
@@ -506,6 +644,15 @@ class _Builder:
             plan.insert(rng.integers(0, len(plan) + 1), "abort")
         for _ in range(n_short):
             plan.insert(rng.integers(0, len(plan) + 1), "touch")
+        # How this person holds: overshoot into the position and settle
+        # (over settle_s), then sag or creep by the hold's end.
+        shape = self.cfg.hold_shape
+        over_frac, settle_s, sag_frac = 0.0, 0.5, 0.0
+        if shape:
+            srng = self.shape_rng
+            over_frac = srng.uniform(0, 0.4 * shape) if srng.random() < 0.6 else 0.0
+            settle_s = srng.uniform(0.3, 1.5)
+            sag_frac = srng.uniform(-0.2 * shape, 0.4 * shape) if srng.random() < 0.7 else 0.0
         for what in plan:
             move_in = float(np.clip(rng.uniform(0.6, 1.4) * tempo * self.sloppy(0.1), 0.3, 3.0))
             move_out = float(np.clip(rng.uniform(0.6, 1.4) * tempo * self.sloppy(0.1), 0.3, 3.0))
@@ -526,6 +673,14 @@ class _Builder:
             prof = np.where(t < move_in, _min_jerk(t / move_in),
                             np.where(t < move_in + hold, 1.0,
                                      1 - _min_jerk((t - move_in - hold) / move_out)))
+            if shape and what == "rep":
+                # The level held: from 1 + overshoot settling to 1, sagging
+                # (or creeping) linearly; the release starts from where it is.
+                u = np.clip((t - move_in) / max(hold, 1e-3), 0, 1)
+                level = 1 + over_frac * np.exp(-np.clip(t - move_in, 0, None) / settle_s) - sag_frac * u
+                prof = np.where(t < move_in, (1 + over_frac) * _min_jerk(t / move_in),
+                                np.where(t < move_in + hold, level,
+                                         (1 - sag_frac) * (1 - _min_jerk((t - move_in - hold) / move_out))))
             holding = np.clip(np.minimum(t - move_in, move_in + hold - t) / 0.2, 0, 1)
             # A planted foot barely trembles; one holding a pencil in the air does.
             tremor_deg = {"toe_press": 0.04, "resistance_band": 0.1, "pencil_pickup": 0.1}[exercise]
@@ -536,6 +691,14 @@ class _Builder:
             tr = Track.still(n, self.posture, self.heading, self.pos)
             lift = np.zeros(n)
             shank_range = 0.0
+            if exercise == "toe_press" and shape:
+                # The body sways over the planted foot through the whole rep
+                # as it does at rest (0.3-1 deg): the shank tilts, the foot
+                # stays flat.
+                sway = _taper(n, self.sampling_rate_hz, 0.5) * _smooth_noise(
+                    self.shape_rng, n, self.sampling_rate_hz, 0.4, self.shape_rng.uniform(0.3, 1.0) * shape)
+                tr.shank_pitch = tr.shank_pitch + sway
+                tr.ankle_pitch = tr.ankle_pitch - sway
             if exercise == "toe_press":
                 # Knees bend (shank tilts forward, foot stays flat) while the
                 # toes grip the floor, which arches the instep; the knee
@@ -796,7 +959,10 @@ class _Builder:
         tempo, depth = float(pins.get("tempo", tempo)), float(pins.get("depth", depth))
         held = float(pins.get("hold_s", held))
         hold = (0.7 * held, 1.3 * held)
-        if kind == "sit_stand":
+        if kind == "walk":
+            self.go_to("stand")
+            self.walk(rng.uniform(6, 30) * tempo, label=False)
+        elif kind == "sit_stand":
             self.go_to("stand")
             seated, standing = loguni(0.5, 10.0), loguni(0.5, 10.0)
             # The feet stay on the floor or shuffle a little (a few cm).
@@ -891,13 +1057,34 @@ class _Builder:
             self._pose_reps(int(rng.integers(6, 13)), {"shank_pitch": shank, "ankle_pitch": foot - shank,
                                                        "shank_roll": rng.uniform(-3, 3) * depth},
                             hold_s=hold, tempo=tempo)
+        elif kind == "other_leg_standing":
+            # The other leg does its standing exercise (toe presses, heel
+            # raises, a leg lifted to the side) with holds; this one carries
+            # the weight and the body shifts over it: the shank tilts a few
+            # degrees sideways and a degree or so forward or back in time,
+            # the foot stays planted (its load shifts: a fraction of a degree).
+            self.go_to("stand")
+            pitch = rng.uniform(0.3, 1.5) * depth * rng.choice([-1, 1])
+            roll = rng.uniform(1.0, 4.0) * depth * rng.choice([-1, 1])
+            self._pose_reps(int(rng.integers(6, 13)),
+                            {"shank_pitch": pitch, "shank_roll": roll,
+                             "ankle_pitch": -pitch * rng.uniform(0.8, 1.0), "ankle_roll": -roll * rng.uniform(0.8, 1.0)},
+                            hold_s=hold, tempo=tempo)
+        elif kind == "seated_heel_raise":
+            # Seated calf raises: the heel lifts, the forefoot stays on the
+            # floor, the knee rises with it; held.
+            self.go_to("chair")
+            rise = min(40.0, rng.uniform(12, 30) * depth)
+            self._pose_reps(int(rng.integers(6, 16)), {"ankle_pitch": rise, "shank_pitch": -rng.uniform(0, 4)},
+                            hold_s=hold, lift_m=0.16 * np.sin(np.radians(rise)), tempo=tempo)
         elif kind in ("fidget_seated", "fidget_lying"):
             self.go_to("chair" if kind == "fidget_seated" else "lie")
             for _ in range(int(rng.integers(3, 8))):
                 self.fidget(rng.uniform(1.5, 6))
                 self.rest(rng.uniform(0.5, 4))
         else:
-            raise ValueError(f"unknown look-alike {kind!r}; choose from {', '.join(LOOKALIKES)}")
+            raise ValueError(f"unknown look-alike {kind!r}; choose from "
+                             f"{', '.join(LOOKALIKES + GAIT_LOOKALIKES)}")
         del self.distractors[n_before:]  # one entry for the whole activity
         self.distractors.append({"kind": kind, "start_s": start, "end_s": self.t})
 
@@ -1087,6 +1274,53 @@ def circle_plan(rng: np.random.Generator, sloppiness: float = 0.3, **pins) -> di
     return plan
 
 
+def tiptoe_plan(rng: np.random.Generator, sloppiness: float = 0.3, duration_s: float = 25.0,
+                **pins) -> dict:
+    """How one person walks on tiptoe, drawn far wider than people do.
+
+    Keys (any can be pinned): ``strides`` (swings of the instrumented foot;
+    a short walk of 3-6 one time in five, else as many as fit
+    ``duration_s``), ``cadence_sps`` (steps a second, 0.5-2.5, log-uniform;
+    a stride is two steps), ``cadence_trend`` (last stride's time over the
+    first's, 0.6-1.6), ``stride_cv`` (stride-to-stride log-spread, uneven
+    steps), ``stance_frac`` (share of a stride on the floor), ``heel_rise_cm``
+    (2-15 cm), ``heel_wander_cm`` (RMS wander of it), ``step_m`` (0.2-0.9 m;
+    shuffling below ~0.3), ``swing_lift_m`` (0.01-0.08 m), ``swing_deg``
+    (extra toe-down pitch in the swing, 8-30°), ``shank_arc_deg`` and
+    ``shank_mid_deg`` (the shank's swing and its centre), ``roll_deg`` (the
+    ankle's roll out in each stance), ``wobble_deg`` (random side wobble),
+    ``pauses`` (``{"after", "seconds"}``: standing on tiptoe after
+    that stride's contact, 0.5-4 s) and ``turns`` (``{"at", "deg",
+    "strides"}``: 45-180° over one or two strides).
+    """
+    loguni = lambda lo, hi: float(np.exp(rng.uniform(np.log(lo), np.log(hi))))  # noqa: E731
+    cadence = float(pins.get("cadence_sps", loguni(0.5, 2.5)))
+    if "strides" in pins:
+        n = int(pins["strides"])
+    elif rng.random() < 0.2:
+        n = int(rng.integers(3, 7))
+    else:
+        n = max(3, int(round(duration_s * cadence / 2)))
+    step = loguni(0.2, 0.9)
+    plan = {
+        "strides": n, "cadence_sps": cadence, "cadence_trend": loguni(0.6, 1.6),
+        "stride_cv": rng.uniform(0.02, 0.08 + 0.1 * sloppiness),
+        "stance_frac": rng.uniform(0.4, 0.75), "heel_rise_cm": loguni(2.0, 15.0),
+        "heel_wander_cm": rng.uniform(0.1, 1.5), "step_m": step,
+        "swing_lift_m": loguni(0.01, 0.08), "swing_deg": rng.uniform(8, 30),
+        # Short steps swing the shank less.
+        "shank_arc_deg": float(np.clip(rng.uniform(20, 45) * step / 0.6, 10, 40)),
+        "shank_mid_deg": rng.uniform(-3, 8), "roll_deg": rng.uniform(-6.0, 6.0),
+        "wobble_deg": rng.uniform(0.2, 1.5),
+        "pauses": [{"after": int(rng.integers(1, max(2, n - 1))), "seconds": rng.uniform(0.5, 4.0)}
+                   for _ in range(rng.poisson(0.3 + 0.6 * sloppiness) if n >= 4 else 0)],
+        "turns": [{"at": int(rng.integers(0, n)), "deg": float(rng.choice([-1, 1]) * rng.uniform(45, 180)),
+                   "strides": int(rng.integers(1, 3))} for _ in range(rng.poisson(0.6))],
+    }
+    plan.update({k: v for k, v in pins.items() if k in plan})
+    return plan
+
+
 def _session_plan(rng: np.random.Generator, cfg: SimConfig) -> list[str]:
     if cfg.exercises is not None:
         todo = list(cfg.exercises)
@@ -1100,9 +1334,12 @@ def _session_plan(rng: np.random.Generator, cfg: SimConfig) -> list[str]:
     return todo
 
 
-def build_session(rng: np.random.Generator, cfg: SimConfig, fs_int: float) -> _Builder:
+def build_session(rng: np.random.Generator, cfg: SimConfig, fs_int: float,
+                  shape_rng: np.random.Generator | None = None) -> _Builder:
     """Script a session: stand, the exercises in some order, stand."""
     b = _Builder(rng, fs_int, cfg)
+    if shape_rng is not None:
+        b.shape_rng = shape_rng
     if not cfg.bare:
         b.rest(rng.uniform(20, 32), record_stance=True)
     spread = cfg.rep_count_spread
@@ -1339,14 +1576,22 @@ def _draw_ranges(cfg: SimConfig, seed: int) -> SimConfig:
     same session for a seed as before ranges existed.
     """
     rate, loss = cfg.sampling_rate_hz, cfg.packet_loss
-    if not isinstance(rate, (tuple, list)) and not isinstance(loss, (tuple, list)):
+    acc_noise, gyr_noise = cfg.acc_noise_mps2, cfg.gyr_noise_dps
+    ranged = [isinstance(v, (tuple, list)) for v in (rate, loss, acc_noise, gyr_noise)]
+    if not any(ranged):
         return cfg
     rng = np.random.default_rng([abs(int(seed)), 23])
-    if isinstance(rate, (tuple, list)):
+    if ranged[0]:
         rate = float(np.round(np.exp(rng.uniform(np.log(rate[0]), np.log(rate[1])))))
-    if isinstance(loss, (tuple, list)):
+    if ranged[1]:
         loss = float(rng.uniform(loss[0], loss[1]))
-    return dataclasses.replace(cfg, sampling_rate_hz=rate, packet_loss=loss)
+    # Drawn after the rate and the loss, so those stay as they were.
+    if ranged[2]:
+        acc_noise = float(np.exp(rng.uniform(np.log(acc_noise[0]), np.log(acc_noise[1]))))
+    if ranged[3]:
+        gyr_noise = float(np.exp(rng.uniform(np.log(gyr_noise[0]), np.log(gyr_noise[1]))))
+    return dataclasses.replace(cfg, sampling_rate_hz=rate, packet_loss=loss, acc_noise_mps2=acc_noise,
+                               gyr_noise_dps=gyr_noise)
 
 
 def simulate_session(seed: int = 0, config: SimConfig | None = None,
@@ -1381,7 +1626,7 @@ def simulate_session(seed: int = 0, config: SimConfig | None = None,
         raise ValueError("placement must be foot/ankle and side left/right")
     sampling_rate_hz = float(cfg.sampling_rate_hz)
     fs_int = max(400.0, 4 * sampling_rate_hz)
-    b = build_session(rng, cfg, fs_int)
+    b = build_session(rng, cfg, fs_int, shape_rng=np.random.default_rng([abs(int(seed)), 41]))
     track = _concat(b.tracks)
     if cfg.posture_spread_deg:
         _spread_postures(track, b.labels, np.random.default_rng([abs(int(seed)), 11]),
@@ -1413,6 +1658,10 @@ def simulate_session(seed: int = 0, config: SimConfig | None = None,
     gyr = gyr * scale_g + cfg.gyr_bias_dps * rng.standard_normal(3)
     gyr += np.column_stack([_smooth_noise(rng, n_out, sampling_rate_hz, 0.005, 0.1 * cfg.gyr_bias_dps)
                             for _ in range(3)])
+    if cfg.acc_bias_wander_mps2:
+        wander_rng = np.random.default_rng([abs(int(seed)), 43])
+        acc += np.column_stack([_smooth_noise(wander_rng, n_out, sampling_rate_hz, 0.005, cfg.acc_bias_wander_mps2)
+                                for _ in range(3)])
     acc += cfg.acc_noise_mps2 * rng.standard_normal(acc.shape)
     gyr += cfg.gyr_noise_dps * rng.standard_normal(gyr.shape)
     if cfg.acc_lsb_mps2:
@@ -1477,6 +1726,7 @@ def simulate_session(seed: int = 0, config: SimConfig | None = None,
         "config": {k: (list(v) if isinstance(v, tuple) else v)
                    for k, v in dataclasses.asdict(cfg).items()},
         "mounting_matrix": np.round(mount.as_matrix(), 6).tolist(),
+        **({"tiptoe_plans": b.tiptoe_plans} if b.tiptoe_plans else {}),
         "clock_drift_ppm": round(drift * 1e6, 1),
         "notes": ("Reps count only when the held position was reached and held; aborted "
                   "half-movements and touch-and-go reps are not listed. Circle direction per "
