@@ -1,7 +1,7 @@
 """Analysis snapshots, to show a speed or memory change leaves the output alone.
 
-    python benchmarks/snapshot_signals.py save DIR# analysis JSON of every input into DIR
-    python benchmarks/snapshot_signals.py compare DIR# this code's JSON against DIR's
+    python benchmarks/snapshot_signals.py save DIR      # analysis JSON of every input into DIR
+    python benchmarks/snapshot_signals.py compare DIR   # this code's JSON against DIR's
 
 Inputs: the demo recording, the three shared samples (``../shared/samples``
 when present), nine simulated sessions of every simulator tier (seeds
