@@ -369,6 +369,10 @@ class LiveAnalyzer:
         self._sent = 0                    # rows the worker process has
         if background:
             weakref.finalize(self, _forget_later, self._key)
+            # Started now, not at the first analysis: a new interpreter
+            # importing numpy, pandas, scipy and the detectors takes seconds
+            # (tens on a busy machine), better spent before the first set.
+            _worker().submit(_forget, self._key)
         self._job: Future | None = None
         self._due_from = -np.inf          # data time of the last window analysis started
         # A bout the window finds this soon after the shown set's end is
