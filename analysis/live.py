@@ -19,6 +19,11 @@ set's levels.
 While a set is under way the live view wants to count its first rep, so the
 window analysis accepts sets of one rep; the final analysis applies the
 normal rules.
+
+For a live source the window analysis runs in a worker process
+(``background=True``): the event loop that receives the sensors'
+notifications never waits for it; the tracker runs in the caller at every
+read. The same code runs in either place.
 """
 from __future__ import annotations
 
