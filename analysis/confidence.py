@@ -30,11 +30,14 @@ The confidence is the product of
      "set" of very few reps (fidgeting, tapping);
    * reps that swing far past the position they hold (sitting down and
      standing up: the segment tips well forward on the way, then settles
-     near where it was);
+     near where it was), measured per rep from the rest it left and net of
+     the hold's own wobble (:func:`rep_extent`), so that noise under a
+     1-3° press is no swing;
    * a pencil pickup whose foot never lifts (sitting down and standing up);
    * the sensor rising or falling per rep (a heel raise lifts the ankle,
      a leg raise the whole foot; toe presses and band reps turn about the
-     ankle and leave it in place);
+     ankle and leave it in place), by more than the rep's turn can fake
+     through the accelerometer's bias (:func:`rise_doubt`);
    * for tiptoe walking: a stride pace unlike walking (lunges, split
      squats), climbing (stairs) or a few steps only.
 
@@ -76,6 +79,69 @@ def displacement(earth_acc: np.ndarray, a: int, b: int, sampling_rate_hz: float)
     v = np.cumsum(acc, axis=0) / sampling_rate_hz
     v -= np.outer(np.linspace(0.0, 1.0, len(v)), v[-1])
     return v.sum(axis=0) / sampling_rate_hz
+
+
+def rise_doubt(turn_deg: float, move_s: float, acc_error_mps2: float = 0.3) -> float:
+    """How far (m) a rise integrated over a move that turns the sensor may be off.
+
+    :func:`displacement` removes the velocity's linear drift, which cancels
+    a constant error in the acceleration but not one that changes during
+    the move: turning the sensor by ``turn_deg`` brings up to
+    ``acc_error_mps2·sin(turn)`` of its per-axis bias and scale error into
+    the vertical (a consumer sensor's 0.3 m/s²: 0.1 m/s² for a knee bent
+    20°). That step, halfway through a move of ``move_s``, reads as
+    ``step·move_s²/8`` of rise: 3 cm for a 1.5 s move, as much as a heel
+    raise lifts a shank sensor, where a knee bend turning the shank about
+    the ankle lifts it not at all.
+    """
+    step = acc_error_mps2 * abs(np.sin(np.radians(min(abs(turn_deg), 90.0))))
+    return float(step * move_s ** 2 / 8)
+
+
+def rep_extent(angle_deg: np.ndarray, reps, sampling_rate_hz: float, noise_sds: float = 2.0,
+               ) -> tuple[np.ndarray, np.ndarray]:
+    """How far each rep goes and where it holds, from the rest it left (deg).
+
+    Parameters
+    ----------
+    angle_deg : ndarray, shape (n,)
+        The low-passed angle the reps were found on (either sign: each rep
+        is measured in the direction it moved).
+    reps : DataFrame
+        ``start``, ``stop``, ``hold_start``, ``hold_stop`` (samples).
+    noise_sds : float
+        The peak counts beyond the held level only by what exceeds this many
+        standard deviations of the angle during the hold.
+
+    Returns
+    -------
+    peak, held : ndarray, shape (len(reps),)
+        ``held``: median held level above the rest (the median of the second
+        before the rep); ``peak``: ``held`` plus how far the rep swung past
+        it. The largest sample of a hold lies a few noise standard
+        deviations above its median, and a running minimum as rest lies as
+        far below: a 1.5° press under 0.7° of noise (a 25 Hz sensor's
+        accelerometer noise of 0.25 m/s², low-passed) "swung" twice as far
+        as it held. Measured so, the hold's own wobble (noise, tremor, a
+        sag, the settling after an overshoot) is not a swing; sitting down,
+        which tips the segment far past where it settles, is.
+    """
+    x = np.asarray(angle_deg, dtype=float)
+    w = max(1, int(sampling_rate_hz))
+    n = len(reps)
+    peak, held = np.zeros(n), np.zeros(n)
+    for i, (a, b, h0, h1) in enumerate(zip(reps["start"].to_numpy(), reps["stop"].to_numpy(),
+                                           reps["hold_start"].to_numpy(), reps["hold_stop"].to_numpy())):
+        a, b, h0, h1 = int(a), int(b), int(h0), int(h1)
+        rest = float(np.median(x[max(0, a - w):a + 1]))
+        hold = x[h0:max(h1, h0 + 1)]
+        level = float(np.median(hold)) - rest
+        way = 1.0 if level >= 0 else -1.0
+        swing = float(np.max(way * (x[a:max(b, a + 1)] - rest)))
+        excess = max(0.0, swing - abs(level) - noise_sds * float(np.std(hold)))
+        held[i] = abs(level)
+        peak[i] = abs(level) + excess
+    return peak, held
 
 
 def climb_per_stride(earth_acc: np.ndarray, gyr: np.ndarray, contacts: np.ndarray, sampling_rate_hz: float) -> float:
@@ -131,7 +197,8 @@ class ConfidenceRater:
         exercise: ``(low, high)``.
     max_lift_m : dict
         Largest plausible median rise of the sensor per rep (m), per
-        placement and exercise.
+        placement and exercise, beyond the evidence's ``lift_doubt_m``
+        (:func:`rise_doubt`: a knee bent 20° in 1.5 s may read as 3 cm).
     stride_s : tuple
         Plausible tiptoe stride time (s; one foot's contacts).
     max_climb_m : float
@@ -167,7 +234,11 @@ class ConfidenceRater:
         held level above rest); a set whose median peak is further out than
         this times its held level passes through a posture on its way
         (sitting down: the shank and foot tip well forward, then settle
-        near where they were) or shakes about (fidgeting).
+        near where they were) or shakes about (fidgeting). The peak is
+        :func:`rep_extent`'s: from the rep's own rest, net of two standard
+        deviations of its hold (measured against a running minimum and the
+        hold's largest sample, 1.5° presses under a 25 Hz sensor's noise
+        "swung" 2.1-2.6 times as far as they held).
     min_tiptoe_s : float
         Tiptoe walking is prescribed for 20-30 s; a few steps on the
         forefoot (a flight of stairs seen by a shank sensor, whose climb
@@ -238,7 +309,8 @@ class ConfidenceRater:
         evidence : dict
             Any of ``in_posture`` (0–1), ``peak_g``, ``flight_s``,
             ``range_deg`` (median per rep), ``lift_m`` (median |rise| per
-            rep), ``range_cv``, ``overshoot`` (median peak over held level),
+            rep), ``lift_doubt_m`` (:func:`rise_doubt`), ``range_cv``,
+            ``overshoot`` (median peak over held level, :func:`rep_extent`),
             ``rest_s`` (median rest between reps), ``posture_cue``, ``reps``,
             ``hold_s`` (median), ``hold_cv``, ``stride_s`` (median),
             ``duration_s`` (tiptoe bout), ``climb_m`` (median |rise| per stride), ``directions`` (circle
@@ -288,11 +360,14 @@ class ConfidenceRater:
         hold = ev.get("hold_s")
         if hold is not None and hold < self.min_hold_s:
             doubt(0.35, f"holds of {hold:.1f} s, too brief for {exercise} (fidgeting?)")
+        # A sign of the sensor's rise fires only when the rise is past the
+        # limit by more than the reps' turn can have made up (rise_doubt).
         lift = ev.get("lift_m")
+        lift_doubt = ev.get("lift_doubt_m", 0.0)
         max_lift = self.max_lift_m.get(placement, {}).get(exercise)
-        if lift is not None and max_lift is not None and lift > max_lift:
+        if lift is not None and max_lift is not None and lift > max_lift + lift_doubt:
             doubt(0.35, f"the sensor rises {100 * lift:.0f} cm per rep (heel or leg raises?)")
-        if lift is not None and exercise == "pencil_pickup" and lift < self.pencil_min_lift_m:
+        if lift is not None and exercise == "pencil_pickup" and lift + lift_doubt < self.pencil_min_lift_m:
             doubt(0.35, f"the foot does not lift ({100 * lift:.1f} cm per rep): no pencil held up "
                         f"(sitting down and standing up?)")
         over = ev.get("overshoot")

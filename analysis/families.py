@@ -23,9 +23,9 @@ import pandas as pd
 from scipy.ndimage import uniform_filter1d
 
 from .circles import CircleDetector, circle_sets
-from .confidence import climb_per_stride, displacement, motion_evidence
+from .confidence import climb_per_stride, displacement, motion_evidence, rep_extent, rise_doubt
 from .gait import StrideDetector, runs, stride_features
-from .reps import HoldRepDetector, prefer, set_cues
+from .reps import HoldRepDetector, lowpass, prefer, set_cues
 from .signals import SessionSignals
 
 BOUT_COLUMNS = ["exercise", "start_s", "end_s"]
@@ -308,7 +308,9 @@ class HoldSetDetector:
         ``exercise``, ``start_s``, ``end_s``.
     evidence_ : list of dict
         Per bout: ``in_posture``, ``reps``, ``range_deg``, ``range_cv``,
-        ``lift_m``, ``hold_s``, ``hold_cv``, ``peak_g``, ``flight_s``.
+        ``lift_m``, ``lift_doubt_m``, ``overshoot``, ``rest_s``,
+        ``posture_cue``, ``hold_s``, ``hold_cv``, ``peak_g``, ``flight_s``
+        (see :class:`analysis.confidence.ConfidenceRater.rate`).
     reps_ : DataFrame
         ``bout``, ``start_s``, ``end_s``, ``hold_s``, ``range_deg``.
     """
@@ -369,7 +371,7 @@ class HoldSetDetector:
                         g = self._drop_outliers(g, sampling_rate_hz)
                         if len(g):
                             found_sets.append((sign, det, g))
-                candidates = []
+                candidates, smooth = [], None
                 for sign, det, g in found_sets:
                     # Read one direction's holds as the other's rests, a set
                     # spans a little less or more: the rest the set starts
@@ -399,13 +401,17 @@ class HoldSetDetector:
                         k = len(bouts)
                         a, b = s + int(group.start.iloc[0]), s + int(group.stop.iloc[-1])
                         bouts.append((name, t[a], t[b]))
+                        if smooth is None:
+                            smooth = lowpass(seg_angle, proto.cutoff_hz, sampling_rate_hz)
+                        peak, held = rep_extent(smooth, group, sampling_rate_hz)
+                        move_s = float(np.median(group.hold_start - group.start)) / sampling_rate_hz
                         evidence.append({"in_posture": sig.in_posture(name, a, b), "reps": len(group),
                                          "range_deg": float(np.median(group.amplitude_deg)),
                                          "range_cv": float(np.std(group.amplitude_deg)
                                                            / max(np.mean(group.amplitude_deg), 1e-6)),
                                          "lift_m": float(np.median(lifts)),
-                                         "overshoot": float(np.median(group.amplitude_deg.to_numpy() / np.maximum(
-                                             np.abs(group.range_deg.to_numpy()), 0.2))),
+                                         "lift_doubt_m": rise_doubt(float(np.median(group.amplitude_deg)), move_s),
+                                         "overshoot": float(np.median(peak / np.maximum(held, 0.2))),
                                          "rest_s": (float(np.median((group.start.to_numpy()[1:] - group.stop.to_numpy()[:-1])
                                                                     / sampling_rate_hz)) if len(group) > 1 else None),
                                          "posture_cue": None if not np.isfinite(cues[0]) else float(cues[0]),

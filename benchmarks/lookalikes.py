@@ -43,7 +43,22 @@ from sensors.contract import EXERCISES  # noqa: E402
 from sensors.simulator import LOOKALIKES, simulate_session  # noqa: E402
 
 EXERCISE_TIERS = {"clean": {}, "realistic": {}, "hard": {}, "ankle": {},
-                  "lookalikes": {"placement": "foot"}, "lookalikes-ankle": {"placement": "ankle"}}
+                  "lookalikes": {"placement": "foot"}, "lookalikes-ankle": {"placement": "ankle"},
+                  # Toe presses of 1-3 deg (pencils 3-6) on the hard
+                  # tier's sensor, foot and shank in turn.
+                  "hard-small": "small"}
+
+
+def exercise_config(tier: str, seed: int) -> dict:
+    """How a session of an exercise tier is drawn (from its seed)."""
+    kw = EXERCISE_TIERS[tier]
+    if kw != "small":
+        return dict(tier=tier.split("-")[0], **kw)
+    rng = np.random.default_rng([seed, 37])
+    foot = seed % 2 == 0
+    return dict(tier="hard", placement="foot" if foot else "ankle",
+                exercises=["tiptoe_walk", "toe_press", "pencil_pickup"] if foot else ["tiptoe_walk", "toe_press"],
+                hold_plan=dict(amp_deg={"toe_press": float(rng.uniform(1, 3)), "pencil_pickup": float(rng.uniform(3, 6))}))
 
 
 def lookalike_config(kind: str, seed: int, i: int) -> dict:
@@ -67,8 +82,7 @@ def one_lookalike(args):
 
 def one_session(args):
     tier, seed = args
-    kw = EXERCISE_TIERS[tier]
-    rec, truth = simulate_session(seed=seed, tier=tier.split("-")[0], **kw)
+    rec, truth = simulate_session(seed=seed, **exercise_config(tier, seed))
     doc = analyze_recording(rec)
     unsure = [e for e in doc["exercises"] if not is_counted(e)]
     # True sets reported only as uncertain: matched by the uncertain bouts.

@@ -66,7 +66,7 @@ def main() -> int:
     args = ap.parse_args()
     places = args.placements.split(",")
     jobs = [(args.seed0 + i, places[i % len(places)]) for i in range(args.n)]
-    t0, c0 = time.time(), time.process_time()
+    t0 = time.time()
     with ProcessPoolExecutor(args.jobs) as pool:
         res = list(pool.map(run, jobs))
     for place in places + ["all"]:
@@ -74,7 +74,8 @@ def main() -> int:
         if not rs:
             continue
         ok = [r for r in rs if r["found"]]
-        mean = lambda k: float(np.mean([abs(r[k]) for r in ok])) if ok else float("nan")  # noqa: E731
+        def mean(k, ok=ok):
+            return float(np.mean([abs(r[k]) for r in ok])) if ok else float("nan")
         print(f"{place:6s} n={len(rs):3d} found {100 * len(ok) / len(rs):5.1f} %  start err {mean('start_err'):.2f} s"
               f"  end err {mean('end_err'):.2f} s  duration err {mean('dur_err'):.2f} s"
               f"  stride err {mean('stride_err'):.1f} %  exact strides "

@@ -86,8 +86,9 @@ class SimConfig:
     exercises: Sequence[str] | None = None      # None: all that the placement can see
     # sensor
     mounting: str = "instep"     # "aligned", "instep" (random yaw, tilt ≤ 30°), "random"
-    acc_noise_mps2: float = 0.03
-    gyr_noise_dps: float = 0.15
+    # A number, or a (low, high) range drawn log-uniformly per session.
+    acc_noise_mps2: float | tuple = 0.03
+    gyr_noise_dps: float | tuple = 0.15
     acc_bias_mps2: float = 0.1
     gyr_bias_dps: float = 1.0
     scale_error: float = 0.01
@@ -113,7 +114,7 @@ class SimConfig:
     bare: bool = False
     circle_plan: dict | None = None    # pins for circle_plan() (tests, studies)
     # Pins for the hold exercises' person (tests, studies): any of
-    # ``amp_deg`` (foot tip per rep), ``knee_deg`` (toe press knee bend at
+    # ``amp_deg`` (foot tip per rep; or a dict of it per exercise), ``knee_deg`` (toe press knee bend at
     # full amplitude), ``hold_s`` (the person's hold), ``tempo`` (move-time
     # factor), ``rest_s`` (the person's rest between reps), ``reps`` (how
     # many reps, with no aborted or rushed ones), ``hold_spread`` (rep-to-rep
@@ -130,6 +131,16 @@ class SimConfig:
     # (tests, studies) imply it.
     tiptoe_wide: bool = False
     tiptoe_plan: dict | None = None
+    # How unevenly people hold (0 textbook): each person's press overshoots
+    # the position it holds by up to 40 % ·hold_shape and settles into it,
+    # and the held level sags (fatigue) or creeps on by up to 40 % · hold_shape
+    # over the hold. Drawn from a stream of its own (the session's other
+    # draws stay as they were).
+    hold_shape: float = 0.0
+    # Slow wander (RMS, m/s², ~0.005 Hz) of the accelerometer's bias: the
+    # sensor warming up on the skin tips the measured "up" by a degree or so
+    # over minutes, under a set of 1-3 degree presses.
+    acc_bias_wander_mps2: float = 0.0
 
 
 TIERS = {
@@ -138,11 +149,13 @@ TIERS = {
                   packet_loss=0.0, sloppiness=0.1, declare_mounting=True),
     "realistic": dict(mounting="instep", packet_loss=0.01, sloppiness=0.3),
     # Everything at once: the sensor any way round, 20-400 Hz, up to 10 %
-    # lost in bursts, a fast or slow clock, noisy and biased.
-    "hard": dict(mounting="random", acc_noise_mps2=0.08, gyr_noise_dps=0.4,
+    # lost in bursts, a fast or slow clock, noisy, biased and its bias
+    # wandering (noise 0.03-0.25 m/s², 0.1-1 deg/s); holds that overshoot,
+    # sag or creep.
+    "hard": dict(mounting="random", acc_noise_mps2=(0.03, 0.25), gyr_noise_dps=(0.1, 1.0),
                  acc_bias_mps2=0.3, gyr_bias_dps=3.0, scale_error=0.03,
                  clock_drift_ppm=2000, packet_loss=(0.0, 0.10), sloppiness=0.7,
-                 sampling_rate_hz=(20.0, 400.0)),
+                 sampling_rate_hz=(20.0, 400.0), hold_shape=1.0, acc_bias_wander_mps2=0.1),
     "ankle": dict(placement="ankle", mounting="instep", packet_loss=0.01, sloppiness=0.3),
     # The exercises among things that look like them, the sensor any way round.
     "lookalikes": dict(mounting="random", packet_loss=0.02, sloppiness=0.5, lookalikes=4,
@@ -164,7 +177,7 @@ TIERS = {
 LOOKALIKES = ("sit_stand", "squat", "lunge", "split_squat", "heel_raise", "hop", "jump",
               "stairs", "knee_extension", "straight_leg_raise", "side_lying_abduction",
               "prone_hip_extension", "other_leg_lying", "other_leg_seated", "fidget_seated",
-              "fidget_lying")
+              "fidget_lying", "other_leg_standing", "seated_heel_raise")
 # Look-alikes of tiptoe walking that are named, never drawn (drawing from
 # LOOKALIKES would change every seed's session): ordinary walking.
 GAIT_LOOKALIKES = ("walk",)
@@ -172,7 +185,7 @@ GAIT_LOOKALIKES = ("walk",)
 LOOKALIKE_POSTURE = {"knee_extension": "chair", "straight_leg_raise": "lie",
                      "side_lying_abduction": "side_lie", "prone_hip_extension": "prone",
                      "other_leg_lying": "lie", "other_leg_seated": "chair",
-                     "fidget_seated": "chair", "fidget_lying": "lie"}
+                     "fidget_seated": "chair", "fidget_lying": "lie", "seated_heel_raise": "chair"}
 # Length of the segments that swing about the knee or the hip (m).
 SHANK_LENGTH_M = 0.42
 LEG_LENGTH_M = 0.85
@@ -301,6 +314,9 @@ class _Builder:
         self.side_sign = 1.0 if cfg.side == "left" else -1.0
         self.labels: list[tuple[int, str]] = []   # (samples, posture) as pushed
         self.tiptoe_plans: list[dict] = []   # tiptoe_plan() of each wide tiptoe walk
+        # Hold shapes are drawn from a stream of their own (seeded by
+        # simulate_session), so a config without them gives the same session.
+        self.shape_rng = np.random.default_rng(41)
 
     @property
     def t(self) -> float:
@@ -604,7 +620,10 @@ class _Builder:
         tempo = np.exp(rng.normal(0, 0.5))           # slow or brisk mover
         rest_person = rng.uniform(0.4, 6.0)
         pins = self.cfg.hold_plan or {}
-        amp_person = float(pins.get("amp_deg", amp_person))
+        pinned = pins.get("amp_deg")
+        if isinstance(pinned, dict):  # per exercise
+            pinned = pinned.get(exercise)
+        amp_person = float(amp_person if pinned is None else pinned)
         knee = float(pins.get("knee_deg", knee))
         hold_person = float(pins.get("hold_s", hold_person))
         tempo = float(pins.get("tempo", tempo))
@@ -625,6 +644,15 @@ class _Builder:
             plan.insert(rng.integers(0, len(plan) + 1), "abort")
         for _ in range(n_short):
             plan.insert(rng.integers(0, len(plan) + 1), "touch")
+        # How this person holds: overshoot into the position and settle
+        # (over settle_s), then sag or creep by the hold's end.
+        shape = self.cfg.hold_shape
+        over_frac, settle_s, sag_frac = 0.0, 0.5, 0.0
+        if shape:
+            srng = self.shape_rng
+            over_frac = srng.uniform(0, 0.4 * shape) if srng.random() < 0.6 else 0.0
+            settle_s = srng.uniform(0.3, 1.5)
+            sag_frac = srng.uniform(-0.2 * shape, 0.4 * shape) if srng.random() < 0.7 else 0.0
         for what in plan:
             move_in = float(np.clip(rng.uniform(0.6, 1.4) * tempo * self.sloppy(0.1), 0.3, 3.0))
             move_out = float(np.clip(rng.uniform(0.6, 1.4) * tempo * self.sloppy(0.1), 0.3, 3.0))
@@ -645,6 +673,14 @@ class _Builder:
             prof = np.where(t < move_in, _min_jerk(t / move_in),
                             np.where(t < move_in + hold, 1.0,
                                      1 - _min_jerk((t - move_in - hold) / move_out)))
+            if shape and what == "rep":
+                # The level held: from 1 + overshoot settling to 1, sagging
+                # (or creeping) linearly; the release starts from where it is.
+                u = np.clip((t - move_in) / max(hold, 1e-3), 0, 1)
+                level = 1 + over_frac * np.exp(-np.clip(t - move_in, 0, None) / settle_s) - sag_frac * u
+                prof = np.where(t < move_in, (1 + over_frac) * _min_jerk(t / move_in),
+                                np.where(t < move_in + hold, level,
+                                         (1 - sag_frac) * (1 - _min_jerk((t - move_in - hold) / move_out))))
             holding = np.clip(np.minimum(t - move_in, move_in + hold - t) / 0.2, 0, 1)
             # A planted foot barely trembles; one holding a pencil in the air does.
             tremor_deg = {"toe_press": 0.04, "resistance_band": 0.1, "pencil_pickup": 0.1}[exercise]
@@ -655,6 +691,14 @@ class _Builder:
             tr = Track.still(n, self.posture, self.heading, self.pos)
             lift = np.zeros(n)
             shank_range = 0.0
+            if exercise == "toe_press" and shape:
+                # The body sways over the planted foot through the whole rep
+                # as it does at rest (0.3-1 deg): the shank tilts, the foot
+                # stays flat.
+                sway = _taper(n, self.sampling_rate_hz, 0.5) * _smooth_noise(
+                    self.shape_rng, n, self.sampling_rate_hz, 0.4, self.shape_rng.uniform(0.3, 1.0) * shape)
+                tr.shank_pitch = tr.shank_pitch + sway
+                tr.ankle_pitch = tr.ankle_pitch - sway
             if exercise == "toe_press":
                 # Knees bend (shank tilts forward, foot stays flat) while the
                 # toes grip the floor, which arches the instep; the knee
@@ -1013,6 +1057,26 @@ class _Builder:
             self._pose_reps(int(rng.integers(6, 13)), {"shank_pitch": shank, "ankle_pitch": foot - shank,
                                                        "shank_roll": rng.uniform(-3, 3) * depth},
                             hold_s=hold, tempo=tempo)
+        elif kind == "other_leg_standing":
+            # The other leg does its standing exercise (toe presses, heel
+            # raises, a leg lifted to the side) with holds; this one carries
+            # the weight and the body shifts over it: the shank tilts a few
+            # degrees sideways and a degree or so forward or back in time,
+            # the foot stays planted (its load shifts: a fraction of a degree).
+            self.go_to("stand")
+            pitch = rng.uniform(0.3, 1.5) * depth * rng.choice([-1, 1])
+            roll = rng.uniform(1.0, 4.0) * depth * rng.choice([-1, 1])
+            self._pose_reps(int(rng.integers(6, 13)),
+                            {"shank_pitch": pitch, "shank_roll": roll,
+                             "ankle_pitch": -pitch * rng.uniform(0.8, 1.0), "ankle_roll": -roll * rng.uniform(0.8, 1.0)},
+                            hold_s=hold, tempo=tempo)
+        elif kind == "seated_heel_raise":
+            # Seated calf raises: the heel lifts, the forefoot stays on the
+            # floor, the knee rises with it; held.
+            self.go_to("chair")
+            rise = min(40.0, rng.uniform(12, 30) * depth)
+            self._pose_reps(int(rng.integers(6, 16)), {"ankle_pitch": rise, "shank_pitch": -rng.uniform(0, 4)},
+                            hold_s=hold, lift_m=0.16 * np.sin(np.radians(rise)), tempo=tempo)
         elif kind in ("fidget_seated", "fidget_lying"):
             self.go_to("chair" if kind == "fidget_seated" else "lie")
             for _ in range(int(rng.integers(3, 8))):
@@ -1224,7 +1288,8 @@ def tiptoe_plan(rng: np.random.Generator, sloppiness: float = 0.3, duration_s: f
     shuffling below ~0.3), ``swing_lift_m`` (0.01-0.08 m), ``swing_deg``
     (extra toe-down pitch in the swing, 8-30°), ``shank_arc_deg`` and
     ``shank_mid_deg`` (the shank's swing and its centre), ``roll_deg`` (the
-    ankle's roll out in each stance), ``wobble_deg`` (random side wobble), ``pauses`` (``{"after", "seconds"}``: standing on tiptoe after
+    ankle's roll out in each stance), ``wobble_deg`` (random side wobble),
+    ``pauses`` (``{"after", "seconds"}``: standing on tiptoe after
     that stride's contact, 0.5-4 s) and ``turns`` (``{"at", "deg",
     "strides"}``: 45-180° over one or two strides).
     """
@@ -1269,9 +1334,12 @@ def _session_plan(rng: np.random.Generator, cfg: SimConfig) -> list[str]:
     return todo
 
 
-def build_session(rng: np.random.Generator, cfg: SimConfig, fs_int: float) -> _Builder:
+def build_session(rng: np.random.Generator, cfg: SimConfig, fs_int: float,
+                  shape_rng: np.random.Generator | None = None) -> _Builder:
     """Script a session: stand, the exercises in some order, stand."""
     b = _Builder(rng, fs_int, cfg)
+    if shape_rng is not None:
+        b.shape_rng = shape_rng
     if not cfg.bare:
         b.rest(rng.uniform(20, 32), record_stance=True)
     spread = cfg.rep_count_spread
@@ -1508,14 +1576,22 @@ def _draw_ranges(cfg: SimConfig, seed: int) -> SimConfig:
     same session for a seed as before ranges existed.
     """
     rate, loss = cfg.sampling_rate_hz, cfg.packet_loss
-    if not isinstance(rate, (tuple, list)) and not isinstance(loss, (tuple, list)):
+    acc_noise, gyr_noise = cfg.acc_noise_mps2, cfg.gyr_noise_dps
+    ranged = [isinstance(v, (tuple, list)) for v in (rate, loss, acc_noise, gyr_noise)]
+    if not any(ranged):
         return cfg
     rng = np.random.default_rng([abs(int(seed)), 23])
-    if isinstance(rate, (tuple, list)):
+    if ranged[0]:
         rate = float(np.round(np.exp(rng.uniform(np.log(rate[0]), np.log(rate[1])))))
-    if isinstance(loss, (tuple, list)):
+    if ranged[1]:
         loss = float(rng.uniform(loss[0], loss[1]))
-    return dataclasses.replace(cfg, sampling_rate_hz=rate, packet_loss=loss)
+    # Drawn after the rate and the loss, so those stay as they were.
+    if ranged[2]:
+        acc_noise = float(np.exp(rng.uniform(np.log(acc_noise[0]), np.log(acc_noise[1]))))
+    if ranged[3]:
+        gyr_noise = float(np.exp(rng.uniform(np.log(gyr_noise[0]), np.log(gyr_noise[1]))))
+    return dataclasses.replace(cfg, sampling_rate_hz=rate, packet_loss=loss, acc_noise_mps2=acc_noise,
+                               gyr_noise_dps=gyr_noise)
 
 
 def simulate_session(seed: int = 0, config: SimConfig | None = None,
@@ -1550,7 +1626,7 @@ def simulate_session(seed: int = 0, config: SimConfig | None = None,
         raise ValueError("placement must be foot/ankle and side left/right")
     sampling_rate_hz = float(cfg.sampling_rate_hz)
     fs_int = max(400.0, 4 * sampling_rate_hz)
-    b = build_session(rng, cfg, fs_int)
+    b = build_session(rng, cfg, fs_int, shape_rng=np.random.default_rng([abs(int(seed)), 41]))
     track = _concat(b.tracks)
     if cfg.posture_spread_deg:
         _spread_postures(track, b.labels, np.random.default_rng([abs(int(seed)), 11]),
@@ -1582,6 +1658,10 @@ def simulate_session(seed: int = 0, config: SimConfig | None = None,
     gyr = gyr * scale_g + cfg.gyr_bias_dps * rng.standard_normal(3)
     gyr += np.column_stack([_smooth_noise(rng, n_out, sampling_rate_hz, 0.005, 0.1 * cfg.gyr_bias_dps)
                             for _ in range(3)])
+    if cfg.acc_bias_wander_mps2:
+        wander_rng = np.random.default_rng([abs(int(seed)), 43])
+        acc += np.column_stack([_smooth_noise(wander_rng, n_out, sampling_rate_hz, 0.005, cfg.acc_bias_wander_mps2)
+                                for _ in range(3)])
     acc += cfg.acc_noise_mps2 * rng.standard_normal(acc.shape)
     gyr += cfg.gyr_noise_dps * rng.standard_normal(gyr.shape)
     if cfg.acc_lsb_mps2:

@@ -9,10 +9,11 @@ import json
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from analysis.adherence import session_adherence
-from analysis.confidence import THRESHOLD, ConfidenceRater, displacement, is_counted, motion_evidence
+from analysis.confidence import THRESHOLD, ConfidenceRater, displacement, is_counted, motion_evidence, rep_extent, rise_doubt
 from analysis.pipeline import analyze_recording
 from analysis.posture import posture_masks
 from analysis.prescription import load as load_prescription
@@ -155,6 +156,64 @@ def test_displacement_recovers_a_rise_and_ignores_a_constant_bias():
     d = displacement(acc, 0, len(t), sampling_rate_hz)
     assert d[2] == pytest.approx(0.3, abs=0.01)
     assert abs(d[0]) < 0.01
+
+
+def test_a_knee_bend_may_read_as_a_rise_that_a_heel_raise_outdoes():
+    sampling_rate_hz = 100.0
+    t = np.arange(int(1.5 * sampling_rate_hz)) / sampling_rate_hz
+    acc = np.zeros((len(t), 3))
+    # A shank bent 20° halfway through a 1.5 s move brings 0.3 · sin 20° =
+    # 0.103 m/s² of a per-axis bias into the vertical: a step, no motion.
+    # Integrated, it reads as 0.103 · 1.5² / 8 = 2.9 cm of rise, the
+    # doubt a 20° turn over 1.5 s is given.
+    step = 0.3 * np.sin(np.radians(20.0))
+    acc[len(t) // 2:, 2] = step
+    assert abs(displacement(acc, 0, len(t), sampling_rate_hz)[2]) == pytest.approx(step * 1.5 ** 2 / 8, rel=0.03)
+    assert rise_doubt(20.0, 1.5) == pytest.approx(0.0289, abs=0.0005)
+    # As a toe press with a knee bend, it is no heel raise; a heel raise
+    # lifting a shank sensor 6 cm with the shank turning 3° is.
+    press = {**SET_ANKLE, "range_deg": 20.0, "lift_m": 0.029, "lift_doubt_m": rise_doubt(20.0, 1.5)}
+    assert ConfidenceRater().rate("toe_press", press, "gait", "ankle").confidence_ >= THRESHOLD
+    raise_ = {**SET_ANKLE, "range_deg": 3.0, "lift_m": 0.06, "lift_doubt_m": rise_doubt(3.0, 1.5)}
+    assert ConfidenceRater().rate("toe_press", raise_, "gait", "ankle").confidence_ < THRESHOLD
+
+
+SET_ANKLE = {"in_posture": 1.0, "reps": 10, "range_deg": 10.0, "range_cv": 0.1, "lift_m": 0.005,
+             "hold_s": 4.0, "hold_cv": 0.1, "peak_g": 1.1, "flight_s": 0.0,
+             "overshoot": 1.15, "rest_s": 2.0, "posture_cue": 0.8}
+
+
+def _one_rep(rest_s, move_s, hold_s, peak_deg, held_deg, sampling_rate_hz):
+    """Rest, a move to ``peak_deg``, a settle to ``held_deg`` (both in ``move_s``), rest."""
+    n = [int(x * sampling_rate_hz) for x in (rest_s, move_s, move_s, hold_s, move_s, rest_s)]
+    up = peak_deg * _min_jerk(np.linspace(0, 1, n[1]))
+    down = peak_deg + (held_deg - peak_deg) * _min_jerk(np.linspace(0, 1, n[2]))
+    back = held_deg * (1 - _min_jerk(np.linspace(0, 1, n[4])))
+    x = np.concatenate([np.zeros(n[0]), up, down, np.full(n[3], held_deg), back, np.zeros(n[5])])
+    edges = np.cumsum(n)
+    reps = pd.DataFrame({"start": [edges[0]], "stop": [edges[4]], "hold_start": [edges[2]], "hold_stop": [edges[3]]})
+    return x, reps
+
+
+def test_rep_extent_sees_a_swing_past_the_hold_but_not_the_holds_noise():
+    sampling_rate_hz = 25.0
+    # Sitting down: the shank tips 9° on the way and settles at 3°.
+    x, reps = _one_rep(3.0, 1.5, 5.0, 9.0, 3.0, sampling_rate_hz)
+    peak, held = rep_extent(x, reps, sampling_rate_hz)
+    assert held[0] == pytest.approx(3.0)
+    assert peak[0] == pytest.approx(9.0, abs=0.01)
+    # A 1.5° press, held with ±0.6° of wobble (noise, tremor: a 3 Hz sine,
+    # standard deviation 0.42°): its largest sample is 2.1°, 1.4 times the
+    # held level, all of it within two standard deviations of the hold.
+    x, reps = _one_rep(3.0, 1.0, 5.0, 1.5, 1.5, sampling_rate_hz)
+    h0, h1 = int(reps.hold_start[0]), int(reps.hold_stop[0])
+    x[h0:h1] += 0.6 * np.sin(2 * np.pi * 3.0 * np.arange(h1 - h0) / sampling_rate_hz)
+    peak, held = rep_extent(x, reps, sampling_rate_hz)
+    assert held[0] == pytest.approx(1.5, abs=0.05)
+    assert peak[0] == pytest.approx(held[0])
+    # Measured the other way (the rep tips the angle down), alike.
+    peak_neg, held_neg = rep_extent(-x, reps, sampling_rate_hz)
+    assert (peak_neg[0], held_neg[0]) == pytest.approx((peak[0], held[0]))
 
 
 def test_motion_evidence_finds_flight_and_impacts():

@@ -130,3 +130,17 @@ def test_without_a_walk_three_alike_pencil_pickups_that_lift_the_foot_count():
     assert ConfidenceRater().rate("pencil_pickup", pencil, "guess", "foot", 0.0).confidence_ < THRESHOLD
     # Three toe presses are not a set (ten are prescribed).
     assert ConfidenceRater().rate("toe_press", {**SET, "reps": 3}, "posture", "foot", 0.8).confidence_ < THRESHOLD
+
+
+# The other leg exercising standing while this one carries the weight (the
+# body shifts over it, the foot stays planted), and seated heel raises (the
+# heel and the shank sensor lift 3-8 cm each rep): no toe presses.
+@pytest.mark.parametrize("kind,seed,placement,rate", [
+    ("other_leg_standing", 4801, "foot", 50.0),
+    ("other_leg_standing", 4802, "ankle", 25.0),
+    ("seated_heel_raise", 4803, "ankle", 25.0),
+    ("seated_heel_raise", 4806, "ankle", 100.0),
+])
+def test_the_other_leg_standing_and_seated_heel_raises_count_nothing(kind, seed, placement, rate):
+    assert counted_bouts(seed, kind, placement=placement, sampling_rate_hz=rate,
+                         mounting="aligned", declare_mounting=True) == []
