@@ -33,29 +33,12 @@ from .preprocess import butter_sos
 CIRCLE_COLUMNS = ["start", "stop", "direction", "size_deg"]
 
 
-def _last_false_before(mask: np.ndarray, stop: int) -> int:
-    """Index of the last False in ``mask[:stop]``, -1 if none.
-
-    Searched backwards in doubling chunks: a whole-prefix search per circle
-    run is O(n) each on a day of wear.
-    """
-    hi, step = stop, 1024
-    while hi > 0:
-        lo = max(0, hi - step)
-        idx = np.flatnonzero(~mask[lo:hi])
-        if len(idx):
-            return lo + int(idx[-1])
-        hi, step = lo, 2 * step
-    return -1
-
-
 def _window_mean(x: np.ndarray, half: np.ndarray) -> np.ndarray:
     """Centred mean of ``x`` (n, k) over ``2·half+1`` samples, ``half`` per sample."""
-    pad = int(half.max()) + 1
-    # Summed straight into the table and divided in place: on a day the
-    # copies of (n, k) arrays here were the analysis's memory peak.
-    c = np.empty((len(x) + 2 * pad + 1, x.shape[1]))
-    c[0] = 0.0
+    pad = int(half.max())
+    # Summed straight into the table (row 0 stays 0) and divided in place: on
+    # a day the copies of (n, k) arrays here were the analysis's memory peak.
+    c = np.zeros((len(x) + 2 * pad + 1, x.shape[1]))
     np.cumsum(np.concatenate([np.repeat(x[:1], pad, 0), x, np.repeat(x[-1:], pad, 0)]), axis=0, out=c[1:])
     # Row indices as int32 (a day has 4.3 M rows) and one column at a time:
     # half the size of the index and gather temporaries.
@@ -143,7 +126,7 @@ class CircleDetector:
     # ------------------------------------------------------------------
     def toe_velocity(self, gyr_foot_dps: np.ndarray, sampling_rate_hz: float) -> np.ndarray:
         """Toe-tip velocity across the foot (deg/s), shape (n, 2): (ḋ_y, ḋ_z)."""
-        v = np.column_stack([gyr_foot_dps[:, 2], -gyr_foot_dps[:, 1]]).astype(float, copy=False)
+        v = np.stack([gyr_foot_dps[:, 2], -gyr_foot_dps[:, 1]], axis=1, dtype=float)
         if len(v) > 30 and self.max_hz < sampling_rate_hz / 2:
             v = sosfiltfilt(butter_sos(2, self.max_hz, sampling_rate_hz), v, axis=0)
         return v
@@ -179,20 +162,20 @@ class CircleDetector:
     def _period(self, rate: np.ndarray) -> np.ndarray:
         """Local time of one turn (s) from the turning rate."""
         lo, hi = self.period_range_s
-        period = np.clip(2 * np.pi / np.maximum(np.abs(rate), 1e-6), lo, hi)
+        period = 1 / np.clip(np.abs(rate) / (2 * np.pi), 1 / hi, 1 / lo)
         # Where nothing circles the period is meaningless: use a short one
         # there so a big move (lowering the leg) disturbs only its own time.
         return np.where(np.abs(rate) * hi / (2 * np.pi) < self.min_turn_rate * 0.5, 1.0, period)
 
     def _half_turn(self, rate: np.ndarray, sampling_rate_hz: float) -> np.ndarray:
-        return np.round(self._period(rate) * sampling_rate_hz / 2).astype(np.int64)
+        return np.round(self._period(rate) * sampling_rate_hz / 2)
 
     def _displacement(self, v: np.ndarray, rate: np.ndarray, sampling_rate_hz: float) -> np.ndarray:
         # In place: on a day these (n, 2) copies were the analysis's memory peak.
         cum = np.cumsum(v, axis=0)
         cum /= sampling_rate_hz
-        out = _window_mean(cum, self._half_turn(rate, sampling_rate_hz))
-        return np.subtract(cum, out, out=out)
+        cum -= _window_mean(cum, self._half_turn(rate, sampling_rate_hz))
+        return cum
 
     # ------------------------------------------------------------------
     def detect(self, gyr_foot_dps: np.ndarray, sampling_rate_hz: float,
@@ -265,10 +248,10 @@ class CircleDetector:
         the last moving sample to the next.
         """
         idx = s + np.flatnonzero(moving[s:e])
-        inc = np.zeros(e - s)
+        inc = np.zeros_like(ang[s:e])
         inc[idx[1:] - s] = np.angle(np.exp(1j * np.diff(ang[idx])))
         turns = np.cumsum(sign * inc) / (2 * np.pi)
-        return np.maximum.accumulate(turns - turns[0])
+        return np.maximum.accumulate(turns)
 
     def _count(self, ang: np.ndarray, speed: np.ndarray, sign: int, direction: str, offset: int,
                sampling_rate_hz: float):
@@ -290,9 +273,11 @@ class CircleDetector:
         # joining the circle swings the direction round while the toes stop
         # and start, which is not a turn of the circle.
         both = moving & np.r_[False, moving[:-1]]
+        if not both.any():  # no two moving samples running: no direction of motion to follow
+            return []
         step = np.angle(np.exp(1j * np.diff(ang, prepend=ang[:1])))
         turning = uniform_filter1d(sign * step * both, max(3, int(0.2 * sampling_rate_hz)), mode="nearest")
-        steady = np.median(turning[both]) if both.any() else 0.0
+        steady = np.median(turning[both])
         core = np.flatnonzero((speed >= self.end_frac * typical) & (turning >= self.steady_frac * steady))
         if not len(core) or steady <= 0:
             return []
@@ -307,15 +292,19 @@ class CircleDetector:
         # began turning the circle's way, by no more than the part of a turn
         # the last turn's slack fills in (so the count stays the same), or
         # every turn of the run would sit that fraction late.
+        # The steps back from ``s``, latest first, each from a moving sample
+        # (a search within the run, O(run) like the rest); a last turn that
+        # is not short (``short <= 0``) admits none.
         short = n - turns[-1]
-        if short > 0 and s > 0:
-            lo = _last_false_before(moving, s) + 1
-            back = sign * np.angle(np.exp(1j * np.diff(ang[lo:s + 1])))[::-1]
-            ok = (back > 0) & (np.cumsum(back) <= 2 * np.pi * short)
-            s -= int(np.argmin(ok)) if not ok.all() else len(ok)
-            turns = self._turns(ang, moving, sign, s, e)
+        back = sign * np.angle(np.exp(1j * np.diff(ang[:s + 1])))[::-1]
+        ok = (back > 0) & moving[:s][::-1] & (np.cumsum(back) <= 2 * np.pi * short)
+        s -= int(np.argmin(ok)) if not ok.all() else len(ok)
+        turns = self._turns(ang, moving, sign, s, e)
+        # A run short of whole turns (its last counted on the slack) shares
+        # its turning equally among its circles. The last edge is where the
+        # turning is complete, inside the run: n * fl(T / n) rounds back to T
+        # for T in [n - 0.45, n).
         edges = s + np.searchsorted(turns, np.arange(n + 1) * min(1.0, turns[-1] / n))
-        edges = np.minimum(edges, s + len(turns) - 1)
         # Mean diameter of a closed path (its mean width) = its length / π.
         path = np.concatenate([[0.0], np.cumsum(speed) / sampling_rate_hz])
         sizes = (path[edges[1:]] - path[edges[:-1]]) / np.pi
@@ -323,20 +312,19 @@ class CircleDetector:
             return []
         # A "turn" at either end with next to no path is the direction of
         # motion spinning while the toes barely move (settling), not a circle.
-        keep = np.ones(len(sizes), dtype=bool)
         # So is one that took far longer than the run's turns: before the
         # circling is established (settling the raised leg, moving out from
         # neutral) the direction of motion wanders round slowly.
         durs = np.diff(edges)
         tiny = (sizes < self.min_turn_size_frac * np.median(sizes)) | \
             ((durs > self.max_end_turn_ratio * np.median(durs)) if len(durs) >= 4 else False)
-        for order in (range(len(sizes)), range(len(sizes) - 1, -1, -1)):
-            for i in order:
-                if not tiny[i]:
-                    break
-                keep[i] = False
-        return [(offset + int(a), offset + int(b), direction, float(z))
-                for a, b, z, k in zip(edges[:-1], edges[1:], sizes, keep) if k]
+        # Such turns are dropped from either end inwards.
+        kept = np.flatnonzero(~tiny)
+        if not len(kept):
+            return []
+        a, b = kept[0], kept[-1] + 1
+        return [(offset + int(x), offset + int(y), direction, float(z))
+                for x, y, z in zip(edges[a:], edges[a + 1:], sizes[a:b])]
 
 
 def circle_sets(circles: pd.DataFrame, sampling_rate_hz: float, gap_s: float = 8.0, join_s: float = 0.5,
@@ -354,15 +342,17 @@ def circle_sets(circles: pd.DataFrame, sampling_rate_hz: float, gap_s: float = 8
     """
     if circles.empty:
         return []
-    circles = circles.sort_values("start", ignore_index=True)
+    # Sorted by time, each circle keeping its label in the caller's table.
+    circles = circles.sort_values("start")
     starts, stops = circles.start.to_numpy(), circles.stop.to_numpy()
     cut = np.r_[0, np.flatnonzero((starts[1:] - stops[:-1]) / sampling_rate_hz > gap_s) + 1, len(circles)]
     out = []
     for a, b in zip(cut[:-1], cut[1:]):
         g = circles.iloc[a:b]
         s, e = g.start.to_numpy(), g.stop.to_numpy()
-        joined = np.r_[False, s[1:] - e[:-1] <= join_s * sampling_rate_hz]
-        run = np.cumsum(~joined | np.r_[False, g.direction.to_numpy()[1:] != g.direction.to_numpy()[:-1]])
+        d = g.direction.to_numpy()
+        # A run ends where the next turn starts over join_s later or goes the other way.
+        run = np.cumsum(np.r_[True, (s[1:] - e[:-1] > join_s * sampling_rate_hz) | (d[1:] != d[:-1])])
         g = g.assign(run=run, dur=e - s)
         per_run = g.groupby("run").agg(n=("dur", "size"), size=("size_deg", "median"), dur=("dur", "median"))
         per_run = per_run[per_run.n >= 2]

@@ -260,7 +260,7 @@ class ConfidenceRater:
 
     def __init__(self, impact_g: float = 2.5, max_flight_s: float = 0.1,
                  range_deg: dict | None = None, max_lift_m: dict | None = None,
-                 stride_s: tuple = (0.6, 1.7), max_climb_m: float = 0.2,
+                 stride_s: tuple = (0.6, 2.5), max_climb_m: float = 0.2,
                  strong_min_reps: int = 5, strong_max_hold_cv: float = 0.35, min_hold_s: float = 1.2,
                  pencil_strong_lift_m: float = 0.02,
                  pencil_min_lift_m: float = 0.008, max_range_cv: float = 0.5,

@@ -89,7 +89,7 @@ class TiptoeWalkDetector:
         t, sampling_rate_hz, foot = sig.t, sig.sampling_rate_hz, sig.foot
         claimed = np.zeros(len(t), dtype=bool)
         bouts, strides, details, evidence = [], [], [], []
-        last_tiptoe = None
+        pieces: list[tuple[np.ndarray, pd.DataFrame, float]] = []
         for g in sig.gait.itertuples():
             # The activity envelope lags the first step: look for contacts
             # from a stride before it.
@@ -102,40 +102,24 @@ class TiptoeWalkDetector:
                 continue
             # Only the bout's stretch: negating the whole day for each of its
             # ~500 walks made this quadratic in length (16 s of 74 s on 24 h).
-            feats = stride_features(-sig.elevation_deg[sl], sig.gyr_seg[sl, 1], contacts - lo, sampling_rate_hz)
-            if len(contacts) < self.min_tiptoe_strides or not self._is_tiptoe(feats, foot):
-                continue
-            # A stumble or a lost stretch can cut one walk in two: a tiptoe
-            # bout that goes on within two strides of the last is the same.
-            if bouts and last_tiptoe is not None and t[contacts[0]] - t[last_tiptoe[-1]] < 2.0 * g.period_s:
-                prev = len(bouts) - 1
-                min_step = int(0.5 * g.period_s * sampling_rate_hz)
-                contacts = np.r_[last_tiptoe, contacts[contacts > last_tiptoe[-1] + min_step]]
-                bouts.pop()
-                evidence.pop()
-                details.pop()
-                strides = [s_ for s_ in strides if s_[0] != prev]
-            last_tiptoe = contacts
-            k = len(bouts)
-            stride_s = np.diff(t[contacts])
-            # The walk goes on through the last contact's stance (the other
-            # foot still steps and the person stops): about half a stride.
-            end = contacts[-1] + int(round(0.5 * np.median(np.diff(contacts))))
-            bouts.append(("tiptoe_walk", t[contacts[0]], t[min(end, len(t) - 1)]))
-            evidence.append({"in_posture": sig.in_posture("tiptoe_walk", contacts[0], end),
-                             "stride_s": float(np.median(stride_s)),
-                             "duration_s": float(t[min(end, len(t) - 1)] - t[contacts[0]]),
-                             "climb_m": climb_per_stride(sig.orientation.earth_acc, sig.gyr, contacts,
-                                                         sampling_rate_hz),
-                             **motion_evidence(sig.acc, contacts[0], end, sampling_rate_hz)})
-            strides += [(k, t[c]) for c in contacts]
-            details.append({
-                # One foot's contacts: two steps per stride.
-                "cadence_spm": 120.0 / float(np.median(stride_s)),
-                "stride_time_cv_pct": 100.0 * float(np.std(stride_s) / np.mean(stride_s)),
-                # Plantarflexion of the foot in stance; a shank sensor cannot see it.
-                "heel_rise_deg": float(np.median(feats.stance_pitch_deg)) if foot else None,
-            })
+            every = stride_features(-sig.elevation_deg[sl], sig.gyr_seg[sl, 1], contacts - lo, sampling_rate_hz)
+            # Pieces of three contacts and more: a pause or a turn can cut a
+            # walk's first strides off the rest (simulator seed 1010); the
+            # walk, once joined, must have min_tiptoe_strides.
+            found = (self._tiptoe_runs(every, foot, 3) if len(every) == len(contacts) - 1
+                     else [(0, len(contacts) - 1)] if self._is_tiptoe(every, foot) else [])
+            pieces += [(contacts[a:b + 1], every.iloc[a:b], g.period_s) for a, b in found]
+        walks: list[tuple[np.ndarray, pd.DataFrame, float]] = []
+        for contacts, feats, period_s in pieces:
+            if walks and self._goes_on(sig, walks[-1][0], walks[-1][1], contacts, period_s):
+                prev, prev_feats, _ = walks[-1]
+                later = contacts > prev[-1] + int(0.5 * period_s * sampling_rate_hz)
+                walks[-1] = (np.r_[prev, contacts[later]], pd.concat([prev_feats, feats]), period_s)
+            else:
+                walks.append((contacts, feats, period_s))
+        for contacts, feats, _ in walks:
+            if len(contacts) >= self.min_tiptoe_strides:
+                self._add_bout(sig, contacts, feats, bouts, strides, details, evidence)
         self.bouts_ = _bouts(bouts)
         self.evidence_ = evidence
         self.details_ = details
@@ -144,11 +128,84 @@ class TiptoeWalkDetector:
         return self
 
     @staticmethod
+    def _goes_on(sig: SessionSignals, prev: np.ndarray, prev_feats: pd.DataFrame, contacts: np.ndarray,
+                 period_s: float) -> bool:
+        """Whether a tiptoe piece starting at ``contacts`` continues the walk ending at ``prev``.
+
+        A stumble or a lost stretch can cut one walk in two: a piece that
+        goes on within two strides of the last is the same walk; so is one
+        after a pause of a few seconds standing on tiptoe (a foot sensor
+        sees the heel stay up through it).
+        """
+        gap_s = sig.t[contacts[0]] - sig.t[prev[-1]]
+        if gap_s < 2.0 * period_s:
+            return True
+        if not sig.foot or gap_s >= 6.0 or prev_feats.empty:
+            return False
+        held = float(np.median(-sig.elevation_deg[prev[-1]:contacts[0]]))
+        return held > max(4.0, 0.5 * float(np.median(prev_feats.stance_pitch_deg)))
+
+    @staticmethod
+    def _add_bout(sig: SessionSignals, contacts: np.ndarray, feats: pd.DataFrame, bouts: list, strides: list,
+                  details: list, evidence: list) -> None:
+        """Append one tiptoe walk, its contacts (indices) and per-stride ``feats``."""
+        t, sampling_rate_hz, foot = sig.t, sig.sampling_rate_hz, sig.foot
+        k = len(bouts)
+        stride_s = np.diff(t[contacts])
+        # The walk goes on through the last contact's stance (the other
+        # foot still steps and the person stops): about half a stride.
+        end = contacts[-1] + int(round(0.5 * np.median(np.diff(contacts))))
+        bouts.append(("tiptoe_walk", t[contacts[0]], t[min(end, len(t) - 1)]))
+        evidence.append({"in_posture": sig.in_posture("tiptoe_walk", contacts[0], end),
+                         "stride_s": float(np.median(stride_s)),
+                         "duration_s": float(t[min(end, len(t) - 1)] - t[contacts[0]]),
+                         "climb_m": climb_per_stride(sig.orientation.earth_acc, sig.gyr, contacts,
+                                                     sampling_rate_hz),
+                         **motion_evidence(sig.acc, contacts[0], end, sampling_rate_hz)})
+        strides += [(k, t[c]) for c in contacts]
+        details.append({
+            # One foot's contacts: two steps per stride.
+            "cadence_spm": 120.0 / float(np.median(stride_s)),
+            "stride_time_cv_pct": 100.0 * float(np.std(stride_s) / np.mean(stride_s)),
+            # Plantarflexion of the foot in stance; a shank sensor cannot see it.
+            "heel_rise_deg": float(np.median(feats.stance_pitch_deg)) if foot else None,
+        })
+
+    @classmethod
+    def _tiptoe_runs(cls, feats: pd.DataFrame, foot: bool, min_contacts: int) -> list[tuple[int, int]]:
+        """The stretches of a gait bout walked on tiptoe: (first, last) contact index pairs.
+
+        A walk over to the station and the tiptoe walk, or a tiptoe walk
+        and the stairs after it, can be one gait bout: each stride is
+        judged on its own (features as the median of it and its
+        neighbours, so one odd stride does not split a walk), and a single
+        stride judged otherwise between two tiptoe stretches is bridged.
+        A bout judged tiptoe as a whole keeps all its strides when most of
+        them are.
+        """
+        n = len(feats)
+        if n == 0:
+            return []
+        stance = pd.Series(feats.stance_pitch_deg.to_numpy()).rolling(3, center=True, min_periods=1).median()
+        arc = pd.Series(feats.sagittal_range_deg.to_numpy()).rolling(3, center=True, min_periods=1).median()
+        flags = cls._tiptoe_rule(stance.to_numpy(), arc.to_numpy(), foot)
+        # One stride judged otherwise inside a tiptoe stretch is bridged.
+        lone = ~flags[1:-1] & flags[:-2] & flags[2:]
+        flags[1:-1] |= lone
+        if cls._is_tiptoe(feats, foot) and flags.mean() >= 0.75:
+            return [(0, n)]
+        return [(a, b) for a, b in zip(*runs(flags)) if b - a + 1 >= min_contacts]
+
+    @staticmethod
     def _is_tiptoe(feats: pd.DataFrame, foot: bool) -> bool:
         if feats.empty:
             return False
-        stance = float(np.median(feats.stance_pitch_deg))
-        arc = float(np.median(feats.sagittal_range_deg))
+        return bool(TiptoeWalkDetector._tiptoe_rule(np.array([np.median(feats.stance_pitch_deg)]),
+                                                    np.array([np.median(feats.sagittal_range_deg)]), foot)[0])
+
+    @staticmethod
+    def _tiptoe_rule(stance: np.ndarray, arc: np.ndarray, foot: bool) -> np.ndarray:
+        """Per stride: its stance pitch (deg, + toes down) and sagittal arc (deg) say tiptoe."""
         if foot:
             # On tiptoe the heel never comes down: the foot stays pitched
             # toes-down through stance (heel-to-toe stance is flat), and
@@ -156,7 +213,7 @@ class TiptoeWalkDetector:
             # A foot turning through half a heel-to-toe stride's arc is on
             # tiptoe however little the heel is raised, as long as it is
             # (tapping a foot while seated pitches it toes-up).
-            return (stance > 8.0 and arc < 55.0) or (stance > 0.0 and arc < 35.0)
+            return ((stance > 8.0) & (arc < 55.0)) | ((stance > 0.0) & (arc < 35.0))
         # The shank swings through a smaller arc on tiptoe (short steps, no
         # heel rocker): about 15-35° against 45° and more in heel-to-toe walking.
         return arc < 38.0

@@ -37,7 +37,9 @@ def _stride_period(g: np.ndarray, sampling_rate_hz: float, lo_s: float = 0.6, hi
     x = np.asarray(g, dtype=float)
     x = (x - x.mean(axis=0)).reshape(len(x), -1)
     n = len(x)
-    if n < hi_s * sampling_rate_hz * 2:
+    # A short walk of slow strides is judged on the lags it can show twice.
+    hi_s = min(hi_s, n / (2.0 * sampling_rate_hz))
+    if hi_s < lo_s * 1.5:
         return float("nan"), 0.0
     f = np.fft.rfft(x, 2 * n, axis=0)
     ac = np.fft.irfft(f * np.conj(f), axis=0)[:n].sum(axis=1)
@@ -72,10 +74,30 @@ class GaitBoutDetector:
     require_stance_rest : bool
         Foot placement: each stride has a near-still stance phase, which
         ankle circles (continuous rotation) never have.
+    max_stride_s : float
+        Longest stride period looked for (0.5 steps a second is 4 s a
+        stride), and at most half the stretch.
+    smooth_hz : float
+        Low-pass corner applied to the rate before its periodicity is
+        judged (0: the raw rate).
+    bridge_s : float
+        Calm stretches shorter than about 0.8 of this join the activity
+        around them.
+    slow_bridge_s, slow_min_stride_s : float
+        A second pass over what the first left, bridged over
+        ``slow_bridge_s`` (0: no second pass), keeps gait whose strides
+        take ``slow_min_stride_s`` or longer.
     """
 
     def __init__(self, min_duration_s: float = 4.0, active_dps: float = 25.0,
-                 min_periodicity: float = 0.25, require_stance_rest: bool = True):
+                 min_periodicity: float = 0.25, require_stance_rest: bool = True,
+                 max_stride_s: float = 4.2, smooth_hz: float = 3.0, bridge_s: float = 1.0,
+                 slow_bridge_s: float = 0.0, slow_min_stride_s: float = 1.8):
+        self.slow_bridge_s = slow_bridge_s
+        self.slow_min_stride_s = slow_min_stride_s
+        self.bridge_s = bridge_s
+        self.max_stride_s = max_stride_s
+        self.smooth_hz = smooth_hz
         self.min_duration_s = min_duration_s
         self.active_dps = active_dps
         self.min_periodicity = min_periodicity
@@ -83,22 +105,45 @@ class GaitBoutDetector:
 
     def detect(self, gyr: np.ndarray, valid: np.ndarray, sampling_rate_hz: float) -> GaitBoutDetector:
         g = np.linalg.norm(gyr, axis=1)
-        active = (moving_rms(g, int(1.5 * sampling_rate_hz)) > self.active_dps) & valid
+        moving = (moving_rms(g, int(1.5 * sampling_rate_hz)) > self.active_dps) & valid
+        # Strides vary in time (uneven steps, a cadence that changes): their
+        # sharp peaks stop lining up a few strides apart, while the rate's
+        # slow outline still repeats.
+        smooth = (sosfiltfilt(butter_sos(2, self.smooth_hz, sampling_rate_hz, "lowpass"), gyr, axis=0)
+                  if self.smooth_hz and len(gyr) > 15 and self.smooth_hz < 0.45 * sampling_rate_hz else gyr)
         # Bridge the short pauses between strides and lost packets.
-        active = uniform_filter1d(active.astype(float), int(1.0 * sampling_rate_hz)) > 0.2
+        rows = self._stretches(moving, self.bridge_s, g, smooth, sampling_rate_hz, 0.0)
+        if self.slow_bridge_s:
+            # Slow walking rests seconds in each stance: bridged that long,
+            # what is left over is gait only if its strides are that slow
+            # (a set of reps bridged so would be claimed as gait).
+            taken = np.zeros(len(g), dtype=bool)
+            for s, e, *_ in rows:
+                taken[s:e] = True
+            rows += self._stretches(moving & ~taken, self.slow_bridge_s, g, smooth, sampling_rate_hz,
+                                    self.slow_min_stride_s, ~taken)
+            rows.sort()
+        self.bouts_ = pd.DataFrame(rows, columns=["start", "stop", "period_s", "periodicity"])
+        return self
+
+    def _stretches(self, moving: np.ndarray, bridge_s: float, g: np.ndarray, smooth: np.ndarray,
+                   sampling_rate_hz: float, min_stride_s: float, free: np.ndarray | None = None) -> list:
+        """(start, stop, period_s, periodicity) of the gait among ``moving`` bridged over ``bridge_s``."""
+        active = uniform_filter1d(moving.astype(float), max(1, int(bridge_s * sampling_rate_hz))) > 0.2
+        if free is not None:
+            active &= free
         rows = []
         for s, e in zip(*runs(active)):
             if (e - s) / sampling_rate_hz < self.min_duration_s:
                 continue
-            period, corr = _stride_period(gyr[s:e], sampling_rate_hz)
-            if not np.isfinite(period) or corr < self.min_periodicity:
+            period, corr = _stride_period(smooth[s:e], sampling_rate_hz, hi_s=self.max_stride_s)
+            if not np.isfinite(period) or corr < self.min_periodicity or period < min_stride_s:
                 continue
             seg = g[s:e]
             if self.require_stance_rest and not self._stance_every_stride(seg, period, sampling_rate_hz):
                 continue
-            rows.append((s, e, period, corr))
-        self.bouts_ = pd.DataFrame(rows, columns=["start", "stop", "period_s", "periodicity"])
-        return self
+            rows.append((int(s), int(e), period, corr))
+        return rows
 
     @staticmethod
     def _stance_every_stride(g: np.ndarray, period_s: float, sampling_rate_hz: float) -> bool:

@@ -13,7 +13,7 @@ import pandas as pd
 from sensors.contract import HOLD_EXERCISES
 
 from .guided import StepRepCounter, holding_now
-from .live import HOLD_TARGET_S, LiveAnalyzer, LiveState
+from .live import HOLD_TARGET_S, LiveAnalyzer, LiveState, _frame
 
 
 class GuidedLive(LiveAnalyzer):
@@ -63,7 +63,7 @@ class GuidedLive(LiveAnalyzer):
         st = LiveState(t_s=t_end, exercise=exercise)
         if exercise is None or start_s is None:
             return st
-        data = self._frame(int(np.searchsorted(t, start_s - self.lead_s)))
+        data = _frame(self._buf[int(np.searchsorted(t, start_s - self.lead_s)):self._n])
         if len(data) < 2 or t_end - float(data.t.iloc[0]) < 3.0:
             return st
         with one_blas_thread():

@@ -23,6 +23,11 @@ normal rules.
 from __future__ import annotations
 
 import dataclasses
+import itertools
+import threading
+import weakref
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 
 import numpy as np
 import pandas as pd
@@ -209,6 +214,77 @@ class HoldTracker:
         return self
 
 
+def _frame(rows: np.ndarray) -> pd.DataFrame:
+    return pd.DataFrame(rows, columns=list(REQUIRED_COLUMNS))
+
+
+_WORKER: ProcessPoolExecutor | None = None
+_WORKER_LOCK = threading.Lock()
+_IDS = itertools.count()
+
+
+def _worker() -> ProcessPoolExecutor:
+    """The process every background :class:`LiveAnalyzer` runs its window analyses in.
+
+    A process, not a thread: a thread running the analysis holds the
+    interpreter lock most of the time, and the event loop that receives
+    the notifications (each a wake-up that must take the lock back) fell
+    behind the sensors by seconds on a busy machine, and lost samples
+    (``benchmarks/README.md``, issue 13). One process for all of them, one
+    analysis at a time: two sensors' analyses at once would only share the
+    same cores.
+    """
+    global _WORKER
+    with _WORKER_LOCK:
+        if _WORKER is None:
+            import multiprocessing
+
+            # spawn: a fork would copy the event loop's threads' locks in
+            # whatever state they are.
+            _WORKER = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+        return _WORKER
+
+
+def _restart_worker() -> None:
+    global _WORKER
+    with _WORKER_LOCK:
+        if _WORKER is not None:
+            _WORKER.shutdown(wait=False, cancel_futures=True)
+        _WORKER = None
+
+
+# In the worker process: one analyser per background LiveAnalyzer, by id.
+_IN_WORKER: dict = {}
+
+
+def _window_job(key: int, params: dict, rows: np.ndarray, first: bool) -> tuple:
+    """In the worker: append ``rows`` to analyser ``key``'s data, run its window analysis.
+
+    ``first``: the analyser is (re)made from these rows (a new one, or the
+    worker restarted). Returns its ``_found``.
+    """
+    live = _IN_WORKER.get(key)
+    if live is None or first:
+        live = _IN_WORKER[key] = LiveAnalyzer(**params)
+    live.push(rows)
+    live._update(live._buf[:live._n])
+    return live._found
+
+
+def _forget(key: int) -> None:
+    _IN_WORKER.pop(key, None)
+
+
+def _forget_later(key: int) -> None:
+    """An analyser gone: its copy in the worker too (the rows of a session)."""
+    worker = _WORKER
+    if worker is not None:
+        try:
+            worker.submit(_forget, key)
+        except RuntimeError:  # shut down (the interpreter exits)
+            pass
+
+
 def rep_ranges_deg(signals: pd.DataFrame, reps: pd.DataFrame, before_s: float = 1.0) -> np.ndarray:
     """How far the foot moved in each rep (deg): mid-rep angle against the second before it."""
     t = signals["t"].to_numpy()
@@ -259,12 +335,23 @@ class LiveAnalyzer:
         A rep the tracker ended and the window analysis has not counted
         this long after its end (in data the window analysis has seen) is
         withdrawn.
+    background : bool
+        Run the window analysis in a worker process (one for every
+        analyser of the process, :func:`_worker`; it keeps its own copy of
+        the rows, sent as they come) instead of inside :meth:`state`: a
+        live session's event loop then never waits for it (a window
+        analysis takes 0.1-1 s of CPU, longer on a busy machine, and the
+        sensors' notifications queue meanwhile). :meth:`state` starts it
+        when due and shows its result from the first read after it ends;
+        the rep under way is followed at every read either way. Off, every
+        :meth:`state` that is due waits for it (replay at full speed,
+        tests: the same data give the same states).
     """
 
     def __init__(self, placement: str = "foot", mounting: str | None = None, window_s: float = 120.0,
                  update_every_s: float = 2.0, mounting_window_s: float = 600.0,
                  mounting_every_s: float = 30.0,
-                 confirm_s: float = 4.0, fast_update_every_s: float = 0.5):
+                 confirm_s: float = 4.0, fast_update_every_s: float = 0.5, background: bool = False):
         self.placement = placement or "foot"
         self.mounting = mounting
         self.window_s = window_s
@@ -273,6 +360,17 @@ class LiveAnalyzer:
         self.mounting_every_s = mounting_every_s
         self.confirm_s = confirm_s
         self.fast_update_every_s = fast_update_every_s
+        self.background = background
+        self._params = dict(placement=self.placement, mounting=mounting, window_s=window_s,
+                            update_every_s=update_every_s, mounting_window_s=mounting_window_s,
+                            mounting_every_s=mounting_every_s, confirm_s=confirm_s,
+                            fast_update_every_s=fast_update_every_s)
+        self._key = next(_IDS)
+        self._sent = 0                    # rows the worker process has
+        if background:
+            weakref.finalize(self, _forget_later, self._key)
+        self._job: Future | None = None
+        self._due_from = -np.inf          # data time of the last window analysis started
         # A bout the window finds this soon after the shown set's end is
         # still that set (the window re-cuts and re-names sets as it slides).
         self.same_set_gap_s = 8.0
@@ -281,15 +379,17 @@ class LiveAnalyzer:
         self.name_after_reps = 3
         self._buf = np.zeros((0, 7))
         self._n = 0
-        self._last_update = -np.inf
         self._last_read = -np.inf
         self._last_mount = -np.inf
         self._mount = None
-        self._counted = LiveState()   # the window analysis's state
+        # What the last window analysis found, replaced as one tuple (the
+        # worker thread writes it, :meth:`state` reads it): the data time it
+        # ran to, its state, and the set's (rest, held, matrix, last counted
+        # rep's end) for the tracker (None: no hold set under way).
+        self._found: tuple[float, LiveState, tuple | None] = (-np.inf, LiveState(), None)
         self._state = LiveState()     # what is shown: that, and the tracker's reps
-        self._track = None            # (rest, held, matrix, last counted rep's end) of the set under way
         self._tracker = HoldTracker()
-        self._set_levels = None       # (rest, held, reps read from) of the set under way
+        self._set_levels = None       # (rest, held, reps read from, matrix, last rep's end) of the set under way
         self._set_end = None
         self._closed_end = None
 
@@ -309,7 +409,7 @@ class LiveAnalyzer:
 
     @property
     def data(self) -> pd.DataFrame:
-        return pd.DataFrame(self._buf[:self._n], columns=list(REQUIRED_COLUMNS))
+        return _frame(self._buf[:self._n])
 
     # -- output ------------------------------------------------------------
     def state(self, force: bool = False) -> LiveState:
@@ -321,56 +421,98 @@ class LiveAnalyzer:
         if t_end == self._last_read and not force:
             return self._state
         self._last_read = t_end
+        self._collect()
         # Circles and tiptoe strides have no tracker: while such a set is
         # shown, the window analysis runs at ``fast_update_every_s``.
-        every = (self.fast_update_every_s if self._counted.exercise in ("ankle_circles", "tiptoe_walk")
+        every = (self.fast_update_every_s if self._found[1].exercise in ("ankle_circles", "tiptoe_walk")
                  else self.update_every_s)
-        if force or t_end - self._last_update >= every:
-            from .threads import one_blas_thread
-
-            with one_blas_thread():
-                self._update(t_end)
+        if (force or t_end - self._due_from >= every) and self._job is None:
+            self._due_from = t_end
+            # Rows [0, n) are never written again (push appends, or copies to
+            # a larger buffer), so they may be sent (pickled by the pool's
+            # thread) while more come.
+            data = self._buf[:self._n]
+            if self.background:
+                self._job = _worker().submit(_window_job, self._key, self._params,
+                                             data[self._sent:], self._sent == 0)
+                self._sent = self._n
+            else:
+                self._update(data)
         self._state = self._follow(t_end)
         return self._state
 
+    def wait(self) -> LiveAnalyzer:
+        """Let a window analysis under way in the worker end, and take its result."""
+        if self._job is not None:
+            self._job.exception()
+        self._collect()
+        return self
+
+    def _collect(self) -> None:
+        """Take the result of the window analysis in the worker, if it has ended."""
+        job = self._job
+        if job is None or not job.done():
+            return
+        self._job = None
+        try:
+            if self.background:
+                self._found = job.result()
+            else:
+                job.result()
+        except BrokenProcessPool:
+            # The worker died (killed, out of memory): a new one is given
+            # everything again at the next analysis.
+            _restart_worker()
+            self._sent = 0
+            raise
+
     def _follow(self, t_end: float) -> LiveState:
         """The window analysis's state with the rep under way (:class:`HoldTracker`)."""
-        st = dataclasses.replace(self._counted, t_s=float(t_end))
-        if self._track is None or st.exercise not in HOLD_TARGET_S:
+        last_update, counted, track = self._found
+        st = dataclasses.replace(counted, t_s=float(t_end))
+        if track is None or st.exercise not in HOLD_TARGET_S:
             return st
-        rest, held, matrix, since = self._track
+        rest, held, matrix, since = track
         t = self._buf[:self._n, 0]
         # A second before the last counted rep's end lets the filter settle;
         # the tracker never looks further back than a long rep.
         lo = np.searchsorted(t, max(since - 1.0, t_end - 2 * self._tracker.max_rep_s))
         tr = self._tracker.track(t[lo:], self._buf[lo:self._n, 1:4], matrix, rest, held, since)
         # Reps the window analysis should have counted by now and did not: withdrawn.
-        pending = [r for r in tr.reps_ if self._last_update - r[1] < self.confirm_s]
+        pending = [r for r in tr.reps_ if last_update - r[1] < self.confirm_s]
         st.holding_s = tr.holding_s_
         if pending:
             st.reps += len(pending)
             st.last_hold_s = pending[-1][2]
         return st
 
-    def _update(self, t_end: float) -> None:
-        self._last_update = t_end
-        t = self._buf[:self._n, 0]
+    def _update(self, data: np.ndarray) -> None:
+        """The window analysis of ``data`` (rows up to now); one at a time."""
+        from .threads import one_blas_thread
+
+        with one_blas_thread():
+            self._analyse(data)
+
+    def _analyse(self, data: np.ndarray) -> None:
+        t = data[:, 0]
+        t_end = float(t[-1])
         if self.mounting is None and t_end - self._last_mount >= self.mounting_every_s:
             lo = np.searchsorted(t, t_end - self.mounting_window_s)
             # Stage 1 alone (signals and mounting), not the detectors. Not
             # refitted more rarely once it agrees with itself: an estimate
             # kept for minutes hid the demo's tiptoe walk (it changed when
             # walking came).
-            self._mount = SignalExtractor().extract(self._frame(lo), placement=self.placement).signals_.mounting
+            self._mount = SignalExtractor().extract(_frame(data[lo:]), placement=self.placement).signals_.mounting
             self._last_mount = t_end
         lo = np.searchsorted(t, t_end - self.window_s)
-        if self._n - lo < 100:
+        if len(t) - lo < 100:
+            self._found = (t_end, *self._found[1:])
             return
         fit = SessionAnalyzer(min_reps_per_bout=1).detect(
-            self._frame(lo), placement=self.placement, mounting=self.mounting,
+            _frame(data[lo:]), placement=self.placement, mounting=self.mounting,
             known_mounting=None if self.mounting else self._mount)
         new = self._summarise(fit, t_end)
-        old = self._counted
+        old = self._found[1]
         start, end = latest_set(fit)
         same = bool(new.exercise and old.exercise and self._set_end is not None
                     and start <= self._set_end + self.same_set_gap_s)
@@ -387,7 +529,7 @@ class LiveAnalyzer:
             new.circles_ccw = max(new.circles_ccw, old.circles_ccw)
             new.strides = max(new.strides, old.strides)
         self._set_end = end if new.exercise else None
-        self._track = None
+        track = None
         if not same:
             self._set_levels = None
         if new.exercise in HOLD_TARGET_S and not fit.bouts_.empty:
@@ -395,21 +537,28 @@ class LiveAnalyzer:
             reps = fit.reps_[fit.reps_.bout == k]
             levels = set_levels(fit.signals_, reps) if len(reps) else None
             if levels is not None:
-                # The window may read a set's first reps the other way round
-                # for a while (its holds as the rests, as a one-rep set of the
-                # rest between the first two reps): of two reads that
-                # disagree, the set keeps the one made from more reps (the
-                # newer on a tie), also across windows that gave no levels.
-                # Only the levels are kept: the tracker still starts after the
-                # last rep counted now (keeping the old start, too, made it
-                # count the rests since then as reps).
+                # The window may read a set's reps the other way round for a
+                # while (its holds as the rests: a rep of the rest between
+                # two reps), at its first reps and again mid-set: of two
+                # reads that disagree, the set keeps the one made from more
+                # reps (the older on a tie), also across windows that gave
+                # no levels. A read overruled so is no guide to the rep under
+                # way at all (its last "rep" ends as a real one begins): the
+                # tracker goes on with the kept read, its frame and its last
+                # rep. Which way a read goes is compared in one frame: the
+                # mounting estimate may turn the foot's forward axis round
+                # between windows, which turns the angle's sign.
+                matrix = fit.mounting_.matrix
                 ref = self._set_levels
-                if ref is not None and np.sign(levels[1] - levels[0]) != np.sign(ref[1] - ref[0]) \
-                        and len(reps) < ref[2]:
-                    levels = ref[:2]
+                if ref is not None:
+                    turned = np.sign(float(matrix[0] @ ref[3][0])) or 1.0
+                    agree = np.sign(levels[1] - levels[0]) * turned == np.sign(ref[1] - ref[0])
+                if ref is not None and not agree and len(reps) <= ref[2]:
+                    track = (ref[0], ref[1], ref[3], ref[4])
                 else:
-                    self._set_levels = (*levels, len(reps))
-                self._track = (*levels, fit.mounting_.matrix, float(reps.end_s.max()))
+                    since = float(reps.end_s.max())
+                    self._set_levels = (*levels, len(reps), matrix, since)
+                    track = (*levels, matrix, since)
         if not new.exercise:
             # The set the window last saw is over: say what it was, once per set
             # (also when it was never shown, as at --speed max).
@@ -421,12 +570,12 @@ class LiveAnalyzer:
             if np.isfinite(end) and (self._closed_end is None
                                      or end > self._closed_end + self.same_set_gap_s):
                 self._closed_end = end
-                new.last_set = self._closing(old)
+                new.last_set = self._closing(data, old)
             else:
                 new.last_set = old.last_set
-        self._counted = new
+        self._found = (t_end, new, track)
 
-    def _closing(self, old: LiveState) -> str:
+    def _closing(self, data: np.ndarray, old: LiveState) -> str:
         """The set that just ended as the closing analysis counts it.
 
         The window analysis accepts one-rep sets and sees only the window;
@@ -434,9 +583,8 @@ class LiveAnalyzer:
         :meth:`finish` would run it) says what the set was, so the view's
         last word on a set is the closing analysis's.
         """
-        t = self._buf[:self._n, 0]
-        lo = np.searchsorted(t, t[-1] - self.mounting_window_s)
-        fit = SessionAnalyzer().detect(self._frame(lo), placement=self.placement, mounting=self.mounting,
+        lo = np.searchsorted(data[:, 0], data[-1, 0] - self.mounting_window_s)
+        fit = SessionAnalyzer().detect(_frame(data[lo:]), placement=self.placement, mounting=self.mounting,
                                        known_mounting=None if self.mounting else self._mount)
         if fit.bouts_.empty:
             return self._describe(old) if old.exercise else None
@@ -453,9 +601,6 @@ class LiveAnalyzer:
         if s.exercise == "tiptoe_walk":
             return f"{name}, {s.tiptoe_s:.0f} s, {s.strides} strides"
         return f"{name}, {s.reps} reps"
-
-    def _frame(self, lo: int) -> pd.DataFrame:
-        return pd.DataFrame(self._buf[lo:self._n], columns=list(REQUIRED_COLUMNS))
 
     @staticmethod
     def _summarise(fit: SessionAnalyzer, t_end: float) -> LiveState:
@@ -503,6 +648,7 @@ class LiveAnalyzer:
 
         from .pipeline import analyze_recording
 
+        self.wait()
         meta = {**(recording_metadata or {}), "placement": self.placement}
         rate = meta.get("sample_rate_hz")
         try:

@@ -32,6 +32,10 @@ from .gait import runs
 from .preprocess import butter_sos
 
 REP_COLUMNS = ["start", "stop", "hold_start", "hold_stop", "amplitude_deg", "range_deg", "rest_deg"]
+# The kind of an excursion that is neither a rep nor a posture change
+# (:meth:`HoldRepDetector._evaluate`); only "rep" and "posture" are ever
+# compared, so this one is named once.
+REJECTED = "rejected"
 
 
 def lowpass(x: np.ndarray, cutoff_hz: float, sampling_rate_hz: float, order: int = 2) -> np.ndarray:
@@ -58,7 +62,7 @@ def _median(a: np.ndarray):
         return np.median(a)
     srt = np.sort(a)
     if srt[-1] != srt[-1]:  # NaN sorts last; np.median gives NaN then
-        return np.float64(np.nan)
+        return srt[-1]
     m = n // 2
     return srt[m] if n % 2 else (srt[m - 1] + srt[m]) / 2
 
@@ -150,12 +154,14 @@ class HoldRepDetector:
         ok = peaks >= self.min_amplitude_deg
         if shaped is not None and np.any(shaped & ok):
             ok = ok & shaped
-        # ``centres`` increase: only a slice (with a sample's slack) can be near.
-        lo = np.searchsorted(centres, centres - window - 1.0, side="left")
-        hi = np.searchsorted(centres, centres + window + 1.0, side="right")
-        for i, c in enumerate(centres):  # one per excursion, thousands a day
+        # ``centres`` increase: the excursions within ``window`` of each are
+        # a slice, from the first at or after ``c - window`` to the last at
+        # or before ``c + window``.
+        lo = np.searchsorted(centres, centres - window)
+        hi = np.searchsorted(centres, centres + window, side="right")
+        for i in range(len(centres)):  # one per excursion, thousands a day
             sl = slice(lo[i], hi[i])
-            near = peaks[sl][(np.abs(centres[sl] - c) <= window) & ok[sl]]
+            near = peaks[sl][ok[sl]]
             if not len(near):
                 continue
             # A set's reps move alike; a lone big turn (a walk's last step
@@ -212,18 +218,18 @@ class HoldRepDetector:
             turns = turns[v[turns] < 0.15 * v_peak]
         else:
             turns = ()
-        if len(turns):
-            return int(turns[0]) if not len(slow) else int(min(slow[0], turns[0]))
+        if len(turns):  # a turn is a local minimum of ``head``: before its last sample, slow[0]
+            return int(turns[0])
         return int(slow[0]) if len(slow) else None
 
     def _evaluate(self, x, e, speed, sampling_rate_hz, s, t, peak, typical, kind_only=False):
         """Judge one excursion ``e[s:t]``: ``("rep", row)``, ``("posture", row)``
-        (it did not return to where it began) or ``("rejected", row)``.
+        (it did not return to where it began) or ``(REJECTED, row)``.
 
         With ``kind_only``, a rep's row is None (its hold edges are not fitted).
         """
         if peak < self.min_reach * typical:
-            return "rejected", (s, t, peak, "did not reach the held position")
+            return REJECTED, (s, t, peak, "did not reach the held position")
         # Both passes of :meth:`detect` judge mostly the same excursions
         # (13 075 of 13 236 on a day of wear): each is judged once.
         key = (int(s), int(t), float(peak))
@@ -253,7 +259,7 @@ class HoldRepDetector:
         h0 = self._settled(seg_speed[rise_peak:], v_in)
         h1 = self._settled(-seg_speed[:fall_peak + 1][::-1], v_out)
         if h0 is None or h1 is None:
-            return "rejected", (s0, t0, peak, "no still phase")
+            return REJECTED, (s0, t0, peak, "no still phase")
         h0, h1 = rise_peak + h0, fall_peak - h1
         # Movement edges: where the move in starts and the move out ends.
         q0 = self._settled(seg_speed[:rise_peak + 1][::-1], v_in)
@@ -267,11 +273,11 @@ class HoldRepDetector:
         # judged on its edges fitted to the moves' shapes (:meth:`_fit_hold`).
         short = hold_s < self.min_hold_s
         if short and hold_s < 0.5 * self.min_hold_s:
-            return "rejected", (s0 + m0, s0 + m1, peak, f"held {max(hold_s, 0):.1f} s")
+            return REJECTED, (s0 + m0, s0 + m1, peak, f"held {max(hold_s, 0):.1f} s")
         # A held position is still next to the moves into and out of it;
         # standing sway wanders as fast as it moves anywhere.
         if _median(np.abs(seg_speed[h0:h1 + 1])) > self.max_hold_speed_frac * min(v_in, v_out):
-            return "rejected", (s0 + m0, s0 + m1, peak, "not still when held")
+            return REJECTED, (s0 + m0, s0 + m1, peak, "not still when held")
         # A rep ends where it began; a step to a new level is a change
         # of posture (standing up, shifting on the chair).
         w = int(sampling_rate_hz)
@@ -294,7 +300,7 @@ class HoldRepDetector:
             fit = self._fit_hold(x, sampling_rate_hz, peak, *row)
             fitted_s = (fit[3] - fit[2]) / sampling_rate_hz
             if fitted_s < self.min_hold_s:
-                return "rejected", (s0 + m0, s0 + m1, peak, f"held {max(hold_s, 0):.1f} s")
+                return REJECTED, (s0 + m0, s0 + m1, peak, f"held {max(hold_s, 0):.1f} s")
         return "rep", row
 
     def _fit_hold(self, x, sampling_rate_hz, peak, s0, t0, h0, h1, m0, m1, rise_peak, fall_peak, before, after):
@@ -339,12 +345,12 @@ class HoldRepDetector:
         for share in (0.25, 0.5, 0.75):
             lvl = rest + share * dist
             above = seg >= lvl
-            cross = np.flatnonzero(np.diff(above.astype(np.int8)) == (1 if way > 0 else -1))
+            cross = np.flatnonzero(np.diff(above.view(np.int8)) == way)
             if not len(cross):
                 return None
             c = int(cross[np.argmin(np.abs(cross - peak_i))])
-            d = seg[c + 1] - seg[c]
-            times.append(c + ((lvl - seg[c]) / d if d else 0.0))
+            # seg[c] and seg[c + 1] lie either side of lvl: d is not 0.
+            times.append(c + (lvl - seg[c]) / (seg[c + 1] - seg[c]))
             seen.append(bool(ok[c] and ok[c + 1]))
         times, seen = np.array(times), np.array(seen)
         if seen.sum() >= 2:
@@ -465,26 +471,29 @@ def set_cues(angle_deg: np.ndarray, det: HoldRepDetector, reps: pd.DataFrame, sa
         A set starts from and returns to the posture the person is in
         around it: > 0 when the rests between reps sit at the level of the
         still moments just before and after the set (in units of the rep
-        amplitude), < 0 when the holds do. NaN if it cannot be told.
+        amplitude), < 0 when the holds do. NaN if it cannot be told: a
+        second or less of still samples around the set or of holds (less
+        their edges, below), or 0.3 s or less of still rest.
     tremor
         Muscles holding a position tremble, resting ones do not: median
         ``activity`` (e.g. gyro magnitude) in the holds (less their first
-        and last 0.3 s, where the moves end) over that in the rests. NaN
-        without ``activity``.
+        and last 0.3 s, where the moves end) over that in the rests (within
+        15 % of the amplitude of the rest level). NaN without ``activity``,
+        or with a second or less of holds or half a second or less of rests.
     held_s
         Time held: the held position is where the person stays.
 
     ``span`` (sample indices) widens the stretch whose outside is "around
     the set", e.g. to where another reading of the same movements starts.
     """
-    angle = np.asarray(angle_deg, dtype=float)
-    seen, x = getattr(det, "_filtered", (None, None))
     # The detector low-passed this same angle already (the callers pass it
     # again); comparing costs far less than filtering it anew.
-    if seen is None or seen.shape != angle.shape or not np.array_equal(seen, angle):
+    angle = np.asarray(angle_deg)
+    seen, x = det._filtered
+    if not np.array_equal(seen, angle):
         x = lowpass(angle, det.cutoff_hz, sampling_rate_hz)
     e = det.excursion_
-    amp = det.typical_amplitude_deg_ or 1.0
+    amp = det.typical_amplitude_deg_  # the median of the detector's reps' amplitudes: > 0
     held = float((reps["hold_stop"] - reps["hold_start"]).sum()) / sampling_rate_hz
     posture = tremor = np.nan
     if len(reps) < 2:

@@ -217,7 +217,12 @@ class SignalExtractor:
         # A shank swings less than a foot, and least on tiptoe (short steps,
         # no heel rocker). Without a foot's still stance to require, a
         # shank's gait must repeat clearly: a set of knee bends half-repeats.
+        # A shank's periodicity is judged on the raw rate: smoothed, stairs
+        # repeat as clearly as walking, and a shank's stairs swing it through
+        # a tiptoe walk's arc (simulator seed 2707, ankle).
         gait = GaitBoutDetector(require_stance_rest=foot, active_dps=25.0 if foot else 20.0,
+                                smooth_hz=3.0 if foot else 0.0,
+                                slow_bridge_s=3.0,
                                 min_periodicity=0.25 if foot else 0.5).detect(gyr, u.valid, sampling_rate_hz).bouts_
         mount = known_mounting or MountingEstimator().estimate(
             u.acc, gyr, still, orient.quat, orient.earth_acc, gait, sampling_rate_hz, declared=mounting).mounting_

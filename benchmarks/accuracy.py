@@ -74,6 +74,8 @@ SIM_TIERS = {
     "20-400 Hz": lambda i: dict(tier="realistic", sampling_rate_hz=RATES[i % len(RATES)]),
     "0-10 % loss": lambda i: dict(tier="realistic", packet_loss=0.10 * (i % 6) / 5),
     "sloppy": lambda i: dict(tier="realistic", sloppiness=0.9),
+    # tiptoe walking drawn wide among walking, stairs, heel raises, lunges, hops
+    "tiptoe wide": lambda i: dict(tier="tiptoe", placement="ankle" if i % 2 else "foot"),
 }
 SIM_DEFAULT = list(SIM_TIERS)[:6]
 # Column -> the held-out generator's tier.

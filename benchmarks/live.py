@@ -74,12 +74,23 @@ def replay(seed: int, tier: str, chunk_s: float = 0.1, update_every_s: float | N
             if st.holding_s is not None:
                 timer.append(arr[b - 1, 0])
     cpu = cpu_s() - c0
+    return {"duration": float(arr[-1, 0] - arr[0, 0]), "cpu": cpu, **score(trace, timer, truth)}
+
+
+def score(trace: list, timer: list, truth: dict, upto_s: float = np.inf) -> dict:
+    """Delays from the truth's rep, circle and hold ends to what the view showed.
+
+    ``trace``: (time, exercise, reps, circles) per reading of the live state,
+    ``timer``: times at which a hold timer was shown, in the truth's time
+    (data time, or wall-clock time mapped onto the session's clock);
+    events ending after ``upto_s`` (the end of the run) are left out.
+    """
     delays = {"rep": [], "circle": [], "hold start": []}
     missed = {"rep": 0, "circle": 0, "hold start": 0}
     named = misnamed = 0
     for bout in truth["exercises"]:
         kind = "circle" if bout["exercise"] == "ankle_circles" else "rep"
-        if bout["exercise"] == "tiptoe_walk":
+        if bout["exercise"] == "tiptoe_walk" or bout["start_s"] > upto_s:
             continue
         family = ("ankle_circles",) if kind == "circle" else HOLD_EXERCISES
         events = sorted(e["end_s"] for e in (bout["circles"] if kind == "circle" else bout["reps"]))
@@ -92,19 +103,22 @@ def replay(seed: int, tier: str, chunk_s: float = 0.1, update_every_s: float | N
             # The hold timer from a set's second rep on (the first names the set).
             timer_t = np.array(timer)
             for r in bout["reps"][1:]:
+                if r["end_s"] > upto_s:
+                    continue
                 on = timer_t[(timer_t >= r["start_s"]) & (timer_t <= r["end_s"])]
                 if len(on):
                     delays["hold start"].append(on[0] - r["start_s"])
                 else:
                     missed["hold start"] += 1
         for k, end in enumerate(events, start=1):
+            if end + 15 > upto_s:
+                continue  # the run ended before the view had its chance
             seen = [t for t, n in counts if n >= k]
             if seen:
                 delays[kind].append(seen[0] - end)
             else:
                 missed[kind] += 1
-    return {"duration": float(arr[-1, 0] - arr[0, 0]), "cpu": cpu, "delays": delays,
-            "missed": missed, "misnamed": misnamed / max(named, 1)}
+    return {"delays": delays, "missed": missed, "misnamed": misnamed / max(named, 1)}
 
 
 class _Count:
@@ -123,10 +137,92 @@ class _Count:
         pass
 
 
+CENTRAL_REMOTE = "F0:F0:F0:F0:F0:02"
+
+
+def _emulator_process(conn, n: int, sampling_rate_hz: float) -> None:
+    """The "hardware" of the split run: the emulated sensors, the virtual link
+    and the central's software controller, which toehold's process reaches
+    as a host reaches a USB dongle, over HCI (here a local TCP socket)."""
+    asyncio.run(_emulators(conn, n, sampling_rate_hz))
+
+
+async def _emulators(conn, n: int, sampling_rate_hz: float) -> None:
+    import socket
+
+    from bumble import hci
+    from bumble.controller import Controller
+    from bumble.transport.tcp_server import open_tcp_server_transport_with_socket
+
+    from sensors.ble.bumble_backend import get_radio
+    from sensors.emulated import EmulatedSensor, simulator_feed
+
+    radio = get_radio()
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(1)
+    transport = await open_tcp_server_transport_with_socket(sock)
+    Controller("central-controller", host_source=transport.source, host_sink=transport.sink,
+               link=radio.link, public_address=hci.Address(CENTRAL_REMOTE))
+    emus = []
+    for i in range(n):
+        emu = EmulatedSensor("generic", address=f"C4:2A:11:00:3B:{0xA0 + i:02X}", feed=simulator_feed(seed=i))
+        await emu.start()
+        emu._set_rate(sampling_rate_hz)  # the session made at the rate asked, before the run
+        emus.append(emu)
+    conn.send({"port": sock.getsockname()[1], "addresses": [e.address for e in emus],
+               "t_power": [e._t_power for e in emus]})
+    loop = asyncio.get_running_loop()
+    await loop.run_in_executor(None, conn.recv)  # "stop"
+    conn.send({"max_lag_s": [e.max_lag_s for e in emus]})
+    for e in emus:
+        await e.stop()
+    await transport.close()
+
+
+class _RemoteRadio:
+    """What ``sensors.ble.bumble_backend`` calls the radio, its controller in the emulator process."""
+
+    class _Link:
+        @staticmethod
+        def find_le_controller(address):
+            return True  # the other process knows; a wrong address times out
+
+    def __init__(self, transport) -> None:
+        from bumble import hci
+        from bumble.device import Device
+        from bumble.host import Host
+
+        self.link = self._Link()
+        self.central = Device(name="toehold-central", address=hci.Address(CENTRAL_REMOTE),
+                              host=Host(transport.source, transport.sink))
+        self.rssi: dict[str, int] = {}
+        self._powered = False
+        self._lock = asyncio.Lock()
+
+    async def ensure_on(self) -> None:
+        async with self._lock:
+            if not self._powered:
+                await self.central.power_on()
+                self._powered = True
+
+
+def proc_cpu_s(pid: int) -> float:
+    """User + system CPU seconds of process ``pid`` (all its threads)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 async def ble_session(seconds: float, sampling_rate_hz: float, live_view: bool, warmup_s: float = 3.0,
-                      drawn: bool = True, profiler=None) -> dict:
+                      drawn: bool = True, profiler=None, split: bool = True, background: bool = True) -> dict:
+    """One run of (b). ``split``: the emulators in their own process (as real
+    sensors are not on this computer's CPU); else in this one, on its loop.
+    ``background``: the window analysis in the worker thread, as ``record`` runs it."""
+    import multiprocessing
+
     from rich.console import Console
 
+    from sensors.ble import bumble_backend
     from sensors.ble.bumble_backend import BumbleClient, BumbleScanner
     from sensors.ble.collector import Collector, Target
     from sensors.ble.sinks import RecordingSink
@@ -134,15 +230,29 @@ async def ble_session(seconds: float, sampling_rate_hz: float, live_view: bool, 
     from sensors.stream import TeeSink
     from toehold.live_view import LiveView, show_live
 
-    emus = [await EmulatedSensor("generic", address=f"C4:2A:11:00:3B:{0xA0 + i:02X}",
-                                 feed=simulator_feed(seed=i)).start() for i in range(2)]
     keys = ("left", "right")
+    proc = None
+    if split:
+        from bumble.transport.tcp_client import open_tcp_client_transport
+
+        ours, theirs = multiprocessing.get_context("spawn").Pipe()
+        proc = multiprocessing.get_context("spawn").Process(
+            target=_emulator_process, args=(theirs, len(keys), sampling_rate_hz), daemon=True)
+        proc.start()
+        info = await asyncio.get_running_loop().run_in_executor(None, ours.recv)
+        transport = await open_tcp_client_transport(f"127.0.0.1:{info['port']}")
+        bumble_backend._RADIOS[asyncio.get_running_loop()] = _RemoteRadio(transport)
+        addresses, t_power = info["addresses"], info["t_power"]
+    else:
+        emus = [await EmulatedSensor("generic", address=f"C4:2A:11:00:3B:{0xA0 + i:02X}",
+                                     feed=simulator_feed(seed=i)).start() for i in range(len(keys))]
+        addresses, t_power = [e.address for e in emus], [e._t_power for e in emus]
     with tempfile.TemporaryDirectory() as tmp:
         files = RecordingSink({k: Path(tmp) / f"{k}.csv" for k in keys},
                               {k: {"placement": "foot", "side": k} for k in keys},
                               describe=lambda k: ("generic", sampling_rate_hz))
         counter = _Count()
-        view = LiveView(placement={k: "foot" for k in keys}, analysis=live_view)
+        view = LiveView(placement={k: "foot" for k in keys}, analysis=live_view, background=background)
         col = Collector(TeeSink(files, view, counter), client_backend=BumbleClient,
                         scanner_backend=BumbleScanner, sampling_rate_hz=sampling_rate_hz)
         view.stats = col.stats
@@ -154,8 +264,9 @@ async def ble_session(seconds: float, sampling_rate_hz: float, live_view: bool, 
         # sinks) holds "csv" (the file sink) and part of "analysis" (feeding
         # the LiveAnalyzers); "view" (building the view 4 times a second and
         # rich drawing it, in rich's refresh thread) holds the rest of
-        # "analysis" (reading the analysers' state).
-        spent = dict.fromkeys(("notify", "csv", "analysis", "view"), 0.0)
+        # "analysis" (reading the analysers' state); "worker" is the window
+        # analyses' worker process (from /proc, not a thread time).
+        spent = dict.fromkeys(("notify", "csv", "analysis", "view", "worker"), 0.0)
 
         def timed(fn, *buckets):
             def call(*a, **k):
@@ -169,10 +280,31 @@ async def ble_session(seconds: float, sampling_rate_hz: float, live_view: bool, 
             call.timed = True
             return call
 
+        # What the view showed, each time it was built: (monotonic time,
+        # {key: (exercise, reps, circles, holding)}).
+        shown = []
+        render = view.render
+
+        def render_and_note():
+            out = render()
+            now = time.monotonic()
+            shown.append((now, {k: (d.analyzer._state.exercise, d.analyzer._state.reps,
+                                    d.analyzer._state.circles_cw + d.analyzer._state.circles_ccw,
+                                    d.analyzer._state.holding_s)
+                                for k, d in view.devs.items() if d.analyzer is not None}))
+            return out
+
         view.analysis_text = timed(view.analysis_text, "analysis")
-        view.render = timed(view.render, "view")
+        view.render = timed(render_and_note, "view")
         files.on_samples = timed(files.on_samples, "csv")
         on_samples = view.on_samples
+        gaps = []
+        on_gap = view.on_gap
+
+        def note_gap(key, a, b):
+            gaps.append((key, a, b))
+            on_gap(key, a, b)
+        view.on_gap = note_gap
 
         def feed(key, rows):
             on_samples(key, rows)
@@ -188,6 +320,44 @@ async def ble_session(seconds: float, sampling_rate_hz: float, live_view: bool, 
         from rich.live import Live
         refresh = Live.refresh
         Live.refresh = timed(refresh, "view")
+        lags = []
+        tick = [time.monotonic()]
+        stalls = []  # (how long the loop had not ticked, its thread's stack then)
+
+        async def probe():
+            # How late the event loop wakes from a 10 ms sleep: what a
+            # notification waits for while something else holds the loop.
+            while True:
+                t = time.monotonic()
+                await asyncio.sleep(0.01)
+                tick[0] = time.monotonic()
+                lags.append(tick[0] - t - 0.01)
+
+        import sys as _sys
+        import threading
+        import traceback
+
+        loop_thread = threading.get_ident()
+
+        def watchdog():
+            # Where the loop's thread is when it has not ticked for 0.5 s.
+            seen = None
+            while not marks.get("end"):
+                time.sleep(0.1)
+                late = time.monotonic() - tick[0]
+                if late > 0.5 and "start" in marks and seen != tick[0]:
+                    seen = tick[0]
+                    frame = _sys._current_frames().get(loop_thread)
+                    stalls.append((late, "".join(traceback.format_stack(frame)[-6:]) if frame else ""))
+        threading.Thread(target=watchdog, daemon=True).start()
+
+        def cpus():
+            # The window analyses' worker process is toehold's too.
+            from analysis import live
+
+            pool = live._WORKER
+            worker = sum(proc_cpu_s(pid) for pid in (pool._processes or {})) if pool is not None else 0.0
+            return cpu_s(), (proc_cpu_s(proc.pid) if proc is not None else 0.0), worker
 
         async def mark():
             # Connection, service discovery and the emulators' feed
@@ -195,31 +365,46 @@ async def ble_session(seconds: float, sampling_rate_hz: float, live_view: bool, 
             while len(counter.n) < 2:
                 await asyncio.sleep(0.05)
             await asyncio.sleep(warmup_s)
-            marks["start"] = (time.perf_counter(), cpu_s(), dict(counter.n), dict(spent))
+            prober = asyncio.ensure_future(probe())
+            marks["start"] = (time.perf_counter(), cpus(), dict(counter.n), dict(spent), len(gaps))
             if profiler is not None:
                 profiler.enable()
             await asyncio.sleep(seconds)
             if profiler is not None:
                 profiler.disable()
-            marks["end"] = (time.perf_counter(), cpu_s(), dict(counter.n), dict(spent))
+            marks["end"] = (time.perf_counter(), cpus(), dict(counter.n), dict(spent), len(gaps))
+            prober.cancel()
             col.stop()
 
         # ``drawn=False``: a console that is no terminal, so nothing is drawn.
         console = Console(file=open(os.devnull, "w"), force_terminal=drawn, width=100)
         marker = asyncio.ensure_future(mark())
-        err = await show_live(view, col.run([Target(k, e.address, "generic") for k, e in zip(keys, emus)],
+        err = await show_live(view, col.run([Target(k, a, "generic") for k, a in zip(keys, addresses)],
                                             duration_s=seconds + 60), col.stop, console)
         await marker
         BumbleClient.start_notify = start_notify
         Live.refresh = refresh
         files.close()
-        for e in emus:
-            await e.stop()
+        for d in view.devs.values():
+            if d.analyzer is not None:
+                d.analyzer.wait()
+        if proc is not None:
+            ours.send("stop")
+            max_lag = (await asyncio.get_running_loop().run_in_executor(None, ours.recv))["max_lag_s"]
+            proc.join(10)
+            await transport.close()
+        else:
+            max_lag = [e.max_lag_s for e in emus]
+            for e in emus:
+                await e.stop()
     if err:
         raise err
-    (w0, c0, n0, a0), (w1, c1, n1, a1) = marks["start"], marks["end"]
-    return {"wall": w1 - w0, "cpu": c1 - c0, "rows": {k: n1[k] - n0[k] for k in keys},
-            **{k: a1[k] - a0[k] for k in a1}}
+    (w0, (c0, e0, p0), n0, a0, g0), (w1, (c1, e1, p1), n1, a1, g1) = marks["start"], marks["end"]
+    spent = {k: a1[k] - a0[k] for k in a1}
+    spent["worker"] = p1 - p0
+    return {"wall": w1 - w0, "cpu": c1 - c0 + p1 - p0, "emulator_cpu": e1 - e0,
+            "rows": {k: n1[k] - n0[k] for k in keys}, **spent, "gaps": g1 - g0, "lags": np.array(lags), "shown": shown,
+            "t_power": dict(zip(keys, t_power)), "max_lag_s": max_lag, "t0_wall": w0, "stalls": stalls}
 
 
 def report_delays(label: str, delays: dict, missed: dict) -> None:
@@ -238,8 +423,9 @@ def main() -> int:
     ap.add_argument("--ble-seconds", type=float, default=60.0)
     ap.add_argument("--part", choices=("all", "replay", "ble"), default="all",
                     help="(a) and (c) only, (b) only, or both")
-    ap.add_argument("--ble-only", choices=("view", "drawn", "bare"),
-                    help="(b) with the live view only, drawn without analysis only, or bare only")
+    ap.add_argument("--ble-only", action="append", choices=list(VARIANTS),
+                    help="(b) only this variant (repeatable): " + "; ".join(
+                        f"{k}: {v[0]}" for k, v in VARIANTS.items()))
     args = ap.parse_args()
     print(f"start {time.strftime('%H:%M:%S')} {load()}", flush=True)
     if args.part != "replay":
@@ -269,29 +455,64 @@ def main() -> int:
     return 0
 
 
-def ble(seconds: float, only: str | None = None) -> None:
-    """(b): the BLE path with the live view, with the view drawn but no analysis, and bare."""
-    for name, label, live_view, drawn in (("view", "with live view (analysis + drawing 4/s)", True, True),
-                                          ("drawn", "view drawn 4/s, no analysis", False, True),
-                                          ("bare", "bare (no view drawn, no analysis)", False, False)):
-        if only and name != only:
+VARIANTS = {
+    # name: (label, live analysis, drawn, emulators in their own process, analysis in the worker thread)
+    "view": ("with live view (window analysis in its process + drawing 4/s)", True, True, True, True),
+    "view-onloop": ("with live view, analysis on the event loop (before)", True, True, True, False),
+    "drawn": ("view drawn 4/s, no analysis", False, True, True, True),
+    "bare": ("bare (no view drawn, no analysis)", False, False, True, True),
+    "inline": ("with live view, emulators in the same process", True, True, False, True),
+}
+
+
+def ble(seconds: float, only: list | None = None) -> None:
+    """(b): the BLE path, each variant of ``VARIANTS`` (or those in ``only``)."""
+    from sensors.simulator import simulate_session
+
+    for name, (label, live_view, drawn, split, background) in VARIANTS.items():
+        if only and name not in only:
             continue
-        b = asyncio.run(ble_session(seconds, 200.0, live_view, drawn=drawn))
+        b = asyncio.run(ble_session(seconds, 200.0, live_view, drawn=drawn, split=split, background=background))
         rate = {k: n / b["wall"] for k, n in b["rows"].items()}
-        print(f"(b) BLE 2 x 200 Hz {label}: "
-              f"{100 * b['cpu'] / b['wall']:.1f} % of one core over {b['wall']:.0f} s "
-              f"(rows/s {', '.join(f'{k} {v:.0f}' for k, v in rate.items())})"
-              + f" {load()}", flush=True)
+        ours = 100 * b["cpu"] / b["wall"]
+        theirs = 100 * b["emulator_cpu"] / b["wall"]
+        lag = b["lags"] * 1000
+        print(f"(b) BLE 2 x 200 Hz {label} [{name}]: toehold's processes {ours:.1f} % of one core"
+              + (f", the emulators' process {theirs:.1f} %, together {ours + theirs:.1f} %" if split else
+                 " (emulators included)")
+              + f" over {b['wall']:.0f} s (rows/s {', '.join(f'{k} {v:.0f}' for k, v in rate.items())}; "
+              f"{b['gaps']} gaps) {load()}", flush=True)
+        print(f"    event loop late from a 10 ms sleep: median {np.median(lag):.1f} ms, 99th pct "
+              f"{np.percentile(lag, 99):.1f} ms, max {lag.max():.0f} ms; emulators' packets at most "
+              f"{max(b['max_lag_s']) * 1000:.0f} ms late"
+              + (" (their 1 s FIFO full: the emulators' own process was starved and skipped samples, "
+                 "so gaps here are not toehold's)" if max(b["max_lag_s"]) >= 0.9 else ""), flush=True)
+        for late, stack in b["stalls"][:3]:
+            print(f"    the loop's thread {late:.1f} s after its last tick:\n" + stack, flush=True)
         if min(rate.values()) < 0.95 * 200.0:
             print("    NOT COMPARABLE: fewer rows than 200/s arrived, so the process was starved (the "
                   "emulated sensors skip what their 1 s FIFO cannot hold) and did less work", flush=True)
-        share = {k: 100 * b[k] / b["wall"] for k in ("notify", "csv", "analysis", "view")}
-        toehold = share["notify"] + share["view"]
-        print(f"    toehold's own: {toehold:.1f} % = collector per notification {share['notify']:.1f} % "
-              f"(of which CSV files {share['csv']:.1f} %) + view built and drawn {share['view']:.1f} %; "
-              f"live analysis inside those {share['analysis']:.1f} %; the rest (bumble's virtual link "
-              f"and controller, the two emulated sensors, the event loop) "
-              f"{100 * b['cpu'] / b['wall'] - toehold:.1f} %", flush=True)
+        share = {k: 100 * b[k] / b["wall"] for k in ("notify", "csv", "analysis", "view", "worker")}
+        toehold = share["notify"] + share["view"] + share["worker"]
+        print(f"    toehold's own code: {toehold:.1f} % = collector per notification {share['notify']:.1f} % "
+              f"(of which CSV files {share['csv']:.1f} %) + view built and drawn {share['view']:.1f} % "
+              f"+ window analyses' process {share['worker']:.1f} %; live analysis on the loop "
+              f"{share['analysis']:.1f} %; the rest of the process "
+              f"({'bumble host stack, HCI over a socket' if split else 'bumble, the emulators'}, the event loop) "
+              f"{ours - toehold:.1f} %", flush=True)
+        if live_view:
+            delays = {"rep": [], "circle": [], "hold start": []}
+            missed = dict.fromkeys(delays, 0)
+            for i, key in enumerate(b["t_power"]):
+                _, truth = simulate_session(seed=i)
+                t0 = b["t_power"][key]
+                trace = [(now - t0, *st[key][:3]) for now, st in b["shown"] if key in st]
+                timer = [now - t0 for now, st in b["shown"] if key in st and st[key][3] is not None]
+                r = score(trace, timer, truth, upto_s=trace[-1][0] if trace else 0.0)
+                for k in delays:
+                    delays[k] += r["delays"][k]
+                    missed[k] += r["missed"][k]
+            report_delays("    (c) wall clock, truth ->", delays, missed)
 
 
 def load() -> str:

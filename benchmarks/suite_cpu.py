@@ -22,6 +22,7 @@ which are not CPU).
 from __future__ import annotations
 
 import collections
+import contextlib
 import json
 import os
 import subprocess
@@ -83,7 +84,9 @@ def main(argv: list[str]) -> int:
     sys.path.insert(0, str(ROOT / "tests"))
     from conftest import _scope  # the scheduler's units
 
-    with tempfile.TemporaryDirectory() as out:
+    # TOEHOLD_SUITE_CPU_KEEP=DIR keeps the per-worker records (one JSON line a test phase) in DIR.
+    keep = os.environ.get("TOEHOLD_SUITE_CPU_KEEP")
+    with (contextlib.nullcontext(keep) if keep else tempfile.TemporaryDirectory()) as out:
         env = {**os.environ, "TOEHOLD_SUITE_CPU_OUT": out,
                "PYTHONPATH": os.pathsep.join([str(ROOT / "benchmarks"), os.environ.get("PYTHONPATH", "")])}
         t0 = time.time()

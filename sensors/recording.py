@@ -14,6 +14,8 @@ import dataclasses
 import io
 import math
 import os
+import queue
+import threading
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
@@ -670,13 +672,21 @@ class RecordingWriter:
         :meth:`rewrite_metadata` (e.g. ``sample_rate_hz`` once the rate is
         measured): written padded with spaces to a fixed width, so the
         rewrite changes those bytes in place and no row moves.
+    background : bool
+        Hand the formatted rows to a writer thread, which writes, flushes
+        and syncs them: :meth:`write_rows` then never waits for the disk.
+        For a live source: on a busy disk one flush or fsync held the
+        event loop that receives the sensors' notifications for 0.6-0.8 s
+        (``benchmarks/README.md``, issue 13). A crash then loses at most
+        the rows queued (normally none); a write error is raised by the
+        next :meth:`write_rows` or :meth:`close`.
     """
 
     REWRITE_WIDTH = 16
 
     def __init__(self, path: str | os.PathLike, metadata: Mapping | None = None,
                  columns: Sequence[str] = REQUIRED_COLUMNS, fsync_interval_s: float = 1.0,
-                 rewritable: Sequence[str] = ()):
+                 rewritable: Sequence[str] = (), background: bool = False):
         self.path = os.fspath(path)
         self.columns = list(columns)
         missing = [c for c in REQUIRED_COLUMNS if c not in self.columns]
@@ -711,6 +721,55 @@ class RecordingWriter:
         self._fh.write(",".join(self.columns) + "\n")
         self._fh.flush()
         self._last_sync = time.monotonic()
+        self._queue: queue.SimpleQueue | None = None
+        self._error: OSError | None = None
+        if background:
+            self._queue = queue.SimpleQueue()
+            self._thread = threading.Thread(target=self._write_queued, name="recording-writer", daemon=True)
+            self._thread.start()
+
+    def _write(self, text: str) -> None:
+        self._fh.write(text)
+        self._fh.flush()
+        now = time.monotonic()
+        if now - self._last_sync >= self.fsync_interval_s:
+            os.fsync(self._fh.fileno())
+            self._last_sync = now
+
+    def _write_queued(self) -> None:
+        """The writer thread: queued text to the file; an Event is set once all before it is written."""
+        while True:
+            item = self._queue.get()
+            if isinstance(item, threading.Event):
+                item.set()
+                continue
+            if item is None:
+                return
+            parts = [item]
+            try:  # what queued meanwhile goes in the same write
+                while len(parts) < 256:
+                    nxt = self._queue.get_nowait()
+                    if not isinstance(nxt, str):
+                        self._queue.put(nxt)  # handled next round, after these rows
+                        break
+                    parts.append(nxt)
+            except queue.Empty:
+                pass
+            if self._error is None:
+                try:
+                    self._write("".join(parts))
+                except OSError as err:
+                    self._error = err
+
+    def _drain(self) -> None:
+        """Wait until the writer thread has written everything queued so far."""
+        if self._queue is not None and self._thread.is_alive():
+            done = threading.Event()
+            self._queue.put(done)
+            done.wait()
+        if self._error is not None:
+            err, self._error = self._error, None
+            raise err
 
     def write_rows(self, rows: np.ndarray | Iterable[Sequence[float]]) -> None:
         """Append rows (n, len(columns)) and flush them to the OS."""
@@ -721,19 +780,20 @@ class RecordingWriter:
             rows = rows[None, :]
         if rows.shape[1] != len(self.columns):
             raise ValueError(f"rows have {rows.shape[1]} columns, expected {len(self.columns)}")
-        self._fh.write(_lines(rows, self._fmt))
-        self._fh.flush()
+        if self._queue is not None:
+            if self._error is not None:
+                self._drain()  # raises it
+            self._queue.put(_lines(rows, self._fmt))
+        else:
+            self._write(_lines(rows, self._fmt))
         self.rows_written += len(rows)
-        now = time.monotonic()
-        if now - self._last_sync >= self.fsync_interval_s:
-            os.fsync(self._fh.fileno())
-            self._last_sync = now
 
     def rewrite_metadata(self, key: str, value) -> bool:
         """Replace a ``rewritable`` metadata value in place; False if it does not fit."""
         text = str(value).replace("\n", " ")
         if key not in self._slots or len(text) > self.REWRITE_WIDTH or self._fh.closed:
             return False
+        self._drain()
         self._fh.flush()
         with open(self.path, "r+b") as fh:
             fh.seek(self._slots[key])
@@ -742,14 +802,20 @@ class RecordingWriter:
         return True
 
     def flush(self) -> None:
+        self._drain()
         self._fh.flush()
         os.fsync(self._fh.fileno())
         self._last_sync = time.monotonic()
 
     def close(self) -> None:
         if not self._fh.closed:
-            self.flush()
-            self._fh.close()
+            try:
+                self.flush()
+            finally:
+                if self._queue is not None:
+                    self._queue.put(None)
+                    self._thread.join()
+                self._fh.close()
 
     def __enter__(self) -> RecordingWriter:
         return self

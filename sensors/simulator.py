@@ -124,6 +124,13 @@ class SimConfig:
     # (move-time factor), ``depth`` (how far it bends or raises, a factor)
     # and ``hold_s`` (the person's hold, ±30 % rep to rep).
     lookalike_plan: dict | None = None
+    # Tiptoe walking drawn far wider than people walk it (see
+    # :func:`tiptoe_plan`: cadence, its change, heel height, shuffling,
+    # pauses on tiptoe, turns, short walks). Off by default, so the tiers'
+    # sessions stay what they were for every seed; ``tiptoe_plan`` pins
+    # (tests, studies) imply it.
+    tiptoe_wide: bool = False
+    tiptoe_plan: dict | None = None
     # How unevenly people hold (0 textbook): each person's press overshoots
     # the position it holds by up to 40 % ·hold_shape and settles into it,
     # and the held level sags (fatigue) or creeps on by up to 40 % · hold_shape
@@ -156,6 +163,14 @@ TIERS = {
     # No exercise at all: only look-alikes (real negatives' simulated cousins).
     "negatives": dict(mounting="random", packet_loss=0.02, sloppiness=0.5, exercises=(),
                       lookalikes=5, posture_spread_deg=12.0),
+    # Tiptoe walking drawn wide (tiptoe_plan) among its look-alikes, the
+    # sensor any way round on the foot or the shank, 20-400 Hz, up to 10 %
+    # lost, noisy, biased and drifting.
+    "tiptoe": dict(mounting="random", acc_noise_mps2=0.08, gyr_noise_dps=0.4,
+                   acc_bias_mps2=0.3, gyr_bias_dps=3.0, scale_error=0.03,
+                   clock_drift_ppm=2000, packet_loss=(0.0, 0.10), sloppiness=0.7,
+                   sampling_rate_hz=(20.0, 400.0), exercises=("tiptoe_walk",), tiptoe_wide=True,
+                   lookalikes=("walk", "stairs", "heel_raise", "lunge", "hop")),
 }
 # Activities that are not exercises but share something with one: a posture,
 # a hold, a knee bend, a heel rise, an impact or a rotation.
@@ -163,6 +178,9 @@ LOOKALIKES = ("sit_stand", "squat", "lunge", "split_squat", "heel_raise", "hop",
               "stairs", "knee_extension", "straight_leg_raise", "side_lying_abduction",
               "prone_hip_extension", "other_leg_lying", "other_leg_seated", "fidget_seated",
               "fidget_lying", "other_leg_standing", "seated_heel_raise")
+# Look-alikes of tiptoe walking that are named, never drawn (drawing from
+# LOOKALIKES would change every seed's session): ordinary walking.
+GAIT_LOOKALIKES = ("walk",)
 # Where each look-alike is done (standing otherwise).
 LOOKALIKE_POSTURE = {"knee_extension": "chair", "straight_leg_raise": "lie",
                      "side_lying_abduction": "side_lie", "prone_hip_extension": "prone",
@@ -295,6 +313,7 @@ class _Builder:
         self.stances: list[dict] = []
         self.side_sign = 1.0 if cfg.side == "left" else -1.0
         self.labels: list[tuple[int, str]] = []   # (samples, posture) as pushed
+        self.tiptoe_plans: list[dict] = []   # tiptoe_plan() of each wide tiptoe walk
         # Hold shapes are drawn from a stream of their own (seeded by
         # simulate_session), so a config without them gives the same session.
         self.shape_rng = np.random.default_rng(41)
@@ -381,6 +400,8 @@ class _Builder:
     def walk(self, duration_s: float, tiptoe: bool = False, label: bool = True) -> list[float]:
         """Walk straight (normal heel-to-toe or on tiptoe); returns contact times."""
         assert self.posture == "stand"
+        if tiptoe and (self.cfg.tiptoe_wide or self.cfg.tiptoe_plan):
+            return self._tiptoe_wide(duration_s, label)
         # Tiptoe gait varies far more than people's: cadence, stance share,
         # step length, heel height and how far the shank swings.
         stride_s = self.rng.uniform(0.7, 1.5) if tiptoe else self.rng.uniform(1.0, 1.25)
@@ -461,6 +482,104 @@ class _Builder:
             self.distractors.append({"kind": "walk", "start_s": t0, "end_s": self.t})
         # Come to a stop with both feet flat.
         self.settle()
+        return contacts
+
+    def _tiptoe_wide(self, duration_s: float, label: bool = True) -> list[float]:
+        """Tiptoe walking as :func:`tiptoe_plan` draws it; returns contact times.
+
+        Each stride starts with the forefoot's contact: the foot stays
+        pitched toes-down (the heel off the floor) through stance while the
+        shank rolls forward over it; the swing carries the foot
+        ``step_m`` forward. A pause is a stance held on tiptoe (swaying);
+        a turn changes the heading over one or two strides, pivoting on
+        the toes.
+        """
+        rng, fs = self.rng, self.sampling_rate_hz
+        plan = tiptoe_plan(rng, self.cfg.sloppiness, duration_s, **(self.cfg.tiptoe_plan or {}))
+        self.tiptoe_plans.append(plan)
+        n = plan["strides"]
+        trend = plan["cadence_trend"] ** (np.arange(n) / max(1, n - 1))
+        durations = 2.0 / plan["cadence_sps"] * trend * np.exp(
+            plan["stride_cv"] * rng.standard_normal(n)).clip(0.6, 1.6)
+        pauses = {int(p["after"]): float(p["seconds"]) for p in plan["pauses"]}
+        turn_per = np.zeros(n)
+        for tu in plan["turns"]:
+            k, m = int(tu["at"]), int(tu["strides"])
+            turn_per[k:k + m] += tu["deg"] / len(turn_per[k:k + m])
+        # Heel height (cm) to foot pitch: the foot turns about the ball,
+        # ~18 cm ahead of the heel.
+        rise = lambda cm: np.degrees(np.arcsin(np.clip(cm / 18.0, 0, 0.95)))  # noqa: E731
+        ground_z = self.pos[2]
+        contacts, heel_rises = [], []
+        sf, arc, mid = plan["stance_frac"], plan["shank_arc_deg"], plan["shank_mid_deg"]
+        wander = _smooth_noise(rng, int((durations.sum() + sum(pauses.values())) * fs) + 10, fs, 0.3,
+                               plan["heel_wander_cm"])
+        k0 = 0
+
+        def push(foot_deg, shank_deg, heading, fwd_m, lift_m, roll_deg):
+            hrad = np.radians(heading)
+            pitch = np.radians(np.clip(foot_deg, 0, None))
+            # The ankle rises with the heel (it sits ~15 cm behind the ball).
+            pos = np.column_stack([self.pos[0] + fwd_m * np.cos(hrad), self.pos[1] + fwd_m * np.sin(hrad),
+                                   ground_z + lift_m + 0.15 * np.sin(pitch)])
+            self._push(Track(heading, shank_deg, roll_deg * 0.5, foot_deg - shank_deg, roll_deg, pos))
+
+        heading0 = self.heading
+        for k, dur in enumerate(durations):
+            t = self._grid(dur)
+            m = len(t)
+            ph = t / dur
+            stance = ph < sf
+            sw = np.clip((ph - sf) / (1 - sf), 0, 1)
+            level = rise(plan["heel_rise_cm"] + wander[k0:k0 + m])
+            k0 += m
+            foot = np.where(stance, level + 3 * np.sin(np.pi * ph / sf),
+                            level + plan["swing_deg"] * np.sin(np.pi * sw))
+            shank = np.where(stance, mid - arc / 2 + arc * ph / sf, mid + arc / 2 - arc * _min_jerk(sw))
+            foot = gaussian_filter1d(foot, fs * 0.02)
+            shank = gaussian_filter1d(shank, fs * 0.02)
+            if k == 0:
+                # From standing flat: the heel rises and the first swing follows.
+                lead = _min_jerk(t / min(0.5, 0.5 * dur))
+                foot, shank = foot * lead, shank * lead
+            else:
+                heel_rises.append(foot[stance])
+            heading = heading0 + turn_per[k] * ph
+            heading0 += turn_per[k]
+            # A foot is carried, not thrown: the swing's accelerations stay
+            # within what legs do (~4 g forward, under 1 g up and down:
+            # more would read as a hop's free fall).
+            swing_s = (1 - sf) * dur
+            step = min(plan["step_m"], 40.0 * swing_s ** 2 / 5.77)
+            fwd = np.where(stance, 0.0, _min_jerk(sw)) * step
+            lift = np.where(stance, 0.0, min(plan["swing_lift_m"], 0.6 * G * (swing_s / np.pi) ** 2)
+                            * np.sin(np.pi * sw))
+            # Side wobble: the ankle rolls out and back in each stance, and
+            # a little at random.
+            roll = plan["roll_deg"] * np.sin(np.pi * np.clip(ph / sf, 0, 1)) + _taper(m, fs, 0.1) * _smooth_noise(
+                rng, m, fs, 2.0, plan["wobble_deg"])
+            contacts.append(self.t)
+            if k in pauses and k > 0:
+                # Standing on tiptoe: the stance held, swaying a little.
+                tp = self._grid(pauses[k])
+                q = len(tp)
+                sway = _taper(q, fs, 0.3) * _smooth_noise(rng, q, fs, 0.5, 1.0)
+                lv = np.full(q, foot[0]) + _taper(q, fs, 0.3) * _smooth_noise(rng, q, fs, 0.3, 1.5)
+                push(lv, np.full(q, shank[0]) + sway, np.full(q, heading[0]), np.zeros(q), np.zeros(q),
+                     _taper(q, fs, 0.3) * _smooth_noise(rng, q, fs, 0.5, 1.0))
+            push(foot, shank, heading, fwd, lift, roll)
+        contacts.append(self.t)
+        # The walk ends when the foot has come down from tiptoe after its
+        # last contact (as the outside simulator's samples have it, about
+        # two thirds of a stride after the last contact).
+        self.settle()
+        if label:
+            self.exercises.append({
+                "exercise": "tiptoe_walk", "start_s": contacts[0], "end_s": self.t,
+                "reps": [], "circles": [], "strides": [{"t_s": c} for c in contacts],
+                **({"heel_rise_deg": float(np.median(np.concatenate(heel_rises)))} if heel_rises else {})})
+        else:
+            self.distractors.append({"kind": "tiptoe_walk", "start_s": contacts[0], "end_s": self.t})
         return contacts
 
     def settle(self, duration_s: float = 0.6) -> None:
@@ -840,7 +959,10 @@ class _Builder:
         tempo, depth = float(pins.get("tempo", tempo)), float(pins.get("depth", depth))
         held = float(pins.get("hold_s", held))
         hold = (0.7 * held, 1.3 * held)
-        if kind == "sit_stand":
+        if kind == "walk":
+            self.go_to("stand")
+            self.walk(rng.uniform(6, 30) * tempo, label=False)
+        elif kind == "sit_stand":
             self.go_to("stand")
             seated, standing = loguni(0.5, 10.0), loguni(0.5, 10.0)
             # The feet stay on the floor or shuffle a little (a few cm).
@@ -961,7 +1083,8 @@ class _Builder:
                 self.fidget(rng.uniform(1.5, 6))
                 self.rest(rng.uniform(0.5, 4))
         else:
-            raise ValueError(f"unknown look-alike {kind!r}; choose from {', '.join(LOOKALIKES)}")
+            raise ValueError(f"unknown look-alike {kind!r}; choose from "
+                             f"{', '.join(LOOKALIKES + GAIT_LOOKALIKES)}")
         del self.distractors[n_before:]  # one entry for the whole activity
         self.distractors.append({"kind": kind, "start_s": start, "end_s": self.t})
 
@@ -1148,6 +1271,53 @@ def circle_plan(rng: np.random.Generator, sloppiness: float = 0.3, **pins) -> di
         else:
             for p in dirs:
                 p[key] = value
+    return plan
+
+
+def tiptoe_plan(rng: np.random.Generator, sloppiness: float = 0.3, duration_s: float = 25.0,
+                **pins) -> dict:
+    """How one person walks on tiptoe, drawn far wider than people do.
+
+    Keys (any can be pinned): ``strides`` (swings of the instrumented foot;
+    a short walk of 3-6 one time in five, else as many as fit
+    ``duration_s``), ``cadence_sps`` (steps a second, 0.5-2.5, log-uniform;
+    a stride is two steps), ``cadence_trend`` (last stride's time over the
+    first's, 0.6-1.6), ``stride_cv`` (stride-to-stride log-spread, uneven
+    steps), ``stance_frac`` (share of a stride on the floor), ``heel_rise_cm``
+    (2-15 cm), ``heel_wander_cm`` (RMS wander of it), ``step_m`` (0.2-0.9 m;
+    shuffling below ~0.3), ``swing_lift_m`` (0.01-0.08 m), ``swing_deg``
+    (extra toe-down pitch in the swing, 8-30°), ``shank_arc_deg`` and
+    ``shank_mid_deg`` (the shank's swing and its centre), ``roll_deg`` (the
+    ankle's roll out in each stance), ``wobble_deg`` (random side wobble),
+    ``pauses`` (``{"after", "seconds"}``: standing on tiptoe after
+    that stride's contact, 0.5-4 s) and ``turns`` (``{"at", "deg",
+    "strides"}``: 45-180° over one or two strides).
+    """
+    loguni = lambda lo, hi: float(np.exp(rng.uniform(np.log(lo), np.log(hi))))  # noqa: E731
+    cadence = float(pins.get("cadence_sps", loguni(0.5, 2.5)))
+    if "strides" in pins:
+        n = int(pins["strides"])
+    elif rng.random() < 0.2:
+        n = int(rng.integers(3, 7))
+    else:
+        n = max(3, int(round(duration_s * cadence / 2)))
+    step = loguni(0.2, 0.9)
+    plan = {
+        "strides": n, "cadence_sps": cadence, "cadence_trend": loguni(0.6, 1.6),
+        "stride_cv": rng.uniform(0.02, 0.08 + 0.1 * sloppiness),
+        "stance_frac": rng.uniform(0.4, 0.75), "heel_rise_cm": loguni(2.0, 15.0),
+        "heel_wander_cm": rng.uniform(0.1, 1.5), "step_m": step,
+        "swing_lift_m": loguni(0.01, 0.08), "swing_deg": rng.uniform(8, 30),
+        # Short steps swing the shank less.
+        "shank_arc_deg": float(np.clip(rng.uniform(20, 45) * step / 0.6, 10, 40)),
+        "shank_mid_deg": rng.uniform(-3, 8), "roll_deg": rng.uniform(-6.0, 6.0),
+        "wobble_deg": rng.uniform(0.2, 1.5),
+        "pauses": [{"after": int(rng.integers(1, max(2, n - 1))), "seconds": rng.uniform(0.5, 4.0)}
+                   for _ in range(rng.poisson(0.3 + 0.6 * sloppiness) if n >= 4 else 0)],
+        "turns": [{"at": int(rng.integers(0, n)), "deg": float(rng.choice([-1, 1]) * rng.uniform(45, 180)),
+                   "strides": int(rng.integers(1, 3))} for _ in range(rng.poisson(0.6))],
+    }
+    plan.update({k: v for k, v in pins.items() if k in plan})
     return plan
 
 
@@ -1556,6 +1726,7 @@ def simulate_session(seed: int = 0, config: SimConfig | None = None,
         "config": {k: (list(v) if isinstance(v, tuple) else v)
                    for k, v in dataclasses.asdict(cfg).items()},
         "mounting_matrix": np.round(mount.as_matrix(), 6).tolist(),
+        **({"tiptoe_plans": b.tiptoe_plans} if b.tiptoe_plans else {}),
         "clock_drift_ppm": round(drift * 1e6, 1),
         "notes": ("Reps count only when the held position was reached and held; aborted "
                   "half-movements and touch-and-go reps are not listed. Circle direction per "

@@ -130,9 +130,10 @@ def toehold(*args):
                           text=True, cwd=ROOT)
 
 
-def test_a_bad_file_in_a_batch_is_one_line_and_the_others_are_analysed(folder, tmp_path):
+def test_a_bad_file_in_a_batch_is_one_line_and_the_others_are_analysed(folder, tmp_path, cli):
     bad = folder / "b_broken.csv"
     bad.write_text("t,acc_x,acc_y,acc_z,gyr_x,gyr_y,gyr_z\n0,1,2,3,4,5,6\n0.01,1,x,3,4,5,6\n")
+    # A process of its own: its pool of 2 workers is forked from it, not from pytest's.
     out = toehold("analyze", folder, "--jobs", 2)
     assert out.returncode == 1
     (line,) = out.stderr.splitlines()
@@ -141,7 +142,7 @@ def test_a_bad_file_in_a_batch_is_one_line_and_the_others_are_analysed(folder, t
     for name in ("a_demo.csv", "b_first4min.csv", "c_first5min.csv"):
         assert f"{name}: foot, left" in out.stdout
     png = tmp_path / "r.png"
-    out = toehold("report", folder, "-o", png)
+    out = cli("report", folder, "-o", png)
     assert out.returncode == 1 and png.is_file()
     assert "3 sessions" in out.stdout and "b_broken.csv:3:" in out.stderr
 
@@ -157,8 +158,8 @@ def test_batch_options_are_checked(folder, cli):
     assert out.returncode == 1 and "no recordings" in out.stderr
 
 
-def test_no_progress_bar_when_output_is_not_a_terminal(folder, private_cache_dir):
-    out = toehold("analyze", folder, "--no-cache", "--json")
+def test_no_progress_bar_when_output_is_not_a_terminal(folder, private_cache_dir, cli):
+    out = cli("analyze", folder, "--no-cache", "--json")
     assert out.returncode == 0 and out.stderr == ""
     docs = json.loads(out.stdout)
     assert [Path(d["recording"]["path"]).name for d in docs] == [

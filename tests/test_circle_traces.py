@@ -432,6 +432,17 @@ def test_sets_are_found_whatever_order_the_circles_come_in():
     assert len(sets) == 1 and list(sets[0].start) == sorted(c.start)
 
 
+def test_a_sets_circles_keep_their_labels_in_the_callers_table():
+    # A lone turn, then a set of 5; the table shuffled and labelled 100-105:
+    # the set's rows are the caller's rows, found by their labels.
+    c = table((0.0, 1, 1.0, "ccw", 12.0), (3.0, 5, 1.0, "cw", 12.0))
+    c.index = [100 + i for i in range(len(c))]
+    shuffled = c.iloc[[3, 0, 5, 1, 4, 2]]
+    (g,) = circle_sets(shuffled, FS)
+    assert list(g.index) == [101, 102, 103, 104, 105]
+    pd.testing.assert_frame_equal(g, c.loc[g.index])
+
+
 def test_fidgeting_a_loop_or_two_each_way_is_not_a_set():
     # Runs of 2 turns, alternating direction: no run reaches min_run (3).
     c = table((0.0, 2, 1.0, "ccw", 12.0), (2.0, 2, 1.0, "cw", 12.0), (4.0, 2, 1.0, "ccw", 12.0))

@@ -13,8 +13,7 @@ import pandas as pd
 import pytest
 
 from analysis.adherence import session_adherence
-from analysis.confidence import (THRESHOLD, ConfidenceRater, displacement, is_counted, motion_evidence, rep_extent,
-                                 rise_doubt)
+from analysis.confidence import THRESHOLD, ConfidenceRater, displacement, is_counted, motion_evidence, rep_extent, rise_doubt
 from analysis.pipeline import analyze_recording
 from analysis.posture import posture_masks
 from analysis.prescription import load as load_prescription

@@ -11,9 +11,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from analysis.confidence import is_counted
 from analysis.families import HoldSetDetector
 from analysis.gait import StrideDetector
-from analysis.confidence import is_counted
 from analysis.pipeline import analyze_recording
 from analysis.reps import lowpass
 from analysis.scoring import match_bouts

@@ -1,8 +1,6 @@
 """``toehold replay``: a saved recording through the live pipeline of ``record``."""
 import asyncio
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -83,9 +81,8 @@ def test_stop_ends_cleanly_with_what_was_replayed(demo):
     assert sink.array("k")[-1, 0] < 31
 
 
-def test_replay_command_ends_with_the_summary(tmp_path, demo):
-    out = subprocess.run([sys.executable, "-m", "toehold", "replay", DEMO, "--speed", "max"],
-                         capture_output=True, text=True, cwd=ROOT)
+def test_replay_command_ends_with_the_summary(tmp_path, demo, cli):
+    out = cli("replay", DEMO, "--speed", "max")
     assert out.returncode == 0, out.stderr
     assert f"left: {len(demo.data)} samples" in out.stdout
     total = demo.data.t.iloc[-1] - demo.data.t.iloc[0]
@@ -93,6 +90,5 @@ def test_replay_command_ends_with_the_summary(tmp_path, demo):
     assert "toe_press        11 reps" in out.stdout
     bad = tmp_path / "bad.csv"
     bad.write_text("hello\n")
-    out = subprocess.run([sys.executable, "-m", "toehold", "replay", bad],
-                         capture_output=True, text=True, cwd=ROOT)
+    out = cli("replay", bad)
     assert out.returncode == 1 and out.stderr.startswith("toehold: ") and "Traceback" not in out.stderr

@@ -50,17 +50,22 @@ class LiveView:
     mounting : dict of str to str, optional
         Declared sensor mounting per device key (a recording's ``mounting``
         metadata), so the live analysis uses what the offline one would.
+    background : bool
+        Run the analysers' window analyses in a worker thread
+        (``LiveAnalyzer(background=True)``), so drawing the view never holds
+        up the event loop that receives the samples: for a live source.
     """
 
     def __init__(self, placement: dict | None = None, stats: dict | None = None,
                  analysis: bool = True, title: str = "toehold record",
-                 mounting: dict | None = None) -> None:
+                 mounting: dict | None = None, background: bool = False) -> None:
         self.devs: dict[str, _Dev] = {}
         self.placement = placement or {}
         self.mounting = mounting or {}
         self.stats = stats
         self.analysis = analysis
         self.title = title
+        self.background = background
         self.log: list[str] = []
         self.t_start = time.monotonic()
 
@@ -70,13 +75,18 @@ class LiveView:
             d = self.devs[key] = _Dev()
             if self.analysis:
                 try:
-                    from analysis.live import LiveAnalyzer
-
-                    d.analyzer = LiveAnalyzer(placement=self.placement.get(key) or "foot",
-                                               mounting=self.mounting.get(key))
+                    from analysis import live
                 except ImportError:  # analysis not installed: counters only
-                    d.analyzer = None
+                    live = None
+                d.analyzer = self.new_analyzer(live, key)
         return d
+
+    def new_analyzer(self, live, key: str):
+        """The live analyser of device ``key`` (``live``: the ``analysis.live`` module, or None)."""
+        if live is None:
+            return None
+        return live.LiveAnalyzer(placement=self.placement.get(key) or "foot", mounting=self.mounting.get(key),
+                                 background=self.background)
 
     # ---- SampleSink -----------------------------------------------------
     def on_samples(self, device_key: str, rows: np.ndarray) -> None:

@@ -52,10 +52,57 @@ def _bleak_uuid(u: BumbleUUID) -> str:
     return str(_uuid.UUID(bytes=b[::-1]))
 
 
+def _bumble_debug() -> bool:
+    return logging.getLogger("bumble").isEnabledFor(logging.DEBUG)
+
+
+# bumble's controller and host format every HCI packet for a debug log line
+# (an f-string, built whether or not that log is on): in a guided session at
+# --speed max that formatting was over a quarter of the profile (cProfile,
+# tests/test_session_e2e.py). These two pass the packets on as bumble does,
+# and let bumble log them only when its debug log is on.
+class _QuietController(Controller):
+    def on_hci_packet(self, packet: hci.HCI_Packet) -> None:
+        if _bumble_debug():
+            return super().on_hci_packet(packet)
+        if isinstance(packet, hci.HCI_Command):
+            self.on_hci_command_packet(packet)
+        elif isinstance(packet, hci.HCI_AclDataPacket):
+            self.on_hci_acl_data_packet(packet)
+        elif isinstance(packet, hci.HCI_Event):
+            self.on_hci_event_packet(packet)
+        else:
+            super().on_hci_packet(packet)  # bumble's warning
+
+    def send_hci_packet(self, packet: hci.HCI_Packet) -> None:
+        if _bumble_debug():
+            return super().send_hci_packet(packet)
+        if self.host:
+            asyncio.get_running_loop().call_soon(self.host.on_packet, bytes(packet))
+
+
+class _QuietHost(Host):
+    def send_hci_packet(self, packet: hci.HCI_Packet) -> None:
+        if _bumble_debug() or self.snooper:
+            return super().send_hci_packet(packet)
+        if self.hci_sink:
+            self.hci_sink.on_packet(bytes(packet))
+
+    def on_hci_packet(self, packet: hci.HCI_Packet) -> None:
+        if _bumble_debug() or self.snooper:
+            return super().on_hci_packet(packet)
+        if isinstance(packet, hci.HCI_Event):
+            self.on_hci_event_packet(packet)
+        elif isinstance(packet, hci.HCI_AclDataPacket):
+            self.on_hci_acl_data_packet(packet)
+        else:
+            super().on_hci_packet(packet)  # the rare kinds, as bumble handles them
+
+
 def make_device(link: LocalLink, address: str, name: str) -> Device:
     """A bumble ``Device`` with its own software controller on ``link``."""
-    ctrl = Controller(name, link=link, public_address=address)
-    dev = Device(name=name, address=hci.Address(address), host=Host(ctrl, AsyncPipeSink(ctrl)))
+    ctrl = _QuietController(name, link=link, public_address=address)
+    dev = Device(name=name, address=hci.Address(address), host=_QuietHost(ctrl, AsyncPipeSink(ctrl)))
     dev.toehold_controller = ctrl  # to take it off the link when the device powers off
     return dev
 

@@ -56,7 +56,9 @@ class RecordingSink:
             meta["device"] = device
             meta["sample_rate_hz"] = f"{rate:g}"
         meta.update(self.metadata.get(key, {}))
-        w = RecordingWriter(self.paths[key], meta, columns, rewritable=("sample_rate_hz",))
+        # The disk in a thread of its own: a slow flush must not hold up
+        # the event loop that receives the notifications.
+        w = RecordingWriter(self.paths[key], meta, columns, rewritable=("sample_rate_hz",), background=True)
         self.writers[key] = w
         return w
 

@@ -280,3 +280,32 @@ def test_the_emulators_send_one_packet_as_the_protocol_has_it(kind):
     from sensors.emulated.encoders import make_encoder
 
     assert make_encoder(get_profile(kind)).samples_per_packet == one_packet(kind)
+
+
+@pytest.mark.parametrize("debug", [False, True])
+def test_bumble_formats_the_hci_packets_only_when_its_debug_log_is_on(debug, caplog, monkeypatch):
+    """The virtual radio's controllers and hosts skip bumble's per-packet log
+    line (costly to build: it was a quarter of a guided session's profile)
+    unless that log is on: then it is all there."""
+    import logging
+
+    import bumble.controller
+    import bumble.host
+
+    from sensors.ble.bumble_backend import VirtualRadio
+
+    built = []
+    for module in (bumble.controller, bumble.host):  # each packet's log line starts with color(...)
+        monkeypatch.setattr(module, "color", lambda text, *a, _c=module.color, **k: built.append(text) or _c(text, *a, **k))
+    caplog.set_level(logging.DEBUG if debug else logging.INFO, logger="bumble")
+
+    async def power_on():
+        radio = VirtualRadio()
+        await radio.ensure_on()  # HCI reset and setup: commands one way, events the other
+        return radio
+
+    assert run(power_on())._powered
+    said = " ".join(r.getMessage() for r in caplog.records if r.name.startswith("bumble"))
+    for line in ("HOST -> CONTROLLER", "CONTROLLER -> HOST"):
+        assert (line in said) == debug, line
+    assert bool(built) == debug

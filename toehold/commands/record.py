@@ -122,8 +122,7 @@ class _LateAnalysis:
                 for k, chunks in held.items():
                     if self._live is not None:
                         d = self.view._dev(k)
-                        d.analyzer = self._live.LiveAnalyzer(placement=self.view.placement.get(k) or "foot",
-                                                             mounting=self.view.mounting.get(k))
+                        d.analyzer = self.view.new_analyzer(self._live, k)
                         for chunk in chunks[:-1] if k == key else chunks:
                             d.analyzer.push(chunk)
         self.view.on_samples(key, rows)
@@ -176,7 +175,7 @@ async def _session(args, plan, console) -> tuple:
     files = RecordingSink({p["key"]: p["path"] for p in plan},
                           {p["key"]: {"placement": args.placement, "side": p["side"]} for p in plan},
                           describe=describe)
-    view = LiveView(placement={p["key"]: args.placement for p in plan})
+    view = LiveView(placement={p["key"]: args.placement for p in plan}, background=True)
     late = _LateAnalysis(view)
     col = Collector(TeeSink(files, late), give_up_after_s=args.give_up_after,
                     sampling_rate_hz=args.rate, **kw)

@@ -54,8 +54,10 @@ def replay(recording, speed: float | None = None, console=None, key: str | None 
     from toehold.live_view import LiveView, show_live
 
     key = key or recording.side or "sensor"
+    # In real time, as ``record``, the window analysis runs beside the event
+    # loop; as fast as possible, in it (no clock to keep up with).
     view = LiveView(placement={key: recording.placement}, title=f"toehold replay {recording.path}".rstrip(),
-                    mounting={key: recording.metadata.get("mounting")})
+                    mounting={key: recording.metadata.get("mounting")}, background=speed is not None)
     player = Player(recording, view, key, speed)
     error = asyncio.run(show_live(view, player.run(), player.stop, console or Console()))
     return view, player, error

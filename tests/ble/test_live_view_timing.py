@@ -1,0 +1,116 @@
+"""What the live view shows while a set streams in real time, against the simulator's truth.
+
+An emulated sensor streams a simulated toe-press set (four reps) over the
+virtual link in real time; ``show_live`` draws the view 4 times a second, as
+``toehold record`` does, with the window analysis in its worker thread. Each
+drawing's analysis line is noted with the wall-clock time, and the emulator's
+clock (its power-on, ``loop.time()``) maps that time onto the session's.
+"""
+from __future__ import annotations
+
+import asyncio
+import io
+import re
+import time
+
+from rich.console import Console
+
+from analysis.live import LiveAnalyzer
+from sensors.ble.bumble_backend import BumbleClient, BumbleScanner
+from sensors.ble.collector import Collector, Target
+from sensors.contract import REQUIRED_COLUMNS
+from sensors.emulated import EmulatedSensor
+from sensors.simulator import simulate_session
+from sensors.stream import MemorySink, TeeSink
+from toehold.live_view import LiveView, show_live
+
+SESSION = dict(seed=6, tier="clean", exercises=["toe_press"],
+               hold_plan={"reps": 4, "rest_s": 2.0, "hold_s": 2.0})
+LEAD_S = 12.0   # streamed before the set's first rep
+AFTER_S = 6.0   # and after its last
+UPDATE_S = LiveAnalyzer().update_every_s
+
+
+def test_view_counts_each_rep_as_it_ends_and_times_each_hold_while_it_lasts():
+    rec, truth = simulate_session(**SESSION)
+    bout = truth["exercises"][0]
+    reps = bout["reps"]
+    start, end = bout["start_s"] - LEAD_S, bout["end_s"] + AFTER_S
+    data = rec.data[list(REQUIRED_COLUMNS)].to_numpy()
+    data = data[(data[:, 0] >= start) & (data[:, 0] <= end)]
+    rate = float(rec.metadata["sample_rate_hz"])
+
+    def feed(sampling_rate_hz):
+        assert sampling_rate_hz == rate  # the session is streamed at its own rate
+        out = data.copy()
+        out[:, 0] -= out[0, 0]
+        return out
+
+    shown = []  # (wall-clock time, the analysis line)
+
+    async def go():
+        emu = await EmulatedSensor("generic", address="C4:00:00:00:00:41", feed=feed).start()
+        t_power = emu._t_power
+        rows = MemorySink()
+        view = LiveView(placement={"a": "foot"}, background=True)
+        text = view.analysis_text
+
+        def noted(key):
+            line = text(key)
+            shown.append((time.monotonic(), line))
+            return line
+        view.analysis_text = noted
+        col = Collector(TeeSink(view, rows), client_backend=BumbleClient, scanner_backend=BumbleScanner)
+        view.stats = col.stats
+
+        async def stop_at_the_end():
+            # The feed's last row is due ``end - start`` after power-on.
+            while time.monotonic() - t_power < end - start:
+                await asyncio.sleep(0.1)
+            col.stop()
+        stopper = asyncio.ensure_future(stop_at_the_end())
+        console = Console(file=io.StringIO(), force_terminal=True, width=80)
+        err = await show_live(view, col.run([Target("a", emu.address)], duration_s=end - start + 30),
+                              col.stop, console)
+        await stopper
+        await emu.stop()
+        view.devs["a"].analyzer.wait()
+        return err, t_power, emu, rows, view
+
+    err, t_power, emu, rows, view = asyncio.run(asyncio.wait_for(go(), 150))
+    assert err is None
+    # Nothing was lost on the way: the event loop kept up with the stream
+    # while the view was drawn and the window analysed.
+    assert not view.devs["a"].gaps
+    assert len(rows.array("a")) == sum(len(r) for _, r in emu.sent)
+    # Wall-clock time to the session's: a row of feed time f is sent once
+    # the device clock reaches it, ``t_power + f``.
+    trace = [(now - t_power + start, line) for now, line in shown]
+    # Everything shown names the set as what it is, when it names one.
+    named = [line for _, line in trace if line not in ("", "no exercise yet") and not line.startswith("last set")]
+    assert named and all(line.startswith("toe press") for line in named), set(named)
+    counts = [(t, int(m.group(1))) for t, line in trace if (m := re.search(r"reps (\d+)", line))]
+    # The count rises to the truth's and never goes back.
+    assert [n for _, n in counts] == sorted(n for _, n in counts)
+    assert counts[-1][1] == len(reps)
+    for k, r in enumerate(reps, start=1):
+        first = next(t for t, n in counts if n >= k)
+        # Not before the foot let go of the hold...
+        assert first >= r["start_s"] + r["hold_s"], (k, first, r)
+        # ...and soon after the rep's end. The first rep names the set: a
+        # window analysis every UPDATE_S of data, plus its own time. The
+        # others come from following the angle at every drawing: counted
+        # once it is back within 30 % of rest for 0.15 s (the filter lags
+        # 0.1 s), drawn within 0.25 s, a notification every few samples;
+        # the truth's end is when the foot is fully back, usually later.
+        # 1.5 s leaves a second for a busy machine.
+        assert first - r["end_s"] <= (3 * UPDATE_S if k == 1 else 1.5), (k, first, r)
+    # Each rep after the first has a hold timer running during its hold,
+    # rising to about its true hold (the release may be on the clock).
+    timers = [(t, float(m.group(1))) for t, line in trace if (m := re.search(r"holding ([\d.]+)/", line))]
+    for r in reps[1:]:
+        during = [h for t, h in timers if r["start_s"] <= t <= r["end_s"] + 0.5]
+        assert during, r
+        assert r["hold_s"] - 0.5 < max(during) < r["hold_s"] + 1.5, (r, during)
+    # And no timer while the foot rests before the set.
+    assert not [t for t, _ in timers if t < reps[0]["start_s"]]

@@ -1,0 +1,59 @@
+"""Tiptoe walking among other gait, slow strides and pauses (issue 12).
+
+Expected values are hand-made: a table of per-stride features whose
+tiptoe strides are known, a pulse train whose period is known, and a
+simulated walk whose strides the simulator placed.
+"""
+import numpy as np
+import pandas as pd
+import pytest
+
+from analysis.families import TiptoeWalkDetector
+from analysis.gait import _stride_period
+from analysis.pipeline import analyze_recording
+from sensors.simulator import simulate_session
+
+
+def test_a_walk_to_the_station_joined_to_the_tiptoe_walk_is_not_counted_as_tiptoe():
+    # 8 heel-to-toe strides (foot flat in stance, 70° of sagittal arc),
+    # then 10 on tiptoe (toes 20° down in stance, 20° of arc): contacts 8-18.
+    feats = pd.DataFrame({"stance_pitch_deg": [0.0] * 8 + [20.0] * 10,
+                          "sagittal_range_deg": [70.0] * 8 + [20.0] * 10,
+                          "peak_rate_dps": [200.0] * 18})
+    assert TiptoeWalkDetector._tiptoe_runs(feats, foot=True, min_contacts=6) == [(8, 18)]
+
+
+def test_one_odd_stride_does_not_split_a_tiptoe_walk():
+    stance = [20.0] * 6 + [2.0] + [20.0] * 6     # one stride with the heel nearly down
+    feats = pd.DataFrame({"stance_pitch_deg": stance, "sagittal_range_deg": [20.0] * 13,
+                          "peak_rate_dps": [100.0] * 13})
+    assert TiptoeWalkDetector._tiptoe_runs(feats, foot=True, min_contacts=6) == [(0, 13)]
+
+
+def test_a_short_walk_of_slow_strides_has_its_stride_period():
+    # Strides of 2.5 s (0.8 steps a second), 8 s in all (three strides and
+    # a bit), at 50 Hz: one swing burst per stride.
+    fs = 50.0
+    t = np.arange(int(8 * fs)) / fs
+    phase = (t % 2.5) / 2.5
+    burst = np.where((phase > 0.6) & (phase < 0.9), np.sin(np.pi * (phase - 0.6) / 0.3), 0.0)
+    gyr = np.column_stack([5 * burst, 120 * burst, 10 * burst])
+    period, corr = _stride_period(gyr, fs, hi_s=4.2)
+    assert period == pytest.approx(2.5, abs=0.05)
+    assert corr > 0.25
+
+
+def test_a_tiptoe_walk_with_a_pause_on_tiptoe_is_one_bout_with_its_strides():
+    # 16 strides at 1.8 steps a second (1.11 s a stride), standing on tiptoe
+    # for 2.5 s after the 8th contact: 17 contacts over about 20 s.
+    plan = dict(strides=16, cadence_sps=1.8, cadence_trend=1.0, stride_cv=0.02, heel_rise_cm=8.0,
+                step_m=0.6, pauses=[{"after": 8, "seconds": 2.5}], turns=[])
+    rec, truth = simulate_session(seed=4100, tier="realistic", exercises=["tiptoe_walk"], distractors=False,
+                                  tiptoe_plan=plan)
+    true = truth["exercises"][0]
+    assert len(true["strides"]) == 17
+    doc = analyze_recording(rec)
+    found = [e for e in doc["exercises"] if e["exercise"] == "tiptoe_walk"]
+    assert len(found) == 1
+    assert abs(len(found[0]["strides"]) - 17) <= 1
+    assert abs((found[0]["end_s"] - found[0]["start_s"]) - (true["end_s"] - true["start_s"])) <= 1.0
