@@ -102,12 +102,22 @@ HARD_CASES = {
     "foot 20 Hz 10 % loss": (2, dict(tier="realistic", sampling_rate_hz=20.0, packet_loss=0.1,
                                      exercises=["toe_press"])),
     "foot noisy, random mounting": (3, dict(tier="hard", exercises=["toe_press"])),
-    "band 25 Hz hard": (7, dict(tier="hard", sampling_rate_hz=25.0, exercises=["resistance_band"])),
+    # The hard tier as it was until 1 December (noise fixed at 0.08 m/s²
+    # and 0.4 deg/s, holds held level) ...
+    "band 25 Hz hard": (7, dict(tier="hard", sampling_rate_hz=25.0, exercises=["resistance_band"],
+                                acc_noise_mps2=0.08, gyr_noise_dps=0.4, hold_shape=0.0)),
+    # ... and as it is now: 0.18 m/s² of noise drawn for this seed, holds
+    # that overshoot and sag.
+    "band 25 Hz hard, noisier, uneven holds": (7, dict(tier="hard", sampling_rate_hz=25.0,
+                                                       exercises=["resistance_band"])),
     "pencil long holds": (2, dict(tier="realistic", exercises=["pencil_pickup"])),
 }
 
 
-KNOWN_MISSES: dict[str, str] = {}
+KNOWN_MISSES: dict[str, str] = {
+    "band 25 Hz hard, noisier, uneven holds": "found by the widened hard tier (branch abstain): 11 band reps "
+                                              "read as 8; exact with the old noise and level holds (the case above)",
+}
 
 
 @pytest.mark.parametrize("case", [pytest.param(c, marks=pytest.mark.xfail(reason=KNOWN_MISSES[c], strict=False))
