@@ -19,6 +19,11 @@ set's levels.
 While a set is under way the live view wants to count its first rep, so the
 window analysis accepts sets of one rep; the final analysis applies the
 normal rules.
+
+For a live source the window analysis runs in a worker process
+(``background=True``): the event loop that receives the sensors'
+notifications never waits for it; the tracker runs in the caller at every
+read. The same code runs in either place.
 """
 from __future__ import annotations
 
@@ -369,6 +374,10 @@ class LiveAnalyzer:
         self._sent = 0                    # rows the worker process has
         if background:
             weakref.finalize(self, _forget_later, self._key)
+            # Started now, not at the first analysis: a new interpreter
+            # importing numpy, pandas, scipy and the detectors takes seconds
+            # (tens on a busy machine), better spent before the first set.
+            _worker().submit(_forget, self._key)
         self._job: Future | None = None
         self._due_from = -np.inf          # data time of the last window analysis started
         # A bout the window finds this soon after the shown set's end is

@@ -1,141 +1,182 @@
-"""Analysis snapshots, to show a speed or memory change leaves the output alone.
+"""Behaviour snapshot for speed work: the analysis must not change.
 
-    python benchmarks/snapshot.py save DIR      # analysis JSON of every input into DIR
-    python benchmarks/snapshot.py compare DIR   # this code's JSON against DIR's
+    python benchmarks/snapshot.py save DIR [--quick]
+    python benchmarks/snapshot.py compare DIR_A DIR_B
 
-Inputs: the demo recording, the three shared samples (``../shared/samples``
-when present), nine simulated sessions of every simulator tier (seeds
-7001-7009, below the held-back range) and the 1 h benchmark day
-(``_days.py``). For each, the ``toehold-analysis/1`` document
-(``analyze_recording`` as ``toehold analyze`` calls it, keys sorted) and a hash of stage 1's signals
-(``SessionAnalyzer.session_signals_``: every array's bytes, the gait table
-and the mounting). ``compare`` prints, per input, whether the JSON is
-byte-identical, else the largest difference of a number in it and the
-paths that differ, and whether the signals' hash changed.
+``save`` analyses a fixed set of inputs and writes, per input, the analysis
+JSON (``NAME.json``, ``json.dumps(..., sort_keys=True)``) and a trace of the
+hold-rep detector's every run (``NAME.reps.json``: each run's angle hash,
+``reps_``, ``rejected_``, ``typical_amplitude_deg_`` and the ``set_cues``
+it fed; the detector runs and the ``set_cues`` calls are compared each in
+their own order). The inputs: the demo recording, the three shared samples (when
+``../shared/samples`` exists), nine simulated sessions of each simulator
+tier (seeds 1000-1008 + 100 per tier, all below 10000: never the held-out
+generator) and the 1 h benchmark day (``--quick``: without the 1 h day and
+with three sessions per tier).
+
+The recording's path is saved as its file name, so that snapshots taken
+in two checkouts compare. ``compare`` reports the files that differ, byte for byte; where they do, the
+largest absolute difference between numbers at the same place in the two
+documents (structure and every non-number equal otherwise).
 """
 from __future__ import annotations
 
 import argparse
 import hashlib
 import json
+import math
 import sys
 from pathlib import Path
+
+import numpy as np
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(HERE))
 
-SEEDS = range(7001, 7010)
-TIERS = ("clean", "realistic", "hard", "ankle")
+TIERS = ("clean", "realistic", "hard", "ankle", "lookalikes", "negatives")
 
 
-def _inputs():
+def _inputs(quick: bool):
     from sensors.recording import read_recording
-
-    yield "demo", lambda: read_recording(ROOT / "recordings" / "demo.csv")
-    shared = ROOT.parent / "shared" / "samples"
-    for p in sorted(shared.glob("*.csv")) if shared.is_dir() else ():
-        yield p.stem, (lambda p=p: read_recording(p))
     from sensors.simulator import simulate_session
 
-    for tier in TIERS:
-        for seed in SEEDS:
-            yield f"{tier}_{seed}", (lambda tier=tier, seed=seed: simulate_session(seed=seed, tier=tier)[0])
-    from _days import day_file
-
-    yield "day_1h", lambda: read_recording(day_file(3600))
-
-
-def _signals_hash(fitted) -> str:
-    import numpy as np
-
-    sig = fitted.session_signals_
-    h = hashlib.sha256()
-    if sig is None:
-        return "none"
-    for name in ("t", "valid", "long_gap", "still", "calm", "acc", "gyr", "gyro_bias_dps", "acc_seg",
-                 "gyr_seg", "grav_seg", "grav_smooth", "elevation_deg", "roll_deg", "tilt_deg"):
-        h.update(name.encode())
-        h.update(np.ascontiguousarray(np.asarray(getattr(sig, name), dtype=float)).tobytes())
-    h.update(np.ascontiguousarray(sig.orientation.quat).tobytes())
-    for k in sorted(sig.postures):
-        h.update(k.encode() + np.asarray(sig.postures[k]).tobytes())
-    h.update(sig.gait.to_csv().encode())
-    h.update(repr((sig.mounting.matrix.tolist(), sig.mounting.method, sig.mounting.confidence)).encode())
-    return h.hexdigest()
+    yield "demo", lambda: read_recording(ROOT / "recordings" / "demo.csv")
+    samples = ROOT.parent / "shared" / "samples"
+    for p in sorted(samples.glob("*.csv")) if samples.is_dir() else ():
+        yield f"sample_{p.stem}", (lambda p=p: read_recording(p))
+    for k, tier in enumerate(TIERS):
+        for seed in range(1000 + 100 * k, 1000 + 100 * k + (3 if quick else 9)):
+            yield f"sim_{tier}_{seed}", (lambda seed=seed, tier=tier: simulate_session(seed=seed, tier=tier)[0])
+    if not quick:
+        from _days import day_file
+        yield "day_1h", lambda: read_recording(day_file(3600))
 
 
-def _analyse(rec) -> tuple[str, str]:
-    from analysis import pipeline
+def _frame(df) -> list:
+    return [[c, [None if isinstance(v, float) and not math.isfinite(v) else v for v in df[c].tolist()]]
+            for c in df.columns]
 
-    # As ``toehold analyze`` does (the samples released once on the grid),
-    # keeping the fitted analyser for the signals' hash.
-    fitted = []
-    run = pipeline.run_analysis
-    pipeline.run_analysis = lambda *a, **k: fitted.append(run(*a, **k)) or fitted[-1]
+
+def save(out: Path, quick: bool) -> None:
+    import analysis.families as families
+    import analysis.reps as reps
+    from analysis.pipeline import analyze_recording
+
+    out.mkdir(parents=True, exist_ok=True)
+    trace: list = []
+    # Code before reps.detect_many ran the detector one signal at a time.
+    batched = hasattr(reps, "detect_many")
+    real_many = getattr(reps, "detect_many", None)
+    real_one, real_cues = reps.HoldRepDetector.detect, reps.set_cues
+
+    def detect_many(detectors, angles, sampling_rate_hz, valids=None):
+        if batched:
+            real_many(detectors, angles, sampling_rate_hz, valids)
+        else:
+            for det, angle_deg, valid in zip(detectors, angles, valids):
+                real_one(det, angle_deg, sampling_rate_hz, valid=valid)
+        for det, angle_deg in zip(detectors, angles):
+            a = np.ascontiguousarray(angle_deg, dtype=float)
+            trace.append({"angle": hashlib.sha1(a.tobytes()).hexdigest(), "n": len(a),
+                          "reps": _frame(det.reps_), "rejected": _frame(det.rejected_),
+                          "typical": det.typical_amplitude_deg_,
+                          "excursion": hashlib.sha1(np.ascontiguousarray(det.excursion_).tobytes()).hexdigest()})
+        return detectors
+
+    def detect(self, angle_deg, sampling_rate_hz, valid=None):
+        return detect_many([self], [angle_deg], sampling_rate_hz, [valid])[0]
+
+    def cues(*args, **kwargs):
+        r = real_cues(*args, **kwargs)
+        trace.append({"cues": [None if not math.isfinite(v) else v for v in r]})
+        return r
+
+    if batched:
+        reps.detect_many = families.detect_many = detect_many
+    else:
+        reps.HoldRepDetector.detect = detect
+    reps.set_cues = families.set_cues = cues
     try:
-        doc = pipeline.analyze_recording(rec, release_samples=True)
+        for name, make in _inputs(quick):
+            trace.clear()
+            doc = analyze_recording(make())
+            # The file's name only: snapshots of two checkouts compare.
+            doc["recording"]["path"] = Path(doc["recording"]["path"] or "").name
+            (out / f"{name}.json").write_text(json.dumps(doc, sort_keys=True))
+            (out / f"{name}.reps.json").write_text(json.dumps(trace))
+            print(name, len(doc["exercises"]), "bouts,", sum(1 for x in trace if "reps" in x), "detector runs",
+                  flush=True)
     finally:
-        pipeline.run_analysis = run
-    fitted = fitted[0]
-    doc["recording"]["path"] = None
-    return json.dumps(doc, sort_keys=True, indent=0), _signals_hash(fitted)
+        if batched:
+            reps.detect_many = families.detect_many = real_many
+        else:
+            reps.HoldRepDetector.detect = real_one
+        reps.set_cues = families.set_cues = real_cues
 
 
-def _diff(a, b, path="", out=None):
-    """(largest numeric difference, paths that differ) between two JSON values."""
-    out = out if out is not None else [0.0, []]
-    if isinstance(a, dict) and isinstance(b, dict):
-        for k in sorted(set(a) | set(b)):
-            if k not in a or k not in b:
-                out[1].append(f"{path}/{k} (missing)")
-            else:
-                _diff(a[k], b[k], f"{path}/{k}", out)
-    elif isinstance(a, list) and isinstance(b, list):
+def _max_diff(a, b, path="") -> float:
+    """Largest |a - b| over numbers at the same place; raises on any other difference."""
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)) and not isinstance(a, bool):
+        return abs(a - b)
+    if type(a) is not type(b):
+        raise ValueError(f"{path}: {a!r} vs {b!r}")
+    if isinstance(a, dict):
+        if a.keys() != b.keys():
+            raise ValueError(f"{path}: keys {sorted(a.keys() ^ b.keys())}")
+        return max([_max_diff(a[k], b[k], f"{path}/{k}") for k in a] or [0.0])
+    if isinstance(a, list):
         if len(a) != len(b):
-            out[1].append(f"{path} (length {len(a)} vs {len(b)})")
-        for k, (x, y) in enumerate(zip(a, b)):
-            _diff(x, y, f"{path}/{k}", out)
-    elif isinstance(a, (int, float)) and isinstance(b, (int, float)) and not isinstance(a, bool):
-        if a != b:
-            out[0] = max(out[0], abs(a - b))
-            out[1].append(f"{path} ({a} vs {b})")
-    elif a != b:
-        out[1].append(f"{path} ({a!r} vs {b!r})")
-    return out
+            raise ValueError(f"{path}: length {len(a)} vs {len(b)}")
+        return max([_max_diff(x, y, f"{path}[{i}]") for i, (x, y) in enumerate(zip(a, b))] or [0.0])
+    if a != b:
+        raise ValueError(f"{path}: {a!r} vs {b!r}")
+    return 0.0
+
+
+def compare(a: Path, b: Path) -> int:
+    names = sorted({p.name for p in a.glob("*.json")} | {p.name for p in b.glob("*.json")})
+    bad = 0
+    for name in names:
+        pa, pb = a / name, b / name
+        if not pa.exists() or not pb.exists():
+            print(f"{name}: only in {'the first' if pa.exists() else 'the second'}")
+            bad += 1
+            continue
+        if pa.read_bytes() == pb.read_bytes():
+            continue
+        if name.endswith(".reps.json"):
+            # Detector runs batched (detect_many) come before the set_cues
+            # calls on their sets: each kind's order is what must match.
+            ta, tb = json.loads(pa.read_text()), json.loads(pb.read_text())
+            if all([x for x in ta if (k in x)] == [x for x in tb if (k in x)] for k in ("reps", "cues")) \
+                    and len(ta) == len(tb):
+                continue
+        bad += 1
+        try:
+            most = _max_diff(json.loads(pa.read_text()), json.loads(pb.read_text()))
+            print(f"{name}: differs, numbers at most {most:.3g} apart")
+        except ValueError as exc:
+            print(f"{name}: differs: {exc}")
+    print(f"{len(names)} files, {bad} differ")
+    return 1 if bad else 0
 
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("action", choices=("save", "compare"))
-    ap.add_argument("dir", type=Path)
-    ap.add_argument("--only", help="inputs whose name contains this")
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    s = sub.add_parser("save")
+    s.add_argument("dir", type=Path)
+    s.add_argument("--quick", action="store_true")
+    c = sub.add_parser("compare")
+    c.add_argument("a", type=Path)
+    c.add_argument("b", type=Path)
     args = ap.parse_args()
-    args.dir.mkdir(parents=True, exist_ok=True)
-    changed = 0
-    for name, make in _inputs():
-        if args.only and args.only not in name:
-            continue
-        text, sig_hash = _analyse(make())
-        if args.action == "save":
-            (args.dir / f"{name}.json").write_text(text)
-            (args.dir / f"{name}.sig").write_text(sig_hash)
-            print(f"{name}: saved")
-            continue
-        old = (args.dir / f"{name}.json").read_text()
-        old_hash = (args.dir / f"{name}.sig").read_text()
-        sig = "signals same" if old_hash == sig_hash else "signals changed"
-        if old == text:
-            print(f"{name}: JSON identical, {sig}")
-            continue
-        changed += 1
-        largest, paths = _diff(json.loads(old), json.loads(text))
-        print(f"{name}: JSON DIFFERS (largest numeric difference {largest:.3g}; {len(paths)} values), {sig}")
-        for p in paths[:8]:
-            print("   ", p)
-    print(f"{changed} input(s) with a different JSON")
-    return 1 if changed else 0
+    if args.cmd == "save":
+        save(args.dir, args.quick)
+        return 0
+    return compare(args.a, args.b)
 
 
 if __name__ == "__main__":

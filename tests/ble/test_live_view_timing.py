@@ -2,9 +2,13 @@
 
 An emulated sensor streams a simulated toe-press set (four reps) over the
 virtual link in real time; ``show_live`` draws the view 4 times a second, as
-``toehold record`` does, with the window analysis in its worker thread. Each
-drawing's analysis line is noted with the wall-clock time, and the emulator's
-clock (its power-on, ``loop.time()``) maps that time onto the session's.
+``toehold record`` does, with the window analysis in its worker process.
+Each drawing's analysis line is noted with the newest sample the view had
+then, on the session's clock (the emulator's sent rows give the offset of
+the collector's time stamps): what the view said when it had seen the
+session up to that moment. (Wall-clock delays, link and machine included,
+are ``benchmarks/live.py``'s: on a machine loaded past its cores the whole
+stream runs late, which is no fault of the view.)
 """
 from __future__ import annotations
 
@@ -46,27 +50,41 @@ def test_view_counts_each_rep_as_it_ends_and_times_each_hold_while_it_lasts():
         out[:, 0] -= out[0, 0]
         return out
 
-    shown = []  # (wall-clock time, the analysis line)
+    shown = []  # (the view's newest sample, the analysis line)
+    runs = []   # wall-clock seconds each window analysis took, from start to shown
 
     async def go():
         emu = await EmulatedSensor("generic", address="C4:00:00:00:00:41", feed=feed).start()
-        t_power = emu._t_power
         rows = MemorySink()
         view = LiveView(placement={"a": "foot"}, background=True)
         text = view.analysis_text
 
+        job = [None, 0.0]
+
         def noted(key):
+            d = view.devs[key]
             line = text(key)
-            shown.append((time.monotonic(), line))
+            shown.append((d.last_t, line))
+            now = time.monotonic()
+            if d.analyzer._job is not job[0]:
+                if job[0] is not None:
+                    runs.append(now - job[1])
+                job[:] = d.analyzer._job, now
             return line
         view.analysis_text = noted
         col = Collector(TeeSink(view, rows), client_backend=BumbleClient, scanner_backend=BumbleScanner)
         view.stats = col.stats
 
         async def stop_at_the_end():
-            # The feed's last row is due ``end - start`` after power-on.
-            while time.monotonic() - t_power < end - start:
+            # Once the view has the feed's last rows (``end - start`` on the
+            # device clock), however late they come.
+            while True:
                 await asyncio.sleep(0.1)
+                d = view.devs.get("a")
+                if d is not None and d.samples and emu.sent:
+                    offset = rows.array("a")[0, 0] - emu.sent[0][1][0, 0]
+                    if d.last_t - offset >= end - start - 0.2:
+                        break
             col.stop()
         stopper = asyncio.ensure_future(stop_at_the_end())
         console = Console(file=io.StringIO(), force_terminal=True, width=80)
@@ -75,20 +93,21 @@ def test_view_counts_each_rep_as_it_ends_and_times_each_hold_while_it_lasts():
         await stopper
         await emu.stop()
         view.devs["a"].analyzer.wait()
-        return err, t_power, emu, rows, view
+        return err, emu, rows, view
 
-    err, t_power, emu, rows, view = asyncio.run(asyncio.wait_for(go(), 150))
+    err, emu, rows, view = asyncio.run(asyncio.wait_for(go(), 240))
     assert err is None
     # Nothing was lost on the way: the event loop kept up with the stream
     # while the view was drawn and the window analysed.
     assert not view.devs["a"].gaps
     assert len(rows.array("a")) == sum(len(r) for _, r in emu.sent)
-    # Wall-clock time to the session's: a row of feed time f is sent once
-    # the device clock reaches it, ``t_power + f``.
-    trace = [(now - t_power + start, line) for now, line in shown]
+    # The collector's time stamps to the session's clock: the first row
+    # received is the first row sent (device clock = feed time).
+    offset = rows.array("a")[0, 0] - emu.sent[0][1][0, 0]
+    trace = [(t - offset + start, line) for t, line in shown]
     # Everything shown names the set as what it is, when it names one.
     named = [line for _, line in trace if line not in ("", "no exercise yet") and not line.startswith("last set")]
-    assert named and all(line.startswith("toe press") for line in named), set(named)
+    assert named and all(line.startswith("toe press") for line in named), sorted({line for _, line in trace})
     counts = [(t, int(m.group(1))) for t, line in trace if (m := re.search(r"reps (\d+)", line))]
     # The count rises to the truth's and never goes back.
     assert [n for _, n in counts] == sorted(n for _, n in counts)
@@ -98,13 +117,15 @@ def test_view_counts_each_rep_as_it_ends_and_times_each_hold_while_it_lasts():
         # Not before the foot let go of the hold...
         assert first >= r["start_s"] + r["hold_s"], (k, first, r)
         # ...and soon after the rep's end. The first rep names the set: a
-        # window analysis every UPDATE_S of data, plus its own time. The
-        # others come from following the angle at every drawing: counted
-        # once it is back within 30 % of rest for 0.15 s (the filter lags
-        # 0.1 s), drawn within 0.25 s, a notification every few samples;
-        # the truth's end is when the foot is fully back, usually later.
-        # 1.5 s leaves a second for a busy machine.
-        assert first - r["end_s"] <= (3 * UPDATE_S if k == 1 else 1.5), (k, first, r)
+        # window analysis starts every UPDATE_S of data once the last has
+        # ended, and is shown once it ends (its time measured here: the
+        # stream goes on meanwhile). The others come from following the
+        # angle at every drawing: counted once it is back within 30 % of
+        # rest for 0.15 s (the filter lags 0.1 s), drawn within 0.25 s, a
+        # notification every few samples; the truth's end is when the foot
+        # is fully back, usually later. 1.5 s leaves a second to spare.
+        allowed = 2 * (UPDATE_S + max(runs)) + 1.0 if k == 1 else 1.5
+        assert first - r["end_s"] <= allowed, (k, first, r, max(runs))
     # Each rep after the first has a hold timer running during its hold,
     # rising to about its true hold (the release may be on the clock).
     timers = [(t, float(m.group(1))) for t, line in trace if (m := re.search(r"holding ([\d.]+)/", line))]
