@@ -10,10 +10,20 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
-from analysis.reps import (HoldRepDetector, _breaks, _first_true, _last_true, _run_lengths, _span_argext,
-                           _span_medians, _span_peaks, _spans, detect_many)
 from test_reps_units import FS, _loop, _lose, _reps_trace
+
+from analysis.reps import (
+    HoldRepDetector,
+    _breaks,
+    _first_true,
+    _last_true,
+    _run_lengths,
+    _span_argext,
+    _span_medians,
+    _span_peaks,
+    _spans,
+    detect_many,
+)
 
 
 def test_spans_are_laid_end_to_end_each_with_its_step():
