@@ -78,9 +78,10 @@ class CircleDetector:
     end_frac, steady_frac : float
         A run's turns are counted from where the toes first move at
         ``end_frac`` of its median speed while their direction of motion
-        turns at ``steady_frac`` of its median rate (over 0.2 s), to where
-        they last do: moving out from neutral goes straight, and joining
-        the circle swings the direction round while the toes stop and start.
+        turns at ``steady_frac`` of its median rate (over 0.2 s, at least
+        3 samples), to where they last do: moving out from neutral goes
+        straight, and joining the circle swings the direction round while
+        the toes stop and start.
     max_pause_s : float
         A pause this long or shorter, between turning the same way, does
         not end a set.

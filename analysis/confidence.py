@@ -81,18 +81,20 @@ def displacement(earth_acc: np.ndarray, a: int, b: int, sampling_rate_hz: float)
     return v.sum(axis=0) / sampling_rate_hz
 
 
-def rise_doubt(turn_deg: float, move_s: float, acc_error_mps2: float = 0.3) -> float:
+def rise_doubt(turn_deg: float, move_s: float, acc_error_mps2: float = 0.5) -> float:
     """How far (m) a rise integrated over a move that turns the sensor may be off.
 
     :func:`displacement` removes the velocity's linear drift, which cancels
     a constant error in the acceleration but not one that changes during
     the move: turning the sensor by ``turn_deg`` brings up to
     ``acc_error_mps2·sin(turn)`` of its per-axis bias and scale error into
-    the vertical (a consumer sensor's 0.3 m/s²: 0.1 m/s² for a knee bent
-    20°). That step, halfway through a move of ``move_s``, reads as
-    ``step·move_s²/8`` of rise: 3 cm for a 1.5 s move, as much as a heel
-    raise lifts a shank sensor, where a knee bend turning the shank about
-    the ankle lifts it not at all.
+    the vertical (consumer sensors' zero-g offsets are ±40-80 mg, 0.4-0.8
+    m/s²: 0.17 m/s² at 0.5 for a knee bent 20°). That step, halfway through
+    a move of ``move_s``, reads as ``step·move_s²/8`` of rise: 4.8 cm for a
+    1.5 s move, as much as a heel raise lifts a shank sensor, where a knee
+    bend turning the shank about the ankle lifts it not at all. A heel
+    raise turns the shank a few degrees: its allowance stays below a
+    centimetre.
     """
     step = acc_error_mps2 * abs(np.sin(np.radians(min(abs(turn_deg), 90.0))))
     return float(step * move_s ** 2 / 8)
@@ -130,8 +132,9 @@ def rep_extent(angle_deg: np.ndarray, reps, sampling_rate_hz: float, noise_sds: 
     w = max(1, int(sampling_rate_hz))
     n = len(reps)
     peak, held = np.zeros(n), np.zeros(n)
-    for i, (a, b, h0, h1) in enumerate(zip(reps["start"].to_numpy(), reps["stop"].to_numpy(),
-                                           reps["hold_start"].to_numpy(), reps["hold_stop"].to_numpy())):
+    # Columns as arrays: a DataFrame or the set detector's numpy columns.
+    for i, (a, b, h0, h1) in enumerate(zip(*(np.asarray(reps[c]) for c in ("start", "stop", "hold_start",
+                                                                           "hold_stop")))):
         a, b, h0, h1 = int(a), int(b), int(h0), int(h1)
         rest = float(np.median(x[max(0, a - w):a + 1]))
         hold = x[h0:max(h1, h0 + 1)]
@@ -198,7 +201,7 @@ class ConfidenceRater:
     max_lift_m : dict
         Largest plausible median rise of the sensor per rep (m), per
         placement and exercise, beyond the evidence's ``lift_doubt_m``
-        (:func:`rise_doubt`: a knee bent 20° in 1.5 s may read as 3 cm).
+        (:func:`rise_doubt`: a knee bent 20° in 1.5 s may read as 5 cm).
     stride_s : tuple
         Plausible tiptoe stride time (s; one foot's contacts).
     max_climb_m : float

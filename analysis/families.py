@@ -25,7 +25,7 @@ from scipy.ndimage import uniform_filter1d
 from .circles import CircleDetector, circle_sets
 from .confidence import climb_per_stride, displacement, motion_evidence, rep_extent, rise_doubt
 from .gait import StrideDetector, runs, stride_features
-from .reps import HoldRepDetector, lowpass, prefer, set_cues
+from .reps import HoldRepDetector, detect_many, lowpass, prefer, set_cues
 from .signals import SessionSignals
 
 BOUT_COLUMNS = ["exercise", "start_s", "end_s"]
@@ -35,13 +35,54 @@ def _bouts(rows: list) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=BOUT_COLUMNS)
 
 
-def _rise_per_rep(group: pd.DataFrame, earth_acc, offset: int, sampling_rate_hz: float) -> np.ndarray:
+class _Reps:
+    """A rep detector's reps (``reps.REP_COLUMNS``) as numpy columns: ``r.start``,
+    ``r["start"]``, ``len(r)``, and rows by ``r.iloc[...]`` (a mask, a slice or indices).
+
+    :class:`HoldSetDetector` selects, splits and merges the reps of ~750
+    posture stretches a day; pandas' cost per column read and per selection
+    was most of its own time. Its helpers take a DataFrame as well.
+    """
+
+    def __init__(self, columns: dict):
+        self._columns = columns
+
+    def __getattr__(self, name):
+        try:
+            return self.__dict__["_columns"][name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    def __getitem__(self, name):
+        return self._columns[name]
+
+    def __len__(self) -> int:
+        return len(next(iter(self._columns.values())))
+
+    @property
+    def iloc(self) -> _Reps._Rows:
+        return _Reps._Rows(self)
+
+    class _Rows:
+        def __init__(self, reps):
+            self.reps = reps
+
+        def __getitem__(self, rows):
+            return _Reps({c: v[rows] for c, v in self.reps._columns.items()})
+
+
+def _col(group, name: str) -> np.ndarray:
+    """A column of a DataFrame or :class:`_Reps` as an array."""
+    return np.asarray(group[name])
+
+
+def _rise_per_rep(group, earth_acc, offset: int, sampling_rate_hz: float) -> np.ndarray:
     """|Vertical displacement| (m) from each rep's start to its hold, shape (len(group),).
 
     ``group`` holds the reps' ``start`` and ``hold_start`` as samples from ``offset``.
     """
-    return np.array([abs(displacement(earth_acc, offset + int(r.start), offset + int(r.hold_start),
-                                      sampling_rate_hz)[2]) for r in group.itertuples()])
+    return np.array([abs(displacement(earth_acc, offset + int(a), offset + int(b), sampling_rate_hz)[2])
+                     for a, b in zip(_col(group, "start"), _col(group, "hold_start"))])
 
 
 def _otsu_cut(values: np.ndarray) -> int:
@@ -337,93 +378,116 @@ class HoldSetDetector:
                     else {"upright": where["upright"]})
         gyr_norm = np.linalg.norm(sig.gyr, axis=1)
         tilt = sig.tilt_deg
-        for posture, mask in postures.items():
-            # A long gap splits the signal: no rep is measured across one.
-            # (Short losses, a few packets, are interpolated: the angle of a
-            # hold changes slowly.)
-            for s, e in zip(*runs(mask & ~busy & ~sig.long_gap)):
-                if (e - s) / sampling_rate_hz < 5:
+        # A long gap splits the signal: no rep is measured across one.
+        # (Short losses, a few packets, are interpolated: the angle of a
+        # hold changes slowly.)
+        stretches = [(posture, s, e) for posture, mask in postures.items()
+                     for s, e in zip(*runs(mask & ~busy & ~sig.long_gap)) if (e - s) / sampling_rate_hz >= 5]
+        # Dorsiflexion against the band raises the toes; toe presses
+        # and pencil pickups tip the foot whichever way the instep
+        # and the grip make it, so both directions are tried set by
+        # set (a pencil set and a toe-press set may go opposite ways).
+        jobs = [(s, e, sign) for posture, s, e in stretches for sign in ((1,) if posture == "toes_up" else (1, -1))]
+        # A foot flat on the floor is still between and during reps;
+        # a shank sways, so its reps must be held stiller than they move.
+        proto = (HoldRepDetector(min_amplitude_deg=0.6, max_hold_speed_frac=0.5) if foot else
+                 HoldRepDetector(min_amplitude_deg=2.0, max_hold_speed_frac=0.3))
+        detected = iter(self._detect_reps(proto, jobs, tilt, valid, sampling_rate_hz))
+        for posture, s, e in stretches:
+            seg_angle = tilt[s:e]
+            signs = (1,) if posture == "toes_up" else (1, -1)
+            found_sets, every = [], {}
+            for sign in signs:
+                det = next(detected)
+                found = _Reps(det._rep_columns)
+                # A rep cut by the stretch's edge began or ended in
+                # another posture: that is the posture change, not a rep.
+                edge = int(0.5 * sampling_rate_hz)
+                found = found.iloc[(found.start > edge) & (found.stop < (e - s) - edge)]
+                every[sign] = found
+                groups = self._group(found, t[s:e], gap_s=self.max_rep_gap_s, activity=gyr_norm[s:e])
+                if posture == "flat":
+                    groups = [part for g in groups
+                              for part in self._split_pencil(g, earth_acc, s, sampling_rate_hz)]
+                for g in groups:
+                    g = self._drop_outliers(g, sampling_rate_hz)
+                    if len(g):
+                        found_sets.append((sign, det, g))
+            candidates, smooth = [], None
+            for sign, det, g in found_sets:
+                # Read one direction's holds as the other's rests, a set
+                # spans a little less or more: the rest the set starts
+                # from is judged outside both readings.
+                a0, a1 = int(g.start[0]), int(g.stop[-1])
+                for _, _, h in found_sets:
+                    if h.start[0] < a1 and a0 < h.stop[-1]:
+                        a0, a1 = min(a0, int(h.start[0])), max(a1, int(h.stop[-1]))
+                cues = set_cues(sign * seg_angle, det, g, sampling_rate_hz, gyr_norm[s:e], span=(a0, a1))
+                candidates.append((sign, g, cues))
+            for sign, group, cues in self._resolve(candidates):
+                if -sign in every:
+                    group = self._either_way(group, sign, every[-sign], sampling_rate_hz, self.max_rep_gap_s)
+                # Below a degree a foot's "reps" are a resting foot
+                # shifting its weight (the other foot exercising), not
+                # a press held against the floor.
+                if foot and np.median(np.abs(group.range_deg)) < self.min_foot_range_deg:
                     continue
-                seg_angle = tilt[s:e]
-                # A foot flat on the floor is still between and during reps;
-                # a shank sways, so its reps must be held stiller than they move.
-                proto = (HoldRepDetector(min_amplitude_deg=0.6, max_hold_speed_frac=0.5) if foot else
-                         HoldRepDetector(min_amplitude_deg=2.0, max_hold_speed_frac=0.3))
-                # Dorsiflexion against the band raises the toes; toe presses
-                # and pencil pickups tip the foot whichever way the instep
-                # and the grip make it, so both directions are tried set by
-                # set (a pencil set and a toe-press set may go opposite ways).
-                signs = (1,) if posture == "toes_up" else (1, -1)
-                found_sets, every = [], {}
-                for sign in signs:
-                    det = proto.clone().detect(sign * seg_angle, sampling_rate_hz, valid=valid[s:e])
-                    found = det.reps_
-                    # A rep cut by the stretch's edge began or ended in
-                    # another posture: that is the posture change, not a rep.
-                    edge = int(0.5 * sampling_rate_hz)
-                    found = found[(found.start > edge) & (found.stop < (e - s) - edge)]
-                    every[sign] = found
-                    groups = self._group(found, t[s:e], gap_s=self.max_rep_gap_s, activity=gyr_norm[s:e])
-                    if posture == "flat":
-                        groups = [part for g in groups
-                                  for part in self._split_pencil(g, earth_acc, s, sampling_rate_hz)]
-                    for g in groups:
-                        g = self._drop_outliers(g, sampling_rate_hz)
-                        if len(g):
-                            found_sets.append((sign, det, g))
-                candidates, smooth = [], None
-                for sign, det, g in found_sets:
-                    # Read one direction's holds as the other's rests, a set
-                    # spans a little less or more: the rest the set starts
-                    # from is judged outside both readings.
-                    a0, a1 = int(g.start.iloc[0]), int(g.stop.iloc[-1])
-                    for _, _, h in found_sets:
-                        if h.start.iloc[0] < a1 and a0 < h.stop.iloc[-1]:
-                            a0, a1 = min(a0, int(h.start.iloc[0])), max(a1, int(h.stop.iloc[-1]))
-                    cues = set_cues(sign * seg_angle, det, g, sampling_rate_hz, gyr_norm[s:e], span=(a0, a1))
-                    candidates.append((sign, g, cues))
-                for sign, group, cues in self._resolve(candidates):
-                    if -sign in every:
-                        group = self._either_way(group, sign, every[-sign], sampling_rate_hz, self.max_rep_gap_s)
-                    # Below a degree a foot's "reps" are a resting foot
-                    # shifting its weight (the other foot exercising), not
-                    # a press held against the floor.
-                    if foot and np.median(np.abs(group.range_deg)) < self.min_foot_range_deg:
+                every_lift = _rise_per_rep(group, earth_acc, s, sampling_rate_hz)
+                for part, lifts in self._split_by_lift(group, every_lift):
+                    group = part
+                    holds = (group.hold_stop - group.hold_start) / sampling_rate_hz
+                    name = self._name_hold_bout(posture, holds, float(np.median(lifts)))
+                    need = self.min_reps_per_bout if name != "pencil_pickup" else 2
+                    if name is None or len(group) < need:
                         continue
-                    every_lift = _rise_per_rep(group, earth_acc, s, sampling_rate_hz)
-                    for part, lifts in self._split_by_lift(group, every_lift):
-                        group = part
-                        holds = (group.hold_stop - group.hold_start).to_numpy() / sampling_rate_hz
-                        name = self._name_hold_bout(posture, holds, float(np.median(lifts)))
-                        need = self.min_reps_per_bout if name != "pencil_pickup" else 2
-                        if name is None or len(group) < need:
-                            continue
-                        k = len(bouts)
-                        a, b = s + int(group.start.iloc[0]), s + int(group.stop.iloc[-1])
-                        bouts.append((name, t[a], t[b]))
-                        if smooth is None:
-                            smooth = lowpass(seg_angle, proto.cutoff_hz, sampling_rate_hz)
-                        peak, held = rep_extent(smooth, group, sampling_rate_hz)
-                        move_s = float(np.median(group.hold_start - group.start)) / sampling_rate_hz
-                        evidence.append({"in_posture": sig.in_posture(name, a, b), "reps": len(group),
-                                         "range_deg": float(np.median(group.amplitude_deg)),
-                                         "range_cv": float(np.std(group.amplitude_deg)
-                                                           / max(np.mean(group.amplitude_deg), 1e-6)),
-                                         "lift_m": float(np.median(lifts)),
-                                         "lift_doubt_m": rise_doubt(float(np.median(group.amplitude_deg)), move_s),
-                                         "overshoot": float(np.median(peak / np.maximum(held, 0.2))),
-                                         "rest_s": (float(np.median((group.start.to_numpy()[1:] - group.stop.to_numpy()[:-1])
-                                                                    / sampling_rate_hz)) if len(group) > 1 else None),
-                                         "posture_cue": None if not np.isfinite(cues[0]) else float(cues[0]),
-                                         "hold_s": float(np.median(holds)),
-                                         "hold_cv": float(np.std(holds) / max(np.mean(holds), 1e-6)),
-                                         **motion_evidence(sig.acc, a, b, sampling_rate_hz)})
-                        reps += [(k, t[s + g.start], t[s + g.stop], (g.hold_stop - g.hold_start) / sampling_rate_hz,
-                                  abs(g.range_deg)) for g in group.itertuples()]
+                    k = len(bouts)
+                    a, b = s + int(group.start[0]), s + int(group.stop[-1])
+                    bouts.append((name, t[a], t[b]))
+                    if smooth is None:
+                        smooth = lowpass(seg_angle, proto.cutoff_hz, sampling_rate_hz)
+                    peak, held = rep_extent(smooth, group, sampling_rate_hz)
+                    move_s = float(np.median(group.hold_start - group.start)) / sampling_rate_hz
+                    evidence.append({"in_posture": sig.in_posture(name, a, b), "reps": len(group),
+                                     "range_deg": float(np.median(group.amplitude_deg)),
+                                     "range_cv": float(np.std(group.amplitude_deg)
+                                                       / max(np.mean(group.amplitude_deg), 1e-6)),
+                                     "lift_m": float(np.median(lifts)),
+                                     "lift_doubt_m": rise_doubt(float(np.median(group.amplitude_deg)), move_s),
+                                     "overshoot": float(np.median(peak / np.maximum(held, 0.2))),
+                                     "rest_s": (float(np.median((group.start[1:] - group.stop[:-1])
+                                                                / sampling_rate_hz)) if len(group) > 1 else None),
+                                     "posture_cue": None if not np.isfinite(cues[0]) else float(cues[0]),
+                                     "hold_s": float(np.median(holds)),
+                                     "hold_cv": float(np.std(holds) / max(np.mean(holds), 1e-6)),
+                                     **motion_evidence(sig.acc, a, b, sampling_rate_hz)})
+                    reps += [(k, t[s + a_], t[s + b_], (h1 - h0) / sampling_rate_hz, abs(r_))
+                             for a_, b_, h0, h1, r_ in zip(group.start.tolist(), group.stop.tolist(),
+                                                           group.hold_start.tolist(), group.hold_stop.tolist(),
+                                                           group.range_deg.tolist())]
         self.bouts_ = _bouts(bouts)
         self.evidence_ = evidence
         self.reps_ = pd.DataFrame(reps, columns=["bout", "start_s", "end_s", "hold_s", "range_deg"])
         return self
+
+    @staticmethod
+    def _detect_reps(proto: HoldRepDetector, jobs: list, angle: np.ndarray, valid: np.ndarray,
+                     sampling_rate_hz: float, batch_samples: int = 500_000) -> list[HoldRepDetector]:
+        """A rep detector (``proto``'s parameters) run on ``sign · angle[s:e]`` per job ``(s, e, sign)``.
+
+        Run together a batch at a time (:func:`~analysis.reps.detect_many`:
+        judging a stretch's dozen excursions alone cost as much per array
+        operation as judging a batch's thousands); batches of about
+        ``batch_samples`` keep their arrays small beside a day's signals.
+        """
+        out, batch, size = [], [], 0
+        for k, (s, e, sign) in enumerate(jobs):
+            batch.append((s, e, sign))
+            size += e - s
+            if size >= batch_samples or k == len(jobs) - 1:
+                out += detect_many([proto.clone() for _ in batch], [sign_ * angle[s_:e_] for s_, e_, sign_ in batch],
+                                   sampling_rate_hz, [valid[s_:e_] for s_, e_, _ in batch])
+                batch, size = [], 0
+        return out
 
     def _split_pencil(self, group: pd.DataFrame, earth_acc: np.ndarray, offset: int,
                       sampling_rate_hz: float) -> list[pd.DataFrame]:
@@ -437,7 +501,7 @@ class HoldSetDetector:
         parts = self._split_by_hold(group, sampling_rate_hz, self.pencil_min_hold_s)
         if len(parts) < 2:
             return parts
-        held = [float(np.median(p.hold_stop - p.hold_start)) for p in parts]
+        held = [float(np.median(_col(p, "hold_stop") - _col(p, "hold_start"))) for p in parts]
         longer = parts[int(np.argmax(held))]
         lifts = _rise_per_rep(longer, earth_acc, offset, sampling_rate_hz)
         return parts if float(np.median(lifts)) >= self.pencil_min_lift_m else [group]
@@ -482,10 +546,10 @@ class HoldSetDetector:
     def _resolve(candidates: list) -> list:
         """Keep sets that do not overlap; where two overlap, the likelier one."""
         keep = []
-        for cand in sorted(candidates, key=lambda c: c[1].start.iloc[0]):
+        for cand in sorted(candidates, key=lambda c: c[1].start[0]):
             sign, g, cues = cand
-            a0, a1 = g.start.iloc[0], g.stop.iloc[-1]
-            clash = [k for k in keep if k[1].start.iloc[0] < a1 and a0 < k[1].stop.iloc[-1]]
+            a0, a1 = g.start[0], g.stop[-1]
+            clash = [k for k in keep if k[1].start[0] < a1 and a0 < k[1].stop[-1]]
             if all(prefer(cues, k[2]) for k in clash):
                 gone = {id(k) for k in clash}
                 keep = [k for k in keep if id(k) not in gone] + [cand]
@@ -503,7 +567,7 @@ class HoldSetDetector:
         ``between_s``, only a split whose parts' median holds lie on either
         side of it: uneven holds of one exercise stay one set.
         """
-        holds = np.log(np.maximum((group.hold_stop - group.hold_start).to_numpy() / sampling_rate_hz, 0.1))
+        holds = np.log(np.maximum((_col(group, "hold_stop") - _col(group, "hold_start")) / sampling_rate_hz, 0.1))
         n = len(holds)
         if n < 4:
             return [group]
@@ -532,22 +596,26 @@ class HoldSetDetector:
         level most of them start from are dropped, and reps found the other
         way that start from it, move as far and overlap none are added.
         """
-        if len(group) < 2 or other.empty:
+        if len(group) < 2 or len(other) == 0:
             return group
-        rest = np.median(sign * group.rest_deg.to_numpy())
-        amp = float(np.median(np.abs(group.range_deg.to_numpy())))
-        from_rest = np.abs(sign * group.rest_deg.to_numpy() - rest) < 0.5 * amp
-        keep = group[from_rest] if from_rest.sum() >= 2 else group
-        lo, hi = keep.start.min() - gap_s * sampling_rate_hz, keep.stop.max() + gap_s * sampling_rate_hz
-        extra = other[(np.abs(-sign * other.rest_deg - rest) < 0.5 * amp)
-                      & (np.abs(other.range_deg) >= 0.5 * amp)
-                      & (other.start >= lo) & (other.stop <= hi)]
-        taken = [(int(a), int(b)) for a, b in zip(keep.start, keep.stop)]
-        add = [i for i, (a, b) in enumerate(zip(extra.start, extra.stop))
-               if not any(a < b2 and a2 < b for a2, b2 in taken)]
+        rest = np.median(sign * _col(group, "rest_deg"))
+        amp = float(np.median(np.abs(_col(group, "range_deg"))))
+        from_rest = np.abs(sign * _col(group, "rest_deg") - rest) < 0.5 * amp
+        keep = group.iloc[from_rest] if from_rest.sum() >= 2 else group
+        lo = _col(keep, "start").min() - gap_s * sampling_rate_hz
+        hi = _col(keep, "stop").max() + gap_s * sampling_rate_hz
+        o_start, o_stop = _col(other, "start"), _col(other, "stop")
+        extra = np.flatnonzero((np.abs(-sign * _col(other, "rest_deg") - rest) < 0.5 * amp)
+                               & (np.abs(_col(other, "range_deg")) >= 0.5 * amp)
+                               & (o_start >= lo) & (o_stop <= hi))
+        taken = [(int(a), int(b)) for a, b in zip(_col(keep, "start"), _col(keep, "stop"))]
+        add = [i for i in extra if not any(o_start[i] < b2 and a2 < o_stop[i] for a2, b2 in taken)]
         if not add:
             return keep
-        return pd.concat([keep, extra.iloc[add]]).sort_values("start", ignore_index=True)
+        if isinstance(keep, pd.DataFrame):
+            return pd.concat([keep, other.iloc[add]]).sort_values("start", ignore_index=True)
+        both = {c: np.concatenate([keep[c], other[c][add]]) for c in keep._columns}
+        return _Reps(both).iloc[np.argsort(both["start"])]
 
     @staticmethod
     def _drop_outliers(group: pd.DataFrame, sampling_rate_hz: float) -> pd.DataFrame:
@@ -559,15 +627,15 @@ class HoldSetDetector:
         """
         if len(group) < 3:
             return group
-        amp = group.amplitude_deg.to_numpy()
-        hold = (group.hold_stop - group.hold_start).to_numpy() / sampling_rate_hz
+        amp = _col(group, "amplitude_deg")
+        hold = (_col(group, "hold_stop") - _col(group, "hold_start")) / sampling_rate_hz
         # Every rep of a set reaches the held position: standing sway after
         # the last rep moves the shank a tenth as far. The reference is the
         # upper half's median: standing still after a set of 6° presses
         # gave as many 0.2° "reps" as the set had reps, and the median of
         # all then judged the real ones too big (simulator seed 3006:
         # 7 presses read as 3).
-        moved = np.abs(group.range_deg.to_numpy())
+        moved = np.abs(_col(group, "range_deg"))
         ok = moved >= 0.4 * np.median(moved[moved >= np.median(moved)])
         # The person's reps set what is far or long for them.
         med_amp, med_hold = np.median(amp[ok]), np.median(hold[ok])
@@ -584,7 +652,7 @@ class HoldSetDetector:
         while len(idx) >= 4 and hold[idx[-1]] < 0.3 * med_hold:
             ok[idx[-1]] = False
             idx = idx[:-1]
-        return group[ok]
+        return group.iloc[ok]
 
     @staticmethod
     def _group(events: pd.DataFrame, t: np.ndarray, gap_s: float,
@@ -596,13 +664,10 @@ class HoldSetDetector:
         ``busy_dps``): rests between reps are calm, while getting up,
         sitting down or walking to the next station are not.
         """
-        if events.empty:
+        if not len(events):
             return []
-        events = events.sort_values("start", ignore_index=True)
-        for col in ("start", "stop", "hold_start", "hold_stop"):
-            if col in events:
-                events[col] = events[col].astype(np.int64)
-        starts, stops = events.start.to_numpy(), events.stop.to_numpy()
+        events = events.iloc[np.argsort(_col(events, "start"))]
+        starts, stops = _col(events, "start"), _col(events, "stop")
         pause = t[starts[1:]] - t[stops[:-1]]
         split = pause > gap_s
         if activity is not None:

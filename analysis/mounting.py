@@ -97,7 +97,9 @@ class MountingEstimator:
             return self
         dirs = np.array([_unit(np.median(acc[s:e], axis=0)) for s, e in zip(starts, stops)])
         weights = (stops - starts) / sampling_rate_hz
-        stance = self._stance_direction(acc, gyr, gait_bouts, sampling_rate_hz)
+        # |gyr| once for both gait steps (a whole-day (n, 3) pass each).
+        rate = np.linalg.norm(gyr, axis=1)
+        stance = self._stance_direction(acc, rate, gait_bouts, sampling_rate_hz)
         up = self._cluster(dirs, weights, near=stance)
 
         moving = ~still
@@ -114,7 +116,7 @@ class MountingEstimator:
             y = _unit(vt[0] - (vt[0] @ up) * up)
         x = np.cross(y, up)
 
-        sign, conf, method = self._forward_from_gait(x, up, gyr, quat, earth_acc, gait_bouts, sampling_rate_hz)
+        sign, conf, method = self._forward_from_gait(x, up, rate, quat, earth_acc, gait_bouts, sampling_rate_hz)
         if conf < 0.3:
             p_sign, p_conf = self._forward_from_posture(x, up, dirs, weights)
             if p_conf > conf:
@@ -147,11 +149,10 @@ class MountingEstimator:
         return _unit((dirs[members] * weights[members, None]).sum(axis=0))
 
     @staticmethod
-    def _stance_direction(acc, gyr, gait_bouts, sampling_rate_hz) -> np.ndarray | None:
-        """Mean up direction at the calmest instant of each stride."""
+    def _stance_direction(acc, g, gait_bouts, sampling_rate_hz) -> np.ndarray | None:
+        """Mean up direction at the calmest instant of each stride (``g``: |angular rate|, deg/s)."""
         from scipy.signal import find_peaks
 
-        g = np.linalg.norm(gyr, axis=1)
         ups = []
         for b in gait_bouts.itertuples():
             win = max(1, int(0.15 * sampling_rate_hz))
@@ -164,10 +165,9 @@ class MountingEstimator:
         return _unit(np.median(np.array(ups), axis=0))
 
     @staticmethod
-    def _forward_from_gait(x, up, gyr, quat, earth_acc, gait_bouts, sampling_rate_hz):
-        """Sum of per-stride displacements (sensor frame) projected on ``x``."""
+    def _forward_from_gait(x, up, g, quat, earth_acc, gait_bouts, sampling_rate_hz):
+        """Sum of per-stride displacements (sensor frame) projected on ``x`` (``g``: |angular rate|)."""
         disp, quats = [], []
-        g = np.linalg.norm(gyr, axis=1)
         for b in gait_bouts.itertuples():
             seg = g[b.start:b.stop]
             # The bout's earth-frame acceleration at once (computed when sliced).

@@ -59,11 +59,10 @@ class Orientation:
     @property
     def gravity(self) -> np.ndarray:
         grav = np.empty((len(self.quat), 3))
-        # In blocks: the (n, 3, 3) rotation matrices of a whole day were a
-        # 310 MB temporary (the results are the same row by row).
+        # In blocks, from the quaternions alone (the rotation's third row):
+        # the (n, 4) float64 copy of a day's quaternions is a 140 MB temporary.
         for i in range(0, len(self.quat), _BLOCK):
-            grav[i:i + _BLOCK] = _gravity_and_earth_acc(self.quat[i:i + _BLOCK].astype(float),
-                                                        self.acc[i:i + _BLOCK] / G)[0]
+            grav[i:i + _BLOCK] = _up_vectors(self.quat[i:i + _BLOCK].astype(float))
         return grav
 
     @property
@@ -164,7 +163,7 @@ class OrientationFilter:
             # ramp-up, so the first seconds of each stretch are usable.
             ahrs.set_quaternion(_tilt_quaternion((u.acc[start:min(stop, start + 5)] / G).mean(axis=0)))
             ahrs.skip_startup()
-            update, get_q = ahrs.update_no_magnetometer, ahrs.get_quaternion
+            step = _stepper(ahrs)
             edges = np.flatnonzero(np.diff(fill[start:stop].astype(np.int8))) + 1 + start
             for p0, p1 in zip(np.r_[start, edges], np.r_[edges, stop]):
                 if fill[p0]:
@@ -176,12 +175,8 @@ class OrientationFilter:
                 # list of a day's 4.3 M small arrays held 560 MB.
                 for a in range(p0, p1, _BLOCK):
                     b = min(a + _BLOCK, p1)
-                    out = []
-                    keep = out.append
-                    for g_row, a_row in zip(gyr[a:b], acc_32[a:b]):
-                        update(g_row, a_row)
-                        keep(get_q().tobytes())
-                    quat[a:b] = np.frombuffer(b"".join(out), dtype=np.float32).reshape(-1, 4)
+                    quat[a:b] = np.frombuffer(b"".join(map(step, gyr[a:b], acc_32[a:b])),
+                                              dtype=np.float32).reshape(-1, 4)
         return Orientation(quat, u.acc)
 
     def _fill_mask(self, u: Uniform, still: np.ndarray | None) -> np.ndarray:
@@ -198,6 +193,21 @@ class OrientationFilter:
             if (b - a) >= self.rest_fill_s * u.sampling_rate_hz and b - a > 2 * k + 1:
                 fill[a + max(k, 1):b - k] = True
         return fill
+
+
+def _stepper(ahrs):
+    """One filter step as a function of (gyro row, accelerometer row), returning the quaternion's bytes.
+
+    ``map`` over it costs 0.6-0.7 µs a sample against 0.75-1.0 µs for a
+    for-loop over the rows (100 000 samples, the same quaternions).
+    """
+    update, get_q = ahrs.update_no_magnetometer, ahrs.get_quaternion
+
+    def step(g_row, a_row):
+        update(g_row, a_row)
+        return get_q().tobytes()
+
+    return step
 
 
 def _gravity_and_earth_acc(quat: np.ndarray, acc_g: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

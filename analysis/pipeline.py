@@ -19,15 +19,26 @@ from .threads import one_blas_thread
 ANALYSER_VERSION = "0.8.0"
 
 
-def run_analysis(recording, analyzer: SessionAnalyzer | None = None) -> SessionAnalyzer:
+def run_analysis(recording, analyzer: SessionAnalyzer | None = None,
+                 release_samples: bool = False) -> SessionAnalyzer:
     """Fit the session analyser to a :class:`sensors.recording.Recording`.
 
     Returns the fitted analyser; its ``bouts_``, ``reps_``, ``circles_``,
     ``strides_``, ``stances_`` and ``signals_`` are DataFrames for notebooks.
+    With ``release_samples`` the recording lets go of its samples
+    (``recording.data`` becomes an empty frame with the same columns) once
+    they are on the analysis grid: for a caller done with them, so that a
+    day's samples (456 MB at 100 Hz) are not held beside its signals.
     """
     analyzer = analyzer or SessionAnalyzer()
+    data = recording.data
     with one_blas_thread():
-        return analyzer.detect(recording.data, placement=recording.placement or "foot",
+        if release_samples and not analyzer.too_short(data):
+            from sensors.recording import release_samples
+
+            data = analyzer.extractor().resample(data)
+            release_samples(recording)
+        return analyzer.detect(data, placement=recording.placement or "foot",
                                mounting=recording.metadata.get("mounting"))
 
 
@@ -175,7 +186,7 @@ def apply_session_log(exercises: list[dict], session_log: dict | None, side: str
 
 def analyze_recording(recording, analyzer: SessionAnalyzer | None = None,
                       fitted: SessionAnalyzer | None = None, prescription=None,
-                      session_log: dict | None = None) -> dict:
+                      session_log: dict | None = None, release_samples: bool = False) -> dict:
     """The ``toehold-analysis/1`` document for one recording.
 
     Parameters
@@ -191,34 +202,40 @@ def analyze_recording(recording, analyzer: SessionAnalyzer | None = None,
         The recording's guided session log (``toehold-session/1``): its
         steps name the exercise of the bouts inside them
         (:func:`apply_session_log`) and adherence counts them.
+    release_samples : bool
+        Let the recording drop its samples once they are on the analysis
+        grid (:func:`run_analysis`); for a caller done with the recording.
     """
     from .adherence import session_adherence
     from .prescription import load
     from .quality import with_hold_wobble
 
-    fitted = fitted or run_analysis(recording, analyzer)
-    placement = fitted.placement_
-    m = fitted.mounting_
     source = placement_source(recording)
     warnings = list(recording.warnings)
     if source == "assumed":
         warnings.append(ASSUMED_WARNING)
+    # Read from the samples before the analysis may release them.
+    about = {
+        "path": recording.path,
+        "duration_s": _num(recording.duration_s),
+        "sample_rate_hz": _num(recording.sampling_rate_hz, 2),
+        "placement": recording.placement,
+        "placement_source": source,
+        "side": recording.side,
+        "gaps": recording.gap_list(),
+        "start_time": recording.start_time,
+        "device": recording.metadata.get("device"),
+        "subject": recording.metadata.get("subject"),
+        "cut_off": bool(recording.cut_off),
+        "warnings": warnings,
+    }
+    fitted = fitted or run_analysis(recording, analyzer, release_samples)
+    placement = fitted.placement_
+    m = fitted.mounting_
+    about["placement"] = about["placement"] or placement
     doc = {
         "format": ANALYSIS_FORMAT,
-        "recording": {
-            "path": recording.path,
-            "duration_s": _num(recording.duration_s),
-            "sample_rate_hz": _num(recording.sampling_rate_hz, 2),
-            "placement": recording.placement or placement,
-            "placement_source": source,
-            "side": recording.side,
-            "gaps": recording.gap_list(),
-            "start_time": recording.start_time,
-            "device": recording.metadata.get("device"),
-            "subject": recording.metadata.get("subject"),
-            "cut_off": bool(recording.cut_off),
-            "warnings": warnings,
-        },
+        "recording": about,
         "exercises": with_hold_wobble(fitted.exercises(), fitted.signals_, fitted.sampling_rate_hz),
         "balance": balance_section(fitted, placement),
         "adherence": {},

@@ -23,6 +23,8 @@ signal; :func:`best_direction` picks the direction with the better reps.
 """
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import pandas as pd
 from scipy.ndimage import maximum_filter1d, minimum_filter1d
@@ -67,33 +69,154 @@ def _median(a: np.ndarray):
     return srt[m] if n % 2 else (srt[m - 1] + srt[m]) / 2
 
 
-def _run_length(e: np.ndarray, i: int, way: int, floor: float, chunk: int = 64) -> int:
+# Excursions are judged all at once: each step of the rule is one array
+# operation over every excursion's samples laid end to end ("spans"), not a
+# Python call per excursion (a day of wear has ~23 000 of them; the calls'
+# overhead was most of the detector's time).
+
+def _spans(start: np.ndarray, length: np.ndarray, step=1) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Indices of K spans laid end to end: span k is ``start[k] + step·j``, ``j < length[k]``.
+
+    ``step`` is a scalar or one per span (+1 forward, -1 backward); a
+    negative length is an empty span. Returns ``idx`` (flat indices),
+    ``off`` (shape (K + 1,): span k is ``idx[off[k]:off[k + 1]]``), ``seg``
+    (the span of each flat index) and ``pos`` (its ``j``).
+    """
+    length = np.maximum(np.asarray(length, dtype=np.int64), 0)
+    off = np.zeros(len(length) + 1, dtype=np.int64)
+    np.cumsum(length, out=off[1:])
+    seg = np.repeat(np.arange(len(length)), length)
+    pos = np.arange(off[-1], dtype=np.int64) - off[seg]
+    step = np.asarray(step, dtype=np.int64)
+    idx = np.asarray(start, dtype=np.int64)[seg] + (step[seg] if step.ndim else step) * pos
+    return idx, off, seg, pos
+
+
+def _first_true(cond: np.ndarray, off: np.ndarray, lo: np.ndarray | None = None,
+                hi: np.ndarray | None = None) -> np.ndarray:
+    """Per span (``off`` as :func:`_spans` gives), the position of its first True, or -1.
+
+    ``lo``/``hi`` (flat indices) narrow span k to ``cond[lo[k]:hi[k]]``;
+    positions are still counted from the span's start.
+    """
+    lo = off[:-1] if lo is None else lo
+    hi = off[1:] if hi is None else hi
+    hits = np.flatnonzero(cond)
+    out = np.full(len(off) - 1, -1, dtype=np.int64)
+    if len(hits):
+        k = np.searchsorted(hits, lo)
+        h = hits[np.minimum(k, len(hits) - 1)]
+        ok = (k < len(hits)) & (h < hi)
+        out[ok] = (h - off[:-1])[ok]
+    return out
+
+
+def _last_true(cond: np.ndarray, off: np.ndarray, lo: np.ndarray | None = None,
+               hi: np.ndarray | None = None) -> np.ndarray:
+    """Per span, the position of its last True, or -1 (``lo``/``hi`` as :func:`_first_true`)."""
+    lo = off[:-1] if lo is None else lo
+    hi = off[1:] if hi is None else hi
+    hits = np.flatnonzero(cond)
+    out = np.full(len(off) - 1, -1, dtype=np.int64)
+    if len(hits):
+        k = np.searchsorted(hits, hi) - 1
+        h = hits[np.maximum(k, 0)]
+        ok = (k >= 0) & (h >= lo)
+        out[ok] = (h - off[:-1])[ok]
+    return out
+
+
+def _span_argext(vals: np.ndarray, off: np.ndarray, seg: np.ndarray, largest: bool) -> np.ndarray:
+    """``np.argmax`` (``largest``) or ``np.argmin`` of each span (none empty): the first
+    extreme, or the first NaN where a span has one."""
+    ext = (np.maximum if largest else np.minimum).reduceat(vals, off[:-1])
+    return _first_true((vals == ext[seg]) | np.isnan(vals), off)
+
+
+def _span_medians(vals: np.ndarray, off: np.ndarray, seg: np.ndarray) -> np.ndarray:
+    """:func:`_median` of each span: the same values (NaN for an empty span or one with a NaN)."""
+    n = np.diff(off)
+    out = np.full(len(n), np.nan)
+    # Spans of alike length (within 2x) are sorted together, as the rows
+    # of one array padded with +inf (NaN sorts after it).
+    size = np.ceil(np.log2(np.maximum(n, 1))).astype(np.int64)
+    for b in np.unique(size[n > 0]):
+        rows = np.flatnonzero((size == b) & (n > 0))
+        nr = n[rows]
+        width = int(nr.max())
+        cols = np.arange(width)
+        inside = cols < nr[:, None]
+        grid = np.full((len(rows), width), np.inf)
+        grid[inside] = vals[(off[rows][:, None] + cols)[inside]]
+        grid.sort(axis=1)
+        r = np.arange(len(rows))
+        m = nr // 2
+        hi, lo = grid[r, m], grid[r, np.maximum(m - 1, 0)]
+        med = np.where(nr % 2 == 1, hi, (lo + hi) / 2)
+        med[np.isnan(grid[:, -1])] = np.nan
+        out[rows] = med
+    return out
+
+
+def _span_peaks(e: np.ndarray, starts: np.ndarray, stops: np.ndarray) -> np.ndarray:
+    """``e[starts[k]:stops[k]].max()`` for runs that are not empty and do not overlap."""
+    if not len(starts):
+        return np.zeros(0)
+    edges = np.c_[starts, stops].ravel()
+    return np.maximum.reduceat(e, edges[:-1] if edges[-1] == len(e) else edges)[::2]
+
+
+def _breaks(e: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Where ``e`` stops rising (indices after a step that does not rise) and
+    stops falling (indices before a step that does not fall), for :func:`_run_lengths`."""
+    return np.flatnonzero(~(e[:-1] < e[1:])) + 1, np.flatnonzero(~(e[1:] < e[:-1]))
+
+
+def _run_lengths(e: np.ndarray, i: np.ndarray, way: int, floor: np.ndarray,
+                 first: np.ndarray | int = 0, end: np.ndarray | int | None = None,
+                 breaks: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
+    """:func:`_run_length` for many indices ``i`` at once, each with its own ``floor``,
+    index ``i[k]`` in the signal ``e[first[k]:end[k]]`` (default: all of ``e``);
+    ``breaks``: ``_breaks(e)`` if known."""
+    n = len(e)
+    end = n if end is None else end
+    i = np.asarray(i, dtype=np.int64)
+    floor = np.broadcast_to(np.asarray(floor, dtype=float), i.shape)
+    rise_ends, fall_ends = breaks if breaks is not None else _breaks(e)
+    if way < 0:
+        # The stretch rising to e[i] starts after the last step that does
+        # not rise, and at the signal's first sample at the earliest.
+        brk = rise_ends
+        k = np.searchsorted(brk, i, side="right") - 1
+        lo = np.maximum(np.where(k >= 0, brk[np.maximum(k, 0)] if len(brk) else 0, 0), first)
+        hi = i + 1
+    else:
+        # The stretch falling from e[i] ends before the first step that does
+        # not fall, and at the signal's last sample but one at the latest.
+        brk = fall_ends
+        k = np.searchsorted(brk, i)
+        last = np.where(k < len(brk), brk[np.minimum(k, len(brk) - 1)] if len(brk) else n - 1, n - 1)
+        lo, hi = i, np.maximum(np.minimum(last, np.asarray(end) - 2), i) + 1
+    # Along the stretch the samples above the floor are a block at its
+    # rising end: going back, the first one in [lo, hi) above it starts the
+    # block; going on, the first one not above it ends it.
+    idx, off, seg, _ = _spans(lo, hi - lo)
+    above = e[idx] > floor[seg]
+    if way < 0:
+        first = _first_true(above, off)
+        return i - np.where(first >= 0, np.minimum(lo + first, i), i)
+    first = _first_true(~above, off)
+    return np.where(first >= 0, np.maximum(lo + first - 1 - i, 0), hi - 1 - i)
+
+
+def _run_length(e: np.ndarray, i: int, way: int, floor: float) -> int:
     """How many steps from ``e[i]`` in direction ``way`` the signal keeps falling above ``floor``.
 
     Counts ``k`` = 1, 2, … while ``e[i + way·k] < e[i + way·(k−1)]`` and
     ``e[i + way·k] > floor``, the index compared staying in ``0 … len(e) − 2``
-    going on (as the detector's loops always did). Looked at in
-    chunks: a per-sample loop here cost seconds over a day's excursions.
+    going on (as the detector's loops always did).
     """
-    n = len(e)
-    count = 0
-    pos = i
-    while True:
-        if way < 0:
-            lo = max(0, pos - chunk)
-            seg = e[lo:pos + 1][::-1]  # e[pos], e[pos-1], ...
-        else:
-            hi = min(n - 2, pos + chunk)
-            seg = e[pos:hi + 1]
-        if len(seg) < 2:
-            return count
-        nxt = seg[1:]
-        ok = (nxt < seg[:-1]) & (nxt > floor)
-        bad = np.flatnonzero(~ok)
-        if len(bad):
-            return count + int(bad[0])
-        count += len(nxt)
-        pos += way * len(nxt)
+    return int(_run_lengths(e, np.array([i]), way, np.array([floor]))[0])
 
 
 class HoldRepDetector:
@@ -175,6 +298,13 @@ class HoldRepDetector:
             out[i] = float(_median(group))
         return out
 
+    @functools.cached_property
+    def reps_(self) -> pd.DataFrame:
+        """The reps (see :meth:`detect`), as a DataFrame when first asked for: the set
+        detector reads the columns (``_rep_columns``) and seldom needs it."""
+        cols = self._rep_columns
+        return pd.DataFrame(cols) if len(cols["start"]) else pd.DataFrame([], columns=REP_COLUMNS)
+
     @property
     def rejected_(self) -> pd.DataFrame:
         """Excursions that did not count (see :meth:`detect`), as a DataFrame when asked for:
@@ -188,147 +318,205 @@ class HoldRepDetector:
                                self.max_rep_s, self.cutoff_hz, self.hold_speed_frac, self.local_s,
                                self.max_dip_s, self.max_hold_speed_frac)
 
-    def _settled(self, v: np.ndarray, v_peak: float) -> int | None:
-        """Samples from a movement's peak speed until it has settled.
+    def _settled(self, speed: np.ndarray, at: np.ndarray, length: np.ndarray, step: np.ndarray,
+                 sign: np.ndarray, v_peak: np.ndarray) -> np.ndarray:
+        """Samples from each of K movements' peak speed until it has settled, -1 if never.
 
-        ``v`` is the speed along the movement, starting at its peak. The
-        movement has ended where the speed first falls below
+        Movement k's speed along the movement is ``sign[k] · speed[at[k] +
+        step[k]·j]``, ``j < length[k]``, starting at its peak ``v_peak[k]``.
+        The movement has ended where the speed first falls below
         ``hold_speed_frac`` of the peak, or earlier where it stops falling
         while already slow (a held angle wanders: its own slow drift must
-        not stretch the movement into the hold). None if it never settles.
+        not stretch the movement into the hold).
         """
-        if len(v) < 3 or v_peak <= 0:
-            return None
-        slow = np.flatnonzero(v < self.hold_speed_frac * v_peak)
+        idx, off, seg, pos = _spans(at, length, step)
+        v = np.asarray(sign, dtype=float)[seg] * speed[idx]
+        slow = _first_true(v < (self.hold_speed_frac * v_peak)[seg], off)
         # Only turns before the first slow sample can come first, and cutting
         # ``v`` just after that sample leaves their prominences as they are:
         # each is faster than it, so the search for a turn's right base stops
-        # there at the latest. (The speed after a hold runs on for seconds:
-        # searching it all was most of this method's cost.)
-        end = int(slow[0]) + 1 if len(slow) else len(v)
+        # there at the latest.
+        end = np.where(slow >= 0, slow + 1, length)
         # A turn of the speed counts only if it rises again clearly after
-        # it: noise ripples on a slow deceleration are no drift.
-        # A turn is kept below 15 % of the peak speed, and find_peaks sees
-        # one only where the speed rises again after it: without such a
-        # rise there is none to look for (most excursions; a find_peaks
-        # call each was a third of this method's cost).
-        head = v[:end]
-        if np.any((head[1:] > head[:-1]) & (head[:-1] < 0.15 * v_peak)):
-            turns, _ = find_peaks(-head, prominence=0.04 * v_peak)
-            turns = turns[v[turns] < 0.15 * v_peak]
-        else:
-            turns = ()
-        if len(turns):  # a turn is a local minimum of ``head``: before its last sample, slow[0]
-            return int(turns[0])
-        return int(slow[0]) if len(slow) else None
+        # it: noise ripples on a slow deceleration are no drift. A turn is
+        # kept below 15 % of the peak speed, and find_peaks sees one only
+        # where the speed rises again after it: without such a rise there
+        # is none to look for (most movements).
+        low = 0.15 * v_peak
+        rise = np.zeros(len(v), dtype=bool)
+        rise[:-1] = (v[1:] > v[:-1]) & (v[:-1] < low[seg[:-1]]) & (pos[:-1] < (end - 1)[seg[:-1]])
+        out = slow.copy()
+        usable = (np.asarray(length) >= 3) & (v_peak > 0)
+        for k in np.flatnonzero(usable & (_first_true(rise, off) >= 0)):
+            head = v[off[k]:off[k] + end[k]]
+            turns, _ = find_peaks(-head, prominence=0.04 * v_peak[k])
+            turns = turns[head[turns] < low[k]]
+            if len(turns):  # a turn is a local minimum of ``head``: before its last sample, slow[k]
+                out[k] = turns[0]
+        out[~usable] = -1
+        return out
 
-    def _evaluate(self, x, e, speed, sampling_rate_hz, s, t, peak, typical, kind_only=False):
+    def _evaluate(self, x, e, speed, sampling_rate_hz, s, t, peak, typical):
         """Judge one excursion ``e[s:t]``: ``("rep", row)``, ``("posture", row)``
         (it did not return to where it began) or ``(REJECTED, row)``.
 
-        With ``kind_only``, a rep's row is None (its hold edges are not fitted).
+        A rep's row is :meth:`_judge`'s, for :meth:`_fit_holds`.
         """
         if peak < self.min_reach * typical:
             return REJECTED, (s, t, peak, "did not reach the held position")
         # Both passes of :meth:`detect` judge mostly the same excursions
         # (13 075 of 13 236 on a day of wear): each is judged once.
         key = (int(s), int(t), float(peak))
-        judged = self._judged.get(key)
-        if judged is None:
-            judged = self._judged[key] = self._judge(x, e, speed, sampling_rate_hz, s, t, peak)
-        kind, row = judged
-        if kind != "rep":
-            return kind, row
-        return "rep", None if kind_only else self._fit_hold(x, sampling_rate_hz, peak, *row)
+        if key not in self._judged:
+            self._judge(x, e, speed, sampling_rate_hz, np.array([s]), np.array([t]), np.array([peak], dtype=float))
+        return self._judged[key]
 
-    def _judge(self, x, e, speed, sampling_rate_hz, s, t, peak):
-        """:meth:`_evaluate` without the reach test and the hold's fit: a rep's
-        row is what :meth:`_fit_hold` needs."""
+    def _judge(self, x, e, speed, sampling_rate_hz, s, t, peak) -> None:
+        """:meth:`_evaluate` without the reach test and the hold's fit, for the
+        excursions ``e[s[k]:t[k]]`` at once, into ``self._judged``; a rep's
+        row is what :meth:`_fit_holds` needs."""
+        s, t = np.asarray(s, dtype=np.int64), np.asarray(t, dtype=np.int64)
+        peak = np.asarray(peak, dtype=float)
+        verdict = [None] * len(s)
+        # The signal each excursion is in (several laid end to end: detect_many).
+        which = np.searchsorted(self._offsets, s, side="right") - 1
+        first, end = self._offsets[which], self._offsets[which + 1]
         # Extend the excursion to where the movement really starts/ends:
         # back while the angle still falls toward the start, on while it
         # still falls after the end, as long as it is above 2 % of the peak.
-        s0 = int(s) - _run_length(e, int(s), -1, 0.02 * peak)
-        t0 = int(t) + _run_length(e, int(t) - 1, +1, 0.02 * peak)
-        seg_speed = speed[s0:t0]
-        level = e[s0:t0] >= 0.5 * peak
-        first_hi, last_hi = np.flatnonzero(level)[[0, -1]]
-        rise_peak = int(np.argmax(seg_speed[:first_hi + 1]))
-        fall_peak = last_hi + int(np.argmin(seg_speed[last_hi:]))
-        v_in = seg_speed[rise_peak]
-        v_out = -seg_speed[fall_peak]
-        h0 = self._settled(seg_speed[rise_peak:], v_in)
-        h1 = self._settled(-seg_speed[:fall_peak + 1][::-1], v_out)
-        if h0 is None or h1 is None:
-            return REJECTED, (s0, t0, peak, "no still phase")
+        s0 = s - _run_lengths(e, s, -1, 0.02 * peak, first, end, self._breaks)
+        t0 = t + _run_lengths(e, t - 1, +1, 0.02 * peak, first, end, self._breaks)
+        n_seg = t0 - s0
+        idx, off, seg, _ = _spans(s0, n_seg)
+        level = e[idx] >= (0.5 * peak)[seg]
+        first_hi, last_hi = _first_true(level, off), _last_true(level, off)
+        idx, off, seg, _ = _spans(s0, first_hi + 1)
+        rise_peak = _span_argext(speed[idx], off, seg, largest=True)
+        idx, off, seg, _ = _spans(s0 + last_hi, n_seg - last_hi)
+        fall_peak = last_hi + _span_argext(speed[idx], off, seg, largest=False)
+        v_in, v_out = speed[s0 + rise_peak], -speed[s0 + fall_peak]
+        # Hold edges (after the move in's peak, before the move out's) and
+        # movement edges (before the move in's peak, after the move out's).
+        K = len(s)
+        one = np.ones(K, dtype=np.int64)
+        h0, h1 = self._settled(speed, np.r_[s0 + rise_peak, s0 + fall_peak], np.r_[n_seg - rise_peak, fall_peak + 1],
+                               np.r_[one, -one], np.r_[one, -one], np.r_[v_in, v_out]).reshape(2, K)
+        alive = (h0 >= 0) & (h1 >= 0)
+        for k in np.flatnonzero(~alive):
+            verdict[k] = REJECTED, (int(s0[k]), int(t0[k]), float(peak[k]), "no still phase")
+        # Movement edges only where there is a hold between the moves.
+        q0, q1 = np.full(K, -1), np.full(K, -1)
+        live = np.flatnonzero(alive)
+        one = one[live]
+        q0[live], q1[live] = self._settled(
+            speed, np.r_[(s0 + rise_peak)[live], (s0 + fall_peak)[live]],
+            np.r_[(rise_peak + 1)[live], (n_seg - fall_peak)[live]], np.r_[-one, one], np.r_[one, -one],
+            np.r_[v_in[live], v_out[live]]).reshape(2, len(live))
         h0, h1 = rise_peak + h0, fall_peak - h1
-        # Movement edges: where the move in starts and the move out ends.
-        q0 = self._settled(seg_speed[:rise_peak + 1][::-1], v_in)
-        q1 = self._settled(-seg_speed[fall_peak:], v_out)
-        m0 = rise_peak - q0 if q0 is not None else 0
-        m1 = fall_peak + q1 if q1 is not None else len(seg_speed) - 1
+        m0 = np.where(q0 >= 0, rise_peak - q0, 0)
+        m1 = np.where(q1 >= 0, fall_peak + q1, n_seg - 1)
         hold_s = (h1 - h0) / sampling_rate_hz
         # Where a move's speed falls below a share of its peak is late in
         # noise and for a slow move: a 1.2 s hold measured so reads 0.9 s
         # (simulator seed 3024, 50 Hz). A hold short of the minimum is
-        # judged on its edges fitted to the moves' shapes (:meth:`_fit_hold`).
+        # judged on its edges fitted to the moves' shapes (:meth:`_fit_holds`).
         short = hold_s < self.min_hold_s
-        if short and hold_s < 0.5 * self.min_hold_s:
-            return REJECTED, (s0 + m0, s0 + m1, peak, f"held {max(hold_s, 0):.1f} s")
+        for k in np.flatnonzero(alive & short & (hold_s < 0.5 * self.min_hold_s)):
+            verdict[k] = self._held(s0[k] + m0[k], s0[k] + m1[k], peak[k], hold_s[k])
+        alive &= ~(short & (hold_s < 0.5 * self.min_hold_s))
         # A held position is still next to the moves into and out of it;
         # standing sway wanders as fast as it moves anywhere.
-        if _median(np.abs(seg_speed[h0:h1 + 1])) > self.max_hold_speed_frac * min(v_in, v_out):
-            return REJECTED, (s0 + m0, s0 + m1, peak, "not still when held")
+        live = np.flatnonzero(alive)
+        idx, off, seg, _ = _spans((s0 + h0)[live], (h1 - h0 + 1)[live])
+        still = _span_medians(np.abs(speed[idx]), off, seg)
+        slower = np.where(v_out < v_in, v_out, v_in)
+        for j in np.flatnonzero(still > self.max_hold_speed_frac * slower[live]):
+            k = live[j]
+            verdict[k] = (REJECTED, (int(s0[k] + m0[k]), int(s0[k] + m1[k]), float(peak[k]),
+                                       "not still when held"))
+            alive[k] = False
         # A rep ends where it began; a step to a new level is a change
         # of posture (standing up, shifting on the chair).
+        live = np.flatnonzero(alive)
         w = int(sampling_rate_hz)
-        a, b = s0 + m0, s0 + m1
-        before = _median(x[max(0, a - w):a + 1])
-        after = _median(x[b:b + w + 1])
-        step = after - before
+        a, b = (s0 + m0)[live], (s0 + m1)[live]
+        lead0 = np.maximum(first[live], a - w)
+        idx, off, seg, _ = _spans(lead0, a + 1 - lead0)
+        before = _span_medians(x[idx], off, seg)
         # An angle still settling toward the level the rep returns to
         # (the orientation estimate recovering after a brisk movement)
         # is no level to return to: only a steady one before the rep
         # can have been left for good.
-        lead = x[max(0, a - w):a + 1]
-        drift = lead[-1] - lead[0]
-        settling = (len(lead) > 1 and bool(np.all(np.diff(lead) * np.sign(step) >= 0))
-                    and abs(drift) > 0.3 * abs(step))
-        if abs(step) > 0.4 * peak and not settling:
-            return "posture", (a, b, peak, "did not return (posture change)")
-        row = (s0, t0, h0, h1, m0, m1, rise_peak, fall_peak, before, after)
-        if short:
-            fit = self._fit_hold(x, sampling_rate_hz, peak, *row)
-            fitted_s = (fit[3] - fit[2]) / sampling_rate_hz
-            if fitted_s < self.min_hold_s:
-                return REJECTED, (s0 + m0, s0 + m1, peak, f"held {max(hold_s, 0):.1f} s")
-        return "rep", row
+        lead = x[idx]
+        tail = np.minimum(b + w + 1, end[live])
+        idx2, off2, seg2, _ = _spans(b, tail - b)
+        after = _span_medians(x[idx2], off2, seg2)
+        step = after - before
+        toward = np.zeros(len(lead), dtype=bool)
+        toward[:-1] = (lead[1:] - lead[:-1]) * np.sign(step)[seg[:-1]] >= 0
+        toward[off[1:] - 1] = True  # a span's last sample has no step after it
+        drift = x[a] - x[lead0]
+        settling = ((a + 1 - lead0 > 1) & (_first_true(~toward, off) < 0)
+                    & (np.abs(drift) > 0.3 * np.abs(step)))
+        moved = (np.abs(step) > 0.4 * peak[live]) & ~settling
+        for j, k in enumerate(live):
+            if moved[j]:
+                verdict[k] = "posture", (int(a[j]), int(b[j]), float(peak[k]), "did not return (posture change)")
+            else:
+                verdict[k] = "rep", (int(s0[k]), int(t0[k]), int(h0[k]), int(h1[k]), int(m0[k]), int(m1[k]),
+                                     int(rise_peak[k]), int(fall_peak[k]), before[j], after[j])
+        unsure = [j for j, k in enumerate(live) if short[k] and not moved[j]]
+        if unsure:
+            fit = self._fit_holds(x, sampling_rate_hz, peak[live[unsure]], [verdict[live[j]][1] for j in unsure])
+            for j, fitted_s in zip(unsure, (fit[3] - fit[2]) / sampling_rate_hz):
+                if fitted_s < self.min_hold_s:
+                    verdict[live[j]] = self._held(a[j], b[j], peak[live[j]], hold_s[live[j]])
+        for k in range(K):
+            self._judged[(int(s[k]), int(t[k]), float(peak[k]))] = verdict[k]
 
-    def _fit_hold(self, x, sampling_rate_hz, peak, s0, t0, h0, h1, m0, m1, rise_peak, fall_peak, before, after):
-        """A judged rep's row: range, and hold edges from the moves' shapes."""
+    @staticmethod
+    def _held(a, b, peak, hold_s) -> tuple:
+        return REJECTED, (int(a), int(b), float(peak), f"held {max(float(hold_s), 0):.1f} s")
+
+    def _fit_holds(self, x, sampling_rate_hz, peaks, rows) -> tuple[np.ndarray, ...]:
+        """Judged reps' rows (``peaks[k]``, ``rows[k]`` from :meth:`_judge`): range, and
+        hold edges from the moves' shapes; one array per column of ``REP_COLUMNS``."""
+        s0, t0, h0, h1, m0, m1, rise_peak, fall_peak = np.array([r[:8] for r in rows], dtype=np.int64).reshape(-1, 8).T
+        before = np.array([r[8] for r in rows], dtype=float)
+        after = np.array([r[9] for r in rows], dtype=float)
         # Range: from the rest the rep left to the level it was held at.
-        level = float(_median(x[s0 + h0:s0 + h1 + 1]))
-        held = level - before
+        idx, off, seg, _ = _spans(s0 + h0, h1 - h0 + 1)
+        held = _span_medians(x[idx], off, seg) - before
         # Where a move ends is lost in noise when it is small and slow (its
         # speed fades into the sensor's), but its middle and peak speed are
         # not: a human point-to-point move follows a minimum-jerk profile
-        # (see :meth:`_move_end`).
+        # (see :meth:`_move_ends`).
         # The held angle wanders: each move goes to (or leaves) the level
         # at its own end of the hold.
         k = max(1, int(0.25 * sampling_rate_hz))
-        level_in = float(_median(x[s0 + h0:s0 + min(h0 + k, h1) + 1]))
-        level_out = float(_median(x[s0 + max(h1 - k, h0):s0 + h1 + 1]))
-        ok = self._valid[s0:t0]
-        fit_in = self._move_end(x[s0:t0], ok, rise_peak, before, level_in, sampling_rate_hz, +1)
-        fit_out = self._move_end(x[s0:t0], ok, fall_peak, after, level_out, sampling_rate_hz, -1)
-        if fit_in is not None and fit_out is not None and fit_out - fit_in >= self.min_hold_s * sampling_rate_hz:
-            h0, h1 = fit_in, fit_out
-        return (s0 + m0, s0 + m1, s0 + h0, s0 + h1, peak, held, float(before))
+        idx, off, seg, _ = _spans(s0 + h0, np.minimum(h0 + k, h1) - h0 + 1)
+        level_in = _span_medians(x[idx], off, seg)
+        out0 = np.maximum(h1 - k, h0)
+        idx, off, seg, _ = _spans(s0 + out0, h1 - out0 + 1)
+        level_out = _span_medians(x[idx], off, seg)
+        idx, off, seg, pos = _spans(s0, t0 - s0)
+        spans = (x[idx], self._valid[idx], off, seg, pos)
+        fit_in, got_in = self._move_ends(spans, rise_peak, before, level_in, sampling_rate_hz, +1)
+        fit_out, got_out = self._move_ends(spans, fall_peak, after, level_out, sampling_rate_hz, -1)
+        use = got_in & got_out & (fit_out - fit_in >= self.min_hold_s * sampling_rate_hz)
+        h0, h1 = np.where(use, fit_in, h0), np.where(use, fit_out, h1)
+        return s0 + m0, s0 + m1, s0 + h0, s0 + h1, np.asarray(peaks, dtype=float), held, before
 
     @staticmethod
-    def _move_end(seg: np.ndarray, ok: np.ndarray, peak_i: int, rest: float, level: float,
-                  sampling_rate_hz: float, way: int) -> int | None:
-        """Sample where a minimum-jerk move into (``way`` +1) or out of (-1)
-        the hold meets it, or None.
+    def _move_ends(spans: tuple, peak_i: np.ndarray, rest: np.ndarray, level: np.ndarray,
+                   sampling_rate_hz: float, way: int) -> tuple[np.ndarray, np.ndarray]:
+        """Samples where minimum-jerk moves into (``way`` +1) or out of (-1) their
+        holds meet them, and whether each was found.
+
+        ``spans``: the reps' angles laid end to end (values, ``ok``, and the
+        ``off``, ``seg``, ``pos`` of :func:`_spans`); ``peak_i``, ``rest``,
+        ``level``: per rep, the move's peak speed (sample in its span), the
+        rest it starts from (or returns to) and the held level.
 
         Such a move crosses a quarter, half and three quarters of its
         distance at 0.359, 0.5 and 0.641 of its duration; crossing times of
@@ -337,38 +525,52 @@ class HoldRepDetector:
         straight line) give the move's middle and duration; a move whose
         middle a gap of a second or more hid is put in the gap's middle.
         """
+        vals, ok, off, seg, pos = spans
+        n_rep = len(peak_i)
         dist = level - rest
-        if dist <= 0:
-            return None
-        shares = np.array([0.3594, 0.5, 0.6406])
-        times, seen = [], []
-        for share in (0.25, 0.5, 0.75):
+        got = ~(dist <= 0)
+        times, seen = np.zeros((3, n_rep)), np.zeros((3, n_rep), dtype=bool)
+        start = off[:-1]
+        for j, share in enumerate((0.25, 0.5, 0.75)):
             lvl = rest + share * dist
-            above = seg >= lvl
-            cross = np.flatnonzero(np.diff(above.view(np.int8)) == way)
-            if not len(cross):
-                return None
-            c = int(cross[np.argmin(np.abs(cross - peak_i))])
-            # seg[c] and seg[c + 1] lie either side of lvl: d is not 0.
-            times.append(c + (lvl - seg[c]) / (seg[c + 1] - seg[c]))
-            seen.append(bool(ok[c] and ok[c + 1]))
-        times, seen = np.array(times), np.array(seen)
-        if seen.sum() >= 2:
-            u, tt = shares[seen], times[seen]
-            # Crossing time = middle + (share - 0.5) · duration, for a move
-            # in; reversed in time for a move out.
-            slope, middle = np.polyfit(way * (u - 0.5), tt, 1)
-            if slope <= 0:
-                return None
-            return int(round(middle + way * 0.5 * slope))
+            above = vals >= lvl[seg]
+            cross = np.zeros(len(vals), dtype=bool)
+            cross[:-1] = (above[1:] & ~above[:-1]) if way > 0 else (above[:-1] & ~above[1:])
+            cross[off[1:] - 1] = False  # a span's last sample has no step after it
+            # The crossing nearest the peak speed (the earlier of two as near).
+            left = _last_true(cross, off, start, start + peak_i + 1)
+            right = _first_true(cross, off, start + peak_i + 1, off[1:])
+            take_right = (right >= 0) & ((left < 0) | (right - peak_i < peak_i - left))
+            c = np.where(take_right, right, left)
+            got &= c >= 0
+            at = start + np.maximum(c, 0)
+            d = vals[np.minimum(at + 1, len(vals) - 1)] - vals[at]
+            # d is not 0 at a crossing (its samples lie either side of lvl);
+            # the guard is for reps without one, which are dropped.
+            frac = np.divide(lvl - vals[at], d, out=np.zeros(n_rep), where=d != 0)
+            times[j] = c + frac
+            seen[j] = ok[at] & ok[np.minimum(at + 1, len(vals) - 1)]
+        fit = np.zeros(n_rep, dtype=np.int64)
+        shares = np.array([0.3594, 0.5, 0.6406])
+        two = got & (seen.sum(axis=0) >= 2)
+        # Crossing time = middle + (share - 0.5) · duration, for a move in;
+        # reversed in time for a move out. One fit per pattern of seen crossings.
+        for pattern in {tuple(p) for p in seen[:, two].T}:
+            mask = np.array(pattern)
+            cols = np.flatnonzero(two & np.all(seen == mask[:, None], axis=0))
+            slope, middle = np.polyfit(way * (shares[mask] - 0.5), times[mask][:, cols], 1)
+            got[cols] = slope > 0
+            fit[cols] = [int(round(v)) for v in middle + way * 0.5 * slope]
         # A gap of a second or more at the move's middle hid it: it took
         # place somewhere in there, most likely in the middle.
-        a_, b_ = runs(~ok)
-        near = (a_ <= times[1] + 1) & (b_ >= times[1] - 1) & (b_ - a_ >= sampling_rate_hz)
-        if not near.any():
-            return None
-        a_, b_ = a_[near][0], b_[near][0]
-        return int(round((a_ + b_) / 2 + way * 0.5 * sampling_rate_hz))
+        for r in np.flatnonzero(got & ~two):
+            a_, b_ = runs(~ok[off[r]:off[r + 1]])
+            near = (a_ <= times[1, r] + 1) & (b_ >= times[1, r] - 1) & (b_ - a_ >= sampling_rate_hz)
+            got[r] = near.any()
+            if got[r]:
+                a_, b_ = a_[near][0], b_[near][0]
+                fit[r] = int(round((a_ + b_) / 2 + way * 0.5 * sampling_rate_hz))
+        return fit, got
 
     def detect(self, angle_deg: np.ndarray, sampling_rate_hz: float,
                valid: np.ndarray | None = None) -> HoldRepDetector:
@@ -395,6 +597,11 @@ class HoldRepDetector:
         excursion_ : ndarray
             The angle above its rest level (deg).
         """
+        return detect_many([self], [angle_deg], sampling_rate_hz, [valid])[0]
+
+    def _prepare(self, angle_deg: np.ndarray, sampling_rate_hz: float, valid) -> tuple[np.ndarray, ...]:
+        """The low-passed angle, its excursion above the rest level, the excursion's speed
+        (deg/s) and where the angle was seen; sets ``excursion_``."""
         angle = np.asarray(angle_deg, dtype=float)
         x = lowpass(angle, self.cutoff_hz, sampling_rate_hz)
         # Kept for set_cues, which filters the same angle again (see there).
@@ -404,40 +611,77 @@ class HoldRepDetector:
         e = x - base
         speed = np.gradient(e) * sampling_rate_hz
         self.excursion_ = e
-        self._judged = {}
         # Samples the angle was seen at: a few lost packets interpolate
         # well; a gap of 0.3 s or more may hide a move's shape.
-        self._valid = np.ones(len(x), dtype=bool)
+        seen = np.ones(len(x), dtype=bool)
         if valid is not None:
             for a, b in zip(*runs(~np.asarray(valid, dtype=bool))):
                 if b - a >= 0.3 * sampling_rate_hz:
-                    self._valid[a:b] = False
-        # Two passes: a low threshold finds the typical amplitude, then
-        # excursions are cut where the angle comes back within 30 % of rest,
-        # so two reps with a short, incomplete rest between stay two. The
-        # typical amplitude is local (reps within ``local_s``): one stretch of
-        # posture can hold a set of big pencil lifts and a set of small toe
-        # presses.
-        idx = np.arange(len(e))
-        threshold = self.min_amplitude_deg * 0.5
-        for _ in range(2):
-            starts, stops = runs(e > threshold)
-            peaks = np.array([float(e[a:b].max()) for a, b in zip(starts, stops)])
-            centres = (starts + stops) / 2
-            shaped = np.array([p >= self.min_amplitude_deg
-                               and self._evaluate(x, e, speed, sampling_rate_hz, a, b, p, 0.0, kind_only=True)[0] == "rep"
-                               for a, b, p in zip(starts, stops, peaks)], dtype=bool)
-            typ = self._local_typical(centres, peaks, self.local_s * sampling_rate_hz, shaped)
-            typ_curve = np.interp(idx, centres, typ) if len(typ) else np.zeros(len(e))
-            threshold = np.maximum(self.min_amplitude_deg * 0.5, 0.3 * typ_curve)
-        rows, rejected = [], []
-        exc = [(int(a), int(b), p, ty) for (a, b), p, ty in zip(zip(starts, stops), peaks, typ)
-               if p >= self.min_amplitude_deg]
-        gap = int(self.max_dip_s * sampling_rate_hz)
+                    seen[a:b] = False
+        return x, e, speed, seen
+
+
+def detect_many(detectors: list[HoldRepDetector], angles: list[np.ndarray], sampling_rate_hz: float,
+                valids: list | None = None) -> list[HoldRepDetector]:
+    """:meth:`HoldRepDetector.detect` of several detectors, one per angle signal, at once.
+
+    The detectors must have the same parameters (``detectors[0]``'s judge
+    them all). Each gets the attributes :meth:`~HoldRepDetector.detect`
+    gives it, the same values. The signals' excursions are judged together,
+    each step of the rule one array operation over all of them: a day of
+    wear has ~1500 detector runs of a dozen excursions each, and per run
+    the array operations' overhead was as large as judging one by one.
+    """
+    judge = detectors[0]
+    valids = valids if valids is not None else [None] * len(angles)
+    parts = [det._prepare(a, sampling_rate_hz, v) for det, a, v in zip(detectors, angles, valids)]
+    sizes = [len(p[0]) for p in parts]
+    offsets = np.zeros(len(parts) + 1, dtype=np.int64)
+    np.cumsum(sizes, out=offsets[1:])
+    x, e, speed, judge._valid = (np.concatenate([p[i] for p in parts]) if parts else np.zeros(0)
+                                 for i in range(4))
+    judge._offsets = offsets
+    judge._breaks = _breaks(e)
+    judge._judged = {}
+    # Two passes: a low threshold finds the typical amplitude, then
+    # excursions are cut where the angle comes back within 30 % of rest,
+    # so two reps with a short, incomplete rest between stay two. The
+    # typical amplitude is local (reps within ``local_s``): one stretch of
+    # posture can hold a set of big pencil lifts and a set of small toe
+    # presses.
+    threshold = [judge.min_amplitude_deg * 0.5] * len(parts)
+    for _ in range(2):
+        found = []
+        for k, (_, e_k, _, _) in enumerate(parts):
+            starts, stops = runs(e_k > threshold[k])
+            found.append((starts + offsets[k], stops + offsets[k], _span_peaks(e_k, starts, stops)))
+        starts, stops, peaks = (np.concatenate([f[i] for f in found]) if found else np.zeros(0, dtype=np.int64)
+                                for i in range(3))
+        big = peaks >= judge.min_amplitude_deg
+        keys = list(zip(starts.tolist(), stops.tolist(), peaks.tolist()))
+        new = np.array([b and key not in judge._judged for b, key in zip(big, keys)], dtype=bool)
+        judge._judge(x, e, speed, sampling_rate_hz, starts[new], stops[new], peaks[new])
+        shaped = np.array([b and judge._judged[key][0] == "rep" for b, key in zip(big, keys)], dtype=bool)
+        at = 0
+        typ = []
+        for k, (starts_k, stops_k, peaks_k) in enumerate(found):
+            centres = (starts_k - offsets[k] + stops_k - offsets[k]) / 2
+            typ_k = judge._local_typical(centres, peaks_k, judge.local_s * sampling_rate_hz,
+                                         shaped[at:at + len(peaks_k)])
+            at += len(peaks_k)
+            typ.append(typ_k)
+            typ_curve = np.interp(np.arange(sizes[k]), centres, typ_k) if len(typ_k) else np.zeros(sizes[k])
+            threshold[k] = np.maximum(judge.min_amplitude_deg * 0.5, 0.3 * typ_curve)
+    gap = int(judge.max_dip_s * sampling_rate_hz)
+    rows, rejected = [], []
+    for k, (starts_k, stops_k, peaks_k) in enumerate(found):
+        rows_k, rejected_k = [], []
+        exc = [(int(a), int(b), p, ty) for (a, b), p, ty in zip(zip(starts_k, stops_k), peaks_k, typ[k])
+               if p >= judge.min_amplitude_deg]
         i = 0
         while i < len(exc):
             s, t, peak, typical = exc[i]
-            kind, row = self._evaluate(x, e, speed, sampling_rate_hz, s, t, peak, typical)
+            kind, row = judge._evaluate(x, e, speed, sampling_rate_hz, s, t, peak, typical)
             # A dip in the middle of a hold that leaves the angle short of
             # where the rep started is no release: the first part "did not
             # return" and the hold goes on in the next excursion. The two
@@ -445,19 +689,35 @@ class HoldRepDetector:
             # (A "posture" excursion has passed the reach test already.)
             if kind == "posture" and i + 1 < len(exc) and exc[i + 1][0] - t <= gap:
                 s2, t2, peak2, typ2 = exc[i + 1]
-                merged = self._evaluate(x, e, speed, sampling_rate_hz, s, t2, max(peak, peak2), max(typical, typ2))
+                merged = judge._evaluate(x, e, speed, sampling_rate_hz, s, t2, max(peak, peak2), max(typical, typ2))
                 if merged[0] == "rep":
-                    rows.append(merged[1])
+                    rows_k.append((max(peak, peak2), merged[1]))
                     i += 2
                     continue
-            (rows if kind == "rep" else rejected).append(row)
+            if kind == "rep":
+                rows_k.append((peak, row))
+            else:
+                rejected_k.append(row)
             i += 1
-        self.reps_ = pd.DataFrame(rows, columns=REP_COLUMNS)
-        self._rejected_rows = rejected
-        self._judged = {}
-        self.typical_amplitude_deg_ = float(_median(self.reps_.amplitude_deg.to_numpy())) if len(rows) else (
-            float(_median(typ)) if len(typ) else 0.0)
-        return self
+        rows.append(rows_k)
+        rejected.append(rejected_k)
+    every = [r for rows_k in rows for r in rows_k]
+    cols = judge._fit_holds(x, sampling_rate_hz, [p for p, _ in every], [r for _, r in every])
+    at = 0
+    for k, det in enumerate(detectors):
+        n_k, off = len(rows[k]), offsets[k]
+        mine = [c[at:at + n_k] for c in cols]
+        at += n_k
+        for c in range(4):  # sample indices, from the signal's start
+            mine[c] = mine[c] - off
+        det._rep_columns = dict(zip(REP_COLUMNS, mine))
+        det.__dict__.pop("reps_", None)
+        det._rejected_rows = [(a - off, b - off, *rest) for a, b, *rest in rejected[k]]
+        det.typical_amplitude_deg_ = float(_median(mine[4])) if n_k else (
+            float(_median(typ[k])) if len(typ[k]) else 0.0)
+    judge._judged = {}
+    judge._valid = judge._offsets = judge._breaks = None
+    return detectors
 
 
 def set_cues(angle_deg: np.ndarray, det: HoldRepDetector, reps: pd.DataFrame, sampling_rate_hz: float,
@@ -494,25 +754,34 @@ def set_cues(angle_deg: np.ndarray, det: HoldRepDetector, reps: pd.DataFrame, sa
         x = lowpass(angle, det.cutoff_hz, sampling_rate_hz)
     e = det.excursion_
     amp = det.typical_amplitude_deg_  # the median of the detector's reps' amplitudes: > 0
-    held = float((reps["hold_stop"] - reps["hold_start"]).sum()) / sampling_rate_hz
+    # Columns as arrays: ``reps`` may be a DataFrame or the set detector's numpy columns.
+    hold_start, hold_stop = np.asarray(reps["hold_start"]), np.asarray(reps["hold_stop"])
+    held = float((hold_stop - hold_start).sum()) / sampling_rate_hz
     posture = tremor = np.nan
     if len(reps) < 2:
         return posture, tremor, held
-    calm = np.abs(np.gradient(x) * sampling_rate_hz) < 1.0
-    hold = np.zeros(len(e), dtype=bool)
     pad = int(0.3 * sampling_rate_hz)
-    for a, b in zip(reps["hold_start"].to_numpy() + pad, reps["hold_stop"].to_numpy() - pad):
-        hold[a:max(a, b)] = True
-    first, last = int(reps.start.iloc[0]), int(reps.stop.iloc[-1])
-    inside = np.zeros(len(e), dtype=bool)
-    inside[first:last] = True
-    low = inside & ~hold & (e < 0.15 * amp)
-    if span is not None:
-        first, last = min(first, span[0]), max(last, span[1])
+    first, last = int(np.asarray(reps["start"])[0]), int(np.asarray(reps["stop"])[-1])
+    around = (min(first, span[0]), max(last, span[1])) if span is not None else (first, last)
     n_out = int(outside_s * sampling_rate_hz)
+    # Every sample looked at lies within n_out of the set: only that window
+    # of the stretch (which can be hours long) is read, with one sample more
+    # each side so that the angle's speed is the whole stretch's there.
+    w0, w1 = max(0, around[0] - n_out), min(len(e), around[1] + n_out)
+    g0, g1 = max(0, w0 - 1), min(len(e), w1 + 1)
+    calm = (np.abs(np.gradient(x[g0:g1]) * sampling_rate_hz) < 1.0)[w0 - g0:w1 - g0]
+    x, e = x[w0:w1], e[w0:w1]
+    activity = activity[w0:w1] if activity is not None else None
+    hold = np.zeros(len(e), dtype=bool)
+    for a, b in zip(hold_start + pad - w0, hold_stop - pad - w0):
+        hold[a:max(a, b)] = True
+    inside = np.zeros(len(e), dtype=bool)
+    inside[first - w0:last - w0] = True
+    low = inside & ~hold & (e < 0.15 * amp)
+    first, last = around
     out = np.zeros(len(e), dtype=bool)
-    out[max(0, first - n_out):first] = True
-    out[last:last + n_out] = True
+    out[max(0, first - n_out) - w0:first - w0] = True
+    out[last - w0:last + n_out - w0] = True
     out &= calm
     rest = low & calm
     if out.sum() > sampling_rate_hz and rest.sum() > 0.3 * sampling_rate_hz and hold.sum() > sampling_rate_hz:

@@ -25,6 +25,7 @@ from sensors.contract import NOT_OBSERVABLE
 from .confidence import ConfidenceRater
 from .families import CircleSetDetector, HoldSetDetector, QuietStanceDetector, TiptoeWalkDetector
 from .mounting import Mounting
+from .preprocess import Uniform
 from .signals import SIGNAL_COLUMNS, Placement, SignalExtractor
 
 BOUT_COLUMNS = ["exercise", "start_s", "end_s", "confidence"]
@@ -74,8 +75,10 @@ class SessionAnalyzer:
 
         Parameters
         ----------
-        data : DataFrame
-            Contract columns ``t`` (s), ``acc_*`` (m/s²), ``gyr_*`` (deg/s).
+        data : DataFrame or analysis.preprocess.Uniform
+            Contract columns ``t`` (s), ``acc_*`` (m/s²), ``gyr_*`` (deg/s); or
+            samples already on the grid (``extractor().resample(data)`` of a
+            frame that is not :meth:`too_short`).
         placement : {"foot", "ankle"}
         mounting : str, optional
             Declared mounting (``x=forward,y=left,z=up``).
@@ -118,10 +121,10 @@ class SessionAnalyzer:
         place = Placement.parse(placement)
         self.placement_ = place.value
         self.not_observable_ = NOT_OBSERVABLE[self.placement_]
-        if len(data) < 2 or float(data["t"].iloc[-1] - data["t"].iloc[0]) < self.min_duration_s:
-            return self._empty(data)
-        sig = SignalExtractor(self.sampling_rate_hz, self.max_bridged_gap_s).extract(
-            data, place, mounting=mounting, known_mounting=known_mounting).signals_
+        if not isinstance(data, Uniform) and self.too_short(data):
+            return self._empty()
+        sig = self.extractor().extract(data, place, mounting=mounting, known_mounting=known_mounting).signals_
+        del data
         self.session_signals_ = sig
         self.mounting_ = sig.mounting
         self.gyro_bias_dps_ = sig.gyro_bias_dps
@@ -165,7 +168,15 @@ class SessionAnalyzer:
         self.strides_ = events(tiptoe, tiptoe.strides_, ["bout", "t_s"])
         return self
 
-    def _empty(self, data: pd.DataFrame) -> SessionAnalyzer:
+    def extractor(self) -> SignalExtractor:
+        """Stage 1 with this analyser's grid rate and gap limit."""
+        return SignalExtractor(self.sampling_rate_hz, self.max_bridged_gap_s)
+
+    def too_short(self, data: pd.DataFrame) -> bool:
+        """Whether ``data`` is too short to hold an exercise (it is then reported empty)."""
+        return len(data) < 2 or float(data["t"].iloc[-1] - data["t"].iloc[0]) < self.min_duration_s
+
+    def _empty(self) -> SessionAnalyzer:
         """Results for a recording too short to hold any exercise."""
         self.mounting_ = Mounting(np.eye(3), "guess", 0.0)
         self.gyro_bias_dps_ = np.zeros(3)

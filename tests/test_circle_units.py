@@ -137,6 +137,22 @@ def test_the_counting_starts_where_the_direction_turns_at_steady_frac_over_0_2_s
 
 
 @pytest.mark.parametrize("sign", [1, -1])
+def test_at_a_low_sampling_rate_the_turning_is_taken_over_3_samples(sign):
+    # At 8 Hz (no low-pass: 4 Hz is Nyquist) 0.2 s is 1.6 samples: the
+    # turning is taken over 3 (i-1 to i+1). Straight for samples 0-4, then
+    # one step (16.5 samples a turn) into each sample from 5: sample 4 sees
+    # one step in three, 1/3 of the median rate, over steady_frac (0.3):
+    # the counting starts there. 86 steps are 5.21 turns: 5 circles, no
+    # slack to take back.
+    fs, step = 8.0, 2 * np.pi / 16.5
+    steps = np.r_[np.zeros(4), np.full(86, step)]
+    speed = np.r_[np.zeros(24), np.full(len(steps) + 1, FAST), np.zeros(24)]
+    ang = np.r_[np.zeros(24), sign * np.r_[0.0, np.cumsum(steps)], np.zeros(24)]
+    c = CircleDetector().detect(rates(speed, ang), fs).circles_
+    assert len(c) == 5 and c.start.iloc[0] == 24 + 4
+
+
+@pytest.mark.parametrize("sign", [1, -1])
 def test_the_counting_starts_at_exactly_end_frac_of_the_median_speed(sign):
     # The first moving sample goes at exactly end_frac (0.7) of the others'
     # 40 deg/s, 28 deg/s, along +y: "at end_frac" counts. 252 steps (5.2

@@ -331,7 +331,8 @@ def test_a_ripple_in_the_move_s_speed_is_no_turn():
 def test_a_gap_of_0_3_s_or_more_may_hide_a_move(lost, hold):
     x, marks = _reps_trace([10.0], [4.0])
     assert marks[0][1:3] == (299, 500)
-    valid = _lose(x, lost)
+    # The recording starts with 0.4 s lost too (far from the rep).
+    valid = _lose(x, (0, 20), lost)
     det = HoldRepDetector().detect(x, FS, valid=valid)
     assert (det.reps_.hold_start[0], det.reps_.hold_stop[0]) == hold
     # The same mask as 0/1 integers (a column read back from a file) is the same mask.
@@ -385,3 +386,30 @@ def test_a_rep_straight_after_the_angle_settles_slowly_at_first_is_not_a_posture
     det = HoldRepDetector().detect(x, FS)
     assert len(det.reps_) == 1 and det.rejected_.empty
     assert (det.reps_.hold_stop[0] - det.reps_.hold_start[0]) / FS == pytest.approx(4.0, abs=0.1)
+
+
+def test_the_typical_rep_is_the_median_of_the_largest_alike_group_only():
+    # Seven reps of 10 to 16 deg (alike: within a factor 1.8 of each other)
+    # and three of 5 deg among them, all within 40 s. The largest alike
+    # group is the seven; its median, 13 deg, is the typical rep, and 5 <
+    # 0.4 x 13 = 5.2: the three did not reach the held position. (Were the
+    # 5 deg reps, a factor 2 below the group, counted in it, the median
+    # would be 11.5 and they would reach 0.4 x 11.5 = 4.6.)
+    amps = [10.0, 11.0, 12.0, 5.0, 13.0, 5.0, 14.0, 5.0, 15.0, 16.0]
+    x, _ = _reps_trace(amps, [1.5] * len(amps), rest_s=1.5)
+    det = HoldRepDetector().detect(x, FS)
+    np.testing.assert_allclose(det.reps_.range_deg, [10.0, 11.0, 12.0, 13.0, 14.0, 15.0, 16.0], atol=0.02)
+    assert list(det.rejected_.reason) == ["did not reach the held position"] * 3
+
+
+def test_on_a_tie_the_smaller_alike_group_sets_the_typical_rep():
+    # Four 5 deg reps and four 12 deg ones (a factor 2.4 apart: two alike
+    # groups of four, a tie) around a 2.5 deg rep, all within 40 s. The
+    # smaller group sets the typical rep, 5 deg, and 2.5 >= 0.4 x 5: all
+    # nine count. (Were the 12 deg reps counted in its group, the typical
+    # rep would be 8.5 and the 2.5 deg one short of 0.4 x 8.5 = 3.4.)
+    amps = [5.0, 12.0, 5.0, 12.0, 2.5, 5.0, 12.0, 5.0, 12.0]
+    x, _ = _reps_trace(amps, [1.5] * len(amps), rest_s=1.5)
+    det = HoldRepDetector().detect(x, FS)
+    np.testing.assert_allclose(det.reps_.range_deg, amps, atol=0.02)
+    assert det.rejected_.empty

@@ -4,6 +4,8 @@ Expected values are hand-made: a table of per-stride features whose
 tiptoe strides are known, a pulse train whose period is known, and a
 simulated walk whose strides the simulator placed.
 """
+from types import SimpleNamespace
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -57,3 +59,17 @@ def test_a_tiptoe_walk_with_a_pause_on_tiptoe_is_one_bout_with_its_strides():
     assert len(found) == 1
     assert abs(len(found[0]["strides"]) - 17) <= 1
     assert abs((found[0]["end_s"] - found[0]["start_s"]) - (true["end_s"] - true["start_s"])) <= 1.0
+
+
+@pytest.mark.parametrize("toes_down_deg,same", [(15.0, True), (0.0, False)])
+def test_a_pause_joins_a_walk_only_if_the_heel_stays_up(toes_down_deg, same):
+    # Two pieces 4 s apart (strides of 1 s): one walk if the foot stays
+    # pitched toes-down through the gap (standing on tiptoe), two if the
+    # heel comes down (the person stopped and stood).
+    fs = 50.0
+    t = np.arange(int(30 * fs)) / fs
+    sig = SimpleNamespace(t=t, foot=True, elevation_deg=np.full(len(t), -toes_down_deg))
+    prev = np.array([5, 6, 7, 8, 9, 10]) * int(fs)
+    nxt = np.array([14, 15, 16]) * int(fs)
+    feats = pd.DataFrame({"stance_pitch_deg": [20.0] * 5})
+    assert TiptoeWalkDetector._goes_on(sig, prev, feats, nxt, period_s=1.0) is same

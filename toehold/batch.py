@@ -412,7 +412,9 @@ def analyze_path(path: str | os.PathLike, placement: str | None = None, side: st
             if doc is not None:
                 return Result(path, doc, cached=True)
         rec = load_recording(path, placement, side)
-        doc = pipeline.analyze_recording(rec, prescription=prescription, session_log=session_log)
+        # The recording is this call's own: its samples go once on the analysis grid.
+        doc = pipeline.analyze_recording(rec, prescription=prescription, session_log=session_log,
+                                         release_samples=True)
         if use_cache:
             write_cache(path, key, file_id, doc)
         return Result(path, doc)

@@ -7,7 +7,17 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
+
+# pyarrow allocates with malloc in this process, not with its default pool
+# (mimalloc): mimalloc kept a day's parse buffers and samples resident
+# after they were freed, even when asked to give them back (release_unused),
+# so `toehold analyze` on 24 h peaked at 1930-1970 MB against 1480 MB
+# with malloc, whose big blocks go back to the system when freed
+# (benchmarks/README.md). Read when pyarrow first allocates, so set before
+# anything imports it; a value the user set wins.
+os.environ.setdefault("ARROW_DEFAULT_MEMORY_POOL", "system")
 
 # UserError lives with the checks; commands raise it as toehold.cli.UserError too.
 from toehold.args import UserError, check_outputs
