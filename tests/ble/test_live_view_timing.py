@@ -108,6 +108,7 @@ def test_view_counts_each_rep_as_it_ends_and_times_each_hold_while_it_lasts():
     # Everything shown names the set as what it is, when it names one.
     named = [line for _, line in trace if line not in ("", "no exercise yet") and not line.startswith("last set")]
     assert named and all(line.startswith("toe press") for line in named), sorted({line for _, line in trace})
+    named_at = next(t for t, line in trace if line.startswith("toe press"))
     counts = [(t, int(m.group(1))) for t, line in trace if (m := re.search(r"reps (\d+)", line))]
     # The count rises to the truth's and never goes back.
     assert [n for _, n in counts] == sorted(n for _, n in counts)
@@ -124,12 +125,18 @@ def test_view_counts_each_rep_as_it_ends_and_times_each_hold_while_it_lasts():
         # rest for 0.15 s (the filter lags 0.1 s), drawn within 0.25 s, a
         # notification every few samples; the truth's end is when the foot
         # is fully back, usually later. 1.5 s leaves a second to spare.
-        allowed = 2 * (UPDATE_S + max(runs)) + 1.0 if k == 1 else 1.5
+        # A rep that ended before the set was first named (a window
+        # analysis slower than the set, on a starved machine) waits for
+        # that naming, as the first does.
+        allowed = 1.5 if k > 1 and named_at < r["end_s"] else 2 * (UPDATE_S + max(runs)) + 1.0
         assert first - r["end_s"] <= allowed, (k, first, r, max(runs))
-    # Each rep after the first has a hold timer running during its hold,
-    # rising to about its true hold (the release may be on the clock).
+    # Each rep after the first (that began once the set was named: at once
+    # on an idle machine) has a hold timer running during its hold, rising
+    # to about its true hold (the release may be on the clock).
     timers = [(t, float(m.group(1))) for t, line in trace if (m := re.search(r"holding ([\d.]+)/", line))]
     for r in reps[1:]:
+        if r["start_s"] < named_at:
+            continue  # the tracker follows a set from its first naming
         during = [h for t, h in timers if r["start_s"] <= t <= r["end_s"] + 0.5]
         assert during, r
         assert r["hold_s"] - 0.5 < max(during) < r["hold_s"] + 1.5, (r, during)
