@@ -86,7 +86,7 @@ def _spans(start: np.ndarray, length: np.ndarray, step=1) -> tuple[np.ndarray, n
     off = np.zeros(len(length) + 1, dtype=np.int64)
     np.cumsum(length, out=off[1:])
     seg = np.repeat(np.arange(len(length)), length)
-    pos = np.arange(off[-1], dtype=np.int64) - off[seg]
+    pos = np.arange(off[-1]) - off[seg]
     step = np.asarray(step, dtype=np.int64)
     idx = np.asarray(start, dtype=np.int64)[seg] + (step[seg] if step.ndim else step) * pos
     return idx, off, seg, pos
@@ -102,7 +102,7 @@ def _first_true(cond: np.ndarray, off: np.ndarray, lo: np.ndarray | None = None,
     lo = off[:-1] if lo is None else lo
     hi = off[1:] if hi is None else hi
     hits = np.flatnonzero(cond)
-    out = np.full(len(off) - 1, -1, dtype=np.int64)
+    out = np.full(len(off) - 1, -1)
     if len(hits):
         k = np.searchsorted(hits, lo)
         h = hits[np.minimum(k, len(hits) - 1)]
@@ -117,7 +117,7 @@ def _last_true(cond: np.ndarray, off: np.ndarray, lo: np.ndarray | None = None,
     lo = off[:-1] if lo is None else lo
     hi = off[1:] if hi is None else hi
     hits = np.flatnonzero(cond)
-    out = np.full(len(off) - 1, -1, dtype=np.int64)
+    out = np.full(len(off) - 1, -1)
     if len(hits):
         k = np.searchsorted(hits, hi) - 1
         h = hits[np.maximum(k, 0)]
