@@ -330,7 +330,7 @@ class HoldRepDetector:
         not stretch the movement into the hold).
         """
         idx, off, seg, pos = _spans(at, length, step)
-        v = np.asarray(sign, dtype=float)[seg] * speed[idx]
+        v = sign[seg] * speed[idx]
         slow = _first_true(v < (self.hold_speed_frac * v_peak)[seg], off)
         # Only turns before the first slow sample can come first, and cutting
         # ``v`` just after that sample leaves their prominences as they are:
@@ -482,8 +482,8 @@ class HoldRepDetector:
         """Judged reps' rows (``peaks[k]``, ``rows[k]`` from :meth:`_judge`): range, and
         hold edges from the moves' shapes; one array per column of ``REP_COLUMNS``."""
         s0, t0, h0, h1, m0, m1, rise_peak, fall_peak = np.array([r[:8] for r in rows], dtype=np.int64).reshape(-1, 8).T
-        before = np.array([r[8] for r in rows], dtype=float)
-        after = np.array([r[9] for r in rows], dtype=float)
+        before = np.array([r[8] for r in rows])
+        after = np.array([r[9] for r in rows])
         # Range: from the rest the rep left to the level it was held at.
         idx, off, seg, _ = _spans(s0 + h0, h1 - h0 + 1)
         held = _span_medians(x[idx], off, seg) - before
@@ -505,7 +505,7 @@ class HoldRepDetector:
         fit_out, got_out = self._move_ends(spans, fall_peak, after, level_out, sampling_rate_hz, -1)
         use = got_in & got_out & (fit_out - fit_in >= self.min_hold_s * sampling_rate_hz)
         h0, h1 = np.where(use, fit_in, h0), np.where(use, fit_out, h1)
-        return s0 + m0, s0 + m1, s0 + h0, s0 + h1, np.asarray(peaks, dtype=float), held, before
+        return s0 + m0, s0 + m1, s0 + h0, s0 + h1, np.array(peaks), held, before
 
     @staticmethod
     def _move_ends(spans: tuple, peak_i: np.ndarray, rest: np.ndarray, level: np.ndarray,
