@@ -368,15 +368,14 @@ class HoldRepDetector:
         # (13 075 of 13 236 on a day of wear): each is judged once.
         key = (int(s), int(t), float(peak))
         if key not in self._judged:
-            self._judge(x, e, speed, sampling_rate_hz, np.array([s]), np.array([t]), np.array([peak], dtype=float))
+            self._judge(x, e, speed, sampling_rate_hz, np.array([s]), np.array([t]), np.array([peak]))
         return self._judged[key]
 
     def _judge(self, x, e, speed, sampling_rate_hz, s, t, peak) -> None:
         """:meth:`_evaluate` without the reach test and the hold's fit, for the
-        excursions ``e[s[k]:t[k]]`` at once, into ``self._judged``; a rep's
-        row is what :meth:`_fit_holds` needs."""
-        s, t = np.asarray(s, dtype=np.int64), np.asarray(t, dtype=np.int64)
-        peak = np.asarray(peak, dtype=float)
+        excursions ``e[s[k]:t[k]]`` at once (``s``, ``t``: int arrays, ``peak``:
+        float array), into ``self._judged``; a rep's row is what
+        :meth:`_fit_holds` needs."""
         verdict = [None] * len(s)
         # The signal each excursion is in (several laid end to end: detect_many).
         which = np.searchsorted(self._offsets, s, side="right") - 1
@@ -638,8 +637,7 @@ def detect_many(detectors: list[HoldRepDetector], angles: list[np.ndarray], samp
     sizes = [len(p[0]) for p in parts]
     offsets = np.zeros(len(parts) + 1, dtype=np.int64)
     np.cumsum(sizes, out=offsets[1:])
-    x, e, speed, judge._valid = (np.concatenate([p[i] for p in parts]) if parts else np.zeros(0)
-                                 for i in range(4))
+    x, e, speed, judge._valid = (np.concatenate([p[i] for p in parts]) for i in range(4))
     judge._offsets = offsets
     judge._breaks = _breaks(e)
     judge._judged = {}
@@ -655,8 +653,7 @@ def detect_many(detectors: list[HoldRepDetector], angles: list[np.ndarray], samp
         for k, (_, e_k, _, _) in enumerate(parts):
             starts, stops = runs(e_k > threshold[k])
             found.append((starts + offsets[k], stops + offsets[k], _span_peaks(e_k, starts, stops)))
-        starts, stops, peaks = (np.concatenate([f[i] for f in found]) if found else np.zeros(0, dtype=np.int64)
-                                for i in range(3))
+        starts, stops, peaks = (np.concatenate([f[i] for f in found]) for i in range(3))
         big = peaks >= judge.min_amplitude_deg
         keys = list(zip(starts.tolist(), stops.tolist(), peaks.tolist()))
         new = np.array([b and key not in judge._judged for b, key in zip(big, keys)], dtype=bool)
