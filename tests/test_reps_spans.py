@@ -220,3 +220,18 @@ def test_three_signals_of_different_lengths_detected_at_once_as_built():
     # The rejected excursion lies within its rep's moves, in the third signal's samples.
     m_in, _, _, m_out = marks3[1]
     assert m_in <= row.start < row.stop <= m_out
+
+
+@pytest.mark.parametrize("peaks, typical", [
+    # 9 is exactly 1.8 times 5: the two are alike, the typical is their median.
+    ([5.0, 9.0], 7.0),
+    # 9 is alike to both 5 (exactly 1.8 times) and 10; 5 and 10 are not
+    # (2 times): the largest group is 9's, all three, median 9.
+    ([5.0, 9.0, 10.0], 9.0),
+    # A peak exactly at the 2 deg minimum amplitude counts.
+    ([2.0, 3.0], 2.5),
+])
+def test_the_typical_amplitude_groups_peaks_within_1_8_times_of_each_other(peaks, typical):
+    peaks = np.array(peaks)
+    got = HoldRepDetector(min_amplitude_deg=2.0)._local_typical(np.arange(len(peaks), dtype=float), peaks, 10.0)
+    assert got.tolist() == [typical] * len(peaks)
