@@ -86,7 +86,7 @@ def _spans(start: np.ndarray, length: np.ndarray, step=1) -> tuple[np.ndarray, n
     off = np.zeros(len(length) + 1, dtype=np.int64)
     np.cumsum(length, out=off[1:])
     seg = np.repeat(np.arange(len(length)), length)
-    pos = np.arange(off[-1], dtype=np.int64) - off[seg]
+    pos = np.arange(off[-1]) - off[seg]
     step = np.asarray(step, dtype=np.int64)
     idx = np.asarray(start, dtype=np.int64)[seg] + (step[seg] if step.ndim else step) * pos
     return idx, off, seg, pos
@@ -102,7 +102,7 @@ def _first_true(cond: np.ndarray, off: np.ndarray, lo: np.ndarray | None = None,
     lo = off[:-1] if lo is None else lo
     hi = off[1:] if hi is None else hi
     hits = np.flatnonzero(cond)
-    out = np.full(len(off) - 1, -1, dtype=np.int64)
+    out = np.full(len(off) - 1, -1)
     if len(hits):
         k = np.searchsorted(hits, lo)
         h = hits[np.minimum(k, len(hits) - 1)]
@@ -117,7 +117,7 @@ def _last_true(cond: np.ndarray, off: np.ndarray, lo: np.ndarray | None = None,
     lo = off[:-1] if lo is None else lo
     hi = off[1:] if hi is None else hi
     hits = np.flatnonzero(cond)
-    out = np.full(len(off) - 1, -1, dtype=np.int64)
+    out = np.full(len(off) - 1, -1)
     if len(hits):
         k = np.searchsorted(hits, hi) - 1
         h = hits[np.maximum(k, 0)]
@@ -330,7 +330,7 @@ class HoldRepDetector:
         not stretch the movement into the hold).
         """
         idx, off, seg, pos = _spans(at, length, step)
-        v = np.asarray(sign, dtype=float)[seg] * speed[idx]
+        v = sign[seg] * speed[idx]
         slow = _first_true(v < (self.hold_speed_frac * v_peak)[seg], off)
         # Only turns before the first slow sample can come first, and cutting
         # ``v`` just after that sample leaves their prominences as they are:
@@ -368,15 +368,14 @@ class HoldRepDetector:
         # (13 075 of 13 236 on a day of wear): each is judged once.
         key = (int(s), int(t), float(peak))
         if key not in self._judged:
-            self._judge(x, e, speed, sampling_rate_hz, np.array([s]), np.array([t]), np.array([peak], dtype=float))
+            self._judge(x, e, speed, sampling_rate_hz, np.array([s]), np.array([t]), np.array([peak]))
         return self._judged[key]
 
     def _judge(self, x, e, speed, sampling_rate_hz, s, t, peak) -> None:
         """:meth:`_evaluate` without the reach test and the hold's fit, for the
-        excursions ``e[s[k]:t[k]]`` at once, into ``self._judged``; a rep's
-        row is what :meth:`_fit_holds` needs."""
-        s, t = np.asarray(s, dtype=np.int64), np.asarray(t, dtype=np.int64)
-        peak = np.asarray(peak, dtype=float)
+        excursions ``e[s[k]:t[k]]`` at once (``s``, ``t``: int arrays, ``peak``:
+        float array), into ``self._judged``; a rep's row is what
+        :meth:`_fit_holds` needs."""
         verdict = [None] * len(s)
         # The signal each excursion is in (several laid end to end: detect_many).
         which = np.searchsorted(self._offsets, s, side="right") - 1
@@ -482,8 +481,8 @@ class HoldRepDetector:
         """Judged reps' rows (``peaks[k]``, ``rows[k]`` from :meth:`_judge`): range, and
         hold edges from the moves' shapes; one array per column of ``REP_COLUMNS``."""
         s0, t0, h0, h1, m0, m1, rise_peak, fall_peak = np.array([r[:8] for r in rows], dtype=np.int64).reshape(-1, 8).T
-        before = np.array([r[8] for r in rows], dtype=float)
-        after = np.array([r[9] for r in rows], dtype=float)
+        before = np.array([r[8] for r in rows])
+        after = np.array([r[9] for r in rows])
         # Range: from the rest the rep left to the level it was held at.
         idx, off, seg, _ = _spans(s0 + h0, h1 - h0 + 1)
         held = _span_medians(x[idx], off, seg) - before
@@ -505,7 +504,7 @@ class HoldRepDetector:
         fit_out, got_out = self._move_ends(spans, fall_peak, after, level_out, sampling_rate_hz, -1)
         use = got_in & got_out & (fit_out - fit_in >= self.min_hold_s * sampling_rate_hz)
         h0, h1 = np.where(use, fit_in, h0), np.where(use, fit_out, h1)
-        return s0 + m0, s0 + m1, s0 + h0, s0 + h1, np.asarray(peaks, dtype=float), held, before
+        return s0 + m0, s0 + m1, s0 + h0, s0 + h1, np.array(peaks), held, before
 
     @staticmethod
     def _move_ends(spans: tuple, peak_i: np.ndarray, rest: np.ndarray, level: np.ndarray,
@@ -638,8 +637,7 @@ def detect_many(detectors: list[HoldRepDetector], angles: list[np.ndarray], samp
     sizes = [len(p[0]) for p in parts]
     offsets = np.zeros(len(parts) + 1, dtype=np.int64)
     np.cumsum(sizes, out=offsets[1:])
-    x, e, speed, judge._valid = (np.concatenate([p[i] for p in parts]) if parts else np.zeros(0)
-                                 for i in range(4))
+    x, e, speed, judge._valid = (np.concatenate([p[i] for p in parts]) for i in range(4))
     judge._offsets = offsets
     judge._breaks = _breaks(e)
     judge._judged = {}
@@ -655,8 +653,7 @@ def detect_many(detectors: list[HoldRepDetector], angles: list[np.ndarray], samp
         for k, (_, e_k, _, _) in enumerate(parts):
             starts, stops = runs(e_k > threshold[k])
             found.append((starts + offsets[k], stops + offsets[k], _span_peaks(e_k, starts, stops)))
-        starts, stops, peaks = (np.concatenate([f[i] for f in found]) if found else np.zeros(0, dtype=np.int64)
-                                for i in range(3))
+        starts, stops, peaks = (np.concatenate([f[i] for f in found]) for i in range(3))
         big = peaks >= judge.min_amplitude_deg
         keys = list(zip(starts.tolist(), stops.tolist(), peaks.tolist()))
         new = np.array([b and key not in judge._judged for b, key in zip(big, keys)], dtype=bool)

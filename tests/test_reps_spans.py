@@ -163,3 +163,75 @@ def test_many_signals_detected_at_once_each_get_their_own_reps():
         assert det.typical_amplitude_deg_ == pytest.approx(rng, rel=0.01)
         assert det.rejected_.empty
     np.testing.assert_allclose(d2.excursion_, x2, atol=0.1)
+
+
+def test_spans_from_float_starts_and_steps_are_integer_indices():
+    # Starts and steps computed in floats (as from a rate) still give indices.
+    idx, off, seg, pos = _spans(np.array([5.0, 9.0]), np.array([2, 2]), np.array([1.0, -1.0]))
+    assert idx.tolist() == [5, 6, 9, 8] and idx.dtype.kind == "i"
+    idx, *_ = _spans(np.array([4.0]), np.array([3]), -1.0)
+    assert idx.tolist() == [4, 3, 2] and idx.dtype.kind == "i"
+
+
+def test_first_true_stops_at_the_narrowed_end():
+    # Span 0 narrowed to flat index 2 only: its next True (3) is past the end.
+    assert _first_true(COND, OFF, np.array([2, 4, 4, 7]), np.array([3, 4, 7, 8])).tolist() == [-1, -1, -1, 0]
+
+
+def test_the_median_of_a_span_of_one_is_its_value_and_of_an_empty_span_nan():
+    vals = np.array([3.0, 1.0, 2.0])
+    off = np.array([0, 1, 1, 3])
+    got = _span_medians(vals, off, np.repeat(np.arange(3), np.diff(off)))
+    assert got[0] == 3.0 and np.isnan(got[1]) and got[2] == 1.5
+
+
+def test_the_peak_of_a_run_ignores_what_comes_after_it():
+    e = np.array([0.0, 2.0, 1.0, 0.0, 9.0])
+    assert _span_peaks(e, np.array([1]), np.array([3])).tolist() == [2.0]
+
+
+def test_run_lengths_going_on_reach_a_tail_that_falls_to_the_end():
+    # Rises to 3 then falls to the last sample: from index 3 it falls
+    # 3, 2, 1, 0; going on stops at the last sample but one (index 5): 2 steps.
+    e = np.array([0.0, 1.0, 2.0, 3.0, 2.0, 1.0, 0.0])
+    got = _run_lengths(e, np.array([3, 4]), +1, np.array([-1.0, -1.0]))
+    assert got.tolist() == [2, 1] == [_loop(e, 3, +1, -1.0), _loop(e, 4, +1, -1.0)]
+
+
+def test_three_signals_of_different_lengths_detected_at_once_as_built():
+    # Three recordings of different lengths, no valid masks given: one 8 deg
+    # rep held 3 s; two 10 deg reps held 4 s; three 12 deg reps, the middle
+    # one held 0.4 s (rejected for its hold). The third detector had run on
+    # another trace before: its old reps must not stay.
+    x1, marks1 = _reps_trace([8.0], [3.0], lead_s=4.0)
+    x2, marks2 = _reps_trace([10.0, 10.0], [4.0, 4.0], lead_s=9.0)
+    x3, marks3 = _reps_trace([12.0] * 3, [3.0, 0.4, 3.0], lead_s=6.0)
+    assert len({len(x1), len(x2), len(x3)}) == 3
+    d3 = HoldRepDetector().detect(x2, FS)
+    assert len(d3.reps_) == 2
+    d1, d2, d3 = detect_many([HoldRepDetector(), HoldRepDetector(), d3], [x1, x2, x3], FS)
+    for det, marks, rng in ((d1, marks1, 8.0), (d2, marks2, 10.0), (d3, [marks3[0], marks3[2]], 12.0)):
+        assert list(zip(det.reps_.hold_start, det.reps_.hold_stop)) == [(h0, h1) for _, h0, h1, _ in marks]
+        np.testing.assert_allclose(det.reps_.range_deg, rng, atol=0.02)
+        assert det.typical_amplitude_deg_ == pytest.approx(rng, rel=0.01)
+    assert d1.rejected_.empty and d2.rejected_.empty
+    (row,) = d3.rejected_.itertuples()
+    assert row.reason.startswith("held 0.")
+    # The rejected excursion lies within its rep's moves, in the third signal's samples.
+    m_in, _, _, m_out = marks3[1]
+    assert m_in <= row.start < row.stop <= m_out
+
+
+@pytest.mark.parametrize("peaks, typical", [
+    # 9 is exactly 1.8 times 5: the two are alike, the typical is their median.
+    ([5.0, 9.0], 7.0),
+    # 9 is alike to both 5 (exactly 1.8 times) and 10; 5 and 10 are not
+    # (2 times): the largest group is 9's, all three, median 9.
+    ([5.0, 9.0, 10.0], 9.0),
+    # A peak exactly at the 2 deg minimum amplitude counts.
+    ([2.0, 3.0], 2.5),
+])
+def test_the_typical_amplitude_groups_peaks_within_1_8_times_of_each_other(peaks, typical):
+    peaks = np.array(peaks)
+    got = HoldRepDetector(min_amplitude_deg=2.0)._local_typical(np.arange(len(peaks), dtype=float), peaks, 10.0)
+    assert got.tolist() == [typical] * len(peaks)
