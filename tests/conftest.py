@@ -178,11 +178,13 @@ def _unit_cost(scope: str, nodeids, last: dict) -> float:
 
 @pytest.hookimpl(optionalhook=True)
 def pytest_xdist_auto_num_workers(config):
-    """``-n auto``: one worker more than the cores. About a third of the
+    """``-n auto``: two workers more than the cores. A good part of the
     suite's wall time is spent waiting on emulated BLE links and real-time
-    replays, not computing: on 2 idle cores, 2 workers took 243 s wall for
-    331 s of CPU, 3 workers 196 s for 335 s."""
-    return (os.cpu_count() or 1) + 1
+    streams (``tests/ble/test_live_view_timing.py`` streams 41 s on 2 s of
+    CPU), not computing. On 2 idle cores (1 Dec 2026, 1181 tests): 3 workers
+    took 3 min 8 s wall for 282 s of CPU, 4 workers 2 min 28 s for 233 s
+    (30 Nov: 2 workers 243 s for 331 s, 3 workers 196 s for 335 s)."""
+    return (os.cpu_count() or 1) + 2
 
 
 @pytest.hookimpl(tryfirst=True, optionalhook=True)  # optional: a run without xdist (-p no:xdist)
