@@ -191,3 +191,20 @@ def test_app_exports_in_a_folder_are_one_recording_each_and_cached(tmp_path, spy
     again = batch.analyze_many(files, jobs=1, placement="foot", side="left")
     assert [r.error for r in again] == [None] * 3
     assert [r.cached for r in again] == [False, True, True] and len(spy) == 4
+
+
+def test_one_byte_changed_mid_file_in_a_3_mib_file_changes_its_fingerprint(tmp_path):
+    # Issue 19: a fingerprint of the first and last 64 KiB plus the size would
+    # keep a stale cached analysis for a recording edited in its middle.
+    f = tmp_path / "long.csv"
+    body = b"".join(b"%d,0.1,0.2,9.81,0.0,0.0,0.0\n" % i for i in range(120_000))
+    assert len(body) > 3 * 1024 * 1024
+    f.write_bytes(body)
+    st = f.stat()
+    before = batch.fingerprint(f)
+    mid = len(body) // 2
+    mid = body.index(b"0.2", mid)           # a digit in the middle, far from both ends
+    f.write_bytes(body[:mid] + b"0.3" + body[mid + 3:])
+    os.utime(f, ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert f.stat().st_size == st.st_size and f.stat().st_mtime_ns == st.st_mtime_ns
+    assert batch.fingerprint(f) != before
