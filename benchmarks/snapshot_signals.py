@@ -3,10 +3,9 @@
     python benchmarks/snapshot_signals.py save DIR      # analysis JSON of every input into DIR
     python benchmarks/snapshot_signals.py compare DIR   # this code's JSON against DIR's
 
-Inputs: the demo recording, the three shared samples (``../shared/samples``
-when present), nine simulated sessions of every simulator tier (seeds
-7001-7009, below the held-back range) and the 1 h benchmark day
-(``_days.py``). For each, the ``toehold-analysis/1`` document
+Inputs: those of ``snapshot.py`` (the demo recording, the three shared
+samples when ``../shared/samples`` is present, nine simulated sessions of
+each simulator tier, seeds below 10000, and the 1 h benchmark day). For each, the ``toehold-analysis/1`` document
 (``analyze_recording`` as ``toehold analyze`` calls it, keys sorted) and a hash of stage 1's signals
 (``SessionAnalyzer.session_signals_``: every array's bytes, the gait table
 and the mounting). ``compare`` prints, per input, whether the JSON is
@@ -26,25 +25,8 @@ ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(HERE))
 
-SEEDS = range(7001, 7010)
-TIERS = ("clean", "realistic", "hard", "ankle")
-
-
-def _inputs():
-    from sensors.recording import read_recording
-
-    yield "demo", lambda: read_recording(ROOT / "recordings" / "demo.csv")
-    shared = ROOT.parent / "shared" / "samples"
-    for p in sorted(shared.glob("*.csv")) if shared.is_dir() else ():
-        yield p.stem, (lambda p=p: read_recording(p))
-    from sensors.simulator import simulate_session
-
-    for tier in TIERS:
-        for seed in SEEDS:
-            yield f"{tier}_{seed}", (lambda tier=tier, seed=seed: simulate_session(seed=seed, tier=tier)[0])
-    from _days import day_file
-
-    yield "day_1h", lambda: read_recording(day_file(3600))
+# The same inputs as ``snapshot.py`` (one list for both snapshot tools).
+from snapshot import _inputs  # noqa: E402
 
 
 def _signals_hash(fitted) -> str:
@@ -114,7 +96,7 @@ def main() -> int:
     args = ap.parse_args()
     args.dir.mkdir(parents=True, exist_ok=True)
     changed = 0
-    for name, make in _inputs():
+    for name, make in _inputs(quick=False):
         if args.only and args.only not in name:
             continue
         text, sig_hash = _analyse(make())
