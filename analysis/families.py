@@ -76,13 +76,28 @@ def _col(group, name: str) -> np.ndarray:
     return np.asarray(group[name])
 
 
-def _rise_per_rep(group, earth_acc, offset: int, sampling_rate_hz: float) -> np.ndarray:
+def _rise_per_rep(group, earth_acc, offset: int, sampling_rate_hz: float,
+                  margin_s: tuple[float, float] = (0.0, 0.0), rate: np.ndarray | None = None) -> np.ndarray:
     """|Vertical displacement| (m) from each rep's start to its hold, shape (len(group),).
 
-    ``group`` holds the reps' ``start`` and ``hold_start`` as samples from ``offset``.
+    ``group`` holds the reps' ``start`` and ``hold_start`` as samples from
+    ``offset``. With ``margin_s`` and ``rate`` (the angular rate's norm,
+    shape (n,)): integrated from the calmest sample up to ``margin_s[0]``
+    before the start to the calmest up to ``margin_s[1]`` after the hold's
+    start, where the segment is stillest (:func:`displacement` takes both
+    ends as still).
     """
-    return np.array([abs(displacement(earth_acc, offset + int(a), offset + int(b), sampling_rate_hz)[2])
-                     for a, b in zip(_col(group, "start"), _col(group, "hold_start"))])
+    before, after = (int(m * sampling_rate_hz) for m in margin_s)
+    out = []
+    for a, b in zip(_col(group, "start"), _col(group, "hold_start")):
+        a, b = offset + int(a), offset + int(b)
+        if rate is not None and before:
+            lo = max(0, a - before)
+            a = lo + int(np.argmin(rate[lo:a + 1]))
+        if rate is not None and after:
+            b = b + int(np.argmin(rate[b:b + after + 1]))
+        out.append(abs(displacement(earth_acc, a, b, sampling_rate_hz)[2]))
+    return np.array(out)
 
 
 def _otsu_cut(values: np.ndarray) -> int:
@@ -349,6 +364,10 @@ class HoldSetDetector:
     pencil_drop_frac : float
         In a pencil set, a "rep" held less than this share of the set's
         median hold is a dropped pencil, not a rep.
+    pencil_lift_margin_s : (float, float)
+        A pencil set's rise per rep is integrated from the calmest sample
+        up to this long before each rep's start to the calmest up to this
+        long after its hold's start (s).
 
     Attributes (after :meth:`detect`)
     ----------
@@ -366,8 +385,10 @@ class HoldSetDetector:
     def __init__(self, max_rep_gap_s: float = 30.0, min_reps_per_bout: int = 3,
                  pencil_min_hold_s: float = 7.0, min_foot_range_deg: float = 0.6,
                  pencil_min_lift_m: float = 0.015, split_lift_m: float = 0.05,
-                 pencil_max_reps: int = 5, pencil_drop_frac: float = 0.35):
+                 pencil_max_reps: int = 5, pencil_drop_frac: float = 0.35,
+                 pencil_lift_margin_s: tuple[float, float] = (0.5, 0.3)):
         self.pencil_max_reps = pencil_max_reps
+        self.pencil_lift_margin_s = pencil_lift_margin_s
         self.pencil_drop_frac = pencil_drop_frac
         self.split_lift_m = split_lift_m
         self.pencil_min_lift_m = pencil_min_lift_m
@@ -387,6 +408,7 @@ class HoldSetDetector:
         postures = ({"flat": where["flat"], "toes_up": where["toes_up"]} if foot
                     else {"upright": where["upright"]})
         gyr_norm = np.linalg.norm(sig.gyr, axis=1)
+        calm_rate = None
         tilt = sig.tilt_deg
         # A long gap splits the signal: no rep is measured across one.
         # (Short losses, a few packets, are interpolated: the angle of a
@@ -451,12 +473,29 @@ class HoldSetDetector:
                     need = self.min_reps_per_bout if name != "pencil_pickup" else 2
                     if name is None or len(group) < need:
                         continue
+                    if name == "pencil_pickup":
+                        if calm_rate is None:
+                            calm_rate = uniform_filter1d(gyr_norm, max(1, int(0.1 * sampling_rate_hz)))
+                        # A foot lifting a pencil with little tip starts
+                        # to rise before its tilt shows the move: its rise
+                        # is measured from the rest before the rep to the
+                        # settled hold (seed 4000: 0.5 cm per rep read so,
+                        # 5 cm lifted).
+                        lifts = _rise_per_rep(group, earth_acc, s, sampling_rate_hz, self.pencil_lift_margin_s,
+                                              calm_rate)
                     k = len(bouts)
                     a, b = s + int(group.start[0]), s + int(group.stop[-1])
                     bouts.append((name, t[a], t[b]))
                     if smooth is None:
                         smooth = lowpass(seg_angle, proto.cutoff_hz, sampling_rate_hz)
-                    peak, held = rep_extent(smooth, group, sampling_rate_hz)
+                    # A foot lifted, carried and put down is pushed about:
+                    # the accelerometer's tilt swings with the push, the
+                    # orientation filter's gravity does not (seeds 4001,
+                    # 4019: lifted 2-12 cm, "swung" 2.6-8.7 times as far
+                    # as they held); a swing of the foot itself shows in both.
+                    peak, held = rep_extent(smooth if name != "pencil_pickup" else
+                                            lowpass(sig.elevation_deg[s:e], proto.cutoff_hz, sampling_rate_hz),
+                                            group, sampling_rate_hz)
                     move_s = float(np.median(group.hold_start - group.start)) / sampling_rate_hz
                     evidence.append({"in_posture": sig.in_posture(name, a, b), "reps": len(group),
                                      "range_deg": float(np.median(group.amplitude_deg)),

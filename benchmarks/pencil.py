@@ -25,6 +25,7 @@ held-back seeds at 20000 and above (``--seed0 20000``), measured only.
 from __future__ import annotations
 
 import argparse
+import re
 import resource
 import sys
 import time
@@ -99,7 +100,7 @@ def one(args) -> dict:
             outcome.append("missed")
     false = [b["exercise"] for b in counted if not any(_half_overlap(s, b) for s in sets)]
     # Why true sets were only uncertain: the doubts of the uncertain bouts on them.
-    doubts = [d.split(" (")[0].split(":")[0] for b in unsure if any(_half_overlap(s, b) for s in sets)
+    doubts = [re.sub(r"-?[\d.]+", "#", d.split(" (")[0].split(":")[0]) for b in unsure if any(_half_overlap(s, b) for s in sets)
               for d in b.get("doubts", [])]
     named = [b["exercise"] for b in counted
              if any(_half_overlap(s, b) for s in sets) and b["exercise"] != "pencil_pickup"]
