@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy.ndimage import uniform_filter1d
+from scipy.ndimage import median_filter, uniform_filter1d
 
 from .circles import CircleDetector, circle_sets
 from .confidence import climb_per_stride, displacement, motion_evidence, rep_extent, rise_doubt
@@ -98,6 +98,39 @@ def _rise_per_rep(group, earth_acc, offset: int, sampling_rate_hz: float,
             b = b + int(np.argmin(rate[b:b + after + 1]))
         out.append(abs(displacement(earth_acc, a, b, sampling_rate_hz)[2]))
     return np.array(out)
+
+
+def carry_free_tilt(tilt_deg: np.ndarray, elevation_deg: np.ndarray, sampling_rate_hz: float,
+                    window_s: float = 4.0, max_push_deg: float = 1.5) -> np.ndarray:
+    """The accelerometer's pitch (deg, shape (n,)) with the pushes of a moving foot taken out.
+
+    A foot carried aside or lifted (a pencil taken elsewhere before it is
+    put down) is pushed about: the low-passed accelerometer reads the push
+    as tilt, 5-9° for a 0.2 m carry in a second, where the foot did not
+    turn. The orientation filter's pitch (``elevation_deg``) does not
+    (the gyroscope says the foot did not turn), but it lags after a walk or
+    a brisk turn, which the accelerometer's does not. So the accelerometer's
+    pitch is kept except where it departs by more than ``max_push_deg``
+    from the filter's pitch plus their running median difference over
+    ``window_s`` (taken at 5 Hz): the filter's pitch plus that difference
+    stands in there.
+    """
+    tilt = np.asarray(tilt_deg, dtype=float)
+    elevation = np.asarray(elevation_deg, dtype=float)
+    diff = (tilt - elevation + 180.0) % 360.0 - 180.0
+    if len(tilt) < 3 or not np.all(np.isfinite(diff)):
+        return tilt
+    step = max(1, int(round(sampling_rate_hz / 5.0)))
+    size = max(3, int(window_s * 5.0) | 1)
+    coarse = np.arange(0, len(tilt), step)
+    fine = np.arange(len(tilt))
+    offset = np.interp(fine, coarse, median_filter(diff[::step], size=size, mode="nearest"))
+    # The filter itself snaps back now and then (its recovery after
+    # rejecting a push, seed 4104): only where its pitch stays at its own
+    # running median is it the steadier one.
+    steady = np.abs(elevation - np.interp(fine, coarse, median_filter(elevation[::step], size=size,
+                                                                      mode="nearest"))) <= max_push_deg
+    return np.where((np.abs(diff - offset) > max_push_deg) & steady, tilt - diff + offset, tilt)
 
 
 def _otsu_cut(values: np.ndarray) -> int:
@@ -364,6 +397,10 @@ class HoldSetDetector:
     pencil_drop_frac : float
         In a pencil set, a "rep" held less than this share of the set's
         median hold is a dropped pencil, not a rep.
+    pencil_min_rest_s : float
+        In a pencil set, a rep starting sooner than this after the previous
+        one's end, from its held level, is that hold going on (the pencil
+        carried aside before it is put down).
     pencil_lift_margin_s : (float, float)
         A pencil set's rise per rep is integrated from the calmest sample
         up to this long before each rep's start to the calmest up to this
@@ -386,8 +423,9 @@ class HoldSetDetector:
                  pencil_min_hold_s: float = 7.0, min_foot_range_deg: float = 0.6,
                  pencil_min_lift_m: float = 0.015, split_lift_m: float = 0.05,
                  pencil_max_reps: int = 5, pencil_drop_frac: float = 0.35,
-                 pencil_lift_margin_s: tuple[float, float] = (0.5, 0.3)):
+                 pencil_lift_margin_s: tuple[float, float] = (0.5, 0.3), pencil_min_rest_s: float = 0.5):
         self.pencil_max_reps = pencil_max_reps
+        self.pencil_min_rest_s = pencil_min_rest_s
         self.pencil_lift_margin_s = pencil_lift_margin_s
         self.pencil_drop_frac = pencil_drop_frac
         self.split_lift_m = split_lift_m
@@ -409,7 +447,10 @@ class HoldSetDetector:
                     else {"upright": where["upright"]})
         gyr_norm = np.linalg.norm(sig.gyr, axis=1)
         calm_rate = None
-        tilt = sig.tilt_deg
+        # A foot sensor's pitch without the pushes of a foot carried aside
+        # (seed 4107: a pencil carried mid-hold cut each hold in two).
+        tilt = (carry_free_tilt(sig.tilt_deg, sig.elevation_deg, sampling_rate_hz) if foot
+                else sig.tilt_deg)
         # A long gap splits the signal: no rep is measured across one.
         # (Short losses, a few packets, are interpolated: the angle of a
         # hold changes slowly.)
@@ -616,6 +657,8 @@ class HoldSetDetector:
             if posture != "flat" or np.median(holds) < self.pencil_min_hold_s:
                 out.append((part, lifts))
                 continue
+            part, lifts = self._join_carried(part, lifts, sampling_rate_hz)
+            holds = held(part)
             kept = holds >= self.pencil_drop_frac * np.median(holds)
             whole, whole_lifts = part.iloc[kept], lifts[kept]
             starts, stops = _col(whole, "start"), _col(whole, "stop")
@@ -630,6 +673,37 @@ class HoldSetDetector:
                 out.append((part, lifts))
         return out
 
+
+    def _join_carried(self, part, lifts: np.ndarray, sampling_rate_hz: float) -> tuple:
+        """A pencil set's reps with each pencil carried mid-hold joined into one rep.
+
+        Carrying the pencil aside or forward before putting it down pushes
+        the foot about while it holds: the tilt dips and the detector ends
+        the rep there and starts another at once from the held level. A
+        rep that starts within ``min_rest_s`` of the previous one's end, from
+        that one's held level, is the same hold.
+        """
+        n = len(part)
+        if n < 2:
+            return part, lifts
+        start, stop = _col(part, "start"), _col(part, "stop")
+        rest, rng = _col(part, "rest_deg"), _col(part, "range_deg")
+        same = ((start[1:] - stop[:-1]) / sampling_rate_hz < self.pencil_min_rest_s) & (
+            np.abs(rest[1:] - (rest[:-1] + rng[:-1])) < 0.5 * np.abs(rng[:-1]))
+        if not same.any():
+            return part, lifts
+        cols = {c: _col(part, c).copy() for c in ("start", "stop", "hold_start", "hold_stop", "amplitude_deg",
+                                                   "range_deg", "rest_deg")}
+        first = np.r_[True, ~same]
+        heads = np.flatnonzero(first)
+        tails = np.r_[heads[1:] - 1, n - 1]
+        for c in ("stop", "hold_stop"):
+            cols[c][heads] = cols[c][tails]
+        cols["amplitude_deg"][heads] = np.maximum.reduceat(cols["amplitude_deg"], heads)
+        joined = {c: v[heads] for c, v in cols.items()}
+        if isinstance(part, pd.DataFrame):
+            return pd.DataFrame(joined), lifts[heads]
+        return _Reps(joined), lifts[heads]
 
     @staticmethod
     def _resolve(candidates: list) -> list:
