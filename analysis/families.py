@@ -592,6 +592,14 @@ class HoldSetDetector:
         parts = self._split_by_hold(group, sampling_rate_hz, self.pencil_min_hold_s)
         if len(parts) < 2:
             return parts
+        # Not a split that only a pencil dropped at once makes (a set of
+        # three held 11-14 s and a drop held 1.7 s split as 2 + 2, and the
+        # part with the drop lost its real rep: seed 4110).
+        holds = _col(group, "hold_stop") - _col(group, "hold_start")
+        brief = holds < self.pencil_drop_frac * np.median(holds)
+        if brief.any() and len(self._split_by_hold(group.iloc[~brief], sampling_rate_hz,
+                                                   self.pencil_min_hold_s)) < 2:
+            return [group]
         held = [float(np.median(_col(p, "hold_stop") - _col(p, "hold_start"))) for p in parts]
         longer = parts[int(np.argmax(held))]
         lifts = _rise_per_rep(longer, earth_acc, offset, sampling_rate_hz)

@@ -51,12 +51,18 @@ def test_toes_curled_round_the_pencil_are_two_uncertain_sets_not_toe_presses():
     # only 3°: the lift starts before the tilt shows the move.
     (4103, dict(posture="chair", grip="lift", lift_m=0.05, tip_deg=3.0, shank_deg=-15.0, hold_s=12.0,
                 reps=3, rest_s=5.0, sets=1)),
-    # Seated on the floor, knees up, the foot lifted 12 cm and tipped 5°:
-    # the lift's push swings the accelerometer's tilt, not the foot.
-    (4104, dict(posture="floor_knees", grip="lift", lift_m=0.12, tip_deg=5.0, shank_deg=2.0, hold_s=11.0,
+    # Seated on the floor, knees up, the foot lifted 12 cm and tipped only
+    # 2°: the lift's push swings the accelerometer's tilt as far as the foot
+    # tips.
+    (4104, dict(posture="floor_knees", grip="lift", lift_m=0.12, tip_deg=-2.0, shank_deg=2.0, hold_s=11.0,
                 reps=3, rest_s=3.0, sets=1)),
-    # A pencil dropped at once (held under 2.5 s) inside the set is not a rep.
-    (4105, dict(posture="chair", grip="lift", lift_m=0.06, tip_deg=10.0, shank_deg=0.0, hold_s=12.0,
+    # The pencil carried 10 cm forward and 20 cm aside mid-hold before it
+    # is put down: the carry's push read as tilt cut each hold in two.
+    (4107, dict(posture="floor_knees", grip="lift", lift_m=0.10, tip_deg=3.0, shank_deg=10.0, hold_s=11.0,
+                reps=3, rest_s=2.0, sets=1, move_m=[0.1, 0.2])),
+    # A pencil dropped at once (held 1.7 s) after the set's third rep is not
+    # a rep, and no reason to split the set (it split as 2 + 2 and lost a rep).
+    (4110, dict(posture="chair", grip="lift", lift_m=0.06, tip_deg=10.0, shank_deg=0.0, hold_s=12.0,
                 reps=3, rest_s=4.0, sets=1, drops=1)),
 ])
 def test_pencil_sets_done_differently_are_found_and_counted(seed, plan):
