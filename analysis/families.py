@@ -394,6 +394,11 @@ class HoldSetDetector:
         A flat-foot set held that long with this many reps or fewer is a
         pencil pickup (three per foot by prescription; toe presses ten)
         whether or not the foot rose.
+    pencil_short_hold_s, press_max_range_deg : float
+        A flat-foot set of ``pencil_max_reps`` or fewer held at least
+        ``pencil_short_hold_s`` (shorter than prescribed) is a pencil
+        pickup if the foot rises ``pencil_min_lift_m`` or tips further
+        than ``press_max_range_deg`` (the confidence's toe-press limit).
     pencil_drop_frac : float
         In a pencil set, a "rep" held less than this share of the set's
         median hold is a dropped pencil, not a rep.
@@ -423,8 +428,11 @@ class HoldSetDetector:
                  pencil_min_hold_s: float = 7.0, min_foot_range_deg: float = 0.6,
                  pencil_min_lift_m: float = 0.015, split_lift_m: float = 0.05,
                  pencil_max_reps: int = 5, pencil_drop_frac: float = 0.35,
+                 pencil_short_hold_s: float = 5.0, press_max_range_deg: float = 15.0,
                  pencil_lift_margin_s: tuple[float, float] = (0.5, 0.3), pencil_min_rest_s: float = 0.5):
         self.pencil_max_reps = pencil_max_reps
+        self.pencil_short_hold_s = pencil_short_hold_s
+        self.press_max_range_deg = press_max_range_deg
         self.pencil_min_rest_s = pencil_min_rest_s
         self.pencil_lift_margin_s = pencil_lift_margin_s
         self.pencil_drop_frac = pencil_drop_frac
@@ -510,7 +518,8 @@ class HoldSetDetector:
                                                      t[s:e], sampling_rate_hz):
                     group = part
                     holds = (group.hold_stop - group.hold_start) / sampling_rate_hz
-                    name = self._name_hold_bout(posture, holds, float(np.median(lifts)), len(group))
+                    name = self._name_hold_bout(posture, holds, float(np.median(lifts)), len(group),
+                                                float(np.median(np.abs(group.range_deg))))
                     need = self.min_reps_per_bout if name != "pencil_pickup" else 2
                     if name is None or len(group) < need:
                         continue
@@ -626,7 +635,7 @@ class HoldSetDetector:
         return [(group.iloc[:cut], lifts[:cut]), (group.iloc[cut:], lifts[cut:])]
 
     def _name_hold_bout(self, posture: str, holds: np.ndarray, lift_m: float = 0.0,
-                        n_reps: int | None = None) -> str | None:
+                        n_reps: int | None = None, range_deg: float = 0.0) -> str | None:
         if posture == "toes_up":
             return "resistance_band"
         if posture == "upright":
@@ -642,8 +651,16 @@ class HoldSetDetector:
         # people curl the toes round it with the foot down, or lift it with
         # the foot tipped so the sensor barely rises (simulator pencil tier,
         # seeds 4010, 4014); the confidence doubts one that does not lift.
-        if np.median(holds) >= self.pencil_min_hold_s and (
-                lift_m >= self.pencil_min_lift_m or (n_reps is not None and n_reps <= self.pencil_max_reps)):
+        few = n_reps is not None and n_reps <= self.pencil_max_reps
+        held = float(np.median(holds))
+        if held >= self.pencil_min_hold_s and (lift_m >= self.pencil_min_lift_m or few):
+            return "pencil_pickup"
+        # Held shorter than prescribed, a small set that lifts the foot or
+        # tips it further than a toe press does is pencils still (seeds
+        # 4042, 4043: three reps held 6-7 s, the foot up 9 cm or tipped
+        # 17-23°, read as toe presses and doubted for it).
+        if few and held >= self.pencil_short_hold_s and (
+                lift_m >= self.pencil_min_lift_m or range_deg > self.press_max_range_deg):
             return "pencil_pickup"
         return "toe_press"
 
@@ -674,7 +691,8 @@ class HoldSetDetector:
             sets = [(whole.iloc[a:b], whole_lifts[a:b]) for a, b in zip(np.r_[0, cut], np.r_[cut, len(whole)])]
             # Only when every set is a pencil set: a set of presses keeps
             # its briefly held reps.
-            if all(self._name_hold_bout(posture, held(p), float(np.median(w)), len(p)) == "pencil_pickup"
+            if all(self._name_hold_bout(posture, held(p), float(np.median(w)), len(p),
+                                        float(np.median(np.abs(_col(p, "range_deg"))))) == "pencil_pickup"
                    for p, w in sets):
                 out += sets
             else:

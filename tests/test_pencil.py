@@ -60,6 +60,11 @@ def test_toes_curled_round_the_pencil_are_two_uncertain_sets_not_toe_presses():
     # is put down: the carry's push read as tilt cut each hold in two.
     (4107, dict(posture="floor_knees", grip="lift", lift_m=0.10, tip_deg=3.0, shank_deg=10.0, hold_s=11.0,
                 reps=3, rest_s=2.0, sets=1, move_m=[0.1, 0.2])),
+    # Held 6.5 s, shorter than prescribed (and than the 7 s that tells a
+    # pencil set from toe presses), the foot lifted 10 cm and tipped 7°:
+    # three reps that no toe press set is (ten reps, the foot on the floor).
+    (4111, dict(posture="chair", grip="lift", lift_m=0.10, tip_deg=7.0, shank_deg=0.0, hold_s=6.5,
+                reps=3, rest_s=6.0, sets=1)),
     # A pencil dropped at once (held 1.7 s) after the set's third rep is not
     # a rep, and no reason to split the set (it split as 2 + 2 and lost a rep).
     (4110, dict(posture="chair", grip="lift", lift_m=0.06, tip_deg=10.0, shank_deg=0.0, hold_s=12.0,
