@@ -520,10 +520,8 @@ class HoldSetDetector:
                     holds = (group.hold_stop - group.hold_start) / sampling_rate_hz
                     name = self._name_hold_bout(posture, holds, float(np.median(lifts)), len(group),
                                                 float(np.median(np.abs(group.range_deg))))
-                    need = self.min_reps_per_bout if name != "pencil_pickup" else 2
-                    if name is None or len(group) < need:
-                        continue
-                    if name == "pencil_pickup":
+                    if posture == "flat" and (name == "pencil_pickup" or (
+                            len(group) <= self.pencil_max_reps and np.median(holds) >= self.pencil_short_hold_s)):
                         if calm_rate is None:
                             calm_rate = uniform_filter1d(gyr_norm, max(1, int(0.1 * sampling_rate_hz)))
                         # A foot lifting a pencil with little tip starts
@@ -533,6 +531,11 @@ class HoldSetDetector:
                         # 5 cm lifted).
                         lifts = _rise_per_rep(group, earth_acc, s, sampling_rate_hz, self.pencil_lift_margin_s,
                                               calm_rate)
+                        name = self._name_hold_bout(posture, holds, float(np.median(lifts)), len(group),
+                                                    float(np.median(np.abs(group.range_deg))))
+                    need = self.min_reps_per_bout if name != "pencil_pickup" else 2
+                    if name is None or len(group) < need:
+                        continue
                     k = len(bouts)
                     a, b = s + int(group.start[0]), s + int(group.stop[-1])
                     bouts.append((name, t[a], t[b]))
@@ -653,7 +656,10 @@ class HoldSetDetector:
         # seeds 4010, 4014); the confidence doubts one that does not lift.
         few = n_reps is not None and n_reps <= self.pencil_max_reps
         held = float(np.median(holds))
-        if held >= self.pencil_min_hold_s and (lift_m >= self.pencil_min_lift_m or few):
+        # Two long holds of a foot that stays down are as likely a resting
+        # foot shifting its weight (the other foot's pencils, seed 5308).
+        if held >= self.pencil_min_hold_s and (
+                lift_m >= self.pencil_min_lift_m or (few and n_reps >= self.min_reps_per_bout)):
             return "pencil_pickup"
         # Held shorter than prescribed, a small set that lifts the foot or
         # tips it further than a toe press does is pencils still (seeds
