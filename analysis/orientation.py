@@ -21,6 +21,7 @@ from __future__ import annotations
 import dataclasses
 
 import numpy as np
+from scipy.ndimage import uniform_filter1d
 
 from sensors.contract import G
 
@@ -103,7 +104,7 @@ class EarthAcceleration:
 
 
 class OrientationFilter:
-    """Fuse gyro and accelerometer into orientation with imufusion's AHRS.
+    """Fuse gyro and accelerometer into orientation with x-io's AHRS (Fusion).
 
     Parameters
     ----------
@@ -116,6 +117,7 @@ class OrientationFilter:
         brisk walking and did not recover while the leg stood still for a
         minute (measured on simulated shank data: 40° off for 60 s), while
         without it the tilt error during walking lasts a stride.
+        Anything but 0 runs imufusion (the array engine has no rejection).
     recovery_s : float
         After this long of rejection, trust the accelerometer again.
     rest_fill_s : float, optional
@@ -127,57 +129,126 @@ class OrientationFilter:
         None filters everything.
     rest_settle_s : float
         Filtered time kept at each end of a filled rest.
+    engine : {"numpy", "imufusion"}
+        ``"imufusion"`` steps imufusion's C filter sample by sample.
+        ``"numpy"`` runs the same update (Fusion 1.3.3's ``FusionAhrsUpdate``,
+        float32 operation for operation: bit-identical to imufusion on a
+        stretch that fits one chunk) on many chunks of the recording at once;
+        see :func:`_fusion_chunks`.
+    chunk_s : float
+        ``"numpy"`` engine: length of each chunk (s); the first chunk of a
+        filtered stretch is ``chunk_s + warmup_s`` long.
+    warmup_s : float
+        ``"numpy"`` engine: each later chunk starts this long before its
+        own samples, from the accelerometer's tilt: with gain 0.5 the tilt
+        error shrinks as exp(-0.5 t), from a radian to 3e-7 rad (float32's
+        resolution) in 30 s. Its heading is then turned to the previous
+        chunk's at the last warm-up sample.
     """
 
     def __init__(self, gain: float = 0.5, acceleration_rejection_deg: float = 0.0,
-                 recovery_s: float = 5.0, rest_fill_s: float | None = None, rest_settle_s: float = 2.0):
+                 recovery_s: float = 5.0, rest_fill_s: float | None = None, rest_settle_s: float = 2.0,
+                 engine: str = "numpy", chunk_s: float = 120.0, warmup_s: float = 30.0):
+        if engine not in ("numpy", "imufusion"):
+            raise ValueError(f"engine must be 'numpy' or 'imufusion', not {engine!r}")
         self.gain = gain
         self.acceleration_rejection_deg = acceleration_rejection_deg
         self.recovery_s = recovery_s
         self.rest_fill_s = rest_fill_s
         self.rest_settle_s = rest_settle_s
+        self.engine = engine
+        self.chunk_s = chunk_s
+        self.warmup_s = warmup_s
 
     def estimate(self, u: Uniform, gyr_bias_dps: np.ndarray | None = None,
                  still: np.ndarray | None = None) -> Orientation:
-        import imufusion
-
         n = len(u.t)
         fill = self._fill_mask(u, still)
-        # imufusion works in float32 and returns float32 quaternions: kept
-        # as such they lose nothing and take half the memory (68 MB a day).
-        quat = np.zeros((n, 4), dtype=np.float32)
-        # imufusion computes in float32: converting once here instead of in
-        # every call is what makes the per-sample loop cheap.
+        # imufusion computes in float32 (and so does the numpy engine, to
+        # give its values): converting once here instead of in every call is
+        # what makes imufusion's per-sample loop cheap.
         gyr = (u.gyr if gyr_bias_dps is None else u.gyr - gyr_bias_dps).astype(np.float32)
         acc_32 = (u.acc / G).astype(np.float32)
+        # Filtered stretches (start, stop, starts a segment) and filled rests, in time order.
+        parts = []
+        bounds = (np.flatnonzero(np.diff(u.segment)) + 1).tolist()
+        turns = np.flatnonzero(np.diff(fill.astype(np.int8))) + 1
+        for start, stop in zip([0, *bounds], [*bounds, n]):
+            edges = turns[np.searchsorted(turns, start, "right"):np.searchsorted(turns, stop)].tolist()
+            for p0, p1 in zip([start, *edges], [*edges, stop]):
+                parts.append((p0, p1, bool(fill[p0]), p0 == start))
+        rest_window = max(1, int(round(u.sampling_rate_hz)))
+        if self.engine == "imufusion" or self.acceleration_rejection_deg:
+            quat = self._imufusion(u, gyr, acc_32, parts, rest_window)
+        else:
+            quat = self._numpy(u, gyr, acc_32, parts, rest_window)
+        return Orientation(quat, u.acc)
+
+    def _imufusion(self, u: Uniform, gyr: np.ndarray, acc_32: np.ndarray, parts, rest_window: int) -> np.ndarray:
+        import imufusion
+
+        # imufusion returns float32 quaternions: kept as such they lose
+        # nothing and take half the memory (68 MB a day).
+        quat = np.zeros((len(u.t), 4), dtype=np.float32)
         settings = imufusion.AhrsSettings(
             sample_rate=u.sampling_rate_hz, convention=imufusion.CONVENTION_NWU, gain=self.gain,
             gyroscope_range=4000.0, acceleration_rejection=self.acceleration_rejection_deg,
-            magnetic_rejection=0.0, rejection_timeout=int(self.recovery_s * u.sampling_rate_hz))
-        bounds = np.flatnonzero(np.diff(u.segment)) + 1
-        for start, stop in zip(np.r_[0, bounds], np.r_[bounds, n]):
-            ahrs = imufusion.Ahrs()
-            ahrs.set_settings(settings)
-            ahrs.set_sample_period(1.0 / u.sampling_rate_hz)
-            # Start from the accelerometer's tilt instead of the filter's
-            # ramp-up, so the first seconds of each stretch are usable.
-            ahrs.set_quaternion(_tilt_quaternion((u.acc[start:min(stop, start + 5)] / G).mean(axis=0)))
-            ahrs.skip_startup()
-            step = _stepper(ahrs)
-            edges = np.flatnonzero(np.diff(fill[start:stop].astype(np.int8))) + 1 + start
-            for p0, p1 in zip(np.r_[start, edges], np.r_[edges, stop]):
-                if fill[p0]:
-                    quat[p0:p1] = _rest_quaternions(quat[p0 - 1].astype(float), u.acc[p0:p1],
-                                                    max(1, int(round(u.sampling_rate_hz))))
-                    ahrs.set_quaternion(quat[p1 - 1].astype(float))
-                    continue
-                # The quaternions are gathered as bytes a block at a time: a
-                # list of a day's 4.3 M small arrays held 560 MB.
-                for a in range(p0, p1, _BLOCK):
-                    b = min(a + _BLOCK, p1)
-                    quat[a:b] = np.frombuffer(b"".join(map(step, gyr[a:b], acc_32[a:b])),
-                                              dtype=np.float32).reshape(-1, 4)
-        return Orientation(quat, u.acc)
+            # Seconds: Fusion 1.3.3 multiplies it by the sample rate.
+            magnetic_rejection=0.0, rejection_timeout=self.recovery_s)
+        for p0, p1, filled, first in parts:
+            if first:
+                ahrs = imufusion.Ahrs()
+                ahrs.set_settings(settings)
+                ahrs.set_sample_period(1.0 / u.sampling_rate_hz)
+                # Start from the accelerometer's tilt instead of the filter's
+                # ramp-up, so the first seconds of each stretch are usable.
+                ahrs.set_quaternion(_segment_start(u.acc, p0, p1))
+                ahrs.skip_startup()
+                step = _stepper(ahrs)
+            if filled:
+                quat[p0:p1] = _rest_quaternions(quat[p0 - 1].astype(float), u.acc[p0:p1], rest_window)
+                ahrs.set_quaternion(quat[p1 - 1].astype(float))
+                continue
+            # The quaternions are gathered as bytes a block at a time: a
+            # list of a day's 4.3 M small arrays held 560 MB.
+            for a in range(p0, p1, _BLOCK):
+                b = min(a + _BLOCK, p1)
+                quat[a:b] = np.frombuffer(b"".join(map(step, gyr[a:b], acc_32[a:b])),
+                                          dtype=np.float32).reshape(-1, 4)
+        return quat
+
+    def _numpy(self, u: Uniform, gyr: np.ndarray, acc_32: np.ndarray, parts, rest_window: int) -> np.ndarray:
+        """Fusion's update over chunks of every filtered stretch at once, then the headings joined.
+
+        Every stretch and chunk is filtered with heading arbitrary; Fusion's
+        update does not depend on the heading (only on the gravity direction
+        the quaternion gives), so turning a stretch's start about earth z
+        turns its whole output by the same angle. The headings are put right
+        afterwards in time order: a chunk takes the previous chunk's at the
+        end of its warm-up, a filled rest the heading before it, the stretch
+        after a rest the rest's.
+        """
+        rate = u.sampling_rate_hz
+        warm = max(1, int(round(self.warmup_s * rate)))
+        own = max(warm, int(round(self.chunk_s * rate)))
+        quat = np.zeros((len(u.t), 4), dtype=np.float32)
+        # Chunks: (own start, own stop, warm-up start, initial quaternion or None: from the accelerometer).
+        chunks = []
+        firsts = np.array([(p0, p1) for p0, p1, _, first in parts if first], dtype=np.int64).reshape(-1, 2)
+        starts = dict(zip(firsts[:, 0].tolist(), _segment_starts(u.acc, firsts[:, 0], firsts[:, 1])))
+        for p0, p1, filled, first in parts:
+            if filled:
+                up = uniform_filter1d(u.acc[p0:p1], rest_window, axis=0, mode="nearest")
+                quat[p0:p1] = _tilt_quaternions(up)
+                continue
+            q0 = starts[p0] if first else quat[p0 - 1].astype(float)
+            cuts = list(range(p0 + own + warm, p1, own)) if p1 - p0 > own + warm else []
+            for a, b in zip([p0, *cuts], [*cuts, p1]):
+                chunks.append((a, b, a if a == p0 else a - warm, q0 if a == p0 else None))
+        if chunks:
+            warm_q, zeroed = _fusion_chunks(chunks, gyr, acc_32, quat, rate, self.gain)
+            _join_headings(quat, parts, chunks, warm_q, zeroed)
+        return quat
 
     def _fill_mask(self, u: Uniform, still: np.ndarray | None) -> np.ndarray:
         """Samples whose orientation comes from the accelerometer (see ``rest_fill_s``)."""
@@ -193,6 +264,255 @@ class OrientationFilter:
             if (b - a) >= self.rest_fill_s * u.sampling_rate_hz and b - a > 2 * k + 1:
                 fill[a + max(k, 1):b - k] = True
         return fill
+
+
+def _segment_start(acc: np.ndarray, a: int, b: int) -> np.ndarray:
+    """Initial (w, x, y, z) at sample ``a``: the tilt of the first five samples' mean accelerometer (m/s²)."""
+    return _tilt_quaternion((acc[a:min(b, a + 5)] / G).mean(axis=0))
+
+
+def _segment_starts(acc: np.ndarray, a: np.ndarray, b: np.ndarray, unit: float = G) -> np.ndarray:
+    """:func:`_segment_start` for many stretches ``a[i]:b[i]`` (``acc`` in ``unit``)."""
+    k = np.arange(5)
+    rows = np.minimum(a[:, None] + k, b[:, None] - 1)
+    part = (acc[rows] / unit).astype(float)
+    part[k >= (b - a)[:, None]] = 0.0
+    return _tilt_quaternions(part.sum(axis=1) / np.minimum(b - a, 5)[:, None])
+
+
+_F32 = np.float32
+#: Fusion's ``FusionDegreesToRadians(0.5f)``: ``0.5f * ((float) M_PI / 180.0f)``.
+_HALF_DEG_TO_RAD = _F32(0.5) * (_F32(np.pi) / _F32(180.0))
+_STARTUP_GAIN, _STARTUP_S = _F32(10.0), _F32(3.0)
+
+
+def _pack(lengths: np.ndarray, capacity: int) -> tuple[np.ndarray, np.ndarray]:
+    """Lanes and offsets placing tasks of ``lengths`` end to end in lanes of ``capacity`` (best fit, longest first)."""
+    import bisect
+
+    lane = np.empty(len(lengths), dtype=np.int64)
+    offset = np.empty(len(lengths), dtype=np.int64)
+    free: list[tuple[int, int]] = []  # (free length, lane), sorted
+    used: list[int] = []
+    for t in np.argsort(-lengths, kind="stable"):
+        k = bisect.bisect_left(free, (int(lengths[t]), -1))
+        if k == len(free):
+            used.append(0)
+            m = len(used) - 1
+        else:
+            m = free.pop(k)[1]
+        lane[t], offset[t] = m, used[m]
+        used[m] += int(lengths[t])
+        if capacity - used[m] > 0:
+            bisect.insort(free, (capacity - used[m], m))
+    return lane, offset
+
+
+def _fusion_chunks(chunks, gyr: np.ndarray, acc_g: np.ndarray, quat: np.ndarray, sampling_rate_hz: float,
+                   gain: float, block: int = 256) -> tuple[np.ndarray, np.ndarray | None]:
+    """Run Fusion's AHRS update (imufusion 1.3.3, NWU, no magnetometer) over many chunks at once.
+
+    The update is that of ``FusionAhrsUpdateNoMagnetometer`` after
+    ``set_quaternion`` and ``skip_startup``, with the settings
+    :meth:`OrientationFilter._imufusion` gives (acceleration and magnetic
+    rejection 0, which Fusion turns into a threshold of ``FLT_MAX``: the
+    accelerometer is never ignored; gyroscope range 4000 deg/s: a rate
+    above 3920 deg/s restarts the 3 s start-up, with its gain ramp and its
+    heading held at 0), in float32 in Fusion's order of operations, and the
+    square roots exact (the imufusion build does not use the fast inverse
+    square root: its quaternions have unit norm).
+
+    Each chunk is one lane's task; short tasks share a lane end to end, so
+    the Python loop runs once per sample of the longest task, each step a
+    few dozen numpy operations on (lanes,) arrays.
+
+    Parameters
+    ----------
+    chunks : list of (a, b, w, q0)
+        Own samples ``a:b``, filtered from ``w <= a``; ``q0`` the quaternion
+        at ``w`` (None: the accelerometer's tilt there).
+    gyr : ndarray of float32, shape (n, 3)
+        Angular rate (deg/s), bias removed.
+    acc_g : ndarray of float32, shape (n, 3)
+        Accelerometer (g).
+    quat : ndarray of float32, shape (n, 4)
+        Output: each chunk's own samples are written (heading arbitrary).
+
+    Returns
+    -------
+    warm_q : ndarray, shape (len(chunks), 4)
+        Each chunk's quaternion at its last warm-up sample ``a - 1`` (NaN without a warm-up).
+    zeroed : ndarray of bool, shape (n,), or None
+        Own samples where a start-up (after a gyroscope over-range) held the
+        heading at 0; None when the rate never exceeded the range.
+    """
+    a_, b_, w_ = (np.array([c[i] for c in chunks], dtype=np.int64) for i in range(3))
+    lengths = b_ - w_
+    cap = int(lengths.max())
+    lane, off = _pack(lengths, cap)
+    n_lanes = int(lane.max()) + 1
+    idx = np.zeros((n_lanes, cap), dtype=np.int64)
+    own = np.zeros((n_lanes, cap), dtype=bool)
+    resets: dict[int, list[int]] = {}
+    captures: dict[int, list[int]] = {}
+    init = np.empty((len(chunks), 4), dtype=np.float32)
+    for t, (a, b, w, q0) in enumerate(chunks):
+        m, o = lane[t], off[t]
+        idx[m, o:o + b - w] = np.arange(w, b)
+        own[m, o + a - w:o + b - w] = True
+        if q0 is not None:
+            init[t] = q0
+        resets.setdefault(int(o), []).append(t)
+        if a > w:
+            captures.setdefault(int(o + a - w - 1), []).append(t)
+    later = np.array([c[3] is None for c in chunks])
+    if later.any():  # warm-ups start at the tilt of their first five samples, as a segment does
+        init[later] = _segment_starts(acc_g, w_[later], b_[later], 1.0)
+    warm_q = np.full((len(chunks), 4), np.nan)
+
+    f32 = _F32
+    gain = f32(gain)
+    half = f32(0.5)
+    dt = f32(1.0 / sampling_rate_hz)  # set_sample_period(1.0 / rate), a float
+    threshold = f32(0.98) * f32(4000.0)
+    zeroed = over = None
+    if len(gyr) and np.abs(gyr).max() > threshold:
+        over = np.abs(gyr).max(axis=1) > threshold
+        zeroed = np.zeros(len(gyr), dtype=bool)
+        gain_step = ((_STARTUP_GAIN - gain) / _STARTUP_S) * (f32(1.0) / f32(sampling_rate_hz))
+    startup = np.zeros(n_lanes, dtype=bool)
+    startup_gain = np.zeros(n_lanes, dtype=f32)
+    q = np.zeros((4, n_lanes), dtype=f32)
+    # Fancy indices that gather each step's products in one multiplication
+    # (a product rounds the same whichever array it is taken from; sums
+    # keep Fusion's order).
+    grav_a, grav_b = [1, 0, 2, 0, 0, 3], [3, 2, 3, 1, 0, 3]  # x·z, w·y, y·z, w·x, w·w, z·z
+    cross_h = [2, 1, 0, 2, 1, 0]  # with the accelerometer's (y, z, z, x, x, y)
+    prod_q, prod_v = [1, 2, 3, 0, 2, 3, 0, 1, 3, 0, 1, 2], [0, 1, 2, 0, 2, 1, 1, 2, 0, 2, 1, 0]
+    # FusionQuaternionVectorProduct: w = (-x·vx - y·vy) - z·vz, x = (w·vx + y·vz) - z·vy,
+    # y = (w·vy - x·vz) + z·vx, z = (w·vz + x·vy) - y·vx (a sign flip is exact).
+    signs = np.array([[-1, -1, -1], [1, 1, -1], [1, -1, 1], [1, 1, -1]], dtype=f32)[:, :, None]
+    half_grav = np.empty((3, n_lanes), dtype=f32)
+    for k0 in range(0, cap, block):
+        k1 = min(k0 + block, cap)
+        ib = idx[:, k0:k1]
+        g = np.ascontiguousarray((gyr[ib] * _HALF_DEG_TO_RAD).transpose(1, 2, 0))  # (steps, 3, lanes)
+        acc = acc_g[ib]
+        norm2 = (acc[..., 0] * acc[..., 0] + acc[..., 1] * acc[..., 1]) + acc[..., 2] * acc[..., 2]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            inv = f32(1.0) / np.sqrt(norm2)
+        # A zero (or non-finite) accelerometer gives no feedback, as Fusion's
+        # FusionVectorIsZero test (and, for NaN, its rejection test) does.
+        inv[~np.isfinite(inv)] = 0.0
+        acc = np.ascontiguousarray((np.nan_to_num(acc) * inv[..., None]).transpose(1, 2, 0))
+        acc6 = np.ascontiguousarray(acc[:, [1, 2, 2, 0, 0, 1]])
+        ov = np.ascontiguousarray(over[ib].T) if zeroed is not None else None
+        out = np.empty((k1 - k0, 4, n_lanes), dtype=f32)
+        for k in range(k0, k1):
+            ts = resets.get(k)
+            if ts is not None:
+                q[:, lane[ts]] = init[ts].T
+                startup[lane[ts]] = False
+            gain_k = gain
+            if ov is not None:
+                hit = ov[k - k0]
+                if hit.any():
+                    startup |= hit
+                    startup_gain[hit] = _STARTUP_GAIN
+                if startup.any():
+                    startup_gain[startup] -= gain_step
+                    startup &= startup_gain > gain
+                    gain_k = np.where(startup, startup_gain, gain)
+            # Gravity from the quaternion, scaled by 0.5 (HalfGravity, NWU):
+            # (x·z - w·y, y·z + w·x, (w·w - 0.5) + z·z).
+            p = q[grav_a] * q[grav_b]
+            np.subtract(p[0], p[1], out=half_grav[0])
+            np.add(p[2], p[3], out=half_grav[1])
+            np.add(p[4] - half, p[5], out=half_grav[2])
+            # Residual(normalised accelerometer, half gravity): their cross
+            # product, normalised where they are 90° or more apart.
+            p = acc6[k - k0] * half_grav[cross_h]
+            r = p[0::2] - p[1::2]
+            d = acc[k - k0] * half_grav
+            wide = ~((d[0] + d[1]) + d[2] > 0)
+            if wide.any():
+                rr = r * r
+                n2 = (rr[0] + rr[1]) + rr[2]
+                with np.errstate(divide="ignore"):
+                    r *= np.where(wide, np.where(n2 != 0, f32(1.0) / np.sqrt(n2), f32(0.0)), f32(1.0))
+            v = (g[k - k0] + r * gain_k) * dt
+            p = q[prod_q] * v[prod_v]
+            p = p.reshape(4, 3, n_lanes) * signs
+            q += (p[:, 0] + p[:, 1]) + p[:, 2]
+            p = q * q
+            q *= f32(1.0) / np.sqrt(((p[0] + p[1]) + p[2]) + p[3])
+            if zeroed is not None and startup.any():
+                _zero_heading(q, startup)
+                zeroed[ib[startup, k - k0][own[startup, k]]] = True
+            out[k - k0] = q
+            ts = captures.get(k)
+            if ts is not None:
+                warm_q[ts] = q[:, lane[ts]].T
+        sel = own[:, k0:k1]
+        quat[ib[sel]] = out.transpose(2, 0, 1)[sel]
+    return warm_q, zeroed
+
+
+def _zero_heading(q: np.ndarray, lanes: np.ndarray) -> None:
+    """Fusion's ``FusionAhrsSetHeading(ahrs, 0)`` on the (4, lanes) float32 ``q`` where ``lanes``."""
+    w, x, y, z = q[:, lanes]
+    half_yaw = _F32(0.5) * np.arctan2(w * z + x * y, (_F32(0.5) - y * y) - z * z)
+    c, s = np.cos(half_yaw), -np.sin(half_yaw)
+    q[:, lanes] = np.stack([c * w - s * z, c * x - s * y, c * y + s * x, c * z + s * w])
+
+
+def _headings(q: np.ndarray) -> np.ndarray:
+    """Heading (rad) of (w, x, y, z) rows: the turn about earth z that :func:`_tilt_quaternions` leaves out.
+
+    A sensor-to-earth rotation is a turn ψ about earth z after the
+    shortest tilt, whose quaternion has no z part and w = cos(tilt/2) > 0;
+    the product's w and z are cos(ψ/2)·cos(tilt/2) and sin(ψ/2)·cos(tilt/2).
+    """
+    q = np.asarray(q, dtype=float)
+    return 2 * np.arctan2(q[..., 3], q[..., 0])
+
+
+def _turn_about_z(quat: np.ndarray, psi: float) -> np.ndarray:
+    """``quat`` rows turned by ``psi`` (rad) about earth z (left-multiplied), in float64."""
+    q = quat.astype(float)
+    c, s = np.cos(psi / 2), np.sin(psi / 2)
+    return np.column_stack([c * q[:, 0] - s * q[:, 3], c * q[:, 1] - s * q[:, 2],
+                            c * q[:, 2] + s * q[:, 1], c * q[:, 3] + s * q[:, 0]])
+
+
+def _join_headings(quat: np.ndarray, parts, chunks, warm_q: np.ndarray, zeroed: np.ndarray | None) -> None:
+    """Turn each chunk and filled rest of ``quat`` about earth z so that the heading runs on (in place).
+
+    ``parts`` as built by :meth:`OrientationFilter.estimate`, ``chunks`` and
+    ``warm_q`` as :func:`_fusion_chunks` takes and returns them. A chunk
+    after the first of its stretch takes the heading of the sample before
+    it (already joined) at the end of its warm-up; a filled rest the
+    heading of the sample before it; the stretch after a rest the rest's;
+    a segment starts at the accelerometer's tilt, heading 0, as imufusion
+    does. Samples a start-up held at heading 0 stay as they are.
+    """
+    t = 0
+    psi = 0.0
+    for p0, p1, filled, first in parts:
+        if first:
+            psi = 0.0
+        if filled:
+            psi = float(_headings(quat[p0 - 1]))
+            quat[p0:p1] = _turn_about_z(quat[p0:p1], psi)
+            continue
+        while t < len(chunks) and chunks[t][0] < p1:
+            a, b = chunks[t][:2]
+            if a > p0:
+                psi = float(_headings(quat[a - 1]) - _headings(warm_q[t]))
+            stop = b if zeroed is None or not zeroed[a:b].any() else a + int(np.argmax(zeroed[a:b]))
+            if psi != 0.0 and stop > a:
+                quat[a:stop] = _turn_about_z(quat[a:stop], psi)
+            t += 1
 
 
 def _stepper(ahrs):
