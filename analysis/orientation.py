@@ -129,28 +129,36 @@ class OrientationFilter:
         None filters everything.
     rest_settle_s : float
         Filtered time kept at each end of a filled rest.
-    engine : {"numpy", "imufusion"}
-        ``"imufusion"`` steps imufusion's C filter sample by sample.
-        ``"numpy"`` runs the same update (Fusion 1.3.3's ``FusionAhrsUpdate``,
-        float32 operation for operation: bit-identical to imufusion on a
-        stretch that fits one chunk) on many chunks of the recording at once;
-        see :func:`_fusion_chunks`.
+    engine : {"auto", "numpy", "imufusion"}
+        ``"imufusion"`` steps imufusion's C filter sample by sample (two
+        Python-level calls a sample). ``"numpy"`` runs the same update
+        (Fusion 1.3.3's ``FusionAhrsUpdate`` in float32, operation for
+        operation: bit-identical to imufusion on a stretch that fits one
+        chunk) on many chunks of the recording at once; see
+        :func:`_fusion_chunks`. ``"auto"`` takes ``"numpy"`` when it steps
+        at least ``min_lanes`` chunks at once, where it is the cheaper
+        (a day of wear), else ``"imufusion"`` (short recordings, live windows).
     chunk_s : float
         ``"numpy"`` engine: length of each chunk (s); the first chunk of a
         filtered stretch is ``chunk_s + warmup_s`` long.
     warmup_s : float
         ``"numpy"`` engine: each later chunk starts this long before its
-        own samples, from the accelerometer's tilt: with gain 0.5 the tilt
+        own samples, from the accelerometer's tilt: with gain 0.5 a tilt
         error shrinks as exp(-0.5 t), from a radian to 3e-7 rad (float32's
         resolution) in 30 s. Its heading is then turned to the previous
         chunk's at the last warm-up sample.
+    min_lanes : int
+        ``"auto"``: the fewest chunks stepped at once for the numpy engine.
+        Each of its steps costs ~40 µs of numpy calls plus ~0.2 µs a chunk,
+        against imufusion's ~0.55 µs a sample (benchmarks/README.md), so it
+        pays once some 100 chunks share each step.
     """
 
     def __init__(self, gain: float = 0.5, acceleration_rejection_deg: float = 0.0,
                  recovery_s: float = 5.0, rest_fill_s: float | None = None, rest_settle_s: float = 2.0,
-                 engine: str = "numpy", chunk_s: float = 120.0, warmup_s: float = 30.0):
-        if engine not in ("numpy", "imufusion"):
-            raise ValueError(f"engine must be 'numpy' or 'imufusion', not {engine!r}")
+                 engine: str = "auto", chunk_s: float = 60.0, warmup_s: float = 30.0, min_lanes: int = 100):
+        if engine not in ("auto", "numpy", "imufusion"):
+            raise ValueError(f"engine must be 'auto', 'numpy' or 'imufusion', not {engine!r}")
         self.gain = gain
         self.acceleration_rejection_deg = acceleration_rejection_deg
         self.recovery_s = recovery_s
@@ -159,29 +167,28 @@ class OrientationFilter:
         self.engine = engine
         self.chunk_s = chunk_s
         self.warmup_s = warmup_s
+        self.min_lanes = min_lanes
 
     def estimate(self, u: Uniform, gyr_bias_dps: np.ndarray | None = None,
                  still: np.ndarray | None = None) -> Orientation:
-        n = len(u.t)
         fill = self._fill_mask(u, still)
         # imufusion computes in float32 (and so does the numpy engine, to
         # give its values): converting once here instead of in every call is
         # what makes imufusion's per-sample loop cheap.
         gyr = (u.gyr if gyr_bias_dps is None else u.gyr - gyr_bias_dps).astype(np.float32)
         acc_32 = (u.acc / G).astype(np.float32)
-        # Filtered stretches (start, stop, starts a segment) and filled rests, in time order.
-        parts = []
-        bounds = (np.flatnonzero(np.diff(u.segment)) + 1).tolist()
-        turns = np.flatnonzero(np.diff(fill.astype(np.int8))) + 1
-        for start, stop in zip([0, *bounds], [*bounds, n]):
-            edges = turns[np.searchsorted(turns, start, "right"):np.searchsorted(turns, stop)].tolist()
-            for p0, p1 in zip([start, *edges], [*edges, stop]):
-                parts.append((p0, p1, bool(fill[p0]), p0 == start))
+        parts = self._parts(u, fill)
         rest_window = max(1, int(round(u.sampling_rate_hz)))
-        if self.engine == "imufusion" or self.acceleration_rejection_deg:
+        plan = None
+        if self.engine != "imufusion" and not self.acceleration_rejection_deg:
+            warm = max(1, int(round(self.warmup_s * u.sampling_rate_hz)))
+            plan = _chunk_plan(parts, max(warm, int(round(self.chunk_s * u.sampling_rate_hz))), warm)
+            if self.engine == "auto" and _lanes(plan) < self.min_lanes:
+                plan = None
+        if plan is None:
             quat = self._imufusion(u, gyr, acc_32, parts, rest_window)
         else:
-            quat = self._numpy(u, gyr, acc_32, parts, rest_window)
+            quat = self._numpy(u, gyr, acc_32, parts, plan, rest_window)
         return Orientation(quat, u.acc)
 
     def _imufusion(self, u: Uniform, gyr: np.ndarray, acc_32: np.ndarray, parts, rest_window: int) -> np.ndarray:
@@ -217,7 +224,7 @@ class OrientationFilter:
                                           dtype=np.float32).reshape(-1, 4)
         return quat
 
-    def _numpy(self, u: Uniform, gyr: np.ndarray, acc_32: np.ndarray, parts, rest_window: int) -> np.ndarray:
+    def _numpy(self, u: Uniform, gyr: np.ndarray, acc_32: np.ndarray, parts, plan, rest_window: int) -> np.ndarray:
         """Fusion's update over chunks of every filtered stretch at once, then the headings joined.
 
         Every stretch and chunk is filtered with heading arbitrary; Fusion's
@@ -228,27 +235,32 @@ class OrientationFilter:
         end of its warm-up, a filled rest the heading before it, the stretch
         after a rest the rest's.
         """
-        rate = u.sampling_rate_hz
-        warm = max(1, int(round(self.warmup_s * rate)))
-        own = max(warm, int(round(self.chunk_s * rate)))
         quat = np.zeros((len(u.t), 4), dtype=np.float32)
-        # Chunks: (own start, own stop, warm-up start, initial quaternion or None: from the accelerometer).
-        chunks = []
         firsts = np.array([(p0, p1) for p0, p1, _, first in parts if first], dtype=np.int64).reshape(-1, 2)
         starts = dict(zip(firsts[:, 0].tolist(), _segment_starts(u.acc, firsts[:, 0], firsts[:, 1])))
-        for p0, p1, filled, first in parts:
+        for p0, p1, filled, _ in parts:
             if filled:
                 up = uniform_filter1d(u.acc[p0:p1], rest_window, axis=0, mode="nearest")
                 quat[p0:p1] = _tilt_quaternions(up)
-                continue
-            q0 = starts[p0] if first else quat[p0 - 1].astype(float)
-            cuts = list(range(p0 + own + warm, p1, own)) if p1 - p0 > own + warm else []
-            for a, b in zip([p0, *cuts], [*cuts, p1]):
-                chunks.append((a, b, a if a == p0 else a - warm, q0 if a == p0 else None))
+        # (own start, own stop, warm-up start, initial quaternion; None: the accelerometer's tilt).
+        chunks = [(a, b, w, None if a > w else starts[a] if a in starts else quat[a - 1].astype(float))
+                  for a, b, w in plan]
         if chunks:
-            warm_q, zeroed = _fusion_chunks(chunks, gyr, acc_32, quat, rate, self.gain)
+            warm_q, zeroed = _fusion_chunks(chunks, gyr, acc_32, quat, u.sampling_rate_hz, self.gain)
             _join_headings(quat, parts, chunks, warm_q, zeroed)
         return quat
+
+    @staticmethod
+    def _parts(u: Uniform, fill: np.ndarray) -> list[tuple[int, int, bool, bool]]:
+        """Filtered stretches and filled rests in time order: (start, stop, filled, starts a segment)."""
+        parts = []
+        bounds = (np.flatnonzero(np.diff(u.segment)) + 1).tolist()
+        turns = np.flatnonzero(np.diff(fill.astype(np.int8))) + 1
+        for start, stop in zip([0, *bounds], [*bounds, len(u.t)]):
+            edges = turns[np.searchsorted(turns, start, "right"):np.searchsorted(turns, stop)].tolist()
+            for p0, p1 in zip([start, *edges], [*edges, stop]):
+                parts.append((p0, p1, bool(fill[p0]), p0 == start))
+        return parts
 
     def _fill_mask(self, u: Uniform, still: np.ndarray | None) -> np.ndarray:
         """Samples whose orientation comes from the accelerometer (see ``rest_fill_s``)."""
@@ -278,6 +290,29 @@ def _segment_starts(acc: np.ndarray, a: np.ndarray, b: np.ndarray, unit: float =
     part = (acc[rows] / unit).astype(float)
     part[k >= (b - a)[:, None]] = 0.0
     return _tilt_quaternions(part.sum(axis=1) / np.minimum(b - a, 5)[:, None])
+
+
+def _chunk_plan(parts, own: int, warm: int) -> list[tuple[int, int, int]]:
+    """Chunks (own start, own stop, warm-up start) of the filtered ``parts``, in time order.
+
+    A stretch's first chunk has no warm-up and ``own + warm`` samples; the
+    others ``own`` samples after ``warm`` of warm-up.
+    """
+    plan = []
+    for p0, p1, filled, _ in parts:
+        if filled:
+            continue
+        cuts = list(range(p0 + own + warm, p1, own)) if p1 - p0 > own + warm else []
+        plan += [(a, b, a if a == p0 else a - warm) for a, b in zip([p0, *cuts], [*cuts, p1])]
+    return plan
+
+
+def _lanes(plan) -> int:
+    """How many lanes :func:`_fusion_chunks` steps at once for ``plan``."""
+    if not plan:
+        return 0
+    lengths = np.array([b - w for _, b, w in plan])
+    return int(_pack(lengths, int(lengths.max()))[0].max()) + 1
 
 
 _F32 = np.float32
@@ -332,9 +367,9 @@ def _fusion_chunks(chunks, gyr: np.ndarray, acc_g: np.ndarray, quat: np.ndarray,
         Own samples ``a:b``, filtered from ``w <= a``; ``q0`` the quaternion
         at ``w`` (None: the accelerometer's tilt there).
     gyr : ndarray of float32, shape (n, 3)
-        Angular rate (deg/s), bias removed.
+        Angular rate (deg/s), bias removed; overwritten (scaled).
     acc_g : ndarray of float32, shape (n, 3)
-        Accelerometer (g).
+        Accelerometer (g); overwritten (normalised).
     quat : ndarray of float32, shape (n, 4)
         Output: each chunk's own samples are written (heading arbitrary).
 
@@ -383,12 +418,25 @@ def _fusion_chunks(chunks, gyr: np.ndarray, acc_g: np.ndarray, quat: np.ndarray,
     startup = np.zeros(n_lanes, dtype=bool)
     startup_gain = np.zeros(n_lanes, dtype=f32)
     q = np.zeros((4, n_lanes), dtype=f32)
+    # Every sample's half rate in rad/s and unit accelerometer, in place,
+    # rounded as Fusion's FusionVectorScale and FusionVectorNormalise round them.
+    gyr *= _HALF_DEG_TO_RAD
+    norm2 = (acc_g[:, 0] * acc_g[:, 0] + acc_g[:, 1] * acc_g[:, 1]) + acc_g[:, 2] * acc_g[:, 2]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        inv = f32(1.0) / np.sqrt(norm2)
+    # A zero (or non-finite) accelerometer gives no feedback, as Fusion's
+    # FusionVectorIsZero test (and, for NaN, its rejection test) does.
+    inv[~np.isfinite(inv)] = 0.0
+    np.nan_to_num(acc_g, copy=False)
+    acc_g *= inv[:, None]
+    del norm2, inv
     # Fancy indices that gather each step's products in one multiplication
     # (a product rounds the same whichever array it is taken from; sums
     # keep Fusion's order).
-    grav_a, grav_b = [1, 0, 2, 0, 0, 3], [3, 2, 3, 1, 0, 3]  # x·z, w·y, y·z, w·x, w·w, z·z
-    cross_h = [2, 1, 0, 2, 1, 0]  # with the accelerometer's (y, z, z, x, x, y)
-    prod_q, prod_v = [1, 2, 3, 0, 2, 3, 0, 1, 3, 0, 1, 2], [0, 1, 2, 0, 2, 1, 1, 2, 0, 2, 1, 0]
+    grav_a, grav_b = np.array([1, 0, 2, 0, 0, 3]), np.array([3, 2, 3, 1, 0, 3])  # x·z, w·y, y·z, w·x, w·w, z·z
+    cross_h = np.array([2, 1, 0, 2, 1, 0])  # with the accelerometer's (y, z, z, x, x, y)
+    prod_q = np.array([1, 2, 3, 0, 2, 3, 0, 1, 3, 0, 1, 2])
+    prod_v = np.array([0, 1, 2, 0, 2, 1, 1, 2, 0, 2, 1, 0])
     # FusionQuaternionVectorProduct: w = (-x·vx - y·vy) - z·vz, x = (w·vx + y·vz) - z·vy,
     # y = (w·vy - x·vz) + z·vx, z = (w·vz + x·vy) - y·vx (a sign flip is exact).
     signs = np.array([[-1, -1, -1], [1, 1, -1], [1, -1, 1], [1, 1, -1]], dtype=f32)[:, :, None]
@@ -396,16 +444,9 @@ def _fusion_chunks(chunks, gyr: np.ndarray, acc_g: np.ndarray, quat: np.ndarray,
     for k0 in range(0, cap, block):
         k1 = min(k0 + block, cap)
         ib = idx[:, k0:k1]
-        g = np.ascontiguousarray((gyr[ib] * _HALF_DEG_TO_RAD).transpose(1, 2, 0))  # (steps, 3, lanes)
-        acc = acc_g[ib]
-        norm2 = (acc[..., 0] * acc[..., 0] + acc[..., 1] * acc[..., 1]) + acc[..., 2] * acc[..., 2]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            inv = f32(1.0) / np.sqrt(norm2)
-        # A zero (or non-finite) accelerometer gives no feedback, as Fusion's
-        # FusionVectorIsZero test (and, for NaN, its rejection test) does.
-        inv[~np.isfinite(inv)] = 0.0
-        acc = np.ascontiguousarray((np.nan_to_num(acc) * inv[..., None]).transpose(1, 2, 0))
-        acc6 = np.ascontiguousarray(acc[:, [1, 2, 2, 0, 0, 1]])
+        g = gyr[ib.T].transpose(0, 2, 1)  # (steps, 3, lanes)
+        acc = np.ascontiguousarray(acc_g[ib.T].transpose(0, 2, 1))
+        acc6 = acc[:, [1, 2, 2, 0, 0, 1]]
         ov = np.ascontiguousarray(over[ib].T) if zeroed is not None else None
         out = np.empty((k1 - k0, 4, n_lanes), dtype=f32)
         for k in range(k0, k1):

@@ -86,6 +86,15 @@ def main(argv=None) -> None:
     kw = {k: v for k, v in (("chunk_s", args.chunk_s), ("warmup_s", args.warmup_s)) if v is not None}
     print(f"day {args.day_s:g} s: {n} grid samples at {u.sampling_rate_hz:g} Hz, "
           f"{np.mean(OrientationFilter(rest_fill_s=30.0)._fill_mask(u, still)):.1%} of them filled rest")
+    from analysis.orientation import _chunk_plan, _lanes
+
+    f = OrientationFilter(rest_fill_s=30.0, **kw)
+    rate = u.sampling_rate_hz
+    warm = max(1, int(round(f.warmup_s * rate)))
+    parts = f._parts(u, f._fill_mask(u, still))
+    plan = _chunk_plan(parts, max(warm, int(round(f.chunk_s * rate))), warm)
+    print(f"numpy engine: {len(plan)} chunks in {_lanes(plan)} lanes, "
+          f"{max((b - w for _, b, w in plan), default=0)} steps ('auto' takes it from {f.min_lanes} lanes)")
     res = {}
     for engine in ("imufusion", "numpy"):
         f = OrientationFilter(rest_fill_s=30.0, engine=engine, **kw)
