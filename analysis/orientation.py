@@ -266,7 +266,7 @@ class OrientationFilter:
         parts = []
         bounds = (np.flatnonzero(np.diff(u.segment)) + 1).tolist()
         turns = np.flatnonzero(np.diff(fill.astype(np.int8))) + 1
-        for start, stop in zip([0, *bounds], [*bounds, len(u.t)]):
+        for start, stop in zip([0, *bounds], [*bounds, len(u.t)] if len(u.t) else []):
             edges = turns[np.searchsorted(turns, start, "right"):np.searchsorted(turns, stop)].tolist()
             for p0, p1 in zip([start, *edges], [*edges, stop]):
                 parts.append((p0, p1, bool(fill[p0]), p0 == start))

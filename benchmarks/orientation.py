@@ -1,6 +1,7 @@
 """The orientation step alone: imufusion sample by sample against the numpy engine over chunks.
 
-    python benchmarks/orientation.py [--day-s 86400] [--repeat 1] [--chunk-s 120] [--warmup-s 30]
+    python benchmarks/orientation.py [--day-s 86400] [--repeat 1] [--chunk-s 60] [--warmup-s 30]
+    python benchmarks/orientation.py --recordings [--chunk-s 20]
 
 Reads the benchmark day (``_days.py``; ``--day-s 3600`` for the 1 h file),
 puts it on the analysis grid with its rest mask and gyro bias as
@@ -10,6 +11,10 @@ both per million grid samples, and how far the numpy engine's orientation
 is from imufusion's (tilt: angle between the two up vectors; whole: the
 angle of the rotation between the two quaternions), median / 99th
 percentile / max in degrees, and the share of rows that are bit-identical.
+``--recordings`` makes the same comparison on gaitmap's real walks and
+stairs and the shared samples (when ``../shared`` exists), the demo and
+nine hard-tier simulated sessions (20-400 Hz, loss, gaps), with the numpy
+engine forced and its chunks short (20 s) so that each has joins.
 Run it under ``nice`` on a shared machine.
 """
 from __future__ import annotations
@@ -69,13 +74,50 @@ def summary(name: str, d: np.ndarray) -> str:
     return f"{name} median {np.median(d):.2e} / 99th {np.percentile(d, 99):.2e} / max {d.max():.2e} deg"
 
 
+def _recordings():
+    """Real and simulated recordings: gaitmap's walks and stairs, the shared samples, the demo, hard-tier sessions."""
+    from sensors.recording import read_recording
+    from sensors.simulator import simulate_session
+
+    shared = HERE.parent.parent / "shared"
+    for p in sorted((shared / "real" / "gaitmap").glob("*.csv")) + sorted((shared / "samples").glob("*.csv")):
+        yield p.stem, (lambda p=p: read_recording(p).data)
+    yield "demo", lambda: read_recording(HERE.parent / "recordings" / "demo.csv").data
+    for seed in range(1200, 1209):  # the hard tier: 20-400 Hz, packet loss, gaps
+        yield f"sim_hard_{seed}", (lambda seed=seed: simulate_session(seed=seed, tier="hard")[0].data)
+
+
+def compare_recordings(chunk_s: float, warmup_s: float) -> None:
+    """imufusion against the numpy engine, forced, with short chunks so that every recording has joins."""
+    from analysis.orientation import OrientationFilter
+
+    tilts, wholes = [], []
+    for name, load in _recordings():
+        u, still = grid(load())
+        a = OrientationFilter(rest_fill_s=30.0, engine="imufusion").estimate(u, still=still).quat
+        b = OrientationFilter(rest_fill_s=30.0, engine="numpy", chunk_s=chunk_s,
+                              warmup_s=warmup_s).estimate(u, still=still).quat
+        t, w = tilt_deg(a, b), whole_deg(a, b)
+        tilts.append(t)
+        wholes.append(w)
+        print(f"{name:36s} {len(u.t):7d} samples, {np.mean((a == b).all(axis=1)):6.1%} bit-identical, "
+              f"tilt max {t.max():.1e}°, whole max {w.max():.1e}°")
+    print(f"all ({sum(map(len, tilts))} samples, chunks of {chunk_s:g} s after {warmup_s:g} s of warm-up):")
+    print(summary("tilt", np.concatenate(tilts)))
+    print(summary("whole", np.concatenate(wholes)))
+
+
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--day-s", type=float, default=86400.0)
     ap.add_argument("--repeat", type=int, default=1)
     ap.add_argument("--chunk-s", type=float, default=None)
     ap.add_argument("--warmup-s", type=float, default=None)
+    ap.add_argument("--recordings", action="store_true",
+                    help="compare the engines on real and simulated recordings instead (chunks of --chunk-s, default 20 s)")
     args = ap.parse_args(argv)
+    if args.recordings:
+        return compare_recordings(args.chunk_s or 20.0, args.warmup_s or 30.0)
     from _days import day_file
 
     from analysis.orientation import OrientationFilter
