@@ -432,14 +432,13 @@ def _fusion_chunks(chunks, gyr: np.ndarray, acc_g: np.ndarray, quat: np.ndarray,
     # rounded as Fusion's FusionVectorScale and FusionVectorNormalise round them.
     gyr *= _HALF_DEG_TO_RAD
     norm2 = (acc_g[:, 0] * acc_g[:, 0] + acc_g[:, 1] * acc_g[:, 1]) + acc_g[:, 2] * acc_g[:, 2]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        inv = f32(1.0) / np.sqrt(norm2)
     # A zero (or non-finite) accelerometer gives no feedback, as Fusion's
-    # FusionVectorIsZero test (and, for NaN, its rejection test) does.
-    inv[~np.isfinite(inv)] = 0.0
-    np.nan_to_num(acc_g, copy=False)
-    acc_g *= inv[:, None]
-    del norm2, inv
+    # FusionVectorIsZero test (and, for NaN or inf, its rejection test) does.
+    none = ~np.isfinite(norm2) | (norm2 == 0)
+    norm2[none] = 1.0
+    acc_g *= (f32(1.0) / np.sqrt(norm2))[:, None]
+    acc_g[none] = 0.0
+    del norm2, none
     # Fancy indices that gather each step's products in one multiplication
     # (a product rounds the same whichever array it is taken from; sums
     # keep Fusion's order).
@@ -458,7 +457,7 @@ def _fusion_chunks(chunks, gyr: np.ndarray, acc_g: np.ndarray, quat: np.ndarray,
         acc = np.ascontiguousarray(acc_g[ib.T].transpose(0, 2, 1))
         acc6 = acc[:, [1, 2, 2, 0, 0, 1]]
         ov = np.ascontiguousarray(over[ib].T) if zeroed is not None else None
-        out = np.empty((k1 - k0, 4, n_lanes), dtype=f32)
+        out = np.empty((n_lanes, k1 - k0, 4), dtype=f32)
         for k in range(k0, k1):
             ts = resets.get(k)
             if ts is not None:
@@ -500,12 +499,12 @@ def _fusion_chunks(chunks, gyr: np.ndarray, acc_g: np.ndarray, quat: np.ndarray,
             if zeroed is not None and startup.any():
                 _zero_heading(q, startup)
                 zeroed[ib[startup, k - k0][own[startup, k]]] = True
-            out[k - k0] = q
+            out[:, k - k0] = q.T
             ts = captures.get(k)
             if ts is not None:
                 warm_q[ts] = q[:, lane[ts]].T
         sel = own[:, k0:k1]
-        quat[ib[sel]] = out.transpose(2, 0, 1)[sel]
+        quat[ib[sel]] = out[sel]
     return warm_q, zeroed
 
 
