@@ -14,8 +14,8 @@ stretch's first starts 30 s early from the accelerometer's tilt, and the
 heading, which nothing observes without a magnetometer and which does not
 forget, is joined chunk to chunk afterwards (Fusion's update does not
 depend on the heading: a turn about earth z of the start turns the whole
-output). On a day of wear: 0.31 s CPU per million samples against
-imufusion's 0.58, every tilt within 1e-4° of imufusion's
+output). On a day of wear: 0.26 s CPU per million samples against
+imufusion's 0.55, every tilt within 1e-4° of imufusion's
 (benchmarks/orientation.py). Short recordings keep imufusion
 (``engine="auto"``), which is the cheaper there. Gravity and earth
 acceleration follow from the quaternion in one vectorised step.
