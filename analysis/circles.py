@@ -25,10 +25,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from scipy.ndimage import uniform_filter1d
-from scipy.signal import sosfiltfilt
 
 from .gait import runs
-from .preprocess import butter_sos
+from .preprocess import butter_filtfilt
 
 CIRCLE_COLUMNS = ["start", "stop", "direction", "size_deg"]
 
@@ -129,18 +128,20 @@ class CircleDetector:
         """Toe-tip velocity across the foot (deg/s), shape (n, 2): (ḋ_y, ḋ_z)."""
         v = np.stack([gyr_foot_dps[:, 2], -gyr_foot_dps[:, 1]], axis=1, dtype=float)
         if len(v) > 30 and self.max_hz < sampling_rate_hz / 2:
-            v = sosfiltfilt(butter_sos(2, self.max_hz, sampling_rate_hz), v, axis=0)
+            v = butter_filtfilt(v, 2, self.max_hz, sampling_rate_hz)
         return v
 
-    def turn_rate(self, v: np.ndarray, sampling_rate_hz: float) -> np.ndarray:
+    def turn_rate(self, v: np.ndarray, sampling_rate_hz: float, ang: np.ndarray | None = None) -> np.ndarray:
         """Signed rate (rad/s) at which the toes' direction of motion turns.
 
         The increments of the velocity's direction, weighted by the squared
         speed and averaged over two seconds (half the slowest turn): a pause
         (speed near zero, direction noise) or a reversal (a half-turn jump
-        at near-zero speed) weighs next to nothing.
+        at near-zero speed) weighs next to nothing. ``ang``: the velocity's
+        direction, ``arctan2(v[:, 1], v[:, 0])``, when the caller has it.
         """
-        ang = np.arctan2(v[:, 1], v[:, 0])
+        if ang is None:
+            ang = np.arctan2(v[:, 1], v[:, 0])
         step = np.angle(np.exp(1j * np.diff(ang, prepend=ang[:1])))
         w = np.sum(v * v, axis=1)
         w = np.minimum(w, np.roll(w, 1))
@@ -209,7 +210,8 @@ class CircleDetector:
         if n < 3:
             return self
         v = self.toe_velocity(gyr_foot_dps, sampling_rate_hz)
-        rate = self.turn_rate(v, sampling_rate_hz)
+        ang = np.arctan2(v[:, 1], v[:, 0])
+        rate = self.turn_rate(v, sampling_rate_hz, ang)
         # The toe path (phase_, radius_) is not what circles are counted on:
         # computed when first read (a day's displacement, its phase and
         # radius were a third of this detector's time and its memory peak).
@@ -222,7 +224,6 @@ class CircleDetector:
                 if (b - a) / sampling_rate_hz >= self.max_bridged_gap_s:
                     ok[a:b] = False
         speed = np.hypot(v[:, 0], v[:, 1])
-        ang = np.arctan2(v[:, 1], v[:, 0])
         # Steady turning: at least min_turn_rate turns per slowest turn time.
         min_rate = self.min_turn_rate * 2 * np.pi / self.period_range_s[1]
         rows = []

@@ -9,9 +9,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from scipy.ndimage import uniform_filter1d
-from scipy.signal import find_peaks, sosfiltfilt
+from scipy.signal import find_peaks
 
-from .preprocess import butter_sos
+from .preprocess import butter_filtfilt
 
 
 def runs(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -129,15 +129,15 @@ class GaitBoutDetector:
         # sharp peaks stop lining up a few strides apart, while the rate's
         # slow outline still repeats. Filtered stretch by stretch (a day's
         # whole rate cost 0.3 s more).
-        sos = (butter_sos(2, self.smooth_hz, sampling_rate_hz, "lowpass")
-               if self.smooth_hz and self.smooth_hz < 0.45 * sampling_rate_hz else None)
+        smooth = bool(self.smooth_hz and self.smooth_hz < 0.45 * sampling_rate_hz)
         if free is not None:
             active &= free
         rows = []
         for s, e in zip(*runs(active)):
             if (e - s) / sampling_rate_hz < self.min_duration_s:
                 continue
-            seg_rate = sosfiltfilt(sos, gyr[s:e], axis=0) if sos is not None and e - s > 15 else gyr[s:e]
+            seg_rate = (butter_filtfilt(gyr[s:e], 2, self.smooth_hz, sampling_rate_hz)
+                        if smooth and e - s > 15 else gyr[s:e])
             period, corr = _stride_period(seg_rate, sampling_rate_hz, hi_s=self.max_stride_s)
             if not np.isfinite(period) or corr < self.min_periodicity or period < min_stride_s:
                 continue
@@ -189,8 +189,8 @@ class StrideDetector:
 
     def detect(self, acc: np.ndarray, gyr: np.ndarray, period_s: float,
                sampling_rate_hz: float) -> StrideDetector:
-        sos = butter_sos(2, self.highpass_hz, sampling_rate_hz, "highpass")
-        jerk = np.linalg.norm(sosfiltfilt(sos, acc, axis=0), axis=1) if len(acc) > 15 else np.zeros(len(acc))
+        jerk = (np.linalg.norm(butter_filtfilt(acc, 2, self.highpass_hz, sampling_rate_hz, "highpass"), axis=1)
+                if len(acc) > 15 else np.zeros(len(acc)))
         g = np.linalg.norm(gyr, axis=1)
         # Impact and swing together: contacts are where the jerk peaks while
         # the leg has just swung (rate high shortly before).
