@@ -160,7 +160,7 @@ class GaitBoutDetector:
         if n < 2:
             return False
         win = smooth[: n * w].reshape(n, w)
-        calm = win.min(axis=1) < 0.25 * np.percentile(win, 95, axis=1)
+        calm = win.min(axis=1) < 0.25 * _percentile_sorted(np.sort(win, axis=1), 95)
         return bool(np.mean(calm) >= 0.6)
 
 
@@ -196,8 +196,8 @@ class StrideDetector:
         # the leg has just swung (rate high shortly before).
         origin = max(0, int(0.15 * sampling_rate_hz) - 1) if sampling_rate_hz >= 10 else 0
         swing = uniform_filter1d(g, max(1, int(0.3 * sampling_rate_hz)), origin=origin)
-        score = jerk * (swing / (np.percentile(swing, 90) or 1.0)).clip(0, 1.5)
-        top = np.percentile(score, 98) if len(score) else 0.0
+        score = jerk * (swing / (_percentile(swing, 90) or 1.0)).clip(0, 1.5)
+        top = _percentile(score, 98) if len(score) else 0.0
         cand, _ = find_peaks(score, distance=max(1, int(0.25 * period_s * sampling_rate_hz)),
                              prominence=0.1 * top)
         peaks = self._chain(cand, score[cand] / (top or 1.0), period_s * sampling_rate_hz)
@@ -207,7 +207,7 @@ class StrideDetector:
             # It is the last calm moment before the swing that ends in the
             # first impact.
             smooth = uniform_filter1d(g, max(1, int(0.1 * sampling_rate_hz)), mode="nearest")
-            p95 = np.percentile(smooth, 95)
+            p95 = _percentile(smooth, 95)
             calm = smooth < 0.15 * p95
             lo = max(0, peaks[0] - int(1.5 * period_s * sampling_rate_hz))
             before = np.flatnonzero(calm[lo:peaks[0]]) + lo
@@ -358,6 +358,14 @@ def _percentile_sorted(ordered: np.ndarray, q: float) -> np.ndarray:
     diff = above - below
     # numpy's _lerp: from the nearer end, so the result stays within the pair.
     return above - diff * (1 - gamma) if gamma >= 0.5 else below + diff * gamma
+
+
+def _percentile(x: np.ndarray, q: float) -> float:
+    """``np.percentile(x, q)`` of a 1-D array (linear), the same value, without its per-call overhead."""
+    x = np.asarray(x, dtype=float)
+    if not len(x) or not np.isfinite(x).all():
+        return np.percentile(x, q)
+    return float(_percentile_sorted(np.sort(x)[None, :], q)[0])
 
 
 def _median_masked(values: np.ndarray, mask: np.ndarray) -> np.ndarray:
