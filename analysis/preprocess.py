@@ -264,15 +264,14 @@ def still_mask(acc: np.ndarray, gyr: np.ndarray, sampling_rate_hz: float, window
     """
     w = max(3, int(window_s * sampling_rate_hz))
 
-    def spread(x):
-        mean = running_mean(x, w)
+    def spread(x, mean):
         sq = running_mean(x * x, w)
         return np.sqrt(np.maximum(sq - mean * mean, 0))
 
-    g_spread = np.linalg.norm(spread(gyr), axis=1)
+    g_spread = np.linalg.norm(spread(gyr, running_mean(gyr, w)), axis=1)
     a = np.linalg.norm(acc, axis=1)
-    mean_a = uniform_filter1d(a, w, mode="nearest")
-    still = (g_spread < gyr_thresh_dps) & (spread(a) < acc_thresh_mps2) & (np.abs(mean_a - G) < 1.5)
+    mean_a = running_mean(a, w)  # the level and the spread share it
+    still = (g_spread < gyr_thresh_dps) & (spread(a, mean_a) < acc_thresh_mps2) & (np.abs(mean_a - G) < 1.5)
     # A window straddling a movement's edge has a large spread; a calm one in
     # the middle of a fast rotation does not exist. Erode by half a window so
     # rest does not leak into the motion around it.
