@@ -10,7 +10,7 @@ from scipy.signal import sosfiltfilt
 
 from analysis.circles import _run_medians
 from analysis.families import _median3
-from analysis.gait import StrideDetector, _percentile
+from analysis.gait import StrideDetector, _percentile, runs
 from analysis.mounting import _column_median
 from analysis.preprocess import butter_filtfilt, butter_sos, majority
 
@@ -73,3 +73,13 @@ def test_predecessors_are_the_candidates_0_6_to_2_5_periods_back():
     # 10: 0 is 1 period back; 20: 0 and 10; 30: 10 and 20 (0 is 3 back);
     # 60: 30 is 3 periods back, nothing within 2.5.
     assert [list(range(a, b)) for a, b in zip(lo, hi)] == [[], [0], [0, 1], [1, 2], []]
+
+
+def test_runs_of_a_mask():
+    mask = np.array([1, 1, 0, 0, 1, 0, 1, 1, 1], dtype=bool)
+    starts, stops = runs(mask)
+    assert starts.tolist() == [0, 4, 6] and stops.tolist() == [2, 5, 9]
+    starts, stops = runs(~mask)
+    assert starts.tolist() == [2, 5] and stops.tolist() == [4, 6]
+    assert [a.tolist() for a in runs(np.zeros(0, dtype=bool))] == [[], []]
+    assert [a.tolist() for a in runs(np.zeros(3, dtype=bool))] == [[], []]
