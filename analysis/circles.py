@@ -199,9 +199,10 @@ class CircleDetector:
             ``size_deg`` (mean diameter of the toe path over the turn, deg)
             per circle.
         phase_ : ndarray
-            Unwrapped phase of the toe path (rad), rising for ccw.
+            Unwrapped phase of the toe path (rad), rising for ccw (computed
+            when first read, from the velocity and turning rate kept until then).
         radius_ : ndarray
-            Distance of the toe from the centre it circles (deg).
+            Distance of the toe from the centre it circles (deg; likewise).
         """
         n = len(gyr_foot_dps)
         self._path = None
