@@ -24,7 +24,7 @@ from scipy.ndimage import uniform_filter1d
 
 from .circles import CircleDetector, circle_sets
 from .confidence import climb_per_stride, displacement, motion_evidence, rep_extent, rise_doubt
-from .gait import StrideDetector, runs, stride_features
+from .gait import STRIDE_FEATURES, StrideDetector, runs, stride_feature_array
 from .reps import HoldRepDetector, detect_many, lowpass, prefer, set_cues
 from .signals import SessionSignals
 
@@ -99,6 +99,22 @@ def _otsu_cut(values: np.ndarray) -> int:
     return int(k[np.argmax(k * (n - k) * (mean_a - mean_b) ** 2)])
 
 
+def _median3(x: np.ndarray) -> np.ndarray:
+    """Centred running median over 3 values, 2 at the ends, shape of ``x``.
+
+    The values of ``Series(x).rolling(3, center=True, min_periods=1).median()``
+    for finite ``x`` (the middle of three; the mean of the two at an end),
+    without building a Series per walk.
+    """
+    x = np.asarray(x, dtype=float)
+    if len(x) < 2 or not np.isfinite(x).all():
+        return pd.Series(x).rolling(3, center=True, min_periods=1).median().to_numpy()
+    out = np.empty(len(x))
+    out[1:-1] = np.sort(np.stack([x[:-2], x[1:-1], x[2:]]), axis=0)[1]
+    out[0], out[-1] = (x[0] + x[1]) / 2, (x[-2] + x[-1]) / 2
+    return out
+
+
 class TiptoeWalkDetector:
     """Tiptoe walking: gait bouts whose strides keep the heel off the floor.
 
@@ -130,7 +146,7 @@ class TiptoeWalkDetector:
         t, sampling_rate_hz, foot = sig.t, sig.sampling_rate_hz, sig.foot
         claimed = np.zeros(len(t), dtype=bool)
         bouts, strides, details, evidence = [], [], [], []
-        pieces: list[tuple[np.ndarray, pd.DataFrame, float]] = []
+        pieces: list[tuple[np.ndarray, _Reps, float]] = []
         for g in sig.gait.itertuples():
             # The activity envelope lags the first step: look for contacts
             # from a stride before it.
@@ -143,19 +159,22 @@ class TiptoeWalkDetector:
                 continue
             # Only the bout's stretch: negating the whole day for each of its
             # ~500 walks made this quadratic in length (16 s of 74 s on 24 h).
-            every = stride_features(-sig.elevation_deg[sl], sig.gyr_seg[sl, 1], contacts - lo, sampling_rate_hz)
+            # As numpy columns: pandas' cost per column read was a third of this detector.
+            every = _Reps(dict(zip(STRIDE_FEATURES, stride_feature_array(
+                -sig.elevation_deg[sl], sig.gyr_seg[sl, 1], contacts - lo, sampling_rate_hz).T)))
             # Pieces of three contacts and more: a pause or a turn can cut a
             # walk's first strides off the rest (simulator seed 1010); the
             # walk, once joined, must have min_tiptoe_strides.
             found = (self._tiptoe_runs(every, foot, 3) if len(every) == len(contacts) - 1
                      else [(0, len(contacts) - 1)] if self._is_tiptoe(every, foot) else [])
             pieces += [(contacts[a:b + 1], every.iloc[a:b], g.period_s) for a, b in found]
-        walks: list[tuple[np.ndarray, pd.DataFrame, float]] = []
+        walks: list[tuple[np.ndarray, _Reps, float]] = []
         for contacts, feats, period_s in pieces:
             if walks and self._goes_on(sig, walks[-1][0], walks[-1][1], contacts, period_s):
                 prev, prev_feats, _ = walks[-1]
                 later = contacts > prev[-1] + int(0.5 * period_s * sampling_rate_hz)
-                walks[-1] = (np.r_[prev, contacts[later]], pd.concat([prev_feats, feats]), period_s)
+                joined = _Reps({c: np.r_[prev_feats[c], feats[c]] for c in STRIDE_FEATURES})
+                walks[-1] = (np.r_[prev, contacts[later]], joined, period_s)
             else:
                 walks.append((contacts, feats, period_s))
         for contacts, feats, _ in walks:
@@ -181,7 +200,7 @@ class TiptoeWalkDetector:
         gap_s = sig.t[contacts[0]] - sig.t[prev[-1]]
         if gap_s < 2.0 * period_s:
             return True
-        if not sig.foot or gap_s >= 6.0 or prev_feats.empty:
+        if not sig.foot or gap_s >= 6.0 or len(prev_feats) == 0:
             return False
         held = float(np.median(-sig.elevation_deg[prev[-1]:contacts[0]]))
         return held > max(4.0, 0.5 * float(np.median(prev_feats.stance_pitch_deg)))
@@ -227,9 +246,9 @@ class TiptoeWalkDetector:
         n = len(feats)
         if n == 0:
             return []
-        stance = pd.Series(feats.stance_pitch_deg.to_numpy()).rolling(3, center=True, min_periods=1).median()
-        arc = pd.Series(feats.sagittal_range_deg.to_numpy()).rolling(3, center=True, min_periods=1).median()
-        flags = cls._tiptoe_rule(stance.to_numpy(), arc.to_numpy(), foot)
+        stance = _median3(_col(feats, "stance_pitch_deg"))
+        arc = _median3(_col(feats, "sagittal_range_deg"))
+        flags = cls._tiptoe_rule(stance, arc, foot)
         # One stride judged otherwise inside a tiptoe stretch is bridged.
         lone = ~flags[1:-1] & flags[:-2] & flags[2:]
         flags[1:-1] |= lone
@@ -238,8 +257,8 @@ class TiptoeWalkDetector:
         return [(a, b) for a, b in zip(*runs(flags)) if b - a + 1 >= min_contacts]
 
     @staticmethod
-    def _is_tiptoe(feats: pd.DataFrame, foot: bool) -> bool:
-        if feats.empty:
+    def _is_tiptoe(feats, foot: bool) -> bool:
+        if len(feats) == 0:
             return False
         return bool(TiptoeWalkDetector._tiptoe_rule(np.array([np.median(feats.stance_pitch_deg)]),
                                                     np.array([np.median(feats.sagittal_range_deg)]), foot)[0])

@@ -58,7 +58,7 @@ def _simulate(seed: int, everyday_min: float | None):
         return sim.simulate_session(seed=seed, tier="realistic", mounting="aligned")[0]
     real = sim.build_session
 
-    def build(rng, cfg, fs_int):
+    def build(rng, cfg, fs_int, shape_rng=None):  # everyday blocks draw no exercise shapes
         b = sim._Builder(rng, fs_int, cfg)
         _everyday(b, everyday_min)
         return b
