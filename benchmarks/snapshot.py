@@ -71,9 +71,9 @@ def save(out: Path, quick: bool) -> None:
     real_many = getattr(reps, "detect_many", None)
     real_one, real_cues = reps.HoldRepDetector.detect, reps.set_cues
 
-    def detect_many(detectors, angles, sampling_rate_hz, valids=None):
+    def detect_many(detectors, angles, sampling_rate_hz, valids=None, *more):
         if batched:
-            real_many(detectors, angles, sampling_rate_hz, valids)
+            real_many(detectors, angles, sampling_rate_hz, valids, *more)
         else:
             for det, angle_deg, valid in zip(detectors, angles, valids):
                 real_one(det, angle_deg, sampling_rate_hz, valid=valid)
