@@ -366,22 +366,50 @@ class HoldSetDetector:
         self.pencil_min_hold_s = pencil_min_hold_s
         self.min_foot_range_deg = min_foot_range_deg
 
-    def detect(self, signals: SessionSignals, claimed: np.ndarray | None = None) -> HoldSetDetector:
-        """``claimed``: samples already explained by other bouts (no rep is looked for there)."""
+    def detect(self, signals: SessionSignals, claimed: np.ndarray | None = None,
+               ahead: HoldSetDetector | None = None) -> HoldSetDetector:
+        """``claimed``: samples already explained by other bouts (no rep is looked for there).
+
+        ``ahead``: a detector with the same parameters run before on the same
+        signals with a guess of ``claimed`` (e.g. in a thread beside the
+        detectors that claim samples): each stretch of posture is looked at
+        on its own, so where a stretch is the same as one of its stretches,
+        its sets are taken as they are (``stretch_sets_``) and only the other
+        stretches are looked at.
+        """
         sig = signals
-        t, sampling_rate_hz, foot, valid = sig.t, sig.sampling_rate_hz, sig.foot, sig.valid
+        t, sampling_rate_hz, foot = sig.t, sig.sampling_rate_hz, sig.foot
         busy = claimed if claimed is not None else np.zeros(len(t), dtype=bool)
-        earth_acc = sig.orientation.earth_acc
         where = sig.postures
-        bouts, reps, evidence = [], [], []
         postures = ({"flat": where["flat"], "toes_up": where["toes_up"]} if foot
                     else {"upright": where["upright"]})
-        tilt = sig.tilt_deg
         # A long gap splits the signal: no rep is measured across one.
         # (Short losses, a few packets, are interpolated: the angle of a
         # hold changes slowly.)
-        stretches = [(posture, s, e) for posture, mask in postures.items()
+        stretches = [(posture, int(s), int(e)) for posture, mask in postures.items()
                      for s, e in zip(*runs(mask & ~busy & ~sig.long_gap)) if (e - s) / sampling_rate_hz >= 5]
+        known = ahead.stretch_sets_ if ahead is not None else {}
+        sets = self._stretch_sets(sig, [st for st in stretches if st not in known])
+        self.stretch_sets_ = {st: known[st] if st in known else sets[st] for st in stretches}
+        bouts, reps, evidence = [], [], []
+        for st in stretches:
+            for bout, ev, rows in self.stretch_sets_[st]:
+                k = len(bouts)
+                bouts.append(bout)
+                evidence.append(ev)
+                reps += [(k, *r) for r in rows]
+        self.bouts_ = _bouts(bouts)
+        self.evidence_ = evidence
+        self.reps_ = pd.DataFrame(reps, columns=["bout", "start_s", "end_s", "hold_s", "range_deg"])
+        return self
+
+    def _stretch_sets(self, sig: SessionSignals, stretches: list) -> dict:
+        """The sets of each stretch ``(posture, s, e)`` of posture: a list of
+        ``(bout row, evidence, rep rows without their bout)`` per stretch."""
+        t, sampling_rate_hz, foot, valid = sig.t, sig.sampling_rate_hz, sig.foot, sig.valid
+        earth_acc = sig.orientation.earth_acc
+        tilt = sig.tilt_deg
+        out = {}
         # Dorsiflexion against the band raises the toes; toe presses
         # and pencil pickups tip the foot whichever way the instep
         # and the grip make it, so both directions are tried set by
@@ -393,6 +421,7 @@ class HoldSetDetector:
                  HoldRepDetector(min_amplitude_deg=2.0, max_hold_speed_frac=0.3))
         detected = iter(self._detect_reps(proto, jobs, tilt, valid, sampling_rate_hz))
         for posture, s, e in stretches:
+            mine = out[posture, s, e] = []
             seg_angle = tilt[s:e]
             # The stretch's own rows only (row by row, the whole day's values).
             gyr_norm = np.linalg.norm(sig.gyr[s:e], axis=1)
@@ -441,34 +470,30 @@ class HoldSetDetector:
                     need = self.min_reps_per_bout if name != "pencil_pickup" else 2
                     if name is None or len(group) < need:
                         continue
-                    k = len(bouts)
                     a, b = s + int(group.start[0]), s + int(group.stop[-1])
-                    bouts.append((name, t[a], t[b]))
                     if smooth is None:
                         smooth = lowpass(seg_angle, proto.cutoff_hz, sampling_rate_hz)
                     peak, held = rep_extent(smooth, group, sampling_rate_hz)
                     move_s = float(_median(group.hold_start - group.start)) / sampling_rate_hz
-                    evidence.append({"in_posture": sig.in_posture(name, a, b), "reps": len(group),
-                                     "range_deg": float(_median(group.amplitude_deg)),
-                                     "range_cv": float(np.std(group.amplitude_deg)
-                                                       / max(np.mean(group.amplitude_deg), 1e-6)),
-                                     "lift_m": float(_median(lifts)),
-                                     "lift_doubt_m": rise_doubt(float(_median(group.amplitude_deg)), move_s),
-                                     "overshoot": float(_median(peak / np.maximum(held, 0.2))),
-                                     "rest_s": (float(_median((group.start[1:] - group.stop[:-1])
-                                                                / sampling_rate_hz)) if len(group) > 1 else None),
-                                     "posture_cue": None if not np.isfinite(cues[0]) else float(cues[0]),
-                                     "hold_s": float(_median(holds)),
-                                     "hold_cv": float(np.std(holds) / max(np.mean(holds), 1e-6)),
-                                     **motion_evidence(sig.acc, a, b, sampling_rate_hz)})
-                    reps += [(k, t[s + a_], t[s + b_], (h1 - h0) / sampling_rate_hz, abs(r_))
-                             for a_, b_, h0, h1, r_ in zip(group.start.tolist(), group.stop.tolist(),
-                                                           group.hold_start.tolist(), group.hold_stop.tolist(),
-                                                           group.range_deg.tolist())]
-        self.bouts_ = _bouts(bouts)
-        self.evidence_ = evidence
-        self.reps_ = pd.DataFrame(reps, columns=["bout", "start_s", "end_s", "hold_s", "range_deg"])
-        return self
+                    evidence = {"in_posture": sig.in_posture(name, a, b), "reps": len(group),
+                                "range_deg": float(_median(group.amplitude_deg)),
+                                "range_cv": float(np.std(group.amplitude_deg)
+                                                  / max(np.mean(group.amplitude_deg), 1e-6)),
+                                "lift_m": float(_median(lifts)),
+                                "lift_doubt_m": rise_doubt(float(_median(group.amplitude_deg)), move_s),
+                                "overshoot": float(_median(peak / np.maximum(held, 0.2))),
+                                "rest_s": (float(_median((group.start[1:] - group.stop[:-1])
+                                                         / sampling_rate_hz)) if len(group) > 1 else None),
+                                "posture_cue": None if not np.isfinite(cues[0]) else float(cues[0]),
+                                "hold_s": float(_median(holds)),
+                                "hold_cv": float(np.std(holds) / max(np.mean(holds), 1e-6)),
+                                **motion_evidence(sig.acc, a, b, sampling_rate_hz)}
+                    reps = [(t[s + a_], t[s + b_], (h1 - h0) / sampling_rate_hz, abs(r_))
+                            for a_, b_, h0, h1, r_ in zip(group.start.tolist(), group.stop.tolist(),
+                                                          group.hold_start.tolist(), group.hold_stop.tolist(),
+                                                          group.range_deg.tolist())]
+                    mine.append(((name, t[a], t[b]), evidence, reps))
+        return out
 
     @staticmethod
     def _detect_reps(proto: HoldRepDetector, jobs: list, angle: np.ndarray, valid: np.ndarray,
