@@ -51,6 +51,8 @@ import numpy as np
 
 from sensors.contract import HOLD_EXERCISES, G
 
+from .reps import _median
+
 THRESHOLD = 0.5
 MOUNTING_BASE = {"declared": 1.0, "gait": 0.9, "posture": 0.45, "guess": 0.25}
 
@@ -136,9 +138,9 @@ def rep_extent(angle_deg: np.ndarray, reps, sampling_rate_hz: float, noise_sds: 
     for i, (a, b, h0, h1) in enumerate(zip(*(np.asarray(reps[c]) for c in ("start", "stop", "hold_start",
                                                                            "hold_stop")))):
         a, b, h0, h1 = int(a), int(b), int(h0), int(h1)
-        rest = float(np.median(x[max(0, a - w):a + 1]))
+        rest = float(_median(x[max(0, a - w):a + 1]))
         hold = x[h0:max(h1, h0 + 1)]
-        level = float(np.median(hold)) - rest
+        level = float(_median(hold)) - rest
         way = 1.0 if level >= 0 else -1.0
         swing = float(np.max(way * (x[a:max(b, a + 1)] - rest)))
         excess = max(0.0, swing - abs(level) - noise_sds * float(np.std(hold)))

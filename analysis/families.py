@@ -25,7 +25,7 @@ from scipy.ndimage import uniform_filter1d
 from .circles import CircleDetector, circle_sets
 from .confidence import climb_per_stride, displacement, motion_evidence, rep_extent, rise_doubt
 from .gait import STRIDE_FEATURES, StrideDetector, runs, stride_feature_array
-from .reps import HoldRepDetector, detect_many, lowpass, prefer, set_cues
+from .reps import HoldRepDetector, _median, detect_many, lowpass, prefer, set_cues
 from .signals import SessionSignals
 
 BOUT_COLUMNS = ["exercise", "start_s", "end_s"]
@@ -385,23 +385,50 @@ class HoldSetDetector:
         self.pencil_min_hold_s = pencil_min_hold_s
         self.min_foot_range_deg = min_foot_range_deg
 
-    def detect(self, signals: SessionSignals, claimed: np.ndarray | None = None) -> HoldSetDetector:
-        """``claimed``: samples already explained by other bouts (no rep is looked for there)."""
+    def detect(self, signals: SessionSignals, claimed: np.ndarray | None = None,
+               ahead: HoldSetDetector | None = None) -> HoldSetDetector:
+        """``claimed``: samples already explained by other bouts (no rep is looked for there).
+
+        ``ahead``: a detector with the same parameters run before on the same
+        signals with a guess of ``claimed`` (e.g. in a thread beside the
+        detectors that claim samples): each stretch of posture is looked at
+        on its own, so where a stretch is the same as one of its stretches,
+        its sets are taken as they are (``stretch_sets_``) and only the other
+        stretches are looked at.
+        """
         sig = signals
-        t, sampling_rate_hz, foot, valid = sig.t, sig.sampling_rate_hz, sig.foot, sig.valid
+        t, sampling_rate_hz, foot = sig.t, sig.sampling_rate_hz, sig.foot
         busy = claimed if claimed is not None else np.zeros(len(t), dtype=bool)
-        earth_acc = sig.orientation.earth_acc
         where = sig.postures
-        bouts, reps, evidence = [], [], []
         postures = ({"flat": where["flat"], "toes_up": where["toes_up"]} if foot
                     else {"upright": where["upright"]})
-        gyr_norm = np.linalg.norm(sig.gyr, axis=1)
-        tilt = sig.tilt_deg
         # A long gap splits the signal: no rep is measured across one.
         # (Short losses, a few packets, are interpolated: the angle of a
         # hold changes slowly.)
-        stretches = [(posture, s, e) for posture, mask in postures.items()
+        stretches = [(posture, int(s), int(e)) for posture, mask in postures.items()
                      for s, e in zip(*runs(mask & ~busy & ~sig.long_gap)) if (e - s) / sampling_rate_hz >= 5]
+        known = ahead.stretch_sets_ if ahead is not None else {}
+        sets = self._stretch_sets(sig, [st for st in stretches if st not in known])
+        self.stretch_sets_ = {st: known[st] if st in known else sets[st] for st in stretches}
+        bouts, reps, evidence = [], [], []
+        for st in stretches:
+            for bout, ev, rows in self.stretch_sets_[st]:
+                k = len(bouts)
+                bouts.append(bout)
+                evidence.append(ev)
+                reps += [(k, *r) for r in rows]
+        self.bouts_ = _bouts(bouts)
+        self.evidence_ = evidence
+        self.reps_ = pd.DataFrame(reps, columns=["bout", "start_s", "end_s", "hold_s", "range_deg"])
+        return self
+
+    def _stretch_sets(self, sig: SessionSignals, stretches: list) -> dict:
+        """The sets of each stretch ``(posture, s, e)`` of posture: a list of
+        ``(bout row, evidence, rep rows without their bout)`` per stretch."""
+        t, sampling_rate_hz, foot, valid = sig.t, sig.sampling_rate_hz, sig.foot, sig.valid
+        earth_acc = sig.orientation.earth_acc
+        tilt = sig.tilt_deg
+        out = {}
         # Dorsiflexion against the band raises the toes; toe presses
         # and pencil pickups tip the foot whichever way the instep
         # and the grip make it, so both directions are tried set by
@@ -413,7 +440,10 @@ class HoldSetDetector:
                  HoldRepDetector(min_amplitude_deg=2.0, max_hold_speed_frac=0.3))
         detected = iter(self._detect_reps(proto, jobs, tilt, valid, sampling_rate_hz))
         for posture, s, e in stretches:
+            mine = out[posture, s, e] = []
             seg_angle = tilt[s:e]
+            # The stretch's own rows only (row by row, the whole day's values).
+            gyr_norm = np.linalg.norm(sig.gyr[s:e], axis=1)
             signs = (1,) if posture == "toes_up" else (1, -1)
             found_sets, every = [], {}
             for sign in signs:
@@ -424,7 +454,7 @@ class HoldSetDetector:
                 edge = int(0.5 * sampling_rate_hz)
                 found = found.iloc[(found.start > edge) & (found.stop < (e - s) - edge)]
                 every[sign] = found
-                groups = self._group(found, t[s:e], gap_s=self.max_rep_gap_s, activity=gyr_norm[s:e])
+                groups = self._group(found, t[s:e], gap_s=self.max_rep_gap_s, activity=gyr_norm)
                 if posture == "flat":
                     groups = [part for g in groups
                               for part in self._split_pencil(g, earth_acc, s, sampling_rate_hz)]
@@ -441,7 +471,7 @@ class HoldSetDetector:
                 for _, _, h in found_sets:
                     if h.start[0] < a1 and a0 < h.stop[-1]:
                         a0, a1 = min(a0, int(h.start[0])), max(a1, int(h.stop[-1]))
-                cues = set_cues(sign * seg_angle, det, g, sampling_rate_hz, gyr_norm[s:e], span=(a0, a1))
+                cues = set_cues(sign * seg_angle, det, g, sampling_rate_hz, gyr_norm, span=(a0, a1))
                 candidates.append((sign, g, cues))
             for sign, group, cues in self._resolve(candidates):
                 if -sign in every:
@@ -449,44 +479,40 @@ class HoldSetDetector:
                 # Below a degree a foot's "reps" are a resting foot
                 # shifting its weight (the other foot exercising), not
                 # a press held against the floor.
-                if foot and np.median(np.abs(group.range_deg)) < self.min_foot_range_deg:
+                if foot and _median(np.abs(group.range_deg)) < self.min_foot_range_deg:
                     continue
                 every_lift = _rise_per_rep(group, earth_acc, s, sampling_rate_hz)
                 for part, lifts in self._split_by_lift(group, every_lift):
                     group = part
                     holds = (group.hold_stop - group.hold_start) / sampling_rate_hz
-                    name = self._name_hold_bout(posture, holds, float(np.median(lifts)))
+                    name = self._name_hold_bout(posture, holds, float(_median(lifts)))
                     need = self.min_reps_per_bout if name != "pencil_pickup" else 2
                     if name is None or len(group) < need:
                         continue
-                    k = len(bouts)
                     a, b = s + int(group.start[0]), s + int(group.stop[-1])
-                    bouts.append((name, t[a], t[b]))
                     if smooth is None:
                         smooth = lowpass(seg_angle, proto.cutoff_hz, sampling_rate_hz)
                     peak, held = rep_extent(smooth, group, sampling_rate_hz)
-                    move_s = float(np.median(group.hold_start - group.start)) / sampling_rate_hz
-                    evidence.append({"in_posture": sig.in_posture(name, a, b), "reps": len(group),
-                                     "range_deg": float(np.median(group.amplitude_deg)),
-                                     "range_cv": float(np.std(group.amplitude_deg)
-                                                       / max(np.mean(group.amplitude_deg), 1e-6)),
-                                     "lift_m": float(np.median(lifts)),
-                                     "lift_doubt_m": rise_doubt(float(np.median(group.amplitude_deg)), move_s),
-                                     "overshoot": float(np.median(peak / np.maximum(held, 0.2))),
-                                     "rest_s": (float(np.median((group.start[1:] - group.stop[:-1])
-                                                                / sampling_rate_hz)) if len(group) > 1 else None),
-                                     "posture_cue": None if not np.isfinite(cues[0]) else float(cues[0]),
-                                     "hold_s": float(np.median(holds)),
-                                     "hold_cv": float(np.std(holds) / max(np.mean(holds), 1e-6)),
-                                     **motion_evidence(sig.acc, a, b, sampling_rate_hz)})
-                    reps += [(k, t[s + a_], t[s + b_], (h1 - h0) / sampling_rate_hz, abs(r_))
-                             for a_, b_, h0, h1, r_ in zip(group.start.tolist(), group.stop.tolist(),
-                                                           group.hold_start.tolist(), group.hold_stop.tolist(),
-                                                           group.range_deg.tolist())]
-        self.bouts_ = _bouts(bouts)
-        self.evidence_ = evidence
-        self.reps_ = pd.DataFrame(reps, columns=["bout", "start_s", "end_s", "hold_s", "range_deg"])
-        return self
+                    move_s = float(_median(group.hold_start - group.start)) / sampling_rate_hz
+                    evidence = {"in_posture": sig.in_posture(name, a, b), "reps": len(group),
+                                "range_deg": float(_median(group.amplitude_deg)),
+                                "range_cv": float(np.std(group.amplitude_deg)
+                                                  / max(np.mean(group.amplitude_deg), 1e-6)),
+                                "lift_m": float(_median(lifts)),
+                                "lift_doubt_m": rise_doubt(float(_median(group.amplitude_deg)), move_s),
+                                "overshoot": float(_median(peak / np.maximum(held, 0.2))),
+                                "rest_s": (float(_median((group.start[1:] - group.stop[:-1])
+                                                         / sampling_rate_hz)) if len(group) > 1 else None),
+                                "posture_cue": None if not np.isfinite(cues[0]) else float(cues[0]),
+                                "hold_s": float(_median(holds)),
+                                "hold_cv": float(np.std(holds) / max(np.mean(holds), 1e-6)),
+                                **motion_evidence(sig.acc, a, b, sampling_rate_hz)}
+                    reps = [(t[s + a_], t[s + b_], (h1 - h0) / sampling_rate_hz, abs(r_))
+                            for a_, b_, h0, h1, r_ in zip(group.start.tolist(), group.stop.tolist(),
+                                                          group.hold_start.tolist(), group.hold_stop.tolist(),
+                                                          group.range_deg.tolist())]
+                    mine.append(((name, t[a], t[b]), evidence, reps))
+        return out
 
     @staticmethod
     def _detect_reps(proto: HoldRepDetector, jobs: list, angle: np.ndarray, valid: np.ndarray,
@@ -499,12 +525,21 @@ class HoldSetDetector:
         ``batch_samples`` keep their arrays small beside a day's signals.
         """
         out, batch, size = [], [], 0
+        # A stretch's two signs follow each other: its angle is low-passed
+        # once, and negated for the other sign (the filter is linear and
+        # its arithmetic symmetric: exactly the negated signal's low-pass).
+        last = (None, None, 0, None)
         for k, (s, e, sign) in enumerate(jobs):
             batch.append((s, e, sign))
             size += e - s
             if size >= batch_samples or k == len(jobs) - 1:
+                lps = []
+                for s_, e_, sign_ in batch:
+                    if last[:2] != (s_, e_):
+                        last = (s_, e_, sign_, lowpass(sign_ * angle[s_:e_], proto.cutoff_hz, sampling_rate_hz))
+                    lps.append(last[3] if sign_ == last[2] else -last[3])
                 out += detect_many([proto.clone() for _ in batch], [sign_ * angle[s_:e_] for s_, e_, sign_ in batch],
-                                   sampling_rate_hz, [valid[s_:e_] for s_, e_, _ in batch])
+                                   sampling_rate_hz, [valid[s_:e_] for s_, e_, _ in batch], lps)
                 batch, size = [], 0
         return out
 
@@ -520,10 +555,10 @@ class HoldSetDetector:
         parts = self._split_by_hold(group, sampling_rate_hz, self.pencil_min_hold_s)
         if len(parts) < 2:
             return parts
-        held = [float(np.median(_col(p, "hold_stop") - _col(p, "hold_start"))) for p in parts]
+        held = [float(_median(_col(p, "hold_stop") - _col(p, "hold_start"))) for p in parts]
         longer = parts[int(np.argmax(held))]
         lifts = _rise_per_rep(longer, earth_acc, offset, sampling_rate_hz)
-        return parts if float(np.median(lifts)) >= self.pencil_min_lift_m else [group]
+        return parts if float(_median(lifts)) >= self.pencil_min_lift_m else [group]
 
     def _split_by_lift(self, group: pd.DataFrame, lifts: np.ndarray) -> list[tuple[pd.DataFrame, np.ndarray]]:
         """Split a set where the sensor's rise per rep changes from small to large.
@@ -540,7 +575,7 @@ class HoldSetDetector:
         if n < 4:
             return [(group, lifts)]
         cut = _otsu_cut(lifts)
-        lo, hi = sorted((float(np.median(lifts[:cut])), float(np.median(lifts[cut:]))))
+        lo, hi = sorted((float(_median(lifts[:cut])), float(_median(lifts[cut:]))))
         if hi - lo < self.split_lift_m or hi < 3 * max(lo, 0.005):
             return [(group, lifts)]
         return [(group.iloc[:cut], lifts[:cut]), (group.iloc[cut:], lifts[cut:])]
@@ -556,7 +591,7 @@ class HoldSetDetector:
         # 20 s: holding a pencil up lifts the foot, a toe press leaves it on
         # the floor. (A lift alone does not make a pencil set: sitting down
         # and standing up lifts the foot too, and is left to the confidence.)
-        if np.median(holds) >= self.pencil_min_hold_s and lift_m >= self.pencil_min_lift_m:
+        if _median(holds) >= self.pencil_min_hold_s and lift_m >= self.pencil_min_lift_m:
             return "pencil_pickup"
         return "toe_press"
 
@@ -594,11 +629,11 @@ class HoldSetDetector:
         # between-part variance, Otsu's criterion): comparing medians alone
         # let a long set absorb the other set's first, shorter-held rep.
         k_best = _otsu_cut(holds)
-        gain = abs(np.median(holds[:k_best]) - np.median(holds[k_best:]))
+        gain = abs(_median(holds[:k_best]) - _median(holds[k_best:]))
         if gain < np.log(ratio):
             return [group]
         if between_s is not None:
-            lo, hi = sorted((np.median(holds[:k_best]), np.median(holds[k_best:])))
+            lo, hi = sorted((_median(holds[:k_best]), _median(holds[k_best:])))
             if not lo < np.log(between_s) <= hi:
                 return [group]
         return [group.iloc[:k_best], group.iloc[k_best:]]
@@ -617,8 +652,8 @@ class HoldSetDetector:
         """
         if len(group) < 2 or len(other) == 0:
             return group
-        rest = np.median(sign * _col(group, "rest_deg"))
-        amp = float(np.median(np.abs(_col(group, "range_deg"))))
+        rest = _median(sign * _col(group, "rest_deg"))
+        amp = float(_median(np.abs(_col(group, "range_deg"))))
         from_rest = np.abs(sign * _col(group, "rest_deg") - rest) < 0.5 * amp
         keep = group.iloc[from_rest] if from_rest.sum() >= 2 else group
         lo = _col(keep, "start").min() - gap_s * sampling_rate_hz
@@ -655,9 +690,9 @@ class HoldSetDetector:
         # all then judged the real ones too big (simulator seed 3006:
         # 7 presses read as 3).
         moved = np.abs(_col(group, "range_deg"))
-        ok = moved >= 0.4 * np.median(moved[moved >= np.median(moved)])
+        ok = moved >= 0.4 * _median(moved[moved >= _median(moved)])
         # The person's reps set what is far or long for them.
-        med_amp, med_hold = np.median(amp[ok]), np.median(hold[ok])
+        med_amp, med_hold = _median(amp[ok]), _median(hold[ok])
         ok &= (amp <= 1.8 * med_amp) & (hold <= max(2.2 * med_hold, med_hold + 4.0))
         # Fiddling with the band or the pencil just before or after a set
         # makes brief "holds" at its ends; real reps in a set are held

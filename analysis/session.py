@@ -17,6 +17,8 @@ and the signs of look-alikes (:mod:`analysis.confidence`).
 """
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 import pandas as pd
 
@@ -50,13 +52,19 @@ class SessionAnalyzer:
         one-rep sets).
     min_stance_s : float
         :class:`~analysis.families.QuietStanceDetector`'s.
+    jobs : int
+        Threads for stage 2: with 2 or more, the hold-set detector runs in
+        this thread while tiptoe walking and circles are found in another
+        (the same results; the live view, which runs its analyses in a
+        worker process already, keeps 1).
     """
 
     def __init__(self, sampling_rate_hz: float = 50.0, max_rep_gap_s: float = 30.0, min_reps_per_bout: int = 3,
                  pencil_min_hold_s: float = 7.0, min_stance_s: float = 10.0,
                  min_tiptoe_strides: int = 6, min_duration_s: float = 3.0,
                  max_bridged_gap_s: float = 3.0, min_circles_per_bout: int = 5,
-                 min_foot_range_deg: float = 0.6):
+                 min_foot_range_deg: float = 0.6, jobs: int = 1):
+        self.jobs = jobs
         self.min_foot_range_deg = min_foot_range_deg
         self.min_circles_per_bout = min_circles_per_bout
         self.max_bridged_gap_s = max_bridged_gap_s
@@ -130,11 +138,32 @@ class SessionAnalyzer:
         self.gyro_bias_dps_ = sig.gyro_bias_dps
         self.signals_ = sig.frame()
 
-        tiptoe = TiptoeWalkDetector(self.min_tiptoe_strides).detect(sig)
-        circles = CircleSetDetector(self.min_circles_per_bout).detect(sig, claimed=tiptoe.claimed_)
+        def hold_sets() -> HoldSetDetector:
+            return HoldSetDetector(self.max_rep_gap_s, self.min_reps_per_bout, self.pencil_min_hold_s,
+                                   self.min_foot_range_deg)
+
+        def claimers() -> tuple[TiptoeWalkDetector, CircleSetDetector]:
+            tiptoe = TiptoeWalkDetector(self.min_tiptoe_strides).detect(sig)
+            return tiptoe, CircleSetDetector(self.min_circles_per_bout).detect(sig, claimed=tiptoe.claimed_)
+
+        ahead = None
+        if self.jobs > 1:
+            with ThreadPoolExecutor(1, thread_name_prefix="toehold-families") as pool:
+                claiming = pool.submit(claimers)
+                # Meanwhile the hold detector runs ahead on a guess of what
+                # they will claim: the gait bouts (tiptoe walks are found
+                # among them; circle sets are few). It looks at each stretch
+                # of posture on its own, so the stretches the real claims
+                # leave alike keep its sets and only the others are redone.
+                guess = np.zeros(len(sig.t), dtype=bool)
+                for g0, g1 in zip(sig.gait["start"].to_numpy(), sig.gait["stop"].to_numpy()):
+                    guess[g0:g1] = True
+                ahead = hold_sets().detect(sig, claimed=guess)
+                tiptoe, circles = claiming.result()
+        else:
+            tiptoe, circles = claimers()
         claimed = tiptoe.claimed_ | circles.claimed_
-        holds = HoldSetDetector(self.max_rep_gap_s, self.min_reps_per_bout, self.pencil_min_hold_s,
-                                self.min_foot_range_deg).detect(sig, claimed=claimed)
+        holds = hold_sets().detect(sig, claimed=claimed, ahead=ahead)
         families = (tiptoe, circles, holds)
         # One list of bouts, in the order the families found them; each
         # family's events refer to its own rows, shifted here.
