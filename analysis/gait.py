@@ -206,12 +206,18 @@ class StrideDetector:
             # stance is the bout's first contact, though it has no impact.
             # It is the last calm moment before the swing that ends in the
             # first impact.
+            # The swing's own calm moment (a foot's pitch rate passes zero
+            # mid-swing, deepest in a short first step) lies within 0.3
+            # stride of the impact: the stance is looked for before it (a
+            # half first step lost the walk's first contact, tiptoe_wide
+            # --kind edges).
             smooth = uniform_filter1d(g, max(1, int(0.1 * sampling_rate_hz)), mode="nearest")
             calm = smooth < 0.15 * np.percentile(smooth, 95)
             lo = max(0, peaks[0] - int(1.5 * period_s * sampling_rate_hz))
-            before = np.flatnonzero(calm[lo:peaks[0]]) + lo
+            hi = peaks[0] - int(0.3 * period_s * sampling_rate_hz)
+            before = np.flatnonzero(calm[lo:max(lo, hi)]) + lo
             swung = smooth[lo:peaks[0]].max() > 0.5 * np.percentile(smooth, 95) if peaks[0] > lo else False
-            if len(before) and swung and peaks[0] - before[-1] >= int(0.3 * period_s * sampling_rate_hz):
+            if len(before) and swung:
                 peaks = np.r_[before[-1], peaks]
         self.contacts_ = peaks
         self.period_s_ = period_s
