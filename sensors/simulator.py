@@ -584,6 +584,12 @@ class _Builder:
             # The heel comes down, gathering speed: a quick drop lands on
             # the heel with an impact (a bump of jerk, like a contact's).
             last = self.tracks[-1]
+            if plan.get("end_hold_s"):
+                q = len(self._grid(plan["end_hold_s"]))
+                f0 = float(last.ankle_pitch[-1] + last.shank_pitch[-1])
+                push(np.full(q, f0), np.full(q, float(last.shank_pitch[-1])), np.full(q, self.heading),
+                     np.zeros(q), np.zeros(q), np.zeros(q))
+                last = self.tracks[-1]
             tq = self._grid(plan["end_drop_s"])
             u = (tq / plan["end_drop_s"]) ** 2
             f0 = float(last.ankle_pitch[-1] + last.shank_pitch[-1])
@@ -1318,10 +1324,11 @@ def tiptoe_plan(rng: np.random.Generator, sloppiness: float = 0.3, duration_s: f
     last swing's length over the others', 0.3-0.7 half the time: starting
     and ending with a half step), ``soft`` (share of the landing speed
     taken off, 0-0.95: a hand on a rail), ``heel_touch_p`` (chance a
-    stance lets the heel down) and ``end_drop_s`` (the heel coming down
-    after the last contact, 0.12-0.7 s; quick drops land with an impact).
-    Pinned plans without the last five keys get 1, 1, 0, 0 and None (the
-    walks drawn before they existed).
+    stance lets the heel down), ``end_hold_s`` (standing on tiptoe after
+    the last contact, 0-1 s) and ``end_drop_s`` (the heel coming down
+    after it, 0.12-0.7 s; quick drops land with an impact). Pinned plans
+    without the last six keys get 1, 1, 0, 0, 0 and None (the walks drawn
+    before they existed).
     """
     loguni = lambda lo, hi: float(np.exp(rng.uniform(np.log(lo), np.log(hi))))  # noqa: E731
     cadence = float(pins.get("cadence_sps", loguni(0.5, 2.5)))
@@ -1361,9 +1368,11 @@ def tiptoe_plan(rng: np.random.Generator, sloppiness: float = 0.3, duration_s: f
         # The heel coming down after the last contact (s): quick drops land
         # on the heel with an impact of their own.
         "end_drop_s": float(loguni(0.12, 0.7)),
+        # Standing on tiptoe after the last contact before the heel comes down (s).
+        "end_hold_s": float(rng.uniform(0.0, 1.0)),
     }
     if pins:
-        plan.update(first_step=1.0, last_step=1.0, soft=0.0, heel_touch_p=0.0, end_drop_s=None)
+        plan.update(first_step=1.0, last_step=1.0, soft=0.0, heel_touch_p=0.0, end_drop_s=None, end_hold_s=0.0)
     plan.update({k: v for k, v in pins.items() if k in plan})
     return plan
 
