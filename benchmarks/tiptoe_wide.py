@@ -34,7 +34,6 @@ from analysis.pipeline import analyze_recording  # noqa: E402
 from benchmarks._scoring import match_bouts, reported  # noqa: E402
 from sensors.simulator import simulate_session  # noqa: E402
 
-
 EDGE_KEYS = ("miss_first", "miss_last", "miss_mid", "extra_before", "extra_after", "extra_mid")
 
 

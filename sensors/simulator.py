@@ -311,6 +311,8 @@ class _Builder:
         self.exercises: list[dict] = []
         self.distractors: list[dict] = []
         self.stances: list[dict] = []
+        # Every standing rest: (first sample, samples, AP sway, ML sway, recorded).
+        self.standing: list[tuple] = []
         self.side_sign = 1.0 if cfg.side == "left" else -1.0
         self.labels: list[tuple[int, str]] = []   # (samples, posture) as pushed
         self.tiptoe_plans: list[dict] = []   # tiptoe_plan() of each wide tiptoe walk
@@ -352,6 +354,7 @@ class _Builder:
             tr.ankle_pitch = tr.ankle_pitch - ap
             tr.shank_roll = ml
             tr.ankle_roll = -ml
+            self.standing.append((self.n, n, ap, ml, record_stance))
             if record_stance:
                 self.stances.append({
                     "start_s": self.t, "end_s": self.t + n / self.sampling_rate_hz,
@@ -363,6 +366,33 @@ class _Builder:
             for arr in (tr.shank_pitch, tr.ankle_pitch):
                 arr += env * _smooth_noise(self.rng, n, self.sampling_rate_hz, 0.2, 0.3)
         self._push(tr)
+
+    def quiet_stances(self) -> list[dict]:
+        """The recorded stances, each grown over the standing rests it runs on into.
+
+        A person who stands on after a recorded stance, or stood before it
+        (the seconds after an exercise), stands one stance: the truth is
+        the sway of all of it (two recorded stances in a row had been two
+        truths for one stretch of standing, which no measurement can split).
+        """
+        groups: list[list[tuple]] = []
+        for rest in self.standing:
+            if groups and groups[-1][-1][0] + groups[-1][-1][1] == rest[0]:
+                groups[-1].append(rest)
+            else:
+                groups.append([rest])
+        out = []
+        ankle = self.cfg.placement == "ankle"
+        for g in groups:
+            if not any(r[4] for r in g):
+                continue
+            ap = np.concatenate([r[2] for r in g])
+            ml = np.concatenate([r[3] for r in g])
+            out.append({"start_s": g[0][0] / self.sampling_rate_hz,
+                        "end_s": (g[-1][0] + g[-1][1]) / self.sampling_rate_hz,
+                        "sway_rms_ap_deg": float(np.std(ap)) if ankle else None,
+                        "sway_rms_ml_deg": float(np.std(ml)) if ankle else None})
+        return out
 
     # -- posture changes ----------------------------------------------------
     def transition(self, to: str, duration_s: float | None = None, kind: str | None = None,
@@ -1774,7 +1804,7 @@ def simulate_session(seed: int = 0, config: SimConfig | None = None,
                       "gaps": true_gaps},
         "exercises": exercises,
         "balance": {"stances": [{**s, "start_s": conv(s["start_s"]), "end_s": conv(s["end_s"])}
-                                for s in b.stances]},
+                                for s in b.quiet_stances()]},
         "adherence": {},
         "distractors": [{**d, "start_s": conv(d["start_s"]), "end_s": conv(d["end_s"])}
                         for d in b.distractors],
