@@ -161,10 +161,12 @@ class TiptoeWalkDetector:
             else:
                 walks.append((contacts, feats, period_s))
         for contacts, feats, _ in walks:
+            down = None
             if foot and len(contacts) > 2 and self._heel_came_down(sig, contacts[-1], feats):
-                contacts, feats = contacts[:-1], feats.iloc[:-1]
+                # The walk ends as the heels come down.
+                down, contacts, feats = contacts[-1], contacts[:-1], feats.iloc[:-1]
             if len(contacts) >= self.min_tiptoe_strides:
-                self._add_bout(sig, contacts, feats, bouts, strides, details, evidence)
+                self._add_bout(sig, contacts, feats, bouts, strides, details, evidence, end=down)
         self.bouts_ = _bouts(bouts)
         self.evidence_ = evidence
         self.details_ = details
@@ -207,14 +209,15 @@ class TiptoeWalkDetector:
 
     @staticmethod
     def _add_bout(sig: SessionSignals, contacts: np.ndarray, feats: pd.DataFrame, bouts: list, strides: list,
-                  details: list, evidence: list) -> None:
-        """Append one tiptoe walk, its contacts (indices) and per-stride ``feats``."""
+                  details: list, evidence: list, end: int | None = None) -> None:
+        """Append one tiptoe walk, its contacts (indices) and per-stride ``feats``; ``end``: the heels' landing."""
         t, sampling_rate_hz, foot = sig.t, sig.sampling_rate_hz, sig.foot
         k = len(bouts)
         stride_s = np.diff(t[contacts])
-        # The walk goes on through the last contact's stance (the other
-        # foot still steps and the person stops): about half a stride.
-        end = contacts[-1] + int(round(0.5 * np.median(np.diff(contacts))))
+        if end is None:
+            # The walk goes on through the last contact's stance (the other
+            # foot still steps and the person stops): about half a stride.
+            end = contacts[-1] + int(round(0.5 * np.median(np.diff(contacts))))
         bouts.append(("tiptoe_walk", t[contacts[0]], t[min(end, len(t) - 1)]))
         evidence.append({"in_posture": sig.in_posture("tiptoe_walk", contacts[0], end),
                          "stride_s": float(np.median(stride_s)),
