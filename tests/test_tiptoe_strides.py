@@ -117,3 +117,12 @@ def test_a_shanks_soft_closing_half_step_is_counted():
     assert len(true) == 23
     assert len(found) == 1
     assert len(found[0]["strides"]) == 23
+
+
+def test_a_walk_that_speeds_up_is_found_with_its_strides():
+    # Strides shrinking from 1.5 s to 0.9 s (cadence trend 0.6) repeat at no
+    # single lag over the whole walk; every 10 s of it repeats.
+    true, found = _walk("foot", 4300, cadence_sps=1.4, cadence_trend=0.6)
+    assert len(true) == 19
+    assert len(found) == 1
+    assert len(found[0]["strides"]) == 19
