@@ -233,7 +233,10 @@ class StrideDetector:
             # A stance lasts: a foot's pitch rate passing zero mid-swing,
             # deepest in a short first step, is calm for a moment only and
             # no stance (a half first step lost the walk's first contact,
-            # tiptoe_wide --kind edges).
+            # tiptoe_wide --kind edges); and the first impact must be at
+            # least 0.3 stride after it (the heel rising into the first
+            # stride can bump: clean seeds 5001/5006/5010/5020/5021 gained
+            # a contact without it).
             smooth = uniform_filter1d(g, max(1, int(0.1 * sampling_rate_hz)), mode="nearest")
             calm = smooth < 0.15 * np.percentile(smooth, 95)
             lo = max(0, peaks[0] - int(1.5 * period_s * sampling_rate_hz))
