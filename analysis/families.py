@@ -149,9 +149,11 @@ class TiptoeWalkDetector:
         pieces: list[tuple[np.ndarray, _Reps, float]] = []
         for g in sig.gait.itertuples():
             # The activity envelope lags the first step: look for contacts
-            # from a stride before it.
+            # from a stride before it. It also falls before a soft last step
+            # (a shank's closing half step swings it little) lands: look
+            # a stride past it too (tiptoe_wide --kind edges, ankle).
             lo = max(0, g.start - int(g.period_s * sampling_rate_hz))
-            sl = slice(lo, g.stop)
+            sl = slice(lo, min(len(t), g.stop + int(g.period_s * sampling_rate_hz)))
             sd = StrideDetector().detect(sig.acc[sl], sig.gyr[sl], g.period_s, sampling_rate_hz)
             contacts = sd.contacts_ + lo
             claimed[g.start:g.stop] = True
@@ -178,8 +180,12 @@ class TiptoeWalkDetector:
             else:
                 walks.append((contacts, feats, period_s))
         for contacts, feats, _ in walks:
+            down = None
+            if foot and len(contacts) > 2 and self._heel_came_down(sig, contacts[-1], feats):
+                # The walk ends as the heels come down.
+                down, contacts, feats = contacts[-1], contacts[:-1], feats.iloc[:-1]
             if len(contacts) >= self.min_tiptoe_strides:
-                self._add_bout(sig, contacts, feats, bouts, strides, details, evidence)
+                self._add_bout(sig, contacts, feats, bouts, strides, details, evidence, end=down)
         self.bouts_ = _bouts(bouts)
         self.evidence_ = evidence
         self.details_ = details
@@ -206,15 +212,31 @@ class TiptoeWalkDetector:
         return held > max(4.0, 0.5 * float(np.median(prev_feats.stance_pitch_deg)))
 
     @staticmethod
+    def _heel_came_down(sig: SessionSignals, contact: int, feats: pd.DataFrame) -> bool:
+        """Whether a walk's last contact is its heel coming down, not a step.
+
+        Lowering the heels after the last step lands with an impact too,
+        and a stride or so after it (a moment on tiptoe first): the
+        step detector takes it for a contact. A forefoot landing leaves
+        the foot pitched toes-down; the heel's landing leaves it flat.
+        """
+        if feats.empty:
+            return False
+        n = max(2, int(0.2 * sig.sampling_rate_hz))
+        after = float(np.median(-sig.elevation_deg[contact:contact + n]))
+        return after < 0.4 * float(np.median(feats.stance_pitch_deg))
+
+    @staticmethod
     def _add_bout(sig: SessionSignals, contacts: np.ndarray, feats: pd.DataFrame, bouts: list, strides: list,
-                  details: list, evidence: list) -> None:
-        """Append one tiptoe walk, its contacts (indices) and per-stride ``feats``."""
+                  details: list, evidence: list, end: int | None = None) -> None:
+        """Append one tiptoe walk, its contacts (indices) and per-stride ``feats``; ``end``: the heels' landing."""
         t, sampling_rate_hz, foot = sig.t, sig.sampling_rate_hz, sig.foot
         k = len(bouts)
         stride_s = np.diff(t[contacts])
-        # The walk goes on through the last contact's stance (the other
-        # foot still steps and the person stops): about half a stride.
-        end = contacts[-1] + int(round(0.5 * np.median(np.diff(contacts))))
+        if end is None:
+            # The walk goes on through the last contact's stance (the other
+            # foot still steps and the person stops): about half a stride.
+            end = contacts[-1] + int(round(0.5 * np.median(np.diff(contacts))))
         bouts.append(("tiptoe_walk", t[contacts[0]], t[min(end, len(t) - 1)]))
         evidence.append({"in_posture": sig.in_posture("tiptoe_walk", contacts[0], end),
                          "stride_s": float(np.median(stride_s)),

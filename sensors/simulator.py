@@ -311,6 +311,8 @@ class _Builder:
         self.exercises: list[dict] = []
         self.distractors: list[dict] = []
         self.stances: list[dict] = []
+        # Every standing rest: (first sample, samples, AP sway, ML sway, recorded).
+        self.standing: list[tuple] = []
         self.side_sign = 1.0 if cfg.side == "left" else -1.0
         self.labels: list[tuple[int, str]] = []   # (samples, posture) as pushed
         self.tiptoe_plans: list[dict] = []   # tiptoe_plan() of each wide tiptoe walk
@@ -352,6 +354,7 @@ class _Builder:
             tr.ankle_pitch = tr.ankle_pitch - ap
             tr.shank_roll = ml
             tr.ankle_roll = -ml
+            self.standing.append((self.n, n, ap, ml, record_stance))
             if record_stance:
                 self.stances.append({
                     "start_s": self.t, "end_s": self.t + n / self.sampling_rate_hz,
@@ -363,6 +366,33 @@ class _Builder:
             for arr in (tr.shank_pitch, tr.ankle_pitch):
                 arr += env * _smooth_noise(self.rng, n, self.sampling_rate_hz, 0.2, 0.3)
         self._push(tr)
+
+    def quiet_stances(self) -> list[dict]:
+        """The recorded stances, each grown over the standing rests it runs on into.
+
+        A person who stands on after a recorded stance, or stood before it
+        (the seconds after an exercise), stands one stance: the truth is
+        the sway of all of it (two recorded stances in a row had been two
+        truths for one stretch of standing, which no measurement can split).
+        """
+        groups: list[list[tuple]] = []
+        for rest in self.standing:
+            if groups and groups[-1][-1][0] + groups[-1][-1][1] == rest[0]:
+                groups[-1].append(rest)
+            else:
+                groups.append([rest])
+        out = []
+        ankle = self.cfg.placement == "ankle"
+        for g in groups:
+            if not any(r[4] for r in g):
+                continue
+            ap = np.concatenate([r[2] for r in g])
+            ml = np.concatenate([r[3] for r in g])
+            out.append({"start_s": g[0][0] / self.sampling_rate_hz,
+                        "end_s": (g[-1][0] + g[-1][1]) / self.sampling_rate_hz,
+                        "sway_rms_ap_deg": float(np.std(ap)) if ankle else None,
+                        "sway_rms_ml_deg": float(np.std(ml)) if ankle else None})
+        return out
 
     # -- posture changes ----------------------------------------------------
     def transition(self, to: str, duration_s: float | None = None, kind: str | None = None,
@@ -525,6 +555,7 @@ class _Builder:
             self._push(Track(heading, shank_deg, roll_deg * 0.5, foot_deg - shank_deg, roll_deg, pos))
 
         heading0 = self.heading
+        soft = plan.get("soft", 0.0)
         for k, dur in enumerate(durations):
             t = self._grid(dur)
             m = len(t)
@@ -533,9 +564,17 @@ class _Builder:
             sw = np.clip((ph - sf) / (1 - sf), 0, 1)
             level = rise(plan["heel_rise_cm"] + wander[k0:k0 + m])
             k0 += m
+            if k > 0 and rng.random() < plan.get("heel_touch_p", 0.0):
+                # The heel touches the floor mid-stance and rises again.
+                level = level * (1 - np.where(stance, np.sin(np.pi * np.clip(ph / sf, 0, 1)) ** 2, 0.0))
+            # This swing's length over the others': half steps to start and
+            # to stop, short steps turning on the spot.
+            frac = (plan.get("first_step", 1.0) if k == 0 else plan.get("last_step", 1.0) if k == n - 1
+                    else 1.0) * (0.3 if turn_per[k] else 1.0)
+            arc_k = arc * (0.4 + 0.6 * frac)
             foot = np.where(stance, level + 3 * np.sin(np.pi * ph / sf),
-                            level + plan["swing_deg"] * np.sin(np.pi * sw))
-            shank = np.where(stance, mid - arc / 2 + arc * ph / sf, mid + arc / 2 - arc * _min_jerk(sw))
+                            level + plan["swing_deg"] * (0.5 + 0.5 * frac) * np.sin(np.pi * sw))
+            shank = np.where(stance, mid - arc_k / 2 + arc_k * ph / sf, mid + arc_k / 2 - arc_k * _min_jerk(sw))
             foot = gaussian_filter1d(foot, fs * 0.02)
             shank = gaussian_filter1d(shank, fs * 0.02)
             if k == 0:
@@ -550,10 +589,12 @@ class _Builder:
             # within what legs do (~4 g forward, under 1 g up and down:
             # more would read as a hop's free fall).
             swing_s = (1 - sf) * dur
-            step = min(plan["step_m"], 40.0 * swing_s ** 2 / 5.77)
+            step = min(plan["step_m"], 40.0 * swing_s ** 2 / 5.77) * frac
             fwd = np.where(stance, 0.0, _min_jerk(sw)) * step
+            # sin² sets the toes down without speed: ``soft`` of it.
+            arch = (1 - soft) * np.sin(np.pi * sw) + soft * np.sin(np.pi * sw) ** 2
             lift = np.where(stance, 0.0, min(plan["swing_lift_m"], 0.6 * G * (swing_s / np.pi) ** 2)
-                            * np.sin(np.pi * sw))
+                            * arch)
             # Side wobble: the ankle rolls out and back in each stance, and
             # a little at random.
             roll = plan["roll_deg"] * np.sin(np.pi * np.clip(ph / sf, 0, 1)) + _taper(m, fs, 0.1) * _smooth_noise(
@@ -569,17 +610,34 @@ class _Builder:
                      _taper(q, fs, 0.3) * _smooth_noise(rng, q, fs, 0.5, 1.0))
             push(foot, shank, heading, fwd, lift, roll)
         contacts.append(self.t)
+        if plan.get("end_drop_s"):
+            # The heel comes down, gathering speed: a quick drop lands on
+            # the heel with an impact (a bump of jerk, like a contact's).
+            last = self.tracks[-1]
+            if plan.get("end_hold_s"):
+                q = len(self._grid(plan["end_hold_s"]))
+                f0 = float(last.ankle_pitch[-1] + last.shank_pitch[-1])
+                push(np.full(q, f0), np.full(q, float(last.shank_pitch[-1])), np.full(q, self.heading),
+                     np.zeros(q), np.zeros(q), np.zeros(q))
+                last = self.tracks[-1]
+            tq = self._grid(plan["end_drop_s"])
+            u = (tq / plan["end_drop_s"]) ** 2
+            f0 = float(last.ankle_pitch[-1] + last.shank_pitch[-1])
+            push(f0 * (1 - u), np.full(len(tq), float(last.shank_pitch[-1])), np.full(len(tq), self.heading),
+                 np.zeros(len(tq)), np.zeros(len(tq)), np.zeros(len(tq)))
+        down = self.t
         # The walk ends when the foot has come down from tiptoe after its
         # last contact (as the outside simulator's samples have it, about
         # two thirds of a stride after the last contact).
         self.settle()
+        end = down if plan.get("end_drop_s") else self.t
         if label:
             self.exercises.append({
-                "exercise": "tiptoe_walk", "start_s": contacts[0], "end_s": self.t,
+                "exercise": "tiptoe_walk", "start_s": contacts[0], "end_s": end,
                 "reps": [], "circles": [], "strides": [{"t_s": c} for c in contacts],
                 **({"heel_rise_deg": float(np.median(np.concatenate(heel_rises)))} if heel_rises else {})})
         else:
-            self.distractors.append({"kind": "tiptoe_walk", "start_s": contacts[0], "end_s": self.t})
+            self.distractors.append({"kind": "tiptoe_walk", "start_s": contacts[0], "end_s": end})
         return contacts
 
     def settle(self, duration_s: float = 0.6) -> None:
@@ -1290,8 +1348,17 @@ def tiptoe_plan(rng: np.random.Generator, sloppiness: float = 0.3, duration_s: f
     ``shank_mid_deg`` (the shank's swing and its centre), ``roll_deg`` (the
     ankle's roll out in each stance), ``wobble_deg`` (random side wobble),
     ``pauses`` (``{"after", "seconds"}``: standing on tiptoe after
-    that stride's contact, 0.5-4 s) and ``turns`` (``{"at", "deg",
-    "strides"}``: 45-180° over one or two strides).
+    that stride's contact, 0.5-4 s), ``turns`` (``{"at", "deg",
+    "strides"}``: 45-180° over one or two strides, on the spot: steps of
+    0.3 of the others), ``first_step`` and ``last_step`` (the first and
+    last swing's length over the others', 0.3-0.7 half the time: starting
+    and ending with a half step), ``soft`` (share of the landing speed
+    taken off, 0-0.95: a hand on a rail), ``heel_touch_p`` (chance a
+    stance lets the heel down), ``end_hold_s`` (standing on tiptoe after
+    the last contact, 0-1 s) and ``end_drop_s`` (the heel coming down
+    after it, 0.12-0.7 s; quick drops land with an impact). Pinned plans
+    without the last six keys get 1, 1, 0, 0, 0 and None (the walks drawn
+    before they existed).
     """
     loguni = lambda lo, hi: float(np.exp(rng.uniform(np.log(lo), np.log(hi))))  # noqa: E731
     cadence = float(pins.get("cadence_sps", loguni(0.5, 2.5)))
@@ -1305,7 +1372,7 @@ def tiptoe_plan(rng: np.random.Generator, sloppiness: float = 0.3, duration_s: f
     plan = {
         "strides": n, "cadence_sps": cadence, "cadence_trend": loguni(0.6, 1.6),
         "stride_cv": rng.uniform(0.02, 0.08 + 0.1 * sloppiness),
-        "stance_frac": rng.uniform(0.4, 0.75), "heel_rise_cm": loguni(2.0, 15.0),
+        "stance_frac": rng.uniform(0.4, 0.75), "heel_rise_cm": loguni(1.0, 15.0),
         "heel_wander_cm": rng.uniform(0.1, 1.5), "step_m": step,
         "swing_lift_m": loguni(0.01, 0.08), "swing_deg": rng.uniform(8, 30),
         # Short steps swing the shank less.
@@ -1316,7 +1383,26 @@ def tiptoe_plan(rng: np.random.Generator, sloppiness: float = 0.3, duration_s: f
                    for _ in range(rng.poisson(0.3 + 0.6 * sloppiness) if n >= 4 else 0)],
         "turns": [{"at": int(rng.integers(0, n)), "deg": float(rng.choice([-1, 1]) * rng.uniform(45, 180)),
                    "strides": int(rng.integers(1, 3))} for _ in range(rng.poisson(0.6))],
+        # Drawn last, so the keys above stay what they were for every seed.
+        # A walk starts from feet side by side: the first swing of the
+        # instrumented foot is a half step when it leads, a full one when it
+        # trails; it ends bringing the feet together (a closing half step).
+        "first_step": float(rng.uniform(0.3, 0.7)) if rng.random() < 0.5 else 1.0,
+        "last_step": float(rng.uniform(0.3, 0.7)) if rng.random() < 0.5 else 1.0,
+        # Share of the landing's downward speed taken off (0: the swing's arc
+        # meets the floor at speed; near 1: the toes are set down, a hand on a
+        # rail or careful steps): the impact's size.
+        "soft": float(rng.uniform(0.0, 0.95)),
+        # Chance that a stance lets the heel touch the floor (tiring calves).
+        "heel_touch_p": float(rng.uniform(0.05, 0.3)) if rng.random() < 0.4 else 0.0,
+        # The heel coming down after the last contact (s): quick drops land
+        # on the heel with an impact of their own.
+        "end_drop_s": float(loguni(0.12, 0.7)),
+        # Standing on tiptoe after the last contact before the heel comes down (s).
+        "end_hold_s": float(rng.uniform(0.0, 1.0)),
     }
+    if pins:
+        plan.update(first_step=1.0, last_step=1.0, soft=0.0, heel_touch_p=0.0, end_drop_s=None, end_hold_s=0.0)
     plan.update({k: v for k, v in pins.items() if k in plan})
     return plan
 
@@ -1718,7 +1804,7 @@ def simulate_session(seed: int = 0, config: SimConfig | None = None,
                       "gaps": true_gaps},
         "exercises": exercises,
         "balance": {"stances": [{**s, "start_s": conv(s["start_s"]), "end_s": conv(s["end_s"])}
-                                for s in b.stances]},
+                                for s in b.quiet_stances()]},
         "adherence": {},
         "distractors": [{**d, "start_s": conv(d["start_s"]), "end_s": conv(d["end_s"])}
                         for d in b.distractors],
