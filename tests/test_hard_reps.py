@@ -1,0 +1,69 @@
+"""Issue 12, reps under hard conditions: each failure kind found on the
+simulator's hard tier (tuning seeds below 10000), built by hand.
+
+Expected values come from the construction; each test fails on the code
+before the fix it covers (branch ``hardreps``).
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from analysis.families import HoldSetDetector
+from analysis.reps import HoldRepDetector
+
+FS = 50.0
+
+
+def _mj(a: float, b: float, s: float) -> np.ndarray:
+    """A minimum-jerk move from ``a`` to ``b`` deg over ``s`` s at FS."""
+    u = np.arange(int(s * FS)) / (s * FS)
+    return a + (b - a) * u ** 3 * (10 - 15 * u + 6 * u ** 2)
+
+
+def _flat(level: float, s: float) -> np.ndarray:
+    return np.full(int(s * FS), level)
+
+
+# -- sets: a brisk knee bend is no walk between two reps ----------------------
+
+def _set_events(n: int = 7, every_s: float = 8.0, rep_s: float = 5.0):
+    start = (np.arange(n) * every_s * FS).astype(int) + int(FS)
+    stop = start + int(rep_s * FS)
+    return pd.DataFrame({"start": start, "stop": stop}), start, stop
+
+
+@pytest.mark.parametrize("pause_dps, rep_dps, parts", [
+    (61.0, 80.0, [7]),     # the tail of an 80 deg/s press move in a pause: one set
+    (95.0, 80.0, [7]),     # below 1.3 x the set's own moves (104): still one
+    (110.0, 80.0, [3, 4]), # ... above 1.3 x 80 = 104: a move of another kind
+    (61.0, 30.0, [3, 4]),  # slow presses (30 deg/s): 61 is above 60 and 1.3 x 30
+    (250.0, 80.0, [3, 4]), # walking to the next station
+])
+def test_a_set_is_split_only_by_a_pause_busier_than_its_own_reps(pause_dps, rep_dps, parts):
+    # Seven reps, each with a move peaking at rep_dps; the pause between the
+    # third and the fourth has a brief peak of pause_dps. A pause is busy
+    # above max(60, 1.3 x the reps' median peak).
+    events, start, stop = _set_events()
+    t = np.arange(int(70 * FS)) / FS
+    act = np.full(len(t), 3.0)
+    for a in start:
+        act[a + 10:a + 30] = rep_dps
+    p = (stop[2] + start[3]) // 2
+    act[p - 10:p + 10] = pause_dps
+    groups = HoldSetDetector._group(events, t, gap_s=30.0, activity=act)
+    assert [len(g) for g in groups] == parts
+
+
+def test_a_set_of_small_fidgets_does_not_take_in_big_reps_read_the_other_way():
+    # A "set" of three 1 deg excursions (rest 0) and, read the other way, an
+    # 18 deg press and a 1.2 deg one starting from the same rest level (0).
+    # Only the 1.2 deg one moves about as far (half to twice 1 deg).
+    cols = ["start", "stop", "hold_start", "hold_stop", "amplitude_deg", "range_deg", "rest_deg"]
+    group = pd.DataFrame([(0, 100, 20, 80, 1.0, 1.0, 0.0), (200, 300, 220, 280, 1.1, 1.0, 0.0),
+                          (400, 500, 420, 480, 0.9, 1.0, 0.0)], columns=cols)
+    other = pd.DataFrame([(600, 700, 620, 680, 18.0, -18.0, 0.0), (800, 900, 820, 880, 1.2, -1.2, 0.0)],
+                         columns=cols)
+    out = HoldSetDetector._either_way(group, 1, other, FS, gap_s=30.0)
+    assert out.start.tolist() == [0, 200, 400, 800]
