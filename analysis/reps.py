@@ -457,7 +457,19 @@ class HoldRepDetector:
         drift = x[a] - x[lead0]
         settling = ((a + 1 - lead0 > 1) & (_first_true(~toward, off) < 0)
                     & (np.abs(drift) > 0.3 * np.abs(step)))
-        moved = (np.abs(step) > 0.4 * peak[live]) & ~settling
+        # An angle that came down to rest from a brief movement just before
+        # the rep (up and back within that second, so not steadily toward
+        # it) was not resting at the second's median either: the rep left
+        # from the lowest the angle came in that second, and a rep that
+        # came back there is no posture change (tests/test_hard_reps.py).
+        # (Where the rest level steps and the excursion starts half-way up
+        # its move, that second still holds the level the move left.)
+        start_level = np.minimum.reduceat(lead, off[:-1]) if len(lead) else np.zeros(0)
+        back = np.abs(after - start_level) <= 0.4 * peak[live]
+        big_step = np.abs(step) > 0.4 * peak[live]
+        moved = big_step & ~settling & ~back
+        # The rest such a rep left is where it began, not the second's median.
+        before = np.where(big_step & ~settling & back, start_level, before)
         for j, k in enumerate(live):
             if moved[j]:
                 verdict[k] = "posture", (int(a[j]), int(b[j]), float(peak[k]), "did not return (posture change)")

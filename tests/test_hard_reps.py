@@ -67,3 +67,26 @@ def test_a_set_of_small_fidgets_does_not_take_in_big_reps_read_the_other_way():
                          columns=cols)
     out = HoldSetDetector._either_way(group, 1, other, FS, gap_s=30.0)
     assert out.start.tolist() == [0, 200, 400, 800]
+
+
+# -- the angle settling down to rest just before a rep ------------------------
+
+@pytest.mark.parametrize("top_deg, settle_s", [(10.0, 0.5), (13.0, 0.5), (16.0, 1.0), (3.9, 0.5)])
+def test_a_rep_straight_after_the_angle_settles_down_to_rest_is_one_rep(top_deg, settle_s):
+    # Rest at 0; the angle goes up to top_deg in 0.5 s and settles back down
+    # to 0 in settle_s (a brief movement, or the orientation catching up),
+    # then at once a 10 deg rep (for the 3.9 deg case a 3 deg rep), held 4 s,
+    # back to 0. The second before the rep is no level it left (its median
+    # lies half-way up the settle): the rep left 0 and came back to 0.
+    amp = 3.0 if top_deg < 5 else 10.0
+    x = np.concatenate([_flat(0.0, 15.0), _mj(0, top_deg, 0.5), _mj(top_deg, 0, settle_s), _mj(0, amp, 1.0),
+                        _flat(amp, 4.0), _mj(amp, 0, 1.0), _flat(0.0, 15.0)])
+    det = HoldRepDetector().detect(x, FS)
+    assert len(det.reps_) == 1
+    rep = det.reps_.iloc[0]
+    assert (rep.hold_stop - rep.hold_start) / FS == pytest.approx(4.0, abs=0.1)
+    # (The detector's 3.5 Hz low-pass rings up to 0.1 deg below 0 after a
+    # quick settle: the range is measured from that lowest point.)
+    assert rep.range_deg == pytest.approx(amp, abs=0.15)
+    # The rep starts after the settle, not with the brief movement.
+    assert rep.start >= (15.0 + 0.5 + settle_s - 0.1) * FS
