@@ -90,3 +90,58 @@ def test_a_rep_straight_after_the_angle_settles_down_to_rest_is_one_rep(top_deg,
     assert rep.range_deg == pytest.approx(amp, abs=0.15)
     # The rep starts after the settle, not with the brief movement.
     assert rep.start >= (15.0 + 0.5 + settle_s - 0.1) * FS
+
+
+# -- holds that sway: rejected by the rep detector, taken in by their set -----
+
+def _swaying_set(sway_deg: dict, tail: np.ndarray | None = None) -> np.ndarray:
+    """15 s rest at 0, seven 6 deg reps (1 s moves, 4 s holds, 3 s rests: rep k
+    starts at 15 + 9k s), holds k swaying by sway_deg[k] at 0.8 Hz, 15 s rest."""
+    parts = [_flat(0.0, 15.0)]
+    for k in range(7):
+        n = int(4.0 * FS)
+        sway = sway_deg.get(k, 0.0) * np.sin(2 * np.pi * 0.8 * np.arange(n) / FS) * np.hanning(n) ** 0.3
+        parts += [_mj(0, 6, 1.0), 6.0 + sway, _mj(6, 0, 1.0), _flat(0.0, 3.0)]
+    parts.append(_flat(0.0, 15.0))
+    if tail is not None:
+        parts.append(tail)
+    return np.concatenate(parts)
+
+
+def test_a_hold_not_still_is_rejected_but_kept_aside_when_it_returns_to_rest():
+    # Holds 2 and 4 sway by 1.5 deg at 0.8 Hz: their median speed (~5 deg/s)
+    # is above 0.3 of the moves' peak (1.875 x 6 = 11.25 deg/s).
+    x = _swaying_set({2: 1.5, 4: 1.5})
+    det = HoldRepDetector(min_amplitude_deg=2.0, max_hold_speed_frac=0.3).detect(x, FS)
+    assert len(det.reps_) == 5
+    assert det.rejected_.reason.tolist() == ["not still when held"] * 2
+    # Without the sway limit they are reps like the others.
+    assert len(HoldRepDetector(min_amplitude_deg=2.0).detect(x, FS).reps_) == 7
+    u = det.unsteady_
+    # Rep k's hold runs from 16 + 9k s to 20 + 9k s.
+    np.testing.assert_allclose(u["hold_start"], [34 * FS, 52 * FS], atol=2)
+    np.testing.assert_allclose(u["hold_stop"], [38 * FS, 56 * FS], atol=2)
+    np.testing.assert_allclose(u["range_deg"], 6.0, atol=0.1)
+    np.testing.assert_allclose(u["rest_deg"], 0.0, atol=0.05)
+
+
+def _cols(rows):
+    cols = ["start", "stop", "hold_start", "hold_stop", "amplitude_deg", "range_deg", "rest_deg"]
+    return pd.DataFrame(rows, columns=cols)
+
+
+def test_a_set_takes_in_the_unsteady_reps_in_its_holes_that_move_and_hold_alike():
+    # A set of five reps, every 450 samples, with two holes (at 900 and
+    # 1800); amplitude 6, hold 200 samples. Candidates (unsteady): in the
+    # first hole (taken), in the second hole but 12 deg (2x: not), the
+    # other way (not), held 90 samples (under half: not), one overlapping
+    # rep 0 (not), and one after the set's last rep (not between its reps).
+    starts = [0, 450, 1350, 2250, 2700]
+    group = _cols([(a, a + 300, a + 50, a + 250, 6.0, 6.0, 0.0) for a in starts])
+    unsteady = _cols([(900, 1200, 950, 1150, 7.0, 5.5, 0.0), (1800, 2100, 1850, 2050, 12.0, 12.0, 0.0),
+                      (1805, 2100, 1850, 2050, 6.0, -6.0, 0.0), (1810, 2100, 1850, 1940, 6.0, 6.0, 0.0),
+                      (200, 500, 250, 450, 6.0, 6.0, 0.0), (3150, 3450, 3200, 3400, 6.0, 6.0, 0.0)])
+    out = HoldSetDetector._take_unsteady(group, unsteady)
+    assert out.start.tolist() == [0, 450, 900, 1350, 2250, 2700]
+    # Two reps are no set to take others in.
+    assert len(HoldSetDetector._take_unsteady(group.iloc[:2], unsteady)) == 2
