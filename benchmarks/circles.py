@@ -44,8 +44,10 @@ CASES = {
     "20 Hz": dict(sampling_rate_hz=20.0),
     "8 % loss": dict(packet_loss=0.08),
     # Issue 12: a circle begun or left unfinished at each end of each run
-    # (0.7 of a turn before the first full one, 0.6 after the last): not circles.
-    "part turns": dict(partial_in=0.7, partial_out=0.6),
+    # (0.45 of a turn before the first full one, 0.4 after the last; under a
+    # turn together, or they would make one more circle): not circles.
+    "part turns": dict(partial_in=0.45, partial_out=0.4),
+    "unfinished": dict(partial_out=0.85),
     "small slow": dict(size_deg=4.0, period_s=2.8),
     "small 20 Hz": dict(size_deg=4.0, sampling_rate_hz=20.0),
     "uneven paused": dict(uneven=0.6, pauses=[{"at": 0.4, "seconds": 1.2, "depth": 1.0}]),

@@ -144,7 +144,8 @@ class SimConfig:
     # Issue 12's widest conditions (all off by default; each drawn from a
     # stream of its own, so the session's other draws stay as they were):
     # the largest share of a turn done before the first full circle and
-    # after the last (begun or unfinished circles, not circles) ...
+    # after the last (begun or unfinished circles, not circles; the two
+    # scaled to 0.9 of a turn together at most) ...
     circle_partial: float = 0.0
     # ... the recorded timestamps jittering by up to this (s; at most 0.4 of
     # a sample period, so they stay in order: a phone or a BLE bridge
@@ -781,6 +782,11 @@ class _Builder:
             # Drawn from a stream of their own: the session's other draws stay.
             for p in plan["directions"]:
                 p["partial_in"], p["partial_out"] = self.shape_rng.uniform(0, self.cfg.circle_partial, 2)
+                # Together less than a turn: more would be one more circle,
+                # wherever the person thinks the first one began.
+                total = p["partial_in"] + p["partial_out"]
+                if total > 0.9:
+                    p["partial_in"], p["partial_out"] = 0.9 * p["partial_in"] / total, 0.9 * p["partial_out"] / total
         self.transition("lie_raised", rng.uniform(1.5, 2.5), kind="raise_leg")
         entry = {"exercise": "ankle_circles", "start_s": None, "end_s": None,
                  "reps": [], "circles": [], "strides": []}
@@ -1274,7 +1280,9 @@ def circle_plan(rng: np.random.Generator, sloppiness: float = 0.3, **pins) -> di
     stop), ``spiral`` (spirals out of neutral instead of moving out first),
     ``drift`` (wander of the circles' centre, a share of their size), ``n`` (turns),
     ``partial_in`` / ``partial_out`` (share of a turn before the first full
-    circle / after the last: begun or unfinished circles, not counted; 0).
+    circle / after the last: begun or unfinished circles, not counted; 0;
+    together under one turn, or they would make one more circle wherever
+    the first one is said to begin).
     Pinned per-direction keys apply to both directions.
     """
     loguni = lambda lo, hi: float(np.exp(rng.uniform(np.log(lo), np.log(hi))))  # noqa: E731

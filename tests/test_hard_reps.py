@@ -162,3 +162,22 @@ def test_reps_are_judged_from_the_rest_of_their_neighbours(rests, kept):
     group = _cols(rows)
     out = HoldSetDetector._either_way(group, 1, _cols([(9000, 9300, 9050, 9250, 6.0, 6.0, 99.0)]), FS, gap_s=30.0)
     assert out.start.tolist() == [400 * i for i in kept]
+
+
+def test_moves_in_a_set_that_end_at_a_new_level_are_counted_and_make_it_uncertain():
+    from analysis.confidence import THRESHOLD, ConfidenceRater
+    from analysis.families import _level_steps
+
+    # A set of reps (amplitude 4) from sample 1000 to 5300. "Did not return"
+    # moves: inside and 3 deg (counts), inside and 1.5 deg (under half the
+    # reps': not), before the set (not), straddling its end (not).
+    group = _cols([(1000 + 1000 * i, 1300 + 1000 * i, 1050 + 1000 * i, 1250 + 1000 * i, 4.0, 4.0, 0.0)
+                   for i in range(5)])
+    steps = np.array([(2400, 2800, 3.0), (3400, 3800, 1.5), (200, 600, 5.0), (5200, 5600, 4.0)])
+    assert _level_steps(group, steps) == 1
+    assert _level_steps(group, np.zeros((0, 3))) == 0
+    ev = {"reps": 7, "hold_s": 4.0, "hold_cv": 0.1, "in_posture": 1.0}
+    plain = ConfidenceRater().rate("toe_press", ev, "gait").confidence_
+    stepped = ConfidenceRater().rate("toe_press", {**ev, "level_steps": 1}, "gait")
+    assert plain >= THRESHOLD > stepped.confidence_ == pytest.approx(0.5 * plain, abs=0.01)
+    assert "ended at a new level" in stepped.doubts_[0]

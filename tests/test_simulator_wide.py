@@ -71,14 +71,16 @@ def test_a_slipping_strap_turns_what_the_sensor_measures_by_the_slip():
 
 @pytest.mark.parametrize("seed", [1, 2])
 def test_part_turns_at_the_ends_of_a_run_are_not_circles(seed):
-    # Five full turns each way, plus 0.7 of a turn before and 0.6 after each
-    # run: still five circles each way, and the first full circle starts
-    # later by the part turn before it (0.7 of a turn's time; the move out
-    # to the circle is drawn anew, 0.25-0.8 s, so half of that is asked).
+    # Five full turns each way, plus 0.7 of a turn before and 0.25 after
+    # each run: still five circles each way, and the first full circle
+    # starts later by the part turn before it (0.7 of a turn's time; the
+    # move out to the circle is drawn anew, 0.25-0.8 s, so half of that is
+    # asked).
     _, plain = simulate_circle_set(seed, n=5)
-    _, part = simulate_circle_set(seed, n=5, partial_in=0.7, partial_out=0.6)
+    _, part = simulate_circle_set(seed, n=5, partial_in=0.7, partial_out=0.25)
     for d in ("cw", "ccw"):
         assert sum(c["direction"] == d for c in part) == 5
     assert [c["direction"] for c in part] == [c["direction"] for c in plain]
     turn = plain[0]["end_s"] - plain[0]["start_s"]
     assert part[0]["start_s"] - plain[0]["start_s"] > 0.5 * 0.7 * turn
+
