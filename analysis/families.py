@@ -90,7 +90,9 @@ def _level_steps(group, steps: np.ndarray) -> int:
     end, moving at least half as far as its median rep) ended at a new level.
 
     ``steps``: rows ``(start, stop, amplitude_deg)`` of the rep detector's
-    "did not return" excursions, in the set's samples. A strap slipping
+    "did not return" excursions, in the set's samples; one counts only if
+    the (up to two) reps just before it and just after it rest (median
+    ``rest_deg``) at levels 0.4 of the reps' amplitude or more apart. A strap slipping
     during a rep, or the foot shifting, moves the level the angle rests at:
     that rep is not counted, and the reps after it are measured from the
     new level (simulator hard-wide: a 7-rep set read as 6 in 6 of 36 foot
@@ -98,9 +100,18 @@ def _level_steps(group, steps: np.ndarray) -> int:
     """
     if not len(steps):
         return 0
-    a0, a1 = _col(group, "start")[0], _col(group, "stop")[-1]
+    starts, stops, rests = _col(group, "start"), _col(group, "stop"), _col(group, "rest_deg")
     amp = float(np.median(_col(group, "amplitude_deg")))
-    return int(np.sum((steps[:, 0] >= a0) & (steps[:, 1] <= a1) & (steps[:, 2] >= 0.5 * amp)))
+    n = 0
+    for a, b, peak in steps:
+        if not (starts[0] <= a and b <= stops[-1] and peak >= 0.5 * amp):
+            continue
+        # The reps on either side rest at levels apart, as the move left
+        # them (noise at small presses makes moves that "did not return"
+        # by the second around them, amid reps resting alike).
+        before, after = rests[stops <= a][-2:], rests[starts >= b][:2]
+        n += bool(len(before) and len(after) and abs(np.median(after) - np.median(before)) >= 0.4 * amp)
+    return n
 
 
 def _otsu_cut(values: np.ndarray) -> int:

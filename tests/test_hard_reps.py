@@ -168,14 +168,22 @@ def test_moves_in_a_set_that_end_at_a_new_level_are_counted_and_make_it_uncertai
     from analysis.confidence import THRESHOLD, ConfidenceRater
     from analysis.families import _level_steps
 
-    # A set of reps (amplitude 4) from sample 1000 to 5300. "Did not return"
-    # moves: inside and 3 deg (counts), inside and 1.5 deg (under half the
-    # reps': not), before the set (not), straddling its end (not).
-    group = _cols([(1000 + 1000 * i, 1300 + 1000 * i, 1050 + 1000 * i, 1250 + 1000 * i, 4.0, 4.0, 0.0)
-                   for i in range(5)])
-    steps = np.array([(2400, 2800, 3.0), (3400, 3800, 1.5), (200, 600, 5.0), (5200, 5600, 4.0)])
+    # A set of reps (amplitude 4) from sample 1000 to 5300, resting at 0
+    # until the third, at 2 from it on. "Did not return" moves: between the
+    # second and the third, 3 deg (counts: the rests of the two reps either
+    # side are 2 apart, over 0.4 x 4), between the fourth and the fifth (the
+    # rests alike: not),
+    # inside and 1.5 deg (under half the reps': not), before the set (not),
+    # straddling its end (not).
+    group = _cols([(1000 + 1000 * i, 1300 + 1000 * i, 1050 + 1000 * i, 1250 + 1000 * i, 4.0, 4.0,
+                    0.0 if i < 2 else 2.0) for i in range(5)])
+    steps = np.array([(2400, 2800, 3.0), (4400, 4800, 4.0), (2350, 2900, 1.5), (200, 600, 5.0),
+                      (5200, 5600, 4.0)])
     assert _level_steps(group, steps) == 1
     assert _level_steps(group, np.zeros((0, 3))) == 0
+    flat = _cols([(1000 + 1000 * i, 1300 + 1000 * i, 1050 + 1000 * i, 1250 + 1000 * i, 4.0, 4.0, 1.5)
+                  for i in range(5)])
+    assert _level_steps(flat, steps) == 0
     ev = {"reps": 7, "hold_s": 4.0, "hold_cv": 0.1, "in_posture": 1.0}
     plain = ConfidenceRater().rate("toe_press", ev, "gait").confidence_
     stepped = ConfidenceRater().rate("toe_press", {**ev, "level_steps": 1}, "gait")
