@@ -315,7 +315,8 @@ class ConfidenceRater:
             rep), ``lift_doubt_m`` (:func:`rise_doubt`), ``range_cv``,
             ``overshoot`` (median peak over held level, :func:`rep_extent`),
             ``rest_s`` (median rest between reps), ``posture_cue``, ``level_steps``
-            (rep-like moves in the set that ended at a new level), ``reps``,
+            (rep-like moves in the set that ended at a new level), ``way_unsure``
+            (the cues of the set's direction disagree), ``reps``,
             ``hold_s`` (median), ``hold_cv``, ``stride_s`` (median),
             ``duration_s`` (tiptoe bout), ``climb_m`` (median |rise| per stride), ``directions`` (circle
             directions seen).
@@ -396,6 +397,9 @@ class ConfidenceRater:
             # counted, and the signal cannot tell whether it was one.
             doubt(0.5, f"{stepped} rep-like move{'s' if stepped > 1 else ''} in the set ended at a new "
                        f"level (the strap slipped, or the foot shifted?): the count may be off")
+        if ev.get("way_unsure") and exercise == "toe_press":  # studied on toe-press sets only
+            doubt(0.5, "which way the reps go is unclear (the holds look like rests): "
+                       "the count may be off")
         spread = ev.get("range_cv")
         if spread is not None and spread > self.max_range_cv:
             doubt(0.35, f"reps unlike each other (range varies by {100 * spread:.0f}%: fidgeting?)")

@@ -85,6 +85,29 @@ def _rise_per_rep(group, earth_acc, offset: int, sampling_rate_hz: float) -> np.
                      for a, b in zip(_col(group, "start"), _col(group, "hold_start"))])
 
 
+def _way_unsure(group, cues: tuple, others: list) -> bool:
+    """Whether the cues that chose a set's direction (``reps.set_cues``) disagree.
+
+    ``others``: the candidate sets read the other way, ``(sign, reps,
+    cues)``; those overlapping the set are its rivals. Unsure when the
+    chosen set's holds sit nearer the level rested at around the set than
+    its rests do (posture cue below 0), or when its holds tremble less than
+    its rests while a rival's tremble clearly more (tremor below 1 against
+    above 1.3): tuning seeds 3000-3071 of ``benchmarks/rep_hard.py``, two
+    sets of 1.5 deg presses read the wrong way (7 read as 8 and as 6), and
+    no set read the right way, were so.
+    """
+    posture, tremor = cues[0], cues[1]
+    if np.isfinite(posture) and posture < 0:
+        return True
+    a0, a1 = _col(group, "start")[0], _col(group, "stop")[-1]
+    for _, g, c in others:
+        if _col(g, "start")[0] < a1 and a0 < _col(g, "stop")[-1] and np.isfinite(tremor) \
+                and np.isfinite(c[1]) and tremor < 1.0 and c[1] > 1.3:
+            return True
+    return False
+
+
 def _level_steps(group, steps: np.ndarray) -> int:
     """How many rep-like moves within a set (between its first rep's start and its last's
     end, moving at least half as far as its median rep) ended at a new level.
@@ -379,7 +402,7 @@ class HoldSetDetector:
     evidence_ : list of dict
         Per bout: ``in_posture``, ``reps``, ``range_deg``, ``range_cv``,
         ``lift_m``, ``lift_doubt_m``, ``overshoot``, ``rest_s``,
-        ``posture_cue``, ``level_steps``, ``hold_s``, ``hold_cv``, ``peak_g``, ``flight_s``
+        ``posture_cue``, ``level_steps``, ``way_unsure``, ``hold_s``, ``hold_cv``, ``peak_g``, ``flight_s``
         (see :class:`analysis.confidence.ConfidenceRater.rate`).
     reps_ : DataFrame
         ``bout``, ``start_s``, ``end_s``, ``hold_s``, ``range_deg``.
@@ -461,6 +484,7 @@ class HoldSetDetector:
                 cues = set_cues(sign * seg_angle, det, g, sampling_rate_hz, gyr_norm[s:e], span=(a0, a1))
                 candidates.append((sign, g, cues))
             for sign, group, cues in self._resolve(candidates):
+                unsure_way = _way_unsure(group, cues, [c for c in candidates if c[0] != sign])
                 if -sign in every:
                     group = self._either_way(group, sign, every[-sign], sampling_rate_hz, self.max_rep_gap_s)
                 # Below a degree a foot's "reps" are a resting foot
@@ -494,6 +518,7 @@ class HoldSetDetector:
                                                                 / sampling_rate_hz)) if len(group) > 1 else None),
                                      "posture_cue": None if not np.isfinite(cues[0]) else float(cues[0]),
                                      "level_steps": _level_steps(group, steps[sign]),
+                                     "way_unsure": unsure_way,
                                      "hold_s": float(np.median(holds)),
                                      "hold_cv": float(np.std(holds) / max(np.mean(holds), 1e-6)),
                                      **motion_evidence(sig.acc, a, b, sampling_rate_hz)})

@@ -189,3 +189,39 @@ def test_moves_in_a_set_that_end_at_a_new_level_are_counted_and_make_it_uncertai
     stepped = ConfidenceRater().rate("toe_press", {**ev, "level_steps": 1}, "gait")
     assert plain >= THRESHOLD > stepped.confidence_ == pytest.approx(0.5 * plain, abs=0.01)
     assert "ended at a new level" in stepped.doubts_[0]
+
+
+# -- which way a set goes, when its cues disagree ------------------------------
+
+@pytest.mark.parametrize("cues, rival, unsure", [
+    ((0.7, 3.0, 20.0), (-0.8, 0.3, 15.0), False),   # both cues for the set (tuning seeds: the usual)
+    ((-0.1, 1.6, 20.0), (-0.5, 0.5, 15.0), True),   # its holds nearer the outside level than its rests
+    ((0.45, 0.16, 20.0), (-0.6, 8.2, 15.0), True),  # posture for it, tremor clearly for the rival
+    ((0.45, 0.9, 20.0), (-0.6, 1.2, 15.0), False),  # the rival's tremor not clearly more (<= 1.3)
+    ((np.nan, 0.5, 20.0), (np.nan, 2.0, 15.0), True),
+])
+def test_a_set_whose_direction_cues_disagree_is_unsure(cues, rival, unsure):
+    from analysis.families import _way_unsure
+
+    group = _cols([(1000 * i, 1000 * i + 300, 1000 * i + 50, 1000 * i + 250, 2.0, 2.0, 0.0) for i in range(5)])
+    overlapping = _cols([(1000 * i + 400, 1000 * i + 900, 1000 * i + 450, 1000 * i + 850, 2.0, 2.0, 2.0)
+                         for i in range(4)])
+    elsewhere = _cols([(9000 + 1000 * i, 9300 + 1000 * i, 9050 + 1000 * i, 9250 + 1000 * i, 2.0, 2.0, 2.0)
+                       for i in range(4)])
+    assert _way_unsure(group, cues, [(-1, overlapping, rival)]) is unsure
+    # A rival elsewhere says nothing (the posture cue still does).
+    assert _way_unsure(group, cues, [(-1, elsewhere, rival)]) is bool(np.isfinite(cues[0]) and cues[0] < 0)
+
+
+def test_an_unsure_direction_makes_a_toe_press_set_uncertain():
+    from analysis.confidence import THRESHOLD, ConfidenceRater
+
+    ev = {"reps": 7, "hold_s": 4.0, "hold_cv": 0.1, "in_posture": 1.0}
+    plain = ConfidenceRater().rate("toe_press", ev, "gait").confidence_
+    unsure = ConfidenceRater().rate("toe_press", {**ev, "way_unsure": True}, "gait")
+    assert plain >= THRESHOLD > unsure.confidence_ == pytest.approx(0.5 * plain, abs=0.01)
+    assert "which way" in unsure.doubts_[0]
+    # Studied on toe presses only: a band set keeps its confidence.
+    band = {**ev, "way_unsure": True}
+    assert ConfidenceRater().rate("resistance_band", band, "gait").confidence_ == \
+        ConfidenceRater().rate("resistance_band", ev, "gait").confidence_
