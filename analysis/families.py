@@ -737,19 +737,9 @@ class HoldSetDetector:
         """
         if len(group) < 2 or len(other) == 0:
             return group
-        rests = sign * _col(group, "rest_deg")
-        rest = _median(rests)
+        rest = _median(sign * _col(group, "rest_deg"))
         amp = float(_median(np.abs(_col(group, "range_deg"))))
-        # A rep starts from rest if a neighbour (up to two each side) starts
-        # where it does: a strap that slips, or a foot that shifts, mid-set
-        # moves the rest of all the reps after it alike (simulator hard-wide
-        # seed 3034: 8.6 degrees of roll during the third rep, the two
-        # before it dropped as far from the median rest), while a rep read
-        # from the held level stands alone.
-        near = np.abs(rests[:, None] - rests[None, :]) < 0.5 * amp
-        k = np.arange(len(rests))
-        beside = (np.abs(k[:, None] - k[None, :]) <= 2) & (k[:, None] != k[None, :])
-        from_rest = (near & beside).any(axis=1)
+        from_rest = np.abs(sign * _col(group, "rest_deg") - rest) < 0.5 * amp
         keep = group.iloc[from_rest] if from_rest.sum() >= 2 else group
         lo = _col(keep, "start").min() - gap_s * sampling_rate_hz
         hi = _col(keep, "stop").max() + gap_s * sampling_rate_hz

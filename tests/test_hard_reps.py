@@ -149,21 +149,6 @@ def test_a_set_takes_in_the_unsteady_reps_in_its_holes_that_move_and_hold_alike(
 
 # -- a strap slipping mid-set: the rest level steps ----------------------------
 
-@pytest.mark.parametrize("rests, kept", [
-    ([0.0, 0.0, 8.0, 8.0, 8.0, 8.0], [0, 1, 2, 3, 4, 5]),  # the rest stepped by 8 deg after two reps
-    ([0.0, 0.0, 0.0, 8.0, 8.0, 8.0], [0, 1, 2, 3, 4, 5]),
-    ([0.0, 0.0, 6.0, 0.0, 0.0], [0, 1, 3, 4]),             # one rep read from the held level (6)
-])
-def test_reps_are_judged_from_the_rest_of_their_neighbours(rests, kept):
-    # Reps of 6 deg, their rests as given; nothing the other way. A rep is
-    # dropped when it starts over 3 deg (half its range) from the median
-    # rest of the reps up to two either side of it.
-    rows = [(400 * i, 400 * i + 300, 400 * i + 50, 400 * i + 250, 6.0, 6.0, r) for i, r in enumerate(rests)]
-    group = _cols(rows)
-    out = HoldSetDetector._either_way(group, 1, _cols([(9000, 9300, 9050, 9250, 6.0, 6.0, 99.0)]), FS, gap_s=30.0)
-    assert out.start.tolist() == [400 * i for i in kept]
-
-
 def test_moves_in_a_set_that_end_at_a_new_level_are_counted_and_make_it_uncertain():
     from analysis.confidence import THRESHOLD, ConfidenceRater
     from analysis.families import _level_steps
