@@ -51,6 +51,7 @@ POSTURES = {
     "stand": (0.0, 0.0),
     "chair": (5.0, -5.0),      # knee at about 90°, foot flat on the floor
     "floor": (-90.0, 25.0),    # seated, legs extended: heel down, toes up
+    "floor_knees": (45.0, -45.0),  # seated on the floor, knees up: foot flat on the floor
     "lie": (-90.0, 28.0),      # on the back, legs extended
     "lie_raised": (-150.0, 20.0),  # on the back, one leg raised for circles
     "side_lie": (0.0, 15.0),   # on the side, this leg on top (shank roll 90°, see POSTURE_ROLL)
@@ -131,6 +132,14 @@ class SimConfig:
     # (tests, studies) imply it.
     tiptoe_wide: bool = False
     tiptoe_plan: dict | None = None
+    # Pencil pickups drawn far wider than the programme's text says (see
+    # :func:`pencil_plan`: seated on a chair or the floor or standing, the
+    # foot lifted 0-15 cm or only the toes curled, tipped or turned while
+    # held, moved before release, 1-5 reps held 5-25 s, sets for each foot
+    # in turn). Off by default, so the tiers' sessions stay what they were
+    # for every seed; ``pencil_plan`` pins (tests, studies) imply it.
+    pencil_wide: bool = False
+    pencil_plan: dict | None = None
     # How unevenly people hold (0 textbook): each person's press overshoots
     # the position it holds by up to 40 % ·hold_shape and settles into it,
     # and the held level sags (fatigue) or creeps on by up to 40 % · hold_shape
@@ -197,6 +206,12 @@ TIERS = {
                    clock_drift_ppm=2000, packet_loss=(0.0, 0.10), sloppiness=0.7,
                    sampling_rate_hz=(20.0, 400.0), exercises=("tiptoe_walk",), tiptoe_wide=True,
                    lookalikes=("walk", "stairs", "heel_raise", "lunge", "hop")),
+    # Pencil pickups drawn wide (pencil_plan), the sensor any way round on
+    # the foot, 20-400 Hz, up to 5 % lost, noisy and biased.
+    "pencil": dict(mounting="random", acc_noise_mps2=(0.02, 0.12), gyr_noise_dps=(0.1, 0.6),
+                   acc_bias_mps2=0.2, gyr_bias_dps=2.0, scale_error=0.02, clock_drift_ppm=1000,
+                   packet_loss=(0.0, 0.05), sloppiness=0.5, sampling_rate_hz=(20.0, 400.0),
+                   exercises=("pencil_pickup",), pencil_wide=True),
 }
 # Activities that are not exercises but share something with one: a posture,
 # a hold, a knee bend, a heel rise, an impact or a rotation.
@@ -342,6 +357,7 @@ class _Builder:
         self.side_sign = 1.0 if cfg.side == "left" else -1.0
         self.labels: list[tuple[int, str]] = []   # (samples, posture) as pushed
         self.tiptoe_plans: list[dict] = []   # tiptoe_plan() of each wide tiptoe walk
+        self.pencil_plans: list[dict] = []   # pencil_plan() of each wide pencil set
         # Hold shapes are drawn from a stream of their own (seeded by
         # simulate_session), so a config without them gives the same session.
         self.shape_rng = np.random.default_rng(41)
@@ -824,6 +840,107 @@ class _Builder:
         if entry["reps"]:
             self.exercises.append(entry)
 
+    def pencil_wide(self) -> None:
+        """One foot's pencil pickups as :func:`pencil_plan` draws them, with the other
+        foot's turn before, between or after its sets.
+
+        Truth: one bout per set of this foot; a rep counts when the pencil
+        was held (a pencil dropped within 2.5 s is not a rep); its
+        ``range_deg`` is the instrumented segment's pitch change (the
+        foot's tip, or the knee's part for a shank sensor).
+        """
+        rng = self.rng
+        plan = pencil_plan(rng, self.cfg.sloppiness, **(self.cfg.pencil_plan or {}))
+        self.pencil_plans.append(plan)
+        posture = plan["posture"]
+        if posture == "floor_knees":
+            self.go_to("floor")
+            self.transition("floor_knees")
+            self.rest(rng.uniform(1.0, 3.0))
+        else:
+            self.go_to(posture)
+        # The other foot's turn: about as long as this foot's set.
+        other_s = plan["reps"] * (plan["hold_s"] + plan["rest_s"] + 2.0) * rng.uniform(0.7, 1.3)
+        sway = plan["wobble_deg"] if posture == "stand" else 0.0
+        if plan["other_first"]:
+            self.other_side(other_s, "other_foot_pencil", sway)
+        for k in range(plan["sets"]):
+            if k:
+                self.other_side(other_s, "other_foot_pencil", sway)
+            self._pencil_set(plan)
+        if not plan["other_first"] and plan["sets"] == 1 and rng.random() < 0.7:
+            self.other_side(other_s, "other_foot_pencil", sway)
+        if posture == "floor_knees":
+            self.transition("floor")
+
+    def _pencil_set(self, plan: dict) -> None:
+        """One set of :meth:`pencil_wide`: reps of pick up, hold (moving it), put down, rest."""
+        rng, fs = self.rng, self.sampling_rate_hz
+        entry = {"exercise": "pencil_pickup", "start_s": None, "end_s": None,
+                 "reps": [], "circles": [], "strides": []}
+        what = ["rep"] * plan["reps"]
+        for _ in range(plan["drops"]):
+            what.insert(int(rng.integers(0, len(what) + 1)), "drop")
+        head = math.radians(self.heading)
+        fwd = np.array([math.cos(head), math.sin(head), 0.0])
+        left = np.array([-math.sin(head), math.cos(head), 0.0])
+        move = plan["move_m"][0] * fwd + plan["move_m"][1] * left
+        for kind in what:
+            tempo = plan["tempo"]
+            move_in = float(np.clip(rng.uniform(0.6, 1.4) * tempo, 0.3, 3.0))
+            move_out = float(np.clip(rng.uniform(0.6, 1.4) * tempo, 0.3, 3.0))
+            if kind == "rep":
+                hold = float(np.clip(plan["hold_s"] * np.exp(rng.normal(0, plan["hold_spread"])), 3.0, 30.0))
+            else:
+                hold = float(rng.uniform(0.3, 2.5))
+            t = self._grid(move_in + hold + move_out)
+            n = len(t)
+            if n == 0:
+                continue
+            prof = np.where(t < move_in, _min_jerk(t / move_in),
+                            np.where(t < move_in + hold, 1.0, 1 - _min_jerk((t - move_in - hold) / move_out)))
+            holding = np.clip(np.minimum(t - move_in, move_in + hold - t) / 0.2, 0, 1)
+            # Where the pencil goes: moved while held (in the hold's middle
+            # part), put down there.
+            moving = kind == "rep" and np.any(plan["move_m"])
+            move_s = float(np.clip(rng.uniform(0.5, 1.5) * tempo, 0.4, 0.6 * hold))
+            t_move = move_in + rng.uniform(0.2, 0.8) * max(hold - move_s, 0.0)
+            mv = _min_jerk((t - t_move) / move_s) if moving else np.zeros(n)
+            amp = self.sloppy(0.1)
+            tr = Track.still(n, self.posture, self.heading, self.pos)
+            tremor = _tremor(rng, n, fs, plan["tremor_deg"]) * holding
+            tremor_roll = _tremor(rng, n, fs, plan["tremor_deg"]) * holding
+            drift = _smooth_noise(rng, n, fs, 0.3, plan["drift_frac"] * max(abs(plan["tip_deg"]), 1.0)) * prof
+            shank = amp * plan["shank_deg"] * prof
+            if plan["grip"] == "lift" and self.posture == "stand":
+                # On one leg, the lifted one wobbles in the air.
+                wob = _taper(n, fs, 0.5) * prof
+                shank = shank + wob * _smooth_noise(rng, n, fs, 0.7, plan["wobble_deg"])
+                tr.shank_roll = tr.shank_roll + wob * _smooth_noise(rng, n, fs, 0.7, plan["wobble_deg"])
+            tip = amp * plan["tip_deg"] * prof + tremor + drift
+            tr.shank_pitch = tr.shank_pitch + shank
+            # The foot's pitch in the world is the shank's plus the ankle's.
+            tr.ankle_pitch = tr.ankle_pitch - shank + tip
+            tr.ankle_roll = tr.ankle_roll + amp * plan["roll_deg"] * prof + tremor_roll
+            tr.heading = tr.heading + plan["turn_deg"] * prof
+            lift = amp * plan["lift_m"] * prof
+            # A knee that bends or straightens swings the ankle about it.
+            swing = SHANK_LENGTH_M * np.sin(np.radians(shank))
+            tr.ankle_pos = (tr.ankle_pos + np.outer(lift, [0, 0, 1.0]) - np.outer(swing, fwd)
+                            + np.outer(mv, move))
+            start = self.t
+            self._push(tr)
+            if kind == "rep":
+                range_deg = abs(plan["shank_deg"]) if self.cfg.placement == "ankle" else abs(plan["tip_deg"])
+                entry["reps"].append({"start_s": start, "end_s": self.t, "hold_s": hold,
+                                      "range_deg": amp * range_deg})
+                entry["start_s"] = start if entry["start_s"] is None else entry["start_s"]
+                entry["end_s"] = self.t
+            self.rest(plan["rest_s"] * rng.uniform(0.7, 1.4),
+                      sway_deg=plan["wobble_deg"] if self.posture == "stand" else 0.0)
+        if entry["reps"]:
+            self.exercises.append(entry)
+
     # -- ankle circles --------------------------------------------------------
     def circles(self, seconds_each: float) -> None:
         """Raise the leg, settle, circle one way, pause, circle the other way, lower.
@@ -979,13 +1096,14 @@ class _Builder:
         self.transition("lie", rng.uniform(1.5, 2.5), kind="lower_leg")
 
     # -- things that are not exercises --------------------------------------
-    def other_side(self, duration_s: float, kind: str) -> None:
-        """The other foot exercises; this one rests, shifting a little."""
+    def other_side(self, duration_s: float, kind: str, sway_deg: float = 0.0) -> None:
+        """The other foot exercises; this one rests, shifting a little (standing on it:
+        swaying by ``sway_deg``, drawn if 0)."""
         start = self.t
         left = duration_s
         while left > 0:
             chunk = min(left, self.rng.uniform(4, 9))
-            self.rest(chunk)
+            self.rest(chunk, sway_deg=sway_deg)
             left -= chunk
             if left > 2 and self.rng.random() < 0.4:
                 self.fidget(1.5, kind="shift")
@@ -1455,6 +1573,65 @@ def tiptoe_plan(rng: np.random.Generator, sloppiness: float = 0.3, duration_s: f
     return plan
 
 
+def pencil_plan(rng: np.random.Generator, sloppiness: float = 0.3, **pins) -> dict:
+    """How one person picks up a pencil with the toes, drawn far wider than people do.
+
+    The programme says only "put a pencil on the floor and pick it up with
+    your toes; hold it for at least 10 seconds; 3 times with each foot".
+    Keys (any can be pinned): ``posture`` (``chair``; ``floor_knees``,
+    seated on the floor with the knees up; ``stand``, holding on),
+    ``grip`` (``lift``: the foot lifts the pencil off the floor; ``curl``:
+    only the toes curl round it, the foot stays down and tips 0.3-3°),
+    ``lift_m`` (0.01-0.15 m; 0 curled), ``tip_deg`` (the foot's pitch
+    while held, + toes down, -12 to 25°), ``roll_deg`` (inversion or
+    eversion while held), ``turn_deg`` (turned about the vertical while
+    held), ``shank_deg`` (the knee's part: the shank's pitch change; ±3°
+    when the hip lifts the leg), ``move_m`` (forward, left: where the
+    pencil is put down from where it was picked up), ``hold_s`` (5-25 s,
+    log-uniform), ``hold_spread`` (rep-to-rep log-spread), ``reps``
+    (1-5), ``drops`` (pencils dropped within 2.5 s: not reps),
+    ``rest_s`` (1-15 s), ``tempo`` (move-time factor, 0.5-2),
+    ``tremor_deg``, ``drift_frac`` (the held angle's wander), ``wobble_deg``
+    (standing: sway on one leg), ``sets`` (1-2 sets of this foot) and
+    ``other_first`` (the other foot's turn first).
+    """
+    loguni = lambda lo, hi: float(np.exp(rng.uniform(np.log(lo), np.log(hi))))  # noqa: E731
+    posture = str(rng.choice(["chair", "floor_knees", "stand"], p=[0.45, 0.2, 0.35]))
+    curl = bool(rng.random() < 0.25)
+    knee = bool(rng.random() < 0.5)
+    curl_tip = float(rng.choice([-1.0, 1.0], p=[0.3, 0.7]) * rng.uniform(0.3, 3.0))
+    plan = {
+        "posture": posture,
+        "grip": "curl" if curl else "lift",
+        "lift_m": rng.uniform(0.01, 0.15),
+        "tip_deg": rng.uniform(-12.0, 25.0),
+        "roll_deg": rng.uniform(-15.0, 15.0) if rng.random() < 0.4 else 0.0,
+        "turn_deg": rng.uniform(-30.0, 30.0) if rng.random() < 0.3 else 0.0,
+        "shank_deg": rng.uniform(-30.0, 30.0) if knee else rng.uniform(-3.0, 3.0),
+        "move_m": [rng.uniform(-0.2, 0.2), rng.uniform(-0.3, 0.3)] if rng.random() < 0.5 else [0.0, 0.0],
+        "hold_s": loguni(5.0, 25.0),
+        "hold_spread": rng.uniform(0.05, 0.1 + 0.2 * sloppiness),
+        "reps": int(rng.choice([1, 2, 3, 4, 5], p=[0.08, 0.15, 0.45, 0.17, 0.15])),
+        "drops": int(rng.random() < 0.1 + 0.2 * sloppiness),
+        "rest_s": loguni(1.0, 15.0),
+        "tempo": loguni(0.5, 2.0),
+        "tremor_deg": loguni(0.05, 0.5),
+        "drift_frac": rng.uniform(0.02, 0.2),
+        "wobble_deg": rng.uniform(0.3, 2.0),
+        "sets": int(rng.integers(1, 3)),
+        "other_first": bool(rng.random() < 0.4),
+    }
+    if plan["grip"] != pins.get("grip", plan["grip"]):
+        plan["grip"] = pins["grip"]
+    if plan["grip"] == "curl":
+        # The foot stays on the floor: nothing lifts or moves it, the
+        # instep tips a little as the toes curl.
+        plan.update(lift_m=0.0, tip_deg=curl_tip, shank_deg=0.0, roll_deg=0.0, turn_deg=0.0, move_m=[0.0, 0.0])
+    plan.update({k: v for k, v in pins.items() if k in plan})
+    plan["move_m"] = [float(v) for v in plan["move_m"]]
+    return plan
+
+
 def _session_plan(rng: np.random.Generator, cfg: SimConfig) -> list[str]:
     if cfg.exercises is not None:
         todo = list(cfg.exercises)
@@ -1495,6 +1672,10 @@ def build_session(rng: np.random.Generator, cfg: SimConfig, fs_int: float,
         if name.startswith("lookalike:"):
             b.lookalike(name.split(":", 1)[1])
             b.rest(rng.uniform(2, 6))
+            continue
+        if name == "pencil_pickup" and (cfg.pencil_wide or cfg.pencil_plan):
+            b.pencil_wide()
+            b.rest(rng.uniform(2, 5))
             continue
         if cfg.distractors and b.posture == "stand" and EXERCISE_POSTURE[name] == "stand" \
                 and rng.random() < 0.6:
@@ -1934,6 +2115,7 @@ def simulate_session(seed: int = 0, config: SimConfig | None = None,
                    for k, v in dataclasses.asdict(cfg).items()},
         "mounting_matrix": np.round(mount.as_matrix(), 6).tolist(),
         **({"tiptoe_plans": b.tiptoe_plans} if b.tiptoe_plans else {}),
+        **({"pencil_plans": b.pencil_plans} if b.pencil_plans else {}),
         "clock_drift_ppm": round(drift * 1e6, 1),
         **({"strap_slip": {"start_s": conv(slip["start_s"]), "end_s": conv(slip["end_s"]),
                            "deg": round(slip["deg"], 2), "axis": np.round(slip["axis"], 6).tolist()}}
