@@ -23,7 +23,7 @@ import pandas as pd
 from scipy.ndimage import uniform_filter1d
 
 from .circles import CircleDetector, circle_sets
-from .confidence import climb_per_stride, displacement, motion_evidence, rep_extent, rise_doubt
+from .confidence import displacement, motion_evidence, rep_extent, rise_doubt, stride_travel, toes_down_rise
 from .gait import StrideDetector, runs, stride_features
 from .reps import HoldRepDetector, detect_many, lowpass, prefer, set_cues
 from .signals import SessionSignals
@@ -112,7 +112,8 @@ class TiptoeWalkDetector:
     bouts_ : DataFrame
         ``exercise`` (``tiptoe_walk``), ``start_s``, ``end_s``.
     evidence_ : list of dict
-        Per bout: ``in_posture``, ``stride_s``, ``duration_s``, ``climb_m``, ``peak_g``, ``flight_s``.
+        Per bout: ``in_posture``, ``stride_s``, ``duration_s``, ``climb_m``, ``travel_m``, ``peak_g``,
+        ``flight_s``.
     details_ : list of dict
         Per bout: ``cadence_spm``, ``stride_time_cv_pct``, ``heel_rise_deg``
         (None for a shank sensor).
@@ -197,11 +198,11 @@ class TiptoeWalkDetector:
         # foot still steps and the person stops): about half a stride.
         end = contacts[-1] + int(round(0.5 * np.median(np.diff(contacts))))
         bouts.append(("tiptoe_walk", t[contacts[0]], t[min(end, len(t) - 1)]))
+        climb, travel = stride_travel(sig.orientation.earth_acc, sig.gyr, contacts, sampling_rate_hz)
         evidence.append({"in_posture": sig.in_posture("tiptoe_walk", contacts[0], end),
                          "stride_s": float(np.median(stride_s)),
                          "duration_s": float(t[min(end, len(t) - 1)] - t[contacts[0]]),
-                         "climb_m": climb_per_stride(sig.orientation.earth_acc, sig.gyr, contacts,
-                                                     sampling_rate_hz),
+                         "climb_m": climb, "travel_m": travel,
                          **motion_evidence(sig.acc, contacts[0], end, sampling_rate_hz)})
         strides += [(k, t[c]) for c in contacts]
         details.append({
@@ -350,7 +351,7 @@ class HoldSetDetector:
     evidence_ : list of dict
         Per bout: ``in_posture``, ``reps``, ``range_deg``, ``range_cv``,
         ``lift_m``, ``lift_doubt_m``, ``overshoot``, ``rest_s``,
-        ``posture_cue``, ``hold_s``, ``hold_cv``, ``peak_g``, ``flight_s``
+        ``posture_cue``, ``hold_s``, ``hold_cv``, ``heel_lift_m`` (foot), ``peak_g``, ``flight_s``
         (see :class:`analysis.confidence.ConfidenceRater.rate`).
     reps_ : DataFrame
         ``bout``, ``start_s``, ``end_s``, ``hold_s``, ``range_deg``.
@@ -459,6 +460,8 @@ class HoldSetDetector:
                                      "posture_cue": None if not np.isfinite(cues[0]) else float(cues[0]),
                                      "hold_s": float(np.median(holds)),
                                      "hold_cv": float(np.std(holds) / max(np.mean(holds), 1e-6)),
+                                     "heel_lift_m": (toes_down_rise(earth_acc, tilt, group, s, sampling_rate_hz)
+                                                     if foot else None),
                                      **motion_evidence(sig.acc, a, b, sampling_rate_hz)})
                     reps += [(k, t[s + a_], t[s + b_], (h1 - h0) / sampling_rate_hz, abs(r_))
                              for a_, b_, h0, h1, r_ in zip(group.start.tolist(), group.stop.tolist(),

@@ -995,10 +995,13 @@ class _Builder:
         elif kind == "squat":
             self.go_to("stand")
             bend = min(80.0, rng.uniform(25, 55) * depth)
-            # The heel may come up a little at the bottom of a deep squat.
-            self._pose_reps(int(rng.integers(5, 16)), {"shank_pitch": bend, "ankle_pitch": -bend
-                                                       + rng.uniform(0, 8)},
-                            hold_s=(0.0, rng.choice([0.5, hold[1]])), tempo=tempo)
+            # The heel may come up a little at the bottom of a deep squat:
+            # the foot turns about its ball, lifting the ankle with the heel.
+            reps = int(rng.integers(5, 16))
+            heel = rng.uniform(0, 8)
+            self._pose_reps(reps, {"shank_pitch": bend, "ankle_pitch": -bend + heel},
+                            hold_s=(0.0, rng.choice([0.5, hold[1]])), tempo=tempo,
+                            lift_m=0.16 * np.sin(np.radians(heel)))
         elif kind in ("lunge", "split_squat"):
             self.go_to("stand")
             front = rng.random() < 0.5
