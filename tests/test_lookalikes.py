@@ -239,3 +239,11 @@ def test_exercises_among_daily_life_keep_their_bouts():
     counted = [e for e in doc["exercises"] if is_counted(e)]
     assert len(match_bouts(truth["exercises"], counted)) == len(truth["exercises"]) == 2
     assert len(counted) == 2
+
+
+def test_seated_heel_raises_at_the_shank_are_not_toe_presses():
+    # Shank sensor, 25 Hz, 5 s holds, a fidgety person: the shank tilts
+    # 3.6° and rises 2.6 cm a rep (counted as toe presses with the limit at 2.5 cm).
+    assert counted_bouts(3715, "seated_heel_raise", placement="ankle", sampling_rate_hz=25.0, bare=True,
+                         mounting="upside_down", declare_mounting=True,
+                         lookalike_plan={"hold_s": 5.0, "fidget": True}) == []
