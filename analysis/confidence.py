@@ -101,8 +101,8 @@ def rise_doubt(turn_deg: float, move_s: float, acc_error_mps2: float = 0.5) -> f
 
 
 def toes_down_rise(earth_acc: np.ndarray, tilt_deg: np.ndarray, reps, offset: int,
-                   sampling_rate_hz: float) -> float:
-    """Median rise (m) of a foot sensor per rep, counted up when the rep tips the toes down.
+                   sampling_rate_hz: float) -> np.ndarray:
+    """Rise (m) of a foot sensor in each rep, counted up when the rep tips the toes down.
 
     A heel raise, standing or seated, turns the foot about the ball of the
     foot: the toes go down and the instep (the sensor) rises with the heel,
@@ -119,6 +119,10 @@ def toes_down_rise(earth_acc: np.ndarray, tilt_deg: np.ndarray, reps, offset: in
         The foot's pitch, + = toes up (``SessionSignals.tilt_deg``).
     reps : DataFrame
         ``start``, ``hold_start``, ``hold_stop`` (samples from ``offset``).
+
+    Returns
+    -------
+    ndarray, shape (len(reps),)
     """
     out = []
     for a, h0, h1 in zip(*(np.asarray(reps[c]) for c in ("start", "hold_start", "hold_stop"))):
@@ -126,7 +130,7 @@ def toes_down_rise(earth_acc: np.ndarray, tilt_deg: np.ndarray, reps, offset: in
         turn = float(np.median(tilt_deg[h0:max(h1, h0 + 1)])) - float(tilt_deg[a])
         rise = float(displacement(earth_acc, a, h0, sampling_rate_hz)[2])
         out.append(-rise if turn > 0 else rise)
-    return float(np.median(out)) if out else 0.0
+    return np.array(out)
 
 
 def rep_extent(angle_deg: np.ndarray, reps, sampling_rate_hz: float, noise_sds: float = 2.0,
@@ -288,7 +292,7 @@ class ConfidenceRater:
         A set moving less than ``still_leg_range_deg`` per rep whose
         posture cue is below ``still_leg_min_cue``: the leg sways either
         way of where it rests, as the still leg does while the other one
-        exercises (simulated: cues -0.39 to 0.18), where a press goes one
+        exercises (simulated: cues -0.39 to 0.32), where a press goes one
         way from it (simulated sets under 4°: 0.54 and more).
     min_tiptoe_s : float
         Tiptoe walking is prescribed for 20-30 s; a few steps on the
@@ -319,7 +323,7 @@ class ConfidenceRater:
                  max_overshoot: float = 2.0, max_hold_cv: float = 0.5, min_rest_s: float = 0.5,
                  min_posture_cue: float = -0.5, min_tiptoe_s: float = 8.0, min_travel_m: float = 0.1,
                  max_heel_lift_m: float = 0.008, still_leg_range_deg: float = 4.0,
-                 still_leg_min_cue: float = 0.2):
+                 still_leg_min_cue: float = 0.35):
         self.min_tiptoe_s = min_tiptoe_s
         self.min_travel_m = min_travel_m
         self.max_heel_lift_m = max_heel_lift_m
@@ -331,7 +335,7 @@ class ConfidenceRater:
         self.min_posture_cue = min_posture_cue
         self.strong_min_mounting = strong_min_mounting
         self.pencil_min_lift_m = pencil_min_lift_m
-        self.min_reps = min_reps or {"toe_press": 5, "resistance_band": 4}
+        self.min_reps = min_reps or {"toe_press": 4, "resistance_band": 4}
         self.max_range_cv = max_range_cv
         self.min_hold_s = min_hold_s
         self.impact_g = impact_g
