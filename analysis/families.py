@@ -23,7 +23,7 @@ import pandas as pd
 from scipy.ndimage import median_filter, uniform_filter1d
 
 from .circles import CircleDetector, circle_sets
-from .confidence import climb_per_stride, displacement, motion_evidence, rep_extent, rise_doubt
+from .confidence import displacement, motion_evidence, rep_extent, rise_doubt, stride_travel, toes_down_rise
 from .gait import STRIDE_FEATURES, StrideDetector, runs, stride_feature_array
 from .reps import HoldRepDetector, _median, detect_many, lowpass, prefer, set_cues
 from .signals import SessionSignals
@@ -228,7 +228,8 @@ class TiptoeWalkDetector:
     bouts_ : DataFrame
         ``exercise`` (``tiptoe_walk``), ``start_s``, ``end_s``.
     evidence_ : list of dict
-        Per bout: ``in_posture``, ``stride_s``, ``duration_s``, ``climb_m``, ``peak_g``, ``flight_s``.
+        Per bout: ``in_posture``, ``stride_s``, ``duration_s``, ``climb_m``, ``travel_m``, ``peak_g``,
+        ``flight_s``.
     details_ : list of dict
         Per bout: ``cadence_spm``, ``stride_time_cv_pct``, ``heel_rise_deg``
         (None for a shank sensor).
@@ -338,11 +339,11 @@ class TiptoeWalkDetector:
             # foot still steps and the person stops): about half a stride.
             end = contacts[-1] + int(round(0.5 * np.median(np.diff(contacts))))
         bouts.append(("tiptoe_walk", t[contacts[0]], t[min(end, len(t) - 1)]))
+        climb, travel = stride_travel(sig.orientation.earth_acc, sig.gyr, contacts, sampling_rate_hz)
         evidence.append({"in_posture": sig.in_posture("tiptoe_walk", contacts[0], end),
                          "stride_s": float(np.median(stride_s)),
                          "duration_s": float(t[min(end, len(t) - 1)] - t[contacts[0]]),
-                         "climb_m": climb_per_stride(sig.orientation.earth_acc, sig.gyr, contacts,
-                                                     sampling_rate_hz),
+                         "climb_m": climb, "travel_m": travel,
                          **motion_evidence(sig.acc, contacts[0], end, sampling_rate_hz)})
         strides += [(k, t[c]) for c in contacts]
         details.append({
@@ -483,6 +484,10 @@ class HoldSetDetector:
     split_lift_m : float
         A set whose reps go from rising this much less to this much more
         per rep (or back) is two sets (:meth:`_split_by_lift`).
+    split_heel_m : float
+        So is a foot set whose reps go from sinking or staying to lifting
+        the heel by this much more (:meth:`_split_by_heel`; simulated toe
+        presses -0.7 to +0.4 cm, seated heel raises +0.9 to +3.2 cm).
     pencil_max_reps : int
         A flat-foot set held that long with this many reps or fewer is a
         pencil pickup (three per foot by prescription; toe presses ten)
@@ -511,7 +516,8 @@ class HoldSetDetector:
     evidence_ : list of dict
         Per bout: ``in_posture``, ``reps``, ``range_deg``, ``range_cv``,
         ``lift_m``, ``lift_doubt_m``, ``overshoot``, ``rest_s``,
-        ``posture_cue``, ``level_steps``, ``way_unsure``, ``hold_s``, ``hold_cv``, ``peak_g``, ``flight_s``
+        ``posture_cue``, ``level_steps``, ``way_unsure``, ``hold_s``, ``hold_cv``, ``heel_lift_m`` (foot),
+        ``peak_g``, ``flight_s``
         (see :class:`analysis.confidence.ConfidenceRater.rate`).
     reps_ : DataFrame
         ``bout``, ``start_s``, ``end_s``, ``hold_s``, ``range_deg``.
@@ -519,7 +525,7 @@ class HoldSetDetector:
 
     def __init__(self, max_rep_gap_s: float = 30.0, min_reps_per_bout: int = 3,
                  pencil_min_hold_s: float = 7.0, min_foot_range_deg: float = 0.6,
-                 pencil_min_lift_m: float = 0.015, split_lift_m: float = 0.05,
+                 pencil_min_lift_m: float = 0.015, split_lift_m: float = 0.05, split_heel_m: float = 0.012,
                  pencil_max_reps: int = 5, pencil_drop_frac: float = 0.35,
                  pencil_short_hold_s: float = 5.0, press_max_range_deg: float = 15.0,
                  pencil_lift_margin_s: tuple[float, float] = (0.5, 0.3), pencil_min_rest_s: float = 0.5):
@@ -530,6 +536,7 @@ class HoldSetDetector:
         self.pencil_lift_margin_s = pencil_lift_margin_s
         self.pencil_drop_frac = pencil_drop_frac
         self.split_lift_m = split_lift_m
+        self.split_heel_m = split_heel_m
         self.pencil_min_lift_m = pencil_min_lift_m
         self.max_rep_gap_s = max_rep_gap_s
         self.min_reps_per_bout = min_reps_per_bout
@@ -645,7 +652,9 @@ class HoldSetDetector:
                 if foot and _median(np.abs(group.range_deg)) < self.min_foot_range_deg:
                     continue
                 every_lift = _rise_per_rep(group, earth_acc, s, sampling_rate_hz)
-                for part, lifts in self._pencil_sets(posture, self._split_by_lift(group, every_lift),
+                heel = toes_down_rise(earth_acc, tilt, group, s, sampling_rate_hz) if foot else None
+                for part, lifts in self._pencil_sets(posture, self._split_by_heel(self._split_by_lift(group, every_lift),
+                                                                                  group, heel),
                                                      t[s:e], sampling_rate_hz):
                     group = part
                     holds = (group.hold_stop - group.hold_start) / sampling_rate_hz
@@ -691,6 +700,8 @@ class HoldSetDetector:
                                 "way_unsure": unsure_way,
                                 "hold_s": float(_median(holds)),
                                 "hold_cv": float(np.std(holds) / max(np.mean(holds), 1e-6)),
+                                "heel_lift_m": (float(_median(toes_down_rise(
+                                    earth_acc, tilt, group, s, sampling_rate_hz))) if foot else None),
                                 **motion_evidence(sig.acc, a, b, sampling_rate_hz)}
                     reps = [(t[s + a_], t[s + b_], (h1 - h0) / sampling_rate_hz, abs(r_))
                             for a_, b_, h0, h1, r_ in zip(group.start.tolist(), group.stop.tolist(),
@@ -772,6 +783,31 @@ class HoldSetDetector:
         if hi - lo < self.split_lift_m or hi < 3 * max(lo, 0.005):
             return [(group, lifts)]
         return [(group.iloc[:cut], lifts[:cut]), (group.iloc[cut:], lifts[cut:])]
+
+    def _split_by_heel(self, parts: list, group: pd.DataFrame, heel: np.ndarray | None,
+                       ) -> list[tuple[pd.DataFrame, np.ndarray]]:
+        """Split each of ``parts`` (of ``group``) where its reps start lifting the heel.
+
+        Heel raises (seated or standing) straight after a toe-press set,
+        with the foot flat both ways, read as more reps of it: the instep
+        rises as the toes go down in a heel raise and sinks or stays in a
+        press (:func:`~analysis.confidence.toes_down_rise`, ``heel`` per
+        rep of ``group``). The best single split (as :meth:`_split_by_lift`)
+        is kept when both parts have three or more reps and their medians
+        differ by ``split_heel_m``.
+        """
+        if heel is None:
+            return parts
+        out = []
+        for part, lifts in parts:
+            h = heel[np.searchsorted(_col(group, "start"), _col(part, "start"))]
+            cut = _otsu_cut(h) if len(h) >= 6 else 0
+            if cut < 3 or len(h) - cut < 3 or abs(float(np.median(h[:cut])) - float(np.median(h[cut:]))) \
+                    < self.split_heel_m:
+                out.append((part, lifts))
+                continue
+            out += [(part.iloc[:cut], lifts[:cut]), (part.iloc[cut:], lifts[cut:])]
+        return out
 
     def _name_hold_bout(self, posture: str, holds: np.ndarray, lift_m: float = 0.0,
                         n_reps: int | None = None, range_deg: float = 0.0) -> str | None:
