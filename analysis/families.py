@@ -674,7 +674,13 @@ class HoldSetDetector:
                                               calm_rate)
                         name = self._name_hold_bout(posture, holds, float(_median(lifts)), len(group),
                                                     float(_median(np.abs(group.range_deg))))
-                    need = self.min_reps_per_bout if name != "pencil_pickup" else 2
+                    # Two pencil reps make a set when the pencil was put
+                    # down between them; two "reps" with no rest between
+                    # are one posture change into another (the resting foot
+                    # shifting during the other foot's turn: the demo, 2:54).
+                    rested = len(group) > 1 and _median((group.start[1:] - group.stop[:-1])
+                                                        / sampling_rate_hz) >= self.pencil_min_rest_s
+                    need = 2 if name == "pencil_pickup" and rested else self.min_reps_per_bout
                     if name is None or len(group) < need:
                         continue
                     a, b = s + int(group.start[0]), s + int(group.stop[-1])
