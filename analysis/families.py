@@ -495,7 +495,7 @@ class HoldSetDetector:
     pencil_short_hold_s, press_max_range_deg : float
         A flat-foot set of ``pencil_max_reps`` or fewer held at least
         ``pencil_short_hold_s`` (shorter than prescribed) is a pencil
-        pickup if the foot rises ``pencil_min_lift_m`` or tips further
+        pickup if the foot rises ``pencil_min_lift_m`` and tips no further
         than ``press_max_range_deg`` (the confidence's toe-press limit).
     pencil_drop_frac : float
         In a pencil set, a "rep" held less than this share of the set's
@@ -842,12 +842,14 @@ class HoldSetDetector:
         if held >= self.pencil_min_hold_s and (
                 lift_m >= self.pencil_min_lift_m or (few and n_reps >= self.min_reps_per_bout)):
             return "pencil_pickup"
-        # Held shorter than prescribed, a small set that lifts the foot or
-        # tips it further than a toe press does is pencils still (seeds
-        # 4042, 4043: three reps held 6-7 s, the foot up 9 cm or tipped
-        # 17-23°, read as toe presses and doubted for it).
-        if few and held >= self.pencil_short_hold_s and (
-                lift_m >= self.pencil_min_lift_m or range_deg > self.press_max_range_deg):
+        # Held shorter than prescribed, a small set that lifts the foot
+        # without tipping it past a toe press's range is pencils still (seed
+        # 4042: three reps held 6-7 s, the foot up 9 cm and tipped 8°, read
+        # as toe presses and doubted for it). Tipped further, it is as
+        # likely heel raises (look-alike seed 2404: 27°, held 6 s, the ankle
+        # up 6 cm) and stays a doubted toe-press set.
+        if (few and held >= self.pencil_short_hold_s and lift_m >= self.pencil_min_lift_m
+                and range_deg <= self.press_max_range_deg):
             return "pencil_pickup"
         return "toe_press"
 
