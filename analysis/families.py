@@ -295,7 +295,7 @@ class TiptoeWalkDetector:
         return self
 
     @staticmethod
-    def _goes_on(sig: SessionSignals, prev: np.ndarray, prev_feats: pd.DataFrame, contacts: np.ndarray,
+    def _goes_on(sig: SessionSignals, prev: np.ndarray, prev_feats: _Reps | pd.DataFrame, contacts: np.ndarray,
                  period_s: float) -> bool:
         """Whether a tiptoe piece starting at ``contacts`` continues the walk ending at ``prev``.
 
@@ -313,7 +313,7 @@ class TiptoeWalkDetector:
         return held > max(4.0, 0.5 * float(np.median(prev_feats.stance_pitch_deg)))
 
     @staticmethod
-    def _heel_came_down(sig: SessionSignals, contact: int, feats: pd.DataFrame) -> bool:
+    def _heel_came_down(sig: SessionSignals, contact: int, feats: _Reps | pd.DataFrame) -> bool:
         """Whether a walk's last contact is its heel coming down, not a step.
 
         Lowering the heels after the last step lands with an impact too,
@@ -328,7 +328,7 @@ class TiptoeWalkDetector:
         return after < 0.4 * float(np.median(feats.stance_pitch_deg))
 
     @staticmethod
-    def _add_bout(sig: SessionSignals, contacts: np.ndarray, feats: pd.DataFrame, bouts: list, strides: list,
+    def _add_bout(sig: SessionSignals, contacts: np.ndarray, feats: _Reps | pd.DataFrame, bouts: list, strides: list,
                   details: list, evidence: list, end: int | None = None) -> None:
         """Append one tiptoe walk, its contacts (indices) and per-stride ``feats``; ``end``: the heels' landing."""
         t, sampling_rate_hz, foot = sig.t, sig.sampling_rate_hz, sig.foot
@@ -355,7 +355,7 @@ class TiptoeWalkDetector:
         })
 
     @classmethod
-    def _tiptoe_runs(cls, feats: pd.DataFrame, foot: bool, min_contacts: int) -> list[tuple[int, int]]:
+    def _tiptoe_runs(cls, feats: _Reps | pd.DataFrame, foot: bool, min_contacts: int) -> list[tuple[int, int]]:
         """The stretches of a gait bout walked on tiptoe: (first, last) contact index pairs.
 
         A walk over to the station and the tiptoe walk, or a tiptoe walk
