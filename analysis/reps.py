@@ -498,11 +498,17 @@ class HoldRepDetector:
         idx, off, seg, _ = _spans((s0 + h0)[live], (h1 - h0 + 1)[live])
         still = _span_medians(np.abs(speed[idx]), off, seg)
         slower = np.where(v_out < v_in, v_out, v_in)
+        # Not still when held: rejected, but judged on as a rep would be
+        # (returns to rest, held long enough), and kept aside as
+        # "unsteady" if it would have counted: in a set of reps that move
+        # as far, it is one more (``unsteady_``; body sway on a shank, or
+        # sensor noise, as fast as a small press's moves).
+        unsteady = np.zeros(K, dtype=bool)
         for j in np.flatnonzero(still > self.max_hold_speed_frac * slower[live]):
             k = live[j]
             verdict[k] = (REJECTED, (int(s0[k] + m0[k]), int(s0[k] + m1[k]), float(peak[k]),
                                        "not still when held"))
-            alive[k] = False
+            unsteady[k] = True
         # A rep ends where it began; a step to a new level is a change
         # of posture (standing up, shifting on the chair).
         live = np.flatnonzero(alive)
@@ -526,21 +532,45 @@ class HoldRepDetector:
         drift = x[a] - x[lead0]
         settling = ((a + 1 - lead0 > 1) & (_first_true(~toward, off) < 0)
                     & (np.abs(drift) > 0.3 * np.abs(step)))
-        moved = (np.abs(step) > 0.4 * peak[live]) & ~settling
+        # An angle that came down to rest from a brief movement just before
+        # the rep (up and back within that second, so not steadily toward
+        # it) was not resting at the second's median either: the rep left
+        # from the lowest the angle came in that second, and a rep that
+        # came back there is no posture change (tests/test_hard_reps.py).
+        # (Where the rest level steps and the excursion starts half-way up
+        # its move, that second still holds the level the move left.)
+        start_level = np.minimum.reduceat(lead, off[:-1]) if len(lead) else np.zeros(0)
+        back = np.abs(after - start_level) <= 0.4 * peak[live]
+        big_step = np.abs(step) > 0.4 * peak[live]
+        moved = big_step & ~settling & ~back
+        # The rest such a rep left is where it began, not the second's median.
+        before = np.where(big_step & ~settling & back, start_level, before)
+        aside = {}
         for j, k in enumerate(live):
-            if moved[j]:
+            row = (int(s0[k]), int(t0[k]), int(h0[k]), int(h1[k]), int(m0[k]), int(m1[k]),
+                   int(rise_peak[k]), int(fall_peak[k]), before[j], after[j])
+            if unsteady[k]:
+                if not moved[j]:
+                    aside[k] = row
+            elif moved[j]:
                 verdict[k] = "posture", (int(a[j]), int(b[j]), float(peak[k]), "did not return (posture change)")
             else:
-                verdict[k] = "rep", (int(s0[k]), int(t0[k]), int(h0[k]), int(h1[k]), int(m0[k]), int(m1[k]),
-                                     int(rise_peak[k]), int(fall_peak[k]), before[j], after[j])
+                verdict[k] = "rep", row
         unsure = [j for j, k in enumerate(live) if short[k] and not moved[j]]
         if unsure:
-            fit = self._fit_holds(x, sampling_rate_hz, peak[live[unsure]], [verdict[live[j]][1] for j in unsure])
+            rows = [verdict[live[j]][1] if live[j] not in aside else aside[live[j]] for j in unsure]
+            fit = self._fit_holds(x, sampling_rate_hz, peak[live[unsure]], rows)
             for j, fitted_s in zip(unsure, (fit[3] - fit[2]) / sampling_rate_hz):
                 if fitted_s < self.min_hold_s:
-                    verdict[live[j]] = self._held(a[j], b[j], peak[live[j]], hold_s[live[j]])
+                    if live[j] in aside:
+                        del aside[live[j]]
+                    else:
+                        verdict[live[j]] = self._held(a[j], b[j], peak[live[j]], hold_s[live[j]])
         for k in range(K):
-            self._judged[(int(s[k]), int(t[k]), float(peak[k]))] = verdict[k]
+            key = (int(s[k]), int(t[k]), float(peak[k]))
+            self._judged[key] = verdict[k]
+            if k in aside:
+                self._unsteady[key] = aside[k]
 
     @staticmethod
     def _held(a, b, peak, hold_s) -> tuple:
@@ -662,6 +692,11 @@ class HoldRepDetector:
             (held level minus ``rest_deg``, the level the rep started from).
         rejected_ : DataFrame
             Excursions that did not count, with a ``reason``.
+        unsteady_ : dict of ndarray
+            ``reps_``'s columns for the excursions rejected only because
+            they were not still when held (each leaves rest, is held long
+            enough and comes back): a set of reps around them may take them
+            in (``analysis.families.HoldSetDetector``).
         excursion_ : ndarray
             The angle above its rest level (deg).
         """
@@ -718,7 +753,7 @@ def detect_many(detectors: list[HoldRepDetector], angles: list[np.ndarray], samp
     x, e, speed, judge._valid = (np.concatenate([p[i] for p in parts]) for i in range(4))
     judge._offsets = offsets
     judge._breaks = _breaks(e)
-    judge._judged = {}
+    judge._judged, judge._unsteady = {}, {}
     # Two passes: a low threshold finds the typical amplitude, then
     # excursions are cut where the angle comes back within 30 % of rest,
     # so two reps with a short, incomplete rest between stay two. The
@@ -750,9 +785,9 @@ def detect_many(detectors: list[HoldRepDetector], angles: list[np.ndarray], samp
             typ_curve = np.interp(np.arange(sizes[k]), c_k, typ_k) if len(typ_k) else np.zeros(sizes[k])
             threshold[k] = np.maximum(judge.min_amplitude_deg * 0.5, 0.3 * typ_curve)
     gap = int(judge.max_dip_s * sampling_rate_hz)
-    rows, rejected = [], []
+    rows, rejected, unsteady = [], [], []
     for k, (starts_k, stops_k, peaks_k) in enumerate(found):
-        rows_k, rejected_k = [], []
+        rows_k, rejected_k, unsteady_k = [], [], []
         exc = [(int(a), int(b), p, ty) for (a, b), p, ty in zip(zip(starts_k, stops_k), peaks_k, typ[k])
                if p >= judge.min_amplitude_deg]
         i = 0
@@ -775,12 +810,17 @@ def detect_many(detectors: list[HoldRepDetector], angles: list[np.ndarray], samp
                 rows_k.append((peak, row))
             else:
                 rejected_k.append(row)
+                if (s, t, peak) in judge._unsteady:
+                    unsteady_k.append((peak, judge._unsteady[(s, t, peak)]))
             i += 1
         rows.append(rows_k)
         rejected.append(rejected_k)
+        unsteady.append(unsteady_k)
     every = [r for rows_k in rows for r in rows_k]
     cols = judge._fit_holds(x, sampling_rate_hz, [p for p, _ in every], [r for _, r in every])
-    at = 0
+    aside = [r for rows_k in unsteady for r in rows_k]
+    cols_aside = judge._fit_holds(x, sampling_rate_hz, [p for p, _ in aside], [r for _, r in aside])
+    at = at_aside = 0
     for k, det in enumerate(detectors):
         n_k, off = len(rows[k]), offsets[k]
         mine = [c[at:at + n_k] for c in cols]
@@ -788,11 +828,15 @@ def detect_many(detectors: list[HoldRepDetector], angles: list[np.ndarray], samp
         for c in range(4):  # sample indices, from the signal's start
             mine[c] = mine[c] - off
         det._rep_columns = dict(zip(REP_COLUMNS, mine))
+        n_aside = len(unsteady[k])
+        det.unsteady_ = {c: v[at_aside:at_aside + n_aside] - (off if i < 4 else 0)
+                         for i, (c, v) in enumerate(zip(REP_COLUMNS, cols_aside))}
+        at_aside += n_aside
         det.__dict__.pop("reps_", None)
         det._rejected_rows = [(a - off, b - off, *rest) for a, b, *rest in rejected[k]]
         det.typical_amplitude_deg_ = float(_median(mine[4])) if n_k else (
             float(_median(typ[k])) if len(typ[k]) else 0.0)
-    judge._judged = {}
+    judge._judged, judge._unsteady = {}, {}
     judge._valid = judge._offsets = judge._breaks = None
     return detectors
 
