@@ -141,6 +141,24 @@ class SimConfig:
     # sensor warming up on the skin tips the measured "up" by a degree or so
     # over minutes, under a set of 1-3 degree presses.
     acc_bias_wander_mps2: float = 0.0
+    # Issue 12's widest conditions (all off by default; each drawn from a
+    # stream of its own, so the session's other draws stay as they were):
+    # the largest share of a turn done before the first full circle and
+    # after the last (begun or unfinished circles, not circles; the two
+    # scaled to 0.9 of a turn together at most) ...
+    circle_partial: float = 0.0
+    # ... the recorded timestamps jittering by up to this (s; at most 0.4 of
+    # a sample period, so they stay in order: a phone or a BLE bridge
+    # stamping samples on arrival) ...
+    timestamp_jitter_s: float = 0.0
+    # ... single long gaps (a sensor out of range) of 0.5-3 s, this many
+    # (a number, or a (low, high) range of integers drawn per session),
+    # half of them inside the exercises ...
+    long_gaps: int | tuple = 0
+    # ... and the strap slipping once during a hold set: the sensor turns
+    # on the limb by this many degrees (a (low, high) range) about a random
+    # axis over 0.2-0.6 s, and stays so (its mounting changes mid-set).
+    strap_slip_deg: float | tuple = 0.0
 
 
 TIERS = {
@@ -156,6 +174,14 @@ TIERS = {
                  acc_bias_mps2=0.3, gyr_bias_dps=3.0, scale_error=0.03,
                  clock_drift_ppm=2000, packet_loss=(0.0, 0.10), sloppiness=0.7,
                  sampling_rate_hz=(20.0, 400.0), hold_shape=1.0, acc_bias_wander_mps2=0.1),
+    # The hard tier and more (issue 12): part turns at the ends of a run of
+    # circles, jittering timestamps, single gaps of 0.5-3 s, the strap
+    # slipping 5-20 degrees during a hold set.
+    "hard-wide": dict(mounting="random", acc_noise_mps2=(0.03, 0.25), gyr_noise_dps=(0.1, 1.0),
+                      acc_bias_mps2=0.3, gyr_bias_dps=3.0, scale_error=0.03,
+                      clock_drift_ppm=2000, packet_loss=(0.0, 0.10), sloppiness=0.7,
+                      sampling_rate_hz=(20.0, 400.0), hold_shape=1.0, acc_bias_wander_mps2=0.1,
+                      circle_partial=0.8, timestamp_jitter_s=0.01, long_gaps=(0, 3), strap_slip_deg=(5.0, 20.0)),
     "ankle": dict(placement="ankle", mounting="instep", packet_loss=0.01, sloppiness=0.3),
     # The exercises among things that look like them, the sensor any way round.
     "lookalikes": dict(mounting="random", packet_loss=0.02, sloppiness=0.5, lookalikes=4,
@@ -810,6 +836,15 @@ class _Builder:
         assert self.posture == "lie"
         rng = self.rng
         plan = circle_plan(rng, self.cfg.sloppiness, **(self.cfg.circle_plan or {}))
+        if self.cfg.circle_partial and not {"partial_in", "partial_out"} & set(self.cfg.circle_plan or {}):
+            # Drawn from a stream of their own: the session's other draws stay.
+            for p in plan["directions"]:
+                p["partial_in"], p["partial_out"] = self.shape_rng.uniform(0, self.cfg.circle_partial, 2)
+                # Together less than a turn: more would be one more circle,
+                # wherever the person thinks the first one began.
+                total = p["partial_in"] + p["partial_out"]
+                if total > 0.9:
+                    p["partial_in"], p["partial_out"] = 0.9 * p["partial_in"] / total, 0.9 * p["partial_out"] / total
         self.transition("lie_raised", rng.uniform(1.5, 2.5), kind="raise_leg")
         entry = {"exercise": "ankle_circles", "start_s": None, "end_s": None,
                  "reps": [], "circles": [], "strides": []}
@@ -861,6 +896,10 @@ class _Builder:
             # Per-turn periods: a trend over the set and turn-to-turn spread.
             trend = np.exp(np.linspace(0, np.log(p["speed_trend"]), n_circ))
             periods = p["period_s"] * trend * np.exp(rng.normal(0, p["period_spread"], n_circ))
+            # A part turn before the first full circle and after the last,
+            # at the speed of its neighbour (phase targets below).
+            p_in, p_out = p.get("partial_in", 0.0), p.get("partial_out", 0.0)
+            periods = np.r_[p_in * periods[0], periods, p_out * periods[-1]]
             edges = np.concatenate([[0.0], np.cumsum(periods)])
             # Pauses and hesitations: the phase clock slows (to a stop) for a while.
             total = edges[-1]
@@ -876,7 +915,7 @@ class _Builder:
             tau = np.concatenate([[0.0], np.cumsum(np.clip(rate, 0, 1))[:-1]]) / sampling_rate_hz
             n = int(np.searchsorted(tau, total)) + 1
             tau = np.minimum(tau[:n], total)
-            ph_lin = np.interp(tau, edges, 2 * np.pi * np.arange(n_circ + 1))
+            ph_lin = np.interp(tau, edges, 2 * np.pi * np.r_[0.0, p_in + np.arange(n_circ + 1), p_in + n_circ + p_out])
             # Uneven speed round each turn (faster on one side); the phase
             # still gains exactly 2π a turn.
             th1, th2 = rng.uniform(0, 2 * np.pi, 2)
@@ -903,7 +942,7 @@ class _Builder:
             parts_d.append(path)
             parts_pitch.append(np.zeros(n))
             t_edges = t0 + np.interp(edges, tau, tt[:n])
-            for i in range(n_circ):
+            for i in range(1, n_circ + 1):  # the full turns (edges 0 and -1 bound the part turns)
                 sl = slice(int(round((t_edges[i] - t0) * sampling_rate_hz)), int(round((t_edges[i + 1] - t0) * sampling_rate_hz)))
                 # Mean diameter (mean width) of a loop = its length / π.
                 size = np.degrees(np.sum(np.hypot(*np.diff(path[sl], axis=0).T))) / np.pi
@@ -1297,7 +1336,11 @@ def circle_plan(rng: np.random.Generator, sloppiness: float = 0.3, **pins) -> di
     (speed modulation within a turn, 0–0.65), ``pauses`` (list of
     ``{"at", "seconds", "depth"}``: where in the set, how long, how near a
     stop), ``spiral`` (spirals out of neutral instead of moving out first),
-    ``drift`` (wander of the circles' centre, a share of their size), ``n`` (turns).
+    ``drift`` (wander of the circles' centre, a share of their size), ``n`` (turns),
+    ``partial_in`` / ``partial_out`` (share of a turn before the first full
+    circle / after the last: begun or unfinished circles, not counted; 0;
+    together under one turn, or they would make one more circle wherever
+    the first one is said to begin).
     Pinned per-direction keys apply to both directions.
     """
     loguni = lambda lo, hi: float(np.exp(rng.uniform(np.log(lo), np.log(hi))))  # noqa: E731
@@ -1323,6 +1366,11 @@ def circle_plan(rng: np.random.Generator, sloppiness: float = 0.3, **pins) -> di
         })
     plan = {"order": [first, "ccw" if first == "cw" else "cw"], "lead_in": bool(rng.random() < 0.7),
             "wobble_deg": rng.uniform(0.1, 1.5), "twist": rng.uniform(-1, 1), "directions": dirs}
+    for p in dirs:
+        # Share of a turn done before the first full circle and after the
+        # last (a circle begun or left unfinished: not a circle); none
+        # unless pinned or drawn (``SimConfig.circle_partial``).
+        p["partial_in"] = p["partial_out"] = 0.0
     for key, value in pins.items():
         if key in plan:
             plan[key] = value
@@ -1655,6 +1703,65 @@ def _loss_mask(rng: np.random.Generator, n: int, fraction: float, burst_mean: fl
     return keep
 
 
+def _ranged_draw(rng: np.random.Generator, value) -> float:
+    """A number, or uniformly within a (low, high) range."""
+    return float(rng.uniform(*value)) if isinstance(value, (tuple, list)) else float(value)
+
+
+def _strap_slip(cfg: SimConfig, exercises: list[dict], t_int: np.ndarray, rng: np.random.Generator):
+    """The strap slipping once, in the middle part of the first hold set, or None.
+
+    Returns the rotation taking the sensor's old frame to its new one at
+    each internal sample, the slip's own angular velocity (deg/s, in the
+    sensor's frame: about a fixed axis, which the turn leaves as it is)
+    and the slip (``start_s``, ``end_s``, ``deg``; internal time).
+    """
+    sets = [e for e in exercises if e["exercise"] in ("toe_press", "resistance_band", "pencil_pickup")]
+    deg = _ranged_draw(rng, cfg.strap_slip_deg)
+    if not deg or not sets:
+        return None
+    e = sets[0]
+    start = e["start_s"] + rng.uniform(0.3, 0.7) * (e["end_s"] - e["start_s"])
+    dur = rng.uniform(0.2, 0.6)
+    axis = _unit3(rng)
+    u = np.clip((t_int - start) / dur, 0, 1)
+    angle = np.radians(deg) * _min_jerk(u)
+    rate = np.gradient(angle, t_int)
+    # The sensor turns by +angle about ``axis`` on the limb: what it
+    # measured is seen turned by -angle (v_new = R(angle)^-1 v_old), and its
+    # gyro adds its own turn rate about that axis.
+    turned = Rotation.from_rotvec(-angle[:, None] * axis[None, :])
+    omega = np.degrees(rate)[:, None] * axis[None, :]
+    return turned, omega, {"start_s": start, "end_s": start + dur, "deg": deg, "axis": axis}
+
+
+def _unit3(rng: np.random.Generator) -> np.ndarray:
+    v = rng.standard_normal(3)
+    return v / np.linalg.norm(v)
+
+
+def _long_gaps(cfg: SimConfig, exercises: list[dict], t_true: np.ndarray, sampling_rate_hz: float,
+               rng: np.random.Generator) -> np.ndarray:
+    """Samples kept (True) with ``cfg.long_gaps`` single gaps of 0.5-3 s, half of them
+    (rounded up) inside the exercises, the rest anywhere."""
+    keep = np.ones(len(t_true), dtype=bool)
+    lo_hi = cfg.long_gaps
+    n = int(rng.integers(lo_hi[0], lo_hi[1] + 1)) if isinstance(lo_hi, (tuple, list)) else int(lo_hi)
+    if n <= 0 or len(t_true) < 2:
+        return keep
+    spans = [(e["start_s"], e["end_s"]) for e in exercises if e["end_s"] > e["start_s"]]
+    for k in range(n):
+        length = rng.uniform(0.5, 3.0)
+        if spans and k % 2 == 0:
+            a, b = spans[int(rng.integers(len(spans)))]
+            at = rng.uniform(a, max(a, b - length))
+        else:
+            at = rng.uniform(t_true[0], max(t_true[0], t_true[-1] - length))
+        keep[(t_true >= at) & (t_true < at + length)] = False
+    keep[0] = keep[-1] = True
+    return keep
+
+
 def _draw_ranges(cfg: SimConfig, seed: int) -> SimConfig:
     """The config with its (low, high) ranges drawn for this session.
 
@@ -1727,6 +1834,11 @@ def simulate_session(seed: int = 0, config: SimConfig | None = None,
     gyr_s = inv.apply(gyr_seg)
     acc_s = inv.apply(acc_seg)
     t_int = np.arange(len(track)) / fs_int
+    slip = _strap_slip(cfg, b.exercises, t_int, np.random.default_rng([abs(int(seed)), 53]))
+    if slip is not None:
+        turned, omega_dps, slip = slip
+        gyr_s = turned.apply(gyr_s) + omega_dps
+        acc_s = turned.apply(acc_s)
 
     # The sensor's clock runs fast or slow: its sample k is taken at true
     # time k/sampling_rate_hz · (1 + drift). Truth times are converted to the recording's clock.
@@ -1756,8 +1868,17 @@ def simulate_session(seed: int = 0, config: SimConfig | None = None,
         gyr = np.round(gyr / cfg.gyr_lsb_dps) * cfg.gyr_lsb_dps
 
     keep = _loss_mask(rng, n_out, cfg.packet_loss, cfg.loss_burst_mean_samples)
+    wide_rng = np.random.default_rng([abs(int(seed)), 59])
+    keep &= _long_gaps(cfg, b.exercises, t_true, sampling_rate_hz, wide_rng)
+    t_stamp = t_rec
+    if cfg.timestamp_jitter_s:
+        # Stamped on arrival: each stamp off by up to the jitter, never by
+        # 0.4 of a period or more, so the stamps stay in order.
+        j = min(cfg.timestamp_jitter_s, 0.4 / sampling_rate_hz)
+        t_stamp = t_rec + wide_rng.uniform(-j, j, n_out)
+        t_stamp[0] = t_rec[0]
     data = pd.DataFrame({
-        "t": np.round(t_rec[keep], 4),
+        "t": np.round(t_stamp[keep], 4),
         "acc_x": acc[keep, 0], "acc_y": acc[keep, 1], "acc_z": acc[keep, 2],
         "gyr_x": gyr[keep, 0], "gyr_y": gyr[keep, 1], "gyr_z": gyr[keep, 2],
     })
@@ -1814,6 +1935,9 @@ def simulate_session(seed: int = 0, config: SimConfig | None = None,
         "mounting_matrix": np.round(mount.as_matrix(), 6).tolist(),
         **({"tiptoe_plans": b.tiptoe_plans} if b.tiptoe_plans else {}),
         "clock_drift_ppm": round(drift * 1e6, 1),
+        **({"strap_slip": {"start_s": conv(slip["start_s"]), "end_s": conv(slip["end_s"]),
+                           "deg": round(slip["deg"], 2), "axis": np.round(slip["axis"], 6).tolist()}}
+           if slip is not None else {}),
         "notes": ("Reps count only when the held position was reached and held; aborted "
                   "half-movements and touch-and-go reps are not listed. Circle direction per "
                   "the contract. Strides: ground contacts of the instrumented foot."),
