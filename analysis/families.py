@@ -264,7 +264,7 @@ class TiptoeWalkDetector:
         return held > max(4.0, 0.5 * float(np.median(prev_feats.stance_pitch_deg)))
 
     @staticmethod
-    def _heel_came_down(sig: SessionSignals, contact: int, feats: pd.DataFrame) -> bool:
+    def _heel_came_down(sig: SessionSignals, contact: int, feats: _Reps) -> bool:
         """Whether a walk's last contact is its heel coming down, not a step.
 
         Lowering the heels after the last step lands with an impact too,
@@ -272,7 +272,7 @@ class TiptoeWalkDetector:
         step detector takes it for a contact. A forefoot landing leaves
         the foot pitched toes-down; the heel's landing leaves it flat.
         """
-        if feats.empty:
+        if len(feats) == 0:
             return False
         n = max(2, int(0.2 * sig.sampling_rate_hz))
         after = float(np.median(-sig.elevation_deg[contact:contact + n]))
