@@ -102,6 +102,39 @@ def rise_doubt(turn_deg: float, move_s: float, acc_error_mps2: float = 0.5) -> f
     return float(step * move_s ** 2 / 8)
 
 
+def toes_down_rise(earth_acc: np.ndarray, tilt_deg: np.ndarray, reps, offset: int,
+                   sampling_rate_hz: float) -> np.ndarray:
+    """Rise (m) of a foot sensor in each rep, counted up when the rep tips the toes down.
+
+    A heel raise, standing or seated, turns the foot about the ball of the
+    foot: the toes go down and the instep (the sensor) rises with the heel,
+    by about ``0.09·sin(turn)`` for a sensor 7 cm ahead of the ankle. A toe
+    press or a pencil grip turns the foot about the ankle, so a toes-down
+    rep lowers the sensor ahead of it (and a toes-up one raises it): the
+    value is then negative or about nil.
+
+    Parameters
+    ----------
+    earth_acc : ndarray, shape (n, 3)
+        Gravity-free acceleration, earth frame (m/s²).
+    tilt_deg : ndarray, shape (n,)
+        The foot's pitch, + = toes up (``SessionSignals.tilt_deg``).
+    reps : DataFrame
+        ``start``, ``hold_start``, ``hold_stop`` (samples from ``offset``).
+
+    Returns
+    -------
+    ndarray, shape (len(reps),)
+    """
+    out = []
+    for a, h0, h1 in zip(*(np.asarray(reps[c]) for c in ("start", "hold_start", "hold_stop"))):
+        a, h0, h1 = offset + int(a), offset + int(h0), offset + int(h1)
+        turn = float(np.median(tilt_deg[h0:max(h1, h0 + 1)])) - float(tilt_deg[a])
+        rise = float(displacement(earth_acc, a, h0, sampling_rate_hz)[2])
+        out.append(-rise if turn > 0 else rise)
+    return np.array(out)
+
+
 def rep_extent(angle_deg: np.ndarray, reps, sampling_rate_hz: float, noise_sds: float = 2.0,
                ) -> tuple[np.ndarray, np.ndarray]:
     """How far each rep goes and where it holds, from the rest it left (deg).
@@ -149,15 +182,17 @@ def rep_extent(angle_deg: np.ndarray, reps, sampling_rate_hz: float, noise_sds: 
     return peak, held
 
 
-def climb_per_stride(earth_acc: np.ndarray, gyr: np.ndarray, contacts: np.ndarray, sampling_rate_hz: float) -> float:
-    """Median rise or fall (m, absolute) of the sensor per stride.
+def stride_travel(earth_acc: np.ndarray, gyr: np.ndarray, contacts: np.ndarray,
+                  sampling_rate_hz: float) -> tuple[float, float]:
+    """Median rise or fall (m, absolute) and median forward travel (m) of the sensor per stride.
 
     Integrated between the calmest instants of consecutive strides (the foot
-    or shank nearly still in mid-stance, where velocity is ~0): about 0 on
-    level ground, 0.3 m a stride on stairs.
+    or shank nearly still in mid-stance, where velocity is ~0): a climb of
+    about 0 on level ground, 0.3 m a stride on stairs; a travel of a step's
+    length walking (0.2-0.9 m on tiptoe), about 0 tapping a foot in place.
     """
     if len(contacts) < 3:
-        return 0.0
+        return 0.0, 0.0
     w = max(1, int(0.1 * sampling_rate_hz))
     # Only the walk's rows, with a window's margin on each side, are
     # smoothed (each value sums the same samples as over the whole day,
@@ -165,8 +200,10 @@ def climb_per_stride(earth_acc: np.ndarray, gyr: np.ndarray, contacts: np.ndarra
     lo, hi = max(0, int(contacts[0]) - w), min(len(gyr), int(contacts[-1]) + w)
     calm_rate = np.convolve(np.linalg.norm(gyr[lo:hi], axis=1), np.ones(w), mode="same")
     calm = [c0 + int(np.argmin(calm_rate[c0 - lo:c1 - lo])) for c0, c1 in zip(contacts[:-1], contacts[1:]) if c1 > c0]
-    rises = [abs(displacement(earth_acc, a, b, sampling_rate_hz)[2]) for a, b in zip(calm[:-1], calm[1:])]
-    return float(np.median(rises)) if rises else 0.0
+    moves = np.array([displacement(earth_acc, a, b, sampling_rate_hz) for a, b in zip(calm[:-1], calm[1:])])
+    if not len(moves):
+        return 0.0, 0.0
+    return float(np.median(np.abs(moves[:, 2]))), float(np.median(np.hypot(moves[:, 0], moves[:, 1])))
 
 
 def motion_evidence(acc: np.ndarray, a: int, b: int, sampling_rate_hz: float, free_fall_g: float = 0.35) -> dict:
@@ -244,6 +281,21 @@ class ConfidenceRater:
         deviations of its hold (measured against a running minimum and the
         hold's largest sample, 1.5° presses under a 25 Hz sensor's noise
         "swung" 2.1-2.6 times as far as they held).
+    min_travel_m : float
+        A foot walking on tiptoe moves a step's length each stride (0.2-0.9
+        m simulated, 0.19 m the least measured); tapping a foot in place
+        reads as strides that go nowhere (0.005-0.16 m measured, the most
+        at 25 Hz). Judged with a foot sensor only (see ``max_climb_m``).
+    max_heel_lift_m : float
+        A foot toe-press set whose instep rises by more than this per rep as
+        the toes go down (:func:`toes_down_rise`; beyond the rep's
+        ``lift_doubt_m`` too) is a heel raise, seated or standing.
+    still_leg_range_deg, still_leg_min_cue : float
+        A set moving less than ``still_leg_range_deg`` per rep whose
+        posture cue is below ``still_leg_min_cue``: the leg sways either
+        way of where it rests, as the still leg does while the other one
+        exercises (simulated: cues -0.39 to 0.32), where a press goes one
+        way from it (simulated sets under 4°: 0.54 and more).
     min_tiptoe_s : float
         Tiptoe walking is prescribed for 20-30 s; a few steps on the
         forefoot (a flight of stairs seen by a shank sensor, whose climb
@@ -271,8 +323,14 @@ class ConfidenceRater:
                  pencil_min_lift_m: float = 0.008, max_range_cv: float = 0.5,
                  min_reps: dict | None = None, strong_min_mounting: float = 0.6,
                  max_overshoot: float = 2.0, max_hold_cv: float = 0.5, min_rest_s: float = 0.5,
-                 min_posture_cue: float = -0.5, min_tiptoe_s: float = 8.0):
+                 min_posture_cue: float = -0.5, min_tiptoe_s: float = 8.0, min_travel_m: float = 0.1,
+                 max_heel_lift_m: float = 0.008, still_leg_range_deg: float = 4.0,
+                 still_leg_min_cue: float = 0.35):
         self.min_tiptoe_s = min_tiptoe_s
+        self.min_travel_m = min_travel_m
+        self.max_heel_lift_m = max_heel_lift_m
+        self.still_leg_range_deg = still_leg_range_deg
+        self.still_leg_min_cue = still_leg_min_cue
         self.max_overshoot = max_overshoot
         self.max_hold_cv = max_hold_cv
         self.min_rest_s = min_rest_s
@@ -293,10 +351,13 @@ class ConfidenceRater:
             "ankle": {"toe_press": (0.0, 28.0)},
         }
         # A shank turning about the ankle (a knee bend) barely lifts a sensor
-        # just above it; a heel raise lifts the whole shank.
+        # just above it; a heel raise lifts the whole shank. Simulated shank
+        # toe presses: at most 1.2 cm under 12° of knee bend, 2.3 cm at 19°
+        # (whose rise_doubt is 11 cm); a seated heel raise of a few degrees
+        # at the shank, 2.6 cm.
         self.max_lift_m = max_lift_m or {
             "foot": {"toe_press": 0.04, "resistance_band": 0.08, "pencil_pickup": 0.2},
-            "ankle": {"toe_press": 0.025},
+            "ankle": {"toe_press": 0.02},
         }
         self.stride_s = stride_s
         self.max_climb_m = max_climb_m
@@ -393,6 +454,10 @@ class ConfidenceRater:
         if cue is not None and cue < self.min_posture_cue:
             doubt(0.35, "the held position is the one rested in before and after the set "
                         "(a change of posture, not reps?)")
+        elif (cue is not None and rng is not None and rng < self.still_leg_range_deg
+              and cue < self.still_leg_min_cue):
+            doubt(0.35, f"{rng:.1f}° swayed either way of where the leg rests, not pressed "
+                        f"(the still leg beside the other one's exercise?)")
         stepped = ev.get("level_steps", 0)
         if stepped:
             # Where the angle rested moved mid-set: a rep there is not
@@ -402,6 +467,11 @@ class ConfidenceRater:
         if ev.get("way_unsure") and exercise == "toe_press":  # studied on toe-press sets only
             doubt(0.5, "which way the reps go is unclear (the holds look like rests): "
                        "the count may be off")
+        heel = ev.get("heel_lift_m")
+        if (exercise == "toe_press" and heel is not None
+                and heel > max(self.max_heel_lift_m, ev.get("lift_doubt_m", 0.0))):
+            doubt(0.35, f"the instep rises {100 * heel:.1f} cm as the toes go down: the heel lifts "
+                        f"(heel raises?)")
         spread = ev.get("range_cv")
         if spread is not None and spread > self.max_range_cv:
             doubt(0.35, f"reps unlike each other (range varies by {100 * spread:.0f}%: fidgeting?)")
@@ -415,6 +485,10 @@ class ConfidenceRater:
             climb = ev.get("climb_m")
             if placement == "foot" and climb is not None and climb > self.max_climb_m:
                 doubt(0.35, f"rises or falls {100 * climb:.0f} cm per stride (stairs?)")
+            travel = ev.get("travel_m")
+            if placement == "foot" and travel is not None and travel < self.min_travel_m:
+                doubt(0.35, f"the foot moves {100 * travel:.0f} cm per stride: stepping or tapping "
+                            f"in place, not walking")
         if mounting_method not in ("declared", "gait"):
             strong = False
             if exercise in HOLD_EXERCISES:

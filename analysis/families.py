@@ -20,10 +20,10 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy.ndimage import uniform_filter1d
+from scipy.ndimage import median_filter, uniform_filter1d
 
 from .circles import CircleDetector, circle_sets
-from .confidence import climb_per_stride, displacement, motion_evidence, rep_extent, rise_doubt
+from .confidence import displacement, motion_evidence, rep_extent, rise_doubt, stride_travel, toes_down_rise
 from .gait import STRIDE_FEATURES, StrideDetector, runs, stride_feature_array
 from .reps import HoldRepDetector, _median, detect_many, lowpass, prefer, set_cues
 from .signals import SessionSignals
@@ -76,13 +76,61 @@ def _col(group, name: str) -> np.ndarray:
     return np.asarray(group[name])
 
 
-def _rise_per_rep(group, earth_acc, offset: int, sampling_rate_hz: float) -> np.ndarray:
+def _rise_per_rep(group, earth_acc, offset: int, sampling_rate_hz: float,
+                  margin_s: tuple[float, float] = (0.0, 0.0), rate: np.ndarray | None = None) -> np.ndarray:
     """|Vertical displacement| (m) from each rep's start to its hold, shape (len(group),).
 
-    ``group`` holds the reps' ``start`` and ``hold_start`` as samples from ``offset``.
+    ``group`` holds the reps' ``start`` and ``hold_start`` as samples from
+    ``offset``. With ``margin_s`` and ``rate`` (the angular rate's norm,
+    shape (n,)): integrated from the calmest sample up to ``margin_s[0]``
+    before the start to the calmest up to ``margin_s[1]`` after the hold's
+    start, where the segment is stillest (:func:`displacement` takes both
+    ends as still).
     """
-    return np.array([abs(displacement(earth_acc, offset + int(a), offset + int(b), sampling_rate_hz)[2])
-                     for a, b in zip(_col(group, "start"), _col(group, "hold_start"))])
+    before, after = (int(m * sampling_rate_hz) for m in margin_s)
+    out = []
+    for a, b in zip(_col(group, "start"), _col(group, "hold_start")):
+        a, b = offset + int(a), offset + int(b)
+        if rate is not None and before:
+            lo = max(0, a - before)
+            a = lo + int(np.argmin(rate[lo:a + 1]))
+        if rate is not None and after:
+            b = b + int(np.argmin(rate[b:b + after + 1]))
+        out.append(abs(displacement(earth_acc, a, b, sampling_rate_hz)[2]))
+    return np.array(out)
+
+
+def carry_free_tilt(tilt_deg: np.ndarray, elevation_deg: np.ndarray, sampling_rate_hz: float,
+                    window_s: float = 4.0, max_push_deg: float = 1.5) -> np.ndarray:
+    """The accelerometer's pitch (deg, shape (n,)) with the pushes of a moving foot taken out.
+
+    A foot carried aside or lifted (a pencil taken elsewhere before it is
+    put down) is pushed about: the low-passed accelerometer reads the push
+    as tilt, 5-9° for a 0.2 m carry in a second, where the foot did not
+    turn. The orientation filter's pitch (``elevation_deg``) does not
+    (the gyroscope says the foot did not turn), but it lags after a walk or
+    a brisk turn, which the accelerometer's does not. So the accelerometer's
+    pitch is kept except where it departs by more than ``max_push_deg``
+    from the filter's pitch plus their running median difference over
+    ``window_s`` (taken at 5 Hz): the filter's pitch plus that difference
+    stands in there.
+    """
+    tilt = np.asarray(tilt_deg, dtype=float)
+    elevation = np.asarray(elevation_deg, dtype=float)
+    diff = (tilt - elevation + 180.0) % 360.0 - 180.0
+    if len(tilt) < 3 or not np.all(np.isfinite(diff)):
+        return tilt
+    step = max(1, int(round(sampling_rate_hz / 5.0)))
+    size = max(3, int(window_s * 5.0) | 1)
+    coarse = np.arange(0, len(tilt), step)
+    fine = np.arange(len(tilt))
+    offset = np.interp(fine, coarse, median_filter(diff[::step], size=size, mode="nearest"))
+    # The filter itself snaps back now and then (its recovery after
+    # rejecting a push, seed 4104): only where its pitch stays at its own
+    # running median is it the steadier one.
+    steady = np.abs(elevation - np.interp(fine, coarse, median_filter(elevation[::step], size=size,
+                                                                      mode="nearest"))) <= max_push_deg
+    return np.where((np.abs(diff - offset) > max_push_deg) & steady, tilt - diff + offset, tilt)
 
 
 def _way_unsure(group, cues: tuple, others: list) -> bool:
@@ -180,7 +228,8 @@ class TiptoeWalkDetector:
     bouts_ : DataFrame
         ``exercise`` (``tiptoe_walk``), ``start_s``, ``end_s``.
     evidence_ : list of dict
-        Per bout: ``in_posture``, ``stride_s``, ``duration_s``, ``climb_m``, ``peak_g``, ``flight_s``.
+        Per bout: ``in_posture``, ``stride_s``, ``duration_s``, ``climb_m``, ``travel_m``, ``peak_g``,
+        ``flight_s``.
     details_ : list of dict
         Per bout: ``cadence_spm``, ``stride_time_cv_pct``, ``heel_rise_deg``
         (None for a shank sensor).
@@ -290,11 +339,11 @@ class TiptoeWalkDetector:
             # foot still steps and the person stops): about half a stride.
             end = contacts[-1] + int(round(0.5 * np.median(np.diff(contacts))))
         bouts.append(("tiptoe_walk", t[contacts[0]], t[min(end, len(t) - 1)]))
+        climb, travel = stride_travel(sig.orientation.earth_acc, sig.gyr, contacts, sampling_rate_hz)
         evidence.append({"in_posture": sig.in_posture("tiptoe_walk", contacts[0], end),
                          "stride_s": float(np.median(stride_s)),
                          "duration_s": float(t[min(end, len(t) - 1)] - t[contacts[0]]),
-                         "climb_m": climb_per_stride(sig.orientation.earth_acc, sig.gyr, contacts,
-                                                     sampling_rate_hz),
+                         "climb_m": climb, "travel_m": travel,
                          **motion_evidence(sig.acc, contacts[0], end, sampling_rate_hz)})
         strides += [(k, t[c]) for c in contacts]
         details.append({
@@ -435,6 +484,30 @@ class HoldSetDetector:
     split_lift_m : float
         A set whose reps go from rising this much less to this much more
         per rep (or back) is two sets (:meth:`_split_by_lift`).
+    split_heel_m : float
+        So is a foot set whose reps go from sinking or staying to lifting
+        the heel by this much more (:meth:`_split_by_heel`; simulated toe
+        presses -0.7 to +0.4 cm, seated heel raises +0.9 to +3.2 cm).
+    pencil_max_reps : int
+        A flat-foot set held that long with this many reps or fewer is a
+        pencil pickup (three per foot by prescription; toe presses ten)
+        whether or not the foot rose.
+    pencil_short_hold_s, press_max_range_deg : float
+        A flat-foot set of ``pencil_max_reps`` or fewer held at least
+        ``pencil_short_hold_s`` (shorter than prescribed) is a pencil
+        pickup if the foot rises ``pencil_min_lift_m`` or tips further
+        than ``press_max_range_deg`` (the confidence's toe-press limit).
+    pencil_drop_frac : float
+        In a pencil set, a "rep" held less than this share of the set's
+        median hold is a dropped pencil, not a rep.
+    pencil_min_rest_s : float
+        In a pencil set, a rep starting sooner than this after the previous
+        one's end, from its held level, is that hold going on (the pencil
+        carried aside before it is put down).
+    pencil_lift_margin_s : (float, float)
+        A pencil set's rise per rep is integrated from the calmest sample
+        up to this long before each rep's start to the calmest up to this
+        long after its hold's start (s).
 
     Attributes (after :meth:`detect`)
     ----------
@@ -443,7 +516,8 @@ class HoldSetDetector:
     evidence_ : list of dict
         Per bout: ``in_posture``, ``reps``, ``range_deg``, ``range_cv``,
         ``lift_m``, ``lift_doubt_m``, ``overshoot``, ``rest_s``,
-        ``posture_cue``, ``level_steps``, ``way_unsure``, ``hold_s``, ``hold_cv``, ``peak_g``, ``flight_s``
+        ``posture_cue``, ``level_steps``, ``way_unsure``, ``hold_s``, ``hold_cv``, ``heel_lift_m`` (foot),
+        ``peak_g``, ``flight_s``
         (see :class:`analysis.confidence.ConfidenceRater.rate`).
     reps_ : DataFrame
         ``bout``, ``start_s``, ``end_s``, ``hold_s``, ``range_deg``.
@@ -451,8 +525,18 @@ class HoldSetDetector:
 
     def __init__(self, max_rep_gap_s: float = 30.0, min_reps_per_bout: int = 3,
                  pencil_min_hold_s: float = 7.0, min_foot_range_deg: float = 0.6,
-                 pencil_min_lift_m: float = 0.015, split_lift_m: float = 0.05):
+                 pencil_min_lift_m: float = 0.015, split_lift_m: float = 0.05, split_heel_m: float = 0.012,
+                 pencil_max_reps: int = 5, pencil_drop_frac: float = 0.35,
+                 pencil_short_hold_s: float = 5.0, press_max_range_deg: float = 15.0,
+                 pencil_lift_margin_s: tuple[float, float] = (0.5, 0.3), pencil_min_rest_s: float = 0.5):
+        self.pencil_max_reps = pencil_max_reps
+        self.pencil_short_hold_s = pencil_short_hold_s
+        self.press_max_range_deg = press_max_range_deg
+        self.pencil_min_rest_s = pencil_min_rest_s
+        self.pencil_lift_margin_s = pencil_lift_margin_s
+        self.pencil_drop_frac = pencil_drop_frac
         self.split_lift_m = split_lift_m
+        self.split_heel_m = split_heel_m
         self.pencil_min_lift_m = pencil_min_lift_m
         self.max_rep_gap_s = max_rep_gap_s
         self.min_reps_per_bout = min_reps_per_bout
@@ -501,7 +585,11 @@ class HoldSetDetector:
         ``(bout row, evidence, rep rows without their bout)`` per stretch."""
         t, sampling_rate_hz, foot, valid = sig.t, sig.sampling_rate_hz, sig.foot, sig.valid
         earth_acc = sig.orientation.earth_acc
-        tilt = sig.tilt_deg
+        # A foot sensor's pitch without the pushes of a foot carried aside
+        # (seed 4107: a pencil carried mid-hold cut each hold in two).
+        tilt = (carry_free_tilt(sig.tilt_deg, sig.elevation_deg, sampling_rate_hz) if foot
+                else sig.tilt_deg)
+        calm_rate = None
         out = {}
         # Dorsiflexion against the band raises the toes; toe presses
         # and pencil pickups tip the foot whichever way the instep
@@ -564,17 +652,39 @@ class HoldSetDetector:
                 if foot and _median(np.abs(group.range_deg)) < self.min_foot_range_deg:
                     continue
                 every_lift = _rise_per_rep(group, earth_acc, s, sampling_rate_hz)
-                for part, lifts in self._split_by_lift(group, every_lift):
+                heel = toes_down_rise(earth_acc, tilt, group, s, sampling_rate_hz) if foot else None
+                for part, lifts in self._pencil_sets(posture, self._split_by_heel(self._split_by_lift(group, every_lift),
+                                                                                  group, heel),
+                                                     t[s:e], sampling_rate_hz):
                     group = part
                     holds = (group.hold_stop - group.hold_start) / sampling_rate_hz
-                    name = self._name_hold_bout(posture, holds, float(_median(lifts)))
+                    name = self._name_hold_bout(posture, holds, float(_median(lifts)), len(group),
+                                                float(_median(np.abs(group.range_deg))))
                     need = self.min_reps_per_bout if name != "pencil_pickup" else 2
                     if name is None or len(group) < need:
                         continue
+                    if name == "pencil_pickup":
+                        if calm_rate is None:
+                            calm_rate = uniform_filter1d(np.linalg.norm(sig.gyr, axis=1),
+                                                         max(1, int(0.1 * sampling_rate_hz)))
+                        # A foot lifting a pencil with little tip starts
+                        # to rise before its tilt shows the move: its rise
+                        # is measured from the rest before the rep to the
+                        # settled hold (seed 4000: 0.5 cm per rep read so,
+                        # 5 cm lifted).
+                        lifts = _rise_per_rep(group, earth_acc, s, sampling_rate_hz, self.pencil_lift_margin_s,
+                                              calm_rate)
                     a, b = s + int(group.start[0]), s + int(group.stop[-1])
                     if smooth is None:
                         smooth = lowpass(seg_angle, proto.cutoff_hz, sampling_rate_hz)
-                    peak, held = rep_extent(smooth, group, sampling_rate_hz)
+                    # A foot lifted, carried and put down is pushed about:
+                    # the accelerometer's tilt swings with the push, the
+                    # orientation filter's gravity does not (seeds 4001,
+                    # 4019: lifted 2-12 cm, "swung" 2.6-8.7 times as far
+                    # as they held); a swing of the foot itself shows in both.
+                    peak, held = rep_extent(smooth if name != "pencil_pickup" else
+                                            lowpass(sig.elevation_deg[s:e], proto.cutoff_hz, sampling_rate_hz),
+                                            group, sampling_rate_hz)
                     move_s = float(_median(group.hold_start - group.start)) / sampling_rate_hz
                     evidence = {"in_posture": sig.in_posture(name, a, b), "reps": len(group),
                                 "range_deg": float(_median(group.amplitude_deg)),
@@ -590,6 +700,8 @@ class HoldSetDetector:
                                 "way_unsure": unsure_way,
                                 "hold_s": float(_median(holds)),
                                 "hold_cv": float(np.std(holds) / max(np.mean(holds), 1e-6)),
+                                "heel_lift_m": (float(_median(toes_down_rise(
+                                    earth_acc, tilt, group, s, sampling_rate_hz))) if foot else None),
                                 **motion_evidence(sig.acc, a, b, sampling_rate_hz)}
                     reps = [(t[s + a_], t[s + b_], (h1 - h0) / sampling_rate_hz, abs(r_))
                             for a_, b_, h0, h1, r_ in zip(group.start.tolist(), group.stop.tolist(),
@@ -639,6 +751,14 @@ class HoldSetDetector:
         parts = self._split_by_hold(group, sampling_rate_hz, self.pencil_min_hold_s)
         if len(parts) < 2:
             return parts
+        # Not a split that only a pencil dropped at once makes (a set of
+        # three held 11-14 s and a drop held 1.7 s split as 2 + 2, and the
+        # part with the drop lost its real rep: seed 4110).
+        holds = _col(group, "hold_stop") - _col(group, "hold_start")
+        brief = holds < self.pencil_drop_frac * np.median(holds)
+        if brief.any() and len(self._split_by_hold(group.iloc[~brief], sampling_rate_hz,
+                                                   self.pencil_min_hold_s)) < 2:
+            return [group]
         held = [float(_median(_col(p, "hold_stop") - _col(p, "hold_start"))) for p in parts]
         longer = parts[int(np.argmax(held))]
         lifts = _rise_per_rep(longer, earth_acc, offset, sampling_rate_hz)
@@ -664,7 +784,33 @@ class HoldSetDetector:
             return [(group, lifts)]
         return [(group.iloc[:cut], lifts[:cut]), (group.iloc[cut:], lifts[cut:])]
 
-    def _name_hold_bout(self, posture: str, holds: np.ndarray, lift_m: float = 0.0) -> str | None:
+    def _split_by_heel(self, parts: list, group: pd.DataFrame, heel: np.ndarray | None,
+                       ) -> list[tuple[pd.DataFrame, np.ndarray]]:
+        """Split each of ``parts`` (of ``group``) where its reps start lifting the heel.
+
+        Heel raises (seated or standing) straight after a toe-press set,
+        with the foot flat both ways, read as more reps of it: the instep
+        rises as the toes go down in a heel raise and sinks or stays in a
+        press (:func:`~analysis.confidence.toes_down_rise`, ``heel`` per
+        rep of ``group``). The best single split (as :meth:`_split_by_lift`)
+        is kept when both parts have three or more reps and their medians
+        differ by ``split_heel_m``.
+        """
+        if heel is None:
+            return parts
+        out = []
+        for part, lifts in parts:
+            h = heel[np.searchsorted(_col(group, "start"), _col(part, "start"))]
+            cut = _otsu_cut(h) if len(h) >= 6 else 0
+            if cut < 3 or len(h) - cut < 3 or abs(float(np.median(h[:cut])) - float(np.median(h[cut:]))) \
+                    < self.split_heel_m:
+                out.append((part, lifts))
+                continue
+            out += [(part.iloc[:cut], lifts[:cut]), (part.iloc[cut:], lifts[cut:])]
+        return out
+
+    def _name_hold_bout(self, posture: str, holds: np.ndarray, lift_m: float = 0.0,
+                        n_reps: int | None = None, range_deg: float = 0.0) -> str | None:
         if posture == "toes_up":
             return "resistance_band"
         if posture == "upright":
@@ -675,10 +821,90 @@ class HoldSetDetector:
         # 20 s: holding a pencil up lifts the foot, a toe press leaves it on
         # the floor. (A lift alone does not make a pencil set: sitting down
         # and standing up lifts the foot too, and is left to the confidence.)
-        if _median(holds) >= self.pencil_min_hold_s and lift_m >= self.pencil_min_lift_m:
+        # A set of long holds too short for a set of presses (prescribed
+        # ten, pencils three) is a pencil set however little the foot rose:
+        # people curl the toes round it with the foot down, or lift it with
+        # the foot tipped so the sensor barely rises (simulator pencil tier,
+        # seeds 4010, 4014); the confidence doubts one that does not lift.
+        few = n_reps is not None and n_reps <= self.pencil_max_reps
+        held = float(_median(holds))
+        if held >= self.pencil_min_hold_s and (lift_m >= self.pencil_min_lift_m or few):
+            return "pencil_pickup"
+        # Held shorter than prescribed, a small set that lifts the foot or
+        # tips it further than a toe press does is pencils still (seeds
+        # 4042, 4043: three reps held 6-7 s, the foot up 9 cm or tipped
+        # 17-23°, read as toe presses and doubted for it).
+        if few and held >= self.pencil_short_hold_s and (
+                lift_m >= self.pencil_min_lift_m or range_deg > self.press_max_range_deg):
             return "pencil_pickup"
         return "toe_press"
 
+    def _pencil_sets(self, posture: str, parts: list, t: np.ndarray, sampling_rate_hz: float) -> list:
+        """``(reps, lifts)`` parts, each pencil set among them without its dropped pencils
+        and cut where the other foot's turn was.
+
+        A pencil dropped at once (held a second or two, where the set holds
+        ten and more) is not a rep, wherever it falls in the set; without it
+        the pause it bridged (the other foot's turn, read as a shift of this
+        foot) may split the set in two.
+        """
+        def held(part) -> np.ndarray:
+            return (_col(part, "hold_stop") - _col(part, "hold_start")) / sampling_rate_hz
+
+        out = []
+        for part, lifts in parts:
+            holds = held(part)
+            if posture != "flat" or np.median(holds) < self.pencil_min_hold_s:
+                out.append((part, lifts))
+                continue
+            part, lifts = self._join_carried(part, lifts, sampling_rate_hz)
+            holds = held(part)
+            kept = holds >= self.pencil_drop_frac * np.median(holds)
+            whole, whole_lifts = part.iloc[kept], lifts[kept]
+            starts, stops = _col(whole, "start"), _col(whole, "stop")
+            cut = np.flatnonzero(t[starts[1:]] - t[stops[:-1]] > self.max_rep_gap_s) + 1
+            sets = [(whole.iloc[a:b], whole_lifts[a:b]) for a, b in zip(np.r_[0, cut], np.r_[cut, len(whole)])]
+            # Only when every set is a pencil set: a set of presses keeps
+            # its briefly held reps.
+            if all(self._name_hold_bout(posture, held(p), float(np.median(w)), len(p),
+                                        float(np.median(np.abs(_col(p, "range_deg"))))) == "pencil_pickup"
+                   for p, w in sets):
+                out += sets
+            else:
+                out.append((part, lifts))
+        return out
+
+
+    def _join_carried(self, part, lifts: np.ndarray, sampling_rate_hz: float) -> tuple:
+        """A pencil set's reps with each pencil carried mid-hold joined into one rep.
+
+        Carrying the pencil aside or forward before putting it down pushes
+        the foot about while it holds: the tilt dips and the detector ends
+        the rep there and starts another at once from the held level. A
+        rep that starts within ``min_rest_s`` of the previous one's end, from
+        that one's held level, is the same hold.
+        """
+        n = len(part)
+        if n < 2:
+            return part, lifts
+        start, stop = _col(part, "start"), _col(part, "stop")
+        rest, rng = _col(part, "rest_deg"), _col(part, "range_deg")
+        same = ((start[1:] - stop[:-1]) / sampling_rate_hz < self.pencil_min_rest_s) & (
+            np.abs(rest[1:] - (rest[:-1] + rng[:-1])) < 0.5 * np.abs(rng[:-1]))
+        if not same.any():
+            return part, lifts
+        cols = {c: _col(part, c).copy() for c in ("start", "stop", "hold_start", "hold_stop", "amplitude_deg",
+                                                   "range_deg", "rest_deg")}
+        first = np.r_[True, ~same]
+        heads = np.flatnonzero(first)
+        tails = np.r_[heads[1:] - 1, n - 1]
+        for c in ("stop", "hold_stop"):
+            cols[c][heads] = cols[c][tails]
+        cols["amplitude_deg"][heads] = np.maximum.reduceat(cols["amplitude_deg"], heads)
+        joined = {c: v[heads] for c, v in cols.items()}
+        if isinstance(part, pd.DataFrame):
+            return pd.DataFrame(joined), lifts[heads]
+        return _Reps(joined), lifts[heads]
 
     @staticmethod
     def _resolve(candidates: list) -> list:

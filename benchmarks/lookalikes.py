@@ -4,13 +4,17 @@
     python benchmarks/lookalikes.py --exercises [--sessions 8] [--seed0 3000]
 
 Without ``--exercises``: for each look-alike kind of the simulator
-(``sensors.simulator.LOOKALIKES``), ``--sessions`` recordings holding that
+(``sensors.simulator.LOOKALIKES`` and the daily life of
+``DAILY_LOOKALIKES``: kneeling, crossing the legs, tapping the foot, a
+stationary bike, driving), ``--sessions`` recordings holding that
 activity alone, each drawn differently: a foot or a shank sensor (every
 other session), 20-400 Hz (log-uniform), half of them bare (the activity
 alone, never standing: someone recording one exercise lying down), the
 rest between standing rests; half of each mounted any way round, the
 other half with the mounting declared (what a mounting found from gait
-gives: the posture is known).  Prints per kind the
+gives: the posture is known). Sessions 8-15 of each kind (``--sessions
+16``) are the issue's real recordings: 25 Hz, bare, holds of 5 s, half of
+them by people who fidget between reps.  Prints per kind the
 counted bouts (all false: no exercise was done) by the exercise they were
 named, and the uncertain ones.
 
@@ -40,7 +44,9 @@ from analysis.confidence import is_counted  # noqa: E402
 from analysis.pipeline import analyze_recording  # noqa: E402
 from analysis.scoring import match_bouts, score, summarise  # noqa: E402
 from sensors.contract import EXERCISES  # noqa: E402
-from sensors.simulator import LOOKALIKES, simulate_session  # noqa: E402
+from sensors.simulator import DAILY_LOOKALIKES, LOOKALIKES, simulate_session  # noqa: E402
+
+KINDS = LOOKALIKES + DAILY_LOOKALIKES
 
 EXERCISE_TIERS = {"clean": {}, "realistic": {}, "hard": {}, "ankle": {},
                   "lookalikes": {"placement": "foot"}, "lookalikes-ankle": {"placement": "ankle"},
@@ -66,9 +72,16 @@ def lookalike_config(kind: str, seed: int, i: int) -> dict:
     rng = np.random.default_rng([seed, 31])
     mode = (i // 2) % 4
     declared = dict(mounting=str(rng.choice(["aligned", "upside_down"])), declare_mounting=True) if mode >= 2 else {}
-    return dict(tier="negatives", lookalikes=[kind], placement="ankle" if i % 2 else "foot",
-                sampling_rate_hz=float(np.round(np.exp(rng.uniform(np.log(20), np.log(400))))),
-                bare=bool(mode % 2), **declared)
+    config = dict(tier="negatives", lookalikes=[kind], placement="ankle" if i % 2 else "foot",
+                  sampling_rate_hz=float(np.round(np.exp(rng.uniform(np.log(20), np.log(400))))),
+                  bare=bool(mode % 2), **declared)
+    if i % 16 >= 8:
+        # The real recordings: 25 Hz, 5 s holds (±30 %), recorded
+        # alone (never walking), half of them by people who fidget between
+        # reps; the tempo and depth still drawn.
+        config.update(sampling_rate_hz=25.0, bare=True,
+                      lookalike_plan={"hold_s": 5.0, **({"fidget": True} if mode % 2 else {})})
+    return config
 
 
 def one_lookalike(args):
@@ -122,8 +135,8 @@ def main() -> int:
             print(f"{tier:18s} {s['false_bouts']:5.0f} {s['uncertain']:9.0f}  " + ", ".join(parts))
     else:
         seed0 = 2000 if args.seed0 is None else args.seed0
-        kinds = args.kinds.split(",") if args.kinds else list(LOOKALIKES)
-        jobs = [(kind, seed0 + 100 * LOOKALIKES.index(kind) + i, i)
+        kinds = args.kinds.split(",") if args.kinds else list(KINDS)
+        jobs = [(kind, seed0 + 100 * KINDS.index(kind) + i, i)
                 for kind in kinds for i in range(args.sessions)]
         false: dict = {k: Counter() for k in kinds}
         unsure: dict = {k: Counter() for k in kinds}
@@ -132,7 +145,7 @@ def main() -> int:
                 false[kind].update(counted)
                 unsure[kind].update(doubtful)
                 if args.verbose:
-                    print(kind, seed, lookalike_config(kind, seed, seed - seed0 - 100 * LOOKALIKES.index(kind)),
+                    print(kind, seed, lookalike_config(kind, seed, seed - seed0 - 100 * KINDS.index(kind)),
                           method, counted, doubtful, flush=True)
         total = 0
         print(f"{'look-alike':22s} {'false':>5s} {'uncertain':>9s}  counted as")

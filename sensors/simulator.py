@@ -51,10 +51,15 @@ POSTURES = {
     "stand": (0.0, 0.0),
     "chair": (5.0, -5.0),      # knee at about 90°, foot flat on the floor
     "floor": (-90.0, 25.0),    # seated, legs extended: heel down, toes up
+    "floor_knees": (45.0, -45.0),  # seated on the floor, knees up: foot flat on the floor
     "lie": (-90.0, 28.0),      # on the back, legs extended
     "lie_raised": (-150.0, 20.0),  # on the back, one leg raised for circles
     "side_lie": (0.0, 15.0),   # on the side, this leg on top (shank roll 90°, see POSTURE_ROLL)
     "prone": (90.0, 40.0),     # face down, toes on the mat: the shin faces down
+    # Daily life (DAILY_LOOKALIKES):
+    "kneel": (90.0, 65.0),     # kneeling: the shin on the floor, the instep on it too
+    "car": (-40.0, 10.0),      # driving: the knee up and back, the foot on the pedal, toes 30° up
+    "bike": (-15.0, 25.0),     # on a stationary bike, the crank's mean (the pedalling moves it)
 }
 # Shank roll (deg, about its forward axis, toward the person's left for a
 # left leg) of postures that have one: lying on the side puts the leg's
@@ -121,8 +126,9 @@ class SimConfig:
     # log-spread of the hold, replacing the sloppiness-based one).
     hold_plan: dict | None = None
     # Pins for the look-alikes' person (tests, studies): any of ``tempo``
-    # (move-time factor), ``depth`` (how far it bends or raises, a factor)
-    # and ``hold_s`` (the person's hold, ±30 % rep to rep).
+    # (move-time factor), ``depth`` (how far it bends or raises, a factor),
+    # ``hold_s`` (the person's hold, ±30 % rep to rep) and ``fidget``
+    # (True: a fidget between some of the reps).
     lookalike_plan: dict | None = None
     # Tiptoe walking drawn far wider than people walk it (see
     # :func:`tiptoe_plan`: cadence, its change, heel height, shuffling,
@@ -131,6 +137,14 @@ class SimConfig:
     # (tests, studies) imply it.
     tiptoe_wide: bool = False
     tiptoe_plan: dict | None = None
+    # Pencil pickups drawn far wider than the programme's text says (see
+    # :func:`pencil_plan`: seated on a chair or the floor or standing, the
+    # foot lifted 0-15 cm or only the toes curled, tipped or turned while
+    # held, moved before release, 1-5 reps held 5-25 s, sets for each foot
+    # in turn). Off by default, so the tiers' sessions stay what they were
+    # for every seed; ``pencil_plan`` pins (tests, studies) imply it.
+    pencil_wide: bool = False
+    pencil_plan: dict | None = None
     # How unevenly people hold (0 textbook): each person's press overshoots
     # the position it holds by up to 40 % ·hold_shape and settles into it,
     # and the held level sags (fatigue) or creeps on by up to 40 % · hold_shape
@@ -197,6 +211,12 @@ TIERS = {
                    clock_drift_ppm=2000, packet_loss=(0.0, 0.10), sloppiness=0.7,
                    sampling_rate_hz=(20.0, 400.0), exercises=("tiptoe_walk",), tiptoe_wide=True,
                    lookalikes=("walk", "stairs", "heel_raise", "lunge", "hop")),
+    # Pencil pickups drawn wide (pencil_plan), the sensor any way round on
+    # the foot, 20-400 Hz, up to 5 % lost, noisy and biased.
+    "pencil": dict(mounting="random", acc_noise_mps2=(0.02, 0.12), gyr_noise_dps=(0.1, 0.6),
+                   acc_bias_mps2=0.2, gyr_bias_dps=2.0, scale_error=0.02, clock_drift_ppm=1000,
+                   packet_loss=(0.0, 0.05), sloppiness=0.5, sampling_rate_hz=(20.0, 400.0),
+                   exercises=("pencil_pickup",), pencil_wide=True),
 }
 # Activities that are not exercises but share something with one: a posture,
 # a hold, a knee bend, a heel rise, an impact or a rotation.
@@ -207,11 +227,19 @@ LOOKALIKES = ("sit_stand", "squat", "lunge", "split_squat", "heel_raise", "hop",
 # Look-alikes of tiptoe walking that are named, never drawn (drawing from
 # LOOKALIKES would change every seed's session): ordinary walking.
 GAIT_LOOKALIKES = ("walk",)
+# Daily life that is no exercise, named and never drawn into the tiers'
+# sessions (for the same reason; benchmarks/lookalikes.py runs them kind by
+# kind): kneeling, crossing the legs seated, tapping the foot, pedalling a
+# stationary bike, driving (pedal presses held at lights, the car's own
+# accelerations on the sensor).
+DAILY_LOOKALIKES = ("kneel", "cross_legs", "foot_tap", "stationary_bike", "driving")
 # Where each look-alike is done (standing otherwise).
 LOOKALIKE_POSTURE = {"knee_extension": "chair", "straight_leg_raise": "lie",
                      "side_lying_abduction": "side_lie", "prone_hip_extension": "prone",
                      "other_leg_lying": "lie", "other_leg_seated": "chair",
-                     "fidget_seated": "chair", "fidget_lying": "lie", "seated_heel_raise": "chair"}
+                     "fidget_seated": "chair", "fidget_lying": "lie", "seated_heel_raise": "chair",
+                     "kneel": "stand", "cross_legs": "chair", "foot_tap": "chair",
+                     "stationary_bike": "bike", "driving": "car"}
 # Length of the segments that swing about the knee or the hip (m).
 SHANK_LENGTH_M = 0.42
 LEG_LENGTH_M = 0.85
@@ -342,6 +370,7 @@ class _Builder:
         self.side_sign = 1.0 if cfg.side == "left" else -1.0
         self.labels: list[tuple[int, str]] = []   # (samples, posture) as pushed
         self.tiptoe_plans: list[dict] = []   # tiptoe_plan() of each wide tiptoe walk
+        self.pencil_plans: list[dict] = []   # pencil_plan() of each wide pencil set
         # Hold shapes are drawn from a stream of their own (seeded by
         # simulate_session), so a config without them gives the same session.
         self.shape_rng = np.random.default_rng(41)
@@ -824,6 +853,107 @@ class _Builder:
         if entry["reps"]:
             self.exercises.append(entry)
 
+    def pencil_wide(self) -> None:
+        """One foot's pencil pickups as :func:`pencil_plan` draws them, with the other
+        foot's turn before, between or after its sets.
+
+        Truth: one bout per set of this foot; a rep counts when the pencil
+        was held (a pencil dropped within 2.5 s is not a rep); its
+        ``range_deg`` is the instrumented segment's pitch change (the
+        foot's tip, or the knee's part for a shank sensor).
+        """
+        rng = self.rng
+        plan = pencil_plan(rng, self.cfg.sloppiness, **(self.cfg.pencil_plan or {}))
+        self.pencil_plans.append(plan)
+        posture = plan["posture"]
+        if posture == "floor_knees":
+            self.go_to("floor")
+            self.transition("floor_knees")
+            self.rest(rng.uniform(1.0, 3.0))
+        else:
+            self.go_to(posture)
+        # The other foot's turn: about as long as this foot's set.
+        other_s = plan["reps"] * (plan["hold_s"] + plan["rest_s"] + 2.0) * rng.uniform(0.7, 1.3)
+        sway = plan["wobble_deg"] if posture == "stand" else 0.0
+        if plan["other_first"]:
+            self.other_side(other_s, "other_foot_pencil", sway)
+        for k in range(plan["sets"]):
+            if k:
+                self.other_side(other_s, "other_foot_pencil", sway)
+            self._pencil_set(plan)
+        if not plan["other_first"] and plan["sets"] == 1 and rng.random() < 0.7:
+            self.other_side(other_s, "other_foot_pencil", sway)
+        if posture == "floor_knees":
+            self.transition("floor")
+
+    def _pencil_set(self, plan: dict) -> None:
+        """One set of :meth:`pencil_wide`: reps of pick up, hold (moving it), put down, rest."""
+        rng, fs = self.rng, self.sampling_rate_hz
+        entry = {"exercise": "pencil_pickup", "start_s": None, "end_s": None,
+                 "reps": [], "circles": [], "strides": []}
+        what = ["rep"] * plan["reps"]
+        for _ in range(plan["drops"]):
+            what.insert(int(rng.integers(0, len(what) + 1)), "drop")
+        head = math.radians(self.heading)
+        fwd = np.array([math.cos(head), math.sin(head), 0.0])
+        left = np.array([-math.sin(head), math.cos(head), 0.0])
+        move = plan["move_m"][0] * fwd + plan["move_m"][1] * left
+        for kind in what:
+            tempo = plan["tempo"]
+            move_in = float(np.clip(rng.uniform(0.6, 1.4) * tempo, 0.3, 3.0))
+            move_out = float(np.clip(rng.uniform(0.6, 1.4) * tempo, 0.3, 3.0))
+            if kind == "rep":
+                hold = float(np.clip(plan["hold_s"] * np.exp(rng.normal(0, plan["hold_spread"])), 3.0, 30.0))
+            else:
+                hold = float(rng.uniform(0.3, 2.5))
+            t = self._grid(move_in + hold + move_out)
+            n = len(t)
+            if n == 0:
+                continue
+            prof = np.where(t < move_in, _min_jerk(t / move_in),
+                            np.where(t < move_in + hold, 1.0, 1 - _min_jerk((t - move_in - hold) / move_out)))
+            holding = np.clip(np.minimum(t - move_in, move_in + hold - t) / 0.2, 0, 1)
+            # Where the pencil goes: moved while held (in the hold's middle
+            # part), put down there.
+            moving = kind == "rep" and np.any(plan["move_m"])
+            move_s = float(np.clip(rng.uniform(0.5, 1.5) * tempo, 0.4, 0.6 * hold))
+            t_move = move_in + rng.uniform(0.2, 0.8) * max(hold - move_s, 0.0)
+            mv = _min_jerk((t - t_move) / move_s) if moving else np.zeros(n)
+            amp = self.sloppy(0.1)
+            tr = Track.still(n, self.posture, self.heading, self.pos)
+            tremor = _tremor(rng, n, fs, plan["tremor_deg"]) * holding
+            tremor_roll = _tremor(rng, n, fs, plan["tremor_deg"]) * holding
+            drift = _smooth_noise(rng, n, fs, 0.3, plan["drift_frac"] * max(abs(plan["tip_deg"]), 1.0)) * prof
+            shank = amp * plan["shank_deg"] * prof
+            if plan["grip"] == "lift" and self.posture == "stand":
+                # On one leg, the lifted one wobbles in the air.
+                wob = _taper(n, fs, 0.5) * prof
+                shank = shank + wob * _smooth_noise(rng, n, fs, 0.7, plan["wobble_deg"])
+                tr.shank_roll = tr.shank_roll + wob * _smooth_noise(rng, n, fs, 0.7, plan["wobble_deg"])
+            tip = amp * plan["tip_deg"] * prof + tremor + drift
+            tr.shank_pitch = tr.shank_pitch + shank
+            # The foot's pitch in the world is the shank's plus the ankle's.
+            tr.ankle_pitch = tr.ankle_pitch - shank + tip
+            tr.ankle_roll = tr.ankle_roll + amp * plan["roll_deg"] * prof + tremor_roll
+            tr.heading = tr.heading + plan["turn_deg"] * prof
+            lift = amp * plan["lift_m"] * prof
+            # A knee that bends or straightens swings the ankle about it.
+            swing = SHANK_LENGTH_M * np.sin(np.radians(shank))
+            tr.ankle_pos = (tr.ankle_pos + np.outer(lift, [0, 0, 1.0]) - np.outer(swing, fwd)
+                            + np.outer(mv, move))
+            start = self.t
+            self._push(tr)
+            if kind == "rep":
+                range_deg = abs(plan["shank_deg"]) if self.cfg.placement == "ankle" else abs(plan["tip_deg"])
+                entry["reps"].append({"start_s": start, "end_s": self.t, "hold_s": hold,
+                                      "range_deg": amp * range_deg})
+                entry["start_s"] = start if entry["start_s"] is None else entry["start_s"]
+                entry["end_s"] = self.t
+            self.rest(plan["rest_s"] * rng.uniform(0.7, 1.4),
+                      sway_deg=plan["wobble_deg"] if self.posture == "stand" else 0.0)
+        if entry["reps"]:
+            self.exercises.append(entry)
+
     # -- ankle circles --------------------------------------------------------
     def circles(self, seconds_each: float) -> None:
         """Raise the leg, settle, circle one way, pause, circle the other way, lower.
@@ -979,13 +1109,14 @@ class _Builder:
         self.transition("lie", rng.uniform(1.5, 2.5), kind="lower_leg")
 
     # -- things that are not exercises --------------------------------------
-    def other_side(self, duration_s: float, kind: str) -> None:
-        """The other foot exercises; this one rests, shifting a little."""
+    def other_side(self, duration_s: float, kind: str, sway_deg: float = 0.0) -> None:
+        """The other foot exercises; this one rests, shifting a little (standing on it:
+        swaying by ``sway_deg``, drawn if 0)."""
         start = self.t
         left = duration_s
         while left > 0:
             chunk = min(left, self.rng.uniform(4, 9))
-            self.rest(chunk)
+            self.rest(chunk, sway_deg=sway_deg)
             left -= chunk
             if left > 2 and self.rng.random() < 0.4:
                 self.fidget(1.5, kind="shift")
@@ -1031,7 +1162,14 @@ class _Builder:
             ("chair", "floor"): ["floor"], ("floor", "chair"): ["stand", "chair"],
             ("stand", "lie"): ["lie"], ("lie", "stand"): ["stand"],
             ("chair", "lie"): ["floor", "lie"], ("lie", "chair"): ["stand", "chair"],
-        }[(self.posture, posture)]
+            ("stand", "kneel"): ["kneel"], ("kneel", "stand"): ["stand"],
+            ("stand", "car"): ["car"], ("car", "stand"): ["stand"],
+            ("stand", "bike"): ["bike"], ("bike", "stand"): ["stand"],
+        }.get((self.posture, posture))
+        if route is None:  # the daily-life postures are reached from standing
+            self.go_to("stand")
+            self.go_to(posture)
+            return
         for step in route:
             if self.posture == "stand" and self.cfg.distractors and self.rng.random() < 0.6:
                 self.walk(self.rng.uniform(6, 14), label=False)
@@ -1072,10 +1210,13 @@ class _Builder:
         elif kind == "squat":
             self.go_to("stand")
             bend = min(80.0, rng.uniform(25, 55) * depth)
-            # The heel may come up a little at the bottom of a deep squat.
-            self._pose_reps(int(rng.integers(5, 16)), {"shank_pitch": bend, "ankle_pitch": -bend
-                                                       + rng.uniform(0, 8)},
-                            hold_s=(0.0, rng.choice([0.5, hold[1]])), tempo=tempo)
+            # The heel may come up a little at the bottom of a deep squat:
+            # the foot turns about its ball, lifting the ankle with the heel.
+            reps = int(rng.integers(5, 16))
+            heel = rng.uniform(0, 8)
+            self._pose_reps(reps, {"shank_pitch": bend, "ankle_pitch": -bend + heel},
+                            hold_s=(0.0, rng.choice([0.5, hold[1]])), tempo=tempo,
+                            lift_m=0.16 * np.sin(np.radians(heel)))
         elif kind in ("lunge", "split_squat"):
             self.go_to("stand")
             front = rng.random() < 0.5
@@ -1174,6 +1315,59 @@ class _Builder:
             rise = min(40.0, rng.uniform(12, 30) * depth)
             self._pose_reps(int(rng.integers(6, 16)), {"ankle_pitch": rise, "shank_pitch": -rng.uniform(0, 4)},
                             hold_s=hold, lift_m=0.16 * np.sin(np.radians(rise)), tempo=tempo)
+        elif kind == "kneel":
+            # Down on a knee to garden, to play with a child, to look under
+            # the bed: this shin on the floor (instep flat or toes tucked),
+            # or this foot planted in front; a while there, leaning and
+            # reaching, then up again.
+            self.go_to("stand")
+            for _ in range(int(rng.integers(1, 5))):
+                if rng.random() < 0.65:
+                    self.transition("kneel", rng.uniform(1.5, 3.5) * tempo, kind="kneel")
+                    base = {"ankle_pitch": -rng.uniform(45, 65)} if rng.random() < 0.4 else {}
+                else:
+                    lean = rng.uniform(15, 40)
+                    base = {"shank_pitch": lean, "ankle_pitch": -lean}
+                for _k in range(int(rng.integers(1, 6))):
+                    reach = loguni(1.0, 8.0) * rng.choice([-1, 1])
+                    pose = {**base, "shank_pitch": base.get("shank_pitch", 0.0) + reach,
+                            "ankle_pitch": base.get("ankle_pitch", 0.0) - 0.7 * reach,
+                            "shank_roll": rng.uniform(-5, 5)}
+                    self._pose_once(pose, loguni(2.0, 40.0), tempo)
+                self.go_to("stand")
+                self.rest(loguni(1.0, 10.0))
+        elif kind == "cross_legs":
+            # Seated, this leg crossed over the other (the knee up, the shank
+            # rolled, the foot dangling and now and then swinging), or the
+            # other over this one (this foot stays put, the shank shifts).
+            self.go_to("chair")
+            for _ in range(int(rng.integers(2, 6))):
+                if rng.random() < 0.6:
+                    pose = {"shank_pitch": -rng.uniform(5, 40), "shank_roll": rng.uniform(15, 45) * rng.choice([-1, 1]),
+                            "ankle_pitch": rng.uniform(10, 35), "heading": rng.uniform(-20, 20)}
+                    self._pose_once(pose, loguni(5.0, 60.0), tempo, lift_m=rng.uniform(0.12, 0.35),
+                                    swing=rng.random() < 0.5)
+                else:
+                    sh = rng.uniform(-8, 8)
+                    self._pose_once({"shank_pitch": sh, "ankle_pitch": -sh, "shank_roll": rng.uniform(-6, 6)},
+                                    loguni(5.0, 60.0), tempo)
+                self.rest(loguni(2.0, 20.0))
+        elif kind == "foot_tap":
+            # Tapping to music, waiting, nervous: toe taps (the heel stays
+            # down), heel taps (the ankle rises a little) or a heel jiggling
+            # fast; beats from slow to quick, sometimes held a moment.
+            self.go_to("chair" if rng.random() < 0.7 else "stand")
+            for _ in range(int(rng.integers(2, 7))):
+                self._tap(loguni(3.0, 30.0), tempo)
+                self.rest(loguni(1.0, 15.0))
+        elif kind == "stationary_bike":
+            self.go_to("bike")
+            for _ in range(int(rng.integers(1, 3))):
+                self._pedal(loguni(30.0, 150.0))
+                self.rest(loguni(1.0, 10.0))
+        elif kind == "driving":
+            self.go_to("car")
+            self._drive(loguni(40.0, 150.0))
         elif kind in ("fidget_seated", "fidget_lying"):
             self.go_to("chair" if kind == "fidget_seated" else "lie")
             for _ in range(int(rng.integers(3, 8))):
@@ -1181,7 +1375,7 @@ class _Builder:
                 self.rest(rng.uniform(0.5, 4))
         else:
             raise ValueError(f"unknown look-alike {kind!r}; choose from "
-                             f"{', '.join(LOOKALIKES + GAIT_LOOKALIKES)}")
+                             f"{', '.join(LOOKALIKES + GAIT_LOOKALIKES + DAILY_LOOKALIKES)}")
         del self.distractors[n_before:]  # one entry for the whole activity
         self.distractors.append({"kind": kind, "start_s": start, "end_s": self.t})
 
@@ -1213,6 +1407,147 @@ class _Builder:
             tr.ankle_pos = tr.ankle_pos + np.outer(lift_m * prof, [0, 0, 1.0])
             self._push(tr)
             self.rest(rng.uniform(*rest_s))
+            if (self.cfg.lookalike_plan or {}).get("fidget") and rng.random() < 0.4:
+                # A fidgety person shifts, taps or scratches between reps.
+                self.fidget(rng.uniform(1.0, 4.0), kind="fidget")
+                self.rest(rng.uniform(0.3, 1.5))
+
+    def _pose_once(self, pose: dict, hold_s: float, tempo: float = 1.0, lift_m: float = 0.0,
+                   swing: bool = False) -> None:
+        """Move from the resting posture to ``pose`` (offsets, deg; ``heading`` too), stay
+        ``hold_s`` drifting a little (swinging the dangling foot if ``swing``), and back."""
+        rng, fs = self.rng, self.sampling_rate_hz
+        move_in, move_out = rng.uniform(0.6, 2.0) * tempo, rng.uniform(0.6, 2.0) * tempo
+        t = self._grid(move_in + hold_s + move_out)
+        n = len(t)
+        prof = np.where(t < move_in, _min_jerk(t / move_in),
+                        np.where(t < move_in + hold_s, 1.0, 1 - _min_jerk((t - move_in - hold_s) / move_out)))
+        tr = Track.still(n, self.posture, self.heading, self.pos)
+        for field, deg in pose.items():
+            arr = getattr(tr, field)
+            arr += deg * prof + _smooth_noise(rng, n, fs, 0.3, 1.0) * prof
+        if swing:
+            # The crossed leg's foot swings or bounces for part of the stay.
+            f, amp = rng.uniform(0.8, 2.5), rng.uniform(3, 12)
+            on = np.clip(np.minimum(t - move_in - 0.3 * hold_s, move_in + 0.9 * hold_s - t) / 0.5, 0, 1)
+            tr.ankle_pitch = tr.ankle_pitch + on * amp * np.sin(2 * np.pi * f * t)
+        tr.ankle_pos = tr.ankle_pos + np.outer(lift_m * prof, [0, 0, 1.0])
+        self._push(tr)
+        # Back in the resting posture (the heading offset is undone, too).
+        self.heading = float(tr.heading[0])
+
+    def _tap(self, duration_s: float, tempo: float = 1.0) -> None:
+        """Tapping the foot for ``duration_s``: toe taps, heel taps or a heel jiggle."""
+        rng, fs = self.rng, self.sampling_rate_hz
+        t = self._grid(duration_s)
+        n = len(t)
+        style = rng.choice(["toe", "heel", "jiggle"], p=[0.5, 0.3, 0.2])
+        if style == "jiggle":
+            f, amp = rng.uniform(3.5, 6.0), rng.uniform(1.5, 5.0)
+        else:
+            f, amp = float(np.clip(rng.uniform(0.7, 3.5) / tempo, 0.4, 4.0)), rng.uniform(4, 20)
+        # Raised-cosine beats, clipped flat on top by a factor: a beat held a moment.
+        wave = np.clip(rng.uniform(1.0, 2.5) * (0.5 - 0.5 * np.cos(2 * np.pi * f * t)), 0, 1)
+        wave = wave * _taper(n, fs, 0.3) * np.exp(_smooth_noise(rng, n, fs, 0.3, 0.15))
+        tr = Track.still(n, self.posture, self.heading, self.pos)
+        if style == "toe":
+            tr.ankle_pitch = tr.ankle_pitch - amp * wave
+        else:
+            tr.ankle_pitch = tr.ankle_pitch + amp * wave
+            tr.shank_pitch = tr.shank_pitch - 0.2 * amp * wave
+            tr.ankle_pos = tr.ankle_pos + np.outer(0.12 * np.sin(np.radians(amp)) * wave, [0, 0, 1.0])
+        self._push(tr)
+
+    def _windowed(self, tr: Track, ramp_s: float = 1.0) -> Track:
+        """Ease a track in from, and out to, the resting posture at the current place."""
+        n = len(tr)
+        w = _taper(n, self.sampling_rate_hz, ramp_s)
+        still = Track.still(n, self.posture, self.heading, self.pos)
+        for field in ("heading", "shank_pitch", "shank_roll", "ankle_pitch", "ankle_roll"):
+            a, b = getattr(still, field), getattr(tr, field)
+            setattr(tr, field, a + w * (b - a))
+        tr.ankle_pos = still.ankle_pos + w[:, None] * (tr.ankle_pos - still.ankle_pos)
+        return tr
+
+    def _pedal(self, duration_s: float) -> None:
+        """Pedal a stationary bike (upright or recumbent) for ``duration_s``.
+
+        The ankle follows the pedal round the crank (radius 0.17 m) with
+        the foot pitching through the stroke; knee and shank follow from the
+        hip's place (two-segment leg, thigh 0.45 m, shank 0.42 m).
+        """
+        rng, fs = self.rng, self.sampling_rate_hz
+        t = self._grid(duration_s)
+        n = len(t)
+        rpm = rng.uniform(40, 100) * np.exp(_smooth_noise(rng, n, fs, 0.02, 0.1))
+        theta = 2 * np.pi * np.cumsum(rpm / 60) / fs + rng.uniform(0, 2 * np.pi)
+        radius = 0.17
+        recumbent = rng.random() < 0.3
+        hip = (np.array([rng.uniform(-0.85, -0.75), rng.uniform(0.0, 0.15)]) if recumbent
+               else np.array([rng.uniform(-0.25, -0.12), rng.uniform(0.62, 0.74)]))
+        phi = np.radians(rng.uniform(0, 25) + rng.uniform(5, 15) * np.sin(theta + rng.uniform(0, 2 * np.pi)))
+        pedal = radius * np.column_stack([np.cos(theta), np.sin(theta)])
+        ankle = pedal - 0.13 * np.column_stack([np.cos(phi), -np.sin(phi)]) + 0.07 * np.column_stack(
+            [np.sin(phi), np.cos(phi)])
+        thigh, shank_len = 0.45, SHANK_LENGTH_M
+        v = ankle - hip
+        d = np.clip(np.linalg.norm(v, axis=1), 0.3, 0.99 * (thigh + shank_len))
+        alpha = np.arccos(np.clip((thigh ** 2 + d ** 2 - shank_len ** 2) / (2 * thigh * d), -1, 1))
+        vh = v / np.linalg.norm(v, axis=1)[:, None]
+        knee = hip + thigh * np.column_stack([vh[:, 0] * np.cos(alpha) - vh[:, 1] * np.sin(alpha),
+                                              vh[:, 0] * np.sin(alpha) + vh[:, 1] * np.cos(alpha)])
+        sk = knee - ankle
+        shank_pitch = np.degrees(np.arctan2(sk[:, 0], sk[:, 1]))
+        h = np.radians(self.heading)
+        rel = ankle - ankle[0]
+        pos = self.pos + np.column_stack([rel[:, 0] * np.cos(h), rel[:, 0] * np.sin(h), rel[:, 1]])
+        tr = Track(np.full(n, self.heading), shank_pitch, _smooth_noise(rng, n, fs, 0.5, 2.0),
+                   np.degrees(phi) - shank_pitch, _smooth_noise(rng, n, fs, 0.5, 2.0), pos)
+        self._push(self._windowed(tr))
+
+    def _drive(self, duration_s: float) -> None:
+        """Drive a car for ``duration_s``: the foot holds the accelerator, lifts to
+        the brake and holds it at a stop; the car's accelerations, turns and
+        the road's vibration reach the sensor with it."""
+        rng, fs = self.rng, self.sampling_rate_hz
+        t = self._grid(duration_s)
+        n = len(t)
+        gas, brake = np.zeros(n), np.zeros(n)
+        k = int(rng.uniform(1, 3) * fs)
+        while k < n:
+            what = rng.choice(["gas", "coast", "brake"], p=[0.5, 0.2, 0.3])
+            m = int(float(np.exp(rng.uniform(np.log(2), np.log(40)))) * fs)
+            if what == "gas":
+                gas[k:k + m] = rng.uniform(3, 15)
+            elif what == "brake":
+                brake[k:k + m] = rng.uniform(5, 20)
+            k += m + int(rng.uniform(0.3, 1.5) * fs)
+        # Parked at the end: braked to a stop.
+        brake[max(0, n - int(8 * fs)):] = 15.0
+        on_brake = gaussian_filter1d((brake > 0).astype(float), 0.25 * fs)
+        gas = gaussian_filter1d(gas, 0.2 * fs) + _smooth_noise(rng, n, fs, 0.5, 1.0) * (gas > 0)
+        brake = gaussian_filter1d(brake, 0.2 * fs)
+        # The car: the accelerator speeds it up, the brake stops it (the
+        # speed from a 10 Hz loop, which the clipping at standstill needs).
+        step = max(1, int(fs / 10))
+        speed, vs = 0.0, []
+        for i in range(0, n, step):
+            speed = float(np.clip(speed + (0.2 * gas[i] - 0.3 - 0.3 * brake[i]) / 10, 0.0, 15.0))
+            vs.append(speed)
+        vel = gaussian_filter1d(np.interp(t, t[::step], vs), 0.2 * fs)
+        turn = np.cumsum(_smooth_noise(rng, n, fs, 0.05, 6.0) * (vel > 1)) / fs   # deg
+        ch = np.radians(self.heading + turn)
+        path = np.column_stack([np.cumsum(vel * np.cos(ch)), np.cumsum(vel * np.sin(ch))]) / fs
+        road = np.column_stack([_smooth_noise(rng, n, fs, 8.0, 1e-4) * (vel > 0.5) for _ in range(3)])
+        tr = Track.still(n, self.posture, self.heading, self.pos)
+        tr.heading = self.heading + turn + 15 * on_brake * rng.choice([-1, 1])
+        tr.ankle_pitch = tr.ankle_pitch + gas + brake
+        tr.shank_roll = tr.shank_roll + 5 * on_brake
+        lift = 0.05 * 4 * on_brake * (1 - on_brake)
+        moved = tr.ankle_pos + np.column_stack([path, lift]) + road
+        tr = self._windowed(tr, 0.5)
+        tr.ankle_pos = moved   # the car's path is not eased: it ends parked
+        self._push(tr)
 
     def _shank_axis(self, tr: Track) -> np.ndarray:
         rot = Rotation.from_euler("ZYX", np.column_stack(
@@ -1455,6 +1790,65 @@ def tiptoe_plan(rng: np.random.Generator, sloppiness: float = 0.3, duration_s: f
     return plan
 
 
+def pencil_plan(rng: np.random.Generator, sloppiness: float = 0.3, **pins) -> dict:
+    """How one person picks up a pencil with the toes, drawn far wider than people do.
+
+    The programme says only "put a pencil on the floor and pick it up with
+    your toes; hold it for at least 10 seconds; 3 times with each foot".
+    Keys (any can be pinned): ``posture`` (``chair``; ``floor_knees``,
+    seated on the floor with the knees up; ``stand``, holding on),
+    ``grip`` (``lift``: the foot lifts the pencil off the floor; ``curl``:
+    only the toes curl round it, the foot stays down and tips 0.3-3°),
+    ``lift_m`` (0.01-0.15 m; 0 curled), ``tip_deg`` (the foot's pitch
+    while held, + toes down, -12 to 25°), ``roll_deg`` (inversion or
+    eversion while held), ``turn_deg`` (turned about the vertical while
+    held), ``shank_deg`` (the knee's part: the shank's pitch change; ±3°
+    when the hip lifts the leg), ``move_m`` (forward, left: where the
+    pencil is put down from where it was picked up), ``hold_s`` (5-25 s,
+    log-uniform), ``hold_spread`` (rep-to-rep log-spread), ``reps``
+    (1-5), ``drops`` (pencils dropped within 2.5 s: not reps),
+    ``rest_s`` (1-15 s), ``tempo`` (move-time factor, 0.5-2),
+    ``tremor_deg``, ``drift_frac`` (the held angle's wander), ``wobble_deg``
+    (standing: sway on one leg), ``sets`` (1-2 sets of this foot) and
+    ``other_first`` (the other foot's turn first).
+    """
+    loguni = lambda lo, hi: float(np.exp(rng.uniform(np.log(lo), np.log(hi))))  # noqa: E731
+    posture = str(rng.choice(["chair", "floor_knees", "stand"], p=[0.45, 0.2, 0.35]))
+    curl = bool(rng.random() < 0.25)
+    knee = bool(rng.random() < 0.5)
+    curl_tip = float(rng.choice([-1.0, 1.0], p=[0.3, 0.7]) * rng.uniform(0.3, 3.0))
+    plan = {
+        "posture": posture,
+        "grip": "curl" if curl else "lift",
+        "lift_m": rng.uniform(0.01, 0.15),
+        "tip_deg": rng.uniform(-12.0, 25.0),
+        "roll_deg": rng.uniform(-15.0, 15.0) if rng.random() < 0.4 else 0.0,
+        "turn_deg": rng.uniform(-30.0, 30.0) if rng.random() < 0.3 else 0.0,
+        "shank_deg": rng.uniform(-30.0, 30.0) if knee else rng.uniform(-3.0, 3.0),
+        "move_m": [rng.uniform(-0.2, 0.2), rng.uniform(-0.3, 0.3)] if rng.random() < 0.5 else [0.0, 0.0],
+        "hold_s": loguni(5.0, 25.0),
+        "hold_spread": rng.uniform(0.05, 0.1 + 0.2 * sloppiness),
+        "reps": int(rng.choice([1, 2, 3, 4, 5], p=[0.08, 0.15, 0.45, 0.17, 0.15])),
+        "drops": int(rng.random() < 0.1 + 0.2 * sloppiness),
+        "rest_s": loguni(1.0, 15.0),
+        "tempo": loguni(0.5, 2.0),
+        "tremor_deg": loguni(0.05, 0.5),
+        "drift_frac": rng.uniform(0.02, 0.2),
+        "wobble_deg": rng.uniform(0.3, 2.0),
+        "sets": int(rng.integers(1, 3)),
+        "other_first": bool(rng.random() < 0.4),
+    }
+    if plan["grip"] != pins.get("grip", plan["grip"]):
+        plan["grip"] = pins["grip"]
+    if plan["grip"] == "curl":
+        # The foot stays on the floor: nothing lifts or moves it, the
+        # instep tips a little as the toes curl.
+        plan.update(lift_m=0.0, tip_deg=curl_tip, shank_deg=0.0, roll_deg=0.0, turn_deg=0.0, move_m=[0.0, 0.0])
+    plan.update({k: v for k, v in pins.items() if k in plan})
+    plan["move_m"] = [float(v) for v in plan["move_m"]]
+    return plan
+
+
 def _session_plan(rng: np.random.Generator, cfg: SimConfig) -> list[str]:
     if cfg.exercises is not None:
         todo = list(cfg.exercises)
@@ -1495,6 +1889,10 @@ def build_session(rng: np.random.Generator, cfg: SimConfig, fs_int: float,
         if name.startswith("lookalike:"):
             b.lookalike(name.split(":", 1)[1])
             b.rest(rng.uniform(2, 6))
+            continue
+        if name == "pencil_pickup" and (cfg.pencil_wide or cfg.pencil_plan):
+            b.pencil_wide()
+            b.rest(rng.uniform(2, 5))
             continue
         if cfg.distractors and b.posture == "stand" and EXERCISE_POSTURE[name] == "stand" \
                 and rng.random() < 0.6:
@@ -1934,6 +2332,7 @@ def simulate_session(seed: int = 0, config: SimConfig | None = None,
                    for k, v in dataclasses.asdict(cfg).items()},
         "mounting_matrix": np.round(mount.as_matrix(), 6).tolist(),
         **({"tiptoe_plans": b.tiptoe_plans} if b.tiptoe_plans else {}),
+        **({"pencil_plans": b.pencil_plans} if b.pencil_plans else {}),
         "clock_drift_ppm": round(drift * 1e6, 1),
         **({"strap_slip": {"start_s": conv(slip["start_s"]), "end_s": conv(slip["end_s"]),
                            "deg": round(slip["deg"], 2), "axis": np.round(slip["axis"], 6).tolist()}}
