@@ -455,7 +455,10 @@ class ConfidenceRater:
             doubt(0.35, "the held position is the one rested in before and after the set "
                         "(a change of posture, not reps?)")
         elif (cue is not None and rng is not None and rng < self.still_leg_range_deg
-              and cue < self.still_leg_min_cue):
+              and cue < self.still_leg_min_cue
+              # A still leg does not lift the foot: a pencil lifted 2 cm
+              # and more, tipped a few degrees, is no sway (pencil seed 4107).
+              and not (exercise == "pencil_pickup" and (ev.get("lift_m") or 0.0) >= self.pencil_strong_lift_m)):
             doubt(0.35, f"{rng:.1f}° swayed either way of where the leg rests, not pressed "
                         f"(the still leg beside the other one's exercise?)")
         stepped = ev.get("level_steps", 0)

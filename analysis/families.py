@@ -495,7 +495,7 @@ class HoldSetDetector:
     pencil_short_hold_s, press_max_range_deg : float
         A flat-foot set of ``pencil_max_reps`` or fewer held at least
         ``pencil_short_hold_s`` (shorter than prescribed) is a pencil
-        pickup if the foot rises ``pencil_min_lift_m`` or tips further
+        pickup if the foot rises ``pencil_min_lift_m`` and tips no further
         than ``press_max_range_deg`` (the confidence's toe-press limit).
     pencil_drop_frac : float
         In a pencil set, a "rep" held less than this share of the set's
@@ -660,10 +660,8 @@ class HoldSetDetector:
                     holds = (group.hold_stop - group.hold_start) / sampling_rate_hz
                     name = self._name_hold_bout(posture, holds, float(_median(lifts)), len(group),
                                                 float(_median(np.abs(group.range_deg))))
-                    need = self.min_reps_per_bout if name != "pencil_pickup" else 2
-                    if name is None or len(group) < need:
-                        continue
-                    if name == "pencil_pickup":
+                    if posture == "flat" and (name == "pencil_pickup" or (
+                            len(group) <= self.pencil_max_reps and _median(holds) >= self.pencil_short_hold_s)):
                         if calm_rate is None:
                             calm_rate = uniform_filter1d(np.linalg.norm(sig.gyr, axis=1),
                                                          max(1, int(0.1 * sampling_rate_hz)))
@@ -674,6 +672,17 @@ class HoldSetDetector:
                         # 5 cm lifted).
                         lifts = _rise_per_rep(group, earth_acc, s, sampling_rate_hz, self.pencil_lift_margin_s,
                                               calm_rate)
+                        name = self._name_hold_bout(posture, holds, float(_median(lifts)), len(group),
+                                                    float(_median(np.abs(group.range_deg))))
+                    # Two pencil reps make a set when the pencil was put
+                    # down between them; two "reps" with no rest between
+                    # are one posture change into another (the resting foot
+                    # shifting during the other foot's turn: the demo, 2:54).
+                    rested = len(group) > 1 and _median((group.start[1:] - group.stop[:-1])
+                                                        / sampling_rate_hz) >= self.pencil_min_rest_s
+                    need = 2 if name == "pencil_pickup" and rested else self.min_reps_per_bout
+                    if name is None or len(group) < need:
+                        continue
                     a, b = s + int(group.start[0]), s + int(group.stop[-1])
                     if smooth is None:
                         smooth = lowpass(seg_angle, proto.cutoff_hz, sampling_rate_hz)
@@ -828,14 +837,19 @@ class HoldSetDetector:
         # seeds 4010, 4014); the confidence doubts one that does not lift.
         few = n_reps is not None and n_reps <= self.pencil_max_reps
         held = float(_median(holds))
-        if held >= self.pencil_min_hold_s and (lift_m >= self.pencil_min_lift_m or few):
+        # Two long holds of a foot that stays down are as likely a resting
+        # foot shifting its weight (the other foot's pencils, seed 5308).
+        if held >= self.pencil_min_hold_s and (
+                lift_m >= self.pencil_min_lift_m or (few and n_reps >= self.min_reps_per_bout)):
             return "pencil_pickup"
-        # Held shorter than prescribed, a small set that lifts the foot or
-        # tips it further than a toe press does is pencils still (seeds
-        # 4042, 4043: three reps held 6-7 s, the foot up 9 cm or tipped
-        # 17-23°, read as toe presses and doubted for it).
-        if few and held >= self.pencil_short_hold_s and (
-                lift_m >= self.pencil_min_lift_m or range_deg > self.press_max_range_deg):
+        # Held shorter than prescribed, a small set that lifts the foot
+        # without tipping it past a toe press's range is pencils still (seed
+        # 4042: three reps held 6-7 s, the foot up 9 cm and tipped 8°, read
+        # as toe presses and doubted for it). Tipped further, it is as
+        # likely heel raises (look-alike seed 2404: 27°, held 6 s, the ankle
+        # up 6 cm) and stays a doubted toe-press set.
+        if (few and held >= self.pencil_short_hold_s and lift_m >= self.pencil_min_lift_m
+                and range_deg <= self.press_max_range_deg):
             return "pencil_pickup"
         return "toe_press"
 
