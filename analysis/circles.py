@@ -25,10 +25,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from scipy.ndimage import uniform_filter1d
-from scipy.signal import sosfiltfilt
 
 from .gait import runs
-from .preprocess import butter_sos
+from .preprocess import butter_filtfilt
 
 CIRCLE_COLUMNS = ["start", "stop", "direction", "size_deg"]
 
@@ -129,18 +128,20 @@ class CircleDetector:
         """Toe-tip velocity across the foot (deg/s), shape (n, 2): (ḋ_y, ḋ_z)."""
         v = np.stack([gyr_foot_dps[:, 2], -gyr_foot_dps[:, 1]], axis=1, dtype=float)
         if len(v) > 30 and self.max_hz < sampling_rate_hz / 2:
-            v = sosfiltfilt(butter_sos(2, self.max_hz, sampling_rate_hz), v, axis=0)
+            v = butter_filtfilt(v, 2, self.max_hz, sampling_rate_hz)
         return v
 
-    def turn_rate(self, v: np.ndarray, sampling_rate_hz: float) -> np.ndarray:
+    def turn_rate(self, v: np.ndarray, sampling_rate_hz: float, ang: np.ndarray | None = None) -> np.ndarray:
         """Signed rate (rad/s) at which the toes' direction of motion turns.
 
         The increments of the velocity's direction, weighted by the squared
         speed and averaged over two seconds (half the slowest turn): a pause
         (speed near zero, direction noise) or a reversal (a half-turn jump
-        at near-zero speed) weighs next to nothing.
+        at near-zero speed) weighs next to nothing. ``ang``: the velocity's
+        direction, ``arctan2(v[:, 1], v[:, 0])``, when the caller has it.
         """
-        ang = np.arctan2(v[:, 1], v[:, 0])
+        if ang is None:
+            ang = np.arctan2(v[:, 1], v[:, 0])
         step = np.angle(np.exp(1j * np.diff(ang, prepend=ang[:1])))
         w = np.sum(v * v, axis=1)
         w = np.minimum(w, np.roll(w, 1))
@@ -198,22 +199,24 @@ class CircleDetector:
             ``size_deg`` (mean diameter of the toe path over the turn, deg)
             per circle.
         phase_ : ndarray
-            Unwrapped phase of the toe path (rad), rising for ccw.
+            Unwrapped phase of the toe path (rad), rising for ccw (computed
+            when first read, from the velocity and turning rate kept until then).
         radius_ : ndarray
-            Distance of the toe from the centre it circles (deg).
+            Distance of the toe from the centre it circles (deg; likewise).
         """
         n = len(gyr_foot_dps)
-        self.phase_, self.radius_ = np.zeros(n), np.zeros(n)
+        self._path = None
+        self._phase_radius = (np.zeros(n), np.zeros(n))
         self.circles_ = pd.DataFrame(columns=CIRCLE_COLUMNS)
         if n < 3:
             return self
         v = self.toe_velocity(gyr_foot_dps, sampling_rate_hz)
-        rate = self.turn_rate(v, sampling_rate_hz)
-        d = self._displacement(v, rate, sampling_rate_hz)
-        radius = np.hypot(d[:, 0], d[:, 1])
-        phase = np.unwrap(np.arctan2(d[:, 1], d[:, 0]))
-        del d
-        self.phase_, self.radius_ = phase, radius
+        ang = np.arctan2(v[:, 1], v[:, 0])
+        rate = self.turn_rate(v, sampling_rate_hz, ang)
+        # The toe path (phase_, radius_) is not what circles are counted on:
+        # computed when first read (a day's displacement, its phase and
+        # radius were a third of this detector's time and its memory peak).
+        self._path, self._phase_radius = (v, rate, sampling_rate_hz), None
         ok = np.ones(n, dtype=bool)
         if valid is not None:
             # A few lost packets (interpolated upstream) do not stop the foot;
@@ -222,7 +225,6 @@ class CircleDetector:
                 if (b - a) / sampling_rate_hz >= self.max_bridged_gap_s:
                     ok[a:b] = False
         speed = np.hypot(v[:, 0], v[:, 1])
-        ang = np.arctan2(v[:, 1], v[:, 0])
         # Steady turning: at least min_turn_rate turns per slowest turn time.
         min_rate = self.min_turn_rate * 2 * np.pi / self.period_range_s[1]
         rows = []
@@ -239,6 +241,21 @@ class CircleDetector:
                 rows += self._count(ang[s:e], speed[s:e], sign, direction, s, sampling_rate_hz)
         self.circles_ = pd.DataFrame(rows, columns=CIRCLE_COLUMNS).sort_values("start", ignore_index=True)
         return self
+
+    @property
+    def phase_(self) -> np.ndarray:
+        return self._toe_path()[0]
+
+    @property
+    def radius_(self) -> np.ndarray:
+        return self._toe_path()[1]
+
+    def _toe_path(self) -> tuple[np.ndarray, np.ndarray]:
+        if self._phase_radius is None:
+            d = self._displacement(*self._path)
+            self._phase_radius = (np.unwrap(np.arctan2(d[:, 1], d[:, 0])), np.hypot(d[:, 0], d[:, 1]))
+            self._path = None
+        return self._phase_radius
 
     @staticmethod
     def _turns(ang: np.ndarray, moving: np.ndarray, sign: int, s: int, e: int) -> np.ndarray:
@@ -347,31 +364,50 @@ def circle_sets(circles: pd.DataFrame, sampling_rate_hz: float, gap_s: float = 8
     circles = circles.sort_values("start")
     starts, stops = circles.start.to_numpy(), circles.stop.to_numpy()
     cut = np.r_[0, np.flatnonzero((starts[1:] - stops[:-1]) / sampling_rate_hz > gap_s) + 1, len(circles)]
+    sizes = circles.size_deg.to_numpy(dtype=float)
+    directions = circles.direction.to_numpy()
     out = []
+    # In numpy: a day has ~50 groups, and pandas' assign and groupby per
+    # group were most of this function's time.
     for a, b in zip(cut[:-1], cut[1:]):
-        g = circles.iloc[a:b]
-        s, e = g.start.to_numpy(), g.stop.to_numpy()
-        d = g.direction.to_numpy()
+        s, e, d = starts[a:b], stops[a:b], directions[a:b]
         # A run ends where the next turn starts over join_s later or goes the other way.
-        run = np.cumsum(np.r_[True, (s[1:] - e[:-1] > join_s * sampling_rate_hz) | (d[1:] != d[:-1])])
-        g = g.assign(run=run, dur=e - s)
-        per_run = g.groupby("run").agg(n=("dur", "size"), size=("size_deg", "median"), dur=("dur", "median"))
-        per_run = per_run[per_run.n >= 2]
+        new_run = np.r_[True, (s[1:] - e[:-1] > join_s * sampling_rate_hz) | (d[1:] != d[:-1])]
+        run = np.cumsum(new_run) - 1
+        first = np.flatnonzero(new_run)
+        n = np.diff(np.r_[first, len(s)])
+        run_size = _run_medians(sizes[a:b], run, first, n)
+        run_dur = _run_medians((e - s).astype(float), run, first, n)
+        # Runs of two turns and more.
+        two = n >= 2
         # Fidgeting makes a loop or two one way, then the other; circling
         # goes round and round the same way.
-        if per_run.empty or per_run.n.max() < min_run:
+        if not two.any() or n[two].max() < min_run:
             continue
         # The set's typical turn: the median over its turns (runs weighted by length).
-        ref_size = np.median(np.repeat(per_run["size"].to_numpy(), per_run.n))
-        ref_dur = np.median(np.repeat(per_run["dur"].to_numpy(), per_run.n))
+        ref_size = np.median(np.repeat(run_size[two], n[two]))
+        ref_dur = np.median(np.repeat(run_dur[two], n[two]))
         # A run as long as the set needs may be slower or faster (up to
         # 2 * max_ratio); a shorter one, next to it, only up to max_ratio: two
         # slow turns of 1.5 s before circling at 0.5 s a turn are the leg
         # being raised and settled (simulator seed 77, 147.6-150.9 s).
-        slack = np.where(per_run.n >= min_run, 2 * max_ratio, max_ratio)
-        alike = (np.abs(np.log(per_run["size"] / ref_size)) <= np.log(max_ratio)) & \
-            (np.abs(np.log(per_run["dur"] / ref_dur)) <= np.log(slack))
-        g = g[g.run.isin(per_run.index[alike])].drop(columns=["run", "dur"])
-        if len(g):
-            out.append(g)
+        slack = np.where(n[two] >= min_run, 2 * max_ratio, max_ratio)
+        alike = np.zeros(len(n), dtype=bool)
+        alike[two] = (np.abs(np.log(run_size[two] / ref_size)) <= np.log(max_ratio)) & \
+            (np.abs(np.log(run_dur[two] / ref_dur)) <= np.log(slack))
+        keep = np.flatnonzero(alike[run])
+        if len(keep):
+            out.append(circles.iloc[a + keep])
     return out
+
+
+def _run_medians(x: np.ndarray, run: np.ndarray, first: np.ndarray, n: np.ndarray) -> np.ndarray:
+    """Median of ``x`` over each run of consecutive values, shape (runs,).
+
+    ``run`` numbers each value's run (0, 0, 1, ...), ``first`` and ``n`` are
+    each run's first index and length. The value ``groupby(run).median()``
+    gives: the middle value, or the mean of the middle two.
+    """
+    ordered = x[np.lexsort((x, run))]
+    mid = first + n // 2
+    return np.where(n % 2 == 1, ordered[mid], (ordered[mid - 1] + ordered[mid]) / 2)

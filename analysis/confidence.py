@@ -51,6 +51,8 @@ import numpy as np
 
 from sensors.contract import HOLD_EXERCISES, G
 
+from .reps import _median
+
 THRESHOLD = 0.5
 MOUNTING_BASE = {"declared": 1.0, "gait": 0.9, "posture": 0.45, "guess": 0.25}
 
@@ -169,9 +171,9 @@ def rep_extent(angle_deg: np.ndarray, reps, sampling_rate_hz: float, noise_sds: 
     for i, (a, b, h0, h1) in enumerate(zip(*(np.asarray(reps[c]) for c in ("start", "stop", "hold_start",
                                                                            "hold_stop")))):
         a, b, h0, h1 = int(a), int(b), int(h0), int(h1)
-        rest = float(np.median(x[max(0, a - w):a + 1]))
+        rest = float(_median(x[max(0, a - w):a + 1]))
         hold = x[h0:max(h1, h0 + 1)]
-        level = float(np.median(hold)) - rest
+        level = float(_median(hold)) - rest
         way = 1.0 if level >= 0 else -1.0
         swing = float(np.max(way * (x[a:max(b, a + 1)] - rest)))
         excess = max(0.0, swing - abs(level) - noise_sds * float(np.std(hold)))
@@ -375,7 +377,9 @@ class ConfidenceRater:
             ``range_deg`` (median per rep), ``lift_m`` (median |rise| per
             rep), ``lift_doubt_m`` (:func:`rise_doubt`), ``range_cv``,
             ``overshoot`` (median peak over held level, :func:`rep_extent`),
-            ``rest_s`` (median rest between reps), ``posture_cue``, ``reps``,
+            ``rest_s`` (median rest between reps), ``posture_cue``, ``level_steps``
+            (rep-like moves in the set that ended at a new level), ``way_unsure``
+            (the cues of the set's direction disagree), ``reps``,
             ``hold_s`` (median), ``hold_cv``, ``stride_s`` (median),
             ``duration_s`` (tiptoe bout), ``climb_m`` (median |rise| per stride), ``directions`` (circle
             directions seen).
@@ -454,6 +458,15 @@ class ConfidenceRater:
               and cue < self.still_leg_min_cue):
             doubt(0.35, f"{rng:.1f}° swayed either way of where the leg rests, not pressed "
                         f"(the still leg beside the other one's exercise?)")
+        stepped = ev.get("level_steps", 0)
+        if stepped:
+            # Where the angle rested moved mid-set: a rep there is not
+            # counted, and the signal cannot tell whether it was one.
+            doubt(0.5, f"{stepped} rep-like move{'s' if stepped > 1 else ''} in the set ended at a new "
+                       f"level (the strap slipped, or the foot shifted?): the count may be off")
+        if ev.get("way_unsure") and exercise == "toe_press":  # studied on toe-press sets only
+            doubt(0.5, "which way the reps go is unclear (the holds look like rests): "
+                       "the count may be off")
         heel = ev.get("heel_lift_m")
         if (exercise == "toe_press" and heel is not None
                 and heel > max(self.max_heel_lift_m, ev.get("lift_doubt_m", 0.0))):

@@ -49,6 +49,8 @@ from .signals import SignalExtractor
 
 # The live view counts holds up to the default (seed) programme's targets.
 HOLD_TARGET_S = load_prescription().hold_targets_s()
+# Counted by the window analysis alone (no tracker between its runs).
+FAST_EXERCISES = ("ankle_circles", "tiptoe_walk")
 
 
 @dataclasses.dataclass
@@ -219,6 +221,28 @@ class HoldTracker:
         return self
 
 
+def moved(rows: np.ndarray, acc_mps2: float = 0.05, gyr_dps: float = 2.0, block_s: float = 0.1) -> bool:
+    """Whether the sensor moved over ``rows`` (t, acc_x..z, gyr_x..z): the spread of its ``block_s`` means.
+
+    Means over 0.1 s take the sensor's noise down (0.02 m/s² and 0.1 deg/s
+    per sample on the simulator, several times that on cheap parts) and
+    keep any move of a rep: the smallest rep the detector counts (0.6 deg
+    of foot tilt) shifts gravity across the sensor by 0.1 m/s², twice
+    ``acc_mps2``; an unknown gyro offset shifts every mean alike. Too few
+    rows to tell count as moved.
+    """
+    if len(rows) < 2:
+        return True
+    span = float(rows[-1, 0] - rows[0, 0])
+    block = max(1, int(round(block_s * (len(rows) - 1) / max(span, 1e-9))))
+    n = len(rows) // block * block
+    if n < 2 * block:
+        return True
+    means = rows[len(rows) - n:, 1:7].reshape(-1, block, 6).mean(axis=1)
+    spread = np.ptp(means, axis=0)
+    return bool(spread[:3].max() > acc_mps2 or spread[3:].max() > gyr_dps)
+
+
 def _frame(rows: np.ndarray) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=list(REQUIRED_COLUMNS))
 
@@ -290,17 +314,21 @@ def _forget_later(key: int) -> None:
             pass
 
 
-def rep_ranges_deg(signals: pd.DataFrame, reps: pd.DataFrame, before_s: float = 1.0) -> np.ndarray:
-    """How far the foot moved in each rep (deg): mid-rep angle against the second before it."""
+def rep_ranges_deg(signals: pd.DataFrame, start_s: np.ndarray, end_s: np.ndarray,
+                   before_s: float = 1.0) -> np.ndarray:
+    """How far the foot moved in each rep (deg): mid-rep angle against the second before it.
+
+    ``start_s``, ``end_s``: the reps' ends (s), shape (k,).
+    """
     t = signals["t"].to_numpy()
     ang = signals["elevation_deg"].to_numpy()
-    out = np.full(len(reps), np.nan)
-    for k, r in enumerate(reps.itertuples()):  # a window holds a few dozen reps at most
-        q = (r.end_s - r.start_s) / 4
-        lo, hi = np.searchsorted(t, [r.start_s + q, r.end_s - q])
-        b0, b1 = np.searchsorted(t, [r.start_s - before_s, r.start_s])
-        if hi > lo and b1 > b0:
-            out[k] = abs(float(np.median(ang[lo:hi]) - np.median(ang[b0:b1])))
+    out = np.full(len(start_s), np.nan)
+    q = (end_s - start_s) / 4
+    lo, hi = np.searchsorted(t, start_s + q), np.searchsorted(t, end_s - q)
+    b0, b1 = np.searchsorted(t, start_s - before_s), np.searchsorted(t, start_s)
+    for k in range(len(start_s)):  # a window holds a few dozen reps at most
+        if hi[k] > lo[k] and b1[k] > b0[k]:
+            out[k] = abs(float(np.median(ang[lo[k]:hi[k]]) - np.median(ang[b0[k]:b1[k]])))
     return out
 
 
@@ -340,6 +368,21 @@ class LiveAnalyzer:
         A rep the tracker ended and the window analysis has not counted
         this long after its end (in data the window analysis has seen) is
         withdrawn.
+    tracked_every_s : float
+        Data time between window analyses while the tracker follows a
+        hold set (it shows each rep as it ends; the window analysis
+        confirms them, or a rep is withdrawn ``confirm_s`` of analysed
+        data after its end).
+    idle_every_s : float
+        Data time between window analyses while the sensor has not moved
+        (:func:`moved`) for ``settle_s``: more still samples at the window's
+        end change no count, so only what time alone changes (a set shown
+        as over 15 s after its last rep) waits for the next one.
+    settle_s : float
+        After the sensor last moved, the window analysis keeps its pace
+        this long: the rep detector counts a rep once it has seen the foot
+        settle back at rest, and a rep the tracker shows is withdrawn
+        ``confirm_s`` after its end unless counted.
     background : bool
         Run the window analysis in a worker process (one for every
         analyser of the process, :func:`_worker`; it keeps its own copy of
@@ -356,7 +399,9 @@ class LiveAnalyzer:
     def __init__(self, placement: str = "foot", mounting: str | None = None, window_s: float = 120.0,
                  update_every_s: float = 2.0, mounting_window_s: float = 600.0,
                  mounting_every_s: float = 30.0,
-                 confirm_s: float = 4.0, fast_update_every_s: float = 0.5, background: bool = False):
+                 confirm_s: float = 4.0, fast_update_every_s: float = 0.5, tracked_every_s: float = 4.0,
+                 idle_every_s: float = 8.0,
+                 settle_s: float = 5.0, background: bool = False):
         self.placement = placement or "foot"
         self.mounting = mounting
         self.window_s = window_s
@@ -365,11 +410,16 @@ class LiveAnalyzer:
         self.mounting_every_s = mounting_every_s
         self.confirm_s = confirm_s
         self.fast_update_every_s = fast_update_every_s
+        self.tracked_every_s = tracked_every_s
+        self.idle_every_s = idle_every_s
+        self.settle_s = settle_s
         self.background = background
         self._params = dict(placement=self.placement, mounting=mounting, window_s=window_s,
                             update_every_s=update_every_s, mounting_window_s=mounting_window_s,
                             mounting_every_s=mounting_every_s, confirm_s=confirm_s,
-                            fast_update_every_s=fast_update_every_s)
+                            fast_update_every_s=fast_update_every_s, tracked_every_s=tracked_every_s,
+                            idle_every_s=idle_every_s,
+                            settle_s=settle_s)
         self._key = next(_IDS)
         self._sent = 0                    # rows the worker process has
         if background:
@@ -379,7 +429,10 @@ class LiveAnalyzer:
             # (tens on a busy machine), better spent before the first set.
             _worker().submit(_forget, self._key)
         self._job: Future | None = None
-        self._due_from = -np.inf          # data time of the last window analysis started
+        self._due_from = -np.inf          # data time the last window analysis was due
+        self._ran_to = -np.inf            # data time the last window analysis started at
+        self._moved_t = -np.inf           # data time of the last check that found the sensor moving
+        self._checked_t = -np.inf         # data time up to which that was checked
         # A bout the window finds this soon after the shown set's end is
         # still that set (the window re-cuts and re-names sets as it slides).
         self.same_set_gap_s = 8.0
@@ -400,6 +453,9 @@ class LiveAnalyzer:
         self._tracker = HoldTracker()
         self._set_levels = None       # (rest, held, reps read from, matrix, last rep's end) of the set under way
         self._set_end = None
+        self._set_start = None            # start (s) of the set shown, as its first window found it
+        # The window of a fast set starts this long before the set.
+        self.fast_lead_s = 20.0
         self._closed_end = None
 
     # -- input -------------------------------------------------------------
@@ -433,10 +489,11 @@ class LiveAnalyzer:
         self._collect()
         # Circles and tiptoe strides have no tracker: while such a set is
         # shown, the window analysis runs at ``fast_update_every_s``.
-        every = (self.fast_update_every_s if self._found[1].exercise in ("ankle_circles", "tiptoe_walk")
+        every = (self.fast_update_every_s if self._found[1].exercise in FAST_EXERCISES
                  else self.update_every_s)
-        if (force or t_end - self._due_from >= every) and self._job is None:
-            self._due_from = t_end
+        if (force or t_end - self._due_from >= every) and self._job is None \
+                and (self._busy(t_end) or force):
+            self._due_from = self._ran_to = t_end
             # Rows [0, n) are never written again (push appends, or copies to
             # a larger buffer), so they may be sent (pickled by the pool's
             # thread) while more come.
@@ -449,6 +506,32 @@ class LiveAnalyzer:
                 self._update(data)
         self._state = self._follow(t_end)
         return self._state
+
+    def _busy(self, t_end: float) -> bool:
+        """Whether a window analysis that is due should run (see ``idle_every_s``).
+
+        Checked on the rows since the last check and the second before
+        them (a move across two checks is seen whole).
+        """
+        t = self._buf[:self._n, 0]
+        lo = np.searchsorted(t, self._checked_t - 1.0)
+        self._checked_t = t_end
+        if moved(self._buf[lo:self._n]):
+            self._moved_t = t_end
+        _, shown, track = self._found
+        if track is not None and shown.exercise in HOLD_TARGET_S:
+            # The tracker counts this set's reps as they end; the window
+            # analysis only confirms them (and sees the set end).
+            every = self.tracked_every_s
+        elif t_end - self._moved_t < self.settle_s:
+            return True
+        else:
+            every = self.idle_every_s
+        if t_end - self._ran_to >= every:
+            return True
+        # Not due again before another ``update_every_s`` of data.
+        self._due_from = t_end
+        return False
 
     def wait(self) -> LiveAnalyzer:
         """Let a window analysis under way in the worker end, and take its result."""
@@ -513,7 +596,15 @@ class LiveAnalyzer:
             # walking came).
             self._mount = SignalExtractor().extract(_frame(data[lo:]), placement=self.placement).signals_.mounting
             self._last_mount = t_end
-        lo = np.searchsorted(t, t_end - self.window_s)
+        old = self._found[1]
+        since = t_end - self.window_s
+        if old.exercise in FAST_EXERCISES and self._set_start is not None:
+            # At ``fast_update_every_s`` a set of circles or a tiptoe walk is
+            # analysed from ``fast_lead_s`` before its start, not over the
+            # whole window: its count needs the set and some rest before
+            # it, and two minutes of it at 2 Hz cost 11 % of a core.
+            since = max(since, self._set_start - self.fast_lead_s)
+        lo = np.searchsorted(t, since)
         if len(t) - lo < 100:
             self._found = (t_end, *self._found[1:])
             return
@@ -521,7 +612,6 @@ class LiveAnalyzer:
             _frame(data[lo:]), placement=self.placement, mounting=self.mounting,
             known_mounting=None if self.mounting else self._mount)
         new = self._summarise(fit, t_end)
-        old = self._found[1]
         start, end = latest_set(fit)
         same = bool(new.exercise and old.exercise and self._set_end is not None
                     and start <= self._set_end + self.same_set_gap_s)
@@ -538,6 +628,8 @@ class LiveAnalyzer:
             new.circles_ccw = max(new.circles_ccw, old.circles_ccw)
             new.strides = max(new.strides, old.strides)
         self._set_end = end if new.exercise else None
+        if not same:
+            self._set_start = start if new.exercise else None
         track = None
         if not same:
             self._set_levels = None
@@ -617,38 +709,43 @@ class LiveAnalyzer:
         bouts = fit.bouts_
         if bouts.empty:
             return st
-        held = fit.reps_[fit.reps_.bout.isin(np.flatnonzero(bouts.exercise.isin(list(HOLD_EXERCISES))))]
+        # Plain arrays: pandas' row access (itertuples, iterrows, a mask per
+        # bout) was a tenth of a window analysis (cProfile, seed 1 at 200 Hz).
+        ex = bouts.exercise.to_numpy()
+        b0, b1 = bouts.start_s.to_numpy(dtype=float), bouts.end_s.to_numpy(dtype=float)
+        reps, circles, strides = fit.reps_, fit.circles_, fit.strides_
+        rep_bout = reps.bout.to_numpy(dtype=int)
+        r0, r1 = reps.start_s.to_numpy(dtype=float), reps.end_s.to_numpy(dtype=float)
+        hold = reps.hold_s.to_numpy(dtype=float)
+        circ_bout = circles.bout.to_numpy(dtype=int)
+        direction = circles.direction.to_numpy()
+        stride_bout = strides.bout.to_numpy(dtype=int)
+        held = np.flatnonzero(np.isin(ex[rep_bout], list(HOLD_EXERCISES))) if len(rep_bout) else rep_bout
         if len(held):
-            ranges = rep_ranges_deg(fit.signals_, held)
-            st.rep_events = [(float(r.start_s), float(r.end_s), float(r.hold_s), float(g))
-                             for r, g in zip(held.itertuples(), ranges)]
-        st.circle_events = [(float(c.start_s), float(c.end_s), c.direction) for c in fit.circles_.itertuples()]
-        for j, other in bouts.iterrows():
-            if other.exercise == "tiptoe_walk":
-                st.tiptoe_events.append((float(other.start_s), float(other.end_s),
-                                         int((fit.strides_.bout == j).sum())))
+            ranges = rep_ranges_deg(fit.signals_, r0[held], r1[held])
+            st.rep_events = [(float(r0[i]), float(r1[i]), float(hold[i]), float(g)) for i, g in zip(held, ranges)]
+        st.circle_events = list(zip(circles.start_s.to_numpy(dtype=float).tolist(),
+                                    circles.end_s.to_numpy(dtype=float).tolist(), direction.tolist()))
+        n_strides = np.bincount(stride_bout, minlength=len(ex))
+        st.tiptoe_events = [(float(b0[j]), float(b1[j]), int(n_strides[j]))
+                            for j in np.flatnonzero(ex == "tiptoe_walk")]
         # The current set: the latest one still going or just finished.
-        k = int(bouts.end_s.idxmax())
-        b = bouts.loc[k]
-        for j, other in bouts.iterrows():
-            if j != k:
-                st.sets_done.append((other.exercise, float(other.start_s), float(other.end_s)))
-        if t_end - b.end_s > 15.0:
-            st.sets_done.append((b.exercise, float(b.start_s), float(b.end_s)))
+        k = int(np.argmax(b1))
+        st.sets_done = [(ex[j], float(b0[j]), float(b1[j])) for j in range(len(ex)) if j != k]
+        if t_end - b1[k] > 15.0:
+            st.sets_done.append((ex[k], float(b0[k]), float(b1[k])))
             return st
-        st.exercise = b.exercise
-        reps = fit.reps_[fit.reps_.bout == k]
-        st.reps = len(reps)
-        st.hold_target_s = HOLD_TARGET_S.get(b.exercise)
-        if len(reps):
-            st.last_hold_s = float(reps.hold_s.iloc[-1])
-        circ = fit.circles_[fit.circles_.bout == k]
-        st.circles_cw = int((circ.direction == "cw").sum())
-        st.circles_ccw = int((circ.direction == "ccw").sum())
-        strides = fit.strides_[fit.strides_.bout == k]
-        st.strides = len(strides)
-        if b.exercise == "tiptoe_walk":
-            st.tiptoe_s = float(b.end_s - b.start_s)
+        st.exercise = ex[k]
+        mine = rep_bout == k
+        st.reps = int(mine.sum())
+        st.hold_target_s = HOLD_TARGET_S.get(ex[k])
+        if st.reps:
+            st.last_hold_s = float(hold[mine][-1])
+        st.circles_cw = int(((circ_bout == k) & (direction == "cw")).sum())
+        st.circles_ccw = int(((circ_bout == k) & (direction == "ccw")).sum())
+        st.strides = int(n_strides[k])
+        if ex[k] == "tiptoe_walk":
+            st.tiptoe_s = float(b1[k] - b0[k])
         return st
 
     def finish(self, recording_metadata: dict | None = None, path: str = "") -> dict:

@@ -63,6 +63,44 @@ def _unit(v: np.ndarray) -> np.ndarray:
     return v / n if n > 0 else v
 
 
+def _column_median(x: np.ndarray) -> np.ndarray:
+    """``np.median(x, axis=0)`` of a finite (L, k) array, L >= 1, without its per-call overhead.
+
+    The same partition and the same mean of the middle two (a day has
+    thousands of rests, and ``np.median``'s own cost per call was most of
+    their time).
+    """
+    k = len(x) // 2
+    if len(x) % 2:
+        return np.partition(x, k, axis=0)[k]
+    part = np.partition(x, [k - 1, k], axis=0)
+    return (part[k - 1] + part[k]) / 2
+
+
+def _calm_instants(g: np.ndarray, gait_bouts, sampling_rate_hz: float) -> list[np.ndarray]:
+    """Per gait bout, its quasi-still instants: the calmest moment of each stride (grid indices).
+
+    ``g``: |angular rate| (deg/s), shape (n,). Minima of its 0.15 s moving
+    average at least 0.6 of the bout's stride period apart.
+    """
+    from scipy.signal import find_peaks
+
+    win = max(1, int(0.15 * sampling_rate_hz))
+    out = []
+    for b in gait_bouts.itertuples():
+        smooth = np.convolve(g[b.start:b.stop], np.ones(win) / win, mode="same")
+        mins, _ = find_peaks(-smooth, distance=max(1, int(0.6 * b.period_s * sampling_rate_hz)))
+        out.append(mins + b.start)
+    return out
+
+
+def _stride_windows(starts: np.ndarray, lengths: np.ndarray):
+    """Group strides by length: yields (rows, L, index array (len(rows), L)) per distinct length L."""
+    for n in np.unique(lengths):
+        rows = np.flatnonzero(lengths == n)
+        yield rows, int(n), starts[rows, None] + np.arange(n)
+
+
 class MountingEstimator:
     """Estimate the mounting rotation.
 
@@ -95,11 +133,13 @@ class MountingEstimator:
         if not len(starts):
             self.mounting_ = Mounting(np.eye(3), "guess", 0.0)
             return self
-        dirs = np.array([_unit(np.median(acc[s:e], axis=0)) for s, e in zip(starts, stops)])
+        dirs = np.array([_unit(_column_median(acc[s:e])) for s, e in zip(starts, stops)])
         weights = (stops - starts) / sampling_rate_hz
         # |gyr| once for both gait steps (a whole-day (n, 3) pass each).
         rate = np.linalg.norm(gyr, axis=1)
-        stance = self._stance_direction(acc, rate, gait_bouts, sampling_rate_hz)
+        # The calm instants of the strides, for both gait steps.
+        calm = _calm_instants(rate, gait_bouts, sampling_rate_hz)
+        stance = self._stance_direction(acc, calm)
         up = self._cluster(dirs, weights, near=stance)
 
         moving = ~still
@@ -116,7 +156,7 @@ class MountingEstimator:
             y = _unit(vt[0] - (vt[0] @ up) * up)
         x = np.cross(y, up)
 
-        sign, conf, method = self._forward_from_gait(x, up, rate, quat, earth_acc, gait_bouts, sampling_rate_hz)
+        sign, conf, method = self._forward_from_gait(x, up, quat, earth_acc, gait_bouts, calm, sampling_rate_hz)
         if conf < 0.3:
             p_sign, p_conf = self._forward_from_posture(x, up, dirs, weights)
             if p_conf > conf:
@@ -149,53 +189,57 @@ class MountingEstimator:
         return _unit((dirs[members] * weights[members, None]).sum(axis=0))
 
     @staticmethod
-    def _stance_direction(acc, g, gait_bouts, sampling_rate_hz) -> np.ndarray | None:
-        """Mean up direction at the calmest instant of each stride (``g``: |angular rate|, deg/s)."""
-        from scipy.signal import find_peaks
-
-        ups = []
-        for b in gait_bouts.itertuples():
-            win = max(1, int(0.15 * sampling_rate_hz))
-            smooth = np.convolve(g[b.start:b.stop], np.ones(win) / win, mode="same")
-            mins, _ = find_peaks(-smooth, distance=max(1, int(0.6 * b.period_s * sampling_rate_hz)))
-            for i in mins + b.start:
-                ups.append(_unit(acc[max(0, i - 2):i + 3].mean(axis=0)))
-        if len(ups) < 4:
+    def _stance_direction(acc, calm: list[np.ndarray]) -> np.ndarray | None:
+        """Mean up direction at the calmest instant of each stride (``calm``: :func:`_calm_instants`)."""
+        mins = np.concatenate(calm) if calm else np.zeros(0, dtype=np.int64)
+        if len(mins) < 4:
             return None
-        return _unit(np.median(np.array(ups), axis=0))
+        # Five samples around each (fewer at the recording's ends), averaged
+        # for all at once: the same sums as one mean per instant.
+        means = np.empty((len(mins), 3))
+        inner = (mins >= 2) & (mins + 3 <= len(acc))
+        means[inner] = acc[mins[inner, None] + np.arange(-2, 3)].mean(axis=1)
+        for k in np.flatnonzero(~inner):
+            means[k] = acc[max(0, mins[k] - 2):mins[k] + 3].mean(axis=0)
+        return _unit(np.median(np.array([_unit(u) for u in means]), axis=0))
 
     @staticmethod
-    def _forward_from_gait(x, up, g, quat, earth_acc, gait_bouts, sampling_rate_hz):
-        """Sum of per-stride displacements (sensor frame) projected on ``x`` (``g``: |angular rate|)."""
-        disp, quats = [], []
-        for b in gait_bouts.itertuples():
-            seg = g[b.start:b.stop]
-            # The bout's earth-frame acceleration at once (computed when sliced).
-            bout_acc = earth_acc[b.start:b.stop]
-            win = max(1, int(0.15 * sampling_rate_hz))
-            smooth = np.convolve(seg, np.ones(win) / win, mode="same")
-            # Quasi-still instants: the calmest moment of each stride.
-            from scipy.signal import find_peaks
-            mins, _ = find_peaks(-smooth, distance=max(1, int(0.6 * b.period_s * sampling_rate_hz)))
-            mins = mins + b.start
-            for i0, i1 in zip(mins[:-1], mins[1:]):
-                if i1 - i0 > 2.5 * b.period_s * sampling_rate_hz:
-                    continue
-                a = bout_acc[i0 - b.start:i1 - b.start]
-                v = np.cumsum(a, axis=0) / sampling_rate_hz
-                v -= np.outer(np.linspace(0, 1, len(v)), v[-1])  # zero velocity at both ends
-                d = v.sum(axis=0) / sampling_rate_hz
-                d[2] = 0.0
-                disp.append(d)
-                quats.append(quat[i0])
-        n_strides = len(disp)
+    def _forward_from_gait(x, up, quat, earth_acc, gait_bouts, calm: list[np.ndarray], sampling_rate_hz):
+        """Sum of per-stride displacements (sensor frame) projected on ``x``.
+
+        A stride runs from one calm instant (``calm``: :func:`_calm_instants`)
+        to the next, unless over 2.5 periods apart. The bouts' earth-frame
+        acceleration (computed when sliced) is gathered into one array and
+        strides of equal length are integrated together as rows (a day's
+        ~17 000 strides have ~100 lengths; one stride at a time was 45 % of
+        the mounting's time), with the same sums as one stride at a time.
+        """
+        pieces, at, where, lengths, offset = [], [], [], [], 0
+        for b, mins in zip(gait_bouts.itertuples(), calm):
+            i0, i1 = mins[:-1], mins[1:]
+            keep = ~(i1 - i0 > 2.5 * b.period_s * sampling_rate_hz)
+            if not keep.any():
+                continue
+            pieces.append(earth_acc[b.start:b.stop])
+            at.append(i0[keep] - b.start + offset)
+            where.append(i0[keep])
+            lengths.append((i1 - i0)[keep])
+            offset += b.stop - b.start
+        n_strides = sum(len(a) for a in at)
         if n_strides < 3:
             return 0.0, 0.0, "guess"
-        q = np.array(quats)
+        bout_acc = np.concatenate(pieces)
+        disp = np.empty((n_strides, 3))
+        for rows, n, idx in _stride_windows(np.concatenate(at), np.concatenate(lengths)):
+            v = np.cumsum(bout_acc[idx], axis=1) / sampling_rate_hz
+            v -= np.linspace(0, 1, n)[None, :, None] * v[:, -1:, :]  # zero velocity at both ends
+            disp[rows] = v.sum(axis=1) / sampling_rate_hz
+        disp[:, 2] = 0.0
+        q = quat[np.concatenate(where)]
         # Each stride's displacement back in the sensor frame, all strides in
         # one call (one call per stride was 15 % of stage 1 on a day), then
         # summed in stride order as before.
-        back = Rotation.from_quat(q[:, [1, 2, 3, 0]]).inv().apply(np.array(disp))  # sensor → earth, inverted
+        back = Rotation.from_quat(q[:, [1, 2, 3, 0]]).inv().apply(disp)  # sensor → earth, inverted
         total = np.cumsum(np.vstack([np.zeros(3), back]), axis=0)[-1]
         total -= (total @ up) * up
         norm = np.linalg.norm(total)

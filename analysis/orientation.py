@@ -1,14 +1,24 @@
-"""Orientation of the sensor: x-io's AHRS (imufusion) over each gap-free stretch.
+"""Orientation of the sensor: x-io's AHRS (Fusion) over each gap-free stretch.
 
-imufusion is the C implementation of the Madgwick-style complementary filter
-that x-io ships with its sensors; it rejects the accelerometer while the
-sensor accelerates, which a low-pass tilt estimate cannot do. It has no batch
-API, so two C calls per sample at the 50 Hz analysis grid: 0.44 µs a sample
-when fed float32 rows (its own precision) and asked only for the quaternion,
-against 1.8 µs with float64 rows and three getters (measured on 100 000
-samples); gravity and earth acceleration follow from the quaternion in one
-vectorised step. imufusion 1.3.3 is its latest release (checked 2026-11-30)
-and still has no batch call.
+Fusion is the Madgwick-style complementary filter that x-io ships with its
+sensors; imufusion is its Python binding. Stepping imufusion costs two C
+calls per sample from Python (0.55 µs a sample at the 50 Hz analysis grid,
+float32 rows in, only the quaternion out; imufusion 1.3.3, its latest
+release, has no batch call). So the same update is also written here in
+numpy (``OrientationFilter(engine="numpy")``, :func:`_fusion_chunks`):
+Fusion 1.3.3's ``FusionAhrsUpdate`` with our settings, in float32 in the C
+code's order of operations, which gives imufusion's numbers to the bit. It
+steps many chunks of the recording at once: the filter's tilt forgets its
+start within seconds (gain 0.5: exp(-0.5 t)), so every chunk after a
+stretch's first starts 30 s early from the accelerometer's tilt, and the
+heading, which nothing observes without a magnetometer and which does not
+forget, is joined chunk to chunk afterwards (Fusion's update does not
+depend on the heading: a turn about earth z of the start turns the whole
+output). On a day of wear: 0.26 s CPU per million samples against
+imufusion's 0.55, every tilt within 1e-4° of imufusion's
+(benchmarks/orientation.py). Short recordings keep imufusion
+(``engine="auto"``), which is the cheaper there. Gravity and earth
+acceleration follow from the quaternion in one vectorised step.
 
 Where the sensor rests for a while (the benchmark day of wear spends a
 third of its samples inside rests of 30 s or more: sitting, lying,
@@ -21,6 +31,7 @@ from __future__ import annotations
 import dataclasses
 
 import numpy as np
+from scipy.ndimage import uniform_filter1d
 
 from sensors.contract import G
 
@@ -103,7 +114,7 @@ class EarthAcceleration:
 
 
 class OrientationFilter:
-    """Fuse gyro and accelerometer into orientation with imufusion's AHRS.
+    """Fuse gyro and accelerometer into orientation with x-io's AHRS (Fusion).
 
     Parameters
     ----------
@@ -116,6 +127,7 @@ class OrientationFilter:
         brisk walking and did not recover while the leg stood still for a
         minute (measured on simulated shank data: 40° off for 60 s), while
         without it the tilt error during walking lasts a stride.
+        Anything but 0 runs imufusion (the array engine has no rejection).
     recovery_s : float
         After this long of rejection, trust the accelerometer again.
     rest_fill_s : float, optional
@@ -127,57 +139,138 @@ class OrientationFilter:
         None filters everything.
     rest_settle_s : float
         Filtered time kept at each end of a filled rest.
+    engine : {"auto", "numpy", "imufusion"}
+        ``"imufusion"`` steps imufusion's C filter sample by sample (two
+        Python-level calls a sample). ``"numpy"`` runs the same update
+        (Fusion 1.3.3's ``FusionAhrsUpdate`` in float32, operation for
+        operation: bit-identical to imufusion on a stretch that fits one
+        chunk) on many chunks of the recording at once; see
+        :func:`_fusion_chunks`. ``"auto"`` takes ``"numpy"`` when it steps
+        at least ``min_lanes`` chunks at once, where it is the cheaper
+        (a day of wear), else ``"imufusion"`` (short recordings, live windows).
+    chunk_s : float
+        ``"numpy"`` engine: length of each chunk (s); the first chunk of a
+        filtered stretch is ``chunk_s + warmup_s`` long.
+    warmup_s : float
+        ``"numpy"`` engine: each later chunk starts this long before its
+        own samples, from the accelerometer's tilt: with gain 0.5 a tilt
+        error shrinks as exp(-0.5 t), from a radian to 3e-7 rad (float32's
+        resolution) in 30 s. Its heading is then turned to the previous
+        chunk's at the last warm-up sample.
+    min_lanes : int
+        ``"auto"``: the fewest chunks stepped at once for the numpy engine.
+        Each of its steps costs ~40 µs of numpy calls plus ~0.2 µs a chunk,
+        against imufusion's ~0.55 µs a sample (benchmarks/README.md), so it
+        pays once some 100 chunks share each step.
     """
 
     def __init__(self, gain: float = 0.5, acceleration_rejection_deg: float = 0.0,
-                 recovery_s: float = 5.0, rest_fill_s: float | None = None, rest_settle_s: float = 2.0):
+                 recovery_s: float = 5.0, rest_fill_s: float | None = None, rest_settle_s: float = 2.0,
+                 engine: str = "auto", chunk_s: float = 60.0, warmup_s: float = 30.0, min_lanes: int = 100):
+        if engine not in ("auto", "numpy", "imufusion"):
+            raise ValueError(f"engine must be 'auto', 'numpy' or 'imufusion', not {engine!r}")
         self.gain = gain
         self.acceleration_rejection_deg = acceleration_rejection_deg
         self.recovery_s = recovery_s
         self.rest_fill_s = rest_fill_s
         self.rest_settle_s = rest_settle_s
+        self.engine = engine
+        self.chunk_s = chunk_s
+        self.warmup_s = warmup_s
+        self.min_lanes = min_lanes
 
     def estimate(self, u: Uniform, gyr_bias_dps: np.ndarray | None = None,
                  still: np.ndarray | None = None) -> Orientation:
-        import imufusion
-
-        n = len(u.t)
         fill = self._fill_mask(u, still)
-        # imufusion works in float32 and returns float32 quaternions: kept
-        # as such they lose nothing and take half the memory (68 MB a day).
-        quat = np.zeros((n, 4), dtype=np.float32)
-        # imufusion computes in float32: converting once here instead of in
-        # every call is what makes the per-sample loop cheap.
+        # imufusion computes in float32 (and so does the numpy engine, to
+        # give its values): converting once here instead of in every call is
+        # what makes imufusion's per-sample loop cheap.
         gyr = (u.gyr if gyr_bias_dps is None else u.gyr - gyr_bias_dps).astype(np.float32)
         acc_32 = (u.acc / G).astype(np.float32)
+        parts = self._parts(u, fill)
+        rest_window = max(1, int(round(u.sampling_rate_hz)))
+        plan = None
+        if self.engine != "imufusion" and not self.acceleration_rejection_deg:
+            warm = max(1, int(round(self.warmup_s * u.sampling_rate_hz)))
+            plan = _chunk_plan(parts, max(warm, int(round(self.chunk_s * u.sampling_rate_hz))), warm)
+            if self.engine == "auto" and _lanes(plan) < self.min_lanes:
+                plan = None
+        if plan is None:
+            quat = self._imufusion(u, gyr, acc_32, parts, rest_window)
+        else:
+            quat = self._numpy(u, gyr, acc_32, parts, plan, rest_window)
+        return Orientation(quat, u.acc)
+
+    def _imufusion(self, u: Uniform, gyr: np.ndarray, acc_32: np.ndarray, parts, rest_window: int) -> np.ndarray:
+        import imufusion
+
+        # imufusion returns float32 quaternions: kept as such they lose
+        # nothing and take half the memory (68 MB a day).
+        quat = np.zeros((len(u.t), 4), dtype=np.float32)
         settings = imufusion.AhrsSettings(
             sample_rate=u.sampling_rate_hz, convention=imufusion.CONVENTION_NWU, gain=self.gain,
             gyroscope_range=4000.0, acceleration_rejection=self.acceleration_rejection_deg,
-            magnetic_rejection=0.0, rejection_timeout=int(self.recovery_s * u.sampling_rate_hz))
-        bounds = np.flatnonzero(np.diff(u.segment)) + 1
-        for start, stop in zip(np.r_[0, bounds], np.r_[bounds, n]):
-            ahrs = imufusion.Ahrs()
-            ahrs.set_settings(settings)
-            ahrs.set_sample_period(1.0 / u.sampling_rate_hz)
-            # Start from the accelerometer's tilt instead of the filter's
-            # ramp-up, so the first seconds of each stretch are usable.
-            ahrs.set_quaternion(_tilt_quaternion((u.acc[start:min(stop, start + 5)] / G).mean(axis=0)))
-            ahrs.skip_startup()
-            step = _stepper(ahrs)
-            edges = np.flatnonzero(np.diff(fill[start:stop].astype(np.int8))) + 1 + start
-            for p0, p1 in zip(np.r_[start, edges], np.r_[edges, stop]):
-                if fill[p0]:
-                    quat[p0:p1] = _rest_quaternions(quat[p0 - 1].astype(float), u.acc[p0:p1],
-                                                    max(1, int(round(u.sampling_rate_hz))))
-                    ahrs.set_quaternion(quat[p1 - 1].astype(float))
-                    continue
-                # The quaternions are gathered as bytes a block at a time: a
-                # list of a day's 4.3 M small arrays held 560 MB.
-                for a in range(p0, p1, _BLOCK):
-                    b = min(a + _BLOCK, p1)
-                    quat[a:b] = np.frombuffer(b"".join(map(step, gyr[a:b], acc_32[a:b])),
-                                              dtype=np.float32).reshape(-1, 4)
-        return Orientation(quat, u.acc)
+            # Seconds: Fusion 1.3.3 multiplies it by the sample rate.
+            magnetic_rejection=0.0, rejection_timeout=self.recovery_s)
+        for p0, p1, filled, first in parts:
+            if first:
+                ahrs = imufusion.Ahrs()
+                ahrs.set_settings(settings)
+                ahrs.set_sample_period(1.0 / u.sampling_rate_hz)
+                # Start from the accelerometer's tilt instead of the filter's
+                # ramp-up, so the first seconds of each stretch are usable.
+                ahrs.set_quaternion(_segment_start(u.acc, p0, p1))
+                ahrs.skip_startup()
+                step = _stepper(ahrs)
+            if filled:
+                quat[p0:p1] = _rest_quaternions(quat[p0 - 1].astype(float), u.acc[p0:p1], rest_window)
+                ahrs.set_quaternion(quat[p1 - 1].astype(float))
+                continue
+            # The quaternions are gathered as bytes a block at a time: a
+            # list of a day's 4.3 M small arrays held 560 MB.
+            for a in range(p0, p1, _BLOCK):
+                b = min(a + _BLOCK, p1)
+                quat[a:b] = np.frombuffer(b"".join(map(step, gyr[a:b], acc_32[a:b])),
+                                          dtype=np.float32).reshape(-1, 4)
+        return quat
+
+    def _numpy(self, u: Uniform, gyr: np.ndarray, acc_32: np.ndarray, parts, plan, rest_window: int) -> np.ndarray:
+        """Fusion's update over chunks of every filtered stretch at once, then the headings joined.
+
+        Every stretch and chunk is filtered with heading arbitrary; Fusion's
+        update does not depend on the heading (only on the gravity direction
+        the quaternion gives), so turning a stretch's start about earth z
+        turns its whole output by the same angle. The headings are put right
+        afterwards in time order: a chunk takes the previous chunk's at the
+        end of its warm-up, a filled rest the heading before it, the stretch
+        after a rest the rest's.
+        """
+        quat = np.zeros((len(u.t), 4), dtype=np.float32)
+        firsts = np.array([(p0, p1) for p0, p1, _, first in parts if first], dtype=np.int64).reshape(-1, 2)
+        starts = dict(zip(firsts[:, 0].tolist(), _segment_starts(u.acc, firsts[:, 0], firsts[:, 1])))
+        for p0, p1, filled, _ in parts:
+            if filled:
+                up = uniform_filter1d(u.acc[p0:p1], rest_window, axis=0, mode="nearest")
+                quat[p0:p1] = _tilt_quaternions(up)
+        # (own start, own stop, warm-up start, initial quaternion; None: the accelerometer's tilt).
+        chunks = [(a, b, w, None if a > w else starts[a] if a in starts else quat[a - 1].astype(float))
+                  for a, b, w in plan]
+        if chunks:
+            warm_q, zeroed = _fusion_chunks(chunks, gyr, acc_32, quat, u.sampling_rate_hz, self.gain)
+            _join_headings(quat, parts, chunks, warm_q, zeroed)
+        return quat
+
+    @staticmethod
+    def _parts(u: Uniform, fill: np.ndarray) -> list[tuple[int, int, bool, bool]]:
+        """Filtered stretches and filled rests in time order: (start, stop, filled, starts a segment)."""
+        parts = []
+        bounds = (np.flatnonzero(np.diff(u.segment)) + 1).tolist()
+        turns = np.flatnonzero(np.diff(fill.astype(np.int8))) + 1
+        for start, stop in zip([0, *bounds], [*bounds, len(u.t)] if len(u.t) else []):
+            edges = turns[np.searchsorted(turns, start, "right"):np.searchsorted(turns, stop)].tolist()
+            for p0, p1 in zip([start, *edges], [*edges, stop]):
+                parts.append((p0, p1, bool(fill[p0]), p0 == start))
+        return parts
 
     def _fill_mask(self, u: Uniform, still: np.ndarray | None) -> np.ndarray:
         """Samples whose orientation comes from the accelerometer (see ``rest_fill_s``)."""
@@ -193,6 +286,290 @@ class OrientationFilter:
             if (b - a) >= self.rest_fill_s * u.sampling_rate_hz and b - a > 2 * k + 1:
                 fill[a + max(k, 1):b - k] = True
         return fill
+
+
+def _segment_start(acc: np.ndarray, a: int, b: int) -> np.ndarray:
+    """Initial (w, x, y, z) at sample ``a``: the tilt of the first five samples' mean accelerometer (m/s²)."""
+    return _tilt_quaternion((acc[a:min(b, a + 5)] / G).mean(axis=0))
+
+
+def _segment_starts(acc: np.ndarray, a: np.ndarray, b: np.ndarray, unit: float = G) -> np.ndarray:
+    """:func:`_segment_start` for many stretches ``a[i]:b[i]`` (``acc`` in ``unit``)."""
+    k = np.arange(5)
+    rows = np.minimum(a[:, None] + k, b[:, None] - 1)
+    part = (acc[rows] / unit).astype(float)
+    part[k >= (b - a)[:, None]] = 0.0
+    return _tilt_quaternions(part.sum(axis=1) / np.minimum(b - a, 5)[:, None])
+
+
+def _chunk_plan(parts, own: int, warm: int) -> list[tuple[int, int, int]]:
+    """Chunks (own start, own stop, warm-up start) of the filtered ``parts``, in time order.
+
+    A stretch's first chunk has no warm-up and ``own + warm`` samples; the
+    others ``own`` samples after ``warm`` of warm-up.
+    """
+    plan = []
+    for p0, p1, filled, _ in parts:
+        if filled:
+            continue
+        cuts = list(range(p0 + own + warm, p1, own)) if p1 - p0 > own + warm else []
+        plan += [(a, b, a if a == p0 else a - warm) for a, b in zip([p0, *cuts], [*cuts, p1])]
+    return plan
+
+
+def _lanes(plan) -> int:
+    """How many lanes :func:`_fusion_chunks` steps at once for ``plan``."""
+    if not plan:
+        return 0
+    lengths = np.array([b - w for _, b, w in plan])
+    return int(_pack(lengths, int(lengths.max()))[0].max()) + 1
+
+
+_F32 = np.float32
+#: Fusion's ``FusionDegreesToRadians(0.5f)``: ``0.5f * ((float) M_PI / 180.0f)``.
+_HALF_DEG_TO_RAD = _F32(0.5) * (_F32(np.pi) / _F32(180.0))
+_STARTUP_GAIN, _STARTUP_S = _F32(10.0), _F32(3.0)
+
+
+def _pack(lengths: np.ndarray, capacity: int) -> tuple[np.ndarray, np.ndarray]:
+    """Lanes and offsets placing tasks of ``lengths`` end to end in lanes of ``capacity``.
+
+    Longest first, each into the lane with the most room (a heap: n log n
+    for any number of tasks; a day's 4516 chunks fill 574 lanes where their
+    total length needs 574).
+    """
+    import heapq
+
+    lane = np.empty(len(lengths), dtype=np.int64)
+    offset = np.empty(len(lengths), dtype=np.int64)
+    room: list[tuple[int, int]] = []  # (-free length, lane)
+    used: list[int] = []
+    for t in np.argsort(-lengths, kind="stable"):
+        need = int(lengths[t])
+        if room and -room[0][0] >= need:
+            m = heapq.heappop(room)[1]
+        else:
+            used.append(0)
+            m = len(used) - 1
+        lane[t], offset[t] = m, used[m]
+        used[m] += need
+        heapq.heappush(room, (used[m] - capacity, m))
+    return lane, offset
+
+
+def _fusion_chunks(chunks, gyr: np.ndarray, acc_g: np.ndarray, quat: np.ndarray, sampling_rate_hz: float,
+                   gain: float, block: int = 256) -> tuple[np.ndarray, np.ndarray | None]:
+    """Run Fusion's AHRS update (imufusion 1.3.3, NWU, no magnetometer) over many chunks at once.
+
+    The update is that of ``FusionAhrsUpdateNoMagnetometer`` after
+    ``set_quaternion`` and ``skip_startup``, with the settings
+    :meth:`OrientationFilter._imufusion` gives (acceleration and magnetic
+    rejection 0, which Fusion turns into a threshold of ``FLT_MAX``: the
+    accelerometer is never ignored; gyroscope range 4000 deg/s: a rate
+    above 3920 deg/s restarts the 3 s start-up, with its gain ramp and its
+    heading held at 0), in float32 in Fusion's order of operations, and the
+    square roots exact (the imufusion build does not use the fast inverse
+    square root: its quaternions have unit norm).
+
+    Each chunk is one lane's task; short tasks share a lane end to end, so
+    the Python loop runs once per sample of the longest task, each step a
+    few dozen numpy operations on (lanes,) arrays.
+
+    Parameters
+    ----------
+    chunks : list of (a, b, w, q0)
+        Own samples ``a:b``, filtered from ``w <= a``; ``q0`` the quaternion
+        at ``w`` (None: the accelerometer's tilt there).
+    gyr : ndarray of float32, shape (n, 3)
+        Angular rate (deg/s), bias removed; overwritten (scaled).
+    acc_g : ndarray of float32, shape (n, 3)
+        Accelerometer (g); overwritten (normalised).
+    quat : ndarray of float32, shape (n, 4)
+        Output: each chunk's own samples are written (heading arbitrary).
+
+    Returns
+    -------
+    warm_q : ndarray, shape (len(chunks), 4)
+        Each chunk's quaternion at its last warm-up sample ``a - 1`` (NaN without a warm-up).
+    zeroed : ndarray of bool, shape (n,), or None
+        Own samples where a start-up (after a gyroscope over-range) held the
+        heading at 0; None when the rate never exceeded the range.
+    """
+    a_, b_, w_ = (np.array([c[i] for c in chunks], dtype=np.int64) for i in range(3))
+    lengths = b_ - w_
+    cap = int(lengths.max())
+    lane, off = _pack(lengths, cap)
+    n_lanes = int(lane.max()) + 1
+    idx = np.zeros((n_lanes, cap), dtype=np.int64)
+    own = np.zeros((n_lanes, cap), dtype=bool)
+    resets: dict[int, list[int]] = {}
+    captures: dict[int, list[int]] = {}
+    init = np.empty((len(chunks), 4), dtype=np.float32)
+    for t, (a, b, w, q0) in enumerate(chunks):
+        m, o = lane[t], off[t]
+        idx[m, o:o + b - w] = np.arange(w, b)
+        own[m, o + a - w:o + b - w] = True
+        if q0 is not None:
+            init[t] = q0
+        resets.setdefault(int(o), []).append(t)
+        if a > w:
+            captures.setdefault(int(o + a - w - 1), []).append(t)
+    later = np.array([c[3] is None for c in chunks])
+    if later.any():  # warm-ups start at the tilt of their first five samples, as a segment does
+        init[later] = _segment_starts(acc_g, w_[later], b_[later], 1.0)
+    warm_q = np.full((len(chunks), 4), np.nan)
+
+    f32 = _F32
+    gain = f32(gain)
+    half = f32(0.5)
+    dt = f32(1.0 / sampling_rate_hz)  # set_sample_period(1.0 / rate), a float
+    threshold = f32(0.98) * f32(4000.0)
+    zeroed = over = None
+    if len(gyr) and np.abs(gyr).max() > threshold:
+        over = np.abs(gyr).max(axis=1) > threshold
+        zeroed = np.zeros(len(gyr), dtype=bool)
+        gain_step = ((_STARTUP_GAIN - gain) / _STARTUP_S) * (f32(1.0) / f32(sampling_rate_hz))
+    startup = np.zeros(n_lanes, dtype=bool)
+    startup_gain = np.zeros(n_lanes, dtype=f32)
+    q = np.zeros((4, n_lanes), dtype=f32)
+    # Every sample's half rate in rad/s and unit accelerometer, in place,
+    # rounded as Fusion's FusionVectorScale and FusionVectorNormalise round them.
+    gyr *= _HALF_DEG_TO_RAD
+    norm2 = (acc_g[:, 0] * acc_g[:, 0] + acc_g[:, 1] * acc_g[:, 1]) + acc_g[:, 2] * acc_g[:, 2]
+    # A zero (or non-finite) accelerometer gives no feedback, as Fusion's
+    # FusionVectorIsZero test (and, for NaN or inf, its rejection test) does.
+    none = ~np.isfinite(norm2) | (norm2 == 0)
+    norm2[none] = 1.0
+    acc_g *= (f32(1.0) / np.sqrt(norm2))[:, None]
+    acc_g[none] = 0.0
+    del norm2, none
+    # Fancy indices that gather each step's products in one multiplication
+    # (a product rounds the same whichever array it is taken from; sums
+    # keep Fusion's order).
+    grav_a, grav_b = np.array([1, 0, 2, 0, 0, 3]), np.array([3, 2, 3, 1, 0, 3])  # x·z, w·y, y·z, w·x, w·w, z·z
+    cross_h = np.array([2, 1, 0, 2, 1, 0])  # with the accelerometer's (y, z, z, x, x, y)
+    prod_q = np.array([1, 2, 3, 0, 2, 3, 0, 1, 3, 0, 1, 2])
+    prod_v = np.array([0, 1, 2, 0, 2, 1, 1, 2, 0, 2, 1, 0])
+    # FusionQuaternionVectorProduct: w = (-x·vx - y·vy) - z·vz, x = (w·vx + y·vz) - z·vy,
+    # y = (w·vy - x·vz) + z·vx, z = (w·vz + x·vy) - y·vx (a sign flip is exact).
+    signs = np.array([[-1, -1, -1], [1, 1, -1], [1, -1, 1], [1, 1, -1]], dtype=f32)[:, :, None]
+    half_grav = np.empty((3, n_lanes), dtype=f32)
+    for k0 in range(0, cap, block):
+        k1 = min(k0 + block, cap)
+        ib = idx[:, k0:k1]
+        g = gyr[ib.T].transpose(0, 2, 1)  # (steps, 3, lanes)
+        acc = np.ascontiguousarray(acc_g[ib.T].transpose(0, 2, 1))
+        acc6 = acc[:, [1, 2, 2, 0, 0, 1]]
+        ov = np.ascontiguousarray(over[ib].T) if zeroed is not None else None
+        out = np.empty((n_lanes, k1 - k0, 4), dtype=f32)
+        for k in range(k0, k1):
+            ts = resets.get(k)
+            if ts is not None:
+                q[:, lane[ts]] = init[ts].T
+                startup[lane[ts]] = False
+            gain_k = gain
+            if ov is not None:
+                hit = ov[k - k0]
+                if hit.any():
+                    startup |= hit
+                    startup_gain[hit] = _STARTUP_GAIN
+                if startup.any():
+                    startup_gain[startup] -= gain_step
+                    startup &= startup_gain > gain
+                    gain_k = np.where(startup, startup_gain, gain)
+            # Gravity from the quaternion, scaled by 0.5 (HalfGravity, NWU):
+            # (x·z - w·y, y·z + w·x, (w·w - 0.5) + z·z).
+            p = q[grav_a] * q[grav_b]
+            np.subtract(p[0], p[1], out=half_grav[0])
+            np.add(p[2], p[3], out=half_grav[1])
+            np.add(p[4] - half, p[5], out=half_grav[2])
+            # Residual(normalised accelerometer, half gravity): their cross
+            # product, normalised where they are 90° or more apart.
+            p = acc6[k - k0] * half_grav[cross_h]
+            r = p[0::2] - p[1::2]
+            d = acc[k - k0] * half_grav
+            wide = ~((d[0] + d[1]) + d[2] > 0)
+            if wide.any():
+                rr = r * r
+                n2 = (rr[0] + rr[1]) + rr[2]
+                with np.errstate(divide="ignore"):
+                    r *= np.where(wide, np.where(n2 != 0, f32(1.0) / np.sqrt(n2), f32(0.0)), f32(1.0))
+            v = (g[k - k0] + r * gain_k) * dt
+            p = q[prod_q] * v[prod_v]
+            p = p.reshape(4, 3, n_lanes) * signs
+            q += (p[:, 0] + p[:, 1]) + p[:, 2]
+            p = q * q
+            q *= f32(1.0) / np.sqrt(((p[0] + p[1]) + p[2]) + p[3])
+            if zeroed is not None and startup.any():
+                _zero_heading(q, startup)
+                zeroed[ib[startup, k - k0][own[startup, k]]] = True
+            out[:, k - k0] = q.T
+            ts = captures.get(k)
+            if ts is not None:
+                warm_q[ts] = q[:, lane[ts]].T
+        sel = own[:, k0:k1]
+        quat[ib[sel]] = out[sel]
+    return warm_q, zeroed
+
+
+def _zero_heading(q: np.ndarray, lanes: np.ndarray) -> None:
+    """Fusion's ``FusionAhrsSetHeading(ahrs, 0)`` on the (4, lanes) float32 ``q`` where ``lanes``."""
+    w, x, y, z = q[:, lanes]
+    half_yaw = _F32(0.5) * np.arctan2(w * z + x * y, (_F32(0.5) - y * y) - z * z)
+    c, s = np.cos(half_yaw), -np.sin(half_yaw)
+    q[:, lanes] = np.stack([c * w - s * z, c * x - s * y, c * y + s * x, c * z + s * w])
+
+
+def _headings(q: np.ndarray) -> np.ndarray:
+    """Heading (rad) of (w, x, y, z) rows: the turn about earth z that :func:`_tilt_quaternions` leaves out.
+
+    A sensor-to-earth rotation is a turn ψ about earth z after the
+    shortest tilt, whose quaternion has no z part and w = cos(tilt/2) > 0;
+    the product's w and z are cos(ψ/2)·cos(tilt/2) and sin(ψ/2)·cos(tilt/2).
+    """
+    q = np.asarray(q, dtype=float)
+    return 2 * np.arctan2(q[..., 3], q[..., 0])
+
+
+def _turn_about_z(quat: np.ndarray, psi: float) -> np.ndarray:
+    """``quat`` rows turned by ``psi`` (rad) about earth z (left-multiplied), in float64."""
+    q = quat.astype(float)
+    c, s = np.cos(psi / 2), np.sin(psi / 2)
+    return np.column_stack([c * q[:, 0] - s * q[:, 3], c * q[:, 1] - s * q[:, 2],
+                            c * q[:, 2] + s * q[:, 1], c * q[:, 3] + s * q[:, 0]])
+
+
+def _join_headings(quat: np.ndarray, parts, chunks, warm_q: np.ndarray, zeroed: np.ndarray | None) -> None:
+    """Turn each chunk and filled rest of ``quat`` about earth z so that the heading runs on (in place).
+
+    ``parts`` as built by :meth:`OrientationFilter.estimate`, ``chunks`` and
+    ``warm_q`` as :func:`_fusion_chunks` takes and returns them. A chunk
+    after the first of its stretch takes the heading of the sample before
+    it (already joined) at the end of its warm-up; a filled rest the
+    heading of the sample before it; the stretch after a rest the rest's;
+    a segment starts at the accelerometer's tilt, heading 0, as imufusion
+    does. Samples a start-up held at heading 0 stay as they are.
+    """
+    t = 0
+    psi = 0.0
+    for p0, p1, filled, first in parts:
+        if first:
+            psi = 0.0
+        if filled:
+            psi = float(_headings(quat[p0 - 1]))
+            quat[p0:p1] = _turn_about_z(quat[p0:p1], psi)
+            continue
+        while t < len(chunks) and chunks[t][0] < p1:
+            a, b = chunks[t][:2]
+            if a > p0:
+                psi = float(_headings(quat[a - 1]) - _headings(warm_q[t]))
+                # q and -q are one rotation: keep the sign the sample before has, as the filter would.
+                if float(_turn_about_z(warm_q[t][None], psi)[0] @ quat[a - 1]) < 0:
+                    psi += 2 * np.pi
+            stop = b if zeroed is None or not zeroed[a:b].any() else a + int(np.argmax(zeroed[a:b]))
+            if psi != 0.0 and stop > a:
+                quat[a:stop] = _turn_about_z(quat[a:stop], psi)
+            t += 1
 
 
 def _stepper(ahrs):

@@ -28,7 +28,7 @@ import functools
 import numpy as np
 import pandas as pd
 from scipy.ndimage import maximum_filter1d, minimum_filter1d
-from scipy.signal import find_peaks, sosfiltfilt
+from scipy.signal import find_peaks, peak_prominences, sosfiltfilt
 
 from .gait import runs
 from .preprocess import butter_sos
@@ -265,37 +265,66 @@ class HoldRepDetector:
         self.hold_speed_frac = hold_speed_frac
 
     def _local_typical(self, centres: np.ndarray, peaks: np.ndarray, window: float,
-                       shaped: np.ndarray | None = None) -> np.ndarray:
+                       shaped: np.ndarray | None = None, bounds: np.ndarray | None = None) -> np.ndarray:
         """Typical full-rep amplitude near each excursion.
 
         The median of the excursions nearby that have a rep's shape (a
         still hold, a return: ``shaped``), or of all of them: full reps are
         most of a set, so a few aborted reps do not move it much, and sway,
         fidgets and posture changes, which are not rep-shaped, do not at all.
+        ``bounds`` (shape (S + 1,)): the excursions of several signals, those
+        of signal j at ``bounds[j]:bounds[j + 1]`` (each with its own
+        ``centres``, in samples from its start); only a signal's own are near.
         """
         out = np.zeros(len(peaks))
+        bounds = np.array([0, len(peaks)]) if bounds is None else np.asarray(bounds)
         ok = peaks >= self.min_amplitude_deg
-        if shaped is not None and np.any(shaped & ok):
-            ok = ok & shaped
-        # ``centres`` increase: the excursions within ``window`` of each are
-        # a slice, from the first at or after ``c - window`` to the last at
-        # or before ``c + window``.
-        lo = np.searchsorted(centres, centres - window)
-        hi = np.searchsorted(centres, centres + window, side="right")
-        for i in range(len(centres)):  # one per excursion, thousands a day
-            sl = slice(lo[i], hi[i])
-            near = peaks[sl][ok[sl]]
-            if not len(near):
-                continue
-            # A set's reps move alike; a lone big turn (a walk's last step
-            # that happened to pause) is not one of them: the typical rep is
-            # the median of the largest group of peaks within a factor of
-            # 1.8 of each other (the smaller group on a tie).
-            ratio = near[:, None] / near[None, :]
-            alike = ((ratio <= 1.8) & (ratio >= 1 / 1.8)).sum(axis=1)
-            seed = near[alike == alike.max()].min()
-            group = near[(near <= 1.8 * seed) & (near >= seed / 1.8)]
-            out[i] = float(_median(group))
+        if shaped is not None:
+            # Per signal: the rep-shaped ones if it has any.
+            sig_of = np.repeat(np.arange(len(bounds) - 1), np.diff(bounds))
+            has = np.bincount(sig_of[shaped & ok], minlength=len(bounds) - 1) > 0
+            ok = ok & (shaped | ~has[sig_of])
+        # ``centres`` increase within a signal: the excursions within
+        # ``window`` of each are a slice, from the first at or after
+        # ``c - window`` to the last at or before ``c + window``.
+        lo, hi = np.zeros(len(peaks), dtype=np.int64), np.zeros(len(peaks), dtype=np.int64)
+        for b0, b1 in zip(bounds[:-1], bounds[1:]):
+            c = centres[b0:b1]
+            lo[b0:b1] = b0 + np.searchsorted(c, c - window)
+            hi[b0:b1] = b0 + np.searchsorted(c, c + window, side="right")
+        # The kept peaks near excursion i are ``kept[before[lo[i]]:before[hi[i]]]``.
+        kept = peaks[ok]
+        before = np.r_[0, np.cumsum(ok)]
+        a, b = before[lo], before[hi]
+        n = b - a
+        # A set's reps move alike; a lone big turn (a walk's last step that
+        # happened to pause) is not one of them: the typical rep is the
+        # median of the largest group of peaks within a factor of 1.8 of
+        # each other (the smaller group on a tie). Excursions with alike
+        # numbers of neighbours are done together, as the rows of one array
+        # (a pair of neighbours per cell; NaN pads a row).
+        size = np.ceil(np.log2(np.maximum(n, 1))).astype(np.int64)
+        for bucket in np.unique(size[n > 0]):
+            rows_all = np.flatnonzero((size == bucket) & (n > 0))
+            width = int(n[rows_all].max())
+            per = max(1, 2_000_000 // (width * width))
+            for c0 in range(0, len(rows_all), per):
+                rows = rows_all[c0:c0 + per]
+                cols = np.arange(width)
+                inside = cols < n[rows][:, None]
+                near = np.full((len(rows), width), np.nan)
+                near[inside] = kept[(a[rows][:, None] + cols)[inside]]
+                ratio = near[:, :, None] / near[:, None, :]
+                alike = ((ratio <= 1.8) & (ratio >= 1 / 1.8)).sum(axis=2)
+                alike[~inside] = -1
+                top = alike == alike.max(axis=1, keepdims=True)
+                seed = np.where(top, near, np.inf).min(axis=1, keepdims=True)
+                group = np.where(inside & (near <= 1.8 * seed) & (near >= seed / 1.8), near, np.inf)
+                group.sort(axis=1)
+                count = (group < np.inf).sum(axis=1)
+                r, m = np.arange(len(rows)), count // 2
+                mid, below = group[r, m], group[r, np.maximum(m - 1, 0)]
+                out[rows] = np.where(count % 2 == 1, mid, (below + mid) / 2)
         return out
 
     @functools.cached_property
@@ -319,7 +348,7 @@ class HoldRepDetector:
                                self.max_dip_s, self.max_hold_speed_frac)
 
     def _settled(self, speed: np.ndarray, at: np.ndarray, length: np.ndarray, step: np.ndarray,
-                 sign: np.ndarray, v_peak: np.ndarray) -> np.ndarray:
+                 sign: np.ndarray, v_peak: np.ndarray, first_look: int | None = 64) -> np.ndarray:
         """Samples from each of K movements' peak speed until it has settled, -1 if never.
 
         Movement k's speed along the movement is ``sign[k] · speed[at[k] +
@@ -328,7 +357,28 @@ class HoldRepDetector:
         ``hold_speed_frac`` of the peak, or earlier where it stops falling
         while already slow (a held angle wanders: its own slow drift must
         not stretch the movement into the hold).
+
+        Only the samples up to the first slow one matter, and most moves
+        slow down within ``first_look`` samples of their peak speed: each
+        movement is looked at that far first, and the few still fast there
+        all the way (the spans of whole movements, holds included, were
+        most of this method's time).
         """
+        length = np.asarray(length)
+        if first_look is None or not len(length):
+            return self._settled_within(speed, at, length, step, sign, v_peak)[0]
+        short = np.minimum(length, first_look)
+        out, slow = self._settled_within(speed, at, short, step, sign, v_peak)
+        # Not slow within the first look (or too short a look to judge), and more to look at.
+        again = np.flatnonzero(((slow < 0) | (short < 3)) & (short < length))
+        if len(again):
+            out[again] = self._settled_within(speed, at[again], length[again], step[again], sign[again],
+                                              v_peak[again])[0]
+        return out
+
+    def _settled_within(self, speed, at, length, step, sign, v_peak) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`_settled` over the first ``length[k]`` samples of each movement, and the
+        first slow sample of each (-1 if none)."""
         idx, off, seg, pos = _spans(at, length, step)
         v = sign[seg] * speed[idx]
         slow = _first_true(v < (self.hold_speed_frac * v_peak)[seg], off)
@@ -347,14 +397,33 @@ class HoldRepDetector:
         rise[:-1] = (v[1:] > v[:-1]) & (v[:-1] < low[seg[:-1]]) & (pos[:-1] < (end - 1)[seg[:-1]])
         out = slow.copy()
         usable = (np.asarray(length) >= 3) & (v_peak > 0)
-        for k in np.flatnonzero(usable & (_first_true(rise, off) >= 0)):
-            head = v[off[k]:off[k] + end[k]]
-            turns, _ = find_peaks(-head, prominence=0.04 * v_peak[k])
-            turns = turns[head[turns] < low[k]]
-            if len(turns):  # a turn is a local minimum of ``head``: before its last sample, slow[k]
-                out[k] = turns[0]
+        ks = np.flatnonzero(usable & (_first_true(rise, off) >= 0))
+        if len(ks):
+            # ``find_peaks(-head, prominence=0.04 · v_peak[k])`` of each such
+            # movement's ``head = v[off[k]:off[k] + end[k]]``, all in one call:
+            # the heads laid end to end between samples of +inf. Such a sample
+            # stops the search for a peak's bases as a head's ends do, and
+            # its neighbours cannot be peaks, as a head's ends cannot; it is
+            # a peak itself, dropped before the prominences are measured.
+            hidx, hoff, hseg, _ = _spans(off[ks], end[ks])
+            n_h = len(hidx)
+            where = np.arange(n_h) + hseg + 1  # each head after its separator
+            neg = np.full(n_h + len(ks) + 1, np.inf)
+            neg[where] = -v[hidx]
+            peaks = find_peaks(neg)[0]
+            peaks = peaks[np.isfinite(neg[peaks])]
+            prom = peak_prominences(neg, peaks)[0]
+            k_of = np.searchsorted(where, peaks)  # position in the flat heads
+            head_k = hseg[k_of]
+            turn = (prom >= (0.04 * v_peak[ks])[head_k]) & (-neg[peaks] < low[ks][head_k])
+            # The first turn of each head (peaks increase).
+            first_turn = np.full(len(ks), -1)
+            heads, at = np.unique(head_k[turn], return_index=True)
+            first_turn[heads] = (k_of - hoff[:-1][head_k])[turn][at]
+            found = first_turn >= 0  # a turn is a local minimum of ``head``: before its last sample, slow[k]
+            out[ks[found]] = first_turn[found]
         out[~usable] = -1
-        return out
+        return out, slow
 
     def _evaluate(self, x, e, speed, sampling_rate_hz, s, t, peak, typical):
         """Judge one excursion ``e[s:t]``: ``("rep", row)``, ``("posture", row)``
@@ -429,11 +498,17 @@ class HoldRepDetector:
         idx, off, seg, _ = _spans((s0 + h0)[live], (h1 - h0 + 1)[live])
         still = _span_medians(np.abs(speed[idx]), off, seg)
         slower = np.where(v_out < v_in, v_out, v_in)
+        # Not still when held: rejected, but judged on as a rep would be
+        # (returns to rest, held long enough), and kept aside as
+        # "unsteady" if it would have counted: in a set of reps that move
+        # as far, it is one more (``unsteady_``; body sway on a shank, or
+        # sensor noise, as fast as a small press's moves).
+        unsteady = np.zeros(K, dtype=bool)
         for j in np.flatnonzero(still > self.max_hold_speed_frac * slower[live]):
             k = live[j]
             verdict[k] = (REJECTED, (int(s0[k] + m0[k]), int(s0[k] + m1[k]), float(peak[k]),
                                        "not still when held"))
-            alive[k] = False
+            unsteady[k] = True
         # A rep ends where it began; a step to a new level is a change
         # of posture (standing up, shifting on the chair).
         live = np.flatnonzero(alive)
@@ -457,21 +532,45 @@ class HoldRepDetector:
         drift = x[a] - x[lead0]
         settling = ((a + 1 - lead0 > 1) & (_first_true(~toward, off) < 0)
                     & (np.abs(drift) > 0.3 * np.abs(step)))
-        moved = (np.abs(step) > 0.4 * peak[live]) & ~settling
+        # An angle that came down to rest from a brief movement just before
+        # the rep (up and back within that second, so not steadily toward
+        # it) was not resting at the second's median either: the rep left
+        # from the lowest the angle came in that second, and a rep that
+        # came back there is no posture change (tests/test_hard_reps.py).
+        # (Where the rest level steps and the excursion starts half-way up
+        # its move, that second still holds the level the move left.)
+        start_level = np.minimum.reduceat(lead, off[:-1]) if len(lead) else np.zeros(0)
+        back = np.abs(after - start_level) <= 0.4 * peak[live]
+        big_step = np.abs(step) > 0.4 * peak[live]
+        moved = big_step & ~settling & ~back
+        # The rest such a rep left is where it began, not the second's median.
+        before = np.where(big_step & ~settling & back, start_level, before)
+        aside = {}
         for j, k in enumerate(live):
-            if moved[j]:
+            row = (int(s0[k]), int(t0[k]), int(h0[k]), int(h1[k]), int(m0[k]), int(m1[k]),
+                   int(rise_peak[k]), int(fall_peak[k]), before[j], after[j])
+            if unsteady[k]:
+                if not moved[j]:
+                    aside[k] = row
+            elif moved[j]:
                 verdict[k] = "posture", (int(a[j]), int(b[j]), float(peak[k]), "did not return (posture change)")
             else:
-                verdict[k] = "rep", (int(s0[k]), int(t0[k]), int(h0[k]), int(h1[k]), int(m0[k]), int(m1[k]),
-                                     int(rise_peak[k]), int(fall_peak[k]), before[j], after[j])
+                verdict[k] = "rep", row
         unsure = [j for j, k in enumerate(live) if short[k] and not moved[j]]
         if unsure:
-            fit = self._fit_holds(x, sampling_rate_hz, peak[live[unsure]], [verdict[live[j]][1] for j in unsure])
+            rows = [verdict[live[j]][1] if live[j] not in aside else aside[live[j]] for j in unsure]
+            fit = self._fit_holds(x, sampling_rate_hz, peak[live[unsure]], rows)
             for j, fitted_s in zip(unsure, (fit[3] - fit[2]) / sampling_rate_hz):
                 if fitted_s < self.min_hold_s:
-                    verdict[live[j]] = self._held(a[j], b[j], peak[live[j]], hold_s[live[j]])
+                    if live[j] in aside:
+                        del aside[live[j]]
+                    else:
+                        verdict[live[j]] = self._held(a[j], b[j], peak[live[j]], hold_s[live[j]])
         for k in range(K):
-            self._judged[(int(s[k]), int(t[k]), float(peak[k]))] = verdict[k]
+            key = (int(s[k]), int(t[k]), float(peak[k]))
+            self._judged[key] = verdict[k]
+            if k in aside:
+                self._unsteady[key] = aside[k]
 
     @staticmethod
     def _held(a, b, peak, hold_s) -> tuple:
@@ -593,16 +692,23 @@ class HoldRepDetector:
             (held level minus ``rest_deg``, the level the rep started from).
         rejected_ : DataFrame
             Excursions that did not count, with a ``reason``.
+        unsteady_ : dict of ndarray
+            ``reps_``'s columns for the excursions rejected only because
+            they were not still when held (each leaves rest, is held long
+            enough and comes back): a set of reps around them may take them
+            in (``analysis.families.HoldSetDetector``).
         excursion_ : ndarray
             The angle above its rest level (deg).
         """
         return detect_many([self], [angle_deg], sampling_rate_hz, [valid])[0]
 
-    def _prepare(self, angle_deg: np.ndarray, sampling_rate_hz: float, valid) -> tuple[np.ndarray, ...]:
-        """The low-passed angle, its excursion above the rest level, the excursion's speed
-        (deg/s) and where the angle was seen; sets ``excursion_``."""
+    def _prepare(self, angle_deg: np.ndarray, sampling_rate_hz: float, valid,
+                 lowpassed: np.ndarray | None = None) -> tuple[np.ndarray, ...]:
+        """The low-passed angle (``lowpassed`` if given: ``lowpass(angle_deg, cutoff_hz, ...)``),
+        its excursion above the rest level, the excursion's speed (deg/s) and
+        where the angle was seen; sets ``excursion_``."""
         angle = np.asarray(angle_deg, dtype=float)
-        x = lowpass(angle, self.cutoff_hz, sampling_rate_hz)
+        x = lowpass(angle, self.cutoff_hz, sampling_rate_hz) if lowpassed is None else lowpassed
         # Kept for set_cues, which filters the same angle again (see there).
         self._filtered = (angle, x)
         w = int(self.max_rep_s * sampling_rate_hz) | 1
@@ -614,14 +720,17 @@ class HoldRepDetector:
         # well; a gap of 0.3 s or more may hide a move's shape.
         seen = np.ones(len(x), dtype=bool)
         if valid is not None:
-            for a, b in zip(*runs(~np.asarray(valid, dtype=bool))):
-                if b - a >= 0.3 * sampling_rate_hz:
-                    seen[a:b] = False
+            a, b = runs(~np.asarray(valid, dtype=bool))
+            long = b - a >= 0.3 * sampling_rate_hz
+            edges = np.zeros(len(x) + 1, dtype=np.int64)
+            np.add.at(edges, a[long], 1)
+            np.add.at(edges, b[long], -1)
+            seen = np.cumsum(edges[:-1]) == 0
         return x, e, speed, seen
 
 
 def detect_many(detectors: list[HoldRepDetector], angles: list[np.ndarray], sampling_rate_hz: float,
-                valids: list | None = None) -> list[HoldRepDetector]:
+                valids: list | None = None, lowpassed: list | None = None) -> list[HoldRepDetector]:
     """:meth:`HoldRepDetector.detect` of several detectors, one per angle signal, at once.
 
     The detectors must have the same parameters (``detectors[0]``'s judge
@@ -630,17 +739,21 @@ def detect_many(detectors: list[HoldRepDetector], angles: list[np.ndarray], samp
     each step of the rule one array operation over all of them: a day of
     wear has ~1500 detector runs of a dozen excursions each, and per run
     the array operations' overhead was as large as judging one by one.
+    ``lowpassed``: per signal, its low-pass (:func:`lowpass` at the
+    detectors' ``cutoff_hz``) if the caller has it, else None.
     """
     judge = detectors[0]
     valids = valids if valids is not None else [None] * len(angles)
-    parts = [det._prepare(a, sampling_rate_hz, v) for det, a, v in zip(detectors, angles, valids)]
+    lowpassed = lowpassed if lowpassed is not None else [None] * len(angles)
+    parts = [det._prepare(a, sampling_rate_hz, v, lp)
+             for det, a, v, lp in zip(detectors, angles, valids, lowpassed)]
     sizes = [len(p[0]) for p in parts]
     offsets = np.zeros(len(parts) + 1, dtype=np.int64)
     np.cumsum(sizes, out=offsets[1:])
     x, e, speed, judge._valid = (np.concatenate([p[i] for p in parts]) for i in range(4))
     judge._offsets = offsets
     judge._breaks = _breaks(e)
-    judge._judged = {}
+    judge._judged, judge._unsteady = {}, {}
     # Two passes: a low threshold finds the typical amplitude, then
     # excursions are cut where the angle comes back within 30 % of rest,
     # so two reps with a short, incomplete rest between stay two. The
@@ -659,20 +772,22 @@ def detect_many(detectors: list[HoldRepDetector], angles: list[np.ndarray], samp
         new = np.array([b and key not in judge._judged for b, key in zip(big, keys)], dtype=bool)
         judge._judge(x, e, speed, sampling_rate_hz, starts[new], stops[new], peaks[new])
         shaped = np.array([b and judge._judged[key][0] == "rep" for b, key in zip(big, keys)], dtype=bool)
-        at = 0
+        bounds = np.zeros(len(found) + 1, dtype=np.int64)
+        np.cumsum([len(f[2]) for f in found], out=bounds[1:])
+        # Centres in samples from each signal's start.
+        centres = (starts - np.repeat(offsets[:-1], np.diff(bounds))
+                   + stops - np.repeat(offsets[:-1], np.diff(bounds))) / 2
+        typ_all = judge._local_typical(centres, peaks, judge.local_s * sampling_rate_hz, shaped, bounds)
         typ = []
-        for k, (starts_k, stops_k, peaks_k) in enumerate(found):
-            centres = (starts_k - offsets[k] + stops_k - offsets[k]) / 2
-            typ_k = judge._local_typical(centres, peaks_k, judge.local_s * sampling_rate_hz,
-                                         shaped[at:at + len(peaks_k)])
-            at += len(peaks_k)
+        for k in range(len(found)):
+            typ_k, c_k = typ_all[bounds[k]:bounds[k + 1]], centres[bounds[k]:bounds[k + 1]]
             typ.append(typ_k)
-            typ_curve = np.interp(np.arange(sizes[k]), centres, typ_k) if len(typ_k) else np.zeros(sizes[k])
+            typ_curve = np.interp(np.arange(sizes[k]), c_k, typ_k) if len(typ_k) else np.zeros(sizes[k])
             threshold[k] = np.maximum(judge.min_amplitude_deg * 0.5, 0.3 * typ_curve)
     gap = int(judge.max_dip_s * sampling_rate_hz)
-    rows, rejected = [], []
+    rows, rejected, unsteady = [], [], []
     for k, (starts_k, stops_k, peaks_k) in enumerate(found):
-        rows_k, rejected_k = [], []
+        rows_k, rejected_k, unsteady_k = [], [], []
         exc = [(int(a), int(b), p, ty) for (a, b), p, ty in zip(zip(starts_k, stops_k), peaks_k, typ[k])
                if p >= judge.min_amplitude_deg]
         i = 0
@@ -695,12 +810,17 @@ def detect_many(detectors: list[HoldRepDetector], angles: list[np.ndarray], samp
                 rows_k.append((peak, row))
             else:
                 rejected_k.append(row)
+                if (s, t, peak) in judge._unsteady:
+                    unsteady_k.append((peak, judge._unsteady[(s, t, peak)]))
             i += 1
         rows.append(rows_k)
         rejected.append(rejected_k)
+        unsteady.append(unsteady_k)
     every = [r for rows_k in rows for r in rows_k]
     cols = judge._fit_holds(x, sampling_rate_hz, [p for p, _ in every], [r for _, r in every])
-    at = 0
+    aside = [r for rows_k in unsteady for r in rows_k]
+    cols_aside = judge._fit_holds(x, sampling_rate_hz, [p for p, _ in aside], [r for _, r in aside])
+    at = at_aside = 0
     for k, det in enumerate(detectors):
         n_k, off = len(rows[k]), offsets[k]
         mine = [c[at:at + n_k] for c in cols]
@@ -708,11 +828,15 @@ def detect_many(detectors: list[HoldRepDetector], angles: list[np.ndarray], samp
         for c in range(4):  # sample indices, from the signal's start
             mine[c] = mine[c] - off
         det._rep_columns = dict(zip(REP_COLUMNS, mine))
+        n_aside = len(unsteady[k])
+        det.unsteady_ = {c: v[at_aside:at_aside + n_aside] - (off if i < 4 else 0)
+                         for i, (c, v) in enumerate(zip(REP_COLUMNS, cols_aside))}
+        at_aside += n_aside
         det.__dict__.pop("reps_", None)
         det._rejected_rows = [(a - off, b - off, *rest) for a, b, *rest in rejected[k]]
         det.typical_amplitude_deg_ = float(_median(mine[4])) if n_k else (
             float(_median(typ[k])) if len(typ[k]) else 0.0)
-    judge._judged = {}
+    judge._judged, judge._unsteady = {}, {}
     judge._valid = judge._offsets = judge._breaks = None
     return detectors
 

@@ -58,8 +58,10 @@ def _simulate(seed: int, everyday_min: float | None):
         return sim.simulate_session(seed=seed, tier="realistic", mounting="aligned")[0]
     real = sim.build_session
 
-    def build(rng, cfg, fs_int):
+    def build(rng, cfg, fs_int, shape_rng=None):
         b = sim._Builder(rng, fs_int, cfg)
+        if shape_rng is not None:  # as sim.build_session does
+            b.shape_rng = shape_rng
         _everyday(b, everyday_min)
         return b
 

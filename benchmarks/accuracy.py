@@ -76,6 +76,9 @@ SIM_TIERS = {
     "sloppy": lambda i: dict(tier="realistic", sloppiness=0.9),
     # tiptoe walking drawn wide among walking, stairs, heel raises, lunges, hops
     "tiptoe wide": lambda i: dict(tier="tiptoe", placement="ankle" if i % 2 else "foot"),
+    # pencil pickups drawn wide (seated or standing, lifted or toes curled,
+    # carried, 1-5 reps); every eighth with a shank sensor, which cannot see them
+    "pencil wide": lambda i: dict(tier="pencil", placement="ankle" if i % 8 == 7 else "foot"),
 }
 SIM_DEFAULT = list(SIM_TIERS)[:6]
 # Column -> the held-out generator's tier.

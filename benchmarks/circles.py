@@ -5,7 +5,7 @@
 Each case is one set of circles both ways from the simulator's circle
 generator (``sensors.simulator.simulate_circle_set``) with one property
 pinned at a hard value (small, slow, fast, elliptical, uneven, paused, lead-in,
-20 Hz, 8 % loss) and everything else drawn at random; the analysis sees it
+20 Hz, 8 % loss, part turns at the ends of a run, and pairs of them) and everything else drawn at random; the analysis sees it
 as it sees a whole recording once the foot frame is found (50 Hz grid,
 :class:`analysis.circles.CircleDetector`, the session's set rules). Seeds
 from 100000 on are held out: the detector was tuned on seeds below 100.
@@ -43,6 +43,14 @@ CASES = {
     "lead-in": dict(lead_in=True),
     "20 Hz": dict(sampling_rate_hz=20.0),
     "8 % loss": dict(packet_loss=0.08),
+    # Issue 12: a circle begun or left unfinished at each end of each run
+    # (0.45 of a turn before the first full one, 0.4 after the last; under a
+    # turn together, or they would make one more circle): not circles.
+    "part turns": dict(partial_in=0.45, partial_out=0.4),
+    "unfinished": dict(partial_out=0.85),
+    "small slow": dict(size_deg=4.0, period_s=2.8),
+    "small 20 Hz": dict(size_deg=4.0, sampling_rate_hz=20.0),
+    "uneven paused": dict(uneven=0.6, pauses=[{"at": 0.4, "seconds": 1.2, "depth": 1.0}]),
 }
 
 

@@ -1,6 +1,6 @@
 """Toe-press sets under hard sensor conditions, case by case (issue 12).
 
-    python benchmarks/rep_hard.py SEED0 [toe_press|resistance_band|pencil_pickup] [foot,ankle]
+    python benchmarks/rep_hard.py SEED0 [toe_press|resistance_band|pencil_pickup] [foot,ankle] [hard|hard-wide]
 
 Each set is one exercise after a tiptoe walk (the walk gives the mounting),
 on the simulator's hard tier (noise, bias, clock drift) with the sensor on
@@ -10,7 +10,9 @@ spread ±30 % log), 7 reps (pencil: 3). Prints the sets not counted exactly
 or listed as uncertain, the share counted exactly (one bout, all reps) and
 the share of those the user is shown as counted (confidence at least
 ``analysis.confidence.THRESHOLD``). Tuning used SEED0 3000;
-20000 and up are held back for reporting.
+20000 and up are held back for reporting. ``hard-wide`` (issue 12): the
+same with the simulator's widest conditions added (jittering timestamps,
+0-3 single gaps of 0.5-3 s, the strap slipping 5-20 degrees mid-set).
 """
 from __future__ import annotations
 
@@ -28,8 +30,8 @@ from sensors.simulator import simulate_session  # noqa: E402
 
 
 def run(job):
-    seed, placement, rate, loss, amp, hold, exercise = job
-    rec, truth = simulate_session(seed=seed, tier="hard", placement=placement, distractors=False,
+    seed, placement, rate, loss, amp, hold, exercise, tier = job
+    rec, truth = simulate_session(seed=seed, tier=tier, placement=placement, distractors=False,
                                   sampling_rate_hz=rate, packet_loss=loss, mounting="instep",
                                   exercises=["tiptoe_walk", exercise],
                                   hold_plan=dict(amp_deg=amp, hold_s=hold, hold_spread=0.3,
@@ -45,7 +47,8 @@ def main() -> int:
     exercise = sys.argv[2] if len(sys.argv) > 2 else "toe_press"
     placements = sys.argv[3].split(",") if len(sys.argv) > 3 else ["foot", "ankle"]
     combos = itertools.product(placements, [20.0, 50.0], [0.0, 0.10], [1.5, 3.0, 6.0], [1.5, 5.0, 15.0])
-    jobs = [(seed0 + k, *c, exercise) for k, c in enumerate(combos)]
+    tier = sys.argv[4] if len(sys.argv) > 4 else "hard"
+    jobs = [(seed0 + k, *c, exercise, tier) for k, c in enumerate(combos)]
     t0 = time.time()
     good = counted = 0
     with ProcessPoolExecutor(2) as pool:

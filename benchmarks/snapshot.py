@@ -59,10 +59,11 @@ def _frame(df) -> list:
             for c in df.columns]
 
 
-def save(out: Path, quick: bool) -> None:
+def save(out: Path, quick: bool, jobs: int = 1) -> None:
     import analysis.families as families
     import analysis.reps as reps
     from analysis.pipeline import analyze_recording
+    from analysis.session import SessionAnalyzer
 
     out.mkdir(parents=True, exist_ok=True)
     trace: list = []
@@ -71,9 +72,9 @@ def save(out: Path, quick: bool) -> None:
     real_many = getattr(reps, "detect_many", None)
     real_one, real_cues = reps.HoldRepDetector.detect, reps.set_cues
 
-    def detect_many(detectors, angles, sampling_rate_hz, valids=None):
+    def detect_many(detectors, angles, sampling_rate_hz, valids=None, *more):
         if batched:
-            real_many(detectors, angles, sampling_rate_hz, valids)
+            real_many(detectors, angles, sampling_rate_hz, valids, *more)
         else:
             for det, angle_deg, valid in zip(detectors, angles, valids):
                 real_one(det, angle_deg, sampling_rate_hz, valid=valid)
@@ -101,7 +102,8 @@ def save(out: Path, quick: bool) -> None:
     try:
         for name, make in _inputs(quick):
             trace.clear()
-            doc = analyze_recording(make())
+            # (jobs 1: the default analyser, as code from before ``jobs`` runs it)
+            doc = analyze_recording(make(), analyzer=SessionAnalyzer(jobs=jobs) if jobs > 1 else None)
             # The file's name only: snapshots of two checkouts compare.
             doc["recording"]["path"] = Path(doc["recording"]["path"] or "").name
             (out / f"{name}.json").write_text(json.dumps(doc, sort_keys=True))
@@ -169,12 +171,15 @@ def main() -> int:
     s = sub.add_parser("save")
     s.add_argument("dir", type=Path)
     s.add_argument("--quick", action="store_true")
+    s.add_argument("--jobs", type=int, default=1,
+                   help="SessionAnalyzer(jobs=N): stage 2 in N threads (its JSON must equal jobs 1's; "
+                        "the trace then also holds the hold detector's runs ahead)")
     c = sub.add_parser("compare")
     c.add_argument("a", type=Path)
     c.add_argument("b", type=Path)
     args = ap.parse_args()
     if args.cmd == "save":
-        save(args.dir, args.quick)
+        save(args.dir, args.quick, args.jobs)
         return 0
     return compare(args.a, args.b)
 

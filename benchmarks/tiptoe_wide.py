@@ -1,6 +1,6 @@
 """Tiptoe walking drawn wide, case by case (issue 12).
 
-    python benchmarks/tiptoe_wide.py SEED0 N [--placements foot,ankle] [--jobs 2] [-v]
+    python benchmarks/tiptoe_wide.py SEED0 N [--placements foot,ankle] [--kind wide|edges] [--jobs 2] [-v]
 
 Session ``SEED0 + i`` (i < N) is the simulator's ``tiptoe`` tier: one
 tiptoe walk drawn by ``sensors.simulator.tiptoe_plan`` (0.5-2.5 steps/s,
@@ -10,7 +10,11 @@ up to 10 % lost in bursts, noisy, biased and drifting, among ordinary
 walking, stairs, heel raises, lunges and hops; placements alternate.
 Scored with ``benchmarks/_scoring.py``'s rules (counted bouts only): the
 walk found (IoU ≥ 0.5), its start, end and duration errors (s), the
-stride count error (%), and counted tiptoe bouts elsewhere (false).
+stride count error (%), and counted tiptoe bouts elsewhere (false);
+then which contacts were missed or extra (the walk's first, its last,
+elsewhere). ``--kind edges``: moderate walks on the realistic tier whose
+first and last steps (half steps), landings (soft, a rail), heel touches
+and final heel drop are drawn wide (``edges_plan``).
 Prints the cases that missed (``-v``: every case) and the totals. Tuning
 uses seeds below 10000; 20000 and up are held back for reporting.
 """
@@ -30,10 +34,54 @@ from analysis.pipeline import analyze_recording  # noqa: E402
 from benchmarks._scoring import match_bouts, reported  # noqa: E402
 from sensors.simulator import simulate_session  # noqa: E402
 
+EDGE_KEYS = ("miss_first", "miss_last", "miss_mid", "extra_before", "extra_after", "extra_mid")
+
+
+def edges_plan(seed: int) -> dict:
+    """A moderate tiptoe walk whose edges and landings are drawn wide.
+
+    Cadence 1.2-2.2 steps/s, heel 3-10 cm, steps of 0.4-0.7 m, stride-to-
+    stride spread 2-6 %: what the other tiers walk. Drawn wide: the first
+    and last swing (half steps half the time), how softly the toes land
+    (a hand on a rail), the heel touching down now and then, the heel
+    coming down after the last contact (after 0-1 s on tiptoe); no pauses
+    or turns.
+    """
+    rng = np.random.default_rng(10_000_000 + seed)
+    return dict(cadence_sps=rng.uniform(1.2, 2.2), cadence_trend=rng.uniform(0.9, 1.1),
+                stride_cv=rng.uniform(0.02, 0.06), heel_rise_cm=rng.uniform(3, 10),
+                step_m=rng.uniform(0.4, 0.7), strides=int(rng.integers(12, 26)), pauses=[], turns=[],
+                first_step=rng.uniform(0.3, 0.7) if rng.random() < 0.5 else 1.0,
+                last_step=rng.uniform(0.3, 0.7) if rng.random() < 0.5 else 1.0,
+                soft=rng.uniform(0.0, 0.95), heel_touch_p=rng.uniform(0.05, 0.3) if rng.random() < 0.4 else 0.0,
+                end_drop_s=float(np.exp(rng.uniform(np.log(0.12), np.log(0.7)))), end_hold_s=rng.uniform(0.0, 1.0))
+
+
+def edge_errors(true_t: list[float], det_t: list[float], stride_s: float) -> dict:
+    """Where detected contacts differ from the true ones: missed and extra
+    contacts at the walk's first, its last, and elsewhere (a detected
+    contact within 0.35 stride of a true one matches it)."""
+    true_t, det_t = np.asarray(true_t), np.asarray(det_t)
+    out = {"miss_first": 0, "miss_last": 0, "miss_mid": 0, "extra_before": 0, "extra_after": 0, "extra_mid": 0}
+    if not len(true_t):
+        return out
+    tol = 0.35 * stride_s
+    for i, x in enumerate(true_t):
+        if not len(det_t) or np.min(np.abs(det_t - x)) > tol:
+            out["miss_first" if i == 0 else "miss_last" if i == len(true_t) - 1 else "miss_mid"] += 1
+    for x in det_t:
+        if np.min(np.abs(true_t - x)) > tol:
+            out["extra_before" if x < true_t[0] else "extra_after" if x > true_t[-1] else "extra_mid"] += 1
+    return out
+
 
 def run(job):
-    seed, placement = job
-    rec, truth = simulate_session(seed=seed, tier="tiptoe", placement=placement)
+    seed, placement, kind = job
+    if kind == "edges":
+        rec, truth = simulate_session(seed=seed, tier="realistic", placement=placement, exercises=["tiptoe_walk"],
+                                      tiptoe_plan=edges_plan(seed))
+    else:
+        rec, truth = simulate_session(seed=seed, tier="tiptoe", placement=placement)
     doc = analyze_recording(rec)
     det = [b for b in reported(doc)[0] if b["exercise"] == "tiptoe_walk"]
     true = [b for b in truth["exercises"] if b["exercise"] == "tiptoe_walk"]
@@ -53,6 +101,8 @@ def run(job):
         out.update(start_err=d0 - t["start_s"], end_err=d1 - t["end_s"],
                    dur_err=abs((d1 - d0) - (t["end_s"] - t["start_s"])),
                    stride_err=100.0 * abs(nd - len(t["strides"])) / len(t["strides"]), n_det=nd)
+        tt = [x["t_s"] for x in t["strides"]]
+        out.update(edge_errors(tt, [x["t_s"] for f in frags for x in f["strides"]], float(np.median(np.diff(tt)))))
     return out
 
 
@@ -62,10 +112,13 @@ def main() -> int:
     ap.add_argument("n", type=int)
     ap.add_argument("--placements", default="foot,ankle")
     ap.add_argument("--jobs", type=int, default=2)
+    ap.add_argument("--kind", choices=("wide", "edges"), default="wide",
+                    help="wide: the tiptoe tier; edges: moderate walks on the realistic tier whose first "
+                         "and last steps, landings and heel are drawn wide (edges_plan)")
     ap.add_argument("-v", action="store_true")
     args = ap.parse_args()
     places = args.placements.split(",")
-    jobs = [(args.seed0 + i, places[i % len(places)]) for i in range(args.n)]
+    jobs = [(args.seed0 + i, places[i % len(places)], args.kind) for i in range(args.n)]
     t0 = time.time()
     with ProcessPoolExecutor(args.jobs) as pool:
         res = list(pool.map(run, jobs))
@@ -81,6 +134,8 @@ def main() -> int:
               f"  stride err {mean('stride_err'):.1f} %  exact strides "
               f"{100 * np.mean([r['stride_err'] == 0 for r in ok]) if ok else 0:.0f} %"
               f"  false tiptoe bouts {sum(r['false'] for r in rs)}")
+        edges = {k: sum(r.get(k, 0) for r in ok) for k in EDGE_KEYS}
+        print("        contacts missed / extra (walks found):", edges)
         kinds = [k for r in rs for f in r["false_at"] for k in f[2]]
         if kinds:
             print("        false tiptoe bouts over:", {k: kinds.count(k) for k in sorted(set(kinds))})

@@ -51,6 +51,7 @@ POSTURES = {
     "stand": (0.0, 0.0),
     "chair": (5.0, -5.0),      # knee at about 90°, foot flat on the floor
     "floor": (-90.0, 25.0),    # seated, legs extended: heel down, toes up
+    "floor_knees": (45.0, -45.0),  # seated on the floor, knees up: foot flat on the floor
     "lie": (-90.0, 28.0),      # on the back, legs extended
     "lie_raised": (-150.0, 20.0),  # on the back, one leg raised for circles
     "side_lie": (0.0, 15.0),   # on the side, this leg on top (shank roll 90°, see POSTURE_ROLL)
@@ -136,6 +137,14 @@ class SimConfig:
     # (tests, studies) imply it.
     tiptoe_wide: bool = False
     tiptoe_plan: dict | None = None
+    # Pencil pickups drawn far wider than the programme's text says (see
+    # :func:`pencil_plan`: seated on a chair or the floor or standing, the
+    # foot lifted 0-15 cm or only the toes curled, tipped or turned while
+    # held, moved before release, 1-5 reps held 5-25 s, sets for each foot
+    # in turn). Off by default, so the tiers' sessions stay what they were
+    # for every seed; ``pencil_plan`` pins (tests, studies) imply it.
+    pencil_wide: bool = False
+    pencil_plan: dict | None = None
     # How unevenly people hold (0 textbook): each person's press overshoots
     # the position it holds by up to 40 % ·hold_shape and settles into it,
     # and the held level sags (fatigue) or creeps on by up to 40 % · hold_shape
@@ -146,6 +155,24 @@ class SimConfig:
     # sensor warming up on the skin tips the measured "up" by a degree or so
     # over minutes, under a set of 1-3 degree presses.
     acc_bias_wander_mps2: float = 0.0
+    # Issue 12's widest conditions (all off by default; each drawn from a
+    # stream of its own, so the session's other draws stay as they were):
+    # the largest share of a turn done before the first full circle and
+    # after the last (begun or unfinished circles, not circles; the two
+    # scaled to 0.9 of a turn together at most) ...
+    circle_partial: float = 0.0
+    # ... the recorded timestamps jittering by up to this (s; at most 0.4 of
+    # a sample period, so they stay in order: a phone or a BLE bridge
+    # stamping samples on arrival) ...
+    timestamp_jitter_s: float = 0.0
+    # ... single long gaps (a sensor out of range) of 0.5-3 s, this many
+    # (a number, or a (low, high) range of integers drawn per session),
+    # half of them inside the exercises ...
+    long_gaps: int | tuple = 0
+    # ... and the strap slipping once during a hold set: the sensor turns
+    # on the limb by this many degrees (a (low, high) range) about a random
+    # axis over 0.2-0.6 s, and stays so (its mounting changes mid-set).
+    strap_slip_deg: float | tuple = 0.0
 
 
 TIERS = {
@@ -161,6 +188,14 @@ TIERS = {
                  acc_bias_mps2=0.3, gyr_bias_dps=3.0, scale_error=0.03,
                  clock_drift_ppm=2000, packet_loss=(0.0, 0.10), sloppiness=0.7,
                  sampling_rate_hz=(20.0, 400.0), hold_shape=1.0, acc_bias_wander_mps2=0.1),
+    # The hard tier and more (issue 12): part turns at the ends of a run of
+    # circles, jittering timestamps, single gaps of 0.5-3 s, the strap
+    # slipping 5-20 degrees during a hold set.
+    "hard-wide": dict(mounting="random", acc_noise_mps2=(0.03, 0.25), gyr_noise_dps=(0.1, 1.0),
+                      acc_bias_mps2=0.3, gyr_bias_dps=3.0, scale_error=0.03,
+                      clock_drift_ppm=2000, packet_loss=(0.0, 0.10), sloppiness=0.7,
+                      sampling_rate_hz=(20.0, 400.0), hold_shape=1.0, acc_bias_wander_mps2=0.1,
+                      circle_partial=0.8, timestamp_jitter_s=0.01, long_gaps=(0, 3), strap_slip_deg=(5.0, 20.0)),
     "ankle": dict(placement="ankle", mounting="instep", packet_loss=0.01, sloppiness=0.3),
     # The exercises among things that look like them, the sensor any way round.
     "lookalikes": dict(mounting="random", packet_loss=0.02, sloppiness=0.5, lookalikes=4,
@@ -176,6 +211,12 @@ TIERS = {
                    clock_drift_ppm=2000, packet_loss=(0.0, 0.10), sloppiness=0.7,
                    sampling_rate_hz=(20.0, 400.0), exercises=("tiptoe_walk",), tiptoe_wide=True,
                    lookalikes=("walk", "stairs", "heel_raise", "lunge", "hop")),
+    # Pencil pickups drawn wide (pencil_plan), the sensor any way round on
+    # the foot, 20-400 Hz, up to 5 % lost, noisy and biased.
+    "pencil": dict(mounting="random", acc_noise_mps2=(0.02, 0.12), gyr_noise_dps=(0.1, 0.6),
+                   acc_bias_mps2=0.2, gyr_bias_dps=2.0, scale_error=0.02, clock_drift_ppm=1000,
+                   packet_loss=(0.0, 0.05), sloppiness=0.5, sampling_rate_hz=(20.0, 400.0),
+                   exercises=("pencil_pickup",), pencil_wide=True),
 }
 # Activities that are not exercises but share something with one: a posture,
 # a hold, a knee bend, a heel rise, an impact or a rotation.
@@ -324,9 +365,12 @@ class _Builder:
         self.exercises: list[dict] = []
         self.distractors: list[dict] = []
         self.stances: list[dict] = []
+        # Every standing rest: (first sample, samples, AP sway, ML sway, recorded).
+        self.standing: list[tuple] = []
         self.side_sign = 1.0 if cfg.side == "left" else -1.0
         self.labels: list[tuple[int, str]] = []   # (samples, posture) as pushed
         self.tiptoe_plans: list[dict] = []   # tiptoe_plan() of each wide tiptoe walk
+        self.pencil_plans: list[dict] = []   # pencil_plan() of each wide pencil set
         # Hold shapes are drawn from a stream of their own (seeded by
         # simulate_session), so a config without them gives the same session.
         self.shape_rng = np.random.default_rng(41)
@@ -365,6 +409,7 @@ class _Builder:
             tr.ankle_pitch = tr.ankle_pitch - ap
             tr.shank_roll = ml
             tr.ankle_roll = -ml
+            self.standing.append((self.n, n, ap, ml, record_stance))
             if record_stance:
                 self.stances.append({
                     "start_s": self.t, "end_s": self.t + n / self.sampling_rate_hz,
@@ -376,6 +421,33 @@ class _Builder:
             for arr in (tr.shank_pitch, tr.ankle_pitch):
                 arr += env * _smooth_noise(self.rng, n, self.sampling_rate_hz, 0.2, 0.3)
         self._push(tr)
+
+    def quiet_stances(self) -> list[dict]:
+        """The recorded stances, each grown over the standing rests it runs on into.
+
+        A person who stands on after a recorded stance, or stood before it
+        (the seconds after an exercise), stands one stance: the truth is
+        the sway of all of it (two recorded stances in a row had been two
+        truths for one stretch of standing, which no measurement can split).
+        """
+        groups: list[list[tuple]] = []
+        for rest in self.standing:
+            if groups and groups[-1][-1][0] + groups[-1][-1][1] == rest[0]:
+                groups[-1].append(rest)
+            else:
+                groups.append([rest])
+        out = []
+        ankle = self.cfg.placement == "ankle"
+        for g in groups:
+            if not any(r[4] for r in g):
+                continue
+            ap = np.concatenate([r[2] for r in g])
+            ml = np.concatenate([r[3] for r in g])
+            out.append({"start_s": g[0][0] / self.sampling_rate_hz,
+                        "end_s": (g[-1][0] + g[-1][1]) / self.sampling_rate_hz,
+                        "sway_rms_ap_deg": float(np.std(ap)) if ankle else None,
+                        "sway_rms_ml_deg": float(np.std(ml)) if ankle else None})
+        return out
 
     # -- posture changes ----------------------------------------------------
     def transition(self, to: str, duration_s: float | None = None, kind: str | None = None,
@@ -538,6 +610,7 @@ class _Builder:
             self._push(Track(heading, shank_deg, roll_deg * 0.5, foot_deg - shank_deg, roll_deg, pos))
 
         heading0 = self.heading
+        soft = plan.get("soft", 0.0)
         for k, dur in enumerate(durations):
             t = self._grid(dur)
             m = len(t)
@@ -546,9 +619,17 @@ class _Builder:
             sw = np.clip((ph - sf) / (1 - sf), 0, 1)
             level = rise(plan["heel_rise_cm"] + wander[k0:k0 + m])
             k0 += m
+            if k > 0 and rng.random() < plan.get("heel_touch_p", 0.0):
+                # The heel touches the floor mid-stance and rises again.
+                level = level * (1 - np.where(stance, np.sin(np.pi * np.clip(ph / sf, 0, 1)) ** 2, 0.0))
+            # This swing's length over the others': half steps to start and
+            # to stop, short steps turning on the spot.
+            frac = (plan.get("first_step", 1.0) if k == 0 else plan.get("last_step", 1.0) if k == n - 1
+                    else 1.0) * (0.3 if turn_per[k] else 1.0)
+            arc_k = arc * (0.4 + 0.6 * frac)
             foot = np.where(stance, level + 3 * np.sin(np.pi * ph / sf),
-                            level + plan["swing_deg"] * np.sin(np.pi * sw))
-            shank = np.where(stance, mid - arc / 2 + arc * ph / sf, mid + arc / 2 - arc * _min_jerk(sw))
+                            level + plan["swing_deg"] * (0.5 + 0.5 * frac) * np.sin(np.pi * sw))
+            shank = np.where(stance, mid - arc_k / 2 + arc_k * ph / sf, mid + arc_k / 2 - arc_k * _min_jerk(sw))
             foot = gaussian_filter1d(foot, fs * 0.02)
             shank = gaussian_filter1d(shank, fs * 0.02)
             if k == 0:
@@ -563,10 +644,12 @@ class _Builder:
             # within what legs do (~4 g forward, under 1 g up and down:
             # more would read as a hop's free fall).
             swing_s = (1 - sf) * dur
-            step = min(plan["step_m"], 40.0 * swing_s ** 2 / 5.77)
+            step = min(plan["step_m"], 40.0 * swing_s ** 2 / 5.77) * frac
             fwd = np.where(stance, 0.0, _min_jerk(sw)) * step
+            # sin² sets the toes down without speed: ``soft`` of it.
+            arch = (1 - soft) * np.sin(np.pi * sw) + soft * np.sin(np.pi * sw) ** 2
             lift = np.where(stance, 0.0, min(plan["swing_lift_m"], 0.6 * G * (swing_s / np.pi) ** 2)
-                            * np.sin(np.pi * sw))
+                            * arch)
             # Side wobble: the ankle rolls out and back in each stance, and
             # a little at random.
             roll = plan["roll_deg"] * np.sin(np.pi * np.clip(ph / sf, 0, 1)) + _taper(m, fs, 0.1) * _smooth_noise(
@@ -582,17 +665,34 @@ class _Builder:
                      _taper(q, fs, 0.3) * _smooth_noise(rng, q, fs, 0.5, 1.0))
             push(foot, shank, heading, fwd, lift, roll)
         contacts.append(self.t)
+        if plan.get("end_drop_s"):
+            # The heel comes down, gathering speed: a quick drop lands on
+            # the heel with an impact (a bump of jerk, like a contact's).
+            last = self.tracks[-1]
+            if plan.get("end_hold_s"):
+                q = len(self._grid(plan["end_hold_s"]))
+                f0 = float(last.ankle_pitch[-1] + last.shank_pitch[-1])
+                push(np.full(q, f0), np.full(q, float(last.shank_pitch[-1])), np.full(q, self.heading),
+                     np.zeros(q), np.zeros(q), np.zeros(q))
+                last = self.tracks[-1]
+            tq = self._grid(plan["end_drop_s"])
+            u = (tq / plan["end_drop_s"]) ** 2
+            f0 = float(last.ankle_pitch[-1] + last.shank_pitch[-1])
+            push(f0 * (1 - u), np.full(len(tq), float(last.shank_pitch[-1])), np.full(len(tq), self.heading),
+                 np.zeros(len(tq)), np.zeros(len(tq)), np.zeros(len(tq)))
+        down = self.t
         # The walk ends when the foot has come down from tiptoe after its
         # last contact (as the outside simulator's samples have it, about
         # two thirds of a stride after the last contact).
         self.settle()
+        end = down if plan.get("end_drop_s") else self.t
         if label:
             self.exercises.append({
-                "exercise": "tiptoe_walk", "start_s": contacts[0], "end_s": self.t,
+                "exercise": "tiptoe_walk", "start_s": contacts[0], "end_s": end,
                 "reps": [], "circles": [], "strides": [{"t_s": c} for c in contacts],
                 **({"heel_rise_deg": float(np.median(np.concatenate(heel_rises)))} if heel_rises else {})})
         else:
-            self.distractors.append({"kind": "tiptoe_walk", "start_s": contacts[0], "end_s": self.t})
+            self.distractors.append({"kind": "tiptoe_walk", "start_s": contacts[0], "end_s": end})
         return contacts
 
     def settle(self, duration_s: float = 0.6) -> None:
@@ -753,6 +853,107 @@ class _Builder:
         if entry["reps"]:
             self.exercises.append(entry)
 
+    def pencil_wide(self) -> None:
+        """One foot's pencil pickups as :func:`pencil_plan` draws them, with the other
+        foot's turn before, between or after its sets.
+
+        Truth: one bout per set of this foot; a rep counts when the pencil
+        was held (a pencil dropped within 2.5 s is not a rep); its
+        ``range_deg`` is the instrumented segment's pitch change (the
+        foot's tip, or the knee's part for a shank sensor).
+        """
+        rng = self.rng
+        plan = pencil_plan(rng, self.cfg.sloppiness, **(self.cfg.pencil_plan or {}))
+        self.pencil_plans.append(plan)
+        posture = plan["posture"]
+        if posture == "floor_knees":
+            self.go_to("floor")
+            self.transition("floor_knees")
+            self.rest(rng.uniform(1.0, 3.0))
+        else:
+            self.go_to(posture)
+        # The other foot's turn: about as long as this foot's set.
+        other_s = plan["reps"] * (plan["hold_s"] + plan["rest_s"] + 2.0) * rng.uniform(0.7, 1.3)
+        sway = plan["wobble_deg"] if posture == "stand" else 0.0
+        if plan["other_first"]:
+            self.other_side(other_s, "other_foot_pencil", sway)
+        for k in range(plan["sets"]):
+            if k:
+                self.other_side(other_s, "other_foot_pencil", sway)
+            self._pencil_set(plan)
+        if not plan["other_first"] and plan["sets"] == 1 and rng.random() < 0.7:
+            self.other_side(other_s, "other_foot_pencil", sway)
+        if posture == "floor_knees":
+            self.transition("floor")
+
+    def _pencil_set(self, plan: dict) -> None:
+        """One set of :meth:`pencil_wide`: reps of pick up, hold (moving it), put down, rest."""
+        rng, fs = self.rng, self.sampling_rate_hz
+        entry = {"exercise": "pencil_pickup", "start_s": None, "end_s": None,
+                 "reps": [], "circles": [], "strides": []}
+        what = ["rep"] * plan["reps"]
+        for _ in range(plan["drops"]):
+            what.insert(int(rng.integers(0, len(what) + 1)), "drop")
+        head = math.radians(self.heading)
+        fwd = np.array([math.cos(head), math.sin(head), 0.0])
+        left = np.array([-math.sin(head), math.cos(head), 0.0])
+        move = plan["move_m"][0] * fwd + plan["move_m"][1] * left
+        for kind in what:
+            tempo = plan["tempo"]
+            move_in = float(np.clip(rng.uniform(0.6, 1.4) * tempo, 0.3, 3.0))
+            move_out = float(np.clip(rng.uniform(0.6, 1.4) * tempo, 0.3, 3.0))
+            if kind == "rep":
+                hold = float(np.clip(plan["hold_s"] * np.exp(rng.normal(0, plan["hold_spread"])), 3.0, 30.0))
+            else:
+                hold = float(rng.uniform(0.3, 2.5))
+            t = self._grid(move_in + hold + move_out)
+            n = len(t)
+            if n == 0:
+                continue
+            prof = np.where(t < move_in, _min_jerk(t / move_in),
+                            np.where(t < move_in + hold, 1.0, 1 - _min_jerk((t - move_in - hold) / move_out)))
+            holding = np.clip(np.minimum(t - move_in, move_in + hold - t) / 0.2, 0, 1)
+            # Where the pencil goes: moved while held (in the hold's middle
+            # part), put down there.
+            moving = kind == "rep" and np.any(plan["move_m"])
+            move_s = float(np.clip(rng.uniform(0.5, 1.5) * tempo, 0.4, 0.6 * hold))
+            t_move = move_in + rng.uniform(0.2, 0.8) * max(hold - move_s, 0.0)
+            mv = _min_jerk((t - t_move) / move_s) if moving else np.zeros(n)
+            amp = self.sloppy(0.1)
+            tr = Track.still(n, self.posture, self.heading, self.pos)
+            tremor = _tremor(rng, n, fs, plan["tremor_deg"]) * holding
+            tremor_roll = _tremor(rng, n, fs, plan["tremor_deg"]) * holding
+            drift = _smooth_noise(rng, n, fs, 0.3, plan["drift_frac"] * max(abs(plan["tip_deg"]), 1.0)) * prof
+            shank = amp * plan["shank_deg"] * prof
+            if plan["grip"] == "lift" and self.posture == "stand":
+                # On one leg, the lifted one wobbles in the air.
+                wob = _taper(n, fs, 0.5) * prof
+                shank = shank + wob * _smooth_noise(rng, n, fs, 0.7, plan["wobble_deg"])
+                tr.shank_roll = tr.shank_roll + wob * _smooth_noise(rng, n, fs, 0.7, plan["wobble_deg"])
+            tip = amp * plan["tip_deg"] * prof + tremor + drift
+            tr.shank_pitch = tr.shank_pitch + shank
+            # The foot's pitch in the world is the shank's plus the ankle's.
+            tr.ankle_pitch = tr.ankle_pitch - shank + tip
+            tr.ankle_roll = tr.ankle_roll + amp * plan["roll_deg"] * prof + tremor_roll
+            tr.heading = tr.heading + plan["turn_deg"] * prof
+            lift = amp * plan["lift_m"] * prof
+            # A knee that bends or straightens swings the ankle about it.
+            swing = SHANK_LENGTH_M * np.sin(np.radians(shank))
+            tr.ankle_pos = (tr.ankle_pos + np.outer(lift, [0, 0, 1.0]) - np.outer(swing, fwd)
+                            + np.outer(mv, move))
+            start = self.t
+            self._push(tr)
+            if kind == "rep":
+                range_deg = abs(plan["shank_deg"]) if self.cfg.placement == "ankle" else abs(plan["tip_deg"])
+                entry["reps"].append({"start_s": start, "end_s": self.t, "hold_s": hold,
+                                      "range_deg": amp * range_deg})
+                entry["start_s"] = start if entry["start_s"] is None else entry["start_s"]
+                entry["end_s"] = self.t
+            self.rest(plan["rest_s"] * rng.uniform(0.7, 1.4),
+                      sway_deg=plan["wobble_deg"] if self.posture == "stand" else 0.0)
+        if entry["reps"]:
+            self.exercises.append(entry)
+
     # -- ankle circles --------------------------------------------------------
     def circles(self, seconds_each: float) -> None:
         """Raise the leg, settle, circle one way, pause, circle the other way, lower.
@@ -765,6 +966,15 @@ class _Builder:
         assert self.posture == "lie"
         rng = self.rng
         plan = circle_plan(rng, self.cfg.sloppiness, **(self.cfg.circle_plan or {}))
+        if self.cfg.circle_partial and not {"partial_in", "partial_out"} & set(self.cfg.circle_plan or {}):
+            # Drawn from a stream of their own: the session's other draws stay.
+            for p in plan["directions"]:
+                p["partial_in"], p["partial_out"] = self.shape_rng.uniform(0, self.cfg.circle_partial, 2)
+                # Together less than a turn: more would be one more circle,
+                # wherever the person thinks the first one began.
+                total = p["partial_in"] + p["partial_out"]
+                if total > 0.9:
+                    p["partial_in"], p["partial_out"] = 0.9 * p["partial_in"] / total, 0.9 * p["partial_out"] / total
         self.transition("lie_raised", rng.uniform(1.5, 2.5), kind="raise_leg")
         entry = {"exercise": "ankle_circles", "start_s": None, "end_s": None,
                  "reps": [], "circles": [], "strides": []}
@@ -816,6 +1026,10 @@ class _Builder:
             # Per-turn periods: a trend over the set and turn-to-turn spread.
             trend = np.exp(np.linspace(0, np.log(p["speed_trend"]), n_circ))
             periods = p["period_s"] * trend * np.exp(rng.normal(0, p["period_spread"], n_circ))
+            # A part turn before the first full circle and after the last,
+            # at the speed of its neighbour (phase targets below).
+            p_in, p_out = p.get("partial_in", 0.0), p.get("partial_out", 0.0)
+            periods = np.r_[p_in * periods[0], periods, p_out * periods[-1]]
             edges = np.concatenate([[0.0], np.cumsum(periods)])
             # Pauses and hesitations: the phase clock slows (to a stop) for a while.
             total = edges[-1]
@@ -831,7 +1045,7 @@ class _Builder:
             tau = np.concatenate([[0.0], np.cumsum(np.clip(rate, 0, 1))[:-1]]) / sampling_rate_hz
             n = int(np.searchsorted(tau, total)) + 1
             tau = np.minimum(tau[:n], total)
-            ph_lin = np.interp(tau, edges, 2 * np.pi * np.arange(n_circ + 1))
+            ph_lin = np.interp(tau, edges, 2 * np.pi * np.r_[0.0, p_in + np.arange(n_circ + 1), p_in + n_circ + p_out])
             # Uneven speed round each turn (faster on one side); the phase
             # still gains exactly 2π a turn.
             th1, th2 = rng.uniform(0, 2 * np.pi, 2)
@@ -858,7 +1072,7 @@ class _Builder:
             parts_d.append(path)
             parts_pitch.append(np.zeros(n))
             t_edges = t0 + np.interp(edges, tau, tt[:n])
-            for i in range(n_circ):
+            for i in range(1, n_circ + 1):  # the full turns (edges 0 and -1 bound the part turns)
                 sl = slice(int(round((t_edges[i] - t0) * sampling_rate_hz)), int(round((t_edges[i + 1] - t0) * sampling_rate_hz)))
                 # Mean diameter (mean width) of a loop = its length / π.
                 size = np.degrees(np.sum(np.hypot(*np.diff(path[sl], axis=0).T))) / np.pi
@@ -895,13 +1109,14 @@ class _Builder:
         self.transition("lie", rng.uniform(1.5, 2.5), kind="lower_leg")
 
     # -- things that are not exercises --------------------------------------
-    def other_side(self, duration_s: float, kind: str) -> None:
-        """The other foot exercises; this one rests, shifting a little."""
+    def other_side(self, duration_s: float, kind: str, sway_deg: float = 0.0) -> None:
+        """The other foot exercises; this one rests, shifting a little (standing on it:
+        swaying by ``sway_deg``, drawn if 0)."""
         start = self.t
         left = duration_s
         while left > 0:
             chunk = min(left, self.rng.uniform(4, 9))
-            self.rest(chunk)
+            self.rest(chunk, sway_deg=sway_deg)
             left -= chunk
             if left > 2 and self.rng.random() < 0.4:
                 self.fidget(1.5, kind="shift")
@@ -1456,7 +1671,11 @@ def circle_plan(rng: np.random.Generator, sloppiness: float = 0.3, **pins) -> di
     (speed modulation within a turn, 0–0.65), ``pauses`` (list of
     ``{"at", "seconds", "depth"}``: where in the set, how long, how near a
     stop), ``spiral`` (spirals out of neutral instead of moving out first),
-    ``drift`` (wander of the circles' centre, a share of their size), ``n`` (turns).
+    ``drift`` (wander of the circles' centre, a share of their size), ``n`` (turns),
+    ``partial_in`` / ``partial_out`` (share of a turn before the first full
+    circle / after the last: begun or unfinished circles, not counted; 0;
+    together under one turn, or they would make one more circle wherever
+    the first one is said to begin).
     Pinned per-direction keys apply to both directions.
     """
     loguni = lambda lo, hi: float(np.exp(rng.uniform(np.log(lo), np.log(hi))))  # noqa: E731
@@ -1482,6 +1701,11 @@ def circle_plan(rng: np.random.Generator, sloppiness: float = 0.3, **pins) -> di
         })
     plan = {"order": [first, "ccw" if first == "cw" else "cw"], "lead_in": bool(rng.random() < 0.7),
             "wobble_deg": rng.uniform(0.1, 1.5), "twist": rng.uniform(-1, 1), "directions": dirs}
+    for p in dirs:
+        # Share of a turn done before the first full circle and after the
+        # last (a circle begun or left unfinished: not a circle); none
+        # unless pinned or drawn (``SimConfig.circle_partial``).
+        p["partial_in"] = p["partial_out"] = 0.0
     for key, value in pins.items():
         if key in plan:
             plan[key] = value
@@ -1507,8 +1731,17 @@ def tiptoe_plan(rng: np.random.Generator, sloppiness: float = 0.3, duration_s: f
     ``shank_mid_deg`` (the shank's swing and its centre), ``roll_deg`` (the
     ankle's roll out in each stance), ``wobble_deg`` (random side wobble),
     ``pauses`` (``{"after", "seconds"}``: standing on tiptoe after
-    that stride's contact, 0.5-4 s) and ``turns`` (``{"at", "deg",
-    "strides"}``: 45-180° over one or two strides).
+    that stride's contact, 0.5-4 s), ``turns`` (``{"at", "deg",
+    "strides"}``: 45-180° over one or two strides, on the spot: steps of
+    0.3 of the others), ``first_step`` and ``last_step`` (the first and
+    last swing's length over the others', 0.3-0.7 half the time: starting
+    and ending with a half step), ``soft`` (share of the landing speed
+    taken off, 0-0.95: a hand on a rail), ``heel_touch_p`` (chance a
+    stance lets the heel down), ``end_hold_s`` (standing on tiptoe after
+    the last contact, 0-1 s) and ``end_drop_s`` (the heel coming down
+    after it, 0.12-0.7 s; quick drops land with an impact). Pinned plans
+    without the last six keys get 1, 1, 0, 0, 0 and None (the walks drawn
+    before they existed).
     """
     loguni = lambda lo, hi: float(np.exp(rng.uniform(np.log(lo), np.log(hi))))  # noqa: E731
     cadence = float(pins.get("cadence_sps", loguni(0.5, 2.5)))
@@ -1522,7 +1755,7 @@ def tiptoe_plan(rng: np.random.Generator, sloppiness: float = 0.3, duration_s: f
     plan = {
         "strides": n, "cadence_sps": cadence, "cadence_trend": loguni(0.6, 1.6),
         "stride_cv": rng.uniform(0.02, 0.08 + 0.1 * sloppiness),
-        "stance_frac": rng.uniform(0.4, 0.75), "heel_rise_cm": loguni(2.0, 15.0),
+        "stance_frac": rng.uniform(0.4, 0.75), "heel_rise_cm": loguni(1.0, 15.0),
         "heel_wander_cm": rng.uniform(0.1, 1.5), "step_m": step,
         "swing_lift_m": loguni(0.01, 0.08), "swing_deg": rng.uniform(8, 30),
         # Short steps swing the shank less.
@@ -1533,8 +1766,86 @@ def tiptoe_plan(rng: np.random.Generator, sloppiness: float = 0.3, duration_s: f
                    for _ in range(rng.poisson(0.3 + 0.6 * sloppiness) if n >= 4 else 0)],
         "turns": [{"at": int(rng.integers(0, n)), "deg": float(rng.choice([-1, 1]) * rng.uniform(45, 180)),
                    "strides": int(rng.integers(1, 3))} for _ in range(rng.poisson(0.6))],
+        # Drawn last, so the keys above stay what they were for every seed.
+        # A walk starts from feet side by side: the first swing of the
+        # instrumented foot is a half step when it leads, a full one when it
+        # trails; it ends bringing the feet together (a closing half step).
+        "first_step": float(rng.uniform(0.3, 0.7)) if rng.random() < 0.5 else 1.0,
+        "last_step": float(rng.uniform(0.3, 0.7)) if rng.random() < 0.5 else 1.0,
+        # Share of the landing's downward speed taken off (0: the swing's arc
+        # meets the floor at speed; near 1: the toes are set down, a hand on a
+        # rail or careful steps): the impact's size.
+        "soft": float(rng.uniform(0.0, 0.95)),
+        # Chance that a stance lets the heel touch the floor (tiring calves).
+        "heel_touch_p": float(rng.uniform(0.05, 0.3)) if rng.random() < 0.4 else 0.0,
+        # The heel coming down after the last contact (s): quick drops land
+        # on the heel with an impact of their own.
+        "end_drop_s": float(loguni(0.12, 0.7)),
+        # Standing on tiptoe after the last contact before the heel comes down (s).
+        "end_hold_s": float(rng.uniform(0.0, 1.0)),
     }
+    if pins:
+        plan.update(first_step=1.0, last_step=1.0, soft=0.0, heel_touch_p=0.0, end_drop_s=None, end_hold_s=0.0)
     plan.update({k: v for k, v in pins.items() if k in plan})
+    return plan
+
+
+def pencil_plan(rng: np.random.Generator, sloppiness: float = 0.3, **pins) -> dict:
+    """How one person picks up a pencil with the toes, drawn far wider than people do.
+
+    The programme says only "put a pencil on the floor and pick it up with
+    your toes; hold it for at least 10 seconds; 3 times with each foot".
+    Keys (any can be pinned): ``posture`` (``chair``; ``floor_knees``,
+    seated on the floor with the knees up; ``stand``, holding on),
+    ``grip`` (``lift``: the foot lifts the pencil off the floor; ``curl``:
+    only the toes curl round it, the foot stays down and tips 0.3-3°),
+    ``lift_m`` (0.01-0.15 m; 0 curled), ``tip_deg`` (the foot's pitch
+    while held, + toes down, -12 to 25°), ``roll_deg`` (inversion or
+    eversion while held), ``turn_deg`` (turned about the vertical while
+    held), ``shank_deg`` (the knee's part: the shank's pitch change; ±3°
+    when the hip lifts the leg), ``move_m`` (forward, left: where the
+    pencil is put down from where it was picked up), ``hold_s`` (5-25 s,
+    log-uniform), ``hold_spread`` (rep-to-rep log-spread), ``reps``
+    (1-5), ``drops`` (pencils dropped within 2.5 s: not reps),
+    ``rest_s`` (1-15 s), ``tempo`` (move-time factor, 0.5-2),
+    ``tremor_deg``, ``drift_frac`` (the held angle's wander), ``wobble_deg``
+    (standing: sway on one leg), ``sets`` (1-2 sets of this foot) and
+    ``other_first`` (the other foot's turn first).
+    """
+    loguni = lambda lo, hi: float(np.exp(rng.uniform(np.log(lo), np.log(hi))))  # noqa: E731
+    posture = str(rng.choice(["chair", "floor_knees", "stand"], p=[0.45, 0.2, 0.35]))
+    curl = bool(rng.random() < 0.25)
+    knee = bool(rng.random() < 0.5)
+    curl_tip = float(rng.choice([-1.0, 1.0], p=[0.3, 0.7]) * rng.uniform(0.3, 3.0))
+    plan = {
+        "posture": posture,
+        "grip": "curl" if curl else "lift",
+        "lift_m": rng.uniform(0.01, 0.15),
+        "tip_deg": rng.uniform(-12.0, 25.0),
+        "roll_deg": rng.uniform(-15.0, 15.0) if rng.random() < 0.4 else 0.0,
+        "turn_deg": rng.uniform(-30.0, 30.0) if rng.random() < 0.3 else 0.0,
+        "shank_deg": rng.uniform(-30.0, 30.0) if knee else rng.uniform(-3.0, 3.0),
+        "move_m": [rng.uniform(-0.2, 0.2), rng.uniform(-0.3, 0.3)] if rng.random() < 0.5 else [0.0, 0.0],
+        "hold_s": loguni(5.0, 25.0),
+        "hold_spread": rng.uniform(0.05, 0.1 + 0.2 * sloppiness),
+        "reps": int(rng.choice([1, 2, 3, 4, 5], p=[0.08, 0.15, 0.45, 0.17, 0.15])),
+        "drops": int(rng.random() < 0.1 + 0.2 * sloppiness),
+        "rest_s": loguni(1.0, 15.0),
+        "tempo": loguni(0.5, 2.0),
+        "tremor_deg": loguni(0.05, 0.5),
+        "drift_frac": rng.uniform(0.02, 0.2),
+        "wobble_deg": rng.uniform(0.3, 2.0),
+        "sets": int(rng.integers(1, 3)),
+        "other_first": bool(rng.random() < 0.4),
+    }
+    if plan["grip"] != pins.get("grip", plan["grip"]):
+        plan["grip"] = pins["grip"]
+    if plan["grip"] == "curl":
+        # The foot stays on the floor: nothing lifts or moves it, the
+        # instep tips a little as the toes curl.
+        plan.update(lift_m=0.0, tip_deg=curl_tip, shank_deg=0.0, roll_deg=0.0, turn_deg=0.0, move_m=[0.0, 0.0])
+    plan.update({k: v for k, v in pins.items() if k in plan})
+    plan["move_m"] = [float(v) for v in plan["move_m"]]
     return plan
 
 
@@ -1578,6 +1889,10 @@ def build_session(rng: np.random.Generator, cfg: SimConfig, fs_int: float,
         if name.startswith("lookalike:"):
             b.lookalike(name.split(":", 1)[1])
             b.rest(rng.uniform(2, 6))
+            continue
+        if name == "pencil_pickup" and (cfg.pencil_wide or cfg.pencil_plan):
+            b.pencil_wide()
+            b.rest(rng.uniform(2, 5))
             continue
         if cfg.distractors and b.posture == "stand" and EXERCISE_POSTURE[name] == "stand" \
                 and rng.random() < 0.6:
@@ -1786,6 +2101,65 @@ def _loss_mask(rng: np.random.Generator, n: int, fraction: float, burst_mean: fl
     return keep
 
 
+def _ranged_draw(rng: np.random.Generator, value) -> float:
+    """A number, or uniformly within a (low, high) range."""
+    return float(rng.uniform(*value)) if isinstance(value, (tuple, list)) else float(value)
+
+
+def _strap_slip(cfg: SimConfig, exercises: list[dict], t_int: np.ndarray, rng: np.random.Generator):
+    """The strap slipping once, in the middle part of the first hold set, or None.
+
+    Returns the rotation taking the sensor's old frame to its new one at
+    each internal sample, the slip's own angular velocity (deg/s, in the
+    sensor's frame: about a fixed axis, which the turn leaves as it is)
+    and the slip (``start_s``, ``end_s``, ``deg``; internal time).
+    """
+    sets = [e for e in exercises if e["exercise"] in ("toe_press", "resistance_band", "pencil_pickup")]
+    deg = _ranged_draw(rng, cfg.strap_slip_deg)
+    if not deg or not sets:
+        return None
+    e = sets[0]
+    start = e["start_s"] + rng.uniform(0.3, 0.7) * (e["end_s"] - e["start_s"])
+    dur = rng.uniform(0.2, 0.6)
+    axis = _unit3(rng)
+    u = np.clip((t_int - start) / dur, 0, 1)
+    angle = np.radians(deg) * _min_jerk(u)
+    rate = np.gradient(angle, t_int)
+    # The sensor turns by +angle about ``axis`` on the limb: what it
+    # measured is seen turned by -angle (v_new = R(angle)^-1 v_old), and its
+    # gyro adds its own turn rate about that axis.
+    turned = Rotation.from_rotvec(-angle[:, None] * axis[None, :])
+    omega = np.degrees(rate)[:, None] * axis[None, :]
+    return turned, omega, {"start_s": start, "end_s": start + dur, "deg": deg, "axis": axis}
+
+
+def _unit3(rng: np.random.Generator) -> np.ndarray:
+    v = rng.standard_normal(3)
+    return v / np.linalg.norm(v)
+
+
+def _long_gaps(cfg: SimConfig, exercises: list[dict], t_true: np.ndarray, sampling_rate_hz: float,
+               rng: np.random.Generator) -> np.ndarray:
+    """Samples kept (True) with ``cfg.long_gaps`` single gaps of 0.5-3 s, half of them
+    (rounded up) inside the exercises, the rest anywhere."""
+    keep = np.ones(len(t_true), dtype=bool)
+    lo_hi = cfg.long_gaps
+    n = int(rng.integers(lo_hi[0], lo_hi[1] + 1)) if isinstance(lo_hi, (tuple, list)) else int(lo_hi)
+    if n <= 0 or len(t_true) < 2:
+        return keep
+    spans = [(e["start_s"], e["end_s"]) for e in exercises if e["end_s"] > e["start_s"]]
+    for k in range(n):
+        length = rng.uniform(0.5, 3.0)
+        if spans and k % 2 == 0:
+            a, b = spans[int(rng.integers(len(spans)))]
+            at = rng.uniform(a, max(a, b - length))
+        else:
+            at = rng.uniform(t_true[0], max(t_true[0], t_true[-1] - length))
+        keep[(t_true >= at) & (t_true < at + length)] = False
+    keep[0] = keep[-1] = True
+    return keep
+
+
 def _draw_ranges(cfg: SimConfig, seed: int) -> SimConfig:
     """The config with its (low, high) ranges drawn for this session.
 
@@ -1858,6 +2232,11 @@ def simulate_session(seed: int = 0, config: SimConfig | None = None,
     gyr_s = inv.apply(gyr_seg)
     acc_s = inv.apply(acc_seg)
     t_int = np.arange(len(track)) / fs_int
+    slip = _strap_slip(cfg, b.exercises, t_int, np.random.default_rng([abs(int(seed)), 53]))
+    if slip is not None:
+        turned, omega_dps, slip = slip
+        gyr_s = turned.apply(gyr_s) + omega_dps
+        acc_s = turned.apply(acc_s)
 
     # The sensor's clock runs fast or slow: its sample k is taken at true
     # time k/sampling_rate_hz · (1 + drift). Truth times are converted to the recording's clock.
@@ -1887,8 +2266,17 @@ def simulate_session(seed: int = 0, config: SimConfig | None = None,
         gyr = np.round(gyr / cfg.gyr_lsb_dps) * cfg.gyr_lsb_dps
 
     keep = _loss_mask(rng, n_out, cfg.packet_loss, cfg.loss_burst_mean_samples)
+    wide_rng = np.random.default_rng([abs(int(seed)), 59])
+    keep &= _long_gaps(cfg, b.exercises, t_true, sampling_rate_hz, wide_rng)
+    t_stamp = t_rec
+    if cfg.timestamp_jitter_s:
+        # Stamped on arrival: each stamp off by up to the jitter, never by
+        # 0.4 of a period or more, so the stamps stay in order.
+        j = min(cfg.timestamp_jitter_s, 0.4 / sampling_rate_hz)
+        t_stamp = t_rec + wide_rng.uniform(-j, j, n_out)
+        t_stamp[0] = t_rec[0]
     data = pd.DataFrame({
-        "t": np.round(t_rec[keep], 4),
+        "t": np.round(t_stamp[keep], 4),
         "acc_x": acc[keep, 0], "acc_y": acc[keep, 1], "acc_z": acc[keep, 2],
         "gyr_x": gyr[keep, 0], "gyr_y": gyr[keep, 1], "gyr_z": gyr[keep, 2],
     })
@@ -1935,7 +2323,7 @@ def simulate_session(seed: int = 0, config: SimConfig | None = None,
                       "gaps": true_gaps},
         "exercises": exercises,
         "balance": {"stances": [{**s, "start_s": conv(s["start_s"]), "end_s": conv(s["end_s"])}
-                                for s in b.stances]},
+                                for s in b.quiet_stances()]},
         "adherence": {},
         "distractors": [{**d, "start_s": conv(d["start_s"]), "end_s": conv(d["end_s"])}
                         for d in b.distractors],
@@ -1944,7 +2332,11 @@ def simulate_session(seed: int = 0, config: SimConfig | None = None,
                    for k, v in dataclasses.asdict(cfg).items()},
         "mounting_matrix": np.round(mount.as_matrix(), 6).tolist(),
         **({"tiptoe_plans": b.tiptoe_plans} if b.tiptoe_plans else {}),
+        **({"pencil_plans": b.pencil_plans} if b.pencil_plans else {}),
         "clock_drift_ppm": round(drift * 1e6, 1),
+        **({"strap_slip": {"start_s": conv(slip["start_s"]), "end_s": conv(slip["end_s"]),
+                           "deg": round(slip["deg"], 2), "axis": np.round(slip["axis"], 6).tolist()}}
+           if slip is not None else {}),
         "notes": ("Reps count only when the held position was reached and held; aborted "
                   "half-movements and touch-and-go reps are not listed. Circle direction per "
                   "the contract. Strides: ground contacts of the instrumented foot."),

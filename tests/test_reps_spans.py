@@ -235,3 +235,62 @@ def test_the_typical_amplitude_groups_peaks_within_1_8_times_of_each_other(peaks
     peaks = np.array(peaks)
     got = HoldRepDetector(min_amplitude_deg=2.0)._local_typical(np.arange(len(peaks), dtype=float), peaks, 10.0)
     assert got.tolist() == [typical] * len(peaks)
+
+
+def _settled_one_by_one(speed, at, length, step, sign, v_peak, frac=0.05):
+    """The settling rule movement by movement, with scipy's ``find_peaks`` on each
+    movement's speed up to its first slow sample (the rule as written before
+    the movements were looked at all at once)."""
+    from scipy.signal import find_peaks
+
+    out = []
+    for a, n, st, sg, vp in zip(at, length, step, sign, v_peak):
+        v = sg * speed[a + st * np.arange(n)]
+        slow = np.flatnonzero(v < frac * vp)
+        first = int(slow[0]) if len(slow) else -1
+        if n < 3 or not vp > 0:
+            out.append(-1)
+            continue
+        head = v[:first + 1] if first >= 0 else v
+        turns, _ = find_peaks(-head, prominence=0.04 * vp)
+        turns = turns[head[turns] < 0.15 * vp]
+        rises = np.flatnonzero((head[1:] > head[:-1]) & (head[:-1] < 0.15 * vp))
+        out.append(int(turns[0]) if len(turns) and len(rises) else first)
+    return out
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_settling_of_many_movements_at_once_is_find_peaks_movement_by_movement(seed):
+    # Speeds that wander, with flat stretches (rounded: plateaus, which
+    # find_peaks reads at their middle), movements both ways and of every
+    # length: longer than the first look (64 samples) and not.
+    rng = np.random.default_rng(seed)
+    speed = np.round(np.cumsum(rng.normal(size=4000)), 0 if seed == 1 else 3)
+    k = 300
+    at = rng.integers(300, 3700, k)
+    step = rng.choice([-1, 1], k)
+    length = rng.integers(0, 250, k)
+    sign = rng.choice([-1, 1], k)
+    v_peak = np.abs(speed[at]) * rng.uniform(0.5, 2.0, k)
+    v_peak[::37] = 0.0
+    got = HoldRepDetector()._settled(speed, at, length, step, sign, v_peak)
+    expected = _settled_one_by_one(speed, at, length, step, sign, v_peak)
+    assert got.tolist() == expected
+    # Some movements turned before slowing down, some never slowed.
+    assert any(g >= 0 for g in got) and -1 in got.tolist()
+
+
+def test_the_typical_amplitude_of_several_signals_looks_only_within_each():
+    # Signal 0: peaks 5, 9 (alike: typical 7 for both); signal 1 at the
+    # same centres: peaks 20, 30 (typical 25). Within 10 samples of each
+    # other, but only a signal's own peaks are near.
+    centres = np.array([0.0, 1.0, 0.0, 1.0])
+    peaks = np.array([5.0, 9.0, 20.0, 30.0])
+    det = HoldRepDetector(min_amplitude_deg=2.0)
+    got = det._local_typical(centres, peaks, 10.0, bounds=np.array([0, 2, 4]))
+    assert got.tolist() == [7.0, 7.0, 25.0, 25.0]
+    # With rep shapes known: signal 0 has a rep-shaped peak (9: its typical
+    # is 9), signal 1 none (both count, 25).
+    shaped = np.array([False, True, False, False])
+    got = det._local_typical(centres, peaks, 10.0, shaped, bounds=np.array([0, 2, 4]))
+    assert got.tolist() == [9.0, 9.0, 25.0, 25.0]

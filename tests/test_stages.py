@@ -133,3 +133,35 @@ def test_stage2_skips_what_is_claimed_and_what_a_placement_cannot_see(clean_sess
     assert CircleSetDetector().detect(as_shank).bouts_.empty
     stances = QuietStanceDetector(min_stance_s=10.0).detect(sig, everything, []).stances_
     assert stances.empty
+
+
+def test_the_hold_detector_run_ahead_on_a_wrong_guess_gives_the_same_sets(clean_session):
+    # Run ahead with nothing claimed (the tiptoe walk and the circles then
+    # lie in its stretches), then with the real claims: the stretches that
+    # changed are looked at again, the others taken over; the sets equal a
+    # run without one ahead.
+    sig, _ = clean_session
+    tiptoe = TiptoeWalkDetector().detect(sig)
+    claimed = tiptoe.claimed_ | CircleSetDetector().detect(sig, claimed=tiptoe.claimed_).claimed_
+    alone = HoldSetDetector().detect(sig, claimed=claimed)
+    ahead = HoldSetDetector().detect(sig)
+    assert set(ahead.stretch_sets_) != set(alone.stretch_sets_)  # the guess was wrong somewhere
+    assert set(ahead.stretch_sets_) & set(alone.stretch_sets_)   # and right somewhere
+    again = HoldSetDetector().detect(sig, claimed=claimed, ahead=ahead)
+    pd.testing.assert_frame_equal(again.bouts_, alone.bouts_)
+    pd.testing.assert_frame_equal(again.reps_, alone.reps_)
+    assert again.evidence_ == alone.evidence_
+    assert len(alone.bouts_) >= 3  # the clean session's three hold exercises
+
+
+@pytest.mark.parametrize("seed, tier", [(1, "clean"), (1003, "realistic")])
+def test_stage2_in_two_threads_gives_the_same_analysis(seed, tier):
+    from analysis.session import SessionAnalyzer
+
+    rec, _ = simulate_session(seed=seed, tier=tier)
+    one = SessionAnalyzer(jobs=1).detect(rec.data, rec.placement, rec.metadata.get("mounting"))
+    two = SessionAnalyzer(jobs=2).detect(rec.data, rec.placement, rec.metadata.get("mounting"))
+    for name in ("bouts_", "reps_", "circles_", "strides_", "stances_"):
+        pd.testing.assert_frame_equal(getattr(two, name), getattr(one, name), check_exact=True)
+    assert two.evidence_ == one.evidence_ and two.doubts_ == one.doubts_
+    assert len(one.bouts_) and len(one.reps_)

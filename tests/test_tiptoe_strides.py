@@ -73,3 +73,56 @@ def test_a_pause_joins_a_walk_only_if_the_heel_stays_up(toes_down_deg, same):
     nxt = np.array([14, 15, 16]) * int(fs)
     feats = pd.DataFrame({"stance_pitch_deg": [20.0] * 5})
     assert TiptoeWalkDetector._goes_on(sig, prev, feats, nxt, period_s=1.0) is same
+
+
+def _walk(placement, seed, **pins):
+    """One pinned tiptoe walk on the realistic tier: (true strides, detected tiptoe bouts)."""
+    plan = {**dict(strides=18, cadence_sps=1.7, cadence_trend=1.0, stride_cv=0.04, heel_rise_cm=6.0,
+                   step_m=0.5, shank_arc_deg=25.0, pauses=[], turns=[]), **pins}
+    rec, truth = simulate_session(seed=seed, tier="realistic", placement=placement, exercises=["tiptoe_walk"],
+                                  distractors=False, tiptoe_plan=plan)
+    true = [e for e in truth["exercises"] if e["exercise"] == "tiptoe_walk"][0]
+    found = [e for e in analyze_recording(rec)["exercises"] if e["exercise"] == "tiptoe_walk"]
+    return true["strides"], found
+
+
+def test_a_walk_starting_with_a_half_step_keeps_its_first_contact():
+    # The foot stands before its first swing, a half step (0.4 of the
+    # others): 18 swings, 19 contacts (contracts §1: a stride is a ground
+    # contact of the instrumented foot; the first is the foot on the floor
+    # the walk starts from). The half step's mid-swing lull was taken for
+    # the stance, and the walk lost its first contact.
+    true, found = _walk("foot", 4203, first_step=0.4)
+    assert len(true) == 19
+    assert len(found) == 1
+    assert len(found[0]["strides"]) == 19
+
+
+def test_lowering_the_heels_after_the_walk_is_not_a_stride():
+    # After the last step the person stands on tiptoe 0.7 s, then drops the
+    # heels in 0.15 s: the heel lands with an impact a stride after the last
+    # contact, which is no step (the foot lies flat after it).
+    true, found = _walk("foot", 4201, end_hold_s=0.7, end_drop_s=0.15)
+    assert len(true) == 19
+    assert len(found) == 1
+    assert len(found[0]["strides"]) == 19
+
+
+def test_a_shanks_soft_closing_half_step_is_counted():
+    # A shank sensor swinging little (short steps, 15° of arc), the last
+    # swing a half step (the feet brought together): it lands after the
+    # gait detector's activity has ended.
+    true, found = _walk("ankle", 4202, last_step=0.5, shank_arc_deg=15.0, step_m=0.65, cadence_sps=1.3,
+                        strides=22)
+    assert len(true) == 23
+    assert len(found) == 1
+    assert len(found[0]["strides"]) == 23
+
+
+def test_a_walk_that_speeds_up_is_found_with_its_strides():
+    # Strides shrinking from 1.5 s to 0.9 s (cadence trend 0.6) repeat at no
+    # single lag over the whole walk; every 10 s of it repeats.
+    true, found = _walk("foot", 4300, cadence_sps=1.4, cadence_trend=0.6)
+    assert len(true) == 19
+    assert len(found) == 1
+    assert len(found[0]["strides"]) == 19

@@ -389,12 +389,14 @@ def _one_line(path: str, err: BaseException) -> str:
 
 
 def analyze_path(path: str | os.PathLike, placement: str | None = None, side: str | None = None,
-                 prescription=None, use_cache: bool = True) -> Result:
+                 prescription=None, use_cache: bool = True, threads: int = 1) -> Result:
     """Analyse one recording, from its cache if valid; never raises for a bad file.
 
     This is the one task of every batch: run in this process, in a process
-    pool, or on a Dask worker.
+    pool, or on a Dask worker. ``threads``: ``SessionAnalyzer(jobs=...)``,
+    for a recording analysed alone (the same results).
     """
+    from analysis.session import SessionAnalyzer
     from sensors.load import load_recording
     from sensors.sessionlog import read_log
 
@@ -413,8 +415,8 @@ def analyze_path(path: str | os.PathLike, placement: str | None = None, side: st
                 return Result(path, doc, cached=True)
         rec = load_recording(path, placement, side)
         # The recording is this call's own: its samples go once on the analysis grid.
-        doc = pipeline.analyze_recording(rec, prescription=prescription, session_log=session_log,
-                                         release_samples=True)
+        doc = pipeline.analyze_recording(rec, analyzer=SessionAnalyzer(jobs=threads), prescription=prescription,
+                                         session_log=session_log, release_samples=True)
         if use_cache:
             write_cache(path, key, file_id, doc)
         return Result(path, doc)
@@ -454,8 +456,10 @@ def analyze_many(paths, placement=None, side=None, prescription=None, jobs: int 
                     todo.remove(i)
                     advance()
         if jobs == 1 or len(todo) <= 1:
+            # One recording alone may use two of the jobs for its own analysis.
+            threads = min(jobs, 2) if len(todo) == 1 else 1
             for i in todo:
-                results[i] = analyze_path(paths[i], placement, side, prescription, use_cache)
+                results[i] = analyze_path(paths[i], placement, side, prescription, use_cache, threads)
                 advance()
         else:
             with ProcessPoolExecutor(max_workers=min(jobs, len(todo))) as pool:

@@ -1,0 +1,86 @@
+"""The simulator's widest conditions (issue 12, tier ``hard-wide``): jittering
+timestamps, single long gaps, the strap slipping mid-set, part turns at the
+ends of a run of circles. Expected values come from the construction."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy.spatial.transform import Rotation
+
+from sensors.simulator import simulate_circle_set, simulate_session
+
+NONE = dict(circle_partial=0.0, timestamp_jitter_s=0.0, long_gaps=0, strap_slip_deg=0.0)
+KW = dict(distractors=False, exercises=["tiptoe_walk", "toe_press"], packet_loss=0.0)
+
+
+def test_the_wide_conditions_off_give_the_hard_tier_s_session():
+    a, _ = simulate_session(seed=3, tier="hard", **KW)
+    b, _ = simulate_session(seed=3, tier="hard-wide", **KW, **NONE)
+    assert a.data.equals(b.data)
+
+
+def test_jittered_stamps_stay_in_order_within_0_4_of_a_period():
+    rate = 50.0
+    a, _ = simulate_session(seed=3, tier="hard-wide", **KW, **{**NONE, "timestamp_jitter_s": 0.05},
+                            sampling_rate_hz=rate)
+    b, _ = simulate_session(seed=3, tier="hard", **KW, sampling_rate_hz=rate)
+    t, t0 = a.data.t.to_numpy(), b.data.t.to_numpy()
+    assert np.all(np.diff(t) > 0)
+    off = np.abs(t - t0)
+    # Capped at 0.4 / 50 Hz = 8 ms (the stamps rounded to 0.1 ms), and used.
+    assert off.max() <= 0.008 + 1e-4 and off.mean() > 0.002
+    # The samples themselves are the same.
+    assert np.array_equal(a.data.drop(columns="t").to_numpy(), b.data.drop(columns="t").to_numpy())
+
+
+def test_long_gaps_are_half_a_second_to_three_seconds_and_one_lies_in_an_exercise():
+    rec, truth = simulate_session(seed=4, tier="hard-wide", **KW, **{**NONE, "long_gaps": 2})
+    gaps = [(g["start_s"], g["end_s"]) for g in truth["recording"]["gaps"]]
+    # Gaps the loss mask made: 0.5-3 s (plus a period either side: a gap
+    # runs from the last kept sample to the next).
+    period = 1 / truth["recording"]["sample_rate_hz"]
+    long = [(a, b) for a, b in gaps if b - a > 0.5]
+    assert 1 <= len(long) <= 2 and all(b - a <= 3.0 + 2 * period for a, b in long)
+    spans = [(e["start_s"], e["end_s"]) for e in truth["exercises"]]
+    assert any(s <= a and b <= e + 3 for a, b in long for s, e in spans)
+
+
+def test_a_slipping_strap_turns_what_the_sensor_measures_by_the_slip():
+    # Same seed with and without the slip: after it, gravity (the mean of
+    # the accelerometer over the last 2 s, standing still) is seen turned by
+    # -deg about the slip's axis; before it, unchanged.
+    kw = dict(KW, placement="foot", sampling_rate_hz=100.0)
+    a, ta = simulate_session(seed=5, tier="hard-wide", **kw, **{**NONE, "strap_slip_deg": (15.0, 15.0)})
+    b, _ = simulate_session(seed=5, tier="hard-wide", **kw, **NONE)
+    slip = ta["strap_slip"]
+    assert slip["deg"] == 15.0
+    toe = [e for e in ta["exercises"] if e["exercise"] == "toe_press"][0]
+    assert toe["start_s"] < slip["start_s"] < slip["end_s"] < toe["end_s"]
+    t = a.data.t.to_numpy()
+    acc_a = a.data[["acc_x", "acc_y", "acc_z"]].to_numpy()
+    acc_b = b.data[["acc_x", "acc_y", "acc_z"]].to_numpy()
+    end = t > t[-1] - 2.0
+    g_b = acc_b[end].mean(axis=0)
+    expect = Rotation.from_rotvec(-np.radians(15.0) * np.array(slip["axis"])).apply(g_b)
+    got = acc_a[end].mean(axis=0)
+    cos = got @ expect / np.linalg.norm(got) / np.linalg.norm(expect)
+    assert np.degrees(np.arccos(min(cos, 1.0))) < 1.0
+    early = t < slip["start_s"] - 1.0
+    np.testing.assert_allclose(acc_a[early], acc_b[early], atol=1e-9)
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_part_turns_at_the_ends_of_a_run_are_not_circles(seed):
+    # Five full turns each way, plus 0.7 of a turn before and 0.25 after
+    # each run: still five circles each way, and the first full circle
+    # starts later by the part turn before it (0.7 of a turn's time; the
+    # move out to the circle is drawn anew, 0.25-0.8 s, so half of that is
+    # asked).
+    _, plain = simulate_circle_set(seed, n=5)
+    _, part = simulate_circle_set(seed, n=5, partial_in=0.7, partial_out=0.25)
+    for d in ("cw", "ccw"):
+        assert sum(c["direction"] == d for c in part) == 5
+    assert [c["direction"] for c in part] == [c["direction"] for c in plain]
+    turn = plain[0]["end_s"] - plain[0]["start_s"]
+    assert part[0]["start_s"] - plain[0]["start_s"] > 0.5 * 0.7 * turn
+

@@ -1,0 +1,85 @@
+"""The small array helpers that replaced slower calls in stage 1 and the
+tiptoe and circle detectors (issue 13): each against values worked out by
+hand, and against the library call it stands in for.
+"""
+import numpy as np
+import pandas as pd
+import pytest
+from scipy.ndimage import median_filter
+from scipy.signal import sosfiltfilt
+
+from analysis.circles import _run_medians
+from analysis.families import _median3
+from analysis.gait import StrideDetector, _percentile, runs
+from analysis.mounting import _column_median
+from analysis.preprocess import butter_filtfilt, butter_sos, majority
+
+
+def test_majority_is_the_median_of_the_window_with_the_edges_repeated():
+    # w = 3: each sample and its two neighbours, the first and last repeated.
+    mask = np.array([1, 1, 0, 1, 1, 0, 0, 0], dtype=bool)
+    assert majority(mask, 3).tolist() == [True, True, True, True, True, False, False, False]
+    # w = 4: scipy's median of an even window is its upper middle (rank 2 of
+    # 0..3), the window from two before to one after: True from 2 of 4.
+    mask = np.array([0, 0, 1, 1, 0, 0], dtype=bool)
+    assert majority(mask, 4).tolist() == [False, False, True, True, True, False]
+    for w in (3, 4, 25, 50):
+        m = np.random.default_rng(w).random(300) < 0.5
+        assert np.array_equal(majority(m, w), median_filter(m.astype(np.uint8), size=w, mode="nearest") > 0)
+
+
+def test_butter_filtfilt_passes_a_constant_and_equals_scipy_sosfiltfilt():
+    x = np.full(200, 9.81)
+    np.testing.assert_allclose(butter_filtfilt(x, 2, 2.0, 50.0), 9.81, rtol=1e-12)
+    np.testing.assert_allclose(butter_filtfilt(x, 2, 3.0, 50.0, "highpass"), 0.0, atol=1e-9)
+    rng = np.random.default_rng(0)
+    for shape in ((500,), (500, 3)):
+        y = rng.normal(size=shape)
+        for btype in ("lowpass", "highpass"):
+            expected = sosfiltfilt(butter_sos(2, 4.0, 50.0, btype), y, axis=0)
+            assert np.array_equal(butter_filtfilt(y, 2, 4.0, 50.0, btype), expected)
+    with pytest.raises(ValueError):
+        butter_filtfilt(np.zeros(9), 2, 4.0, 50.0)  # no longer than the 9 samples scipy pads (3 x 3 taps)
+
+
+def test_running_median_of_three_with_two_at_the_ends():
+    x = np.array([1.0, 5.0, 2.0, 8.0, 3.0])
+    assert _median3(x).tolist() == [3.0, 2.0, 5.0, 3.0, 5.5]
+    assert _median3(np.array([4.0])).tolist() == [4.0]
+    expected = pd.Series(x).rolling(3, center=True, min_periods=1).median().to_numpy()
+    assert np.array_equal(_median3(x), expected)
+
+
+def test_medians_of_consecutive_runs():
+    x = np.array([3.0, 1.0, 2.0, 10.0, 4.0, 6.0])
+    run = np.array([0, 0, 0, 1, 2, 2])
+    assert _run_medians(x, run, np.array([0, 3, 4]), np.array([3, 1, 2])).tolist() == [2.0, 10.0, 5.0]
+
+
+def test_column_median_and_percentile():
+    x = np.array([[1.0, 10.0], [3.0, 30.0], [2.0, 20.0], [4.0, 0.0]])
+    assert _column_median(x).tolist() == [2.5, 15.0]
+    assert _column_median(x[:3]).tolist() == [2.0, 20.0]
+    # Linear: 90 % of the way along 4 intervals is 3.6, between 4 and 5.
+    assert _percentile(np.array([5.0, 1.0, 4.0, 2.0, 3.0]), 90) == pytest.approx(4.6, abs=1e-12)
+    y = np.random.default_rng(1).gamma(2.0, size=101)
+    for q in (30, 90, 95, 98):
+        assert _percentile(y, q) == np.percentile(y, q)
+
+
+def test_predecessors_are_the_candidates_0_6_to_2_5_periods_back():
+    cand = np.array([0, 10, 20, 30, 60])
+    lo, hi = StrideDetector._predecessors(cand, 10.0)
+    # 10: 0 is 1 period back; 20: 0 and 10; 30: 10 and 20 (0 is 3 back);
+    # 60: 30 is 3 periods back, nothing within 2.5.
+    assert [list(range(a, b)) for a, b in zip(lo, hi)] == [[], [0], [0, 1], [1, 2], []]
+
+
+def test_runs_of_a_mask():
+    mask = np.array([1, 1, 0, 0, 1, 0, 1, 1, 1], dtype=bool)
+    starts, stops = runs(mask)
+    assert starts.tolist() == [0, 4, 6] and stops.tolist() == [2, 5, 9]
+    starts, stops = runs(~mask)
+    assert starts.tolist() == [2, 5] and stops.tolist() == [4, 6]
+    assert [a.tolist() for a in runs(np.zeros(0, dtype=bool))] == [[], []]
+    assert [a.tolist() for a in runs(np.zeros(3, dtype=bool))] == [[], []]
