@@ -321,7 +321,7 @@ class TiptoeWalkDetector:
         step detector takes it for a contact. A forefoot landing leaves
         the foot pitched toes-down; the heel's landing leaves it flat.
         """
-        if feats.empty:
+        if len(feats) == 0:
             return False
         n = max(2, int(0.2 * sig.sampling_rate_hz))
         after = float(np.median(-sig.elevation_deg[contact:contact + n]))
