@@ -295,7 +295,7 @@ class TiptoeWalkDetector:
         return self
 
     @staticmethod
-    def _goes_on(sig: SessionSignals, prev: np.ndarray, prev_feats: pd.DataFrame, contacts: np.ndarray,
+    def _goes_on(sig: SessionSignals, prev: np.ndarray, prev_feats: _Reps | pd.DataFrame, contacts: np.ndarray,
                  period_s: float) -> bool:
         """Whether a tiptoe piece starting at ``contacts`` continues the walk ending at ``prev``.
 
@@ -313,7 +313,7 @@ class TiptoeWalkDetector:
         return held > max(4.0, 0.5 * float(np.median(prev_feats.stance_pitch_deg)))
 
     @staticmethod
-    def _heel_came_down(sig: SessionSignals, contact: int, feats: pd.DataFrame) -> bool:
+    def _heel_came_down(sig: SessionSignals, contact: int, feats: _Reps | pd.DataFrame) -> bool:
         """Whether a walk's last contact is its heel coming down, not a step.
 
         Lowering the heels after the last step lands with an impact too,
@@ -328,7 +328,7 @@ class TiptoeWalkDetector:
         return after < 0.4 * float(np.median(feats.stance_pitch_deg))
 
     @staticmethod
-    def _add_bout(sig: SessionSignals, contacts: np.ndarray, feats: pd.DataFrame, bouts: list, strides: list,
+    def _add_bout(sig: SessionSignals, contacts: np.ndarray, feats: _Reps | pd.DataFrame, bouts: list, strides: list,
                   details: list, evidence: list, end: int | None = None) -> None:
         """Append one tiptoe walk, its contacts (indices) and per-stride ``feats``; ``end``: the heels' landing."""
         t, sampling_rate_hz, foot = sig.t, sig.sampling_rate_hz, sig.foot
@@ -355,7 +355,7 @@ class TiptoeWalkDetector:
         })
 
     @classmethod
-    def _tiptoe_runs(cls, feats: pd.DataFrame, foot: bool, min_contacts: int) -> list[tuple[int, int]]:
+    def _tiptoe_runs(cls, feats: _Reps | pd.DataFrame, foot: bool, min_contacts: int) -> list[tuple[int, int]]:
         """The stretches of a gait bout walked on tiptoe: (first, last) contact index pairs.
 
         A walk over to the station and the tiptoe walk, or a tiptoe walk
@@ -652,7 +652,7 @@ class HoldSetDetector:
                 if foot and _median(np.abs(group.range_deg)) < self.min_foot_range_deg:
                     continue
                 every_lift = _rise_per_rep(group, earth_acc, s, sampling_rate_hz)
-                heel = toes_down_rise(earth_acc, tilt, group, s, sampling_rate_hz) if foot else None
+                heel = toes_down_rise(earth_acc, tilt, group, s, sampling_rate_hz) if posture == "flat" else None
                 for part, lifts in self._pencil_sets(posture, self._split_by_heel(self._split_by_lift(group, every_lift),
                                                                                   group, heel),
                                                      t[s:e], sampling_rate_hz):
@@ -801,9 +801,10 @@ class HoldSetDetector:
         with the foot flat both ways, read as more reps of it: the instep
         rises as the toes go down in a heel raise and sinks or stays in a
         press (:func:`~analysis.confidence.toes_down_rise`, ``heel`` per
-        rep of ``group``). The best single split (as :meth:`_split_by_lift`)
-        is kept when both parts have three or more reps and their medians
-        differ by ``split_heel_m``.
+        rep of ``group``; foot flat only). The best single split (as
+        :meth:`_split_by_lift`) is kept when both parts have three or more
+        reps, their medians differ by ``split_heel_m`` and no rep of the
+        lower part rises as far as one of the higher.
         """
         if heel is None:
             return parts
@@ -811,8 +812,11 @@ class HoldSetDetector:
         for part, lifts in parts:
             h = heel[np.searchsorted(_col(group, "start"), _col(part, "start"))]
             cut = _otsu_cut(h) if len(h) >= 6 else 0
-            if cut < 3 or len(h) - cut < 3 or abs(float(np.median(h[:cut])) - float(np.median(h[cut:]))) \
-                    < self.split_heel_m:
+            lo, hi = sorted((h[:cut], h[cut:]), key=lambda x: float(np.median(x)) if len(x) else 0.0)
+            # Both parts alike within and apart from each other: a noisy
+            # set's rises, up and down from rep to rep, overlap.
+            if (cut < 3 or len(h) - cut < 3 or float(np.median(hi) - np.median(lo)) < self.split_heel_m
+                    or lo.max() >= hi.min()):
                 out.append((part, lifts))
                 continue
             out += [(part.iloc[:cut], lifts[:cut]), (part.iloc[cut:], lifts[cut:])]

@@ -221,12 +221,13 @@ class HoldTracker:
         return self
 
 
-def moved(rows: np.ndarray, acc_mps2: float = 0.05, gyr_dps: float = 2.0, block_s: float = 0.1) -> bool:
+def moved(rows: np.ndarray, acc_mps2: float = 0.05, gyr_dps: float = 2.0, block_s: float = 0.25) -> bool:
     """Whether the sensor moved over ``rows`` (t, acc_x..z, gyr_x..z): the spread of its ``block_s`` means.
 
-    Means over 0.1 s take the sensor's noise down (0.02 m/s² and 0.1 deg/s
-    per sample on the simulator, several times that on cheap parts) and
-    keep any move of a rep: the smallest rep the detector counts (0.6 deg
+    Means over a quarter of a second take the sensor's noise down (0.02
+    m/s² and 0.1 deg/s per sample on the simulator; 0.05 m/s² on a cheap
+    part, whose 0.1 s means still spread by 0.05 m/s² over 3 s) and keep
+    the level a rep moves to: the smallest rep the detector counts (0.6 deg
     of foot tilt) shifts gravity across the sensor by 0.1 m/s², twice
     ``acc_mps2``; an unknown gyro offset shifts every mean alike. Too few
     rows to tell count as moved.
@@ -368,11 +369,6 @@ class LiveAnalyzer:
         A rep the tracker ended and the window analysis has not counted
         this long after its end (in data the window analysis has seen) is
         withdrawn.
-    tracked_every_s : float
-        Data time between window analyses while the tracker follows a
-        hold set (it shows each rep as it ends; the window analysis
-        confirms them, or a rep is withdrawn ``confirm_s`` of analysed
-        data after its end).
     idle_every_s : float
         Data time between window analyses while the sensor has not moved
         (:func:`moved`) for ``settle_s``: more still samples at the window's
@@ -399,8 +395,7 @@ class LiveAnalyzer:
     def __init__(self, placement: str = "foot", mounting: str | None = None, window_s: float = 120.0,
                  update_every_s: float = 2.0, mounting_window_s: float = 600.0,
                  mounting_every_s: float = 30.0,
-                 confirm_s: float = 4.0, fast_update_every_s: float = 0.5, tracked_every_s: float = 4.0,
-                 idle_every_s: float = 8.0,
+                 confirm_s: float = 4.0, fast_update_every_s: float = 0.5, idle_every_s: float = 8.0,
                  settle_s: float = 5.0, background: bool = False):
         self.placement = placement or "foot"
         self.mounting = mounting
@@ -410,15 +405,13 @@ class LiveAnalyzer:
         self.mounting_every_s = mounting_every_s
         self.confirm_s = confirm_s
         self.fast_update_every_s = fast_update_every_s
-        self.tracked_every_s = tracked_every_s
         self.idle_every_s = idle_every_s
         self.settle_s = settle_s
         self.background = background
         self._params = dict(placement=self.placement, mounting=mounting, window_s=window_s,
                             update_every_s=update_every_s, mounting_window_s=mounting_window_s,
                             mounting_every_s=mounting_every_s, confirm_s=confirm_s,
-                            fast_update_every_s=fast_update_every_s, tracked_every_s=tracked_every_s,
-                            idle_every_s=idle_every_s,
+                            fast_update_every_s=fast_update_every_s, idle_every_s=idle_every_s,
                             settle_s=settle_s)
         self._key = next(_IDS)
         self._sent = 0                    # rows the worker process has
@@ -518,16 +511,10 @@ class LiveAnalyzer:
         self._checked_t = t_end
         if moved(self._buf[lo:self._n]):
             self._moved_t = t_end
-        _, shown, track = self._found
-        if track is not None and shown.exercise in HOLD_TARGET_S:
-            # The tracker counts this set's reps as they end; the window
-            # analysis only confirms them (and sees the set end).
-            every = self.tracked_every_s
-        elif t_end - self._moved_t < self.settle_s:
-            return True
-        else:
-            every = self.idle_every_s
-        if t_end - self._ran_to >= every:
+        # Not every 4 s while the tracker follows a hold set: CPU 3.0 -> 2.4 %
+        # of a core, but rep end -> counted 90th pct 4.65 -> 8.28 s (the reps
+        # the tracker misses wait for the window; benchmarks/README.md).
+        if t_end - self._moved_t < self.settle_s or t_end - self._ran_to >= self.idle_every_s:
             return True
         # Not due again before another ``update_every_s`` of data.
         self._due_from = t_end
@@ -599,10 +586,11 @@ class LiveAnalyzer:
         old = self._found[1]
         since = t_end - self.window_s
         if old.exercise in FAST_EXERCISES and self._set_start is not None:
-            # At ``fast_update_every_s`` a set of circles or a tiptoe walk is
-            # analysed from ``fast_lead_s`` before its start, not over the
-            # whole window: its count needs the set and some rest before
-            # it, and two minutes of it at 2 Hz cost 11 % of a core.
+            # Analysed twice a second, a set of circles or a tiptoe walk is
+            # cut from ``fast_lead_s`` before its start, not the whole
+            # window: its count needs the set and some rest before it
+            # (circle end -> counted, benchmarks/live.py --part replay:
+            # median 0.38 -> 0.23 s, 90th pct 4.36 -> 4.35 s).
             since = max(since, self._set_start - self.fast_lead_s)
         lo = np.searchsorted(t, since)
         if len(t) - lo < 100:

@@ -540,7 +540,14 @@ class HoldRepDetector:
         # (Where the rest level steps and the excursion starts half-way up
         # its move, that second still holds the level the move left.)
         start_level = np.minimum.reduceat(lead, off[:-1]) if len(lead) else np.zeros(0)
-        back = np.abs(after - start_level) <= 0.4 * peak[live]
+        # ... if it did come down that second: its first 0.2 s (median) lay
+        # 0.4 of the rep's peak or more above that lowest point. A noisy,
+        # steady second's lowest sample is no level (simulator seed 3531,
+        # 1.5 deg presses: noise excursions "returned" there).
+        k0 = max(1, int(0.2 * sampling_rate_hz))
+        idx3, off3, seg3, _ = _spans(lead0, np.minimum(k0, a + 1 - lead0))
+        came_down = _span_medians(x[idx3], off3, seg3) - start_level
+        back = (np.abs(after - start_level) <= 0.4 * peak[live]) & (came_down >= 0.4 * peak[live])
         big_step = np.abs(step) > 0.4 * peak[live]
         moved = big_step & ~settling & ~back
         # The rest such a rep left is where it began, not the second's median.

@@ -242,3 +242,35 @@ def test_seated_heel_raises_at_the_shank_are_not_toe_presses():
     assert counted_bouts(3715, "seated_heel_raise", placement="ankle", sampling_rate_hz=25.0, bare=True,
                          mounting="upside_down", declare_mounting=True,
                          lookalike_plan={"hold_s": 5.0, "fidget": True}) == []
+
+
+def test_heel_raises_straight_after_a_toe_press_set_are_not_more_of_it():
+    # Tuning seed 3406 of the look-alike tier: 11 toe presses, then seated
+    # heel raises 12 s later, were one 21-rep toe-press bout (counted, or,
+    # with the heel sign, the true set uncertain with them).
+    from analysis.scoring import match_bouts
+    rec, truth = simulate_session(seed=3406, tier="lookalikes", placement="foot")
+    press = [b for b in truth["exercises"] if b["exercise"] == "toe_press"]
+    raises = [d for d in truth["distractors"] if d["kind"] == "seated_heel_raise"]
+    assert len(press) == 1 and len(raises) == 1
+    counted = [e for e in analyze_recording(rec)["exercises"] if is_counted(e) and e["exercise"] == "toe_press"]
+    assert len(match_bouts(press, counted)) == 1
+    assert not [e for e in counted if e["end_s"] > raises[0]["start_s"] + 5]
+
+
+def test_split_by_heel_needs_two_parts_apart():
+    import pandas as pd
+
+    from analysis.families import HoldSetDetector
+    det = HoldSetDetector()
+    group = pd.DataFrame({"start": np.arange(12) * 100})
+    lifts = np.zeros(12)
+    # Six presses (the instep sinks 0.4 cm) then six heel raises (up 2 cm): two sets.
+    heel = np.r_[np.full(6, -0.004), np.full(6, 0.02)]
+    parts = det._split_by_heel([(group, lifts)], group, heel)
+    assert [len(p) for p, _ in parts] == [6, 6]
+    # A noisy set whose rises go up and down from rep to rep: one set.
+    noisy = np.array([-0.7, 0.95, 2.4, -0.6, 1.3, 4.0, -0.7, 2.5, 2.0, -0.5, 1.1, 3.0]) / 100
+    assert [len(p) for p, _ in det._split_by_heel([(group, lifts)], group, noisy)] == [12]
+    # A shank set (no heel rise measured): as it was.
+    assert det._split_by_heel([(group, lifts)], group, None) == [(group, lifts)]

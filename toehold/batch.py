@@ -51,6 +51,10 @@ from sensors.contract import ANALYSIS_FORMAT, CIRCLE_DIRECTIONS, EXERCISES, HOLD
 from sensors.recording import lost_seconds
 
 CACHE_ENV = "TOEHOLD_CACHE_DIR"
+# Threads a recording analysed alone may use (``SessionAnalyzer(jobs=...)``).
+# 1 unless set: on the shared 2-core machine two threads gave no wall gain
+# that stood out of the load's noise (benchmarks/README.md, fourth pass).
+THREADS_ENV = "TOEHOLD_THREADS"
 CACHE_FORMAT = "toehold-cache/2"
 RECORDING_SUFFIXES = (".csv", ".zip")
 _HASH_BLOCK = 1 << 20
@@ -424,6 +428,14 @@ def analyze_path(path: str | os.PathLike, placement: str | None = None, side: st
         return Result(path, error=_one_line(path, err))
 
 
+def analysis_threads() -> int:
+    """``TOEHOLD_THREADS`` as a whole number of at least 1 (1 if unset or not such a number)."""
+    try:
+        return max(1, int(os.environ.get(THREADS_ENV, "1")))
+    except ValueError:
+        return 1
+
+
 def analyze_many(paths, placement=None, side=None, prescription=None, jobs: int | None = None,
                  use_cache: bool = True, progress: bool = False) -> list[Result]:
     """Analyse recordings across ``jobs`` processes; results in the order of ``paths``.
@@ -456,8 +468,8 @@ def analyze_many(paths, placement=None, side=None, prescription=None, jobs: int 
                     todo.remove(i)
                     advance()
         if jobs == 1 or len(todo) <= 1:
-            # One recording alone may use two of the jobs for its own analysis.
-            threads = min(jobs, 2) if len(todo) == 1 else 1
+            # One recording alone may use threads for its own analysis (TOEHOLD_THREADS).
+            threads = min(jobs, analysis_threads()) if len(todo) == 1 else 1
             for i in todo:
                 results[i] = analyze_path(paths[i], placement, side, prescription, use_cache, threads)
                 advance()
