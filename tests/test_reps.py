@@ -116,6 +116,11 @@ HARD_CASES = {
 
 
 KNOWN_MISSES: dict[str, str] = {
+    "pencil long holds": "0.10.0 (branch pencil): carry_free_tilt puts the orientation filter's pitch in "
+                         "where the low-passed accelerometer's departs from it, and the second rep's release "
+                         "is read 0.8 s early (hold 7.5 s for 8.3 s); requiring the foot not to turn there "
+                         "fixes this case at 8 deg/s but loses the carried pencils of tests/test_pencil.py "
+                         "(4104, 4107) below 40 deg/s",
     "band 25 Hz hard, noisier, uneven holds": "found by the widened hard tier (branch abstain): 11 band reps "
                                               "read as 8; exact with the old noise and level holds (the case above)",
 }
