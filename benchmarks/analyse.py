@@ -143,11 +143,12 @@ def headline(path: Path, repeat: int, jobs: list | None = None) -> None:
     jobs = jobs or [None]
     every = {j: [] for j in jobs}
     with tempfile.TemporaryDirectory() as tmp:
-        for _ in range(repeat):
+        for k in range(repeat):
             for j in jobs:
                 la = load()
+                # One output file per run: toehold refuses to overwrite one.
                 wall, cpu, rss, _ = run_measured([sys.executable, "-m", "toehold", "analyze", str(path), "--json",
-                                                  "-o", os.path.join(tmp, "out.json"), "--no-cache"]
+                                                  "-o", os.path.join(tmp, f"out_{k}_{j}.json"), "--no-cache"]
                                                  + ([] if j is None else ["--jobs", str(j)]))
                 every[j].append((wall, cpu, rss, la))
     raw = rows * 7 * 8
