@@ -47,6 +47,22 @@ GYRO = b"time,seconds_elapsed,z,y,x\n" + b"".join(
     for k in range(2000))
 
 
+@pytest.fixture(scope="module", autouse=True)
+def _imports_done():
+    """Open one small export before any memory is traced: the reader's first
+    call may import its parsers, whose compiling (bytecode caching off, as in
+    a fresh clone here) tracemalloc would count as the reader's."""
+    with tempfile.TemporaryDirectory() as d:
+        path = Path(d) / "export.zip"
+        with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+            zf.writestr("Gyroscope.csv", GYRO)
+            zf.writestr("TotalAcceleration.csv", GYRO)
+        try:
+            open_any(path)
+        except RecordingError:
+            pass
+
+
 @pytest.fixture
 def small_limits(monkeypatch):
     monkeypatch.setattr(limits, "MAX_MEMBER_BYTES", MEMBER_LIMIT)
@@ -102,14 +118,21 @@ def test_zip_bombs_are_refused_in_bounded_memory(small_limits, kind, n_bytes, li
             declared = int(len(body) * lie)
             path.write_bytes(_lie_about_size(path.read_bytes(), b"TotalAcceleration.csv", declared))
         compressed = zipfile.ZipFile(path).getinfo("TotalAcceleration.csv").compress_size
-        tracemalloc.start()
-        try:
-            rec = open_any(path)
-        except RecordingError as err:
-            rec, why = None, str(err)
-        finally:
-            peak = tracemalloc.get_traced_memory()[1]
-            tracemalloc.stop()
+        # tracemalloc counts every thread's allocations: a thread an earlier
+        # test left in this worker once made an empty member's read "trace"
+        # 15.7 MB (fresh clone, xdist). A second read is taken when the first
+        # is over the bound; a reader that really holds that much does so twice.
+        for _ in range(2):
+            tracemalloc.start()
+            try:
+                rec = open_any(path)
+            except RecordingError as err:
+                rec, why = None, str(err)
+            finally:
+                peak = tracemalloc.get_traced_memory()[1]
+                tracemalloc.stop()
+            if peak < 24 * MEMBER_LIMIT:
+                break
     # Reading never holds much more than the member limit's worth of text
     # (and its parsed chunks), whatever the member claims or holds.
     assert peak < 24 * MEMBER_LIMIT, f"{peak / 2**20:.1f} MB traced"
