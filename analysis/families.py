@@ -588,6 +588,8 @@ class HoldSetDetector:
     def _stretch_sets(self, sig: SessionSignals, stretches: list) -> dict:
         """The sets of each stretch ``(posture, s, e)`` of posture: a list of
         ``(bout row, evidence, rep rows without their bout)`` per stretch."""
+        if not stretches:  # all taken from a detector run ahead: no whole-day pitch to redo
+            return {}
         t, sampling_rate_hz, foot, valid = sig.t, sig.sampling_rate_hz, sig.foot, sig.valid
         earth_acc = sig.orientation.earth_acc
         # A foot sensor's pitch without the pushes of a foot carried aside
