@@ -379,6 +379,10 @@ class LiveAnalyzer:
         this long: the rep detector counts a rep once it has seen the foot
         settle back at rest, and a rep the tracker shows is withdrawn
         ``confirm_s`` after its end unless counted.
+    settled_s : float
+        Still this long after moving since the last window analysis
+        began, the sensor may have ended a rep: the window analysis runs
+        then, not at its next ``update_every_s`` (:meth:`_settled`).
     background : bool
         Run the window analysis in a worker process (one for every
         analyser of the process, :func:`_worker`; it keeps its own copy of
@@ -396,7 +400,7 @@ class LiveAnalyzer:
                  update_every_s: float = 2.0, mounting_window_s: float = 600.0,
                  mounting_every_s: float = 30.0,
                  confirm_s: float = 4.0, fast_update_every_s: float = 0.5, idle_every_s: float = 8.0,
-                 settle_s: float = 5.0, background: bool = False):
+                 settle_s: float = 5.0, settled_s: float = 0.75, background: bool = False):
         self.placement = placement or "foot"
         self.mounting = mounting
         self.window_s = window_s
@@ -407,12 +411,13 @@ class LiveAnalyzer:
         self.fast_update_every_s = fast_update_every_s
         self.idle_every_s = idle_every_s
         self.settle_s = settle_s
+        self.settled_s = settled_s
         self.background = background
         self._params = dict(placement=self.placement, mounting=mounting, window_s=window_s,
                             update_every_s=update_every_s, mounting_window_s=mounting_window_s,
                             mounting_every_s=mounting_every_s, confirm_s=confirm_s,
                             fast_update_every_s=fast_update_every_s, idle_every_s=idle_every_s,
-                            settle_s=settle_s)
+                            settle_s=settle_s, settled_s=settled_s)
         self._key = next(_IDS)
         self._sent = 0                    # rows the worker process has
         if background:
@@ -450,6 +455,13 @@ class LiveAnalyzer:
         # The window of a fast set starts this long before the set.
         self.fast_lead_s = 20.0
         self._closed_end = None
+        # Ends (s) of the shown hold set's reps, also those the window has left.
+        self._set_rep_ends: list = []
+        # Reps ending this soon after the window's start are taken from the
+        # earlier windows; a rep's end moved less than ``same_rep_s`` between
+        # two windows is the same rep.
+        self.edge_s = 20.0
+        self.same_rep_s = 1.5
 
     # -- input -------------------------------------------------------------
     def push(self, rows: np.ndarray) -> None:
@@ -484,8 +496,8 @@ class LiveAnalyzer:
         # shown, the window analysis runs at ``fast_update_every_s``.
         every = (self.fast_update_every_s if self._found[1].exercise in FAST_EXERCISES
                  else self.update_every_s)
-        if (force or t_end - self._due_from >= every) and self._job is None \
-                and (self._busy(t_end) or force):
+        due = force or t_end - self._due_from >= every
+        if self._job is None and (force or (self._busy(t_end) if due else self._settled(t_end))):
             self._due_from = self._ran_to = t_end
             # Rows [0, n) are never written again (push appends, or copies to
             # a larger buffer), so they may be sent (pickled by the pool's
@@ -519,6 +531,23 @@ class LiveAnalyzer:
         # Not due again before another ``update_every_s`` of data.
         self._due_from = t_end
         return False
+
+    def _settled(self, t_end: float) -> bool:
+        """Whether the sensor has just come to rest after moving since the last window analysis began.
+
+        A rep ends so (the foot settles back at rest), and the detector
+        counts it from about half a second of that rest on: run then, not at
+        the next ``update_every_s`` (the first rep of a set, which the
+        tracker cannot follow before the set is known, waited 1-2 s for it).
+        The hold's start settles too; that analysis finds nothing new.
+        """
+        if t_end - self._ran_to < self.settled_s:
+            return False
+        t = self._buf[:self._n, 0]
+        still_from = np.searchsorted(t, t_end - self.settled_s)
+        if moved(self._buf[still_from:self._n]):
+            return False
+        return moved(self._buf[np.searchsorted(t, self._ran_to - self.settled_s):still_from])
 
     def wait(self) -> LiveAnalyzer:
         """Let a window analysis under way in the worker end, and take its result."""
@@ -600,6 +629,15 @@ class LiveAnalyzer:
             _frame(data[lo:]), placement=self.placement, mounting=self.mounting,
             known_mounting=None if self.mounting else self._mount)
         new = self._summarise(fit, t_end)
+        if not new.exercise and self._holding(data, old):
+            # A band rep held 12 s, 17 s after the last one ended, is still
+            # the set: the window calls a set over 15 s after its last rep,
+            # and the view showed no set, and the tracker followed nothing,
+            # until the rep under way was counted by a later window (its
+            # count 0.4-1.7 s after its end, benchmarks/live.py).
+            rest, held, _, matrix, since = self._set_levels
+            self._found = (t_end, dataclasses.replace(old, t_s=t_end), (rest, held, matrix, since))
+            return
         start, end = latest_set(fit)
         same = bool(new.exercise and old.exercise and self._set_end is not None
                     and start <= self._set_end + self.same_set_gap_s)
@@ -611,13 +649,15 @@ class LiveAnalyzer:
             if old.reps >= self.name_after_reps or old.exercise != new.exercise and not new.reps:
                 new.exercise = old.exercise
                 new.hold_target_s = old.hold_target_s
-            new.reps = max(new.reps, old.reps)
+            # A window that starts with the data cut no rep.
+            new.reps = max(self._carry_reps(fit, t[lo] if lo else -np.inf), new.reps, old.reps)
             new.circles_cw = max(new.circles_cw, old.circles_cw)
             new.circles_ccw = max(new.circles_ccw, old.circles_ccw)
             new.strides = max(new.strides, old.strides)
         self._set_end = end if new.exercise else None
         if not same:
             self._set_start = start if new.exercise else None
+            self._set_rep_ends = self._window_rep_ends(fit) if new.exercise in HOLD_TARGET_S else []
         track = None
         if not same:
             self._set_levels = None
@@ -663,6 +703,40 @@ class LiveAnalyzer:
             else:
                 new.last_set = old.last_set
         self._found = (t_end, new, track)
+
+    def _holding(self, data: np.ndarray, old: LiveState) -> bool:
+        """Whether the hold set shown has a rep under way at the data's end (:class:`HoldTracker`)."""
+        if old.exercise not in HOLD_TARGET_S or self._set_levels is None:
+            return False
+        rest, held, _, matrix, since = self._set_levels
+        t = data[:, 0]
+        lo = np.searchsorted(t, max(since - 1.0, t[-1] - 2 * self._tracker.max_rep_s))
+        return HoldTracker().track(t[lo:], data[lo:, 1:4], matrix, rest, held, since).holding_s_ is not None
+
+    @staticmethod
+    def _window_rep_ends(fit: SessionAnalyzer) -> list:
+        """Ends (s) of the reps of the window's latest set."""
+        if fit.bouts_.empty:
+            return []
+        k = int(fit.bouts_.end_s.idxmax())
+        return sorted(fit.reps_.end_s[fit.reps_.bout == k].astype(float).tolist())
+
+    def _carry_reps(self, fit: SessionAnalyzer, window_start_s: float) -> int:
+        """The set's count: its reps that left the window, and the window's own.
+
+        A set longer than the window (a band set of 11 reps 18 s apart
+        takes 200 s; the window is 120 s) would otherwise stop counting
+        at what the window holds. Reps ending within ``edge_s`` of the
+        window's start are taken from earlier windows (the window's edge
+        cuts a rep there, or the rest before it), the later ones from this
+        one; a rep both have (its end moved by the re-cut) counts once.
+        """
+        cut = window_start_s + self.edge_s
+        carried = [e for e in self._set_rep_ends if e < cut]
+        ends = carried + [e for e in self._window_rep_ends(fit)
+                          if e >= cut and not any(abs(e - c) < self.same_rep_s for c in carried)]
+        self._set_rep_ends = ends
+        return len(ends)
 
     def _closing(self, data: np.ndarray, old: LiveState) -> str:
         """The set that just ended as the closing analysis counts it.
