@@ -383,6 +383,10 @@ class LiveAnalyzer:
         Still this long after moving since the last window analysis
         began, the sensor may have ended a rep: the window analysis runs
         then, not at its next ``update_every_s`` (:meth:`_settled`).
+    tracked_update_every_s : float
+        Data time between window analyses while the tracker follows a hold
+        set (it shows the reps as they end; the window analysis still runs
+        as the foot settles after each).
     background : bool
         Run the window analysis in a worker process (one for every
         analyser of the process, :func:`_worker`; it keeps its own copy of
@@ -400,7 +404,8 @@ class LiveAnalyzer:
                  update_every_s: float = 2.0, mounting_window_s: float = 600.0,
                  mounting_every_s: float = 30.0,
                  confirm_s: float = 4.0, fast_update_every_s: float = 0.5, idle_every_s: float = 8.0,
-                 settle_s: float = 5.0, settled_s: float = 0.75, background: bool = False):
+                 settle_s: float = 5.0, settled_s: float = 0.75, tracked_update_every_s: float = 4.0,
+                 background: bool = False):
         self.placement = placement or "foot"
         self.mounting = mounting
         self.window_s = window_s
@@ -412,12 +417,14 @@ class LiveAnalyzer:
         self.idle_every_s = idle_every_s
         self.settle_s = settle_s
         self.settled_s = settled_s
+        self.tracked_update_every_s = tracked_update_every_s
         self.background = background
         self._params = dict(placement=self.placement, mounting=mounting, window_s=window_s,
                             update_every_s=update_every_s, mounting_window_s=mounting_window_s,
                             mounting_every_s=mounting_every_s, confirm_s=confirm_s,
                             fast_update_every_s=fast_update_every_s, idle_every_s=idle_every_s,
-                            settle_s=settle_s, settled_s=settled_s)
+                            settle_s=settle_s, settled_s=settled_s,
+                            tracked_update_every_s=tracked_update_every_s)
         self._key = next(_IDS)
         self._sent = 0                    # rows the worker process has
         if background:
@@ -494,8 +501,11 @@ class LiveAnalyzer:
         self._collect()
         # Circles and tiptoe strides have no tracker: while such a set is
         # shown, the window analysis runs at ``fast_update_every_s``.
+        # While the tracker follows a hold set, its reps are shown as they
+        # end and the window analysis runs when the foot settles (a rep's
+        # end, :meth:`_settled`): the regular pace can be slower.
         every = (self.fast_update_every_s if self._found[1].exercise in FAST_EXERCISES
-                 else self.update_every_s)
+                 else self.tracked_update_every_s if self._found[2] is not None else self.update_every_s)
         due = force or t_end - self._due_from >= every
         if self._job is None and (force or (self._busy(t_end) if due else self._settled(t_end))):
             self._due_from = self._ran_to = t_end
@@ -541,8 +551,8 @@ class LiveAnalyzer:
         tracker cannot follow before the set is known, waited 1-2 s for it).
         The hold's start settles too; that analysis finds nothing new.
         """
-        if t_end - self._ran_to < self.settled_s:
-            return False
+        if t_end - self._ran_to < self.settled_s or self._state.holding_s is not None:
+            return False  # (settled in a hold the tracker follows: a rep's start)
         t = self._buf[:self._n, 0]
         still_from = np.searchsorted(t, t_end - self.settled_s)
         if moved(self._buf[still_from:self._n]):
@@ -649,8 +659,7 @@ class LiveAnalyzer:
             if old.reps >= self.name_after_reps or old.exercise != new.exercise and not new.reps:
                 new.exercise = old.exercise
                 new.hold_target_s = old.hold_target_s
-            # A window that starts with the data cut no rep.
-            new.reps = max(self._carry_reps(fit, t[lo] if lo else -np.inf), new.reps, old.reps)
+            new.reps = max(new.reps, old.reps)
             new.circles_cw = max(new.circles_cw, old.circles_cw)
             new.circles_ccw = max(new.circles_ccw, old.circles_ccw)
             new.strides = max(new.strides, old.strides)
@@ -688,6 +697,10 @@ class LiveAnalyzer:
                     since = float(reps.end_s.max())
                     self._set_levels = (*levels, len(reps), matrix, since)
                     track = (*levels, matrix, since)
+                    if same:
+                        # (Not from a read overruled so: its reps are the set's rests.)
+                        # A window that starts with the data cut no rep.
+                        new.reps = max(self._carry_reps(fit, t[lo] if lo else -np.inf), new.reps)
         if not new.exercise:
             # The set the window last saw is over: say what it was, once per set
             # (also when it was never shown, as at --speed max).
