@@ -162,6 +162,8 @@ def report_per_rep(label: str, rows: list, late_s: float = 0.3) -> None:
     causes: dict = {}
     for r in late:
         causes.setdefault(why_late(r), []).append(r)
+    if not rows:
+        return
     d = np.array([r["delay"] for r in rows if r["delay"] is not None])
     p90 = np.percentile(d, 90) if len(d) else np.nan
     print(f"{label} {len(late)} of {len(rows)} later than {late_s} s (90th pct {p90:.2f} s): " + "; ".join(
@@ -514,7 +516,8 @@ def main() -> int:
               f"{r['cpu']:.1f} CPU s = {100 * r['cpu'] / r['duration']:.1f} % of one core {load()}", flush=True)
     print(f"(a) all {len(seeds)} sessions: {100 * total_cpu / total_s:.1f} % of one core "
           f"(target < 10 %) {load()}")
-    report_per_rep("(c) per rep: session", per_rep)
+    report_per_rep("(c) per rep: session", [r for r in per_rep if r["exercise"] != "ankle_circles"])
+    report_per_rep("(c) per circle: session", [r for r in per_rep if r["exercise"] == "ankle_circles"])
     report_delays("(c)", delays, missed)
     report_withdrawn("(c)", withdrawn)
     print(f"(c) live name differs from the truth during {100 * misnamed / len(seeds):.0f} % of "
@@ -582,7 +585,9 @@ def ble(seconds: float, only: list | None = None) -> None:
                     missed[k] += r["missed"][k]
                 per_rep += [{**row, "session": i} for row in r["per_rep"]]
                 withdrawn += r["withdrawn"]
-            report_per_rep("    (c) wall clock per rep: sensor", per_rep)
+            report_per_rep("    (c) wall clock per rep: sensor", [r for r in per_rep if r["exercise"] != "ankle_circles"])
+            report_per_rep("    (c) wall clock per circle: sensor",
+                           [r for r in per_rep if r["exercise"] == "ankle_circles"])
             report_delays("    (c) wall clock, truth ->", delays, missed)
             report_withdrawn("    (c) wall clock:", withdrawn)
 
