@@ -464,6 +464,9 @@ class LiveAnalyzer:
         self._closed_end = None
         # Ends (s) of the shown hold set's reps, also those the window has left.
         self._set_rep_ends: list = []
+        # The hold set the last window called over (state, end, start, rep
+        # ends, read), until a window finds a set again.
+        self._gone = None
         # Reps ending this soon after the window's start are taken from the
         # earlier windows; a rep's end moved less than ``same_rep_s`` between
         # two windows is the same rep.
@@ -639,7 +642,13 @@ class LiveAnalyzer:
             _frame(data[lo:]), placement=self.placement, mounting=self.mounting,
             known_mounting=None if self.mounting else self._mount)
         new = self._summarise(fit, t_end)
-        if not new.exercise and self._holding(data, old):
+        if not new.exercise and not old.exercise and self._gone is not None \
+                and self._holding(data, self._gone[0], self._gone[4]):
+            # A rep of the set the view called over a moment ago (the foot
+            # rested more than 15 s): the set is back from its start.
+            old, self._set_end, self._set_start, self._set_rep_ends, self._set_levels = self._gone
+            self._gone = None
+        if not new.exercise and self._holding(data, old, self._set_levels):
             # A band rep held 12 s, 17 s after the last one ended, is still
             # the set: the window calls a set over 15 s after its last rep,
             # and the view showed no set, and the tracker followed nothing,
@@ -649,8 +658,20 @@ class LiveAnalyzer:
             self._found = (t_end, dataclasses.replace(old, t_s=t_end), (rest, held, matrix, since))
             return
         start, end = latest_set(fit)
+        gone = self._gone
+        if new.exercise in HOLD_TARGET_S and not old.exercise and gone is not None \
+                and gone[0].exercise == new.exercise and start <= gone[1] + self.same_set_gap_s:
+            # The hold set the view called over is back: the foot rested
+            # more than 15 s between two band reps (17 s in simulated
+            # session 13), and the set resumed with the next rep. It is the
+            # same set (its count, its reps that left the window, its read).
+            old, self._set_end, self._set_start, self._set_rep_ends, self._set_levels = gone
+        if new.exercise:
+            self._gone = None
         same = bool(new.exercise and old.exercise and self._set_end is not None
                     and start <= self._set_end + self.same_set_gap_s)
+        if not new.exercise and old.exercise in HOLD_TARGET_S:
+            self._gone = (old, self._set_end, self._set_start, self._set_rep_ends, self._set_levels)
         if same:
             # Still the same set (it has not started after the last one
             # ended): one exercise per set, whatever the window's analysis
@@ -717,11 +738,12 @@ class LiveAnalyzer:
                 new.last_set = old.last_set
         self._found = (t_end, new, track)
 
-    def _holding(self, data: np.ndarray, old: LiveState) -> bool:
-        """Whether the hold set shown has a rep under way at the data's end (:class:`HoldTracker`)."""
-        if old.exercise not in HOLD_TARGET_S or self._set_levels is None:
+    def _holding(self, data: np.ndarray, old: LiveState, levels: tuple | None) -> bool:
+        """Whether hold set ``old``, read as ``levels`` (``_set_levels``), has a rep under way at
+        the data's end (:class:`HoldTracker`)."""
+        if old.exercise not in HOLD_TARGET_S or levels is None:
             return False
-        rest, held, _, matrix, since = self._set_levels
+        rest, held, _, matrix, since = levels
         t = data[:, 0]
         lo = np.searchsorted(t, max(since - 1.0, t[-1] - 2 * self._tracker.max_rep_s))
         return HoldTracker().track(t[lo:], data[lo:, 1:4], matrix, rest, held, since).holding_s_ is not None
