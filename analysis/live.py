@@ -540,9 +540,6 @@ class LiveAnalyzer:
         self._checked_t = t_end
         if moved(self._buf[lo:self._n]):
             self._moved_t = t_end
-        # Not every 4 s while the tracker follows a hold set: CPU 3.0 -> 2.4 %
-        # of a core, but rep end -> counted 90th pct 4.65 -> 8.28 s (the reps
-        # the tracker misses wait for the window; benchmarks/README.md).
         if t_end - self._moved_t < self.settle_s or t_end - self._ran_to >= self.idle_every_s:
             return True
         # Not due again before another ``update_every_s`` of data.
