@@ -25,6 +25,7 @@ from scipy.ndimage import median_filter, uniform_filter1d
 from .circles import CircleDetector, circle_sets
 from .confidence import displacement, motion_evidence, rep_extent, rise_doubt, stride_travel, toes_down_rise
 from .gait import STRIDE_FEATURES, StrideDetector, runs, stride_feature_array
+from .preprocess import norm3
 from .reps import HoldRepDetector, _median, detect_many, lowpass, prefer, set_cues
 from .signals import SessionSignals
 
@@ -670,7 +671,7 @@ class HoldSetDetector:
                     if posture == "flat" and (name == "pencil_pickup" or (
                             len(group) <= self.pencil_max_reps and _median(holds) >= self.pencil_short_hold_s)):
                         if calm_rate is None:
-                            calm_rate = uniform_filter1d(np.linalg.norm(sig.gyr, axis=1),
+                            calm_rate = uniform_filter1d(norm3(sig.gyr),
                                                          max(1, int(0.1 * sampling_rate_hz)))
                         # A foot lifting a pencil with little tip starts
                         # to rise before its tilt shows the move: its rise

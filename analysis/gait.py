@@ -11,7 +11,7 @@ import pandas as pd
 from scipy.ndimage import uniform_filter1d
 from scipy.signal import find_peaks
 
-from .preprocess import butter_filtfilt
+from .preprocess import butter_filtfilt, norm3, running_mean
 
 
 def runs(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -28,7 +28,7 @@ def runs(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def moving_rms(x: np.ndarray, n: int) -> np.ndarray:
-    return np.sqrt(uniform_filter1d(x * x, max(1, n), mode="nearest"))
+    return np.sqrt(running_mean(x * x, max(1, n)))
 
 
 def _stride_period(g: np.ndarray, sampling_rate_hz: float, lo_s: float = 0.6, hi_s: float = 1.8) -> tuple[float, float]:
@@ -109,8 +109,14 @@ class GaitBoutDetector:
         self.min_periodicity = min_periodicity
         self.require_stance_rest = require_stance_rest
 
-    def detect(self, gyr: np.ndarray, valid: np.ndarray, sampling_rate_hz: float) -> GaitBoutDetector:
-        g = np.linalg.norm(gyr, axis=1)
+    def detect(self, gyr: np.ndarray, valid: np.ndarray, sampling_rate_hz: float,
+               rate_dps: np.ndarray | None = None) -> GaitBoutDetector:
+        """Find the gait bouts of angular rate ``gyr`` (n, 3), deg/s, on a grid with ``valid`` (n,) samples.
+
+        ``rate_dps`` is ``gyr``'s norm (n,) when the caller has it (stage 1
+        shares it with the mounting estimate).
+        """
+        g = norm3(gyr) if rate_dps is None else rate_dps
         moving = (moving_rms(g, int(1.5 * sampling_rate_hz)) > self.active_dps) & valid
         # Bridge the short pauses between strides and lost packets.
         rows = self._stretches(moving, self.bridge_s, g, gyr, sampling_rate_hz, 0.0)
@@ -130,7 +136,7 @@ class GaitBoutDetector:
     def _stretches(self, moving: np.ndarray, bridge_s: float, g: np.ndarray, gyr: np.ndarray,
                    sampling_rate_hz: float, min_stride_s: float, free: np.ndarray | None = None) -> list:
         """(start, stop, period_s, periodicity) of the gait among ``moving`` bridged over ``bridge_s``."""
-        active = uniform_filter1d(moving.astype(float), max(1, int(bridge_s * sampling_rate_hz))) > 0.2
+        active = running_mean(moving.astype(float), max(1, int(bridge_s * sampling_rate_hz)), mode="reflect") > 0.2
         # Strides vary in time (uneven steps, a cadence that changes): their
         # sharp peaks stop lining up a few strides apart, while the rate's
         # slow outline still repeats. Filtered stretch by stretch (a day's

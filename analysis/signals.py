@@ -31,7 +31,7 @@ from .gait import GaitBoutDetector, runs
 from .mounting import Mounting, MountingEstimator
 from .orientation import Orientation, OrientationFilter
 from .posture import fraction_in_posture, posture_masks
-from .preprocess import Uniform, UniformResampler, gyro_bias, still_mask
+from .preprocess import Uniform, UniformResampler, gyro_bias, norm3, still_mask
 from .reps import lowpass
 
 SIGNAL_COLUMNS = ["t", "valid", "still", "elevation_deg", "roll_deg", "tilt_deg",
@@ -232,12 +232,16 @@ class SignalExtractor:
         # A shank's periodicity is judged on the raw rate: smoothed, stairs
         # repeat as clearly as walking, and a shank's stairs swing it through
         # a tiptoe walk's arc (simulator seed 2707, ankle).
+        rate = norm3(gyr)  # |gyr|, for the gait bouts and the mounting
         gait = GaitBoutDetector(require_stance_rest=foot, active_dps=25.0 if foot else 20.0,
                                 smooth_hz=3.0 if foot else 0.0,
                                 slow_bridge_s=3.0,
-                                min_periodicity=0.25 if foot else 0.5).detect(gyr, u.valid, sampling_rate_hz).bouts_
+                                min_periodicity=0.25 if foot else 0.5).detect(gyr, u.valid, sampling_rate_hz,
+                                                                              rate_dps=rate).bouts_
         mount = known_mounting or MountingEstimator().estimate(
-            u.acc, gyr, still, orient.quat, orient.earth_acc, gait, sampling_rate_hz, declared=mounting).mounting_
+            u.acc, gyr, still, orient.quat, orient.earth_acc, gait, sampling_rate_hz, declared=mounting,
+            rate_dps=rate).mounting_
+        del rate
         r = mount.matrix
         gyr_s = gyr @ r.T
         grav_s = orient.gravity @ r.T
