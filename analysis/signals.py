@@ -152,9 +152,13 @@ def gap_lowpass(x: np.ndarray, valid: np.ndarray, cutoff_hz: float, sampling_rat
     if not ok.any():
         return lowpass(x, cutoff_hz, sampling_rate_hz)
     out = num / np.where(ok, den, 1.0)[:, None]
-    idx = np.arange(len(x))
-    for k in range(out.shape[1]):
-        out[~ok, k] = np.interp(idx[~ok], idx[ok], out[ok, k])
+    # The few points to bridge and the many to bridge from, found once
+    # (per column, four whole-day masks and gathers were half this call).
+    bad = np.flatnonzero(~ok)
+    if len(bad):
+        good = np.flatnonzero(ok)
+        for k in range(out.shape[1]):
+            out[bad, k] = np.interp(bad, good, out[good, k])
     return out
 
 
