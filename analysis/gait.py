@@ -287,10 +287,19 @@ class StrideDetector:
         # A skipped contact (an interval of two periods) costs what a
         # missing peak of full height would have added.
         lo, hi = self._predecessors(cand, period)
+        # Each candidate's costs to its predecessors depend on the
+        # candidates alone: worked out for all pairs in one pass (the same
+        # operations on the same numbers as pair range by pair range), so
+        # that the loop only adds them up.
+        width = np.maximum(hi - lo, 0)
+        first = np.zeros(m + 1, dtype=np.intp)
+        np.cumsum(width, out=first[1:])
+        rows = np.repeat(np.arange(m), width)
+        pred = np.arange(first[-1]) - np.repeat(first[:-1] - lo, width)
+        cost = self.tightness * np.log((cand[rows] - cand[pred]) / period) ** 2
         for j in np.flatnonzero(hi > lo).tolist():
             a, b = int(lo[j]), int(hi[j])
-            gap = (cand[j] - cand[a:b]) / period
-            best = total[a:b] - self.tightness * np.log(gap) ** 2
+            best = total[a:b] - cost[first[j]:first[j + 1]]
             i = int(np.argmax(best))
             if best[i] > 0:
                 total[j] = value[j] + best[i]

@@ -141,3 +141,15 @@ def test_displacement_memo_gives_displacements_values_and_keeps_them_apart():
         got[:] = 99.0  # a caller's change to its copy does not reach the next caller
     assert displacement(memo, 10, 200, 50.0).tobytes() == displacement(acc, 10, 200, 50.0).tobytes()
     assert len(memo.done) == 3
+
+
+def test_chain_keeps_the_contacts_a_period_apart_and_skips_a_bump_between():
+    # Contacts every 10 samples, a weaker bump at 13 (a chain through it
+    # is 1.3 and 0.7 periods apart, each at a cost), and a missed contact
+    # at 40 (the chain bridges two periods at a cost).
+    cand = np.array([0, 10, 13, 20, 30, 50, 60])
+    value = np.array([1.0, 1.0, 0.6, 1.0, 1.0, 1.0, 1.0])
+    assert StrideDetector(tightness=4.0)._chain(cand, value, 10.0).tolist() == [0, 10, 20, 30, 50, 60]
+    # Tighter than log(2)² · 4 allows for the skipped period (1.92 against
+    # a contact's 1.0): the chain breaks there and the longer part wins.
+    assert StrideDetector(tightness=40.0)._chain(cand, value, 10.0).tolist() == [0, 10, 20, 30]
