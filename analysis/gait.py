@@ -228,9 +228,9 @@ class StrideDetector:
 
     def detect(self, acc: np.ndarray, gyr: np.ndarray, period_s: float,
                sampling_rate_hz: float) -> StrideDetector:
-        jerk = (np.linalg.norm(butter_filtfilt(acc, 2, self.highpass_hz, sampling_rate_hz, "highpass"), axis=1)
+        jerk = (norm3(butter_filtfilt(acc, 2, self.highpass_hz, sampling_rate_hz, "highpass"))
                 if len(acc) > 15 else np.zeros(len(acc)))
-        g = np.linalg.norm(gyr, axis=1)
+        g = norm3(gyr)
         # Impact and swing together: contacts are where the jerk peaks while
         # the leg has just swung (rate high shortly before).
         origin = max(0, int(0.15 * sampling_rate_hz) - 1) if sampling_rate_hz >= 10 else 0
