@@ -156,7 +156,7 @@ def toes_down_rise(earth_acc: np.ndarray, tilt_deg: np.ndarray, reps, offset: in
     out = []
     for a, h0, h1 in zip(*(np.asarray(reps[c]) for c in ("start", "hold_start", "hold_stop"))):
         a, h0, h1 = offset + int(a), offset + int(h0), offset + int(h1)
-        turn = float(np.median(tilt_deg[h0:max(h1, h0 + 1)])) - float(tilt_deg[a])
+        turn = float(_median(tilt_deg[h0:max(h1, h0 + 1)])) - float(tilt_deg[a])
         rise = float(displacement(earth_acc, a, h0, sampling_rate_hz)[2])
         out.append(-rise if turn > 0 else rise)
     return np.array(out)
