@@ -74,7 +74,7 @@ class SessionAnalyzer:
                  min_tiptoe_strides: int = 6, min_duration_s: float = 3.0,
                  max_bridged_gap_s: float = 3.0, min_circles_per_bout: int = 5,
                  min_foot_range_deg: float = 0.6, jobs: int = 1, min_forked_s: float = MIN_FORKED_S,
-                 hold_share: float = 0.65):
+                 hold_share: float = 0.8):
         self.jobs = jobs
         self.min_forked_s = min_forked_s
         self.hold_share = hold_share
