@@ -32,7 +32,7 @@ from .signals import SIGNAL_COLUMNS, Placement, SignalExtractor
 BOUT_COLUMNS = ["exercise", "start_s", "end_s", "confidence"]
 # Recordings at least this long use a second process when ``jobs`` allows
 # (the break-even length measured in benchmarks/README.md).
-MIN_FORKED_S = 1800.0
+MIN_FORKED_S = 3600.0
 
 
 class SessionAnalyzer:

@@ -37,7 +37,7 @@ def add_batch_options(p) -> None:
     """``--jobs`` and ``--no-cache``, shared by ``analyze`` and ``report``."""
     p.add_argument("-j", "--jobs", type=at_least_one, metavar="N",
                    help="analyse N recordings at once (default: one per CPU core); a recording "
-                        "analysed alone, if 30 min or longer, uses up to N processes for its own "
+                        "analysed alone, if an hour or longer, uses up to N processes for its own "
                         "analysis (--jobs 1: one process)")
     p.add_argument("--no-cache", action="store_true",
                    help="neither read nor write the cached analyses (in the user's cache "
