@@ -45,7 +45,8 @@ class Beside:
     If the child fails (it raises, is killed, or ends without a result),
     :meth:`result` warns (:class:`ChildFailedWarning`, saying why) and runs
     ``work`` in this process: the same result as serially, or the same
-    error raised here. The child never outlives :meth:`result`.
+    error raised here. The child never outlives :meth:`result`,
+    :meth:`cancel` or this object.
     """
 
     def __init__(self, work: Callable[[], Any], fork: bool = True):
@@ -105,6 +106,12 @@ class Beside:
             self._proc.join()
             self._proc.close()
             self._proc = None
+
+    def __del__(self):
+        # Dropped without its result (an error in this process meanwhile):
+        # the child, which may be blocked sending it, is ended.
+        if getattr(self, "_proc", None) is not None:
+            self.cancel()
 
 
 def _child(work: Callable[[], Any], writer) -> None:

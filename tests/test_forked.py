@@ -72,6 +72,22 @@ def test_a_child_is_ended_when_this_process_fails_meanwhile():
         os.kill(pid, 0)
 
 
+def test_a_child_whose_result_is_never_asked_for_ends_with_its_job():
+    # An error in this process between the fork and result(): the job is
+    # dropped, and the child (here blocked sending a result larger than the
+    # pipe holds) must not live on.
+    import gc
+
+    job = Beside(lambda: np.zeros(1 << 20))
+    pid = job._proc.pid
+    time.sleep(0.5)
+    del job
+    gc.collect()
+    time.sleep(0.2)
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)
+
+
 def test_without_fork_the_work_runs_here_when_asked():
     calls = []
     job = Beside(lambda: calls.append(os.getpid()) or "done", fork=False)
