@@ -384,20 +384,19 @@ def circle_sets(circles: pd.DataFrame, sampling_rate_hz: float, gap_s: float = 8
         # goes round and round the same way.
         if not two.any() or n[two].max() < min_run:
             continue
-        # The typical turn: the median over the turns (runs weighted by
-        # length) of the runs the same way, where that way has a run as long
-        # as a set needs, else of the set's. One person circles alike in one
-        # direction, but not always both ways alike: circles a quarter the
-        # size one way than the other were all dropped that way
-        # (benchmarks/circles.py "one way small": 45 % exact).
+        # The set's typical turn: the median over its turns (runs weighted by
+        # length). Its size is that of the runs the same way, where that way
+        # has a run as long as a set needs: one person circles alike in one
+        # direction, but not always as big both ways (circles a quarter the
+        # size one way were all dropped that way: benchmarks/circles.py "one
+        # way small", 45 % exact).
         run_dir = d[first]
         ref_size = np.full(len(n), np.median(np.repeat(run_size[two], n[two])))
-        ref_dur = np.full(len(n), np.median(np.repeat(run_dur[two], n[two])))
+        ref_dur = np.median(np.repeat(run_dur[two], n[two]))
         for way in np.unique(run_dir):
             own = two & (run_dir == way)
             if own.any() and n[own].max() >= min_run:
                 ref_size[run_dir == way] = np.median(np.repeat(run_size[own], n[own]))
-                ref_dur[run_dir == way] = np.median(np.repeat(run_dur[own], n[own]))
         # A run as long as the set needs may be slower or faster (up to
         # 2 * max_ratio); a shorter one, next to it, only up to max_ratio: two
         # slow turns of 1.5 s before circling at 0.5 s a turn are the leg
@@ -405,7 +404,12 @@ def circle_sets(circles: pd.DataFrame, sampling_rate_hz: float, gap_s: float = 8
         slack = np.where(n[two] >= min_run, 2 * max_ratio, max_ratio)
         alike = np.zeros(len(n), dtype=bool)
         alike[two] = (np.abs(np.log(run_size[two] / ref_size[two])) <= np.log(max_ratio)) & \
-            (np.abs(np.log(run_dur[two] / ref_dur[two])) <= np.log(slack))
+            (np.abs(np.log(run_dur[two] / ref_dur)) <= np.log(slack))
+        # A run shorter than a set needs is alike only turn by turn: the
+        # median of two turns, the leg's raise (30°) and a settling loop (8°),
+        # was within 2x of circles of 10° (simulator seed 0).
+        odd = np.abs(np.log(sizes[a:b] / ref_size[run])) > np.log(max_ratio)
+        alike &= ~(np.logical_or.reduceat(odd, first) & (n < min_run))
         keep = np.flatnonzero(alike[run])
         if len(keep):
             out.append(circles.iloc[a + keep])
