@@ -333,9 +333,12 @@ class CircleDetector:
         # So is one that took far longer than the run's turns: before the
         # circling is established (settling the raised leg, moving out from
         # neutral) the direction of motion wanders round slowly.
+        # Nor is one far quicker: fidgeting or the leg's bob after the raise
+        # swings the direction round fast, before slow circles (simulator
+        # seed 1006: two turns of 1.2 s before circles of 3.5 s, 13 for 10).
         durs = np.diff(edges)
-        tiny = (sizes < self.min_turn_size_frac * np.median(sizes)) | \
-            ((durs > self.max_end_turn_ratio * np.median(durs)) if len(durs) >= 4 else False)
+        odd_time = (durs > self.max_end_turn_ratio * np.median(durs)) | (durs < np.median(durs) / 2.5)
+        tiny = (sizes < self.min_turn_size_frac * np.median(sizes)) | (odd_time if len(durs) >= 4 else False)
         # Such turns are dropped from either end inwards.
         kept = np.flatnonzero(~tiny)
         if not len(kept):

@@ -546,3 +546,14 @@ def test_a_short_run_with_one_odd_turn_is_not_taken_as_circles():
     assert (g.direction == "ccw").sum() == 9
     assert (g.direction == "cw").sum() == 6
     assert g.start.min() == int(5.0 * FS)
+
+
+def test_quick_loops_of_settling_before_slow_circles_are_not_counted():
+    # The leg's bob after the raise swings the toes round twice (6° out), 0.9 s a
+    # loop, just before 6 circles of 2.6 s the same way: those two are not
+    # circles (the "circles counted before the bout really starts").
+    bob = circling(2.0, 0.9, 6.0, -1)[:2]
+    slow = circling(6.0, 2.6, 10.0, -1)[:2]
+    c = detect(*trace(still(2), bob, slow, still(2)))
+    assert list(c.direction) == ["cw"] * 6
+    assert c.start.min() >= (2 + 1.8) * FS - 0.3 * 2.6 * FS
