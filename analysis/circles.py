@@ -356,10 +356,11 @@ def circle_sets(circles: pd.DataFrame, sampling_rate_hz: float, gap_s: float = 8
     ``gap_s`` starts another. Within a set, circling is runs of turns, each
     starting where the last ended: a lone turn apart from the others
     (shifting the leg) is not a circle, and nor is a run of turns much
-    bigger or smaller, or much slower or faster, than the set's (settling
-    the leg after raising it, swinging it before lowering it): one person
-    circles both ways alike. A set needs one run of at least ``min_run``
-    turns the same way.
+    bigger or smaller than the runs the same way, or much slower or faster
+    than the set's (settling the leg after raising it, swinging it before
+    lowering it): one person circles alike one way, not always as big both
+    ways. A run shorter than ``min_run`` is alike only if each of its turns
+    is. A set needs one run of at least ``min_run`` turns the same way.
     """
     if circles.empty:
         return []
