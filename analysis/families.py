@@ -24,7 +24,7 @@ from scipy.ndimage import median_filter, uniform_filter1d
 
 from .circles import CircleDetector, circle_sets
 from .confidence import displacement, motion_evidence, rep_extent, rise_doubt, stride_travel, toes_down_rise
-from .gait import STRIDE_FEATURES, StrideDetector, runs, stride_feature_array
+from .gait import STRIDE_FEATURES, GaitBoutDetector, StrideDetector, runs, stride_feature_array
 from .reps import HoldRepDetector, _median, detect_many, lowpass, prefer, set_cues
 from .signals import SessionSignals
 
@@ -227,6 +227,10 @@ class TiptoeWalkDetector:
     ----------
     min_tiptoe_strides : int
         Fewer contacts on tiptoe are a stumble or a stretch, not the exercise.
+    quiet_active_dps : float
+        Outside the session's gait bouts, gait is looked for again with this
+        lower activity threshold (0: not): a slow or shuffling tiptoe walk
+        turns the foot or shank too little for the session's gait detector.
 
     Attributes (after :meth:`detect`)
     ----------
@@ -244,8 +248,9 @@ class TiptoeWalkDetector:
         Every gait bout's samples (ordinary walking is explained too).
     """
 
-    def __init__(self, min_tiptoe_strides: int = 6):
+    def __init__(self, min_tiptoe_strides: int = 6, quiet_active_dps: float = 10.0):
         self.min_tiptoe_strides = min_tiptoe_strides
+        self.quiet_active_dps = quiet_active_dps
 
     def detect(self, signals: SessionSignals) -> TiptoeWalkDetector:
         sig = signals
@@ -253,7 +258,7 @@ class TiptoeWalkDetector:
         claimed = np.zeros(len(t), dtype=bool)
         bouts, strides, details, evidence = [], [], [], []
         pieces: list[tuple[np.ndarray, _Reps, float]] = []
-        for g in sig.gait.itertuples():
+        for g in self._gait(sig).itertuples():
             # The activity envelope lags the first step: look for contacts
             # from a stride before it. It also falls before a soft last step
             # (a shank's closing half step swings it little) lands: look
@@ -262,7 +267,9 @@ class TiptoeWalkDetector:
             sl = slice(lo, min(len(t), g.stop + int(g.period_s * sampling_rate_hz)))
             sd = StrideDetector().detect(sig.acc[sl], sig.gyr[sl], g.period_s, sampling_rate_hz)
             contacts = sd.contacts_ + lo
-            claimed[g.start:g.stop] = True
+            n_pieces = len(pieces)
+            if not g.quiet:
+                claimed[g.start:g.stop] = True
             if len(contacts) < 3:
                 continue
             # Only the bout's stretch: negating the whole day for each of its
@@ -276,6 +283,10 @@ class TiptoeWalkDetector:
             found = (self._tiptoe_runs(every, foot, 3) if len(every) == len(contacts) - 1
                      else [(0, len(contacts) - 1)] if self._is_tiptoe(every, foot) else [])
             pieces += [(contacts[a:b + 1], every.iloc[a:b], g.period_s) for a, b in found]
+            if g.quiet and len(pieces) > n_pieces:
+                # Quiet gait is claimed where it is found on tiptoe only:
+                # the rest (a slow set of knee bends?) stays the hold detector's.
+                claimed[g.start:g.stop] = True
         walks: list[tuple[np.ndarray, _Reps, float]] = []
         for contacts, feats, period_s in pieces:
             if walks and self._goes_on(sig, walks[-1][0], walks[-1][1], contacts, period_s):
@@ -298,6 +309,38 @@ class TiptoeWalkDetector:
         self.strides_ = pd.DataFrame(strides, columns=["bout", "t_s"])
         self.claimed_ = claimed
         return self
+
+    def _gait(self, sig: SessionSignals) -> pd.DataFrame:
+        """The session's gait bouts and the quiet gait between them, in time order (``quiet`` column).
+
+        A slow tiptoe walk (strides of 2-3 s, long stances) or a shuffle on
+        tiptoe (a shank arc of 10-20°) keeps the rate's 1.5 s RMS under the
+        session's 20-25 deg/s for most of each stride, so it is many short
+        stretches of activity and no gait (tiptoe tier 1000-1039: 12 of the
+        26 walks missed had no gait bout over them). Between the session's
+        gait bouts, gait is looked for again above ``quiet_active_dps``,
+        bridged over 3 s, with the same periodicity and stance tests.
+        """
+        gait = sig.gait.assign(quiet=False)
+        if not self.quiet_active_dps or not len(sig.t):
+            return gait
+        # Two strides either side of a gait bout are its own: the bout looks
+        # for contacts a stride beyond its ends, and quiet gait found in a
+        # pause between two bouts of one walk added a contact (seed 1010).
+        free = np.ones(len(sig.t), dtype=bool)
+        fs = sig.sampling_rate_hz
+        for s0, s1, p in zip(gait["start"].to_numpy(), gait["stop"].to_numpy(), gait["period_s"].to_numpy()):
+            free[max(0, s0 - int(2 * p * fs)):s1 + int(2 * p * fs)] = False
+        foot = sig.foot
+        quiet = GaitBoutDetector(require_stance_rest=foot, active_dps=self.quiet_active_dps, bridge_s=3.0,
+                                 smooth_hz=3.0 if foot else 0.0, min_periodicity=0.25 if foot else 0.5,
+                                 ).detect(sig.gyr, sig.valid, fs, free=free).bouts_
+        if not len(quiet):
+            return gait
+        if not len(gait):
+            return quiet.assign(quiet=True)
+        return pd.concat([gait, quiet.assign(quiet=True)], ignore_index=True).sort_values(
+            "start", kind="stable").reset_index(drop=True)
 
     @staticmethod
     def _goes_on(sig: SessionSignals, prev: np.ndarray, prev_feats: _Reps | pd.DataFrame, contacts: np.ndarray,

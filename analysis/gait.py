@@ -109,16 +109,19 @@ class GaitBoutDetector:
         self.min_periodicity = min_periodicity
         self.require_stance_rest = require_stance_rest
 
-    def detect(self, gyr: np.ndarray, valid: np.ndarray, sampling_rate_hz: float) -> GaitBoutDetector:
+    def detect(self, gyr: np.ndarray, valid: np.ndarray, sampling_rate_hz: float,
+               free: np.ndarray | None = None) -> GaitBoutDetector:
+        """Find the gait bouts of ``gyr`` (shape (n, 3), deg/s) where ``valid``;
+        with ``free`` (bool, shape (n,)) only within it (bridging stays inside)."""
         g = np.linalg.norm(gyr, axis=1)
         moving = (moving_rms(g, int(1.5 * sampling_rate_hz)) > self.active_dps) & valid
         # Bridge the short pauses between strides and lost packets.
-        rows = self._stretches(moving, self.bridge_s, g, gyr, sampling_rate_hz, 0.0)
+        rows = self._stretches(moving, self.bridge_s, g, gyr, sampling_rate_hz, 0.0, free)
         if self.slow_bridge_s:
             # Slow walking rests seconds in each stance: bridged that long,
             # what is left over is gait only if its strides are that slow
             # (a set of reps bridged so would be claimed as gait).
-            taken = np.zeros(len(g), dtype=bool)
+            taken = np.zeros(len(g), dtype=bool) if free is None else ~free
             for s, e, *_ in rows:
                 taken[s:e] = True
             rows += self._stretches(moving & ~taken, self.slow_bridge_s, g, gyr, sampling_rate_hz,
