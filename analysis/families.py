@@ -220,6 +220,11 @@ def _median3(x: np.ndarray) -> np.ndarray:
     return out
 
 
+# A shank swinging through 38-46° a stride is on tiptoe or walking heel to
+# toe with short steps: reported, but as uncertain (``arc_deg`` evidence).
+SHANK_UNSURE_ARC_DEG = 46.0
+
+
 class TiptoeWalkDetector:
     """Tiptoe walking: gait bouts whose strides keep the heel off the floor.
 
@@ -237,8 +242,8 @@ class TiptoeWalkDetector:
     bouts_ : DataFrame
         ``exercise`` (``tiptoe_walk``), ``start_s``, ``end_s``.
     evidence_ : list of dict
-        Per bout: ``in_posture``, ``stride_s``, ``duration_s``, ``climb_m``, ``travel_m``, ``peak_g``,
-        ``flight_s``.
+        Per bout: ``in_posture``, ``stride_s``, ``arc_deg`` (median sagittal arc a stride),
+        ``duration_s``, ``climb_m``, ``travel_m``, ``peak_g``, ``flight_s``.
     details_ : list of dict
         Per bout: ``cadence_spm``, ``stride_time_cv_pct``, ``heel_rise_deg``
         (None for a shank sensor).
@@ -390,6 +395,7 @@ class TiptoeWalkDetector:
         climb, travel = stride_travel(sig.orientation.earth_acc, sig.gyr, contacts, sampling_rate_hz)
         evidence.append({"in_posture": sig.in_posture("tiptoe_walk", contacts[0], end),
                          "stride_s": float(np.median(stride_s)),
+                         "arc_deg": float(np.median(feats.sagittal_range_deg)) if len(feats) else None,
                          "duration_s": float(t[min(end, len(t) - 1)] - t[contacts[0]]),
                          "climb_m": climb, "travel_m": travel,
                          **motion_evidence(sig.acc, contacts[0], end, sampling_rate_hz)})
@@ -447,7 +453,10 @@ class TiptoeWalkDetector:
             return ((stance > 8.0) & (arc < 55.0)) | ((stance > 0.0) & (arc < 35.0))
         # The shank swings through a smaller arc on tiptoe (short steps, no
         # heel rocker): about 15-35° against 45° and more in heel-to-toe walking.
-        return arc < 38.0
+        # Up to SHANK_UNSURE_ARC_DEG a walk is kept, listed as uncertain
+        # (ConfidenceRater): a shank cannot see the heel, and a short-stepped
+        # heel-to-toe walk swings it through 40° (the outside simulator's).
+        return arc < SHANK_UNSURE_ARC_DEG
 
 
 class CircleSetDetector:
