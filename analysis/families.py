@@ -304,8 +304,12 @@ class TiptoeWalkDetector:
         for contacts, feats, _ in walks:
             down = None
             if foot and len(contacts) > 2 and self._heel_came_down(sig, contacts[-1], feats):
-                # The walk ends as the heels come down.
-                down, contacts, feats = contacts[-1], contacts[:-1], feats.iloc[:-1]
+                # The walk ends as the heels come down: after a last step
+                # whose landing the chain passed over (it stands for it), or
+                # after a moment on tiptoe (no step: not a contact).
+                down = contacts[-1]
+                if not self._stepped_last(sig, contacts):
+                    contacts, feats = contacts[:-1], feats.iloc[:-1]
             if len(contacts) >= self.min_tiptoe_strides:
                 self._add_bout(sig, contacts, feats, bouts, strides, details, evidence, end=down)
         self.bouts_ = _bouts(bouts)
@@ -379,6 +383,37 @@ class TiptoeWalkDetector:
         n = max(2, int(0.2 * sig.sampling_rate_hz))
         after = float(np.median(-sig.elevation_deg[contact:contact + n]))
         return after < 0.4 * float(np.median(feats.stance_pitch_deg))
+
+    @staticmethod
+    def _stepped_last(sig: SessionSignals, contacts: np.ndarray, min_share: float = 0.4) -> bool:
+        """Whether the foot travelled a step between its last two contacts.
+
+        When the heels come down within half a stride of the last step, the
+        contact chain keeps one of the two impacts; if it is the heels', or
+        the heels drop within 0.2 s of the step, the walk's last contact is
+        one the foot lies flat after, yet a step was taken (the walk lost
+        its last contact: tiptoe_wide --kind edges 200-239, 8 of 40 foot
+        walks). A step carries the foot forward; dropping the heels after
+        standing on tiptoe does not. Travel is integrated from the calmest
+        moment of the stance before to the calmest of the rest after (both
+        still), and compared with the walk's other strides'.
+        """
+        fs = sig.sampling_rate_hz
+        if len(contacts) < 4:
+            return False
+        w = max(1, int(0.1 * fs))
+        period = int(np.median(np.diff(contacts)))
+        lo, hi = int(contacts[0]), min(len(sig.t), int(contacts[-1]) + period + w)
+        calm_rate = uniform_filter1d(np.linalg.norm(sig.gyr[lo:hi], axis=1), w, mode="nearest")
+        # The stance is the first half stride after a contact: the calmest
+        # moment of the whole interval before a heels' contact may be the
+        # moment on tiptoe after the last step (seed 206: no travel seen).
+        ends = np.minimum(np.r_[contacts[1:], hi], contacts + max(w + 1, period // 2))
+        ends[-1] = hi
+        calm = np.array([c0 + int(np.argmin(calm_rate[c0 - lo:c1 - lo])) for c0, c1 in zip(contacts, ends)])
+        moves = np.array([np.hypot(*displacement(sig.orientation.earth_acc, a, b, fs)[:2])
+                          for a, b in zip(calm[:-1], calm[1:])])
+        return bool(moves[-1] >= min_share * float(np.median(moves[:-1])))
 
     @staticmethod
     def _add_bout(sig: SessionSignals, contacts: np.ndarray, feats: _Reps | pd.DataFrame, bouts: list, strides: list,
