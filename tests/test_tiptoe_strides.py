@@ -156,3 +156,16 @@ def test_a_shank_swinging_like_short_heel_to_toe_steps_is_an_uncertain_tiptoe_wa
     assert len(found) == 1
     assert found[0]["confidence"] < 0.5
     assert any("cannot see the heel" in d for d in found[0]["doubts"])
+
+
+def test_a_last_step_followed_at_once_by_the_heels_coming_down_is_counted():
+    # The last step (a 0.6 half step) lands, the person stands on tiptoe
+    # 0.2 s and drops the heels in 0.3 s: two impacts 0.5 s apart, under
+    # the 0.6 stride the contact chain keeps between contacts, so it keeps
+    # the heels' (the foot flat after it). The foot travelled a step since
+    # the stance before, so it stands for the last step: 18 swings, 19 contacts.
+    true, found = _walk("foot", 4206, cadence_sps=1.7, last_step=0.6, soft=0.45, end_hold_s=0.2,
+                        end_drop_s=0.3, heel_rise_cm=7.0)
+    assert len(true) == 19
+    assert len(found) == 1
+    assert len(found[0]["strides"]) == 19
