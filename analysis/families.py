@@ -343,7 +343,7 @@ class TiptoeWalkDetector:
         foot = sig.foot
         quiet = GaitBoutDetector(require_stance_rest=foot, active_dps=self.quiet_active_dps, bridge_s=3.0,
                                  smooth_hz=3.0 if foot else 0.0, min_periodicity=0.25 if foot else 0.5,
-                                 ).detect(sig.gyr, sig.valid, fs, free=free).bouts_
+                                 cap_pct=90.0).detect(sig.gyr, sig.valid, fs, free=free).bouts_
         if not len(quiet):
             return gait
         if not len(gait):
