@@ -220,8 +220,10 @@ def _median3(x: np.ndarray) -> np.ndarray:
     return out
 
 
-# A shank swinging through 38-46° a stride is on tiptoe or walking heel to
-# toe with short steps: reported, but as uncertain (``arc_deg`` evidence).
+# A shank swinging through 38-46° a stride (a gait bout's median) is on
+# tiptoe or walking heel to toe with short steps: a shank cannot see the
+# heel, and the outside simulator's heel-to-toe walking swings it 40°. The
+# bout is reported, rated uncertain by its ``arc_deg`` (ConfidenceRater).
 SHANK_UNSURE_ARC_DEG = 46.0
 
 
@@ -287,6 +289,14 @@ class TiptoeWalkDetector:
             # walk, once joined, must have min_tiptoe_strides.
             found = (self._tiptoe_runs(every, foot, 3) if len(every) == len(contacts) - 1
                      else [(0, len(contacts) - 1)] if self._is_tiptoe(every, foot) else [])
+            if not found and not foot and len(every) and (
+                    float(np.median(every.sagittal_range_deg)) < SHANK_UNSURE_ARC_DEG):
+                # A shank walk that swings it a little farther than tiptoe
+                # walking does, as a whole: kept, and rated uncertain by its
+                # arc (judged stride by stride, stairs' 34-45° strides joined
+                # the strides around them: tiptoe tier 1000-1039, 6 -> 13
+                # false bouts on stairs).
+                found = [(0, len(contacts) - 1)]
             pieces += [(contacts[a:b + 1], every.iloc[a:b], g.period_s) for a, b in found]
             if g.quiet and len(pieces) > n_pieces:
                 # Quiet gait is claimed where it is found on tiptoe only:
@@ -328,7 +338,10 @@ class TiptoeWalkDetector:
         stretches of activity and no gait (tiptoe tier 1000-1039: 12 of the
         26 walks missed had no gait bout over them). Between the session's
         gait bouts, gait is looked for again above ``quiet_active_dps``,
-        bridged over 3 s, with the same periodicity and stance tests.
+        bridged over 3 s, with the same periodicity and stance tests; a
+        foot's rate capped at its 90th percentile for them (a turn on the
+        spot outweighs the swings; capped, a shank's stairs repeated as
+        clearly as walking: tiptoe tier 1000-1039, 7 -> 13 false bouts).
         """
         gait = sig.gait.assign(quiet=False)
         if not self.quiet_active_dps or not len(sig.t):
@@ -343,7 +356,7 @@ class TiptoeWalkDetector:
         foot = sig.foot
         quiet = GaitBoutDetector(require_stance_rest=foot, active_dps=self.quiet_active_dps, bridge_s=3.0,
                                  smooth_hz=3.0 if foot else 0.0, min_periodicity=0.25 if foot else 0.5,
-                                 cap_pct=90.0).detect(sig.gyr, sig.valid, fs, free=free).bouts_
+                                 cap_pct=90.0 if foot else 0.0).detect(sig.gyr, sig.valid, fs, free=free).bouts_
         if not len(quiet):
             return gait
         if not len(gait):
@@ -488,10 +501,7 @@ class TiptoeWalkDetector:
             return ((stance > 8.0) & (arc < 55.0)) | ((stance > 0.0) & (arc < 35.0))
         # The shank swings through a smaller arc on tiptoe (short steps, no
         # heel rocker): about 15-35° against 45° and more in heel-to-toe walking.
-        # Up to SHANK_UNSURE_ARC_DEG a walk is kept, listed as uncertain
-        # (ConfidenceRater): a shank cannot see the heel, and a short-stepped
-        # heel-to-toe walk swings it through 40° (the outside simulator's).
-        return arc < SHANK_UNSURE_ARC_DEG
+        return arc < 38.0
 
 
 class CircleSetDetector:
