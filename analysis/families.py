@@ -404,7 +404,8 @@ class TiptoeWalkDetector:
         return after < 0.4 * float(np.median(feats.stance_pitch_deg))
 
     @staticmethod
-    def _stepped_last(sig: SessionSignals, contacts: np.ndarray, min_share: float = 0.4) -> bool:
+    def _stepped_last(sig: SessionSignals, contacts: np.ndarray, min_share: float = 0.45,
+                      min_strides: float = 1.1) -> bool:
         """Whether the foot travelled a step between its last two contacts.
 
         When the heels come down within half a stride of the last step, the
@@ -415,13 +416,19 @@ class TiptoeWalkDetector:
         walks). A step carries the foot forward; dropping the heels after
         standing on tiptoe does not. Travel is integrated from the calmest
         moment of the stance before to the calmest of the rest after (both
-        still), and compared with the walk's other strides'.
+        still), and compared with the walk's other strides'; and the heels'
+        contact comes more than a stride (``min_strides``) after the one
+        before, as a landing passed over does (the heels dropping after a
+        moment on tiptoe shorter than a stride come sooner: 0.73 stride in
+        a pinned walk whose travel read 0.42 of a stride's, noise alone).
         """
         fs = sig.sampling_rate_hz
         if len(contacts) < 4:
             return False
         w = max(1, int(0.1 * fs))
         period = int(np.median(np.diff(contacts)))
+        if contacts[-1] - contacts[-2] < min_strides * period:
+            return False
         lo, hi = int(contacts[0]), min(len(sig.t), int(contacts[-1]) + period + w)
         calm_rate = uniform_filter1d(np.linalg.norm(sig.gyr[lo:hi], axis=1), w, mode="nearest")
         # The stance is the first half stride after a contact: the calmest
