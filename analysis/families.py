@@ -264,7 +264,7 @@ class TiptoeWalkDetector:
         t, sampling_rate_hz, foot = sig.t, sig.sampling_rate_hz, sig.foot
         claimed = np.zeros(len(t), dtype=bool)
         bouts, strides, details, evidence = [], [], [], []
-        pieces: list[tuple[np.ndarray, _Reps, float]] = []
+        pieces: list[tuple[np.ndarray, _Reps, float, bool]] = []
         quiet_found: list[tuple[int, int]] = []
         for g in self._gait(sig).itertuples():
             # The activity envelope lags the first step: look for contacts
@@ -298,19 +298,25 @@ class TiptoeWalkDetector:
                 # the strides around them: tiptoe tier 1000-1039, 6 -> 13
                 # false bouts on stairs).
                 found = [(0, len(contacts) - 1)]
-            pieces += [(contacts[a:b + 1], every.iloc[a:b], g.period_s) for a, b in found]
+            pieces += [(contacts[a:b + 1], every.iloc[a:b], g.period_s, g.quiet) for a, b in found]
             if g.quiet and len(pieces) > n_pieces:
                 quiet_found.append((g.start, g.stop))
-        walks: list[tuple[np.ndarray, _Reps, float]] = []
-        for contacts, feats, period_s in pieces:
+        walks: list[tuple[np.ndarray, _Reps, float, bool]] = []
+        for contacts, feats, period_s, quiet in pieces:
             if walks and self._goes_on(sig, walks[-1][0], walks[-1][1], contacts, period_s):
-                prev, prev_feats, _ = walks[-1]
+                prev, prev_feats, _, prev_quiet = walks[-1]
                 later = contacts > prev[-1] + int(0.5 * period_s * sampling_rate_hz)
                 joined = _Reps({c: np.r_[prev_feats[c], feats[c]] for c in STRIDE_FEATURES})
-                walks[-1] = (np.r_[prev, contacts[later]], joined, period_s)
+                walks[-1] = (np.r_[prev, contacts[later]], joined, period_s, prev_quiet and quiet)
             else:
-                walks.append((contacts, feats, period_s))
-        for contacts, feats, _ in walks:
+                walks.append((contacts, feats, period_s, quiet))
+        for contacts, feats, _, quiet in walks:
+            if quiet and (sig.in_posture("tiptoe_walk", contacts[0], contacts[-1]) or 0.0) < 0.7:
+                # Quiet gait is weak evidence: found only in it, a walk must
+                # be done standing (a seated set of pencil pickups, lifted and
+                # held, was a tiptoe walk of 15 strides: shared sample
+                # clean_9001, its set lost to the claim).
+                continue
             down = None
             if foot and len(contacts) > 2 and self._heel_came_down(sig, contacts[-1], feats):
                 # The walk ends as the heels come down: after a last step
