@@ -175,11 +175,12 @@ class SimConfig:
     strap_slip_deg: float | tuple = 0.0
     # Toe presses and band reps drawn as widely as people do them (0 off, 1
     # on; issue 12, from its own stream): at a shank sensor the knee bends
-    # 2-25 deg per rep, by a depth of its own each rep, before, with or
-    # after the toes (up to 0.8 s either way) and faster or slower than
-    # them; the heel lifting 0-1 cm as the toes grip (half the people);
-    # the body swaying 0.3-2.5 deg between reps; tempo from brisk to slow
-    # (moves 0.2-4 s); reps of unequal depth in one set (±25 % log); holds
+    # 2-20 deg per rep, by a depth of its own each rep (±25 % log), before,
+    # with or after the toes (up to 0.8 s either way) and faster or slower
+    # than them; the heel lifting 0-6 mm as the toes grip (half the people;
+    # the foot then tips toes-down by up to 2 deg); the body swaying
+    # 0.3-2.5 deg between reps; tempo from brisk to slow (moves 0.2-4 s);
+    # reps of unequal depth in one set (±20 % log); holds
     # wandering by 2-25 % of the press; rests of 0.3-8 s; band reps whose
     # return the band's pull makes fast (0.15-0.45 s).
     hold_wide: float = 0.0
@@ -764,13 +765,13 @@ class _Builder:
         amp_spread, move_range = 0.1, (0.3, 3.0)
         if wide:
             wr = self.wide_rng
-            knee = float(pins.get("knee_deg", wr.uniform(2.0, 25.0)))
+            knee = float(pins.get("knee_deg", wr.uniform(2.0, 20.0)))
             knee_lag_s = float(pins.get("knee_lag_s", wr.uniform(-0.8, 0.8) * wide))
             knee_pace = float(np.exp(wr.normal(0, 0.4 * wide)))
-            knee_spread = 0.3 * wide
-            heel_m = float(pins.get("heel_lift_m", wr.uniform(0.0, 0.01) if wr.random() < 0.5 else 0.0))
+            knee_spread = 0.25 * wide
+            heel_m = float(pins.get("heel_lift_m", wr.uniform(0.0, 0.006) if wr.random() < 0.5 else 0.0))
             rest_sway = float(wr.uniform(0.3, 2.5))
-            amp_spread = 0.25 * wide
+            amp_spread = 0.2 * wide
             move_range = (0.2, 4.0)
             tempo = float(pins.get("tempo", np.exp(wr.normal(0, 0.7 * wide))))
             rest_person = float(pins.get("rest_s", np.exp(wr.uniform(np.log(0.3), np.log(8.0)))))
