@@ -281,5 +281,5 @@ class SignalExtractor:
             # still catching up after a walk or a brisk turn shifts the rest
             # level a rep starts from.
             tilt_deg=np.degrees(np.arctan2(acc_lp[:, 0], acc_lp[:, 1])),
-            postures=posture_masks(grav_smooth, place.value))
+            postures=posture_masks(grav_smooth, place.value, sampling_rate_hz))
         return self
