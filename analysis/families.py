@@ -464,6 +464,65 @@ class CircleSetDetector:
         return self
 
 
+def lifted_reps(vertical_acc: np.ndarray, sampling_rate_hz: float, min_rise_m: float = 0.01,
+                min_hold_s: float = 3.0, max_hold_s: float = 40.0, merge_s: float = 0.6) -> pd.DataFrame:
+    """Reps of a foot lifted and lowered again with next to no tilt, from its vertical acceleration.
+
+    A seated person may lift a pencil by raising the knee or the hip with
+    the foot kept level: the foot rises several centimetres and its pitch,
+    which the other reps are found on, changes by a degree or less. Each
+    move (where the 2 Hz low-passed vertical acceleration's 0.4 s RMS is
+    over 3 times its median, at least 0.03 m/s², joined across pauses under
+    ``merge_s``) is integrated twice as a move from rest to rest
+    (:func:`~analysis.confidence.displacement`); a rep runs from a move up
+    by ``min_rise_m`` or more to the next move down by as much, held
+    ``min_hold_s``-``max_hold_s`` between them. Moves of less (the other
+    foot's turn shifting this one) change nothing; a second move up before
+    the move down is the same hold going on.
+
+    Parameters
+    ----------
+    vertical_acc : ndarray, shape (n,)
+        Gravity-free vertical acceleration (m/s², up).
+    sampling_rate_hz : float
+
+    Returns
+    -------
+    DataFrame
+        ``start``, ``hold_start``, ``hold_stop``, ``stop`` (samples), ``rise_m``.
+    """
+    fs = sampling_rate_hz
+    az = np.asarray(vertical_acc, dtype=float)
+    cols = ["start", "hold_start", "hold_stop", "stop", "rise_m"]
+    if len(az) < int(2 * fs) or not np.all(np.isfinite(az)):
+        return pd.DataFrame(columns=cols)
+    az = az - np.median(az)
+    low = lowpass(az, 2.0, fs)
+    rms = np.sqrt(uniform_filter1d(low * low, max(1, int(0.4 * fs))))
+    moving = rms > max(0.03, 3.0 * float(np.median(rms)))
+    # Pauses within one move (its middle, where a smooth move's
+    # acceleration crosses zero) do not split it.
+    gap = max(1, int(merge_s * fs))
+    starts, stops = runs(moving)
+    if not len(starts):
+        return pd.DataFrame(columns=cols)
+    keep = np.r_[True, starts[1:] - stops[:-1] > gap]
+    starts, stops = starts[keep], np.r_[stops[np.flatnonzero(keep)[1:] - 1], stops[-1:]]
+    pad = int(0.1 * fs)
+    moves = [(max(0, a - pad), min(len(az) - 1, b + pad)) for a, b in zip(starts, stops)]
+    rises = [float(displacement(az[:, None], a, b, fs)[0]) for a, b in moves]
+    rows, up = [], None
+    for (a, b), rise in zip(moves, rises):
+        if rise >= min_rise_m and up is None:
+            up = (a, b, rise)
+        elif rise <= -min_rise_m and up is not None:
+            hold = (a - up[1]) / fs
+            if min_hold_s <= hold <= max_hold_s:
+                rows.append((up[0], up[1], a, b, up[2]))
+            up = None
+    return pd.DataFrame(rows, columns=cols)
+
+
 class HoldSetDetector:
     """Sets of move–hold–release reps, per posture (toe press, resistance band, pencil pickup).
 
@@ -513,6 +572,10 @@ class HoldSetDetector:
         A pencil set's rise per rep is integrated from the calmest sample
         up to this long before each rep's start to the calmest up to this
         long after its hold's start (s).
+    level_max_tilt_deg : float
+        Where the tilt found no set, a foot lifted and lowered again
+        tipping by at most this much (deg) is looked for in the vertical
+        acceleration (:func:`lifted_reps`, :meth:`_lifted_sets`).
 
     Attributes (after :meth:`detect`)
     ----------
@@ -533,7 +596,9 @@ class HoldSetDetector:
                  pencil_min_lift_m: float = 0.015, split_lift_m: float = 0.05, split_heel_m: float = 0.012,
                  pencil_max_reps: int = 5, pencil_drop_frac: float = 0.35,
                  pencil_short_hold_s: float = 5.0, press_max_range_deg: float = 15.0,
-                 pencil_lift_margin_s: tuple[float, float] = (0.5, 0.3), pencil_min_rest_s: float = 0.5):
+                 pencil_lift_margin_s: tuple[float, float] = (0.5, 0.3), pencil_min_rest_s: float = 0.5,
+                 level_max_tilt_deg: float = 5.0):
+        self.level_max_tilt_deg = level_max_tilt_deg
         self.pencil_max_reps = pencil_max_reps
         self.pencil_short_hold_s = pencil_short_hold_s
         self.press_max_range_deg = press_max_range_deg
@@ -724,6 +789,65 @@ class HoldSetDetector:
                                                           group.hold_start.tolist(), group.hold_stop.tolist(),
                                                           group.range_deg.tolist())]
                     mine.append(((name, t[a], t[b]), evidence, reps))
+            if foot and posture == "flat":
+                if calm_rate is None:
+                    calm_rate = uniform_filter1d(np.linalg.norm(sig.gyr, axis=1),
+                                                 max(1, int(0.1 * sampling_rate_hz)))
+                mine += self._lifted_sets(sig, s, e, tilt, calm_rate, [(b[1], b[2]) for b, _, _ in mine])
+        return out
+
+    def _lifted_sets(self, sig: SessionSignals, s: int, e: int, tilt: np.ndarray, calm_rate: np.ndarray,
+                     taken: list) -> list:
+        """Pencil sets of a foot lifted with next to no tilt (:func:`lifted_reps`) in the
+        flat stretch ``s:e``, outside the spans ``taken`` by the sets found on the tilt.
+
+        Their reps are the lifts that tip the foot by at most ``level_max_tilt_deg``
+        (more, and the tilt shows them); a set is two or more reps, rested
+        between, that :meth:`_name_hold_bout` calls a pencil set with the
+        foot rising ``pencil_min_lift_m`` or more (without the rise nothing
+        tells the reps from a foot shifting on the floor).
+        Returns ``(bout row, evidence, rep rows)`` as :meth:`_stretch_sets`.
+        """
+        t, fs = sig.t, sig.sampling_rate_hz
+        earth_acc = sig.orientation.earth_acc
+        reps = lifted_reps(np.asarray(earth_acc[s:e])[:, 2], fs)
+        if len(reps) < 2:
+            return []
+        start, h0, h1, stop = (reps[c].to_numpy(int) for c in ("start", "hold_start", "hold_stop", "stop"))
+        before = max(1, int(1.0 * fs))
+        rest = np.array([np.median(tilt[s + max(0, a - before):s + a + 1]) for a in start])
+        held = np.array([np.median(tilt[s + a:s + b]) for a, b in zip(h0, h1)])
+        reps = reps.assign(range_deg=held - rest, amplitude_deg=np.abs(held - rest), rest_deg=rest)
+        free = np.array([not any(t[s + a] < y and x < t[s + b - 1] for x, y in taken) for a, b in zip(start, stop)])
+        reps = reps[free & (reps.amplitude_deg.to_numpy() <= self.level_max_tilt_deg)].reset_index(drop=True)
+        out = []
+        for group in self._group(reps, t[s:e], gap_s=self.max_rep_gap_s):
+            group = group.reset_index(drop=True) if isinstance(group, pd.DataFrame) else group
+            if len(group) < 2:
+                continue
+            holds = (_col(group, "hold_stop") - _col(group, "hold_start")) / fs
+            lifts = _rise_per_rep(group, earth_acc, s, fs, self.pencil_lift_margin_s, calm_rate)
+            rng = float(_median(np.abs(_col(group, "range_deg"))))
+            rests = (_col(group, "start")[1:] - _col(group, "stop")[:-1]) / fs
+            if (_median(lifts) < self.pencil_min_lift_m or _median(rests) < self.pencil_min_rest_s
+                    or self._name_hold_bout("flat", holds, float(_median(lifts)), len(group), rng)
+                    != "pencil_pickup"):
+                continue
+            a, b = s + int(_col(group, "start")[0]), s + int(_col(group, "stop")[-1])
+            evidence = {"in_posture": sig.in_posture("pencil_pickup", a, b), "reps": len(group),
+                        "range_deg": rng,
+                        # The rise is what these reps are: how alike they are is told by it.
+                        "range_cv": float(np.std(lifts) / max(np.mean(lifts), 1e-6)),
+                        "lift_m": float(_median(lifts)), "lift_doubt_m": 0.0, "overshoot": None,
+                        "rest_s": float(_median(rests)), "posture_cue": None, "level_steps": 0,
+                        "way_unsure": False, "hold_s": float(_median(holds)),
+                        "hold_cv": float(np.std(holds) / max(np.mean(holds), 1e-6)),
+                        "heel_lift_m": None, **motion_evidence(sig.acc, a, b, fs)}
+            rows = [(t[s + a_], t[s + b_], (y - x) / fs, abs(r_))
+                    for a_, b_, x, y, r_ in zip(_col(group, "start").tolist(), _col(group, "stop").tolist(),
+                                                _col(group, "hold_start").tolist(), _col(group, "hold_stop").tolist(),
+                                                _col(group, "range_deg").tolist())]
+            out.append((("pencil_pickup", t[a], t[b]), evidence, rows))
         return out
 
     @staticmethod
