@@ -464,21 +464,66 @@ class CircleSetDetector:
         return self
 
 
+def vertical_moves(vertical_acc: np.ndarray, sampling_rate_hz: float,
+                   durations_s: tuple = (0.5, 0.8, 1.2, 1.8, 2.7), min_fit: float = 0.6,
+                   min_rise_m: float = 0.005) -> np.ndarray:
+    """The sensor's moves up and down, found as smooth point-to-point moves in its vertical acceleration.
+
+    A human point-to-point move has a minimum-jerk profile: over a move of
+    duration ``T`` by ``D`` its acceleration is ``D/T² (60u - 180u² + 120u³)``
+    (``u`` from 0 to 1). Each window of each duration in ``durations_s`` is
+    fitted with that shape (least squares: ``D``), and scored by its
+    normalised correlation with it; windows that fit it by ``min_fit`` or
+    better and move ``min_rise_m`` or more are taken best fit first, none
+    overlapping a better one. Tremor (6-12 Hz) and the sway of a foot held
+    in the air do not look like such a move, however strong; integrating
+    them twice does (0.25 m "moves" within a trembling hold).
+
+    Returns
+    -------
+    ndarray, shape (k, 3)
+        ``start``, ``stop`` (samples, stop exclusive) and ``rise_m``, by start.
+    """
+    fs = sampling_rate_hz
+    az = np.asarray(vertical_acc, dtype=float)
+    az = az - np.median(az)
+    n = len(az)
+    csq = np.r_[0.0, np.cumsum(az * az)]
+    cands = []
+    for dur in durations_s:
+        m = int(round(dur * fs))
+        if m < 5 or m > n:
+            continue
+        u = (np.arange(m) + 0.5) / m
+        h = (60 * u - 180 * u ** 2 + 120 * u ** 3) / dur ** 2
+        e = float(h @ h)
+        dot = np.correlate(az, h, mode="valid")
+        power = csq[m:] - csq[:-m]
+        fit = dot / np.sqrt(e * np.maximum(power, 1e-12))
+        rise = dot / e
+        good = (np.abs(fit) >= min_fit) & (np.abs(rise) >= min_rise_m)
+        # The best-fitting window of each run of good ones.
+        for a, b in zip(*runs(good)):
+            k = a + int(np.argmax(np.abs(fit[a:b])))
+            cands.append((abs(fit[k]), k, k + m, rise[k]))
+    taken = []
+    for _, a, b, rise in sorted(cands, reverse=True):
+        if all(b <= x or y <= a for x, y, _ in taken):
+            taken.append((a, b, rise))
+    return np.array(sorted(taken), dtype=float).reshape(-1, 3)
+
+
 def lifted_reps(vertical_acc: np.ndarray, sampling_rate_hz: float, min_rise_m: float = 0.01,
-                min_hold_s: float = 3.0, max_hold_s: float = 40.0, merge_s: float = 0.6) -> pd.DataFrame:
+                min_hold_s: float = 3.0, max_hold_s: float = 40.0) -> pd.DataFrame:
     """Reps of a foot lifted and lowered again with next to no tilt, from its vertical acceleration.
 
     A seated person may lift a pencil by raising the knee or the hip with
     the foot kept level: the foot rises several centimetres and its pitch,
-    which the other reps are found on, changes by a degree or less. Each
-    move (where the 2 Hz low-passed vertical acceleration's 0.4 s RMS is
-    over 3 times its median, at least 0.03 m/s², joined across pauses under
-    ``merge_s``) is integrated twice as a move from rest to rest
-    (:func:`~analysis.confidence.displacement`); a rep runs from a move up
-    by ``min_rise_m`` or more to the next move down by as much, held
-    ``min_hold_s``-``max_hold_s`` between them. Moves of less (the other
-    foot's turn shifting this one) change nothing; a second move up before
-    the move down is the same hold going on.
+    which the other reps are found on, changes by a degree or less. A rep
+    runs from a move up by ``min_rise_m`` or more (:func:`vertical_moves`)
+    to the next move down by as much, held ``min_hold_s``-``max_hold_s``
+    between them. Smaller moves (the other foot's turn shifting this one)
+    change nothing.
 
     Parameters
     ----------
@@ -492,34 +537,38 @@ def lifted_reps(vertical_acc: np.ndarray, sampling_rate_hz: float, min_rise_m: f
         ``start``, ``hold_start``, ``hold_stop``, ``stop`` (samples), ``rise_m``.
     """
     fs = sampling_rate_hz
-    az = np.asarray(vertical_acc, dtype=float)
     cols = ["start", "hold_start", "hold_stop", "stop", "rise_m"]
+    az = np.asarray(vertical_acc, dtype=float)
     if len(az) < int(2 * fs) or not np.all(np.isfinite(az)):
         return pd.DataFrame(columns=cols)
-    az = az - np.median(az)
-    low = lowpass(az, 2.0, fs)
-    rms = np.sqrt(uniform_filter1d(low * low, max(1, int(0.4 * fs))))
-    moving = rms > max(0.03, 3.0 * float(np.median(rms)))
-    # Pauses within one move (its middle, where a smooth move's
-    # acceleration crosses zero) do not split it.
-    gap = max(1, int(merge_s * fs))
-    starts, stops = runs(moving)
-    if not len(starts):
-        return pd.DataFrame(columns=cols)
-    keep = np.r_[True, starts[1:] - stops[:-1] > gap]
-    starts, stops = starts[keep], np.r_[stops[np.flatnonzero(keep)[1:] - 1], stops[-1:]]
-    pad = int(0.1 * fs)
-    moves = [(max(0, a - pad), min(len(az) - 1, b + pad)) for a, b in zip(starts, stops)]
-    rises = [float(displacement(az[:, None], a, b, fs)[0]) for a, b in moves]
-    rows, up = [], None
-    for (a, b), rise in zip(moves, rises):
+    moves = [(int(a), min(int(b), len(az) - 1), r) for a, b, r in vertical_moves(az, fs)]
+    rows, up, since = [], None, []
+
+    def put_down(a: int, b: int) -> None:
+        if min_hold_s <= (a - up[1]) / fs <= max_hold_s:
+            rows.append((up[0], up[1], a, b, up[2]))
+
+    for a, b, rise in moves:
+        if rise >= min_rise_m and up is not None:
+            if since and rise >= 0.5 * up[2]:
+                # Up again while up: a foot swaying on one leg can hide
+                # the move down (read as a small rise); it is the most
+                # downward move in between, if the foot rose about as far
+                # again.
+                put_down(*min(since, key=lambda m: m[2])[:2])
+                up = None
+            elif up[2] > 3 * rise:
+                # Far more than this rep's lift: the foot was put down
+                # somewhere higher or lower (sitting on the floor), and
+                # this is the rep's start.
+                up = None
         if rise >= min_rise_m and up is None:
-            up = (a, b, rise)
-        elif rise <= -min_rise_m and up is not None:
-            hold = (a - up[1]) / fs
-            if min_hold_s <= hold <= max_hold_s:
-                rows.append((up[0], up[1], a, b, up[2]))
+            up, since = (a, b, rise), []
+        elif rise <= -min_rise_m and up is not None and -rise >= up[2] / 3:
+            put_down(a, b)
             up = None
+        elif up is not None:
+            since.append((a, b, rise))
     return pd.DataFrame(rows, columns=cols)
 
 
@@ -793,21 +842,34 @@ class HoldSetDetector:
                 if calm_rate is None:
                     calm_rate = uniform_filter1d(np.linalg.norm(sig.gyr, axis=1),
                                                  max(1, int(0.1 * sampling_rate_hz)))
-                mine += self._lifted_sets(sig, s, e, tilt, calm_rate, [(b[1], b[2]) for b, _, _ in mine])
+                mine[:] = self._with_lifted_sets(sig, s, e, tilt, calm_rate, mine)
         return out
 
-    def _lifted_sets(self, sig: SessionSignals, s: int, e: int, tilt: np.ndarray, calm_rate: np.ndarray,
-                     taken: list) -> list:
-        """Pencil sets of a foot lifted with next to no tilt (:func:`lifted_reps`) in the
-        flat stretch ``s:e``, outside the spans ``taken`` by the sets found on the tilt.
+    def _with_lifted_sets(self, sig: SessionSignals, s: int, e: int, tilt: np.ndarray, calm_rate: np.ndarray,
+                          found: list) -> list:
+        """``found`` (the flat stretch ``s:e``'s sets from the tilt, as :meth:`_stretch_sets`
+        lists them) with the pencil sets of a foot lifted with next to no tilt
+        (:func:`lifted_reps`) in place of the sets they overlap, when those
+        tip the foot by ``level_max_tilt_deg`` or less (median).
 
         Their reps are the lifts that tip the foot by at most ``level_max_tilt_deg``
         (more, and the tilt shows them); a set is two or more reps, rested
         between, that :meth:`_name_hold_bout` calls a pencil set with the
         foot rising ``pencil_min_lift_m`` or more (without the rise nothing
-        tells the reps from a foot shifting on the floor).
-        Returns ``(bout row, evidence, rep rows)`` as :meth:`_stretch_sets`.
+        tells the reps from a foot shifting on the floor). Where such a set
+        is, a set the tilt found tipping the foot a degree is that tilt's
+        noise and the other foot's turn read as reps (seed 4202).
         """
+        out = list(found)
+        for bout, evidence, rows in self._lifted_sets(sig, s, e, tilt, calm_rate):
+            clash = [f for f in out if f[0][1] < bout[2] and bout[1] < f[0][2]]
+            if all(f[1]["range_deg"] <= self.level_max_tilt_deg for f in clash):
+                out = [f for f in out if not any(f is c for c in clash)] + [(bout, evidence, rows)]
+        return sorted(out, key=lambda f: f[0][1])
+
+    def _lifted_sets(self, sig: SessionSignals, s: int, e: int, tilt: np.ndarray, calm_rate: np.ndarray) -> list:
+        """The pencil sets of :meth:`_with_lifted_sets` in the flat stretch ``s:e``:
+        ``(bout row, evidence, rep rows)`` as :meth:`_stretch_sets` lists them."""
         t, fs = sig.t, sig.sampling_rate_hz
         earth_acc = sig.orientation.earth_acc
         reps = lifted_reps(np.asarray(earth_acc[s:e])[:, 2], fs)
@@ -818,8 +880,13 @@ class HoldSetDetector:
         rest = np.array([np.median(tilt[s + max(0, a - before):s + a + 1]) for a in start])
         held = np.array([np.median(tilt[s + a:s + b]) for a, b in zip(h0, h1)])
         reps = reps.assign(range_deg=held - rest, amplitude_deg=np.abs(held - rest), rest_deg=rest)
-        free = np.array([not any(t[s + a] < y and x < t[s + b - 1] for x, y in taken) for a, b in zip(start, stop)])
-        reps = reps[free & (reps.amplitude_deg.to_numpy() <= self.level_max_tilt_deg)].reset_index(drop=True)
+        reps = reps[reps.amplitude_deg.to_numpy() <= self.level_max_tilt_deg].reset_index(drop=True)
+        if len(reps) < 2:
+            return []
+        # A "rep" rising far less than the others is a foot shifting on the
+        # floor (the other foot's turn, seed 4019), not a pencil held up.
+        lifts = _rise_per_rep(reps, earth_acc, s, fs, self.pencil_lift_margin_s, calm_rate)
+        reps = reps[lifts >= max(self.pencil_min_lift_m, 0.4 * float(_median(lifts)))].reset_index(drop=True)
         out = []
         for group in self._group(reps, t[s:e], gap_s=self.max_rep_gap_s):
             group = group.reset_index(drop=True) if isinstance(group, pd.DataFrame) else group
