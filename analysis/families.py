@@ -514,7 +514,9 @@ def vertical_moves(vertical_acc: np.ndarray, sampling_rate_hz: float,
 
 
 def lifted_reps(vertical_acc: np.ndarray, sampling_rate_hz: float, min_rise_m: float = 0.01,
-                min_hold_s: float = 3.0, max_hold_s: float = 40.0) -> pd.DataFrame:
+                min_hold_s: float = 3.0, max_hold_s: float = 40.0, wiggle_s: float = 1.0,
+                join_s: float = 0.5, gyr: np.ndarray | None = None,
+                max_wobble_deg: float = 3.0) -> pd.DataFrame:
     """Reps of a foot lifted and lowered again with next to no tilt, from its vertical acceleration.
 
     A seated person may lift a pencil by raising the knee or the hip with
@@ -530,6 +532,10 @@ def lifted_reps(vertical_acc: np.ndarray, sampling_rate_hz: float, min_rise_m: f
     vertical_acc : ndarray, shape (n,)
         Gravity-free vertical acceleration (m/s², up).
     sampling_rate_hz : float
+    gyr : ndarray, shape (n, 3), optional
+        Angular rate (deg/s): a move whose 2 Hz low-passed rotation's path
+        is longer than twice its net turn plus ``max_wobble_deg`` is a foot
+        shifting, not a lift.
 
     Returns
     -------
@@ -541,7 +547,39 @@ def lifted_reps(vertical_acc: np.ndarray, sampling_rate_hz: float, min_rise_m: f
     az = np.asarray(vertical_acc, dtype=float)
     if len(az) < int(2 * fs) or not np.all(np.isfinite(az)):
         return pd.DataFrame(columns=cols)
-    moves = [(int(a), min(int(b), len(az) - 1), r) for a, b, r in vertical_moves(az, fs)]
+    found = vertical_moves(az, fs)
+    # Moves that follow each other within ``join_s`` are one move (a
+    # shifting foot's wiggle fits two or three moves one after another,
+    # seed 4019): its rise is integrated over them all, rest to rest.
+    if len(found) > 1:
+        head = np.r_[True, found[1:, 0] - found[:-1, 1] > join_s * fs]
+        first, last = np.flatnonzero(head), np.r_[np.flatnonzero(head)[1:] - 1, len(found) - 1]
+        found = np.array([(found[i, 0], found[j, 1], found[i, 2] if i == j else
+                           displacement(az[:, None], int(found[i, 0]), int(found[j, 1]), fs)[0])
+                          for i, j in zip(first, last)])
+    if gyr is not None and len(found):
+        # A foot shifting where it rests turns back and forth; one lifted
+        # turns one way, by its tip (seed 4038: a standing foot's shifts
+        # read as 7-14 cm up or down, turning 14-24° and ending within 1°
+        # of where they began; lifts turned 10-12° all one way).
+        rate = lowpass(np.asarray(gyr, dtype=float), 2.0, fs)
+        net = np.vstack([np.zeros((1, 3)), np.cumsum(rate, axis=0) / fs])
+        path = np.r_[0.0, np.cumsum(np.linalg.norm(rate, axis=1)) / fs]
+        a_, b_ = found[:, 0].astype(int), found[:, 1].astype(int)
+        found = found[path[b_] - path[a_] <= 2 * np.linalg.norm(net[b_] - net[a_], axis=1) + max_wobble_deg]
+    # A foot shifting where it rests goes up and straight back down (or
+    # the other way): a move with one about as large the other way within
+    # a second of it lifts nothing (the other foot's turn, seeds 4012, 4022).
+    near = int(wiggle_s * fs)
+    rise = found[:, 2]
+    back = np.zeros(len(found), dtype=bool)
+    if len(found) > 1:
+        pair = ((found[1:, 0] - found[:-1, 1] <= near) & (np.sign(rise[1:]) != np.sign(rise[:-1]))
+                & (np.minimum(np.abs(rise[1:]), np.abs(rise[:-1]))
+                   >= 0.5 * np.maximum(np.abs(rise[1:]), np.abs(rise[:-1]))))
+        back[1:] |= pair
+        back[:-1] |= pair
+    moves = [(int(a), min(int(b), len(az) - 1), r) for a, b, r in found[~back]]
     rows, up, since = [], None, []
 
     def put_down(a: int, b: int) -> None:
@@ -564,7 +602,7 @@ def lifted_reps(vertical_acc: np.ndarray, sampling_rate_hz: float, min_rise_m: f
                 up = None
         if rise >= min_rise_m and up is None:
             up, since = (a, b, rise), []
-        elif rise <= -min_rise_m and up is not None and -rise >= up[2] / 3:
+        elif up is not None and -rise >= max(min_rise_m / 2, up[2] / 3):
             put_down(a, b)
             up = None
         elif up is not None:
@@ -872,7 +910,7 @@ class HoldSetDetector:
         ``(bout row, evidence, rep rows)`` as :meth:`_stretch_sets` lists them."""
         t, fs = sig.t, sig.sampling_rate_hz
         earth_acc = sig.orientation.earth_acc
-        reps = lifted_reps(np.asarray(earth_acc[s:e])[:, 2], fs)
+        reps = lifted_reps(np.asarray(earth_acc[s:e])[:, 2], fs, gyr=sig.gyr[s:e])
         if len(reps) < 2:
             return []
         start, h0, h1, stop = (reps[c].to_numpy(int) for c in ("start", "hold_start", "hold_stop", "stop"))
