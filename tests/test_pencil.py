@@ -69,6 +69,15 @@ def test_toes_curled_round_the_pencil_are_two_uncertain_sets_not_toe_presses():
     # a rep, and no reason to split the set (it split as 2 + 2 and lost a rep).
     (4110, dict(posture="chair", grip="lift", lift_m=0.06, tip_deg=10.0, shank_deg=0.0, hold_s=12.0,
                 reps=3, rest_s=4.0, sets=1, drops=1)),
+    # Seated, the pencil lifted 5 cm by the hip with the foot kept level
+    # (tipped 0.5°): the tilt the other reps are found on shows nothing;
+    # the foot's moves up and down in the vertical acceleration do.
+    (4201, dict(posture="chair", grip="lift", lift_m=0.05, tip_deg=0.5, shank_deg=1.0, hold_s=12.0,
+                reps=3, rest_s=5.0, sets=1)),
+    # Standing on the other leg, the foot lifted 8 cm tipped 1°: the
+    # lifted foot sways while it holds.
+    (4202, dict(posture="stand", grip="lift", lift_m=0.08, tip_deg=1.0, shank_deg=1.0, hold_s=10.0,
+                reps=3, rest_s=4.0, sets=1)),
 ])
 def test_pencil_sets_done_differently_are_found_and_counted(seed, plan):
     sets, found = analyse(seed, **plan)
@@ -78,3 +87,17 @@ def test_pencil_sets_done_differently_are_found_and_counted(seed, plan):
     assert len(pairs) == 1, [(b["exercise"], b["confidence"], b["doubts"]) for b in found]
     assert len(counted[pairs[0][1]]["reps"]) == plan["reps"]
     assert len(counted) == 1
+
+
+def test_two_level_sets_with_the_other_foot_between_are_two_pencil_sets():
+    # Seated on the floor, the foot lifted 3 cm tipped -1°, two sets of three
+    # held 15 s with the other foot's turn between (its shifts move this
+    # foot up and straight back down): the tilt alone read a set of two
+    # across the turn and missed the first set.
+    sets, found = analyse(4202, posture="floor_knees", grip="lift", lift_m=0.03, tip_deg=-1.0, shank_deg=2.0,
+                          hold_s=15.0, reps=3, rest_s=8.0, sets=2)
+    assert [len(s["reps"]) for s in sets] == [3, 3]
+    counted = [b for b in found if is_counted(b)]
+    pairs = match_bouts(sets, counted)
+    assert len(pairs) == 2 and len(counted) == 2, [(b["exercise"], b["confidence"], b["doubts"]) for b in found]
+    assert all(counted[j]["exercise"] == "pencil_pickup" and len(counted[j]["reps"]) == 3 for _, j in pairs)
