@@ -513,9 +513,9 @@ def vertical_moves(vertical_acc: np.ndarray, sampling_rate_hz: float,
     return np.array(sorted(taken), dtype=float).reshape(-1, 3)
 
 
-def lifted_reps(vertical_acc: np.ndarray, sampling_rate_hz: float, min_rise_m: float = 0.015,
+def lifted_reps(vertical_acc: np.ndarray, sampling_rate_hz: float, min_rise_m: float = 0.01,
                 min_hold_s: float = 3.0, max_hold_s: float = 40.0, wiggle_s: float = 1.0,
-                join_s: float = 0.5, gyr: np.ndarray | None = None,
+                join_s: float = 0.5, rest_s: float = 1.0, gyr: np.ndarray | None = None,
                 max_wobble_deg: float = 3.0) -> pd.DataFrame:
     """Reps of a foot lifted and lowered again with next to no tilt, from its vertical acceleration.
 
@@ -548,6 +548,11 @@ def lifted_reps(vertical_acc: np.ndarray, sampling_rate_hz: float, min_rise_m: f
     if len(az) < int(2 * fs) or not np.all(np.isfinite(az)):
         return pd.DataFrame(columns=cols)
     found = vertical_moves(az, fs)
+    # A pencil is lifted from rest: no move a third as large or more in the
+    # second before (sitting down fits moves up one after another, seed 4201).
+    rested = np.array([not np.any((found[:k, 1] > a - rest_s * fs) & (np.abs(found[:k, 2]) >= abs(r) / 3))
+                       for k, (a, _, r) in enumerate(found)], dtype=bool)
+    found = np.column_stack([found, rested])
     # Moves that follow each other within ``join_s`` are one move (a
     # shifting foot's wiggle fits two or three moves one after another,
     # seed 4019): its rise is integrated over them all, rest to rest.
@@ -555,7 +560,7 @@ def lifted_reps(vertical_acc: np.ndarray, sampling_rate_hz: float, min_rise_m: f
         head = np.r_[True, found[1:, 0] - found[:-1, 1] > join_s * fs]
         first, last = np.flatnonzero(head), np.r_[np.flatnonzero(head)[1:] - 1, len(found) - 1]
         found = np.array([(found[i, 0], found[j, 1], found[i, 2] if i == j else
-                           displacement(az[:, None], int(found[i, 0]), int(found[j, 1]), fs)[0])
+                           displacement(az[:, None], int(found[i, 0]), int(found[j, 1]), fs)[0], found[i, 3])
                           for i, j in zip(first, last)])
     if len(found):
         # Nor does a move that ends where it began half a second before or
@@ -563,8 +568,8 @@ def lifted_reps(vertical_acc: np.ndarray, sampling_rate_hz: float, min_rise_m: f
         # turn, seed 4038: a standing foot's shift read as 14 cm up).
         ext = int(0.5 * wiggle_s * fs)
         net = np.array([displacement(az[:, None], max(0, int(a) - ext), min(len(az), int(b) + ext), fs)[0]
-                        for a, b, _ in found])
-        found = found[net * np.sign(found[:, 2]) >= 0.5 * np.abs(found[:, 2])]
+                        for a, b in found[:, :2]])
+        found = found[net * np.sign(found[:, 2]) >= 0.25 * np.abs(found[:, 2])]
     if gyr is not None and len(found):
         # A foot shifting where it rests turns back and forth; one lifted
         # turns one way, by its tip (seed 4038: a standing foot's shifts
@@ -587,14 +592,14 @@ def lifted_reps(vertical_acc: np.ndarray, sampling_rate_hz: float, min_rise_m: f
                    >= 0.5 * np.maximum(np.abs(rise[1:]), np.abs(rise[:-1]))))
         back[1:] |= pair
         back[:-1] |= pair
-    moves = [(int(a), min(int(b), len(az) - 1), r) for a, b, r in found[~back]]
+    moves = [(int(a), min(int(b), len(az) - 1), r, bool(ok)) for a, b, r, ok in found[~back]]
     rows, up, since = [], None, []
 
     def put_down(a: int, b: int) -> None:
         if min_hold_s <= (a - up[1]) / fs <= max_hold_s:
             rows.append((up[0], up[1], a, b, up[2]))
 
-    for a, b, rise in moves:
+    for a, b, rise, from_rest in moves:
         if rise >= min_rise_m and up is not None:
             if since and rise >= 0.5 * up[2]:
                 # Up again while up: a foot swaying on one leg can hide
@@ -609,7 +614,8 @@ def lifted_reps(vertical_acc: np.ndarray, sampling_rate_hz: float, min_rise_m: f
                 # this is the rep's start.
                 up = None
         if rise >= min_rise_m and up is None:
-            up, since = (a, b, rise), []
+            if from_rest:
+                up, since = (a, b, rise), []
         elif up is not None and -rise >= max(min_rise_m / 2, up[2] / 3):
             put_down(a, b)
             up = None
