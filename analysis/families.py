@@ -513,9 +513,9 @@ def vertical_moves(vertical_acc: np.ndarray, sampling_rate_hz: float,
     return np.array(sorted(taken), dtype=float).reshape(-1, 3)
 
 
-def lifted_reps(vertical_acc: np.ndarray, sampling_rate_hz: float, min_rise_m: float = 0.01,
+def lifted_reps(vertical_acc: np.ndarray, sampling_rate_hz: float, min_rise_m: float = 0.015,
                 min_hold_s: float = 3.0, max_hold_s: float = 40.0, wiggle_s: float = 1.0,
-                join_s: float = 0.5, rest_s: float = 1.0, gyr: np.ndarray | None = None,
+                join_s: float = 0.5, rest_s: float = 0.5, gyr: np.ndarray | None = None,
                 max_wobble_deg: float = 3.0) -> pd.DataFrame:
     """Reps of a foot lifted and lowered again with next to no tilt, from its vertical acceleration.
 
@@ -548,9 +548,10 @@ def lifted_reps(vertical_acc: np.ndarray, sampling_rate_hz: float, min_rise_m: f
     if len(az) < int(2 * fs) or not np.all(np.isfinite(az)):
         return pd.DataFrame(columns=cols)
     found = vertical_moves(az, fs)
-    # A pencil is lifted from rest: no move a third as large or more in the
-    # second before (sitting down fits moves up one after another, seed 4201).
-    rested = np.array([not np.any((found[:k, 1] > a - rest_s * fs) & (np.abs(found[:k, 2]) >= abs(r) / 3))
+    # A pencil is lifted from rest: no move the same way a third as large
+    # or more just before (sitting down fits moves up one after another,
+    # seed 4201; a move down before it is the last rep put down).
+    rested = np.array([not np.any((found[:k, 1] > a - rest_s * fs) & (found[:k, 2] * np.sign(r) >= abs(r) / 3))
                        for k, (a, _, r) in enumerate(found)], dtype=bool)
     found = np.column_stack([found, rested])
     # Moves that follow each other within ``join_s`` are one move (a
@@ -562,14 +563,6 @@ def lifted_reps(vertical_acc: np.ndarray, sampling_rate_hz: float, min_rise_m: f
         found = np.array([(found[i, 0], found[j, 1], found[i, 2] if i == j else
                            displacement(az[:, None], int(found[i, 0]), int(found[j, 1]), fs)[0], found[i, 3])
                           for i, j in zip(first, last)])
-    if len(found):
-        # Nor does a move that ends where it began half a second before or
-        # after it: the half of a wiggle that fits a move (the other foot's
-        # turn, seed 4038: a standing foot's shift read as 14 cm up).
-        ext = int(0.5 * wiggle_s * fs)
-        net = np.array([displacement(az[:, None], max(0, int(a) - ext), min(len(az), int(b) + ext), fs)[0]
-                        for a, b in found[:, :2]])
-        found = found[net * np.sign(found[:, 2]) >= 0.25 * np.abs(found[:, 2])]
     if gyr is not None and len(found):
         # A foot shifting where it rests turns back and forth; one lifted
         # turns one way, by its tip (seed 4038: a standing foot's shifts
