@@ -601,10 +601,11 @@ def lifted_reps(vertical_acc: np.ndarray, sampling_rate_hz: float, min_rise_m: f
                 # again.
                 put_down(*min(since, key=lambda m: m[2])[:2])
                 up = None
-            elif up[2] > 3 * rise:
-                # Far more than this rep's lift: the foot was put down
-                # somewhere higher or lower (sitting on the floor), and
-                # this is the rep's start.
+            elif not since or up[2] > 3 * rise:
+                # Up twice with nothing between, or far more than this
+                # rep's lift: the first was the end of sitting down (on a
+                # chair, seed 4301 hard; on the floor, 4202), this is the
+                # rep's start.
                 up = None
         if rise >= min_rise_m and up is None:
             if from_rest:
@@ -948,8 +949,9 @@ class HoldSetDetector:
             a, b = s + int(_col(group, "start")[0]), s + int(_col(group, "stop")[-1])
             evidence = {"in_posture": sig.in_posture("pencil_pickup", a, b), "reps": len(group),
                         "range_deg": rng,
-                        # The rise is what these reps are: how alike they are is told by it.
-                        "range_cv": float(np.std(lifts) / max(np.mean(lifts), 1e-6)),
+                        # The rise is what these reps are: how alike they are is told by
+                        # the moves' fitted rises (the integrated ones spread with noise).
+                        "range_cv": float(np.std(_col(group, "rise_m")) / max(np.mean(_col(group, "rise_m")), 1e-6)),
                         "lift_m": float(_median(lifts)), "lift_doubt_m": 0.0, "overshoot": None,
                         "rest_s": float(_median(rests)), "posture_cue": None, "level_steps": 0,
                         "way_unsure": False, "hold_s": float(_median(holds)),
