@@ -588,9 +588,11 @@ def lifted_reps(vertical_acc: np.ndarray, sampling_rate_hz: float, min_rise_m: f
     moves = [(int(a), min(int(b), len(az) - 1), r, bool(ok)) for a, b, r, ok in found[~back]]
     rows, up, since = [], None, []
 
-    def put_down(a: int, b: int) -> None:
-        if min_hold_s <= (a - up[1]) / fs <= max_hold_s:
+    def put_down(a: int, b: int) -> bool:
+        held = (a - up[1]) / fs
+        if min_hold_s <= held <= max_hold_s:
             rows.append((up[0], up[1], a, b, up[2]))
+        return held >= min_hold_s
 
     for a, b, rise, from_rest in moves:
         if rise >= min_rise_m and up is not None:
@@ -601,18 +603,21 @@ def lifted_reps(vertical_acc: np.ndarray, sampling_rate_hz: float, min_rise_m: f
                 # again.
                 put_down(*min(since, key=lambda m: m[2])[:2])
                 up = None
-            elif not since or up[2] > 3 * rise:
-                # Up twice with nothing between, or far more than this
-                # rep's lift: the first was the end of sitting down (on a
-                # chair, seed 4301 hard; on the floor, 4202), this is the
-                # rep's start.
+            elif up[2] > 2 * rise:
+                # Far more than this rep's lift: the first was the end of
+                # sitting down (on a chair, seed 4301 hard; on the floor,
+                # 4202), this is the rep's start.
                 up = None
         if rise >= min_rise_m and up is None:
             if from_rest:
                 up, since = (a, b, rise), []
         elif up is not None and -rise >= max(min_rise_m / 2, up[2] / 3):
-            put_down(a, b)
-            up = None
+            # A move down sooner than a hold is the hold's wobble (seed
+            # 4001: 2.8 cm "down" 2 s into a 25 s hold); the foot stays up.
+            if put_down(a, b):
+                up = None
+            else:
+                since.append((a, b, rise))
         elif up is not None:
             since.append((a, b, rise))
     return pd.DataFrame(rows, columns=cols)
