@@ -31,7 +31,7 @@ from .gait import GaitBoutDetector, runs
 from .mounting import Mounting, MountingEstimator
 from .orientation import Orientation, OrientationFilter
 from .posture import fraction_in_posture, posture_masks
-from .preprocess import Uniform, UniformResampler, gyro_bias, still_mask
+from .preprocess import Uniform, UniformResampler, gyro_bias, norm3, still_mask
 from .reps import lowpass
 
 SIGNAL_COLUMNS = ["t", "valid", "still", "elevation_deg", "roll_deg", "tilt_deg",
@@ -152,9 +152,13 @@ def gap_lowpass(x: np.ndarray, valid: np.ndarray, cutoff_hz: float, sampling_rat
     if not ok.any():
         return lowpass(x, cutoff_hz, sampling_rate_hz)
     out = num / np.where(ok, den, 1.0)[:, None]
-    idx = np.arange(len(x))
-    for k in range(out.shape[1]):
-        out[~ok, k] = np.interp(idx[~ok], idx[ok], out[ok, k])
+    # The few points to bridge and the many to bridge from, found once
+    # (per column, four whole-day masks and gathers were half this call).
+    bad = np.flatnonzero(~ok)
+    if len(bad):
+        good = np.flatnonzero(ok)
+        for k in range(out.shape[1]):
+            out[bad, k] = np.interp(bad, good, out[good, k])
     return out
 
 
@@ -232,12 +236,16 @@ class SignalExtractor:
         # A shank's periodicity is judged on the raw rate: smoothed, stairs
         # repeat as clearly as walking, and a shank's stairs swing it through
         # a tiptoe walk's arc (simulator seed 2707, ankle).
+        rate = norm3(gyr)  # |gyr|, for the gait bouts and the mounting
         gait = GaitBoutDetector(require_stance_rest=foot, active_dps=25.0 if foot else 20.0,
                                 smooth_hz=3.0 if foot else 0.0,
                                 slow_bridge_s=3.0,
-                                min_periodicity=0.25 if foot else 0.5).detect(gyr, u.valid, sampling_rate_hz).bouts_
+                                min_periodicity=0.25 if foot else 0.5).detect(gyr, u.valid, sampling_rate_hz,
+                                                                              rate_dps=rate).bouts_
         mount = known_mounting or MountingEstimator().estimate(
-            u.acc, gyr, still, orient.quat, orient.earth_acc, gait, sampling_rate_hz, declared=mounting).mounting_
+            u.acc, gyr, still, orient.quat, orient.earth_acc, gait, sampling_rate_hz, declared=mounting,
+            rate_dps=rate).mounting_
+        del rate
         r = mount.matrix
         gyr_s = gyr @ r.T
         grav_s = orient.gravity @ r.T
