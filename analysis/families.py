@@ -589,6 +589,165 @@ class CircleSetDetector:
         return self
 
 
+def vertical_moves(vertical_acc: np.ndarray, sampling_rate_hz: float,
+                   durations_s: tuple = (0.5, 0.8, 1.2, 1.8, 2.7), min_fit: float = 0.6,
+                   min_rise_m: float = 0.005) -> np.ndarray:
+    """The sensor's moves up and down, found as smooth point-to-point moves in its vertical acceleration.
+
+    A human point-to-point move has a minimum-jerk profile: over a move of
+    duration ``T`` by ``D`` its acceleration is ``D/T² (60u - 180u² + 120u³)``
+    (``u`` from 0 to 1). Each window of each duration in ``durations_s`` is
+    fitted with that shape (least squares: ``D``), and scored by its
+    normalised correlation with it; windows that fit it by ``min_fit`` or
+    better and move ``min_rise_m`` or more are taken best fit first, none
+    overlapping a better one. Tremor (6-12 Hz) and the sway of a foot held
+    in the air do not look like such a move, however strong; integrating
+    them twice does (0.25 m "moves" within a trembling hold).
+
+    Returns
+    -------
+    ndarray, shape (k, 3)
+        ``start``, ``stop`` (samples, stop exclusive) and ``rise_m``, by start.
+    """
+    fs = sampling_rate_hz
+    az = np.asarray(vertical_acc, dtype=float)
+    az = az - np.median(az)
+    n = len(az)
+    csq = np.r_[0.0, np.cumsum(az * az)]
+    cands = []
+    for dur in durations_s:
+        m = int(round(dur * fs))
+        if m < 5 or m > n:
+            continue
+        u = (np.arange(m) + 0.5) / m
+        h = (60 * u - 180 * u ** 2 + 120 * u ** 3) / dur ** 2
+        e = float(h @ h)
+        dot = np.correlate(az, h, mode="valid")
+        power = csq[m:] - csq[:-m]
+        fit = dot / np.sqrt(e * np.maximum(power, 1e-12))
+        rise = dot / e
+        good = (np.abs(fit) >= min_fit) & (np.abs(rise) >= min_rise_m)
+        # The best-fitting window of each run of good ones.
+        for a, b in zip(*runs(good)):
+            k = a + int(np.argmax(np.abs(fit[a:b])))
+            cands.append((abs(fit[k]), k, k + m, rise[k]))
+    taken = []
+    for _, a, b, rise in sorted(cands, reverse=True):
+        if all(b <= x or y <= a for x, y, _ in taken):
+            taken.append((a, b, rise))
+    return np.array(sorted(taken), dtype=float).reshape(-1, 3)
+
+
+def lifted_reps(vertical_acc: np.ndarray, sampling_rate_hz: float, min_rise_m: float = 0.015,
+                min_hold_s: float = 3.0, max_hold_s: float = 40.0, wiggle_s: float = 1.0,
+                join_s: float = 0.5, rest_s: float = 0.5, gyr: np.ndarray | None = None,
+                max_wobble_deg: float = 3.0) -> pd.DataFrame:
+    """Reps of a foot lifted and lowered again with next to no tilt, from its vertical acceleration.
+
+    A seated person may lift a pencil by raising the knee or the hip with
+    the foot kept level: the foot rises several centimetres and its pitch,
+    which the other reps are found on, changes by a degree or less. A rep
+    runs from a move up by ``min_rise_m`` or more (:func:`vertical_moves`)
+    to the next move down by as much, held ``min_hold_s``-``max_hold_s``
+    between them. Smaller moves (the other foot's turn shifting this one)
+    change nothing.
+
+    Parameters
+    ----------
+    vertical_acc : ndarray, shape (n,)
+        Gravity-free vertical acceleration (m/s², up).
+    sampling_rate_hz : float
+    gyr : ndarray, shape (n, 3), optional
+        Angular rate (deg/s): a move whose 2 Hz low-passed rotation's path
+        is longer than twice its net turn plus ``max_wobble_deg`` is a foot
+        shifting, not a lift.
+
+    Returns
+    -------
+    DataFrame
+        ``start``, ``hold_start``, ``hold_stop``, ``stop`` (samples), ``rise_m``.
+    """
+    fs = sampling_rate_hz
+    cols = ["start", "hold_start", "hold_stop", "stop", "rise_m"]
+    az = np.asarray(vertical_acc, dtype=float)
+    if len(az) < int(2 * fs) or not np.all(np.isfinite(az)):
+        return pd.DataFrame(columns=cols)
+    found = vertical_moves(az, fs)
+    # A pencil is lifted from rest: no move the same way a third as large
+    # or more just before (sitting down fits moves up one after another,
+    # seed 4201; a move down before it is the last rep put down).
+    rested = np.array([not np.any((found[:k, 1] > a - rest_s * fs) & (found[:k, 2] * np.sign(r) >= abs(r) / 3))
+                       for k, (a, _, r) in enumerate(found)], dtype=bool)
+    found = np.column_stack([found, rested])
+    # Moves that follow each other within ``join_s`` are one move (a
+    # shifting foot's wiggle fits two or three moves one after another,
+    # seed 4019): its rise is integrated over them all, rest to rest.
+    if len(found) > 1:
+        head = np.r_[True, found[1:, 0] - found[:-1, 1] > join_s * fs]
+        first, last = np.flatnonzero(head), np.r_[np.flatnonzero(head)[1:] - 1, len(found) - 1]
+        found = np.array([(found[i, 0], found[j, 1], found[i, 2] if i == j else
+                           displacement(az[:, None], int(found[i, 0]), int(found[j, 1]), fs)[0], found[i, 3])
+                          for i, j in zip(first, last)])
+    if gyr is not None and len(found):
+        # A foot shifting where it rests turns back and forth; one lifted
+        # turns one way, by its tip (seed 4038: a standing foot's shifts
+        # read as 7-14 cm up or down, turning 14-24° and ending within 1°
+        # of where they began; lifts turned 10-12° all one way).
+        rate = lowpass(np.asarray(gyr, dtype=float), 2.0, fs)
+        net = np.vstack([np.zeros((1, 3)), np.cumsum(rate, axis=0) / fs])
+        path = np.r_[0.0, np.cumsum(np.linalg.norm(rate, axis=1)) / fs]
+        a_, b_ = found[:, 0].astype(int), found[:, 1].astype(int)
+        found = found[path[b_] - path[a_] <= 2 * np.linalg.norm(net[b_] - net[a_], axis=1) + max_wobble_deg]
+    # A foot shifting where it rests goes up and straight back down (or
+    # the other way): a move with one about as large the other way within
+    # a second of it lifts nothing (the other foot's turn, seeds 4012, 4022).
+    near = int(wiggle_s * fs)
+    rise = found[:, 2]
+    back = np.zeros(len(found), dtype=bool)
+    if len(found) > 1:
+        pair = ((found[1:, 0] - found[:-1, 1] <= near) & (np.sign(rise[1:]) != np.sign(rise[:-1]))
+                & (np.minimum(np.abs(rise[1:]), np.abs(rise[:-1]))
+                   >= 0.5 * np.maximum(np.abs(rise[1:]), np.abs(rise[:-1]))))
+        back[1:] |= pair
+        back[:-1] |= pair
+    moves = [(int(a), min(int(b), len(az) - 1), r, bool(ok)) for a, b, r, ok in found[~back]]
+    rows, up, since = [], None, []
+
+    def put_down(a: int, b: int) -> bool:
+        held = (a - up[1]) / fs
+        if min_hold_s <= held <= max_hold_s:
+            rows.append((up[0], up[1], a, b, up[2]))
+        return held >= min_hold_s
+
+    for a, b, rise, from_rest in moves:
+        if rise >= min_rise_m and up is not None:
+            if since and rise >= 0.5 * up[2]:
+                # Up again while up: a foot swaying on one leg can hide
+                # the move down (read as a small rise); it is the most
+                # downward move in between, if the foot rose about as far
+                # again.
+                put_down(*min(since, key=lambda m: m[2])[:2])
+                up = None
+            elif up[2] > 2 * rise:
+                # Far more than this rep's lift: the first was the end of
+                # sitting down (on a chair, seed 4301 hard; on the floor,
+                # 4202), this is the rep's start.
+                up = None
+        if rise >= min_rise_m and up is None:
+            if from_rest:
+                up, since = (a, b, rise), []
+        elif up is not None and -rise >= max(min_rise_m / 2, up[2] / 3):
+            # A move down sooner than a hold is the hold's wobble (seed
+            # 4001: 2.8 cm "down" 2 s into a 25 s hold); the foot stays up.
+            if put_down(a, b):
+                up = None
+            else:
+                since.append((a, b, rise))
+        elif up is not None:
+            since.append((a, b, rise))
+    return pd.DataFrame(rows, columns=cols)
+
+
 class HoldSetDetector:
     """Sets of move–hold–release reps, per posture (toe press, resistance band, pencil pickup).
 
@@ -638,6 +797,10 @@ class HoldSetDetector:
         A pencil set's rise per rep is integrated from the calmest sample
         up to this long before each rep's start to the calmest up to this
         long after its hold's start (s).
+    level_max_tilt_deg : float
+        Where the tilt found no set, a foot lifted and lowered again
+        tipping by at most this much (deg) is looked for in the vertical
+        acceleration (:func:`lifted_reps`, :meth:`_lifted_sets`).
 
     Attributes (after :meth:`detect`)
     ----------
@@ -658,7 +821,9 @@ class HoldSetDetector:
                  pencil_min_lift_m: float = 0.015, split_lift_m: float = 0.05, split_heel_m: float = 0.012,
                  pencil_max_reps: int = 5, pencil_drop_frac: float = 0.35,
                  pencil_short_hold_s: float = 5.0, press_max_range_deg: float = 15.0,
-                 pencil_lift_margin_s: tuple[float, float] = (0.5, 0.3), pencil_min_rest_s: float = 0.5):
+                 pencil_lift_margin_s: tuple[float, float] = (0.5, 0.3), pencil_min_rest_s: float = 0.5,
+                 level_max_tilt_deg: float = 5.0):
+        self.level_max_tilt_deg = level_max_tilt_deg
         self.pencil_max_reps = pencil_max_reps
         self.pencil_short_hold_s = pencil_short_hold_s
         self.press_max_range_deg = press_max_range_deg
@@ -851,6 +1016,84 @@ class HoldSetDetector:
                                                           group.hold_start.tolist(), group.hold_stop.tolist(),
                                                           group.range_deg.tolist())]
                     mine.append(((name, t[a], t[b]), evidence, reps))
+            if foot and posture == "flat":
+                if calm_rate is None:
+                    calm_rate = uniform_filter1d(np.linalg.norm(sig.gyr, axis=1),
+                                                 max(1, int(0.1 * sampling_rate_hz)))
+                mine[:] = self._with_lifted_sets(sig, s, e, tilt, calm_rate, mine)
+        return out
+
+    def _with_lifted_sets(self, sig: SessionSignals, s: int, e: int, tilt: np.ndarray, calm_rate: np.ndarray,
+                          found: list) -> list:
+        """``found`` (the flat stretch ``s:e``'s sets from the tilt, as :meth:`_stretch_sets`
+        lists them) with the pencil sets of a foot lifted with next to no tilt
+        (:func:`lifted_reps`) in place of the sets they overlap, when those
+        tip the foot by ``level_max_tilt_deg`` or less (median).
+
+        Their reps are the lifts that tip the foot by at most ``level_max_tilt_deg``
+        (more, and the tilt shows them); a set is two or more reps, rested
+        between, that :meth:`_name_hold_bout` calls a pencil set with the
+        foot rising ``pencil_min_lift_m`` or more (without the rise nothing
+        tells the reps from a foot shifting on the floor). Where such a set
+        is, a set the tilt found tipping the foot a degree is that tilt's
+        noise and the other foot's turn read as reps (seed 4202).
+        """
+        out = list(found)
+        for bout, evidence, rows in self._lifted_sets(sig, s, e, tilt, calm_rate):
+            clash = [f for f in out if f[0][1] < bout[2] and bout[1] < f[0][2]]
+            if all(f[1]["range_deg"] <= self.level_max_tilt_deg for f in clash):
+                out = [f for f in out if not any(f is c for c in clash)] + [(bout, evidence, rows)]
+        return sorted(out, key=lambda f: f[0][1])
+
+    def _lifted_sets(self, sig: SessionSignals, s: int, e: int, tilt: np.ndarray, calm_rate: np.ndarray) -> list:
+        """The pencil sets of :meth:`_with_lifted_sets` in the flat stretch ``s:e``:
+        ``(bout row, evidence, rep rows)`` as :meth:`_stretch_sets` lists them."""
+        t, fs = sig.t, sig.sampling_rate_hz
+        earth_acc = sig.orientation.earth_acc
+        reps = lifted_reps(np.asarray(earth_acc[s:e])[:, 2], fs, gyr=sig.gyr[s:e])
+        if len(reps) < 2:
+            return []
+        start, h0, h1, stop = (reps[c].to_numpy(int) for c in ("start", "hold_start", "hold_stop", "stop"))
+        before = max(1, int(1.0 * fs))
+        rest = np.array([np.median(tilt[s + max(0, a - before):s + a + 1]) for a in start])
+        held = np.array([np.median(tilt[s + a:s + b]) for a, b in zip(h0, h1)])
+        reps = reps.assign(range_deg=held - rest, amplitude_deg=np.abs(held - rest), rest_deg=rest)
+        reps = reps[reps.amplitude_deg.to_numpy() <= self.level_max_tilt_deg].reset_index(drop=True)
+        if len(reps) < 2:
+            return []
+        # A "rep" rising far less than the others is a foot shifting on the
+        # floor (the other foot's turn, seed 4019), not a pencil held up.
+        lifts = _rise_per_rep(reps, earth_acc, s, fs, self.pencil_lift_margin_s, calm_rate)
+        reps = reps[lifts >= max(self.pencil_min_lift_m, 0.4 * float(_median(lifts)))].reset_index(drop=True)
+        out = []
+        for group in self._group(reps, t[s:e], gap_s=self.max_rep_gap_s):
+            group = group.reset_index(drop=True) if isinstance(group, pd.DataFrame) else group
+            if len(group) < 2:
+                continue
+            holds = (_col(group, "hold_stop") - _col(group, "hold_start")) / fs
+            lifts = _rise_per_rep(group, earth_acc, s, fs, self.pencil_lift_margin_s, calm_rate)
+            rng = float(_median(np.abs(_col(group, "range_deg"))))
+            rests = (_col(group, "start")[1:] - _col(group, "stop")[:-1]) / fs
+            if (_median(lifts) < self.pencil_min_lift_m or _median(rests) < self.pencil_min_rest_s
+                    or self._name_hold_bout("flat", holds, float(_median(lifts)), len(group), rng)
+                    != "pencil_pickup"):
+                continue
+            a, b = s + int(_col(group, "start")[0]), s + int(_col(group, "stop")[-1])
+            evidence = {"in_posture": sig.in_posture("pencil_pickup", a, b), "reps": len(group),
+                        "range_deg": rng,
+                        # The rise is what these reps are: how alike they are is told by
+                        # the moves' fitted rises (the integrated ones spread with noise).
+                        "range_cv": float(np.std(_col(group, "rise_m")) / max(np.mean(_col(group, "rise_m")), 1e-6)),
+                        "lift_m": float(_median(lifts)), "lift_doubt_m": 0.0, "overshoot": None,
+                        "rest_s": float(_median(rests)), "posture_cue": None, "level_steps": 0,
+                        "way_unsure": False, "hold_s": float(_median(holds)),
+                        "hold_cv": float(np.std(holds) / max(np.mean(holds), 1e-6)),
+                        "heel_lift_m": None, **motion_evidence(sig.acc, a, b, fs)}
+            rows = [(t[s + a_], t[s + b_], (y - x) / fs, abs(r_))
+                    for a_, b_, x, y, r_ in zip(_col(group, "start").tolist(), _col(group, "stop").tolist(),
+                                                _col(group, "hold_start").tolist(), _col(group, "hold_stop").tolist(),
+                                                _col(group, "range_deg").tolist())]
+            out.append((("pencil_pickup", t[a], t[b]), evidence, rows))
         return out
 
     @staticmethod
