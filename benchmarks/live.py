@@ -169,7 +169,7 @@ def report_per_rep(label: str, rows: list, late_s: float = 0.3) -> None:
     # The never counted as later than any: the share of reps shown within the target.
     every = np.array([np.inf if r["delay"] is None else r["delay"] for r in rows])
     print(f"{label} {len(late)} of {len(rows)} later than {late_s} s (90th pct {p90:.2f} s of those counted, "
-          f"{np.percentile(every, 90):.2f} s with the never counted as late): " + "; ".join(
+          f"{np.percentile(every, 90, method='higher'):.2f} s with the never counted as late): " + "; ".join(
         f"{why}: {len(rs)} (" + ", ".join(sorted({r['exercise'] for r in rs})) + ")" for why, rs in causes.items()))
     tail = [r for r in rows if r["delay"] is None or r["delay"] >= p90]
     print(f"{label} the tail from the 90th pct: " + ", ".join(
