@@ -32,7 +32,7 @@ from .gait import GaitBoutDetector, runs
 from .mounting import Mounting, MountingEstimator
 from .orientation import Orientation, OrientationFilter
 from .posture import fraction_in_posture, posture_masks
-from .preprocess import Uniform, UniformResampler, gyro_bias, still_mask
+from .preprocess import Uniform, UniformResampler, gyro_bias, norm3, still_mask
 from .reps import lowpass
 
 SIGNAL_COLUMNS = ["t", "valid", "still", "elevation_deg", "roll_deg", "tilt_deg",
@@ -153,9 +153,13 @@ def gap_lowpass(x: np.ndarray, valid: np.ndarray, cutoff_hz: float, sampling_rat
     if not ok.any():
         return lowpass(x, cutoff_hz, sampling_rate_hz)
     out = num / np.where(ok, den, 1.0)[:, None]
-    idx = np.arange(len(x))
-    for k in range(out.shape[1]):
-        out[~ok, k] = np.interp(idx[~ok], idx[ok], out[ok, k])
+    # The few points to bridge and the many to bridge from, found once
+    # (per column, four whole-day masks and gathers were half this call).
+    bad = np.flatnonzero(~ok)
+    if len(bad):
+        good = np.flatnonzero(ok)
+        for k in range(out.shape[1]):
+            out[bad, k] = np.interp(bad, good, out[good, k])
     return out
 
 
@@ -234,8 +238,10 @@ class SignalExtractor:
                                       smooth_hz=3.0 if foot else 0.0,
                                       slow_bridge_s=3.0,
                                       min_periodicity=0.25 if foot else 0.5)
+        rate = norm3(gyr)  # |gyr|, for the gait bouts and the mounting
         # With jobs, found in a child while this process runs the orientation filter.
-        gait = Beside(lambda: gait_bouts.detect(gyr, u.valid, sampling_rate_hz).bouts_, fork=self.jobs > 1)
+        gait = Beside(lambda r=rate: gait_bouts.detect(gyr, u.valid, sampling_rate_hz, rate_dps=r).bouts_,
+                      fork=self.jobs > 1)
         # Through a rest of 30 s or more (sitting, lying, standing about) the
         # tilt is the accelerometer's (the filter runs 2 s into and out of
         # it): the filter's per-sample loop over a day's rests was most of
@@ -246,7 +252,9 @@ class SignalExtractor:
         orient = OrientationFilter(rest_fill_s=30.0).estimate(u, still=still)
         gait = gait.result()
         mount = known_mounting or MountingEstimator().estimate(
-            u.acc, gyr, still, orient.quat, orient.earth_acc, gait, sampling_rate_hz, declared=mounting).mounting_
+            u.acc, gyr, still, orient.quat, orient.earth_acc, gait, sampling_rate_hz, declared=mounting,
+            rate_dps=rate).mounting_
+        del rate
         r = mount.matrix
         gyr_s = gyr @ r.T
         grav_s = orient.gravity @ r.T
@@ -273,5 +281,5 @@ class SignalExtractor:
             # still catching up after a walk or a brisk turn shifts the rest
             # level a rep starts from.
             tilt_deg=np.degrees(np.arctan2(acc_lp[:, 0], acc_lp[:, 1])),
-            postures=posture_masks(grav_smooth, place.value))
+            postures=posture_masks(grav_smooth, place.value, sampling_rate_hz))
         return self
