@@ -27,7 +27,7 @@ import pandas as pd
 from scipy.ndimage import uniform_filter1d
 
 from .gait import runs
-from .preprocess import butter_filtfilt
+from .preprocess import butter_filtfilt, running_mean
 
 CIRCLE_COLUMNS = ["start", "stop", "direction", "size_deg"]
 
@@ -146,8 +146,8 @@ class CircleDetector:
         w = np.sum(v * v, axis=1)
         w = np.minimum(w, np.roll(w, 1))
         win = max(3, int(self.period_range_s[1] * 0.5 * sampling_rate_hz))
-        num = uniform_filter1d(step * w, win, mode="nearest")
-        den = uniform_filter1d(w, win, mode="nearest")
+        num = running_mean(step * w, win)  # scipy's uniform_filter1d, mode "nearest", to the bit
+        den = running_mean(w, win)
         return num / np.maximum(den, 1e-9) * sampling_rate_hz
 
     def toe_displacement(self, gyr_foot_dps: np.ndarray, sampling_rate_hz: float) -> np.ndarray:

@@ -23,8 +23,9 @@ import pandas as pd
 from scipy.ndimage import median_filter, uniform_filter1d
 
 from .circles import CircleDetector, circle_sets
-from .confidence import displacement, motion_evidence, rep_extent, rise_doubt, stride_travel, toes_down_rise
+from .confidence import DisplacementMemo, displacement, motion_evidence, rep_extent, rise_doubt, stride_travel, toes_down_rise
 from .gait import STRIDE_FEATURES, StrideDetector, runs, stride_feature_array
+from .preprocess import norm3
 from .reps import HoldRepDetector, _median, detect_many, lowpass, prefer, set_cues
 from .signals import SessionSignals
 
@@ -591,7 +592,9 @@ class HoldSetDetector:
         if not stretches:  # all taken from a detector run ahead: no whole-day pitch to redo
             return {}
         t, sampling_rate_hz, foot, valid = sig.t, sig.sampling_rate_hz, sig.foot, sig.valid
-        earth_acc = sig.orientation.earth_acc
+        # Each rep's rise is asked for several times (its lift, its heel
+        # rise, the set's evidence): worked out once each.
+        earth_acc = DisplacementMemo(sig.orientation.earth_acc)
         # A foot sensor's pitch without the pushes of a foot carried aside
         # (seed 4107: a pencil carried mid-hold cut each hold in two).
         tilt = (carry_free_tilt(sig.tilt_deg, sig.elevation_deg, sampling_rate_hz) if foot
@@ -670,7 +673,7 @@ class HoldSetDetector:
                     if posture == "flat" and (name == "pencil_pickup" or (
                             len(group) <= self.pencil_max_reps and _median(holds) >= self.pencil_short_hold_s)):
                         if calm_rate is None:
-                            calm_rate = uniform_filter1d(np.linalg.norm(sig.gyr, axis=1),
+                            calm_rate = uniform_filter1d(norm3(sig.gyr),
                                                          max(1, int(0.1 * sampling_rate_hz)))
                         # A foot lifting a pencil with little tip starts
                         # to rise before its tilt shows the move: its rise
