@@ -134,20 +134,16 @@ class CircleDetector:
     def turn_rate(self, v: np.ndarray, sampling_rate_hz: float, ang: np.ndarray | None = None) -> np.ndarray:
         """Signed rate (rad/s) at which the toes' direction of motion turns.
 
-        The increments of the velocity's direction, weighted by the speed
-        and averaged over two seconds (half the slowest turn): a pause
+        The increments of the velocity's direction, weighted by the squared
+        speed and averaged over two seconds (half the slowest turn): a pause
         (speed near zero, direction noise) or a reversal (a half-turn jump
-        at near-zero speed) weighs next to nothing. Not by the squared
-        speed: an elongated, small or slow loop turns mostly at its slow
-        ends, which that weighed out, and its run broke up (benchmarks/
-        circles.py, tuning seeds 1000-1019, 24 cases: 73.0 -> 75.4 % exact;
-        seeds 1020-1049, 7 cases: 70.5 -> 75.2 %). ``ang``: the velocity's
+        at near-zero speed) weighs next to nothing. ``ang``: the velocity's
         direction, ``arctan2(v[:, 1], v[:, 0])``, when the caller has it.
         """
         if ang is None:
             ang = np.arctan2(v[:, 1], v[:, 0])
         step = np.angle(np.exp(1j * np.diff(ang, prepend=ang[:1])))
-        w = np.hypot(v[:, 0], v[:, 1])
+        w = np.sum(v * v, axis=1)
         w = np.minimum(w, np.roll(w, 1))
         win = max(3, int(self.period_range_s[1] * 0.5 * sampling_rate_hz))
         num = running_mean(step * w, win)  # scipy's uniform_filter1d, mode "nearest", to the bit
