@@ -240,7 +240,7 @@ class SignalExtractor:
                                       min_periodicity=0.25 if foot else 0.5)
         rate = norm3(gyr)  # |gyr|, for the gait bouts and the mounting
         # With jobs, found in a child while this process runs the orientation filter.
-        gait = Beside(lambda: gait_bouts.detect(gyr, u.valid, sampling_rate_hz, rate_dps=rate).bouts_,
+        gait = Beside(lambda r=rate: gait_bouts.detect(gyr, u.valid, sampling_rate_hz, rate_dps=r).bouts_,
                       fork=self.jobs > 1)
         # Through a rest of 30 s or more (sitting, lying, standing about) the
         # tilt is the accelerometer's (the filter runs 2 s into and out of
@@ -281,5 +281,5 @@ class SignalExtractor:
             # still catching up after a walk or a brisk turn shifts the rest
             # level a rep starts from.
             tilt_deg=np.degrees(np.arctan2(acc_lp[:, 0], acc_lp[:, 1])),
-            postures=posture_masks(grav_smooth, place.value))
+            postures=posture_masks(grav_smooth, place.value, sampling_rate_hz))
         return self
