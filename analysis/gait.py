@@ -11,7 +11,7 @@ import pandas as pd
 from scipy.ndimage import uniform_filter1d
 from scipy.signal import find_peaks
 
-from .preprocess import butter_filtfilt
+from .preprocess import butter_filtfilt, norm3, running_mean
 
 
 def runs(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -28,7 +28,7 @@ def runs(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def moving_rms(x: np.ndarray, n: int) -> np.ndarray:
-    return np.sqrt(uniform_filter1d(x * x, max(1, n), mode="nearest"))
+    return np.sqrt(running_mean(x * x, max(1, n)))
 
 
 def _stride_period(g: np.ndarray, sampling_rate_hz: float, lo_s: float = 0.6, hi_s: float = 1.8) -> tuple[float, float]:
@@ -116,10 +116,14 @@ class GaitBoutDetector:
         self.require_stance_rest = require_stance_rest
 
     def detect(self, gyr: np.ndarray, valid: np.ndarray, sampling_rate_hz: float,
-               free: np.ndarray | None = None) -> GaitBoutDetector:
-        """Find the gait bouts of ``gyr`` (shape (n, 3), deg/s) where ``valid``;
-        with ``free`` (bool, shape (n,)) only within it (bridging stays inside)."""
-        g = np.linalg.norm(gyr, axis=1)
+               rate_dps: np.ndarray | None = None, free: np.ndarray | None = None) -> GaitBoutDetector:
+        """Find the gait bouts of angular rate ``gyr`` (n, 3), deg/s, on a grid with ``valid`` (n,) samples.
+
+        ``rate_dps`` is ``gyr``'s norm (n,) when the caller has it (stage 1
+        shares it with the mounting estimate). With ``free`` (bool, shape
+        (n,)) only within it (bridging stays inside).
+        """
+        g = norm3(gyr) if rate_dps is None else rate_dps
         moving = (moving_rms(g, int(1.5 * sampling_rate_hz)) > self.active_dps) & valid
         # Bridge the short pauses between strides and lost packets.
         rows = self._stretches(moving, self.bridge_s, g, gyr, sampling_rate_hz, 0.0, free)
@@ -139,7 +143,7 @@ class GaitBoutDetector:
     def _stretches(self, moving: np.ndarray, bridge_s: float, g: np.ndarray, gyr: np.ndarray,
                    sampling_rate_hz: float, min_stride_s: float, free: np.ndarray | None = None) -> list:
         """(start, stop, period_s, periodicity) of the gait among ``moving`` bridged over ``bridge_s``."""
-        active = uniform_filter1d(moving.astype(float), max(1, int(bridge_s * sampling_rate_hz))) > 0.2
+        active = running_mean(moving.astype(float), max(1, int(bridge_s * sampling_rate_hz)), mode="reflect") > 0.2
         # Strides vary in time (uneven steps, a cadence that changes): their
         # sharp peaks stop lining up a few strides apart, while the rate's
         # slow outline still repeats. Filtered stretch by stretch (a day's
@@ -235,9 +239,9 @@ class StrideDetector:
 
     def detect(self, acc: np.ndarray, gyr: np.ndarray, period_s: float,
                sampling_rate_hz: float) -> StrideDetector:
-        jerk = (np.linalg.norm(butter_filtfilt(acc, 2, self.highpass_hz, sampling_rate_hz, "highpass"), axis=1)
+        jerk = (norm3(butter_filtfilt(acc, 2, self.highpass_hz, sampling_rate_hz, "highpass"))
                 if len(acc) > 15 else np.zeros(len(acc)))
-        g = np.linalg.norm(gyr, axis=1)
+        g = norm3(gyr)
         # Impact and swing together: contacts are where the jerk peaks while
         # the leg has just swung (rate high shortly before).
         origin = max(0, int(0.15 * sampling_rate_hz) - 1) if sampling_rate_hz >= 10 else 0
@@ -294,10 +298,19 @@ class StrideDetector:
         # A skipped contact (an interval of two periods) costs what a
         # missing peak of full height would have added.
         lo, hi = self._predecessors(cand, period)
+        # Each candidate's costs to its predecessors depend on the
+        # candidates alone: worked out for all pairs in one pass (the same
+        # operations on the same numbers as pair range by pair range), so
+        # that the loop only adds them up.
+        width = np.maximum(hi - lo, 0)
+        first = np.zeros(m + 1, dtype=np.intp)
+        np.cumsum(width, out=first[1:])
+        rows = np.repeat(np.arange(m), width)
+        pred = np.arange(first[-1]) - np.repeat(first[:-1] - lo, width)
+        cost = self.tightness * np.log((cand[rows] - cand[pred]) / period) ** 2
         for j in np.flatnonzero(hi > lo).tolist():
             a, b = int(lo[j]), int(hi[j])
-            gap = (cand[j] - cand[a:b]) / period
-            best = total[a:b] - self.tightness * np.log(gap) ** 2
+            best = total[a:b] - cost[first[j]:first[j + 1]]
             i = int(np.argmax(best))
             if best[i] > 0:
                 total[j] = value[j] + best[i]
