@@ -273,7 +273,7 @@ class TiptoeWalkDetector:
         t, sampling_rate_hz, foot = sig.t, sig.sampling_rate_hz, sig.foot
         claimed = np.zeros(len(t), dtype=bool)
         bouts, strides, details, evidence = [], [], [], []
-        pieces: list[tuple[np.ndarray, _Reps, float, bool]] = []
+        pieces: list[tuple[np.ndarray, _Reps, float]] = []
         quiet_found: list[tuple[int, int]] = []
         for g in self._gait(sig).itertuples():
             # The activity envelope lags the first step: look for contacts
@@ -307,25 +307,21 @@ class TiptoeWalkDetector:
                 # the strides around them: tiptoe tier 1000-1039, 6 -> 13
                 # false bouts on stairs).
                 found = [(0, len(contacts) - 1)]
-            pieces += [(contacts[a:b + 1], every.iloc[a:b], g.period_s, g.quiet) for a, b in found]
+            if g.quiet:
+                found = [(a, b) for a, b in found if self._walked(sig, contacts[a:b + 1])]
+            pieces += [(contacts[a:b + 1], every.iloc[a:b], g.period_s) for a, b in found]
             if g.quiet and len(pieces) > n_pieces:
                 quiet_found.append((g.start, g.stop))
-        walks: list[tuple[np.ndarray, _Reps, float, bool]] = []
-        for contacts, feats, period_s, quiet in pieces:
+        walks: list[tuple[np.ndarray, _Reps, float]] = []
+        for contacts, feats, period_s in pieces:
             if walks and self._goes_on(sig, walks[-1][0], walks[-1][1], contacts, period_s):
-                prev, prev_feats, _, prev_quiet = walks[-1]
+                prev, prev_feats, _ = walks[-1]
                 later = contacts > prev[-1] + int(0.5 * period_s * sampling_rate_hz)
                 joined = _Reps({c: np.r_[prev_feats[c], feats[c]] for c in STRIDE_FEATURES})
-                walks[-1] = (np.r_[prev, contacts[later]], joined, period_s, prev_quiet and quiet)
+                walks[-1] = (np.r_[prev, contacts[later]], joined, period_s)
             else:
-                walks.append((contacts, feats, period_s, quiet))
-        for contacts, feats, _, quiet in walks:
-            if quiet and (sig.in_posture("tiptoe_walk", contacts[0], contacts[-1]) or 0.0) < 0.7:
-                # Quiet gait is weak evidence: found only in it, a walk must
-                # be done standing (a seated set of pencil pickups, lifted and
-                # held, was a tiptoe walk of 15 strides: shared sample
-                # clean_9001, its set lost to the claim).
-                continue
+                walks.append((contacts, feats, period_s))
+        for contacts, feats, _ in walks:
             down = None
             if foot and len(contacts) > 2 and self._heel_came_down(sig, contacts[-1], feats):
                 # The walk ends as the heels come down: after a last step
@@ -384,6 +380,22 @@ class TiptoeWalkDetector:
             return quiet.assign(quiet=True)
         return pd.concat([gait, quiet.assign(quiet=True)], ignore_index=True).sort_values(
             "start", kind="stable").reset_index(drop=True)
+
+    @staticmethod
+    def _walked(sig: SessionSignals, contacts: np.ndarray, min_travel_m: float = 0.1) -> bool:
+        """Whether a piece of quiet gait is walking: a foot travels (median
+        0.1 m a stride or more), a shank is upright (70 % of the piece).
+
+        Quiet gait is weak evidence: a seated set of pencil pickups, lifted
+        and held, was a tiptoe walk of 15 strides (shared sample clean_9001,
+        its set lost to the claim; joined to a walk before it, simulator seed
+        1 clean, 3 cm a stride). A foot's tiptoe walk has no posture to
+        check (toes-down is tiptoe's own), a shank's travel cannot be
+        integrated (no still stance).
+        """
+        if sig.foot:
+            return stride_travel(sig.orientation.earth_acc, sig.gyr, contacts, sig.sampling_rate_hz)[1] >= min_travel_m
+        return (sig.in_posture("tiptoe_walk", int(contacts[0]), int(contacts[-1])) or 0.0) >= 0.7
 
     @staticmethod
     def _goes_on(sig: SessionSignals, prev: np.ndarray, prev_feats: _Reps | pd.DataFrame, contacts: np.ndarray,
