@@ -43,10 +43,9 @@ sys.path.insert(0, str(ROOT))
 from analysis.confidence import is_counted  # noqa: E402
 from analysis.pipeline import analyze_recording, run_analysis  # noqa: E402
 from analysis.scoring import match_bouts, score, summarise  # noqa: E402
+from benchmarks.rep_wide import evidence_of  # noqa: E402
 from sensors.contract import EXERCISES  # noqa: E402
 from sensors.simulator import DAILY_LOOKALIKES, LOOKALIKES, simulate_session  # noqa: E402
-
-from benchmarks.rep_wide import evidence_of  # noqa: E402
 
 KINDS = LOOKALIKES + DAILY_LOOKALIKES
 

@@ -106,7 +106,7 @@ def main() -> int:
                 print(f"{s['tier']} {s['seed']} {s['exercise']} {s['rate']:g} Hz range {s['true_range']:.1f}: "
                       f"true {s['n_true']} found {[f[0] for f in s['found']]} "
                       f"confidence {[f[1] for f in s['found']]}", flush=True)
-                for n, conf, doubts, ev, starts in s["found"]:
+                for _n, _conf, doubts, ev, starts in s["found"]:
                     for d in doubts:
                         print("    doubt:", d)
                     if args.evidence:
