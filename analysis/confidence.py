@@ -67,14 +67,41 @@ def is_counted(bout: dict, min_confidence: float = THRESHOLD) -> bool:
     return c is None or (isinstance(c, (int, float)) and c >= min_confidence)
 
 
+class DisplacementMemo:
+    """An earth-frame acceleration whose :func:`displacement` over each ``(a, b)`` is worked out once.
+
+    Sliced as the array it wraps. The hold-set detector asks for the rise
+    of the same reps several times (each rep's lift, its heel rise, the
+    set's evidence): on a day of wear 5774 calls for 2226 distinct
+    stretches, each computing the earth-frame rows anew.
+    """
+
+    def __init__(self, earth_acc):
+        self.earth_acc = earth_acc
+        self.done: dict = {}
+
+    def __getitem__(self, key):
+        return self.earth_acc[key]
+
+    def __len__(self) -> int:
+        return len(self.earth_acc)
+
+
 def displacement(earth_acc: np.ndarray, a: int, b: int, sampling_rate_hz: float) -> np.ndarray:
     """Sensor displacement (m, earth frame) from sample ``a`` to ``b``.
 
     Double integration of gravity-free acceleration, assuming the sensor is
     still at both ends (a rest and a hold, or two foot contacts): the
     velocity's linear drift is removed, which also cancels a constant error
-    in the acceleration (a tilt estimate a degree off).
+    in the acceleration (a tilt estimate a degree off). ``earth_acc`` may
+    be a :class:`DisplacementMemo` (the same values, each worked out once).
     """
+    if isinstance(earth_acc, DisplacementMemo):
+        key = (int(a), int(b), float(sampling_rate_hz))
+        d = earth_acc.done.get(key)
+        if d is None:
+            d = earth_acc.done[key] = displacement(earth_acc.earth_acc, a, b, sampling_rate_hz)
+        return d.copy()
     if b - a < 3:
         return np.zeros(3)
     acc = earth_acc[a:b]
@@ -129,7 +156,7 @@ def toes_down_rise(earth_acc: np.ndarray, tilt_deg: np.ndarray, reps, offset: in
     out = []
     for a, h0, h1 in zip(*(np.asarray(reps[c]) for c in ("start", "hold_start", "hold_stop"))):
         a, h0, h1 = offset + int(a), offset + int(h0), offset + int(h1)
-        turn = float(np.median(tilt_deg[h0:max(h1, h0 + 1)])) - float(tilt_deg[a])
+        turn = float(_median(tilt_deg[h0:max(h1, h0 + 1)])) - float(tilt_deg[a])
         rise = float(displacement(earth_acc, a, h0, sampling_rate_hz)[2])
         out.append(-rise if turn > 0 else rise)
     return np.array(out)
@@ -248,6 +275,11 @@ class ConfidenceRater:
         ~0.17 m, a stride two stairs). Judged with a foot sensor only: the
         shank is never still in stance, so its rise cannot be integrated
         stride by stride.
+    shank_tiptoe_arc_deg : float
+        A shank sensor's tiptoe walk swinging it this far a stride or more
+        (median sagittal arc, deg) may be heel-to-toe walking with short
+        steps: the shank cannot see the heel (the detector keeps walks up
+        to ``families.SHANK_UNSURE_ARC_DEG``).
     strong_min_reps, strong_max_hold_cv, strong_min_mounting : int, float, float
         What makes a hold set strong evidence without a known mounting: this
         many reps, holds this alike, and resting postures that told the
@@ -325,7 +357,8 @@ class ConfidenceRater:
                  max_overshoot: float = 2.0, max_hold_cv: float = 0.5, min_rest_s: float = 0.5,
                  min_posture_cue: float = -0.5, min_tiptoe_s: float = 8.0, min_travel_m: float = 0.1,
                  max_heel_lift_m: float = 0.008, still_leg_range_deg: float = 4.0,
-                 still_leg_min_cue: float = 0.35):
+                 still_leg_min_cue: float = 0.35, shank_tiptoe_arc_deg: float = 38.0):
+        self.shank_tiptoe_arc_deg = shank_tiptoe_arc_deg
         self.min_tiptoe_s = min_tiptoe_s
         self.min_travel_m = min_travel_m
         self.max_heel_lift_m = max_heel_lift_m
@@ -485,6 +518,10 @@ class ConfidenceRater:
             walked = ev.get("duration_s")
             if walked is not None and walked < self.min_tiptoe_s:
                 doubt(0.35, f"{walked:.0f} s on tiptoe, a few steps (stairs, or a stretch?)")
+            arc = ev.get("arc_deg")
+            if placement == "ankle" and arc is not None and arc >= self.shank_tiptoe_arc_deg:
+                doubt(0.35, f"the shank swings {arc:.0f}° a stride: a shank sensor cannot see the heel, "
+                            f"and short heel-to-toe steps swing it as far (tiptoe walk or walking?)")
             climb = ev.get("climb_m")
             if placement == "foot" and climb is not None and climb > self.max_climb_m:
                 doubt(0.35, f"rises or falls {100 * climb:.0f} cm per stride (stairs?)")

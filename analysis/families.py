@@ -23,8 +23,9 @@ import pandas as pd
 from scipy.ndimage import median_filter, uniform_filter1d
 
 from .circles import CircleDetector, circle_sets
-from .confidence import displacement, motion_evidence, rep_extent, rise_doubt, stride_travel, toes_down_rise
-from .gait import STRIDE_FEATURES, StrideDetector, runs, stride_feature_array
+from .confidence import DisplacementMemo, displacement, motion_evidence, rep_extent, rise_doubt, stride_travel, toes_down_rise
+from .gait import STRIDE_FEATURES, GaitBoutDetector, StrideDetector, runs, stride_feature_array
+from .preprocess import norm3
 from .reps import HoldRepDetector, _median, detect_many, lowpass, prefer, set_cues
 from .signals import SessionSignals
 
@@ -228,6 +229,13 @@ def _median3(x: np.ndarray) -> np.ndarray:
     return out
 
 
+# A shank swinging through 38-46° a stride (a gait bout's median) is on
+# tiptoe or walking heel to toe with short steps: a shank cannot see the
+# heel, and the outside simulator's heel-to-toe walking swings it 40°. The
+# bout is reported, rated uncertain by its ``arc_deg`` (ConfidenceRater).
+SHANK_UNSURE_ARC_DEG = 46.0
+
+
 class TiptoeWalkDetector:
     """Tiptoe walking: gait bouts whose strides keep the heel off the floor.
 
@@ -235,14 +243,18 @@ class TiptoeWalkDetector:
     ----------
     min_tiptoe_strides : int
         Fewer contacts on tiptoe are a stumble or a stretch, not the exercise.
+    quiet_active_dps : float
+        Outside the session's gait bouts, gait is looked for again with this
+        lower activity threshold (0: not): a slow or shuffling tiptoe walk
+        turns the foot or shank too little for the session's gait detector.
 
     Attributes (after :meth:`detect`)
     ----------
     bouts_ : DataFrame
         ``exercise`` (``tiptoe_walk``), ``start_s``, ``end_s``.
     evidence_ : list of dict
-        Per bout: ``in_posture``, ``stride_s``, ``duration_s``, ``climb_m``, ``travel_m``, ``peak_g``,
-        ``flight_s``.
+        Per bout: ``in_posture``, ``stride_s``, ``arc_deg`` (median sagittal arc a stride),
+        ``duration_s``, ``climb_m``, ``travel_m``, ``peak_g``, ``flight_s``.
     details_ : list of dict
         Per bout: ``cadence_spm``, ``stride_time_cv_pct``, ``heel_rise_deg``
         (None for a shank sensor).
@@ -252,16 +264,18 @@ class TiptoeWalkDetector:
         Every gait bout's samples (ordinary walking is explained too).
     """
 
-    def __init__(self, min_tiptoe_strides: int = 6):
+    def __init__(self, min_tiptoe_strides: int = 6, quiet_active_dps: float = 10.0):
         self.min_tiptoe_strides = min_tiptoe_strides
+        self.quiet_active_dps = quiet_active_dps
 
     def detect(self, signals: SessionSignals) -> TiptoeWalkDetector:
         sig = signals
         t, sampling_rate_hz, foot = sig.t, sig.sampling_rate_hz, sig.foot
         claimed = np.zeros(len(t), dtype=bool)
         bouts, strides, details, evidence = [], [], [], []
-        pieces: list[tuple[np.ndarray, _Reps, float]] = []
-        for g in sig.gait.itertuples():
+        pieces: list[tuple[np.ndarray, _Reps, float, bool]] = []
+        quiet_found: list[tuple[int, int]] = []
+        for g in self._gait(sig).itertuples():
             # The activity envelope lags the first step: look for contacts
             # from a stride before it. It also falls before a soft last step
             # (a shank's closing half step swings it little) lands: look
@@ -270,7 +284,9 @@ class TiptoeWalkDetector:
             sl = slice(lo, min(len(t), g.stop + int(g.period_s * sampling_rate_hz)))
             sd = StrideDetector().detect(sig.acc[sl], sig.gyr[sl], g.period_s, sampling_rate_hz)
             contacts = sd.contacts_ + lo
-            claimed[g.start:g.stop] = True
+            n_pieces = len(pieces)
+            if not g.quiet:
+                claimed[g.start:g.stop] = True
             if len(contacts) < 3:
                 continue
             # Only the bout's stretch: negating the whole day for each of its
@@ -283,29 +299,91 @@ class TiptoeWalkDetector:
             # walk, once joined, must have min_tiptoe_strides.
             found = (self._tiptoe_runs(every, foot, 3) if len(every) == len(contacts) - 1
                      else [(0, len(contacts) - 1)] if self._is_tiptoe(every, foot) else [])
-            pieces += [(contacts[a:b + 1], every.iloc[a:b], g.period_s) for a, b in found]
-        walks: list[tuple[np.ndarray, _Reps, float]] = []
-        for contacts, feats, period_s in pieces:
+            if not found and not foot and len(every) and (
+                    float(np.median(every.sagittal_range_deg)) < SHANK_UNSURE_ARC_DEG):
+                # A shank walk that swings it a little farther than tiptoe
+                # walking does, as a whole: kept, and rated uncertain by its
+                # arc (judged stride by stride, stairs' 34-45° strides joined
+                # the strides around them: tiptoe tier 1000-1039, 6 -> 13
+                # false bouts on stairs).
+                found = [(0, len(contacts) - 1)]
+            pieces += [(contacts[a:b + 1], every.iloc[a:b], g.period_s, g.quiet) for a, b in found]
+            if g.quiet and len(pieces) > n_pieces:
+                quiet_found.append((g.start, g.stop))
+        walks: list[tuple[np.ndarray, _Reps, float, bool]] = []
+        for contacts, feats, period_s, quiet in pieces:
             if walks and self._goes_on(sig, walks[-1][0], walks[-1][1], contacts, period_s):
-                prev, prev_feats, _ = walks[-1]
+                prev, prev_feats, _, prev_quiet = walks[-1]
                 later = contacts > prev[-1] + int(0.5 * period_s * sampling_rate_hz)
                 joined = _Reps({c: np.r_[prev_feats[c], feats[c]] for c in STRIDE_FEATURES})
-                walks[-1] = (np.r_[prev, contacts[later]], joined, period_s)
+                walks[-1] = (np.r_[prev, contacts[later]], joined, period_s, prev_quiet and quiet)
             else:
-                walks.append((contacts, feats, period_s))
-        for contacts, feats, _ in walks:
+                walks.append((contacts, feats, period_s, quiet))
+        for contacts, feats, _, quiet in walks:
+            if quiet and (sig.in_posture("tiptoe_walk", contacts[0], contacts[-1]) or 0.0) < 0.7:
+                # Quiet gait is weak evidence: found only in it, a walk must
+                # be done standing (a seated set of pencil pickups, lifted and
+                # held, was a tiptoe walk of 15 strides: shared sample
+                # clean_9001, its set lost to the claim).
+                continue
             down = None
             if foot and len(contacts) > 2 and self._heel_came_down(sig, contacts[-1], feats):
-                # The walk ends as the heels come down.
-                down, contacts, feats = contacts[-1], contacts[:-1], feats.iloc[:-1]
+                # The walk ends as the heels come down: after a last step
+                # whose landing the chain passed over (it stands for it), or
+                # after a moment on tiptoe (no step: not a contact).
+                down = contacts[-1]
+                if not self._stepped_last(sig, contacts):
+                    contacts, feats = contacts[:-1], feats.iloc[:-1]
             if len(contacts) >= self.min_tiptoe_strides:
                 self._add_bout(sig, contacts, feats, bouts, strides, details, evidence, end=down)
+        # Quiet gait is claimed where it holds a tiptoe walk only: the rest
+        # (a slow set of reps, a pencil lifted and put down: simulator tiers,
+        # reps lost when every tiptoe piece claimed its stretch) stays the
+        # hold detector's.
+        for q0, q1 in quiet_found:
+            if any(b[1] < t[q1 - 1] and t[q0] < b[2] for b in bouts):
+                claimed[q0:q1] = True
         self.bouts_ = _bouts(bouts)
         self.evidence_ = evidence
         self.details_ = details
         self.strides_ = pd.DataFrame(strides, columns=["bout", "t_s"])
         self.claimed_ = claimed
         return self
+
+    def _gait(self, sig: SessionSignals) -> pd.DataFrame:
+        """The session's gait bouts and the quiet gait between them, in time order (``quiet`` column).
+
+        A slow tiptoe walk (strides of 2-3 s, long stances) or a shuffle on
+        tiptoe (a shank arc of 10-20°) keeps the rate's 1.5 s RMS under the
+        session's 20-25 deg/s for most of each stride, so it is many short
+        stretches of activity and no gait (tiptoe tier 1000-1039: 12 of the
+        26 walks missed had no gait bout over them). Between the session's
+        gait bouts, gait is looked for again above ``quiet_active_dps``,
+        bridged over 3 s, with the same periodicity and stance tests; a
+        foot's rate capped at its 90th percentile for them (a turn on the
+        spot outweighs the swings; capped, a shank's stairs repeated as
+        clearly as walking: tiptoe tier 1000-1039, 7 -> 13 false bouts).
+        """
+        gait = sig.gait.assign(quiet=False)
+        if not self.quiet_active_dps or not len(sig.t):
+            return gait
+        # Two strides either side of a gait bout are its own: the bout looks
+        # for contacts a stride beyond its ends, and quiet gait found in a
+        # pause between two bouts of one walk added a contact (seed 1010).
+        free = np.ones(len(sig.t), dtype=bool)
+        fs = sig.sampling_rate_hz
+        for s0, s1, p in zip(gait["start"].to_numpy(), gait["stop"].to_numpy(), gait["period_s"].to_numpy()):
+            free[max(0, s0 - int(2 * p * fs)):s1 + int(2 * p * fs)] = False
+        foot = sig.foot
+        quiet = GaitBoutDetector(require_stance_rest=foot, active_dps=self.quiet_active_dps, bridge_s=3.0,
+                                 smooth_hz=3.0 if foot else 0.0, min_periodicity=0.25 if foot else 0.5,
+                                 cap_pct=90.0 if foot else 0.0).detect(sig.gyr, sig.valid, fs, free=free).bouts_
+        if not len(quiet):
+            return gait
+        if not len(gait):
+            return quiet.assign(quiet=True)
+        return pd.concat([gait, quiet.assign(quiet=True)], ignore_index=True).sort_values(
+            "start", kind="stable").reset_index(drop=True)
 
     @staticmethod
     def _goes_on(sig: SessionSignals, prev: np.ndarray, prev_feats: _Reps | pd.DataFrame, contacts: np.ndarray,
@@ -341,6 +419,44 @@ class TiptoeWalkDetector:
         return after < 0.4 * float(np.median(feats.stance_pitch_deg))
 
     @staticmethod
+    def _stepped_last(sig: SessionSignals, contacts: np.ndarray, min_share: float = 0.45,
+                      min_strides: float = 1.1) -> bool:
+        """Whether the foot travelled a step between its last two contacts.
+
+        When the heels come down within half a stride of the last step, the
+        contact chain keeps one of the two impacts; if it is the heels', or
+        the heels drop within 0.2 s of the step, the walk's last contact is
+        one the foot lies flat after, yet a step was taken (the walk lost
+        its last contact: tiptoe_wide --kind edges 200-239, 8 of 40 foot
+        walks). A step carries the foot forward; dropping the heels after
+        standing on tiptoe does not. Travel is integrated from the calmest
+        moment of the stance before to the calmest of the rest after (both
+        still), and compared with the walk's other strides'; and the heels'
+        contact comes more than a stride (``min_strides``) after the one
+        before, as a landing passed over does (the heels dropping after a
+        moment on tiptoe shorter than a stride come sooner: 0.73 stride in
+        a pinned walk whose travel read 0.42 of a stride's, noise alone).
+        """
+        fs = sig.sampling_rate_hz
+        if len(contacts) < 4:
+            return False
+        w = max(1, int(0.1 * fs))
+        period = int(np.median(np.diff(contacts)))
+        if contacts[-1] - contacts[-2] < min_strides * period:
+            return False
+        lo, hi = int(contacts[0]), min(len(sig.t), int(contacts[-1]) + period + w)
+        calm_rate = uniform_filter1d(np.linalg.norm(sig.gyr[lo:hi], axis=1), w, mode="nearest")
+        # The stance is the first half stride after a contact: the calmest
+        # moment of the whole interval before a heels' contact may be the
+        # moment on tiptoe after the last step (seed 206: no travel seen).
+        ends = np.minimum(np.r_[contacts[1:], hi], contacts + max(w + 1, period // 2))
+        ends[-1] = hi
+        calm = np.array([c0 + int(np.argmin(calm_rate[c0 - lo:c1 - lo])) for c0, c1 in zip(contacts, ends)])
+        moves = np.array([np.hypot(*displacement(sig.orientation.earth_acc, a, b, fs)[:2])
+                          for a, b in zip(calm[:-1], calm[1:])])
+        return bool(moves[-1] >= min_share * float(np.median(moves[:-1])))
+
+    @staticmethod
     def _add_bout(sig: SessionSignals, contacts: np.ndarray, feats: _Reps | pd.DataFrame, bouts: list, strides: list,
                   details: list, evidence: list, end: int | None = None) -> None:
         """Append one tiptoe walk, its contacts (indices) and per-stride ``feats``; ``end``: the heels' landing."""
@@ -355,6 +471,7 @@ class TiptoeWalkDetector:
         climb, travel = stride_travel(sig.orientation.earth_acc, sig.gyr, contacts, sampling_rate_hz)
         evidence.append({"in_posture": sig.in_posture("tiptoe_walk", contacts[0], end),
                          "stride_s": float(np.median(stride_s)),
+                         "arc_deg": float(np.median(feats.sagittal_range_deg)) if len(feats) else None,
                          "duration_s": float(t[min(end, len(t) - 1)] - t[contacts[0]]),
                          "climb_m": climb, "travel_m": travel,
                          **motion_evidence(sig.acc, contacts[0], end, sampling_rate_hz)})
@@ -472,6 +589,165 @@ class CircleSetDetector:
         return self
 
 
+def vertical_moves(vertical_acc: np.ndarray, sampling_rate_hz: float,
+                   durations_s: tuple = (0.5, 0.8, 1.2, 1.8, 2.7), min_fit: float = 0.6,
+                   min_rise_m: float = 0.005) -> np.ndarray:
+    """The sensor's moves up and down, found as smooth point-to-point moves in its vertical acceleration.
+
+    A human point-to-point move has a minimum-jerk profile: over a move of
+    duration ``T`` by ``D`` its acceleration is ``D/T² (60u - 180u² + 120u³)``
+    (``u`` from 0 to 1). Each window of each duration in ``durations_s`` is
+    fitted with that shape (least squares: ``D``), and scored by its
+    normalised correlation with it; windows that fit it by ``min_fit`` or
+    better and move ``min_rise_m`` or more are taken best fit first, none
+    overlapping a better one. Tremor (6-12 Hz) and the sway of a foot held
+    in the air do not look like such a move, however strong; integrating
+    them twice does (0.25 m "moves" within a trembling hold).
+
+    Returns
+    -------
+    ndarray, shape (k, 3)
+        ``start``, ``stop`` (samples, stop exclusive) and ``rise_m``, by start.
+    """
+    fs = sampling_rate_hz
+    az = np.asarray(vertical_acc, dtype=float)
+    az = az - np.median(az)
+    n = len(az)
+    csq = np.r_[0.0, np.cumsum(az * az)]
+    cands = []
+    for dur in durations_s:
+        m = int(round(dur * fs))
+        if m < 5 or m > n:
+            continue
+        u = (np.arange(m) + 0.5) / m
+        h = (60 * u - 180 * u ** 2 + 120 * u ** 3) / dur ** 2
+        e = float(h @ h)
+        dot = np.correlate(az, h, mode="valid")
+        power = csq[m:] - csq[:-m]
+        fit = dot / np.sqrt(e * np.maximum(power, 1e-12))
+        rise = dot / e
+        good = (np.abs(fit) >= min_fit) & (np.abs(rise) >= min_rise_m)
+        # The best-fitting window of each run of good ones.
+        for a, b in zip(*runs(good)):
+            k = a + int(np.argmax(np.abs(fit[a:b])))
+            cands.append((abs(fit[k]), k, k + m, rise[k]))
+    taken = []
+    for _, a, b, rise in sorted(cands, reverse=True):
+        if all(b <= x or y <= a for x, y, _ in taken):
+            taken.append((a, b, rise))
+    return np.array(sorted(taken), dtype=float).reshape(-1, 3)
+
+
+def lifted_reps(vertical_acc: np.ndarray, sampling_rate_hz: float, min_rise_m: float = 0.015,
+                min_hold_s: float = 3.0, max_hold_s: float = 40.0, wiggle_s: float = 1.0,
+                join_s: float = 0.5, rest_s: float = 0.5, gyr: np.ndarray | None = None,
+                max_wobble_deg: float = 3.0) -> pd.DataFrame:
+    """Reps of a foot lifted and lowered again with next to no tilt, from its vertical acceleration.
+
+    A seated person may lift a pencil by raising the knee or the hip with
+    the foot kept level: the foot rises several centimetres and its pitch,
+    which the other reps are found on, changes by a degree or less. A rep
+    runs from a move up by ``min_rise_m`` or more (:func:`vertical_moves`)
+    to the next move down by as much, held ``min_hold_s``-``max_hold_s``
+    between them. Smaller moves (the other foot's turn shifting this one)
+    change nothing.
+
+    Parameters
+    ----------
+    vertical_acc : ndarray, shape (n,)
+        Gravity-free vertical acceleration (m/s², up).
+    sampling_rate_hz : float
+    gyr : ndarray, shape (n, 3), optional
+        Angular rate (deg/s): a move whose 2 Hz low-passed rotation's path
+        is longer than twice its net turn plus ``max_wobble_deg`` is a foot
+        shifting, not a lift.
+
+    Returns
+    -------
+    DataFrame
+        ``start``, ``hold_start``, ``hold_stop``, ``stop`` (samples), ``rise_m``.
+    """
+    fs = sampling_rate_hz
+    cols = ["start", "hold_start", "hold_stop", "stop", "rise_m"]
+    az = np.asarray(vertical_acc, dtype=float)
+    if len(az) < int(2 * fs) or not np.all(np.isfinite(az)):
+        return pd.DataFrame(columns=cols)
+    found = vertical_moves(az, fs)
+    # A pencil is lifted from rest: no move the same way a third as large
+    # or more just before (sitting down fits moves up one after another,
+    # seed 4201; a move down before it is the last rep put down).
+    rested = np.array([not np.any((found[:k, 1] > a - rest_s * fs) & (found[:k, 2] * np.sign(r) >= abs(r) / 3))
+                       for k, (a, _, r) in enumerate(found)], dtype=bool)
+    found = np.column_stack([found, rested])
+    # Moves that follow each other within ``join_s`` are one move (a
+    # shifting foot's wiggle fits two or three moves one after another,
+    # seed 4019): its rise is integrated over them all, rest to rest.
+    if len(found) > 1:
+        head = np.r_[True, found[1:, 0] - found[:-1, 1] > join_s * fs]
+        first, last = np.flatnonzero(head), np.r_[np.flatnonzero(head)[1:] - 1, len(found) - 1]
+        found = np.array([(found[i, 0], found[j, 1], found[i, 2] if i == j else
+                           displacement(az[:, None], int(found[i, 0]), int(found[j, 1]), fs)[0], found[i, 3])
+                          for i, j in zip(first, last)])
+    if gyr is not None and len(found):
+        # A foot shifting where it rests turns back and forth; one lifted
+        # turns one way, by its tip (seed 4038: a standing foot's shifts
+        # read as 7-14 cm up or down, turning 14-24° and ending within 1°
+        # of where they began; lifts turned 10-12° all one way).
+        rate = lowpass(np.asarray(gyr, dtype=float), 2.0, fs)
+        net = np.vstack([np.zeros((1, 3)), np.cumsum(rate, axis=0) / fs])
+        path = np.r_[0.0, np.cumsum(np.linalg.norm(rate, axis=1)) / fs]
+        a_, b_ = found[:, 0].astype(int), found[:, 1].astype(int)
+        found = found[path[b_] - path[a_] <= 2 * np.linalg.norm(net[b_] - net[a_], axis=1) + max_wobble_deg]
+    # A foot shifting where it rests goes up and straight back down (or
+    # the other way): a move with one about as large the other way within
+    # a second of it lifts nothing (the other foot's turn, seeds 4012, 4022).
+    near = int(wiggle_s * fs)
+    rise = found[:, 2]
+    back = np.zeros(len(found), dtype=bool)
+    if len(found) > 1:
+        pair = ((found[1:, 0] - found[:-1, 1] <= near) & (np.sign(rise[1:]) != np.sign(rise[:-1]))
+                & (np.minimum(np.abs(rise[1:]), np.abs(rise[:-1]))
+                   >= 0.5 * np.maximum(np.abs(rise[1:]), np.abs(rise[:-1]))))
+        back[1:] |= pair
+        back[:-1] |= pair
+    moves = [(int(a), min(int(b), len(az) - 1), r, bool(ok)) for a, b, r, ok in found[~back]]
+    rows, up, since = [], None, []
+
+    def put_down(a: int, b: int) -> bool:
+        held = (a - up[1]) / fs
+        if min_hold_s <= held <= max_hold_s:
+            rows.append((up[0], up[1], a, b, up[2]))
+        return held >= min_hold_s
+
+    for a, b, rise, from_rest in moves:
+        if rise >= min_rise_m and up is not None:
+            if since and rise >= 0.5 * up[2]:
+                # Up again while up: a foot swaying on one leg can hide
+                # the move down (read as a small rise); it is the most
+                # downward move in between, if the foot rose about as far
+                # again.
+                put_down(*min(since, key=lambda m: m[2])[:2])
+                up = None
+            elif up[2] > 2 * rise:
+                # Far more than this rep's lift: the first was the end of
+                # sitting down (on a chair, seed 4301 hard; on the floor,
+                # 4202), this is the rep's start.
+                up = None
+        if rise >= min_rise_m and up is None:
+            if from_rest:
+                up, since = (a, b, rise), []
+        elif up is not None and -rise >= max(min_rise_m / 2, up[2] / 3):
+            # A move down sooner than a hold is the hold's wobble (seed
+            # 4001: 2.8 cm "down" 2 s into a 25 s hold); the foot stays up.
+            if put_down(a, b):
+                up = None
+            else:
+                since.append((a, b, rise))
+        elif up is not None:
+            since.append((a, b, rise))
+    return pd.DataFrame(rows, columns=cols)
+
+
 class HoldSetDetector:
     """Sets of move–hold–release reps, per posture (toe press, resistance band, pencil pickup).
 
@@ -521,6 +797,10 @@ class HoldSetDetector:
         A pencil set's rise per rep is integrated from the calmest sample
         up to this long before each rep's start to the calmest up to this
         long after its hold's start (s).
+    level_max_tilt_deg : float
+        Where the tilt found no set, a foot lifted and lowered again
+        tipping by at most this much (deg) is looked for in the vertical
+        acceleration (:func:`lifted_reps`, :meth:`_lifted_sets`).
 
     Attributes (after :meth:`detect`)
     ----------
@@ -541,7 +821,9 @@ class HoldSetDetector:
                  pencil_min_lift_m: float = 0.015, split_lift_m: float = 0.05, split_heel_m: float = 0.012,
                  pencil_max_reps: int = 5, pencil_drop_frac: float = 0.35,
                  pencil_short_hold_s: float = 5.0, press_max_range_deg: float = 15.0,
-                 pencil_lift_margin_s: tuple[float, float] = (0.5, 0.3), pencil_min_rest_s: float = 0.5):
+                 pencil_lift_margin_s: tuple[float, float] = (0.5, 0.3), pencil_min_rest_s: float = 0.5,
+                 level_max_tilt_deg: float = 5.0):
+        self.level_max_tilt_deg = level_max_tilt_deg
         self.pencil_max_reps = pencil_max_reps
         self.pencil_short_hold_s = pencil_short_hold_s
         self.press_max_range_deg = press_max_range_deg
@@ -599,7 +881,9 @@ class HoldSetDetector:
         if not stretches:  # all taken from a detector run ahead: no whole-day pitch to redo
             return {}
         t, sampling_rate_hz, foot, valid = sig.t, sig.sampling_rate_hz, sig.foot, sig.valid
-        earth_acc = sig.orientation.earth_acc
+        # Each rep's rise is asked for several times (its lift, its heel
+        # rise, the set's evidence): worked out once each.
+        earth_acc = DisplacementMemo(sig.orientation.earth_acc)
         # A foot sensor's pitch without the pushes of a foot carried aside
         # (seed 4107: a pencil carried mid-hold cut each hold in two).
         tilt = (carry_free_tilt(sig.tilt_deg, sig.elevation_deg, sampling_rate_hz) if foot
@@ -678,7 +962,7 @@ class HoldSetDetector:
                     if posture == "flat" and (name == "pencil_pickup" or (
                             len(group) <= self.pencil_max_reps and _median(holds) >= self.pencil_short_hold_s)):
                         if calm_rate is None:
-                            calm_rate = uniform_filter1d(np.linalg.norm(sig.gyr, axis=1),
+                            calm_rate = uniform_filter1d(norm3(sig.gyr),
                                                          max(1, int(0.1 * sampling_rate_hz)))
                         # A foot lifting a pencil with little tip starts
                         # to rise before its tilt shows the move: its rise
@@ -732,6 +1016,84 @@ class HoldSetDetector:
                                                           group.hold_start.tolist(), group.hold_stop.tolist(),
                                                           group.range_deg.tolist())]
                     mine.append(((name, t[a], t[b]), evidence, reps))
+            if foot and posture == "flat":
+                if calm_rate is None:
+                    calm_rate = uniform_filter1d(np.linalg.norm(sig.gyr, axis=1),
+                                                 max(1, int(0.1 * sampling_rate_hz)))
+                mine[:] = self._with_lifted_sets(sig, s, e, tilt, calm_rate, mine)
+        return out
+
+    def _with_lifted_sets(self, sig: SessionSignals, s: int, e: int, tilt: np.ndarray, calm_rate: np.ndarray,
+                          found: list) -> list:
+        """``found`` (the flat stretch ``s:e``'s sets from the tilt, as :meth:`_stretch_sets`
+        lists them) with the pencil sets of a foot lifted with next to no tilt
+        (:func:`lifted_reps`) in place of the sets they overlap, when those
+        tip the foot by ``level_max_tilt_deg`` or less (median).
+
+        Their reps are the lifts that tip the foot by at most ``level_max_tilt_deg``
+        (more, and the tilt shows them); a set is two or more reps, rested
+        between, that :meth:`_name_hold_bout` calls a pencil set with the
+        foot rising ``pencil_min_lift_m`` or more (without the rise nothing
+        tells the reps from a foot shifting on the floor). Where such a set
+        is, a set the tilt found tipping the foot a degree is that tilt's
+        noise and the other foot's turn read as reps (seed 4202).
+        """
+        out = list(found)
+        for bout, evidence, rows in self._lifted_sets(sig, s, e, tilt, calm_rate):
+            clash = [f for f in out if f[0][1] < bout[2] and bout[1] < f[0][2]]
+            if all(f[1]["range_deg"] <= self.level_max_tilt_deg for f in clash):
+                out = [f for f in out if not any(f is c for c in clash)] + [(bout, evidence, rows)]
+        return sorted(out, key=lambda f: f[0][1])
+
+    def _lifted_sets(self, sig: SessionSignals, s: int, e: int, tilt: np.ndarray, calm_rate: np.ndarray) -> list:
+        """The pencil sets of :meth:`_with_lifted_sets` in the flat stretch ``s:e``:
+        ``(bout row, evidence, rep rows)`` as :meth:`_stretch_sets` lists them."""
+        t, fs = sig.t, sig.sampling_rate_hz
+        earth_acc = sig.orientation.earth_acc
+        reps = lifted_reps(np.asarray(earth_acc[s:e])[:, 2], fs, gyr=sig.gyr[s:e])
+        if len(reps) < 2:
+            return []
+        start, h0, h1, stop = (reps[c].to_numpy(int) for c in ("start", "hold_start", "hold_stop", "stop"))
+        before = max(1, int(1.0 * fs))
+        rest = np.array([np.median(tilt[s + max(0, a - before):s + a + 1]) for a in start])
+        held = np.array([np.median(tilt[s + a:s + b]) for a, b in zip(h0, h1)])
+        reps = reps.assign(range_deg=held - rest, amplitude_deg=np.abs(held - rest), rest_deg=rest)
+        reps = reps[reps.amplitude_deg.to_numpy() <= self.level_max_tilt_deg].reset_index(drop=True)
+        if len(reps) < 2:
+            return []
+        # A "rep" rising far less than the others is a foot shifting on the
+        # floor (the other foot's turn, seed 4019), not a pencil held up.
+        lifts = _rise_per_rep(reps, earth_acc, s, fs, self.pencil_lift_margin_s, calm_rate)
+        reps = reps[lifts >= max(self.pencil_min_lift_m, 0.4 * float(_median(lifts)))].reset_index(drop=True)
+        out = []
+        for group in self._group(reps, t[s:e], gap_s=self.max_rep_gap_s):
+            group = group.reset_index(drop=True) if isinstance(group, pd.DataFrame) else group
+            if len(group) < 2:
+                continue
+            holds = (_col(group, "hold_stop") - _col(group, "hold_start")) / fs
+            lifts = _rise_per_rep(group, earth_acc, s, fs, self.pencil_lift_margin_s, calm_rate)
+            rng = float(_median(np.abs(_col(group, "range_deg"))))
+            rests = (_col(group, "start")[1:] - _col(group, "stop")[:-1]) / fs
+            if (_median(lifts) < self.pencil_min_lift_m or _median(rests) < self.pencil_min_rest_s
+                    or self._name_hold_bout("flat", holds, float(_median(lifts)), len(group), rng)
+                    != "pencil_pickup"):
+                continue
+            a, b = s + int(_col(group, "start")[0]), s + int(_col(group, "stop")[-1])
+            evidence = {"in_posture": sig.in_posture("pencil_pickup", a, b), "reps": len(group),
+                        "range_deg": rng,
+                        # The rise is what these reps are: how alike they are is told by
+                        # the moves' fitted rises (the integrated ones spread with noise).
+                        "range_cv": float(np.std(_col(group, "rise_m")) / max(np.mean(_col(group, "rise_m")), 1e-6)),
+                        "lift_m": float(_median(lifts)), "lift_doubt_m": 0.0, "overshoot": None,
+                        "rest_s": float(_median(rests)), "posture_cue": None, "level_steps": 0,
+                        "way_unsure": False, "hold_s": float(_median(holds)),
+                        "hold_cv": float(np.std(holds) / max(np.mean(holds), 1e-6)),
+                        "heel_lift_m": None, **motion_evidence(sig.acc, a, b, fs)}
+            rows = [(t[s + a_], t[s + b_], (y - x) / fs, abs(r_))
+                    for a_, b_, x, y, r_ in zip(_col(group, "start").tolist(), _col(group, "stop").tolist(),
+                                                _col(group, "hold_start").tolist(), _col(group, "hold_stop").tolist(),
+                                                _col(group, "range_deg").tolist())]
+            out.append((("pencil_pickup", t[a], t[b]), evidence, rows))
         return out
 
     @staticmethod

@@ -11,7 +11,7 @@ import pandas as pd
 from scipy.ndimage import uniform_filter1d
 from scipy.signal import find_peaks
 
-from .preprocess import butter_filtfilt
+from .preprocess import butter_filtfilt, norm3, running_mean
 
 
 def runs(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -28,7 +28,7 @@ def runs(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def moving_rms(x: np.ndarray, n: int) -> np.ndarray:
-    return np.sqrt(uniform_filter1d(x * x, max(1, n), mode="nearest"))
+    return np.sqrt(running_mean(x * x, max(1, n)))
 
 
 def _stride_period(g: np.ndarray, sampling_rate_hz: float, lo_s: float = 0.6, hi_s: float = 1.8) -> tuple[float, float]:
@@ -93,12 +93,18 @@ class GaitBoutDetector:
         A second pass over what the first left, bridged over
         ``slow_bridge_s`` (0: no second pass), keeps gait whose strides
         take ``slow_min_stride_s`` or longer.
+    cap_pct : float
+        When above 0, the rate's magnitude is capped at this percentile of
+        the stretch's before its periodicity is judged: a turn of 180° over
+        one stride (140 deg/s of yaw for a second) outweighs the strides'
+        swings, and the walk repeated at no lag (0: uncapped).
     """
 
     def __init__(self, min_duration_s: float = 4.0, active_dps: float = 25.0,
                  min_periodicity: float = 0.25, require_stance_rest: bool = True,
                  max_stride_s: float = 4.2, smooth_hz: float = 3.0, bridge_s: float = 1.0,
-                 slow_bridge_s: float = 0.0, slow_min_stride_s: float = 1.8):
+                 slow_bridge_s: float = 0.0, slow_min_stride_s: float = 1.8, cap_pct: float = 0.0):
+        self.cap_pct = cap_pct
         self.slow_bridge_s = slow_bridge_s
         self.slow_min_stride_s = slow_min_stride_s
         self.bridge_s = bridge_s
@@ -109,16 +115,23 @@ class GaitBoutDetector:
         self.min_periodicity = min_periodicity
         self.require_stance_rest = require_stance_rest
 
-    def detect(self, gyr: np.ndarray, valid: np.ndarray, sampling_rate_hz: float) -> GaitBoutDetector:
-        g = np.linalg.norm(gyr, axis=1)
+    def detect(self, gyr: np.ndarray, valid: np.ndarray, sampling_rate_hz: float,
+               rate_dps: np.ndarray | None = None, free: np.ndarray | None = None) -> GaitBoutDetector:
+        """Find the gait bouts of angular rate ``gyr`` (n, 3), deg/s, on a grid with ``valid`` (n,) samples.
+
+        ``rate_dps`` is ``gyr``'s norm (n,) when the caller has it (stage 1
+        shares it with the mounting estimate). With ``free`` (bool, shape
+        (n,)) only within it (bridging stays inside).
+        """
+        g = norm3(gyr) if rate_dps is None else rate_dps
         moving = (moving_rms(g, int(1.5 * sampling_rate_hz)) > self.active_dps) & valid
         # Bridge the short pauses between strides and lost packets.
-        rows = self._stretches(moving, self.bridge_s, g, gyr, sampling_rate_hz, 0.0)
+        rows = self._stretches(moving, self.bridge_s, g, gyr, sampling_rate_hz, 0.0, free)
         if self.slow_bridge_s:
             # Slow walking rests seconds in each stance: bridged that long,
             # what is left over is gait only if its strides are that slow
             # (a set of reps bridged so would be claimed as gait).
-            taken = np.zeros(len(g), dtype=bool)
+            taken = np.zeros(len(g), dtype=bool) if free is None else ~free
             for s, e, *_ in rows:
                 taken[s:e] = True
             rows += self._stretches(moving & ~taken, self.slow_bridge_s, g, gyr, sampling_rate_hz,
@@ -130,7 +143,7 @@ class GaitBoutDetector:
     def _stretches(self, moving: np.ndarray, bridge_s: float, g: np.ndarray, gyr: np.ndarray,
                    sampling_rate_hz: float, min_stride_s: float, free: np.ndarray | None = None) -> list:
         """(start, stop, period_s, periodicity) of the gait among ``moving`` bridged over ``bridge_s``."""
-        active = uniform_filter1d(moving.astype(float), max(1, int(bridge_s * sampling_rate_hz))) > 0.2
+        active = running_mean(moving.astype(float), max(1, int(bridge_s * sampling_rate_hz)), mode="reflect") > 0.2
         # Strides vary in time (uneven steps, a cadence that changes): their
         # sharp peaks stop lining up a few strides apart, while the rate's
         # slow outline still repeats. Filtered stretch by stretch (a day's
@@ -144,6 +157,10 @@ class GaitBoutDetector:
                 continue
             seg_rate = (butter_filtfilt(gyr[s:e], 2, self.smooth_hz, sampling_rate_hz)
                         if smooth and e - s > 15 else gyr[s:e])
+            if self.cap_pct:
+                norm = np.linalg.norm(seg_rate, axis=1)
+                cap = _percentile(norm, self.cap_pct)
+                seg_rate = seg_rate * np.minimum(1.0, cap / np.maximum(norm, 1e-9))[:, None]
             period, corr = _stride_period(seg_rate, sampling_rate_hz, hi_s=self.max_stride_s)
             if (not np.isfinite(period) or corr < self.min_periodicity) and self.require_stance_rest:
                 # A foot's drifting walk; a shank (no stance to require) must
@@ -222,9 +239,9 @@ class StrideDetector:
 
     def detect(self, acc: np.ndarray, gyr: np.ndarray, period_s: float,
                sampling_rate_hz: float) -> StrideDetector:
-        jerk = (np.linalg.norm(butter_filtfilt(acc, 2, self.highpass_hz, sampling_rate_hz, "highpass"), axis=1)
+        jerk = (norm3(butter_filtfilt(acc, 2, self.highpass_hz, sampling_rate_hz, "highpass"))
                 if len(acc) > 15 else np.zeros(len(acc)))
-        g = np.linalg.norm(gyr, axis=1)
+        g = norm3(gyr)
         # Impact and swing together: contacts are where the jerk peaks while
         # the leg has just swung (rate high shortly before).
         origin = max(0, int(0.15 * sampling_rate_hz) - 1) if sampling_rate_hz >= 10 else 0
@@ -281,10 +298,19 @@ class StrideDetector:
         # A skipped contact (an interval of two periods) costs what a
         # missing peak of full height would have added.
         lo, hi = self._predecessors(cand, period)
+        # Each candidate's costs to its predecessors depend on the
+        # candidates alone: worked out for all pairs in one pass (the same
+        # operations on the same numbers as pair range by pair range), so
+        # that the loop only adds them up.
+        width = np.maximum(hi - lo, 0)
+        first = np.zeros(m + 1, dtype=np.intp)
+        np.cumsum(width, out=first[1:])
+        rows = np.repeat(np.arange(m), width)
+        pred = np.arange(first[-1]) - np.repeat(first[:-1] - lo, width)
+        cost = self.tightness * np.log((cand[rows] - cand[pred]) / period) ** 2
         for j in np.flatnonzero(hi > lo).tolist():
             a, b = int(lo[j]), int(hi[j])
-            gap = (cand[j] - cand[a:b]) / period
-            best = total[a:b] - self.tightness * np.log(gap) ** 2
+            best = total[a:b] - cost[first[j]:first[j + 1]]
             i = int(np.argmax(best))
             if best[i] > 0:
                 total[j] = value[j] + best[i]

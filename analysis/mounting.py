@@ -22,6 +22,7 @@ import numpy as np
 from scipy.spatial.transform import Rotation
 
 from .gait import runs
+from .preprocess import norm3
 
 AXIS_WORDS = {"forward": (1, 0, 0), "back": (-1, 0, 0), "backward": (-1, 0, 0),
               "left": (0, 1, 0), "right": (0, -1, 0), "up": (0, 0, 1), "down": (0, 0, -1)}
@@ -118,10 +119,11 @@ class MountingEstimator:
 
     def estimate(self, acc: np.ndarray, gyr: np.ndarray, still: np.ndarray, quat: np.ndarray,
                  earth_acc: np.ndarray, gait_bouts, sampling_rate_hz: float,
-                 declared: str | None = None) -> MountingEstimator:
+                 declared: str | None = None, rate_dps: np.ndarray | None = None) -> MountingEstimator:
         """Parameters: arrays on the analysis grid (m/s², bias-free deg/s,
         rest mask, (w,x,y,z) quaternions, earth-frame m/s²), gait bouts as
-        index ranges (DataFrame with ``start``, ``stop``, ``period_s``)."""
+        index ranges (DataFrame with ``start``, ``stop``, ``period_s``);
+        ``rate_dps``, the norm of ``gyr`` (n,) when the caller has it."""
         if declared:
             r = parse_mounting(declared)
             if r is not None:
@@ -136,7 +138,7 @@ class MountingEstimator:
         dirs = np.array([_unit(_column_median(acc[s:e])) for s, e in zip(starts, stops)])
         weights = (stops - starts) / sampling_rate_hz
         # |gyr| once for both gait steps (a whole-day (n, 3) pass each).
-        rate = np.linalg.norm(gyr, axis=1)
+        rate = norm3(gyr) if rate_dps is None else rate_dps
         # The calm instants of the strides, for both gait steps.
         calm = _calm_instants(rate, gait_bouts, sampling_rate_hz)
         stance = self._stance_direction(acc, calm)

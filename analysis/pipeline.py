@@ -80,7 +80,9 @@ def toe_paths(fitted: SessionAnalyzer, exercises: list[dict], sampling_rate_hz: 
         # A second of margin on each side keeps the detrending's edges out of the bout.
         pad = int(sampling_rate_hz)
         a, b = max(0, lo - pad), min(len(t), hi + pad)
-        d = CircleDetector().toe_displacement(sig[list(GYR_COLUMNS)].to_numpy()[a:b], sampling_rate_hz)
+        # The bout's rows only: the whole day's (n, 3) copy per bout was 1 % of a day's analysis.
+        gyr = np.column_stack([sig[c].to_numpy()[a:b] for c in GYR_COLUMNS])
+        d = CircleDetector().toe_displacement(gyr, sampling_rate_hz)
         d = d[lo - a: hi - a: step]
         e["toe_path"] = {"rate_hz": round(sampling_rate_hz / step, 3), "t0_s": round(float(t[lo]), 3) if lo < len(t) else None,
                          "y_deg": np.round(d[:, 0], 1).tolist(), "z_deg": np.round(d[:, 1], 1).tolist()}

@@ -27,11 +27,12 @@ import pandas as pd
 
 from sensors.contract import Placement
 
+from .forked import Beside
 from .gait import GaitBoutDetector, runs
 from .mounting import Mounting, MountingEstimator
 from .orientation import Orientation, OrientationFilter
 from .posture import fraction_in_posture, posture_masks
-from .preprocess import Uniform, UniformResampler, gyro_bias, still_mask
+from .preprocess import Uniform, UniformResampler, gyro_bias, norm3, still_mask
 from .reps import lowpass
 
 SIGNAL_COLUMNS = ["t", "valid", "still", "elevation_deg", "roll_deg", "tilt_deg",
@@ -152,9 +153,13 @@ def gap_lowpass(x: np.ndarray, valid: np.ndarray, cutoff_hz: float, sampling_rat
     if not ok.any():
         return lowpass(x, cutoff_hz, sampling_rate_hz)
     out = num / np.where(ok, den, 1.0)[:, None]
-    idx = np.arange(len(x))
-    for k in range(out.shape[1]):
-        out[~ok, k] = np.interp(idx[~ok], idx[ok], out[ok, k])
+    # The few points to bridge and the many to bridge from, found once
+    # (per column, four whole-day masks and gathers were half this call).
+    bad = np.flatnonzero(~ok)
+    if len(bad):
+        good = np.flatnonzero(ok)
+        for k in range(out.shape[1]):
+            out[bad, k] = np.interp(bad, good, out[good, k])
     return out
 
 
@@ -167,9 +172,14 @@ class SignalExtractor:
         Analysis grid rate.
     max_bridged_gap_s : float
         Gaps this long or longer are ``long_gap``: detectors do not bridge them.
+    jobs : int
+        With 2 or more, the gait bouts are found in a forked child while
+        this process runs the orientation filter (:mod:`analysis.forked`;
+        the same signals).
     """
 
-    def __init__(self, sampling_rate_hz: float = 50.0, max_bridged_gap_s: float = 3.0):
+    def __init__(self, sampling_rate_hz: float = 50.0, max_bridged_gap_s: float = 3.0, jobs: int = 1):
+        self.jobs = jobs
         self.sampling_rate_hz = sampling_rate_hz
         self.max_bridged_gap_s = max_bridged_gap_s
 
@@ -218,6 +228,20 @@ class SignalExtractor:
         # place (no second (n, 3) copy: 100 MB a day).
         gyr = u.gyr
         gyr -= bias
+        # A shank swings less than a foot, and least on tiptoe (short steps,
+        # no heel rocker). Without a foot's still stance to require, a
+        # shank's gait must repeat clearly: a set of knee bends half-repeats.
+        # A shank's periodicity is judged on the raw rate: smoothed, stairs
+        # repeat as clearly as walking, and a shank's stairs swing it through
+        # a tiptoe walk's arc (simulator seed 2707, ankle).
+        gait_bouts = GaitBoutDetector(require_stance_rest=foot, active_dps=25.0 if foot else 20.0,
+                                      smooth_hz=3.0 if foot else 0.0,
+                                      slow_bridge_s=3.0,
+                                      min_periodicity=0.25 if foot else 0.5)
+        rate = norm3(gyr)  # |gyr|, for the gait bouts and the mounting
+        # With jobs, found in a child while this process runs the orientation filter.
+        gait = Beside(lambda r=rate: gait_bouts.detect(gyr, u.valid, sampling_rate_hz, rate_dps=r).bouts_,
+                      fork=self.jobs > 1)
         # Through a rest of 30 s or more (sitting, lying, standing about) the
         # tilt is the accelerometer's (the filter runs 2 s into and out of
         # it): the filter's per-sample loop over a day's rests was most of
@@ -226,18 +250,11 @@ class SignalExtractor:
         # filter had 0.3-0.6°; benchmarks/README.md). Exercise holds (up to
         # ~20 s) stay filtered: their wobble is read from this angle.
         orient = OrientationFilter(rest_fill_s=30.0).estimate(u, still=still)
-        # A shank swings less than a foot, and least on tiptoe (short steps,
-        # no heel rocker). Without a foot's still stance to require, a
-        # shank's gait must repeat clearly: a set of knee bends half-repeats.
-        # A shank's periodicity is judged on the raw rate: smoothed, stairs
-        # repeat as clearly as walking, and a shank's stairs swing it through
-        # a tiptoe walk's arc (simulator seed 2707, ankle).
-        gait = GaitBoutDetector(require_stance_rest=foot, active_dps=25.0 if foot else 20.0,
-                                smooth_hz=3.0 if foot else 0.0,
-                                slow_bridge_s=3.0,
-                                min_periodicity=0.25 if foot else 0.5).detect(gyr, u.valid, sampling_rate_hz).bouts_
+        gait = gait.result()
         mount = known_mounting or MountingEstimator().estimate(
-            u.acc, gyr, still, orient.quat, orient.earth_acc, gait, sampling_rate_hz, declared=mounting).mounting_
+            u.acc, gyr, still, orient.quat, orient.earth_acc, gait, sampling_rate_hz, declared=mounting,
+            rate_dps=rate).mounting_
+        del rate
         r = mount.matrix
         gyr_s = gyr @ r.T
         grav_s = orient.gravity @ r.T

@@ -12,6 +12,9 @@ curled toes); every eighth session has a shank sensor, which cannot see a
 pencil pickup (``not_observable``): there it counts only what is named
 something else.
 
+With ``--verbose``, each true set in words too: its count found, or the bouts on it
+(named, uncertain and why, split in two) or nothing.
+
 Per true set (foot sensor): ``found`` (a counted ``pencil_pickup`` bout
 matches it), ``exact`` (and its rep count is right), ``other`` (a counted
 bout of another exercise overlaps it by half), ``uncertain`` (only an
@@ -98,13 +101,28 @@ def one(args) -> dict:
             outcome.append("uncertain")
         else:
             outcome.append("missed")
+    # Per true set, in words: what became of it (named, uncertain and why, split, merged).
+    detail = []
+    for k, s in enumerate(sets):
+        over = [b for b in doc["exercises"] if _half_overlap(s, b)]
+        if k in matched:
+            b = pencils[matched[k]]
+            detail.append(f"{len(s['reps'])} reps -> {len(b['reps'])}"
+                          + (f", {len(over)} bouts on it (split)" if len(over) > 1 else ""))
+        elif not over:
+            detail.append(f"{len(s['reps'])} reps -> nothing")
+        else:
+            detail.append(" + ".join(
+                f"{b['exercise']} {len(b.get('reps') or [])} reps {b['start_s']:.0f}-{b['end_s']:.0f} s"
+                + ("" if is_counted(b) else f" uncertain ({'; '.join(d.split(' (')[0] for d in b['doubts'])})")
+                for b in over) + f" for {len(s['reps'])} reps {s['start_s']:.0f}-{s['end_s']:.0f} s")
     false = [b["exercise"] for b in counted if not any(_half_overlap(s, b) for s in sets)]
     # Why true sets were only uncertain: the doubts of the uncertain bouts on them.
     doubts = [re.sub(r"-?[\d.]+", "#", d.split(" (")[0].split(":")[0]) for b in unsure if any(_half_overlap(s, b) for s in sets)
               for d in b.get("doubts", [])]
     named = [b["exercise"] for b in counted
              if any(_half_overlap(s, b) for s in sets) and b["exercise"] != "pencil_pickup"]
-    return {"seed": seed, "placement": placement, "observable": observable, "outcome": outcome,
+    return {"seed": seed, "placement": placement, "observable": observable, "outcome": outcome, "detail": detail,
             "false": false, "named": named, "doubts": doubts,
             "reps": [(len(s["reps"]), len(pencils[matched[k]]["reps"]) if k in matched else None)
                      for k, s in enumerate(sets)],
@@ -134,6 +152,8 @@ def main(argv=None) -> int:
         for r in rows:
             print(r["seed"], r["placement"], r["outcome"], "reps true/found", r["reps"], "false", r["false"],
                   {k: v for k, v in r["cases"].items() if k != "placement"}, flush=True)
+            for d in r["detail"]:
+                print("    ", d)
     print(f"{'case':28s} {'sets':>4s} " + " ".join(f"{o:>9s}" for o in OUTCOMES) + f" {'false':>5s}")
     for (axis, case), c in sorted(table.items()):
         if axis == "placement":

@@ -1731,7 +1731,8 @@ def circle_plan(rng: np.random.Generator, sloppiness: float = 0.3, **pins) -> di
     circle / after the last: begun or unfinished circles, not counted; 0;
     together under one turn, or they would make one more circle wherever
     the first one is said to begin).
-    Pinned per-direction keys apply to both directions.
+    Pinned per-direction keys apply to both directions; ``per_direction``
+    (two dicts) pins them for the first and the second direction done.
     """
     loguni = lambda lo, hi: float(np.exp(rng.uniform(np.log(lo), np.log(hi))))  # noqa: E731
     first = str(rng.choice(CIRCLE_DIRECTIONS))
@@ -1762,7 +1763,11 @@ def circle_plan(rng: np.random.Generator, sloppiness: float = 0.3, **pins) -> di
         # unless pinned or drawn (``SimConfig.circle_partial``).
         p["partial_in"] = p["partial_out"] = 0.0
     for key, value in pins.items():
-        if key in plan:
+        if key == "per_direction":
+            # Pins for the first and for the second direction done.
+            for p, own in zip(dirs, value):
+                p.update(own)
+        elif key in plan:
             plan[key] = value
         else:
             for p in dirs:

@@ -58,3 +58,14 @@ def test_bad_input_gives_one_clear_line_not_a_traceback(tmp_path, cli):
     assert out.returncode == 1 and "Traceback" not in out.stderr
     assert out.stderr.startswith("toehold: ")
     assert "bad.csv:3: column acc_y is not a number" in out.stderr
+
+
+def test_malloc_settings_are_left_to_a_user_who_made_their_own(monkeypatch):
+    from toehold.cli import ANALYSING, keep_freed_memory
+
+    assert set(ANALYSING) == {"analyze", "report", "export"}  # not record/session: long-lived processes
+    for name, value in (("TOEHOLD_MALLOC", "default"), ("MALLOC_ARENA_MAX", "2"),
+                        ("GLIBC_TUNABLES", "glibc.malloc.trim_threshold=0")):
+        with monkeypatch.context() as m:
+            m.setenv(name, value)
+            assert keep_freed_memory() is False

@@ -8,7 +8,7 @@ other exception would end a patient's session. New device modules are
 covered as soon as they are registered.
 
 ``TOEHOLD_FUZZ_EXAMPLES`` sets the number of generated inputs per test and
-decoder (default 100; 10000 for the full run).
+decoder (default 50; 10000 for the full run).
 """
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 from sensors.devices import PROFILES, MalformedPacket
 from sensors.devices.base import CommandRefused
 
-EXAMPLES = int(os.environ.get("TOEHOLD_FUZZ_EXAMPLES", "100"))
+EXAMPLES = int(os.environ.get("TOEHOLD_FUZZ_EXAMPLES", "50"))
 FUZZ = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
 CORPUS = Path(__file__).parent / "corpus" / "devices"
 KINDS = sorted(PROFILES)

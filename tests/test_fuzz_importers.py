@@ -8,7 +8,7 @@ random bytes, truncation, NaN/inf/huge values, other encodings, duplicated
 headers, reordered or missing columns, time going backwards, stray lines,
 other separators, deleted files, broken zips.
 
-``TOEHOLD_FUZZ_EXAMPLES`` sets the examples per importer (default 100 for CI;
+``TOEHOLD_FUZZ_EXAMPLES`` sets the examples per importer (default 50 for CI;
 ``TOEHOLD_FUZZ_EXAMPLES=10000 python3 -m pytest tests/test_fuzz_importers.py``
 for the full run). The nastiest cases found are kept in
 ``tests/corpus/importers/`` and replayed by ``test_corpus``.
@@ -29,7 +29,7 @@ from test_importers import metabase_export, phyphox_export, sensorlogger_export,
 from sensors.importers import open_any
 from sensors.recording import REQUIRED_COLUMNS, RecordingError
 
-EXAMPLES = int(os.environ.get("TOEHOLD_FUZZ_EXAMPLES", "100"))
+EXAMPLES = int(os.environ.get("TOEHOLD_FUZZ_EXAMPLES", "50"))
 CORPUS = Path(__file__).parent / "corpus" / "importers"
 FUZZ = settings(max_examples=EXAMPLES, deadline=None, database=None,
                 suppress_health_check=list(HealthCheck))

@@ -8,7 +8,7 @@ line that exists when it names one). Any other exception is a traceback in
 the user's face and fails here.
 
 ``TOEHOLD_FUZZ_EXAMPLES`` sets the number of generated inputs per test
-(default 100 so the suite stays quick; 10000 for the full run).
+(default 50 so the suite stays quick; 10000 for the full run).
 """
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 
 from sensors.recording import REQUIRED_COLUMNS, RecordingError, read_recording
 
-EXAMPLES = int(os.environ.get("TOEHOLD_FUZZ_EXAMPLES", "100"))
+EXAMPLES = int(os.environ.get("TOEHOLD_FUZZ_EXAMPLES", "50"))
 FUZZ = settings(max_examples=EXAMPLES, deadline=None, derandomize=False,
                 suppress_health_check=list(HealthCheck))
 CORPUS = Path(__file__).parent / "corpus" / "reader"

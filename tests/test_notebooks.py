@@ -1,10 +1,7 @@
 """The notebooks run top to bottom, so they never rot."""
 from pathlib import Path
 
-import nbformat
 import pytest
-from nbclient import NotebookClient
-from nbformat.v4 import new_code_cell
 
 NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("*.ipynb"))
 # Smaller inputs than a reader's run (papermill's convention: a cell after
@@ -18,6 +15,12 @@ SMALLER = {
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
 def test_notebook_runs(path, tmp_path):
+    # Imported here, not at collection: nbclient pulls in jupyter_client and
+    # zmq (0.35 s of CPU), which only the worker running a notebook needs.
+    import nbformat
+    from nbclient import NotebookClient
+    from nbformat.v4 import new_code_cell
+
     nb = nbformat.read(path, as_version=4)
     if path.name in SMALLER:
         (k,) = [i for i, c in enumerate(nb.cells) if "parameters" in c.metadata.get("tags", [])]

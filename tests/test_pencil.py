@@ -5,9 +5,11 @@ The programme says only "pick the pencil up with your toes, hold it at least
 10 s, 3 times with each foot": seated or standing, the foot lifted or only
 the toes curled are all the exercise. Expected counts are the pinned plan's.
 """
+import numpy as np
 import pytest
 
 from analysis.confidence import is_counted
+from analysis.families import lifted_reps
 from analysis.pipeline import analyze_recording
 from analysis.scoring import match_bouts
 from sensors.simulator import simulate_session
@@ -69,6 +71,15 @@ def test_toes_curled_round_the_pencil_are_two_uncertain_sets_not_toe_presses():
     # a rep, and no reason to split the set (it split as 2 + 2 and lost a rep).
     (4110, dict(posture="chair", grip="lift", lift_m=0.06, tip_deg=10.0, shank_deg=0.0, hold_s=12.0,
                 reps=3, rest_s=4.0, sets=1, drops=1)),
+    # Seated, the pencil lifted 5 cm by the hip with the foot kept level
+    # (tipped 0.5°): the tilt the other reps are found on shows nothing;
+    # the foot's moves up and down in the vertical acceleration do.
+    (4201, dict(posture="chair", grip="lift", lift_m=0.05, tip_deg=0.5, shank_deg=1.0, hold_s=12.0,
+                reps=3, rest_s=5.0, sets=1)),
+    # Standing on the other leg, the foot lifted 8 cm tipped 1°: the
+    # lifted foot sways while it holds.
+    (4202, dict(posture="stand", grip="lift", lift_m=0.08, tip_deg=1.0, shank_deg=1.0, hold_s=10.0,
+                reps=3, rest_s=4.0, sets=1)),
 ])
 def test_pencil_sets_done_differently_are_found_and_counted(seed, plan):
     sets, found = analyse(seed, **plan)
@@ -78,3 +89,47 @@ def test_pencil_sets_done_differently_are_found_and_counted(seed, plan):
     assert len(pairs) == 1, [(b["exercise"], b["confidence"], b["doubts"]) for b in found]
     assert len(counted[pairs[0][1]]["reps"]) == plan["reps"]
     assert len(counted) == 1
+
+
+def test_two_level_sets_with_the_other_foot_between_are_two_pencil_sets():
+    # Seated on the floor, the foot lifted 3 cm tipped -1°, two sets of three
+    # held 15 s with the other foot's turn between (its shifts move this
+    # foot up and straight back down): the tilt alone read a set of two
+    # across the turn and missed the first set.
+    sets, found = analyse(4202, posture="floor_knees", grip="lift", lift_m=0.03, tip_deg=-1.0, shank_deg=2.0,
+                          hold_s=15.0, reps=3, rest_s=8.0, sets=2)
+    assert [len(s["reps"]) for s in sets] == [3, 3]
+    counted = [b for b in found if is_counted(b)]
+    pairs = match_bouts(sets, counted)
+    assert len(pairs) == 2 and len(counted) == 2, [(b["exercise"], b["confidence"], b["doubts"]) for b in found]
+    assert all(counted[j]["exercise"] == "pencil_pickup" and len(counted[j]["reps"]) == 3 for _, j in pairs)
+
+
+def _min_jerk_acc(rise_m: float, move_s: float, fs: float) -> np.ndarray:
+    """Vertical acceleration (m/s²) of a minimum-jerk move by ``rise_m`` over ``move_s``."""
+    u = (np.arange(int(move_s * fs)) + 0.5) / (move_s * fs)
+    return rise_m / move_s ** 2 * (60 * u - 180 * u ** 2 + 120 * u ** 3)
+
+
+def test_level_lifts_are_found_from_the_vertical_acceleration_alone():
+    # Three lifts of 4 cm in 0.8 s, held 10 s in the air with 9 Hz tremor
+    # of 1 m/s² (a strong tremor's acceleration at the instep), put down in
+    # 1 s, 5 s of rest between; then a resting foot's shift, 3 cm up and
+    # straight back down in 1.2 s. Expected: the three reps, each from the
+    # lift's start to the put-down's end, and nothing for the shift.
+    fs = 50.0
+    rng = np.random.default_rng(0)
+    parts, truth, t = [np.zeros(int(5 * fs))], [], 5.0
+    for _ in range(3):
+        hold = np.arange(int(10 * fs)) / fs
+        parts += [_min_jerk_acc(0.04, 0.8, fs), 1.0 * np.sin(2 * np.pi * 9 * hold),
+                  _min_jerk_acc(-0.04, 1.0, fs), np.zeros(int(5 * fs))]
+        truth.append((t, t + 0.8 + 10 + 1.0))
+        t += 0.8 + 10 + 1.0 + 5
+    parts += [_min_jerk_acc(0.03, 0.6, fs), _min_jerk_acc(-0.03, 0.6, fs), np.zeros(int(20 * fs))]
+    acc = np.concatenate(parts) + rng.normal(0, 0.05, sum(len(p) for p in parts))
+    reps = lifted_reps(acc, fs)
+    assert len(reps) == 3
+    for (a, b), (_, r) in zip(truth, reps.iterrows()):
+        assert abs(r["start"] / fs - a) < 0.2 and abs(r["stop"] / fs - b) < 0.2
+        assert 0.03 < r["rise_m"] < 0.05

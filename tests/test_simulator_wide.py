@@ -110,3 +110,16 @@ def test_a_shank_sensors_knee_bend_leads_or_follows_the_toes(lag_s):
             assert onset < 0.6
         else:
             assert 0.8 < onset < 1.5
+
+
+def test_circles_can_be_pinned_per_direction():
+    # One direction's circles a quarter the size of the other's: the truth's
+    # sizes (each turn's path length over pi, measured on the drawn path)
+    # follow the pins in the order the directions are done.
+    _, truth = simulate_circle_set(7, n=6, ellipticity=1.0, per_direction=[{"size_deg": 24.0}, {"size_deg": 6.0}])
+    first = truth[0]["direction"]
+    big = [c["size_deg"] for c in truth if c["direction"] == first]
+    small = [c["size_deg"] for c in truth if c["direction"] != first]
+    assert len(big) == len(small) == 6
+    assert np.median(big) == pytest.approx(24.0, rel=0.15)
+    assert np.median(small) == pytest.approx(6.0, rel=0.15)

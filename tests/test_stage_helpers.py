@@ -5,14 +5,15 @@ hand, and against the library call it stands in for.
 import numpy as np
 import pandas as pd
 import pytest
-from scipy.ndimage import median_filter
+from scipy.ndimage import median_filter, uniform_filter1d
 from scipy.signal import sosfiltfilt
 
 from analysis.circles import _run_medians
 from analysis.families import _median3
 from analysis.gait import StrideDetector, _percentile, runs
 from analysis.mounting import _column_median
-from analysis.preprocess import butter_filtfilt, butter_sos, majority
+from analysis.preprocess import butter_filtfilt, butter_sos, majority, norm3, running_mean
+from analysis.reps import lowpass
 
 
 def test_majority_is_the_median_of_the_window_with_the_edges_repeated():
@@ -83,3 +84,72 @@ def test_runs_of_a_mask():
     assert starts.tolist() == [2, 5] and stops.tolist() == [4, 6]
     assert [a.tolist() for a in runs(np.zeros(0, dtype=bool))] == [[], []]
     assert [a.tolist() for a in runs(np.zeros(3, dtype=bool))] == [[], []]
+
+
+def test_running_mean_by_hand_and_bit_for_bit_scipys_uniform_filter1d():
+    # w = 3, edges repeated: [1, 1, 2, 4, 4] -> (1+1+2)/3, (1+2+4)/3, (2+4+4)/3.
+    x = np.array([1.0, 2.0, 4.0])
+    np.testing.assert_allclose(running_mean(x, 3), [4 / 3, 7 / 3, 10 / 3])
+    # w = 4 mirrored ("reflect": 2 1 | 1 2 4 | 4): windows start two before.
+    np.testing.assert_allclose(running_mean(x, 4, mode="reflect"), [6 / 4, 8 / 4, 11 / 4])
+    # scipy moves a running sum sample by sample, so its last bits drift
+    # from a fresh sum of each window; the cumulative form must keep them,
+    # on long noisy signals (the drift grows), columns, a -0.0 first sample
+    # and non-finite values.
+    rng = np.random.default_rng(13)
+    for n, w in ((20_000, 25), (20_000, 2), (5, 9), (1, 1), (300, 50)):
+        for shape in ((n,), (n, 3)):
+            for mode in ("nearest", "reflect"):
+                y = rng.normal(size=shape) * 50 + 9.81
+                y[0] = -0.0
+                if n > 10:
+                    y[n // 2] = np.inf
+                expected = uniform_filter1d(y, w, axis=0, mode=mode)
+                got = running_mean(y, w, mode=mode)
+                assert got.shape == expected.shape
+                assert np.ascontiguousarray(got).tobytes() == expected.tobytes(), (n, w, shape, mode)
+
+
+def test_norm3_is_numpys_norm_to_the_bit():
+    assert norm3(np.array([[3.0, 4.0, 12.0], [0.0, -0.0, 0.0]])).tolist() == [13.0, 0.0]
+    rng = np.random.default_rng(14)
+    v = rng.normal(size=(10_000, 3)) * 10 ** rng.uniform(-8, 8, size=(10_000, 1))
+    for arr in (v, np.asfortranarray(v), v[::3]):
+        assert norm3(arr).tobytes() == np.linalg.norm(arr, axis=1).tobytes()
+
+
+def test_reps_lowpass_is_scipys_sosfiltfilt_to_the_bit():
+    rng = np.random.default_rng(15)
+    for shape in ((19,), (400,), (3_000, 2)):
+        y = rng.normal(size=shape) * 20
+        for cutoff_hz in (0.5, 2.0):
+            expected = sosfiltfilt(butter_sos(2, cutoff_hz, 50.0), y, axis=0)
+            assert np.ascontiguousarray(lowpass(y, cutoff_hz, 50.0)).tobytes() == expected.tobytes()
+    # Too short for the filter's edge padding: returned as it is.
+    assert lowpass(np.arange(18), 2.0, 50.0).tolist() == list(range(18))
+
+
+def test_displacement_memo_gives_displacements_values_and_keeps_them_apart():
+    from analysis.confidence import DisplacementMemo, displacement
+
+    rng = np.random.default_rng(16)
+    acc = rng.normal(size=(500, 3))
+    memo = DisplacementMemo(acc)
+    for a, b in ((10, 200), (10, 200), (0, 2), (300, 499), (10, 200)):
+        got = displacement(memo, a, b, 50.0)
+        assert got.tobytes() == displacement(acc, a, b, 50.0).tobytes()
+        got[:] = 99.0  # a caller's change to its copy does not reach the next caller
+    assert displacement(memo, 10, 200, 50.0).tobytes() == displacement(acc, 10, 200, 50.0).tobytes()
+    assert len(memo.done) == 3
+
+
+def test_chain_keeps_the_contacts_a_period_apart_and_skips_a_bump_between():
+    # Contacts every 10 samples, a weaker bump at 13 (a chain through it
+    # is 1.3 and 0.7 periods apart, each at a cost), and a missed contact
+    # at 40 (the chain bridges two periods at a cost).
+    cand = np.array([0, 10, 13, 20, 30, 50, 60])
+    value = np.array([1.0, 1.0, 0.6, 1.0, 1.0, 1.0, 1.0])
+    assert StrideDetector(tightness=4.0)._chain(cand, value, 10.0).tolist() == [0, 10, 20, 30, 50, 60]
+    # Tighter than log(2)² · 4 allows for the skipped period (1.92 against
+    # a contact's 1.0): the chain breaks there and the longer part wins.
+    assert StrideDetector(tightness=40.0)._chain(cand, value, 10.0).tolist() == [0, 10, 20, 30]
