@@ -333,9 +333,12 @@ class CircleDetector:
         # So is one that took far longer than the run's turns: before the
         # circling is established (settling the raised leg, moving out from
         # neutral) the direction of motion wanders round slowly.
+        # Nor is one far quicker: fidgeting or the leg's bob after the raise
+        # swings the direction round fast, before slow circles (simulator
+        # seed 1006: two turns of 1.2 s before circles of 3.5 s, 13 for 10).
         durs = np.diff(edges)
-        tiny = (sizes < self.min_turn_size_frac * np.median(sizes)) | \
-            ((durs > self.max_end_turn_ratio * np.median(durs)) if len(durs) >= 4 else False)
+        odd_time = (durs > self.max_end_turn_ratio * np.median(durs)) | (durs < np.median(durs) / 2.5)
+        tiny = (sizes < self.min_turn_size_frac * np.median(sizes)) | (odd_time if len(durs) >= 4 else False)
         # Such turns are dropped from either end inwards.
         kept = np.flatnonzero(~tiny)
         if not len(kept):
@@ -353,10 +356,11 @@ def circle_sets(circles: pd.DataFrame, sampling_rate_hz: float, gap_s: float = 8
     ``gap_s`` starts another. Within a set, circling is runs of turns, each
     starting where the last ended: a lone turn apart from the others
     (shifting the leg) is not a circle, and nor is a run of turns much
-    bigger or smaller, or much slower or faster, than the set's (settling
-    the leg after raising it, swinging it before lowering it): one person
-    circles both ways alike. A set needs one run of at least ``min_run``
-    turns the same way.
+    bigger or smaller than the runs the same way, or much slower or faster
+    than the set's (settling the leg after raising it, swinging it before
+    lowering it): one person circles alike one way, not always as big both
+    ways. A run shorter than ``min_run`` is alike only if each of its turns
+    is. A set needs one run of at least ``min_run`` turns the same way.
     """
     if circles.empty:
         return []
@@ -384,17 +388,32 @@ def circle_sets(circles: pd.DataFrame, sampling_rate_hz: float, gap_s: float = 8
         # goes round and round the same way.
         if not two.any() or n[two].max() < min_run:
             continue
-        # The set's typical turn: the median over its turns (runs weighted by length).
-        ref_size = np.median(np.repeat(run_size[two], n[two]))
+        # The set's typical turn: the median over its turns (runs weighted by
+        # length). Its size is that of the runs the same way, where that way
+        # has a run as long as a set needs: one person circles alike in one
+        # direction, but not always as big both ways (circles a quarter the
+        # size one way were all dropped that way: benchmarks/circles.py "one
+        # way small", 45 % exact).
+        run_dir = d[first]
+        ref_size = np.full(len(n), np.median(np.repeat(run_size[two], n[two])))
         ref_dur = np.median(np.repeat(run_dur[two], n[two]))
+        for way in np.unique(run_dir):
+            own = two & (run_dir == way)
+            if own.any() and n[own].max() >= min_run:
+                ref_size[run_dir == way] = np.median(np.repeat(run_size[own], n[own]))
         # A run as long as the set needs may be slower or faster (up to
         # 2 * max_ratio); a shorter one, next to it, only up to max_ratio: two
         # slow turns of 1.5 s before circling at 0.5 s a turn are the leg
         # being raised and settled (simulator seed 77, 147.6-150.9 s).
         slack = np.where(n[two] >= min_run, 2 * max_ratio, max_ratio)
         alike = np.zeros(len(n), dtype=bool)
-        alike[two] = (np.abs(np.log(run_size[two] / ref_size)) <= np.log(max_ratio)) & \
+        alike[two] = (np.abs(np.log(run_size[two] / ref_size[two])) <= np.log(max_ratio)) & \
             (np.abs(np.log(run_dur[two] / ref_dur)) <= np.log(slack))
+        # A run shorter than a set needs is alike only turn by turn: the
+        # median of two turns, the leg's raise (30°) and a settling loop (8°),
+        # was within 2x of circles of 10° (simulator seed 0).
+        odd = np.abs(np.log(sizes[a:b] / ref_size[run])) > np.log(max_ratio)
+        alike &= ~(np.logical_or.reduceat(odd, first) & (n < min_run))
         keep = np.flatnonzero(alike[run])
         if len(keep):
             out.append(circles.iloc[a + keep])

@@ -275,6 +275,11 @@ class ConfidenceRater:
         ~0.17 m, a stride two stairs). Judged with a foot sensor only: the
         shank is never still in stance, so its rise cannot be integrated
         stride by stride.
+    shank_tiptoe_arc_deg : float
+        A shank sensor's tiptoe walk swinging it this far a stride or more
+        (median sagittal arc, deg) may be heel-to-toe walking with short
+        steps: the shank cannot see the heel (the detector keeps walks up
+        to ``families.SHANK_UNSURE_ARC_DEG``).
     strong_min_reps, strong_max_hold_cv, strong_min_mounting : int, float, float
         What makes a hold set strong evidence without a known mounting: this
         many reps, holds this alike, and resting postures that told the
@@ -352,7 +357,8 @@ class ConfidenceRater:
                  max_overshoot: float = 2.0, max_hold_cv: float = 0.5, min_rest_s: float = 0.5,
                  min_posture_cue: float = -0.5, min_tiptoe_s: float = 8.0, min_travel_m: float = 0.1,
                  max_heel_lift_m: float = 0.008, still_leg_range_deg: float = 4.0,
-                 still_leg_min_cue: float = 0.35):
+                 still_leg_min_cue: float = 0.35, shank_tiptoe_arc_deg: float = 38.0):
+        self.shank_tiptoe_arc_deg = shank_tiptoe_arc_deg
         self.min_tiptoe_s = min_tiptoe_s
         self.min_travel_m = min_travel_m
         self.max_heel_lift_m = max_heel_lift_m
@@ -512,6 +518,10 @@ class ConfidenceRater:
             walked = ev.get("duration_s")
             if walked is not None and walked < self.min_tiptoe_s:
                 doubt(0.35, f"{walked:.0f} s on tiptoe, a few steps (stairs, or a stretch?)")
+            arc = ev.get("arc_deg")
+            if placement == "ankle" and arc is not None and arc >= self.shank_tiptoe_arc_deg:
+                doubt(0.35, f"the shank swings {arc:.0f}° a stride: a shank sensor cannot see the heel, "
+                            f"and short heel-to-toe steps swing it as far (tiptoe walk or walking?)")
             climb = ev.get("climb_m")
             if placement == "foot" and climb is not None and climb > self.max_climb_m:
                 doubt(0.35, f"rises or falls {100 * climb:.0f} cm per stride (stairs?)")

@@ -93,12 +93,18 @@ class GaitBoutDetector:
         A second pass over what the first left, bridged over
         ``slow_bridge_s`` (0: no second pass), keeps gait whose strides
         take ``slow_min_stride_s`` or longer.
+    cap_pct : float
+        When above 0, the rate's magnitude is capped at this percentile of
+        the stretch's before its periodicity is judged: a turn of 180° over
+        one stride (140 deg/s of yaw for a second) outweighs the strides'
+        swings, and the walk repeated at no lag (0: uncapped).
     """
 
     def __init__(self, min_duration_s: float = 4.0, active_dps: float = 25.0,
                  min_periodicity: float = 0.25, require_stance_rest: bool = True,
                  max_stride_s: float = 4.2, smooth_hz: float = 3.0, bridge_s: float = 1.0,
-                 slow_bridge_s: float = 0.0, slow_min_stride_s: float = 1.8):
+                 slow_bridge_s: float = 0.0, slow_min_stride_s: float = 1.8, cap_pct: float = 0.0):
+        self.cap_pct = cap_pct
         self.slow_bridge_s = slow_bridge_s
         self.slow_min_stride_s = slow_min_stride_s
         self.bridge_s = bridge_s
@@ -110,21 +116,22 @@ class GaitBoutDetector:
         self.require_stance_rest = require_stance_rest
 
     def detect(self, gyr: np.ndarray, valid: np.ndarray, sampling_rate_hz: float,
-               rate_dps: np.ndarray | None = None) -> GaitBoutDetector:
+               rate_dps: np.ndarray | None = None, free: np.ndarray | None = None) -> GaitBoutDetector:
         """Find the gait bouts of angular rate ``gyr`` (n, 3), deg/s, on a grid with ``valid`` (n,) samples.
 
         ``rate_dps`` is ``gyr``'s norm (n,) when the caller has it (stage 1
-        shares it with the mounting estimate).
+        shares it with the mounting estimate). With ``free`` (bool, shape
+        (n,)) only within it (bridging stays inside).
         """
         g = norm3(gyr) if rate_dps is None else rate_dps
         moving = (moving_rms(g, int(1.5 * sampling_rate_hz)) > self.active_dps) & valid
         # Bridge the short pauses between strides and lost packets.
-        rows = self._stretches(moving, self.bridge_s, g, gyr, sampling_rate_hz, 0.0)
+        rows = self._stretches(moving, self.bridge_s, g, gyr, sampling_rate_hz, 0.0, free)
         if self.slow_bridge_s:
             # Slow walking rests seconds in each stance: bridged that long,
             # what is left over is gait only if its strides are that slow
             # (a set of reps bridged so would be claimed as gait).
-            taken = np.zeros(len(g), dtype=bool)
+            taken = np.zeros(len(g), dtype=bool) if free is None else ~free
             for s, e, *_ in rows:
                 taken[s:e] = True
             rows += self._stretches(moving & ~taken, self.slow_bridge_s, g, gyr, sampling_rate_hz,
@@ -150,6 +157,10 @@ class GaitBoutDetector:
                 continue
             seg_rate = (butter_filtfilt(gyr[s:e], 2, self.smooth_hz, sampling_rate_hz)
                         if smooth and e - s > 15 else gyr[s:e])
+            if self.cap_pct:
+                norm = np.linalg.norm(seg_rate, axis=1)
+                cap = _percentile(norm, self.cap_pct)
+                seg_rate = seg_rate * np.minimum(1.0, cap / np.maximum(norm, 1e-9))[:, None]
             period, corr = _stride_period(seg_rate, sampling_rate_hz, hi_s=self.max_stride_s)
             if (not np.isfinite(period) or corr < self.min_periodicity) and self.require_stance_rest:
                 # A foot's drifting walk; a shank (no stance to require) must

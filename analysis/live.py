@@ -379,6 +379,14 @@ class LiveAnalyzer:
         this long: the rep detector counts a rep once it has seen the foot
         settle back at rest, and a rep the tracker shows is withdrawn
         ``confirm_s`` after its end unless counted.
+    settled_s : float
+        Still this long after moving since the last window analysis
+        began, the sensor may have ended a rep: the window analysis runs
+        then, not at its next ``update_every_s`` (:meth:`_settled`).
+    tracked_update_every_s : float
+        Data time between window analyses while the tracker follows a hold
+        set (it shows the reps as they end; the window analysis still runs
+        as the foot settles after each).
     background : bool
         Run the window analysis in a worker process (one for every
         analyser of the process, :func:`_worker`; it keeps its own copy of
@@ -396,7 +404,8 @@ class LiveAnalyzer:
                  update_every_s: float = 2.0, mounting_window_s: float = 600.0,
                  mounting_every_s: float = 30.0,
                  confirm_s: float = 4.0, fast_update_every_s: float = 0.5, idle_every_s: float = 8.0,
-                 settle_s: float = 5.0, background: bool = False):
+                 settle_s: float = 5.0, settled_s: float = 0.75, tracked_update_every_s: float = 4.0,
+                 background: bool = False):
         self.placement = placement or "foot"
         self.mounting = mounting
         self.window_s = window_s
@@ -407,12 +416,15 @@ class LiveAnalyzer:
         self.fast_update_every_s = fast_update_every_s
         self.idle_every_s = idle_every_s
         self.settle_s = settle_s
+        self.settled_s = settled_s
+        self.tracked_update_every_s = tracked_update_every_s
         self.background = background
         self._params = dict(placement=self.placement, mounting=mounting, window_s=window_s,
                             update_every_s=update_every_s, mounting_window_s=mounting_window_s,
                             mounting_every_s=mounting_every_s, confirm_s=confirm_s,
                             fast_update_every_s=fast_update_every_s, idle_every_s=idle_every_s,
-                            settle_s=settle_s)
+                            settle_s=settle_s, settled_s=settled_s,
+                            tracked_update_every_s=tracked_update_every_s)
         self._key = next(_IDS)
         self._sent = 0                    # rows the worker process has
         if background:
@@ -450,6 +462,16 @@ class LiveAnalyzer:
         # The window of a fast set starts this long before the set.
         self.fast_lead_s = 20.0
         self._closed_end = None
+        # Ends (s) of the shown hold set's reps, also those the window has left.
+        self._set_rep_ends: list = []
+        # The hold set the last window called over (state, end, start, rep
+        # ends, read), until a window finds a set again.
+        self._gone = None
+        # Reps ending this soon after the window's start are taken from the
+        # earlier windows; a rep's end moved less than ``same_rep_s`` between
+        # two windows is the same rep.
+        self.edge_s = 20.0
+        self.same_rep_s = 1.5
 
     # -- input -------------------------------------------------------------
     def push(self, rows: np.ndarray) -> None:
@@ -482,10 +504,13 @@ class LiveAnalyzer:
         self._collect()
         # Circles and tiptoe strides have no tracker: while such a set is
         # shown, the window analysis runs at ``fast_update_every_s``.
+        # While the tracker follows a hold set, its reps are shown as they
+        # end and the window analysis runs when the foot settles (a rep's
+        # end, :meth:`_settled`): the regular pace can be slower.
         every = (self.fast_update_every_s if self._found[1].exercise in FAST_EXERCISES
-                 else self.update_every_s)
-        if (force or t_end - self._due_from >= every) and self._job is None \
-                and (self._busy(t_end) or force):
+                 else self.tracked_update_every_s if self._found[2] is not None else self.update_every_s)
+        due = force or t_end - self._due_from >= every
+        if self._job is None and (force or (self._busy(t_end) if due else self._settled(t_end))):
             self._due_from = self._ran_to = t_end
             # Rows [0, n) are never written again (push appends, or copies to
             # a larger buffer), so they may be sent (pickled by the pool's
@@ -519,6 +544,23 @@ class LiveAnalyzer:
         # Not due again before another ``update_every_s`` of data.
         self._due_from = t_end
         return False
+
+    def _settled(self, t_end: float) -> bool:
+        """Whether the sensor has just come to rest after moving since the last window analysis began.
+
+        A rep ends so (the foot settles back at rest), and the detector
+        counts it from about half a second of that rest on: run then, not at
+        the next ``update_every_s`` (the first rep of a set, which the
+        tracker cannot follow before the set is known, waited 1-2 s for it).
+        The hold's start settles too; that analysis finds nothing new.
+        """
+        if t_end - self._ran_to < self.settled_s or self._state.holding_s is not None:
+            return False  # (settled in a hold the tracker follows: a rep's start)
+        t = self._buf[:self._n, 0]
+        still_from = np.searchsorted(t, t_end - self.settled_s)
+        if moved(self._buf[still_from:self._n]):
+            return False
+        return moved(self._buf[np.searchsorted(t, self._ran_to - self.settled_s):still_from])
 
     def wait(self) -> LiveAnalyzer:
         """Let a window analysis under way in the worker end, and take its result."""
@@ -600,9 +642,36 @@ class LiveAnalyzer:
             _frame(data[lo:]), placement=self.placement, mounting=self.mounting,
             known_mounting=None if self.mounting else self._mount)
         new = self._summarise(fit, t_end)
+        if not new.exercise and not old.exercise and self._gone is not None \
+                and self._holding(data, self._gone[0], self._gone[4]):
+            # A rep of the set the view called over a moment ago (the foot
+            # rested more than 15 s): the set is back from its start.
+            old, self._set_end, self._set_start, self._set_rep_ends, self._set_levels = self._gone
+            self._gone = None
+        if not new.exercise and self._holding(data, old, self._set_levels):
+            # A band rep held 12 s, 17 s after the last one ended, is still
+            # the set: the window calls a set over 15 s after its last rep,
+            # and the view showed no set, and the tracker followed nothing,
+            # until the rep under way was counted by a later window (its
+            # count 0.4-1.7 s after its end, benchmarks/live.py).
+            rest, held, _, matrix, since = self._set_levels
+            self._found = (t_end, dataclasses.replace(old, t_s=t_end), (rest, held, matrix, since))
+            return
         start, end = latest_set(fit)
+        gone = self._gone
+        if new.exercise in HOLD_TARGET_S and not old.exercise and gone is not None \
+                and gone[0].exercise == new.exercise and start <= gone[1] + self.same_set_gap_s:
+            # The hold set the view called over is back: the foot rested
+            # more than 15 s between two band reps (17 s in simulated
+            # session 13), and the set resumed with the next rep. It is the
+            # same set (its count, its reps that left the window, its read).
+            old, self._set_end, self._set_start, self._set_rep_ends, self._set_levels = gone
+        if new.exercise:
+            self._gone = None
         same = bool(new.exercise and old.exercise and self._set_end is not None
                     and start <= self._set_end + self.same_set_gap_s)
+        if not new.exercise and old.exercise in HOLD_TARGET_S:
+            self._gone = (old, self._set_end, self._set_start, self._set_rep_ends, self._set_levels)
         if same:
             # Still the same set (it has not started after the last one
             # ended): one exercise per set, whatever the window's analysis
@@ -618,6 +687,7 @@ class LiveAnalyzer:
         self._set_end = end if new.exercise else None
         if not same:
             self._set_start = start if new.exercise else None
+            self._set_rep_ends = self._window_rep_ends(fit) if new.exercise in HOLD_TARGET_S else []
         track = None
         if not same:
             self._set_levels = None
@@ -648,6 +718,10 @@ class LiveAnalyzer:
                     since = float(reps.end_s.max())
                     self._set_levels = (*levels, len(reps), matrix, since)
                     track = (*levels, matrix, since)
+                    if same:
+                        # (Not from a read overruled so: its reps are the set's rests.)
+                        # A window that starts with the data cut no rep.
+                        new.reps = max(self._carry_reps(fit, t[lo] if lo else -np.inf), new.reps)
         if not new.exercise:
             # The set the window last saw is over: say what it was, once per set
             # (also when it was never shown, as at --speed max).
@@ -663,6 +737,41 @@ class LiveAnalyzer:
             else:
                 new.last_set = old.last_set
         self._found = (t_end, new, track)
+
+    def _holding(self, data: np.ndarray, old: LiveState, levels: tuple | None) -> bool:
+        """Whether hold set ``old``, read as ``levels`` (``_set_levels``), has a rep under way at
+        the data's end (:class:`HoldTracker`)."""
+        if old.exercise not in HOLD_TARGET_S or levels is None:
+            return False
+        rest, held, _, matrix, since = levels
+        t = data[:, 0]
+        lo = np.searchsorted(t, max(since - 1.0, t[-1] - 2 * self._tracker.max_rep_s))
+        return HoldTracker().track(t[lo:], data[lo:, 1:4], matrix, rest, held, since).holding_s_ is not None
+
+    @staticmethod
+    def _window_rep_ends(fit: SessionAnalyzer) -> list:
+        """Ends (s) of the reps of the window's latest set."""
+        if fit.bouts_.empty:
+            return []
+        k = int(fit.bouts_.end_s.idxmax())
+        return sorted(fit.reps_.end_s[fit.reps_.bout == k].astype(float).tolist())
+
+    def _carry_reps(self, fit: SessionAnalyzer, window_start_s: float) -> int:
+        """The set's count: its reps that left the window, and the window's own.
+
+        A set longer than the window (a band set of 11 reps 18 s apart
+        takes 200 s; the window is 120 s) would otherwise stop counting
+        at what the window holds. Reps ending within ``edge_s`` of the
+        window's start are taken from earlier windows (the window's edge
+        cuts a rep there, or the rest before it), the later ones from this
+        one; a rep both have (its end moved by the re-cut) counts once.
+        """
+        cut = window_start_s + self.edge_s
+        carried = [e for e in self._set_rep_ends if e < cut]
+        ends = carried + [e for e in self._window_rep_ends(fit)
+                          if e >= cut and not any(abs(e - c) < self.same_rep_s for c in carried)]
+        self._set_rep_ends = ends
+        return len(ends)
 
     def _closing(self, data: np.ndarray, old: LiveState) -> str:
         """The set that just ended as the closing analysis counts it.

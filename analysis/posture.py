@@ -35,7 +35,30 @@ UPRIGHT_DEG = 40.0
 MIN_IN_POSTURE = 0.7
 
 
-def posture_masks(up: np.ndarray, placement: str) -> dict[str, np.ndarray]:
+# A band rep pulls the toes up from where they rest (25-30 deg short of
+# vertical with the legs out) by as much as the ankle dorsiflexes: past
+# vertical, by up to ~25 deg. Such a hold between toes-up rests is still
+# toes up, however steep (see :func:`posture_masks`).
+BAND_PAST_VERTICAL_DEG = 120.0
+BAND_MAX_HOLD_S = 25.0
+
+
+def _bridged(mask: np.ndarray, through: np.ndarray, max_len: int) -> np.ndarray:
+    """``mask`` with its gaps of at most ``max_len`` samples filled where
+    ``through`` holds all along the gap (and ``mask`` on both sides)."""
+    out = mask.copy()
+    if max_len <= 0 or not len(mask):
+        return out
+    edges = np.flatnonzero(np.diff(mask.astype(np.int8)))
+    # Gaps: a True -> False edge followed by a False -> True one.
+    for a, b in zip(edges[:-1], edges[1:]):
+        if mask[a] and not mask[a + 1] and b - a <= max_len and through[a + 1:b + 1].all():
+            out[a + 1:b + 1] = True
+    return out
+
+
+def posture_masks(up: np.ndarray, placement: str,
+                  sampling_rate_hz: float | None = None) -> dict[str, np.ndarray]:
     """Per-sample postures from the (smoothed) up direction in the segment frame.
 
     Parameters
@@ -45,6 +68,10 @@ def posture_masks(up: np.ndarray, placement: str) -> dict[str, np.ndarray]:
         out of the instep) or the shank frame (x forward, y left, z toward
         the knee).
     placement : {"foot", "ankle"}
+    sampling_rate_hz : float, optional
+        With it, a foot's gaps in ``toes_up`` of up to ``BAND_MAX_HOLD_S``
+        where the toes point past vertical by less than
+        ``BAND_PAST_VERTICAL_DEG`` (a band rep's hold) are toes up.
 
     Returns
     -------
@@ -59,11 +86,18 @@ def posture_masks(up: np.ndarray, placement: str) -> dict[str, np.ndarray]:
     if placement == "foot":
         elevation = np.degrees(np.arctan2(up[:, 0], up[:, 2]))
         sideways = np.abs(up[:, 1])
+        # Lying on the side turns the foot's sole sideways: neither
+        # toes up nor raised, whatever the toes' small up-component says.
+        toes_up = (elevation > TOES_UP_DEG) & (up[:, 2] > -0.25) & (sideways < 0.7)
+        if sampling_rate_hz:
+            # A band rep's hold past vertical, between toes-up rests, is
+            # the band's posture (tuning seed 3006, hard tier, 22-40 deg
+            # reps: the set cut into seven stretches, all its reps lost).
+            toes_up = _bridged(toes_up, (elevation > TOES_UP_DEG) & (elevation < BAND_PAST_VERTICAL_DEG)
+                               & (sideways < 0.7), int(BAND_MAX_HOLD_S * sampling_rate_hz))
         return {
             "flat": up[:, 2] > np.cos(np.radians(FLAT_DEG)),
-            # Lying on the side turns the foot's sole sideways: neither
-            # toes up nor raised, whatever the toes' small up-component says.
-            "toes_up": (elevation > TOES_UP_DEG) & (up[:, 2] > -0.25) & (sideways < 0.7),
+            "toes_up": toes_up,
             "raised": (elevation > TOES_UP_DEG) & (sideways < 0.7),
         }
     return {

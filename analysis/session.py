@@ -17,8 +17,6 @@ and the signs of look-alikes (:mod:`analysis.confidence`).
 """
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
-
 import numpy as np
 import pandas as pd
 
@@ -26,11 +24,15 @@ from sensors.contract import NOT_OBSERVABLE
 
 from .confidence import ConfidenceRater
 from .families import CircleSetDetector, HoldSetDetector, QuietStanceDetector, TiptoeWalkDetector
+from .forked import Beside
 from .mounting import Mounting
 from .preprocess import Uniform
 from .signals import SIGNAL_COLUMNS, Placement, SignalExtractor
 
 BOUT_COLUMNS = ["exercise", "start_s", "end_s", "confidence"]
+# Recordings at least this long use a second process when ``jobs`` allows
+# (the break-even length measured in benchmarks/README.md).
+MIN_FORKED_S = 3600.0
 
 
 class SessionAnalyzer:
@@ -53,18 +55,29 @@ class SessionAnalyzer:
     min_stance_s : float
         :class:`~analysis.families.QuietStanceDetector`'s.
     jobs : int
-        Threads for stage 2: with 2 or more, the hold-set detector runs in
-        this thread while tiptoe walking and circles are found in another
-        (the same results; the live view, which runs its analyses in a
-        worker process already, keeps 1).
+        Processes for a recording of ``min_forked_s`` or longer: with 2 or
+        more, parts of both stages run in a child forked from this process
+        (:mod:`analysis.forked`) on the second core (the same results; the
+        live view, which runs its analyses in a worker process already,
+        keeps 1).
+    min_forked_s : float
+        Shorter recordings are analysed in this process alone: below this
+        length the fork costs more than it saves (benchmarks/README.md).
+    hold_share : float
+        With a child, the share of the hold-set detector's posture samples
+        this process looks at while the child finds tiptoe walks, circles
+        and the rest of the hold sets.
     """
 
     def __init__(self, sampling_rate_hz: float = 50.0, max_rep_gap_s: float = 30.0, min_reps_per_bout: int = 3,
                  pencil_min_hold_s: float = 7.0, min_stance_s: float = 10.0,
                  min_tiptoe_strides: int = 6, min_duration_s: float = 3.0,
                  max_bridged_gap_s: float = 3.0, min_circles_per_bout: int = 5,
-                 min_foot_range_deg: float = 0.6, jobs: int = 1):
+                 min_foot_range_deg: float = 0.6, jobs: int = 1, min_forked_s: float = MIN_FORKED_S,
+                 hold_share: float = 0.8):
         self.jobs = jobs
+        self.min_forked_s = min_forked_s
+        self.hold_share = hold_share
         self.min_foot_range_deg = min_foot_range_deg
         self.min_circles_per_bout = min_circles_per_bout
         self.max_bridged_gap_s = max_bridged_gap_s
@@ -131,7 +144,8 @@ class SessionAnalyzer:
         self.not_observable_ = NOT_OBSERVABLE[self.placement_]
         if not isinstance(data, Uniform) and self.too_short(data):
             return self._empty()
-        sig = self.extractor().extract(data, place, mounting=mounting, known_mounting=known_mounting).signals_
+        forked = self.jobs > 1 and self._long_enough(data)
+        sig = self.extractor(forked).extract(data, place, mounting=mounting, known_mounting=known_mounting).signals_
         del data
         self.session_signals_ = sig
         self.mounting_ = sig.mounting
@@ -147,19 +161,8 @@ class SessionAnalyzer:
             return tiptoe, CircleSetDetector(self.min_circles_per_bout).detect(sig, claimed=tiptoe.claimed_)
 
         ahead = None
-        if self.jobs > 1:
-            with ThreadPoolExecutor(1, thread_name_prefix="toehold-families") as pool:
-                claiming = pool.submit(claimers)
-                # Meanwhile the hold detector runs ahead on a guess of what
-                # they will claim: the gait bouts (tiptoe walks are found
-                # among them; circle sets are few). It looks at each stretch
-                # of posture on its own, so the stretches the real claims
-                # leave alike keep its sets and only the others are redone.
-                guess = np.zeros(len(sig.t), dtype=bool)
-                for g0, g1 in zip(sig.gait["start"].to_numpy(), sig.gait["stop"].to_numpy()):
-                    guess[g0:g1] = True
-                ahead = hold_sets().detect(sig, claimed=guess)
-                tiptoe, circles = claiming.result()
+        if forked:
+            tiptoe, circles, ahead = self._stage2_forked(sig, hold_sets, claimers)
         else:
             tiptoe, circles = claimers()
         claimed = tiptoe.claimed_ | circles.claimed_
@@ -197,9 +200,75 @@ class SessionAnalyzer:
         self.strides_ = events(tiptoe, tiptoe.strides_, ["bout", "t_s"])
         return self
 
-    def extractor(self) -> SignalExtractor:
-        """Stage 1 with this analyser's grid rate and gap limit."""
-        return SignalExtractor(self.sampling_rate_hz, self.max_bridged_gap_s)
+    def _stage2_forked(self, sig, hold_sets, claimers):
+        """Stage 2's tiptoe walks and circles, and the hold sets run ahead, on two cores.
+
+        Tiptoe walks, then circles (which skip what tiptoe claimed), then
+        hold sets (which skip both) run in that order; but tiptoe claims
+        gait bouts, which stage 1 already knows, and circle sets are few.
+        So the hold-set detector runs ahead on the gait bouts as its guess
+        of the claims, split in two at a sample of a gait bout (which no
+        stretch of posture the guess leaves can cross): this process looks
+        at the stretches before it while a forked child finds tiptoe walks
+        and circles, then the stretches after it. The hold-set detector
+        looks at each stretch on its own, so the final run with the real
+        claims takes over the sets of every stretch they leave alike.
+
+        Returns the tiptoe and circle detectors and a hold-set detector
+        carrying every guessed stretch's sets (``ahead`` of the final run).
+        """
+        n = len(sig.t)
+        guess = np.zeros(n, dtype=bool)
+        for g0, g1 in zip(sig.gait["start"].to_numpy(), sig.gait["stop"].to_numpy()):
+            guess[g0:g1] = True
+        cut = self._hold_cut(sig, guess)
+
+        def child():
+            tiptoe, circles = claimers()
+            if cut is None:
+                return tiptoe, circles, {}
+            later = guess.copy()
+            later[:cut] = True
+            return tiptoe, circles, hold_sets().detect(sig, claimed=later).stretch_sets_
+
+        beside = Beside(child)
+        try:
+            first = guess.copy()
+            if cut is not None:
+                first[cut:] = True
+            ahead = hold_sets().detect(sig, claimed=first)
+            tiptoe, circles, later_sets = beside.result()
+        except BaseException:
+            beside.cancel()
+            raise
+        ahead.stretch_sets_ = {**ahead.stretch_sets_, **later_sets}
+        return tiptoe, circles, ahead
+
+    def _hold_cut(self, sig, guess: np.ndarray) -> int | None:
+        """A sample of a gait bout near where ``hold_share`` of the posture samples left by ``guess`` lie before it.
+
+        Only balances the two processes' work: any gait sample gives the same sets.
+        """
+        if not guess.any():
+            return None
+        posture = np.zeros(len(guess), dtype=bool)
+        for mask in sig.postures.values():
+            posture |= mask
+        posture &= ~guess & ~sig.long_gap
+        if not posture.any():
+            return None
+        k = int(np.searchsorted(np.cumsum(posture), self.hold_share * posture.sum()))
+        gait = np.flatnonzero(guess)
+        return int(gait[min(np.searchsorted(gait, k), len(gait) - 1)])
+
+    def _long_enough(self, data) -> bool:
+        """Whether ``data`` (a frame or the grid) spans ``min_forked_s`` or more."""
+        t = data.t if isinstance(data, Uniform) else data["t"].to_numpy()
+        return len(t) > 1 and float(t[-1] - t[0]) >= self.min_forked_s
+
+    def extractor(self, forked: bool = False) -> SignalExtractor:
+        """Stage 1 with this analyser's grid rate and gap limit (``forked``: with a child beside it)."""
+        return SignalExtractor(self.sampling_rate_hz, self.max_bridged_gap_s, jobs=2 if forked else 1)
 
     def too_short(self, data: pd.DataFrame) -> bool:
         """Whether ``data`` is too short to hold an exercise (it is then reported empty)."""

@@ -27,6 +27,7 @@ import pandas as pd
 
 from sensors.contract import Placement
 
+from .forked import Beside
 from .gait import GaitBoutDetector, runs
 from .mounting import Mounting, MountingEstimator
 from .orientation import Orientation, OrientationFilter
@@ -171,9 +172,14 @@ class SignalExtractor:
         Analysis grid rate.
     max_bridged_gap_s : float
         Gaps this long or longer are ``long_gap``: detectors do not bridge them.
+    jobs : int
+        With 2 or more, the gait bouts are found in a forked child while
+        this process runs the orientation filter (:mod:`analysis.forked`;
+        the same signals).
     """
 
-    def __init__(self, sampling_rate_hz: float = 50.0, max_bridged_gap_s: float = 3.0):
+    def __init__(self, sampling_rate_hz: float = 50.0, max_bridged_gap_s: float = 3.0, jobs: int = 1):
+        self.jobs = jobs
         self.sampling_rate_hz = sampling_rate_hz
         self.max_bridged_gap_s = max_bridged_gap_s
 
@@ -222,6 +228,20 @@ class SignalExtractor:
         # place (no second (n, 3) copy: 100 MB a day).
         gyr = u.gyr
         gyr -= bias
+        # A shank swings less than a foot, and least on tiptoe (short steps,
+        # no heel rocker). Without a foot's still stance to require, a
+        # shank's gait must repeat clearly: a set of knee bends half-repeats.
+        # A shank's periodicity is judged on the raw rate: smoothed, stairs
+        # repeat as clearly as walking, and a shank's stairs swing it through
+        # a tiptoe walk's arc (simulator seed 2707, ankle).
+        gait_bouts = GaitBoutDetector(require_stance_rest=foot, active_dps=25.0 if foot else 20.0,
+                                      smooth_hz=3.0 if foot else 0.0,
+                                      slow_bridge_s=3.0,
+                                      min_periodicity=0.25 if foot else 0.5)
+        rate = norm3(gyr)  # |gyr|, for the gait bouts and the mounting
+        # With jobs, found in a child while this process runs the orientation filter.
+        gait = Beside(lambda r=rate: gait_bouts.detect(gyr, u.valid, sampling_rate_hz, rate_dps=r).bouts_,
+                      fork=self.jobs > 1)
         # Through a rest of 30 s or more (sitting, lying, standing about) the
         # tilt is the accelerometer's (the filter runs 2 s into and out of
         # it): the filter's per-sample loop over a day's rests was most of
@@ -230,18 +250,7 @@ class SignalExtractor:
         # filter had 0.3-0.6°; benchmarks/README.md). Exercise holds (up to
         # ~20 s) stay filtered: their wobble is read from this angle.
         orient = OrientationFilter(rest_fill_s=30.0).estimate(u, still=still)
-        # A shank swings less than a foot, and least on tiptoe (short steps,
-        # no heel rocker). Without a foot's still stance to require, a
-        # shank's gait must repeat clearly: a set of knee bends half-repeats.
-        # A shank's periodicity is judged on the raw rate: smoothed, stairs
-        # repeat as clearly as walking, and a shank's stairs swing it through
-        # a tiptoe walk's arc (simulator seed 2707, ankle).
-        rate = norm3(gyr)  # |gyr|, for the gait bouts and the mounting
-        gait = GaitBoutDetector(require_stance_rest=foot, active_dps=25.0 if foot else 20.0,
-                                smooth_hz=3.0 if foot else 0.0,
-                                slow_bridge_s=3.0,
-                                min_periodicity=0.25 if foot else 0.5).detect(gyr, u.valid, sampling_rate_hz,
-                                                                              rate_dps=rate).bouts_
+        gait = gait.result()
         mount = known_mounting or MountingEstimator().estimate(
             u.acc, gyr, still, orient.quat, orient.earth_acc, gait, sampling_rate_hz, declared=mounting,
             rate_dps=rate).mounting_
@@ -272,5 +281,5 @@ class SignalExtractor:
             # still catching up after a walk or a brisk turn shifts the rest
             # level a rep starts from.
             tilt_deg=np.degrees(np.arctan2(acc_lp[:, 0], acc_lp[:, 1])),
-            postures=posture_masks(grav_smooth, place.value))
+            postures=posture_masks(grav_smooth, place.value, sampling_rate_hz))
         return self

@@ -5,7 +5,9 @@
 Each case is one set of circles both ways from the simulator's circle
 generator (``sensors.simulator.simulate_circle_set``) with one property
 pinned at a hard value (small, slow, fast, elliptical, uneven, paused, lead-in,
-20 Hz, 8 % loss, part turns at the ends of a run, and pairs of them) and everything else drawn at random; the analysis sees it
+20 Hz, 8 % loss, part turns at the ends of a run, and pairs of them; and
+beyond the generator's ranges: toes only, 4.5 s and 0.3 s a turn, 6:1
+ellipses, one direction far smaller, a trembling leg, 400 Hz) and everything else drawn at random; the analysis sees it
 as it sees a whole recording once the foot frame is found (50 Hz grid,
 :class:`analysis.circles.CircleDetector`, the session's set rules). Seeds
 from 100000 on are held out: the detector was tuned on seeds below 100.
@@ -51,6 +53,19 @@ CASES = {
     "small slow": dict(size_deg=4.0, period_s=2.8),
     "small 20 Hz": dict(size_deg=4.0, sampling_rate_hz=20.0),
     "uneven paused": dict(uneven=0.6, pauses=[{"at": 0.4, "seconds": 1.2, "depth": 1.0}]),
+    # Wider than the generator draws (issue 12, branch circ3): circles drawn
+    # by the toes alone (a 3.5° cone), 4.5 s and 0.3 s a turn, 6:1
+    # ellipses, one direction done with circles a quarter the size of the
+    # other's (either order), a leg trembling 3° RMS under the circles,
+    # 400 Hz.
+    "toes only": dict(size_deg=3.5),
+    "very slow": dict(period_s=4.5),
+    "very fast": dict(period_s=0.3),
+    "6:1": dict(ellipticity=6.0),
+    "one way small": dict(per_direction=[{"size_deg": 24.0}, {"size_deg": 6.0}]),
+    "small first": dict(per_direction=[{"size_deg": 6.0}, {"size_deg": 24.0}]),
+    "trembling": dict(wobble_deg=3.0),
+    "400 Hz": dict(sampling_rate_hz=400.0),
 }
 
 

@@ -47,7 +47,7 @@ def cpu_s() -> float:
     return r.ru_utime + r.ru_stime
 
 
-def replay(seed: int, tier: str, chunk_s: float = 0.1, update_every_s: float | None = None) -> dict:
+def replay(seed: int, tier: str | None, chunk_s: float = 0.1, update_every_s: float | None = None) -> dict:
     """Feed one simulated session in chunks; CPU and first-seen times of counts.
 
     A rep counts as seen when the live state shows that many reps of any
@@ -63,14 +63,15 @@ def replay(seed: int, tier: str, chunk_s: float = 0.1, update_every_s: float | N
     live = LiveAnalyzer(placement=rec.placement, mounting=rec.metadata.get("mounting"),
                         **({"update_every_s": update_every_s} if update_every_s else {}))
     edges = np.searchsorted(arr[:, 0], np.arange(0, arr[-1, 0] + chunk_s, chunk_s))
-    trace = []  # (data time, exercise, reps, circles)
+    trace = []  # (data time, exercise, reps, circles, reps the window analysis counted)
     timer = []  # data times at which a hold timer was shown
     c0 = cpu_s()
     for a, b in zip(edges[:-1], edges[1:]):
         if b > a:
             live.push(arr[a:b])
             st = live.state()
-            trace.append((arr[b - 1, 0], st.exercise, st.reps, st.circles_cw + st.circles_ccw))
+            trace.append((arr[b - 1, 0], st.exercise, st.reps, st.circles_cw + st.circles_ccw,
+                          live._found[1].reps))
             if st.holding_s is not None:
                 timer.append(arr[b - 1, 0])
     cpu = cpu_s() - c0
@@ -80,13 +81,18 @@ def replay(seed: int, tier: str, chunk_s: float = 0.1, update_every_s: float | N
 def score(trace: list, timer: list, truth: dict, upto_s: float = np.inf) -> dict:
     """Delays from the truth's rep, circle and hold ends to what the view showed.
 
-    ``trace``: (time, exercise, reps, circles) per reading of the live state,
-    ``timer``: times at which a hold timer was shown, in the truth's time
-    (data time, or wall-clock time mapped onto the session's clock);
-    events ending after ``upto_s`` (the end of the run) are left out.
+    ``trace``: (time, exercise, reps, circles[, reps the window analysis
+    counted]) per reading of the live state, ``timer``: times at which a
+    hold timer was shown, in the truth's time (data time, or wall-clock
+    time mapped onto the session's clock); events ending after ``upto_s``
+    (the end of the run) are left out. ``per_rep``: one row per rep and
+    circle (exercise, position in its set, delay, what counted it first,
+    how long before or after its end the view first showed its set);
+    ``withdrawn``: counts shown and then taken back, per set.
     """
     delays = {"rep": [], "circle": [], "hold start": []}
     missed = {"rep": 0, "circle": 0, "hold start": 0}
+    per_rep, withdrawn = [], []
     named = misnamed = 0
     for bout in truth["exercises"]:
         kind = "circle" if bout["exercise"] == "ankle_circles" else "rep"
@@ -94,11 +100,16 @@ def score(trace: list, timer: list, truth: dict, upto_s: float = np.inf) -> dict
             continue
         family = ("ankle_circles",) if kind == "circle" else HOLD_EXERCISES
         events = sorted(e["end_s"] for e in (bout["circles"] if kind == "circle" else bout["reps"]))
-        during = [(t, ex) for t, ex, _, _ in trace if bout["start_s"] <= t <= bout["end_s"] and ex]
+        during = [(row[0], row[1]) for row in trace if bout["start_s"] <= row[0] <= bout["end_s"] and row[1]]
         named += len(during)
         misnamed += sum(ex != bout["exercise"] for _, ex in during)
-        counts = [(t, n_reps if kind == "rep" else n_circ) for t, ex, n_reps, n_circ in trace
-                  if ex in family and bout["start_s"] - 5 <= t <= bout["end_s"] + 15]
+        counts = [(row[0], row[2] if kind == "rep" else row[3], row[4] if len(row) > 4 else None)
+                  for row in trace if row[1] in family and bout["start_s"] - 5 <= row[0] <= bout["end_s"] + 15]
+        # A count shown and then taken back (the tracker's rep the window
+        # analysis did not confirm, or a window's re-cut of the set).
+        back = sum(max(0, a[1] - b[1]) for a, b in zip(counts, counts[1:]) if a[1] and b[1])
+        withdrawn.append((bout["exercise"], bout["start_s"], back))
+        shown_from = counts[0][0] if counts else np.inf
         if kind == "rep":
             # The hold timer from a set's second rep on (the first names the set).
             timer_t = np.array(timer)
@@ -113,12 +124,56 @@ def score(trace: list, timer: list, truth: dict, upto_s: float = np.inf) -> dict
         for k, end in enumerate(events, start=1):
             if end + 15 > upto_s:
                 continue  # the run ended before the view had its chance
-            seen = [t for t, n in counts if n >= k]
+            seen = [(t, w) for t, n, w in counts if n >= k]
+            row = {"exercise": bout["exercise"], "k": k, "n": len(events), "end_s": end,
+                   "set_shown_s": shown_from - end, "delay": None, "by": None}
             if seen:
-                delays[kind].append(seen[0] - end)
+                delays[kind].append(seen[0][0] - end)
+                row["delay"] = seen[0][0] - end
+                w = seen[0][1]
+                row["by"] = None if w is None else "window" if kind == "circle" or w >= k else "tracker"
             else:
                 missed[kind] += 1
-    return {"delays": delays, "missed": missed, "misnamed": misnamed / max(named, 1)}
+            per_rep.append(row)
+    return {"delays": delays, "missed": missed, "misnamed": misnamed / max(named, 1),
+            "per_rep": per_rep, "withdrawn": withdrawn}
+
+
+def why_late(row: dict) -> str:
+    """What kept a rep (or circle) from the view."""
+    if row["delay"] is None:
+        return "never counted"
+    if row["set_shown_s"] > 0:
+        return "its set not shown yet"
+    if row["k"] == 1:
+        return "first of its set"
+    return f"counted by the {row['by']}" if row["by"] else "later rep"
+
+
+def report_per_rep(label: str, rows: list, late_s: float = 0.3) -> None:
+    """Each rep's delay with its place in the set, and what the late ones have in common."""
+    for r in rows:
+        d = "never" if r["delay"] is None else f"{r['delay']:+6.2f} s"
+        late = r["delay"] is None or r["delay"] > late_s
+        print(f"{label} {r.get('session', '')} {r['exercise']:<16} {r['k']:>2}/{r['n']:<2} end "
+              f"{r['end_s']:6.1f} s  shown {d}  set shown {r['set_shown_s']:+7.1f} s  "
+              f"{'by ' + r['by'] if r['by'] else ''}{'  LATE: ' + why_late(r) if late else ''}")
+    late = [r for r in rows if r["delay"] is None or r["delay"] > late_s]
+    causes: dict = {}
+    for r in late:
+        causes.setdefault(why_late(r), []).append(r)
+    if not rows:
+        return
+    d = np.array([r["delay"] for r in rows if r["delay"] is not None])
+    p90 = np.percentile(d, 90) if len(d) else np.nan
+    # The never counted as later than any: the share of reps shown within the target.
+    every = np.array([np.inf if r["delay"] is None else r["delay"] for r in rows])
+    print(f"{label} {len(late)} of {len(rows)} later than {late_s} s (90th pct {p90:.2f} s of those counted, "
+          f"{np.percentile(every, 90):.2f} s with the never counted as late): " + "; ".join(
+        f"{why}: {len(rs)} (" + ", ".join(sorted({r['exercise'] for r in rs})) + ")" for why, rs in causes.items()))
+    tail = [r for r in rows if r["delay"] is None or r["delay"] >= p90]
+    print(f"{label} the tail from the 90th pct: " + ", ".join(
+        f"{r['exercise']} {r['k']}/{r['n']} ({why_late(r)})" for r in tail))
 
 
 class _Count:
@@ -417,6 +472,13 @@ def report_delays(label: str, delays: dict, missed: dict) -> None:
                   f"({missed[k]} never {'shown' if k == 'hold start' else 'counted live'}) (target <= 0.3 s)")
 
 
+def report_withdrawn(label: str, withdrawn: list) -> None:
+    """Counts shown and taken back, over all sets."""
+    back = [w for w in withdrawn if w[2]]
+    print(f"{label} counts shown and then taken back: {sum(w[2] for w in withdrawn)} in {len(back)} of "
+          f"{len(withdrawn)} sets" + "".join(f"; {ex} at {t0:.0f} s: {n}" for ex, t0, n in back))
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description="live analysis CPU, latency and the BLE path")
     ap.add_argument("--quick", action="store_true", help="one session, 15 s of BLE")
@@ -426,6 +488,9 @@ def main() -> int:
     ap.add_argument("--ble-only", action="append", choices=list(VARIANTS),
                     help="(b) only this variant (repeatable): " + "; ".join(
                         f"{k}: {v[0]}" for k, v in VARIANTS.items()))
+    ap.add_argument("--session", action="append", metavar="SEED[:TIER]",
+                    help="(a) and (c) on these simulated sessions (repeatable; default 11, 12 realistic, "
+                         "13 clean, 14 hard; the BLE part streams seeds 0 and 1 of the default tier)")
     args = ap.parse_args()
     print(f"start {time.strftime('%H:%M:%S')} {load()}", flush=True)
     if args.part != "replay":
@@ -434,11 +499,16 @@ def main() -> int:
         return 0
     seeds = [(11, "realistic")] if args.quick else [(11, "realistic"), (12, "realistic"),
                                                     (13, "clean"), (14, "hard")]
+    if args.session:
+        seeds = [(int(s.split(":")[0]), s.split(":")[1] if ":" in s else None) for s in args.session]
     total_cpu = total_s = misnamed = 0.0
     delays = {"rep": [], "circle": [], "hold start": []}
     missed = {"rep": 0, "circle": 0, "hold start": 0}
+    per_rep, withdrawn = [], []
     for seed, tier in seeds:
         r = replay(seed, tier)
+        per_rep += [{**row, "session": seed} for row in r["per_rep"]]
+        withdrawn += r["withdrawn"]
         total_cpu += r["cpu"]
         total_s += r["duration"]
         for k in delays:
@@ -449,7 +519,10 @@ def main() -> int:
               f"{r['cpu']:.1f} CPU s = {100 * r['cpu'] / r['duration']:.1f} % of one core {load()}", flush=True)
     print(f"(a) all {len(seeds)} sessions: {100 * total_cpu / total_s:.1f} % of one core "
           f"(target < 10 %) {load()}")
+    report_per_rep("(c) per rep: session", [r for r in per_rep if r["exercise"] != "ankle_circles"])
+    report_per_rep("(c) per circle: session", [r for r in per_rep if r["exercise"] == "ankle_circles"])
     report_delays("(c)", delays, missed)
+    report_withdrawn("(c)", withdrawn)
     print(f"(c) live name differs from the truth during {100 * misnamed / len(seeds):.0f} % of "
           f"the exercise time (mean over sessions)")
     return 0
@@ -503,6 +576,7 @@ def ble(seconds: float, only: list | None = None) -> None:
         if live_view:
             delays = {"rep": [], "circle": [], "hold start": []}
             missed = dict.fromkeys(delays, 0)
+            per_rep, withdrawn = [], []
             for i, key in enumerate(b["t_power"]):
                 _, truth = simulate_session(seed=i)
                 t0 = b["t_power"][key]
@@ -512,7 +586,13 @@ def ble(seconds: float, only: list | None = None) -> None:
                 for k in delays:
                     delays[k] += r["delays"][k]
                     missed[k] += r["missed"][k]
+                per_rep += [{**row, "session": i} for row in r["per_rep"]]
+                withdrawn += r["withdrawn"]
+            report_per_rep("    (c) wall clock per rep: sensor", [r for r in per_rep if r["exercise"] != "ankle_circles"])
+            report_per_rep("    (c) wall clock per circle: sensor",
+                           [r for r in per_rep if r["exercise"] == "ankle_circles"])
             report_delays("    (c) wall clock, truth ->", delays, missed)
+            report_withdrawn("    (c) wall clock:", withdrawn)
 
 
 def load() -> str:

@@ -41,8 +41,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from analysis.confidence import is_counted  # noqa: E402
-from analysis.pipeline import analyze_recording  # noqa: E402
+from analysis.pipeline import analyze_recording, run_analysis  # noqa: E402
 from analysis.scoring import match_bouts, score, summarise  # noqa: E402
+from benchmarks.rep_wide import evidence_of  # noqa: E402
 from sensors.contract import EXERCISES  # noqa: E402
 from sensors.simulator import DAILY_LOOKALIKES, LOOKALIKES, simulate_session  # noqa: E402
 
@@ -86,11 +87,18 @@ def lookalike_config(kind: str, seed: int, i: int) -> dict:
 
 def one_lookalike(args):
     kind, seed, i = args
-    rec, truth = simulate_session(seed=seed, **lookalike_config(kind, seed, i))
-    doc = analyze_recording(rec)
+    config = lookalike_config(kind, seed, i)
+    rec, truth = simulate_session(seed=seed, **config)
+    fit = run_analysis(rec)
+    doc = analyze_recording(rec, fitted=fit)
     counted = [e["exercise"] for e in doc["exercises"] if is_counted(e)]
     unsure = [e["exercise"] for e in doc["exercises"] if not is_counted(e)]
-    return kind, seed, counted, unsure, doc["mounting"]["method"]
+    # The hold sets' evidence (every one is false: no exercise was done).
+    bouts = fit.bouts_
+    held = [(config["placement"], bouts.exercise[k], float(bouts.confidence[k]), fit.doubts_[k],
+             evidence_of(fit.evidence_[k])) for k in range(len(bouts))
+            if bouts.exercise[k] in ("toe_press", "resistance_band", "pencil_pickup")]
+    return kind, seed, counted, unsure, doc["mounting"]["method"], held
 
 
 def one_session(args):
@@ -113,6 +121,8 @@ def main() -> int:
     ap.add_argument("--kinds", help="comma-separated subset of the look-alikes (or tiers with --exercises)")
     ap.add_argument("--exercises", action="store_true", help="true-set recall on the tiers with exercises")
     ap.add_argument("--verbose", action="store_true", help="one line per session")
+    ap.add_argument("--evidence", action="store_true",
+                    help="each hold set found on the look-alikes with its evidence, and the distributions")
     args = ap.parse_args()
     t0 = time.time()
     if args.exercises:
@@ -140,13 +150,25 @@ def main() -> int:
                 for kind in kinds for i in range(args.sessions)]
         false: dict = {k: Counter() for k in kinds}
         unsure: dict = {k: Counter() for k in kinds}
+        dist: dict = {}
         with ProcessPoolExecutor(args.jobs) as pool:
-            for kind, seed, counted, doubtful, method in pool.map(one_lookalike, jobs):
+            for kind, seed, counted, doubtful, method, held in pool.map(one_lookalike, jobs):
                 false[kind].update(counted)
                 unsure[kind].update(doubtful)
+                for placement, ex, conf, doubts, ev in held if args.evidence else ():
+                    print(kind, seed, placement, ex, conf, {k: round(v, 3) for k, v in ev.items()},
+                          "; ".join(d.split(" (")[0] for d in doubts), flush=True)
+                    for k, v in ev.items():
+                        dist.setdefault((placement, ex, k), []).append(v)
                 if args.verbose:
                     print(kind, seed, lookalike_config(kind, seed, seed - seed0 - 100 * KINDS.index(kind)),
                           method, counted, doubtful, flush=True)
+        if dist:
+            print("evidence over the look-alikes' hold sets: key: min / 5 % / median / 95 % / max")
+            for (placement, ex, k), vals in sorted(dist.items()):
+                v = np.array(vals)
+                print(f"  {placement:5s} {ex:16s} {k:13s} n={len(v):3d}: " + " / ".join(
+                    f"{q:.3g}" for q in (v.min(), *np.percentile(v, [5, 50, 95]), v.max())))
         total = 0
         print(f"{'look-alike':22s} {'false':>5s} {'uncertain':>9s}  counted as")
         for kind in kinds:

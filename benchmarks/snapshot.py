@@ -102,8 +102,9 @@ def save(out: Path, quick: bool, jobs: int = 1) -> None:
     try:
         for name, make in _inputs(quick):
             trace.clear()
-            # (jobs 1: the default analyser, as code from before ``jobs`` runs it)
-            doc = analyze_recording(make(), analyzer=SessionAnalyzer(jobs=jobs) if jobs > 1 else None)
+            # (jobs 1: the default analyser, as code from before ``jobs`` runs it;
+            # more: a forked child beside the analysis whatever the length)
+            doc = analyze_recording(make(), analyzer=SessionAnalyzer(jobs=jobs, min_forked_s=0) if jobs > 1 else None)
             # The file's name only: snapshots of two checkouts compare.
             doc["recording"]["path"] = Path(doc["recording"]["path"] or "").name
             (out / f"{name}.json").write_text(json.dumps(doc, sort_keys=True))
@@ -172,8 +173,9 @@ def main() -> int:
     s.add_argument("dir", type=Path)
     s.add_argument("--quick", action="store_true")
     s.add_argument("--jobs", type=int, default=1,
-                   help="SessionAnalyzer(jobs=N): stage 2 in N threads (its JSON must equal jobs 1's; "
-                        "the trace then also holds the hold detector's runs ahead)")
+                   help="SessionAnalyzer(jobs=N, min_forked_s=0): both stages with a forked child on every "
+                        "input (its JSON must equal jobs 1's; the trace then also holds the hold detector's "
+                        "runs ahead done in this process, not the child's)")
     c = sub.add_parser("compare")
     c.add_argument("a", type=Path)
     c.add_argument("b", type=Path)

@@ -48,8 +48,9 @@ def _signals_hash(fitted) -> str:
     return h.hexdigest()
 
 
-def _analyse(rec) -> tuple[str, str]:
+def _analyse(rec, jobs: int = 1) -> tuple[str, str]:
     from analysis import pipeline
+    from analysis.session import SessionAnalyzer
 
     # As ``toehold analyze`` does (the samples released once on the grid),
     # keeping the fitted analyser for the signals' hash.
@@ -57,7 +58,8 @@ def _analyse(rec) -> tuple[str, str]:
     run = pipeline.run_analysis
     pipeline.run_analysis = lambda *a, **k: fitted.append(run(*a, **k)) or fitted[-1]
     try:
-        doc = pipeline.analyze_recording(rec, release_samples=True)
+        doc = pipeline.analyze_recording(
+            rec, release_samples=True, analyzer=SessionAnalyzer(jobs=jobs, min_forked_s=0) if jobs > 1 else None)
     finally:
         pipeline.run_analysis = run
     fitted = fitted[0]
@@ -93,13 +95,16 @@ def main() -> int:
     ap.add_argument("action", choices=("save", "compare"))
     ap.add_argument("dir", type=Path)
     ap.add_argument("--only", help="inputs whose name contains this")
+    ap.add_argument("--jobs", type=int, default=1,
+                    help="SessionAnalyzer(jobs=N, min_forked_s=0): a forked child beside the analysis on "
+                         "every input (compare against a jobs-1 save)")
     args = ap.parse_args()
     args.dir.mkdir(parents=True, exist_ok=True)
     changed = 0
     for name, make in _inputs(quick=False):
         if args.only and args.only not in name:
             continue
-        text, sig_hash = _analyse(make())
+        text, sig_hash = _analyse(make(), args.jobs)
         if args.action == "save":
             (args.dir / f"{name}.json").write_text(text)
             (args.dir / f"{name}.sig").write_text(sig_hash)

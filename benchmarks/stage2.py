@@ -5,7 +5,8 @@
 Stage 1 (``SignalExtractor``) runs once on the simulated day (``_days.py``);
 then, per round, stage 2's families as ``SessionAnalyzer(jobs=1)`` runs them
 (tiptoe walks, circles, hold sets, one after the other) and as
-``SessionAnalyzer(jobs=2)`` does (tiptoe walks and circles in a worker thread,
+``SessionAnalyzer(jobs=2)`` did until it used a forked process instead
+(``benchmarks/forked.py`` measures that; here: tiptoe walks and circles in a worker thread,
 the hold-set detector ahead on the gait bouts in this one, then the stretches
 the real claims changed). Printed: wall and CPU of each, each thread's own CPU
 (``time.thread_time``), and how many stretches of posture were looked at

@@ -173,6 +173,17 @@ class SimConfig:
     # on the limb by this many degrees (a (low, high) range) about a random
     # axis over 0.2-0.6 s, and stays so (its mounting changes mid-set).
     strap_slip_deg: float | tuple = 0.0
+    # Toe presses and band reps drawn as widely as people do them (0 off, 1
+    # on; issue 12, from its own stream): at a shank sensor the knee bends
+    # 2-20 deg per rep, by a depth of its own each rep (±25 % log), before,
+    # with or after the toes (up to 0.8 s either way) and faster or slower
+    # than them; the heel lifting 0-6 mm as the toes grip (half the people;
+    # the foot then tips toes-down by up to 2 deg); the body swaying
+    # 0.3-2.5 deg between reps; tempo from brisk to slow (moves 0.2-4 s);
+    # reps of unequal depth in one set (±20 % log); holds
+    # wandering by 2-25 % of the press; rests of 0.3-8 s; band reps whose
+    # return the band's pull makes fast (0.15-0.45 s).
+    hold_wide: float = 0.0
 
 
 TIERS = {
@@ -187,7 +198,8 @@ TIERS = {
     "hard": dict(mounting="random", acc_noise_mps2=(0.03, 0.25), gyr_noise_dps=(0.1, 1.0),
                  acc_bias_mps2=0.3, gyr_bias_dps=3.0, scale_error=0.03,
                  clock_drift_ppm=2000, packet_loss=(0.0, 0.10), sloppiness=0.7,
-                 sampling_rate_hz=(20.0, 400.0), hold_shape=1.0, acc_bias_wander_mps2=0.1),
+                 sampling_rate_hz=(20.0, 400.0), hold_shape=1.0, acc_bias_wander_mps2=0.1,
+                 hold_wide=1.0),
     # The hard tier and more (issue 12): part turns at the ends of a run of
     # circles, jittering timestamps, single gaps of 0.5-3 s, the strap
     # slipping 5-20 degrees during a hold set.
@@ -195,8 +207,9 @@ TIERS = {
                       acc_bias_mps2=0.3, gyr_bias_dps=3.0, scale_error=0.03,
                       clock_drift_ppm=2000, packet_loss=(0.0, 0.10), sloppiness=0.7,
                       sampling_rate_hz=(20.0, 400.0), hold_shape=1.0, acc_bias_wander_mps2=0.1,
-                      circle_partial=0.8, timestamp_jitter_s=0.01, long_gaps=(0, 3), strap_slip_deg=(5.0, 20.0)),
-    "ankle": dict(placement="ankle", mounting="instep", packet_loss=0.01, sloppiness=0.3),
+                      circle_partial=0.8, timestamp_jitter_s=0.01, long_gaps=(0, 3), strap_slip_deg=(5.0, 20.0),
+                      hold_wide=1.0),
+    "ankle": dict(placement="ankle", mounting="instep", packet_loss=0.01, sloppiness=0.3, hold_wide=1.0),
     # The exercises among things that look like them, the sensor any way round.
     "lookalikes": dict(mounting="random", packet_loss=0.02, sloppiness=0.5, lookalikes=4,
                        posture_spread_deg=12.0),
@@ -374,6 +387,8 @@ class _Builder:
         # Hold shapes are drawn from a stream of their own (seeded by
         # simulate_session), so a config without them gives the same session.
         self.shape_rng = np.random.default_rng(41)
+        # The same for SimConfig.hold_wide's draws.
+        self.wide_rng = np.random.default_rng(43)
 
     @property
     def t(self) -> float:
@@ -744,6 +759,23 @@ class _Builder:
         if "reps" in pins:
             reps = int(pins["reps"])
         drift_frac = rng.uniform(0.02, 0.12)         # how much the held angle wanders
+        # SimConfig.hold_wide: the person drawn wider (own stream; pins win).
+        wide = self.cfg.hold_wide if exercise in ("toe_press", "resistance_band") else 0.0
+        knee_lag_s, knee_pace, knee_spread, heel_m, rest_sway = 0.0, 1.0, 0.0, 0.0, 0.0
+        amp_spread, move_range = 0.1, (0.3, 3.0)
+        if wide:
+            wr = self.wide_rng
+            knee = float(pins.get("knee_deg", wr.uniform(2.0, 20.0)))
+            knee_lag_s = float(pins.get("knee_lag_s", wr.uniform(-0.8, 0.8) * wide))
+            knee_pace = float(np.exp(wr.normal(0, 0.4 * wide)))
+            knee_spread = 0.25 * wide
+            heel_m = float(pins.get("heel_lift_m", wr.uniform(0.0, 0.006) if wr.random() < 0.5 else 0.0))
+            rest_sway = float(wr.uniform(0.3, 2.5))
+            amp_spread = 0.2 * wide
+            move_range = (0.2, 4.0)
+            tempo = float(pins.get("tempo", np.exp(wr.normal(0, 0.7 * wide))))
+            rest_person = float(pins.get("rest_s", np.exp(wr.uniform(np.log(0.3), np.log(8.0)))))
+            drift_frac = float(wr.uniform(0.02, 0.25))
         # Most people tip the foot toes-down to hold the pencil up; the same
         # way every rep.
         pencil_sign = 1.0 if rng.random() < 0.75 else -1.0
@@ -767,22 +799,35 @@ class _Builder:
             settle_s = srng.uniform(0.3, 1.5)
             sag_frac = srng.uniform(-0.2 * shape, 0.4 * shape) if srng.random() < 0.7 else 0.0
         for what in plan:
-            move_in = float(np.clip(rng.uniform(0.6, 1.4) * tempo * self.sloppy(0.1), 0.3, 3.0))
-            move_out = float(np.clip(rng.uniform(0.6, 1.4) * tempo * self.sloppy(0.1), 0.3, 3.0))
+            move_in = float(np.clip(rng.uniform(0.6, 1.4) * tempo * self.sloppy(0.1), *move_range))
+            move_out = float(np.clip(rng.uniform(0.6, 1.4) * tempo * self.sloppy(0.1), *move_range))
+            if wide and exercise == "resistance_band":
+                # The band pulls the foot back: the return is quick.
+                move_out = float(self.wide_rng.uniform(0.15, 0.45))
             if what == "rep":
                 if "hold_spread" in pins:
                     hold = float(np.clip(hold_person * np.exp(rng.normal(0, pins["hold_spread"])), 1.2, 20.0))
                 else:
                     hold = float(np.clip(rng.normal(hold_person, 0.15 * hold_person * (1 + self.cfg.sloppiness)),
                                          1.2, 20.0))
-                amp = amp_person * self.sloppy(0.1)
+                amp = amp_person * (self.sloppy(0.1) if not wide else
+                                    float(np.exp(self.wide_rng.normal(0, amp_spread))))
             elif what == "touch":   # reaches the position but does not hold it
                 hold, amp = rng.uniform(0.0, 0.3), amp_person * self.sloppy(0.1)
             else:                   # aborted half-movement: a third of the way or less
                 hold, amp = rng.uniform(0.0, 1.5), amp_person * rng.uniform(0.1, 0.33)
             dur = move_in + hold + move_out
+            # The knee's own moves (hold_wide): ahead of the toes or behind
+            # them by knee_lag_s, its own pace; the rep spans both.
+            k_in, k_out = move_in * knee_pace, move_out * knee_pace
+            lead = max(0.0, -knee_lag_s) if exercise == "toe_press" else 0.0
+            k0 = lead + knee_lag_s
+            if exercise == "toe_press" and wide:
+                dur = max(lead + dur, k0 + k_in + hold + k_out)
             t = self._grid(dur)
             n = len(t)
+            t_k = t - k0
+            t = t - lead
             prof = np.where(t < move_in, _min_jerk(t / move_in),
                             np.where(t < move_in + hold, 1.0,
                                      1 - _min_jerk((t - move_in - hold) / move_out)))
@@ -816,10 +861,20 @@ class _Builder:
                 # Knees bend (shank tilts forward, foot stays flat) while the
                 # toes grip the floor, which arches the instep; the knee
                 # wobbles a little while held.
-                bend = knee * prof * (amp / amp_person) + 0.3 * drift * knee / max(amp_person, 1.0)
+                depth = knee * amp / amp_person
+                k_prof = prof
+                if wide:
+                    depth *= float(np.exp(self.wide_rng.normal(0, knee_spread)))
+                    k_prof = np.where(t_k < k_in, _min_jerk(t_k / k_in),
+                                      np.where(t_k < k_in + hold, 1.0, 1 - _min_jerk((t_k - k_in - hold) / k_out)))
+                    # The heel lifts off as the toes grip: the foot turns
+                    # about the ball, toes down, the ankle rising.
+                    tr.ankle_pitch = tr.ankle_pitch + np.degrees(heel_m / 0.16) * prof
+                    lift = 0.7 * heel_m * prof
+                bend = depth * k_prof + 0.3 * drift * knee / max(amp_person, 1.0)
                 tr.shank_pitch = tr.shank_pitch + bend
                 tr.ankle_pitch = tr.ankle_pitch - bend
-                shank_range = knee * amp / amp_person
+                shank_range = depth
                 foot_delta = sign * amp * prof + tremor + drift
                 tr.ankle_pitch = tr.ankle_pitch + foot_delta
                 tr.shank_pitch = tr.shank_pitch + 0.5 * tremor
@@ -849,7 +904,7 @@ class _Builder:
                 if entry["start_s"] is None:
                     entry["start_s"] = rep_start
                 entry["end_s"] = self.t
-            self.rest(rest_person * rng.uniform(0.7, 1.4) * self.sloppy(0.2))
+            self.rest(rest_person * rng.uniform(0.7, 1.4) * self.sloppy(0.2), sway_deg=rest_sway)
         if entry["reps"]:
             self.exercises.append(entry)
 
@@ -1676,7 +1731,8 @@ def circle_plan(rng: np.random.Generator, sloppiness: float = 0.3, **pins) -> di
     circle / after the last: begun or unfinished circles, not counted; 0;
     together under one turn, or they would make one more circle wherever
     the first one is said to begin).
-    Pinned per-direction keys apply to both directions.
+    Pinned per-direction keys apply to both directions; ``per_direction``
+    (two dicts) pins them for the first and the second direction done.
     """
     loguni = lambda lo, hi: float(np.exp(rng.uniform(np.log(lo), np.log(hi))))  # noqa: E731
     first = str(rng.choice(CIRCLE_DIRECTIONS))
@@ -1707,7 +1763,11 @@ def circle_plan(rng: np.random.Generator, sloppiness: float = 0.3, **pins) -> di
         # unless pinned or drawn (``SimConfig.circle_partial``).
         p["partial_in"] = p["partial_out"] = 0.0
     for key, value in pins.items():
-        if key in plan:
+        if key == "per_direction":
+            # Pins for the first and for the second direction done.
+            for p, own in zip(dirs, value):
+                p.update(own)
+        elif key in plan:
             plan[key] = value
         else:
             for p in dirs:
@@ -1863,11 +1923,14 @@ def _session_plan(rng: np.random.Generator, cfg: SimConfig) -> list[str]:
 
 
 def build_session(rng: np.random.Generator, cfg: SimConfig, fs_int: float,
-                  shape_rng: np.random.Generator | None = None) -> _Builder:
+                  shape_rng: np.random.Generator | None = None,
+                  wide_rng: np.random.Generator | None = None) -> _Builder:
     """Script a session: stand, the exercises in some order, stand."""
     b = _Builder(rng, fs_int, cfg)
     if shape_rng is not None:
         b.shape_rng = shape_rng
+    if wide_rng is not None:
+        b.wide_rng = wide_rng
     if not cfg.bare:
         b.rest(rng.uniform(20, 32), record_stance=True)
     spread = cfg.rep_count_spread
@@ -2217,7 +2280,8 @@ def simulate_session(seed: int = 0, config: SimConfig | None = None,
         raise ValueError("placement must be foot/ankle and side left/right")
     sampling_rate_hz = float(cfg.sampling_rate_hz)
     fs_int = max(400.0, 4 * sampling_rate_hz)
-    b = build_session(rng, cfg, fs_int, shape_rng=np.random.default_rng([abs(int(seed)), 41]))
+    b = build_session(rng, cfg, fs_int, shape_rng=np.random.default_rng([abs(int(seed)), 41]),
+                      wide_rng=np.random.default_rng([abs(int(seed)), 43]))
     track = _concat(b.tracks)
     if cfg.posture_spread_deg:
         _spread_postures(track, b.labels, np.random.default_rng([abs(int(seed)), 11]),

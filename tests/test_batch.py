@@ -210,18 +210,10 @@ def test_one_byte_changed_mid_file_in_a_3_mib_file_changes_its_fingerprint(tmp_p
     assert batch.fingerprint(f) != before
 
 
-@pytest.mark.parametrize("value, threads", [(None, 1), ("2", 2), ("1", 1), ("0", 1), ("two", 1)])
-def test_threads_of_a_recording_analysed_alone_come_from_toehold_threads(monkeypatch, value, threads):
-    if value is None:
-        monkeypatch.delenv("TOEHOLD_THREADS", raising=False)
-    else:
-        monkeypatch.setenv("TOEHOLD_THREADS", value)
-    assert batch.analysis_threads() == threads
-
-
-def test_one_recording_with_toehold_threads_is_analysed_in_two_threads_alike(folder, monkeypatch, spy):
-    # The analyser's stage 2 in two threads (SessionAnalyzer(jobs=2)) gives
-    # the document one thread gives; --jobs 1 keeps one thread.
+def test_one_recording_analysed_alone_may_use_jobs_processes_alike(folder, monkeypatch, spy):
+    # A recording analysed alone gets the --jobs processes for itself
+    # (SessionAnalyzer(jobs=2): a forked child when it is long enough) and
+    # the document one process gives; --jobs 1 keeps one.
     demo = [folder / "a_demo.csv"]
     got = {}
 
@@ -232,7 +224,6 @@ def test_one_recording_with_toehold_threads_is_analysed_in_two_threads_alike(fol
         return real(rec, *a, analyzer=analyzer, **kw)
 
     monkeypatch.setattr(pipeline, "analyze_recording", seen)
-    monkeypatch.setenv("TOEHOLD_THREADS", "2")
     two = batch.analyze_many(demo, jobs=2, use_cache=False)[0]
     one = batch.analyze_many(demo, jobs=1, use_cache=False)[0]
     assert got["jobs"] == [2, 1]

@@ -520,3 +520,40 @@ def test_the_limits_of_circle_sets_are_inclusive_as_documented():
     assert [len(g) for g in circle_sets(c, FS)] == [8]
     c = table((0.0, 6, 1.0, "ccw", 12.0), (6.0, 3, 4.0, "cw", 12.0))
     assert [len(g) for g in circle_sets(c, FS)] == [9]
+
+
+# --- issue 12, branch circ3: circles unlike the simulator's ----------------
+
+def test_a_direction_circled_far_smaller_than_the_other_is_still_counted():
+    # 6 turns one way with the toes going round 12° from neutral, then 6 the
+    # other way drawn with the toes alone, 3° round (a quarter the size):
+    # one person may circle one way far smaller, and both are circles.
+    big = circling(6.0, 1.2, 12.0, +1)[:2]
+    small = circling(6.0, 1.2, 3.0, -1)[:2]
+    c = detect(*trace(still(2), big, still(2), small, still(2)))
+    (g,) = circle_sets(c, FS)
+    assert (g.direction == "ccw").sum() == 6
+    assert (g.direction == "cw").sum() == 6
+
+
+def test_a_short_run_with_one_odd_turn_is_not_taken_as_circles():
+    # Raising the leg reads as one big turn (30°), settling as one of 8°:
+    # a two-turn run whose median (19°) is within 2x of the 10° circles
+    # that follow the other way, but whose turns are not alike them.
+    c = table((0.0, 1, 2.7, "cw", 30.0), (2.7, 1, 1.1, "cw", 8.0),
+              (5.0, 9, 2.3, "ccw", 7.5), (27.0, 6, 2.5, "cw", 10.0))
+    (g,) = circle_sets(c, FS)
+    assert (g.direction == "ccw").sum() == 9
+    assert (g.direction == "cw").sum() == 6
+    assert g.start.min() == int(5.0 * FS)
+
+
+def test_quick_loops_of_settling_before_slow_circles_are_not_counted():
+    # The leg's bob after the raise swings the toes round twice (6° out), 0.9 s a
+    # loop, just before 6 circles of 2.6 s the same way: those two are not
+    # circles (the issue's "circles counted before the bout really starts").
+    bob = circling(2.0, 0.9, 6.0, -1)[:2]
+    slow = circling(6.0, 2.6, 10.0, -1)[:2]
+    c = detect(*trace(still(2), bob, slow, still(2)))
+    assert list(c.direction) == ["cw"] * 6
+    assert c.start.min() >= (2 + 1.8) * FS - 0.3 * 2.6 * FS

@@ -152,7 +152,7 @@ def test_a_toe_press_set_under_hard_conditions_is_counted_whole(seed, placement,
     """Simulator sets of 7 toe presses (tuning seeds, noisy hard-tier sensor)."""
     rec, truth = simulate_session(seed=seed, tier="hard", placement=placement, distractors=False,
                                   sampling_rate_hz=rate_hz, packet_loss=0.0, mounting="instep",
-                                  exercises=["tiptoe_walk", "toe_press"],
+                                  exercises=["tiptoe_walk", "toe_press"], hold_wide=0.0,  # as drawn when written
                                   hold_plan=dict(amp_deg=amp_deg, hold_s=hold_s, reps=7, hold_spread=0.3))
     doc = analyze_recording(rec)
     true_reps = [len(e["reps"]) for e in truth["exercises"] if e["exercise"] == "toe_press"]
@@ -178,7 +178,8 @@ def test_small_presses_on_a_noisy_sensor_are_counted(seed, placement, rate_hz, l
     rec, truth = simulate_session(seed=seed, tier="hard", placement=placement, distractors=False,
                                   sampling_rate_hz=rate_hz, packet_loss=loss, mounting="instep",
                                   exercises=["tiptoe_walk", "toe_press"], acc_noise_mps2=acc_noise,
-                                  gyr_noise_dps=gyr_noise, hold_plan=dict(amp_deg=amp_deg, hold_spread=spread))
+                                  gyr_noise_dps=gyr_noise, hold_plan=dict(amp_deg=amp_deg, hold_spread=spread),
+                                  hold_wide=0.0)  # the sets as they were drawn when this was written
     doc = analyze_recording(rec)
     true = [e for e in truth["exercises"] if e["exercise"] == "toe_press"]
     presses = [e for e in doc["exercises"] if e["exercise"] == "toe_press"]
@@ -195,3 +196,23 @@ def test_small_presses_on_a_noisy_sensor_are_counted(seed, placement, rate_hz, l
         assert len(found["reps"]) == len(true[0]["reps"])
         return
     assert is_counted(found), found["doubts"]
+
+
+# -- reps of unequal depth in one set (issue 12, SimConfig.hold_wide) ---------
+
+def test_a_rep_twice_as_deep_as_its_set_stays_in_it():
+    """A knee bending with the toes by a depth of its own each rep: one rep of
+    eight at 2.2 times the set's median amplitude (22° among 10° bends) is a
+    rep (before: dropped above 1.8 times the median, 8 read as 7)."""
+    g = _set([4.0] * 8)
+    g.loc[5, ["amplitude_deg", "range_deg"]] = 22.0
+    assert len(HoldSetDetector._drop_outliers(g, FS)) == 8
+
+
+def test_sitting_down_next_to_a_set_is_still_dropped():
+    """Sitting down after a set of 10° knee bends moves the shank some 60°:
+    six times the set's reps, no rep."""
+    g = _set([4.0] * 8)
+    g.loc[7, ["amplitude_deg", "range_deg"]] = 60.0
+    kept = HoldSetDetector._drop_outliers(g, FS)
+    assert list(kept.index) == list(range(7))

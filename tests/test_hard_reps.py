@@ -210,3 +210,20 @@ def test_an_unsure_direction_makes_a_toe_press_set_uncertain():
     band = {**ev, "way_unsure": True}
     assert ConfidenceRater().rate("resistance_band", band, "gait").confidence_ == \
         ConfidenceRater().rate("resistance_band", ev, "gait").confidence_
+
+
+def test_a_shank_sets_still_holds_do_not_make_its_direction_unsure():
+    """A shank sways with the body between reps and is still in a held knee
+    bend: holds trembling less than rests is how a shank set looks whichever
+    way is right, so the tremor cue says nothing there (13 of 24 true shank
+    sets made uncertain before, benchmarks/rep_wide.py). The posture cue
+    still does."""
+    from analysis.families import _way_unsure
+
+    group = _cols([(1000 * i, 1000 * i + 300, 1000 * i + 50, 1000 * i + 250, 12.0, 12.0, 0.0) for i in range(5)])
+    rival_reps = _cols([(1000 * i + 400, 1000 * i + 900, 1000 * i + 450, 1000 * i + 850, 12.0, 12.0, 12.0)
+                        for i in range(4)])
+    still_holds, rival = (0.7, 0.4, 20.0), (-0.8, 2.5, 15.0)
+    assert _way_unsure(group, still_holds, [(-1, rival_reps, rival)], foot=True) is True
+    assert _way_unsure(group, still_holds, [(-1, rival_reps, rival)], foot=False) is False
+    assert _way_unsure(group, (-0.2, 0.4, 20.0), [(-1, rival_reps, rival)], foot=False) is True

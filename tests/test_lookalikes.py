@@ -274,3 +274,33 @@ def test_split_by_heel_needs_two_parts_apart():
     assert [len(p) for p, _ in det._split_by_heel([(group, lifts)], group, noisy)] == [12]
     # A shank set (no heel rise measured): as it was.
     assert det._split_by_heel([(group, lifts)], group, None) == [(group, lifts)]
+
+
+def _foot_up(elevation_deg):
+    """Up in the foot frame with the toes ``elevation_deg`` up (90: vertical)."""
+    e = np.radians(np.asarray(elevation_deg, dtype=float))
+    return np.column_stack([np.sin(e), np.zeros_like(e), np.cos(e)])
+
+
+def test_a_band_rep_held_past_vertical_stays_toes_up():
+    """Seated with the legs out the toes rest 65° up; a band rep pulls them
+    40° further, 15° past vertical, for 6 s (50 Hz): the set's posture goes on
+    (before: the hold was no posture the band allows, and a set of such reps
+    was cut into stretches whose reps were lost: tuning seed 3005)."""
+    fs = 50.0
+    elev = np.r_[np.full(150, 65.0), np.full(300, 105.0), np.full(150, 65.0)]
+    masks = posture_masks(_foot_up(elev), "foot", fs)
+    assert masks["toes_up"].all()
+    assert not posture_masks(_foot_up(elev), "foot")["toes_up"][150:450].any()  # no rate: as before
+
+
+@pytest.mark.parametrize("elev_held, held_s", [
+    (140.0, 6.0),    # a leg raised lying on the back: 50° past vertical is no dorsiflexion
+    (105.0, 40.0),   # past vertical longer than any hold: lying with the leg up
+])
+def test_the_toes_past_vertical_too_far_or_too_long_are_not_toes_up(elev_held, held_s):
+    fs = 50.0
+    n = int(held_s * fs)
+    elev = np.r_[np.full(150, 65.0), np.full(n, elev_held), np.full(150, 65.0)]
+    masks = posture_masks(_foot_up(elev), "foot", fs)
+    assert not masks["toes_up"][150:150 + n].any() and masks["toes_up"][:150].all()

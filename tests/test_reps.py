@@ -89,29 +89,36 @@ def _check_reps(truth, doc, hold_tol_s=0.5, range_rtol=0.35):
             assert f["range_deg"] == pytest.approx(t["range_deg"], rel=range_rtol, abs=0.5)
 
 
+# The hard and ankle tiers' sets as they were drawn before SimConfig.hold_wide
+# (issue 12: knee bends of their own depth and timing, rests of 0.3-8 s, fast
+# band returns ...), so that these cases stay the kinds they were written
+# for; the wide sets are measured by benchmarks/rep_wide.py.
+NARROW = {"hold_wide": 0.0}
+
 HARD_CASES = {
     # ankle placement: every toe press bends the knee
-    "ankle knee bend": (1, dict(tier="ankle", exercises=["toe_press"])),
-    "ankle hard": (3, dict(tier="hard", placement="ankle", exercises=["toe_press"])),
+    "ankle knee bend": (1, dict(tier="ankle", exercises=["toe_press"], **NARROW)),
+    "ankle hard": (3, dict(tier="hard", placement="ankle", exercises=["toe_press"], **NARROW)),
     # This seed's third rep starts 0.9 s after the second ends, and its
     # whole move in falls in a 1.15 s gap (38.1-39.25 s): the two read as
     # one excursion (12 found as 11) until the tilt was low-passed from the
     # valid samples only (analysis.signals.gap_lowpass, issue 12).
     "ankle 20 Hz 10 % loss": (2, dict(tier="ankle", sampling_rate_hz=20.0, packet_loss=0.1,
-                                      exercises=["toe_press"])),
+                                      exercises=["toe_press"], **NARROW)),
     "foot 20 Hz 10 % loss": (2, dict(tier="realistic", sampling_rate_hz=20.0, packet_loss=0.1,
                                      exercises=["toe_press"])),
-    "foot noisy, random mounting": (3, dict(tier="hard", exercises=["toe_press"])),
+    "foot noisy, random mounting": (3, dict(tier="hard", exercises=["toe_press"], **NARROW)),
     # The hard tier as it was until 1 December (noise fixed at 0.08 m/s²
     # and 0.4 deg/s, holds held level) ...
     "band 25 Hz hard": (7, dict(tier="hard", sampling_rate_hz=25.0, exercises=["resistance_band"],
-                                acc_noise_mps2=0.08, gyr_noise_dps=0.4, hold_shape=0.0)),
+                                acc_noise_mps2=0.08, gyr_noise_dps=0.4, hold_shape=0.0, **NARROW)),
     "pencil long holds": (2, dict(tier="realistic", exercises=["pencil_pickup"])),
     # ... the band case on the hard tier as it is now: 0.18 m/s² of noise
     # drawn for this seed, holds that overshoot and sag (last, so that the
     # cases above keep their held-out seeds in test_held_out_sessions).
+    # 11 reps read as 8 until branch reps3 (a known miss before).
     "band 25 Hz hard, noisier, uneven holds": (7, dict(tier="hard", sampling_rate_hz=25.0,
-                                                       exercises=["resistance_band"])),
+                                                       exercises=["resistance_band"], **NARROW)),
 }
 
 
@@ -121,8 +128,6 @@ KNOWN_MISSES: dict[str, str] = {
                          "is read 0.8 s early (hold 7.5 s for 8.3 s); requiring the foot not to turn there "
                          "fixes this case at 8 deg/s but loses the carried pencils of tests/test_pencil.py "
                          "(4104, 4107) below 40 deg/s",
-    "band 25 Hz hard, noisier, uneven holds": "found by the widened hard tier (branch abstain): 11 band reps "
-                                              "read as 8; exact with the old noise and level holds (the case above)",
 }
 
 

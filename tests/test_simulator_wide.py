@@ -84,3 +84,16 @@ def test_part_turns_at_the_ends_of_a_run_are_not_circles(seed):
     turn = plain[0]["end_s"] - plain[0]["start_s"]
     assert part[0]["start_s"] - plain[0]["start_s"] > 0.5 * 0.7 * turn
 
+
+
+def test_circles_can_be_pinned_per_direction():
+    # One direction's circles a quarter the size of the other's: the truth's
+    # sizes (each turn's path length over pi, measured on the drawn path)
+    # follow the pins in the order the directions are done.
+    _, truth = simulate_circle_set(7, n=6, ellipticity=1.0, per_direction=[{"size_deg": 24.0}, {"size_deg": 6.0}])
+    first = truth[0]["direction"]
+    big = [c["size_deg"] for c in truth if c["direction"] == first]
+    small = [c["size_deg"] for c in truth if c["direction"] != first]
+    assert len(big) == len(small) == 6
+    assert np.median(big) == pytest.approx(24.0, rel=0.15)
+    assert np.median(small) == pytest.approx(6.0, rel=0.15)

@@ -155,12 +155,12 @@ def test_the_hold_detector_run_ahead_on_a_wrong_guess_gives_the_same_sets(clean_
 
 
 @pytest.mark.parametrize("seed, tier", [(1, "clean"), (1003, "realistic")])
-def test_stage2_in_two_threads_gives_the_same_analysis(seed, tier):
+def test_both_stages_with_a_forked_child_give_the_same_analysis(seed, tier):
     from analysis.session import SessionAnalyzer
 
     rec, _ = simulate_session(seed=seed, tier=tier)
     one = SessionAnalyzer(jobs=1).detect(rec.data, rec.placement, rec.metadata.get("mounting"))
-    two = SessionAnalyzer(jobs=2).detect(rec.data, rec.placement, rec.metadata.get("mounting"))
+    two = SessionAnalyzer(jobs=2, min_forked_s=0).detect(rec.data, rec.placement, rec.metadata.get("mounting"))
     for name in ("bouts_", "reps_", "circles_", "strides_", "stances_"):
         pd.testing.assert_frame_equal(getattr(two, name), getattr(one, name), check_exact=True)
     assert two.evidence_ == one.evidence_ and two.doubts_ == one.doubts_

@@ -126,3 +126,46 @@ def test_a_walk_that_speeds_up_is_found_with_its_strides():
     assert len(true) == 19
     assert len(found) == 1
     assert len(found[0]["strides"]) == 19
+
+
+@pytest.mark.parametrize("placement,seed", [("foot", 4400), ("ankle", 4401)])
+def test_a_slow_shuffle_on_tiptoe_is_found_with_its_strides(placement, seed):
+    # 12 swings of 20 cm at 0.85 steps a second (2.35 s a stride), the foot
+    # turning 10° in the swing, the shank 12°: the rate's 1.5 s RMS stays
+    # under the session's gait threshold (20-25 deg/s) through the long
+    # stances, so the walk was many short bursts and no gait at all.
+    # Mounting declared (clean tier): with no other walking in the session
+    # it cannot be found from gait, which such a walk is not to stage 1.
+    plan = dict(strides=12, cadence_sps=0.85, cadence_trend=1.0, stride_cv=0.04, step_m=0.2,
+                shank_arc_deg=12.0, heel_rise_cm=3.0, swing_deg=10.0, swing_lift_m=0.015, pauses=[], turns=[])
+    rec, truth = simulate_session(seed=seed, tier="clean", placement=placement, exercises=["tiptoe_walk"],
+                                  distractors=False, tiptoe_plan=plan)
+    assert len(truth["exercises"][0]["strides"]) == 13
+    found = [e for e in analyze_recording(rec)["exercises"] if e["exercise"] == "tiptoe_walk"]
+    assert len(found) == 1
+    assert len(found[0]["strides"]) == 13
+    assert found[0]["confidence"] >= 0.5
+
+
+def test_a_shank_swinging_like_short_heel_to_toe_steps_is_an_uncertain_tiptoe_walk():
+    # A shank sensor swinging 42° a stride: tiptoe with long steps, or heel-
+    # to-toe walking with short ones (the outside simulator's walking swings
+    # the shank 40°); the heel is not seen. Listed, not counted; it was missed.
+    true, found = _walk("ankle", 4402, shank_arc_deg=42.0, step_m=0.8)
+    assert len(true) == 19
+    assert len(found) == 1
+    assert found[0]["confidence"] < 0.5
+    assert any("cannot see the heel" in d for d in found[0]["doubts"])
+
+
+def test_a_last_step_followed_at_once_by_the_heels_coming_down_is_counted():
+    # The last step (a 0.6 half step) lands, the person stands on tiptoe
+    # 0.2 s and drops the heels in 0.3 s: two impacts 0.5 s apart, under
+    # the 0.6 stride the contact chain keeps between contacts, so it keeps
+    # the heels' (the foot flat after it). The foot travelled a step since
+    # the stance before, so it stands for the last step: 18 swings, 19 contacts.
+    true, found = _walk("foot", 4206, cadence_sps=1.7, last_step=0.6, soft=0.45, end_hold_s=0.2,
+                        end_drop_s=0.3, heel_rise_cm=7.0)
+    assert len(true) == 19
+    assert len(found) == 1
+    assert len(found[0]["strides"]) == 19

@@ -51,10 +51,6 @@ from sensors.contract import ANALYSIS_FORMAT, CIRCLE_DIRECTIONS, EXERCISES, HOLD
 from sensors.recording import lost_seconds
 
 CACHE_ENV = "TOEHOLD_CACHE_DIR"
-# Threads a recording analysed alone may use (``SessionAnalyzer(jobs=...)``).
-# 1 unless set: on the shared 2-core machine two threads gave no wall gain
-# that stood out of the load's noise (benchmarks/README.md, fourth pass).
-THREADS_ENV = "TOEHOLD_THREADS"
 CACHE_FORMAT = "toehold-cache/2"
 RECORDING_SUFFIXES = (".csv", ".zip")
 _HASH_BLOCK = 1 << 20
@@ -393,12 +389,12 @@ def _one_line(path: str, err: BaseException) -> str:
 
 
 def analyze_path(path: str | os.PathLike, placement: str | None = None, side: str | None = None,
-                 prescription=None, use_cache: bool = True, threads: int = 1) -> Result:
+                 prescription=None, use_cache: bool = True, jobs: int = 1) -> Result:
     """Analyse one recording, from its cache if valid; never raises for a bad file.
 
     This is the one task of every batch: run in this process, in a process
-    pool, or on a Dask worker. ``threads``: ``SessionAnalyzer(jobs=...)``,
-    for a recording analysed alone (the same results).
+    pool, or on a Dask worker. ``jobs``: ``SessionAnalyzer(jobs=...)``, the
+    processes a recording analysed alone may use (the same results).
     """
     from analysis.session import SessionAnalyzer
     from sensors.load import load_recording
@@ -419,21 +415,13 @@ def analyze_path(path: str | os.PathLike, placement: str | None = None, side: st
                 return Result(path, doc, cached=True)
         rec = load_recording(path, placement, side)
         # The recording is this call's own: its samples go once on the analysis grid.
-        doc = pipeline.analyze_recording(rec, analyzer=SessionAnalyzer(jobs=threads), prescription=prescription,
+        doc = pipeline.analyze_recording(rec, analyzer=SessionAnalyzer(jobs=jobs), prescription=prescription,
                                          session_log=session_log, release_samples=True)
         if use_cache:
             write_cache(path, key, file_id, doc)
         return Result(path, doc)
     except Exception as err:  # one bad file must not end the batch
         return Result(path, error=_one_line(path, err))
-
-
-def analysis_threads() -> int:
-    """``TOEHOLD_THREADS`` as a whole number of at least 1 (1 if unset or not such a number)."""
-    try:
-        return max(1, int(os.environ.get(THREADS_ENV, "1")))
-    except ValueError:
-        return 1
 
 
 def analyze_many(paths, placement=None, side=None, prescription=None, jobs: int | None = None,
@@ -448,6 +436,9 @@ def analyze_many(paths, placement=None, side=None, prescription=None, jobs: int 
     prescription : analysis.prescription.Prescription, optional
     jobs : int, optional
         Worker processes (default ``os.cpu_count()``); 1 runs in this process.
+        A recording analysed alone (nothing else to do) uses up to ``jobs``
+        processes for its own analysis when it is long enough
+        (``SessionAnalyzer(jobs=...)``: the same results).
     use_cache : bool
     progress : bool
         Draw a rich progress bar on standard error.
@@ -468,10 +459,10 @@ def analyze_many(paths, placement=None, side=None, prescription=None, jobs: int 
                     todo.remove(i)
                     advance()
         if jobs == 1 or len(todo) <= 1:
-            # One recording alone may use threads for its own analysis (TOEHOLD_THREADS).
-            threads = min(jobs, analysis_threads()) if len(todo) == 1 else 1
+            # One recording alone may use the processes for its own analysis.
+            alone = jobs if len(todo) == 1 else 1
             for i in todo:
-                results[i] = analyze_path(paths[i], placement, side, prescription, use_cache, threads)
+                results[i] = analyze_path(paths[i], placement, side, prescription, use_cache, alone)
                 advance()
         else:
             with ProcessPoolExecutor(max_workers=min(jobs, len(todo))) as pool:

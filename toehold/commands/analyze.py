@@ -37,7 +37,8 @@ def add_batch_options(p) -> None:
     """``--jobs`` and ``--no-cache``, shared by ``analyze`` and ``report``."""
     p.add_argument("-j", "--jobs", type=at_least_one, metavar="N",
                    help="analyse N recordings at once (default: one per CPU core); a recording "
-                        "analysed alone uses up to N threads if TOEHOLD_THREADS is set to more than 1")
+                        "analysed alone, if an hour or longer, uses up to N processes for its own "
+                        "analysis (--jobs 1: one process)")
     p.add_argument("--no-cache", action="store_true",
                    help="neither read nor write the cached analyses (in the user's cache "
                         "folder; see docs/privacy.md)")
