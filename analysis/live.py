@@ -671,6 +671,13 @@ class LiveAnalyzer:
             self._gone = None
         same = bool(new.exercise and old.exercise and self._set_end is not None
                     and start <= self._set_end + self.same_set_gap_s)
+        if same and old.exercise in HOLD_TARGET_S and new.exercise not in HOLD_TARGET_S \
+                and (new.strides or new.circles_cw or new.circles_ccw):
+            # A walk or circles after a hold set, counting strides or circles
+            # of their own, are a set of their own (sample ankle_9003: a
+            # tiptoe walk 40 s after a toe-press set the window read with one
+            # rep was shown as that toe-press set).
+            same = False
         if not new.exercise and old.exercise in HOLD_TARGET_S:
             self._gone = (old, self._set_end, self._set_start, self._set_rep_ends, self._set_levels)
         if same:
