@@ -20,7 +20,9 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy.ndimage import median_filter, uniform_filter1d
+from scipy.ndimage import label as ndimage_label
+from scipy.ndimage import maximum_position, median_filter, uniform_filter1d
+from scipy.signal import oaconvolve
 
 from .circles import CircleDetector, circle_sets
 from .confidence import DisplacementMemo, displacement, motion_evidence, rep_extent, rise_doubt, stride_travel, toes_down_rise
@@ -632,18 +634,20 @@ def vertical_moves(vertical_acc: np.ndarray, sampling_rate_hz: float,
         u = (np.arange(m) + 0.5) / m
         h = (60 * u - 180 * u ** 2 + 120 * u ** 3) / dur ** 2
         e = float(h @ h)
-        dot = np.correlate(az, h, mode="valid")
+        dot = oaconvolve(az, h[::-1], mode="valid")
         power = csq[m:] - csq[:-m]
         fit = dot / np.sqrt(e * np.maximum(power, 1e-12))
         rise = dot / e
         good = (np.abs(fit) >= min_fit) & (np.abs(rise) >= min_rise_m)
-        # The best-fitting window of each run of good ones.
-        for a, b in zip(*runs(good)):
-            k = a + int(np.argmax(np.abs(fit[a:b])))
-            cands.append((abs(fit[k]), k, k + m, rise[k]))
-    taken = []
+        # The best-fitting window of each run of good ones (the first, as argmax).
+        labels, count = ndimage_label(good)
+        if count:
+            best = np.array(maximum_position(np.abs(fit), labels, np.arange(1, count + 1)), dtype=int).reshape(-1)
+            cands += [(abs(fit[k]), k, k + m, rise[k]) for k in best.tolist()]
+    taken, busy = [], np.zeros(n + 1, dtype=bool)
     for _, a, b, rise in sorted(cands, reverse=True):
-        if all(b <= x or y <= a for x, y, _ in taken):
+        if not busy[a:b].any():
+            busy[a:b] = True
             taken.append((a, b, rise))
     return np.array(sorted(taken), dtype=float).reshape(-1, 3)
 
@@ -686,8 +690,10 @@ def lifted_reps(vertical_acc: np.ndarray, sampling_rate_hz: float, min_rise_m: f
     # A pencil is lifted from rest: no move the same way a third as large
     # or more just before (sitting down fits moves up one after another,
     # seed 4201; a move down before it is the last rep put down).
-    rested = np.array([not np.any((found[:k, 1] > a - rest_s * fs) & (found[:k, 2] * np.sign(r) >= abs(r) / 3))
-                       for k, (a, _, r) in enumerate(found)], dtype=bool)
+    # (Moves do not overlap: their ends are in order too.)
+    first = np.searchsorted(found[:, 1], found[:, 0] - rest_s * fs, side="right") if len(found) else []
+    rested = np.array([not np.any(found[j:k, 2] * np.sign(r) >= abs(r) / 3)
+                       for k, (j, r) in enumerate(zip(first, found[:, 2]))], dtype=bool)
     found = np.column_stack([found, rested])
     # Moves that follow each other within ``join_s`` are one move (a
     # shifting foot's wiggle fits two or three moves one after another,
