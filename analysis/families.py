@@ -20,7 +20,9 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy.ndimage import median_filter, uniform_filter1d
+from scipy.ndimage import label as ndimage_label
+from scipy.ndimage import maximum_position, median_filter, uniform_filter1d
+from scipy.signal import oaconvolve
 
 from .circles import CircleDetector, circle_sets
 from .confidence import DisplacementMemo, displacement, motion_evidence, rep_extent, rise_doubt, stride_travel, toes_down_rise
@@ -273,7 +275,7 @@ class TiptoeWalkDetector:
         t, sampling_rate_hz, foot = sig.t, sig.sampling_rate_hz, sig.foot
         claimed = np.zeros(len(t), dtype=bool)
         bouts, strides, details, evidence = [], [], [], []
-        pieces: list[tuple[np.ndarray, _Reps, float, bool]] = []
+        pieces: list[tuple[np.ndarray, _Reps, float]] = []
         quiet_found: list[tuple[int, int]] = []
         for g in self._gait(sig).itertuples():
             # The activity envelope lags the first step: look for contacts
@@ -307,25 +309,21 @@ class TiptoeWalkDetector:
                 # the strides around them: tiptoe tier 1000-1039, 6 -> 13
                 # false bouts on stairs).
                 found = [(0, len(contacts) - 1)]
-            pieces += [(contacts[a:b + 1], every.iloc[a:b], g.period_s, g.quiet) for a, b in found]
+            if g.quiet:
+                found = [(a, b) for a, b in found if self._walked(sig, contacts[a:b + 1])]
+            pieces += [(contacts[a:b + 1], every.iloc[a:b], g.period_s) for a, b in found]
             if g.quiet and len(pieces) > n_pieces:
                 quiet_found.append((g.start, g.stop))
-        walks: list[tuple[np.ndarray, _Reps, float, bool]] = []
-        for contacts, feats, period_s, quiet in pieces:
+        walks: list[tuple[np.ndarray, _Reps, float]] = []
+        for contacts, feats, period_s in pieces:
             if walks and self._goes_on(sig, walks[-1][0], walks[-1][1], contacts, period_s):
-                prev, prev_feats, _, prev_quiet = walks[-1]
+                prev, prev_feats, _ = walks[-1]
                 later = contacts > prev[-1] + int(0.5 * period_s * sampling_rate_hz)
                 joined = _Reps({c: np.r_[prev_feats[c], feats[c]] for c in STRIDE_FEATURES})
-                walks[-1] = (np.r_[prev, contacts[later]], joined, period_s, prev_quiet and quiet)
+                walks[-1] = (np.r_[prev, contacts[later]], joined, period_s)
             else:
-                walks.append((contacts, feats, period_s, quiet))
-        for contacts, feats, _, quiet in walks:
-            if quiet and (sig.in_posture("tiptoe_walk", contacts[0], contacts[-1]) or 0.0) < 0.7:
-                # Quiet gait is weak evidence: found only in it, a walk must
-                # be done standing (a seated set of pencil pickups, lifted and
-                # held, was a tiptoe walk of 15 strides: shared sample
-                # clean_9001, its set lost to the claim).
-                continue
+                walks.append((contacts, feats, period_s))
+        for contacts, feats, _ in walks:
             down = None
             if foot and len(contacts) > 2 and self._heel_came_down(sig, contacts[-1], feats):
                 # The walk ends as the heels come down: after a last step
@@ -384,6 +382,22 @@ class TiptoeWalkDetector:
             return quiet.assign(quiet=True)
         return pd.concat([gait, quiet.assign(quiet=True)], ignore_index=True).sort_values(
             "start", kind="stable").reset_index(drop=True)
+
+    @staticmethod
+    def _walked(sig: SessionSignals, contacts: np.ndarray, min_travel_m: float = 0.1) -> bool:
+        """Whether a piece of quiet gait is walking: a foot travels (median
+        0.1 m a stride or more), a shank is upright (70 % of the piece).
+
+        Quiet gait is weak evidence: a seated set of pencil pickups, lifted
+        and held, was a tiptoe walk of 15 strides (shared sample clean_9001,
+        its set lost to the claim; joined to a walk before it, simulator seed
+        1 clean, 3 cm a stride). A foot's tiptoe walk has no posture to
+        check (toes-down is tiptoe's own), a shank's travel cannot be
+        integrated (no still stance).
+        """
+        if sig.foot:
+            return stride_travel(sig.orientation.earth_acc, sig.gyr, contacts, sig.sampling_rate_hz)[1] >= min_travel_m
+        return (sig.in_posture("tiptoe_walk", int(contacts[0]), int(contacts[-1])) or 0.0) >= 0.7
 
     @staticmethod
     def _goes_on(sig: SessionSignals, prev: np.ndarray, prev_feats: _Reps | pd.DataFrame, contacts: np.ndarray,
@@ -622,18 +636,20 @@ def vertical_moves(vertical_acc: np.ndarray, sampling_rate_hz: float,
         u = (np.arange(m) + 0.5) / m
         h = (60 * u - 180 * u ** 2 + 120 * u ** 3) / dur ** 2
         e = float(h @ h)
-        dot = np.correlate(az, h, mode="valid")
+        dot = oaconvolve(az, h[::-1], mode="valid")
         power = csq[m:] - csq[:-m]
         fit = dot / np.sqrt(e * np.maximum(power, 1e-12))
         rise = dot / e
         good = (np.abs(fit) >= min_fit) & (np.abs(rise) >= min_rise_m)
-        # The best-fitting window of each run of good ones.
-        for a, b in zip(*runs(good)):
-            k = a + int(np.argmax(np.abs(fit[a:b])))
-            cands.append((abs(fit[k]), k, k + m, rise[k]))
-    taken = []
+        # The best-fitting window of each run of good ones (the first, as argmax).
+        labels, count = ndimage_label(good)
+        if count:
+            best = np.array(maximum_position(np.abs(fit), labels, np.arange(1, count + 1)), dtype=int).reshape(-1)
+            cands += [(abs(fit[k]), k, k + m, rise[k]) for k in best.tolist()]
+    taken, busy = [], np.zeros(n + 1, dtype=bool)
     for _, a, b, rise in sorted(cands, reverse=True):
-        if all(b <= x or y <= a for x, y, _ in taken):
+        if not busy[a:b].any():
+            busy[a:b] = True
             taken.append((a, b, rise))
     return np.array(sorted(taken), dtype=float).reshape(-1, 3)
 
@@ -676,8 +692,10 @@ def lifted_reps(vertical_acc: np.ndarray, sampling_rate_hz: float, min_rise_m: f
     # A pencil is lifted from rest: no move the same way a third as large
     # or more just before (sitting down fits moves up one after another,
     # seed 4201; a move down before it is the last rep put down).
-    rested = np.array([not np.any((found[:k, 1] > a - rest_s * fs) & (found[:k, 2] * np.sign(r) >= abs(r) / 3))
-                       for k, (a, _, r) in enumerate(found)], dtype=bool)
+    # (Moves do not overlap: their ends are in order too.)
+    first = np.searchsorted(found[:, 1], found[:, 0] - rest_s * fs, side="right") if len(found) else []
+    rested = np.array([not np.any(found[j:k, 2] * np.sign(r) >= abs(r) / 3)
+                       for k, (j, r) in enumerate(zip(first, found[:, 2]))], dtype=bool)
     found = np.column_stack([found, rested])
     # Moves that follow each other within ``join_s`` are one move (a
     # shifting foot's wiggle fits two or three moves one after another,

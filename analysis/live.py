@@ -162,8 +162,10 @@ class HoldTracker:
             Reps ended since ``since_s``, not yet counted by the window analysis.
         holding_s_ : float or None
             Seconds held so far in the rep under way, None if none is.
+        under_way_s_ : float or None
+            When the rep under way began (s), None if none is.
         """
-        self.reps_, self.holding_s_ = [], None
+        self.reps_, self.holding_s_, self.under_way_s_ = [], None, None
         if len(t) < 10:
             return self
         sampling_rate_hz = (len(t) - 1) / max(float(t[-1] - t[0]), 1e-9)
@@ -202,6 +204,8 @@ class HoldTracker:
             # Back at rest for ``min_rest_s`` ends the rep.
             ongoing = t[-1] - t[e - 1] < self.min_rest_s
             if ongoing:
+                if progress[-1] >= self.min_reach:
+                    self.under_way_s_ = float(t[s])
                 if progress[-1] >= self.min_reach and len(on):
                     # Frozen once the release begins (below ``settle`` again).
                     self.holding_s_ = float(t[s + on[-1]] - t[s + on[0]])
@@ -536,9 +540,6 @@ class LiveAnalyzer:
         self._checked_t = t_end
         if moved(self._buf[lo:self._n]):
             self._moved_t = t_end
-        # Not every 4 s while the tracker follows a hold set: CPU 3.0 -> 2.4 %
-        # of a core, but rep end -> counted 90th pct 4.65 -> 8.28 s (the reps
-        # the tracker misses wait for the window; benchmarks/README.md).
         if t_end - self._moved_t < self.settle_s or t_end - self._ran_to >= self.idle_every_s:
             return True
         # Not due again before another ``update_every_s`` of data.
@@ -670,6 +671,13 @@ class LiveAnalyzer:
             self._gone = None
         same = bool(new.exercise and old.exercise and self._set_end is not None
                     and start <= self._set_end + self.same_set_gap_s)
+        if same and old.exercise in HOLD_TARGET_S and new.exercise not in HOLD_TARGET_S \
+                and (new.strides or new.circles_cw or new.circles_ccw):
+            # A walk or circles after a hold set, counting strides or circles
+            # of their own, are a set of their own (sample ankle_9003: a
+            # tiptoe walk 40 s after a toe-press set the window read with one
+            # rep was shown as that toe-press set).
+            same = False
         if not new.exercise and old.exercise in HOLD_TARGET_S:
             self._gone = (old, self._set_end, self._set_start, self._set_rep_ends, self._set_levels)
         if same:
@@ -746,7 +754,11 @@ class LiveAnalyzer:
         rest, held, _, matrix, since = levels
         t = data[:, 0]
         lo = np.searchsorted(t, max(since - 1.0, t[-1] - 2 * self._tracker.max_rep_s))
-        return HoldTracker().track(t[lo:], data[lo:, 1:4], matrix, rest, held, since).holding_s_ is not None
+        start = HoldTracker().track(t[lo:], data[lo:, 1:4], matrix, rest, held, since).under_way_s_
+        # Begun as soon after the set's last rep as a bout the window finds
+        # is still the set: a pencil pickup 10 s after a toe-press set held
+        # the toe-press set on the view through the pencil set (demo).
+        return start is not None and start - since <= self.same_set_gap_s
 
     @staticmethod
     def _window_rep_ends(fit: SessionAnalyzer) -> list:

@@ -13,7 +13,10 @@ It runs two stages:
    sets, then quiet stances for balance;
 
 and rates each bout's confidence from the mounting's source, its posture
-and the signs of look-alikes (:mod:`analysis.confidence`).
+and the signs of look-alikes (:mod:`analysis.confidence`). With ``jobs=2``
+a recording of ``MIN_FORKED_S`` or more runs parts of both stages in a
+child forked from this process (:mod:`analysis.forked`), with the same
+results.
 """
 from __future__ import annotations
 

@@ -169,7 +169,7 @@ def report_per_rep(label: str, rows: list, late_s: float = 0.3) -> None:
     # The never counted as later than any: the share of reps shown within the target.
     every = np.array([np.inf if r["delay"] is None else r["delay"] for r in rows])
     print(f"{label} {len(late)} of {len(rows)} later than {late_s} s (90th pct {p90:.2f} s of those counted, "
-          f"{np.percentile(every, 90):.2f} s with the never counted as late): " + "; ".join(
+          f"{np.percentile(every, 90, method='higher'):.2f} s with the never counted as late): " + "; ".join(
         f"{why}: {len(rs)} (" + ", ".join(sorted({r['exercise'] for r in rs})) + ")" for why, rs in causes.items()))
     tail = [r for r in rows if r["delay"] is None or r["delay"] >= p90]
     print(f"{label} the tail from the 90th pct: " + ", ".join(
@@ -336,7 +336,7 @@ async def ble_session(seconds: float, sampling_rate_hz: float, live_view: bool, 
             return call
 
         # What the view showed, each time it was built: (monotonic time,
-        # {key: (exercise, reps, circles, holding)}).
+        # {key: (exercise, reps, circles, holding, reps the window analysis counted)}).
         shown = []
         render = view.render
 
@@ -345,7 +345,7 @@ async def ble_session(seconds: float, sampling_rate_hz: float, live_view: bool, 
             now = time.monotonic()
             shown.append((now, {k: (d.analyzer._state.exercise, d.analyzer._state.reps,
                                     d.analyzer._state.circles_cw + d.analyzer._state.circles_ccw,
-                                    d.analyzer._state.holding_s)
+                                    d.analyzer._state.holding_s, d.analyzer._found[1].reps)
                                 for k, d in view.devs.items() if d.analyzer is not None}))
             return out
 
@@ -580,7 +580,7 @@ def ble(seconds: float, only: list | None = None) -> None:
             for i, key in enumerate(b["t_power"]):
                 _, truth = simulate_session(seed=i)
                 t0 = b["t_power"][key]
-                trace = [(now - t0, *st[key][:3]) for now, st in b["shown"] if key in st]
+                trace = [(now - t0, *st[key][:3], st[key][4]) for now, st in b["shown"] if key in st]
                 timer = [now - t0 for now, st in b["shown"] if key in st and st[key][3] is not None]
                 r = score(trace, timer, truth, upto_s=trace[-1][0] if trace else 0.0)
                 for k in delays:

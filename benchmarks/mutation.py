@@ -54,7 +54,7 @@ MODULES: dict[str, list[str]] = {
                          "tests/test_detection.py::test_reps_in_the_other_direction_are_found_by_negating",
                          "tests/test_detection.py::test_gap_in_the_middle_of_a_hold_keeps_the_hold",
                          "tests/test_reps.py", "tests/test_reps_units.py", "tests/test_reps_boundaries.py",
-                         "tests/test_reps_spans.py",
+                         "tests/test_reps_spans.py", "tests/test_hard_reps.py",
                          "-k", "not hard_cases and not held_out and not demo and not tiptoe and not pinned"],
     "analysis/circles.py": ["tests/test_detection.py::test_one_circle_each_way",
                             "tests/test_detection.py::test_circles_are_counted_whatever_the_speed",

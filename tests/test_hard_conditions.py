@@ -209,10 +209,11 @@ def test_a_rep_twice_as_deep_as_its_set_stays_in_it():
     assert len(HoldSetDetector._drop_outliers(g, FS)) == 8
 
 
-def test_sitting_down_next_to_a_set_is_still_dropped():
+@pytest.mark.parametrize("amp_deg", [60.0, 28.0])
+def test_sitting_down_next_to_a_set_is_still_dropped(amp_deg):
     """Sitting down after a set of 10° knee bends moves the shank some 60°:
-    six times the set's reps, no rep."""
+    six times the set's reps, no rep; the limit is 2.6 times (28°: dropped)."""
     g = _set([4.0] * 8)
-    g.loc[7, ["amplitude_deg", "range_deg"]] = 60.0
+    g.loc[7, ["amplitude_deg", "range_deg"]] = amp_deg
     kept = HoldSetDetector._drop_outliers(g, FS)
     assert list(kept.index) == list(range(7))

@@ -86,6 +86,32 @@ def test_part_turns_at_the_ends_of_a_run_are_not_circles(seed):
 
 
 
+@pytest.mark.parametrize("lag_s", [-0.8, 0.8])
+def test_a_shank_sensors_knee_bend_leads_or_follows_the_toes(lag_s):
+    """SimConfig.hold_wide: the knee bends up to 0.8 s before or after the
+    toes press. A rep starts when the first of the two moves: the shank (the
+    sensor) turns at once when the knee leads, 0.8 s later when it follows."""
+    rec, truth = simulate_session(seed=11, tier="ankle", distractors=False, exercises=["toe_press"],
+                                  packet_loss=0.0, acc_noise_mps2=0.01, gyr_noise_dps=0.05,
+                                  hold_plan=dict(reps=3, knee_deg=15.0, knee_lag_s=lag_s, tempo=1.0,
+                                                 amp_deg=4.0, hold_s=4.0, rest_s=4.0))
+    d = rec.data
+    t = d["t"].to_numpy()
+    rate = np.linalg.norm(d[["gyr_x", "gyr_y", "gyr_z"]].to_numpy(), axis=1)
+    rate -= np.median(rate)  # the gyro's bias, roughly
+    for rep in truth["exercises"][0]["reps"]:
+        near = (t >= rep["start_s"]) & (t < rep["start_s"] + 3.0)
+        # The bend (a depth of its own each rep) turns the shank at 7-30
+        # deg/s at its peak; standing sway and the toes' press, 1-2 deg/s.
+        # A minimum-jerk move passes 30 % of its peak speed 0.2 of its
+        # duration (~1 s) after it starts.
+        onset = t[near][np.argmax(rate[near] > 0.3 * rate[near].max())] - rep["start_s"]
+        if lag_s < 0:
+            assert onset < 0.6
+        else:
+            assert 0.8 < onset < 1.5
+
+
 def test_circles_can_be_pinned_per_direction():
     # One direction's circles a quarter the size of the other's: the truth's
     # sizes (each turn's path length over pi, measured on the drawn path)

@@ -85,14 +85,15 @@ def keep_freed_memory() -> bool:
     A day's analysis makes and drops hundreds of whole-day arrays (34 MB
     per float64 column at 50 Hz). glibc serves each block above its mmap
     threshold (32 MB at most when it adapts it) with fresh pages from the
-    kernel and unmaps them on free, and trims the heap's top above 128 kB:
-    every new array faulted its pages in again, 4.5 s of system CPU in a
-    24 h ``toehold analyze`` of 21 s (benchmarks/README.md, fifth pass).
-    Blocks up to 1 GiB from the heap, the heap never trimmed, grown 64 MB
-    at a time: 1.3-1.7 s. For the one-shot analysing commands only (a
-    long-lived process keeps glibc's give-back); a ``MALLOC_*`` setting
-    or ``GLIBC_TUNABLES`` in the environment, or ``TOEHOLD_MALLOC=default``,
-    leaves glibc alone.
+    kernel and unmaps them on free, and trims the heap's top: every new
+    array faulted its pages in again, 3.2-3.8 s of system CPU in a 24 h
+    ``toehold analyze`` of 19-20 s. Blocks up to 40 MiB (a 24 h column)
+    from the heap, the heap never trimmed and grown 64 MiB at a time:
+    1.7 s, for 80 MB more peak RSS (up to 1 GiB from the heap: 1.4 s, but
+    240 MB more; benchmarks/README.md, fifth pass). For the one-shot
+    analysing commands only (a long-lived process keeps glibc's
+    give-back); a ``MALLOC_*`` setting or ``GLIBC_TUNABLES`` in the
+    environment, or ``TOEHOLD_MALLOC=default``, leaves glibc alone.
 
     Returns whether the settings were made.
     """
@@ -107,7 +108,7 @@ def keep_freed_memory() -> bool:
     except (OSError, AttributeError):  # not glibc (macOS, Windows, musl without mallopt)
         return False
     m_trim_threshold, m_top_pad, m_mmap_threshold = -1, -2, -3
-    return bool(mallopt(m_mmap_threshold, 1 << 30) and mallopt(m_trim_threshold, 2**31 - 1)
+    return bool(mallopt(m_mmap_threshold, 40 << 20) and mallopt(m_trim_threshold, 2**31 - 1)
                 and mallopt(m_top_pad, 64 << 20))
 
 
