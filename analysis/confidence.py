@@ -345,6 +345,14 @@ class ConfidenceRater:
         the level the person stays in around it (> 0.5 for simulated
         sets, -0.27 at worst); below this the holds are, and the "reps"
         are changes of posture.
+    pencil_min_tremor : float
+        :func:`analysis.reps.set_cues`' tremor cue (``hold_tremor``: the
+        holds' gyro activity over the rests'): a foot holding a pencil up
+        trembles more than one resting on the floor (simulated pencil sets
+        7.8-25); a pencil "set" whose holds are stiller than this fraction
+        of its rests is a posture held on the floor between moves, as
+        sitting (still) and standing (swaying) in turn (tuning seed 2014 of
+        ``benchmarks/lookalikes.py``: 0.035).
     """
 
     def __init__(self, impact_g: float = 2.5, max_flight_s: float = 0.1,
@@ -357,7 +365,9 @@ class ConfidenceRater:
                  max_overshoot: float = 2.0, max_hold_cv: float = 0.5, min_rest_s: float = 0.5,
                  min_posture_cue: float = -0.5, min_tiptoe_s: float = 8.0, min_travel_m: float = 0.1,
                  max_heel_lift_m: float = 0.008, still_leg_range_deg: float = 4.0,
-                 still_leg_min_cue: float = 0.35, shank_tiptoe_arc_deg: float = 38.0):
+                 still_leg_min_cue: float = 0.35, shank_tiptoe_arc_deg: float = 38.0,
+                 pencil_min_tremor: float = 0.5):
+        self.pencil_min_tremor = pencil_min_tremor
         self.shank_tiptoe_arc_deg = shank_tiptoe_arc_deg
         self.min_tiptoe_s = min_tiptoe_s
         self.min_travel_m = min_travel_m
@@ -494,6 +504,10 @@ class ConfidenceRater:
               and not (exercise == "pencil_pickup" and (ev.get("lift_m") or 0.0) >= self.pencil_strong_lift_m)):
             doubt(0.35, f"{rng:.1f}° swayed either way of where the leg rests, not pressed "
                         f"(the still leg beside the other one's exercise?)")
+        tremor = ev.get("hold_tremor")
+        if exercise == "pencil_pickup" and tremor is not None and tremor < self.pencil_min_tremor:
+            doubt(0.35, f"the foot is stiller held than at rest ({tremor:.2f} times as active): no pencil "
+                        f"held up (sitting down and standing up?)")
         stepped = ev.get("level_steps", 0)
         if stepped:
             # Where the angle rested moved mid-set: a rep there is not

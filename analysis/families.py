@@ -1022,6 +1022,7 @@ class HoldSetDetector:
                                 "posture_cue": None if not np.isfinite(cues[0]) else float(cues[0]),
                                 "level_steps": _level_steps(group, steps[sign]),
                                 "way_unsure": unsure_way,
+                                "hold_tremor": None if not np.isfinite(cues[1]) else float(cues[1]),
                                 "hold_s": float(_median(holds)),
                                 "hold_cv": float(np.std(holds) / max(np.mean(holds), 1e-6)),
                                 "heel_lift_m": (float(_median(toes_down_rise(

@@ -169,6 +169,28 @@ def test_daily_life_and_the_still_leg_count_nothing(kind, seed, placement, rate,
     assert counted_bouts(seed, kind, **config) == []
 
 
+def test_sitting_down_and_standing_up_with_a_foot_sensor_is_not_a_pencil_pickup():
+    # The real recordings: repeated sit<->stand, recorded alone at
+    # 25 Hz, seated ~5 s at a time, the mounting declared; the foot stays on
+    # the floor (seated: still; standing: swaying), and was counted as a
+    # set of pencil pickups (tuning seed 2014 of benchmarks/lookalikes.py).
+    config = dict(placement="foot", sampling_rate_hz=25.0, bare=True, mounting="aligned",
+                  declare_mounting=True, lookalike_plan={"hold_s": 5.0, "fidget": True})
+    assert counted_bouts(2014, "sit_stand", **config) == []
+
+
+def test_a_pencil_set_whose_holds_are_stiller_than_its_rests_is_uncertain():
+    # A foot holding a pencil up trembles more than one resting on the
+    # floor: the holds' activity is several times the rests'.
+    pencil = {**SET, "reps": 3, "hold_s": 6.0, "range_deg": 12.0, "lift_m": 0.03}
+    assert ConfidenceRater().rate("pencil_pickup", {**pencil, "hold_tremor": 8.0}, "declared").confidence_ >= THRESHOLD
+    r = ConfidenceRater().rate("pencil_pickup", {**pencil, "hold_tremor": 0.04}, "declared")
+    assert r.confidence_ < THRESHOLD
+    assert any("stiller held than at rest" in d for d in r.doubts_)
+    # Toe presses are not judged so (a shank is still in a held knee bend).
+    assert ConfidenceRater().rate("toe_press", {**SET, "hold_tremor": 0.04}, "declared").confidence_ >= THRESHOLD
+
+
 def test_tapping_in_place_is_not_tiptoe_walking():
     walk = {"in_posture": None, "stride_s": 0.9, "duration_s": 20.0, "climb_m": 0.01, "peak_g": 1.5,
             "flight_s": 0.0}
