@@ -38,7 +38,8 @@ class Beside:
     work : callable
         Takes no argument; its inputs are what it refers to (closures),
         seen by the child as they were at the fork. Its return value must
-        pickle (it crosses a pipe) and should be small.
+        be picklable and should be small: it crosses a pipe from this
+        process's own forked child (never from a file or a device).
     fork : bool
         False runs ``work`` in this process at :meth:`result` (the serial path).
 
