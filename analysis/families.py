@@ -905,6 +905,15 @@ class HoldSetDetector:
         tilt = (carry_free_tilt(sig.tilt_deg, sig.elevation_deg, sampling_rate_hz) if foot
                 else sig.tilt_deg)
         calm_rate = None
+
+        def calm() -> np.ndarray:
+            # |gyr| over 0.1 s, for a flat foot's level lifts: worked out
+            # once, only when a flat stretch asks for it.
+            nonlocal calm_rate
+            if calm_rate is None:
+                calm_rate = uniform_filter1d(norm3(sig.gyr), max(1, int(0.1 * sampling_rate_hz)))
+            return calm_rate
+
         out = {}
         # Dorsiflexion against the band raises the toes; toe presses
         # and pencil pickups tip the foot whichever way the instep
@@ -977,16 +986,13 @@ class HoldSetDetector:
                                                 float(_median(np.abs(group.range_deg))))
                     if posture == "flat" and (name == "pencil_pickup" or (
                             len(group) <= self.pencil_max_reps and _median(holds) >= self.pencil_short_hold_s)):
-                        if calm_rate is None:
-                            calm_rate = uniform_filter1d(norm3(sig.gyr),
-                                                         max(1, int(0.1 * sampling_rate_hz)))
                         # A foot lifting a pencil with little tip starts
                         # to rise before its tilt shows the move: its rise
                         # is measured from the rest before the rep to the
                         # settled hold (seed 4000: 0.5 cm per rep read so,
                         # 5 cm lifted).
                         lifts = _rise_per_rep(group, earth_acc, s, sampling_rate_hz, self.pencil_lift_margin_s,
-                                              calm_rate)
+                                              calm())
                         name = self._name_hold_bout(posture, holds, float(_median(lifts)), len(group),
                                                     float(_median(np.abs(group.range_deg))))
                     # Two pencil reps make a set when the pencil was put
@@ -1034,10 +1040,7 @@ class HoldSetDetector:
                                                           group.range_deg.tolist())]
                     mine.append(((name, t[a], t[b]), evidence, reps))
             if foot and posture == "flat":
-                if calm_rate is None:
-                    calm_rate = uniform_filter1d(np.linalg.norm(sig.gyr, axis=1),
-                                                 max(1, int(0.1 * sampling_rate_hz)))
-                mine[:] = self._with_lifted_sets(sig, s, e, tilt, calm_rate, mine)
+                mine[:] = self._with_lifted_sets(sig, s, e, tilt, calm(), mine)
         return out
 
     def _with_lifted_sets(self, sig: SessionSignals, s: int, e: int, tilt: np.ndarray, calm_rate: np.ndarray,

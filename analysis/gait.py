@@ -158,7 +158,7 @@ class GaitBoutDetector:
             seg_rate = (butter_filtfilt(gyr[s:e], 2, self.smooth_hz, sampling_rate_hz)
                         if smooth and e - s > 15 else gyr[s:e])
             if self.cap_pct:
-                norm = np.linalg.norm(seg_rate, axis=1)
+                norm = norm3(seg_rate)
                 cap = _percentile(norm, self.cap_pct)
                 seg_rate = seg_rate * np.minimum(1.0, cap / np.maximum(norm, 1e-9))[:, None]
             period, corr = _stride_period(seg_rate, sampling_rate_hz, hi_s=self.max_stride_s)
