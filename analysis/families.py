@@ -20,14 +20,13 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy.ndimage import label as ndimage_label
-from scipy.ndimage import maximum_position, median_filter, uniform_filter1d
+from scipy.ndimage import median_filter, uniform_filter1d
 from scipy.signal import oaconvolve
 
 from .circles import CircleDetector, circle_sets
 from .confidence import DisplacementMemo, displacement, motion_evidence, rep_extent, rise_doubt, stride_travel, toes_down_rise
 from .gait import STRIDE_FEATURES, GaitBoutDetector, StrideDetector, runs, stride_feature_array
-from .preprocess import norm3
+from .preprocess import max_position_per_run, norm3
 from .reps import HoldRepDetector, _median, detect_many, lowpass, prefer, set_cues
 from .signals import SessionSignals
 
@@ -639,11 +638,8 @@ def vertical_moves(vertical_acc: np.ndarray, sampling_rate_hz: float,
         fit = dot / np.sqrt(e * np.maximum(power, 1e-12))
         rise = dot / e
         good = (np.abs(fit) >= min_fit) & (np.abs(rise) >= min_rise_m)
-        # The best-fitting window of each run of good ones (the first, as argmax).
-        labels, count = ndimage_label(good)
-        if count:
-            best = np.array(maximum_position(np.abs(fit), labels, np.arange(1, count + 1)), dtype=int).reshape(-1)
-            cands += [(abs(fit[k]), k, k + m, rise[k]) for k in best.tolist()]
+        # The best-fitting window of each run of good ones.
+        cands += [(abs(fit[k]), k, k + m, rise[k]) for k in max_position_per_run(np.abs(fit), good).tolist()]
     taken, busy = [], np.zeros(n + 1, dtype=bool)
     for _, a, b, rise in sorted(cands, reverse=True):
         if not busy[a:b].any():
