@@ -21,12 +21,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from scipy.ndimage import median_filter, uniform_filter1d
-from scipy.signal import oaconvolve
 
 from .circles import CircleDetector, circle_sets
 from .confidence import DisplacementMemo, displacement, motion_evidence, rep_extent, rise_doubt, stride_travel, toes_down_rise
 from .gait import STRIDE_FEATURES, GaitBoutDetector, StrideDetector, runs, stride_feature_array
-from .preprocess import max_position_per_run, norm3
+from .preprocess import max_position_per_run, norm3, oaconvolve_valid
 from .reps import HoldRepDetector, _median, detect_many, lowpass, prefer, set_cues
 from .signals import SessionSignals
 
@@ -633,7 +632,7 @@ def vertical_moves(vertical_acc: np.ndarray, sampling_rate_hz: float,
         u = (np.arange(m) + 0.5) / m
         h = (60 * u - 180 * u ** 2 + 120 * u ** 3) / dur ** 2
         e = float(h @ h)
-        dot = oaconvolve(az, h[::-1], mode="valid")
+        dot = oaconvolve_valid(az, h[::-1])
         power = csq[m:] - csq[:-m]
         fit = dot / np.sqrt(e * np.maximum(power, 1e-12))
         rise = dot / e
