@@ -254,7 +254,11 @@ async def show_live(view: LiveView, work, stop, console, counters_every_s: float
                     analysis = {key: view.analysis_text(key) for key in list(view.devs)}
                     news = view.news(analysis)
                     if news != said or time.monotonic() - drawn_at >= counters_every_s:
-                        live.update(view.render(analysis), refresh=True)
+                        live.update(view.render(analysis))
+                        # Written to the terminal from a thread, as rich's own
+                        # refresh was: a slow terminal never holds the loop
+                        # that receives the notifications.
+                        await loop.run_in_executor(None, live.refresh)
                         said, drawn_at = news, time.monotonic()
         await task
     except Exception as err:
