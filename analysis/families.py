@@ -766,23 +766,22 @@ def lifted_reps(vertical_acc: np.ndarray, sampling_rate_hz: float, min_rise_m: f
 
 def _between_moves(activity: np.ndarray) -> np.ndarray:
     """``activity`` (deg/s, shape (n,): a pause between two reps) without
-    the hump it starts with and the rise it ends with.
+    the hump it starts with.
 
     A pause opens where the rep detector ended a rep, which may be part-way
     through its return (the angular rate still rising to the return's peak,
-    or already falling), and closes where the next rep began to move: the
-    rate rising and falling up to the first trough, and rising into the
-    next rep, is the reps' own. What is left (possibly nothing) is the
-    pause's.
+    or already falling): the rate up to the first trough is the rep's own.
+    The next rep's move is not taken off the pause's end: its start lies
+    before its move's peak, so the set's own peaks already measure it, and
+    a rise past them into a rep is a move unlike the set's (sitting down
+    between two "reps" of standing up, simulator seed 2005 at the shank).
+    What is left (possibly nothing) is the pause's.
     """
     d = np.diff(activity)
     up = np.flatnonzero(d <= 0)                  # where the rise (if any) ends
     a = int(up[0]) if len(up) else len(d)
     down = np.flatnonzero(d[a:] > 0)             # ... and the fall after it
-    a = a + int(down[0]) if len(down) else len(activity)
-    rises = d >= 0
-    b = -1 if rises.all() else len(d) - int(np.argmin(rises[::-1]))
-    return activity[a:b + 1]
+    return activity[a + int(down[0]) if len(down) else len(activity):]
 
 
 class HoldSetDetector:
@@ -1535,8 +1534,8 @@ class HoldSetDetector:
         after the rep's ``stop`` (the detector ends a rep where the angle
         is back near rest, part-way through a quick return: a band's pull
         snapping the foot back in 0.2 s peaks there, at 116 deg/s against
-        the set's 115, seed 4005) or the start of the next rep's move:
-        the pause is judged without them (:func:`_between_moves`).
+        the set's 115, seed 4005): the pause is judged without it
+        (:func:`_between_moves`).
         """
         if not len(events):
             return []
