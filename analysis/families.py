@@ -1198,8 +1198,9 @@ class HoldSetDetector:
         turns the foot about the ankle, which stays put, while a leg raise
         lifts the sensor by ten centimetres and more. The best single split
         (largest between-part variance, as :meth:`_split_by_hold`) is kept
-        when both parts have two or more reps and their median rises
-        differ by ``split_lift_m`` and threefold.
+        when the parts' median rises differ by ``split_lift_m`` and
+        threefold, and every rep of the higher part rises further than
+        every rep of the lower.
         """
         n = len(lifts)
         if n < 4:
