@@ -184,6 +184,17 @@ class SimConfig:
     # wandering by 2-25 % of the press; rests of 0.3-8 s; band reps whose
     # return the band's pull makes fast (0.15-0.45 s).
     hold_wide: float = 0.0
+    # The sensor's own faults (issue 12; off by default, drawn from a stream
+    # of their own): the bias stepping this many times a session (a number,
+    # or a (low, high) range of integers), each step a fresh bias of
+    # acc_bias_mps2 / gyr_bias_dps per axis that stays (a knock, a
+    # temperature jump) ...
+    bias_steps: int | tuple = 0
+    # ... and the full scale the firmware set (0: none): a tuple is the
+    # choice a session draws from (consumer IMUs ship at ±2-16 g and
+    # ±250-2000 deg/s); readings beyond it stick at the rail.
+    acc_range_g: float | tuple = 0.0
+    gyr_range_dps: float | tuple = 0.0
 
 
 TIERS = {
@@ -199,7 +210,8 @@ TIERS = {
                  acc_bias_mps2=0.3, gyr_bias_dps=3.0, scale_error=0.03,
                  clock_drift_ppm=2000, packet_loss=(0.0, 0.10), sloppiness=0.7,
                  sampling_rate_hz=(20.0, 400.0), hold_shape=1.0, acc_bias_wander_mps2=0.1,
-                 hold_wide=1.0),
+                 hold_wide=1.0, bias_steps=(0, 3), acc_range_g=(4.0, 8.0, 16.0),
+                 gyr_range_dps=(500.0, 1000.0, 2000.0)),
     # The hard tier and more (issue 12): part turns at the ends of a run of
     # circles, jittering timestamps, single gaps of 0.5-3 s, the strap
     # slipping 5-20 degrees during a hold set.
@@ -208,7 +220,8 @@ TIERS = {
                       clock_drift_ppm=2000, packet_loss=(0.0, 0.10), sloppiness=0.7,
                       sampling_rate_hz=(20.0, 400.0), hold_shape=1.0, acc_bias_wander_mps2=0.1,
                       circle_partial=0.8, timestamp_jitter_s=0.01, long_gaps=(0, 3), strap_slip_deg=(5.0, 20.0),
-                      hold_wide=1.0),
+                      hold_wide=1.0, bias_steps=(0, 3), acc_range_g=(4.0, 8.0, 16.0),
+                      gyr_range_dps=(500.0, 1000.0, 2000.0)),
     "ankle": dict(placement="ankle", mounting="instep", packet_loss=0.01, sloppiness=0.3, hold_wide=1.0),
     # The exercises among things that look like them, the sensor any way round.
     "lookalikes": dict(mounting="random", packet_loss=0.02, sloppiness=0.5, lookalikes=4,
@@ -805,11 +818,13 @@ class _Builder:
                 # The band pulls the foot back: the return is quick.
                 move_out = float(self.wide_rng.uniform(0.15, 0.45))
             if what == "rep":
+                # Drawn wide, a rep is held 1-20 s (the textbook person at least 1.2 s).
+                shortest = 1.0 if wide else 1.2
                 if "hold_spread" in pins:
-                    hold = float(np.clip(hold_person * np.exp(rng.normal(0, pins["hold_spread"])), 1.2, 20.0))
+                    hold = float(np.clip(hold_person * np.exp(rng.normal(0, pins["hold_spread"])), shortest, 20.0))
                 else:
                     hold = float(np.clip(rng.normal(hold_person, 0.15 * hold_person * (1 + self.cfg.sloppiness)),
-                                         1.2, 20.0))
+                                         shortest, 20.0))
                 amp = amp_person * (self.sloppy(0.1) if not wide else
                                     float(np.exp(self.wide_rng.normal(0, amp_spread))))
             elif what == "touch":   # reaches the position but does not hold it
@@ -2223,6 +2238,33 @@ def _long_gaps(cfg: SimConfig, exercises: list[dict], t_true: np.ndarray, sampli
     return keep
 
 
+def _sensor_faults(cfg: SimConfig, acc: np.ndarray, gyr: np.ndarray,
+                   rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Bias steps and saturation (``SimConfig.bias_steps``, ``acc_range_g``, ``gyr_range_dps``).
+
+    Parameters
+    ----------
+    acc, gyr : ndarray, shape (n, 3)
+        The sensor's readings (m/s², deg/s), changed in place and returned.
+    rng : Generator
+        This stream alone: a config without these faults draws nothing.
+    """
+    n = len(acc)
+    steps = cfg.bias_steps
+    if isinstance(steps, (tuple, list)):
+        steps = int(rng.integers(steps[0], steps[1] + 1))
+    for _ in range(int(steps)):
+        k = int(rng.integers(0, n))
+        acc[k:] += cfg.acc_bias_mps2 * rng.standard_normal(3)
+        gyr[k:] += cfg.gyr_bias_dps * rng.standard_normal(3)
+    for x, scale, unit in ((acc, cfg.acc_range_g, G), (gyr, cfg.gyr_range_dps, 1.0)):
+        if isinstance(scale, (tuple, list)):
+            scale = float(rng.choice(scale))
+        if scale:
+            np.clip(x, -scale * unit, scale * unit, out=x)
+    return acc, gyr
+
+
 def _draw_ranges(cfg: SimConfig, seed: int) -> SimConfig:
     """The config with its (low, high) ranges drawn for this session.
 
@@ -2324,6 +2366,7 @@ def simulate_session(seed: int = 0, config: SimConfig | None = None,
                                 for _ in range(3)])
     acc += cfg.acc_noise_mps2 * rng.standard_normal(acc.shape)
     gyr += cfg.gyr_noise_dps * rng.standard_normal(gyr.shape)
+    acc, gyr = _sensor_faults(cfg, acc, gyr, np.random.default_rng([abs(int(seed)), 61]))
     if cfg.acc_lsb_mps2:
         acc = np.round(acc / cfg.acc_lsb_mps2) * cfg.acc_lsb_mps2
     if cfg.gyr_lsb_dps:
