@@ -145,6 +145,11 @@ class SimConfig:
     # for every seed; ``pencil_plan`` pins (tests, studies) imply it.
     pencil_wide: bool = False
     pencil_plan: dict | None = None
+    # Wider still (issue 12, branch pencil7; implies ``pencil_wide``): holds
+    # of 1-20 s varying up to 2:1 within a set, 1-12 reps, a still or
+    # slowly sinking foot, pencils dropped and picked up again. Drawn from a
+    # stream of its own, so ``pencil_wide`` sessions stay what they were.
+    pencil_wider: bool = False
     # How unevenly people hold (0 textbook): each person's press overshoots
     # the position it holds by up to 40 % ·hold_shape and settles into it,
     # and the held level sags (fatigue) or creeps on by up to 40 % · hold_shape
@@ -243,6 +248,13 @@ TIERS = {
                    acc_bias_mps2=0.2, gyr_bias_dps=2.0, scale_error=0.02, clock_drift_ppm=1000,
                    packet_loss=(0.0, 0.05), sloppiness=0.5, sampling_rate_hz=(20.0, 400.0),
                    exercises=("pencil_pickup",), pencil_wide=True),
+    # Pencil pickups drawn wider still (pencil_wider: holds 1-20 s, 1-12
+    # reps, retries, a sinking foot) on the hard tier's sensor.
+    "pencil-hard": dict(mounting="random", acc_noise_mps2=(0.03, 0.25), gyr_noise_dps=(0.1, 1.0),
+                        acc_bias_mps2=0.3, gyr_bias_dps=3.0, scale_error=0.03,
+                        clock_drift_ppm=2000, packet_loss=(0.0, 0.10), sloppiness=0.7,
+                        sampling_rate_hz=(20.0, 400.0), acc_bias_wander_mps2=0.1,
+                        exercises=("pencil_pickup",), pencil_wide=True, pencil_wider=True),
 }
 # Activities that are not exercises but share something with one: a posture,
 # a hold, a knee bend, a heel rise, an impact or a rotation.
@@ -933,7 +945,9 @@ class _Builder:
         foot's tip, or the knee's part for a shank sensor).
         """
         rng = self.rng
-        plan = pencil_plan(rng, self.cfg.sloppiness, **(self.cfg.pencil_plan or {}))
+        plan = pencil_plan(rng, self.cfg.sloppiness, wider_rng=(
+            np.random.default_rng([int(self.wide_rng.integers(2 ** 31)), 61]) if self.cfg.pencil_wider else None),
+            **(self.cfg.pencil_plan or {}))
         self.pencil_plans.append(plan)
         posture = plan["posture"]
         if posture == "floor_knees":
@@ -964,6 +978,12 @@ class _Builder:
         what = ["rep"] * plan["reps"]
         for _ in range(plan["drops"]):
             what.insert(int(rng.integers(0, len(what) + 1)), "drop")
+        wider = plan.get("wider", False)
+        for _ in range(plan.get("retries", 0)):
+            # The pencil slips out as the foot lifts; the foot goes down and
+            # picks it up again after a short pause.
+            k = int(rng.integers(0, len(what)))
+            what.insert(k, "retry")
         head = math.radians(self.heading)
         fwd = np.array([math.cos(head), math.sin(head), 0.0])
         left = np.array([-math.sin(head), math.cos(head), 0.0])
@@ -973,7 +993,11 @@ class _Builder:
             move_in = float(np.clip(rng.uniform(0.6, 1.4) * tempo, 0.3, 3.0))
             move_out = float(np.clip(rng.uniform(0.6, 1.4) * tempo, 0.3, 3.0))
             if kind == "rep":
-                hold = float(np.clip(plan["hold_s"] * np.exp(rng.normal(0, plan["hold_spread"])), 3.0, 30.0))
+                hold = float(np.clip(plan["hold_s"] * np.exp(rng.normal(0, plan["hold_spread"])),
+                                     1.0 if wider else 3.0, 30.0))
+            elif wider:
+                # Gone at once: a held pencil lasts a second and more.
+                hold = float(rng.uniform(0.1, 0.6))
             else:
                 hold = float(rng.uniform(0.3, 2.5))
             t = self._grid(move_in + hold + move_out)
@@ -1000,6 +1024,10 @@ class _Builder:
                 wob = _taper(n, fs, 0.5) * prof
                 shank = shank + wob * _smooth_noise(rng, n, fs, 0.7, plan["wobble_deg"])
                 tr.shank_roll = tr.shank_roll + wob * _smooth_noise(rng, n, fs, 0.7, plan["wobble_deg"])
+            if plan.get("sink", 0.0):
+                # A tiring foot sinks slowly while it holds (the lift and the
+                # tip alike), then is put down from where it got to.
+                prof = prof * (1.0 - plan["sink"] * np.clip((t - move_in) / max(hold, 1e-3), 0.0, 1.0))
             tip = amp * plan["tip_deg"] * prof + tremor + drift
             tr.shank_pitch = tr.shank_pitch + shank
             # The foot's pitch in the world is the shank's plus the ankle's.
@@ -1019,8 +1047,8 @@ class _Builder:
                                       "range_deg": amp * range_deg})
                 entry["start_s"] = start if entry["start_s"] is None else entry["start_s"]
                 entry["end_s"] = self.t
-            self.rest(plan["rest_s"] * rng.uniform(0.7, 1.4),
-                      sway_deg=plan["wobble_deg"] if self.posture == "stand" else 0.0)
+            pause = rng.uniform(0.4, 2.0) if kind == "retry" else plan["rest_s"] * rng.uniform(0.7, 1.4)
+            self.rest(pause, sway_deg=plan["wobble_deg"] if self.posture == "stand" else 0.0)
         if entry["reps"]:
             self.exercises.append(entry)
 
@@ -1865,7 +1893,8 @@ def tiptoe_plan(rng: np.random.Generator, sloppiness: float = 0.3, duration_s: f
     return plan
 
 
-def pencil_plan(rng: np.random.Generator, sloppiness: float = 0.3, **pins) -> dict:
+def pencil_plan(rng: np.random.Generator, sloppiness: float = 0.3,
+                wider_rng: np.random.Generator | None = None, **pins) -> dict:
     """How one person picks up a pencil with the toes, drawn far wider than people do.
 
     The programme says only "put a pencil on the floor and pick it up with
@@ -1882,10 +1911,19 @@ def pencil_plan(rng: np.random.Generator, sloppiness: float = 0.3, **pins) -> di
     pencil is put down from where it was picked up), ``hold_s`` (5-25 s,
     log-uniform), ``hold_spread`` (rep-to-rep log-spread), ``reps``
     (1-5), ``drops`` (pencils dropped within 2.5 s: not reps),
+    ``retries`` (pencils slipping out as the foot lifts, picked up again
+    after a short pause; ``wider`` only), ``sink`` (the held foot's lift and
+    tip lost by the end of a hold, 0-0.6; ``wider`` only),
     ``rest_s`` (1-15 s), ``tempo`` (move-time factor, 0.5-2),
     ``tremor_deg``, ``drift_frac`` (the held angle's wander), ``wobble_deg``
     (standing: sway on one leg), ``sets`` (1-2 sets of this foot) and
     ``other_first`` (the other foot's turn first).
+
+    With ``wider_rng`` (``SimConfig.pencil_wider``) some keys are drawn
+    again from it, wider than the programme allows: holds 1-20 s
+    (log-uniform) varying rep to rep by a log-spread of up to 0.45, 1-12
+    reps, tremor 0.01-0.5° (a still foot), drops of 0.1-0.6 s, retries and
+    sinking; the others stay the draw above.
     """
     loguni = lambda lo, hi: float(np.exp(rng.uniform(np.log(lo), np.log(hi))))  # noqa: E731
     posture = str(rng.choice(["chair", "floor_knees", "stand"], p=[0.45, 0.2, 0.35]))
@@ -1913,6 +1951,17 @@ def pencil_plan(rng: np.random.Generator, sloppiness: float = 0.3, **pins) -> di
         "sets": int(rng.integers(1, 3)),
         "other_first": bool(rng.random() < 0.4),
     }
+    if wider_rng is not None:
+        w = wider_rng
+        plan.update(
+            wider=True,
+            hold_s=float(np.exp(w.uniform(np.log(1.0), np.log(20.0)))),
+            hold_spread=w.uniform(0.05, 0.45),
+            reps=int(w.choice([1, 2, 3, 4, 5, 6, 8, 10, 12], p=[0.15, 0.12, 0.2, 0.1, 0.1, 0.1, 0.08, 0.08, 0.07])),
+            tremor_deg=float(np.exp(w.uniform(np.log(0.01), np.log(0.5)))),
+            retries=int(w.choice([0, 1, 2], p=[0.6, 0.3, 0.1])),
+            sink=float(w.uniform(0.0, 0.6)) if w.random() < 0.4 else 0.0,
+        )
     if plan["grip"] != pins.get("grip", plan["grip"]):
         plan["grip"] = pins["grip"]
     if plan["grip"] == "curl":
@@ -1968,7 +2017,7 @@ def build_session(rng: np.random.Generator, cfg: SimConfig, fs_int: float,
             b.lookalike(name.split(":", 1)[1])
             b.rest(rng.uniform(2, 6))
             continue
-        if name == "pencil_pickup" and (cfg.pencil_wide or cfg.pencil_plan):
+        if name == "pencil_pickup" and (cfg.pencil_wide or cfg.pencil_plan or cfg.pencil_wider):
             b.pencil_wide()
             b.rest(rng.uniform(2, 5))
             continue
