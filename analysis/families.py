@@ -238,6 +238,14 @@ def _median3(x: np.ndarray) -> np.ndarray:
 SHANK_UNSURE_ARC_DEG = 46.0
 
 
+def _stride_summary(feats) -> str:
+    """Median stance pitch and sagittal arc of a walk's strides, for a report."""
+    if len(feats) == 0:
+        return "no strides"
+    return (f"stance {float(np.median(feats.stance_pitch_deg)):.1f} deg, "
+            f"arc {float(np.median(feats.sagittal_range_deg)):.0f} deg")
+
+
 class TiptoeWalkDetector:
     """Tiptoe walking: gait bouts whose strides keep the heel off the floor.
 
@@ -264,6 +272,16 @@ class TiptoeWalkDetector:
         ``bout`` (row of ``bouts_``), ``t_s`` (ground contacts).
     claimed_ : ndarray of bool, shape (n,)
         Every gait bout's samples (ordinary walking is explained too).
+    gait_ : DataFrame
+        The gait looked at: ``start_s``, ``end_s``, ``quiet`` (found with
+        the lower activity threshold).
+    rejected_ : DataFrame
+        Gait not taken as a tiptoe walk, and why: ``start_s``, ``end_s``,
+        ``reason`` (``contacts``: under 3 found; ``not tiptoe``: the stance
+        pitch and arc of heel-to-toe walking; ``did not walk``: quiet gait
+        that neither travels nor stands; ``short``: a walk of fewer than
+        ``min_tiptoe_strides`` contacts), ``detail``. For the benchmark's
+        report of each missed walk; the bouts do not depend on it.
     """
 
     def __init__(self, min_tiptoe_strides: int = 6, quiet_active_dps: float = 10.0):
@@ -276,7 +294,9 @@ class TiptoeWalkDetector:
         claimed = np.zeros(len(t), dtype=bool)
         bouts, strides, details, evidence = [], [], [], []
         pieces: list[tuple[np.ndarray, _Reps, float]] = []
-        for g in self._gait(sig).itertuples():
+        rejected: list[tuple] = []
+        gait = self._gait(sig)
+        for g in gait.itertuples():
             # The activity envelope lags the first step: look for contacts
             # from a stride before it. It also falls before a soft last step
             # (a shank's closing half step swings it little) lands: look
@@ -293,6 +313,7 @@ class TiptoeWalkDetector:
                 # set; that claim is the suspect, not shown).
                 claimed[g.start:g.stop] = True
             if len(contacts) < 3:
+                rejected.append((t[g.start], t[g.stop - 1], "contacts", f"{len(contacts)} contacts"))
                 continue
             # Only the bout's stretch: negating the whole day for each of its
             # ~500 walks made this quadratic in length (16 s of 74 s on 24 h).
@@ -312,8 +333,13 @@ class TiptoeWalkDetector:
                 # the strides around them: tiptoe tier 1000-1039, 6 -> 13
                 # false bouts on stairs).
                 found = [(0, len(contacts) - 1)]
+            if not found:
+                rejected.append((t[g.start], t[g.stop - 1], "not tiptoe", _stride_summary(every)))
             if g.quiet:
-                found = [(a, b) for a, b in found if self._walked(sig, contacts[a:b + 1])]
+                walked = [(a, b) for a, b in found if self._walked(sig, contacts[a:b + 1])]
+                if len(walked) < len(found):
+                    rejected.append((t[g.start], t[g.stop - 1], "did not walk", _stride_summary(every)))
+                found = walked
             pieces += [(contacts[a:b + 1], every.iloc[a:b], g.period_s) for a, b in found]
         walks: list[tuple[np.ndarray, _Reps, float]] = []
         for contacts, feats, period_s in pieces:
@@ -335,7 +361,13 @@ class TiptoeWalkDetector:
                     contacts, feats = contacts[:-1], feats.iloc[:-1]
             if len(contacts) >= self.min_tiptoe_strides:
                 self._add_bout(sig, contacts, feats, bouts, strides, details, evidence, end=down)
+            else:
+                rejected.append((t[contacts[0]], t[contacts[-1]], "short", f"{len(contacts)} contacts"))
         self.bouts_ = _bouts(bouts)
+        self.gait_ = pd.DataFrame({"start_s": t[gait["start"].to_numpy(dtype=int)],
+                                   "end_s": t[np.maximum(gait["stop"].to_numpy(dtype=int) - 1, 0)],
+                                   "quiet": gait["quiet"].to_numpy(dtype=bool)})
+        self.rejected_ = pd.DataFrame(rejected, columns=["start_s", "end_s", "reason", "detail"])
         self.evidence_ = evidence
         self.details_ = details
         self.strides_ = pd.DataFrame(strides, columns=["bout", "t_s"])

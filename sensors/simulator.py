@@ -389,6 +389,8 @@ class _Builder:
         self.shape_rng = np.random.default_rng(41)
         # The same for SimConfig.hold_wide's draws.
         self.wide_rng = np.random.default_rng(43)
+        # The same for the tiptoe tier's heel-to-toe walks (_walk_wide).
+        self.walk_rng = np.random.default_rng(47)
 
     @property
     def t(self) -> float:
@@ -504,7 +506,9 @@ class _Builder:
             return self._tiptoe_wide(duration_s, label)
         # Tiptoe gait varies far more than people's: cadence, stance share,
         # step length, heel height and how far the shank swings.
-        stride_s = self.rng.uniform(0.7, 1.5) if tiptoe else self.rng.uniform(1.0, 1.25)
+        wide = None if tiptoe else self._walk_wide()
+        stride_s = (self.rng.uniform(0.7, 1.5) if tiptoe else wide["stride_s"] if wide
+                    else self.rng.uniform(1.0, 1.25))
         stride_s *= 1 / (1 + 0.05 * self.cfg.sloppiness * self.rng.standard_normal())
         n_strides = max(2, int(duration_s / stride_s))
         # Stride-to-stride variability (healthy adults: CV 1.5–3 %).
@@ -515,6 +519,8 @@ class _Builder:
         turn = self.rng.uniform(-40, 40)
         stance_frac = 0.6 if not tiptoe else self.rng.uniform(0.45, 0.65)
         step_len = (self.rng.uniform(1.1, 1.4) if not tiptoe else self.rng.uniform(0.4, 1.0))
+        if wide:
+            stance_frac, step_len = wide["stance_frac"], wide["step_m"]
         shank_arc = self.rng.uniform(14, 34) if tiptoe else 50.0
         shank_mid = self.rng.uniform(-2, 8) if tiptoe else 5.0
         heel_rises: list[np.ndarray] = []
@@ -545,12 +551,22 @@ class _Builder:
                 # Heel strike toes-up, foot flat, heel-off and push-off toes-down,
                 # swing back to toes-up for the next heel strike.
                 s = ph / stance_frac
-                foot = np.where(
-                    stance,
-                    np.interp(s, [0, 0.15, 0.6, 0.85, 1.0], [-20, 0, 0, 25, 55]),
-                    np.interp(sw, [0, 0.3, 0.8, 1.0], [55, 20, -15, -20]))
-                shank = np.where(stance, -20 + 50 * s, 30 - 50 * _min_jerk(sw))
-                lift = np.where(stance, 0.0, 0.12 * np.sin(np.pi * sw))
+                if wide:
+                    # Heel strike toes-up by ``heel_deg`` (a careful walker
+                    # lands nearly flat), push-off to ``push_deg``; the shank
+                    # swings ``arc`` about ``mid`` (short slow steps: 30°).
+                    hs, po, arc, mid = wide["heel_deg"], wide["push_deg"], wide["arc_deg"], wide["mid_deg"]
+                    foot = np.where(stance, np.interp(s, [0, 0.15, 0.6, 0.85, 1.0], [-hs, 0, 0, 0.45 * po, po]),
+                                    np.interp(sw, [0, 0.3, 0.8, 1.0], [po, 0.35 * po, -0.75 * hs, -hs]))
+                    shank = np.where(stance, mid - arc / 2 + arc * s, mid + arc / 2 - arc * _min_jerk(sw))
+                    lift = np.where(stance, 0.0, wide["lift_m"] * np.sin(np.pi * sw))
+                else:
+                    foot = np.where(
+                        stance,
+                        np.interp(s, [0, 0.15, 0.6, 0.85, 1.0], [-20, 0, 0, 25, 55]),
+                        np.interp(sw, [0, 0.3, 0.8, 1.0], [55, 20, -15, -20]))
+                    shank = np.where(stance, -20 + 50 * s, 30 - 50 * _min_jerk(sw))
+                    lift = np.where(stance, 0.0, 0.12 * np.sin(np.pi * sw))
             foot = gaussian_filter1d(foot, self.sampling_rate_hz * 0.02)
             shank = gaussian_filter1d(shank, self.sampling_rate_hz * 0.02)
             if k == 0:
@@ -583,6 +599,25 @@ class _Builder:
         # Come to a stop with both feet flat.
         self.settle()
         return contacts
+
+    def _walk_wide(self) -> dict | None:
+        """Heel-to-toe walking drawn wide beside the wide tiptoe walks (None: the tiers' one walk).
+
+        A shank sensor sees the shank's swing, not the foot's: people walk
+        with strides of 0.8-1.6 s, slow careful steps (0.5 m) swinging the
+        shank 30° and long brisk ones 60° (the tiers' walk: 1.0-1.25 s,
+        50°), landing on the heel toes-up by 3-25° (a shuffler lands
+        nearly flat) and pushing off 20-60° toes-down. Drawn from a stream
+        of its own, so the tiptoe tier's other draws stay what they were.
+        """
+        if not self.cfg.tiptoe_wide:
+            return None
+        rng = self.walk_rng
+        step = rng.uniform(0.5, 1.4)
+        return {"stride_s": rng.uniform(0.8, 1.6), "step_m": step, "stance_frac": rng.uniform(0.55, 0.68),
+                "arc_deg": float(np.clip(30 + 30 * (step - 0.5) / 0.9 + rng.normal(0, 4), 28, 62)),
+                "mid_deg": rng.uniform(0, 10), "heel_deg": rng.uniform(3, 25), "push_deg": rng.uniform(20, 60),
+                "lift_m": rng.uniform(0.06, 0.14)}
 
     def _tiptoe_wide(self, duration_s: float, label: bool = True) -> list[float]:
         """Tiptoe walking as :func:`tiptoe_plan` draws it; returns contact times.
@@ -634,14 +669,19 @@ class _Builder:
             sw = np.clip((ph - sf) / (1 - sf), 0, 1)
             level = rise(plan["heel_rise_cm"] + wander[k0:k0 + m])
             k0 += m
-            if k > 0 and rng.random() < plan.get("heel_touch_p", 0.0):
+            flat = k in plan.get("flat_at", ())
+            if flat:
+                # A step heel first: the foot lands toes-up and lies flat
+                # through stance, the shank swinging farther over it.
+                level = np.where(stance, np.interp(ph / sf, [0, 0.15, 0.8, 1.0], [-10, 0, 0, level.mean()]), level)
+            elif k > 0 and rng.random() < plan.get("heel_touch_p", 0.0):
                 # The heel touches the floor mid-stance and rises again.
                 level = level * (1 - np.where(stance, np.sin(np.pi * np.clip(ph / sf, 0, 1)) ** 2, 0.0))
             # This swing's length over the others': half steps to start and
             # to stop, short steps turning on the spot.
             frac = (plan.get("first_step", 1.0) if k == 0 else plan.get("last_step", 1.0) if k == n - 1
                     else 1.0) * (0.3 if turn_per[k] else 1.0)
-            arc_k = arc * (0.4 + 0.6 * frac)
+            arc_k = arc * (0.4 + 0.6 * frac) * (1.4 if flat else 1.0)
             foot = np.where(stance, level + 3 * np.sin(np.pi * ph / sf),
                             level + plan["swing_deg"] * (0.5 + 0.5 * frac) * np.sin(np.pi * sw))
             shank = np.where(stance, mid - arc_k / 2 + arc_k * ph / sf, mid + arc_k / 2 - arc_k * _min_jerk(sw))
@@ -651,7 +691,7 @@ class _Builder:
                 # From standing flat: the heel rises and the first swing follows.
                 lead = _min_jerk(t / min(0.5, 0.5 * dur))
                 foot, shank = foot * lead, shank * lead
-            else:
+            elif not flat:
                 heel_rises.append(foot[stance])
             heading = heading0 + turn_per[k] * ph
             heading0 += turn_per[k]
@@ -1804,7 +1844,9 @@ def tiptoe_plan(rng: np.random.Generator, sloppiness: float = 0.3, duration_s: f
     before they existed).
     """
     loguni = lambda lo, hi: float(np.exp(rng.uniform(np.log(lo), np.log(hi))))  # noqa: E731
-    cadence = float(pins.get("cadence_sps", loguni(0.5, 2.5)))
+    # Up to 3.2 steps/s: strides of 0.6-1.6 Hz are quick short tiptoe
+    # steps (the slow careful ones below 1.2 steps/s).
+    cadence = float(pins.get("cadence_sps", loguni(0.5, 3.2)))
     if "strides" in pins:
         n = int(pins["strides"])
     elif rng.random() < 0.2:
@@ -1843,9 +1885,14 @@ def tiptoe_plan(rng: np.random.Generator, sloppiness: float = 0.3, duration_s: f
         "end_drop_s": float(loguni(0.12, 0.7)),
         # Standing on tiptoe after the last contact before the heel comes down (s).
         "end_hold_s": float(rng.uniform(0.0, 1.0)),
+        # Strides stepped flat, heel first, inside the walk (a tired calf, a
+        # stumble): none in two walks of three, else one or two.
+        "flat_at": sorted({int(k) for k in rng.integers(1, max(2, n - 1), size=int(rng.integers(1, 3)))})
+        if rng.random() < 1 / 3 and n >= 6 else [],
     }
     if pins:
-        plan.update(first_step=1.0, last_step=1.0, soft=0.0, heel_touch_p=0.0, end_drop_s=None, end_hold_s=0.0)
+        plan.update(first_step=1.0, last_step=1.0, soft=0.0, heel_touch_p=0.0, end_drop_s=None, end_hold_s=0.0,
+                    flat_at=[])
     plan.update({k: v for k, v in pins.items() if k in plan})
     return plan
 
@@ -1924,9 +1971,12 @@ def _session_plan(rng: np.random.Generator, cfg: SimConfig) -> list[str]:
 
 def build_session(rng: np.random.Generator, cfg: SimConfig, fs_int: float,
                   shape_rng: np.random.Generator | None = None,
-                  wide_rng: np.random.Generator | None = None) -> _Builder:
+                  wide_rng: np.random.Generator | None = None,
+                  walk_rng: np.random.Generator | None = None) -> _Builder:
     """Script a session: stand, the exercises in some order, stand."""
     b = _Builder(rng, fs_int, cfg)
+    if walk_rng is not None:
+        b.walk_rng = walk_rng
     if shape_rng is not None:
         b.shape_rng = shape_rng
     if wide_rng is not None:
@@ -2281,7 +2331,8 @@ def simulate_session(seed: int = 0, config: SimConfig | None = None,
     sampling_rate_hz = float(cfg.sampling_rate_hz)
     fs_int = max(400.0, 4 * sampling_rate_hz)
     b = build_session(rng, cfg, fs_int, shape_rng=np.random.default_rng([abs(int(seed)), 41]),
-                      wide_rng=np.random.default_rng([abs(int(seed)), 43]))
+                      wide_rng=np.random.default_rng([abs(int(seed)), 43]),
+                      walk_rng=np.random.default_rng([abs(int(seed)), 47]))
     track = _concat(b.tracks)
     if cfg.posture_spread_deg:
         _spread_postures(track, b.labels, np.random.default_rng([abs(int(seed)), 11]),
