@@ -26,7 +26,7 @@ from scipy.signal import oaconvolve
 
 from .circles import CircleDetector, circle_sets
 from .confidence import DisplacementMemo, displacement, motion_evidence, rep_extent, rise_doubt, stride_travel, toes_down_rise
-from .gait import STRIDE_FEATURES, GaitBoutDetector, StrideDetector, runs, stride_feature_array
+from .gait import STRIDE_FEATURES, GaitBoutDetector, StrideDetector, contact_impacts, runs, stride_feature_array
 from .preprocess import norm3
 from .reps import HoldRepDetector, _median, detect_many, lowpass, prefer, set_cues
 from .signals import SessionSignals
@@ -236,6 +236,14 @@ def _median3(x: np.ndarray) -> np.ndarray:
 # heel, and the outside simulator's heel-to-toe walking swings it 40°. The
 # bout is reported, rated uncertain by its ``arc_deg`` (ConfidenceRater).
 SHANK_UNSURE_ARC_DEG = 46.0
+# A shank whose walk lands softly (median contact jolt under this, g: no
+# heel strike) is on tiptoe up to SHANK_SOFT_ARC_DEG a stride, long steps
+# on tiptoe swinging it as far as short heel-to-toe ones (tiptoe tier
+# 1000-1029: tiptoe walks 0.1-0.8 g but two, heel-to-toe walks 0.6-5.3 g,
+# 3 of 44 under 0.9; the outside simulator's ankle sample: tiptoe 0.6 g,
+# walks 1.2-2.0 g; real walking and stairs 2.8-4.8 g).
+SHANK_SOFT_LANDING_G = 0.8
+SHANK_SOFT_ARC_DEG = 50.0
 
 
 def _stride_summary(feats) -> str:
@@ -264,7 +272,8 @@ class TiptoeWalkDetector:
         ``exercise`` (``tiptoe_walk``), ``start_s``, ``end_s``.
     evidence_ : list of dict
         Per bout: ``in_posture``, ``stride_s``, ``arc_deg`` (median sagittal arc a stride),
-        ``duration_s``, ``climb_m``, ``travel_m``, ``peak_g``, ``flight_s``.
+        ``duration_s``, ``landing_g`` (median jolt of its landings, g),
+        ``climb_m``, ``travel_m``, ``peak_g``, ``flight_s``.
     details_ : list of dict
         Per bout: ``cadence_spm``, ``stride_time_cv_pct``, ``heel_rise_deg``
         (None for a shank sensor).
@@ -326,12 +335,13 @@ class TiptoeWalkDetector:
             found = (self._tiptoe_runs(every, foot, 3) if len(every) == len(contacts) - 1
                      else [(0, len(contacts) - 1)] if self._is_tiptoe(every, foot) else [])
             if not found and not foot and len(every) and (
-                    float(np.median(every.sagittal_range_deg)) < SHANK_UNSURE_ARC_DEG):
+                    float(np.median(every.sagittal_range_deg))
+                    < (SHANK_SOFT_ARC_DEG if self._soft(sig, contacts) else SHANK_UNSURE_ARC_DEG)):
                 # A shank walk that swings it a little farther than tiptoe
                 # walking does, as a whole: kept, and rated uncertain by its
-                # arc (judged stride by stride, stairs' 34-45° strides joined
-                # the strides around them: tiptoe tier 1000-1039, 6 -> 13
-                # false bouts on stairs).
+                # arc unless it lands softly (judged stride by stride,
+                # stairs' 34-45° strides joined the strides around them:
+                # tiptoe tier 1000-1039, 6 -> 13 false bouts on stairs).
                 found = [(0, len(contacts) - 1)]
             if not found:
                 rejected.append((t[g.start], t[g.stop - 1], "not tiptoe", _stride_summary(every)))
@@ -412,6 +422,12 @@ class TiptoeWalkDetector:
             return quiet.assign(quiet=True)
         return pd.concat([gait, quiet.assign(quiet=True)], ignore_index=True).sort_values(
             "start", kind="stable").reset_index(drop=True)
+
+    @staticmethod
+    def _soft(sig: SessionSignals, contacts: np.ndarray) -> bool:
+        """Whether a walk's landings (contacts after the first) jolt the sensor less than a heel strike does."""
+        jolts = contact_impacts(sig.acc, contacts[1:], sig.sampling_rate_hz)
+        return bool(len(jolts)) and float(np.median(jolts)) < SHANK_SOFT_LANDING_G
 
     @staticmethod
     def _walked(sig: SessionSignals, contacts: np.ndarray, min_travel_m: float = 0.1) -> bool:
@@ -517,6 +533,7 @@ class TiptoeWalkDetector:
                          "stride_s": float(np.median(stride_s)),
                          "arc_deg": float(np.median(feats.sagittal_range_deg)) if len(feats) else None,
                          "duration_s": float(t[min(end, len(t) - 1)] - t[contacts[0]]),
+                         "landing_g": float(np.median(contact_impacts(sig.acc, contacts[1:], sampling_rate_hz))),
                          "climb_m": climb, "travel_m": travel,
                          **motion_evidence(sig.acc, contacts[0], end, sampling_rate_hz)})
         strides += [(k, t[c]) for c in contacts]

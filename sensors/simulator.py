@@ -661,6 +661,7 @@ class _Builder:
 
         heading0 = self.heading
         soft = plan.get("soft", 0.0)
+        cushion, v_land = plan.get("cushion_s", 0.0), 0.0
         for k, dur in enumerate(durations):
             t = self._grid(dur)
             m = len(t)
@@ -682,8 +683,11 @@ class _Builder:
             frac = (plan.get("first_step", 1.0) if k == 0 else plan.get("last_step", 1.0) if k == n - 1
                     else 1.0) * (0.3 if turn_per[k] else 1.0)
             arc_k = arc * (0.4 + 0.6 * frac) * (1.4 if flat else 1.0)
+            # (With a cushion the toes swing down to the floor and stop
+            # there, the heel giving as they land, not hitting it at speed.)
             foot = np.where(stance, level + 3 * np.sin(np.pi * ph / sf),
-                            level + plan["swing_deg"] * (0.5 + 0.5 * frac) * np.sin(np.pi * sw))
+                            level + plan["swing_deg"] * (0.5 + 0.5 * frac)
+                            * np.sin(np.pi * sw) ** (2 if cushion else 1))
             shank = np.where(stance, mid - arc_k / 2 + arc_k * ph / sf, mid + arc_k / 2 - arc_k * _min_jerk(sw))
             foot = gaussian_filter1d(foot, fs * 0.02)
             shank = gaussian_filter1d(shank, fs * 0.02)
@@ -702,9 +706,21 @@ class _Builder:
             step = min(plan["step_m"], 40.0 * swing_s ** 2 / 5.77) * frac
             fwd = np.where(stance, 0.0, _min_jerk(sw)) * step
             # sin² sets the toes down without speed: ``soft`` of it.
-            arch = (1 - soft) * np.sin(np.pi * sw) + soft * np.sin(np.pi * sw) ** 2
-            lift = np.where(stance, 0.0, min(plan["swing_lift_m"], 0.6 * G * (swing_s / np.pi) ** 2)
-                            * arch)
+            up = np.sin(np.pi * sw)
+            if cushion:
+                # The toes leave the floor from rest (no jolt at push-off).
+                up = np.where(sw < 0.5, up ** 2, up)
+            arch = (1 - soft) * up + soft * np.sin(np.pi * sw) ** 2
+            lift_m = min(plan["swing_lift_m"], 0.6 * G * (swing_s / np.pi) ** 2)
+            lift = np.where(stance, 0.0, lift_m * arch)
+            if cushion and k > 0 and not flat:
+                # Landing on the forefoot, the calf lets the heel give: the
+                # ankle comes to rest over ``cushion_s`` (a heel strike, in
+                # a few hundredths of a second), and rises back in stance.
+                tc = np.where(stance, t, 0.0)
+                lift = lift - np.where(stance, v_land * cushion * (1 - np.exp(-tc / cushion))
+                                       * (1 - _min_jerk(np.clip(ph / sf, 0, 1))), 0.0)
+            v_land = (1 - soft) * lift_m * np.pi / max(swing_s, 1e-3)
             # Side wobble: the ankle rolls out and back in each stance, and
             # a little at random.
             roll = plan["roll_deg"] * np.sin(np.pi * np.clip(ph / sf, 0, 1)) + _taper(m, fs, 0.1) * _smooth_noise(
@@ -1821,7 +1837,7 @@ def tiptoe_plan(rng: np.random.Generator, sloppiness: float = 0.3, duration_s: f
 
     Keys (any can be pinned): ``strides`` (swings of the instrumented foot;
     a short walk of 3-6 one time in five, else as many as fit
-    ``duration_s``), ``cadence_sps`` (steps a second, 0.5-2.5, log-uniform;
+    ``duration_s``), ``cadence_sps`` (steps a second, 0.8-3.2, log-uniform;
     a stride is two steps), ``cadence_trend`` (last stride's time over the
     first's, 0.6-1.6), ``stride_cv`` (stride-to-stride log-spread, uneven
     steps), ``stance_frac`` (share of a stride on the floor), ``heel_rise_cm``
@@ -1839,14 +1855,18 @@ def tiptoe_plan(rng: np.random.Generator, sloppiness: float = 0.3, duration_s: f
     taken off, 0-0.95: a hand on a rail), ``heel_touch_p`` (chance a
     stance lets the heel down), ``end_hold_s`` (standing on tiptoe after
     the last contact, 0-1 s) and ``end_drop_s`` (the heel coming down
-    after it, 0.12-0.7 s; quick drops land with an impact). Pinned plans
-    without the last six keys get 1, 1, 0, 0, 0 and None (the walks drawn
-    before they existed).
+    after it, 0.12-0.7 s; quick drops land with an impact), ``flat_at``
+    (strides stepped flat, heel first, inside the walk: one or two in a
+    third of the walks of 6 strides or more) and ``cushion_s`` (0.05-0.15 s:
+    how long the calf takes to stop the ankle after a forefoot landing, so
+    that a shank sees no heel strike's jolt; the toes then leave the floor
+    from rest). Pinned plans without the last eight keys get 1, 1, 0, 0, 0,
+    None, [] and 0 (the walks drawn before they existed).
     """
     loguni = lambda lo, hi: float(np.exp(rng.uniform(np.log(lo), np.log(hi))))  # noqa: E731
-    # Up to 3.2 steps/s: strides of 0.6-1.6 Hz are quick short tiptoe
-    # steps (the slow careful ones below 1.2 steps/s).
-    cadence = float(pins.get("cadence_sps", loguni(0.5, 3.2)))
+    # 0.8-3.2 steps/s: strides of 0.6-1.6 Hz, quick short tiptoe steps up
+    # to slow careful ones, and slower still (strides of 2.5 s).
+    cadence = float(pins.get("cadence_sps", loguni(0.8, 3.2)))
     if "strides" in pins:
         n = int(pins["strides"])
     elif rng.random() < 0.2:
@@ -1889,10 +1909,12 @@ def tiptoe_plan(rng: np.random.Generator, sloppiness: float = 0.3, duration_s: f
         # stumble): none in two walks of three, else one or two.
         "flat_at": sorted({int(k) for k in rng.integers(1, max(2, n - 1), size=int(rng.integers(1, 3)))})
         if rng.random() < 1 / 3 and n >= 6 else [],
+        # How long the calf takes to stop the ankle after a forefoot landing (s).
+        "cushion_s": float(rng.uniform(0.05, 0.15)),
     }
     if pins:
         plan.update(first_step=1.0, last_step=1.0, soft=0.0, heel_touch_p=0.0, end_drop_s=None, end_hold_s=0.0,
-                    flat_at=[])
+                    flat_at=[], cushion_s=0.0)
     plan.update({k: v for k, v in pins.items() if k in plan})
     return plan
 
