@@ -688,7 +688,12 @@ class _Builder:
             foot = np.where(stance, level + 3 * np.sin(np.pi * ph / sf),
                             level + plan["swing_deg"] * (0.5 + 0.5 * frac)
                             * np.sin(np.pi * sw) ** (2 if cushion else 1))
-            shank = np.where(stance, mid - arc_k / 2 + arc_k * ph / sf, mid + arc_k / 2 - arc_k * _min_jerk(sw))
+            # Limbs have mass: with a cushioned landing the shank's swing
+            # eases into its roll over the forefoot (a roll at full rate from
+            # the landing on is a kink that jolts a sensor 10 cm up the shank
+            # by ~0.02 g per degree of arc).
+            roll_in = _min_jerk(np.clip(ph / sf, 0, 1)) if cushion and not flat else ph / sf
+            shank = np.where(stance, mid - arc_k / 2 + arc_k * roll_in, mid + arc_k / 2 - arc_k * _min_jerk(sw))
             foot = gaussian_filter1d(foot, fs * 0.02)
             shank = gaussian_filter1d(shank, fs * 0.02)
             if k == 0:
