@@ -1910,16 +1910,21 @@ def tiptoe_plan(rng: np.random.Generator, sloppiness: float = 0.3, duration_s: f
         "end_drop_s": float(loguni(0.12, 0.7)),
         # Standing on tiptoe after the last contact before the heel comes down (s).
         "end_hold_s": float(rng.uniform(0.0, 1.0)),
-        # Strides stepped flat, heel first, inside the walk (a tired calf, a
-        # stumble): none in two walks of three, else one or two.
-        "flat_at": sorted({int(k) for k in rng.integers(1, max(2, n - 1), size=int(rng.integers(1, 3)))})
-        if rng.random() < 1 / 3 and n >= 6 else [],
-        # How long the calf takes to stop the ankle after a forefoot landing (s).
-        "cushion_s": float(rng.uniform(0.05, 0.15)),
     }
     if pins:
+        # Pinned walks draw nothing more: the session's later draws (noise,
+        # loss) stay what they were for the pinned tests.
         plan.update(first_step=1.0, last_step=1.0, soft=0.0, heel_touch_p=0.0, end_drop_s=None, end_hold_s=0.0,
                     flat_at=[], cushion_s=0.0)
+    else:
+        plan.update({
+            # Strides stepped flat, heel first, inside the walk (a tired
+            # calf, a stumble): none in two walks of three, else one or two.
+            "flat_at": sorted({int(k) for k in rng.integers(1, max(2, n - 1), size=int(rng.integers(1, 3)))})
+            if rng.random() < 1 / 3 and n >= 6 else [],
+            # How long the calf takes to stop the ankle after a forefoot landing (s).
+            "cushion_s": float(rng.uniform(0.05, 0.15)),
+        })
     plan.update({k: v for k, v in pins.items() if k in plan})
     return plan
 
