@@ -414,6 +414,8 @@ class _Builder:
         self.shape_rng = np.random.default_rng(41)
         # The same for SimConfig.hold_wide's draws.
         self.wide_rng = np.random.default_rng(43)
+        # The same for the tiptoe tier's heel-to-toe walks (_walk_wide).
+        self.walk_rng = np.random.default_rng(47)
 
     @property
     def t(self) -> float:
@@ -529,7 +531,9 @@ class _Builder:
             return self._tiptoe_wide(duration_s, label)
         # Tiptoe gait varies far more than people's: cadence, stance share,
         # step length, heel height and how far the shank swings.
-        stride_s = self.rng.uniform(0.7, 1.5) if tiptoe else self.rng.uniform(1.0, 1.25)
+        wide = None if tiptoe else self._walk_wide()
+        stride_s = (self.rng.uniform(0.7, 1.5) if tiptoe else wide["stride_s"] if wide
+                    else self.rng.uniform(1.0, 1.25))
         stride_s *= 1 / (1 + 0.05 * self.cfg.sloppiness * self.rng.standard_normal())
         n_strides = max(2, int(duration_s / stride_s))
         # Stride-to-stride variability (healthy adults: CV 1.5–3 %).
@@ -540,6 +544,8 @@ class _Builder:
         turn = self.rng.uniform(-40, 40)
         stance_frac = 0.6 if not tiptoe else self.rng.uniform(0.45, 0.65)
         step_len = (self.rng.uniform(1.1, 1.4) if not tiptoe else self.rng.uniform(0.4, 1.0))
+        if wide:
+            stance_frac, step_len = wide["stance_frac"], wide["step_m"]
         shank_arc = self.rng.uniform(14, 34) if tiptoe else 50.0
         shank_mid = self.rng.uniform(-2, 8) if tiptoe else 5.0
         heel_rises: list[np.ndarray] = []
@@ -570,12 +576,22 @@ class _Builder:
                 # Heel strike toes-up, foot flat, heel-off and push-off toes-down,
                 # swing back to toes-up for the next heel strike.
                 s = ph / stance_frac
-                foot = np.where(
-                    stance,
-                    np.interp(s, [0, 0.15, 0.6, 0.85, 1.0], [-20, 0, 0, 25, 55]),
-                    np.interp(sw, [0, 0.3, 0.8, 1.0], [55, 20, -15, -20]))
-                shank = np.where(stance, -20 + 50 * s, 30 - 50 * _min_jerk(sw))
-                lift = np.where(stance, 0.0, 0.12 * np.sin(np.pi * sw))
+                if wide:
+                    # Heel strike toes-up by ``heel_deg`` (a careful walker
+                    # lands nearly flat), push-off to ``push_deg``; the shank
+                    # swings ``arc`` about ``mid`` (short slow steps: 30°).
+                    hs, po, arc, mid = wide["heel_deg"], wide["push_deg"], wide["arc_deg"], wide["mid_deg"]
+                    foot = np.where(stance, np.interp(s, [0, 0.15, 0.6, 0.85, 1.0], [-hs, 0, 0, 0.45 * po, po]),
+                                    np.interp(sw, [0, 0.3, 0.8, 1.0], [po, 0.35 * po, -0.75 * hs, -hs]))
+                    shank = np.where(stance, mid - arc / 2 + arc * s, mid + arc / 2 - arc * _min_jerk(sw))
+                    lift = np.where(stance, 0.0, wide["lift_m"] * np.sin(np.pi * sw))
+                else:
+                    foot = np.where(
+                        stance,
+                        np.interp(s, [0, 0.15, 0.6, 0.85, 1.0], [-20, 0, 0, 25, 55]),
+                        np.interp(sw, [0, 0.3, 0.8, 1.0], [55, 20, -15, -20]))
+                    shank = np.where(stance, -20 + 50 * s, 30 - 50 * _min_jerk(sw))
+                    lift = np.where(stance, 0.0, 0.12 * np.sin(np.pi * sw))
             foot = gaussian_filter1d(foot, self.sampling_rate_hz * 0.02)
             shank = gaussian_filter1d(shank, self.sampling_rate_hz * 0.02)
             if k == 0:
@@ -608,6 +624,25 @@ class _Builder:
         # Come to a stop with both feet flat.
         self.settle()
         return contacts
+
+    def _walk_wide(self) -> dict | None:
+        """Heel-to-toe walking drawn wide beside the wide tiptoe walks (None: the tiers' one walk).
+
+        A shank sensor sees the shank's swing, not the foot's: people walk
+        with strides of 0.8-1.6 s, slow careful steps (0.5 m) swinging the
+        shank 30° and long brisk ones 60° (the tiers' walk: 1.0-1.25 s,
+        50°), landing on the heel toes-up by 3-25° (a shuffler lands
+        nearly flat) and pushing off 20-60° toes-down. Drawn from a stream
+        of its own, so the tiptoe tier's other draws stay what they were.
+        """
+        if not self.cfg.tiptoe_wide:
+            return None
+        rng = self.walk_rng
+        step = rng.uniform(0.5, 1.4)
+        return {"stride_s": rng.uniform(0.8, 1.6), "step_m": step, "stance_frac": rng.uniform(0.55, 0.68),
+                "arc_deg": float(np.clip(30 + 30 * (step - 0.5) / 0.9 + rng.normal(0, 4), 28, 62)),
+                "mid_deg": rng.uniform(0, 10), "heel_deg": rng.uniform(3, 25), "push_deg": rng.uniform(20, 60),
+                "lift_m": rng.uniform(0.06, 0.14)}
 
     def _tiptoe_wide(self, duration_s: float, label: bool = True) -> list[float]:
         """Tiptoe walking as :func:`tiptoe_plan` draws it; returns contact times.
@@ -651,6 +686,7 @@ class _Builder:
 
         heading0 = self.heading
         soft = plan.get("soft", 0.0)
+        cushion, v_land = plan.get("cushion_s", 0.0), 0.0
         for k, dur in enumerate(durations):
             t = self._grid(dur)
             m = len(t)
@@ -659,24 +695,37 @@ class _Builder:
             sw = np.clip((ph - sf) / (1 - sf), 0, 1)
             level = rise(plan["heel_rise_cm"] + wander[k0:k0 + m])
             k0 += m
-            if k > 0 and rng.random() < plan.get("heel_touch_p", 0.0):
+            flat = k in plan.get("flat_at", ())
+            if flat:
+                # A step heel first: the foot lands toes-up and lies flat
+                # through stance, the shank swinging farther over it.
+                level = np.where(stance, np.interp(ph / sf, [0, 0.15, 0.8, 1.0], [-10, 0, 0, level.mean()]), level)
+            elif k > 0 and rng.random() < plan.get("heel_touch_p", 0.0):
                 # The heel touches the floor mid-stance and rises again.
                 level = level * (1 - np.where(stance, np.sin(np.pi * np.clip(ph / sf, 0, 1)) ** 2, 0.0))
             # This swing's length over the others': half steps to start and
             # to stop, short steps turning on the spot.
             frac = (plan.get("first_step", 1.0) if k == 0 else plan.get("last_step", 1.0) if k == n - 1
                     else 1.0) * (0.3 if turn_per[k] else 1.0)
-            arc_k = arc * (0.4 + 0.6 * frac)
+            arc_k = arc * (0.4 + 0.6 * frac) * (1.4 if flat else 1.0)
+            # (With a cushion the toes swing down to the floor and stop
+            # there, the heel giving as they land, not hitting it at speed.)
             foot = np.where(stance, level + 3 * np.sin(np.pi * ph / sf),
-                            level + plan["swing_deg"] * (0.5 + 0.5 * frac) * np.sin(np.pi * sw))
-            shank = np.where(stance, mid - arc_k / 2 + arc_k * ph / sf, mid + arc_k / 2 - arc_k * _min_jerk(sw))
+                            level + plan["swing_deg"] * (0.5 + 0.5 * frac)
+                            * np.sin(np.pi * sw) ** (2 if cushion else 1))
+            # Limbs have mass: with a cushioned landing the shank's swing
+            # eases into its roll over the forefoot (a roll at full rate from
+            # the landing on is a kink that jolts a sensor 10 cm up the shank
+            # by ~0.02 g per degree of arc).
+            roll_in = _min_jerk(np.clip(ph / sf, 0, 1)) if cushion and not flat else ph / sf
+            shank = np.where(stance, mid - arc_k / 2 + arc_k * roll_in, mid + arc_k / 2 - arc_k * _min_jerk(sw))
             foot = gaussian_filter1d(foot, fs * 0.02)
             shank = gaussian_filter1d(shank, fs * 0.02)
             if k == 0:
                 # From standing flat: the heel rises and the first swing follows.
                 lead = _min_jerk(t / min(0.5, 0.5 * dur))
                 foot, shank = foot * lead, shank * lead
-            else:
+            elif not flat:
                 heel_rises.append(foot[stance])
             heading = heading0 + turn_per[k] * ph
             heading0 += turn_per[k]
@@ -687,9 +736,21 @@ class _Builder:
             step = min(plan["step_m"], 40.0 * swing_s ** 2 / 5.77) * frac
             fwd = np.where(stance, 0.0, _min_jerk(sw)) * step
             # sin² sets the toes down without speed: ``soft`` of it.
-            arch = (1 - soft) * np.sin(np.pi * sw) + soft * np.sin(np.pi * sw) ** 2
-            lift = np.where(stance, 0.0, min(plan["swing_lift_m"], 0.6 * G * (swing_s / np.pi) ** 2)
-                            * arch)
+            up = np.sin(np.pi * sw)
+            if cushion:
+                # The toes leave the floor from rest (no jolt at push-off).
+                up = np.where(sw < 0.5, up ** 2, up)
+            arch = (1 - soft) * up + soft * np.sin(np.pi * sw) ** 2
+            lift_m = min(plan["swing_lift_m"], 0.6 * G * (swing_s / np.pi) ** 2)
+            lift = np.where(stance, 0.0, lift_m * arch)
+            if cushion and k > 0 and not flat:
+                # Landing on the forefoot, the calf lets the heel give: the
+                # ankle comes to rest over ``cushion_s`` (a heel strike, in
+                # a few hundredths of a second), and rises back in stance.
+                tc = np.where(stance, t, 0.0)
+                lift = lift - np.where(stance, v_land * cushion * (1 - np.exp(-tc / cushion))
+                                       * (1 - _min_jerk(np.clip(ph / sf, 0, 1))), 0.0)
+            v_land = (1 - soft) * lift_m * np.pi / max(swing_s, 1e-3)
             # Side wobble: the ankle rolls out and back in each stance, and
             # a little at random.
             roll = plan["roll_deg"] * np.sin(np.pi * np.clip(ph / sf, 0, 1)) + _taper(m, fs, 0.1) * _smooth_noise(
@@ -1824,7 +1885,7 @@ def tiptoe_plan(rng: np.random.Generator, sloppiness: float = 0.3, duration_s: f
 
     Keys (any can be pinned): ``strides`` (swings of the instrumented foot;
     a short walk of 3-6 one time in five, else as many as fit
-    ``duration_s``), ``cadence_sps`` (steps a second, 0.5-2.5, log-uniform;
+    ``duration_s``), ``cadence_sps`` (steps a second, 0.8-3.2, log-uniform;
     a stride is two steps), ``cadence_trend`` (last stride's time over the
     first's, 0.6-1.6), ``stride_cv`` (stride-to-stride log-spread, uneven
     steps), ``stance_frac`` (share of a stride on the floor), ``heel_rise_cm``
@@ -1842,12 +1903,18 @@ def tiptoe_plan(rng: np.random.Generator, sloppiness: float = 0.3, duration_s: f
     taken off, 0-0.95: a hand on a rail), ``heel_touch_p`` (chance a
     stance lets the heel down), ``end_hold_s`` (standing on tiptoe after
     the last contact, 0-1 s) and ``end_drop_s`` (the heel coming down
-    after it, 0.12-0.7 s; quick drops land with an impact). Pinned plans
-    without the last six keys get 1, 1, 0, 0, 0 and None (the walks drawn
-    before they existed).
+    after it, 0.12-0.7 s; quick drops land with an impact), ``flat_at``
+    (strides stepped flat, heel first, inside the walk: one or two in a
+    third of the walks of 6 strides or more) and ``cushion_s`` (0.05-0.15 s:
+    how long the calf takes to stop the ankle after a forefoot landing, so
+    that a shank sees no heel strike's jolt; the toes then leave the floor
+    from rest). Pinned plans without the last eight keys get 1, 1, 0, 0, 0,
+    None, [] and 0 (the walks drawn before they existed).
     """
     loguni = lambda lo, hi: float(np.exp(rng.uniform(np.log(lo), np.log(hi))))  # noqa: E731
-    cadence = float(pins.get("cadence_sps", loguni(0.5, 2.5)))
+    # 0.8-3.2 steps/s: strides of 0.6-1.6 Hz, quick short tiptoe steps up
+    # to slow careful ones, and slower still (strides of 2.5 s).
+    cadence = float(pins.get("cadence_sps", loguni(0.8, 3.2)))
     if "strides" in pins:
         n = int(pins["strides"])
     elif rng.random() < 0.2:
@@ -1888,7 +1955,19 @@ def tiptoe_plan(rng: np.random.Generator, sloppiness: float = 0.3, duration_s: f
         "end_hold_s": float(rng.uniform(0.0, 1.0)),
     }
     if pins:
-        plan.update(first_step=1.0, last_step=1.0, soft=0.0, heel_touch_p=0.0, end_drop_s=None, end_hold_s=0.0)
+        # Pinned walks draw nothing more: the session's later draws (noise,
+        # loss) stay what they were for the pinned tests.
+        plan.update(first_step=1.0, last_step=1.0, soft=0.0, heel_touch_p=0.0, end_drop_s=None, end_hold_s=0.0,
+                    flat_at=[], cushion_s=0.0)
+    else:
+        plan.update({
+            # Strides stepped flat, heel first, inside the walk (a tired
+            # calf, a stumble): none in two walks of three, else one or two.
+            "flat_at": sorted({int(k) for k in rng.integers(1, max(2, n - 1), size=int(rng.integers(1, 3)))})
+            if rng.random() < 1 / 3 and n >= 6 else [],
+            # How long the calf takes to stop the ankle after a forefoot landing (s).
+            "cushion_s": float(rng.uniform(0.05, 0.15)),
+        })
     plan.update({k: v for k, v in pins.items() if k in plan})
     return plan
 
@@ -1988,9 +2067,12 @@ def _session_plan(rng: np.random.Generator, cfg: SimConfig) -> list[str]:
 
 def build_session(rng: np.random.Generator, cfg: SimConfig, fs_int: float,
                   shape_rng: np.random.Generator | None = None,
-                  wide_rng: np.random.Generator | None = None) -> _Builder:
+                  wide_rng: np.random.Generator | None = None,
+                  walk_rng: np.random.Generator | None = None) -> _Builder:
     """Script a session: stand, the exercises in some order, stand."""
     b = _Builder(rng, fs_int, cfg)
+    if walk_rng is not None:
+        b.walk_rng = walk_rng
     if shape_rng is not None:
         b.shape_rng = shape_rng
     if wide_rng is not None:
@@ -2372,7 +2454,8 @@ def simulate_session(seed: int = 0, config: SimConfig | None = None,
     sampling_rate_hz = float(cfg.sampling_rate_hz)
     fs_int = max(400.0, 4 * sampling_rate_hz)
     b = build_session(rng, cfg, fs_int, shape_rng=np.random.default_rng([abs(int(seed)), 41]),
-                      wide_rng=np.random.default_rng([abs(int(seed)), 43]))
+                      wide_rng=np.random.default_rng([abs(int(seed)), 43]),
+                      walk_rng=np.random.default_rng([abs(int(seed)), 47]))
     track = _concat(b.tracks)
     if cfg.posture_spread_deg:
         _spread_postures(track, b.labels, np.random.default_rng([abs(int(seed)), 11]),
