@@ -94,7 +94,7 @@ def session_rows(tier: str, seed: int, show_all: bool = False, **kwargs) -> tupl
         if (bad or show_all) and cd is not None:
             t = sig.t
             listed = {(round(c["start_s"], 2), c["direction"]) for b in near for c in b["circles"]}
-            for r in sorted(cd.runs_, key=lambda r: r["start"]):
+            for r in sorted(getattr(cd, "runs_", []), key=lambda r: r["start"]):
                 a, b = t[r["start"]], t[min(r["stop"], len(t) - 1)]
                 if b < tb["start_s"] - 10 or a > tb["end_s"] + 10:
                     continue
