@@ -379,6 +379,7 @@ class CircleDetector:
         for i in range(a, b):
             x, y = int(edges[i]), int(edges[i + 1])
             k = self._lost_turns(sizes, durs, i, a, b)
+            self._why["lost"] = self._why.get("lost", 0) + k - 1
             # The k circles of a turn that lost k - 1: equal shares of its path.
             cut = np.searchsorted(path, path[x] + (path[y] - path[x]) * np.arange(1, k) / k) if k > 1 else []
             for u, w in zip(np.r_[x, cut].astype(int), np.r_[cut, y].astype(int)):

@@ -1,6 +1,7 @@
 """Ankle circles in whole simulated sessions: per true bout, what was counted each way and why.
 
     python -m benchmarks.circle_sessions --tier hard --seeds 30 [--first 1] [--all]
+    python -m benchmarks.circle_sessions --lookalikes 4 --first 2000
 
 Simulates sessions of a tier (``sensors.simulator.simulate_session``), analyses
 each as a user's recording would be (``analysis.pipeline``), and prints per true
@@ -11,7 +12,11 @@ run's turns of the toes' direction of motion, the turns it counted, each
 turn's time and size, the end turns it dropped) and the turns the set rules
 (``circle_sets``) left out, and names the kind of error: circles counted
 before the first true one began or after the last ended, or missed. Ends with
-the share of directions counted exactly and a tally of the kinds. Tuning
+the share of directions counted exactly and a tally of the kinds. With
+``--lookalikes N`` it runs N foot sessions of each look-alike kind of
+``benchmarks/lookalikes.py`` instead and prints what the circle detector made
+of them (turns, runs of three or more, turns added as lost, turns kept in
+sets, ankle_circles bouts: all false). Tuning
 seeds are below 10000 (``benchmarks/accuracy.py`` uses 100000 and up).
 """
 from __future__ import annotations
@@ -113,14 +118,56 @@ def session_rows(tier: str, seed: int, show_all: bool = False, **kwargs) -> tupl
     return rows, lines
 
 
+def lookalike_rows(kind: str, seed: int, i: int) -> dict:
+    """What the circle detector makes of a look-alike session (a foot sensor: circles are foot-only)."""
+    from analysis.circles import circle_sets
+    from benchmarks.lookalikes import lookalike_config
+
+    config = {**lookalike_config(kind, seed, i), "placement": "foot"}
+    rec, _ = simulate_session(seed=seed, **config)
+    fitted = run_analysis(rec)
+    doc = analyze_recording(rec, fitted=fitted)
+    sig = fitted.session_signals_
+    cd = CircleDetector().detect(sig.gyr_seg, sig.sampling_rate_hz, valid=sig.valid)
+    runs_ = getattr(cd, "runs_", [])  # (before branch circ7 the detector kept no runs_)
+    runs3 = [r for r in runs_ if r["circles"] >= 3]
+    return {"kind": kind, "turns": len(cd.circles_), "in_runs_of_3": sum(r["circles"] for r in runs3),
+            "lost_turns_added": sum(r.get("lost", 0) for r in runs_),
+            "in_sets": sum(len(g) for g in circle_sets(cd.circles_, sig.sampling_rate_hz)),
+            "bouts": sum(b["exercise"] == "ankle_circles" and b["confidence"] >= CONFIDENCE_THRESHOLD
+                         for b in doc["exercises"]),
+            "uncertain": sum(b["exercise"] == "ankle_circles" and b["confidence"] < CONFIDENCE_THRESHOLD
+                             for b in doc["exercises"])}
+
+
+def print_lookalikes(sessions: int, seed0: int) -> None:
+    """Per look-alike kind: the detector's turns, those in runs of three or more, turns added as
+    lost, turns kept in sets, and ankle_circles bouts counted / uncertain (all false)."""
+    from benchmarks.lookalikes import KINDS
+
+    print(f"{'kind':>16} {'turns':>6} {'runs>=3':>8} {'lost+':>6} {'in sets':>8} {'bouts':>6} {'uncertain':>9}")
+    for n, kind in enumerate(KINDS):
+        rows = [lookalike_rows(kind, seed0 + 100 * n + i, i) for i in range(sessions)]
+        tot = {k: sum(r[k] for r in rows) for k in rows[0] if k != "kind"}
+        print(f"{kind:>16} {tot['turns']:6d} {tot['in_runs_of_3']:8d} {tot['lost_turns_added']:6d}"
+              f" {tot['in_sets']:8d} {tot['bouts']:6d} {tot['uncertain']:9d}", flush=True)
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--tier", default="hard")
     ap.add_argument("--seeds", type=int, default=30)
     ap.add_argument("--first", type=int, default=1)
     ap.add_argument("--all", action="store_true", help="print every bout, not only those counted wrong")
+    ap.add_argument("--lookalikes", type=int, default=0, metavar="N",
+                    help="instead: N foot sessions of each look-alike kind (seeds from --first), what the "
+                         "circle detector makes of them")
     args = ap.parse_args(argv)
     t0, c0 = time.time(), time.process_time()
+    if args.lookalikes:
+        print_lookalikes(args.lookalikes, args.first)
+        print(f"{time.time() - t0:.0f} s wall, {time.process_time() - c0:.0f} s CPU")
+        return 0
     rows = []
     for seed in range(args.first, args.first + args.seeds):
         r, lines = session_rows(args.tier, seed, args.all)
