@@ -30,6 +30,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+import numpy as np  # noqa: E402
+
 from analysis.circles import CircleDetector  # noqa: E402
 from analysis.confidence import THRESHOLD as CONFIDENCE_THRESHOLD  # noqa: E402
 from analysis.pipeline import analyze_recording, run_analysis  # noqa: E402
@@ -71,6 +73,16 @@ def session_rows(tier: str, seed: int, show_all: bool = False, **kwargs) -> tupl
     cd = CircleDetector().detect(sig.gyr_seg, sig.sampling_rate_hz, valid=sig.valid) if sig.foot else None
     bouts = [b for b in doc["exercises"] if b["exercise"] == "ankle_circles"]
     rows, lines = [], []
+    true_bouts = [b for b in truth["exercises"] if b["exercise"] == "ankle_circles"]
+    for b in bouts:
+        if b["confidence"] >= CONFIDENCE_THRESHOLD and not any(
+                b["end_s"] > t["start_s"] and b["start_s"] < t["end_s"] for t in true_bouts):
+            near = [(d["kind"], round(d["start_s"], 1), round(d["end_s"], 1)) for d in truth.get("distractors", [])
+                    if d["end_s"] > b["start_s"] and d["start_s"] < b["end_s"]]
+            lines.append(f"{tier} seed {seed}: FALSE ankle_circles bout {b['start_s']:.1f}-{b['end_s']:.1f} s,"
+                         f" {len(b['circles'])} circles, over {near}")
+            rows.append({"tier": tier, "seed": seed, "direction": "-", "true": 0, "found": len(b["circles"]),
+                         "kinds": ["false bout"], "excess": None})
     for tb in (b for b in truth["exercises"] if b["exercise"] == "ankle_circles"):
         if "ankle_circles" in (doc.get("not_observable") or {}):
             continue
@@ -83,7 +95,14 @@ def session_rows(tier: str, seed: int, show_all: bool = False, **kwargs) -> tupl
             t = [c for c in tb["circles"] if c["direction"] == d]
             f = [c for c in counted if c["direction"] == d]
             k = kinds(t, f)
-            rows.append({"tier": tier, "seed": seed, "direction": d, "true": len(t), "found": len(f), "kinds": k})
+            # The turns of the detector's longest run that way over the true
+            # circles (with the turns it took as lost), less the true count.
+            over = [r for r in getattr(cd, "runs_", []) if r["direction"] == d and t
+                    and sig.t[r["start"]] < t[-1]["end_s"] and sig.t[min(r["stop"], len(sig.t) - 1)] > t[0]["start_s"]]
+            best = max(over, key=lambda r: r["turns"], default=None)
+            excess = best["turns"] + best.get("lost", 0) - len(t) if best else None
+            rows.append({"tier": tier, "seed": seed, "direction": d, "true": len(t), "found": len(f), "kinds": k,
+                         "excess": excess})
             bad |= bool(k)
             line = f"  {d:>3}: true {len(t):2d} found {len(f):2d} {'ok' if not k else 'WRONG: ' + ', '.join(k)}"
             if t:
@@ -181,6 +200,10 @@ def main(argv=None) -> int:
           f" ({100 * exact / max(n, 1):.1f} %); off by: {dict(Counter(r['found'] - r['true'] for r in rows if r['kinds']))}")
     for k, v in tally.most_common():
         print(f"  {k}: {v}")
+    ex = np.array([r["excess"] for r in rows if r["excess"] is not None])
+    if len(ex):
+        print("turns followed less the true count (longest run each way), 5/25/50/75/95 %: "
+              + " ".join(f"{q:+.2f}" for q in np.percentile(ex, [5, 25, 50, 75, 95])))
     print(f"{time.time() - t0:.0f} s wall, {time.process_time() - c0:.0f} s CPU")
     return 0
 
