@@ -54,6 +54,7 @@ POSTURES = {
     "floor_knees": (45.0, -45.0),  # seated on the floor, knees up: foot flat on the floor
     "lie": (-90.0, 28.0),      # on the back, legs extended
     "lie_raised": (-150.0, 20.0),  # on the back, one leg raised for circles
+    "chair_raised": (-80.0, 15.0),  # seated on a chair, the leg held out straight for circles
     "side_lie": (0.0, 15.0),   # on the side, this leg on top (shank roll 90°, see POSTURE_ROLL)
     "prone": (90.0, 40.0),     # face down, toes on the mat: the shin faces down
     # Daily life (DAILY_LOOKALIKES):
@@ -166,6 +167,13 @@ class SimConfig:
     # after the last (begun or unfinished circles, not circles; the two
     # scaled to 0.9 of a turn together at most) ...
     circle_partial: float = 0.0
+    # ... ankle circles drawn wider again (issue 12, branch circ7; 0 off, 1
+    # on; from the same stream): 5-40 deg paths, 0.2-1.5 circles a second
+    # (0.67-5 s a turn), ellipses up to 4:1 at any angle, the speed changing
+    # within a turn (uneven 0-0.65) and over the set (last turn's speed 0.5-2x
+    # the first's), 0-3 pauses of 0.5-3 s mid-set, either direction first,
+    # lying on the back or seated with the leg held out (a third of sets) ...
+    circle_wide: float = 0.0
     # ... the recorded timestamps jittering by up to this (s; at most 0.4 of
     # a sample period, so they stay in order: a phone or a BLE bridge
     # stamping samples on arrival) ...
@@ -227,6 +235,12 @@ TIERS = {
                       circle_partial=0.8, timestamp_jitter_s=0.01, long_gaps=(0, 3), strap_slip_deg=(5.0, 20.0),
                       hold_wide=1.0, bias_steps=(0, 3), acc_range_g=(4.0, 8.0, 16.0),
                       gyr_range_dps=(500.0, 1000.0, 2000.0)),
+    # Ankle circles drawn wide (circle_wide) with part turns at each end, in
+    # the hard tier's sensor conditions (issue 12, branch circ7).
+    "circles": dict(mounting="random", acc_noise_mps2=(0.03, 0.25), gyr_noise_dps=(0.1, 1.0),
+                    acc_bias_mps2=0.3, gyr_bias_dps=3.0, scale_error=0.03,
+                    clock_drift_ppm=2000, packet_loss=(0.0, 0.10), sloppiness=0.7,
+                    sampling_rate_hz=(20.0, 400.0), circle_wide=1.0, circle_partial=0.8),
     "ankle": dict(placement="ankle", mounting="instep", packet_loss=0.01, sloppiness=0.3, hold_wide=1.0),
     # The exercises among things that look like them, the sensor any way round.
     "lookalikes": dict(mounting="random", packet_loss=0.02, sloppiness=0.5, lookalikes=4,
@@ -1122,9 +1136,11 @@ class _Builder:
         and between turns, pauses, a wobbling leg. ``seconds_each`` is the
         prescribed time (8–10 s); people do 3–15 turns each way whatever it is.
         """
-        assert self.posture == "lie"
+        assert self.posture in ("lie", "chair")
         rng = self.rng
         plan = circle_plan(rng, self.cfg.sloppiness, **(self.cfg.circle_plan or {}))
+        if self.cfg.circle_wide:
+            circle_wide(plan, self.shape_rng, pinned=set(self.cfg.circle_plan or {}))
         if self.cfg.circle_partial and not {"partial_in", "partial_out"} & set(self.cfg.circle_plan or {}):
             # Drawn from a stream of their own: the session's other draws stay.
             for p in plan["directions"]:
@@ -1134,7 +1150,9 @@ class _Builder:
                 total = p["partial_in"] + p["partial_out"]
                 if total > 0.9:
                     p["partial_in"], p["partial_out"] = 0.9 * p["partial_in"] / total, 0.9 * p["partial_out"] / total
-        self.transition("lie_raised", rng.uniform(1.5, 2.5), kind="raise_leg")
+        resting = self.posture
+        raised = "lie_raised" if resting == "lie" else "chair_raised"
+        self.transition(raised, rng.uniform(1.5, 2.5), kind="raise_leg")
         entry = {"exercise": "ankle_circles", "start_s": None, "end_s": None,
                  "reps": [], "circles": [], "strides": []}
         sampling_rate_hz = self.sampling_rate_hz
@@ -1245,7 +1263,7 @@ class _Builder:
         t_at += still(rng.uniform(0.5, 1.5))
         d = np.concatenate(parts_d)
         n = len(d)
-        tr = Track.still(n, "lie_raised", self.heading, self.pos)
+        tr = Track.still(n, raised, self.heading, self.pos)
         # Inversion/eversion goes with the toes' sideways swing (a twist
         # about the foot's long axis that does not move the toe tip).
         twist = plan["twist"] * d[:, 0]
@@ -1265,7 +1283,7 @@ class _Builder:
         entry["start_s"] = entry["circles"][0]["start_s"]
         entry["end_s"] = entry["circles"][-1]["end_s"]
         self.exercises.append(entry)
-        self.transition("lie", rng.uniform(1.5, 2.5), kind="lower_leg")
+        self.transition(resting, rng.uniform(1.5, 2.5), kind="lower_leg")
 
     # -- things that are not exercises --------------------------------------
     def other_side(self, duration_s: float, kind: str, sway_deg: float = 0.0) -> None:
@@ -1879,6 +1897,33 @@ def circle_plan(rng: np.random.Generator, sloppiness: float = 0.3, **pins) -> di
     return plan
 
 
+def circle_wide(plan: dict, rng: np.random.Generator, pinned: set = frozenset()) -> dict:
+    """Redraw a :func:`circle_plan` wider, in place (``SimConfig.circle_wide``; issue 12).
+
+    From first principles rather than from what the detector was built on:
+    paths of 5-40 deg, 0.2-1.5 circles a second, ellipses up to 4:1 at any
+    angle, the speed uneven within a turn and changing 0.5-2x over the set,
+    0-3 pauses of 0.5-3 s each way (a near or full stop), either direction
+    first. Keys in ``pinned`` (the caller's ``circle_plan`` pins) stay.
+    """
+    loguni = lambda lo, hi: float(np.exp(rng.uniform(np.log(lo), np.log(hi))))  # noqa: E731
+    size, period, ell, orient = loguni(5, 40), 1 / loguni(0.2, 1.5), loguni(1, 4), rng.uniform(0, 180)
+    first = str(rng.choice(CIRCLE_DIRECTIONS))
+    if "order" not in pinned:
+        plan["order"] = [first, "ccw" if first == "cw" else "cw"]
+    for p in plan["directions"]:
+        # The second direction like the first, not the same.
+        wide = {"size_deg": float(np.clip(size * np.exp(rng.normal(0, 0.2)), 5, 40)),
+                "period_s": float(np.clip(period * np.exp(rng.normal(0, 0.2)), 1 / 1.5, 5.0)),
+                "ellipticity": float(np.clip(ell * np.exp(rng.normal(0, 0.15)), 1, 4)),
+                "orientation_deg": float(orient + rng.normal(0, 15)),
+                "uneven": rng.uniform(0, 0.65), "speed_trend": loguni(0.5, 2.0),
+                "pauses": [{"at": rng.uniform(0.15, 0.85), "seconds": rng.uniform(0.5, 3.0),
+                            "depth": rng.uniform(0.8, 1.0)} for _ in range(int(rng.integers(0, 4)))]}
+        p.update({k: v for k, v in wide.items() if k not in pinned})
+    return plan
+
+
 def tiptoe_plan(rng: np.random.Generator, sloppiness: float = 0.3, duration_s: float = 25.0,
                 **pins) -> dict:
     """How one person walks on tiptoe, drawn far wider than people do.
@@ -2108,7 +2153,8 @@ def build_session(rng: np.random.Generator, cfg: SimConfig, fs_int: float,
             # Walking over to the next station.
             b.walk(rng.uniform(6, 14), label=False)
             b.rest(rng.uniform(1.5, 3))
-        b.go_to(EXERCISE_POSTURE[name])
+        seated = name == "ankle_circles" and cfg.circle_wide and b.shape_rng.random() < 1 / 3
+        b.go_to("chair" if seated else EXERCISE_POSTURE[name])
         if cfg.distractors and rng.random() < 0.5:
             b.fidget(rng.uniform(3, 8), kind="adjust_band" if name == "resistance_band" else "fidget")
             b.rest(rng.uniform(1, 3))
@@ -2159,6 +2205,10 @@ def _spread_postures(track: Track, labels: list[tuple[int, str]], rng: np.random
         "lie_raised": (u(1.5), u(0.3), u()), "side_lie": (u(0.3), u(), u()),
         "prone": (u(0.5), u(0.3), u()),
     }
+    if any(posture == "chair_raised" for _, posture in labels):
+        # Drawn last, and only when there (SimConfig.circle_wide): the other
+        # postures' offsets stay what they were for every seed.
+        offsets["chair_raised"] = (u(1.0), u(0.3), u())
     n = len(track)
     off = np.zeros((n, 3))
     k = 0
