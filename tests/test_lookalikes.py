@@ -16,6 +16,7 @@ import pytest
 from analysis.confidence import THRESHOLD, ConfidenceRater, is_counted
 from analysis.pipeline import analyze_recording
 from analysis.posture import posture_masks
+from analysis.scoring import match_bouts
 from sensors.simulator import simulate_session
 
 
@@ -326,3 +327,75 @@ def test_the_toes_past_vertical_too_far_or_too_long_are_not_toes_up(elev_held, h
     elev = np.r_[np.full(150, 65.0), np.full(n, elev_held), np.full(150, 65.0)]
     masks = posture_masks(_foot_up(elev), "foot", fs)
     assert not masks["toes_up"][150:150 + n].any() and masks["toes_up"][:150].all()
+
+
+# -- posture gating: seated and lying leg exercises drawn wide (issue 12, branch look7) ------
+# Sessions of benchmarks/lookalikes.py --wide (tuning seeds), each counted
+# before its gate: the look-alikes drawn wider (partial knee extensions,
+# seated or lying over a roll) and a shank sensor strapped 6-32 cm up.
+
+WIDE = dict(lookalike_wide=True, shank_sensor_m=(0.06, 0.32))
+
+
+@pytest.mark.parametrize("seed,placement,rate,bare,mounting,plan,gate", [
+    # Seated knee extensions of 12°, shank sensor, 25 Hz, declared: the shin
+    # tips back 11° a rep (a toe press bends the knee forward): counted 1.0.
+    (2813, "ankle", 25.0, True, "aligned", {"hold_s": 5.0}, "shin tips back"),
+    # Recorded seated throughout (no walk): up is the seated shank, which a
+    # standing one looks like; counted 0.55 as strong evidence.
+    (2803, "ankle", 56.0, True, None, None, "mounting not found"),
+    # Short-arc knee extensions lying, foot sensor: toes up as for the band,
+    # the foot lifted 11 cm a rep (a band rep turns it about the ankle):
+    # counted as band sets 1.0.
+    (2804, "foot", 69.0, False, "aligned", None, "rises"),
+    (2812, "foot", 25.0, True, "upside_down", {"hold_s": 5.0}, "rises"),
+])
+def test_knee_extensions_seated_or_lying_are_no_toe_press_nor_band(seed, placement, rate, bare, mounting, plan,
+                                                                    gate):
+    config = dict(placement=placement, sampling_rate_hz=rate, bare=bare, **WIDE)
+    if mounting:
+        config.update(mounting=mounting, declare_mounting=True)
+    if plan:
+        config.update(lookalike_plan=plan)
+    rec, truth = simulate_session(seed=seed, tier="negatives", lookalikes=["knee_extension"], **config)
+    assert truth["exercises"] == []
+    doc = analyze_recording(rec)
+    assert [e["exercise"] for e in doc["exercises"] if is_counted(e)] == []
+    # Found, and held back by the gate (not missed by the detector).
+    assert any(gate in d for e in doc["exercises"] for d in e["doubts"])
+
+
+@pytest.mark.parametrize("seed,tier,exercise", [
+    (3300, "ankle", "toe_press"), (3302, "ankle", "toe_press"),   # the shank bends forward 2-17° a rep
+    (3000, "clean", "resistance_band"), (3103, "realistic", "resistance_band"),  # the foot lifts 0.3-1.8 cm
+])
+def test_true_sets_pass_the_posture_gates(seed, tier, exercise):
+    rec, truth = simulate_session(seed=seed, tier=tier)
+    doc = analyze_recording(rec)
+    true = [b for b in truth["exercises"] if b["exercise"] == exercise]
+    counted = [e for e in doc["exercises"] if is_counted(e) and e["exercise"] == exercise]
+    assert true and len(match_bouts(true, counted)) == len(true)
+
+
+def test_a_shank_toe_press_tipping_the_shin_back_is_a_knee_extension():
+    shank = {**SET, "range_deg": 12.0}
+    assert ConfidenceRater().rate("toe_press", {**shank, "lean_deg": -12.0}, "gait", "ankle").confidence_ >= THRESHOLD
+    back = ConfidenceRater().rate("toe_press", {**shank, "lean_deg": 11.0}, "gait", "ankle")
+    assert back.confidence_ < THRESHOLD and any("shin tips back" in d for d in back.doubts_)
+    # A mounting from postures may have forward the wrong way round: not judged.
+    assert not any("shin" in d for d in ConfidenceRater().rate("toe_press", {**shank, "lean_deg": 11.0},
+                                                                "posture", "ankle", 0.9).doubts_)
+
+
+def test_without_walking_a_shank_toe_press_is_never_strong_evidence():
+    # Up from the commonest rest: standing, seated and lying all look upright.
+    assert ConfidenceRater().rate("toe_press", SET, "posture", "foot", 0.9).confidence_ >= THRESHOLD
+    assert ConfidenceRater().rate("toe_press", SET, "posture", "ankle", 0.9).confidence_ < THRESHOLD
+    assert ConfidenceRater().rate("toe_press", SET, "gait", "ankle").confidence_ >= THRESHOLD
+
+
+def test_a_band_rep_does_not_lift_the_foot_as_a_leg_raise_does():
+    band = {**SET, "range_deg": 25.0}
+    assert ConfidenceRater().rate("resistance_band", {**band, "lift_m": 0.018}, "gait").confidence_ >= THRESHOLD
+    # A short-arc knee extension of 8° lifts the foot 0.42·sin 8° = 6 cm.
+    assert ConfidenceRater().rate("resistance_band", {**band, "lift_m": 0.06}, "gait").confidence_ < THRESHOLD
