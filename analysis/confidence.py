@@ -354,6 +354,14 @@ class ConfidenceRater:
         forward about the knee (a seated knee extension). Judged only with
         a mounting declared or found from walking (a mounting from
         postures may have forward the wrong way round).
+    shank_min_tremor : float
+        The same cue for a shank sensor's toe press: standing, the body
+        sways over the ankle through the rests and the holds alike (true
+        simulated ankle sets 0.23-1.8, the outside simulator's 89-93);
+        seated on a chair the shank is still, so sitting down and standing
+        up read as holds far stiller than their rests (0.025-0.08 in
+        ``benchmarks/lookalikes.py``). Not applied to a foot sensor, which
+        is flat and still standing too (a true clean-tier set: 0.02).
     pencil_min_tremor : float
         :func:`analysis.reps.set_cues`' tremor cue (``hold_tremor``: the
         holds' gyro activity over the rests'): a foot holding a pencil up
@@ -375,7 +383,9 @@ class ConfidenceRater:
                  min_posture_cue: float = -0.5, min_tiptoe_s: float = 8.0, min_travel_m: float = 0.1,
                  max_heel_lift_m: float = 0.008, still_leg_range_deg: float = 4.0,
                  still_leg_min_cue: float = 0.35, shank_tiptoe_arc_deg: float = 38.0,
-                 pencil_min_tremor: float = 0.5, shank_back_max_deg: float = 1.0):
+                 pencil_min_tremor: float = 0.5, shank_back_max_deg: float = 1.0,
+                 shank_min_tremor: float = 0.15):
+        self.shank_min_tremor = shank_min_tremor
         self.pencil_min_tremor = pencil_min_tremor
         self.shank_back_max_deg = shank_back_max_deg
         self.shank_tiptoe_arc_deg = shank_tiptoe_arc_deg
@@ -522,6 +532,10 @@ class ConfidenceRater:
         if exercise == "pencil_pickup" and tremor is not None and tremor < self.pencil_min_tremor:
             doubt(0.35, f"the foot is stiller held than at rest ({tremor:.2f} times as active): no pencil "
                         f"held up (sitting down and standing up?)")
+        elif (exercise == "toe_press" and placement == "ankle" and tremor is not None
+              and tremor < self.shank_min_tremor):
+            doubt(0.35, f"the shank is stiller held than at rest ({tremor:.2f} times as active): seated "
+                        f"between standing rests, not a press held standing (sitting down and standing up?)")
         lean = ev.get("lean_deg")
         if (exercise == "toe_press" and placement == "ankle" and lean is not None
                 and mounting_method in ("declared", "gait") and lean > self.shank_back_max_deg):

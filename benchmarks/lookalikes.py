@@ -132,7 +132,7 @@ def one_session(args):
     # The evidence of every bout found over a true set (counted or not).
     found = [{"exercise": fit.bouts_.exercise[k], "start_s": fit.bouts_.start_s[k],
               "end_s": fit.bouts_.end_s[k]} for k in range(len(fit.bouts_))]
-    held = [(exercise_config(tier, seed).get("placement", "foot"), found[j]["exercise"],
+    held = [(fit.placement_, found[j]["exercise"],
              evidence_of(fit.evidence_[j]), bout_posture(fit, j)) for _, j in match_bouts(true, found)]
     return tier, seed, score(truth, doc), lost, held
 
