@@ -39,7 +39,12 @@ The confidence is the product of
      ankle and leave it in place), by more than the rep's turn can fake
      through the accelerometer's bias (:func:`rise_doubt`);
    * for tiptoe walking: a stride pace unlike walking (lunges, split
-     squats), climbing (stairs) or a few steps only.
+     squats), climbing (stairs) or a few steps only;
+   * posture at the shank, which is upright standing and seated alike: a
+     "toe press" that tips the shin back (the foot swinging forward about
+     the knee: a seated knee extension) or whose holds are stiller than
+     its rests (seated holds between standing rests), and, without walking
+     nor a declared mounting, no shank toe press is strong evidence.
 
 The numbers were set on simulated look-alike sessions (tuning seeds in
 ``tests/test_confidence.py``) and the real recordings under
@@ -449,7 +454,8 @@ class ConfidenceRater:
             (the cues of the set's direction disagree), ``reps``,
             ``hold_s`` (median), ``hold_cv``, ``stride_s`` (median),
             ``duration_s`` (tiptoe bout), ``climb_m`` (median |rise| per stride), ``directions`` (circle
-            directions seen).
+            directions seen), ``hold_tremor`` (holds' activity over the rests'), ``lean_deg`` (a
+            shank's pitch change per rep, + = shin back: :func:`analysis.families.shank_lean`).
         mounting_method : {"declared", "gait", "posture", "guess"}
         placement : {"foot", "ankle"}
         mounting_confidence : float

@@ -1350,8 +1350,10 @@ class _Builder:
                             hold_s=hold, pivot_m=SHANK_LENGTH_M, tempo=tempo)
         elif kind == "straight_leg_raise":
             self.go_to("lie")
+            # (The reps drawn first, as before lookalike_wide: the tiers' sessions stay as they were.)
+            reps = int(rng.integers(5, 11))
             rise = (loguni(8.0, 80.0) if self.cfg.lookalike_wide else min(70.0, rng.uniform(25, 50) * depth))
-            self._pose_reps(int(rng.integers(5, 11)), {"shank_pitch": -rise},
+            self._pose_reps(reps, {"shank_pitch": -rise},
                             hold_s=hold, pivot_m=LEG_LENGTH_M, tempo=tempo)
         elif kind == "side_lying_abduction":
             self.go_to("side_lie")
