@@ -101,6 +101,27 @@ def _rise_per_rep(group, earth_acc, offset: int, sampling_rate_hz: float,
     return np.array(out)
 
 
+def shank_lean(elevation_deg: np.ndarray, group, offset: int, sampling_rate_hz: float) -> float:
+    """Median change (deg) of a shank's pitch from each rep's rest to its hold; + = the shin tips back.
+
+    ``elevation_deg``: the segment's sagittal pitch (+ = shin up, i.e.
+    tipped back; ``SessionSignals.elevation_deg``); ``group``: the reps'
+    ``start``, ``hold_start`` and ``hold_stop`` as samples from ``offset``.
+    A toe press standing bends the knee over the toes, if at all: the
+    shank turns about the ankle and its top goes forward (negative; -2 to
+    -17° in simulated ankle sets, -16 to -29° in the outside simulator's
+    ankle sample). A knee extension seated swings the foot forward about
+    the knee: the shin tips back (positive).
+    """
+    w = max(1, int(sampling_rate_hz))
+    out = []
+    for a, h0, h1 in zip(_col(group, "start"), _col(group, "hold_start"), _col(group, "hold_stop")):
+        a, h0, h1 = offset + int(a), offset + int(h0), offset + int(h1)
+        rest = float(_median(elevation_deg[max(0, a - w):a + 1]))
+        out.append(float(_median(elevation_deg[h0:max(h1, h0 + 1)])) - rest)
+    return float(_median(np.array(out))) if out else 0.0
+
+
 def carry_free_tilt(tilt_deg: np.ndarray, elevation_deg: np.ndarray, sampling_rate_hz: float,
                     window_s: float = 4.0, max_push_deg: float = 1.5, noise_sds: float = 3.0) -> np.ndarray:
     """The accelerometer's pitch (deg, shape (n,)) with the pushes of a moving foot taken out.
@@ -1097,6 +1118,8 @@ class HoldSetDetector:
                                 "hold_cv": float(np.std(holds) / max(np.mean(holds), 1e-6)),
                                 "heel_lift_m": (float(_median(toes_down_rise(
                                     earth_acc, tilt, group, s, sampling_rate_hz))) if foot else None),
+                                "lean_deg": (None if foot else
+                                             shank_lean(sig.elevation_deg, group, s, sampling_rate_hz)),
                                 **motion_evidence(sig.acc, a, b, sampling_rate_hz)}
                     reps = [(t[s + a_], t[s + b_], (h1 - h0) / sampling_rate_hz, abs(r_))
                             for a_, b_, h0, h1, r_ in zip(group.start.tolist(), group.stop.tolist(),

@@ -208,6 +208,16 @@ class SimConfig:
     # ±250-2000 deg/s); readings beyond it stick at the rail.
     acc_range_g: float | tuple = 0.0
     gyr_range_dps: float | tuple = 0.0
+    # A shank sensor's height above the ankle joint (m; a (low, high) range
+    # is drawn per session from a stream of its own); None: 0.10 m, just
+    # above the ankle. People strap it anywhere up to mid-shank.
+    shank_sensor_m: float | tuple | None = None
+    # The look-alikes drawn wider (issue 12, from a stream of their own, so
+    # the tiers' sessions stay what they were): partial and full knee
+    # extensions seated or lying over a roll, leg raises of 8-80 deg, prone
+    # knee curls, the still leg tipping with the pelvis by up to 6 deg,
+    # chairs of every height for sit-to-stand.
+    lookalike_wide: bool = False
 
 
 TIERS = {
@@ -430,6 +440,8 @@ class _Builder:
         self.wide_rng = np.random.default_rng(43)
         # The same for the tiptoe tier's heel-to-toe walks (_walk_wide).
         self.walk_rng = np.random.default_rng(47)
+        # The same for SimConfig.lookalike_wide's draws.
+        self.look_rng = np.random.default_rng(61)
 
     @property
     def t(self) -> float:
@@ -1442,6 +1454,17 @@ class _Builder:
             for direction in ((1, -1) if rng.random() < 0.5 else (rng.choice([1, -1]),)):
                 self._stairs(int(rng.integers(6, 14)), up=direction > 0)
                 self.rest(rng.uniform(1, 4))
+        elif kind == "knee_extension" and self.cfg.lookalike_wide:
+            # Full or partial (terminal) extensions, seated on a chair or
+            # lying with a roll under the knee (short-arc quads: the shank
+            # lifts about the knee from about level), the ankle pulled up or
+            # relaxed; some people barely move.
+            w = self.look_rng
+            lying = w.random() < 0.35
+            self.go_to("lie" if lying else "chair")
+            ext = min(95.0, loguni(8.0, 35.0 if lying else 95.0))
+            self._pose_reps(int(w.integers(4, 16)), {"shank_pitch": -ext, "ankle_pitch": -float(w.uniform(-10, 20))},
+                            hold_s=hold, pivot_m=SHANK_LENGTH_M, tempo=tempo)
         elif kind == "knee_extension":
             self.go_to("chair")
             ext = min(95.0, rng.uniform(45, 95) * depth)
@@ -1449,12 +1472,20 @@ class _Builder:
                             hold_s=hold, pivot_m=SHANK_LENGTH_M, tempo=tempo)
         elif kind == "straight_leg_raise":
             self.go_to("lie")
-            self._pose_reps(int(rng.integers(5, 11)), {"shank_pitch": -min(70.0, rng.uniform(25, 50) * depth)},
+            # (The reps drawn first, as before lookalike_wide: the tiers' sessions stay as they were.)
+            reps = int(rng.integers(5, 11))
+            rise = (loguni(8.0, 80.0) if self.cfg.lookalike_wide else min(70.0, rng.uniform(25, 50) * depth))
+            self._pose_reps(reps, {"shank_pitch": -rise},
                             hold_s=hold, pivot_m=LEG_LENGTH_M, tempo=tempo)
         elif kind == "side_lying_abduction":
             self.go_to("side_lie")
             self._pose_reps(int(rng.integers(6, 13)), {"shank_roll": rng.uniform(20, 40) * depth},
                             hold_s=hold, pivot_m=LEG_LENGTH_M, tempo=tempo)
+        elif kind == "prone_hip_extension" and self.cfg.lookalike_wide and self.look_rng.random() < 0.4:
+            # Prone knee curls: the shank swings up about the knee, 20-100°.
+            self.go_to("prone")
+            self._pose_reps(int(self.look_rng.integers(5, 14)), {"shank_pitch": loguni(20.0, 100.0)},
+                            hold_s=hold, pivot_m=SHANK_LENGTH_M, tempo=tempo)
         elif kind == "prone_hip_extension":
             self.go_to("prone")
             self._pose_reps(int(rng.integers(6, 13)), {"shank_pitch": rng.uniform(10, 25) * depth},
@@ -1469,6 +1500,9 @@ class _Builder:
             # Lying, the whole leg rolls and tips with the pelvis; seated, the
             # foot stays planted and only the shank sways over it.
             foot = (rng.uniform(-3, 3) if lying else rng.uniform(-1, 1)) * depth
+            if self.cfg.lookalike_wide:
+                # A pelvis that tips more (a raise without bracing): up to 6°.
+                shank = float(self.look_rng.uniform(1, 6) * self.look_rng.choice([-1, 1]))
             self._pose_reps(int(rng.integers(6, 13)), {"shank_pitch": shank, "ankle_pitch": foot - shank,
                                                        "shank_roll": rng.uniform(-3, 3) * depth},
                             hold_s=hold, tempo=tempo)
@@ -2113,7 +2147,8 @@ def _session_plan(rng: np.random.Generator, cfg: SimConfig) -> list[str]:
 def build_session(rng: np.random.Generator, cfg: SimConfig, fs_int: float,
                   shape_rng: np.random.Generator | None = None,
                   wide_rng: np.random.Generator | None = None,
-                  walk_rng: np.random.Generator | None = None) -> _Builder:
+                  walk_rng: np.random.Generator | None = None,
+                  look_rng: np.random.Generator | None = None) -> _Builder:
     """Script a session: stand, the exercises in some order, stand."""
     b = _Builder(rng, fs_int, cfg)
     if walk_rng is not None:
@@ -2122,6 +2157,8 @@ def build_session(rng: np.random.Generator, cfg: SimConfig, fs_int: float,
         b.shape_rng = shape_rng
     if wide_rng is not None:
         b.wide_rng = wide_rng
+    if look_rng is not None:
+        b.look_rng = look_rng
     if not cfg.bare:
         b.rest(rng.uniform(20, 32), record_stance=True)
     spread = cfg.rep_count_spread
@@ -2309,8 +2346,12 @@ def _q_rotvec(q: np.ndarray) -> np.ndarray:
     return q[:, :3] * scale[:, None]
 
 
-def segment_kinematics(track: Track, sampling_rate_hz: float, placement: str, side_sign: float = 1.0):
+def segment_kinematics(track: Track, sampling_rate_hz: float, placement: str, side_sign: float = 1.0,
+                       offset: np.ndarray | None = None):
     """Orientation, angular velocity (deg/s, body frame) and specific force.
+
+    ``offset``: the sensor's place in the segment frame (m; from the ankle
+    joint), the placement's usual one if None.
 
     Returns
     -------
@@ -2328,9 +2369,9 @@ def segment_kinematics(track: Track, sampling_rate_hz: float, placement: str, si
         q = _q_mul(q, _q_mul(_q_axis(1, track.ankle_pitch), _q_axis(0, side_sign * track.ankle_roll)))
         if track.foot_extra is not None:
             q = _q_mul(q, track.foot_extra.as_quat())
-        offset = FOOT_SENSOR_OFFSET
+        offset = FOOT_SENSOR_OFFSET if offset is None else offset
     else:
-        offset = SHANK_SENSOR_OFFSET
+        offset = SHANK_SENSOR_OFFSET if offset is None else offset
     n = len(track)
     # Central difference of orientation: ω = log(R_{k-1}ᵀ R_{k+1}) / 2dt.
     w = _q_rotvec(_q_mul(_q_conj(q[:-2]), q[2:])) * sampling_rate_hz / 2
@@ -2505,7 +2546,8 @@ def simulate_session(seed: int = 0, config: SimConfig | None = None,
     fs_int = max(400.0, 4 * sampling_rate_hz)
     b = build_session(rng, cfg, fs_int, shape_rng=np.random.default_rng([abs(int(seed)), 41]),
                       wide_rng=np.random.default_rng([abs(int(seed)), 43]),
-                      walk_rng=np.random.default_rng([abs(int(seed)), 47]))
+                      walk_rng=np.random.default_rng([abs(int(seed)), 47]),
+                      look_rng=np.random.default_rng([abs(int(seed)), 61]))
     track = _concat(b.tracks)
     if cfg.posture_spread_deg:
         _spread_postures(track, b.labels, np.random.default_rng([abs(int(seed)), 11]),
@@ -2514,7 +2556,13 @@ def simulate_session(seed: int = 0, config: SimConfig | None = None,
     for name in ("heading", "shank_pitch", "shank_roll", "ankle_pitch", "ankle_roll"):
         setattr(track, name, gaussian_filter1d(getattr(track, name), fs_int * 0.005))
     side_sign = 1.0 if cfg.side == "left" else -1.0
-    _, gyr_seg, acc_seg = segment_kinematics(track, fs_int, cfg.placement, side_sign)
+    offset = None
+    if cfg.placement != "foot" and cfg.shank_sensor_m is not None:
+        height = cfg.shank_sensor_m
+        if isinstance(height, tuple):
+            height = np.random.default_rng([abs(int(seed)), 67]).uniform(*height)
+        offset = np.array([SHANK_SENSOR_OFFSET[0], 0.0, float(height)])
+    _, gyr_seg, acc_seg = segment_kinematics(track, fs_int, cfg.placement, side_sign, offset=offset)
     mount = _mounting(rng, cfg.mounting)
     inv = mount.inv()
     gyr_s = inv.apply(gyr_seg)
