@@ -293,10 +293,9 @@ class TiptoeWalkDetector:
         report of each missed walk; the bouts do not depend on it.
     """
 
-    def __init__(self, min_tiptoe_strides: int = 6, quiet_active_dps: float = 10.0, swing_way: bool = True):
+    def __init__(self, min_tiptoe_strides: int = 6, quiet_active_dps: float = 10.0):
         self.min_tiptoe_strides = min_tiptoe_strides
         self.quiet_active_dps = quiet_active_dps
-        self.swing_way = swing_way
 
     def detect(self, signals: SessionSignals) -> TiptoeWalkDetector:
         sig = signals
@@ -313,8 +312,7 @@ class TiptoeWalkDetector:
             # a stride past it too (tiptoe_wide --kind edges, ankle).
             lo = max(0, g.start - int(g.period_s * sampling_rate_hz))
             sl = slice(lo, min(len(t), g.stop + int(g.period_s * sampling_rate_hz)))
-            sd = StrideDetector().detect(sig.acc[sl], sig.gyr[sl], g.period_s, sampling_rate_hz,
-                                         sag_rate_dps=None if foot or not self.swing_way else sig.gyr_seg[sl, 1])
+            sd = StrideDetector().detect(sig.acc[sl], sig.gyr[sl], g.period_s, sampling_rate_hz)
             contacts = sd.contacts_ + lo
             if not g.quiet:
                 # Quiet gait is claimed by nobody: the hold detector sees

@@ -238,27 +238,14 @@ class StrideDetector:
         self.tightness = tightness
 
     def detect(self, acc: np.ndarray, gyr: np.ndarray, period_s: float,
-               sampling_rate_hz: float, sag_rate_dps: np.ndarray | None = None) -> StrideDetector:
-        """``sag_rate_dps`` (n,): the segment's pitch rate, when the swing's
-        direction should decide which jolt is a landing (a shank: see below)."""
+               sampling_rate_hz: float) -> StrideDetector:
         jerk = (norm3(butter_filtfilt(acc, 2, self.highpass_hz, sampling_rate_hz, "highpass"))
                 if len(acc) > 15 else np.zeros(len(acc)))
         g = norm3(gyr)
         # Impact and swing together: contacts are where the jerk peaks while
         # the leg has just swung (rate high shortly before).
         origin = max(0, int(0.15 * sampling_rate_hz) - 1) if sampling_rate_hz >= 10 else 0
-        if sag_rate_dps is not None and len(g) > 1:
-            # A shank turns one way in the swing and back in stance, the
-            # swing the faster: a landing is a jolt after 0.3 s of turning
-            # the swing's way, a push-off one after turning the stance's
-            # (soft forefoot landings jolt a shank no more than pushing off
-            # does, and the chain took the push-offs: tiptoe tier 1005).
-            fast = np.abs(sag_rate_dps) >= _percentile(np.abs(sag_rate_dps), 90)
-            way = 1.0 if np.median(sag_rate_dps[fast]) >= 0 else -1.0
-            turning = np.clip(way * sag_rate_dps, 0, None)
-        else:
-            turning = g
-        swing = uniform_filter1d(turning, max(1, int(0.3 * sampling_rate_hz)), origin=origin)
+        swing = uniform_filter1d(g, max(1, int(0.3 * sampling_rate_hz)), origin=origin)
         score = jerk * (swing / (_percentile(swing, 90) or 1.0)).clip(0, 1.5)
         top = _percentile(score, 98) if len(score) else 0.0
         cand, _ = find_peaks(score, distance=max(1, int(0.25 * period_s * sampling_rate_hz)),
