@@ -284,7 +284,15 @@ class ConfidenceRater:
         A shank sensor's tiptoe walk swinging it this far a stride or more
         (median sagittal arc, deg) may be heel-to-toe walking with short
         steps: the shank cannot see the heel (the detector keeps walks up
-        to ``families.SHANK_UNSURE_ARC_DEG``).
+        to ``families.SHANK_UNSURE_ARC_DEG``), unless its landings are soft.
+    shank_soft_landing_g, shank_heel_strike_g : float
+        A shank's median contact jolt (``landing_g``, g; ``gait.contact_impacts``)
+        under the first is a forefoot landing (no heel strike: the arc rule
+        is waived, as ``families.SHANK_SOFT_LANDING_G``); at or above the
+        second, a heel strike: walking or stairs, however short the steps
+        (tiptoe tier 1000-1029: 8 of the 14 heel-to-toe walks swinging the
+        shank under 38° land at 2.6-4.1 g; the standard ankle tier's tiptoe
+        walks, landing rigidly, 1.1-2.3 g).
     strong_min_reps, strong_max_hold_cv, strong_min_mounting : int, float, float
         What makes a hold set strong evidence without a known mounting: this
         many reps, holds this alike, and resting postures that told the
@@ -388,12 +396,15 @@ class ConfidenceRater:
                  min_posture_cue: float = -0.5, min_tiptoe_s: float = 8.0, min_travel_m: float = 0.1,
                  max_heel_lift_m: float = 0.008, still_leg_range_deg: float = 4.0,
                  still_leg_min_cue: float = 0.35, shank_tiptoe_arc_deg: float = 38.0,
+                 shank_soft_landing_g: float = 0.8, shank_heel_strike_g: float = 2.5,
                  pencil_min_tremor: float = 0.5, shank_back_max_deg: float = 1.0,
                  shank_min_tremor: float = 0.15):
         self.shank_min_tremor = shank_min_tremor
         self.pencil_min_tremor = pencil_min_tremor
         self.shank_back_max_deg = shank_back_max_deg
         self.shank_tiptoe_arc_deg = shank_tiptoe_arc_deg
+        self.shank_soft_landing_g = shank_soft_landing_g
+        self.shank_heel_strike_g = shank_heel_strike_g
         self.min_tiptoe_s = min_tiptoe_s
         self.min_travel_m = min_travel_m
         self.max_heel_lift_m = max_heel_lift_m
@@ -453,9 +464,10 @@ class ConfidenceRater:
             (rep-like moves in the set that ended at a new level), ``way_unsure``
             (the cues of the set's direction disagree), ``reps``,
             ``hold_s`` (median), ``hold_cv``, ``stride_s`` (median),
-            ``duration_s`` (tiptoe bout), ``climb_m`` (median |rise| per stride), ``directions`` (circle
-            directions seen), ``hold_tremor`` (holds' activity over the rests'), ``lean_deg`` (a
-            shank's pitch change per rep, + = shin back: :func:`analysis.families.shank_lean`).
+            ``duration_s``, ``arc_deg``, ``landing_g`` (tiptoe bout), ``climb_m`` (median |rise| per
+            stride), ``directions`` (circle directions seen), ``hold_tremor`` (holds' activity over
+            the rests'), ``lean_deg`` (a shank's pitch change per rep, + = shin back:
+            :func:`analysis.families.shank_lean`).
         mounting_method : {"declared", "gait", "posture", "guess"}
         placement : {"foot", "ankle"}
         mounting_confidence : float
@@ -571,8 +583,12 @@ class ConfidenceRater:
             walked = ev.get("duration_s")
             if walked is not None and walked < self.min_tiptoe_s:
                 doubt(0.35, f"{walked:.0f} s on tiptoe, a few steps (stairs, or a stretch?)")
-            arc = ev.get("arc_deg")
-            if placement == "ankle" and arc is not None and arc >= self.shank_tiptoe_arc_deg:
+            arc, jolt = ev.get("arc_deg"), ev.get("landing_g")
+            soft = jolt is not None and jolt < self.shank_soft_landing_g
+            if placement == "ankle" and jolt is not None and jolt >= self.shank_heel_strike_g:
+                doubt(0.35, f"each landing jolts the shank {jolt:.1f} g, as a heel strike does "
+                            f"(walking, or stairs?)")
+            elif placement == "ankle" and arc is not None and arc >= self.shank_tiptoe_arc_deg and not soft:
                 doubt(0.35, f"the shank swings {arc:.0f}° a stride: a shank sensor cannot see the heel, "
                             f"and short heel-to-toe steps swing it as far (tiptoe walk or walking?)")
             climb = ev.get("climb_m")
