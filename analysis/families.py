@@ -845,6 +845,12 @@ def _between_moves(activity: np.ndarray) -> np.ndarray:
     d = np.diff(activity)
     up = np.flatnonzero(d <= 0)                  # where the rise (if any) ends
     a = int(up[0]) if len(up) else len(d)
+    # A return goes on past the rep's end at speed: the pause opens at
+    # 0.7 of the hump's peak or more (seed 4005: at it). A move that rises
+    # from slower than that is a new one (a pencil carried aside after a
+    # hold, tests/test_pencil.py 4107: from 42 to 89 deg/s).
+    if activity[0] < 0.7 * activity[a]:
+        return activity
     down = np.flatnonzero(d[a:] > 0)             # ... and the fall after it
     return activity[a + int(down[0]) if len(down) else len(activity):]
 
