@@ -383,6 +383,13 @@ class ConfidenceRater:
         of its rests is a posture held on the floor between moves, as
         sitting (still) and standing (swaying) in turn (tuning seed 2014 of
         ``benchmarks/lookalikes.py``: 0.035).
+    pencil_tremor_lift_m : float
+        A set lifting the foot this far per rep (median) is held up in the
+        air whatever its tremor says: a foot held still enough tells
+        nothing (pencil-hard seed 7037: lifted 7 cm, held 6 s, tremor cue
+        0.14 with the foot kept still), while sitting down and standing up
+        leaves the foot on the floor (2.8 cm read on seed 2014). See
+        benchmarks/README.md, "Pencil pickups held still, briefly, or once".
     """
 
     def __init__(self, impact_g: float = 2.5, max_flight_s: float = 0.1,
@@ -398,9 +405,10 @@ class ConfidenceRater:
                  still_leg_min_cue: float = 0.35, shank_tiptoe_arc_deg: float = 38.0,
                  shank_soft_landing_g: float = 0.8, shank_heel_strike_g: float = 2.5,
                  pencil_min_tremor: float = 0.5, shank_back_max_deg: float = 1.0,
-                 shank_min_tremor: float = 0.15):
+                 shank_min_tremor: float = 0.15, pencil_tremor_lift_m: float = 0.05):
         self.shank_min_tremor = shank_min_tremor
         self.pencil_min_tremor = pencil_min_tremor
+        self.pencil_tremor_lift_m = pencil_tremor_lift_m
         self.shank_back_max_deg = shank_back_max_deg
         self.shank_tiptoe_arc_deg = shank_tiptoe_arc_deg
         self.shank_soft_landing_g = shank_soft_landing_g
@@ -547,7 +555,8 @@ class ConfidenceRater:
             doubt(0.35, f"{rng:.1f}° swayed either way of where the leg rests, not pressed "
                         f"(the still leg beside the other one's exercise?)")
         tremor = ev.get("hold_tremor")
-        if exercise == "pencil_pickup" and tremor is not None and tremor < self.pencil_min_tremor:
+        if (exercise == "pencil_pickup" and tremor is not None and tremor < self.pencil_min_tremor
+                and (lift or 0.0) < self.pencil_tremor_lift_m):
             doubt(0.35, f"the foot is stiller held than at rest ({tremor:.2f} times as active): no pencil "
                         f"held up (sitting down and standing up?)")
         elif (exercise == "toe_press" and placement == "ankle" and tremor is not None

@@ -329,6 +329,16 @@ def test_the_toes_past_vertical_too_far_or_too_long_are_not_toes_up(elev_held, h
     assert not masks["toes_up"][150:150 + n].any() and masks["toes_up"][:150].all()
 
 
+def test_a_pencil_set_lifted_high_is_not_doubted_for_a_still_hold():
+    # A foot lifted 5 cm and more is held up in the air whatever its
+    # tremor: held still, it is no less a pencil held (pencil-hard seed
+    # 7037, 7 cm); sitting down and standing up leaves the foot on the floor.
+    pencil = {**SET, "reps": 3, "hold_s": 6.0, "range_deg": 12.0, "hold_tremor": 0.14}
+    high = ConfidenceRater().rate("pencil_pickup", {**pencil, "lift_m": 0.07}, "declared")
+    assert high.confidence_ >= THRESHOLD and not high.doubts_
+    low = ConfidenceRater().rate("pencil_pickup", {**pencil, "lift_m": 0.03}, "declared")
+    assert low.confidence_ < THRESHOLD
+
 # -- posture gating: seated and lying leg exercises drawn wide (issue 12, branch look7) ------
 # Sessions of benchmarks/lookalikes.py --wide (tuning seeds), each counted
 # before its gate: the look-alikes drawn wider (partial knee extensions,
