@@ -14,6 +14,24 @@ SAMPLES = SHARED / "samples"
 REQUIRE_SHARED = os.environ.get("TOEHOLD_REQUIRE_SHARED") == "1"
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
+# Tests marked ``long`` repeat what a cheaper test in the default run already
+# checks, on more recordings; they run with TOEHOLD_LONG=1 (as do the fuzz
+# tests' full counts with TOEHOLD_FUZZ_EXAMPLES), so the default run stays
+# within its 3 minutes on 2 cores.
+LONG = os.environ.get("TOEHOLD_LONG") == "1"
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "long: more of what the default run checks (TOEHOLD_LONG=1 runs it)")
+
+
+def pytest_collection_modifyitems(config, items):
+    if LONG:
+        return
+    skip = pytest.mark.skip(reason="long run: TOEHOLD_LONG=1 python3 -m pytest runs it")
+    for item in items:
+        if "long" in item.keywords:
+            item.add_marker(skip)
 
 
 @pytest.fixture(scope="session")
