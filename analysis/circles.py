@@ -84,6 +84,16 @@ class CircleDetector:
     max_pause_s : float
         A pause this long or shorter, between turning the same way, does
         not end a set.
+    max_pause_path_frac : float
+        ... when the toes go in it at most this share of the path of a turn
+        of the circling either side of it.
+    min_lost_speed_frac : float
+        A turn of k times the run's path (k >= 2) is k circles whose turns
+        the direction of motion lost when it went at least this share of the
+        run's speed (a pause, the toes swaying, goes slower) ...
+    max_size_mad_frac : float
+        ... among turns whose sizes' median absolute deviation is at most this
+        share of their median (circling, not fidgeting).
     min_turn_size_frac : float
         A first or last turn smaller than this share of the run's median
         size is dropped (the direction of motion spun while the toes barely
@@ -107,7 +117,11 @@ class CircleDetector:
                  moving_frac: float = 0.2, end_frac: float = 0.7, last_turn_slack: float = 0.45,
                  max_bridged_gap_s: float = 1.0, max_pause_s: float = 5.0, min_speed_dps: float = 0.5,
                  steady_frac: float = 0.3, min_turn_size_frac: float = 0.3,
-                 max_end_turn_ratio: float = 1.8):
+                 max_end_turn_ratio: float = 1.8, max_pause_path_frac: float = 0.8,
+                 min_lost_speed_frac: float = 0.6, max_size_mad_frac: float = 0.2):
+        self.min_lost_speed_frac = min_lost_speed_frac
+        self.max_size_mad_frac = max_size_mad_frac
+        self.max_pause_path_frac = max_pause_path_frac
         self.max_end_turn_ratio = max_end_turn_ratio
         self.steady_frac = steady_frac
         self.min_turn_size_frac = min_turn_size_frac
@@ -208,6 +222,7 @@ class CircleDetector:
         self._path = None
         self._phase_radius = (np.zeros(n), np.zeros(n))
         self.circles_ = pd.DataFrame(columns=CIRCLE_COLUMNS)
+        self.runs_ = []
         if n < 3:
             return self
         v = self.toe_velocity(gyr_foot_dps, sampling_rate_hz)
@@ -233,12 +248,25 @@ class CircleDetector:
             # A pause mid-set (the toes stopped, so the turning rate is
             # undefined) does not end it when the same turning resumes.
             s_idx, e_idx = runs(turning)
-            for a, b in zip(e_idx[:-1], s_idx[1:]):
-                if (b - a) / sampling_rate_hz <= self.max_pause_s and ok[a:b].all() and \
+            for k, (a, b) in enumerate(zip(e_idx[:-1], s_idx[1:])):
+                # A pause, or the slow side of a slow loop, goes a short way:
+                # toes moving without turning (pointing them, the leg's raise
+                # or bob) as far as a turn of the circling either side are
+                # not circling, and bridging them made the lead-in part of the
+                # first turn, which was then dropped as too slow (simulator
+                # hard seed 16: 15 circles read as 14; measured on tuning
+                # seeds: such moves 1.0-10 turns' path, gaps inside sets 0.65 at most).
+                turn_path = max(np.median(speed[x:y]) * 2 * np.pi / max(np.median(np.abs(rate[x:y])), 1e-9)
+                                for x, y in ((s_idx[k], a), (b, e_idx[k + 1])))
+                short = speed[a:b].sum() / sampling_rate_hz <= self.max_pause_path_frac * turn_path
+                if (b - a) / sampling_rate_hz <= self.max_pause_s and ok[a:b].all() and short and \
                         np.all(np.abs(rate[a:b]) <= min_rate):
                     turning[a:b] = True
             for s, e in zip(*runs(turning)):
-                rows += self._count(ang[s:e], speed[s:e], sign, direction, s, sampling_rate_hz)
+                found = self._count(ang[s:e], speed[s:e], sign, direction, s, sampling_rate_hz)
+                self.runs_.append({"start": int(s), "stop": int(e), "direction": direction,
+                                   "circles": len(found), **self._why})
+                rows += found
         self.circles_ = pd.DataFrame(rows, columns=CIRCLE_COLUMNS).sort_values("start", ignore_index=True)
         return self
 
@@ -279,6 +307,8 @@ class CircleDetector:
         ``ang``, rad), followed from moving sample to moving sample (a
         direction at a standstill is noise) between the circling's ends.
         """
+        # Why the run counted what it did (``runs_``: benchmarks/circle_sessions.py prints it).
+        self._why = {"turns": 0.0, "why": "no motion"}
         # The run's circling speed: the stretch of it where the toes move at all.
         moves = speed >= self.min_speed_dps
         if moves.sum() < 3:
@@ -302,6 +332,7 @@ class CircleDetector:
         s, e = int(core[0]), int(core[-1]) + 1
         turns = self._turns(ang, moving, sign, s, e)
         n = int(np.floor(turns[-1] + self.last_turn_slack))
+        self._why = {"turns": float(turns[-1]), "why": "under min_turns"}
         if n < self.min_turns:
             return []
         # The first turn began before the steady core when the toes joined
@@ -327,6 +358,7 @@ class CircleDetector:
         path = np.concatenate([[0.0], np.cumsum(speed) / sampling_rate_hz])
         sizes = (path[edges[1:]] - path[edges[:-1]]) / np.pi
         if np.median(sizes) < self.min_size_deg:
+            self._why["why"] = "too small"
             return []
         # A "turn" at either end with next to no path is the direction of
         # motion spinning while the toes barely move (settling), not a circle.
@@ -341,11 +373,48 @@ class CircleDetector:
         tiny = (sizes < self.min_turn_size_frac * np.median(sizes)) | (odd_time if len(durs) >= 4 else False)
         # Such turns are dropped from either end inwards.
         kept = np.flatnonzero(~tiny)
+        self._why.update(why="", durs=np.round(durs / sampling_rate_hz, 2).tolist(),
+                         sizes=np.round(sizes, 1).tolist(), dropped=np.flatnonzero(tiny).tolist())
         if not len(kept):
             return []
         a, b = kept[0], kept[-1] + 1
-        return [(offset + int(x), offset + int(y), direction, float(z))
-                for x, y, z in zip(edges[a:], edges[a + 1:], sizes[a:b])]
+        self._why["dropped"] = [i for i in range(len(durs)) if i < a or i >= b]
+        out = []
+        for i in range(a, b):
+            x, y = int(edges[i]), int(edges[i + 1])
+            k = self._lost_turns(sizes, durs, i, a, b)
+            self._why["lost"] = self._why.get("lost", 0) + k - 1
+            # The k circles of a turn that lost k - 1: equal shares of its path.
+            cut = np.searchsorted(path, path[x] + (path[y] - path[x]) * np.arange(1, k) / k) if k > 1 else []
+            for u, w in zip(np.r_[x, cut].astype(int), np.r_[cut, y].astype(int)):
+                out.append((offset + int(u), offset + int(w), direction, float((path[w] - path[u]) / np.pi)))
+        return out
+
+    def _lost_turns(self, sizes: np.ndarray, durs: np.ndarray, i: int, a: int, b: int) -> int:
+        """How many circles turn ``i`` of a run (kept turns ``a:b``) holds: 1, or more where turns were lost.
+
+        Where the leg's sway is faster than the toes on the slow side of a
+        loop (a small, flat or hesitant loop) the toes' direction of motion
+        swings back instead of going round, and one counted turn spans two or
+        more circles (simulator hard seeds 18, 20, 30: turns of 2-3x the run's
+        path and time among alike ones). Such a turn has the path of k of the
+        run's turns, and took about as long: a pause (the toes stopped, the
+        leg swaying) takes long over the path of one. The first and last turns
+        are left as they are (the move out to the circle and back).
+        """
+        if not a < i < b - 1 or b - a < 4:
+            return 1
+        size, dur = np.median(sizes[a:b]), np.median(durs[a:b])
+        k = int(np.round(sizes[i] / size))
+        if k < 2 or durs[i] < (k - 1) * dur or (sizes[i] / durs[i]) < self.min_lost_speed_frac * size / dur:
+            return 1
+        # Only among turns alike in size (circling): the loops of a fidget
+        # (4.9-20° in one run: simulator clean seed 14, a band adjusted) say
+        # nothing of how big a lost turn was.
+        others = np.delete(sizes[a:b], i - a)
+        if np.median(np.abs(others - np.median(others))) > self.max_size_mad_frac * np.median(others):
+            return 1
+        return k
 
 
 def circle_sets(circles: pd.DataFrame, sampling_rate_hz: float, gap_s: float = 8.0, join_s: float = 0.5,
@@ -414,6 +483,20 @@ def circle_sets(circles: pd.DataFrame, sampling_rate_hz: float, gap_s: float = 8
         # was within 2x of circles of 10° (simulator seed 0).
         odd = np.abs(np.log(sizes[a:b] / ref_size[run])) > np.log(max_ratio)
         alike &= ~(np.logical_or.reduceat(odd, first) & (n < min_run))
+        # ... and, when its direction is circled in a run as long as a set
+        # needs, only next to that circling: a loop or two one way cut off
+        # from that way's circling by circling the other way is the leg
+        # settling or fidgeting first (a leg's bob read as two 5.7° loops
+        # before 4.4° circles, the other way first: tests/test_circles.py
+        # "small", 8 for 6 once a straight move no longer joined them to the
+        # leg's raise). A direction done only in short runs stays as judged.
+        long_runs = np.flatnonzero(n >= min_run)
+        for r in np.flatnonzero(alike & (n < min_run)):
+            if run_dir[r] not in run_dir[long_runs]:
+                continue
+            before, after = long_runs[long_runs < r], long_runs[long_runs > r]
+            near = [run_dir[x[i]] for x, i in ((before, -1), (after, 0)) if len(x)]
+            alike[r] = run_dir[r] in near
         keep = np.flatnonzero(alike[run])
         if len(keep):
             out.append(circles.iloc[a + keep])

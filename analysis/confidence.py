@@ -39,7 +39,12 @@ The confidence is the product of
      ankle and leave it in place), by more than the rep's turn can fake
      through the accelerometer's bias (:func:`rise_doubt`);
    * for tiptoe walking: a stride pace unlike walking (lunges, split
-     squats), climbing (stairs) or a few steps only.
+     squats), climbing (stairs) or a few steps only;
+   * posture at the shank, which is upright standing and seated alike: a
+     "toe press" that tips the shin back (the foot swinging forward about
+     the knee: a seated knee extension) or whose holds are stiller than
+     its rests (seated holds between standing rests), and, without walking
+     nor a declared mounting, no shank toe press is strong evidence.
 
 The numbers were set on simulated look-alike sessions (tuning seeds in
 ``tests/test_confidence.py``) and the real recordings under
@@ -279,7 +284,15 @@ class ConfidenceRater:
         A shank sensor's tiptoe walk swinging it this far a stride or more
         (median sagittal arc, deg) may be heel-to-toe walking with short
         steps: the shank cannot see the heel (the detector keeps walks up
-        to ``families.SHANK_UNSURE_ARC_DEG``).
+        to ``families.SHANK_UNSURE_ARC_DEG``), unless its landings are soft.
+    shank_soft_landing_g, shank_heel_strike_g : float
+        A shank's median contact jolt (``landing_g``, g; ``gait.contact_impacts``)
+        under the first is a forefoot landing (no heel strike: the arc rule
+        is waived, as ``families.SHANK_SOFT_LANDING_G``); at or above the
+        second, a heel strike: walking or stairs, however short the steps
+        (tiptoe tier 1000-1029: 8 of the 14 heel-to-toe walks swinging the
+        shank under 38° land at 2.6-4.1 g; the standard ankle tier's tiptoe
+        walks, landing rigidly, 1.1-2.3 g).
     strong_min_reps, strong_max_hold_cv, strong_min_mounting : int, float, float
         What makes a hold set strong evidence without a known mounting: this
         many reps, holds this alike, and resting postures that told the
@@ -345,6 +358,23 @@ class ConfidenceRater:
         the level the person stays in around it (> 0.5 for simulated
         sets, -0.27 at worst); below this the holds are, and the "reps"
         are changes of posture.
+    shank_back_max_deg : float
+        A toe press standing bends the knee over the toes, if at all: a
+        shank sensor's pitch goes forward each rep (``lean_deg`` < 0:
+        :func:`analysis.families.shank_lean`; simulated ankle sets -2 to
+        -17°, the outside simulator's -16 to -29°). A "toe press" whose
+        shin tips back by more than this per rep is the foot swinging
+        forward about the knee (a seated knee extension). Judged only with
+        a mounting declared or found from walking (a mounting from
+        postures may have forward the wrong way round).
+    shank_min_tremor : float
+        The same cue for a shank sensor's toe press: standing, the body
+        sways over the ankle through the rests and the holds alike (true
+        simulated ankle sets 0.23-1.8, the outside simulator's 89-93);
+        seated on a chair the shank is still, so sitting down and standing
+        up read as holds far stiller than their rests (0.025-0.08 in
+        ``benchmarks/lookalikes.py``). Not applied to a foot sensor, which
+        is flat and still standing too (a true clean-tier set: 0.02).
     pencil_min_tremor : float
         :func:`analysis.reps.set_cues`' tremor cue (``hold_tremor``: the
         holds' gyro activity over the rests'): a foot holding a pencil up
@@ -366,9 +396,15 @@ class ConfidenceRater:
                  min_posture_cue: float = -0.5, min_tiptoe_s: float = 8.0, min_travel_m: float = 0.1,
                  max_heel_lift_m: float = 0.008, still_leg_range_deg: float = 4.0,
                  still_leg_min_cue: float = 0.35, shank_tiptoe_arc_deg: float = 38.0,
-                 pencil_min_tremor: float = 0.5):
+                 shank_soft_landing_g: float = 0.8, shank_heel_strike_g: float = 2.5,
+                 pencil_min_tremor: float = 0.5, shank_back_max_deg: float = 1.0,
+                 shank_min_tremor: float = 0.15):
+        self.shank_min_tremor = shank_min_tremor
         self.pencil_min_tremor = pencil_min_tremor
+        self.shank_back_max_deg = shank_back_max_deg
         self.shank_tiptoe_arc_deg = shank_tiptoe_arc_deg
+        self.shank_soft_landing_g = shank_soft_landing_g
+        self.shank_heel_strike_g = shank_heel_strike_g
         self.min_tiptoe_s = min_tiptoe_s
         self.min_travel_m = min_travel_m
         self.max_heel_lift_m = max_heel_lift_m
@@ -398,8 +434,12 @@ class ConfidenceRater:
         # toe presses: at most 1.2 cm under 12° of knee bend, 2.3 cm at 19°
         # (whose rise_doubt is 11 cm); a seated heel raise of a few degrees
         # at the shank, 2.6 cm.
+        # A band rep turns the foot about the ankle: the instep sensor, ~9
+        # cm from the joint, moves at most 9·2·sin(θ/2) cm (4.4 cm at 30°),
+        # mostly back toward the shin (simulated band sets: 0.3-1.8 cm); a
+        # knee extended or a leg raised lying lifts the whole foot 10-30 cm.
         self.max_lift_m = max_lift_m or {
-            "foot": {"toe_press": 0.04, "resistance_band": 0.08, "pencil_pickup": 0.2},
+            "foot": {"toe_press": 0.04, "resistance_band": 0.04, "pencil_pickup": 0.2},
             "ankle": {"toe_press": 0.02},
         }
         self.stride_s = stride_s
@@ -424,8 +464,10 @@ class ConfidenceRater:
             (rep-like moves in the set that ended at a new level), ``way_unsure``
             (the cues of the set's direction disagree), ``reps``,
             ``hold_s`` (median), ``hold_cv``, ``stride_s`` (median),
-            ``duration_s`` (tiptoe bout), ``climb_m`` (median |rise| per stride), ``directions`` (circle
-            directions seen).
+            ``duration_s``, ``arc_deg``, ``landing_g`` (tiptoe bout), ``climb_m`` (median |rise| per
+            stride), ``directions`` (circle directions seen), ``hold_tremor`` (holds' activity over
+            the rests'), ``lean_deg`` (a shank's pitch change per rep, + = shin back:
+            :func:`analysis.families.shank_lean`).
         mounting_method : {"declared", "gait", "posture", "guess"}
         placement : {"foot", "ankle"}
         mounting_confidence : float
@@ -508,6 +550,15 @@ class ConfidenceRater:
         if exercise == "pencil_pickup" and tremor is not None and tremor < self.pencil_min_tremor:
             doubt(0.35, f"the foot is stiller held than at rest ({tremor:.2f} times as active): no pencil "
                         f"held up (sitting down and standing up?)")
+        elif (exercise == "toe_press" and placement == "ankle" and tremor is not None
+              and tremor < self.shank_min_tremor):
+            doubt(0.35, f"the shank is stiller held than at rest ({tremor:.2f} times as active): seated "
+                        f"between standing rests, not a press held standing (sitting down and standing up?)")
+        lean = ev.get("lean_deg")
+        if (exercise == "toe_press" and placement == "ankle" and lean is not None
+                and mounting_method in ("declared", "gait") and lean > self.shank_back_max_deg):
+            doubt(0.3, f"the shin tips back {lean:.0f}° per rep, the foot swinging forward about the knee: "
+                       f"a toe press bends the knee forward, if at all (a seated knee extension?)")
         stepped = ev.get("level_steps", 0)
         if stepped:
             # Where the angle rested moved mid-set: a rep there is not
@@ -532,8 +583,12 @@ class ConfidenceRater:
             walked = ev.get("duration_s")
             if walked is not None and walked < self.min_tiptoe_s:
                 doubt(0.35, f"{walked:.0f} s on tiptoe, a few steps (stairs, or a stretch?)")
-            arc = ev.get("arc_deg")
-            if placement == "ankle" and arc is not None and arc >= self.shank_tiptoe_arc_deg:
+            arc, jolt = ev.get("arc_deg"), ev.get("landing_g")
+            soft = jolt is not None and jolt < self.shank_soft_landing_g
+            if placement == "ankle" and jolt is not None and jolt >= self.shank_heel_strike_g:
+                doubt(0.35, f"each landing jolts the shank {jolt:.1f} g, as a heel strike does "
+                            f"(walking, or stairs?)")
+            elif placement == "ankle" and arc is not None and arc >= self.shank_tiptoe_arc_deg and not soft:
                 doubt(0.35, f"the shank swings {arc:.0f}° a stride: a shank sensor cannot see the heel, "
                             f"and short heel-to-toe steps swing it as far (tiptoe walk or walking?)")
             climb = ev.get("climb_m")
@@ -555,6 +610,13 @@ class ConfidenceRater:
                                or ev.get("lift_m", 0.0) >= self.pencil_strong_lift_m))
             elif exercise == "ankle_circles":
                 strong = ev.get("directions", 0) >= 2
+            # A shank is upright standing and seated alike, and lying too
+            # when its "up" is the lying rest a recording made lying down
+            # holds most: without walking nor a declared mounting a shank's
+            # "toe press" may be a knee extension seated or a leg raise
+            # lying (issue 12: 55 of 60 such real recordings). Never strong.
+            if exercise == "toe_press" and placement == "ankle":
+                strong = False
             if (strong and factor == 1.0 and mounting_method == "posture"
                     and mounting_confidence >= self.strong_min_mounting):
                 base = 0.55

@@ -20,14 +20,12 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy.ndimage import label as ndimage_label
-from scipy.ndimage import maximum_position, median_filter, uniform_filter1d
-from scipy.signal import oaconvolve
+from scipy.ndimage import median_filter, uniform_filter1d
 
 from .circles import CircleDetector, circle_sets
 from .confidence import DisplacementMemo, displacement, motion_evidence, rep_extent, rise_doubt, stride_travel, toes_down_rise
-from .gait import STRIDE_FEATURES, GaitBoutDetector, StrideDetector, runs, stride_feature_array
-from .preprocess import norm3
+from .gait import STRIDE_FEATURES, GaitBoutDetector, StrideDetector, contact_impacts, runs, stride_feature_array
+from .preprocess import max_position_per_run, norm3, oaconvolve_valid
 from .reps import HoldRepDetector, _median, detect_many, lowpass, prefer, set_cues
 from .signals import SessionSignals
 
@@ -101,6 +99,27 @@ def _rise_per_rep(group, earth_acc, offset: int, sampling_rate_hz: float,
             b = b + int(np.argmin(rate[b:b + after + 1]))
         out.append(abs(displacement(earth_acc, a, b, sampling_rate_hz)[2]))
     return np.array(out)
+
+
+def shank_lean(elevation_deg: np.ndarray, group, offset: int, sampling_rate_hz: float) -> float:
+    """Median change (deg) of a shank's pitch from each rep's rest to its hold; + = the shin tips back.
+
+    ``elevation_deg``: the segment's sagittal pitch (+ = shin up, i.e.
+    tipped back; ``SessionSignals.elevation_deg``); ``group``: the reps'
+    ``start``, ``hold_start`` and ``hold_stop`` as samples from ``offset``.
+    A toe press standing bends the knee over the toes, if at all: the
+    shank turns about the ankle and its top goes forward (negative; -2 to
+    -17° in simulated ankle sets, -16 to -29° in the outside simulator's
+    ankle sample). A knee extension seated swings the foot forward about
+    the knee: the shin tips back (positive).
+    """
+    w = max(1, int(sampling_rate_hz))
+    out = []
+    for a, h0, h1 in zip(_col(group, "start"), _col(group, "hold_start"), _col(group, "hold_stop")):
+        a, h0, h1 = offset + int(a), offset + int(h0), offset + int(h1)
+        rest = float(_median(elevation_deg[max(0, a - w):a + 1]))
+        out.append(float(_median(elevation_deg[h0:max(h1, h0 + 1)])) - rest)
+    return float(_median(np.array(out))) if out else 0.0
 
 
 def carry_free_tilt(tilt_deg: np.ndarray, elevation_deg: np.ndarray, sampling_rate_hz: float,
@@ -236,6 +255,22 @@ def _median3(x: np.ndarray) -> np.ndarray:
 # heel, and the outside simulator's heel-to-toe walking swings it 40°. The
 # bout is reported, rated uncertain by its ``arc_deg`` (ConfidenceRater).
 SHANK_UNSURE_ARC_DEG = 46.0
+# A shank whose walk lands softly (median contact jolt under this, g: no
+# heel strike) is on tiptoe up to SHANK_SOFT_ARC_DEG a stride, long steps
+# on tiptoe swinging it as far as short heel-to-toe ones (tiptoe tier
+# 1000-1029: tiptoe walks 0.1-0.8 g but two, heel-to-toe walks 0.6-5.3 g,
+# 3 of 44 under 0.9; the outside simulator's ankle sample: tiptoe 0.6 g,
+# walks 1.2-2.0 g; real walking and stairs 2.8-4.8 g).
+SHANK_SOFT_LANDING_G = 0.8
+SHANK_SOFT_ARC_DEG = 50.0
+
+
+def _stride_summary(feats) -> str:
+    """Median stance pitch and sagittal arc of a walk's strides, for a report."""
+    if len(feats) == 0:
+        return "no strides"
+    return (f"stance {float(np.median(feats.stance_pitch_deg)):.1f} deg, "
+            f"arc {float(np.median(feats.sagittal_range_deg)):.0f} deg")
 
 
 class TiptoeWalkDetector:
@@ -256,7 +291,8 @@ class TiptoeWalkDetector:
         ``exercise`` (``tiptoe_walk``), ``start_s``, ``end_s``.
     evidence_ : list of dict
         Per bout: ``in_posture``, ``stride_s``, ``arc_deg`` (median sagittal arc a stride),
-        ``duration_s``, ``climb_m``, ``travel_m``, ``peak_g``, ``flight_s``.
+        ``duration_s``, ``landing_g`` (median jolt of its landings, g),
+        ``climb_m``, ``travel_m``, ``peak_g``, ``flight_s``.
     details_ : list of dict
         Per bout: ``cadence_spm``, ``stride_time_cv_pct``, ``heel_rise_deg``
         (None for a shank sensor).
@@ -264,6 +300,16 @@ class TiptoeWalkDetector:
         ``bout`` (row of ``bouts_``), ``t_s`` (ground contacts).
     claimed_ : ndarray of bool, shape (n,)
         Every gait bout's samples (ordinary walking is explained too).
+    gait_ : DataFrame
+        The gait looked at: ``start_s``, ``end_s``, ``quiet`` (found with
+        the lower activity threshold).
+    rejected_ : DataFrame
+        Gait not taken as a tiptoe walk, and why: ``start_s``, ``end_s``,
+        ``reason`` (``contacts``: under 3 found; ``not tiptoe``: the stance
+        pitch and arc of heel-to-toe walking; ``did not walk``: quiet gait
+        that neither travels nor stands; ``short``: a walk of fewer than
+        ``min_tiptoe_strides`` contacts), ``detail``. For the benchmark's
+        report of each missed walk; the bouts do not depend on it.
     """
 
     def __init__(self, min_tiptoe_strides: int = 6, quiet_active_dps: float = 10.0):
@@ -276,7 +322,9 @@ class TiptoeWalkDetector:
         claimed = np.zeros(len(t), dtype=bool)
         bouts, strides, details, evidence = [], [], [], []
         pieces: list[tuple[np.ndarray, _Reps, float]] = []
-        for g in self._gait(sig).itertuples():
+        rejected: list[tuple] = []
+        gait = self._gait(sig)
+        for g in gait.itertuples():
             # The activity envelope lags the first step: look for contacts
             # from a stride before it. It also falls before a soft last step
             # (a shank's closing half step swings it little) lands: look
@@ -293,6 +341,7 @@ class TiptoeWalkDetector:
                 # set; that claim is the suspect, not shown).
                 claimed[g.start:g.stop] = True
             if len(contacts) < 3:
+                rejected.append((t[g.start], t[g.stop - 1], "contacts", f"{len(contacts)} contacts"))
                 continue
             # Only the bout's stretch: negating the whole day for each of its
             # ~500 walks made this quadratic in length (16 s of 74 s on 24 h).
@@ -305,15 +354,21 @@ class TiptoeWalkDetector:
             found = (self._tiptoe_runs(every, foot, 3) if len(every) == len(contacts) - 1
                      else [(0, len(contacts) - 1)] if self._is_tiptoe(every, foot) else [])
             if not found and not foot and len(every) and (
-                    float(np.median(every.sagittal_range_deg)) < SHANK_UNSURE_ARC_DEG):
+                    float(np.median(every.sagittal_range_deg))
+                    < (SHANK_SOFT_ARC_DEG if self._soft(sig, contacts) else SHANK_UNSURE_ARC_DEG)):
                 # A shank walk that swings it a little farther than tiptoe
                 # walking does, as a whole: kept, and rated uncertain by its
-                # arc (judged stride by stride, stairs' 34-45° strides joined
-                # the strides around them: tiptoe tier 1000-1039, 6 -> 13
-                # false bouts on stairs).
+                # arc unless it lands softly (judged stride by stride,
+                # stairs' 34-45° strides joined the strides around them:
+                # tiptoe tier 1000-1039, 6 -> 13 false bouts on stairs).
                 found = [(0, len(contacts) - 1)]
+            if not found:
+                rejected.append((t[g.start], t[g.stop - 1], "not tiptoe", _stride_summary(every)))
             if g.quiet:
-                found = [(a, b) for a, b in found if self._walked(sig, contacts[a:b + 1])]
+                walked = [(a, b) for a, b in found if self._walked(sig, contacts[a:b + 1])]
+                if len(walked) < len(found):
+                    rejected.append((t[g.start], t[g.stop - 1], "did not walk", _stride_summary(every)))
+                found = walked
             pieces += [(contacts[a:b + 1], every.iloc[a:b], g.period_s) for a, b in found]
         walks: list[tuple[np.ndarray, _Reps, float]] = []
         for contacts, feats, period_s in pieces:
@@ -335,7 +390,13 @@ class TiptoeWalkDetector:
                     contacts, feats = contacts[:-1], feats.iloc[:-1]
             if len(contacts) >= self.min_tiptoe_strides:
                 self._add_bout(sig, contacts, feats, bouts, strides, details, evidence, end=down)
+            else:
+                rejected.append((t[contacts[0]], t[contacts[-1]], "short", f"{len(contacts)} contacts"))
         self.bouts_ = _bouts(bouts)
+        self.gait_ = pd.DataFrame({"start_s": t[gait["start"].to_numpy(dtype=int)],
+                                   "end_s": t[np.maximum(gait["stop"].to_numpy(dtype=int) - 1, 0)],
+                                   "quiet": gait["quiet"].to_numpy(dtype=bool)})
+        self.rejected_ = pd.DataFrame(rejected, columns=["start_s", "end_s", "reason", "detail"])
         self.evidence_ = evidence
         self.details_ = details
         self.strides_ = pd.DataFrame(strides, columns=["bout", "t_s"])
@@ -380,6 +441,12 @@ class TiptoeWalkDetector:
             return quiet.assign(quiet=True)
         return pd.concat([gait, quiet.assign(quiet=True)], ignore_index=True).sort_values(
             "start", kind="stable").reset_index(drop=True)
+
+    @staticmethod
+    def _soft(sig: SessionSignals, contacts: np.ndarray) -> bool:
+        """Whether a walk's landings (contacts after the first) jolt the sensor less than a heel strike does."""
+        jolts = contact_impacts(sig.acc, contacts[1:], sig.sampling_rate_hz)
+        return bool(len(jolts)) and float(np.median(jolts)) < SHANK_SOFT_LANDING_G
 
     @staticmethod
     def _walked(sig: SessionSignals, contacts: np.ndarray, min_travel_m: float = 0.1) -> bool:
@@ -485,6 +552,7 @@ class TiptoeWalkDetector:
                          "stride_s": float(np.median(stride_s)),
                          "arc_deg": float(np.median(feats.sagittal_range_deg)) if len(feats) else None,
                          "duration_s": float(t[min(end, len(t) - 1)] - t[contacts[0]]),
+                         "landing_g": float(np.median(contact_impacts(sig.acc, contacts[1:], sampling_rate_hz))),
                          "climb_m": climb, "travel_m": travel,
                          **motion_evidence(sig.acc, contacts[0], end, sampling_rate_hz)})
         strides += [(k, t[c]) for c in contacts]
@@ -634,16 +702,13 @@ def vertical_moves(vertical_acc: np.ndarray, sampling_rate_hz: float,
         u = (np.arange(m) + 0.5) / m
         h = (60 * u - 180 * u ** 2 + 120 * u ** 3) / dur ** 2
         e = float(h @ h)
-        dot = oaconvolve(az, h[::-1], mode="valid")
+        dot = oaconvolve_valid(az, h[::-1])
         power = csq[m:] - csq[:-m]
         fit = dot / np.sqrt(e * np.maximum(power, 1e-12))
         rise = dot / e
         good = (np.abs(fit) >= min_fit) & (np.abs(rise) >= min_rise_m)
-        # The best-fitting window of each run of good ones (the first, as argmax).
-        labels, count = ndimage_label(good)
-        if count:
-            best = np.array(maximum_position(np.abs(fit), labels, np.arange(1, count + 1)), dtype=int).reshape(-1)
-            cands += [(abs(fit[k]), k, k + m, rise[k]) for k in best.tolist()]
+        # The best-fitting window of each run of good ones.
+        cands += [(abs(fit[k]), k, k + m, rise[k]) for k in max_position_per_run(np.abs(fit), good).tolist()]
     taken, busy = [], np.zeros(n + 1, dtype=bool)
     for _, a, b, rise in sorted(cands, reverse=True):
         if not busy[a:b].any():
@@ -762,6 +827,26 @@ def lifted_reps(vertical_acc: np.ndarray, sampling_rate_hz: float, min_rise_m: f
         elif up is not None:
             since.append((a, b, rise))
     return pd.DataFrame(rows, columns=cols)
+
+
+def _between_moves(activity: np.ndarray) -> np.ndarray:
+    """``activity`` (deg/s, shape (n,): a pause between two reps) without
+    the hump it starts with.
+
+    A pause opens where the rep detector ended a rep, which may be part-way
+    through its return (the angular rate still rising to the return's peak,
+    or already falling): the rate up to the first trough is the rep's own.
+    The next rep's move is not taken off the pause's end: its start lies
+    before its move's peak, so the set's own peaks already measure it, and
+    a rise past them into a rep is a move unlike the set's (sitting down
+    between two "reps" of standing up, simulator seed 2005 at the shank).
+    What is left (possibly nothing) is the pause's.
+    """
+    d = np.diff(activity)
+    up = np.flatnonzero(d <= 0)                  # where the rise (if any) ends
+    a = int(up[0]) if len(up) else len(d)
+    down = np.flatnonzero(d[a:] > 0)             # ... and the fall after it
+    return activity[a + int(down[0]) if len(down) else len(activity):]
 
 
 class HoldSetDetector:
@@ -1033,6 +1118,8 @@ class HoldSetDetector:
                                 "hold_cv": float(np.std(holds) / max(np.mean(holds), 1e-6)),
                                 "heel_lift_m": (float(_median(toes_down_rise(
                                     earth_acc, tilt, group, s, sampling_rate_hz))) if foot else None),
+                                "lean_deg": (None if foot else
+                                             shank_lean(sig.elevation_deg, group, s, sampling_rate_hz)),
                                 **motion_evidence(sig.acc, a, b, sampling_rate_hz)}
                     reps = [(t[s + a_], t[s + b_], (h1 - h0) / sampling_rate_hz, abs(r_))
                             for a_, b_, h0, h1, r_ in zip(group.start.tolist(), group.stop.tolist(),
@@ -1178,8 +1265,9 @@ class HoldSetDetector:
         turns the foot about the ankle, which stays put, while a leg raise
         lifts the sensor by ten centimetres and more. The best single split
         (largest between-part variance, as :meth:`_split_by_hold`) is kept
-        when both parts have two or more reps and their median rises
-        differ by ``split_lift_m`` and threefold.
+        when the parts' median rises differ by ``split_lift_m`` and
+        threefold, and every rep of the higher part rises further than
+        every rep of the lower.
         """
         n = len(lifts)
         if n < 4:
@@ -1187,6 +1275,16 @@ class HoldSetDetector:
         cut = _otsu_cut(lifts)
         lo, hi = sorted((float(_median(lifts[:cut])), float(_median(lifts[cut:]))))
         if hi - lo < self.split_lift_m or hi < 3 * max(lo, 0.005):
+            return [(group, lifts)]
+        # Both parts apart: every rep of the rising part rises further than
+        # any of the other. A rise is integrated acceleration, and a noisy
+        # sensor's error grows with the move's time squared: one band rep
+        # read as 9 cm among 0.2-3.4 cm reps (hard tier, seed 4006) made a
+        # "part" of two reps, 3.0 and 9.3 cm, and took 2 of 12 reps from
+        # the set; leg raises lift the sensor 10 cm and more every rep.
+        first, second = lifts[:cut], lifts[cut:]
+        low, high = (first, second) if _median(first) <= _median(second) else (second, first)
+        if low.max() >= high.min():
             return [(group, lifts)]
         return [(group.iloc[:cut], lifts[:cut]), (group.iloc[cut:], lifts[cut:])]
 
@@ -1500,7 +1598,12 @@ class HoldSetDetector:
         that bends the knee 20-35 degrees in a second turns the shank at
         60-70 deg/s, and the tail of one such move that falls between
         two reps is no walk (simulator seed 3052, ankle, 20 Hz: a set of
-        7 split 3 + 4 at 61 deg/s).
+        7 split 3 + 4 at 61 deg/s). Nor is the rest of a rep's return
+        after the rep's ``stop`` (the detector ends a rep where the angle
+        is back near rest, part-way through a quick return: a band's pull
+        snapping the foot back in 0.2 s peaks there, at 116 deg/s against
+        the set's 115, seed 4005): the pause is judged without it
+        (:func:`_between_moves`).
         """
         if not len(events):
             return []
@@ -1513,7 +1616,7 @@ class HoldSetDetector:
             own = [smooth[a:b].max() for a, b in zip(starts, stops) if b > a]
             busy = max(busy_dps, busy_own * float(np.median(own))) if own else busy_dps
             for i, (a, b) in enumerate(zip(stops[:-1], starts[1:])):
-                if b > a and smooth[a:b].max() > busy:
+                if b > a and _between_moves(smooth[a:b]).max(initial=0.0) > busy:
                     split[i] = True
         cut = np.r_[0, np.flatnonzero(split) + 1, len(events)]
         return [events.iloc[a:b] for a, b in zip(cut[:-1], cut[1:]) if b > a]

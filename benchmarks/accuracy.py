@@ -79,6 +79,9 @@ SIM_TIERS = {
     # pencil pickups drawn wide (seated or standing, lifted or toes curled,
     # carried, 1-5 reps); every eighth with a shank sensor, which cannot see them
     "pencil wide": lambda i: dict(tier="pencil", placement="ankle" if i % 8 == 7 else "foot"),
+    # ankle circles drawn wide (circle_wide: 5-40 deg, 0.2-1.5 circles/s, pauses
+    # of 0.5-3 s, a third seated; part turns at the ends), hard sensor conditions
+    "circles wide": lambda i: dict(tier="circles"),
 }
 SIM_DEFAULT = list(SIM_TIERS)[:6]
 # Column -> the held-out generator's tier.

@@ -40,7 +40,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from analysis.confidence import is_counted  # noqa: E402
+from analysis.confidence import THRESHOLD, is_counted  # noqa: E402
 from analysis.pipeline import analyze_recording, run_analysis  # noqa: E402
 from analysis.scoring import match_bouts, score, summarise  # noqa: E402
 from benchmarks.rep_wide import evidence_of  # noqa: E402
@@ -53,7 +53,12 @@ EXERCISE_TIERS = {"clean": {}, "realistic": {}, "hard": {}, "ankle": {},
                   "lookalikes": {"placement": "foot"}, "lookalikes-ankle": {"placement": "ankle"},
                   # Toe presses of 1-3 deg (pencils 3-6) on the hard
                   # tier's sensor, foot and shank in turn.
-                  "hard-small": "small"}
+                  "hard-small": "small",
+                  # Toe presses and band reps drawn as widely as people do
+                  # them (SimConfig.hold_wide), foot and shank; the shank
+                  # sensor strapped 6-32 cm above the ankle.
+                  "realistic-wide": {"hold_wide": 1.0},
+                  "ankle-wide": {"hold_wide": 1.0, "shank_sensor_m": (0.06, 0.32)}}
 
 
 def exercise_config(tier: str, seed: int) -> dict:
@@ -68,14 +73,20 @@ def exercise_config(tier: str, seed: int) -> dict:
                 hold_plan=dict(amp_deg={"toe_press": float(rng.uniform(1, 3)), "pencil_pickup": float(rng.uniform(3, 6))}))
 
 
-def lookalike_config(kind: str, seed: int, i: int) -> dict:
-    """How the ``i``-th session of a kind is drawn (from its seed)."""
+def lookalike_config(kind: str, seed: int, i: int, wide: bool = False) -> dict:
+    """How the ``i``-th session of a kind is drawn (from its seed).
+
+    ``wide``: the look-alikes drawn wider (``SimConfig.lookalike_wide``) and
+    a shank sensor strapped anywhere from 6 to 32 cm above the ankle.
+    """
     rng = np.random.default_rng([seed, 31])
     mode = (i // 2) % 4
     declared = dict(mounting=str(rng.choice(["aligned", "upside_down"])), declare_mounting=True) if mode >= 2 else {}
     config = dict(tier="negatives", lookalikes=[kind], placement="ankle" if i % 2 else "foot",
                   sampling_rate_hz=float(np.round(np.exp(rng.uniform(np.log(20), np.log(400))))),
                   bare=bool(mode % 2), **declared)
+    if wide:
+        config.update(lookalike_wide=True, **({"shank_sensor_m": (0.06, 0.32)} if i % 2 else {}))
     if i % 16 >= 8:
         # The issue's real recordings: 25 Hz, 5 s holds (±30 %), recorded
         # alone (never walking), half of them by people who fidget between
@@ -85,32 +96,55 @@ def lookalike_config(kind: str, seed: int, i: int) -> dict:
     return config
 
 
+def bout_posture(fit, k: int) -> str:
+    """Where bout ``k`` was done, as the sensor's segment saw it: the share
+    of its samples in each posture (``analysis.posture.posture_masks``)."""
+    sig = fit.session_signals_
+    a, b = np.searchsorted(sig.t, [fit.bouts_.start_s[k], fit.bouts_.end_s[k]])
+    return " ".join(f"{name} {float(np.mean(m[a:max(b, a + 1)])):.2f}" for name, m in sig.postures.items())
+
+
 def one_lookalike(args):
-    kind, seed, i = args
-    config = lookalike_config(kind, seed, i)
+    kind, seed, i, wide = args
+    config = lookalike_config(kind, seed, i, wide)
     rec, truth = simulate_session(seed=seed, **config)
     fit = run_analysis(rec)
     doc = analyze_recording(rec, fitted=fit)
     counted = [e["exercise"] for e in doc["exercises"] if is_counted(e)]
     unsure = [e["exercise"] for e in doc["exercises"] if not is_counted(e)]
-    # The hold sets' evidence (every one is false: no exercise was done).
+    # Every bout's evidence (every one is false: no exercise was done).
     bouts = fit.bouts_
     held = [(config["placement"], bouts.exercise[k], float(bouts.confidence[k]), fit.doubts_[k],
-             evidence_of(fit.evidence_[k])) for k in range(len(bouts))
-            if bouts.exercise[k] in ("toe_press", "resistance_band", "pencil_pickup")]
+             evidence_of(fit.evidence_[k]), bout_posture(fit, k)) for k in range(len(bouts))]
     return kind, seed, counted, unsure, doc["mounting"]["method"], held
 
 
 def one_session(args):
     tier, seed = args
     rec, truth = simulate_session(seed=seed, **exercise_config(tier, seed))
-    doc = analyze_recording(rec)
+    fit = run_analysis(rec)
+    doc = analyze_recording(rec, fitted=fit)
     unsure = [e for e in doc["exercises"] if not is_counted(e)]
     # True sets reported only as uncertain: matched by the uncertain bouts.
     observable = doc.get("not_observable") or {}
     true = [b for b in truth["exercises"] if b["exercise"] not in observable]
     lost = [true[i]["exercise"] for i, _ in match_bouts(true, unsure)]
-    return tier, seed, score(truth, doc), lost
+    # The evidence of every bout found over a true set (counted or not).
+    found = [{"exercise": fit.bouts_.exercise[k], "start_s": fit.bouts_.start_s[k],
+              "end_s": fit.bouts_.end_s[k]} for k in range(len(fit.bouts_))]
+    held = [(fit.placement_, found[j]["exercise"],
+             evidence_of(fit.evidence_[j]), bout_posture(fit, j)) for _, j in match_bouts(true, found)]
+    return tier, seed, score(truth, doc), lost, held
+
+
+def print_distributions(dist: dict, over: str) -> None:
+    """Per placement, exercise and evidence key: min / 5 % / median / 95 % / max."""
+    if dist:
+        print(f"evidence over {over}: key: min / 5 % / median / 95 % / max")
+    for (placement, ex, k), vals in sorted(dist.items()):
+        v = np.array(vals)
+        print(f"  {placement:5s} {ex:16s} {k:13s} n={len(v):3d}: " + " / ".join(
+            f"{q:.3g}" for q in (v.min(), *np.percentile(v, [5, 50, 95]), v.max())))
 
 
 def main() -> int:
@@ -122,7 +156,10 @@ def main() -> int:
     ap.add_argument("--exercises", action="store_true", help="true-set recall on the tiers with exercises")
     ap.add_argument("--verbose", action="store_true", help="one line per session")
     ap.add_argument("--evidence", action="store_true",
-                    help="each hold set found on the look-alikes with its evidence, and the distributions")
+                    help="each bout found on the look-alikes (family, confidence, evidence, doubts, "
+                         "posture), and the distributions")
+    ap.add_argument("--wide", action="store_true",
+                    help="the look-alikes drawn wider (SimConfig.lookalike_wide; shank sensor 6-32 cm up)")
     args = ap.parse_args()
     t0 = time.time()
     if args.exercises:
@@ -131,12 +168,19 @@ def main() -> int:
         jobs = [(t, seed0 + 100 * k + i) for k, t in enumerate(tiers) for i in range(args.sessions)]
         by_tier: dict = {t: [] for t in tiers}
         lost: dict = {t: Counter() for t in tiers}
+        dist: dict = {}
         with ProcessPoolExecutor(args.jobs) as pool:
-            for tier, seed, counts, gone in pool.map(one_session, jobs):
+            for tier, seed, counts, gone, held in pool.map(one_session, jobs):
                 by_tier[tier].append(counts)
                 lost[tier].update(gone)
                 if args.verbose:
                     print(tier, seed, counts.get("false_bouts"), gone, flush=True)
+                for placement, ex, ev, posture in held if args.evidence else ():
+                    print(tier, seed, placement, ex, {k: round(v, 3) for k, v in ev.items()}, "|", posture,
+                          flush=True)
+                    for k, v in ev.items():
+                        dist.setdefault((placement, ex, k), []).append(v)
+        print_distributions(dist, "true sets")
         print(f"{'tier':18s} {'false':>5s} {'uncertain':>9s}  recall per exercise (true sets only uncertain)")
         for tier, counts in by_tier.items():
             s = summarise(counts)
@@ -146,7 +190,7 @@ def main() -> int:
     else:
         seed0 = 2000 if args.seed0 is None else args.seed0
         kinds = args.kinds.split(",") if args.kinds else list(KINDS)
-        jobs = [(kind, seed0 + 100 * KINDS.index(kind) + i, i)
+        jobs = [(kind, seed0 + 100 * KINDS.index(kind) + i, i, args.wide)
                 for kind in kinds for i in range(args.sessions)]
         false: dict = {k: Counter() for k in kinds}
         unsure: dict = {k: Counter() for k in kinds}
@@ -155,20 +199,16 @@ def main() -> int:
             for kind, seed, counted, doubtful, method, held in pool.map(one_lookalike, jobs):
                 false[kind].update(counted)
                 unsure[kind].update(doubtful)
-                for placement, ex, conf, doubts, ev in held if args.evidence else ():
-                    print(kind, seed, placement, ex, conf, {k: round(v, 3) for k, v in ev.items()},
+                for placement, ex, conf, doubts, ev, posture in held if args.evidence else ():
+                    print(kind, seed, placement, ex, conf, "COUNTED" if conf >= THRESHOLD else "uncertain",
+                          {k: round(v, 3) for k, v in ev.items()}, "|", posture, "|",
                           "; ".join(d.split(" (")[0] for d in doubts), flush=True)
                     for k, v in ev.items():
                         dist.setdefault((placement, ex, k), []).append(v)
                 if args.verbose:
-                    print(kind, seed, lookalike_config(kind, seed, seed - seed0 - 100 * KINDS.index(kind)),
+                    print(kind, seed, lookalike_config(kind, seed, seed - seed0 - 100 * KINDS.index(kind), args.wide),
                           method, counted, doubtful, flush=True)
-        if dist:
-            print("evidence over the look-alikes' hold sets: key: min / 5 % / median / 95 % / max")
-            for (placement, ex, k), vals in sorted(dist.items()):
-                v = np.array(vals)
-                print(f"  {placement:5s} {ex:16s} {k:13s} n={len(v):3d}: " + " / ".join(
-                    f"{q:.3g}" for q in (v.min(), *np.percentile(v, [5, 50, 95]), v.max())))
+        print_distributions(dist, "the look-alikes' bouts")
         total = 0
         print(f"{'look-alike':22s} {'false':>5s} {'uncertain':>9s}  counted as")
         for kind in kinds:

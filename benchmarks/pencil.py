@@ -1,6 +1,6 @@
 """Pencil pickups as people really do them (issue 12): found, counted, named, uncertain.
 
-    python -m benchmarks.pencil [--sessions 48] [--seed0 4000] [--jobs 2] [--verbose]
+    python -m benchmarks.pencil [--sessions 48] [--seed0 4000] [--jobs 2] [--verbose] [--tier pencil-hard]
 
 Each session is the simulator's ``pencil`` tier (:func:`sensors.simulator.pencil_plan`:
 seated on a chair or the floor or standing, the foot lifted 0-15 cm or only
@@ -11,6 +11,11 @@ round, 20-400 Hz, up to 5 % lost). Session ``i`` pins the posture
 curled toes); every eighth session has a shank sensor, which cannot see a
 pencil pickup (``not_observable``): there it counts only what is named
 something else.
+
+``--tier pencil-hard`` draws wider still (``SimConfig.pencil_wider``: holds
+1-20 s varying within a set, 1-12 reps, pencils slipping and picked up
+again, a foot sinking as it holds) on the hard tier's sensor (20-400 Hz, up
+to 10 % lost, noisier, biased, drifting).
 
 With ``--verbose``, each true set in words too: its count found, or the bouts on it
 (named, uncertain and why, split in two) or nothing.
@@ -48,13 +53,13 @@ POSTURES = ("chair", "floor_knees", "stand")
 OUTCOMES = ("found", "exact", "other", "uncertain", "missed")
 
 
-def pencil_config(seed: int, i: int) -> dict:
+def pencil_config(seed: int, i: int, tier: str = "pencil") -> dict:
     """How the ``i``-th session is drawn (its seed draws the rest)."""
     grip = "curl" if (i // 3) % 4 == 3 else "lift"
     # Half with the mounting declared (what a mounting found from walking
     # gives), half any way round and undeclared.
     mounting = dict(mounting="aligned", declare_mounting=True) if (i // 2) % 2 else {}
-    return dict(tier="pencil", placement="ankle" if i % 8 == 7 else "foot",
+    return dict(tier=tier, placement="ankle" if i % 8 == 7 else "foot",
                 pencil_plan={"posture": POSTURES[i % 3], "grip": grip}, **mounting)
 
 
@@ -75,14 +80,18 @@ def cases(plan: dict, placement: str, rate_hz: float, declared: bool) -> dict:
         "knee": "knee" if abs(plan["shank_deg"]) > 3 else "hip/none",
         "moved": "moved" if any(plan["move_m"]) else "put back",
         "turned": "turned/rolled" if plan["turn_deg"] or plan["roll_deg"] else "straight",
-        "reps": "1" if plan["reps"] == 1 else "2-3" if plan["reps"] <= 3 else "4-5",
+        "reps": "1" if plan["reps"] == 1 else "2-3" if plan["reps"] <= 3 else "4-5" if plan["reps"] <= 5
+        else "6-12",
+        "hold": "<3 s" if plan["hold_s"] < 3 else "3-8 s" if plan["hold_s"] < 8 else ">8 s",
+        "retried": "retried" if plan.get("retries") or plan["drops"] else "no drop",
+        "sinks": "sinks" if plan.get("sink") else "steady",
         "rate": "<50 Hz" if rate_hz < 50 else "50-150 Hz" if rate_hz < 150 else ">150 Hz",
     }
 
 
 def one(args) -> dict:
-    seed, i = args
-    rec, truth = simulate_session(seed=seed, **pencil_config(seed, i))
+    seed, i, tier = args
+    rec, truth = simulate_session(seed=seed, **pencil_config(seed, i, tier))
     doc = analyze_recording(rec)
     placement = truth["recording"]["placement"]
     sets = [b for b in truth["exercises"] if b["exercise"] == "pencil_pickup"]
@@ -136,9 +145,11 @@ def main(argv=None) -> int:
     ap.add_argument("--seed0", type=int, default=4000)
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--verbose", action="store_true", help="one line per session")
+    ap.add_argument("--tier", default="pencil", choices=("pencil", "pencil-hard"),
+                    help="pencil-hard: holds 1-20 s, 1-12 reps, retries, a sinking foot, the hard tier's sensor")
     args = ap.parse_args(argv)
     t0 = time.time()
-    jobs = [(args.seed0 + i, i) for i in range(args.sessions)]
+    jobs = [(args.seed0 + i, i, args.tier) for i in range(args.sessions)]
     with ProcessPoolExecutor(args.jobs) as pool:
         rows = list(pool.map(one, jobs))
     table: dict = defaultdict(lambda: defaultdict(int))

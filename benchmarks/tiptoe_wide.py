@@ -30,7 +30,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from analysis.pipeline import analyze_recording  # noqa: E402
+from analysis.families import TiptoeWalkDetector  # noqa: E402
+from analysis.pipeline import analyze_recording, run_analysis  # noqa: E402
 from benchmarks._scoring import match_bouts, reported  # noqa: E402
 from sensors.simulator import simulate_session  # noqa: E402
 
@@ -75,6 +76,31 @@ def edge_errors(true_t: list[float], det_t: list[float], stride_s: float) -> dic
     return out
 
 
+def why_missed(true: dict, doc: dict, sig) -> str:
+    """Which rule kept a true walk from being counted: no gait over it, the
+    tiptoe detector's rejections overlapping it (``TiptoeWalkDetector.rejected_``),
+    or a bout over it rated uncertain (its doubts), or too little overlap."""
+    t0, t1 = true["start_s"], true["end_s"]
+
+    def over(a, b):
+        return min(b, t1) - max(a, t0) > 0
+
+    if sig is None:
+        return "too short to analyse"
+    unsure = [b for b in doc["exercises"] if b["exercise"] == "tiptoe_walk" and over(b["start_s"], b["end_s"])]
+    det = TiptoeWalkDetector().detect(sig)
+    parts = [f"{r.reason} ({r.detail}) {r.start_s:.0f}-{r.end_s:.0f} s"
+             for r in det.rejected_.itertuples() if over(r.start_s, r.end_s)]
+    parts += [f"uncertain {b['confidence']:.2f}: {'; '.join(b.get('doubts', []))[:120]}" for b in unsure
+              if b.get("confidence", 1.0) < 0.5]
+    parts += [f"found {b['start_s']:.1f}-{b['end_s']:.1f} s, too little overlap" for b in unsure
+              if b.get("confidence", 1.0) >= 0.5]
+    gait = det.gait_
+    if not any(over(a, b) for a, b in zip(gait.start_s, gait.end_s)):
+        parts.insert(0, "no gait")
+    return " | ".join(parts) or "?"
+
+
 def run(job):
     seed, placement, kind = job
     if kind == "edges":
@@ -82,17 +108,19 @@ def run(job):
                                       tiptoe_plan=edges_plan(seed))
     else:
         rec, truth = simulate_session(seed=seed, tier="tiptoe", placement=placement)
-    doc = analyze_recording(rec)
+    fitted = run_analysis(rec)
+    doc = analyze_recording(rec, fitted=fitted)
     det = [b for b in reported(doc)[0] if b["exercise"] == "tiptoe_walk"]
     true = [b for b in truth["exercises"] if b["exercise"] == "tiptoe_walk"]
     found, false = match_bouts(true, det)
     t, frags = true[0], found[0]
+    why = None if frags else why_missed(t, doc, fitted.session_signals_)
     out = {"seed": seed, "placement": placement, "rate": float(rec.metadata["sample_rate_hz"]),
            "true": (t["start_s"], t["end_s"], len(t["strides"])), "false": len(false),
            "false_at": [(round(d["start_s"], 1), round(d["end_s"], 1), sorted({
                x["kind"] for x in truth["distractors"]
                if min(d["end_s"], x["end_s"]) > max(d["start_s"], x["start_s"])})) for d in false],
-           "found": bool(frags), "all": [(round(d["start_s"], 1), round(d["end_s"], 1), len(d["strides"]),
+           "found": bool(frags), "why": why, "all": [(round(d["start_s"], 1), round(d["end_s"], 1), len(d["strides"]),
                                           d.get("confidence")) for d in doc["exercises"]
                                          if d["exercise"] == "tiptoe_walk"]}
     if frags:
@@ -139,6 +167,9 @@ def main() -> int:
         kinds = [k for r in rs for f in r["false_at"] for k in f[2]]
         if kinds:
             print("        false tiptoe bouts over:", {k: kinds.count(k) for k in sorted(set(kinds))})
+    reasons = [r["why"].split(" (")[0].split(":")[0].split(" |")[0] for r in res if r["why"]]
+    if reasons:
+        print("walks missed, first reason:", {k: reasons.count(k) for k in sorted(set(reasons))})
     for r in res:
         bad = (not r["found"] or r["false"] or r.get("stride_err", 0) > 2 or r.get("dur_err", 0) > 1)
         if args.v or bad:

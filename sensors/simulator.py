@@ -54,6 +54,7 @@ POSTURES = {
     "floor_knees": (45.0, -45.0),  # seated on the floor, knees up: foot flat on the floor
     "lie": (-90.0, 28.0),      # on the back, legs extended
     "lie_raised": (-150.0, 20.0),  # on the back, one leg raised for circles
+    "chair_raised": (-80.0, 15.0),  # seated on a chair, the leg held out straight for circles
     "side_lie": (0.0, 15.0),   # on the side, this leg on top (shank roll 90°, see POSTURE_ROLL)
     "prone": (90.0, 40.0),     # face down, toes on the mat: the shin faces down
     # Daily life (DAILY_LOOKALIKES):
@@ -145,6 +146,11 @@ class SimConfig:
     # for every seed; ``pencil_plan`` pins (tests, studies) imply it.
     pencil_wide: bool = False
     pencil_plan: dict | None = None
+    # Wider still (issue 12, branch pencil7; implies ``pencil_wide``): holds
+    # of 1-20 s varying up to 2:1 within a set, 1-12 reps, a still or
+    # slowly sinking foot, pencils dropped and picked up again. Drawn from a
+    # stream of its own, so ``pencil_wide`` sessions stay what they were.
+    pencil_wider: bool = False
     # How unevenly people hold (0 textbook): each person's press overshoots
     # the position it holds by up to 40 % ·hold_shape and settles into it,
     # and the held level sags (fatigue) or creeps on by up to 40 % · hold_shape
@@ -161,6 +167,13 @@ class SimConfig:
     # after the last (begun or unfinished circles, not circles; the two
     # scaled to 0.9 of a turn together at most) ...
     circle_partial: float = 0.0
+    # ... ankle circles drawn wider again (issue 12, branch circ7; 0 off, 1
+    # on; from the same stream): 5-40 deg paths, 0.2-1.5 circles a second
+    # (0.67-5 s a turn), ellipses up to 4:1 at any angle, the speed changing
+    # within a turn (uneven 0-0.65) and over the set (last turn's speed 0.5-2x
+    # the first's), 0-3 pauses of 0.5-3 s mid-set, either direction first,
+    # lying on the back or seated with the leg held out (a third of sets) ...
+    circle_wide: float = 0.0
     # ... the recorded timestamps jittering by up to this (s; at most 0.4 of
     # a sample period, so they stay in order: a phone or a BLE bridge
     # stamping samples on arrival) ...
@@ -184,6 +197,27 @@ class SimConfig:
     # wandering by 2-25 % of the press; rests of 0.3-8 s; band reps whose
     # return the band's pull makes fast (0.15-0.45 s).
     hold_wide: float = 0.0
+    # The sensor's own faults (issue 12; off by default, drawn from a stream
+    # of their own): the bias stepping this many times a session (a number,
+    # or a (low, high) range of integers), each step a fresh bias of
+    # acc_bias_mps2 / gyr_bias_dps per axis that stays (a knock, a
+    # temperature jump) ...
+    bias_steps: int | tuple = 0
+    # ... and the full scale the firmware set (0: none): a tuple is the
+    # choice a session draws from (consumer IMUs ship at ±2-16 g and
+    # ±250-2000 deg/s); readings beyond it stick at the rail.
+    acc_range_g: float | tuple = 0.0
+    gyr_range_dps: float | tuple = 0.0
+    # A shank sensor's height above the ankle joint (m; a (low, high) range
+    # is drawn per session from a stream of its own); None: 0.10 m, just
+    # above the ankle. People strap it anywhere up to mid-shank.
+    shank_sensor_m: float | tuple | None = None
+    # The look-alikes drawn wider (issue 12, from a stream of their own, so
+    # the tiers' sessions stay what they were): partial and full knee
+    # extensions seated or lying over a roll, leg raises of 8-80 deg, prone
+    # knee curls, the still leg tipping with the pelvis by up to 6 deg,
+    # chairs of every height for sit-to-stand.
+    lookalike_wide: bool = False
 
 
 TIERS = {
@@ -199,7 +233,8 @@ TIERS = {
                  acc_bias_mps2=0.3, gyr_bias_dps=3.0, scale_error=0.03,
                  clock_drift_ppm=2000, packet_loss=(0.0, 0.10), sloppiness=0.7,
                  sampling_rate_hz=(20.0, 400.0), hold_shape=1.0, acc_bias_wander_mps2=0.1,
-                 hold_wide=1.0),
+                 hold_wide=1.0, bias_steps=(0, 3), acc_range_g=(4.0, 8.0, 16.0),
+                 gyr_range_dps=(500.0, 1000.0, 2000.0)),
     # The hard tier and more (issue 12): part turns at the ends of a run of
     # circles, jittering timestamps, single gaps of 0.5-3 s, the strap
     # slipping 5-20 degrees during a hold set.
@@ -208,7 +243,14 @@ TIERS = {
                       clock_drift_ppm=2000, packet_loss=(0.0, 0.10), sloppiness=0.7,
                       sampling_rate_hz=(20.0, 400.0), hold_shape=1.0, acc_bias_wander_mps2=0.1,
                       circle_partial=0.8, timestamp_jitter_s=0.01, long_gaps=(0, 3), strap_slip_deg=(5.0, 20.0),
-                      hold_wide=1.0),
+                      hold_wide=1.0, bias_steps=(0, 3), acc_range_g=(4.0, 8.0, 16.0),
+                      gyr_range_dps=(500.0, 1000.0, 2000.0)),
+    # Ankle circles drawn wide (circle_wide) with part turns at each end, in
+    # the hard tier's sensor conditions (issue 12, branch circ7).
+    "circles": dict(mounting="random", acc_noise_mps2=(0.03, 0.25), gyr_noise_dps=(0.1, 1.0),
+                    acc_bias_mps2=0.3, gyr_bias_dps=3.0, scale_error=0.03,
+                    clock_drift_ppm=2000, packet_loss=(0.0, 0.10), sloppiness=0.7,
+                    sampling_rate_hz=(20.0, 400.0), circle_wide=1.0, circle_partial=0.8),
     "ankle": dict(placement="ankle", mounting="instep", packet_loss=0.01, sloppiness=0.3, hold_wide=1.0),
     # The exercises among things that look like them, the sensor any way round.
     "lookalikes": dict(mounting="random", packet_loss=0.02, sloppiness=0.5, lookalikes=4,
@@ -230,6 +272,13 @@ TIERS = {
                    acc_bias_mps2=0.2, gyr_bias_dps=2.0, scale_error=0.02, clock_drift_ppm=1000,
                    packet_loss=(0.0, 0.05), sloppiness=0.5, sampling_rate_hz=(20.0, 400.0),
                    exercises=("pencil_pickup",), pencil_wide=True),
+    # Pencil pickups drawn wider still (pencil_wider: holds 1-20 s, 1-12
+    # reps, retries, a sinking foot) on the hard tier's sensor.
+    "pencil-hard": dict(mounting="random", acc_noise_mps2=(0.03, 0.25), gyr_noise_dps=(0.1, 1.0),
+                        acc_bias_mps2=0.3, gyr_bias_dps=3.0, scale_error=0.03,
+                        clock_drift_ppm=2000, packet_loss=(0.0, 0.10), sloppiness=0.7,
+                        sampling_rate_hz=(20.0, 400.0), acc_bias_wander_mps2=0.1,
+                        exercises=("pencil_pickup",), pencil_wide=True, pencil_wider=True),
 }
 # Activities that are not exercises but share something with one: a posture,
 # a hold, a knee bend, a heel rise, an impact or a rotation.
@@ -389,6 +438,10 @@ class _Builder:
         self.shape_rng = np.random.default_rng(41)
         # The same for SimConfig.hold_wide's draws.
         self.wide_rng = np.random.default_rng(43)
+        # The same for the tiptoe tier's heel-to-toe walks (_walk_wide).
+        self.walk_rng = np.random.default_rng(47)
+        # The same for SimConfig.lookalike_wide's draws.
+        self.look_rng = np.random.default_rng(61)
 
     @property
     def t(self) -> float:
@@ -504,7 +557,9 @@ class _Builder:
             return self._tiptoe_wide(duration_s, label)
         # Tiptoe gait varies far more than people's: cadence, stance share,
         # step length, heel height and how far the shank swings.
-        stride_s = self.rng.uniform(0.7, 1.5) if tiptoe else self.rng.uniform(1.0, 1.25)
+        wide = None if tiptoe else self._walk_wide()
+        stride_s = (self.rng.uniform(0.7, 1.5) if tiptoe else wide["stride_s"] if wide
+                    else self.rng.uniform(1.0, 1.25))
         stride_s *= 1 / (1 + 0.05 * self.cfg.sloppiness * self.rng.standard_normal())
         n_strides = max(2, int(duration_s / stride_s))
         # Stride-to-stride variability (healthy adults: CV 1.5–3 %).
@@ -515,6 +570,8 @@ class _Builder:
         turn = self.rng.uniform(-40, 40)
         stance_frac = 0.6 if not tiptoe else self.rng.uniform(0.45, 0.65)
         step_len = (self.rng.uniform(1.1, 1.4) if not tiptoe else self.rng.uniform(0.4, 1.0))
+        if wide:
+            stance_frac, step_len = wide["stance_frac"], wide["step_m"]
         shank_arc = self.rng.uniform(14, 34) if tiptoe else 50.0
         shank_mid = self.rng.uniform(-2, 8) if tiptoe else 5.0
         heel_rises: list[np.ndarray] = []
@@ -545,12 +602,22 @@ class _Builder:
                 # Heel strike toes-up, foot flat, heel-off and push-off toes-down,
                 # swing back to toes-up for the next heel strike.
                 s = ph / stance_frac
-                foot = np.where(
-                    stance,
-                    np.interp(s, [0, 0.15, 0.6, 0.85, 1.0], [-20, 0, 0, 25, 55]),
-                    np.interp(sw, [0, 0.3, 0.8, 1.0], [55, 20, -15, -20]))
-                shank = np.where(stance, -20 + 50 * s, 30 - 50 * _min_jerk(sw))
-                lift = np.where(stance, 0.0, 0.12 * np.sin(np.pi * sw))
+                if wide:
+                    # Heel strike toes-up by ``heel_deg`` (a careful walker
+                    # lands nearly flat), push-off to ``push_deg``; the shank
+                    # swings ``arc`` about ``mid`` (short slow steps: 30°).
+                    hs, po, arc, mid = wide["heel_deg"], wide["push_deg"], wide["arc_deg"], wide["mid_deg"]
+                    foot = np.where(stance, np.interp(s, [0, 0.15, 0.6, 0.85, 1.0], [-hs, 0, 0, 0.45 * po, po]),
+                                    np.interp(sw, [0, 0.3, 0.8, 1.0], [po, 0.35 * po, -0.75 * hs, -hs]))
+                    shank = np.where(stance, mid - arc / 2 + arc * s, mid + arc / 2 - arc * _min_jerk(sw))
+                    lift = np.where(stance, 0.0, wide["lift_m"] * np.sin(np.pi * sw))
+                else:
+                    foot = np.where(
+                        stance,
+                        np.interp(s, [0, 0.15, 0.6, 0.85, 1.0], [-20, 0, 0, 25, 55]),
+                        np.interp(sw, [0, 0.3, 0.8, 1.0], [55, 20, -15, -20]))
+                    shank = np.where(stance, -20 + 50 * s, 30 - 50 * _min_jerk(sw))
+                    lift = np.where(stance, 0.0, 0.12 * np.sin(np.pi * sw))
             foot = gaussian_filter1d(foot, self.sampling_rate_hz * 0.02)
             shank = gaussian_filter1d(shank, self.sampling_rate_hz * 0.02)
             if k == 0:
@@ -583,6 +650,25 @@ class _Builder:
         # Come to a stop with both feet flat.
         self.settle()
         return contacts
+
+    def _walk_wide(self) -> dict | None:
+        """Heel-to-toe walking drawn wide beside the wide tiptoe walks (None: the tiers' one walk).
+
+        A shank sensor sees the shank's swing, not the foot's: people walk
+        with strides of 0.8-1.6 s, slow careful steps (0.5 m) swinging the
+        shank 30° and long brisk ones 60° (the tiers' walk: 1.0-1.25 s,
+        50°), landing on the heel toes-up by 3-25° (a shuffler lands
+        nearly flat) and pushing off 20-60° toes-down. Drawn from a stream
+        of its own, so the tiptoe tier's other draws stay what they were.
+        """
+        if not self.cfg.tiptoe_wide:
+            return None
+        rng = self.walk_rng
+        step = rng.uniform(0.5, 1.4)
+        return {"stride_s": rng.uniform(0.8, 1.6), "step_m": step, "stance_frac": rng.uniform(0.55, 0.68),
+                "arc_deg": float(np.clip(30 + 30 * (step - 0.5) / 0.9 + rng.normal(0, 4), 28, 62)),
+                "mid_deg": rng.uniform(0, 10), "heel_deg": rng.uniform(3, 25), "push_deg": rng.uniform(20, 60),
+                "lift_m": rng.uniform(0.06, 0.14)}
 
     def _tiptoe_wide(self, duration_s: float, label: bool = True) -> list[float]:
         """Tiptoe walking as :func:`tiptoe_plan` draws it; returns contact times.
@@ -626,6 +712,7 @@ class _Builder:
 
         heading0 = self.heading
         soft = plan.get("soft", 0.0)
+        cushion, v_land = plan.get("cushion_s", 0.0), 0.0
         for k, dur in enumerate(durations):
             t = self._grid(dur)
             m = len(t)
@@ -634,24 +721,37 @@ class _Builder:
             sw = np.clip((ph - sf) / (1 - sf), 0, 1)
             level = rise(plan["heel_rise_cm"] + wander[k0:k0 + m])
             k0 += m
-            if k > 0 and rng.random() < plan.get("heel_touch_p", 0.0):
+            flat = k in plan.get("flat_at", ())
+            if flat:
+                # A step heel first: the foot lands toes-up and lies flat
+                # through stance, the shank swinging farther over it.
+                level = np.where(stance, np.interp(ph / sf, [0, 0.15, 0.8, 1.0], [-10, 0, 0, level.mean()]), level)
+            elif k > 0 and rng.random() < plan.get("heel_touch_p", 0.0):
                 # The heel touches the floor mid-stance and rises again.
                 level = level * (1 - np.where(stance, np.sin(np.pi * np.clip(ph / sf, 0, 1)) ** 2, 0.0))
             # This swing's length over the others': half steps to start and
             # to stop, short steps turning on the spot.
             frac = (plan.get("first_step", 1.0) if k == 0 else plan.get("last_step", 1.0) if k == n - 1
                     else 1.0) * (0.3 if turn_per[k] else 1.0)
-            arc_k = arc * (0.4 + 0.6 * frac)
+            arc_k = arc * (0.4 + 0.6 * frac) * (1.4 if flat else 1.0)
+            # (With a cushion the toes swing down to the floor and stop
+            # there, the heel giving as they land, not hitting it at speed.)
             foot = np.where(stance, level + 3 * np.sin(np.pi * ph / sf),
-                            level + plan["swing_deg"] * (0.5 + 0.5 * frac) * np.sin(np.pi * sw))
-            shank = np.where(stance, mid - arc_k / 2 + arc_k * ph / sf, mid + arc_k / 2 - arc_k * _min_jerk(sw))
+                            level + plan["swing_deg"] * (0.5 + 0.5 * frac)
+                            * np.sin(np.pi * sw) ** (2 if cushion else 1))
+            # Limbs have mass: with a cushioned landing the shank's swing
+            # eases into its roll over the forefoot (a roll at full rate from
+            # the landing on is a kink that jolts a sensor 10 cm up the shank
+            # by ~0.02 g per degree of arc).
+            roll_in = _min_jerk(np.clip(ph / sf, 0, 1)) if cushion and not flat else ph / sf
+            shank = np.where(stance, mid - arc_k / 2 + arc_k * roll_in, mid + arc_k / 2 - arc_k * _min_jerk(sw))
             foot = gaussian_filter1d(foot, fs * 0.02)
             shank = gaussian_filter1d(shank, fs * 0.02)
             if k == 0:
                 # From standing flat: the heel rises and the first swing follows.
                 lead = _min_jerk(t / min(0.5, 0.5 * dur))
                 foot, shank = foot * lead, shank * lead
-            else:
+            elif not flat:
                 heel_rises.append(foot[stance])
             heading = heading0 + turn_per[k] * ph
             heading0 += turn_per[k]
@@ -662,9 +762,21 @@ class _Builder:
             step = min(plan["step_m"], 40.0 * swing_s ** 2 / 5.77) * frac
             fwd = np.where(stance, 0.0, _min_jerk(sw)) * step
             # sin² sets the toes down without speed: ``soft`` of it.
-            arch = (1 - soft) * np.sin(np.pi * sw) + soft * np.sin(np.pi * sw) ** 2
-            lift = np.where(stance, 0.0, min(plan["swing_lift_m"], 0.6 * G * (swing_s / np.pi) ** 2)
-                            * arch)
+            up = np.sin(np.pi * sw)
+            if cushion:
+                # The toes leave the floor from rest (no jolt at push-off).
+                up = np.where(sw < 0.5, up ** 2, up)
+            arch = (1 - soft) * up + soft * np.sin(np.pi * sw) ** 2
+            lift_m = min(plan["swing_lift_m"], 0.6 * G * (swing_s / np.pi) ** 2)
+            lift = np.where(stance, 0.0, lift_m * arch)
+            if cushion and k > 0 and not flat:
+                # Landing on the forefoot, the calf lets the heel give: the
+                # ankle comes to rest over ``cushion_s`` (a heel strike, in
+                # a few hundredths of a second), and rises back in stance.
+                tc = np.where(stance, t, 0.0)
+                lift = lift - np.where(stance, v_land * cushion * (1 - np.exp(-tc / cushion))
+                                       * (1 - _min_jerk(np.clip(ph / sf, 0, 1))), 0.0)
+            v_land = (1 - soft) * lift_m * np.pi / max(swing_s, 1e-3)
             # Side wobble: the ankle rolls out and back in each stance, and
             # a little at random.
             roll = plan["roll_deg"] * np.sin(np.pi * np.clip(ph / sf, 0, 1)) + _taper(m, fs, 0.1) * _smooth_noise(
@@ -805,11 +917,13 @@ class _Builder:
                 # The band pulls the foot back: the return is quick.
                 move_out = float(self.wide_rng.uniform(0.15, 0.45))
             if what == "rep":
+                # Drawn wide, a rep is held 1-20 s (the textbook person at least 1.2 s).
+                shortest = 1.0 if wide else 1.2
                 if "hold_spread" in pins:
-                    hold = float(np.clip(hold_person * np.exp(rng.normal(0, pins["hold_spread"])), 1.2, 20.0))
+                    hold = float(np.clip(hold_person * np.exp(rng.normal(0, pins["hold_spread"])), shortest, 20.0))
                 else:
                     hold = float(np.clip(rng.normal(hold_person, 0.15 * hold_person * (1 + self.cfg.sloppiness)),
-                                         1.2, 20.0))
+                                         shortest, 20.0))
                 amp = amp_person * (self.sloppy(0.1) if not wide else
                                     float(np.exp(self.wide_rng.normal(0, amp_spread))))
             elif what == "touch":   # reaches the position but does not hold it
@@ -918,7 +1032,9 @@ class _Builder:
         foot's tip, or the knee's part for a shank sensor).
         """
         rng = self.rng
-        plan = pencil_plan(rng, self.cfg.sloppiness, **(self.cfg.pencil_plan or {}))
+        plan = pencil_plan(rng, self.cfg.sloppiness, wider_rng=(
+            np.random.default_rng([int(self.wide_rng.integers(2 ** 31)), 61]) if self.cfg.pencil_wider else None),
+            **(self.cfg.pencil_plan or {}))
         self.pencil_plans.append(plan)
         posture = plan["posture"]
         if posture == "floor_knees":
@@ -949,6 +1065,12 @@ class _Builder:
         what = ["rep"] * plan["reps"]
         for _ in range(plan["drops"]):
             what.insert(int(rng.integers(0, len(what) + 1)), "drop")
+        wider = plan.get("wider", False)
+        for _ in range(plan.get("retries", 0)):
+            # The pencil slips out as the foot lifts; the foot goes down and
+            # picks it up again after a short pause.
+            k = int(rng.integers(0, len(what)))
+            what.insert(k, "retry")
         head = math.radians(self.heading)
         fwd = np.array([math.cos(head), math.sin(head), 0.0])
         left = np.array([-math.sin(head), math.cos(head), 0.0])
@@ -958,7 +1080,11 @@ class _Builder:
             move_in = float(np.clip(rng.uniform(0.6, 1.4) * tempo, 0.3, 3.0))
             move_out = float(np.clip(rng.uniform(0.6, 1.4) * tempo, 0.3, 3.0))
             if kind == "rep":
-                hold = float(np.clip(plan["hold_s"] * np.exp(rng.normal(0, plan["hold_spread"])), 3.0, 30.0))
+                hold = float(np.clip(plan["hold_s"] * np.exp(rng.normal(0, plan["hold_spread"])),
+                                     1.0 if wider else 3.0, 30.0))
+            elif wider:
+                # Gone at once: a held pencil lasts a second and more.
+                hold = float(rng.uniform(0.1, 0.6))
             else:
                 hold = float(rng.uniform(0.3, 2.5))
             t = self._grid(move_in + hold + move_out)
@@ -985,6 +1111,10 @@ class _Builder:
                 wob = _taper(n, fs, 0.5) * prof
                 shank = shank + wob * _smooth_noise(rng, n, fs, 0.7, plan["wobble_deg"])
                 tr.shank_roll = tr.shank_roll + wob * _smooth_noise(rng, n, fs, 0.7, plan["wobble_deg"])
+            if plan.get("sink", 0.0):
+                # A tiring foot sinks slowly while it holds (the lift and the
+                # tip alike), then is put down from where it got to.
+                prof = prof * (1.0 - plan["sink"] * np.clip((t - move_in) / max(hold, 1e-3), 0.0, 1.0))
             tip = amp * plan["tip_deg"] * prof + tremor + drift
             tr.shank_pitch = tr.shank_pitch + shank
             # The foot's pitch in the world is the shank's plus the ankle's.
@@ -1004,8 +1134,8 @@ class _Builder:
                                       "range_deg": amp * range_deg})
                 entry["start_s"] = start if entry["start_s"] is None else entry["start_s"]
                 entry["end_s"] = self.t
-            self.rest(plan["rest_s"] * rng.uniform(0.7, 1.4),
-                      sway_deg=plan["wobble_deg"] if self.posture == "stand" else 0.0)
+            pause = rng.uniform(0.4, 2.0) if kind == "retry" else plan["rest_s"] * rng.uniform(0.7, 1.4)
+            self.rest(pause, sway_deg=plan["wobble_deg"] if self.posture == "stand" else 0.0)
         if entry["reps"]:
             self.exercises.append(entry)
 
@@ -1018,9 +1148,11 @@ class _Builder:
         and between turns, pauses, a wobbling leg. ``seconds_each`` is the
         prescribed time (8–10 s); people do 3–15 turns each way whatever it is.
         """
-        assert self.posture == "lie"
+        assert self.posture in ("lie", "chair")
         rng = self.rng
         plan = circle_plan(rng, self.cfg.sloppiness, **(self.cfg.circle_plan or {}))
+        if self.cfg.circle_wide:
+            circle_wide(plan, self.shape_rng, pinned=set(self.cfg.circle_plan or {}))
         if self.cfg.circle_partial and not {"partial_in", "partial_out"} & set(self.cfg.circle_plan or {}):
             # Drawn from a stream of their own: the session's other draws stay.
             for p in plan["directions"]:
@@ -1030,7 +1162,9 @@ class _Builder:
                 total = p["partial_in"] + p["partial_out"]
                 if total > 0.9:
                     p["partial_in"], p["partial_out"] = 0.9 * p["partial_in"] / total, 0.9 * p["partial_out"] / total
-        self.transition("lie_raised", rng.uniform(1.5, 2.5), kind="raise_leg")
+        resting = self.posture
+        raised = "lie_raised" if resting == "lie" else "chair_raised"
+        self.transition(raised, rng.uniform(1.5, 2.5), kind="raise_leg")
         entry = {"exercise": "ankle_circles", "start_s": None, "end_s": None,
                  "reps": [], "circles": [], "strides": []}
         sampling_rate_hz = self.sampling_rate_hz
@@ -1141,7 +1275,7 @@ class _Builder:
         t_at += still(rng.uniform(0.5, 1.5))
         d = np.concatenate(parts_d)
         n = len(d)
-        tr = Track.still(n, "lie_raised", self.heading, self.pos)
+        tr = Track.still(n, raised, self.heading, self.pos)
         # Inversion/eversion goes with the toes' sideways swing (a twist
         # about the foot's long axis that does not move the toe tip).
         twist = plan["twist"] * d[:, 0]
@@ -1161,7 +1295,7 @@ class _Builder:
         entry["start_s"] = entry["circles"][0]["start_s"]
         entry["end_s"] = entry["circles"][-1]["end_s"]
         self.exercises.append(entry)
-        self.transition("lie", rng.uniform(1.5, 2.5), kind="lower_leg")
+        self.transition(resting, rng.uniform(1.5, 2.5), kind="lower_leg")
 
     # -- things that are not exercises --------------------------------------
     def other_side(self, duration_s: float, kind: str, sway_deg: float = 0.0) -> None:
@@ -1320,6 +1454,17 @@ class _Builder:
             for direction in ((1, -1) if rng.random() < 0.5 else (rng.choice([1, -1]),)):
                 self._stairs(int(rng.integers(6, 14)), up=direction > 0)
                 self.rest(rng.uniform(1, 4))
+        elif kind == "knee_extension" and self.cfg.lookalike_wide:
+            # Full or partial (terminal) extensions, seated on a chair or
+            # lying with a roll under the knee (short-arc quads: the shank
+            # lifts about the knee from about level), the ankle pulled up or
+            # relaxed; some people barely move.
+            w = self.look_rng
+            lying = w.random() < 0.35
+            self.go_to("lie" if lying else "chair")
+            ext = min(95.0, loguni(8.0, 35.0 if lying else 95.0))
+            self._pose_reps(int(w.integers(4, 16)), {"shank_pitch": -ext, "ankle_pitch": -float(w.uniform(-10, 20))},
+                            hold_s=hold, pivot_m=SHANK_LENGTH_M, tempo=tempo)
         elif kind == "knee_extension":
             self.go_to("chair")
             ext = min(95.0, rng.uniform(45, 95) * depth)
@@ -1327,12 +1472,20 @@ class _Builder:
                             hold_s=hold, pivot_m=SHANK_LENGTH_M, tempo=tempo)
         elif kind == "straight_leg_raise":
             self.go_to("lie")
-            self._pose_reps(int(rng.integers(5, 11)), {"shank_pitch": -min(70.0, rng.uniform(25, 50) * depth)},
+            # (The reps drawn first, as before lookalike_wide: the tiers' sessions stay as they were.)
+            reps = int(rng.integers(5, 11))
+            rise = (loguni(8.0, 80.0) if self.cfg.lookalike_wide else min(70.0, rng.uniform(25, 50) * depth))
+            self._pose_reps(reps, {"shank_pitch": -rise},
                             hold_s=hold, pivot_m=LEG_LENGTH_M, tempo=tempo)
         elif kind == "side_lying_abduction":
             self.go_to("side_lie")
             self._pose_reps(int(rng.integers(6, 13)), {"shank_roll": rng.uniform(20, 40) * depth},
                             hold_s=hold, pivot_m=LEG_LENGTH_M, tempo=tempo)
+        elif kind == "prone_hip_extension" and self.cfg.lookalike_wide and self.look_rng.random() < 0.4:
+            # Prone knee curls: the shank swings up about the knee, 20-100°.
+            self.go_to("prone")
+            self._pose_reps(int(self.look_rng.integers(5, 14)), {"shank_pitch": loguni(20.0, 100.0)},
+                            hold_s=hold, pivot_m=SHANK_LENGTH_M, tempo=tempo)
         elif kind == "prone_hip_extension":
             self.go_to("prone")
             self._pose_reps(int(rng.integers(6, 13)), {"shank_pitch": rng.uniform(10, 25) * depth},
@@ -1347,6 +1500,9 @@ class _Builder:
             # Lying, the whole leg rolls and tips with the pelvis; seated, the
             # foot stays planted and only the shank sways over it.
             foot = (rng.uniform(-3, 3) if lying else rng.uniform(-1, 1)) * depth
+            if self.cfg.lookalike_wide:
+                # A pelvis that tips more (a raise without bracing): up to 6°.
+                shank = float(self.look_rng.uniform(1, 6) * self.look_rng.choice([-1, 1]))
             self._pose_reps(int(rng.integers(6, 13)), {"shank_pitch": shank, "ankle_pitch": foot - shank,
                                                        "shank_roll": rng.uniform(-3, 3) * depth},
                             hold_s=hold, tempo=tempo)
@@ -1775,13 +1931,40 @@ def circle_plan(rng: np.random.Generator, sloppiness: float = 0.3, **pins) -> di
     return plan
 
 
+def circle_wide(plan: dict, rng: np.random.Generator, pinned: set = frozenset()) -> dict:
+    """Redraw a :func:`circle_plan` wider, in place (``SimConfig.circle_wide``; issue 12).
+
+    From first principles rather than from what the detector was built on:
+    paths of 5-40 deg, 0.2-1.5 circles a second, ellipses up to 4:1 at any
+    angle, the speed uneven within a turn and changing 0.5-2x over the set,
+    0-3 pauses of 0.5-3 s each way (a near or full stop), either direction
+    first. Keys in ``pinned`` (the caller's ``circle_plan`` pins) stay.
+    """
+    loguni = lambda lo, hi: float(np.exp(rng.uniform(np.log(lo), np.log(hi))))  # noqa: E731
+    size, period, ell, orient = loguni(5, 40), 1 / loguni(0.2, 1.5), loguni(1, 4), rng.uniform(0, 180)
+    first = str(rng.choice(CIRCLE_DIRECTIONS))
+    if "order" not in pinned:
+        plan["order"] = [first, "ccw" if first == "cw" else "cw"]
+    for p in plan["directions"]:
+        # The second direction like the first, not the same.
+        wide = {"size_deg": float(np.clip(size * np.exp(rng.normal(0, 0.2)), 5, 40)),
+                "period_s": float(np.clip(period * np.exp(rng.normal(0, 0.2)), 1 / 1.5, 5.0)),
+                "ellipticity": float(np.clip(ell * np.exp(rng.normal(0, 0.15)), 1, 4)),
+                "orientation_deg": float(orient + rng.normal(0, 15)),
+                "uneven": rng.uniform(0, 0.65), "speed_trend": loguni(0.5, 2.0),
+                "pauses": [{"at": rng.uniform(0.15, 0.85), "seconds": rng.uniform(0.5, 3.0),
+                            "depth": rng.uniform(0.8, 1.0)} for _ in range(int(rng.integers(0, 4)))]}
+        p.update({k: v for k, v in wide.items() if k not in pinned})
+    return plan
+
+
 def tiptoe_plan(rng: np.random.Generator, sloppiness: float = 0.3, duration_s: float = 25.0,
                 **pins) -> dict:
     """How one person walks on tiptoe, drawn far wider than people do.
 
     Keys (any can be pinned): ``strides`` (swings of the instrumented foot;
     a short walk of 3-6 one time in five, else as many as fit
-    ``duration_s``), ``cadence_sps`` (steps a second, 0.5-2.5, log-uniform;
+    ``duration_s``), ``cadence_sps`` (steps a second, 0.8-3.2, log-uniform;
     a stride is two steps), ``cadence_trend`` (last stride's time over the
     first's, 0.6-1.6), ``stride_cv`` (stride-to-stride log-spread, uneven
     steps), ``stance_frac`` (share of a stride on the floor), ``heel_rise_cm``
@@ -1799,12 +1982,18 @@ def tiptoe_plan(rng: np.random.Generator, sloppiness: float = 0.3, duration_s: f
     taken off, 0-0.95: a hand on a rail), ``heel_touch_p`` (chance a
     stance lets the heel down), ``end_hold_s`` (standing on tiptoe after
     the last contact, 0-1 s) and ``end_drop_s`` (the heel coming down
-    after it, 0.12-0.7 s; quick drops land with an impact). Pinned plans
-    without the last six keys get 1, 1, 0, 0, 0 and None (the walks drawn
-    before they existed).
+    after it, 0.12-0.7 s; quick drops land with an impact), ``flat_at``
+    (strides stepped flat, heel first, inside the walk: one or two in a
+    third of the walks of 6 strides or more) and ``cushion_s`` (0.05-0.15 s:
+    how long the calf takes to stop the ankle after a forefoot landing, so
+    that a shank sees no heel strike's jolt; the toes then leave the floor
+    from rest). Pinned plans without the last eight keys get 1, 1, 0, 0, 0,
+    None, [] and 0 (the walks drawn before they existed).
     """
     loguni = lambda lo, hi: float(np.exp(rng.uniform(np.log(lo), np.log(hi))))  # noqa: E731
-    cadence = float(pins.get("cadence_sps", loguni(0.5, 2.5)))
+    # 0.8-3.2 steps/s: strides of 0.6-1.6 Hz, quick short tiptoe steps up
+    # to slow careful ones, and slower still (strides of 2.5 s).
+    cadence = float(pins.get("cadence_sps", loguni(0.8, 3.2)))
     if "strides" in pins:
         n = int(pins["strides"])
     elif rng.random() < 0.2:
@@ -1845,12 +2034,25 @@ def tiptoe_plan(rng: np.random.Generator, sloppiness: float = 0.3, duration_s: f
         "end_hold_s": float(rng.uniform(0.0, 1.0)),
     }
     if pins:
-        plan.update(first_step=1.0, last_step=1.0, soft=0.0, heel_touch_p=0.0, end_drop_s=None, end_hold_s=0.0)
+        # Pinned walks draw nothing more: the session's later draws (noise,
+        # loss) stay what they were for the pinned tests.
+        plan.update(first_step=1.0, last_step=1.0, soft=0.0, heel_touch_p=0.0, end_drop_s=None, end_hold_s=0.0,
+                    flat_at=[], cushion_s=0.0)
+    else:
+        plan.update({
+            # Strides stepped flat, heel first, inside the walk (a tired
+            # calf, a stumble): none in two walks of three, else one or two.
+            "flat_at": sorted({int(k) for k in rng.integers(1, max(2, n - 1), size=int(rng.integers(1, 3)))})
+            if rng.random() < 1 / 3 and n >= 6 else [],
+            # How long the calf takes to stop the ankle after a forefoot landing (s).
+            "cushion_s": float(rng.uniform(0.05, 0.15)),
+        })
     plan.update({k: v for k, v in pins.items() if k in plan})
     return plan
 
 
-def pencil_plan(rng: np.random.Generator, sloppiness: float = 0.3, **pins) -> dict:
+def pencil_plan(rng: np.random.Generator, sloppiness: float = 0.3,
+                wider_rng: np.random.Generator | None = None, **pins) -> dict:
     """How one person picks up a pencil with the toes, drawn far wider than people do.
 
     The programme says only "put a pencil on the floor and pick it up with
@@ -1867,10 +2069,19 @@ def pencil_plan(rng: np.random.Generator, sloppiness: float = 0.3, **pins) -> di
     pencil is put down from where it was picked up), ``hold_s`` (5-25 s,
     log-uniform), ``hold_spread`` (rep-to-rep log-spread), ``reps``
     (1-5), ``drops`` (pencils dropped within 2.5 s: not reps),
+    ``retries`` (pencils slipping out as the foot lifts, picked up again
+    after a short pause; ``wider`` only), ``sink`` (the held foot's lift and
+    tip lost by the end of a hold, 0-0.6; ``wider`` only),
     ``rest_s`` (1-15 s), ``tempo`` (move-time factor, 0.5-2),
     ``tremor_deg``, ``drift_frac`` (the held angle's wander), ``wobble_deg``
     (standing: sway on one leg), ``sets`` (1-2 sets of this foot) and
     ``other_first`` (the other foot's turn first).
+
+    With ``wider_rng`` (``SimConfig.pencil_wider``) some keys are drawn
+    again from it, wider than the programme allows: holds 1-20 s
+    (log-uniform) varying rep to rep by a log-spread of up to 0.45, 1-12
+    reps, tremor 0.01-0.5° (a still foot), drops of 0.1-0.6 s, retries and
+    sinking; the others stay the draw above.
     """
     loguni = lambda lo, hi: float(np.exp(rng.uniform(np.log(lo), np.log(hi))))  # noqa: E731
     posture = str(rng.choice(["chair", "floor_knees", "stand"], p=[0.45, 0.2, 0.35]))
@@ -1898,6 +2109,17 @@ def pencil_plan(rng: np.random.Generator, sloppiness: float = 0.3, **pins) -> di
         "sets": int(rng.integers(1, 3)),
         "other_first": bool(rng.random() < 0.4),
     }
+    if wider_rng is not None:
+        w = wider_rng
+        plan.update(
+            wider=True,
+            hold_s=float(np.exp(w.uniform(np.log(1.0), np.log(20.0)))),
+            hold_spread=w.uniform(0.05, 0.45),
+            reps=int(w.choice([1, 2, 3, 4, 5, 6, 8, 10, 12], p=[0.15, 0.12, 0.2, 0.1, 0.1, 0.1, 0.08, 0.08, 0.07])),
+            tremor_deg=float(np.exp(w.uniform(np.log(0.01), np.log(0.5)))),
+            retries=int(w.choice([0, 1, 2], p=[0.6, 0.3, 0.1])),
+            sink=float(w.uniform(0.0, 0.6)) if w.random() < 0.4 else 0.0,
+        )
     if plan["grip"] != pins.get("grip", plan["grip"]):
         plan["grip"] = pins["grip"]
     if plan["grip"] == "curl":
@@ -1924,13 +2146,19 @@ def _session_plan(rng: np.random.Generator, cfg: SimConfig) -> list[str]:
 
 def build_session(rng: np.random.Generator, cfg: SimConfig, fs_int: float,
                   shape_rng: np.random.Generator | None = None,
-                  wide_rng: np.random.Generator | None = None) -> _Builder:
+                  wide_rng: np.random.Generator | None = None,
+                  walk_rng: np.random.Generator | None = None,
+                  look_rng: np.random.Generator | None = None) -> _Builder:
     """Script a session: stand, the exercises in some order, stand."""
     b = _Builder(rng, fs_int, cfg)
+    if walk_rng is not None:
+        b.walk_rng = walk_rng
     if shape_rng is not None:
         b.shape_rng = shape_rng
     if wide_rng is not None:
         b.wide_rng = wide_rng
+    if look_rng is not None:
+        b.look_rng = look_rng
     if not cfg.bare:
         b.rest(rng.uniform(20, 32), record_stance=True)
     spread = cfg.rep_count_spread
@@ -1953,7 +2181,7 @@ def build_session(rng: np.random.Generator, cfg: SimConfig, fs_int: float,
             b.lookalike(name.split(":", 1)[1])
             b.rest(rng.uniform(2, 6))
             continue
-        if name == "pencil_pickup" and (cfg.pencil_wide or cfg.pencil_plan):
+        if name == "pencil_pickup" and (cfg.pencil_wide or cfg.pencil_plan or cfg.pencil_wider):
             b.pencil_wide()
             b.rest(rng.uniform(2, 5))
             continue
@@ -1962,7 +2190,8 @@ def build_session(rng: np.random.Generator, cfg: SimConfig, fs_int: float,
             # Walking over to the next station.
             b.walk(rng.uniform(6, 14), label=False)
             b.rest(rng.uniform(1.5, 3))
-        b.go_to(EXERCISE_POSTURE[name])
+        seated = name == "ankle_circles" and cfg.circle_wide and b.shape_rng.random() < 1 / 3
+        b.go_to("chair" if seated else EXERCISE_POSTURE[name])
         if cfg.distractors and rng.random() < 0.5:
             b.fidget(rng.uniform(3, 8), kind="adjust_band" if name == "resistance_band" else "fidget")
             b.rest(rng.uniform(1, 3))
@@ -2013,6 +2242,10 @@ def _spread_postures(track: Track, labels: list[tuple[int, str]], rng: np.random
         "lie_raised": (u(1.5), u(0.3), u()), "side_lie": (u(0.3), u(), u()),
         "prone": (u(0.5), u(0.3), u()),
     }
+    if any(posture == "chair_raised" for _, posture in labels):
+        # Drawn last, and only when there (SimConfig.circle_wide): the other
+        # postures' offsets stay what they were for every seed.
+        offsets["chair_raised"] = (u(1.0), u(0.3), u())
     n = len(track)
     off = np.zeros((n, 3))
     k = 0
@@ -2113,8 +2346,12 @@ def _q_rotvec(q: np.ndarray) -> np.ndarray:
     return q[:, :3] * scale[:, None]
 
 
-def segment_kinematics(track: Track, sampling_rate_hz: float, placement: str, side_sign: float = 1.0):
+def segment_kinematics(track: Track, sampling_rate_hz: float, placement: str, side_sign: float = 1.0,
+                       offset: np.ndarray | None = None):
     """Orientation, angular velocity (deg/s, body frame) and specific force.
+
+    ``offset``: the sensor's place in the segment frame (m; from the ankle
+    joint), the placement's usual one if None.
 
     Returns
     -------
@@ -2132,9 +2369,9 @@ def segment_kinematics(track: Track, sampling_rate_hz: float, placement: str, si
         q = _q_mul(q, _q_mul(_q_axis(1, track.ankle_pitch), _q_axis(0, side_sign * track.ankle_roll)))
         if track.foot_extra is not None:
             q = _q_mul(q, track.foot_extra.as_quat())
-        offset = FOOT_SENSOR_OFFSET
+        offset = FOOT_SENSOR_OFFSET if offset is None else offset
     else:
-        offset = SHANK_SENSOR_OFFSET
+        offset = SHANK_SENSOR_OFFSET if offset is None else offset
     n = len(track)
     # Central difference of orientation: ω = log(R_{k-1}ᵀ R_{k+1}) / 2dt.
     w = _q_rotvec(_q_mul(_q_conj(q[:-2]), q[2:])) * sampling_rate_hz / 2
@@ -2223,6 +2460,33 @@ def _long_gaps(cfg: SimConfig, exercises: list[dict], t_true: np.ndarray, sampli
     return keep
 
 
+def _sensor_faults(cfg: SimConfig, acc: np.ndarray, gyr: np.ndarray,
+                   rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Bias steps and saturation (``SimConfig.bias_steps``, ``acc_range_g``, ``gyr_range_dps``).
+
+    Parameters
+    ----------
+    acc, gyr : ndarray, shape (n, 3)
+        The sensor's readings (m/s², deg/s), changed in place and returned.
+    rng : Generator
+        This stream alone: a config without these faults draws nothing.
+    """
+    n = len(acc)
+    steps = cfg.bias_steps
+    if isinstance(steps, (tuple, list)):
+        steps = int(rng.integers(steps[0], steps[1] + 1))
+    for _ in range(int(steps)):
+        k = int(rng.integers(0, n))
+        acc[k:] += cfg.acc_bias_mps2 * rng.standard_normal(3)
+        gyr[k:] += cfg.gyr_bias_dps * rng.standard_normal(3)
+    for x, scale, unit in ((acc, cfg.acc_range_g, G), (gyr, cfg.gyr_range_dps, 1.0)):
+        if isinstance(scale, (tuple, list)):
+            scale = float(rng.choice(scale))
+        if scale:
+            np.clip(x, -scale * unit, scale * unit, out=x)
+    return acc, gyr
+
+
 def _draw_ranges(cfg: SimConfig, seed: int) -> SimConfig:
     """The config with its (low, high) ranges drawn for this session.
 
@@ -2281,7 +2545,9 @@ def simulate_session(seed: int = 0, config: SimConfig | None = None,
     sampling_rate_hz = float(cfg.sampling_rate_hz)
     fs_int = max(400.0, 4 * sampling_rate_hz)
     b = build_session(rng, cfg, fs_int, shape_rng=np.random.default_rng([abs(int(seed)), 41]),
-                      wide_rng=np.random.default_rng([abs(int(seed)), 43]))
+                      wide_rng=np.random.default_rng([abs(int(seed)), 43]),
+                      walk_rng=np.random.default_rng([abs(int(seed)), 47]),
+                      look_rng=np.random.default_rng([abs(int(seed)), 61]))
     track = _concat(b.tracks)
     if cfg.posture_spread_deg:
         _spread_postures(track, b.labels, np.random.default_rng([abs(int(seed)), 11]),
@@ -2290,7 +2556,13 @@ def simulate_session(seed: int = 0, config: SimConfig | None = None,
     for name in ("heading", "shank_pitch", "shank_roll", "ankle_pitch", "ankle_roll"):
         setattr(track, name, gaussian_filter1d(getattr(track, name), fs_int * 0.005))
     side_sign = 1.0 if cfg.side == "left" else -1.0
-    _, gyr_seg, acc_seg = segment_kinematics(track, fs_int, cfg.placement, side_sign)
+    offset = None
+    if cfg.placement != "foot" and cfg.shank_sensor_m is not None:
+        height = cfg.shank_sensor_m
+        if isinstance(height, tuple):
+            height = np.random.default_rng([abs(int(seed)), 67]).uniform(*height)
+        offset = np.array([SHANK_SENSOR_OFFSET[0], 0.0, float(height)])
+    _, gyr_seg, acc_seg = segment_kinematics(track, fs_int, cfg.placement, side_sign, offset=offset)
     mount = _mounting(rng, cfg.mounting)
     inv = mount.inv()
     gyr_s = inv.apply(gyr_seg)
@@ -2324,6 +2596,7 @@ def simulate_session(seed: int = 0, config: SimConfig | None = None,
                                 for _ in range(3)])
     acc += cfg.acc_noise_mps2 * rng.standard_normal(acc.shape)
     gyr += cfg.gyr_noise_dps * rng.standard_normal(gyr.shape)
+    acc, gyr = _sensor_faults(cfg, acc, gyr, np.random.default_rng([abs(int(seed)), 61]))
     if cfg.acc_lsb_mps2:
         acc = np.round(acc / cfg.acc_lsb_mps2) * cfg.acc_lsb_mps2
     if cfg.gyr_lsb_dps:

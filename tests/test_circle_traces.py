@@ -557,3 +557,58 @@ def test_quick_loops_of_settling_before_slow_circles_are_not_counted():
     c = detect(*trace(still(2), bob, slow, still(2)))
     assert list(c.direction) == ["cw"] * 6
     assert c.start.min() >= (2 + 1.8) * FS - 0.3 * 2.6 * FS
+
+
+# --- issue 12, branch circ7: the kinds found in whole simulated sessions ----
+
+def _min_jerk_out_and_back(amp_deg: float, seconds: float, angle_deg: float):
+    """The toes pointed along one line and back (a there-and-back, no turning)."""
+    u = np.linspace(0, 1, int(round(seconds * FS)))
+    s = amp_deg * np.sin(np.pi * u) ** 2
+    return s * np.cos(np.radians(angle_deg)), s * np.sin(np.radians(angle_deg))
+
+
+def test_pointing_the_toes_before_circling_is_not_part_of_the_first_circle():
+    # A small loop the circles' way as the leg settles (0.6 of a turn, 1°),
+    # the toes pointed 25° and back, a second's rest, then 6 slow circles:
+    # the stretch between the loop and the circles does not turn, but the
+    # toes went 50° in it, so it is no pause of the circling (it was
+    # bridged, the loop and the pointing became part of the first turn and
+    # that turn was dropped as too slow: 5 counted; simulator hard seed 16).
+    loop = circling(0.6, 1.0, 1.0, +1)[:2]
+    y, z = trace(still(1.0), loop, _min_jerk_out_and_back(25.0, 1.2, 30.0), still(1.0),
+                 circling(6.0, 2.5, 10.0, +1)[:2], still(2.0))
+    c = detect(y, z)
+    assert list(c.direction) == ["ccw"] * 6
+    # The first circle starts with the circling, after the pointing (at 3.8 s).
+    assert c.start.iloc[0] >= 3.6 * FS
+
+
+def test_a_turn_the_direction_of_motion_lost_is_still_counted():
+    # 8 turns of a flat loop (semi-axes 8° and 1.5°, 1 s a turn); during
+    # the 5th the leg drifts up at 15 deg/s, faster than the toes move up
+    # and down on the loop (at most 1.5° · 2π/s = 9.4 deg/s): the toes'
+    # direction of motion swings back instead of going round, and that turn
+    # and the next read as one turn of twice the path and time. 8 circles.
+    n = int(8 * FS)
+    ph = 2 * np.pi * np.arange(n) / FS
+    drift = np.clip((np.arange(n) / FS - 4.0), 0, 1) * 15.0
+    env = np.clip(np.minimum(np.arange(n), n - np.arange(n)) / (0.25 * FS), 0, 1)
+    y, z = 8.0 * env * np.cos(ph), 1.5 * env * np.sin(ph) + drift
+    y, z = trace(still(1.0), (y, z), (np.zeros(int(2 * FS)), np.full(int(2 * FS), 15.0)))
+    c = detect(y, z)
+    assert list(c.direction) == ["ccw"] * 8
+
+
+def test_a_loop_or_two_cut_off_from_their_ways_circling_are_not_circles():
+    # Two cw loops as the leg settles, 6 circles ccw, then 6 cw: the two
+    # loops are not next to the cw circling (the ccw set is between them);
+    # a direction done only in short runs stays counted
+    # (test_the_limits_of_circle_sets_are_inclusive_as_documented).
+    c = table((0.0, 2, 1.0, "cw", 12.0), (2.5, 6, 1.0, "ccw", 12.0), (9.0, 6, 1.0, "cw", 12.0))
+    (g,) = circle_sets(c, FS)
+    assert list(g.direction) == ["ccw"] * 6 + ["cw"] * 6
+    # The same two loops just before the cw circling continue it.
+    c = table((0.0, 6, 1.0, "ccw", 12.0), (6.5, 2, 1.0, "cw", 12.0), (8.7, 6, 1.0, "cw", 12.0))
+    (g,) = circle_sets(c, FS)
+    assert len(g) == 14

@@ -179,7 +179,8 @@ def test_small_presses_on_a_noisy_sensor_are_counted(seed, placement, rate_hz, l
                                   sampling_rate_hz=rate_hz, packet_loss=loss, mounting="instep",
                                   exercises=["tiptoe_walk", "toe_press"], acc_noise_mps2=acc_noise,
                                   gyr_noise_dps=gyr_noise, hold_plan=dict(amp_deg=amp_deg, hold_spread=spread),
-                                  hold_wide=0.0)  # the sets as they were drawn when this was written
+                                  hold_wide=0.0, bias_steps=0, acc_range_g=0.0,
+                                  gyr_range_dps=0.0)  # the sets and sensor as drawn when this was written
     doc = analyze_recording(rec)
     true = [e for e in truth["exercises"] if e["exercise"] == "toe_press"]
     presses = [e for e in doc["exercises"] if e["exercise"] == "toe_press"]

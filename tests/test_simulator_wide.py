@@ -123,3 +123,42 @@ def test_circles_can_be_pinned_per_direction():
     assert len(big) == len(small) == 6
     assert np.median(big) == pytest.approx(24.0, rel=0.15)
     assert np.median(small) == pytest.approx(6.0, rel=0.15)
+
+
+def test_circles_drawn_wide_stay_in_their_ranges_and_pins_hold():
+    # circle_wide redraws a plan from first principles (issue 12, branch
+    # circ7): 5-40 deg paths, 0.2-1.5 circles a second, up to 4:1, 0-3
+    # pauses of 0.5-3 s; the caller's pins stay.
+    from sensors.simulator import circle_plan, circle_wide
+
+    rng = np.random.default_rng(5)
+    periods, sizes, pauses, orders = [], [], [], set()
+    for _ in range(300):
+        plan = circle_wide(circle_plan(rng), rng)
+        orders.add(plan["order"][0])
+        for p in plan["directions"]:
+            periods.append(p["period_s"])
+            sizes.append(p["size_deg"])
+            pauses += [pa["seconds"] for pa in p["pauses"]]
+            assert 1 <= p["ellipticity"] <= 4 and len(p["pauses"]) <= 3
+    assert 1 / 1.5 <= min(periods) and max(periods) <= 5.0 and max(periods) > 4.0 and min(periods) < 0.8
+    assert 5 <= min(sizes) and max(sizes) <= 40
+    assert 0.5 <= min(pauses) and max(pauses) <= 3.0 and max(pauses) > 2.5
+    assert orders == {"cw", "ccw"}
+    plan = circle_wide(circle_plan(rng, size_deg=3.0), rng, pinned={"size_deg"})
+    assert [p["size_deg"] for p in plan["directions"]] == [3.0, 3.0]
+
+
+def test_the_circles_tier_seats_some_sets_and_lists_whole_turns_only():
+    seated, lying = 0, 0
+    for seed in range(6):
+        _, truth = simulate_session(seed=seed, tier="circles", exercises=["ankle_circles"], distractors=False)
+        kinds = [d["kind"] for d in truth["distractors"]]
+        seated += "stand_to_chair" in kinds
+        lying += "stand_to_lie" in kinds
+        (bout,) = [b for b in truth["exercises"] if b["exercise"] == "ankle_circles"]
+        # Part turns are drawn at each end (circle_partial 0.8): the truth
+        # lists the whole turns, each a full turn long and following the last.
+        c = bout["circles"]
+        assert all(a["end_s"] == pytest.approx(b["start_s"]) for a, b in zip(c, c[1:]) if a["direction"] == b["direction"])
+    assert seated and lying

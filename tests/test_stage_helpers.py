@@ -5,14 +5,14 @@ hand, and against the library call it stands in for.
 import numpy as np
 import pandas as pd
 import pytest
-from scipy.ndimage import median_filter, uniform_filter1d
-from scipy.signal import sosfiltfilt
+from scipy.ndimage import label, maximum_position, median_filter, uniform_filter1d
+from scipy.signal import oaconvolve, sosfiltfilt
 
 from analysis.circles import _run_medians
 from analysis.families import _median3
 from analysis.gait import StrideDetector, _percentile, runs
 from analysis.mounting import _column_median
-from analysis.preprocess import butter_filtfilt, butter_sos, majority, norm3, running_mean
+from analysis.preprocess import butter_filtfilt, butter_sos, majority, max_position_per_run, norm3, oaconvolve_valid, running_mean
 from analysis.reps import lowpass
 
 
@@ -153,3 +153,38 @@ def test_chain_keeps_the_contacts_a_period_apart_and_skips_a_bump_between():
     # Tighter than log(2)² · 4 allows for the skipped period (1.92 against
     # a contact's 1.0): the chain breaks there and the longer part wins.
     assert StrideDetector(tightness=40.0)._chain(cand, value, 10.0).tolist() == [0, 10, 20, 30]
+
+
+def test_max_position_per_run_is_scipys_maximum_position_of_each_run():
+    # Runs 1:4 (max 5 at 2), 5:6 (its one sample), 7:10 (6 at 9).
+    x = np.array([9, 1, 5, 4, 2, 0, 8, 3, 4, 6, 7], dtype=float)
+    mask = np.array([0, 1, 1, 1, 0, 1, 0, 1, 1, 1, 0], dtype=bool)
+    assert max_position_per_run(x, mask).tolist() == [2, 5, 9]
+    assert max_position_per_run(x, np.zeros(len(x), dtype=bool)).tolist() == []
+    assert max_position_per_run(x, np.ones(len(x), dtype=bool)).tolist() == [0]
+    rng = np.random.default_rng(3)
+    for n in (1, 2, 50, 5000):
+        # Distinct values (the fast path) and rounded ones (ties: scipy's own
+        # choice); runs touch both ends sometimes.
+        for x in (rng.random(n), np.round(rng.random(n) * 4)):
+            mask = rng.random(n) < 0.6
+            labels, count = label(mask)
+            expected = np.array(maximum_position(x, labels, np.arange(1, count + 1)), dtype=int).reshape(-1)
+            assert max_position_per_run(x, mask).tolist() == expected.tolist()
+
+
+def test_oaconvolve_valid_is_scipys_overlap_add_to_the_bit():
+    # A kernel of ones sums each window: 1..6 with [1, 1, 1] gives 6, 9, 12, 15
+    # (scipy itself here: the kernel is over half as long as the signal).
+    np.testing.assert_allclose(oaconvolve_valid(np.arange(1.0, 7.0), np.ones(3)), [6, 9, 12, 15])
+    # A delayed unit impulse shifts: 'valid' with [0, 0, 1] is x[0:n-2] (overlap-add path, n = 500).
+    x = np.random.default_rng(1).normal(size=500)
+    np.testing.assert_allclose(oaconvolve_valid(x, np.array([0.0, 0.0, 1.0])), x[:-2], atol=1e-12)
+    rng = np.random.default_rng(0)
+    for m in (2, 3, 25, 60, 135):
+        h = rng.normal(size=m)
+        # Reversed views, as the pencil detector passes its kernels.
+        for kernel in (h, h[::-1]):
+            for n in (m, m + 1, 2 * m, 2 * m + 1, 301, 1000, 4097, 8600, 50001):
+                x = rng.normal(size=n) * 3
+                assert oaconvolve_valid(x, kernel).tobytes() == oaconvolve(x, kernel, mode="valid").tobytes()

@@ -10,8 +10,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from analysis.confidence import THRESHOLD, ConfidenceRater
 from analysis.families import TiptoeWalkDetector
-from analysis.gait import _stride_period
+from analysis.gait import _stride_period, contact_impacts
 from analysis.pipeline import analyze_recording
 from sensors.simulator import simulate_session
 
@@ -150,8 +151,10 @@ def test_a_slow_shuffle_on_tiptoe_is_found_with_its_strides(placement, seed):
 def test_a_shank_swinging_like_short_heel_to_toe_steps_is_an_uncertain_tiptoe_walk():
     # A shank sensor swinging 42° a stride: tiptoe with long steps, or heel-
     # to-toe walking with short ones (the outside simulator's walking swings
-    # the shank 40°); the heel is not seen. Listed, not counted; it was missed.
-    true, found = _walk("ankle", 4402, shank_arc_deg=42.0, step_m=0.8)
+    # the shank 40°); the heel is not seen, and the toes land firmly (8 cm
+    # swing lift, no cushion: a 2 g jolt, neither soft nor a heel strike's).
+    # Listed, not counted; it was missed.
+    true, found = _walk("ankle", 4402, shank_arc_deg=42.0, step_m=0.8, swing_lift_m=0.08)
     assert len(true) == 19
     assert len(found) == 1
     assert found[0]["confidence"] < 0.5
@@ -169,3 +172,44 @@ def test_a_last_step_followed_at_once_by_the_heels_coming_down_is_counted():
     assert len(true) == 19
     assert len(found) == 1
     assert len(found[0]["strides"]) == 19
+
+
+def test_a_shank_tiptoe_walk_of_long_soft_steps_counts():
+    # The same 42° shank walk, but landing on the forefoot as people do: the
+    # calf stops the ankle over 0.1 s (cushion_s), no heel strike's jolt.
+    # The soft landings tell it from heel-to-toe walking: counted, with its
+    # 19 contacts (it was listed uncertain by its arc alone).
+    true, found = _walk("ankle", 4402, shank_arc_deg=42.0, step_m=0.8, cushion_s=0.1)
+    assert len(true) == 19
+    assert len(found) == 1
+    assert found[0]["confidence"] >= 0.5
+    assert len(found[0]["strides"]) == 19
+
+
+def test_a_heel_strike_jolts_the_shank_and_a_forefoot_landing_does_not():
+    # At 50 Hz, standing still (1 g down the z axis) with two landings: a
+    # heel strike stopping the leg in one sample (3 g up for 0.02 s) and a
+    # forefoot landing the calf stops over 0.15 s (a 0.3 g half sine).
+    fs = 50.0
+    acc = np.tile([0.0, 0.0, 9.80665], (int(10 * fs), 1))
+    acc[100, 2] += 3 * 9.80665
+    soft = 300 + np.arange(int(0.15 * fs))
+    acc[soft, 2] += 0.3 * 9.80665 * np.sin(np.pi * np.arange(len(soft)) / len(soft))
+    jolt = contact_impacts(acc, np.array([100, 300]), fs)
+    assert jolt[0] > 2.5
+    assert jolt[1] < 0.3
+
+
+@pytest.mark.parametrize("landing_g,arc_deg,counted,word", [
+    (3.0, 30.0, False, "heel strike"),     # short heel-to-toe steps: the heel lands
+    (0.5, 44.0, True, None),               # long tiptoe steps, landing softly
+    (1.2, 44.0, False, "cannot see the heel"),  # neither: the arc decides, uncertain
+    (1.2, 25.0, True, None),               # a tiptoe walk landing firmly
+])
+def test_a_shank_walk_is_judged_by_how_it_lands(landing_g, arc_deg, counted, word):
+    walk = {"stride_s": 1.1, "duration_s": 20.0, "arc_deg": arc_deg, "landing_g": landing_g,
+            "peak_g": 2.0, "flight_s": 0.0}
+    r = ConfidenceRater().rate("tiptoe_walk", walk, "gait", "ankle")
+    assert (r.confidence_ >= THRESHOLD) is counted
+    if word:
+        assert any(word in d for d in r.doubts_)

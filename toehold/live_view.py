@@ -142,9 +142,24 @@ class LiveView:
             parts.append(f"{s.tiptoe_s:.0f} s  strides {s.strides}")
         return "  ".join(parts)
 
-    def render(self):
+    def news(self, analysis: dict) -> tuple:
+        """What the view says apart from its running counters (rate, samples, ``t``).
+
+        ``analysis``: :meth:`analysis_text` per device key. When this is
+        unchanged a drawing only moves the counters, which need not be
+        redrawn four times a second (:func:`show_live`).
+        """
+        stats = self.stats or {}
+        return (tuple(analysis.items()), tuple(self.log),
+                tuple((k, d.status, len(d.gaps)) for k, d in self.devs.items()),
+                tuple((k, st.state, st.lost_packets, st.malformed, st.reconnects) for k, st in stats.items()))
+
+    def render(self, analysis: dict | None = None):
         """One block of lines per device: it fits an 80-column terminal (a table
-        of ten columns was cut to "devi…", "samp…" there)."""
+        of ten columns was cut to "devi…", "samp…" there).
+
+        ``analysis``: :meth:`analysis_text` per device key, if the caller
+        has just read it (it is read here otherwise)."""
         lines = []
         for key, d in self.devs.items():
             st = self.stats.get(key) if self.stats else None
@@ -165,7 +180,7 @@ class LiveView:
             if st:
                 counters += f" · lost pkts {st.lost_packets} · bad pkts {st.malformed} · reconn. {st.reconnects}"
             lines.append(Text(counters, style="dim"))
-            a = self.analysis_text(key)
+            a = analysis[key] if analysis is not None and key in analysis else self.analysis_text(key)
             if a:
                 lines.append(Text(f"  {a}", style="bold cyan"))
         return Panel(Group(*lines, Text("\n".join(terminal_text(line, None) for line in self.log),
@@ -194,7 +209,7 @@ class LiveView:
         return lines
 
 
-async def show_live(view: LiveView, work, stop, console) -> Exception | None:
+async def show_live(view: LiveView, work, stop, console, counters_every_s: float = 1.0) -> Exception | None:
     """Run ``work`` while ``view`` is drawn on ``console``; Ctrl-C calls ``stop``.
 
     Parameters
@@ -208,6 +223,10 @@ async def show_live(view: LiveView, work, stop, console) -> Exception | None:
         the session still ends with its summary (and its files closed).
     console : rich.console.Console
         Drawn on only when it is a terminal: a pipe gets the summary alone.
+    counters_every_s : float
+        Longest time between two drawings while only the counters (rate,
+        samples, ``t``) move; a new count, hold time, state, gap or log
+        line is drawn at the next quarter second.
 
     Returns
     -------
@@ -224,10 +243,23 @@ async def show_live(view: LiveView, work, stop, console) -> Exception | None:
     task = asyncio.ensure_future(work)
     try:
         if console.is_terminal:
-            with Live(view.render(), console=console, refresh_per_second=4, transient=False) as live:
+            # The analysis is read 4 times a second (a rep's end, the hold
+            # timer), but the view is drawn only when what it says changed,
+            # or after ``counters_every_s`` for the running counters: rich's
+            # own refresh redrew an unchanged panel 4 times a second.
+            with Live(view.render(), console=console, auto_refresh=False, transient=False) as live:
+                said, drawn_at = None, time.monotonic()
                 while not task.done():
                     await asyncio.sleep(0.25)
-                    live.update(view.render())
+                    analysis = {key: view.analysis_text(key) for key in list(view.devs)}
+                    news = view.news(analysis)
+                    if news != said or time.monotonic() - drawn_at >= counters_every_s:
+                        live.update(view.render(analysis))
+                        # Written to the terminal from a thread, as rich's own
+                        # refresh was: a slow terminal never holds the loop
+                        # that receives the notifications.
+                        await loop.run_in_executor(None, live.refresh)
+                        said, drawn_at = news, time.monotonic()
         await task
     except Exception as err:
         return err

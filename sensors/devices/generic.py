@@ -31,6 +31,8 @@ NOTIFY = "7a1e0002-6f65-686f-6c64-000000000001"
 CONTROL = "7a1e0003-6f65-686f-6c64-000000000001"
 _HDR = struct.Struct("<HIB")
 _SAMPLE = np.dtype([("a", "<i2", 3), ("g", "<i2", 3)])
+# Per column of a sample's six i16: mg to m/s², 0.1 deg/s to deg/s.
+_SCALE = np.array([G / 1000.0] * 3 + [0.1] * 3)
 
 
 class GenericDecoder:
@@ -74,8 +76,11 @@ class GenericDecoder:
                 self.period = step
         first = self._last is None
         self._last = (seq, t0, n)
-        s = np.frombuffer(data, _SAMPLE, n, _HDR.size).copy()
+        # The samples' six i16 per row, read in place: one multiply puts
+        # them into the rows (a 4-sample packet 50 times a second per sensor).
+        s = np.frombuffer(data, "<i2", 6 * n, _HDR.size).reshape(n, 6)
         if first:
+            s = s.copy()  # ``data`` may be a caller's buffer, reused
             # Spread at a guessed period, a board at another rate would show
             # a hole (or an overlap) before the second packet.
             self._held = (seq, t0, s)
@@ -92,10 +97,10 @@ class GenericDecoder:
         return self._rows(*held) if held is not None else np.empty((0, 8))
 
     def _rows(self, seq: int, t0: int, s: np.ndarray) -> np.ndarray:
+        """Rows (n, 8) of samples ``s`` (n, 6) of raw i16 (acc xyz, gyr xyz)."""
         out = np.empty((len(s), 8))
         out[:, 0] = t0 * 1e-6 + np.arange(len(s)) * self.period
-        out[:, 1:4] = s["a"] * (G / 1000.0)
-        out[:, 4:7] = s["g"] * 0.1
+        np.multiply(s, _SCALE, out=out[:, 1:7])
         out[:, 7] = seq
         return out
 

@@ -193,6 +193,14 @@ class EmulatedSensor:
         # Wall-clock seconds of samples kept while the host is late (a sensor's
         # FIFO); a guided session at many times real time on a busy machine needs more.
         self.fifo_s = 1.0
+        # Faster than real time, an emulated person reacts to what the app
+        # shows: while the stream is over ``max_lead_s`` of data ahead of
+        # ``paced_by()`` (samples the app has finished with) it goes at real
+        # time, so a busy machine slows the emulation instead of making the
+        # person late in data time.
+        self.paced_by = None
+        self.max_lead_s = 5.0
+        self.samples_sent = 0
         self.encoder = make_encoder(self.profile)
         if self.encoder is None:
             raise ValueError(f"no emulator for device type {self.profile.key!r} yet")
@@ -502,6 +510,8 @@ class EmulatedSensor:
         self._burst = []
         try:
             while True:
+                if self.paced_by is not None:
+                    await self._wait_for_app(loop, spp)
                 now = loop.time()
                 if self._burst and now - self._burst_t0 >= f.batch_s:
                     burst, self._burst = self._burst, []
@@ -541,6 +551,7 @@ class EmulatedSensor:
                 next_i = None  # a stall loses its samples
                 if not f.stalled(since):
                     next_i = i + spp
+                    self.samples_sent += spp
                     payload = self.encoder.encode(rows, self._seq)
                     # A device may send one block as several notifications
                     # (Polar: an ACC frame and a GYRO frame): encode returns a list.
@@ -568,6 +579,16 @@ class EmulatedSensor:
                 await asyncio.sleep(max(0.0, t_next - loop.time()))
         except asyncio.CancelledError:
             pass
+
+    async def _wait_for_app(self, loop, samples: int) -> None:
+        """While the stream is ``max_lead_s`` ahead of ``paced_by()``, send the next packet (of
+        ``samples``) at real time instead: the device clock slows, no sample is skipped, and
+        the link never falls silent (a stopped stream would look like a lost sensor).
+        """
+        if self.samples_sent - self.paced_by() > self.max_lead_s * self._rate:
+            t0 = loop.time()
+            await asyncio.sleep(samples / self._rate)
+            self._t_power += loop.time() - t0
 
     async def _notify(self, payloads: list, record: tuple | None) -> None:
         """Notify ``payloads`` (or hold them for the burst); log ``record``

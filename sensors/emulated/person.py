@@ -131,11 +131,14 @@ class EmulatedPerson:
         if self._queue is None and self._pending:
             step = self._pending.pop(0)
             n_ex = len(b.exercises)
+            # Device time (s) at which the person starts on the step: how late
+            # they act on the coach's cue, in recording time.
+            begun_s = (self._first + len(self._rows)) / self.sampling_rate_hz
             # Each step's motion from its own seed: how long the person idled
             # before it (the coach's timing) does not change what they do.
             b.rng = np.random.default_rng([self.seed, len(self.done)])
             self._do(step)
-            self.done.append(_what_was_done(step, b.exercises[n_ex:]))
+            self.done.append({**_what_was_done(step, b.exercises[n_ex:]), "begun_s": begun_s})
             self._queue = _concat(b.tracks)
             b.tracks.clear()
         if self._queue is None:
