@@ -89,14 +89,14 @@ class GuidedLive(LiveAnalyzer):
     def _timed(self, st, data: pd.DataFrame, start_s: float):
         from .session import SessionAnalyzer
 
-        # A set of circles shows from its second turn (not its fifth): a
-        # pause between the two directions must not look like the end.
         # The tiptoe step finds the mounting afresh each time from all its
         # walking so far, and the latest is kept for the steps after it: the
         # first few strides can give the forward direction the wrong way
         # round (measured: a 180 deg turn at 4 s of tiptoe walking, confidence
         # 0.998), and kept, that mounting hid the whole walk from the step.
         walking = st.exercise == "tiptoe_walk"
+        # A set of circles shows from its second turn (not its fifth): a
+        # pause between the two directions must not look like the end.
         fit = SessionAnalyzer(sampling_rate_hz=self.sampling_rate_hz, min_reps_per_bout=1,
                               min_circles_per_bout=2).detect(data, placement=self.placement, mounting=self.mounting,
                                                           known_mounting=None if walking else self._gait_mount)

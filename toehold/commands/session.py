@@ -135,7 +135,6 @@ class LiveAnalysis:
         self.sent = 0
         self.done = 0  # rows the newest finished state has seen
         self.pending = None
-        self._pending_n = 0
 
     def poll(self, analyzer, step: tuple = (None, None)):
         """The newest finished state, after handing over the rows ``analyzer`` (buffer only) holds.
@@ -146,11 +145,11 @@ class LiveAnalysis:
         if self.pending is not None and self.pending.done():
             out = self.pending.result()
             self.pending = None
-            self.done = self._pending_n
+            self.done = self.sent  # sent moves only when a new state is asked for
         if self.pending is None and analyzer._n > self.sent:
             n = analyzer._n
             rows = analyzer._buf[self.sent:n].copy()
-            self.sent = self._pending_n = n
+            self.sent = n
             self.pending = self.pool.submit(_worker_state, rows, step)
         return out
 
