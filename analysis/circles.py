@@ -247,8 +247,8 @@ class CircleDetector:
         speed = np.hypot(v[:, 0], v[:, 1])
         # Steady turning: at least min_turn_rate turns per slowest turn time.
         min_rate = self.min_turn_rate * 2 * np.pi / self.period_range_s[1]
-        rows = []
-        for sign, direction in ((1, "ccw"), (-1, "cw")):
+        rows, spans = [], {}
+        for sign in (1, -1):
             turning = ok & (sign * rate > min_rate)
             # A pause mid-set (the toes stopped, so the turning rate is
             # undefined) does not end it when the same turning resumes.
@@ -277,15 +277,104 @@ class CircleDetector:
             # miscounted slow and small sets' last turns: tests/test_circles.py.)
             free = ok & (np.abs(rate) <= min_rate)
             reach = int(self.period_range_s[1] * 0.25 * sampling_rate_hz)
+            spans[sign] = []
             for s, e in zip(*runs(turning)):
                 s -= int(np.argmin(free[max(s - reach, 0):s][::-1])) if not free[max(s - reach, 0):s].all() \
                     else s - max(s - reach, 0)
-                found = self._count(ang[s:e], speed[s:e], sign, direction, s, sampling_rate_hz)
-                self.runs_.append({"start": int(s), "stop": int(e), "direction": direction,
-                                   "circles": len(found), **self._why})
+                spans[sign].append([s, e])
+        def count(sign, s, e):
+            direction = "ccw" if sign > 0 else "cw"
+            found = self._count(ang[s:e], speed[s:e], sign, direction, s, sampling_rate_hz)
+            return found, {"start": int(s), "stop": int(e), "direction": direction, "circles": len(found), **self._why}
+
+        counted = {sign: [count(sign, s, e) for s, e in spans[sign]] for sign in spans}
+        for sign, i, s, e in self._meet_at_reversals(spans, counted, ang, speed, free, reach, sampling_rate_hz):
+            counted[sign][i] = count(sign, s, e)
+        for sign in (1, -1):
+            for found, why in counted[sign]:
+                self.runs_.append(why)
                 rows += found
         self.circles_ = pd.DataFrame(rows, columns=CIRCLE_COLUMNS).sort_values("start", ignore_index=True)
         return self
+
+    def _meet_at_reversals(self, spans: dict, counted: dict, ang: np.ndarray, speed: np.ndarray,
+                           free: np.ndarray, reach: int, sampling_rate_hz: float, tol_turns: float = 0.05,
+                           max_stop_s: float = 0.6, min_circles: int = 2, min_turned: float = 0.25) -> list:
+        """Runs one way that meet runs the other way, grown to where the toes reverse.
+
+        Where the toes reverse and circle the other way at once, the
+        averaged rate crosses zero up to half its window off the reversal
+        (toward the smaller, slower circling), and the run that ends or
+        starts there lost a turn (benchmarks/circles.py "direct switch").
+        Within ``reach`` of the meeting point the toes' own direction of
+        motion, at circling speed, turns the first way, then the other: the
+        runs meet where the toes are slowest while that turning is within
+        ``tol_turns`` of its peak (each grown by at most ``reach``), when
+        they go under circling speed there and the first and the last time
+        that turning is near its peak are each at most
+        ``max_stop_s`` apart and the toes turned ``min_turned`` of a turn
+        each way either side (within twice ``reach``). A move back to
+        neutral and out again goes straight: that turning stays level
+        longer, and both runs are left where they were. So are runs of
+        fewer than ``min_circles`` circles (``counted``: ``_count``'s
+        circles per span): a loop of the leg settling is no circling to
+        reverse from (it took the first circle's turn into the lead-in:
+        benchmarks/circles.py "small", tuning seed 3). Spans only grow:
+        ``_count`` finds the circling inside them.
+
+        Returns
+        -------
+        list of tuple
+            ``(sign, index, start, stop)`` of each span grown (``spans``, by
+            direction sign, updated in place).
+        """
+        n = len(ang)
+        starts = {s: (sign, i) for sign in spans for i, (s, _) in enumerate(spans[sign])}
+        grown = set()
+        for sign in spans:
+            for i, (_, e) in enumerate(list(spans[sign])):
+                # The other way's run starting where this one ends (only rate under min_rate between).
+                nxt = [s for s in range(e, min(e + reach, n) + 1) if s in starts and starts[s][0] == -sign]
+                if not nxt or not free[e:nxt[0]].all():
+                    continue
+                s2 = nxt[0]
+                j = starts[s2][1]
+                if min(len(counted[sign][i][0]), len(counted[-sign][j][0])) < min_circles:
+                    continue
+                # Looked at over the whole window either side, grown by half.
+                lo, hi = max(e - 2 * reach, 0), min(s2 + 2 * reach, n)
+                v = speed[lo:hi]
+                # At the circling's speed (the slower way's, from its circles'
+                # paths and times) only: at a standstill the direction is
+                # noise, and a slow move back to neutral is no circling.
+                typical = min(np.median([np.pi * c[3] / max(c[1] - c[0], 1) for c in counted[k][x][0]])
+                              for k, x in ((sign, i), (-sign, j))) * sampling_rate_hz
+                fast = v >= max(self.end_frac * typical, self.min_speed_dps)
+                both = fast & np.r_[False, fast[:-1]]
+                step = np.angle(np.exp(1j * np.diff(ang[lo:hi], prepend=ang[lo])))
+                c = np.cumsum(sign * step * both)
+                near_peak = np.flatnonzero(c >= c.max() - 2 * np.pi * tol_turns)
+                a, b = int(near_peak[0]), int(near_peak[-1])
+                turned = min(c[a] - c[:a + 1].min(), c[b] - c[b:].min()) / (2 * np.pi)
+                if b - a > max_stop_s * sampling_rate_hz or turned < min_turned:
+                    continue
+                # The toes stop where they reverse, but only for a moment: a
+                # longer stop is a pause between the directions.
+                r = a + int(np.argmin(v[a:b + 1]))
+                slow_from = r - int(np.argmax(np.r_[fast[:r + 1][::-1], True]))
+                slow_to = r + int(np.argmax(np.r_[fast[r:], True]))
+                if slow_to - slow_from > max_stop_s * sampling_rate_hz:
+                    continue
+                rev = lo + r
+                end = min(max(e, rev + 1), e + reach)
+                start = max(min(s2, rev), s2 - reach)
+                if end > e:
+                    spans[sign][i][1] = end
+                    grown.add((sign, i))
+                if start < s2:
+                    spans[-sign][j][0] = start
+                    grown.add((-sign, j))
+        return [(sign, i, *spans[sign][i]) for sign, i in sorted(grown)]
 
     @property
     def phase_(self) -> np.ndarray:

@@ -66,6 +66,11 @@ CASES = {
     "small first": dict(per_direction=[{"size_deg": 6.0}, {"size_deg": 24.0}]),
     "trembling": dict(wobble_deg=3.0),
     "400 Hz": dict(sampling_rate_hz=400.0),
+    # Issue 12 (branch circ): the toes reverse on the circle and go round
+    # the other way at once, no pause; and the same when slow or small.
+    "direct switch": dict(direct_switch=True),
+    "switch slow": dict(direct_switch=True, period_s=2.8),
+    "switch small": dict(direct_switch=True, size_deg=4.0),
 }
 
 

@@ -1206,6 +1206,8 @@ class _Builder:
             parts_d.append(d)
             t_at += n / sampling_rate_hz
         t_at += still(rng.uniform(0.2, 1.5))
+        direct = bool(plan.get("direct_switch", False))
+        last_end = np.zeros(2)  # where the toes are when a direction ends
         for k, direction in enumerate(plan["order"]):
             p = plan["directions"][k]
             n_circ = p["n"]
@@ -1245,16 +1247,25 @@ class _Builder:
             # Centre of the circles: off neutral, drifting a little.
             centre = np.radians(rng.normal(0, 3, 2)) + np.column_stack(
                 [_smooth_noise(rng, n, sampling_rate_hz, 0.2, np.radians(p["drift"] * p["size_deg"])) for _ in range(2)])
-            ex, ey = np.cos(phi), np.sin(phi)
-            path = centre + np.column_stack([a * ex * np.cos(rot) - b * ey * np.sin(rot),
-                                             a * ex * np.sin(rot) + b * ey * np.cos(rot)])
-            if p["spiral"]:
+            path = centre + _ellipse(phi, a, b, rot)
+            if direct and k == 1:
+                # The toes reverse where they are: the second way starts at
+                # the point of its loop nearest the first way's end, and the
+                # little left between them is taken up by shifting the loop.
+                cand = np.linspace(0, 2 * np.pi, 144, endpoint=False)
+                best = cand[np.argmin(np.hypot(*(centre[0] + _ellipse(cand, a, b, rot) - last_end).T))]
+                path = centre + _ellipse(best + sgn * ph, a, b, rot)
+                path += last_end - path[0]
+            if p["spiral"] and not direct:
                 # Start from neutral and spiral out over the first turn (and
                 # in over the last): the turn still counts when it closes.
                 grow = np.clip(ph / (2 * np.pi * rng.uniform(0.2, 0.6)), 0, 1)
                 shrink = np.clip((ph[-1] - ph) / (2 * np.pi * rng.uniform(0.2, 0.6)), 0, 1)
                 env = np.minimum(_min_jerk(grow), _min_jerk(shrink))
                 path = path * env[:, None]
+            elif direct and k == 1:
+                # Reversing, the toes stop for a moment.
+                t_at += move(rng.uniform(0.1, 0.25), last_end, path[0])
             else:
                 t_at += move(rng.uniform(0.25, 0.8), np.zeros(2), path[0])
             t0 = t_at
@@ -1268,7 +1279,13 @@ class _Builder:
                 truth.append({"start_s": float(t_edges[i]), "end_s": float(t_edges[i + 1]), "direction": direction,
                               "size_deg": round(float(size), 2)})
             t_at += n / sampling_rate_hz
-            if not p["spiral"]:
+            last_end = path[-1]
+            if direct and k == 0:
+                # Drawn all the same: the sets stay those without the switch.
+                rng.uniform(0.25, 0.8)
+                rng.uniform(0.3, 3.0)
+                continue
+            if not p["spiral"] or direct:
                 t_at += move(rng.uniform(0.25, 0.8), path[-1], np.zeros(2))
             if k == 0:
                 t_at += still(rng.uniform(0.3, 3.0))
@@ -1868,6 +1885,12 @@ class _Builder:
         self._push(tr)
 
 
+def _ellipse(phi: np.ndarray, a: float, b: float, rot: float) -> np.ndarray:
+    """Points at parameter ``phi`` (rad) of an ellipse of semi-axes ``a``, ``b`` turned by ``rot`` (rad), (n, 2)."""
+    x, y = a * np.cos(phi), b * np.sin(phi)
+    return np.column_stack([x * np.cos(rot) - y * np.sin(rot), x * np.sin(rot) + y * np.cos(rot)])
+
+
 def circle_plan(rng: np.random.Generator, sloppiness: float = 0.3, **pins) -> dict:
     """How one person does their ankle circles, drawn wider than people do.
 
@@ -1886,7 +1909,9 @@ def circle_plan(rng: np.random.Generator, sloppiness: float = 0.3, **pins) -> di
     ``partial_in`` / ``partial_out`` (share of a turn before the first full
     circle / after the last: begun or unfinished circles, not counted; 0;
     together under one turn, or they would make one more circle wherever
-    the first one is said to begin).
+    the first one is said to begin), ``direct_switch`` (the toes reverse
+    on the circle and go round the other way at once: no move back to
+    neutral, no pause between the directions; off unless pinned).
     Pinned per-direction keys apply to both directions; ``per_direction``
     (two dicts) pins them for the first and the second direction done.
     """
@@ -1912,7 +1937,9 @@ def circle_plan(rng: np.random.Generator, sloppiness: float = 0.3, **pins) -> di
             "drift": rng.uniform(0, 0.2),
         })
     plan = {"order": [first, "ccw" if first == "cw" else "cw"], "lead_in": bool(rng.random() < 0.7),
-            "wobble_deg": rng.uniform(0.1, 1.5), "twist": rng.uniform(-1, 1), "directions": dirs}
+            "wobble_deg": rng.uniform(0.1, 1.5), "twist": rng.uniform(-1, 1), "directions": dirs,
+            # Off unless pinned: drawing it would change every session's draws.
+            "direct_switch": False}
     for p in dirs:
         # Share of a turn done before the first full circle and after the
         # last (a circle begun or left unfinished: not a circle); none
