@@ -610,6 +610,24 @@ def circle_sets(circles: pd.DataFrame, sampling_rate_hz: float, gap_s: float = 8
             before, after = long_runs[long_runs < r], long_runs[long_runs > r]
             near = [run_dir[x[i]] for x, i in ((before, -1), (after, 0)) if len(x)]
             alike[r] = run_dir[r] in near
+        # A single turn one way, right before or after (within join_s) a run
+        # as long as a set needs the other way, is a circle when alike that
+        # run in size and time and its own way has no such run: the toes'
+        # circling that way broke up (its other turns lost under the leg's
+        # sway) or was one circle (benchmarks/circles.py "direct switch").
+        last = first + n - 1
+        for r in np.flatnonzero(n == 1):
+            if run_dir[r] in run_dir[long_runs]:
+                continue
+            for q in (r - 1, r + 1):
+                if not 0 <= q < len(n):
+                    continue
+                x, y = min(q, r), max(q, r)
+                if s[first[y]] - e[last[x]] <= join_s * sampling_rate_hz and \
+                        n[q] >= min_run and run_dir[q] != run_dir[r] and \
+                        abs(np.log(run_size[r] / run_size[q])) <= np.log(max_ratio) and \
+                        abs(np.log(run_dur[r] / run_dur[q])) <= np.log(max_ratio):
+                    alike[r] = True
         keep = np.flatnonzero(alike[run])
         if len(keep):
             out.append(circles.iloc[a + keep])

@@ -612,3 +612,19 @@ def test_a_loop_or_two_cut_off_from_their_ways_circling_are_not_circles():
     c = table((0.0, 6, 1.0, "ccw", 12.0), (6.5, 2, 1.0, "cw", 12.0), (8.7, 6, 1.0, "cw", 12.0))
     (g,) = circle_sets(c, FS)
     assert len(g) == 14
+
+
+def test_a_single_turn_next_to_a_long_run_the_other_way_is_a_circle():
+    # 6 ccw circles, then one cw circle alike them in size and time, right
+    # after: the cw way has no run of its own, so its one turn is a circle.
+    c = table((0.0, 6, 1.0, "ccw", 12.0), (6.0, 1, 1.0, "cw", 12.0))
+    (g,) = circle_sets(c, FS)
+    assert list(g.direction) == ["ccw"] * 6 + ["cw"]
+    # Not when it is far bigger (a swing of the leg), nor when the cw way
+    # is circled in a long run of its own elsewhere (it is then a loop of
+    # settling cut off from that circling).
+    c = table((0.0, 6, 1.0, "ccw", 12.0), (6.0, 1, 1.0, "cw", 30.0))
+    assert list(circle_sets(c, FS)[0].direction) == ["ccw"] * 6
+    c = table((0.0, 1, 1.0, "cw", 12.0), (1.0, 6, 1.0, "ccw", 12.0), (7.5, 5, 1.0, "cw", 12.0))
+    assert list(circle_sets(c, FS)[0].direction) == ["ccw"] * 6 + ["cw"] * 5
+

@@ -90,6 +90,17 @@ def test_hard_cases_are_counted_exactly_each_way(case):
     assert all(c["size_deg"] > 0 for c in found)
 
 
+@pytest.mark.parametrize("seed", [0, 7, 17, 28])
+def test_reversing_on_the_circle_without_a_pause_counts_every_circle_each_way(seed):
+    # The simulator's circle sets with the direction switched on the circle,
+    # no move back to neutral and no pause (tuning seeds): the averaged
+    # turning rate crosses zero off the reversal, toward the smaller or
+    # slower circling, and that run lost its turn nearest the switch
+    # (each of these read one short, one way).
+    data, truth = simulate_circle_set(seed, direct_switch=True)
+    assert counts(detect_set(data)) == counts(truth)
+
+
 def test_held_out_sets_are_counted_exactly_each_way():
     """Fresh seeds the detector was never tuned on, everything drawn at random.
 
