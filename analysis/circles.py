@@ -542,7 +542,9 @@ def circle_sets(circles: pd.DataFrame, sampling_rate_hz: float, gap_s: float = 8
     than the set's (settling the leg after raising it, swinging it before
     lowering it): one person circles alike one way, not always as big both
     ways. A run shorter than ``min_run`` is alike only if each of its turns
-    is. A set needs one run of at least ``min_run`` turns the same way.
+    is. A single turn within ``join_s`` of a run of ``min_run`` or more the
+    other way, alike it, is a circle when its own way has no such run. A
+    set needs one run of at least ``min_run`` turns the same way.
     """
     if circles.empty:
         return []

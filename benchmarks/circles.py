@@ -7,7 +7,8 @@ generator (``sensors.simulator.simulate_circle_set``) with one property
 pinned at a hard value (small, slow, fast, elliptical, uneven, paused, lead-in,
 20 Hz, 8 % loss, part turns at the ends of a run, and pairs of them; and
 beyond the generator's ranges: toes only, 4.5 s and 0.3 s a turn, 6:1
-ellipses, one direction far smaller, a trembling leg, 400 Hz) and everything else drawn at random; the analysis sees it
+ellipses, one direction far smaller, a trembling leg, 400 Hz; the direction
+switched on the circle without a pause, also slow or small) and everything else drawn at random; the analysis sees it
 as it sees a whole recording once the foot frame is found (50 Hz grid,
 :class:`analysis.circles.CircleDetector`, the session's set rules). Seeds
 from 100000 on are held out: the detector was tuned on seeds below 100.
