@@ -149,3 +149,40 @@ def test_a_pencil_held_still_and_high_is_counted_without_the_tremor_doubt():
     found = [b for b in analyze_recording(rec)["exercises"] if b["exercise"] == "pencil_pickup"]
     assert not any("stiller held" in d for b in found for d in b["doubts"])
     assert len(match_bouts(sets, [b for b in found if is_counted(b)])) == len(sets) == 1
+
+
+@pytest.mark.parametrize("seed,plan", [
+    # Standing on the other leg, the foot lifted 9 cm and tipped 18° toes
+    # down, four pencils held only 2.5 s: a toe press's hold, but a toe
+    # press leaves the foot on the floor and a heel raise tipped 18° lifts
+    # the instep about 4 cm, not 7 (simulator pencil-hard tier: 0 of 26 sets
+    # held under 3 s found; they were toe presses doubted as heel raises).
+    (4301, dict(posture="stand", grip="lift", lift_m=0.09, tip_deg=18.0, shank_deg=10.0, hold_s=2.5,
+                reps=4, rest_s=3.0, sets=1)),
+    # Seated, the foot lifted 8 cm, tipped 12°, three reps held 4 s.
+    (4302, dict(posture="chair", grip="lift", lift_m=0.08, tip_deg=12.0, shank_deg=0.0, hold_s=4.0,
+                reps=3, rest_s=4.0, sets=1)),
+])
+def test_pencils_held_briefly_with_the_foot_lifted_are_pencil_pickups(seed, plan):
+    sets, found = analyse(seed, **plan)
+    assert [len(s["reps"]) for s in sets] == [plan["reps"]]
+    counted = [b for b in found if is_counted(b)]
+    pairs = match_bouts(sets, counted)
+    assert len(pairs) == 1, [(b["exercise"], b["confidence"], b["doubts"]) for b in found]
+    assert counted[pairs[0][1]]["exercise"] == "pencil_pickup"
+    assert len(counted[pairs[0][1]]["reps"]) == plan["reps"]
+
+
+def test_a_brief_rise_is_a_pencil_lift_only_past_what_a_heel_raise_lifts():
+    # A heel raise pivots on the ball of the foot, ~12 cm ahead of the
+    # instep: tipped 25° it lifts the sensor 0.12·sin(25°) = 5.1 cm. Only a
+    # rise past that by 1.5 cm (and at least 3 cm) is a foot lifted.
+    from analysis.families import HoldSetDetector
+
+    det = HoldSetDetector()
+    assert not det._held_rise(0.055, 25.0)
+    assert det._held_rise(0.07, 25.0)
+    # Tipped 8°, the pivot lifts 1.7 cm: 3.2 cm is a lift, 2.5 cm too little.
+    assert det._held_rise(0.035, 8.0) and not det._held_rise(0.025, 8.0)
+    # Tipped no more than a toe press's few degrees: the tilt's own rule.
+    assert not det._held_rise(0.10, 4.0)
