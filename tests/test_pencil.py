@@ -186,3 +186,41 @@ def test_a_brief_rise_is_a_pencil_lift_only_past_what_a_heel_raise_lifts():
     assert det._held_rise(0.035, 8.0) and not det._held_rise(0.025, 8.0)
     # Tipped no more than a toe press's few degrees: the tilt's own rule.
     assert not det._held_rise(0.10, 4.0)
+
+
+def _foot_up(elevation_deg):
+    """Up in the foot frame with the toes ``elevation_deg`` up (90: vertical)."""
+    e = np.radians(np.asarray(elevation_deg, dtype=float))
+    return np.column_stack([np.sin(e), np.zeros_like(e), np.cos(e)])
+
+
+@pytest.mark.parametrize("elev_held, held_s, flat", [
+    (40.0, 12.0, True),    # the knee straightened 35° under a pencil held 12 s: still seated, foot-flat
+    (-40.0, 12.0, False),  # toes down 40°: a heel raise's tip, not a foot carried by the knee
+    (65.0, 12.0, False),   # a knee extension proper (or the band's legs-out rest)
+    (40.0, 45.0, False),   # longer than any pencil is held: another posture
+])
+def test_a_foot_carried_toes_up_by_the_knee_between_flat_rests_is_foot_flat(elev_held, held_s, flat):
+    from analysis.posture import posture_masks
+
+    fs = 50.0
+    n = int(held_s * fs)
+    elev = np.r_[np.full(150, 3.0), np.full(n, elev_held), np.full(150, 3.0)]
+    masks = posture_masks(_foot_up(elev), "foot", fs)
+    assert masks["flat"][:150].all() and masks["flat"][-150:].all()
+    assert masks["flat"][150:150 + n].all() == flat and masks["flat"][150:150 + n].any() == flat
+
+
+def test_a_pencil_lifted_by_straightening_the_knee_is_listed_not_missed():
+    # Seated on a chair, the knee straightens 33° to lift the pencil and
+    # the foot is carried with the shank: the toes tip up 27° from a resting
+    # foot already pitched a few degrees, past the 30° a flat foot allows.
+    # Each hold was no posture and the set was lost; now it is found with
+    # its count (and doubted for its range: a knee extension tips as far).
+    sets, found = analyse(9104, posture="chair", grip="lift", lift_m=0.069, tip_deg=-27.0, shank_deg=-33.0,
+                          hold_s=11.0, reps=4, rest_s=4.0, sets=1)
+    assert [len(s["reps"]) for s in sets] == [4]
+    pencils = [b for b in found if b["exercise"] == "pencil_pickup"]
+    pairs = match_bouts(sets, pencils)
+    assert len(pairs) == 1, [(b["exercise"], b["confidence"], b["doubts"]) for b in found]
+    assert len(pencils[pairs[0][1]]["reps"]) == 4
