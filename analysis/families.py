@@ -1087,6 +1087,7 @@ class HoldSetDetector:
                                                 float(_median(np.abs(group.range_deg))))
                     range_deg = float(_median(np.abs(group.range_deg)))
                     tipped = name == "toe_press" and range_deg > self.held_rise_min_range_deg
+                    brief = False
                     if posture == "flat" and (name == "pencil_pickup" or tipped or (
                             len(group) <= self.pencil_max_reps and _median(holds) >= self.pencil_short_hold_s)):
                         # A foot lifting a pencil with little tip starts
@@ -1099,7 +1100,7 @@ class HoldSetDetector:
                         renamed = self._name_hold_bout(posture, holds, float(_median(held_lifts)), len(group),
                                                        range_deg)
                         if renamed == "toe_press" and self._held_rise(float(_median(held_lifts)), range_deg):
-                            renamed = "pencil_pickup"
+                            renamed, brief = "pencil_pickup", True
                         # A toe-press set looked at only for its tip keeps
                         # the rise it was rated on before.
                         if renamed == "pencil_pickup" or name == "pencil_pickup" or not tipped:
@@ -1111,7 +1112,10 @@ class HoldSetDetector:
                     # shifting during the other foot's turn: the demo, 2:54).
                     rested = len(group) > 1 and _median((group.start[1:] - group.stop[:-1])
                                                         / sampling_rate_hz) >= self.pencil_min_rest_s
-                    need = 2 if name == "pencil_pickup" and rested else self.min_reps_per_bout
+                    # Named by the rise alone, two brief lifts are as
+                    # likely a foot tapped or shifted twice (look-alike seed
+                    # 4002: held 1.4 s, 17 s apart): a set is three.
+                    need = 2 if name == "pencil_pickup" and rested and not brief else self.min_reps_per_bout
                     if name is None or len(group) < need:
                         continue
                     a, b = s + int(group.start[0]), s + int(group.stop[-1])
