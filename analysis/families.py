@@ -1083,9 +1083,8 @@ class HoldSetDetector:
                                                      t[s:e], sampling_rate_hz):
                     group = part
                     holds = (group.hold_stop - group.hold_start) / sampling_rate_hz
-                    name = self._name_hold_bout(posture, holds, float(_median(lifts)), len(group),
-                                                float(_median(np.abs(group.range_deg))))
                     range_deg = float(_median(np.abs(group.range_deg)))
+                    name = self._name_hold_bout(posture, holds, float(_median(lifts)), len(group), range_deg)
                     tipped = name == "toe_press" and range_deg > self.held_rise_min_range_deg
                     brief = False
                     if posture == "flat" and (name == "pencil_pickup" or tipped or (

@@ -78,7 +78,10 @@ def posture_masks(up: np.ndarray, placement: str,
     sampling_rate_hz : float, optional
         With it, a foot's gaps in ``toes_up`` of up to ``BAND_MAX_HOLD_S``
         where the toes point past vertical by less than
-        ``BAND_PAST_VERTICAL_DEG`` (a band rep's hold) are toes up.
+        ``BAND_PAST_VERTICAL_DEG`` (a band rep's hold) are toes up, and its
+        gaps in ``flat`` of up to ``PENCIL_MAX_HOLD_S`` with the toes up by
+        less than ``PENCIL_MAX_TOES_UP_DEG`` (a pencil held up by the knee)
+        are flat.
 
     Returns
     -------
