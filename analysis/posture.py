@@ -41,6 +41,13 @@ MIN_IN_POSTURE = 0.7
 # toes up, however steep (see :func:`posture_masks`).
 BAND_PAST_VERTICAL_DEG = 120.0
 BAND_MAX_HOLD_S = 25.0
+# A seated foot that lifts a pencil by straightening the knee is carried
+# with the shank: its toes tip up by the knee's 10-35° on top of the foot's
+# own pitch, past FLAT_DEG, for as long as it holds. Between flat rests
+# such a hold is still the foot-flat posture (a knee extension proper tips
+# it 60-90°, a band rest is 60° and more).
+PENCIL_MAX_TOES_UP_DEG = 50.0
+PENCIL_MAX_HOLD_S = 30.0
 
 
 def _bridged(mask: np.ndarray, through: np.ndarray, max_len: int) -> np.ndarray:
@@ -71,7 +78,10 @@ def posture_masks(up: np.ndarray, placement: str,
     sampling_rate_hz : float, optional
         With it, a foot's gaps in ``toes_up`` of up to ``BAND_MAX_HOLD_S``
         where the toes point past vertical by less than
-        ``BAND_PAST_VERTICAL_DEG`` (a band rep's hold) are toes up.
+        ``BAND_PAST_VERTICAL_DEG`` (a band rep's hold) are toes up, and its
+        gaps in ``flat`` of up to ``PENCIL_MAX_HOLD_S`` with the toes up by
+        less than ``PENCIL_MAX_TOES_UP_DEG`` (a pencil held up by the knee)
+        are flat.
 
     Returns
     -------
@@ -95,8 +105,14 @@ def posture_masks(up: np.ndarray, placement: str,
             # reps: the set cut into seven stretches, all its reps lost).
             toes_up = _bridged(toes_up, (elevation > TOES_UP_DEG) & (elevation < BAND_PAST_VERTICAL_DEG)
                                & (sideways < 0.7), int(BAND_MAX_HOLD_S * sampling_rate_hz))
+        flat = up[:, 2] > np.cos(np.radians(FLAT_DEG))
+        if sampling_rate_hz:
+            # Toes up past FLAT_DEG, rolled no further than a flat foot is.
+            flat = _bridged(flat, (elevation > 0.0) & (elevation < PENCIL_MAX_TOES_UP_DEG)
+                            & (sideways < np.sin(np.radians(FLAT_DEG))),
+                            int(PENCIL_MAX_HOLD_S * sampling_rate_hz))
         return {
-            "flat": up[:, 2] > np.cos(np.radians(FLAT_DEG)),
+            "flat": flat,
             "toes_up": toes_up,
             "raised": (elevation > TOES_UP_DEG) & (sideways < 0.7),
         }

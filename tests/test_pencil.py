@@ -149,3 +149,78 @@ def test_a_pencil_held_still_and_high_is_counted_without_the_tremor_doubt():
     found = [b for b in analyze_recording(rec)["exercises"] if b["exercise"] == "pencil_pickup"]
     assert not any("stiller held" in d for b in found for d in b["doubts"])
     assert len(match_bouts(sets, [b for b in found if is_counted(b)])) == len(sets) == 1
+
+
+@pytest.mark.parametrize("seed,plan", [
+    # Standing on the other leg, the foot lifted 9 cm and tipped 18° toes
+    # down, four pencils held only 2.5 s: a toe press's hold, but a toe
+    # press leaves the foot on the floor and a heel raise tipped 18° lifts
+    # the instep about 4 cm, not 7 (simulator pencil-hard tier: 0 of 26 sets
+    # held under 3 s found; they were toe presses doubted as heel raises).
+    (4301, dict(posture="stand", grip="lift", lift_m=0.09, tip_deg=18.0, shank_deg=10.0, hold_s=2.5,
+                reps=4, rest_s=3.0, sets=1)),
+    # Seated, the foot lifted 8 cm, tipped 12°, three reps held 4 s.
+    (4302, dict(posture="chair", grip="lift", lift_m=0.08, tip_deg=12.0, shank_deg=0.0, hold_s=4.0,
+                reps=3, rest_s=4.0, sets=1)),
+])
+def test_pencils_held_briefly_with_the_foot_lifted_are_pencil_pickups(seed, plan):
+    sets, found = analyse(seed, **plan)
+    assert [len(s["reps"]) for s in sets] == [plan["reps"]]
+    counted = [b for b in found if is_counted(b)]
+    pairs = match_bouts(sets, counted)
+    assert len(pairs) == 1, [(b["exercise"], b["confidence"], b["doubts"]) for b in found]
+    assert counted[pairs[0][1]]["exercise"] == "pencil_pickup"
+    assert len(counted[pairs[0][1]]["reps"]) == plan["reps"]
+
+
+def test_a_brief_rise_is_a_pencil_lift_only_past_what_a_heel_raise_lifts():
+    # A heel raise pivots on the ball of the foot, ~12 cm ahead of the
+    # instep: tipped 25° it lifts the sensor 0.12·sin(25°) = 5.1 cm. Only a
+    # rise past that by 1.5 cm (and at least 3 cm) is a foot lifted.
+    from analysis.families import HoldSetDetector
+
+    det = HoldSetDetector()
+    assert not det._held_rise(0.055, 25.0)
+    assert det._held_rise(0.07, 25.0)
+    # Tipped 8°, the pivot lifts 1.7 cm: 3.2 cm is a lift, 2.5 cm too little.
+    assert det._held_rise(0.035, 8.0) and not det._held_rise(0.025, 8.0)
+    # Tipped no more than a toe press's few degrees: the tilt's own rule.
+    assert not det._held_rise(0.10, 4.0)
+
+
+def _foot_up(elevation_deg):
+    """Up in the foot frame with the toes ``elevation_deg`` up (90: vertical)."""
+    e = np.radians(np.asarray(elevation_deg, dtype=float))
+    return np.column_stack([np.sin(e), np.zeros_like(e), np.cos(e)])
+
+
+@pytest.mark.parametrize("elev_held, held_s, flat", [
+    (40.0, 12.0, True),    # the knee straightened 35° under a pencil held 12 s: still seated, foot-flat
+    (-40.0, 12.0, False),  # toes down 40°: a heel raise's tip, not a foot carried by the knee
+    (65.0, 12.0, False),   # a knee extension proper (or the band's legs-out rest)
+    (40.0, 45.0, False),   # longer than any pencil is held: another posture
+])
+def test_a_foot_carried_toes_up_by_the_knee_between_flat_rests_is_foot_flat(elev_held, held_s, flat):
+    from analysis.posture import posture_masks
+
+    fs = 50.0
+    n = int(held_s * fs)
+    elev = np.r_[np.full(150, 3.0), np.full(n, elev_held), np.full(150, 3.0)]
+    masks = posture_masks(_foot_up(elev), "foot", fs)
+    assert masks["flat"][:150].all() and masks["flat"][-150:].all()
+    assert masks["flat"][150:150 + n].all() == flat and masks["flat"][150:150 + n].any() == flat
+
+
+def test_a_pencil_lifted_by_straightening_the_knee_is_listed_not_missed():
+    # Seated on a chair, the knee straightens 33° to lift the pencil and
+    # the foot is carried with the shank: the toes tip up 27° from a resting
+    # foot already pitched a few degrees, past the 30° a flat foot allows.
+    # Each hold was no posture and the set was lost; now it is found with
+    # its count (and doubted for its range: a knee extension tips as far).
+    sets, found = analyse(9104, posture="chair", grip="lift", lift_m=0.069, tip_deg=-27.0, shank_deg=-33.0,
+                          hold_s=11.0, reps=4, rest_s=4.0, sets=1)
+    assert [len(s["reps"]) for s in sets] == [4]
+    pencils = [b for b in found if b["exercise"] == "pencil_pickup"]
+    pairs = match_bouts(sets, pencils)
+    assert len(pairs) == 1, [(b["exercise"], b["confidence"], b["doubts"]) for b in found]
+    assert len(pencils[pairs[0][1]]["reps"]) == 4
