@@ -96,14 +96,12 @@ def main(argv=None) -> int:
     ap.add_argument("--json", help="write the rows and the summary to this file")
     args = ap.parse_args(argv)
     jobs = [(args.seed0 + i, i) for i in range(args.sessions)]
-    if args.jobs > 1:
-        with Pool(args.jobs) as pool:
-            rows = pool.map(run_one, jobs)
-    else:
-        rows = [run_one(j) for j in jobs]
     print(f"{'seed':>6} {'place':5} {'walks':>5} {'strides':>7} {'method':8} {'conf':>5} "
-          f"{'found':>5} {'agree':>5} {'err°':>6}  bouts tp/fp/fn")
-    for r in rows:
+          f"{'found':>5} {'agree':>5} {'err°':>6}  bouts tp/fp/fn", flush=True)
+    rows = []
+    pool = Pool(args.jobs) if args.jobs > 1 else None
+    for r in (pool.imap(run_one, jobs) if pool else map(run_one, jobs)):
+        rows.append(r)
         tp = sum(v[0] for v in r["per_ex"].values())
         fp = sum(v[1] for v in r["per_ex"].values())
         fn = sum(v[2] for v in r["per_ex"].values())
@@ -112,7 +110,9 @@ def main(argv=None) -> int:
         print(f"{r['seed']:>6} {r['placement']:5} {r['walks']:>5} {r['strides']:>7} {r['method']:8} "
               f"{r['confidence']:>5.2f} {str(r['found_strides'] if r['found_strides'] is not None else '-'):>5} "
               f"{str(r['agreement'] if r['agreement'] is not None else '-'):>5} {r['error_deg']:>6.1f}  "
-              f"{tp}/{fp}/{fn}{flag}")
+              f"{tp}/{fp}/{fn}{flag}", flush=True)
+    if pool:
+        pool.close()
     s = summary(rows)
     print(json.dumps(s))
     if args.json:
