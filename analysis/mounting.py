@@ -22,9 +22,9 @@ gait), and its confidence is the summed travel's |cos| with the forward axis
 times a sign test over the strides (how unlikely as many of them pointing
 the same way would be by chance) times ``1 - exp(-strides / 4)`` (a few
 consistent strides are no proof: 3 give at most 0.46, 10 up to 0.92). A
-mounting from resting postures counts only the part of each tilted rest's
-gravity along the forward axis (lying on the side tips it along the pitch
-axis, which tells nothing of forward).
+mounting from resting postures weighs each tilted rest by how much of its
+gravity lies along the forward axis (lying on the side tips it along the
+pitch axis, which tells nothing of forward).
 """
 from __future__ import annotations
 
@@ -256,8 +256,8 @@ class MountingEstimator:
         ~17 000 strides have ~100 lengths; one stride at a time was 45 % of
         the mounting's time), with the same sums as one stride at a time.
         """
-        pieces, at, where, lengths, offset = [], [], [], [], 0
-        for b, mins in zip(gait_bouts.itertuples(), calm):
+        pieces, at, where, lengths, bout_of, offset = [], [], [], [], [], 0
+        for k, (b, mins) in enumerate(zip(gait_bouts.itertuples(), calm)):
             i0, i1 = mins[:-1], mins[1:]
             keep = ~(i1 - i0 > 2.5 * b.period_s * sampling_rate_hz)
             if not keep.any():
@@ -266,8 +266,10 @@ class MountingEstimator:
             at.append(i0[keep] - b.start + offset)
             where.append(i0[keep])
             lengths.append((i1 - i0)[keep])
+            bout_of.append(np.full(int(keep.sum()), k))
             offset += b.stop - b.start
         n_strides = sum(len(a) for a in at)
+        self.stride_travel_m_ = np.zeros(0)
         if n_strides < self.min_strides:
             return 0.0, 0.0, "guess", 0, None
         bout_acc = np.concatenate(pieces)
@@ -277,15 +279,28 @@ class MountingEstimator:
             v -= np.linspace(0, 1, n)[None, :, None] * v[:, -1:, :]  # zero velocity at both ends
             disp[rows] = v.sum(axis=1) / sampling_rate_hz
         disp[:, 2] = 0.0
-        q = quat[np.concatenate(where)]
+        travel = np.linalg.norm(disp, axis=1)
+        self.stride_travel_m_ = travel
+        # A bout whose strides go nowhere (median travel under min_travel_m)
+        # is no walk: a look-alike (split squats, hops, fidgets) or steps on
+        # the spot, whose "strides" point any way, the same way by chance.
+        bout_of = np.concatenate(bout_of)
+        walked = np.zeros(n_strides, dtype=bool)
+        for k in np.unique(bout_of):
+            rows = bout_of == k
+            walked[rows] = np.median(travel[rows]) >= self.min_travel_m
+        n_strides = int(walked.sum())
+        if n_strides < self.min_strides:
+            return 0.0, 0.0, "guess", 0, None
+        q = quat[np.concatenate(where)[walked]]
         # Each stride's displacement back in the sensor frame, all strides in
         # one call (one call per stride was 15 % of stage 1 on a day), then
         # summed in stride order as before.
-        back = Rotation.from_quat(q[:, [1, 2, 3, 0]]).inv().apply(disp)  # sensor → earth, inverted
+        back = Rotation.from_quat(q[:, [1, 2, 3, 0]]).inv().apply(disp[walked])  # sensor → earth, inverted
         total = np.cumsum(np.vstack([np.zeros(3), back]), axis=0)[-1]
         total -= (total @ up) * up
         norm = np.linalg.norm(total)
-        if norm == 0 or np.median(np.linalg.norm(disp, axis=1)) < self.min_travel_m:
+        if norm == 0:
             return 0.0, 0.0, "guess", 0, None
         c = float(total @ x / norm)
         # Sign test: how many strides travel the way the sum does, against
@@ -300,17 +315,16 @@ class MountingEstimator:
     def _forward_from_posture(x, up, dirs, weights):
         """Seated or lying with the legs out, toes and shin face up: +x up.
 
-        Each tilted rest votes by how much of its tilt is along ``x``
-        (lying on the side tilts about ``x``, which tells nothing of which
-        way it points).
+        Each tilted rest votes by how much of gravity lies along ``x`` (its
+        cosine with it): lying on the back or seated with the legs out, the
+        forward axis is near vertical (1); a squat or a seated recline tips
+        it 35-50° (0.6-0.75: a shank leaning forward there has +x *down*);
+        lying on the side tips the pitch axis, not ``x`` (0).
         """
         tilt = np.degrees(np.arccos(np.clip(dirs @ up, -1, 1)))
         sel = (tilt > 35) & (tilt < 150)
         if not sel.any():
             return 0.0, 0.0
-        level = dirs[sel] - np.outer(dirs[sel] @ up, up)
-        along = level @ x
-        dominance = np.abs(along) / np.maximum(np.linalg.norm(level, axis=1), 1e-9)
-        vote = float(np.sum(weights[sel] * dominance * np.sign(along)))
+        vote = float(np.sum(weights[sel] * (dirs[sel] @ x)))
         total = float(np.sum(weights[sel]))
         return float(np.sign(vote)), min(1.0, abs(vote) / total) * 0.8

@@ -12,7 +12,8 @@ the angle of the rotation between the two, in degrees. A mounting more than
 :data:`WRONG_DEG` off is *wrong*; the figure that matters is the number of
 wrong mountings the analysis is sure of (confidence ≥ 0.5, the
 ``ConfidenceRater.min_gait_mounting`` a mounting from walking needs), since
-every bout is named in the frame that mounting gives. Bouts are scored as
+every bout is named in the frame that mounting gives; ``wrong_trusted``
+counts the wrong ones the confidence rules act on (:func:`trusted`). Bouts are scored as
 ``benchmarks/accuracy.py`` scores them (only bouts that count). Tune on
 seeds below 10000; measure on others.
 """
@@ -67,6 +68,18 @@ def run_one(job):
             "seconds": round(time.time() - t0, 1)}
 
 
+def trusted(r: dict) -> bool:
+    """Whether the confidence rules take the mounting as found (a mounting from
+    walking at or above ``min_gait_mounting``, 0 before it existed; one from
+    postures at or above ``strong_min_mounting``)."""
+    from analysis.confidence import ConfidenceRater
+
+    rater = ConfidenceRater()
+    if r["method"] == "gait":
+        return r["confidence"] >= getattr(rater, "min_gait_mounting", 0.0)
+    return r["method"] == "posture" and r["confidence"] >= rater.strong_min_mounting
+
+
 def summary(rows: list[dict]) -> dict:
     wrong = [r for r in rows if r["error_deg"] > WRONG_DEG]
     tp = sum(v[0] for r in rows for v in r["per_ex"].values())
@@ -80,6 +93,8 @@ def summary(rows: list[dict]) -> dict:
         "wrong": len(wrong),
         "wrong_sure": sum(r["confidence"] >= SURE for r in wrong),
         "right_sure": sum(r["confidence"] >= SURE for r in rows if r["error_deg"] <= WRONG_DEG),
+        "wrong_trusted": sum(trusted(r) for r in wrong),
+        "wrong_trusted_gait": sum(trusted(r) and r["method"] == "gait" for r in wrong),
         "methods": methods,
         "median_error_deg_sure": (float(np.median([r["error_deg"] for r in rows if r["confidence"] >= SURE]))
                                   if any(r["confidence"] >= SURE for r in rows) else None),
