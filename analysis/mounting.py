@@ -143,10 +143,17 @@ class MountingEstimator:
     min_gait_confidence : float
         A mounting from walking less sure than this gives way to one from the
         resting postures when those are surer.
+    shank_posture_scale : float
+        A shank's forward from resting postures is scaled by this: its shin
+        faces up lying or seated with the legs out, but down kneeling, prone
+        or leaning into a squat (``mount`` tier, tuning seeds 0-39: 4 of the
+        5 shank sessions without walking had forward the wrong way round).
     """
 
     def __init__(self, min_rest_s: float = 1.0, cluster_deg: float = 12.0, min_strides: int = 3,
-                 min_travel_m: float = 0.18, strides_scale: float = 4.0, min_gait_confidence: float = 0.5):
+                 min_travel_m: float = 0.18, strides_scale: float = 4.0, min_gait_confidence: float = 0.5,
+                 shank_posture_scale: float = 0.5):
+        self.shank_posture_scale = shank_posture_scale
         self.min_rest_s = min_rest_s
         self.cluster_deg = cluster_deg
         self.min_strides = min_strides
@@ -156,11 +163,13 @@ class MountingEstimator:
 
     def estimate(self, acc: np.ndarray, gyr: np.ndarray, still: np.ndarray, quat: np.ndarray,
                  earth_acc: np.ndarray, gait_bouts, sampling_rate_hz: float,
-                 declared: str | None = None, rate_dps: np.ndarray | None = None) -> MountingEstimator:
+                 declared: str | None = None, rate_dps: np.ndarray | None = None,
+                 placement: str = "foot") -> MountingEstimator:
         """Parameters: arrays on the analysis grid (m/s², bias-free deg/s,
         rest mask, (w,x,y,z) quaternions, earth-frame m/s²), gait bouts as
         index ranges (DataFrame with ``start``, ``stop``, ``period_s``);
-        ``rate_dps``, the norm of ``gyr`` (n,) when the caller has it."""
+        ``rate_dps``, the norm of ``gyr`` (n,) when the caller has it;
+        ``placement`` (``foot`` or ``ankle``)."""
         if declared:
             r = parse_mounting(declared)
             if r is not None:
@@ -178,8 +187,13 @@ class MountingEstimator:
         rate = norm3(gyr) if rate_dps is None else rate_dps
         # The calm instants of the strides, for both gait steps.
         calm = _calm_instants(rate, gait_bouts, sampling_rate_hz)
-        stance = self._stance_direction(acc, calm)
+        disp, where, walks = self._walked_strides(earth_acc, gait_bouts, calm, sampling_rate_hz)
+        # Mid-stance is standing only in a walk: the calm instants of a
+        # look-alike's "strides" (a split squat, a heel raise) are not.
+        stance = self._stance_direction(acc, [c for k, c in enumerate(calm) if k in walks])
         up = self._cluster(dirs, weights, near=stance)
+        # How much of the resting time is spent with gravity along "up".
+        self.up_share_ = float(weights[dirs @ up > np.cos(np.radians(self.cluster_deg))].sum() / weights.sum())
 
         moving = ~still
         gait_mask = np.zeros(len(gyr), dtype=bool)
@@ -195,10 +209,13 @@ class MountingEstimator:
             y = _unit(vt[0] - (vt[0] @ up) * up)
         x = np.cross(y, up)
 
-        sign, conf, method, n_strides, agree = self._forward_from_gait(
-            x, up, quat, earth_acc, gait_bouts, calm, sampling_rate_hz)
+        sign, conf, method, n_strides, agree = self._forward_from_gait(x, up, quat, disp, where)
         if conf < self.min_gait_confidence:
             p_sign, p_conf = self._forward_from_posture(x, up, dirs, weights)
+            # A posture "up" few rests share is no better than any other.
+            p_conf *= min(1.0, self.up_share_ / 0.5)
+            if placement != "foot":
+                p_conf *= self.shank_posture_scale
             if p_conf > conf:
                 sign, conf, method = p_sign, p_conf, "posture"
         if sign == 0:
@@ -243,11 +260,11 @@ class MountingEstimator:
             means[k] = acc[max(0, mins[k] - 2):mins[k] + 3].mean(axis=0)
         return _unit(np.median(np.array([_unit(u) for u in means]), axis=0))
 
-    def _forward_from_gait(self, x, up, quat, earth_acc, gait_bouts, calm: list[np.ndarray], sampling_rate_hz):
-        """Sum of per-stride displacements (sensor frame) projected on ``x``.
+    def _walked_strides(self, earth_acc, gait_bouts, calm: list[np.ndarray], sampling_rate_hz):
+        """Per-stride horizontal displacement (earth frame, m) of the gait bouts that walk.
 
-        Returns (sign, confidence, method, strides, agreement); see the
-        module's docstring for the confidence.
+        Returns ``disp`` (k, 3), ``where`` (k,) the grid index each stride
+        starts at, and the set of the bouts (row numbers) that walk.
 
         A stride runs from one calm instant (``calm``: :func:`_calm_instants`)
         to the next, unless over 2.5 periods apart. The bouts' earth-frame
@@ -255,6 +272,10 @@ class MountingEstimator:
         strides of equal length are integrated together as rows (a day's
         ~17 000 strides have ~100 lengths; one stride at a time was 45 % of
         the mounting's time), with the same sums as one stride at a time.
+        A bout whose strides go nowhere (median travel under
+        ``min_travel_m``) is no walk: a look-alike (split squats, hops,
+        fidgets) or steps on the spot, whose "strides" point any way, the
+        same way by chance.
         """
         pieces, at, where, lengths, bout_of, offset = [], [], [], [], [], 0
         for k, (b, mins) in enumerate(zip(gait_bouts.itertuples(), calm)):
@@ -270,8 +291,8 @@ class MountingEstimator:
             offset += b.stop - b.start
         n_strides = sum(len(a) for a in at)
         self.stride_travel_m_ = np.zeros(0)
-        if n_strides < self.min_strides:
-            return 0.0, 0.0, "guess", 0, None
+        if not n_strides:
+            return np.zeros((0, 3)), np.zeros(0, dtype=np.int64), set()
         bout_acc = np.concatenate(pieces)
         disp = np.empty((n_strides, 3))
         for rows, n, idx in _stride_windows(np.concatenate(at), np.concatenate(lengths)):
@@ -281,22 +302,28 @@ class MountingEstimator:
         disp[:, 2] = 0.0
         travel = np.linalg.norm(disp, axis=1)
         self.stride_travel_m_ = travel
-        # A bout whose strides go nowhere (median travel under min_travel_m)
-        # is no walk: a look-alike (split squats, hops, fidgets) or steps on
-        # the spot, whose "strides" point any way, the same way by chance.
         bout_of = np.concatenate(bout_of)
         walked = np.zeros(n_strides, dtype=bool)
         for k in np.unique(bout_of):
             rows = bout_of == k
             walked[rows] = np.median(travel[rows]) >= self.min_travel_m
-        n_strides = int(walked.sum())
+        return disp[walked], np.concatenate(where)[walked], set(np.unique(bout_of[walked]).tolist())
+
+    def _forward_from_gait(self, x, up, quat, disp, where):
+        """Sum of the walked strides' displacements (sensor frame) projected on ``x``.
+
+        ``disp``, ``where``: :meth:`_walked_strides`. Returns (sign,
+        confidence, method, strides, agreement); see the module's docstring
+        for the confidence.
+        """
+        n_strides = len(disp)
         if n_strides < self.min_strides:
             return 0.0, 0.0, "guess", 0, None
-        q = quat[np.concatenate(where)[walked]]
+        q = quat[where]
         # Each stride's displacement back in the sensor frame, all strides in
         # one call (one call per stride was 15 % of stage 1 on a day), then
         # summed in stride order as before.
-        back = Rotation.from_quat(q[:, [1, 2, 3, 0]]).inv().apply(disp[walked])  # sensor → earth, inverted
+        back = Rotation.from_quat(q[:, [1, 2, 3, 0]]).inv().apply(disp)  # sensor → earth, inverted
         total = np.cumsum(np.vstack([np.zeros(3), back]), axis=0)[-1]
         total -= (total @ up) * up
         norm = np.linalg.norm(total)
