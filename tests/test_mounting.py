@@ -66,13 +66,25 @@ def test_a_weak_mounting_from_walking_counts_no_bout():
     assert any("too little walking" in d for d in weak.doubts_)
 
 
-@pytest.mark.parametrize("tilt_axis, expected", [((0, 1, 0), 0.8), ((1, 0, 0), 0.0)])
-def test_resting_postures_vote_by_their_tilt_along_forward(tilt_axis, expected):
-    """Lying with the toes up tips gravity along the forward axis (it tells
-    forward); lying on the side tips it along the pitch axis (it does not)."""
+def test_resting_postures_vote_by_gravity_along_forward():
+    """Lying with the toes up puts gravity along the forward axis (it tells
+    forward: 0.8, the posture rule's ceiling); lying on the side puts it
+    along the pitch axis, and a 10 deg roll of the foot there is no evidence
+    of forward (before: as sure as lying on the back)."""
     x, up = np.array([1.0, 0, 0]), np.array([0, 0, 1.0])
-    stand = up
-    tilted = Rotation.from_rotvec(np.radians(90) * np.array(tilt_axis, dtype=float)).apply(up)
-    dirs = np.array([stand, tilted])
-    sign, conf = MountingEstimator._forward_from_posture(x, up, dirs, np.array([30.0, 60.0]))
-    assert conf == pytest.approx(expected, abs=0.02)
+    side = np.array([np.sin(np.radians(10)), -np.cos(np.radians(10)), 0.0])
+    for lying, expected in ((np.array([1.0, 0, 0]), 0.8), (side, 0.8 * np.sin(np.radians(10)))):
+        sign, conf = MountingEstimator._forward_from_posture(x, up, np.array([up, lying]), np.array([30.0, 60.0]))
+        assert sign == 1.0
+        assert conf == pytest.approx(expected, abs=0.01)
+
+
+def test_a_look_alike_without_walking_gives_no_mounting_from_gait():
+    """Heel raises step like strides but go nowhere: no gait mounting from
+    them, and "up" stays the standing rests' (before: forward from them, the
+    wrong way round)."""
+    rec, truth = simulate_session(seed=3, tier="mount", exercises=("resistance_band", "toe_press"),
+                                  lookalikes=("heel_raise",), walk_plan={"walks": 0})
+    m = analyze_recording(rec)["mounting"]
+    assert m["method"] != "gait" and m["strides"] == 0
+    assert _angle_deg(m["matrix"], truth["mounting_matrix"]) < 20
