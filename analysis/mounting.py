@@ -134,7 +134,8 @@ class MountingEstimator:
     min_strides : int
         Fewer strides give no mounting from walking.
     min_travel_m : float
-        Nor do strides whose median horizontal travel is shorter (m): people
+        Nor do a foot sensor's gait bouts whose strides' median horizontal
+        travel is shorter (m): people
         walk 0.5-1.6 m a stride (a shuffle 0.3 m); a shank swinging on the
         spot or a half-stride between two calm instants of a step moves the
         sensor far less.
@@ -187,7 +188,11 @@ class MountingEstimator:
         rate = norm3(gyr) if rate_dps is None else rate_dps
         # The calm instants of the strides, for both gait steps.
         calm = _calm_instants(rate, gait_bouts, sampling_rate_hz)
-        disp, where, walks = self._walked_strides(earth_acc, gait_bouts, calm, sampling_rate_hz)
+        # A shank is never still in stance: integrated from one calm instant
+        # to the next as if it were, its travel comes out short, so at the
+        # shank the travel does not tell walking from the rest.
+        disp, where, walks = self._walked_strides(earth_acc, gait_bouts, calm, sampling_rate_hz,
+                                                  self.min_travel_m if placement == "foot" else 0.0)
         # Mid-stance is standing only in a walk: the calm instants of a
         # look-alike's "strides" (a split squat, a heel raise) are not.
         stance = self._stance_direction(acc, [c for k, c in enumerate(calm) if k in walks])
@@ -260,7 +265,8 @@ class MountingEstimator:
             means[k] = acc[max(0, mins[k] - 2):mins[k] + 3].mean(axis=0)
         return _unit(np.median(np.array([_unit(u) for u in means]), axis=0))
 
-    def _walked_strides(self, earth_acc, gait_bouts, calm: list[np.ndarray], sampling_rate_hz):
+    def _walked_strides(self, earth_acc, gait_bouts, calm: list[np.ndarray], sampling_rate_hz,
+                        min_travel_m: float):
         """Per-stride horizontal displacement (earth frame, m) of the gait bouts that walk.
 
         Returns ``disp`` (k, 3), ``where`` (k,) the grid index each stride
@@ -273,7 +279,7 @@ class MountingEstimator:
         ~17 000 strides have ~100 lengths; one stride at a time was 45 % of
         the mounting's time), with the same sums as one stride at a time.
         A bout whose strides go nowhere (median travel under
-        ``min_travel_m``) is no walk: a look-alike (split squats, hops,
+        ``min_travel_m``, m) is no walk: a look-alike (split squats, hops,
         fidgets) or steps on the spot, whose "strides" point any way, the
         same way by chance.
         """
@@ -306,7 +312,7 @@ class MountingEstimator:
         walked = np.zeros(n_strides, dtype=bool)
         for k in np.unique(bout_of):
             rows = bout_of == k
-            walked[rows] = np.median(travel[rows]) >= self.min_travel_m
+            walked[rows] = np.median(travel[rows]) >= min_travel_m
         return disp[walked], np.concatenate(where)[walked], set(np.unique(bout_of[walked]).tolist())
 
     def _forward_from_gait(self, x, up, quat, disp, where):
