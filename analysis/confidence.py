@@ -7,8 +7,9 @@ listed as *uncertain*, with the reasons (``doubts``).
 The confidence is the product of
 
 1. **what the mounting rests on**: the sensor's axes declared in the
-   recording (1.0) or found from walking (0.9; only when that mounting's
-   confidence is at least :attr:`ConfidenceRater.min_gait_mounting`: a few
+   recording (1.0) or found from walking (0.9; at a foot sensor only when
+   that mounting's confidence is at least
+   :attr:`ConfidenceRater.min_gait_mounting`: a few
    strides, or strides that disagree, may have forward the wrong way round,
    and are rated as a mounting from postures). Without either, "up" is only
    the most common resting direction, which is the lying or the seated
@@ -394,9 +395,10 @@ class ConfidenceRater:
         leaves the foot on the floor (2.8 cm read on seed 2014). See
         benchmarks/README.md, "Pencil pickups held still, briefly, or once".
     min_gait_mounting : float
-        A mounting from walking whose confidence (``Mounting.confidence``:
-        the strides' agreement and number) is below this is no mounting
-        from walking here (``mount`` tier, benchmarks/mounting.py).
+        A foot sensor's mounting from walking whose confidence
+        (``Mounting.confidence``: the strides' agreement and number) is below
+        this is no mounting from walking here (``mount`` tier,
+        benchmarks/mounting.py).
     """
 
     def __init__(self, impact_g: float = 2.5, max_flight_s: float = 0.1,
@@ -500,7 +502,9 @@ class ConfidenceRater:
             Why it is below 1, in words.
         """
         doubts: list[str] = []
-        weak_gait = mounting_method == "gait" and mounting_confidence < self.min_gait_mounting
+        # A shank's gait confidence is the |cos| alone (analysis.mounting): not judged here.
+        weak_gait = (mounting_method == "gait" and placement == "foot"
+                     and mounting_confidence < self.min_gait_mounting)
         if weak_gait:
             mounting_method = "posture"
         base = MOUNTING_BASE.get(mounting_method, 0.25)

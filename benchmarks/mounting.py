@@ -76,7 +76,7 @@ def trusted(r: dict) -> bool:
 
     rater = ConfidenceRater()
     if r["method"] == "gait":
-        return r["confidence"] >= getattr(rater, "min_gait_mounting", 0.0)
+        return r["placement"] != "foot" or r["confidence"] >= getattr(rater, "min_gait_mounting", 0.0)
     return r["method"] == "posture" and r["confidence"] >= rater.strong_min_mounting
 
 
