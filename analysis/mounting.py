@@ -143,9 +143,9 @@ class MountingEstimator:
         sensor far less.
     strides_scale : float
         Confidence grows as ``1 - exp(-strides / strides_scale)``.
-    min_gait_confidence : float
-        A mounting from walking less sure than this gives way to one from the
-        resting postures when those are surer.
+    min_gait_confidence, shank_min_gait_confidence : float
+        A mounting from walking less sure than this (foot; shank: its |cos|)
+        gives way to one from the resting postures when those are surer.
     shank_posture_scale : float
         A shank's forward from resting postures is scaled by this: its shin
         faces up lying or seated with the legs out, but down kneeling, prone
@@ -155,7 +155,8 @@ class MountingEstimator:
 
     def __init__(self, min_rest_s: float = 1.0, cluster_deg: float = 12.0, min_strides: int = 3,
                  min_travel_m: float = 0.18, strides_scale: float = 4.0, min_gait_confidence: float = 0.5,
-                 shank_posture_scale: float = 0.5):
+                 shank_posture_scale: float = 0.5, shank_min_gait_confidence: float = 0.3):
+        self.shank_min_gait_confidence = shank_min_gait_confidence
         self.shank_posture_scale = shank_posture_scale
         self.min_rest_s = min_rest_s
         self.cluster_deg = cluster_deg
@@ -218,7 +219,7 @@ class MountingEstimator:
 
         sign, conf, method, n_strides, agree = self._forward_from_gait(x, up, quat, disp, where,
                                                                        weigh_strides=placement == "foot")
-        if conf < self.min_gait_confidence:
+        if conf < (self.min_gait_confidence if placement == "foot" else self.shank_min_gait_confidence):
             p_sign, p_conf = self._forward_from_posture(x, up, dirs, weights)
             # A posture "up" few rests share is no better than any other.
             p_conf *= min(1.0, self.up_share_ / 0.5)
