@@ -127,6 +127,10 @@ def _stride_windows(starts: np.ndarray, lengths: np.ndarray):
 class MountingEstimator:
     """Estimate the mounting rotation.
 
+    Results: ``mounting_`` (:class:`Mounting`), ``up_share_`` (share of the
+    resting time with gravity along the "up" found, 0-1) and
+    ``stride_travel_m_`` (each gait stride's horizontal travel, m, shape (k,)).
+
     Parameters
     ----------
     min_rest_s : float
