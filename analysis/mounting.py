@@ -317,10 +317,11 @@ class MountingEstimator:
         travel = np.linalg.norm(disp, axis=1)
         self.stride_travel_m_ = travel
         bout_of = np.concatenate(bout_of)
-        walked = np.zeros(n_strides, dtype=bool)
-        for k in np.unique(bout_of):
-            rows = bout_of == k
-            walked[rows] = np.median(travel[rows]) >= min_travel_m
+        # Strides come bout by bout: one median per run of a bout's strides
+        # (a day has hundreds of bouts; a mask per bout would be quadratic).
+        cuts = np.flatnonzero(np.diff(bout_of)) + 1
+        per_bout = np.array([np.median(t) for t in np.split(travel, cuts)])
+        walked = np.repeat(per_bout >= min_travel_m, np.diff(np.r_[0, cuts, n_strides]))
         return disp[walked], np.concatenate(where)[walked], set(np.unique(bout_of[walked]).tolist())
 
     def _forward_from_gait(self, x, up, quat, disp, where, weigh_strides: bool = True):
