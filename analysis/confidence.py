@@ -7,7 +7,11 @@ listed as *uncertain*, with the reasons (``doubts``).
 The confidence is the product of
 
 1. **what the mounting rests on**: the sensor's axes declared in the
-   recording (1.0) or found from walking (0.9). Without either, "up" is only
+   recording (1.0) or found from walking (0.9; at a foot sensor only when
+   that mounting's confidence is at least
+   :attr:`ConfidenceRater.min_gait_mounting`: a few
+   strides, or strides that disagree, may have forward the wrong way round,
+   and are rated as a mounting from postures). Without either, "up" is only
    the most common resting direction, which is the lying or the seated
    direction in a recording made lying or seated, and so the posture and the
    exercise names built on it are guesses: 0.45 found from resting postures,
@@ -390,6 +394,11 @@ class ConfidenceRater:
         0.14 with the foot kept still), while sitting down and standing up
         leaves the foot on the floor (2.8 cm read on seed 2014). See
         benchmarks/README.md, "Pencil pickups held still, briefly, or once".
+    min_gait_mounting : float
+        A foot sensor's mounting from walking whose confidence
+        (``Mounting.confidence``: the strides' agreement and number) is below
+        this is no mounting from walking here (``mount`` tier,
+        benchmarks/mounting.py).
     """
 
     def __init__(self, impact_g: float = 2.5, max_flight_s: float = 0.1,
@@ -405,7 +414,9 @@ class ConfidenceRater:
                  still_leg_min_cue: float = 0.35, shank_tiptoe_arc_deg: float = 38.0,
                  shank_soft_landing_g: float = 0.8, shank_heel_strike_g: float = 2.5,
                  pencil_min_tremor: float = 0.5, shank_back_max_deg: float = 1.0,
-                 shank_min_tremor: float = 0.15, pencil_tremor_lift_m: float = 0.05):
+                 shank_min_tremor: float = 0.15, pencil_tremor_lift_m: float = 0.05,
+                 min_gait_mounting: float = 0.5):
+        self.min_gait_mounting = min_gait_mounting
         self.shank_min_tremor = shank_min_tremor
         self.pencil_min_tremor = pencil_min_tremor
         self.pencil_tremor_lift_m = pencil_tremor_lift_m
@@ -491,6 +502,11 @@ class ConfidenceRater:
             Why it is below 1, in words.
         """
         doubts: list[str] = []
+        # A shank's gait confidence is the |cos| alone (analysis.mounting): not judged here.
+        weak_gait = (mounting_method == "gait" and placement == "foot"
+                     and mounting_confidence < self.min_gait_mounting)
+        if weak_gait:
+            mounting_method = "posture"
         base = MOUNTING_BASE.get(mounting_method, 0.25)
         factor = 1.0
 
@@ -629,6 +645,9 @@ class ConfidenceRater:
             if (strong and factor == 1.0 and mounting_method == "posture"
                     and mounting_confidence >= self.strong_min_mounting):
                 base = 0.55
+            elif weak_gait:
+                doubts.append(f"too little walking to find the sensor mounting (confidence "
+                              f"{mounting_confidence:.2f}): posture and exercise are guesses")
             else:
                 doubts.append("sensor mounting not found from walking nor declared: "
                               "posture and exercise are guesses")

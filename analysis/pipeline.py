@@ -12,6 +12,7 @@ import numpy as np
 from sensors.contract import ANALYSIS_FORMAT, GYR_COLUMNS, HOLD_EXERCISES
 
 from .confidence import THRESHOLD as CONFIDENCE_THRESHOLD
+from .confidence import ConfidenceRater
 from .session import SessionAnalyzer
 from .threads import one_blas_thread
 
@@ -42,6 +43,9 @@ def run_analysis(recording, analyzer: SessionAnalyzer | None = None,
                                mounting=recording.metadata.get("mounting"))
 
 
+WEAK_GAIT_WARNING = ("sensor mounting: {strides} strides of walking were too few or disagreed to tell "
+                     "forward (confidence {confidence:.2f}): its bouts stay uncertain unless the "
+                     "mounting is declared (mounting: x=...,y=...,z=...) or the recording walks more")
 ASSUMED_WARNING = ("placement not given (neither in the file nor with --placement): analysed as a "
                    "foot sensor; an ankle recording gives wrong bouts this way")
 
@@ -234,6 +238,8 @@ def analyze_recording(recording, analyzer: SessionAnalyzer | None = None,
     fitted = fitted or run_analysis(recording, analyzer, release_samples)
     placement = fitted.placement_
     m = fitted.mounting_
+    if m.method == "gait" and placement == "foot" and m.confidence < ConfidenceRater().min_gait_mounting:
+        warnings.append(WEAK_GAIT_WARNING.format(strides=m.strides, confidence=m.confidence))
     about["placement"] = about["placement"] or placement
     doc = {
         "format": ANALYSIS_FORMAT,
@@ -242,7 +248,8 @@ def analyze_recording(recording, analyzer: SessionAnalyzer | None = None,
         "balance": balance_section(fitted, placement),
         "adherence": {},
         "mounting": {"method": m.method, "confidence": _num(m.confidence, 2),
-                     "matrix": np.round(m.matrix, 4).tolist()},
+                     "matrix": np.round(m.matrix, 4).tolist(), "strides": int(m.strides),
+                     "agreement": m.agreement},
         "not_observable": dict(fitted.not_observable_),
         "analyser_version": ANALYSER_VERSION,
     }

@@ -253,7 +253,7 @@ class SignalExtractor:
         gait = gait.result()
         mount = known_mounting or MountingEstimator().estimate(
             u.acc, gyr, still, orient.quat, orient.earth_acc, gait, sampling_rate_hz, declared=mounting,
-            rate_dps=rate).mounting_
+            rate_dps=rate, placement=place.value).mounting_
         del rate
         r = mount.matrix
         gyr_s = gyr @ r.T

@@ -218,6 +218,13 @@ class SimConfig:
     # knee curls, the still leg tipping with the pelvis by up to 6 deg,
     # chairs of every height for sit-to-stand.
     lookalike_wide: bool = False
+    # Ordinary walks drawn wide (issue 12, branch mount; see :func:`walk_plan`:
+    # none to three walks of 1-30 strides, 0.3-1.5 m steps, 0.8-1.6 s
+    # strides), in place of the walks between stations, so that a session
+    # may carry no walk at all. Off by default, so the tiers' sessions stay
+    # what they were; ``walk_plan`` pins (tests, studies) imply it.
+    walk_wide: bool = False
+    walk_plan: dict | None = None
 
 
 TIERS = {
@@ -279,6 +286,12 @@ TIERS = {
                         clock_drift_ppm=2000, packet_loss=(0.0, 0.10), sloppiness=0.7,
                         sampling_rate_hz=(20.0, 400.0), acc_bias_wander_mps2=0.1,
                         exercises=("pencil_pickup",), pencil_wide=True, pencil_wider=True),
+    # The mounting found from walking (issue 12, branch mount): the sensor
+    # any way round, ordinary walks drawn wide (walk_plan: none, a few
+    # strides or long walks), two look-alikes, and no tiptoe walk, so that
+    # a session without a planned walk has no gait at all.
+    "mount": dict(mounting="random", packet_loss=0.02, sloppiness=0.5, walk_wide=True, lookalikes=2,
+                  exercises=("toe_press", "resistance_band", "pencil_pickup", "ankle_circles")),
 }
 # Activities that are not exercises but share something with one: a posture,
 # a hold, a knee bend, a heel rise, an impact or a rotation.
@@ -442,6 +455,8 @@ class _Builder:
         self.walk_rng = np.random.default_rng(47)
         # The same for SimConfig.lookalike_wide's draws.
         self.look_rng = np.random.default_rng(61)
+        # walk_plan()'s walks, when SimConfig.walk_wide: no other walks then.
+        self.walk_plans: list[dict] | None = None
 
     @property
     def t(self) -> float:
@@ -550,18 +565,23 @@ class _Builder:
         self.posture = to
 
     # -- gait ---------------------------------------------------------------
-    def walk(self, duration_s: float, tiptoe: bool = False, label: bool = True) -> list[float]:
-        """Walk straight (normal heel-to-toe or on tiptoe); returns contact times."""
+    def walk(self, duration_s: float, tiptoe: bool = False, label: bool = True,
+             strides: dict | None = None) -> list[float]:
+        """Walk straight (normal heel-to-toe or on tiptoe); returns contact times.
+
+        ``strides``: one walk of :func:`walk_strides` (heel-to-toe; its
+        stride count replaces ``duration_s``).
+        """
         assert self.posture == "stand"
         if tiptoe and (self.cfg.tiptoe_wide or self.cfg.tiptoe_plan):
             return self._tiptoe_wide(duration_s, label)
         # Tiptoe gait varies far more than people's: cadence, stance share,
         # step length, heel height and how far the shank swings.
-        wide = None if tiptoe else self._walk_wide()
+        wide = strides if strides and not tiptoe else None if tiptoe else self._walk_wide()
         stride_s = (self.rng.uniform(0.7, 1.5) if tiptoe else wide["stride_s"] if wide
                     else self.rng.uniform(1.0, 1.25))
         stride_s *= 1 / (1 + 0.05 * self.cfg.sloppiness * self.rng.standard_normal())
-        n_strides = max(2, int(duration_s / stride_s))
+        n_strides = max(2, int(duration_s / stride_s)) if not strides else int(strides["strides"])
         # Stride-to-stride variability (healthy adults: CV 1.5–3 %).
         cv = 0.02 + 0.03 * self.cfg.sloppiness
         durations = stride_s * (1 + cv * self.rng.standard_normal(n_strides)).clip(0.7, 1.3)
@@ -1377,7 +1397,8 @@ class _Builder:
             self.go_to(posture)
             return
         for step in route:
-            if self.posture == "stand" and self.cfg.distractors and self.rng.random() < 0.6:
+            if (self.posture == "stand" and self.cfg.distractors and self.walk_plans is None
+                    and self.rng.random() < 0.6):
                 self.walk(self.rng.uniform(6, 14), label=False)
             self.transition(step)
             self.rest(self.rng.uniform(1.0, 3.0))
@@ -2158,6 +2179,38 @@ def pencil_plan(rng: np.random.Generator, sloppiness: float = 0.3,
     return plan
 
 
+def walk_strides(rng: np.random.Generator, **pins) -> dict:
+    """One ordinary walk drawn wide: how many strides, how long and how fast.
+
+    ``strides``: 1-3 (a few steps to the next room) one walk in three, else
+    4-30; ``step_m`` 0.3-1.5 m (a shuffle to a brisk stride); ``stride_s``
+    0.8-1.6 s; the stance share, the shank's arc and the foot's heel-strike
+    and push-off angles and the swing's lift as in ``_Builder._walk_wide``
+    (short slow steps swing the shank less). Any of them can be pinned.
+    """
+    short = rng.random() < 1 / 3
+    out = {"strides": int(rng.integers(1, 4) if short else rng.integers(4, 31)),
+           "step_m": float(rng.uniform(0.3, 1.5)), "stride_s": float(rng.uniform(0.8, 1.6)),
+           "stance_frac": float(rng.uniform(0.55, 0.68)), "mid_deg": float(rng.uniform(0, 10)),
+           "heel_deg": float(rng.uniform(3, 25)), "push_deg": float(rng.uniform(20, 60)),
+           "lift_m": float(rng.uniform(0.04, 0.14))}
+    step = pins.get("step_m", out["step_m"])
+    out["arc_deg"] = float(np.clip(30 + 30 * (step - 0.5) / 0.9 + rng.normal(0, 4), 20, 62))
+    out.update(pins)
+    return out
+
+
+def walk_plan(rng: np.random.Generator, walks: int | None = None, **pins) -> dict:
+    """A session's ordinary walks (``SimConfig.walk_wide``): ``{"walks": [walk_strides(), ...]}``.
+
+    ``walks``: how many, 0-3 (none in a fifth of the sessions: the mounting
+    then has no gait to be found from); other pins go to every walk
+    (:func:`walk_strides`).
+    """
+    n = int(rng.choice(4, p=[0.2, 0.3, 0.3, 0.2])) if walks is None else int(walks)
+    return {"walks": [walk_strides(rng, **pins) for _ in range(n)]}
+
+
 def _session_plan(rng: np.random.Generator, cfg: SimConfig) -> list[str]:
     if cfg.exercises is not None:
         todo = list(cfg.exercises)
@@ -2203,7 +2256,18 @@ def build_session(rng: np.random.Generator, cfg: SimConfig, fs_int: float,
         b.posture = (LOOKALIKE_POSTURE.get(first.split(":", 1)[1], "stand") if first.startswith("lookalike:")
                      else EXERCISE_POSTURE[first])
         b.rest(rng.uniform(3, 10))
+    if cfg.walk_wide or cfg.walk_plan is not None:
+        # Drawn from their own stream; each walk goes before an item of the plan (or at the end).
+        wrng = np.random.default_rng([int(rng.integers(2 ** 31)), 71])
+        b.walk_plans = walk_plan(wrng, **(cfg.walk_plan or {}))["walks"]
+        for w in b.walk_plans:
+            plan.insert(int(wrng.integers(0, len(plan) + 1)), w)
     for name in plan:
+        if isinstance(name, dict):
+            b.go_to("stand")
+            b.walk(0.0, label=False, strides=name)
+            b.rest(rng.uniform(1.5, 3))
+            continue
         if name.startswith("lookalike:"):
             b.lookalike(name.split(":", 1)[1])
             b.rest(rng.uniform(2, 6))
@@ -2212,8 +2276,8 @@ def build_session(rng: np.random.Generator, cfg: SimConfig, fs_int: float,
             b.pencil_wide()
             b.rest(rng.uniform(2, 5))
             continue
-        if cfg.distractors and b.posture == "stand" and EXERCISE_POSTURE[name] == "stand" \
-                and rng.random() < 0.6:
+        if cfg.distractors and b.walk_plans is None and b.posture == "stand" \
+                and EXERCISE_POSTURE[name] == "stand" and rng.random() < 0.6:
             # Walking over to the next station.
             b.walk(rng.uniform(6, 14), label=False)
             b.rest(rng.uniform(1.5, 3))
@@ -2697,6 +2761,7 @@ def simulate_session(seed: int = 0, config: SimConfig | None = None,
         "mounting_matrix": np.round(mount.as_matrix(), 6).tolist(),
         **({"tiptoe_plans": b.tiptoe_plans} if b.tiptoe_plans else {}),
         **({"pencil_plans": b.pencil_plans} if b.pencil_plans else {}),
+        **({"walk_plans": b.walk_plans} if b.walk_plans is not None else {}),
         "clock_drift_ppm": round(drift * 1e6, 1),
         **({"strap_slip": {"start_s": conv(slip["start_s"]), "end_s": conv(slip["end_s"]),
                            "deg": round(slip["deg"], 2), "axis": np.round(slip["axis"], 6).tolist()}}
