@@ -435,14 +435,16 @@ class TiptoeWalkDetector:
         # Stretches of 5 s and more: the six contacts of a walk whose strides
         # are too slow for the session's gait (a day had 328 stretches over
         # 4 s, 0.85 s of CPU).
-        # A shank's rate without its turns (``level_rate``): a shuffle on
-        # tiptoe swings it by 4-20°, whose rate a turn of 90° outweighs;
+        # A shank's rate without its turns (``level_rate``), low-passed at
+        # 3 Hz: a shuffle on tiptoe swings it by 4-20°, whose rate a turn of
+        # 90° outweighs and whose uneven strides repeat in outline only;
         # so reduced it is also looked for from ``quiet_shank_active_dps``
-        # (tiptoe_wide --kind wider 1000-1015: 5 -> 6 of 16 walks found).
+        # (tiptoe_wide --kind wider 1000-1023: 7 -> 9 of 24 walks found;
+        # its landings must be soft, see ``_walked``).
         rate = sig.gyr if foot else level_rate(sig.gyr, sig.orientation.gravity)
         quiet = GaitBoutDetector(require_stance_rest=foot,
                                  active_dps=self.quiet_active_dps if foot else self.quiet_shank_active_dps,
-                                 bridge_s=3.0, min_duration_s=5.0, smooth_hz=3.0 if foot else 0.0,
+                                 bridge_s=3.0, min_duration_s=5.0, smooth_hz=3.0,
                                  min_periodicity=0.25 if foot else 0.5,
                                  cap_pct=90.0 if foot else 0.0).detect(rate, sig.valid, fs, free=free).bouts_
         if not len(quiet):
@@ -456,13 +458,17 @@ class TiptoeWalkDetector:
 
     @staticmethod
     def _joined(gait: pd.DataFrame, sampling_rate_hz: float) -> pd.DataFrame:
-        """A shank's gait bouts under 2.5 strides apart, of like strides (within 1.6x), as one.
+        """A shank's gait bouts under 2.5 strides apart, of like strides (within 1.25x), as one.
 
         A turn or a pause on tiptoe cuts a shank's walk into gait bouts
         whose pieces, looked at alone, miss the contacts near the cut and
         fall short of a walk (tiptoe_wide --kind wider 1000-1015: stride
         count error 21 -> 17 %); looked at together, the contact chain runs
-        through the cut. Quiet only if both were.
+        through the cut. Strides of unlike length are not joined: one
+        period for both lost the slower piece's contacts (seed 1046, a
+        walk slowing from 0.96 to 1.3 s strides), nor gait and quiet gait
+        (the stairs of tests/test_lookalikes.py seed 2707, joined to quiet
+        gait after them, swung the shank 34° a stride: tiptoe).
         """
         if len(gait) < 2:
             return gait
@@ -471,9 +477,9 @@ class TiptoeWalkDetector:
         for s0, s1, p, c, q in rows[1:]:
             a0, a1, pa, ca, qa = out[-1]
             gap_s = (s0 - a1) / sampling_rate_hz
-            if gap_s < 2.5 * max(p, pa) and max(p, pa) < 1.6 * min(p, pa):
+            if gap_s < 2.5 * max(p, pa) and max(p, pa) < 1.25 * min(p, pa) and q == qa:
                 longer = p if s1 - s0 > a1 - a0 else pa
-                out[-1] = [a0, max(a1, s1), longer, min(c, ca), bool(q and qa)]
+                out[-1] = [a0, max(a1, s1), longer, min(c, ca), q]
             else:
                 out.append([s0, s1, p, c, q])
         return pd.DataFrame(out, columns=["start", "stop", "period_s", "periodicity", "quiet"])
@@ -487,7 +493,9 @@ class TiptoeWalkDetector:
     @staticmethod
     def _walked(sig: SessionSignals, contacts: np.ndarray, min_travel_m: float = 0.1) -> bool:
         """Whether a piece of quiet gait is walking: a foot travels (median
-        0.1 m a stride or more), a shank is upright (70 % of the piece).
+        0.1 m a stride or more), a shank is upright (70 % of the piece) and
+        lands softly (``_soft``: quiet stairs land at a heel strike's jolt,
+        tiptoe_wide --kind wider 1000-1023: 3 false walks on stairs).
 
         Quiet gait is weak evidence: a seated set of pencil pickups, lifted
         and held, was a tiptoe walk of 15 strides (shared sample clean_9001,
@@ -498,7 +506,8 @@ class TiptoeWalkDetector:
         """
         if sig.foot:
             return stride_travel(sig.orientation.earth_acc, sig.gyr, contacts, sig.sampling_rate_hz)[1] >= min_travel_m
-        return (sig.in_posture("tiptoe_walk", int(contacts[0]), int(contacts[-1])) or 0.0) >= 0.7
+        return ((sig.in_posture("tiptoe_walk", int(contacts[0]), int(contacts[-1])) or 0.0) >= 0.7
+                and TiptoeWalkDetector._soft(sig, contacts))
 
     @staticmethod
     def _goes_on(sig: SessionSignals, prev: np.ndarray, prev_feats: _Reps | pd.DataFrame, contacts: np.ndarray,
@@ -513,8 +522,13 @@ class TiptoeWalkDetector:
         gap_s = sig.t[contacts[0]] - sig.t[prev[-1]]
         if gap_s < 2.0 * period_s:
             return True
-        if not sig.foot or gap_s >= 6.0 or len(prev_feats) == 0:
+        if gap_s >= 6.0 or len(prev_feats) == 0:
             return False
+        if not sig.foot:
+            # A shank cannot see the heel stay up: standing (upright) through
+            # the pause (tiptoe_wide --kind wider 1000-1023: start error 2.5
+            # -> 1.4 s).
+            return (sig.in_posture("tiptoe_walk", int(prev[-1]), int(contacts[0])) or 0.0) >= 0.7
         held = float(np.median(-sig.elevation_deg[prev[-1]:contacts[0]]))
         return held > max(4.0, 0.5 * float(np.median(prev_feats.stance_pitch_deg)))
 
