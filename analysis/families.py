@@ -24,7 +24,7 @@ from scipy.ndimage import median_filter, uniform_filter1d
 
 from .circles import CircleDetector, circle_sets
 from .confidence import DisplacementMemo, displacement, motion_evidence, rep_extent, rise_doubt, stride_travel, toes_down_rise
-from .gait import STRIDE_FEATURES, GaitBoutDetector, StrideDetector, contact_impacts, level_rate, runs, stride_feature_array
+from .gait import STRIDE_FEATURES, GaitBoutDetector, StrideDetector, contact_impacts, runs, stride_feature_array
 from .preprocess import max_position_per_run, norm3, oaconvolve_valid
 from .reps import HoldRepDetector, _median, detect_many, lowpass, prefer, set_cues
 from .signals import SessionSignals
@@ -284,8 +284,6 @@ class TiptoeWalkDetector:
         Outside the session's gait bouts, gait is looked for again with this
         lower activity threshold (0: not): a slow or shuffling tiptoe walk
         turns the foot or shank too little for the session's gait detector.
-    quiet_shank_active_dps : float
-        The same for a shank sensor, on its rate without turns.
 
     Attributes (after :meth:`detect`)
     ----------
@@ -314,11 +312,9 @@ class TiptoeWalkDetector:
         report of each missed walk; the bouts do not depend on it.
     """
 
-    def __init__(self, min_tiptoe_strides: int = 6, quiet_active_dps: float = 10.0,
-                 quiet_shank_active_dps: float = 6.0):
+    def __init__(self, min_tiptoe_strides: int = 6, quiet_active_dps: float = 10.0):
         self.min_tiptoe_strides = min_tiptoe_strides
         self.quiet_active_dps = quiet_active_dps
-        self.quiet_shank_active_dps = quiet_shank_active_dps
 
     def detect(self, signals: SessionSignals) -> TiptoeWalkDetector:
         sig = signals
@@ -435,54 +431,16 @@ class TiptoeWalkDetector:
         # Stretches of 5 s and more: the six contacts of a walk whose strides
         # are too slow for the session's gait (a day had 328 stretches over
         # 4 s, 0.85 s of CPU).
-        # A shank's rate without its turns (``level_rate``), low-passed at
-        # 3 Hz: a shuffle on tiptoe swings it by 4-20°, whose rate a turn of
-        # 90° outweighs and whose uneven strides repeat in outline only;
-        # so reduced it is also looked for from ``quiet_shank_active_dps``
-        # (tiptoe_wide --kind wider 1000-1023: 7 -> 9 of 24 walks found;
-        # its landings must be soft, see ``_walked``).
-        rate = sig.gyr if foot else level_rate(sig.gyr, sig.orientation.gravity)
-        quiet = GaitBoutDetector(require_stance_rest=foot,
-                                 active_dps=self.quiet_active_dps if foot else self.quiet_shank_active_dps,
-                                 bridge_s=3.0, min_duration_s=5.0, smooth_hz=3.0,
+        quiet = GaitBoutDetector(require_stance_rest=foot, active_dps=self.quiet_active_dps, bridge_s=3.0,
+                                 min_duration_s=5.0, smooth_hz=3.0 if foot else 0.0,
                                  min_periodicity=0.25 if foot else 0.5,
-                                 cap_pct=90.0 if foot else 0.0).detect(rate, sig.valid, fs, free=free).bouts_
+                                 cap_pct=90.0 if foot else 0.0).detect(sig.gyr, sig.valid, fs, free=free).bouts_
         if not len(quiet):
-            out = gait
-        elif not len(gait):
-            out = quiet.assign(quiet=True)
-        else:
-            out = pd.concat([gait, quiet.assign(quiet=True)], ignore_index=True).sort_values(
-                "start", kind="stable").reset_index(drop=True)
-        return out if foot else self._joined(out, fs)
-
-    @staticmethod
-    def _joined(gait: pd.DataFrame, sampling_rate_hz: float) -> pd.DataFrame:
-        """A shank's gait bouts under 2.5 strides apart, of like strides (within 1.25x), as one.
-
-        A turn or a pause on tiptoe cuts a shank's walk into gait bouts
-        whose pieces, looked at alone, miss the contacts near the cut and
-        fall short of a walk (tiptoe_wide --kind wider 1000-1015: stride
-        count error 21 -> 17 %); looked at together, the contact chain runs
-        through the cut. Strides of unlike length are not joined: one
-        period for both lost the slower piece's contacts (seed 1046, a
-        walk slowing from 0.96 to 1.3 s strides), nor gait and quiet gait
-        (the stairs of tests/test_lookalikes.py seed 2707, joined to quiet
-        gait after them, swung the shank 34° a stride: tiptoe).
-        """
-        if len(gait) < 2:
             return gait
-        rows = [list(r) for r in gait[["start", "stop", "period_s", "periodicity", "quiet"]].itertuples(index=False)]
-        out = [rows[0]]
-        for s0, s1, p, c, q in rows[1:]:
-            a0, a1, pa, ca, qa = out[-1]
-            gap_s = (s0 - a1) / sampling_rate_hz
-            if gap_s < 2.5 * max(p, pa) and max(p, pa) < 1.25 * min(p, pa) and q == qa:
-                longer = p if s1 - s0 > a1 - a0 else pa
-                out[-1] = [a0, max(a1, s1), longer, min(c, ca), q]
-            else:
-                out.append([s0, s1, p, c, q])
-        return pd.DataFrame(out, columns=["start", "stop", "period_s", "periodicity", "quiet"])
+        if not len(gait):
+            return quiet.assign(quiet=True)
+        return pd.concat([gait, quiet.assign(quiet=True)], ignore_index=True).sort_values(
+            "start", kind="stable").reset_index(drop=True)
 
     @staticmethod
     def _soft(sig: SessionSignals, contacts: np.ndarray) -> bool:
@@ -493,9 +451,7 @@ class TiptoeWalkDetector:
     @staticmethod
     def _walked(sig: SessionSignals, contacts: np.ndarray, min_travel_m: float = 0.1) -> bool:
         """Whether a piece of quiet gait is walking: a foot travels (median
-        0.1 m a stride or more), a shank is upright (70 % of the piece) and
-        lands softly (``_soft``: quiet stairs land at a heel strike's jolt,
-        tiptoe_wide --kind wider 1000-1023: 3 false walks on stairs).
+        0.1 m a stride or more), a shank is upright (70 % of the piece).
 
         Quiet gait is weak evidence: a seated set of pencil pickups, lifted
         and held, was a tiptoe walk of 15 strides (shared sample clean_9001,
@@ -506,8 +462,7 @@ class TiptoeWalkDetector:
         """
         if sig.foot:
             return stride_travel(sig.orientation.earth_acc, sig.gyr, contacts, sig.sampling_rate_hz)[1] >= min_travel_m
-        return ((sig.in_posture("tiptoe_walk", int(contacts[0]), int(contacts[-1])) or 0.0) >= 0.7
-                and TiptoeWalkDetector._soft(sig, contacts))
+        return (sig.in_posture("tiptoe_walk", int(contacts[0]), int(contacts[-1])) or 0.0) >= 0.7
 
     @staticmethod
     def _goes_on(sig: SessionSignals, prev: np.ndarray, prev_feats: _Reps | pd.DataFrame, contacts: np.ndarray,
@@ -522,13 +477,8 @@ class TiptoeWalkDetector:
         gap_s = sig.t[contacts[0]] - sig.t[prev[-1]]
         if gap_s < 2.0 * period_s:
             return True
-        if gap_s >= 6.0 or len(prev_feats) == 0:
+        if not sig.foot or gap_s >= 6.0 or len(prev_feats) == 0:
             return False
-        if not sig.foot:
-            # A shank cannot see the heel stay up: standing (upright) through
-            # the pause (tiptoe_wide --kind wider 1000-1023: start error 2.5
-            # -> 1.4 s).
-            return (sig.in_posture("tiptoe_walk", int(prev[-1]), int(contacts[0])) or 0.0) >= 0.7
         held = float(np.median(-sig.elevation_deg[prev[-1]:contacts[0]]))
         return held > max(4.0, 0.5 * float(np.median(prev_feats.stance_pitch_deg)))
 

@@ -31,18 +31,6 @@ def moving_rms(x: np.ndarray, n: int) -> np.ndarray:
     return np.sqrt(running_mean(x * x, max(1, n)))
 
 
-def level_rate(gyr: np.ndarray, gravity: np.ndarray) -> np.ndarray:
-    """Angular rate ``gyr`` (n, 3), deg/s, without its part about the vertical.
-
-    A turn (the leg swinging round about the vertical, 45-180° over a stride
-    or two) outweighs a slow or shuffling walk's swings, which turn the leg
-    about horizontal axes; with it removed the strides repeat through the
-    turn. ``gravity`` (n, 3): the vertical in the same frame (any length).
-    """
-    up = gravity / np.maximum(norm3(gravity), 1e-9)[:, None]
-    return gyr - np.einsum("ij,ij->i", gyr, up)[:, None] * up
-
-
 def _stride_period(g: np.ndarray, sampling_rate_hz: float, lo_s: float = 0.6, hi_s: float = 1.8) -> tuple[float, float]:
     """Dominant period (s) of ``g`` by autocorrelation, and its correlation.
 
@@ -92,8 +80,6 @@ class GaitBoutDetector:
     require_stance_rest : bool
         Foot placement: each stride has a near-still stance phase, which
         ankle circles (continuous rotation) never have.
-    min_stride_s : float
-        Shortest stride period looked for.
     max_stride_s : float
         Longest stride period looked for (0.5 steps a second is 4 s a
         stride), and at most half the stretch.
@@ -117,9 +103,7 @@ class GaitBoutDetector:
     def __init__(self, min_duration_s: float = 4.0, active_dps: float = 25.0,
                  min_periodicity: float = 0.25, require_stance_rest: bool = True,
                  max_stride_s: float = 4.2, smooth_hz: float = 3.0, bridge_s: float = 1.0,
-                 slow_bridge_s: float = 0.0, slow_min_stride_s: float = 1.8, cap_pct: float = 0.0,
-                 min_stride_s: float = 0.6):
-        self.min_stride_s = min_stride_s
+                 slow_bridge_s: float = 0.0, slow_min_stride_s: float = 1.8, cap_pct: float = 0.0):
         self.cap_pct = cap_pct
         self.slow_bridge_s = slow_bridge_s
         self.slow_min_stride_s = slow_min_stride_s
@@ -177,7 +161,7 @@ class GaitBoutDetector:
                 norm = norm3(seg_rate)
                 cap = _percentile(norm, self.cap_pct)
                 seg_rate = seg_rate * np.minimum(1.0, cap / np.maximum(norm, 1e-9))[:, None]
-            period, corr = _stride_period(seg_rate, sampling_rate_hz, self.min_stride_s, self.max_stride_s)
+            period, corr = _stride_period(seg_rate, sampling_rate_hz, hi_s=self.max_stride_s)
             if (not np.isfinite(period) or corr < self.min_periodicity) and self.require_stance_rest:
                 # A foot's drifting walk; a shank (no stance to require) must
                 # repeat over the whole stretch: judged in windows, its stairs
@@ -206,7 +190,7 @@ class GaitBoutDetector:
         w = min(int(window_s * sampling_rate_hz), n // 2)
         if w < self.min_duration_s * sampling_rate_hz:
             return float("nan"), 0.0
-        found = [_stride_period(rate[a:a + w], sampling_rate_hz, self.min_stride_s, self.max_stride_s)
+        found = [_stride_period(rate[a:a + w], sampling_rate_hz, hi_s=self.max_stride_s)
                  for a in range(0, n - w + 1, w // 2)]
         good = [(p, c) for p, c in found if np.isfinite(p) and c >= self.min_periodicity]
         if len(good) < 2 or 3 * len(good) < 2 * len(found):
