@@ -58,10 +58,11 @@ def _simulate(seed: int, everyday_min: float | None):
         return sim.simulate_session(seed=seed, tier="realistic", mounting="aligned")[0]
     real = sim.build_session
 
-    def build(rng, cfg, fs_int, shape_rng=None):
+    def build(rng, cfg, fs_int, **streams):
         b = sim._Builder(rng, fs_int, cfg)
-        if shape_rng is not None:  # as sim.build_session does
-            b.shape_rng = shape_rng
+        for name, stream in streams.items():  # shape_rng, wide_rng, ...: as sim.build_session does
+            if stream is not None:
+                setattr(b, name, stream)
         _everyday(b, everyday_min)
         return b
 

@@ -82,6 +82,9 @@ SIM_TIERS = {
     # ankle circles drawn wide (circle_wide: 5-40 deg, 0.2-1.5 circles/s, pauses
     # of 0.5-3 s, a third seated; part turns at the ends), hard sensor conditions
     "circles wide": lambda i: dict(tier="circles"),
+    # tiptoe walks drawn wider still at the shank (tiptoe_wider: slow shuffles,
+    # quick short strides whose stance never rests)
+    "tiptoe wider": lambda i: dict(tier="tiptoe-wide"),
 }
 SIM_DEFAULT = list(SIM_TIERS)[:6]
 # Column -> the held-out generator's tier.

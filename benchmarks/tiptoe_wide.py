@@ -1,6 +1,6 @@
 """Tiptoe walking drawn wide, case by case (issue 12).
 
-    python benchmarks/tiptoe_wide.py SEED0 N [--placements foot,ankle] [--kind wide|edges] [--jobs 2] [-v]
+    python benchmarks/tiptoe_wide.py SEED0 N [--placements foot,ankle] [--kind wide|wider|edges] [--jobs 2] [-v]
 
 Session ``SEED0 + i`` (i < N) is the simulator's ``tiptoe`` tier: one
 tiptoe walk drawn by ``sensors.simulator.tiptoe_plan`` (0.5-2.5 steps/s,
@@ -14,7 +14,10 @@ stride count error (%), and counted tiptoe bouts elsewhere (false);
 then which contacts were missed or extra (the walk's first, its last,
 elsewhere). ``--kind edges``: moderate walks on the realistic tier whose
 first and last steps (half steps), landings (soft, a rail), heel touches
-and final heel drop are drawn wide (``edges_plan``).
+and final heel drop are drawn wide (``edges_plan``). ``--kind wider``: the
+``tiptoe-wide`` tier (``SimConfig.tiptoe_wider``: slow shuffles of a few
+centimetres, quick short strides whose stance never rests, 0.6-3.6
+steps/s), meant for ``--placements ankle``.
 Prints the cases that missed (``-v``: every case) and the totals. Tuning
 uses seeds below 10000; 20000 and up are held back for reporting.
 """
@@ -107,7 +110,8 @@ def run(job):
         rec, truth = simulate_session(seed=seed, tier="realistic", placement=placement, exercises=["tiptoe_walk"],
                                       tiptoe_plan=edges_plan(seed))
     else:
-        rec, truth = simulate_session(seed=seed, tier="tiptoe", placement=placement)
+        rec, truth = simulate_session(seed=seed, tier="tiptoe-wide" if kind == "wider" else "tiptoe",
+                                      placement=placement)
     fitted = run_analysis(rec)
     doc = analyze_recording(rec, fitted=fitted)
     det = [b for b in reported(doc)[0] if b["exercise"] == "tiptoe_walk"]
@@ -140,9 +144,10 @@ def main() -> int:
     ap.add_argument("n", type=int)
     ap.add_argument("--placements", default="foot,ankle")
     ap.add_argument("--jobs", type=int, default=2)
-    ap.add_argument("--kind", choices=("wide", "edges"), default="wide",
-                    help="wide: the tiptoe tier; edges: moderate walks on the realistic tier whose first "
-                         "and last steps, landings and heel are drawn wide (edges_plan)")
+    ap.add_argument("--kind", choices=("wide", "wider", "edges"), default="wide",
+                    help="wide: the tiptoe tier; wider: the tiptoe-wide tier (tiptoe_wider); edges: moderate "
+                         "walks on the realistic tier whose first and last steps, landings and heel are drawn "
+                         "wide (edges_plan)")
     ap.add_argument("-v", action="store_true")
     args = ap.parse_args()
     places = args.placements.split(",")

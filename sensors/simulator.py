@@ -138,6 +138,12 @@ class SimConfig:
     # (tests, studies) imply it.
     tiptoe_wide: bool = False
     tiptoe_plan: dict | None = None
+    # Wider still (issue 12, branch tiptoe; implies nothing by itself, used
+    # with ``tiptoe_wide``): slow shuffles of 6-30 cm steps swinging a shank
+    # 4-20 deg, quick short strides whose stance never rests, 0.6-3.6
+    # steps/s (tiptoe_plan). Drawn from a stream of its own, so ``tiptoe_wide`` sessions
+    # stay what they were.
+    tiptoe_wider: bool = False
     # Pencil pickups drawn far wider than the programme's text says (see
     # :func:`pencil_plan`: seated on a chair or the floor or standing, the
     # foot lifted 0-15 cm or only the toes curled, tipped or turned while
@@ -273,6 +279,14 @@ TIERS = {
                    clock_drift_ppm=2000, packet_loss=(0.0, 0.10), sloppiness=0.7,
                    sampling_rate_hz=(20.0, 400.0), exercises=("tiptoe_walk",), tiptoe_wide=True,
                    lookalikes=("walk", "stairs", "heel_raise", "lunge", "hop")),
+    # Tiptoe walks drawn wider still (tiptoe_wider) at the shank, the
+    # tiptoe tier's sensor and look-alikes otherwise.
+    "tiptoe-wide": dict(mounting="random", acc_noise_mps2=0.08, gyr_noise_dps=0.4,
+                        acc_bias_mps2=0.3, gyr_bias_dps=3.0, scale_error=0.03,
+                        clock_drift_ppm=2000, packet_loss=(0.0, 0.10), sloppiness=0.7,
+                        sampling_rate_hz=(20.0, 400.0), exercises=("tiptoe_walk",), tiptoe_wide=True,
+                        tiptoe_wider=True, placement="ankle",
+                        lookalikes=("walk", "stairs", "heel_raise", "lunge", "hop")),
     # Pencil pickups drawn wide (pencil_plan), the sensor any way round on
     # the foot, 20-400 Hz, up to 5 % lost, noisy and biased.
     "pencil": dict(mounting="random", acc_noise_mps2=(0.02, 0.12), gyr_noise_dps=(0.1, 0.6),
@@ -701,7 +715,9 @@ class _Builder:
         the toes.
         """
         rng, fs = self.rng, self.sampling_rate_hz
-        plan = tiptoe_plan(rng, self.cfg.sloppiness, duration_s, **(self.cfg.tiptoe_plan or {}))
+        plan = tiptoe_plan(rng, self.cfg.sloppiness, duration_s, wider_rng=(
+            np.random.default_rng([int(self.wide_rng.integers(2 ** 31)), 67]) if self.cfg.tiptoe_wider else None),
+            **(self.cfg.tiptoe_plan or {}))
         self.tiptoe_plans.append(plan)
         n = plan["strides"]
         trend = plan["cadence_trend"] ** (np.arange(n) / max(1, n - 1))
@@ -756,7 +772,7 @@ class _Builder:
             arc_k = arc * (0.4 + 0.6 * frac) * (1.4 if flat else 1.0)
             # (With a cushion the toes swing down to the floor and stop
             # there, the heel giving as they land, not hitting it at speed.)
-            foot = np.where(stance, level + 3 * np.sin(np.pi * ph / sf),
+            foot = np.where(stance, level + plan.get("stance_rock_deg", 3.0) * np.sin(np.pi * ph / sf),
                             level + plan["swing_deg"] * (0.5 + 0.5 * frac)
                             * np.sin(np.pi * sw) ** (2 if cushion else 1))
             # Limbs have mass: with a cushioned landing the shank's swing
@@ -2007,7 +2023,7 @@ def circle_wide(plan: dict, rng: np.random.Generator, pinned: set = frozenset())
 
 
 def tiptoe_plan(rng: np.random.Generator, sloppiness: float = 0.3, duration_s: float = 25.0,
-                **pins) -> dict:
+                wider_rng: np.random.Generator | None = None, **pins) -> dict:
     """How one person walks on tiptoe, drawn far wider than people do.
 
     Keys (any can be pinned): ``strides`` (swings of the instrumented foot;
@@ -2037,6 +2053,15 @@ def tiptoe_plan(rng: np.random.Generator, sloppiness: float = 0.3, duration_s: f
     that a shank sees no heel strike's jolt; the toes then leave the floor
     from rest). Pinned plans without the last eight keys get 1, 1, 0, 0, 0,
     None, [] and 0 (the walks drawn before they existed).
+
+    With ``wider_rng`` (``SimConfig.tiptoe_wider``) these are redrawn wider
+    still from it: ``cadence_sps`` 0.6-3.6 (strides of 3.3 s down to 0.55 s),
+    ``step_m`` 0.06-0.9 (a slow shuffle of a few centimetres), the shank's
+    arc 4-42° (short steps swing it little), ``stance_frac`` 0.3-0.8 (quick
+    walks whose stance hardly lasts), ``swing_lift_m`` 0.005-0.08,
+    ``stance_rock_deg`` (the foot rocking on the forefoot through stance,
+    else 3°) 1-12°, and ``strides`` to fit ``duration_s`` at the new
+    cadence (unless pinned).
     """
     loguni = lambda lo, hi: float(np.exp(rng.uniform(np.log(lo), np.log(hi))))  # noqa: E731
     # 0.8-3.2 steps/s: strides of 0.6-1.6 Hz, quick short tiptoe steps up
@@ -2081,6 +2106,23 @@ def tiptoe_plan(rng: np.random.Generator, sloppiness: float = 0.3, duration_s: f
         # Standing on tiptoe after the last contact before the heel comes down (s).
         "end_hold_s": float(rng.uniform(0.0, 1.0)),
     }
+    if wider_rng is not None:
+        w = wider_rng
+        wlog = lambda lo, hi: float(np.exp(w.uniform(np.log(lo), np.log(hi))))  # noqa: E731
+        cadence = float(pins.get("cadence_sps", wlog(0.6, 3.6)))
+        step = wlog(0.06, 0.9)
+        plan.update(wider=True, cadence_sps=cadence, step_m=step,
+                    shank_arc_deg=float(np.clip(w.uniform(15, 45) * step / 0.6, 4, 42)),
+                    stance_frac=w.uniform(0.3, 0.8), swing_lift_m=wlog(0.005, 0.08),
+                    stance_rock_deg=w.uniform(1.0, 12.0))
+        if "strides" not in pins and n > 6:
+            # Pauses and turns stay where they were in the walk, as a share of it.
+            m = max(7, int(round(duration_s * cadence / 2)))
+            plan["strides"] = m
+            for p in plan["pauses"]:
+                p["after"] = int(np.clip(p["after"] * m // n, 1, m - 2))
+            for tu in plan["turns"]:
+                tu["at"] = int(min(tu["at"] * m // n, m - 1))
     if pins:
         # Pinned walks draw nothing more: the session's later draws (noise,
         # loss) stay what they were for the pinned tests.
