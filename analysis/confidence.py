@@ -134,6 +134,34 @@ def rise_doubt(turn_deg: float, move_s: float, acc_error_mps2: float = 0.5) -> f
     return float(step * move_s ** 2 / 8)
 
 
+def heel_raise_rise_m(range_deg: float, reach_m: float = 0.12) -> float:
+    """How far (m) a heel raise of ``range_deg`` lifts a foot sensor.
+
+    A heel raise turns the foot about the ball of the foot: the instep,
+    ``reach_m`` behind it (7-12 cm; the ankle itself 16 cm), rises by
+    ``reach_m·sin(range)`` as the toes go down: 1.8 cm at 10°, 4.9 cm at
+    24°. A pencil lifts the whole foot off the floor with little tip
+    (simulated pencil sets: 2-11 cm at 0.4-25°), so a "pencil" that
+    rises no more than its tip explains was a heel raise.
+    """
+    return float(reach_m * np.sin(np.radians(min(abs(range_deg), 90.0))))
+
+
+def shank_rise_allowance_m(range_deg: float, still_m: float = 0.012, sensor_height_m: float = 0.32) -> float:
+    """How far (m) a shank sensor may rise or fall in a rep that turns the shank about the ankle.
+
+    A knee bend over a planted foot (a toe press, a squat's lower half)
+    turns the shank about the ankle: a sensor ``sensor_height_m`` above it
+    (6-32 cm) rises or falls by at most ``h·(1 − cos(range))``, 0.5 cm at
+    10° and 2.4 cm at 22°, plus ``still_m`` of integration noise (simulated
+    shank toe presses, the hard tier's sensor included: at most 1.3 cm at
+    10.6°, 2.1 cm at 20.7°). A rep rising further moves the whole leg: a
+    heel raise lifting the ankle, a leg or knee raised seated or lying,
+    sitting down and standing up, a lunge.
+    """
+    return float(still_m + sensor_height_m * (1.0 - np.cos(np.radians(min(abs(range_deg), 90.0)))))
+
+
 def toes_down_rise(earth_acc: np.ndarray, tilt_deg: np.ndarray, reps, offset: int,
                    sampling_rate_hz: float) -> np.ndarray:
     """Rise (m) of a foot sensor in each rep, counted up when the rep tips the toes down.
@@ -390,6 +418,21 @@ class ConfidenceRater:
         0.14 with the foot kept still), while sitting down and standing up
         leaves the foot on the floor (2.8 cm read on seed 2014). See
         benchmarks/README.md, "Pencil pickups held still, briefly, or once".
+    heel_raise_reach_m : float
+        How far behind the ball of the foot a foot sensor sits
+        (:func:`heel_raise_rise_m`): a pencil set that tips the toes down
+        and rises no more than a heel raise of its range would is a heel
+        raise; a toe-press set's toes-down rise is judged against half of
+        that, however large its integration doubt (a slow heel raise's).
+    shank_still_rise_m, shank_sensor_height_m : float
+        :func:`shank_rise_allowance_m`: a shank hold set rising further per
+        rep than a turn about the ankle can lift the sensor moves the whole
+        leg (heel raises, leg raises, sitting down, lunges).
+    shank_min_travel_m : float
+        A shank sensor's tiptoe walk whose strides travel less than this
+        (median, m) is in place: hops, heel raises, marching on the spot
+        (the foot sensor's ``min_travel_m``, lower: a shank's travel is
+        integrated through a swing that is never still).
     """
 
     def __init__(self, impact_g: float = 2.5, max_flight_s: float = 0.1,
@@ -405,7 +448,13 @@ class ConfidenceRater:
                  still_leg_min_cue: float = 0.35, shank_tiptoe_arc_deg: float = 38.0,
                  shank_soft_landing_g: float = 0.8, shank_heel_strike_g: float = 2.5,
                  pencil_min_tremor: float = 0.5, shank_back_max_deg: float = 1.0,
-                 shank_min_tremor: float = 0.15, pencil_tremor_lift_m: float = 0.05):
+                 shank_min_tremor: float = 0.15, pencil_tremor_lift_m: float = 0.05,
+                 heel_raise_reach_m: float = 0.12, shank_still_rise_m: float = 0.012,
+                 shank_sensor_height_m: float = 0.32, shank_min_travel_m: float = 0.06):
+        self.heel_raise_reach_m = heel_raise_reach_m
+        self.shank_still_rise_m = shank_still_rise_m
+        self.shank_sensor_height_m = shank_sensor_height_m
+        self.shank_min_travel_m = shank_min_travel_m
         self.shank_min_tremor = shank_min_tremor
         self.pencil_min_tremor = pencil_min_tremor
         self.pencil_tremor_lift_m = pencil_tremor_lift_m
@@ -455,6 +504,53 @@ class ConfidenceRater:
         self.strong_min_reps = strong_min_reps
         self.pencil_strong_lift_m = pencil_strong_lift_m
         self.strong_max_hold_cv = strong_max_hold_cv
+
+    def _heel_raise_sign(self, exercise: str, ev: dict, placement: str) -> str | None:
+        """A foot set that rises as a heel raise does, in words (None if not).
+
+        A toe press turns the foot about the ankle and lowers the instep as
+        the toes go down (simulated sets: -0.2 to -0.9 cm); a heel raise
+        turns it about the ball and lifts it. A set's ``lift_doubt_m`` (the
+        bias a slow turn brings into the vertical) is large for a slow heel
+        raise too, so the toes-down rise is judged against at most half of
+        what a heel raise of the set's range gives. A pencil pickup lifts
+        the foot further than its tip explains; one that tips the toes down
+        and rises no further than a heel raise of its range is one.
+        """
+        heel, rng = ev.get("heel_lift_m"), ev.get("range_deg")
+        if placement != "foot" or heel is None:
+            return None
+        raise_m = heel_raise_rise_m(rng or 0.0, self.heel_raise_reach_m)
+        if exercise == "toe_press" and heel > max(self.max_heel_lift_m,
+                                                  min(ev.get("lift_doubt_m", 0.0), 0.5 * raise_m)):
+            return f"the instep rises {100 * heel:.1f} cm as the toes go down: the heel lifts (heel raises?)"
+        lift = ev.get("lift_m")
+        if (exercise == "pencil_pickup" and lift is not None and rng is not None
+                and heel >= self.max_heel_lift_m and lift <= raise_m):
+            return (f"the foot rises {100 * lift:.1f} cm as the toes go down {rng:.0f}°, no more than a heel "
+                    f"raise lifts it ({100 * raise_m:.1f} cm): no pencil lifted (heel raises?)")
+        return None
+
+    def _shank_rise_sign(self, exercise: str, ev: dict, placement: str) -> str | None:
+        """A shank hold set rising further than a turn about the ankle lifts the sensor, in words."""
+        lift, rng = ev.get("lift_m"), ev.get("range_deg")
+        if (placement != "ankle" or exercise not in HOLD_EXERCISES or lift is None or rng is None
+                or ev.get("lift_judged")):
+            return None
+        allowed = shank_rise_allowance_m(rng, self.shank_still_rise_m, self.shank_sensor_height_m)
+        if lift <= allowed:
+            return None
+        return (f"the shank sensor rises {100 * lift:.1f} cm per rep, more than a {rng:.0f}° turn about the "
+                f"ankle lifts it ({100 * allowed:.1f} cm): the whole leg moves (sitting down, lunges, "
+                f"heel or leg raises?)")
+
+    def _in_place_sign(self, exercise: str, ev: dict, placement: str) -> str | None:
+        """A shank sensor's tiptoe walk that goes nowhere, in words."""
+        travel = ev.get("travel_m")
+        if exercise != "tiptoe_walk" or placement != "ankle" or travel is None or travel >= self.shank_min_travel_m:
+            return None
+        return (f"the shank moves {100 * travel:.0f} cm per stride: hopping, heel raises or stepping in "
+                f"place, not walking")
 
     def rate(self, exercise: str, evidence: dict, mounting_method: str,
              placement: str = "foot", mounting_confidence: float = 1.0) -> ConfidenceRater:
@@ -527,6 +623,7 @@ class ConfidenceRater:
         lift_doubt = ev.get("lift_doubt_m", 0.0)
         max_lift = self.max_lift_m.get(placement, {}).get(exercise)
         if lift is not None and max_lift is not None and lift > max_lift + lift_doubt:
+            ev = {**ev, "lift_judged": True}  # one sign for one rise (_shank_rise_sign)
             doubt(0.35, f"the sensor rises {100 * lift:.0f} cm per rep (heel or leg raises?)")
         if lift is not None and exercise == "pencil_pickup" and lift + lift_doubt < self.pencil_min_lift_m:
             doubt(0.35, f"the foot does not lift ({100 * lift:.1f} cm per rep): no pencil held up "
@@ -577,11 +674,10 @@ class ConfidenceRater:
         if ev.get("way_unsure") and exercise == "toe_press":  # studied on toe-press sets only
             doubt(0.5, "which way the reps go is unclear (the holds look like rests): "
                        "the count may be off")
-        heel = ev.get("heel_lift_m")
-        if (exercise == "toe_press" and heel is not None
-                and heel > max(self.max_heel_lift_m, ev.get("lift_doubt_m", 0.0))):
-            doubt(0.35, f"the instep rises {100 * heel:.1f} cm as the toes go down: the heel lifts "
-                        f"(heel raises?)")
+        for sign in (self._heel_raise_sign(exercise, ev, placement), self._shank_rise_sign(exercise, ev, placement),
+                     self._in_place_sign(exercise, ev, placement)):
+            if sign:
+                doubt(0.35, sign)
         spread = ev.get("range_cv")
         if spread is not None and spread > self.max_range_cv:
             doubt(0.35, f"reps unlike each other (range varies by {100 * spread:.0f}%: fidgeting?)")
