@@ -199,8 +199,9 @@ def test_tapping_in_place_is_not_tiptoe_walking():
     assert ConfidenceRater().rate("tiptoe_walk", {**walk, "travel_m": 0.19}, "declared").confidence_ >= THRESHOLD
     tap = ConfidenceRater().rate("tiptoe_walk", {**walk, "travel_m": 0.01}, "declared")
     assert tap.confidence_ < THRESHOLD and any("in place" in d for d in tap.doubts_)
-    # A shank is never still in stance: its travel is not judged.
-    assert ConfidenceRater().rate("tiptoe_walk", {**walk, "travel_m": 0.01}, "declared",
+    # A shank is never still in stance: its travel is judged against a lower
+    # bar (simulated shank tiptoe walks: 0.19-0.85 m a stride).
+    assert ConfidenceRater().rate("tiptoe_walk", {**walk, "travel_m": 0.08}, "declared",
                                   "ankle").confidence_ >= THRESHOLD
 
 
