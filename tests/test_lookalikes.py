@@ -442,3 +442,62 @@ def test_a_shank_toe_press_held_stiller_than_its_rests_is_sitting_down():
     assert ConfidenceRater().rate("toe_press", {**SET, "hold_tremor": 0.25}, "gait", "ankle").confidence_ >= THRESHOLD
     r = ConfidenceRater().rate("toe_press", {**SET, "hold_tremor": 0.04}, "gait", "ankle")
     assert r.confidence_ < THRESHOLD and any("stiller held" in d for d in r.doubts_)
+
+
+# -- branch look: three signs a look-alike gives with a known mounting ------------------------
+
+def test_a_pencil_rising_no_more_than_a_heel_raise_of_its_tip_is_a_heel_raise():
+    # Tipped 24° toes down, a heel raise lifts an instep 12 cm behind the ball
+    # by 0.12·sin 24° = 4.9 cm; a pencil set lifting the foot 2 cm is one.
+    pencil = {**SET, "reps": 3, "hold_s": 8.0, "range_deg": 24.0, "hold_tremor": 7.5}
+    r = ConfidenceRater().rate("pencil_pickup", {**pencil, "lift_m": 0.021, "heel_lift_m": 0.016}, "declared")
+    assert r.confidence_ < THRESHOLD and any("heel" in d for d in r.doubts_)
+    # A pencil lifted 9.6 cm at the same tip (simulated pencil tier, seed 3406) counts,
+    # and so does one lifting 2 cm with the toes going up.
+    assert ConfidenceRater().rate("pencil_pickup", {**pencil, "lift_m": 0.096, "heel_lift_m": 0.067},
+                                  "declared").confidence_ >= THRESHOLD
+    assert ConfidenceRater().rate("pencil_pickup", {**pencil, "lift_m": 0.021, "heel_lift_m": -0.02},
+                                  "declared").confidence_ >= THRESHOLD
+
+
+def test_a_slow_heel_raise_is_no_toe_press_however_large_its_rise_doubt():
+    # A slow 10° rep may read 3 cm of rise from the sensor's bias alone, but a
+    # heel raise of 10° lifts the instep only 2.1 cm: half of that is the bar.
+    slow = {**SET, "range_deg": 10.0, "lift_m": 0.015, "lift_doubt_m": 0.03}
+    assert ConfidenceRater().rate("toe_press", {**slow, "heel_lift_m": 0.015}, "declared").confidence_ < THRESHOLD
+    assert ConfidenceRater().rate("toe_press", {**slow, "heel_lift_m": -0.005}, "declared").confidence_ >= THRESHOLD
+
+
+@pytest.mark.parametrize("range_deg,lift_m,counted", [
+    # 1.2 cm + 32 cm·(1 − cos range): 1.3 cm at 5°, 1.7 cm at 10°, 3.5 cm at 22°.
+    (5.0, 0.010, True), (5.0, 0.017, False), (10.0, 0.015, True), (10.0, 0.024, False),
+    (22.0, 0.030, True), (22.0, 0.040, False),
+])
+def test_a_shank_rising_more_than_a_turn_about_the_ankle_is_the_whole_leg(range_deg, lift_m, counted):
+    # lift_doubt_m large (a slow rep): the old bar, 2 cm + the doubt, passed them all.
+    ev = {**SET, "range_deg": range_deg, "lift_m": lift_m, "lift_doubt_m": 0.1, "lean_deg": -range_deg}
+    r = ConfidenceRater().rate("toe_press", ev, "declared", "ankle")
+    assert (r.confidence_ >= THRESHOLD) == counted
+
+
+def test_a_shank_tiptoe_walk_going_nowhere_is_in_place():
+    walk = {"in_posture": 1.0, "stride_s": 0.9, "duration_s": 20.0, "arc_deg": 20.0, "landing_g": 0.5,
+            "peak_g": 1.5, "flight_s": 0.0}
+    assert ConfidenceRater().rate("tiptoe_walk", {**walk, "travel_m": 0.19}, "declared", "ankle").confidence_ >= THRESHOLD
+    hop = ConfidenceRater().rate("tiptoe_walk", {**walk, "travel_m": 0.03}, "declared", "ankle")
+    assert hop.confidence_ < THRESHOLD and any("in place" in d for d in hop.doubts_)
+
+
+# Sessions counted before these signs (benchmarks/lookalikes.py tuning seeds:
+# the first plain, the others drawn --hard), the mounting declared.
+@pytest.mark.parametrize("seed,config", [
+    (2406, dict(placement="foot", sampling_rate_hz=184.0, bare=True, mounting="aligned")),
+    (2402, dict(placement="ankle", sampling_rate_hz=28.0, bare=False, mounting="aligned",
+                lookalike_plan={"tempo": 2.1230483258604345, "depth": 0.7290444217171459,
+                                "hold_s": 4.300221948778039})),
+    (2407, dict(placement="ankle", sampling_rate_hz=26.0, bare=True, mounting="aligned",
+                lookalike_plan={"tempo": 1.4525125900077822, "depth": 0.547724457437684,
+                                "hold_s": 8.405277671697396, "fidget": True})),
+])
+def test_heel_raises_are_neither_pencils_nor_toe_presses(seed, config):
+    assert counted_bouts(seed, "heel_raise", declare_mounting=True, **config) == []
