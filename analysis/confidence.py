@@ -134,32 +134,40 @@ def rise_doubt(turn_deg: float, move_s: float, acc_error_mps2: float = 0.5) -> f
     return float(step * move_s ** 2 / 8)
 
 
-def heel_raise_rise_m(range_deg: float, reach_m: float = 0.12) -> float:
+def heel_raise_rise_m(range_deg: float, reach_m: float = 0.09) -> float:
     """How far (m) a heel raise of ``range_deg`` lifts a foot sensor.
 
-    A heel raise turns the foot about the ball of the foot: the instep,
-    ``reach_m`` behind it (7-12 cm; the ankle itself 16 cm), rises by
-    ``reach_m·sin(range)`` as the toes go down: 1.8 cm at 10°, 4.9 cm at
-    24°. A pencil lifts the whole foot off the floor with little tip
-    (simulated pencil sets: 2-11 cm at 0.4-25°), so a "pencil" that
-    rises no more than its tip explains was a heel raise.
+    A heel raise turns the foot about the ball of the foot: the instep
+    sensor, ``reach_m`` behind it (7 cm ahead of the ankle, which is 16 cm
+    behind the ball), rises by ``reach_m·sin(range)`` as the toes go down:
+    1.6 cm at 10°, 3.7 cm at 24° (a simulated standing heel raise of 24°
+    read 2.1 cm). A pencil lifts the whole foot off the floor with little
+    tip (simulated pencil sets: 2-11 cm at 0.4-25°; a hard-tier set 3.7 cm
+    at 19°), so a "pencil" that rises no more than its tip explains was a
+    heel raise.
     """
     return float(reach_m * np.sin(np.radians(min(abs(range_deg), 90.0))))
 
 
-def shank_rise_allowance_m(range_deg: float, still_m: float = 0.012, sensor_height_m: float = 0.32) -> float:
+def shank_rise_allowance_m(range_deg: float, lift_doubt_m: float = 0.0, still_m: float = 0.012,
+                           sensor_height_m: float = 0.32, doubt_share: float = 1 / 3) -> float:
     """How far (m) a shank sensor may rise or fall in a rep that turns the shank about the ankle.
 
     A knee bend over a planted foot (a toe press, a squat's lower half)
     turns the shank about the ankle: a sensor ``sensor_height_m`` above it
     (6-32 cm) rises or falls by at most ``h·(1 − cos(range))``, 0.5 cm at
-    10° and 2.4 cm at 22°, plus ``still_m`` of integration noise (simulated
-    shank toe presses, the hard tier's sensor included: at most 1.3 cm at
-    10.6°, 2.1 cm at 20.7°). A rep rising further moves the whole leg: a
-    heel raise lifting the ankle, a leg or knee raised seated or lying,
-    sitting down and standing up, a lunge.
+    10° and 2.4 cm at 22°, plus ``still_m`` of integration noise, plus
+    ``doubt_share`` of the rep's :func:`rise_doubt` (``lift_doubt_m``: the
+    bias a slow turn brings into the vertical, worked out for a 0.5 m/s²
+    bias; a slow simulated ankle-tier press read 4.1 cm at 12° with a doubt
+    of 17 cm, a quarter of it). Simulated shank toe presses otherwise: at
+    most 1.3 cm at 10.6°, 2.1 cm at 20.7°. A rep rising further moves the
+    whole leg: a heel raise lifting the ankle (2.4-3 cm at 5° with doubts of
+    1.6-2.1 cm), a leg or knee raised seated or lying, sitting down and
+    standing up, a lunge.
     """
-    return float(still_m + sensor_height_m * (1.0 - np.cos(np.radians(min(abs(range_deg), 90.0)))))
+    turn = sensor_height_m * (1.0 - np.cos(np.radians(min(abs(range_deg), 90.0))))
+    return float(still_m + turn + doubt_share * lift_doubt_m)
 
 
 def toes_down_rise(earth_acc: np.ndarray, tilt_deg: np.ndarray, reps, offset: int,
@@ -449,7 +457,7 @@ class ConfidenceRater:
                  shank_soft_landing_g: float = 0.8, shank_heel_strike_g: float = 2.5,
                  pencil_min_tremor: float = 0.5, shank_back_max_deg: float = 1.0,
                  shank_min_tremor: float = 0.15, pencil_tremor_lift_m: float = 0.05,
-                 heel_raise_reach_m: float = 0.12, shank_still_rise_m: float = 0.012,
+                 heel_raise_reach_m: float = 0.09, shank_still_rise_m: float = 0.012,
                  shank_sensor_height_m: float = 0.32, shank_min_travel_m: float = 0.06):
         self.heel_raise_reach_m = heel_raise_reach_m
         self.shank_still_rise_m = shank_still_rise_m
@@ -537,7 +545,8 @@ class ConfidenceRater:
         if (placement != "ankle" or exercise not in HOLD_EXERCISES or lift is None or rng is None
                 or ev.get("lift_judged")):
             return None
-        allowed = shank_rise_allowance_m(rng, self.shank_still_rise_m, self.shank_sensor_height_m)
+        allowed = shank_rise_allowance_m(rng, ev.get("lift_doubt_m", 0.0), self.shank_still_rise_m,
+                                         self.shank_sensor_height_m)
         if lift <= allowed:
             return None
         return (f"the shank sensor rises {100 * lift:.1f} cm per rep, more than a {rng:.0f}° turn about the "
