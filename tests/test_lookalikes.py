@@ -446,23 +446,6 @@ def test_a_shank_toe_press_held_stiller_than_its_rests_is_sitting_down():
 
 # -- branch look: three signs a look-alike gives with a known mounting ------------------------
 
-def test_a_pencil_rising_no_more_than_a_heel_raise_of_its_tip_is_a_heel_raise():
-    # Tipped 24° toes down, a heel raise lifts an instep 9 cm behind the ball
-    # by 0.09·sin 24° = 3.7 cm; a pencil set lifting the foot 2 cm is one.
-    pencil = {**SET, "reps": 3, "hold_s": 8.0, "range_deg": 24.0, "hold_tremor": 7.5}
-    r = ConfidenceRater().rate("pencil_pickup", {**pencil, "lift_m": 0.021, "heel_lift_m": 0.016}, "declared")
-    assert r.confidence_ < THRESHOLD and any("heel" in d for d in r.doubts_)
-    # A pencil lifted 9.6 cm at the same tip (simulated pencil tier, seed 3406) counts,
-    # and so does one lifting 2 cm with the toes going up, and a hard-tier one lifting
-    # 3.7 cm at 19° (0.09·sin 19° = 2.9 cm).
-    assert ConfidenceRater().rate("pencil_pickup", {**pencil, "lift_m": 0.096, "heel_lift_m": 0.067},
-                                  "declared").confidence_ >= THRESHOLD
-    assert ConfidenceRater().rate("pencil_pickup", {**pencil, "lift_m": 0.021, "heel_lift_m": -0.02},
-                                  "declared").confidence_ >= THRESHOLD
-    assert ConfidenceRater().rate("pencil_pickup", {**pencil, "range_deg": 19.0, "lift_m": 0.037,
-                                                    "heel_lift_m": 0.028}, "declared").confidence_ >= THRESHOLD
-
-
 def test_a_slow_heel_raise_is_no_toe_press_however_large_its_rise_doubt():
     # A slow 10° rep may read 3 cm of rise from the sensor's bias alone, but a
     # heel raise of 10° lifts the instep only 0.09·sin 10° = 1.6 cm: the bar is
@@ -493,10 +476,9 @@ def test_a_shank_tiptoe_walk_going_nowhere_is_in_place():
     assert hop.confidence_ < THRESHOLD and any("in place" in d for d in hop.doubts_)
 
 
-# Sessions counted before these signs (benchmarks/lookalikes.py tuning seeds:
-# the first plain, the others drawn --hard), the mounting declared.
+# Sessions counted before these signs (benchmarks/lookalikes.py --hard tuning
+# seeds), the mounting declared.
 @pytest.mark.parametrize("seed,config", [
-    (2406, dict(placement="foot", sampling_rate_hz=184.0, bare=True, mounting="aligned")),
     (2402, dict(placement="ankle", sampling_rate_hz=28.0, bare=False, mounting="aligned",
                 lookalike_plan={"tempo": 2.1230483258604345, "depth": 0.7290444217171459,
                                 "hold_s": 4.300221948778039})),
@@ -504,13 +486,14 @@ def test_a_shank_tiptoe_walk_going_nowhere_is_in_place():
                 lookalike_plan={"tempo": 1.4525125900077822, "depth": 0.547724457437684,
                                 "hold_s": 8.405277671697396, "fidget": True})),
 ])
-def test_heel_raises_are_neither_pencils_nor_toe_presses(seed, config):
+def test_heel_raises_at_the_shank_are_not_toe_presses(seed, config):
     assert counted_bouts(seed, "heel_raise", declare_mounting=True, **config) == []
 
 
 # True sets the first version of these signs made uncertain (held-back seeds of
 # accuracy.py --seed0 32200, looked at since): a slow shank press whose rise
-# reads 4.1 cm at 12° (doubt 17 cm), a hard-tier pencil set lifting 3.7 cm at 19°.
+# reads 4.1 cm at 12° (doubt 17 cm), a hard-tier pencil set lifting 3.7 cm at 19°
+# (the heel-raise sign is not applied to pencils: another read 1.9 cm at 19°).
 @pytest.mark.parametrize("seed,tier,exercise", [(425003, "ankle", "toe_press"), (424000, "hard", "pencil_pickup")])
 def test_true_sets_rising_within_their_doubt_still_count(seed, tier, exercise):
     rec, truth = simulate_session(seed=seed, tier=tier)
