@@ -427,7 +427,11 @@ class ConfidenceRater:
         How far behind the ball of the foot a foot sensor sits
         (:func:`heel_raise_rise_m`): a toe-press set's toes-down rise is
         judged against half of what a heel raise of its range lifts the
-        sensor, however large its integration doubt (a slow heel raise's).
+        sensor, however large its integration doubt (a slow heel raise's),
+        but never against less than ``doubtful_heel_lift_m`` when the doubt
+        is that large (a true 6° set with a 5.7 cm doubt read +0.84 cm:
+        tuning seed 3702 of ``lookalikes.py --exercises``, realistic-wide;
+        a seated heel raise of 13°, +1.5 cm, seed 3703 of ``--hard``).
     shank_still_rise_m, shank_sensor_height_m : float
         :func:`shank_rise_allowance_m`: a shank hold set rising further per
         rep than a turn about the ankle can lift the sensor moves the whole
@@ -453,9 +457,10 @@ class ConfidenceRater:
                  shank_soft_landing_g: float = 0.8, shank_heel_strike_g: float = 2.5,
                  pencil_min_tremor: float = 0.5, shank_back_max_deg: float = 1.0,
                  shank_min_tremor: float = 0.15, pencil_tremor_lift_m: float = 0.05,
-                 heel_raise_reach_m: float = 0.09, shank_still_rise_m: float = 0.012,
+                 heel_raise_reach_m: float = 0.09, doubtful_heel_lift_m: float = 0.01, shank_still_rise_m: float = 0.012,
                  shank_sensor_height_m: float = 0.32, shank_min_travel_m: float = 0.06):
         self.heel_raise_reach_m = heel_raise_reach_m
+        self.doubtful_heel_lift_m = doubtful_heel_lift_m
         self.shank_still_rise_m = shank_still_rise_m
         self.shank_sensor_height_m = shank_sensor_height_m
         self.shank_min_travel_m = shank_min_travel_m
@@ -526,8 +531,8 @@ class ConfidenceRater:
         if placement != "foot" or heel is None:
             return None
         raise_m = heel_raise_rise_m(rng or 0.0, self.heel_raise_reach_m)
-        if exercise == "toe_press" and heel > max(self.max_heel_lift_m,
-                                                  min(ev.get("lift_doubt_m", 0.0), 0.5 * raise_m)):
+        if exercise == "toe_press" and heel > max(self.max_heel_lift_m, min(
+                ev.get("lift_doubt_m", 0.0), max(self.doubtful_heel_lift_m, 0.5 * raise_m))):
             return f"the instep rises {100 * heel:.1f} cm as the toes go down: the heel lifts (heel raises?)"
         return None
 

@@ -449,10 +449,13 @@ def test_a_shank_toe_press_held_stiller_than_its_rests_is_sitting_down():
 def test_a_slow_heel_raise_is_no_toe_press_however_large_its_rise_doubt():
     # A slow 10° rep may read 3 cm of rise from the sensor's bias alone, but a
     # heel raise of 10° lifts the instep only 0.09·sin 10° = 1.6 cm: the bar is
-    # half of that, 0.8 cm.
+    # half of that, and 1 cm at least when the doubt is that large.
     slow = {**SET, "range_deg": 10.0, "lift_m": 0.015, "lift_doubt_m": 0.03}
     assert ConfidenceRater().rate("toe_press", {**slow, "heel_lift_m": 0.015}, "declared").confidence_ < THRESHOLD
     assert ConfidenceRater().rate("toe_press", {**slow, "heel_lift_m": -0.005}, "declared").confidence_ >= THRESHOLD
+    # A true 6° set with a 5.7 cm doubt read +0.84 cm (tuning seed 3702, realistic-wide).
+    assert ConfidenceRater().rate("toe_press", {**slow, "range_deg": 6.2, "lift_doubt_m": 0.057,
+                                                "heel_lift_m": 0.0084}, "declared").confidence_ >= THRESHOLD
 
 
 @pytest.mark.parametrize("range_deg,lift_m,counted", [
