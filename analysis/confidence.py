@@ -138,6 +138,39 @@ def rise_doubt(turn_deg: float, move_s: float, acc_error_mps2: float = 0.5) -> f
     return float(step * move_s ** 2 / 8)
 
 
+def heel_raise_rise_m(range_deg: float, reach_m: float = 0.09) -> float:
+    """How far (m) a heel raise of ``range_deg`` lifts a foot sensor.
+
+    A heel raise turns the foot about the ball of the foot: the instep
+    sensor, ``reach_m`` behind it (7 cm ahead of the ankle, which is 16 cm
+    behind the ball), rises by ``reach_m·sin(range)`` as the toes go down:
+    1.6 cm at 10°, 3.7 cm at 24° (a simulated standing heel raise of 24°
+    read 2.1 cm).
+    """
+    return float(reach_m * np.sin(np.radians(min(abs(range_deg), 90.0))))
+
+
+def shank_rise_allowance_m(range_deg: float, lift_doubt_m: float = 0.0, still_m: float = 0.012,
+                           sensor_height_m: float = 0.32, doubt_share: float = 1 / 3) -> float:
+    """How far (m) a shank sensor may rise or fall in a rep that turns the shank about the ankle.
+
+    A knee bend over a planted foot (a toe press, a squat's lower half)
+    turns the shank about the ankle: a sensor ``sensor_height_m`` above it
+    (6-32 cm) rises or falls by at most ``h·(1 − cos(range))``, 0.5 cm at
+    10° and 2.4 cm at 22°, plus ``still_m`` of integration noise, plus
+    ``doubt_share`` of the rep's :func:`rise_doubt` (``lift_doubt_m``: the
+    bias a slow turn brings into the vertical, worked out for a 0.5 m/s²
+    bias; a slow simulated ankle-tier press read 4.1 cm at 12° with a doubt
+    of 17 cm, a quarter of it). Simulated shank toe presses otherwise: at
+    most 1.3 cm at 10.6°, 2.1 cm at 20.7°. A rep rising further moves the
+    whole leg: a heel raise lifting the ankle (2.4-3 cm at 5° with doubts of
+    1.6-2.1 cm), a leg or knee raised seated or lying, sitting down and
+    standing up, a lunge.
+    """
+    turn = sensor_height_m * (1.0 - np.cos(np.radians(min(abs(range_deg), 90.0))))
+    return float(still_m + turn + doubt_share * lift_doubt_m)
+
+
 def toes_down_rise(earth_acc: np.ndarray, tilt_deg: np.ndarray, reps, offset: int,
                    sampling_rate_hz: float) -> np.ndarray:
     """Rise (m) of a foot sensor in each rep, counted up when the rep tips the toes down.
@@ -399,6 +432,24 @@ class ConfidenceRater:
         (``Mounting.confidence``: the strides' agreement and number) is below
         this is no mounting from walking here (``mount`` tier,
         benchmarks/mounting.py).
+    heel_raise_reach_m : float
+        How far behind the ball of the foot a foot sensor sits
+        (:func:`heel_raise_rise_m`): a toe-press set's toes-down rise is
+        judged against half of what a heel raise of its range lifts the
+        sensor, however large its integration doubt (a slow heel raise's),
+        but never against less than ``doubtful_heel_lift_m`` when the doubt
+        is that large (a true 6° set with a 5.7 cm doubt read +0.84 cm:
+        tuning seed 3702 of ``lookalikes.py --exercises``, realistic-wide;
+        a seated heel raise of 13°, +1.5 cm, seed 3703 of ``--hard``).
+    shank_still_rise_m, shank_sensor_height_m : float
+        :func:`shank_rise_allowance_m`: a shank hold set rising further per
+        rep than a turn about the ankle can lift the sensor moves the whole
+        leg (heel raises, leg raises, sitting down, lunges).
+    shank_min_travel_m : float
+        A shank sensor's tiptoe walk whose strides travel less than this
+        (median, m) is in place: hops, heel raises, marching on the spot
+        (the foot sensor's ``min_travel_m``, lower: a shank's travel is
+        integrated through a swing that is never still).
     """
 
     def __init__(self, impact_g: float = 2.5, max_flight_s: float = 0.1,
@@ -415,8 +466,15 @@ class ConfidenceRater:
                  shank_soft_landing_g: float = 0.8, shank_heel_strike_g: float = 2.5,
                  pencil_min_tremor: float = 0.5, shank_back_max_deg: float = 1.0,
                  shank_min_tremor: float = 0.15, pencil_tremor_lift_m: float = 0.05,
+                 heel_raise_reach_m: float = 0.09, doubtful_heel_lift_m: float = 0.01, shank_still_rise_m: float = 0.012,
+                 shank_sensor_height_m: float = 0.32, shank_min_travel_m: float = 0.06,
                  min_gait_mounting: float = 0.5):
         self.min_gait_mounting = min_gait_mounting
+        self.heel_raise_reach_m = heel_raise_reach_m
+        self.doubtful_heel_lift_m = doubtful_heel_lift_m
+        self.shank_still_rise_m = shank_still_rise_m
+        self.shank_sensor_height_m = shank_sensor_height_m
+        self.shank_min_travel_m = shank_min_travel_m
         self.shank_min_tremor = shank_min_tremor
         self.pencil_min_tremor = pencil_min_tremor
         self.pencil_tremor_lift_m = pencil_tremor_lift_m
@@ -466,6 +524,50 @@ class ConfidenceRater:
         self.strong_min_reps = strong_min_reps
         self.pencil_strong_lift_m = pencil_strong_lift_m
         self.strong_max_hold_cv = strong_max_hold_cv
+
+    def _heel_raise_sign(self, exercise: str, ev: dict, placement: str) -> str | None:
+        """A foot set that rises as a heel raise does, in words (None if not).
+
+        A toe press turns the foot about the ankle and lowers the instep as
+        the toes go down (simulated sets: -0.2 to -0.9 cm); a heel raise
+        turns it about the ball and lifts it. A set's ``lift_doubt_m`` (the
+        bias a slow turn brings into the vertical) is large for a slow heel
+        raise too, so the toes-down rise is judged against at most half of
+        what a heel raise of the set's range gives. Not applied to pencil
+        pickups: under the hard tier's sensor a true set read 1.9 cm at 19°
+        toes down (tuning seed 3602 of ``lookalikes.py --exercises``), as
+        low as a heel raise of 24° (2.1 cm, seed 2406).
+        """
+        heel, rng = ev.get("heel_lift_m"), ev.get("range_deg")
+        if placement != "foot" or heel is None:
+            return None
+        raise_m = heel_raise_rise_m(rng or 0.0, self.heel_raise_reach_m)
+        if exercise == "toe_press" and heel > max(self.max_heel_lift_m, min(
+                ev.get("lift_doubt_m", 0.0), max(self.doubtful_heel_lift_m, 0.5 * raise_m))):
+            return f"the instep rises {100 * heel:.1f} cm as the toes go down: the heel lifts (heel raises?)"
+        return None
+
+    def _shank_rise_sign(self, exercise: str, ev: dict, placement: str) -> str | None:
+        """A shank hold set rising further than a turn about the ankle lifts the sensor, in words."""
+        lift, rng = ev.get("lift_m"), ev.get("range_deg")
+        if (placement != "ankle" or exercise not in HOLD_EXERCISES or lift is None or rng is None
+                or ev.get("lift_judged")):
+            return None
+        allowed = shank_rise_allowance_m(rng, ev.get("lift_doubt_m", 0.0), self.shank_still_rise_m,
+                                         self.shank_sensor_height_m)
+        if lift <= allowed:
+            return None
+        return (f"the shank sensor rises {100 * lift:.1f} cm per rep, more than a {rng:.0f}° turn about the "
+                f"ankle lifts it ({100 * allowed:.1f} cm): the whole leg moves (sitting down, lunges, "
+                f"heel or leg raises?)")
+
+    def _in_place_sign(self, exercise: str, ev: dict, placement: str) -> str | None:
+        """A shank sensor's tiptoe walk that goes nowhere, in words."""
+        travel = ev.get("travel_m")
+        if exercise != "tiptoe_walk" or placement != "ankle" or travel is None or travel >= self.shank_min_travel_m:
+            return None
+        return (f"the shank moves {100 * travel:.0f} cm per stride: hopping, heel raises or stepping in "
+                f"place, not walking")
 
     def rate(self, exercise: str, evidence: dict, mounting_method: str,
              placement: str = "foot", mounting_confidence: float = 1.0) -> ConfidenceRater:
@@ -543,6 +645,7 @@ class ConfidenceRater:
         lift_doubt = ev.get("lift_doubt_m", 0.0)
         max_lift = self.max_lift_m.get(placement, {}).get(exercise)
         if lift is not None and max_lift is not None and lift > max_lift + lift_doubt:
+            ev = {**ev, "lift_judged": True}  # one sign for one rise (_shank_rise_sign)
             doubt(0.35, f"the sensor rises {100 * lift:.0f} cm per rep (heel or leg raises?)")
         if lift is not None and exercise == "pencil_pickup" and lift + lift_doubt < self.pencil_min_lift_m:
             doubt(0.35, f"the foot does not lift ({100 * lift:.1f} cm per rep): no pencil held up "
@@ -593,11 +696,10 @@ class ConfidenceRater:
         if ev.get("way_unsure") and exercise == "toe_press":  # studied on toe-press sets only
             doubt(0.5, "which way the reps go is unclear (the holds look like rests): "
                        "the count may be off")
-        heel = ev.get("heel_lift_m")
-        if (exercise == "toe_press" and heel is not None
-                and heel > max(self.max_heel_lift_m, ev.get("lift_doubt_m", 0.0))):
-            doubt(0.35, f"the instep rises {100 * heel:.1f} cm as the toes go down: the heel lifts "
-                        f"(heel raises?)")
+        for sign in (self._heel_raise_sign(exercise, ev, placement), self._shank_rise_sign(exercise, ev, placement),
+                     self._in_place_sign(exercise, ev, placement)):
+            if sign:
+                doubt(0.35, sign)
         spread = ev.get("range_cv")
         if spread is not None and spread > self.max_range_cv:
             doubt(0.35, f"reps unlike each other (range varies by {100 * spread:.0f}%: fidgeting?)")

@@ -2,6 +2,7 @@
 
     python benchmarks/lookalikes.py [--sessions 8] [--seed0 2000] [--jobs 2] [--kinds sit_stand,...]
     python benchmarks/lookalikes.py --exercises [--sessions 8] [--seed0 3000]
+    python benchmarks/lookalikes.py --hard [--sessions 8] [--seed0 2000]
 
 Without ``--exercises``: for each look-alike kind of the simulator
 (``sensors.simulator.LOOKALIKES`` and the daily life of
@@ -17,6 +18,11 @@ gives: the posture is known). Sessions 8-15 of each kind (``--sessions
 them by people who fidget between reps.  Prints per kind the
 counted bouts (all false: no exercise was done) by the exercise they were
 named, and the uncertain ones.
+
+With ``--hard``: each look-alike drawn the way that hides it best: slower
+(tempo factor 1.2-3, moves of several seconds), smaller (depth 0.4-0.9),
+held 3-12 s, two sessions in three at the shank, 20-50 Hz, half bare
+(nothing from walking), half with the mounting declared.
 
 With ``--exercises``: the tiers with exercises (clean, realistic, hard,
 ankle, look-alikes), ``--sessions`` each; prints each exercise's recall
@@ -48,6 +54,13 @@ from sensors.contract import EXERCISES  # noqa: E402
 from sensors.simulator import DAILY_LOOKALIKES, LOOKALIKES, simulate_session  # noqa: E402
 
 KINDS = LOOKALIKES + DAILY_LOOKALIKES
+# A tiptoe walk's evidence (rep_wide.KEYS holds the hold sets').
+TIPTOE_KEYS = ("stride_s", "duration_s", "arc_deg", "landing_g", "climb_m", "travel_m", "flight_s")
+
+
+def bout_evidence(ev: dict) -> dict:
+    """The numeric evidence of a bout, a hold set's or a tiptoe walk's."""
+    return {**evidence_of(ev), **{k: float(ev[k]) for k in TIPTOE_KEYS if ev.get(k) is not None}}
 
 EXERCISE_TIERS = {"clean": {}, "realistic": {}, "hard": {}, "ankle": {},
                   "lookalikes": {"placement": "foot"}, "lookalikes-ankle": {"placement": "ankle"},
@@ -58,12 +71,18 @@ EXERCISE_TIERS = {"clean": {}, "realistic": {}, "hard": {}, "ankle": {},
                   # them (SimConfig.hold_wide), foot and shank; the shank
                   # sensor strapped 6-32 cm above the ankle.
                   "realistic-wide": {"hold_wide": 1.0},
-                  "ankle-wide": {"hold_wide": 1.0, "shank_sensor_m": (0.06, 0.32)}}
+                  "ankle-wide": {"hold_wide": 1.0, "shank_sensor_m": (0.06, 0.32)},
+                  # The exercises among look-alikes on the hard tier's
+                  # sensor (any way round, 20-400 Hz, noisy, lossy), foot
+                  # and shank in turn.
+                  "hard-lookalikes": "hard-lookalikes"}
 
 
 def exercise_config(tier: str, seed: int) -> dict:
     """How a session of an exercise tier is drawn (from its seed)."""
     kw = EXERCISE_TIERS[tier]
+    if kw == "hard-lookalikes":
+        return dict(tier=kw, placement="ankle" if seed % 2 else "foot")
     if kw != "small":
         return dict(tier=tier.split("-")[0], **kw)
     rng = np.random.default_rng([seed, 37])
@@ -73,12 +92,15 @@ def exercise_config(tier: str, seed: int) -> dict:
                 hold_plan=dict(amp_deg={"toe_press": float(rng.uniform(1, 3)), "pencil_pickup": float(rng.uniform(3, 6))}))
 
 
-def lookalike_config(kind: str, seed: int, i: int, wide: bool = False) -> dict:
+def lookalike_config(kind: str, seed: int, i: int, wide: bool = False, hard: bool = False) -> dict:
     """How the ``i``-th session of a kind is drawn (from its seed).
 
     ``wide``: the look-alikes drawn wider (``SimConfig.lookalike_wide``) and
     a shank sensor strapped anywhere from 6 to 32 cm above the ankle.
+    ``hard``: drawn the way that hides them best (:func:`hard_lookalike_config`).
     """
+    if hard:
+        return hard_lookalike_config(kind, seed, i)
     rng = np.random.default_rng([seed, 31])
     mode = (i // 2) % 4
     declared = dict(mounting=str(rng.choice(["aligned", "upside_down"])), declare_mounting=True) if mode >= 2 else {}
@@ -96,6 +118,29 @@ def lookalike_config(kind: str, seed: int, i: int, wide: bool = False) -> dict:
     return config
 
 
+def hard_lookalike_config(kind: str, seed: int, i: int) -> dict:
+    """The ``i``-th session of a kind drawn to look most like an exercise.
+
+    Slow (tempo factor 1.2-3: moves of several seconds, as a press), small
+    (depth 0.4-0.9: a squat of 10-50°, a heel raise of 7-36°), held 3-12 s
+    (as the prescription's holds), a shank sensor two sessions in three,
+    the mounting any way round, 20-50 Hz, half of them bare (no standing
+    nor walking: no mounting from gait), a fidgety person one session in
+    eight. Half of them declare the mounting (what walking in the same
+    recording gives): without it every hold set is uncertain anyway, and
+    the look-alike rules are what is left to keep them out.
+    """
+    rng = np.random.default_rng([seed, 41])
+    loguni = lambda lo, hi: float(np.exp(rng.uniform(np.log(lo), np.log(hi))))  # noqa: E731
+    plan = {"tempo": loguni(1.2, 3.0), "depth": loguni(0.4, 0.9), "hold_s": loguni(3.0, 12.0)}
+    if i % 8 == 7:
+        plan["fidget"] = True
+    declared = dict(mounting=str(rng.choice(["aligned", "upside_down"])), declare_mounting=True) if i % 4 >= 2 else {}
+    return dict(tier="negatives", lookalikes=[kind], placement="foot" if i % 3 == 0 else "ankle",
+                sampling_rate_hz=float(np.round(loguni(20.0, 50.0))), bare=bool(i % 2), lookalike_plan=plan,
+                **declared)
+
+
 def bout_posture(fit, k: int) -> str:
     """Where bout ``k`` was done, as the sensor's segment saw it: the share
     of its samples in each posture (``analysis.posture.posture_masks``)."""
@@ -105,8 +150,8 @@ def bout_posture(fit, k: int) -> str:
 
 
 def one_lookalike(args):
-    kind, seed, i, wide = args
-    config = lookalike_config(kind, seed, i, wide)
+    kind, seed, i, wide, hard = args
+    config = lookalike_config(kind, seed, i, wide, hard)
     rec, truth = simulate_session(seed=seed, **config)
     fit = run_analysis(rec)
     doc = analyze_recording(rec, fitted=fit)
@@ -115,7 +160,7 @@ def one_lookalike(args):
     # Every bout's evidence (every one is false: no exercise was done).
     bouts = fit.bouts_
     held = [(config["placement"], bouts.exercise[k], float(bouts.confidence[k]), fit.doubts_[k],
-             evidence_of(fit.evidence_[k]), bout_posture(fit, k)) for k in range(len(bouts))]
+             bout_evidence(fit.evidence_[k]), bout_posture(fit, k)) for k in range(len(bouts))]
     return kind, seed, counted, unsure, doc["mounting"]["method"], held
 
 
@@ -133,7 +178,7 @@ def one_session(args):
     found = [{"exercise": fit.bouts_.exercise[k], "start_s": fit.bouts_.start_s[k],
               "end_s": fit.bouts_.end_s[k]} for k in range(len(fit.bouts_))]
     held = [(fit.placement_, found[j]["exercise"],
-             evidence_of(fit.evidence_[j]), bout_posture(fit, j)) for _, j in match_bouts(true, found)]
+             bout_evidence(fit.evidence_[j]), bout_posture(fit, j)) for _, j in match_bouts(true, found)]
     return tier, seed, score(truth, doc), lost, held
 
 
@@ -160,6 +205,9 @@ def main() -> int:
                          "posture), and the distributions")
     ap.add_argument("--wide", action="store_true",
                     help="the look-alikes drawn wider (SimConfig.lookalike_wide; shank sensor 6-32 cm up)")
+    ap.add_argument("--hard", action="store_true",
+                    help="the look-alikes drawn to hide best: slow, small, held, mostly shank, "
+                         "mounting unknown, 20-50 Hz")
     args = ap.parse_args()
     t0 = time.time()
     if args.exercises:
@@ -190,7 +238,7 @@ def main() -> int:
     else:
         seed0 = 2000 if args.seed0 is None else args.seed0
         kinds = args.kinds.split(",") if args.kinds else list(KINDS)
-        jobs = [(kind, seed0 + 100 * KINDS.index(kind) + i, i, args.wide)
+        jobs = [(kind, seed0 + 100 * KINDS.index(kind) + i, i, args.wide, args.hard)
                 for kind in kinds for i in range(args.sessions)]
         false: dict = {k: Counter() for k in kinds}
         unsure: dict = {k: Counter() for k in kinds}
@@ -206,7 +254,8 @@ def main() -> int:
                     for k, v in ev.items():
                         dist.setdefault((placement, ex, k), []).append(v)
                 if args.verbose:
-                    print(kind, seed, lookalike_config(kind, seed, seed - seed0 - 100 * KINDS.index(kind), args.wide),
+                    print(kind, seed, lookalike_config(kind, seed, seed - seed0 - 100 * KINDS.index(kind), args.wide,
+                                                   args.hard),
                           method, counted, doubtful, flush=True)
         print_distributions(dist, "the look-alikes' bouts")
         total = 0

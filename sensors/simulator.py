@@ -268,6 +268,14 @@ TIERS = {
     # The exercises among things that look like them, the sensor any way round.
     "lookalikes": dict(mounting="random", packet_loss=0.02, sloppiness=0.5, lookalikes=4,
                        posture_spread_deg=12.0),
+    # The exercises among their look-alikes on the hard tier's sensor (any
+    # way round, 20-400 Hz, up to 10 % lost, noisy, biased, drifting):
+    # what the look-alike rules must not lose true sets to (issue 12).
+    "hard-lookalikes": dict(mounting="random", acc_noise_mps2=(0.03, 0.25), gyr_noise_dps=(0.1, 1.0),
+                            acc_bias_mps2=0.3, gyr_bias_dps=3.0, scale_error=0.03,
+                            clock_drift_ppm=2000, packet_loss=(0.0, 0.10), sloppiness=0.7,
+                            sampling_rate_hz=(20.0, 400.0), hold_shape=1.0, lookalikes=4,
+                            posture_spread_deg=12.0),
     # No exercise at all: only look-alikes (real negatives' simulated cousins).
     "negatives": dict(mounting="random", packet_loss=0.02, sloppiness=0.5, exercises=(),
                       lookalikes=5, posture_spread_deg=12.0),
