@@ -58,10 +58,13 @@ def _simulate(seed: int, everyday_min: float | None):
         return sim.simulate_session(seed=seed, tier="realistic", mounting="aligned")[0]
     real = sim.build_session
 
-    def build(rng, cfg, fs_int, shape_rng=None):
+    def build(rng, cfg, fs_int, **rngs):
         b = sim._Builder(rng, fs_int, cfg)
-        if shape_rng is not None:  # as sim.build_session does
-            b.shape_rng = shape_rng
+        # As sim.build_session does, for whichever generators it is given
+        # (shape_rng, wide_rng, walk_rng, look_rng, ...).
+        for name, r in rngs.items():
+            if r is not None:
+                setattr(b, name, r)
         _everyday(b, everyday_min)
         return b
 
