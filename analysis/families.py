@@ -1163,7 +1163,7 @@ class HoldSetDetector:
         ``(bout row, evidence, rep rows)`` as :meth:`_stretch_sets` lists them."""
         t, fs = sig.t, sig.sampling_rate_hz
         earth_acc = sig.orientation.earth_acc
-        reps = lifted_reps(np.asarray(earth_acc[s:e])[:, 2], fs, gyr=sig.gyr[s:e])
+        reps = lifted_reps(earth_acc.vertical(s, e), fs, gyr=sig.gyr[s:e])
         if len(reps) < 2:
             return []
         start, h0, h1, stop = (reps[c].to_numpy(int) for c in ("start", "hold_start", "hold_stop", "stop"))
