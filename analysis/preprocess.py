@@ -293,14 +293,24 @@ def _running_sums(rows: np.ndarray, w: int, n: int, mode: str) -> np.ndarray:
         pads = np.repeat(rows[:, :1], left, axis=1), np.repeat(rows[:, -1:], right, axis=1)
     else:
         pads = rows[:, :left][:, ::-1], rows[:, n - right:][:, ::-1]
-    ext = np.concatenate([pads[0], rows, pads[1]], axis=1)
     s = np.empty(rows.shape)
     # The first window summed one by one from 0.0 (0.0 + -0.0 is +0.0, as in scipy).
-    head = ext[:, :w].copy()
+    head = np.concatenate([pads[0], rows[:, :w - left], pads[1]], axis=1)[:, :w]
     head[:, 0] += 0.0
     s[:, 0] = np.cumsum(head, axis=1)[:, -1]
-    np.subtract(ext[:, w:], ext[:, :n - 1], out=s[:, 1:])
-    del ext
+    # Then each sample entering the window minus the one leaving it: with
+    # the extended line ext = [pads[0], rows, pads[1]], s[1 + i] =
+    # ext[w + i] - ext[i], taken piece by piece from rows and the pads
+    # (the same numbers) instead of from a whole-length copy of ext.
+    out = s[:, 1:]
+    b1, b2 = left, n - 1 - right
+    if n < 2 * w + 2:  # too short for the pieces to be in order: the copy is small
+        ext = np.concatenate([pads[0], rows, pads[1]], axis=1)
+        np.subtract(ext[:, w:], ext[:, :n - 1], out=out)
+    else:
+        np.subtract(rows[:, right + 1:right + 1 + b1], pads[0], out=out[:, :b1])
+        np.subtract(rows[:, right + 1 + b1:], rows[:, :b2 - b1], out=out[:, b1:b2])
+        np.subtract(pads[1], rows[:, b2 - left:n - 1 - left], out=out[:, b2:])
     return np.cumsum(s, axis=1, out=s)
 
 
