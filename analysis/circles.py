@@ -28,6 +28,7 @@ from scipy.ndimage import uniform_filter1d
 
 from .gait import runs
 from .preprocess import butter_filtfilt, running_mean
+from .reps import _span_medians
 
 CIRCLE_COLUMNS = ["start", "stop", "direction", "size_deg"]
 
@@ -253,6 +254,13 @@ class CircleDetector:
             # A pause mid-set (the toes stopped, so the turning rate is
             # undefined) does not end it when the same turning resumes.
             s_idx, e_idx = runs(turning)
+            # How far a turn of each run goes (its median speed over its median
+            # rate), each run's once: a day holds tens of thousands of short
+            # runs, and two np.median calls per run and side were a third of
+            # this detector's time (pyinstrument, benchmarks/README.md).
+            spans = np.r_[0, np.cumsum(e_idx - s_idx)]
+            run_path = (_span_medians(speed[turning], spans, None) * 2 * np.pi
+                        / np.maximum(_span_medians(np.abs(rate[turning]), spans, None), 1e-9))
             for k, (a, b) in enumerate(zip(e_idx[:-1], s_idx[1:])):
                 # A pause, or the slow side of a slow loop, goes a short way:
                 # toes moving without turning (pointing them, the leg's raise
@@ -261,8 +269,7 @@ class CircleDetector:
                 # first turn, which was then dropped as too slow (simulator
                 # hard seed 16: 15 circles read as 14; measured on tuning
                 # seeds: such moves 1.0-10 turns' path, gaps inside sets 0.65 at most).
-                turn_path = max(np.median(speed[x:y]) * 2 * np.pi / max(np.median(np.abs(rate[x:y])), 1e-9)
-                                for x, y in ((s_idx[k], a), (b, e_idx[k + 1])))
+                turn_path = max(run_path[k], run_path[k + 1])
                 short = speed[a:b].sum() / sampling_rate_hz <= self.max_pause_path_frac * turn_path
                 if (b - a) / sampling_rate_hz <= self.max_pause_s and ok[a:b].all() and short and \
                         np.all(np.abs(rate[a:b]) <= min_rate):

@@ -717,6 +717,9 @@ def vertical_moves(vertical_acc: np.ndarray, sampling_rate_hz: float,
     return np.array(sorted(taken), dtype=float).reshape(-1, 3)
 
 
+LIFTED_COLUMNS = ["start", "hold_start", "hold_stop", "stop", "rise_m"]
+
+
 def lifted_reps(vertical_acc: np.ndarray, sampling_rate_hz: float, min_rise_m: float = 0.015,
                 min_hold_s: float = 3.0, max_hold_s: float = 40.0, wiggle_s: float = 1.0,
                 join_s: float = 0.5, rest_s: float = 0.5, gyr: np.ndarray | None = None,
@@ -746,11 +749,24 @@ def lifted_reps(vertical_acc: np.ndarray, sampling_rate_hz: float, min_rise_m: f
     DataFrame
         ``start``, ``hold_start``, ``hold_stop``, ``stop`` (samples), ``rise_m``.
     """
+    return pd.DataFrame(_lifted_rows(vertical_acc, sampling_rate_hz, min_rise_m, min_hold_s, max_hold_s,
+                                     wiggle_s, join_s, rest_s, gyr, max_wobble_deg), columns=LIFTED_COLUMNS)
+
+
+def _lifted_rows(vertical_acc: np.ndarray, sampling_rate_hz: float, min_rise_m: float = 0.015,
+                 min_hold_s: float = 3.0, max_hold_s: float = 40.0, wiggle_s: float = 1.0,
+                 join_s: float = 0.5, rest_s: float = 0.5, gyr: np.ndarray | None = None,
+                 max_wobble_deg: float = 3.0) -> list[tuple]:
+    """:func:`lifted_reps` as a list of ``(start, hold_start, hold_stop, stop, rise_m)`` tuples.
+
+    The hold-set detector asks on each of a day's ~400 flat stretches and
+    finds two reps or more on a few: a DataFrame per stretch cost more than
+    the search itself on most (pandas' constructor, ~0.5 ms a call).
+    """
     fs = sampling_rate_hz
-    cols = ["start", "hold_start", "hold_stop", "stop", "rise_m"]
     az = np.asarray(vertical_acc, dtype=float)
     if len(az) < int(2 * fs) or not np.all(np.isfinite(az)):
-        return pd.DataFrame(columns=cols)
+        return []
     found = vertical_moves(az, fs)
     # A pencil is lifted from rest: no move the same way a third as large
     # or more just before (sitting down fits moves up one after another,
@@ -826,7 +842,7 @@ def lifted_reps(vertical_acc: np.ndarray, sampling_rate_hz: float, min_rise_m: f
                 since.append((a, b, rise))
         elif up is not None:
             since.append((a, b, rise))
-    return pd.DataFrame(rows, columns=cols)
+    return rows
 
 
 def _between_moves(activity: np.ndarray) -> np.ndarray:
@@ -1185,9 +1201,10 @@ class HoldSetDetector:
         ``(bout row, evidence, rep rows)`` as :meth:`_stretch_sets` lists them."""
         t, fs = sig.t, sig.sampling_rate_hz
         earth_acc = sig.orientation.earth_acc
-        reps = lifted_reps(np.asarray(earth_acc[s:e])[:, 2], fs, gyr=sig.gyr[s:e])
+        reps = _lifted_rows(earth_acc.vertical(s, e), fs, gyr=sig.gyr[s:e])
         if len(reps) < 2:
             return []
+        reps = pd.DataFrame(reps, columns=LIFTED_COLUMNS)
         start, h0, h1, stop = (reps[c].to_numpy(int) for c in ("start", "hold_start", "hold_stop", "stop"))
         before = max(1, int(1.0 * fs))
         rest = np.array([np.median(tilt[s + max(0, a - before):s + a + 1]) for a in start])

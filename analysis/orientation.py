@@ -106,6 +106,24 @@ class EarthAcceleration:
         earth *= G
         return earth
 
+    def vertical(self, a: int, b: int) -> np.ndarray:
+        """Rows ``a:b`` of the vertical (third) column only: ``self[a:b][:, 2]``, the same values.
+
+        The pencil-lift search reads only the vertical, over the day's flat
+        stretches (3.3 M of a 24 h day's 4.3 M samples): the rotation's
+        third row is the up vector, so the other two rows and the 3 × 3
+        product are not needed.
+        """
+        a, b, _ = slice(a, b).indices(len(self._quat))
+        b = max(a, b)
+        quat, acc_g = self._quat[a:b].astype(float), self._acc[a:b] / G
+        # The same contraction as _gravity_and_earth_acc's einsum over j (the
+        # same order of sums, so the same bits; tests/test_orientation.py).
+        up = np.einsum("nj,nj->n", _up_vectors(quat), acc_g)
+        up -= 1.0
+        up *= G
+        return up
+
     def __array__(self, dtype=None, copy=None):
         out = np.empty(self.shape)
         for i in range(0, len(out), _BLOCK):

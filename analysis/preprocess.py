@@ -200,11 +200,42 @@ def butter_filtfilt(x: np.ndarray, order: int, cutoff_hz: float, sampling_rate_h
     x = np.asarray(x)
     if x.shape[0] <= edge:
         raise ValueError(f"The length of the input vector x must be greater than padlen, which is {edge}.")
+    if x.dtype == np.float64 and x.ndim in (1, 2):
+        return _filtfilt_in_place(sos, zi, edge, x)
     ext = odd_ext(x, edge, axis=0)
     zi = zi.reshape((len(sos), 2) + (1,) * (x.ndim - 1))
     y, _ = sosfilt(sos, ext, axis=0, zi=zi * ext[:1])
     y, _ = sosfilt(sos, y[::-1], axis=0, zi=zi * y[-1:])
     return y[::-1][edge:-edge]
+
+
+def _filtfilt_in_place(sos: np.ndarray, zi: np.ndarray, edge: int, x: np.ndarray) -> np.ndarray:
+    """:func:`butter_filtfilt` of a float64 ``x`` (n,) or (n, k) with two buffers instead of four.
+
+    ``sosfilt`` copies its input into a C-contiguous (k, n) buffer before
+    filtering it in place (scipy's ``_sosfilt``), after ``odd_ext`` made the
+    extended copy: per pass, two whole-length copies of which one is needed.
+    Here the odd extension is written straight into that (k, n) buffer and
+    ``_sosfilt`` runs on it; the backward pass on one reversed copy. The
+    same operations on the same values as scipy's path (the extension's
+    ``2 * x[0] - x[i]``, the initial states ``zi * first sample``, the same
+    kernel), so the same bits, and the result has the same layout (a
+    reversed view of the (k, n) buffer, transposed for (n, k)).
+    """
+    from scipy.signal._sosfilt import _sosfilt
+
+    rows = x[None, :] if x.ndim == 1 else x.T
+    k, n = rows.shape
+    buf = np.empty((k, n + 2 * edge))
+    buf[:, edge:edge + n] = rows
+    np.subtract(2 * rows[:, :1], rows[:, edge:0:-1], out=buf[:, :edge])
+    np.subtract(2 * rows[:, -1:], rows[:, -2:-edge - 2:-1], out=buf[:, edge + n:])
+    _sosfilt(sos, buf, np.ascontiguousarray(zi[None] * buf[:, :1, None]))
+    back = buf[:, ::-1].copy()
+    del buf
+    _sosfilt(sos, back, np.ascontiguousarray(zi[None] * back[:, :1, None]))
+    y = back[:, ::-1][:, edge:-edge]
+    return y[0] if x.ndim == 1 else y.T
 
 
 @functools.lru_cache(maxsize=64)
@@ -262,14 +293,24 @@ def _running_sums(rows: np.ndarray, w: int, n: int, mode: str) -> np.ndarray:
         pads = np.repeat(rows[:, :1], left, axis=1), np.repeat(rows[:, -1:], right, axis=1)
     else:
         pads = rows[:, :left][:, ::-1], rows[:, n - right:][:, ::-1]
-    ext = np.concatenate([pads[0], rows, pads[1]], axis=1)
     s = np.empty(rows.shape)
     # The first window summed one by one from 0.0 (0.0 + -0.0 is +0.0, as in scipy).
-    head = ext[:, :w].copy()
+    head = np.concatenate([pads[0], rows[:, :w - left], pads[1]], axis=1)[:, :w]
     head[:, 0] += 0.0
     s[:, 0] = np.cumsum(head, axis=1)[:, -1]
-    np.subtract(ext[:, w:], ext[:, :n - 1], out=s[:, 1:])
-    del ext
+    # Then each sample entering the window minus the one leaving it: with
+    # the extended line ext = [pads[0], rows, pads[1]], s[1 + i] =
+    # ext[w + i] - ext[i], taken piece by piece from rows and the pads
+    # (the same numbers) instead of from a whole-length copy of ext.
+    out = s[:, 1:]
+    b1, b2 = left, n - 1 - right
+    if n < 2 * w + 2:  # too short for the pieces to be in order: the copy is small
+        ext = np.concatenate([pads[0], rows, pads[1]], axis=1)
+        np.subtract(ext[:, w:], ext[:, :n - 1], out=out)
+    else:
+        np.subtract(rows[:, right + 1:right + 1 + b1], pads[0], out=out[:, :b1])
+        np.subtract(rows[:, right + 1 + b1:], rows[:, :b2 - b1], out=out[:, b1:b2])
+        np.subtract(pads[1], rows[:, b2 - left:n - 1 - left], out=out[:, b2:])
     return np.cumsum(s, axis=1, out=s)
 
 

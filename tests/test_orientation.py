@@ -90,3 +90,19 @@ def test_without_a_rest_mask_every_sample_is_filtered():
     assert not OrientationFilter(rest_fill_s=5.0)._fill_mask(u, None).any()
     still = still_mask(u.acc, u.gyr, FS)
     assert not OrientationFilter()._fill_mask(u, still).any()
+
+
+def test_vertical_earth_acceleration_is_the_third_column_to_the_bit():
+    # A foot lifted 3 cm and put down while the sensor turns: the vertical
+    # the pencil-lift search reads must be the earth-frame rows' own.
+    u, up, truth, _ = _rest_turn_rest(rest_s=5.0, seed=3)
+    lift = np.zeros(len(u.acc))
+    lift[300:400] = 0.03 * np.sin(np.linspace(0, 2 * np.pi, 100)) * (2 * np.pi / 2.0) ** 2
+    acc = u.acc + truth.inv().apply(np.column_stack([np.zeros((len(lift), 2)), lift]))
+    orient = OrientationFilter().estimate(Uniform(u.t, acc, u.gyr, u.valid, u.segment, FS))
+    earth = orient.earth_acc
+    whole = np.asarray(earth)
+    for a, b in ((0, len(whole)), (250, 450), (17, 18), (40, 40), (-100, None)):
+        assert np.array_equal(earth.vertical(a, b), whole[a:b][:, 2])
+    # Gravity removed: the lift's up-and-down acceleration, not 9.8 m/s².
+    np.testing.assert_allclose(earth.vertical(300, 400), lift[300:400], atol=0.3)

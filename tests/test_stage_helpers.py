@@ -43,6 +43,29 @@ def test_butter_filtfilt_passes_a_constant_and_equals_scipy_sosfiltfilt():
         butter_filtfilt(np.zeros(9), 2, 4.0, 50.0)  # no longer than the 9 samples scipy pads (3 x 3 taps)
 
 
+def test_butter_filtfilt_holds_two_copies_of_a_long_signal_at_most():
+    # A day's column is 34 MB: scipy's path held three whole-length copies
+    # at once (the extension, sosfilt's own copy, the reversed one).
+    import tracemalloc
+
+    butter_filtfilt(np.ones(100), 2, 2.0, 50.0)  # the design cached, scipy imported
+    rng = np.random.default_rng(1)
+    for shape in ((100_000,), (100_000, 3)):
+        x = rng.normal(size=shape)
+        tracemalloc.start()
+        try:
+            y = butter_filtfilt(x, 2, 2.0, 50.0)
+            peak = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+        assert peak < 2.2 * x.nbytes
+        expected = sosfiltfilt(butter_sos(2, 2.0, 50.0), x, axis=0)
+        assert np.array_equal(y, expected) and y.strides == expected.strides
+        column = x[:, 1] if x.ndim == 2 else x[::2]  # a strided view
+        assert np.array_equal(butter_filtfilt(column, 2, 2.0, 50.0),
+                              sosfiltfilt(butter_sos(2, 2.0, 50.0), column, axis=0))
+
+
 def test_running_median_of_three_with_two_at_the_ends():
     x = np.array([1.0, 5.0, 2.0, 8.0, 3.0])
     assert _median3(x).tolist() == [3.0, 2.0, 5.0, 3.0, 5.5]
@@ -108,6 +131,26 @@ def test_running_mean_by_hand_and_bit_for_bit_scipys_uniform_filter1d():
                 got = running_mean(y, w, mode=mode)
                 assert got.shape == expected.shape
                 assert np.ascontiguousarray(got).tobytes() == expected.tobytes(), (n, w, shape, mode)
+
+
+def test_running_mean_holds_one_copy_of_a_long_signal():
+    # The resampler averages a day's 8.6 M samples per column (69 MB each):
+    # the sums need one array of that length, not an edge-extended copy too.
+    import tracemalloc
+
+    running_mean(np.ones(100), 3)
+    rng = np.random.default_rng(15)
+    for shape in ((100_000,), (100_000, 3)):
+        for w in (2, 25):
+            x = rng.normal(size=shape)
+            tracemalloc.start()
+            try:
+                got = running_mean(x, w)
+                peak = tracemalloc.get_traced_memory()[1]
+            finally:
+                tracemalloc.stop()
+            assert peak < 1.3 * x.nbytes, (shape, w)
+            assert np.array_equal(got, uniform_filter1d(x, w, axis=0, mode="nearest"))
 
 
 def test_norm3_is_numpys_norm_to_the_bit():
