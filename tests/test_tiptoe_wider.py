@@ -1,5 +1,5 @@
 """Tiptoe walks drawn wider still at the shank (``SimConfig.tiptoe_wider``,
-tier ``tiptoe-wide``), and the day builder of ``benchmarks/_days.py``.
+tier ``tiptoe-wide``).
 Expected values come from the construction (the plan's documented ranges)."""
 from __future__ import annotations
 
@@ -35,15 +35,3 @@ def test_walks_drawn_wider_reach_shuffles_and_quick_strides_that_never_rest():
             assert n == max(7, int(round(30.0 * p["cadence_sps"] / 2)))
         assert all(1 <= q["after"] <= n - 2 for q in p["pauses"])
         assert all(0 <= t["at"] < n for t in p["turns"])
-
-
-def test_a_day_s_everyday_block_is_simulated():
-    # The day builder takes every stream the simulator passes (it raised a
-    # TypeError on wide_rng).
-    import sys
-    from pathlib import Path
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
-    from _days import _simulate
-
-    rec = _simulate(200, 0.2)
-    assert len(rec.data) > 0.2 * 60 * 50
