@@ -127,6 +127,25 @@ def test_as_many_still_moments_as_reps_do_not_make_the_reps_outliers():
     assert list(kept.index) == list(range(7))
 
 
+def test_a_shallow_band_rep_between_deep_ones_stays_in_its_set():
+    """One person's band reps spread 11-32 deg: a 12 deg rep amid ~30 deg ones,
+    held alike, is a rep (before: dropped under 0.4 of the deeper half's median,
+    simulator hard tier seeds 3002 and 3011, 9 read as 8)."""
+    g = _set([3.3, 4.5, 4.5, 6.9, 4.9, 2.0, 3.7, 5.4, 2.2])
+    g["range_deg"] = [29.1, 24.5, 21.0, 29.5, 11.6, 31.5, 16.4, 26.9, 26.9]
+    g["amplitude_deg"] = g["range_deg"] + 3.0
+    assert len(HoldSetDetector._drop_outliers(g, FS)) == 9
+
+
+def test_shallow_moves_at_a_sets_end_are_still_dropped():
+    """A 10.5 deg move after the set's last rep is no rep of it: sway or a
+    shift, which follows or precedes a set (the deeper half's 0.4 still applies there)."""
+    g = _set([3.3, 4.5, 4.5, 6.9, 2.0, 3.7, 5.4, 2.2, 4.9])
+    g["range_deg"] = [29.1, 24.5, 21.0, 29.5, 31.5, 16.4, 26.9, 26.9, 10.5]
+    g["amplitude_deg"] = g["range_deg"] + 3.0
+    assert len(HoldSetDetector._drop_outliers(g, FS)) == 8
+
+
 def test_a_brief_fiddle_at_a_sets_end_is_still_dropped():
     """Adjusting the band after the set: a 1 s "hold" next to 5 s holds."""
     kept = HoldSetDetector._drop_outliers(_set([5.0, 5.4, 4.6, 5.2, 4.8, 1.0]), FS)
