@@ -56,6 +56,40 @@ def test_a_set_is_split_only_by_a_pause_busier_than_its_own_reps(pause_dps, rep_
     assert [len(g) for g in groups] == parts
 
 
+@pytest.mark.parametrize("touch_deg, parts", [
+    (20.0, [7]),      # a band rep let go at once, as far as the set's reps: one set
+    (60.0, [3, 4]),   # three times as far: not one of the set's moves
+])
+def test_a_touch_in_a_pause_does_not_split_its_set(touch_deg, parts):
+    # Seven 20 deg reps whose moves peak at 80 deg/s; between the third and
+    # the fourth, an excursion that reached touch_deg and was not held snaps
+    # back at 110 deg/s (above 1.3 x 80: a pause that busy splits a set).
+    # Simulator hard tier, seeds 3001 and 3010: band sets of 10 read as 4 + 6, 9.
+    events, start, stop = _set_events()
+    events["amplitude_deg"] = 20.0
+    t = np.arange(int(70 * FS)) / FS
+    act = np.full(len(t), 3.0)
+    for a in start:
+        act[a + 10:a + 30] = 80.0
+    p = (stop[2] + start[3]) // 2
+    act[p - 10:p + 10] = 110.0
+    touches = np.array([[p - 40, p + 10, touch_deg]])
+    groups = HoldSetDetector._group(events, t, gap_s=30.0, activity=act, touches=touches)
+    assert [len(g) for g in groups] == parts
+
+
+@pytest.mark.parametrize("from_rest, kept", [(True, 9), (False, 10)])
+def test_a_band_rep_from_another_rest_at_a_sets_start_is_dropped(from_rest, kept):
+    # The band put on before the set: a "rep" from 21 deg below the rest the
+    # set's reps leave from (simulator hard tier, seed 3009: 8 read as 9).
+    # A press set keeps it: a small press's rest drifts as far as it tips.
+    cols = ["start", "stop", "hold_start", "hold_stop", "amplitude_deg", "range_deg", "rest_deg"]
+    rows = [(k * 500, k * 500 + 300, k * 500 + 50, k * 500 + 250, 18.0, 11.0, 64.0) for k in range(10)]
+    rows[0] = (0, 300, 50, 220, 18.0, 21.8, 43.2)
+    group = pd.DataFrame(rows, columns=cols)
+    assert len(HoldSetDetector._drop_outliers(group, FS, from_rest=from_rest)) == kept
+
+
 def test_a_set_of_small_fidgets_does_not_take_in_big_reps_read_the_other_way():
     # A "set" of three 1 deg excursions (rest 0) and, read the other way, an
     # 18 deg press and a 1.2 deg one starting from the same rest level (0).
