@@ -258,9 +258,9 @@ class CircleDetector:
             # rate), each run's once: a day holds tens of thousands of short
             # runs, and two np.median calls per run and side were a third of
             # this detector's time (pyinstrument, benchmarks/README.md).
-            spans = np.r_[0, np.cumsum(e_idx - s_idx)]
-            run_path = (_span_medians(speed[turning], spans, None) * 2 * np.pi
-                        / np.maximum(_span_medians(np.abs(rate[turning]), spans, None), 1e-9))
+            offsets = np.r_[0, np.cumsum(e_idx - s_idx)]
+            run_path = (_span_medians(speed[turning], offsets, None) * 2 * np.pi
+                        / np.maximum(_span_medians(np.abs(rate[turning]), offsets, None), 1e-9))
             for k, (a, b) in enumerate(zip(e_idx[:-1], s_idx[1:])):
                 # A pause, or the slow side of a slow loop, goes a short way:
                 # toes moving without turning (pointing them, the leg's raise
