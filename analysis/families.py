@@ -930,13 +930,6 @@ class HoldSetDetector:
         Where the tilt found no set, a foot lifted and lowered again
         tipping by at most this much (deg) is looked for in the vertical
         acceleration (:func:`lifted_reps`, :meth:`_lifted_sets`).
-    min_hold_s : float
-        A rep's hold, as measured, must last this long: the counting rule's
-        1 s less the measurement's error. A hold's ends are where the moves
-        in and out end, which noise blurs by a tenth of a second or so:
-        holds of 1.0-1.2 s read 0.9-0.95 s and were dropped (simulator hard
-        tier, tuning seeds 3015, 3024 of ``benchmarks/rep_hard.py``, 3007 of
-        ``benchmarks/rep_wide.py``).
 
     Attributes (after :meth:`detect`)
     ----------
@@ -959,9 +952,7 @@ class HoldSetDetector:
                  pencil_short_hold_s: float = 5.0, press_max_range_deg: float = 15.0,
                  pencil_lift_margin_s: tuple[float, float] = (0.5, 0.3), pencil_min_rest_s: float = 0.5,
                  level_max_tilt_deg: float = 5.0, held_rise_min_m: float = 0.03,
-                 held_rise_lever_m: float = 0.12, held_rise_min_range_deg: float = 5.0,
-                 min_hold_s: float = 0.85):
-        self.min_hold_s = min_hold_s
+                 held_rise_lever_m: float = 0.12, held_rise_min_range_deg: float = 5.0):
         self.level_max_tilt_deg = level_max_tilt_deg
         self.held_rise_min_m = held_rise_min_m
         self.held_rise_lever_m = held_rise_lever_m
@@ -1048,8 +1039,8 @@ class HoldSetDetector:
         jobs = [(s, e, sign) for posture, s, e in stretches for sign in ((1,) if posture == "toes_up" else (1, -1))]
         # A foot flat on the floor is still between and during reps;
         # a shank sways, so its reps must be held stiller than they move.
-        proto = (HoldRepDetector(self.min_hold_s, min_amplitude_deg=0.6, max_hold_speed_frac=0.5) if foot else
-                 HoldRepDetector(self.min_hold_s, min_amplitude_deg=2.0, max_hold_speed_frac=0.3))
+        proto = (HoldRepDetector(min_amplitude_deg=0.6, max_hold_speed_frac=0.5) if foot else
+                 HoldRepDetector(min_amplitude_deg=2.0, max_hold_speed_frac=0.3))
         detected = iter(self._detect_reps(proto, jobs, tilt, valid, sampling_rate_hz))
         for posture, s, e in stretches:
             mine = out[posture, s, e] = []
