@@ -265,15 +265,20 @@ class OpenHoldTracker:
         difference is mostly noise).
     still_dps : float
         Slower than this (deg/s), the direction is still: at rest (to learn
-        it) or held (the hold begins).
+        it) or held (the hold begins); or slower than ``noise_factor`` times
+        the median speed of the last ``noise_window_s`` (a noisy sensor's
+        still foot turns at 1-2 deg/s), up to ``max_still_dps``.
+    noise_factor, noise_window_s, max_still_dps : float
     min_rest_s : float
         A rest is learned from a still stretch this long.
     min_between_s : float
         The foot must be back at rest this long before a new excursion can
         be a hold (the tail of the last one is not).
     min_angle_deg : float
-        Away from rest from this angle (the smallest rep the detector counts
-        turns the foot 0.6 deg).
+        Away from rest from this angle (the simulator's smallest toe presses
+        turn the foot 1 deg; at 0.6 deg, the detector's smallest rep, a
+        standing foot's shifts showed twice the false timers and took the
+        place of reps: ``benchmarks/live_timer.py``).
     max_angle_deg : float
         Beyond this it is no hold exercise (the simulator's band reps reach 30 deg).
     release : float
@@ -295,10 +300,15 @@ class OpenHoldTracker:
         nor after a change of posture until the next).
     """
 
-    def __init__(self, cutoff_hz: float = 2.0, lag_s: float = 0.2, still_dps: float = 0.6,
-                 min_rest_s: float = 2.0, min_between_s: float = 0.5, min_angle_deg: float = 0.6,
+    def __init__(self, cutoff_hz: float = 2.0, lag_s: float = 0.2, still_dps: float = 1.5,
+                 min_rest_s: float = 2.0, min_between_s: float = 0.5, min_angle_deg: float = 1.0,
                  max_angle_deg: float = 45.0, release: float = 0.3, max_hold_s: float = 22.0,
-                 rest_tau_s: float = 2.0):
+                 rest_tau_s: float = 2.0, noise_factor: float = 3.0, max_still_dps: float = 4.0,
+                 noise_window_s: float = 10.0):
+        self.noise_factor = noise_factor
+        self.max_still_dps = max_still_dps
+        self.noise_window_s = noise_window_s
+        self._noise: list = []         # (end s, median speed) of each update's rows
         self.cutoff_hz = cutoff_hz
         self.lag_s = lag_s
         self.still_dps = still_dps
@@ -310,6 +320,7 @@ class OpenHoldTracker:
         self.max_hold_s = max_hold_s
         self.rest_tau_s = rest_tau_s
         self._sos = None
+        self._first = [np.zeros(0), np.zeros((0, 3))]
         self._rest = None              # rest direction, unit vector (None: not known)
         self._still_from = None        # start (s) of the still stretch a rest is learned from
         self._still_sum = np.zeros(3)
@@ -332,24 +343,33 @@ class OpenHoldTracker:
             Accelerometer (m/s², sensor frame).
         """
         if self._sos is None:
+            # The rate is read from the first rows: kept until there are enough.
+            self._first = [np.r_[self._first[0], t], np.r_[self._first[1], acc]]
+            t, acc = self._first
             if len(t) < 10:
-                return self  # (the rate is read from the first rows)
+                return self
             # Designed for the rate rounded to 1 Hz, as in HoldTracker.
             rate_hz = max(round((len(t) - 1) / max(float(t[-1] - t[0]), 1e-9)), 1)
             self._sos = butter_sos(2, min(self.cutoff_hz, 0.495 * rate_hz), rate_hz)
             self._zi = sosfilt_zi(self._sos)[:, :, None] * acc[0]
             k = max(1, int(round(self.lag_s * rate_hz)))
-            self._tail_t = np.full(k, -np.inf)
+            # Speed over k samples at the nominal rate: time stamps may
+            # jitter or repeat (a packet's samples stamped alike).
+            self._lag_s = k / rate_hz
             self._tail_u = np.tile(acc[0] / np.linalg.norm(acc[0]), (k, 1))
         if not len(t):
             return self
         a, self._zi = sosfilt(self._sos, acc, axis=0, zi=self._zi)
         u = a / np.maximum(np.linalg.norm(a, axis=1, keepdims=True), 1e-9)
-        k = len(self._tail_t)
-        uu, tt = np.concatenate([self._tail_u, u]), np.concatenate([self._tail_t, t])
-        speed = _angle_deg(uu[k:], uu[:-k]) / np.maximum(tt[k:] - tt[:-k], 1e-9)
-        self._tail_u, self._tail_t = uu[-k:], tt[-k:]
-        still = speed < self.still_dps
+        k = len(self._tail_u)
+        uu = np.concatenate([self._tail_u, u])
+        speed = _angle_deg(uu[k:], uu[:-k]) / self._lag_s
+        self._tail_u = uu[-k:]
+        self._noise.append((float(t[-1]), float(np.median(speed))))
+        while self._noise[0][0] < t[-1] - self.noise_window_s:
+            self._noise.pop(0)
+        floor = float(np.median([m for _, m in self._noise]))
+        still = speed < np.clip(self.noise_factor * floor, self.still_dps, self.max_still_dps)
         # The state changes a few times a rep: each step takes the rows up to the next change.
         i = 0
         while i < len(t):
@@ -410,7 +430,8 @@ class OpenHoldTracker:
             settled = np.flatnonzero(still[i:] & (ang >= self.min_angle_deg)) if away[3] else []
             back = np.flatnonzero(ang < 0.7 * self.min_angle_deg)
             if len(back) and (not len(settled) or back[0] < settled[0]):
-                self._away, self._at_rest_from = None, float(t[i + back[0]])
+                # A wobble that was never held: still from the same rest.
+                self._away = None
                 return i + back[0]
             if len(settled):
                 away[1] = float(t[i + settled[0]])
