@@ -376,6 +376,7 @@ class OpenHoldTracker:
             i = self._step(t, u, still, i)
         self.holding_s_ = self.since_s_ = None
         self.rest_known_ = self._rest is not None
+        self.away_ = self._away is not None
         away = self._away
         if away is not None and away[1] is not None:
             # Shown until the release is under way (a third of the way back).
@@ -820,7 +821,13 @@ class LiveAnalyzer:
             raise
 
     def _follow(self, t_end: float) -> LiveState:
-        """The window analysis's state with the rep under way (:class:`HoldTracker`)."""
+        """The window analysis's state with the rep under way.
+
+        :class:`HoldTracker` follows it against the set's levels;
+        :class:`OpenHoldTracker`, against the foot's own rest, shows a hold
+        before any set is named, fills in a rep the set's levels miss, and
+        takes back a hold the levels see at the foot's rest.
+        """
         last_update, counted, track = self._found
         st = dataclasses.replace(counted, t_s=float(t_end))
         # The foot held away from rest, whatever the set: what is shown
@@ -840,9 +847,13 @@ class LiveAnalyzer:
         # Reps the window analysis should have counted by now and did not: withdrawn.
         pending = [r for r in tr.reps_ if last_update - r[1] < self.confirm_s]
         st.holding_s, st.holding_since_s = tr.holding_s_, tr.since_s_
-        if opened.rest_known_:
-            # The set's levels may be read the wrong way round (the rests as
-            # its holds) for a while: the foot's own rest says whether it is held.
+        if tr.holding_s_ is not None and opened.rest_known_ and not opened.away_:
+            # The set's levels may be read the wrong way round (its rests as
+            # the holds) for a while: the foot back at its own rest is not held.
+            st.holding_s = st.holding_since_s = None
+        elif tr.holding_s_ is None:
+            # A rep the set's levels do not see (the set's first, or levels
+            # read from too few reps).
             st.holding_s, st.holding_since_s = opened.holding_s_, opened.since_s_
         if pending:
             st.reps += len(pending)
