@@ -692,6 +692,10 @@ class LiveAnalyzer:
         self._tracker = HoldTracker()
         self._open = OpenHoldTracker()
         self._open_n = 0                  # rows the open tracker has had
+        # Whether the set's tracker follows a hold now. Not the hold shown:
+        # the open tracker's holds before a set is named kept the window
+        # analysis from running as the foot settled, and named sets 2 s later.
+        self._tracked_hold = False
         self._set_levels = None       # (rest, held, reps read from, matrix, last rep's end) of the set under way
         self._set_end = None
         self._set_start = None            # start (s) of the set shown, as its first window found it
@@ -787,7 +791,7 @@ class LiveAnalyzer:
         tracker cannot follow before the set is known, waited 1-2 s for it).
         The hold's start settles too; that analysis finds nothing new.
         """
-        if t_end - self._ran_to < self.settled_s or self._state.holding_s is not None:
+        if t_end - self._ran_to < self.settled_s or self._tracked_hold:
             return False  # (settled in a hold the tracker follows: a rep's start)
         t = self._buf[:self._n, 0]
         still_from = np.searchsorted(t, t_end - self.settled_s)
@@ -834,6 +838,7 @@ class LiveAnalyzer:
         # while no set is named (or a hold set has no levels yet).
         opened = self._open.update(self._buf[self._open_n:self._n, 0], self._buf[self._open_n:self._n, 1:4])
         self._open_n = self._n
+        self._tracked_hold = False
         if track is None or st.exercise not in HOLD_TARGET_S:
             if st.exercise is None or st.exercise in HOLD_TARGET_S:
                 st.holding_s, st.holding_since_s = opened.holding_s_, opened.since_s_
@@ -847,6 +852,7 @@ class LiveAnalyzer:
         # Reps the window analysis should have counted by now and did not: withdrawn.
         pending = [r for r in tr.reps_ if last_update - r[1] < self.confirm_s]
         st.holding_s, st.holding_since_s = tr.holding_s_, tr.since_s_
+        self._tracked_hold = tr.holding_s_ is not None
         if tr.holding_s_ is not None and opened.rest_known_ and not opened.away_:
             # The set's levels may be read the wrong way round (its rests as
             # the holds) for a while: the foot back at its own rest is not held.
