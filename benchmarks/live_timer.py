@@ -67,7 +67,9 @@ def readings(arr: np.ndarray, placement: str, mounting: str | None, tracker: str
         if b > a:
             live.push(arr[a:b])
             st = live.state()
-            since = st.holding_since_s if st.holding_since_s is not None else (
+            # (getattr: the same measure of code from before holding_since_s)
+            since = getattr(st, "holding_since_s", None)
+            since = since if since is not None else (
                 np.nan if st.holding_s is None else st.t_s - st.holding_s)
             out.append((arr[b - 1, 0], np.nan if st.holding_s is None else st.holding_s, since))
     return np.array(out)
