@@ -50,19 +50,19 @@ MARGIN_S = 0.3
 def readings(arr: np.ndarray, placement: str, mounting: str | None, tracker: str,
              packet_s: float = 0.1) -> np.ndarray:
     """(t, holding_s, holding_since_s) after each packet; NaN where no timer was shown."""
-    from analysis.live import LiveAnalyzer, OpenHoldTracker
+    from analysis import live as analysis_live
 
     edges = np.searchsorted(arr[:, 0], np.arange(arr[0, 0], arr[-1, 0] + packet_s, packet_s))
     out = []
     if tracker == "open":
-        tr = OpenHoldTracker()
+        tr = analysis_live.OpenHoldTracker()
         for a, b in zip(edges[:-1], edges[1:]):
             if b > a:
                 tr.update(arr[a:b, 0], arr[a:b, 1:4])
                 out.append((arr[b - 1, 0], np.nan if tr.holding_s_ is None else tr.holding_s_,
                             np.nan if tr.since_s_ is None else tr.since_s_))
         return np.array(out)
-    live = LiveAnalyzer(placement=placement, mounting=mounting)
+    live = analysis_live.LiveAnalyzer(placement=placement, mounting=mounting)
     for a, b in zip(edges[:-1], edges[1:]):
         if b > a:
             live.push(arr[a:b])
