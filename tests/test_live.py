@@ -6,6 +6,7 @@ then ankle circles), fed in 0.1 s packets: what the view showed after each
 packet is recorded once and checked by each test (``--dist loadfile``
 runs both on one xdist worker, so the run is made once).
 """
+import numpy as np
 import pytest
 
 from analysis.live import LiveAnalyzer
@@ -66,3 +67,28 @@ def test_hold_timer_runs_during_a_hold_before_the_rep_is_counted(live_run):
     # And it is not shown while the foot rests between reps (nor during the
     # circles that follow the set).
     assert outside <= 0.1 * len(shown)
+
+
+def test_open_hold_timer_from_a_still_rest_also_with_packet_stamped_times():
+    # A foot at rest 5 s, tipped 5 deg over 0.5 s, held 3 s, back over 0.5 s;
+    # 30 Hz with every 3 samples stamped alike (a packet's time), 0.1 s reads.
+    from analysis.live import OpenHoldTracker
+
+    fs = 30.0
+    t_true = np.arange(0, 14, 1 / fs)
+    ramp = np.clip((t_true - 5.0) / 0.5, 0, 1) - np.clip((t_true - 8.5) / 0.5, 0, 1)
+    pitch = np.radians(5.0 * ramp)
+    rng = np.random.default_rng(1)
+    acc = 9.81 * np.column_stack([np.sin(pitch), np.zeros_like(pitch), np.cos(pitch)])
+    acc += rng.normal(0, 0.02, acc.shape)
+    t = np.repeat(t_true[::3], 3)[:len(t_true)]
+    tracker, shown = OpenHoldTracker(), []
+    for i in range(0, len(t), 3):
+        tracker.update(t[i:i + 3], acc[i:i + 3])
+        shown.append((t_true[min(i + 2, len(t) - 1)], tracker.holding_s_, tracker.since_s_))
+    held = [(now, h, s) for now, h, s in shown if h is not None]
+    # Shown during the hold (5.5-8.5 s) only, from about its start, climbing to about 3 s.
+    assert held and all(5.0 <= now <= 9.2 for now, _, _ in held)
+    assert all(5.0 <= s <= 6.0 for _, _, s in held)
+    assert 2.5 <= max(h for _, h, _ in held) <= 4.0
+    assert shown[-1][1] is None
