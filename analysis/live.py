@@ -63,6 +63,9 @@ class LiveState:
     last_hold_s: float | None = None
     hold_target_s: float | None = None
     holding_s: float | None = None
+    # When the hold under way began: also before the set is named
+    # (:class:`OpenHoldTracker`), when ``exercise`` is None.
+    holding_since_s: float | None = None
     circles_cw: int = 0
     circles_ccw: int = 0
     tiptoe_s: float = 0.0
@@ -164,8 +167,10 @@ class HoldTracker:
             Seconds held so far in the rep under way, None if none is.
         under_way_s_ : float or None
             When the rep under way began (s), None if none is.
+        since_s_ : float or None
+            When its hold began (s), None if it is not held yet.
         """
-        self.reps_, self.holding_s_, self.under_way_s_ = [], None, None
+        self.reps_, self.holding_s_, self.under_way_s_, self.since_s_ = [], None, None, None
         if len(t) < 10:
             return self
         sampling_rate_hz = (len(t) - 1) / max(float(t[-1] - t[0]), 1e-9)
@@ -209,6 +214,7 @@ class HoldTracker:
                 if progress[-1] >= self.min_reach and len(on):
                     # Frozen once the release begins (below ``settle`` again).
                     self.holding_s_ = float(t[s + on[-1]] - t[s + on[0]])
+                    self.since_s_ = float(t[s + on[0]])
                 elif progress[-1] >= self.min_reach:
                     self.holding_s_ = 0.0
                 continue
@@ -223,6 +229,230 @@ class HoldTracker:
                 continue
             self.reps_.append((float(t[s]), float(t[min(e, len(t) - 1)]), float(t[h1] - t[h0])))
         return self
+
+
+def _angle_deg(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Angle (deg) between unit vectors ``a`` and ``b`` (shape (..., 3)); exact for small angles too."""
+    return np.degrees(2 * np.arcsin(np.clip(np.linalg.norm(a - b, axis=-1) / 2, 0.0, 1.0)))
+
+
+class OpenHoldTracker:
+    """The foot held away from rest now, and since when, before any set is named.
+
+    :class:`HoldTracker` needs the set's rest and held levels, which only a
+    window analysis that has found the set gives: a set's first reps (and
+    every rep while the window has not found the set, or reads it the wrong
+    way round) had no hold timer. This one needs no set, no mounting and no
+    angle axis: it follows the direction of gravity in the sensor's frame
+    (the low-passed accelerometer), sample by sample as the rows come.
+
+    The rest is a still stretch of ``min_rest_s`` (and follows slow changes
+    while the foot stays near it); the foot is away once gravity turns
+    ``min_angle_deg`` from the rest direction, after at least
+    ``min_between_s`` back at rest; the hold runs from where the move in
+    ends (the direction turns slower than ``still_dps``); it is over once the
+    angle falls below ``release`` of the hold's median angle (the rep's end).
+    Away for longer than ``max_hold_s``, or beyond ``max_angle_deg``, is a
+    change of posture or a walk, not a rep: the rest is learned anew.
+
+    Parameters
+    ----------
+    cutoff_hz : float
+        Low-pass of the accelerometer (causal, so its last samples are
+        as good as the others; as in :class:`HoldTracker`).
+    lag_s : float
+        The direction's speed is taken over this span (a sample-to-sample
+        difference is mostly noise).
+    still_dps : float
+        Slower than this (deg/s), the direction is still: at rest (to learn
+        it) or held (the hold begins); or slower than ``noise_factor`` times
+        the median speed of the last ``noise_window_s`` (a noisy sensor's
+        still foot turns at 1-2 deg/s), up to ``max_still_dps``.
+    noise_factor, noise_window_s, max_still_dps : float
+    min_rest_s : float
+        A rest is learned from a still stretch this long.
+    min_between_s : float
+        The foot must be back at rest this long before a new excursion can
+        be a hold (the tail of the last one is not).
+    min_angle_deg : float
+        Away from rest from this angle (the simulator's smallest toe presses
+        turn the foot 1 deg; at 0.6 deg, the detector's smallest rep, a
+        standing foot's shifts showed twice the false timers and took the
+        place of reps: ``benchmarks/live_timer.py``).
+    max_angle_deg : float
+        Beyond this it is no hold exercise (the simulator's band reps reach 30 deg).
+    release : float
+        The hold is over once the angle is back below this share of its
+        median (the detector's 30 % cut).
+    max_hold_s : float
+        Longer than this away is a change of posture (``HoldTracker.max_rep_s``).
+    rest_tau_s : float
+        Time constant (s) with which the rest follows slow changes.
+
+    Attributes
+    ----------
+    holding_s_ : float or None
+        Seconds held so far (None: not holding now).
+    since_s_ : float or None
+        When the hold began (s, the rows' clock).
+    rest_known_ : bool
+        Whether it knows the rest now (it does not before a still stretch,
+        nor after a change of posture until the next).
+    """
+
+    def __init__(self, cutoff_hz: float = 2.0, lag_s: float = 0.2, still_dps: float = 1.5,
+                 min_rest_s: float = 2.0, min_between_s: float = 0.5, min_angle_deg: float = 1.0,
+                 max_angle_deg: float = 45.0, release: float = 0.3, max_hold_s: float = 22.0,
+                 rest_tau_s: float = 2.0, noise_factor: float = 3.0, max_still_dps: float = 4.0,
+                 noise_window_s: float = 10.0):
+        self.noise_factor = noise_factor
+        self.max_still_dps = max_still_dps
+        self.noise_window_s = noise_window_s
+        self._noise: list = []         # (end s, median speed) of each update's rows
+        self.cutoff_hz = cutoff_hz
+        self.lag_s = lag_s
+        self.still_dps = still_dps
+        self.min_rest_s = min_rest_s
+        self.min_between_s = min_between_s
+        self.min_angle_deg = min_angle_deg
+        self.max_angle_deg = max_angle_deg
+        self.release = release
+        self.max_hold_s = max_hold_s
+        self.rest_tau_s = rest_tau_s
+        self._sos = None
+        self._first = [np.zeros(0), np.zeros((0, 3))]
+        self._rest = None              # rest direction, unit vector (None: not known)
+        self._still_from = None        # start (s) of the still stretch a rest is learned from
+        self._still_sum = np.zeros(3)
+        self._at_rest_from = -np.inf   # when the foot last came back to rest
+        # The excursion under way: start (s), hold start (s, None before the
+        # move in ends), the hold's angles (deg) so far, whether it may be a hold.
+        self._away: list | None = None
+        self.holding_s_ = None
+        self.since_s_ = None
+        self.rest_known_ = False
+
+    def update(self, t: np.ndarray, acc: np.ndarray) -> OpenHoldTracker:
+        """Take the next rows.
+
+        Parameters
+        ----------
+        t : ndarray, shape (n,)
+            Sample times (s), increasing, after the last call's.
+        acc : ndarray, shape (n, 3)
+            Accelerometer (m/s², sensor frame).
+        """
+        if self._sos is None:
+            # The rate is read from the first rows: kept until there are enough.
+            self._first = [np.r_[self._first[0], t], np.r_[self._first[1], acc]]
+            t, acc = self._first
+            if len(t) < 10:
+                return self
+            # Designed for the rate rounded to 1 Hz, as in HoldTracker.
+            rate_hz = max(round((len(t) - 1) / max(float(t[-1] - t[0]), 1e-9)), 1)
+            self._sos = butter_sos(2, min(self.cutoff_hz, 0.495 * rate_hz), rate_hz)
+            self._zi = sosfilt_zi(self._sos)[:, :, None] * acc[0]
+            k = max(1, int(round(self.lag_s * rate_hz)))
+            # Speed over k samples at the nominal rate: time stamps may
+            # jitter or repeat (a packet's samples stamped alike).
+            self._lag_s = k / rate_hz
+            self._tail_u = np.tile(acc[0] / np.linalg.norm(acc[0]), (k, 1))
+        if not len(t):
+            return self
+        a, self._zi = sosfilt(self._sos, acc, axis=0, zi=self._zi)
+        u = a / np.maximum(np.linalg.norm(a, axis=1, keepdims=True), 1e-9)
+        k = len(self._tail_u)
+        uu = np.concatenate([self._tail_u, u])
+        speed = _angle_deg(uu[k:], uu[:-k]) / self._lag_s
+        self._tail_u = uu[-k:]
+        self._noise.append((float(t[-1]), float(np.median(speed))))
+        while self._noise[0][0] < t[-1] - self.noise_window_s:
+            self._noise.pop(0)
+        floor = float(np.median([m for _, m in self._noise]))
+        still = speed < np.clip(self.noise_factor * floor, self.still_dps, self.max_still_dps)
+        # The state changes a few times a rep: each step takes the rows up to the next change.
+        i = 0
+        while i < len(t):
+            i = self._step(t, u, still, i)
+        self.holding_s_ = self.since_s_ = None
+        self.rest_known_ = self._rest is not None
+        self.away_ = self._away is not None
+        away = self._away
+        if away is not None and away[1] is not None:
+            # Shown until the release is under way (a third of the way back).
+            median = np.median(np.concatenate(away[2])) if away[2] else self.min_angle_deg
+            if _angle_deg(u[-1], self._rest) >= (1 - self.release) * median:
+                self.holding_s_, self.since_s_ = float(t[-1] - away[1]), away[1]
+        return self
+
+    def _forget_rest(self) -> None:
+        self._rest, self._away, self._at_rest_from = None, None, -np.inf
+        self._still_from, self._still_sum = None, np.zeros(3)
+
+    def _step(self, t: np.ndarray, u: np.ndarray, still: np.ndarray, i: int) -> int:
+        """Follow rows ``i:`` until the state changes; returns the row it changed at (or ``len(t)``)."""
+        n = len(t)
+        if self._rest is None:
+            moving = np.flatnonzero(~still[i:])
+            j = i + moving[0] if len(moving) else n
+            if j > i:
+                if self._still_from is None:
+                    self._still_from = float(t[i])
+                self._still_sum = self._still_sum + u[i:j].sum(axis=0)
+                if t[j - 1] - self._still_from >= self.min_rest_s:
+                    self._rest = self._still_sum / np.linalg.norm(self._still_sum)
+                    self._at_rest_from = self._still_from
+                    self._still_from, self._still_sum = None, np.zeros(3)
+                    return j
+            if j < n:
+                self._still_from, self._still_sum = None, np.zeros(3)
+                return j + 1
+            return n
+        ang = _angle_deg(u[i:], self._rest)
+        away = self._away
+        if away is None:
+            out = np.flatnonzero(ang >= self.min_angle_deg)
+            j = i + out[0] if len(out) else n
+            # Near rest: the rest follows slow changes, from its still rows
+            # (not the start of a move in).
+            calm = i + np.flatnonzero(still[i:j])
+            if len(calm) > 1:
+                w = min(1.0, float(t[calm[-1]] - t[calm[0]]) / self.rest_tau_s)
+                rest = (1 - w) * self._rest + w * u[calm].mean(axis=0)
+                self._rest = rest / np.linalg.norm(rest)
+            if j < n:
+                # Too soon after the last excursion, it is that one's tail:
+                # followed, never shown, until back at rest.
+                self._away = [float(t[j]), None, [], t[j] - self._at_rest_from >= self.min_between_s]
+            return j
+        if away[1] is None:
+            # The move in: it ends once still (a hold), or it goes back
+            # (with some hysteresis against noise at the line).
+            settled = np.flatnonzero(still[i:] & (ang >= self.min_angle_deg)) if away[3] else []
+            back = np.flatnonzero(ang < 0.7 * self.min_angle_deg)
+            if len(back) and (not len(settled) or back[0] < settled[0]):
+                # A wobble that was never held: still from the same rest.
+                self._away = None
+                return i + back[0]
+            if len(settled):
+                away[1] = float(t[i + settled[0]])
+                return i + settled[0]
+            if ang.max() > self.max_angle_deg or t[-1] - away[0] > self.max_hold_s:
+                self._forget_rest()
+            return n
+        median = np.median(np.concatenate(away[2])) if away[2] else float(ang[0])
+        over = np.flatnonzero((ang < self.release * max(median, self.min_angle_deg)) | (ang > self.max_angle_deg))
+        j = i + over[0] if len(over) else n
+        away[2].append(ang[:j - i])
+        if j < n:
+            if ang[j - i] > self.max_angle_deg:
+                self._forget_rest()
+            else:
+                self._away, self._at_rest_from = None, float(t[j])
+            return j
+        if t[-1] - away[0] > self.max_hold_s:
+            self._forget_rest()
+        return n
 
 
 def moved(rows: np.ndarray, acc_mps2: float = 0.05, gyr_dps: float = 2.0, block_s: float = 0.25) -> bool:
@@ -460,6 +690,12 @@ class LiveAnalyzer:
         self._found: tuple[float, LiveState, tuple | None] = (-np.inf, LiveState(), None)
         self._state = LiveState()     # what is shown: that, and the tracker's reps
         self._tracker = HoldTracker()
+        self._open = OpenHoldTracker()
+        self._open_n = 0                  # rows the open tracker has had
+        # Whether the set's tracker follows a hold now. Not the hold shown:
+        # the open tracker's holds before a set is named kept the window
+        # analysis from running as the foot settled, and named sets 2 s later.
+        self._tracked_hold = False
         self._set_levels = None       # (rest, held, reps read from, matrix, last rep's end) of the set under way
         self._set_end = None
         self._set_start = None            # start (s) of the set shown, as its first window found it
@@ -555,7 +791,7 @@ class LiveAnalyzer:
         tracker cannot follow before the set is known, waited 1-2 s for it).
         The hold's start settles too; that analysis finds nothing new.
         """
-        if t_end - self._ran_to < self.settled_s or self._state.holding_s is not None:
+        if t_end - self._ran_to < self.settled_s or self._tracked_hold:
             return False  # (settled in a hold the tracker follows: a rep's start)
         t = self._buf[:self._n, 0]
         still_from = np.searchsorted(t, t_end - self.settled_s)
@@ -589,10 +825,23 @@ class LiveAnalyzer:
             raise
 
     def _follow(self, t_end: float) -> LiveState:
-        """The window analysis's state with the rep under way (:class:`HoldTracker`)."""
+        """The window analysis's state with the rep under way.
+
+        :class:`HoldTracker` follows it against the set's levels;
+        :class:`OpenHoldTracker`, against the foot's own rest, shows a hold
+        before any set is named, fills in a rep the set's levels miss, and
+        takes back a hold the levels see at the foot's rest.
+        """
         last_update, counted, track = self._found
         st = dataclasses.replace(counted, t_s=float(t_end))
+        # The foot held away from rest, whatever the set: what is shown
+        # while no set is named (or a hold set has no levels yet).
+        opened = self._open.update(self._buf[self._open_n:self._n, 0], self._buf[self._open_n:self._n, 1:4])
+        self._open_n = self._n
+        self._tracked_hold = False
         if track is None or st.exercise not in HOLD_TARGET_S:
+            if st.exercise is None or st.exercise in HOLD_TARGET_S:
+                st.holding_s, st.holding_since_s = opened.holding_s_, opened.since_s_
             return st
         rest, held, matrix, since = track
         t = self._buf[:self._n, 0]
@@ -602,7 +851,16 @@ class LiveAnalyzer:
         tr = self._tracker.track(t[lo:], self._buf[lo:self._n, 1:4], matrix, rest, held, since)
         # Reps the window analysis should have counted by now and did not: withdrawn.
         pending = [r for r in tr.reps_ if last_update - r[1] < self.confirm_s]
-        st.holding_s = tr.holding_s_
+        st.holding_s, st.holding_since_s = tr.holding_s_, tr.since_s_
+        self._tracked_hold = tr.holding_s_ is not None
+        if tr.holding_s_ is not None and opened.rest_known_ and not opened.away_:
+            # The set's levels may be read the wrong way round (its rests as
+            # the holds) for a while: the foot back at its own rest is not held.
+            st.holding_s = st.holding_since_s = None
+        elif tr.holding_s_ is None:
+            # A rep the set's levels do not see (the set's first, or levels
+            # read from too few reps).
+            st.holding_s, st.holding_since_s = opened.holding_s_, opened.since_s_
         if pending:
             st.reps += len(pending)
             st.last_hold_s = pending[-1][2]

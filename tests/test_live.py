@@ -6,6 +6,7 @@ then ankle circles), fed in 0.1 s packets: what the view showed after each
 packet is recorded once and checked by each test (``--dist loadfile``
 runs both on one xdist worker, so the run is made once).
 """
+import numpy as np
 import pytest
 
 from analysis.live import LiveAnalyzer
@@ -45,18 +46,6 @@ def test_live_counts_rise_during_a_set_and_the_end_matches_the_truth(live_run, a
     assert_matches_truth(live.finish(rec.metadata), truth)
 
 
-@pytest.mark.xfail(strict=False, reason=(
-    "known, issue 13: the window analysis finds this set only at 61 s, during rep 2 and 7 s after rep 1 "
-    "ended (its runs as the foot settled after rep 1 find nothing), and reads it the "
-    "wrong way round, so rep 2's hold (57.7-62.1 s) gets no timer: before a window finds the set there "
-    "are no set levels for the live tracker to follow a rep with. Cause: "
-    "the rep detector's rest level is the lowest angle within 12.5 s (its 25 s opening); while the flat "
-    "stretch (from 41.3 s) is shorter than that, it is the pre-set fidget's -21 deg at 43 s, and rep 1 "
-    "(a 1.3 deg press) never comes back within 30 % of it before the stretch's end. Rechecked on branch "
-    "live7 (1 December): the windows ending at 54.3, 55.8, 57.8 and 59.8 s find no set, the one at 61.1 s reads "
-    "rest 1.3 / held 0.0 deg. Not fixed: the rest level is the offline rep detector's (a change there changes "
-    "offline results), and a live-only rest level or a tracker that follows a rep before any set is known "
-    "is not built"))
 def test_hold_timer_runs_during_a_hold_before_the_rep_is_counted(live_run):
     rec, truth, live, states = live_run
     reps = next(e for e in truth["exercises"] if e["exercise"] == "toe_press")["reps"]
@@ -69,11 +58,37 @@ def test_hold_timer_runs_during_a_hold_before_the_rep_is_counted(live_run):
             outside += 1
         else:
             longest[k] = max(longest.get(k, 0.0), h)
-    # Every rep after the first (which names the set) gets a running timer
-    # that climbs to about its true hold (the release is still on the clock).
-    assert set(range(1, len(reps))) <= set(longest)
-    for k in range(1, len(reps)):
+    # Every rep gets a running timer that climbs to about its true hold (the
+    # release is still on the clock), also the first, before any window
+    # analysis has named the set.
+    assert set(range(len(reps))) <= set(longest)
+    for k in range(len(reps)):
         assert reps[k]["hold_s"] - 0.5 < longest[k] < reps[k]["hold_s"] + 1.5
     # And it is not shown while the foot rests between reps (nor during the
     # circles that follow the set).
     assert outside <= 0.1 * len(shown)
+
+
+def test_open_hold_timer_from_a_still_rest_also_with_packet_stamped_times():
+    # A foot at rest 5 s, tipped 5 deg over 0.5 s, held 3 s, back over 0.5 s;
+    # 30 Hz with every 3 samples stamped alike (a packet's time), 0.1 s reads.
+    from analysis.live import OpenHoldTracker
+
+    fs = 30.0
+    t_true = np.arange(0, 14, 1 / fs)
+    ramp = np.clip((t_true - 5.0) / 0.5, 0, 1) - np.clip((t_true - 8.5) / 0.5, 0, 1)
+    pitch = np.radians(5.0 * ramp)
+    rng = np.random.default_rng(1)
+    acc = 9.81 * np.column_stack([np.sin(pitch), np.zeros_like(pitch), np.cos(pitch)])
+    acc += rng.normal(0, 0.02, acc.shape)
+    t = np.repeat(t_true[::3], 3)[:len(t_true)]
+    tracker, shown = OpenHoldTracker(), []
+    for i in range(0, len(t), 3):
+        tracker.update(t[i:i + 3], acc[i:i + 3])
+        shown.append((t_true[min(i + 2, len(t) - 1)], tracker.holding_s_, tracker.since_s_))
+    held = [(now, h, s) for now, h, s in shown if h is not None]
+    # Shown during the hold (5.5-8.5 s) only, from about its start, climbing to about 3 s.
+    assert held and all(5.0 <= now <= 9.2 for now, _, _ in held)
+    assert all(5.0 <= s <= 6.0 for _, _, s in held)
+    assert 2.5 <= max(h for _, h, _ in held) <= 4.0
+    assert shown[-1][1] is None

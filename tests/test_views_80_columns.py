@@ -47,3 +47,19 @@ def test_session_view_fits_80_columns_during_a_hold():
     text = "\n".join(lines)
     assert "rep 2 / 10" in text and "hold  3.4 / 4 s" in text and "toe press · left foot" in text
     assert "step 1/7" in text
+
+
+def test_record_view_shows_a_hold_before_its_set_is_named():
+    # The foot held away from rest before the window analysis has named the
+    # set (OpenHoldTracker): the view shows the timer, not just the last set.
+    class Held:
+        @staticmethod
+        def state():
+            return LiveState(t_s=61.0, holding_s=3.24, holding_since_s=57.76, last_set="toe press, 10 reps")
+
+    view = LiveView(analysis=False)
+    view.on_samples("sensor1", np.column_stack([np.arange(0, 100) / 100.0, np.zeros((100, 6))]))
+    view.devs["sensor1"].analyzer = Held()
+    text = "\n".join(text_at_80(view.render()))
+    assert "holding now 3.2 s" in text
+    assert "last set: toe press, 10 reps" in text

@@ -128,7 +128,12 @@ class LiveView:
         except Exception as err:  # the view must survive an analysis hiccup
             return f"analysis: {err}"
         if not s.exercise:
-            return f"last set: {s.last_set}" if s.last_set else "no exercise yet"
+            said = f"last set: {s.last_set}" if s.last_set else "no exercise yet"
+            if s.holding_s is not None:
+                # Held away from rest before any set is named: the timer now,
+                # the exercise once the window analysis has found the set.
+                return f"holding now {s.holding_s:.1f} s (set not named yet)  ·  {said}"
+            return said
         parts = [s.exercise.replace("_", " ")]
         if s.exercise in HOLD_EXERCISES:
             parts.append(f"reps {s.reps}")
