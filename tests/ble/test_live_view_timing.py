@@ -106,7 +106,10 @@ def test_view_counts_each_rep_as_it_ends_and_times_each_hold_while_it_lasts():
     offset = rows.array("a")[0, 0] - emu.sent[0][1][0, 0]
     trace = [(t - offset + start, line) for t, line in shown]
     # Everything shown names the set as what it is, when it names one.
-    named = [line for _, line in trace if line not in ("", "no exercise yet") and not line.startswith("last set")]
+    # "holding now 1.2 s (set not named yet)": the open hold timer shown
+    # before any set is named (analysis/live.py, OpenHoldTracker) names nothing.
+    named = [line for _, line in trace if line not in ("", "no exercise yet") and not line.startswith("last set")
+             and "set not named yet" not in line]
     assert named and all(line.startswith("toe press") for line in named), sorted({line for _, line in trace})
     named_at = next(t for t, line in trace if line.startswith("toe press"))
     counts = [(t, int(m.group(1))) for t, line in trace if (m := re.search(r"reps (\d+)", line))]
