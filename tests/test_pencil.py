@@ -82,13 +82,19 @@ def test_toes_curled_round_the_pencil_are_two_uncertain_sets_not_toe_presses():
                 reps=3, rest_s=4.0, sets=1)),
 ])
 def test_pencil_sets_done_differently_are_found_and_counted(seed, plan):
+    bout, counted = _the_counted_set(seed, plan)
+    assert len(bout["reps"]) == plan["reps"]
+    assert len(counted) == 1
+
+
+def _the_counted_set(seed, plan):
+    """The one counted bout over the plan's single true set (asserted), and every counted bout."""
     sets, found = analyse(seed, **plan)
     assert [len(s["reps"]) for s in sets] == [plan["reps"]]
     counted = [b for b in found if is_counted(b)]
     pairs = match_bouts(sets, counted)
     assert len(pairs) == 1, [(b["exercise"], b["confidence"], b["doubts"]) for b in found]
-    assert len(counted[pairs[0][1]]["reps"]) == plan["reps"]
-    assert len(counted) == 1
+    return counted[pairs[0][1]], counted
 
 
 def test_two_level_sets_with_the_other_foot_between_are_two_pencil_sets():
@@ -164,13 +170,9 @@ def test_a_pencil_held_still_and_high_is_counted_without_the_tremor_doubt():
                 reps=3, rest_s=4.0, sets=1)),
 ])
 def test_pencils_held_briefly_with_the_foot_lifted_are_pencil_pickups(seed, plan):
-    sets, found = analyse(seed, **plan)
-    assert [len(s["reps"]) for s in sets] == [plan["reps"]]
-    counted = [b for b in found if is_counted(b)]
-    pairs = match_bouts(sets, counted)
-    assert len(pairs) == 1, [(b["exercise"], b["confidence"], b["doubts"]) for b in found]
-    assert counted[pairs[0][1]]["exercise"] == "pencil_pickup"
-    assert len(counted[pairs[0][1]]["reps"]) == plan["reps"]
+    bout, _ = _the_counted_set(seed, plan)
+    assert bout["exercise"] == "pencil_pickup"
+    assert len(bout["reps"]) == plan["reps"]
 
 
 def test_a_brief_rise_is_a_pencil_lift_only_past_what_a_heel_raise_lifts():
