@@ -920,12 +920,6 @@ class HoldSetDetector:
         A pencil set's rise per rep is integrated from the calmest sample
         up to this long before each rep's start to the calmest up to this
         long after its hold's start (s).
-    held_rise_min_m, held_rise_lever_m, held_rise_min_range_deg : float
-        A flat-foot set tipped more than ``held_rise_min_range_deg`` (deg)
-        whose foot rises at least ``held_rise_min_m`` (m) per rep, and
-        ``pencil_min_lift_m`` more than a heel raise pivoting on the ball of
-        the foot ``held_rise_lever_m`` (m) ahead of the sensor would lift
-        it, is a pencil pickup however briefly held (:meth:`_held_rise`).
     level_max_tilt_deg : float
         Where the tilt found no set, a foot lifted and lowered again
         tipping by at most this much (deg) is looked for in the vertical
@@ -951,12 +945,8 @@ class HoldSetDetector:
                  pencil_max_reps: int = 5, pencil_drop_frac: float = 0.35,
                  pencil_short_hold_s: float = 5.0, press_max_range_deg: float = 15.0,
                  pencil_lift_margin_s: tuple[float, float] = (0.5, 0.3), pencil_min_rest_s: float = 0.5,
-                 level_max_tilt_deg: float = 5.0, held_rise_min_m: float = 0.03,
-                 held_rise_lever_m: float = 0.12, held_rise_min_range_deg: float = 5.0):
+                 level_max_tilt_deg: float = 5.0):
         self.level_max_tilt_deg = level_max_tilt_deg
-        self.held_rise_min_m = held_rise_min_m
-        self.held_rise_lever_m = held_rise_lever_m
-        self.held_rise_min_range_deg = held_rise_min_range_deg
         self.pencil_max_reps = pencil_max_reps
         self.pencil_short_hold_s = pencil_short_hold_s
         self.press_max_range_deg = press_max_range_deg
@@ -1105,38 +1095,26 @@ class HoldSetDetector:
                                                      t[s:e], sampling_rate_hz):
                     group = part
                     holds = (group.hold_stop - group.hold_start) / sampling_rate_hz
-                    range_deg = float(_median(np.abs(group.range_deg)))
-                    name = self._name_hold_bout(posture, holds, float(_median(lifts)), len(group), range_deg)
-                    tipped = name == "toe_press" and range_deg > self.held_rise_min_range_deg
-                    brief = False
-                    if posture == "flat" and (name == "pencil_pickup" or tipped or (
+                    name = self._name_hold_bout(posture, holds, float(_median(lifts)), len(group),
+                                                float(_median(np.abs(group.range_deg))))
+                    if posture == "flat" and (name == "pencil_pickup" or (
                             len(group) <= self.pencil_max_reps and _median(holds) >= self.pencil_short_hold_s)):
                         # A foot lifting a pencil with little tip starts
                         # to rise before its tilt shows the move: its rise
                         # is measured from the rest before the rep to the
                         # settled hold (seed 4000: 0.5 cm per rep read so,
                         # 5 cm lifted).
-                        held_lifts = _rise_per_rep(group, earth_acc, s, sampling_rate_hz,
-                                                   self.pencil_lift_margin_s, calm())
-                        renamed = self._name_hold_bout(posture, holds, float(_median(held_lifts)), len(group),
-                                                       range_deg)
-                        if renamed == "toe_press" and self._held_rise(float(_median(held_lifts)), range_deg):
-                            renamed, brief = "pencil_pickup", True
-                        # A toe-press set looked at only for its tip keeps
-                        # the rise it was rated on before.
-                        if renamed == "pencil_pickup" or name == "pencil_pickup" or not tipped:
-                            lifts = held_lifts
-                        name = renamed
+                        lifts = _rise_per_rep(group, earth_acc, s, sampling_rate_hz, self.pencil_lift_margin_s,
+                                              calm())
+                        name = self._name_hold_bout(posture, holds, float(_median(lifts)), len(group),
+                                                    float(_median(np.abs(group.range_deg))))
                     # Two pencil reps make a set when the pencil was put
                     # down between them; two "reps" with no rest between
                     # are one posture change into another (the resting foot
                     # shifting during the other foot's turn: the demo, 2:54).
                     rested = len(group) > 1 and _median((group.start[1:] - group.stop[:-1])
                                                         / sampling_rate_hz) >= self.pencil_min_rest_s
-                    # Named by the rise alone, two brief lifts are as
-                    # likely a foot tapped or shifted twice (look-alike seed
-                    # 4002: held 1.4 s, 17 s apart): a set is three.
-                    need = 2 if name == "pencil_pickup" and rested and not brief else self.min_reps_per_bout
+                    need = 2 if name == "pencil_pickup" and rested else self.min_reps_per_bout
                     if name is None or len(group) < need:
                         continue
                     a, b = s + int(group.start[0]), s + int(group.stop[-1])
@@ -1402,22 +1380,6 @@ class HoldSetDetector:
                 and range_deg <= self.press_max_range_deg):
             return "pencil_pickup"
         return "toe_press"
-
-    def _held_rise(self, lift_m: float, range_deg: float) -> bool:
-        """Whether a flat foot tipped ``range_deg`` (median, deg) rose ``lift_m`` (median, m) per rep
-        as only a foot lifted off the floor does, however briefly it held.
-
-        A heel raise pivots on the ball of the foot and lifts the instep
-        about ``held_rise_lever_m·sin(tip)``; a toe press pivots at the
-        ankle and barely lifts it; a pencil held up lifts the whole foot
-        (simulated 1-15 cm) whatever it tips. Past the pivot's rise by
-        ``pencil_min_lift_m`` and at least ``held_rise_min_m``, the foot was
-        lifted: a pencil pickup, held only briefly.
-        """
-        if range_deg <= self.held_rise_min_range_deg:
-            return False
-        pivot = self.held_rise_lever_m * abs(np.sin(np.radians(min(range_deg, 90.0))))
-        return lift_m >= max(self.held_rise_min_m, pivot + self.pencil_min_lift_m)
 
     def _pencil_sets(self, posture: str, parts: list, t: np.ndarray, sampling_rate_hz: float) -> list:
         """``(reps, lifts)`` parts, each pencil set among them without its dropped pencils
