@@ -185,6 +185,10 @@ def test_spent_held_out_seeds_are_flagged():
     assert spent(13007, 2) == [13007] and spent(9007, 1) == [9007] and spent(8999, 1) == []
     # Reported after 13000 (READMEs' tables and closing notes): 14000, 15000, 20000, 28000.
     assert spent(27998, 4) == [28000, 28001] and spent(20007, 2) == [20007] and spent(16000, 8) == []
+    # 0.13.0: 30000-30007 and 44000-44023 reported, 38000-38015 and 40000-40023 used to choose.
+    assert spent(30006, 4) == [30006, 30007] and spent(38015, 2) == [38015]
+    assert spent(40023, 2) == [40023] and spent(44020, 8) == [44020, 44021, 44022, 44023]
+    assert spent(48000, 24) == []
 
 
 def test_help_lists_the_options(capsys):
