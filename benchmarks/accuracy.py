@@ -85,6 +85,13 @@ SIM_TIERS = {
     # tiptoe walks drawn wider still at the shank (tiptoe_wider: slow shuffles,
     # quick short strides whose stance never rests)
     "tiptoe wider": lambda i: dict(tier="tiptoe-wide"),
+    # mounted any way round, with 0-3 ordinary walks of 1-30 strides (some
+    # sessions with none) and look-alikes: the mounting from walking and its
+    # confidence (benchmarks/mounting.py has the angles)
+    "mount": lambda i: dict(tier="mount"),
+    # the exercises among look-alikes drawn slow, small and held, on the hard
+    # tier's sensor (benchmarks/lookalikes.py --hard)
+    "hard look-alikes": lambda i: dict(tier="hard-lookalikes"),
 }
 SIM_DEFAULT = list(SIM_TIERS)[:6]
 # Column -> the held-out generator's tier.
