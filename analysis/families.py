@@ -605,8 +605,13 @@ class TiptoeWalkDetector:
             # without heel strike and push-off it turns through a smaller arc.
             # A foot turning through half a heel-to-toe stride's arc is on
             # tiptoe however little the heel is raised, as long as it is
-            # (tapping a foot while seated pitches it toes-up).
-            return ((stance > 8.0) & (arc < 55.0)) | ((stance > 0.0) & (arc < 35.0))
+            # (tapping a foot while seated pitches it toes-up). With the heel
+            # barely up (under 3°), only a third of that arc: a shuffling
+            # ordinary walk (heel strike 13°, push-off 24°: simulator mount
+            # tier 6, 23, tiptoe tier 1002) turns through 28-31° with its
+            # stance as flat, while tiptoe walks that flat turn 8-20°.
+            return (((stance > 8.0) & (arc < 55.0)) | ((stance > 3.0) & (arc < 35.0))
+                    | ((stance > 0.0) & (arc < 22.0)))
         # The shank swings through a smaller arc on tiptoe (short steps, no
         # heel rocker): about 15-35° against 45° and more in heel-to-toe walking.
         return arc < 38.0

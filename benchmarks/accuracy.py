@@ -105,9 +105,10 @@ DEMO = ROOT / "recordings" / "demo.csv"
 # on them are not held-out any more. Add the seeds of every reported run.
 SPENT_HELDOUT_SEEDS = (range(1000, 1012), range(5000, 5008), range(9000, 9008), range(13000, 13008),
                        range(14000, 14008), range(15000, 15008), range(20000, 20008), range(28000, 28008),
-                       # 0.13.0 (2 Dec 2026): 30000 reported, 38000 and 40000 used to choose
+                       # 0.13.0 (2 Dec 2026): 30000 reported, 38000, 40000 and 35000 used to choose
                        # what to revert at the merge, 44000 reported.
-                       range(30000, 30008), range(38000, 38016), range(40000, 40024), range(44000, 44024))
+                       range(30000, 30008), range(35000, 35016), range(38000, 38016), range(40000, 40024),
+                       range(44000, 44024))
 MARK_BEGIN, MARK_END = "<!-- accuracy-table:begin -->", "<!-- accuracy-table:end -->"
 
 
@@ -314,7 +315,7 @@ def main(argv=None) -> int:
                     help="held-out seeds seed0..seed0+N-1; simulator seeds derived from it "
                          "(use a seed0 nobody has looked at: spent 1000-1011, 5000-5007, "
                          "9000-9007, 13000-13007, 14000-14007, 15000-15007, 20000-20007, "
-                         "28000-28007, 30000-30007, 38000-38015, 40000-40023, 44000-44023; "
+                         "28000-28007, 30000-30007, 35000-35015, 38000-38015, 40000-40023, 44000-44023; "
                          "SPENT_HELDOUT_SEEDS; 32000-37999 are used while working)")
     ap.add_argument("--jobs", type=int, default=2, help="worker processes")
     ap.add_argument("--sim-tiers", help=f"comma list (default {','.join(SIM_DEFAULT)}; "

@@ -213,3 +213,30 @@ def test_a_shank_walk_is_judged_by_how_it_lands(landing_g, arc_deg, counted, wor
     assert (r.confidence_ >= THRESHOLD) is counted
     if word:
         assert any(word in d for d in r.doubts_)
+
+
+def test_a_flat_footed_stride_is_tiptoe_only_through_a_small_arc():
+    # Foot sensor, per stride (stance pitch deg toes-down, sagittal arc deg).
+    # Measured medians: shuffling ordinary walks (simulator mount tier 6 and
+    # 23, tiptoe tier 1002's walk to the station) 2.0/30.4, 0.7/29.9,
+    # 1.1/28.3; tiptoe walks with the heel barely up (tiptoe tier 1001,
+    # 1015, 1005) 4.8/14.8, 4.6/15.4, 9.7/8.2.
+    stance = np.array([2.0, 0.7, 1.1, 4.8, 4.6, 9.7, 1.0, 12.0, -1.0])
+    arc = np.array([30.4, 29.9, 28.3, 14.8, 15.4, 8.2, 20.0, 50.0, 10.0])
+    expect = [False, False, False, True, True, True, True, True, False]
+    assert TiptoeWalkDetector._tiptoe_rule(stance, arc, True).tolist() == expect
+
+
+@pytest.mark.parametrize("seed, tier", [(6, "mount"), (23, "mount"), (1002, "tiptoe")])
+def test_an_ordinary_shuffling_walk_is_not_counted_as_tiptoe_walking(seed, tier):
+    # Each session's ordinary walk (the simulator's walk_plan: heel strike
+    # about 13°, push-off 24°) was counted as a tiptoe walk at confidence 0.9.
+    rec, truth = simulate_session(seed=seed, tier=tier, **({"placement": "foot"} if tier == "tiptoe" else {}))
+    walks = [(d["start_s"], d["end_s"]) for d in truth["distractors"] if d["kind"] == "walk"]
+    tiptoe = [(e["start_s"], e["end_s"]) for e in truth["exercises"] if e["exercise"] == "tiptoe_walk"]
+    found = [b for b in analyze_recording(rec)["exercises"] if b["exercise"] == "tiptoe_walk"
+             and b["confidence"] >= THRESHOLD]
+    over_walks_only = [b for b in found
+                       if any(a < b["end_s"] and e > b["start_s"] for a, e in walks)
+                       and not any(a < b["end_s"] and e > b["start_s"] for a, e in tiptoe)]
+    assert walks and over_walks_only == []
