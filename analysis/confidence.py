@@ -569,6 +569,14 @@ class ConfidenceRater:
         return (f"the shank moves {100 * travel:.0f} cm per stride: hopping, heel raises or stepping in "
                 f"place, not walking")
 
+    def weak_gait(self, mounting_method: str, placement: str, mounting_confidence: float) -> bool:
+        """Whether a mounting found from walking is too unsure to count as one (rated as postures).
+
+        A shank's gait confidence is the |cos| alone (:mod:`analysis.mounting`): not judged here.
+        """
+        return (mounting_method == "gait" and placement == "foot"
+                and mounting_confidence < self.min_gait_mounting)
+
     def rate(self, exercise: str, evidence: dict, mounting_method: str,
              placement: str = "foot", mounting_confidence: float = 1.0) -> ConfidenceRater:
         """Rate a bout.
@@ -604,9 +612,7 @@ class ConfidenceRater:
             Why it is below 1, in words.
         """
         doubts: list[str] = []
-        # A shank's gait confidence is the |cos| alone (analysis.mounting): not judged here.
-        weak_gait = (mounting_method == "gait" and placement == "foot"
-                     and mounting_confidence < self.min_gait_mounting)
+        weak_gait = self.weak_gait(mounting_method, placement, mounting_confidence)
         if weak_gait:
             mounting_method = "posture"
         base = MOUNTING_BASE.get(mounting_method, 0.25)

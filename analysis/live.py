@@ -298,6 +298,8 @@ class OpenHoldTracker:
     rest_known_ : bool
         Whether it knows the rest now (it does not before a still stretch,
         nor after a change of posture until the next).
+    away_ : bool
+        Whether the foot is away from that rest now (held or not).
     """
 
     def __init__(self, cutoff_hz: float = 2.0, lag_s: float = 0.2, still_dps: float = 1.5,
@@ -331,6 +333,7 @@ class OpenHoldTracker:
         self.holding_s_ = None
         self.since_s_ = None
         self.rest_known_ = False
+        self.away_ = False
 
     def update(self, t: np.ndarray, acc: np.ndarray) -> OpenHoldTracker:
         """Take the next rows.

@@ -238,7 +238,7 @@ def analyze_recording(recording, analyzer: SessionAnalyzer | None = None,
     fitted = fitted or run_analysis(recording, analyzer, release_samples)
     placement = fitted.placement_
     m = fitted.mounting_
-    if m.method == "gait" and placement == "foot" and m.confidence < ConfidenceRater().min_gait_mounting:
+    if ConfidenceRater().weak_gait(m.method, placement, m.confidence):
         warnings.append(WEAK_GAIT_WARNING.format(strides=m.strides, confidence=m.confidence))
     about["placement"] = about["placement"] or placement
     doc = {
