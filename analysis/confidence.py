@@ -330,6 +330,15 @@ class ConfidenceRater:
         (tiptoe tier 1000-1029: 8 of the 14 heel-to-toe walks swinging the
         shank under 38° land at 2.6-4.1 g; the standard ankle tier's tiptoe
         walks, landing rigidly, 1.1-2.3 g).
+    shank_heel_strike_arc_deg, shank_heel_strike_g_per_deg : float
+        A heel strike comes at the end of a heel-to-toe swing: a walk
+        swinging the shank less than ``shank_heel_strike_arc_deg`` a stride
+        must land ``shank_heel_strike_g_per_deg`` g harder for each degree
+        it falls short to be taken for one. A quick tiptoe walk lands hard
+        through a small arc (standard ankle tier seeds 100-123: 2.8-3.05 g at
+        15-24°, walking 0.7-0.84 s strides), heel-to-toe walks that short
+        land harder (tiptoe tier 100-123 and 1000-1029: the shortest, 27.5°,
+        at 4.5 g; the rest 32° and more).
     strong_min_reps, strong_max_hold_cv, strong_min_mounting : int, float, float
         What makes a hold set strong evidence without a known mounting: this
         many reps, holds this alike, and resting postures that told the
@@ -464,6 +473,7 @@ class ConfidenceRater:
                  max_heel_lift_m: float = 0.008, still_leg_range_deg: float = 4.0,
                  still_leg_min_cue: float = 0.35, shank_tiptoe_arc_deg: float = 38.0,
                  shank_soft_landing_g: float = 0.8, shank_heel_strike_g: float = 2.5,
+                 shank_heel_strike_arc_deg: float = 28.0, shank_heel_strike_g_per_deg: float = 0.12,
                  pencil_min_tremor: float = 0.5, shank_back_max_deg: float = 1.0,
                  shank_min_tremor: float = 0.15, pencil_tremor_lift_m: float = 0.05,
                  heel_raise_reach_m: float = 0.09, doubtful_heel_lift_m: float = 0.01, shank_still_rise_m: float = 0.012,
@@ -482,6 +492,8 @@ class ConfidenceRater:
         self.shank_tiptoe_arc_deg = shank_tiptoe_arc_deg
         self.shank_soft_landing_g = shank_soft_landing_g
         self.shank_heel_strike_g = shank_heel_strike_g
+        self.shank_heel_strike_arc_deg = shank_heel_strike_arc_deg
+        self.shank_heel_strike_g_per_deg = shank_heel_strike_g_per_deg
         self.min_tiptoe_s = min_tiptoe_s
         self.min_travel_m = min_travel_m
         self.max_heel_lift_m = max_heel_lift_m
@@ -524,6 +536,11 @@ class ConfidenceRater:
         self.strong_min_reps = strong_min_reps
         self.pencil_strong_lift_m = pencil_strong_lift_m
         self.strong_max_hold_cv = strong_max_hold_cv
+
+    def heel_strike_g(self, arc_deg: float | None) -> float:
+        """The median landing jolt (g) from which a shank walk of median arc ``arc_deg`` lands on its heels."""
+        short = 0.0 if arc_deg is None else max(0.0, self.shank_heel_strike_arc_deg - float(arc_deg))
+        return self.shank_heel_strike_g + self.shank_heel_strike_g_per_deg * short
 
     def _heel_raise_sign(self, exercise: str, ev: dict, placement: str) -> str | None:
         """A foot set that rises as a heel raise does, in words (None if not).
@@ -718,7 +735,7 @@ class ConfidenceRater:
                 doubt(0.35, f"{walked:.0f} s on tiptoe, a few steps (stairs, or a stretch?)")
             arc, jolt = ev.get("arc_deg"), ev.get("landing_g")
             soft = jolt is not None and jolt < self.shank_soft_landing_g
-            if placement == "ankle" and jolt is not None and jolt >= self.shank_heel_strike_g:
+            if placement == "ankle" and jolt is not None and jolt >= self.heel_strike_g(arc):
                 doubt(0.35, f"each landing jolts the shank {jolt:.1f} g, as a heel strike does "
                             f"(walking, or stairs?)")
             elif placement == "ankle" and arc is not None and arc >= self.shank_tiptoe_arc_deg and not soft:

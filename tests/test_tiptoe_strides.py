@@ -205,6 +205,14 @@ def test_a_heel_strike_jolts_the_shank_and_a_forefoot_landing_does_not():
     (0.5, 44.0, True, None),               # long tiptoe steps, landing softly
     (1.2, 44.0, False, "cannot see the heel"),  # neither: the arc decides, uncertain
     (1.2, 25.0, True, None),               # a tiptoe walk landing firmly
+    # Quick tiptoe walks land hard through a small arc (simulator ankle tier
+    # seeds 110, 114, 116: 2.8 g at 23.5°, 3.05 g at 15°, 2.9 g at 16°);
+    # a heel strike needs a heel-to-toe swing: 2.5 g from 28°, 0.12 g more
+    # for each degree less (27.5° -> 2.56 g; 16° -> 3.94 g).
+    (2.8, 23.5, True, None),
+    (3.05, 15.3, True, None),
+    (4.5, 27.5, False, "heel strike"),     # short heel-to-toe steps landing hard (tiptoe tier 113)
+    (4.2, 15.0, False, "heel strike"),     # harder than the line at 15° (4.06 g)
 ])
 def test_a_shank_walk_is_judged_by_how_it_lands(landing_g, arc_deg, counted, word):
     walk = {"stride_s": 1.1, "duration_s": 20.0, "arc_deg": arc_deg, "landing_g": landing_g,
