@@ -248,3 +248,16 @@ def test_an_ordinary_shuffling_walk_is_not_counted_as_tiptoe_walking(seed, tier)
                        if any(a < b["end_s"] and e > b["start_s"] for a, e in walks)
                        and not any(a < b["end_s"] and e > b["start_s"] for a, e in tiptoe)]
     assert walks and over_walks_only == []
+
+
+def test_a_quick_shank_tiptoe_walk_landing_hard_through_a_small_arc_counts():
+    # The simulator's ankle tier, seed 116: a tiptoe walk of 21 strides of
+    # 0.84 s whose landings jolt the shank 2.9 g through 16° of arc a stride
+    # (was uncertain: "as a heel strike does").
+    rec, truth = simulate_session(seed=116, tier="ankle")
+    t = next(e for e in truth["exercises"] if e["exercise"] == "tiptoe_walk")
+    found = [b for b in analyze_recording(rec)["exercises"] if b["exercise"] == "tiptoe_walk"
+             and b["confidence"] >= THRESHOLD and b["start_s"] < t["end_s"] and b["end_s"] > t["start_s"]]
+    assert len(found) == 1
+    assert abs(found[0]["start_s"] - t["start_s"]) < 1.0 and abs(found[0]["end_s"] - t["end_s"]) < 1.0
+    assert abs(len(found[0]["strides"]) - len(t["strides"])) <= 1
