@@ -17,7 +17,8 @@ first and last steps (half steps), landings (soft, a rail), heel touches
 and final heel drop are drawn wide (``edges_plan``). ``--kind wider``: the
 ``tiptoe-wide`` tier (``SimConfig.tiptoe_wider``: slow shuffles of a few
 centimetres, quick short strides whose stance never rests, 0.6-3.6
-steps/s), meant for ``--placements ankle``.
+steps/s), meant for ``--placements ankle``. ``--kind ankle``: the standard
+``ankle`` tier (shank sensor; use ``--placements ankle``).
 Prints the cases that missed (``-v``: every case) and the totals. Tuning
 uses seeds below 10000; 20000 and up are held back for reporting.
 """
@@ -109,6 +110,8 @@ def run(job):
     if kind == "edges":
         rec, truth = simulate_session(seed=seed, tier="realistic", placement=placement, exercises=["tiptoe_walk"],
                                       tiptoe_plan=edges_plan(seed))
+    elif kind == "ankle":
+        rec, truth = simulate_session(seed=seed, tier="ankle")
     else:
         rec, truth = simulate_session(seed=seed, tier="tiptoe-wide" if kind == "wider" else "tiptoe",
                                       placement=placement)
@@ -144,10 +147,11 @@ def main() -> int:
     ap.add_argument("n", type=int)
     ap.add_argument("--placements", default="foot,ankle")
     ap.add_argument("--jobs", type=int, default=2)
-    ap.add_argument("--kind", choices=("wide", "wider", "edges"), default="wide",
+    ap.add_argument("--kind", choices=("wide", "wider", "edges", "ankle"), default="wide",
                     help="wide: the tiptoe tier; wider: the tiptoe-wide tier (tiptoe_wider); edges: moderate "
                          "walks on the realistic tier whose first and last steps, landings and heel are drawn "
-                         "wide (edges_plan)")
+                         "wide (edges_plan); ankle: the standard ankle tier (its one tiptoe walk, "
+                         "with --placements ankle)")
     ap.add_argument("-v", action="store_true")
     args = ap.parse_args()
     places = args.placements.split(",")
