@@ -100,9 +100,15 @@ def cases(plan: dict, placement: str, rate_hz: float, declared: bool) -> dict:
     return {
         "placement": placement, "mounting": "declared" if declared else "any, undeclared",
         "posture": plan["posture"], "grip": plan["grip"],
-        "lift": "0" if lift == 0 else "<3 cm" if lift < 0.03 else "3-8 cm" if lift < 0.08 else ">8 cm",
+        "lift": ("0" if lift == 0 else "<3 cm" if lift < 0.03 else "3-8 cm" if lift < 0.08 else "8-15 cm" if lift < 0.15
+                 else ">15 cm"),
         "tip": "<2°" if tip < 2 else "2-8°" if tip < 8 else ">8°",
         "knee": "knee" if abs(plan["shank_deg"]) > 3 else "hip/none",
+        "lift_dir": plan.get("lift_dir", "up"),
+        "reach": ("0" if not np.any(plan.get("reach_m", (0, 0))) else
+                  "<lift" if np.hypot(*plan["reach_m"]) < lift else "1-2x lift" if np.hypot(*plan["reach_m"]) < 2 * lift
+                  else ">2x lift"),
+        "tempo": "<0.7" if plan["tempo"] < 0.7 else "0.7-1.5" if plan["tempo"] < 1.5 else ">1.5",
         "moved": "moved" if any(plan["move_m"]) else "put back",
         "turned": "turned/rolled" if plan["turn_deg"] or plan["roll_deg"] else "straight",
         "reps": "1" if plan["reps"] == 1 else "2-3" if plan["reps"] <= 3 else "4-5" if plan["reps"] <= 5
@@ -170,7 +176,7 @@ def main(argv=None) -> int:
     ap.add_argument("--seed0", type=int, default=4000)
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--verbose", action="store_true", help="one line per session")
-    ap.add_argument("--tier", default="pencil", choices=("pencil", "pencil-hard"),
+    ap.add_argument("--tier", default="pencil", choices=("pencil", "pencil-hard", "pencil-widest"),
                     help="pencil-hard: holds 1-20 s, 1-12 reps, retries, a sinking foot, the hard tier's sensor")
     ap.add_argument("--knee", action="store_true",
                     help="seated, the pencil lifted by straightening the knee 8-40°, the foot carried with the shank "
