@@ -156,6 +156,27 @@ def one(args) -> dict:
                 f"{b['exercise']} {len(b.get('reps') or [])} reps {b['start_s']:.0f}-{b['end_s']:.0f} s"
                 + ("" if is_counted(b) else f" uncertain ({'; '.join(d.split(' (')[0] for d in b['doubts'])})")
                 for b in over) + f" for {len(s['reps'])} reps {s['start_s']:.0f}-{s['end_s']:.0f} s")
+    # Why each set not counted exactly was lost, by its plan and what was found on it.
+    plan = truth["pencil_plans"][0]
+    cause = []
+    for k, s in enumerate(sets):
+        over = [b for b in doc["exercises"] if _half_overlap(s, b)]
+        names = {b["exercise"] for b in over}
+        brief = "held <5 s" if min(r["hold_s"] for r in s["reps"]) < 5 else "held >=5 s"
+        if outcome[k] == "exact":
+            cause.append(None)
+        elif outcome[k] == "found":
+            cause.append("counted wrong")
+        elif len(s["reps"]) == 1 and not over:
+            cause.append("one rep, nothing")
+        elif plan["grip"] == "curl":
+            cause.append(f"curled toes, {outcome[k]}")
+        elif names - {"pencil_pickup"}:
+            cause.append(f"lifted, named {'/'.join(sorted(names - {'pencil_pickup'}))}, {brief}")
+        elif over:
+            cause.append("lifted, pencil uncertain")
+        else:
+            cause.append(f"lifted {plan.get('lift_dir', 'up')}, nothing, {brief}")
     false = [b["exercise"] for b in counted if not any(_half_overlap(s, b) for s in sets)]
     # Why true sets were only uncertain: the doubts of the uncertain bouts on them.
     doubts = [re.sub(r"-?[\d.]+", "#", d.split(" (")[0].split(":")[0]) for b in unsure if any(_half_overlap(s, b) for s in sets)
@@ -163,7 +184,7 @@ def one(args) -> dict:
     named = [b["exercise"] for b in counted
              if any(_half_overlap(s, b) for s in sets) and b["exercise"] != "pencil_pickup"]
     return {"seed": seed, "placement": placement, "observable": observable, "outcome": outcome, "detail": detail,
-            "false": false, "named": named, "doubts": doubts,
+            "false": false, "named": named, "cause": cause, "doubts": doubts,
             "reps": [(len(s["reps"]), len(pencils[matched[k]]["reps"]) if k in matched else None)
                      for k, s in enumerate(sets)],
             "cases": cases(truth["pencil_plans"][0], placement, truth["recording"]["sample_rate_hz"],
@@ -212,6 +233,8 @@ def main(argv=None) -> int:
           f"({100 * total['exact'] / max(n, 1):.0f} %), named as something else {total['other']}, "
           f"uncertain {total['uncertain']}, missed {total['missed']}; "
           f"false bouts {sum(len(r['false']) for r in foot)}")
+    lost = Counter(c for r in foot for c in r["cause"] if c)
+    print("sets not counted exactly, by cause: " + "; ".join(f"{c} ×{n}" for c, n in lost.most_common()))
     why = Counter(d for r in foot for d in r["doubts"])
     print("doubts on the uncertain bouts of true sets: "
           + "; ".join(f"{d} ×{n}" for d, n in why.most_common()))
