@@ -1,6 +1,6 @@
 """Pencil pickups as people really do them (issue 12): found, counted, named, uncertain.
 
-    python -m benchmarks.pencil [--sessions 48] [--seed0 4000] [--jobs 2] [--verbose] [--tier pencil-hard]
+    python -m benchmarks.pencil [--sessions 48] [--seed0 4000] [--jobs 2] [--verbose] [--tier pencil-hard|pencil-widest]
 
 Each session is the simulator's ``pencil`` tier (:func:`sensors.simulator.pencil_plan`:
 seated on a chair or the floor or standing, the foot lifted 0-15 cm or only
@@ -16,6 +16,13 @@ something else.
 1-20 s varying within a set, 1-12 reps, pencils slipping and picked up
 again, a foot sinking as it holds) on the hard tier's sensor (20-400 Hz, up
 to 10 % lost, noisier, biased, drifting).
+
+``--tier pencil-widest`` (``SimConfig.pencil_widest``): the foot carried
+forward, sideways or both as it lifts (0.5-3 times the lift), lifted
+2-20 cm, held 1-10 s, tempo 0.3-3, on the pencil tier's sensor. Each set
+not counted exactly is put down to a cause (named something else and how
+long held, pencil but uncertain, nothing found and which way lifted,
+curled toes, one rep), printed as a count per cause.
 
 ``--knee``: seated, every pencil lifted by straightening the knee 8-40°
 with the foot carried (:func:`knee_plan`: toes up by the knee less the
