@@ -23,7 +23,16 @@ import pandas as pd
 from scipy.ndimage import median_filter, uniform_filter1d
 
 from .circles import CircleDetector, circle_sets
-from .confidence import DisplacementMemo, displacement, motion_evidence, rep_extent, rise_doubt, stride_travel, toes_down_rise
+from .confidence import (
+    DisplacementMemo,
+    displacement,
+    heel_raise_rise_m,
+    motion_evidence,
+    rep_extent,
+    rise_doubt,
+    stride_travel,
+    toes_down_rise,
+)
 from .gait import STRIDE_FEATURES, GaitBoutDetector, StrideDetector, contact_impacts, runs, stride_feature_array
 from .preprocess import max_position_per_run, norm3, oaconvolve_valid
 from .reps import HoldRepDetector, _median, detect_many, lowpass, prefer, set_cues
@@ -925,6 +934,13 @@ class HoldSetDetector:
         A pencil set's rise per rep is integrated from the calmest sample
         up to this long before each rep's start to the calmest up to this
         long after its hold's start (s).
+    pencil_clear_lift_m, pencil_clear_margin_m : float
+        A flat-foot set of ``min_reps_per_bout`` to ``pencil_max_reps`` reps
+        however briefly held is a pencil pickup when every rep lifts the foot
+        clear of the floor (:meth:`_lifted_off`): its median rise is at least
+        ``pencil_clear_lift_m``, ``pencil_clear_margin_m`` past what a heel
+        raise of its tip lifts the sensor and three times what the tip's
+        bias may add to it, and no more than one rep rises less than half the median.
     level_max_tilt_deg : float
         Where the tilt found no set, a foot lifted and lowered again
         tipping by at most this much (deg) is looked for in the vertical
@@ -950,8 +966,11 @@ class HoldSetDetector:
                  pencil_max_reps: int = 5, pencil_drop_frac: float = 0.35,
                  pencil_short_hold_s: float = 5.0, press_max_range_deg: float = 15.0,
                  pencil_lift_margin_s: tuple[float, float] = (0.5, 0.3), pencil_min_rest_s: float = 0.5,
-                 level_max_tilt_deg: float = 5.0):
+                 level_max_tilt_deg: float = 5.0, pencil_clear_lift_m: float = 0.05,
+                 pencil_clear_margin_m: float = 0.03):
         self.level_max_tilt_deg = level_max_tilt_deg
+        self.pencil_clear_lift_m = pencil_clear_lift_m
+        self.pencil_clear_margin_m = pencil_clear_margin_m
         self.pencil_max_reps = pencil_max_reps
         self.pencil_short_hold_s = pencil_short_hold_s
         self.press_max_range_deg = press_max_range_deg
@@ -1113,6 +1132,18 @@ class HoldSetDetector:
                                               calm())
                         name = self._name_hold_bout(posture, holds, float(_median(lifts)), len(group),
                                                     float(_median(np.abs(group.range_deg))))
+                    elif posture == "flat" and name == "toe_press" and len(group) <= self.pencil_max_reps:
+                        # A few brief holds with the foot lifted clear of the
+                        # floor every rep are pencils held briefly (simulator
+                        # pencil-widest 4040: five 2.3 s holds 8 cm up read
+                        # as toe presses); a toe press leaves the foot down.
+                        # Asked only of few reps: a noisy press set's rise
+                        # drifts (seed 502008: ten reps, 2.7 cm).
+                        held_lifts = _rise_per_rep(group, earth_acc, s, sampling_rate_hz,
+                                                   self.pencil_lift_margin_s, calm())
+                        move_s = float(_median(group.hold_start - group.start)) / sampling_rate_hz
+                        if self._lifted_off(held_lifts, float(_median(np.abs(group.range_deg))), move_s):
+                            name, lifts = "pencil_pickup", held_lifts
                     # Two pencil reps make a set when the pencil was put
                     # down between them; two "reps" with no rest between
                     # are one posture change into another (the resting foot
@@ -1386,6 +1417,29 @@ class HoldSetDetector:
             return "pencil_pickup"
         return "toe_press"
 
+    def _lifted_off(self, lifts: np.ndarray, range_deg: float, move_s: float) -> bool:
+        """Whether a flat-foot set whose reps rose ``lifts`` (m, per rep, from rest to the
+        settled hold) tipping ``range_deg`` (median) in moves of ``move_s`` was lifted clear
+        of the floor every rep.
+
+        A toe press pivots at the ankle and barely lifts the instep; a heel
+        raise pivots on the ball of the foot and lifts it ``0.12 m·sin(tip)``
+        at most (:func:`~analysis.confidence.heel_raise_rise_m`, with the
+        ball 12 cm ahead); a pencil held up lifts the whole foot. The median
+        rise must clear ``pencil_clear_lift_m``, the pivot's rise by
+        ``pencil_clear_margin_m`` and three times the bias a turning sensor
+        may integrate into it (:func:`~analysis.confidence.rise_doubt`), and
+        every rep but one rise half the median: a noisy sensor's drift reads
+        as rises unlike each other (one rep may be mismeasured: 4040, a rep
+        read as 1.8 cm among four of 9-10 cm).
+        """
+        if len(lifts) < self.min_reps_per_bout:
+            return False
+        med = float(_median(lifts))
+        need = max(self.pencil_clear_lift_m, heel_raise_rise_m(range_deg, 0.12) + self.pencil_clear_margin_m,
+                   3 * rise_doubt(range_deg, move_s))
+        return med >= need and float(np.sort(lifts)[1]) >= 0.5 * med
+
     def _pencil_sets(self, posture: str, parts: list, t: np.ndarray, sampling_rate_hz: float) -> list:
         """``(reps, lifts)`` parts, each pencil set among them without its dropped pencils
         and cut where the other foot's turn was.
@@ -1455,13 +1509,26 @@ class HoldSetDetector:
 
     @staticmethod
     def _resolve(candidates: list) -> list:
-        """Keep sets that do not overlap; where two overlap, the likelier one."""
+        """Keep sets that do not overlap; where two overlap, the likelier one.
+
+        A single "rep" is no set: it does not displace reps of the other
+        direction, and they displace it, whatever the cues (a foot carried
+        forward as it lifts a pencil held 3 s: the pushes read one way as
+        one 15 s hold spanning the three reps found the other way, which
+        won on its longer hold and was then dropped as too few: nothing).
+        """
         keep = []
+
+        def likelier(a, b) -> bool:
+            if (len(a[1]) < 2) != (len(b[1]) < 2):
+                return len(a[1]) >= 2
+            return prefer(a[2], b[2])
+
         for cand in sorted(candidates, key=lambda c: c[1].start[0]):
             sign, g, cues = cand
             a0, a1 = g.start[0], g.stop[-1]
             clash = [k for k in keep if k[1].start[0] < a1 and a0 < k[1].stop[-1]]
-            if all(prefer(cues, k[2]) for k in clash):
+            if all(likelier(cand, k) for k in clash):
                 gone = {id(k) for k in clash}
                 keep = [k for k in keep if id(k) not in gone] + [cand]
         return keep

@@ -157,6 +157,12 @@ class SimConfig:
     # slowly sinking foot, pencils dropped and picked up again. Drawn from a
     # stream of its own, so ``pencil_wide`` sessions stay what they were.
     pencil_wider: bool = False
+    # Widest (issue 12, branch pencil; implies ``pencil_wide``): the foot
+    # carried forward, sideways or both as it rises (``reach_m``, up to 3x
+    # the lift), lifted 2-20 cm, held 1-10 s, a lift grip whose toe curl
+    # may not tip the foot at all, tempo 0.3-3. Drawn from a stream of its
+    # own (:func:`pencil_widest`), so other pencil sessions stay what they were.
+    pencil_widest: bool = False
     # How unevenly people hold (0 textbook): each person's press overshoots
     # the position it holds by up to 40 % ·hold_shape and settles into it,
     # and the held level sags (fatigue) or creeps on by up to 40 % · hold_shape
@@ -308,6 +314,12 @@ TIERS = {
                         clock_drift_ppm=2000, packet_loss=(0.0, 0.10), sloppiness=0.7,
                         sampling_rate_hz=(20.0, 400.0), acc_bias_wander_mps2=0.1,
                         exercises=("pencil_pickup",), pencil_wide=True, pencil_wider=True),
+    # Widest (pencil_widest: lifts forward/sideways as well as up, 2-20 cm,
+    # held 1-10 s, tempo 0.3-3) on the pencil tier's sensor.
+    "pencil-widest": dict(mounting="random", acc_noise_mps2=(0.02, 0.12), gyr_noise_dps=(0.1, 0.6),
+                          acc_bias_mps2=0.2, gyr_bias_dps=2.0, scale_error=0.02, clock_drift_ppm=1000,
+                          packet_loss=(0.0, 0.05), sloppiness=0.5, sampling_rate_hz=(20.0, 400.0),
+                          exercises=("pencil_pickup",), pencil_wide=True, pencil_widest=True),
     # The mounting found from walking (issue 12, branch mount): the sensor
     # any way round, ordinary walks drawn wide (walk_plan: none, a few
     # strides or long walks), two look-alikes, and no tiptoe walk, so that
@@ -1079,6 +1091,9 @@ class _Builder:
         plan = pencil_plan(rng, self.cfg.sloppiness, wider_rng=(
             np.random.default_rng([int(self.wide_rng.integers(2 ** 31)), 61]) if self.cfg.pencil_wider else None),
             **(self.cfg.pencil_plan or {}))
+        if self.cfg.pencil_widest:
+            pencil_widest(plan, np.random.default_rng([int(self.wide_rng.integers(2 ** 31)), 71]),
+                          pins=self.cfg.pencil_plan or {})
         self.pencil_plans.append(plan)
         posture = plan["posture"]
         if posture == "floor_knees":
@@ -1119,10 +1134,13 @@ class _Builder:
         fwd = np.array([math.cos(head), math.sin(head), 0.0])
         left = np.array([-math.sin(head), math.cos(head), 0.0])
         move = plan["move_m"][0] * fwd + plan["move_m"][1] * left
+        reach_m = plan.get("reach_m", (0.0, 0.0))
+        reach = reach_m[0] * fwd + reach_m[1] * left
         for kind in what:
             tempo = plan["tempo"]
-            move_in = float(np.clip(rng.uniform(0.6, 1.4) * tempo, 0.3, 3.0))
-            move_out = float(np.clip(rng.uniform(0.6, 1.4) * tempo, 0.3, 3.0))
+            slowest = 4.0 if plan.get("widest") else 3.0
+            move_in = float(np.clip(rng.uniform(0.6, 1.4) * tempo, 0.3, slowest))
+            move_out = float(np.clip(rng.uniform(0.6, 1.4) * tempo, 0.3, slowest))
             if kind == "rep":
                 hold = float(np.clip(plan["hold_s"] * np.exp(rng.normal(0, plan["hold_spread"])),
                                      1.0 if wider else 3.0, 30.0))
@@ -1168,8 +1186,10 @@ class _Builder:
             lift = amp * plan["lift_m"] * prof
             # A knee that bends or straightens swings the ankle about it.
             swing = SHANK_LENGTH_M * np.sin(np.radians(shank))
+            # The foot may go forward or aside as it rises (reach_m), and
+            # back as it comes down.
             tr.ankle_pos = (tr.ankle_pos + np.outer(lift, [0, 0, 1.0]) - np.outer(swing, fwd)
-                            + np.outer(mv, move))
+                            + np.outer(mv, move) + np.outer(amp * prof, reach))
             start = self.t
             self._push(tr)
             if kind == "rep":
@@ -2229,6 +2249,42 @@ def pencil_plan(rng: np.random.Generator, sloppiness: float = 0.3,
     return plan
 
 
+LIFT_DIRECTIONS = ("up", "forward", "sideways", "mixed")
+
+
+def pencil_widest(plan: dict, rng: np.random.Generator, pins: dict | None = None) -> dict:
+    """``plan`` (:func:`pencil_plan`) drawn widest, in place (``SimConfig.pencil_widest``).
+
+    ``lift_dir`` (``up``, ``forward``, ``sideways`` or ``mixed``, a quarter
+    each) and ``reach_m`` (forward, left: how far the foot goes that way as
+    it rises, 0.5-3 times the lift, back as it comes down; either sign;
+    zero ``up``), ``lift_m`` 2-20 cm (log-uniform), ``hold_s`` 1-10 s
+    (log-uniform), ``tempo`` 0.3-3, and for a lift grip ``tip_deg`` under
+    1° a third of the time (the toes' curl not tipping the foot the sensor
+    is on). Curled grips stay on the floor. ``pins`` (e.g. ``SimConfig.pencil_plan``)
+    are kept, its own keys among them.
+    """
+    loguni = lambda lo, hi: float(np.exp(rng.uniform(np.log(lo), np.log(hi))))  # noqa: E731
+    lift_dir = str(rng.choice(LIFT_DIRECTIONS))
+    lift = loguni(0.02, 0.20)
+    reach = lift * rng.uniform(0.5, 3.0)
+    ang = rng.uniform(0.2, 1.37)
+    way = {"up": (0.0, 0.0), "forward": (1.0, 0.0), "sideways": (0.0, 1.0), "mixed": (np.cos(ang), np.sin(ang))}[lift_dir]
+    sign = rng.choice([-1.0, 1.0], size=2)
+    draw = {"widest": True, "lift_dir": lift_dir, "lift_m": lift, "hold_s": loguni(1.0, 10.0),
+            "tempo": loguni(0.3, 3.0), "tip_deg": float(rng.uniform(-1.0, 1.0)) if rng.random() < 1 / 3 else None,
+            "reach_m": [0.0, 0.0] if lift_dir == "up" else
+            [float(sign[0] * reach * way[0]), float(sign[1] * reach * way[1])]}
+    if plan["grip"] == "curl":
+        draw.update(lift_dir="up", lift_m=0.0, tip_deg=None, reach_m=[0.0, 0.0])
+    pins = pins or {}
+    plan.update({k: v for k, v in draw.items() if k not in pins and v is not None})
+    plan.update({k: v for k, v in pins.items() if k in draw})
+    plan["reach_m"] = [float(v) for v in plan.get("reach_m", (0.0, 0.0))]
+    plan["wider"] = True
+    return plan
+
+
 def walk_strides(rng: np.random.Generator, **pins) -> dict:
     """One ordinary walk drawn wide: how many strides, how long and how fast.
 
@@ -2322,7 +2378,8 @@ def build_session(rng: np.random.Generator, cfg: SimConfig, fs_int: float,
             b.lookalike(name.split(":", 1)[1])
             b.rest(rng.uniform(2, 6))
             continue
-        if name == "pencil_pickup" and (cfg.pencil_wide or cfg.pencil_plan or cfg.pencil_wider):
+        if name == "pencil_pickup" and (cfg.pencil_wide or cfg.pencil_plan or cfg.pencil_wider
+                                         or cfg.pencil_widest):
             b.pencil_wide()
             b.rest(rng.uniform(2, 5))
             continue

@@ -208,3 +208,37 @@ def test_a_toe_press_on_a_noisy_sensor_is_not_renamed_a_pencil_by_its_rise():
     assert len(presses) == 1
     assert len(match_bouts(presses, [b for b in counted if b["exercise"] == "toe_press"])) == 1
     assert match_bouts(presses, [b for b in counted if b["exercise"] == "pencil_pickup"]) == []
+
+
+@pytest.mark.parametrize("seed,plan", [
+    # Seated, four pencils each held only 3.5 s with the foot 8 cm up and
+    # tipped 8° toes-down: no toe press lifts the foot off the floor.
+    (4601, dict(posture="chair", grip="lift", lift_m=0.08, tip_deg=8.0, shank_deg=0.0, hold_s=3.5,
+                reps=4, rest_s=4.0, sets=1)),
+    # On the floor, knees up, three held 3 s with the foot 12 cm up and
+    # tipped 5° toes-up.
+    (4602, dict(posture="floor_knees", grip="lift", lift_m=0.12, tip_deg=-5.0, shank_deg=2.0, hold_s=3.0,
+                reps=3, rest_s=3.0, sets=1)),
+])
+def test_pencils_held_briefly_with_the_foot_lifted_clear_are_pencils_not_toe_presses(seed, plan):
+    bout, counted = _the_counted_set(seed, plan)
+    assert bout["exercise"] == "pencil_pickup"
+    assert len(bout["reps"]) == plan["reps"]
+    assert not [b for b in counted if b["exercise"] == "toe_press"]
+
+
+def test_a_pencil_carried_forward_as_it_is_lifted_is_found():
+    # Seated, each pencil lifted 6 cm with the foot carried 15 cm forward
+    # (and back as it is put down), tipped 3°, held 3 s. Read the other way
+    # the pushes made one 15 s "hold" over the three reps; it won on its
+    # longer hold and, one rep being no set, nothing was left.
+    rec, truth = simulate_session(seed=4500, pencil_widest=True, pencil_plan={
+        **STILL, "posture": "chair", "grip": "lift", "lift_m": 0.06, "tip_deg": 3.0, "shank_deg": 0.0,
+        "hold_s": 3.0, "reps": 3, "rest_s": 4.0, "sets": 1, "tempo": 1.0, "reach_m": [0.15, 0.0]}, **SENSOR)
+    sets = [e for e in truth["exercises"] if e["exercise"] == "pencil_pickup"]
+    assert [len(s["reps"]) for s in sets] == [3]
+    counted = [b for b in analyze_recording(rec)["exercises"] if is_counted(b)]
+    pairs = match_bouts(sets, counted)
+    assert len(pairs) == 1
+    bout = counted[pairs[0][1]]
+    assert bout["exercise"] == "pencil_pickup" and len(bout["reps"]) == 3

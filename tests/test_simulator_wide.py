@@ -162,3 +162,47 @@ def test_the_circles_tier_seats_some_sets_and_lists_whole_turns_only():
         c = bout["circles"]
         assert all(a["end_s"] == pytest.approx(b["start_s"]) for a, b in zip(c, c[1:]) if a["direction"] == b["direction"])
     assert seated and lying
+
+
+def test_pencils_drawn_widest_go_every_way_in_their_ranges_and_pins_hold():
+    # SimConfig.pencil_widest (issue 12): the foot carried forward, aside or
+    # both as it lifts the pencil, 2-20 cm up, held 1-10 s.
+    from sensors.simulator import LIFT_DIRECTIONS, pencil_plan, pencil_widest
+    plans = [pencil_widest(pencil_plan(np.random.default_rng(k), grip="lift"), np.random.default_rng([k, 71]))
+             for k in range(80)]
+    assert {p["lift_dir"] for p in plans} == set(LIFT_DIRECTIONS)
+    for p in plans:
+        assert 0.02 <= p["lift_m"] <= 0.20 and 1.0 <= p["hold_s"] <= 10.0 and 0.3 <= p["tempo"] <= 3.0
+        reach = np.hypot(*p["reach_m"])
+        if p["lift_dir"] == "up":
+            assert reach == 0.0
+        else:
+            assert 0.5 * p["lift_m"] - 1e-9 <= reach <= 3.0 * p["lift_m"] + 1e-9
+        assert (p["reach_m"][1] == 0.0) == (p["lift_dir"] in ("up", "forward"))
+        assert (p["reach_m"][0] == 0.0) == (p["lift_dir"] in ("up", "sideways"))
+    pinned = pencil_widest(pencil_plan(np.random.default_rng(1), grip="lift", lift_m=0.05),
+                           np.random.default_rng(2), pins={"lift_m": 0.05, "reach_m": [0.1, 0.0]})
+    assert pinned["lift_m"] == 0.05 and pinned["reach_m"] == [0.1, 0.0]
+    curled = pencil_widest(pencil_plan(np.random.default_rng(1), grip="curl"), np.random.default_rng(2))
+    assert curled["lift_m"] == 0.0 and curled["reach_m"] == [0.0, 0.0]
+
+
+def test_a_pencil_lifted_forward_moves_the_sensor_forward_by_the_reach():
+    # Level foot, sensor axes aligned (x forward): the sensor's forward
+    # acceleration, integrated twice from rest before the first lift to the
+    # middle of its hold, is the reach more than the same session's without it.
+    plan = dict(posture="chair", grip="lift", lift_m=0.05, tip_deg=0.0, shank_deg=0.0, roll_deg=0.0,
+                turn_deg=0.0, move_m=[0.0, 0.0], reps=1, sets=1, drops=0, hold_s=6.0, other_first=False,
+                tempo=1.0, lift_dir="forward")
+    cfg = dict(exercises=("pencil_pickup",), mounting="aligned", declare_mounting=True, sampling_rate_hz=200.0,
+               packet_loss=0.0, sloppiness=0.0, acc_noise_mps2=0.0, gyr_noise_dps=0.0, acc_bias_mps2=0.0,
+               gyr_bias_dps=0.0, scale_error=0.0, distractors=False, pencil_widest=True)
+    went = []
+    for reach in (0.0, 0.12):
+        rec, truth = simulate_session(seed=5, pencil_plan=dict(plan, reach_m=[reach, 0.0]), **cfg)
+        rep = truth["exercises"][0]["reps"][0]
+        t = rec.data["t"].to_numpy()
+        a, b = np.searchsorted(t, [rep["start_s"] - 0.5, rep["start_s"] + 0.5 * (rep["end_s"] - rep["start_s"])])
+        ax = rec.data["acc_x"].to_numpy()[a:b]
+        went.append(np.sum(np.cumsum(ax - ax[0]) / 200.0) / 200.0)
+    assert went[1] - went[0] == pytest.approx(0.12, abs=0.01)
