@@ -81,8 +81,21 @@ def test_standing_on_after_a_recorded_stance_is_one_stance_of_the_whole_sway():
     b.rest(15.0, sway_deg=1.0, record_stance=True)
     (st,) = b.quiet_stances()
     assert (st["start_s"], st["end_s"]) == pytest.approx((0.0, 27.0))
-    ap = np.concatenate([b.standing[0][2], b.standing[1][2]])
+    ap = np.concatenate([b.standing[0][2], b.standing[1][2]])[100:-100]  # less 1 s at each end
     assert st["sway_rms_ap_deg"] == pytest.approx(float(np.sqrt(np.mean((ap - ap.mean()) ** 2))))
+
+
+def test_the_true_sway_is_the_documented_quantity_without_the_first_and_last_second():
+    # The documented sway is measured from 1 s after the stance starts to 1 s
+    # before it ends. A stance of 0.5° at 0.3 Hz for 12 s: the truth is the
+    # RMS of those 10 s, whatever the first and last second hold.
+    b = _Builder(np.random.default_rng(5), 100.0, SimConfig(placement="ankle"))
+    b.rest(12.0, sway_deg=0.5, record_stance=True)
+    ap = b.standing[0][2]
+    ap[:100] += 5.0 * np.hanning(200)[:100]   # a lean settling in the first second
+    (st,) = b.quiet_stances()
+    inner = ap[100:-100]
+    assert st["sway_rms_ap_deg"] == pytest.approx(float(np.std(inner)), rel=1e-9)
 
 
 def _calm_signals(pitch_deg: np.ndarray, sampling_rate_hz: float, foot: bool = False):
