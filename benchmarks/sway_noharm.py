@@ -85,9 +85,11 @@ def main(argv=None) -> int:
         same = all({k: v for k, v in b.items() if k not in sway_keys} == {k: v for k, v in a.items() if k not in sway_keys}
                    for b, a in rows)
         figs = [summarise([r[k] for r in rows]) for k in (0, 1)]
-        print(f"{kind} {column}: sway RMS error {figs[0]['sway_err'][0]:.2f} -> {figs[1]['sway_err'][0]:.2f} % "
-              f"({figs[1]['sway_err'][1]} stances), found {figs[0]['stances_found'][0]:.1f} -> "
-              f"{figs[1]['stances_found'][0]:.1f} %; other figures {'identical' if same else 'DIFFER'}", flush=True)
+        def f(x):
+            return "–" if x is None else f"{x:.2f}"
+        print(f"{kind} {column}: sway RMS error {f(figs[0]['sway_err'][0])} -> {f(figs[1]['sway_err'][0])} % "
+              f"({figs[1]['sway_err'][1]} stances), found {f(figs[0]['stances_found'][0])} -> "
+              f"{f(figs[1]['stances_found'][0])} %; other figures {'identical' if same else 'DIFFER'}", flush=True)
     return 0
 
 
