@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy.ndimage import median_filter, uniform_filter1d
+from scipy.ndimage import binary_dilation, median_filter, uniform_filter1d
 
 from .circles import CircleDetector, circle_sets
 from .confidence import (
@@ -1770,10 +1770,26 @@ class HoldSetDetector:
 class QuietStanceDetector:
     """Quiet standing for balance: upright, calm, not part of a bout.
 
+    A shank sensor's ``calm`` is judged on the spread of the angular rate
+    over 1 s, so a slow, smooth movement passes as calm: tipping the shank
+    10-18° and back within a few seconds (settling after an exercise,
+    standing up from a chair, which leaves the shank as upright as
+    standing) turns it at a steady 10-17 deg/s whose spread is small. Such
+    a movement inside a stance read as sway multiplied its RMS by up to 4
+    (benchmarks/README.md, branch ``sway``). At the shank a stance is also
+    cut where the 1 s RMS of the bias-free rate itself exceeds
+    ``max_rate_dps`` (the ~8 deg/s the calm mask allows a sway), and
+    ``cut_pad_s`` either side; the pieces are stances if ``min_stance_s``
+    long.
+
     Parameters
     ----------
     min_stance_s : float
         Quiet standing this long or longer is kept.
+    max_rate_dps : float
+        Limit on the 1 s RMS of the shank's angular rate during a stance.
+    cut_pad_s : float
+        Also cut this long either side of a faster rate (the movement's tails).
 
     Attributes (after :meth:`detect`)
     ----------
@@ -1781,8 +1797,10 @@ class QuietStanceDetector:
         ``start_s``, ``end_s``.
     """
 
-    def __init__(self, min_stance_s: float = 10.0):
+    def __init__(self, min_stance_s: float = 10.0, max_rate_dps: float = 8.0, cut_pad_s: float = 0.5):
         self.min_stance_s = min_stance_s
+        self.max_rate_dps = max_rate_dps
+        self.cut_pad_s = cut_pad_s
 
     def detect(self, signals: SessionSignals, claimed: np.ndarray, bouts: list) -> QuietStanceDetector:
         """``claimed``: samples explained by gait and circles; ``bouts``: (exercise, start_s, end_s)."""
@@ -1794,7 +1812,20 @@ class QuietStanceDetector:
             # t increases: the bout's samples are one slice (a whole-day
             # comparison per bout was O(n) each).
             in_bout[np.searchsorted(t, b0, side="left"):np.searchsorted(t, b1, side="right")] = True
-        stances = [(t[s], t[e - 1]) for s, e in zip(*runs(sig.calm & upright & ~in_bout))
-                   if (e - s) / sampling_rate_hz >= self.min_stance_s]
-        self.stances_ = pd.DataFrame(stances, columns=["start_s", "end_s"])
+        min_n = self.min_stance_s * sampling_rate_hz
+        pieces = [(s, e) for s, e in zip(*runs(sig.calm & upright & ~in_bout)) if e - s >= min_n]
+        if not sig.foot:
+            pieces = [p for s, e in pieces for p in self._slow(sig.gyr_seg[s:e], s, sampling_rate_hz)
+                      if p[1] - p[0] >= min_n]
+        self.stances_ = pd.DataFrame([(t[s], t[e - 1]) for s, e in pieces], columns=["start_s", "end_s"])
         return self
+
+    def _slow(self, gyr: np.ndarray, first: int, sampling_rate_hz: float) -> list[tuple[int, int]]:
+        """The runs (grid indices) of one calm stretch where the shank turns slowly enough to sway."""
+        w = max(3, int(round(sampling_rate_hz)))
+        fast = uniform_filter1d(np.einsum("ij,ij->i", gyr, gyr), w, mode="nearest") > self.max_rate_dps ** 2
+        if not fast.any():
+            return [(first, first + len(gyr))]
+        pad = int(round(self.cut_pad_s * sampling_rate_hz))
+        fast = binary_dilation(fast, np.ones(2 * pad + 1, dtype=bool))
+        return [(first + s, first + e) for s, e in zip(*runs(~fast))]

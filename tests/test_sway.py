@@ -81,5 +81,61 @@ def test_standing_on_after_a_recorded_stance_is_one_stance_of_the_whole_sway():
     b.rest(15.0, sway_deg=1.0, record_stance=True)
     (st,) = b.quiet_stances()
     assert (st["start_s"], st["end_s"]) == pytest.approx((0.0, 27.0))
-    ap = np.concatenate([b.standing[0][2], b.standing[1][2]])
+    ap = np.concatenate([b.standing[0][2], b.standing[1][2]])[100:-100]  # less 1 s at each end
     assert st["sway_rms_ap_deg"] == pytest.approx(float(np.sqrt(np.mean((ap - ap.mean()) ** 2))))
+
+
+def test_the_true_sway_is_the_documented_quantity_without_the_first_and_last_second():
+    # The documented sway is measured from 1 s after the stance starts to 1 s
+    # before it ends. A stance of 0.5° at 0.3 Hz for 12 s: the truth is the
+    # RMS of those 10 s, whatever the first and last second hold.
+    b = _Builder(np.random.default_rng(5), 100.0, SimConfig(placement="ankle"))
+    b.rest(12.0, sway_deg=0.5, record_stance=True)
+    ap = b.standing[0][2]
+    ap[:100] += 5.0 * np.hanning(200)[:100]   # a lean settling in the first second
+    (st,) = b.quiet_stances()
+    inner = ap[100:-100]
+    assert st["sway_rms_ap_deg"] == pytest.approx(float(np.std(inner)), rel=1e-9)
+
+
+def _calm_signals(pitch_deg: np.ndarray, sampling_rate_hz: float, foot: bool = False):
+    """What QuietStanceDetector reads of a shank that the calm mask passed throughout."""
+    from types import SimpleNamespace
+    n = len(pitch_deg)
+    gyr = np.zeros((n, 3))
+    gyr[:, 1] = np.gradient(pitch_deg) * sampling_rate_hz
+    return SimpleNamespace(t=np.arange(n) / sampling_rate_hz, sampling_rate_hz=sampling_rate_hz,
+                           grav_smooth=np.tile([0.0, 0.0, 1.0], (n, 1)), calm=np.ones(n, dtype=bool),
+                           foot=foot, gyr_seg=gyr)
+
+
+def test_a_slow_smooth_movement_before_a_stance_is_not_part_of_it():
+    # Settling after an exercise: the shank tips 15° forward and back in 3 s
+    # (peak 15.7 deg/s, steady enough for the calm mask, which judges the
+    # rate's spread), then stands swaying 0.5° at 0.3 Hz for 25 s. The stance
+    # is the 25 s: the tip read as sway made its RMS 8x too large (2.9°
+    # against 0.35°, over the stance less its first and last second).
+    from analysis.families import QuietStanceDetector
+    fs = 50.0
+    t = np.arange(int(3 * fs)) / fs
+    tip = 7.5 * (1 - np.cos(2 * np.pi * t / 3.0))
+    ts = np.arange(int(25 * fs)) / fs
+    sway = 0.5 * np.sin(2 * np.pi * 0.3 * ts)
+    pitch = np.concatenate([np.zeros(int(2 * fs)), tip, sway])
+    st = QuietStanceDetector().detect(_calm_signals(pitch, fs), np.zeros(len(pitch), dtype=bool), []).stances_
+    assert len(st) == 1
+    assert 5.0 <= st.start_s.iloc[0] <= 6.5     # the tip ends at 5 s
+    assert st.end_s.iloc[0] == pytest.approx(len(pitch) / fs, abs=0.05)
+
+
+def test_a_large_slow_sway_is_one_stance():
+    # 2° of sway at 0.5 Hz turns the shank at up to 6.3 deg/s: within the
+    # 8 deg/s a sway may turn, one stance of 30 s (and a foot sensor's stance is never cut).
+    from analysis.families import QuietStanceDetector
+    fs = 100.0
+    ts = np.arange(int(30 * fs)) / fs
+    pitch = 2.0 * np.sin(2 * np.pi * 0.5 * ts)
+    for foot in (False, True):
+        st = QuietStanceDetector().detect(_calm_signals(pitch, fs, foot), np.zeros(len(ts), dtype=bool), []).stances_
+        assert len(st) == 1
+        assert (st.start_s.iloc[0], st.end_s.iloc[0]) == pytest.approx((0.0, 29.99), abs=0.02)
