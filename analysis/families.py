@@ -200,27 +200,6 @@ def _way_unsure(group, cues: tuple, others: list, foot: bool = True) -> bool:
     return False
 
 
-def _rest_line(start: np.ndarray, rest: np.ndarray, min_reps: int = 4):
-    """The level a set's reps leave from, as a function of the sample: a line.
-
-    Theil-Sen (the median of the pairwise slopes, the median intercept):
-    the level may drift steadily through a long set, and a rep or two
-    leaving from elsewhere (a rep tipped the other way, read from its
-    held level) does not move the line. With fewer than ``min_reps`` reps,
-    the median level (no slope).
-    """
-    start, rest = np.asarray(start, dtype=float), np.asarray(rest, dtype=float)
-    slope = 0.0
-    if len(rest) >= min_reps:
-        i, j = np.triu_indices(len(rest), 1)
-        dt = start[j] - start[i]
-        ok = dt > 0
-        if ok.any():
-            slope = float(np.median((rest[j] - rest[i])[ok] / dt[ok]))
-    level = float(_median(rest - slope * start))
-    return lambda at: level + slope * np.asarray(at, dtype=float)
-
-
 def _level_steps(group, steps: np.ndarray) -> int:
     """How many rep-like moves within a set (between its first rep's start and its last's
     end, moving at least half as far as its median rep) ended at a new level.
@@ -1598,17 +1577,9 @@ class HoldSetDetector:
         """
         if len(group) < 2 or len(other) == 0:
             return group
-        rests = sign * _col(group, "rest_deg")
-        start = _col(group, "start")
-        # The set's rest, as a line through time: a long set's rest drifts
-        # (the accelerometer's bias wandering, the sensor warming up, the
-        # foot settling) by as much as a small press tips: 3 minutes of
-        # 5° presses held 8-20 s came to rest 2-3° apart, and the first two
-        # reps, "far" from the median rest, were dropped (rep_hard tuning
-        # seed 6017: 7 read as 5, then named pencil pickups).
-        rest = _rest_line(start, rests)
+        rest = _median(sign * _col(group, "rest_deg"))
         amp = float(_median(np.abs(_col(group, "range_deg"))))
-        from_rest = np.abs(rests - rest(start)) < 0.5 * amp
+        from_rest = np.abs(sign * _col(group, "rest_deg") - rest) < 0.5 * amp
         keep = group.iloc[from_rest] if from_rest.sum() >= 2 else group
         lo = _col(keep, "start").min() - gap_s * sampling_rate_hz
         hi = _col(keep, "stop").max() + gap_s * sampling_rate_hz
@@ -1617,7 +1588,7 @@ class HoldSetDetector:
         # the 18° presses read the other way next to it (simulator seed
         # 3040, ankle: one press in two bouts).
         moved = np.abs(_col(other, "range_deg"))
-        extra = np.flatnonzero((np.abs(-sign * _col(other, "rest_deg") - rest(o_start)) < 0.5 * amp)
+        extra = np.flatnonzero((np.abs(-sign * _col(other, "rest_deg") - rest) < 0.5 * amp)
                                & (moved >= 0.5 * amp) & (moved <= 2.0 * amp)
                                & (o_start >= lo) & (o_stop <= hi))
         taken = [(int(a), int(b)) for a, b in zip(_col(keep, "start"), _col(keep, "stop"))]
