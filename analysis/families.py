@@ -1509,26 +1509,13 @@ class HoldSetDetector:
 
     @staticmethod
     def _resolve(candidates: list) -> list:
-        """Keep sets that do not overlap; where two overlap, the likelier one.
-
-        A single "rep" is no set: it does not displace reps of the other
-        direction, and they displace it, whatever the cues (a foot carried
-        forward as it lifts a pencil held 3 s: the pushes read one way as
-        one 15 s hold spanning the three reps found the other way, which
-        won on its longer hold and was then dropped as too few: nothing).
-        """
+        """Keep sets that do not overlap; where two overlap, the likelier one."""
         keep = []
-
-        def likelier(a, b) -> bool:
-            if (len(a[1]) < 2) != (len(b[1]) < 2):
-                return len(a[1]) >= 2
-            return prefer(a[2], b[2])
-
         for cand in sorted(candidates, key=lambda c: c[1].start[0]):
             sign, g, cues = cand
             a0, a1 = g.start[0], g.stop[-1]
             clash = [k for k in keep if k[1].start[0] < a1 and a0 < k[1].stop[-1]]
-            if all(likelier(cand, k) for k in clash):
+            if all(prefer(cues, k[2]) for k in clash):
                 gone = {id(k) for k in clash}
                 keep = [k for k in keep if id(k) not in gone] + [cand]
         return keep
