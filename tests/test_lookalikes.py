@@ -504,3 +504,40 @@ def test_true_sets_rising_within_their_doubt_still_count(seed, tier, exercise):
     true = [b for b in truth["exercises"] if b["exercise"] == exercise]
     counted = [e for e in doc["exercises"] if e["exercise"] == exercise and is_counted(e)]
     assert len(match_bouts(true, counted)) == len(true)
+
+
+def test_stance_tip_is_back_when_climbing_and_forward_on_the_level():
+    from analysis.families import stance_tip
+    # Contacts every 100 samples. On the level the shin rolls forward over
+    # the planted foot: its pitch (+ = back) falls 0.2° a sample after each
+    # contact, 6° by 30 samples (0.3 of the stride). Climbing, the knee
+    # straightens onto the step: the shin tips back 0.5° a sample, +15°.
+    contacts = np.arange(0, 500, 100)
+    j = np.arange(500) % 100
+    assert stance_tip(10.0 - 0.2 * j, contacts) == pytest.approx(-6.0)
+    assert stance_tip(-10.0 + 0.5 * j, contacts) == pytest.approx(15.0)
+
+
+def test_a_shank_tiptoe_walk_whose_shin_tips_back_after_landing_is_stairs():
+    rater = ConfidenceRater()
+    walk = {"in_posture": 1.0, "stride_s": 1.3, "duration_s": 18.0, "arc_deg": 34.0, "landing_g": 0.9,
+            "travel_m": 0.35}
+    assert rater.rate("tiptoe_walk", {**walk, "stance_tip_deg": -5.0}, "gait", "ankle").confidence_ >= THRESHOLD
+    climbing = rater.rate("tiptoe_walk", {**walk, "stance_tip_deg": 15.0}, "declared", "ankle")
+    assert climbing.confidence_ < THRESHOLD
+    assert any("stairs" in d for d in climbing.doubts_)
+
+
+# Stair ascents at the shank counted as tiptoe walks before the stance-tip
+# sign (benchmarks/lookalikes.py --kinds stairs --seed0 5000, plain session 5
+# and --hard sessions 1 and 2): the mounting declared or found from the
+# stairs' own gait.
+@pytest.mark.parametrize("seed,rate,bare,mounting,plan", [
+    (5705, 81.0, False, "upside_down", None),
+    (5701, 42.0, True, None, {"tempo": 1.6, "depth": 0.59, "hold_s": 6.6}),
+    (5702, 41.0, False, "aligned", {"tempo": 2.98, "depth": 0.9, "hold_s": 6.4}),
+])
+def test_climbing_stairs_with_a_shank_sensor_is_not_tiptoe_walking(seed, rate, bare, mounting, plan):
+    known = dict(mounting=mounting, declare_mounting=True) if mounting else {}
+    assert counted_bouts(seed, "stairs", placement="ankle", sampling_rate_hz=rate, bare=bare,
+                         lookalike_plan=plan, **known) == []
