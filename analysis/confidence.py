@@ -438,6 +438,13 @@ class ConfidenceRater:
         Judged only with a mounting declared or found from walking (the
         pitch's sign is known); the shank's climb itself cannot be
         integrated (``max_climb_m``).
+    shank_climb_back_share : float
+        ... and only when the shin also tips back more than this share of
+        the walk's time (``back_share``: :func:`analysis.families.back_share`,
+        which needs no contact times): a true tiptoe walk whose contacts
+        were found at push-off rather than landing read +17° of stance tip
+        (ankle-tier tuning seed 7208) but tips back 0.41 of the time;
+        simulated ascents 0.49-0.67, tiptoe walks 0.40-0.54.
     min_gait_mounting : float
         A foot sensor's mounting from walking whose confidence
         (``Mounting.confidence``: the strides' agreement and number) is below
@@ -479,8 +486,10 @@ class ConfidenceRater:
                  shank_min_tremor: float = 0.15, pencil_tremor_lift_m: float = 0.05,
                  heel_raise_reach_m: float = 0.09, doubtful_heel_lift_m: float = 0.01, shank_still_rise_m: float = 0.012,
                  shank_sensor_height_m: float = 0.32, shank_min_travel_m: float = 0.06,
-                 min_gait_mounting: float = 0.5, shank_climb_tip_deg: float = 3.0):
+                 min_gait_mounting: float = 0.5, shank_climb_tip_deg: float = 3.0,
+                 shank_climb_back_share: float = 0.45):
         self.min_gait_mounting = min_gait_mounting
+        self.shank_climb_back_share = shank_climb_back_share
         self.shank_climb_tip_deg = shank_climb_tip_deg
         self.heel_raise_reach_m = heel_raise_reach_m
         self.doubtful_heel_lift_m = doubtful_heel_lift_m
@@ -738,7 +747,7 @@ class ConfidenceRater:
                             f"and short heel-to-toe steps swing it as far (tiptoe walk or walking?)")
             tip = ev.get("stance_tip_deg")
             if (placement == "ankle" and tip is not None and mounting_method in ("declared", "gait")
-                    and tip > self.shank_climb_tip_deg):
+                    and tip > self.shank_climb_tip_deg and ev.get("back_share", 1.0) > self.shank_climb_back_share):
                 doubt(0.35, f"the shin tips back {tip:.0f}° after each landing, the knee straightening "
                             f"onto the next step (climbing stairs?)")
             climb = ev.get("climb_m")

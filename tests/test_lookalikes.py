@@ -507,7 +507,7 @@ def test_true_sets_rising_within_their_doubt_still_count(seed, tier, exercise):
 
 
 def test_stance_tip_is_back_when_climbing_and_forward_on_the_level():
-    from analysis.families import stance_tip
+    from analysis.families import back_share, stance_tip
     # Contacts every 100 samples. On the level the shin rolls forward over
     # the planted foot: its pitch (+ = back) falls 0.2° a sample after each
     # contact, 6° by 30 samples (0.3 of the stride). Climbing, the knee
@@ -516,14 +516,23 @@ def test_stance_tip_is_back_when_climbing_and_forward_on_the_level():
     j = np.arange(500) % 100
     assert stance_tip(10.0 - 0.2 * j, contacts) == pytest.approx(-6.0)
     assert stance_tip(-10.0 + 0.5 * j, contacts) == pytest.approx(15.0)
+    # Rising 60 samples of each 100 (a stance tipping back), falling 40.
+    climb = np.where(j < 60, j, 60 - 1.5 * (j - 60)).astype(float)
+    assert back_share(climb, 0, 500) == pytest.approx(0.6, abs=0.01)
+    assert back_share(-climb, 0, 500) == pytest.approx(0.4, abs=0.01)
 
 
 def test_a_shank_tiptoe_walk_whose_shin_tips_back_after_landing_is_stairs():
     rater = ConfidenceRater()
     walk = {"in_posture": 1.0, "stride_s": 1.3, "duration_s": 18.0, "arc_deg": 34.0, "landing_g": 0.9,
             "travel_m": 0.35}
-    assert rater.rate("tiptoe_walk", {**walk, "stance_tip_deg": -5.0}, "gait", "ankle").confidence_ >= THRESHOLD
-    climbing = rater.rate("tiptoe_walk", {**walk, "stance_tip_deg": 15.0}, "declared", "ankle")
+    assert rater.rate("tiptoe_walk", {**walk, "stance_tip_deg": -5.0, "back_share": 0.45}, "gait",
+                      "ankle").confidence_ >= THRESHOLD
+    # Contacts found at push-off read as a tip back, but the shin tips back
+    # less than half the time: walking on the level (ankle-tier seed 7208).
+    assert rater.rate("tiptoe_walk", {**walk, "stance_tip_deg": 16.6, "back_share": 0.41}, "gait",
+                      "ankle").confidence_ >= THRESHOLD
+    climbing = rater.rate("tiptoe_walk", {**walk, "stance_tip_deg": 15.0, "back_share": 0.6}, "declared", "ankle")
     assert climbing.confidence_ < THRESHOLD
     assert any("stairs" in d for d in climbing.doubts_)
 
