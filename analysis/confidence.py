@@ -441,10 +441,11 @@ class ConfidenceRater:
     shank_climb_back_share : float
         ... and only when the shin also tips back more than this share of
         the walk's time (``back_share``: :func:`analysis.families.back_share`,
-        which needs no contact times): a true tiptoe walk whose contacts
-        were found at push-off rather than landing read +17° of stance tip
-        (ankle-tier tuning seed 7208) but tips back 0.41 of the time;
-        simulated ascents 0.49-0.67, tiptoe walks 0.40-0.54.
+        which needs no contact times): true tiptoe walks whose contacts
+        were found at push-off rather than landing read +17° and +21° of
+        stance tip (ankle-tier tuning seeds 7208, 6305) but tip back 0.41
+        and 0.46 of the time; simulated ascents 0.49-0.67 (tuning seeds),
+        tiptoe walks 0.40-0.54. A thin margin: see benchmarks/README.md.
     min_gait_mounting : float
         A foot sensor's mounting from walking whose confidence
         (``Mounting.confidence``: the strides' agreement and number) is below
@@ -487,7 +488,7 @@ class ConfidenceRater:
                  heel_raise_reach_m: float = 0.09, doubtful_heel_lift_m: float = 0.01, shank_still_rise_m: float = 0.012,
                  shank_sensor_height_m: float = 0.32, shank_min_travel_m: float = 0.06,
                  min_gait_mounting: float = 0.5, shank_climb_tip_deg: float = 3.0,
-                 shank_climb_back_share: float = 0.45):
+                 shank_climb_back_share: float = 0.48):
         self.min_gait_mounting = min_gait_mounting
         self.shank_climb_back_share = shank_climb_back_share
         self.shank_climb_tip_deg = shank_climb_tip_deg

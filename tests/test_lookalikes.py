@@ -529,9 +529,10 @@ def test_a_shank_tiptoe_walk_whose_shin_tips_back_after_landing_is_stairs():
     assert rater.rate("tiptoe_walk", {**walk, "stance_tip_deg": -5.0, "back_share": 0.45}, "gait",
                       "ankle").confidence_ >= THRESHOLD
     # Contacts found at push-off read as a tip back, but the shin tips back
-    # less than half the time: walking on the level (ankle-tier seed 7208).
-    assert rater.rate("tiptoe_walk", {**walk, "stance_tip_deg": 16.6, "back_share": 0.41}, "gait",
-                      "ankle").confidence_ >= THRESHOLD
+    # less than half the time: walking on the level (ankle-tier seeds 7208, 6305).
+    for tip, share in ((16.6, 0.41), (20.9, 0.46)):
+        assert rater.rate("tiptoe_walk", {**walk, "stance_tip_deg": tip, "back_share": share}, "gait",
+                          "ankle").confidence_ >= THRESHOLD
     climbing = rater.rate("tiptoe_walk", {**walk, "stance_tip_deg": 15.0, "back_share": 0.6}, "declared", "ankle")
     assert climbing.confidence_ < THRESHOLD
     assert any("stairs" in d for d in climbing.doubts_)
