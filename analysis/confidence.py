@@ -427,25 +427,6 @@ class ConfidenceRater:
         0.14 with the foot kept still), while sitting down and standing up
         leaves the foot on the floor (2.8 cm read on seed 2014). See
         benchmarks/README.md, "Pencil pickups held still, briefly, or once".
-    shank_climb_tip_deg : float
-        A shank sensor's tiptoe walk whose shin tips back by more than this
-        after each landing (``stance_tip_deg``, median over the strides:
-        :func:`analysis.families.stance_tip`) is climbing stairs: the foot
-        lands on the next step with the knee bent forward and the knee
-        straightens to lift the body onto it, where walking on the level
-        (on tiptoe or not) rolls the shank forward over the planted foot
-        (simulated tiptoe walks -2 to -8°, stair ascents +11 to +36°).
-        Judged only with a mounting declared or found from walking (the
-        pitch's sign is known); the shank's climb itself cannot be
-        integrated (``max_climb_m``).
-    shank_climb_back_share : float
-        ... and only when the shin also tips back more than this share of
-        the walk's time (``back_share``: :func:`analysis.families.back_share`,
-        which needs no contact times): true tiptoe walks whose contacts
-        were found at push-off rather than landing read +17° and +21° of
-        stance tip (ankle-tier tuning seeds 7208, 6305) but tip back 0.41
-        and 0.46 of the time; simulated ascents 0.49-0.67 (tuning seeds),
-        tiptoe walks 0.40-0.54. A thin margin: see benchmarks/README.md.
     min_gait_mounting : float
         A foot sensor's mounting from walking whose confidence
         (``Mounting.confidence``: the strides' agreement and number) is below
@@ -487,11 +468,8 @@ class ConfidenceRater:
                  shank_min_tremor: float = 0.15, pencil_tremor_lift_m: float = 0.05,
                  heel_raise_reach_m: float = 0.09, doubtful_heel_lift_m: float = 0.01, shank_still_rise_m: float = 0.012,
                  shank_sensor_height_m: float = 0.32, shank_min_travel_m: float = 0.06,
-                 min_gait_mounting: float = 0.5, shank_climb_tip_deg: float = 3.0,
-                 shank_climb_back_share: float = 0.48):
+                 min_gait_mounting: float = 0.5):
         self.min_gait_mounting = min_gait_mounting
-        self.shank_climb_back_share = shank_climb_back_share
-        self.shank_climb_tip_deg = shank_climb_tip_deg
         self.heel_raise_reach_m = heel_raise_reach_m
         self.doubtful_heel_lift_m = doubtful_heel_lift_m
         self.shank_still_rise_m = shank_still_rise_m
@@ -746,11 +724,6 @@ class ConfidenceRater:
             elif placement == "ankle" and arc is not None and arc >= self.shank_tiptoe_arc_deg and not soft:
                 doubt(0.35, f"the shank swings {arc:.0f}° a stride: a shank sensor cannot see the heel, "
                             f"and short heel-to-toe steps swing it as far (tiptoe walk or walking?)")
-            tip = ev.get("stance_tip_deg")
-            if (placement == "ankle" and tip is not None and mounting_method in ("declared", "gait")
-                    and tip > self.shank_climb_tip_deg and ev.get("back_share", 1.0) > self.shank_climb_back_share):
-                doubt(0.35, f"the shin tips back {tip:.0f}° after each landing, the knee straightening "
-                            f"onto the next step (climbing stairs?)")
             climb = ev.get("climb_m")
             if placement == "foot" and climb is not None and climb > self.max_climb_m:
                 doubt(0.35, f"rises or falls {100 * climb:.0f} cm per stride (stairs?)")

@@ -122,43 +122,6 @@ def shank_lean(elevation_deg: np.ndarray, group, offset: int, sampling_rate_hz: 
     return float(_median(np.array(out))) if out else 0.0
 
 
-def stance_tip(elevation_deg: np.ndarray, contacts: np.ndarray, share: float = 0.3) -> float:
-    """Median change (deg) of a shank's pitch from each ground contact over the next ``share`` of
-    its stride; + = the shin tips back.
-
-    ``elevation_deg``: the segment's sagittal pitch (+ = shin tipped back,
-    ``SessionSignals.elevation_deg``); ``contacts``: sample indices of one
-    foot's contacts (the last one closes the last stride). Walking on the
-    level, heel to toe or on tiptoe, the shank rolls forward over the
-    planted foot after each landing (simulated tiptoe walks -2 to -8°,
-    ordinary walks -11 to -20°); climbing stairs, the foot lands on the
-    next step with the knee bent forward, then the knee straightens to lift
-    the body onto it: the shin tips back (simulated ascents +11 to +36°).
-    """
-    c = np.asarray(contacts, dtype=int)
-    if len(c) < 2:
-        return 0.0
-    c0, c1 = c[:-1], c[1:]
-    mid = np.minimum(c0 + np.round(share * (c1 - c0)).astype(int), len(elevation_deg) - 1)
-    d = elevation_deg[mid] - elevation_deg[c0]
-    d = d[np.isfinite(d)]
-    return float(_median(d)) if len(d) else 0.0
-
-
-def back_share(elevation_deg: np.ndarray, a: int, b: int) -> float:
-    """Share of samples ``a:b`` in which a shank's pitch rises (the shin tipping back), 0-1.
-
-    Needs no contact times: walking on the level the shin tips forward
-    through the stance, the longer part of the stride, and back through the
-    swing (simulated walks 0.32-0.37 of the time, tiptoe walks 0.40-0.54);
-    climbing stairs it tips back through the stance, as the knee
-    straightens (0.49-0.67).
-    """
-    d = np.diff(np.asarray(elevation_deg[a:b], dtype=float))
-    d = d[np.isfinite(d)]
-    return float(np.mean(d > 0)) if len(d) else 0.5
-
-
 def carry_free_tilt(tilt_deg: np.ndarray, elevation_deg: np.ndarray, sampling_rate_hz: float,
                     window_s: float = 4.0, max_push_deg: float = 1.5, noise_sds: float = 3.0) -> np.ndarray:
     """The accelerometer's pitch (deg, shape (n,)) with the pushes of a moving foot taken out.
@@ -329,8 +292,7 @@ class TiptoeWalkDetector:
     evidence_ : list of dict
         Per bout: ``in_posture``, ``stride_s``, ``arc_deg`` (median sagittal arc a stride),
         ``duration_s``, ``landing_g`` (median jolt of its landings, g),
-        ``climb_m``, ``travel_m``, ``peak_g``, ``flight_s``; with a shank sensor
-        ``stance_tip_deg`` (:func:`stance_tip`) and ``back_share`` (:func:`back_share`).
+        ``climb_m``, ``travel_m``, ``peak_g``, ``flight_s``.
     details_ : list of dict
         Per bout: ``cadence_spm``, ``stride_time_cv_pct``, ``heel_rise_deg``
         (None for a shank sensor).
@@ -592,8 +554,6 @@ class TiptoeWalkDetector:
                          "duration_s": float(t[min(end, len(t) - 1)] - t[contacts[0]]),
                          "landing_g": float(np.median(contact_impacts(sig.acc, contacts[1:], sampling_rate_hz))),
                          "climb_m": climb, "travel_m": travel,
-                         **({} if foot else {"stance_tip_deg": stance_tip(sig.elevation_deg, contacts),
-                                             "back_share": back_share(sig.elevation_deg, contacts[0], end)}),
                          **motion_evidence(sig.acc, contacts[0], end, sampling_rate_hz)})
         strides += [(k, t[c]) for c in contacts]
         details.append({

@@ -56,8 +56,7 @@ from sensors.simulator import DAILY_LOOKALIKES, LOOKALIKES, simulate_session  # 
 
 KINDS = LOOKALIKES + DAILY_LOOKALIKES
 # A tiptoe walk's evidence (rep_wide.KEYS holds the hold sets').
-TIPTOE_KEYS = ("stride_s", "duration_s", "arc_deg", "landing_g", "climb_m", "travel_m", "flight_s",
-               "stance_tip_deg", "back_share")
+TIPTOE_KEYS = ("stride_s", "duration_s", "arc_deg", "landing_g", "climb_m", "travel_m", "flight_s")
 
 
 def bout_evidence(ev: dict) -> dict:
