@@ -341,14 +341,19 @@ GAIT_LOOKALIKES = ("walk",)
 # kind): kneeling, crossing the legs seated, tapping the foot, pedalling a
 # stationary bike, driving (pedal presses held at lights, the car's own
 # accelerations on the sensor).
-DAILY_LOOKALIKES = ("kneel", "cross_legs", "foot_tap", "stationary_bike", "driving")
+DAILY_LOOKALIKES = ("kneel", "cross_legs", "foot_tap", "stationary_bike", "driving",
+                    # Appended (the kinds before keep their seeds in
+                    # benchmarks/lookalikes.py): a calf stretch held against a
+                    # wall, rocking heel to toe standing.
+                    "calf_stretch", "heel_toe_rock")
 # Where each look-alike is done (standing otherwise).
 LOOKALIKE_POSTURE = {"knee_extension": "chair", "straight_leg_raise": "lie",
                      "side_lying_abduction": "side_lie", "prone_hip_extension": "prone",
                      "other_leg_lying": "lie", "other_leg_seated": "chair",
                      "fidget_seated": "chair", "fidget_lying": "lie", "seated_heel_raise": "chair",
                      "kneel": "stand", "cross_legs": "chair", "foot_tap": "chair",
-                     "stationary_bike": "bike", "driving": "car"}
+                     "stationary_bike": "bike", "driving": "car", "calf_stretch": "stand",
+                     "heel_toe_rock": "stand"}
 # Length of the segments that swing about the knee or the hip (m).
 SHANK_LENGTH_M = 0.42
 LEG_LENGTH_M = 0.85
@@ -1670,6 +1675,30 @@ class _Builder:
         elif kind == "driving":
             self.go_to("car")
             self._drive(loguni(40.0, 150.0))
+        elif kind == "calf_stretch":
+            # Hands on a wall, this leg back with the heel down and the
+            # knee straight or bent (the shank leaning forward over a flat
+            # foot), or this foot forward with its toes up the wall (the
+            # foot tipped toes-up, the shank leaning in); held 10-45 s,
+            # two to four times, the body easing further in now and then.
+            self.go_to("stand")
+            toes_up = rng.random() < 0.35
+            lean = loguni(8.0, 35.0) * depth
+            for _ in range(int(rng.integers(2, 5))):
+                stay = loguni(10.0, 45.0)
+                pose = ({"shank_pitch": lean, "ankle_pitch": -lean - loguni(15.0, 40.0)} if toes_up
+                        else {"shank_pitch": lean, "ankle_pitch": -lean})
+                # Slow, careful moves into and out of a stretch.
+                self._pose_once(pose, stay, tempo * rng.uniform(1.0, 2.0))
+                self.rest(loguni(2.0, 15.0))
+        elif kind == "heel_toe_rock":
+            # Standing, rocking from the heels (toes up) to the toes (heels
+            # up) and back, in rhythm or lingering a moment at each end;
+            # a few bouts of it while waiting.
+            self.go_to("stand")
+            for _ in range(int(rng.integers(1, 4))):
+                self._rock(loguni(5.0, 30.0), tempo, depth)
+                self.rest(loguni(1.0, 10.0))
         elif kind in ("fidget_seated", "fidget_lying"):
             self.go_to("chair" if kind == "fidget_seated" else "lie")
             for _ in range(int(rng.integers(3, 8))):
@@ -1758,6 +1787,27 @@ class _Builder:
             tr.ankle_pitch = tr.ankle_pitch + amp * wave
             tr.shank_pitch = tr.shank_pitch - 0.2 * amp * wave
             tr.ankle_pos = tr.ankle_pos + np.outer(0.12 * np.sin(np.radians(amp)) * wave, [0, 0, 1.0])
+        self._push(tr)
+
+    def _rock(self, duration_s: float, tempo: float = 1.0, depth: float = 1.0) -> None:
+        """Rock heel to toe standing for ``duration_s``: toes up (on the heels), then heels up
+        (on the toes), 0.2-1 rocks a second, flattened at each end by a factor (lingering)."""
+        rng, fs = self.rng, self.sampling_rate_hz
+        t = self._grid(duration_s)
+        n = len(t)
+        f = float(np.clip(rng.uniform(0.2, 1.0) / tempo, 0.1, 1.2))
+        up, down = rng.uniform(3, 20) * depth, rng.uniform(5, 30) * depth  # toes up, heels up (deg)
+        wave = np.clip(rng.uniform(1.0, 2.5) * np.sin(2 * np.pi * f * t + rng.uniform(0, 2 * np.pi)), -1, 1)
+        wave = wave * _taper(n, fs, 0.5) * np.exp(_smooth_noise(rng, n, fs, 0.3, 0.15))
+        tr = Track.still(n, self.posture, self.heading, self.pos)
+        foot = np.where(wave > 0, down * wave, up * wave)  # + toes down (heels up)
+        # The body sways with it over the ankle: the shank a third as far, opposite.
+        sway = -0.3 * foot
+        tr.shank_pitch = tr.shank_pitch + sway
+        tr.ankle_pitch = tr.ankle_pitch + foot - sway
+        # On the toes the foot turns about the ball and the ankle rises.
+        heels = np.clip(foot, 0, None)
+        tr.ankle_pos = tr.ankle_pos + np.outer(0.16 * np.sin(np.radians(heels)), [0, 0, 1.0])
         self._push(tr)
 
     def _windowed(self, tr: Track, ramp_s: float = 1.0) -> Track:

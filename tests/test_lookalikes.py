@@ -160,6 +160,11 @@ def test_the_other_leg_standing_and_seated_heel_raises_count_nothing(kind, seed,
     ("other_leg_seated", 3312, "foot", 25.0, True, "aligned", {"hold_s": 5.0}),
     ("other_leg_standing", 3607, "ankle", 77.0, True, "upside_down", None),
     ("other_leg_standing", 3613, "ankle", 25.0, True, "upside_down", {"hold_s": 5.0}),
+    # A calf stretch held against a wall (read as pencil pickups, uncertain)
+    # and rocking heel to toe (read as shank tiptoe walks, uncertain): the
+    # simulator's widened daily life (benchmarks/lookalikes.py --seed0 5000).
+    ("calf_stretch", 7300, "foot", 70.0, False, None, None),
+    ("heel_toe_rock", 7407, "ankle", 181.0, True, "upside_down", None),
 ])
 def test_daily_life_and_the_still_leg_count_nothing(kind, seed, placement, rate, bare, known, plan):
     config = dict(placement=placement, sampling_rate_hz=rate, bare=bare)
