@@ -251,6 +251,7 @@ class StrideDetector:
         cand, _ = find_peaks(score, distance=max(1, int(0.25 * period_s * sampling_rate_hz)),
                              prominence=0.1 * top)
         peaks = self._chain(cand, score[cand] / (top or 1.0), period_s * sampling_rate_hz)
+        self.standing_ = False
         if len(peaks):
             # The foot stood on the ground before its first swing: that
             # stance is the bout's first contact, though it has no impact.
@@ -273,6 +274,7 @@ class StrideDetector:
             swung = smooth[lo:peaks[0]].max() > 0.5 * p95 if peaks[0] > lo else False
             if len(before) and swung and peaks[0] - before[-1] >= int(0.3 * period_s * sampling_rate_hz):
                 peaks = np.r_[before[-1], peaks]
+                self.standing_ = True
         self.contacts_ = peaks
         self.period_s_ = period_s
         return self

@@ -12,7 +12,8 @@ Scored with ``benchmarks/_scoring.py``'s rules (counted bouts only): the
 walk found (IoU ≥ 0.5), its start, end and duration errors (s), the
 stride count error (%), and counted tiptoe bouts elsewhere (false);
 then which contacts were missed or extra (the walk's first, its last,
-elsewhere). ``--kind edges``: moderate walks on the realistic tier whose
+elsewhere). ``--kind clean`` (``realistic``, ``hard``, ``ankle``): that
+standard tier's session, its one tiptoe walk. ``--kind edges``: moderate walks on the realistic tier whose
 first and last steps (half steps), landings (soft, a rail), heel touches
 and final heel drop are drawn wide (``edges_plan``). ``--kind wider``: the
 ``tiptoe-wide`` tier (``SimConfig.tiptoe_wider``: slow shuffles of a few
@@ -38,6 +39,7 @@ from analysis.pipeline import analyze_recording, run_analysis  # noqa: E402
 from benchmarks._scoring import match_bouts, reported  # noqa: E402
 from sensors.simulator import simulate_session  # noqa: E402
 
+TIERS = ("clean", "realistic", "hard", "ankle")
 EDGE_KEYS = ("miss_first", "miss_last", "miss_mid", "extra_before", "extra_after", "extra_mid")
 
 
@@ -109,6 +111,10 @@ def run(job):
     if kind == "edges":
         rec, truth = simulate_session(seed=seed, tier="realistic", placement=placement, exercises=["tiptoe_walk"],
                                       tiptoe_plan=edges_plan(seed))
+    elif kind in TIERS:
+        # The tier's own placement (the ankle tier's shank, the others' foot).
+        rec, truth = simulate_session(seed=seed, tier=kind)
+        placement = rec.metadata.get("placement", placement)
     else:
         rec, truth = simulate_session(seed=seed, tier="tiptoe-wide" if kind == "wider" else "tiptoe",
                                       placement=placement)
@@ -144,10 +150,11 @@ def main() -> int:
     ap.add_argument("n", type=int)
     ap.add_argument("--placements", default="foot,ankle")
     ap.add_argument("--jobs", type=int, default=2)
-    ap.add_argument("--kind", choices=("wide", "wider", "edges"), default="wide",
+    ap.add_argument("--kind", choices=("wide", "wider", "edges") + TIERS, default="wide",
                     help="wide: the tiptoe tier; wider: the tiptoe-wide tier (tiptoe_wider); edges: moderate "
                          "walks on the realistic tier whose first and last steps, landings and heel are drawn "
-                         "wide (edges_plan)")
+                         "wide (edges_plan); clean, realistic, hard, ankle: that tier's session and its "
+                         "one tiptoe walk")
     ap.add_argument("-v", action="store_true")
     args = ap.parse_args()
     places = args.placements.split(",")
