@@ -272,7 +272,22 @@ class StrideDetector:
             lasting = stops - starts >= max(1, int(0.15 * sampling_rate_hz))
             before = stops[lasting] - 1 + lo
             swung = smooth[lo:peaks[0]].max() > 0.5 * p95 if peaks[0] > lo else False
-            if len(before) and swung and peaks[0] - before[-1] >= int(0.3 * period_s * sampling_rate_hz):
+            stood = (stops - starts)[lasting]
+            if len(before) and stood[-1] >= int(0.5 * sampling_rate_hz) \
+                    and peaks[0] - before[-1] < int(0.45 * sampling_rate_hz):
+                # The chain's first peak comes within 0.45 s of standing
+                # (0.5 s or more): too soon for a swing (a heel rising 0.2 s
+                # and a swing of 0.3 s at the quickest), so it is the heel
+                # rising from that stance (a bump of jerk), not a landing
+                # (a foot stepping first rises and swings at once; the tiers'
+                # first stride eases in). The chain after it is looked for
+                # again: the bump may have kept the first landing out
+                # (closer than 0.6 stride).
+                after = cand > peaks[0]
+                rest = self._chain(cand[after], score[cand[after]] / (top or 1.0), period_s * sampling_rate_hz)
+                peaks = np.r_[peaks[0], rest]
+                self.standing_ = True
+            elif len(before) and swung and peaks[0] - before[-1] >= int(0.3 * period_s * sampling_rate_hz):
                 peaks = np.r_[before[-1], peaks]
                 self.standing_ = True
         self.contacts_ = peaks

@@ -50,8 +50,9 @@ def edges_plan(seed: int) -> dict:
     stride spread 2-6 %: what the other tiers walk. Drawn wide: the first
     and last swing (half steps half the time), how softly the toes land
     (a hand on a rail), the heel touching down now and then, the heel
-    coming down after the last contact (after 0-1 s on tiptoe); no pauses
-    or turns.
+    coming down after the last contact (after 0-1 s on tiptoe), which foot
+    steps first (``lead_first`` half the time, drawn after the others so
+    they stay what they were); no pauses or turns.
     """
     rng = np.random.default_rng(10_000_000 + seed)
     return dict(cadence_sps=rng.uniform(1.2, 2.2), cadence_trend=rng.uniform(0.9, 1.1),
@@ -60,7 +61,8 @@ def edges_plan(seed: int) -> dict:
                 first_step=rng.uniform(0.3, 0.7) if rng.random() < 0.5 else 1.0,
                 last_step=rng.uniform(0.3, 0.7) if rng.random() < 0.5 else 1.0,
                 soft=rng.uniform(0.0, 0.95), heel_touch_p=rng.uniform(0.05, 0.3) if rng.random() < 0.4 else 0.0,
-                end_drop_s=float(np.exp(rng.uniform(np.log(0.12), np.log(0.7)))), end_hold_s=rng.uniform(0.0, 1.0))
+                end_drop_s=float(np.exp(rng.uniform(np.log(0.12), np.log(0.7)))), end_hold_s=rng.uniform(0.0, 1.0),
+                lead_first=bool(rng.random() < 0.5))
 
 
 def edge_errors(true_t: list[float], det_t: list[float], stride_s: float) -> dict:

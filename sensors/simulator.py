@@ -757,10 +757,18 @@ class _Builder:
         heading0 = self.heading
         soft = plan.get("soft", 0.0)
         cushion, v_land = plan.get("cushion_s", 0.0), 0.0
+        # The instrumented foot takes the first step (``lead_first``): its
+        # heel rises and it swings at once; else it stands through a stance
+        # while the other foot steps first.
+        rise_s = min(0.3, sf * durations[0]) if plan.get("lead_first") else None
         for k, dur in enumerate(durations):
-            t = self._grid(dur)
+            if k == 0 and rise_s:
+                t = self._grid(rise_s + (1 - sf) * dur)
+                ph = np.where(t < rise_s, sf * t / rise_s, sf + (t - rise_s) / dur)
+            else:
+                t = self._grid(dur)
+                ph = t / dur
             m = len(t)
-            ph = t / dur
             stance = ph < sf
             sw = np.clip((ph - sf) / (1 - sf), 0, 1)
             level = rise(plan["heel_rise_cm"] + wander[k0:k0 + m])
@@ -793,7 +801,7 @@ class _Builder:
             shank = gaussian_filter1d(shank, fs * 0.02)
             if k == 0:
                 # From standing flat: the heel rises and the first swing follows.
-                lead = _min_jerk(t / min(0.5, 0.5 * dur))
+                lead = _min_jerk(t / (rise_s or min(0.5, 0.5 * dur)))
                 foot, shank = foot * lead, shank * lead
             elif not flat:
                 heel_rises.append(foot[stance])
@@ -2060,7 +2068,12 @@ def tiptoe_plan(rng: np.random.Generator, sloppiness: float = 0.3, duration_s: f
     how long the calf takes to stop the ankle after a forefoot landing, so
     that a shank sees no heel strike's jolt; the toes then leave the floor
     from rest). Pinned plans without the last eight keys get 1, 1, 0, 0, 0,
-    None, [] and 0 (the walks drawn before they existed).
+    None, [] and 0 (the walks drawn before they existed). ``lead_first``
+    (pinned only, default False): the instrumented foot takes the first
+    step, its heel rising for 0.3 s and the swing following at once (else
+    it stands a stance while the other foot steps first). The walk's true
+    strides are the instrumented foot's landings, one per swing: the foot
+    standing where the walk starts lands at no moment (contracts §1).
 
     With ``wider_rng`` (``SimConfig.tiptoe_wider``) these are redrawn wider
     still from it: ``cadence_sps`` 0.6-3.6 (strides of 3.3 s down to 0.55 s),
