@@ -241,3 +241,36 @@ def test_an_ordinary_shuffling_walk_is_not_counted_as_tiptoe_walking(seed, tier)
                        if any(a < b["end_s"] and e > b["start_s"] for a, e in walks)
                        and not any(a < b["end_s"] and e > b["start_s"] for a, e in tiptoe)]
     assert walks and over_walks_only == []
+
+
+@pytest.mark.parametrize("placement,seed,pins", [
+    ("foot", 4500, {"lead_first": True}),
+    ("foot", 4501, {"lead_first": True, "first_step": 0.4}),
+    ("ankle", 4502, {"lead_first": True}),
+    ("ankle", 4504, {}),
+])
+def test_each_landing_is_one_stride_and_the_stance_the_walk_starts_from_is_none(placement, seed, pins):
+    # 18 swings of the instrumented foot from standing, stepping first
+    # (heel up in 0.3 s, then the swing) or second (a stance first): 18
+    # landings, each a stride at its moment (contracts §1). Reported
+    # before: the stance or the heel rising from it as a 19th.
+    true, found = _walk(placement, seed, **pins)
+    assert len(true) == 18
+    assert len(found) == 1
+    got = [s["t_s"] for s in found[0]["strides"]]
+    assert len(got) == 18
+    assert max(abs(a - b["t_s"]) for a, b in zip(got, true)) <= 0.1
+
+
+def test_a_quick_walk_stepping_first_has_no_stride_before_its_first_landing():
+    # 2.4 steps a second, the instrumented foot stepping first: its heel
+    # rises 0.3 s and it swings at once, so the bump of the heel rising
+    # joined the contact chain as a stride before the first landing.
+    # (This walk's last landing, the heel dropping at once after it, is
+    # still lost: the heel rule takes it for the heels' contact.)
+    true, found = _walk("foot", 4503, cadence_sps=2.4, lead_first=True)
+    assert len(true) == 18
+    assert len(found) == 1
+    got = [s["t_s"] for s in found[0]["strides"]]
+    assert abs(got[0] - true[0]["t_s"]) <= 0.1
+    assert all(abs(a - b["t_s"]) <= 0.1 for a, b in zip(got, true))
