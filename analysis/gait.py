@@ -273,11 +273,14 @@ class StrideDetector:
             before = stops[lasting] - 1 + lo
             swung = smooth[lo:peaks[0]].max() > 0.5 * p95 if peaks[0] > lo else False
             stood = (stops - starts)[lasting]
-            if len(before) and stood[-1] >= int(0.5 * sampling_rate_hz) \
+            if len(before) and stood[-1] >= max(int(0.5 * sampling_rate_hz), int(period_s * sampling_rate_hz)) \
                     and peaks[0] - before[-1] < int(0.45 * sampling_rate_hz):
                 # The chain's first peak comes within 0.45 s of standing
-                # (0.5 s or more): too soon for a swing (a heel rising 0.2 s
-                # and a swing of 0.3 s at the quickest), so it is the heel
+                # (calm a stride or more, 0.5 s at least: no stance within a
+                # walk is, the foot swings every stride; a calm stance then a
+                # quick swing of 0.3-0.45 s is a landing): too soon for a
+                # swing from standing (a heel rising 0.2 s and a swing of
+                # 0.3 s at the quickest), so it is the heel
                 # rising from that stance (a bump of jerk), not a landing
                 # (a foot stepping first rises and swings at once; the tiers'
                 # first stride eases in). The chain after it is looked for
