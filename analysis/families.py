@@ -334,7 +334,10 @@ class TiptoeWalkDetector:
             # a stride past it too (tiptoe_wide --kind edges, ankle).
             lo = max(0, g.start - int(g.period_s * sampling_rate_hz))
             sl = slice(lo, min(len(t), g.stop + int(g.period_s * sampling_rate_hz)))
-            sd = StrideDetector().detect(sig.acc[sl], sig.gyr[sl], g.period_s, sampling_rate_hz)
+            # (A shank's calm runs on through the heel rising: no heel-rise
+            # rule there; held-out no-harm check, ankle, in benchmarks/README.)
+            sd = StrideDetector(heel_rise_max_s=0.45 if foot else 0.0).detect(
+                sig.acc[sl], sig.gyr[sl], g.period_s, sampling_rate_hz)
             contacts = sd.contacts_ + lo
             if sd.standing_:
                 standing.add(int(contacts[0]))

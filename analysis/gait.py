@@ -231,11 +231,28 @@ class StrideDetector:
         (dynamic programming, as in beat tracking). Soft landings (tiptoe,
         a shank sensor) make two peaks a stride of about the same height;
         picking the highest peak nearby jumps between them.
+    heel_rise_max_s : float
+        A chain's first peak this soon after standing (calm a stride or
+        more) is the heel rising from it, not a landing (0: never). For a
+        foot sensor: the heel rising turns the foot 20-40°, ending its calm
+        0.2 s or more before any swing. A shank hardly turns as the heel
+        rises: its calm runs on into the first swing, which may land within
+        0.45 s of it (0 for a shank).
+
+    Attributes (after :meth:`detect`)
+    ----------
+    contacts_ : ndarray of int
+        The chain's contacts (sample indices), the stance the walk starts
+        from first when ``standing_``.
+    standing_ : bool
+        Whether ``contacts_[0]`` is that stance (or the heel rising from
+        it): no landing, no ground contact to report (contracts §1).
     """
 
-    def __init__(self, highpass_hz: float = 3.0, tightness: float = 4.0):
+    def __init__(self, highpass_hz: float = 3.0, tightness: float = 4.0, heel_rise_max_s: float = 0.45):
         self.highpass_hz = highpass_hz
         self.tightness = tightness
+        self.heel_rise_max_s = heel_rise_max_s
 
     def detect(self, acc: np.ndarray, gyr: np.ndarray, period_s: float,
                sampling_rate_hz: float) -> StrideDetector:
@@ -274,7 +291,7 @@ class StrideDetector:
             swung = smooth[lo:peaks[0]].max() > 0.5 * p95 if peaks[0] > lo else False
             stood = (stops - starts)[lasting]
             if len(before) and stood[-1] >= max(int(0.5 * sampling_rate_hz), int(period_s * sampling_rate_hz)) \
-                    and peaks[0] - before[-1] < int(0.45 * sampling_rate_hz):
+                    and peaks[0] - before[-1] < int(self.heel_rise_max_s * sampling_rate_hz):
                 # The chain's first peak comes within 0.45 s of standing
                 # (calm a stride or more, 0.5 s at least: no stance within a
                 # walk is, the foot swings every stride; a calm stance then a
