@@ -271,9 +271,9 @@ class StrideDetector:
         self.standing_ = False
         if len(peaks):
             # The foot stood on the ground before its first swing: that
-            # stance is the bout's first contact, though it has no impact.
-            # It is the last calm moment before the swing that ends in the
-            # first impact.
+            # stance starts the chain (the walk's start, ``standing_``), though
+            # it is no landing and no ground contact to report. It is the
+            # last calm moment before the swing that ends in the first impact.
             # A stance lasts: a foot's pitch rate passing zero mid-swing,
             # deepest in a short first step, is calm for a moment only and
             # no stance (a half first step lost the walk's first contact,
