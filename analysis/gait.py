@@ -231,11 +231,28 @@ class StrideDetector:
         (dynamic programming, as in beat tracking). Soft landings (tiptoe,
         a shank sensor) make two peaks a stride of about the same height;
         picking the highest peak nearby jumps between them.
+    heel_rise_max_s : float
+        A chain's first peak this soon after standing (calm a stride or
+        more) is the heel rising from it, not a landing (0: never). For a
+        foot sensor: the heel rising turns the foot 20-40°, ending its calm
+        0.2 s or more before any swing. A shank hardly turns as the heel
+        rises: its calm runs on into the first swing, which may land within
+        0.45 s of it (0 for a shank).
+
+    Attributes (after :meth:`detect`)
+    ----------
+    contacts_ : ndarray of int
+        The chain's contacts (sample indices), the stance the walk starts
+        from first when ``standing_``.
+    standing_ : bool
+        Whether ``contacts_[0]`` is that stance (or the heel rising from
+        it): no landing, no ground contact to report (contracts §1).
     """
 
-    def __init__(self, highpass_hz: float = 3.0, tightness: float = 4.0):
+    def __init__(self, highpass_hz: float = 3.0, tightness: float = 4.0, heel_rise_max_s: float = 0.45):
         self.highpass_hz = highpass_hz
         self.tightness = tightness
+        self.heel_rise_max_s = heel_rise_max_s
 
     def detect(self, acc: np.ndarray, gyr: np.ndarray, period_s: float,
                sampling_rate_hz: float) -> StrideDetector:
@@ -251,11 +268,12 @@ class StrideDetector:
         cand, _ = find_peaks(score, distance=max(1, int(0.25 * period_s * sampling_rate_hz)),
                              prominence=0.1 * top)
         peaks = self._chain(cand, score[cand] / (top or 1.0), period_s * sampling_rate_hz)
+        self.standing_ = False
         if len(peaks):
             # The foot stood on the ground before its first swing: that
-            # stance is the bout's first contact, though it has no impact.
-            # It is the last calm moment before the swing that ends in the
-            # first impact.
+            # stance starts the chain (the walk's start, ``standing_``), though
+            # it is no landing and no ground contact to report. It is the
+            # last calm moment before the swing that ends in the first impact.
             # A stance lasts: a foot's pitch rate passing zero mid-swing,
             # deepest in a short first step, is calm for a moment only and
             # no stance (a half first step lost the walk's first contact,
@@ -271,8 +289,27 @@ class StrideDetector:
             lasting = stops - starts >= max(1, int(0.15 * sampling_rate_hz))
             before = stops[lasting] - 1 + lo
             swung = smooth[lo:peaks[0]].max() > 0.5 * p95 if peaks[0] > lo else False
-            if len(before) and swung and peaks[0] - before[-1] >= int(0.3 * period_s * sampling_rate_hz):
+            stood = (stops - starts)[lasting]
+            if len(before) and stood[-1] >= max(int(0.5 * sampling_rate_hz), int(period_s * sampling_rate_hz)) \
+                    and peaks[0] - before[-1] < int(self.heel_rise_max_s * sampling_rate_hz):
+                # The chain's first peak comes within 0.45 s of standing
+                # (calm a stride or more, 0.5 s at least: no stance within a
+                # walk is, the foot swings every stride; a calm stance then a
+                # quick swing of 0.3-0.45 s is a landing): too soon for a
+                # swing from standing (a heel rising 0.2 s and a swing of
+                # 0.3 s at the quickest), so it is the heel
+                # rising from that stance (a bump of jerk), not a landing
+                # (a foot stepping first rises and swings at once; the tiers'
+                # first stride eases in). The chain after it is looked for
+                # again: the bump may have kept the first landing out
+                # (closer than 0.6 stride).
+                after = cand > peaks[0]
+                rest = self._chain(cand[after], score[cand[after]] / (top or 1.0), period_s * sampling_rate_hz)
+                peaks = np.r_[peaks[0], rest]
+                self.standing_ = True
+            elif len(before) and swung and peaks[0] - before[-1] >= int(0.3 * period_s * sampling_rate_hz):
                 peaks = np.r_[before[-1], peaks]
+                self.standing_ = True
         self.contacts_ = peaks
         self.period_s_ = period_s
         return self

@@ -12,7 +12,8 @@ Scored with ``benchmarks/_scoring.py``'s rules (counted bouts only): the
 walk found (IoU ≥ 0.5), its start, end and duration errors (s), the
 stride count error (%), and counted tiptoe bouts elsewhere (false);
 then which contacts were missed or extra (the walk's first, its last,
-elsewhere). ``--kind edges``: moderate walks on the realistic tier whose
+elsewhere). ``--kind clean`` (``realistic``, ``hard``, ``ankle``): that
+standard tier's session, its one tiptoe walk. ``--kind edges``: moderate walks on the realistic tier whose
 first and last steps (half steps), landings (soft, a rail), heel touches
 and final heel drop are drawn wide (``edges_plan``). ``--kind wider``: the
 ``tiptoe-wide`` tier (``SimConfig.tiptoe_wider``: slow shuffles of a few
@@ -39,6 +40,7 @@ from analysis.pipeline import analyze_recording, run_analysis  # noqa: E402
 from benchmarks._scoring import match_bouts, reported  # noqa: E402
 from sensors.simulator import simulate_session  # noqa: E402
 
+TIERS = ("clean", "realistic", "hard", "ankle")
 EDGE_KEYS = ("miss_first", "miss_last", "miss_mid", "extra_before", "extra_after", "extra_mid")
 
 
@@ -49,8 +51,9 @@ def edges_plan(seed: int) -> dict:
     stride spread 2-6 %: what the other tiers walk. Drawn wide: the first
     and last swing (half steps half the time), how softly the toes land
     (a hand on a rail), the heel touching down now and then, the heel
-    coming down after the last contact (after 0-1 s on tiptoe); no pauses
-    or turns.
+    coming down after the last contact (after 0-1 s on tiptoe), which foot
+    steps first (``lead_first`` half the time, drawn after the others so
+    they stay what they were); no pauses or turns.
     """
     rng = np.random.default_rng(10_000_000 + seed)
     return dict(cadence_sps=rng.uniform(1.2, 2.2), cadence_trend=rng.uniform(0.9, 1.1),
@@ -59,7 +62,8 @@ def edges_plan(seed: int) -> dict:
                 first_step=rng.uniform(0.3, 0.7) if rng.random() < 0.5 else 1.0,
                 last_step=rng.uniform(0.3, 0.7) if rng.random() < 0.5 else 1.0,
                 soft=rng.uniform(0.0, 0.95), heel_touch_p=rng.uniform(0.05, 0.3) if rng.random() < 0.4 else 0.0,
-                end_drop_s=float(np.exp(rng.uniform(np.log(0.12), np.log(0.7)))), end_hold_s=rng.uniform(0.0, 1.0))
+                end_drop_s=float(np.exp(rng.uniform(np.log(0.12), np.log(0.7)))), end_hold_s=rng.uniform(0.0, 1.0),
+                lead_first=bool(rng.random() < 0.5))
 
 
 def edge_errors(true_t: list[float], det_t: list[float], stride_s: float) -> dict:
@@ -110,8 +114,10 @@ def run(job):
     if kind == "edges":
         rec, truth = simulate_session(seed=seed, tier="realistic", placement=placement, exercises=["tiptoe_walk"],
                                       tiptoe_plan=edges_plan(seed))
-    elif kind == "ankle":
-        rec, truth = simulate_session(seed=seed, tier="ankle")
+    elif kind in TIERS:
+        # The tier's own placement (the ankle tier's shank, the others' foot).
+        rec, truth = simulate_session(seed=seed, tier=kind)
+        placement = rec.metadata.get("placement", placement)
     else:
         rec, truth = simulate_session(seed=seed, tier="tiptoe-wide" if kind == "wider" else "tiptoe",
                                       placement=placement)
@@ -147,11 +153,11 @@ def main() -> int:
     ap.add_argument("n", type=int)
     ap.add_argument("--placements", default="foot,ankle")
     ap.add_argument("--jobs", type=int, default=2)
-    ap.add_argument("--kind", choices=("wide", "wider", "edges", "ankle"), default="wide",
+    ap.add_argument("--kind", choices=("wide", "wider", "edges") + TIERS, default="wide",
                     help="wide: the tiptoe tier; wider: the tiptoe-wide tier (tiptoe_wider); edges: moderate "
                          "walks on the realistic tier whose first and last steps, landings and heel are drawn "
-                         "wide (edges_plan); ankle: the standard ankle tier (its one tiptoe walk, "
-                         "with --placements ankle)")
+                         "wide (edges_plan); clean, realistic, hard, ankle: that tier's session and its "
+                         "one tiptoe walk")
     ap.add_argument("-v", action="store_true")
     args = ap.parse_args()
     places = args.placements.split(",")

@@ -710,7 +710,7 @@ class _Builder:
             # Heel rise: the foot's pitch (toes down) in stance, median over the bout.
             self.exercises.append({
                 "exercise": "tiptoe_walk", "start_s": contacts[0], "end_s": self.t,
-                "reps": [], "circles": [], "strides": [{"t_s": c} for c in contacts],
+                "reps": [], "circles": [], "strides": [{"t_s": c} for c in contacts[1:]],
                 **({"heel_rise_deg": float(np.median(np.concatenate(heel_rises)))}
                    if tiptoe and heel_rises else {})})
         else:
@@ -783,10 +783,18 @@ class _Builder:
         heading0 = self.heading
         soft = plan.get("soft", 0.0)
         cushion, v_land = plan.get("cushion_s", 0.0), 0.0
+        # The instrumented foot takes the first step (``lead_first``): its
+        # heel rises and it swings at once; else it stands through a stance
+        # while the other foot steps first.
+        rise_s = min(0.3, sf * durations[0]) if plan.get("lead_first") else None
         for k, dur in enumerate(durations):
-            t = self._grid(dur)
+            if k == 0 and rise_s:
+                t = self._grid(rise_s + (1 - sf) * dur)
+                ph = np.where(t < rise_s, sf * t / rise_s, sf + (t - rise_s) / dur)
+            else:
+                t = self._grid(dur)
+                ph = t / dur
             m = len(t)
-            ph = t / dur
             stance = ph < sf
             sw = np.clip((ph - sf) / (1 - sf), 0, 1)
             level = rise(plan["heel_rise_cm"] + wander[k0:k0 + m])
@@ -819,7 +827,7 @@ class _Builder:
             shank = gaussian_filter1d(shank, fs * 0.02)
             if k == 0:
                 # From standing flat: the heel rises and the first swing follows.
-                lead = _min_jerk(t / min(0.5, 0.5 * dur))
+                lead = _min_jerk(t / (rise_s or min(0.5, 0.5 * dur)))
                 foot, shank = foot * lead, shank * lead
             elif not flat:
                 heel_rises.append(foot[stance])
@@ -886,7 +894,7 @@ class _Builder:
         if label:
             self.exercises.append({
                 "exercise": "tiptoe_walk", "start_s": contacts[0], "end_s": end,
-                "reps": [], "circles": [], "strides": [{"t_s": c} for c in contacts],
+                "reps": [], "circles": [], "strides": [{"t_s": c} for c in contacts[1:]],
                 **({"heel_rise_deg": float(np.median(np.concatenate(heel_rises)))} if heel_rises else {})})
         else:
             self.distractors.append({"kind": "tiptoe_walk", "start_s": contacts[0], "end_s": end})
@@ -2139,7 +2147,12 @@ def tiptoe_plan(rng: np.random.Generator, sloppiness: float = 0.3, duration_s: f
     how long the calf takes to stop the ankle after a forefoot landing, so
     that a shank sees no heel strike's jolt; the toes then leave the floor
     from rest). Pinned plans without the last eight keys get 1, 1, 0, 0, 0,
-    None, [] and 0 (the walks drawn before they existed).
+    None, [] and 0 (the walks drawn before they existed). ``lead_first``
+    (pinned only, default False): the instrumented foot takes the first
+    step, its heel rising for 0.3 s and the swing following at once (else
+    it stands a stance while the other foot steps first). The walk's true
+    strides are the instrumented foot's landings, one per swing: the foot
+    standing where the walk starts lands at no moment (contracts §1).
 
     With ``wider_rng`` (``SimConfig.tiptoe_wider``) these are redrawn wider
     still from it: ``cadence_sps`` 0.6-3.6 (strides of 3.3 s down to 0.55 s),
