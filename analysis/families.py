@@ -332,9 +332,6 @@ class TiptoeWalkDetector:
         bouts, strides, details, evidence = [], [], [], []
         pieces: list[tuple[np.ndarray, _Reps, float]] = []
         rejected: list[tuple] = []
-        # The stance each walk started from (StrideDetector.standing_):
-        # a contact of the chain, no ground contact to report.
-        standing: set[int] = set()
         gait = self._gait(sig)
         for g in gait.itertuples():
             # The activity envelope lags the first step: look for contacts
@@ -348,8 +345,6 @@ class TiptoeWalkDetector:
             sd = StrideDetector(heel_rise_max_s=0.45 if foot else 0.0).detect(
                 sig.acc[sl], sig.gyr[sl], g.period_s, sampling_rate_hz)
             contacts = sd.contacts_ + lo
-            if sd.standing_:
-                standing.add(int(contacts[0]))
             if not g.quiet:
                 # Quiet gait is claimed by nobody: the hold detector sees
                 # those stretches as it did before quiet gait was looked for
@@ -406,8 +401,7 @@ class TiptoeWalkDetector:
                 if not self._stepped_last(sig, contacts):
                     contacts, feats = contacts[:-1], feats.iloc[:-1]
             if len(contacts) >= self.min_tiptoe_strides:
-                self._add_bout(sig, contacts, feats, bouts, strides, details, evidence, end=down,
-                               standing=standing)
+                self._add_bout(sig, contacts, feats, bouts, strides, details, evidence, end=down)
             else:
                 rejected.append((t[contacts[0]], t[contacts[-1]], "short", f"{len(contacts)} contacts"))
         self.bouts_ = _bouts(bouts)
@@ -555,7 +549,7 @@ class TiptoeWalkDetector:
 
     @staticmethod
     def _add_bout(sig: SessionSignals, contacts: np.ndarray, feats: _Reps | pd.DataFrame, bouts: list, strides: list,
-                  details: list, evidence: list, end: int | None = None, standing: set | frozenset = frozenset()) -> None:
+                  details: list, evidence: list, end: int | None = None) -> None:
         """Append one tiptoe walk, its contacts (indices) and per-stride ``feats``; ``end``: the heels' landing."""
         t, sampling_rate_hz, foot = sig.t, sig.sampling_rate_hz, sig.foot
         k = len(bouts)
@@ -573,7 +567,7 @@ class TiptoeWalkDetector:
                          "landing_g": float(np.median(contact_impacts(sig.acc, contacts[1:], sampling_rate_hz))),
                          "climb_m": climb, "travel_m": travel,
                          **motion_evidence(sig.acc, contacts[0], end, sampling_rate_hz)})
-        strides += [(k, t[c]) for c in contacts if int(c) not in standing]
+        strides += [(k, t[c]) for c in contacts]
         details.append({
             # One foot's contacts: two steps per stride.
             "cadence_spm": 120.0 / float(np.median(stride_s)),

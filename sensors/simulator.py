@@ -710,7 +710,7 @@ class _Builder:
             # Heel rise: the foot's pitch (toes down) in stance, median over the bout.
             self.exercises.append({
                 "exercise": "tiptoe_walk", "start_s": contacts[0], "end_s": self.t,
-                "reps": [], "circles": [], "strides": [{"t_s": c} for c in contacts[1:]],
+                "reps": [], "circles": [], "strides": [{"t_s": c} for c in contacts],
                 **({"heel_rise_deg": float(np.median(np.concatenate(heel_rises)))}
                    if tiptoe and heel_rises else {})})
         else:
@@ -894,7 +894,7 @@ class _Builder:
         if label:
             self.exercises.append({
                 "exercise": "tiptoe_walk", "start_s": contacts[0], "end_s": end,
-                "reps": [], "circles": [], "strides": [{"t_s": c} for c in contacts[1:]],
+                "reps": [], "circles": [], "strides": [{"t_s": c} for c in contacts],
                 **({"heel_rise_deg": float(np.median(np.concatenate(heel_rises)))} if heel_rises else {})})
         else:
             self.distractors.append({"kind": "tiptoe_walk", "start_s": contacts[0], "end_s": end})
