@@ -114,6 +114,10 @@ class CircleDetector:
     last_turn_slack : float
         A last turn this close to complete counts (the path's ends, where
         the toes leave and rejoin neutral, are trimmed).
+    min_stop_s, max_straight_turns : float
+        Beyond a stop this long or longer at either end of a run's circling,
+        a move whose direction of motion turns less than this many turns
+        (the toes going back to neutral, the leg lowered) is not circling.
     """
 
     def __init__(self, max_hz: float = 4.0, period_range_s: tuple[float, float] = (0.3, 4.0),
@@ -123,7 +127,10 @@ class CircleDetector:
                  steady_frac: float = 0.3, min_turn_size_frac: float = 0.3,
                  max_end_turn_ratio: float = 1.8, max_pause_path_frac: float = 0.8,
                  min_lost_speed_frac: float = 0.6, max_size_mad_frac: float = 0.2,
-                 max_end_size_ratio: float = 2.5):
+                 max_end_size_ratio: float = 2.5, min_stop_s: float = 0.3,
+                 max_straight_turns: float = 0.25):
+        self.min_stop_s = min_stop_s
+        self.max_straight_turns = max_straight_turns
         self.max_end_size_ratio = max_end_size_ratio
         self.min_lost_speed_frac = min_lost_speed_frac
         self.max_size_mad_frac = max_size_mad_frac
@@ -443,6 +450,7 @@ class CircleDetector:
         if not len(core) or steady <= 0:
             return []
         s, e = int(core[0]), int(core[-1]) + 1
+        s, e = self._trim_straight_ends(core, s, e, sign * step * both, moving, sampling_rate_hz)
         turns = self._turns(ang, moving, sign, s, e)
         n = int(np.floor(turns[-1] + self.last_turn_slack))
         self._why = {"turns": float(turns[-1]), "why": "under min_turns"}
@@ -505,6 +513,47 @@ class CircleDetector:
             for u, w in zip(np.r_[x, cut].astype(int), np.r_[cut, y].astype(int)):
                 out.append((offset + int(u), offset + int(w), direction, float((path[w] - path[u]) / np.pi)))
         return out
+
+    def _trim_straight_ends(self, core: np.ndarray, s: int, e: int, turning_steps: np.ndarray,
+                            moving: np.ndarray, sampling_rate_hz: float) -> tuple[int, int]:
+        """The circling's ends without a move beyond a stop that does not go round.
+
+        After the last circle the toes stop and go back to neutral, or the
+        leg is lowered, in a straight line; at a run's start the leg's raise
+        or a toe point ends in a stop before the circling. Such a move may
+        pass the core's speed and turning tests (a slow run's typical speed
+        is low), and the turns were followed across the stop from the last
+        moving sample before it to the first after: a change of direction
+        of up to half a turn read as turning (simulator clean seed 7018:
+        10 circles, 10.57 turns, 11 counted). Beyond a stop of
+        ``min_stop_s`` or longer (the toes under ``moving_frac`` of the
+        circling's speed), a piece of the core at either end whose own
+        direction of motion turns less than ``max_straight_turns`` (from
+        moving sample to moving sample, not across the stop) is not part
+        of the circling.
+        """
+        lo, hi = runs(~moving[s:e])
+        long_stop = (hi - lo) >= self.min_stop_s * sampling_rate_hz
+        lo, hi = lo[long_stop] + s, hi[long_stop] + s
+        if not len(lo):
+            return s, e
+        cum = np.r_[0.0, np.cumsum(turning_steps)] / (2 * np.pi)
+        # From the end, then from the start: a piece beyond a stop that does not go round.
+        for a, b in zip(lo[::-1], hi[::-1]):
+            if b >= e or abs(cum[e] - cum[b]) >= self.max_straight_turns:
+                break
+            inner = core[(core >= s) & (core < a)]
+            if not len(inner):
+                break
+            e = int(inner[-1]) + 1
+        for a, b in zip(lo, hi):
+            if a <= s or b >= e or abs(cum[a] - cum[s]) >= self.max_straight_turns:
+                break
+            inner = core[(core >= b) & (core < e)]
+            if not len(inner):
+                break
+            s = int(inner[0])
+        return s, e
 
     def _lost_turns(self, sizes: np.ndarray, durs: np.ndarray, i: int, a: int, b: int) -> int:
         """How many circles turn ``i`` of a run (kept turns ``a:b``) holds: 1, or more where turns were lost.
