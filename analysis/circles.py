@@ -128,7 +128,9 @@ class CircleDetector:
                  max_end_turn_ratio: float = 1.8, max_pause_path_frac: float = 0.8,
                  min_lost_speed_frac: float = 0.6, max_size_mad_frac: float = 0.2,
                  max_end_size_ratio: float = 2.5, min_stop_s: float = 0.3,
-                 max_straight_turns: float = 0.25, min_reversal_deg: float = 150.0):
+                 max_straight_turns: float = 0.25, min_reversal_deg: float = 150.0,
+                 min_straightness: float = 0.97):
+        self.min_straightness = min_straightness
         self.min_reversal_deg = min_reversal_deg
         self.min_stop_s = min_stop_s
         self.max_straight_turns = max_straight_turns
@@ -451,7 +453,7 @@ class CircleDetector:
         if not len(core) or steady <= 0:
             return []
         s, e = int(core[0]), int(core[-1]) + 1
-        s, e = self._trim_straight_ends(core, s, e, ang, sign * step * both, moving, sampling_rate_hz)
+        s, e = self._trim_straight_ends(core, s, e, ang, speed, sign * step * both, moving, sampling_rate_hz)
         turns = self._turns(ang, moving, sign, s, e)
         n = int(np.floor(turns[-1] + self.last_turn_slack))
         self._why = {"turns": float(turns[-1]), "why": "under min_turns"}
@@ -534,8 +536,9 @@ class CircleDetector:
                 out.append((offset + int(u), offset + int(w), direction, float((path[w] - path[u]) / np.pi)))
         return out
 
-    def _trim_straight_ends(self, core: np.ndarray, s: int, e: int, ang: np.ndarray, turning_steps: np.ndarray,
-                            moving: np.ndarray, sampling_rate_hz: float) -> tuple[int, int]:
+    def _trim_straight_ends(self, core: np.ndarray, s: int, e: int, ang: np.ndarray, speed: np.ndarray,
+                            turning_steps: np.ndarray, moving: np.ndarray,
+                            sampling_rate_hz: float) -> tuple[int, int]:
         """The circling's ends without a move beyond a stop that does not go round.
 
         After the last circle the toes stop and go back to neutral, or the
@@ -559,21 +562,33 @@ class CircleDetector:
         flip = np.zeros(len(lo), dtype=bool)
         flip[inner] = np.abs(np.angle(np.exp(1j * (ang[hi[inner]] - ang[lo[inner] - 1])))) >= \
             np.radians(self.min_reversal_deg)
-        long_stop = ((hi - lo) >= self.min_stop_s * sampling_rate_hz) | flip
-        lo, hi = lo[long_stop], hi[long_stop]
+        long_stop = (hi - lo) >= self.min_stop_s * sampling_rate_hz
+        keep = long_stop | flip
+        lo, hi, long_stop = lo[keep], hi[keep], long_stop[keep]
         if not len(lo):
             return s, e
         cum = np.r_[0.0, np.cumsum(turning_steps)] / (2 * np.pi)
+        # Beyond a mere reversal only a straight move (the toes out from
+        # neutral): among small, slow circles the direction of motion flips
+        # across a short stop inside a circle (benchmarks/circles.py
+        # "lead-in", tuning seeds 222, 224).
+        step = np.where(moving, speed, 0.0) * np.exp(1j * ang)
+        walk = np.r_[0j, np.cumsum(step)]
+        path = np.r_[0.0, np.cumsum(np.abs(step))]
+
+        def straight(x, y):
+            return abs(walk[y] - walk[x]) >= self.min_straightness * max(path[y] - path[x], 1e-9)
+
         # From the end, then from the start: a piece beyond a stop that does not go round.
-        for a, b in zip(lo[::-1], hi[::-1]):
-            if b >= e or abs(cum[e] - cum[b]) >= self.max_straight_turns:
+        for a, b, long in zip(lo[::-1], hi[::-1], long_stop[::-1]):
+            if b >= e or abs(cum[e] - cum[b]) >= self.max_straight_turns or not (long or straight(b, e)):
                 break
             inner = core[(core >= s) & (core < a)]
             if not len(inner):
                 break
             e = int(inner[-1]) + 1
-        for a, b in zip(lo, hi):
-            if a <= s or b >= e or abs(cum[a] - cum[s]) >= self.max_straight_turns:
+        for a, b, long in zip(lo, hi, long_stop):
+            if a <= s or b >= e or abs(cum[a] - cum[s]) >= self.max_straight_turns or not (long or straight(s, a)):
                 break
             inner = core[(core >= b) & (core < e)]
             if not len(inner):
