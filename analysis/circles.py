@@ -118,6 +118,9 @@ class CircleDetector:
         Beyond a stop this long or longer at either end of a run's circling,
         a move whose direction of motion turns less than this many turns
         (the toes going back to neutral, the leg lowered) is not circling.
+    min_reversal_deg, min_straightness : float
+        ... nor, beyond a reversal of the direction of motion by this many
+        degrees or more, a move as straight as this (net over path).
     """
 
     def __init__(self, max_hz: float = 4.0, period_range_s: tuple[float, float] = (0.3, 4.0),
@@ -553,7 +556,11 @@ class CircleDetector:
         circling's speed), a piece of the core at either end whose own
         direction of motion turns less than ``max_straight_turns`` (from
         moving sample to moving sample, not across the stop) is not part
-        of the circling.
+        of the circling. So is one beyond a reversal (the direction flips
+        by ``min_reversal_deg`` or more across a stop of any length) that
+        goes straight (``min_straightness`` of its path): the move out to a
+        flat loop that meets it at its tip (simulator clean seed 7002, a
+        4:1 ellipse: the flip taken as -0.45 turn, 8 circles read as 7).
         """
         lo, hi = runs(~moving[s:e])
         lo, hi = lo + s, hi + s
