@@ -114,6 +114,13 @@ class CircleDetector:
     last_turn_slack : float
         A last turn this close to complete counts (the path's ends, where
         the toes leave and rejoin neutral, are trimmed).
+    min_stop_s, max_straight_turns : float
+        Beyond a stop this long or longer at either end of a run's circling,
+        a move whose direction of motion turns less than this many turns
+        (the toes going back to neutral, the leg lowered) is not circling.
+    min_reversal_deg, min_straightness : float
+        ... nor, beyond a reversal of the direction of motion by this many
+        degrees or more, a move as straight as this (net over path).
     """
 
     def __init__(self, max_hz: float = 4.0, period_range_s: tuple[float, float] = (0.3, 4.0),
@@ -123,7 +130,13 @@ class CircleDetector:
                  steady_frac: float = 0.3, min_turn_size_frac: float = 0.3,
                  max_end_turn_ratio: float = 1.8, max_pause_path_frac: float = 0.8,
                  min_lost_speed_frac: float = 0.6, max_size_mad_frac: float = 0.2,
-                 max_end_size_ratio: float = 2.5):
+                 max_end_size_ratio: float = 2.5, min_stop_s: float = 0.3,
+                 max_straight_turns: float = 0.25, min_reversal_deg: float = 150.0,
+                 min_straightness: float = 0.97):
+        self.min_straightness = min_straightness
+        self.min_reversal_deg = min_reversal_deg
+        self.min_stop_s = min_stop_s
+        self.max_straight_turns = max_straight_turns
         self.max_end_size_ratio = max_end_size_ratio
         self.min_lost_speed_frac = min_lost_speed_frac
         self.max_size_mad_frac = max_size_mad_frac
@@ -443,6 +456,7 @@ class CircleDetector:
         if not len(core) or steady <= 0:
             return []
         s, e = int(core[0]), int(core[-1]) + 1
+        s, e = self._trim_straight_ends(core, s, e, ang, speed, sign * step * both, moving, sampling_rate_hz)
         turns = self._turns(ang, moving, sign, s, e)
         n = int(np.floor(turns[-1] + self.last_turn_slack))
         self._why = {"turns": float(turns[-1]), "why": "under min_turns"}
@@ -482,7 +496,13 @@ class CircleDetector:
         # swings the direction round fast, before slow circles (simulator
         # seed 1006: two turns of 1.2 s before circles of 3.5 s, 13 for 10).
         durs = np.diff(edges)
-        odd_time = (durs > self.max_end_turn_ratio * np.median(durs)) | (durs < np.median(durs) / 2.5)
+        # Timed while the toes move: a pause inside the first or last circle
+        # (the toes stopped on the circle, then went on round) is no slow
+        # settling turn (simulator clean seed 7001: a 0.8 s stop in the first
+        # of 5 circles of 0.56 s, that circle dropped as 1.3 s long).
+        in_motion = np.r_[0, np.cumsum(moving)]
+        active = np.diff(in_motion[edges])
+        odd_time = (active > self.max_end_turn_ratio * np.median(active)) | (active < np.median(active) / 2.5)
         # Nor one far bigger than the run's turns (the leg's settling swing
         # taken in when the run is looked at earlier than its averaged rate).
         odd_size = (sizes < self.min_turn_size_frac * np.median(sizes)) | (sizes > self.max_end_size_ratio * np.median(sizes))
@@ -495,6 +515,19 @@ class CircleDetector:
             return []
         a, b = kept[0], kept[-1] + 1
         self._why["dropped"] = [i for i in range(len(durs)) if i < a or i >= b]
+        # Turns dropped at the start that hold a stop of min_stop_s or more
+        # (the leg settled, then the toes went out to the circle): the turns
+        # were laid from where the settling began, so the first circle was
+        # cut in two, its part after the stop dropped with the settling
+        # (simulator clean seed 7004: 11 read as 10). Counted again from the
+        # end of the last such stop.
+        lo, hi = runs(~moving[s:int(edges[a])])
+        after = hi[(hi - lo) >= self.min_stop_s * sampling_rate_hz] + s
+        if a > 0 and len(after) and after[-1] < e:
+            again = self._count(ang[after[-1]:], speed[after[-1]:], sign, direction, offset + int(after[-1]),
+                                sampling_rate_hz)
+            self._why["recounted_from"] = int(after[-1])
+            return again
         out = []
         for i in range(a, b):
             x, y = int(edges[i]), int(edges[i + 1])
@@ -505,6 +538,70 @@ class CircleDetector:
             for u, w in zip(np.r_[x, cut].astype(int), np.r_[cut, y].astype(int)):
                 out.append((offset + int(u), offset + int(w), direction, float((path[w] - path[u]) / np.pi)))
         return out
+
+    def _trim_straight_ends(self, core: np.ndarray, s: int, e: int, ang: np.ndarray, speed: np.ndarray,
+                            turning_steps: np.ndarray, moving: np.ndarray,
+                            sampling_rate_hz: float) -> tuple[int, int]:
+        """The circling's ends without a move beyond a stop that does not go round.
+
+        After the last circle the toes stop and go back to neutral, or the
+        leg is lowered, in a straight line; at a run's start the leg's raise
+        or a toe point ends in a stop before the circling. Such a move may
+        pass the core's speed and turning tests (a slow run's typical speed
+        is low), and the turns were followed across the stop from the last
+        moving sample before it to the first after: a change of direction
+        of up to half a turn read as turning (simulator clean seed 7018:
+        10 circles, 10.57 turns, 11 counted). Beyond a stop of
+        ``min_stop_s`` or longer (the toes under ``moving_frac`` of the
+        circling's speed), a piece of the core at either end whose own
+        direction of motion turns less than ``max_straight_turns`` (from
+        moving sample to moving sample, not across the stop) is not part
+        of the circling. So is one beyond a reversal (the direction flips
+        by ``min_reversal_deg`` or more across a stop of any length) that
+        goes straight (``min_straightness`` of its path): the move out to a
+        flat loop that meets it at its tip (simulator clean seed 7002, a
+        4:1 ellipse: the flip taken as -0.45 turn, 8 circles read as 7).
+        """
+        lo, hi = runs(~moving[s:e])
+        lo, hi = lo + s, hi + s
+        inner = (lo > s) & (hi < e)
+        # A reversal: across a stop, however short, the toes go back the way they came.
+        flip = np.zeros(len(lo), dtype=bool)
+        flip[inner] = np.abs(np.angle(np.exp(1j * (ang[hi[inner]] - ang[lo[inner] - 1])))) >= \
+            np.radians(self.min_reversal_deg)
+        long_stop = (hi - lo) >= self.min_stop_s * sampling_rate_hz
+        keep = long_stop | flip
+        lo, hi, long_stop = lo[keep], hi[keep], long_stop[keep]
+        if not len(lo):
+            return s, e
+        cum = np.r_[0.0, np.cumsum(turning_steps)] / (2 * np.pi)
+        # Beyond a mere reversal only a straight move (the toes out from
+        # neutral): among small, slow circles the direction of motion flips
+        # across a short stop inside a circle (benchmarks/circles.py
+        # "lead-in", tuning seeds 222, 224).
+        step = np.where(moving, speed, 0.0) * np.exp(1j * ang)
+        walk = np.r_[0j, np.cumsum(step)]
+        path = np.r_[0.0, np.cumsum(np.abs(step))]
+
+        def straight(x, y):
+            return abs(walk[y] - walk[x]) >= self.min_straightness * max(path[y] - path[x], 1e-9)
+
+        # From the end, then from the start: a piece beyond a stop that does not go round.
+        for a, b, long in zip(lo[::-1], hi[::-1], long_stop[::-1]):
+            if b >= e or abs(cum[e] - cum[b]) >= self.max_straight_turns or not (long or straight(b, e)):
+                break
+            inner = core[(core >= s) & (core < a)]
+            if not len(inner):
+                break
+            e = int(inner[-1]) + 1
+        for a, b, long in zip(lo, hi, long_stop):
+            if a <= s or b >= e or abs(cum[a] - cum[s]) >= self.max_straight_turns or not (long or straight(s, a)):
+                break
+            inner = core[(core >= b) & (core < e)]
+            if not len(inner):
+                break
+            s = int(inner[0])
+        return s, e
 
     def _lost_turns(self, sizes: np.ndarray, durs: np.ndarray, i: int, a: int, b: int) -> int:
         """How many circles turn ``i`` of a run (kept turns ``a:b``) holds: 1, or more where turns were lost.

@@ -628,3 +628,38 @@ def test_a_single_turn_next_to_a_long_run_the_other_way_is_a_circle():
     c = table((0.0, 1, 1.0, "cw", 12.0), (1.0, 6, 1.0, "ccw", 12.0), (7.5, 5, 1.0, "cw", 12.0))
     assert list(circle_sets(c, FS)[0].direction) == ["ccw"] * 6 + ["cw"] * 5
 
+
+
+@pytest.mark.parametrize("jump_deg, arc_turns", [(160.0, 0.2), (150.0, 0.15)])
+def test_a_move_after_the_last_circle_and_a_stop_is_not_counted(jump_deg, arc_turns):
+    # Five 1.5 s turns of radius 8 deg (out from neutral to the circle in a
+    # straight line first), a 1.2 s stop on the circle, then the leg lowered
+    # along a gentle arc (20 deg in 0.6 s, turning arc_turns of a turn) that
+    # leaves jump_deg away from the circle's last direction of motion.
+    # Followed across the stop, that change of direction read as turning:
+    # 5.4-5.6 turns, 6 circles (simulator clean seed 7018: 10 read as 11).
+    r, turns, period = 8.0, 5, 1.5
+    n = int(round(turns * period * FS))
+    th = 2 * np.pi * turns * np.arange(n + 1) / n
+    u = np.linspace(0, 1, int(0.5 * FS), endpoint=False)
+    u = u ** 3 * (10 - 15 * u + 6 * u ** 2)
+    k = int(0.6 * FS)
+    heading = np.radians(90 + jump_deg) + 2 * np.pi * arc_turns * np.arange(k) / k
+    ty, tz = r + np.cumsum(20.0 / k * np.cos(heading)), np.cumsum(20.0 / k * np.sin(heading))
+    stop = int(1.2 * FS)
+    y, z = trace(still(1), (r * u, 0 * u), (r * np.cos(th), r * np.sin(th)),
+                 (np.full(stop, r), np.zeros(stop)), (ty, tz), (np.full(int(FS), ty[-1]), np.full(int(FS), tz[-1])))
+    c = detect(y, z)
+    assert list(c.direction) == ["ccw"] * 5
+    assert c.stop.max() <= (1.5 + turns * period + 0.2) * FS
+
+
+@pytest.mark.parametrize("period_s, after_turns, pause_s", [(0.8, 0.6, 1.2), (1.0, 0.5, 1.5), (0.6, 4.5, 0.8)])
+def test_a_pause_inside_the_first_or_last_circle_keeps_that_circle(period_s, after_turns, pause_s):
+    # Five turns with the toes stopped on the circle inside the first (or
+    # the last) turn: that turn took 2-3 times the others, and was dropped
+    # as a slow settling turn (4 counted; simulator clean seed 7001: a 0.8 s
+    # stop in the first of 5 circles of 0.56 s). Timed while the toes move
+    # it is like the others.
+    y, z, _ = circling(5.0, period_s, 8.0, 1, pauses=((after_turns, pause_s),))
+    assert list(detect(*trace(still(2), (y, z), still(2))).direction) == ["ccw"] * 5

@@ -136,3 +136,20 @@ def test_a_slow_turn_at_the_ends_of_a_run_is_not_counted(seed, case):
     # as one more circle. Expected counts are the simulator's truth.
     data, truth = simulate_circle_set(seed, **CASES[case])
     assert counts(detect_set(data)) == counts(truth)
+
+
+@pytest.mark.parametrize("seed", [7001, 7004, 7018])
+def test_clean_sessions_counted_exactly_at_a_bouts_edges(seed):
+    # Clean-tier tuning sessions (issue 12, branch circles), each read one
+    # off in one direction: 7001 a 0.8 s stop inside the first of 5 ccw
+    # circles (that circle dropped as a slow settling turn), 7004 the leg
+    # settled, stopped 1 s, then 11 cw circles (the turns laid from the
+    # settling, the first circle cut in two and dropped: 10), 7018 after 10
+    # ccw circles a stop, then the toes back to neutral and the leg lowered
+    # (the change of direction across the stop read as turning: 11).
+    # Expected counts are the simulator's truth.
+    rec, truth = simulate_session(seed=seed, tier="clean")
+    doc = analyze_recording(rec)
+    found = [c for e in doc["exercises"] if e["exercise"] == "ankle_circles" for c in e["circles"]]
+    true = [c for e in truth["exercises"] if e["exercise"] == "ankle_circles" for c in e["circles"]]
+    assert counts(found) == counts(true)
