@@ -496,13 +496,7 @@ class CircleDetector:
         # swings the direction round fast, before slow circles (simulator
         # seed 1006: two turns of 1.2 s before circles of 3.5 s, 13 for 10).
         durs = np.diff(edges)
-        # Timed while the toes move: a pause inside the first or last circle
-        # (the toes stopped on the circle, then went on round) is no slow
-        # settling turn (simulator clean seed 7001: a 0.8 s stop in the first
-        # of 5 circles of 0.56 s, that circle dropped as 1.3 s long).
-        in_motion = np.r_[0, np.cumsum(moving)]
-        active = np.diff(in_motion[edges])
-        odd_time = (active > self.max_end_turn_ratio * np.median(active)) | (active < np.median(active) / 2.5)
+        odd_time = (durs > self.max_end_turn_ratio * np.median(durs)) | (durs < np.median(durs) / 2.5)
         # Nor one far bigger than the run's turns (the leg's settling swing
         # taken in when the run is looked at earlier than its averaged rate).
         odd_size = (sizes < self.min_turn_size_frac * np.median(sizes)) | (sizes > self.max_end_size_ratio * np.median(sizes))

@@ -652,14 +652,3 @@ def test_a_move_after_the_last_circle_and_a_stop_is_not_counted(jump_deg, arc_tu
     c = detect(y, z)
     assert list(c.direction) == ["ccw"] * 5
     assert c.stop.max() <= (1.5 + turns * period + 0.2) * FS
-
-
-@pytest.mark.parametrize("period_s, after_turns, pause_s", [(0.8, 0.6, 1.2), (1.0, 0.5, 1.5), (0.6, 4.5, 0.8)])
-def test_a_pause_inside_the_first_or_last_circle_keeps_that_circle(period_s, after_turns, pause_s):
-    # Five turns with the toes stopped on the circle inside the first (or
-    # the last) turn: that turn took 2-3 times the others, and was dropped
-    # as a slow settling turn (4 counted; simulator clean seed 7001: a 0.8 s
-    # stop in the first of 5 circles of 0.56 s). Timed while the toes move
-    # it is like the others.
-    y, z, _ = circling(5.0, period_s, 8.0, 1, pauses=((after_turns, pause_s),))
-    assert list(detect(*trace(still(2), (y, z), still(2))).direction) == ["ccw"] * 5
