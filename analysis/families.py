@@ -1436,7 +1436,9 @@ class HoldSetDetector:
         as rises unlike each other (one rep may be mismeasured: 4040, a rep
         read as 1.8 cm among four of 9-10 cm).
         """
-        if len(lifts) < self.min_reps_per_bout:
+        # Two reps at least: "every rep but one" says nothing of a single
+        # rep (the live view's window may hold one; the demo crashed here).
+        if len(lifts) < max(2, self.min_reps_per_bout):
             return False
         med = float(_median(lifts))
         need = max(self.pencil_clear_lift_m, heel_raise_rise_m(range_deg, 0.12) + self.pencil_clear_margin_m,
