@@ -11,6 +11,8 @@ import pandas as pd
 from scipy.ndimage import uniform_filter1d
 from scipy.signal import find_peaks
 
+from sensors.contract import G
+
 from .preprocess import butter_filtfilt, norm3, running_mean
 
 
@@ -404,7 +406,7 @@ def contact_impacts(acc: np.ndarray, contacts: np.ndarray, sampling_rate_hz: flo
     a, b = max(0, int(contacts[0]) - 4 * w), min(len(acc), int(contacts[-1]) + 4 * w + 1)
     if b - a <= 15:
         return np.zeros(len(contacts))
-    jerk = norm3(butter_filtfilt(acc[a:b], 2, highpass_hz, sampling_rate_hz, "highpass")) / 9.80665
+    jerk = norm3(butter_filtfilt(acc[a:b], 2, highpass_hz, sampling_rate_hz, "highpass")) / G
     return np.array([jerk[max(0, c - a - w):c - a + w + 1].max() for c in contacts.tolist()])
 
 

@@ -36,7 +36,17 @@ import pandas as pd
 from scipy.ndimage import gaussian_filter1d
 from scipy.spatial.transform import Rotation
 
-from sensors.contract import ANALYSIS_FORMAT, CIRCLE_DIRECTIONS, EXERCISES, NOT_OBSERVABLE, PLACEMENTS, RECORDING_FORMAT, SIDES, G
+from sensors.contract import (
+    ANALYSIS_FORMAT,
+    CIRCLE_DIRECTIONS,
+    EXERCISES,
+    HOLD_EXERCISES,
+    NOT_OBSERVABLE,
+    PLACEMENTS,
+    RECORDING_FORMAT,
+    SIDES,
+    G,
+)
 
 from .recording import Recording, find_gaps
 
@@ -2684,7 +2694,7 @@ def _strap_slip(cfg: SimConfig, exercises: list[dict], t_int: np.ndarray, rng: n
     sensor's frame: about a fixed axis, which the turn leaves as it is)
     and the slip (``start_s``, ``end_s``, ``deg``; internal time).
     """
-    sets = [e for e in exercises if e["exercise"] in ("toe_press", "resistance_band", "pencil_pickup")]
+    sets = [e for e in exercises if e["exercise"] in HOLD_EXERCISES]
     deg = _ranged_draw(rng, cfg.strap_slip_deg)
     if not deg or not sets:
         return None
