@@ -244,11 +244,10 @@ class StrideDetector:
     Attributes (after :meth:`detect`)
     ----------
     contacts_ : ndarray of int
-        The chain's contacts (sample indices), the stance the walk starts
-        from first when ``standing_``.
-    standing_ : bool
-        Whether ``contacts_[0]`` is that stance (or the heel rising from
-        it): no landing, no ground contact to report (contracts §1).
+        The chain's contacts (sample indices). The first may be the stance
+        the walk starts from: no landing, but the walk's first stride, at
+        its start, as the labelled samples from outside the project list it
+        (README, "How the analysis works").
     """
 
     def __init__(self, highpass_hz: float = 3.0, tightness: float = 4.0, heel_rise_max_s: float = 0.45):
@@ -270,12 +269,11 @@ class StrideDetector:
         cand, _ = find_peaks(score, distance=max(1, int(0.25 * period_s * sampling_rate_hz)),
                              prominence=0.1 * top)
         peaks = self._chain(cand, score[cand] / (top or 1.0), period_s * sampling_rate_hz)
-        self.standing_ = False
         if len(peaks):
             # The foot stood on the ground before its first swing: that
-            # stance starts the chain (the walk's start, ``standing_``), though
-            # it is no landing and no ground contact to report. It is the
-            # last calm moment before the swing that ends in the first impact.
+            # stance starts the chain (the walk's start and its first
+            # stride), though it is no landing. It is the last calm
+            # moment before the swing that ends in the first impact.
             # A stance lasts: a foot's pitch rate passing zero mid-swing,
             # deepest in a short first step, is calm for a moment only and
             # no stance (a half first step lost the walk's first contact,
@@ -308,10 +306,8 @@ class StrideDetector:
                 after = cand > peaks[0]
                 rest = self._chain(cand[after], score[cand[after]] / (top or 1.0), period_s * sampling_rate_hz)
                 peaks = np.r_[peaks[0], rest]
-                self.standing_ = True
             elif len(before) and swung and peaks[0] - before[-1] >= int(0.3 * period_s * sampling_rate_hz):
                 peaks = np.r_[before[-1], peaks]
-                self.standing_ = True
         self.contacts_ = peaks
         self.period_s_ = period_s
         return self
