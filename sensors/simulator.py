@@ -2161,8 +2161,8 @@ def tiptoe_plan(rng: np.random.Generator, sloppiness: float = 0.3, duration_s: f
     (pinned only, default False): the instrumented foot takes the first
     step, its heel rising for 0.3 s and the swing following at once (else
     it stands a stance while the other foot steps first). The walk's true
-    strides are the instrumented foot's landings, one per swing: the foot
-    standing where the walk starts lands at no moment (contracts §1).
+    strides are the stance it starts from (at its start, as the labelled
+    samples from outside the project list it), then one landing per swing.
 
     With ``wider_rng`` (``SimConfig.tiptoe_wider``) these are redrawn wider
     still from it: ``cadence_sps`` 0.6-3.6 (strides of 3.3 s down to 0.55 s),
