@@ -59,7 +59,7 @@ sys.path.insert(0, str(ROOT))
 
 from analysis.confidence import is_counted  # noqa: E402
 from analysis.pipeline import analyze_recording  # noqa: E402
-from analysis.scoring import _overlap, match_bouts  # noqa: E402
+from analysis.scoring import _match_events, _overlap, match_bouts  # noqa: E402
 from sensors.simulator import simulate_session  # noqa: E402
 
 POSTURES = ("chair", "floor_knees", "stand")
@@ -87,7 +87,11 @@ def pencil_config(seed: int, i: int, tier: str = "pencil", knee: bool = False) -
     if knee:
         mounting = dict(mounting="aligned", declare_mounting=True) if (i // 2) % 2 else {}
         return dict(tier=tier, placement="ankle" if i % 8 == 7 else "foot", pencil_plan=knee_plan(seed), **mounting)
-    grip = "curl" if (i // 3) % 4 == 3 else "lift"
+    if tier == "pencil-people":
+        # Every posture with every grip: lift, heel, lift, curl in turn.
+        grip = ("lift", "heel", "lift", "curl")[(i // 3) % 4]
+    else:
+        grip = "curl" if (i // 3) % 4 == 3 else "lift"
     # Half with the mounting declared (what a mounting found from walking
     # gives), half any way round and undeclared.
     mounting = dict(mounting="aligned", declare_mounting=True) if (i // 2) % 2 else {}
@@ -119,10 +123,12 @@ def cases(plan: dict, placement: str, rate_hz: float, declared: bool) -> dict:
         "moved": "moved" if any(plan["move_m"]) else "put back",
         "turned": "turned/rolled" if plan["turn_deg"] or plan["roll_deg"] else "straight",
         "reps": "1" if plan["reps"] == 1 else "2-3" if plan["reps"] <= 3 else "4-5" if plan["reps"] <= 5
-        else "6-12",
+        else "6-12" if plan["reps"] <= 12 else "13-15",
         "hold": "<3 s" if plan["hold_s"] < 3 else "3-8 s" if plan["hold_s"] < 8 else ">8 s",
         "retried": "retried" if plan.get("retries") or plan["drops"] else "no drop",
         "sinks": "sinks" if plan.get("sink") else "steady",
+        **({"carry": plan["carry"], "release": plan["release"],
+            "missed": "missed, tried again" if plan.get("retries") else "first time"} if plan.get("people") else {}),
         "rate": "<50 Hz" if rate_hz < 50 else "50-150 Hz" if rate_hz < 150 else ">150 Hz",
     }
 
@@ -173,11 +179,14 @@ def one(args) -> dict:
         if outcome[k] == "exact":
             cause.append(None)
         elif outcome[k] == "found":
-            cause.append("counted wrong")
+            got = len(pencils[matched[k]]["reps"])
+            cause.append(f"counted {'more' if got > len(s['reps']) else 'fewer'}")
         elif len(s["reps"]) == 1 and not over:
             cause.append("one rep, nothing")
         elif plan["grip"] == "curl":
             cause.append(f"curled toes, {outcome[k]}")
+        elif plan["grip"] == "heel":
+            cause.append(f"heel raised, {outcome[k]}" + (f" {'/'.join(sorted(names))}" if names else ""))
         elif names - {"pencil_pickup"}:
             cause.append(f"lifted, named {'/'.join(sorted(names - {'pencil_pickup'}))}, {brief}")
         elif over:
@@ -185,12 +194,20 @@ def one(args) -> dict:
         else:
             cause.append(f"lifted {plan.get('lift_dir', 'up')}, nothing, {brief}")
     false = [b["exercise"] for b in counted if not any(_half_overlap(s, b) for s in sets)]
+    # Holds of the matched reps, found against true (s).
+    hold_err = []
+    for k, j in matched.items():
+        reps = pencils[j]["reps"]
+        for a, b in _match_events(sets[k]["reps"], reps):
+            hold_err.append(reps[b]["hold_s"] - sets[k]["reps"][a]["hold_s"])
     # Why true sets were only uncertain: the doubts of the uncertain bouts on them.
     doubts = [re.sub(r"-?[\d.]+", "#", d.split(" (")[0].split(":")[0]) for b in unsure if any(_half_overlap(s, b) for s in sets)
               for d in b.get("doubts", [])]
     named = [b["exercise"] for b in counted
              if any(_half_overlap(s, b) for s in sets) and b["exercise"] != "pencil_pickup"]
     return {"seed": seed, "placement": placement, "observable": observable, "outcome": outcome, "detail": detail,
+            "tp": len(matched), "fp": len(pencils) - len(matched), "fn": len(sets) - len(matched),
+            "hold_err": hold_err,
             "false": false, "named": named, "cause": cause, "doubts": doubts,
             "reps": [(len(s["reps"]), len(pencils[matched[k]]["reps"]) if k in matched else None)
                      for k, s in enumerate(sets)],
@@ -204,7 +221,7 @@ def main(argv=None) -> int:
     ap.add_argument("--seed0", type=int, default=4000)
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--verbose", action="store_true", help="one line per session")
-    ap.add_argument("--tier", default="pencil", choices=("pencil", "pencil-hard", "pencil-widest"),
+    ap.add_argument("--tier", default="pencil", choices=("pencil", "pencil-hard", "pencil-widest", "pencil-people"),
                     help="pencil-hard: holds 1-20 s, 1-12 reps, retries, a sinking foot, the hard tier's sensor")
     ap.add_argument("--knee", action="store_true",
                     help="seated, the pencil lifted by straightening the knee 8-40°, the foot carried with the shank "
@@ -240,6 +257,12 @@ def main(argv=None) -> int:
           f"({100 * total['exact'] / max(n, 1):.0f} %), named as something else {total['other']}, "
           f"uncertain {total['uncertain']}, missed {total['missed']}; "
           f"false bouts {sum(len(r['false']) for r in foot)}")
+    tp, fp, fn = (sum(r[k] for r in foot) for k in ("tp", "fp", "fn"))
+    err = np.abs([e for r in foot for e in r["hold_err"]])
+    print(f"pencil bout F1 {2 * tp / max(2 * tp + fp + fn, 1):.2f} (matched {tp}, false pencil bouts {fp}, "
+          f"unmatched true sets {fn}); reps exact {total['exact']}/{n}; hold error of matched reps: "
+          f"median {np.median(err) if len(err) else float('nan'):.2f} s, within 1 s "
+          f"{100 * np.mean(err <= 1.0) if len(err) else float('nan'):.0f} % ({len(err)} reps)")
     lost = Counter(c for r in foot for c in r["cause"] if c)
     print("sets not counted exactly, by cause: " + "; ".join(f"{c} ×{n}" for c, n in lost.most_common()))
     why = Counter(d for r in foot for d in r["doubts"])

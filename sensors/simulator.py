@@ -173,6 +173,13 @@ class SimConfig:
     # may not tip the foot at all, tempo 0.3-3. Drawn from a stream of its
     # own (:func:`pencil_widest`), so other pencil sessions stay what they were.
     pencil_widest: bool = False
+    # As people do it (issue 12, branch pencil, from the exercise's text,
+    # implies ``pencil_wide``; :func:`pencil_people`): seated or standing;
+    # the toes curl with the foot flat, the foot lifted 1-15 cm, or only the
+    # heel raised; held 1-10 s; moved forward, aside or across or not;
+    # dropped or placed; slow or fast; missed and tried again; 3-15 reps
+    # with uneven rests. A stream of its own: other sessions stay as they were.
+    pencil_people: bool = False
     # How unevenly people hold (0 textbook): each person's press overshoots
     # the position it holds by up to 40 % ·hold_shape and settles into it,
     # and the held level sags (fatigue) or creeps on by up to 40 % · hold_shape
@@ -330,6 +337,12 @@ TIERS = {
                           acc_bias_mps2=0.2, gyr_bias_dps=2.0, scale_error=0.02, clock_drift_ppm=1000,
                           packet_loss=(0.0, 0.05), sloppiness=0.5, sampling_rate_hz=(20.0, 400.0),
                           exercises=("pencil_pickup",), pencil_wide=True, pencil_widest=True),
+    # As people do it (pencil_people) on a sensor from clean to hard: 20-400
+    # Hz, up to 10 % lost.
+    "pencil-people": dict(mounting="random", acc_noise_mps2=(0.02, 0.2), gyr_noise_dps=(0.1, 0.8),
+                          acc_bias_mps2=0.25, gyr_bias_dps=2.5, scale_error=0.02, clock_drift_ppm=1500,
+                          packet_loss=(0.0, 0.10), sloppiness=0.5, sampling_rate_hz=(20.0, 400.0),
+                          exercises=("pencil_pickup",), pencil_wide=True, pencil_people=True),
     # The mounting found from walking (issue 12, branch mount): the sensor
     # any way round, ordinary walks drawn wide (walk_plan: none, a few
     # strides or long walks), two look-alikes, and no tiptoe walk, so that
@@ -1126,6 +1139,9 @@ class _Builder:
         if self.cfg.pencil_widest:
             pencil_widest(plan, np.random.default_rng([int(self.wide_rng.integers(2 ** 31)), 71]),
                           pins=self.cfg.pencil_plan or {})
+        if self.cfg.pencil_people:
+            pencil_people(plan, np.random.default_rng([int(self.wide_rng.integers(2 ** 31)), 81]),
+                          side_sign=self.side_sign, pins=self.cfg.pencil_plan or {})
         self.pencil_plans.append(plan)
         posture = plan["posture"]
         if posture == "floor_knees":
@@ -1170,9 +1186,15 @@ class _Builder:
         reach = reach_m[0] * fwd + reach_m[1] * left
         for kind in what:
             tempo = plan["tempo"]
-            slowest = 4.0 if plan.get("widest") else 3.0
+            slowest = 4.0 if plan.get("widest") or plan.get("people") else 3.0
             move_in = float(np.clip(rng.uniform(0.6, 1.4) * tempo, 0.3, slowest))
             move_out = float(np.clip(rng.uniform(0.6, 1.4) * tempo, 0.3, slowest))
+            if plan.get("people") and kind == "rep":
+                # Let fall from the air the foot comes down at once; put
+                # down, it is lowered as slowly as it went up or slower.
+                drop = plan["release"] == "drop" or (plan["release"] == "either" and rng.random() < 0.5)
+                move_out = (float(rng.uniform(0.15, 0.5)) if drop
+                            else float(np.clip(move_out * rng.uniform(1.0, 1.5), 0.3, slowest)))
             if kind == "rep":
                 hold = float(np.clip(plan["hold_s"] * np.exp(rng.normal(0, plan["hold_spread"])),
                                      1.0 if wider else 3.0, 30.0))
@@ -1230,7 +1252,12 @@ class _Builder:
                                       "range_deg": amp * range_deg})
                 entry["start_s"] = start if entry["start_s"] is None else entry["start_s"]
                 entry["end_s"] = self.t
-            pause = rng.uniform(0.4, 2.0) if kind == "retry" else plan["rest_s"] * rng.uniform(0.7, 1.4)
+            if kind == "retry":
+                pause = rng.uniform(0.4, 2.0)
+            elif plan.get("rest_spread"):
+                pause = float(np.clip(plan["rest_s"] * np.exp(rng.normal(0, plan["rest_spread"])), 0.5, 25.0))
+            else:
+                pause = plan["rest_s"] * rng.uniform(0.7, 1.4)
             self.rest(pause, sway_deg=plan["wobble_deg"] if self.posture == "stand" else 0.0)
         if entry["reps"]:
             self.exercises.append(entry)
@@ -2367,6 +2394,74 @@ def pencil_widest(plan: dict, rng: np.random.Generator, pins: dict | None = None
     return plan
 
 
+PENCIL_GRIPS = ("lift", "curl", "heel")
+PENCIL_CARRIES = ("none", "forward", "sideways", "across")
+
+
+def pencil_people(plan: dict, rng: np.random.Generator, side_sign: float = 1.0, pins: dict | None = None) -> dict:
+    """``plan`` (:func:`pencil_plan`) drawn as people do it, in place (``SimConfig.pencil_people``).
+
+    From the exercise's text ("put a pencil on the floor and pick it up with
+    your toes; hold it; repeat") and nothing else: ``grip`` ``lift`` (the
+    foot lifted 1-15 cm, log-uniform, straight up or carried forward or
+    aside as it rises, ``lift_dir``/``reach_m``; its tip a third of the
+    time under 1°), ``curl`` (the toes curl round it, the foot flat) or
+    ``heel`` (the toes keep hold of it on the floor and only the heel
+    rises: the foot turns 6-25° toes down about the ball, the ankle rising
+    0.16 m·sin); ``hold_s`` 1-10 s (log-uniform) varying rep to rep by a
+    log-spread up to 0.45; ``carry`` (a lifted pencil moved while held:
+    ``none``, ``forward`` or back, ``sideways`` out or ``across`` toward
+    the other foot, 15-40 cm; ``move_m``); ``release`` (``drop``: let fall
+    from the air, the foot coming down in 0.15-0.5 s; ``place``: lowered
+    and put down; ``either``, rep by rep); ``tempo`` 0.3-3; ``retries``
+    (0-3 pencils missed and tried again: a brief lift without a hold);
+    ``reps`` 3-15; ``rest_s`` 1-15 s with a log-spread of 0.2-0.7 rest to
+    rest (``rest_spread``; at most 25 s: longer is a new set). Posture
+    (chair, floor, standing) stays :func:`pencil_plan`'s. ``side_sign``: +1
+    left foot (its outside is to the left), -1 right. ``pins`` are kept.
+    """
+    loguni = lambda lo, hi: float(np.exp(rng.uniform(np.log(lo), np.log(hi))))  # noqa: E731
+    pins = pins or {}
+    grip = str(rng.choice(PENCIL_GRIPS, p=[0.55, 0.2, 0.25]))
+    lift_dir = str(rng.choice(["up", "forward", "sideways"], p=[0.5, 0.25, 0.25]))
+    lift = loguni(0.01, 0.15)
+    reach = lift * rng.uniform(0.5, 2.0) * rng.choice([-1.0, 1.0])
+    carry = str(rng.choice(PENCIL_CARRIES, p=[0.35, 0.25, 0.2, 0.2]))
+    far = rng.uniform(0.15, 0.4)
+    heel_tip = rng.uniform(6.0, 25.0)
+    draw = {
+        "people": True, "grip": grip, "lift_m": lift, "lift_dir": lift_dir,
+        "reach_m": {"up": [0.0, 0.0], "forward": [reach, 0.0], "sideways": [0.0, reach]}[lift_dir],
+        "tip_deg": float(rng.uniform(-1.0, 1.0)) if rng.random() < 1 / 3 else None,
+        "hold_s": loguni(1.0, 10.0), "hold_spread": float(rng.uniform(0.05, 0.45)),
+        "carry": carry,
+        "move_m": {"none": [0.0, 0.0], "forward": [far * rng.choice([-0.5, 1.0]), 0.0],
+                   "sideways": [0.0, side_sign * far], "across": [0.0, -side_sign * far]}[carry],
+        "release": str(rng.choice(["drop", "place", "either"])),
+        "tempo": loguni(0.3, 3.0),
+        "retries": int(rng.choice(4, p=[0.5, 0.3, 0.15, 0.05])),
+        "reps": int(rng.choice([3, 4, 5, 6, 8, 10, 12, 15], p=[0.25, 0.12, 0.15, 0.08, 0.1, 0.15, 0.07, 0.08])),
+        "rest_s": loguni(1.0, 15.0), "rest_spread": float(rng.uniform(0.2, 0.7)),
+        "tremor_deg": loguni(0.01, 0.5),
+        "sink": float(rng.uniform(0.0, 0.4)) if rng.random() < 0.3 else 0.0,
+    }
+    if pins.get("grip", grip) != "lift":
+        # Curled toes or a raised heel leave the toes on the floor: nothing
+        # carries the foot, which tips only as the curl or the heel makes it.
+        heel = pins.get("grip", grip) == "heel"
+        draw.update(lift_dir="up", reach_m=[0.0, 0.0], move_m=[0.0, 0.0], carry="none", roll_deg=0.0, turn_deg=0.0,
+                    tip_deg=heel_tip if heel else float(np.sign(plan["tip_deg"] or 1.0)
+                                                        * min(abs(plan["tip_deg"]), 3.0) or 1.0),
+                    lift_m=0.16 * float(np.sin(np.radians(heel_tip))) if heel else 0.0,
+                    shank_deg=-float(rng.uniform(0.0, 4.0)) if heel else 0.0)
+    plan.update({k: v for k, v in draw.items() if k not in pins and v is not None})
+    plan.update({k: v for k, v in pins.items() if k in draw})
+    plan["reach_m"] = [float(v) for v in plan["reach_m"]]
+    plan["move_m"] = [float(v) for v in plan["move_m"]]
+    plan["wider"] = True
+    return plan
+
+
 def walk_strides(rng: np.random.Generator, **pins) -> dict:
     """One ordinary walk drawn wide: how many strides, how long and how fast.
 
@@ -2461,7 +2556,7 @@ def build_session(rng: np.random.Generator, cfg: SimConfig, fs_int: float,
             b.rest(rng.uniform(2, 6))
             continue
         if name == "pencil_pickup" and (cfg.pencil_wide or cfg.pencil_plan or cfg.pencil_wider
-                                         or cfg.pencil_widest):
+                                         or cfg.pencil_widest or cfg.pencil_people):
             b.pencil_wide()
             b.rest(rng.uniform(2, 5))
             continue

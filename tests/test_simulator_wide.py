@@ -206,3 +206,48 @@ def test_a_pencil_lifted_forward_moves_the_sensor_forward_by_the_reach():
         ax = rec.data["acc_x"].to_numpy()[a:b]
         went.append(np.sum(np.cumsum(ax - ax[0]) / 200.0) / 200.0)
     assert went[1] - went[0] == pytest.approx(0.12, abs=0.01)
+
+
+def test_pencils_drawn_as_people_do_them_cover_the_exercise_text_and_pins_hold():
+    # SimConfig.pencil_people (issue 12): lifted 1-15 cm, curled flat or
+    # the heel raised; 3-15 reps held 1-10 s; carried every way or not;
+    # dropped or placed; missed and tried again.
+    from sensors.simulator import PENCIL_CARRIES, PENCIL_GRIPS, pencil_people, pencil_plan
+    plans = [pencil_people(pencil_plan(np.random.default_rng(k)), np.random.default_rng([k, 81]), side_sign=1.0)
+             for k in range(200)]
+    assert {p["grip"] for p in plans} == set(PENCIL_GRIPS)
+    assert {p["release"] for p in plans} == {"drop", "place", "either"}
+    assert {p["retries"] for p in plans} == {0, 1, 2, 3}
+    for p in plans:
+        assert 3 <= p["reps"] <= 15 and 1.0 <= p["hold_s"] <= 10.0 and 0.3 <= p["tempo"] <= 3.0
+        if p["grip"] == "lift":
+            assert 0.01 <= p["lift_m"] <= 0.15
+        elif p["grip"] == "heel":
+            # Only the heel rises: toes down 6-25°, the ankle up 0.16 m·sin.
+            assert 6.0 <= p["tip_deg"] <= 25.0
+            assert p["lift_m"] == pytest.approx(0.16 * np.sin(np.radians(p["tip_deg"])))
+            assert p["move_m"] == [0.0, 0.0] and p["reach_m"] == [0.0, 0.0]
+        else:
+            assert p["lift_m"] == 0.0 and abs(p["tip_deg"]) <= 3.0 and p["move_m"] == [0.0, 0.0]
+    lifted = [p for p in plans if p["grip"] == "lift"]
+    assert {p["carry"] for p in lifted} == set(PENCIL_CARRIES)
+    # A left foot's outside is to its left: across goes right, toward the other foot.
+    assert all(p["move_m"][1] > 0 for p in lifted if p["carry"] == "sideways")
+    assert all(p["move_m"][1] < 0 for p in lifted if p["carry"] == "across")
+    pinned = pencil_people(pencil_plan(np.random.default_rng(1), grip="heel"), np.random.default_rng(2),
+                           pins={"grip": "heel", "reps": 12})
+    assert pinned["grip"] == "heel" and pinned["reps"] == 12
+
+
+def test_uneven_pencil_rests_and_drops_show_in_the_truth():
+    # 12 reps whose rests spread 0.7 in log: the truth's rests (the next
+    # rep's start less this one's end) vary by more than 2:1; every hold is
+    # within 1-10 s x the spread.
+    cfg = dict(exercises=("pencil_pickup",), sloppiness=0.0, distractors=False, pencil_people=True, packet_loss=0.0,
+               pencil_plan=dict(posture="chair", grip="lift", reps=12, sets=1, drops=0, retries=0,
+                                rest_s=5.0, rest_spread=0.7, release="drop"))
+    _, truth = simulate_session(seed=3, **cfg)
+    reps = truth["exercises"][0]["reps"]
+    assert len(reps) == 12
+    rests = np.array([b["start_s"] - a["end_s"] for a, b in zip(reps, reps[1:])])
+    assert rests.max() > 2 * rests.min() and rests.max() <= 25.0 + 1e-6
