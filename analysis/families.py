@@ -773,18 +773,20 @@ def lifted_reps(vertical_acc: np.ndarray, sampling_rate_hz: float, min_rise_m: f
 def _lifted_rows(vertical_acc: np.ndarray, sampling_rate_hz: float, min_rise_m: float = 0.015,
                  min_hold_s: float = 3.0, max_hold_s: float = 40.0, wiggle_s: float = 1.0,
                  join_s: float = 0.5, rest_s: float = 0.5, gyr: np.ndarray | None = None,
-                 max_wobble_deg: float = 3.0) -> list[tuple]:
+                 max_wobble_deg: float = 3.0, moves: np.ndarray | None = None) -> list[tuple]:
     """:func:`lifted_reps` as a list of ``(start, hold_start, hold_stop, stop, rise_m)`` tuples.
 
     The hold-set detector asks on each of a day's ~400 flat stretches and
     finds two reps or more on a few: a DataFrame per stretch cost more than
     the search itself on most (pandas' constructor, ~0.5 ms a call).
+    ``moves``: :func:`vertical_moves` of ``vertical_acc`` if already found
+    (a second search with other holds need not fit them again).
     """
     fs = sampling_rate_hz
     az = np.asarray(vertical_acc, dtype=float)
     if len(az) < int(2 * fs) or not np.all(np.isfinite(az)):
         return []
-    found = vertical_moves(az, fs)
+    found = vertical_moves(az, fs) if moves is None else moves
     # A pencil is lifted from rest: no move the same way a third as large
     # or more just before (sitting down fits moves up one after another,
     # seed 4201; a move down before it is the last rep put down).
@@ -948,6 +950,10 @@ class HoldSetDetector:
         Where the tilt found no set, a foot lifted and lowered again
         tipping by at most this much (deg) is looked for in the vertical
         acceleration (:func:`lifted_reps`, :meth:`_lifted_sets`).
+    pencil_brief_hold_s : float
+        Where that search (holds of 3 s or more) found no set, lifts held
+        this long or more are looked for again; their sets must be lifted
+        clear of the floor (:meth:`_lifted_off`).
 
     Attributes (after :meth:`detect`)
     ----------
@@ -970,7 +976,8 @@ class HoldSetDetector:
                  pencil_short_hold_s: float = 5.0, press_max_range_deg: float = 15.0,
                  pencil_lift_margin_s: tuple[float, float] = (0.5, 0.3), pencil_min_rest_s: float = 0.5,
                  level_max_tilt_deg: float = 5.0, pencil_clear_lift_m: float = 0.05,
-                 pencil_clear_margin_m: float = 0.03):
+                 pencil_clear_margin_m: float = 0.03, pencil_brief_hold_s: float = 1.0):
+        self.pencil_brief_hold_s = pencil_brief_hold_s
         self.level_max_tilt_deg = level_max_tilt_deg
         self.pencil_clear_lift_m = pencil_clear_lift_m
         self.pencil_clear_margin_m = pencil_clear_margin_m
@@ -1222,9 +1229,31 @@ class HoldSetDetector:
     def _lifted_sets(self, sig: SessionSignals, s: int, e: int, tilt: np.ndarray, calm_rate: np.ndarray) -> list:
         """The pencil sets of :meth:`_with_lifted_sets` in the flat stretch ``s:e``:
         ``(bout row, evidence, rep rows)`` as :meth:`_stretch_sets` lists them."""
+        fs = sig.sampling_rate_hz
+        vertical = sig.orientation.earth_acc.vertical(s, e)
+        if len(vertical) < int(2 * fs) or not np.all(np.isfinite(vertical)):
+            return []
+        moves = vertical_moves(vertical, fs)
+        out = self._level_sets(sig, s, e, tilt, calm_rate, _lifted_rows(vertical, fs, gyr=sig.gyr[s:e], moves=moves))
+        # Held briefly (a second or two), lifts are looked for again where
+        # no set was found, and named pencils only when lifted clear of the
+        # floor (:meth:`_lifted_off`): 0.13.0's level search asked for 3 s
+        # holds, so a pencil lifted level 8 cm and held 2.5 s four times was
+        # nothing (simulator pencil-people, clean). A foot shifting on the
+        # floor goes up and straight back down within a second: half a
+        # second here, the rise and the count guarding the rest.
+        brief = [r for r in _lifted_rows(vertical, fs, min_hold_s=self.pencil_brief_hold_s, wiggle_s=0.5,
+                                         gyr=sig.gyr[s:e], moves=moves)
+                 if not any(f[0][1] <= sig.t[s + r[3]] and sig.t[s + r[0]] <= f[0][2] for f in out)]
+        return sorted(out + self._level_sets(sig, s, e, tilt, calm_rate, brief, brief=True), key=lambda f: f[0][1])
+
+    def _level_sets(self, sig: SessionSignals, s: int, e: int, tilt: np.ndarray, calm_rate: np.ndarray,
+                    reps: list, brief: bool = False) -> list:
+        """:meth:`_lifted_sets` from the lifted rows ``reps`` (:func:`_lifted_rows`) of the
+        stretch ``s:e``; ``brief``: rows held under the level search's 3 s as well, whose sets
+        must be lifted clear of the floor (:meth:`_lifted_off`)."""
         t, fs = sig.t, sig.sampling_rate_hz
         earth_acc = sig.orientation.earth_acc
-        reps = _lifted_rows(earth_acc.vertical(s, e), fs, gyr=sig.gyr[s:e])
         if len(reps) < 2:
             return []
         reps = pd.DataFrame(reps, columns=LIFTED_COLUMNS)
@@ -1249,9 +1278,13 @@ class HoldSetDetector:
             lifts = _rise_per_rep(group, earth_acc, s, fs, self.pencil_lift_margin_s, calm_rate)
             rng = float(_median(np.abs(_col(group, "range_deg"))))
             rests = (_col(group, "start")[1:] - _col(group, "stop")[:-1]) / fs
-            if (_median(lifts) < self.pencil_min_lift_m or _median(rests) < self.pencil_min_rest_s
-                    or self._name_hold_bout("flat", holds, float(_median(lifts)), len(group), rng)
-                    != "pencil_pickup"):
+            if _median(lifts) < self.pencil_min_lift_m or _median(rests) < self.pencil_min_rest_s:
+                continue
+            if brief:
+                move_s = float(_median(_col(group, "hold_start") - _col(group, "start"))) / fs
+                if not self._lifted_off(lifts, rng, move_s):
+                    continue
+            elif self._name_hold_bout("flat", holds, float(_median(lifts)), len(group), rng) != "pencil_pickup":
                 continue
             a, b = s + int(_col(group, "start")[0]), s + int(_col(group, "stop")[-1])
             evidence = {"in_posture": sig.in_posture("pencil_pickup", a, b), "reps": len(group),
