@@ -256,3 +256,16 @@ def test_a_foot_shifted_briefly_an_inch_is_no_pencil_set():
     sets, found = analyse(4703, posture="chair", grip="lift", lift_m=0.025, tip_deg=0.0, shank_deg=0.0,
                           hold_s=1.5, reps=4, rest_s=4.0, sets=1)
     assert not [b for b in found if is_counted(b) and b["exercise"] == "pencil_pickup"]
+
+
+def test_ten_pencils_lifted_clear_and_held_briefly_are_a_pencil_set_not_toe_presses():
+    # Seated, ten pencils (people do 3-15) each held 2.5 s with the foot
+    # 8 cm up and tipped 8° toes-down: the clear lift was asked of five
+    # reps or fewer, so this was a doubted toe-press set.
+    sets, found = analyse(4704, posture="chair", grip="lift", lift_m=0.08, tip_deg=8.0, shank_deg=0.0,
+                          hold_s=2.5, reps=10, rest_s=5.0, sets=1)
+    counted = [b for b in found if is_counted(b)]
+    pairs = match_bouts(sets, [b for b in counted if b["exercise"] == "pencil_pickup"])
+    assert len(sets) == 1 and len(pairs) == 1
+    assert len([b for b in counted if b["exercise"] == "pencil_pickup"][pairs[0][1]]["reps"]) == 10
+    assert not [b for b in counted if b["exercise"] == "toe_press"]
