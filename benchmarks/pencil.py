@@ -1,6 +1,6 @@
 """Pencil pickups as people really do them (issue 12): found, counted, named, uncertain.
 
-    python -m benchmarks.pencil [--sessions 48] [--seed0 4000] [--jobs 2] [--verbose] [--tier pencil-hard|pencil-widest]
+    python -m benchmarks.pencil [--sessions 48] [--seed0 4000] [--jobs 2] [--verbose] [--tier pencil-hard|pencil-widest|pencil-people]
 
 Each session is the simulator's ``pencil`` tier (:func:`sensors.simulator.pencil_plan`:
 seated on a chair or the floor or standing, the foot lifted 0-15 cm or only
@@ -23,6 +23,14 @@ forward, sideways or both as it lifts (0.5-3 times the lift), lifted
 not counted exactly is put down to a cause (named something else and how
 long held, pencil but uncertain, nothing found and which way lifted,
 curled toes, one rep), printed as a count per cause.
+
+``--tier pencil-people`` (``SimConfig.pencil_people``, from the exercise's
+text): seated or standing; the foot lifted 1-15 cm, the toes curled with it
+flat or only the heel raised (grips pinned lift, heel, lift, curl in turn);
+3-15 reps held 1-10 s with uneven rests; carried forward, out or across or
+not; dropped or placed; missed and tried again; up to 10 % lost. Prints the
+pencil bout F1 (matched sets against unmatched sets and counted pencil
+bouts on no set), reps exact and the hold error of matched reps.
 
 ``--knee``: seated, every pencil lifted by straightening the knee 8-40°
 with the foot carried (:func:`knee_plan`: toes up by the knee less the
