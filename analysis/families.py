@@ -940,8 +940,8 @@ class HoldSetDetector:
         up to this long before each rep's start to the calmest up to this
         long after its hold's start (s).
     pencil_clear_lift_m, pencil_clear_margin_m : float
-        A flat-foot set of ``min_reps_per_bout`` to ``pencil_max_reps`` reps
-        however briefly held is a pencil pickup when every rep lifts the foot
+        A flat-foot set of ``min_reps_per_bout`` reps or more however
+        briefly held is a pencil pickup when every rep lifts the foot
         clear of the floor (:meth:`_lifted_off`): its median rise is at least
         ``pencil_clear_lift_m``, ``pencil_clear_margin_m`` past what a heel
         raise of its tip lifts the sensor and three times what the tip's
