@@ -1099,7 +1099,7 @@ class HoldSetDetector:
                               for part in self._split_pencil(g, earth_acc, s, sampling_rate_hz)]
                 unsteady = _Reps(det.unsteady_)
                 unsteady = unsteady.iloc[(unsteady.start > edge) & (unsteady.stop < (e - s) - edge)]
-                for g in (part for g in groups for part in self._split_by_amplitude(g)):
+                for g in [part for group in groups for part in self._split_by_amplitude(group)]:
                     g = self._drop_outliers(g, sampling_rate_hz, from_rest=posture == "toes_up")
                     g = self._take_unsteady(g, unsteady)
                     if len(g):
