@@ -946,6 +946,12 @@ class HoldSetDetector:
         ``pencil_clear_lift_m``, ``pencil_clear_margin_m`` past what a heel
         raise of its tip lifts the sensor and three times what the tip's
         bias may add to it, and no more than one rep rises less than half the median.
+    split_min_reps, split_amplitude_ratio : int, float
+        A group of reps (no pause longer than ``max_rep_gap_s``) whose
+        amplitude goes, for good, from one level to ``split_amplitude_ratio``
+        times it or more, each part of ``split_min_reps`` reps or more, is
+        two sets (:meth:`_split_by_amplitude`: toe presses straight before
+        or after heel raises or squats).
     level_max_tilt_deg : float
         Where the tilt found no set, a foot lifted and lowered again
         tipping by at most this much (deg) is looked for in the vertical
@@ -976,8 +982,11 @@ class HoldSetDetector:
                  pencil_short_hold_s: float = 5.0, press_max_range_deg: float = 15.0,
                  pencil_lift_margin_s: tuple[float, float] = (0.5, 0.3), pencil_min_rest_s: float = 0.5,
                  level_max_tilt_deg: float = 5.0, pencil_clear_lift_m: float = 0.05,
-                 pencil_clear_margin_m: float = 0.03, pencil_brief_hold_s: float = 1.0):
+                 pencil_clear_margin_m: float = 0.03, pencil_brief_hold_s: float = 1.0,
+                 split_min_reps: int = 4, split_amplitude_ratio: float = 3.0):
         self.pencil_brief_hold_s = pencil_brief_hold_s
+        self.split_min_reps = split_min_reps
+        self.split_amplitude_ratio = split_amplitude_ratio
         self.level_max_tilt_deg = level_max_tilt_deg
         self.pencil_clear_lift_m = pencil_clear_lift_m
         self.pencil_clear_margin_m = pencil_clear_margin_m
@@ -1097,7 +1106,7 @@ class HoldSetDetector:
                               for part in self._split_pencil(g, earth_acc, s, sampling_rate_hz)]
                 unsteady = _Reps(det.unsteady_)
                 unsteady = unsteady.iloc[(unsteady.start > edge) & (unsteady.stop < (e - s) - edge)]
-                for g in groups:
+                for g in [part for group in groups for part in self._split_by_amplitude(group)]:
                     g = self._drop_outliers(g, sampling_rate_hz, from_rest=posture == "toes_up")
                     g = self._take_unsteady(g, unsteady)
                     if len(g):
@@ -1359,6 +1368,36 @@ class HoldSetDetector:
         longer = parts[int(np.argmax(held))]
         lifts = _rise_per_rep(longer, earth_acc, offset, sampling_rate_hz)
         return parts if float(_median(lifts)) >= self.pencil_min_lift_m else [group]
+
+    def _split_by_amplitude(self, group):
+        """Split a group where the reps' amplitude jumps, for good, to several times what it was.
+
+        Two sets done one after the other in the same posture, less than
+        ``max_rep_gap_s`` apart, are one group: toe presses of 3-4° beside
+        heel raises or squats of 20° (simulator look-alike tier, tuning
+        seeds 6100, 6118 of ``accuracy.py``'s column). Judged as one set,
+        the presses were dropped as the heel raises' outliers
+        (:meth:`_drop_outliers`) and the true set was lost, while the
+        look-alike's reps stood on their own. Each part is a set of its own,
+        judged on its own evidence, when both have ``split_min_reps`` reps or
+        more, the parts' median amplitudes differ ``split_amplitude_ratio``
+        times or more, and every rep of the larger part moves further than
+        every rep of the smaller (the depth of one person's reps spreads
+        1.8-2.5 times the set's median at most, sway is sparse and
+        irregular: neither is a block of its own so far apart).
+        """
+        n = len(group)
+        if n < 2 * self.split_min_reps:
+            return [group]
+        amp = np.log(np.maximum(_col(group, "amplitude_deg"), 1e-3))
+        cut = _otsu_cut(amp)
+        if min(cut, n - cut) < self.split_min_reps:
+            return [group]
+        first, second = amp[:cut], amp[cut:]
+        low, high = (first, second) if _median(first) <= _median(second) else (second, first)
+        if _median(high) - _median(low) < np.log(self.split_amplitude_ratio) or low.max() >= high.min():
+            return [group]
+        return [group.iloc[:cut], group.iloc[cut:]]
 
     def _split_by_lift(self, group: pd.DataFrame, lifts: np.ndarray) -> list[tuple[pd.DataFrame, np.ndarray]]:
         """Split a set where the sensor's rise per rep changes from small to large.

@@ -8,7 +8,7 @@ Without ``--exercises``: for each look-alike kind of the simulator
 (``sensors.simulator.LOOKALIKES`` and the daily life of
 ``DAILY_LOOKALIKES``: kneeling, crossing the legs, tapping the foot, a
 stationary bike, driving, a calf stretch against a wall, rocking heel to
-toe), ``--sessions`` recordings holding that
+toe, a seated leg raise), ``--sessions`` recordings holding that
 activity alone, each drawn differently: a foot or a shank sensor (every
 other session), 20-400 Hz (log-uniform), half of them bare (the activity
 alone, never standing: someone recording one exercise lying down), the

@@ -368,7 +368,11 @@ DAILY_LOOKALIKES = ("kneel", "cross_legs", "foot_tap", "stationary_bike", "drivi
                     # Appended (the kinds before keep their seeds in
                     # benchmarks/lookalikes.py): a calf stretch held against a
                     # wall, rocking heel to toe standing.
-                    "calf_stretch", "heel_toe_rock")
+                    "calf_stretch", "heel_toe_rock",
+                    # Appended likewise: a seated leg raise (the thigh lifted
+                    # from the chair, the foot off the floor, held), the
+                    # pencil pickup's nearest look-alike.
+                    "seated_leg_raise")
 # Where each look-alike is done (standing otherwise).
 LOOKALIKE_POSTURE = {"knee_extension": "chair", "straight_leg_raise": "lie",
                      "side_lying_abduction": "side_lie", "prone_hip_extension": "prone",
@@ -376,7 +380,7 @@ LOOKALIKE_POSTURE = {"knee_extension": "chair", "straight_leg_raise": "lie",
                      "fidget_seated": "chair", "fidget_lying": "lie", "seated_heel_raise": "chair",
                      "kneel": "stand", "cross_legs": "chair", "foot_tap": "chair",
                      "stationary_bike": "bike", "driving": "car", "calf_stretch": "stand",
-                     "heel_toe_rock": "stand"}
+                     "heel_toe_rock": "stand", "seated_leg_raise": "chair"}
 # Length of the segments that swing about the knee or the hip (m).
 SHANK_LENGTH_M = 0.42
 LEG_LENGTH_M = 0.85
@@ -1744,6 +1748,19 @@ class _Builder:
             for _ in range(int(rng.integers(1, 4))):
                 self._rock(loguni(5.0, 30.0), tempo, depth)
                 self.rest(loguni(1.0, 10.0))
+        elif kind == "seated_leg_raise":
+            # Seated marching or a hip-flexor raise: the thigh lifts off the
+            # chair and takes the foot 3-30 cm off the floor, the shank
+            # tipping a little either way, the foot hanging relaxed (toes
+            # dropping) or held level, or pulled up; held 1-12 s, 3-15
+            # times, some people barely lifting it.
+            self.go_to("chair")
+            lift = loguni(0.03, 0.30) * depth
+            shank = float(rng.uniform(-12, 12))
+            foot = float(rng.choice([rng.uniform(0, 25), rng.uniform(-3, 3), -rng.uniform(5, 20)], p=[0.5, 0.3, 0.2]))
+            self._pose_reps(int(rng.integers(3, 16)), {"shank_pitch": shank, "ankle_pitch": foot - shank,
+                                                       "shank_roll": rng.uniform(-5, 5)},
+                            hold_s=hold, lift_m=lift, tempo=tempo, rest_s=(0.5, 4.0))
         elif kind in ("fidget_seated", "fidget_lying"):
             self.go_to("chair" if kind == "fidget_seated" else "lie")
             for _ in range(int(rng.integers(3, 8))):
