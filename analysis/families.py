@@ -668,7 +668,7 @@ class CircleSetDetector:
                 if np.median(sig.grav_seg[g.start:g.stop, 2]) > 0.5:
                     walking[g.start:g.stop] = True
             cd = CircleDetector().detect(sig.gyr_seg, sampling_rate_hz, valid=sig.valid & ~(busy & walking))
-            for group in circle_sets(cd.circles_, sampling_rate_hz):
+            for group in circle_sets(cd.circles_, sampling_rate_hz, grav=sig.grav_seg):
                 if len(group) < self.min_circles_per_bout:
                     continue
                 k = len(bouts)

@@ -12,7 +12,10 @@ run's turns of the toes' direction of motion, the turns it counted, each
 turn's time and size, the end turns it dropped) and the turns the set rules
 (``circle_sets``) left out, and names the kind of error: circles counted
 before the first true one began or after the last ended, or missed. Ends with
-the share of directions counted exactly and a tally of the kinds. With
+the share of directions counted exactly, a tally of the kinds, and how
+many of the wrong directions the simulator drew hard (spiral out of and
+back into neutral, paused, small, slow, elliptical, uneven, a wobbly leg,
+a lead-in: ``circle_plan``'s draws, against all directions). With
 ``--lookalikes N`` it runs N foot sessions of each look-alike kind of
 ``benchmarks/lookalikes.py`` instead and prints what the circle detector made
 of them (turns, runs of three or more, turns added as lost, turns kept in
@@ -57,16 +60,42 @@ def kinds(true: list[dict], found: list[dict]) -> list[str]:
     if late:
         out.append("counted after the last")
     inside = len(found) - early - late
-    if inside < len(true):
+    # A circle's worth lost at either end (the counted circles start or
+    # end over half a true turn inside the true ones).
+    if found[0]["start_s"] > t0 + 0.5 * (true[0]["end_s"] - t0):
+        out.append("first turn lost")
+    if found[-1]["end_s"] < t1 - 0.5 * (t1 - true[-1]["start_s"]):
+        out.append("last turn lost")
+    if inside < len(true) and not any(k.endswith("turn lost") for k in out):
         out.append("missed inside" if inside else "missed all inside")
     elif inside > len(true):
         out.append("extra inside")
     return out
 
 
+def plan_traits(p: dict, plan: dict) -> list[str]:
+    """What the simulator drew hard for one direction (``circle_plan``): the tally's columns."""
+    return [name for name, hard in (
+        ("spiral", p["spiral"]), ("paused", bool(p["pauses"])), ("small", p["size_deg"] < 6),
+        ("slow", p["period_s"] > 2), ("elliptical", p["ellipticity"] > 2.5), ("uneven", p["uneven"] > 0.4),
+        ("wobbly", plan["wobble_deg"] > 1.0), ("lead-in", plan["lead_in"])) if hard]
+
+
 def session_rows(tier: str, seed: int, show_all: bool = False, **kwargs) -> tuple[list[dict], list[str]]:
     """(one row per true bout and direction, lines to print)."""
-    rec, truth = simulate_session(seed=seed, tier=tier, **kwargs)
+    import sensors.simulator as sim
+
+    plans, draw = [], sim.circle_plan
+
+    def kept(*a, **k):
+        plans.append(draw(*a, **k))
+        return plans[-1]
+
+    sim.circle_plan = kept  # the plans drawn, for each direction's traits
+    try:
+        rec, truth = simulate_session(seed=seed, tier=tier, **kwargs)
+    finally:
+        sim.circle_plan = draw
     fitted = run_analysis(rec)
     doc = analyze_recording(rec, fitted=fitted)
     sig = fitted.session_signals_
@@ -83,10 +112,12 @@ def session_rows(tier: str, seed: int, show_all: bool = False, **kwargs) -> tupl
                          f" {len(b['circles'])} circles, over {near}")
             rows.append({"tier": tier, "seed": seed, "direction": "-", "true": 0, "found": len(b["circles"]),
                          "kinds": ["false bout"], "excess": None})
-    for tb in (b for b in truth["exercises"] if b["exercise"] == "ankle_circles"):
+    for nb, tb in enumerate(b for b in truth["exercises"] if b["exercise"] == "ankle_circles"):
+        plan = plans[nb] if nb < len(plans) else None
         if "ankle_circles" in (doc.get("not_observable") or {}):
             continue
-        near = [b for b in bouts if b["end_s"] > tb["start_s"] - 10 and b["start_s"] < tb["end_s"] + 10]
+        # The found bouts over the true one (the scorer's view: one beside it is a false bout, listed above).
+        near = [b for b in bouts if b["end_s"] > tb["start_s"] and b["start_s"] < tb["end_s"]]
         counted = [c for b in near if b["confidence"] >= CONFIDENCE_THRESHOLD for c in b["circles"]]
         unsure = [(round(b["confidence"], 2), b.get("doubts")) for b in near if b["confidence"] < CONFIDENCE_THRESHOLD]
         head = f"{tier} seed {seed} bout {tb['start_s']:.1f}-{tb['end_s']:.1f} s, {sig.sampling_rate_hz:g} Hz grid"
@@ -101,10 +132,12 @@ def session_rows(tier: str, seed: int, show_all: bool = False, **kwargs) -> tupl
                     and sig.t[r["start"]] < t[-1]["end_s"] and sig.t[min(r["stop"], len(sig.t) - 1)] > t[0]["start_s"]]
             best = max(over, key=lambda r: r["turns"], default=None)
             excess = best["turns"] + best.get("lost", 0) - len(t) if best else None
+            traits = plan_traits(plan["directions"][plan["order"].index(d)], plan) if plan else []
             rows.append({"tier": tier, "seed": seed, "direction": d, "true": len(t), "found": len(f), "kinds": k,
-                         "excess": excess})
+                         "excess": excess, "traits": traits})
             bad |= bool(k)
-            line = f"  {d:>3}: true {len(t):2d} found {len(f):2d} {'ok' if not k else 'WRONG: ' + ', '.join(k)}"
+            line = (f"  {d:>3}: true {len(t):2d} found {len(f):2d} {'ok' if not k else 'WRONG: ' + ', '.join(k)}"
+                    f" [{' '.join(traits)}]")
             if t:
                 per = (t[-1]["end_s"] - t[0]["start_s"]) / len(t)
                 line += (f" | true {t[0]['start_s']:.1f}-{t[-1]['end_s']:.1f} s, {per:.2f} s a turn,"
@@ -200,6 +233,9 @@ def main(argv=None) -> int:
           f" ({100 * exact / max(n, 1):.1f} %); off by: {dict(Counter(r['found'] - r['true'] for r in rows if r['kinds']))}")
     for k, v in tally.most_common():
         print(f"  {k}: {v}")
+    traits = Counter(x for r in rows for x in r.get("traits", []))
+    wrong = Counter(x for r in rows if r["kinds"] for x in r.get("traits", []))
+    print("drawn hard (wrong / all directions): " + ", ".join(f"{x} {wrong[x]}/{n}" for x, n in traits.most_common()))
     ex = np.array([r["excess"] for r in rows if r["excess"] is not None])
     if len(ex):
         print("turns followed less the true count (longest run each way), 5/25/50/75/95 %: "

@@ -72,6 +72,12 @@ CASES = {
     "direct switch": dict(direct_switch=True),
     "switch slow": dict(direct_switch=True, period_s=2.8),
     "switch small": dict(direct_switch=True, size_deg=4.0),
+    # Issue 12 (branch circles, 2 Dec): spiralling out of neutral over the
+    # first turn and back in over the last (a third of the sets the
+    # simulator draws), and neither (a move out to the circle and back).
+    "spiral": dict(spiral=True),
+    "no spiral": dict(spiral=False),
+    "spiral small": dict(spiral=True, size_deg=4.0),
 }
 
 

@@ -652,3 +652,35 @@ def test_a_move_after_the_last_circle_and_a_stop_is_not_counted(jump_deg, arc_tu
     c = detect(y, z)
     assert list(c.direction) == ["ccw"] * 5
     assert c.stop.max() <= (1.5 + turns * period + 0.2) * FS
+
+
+def _posed(c: pd.DataFrame, raise_at_s: float, raise_deg: float) -> np.ndarray:
+    """Gravity direction per sample for table ``c``: the foot's pose turned by ``raise_deg`` about its y axis at ``raise_at_s``."""
+    n = int(c.stop.max()) + 1
+    down = np.tile([0.0, 0.0, 1.0], (n, 1))
+    after = np.arange(n) >= raise_at_s * FS
+    down[after] = Rotation.from_euler("y", raise_deg, degrees=True).apply([0.0, 0.0, 1.0])
+    return down
+
+
+@pytest.mark.parametrize("raise_deg, sets", [(55.0, [4, 12]), (15.0, [16])])
+def test_circles_either_side_of_raising_the_leg_are_not_one_set(raise_deg, sets):
+    # Four loops of a fidget with the leg down (0-3.2 s), the leg raised
+    # (a pose 55 deg away), then 6 ccw and 6 cw circles from 8.7 s: within
+    # gap_s, but the fidget is not part of the circling (simulator realistic
+    # seed 32109: 15 ccw read as 19). The circles' own centres move a few
+    # degrees between directions (15 deg here): one set.
+    c = table((0.0, 4, 0.8, "ccw", 10.0), (8.7, 6, 1.0, "ccw", 12.0), (15.2, 6, 1.0, "cw", 12.0))
+    grav = _posed(c, 5.0, raise_deg)
+    assert [len(g) for g in circle_sets(c, FS, grav=grav)] == sets
+    # Without the pose, as before: one set.
+    assert [len(g) for g in circle_sets(c, FS)] == [16]
+
+
+def test_a_pose_change_between_turns_that_follow_on_one_another_does_not_split_a_set():
+    # The same 55 deg change of the mean gravity direction, but between two
+    # turns with no gap (a turn split into circles has off-centre parts):
+    # the leg cannot be raised in no time.
+    c = table((0.0, 6, 1.0, "ccw", 12.0), (6.0, 6, 1.0, "ccw", 12.0))
+    grav = _posed(c, 6.0, 55.0)
+    assert [len(g) for g in circle_sets(c, FS, grav=grav)] == [12]
