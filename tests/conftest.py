@@ -19,6 +19,18 @@ if str(ROOT) not in sys.path:
 # tests' full counts with TOEHOLD_FUZZ_EXAMPLES), so the default run stays
 # within its 3 minutes on 2 cores.
 LONG = os.environ.get("TOEHOLD_LONG") == "1"
+# PYTHONDONTWRITEBYTECODE=1 (set on some machines, this project's shared one
+# among them) keeps pytest from caching the assert-rewritten test modules, so
+# every xdist worker rewrites all of them on every run (3-4 s of CPU a worker
+# with pytest 9), and every `python -m toehold` child, notebook kernel and
+# dask worker compiles the project again. The suite writes bytecode as a plain
+# checkout does (``__pycache__/`` is git-ignored); set before the workers and
+# children start, so they inherit it. TOEHOLD_TEST_BYTECODE=0 keeps the
+# variable's effect (benchmarks/mutation.py: a mutant written within the same
+# second as the original could be given the original's stale .pyc).
+if sys.dont_write_bytecode and os.environ.get("TOEHOLD_TEST_BYTECODE") != "0":
+    sys.dont_write_bytecode = False
+    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
 
 
 def pytest_configure(config):
