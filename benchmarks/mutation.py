@@ -120,6 +120,7 @@ def _env() -> dict:
     # The tests find ../shared beside the checkout; the scratch copy is elsewhere.
     env.setdefault("TOEHOLD_SHARED", str(ROOT.parent / "shared"))
     env["PYTHONDONTWRITEBYTECODE"] = "1"
+    env["TOEHOLD_TEST_BYTECODE"] = "0"  # tests/conftest.py: keep it (a mutant's stale .pyc)
     # mutmut maps tests to functions in one process: no xdist workers.
     env["PYTEST_ADDOPTS"] = (env.get("PYTEST_ADDOPTS", "") + " -n 0").strip()
     return env

@@ -19,10 +19,52 @@ if str(ROOT) not in sys.path:
 # tests' full counts with TOEHOLD_FUZZ_EXAMPLES), so the default run stays
 # within its 3 minutes on 2 cores.
 LONG = os.environ.get("TOEHOLD_LONG") == "1"
+# PYTHONDONTWRITEBYTECODE=1 (set on some machines, this project's shared one
+# among them) keeps pytest from caching the assert-rewritten test modules, so
+# every xdist worker rewrites all of them on every run (3-4 s of CPU a worker
+# with pytest 9), and every `python -m toehold` child, notebook kernel and
+# dask worker compiles the project again. The suite writes bytecode as a plain
+# checkout does (``__pycache__/`` is git-ignored); set before the workers and
+# children start, so they inherit it. TOEHOLD_TEST_BYTECODE=0 keeps the
+# variable's effect (benchmarks/mutation.py: a mutant written within the same
+# second as the original could be given the original's stale .pyc).
+if sys.dont_write_bytecode and os.environ.get("TOEHOLD_TEST_BYTECODE") != "0":
+    sys.dont_write_bytecode = False
+    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
 
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "long: more of what the default run checks (TOEHOLD_LONG=1 runs it)")
+    if not hasattr(config, "workerinput") and (getattr(config.option, "numprocesses", None) or 0) > 1:
+        _cache_rewritten_tests(config)
+
+
+def _cache_rewritten_tests(config) -> None:
+    """In the xdist controller, before the workers start: the bytecode caches
+    the workers would each make on a fresh checkout (the project compiled,
+    the test modules with pytest's rewritten asserts), made once. Each worker
+    then reads them: 3-4 s of CPU a worker less on a first run. Best effort
+    (pytest's private helpers): any failure leaves it to the workers."""
+    if sys.dont_write_bytecode:
+        return
+    import compileall
+
+    for pkg in ("sensors", "analysis", "toehold"):
+        compileall.compile_dir(ROOT / pkg, quiet=2)
+    try:
+        from _pytest.assertion import rewrite
+
+        state = config.stash[rewrite.assertstate_key]
+        for fn in sorted((ROOT / "tests").rglob("*.py")):
+            if not (fn.name.startswith("test_") or fn.name == "conftest.py"):
+                continue
+            cache_dir = rewrite.get_cache_dir(fn)
+            pyc = cache_dir / (fn.name[:-3] + rewrite.PYC_TAIL)
+            if rewrite._read_pyc(fn, pyc, state.trace) is None and rewrite.try_makedirs(cache_dir):
+                source_hash, co = rewrite._rewrite_test(fn, config)
+                rewrite._write_pyc(state, co, source_hash, pyc)
+    except Exception:  # noqa: BLE001 — another pytest: the workers rewrite as before
+        pass
 
 
 def pytest_collection_modifyitems(config, items):

@@ -829,6 +829,11 @@ class Collector:
                 try:
                     uuids = self._resolve(client, profile, what)
                     mtu = getattr(client, "mtu_size", 247)
+                    if mtu < profile.min_mtu and (disconnected.is_set() or not getattr(client, "is_connected", True)):
+                        # A link dropped since the connect reads as the 23-byte
+                        # minimum (a device that drops its first connections,
+                        # a loaded machine): lost, so retried, not too small.
+                        raise BleakError("disconnected before streaming")
                     if mtu < profile.min_mtu:
                         raise SetupError(f"{what}: the link's packet size (ATT MTU {mtu}) is below the "
                                          f"{profile.min_mtu} its data needs; use a newer Bluetooth "
