@@ -333,6 +333,7 @@ class TiptoeWalkDetector:
         pieces: list[tuple[np.ndarray, _Reps, float]] = []
         rejected: list[tuple] = []
         gait = self._gait(sig)
+        toes_up = sig.postures.get("toes_up") if foot else None
         for g in gait.itertuples():
             # The activity envelope lags the first step: look for contacts
             # from a stride before it. It also falls before a soft last step
@@ -345,12 +346,17 @@ class TiptoeWalkDetector:
             sd = StrideDetector(heel_rise_max_s=0.45 if foot else 0.0).detect(
                 sig.acc[sl], sig.gyr[sl], g.period_s, sampling_rate_hz)
             contacts = sd.contacts_ + lo
-            if not g.quiet:
+            if not g.quiet and not (foot and toes_up is not None
+                                    and toes_up[g.start:g.stop].mean() > 0.5):
                 # Quiet gait is claimed by nobody: the hold detector sees
                 # those stretches as it did before quiet gait was looked for
                 # (claimed where it held a reported walk, the held-back
                 # look-alike tier of accuracy.py --seed0 22000 lost a pencil
                 # set; that claim is the suspect, not shown).
+                # Nor is "gait" with the toes pointing up: nobody walks so,
+                # and brisk band reps repeat like strides (hard tier, seed
+                # 32007: a claimed 4.5 s cut a band set's posture stretch
+                # and its first 3 reps were lost).
                 claimed[g.start:g.stop] = True
             if len(contacts) < 3:
                 rejected.append((t[g.start], t[g.stop - 1], "contacts", f"{len(contacts)} contacts"))
