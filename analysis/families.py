@@ -1575,18 +1575,24 @@ class HoldSetDetector:
         """
         if len(group) < 2 or len(other) == 0:
             return group
-        rest = _median(sign * _col(group, "rest_deg"))
+        rests = sign * _col(group, "rest_deg")
         amp = float(_median(np.abs(_col(group, "range_deg"))))
-        from_rest = np.abs(sign * _col(group, "rest_deg") - rest) < 0.5 * amp
+        rest, cut = HoldSetDetector._rest_levels(rests, amp)
+        starts = _col(group, "start")
+        from_rest = np.abs(rests - rest) < 0.5 * amp
         keep = group.iloc[from_rest] if from_rest.sum() >= 2 else group
         lo = _col(keep, "start").min() - gap_s * sampling_rate_hz
         hi = _col(keep, "stop").max() + gap_s * sampling_rate_hz
         o_start, o_stop = _col(other, "start"), _col(other, "stop")
+        # Each rep read the other way leaves from the rest of its part of
+        # the set (one rest level, or two about a step: see _rest_levels).
+        o_rest = (np.where(o_start < starts[cut], rest[0], rest[-1]) if cut
+                  else np.full(len(o_start), rest[0]))
         # As far, not much further: a set of 1° fidgets must not take in
         # the 18° presses read the other way next to it (simulator seed
         # 3040, ankle: one press in two bouts).
         moved = np.abs(_col(other, "range_deg"))
-        extra = np.flatnonzero((np.abs(-sign * _col(other, "rest_deg") - rest) < 0.5 * amp)
+        extra = np.flatnonzero((np.abs(-sign * _col(other, "rest_deg") - o_rest) < 0.5 * amp)
                                & (moved >= 0.5 * amp) & (moved <= 2.0 * amp)
                                & (o_start >= lo) & (o_stop <= hi))
         taken = [(int(a), int(b)) for a, b in zip(_col(keep, "start"), _col(keep, "stop"))]
@@ -1597,6 +1603,36 @@ class HoldSetDetector:
             return pd.concat([keep, other.iloc[add]]).sort_values("start", ignore_index=True)
         both = {c: np.concatenate([keep[c], other[c][add]]) for c in keep._columns}
         return _Reps(both).iloc[np.argsort(both["start"])]
+
+    @staticmethod
+    def _rest_levels(rests: np.ndarray, amp: float, min_part: int = 3) -> tuple[np.ndarray, int]:
+        """The rest each rep of a set leaves from (``rests``, deg, in rep order), and where it steps.
+
+        One level, the median, unless the rests step once mid-set: the
+        accelerometer's bias stepping (a knock, a warm-up jump tips the
+        measured "up" by 1-3°) or the strap slipping (5-20°) moves every
+        rep's rest after it, by more than a 1.5-8° press moves (hard tier,
+        seeds 32003, 32109, 32118: 4 + 7, 4 + 5 and 5 + 3 reps, all those on
+        the far side of the step dropped as not from rest). The step is
+        taken where it leaves the most reps within half a range (``amp``)
+        of their part's median, if both parts keep ``min_part`` reps so
+        (two noise "reps" next to a set are no part: the neighbour-rest
+        rule reverted on branch hardreps kept such pairs), the parts' rests
+        lie half a range apart or more and it keeps more reps than one
+        level does.
+        Returns (per-rep rest, the first rep after the step or 0).
+        """
+        one = np.full(len(rests), _median(rests))
+        best, best_cut, best_rest = int(np.sum(np.abs(rests - one) < 0.5 * amp)), 0, one
+        for cut in range(min_part, len(rests) - min_part + 1):
+            a, b = _median(rests[:cut]), _median(rests[cut:])
+            if abs(a - b) < 0.5 * amp:
+                continue
+            level = np.r_[np.full(cut, a), np.full(len(rests) - cut, b)]
+            near = np.abs(rests - level) < 0.5 * amp
+            if near[:cut].sum() >= min_part and near[cut:].sum() >= min_part and near.sum() > best:
+                best, best_cut, best_rest = int(near.sum()), cut, level
+        return best_rest, best_cut
 
     @staticmethod
     def _drop_outliers(group: pd.DataFrame, sampling_rate_hz: float, from_rest: bool = False) -> pd.DataFrame:

@@ -25,3 +25,29 @@ def test_brisk_band_reps_are_no_walk_that_cuts_their_set(seed):
              and fit.bouts_.start_s[k] < true_set["end_s"] and true_set["start_s"] < fit.bouts_.end_s[k]]
     assert len(bands) == 1
     assert int((fit.reps_.bout == bands[0]).sum()) == len(true_set["reps"])
+
+
+def _set(rests, range_deg=2.0, every=500):
+    import pandas as pd
+    cols = ["start", "stop", "hold_start", "hold_stop", "amplitude_deg", "range_deg", "rest_deg"]
+    return pd.DataFrame([(k * every, k * every + 300, k * every + 50, k * every + 250, range_deg, range_deg, r)
+                         for k, r in enumerate(rests)], columns=cols)
+
+
+@pytest.mark.parametrize("rests, kept", [
+    ([0.0] * 4 + [2.0] * 7, 11),          # the bias steps 2° (a 2° press): both sides kept
+    ([-11.0] * 5 + [-4.0] * 3, 8),        # the strap slips 7°: 5 + 3 kept
+    ([0.0] * 9 + [5.0] * 2, 9),           # two "reps" from another level: no part of the set
+    ([0.0, 3.0, 0.0, 3.0, 0.0, 3.0, 0.0, 0.0], 5),  # rests alternating: no step, one level
+])
+def test_reps_on_either_side_of_a_step_in_the_rest_stay_in_their_set(rests, kept):
+    # Every rep leaves from rest, but the rest read by the accelerometer
+    # steps when its bias steps or the strap slips; the reps after (or
+    # before) the step leave from a rest of their own. A rep read the other
+    # way far from both levels keeps the detector from returning early.
+    import pandas as pd
+    from analysis.families import HoldSetDetector
+    group = _set(rests)
+    other = pd.DataFrame([(20_000, 20_300, 20_050, 20_250, 2.0, -2.0, 40.0)], columns=group.columns)
+    out = HoldSetDetector._either_way(group, 1, other, 50.0, gap_s=30.0)
+    assert len(out) == kept
