@@ -1684,10 +1684,14 @@ class HoldSetDetector:
             ok[idx[-1]] = False
             idx = idx[:-1]
         # ``from_rest`` (a band set): every rep leaves from the set's rest,
-        # and a "rep" at either end that left from a level a whole rep's
+        # and a "rep" at either end that left from a level half a rep's
         # range away is the band being put on or fiddled with (simulator
         # hard tier, seed 3009: 21 deg below the set's rest, 12 s before its
-        # first rep). Not for presses: a 1.5 deg press's rest drifts by as
+        # first rep). Half a range, as for any rep in ``_either_way``: one
+        # from 19.6 deg below a set of 19.5 deg reps, 22 s before it, was
+        # kept at a whole range (look-alike tier 440004, once brisk band
+        # moves were no longer claimed as gait over it); a band rep's
+        # 8-30 deg dwarf the rest's drift and bias steps (1-3 deg). Not for presses: a 1.5 deg press's rest drifts by as
         # much as it tips (held-back benchmarks/rep_hard.py seed 20009, 20 Hz:
         # a press lost when this applied to every set).
         if from_rest and len(idx) >= 4:
@@ -1695,7 +1699,7 @@ class HoldSetDetector:
             mid = _median(rest[idx[1:-1]])
             reach = _median(moved[idx])
             for end in (idx[0], idx[-1]):
-                if abs(rest[end] - mid) > reach:
+                if abs(rest[end] - mid) > 0.5 * reach:
                     ok[end] = False
         return group.iloc[ok]
 

@@ -51,3 +51,17 @@ def test_reps_on_either_side_of_a_step_in_the_rest_stay_in_their_set(rests, kept
     other = pd.DataFrame([(20_000, 20_300, 20_050, 20_250, 2.0, -2.0, 40.0)], columns=group.columns)
     out = HoldSetDetector._either_way(group, 1, other, 50.0, gap_s=30.0)
     assert len(out) == kept
+
+
+@pytest.mark.parametrize("first_rest, kept", [
+    (48.0, 12),   # 17.5 deg below the set's rest, its reps 19.5 deg: the band put on
+    (59.0, 13),   # 6.5 deg off (a third of a rep): the rest drifting, a rep
+])
+def test_a_band_rep_from_half_a_range_off_the_sets_rest_at_its_start_is_dropped(first_rest, kept):
+    # Every band rep leaves from the set's rest (the toes' rest with the legs
+    # out); a "rep" at a set's end that left from half a range away or more
+    # is the band being put on (look-alike tier, seed 440004: one 19.5 deg
+    # below a set of 19.5 deg reps was counted, within a whole range).
+    from analysis.families import HoldSetDetector
+    group = _set([first_rest] + [65.5] * 12, range_deg=19.5)
+    assert len(HoldSetDetector._drop_outliers(group, 50.0, from_rest=True)) == kept
