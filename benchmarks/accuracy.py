@@ -92,6 +92,9 @@ SIM_TIERS = {
     # the exercises among look-alikes drawn slow, small and held, on the hard
     # tier's sensor (benchmarks/lookalikes.py --hard)
     "hard look-alikes": lambda i: dict(tier="hard-lookalikes"),
+    # the hard tier without the tiptoe walk, 0-3 ordinary walks (walk_wide):
+    # the mounting from walking weak or missing (branch hardtier)
+    "hard no walk": lambda i: dict(tier="hard-nowalk"),
 }
 SIM_DEFAULT = list(SIM_TIERS)[:6]
 # Column -> the held-out generator's tier.

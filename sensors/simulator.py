@@ -349,6 +349,17 @@ TIERS = {
     # a session without a planned walk has no gait at all.
     "mount": dict(mounting="random", packet_loss=0.02, sloppiness=0.5, walk_wide=True, lookalikes=2,
                   exercises=("toe_press", "resistance_band", "pencil_pickup", "ankle_circles")),
+    # The hard tier's sensor and people without the tiptoe walk, and with
+    # none to three ordinary walks of 1-30 strides (walk_wide): the
+    # mounting from walking weak or missing, as in a recording of the hold
+    # exercises alone (issue 12 item 1: any mounting; branch hardtier).
+    "hard-nowalk": dict(mounting="random", acc_noise_mps2=(0.03, 0.25), gyr_noise_dps=(0.1, 1.0),
+                        acc_bias_mps2=0.3, gyr_bias_dps=3.0, scale_error=0.03,
+                        clock_drift_ppm=2000, packet_loss=(0.0, 0.10), sloppiness=0.7,
+                        sampling_rate_hz=(20.0, 400.0), hold_shape=1.0, acc_bias_wander_mps2=0.1,
+                        hold_wide=1.0, bias_steps=(0, 3), acc_range_g=(4.0, 8.0, 16.0),
+                        gyr_range_dps=(500.0, 1000.0, 2000.0), walk_wide=True,
+                        exercises=("toe_press", "resistance_band", "pencil_pickup", "ankle_circles")),
 }
 # Activities that are not exercises but share something with one: a posture,
 # a hold, a knee bend, a heel rise, an impact or a rotation.
