@@ -92,6 +92,10 @@ SIM_TIERS = {
     # the exercises among look-alikes drawn slow, small and held, on the hard
     # tier's sensor (benchmarks/lookalikes.py --hard)
     "hard look-alikes": lambda i: dict(tier="hard-lookalikes"),
+    # the shank drawn wide (issue 12, branch ankle): sensor 5-35 cm up, any
+    # way round the shank, wobbling, 20-400 Hz, few or no walks, wide tiptoe
+    # walks and toe presses of 0.3-25 deg of knee
+    "ankle wide": lambda i: dict(tier="ankle-wide"),
 }
 SIM_DEFAULT = list(SIM_TIERS)[:6]
 # Column -> the held-out generator's tier.
