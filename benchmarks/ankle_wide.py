@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import collections
+import json
 import sys
 from multiprocessing import Pool
 from pathlib import Path
@@ -25,8 +26,8 @@ def _one(job):
     from analysis.pipeline import analyze_recording
     from benchmarks._scoring import match_bouts, reported
     from sensors.simulator import simulate_session
-    seed, tier = job
-    rec, truth = simulate_session(seed=seed, tier=tier)
+    seed, tier, over = job
+    rec, truth = simulate_session(seed=seed, tier=tier, **over)
     doc = analyze_recording(rec)
     det, unc = reported(doc)
     found, false = match_bouts(truth["exercises"], det)
@@ -60,9 +61,12 @@ def main():
     ap.add_argument("--seeds", default="7000-7011")
     ap.add_argument("--tier", default="ankle-wide")
     ap.add_argument("--jobs", type=int, default=1)
+    ap.add_argument("--set", action="append", default=[], metavar="KEY=JSON",
+                    help="SimConfig override (ablations), e.g. --set ankle_wide=0")
     args = ap.parse_args()
+    over = {k: json.loads(v) for k, v in (x.split("=", 1) for x in args.set)}
     lo, hi = (int(x) for x in args.seeds.split("-"))
-    jobs = [(s, args.tier) for s in range(lo, hi + 1)]
+    jobs = [(s, args.tier, over) for s in range(lo, hi + 1)]
     with Pool(args.jobs) as pool:
         out = pool.map(_one, jobs, chunksize=1)
     tally = collections.Counter()

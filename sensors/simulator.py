@@ -2706,9 +2706,11 @@ def _strap_wobble(gyr: np.ndarray, acc: np.ndarray, sampling_rate_hz: float,
     """The sensor rocking on the soft tissue and strap under it.
 
     The sensor is a mass on a damped spring (natural frequency 8-20 Hz,
-    damping ratio 0.05-0.35) driven by the specific force the shank feels
-    there; it moves ``x`` relative to the shank, and that move tips it on
-    a lever of 2-8 cm of tissue. Its accelerometer reads the shank's specific
+    damping ratio 0.05-0.35) driven by the quick changes of the specific
+    force the shank feels there; it moves ``x`` relative to the shank, and
+    that move tips it across the shank by 0.3-2 deg per g of the force
+    that would hold it there (tissue studies put a strapped sensor's tilt
+    at heel strike at a few degrees). Its accelerometer reads the shank's specific
     force plus ``x''`` in its own (tipped) frame, its gyroscope the shank's
     rate plus the tipping's. Both arrays are in the segment frame
     (deg/s, m/s²).
@@ -2717,7 +2719,7 @@ def _strap_wobble(gyr: np.ndarray, acc: np.ndarray, sampling_rate_hz: float,
 
     f_hz = rng.uniform(8.0, 20.0)
     zeta = rng.uniform(0.05, 0.35)
-    lever_m = rng.uniform(0.02, 0.08)
+    tilt_deg_per_g = rng.uniform(0.3, 2.0)
     w = 2 * np.pi * f_hz
     # Only quick changes excite it: the tissue's slow sag as the shank tilts
     # is part of the mounting.
@@ -2729,7 +2731,7 @@ def _strap_wobble(gyr: np.ndarray, acc: np.ndarray, sampling_rate_hz: float,
     x_dd = np.gradient(np.gradient(x, dt, axis=0), dt, axis=0)
     # The sensor tips toward where it moves across the shank (about the axis
     # normal to the move and the shank); a move along the shank tips nothing.
-    tip = np.column_stack([-x[:, 1], x[:, 0], np.zeros(len(x))]) / lever_m
+    tip = np.column_stack([-x[:, 1], x[:, 0], np.zeros(len(x))]) * (np.radians(tilt_deg_per_g) * w * w / G)
     turn = Rotation.from_rotvec(tip)
     gyr_out = turn.inv().apply(gyr) + np.degrees(np.gradient(tip, dt, axis=0))
     acc_out = turn.inv().apply(acc + x_dd)
