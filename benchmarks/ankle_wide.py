@@ -23,12 +23,14 @@ if str(ROOT) not in sys.path:
 
 
 def _one(job):
-    from analysis.pipeline import analyze_recording
+    from analysis.pipeline import analyze_recording, run_analysis
+    from benchmarks.tiptoe_wide import why_missed
     from benchmarks._scoring import match_bouts, reported
     from sensors.simulator import simulate_session
     seed, tier, over = job
     rec, truth = simulate_session(seed=seed, tier=tier, **over)
-    doc = analyze_recording(rec)
+    fitted = run_analysis(rec)
+    doc = analyze_recording(rec, fitted=fitted)
     det, unc = reported(doc)
     found, false = match_bouts(truth["exercises"], det)
     ufound, _ = match_bouts(truth["exercises"], unc)
@@ -45,6 +47,8 @@ def _one(job):
                                                         round(x.get("confidence", 0), 2)) for x in u}))
         else:
             what = "missed"
+        if t["exercise"] == "tiptoe_walk" and not (f and what == "found"):
+            what += " [" + why_missed(t, doc, fitted.session_signals_)[:160] + "]"
         extra = ""
         if t["reps"]:
             extra = f"knee {t['reps'][0].get('range_deg', 0):.1f}"

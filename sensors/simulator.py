@@ -250,9 +250,9 @@ class SimConfig:
     # A shank sensor drawn as people strap it (issue 12, branch ankle; 0
     # off, 1 on; from streams of their own, so the other draws stay as they
     # were): the strap and the soft tissue under it a damped 8-20 Hz
-    # resonance (damping ratio 0.05-0.35, the sensor rocking on a 2-8 cm
-    # lever), and toe presses whose knee bends 0.3-25 deg a rep (log-uniform:
-    # a shank that hardly moves to a deep dip).
+    # resonance (damping ratio 0.05-0.35, the sensor tipping 0.3-2 deg per
+    # g), and toe presses whose knee bends 0.3-20 deg a rep (log-uniform:
+    # a shank that hardly moves to a deep dip; deeper is a squat).
     ankle_wide: float = 0.0
 
 
@@ -292,11 +292,13 @@ TIERS = {
     # the ankle, turned any way about the shank, tilted up to 30 deg and
     # worn either way up, wobbling on the soft tissue, 20-400 Hz; none to
     # three ordinary walks (walk_plan) to learn the mounting from; tiptoe
-    # walks drawn wider still; toe presses with 0.3-25 deg of knee.
+    # walks drawn wide (tiptoe_plan: slow to quick, short, turning, heels
+    # 1-15 cm up); toe presses with 0.3-20 deg of knee, the body swaying
+    # through the reps too, holds overshot, sagging or creeping (hold_shape).
     "ankle-wide": dict(placement="ankle", mounting="strap", acc_noise_mps2=(0.02, 0.12),
                        gyr_noise_dps=(0.1, 0.6), acc_bias_mps2=0.2, gyr_bias_dps=2.0, scale_error=0.02,
                        clock_drift_ppm=1000, packet_loss=(0.0, 0.05), sloppiness=0.5,
-                       sampling_rate_hz=(20.0, 400.0), hold_wide=1.0, tiptoe_wide=True, tiptoe_wider=True,
+                       sampling_rate_hz=(20.0, 400.0), hold_wide=1.0, hold_shape=1.0, tiptoe_wide=True,
                        walk_wide=True, shank_sensor_m=(0.05, 0.35), ankle_wide=1.0),
     # The exercises among things that look like them, the sensor any way round.
     "lookalikes": dict(mounting="random", packet_loss=0.02, sloppiness=0.5, lookalikes=4,
@@ -988,7 +990,7 @@ class _Builder:
             if self.cfg.ankle_wide and exercise == "toe_press" and "knee_deg" not in pins:
                 # Some people keep the knee still (a shank sensor then sees
                 # only the calf's tremor and the heel's lift), others dip.
-                knee = float(np.exp(self.ankle_rng.uniform(np.log(0.3), np.log(25.0))))
+                knee = float(np.exp(self.ankle_rng.uniform(np.log(0.3), np.log(20.0))))
             knee_lag_s = float(pins.get("knee_lag_s", wr.uniform(-0.8, 0.8) * wide))
             knee_pace = float(np.exp(wr.normal(0, 0.4 * wide)))
             knee_spread = 0.25 * wide
