@@ -35,10 +35,14 @@ from .posture import fraction_in_posture, posture_masks
 from .preprocess import Uniform, UniformResampler, gyro_bias, norm3, still_mask
 from .reps import lowpass
 
-# Low-pass corner (Hz) of a shank's angular rate before its gait's
-# periodicity is judged: above a quick tiptoe walk's stride harmonics
-# (strides of 0.55 s and up), below a strapped sensor's wobble (8-20 Hz).
-SHANK_GAIT_SMOOTH_HZ = 6.0
+# A shank stretch with more than this share of its rate's variance above
+# 8 Hz rings on its strap, and its gait's periodicity is judged below
+# SHANK_RING_SMOOTH_HZ (above a quick tiptoe walk's stride harmonics,
+# below the wobble). Simulated shank walks and stairs without a wobble:
+# 0.000-0.044 (tiptoe-wide tier 7100-7111); with one, walks 0.007-0.94
+# (ankle-wide 7000-7011).
+SHANK_RING_SHARE = 0.08
+SHANK_RING_SMOOTH_HZ = 6.0
 
 SIGNAL_COLUMNS = ["t", "valid", "still", "elevation_deg", "roll_deg", "tilt_deg",
                   "gyr_x", "gyr_y", "gyr_z", "acc_x", "acc_y", "acc_z"]
@@ -241,14 +245,17 @@ class SignalExtractor:
         # A shank swings less than a foot, and least on tiptoe (short steps,
         # no heel rocker). Without a foot's still stance to require, a
         # shank's gait must repeat clearly: a set of knee bends half-repeats.
-        # A shank's periodicity is judged on its rate below 6 Hz: smoothed to
-        # 3 Hz, stairs repeat as clearly as walking, and a shank's stairs
-        # swing it through a tiptoe walk's arc (simulator seed 2707, ankle);
-        # raw, the strap's wobble (8-20 Hz) rings after every landing and a
-        # tiptoe walk no longer repeats (ankle-wide tier 7000-7015: 7 of 16
-        # walks had no gait, 2 with the rate below 6 Hz).
+        # A shank's periodicity is judged on the raw rate: smoothed, stairs
+        # repeat as clearly as walking, and a shank's stairs swing it through
+        # a tiptoe walk's arc (simulator seed 2707, ankle; smoothed to 6 Hz,
+        # tiptoe-wide tier 7100-7123: stairs with gait 17 -> 23). Unless the
+        # sensor rings on its strap: raw, its 8-20 Hz wobble after every
+        # landing hides a walk's rhythm (ankle-wide tier 7000-7015: 7 of 16
+        # tiptoe walks had no gait, 2 below 6 Hz).
         gait_bouts = GaitBoutDetector(require_stance_rest=foot, active_dps=25.0 if foot else 20.0,
-                                      smooth_hz=3.0 if foot else SHANK_GAIT_SMOOTH_HZ,
+                                      smooth_hz=3.0 if foot else 0.0,
+                                      ring_share=0.0 if foot else SHANK_RING_SHARE,
+                                      ring_smooth_hz=SHANK_RING_SMOOTH_HZ,
                                       slow_bridge_s=3.0,
                                       min_periodicity=0.25 if foot else 0.5)
         rate = norm3(gyr)  # |gyr|, for the gait bouts and the mounting
