@@ -275,6 +275,8 @@ SHANK_SOFT_ARC_DEG = 50.0
 # Two tiptoe pieces of a shank walk around a pause are one walk when their
 # strides' swing, peak rate and time differ by at most this factor.
 SHANK_PAUSE_SAME = 1.3
+# ... and when neither swings the shank this far a stride (deg; stairs do).
+SHANK_PAUSE_MAX_ARC_DEG = 30.0
 
 
 def _stride_summary(feats) -> str:
@@ -495,7 +497,12 @@ class TiptoeWalkDetector:
         (ankle-wide tier 7000-7023: 8 of 24 walks cut in two by a pause of
         1.7-3.9 s, each piece too short or too little of the walk; pinned
         pauses, seeds 1-8: the walk before swung 1.4-2.9 times as fast or
-        as far, or stepped 1.4-1.7 times as slowly).
+        as far, or stepped 1.4-1.7 times as slowly). Two flights of stairs
+        with a landing between are alike too, and upright: no piece
+        swinging the shank ``SHANK_PAUSE_MAX_ARC_DEG`` or more joins (stairs
+        34-36°, tiptoe pieces around a pause 17-27°; the tiptoe-wider tier
+        on accuracy.py's seeds 454003, 454004, 454007 counted three stairs
+        as walks when they joined).
         """
         gap_s = sig.t[contacts[0]] - sig.t[prev[-1]]
         if gap_s < 2.0 * period_s:
@@ -510,9 +517,11 @@ class TiptoeWalkDetector:
             def alike(a: float, b: float) -> bool:
                 return max(a, b) <= SHANK_PAUSE_SAME * max(min(a, b), 1e-6)
 
-            return upright and all(alike(float(np.median(prev_feats[k])), float(np.median(feats[k])))
-                                   for k in ("sagittal_range_deg", "peak_rate_dps")) and alike(
-                float(np.median(np.diff(sig.t[prev]))), float(np.median(np.diff(sig.t[contacts]))))
+            med = {k: (float(np.median(prev_feats[k])), float(np.median(feats[k])))
+                   for k in ("sagittal_range_deg", "peak_rate_dps")}
+            med["stride_s"] = (float(np.median(np.diff(sig.t[prev]))), float(np.median(np.diff(sig.t[contacts]))))
+            return (upright and max(med["sagittal_range_deg"]) < SHANK_PAUSE_MAX_ARC_DEG
+                    and all(alike(a, b) for a, b in med.values()))
         held = float(np.median(-sig.elevation_deg[prev[-1]:contacts[0]]))
         return held > max(4.0, 0.5 * float(np.median(prev_feats.stance_pitch_deg)))
 
