@@ -38,10 +38,12 @@ from .reps import lowpass
 # A shank stretch with more than this share of its rate's variance above
 # 8 Hz rings on its strap, and its gait's periodicity is judged below
 # SHANK_RING_SMOOTH_HZ (above a quick tiptoe walk's stride harmonics,
-# below the wobble). Simulated shank walks and stairs without a wobble:
-# 0.000-0.044 (tiptoe-wide tier 7100-7111); with one, walks 0.007-0.94
-# (ankle-wide 7000-7011).
-SHANK_RING_SHARE = 0.08
+# below the wobble). Stairs' landings put 0.13-0.31 of a shank's rate above
+# 8 Hz (tiptoe-wide tier 7102-7120: at 0.08, five flights smoothed into
+# gait and counted as tiptoe walks); tiptoe walks that ring so that their
+# raw rate does not repeat, 0.38-0.96 (ankle-wide 7006-7022; one at 0.17
+# stays unfound). A thin margin: stairs under a loose strap would pass.
+SHANK_RING_SHARE = 0.35
 SHANK_RING_SMOOTH_HZ = 6.0
 
 SIGNAL_COLUMNS = ["t", "valid", "still", "elevation_deg", "roll_deg", "tilt_deg",

@@ -68,7 +68,7 @@ PAUSE = dict(strides=14, cadence_sps=1.8, pauses=[{"after": 7, "seconds": 3.0}],
              step_m=0.45)
 
 
-@pytest.mark.parametrize("seed", [3, 4])
+@pytest.mark.parametrize("seed", [4, 6])
 def test_a_shank_tiptoe_walk_paused_3_s_is_one_walk(seed):
     true, frags = _found(seed, tiptoe_plan=PAUSE)
     assert frags, "the paused tiptoe walk was not found as one walk"
