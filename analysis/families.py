@@ -272,6 +272,11 @@ SHANK_UNSURE_ARC_DEG = 46.0
 # walks 1.2-2.0 g; real walking and stairs 2.8-4.8 g).
 SHANK_SOFT_LANDING_G = 0.8
 SHANK_SOFT_ARC_DEG = 50.0
+# Two tiptoe pieces of a shank walk around a pause are one walk when their
+# strides' swing, peak rate and time differ by at most this factor.
+SHANK_PAUSE_SAME = 1.3
+# ... and when neither swings the shank this far a stride (deg; stairs do).
+SHANK_PAUSE_MAX_ARC_DEG = 30.0
 
 
 def _stride_summary(feats) -> str:
@@ -390,7 +395,7 @@ class TiptoeWalkDetector:
             pieces += [(contacts[a:b + 1], every.iloc[a:b], g.period_s) for a, b in found]
         walks: list[tuple[np.ndarray, _Reps, float]] = []
         for contacts, feats, period_s in pieces:
-            if walks and self._goes_on(sig, walks[-1][0], walks[-1][1], contacts, period_s):
+            if walks and self._goes_on(sig, walks[-1][0], walks[-1][1], contacts, period_s, feats):
                 prev, prev_feats, _ = walks[-1]
                 later = contacts > prev[-1] + int(0.5 * period_s * sampling_rate_hz)
                 joined = _Reps({c: np.r_[prev_feats[c], feats[c]] for c in STRIDE_FEATURES})
@@ -484,19 +489,45 @@ class TiptoeWalkDetector:
 
     @staticmethod
     def _goes_on(sig: SessionSignals, prev: np.ndarray, prev_feats: _Reps | pd.DataFrame, contacts: np.ndarray,
-                 period_s: float) -> bool:
+                 period_s: float, feats: _Reps | pd.DataFrame | None = None) -> bool:
         """Whether a tiptoe piece starting at ``contacts`` continues the walk ending at ``prev``.
 
         A stumble or a lost stretch can cut one walk in two: a piece that
         goes on within two strides of the last is the same walk; so is one
         after a pause of a few seconds standing on tiptoe (a foot sensor
-        sees the heel stay up through it).
+        sees the heel stay up through it). A shank cannot see the heel: a
+        piece after a shank stayed upright is the same walk when it walks
+        as the walk did (its strides' swing, peak rate and time within
+        ``SHANK_PAUSE_SAME``), a walk paused goes on as it went; walking
+        over to the spot, then setting off on tiptoe, changes all three
+        (ankle-wide tier 7000-7023: 8 of 24 walks cut in two by a pause of
+        1.7-3.9 s, each piece too short or too little of the walk; pinned
+        pauses, seeds 1-8: the walk before swung 1.4-2.9 times as fast or
+        as far, or stepped 1.4-1.7 times as slowly). Two flights of stairs
+        with a landing between are alike too, and upright: no piece
+        swinging the shank ``SHANK_PAUSE_MAX_ARC_DEG`` or more joins (stairs
+        34-36°, tiptoe pieces around a pause 17-27°; the tiptoe-wider tier
+        on accuracy.py's seeds 454003, 454004, 454007 counted three stairs
+        as walks when they joined).
         """
         gap_s = sig.t[contacts[0]] - sig.t[prev[-1]]
         if gap_s < 2.0 * period_s:
             return True
-        if not sig.foot or gap_s >= 6.0 or len(prev_feats) == 0:
+        if gap_s >= 6.0 or len(prev_feats) == 0:
             return False
+        if not sig.foot:
+            if feats is None or len(feats) == 0 or len(prev) < 2 or len(contacts) < 2:
+                return False
+            upright = (sig.in_posture("tiptoe_walk", int(prev[-1]), int(contacts[0])) or 0.0) >= 0.9
+
+            def alike(a: float, b: float) -> bool:
+                return max(a, b) <= SHANK_PAUSE_SAME * max(min(a, b), 1e-6)
+
+            med = {k: (float(np.median(prev_feats[k])), float(np.median(feats[k])))
+                   for k in ("sagittal_range_deg", "peak_rate_dps")}
+            med["stride_s"] = (float(np.median(np.diff(sig.t[prev]))), float(np.median(np.diff(sig.t[contacts]))))
+            return (upright and max(med["sagittal_range_deg"]) < SHANK_PAUSE_MAX_ARC_DEG
+                    and all(alike(a, b) for a, b in med.values()))
         held = float(np.median(-sig.elevation_deg[prev[-1]:contacts[0]]))
         return held > max(4.0, 0.5 * float(np.median(prev_feats.stance_pitch_deg)))
 

@@ -100,12 +100,20 @@ class GaitBoutDetector:
         the stretch's before its periodicity is judged: a turn of 180° over
         one stride (140 deg/s of yaw for a second) outweighs the strides'
         swings, and the walk repeated at no lag (0: uncapped).
+    ring_share, ring_smooth_hz : float
+        When ``smooth_hz`` is 0 and more than ``ring_share`` of a stretch's
+        rate variance lies above 8 Hz (0: never), the sensor rings on its
+        strap after each landing (a damped 8-20 Hz wobble), and the
+        stretch's periodicity is judged on its rate below ``ring_smooth_hz``.
     """
 
     def __init__(self, min_duration_s: float = 4.0, active_dps: float = 25.0,
                  min_periodicity: float = 0.25, require_stance_rest: bool = True,
                  max_stride_s: float = 4.2, smooth_hz: float = 3.0, bridge_s: float = 1.0,
-                 slow_bridge_s: float = 0.0, slow_min_stride_s: float = 1.8, cap_pct: float = 0.0):
+                 slow_bridge_s: float = 0.0, slow_min_stride_s: float = 1.8, cap_pct: float = 0.0,
+                 ring_share: float = 0.0, ring_smooth_hz: float = 6.0):
+        self.ring_share = ring_share
+        self.ring_smooth_hz = ring_smooth_hz
         self.cap_pct = cap_pct
         self.slow_bridge_s = slow_bridge_s
         self.slow_min_stride_s = slow_min_stride_s
@@ -159,6 +167,12 @@ class GaitBoutDetector:
                 continue
             seg_rate = (butter_filtfilt(gyr[s:e], 2, self.smooth_hz, sampling_rate_hz)
                         if smooth and e - s > 15 else gyr[s:e])
+            if not smooth and self.ring_share and e - s > 15 and 8.0 < 0.45 * sampling_rate_hz:
+                seg = gyr[s:e]
+                quick = seg - butter_filtfilt(seg, 2, 8.0, sampling_rate_hz)
+                spread = float(((seg - seg.mean(axis=0)) ** 2).sum())
+                if spread > 0 and float((quick ** 2).sum()) > self.ring_share * spread:
+                    seg_rate = butter_filtfilt(seg, 2, self.ring_smooth_hz, sampling_rate_hz)
             if self.cap_pct:
                 norm = norm3(seg_rate)
                 cap = _percentile(norm, self.cap_pct)

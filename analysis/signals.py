@@ -35,6 +35,17 @@ from .posture import fraction_in_posture, posture_masks
 from .preprocess import Uniform, UniformResampler, gyro_bias, norm3, still_mask
 from .reps import lowpass
 
+# A shank stretch with more than this share of its rate's variance above
+# 8 Hz rings on its strap, and its gait's periodicity is judged below
+# SHANK_RING_SMOOTH_HZ (above a quick tiptoe walk's stride harmonics,
+# below the wobble). Stairs' landings put 0.13-0.31 of a shank's rate above
+# 8 Hz (tiptoe-wide tier 7102-7120: at 0.08, five flights smoothed into
+# gait and counted as tiptoe walks); tiptoe walks that ring so that their
+# raw rate does not repeat, 0.38-0.96 (ankle-wide 7006-7022; one at 0.17
+# stays unfound). A thin margin: stairs under a loose strap would pass.
+SHANK_RING_SHARE = 0.35
+SHANK_RING_SMOOTH_HZ = 6.0
+
 SIGNAL_COLUMNS = ["t", "valid", "still", "elevation_deg", "roll_deg", "tilt_deg",
                   "gyr_x", "gyr_y", "gyr_z", "acc_x", "acc_y", "acc_z"]
 
@@ -238,9 +249,15 @@ class SignalExtractor:
         # shank's gait must repeat clearly: a set of knee bends half-repeats.
         # A shank's periodicity is judged on the raw rate: smoothed, stairs
         # repeat as clearly as walking, and a shank's stairs swing it through
-        # a tiptoe walk's arc (simulator seed 2707, ankle).
+        # a tiptoe walk's arc (simulator seed 2707, ankle; smoothed to 6 Hz,
+        # tiptoe-wide tier 7100-7123: stairs with gait 17 -> 23). Unless the
+        # sensor rings on its strap: raw, its 8-20 Hz wobble after every
+        # landing hides a walk's rhythm (ankle-wide tier 7000-7015: 7 of 16
+        # tiptoe walks had no gait, 2 below 6 Hz).
         gait_bouts = GaitBoutDetector(require_stance_rest=foot, active_dps=25.0 if foot else 20.0,
                                       smooth_hz=3.0 if foot else 0.0,
+                                      ring_share=0.0 if foot else SHANK_RING_SHARE,
+                                      ring_smooth_hz=SHANK_RING_SMOOTH_HZ,
                                       slow_bridge_s=3.0,
                                       min_periodicity=0.25 if foot else 0.5)
         rate = norm3(gyr)  # |gyr|, for the gait bouts and the mounting

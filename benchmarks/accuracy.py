@@ -95,6 +95,10 @@ SIM_TIERS = {
     # the hard tier without the tiptoe walk, 0-3 ordinary walks (walk_wide):
     # the mounting from walking weak or missing (branch hardtier)
     "hard no walk": lambda i: dict(tier="hard-nowalk"),
+    # the shank drawn wide (issue 12, branch ankle): sensor 5-35 cm up, any
+    # way round the shank, wobbling, 20-400 Hz, few or no walks, wide tiptoe
+    # walks and toe presses of 0.3-25 deg of knee
+    "ankle wide": lambda i: dict(tier="ankle-wide"),
 }
 SIM_DEFAULT = list(SIM_TIERS)[:6]
 # Column -> the held-out generator's tier.

@@ -254,6 +254,13 @@ class SimConfig:
     # what they were; ``walk_plan`` pins (tests, studies) imply it.
     walk_wide: bool = False
     walk_plan: dict | None = None
+    # A shank sensor drawn as people strap it (issue 12, branch ankle; 0
+    # off, 1 on; from streams of their own, so the other draws stay as they
+    # were): the strap and the soft tissue under it a damped 8-20 Hz
+    # resonance (damping ratio 0.05-0.35, the sensor tipping 0.3-2 deg per
+    # g), and toe presses whose knee bends 0.3-20 deg a rep (log-uniform:
+    # a shank that hardly moves to a deep dip; deeper is a squat).
+    ankle_wide: float = 0.0
 
 
 TIERS = {
@@ -288,6 +295,18 @@ TIERS = {
                     clock_drift_ppm=2000, packet_loss=(0.0, 0.10), sloppiness=0.7,
                     sampling_rate_hz=(20.0, 400.0), circle_wide=1.0, circle_partial=0.8),
     "ankle": dict(placement="ankle", mounting="instep", packet_loss=0.01, sloppiness=0.3, hold_wide=1.0),
+    # The shank drawn wide (issue 12, branch ankle): strapped 5-35 cm above
+    # the ankle, turned any way about the shank, tilted up to 30 deg and
+    # worn either way up, wobbling on the soft tissue, 20-400 Hz; none to
+    # three ordinary walks (walk_plan) to learn the mounting from; tiptoe
+    # walks drawn wide (tiptoe_plan: slow to quick, short, turning, heels
+    # 1-15 cm up); toe presses with 0.3-20 deg of knee, the body swaying
+    # through the reps too, holds overshot, sagging or creeping (hold_shape).
+    "ankle-wide": dict(placement="ankle", mounting="strap", acc_noise_mps2=(0.02, 0.12),
+                       gyr_noise_dps=(0.1, 0.6), acc_bias_mps2=0.2, gyr_bias_dps=2.0, scale_error=0.02,
+                       clock_drift_ppm=1000, packet_loss=(0.0, 0.05), sloppiness=0.5,
+                       sampling_rate_hz=(20.0, 400.0), hold_wide=1.0, hold_shape=1.0, tiptoe_wide=True,
+                       walk_wide=True, shank_sensor_m=(0.05, 0.35), ankle_wide=1.0),
     # The exercises among things that look like them, the sensor any way round.
     "lookalikes": dict(mounting="random", packet_loss=0.02, sloppiness=0.5, lookalikes=4,
                        posture_spread_deg=12.0),
@@ -534,6 +553,8 @@ class _Builder:
         self.look_rng = np.random.default_rng(61)
         # walk_plan()'s walks, when SimConfig.walk_wide: no other walks then.
         self.walk_plans: list[dict] | None = None
+        # The same for SimConfig.ankle_wide's draws.
+        self.ankle_rng = np.random.default_rng(79)
 
     @property
     def t(self) -> float:
@@ -994,6 +1015,10 @@ class _Builder:
         if wide:
             wr = self.wide_rng
             knee = float(pins.get("knee_deg", wr.uniform(2.0, 20.0)))
+            if self.cfg.ankle_wide and exercise == "toe_press" and "knee_deg" not in pins:
+                # Some people keep the knee still (a shank sensor then sees
+                # only the calf's tremor and the heel's lift), others dip.
+                knee = float(np.exp(self.ankle_rng.uniform(np.log(0.3), np.log(20.0))))
             knee_lag_s = float(pins.get("knee_lag_s", wr.uniform(-0.8, 0.8) * wide))
             knee_pace = float(np.exp(wr.normal(0, 0.4 * wide)))
             knee_spread = 0.25 * wide
@@ -2539,9 +2564,12 @@ def build_session(rng: np.random.Generator, cfg: SimConfig, fs_int: float,
                   shape_rng: np.random.Generator | None = None,
                   wide_rng: np.random.Generator | None = None,
                   walk_rng: np.random.Generator | None = None,
-                  look_rng: np.random.Generator | None = None) -> _Builder:
+                  look_rng: np.random.Generator | None = None,
+                  ankle_rng: np.random.Generator | None = None) -> _Builder:
     """Script a session: stand, the exercises in some order, stand."""
     b = _Builder(rng, fs_int, cfg)
+    if ankle_rng is not None:
+        b.ankle_rng = ankle_rng
     if walk_rng is not None:
         b.walk_rng = walk_rng
     if shape_rng is not None:
@@ -2676,6 +2704,14 @@ def _mounting(rng: np.random.Generator, how: str) -> Rotation:
         return tilt * Rotation.from_euler("z", yaw, degrees=True)
     if how == "random":
         return Rotation.random(random_state=rng.integers(2 ** 31))
+    if how == "strap":
+        # A strap round the shank: any turn about it, tilted by the strap's
+        # slant or the calf's taper up to 30 deg, and the device worn either
+        # way up (its z toward the knee or the foot).
+        yaw = rng.uniform(-180, 180)
+        tilt = Rotation.from_rotvec(np.radians(rng.uniform(0, 30)) * np.array([*_unit2(rng), 0.0]))
+        flip = Rotation.from_euler("x", 180.0 if rng.random() < 0.5 else 0.0, degrees=True)
+        return tilt * Rotation.from_euler("z", yaw, degrees=True) * flip
     if how == "upside_down":
         return Rotation.from_euler("x", 180, degrees=True)
     raise ValueError(f"unknown mounting {how!r}")
@@ -2788,6 +2824,43 @@ def segment_kinematics(track: Track, sampling_rate_hz: float, placement: str, si
     acc = _q_apply(_q_conj(q), acc_w)
     assert len(gyr) == n
     return Rotation.from_quat(q), gyr, acc
+
+
+def _strap_wobble(gyr: np.ndarray, acc: np.ndarray, sampling_rate_hz: float,
+                  rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """The sensor rocking on the soft tissue and strap under it.
+
+    The sensor is a mass on a damped spring (natural frequency 8-20 Hz,
+    damping ratio 0.05-0.35) driven by the quick changes of the specific
+    force the shank feels there; it moves ``x`` relative to the shank, and
+    that move tips it across the shank by 0.3-2 deg per g of the force
+    that would hold it there (tissue studies put a strapped sensor's tilt
+    at heel strike at a few degrees). Its accelerometer reads the shank's specific
+    force plus ``x''`` in its own (tipped) frame, its gyroscope the shank's
+    rate plus the tipping's. Both arrays are in the segment frame
+    (deg/s, m/s²).
+    """
+    from scipy.signal import bilinear, lfilter
+
+    f_hz = rng.uniform(8.0, 20.0)
+    zeta = rng.uniform(0.05, 0.35)
+    tilt_deg_per_g = rng.uniform(0.3, 2.0)
+    w = 2 * np.pi * f_hz
+    # Only quick changes excite it: the tissue's slow sag as the shank tilts
+    # is part of the mounting.
+    drive = acc - gaussian_filter1d(acc, sampling_rate_hz * 0.3, axis=0)
+    # x'' + 2ζω x' + ω² x = -drive  ->  x = H(s)·drive with H = -1 / (s² + 2ζωs + ω²).
+    b, a = bilinear([-1.0], [1.0, 2 * zeta * w, w * w], fs=sampling_rate_hz)
+    x = lfilter(b, a, drive, axis=0)
+    dt = 1.0 / sampling_rate_hz
+    x_dd = np.gradient(np.gradient(x, dt, axis=0), dt, axis=0)
+    # The sensor tips toward where it moves across the shank (about the axis
+    # normal to the move and the shank); a move along the shank tips nothing.
+    tip = np.column_stack([-x[:, 1], x[:, 0], np.zeros(len(x))]) * (np.radians(tilt_deg_per_g) * w * w / G)
+    turn = Rotation.from_rotvec(tip)
+    gyr_out = turn.inv().apply(gyr) + np.degrees(np.gradient(tip, dt, axis=0))
+    acc_out = turn.inv().apply(acc + x_dd)
+    return gyr_out, acc_out
 
 
 def _loss_mask(rng: np.random.Generator, n: int, fraction: float, burst_mean: float) -> np.ndarray:
@@ -2950,7 +3023,8 @@ def simulate_session(seed: int = 0, config: SimConfig | None = None,
     b = build_session(rng, cfg, fs_int, shape_rng=np.random.default_rng([abs(int(seed)), 41]),
                       wide_rng=np.random.default_rng([abs(int(seed)), 43]),
                       walk_rng=np.random.default_rng([abs(int(seed)), 47]),
-                      look_rng=np.random.default_rng([abs(int(seed)), 61]))
+                      look_rng=np.random.default_rng([abs(int(seed)), 61]),
+                      ankle_rng=np.random.default_rng([abs(int(seed)), 79]))
     track = _concat(b.tracks)
     if cfg.posture_spread_deg:
         _spread_postures(track, b.labels, np.random.default_rng([abs(int(seed)), 11]),
@@ -2966,6 +3040,8 @@ def simulate_session(seed: int = 0, config: SimConfig | None = None,
             height = np.random.default_rng([abs(int(seed)), 67]).uniform(*height)
         offset = np.array([SHANK_SENSOR_OFFSET[0], 0.0, float(height)])
     _, gyr_seg, acc_seg = segment_kinematics(track, fs_int, cfg.placement, side_sign, offset=offset)
+    if cfg.ankle_wide and cfg.placement == "ankle":
+        gyr_seg, acc_seg = _strap_wobble(gyr_seg, acc_seg, fs_int, np.random.default_rng([abs(int(seed)), 83]))
     mount = _mounting(rng, cfg.mounting)
     inv = mount.inv()
     gyr_s = inv.apply(gyr_seg)
