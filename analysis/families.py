@@ -773,12 +773,14 @@ def lifted_reps(vertical_acc: np.ndarray, sampling_rate_hz: float, min_rise_m: f
 def _lifted_rows(vertical_acc: np.ndarray, sampling_rate_hz: float, min_rise_m: float = 0.015,
                  min_hold_s: float = 3.0, max_hold_s: float = 40.0, wiggle_s: float = 1.0,
                  join_s: float = 0.5, rest_s: float = 0.5, gyr: np.ndarray | None = None,
-                 max_wobble_deg: float = 3.0) -> list[tuple]:
+                 max_wobble_deg: float = 3.0, min_rows: int = 0) -> list[tuple]:
     """:func:`lifted_reps` as a list of ``(start, hold_start, hold_stop, stop, rise_m)`` tuples.
 
     The hold-set detector asks on each of a day's ~400 flat stretches and
     finds two reps or more on a few: a DataFrame per stretch cost more than
     the search itself on most (pandas' constructor, ~0.5 ms a call).
+    ``min_rows``: a caller that needs that many rows or none gets none, as
+    soon as fewer moves could start one.
     """
     fs = sampling_rate_hz
     az = np.asarray(vertical_acc, dtype=float)
@@ -802,6 +804,12 @@ def _lifted_rows(vertical_acc: np.ndarray, sampling_rate_hz: float, min_rise_m: 
         found = np.array([(found[i, 0], found[j, 1], found[i, 2] if i == j else
                            displacement(az[:, None], int(found[i, 0]), int(found[j, 1]), fs)[0], found[i, 3])
                           for i, j in zip(first, last)])
+    # Each row starts at its own move up by ``min_rise_m`` or more from
+    # rest, and the steps below only drop moves: with fewer such moves
+    # than the caller needs rows, the 2 Hz low-pass of the rate (a
+    # stretch-long filter, most of the rest of the cost) is not needed.
+    if min_rows and np.count_nonzero((found[:, 2] >= min_rise_m) & (found[:, 3] != 0)) < min_rows:
+        return []
     if gyr is not None and len(found):
         # A foot shifting where it rests turns back and forth; one lifted
         # turns one way, by its tip (seed 4038: a standing foot's shifts
@@ -1224,7 +1232,7 @@ class HoldSetDetector:
         ``(bout row, evidence, rep rows)`` as :meth:`_stretch_sets` lists them."""
         t, fs = sig.t, sig.sampling_rate_hz
         earth_acc = sig.orientation.earth_acc
-        reps = _lifted_rows(earth_acc.vertical(s, e), fs, gyr=sig.gyr[s:e])
+        reps = _lifted_rows(earth_acc.vertical(s, e), fs, gyr=sig.gyr[s:e], min_rows=2)
         if len(reps) < 2:
             return []
         reps = pd.DataFrame(reps, columns=LIFTED_COLUMNS)
@@ -1742,7 +1750,9 @@ class HoldSetDetector:
                 amp = float(np.median(_col(events, "amplitude_deg")))
                 touches = touches[(touches[:, 2] >= 0.5 * amp) & (touches[:, 2] <= 2.0 * amp)]
             for i, (a, b) in enumerate(zip(stops[:-1], starts[1:])):
-                if b <= a:
+                # (A pause over ``gap_s`` splits anyway: most of a day's,
+                # minutes long, need not be looked at.)
+                if b <= a or split[i]:
                     continue
                 pause = _between_moves(smooth[a:b])
                 if touches is not None and len(touches):
