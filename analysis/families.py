@@ -720,12 +720,18 @@ def vertical_moves(vertical_acc: np.ndarray, sampling_rate_hz: float,
         h = (60 * u - 180 * u ** 2 + 120 * u ** 3) / dur ** 2
         e = float(h @ h)
         dot = oaconvolve_valid(az, h[::-1])
-        power = csq[m:] - csq[:-m]
-        fit = dot / np.sqrt(e * np.maximum(power, 1e-12))
         rise = dot / e
-        good = (np.abs(fit) >= min_fit) & (np.abs(rise) >= min_rise_m)
+        # The fit is worked out only where the window moves far enough (on
+        # a day's flat stretches, a small share of them): the same
+        # operations on the same numbers as over all windows.
+        far = np.flatnonzero(np.abs(rise) >= min_rise_m)
+        fit = np.abs(dot[far] / np.sqrt(e * np.maximum(csq[far + m] - csq[far], 1e-12)))
+        good = np.zeros(len(dot), dtype=bool)
+        good[far] = fit >= min_fit
+        fit_all = np.zeros(len(dot))
+        fit_all[far] = fit
         # The best-fitting window of each run of good ones.
-        cands += [(abs(fit[k]), k, k + m, rise[k]) for k in max_position_per_run(np.abs(fit), good).tolist()]
+        cands += [(fit_all[k], k, k + m, rise[k]) for k in max_position_per_run(fit_all, good).tolist()]
     taken, busy = [], np.zeros(n + 1, dtype=bool)
     for _, a, b, rise in sorted(cands, reverse=True):
         if not busy[a:b].any():
