@@ -216,7 +216,7 @@ def _level_steps(group, steps: np.ndarray) -> int:
     if not len(steps):
         return 0
     starts, stops, rests = _col(group, "start"), _col(group, "stop"), _col(group, "rest_deg")
-    amp = float(np.median(_col(group, "amplitude_deg")))
+    amp = float(_median(_col(group, "amplitude_deg")))
     n = 0
     for a, b, peak in steps:
         if not (starts[0] <= a and b <= stops[-1] and peak >= 0.5 * amp):
@@ -225,7 +225,7 @@ def _level_steps(group, steps: np.ndarray) -> int:
         # them (noise at small presses makes moves that "did not return"
         # by the second around them, amid reps resting alike).
         before, after = rests[stops <= a][-2:], rests[starts >= b][:2]
-        n += bool(len(before) and len(after) and abs(np.median(after) - np.median(before)) >= 0.4 * amp)
+        n += bool(len(before) and len(after) and abs(_median(after) - _median(before)) >= 0.4 * amp)
     return n
 
 
@@ -605,8 +605,8 @@ class TiptoeWalkDetector:
     def _is_tiptoe(feats, foot: bool) -> bool:
         if len(feats) == 0:
             return False
-        return bool(TiptoeWalkDetector._tiptoe_rule(np.array([np.median(feats.stance_pitch_deg)]),
-                                                    np.array([np.median(feats.sagittal_range_deg)]), foot)[0])
+        return bool(TiptoeWalkDetector._tiptoe_rule(np.array([_median(feats.stance_pitch_deg)]),
+                                                    np.array([_median(feats.sagittal_range_deg)]), foot)[0])
 
     @staticmethod
     def _tiptoe_rule(stance: np.ndarray, arc: np.ndarray, foot: bool) -> np.ndarray:
@@ -1389,10 +1389,10 @@ class HoldSetDetector:
         for part, lifts in parts:
             h = heel[np.searchsorted(_col(group, "start"), _col(part, "start"))]
             cut = _otsu_cut(h) if len(h) >= 6 else 0
-            lo, hi = sorted((h[:cut], h[cut:]), key=lambda x: float(np.median(x)) if len(x) else 0.0)
+            lo, hi = sorted((h[:cut], h[cut:]), key=lambda x: float(_median(x)) if len(x) else 0.0)
             # Both parts alike within and apart from each other: a noisy
             # set's rises, up and down from rep to rep, overlap.
-            if (cut < 3 or len(h) - cut < 3 or float(np.median(hi) - np.median(lo)) < self.split_heel_m
+            if (cut < 3 or len(h) - cut < 3 or float(_median(hi) - _median(lo)) < self.split_heel_m
                     or lo.max() >= hi.min()):
                 out.append((part, lifts))
                 continue
@@ -1690,14 +1690,14 @@ class HoldSetDetector:
         """
         if len(group) < min_reps or not len(unsteady):
             return group
-        amp = float(np.median(_col(group, "amplitude_deg")))
-        hold = float(np.median(_col(group, "hold_stop") - _col(group, "hold_start")))
+        amp = float(_median(_col(group, "amplitude_deg")))
+        hold = float(_median(_col(group, "hold_stop") - _col(group, "hold_start")))
         starts, stops = _col(group, "start"), _col(group, "stop")
-        step = float(np.median(np.diff(starts)))
+        step = float(_median(np.diff(starts)))
         u_start, u_stop = _col(unsteady, "start"), _col(unsteady, "stop")
         u_amp = _col(unsteady, "amplitude_deg")
         u_hold = _col(unsteady, "hold_stop") - _col(unsteady, "hold_start")
-        same_way = np.sign(_col(unsteady, "range_deg")) == np.sign(np.median(_col(group, "range_deg")))
+        same_way = np.sign(_col(unsteady, "range_deg")) == np.sign(_median(_col(group, "range_deg")))
         ok = ((u_amp >= 0.6 * amp) & (u_amp <= 1.8 * amp) & (u_hold >= 0.5 * hold) & (u_hold <= 2.0 * hold)
               & same_way & (u_start >= starts[0] - max_gaps * step) & (u_stop <= stops[-1] + max_gaps * step))
         ok &= ~np.array([bool(np.any((starts < b) & (a < stops))) for a, b in zip(u_start, u_stop)], dtype=bool)
@@ -1751,9 +1751,9 @@ class HoldSetDetector:
         if activity is not None:
             smooth = uniform_filter1d(activity, 10, mode="nearest")
             own = [smooth[a:b].max() for a, b in zip(starts, stops) if b > a]
-            busy = max(busy_dps, busy_own * float(np.median(own))) if own else busy_dps
+            busy = max(busy_dps, busy_own * float(_median(np.array(own)))) if own else busy_dps
             if touches is not None and len(touches):
-                amp = float(np.median(_col(events, "amplitude_deg")))
+                amp = float(_median(_col(events, "amplitude_deg")))
                 touches = touches[(touches[:, 2] >= 0.5 * amp) & (touches[:, 2] <= 2.0 * amp)]
             for i, (a, b) in enumerate(zip(stops[:-1], starts[1:])):
                 # (A pause over ``gap_s`` splits anyway: most of a day's,
