@@ -823,7 +823,7 @@ def _lifted_rows(vertical_acc: np.ndarray, sampling_rate_hz: float, min_rise_m: 
         # of where they began; lifts turned 10-12° all one way).
         rate = lowpass(np.asarray(gyr, dtype=float), 2.0, fs)
         net = np.vstack([np.zeros((1, 3)), np.cumsum(rate, axis=0) / fs])
-        path = np.r_[0.0, np.cumsum(np.linalg.norm(rate, axis=1)) / fs]
+        path = np.r_[0.0, np.cumsum(norm3(rate)) / fs]
         a_, b_ = found[:, 0].astype(int), found[:, 1].astype(int)
         found = found[path[b_] - path[a_] <= 2 * np.linalg.norm(net[b_] - net[a_], axis=1) + max_wobble_deg]
     # A foot shifting where it rests goes up and straight back down (or
@@ -1077,7 +1077,7 @@ class HoldSetDetector:
             mine = out[posture, s, e] = []
             seg_angle = tilt[s:e]
             # The stretch's own rows only (row by row, the whole day's values).
-            gyr_norm = np.linalg.norm(sig.gyr[s:e], axis=1)
+            gyr_norm = norm3(sig.gyr[s:e])
             signs = (1,) if posture == "toes_up" else (1, -1)
             found_sets, every, steps = [], {}, {}
             for sign in signs:
