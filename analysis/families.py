@@ -148,7 +148,12 @@ def carry_free_tilt(tilt_deg: np.ndarray, elevation_deg: np.ndarray, sampling_ra
     """
     tilt = np.asarray(tilt_deg, dtype=float)
     elevation = np.asarray(elevation_deg, dtype=float)
-    diff = (tilt - elevation + 180.0) % 360.0 - 180.0
+    # A day long: each step in place, into as few whole-length arrays as
+    # the formulas need (the same operations in the same order).
+    diff = tilt - elevation
+    diff += 180.0
+    np.remainder(diff, 360.0, out=diff)
+    diff -= 180.0
     if len(tilt) < 3 or not np.all(np.isfinite(diff)):
         return tilt
     step = max(1, int(round(sampling_rate_hz / 5.0)))
@@ -159,14 +164,23 @@ def carry_free_tilt(tilt_deg: np.ndarray, elevation_deg: np.ndarray, sampling_ra
     # The filter itself snaps back now and then (its recovery after
     # rejecting a push, seed 4104): only where its pitch stays at its own
     # running median is it the steadier one.
-    steady = np.abs(elevation - np.interp(fine, coarse, median_filter(elevation[::step], size=size,
-                                                                      mode="nearest"))) <= max_push_deg
+    work = np.interp(fine, coarse, median_filter(elevation[::step], size=size, mode="nearest"))
+    del fine
+    np.subtract(elevation, work, out=work)
+    steady = np.abs(work, out=work) <= max_push_deg
     # On a noisy sensor the two pitches differ by noise alone (a 20 Hz
     # sensor's 1.5° presses, hard seed 3531): only a departure well beyond
     # that noise (``noise_sds`` robust standard deviations) is a push.
     dev = diff - offset
-    limit = max(max_push_deg, noise_sds * 1.4826 * float(np.median(np.abs(dev - np.median(dev)))))
-    return np.where((np.abs(dev) > limit) & steady, tilt - diff + offset, tilt)
+    np.subtract(dev, np.median(dev), out=work)
+    limit = max(max_push_deg, noise_sds * 1.4826 * float(np.median(np.abs(work, out=work), overwrite_input=True)))
+    push = np.abs(dev, out=work) > limit
+    del work, dev
+    push &= steady
+    out = np.subtract(tilt, diff, out=diff)
+    out += offset
+    np.copyto(out, tilt, where=~push)
+    return out
 
 
 def _way_unsure(group, cues: tuple, others: list, foot: bool = True) -> bool:
