@@ -1089,13 +1089,16 @@ class HoldSetDetector:
         detected = iter(self._detect_reps(proto, jobs, tilt, valid, sampling_rate_hz))
         for posture, s, e in stretches:
             mine = out[posture, s, e] = []
-            seg_angle = tilt[s:e]
             # The stretch's own rows only (row by row, the whole day's values).
             gyr_norm = norm3(sig.gyr[s:e])
             signs = (1,) if posture == "toes_up" else (1, -1)
             found_sets, every, steps = [], {}, {}
             for sign in signs:
                 det = next(detected)
+                if sign == 1:
+                    # The stretch's low-passed angle, as the detector kept it
+                    # (``lowpass(1 · angle)``: the same bits as ``lowpass(angle)``).
+                    smooth = det._filtered[1]
                 # Rep-like moves that ended at a new level (for the set's
                 # confidence: level_steps, below).
                 steps[sign] = np.array([(a_, b_, amp_) for a_, b_, amp_, why in det._rejected_rows
@@ -1123,7 +1126,7 @@ class HoldSetDetector:
                     g = self._take_unsteady(g, unsteady)
                     if len(g):
                         found_sets.append((sign, det, g))
-            candidates, smooth = [], None
+            candidates = []
             for sign, det, g in found_sets:
                 # Read one direction's holds as the other's rests, a set
                 # spans a little less or more: the rest the set starts
@@ -1132,7 +1135,9 @@ class HoldSetDetector:
                 for _, _, h in found_sets:
                     if h.start[0] < a1 and a0 < h.stop[-1]:
                         a0, a1 = min(a0, int(h.start[0])), max(a1, int(h.stop[-1]))
-                cues = set_cues(sign * seg_angle, det, g, sampling_rate_hz, gyr_norm, span=(a0, a1))
+                # The detector's own ``sign · angle`` (the same values, and
+                # set_cues need not compare a stretch-long copy with it).
+                cues = set_cues(det._filtered[0], det, g, sampling_rate_hz, gyr_norm, span=(a0, a1))
                 candidates.append((sign, g, cues))
             for sign, group, cues in self._resolve(candidates):
                 unsure_way = _way_unsure(group, cues, [c for c in candidates if c[0] != sign], foot)
@@ -1185,8 +1190,6 @@ class HoldSetDetector:
                     if name is None or len(group) < need:
                         continue
                     a, b = s + int(group.start[0]), s + int(group.stop[-1])
-                    if smooth is None:
-                        smooth = lowpass(seg_angle, proto.cutoff_hz, sampling_rate_hz)
                     # A foot lifted, carried and put down is pushed about:
                     # the accelerometer's tilt swings with the push, the
                     # orientation filter's gravity does not (seeds 4001,
