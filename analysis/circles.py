@@ -159,10 +159,15 @@ class CircleDetector:
     # ------------------------------------------------------------------
     def toe_velocity(self, gyr_foot_dps: np.ndarray, sampling_rate_hz: float) -> np.ndarray:
         """Toe-tip velocity across the foot (deg/s), shape (n, 2): (ḋ_y, ḋ_z)."""
-        v = np.stack([gyr_foot_dps[:, 2], -gyr_foot_dps[:, 1]], axis=1, dtype=float)
-        if len(v) > 30 and self.max_hz < sampling_rate_hz / 2:
-            v = butter_filtfilt(v, 2, self.max_hz, sampling_rate_hz)
-        return v
+        if len(gyr_foot_dps) > 30 and self.max_hz < sampling_rate_hz / 2:
+            # The two columns written as the rows the filter runs along (it
+            # filters an (n, 2) array's transpose): the same values as the
+            # stacked (n, 2) array, without interleaving a day's samples.
+            rows = np.empty((2, len(gyr_foot_dps)))
+            rows[0] = gyr_foot_dps[:, 2]
+            np.negative(gyr_foot_dps[:, 1], out=rows[1])
+            return butter_filtfilt(rows.T, 2, self.max_hz, sampling_rate_hz)
+        return np.stack([gyr_foot_dps[:, 2], -gyr_foot_dps[:, 1]], axis=1, dtype=float)
 
     def turn_rate(self, v: np.ndarray, sampling_rate_hz: float, ang: np.ndarray | None = None) -> np.ndarray:
         """Signed rate (rad/s) at which the toes' direction of motion turns.
@@ -176,7 +181,10 @@ class CircleDetector:
         if ang is None:
             ang = np.arctan2(v[:, 1], v[:, 0])
         step = np.angle(np.exp(1j * np.diff(ang, prepend=ang[:1])))
-        w = np.sum(v * v, axis=1)
+        # Each row's two squares added (np.sum's value for two), without
+        # an (n, 2) temporary and a reduction along rows of two.
+        w = v[:, 0] * v[:, 0]
+        w += v[:, 1] * v[:, 1]
         w = np.minimum(w, np.roll(w, 1))
         win = max(3, int(self.period_range_s[1] * 0.5 * sampling_rate_hz))
         num = running_mean(step * w, win)  # scipy's uniform_filter1d, mode "nearest", to the bit
