@@ -28,7 +28,7 @@ from scipy.ndimage import uniform_filter1d
 
 from .gait import runs
 from .preprocess import butter_filtfilt, running_mean
-from .reps import _span_medians
+from .reps import _median, _span_medians
 
 CIRCLE_COLUMNS = ["start", "stop", "direction", "size_deg"]
 
@@ -159,10 +159,15 @@ class CircleDetector:
     # ------------------------------------------------------------------
     def toe_velocity(self, gyr_foot_dps: np.ndarray, sampling_rate_hz: float) -> np.ndarray:
         """Toe-tip velocity across the foot (deg/s), shape (n, 2): (ḋ_y, ḋ_z)."""
-        v = np.stack([gyr_foot_dps[:, 2], -gyr_foot_dps[:, 1]], axis=1, dtype=float)
-        if len(v) > 30 and self.max_hz < sampling_rate_hz / 2:
-            v = butter_filtfilt(v, 2, self.max_hz, sampling_rate_hz)
-        return v
+        if len(gyr_foot_dps) > 30 and self.max_hz < sampling_rate_hz / 2:
+            # The two columns written as the rows the filter runs along (it
+            # filters an (n, 2) array's transpose): the same values as the
+            # stacked (n, 2) array, without interleaving a day's samples.
+            rows = np.empty((2, len(gyr_foot_dps)))
+            rows[0] = gyr_foot_dps[:, 2]
+            np.negative(gyr_foot_dps[:, 1], out=rows[1])
+            return butter_filtfilt(rows.T, 2, self.max_hz, sampling_rate_hz)
+        return np.stack([gyr_foot_dps[:, 2], -gyr_foot_dps[:, 1]], axis=1, dtype=float)
 
     def turn_rate(self, v: np.ndarray, sampling_rate_hz: float, ang: np.ndarray | None = None) -> np.ndarray:
         """Signed rate (rad/s) at which the toes' direction of motion turns.
@@ -176,7 +181,10 @@ class CircleDetector:
         if ang is None:
             ang = np.arctan2(v[:, 1], v[:, 0])
         step = np.angle(np.exp(1j * np.diff(ang, prepend=ang[:1])))
-        w = np.sum(v * v, axis=1)
+        # Each row's two squares added (np.sum's value for two), without
+        # an (n, 2) temporary and a reduction along rows of two.
+        w = v[:, 0] * v[:, 0]
+        w += v[:, 1] * v[:, 1]
         w = np.minimum(w, np.roll(w, 1))
         win = max(3, int(self.period_range_s[1] * 0.5 * sampling_rate_hz))
         num = running_mean(step * w, win)  # scipy's uniform_filter1d, mode "nearest", to the bit
@@ -439,7 +447,7 @@ class CircleDetector:
         moves = speed >= self.min_speed_dps
         if moves.sum() < 3:
             return []
-        typical = np.median(speed[moves])
+        typical = _median(speed[moves])
         moving = speed >= max(self.moving_frac * typical, self.min_speed_dps)
         # Where the circling starts and ends: the toes move at circling
         # speed and their direction of motion turns steadily (over 0.2 s,
@@ -451,7 +459,7 @@ class CircleDetector:
             return []
         step = np.angle(np.exp(1j * np.diff(ang, prepend=ang[:1])))
         turning = uniform_filter1d(sign * step * both, max(3, int(0.2 * sampling_rate_hz)), mode="nearest")
-        steady = np.median(turning[both])
+        steady = _median(turning[both])
         core = np.flatnonzero((speed >= self.end_frac * typical) & (turning >= self.steady_frac * steady))
         if not len(core) or steady <= 0:
             return []
@@ -484,7 +492,8 @@ class CircleDetector:
         # Mean diameter of a closed path (its mean width) = its length / π.
         path = np.concatenate([[0.0], np.cumsum(speed) / sampling_rate_hz])
         sizes = (path[edges[1:]] - path[edges[:-1]]) / np.pi
-        if np.median(sizes) < self.min_size_deg:
+        size = _median(sizes)
+        if size < self.min_size_deg:
             self._why["why"] = "too small"
             return []
         # A "turn" at either end with next to no path is the direction of
@@ -496,10 +505,11 @@ class CircleDetector:
         # swings the direction round fast, before slow circles (simulator
         # seed 1006: two turns of 1.2 s before circles of 3.5 s, 13 for 10).
         durs = np.diff(edges)
-        odd_time = (durs > self.max_end_turn_ratio * np.median(durs)) | (durs < np.median(durs) / 2.5)
+        dur = _median(durs)
+        odd_time = (durs > self.max_end_turn_ratio * dur) | (durs < dur / 2.5)
         # Nor one far bigger than the run's turns (the leg's settling swing
         # taken in when the run is looked at earlier than its averaged rate).
-        odd_size = (sizes < self.min_turn_size_frac * np.median(sizes)) | (sizes > self.max_end_size_ratio * np.median(sizes))
+        odd_size = (sizes < self.min_turn_size_frac * size) | (sizes > self.max_end_size_ratio * size)
         tiny = odd_size | (odd_time if len(durs) >= 4 else False)
         # Such turns are dropped from either end inwards.
         kept = np.flatnonzero(~tiny)

@@ -148,7 +148,12 @@ def carry_free_tilt(tilt_deg: np.ndarray, elevation_deg: np.ndarray, sampling_ra
     """
     tilt = np.asarray(tilt_deg, dtype=float)
     elevation = np.asarray(elevation_deg, dtype=float)
-    diff = (tilt - elevation + 180.0) % 360.0 - 180.0
+    # A day long: each step in place, into as few whole-length arrays as
+    # the formulas need (the same operations in the same order).
+    diff = tilt - elevation
+    diff += 180.0
+    np.remainder(diff, 360.0, out=diff)
+    diff -= 180.0
     if len(tilt) < 3 or not np.all(np.isfinite(diff)):
         return tilt
     step = max(1, int(round(sampling_rate_hz / 5.0)))
@@ -159,14 +164,23 @@ def carry_free_tilt(tilt_deg: np.ndarray, elevation_deg: np.ndarray, sampling_ra
     # The filter itself snaps back now and then (its recovery after
     # rejecting a push, seed 4104): only where its pitch stays at its own
     # running median is it the steadier one.
-    steady = np.abs(elevation - np.interp(fine, coarse, median_filter(elevation[::step], size=size,
-                                                                      mode="nearest"))) <= max_push_deg
+    work = np.interp(fine, coarse, median_filter(elevation[::step], size=size, mode="nearest"))
+    del fine
+    np.subtract(elevation, work, out=work)
+    steady = np.abs(work, out=work) <= max_push_deg
     # On a noisy sensor the two pitches differ by noise alone (a 20 Hz
     # sensor's 1.5° presses, hard seed 3531): only a departure well beyond
     # that noise (``noise_sds`` robust standard deviations) is a push.
     dev = diff - offset
-    limit = max(max_push_deg, noise_sds * 1.4826 * float(np.median(np.abs(dev - np.median(dev)))))
-    return np.where((np.abs(dev) > limit) & steady, tilt - diff + offset, tilt)
+    np.subtract(dev, np.median(dev), out=work)
+    limit = max(max_push_deg, noise_sds * 1.4826 * float(np.median(np.abs(work, out=work), overwrite_input=True)))
+    push = np.abs(dev, out=work) > limit
+    del work, dev
+    push &= steady
+    out = np.subtract(tilt, diff, out=diff)
+    out += offset
+    np.copyto(out, tilt, where=~push)
+    return out
 
 
 def _way_unsure(group, cues: tuple, others: list, foot: bool = True) -> bool:
@@ -216,7 +230,7 @@ def _level_steps(group, steps: np.ndarray) -> int:
     if not len(steps):
         return 0
     starts, stops, rests = _col(group, "start"), _col(group, "stop"), _col(group, "rest_deg")
-    amp = float(np.median(_col(group, "amplitude_deg")))
+    amp = float(_median(_col(group, "amplitude_deg")))
     n = 0
     for a, b, peak in steps:
         if not (starts[0] <= a and b <= stops[-1] and peak >= 0.5 * amp):
@@ -225,7 +239,7 @@ def _level_steps(group, steps: np.ndarray) -> int:
         # them (noise at small presses makes moves that "did not return"
         # by the second around them, amid reps resting alike).
         before, after = rests[stops <= a][-2:], rests[starts >= b][:2]
-        n += bool(len(before) and len(after) and abs(np.median(after) - np.median(before)) >= 0.4 * amp)
+        n += bool(len(before) and len(after) and abs(_median(after) - _median(before)) >= 0.4 * amp)
     return n
 
 
@@ -642,8 +656,8 @@ class TiptoeWalkDetector:
     def _is_tiptoe(feats, foot: bool) -> bool:
         if len(feats) == 0:
             return False
-        return bool(TiptoeWalkDetector._tiptoe_rule(np.array([np.median(feats.stance_pitch_deg)]),
-                                                    np.array([np.median(feats.sagittal_range_deg)]), foot)[0])
+        return bool(TiptoeWalkDetector._tiptoe_rule(np.array([_median(feats.stance_pitch_deg)]),
+                                                    np.array([_median(feats.sagittal_range_deg)]), foot)[0])
 
     @staticmethod
     def _tiptoe_rule(stance: np.ndarray, arc: np.ndarray, foot: bool) -> np.ndarray:
@@ -757,12 +771,18 @@ def vertical_moves(vertical_acc: np.ndarray, sampling_rate_hz: float,
         h = (60 * u - 180 * u ** 2 + 120 * u ** 3) / dur ** 2
         e = float(h @ h)
         dot = oaconvolve_valid(az, h[::-1])
-        power = csq[m:] - csq[:-m]
-        fit = dot / np.sqrt(e * np.maximum(power, 1e-12))
         rise = dot / e
-        good = (np.abs(fit) >= min_fit) & (np.abs(rise) >= min_rise_m)
+        # The fit is worked out only where the window moves far enough (on
+        # a day's flat stretches, a small share of them): the same
+        # operations on the same numbers as over all windows.
+        far = np.flatnonzero(np.abs(rise) >= min_rise_m)
+        fit = np.abs(dot[far] / np.sqrt(e * np.maximum(csq[far + m] - csq[far], 1e-12)))
+        good = np.zeros(len(dot), dtype=bool)
+        good[far] = fit >= min_fit
+        fit_all = np.zeros(len(dot))
+        fit_all[far] = fit
         # The best-fitting window of each run of good ones.
-        cands += [(abs(fit[k]), k, k + m, rise[k]) for k in max_position_per_run(np.abs(fit), good).tolist()]
+        cands += [(fit_all[k], k, k + m, rise[k]) for k in max_position_per_run(fit_all, good).tolist()]
     taken, busy = [], np.zeros(n + 1, dtype=bool)
     for _, a, b, rise in sorted(cands, reverse=True):
         if not busy[a:b].any():
@@ -810,7 +830,8 @@ def lifted_reps(vertical_acc: np.ndarray, sampling_rate_hz: float, min_rise_m: f
 def _lifted_rows(vertical_acc: np.ndarray, sampling_rate_hz: float, min_rise_m: float = 0.015,
                  min_hold_s: float = 3.0, max_hold_s: float = 40.0, wiggle_s: float = 1.0,
                  join_s: float = 0.5, rest_s: float = 0.5, gyr: np.ndarray | None = None,
-                 max_wobble_deg: float = 3.0, moves: np.ndarray | None = None) -> list[tuple]:
+                 max_wobble_deg: float = 3.0, moves: np.ndarray | None = None,
+                 min_rows: int = 0) -> list[tuple]:
     """:func:`lifted_reps` as a list of ``(start, hold_start, hold_stop, stop, rise_m)`` tuples.
 
     The hold-set detector asks on each of a day's ~400 flat stretches and
@@ -818,6 +839,8 @@ def _lifted_rows(vertical_acc: np.ndarray, sampling_rate_hz: float, min_rise_m: 
     the search itself on most (pandas' constructor, ~0.5 ms a call).
     ``moves``: :func:`vertical_moves` of ``vertical_acc`` if already found
     (a second search with other holds need not fit them again).
+    ``min_rows``: a caller that needs that many rows or none gets none, as
+    soon as fewer moves could start one.
     """
     fs = sampling_rate_hz
     az = np.asarray(vertical_acc, dtype=float)
@@ -841,6 +864,12 @@ def _lifted_rows(vertical_acc: np.ndarray, sampling_rate_hz: float, min_rise_m: 
         found = np.array([(found[i, 0], found[j, 1], found[i, 2] if i == j else
                            displacement(az[:, None], int(found[i, 0]), int(found[j, 1]), fs)[0], found[i, 3])
                           for i, j in zip(first, last)])
+    # Each row starts at its own move up by ``min_rise_m`` or more from
+    # rest, and the steps below only drop moves: with fewer such moves
+    # than the caller needs rows, the 2 Hz low-pass of the rate (a
+    # stretch-long filter, most of the rest of the cost) is not needed.
+    if min_rows and np.count_nonzero((found[:, 2] >= min_rise_m) & (found[:, 3] != 0)) < min_rows:
+        return []
     if gyr is not None and len(found):
         # A foot shifting where it rests turns back and forth; one lifted
         # turns one way, by its tip (seed 4038: a standing foot's shifts
@@ -848,7 +877,7 @@ def _lifted_rows(vertical_acc: np.ndarray, sampling_rate_hz: float, min_rise_m: 
         # of where they began; lifts turned 10-12° all one way).
         rate = lowpass(np.asarray(gyr, dtype=float), 2.0, fs)
         net = np.vstack([np.zeros((1, 3)), np.cumsum(rate, axis=0) / fs])
-        path = np.r_[0.0, np.cumsum(np.linalg.norm(rate, axis=1)) / fs]
+        path = np.r_[0.0, np.cumsum(norm3(rate)) / fs]
         a_, b_ = found[:, 0].astype(int), found[:, 1].astype(int)
         found = found[path[b_] - path[a_] <= 2 * np.linalg.norm(net[b_] - net[a_], axis=1) + max_wobble_deg]
     # A foot shifting where it rests goes up and straight back down (or
@@ -1114,13 +1143,16 @@ class HoldSetDetector:
         detected = iter(self._detect_reps(proto, jobs, tilt, valid, sampling_rate_hz))
         for posture, s, e in stretches:
             mine = out[posture, s, e] = []
-            seg_angle = tilt[s:e]
             # The stretch's own rows only (row by row, the whole day's values).
-            gyr_norm = np.linalg.norm(sig.gyr[s:e], axis=1)
+            gyr_norm = norm3(sig.gyr[s:e])
             signs = (1,) if posture == "toes_up" else (1, -1)
             found_sets, every, steps = [], {}, {}
             for sign in signs:
                 det = next(detected)
+                if sign == 1:
+                    # The stretch's low-passed angle, as the detector kept it
+                    # (``lowpass(1 · angle)``: the same bits as ``lowpass(angle)``).
+                    smooth = det._filtered[1]
                 # Rep-like moves that ended at a new level (for the set's
                 # confidence: level_steps, below).
                 steps[sign] = np.array([(a_, b_, amp_) for a_, b_, amp_, why in det._rejected_rows
@@ -1148,7 +1180,7 @@ class HoldSetDetector:
                     g = self._take_unsteady(g, unsteady)
                     if len(g):
                         found_sets.append((sign, det, g))
-            candidates, smooth = [], None
+            candidates = []
             for sign, det, g in found_sets:
                 # Read one direction's holds as the other's rests, a set
                 # spans a little less or more: the rest the set starts
@@ -1157,7 +1189,9 @@ class HoldSetDetector:
                 for _, _, h in found_sets:
                     if h.start[0] < a1 and a0 < h.stop[-1]:
                         a0, a1 = min(a0, int(h.start[0])), max(a1, int(h.stop[-1]))
-                cues = set_cues(sign * seg_angle, det, g, sampling_rate_hz, gyr_norm, span=(a0, a1))
+                # The detector's own ``sign · angle`` (the same values, and
+                # set_cues need not compare a stretch-long copy with it).
+                cues = set_cues(det._filtered[0], det, g, sampling_rate_hz, gyr_norm, span=(a0, a1))
                 candidates.append((sign, g, cues))
             for sign, group, cues in self._resolve(candidates):
                 unsure_way = _way_unsure(group, cues, [c for c in candidates if c[0] != sign], foot)
@@ -1212,8 +1246,6 @@ class HoldSetDetector:
                     if name is None or len(group) < need:
                         continue
                     a, b = s + int(group.start[0]), s + int(group.stop[-1])
-                    if smooth is None:
-                        smooth = lowpass(seg_angle, proto.cutoff_hz, sampling_rate_hz)
                     # A foot lifted, carried and put down is pushed about:
                     # the accelerometer's tilt swings with the push, the
                     # orientation filter's gravity does not (seeds 4001,
@@ -1282,7 +1314,8 @@ class HoldSetDetector:
         if len(vertical) < int(2 * fs) or not np.all(np.isfinite(vertical)):
             return []
         moves = vertical_moves(vertical, fs)
-        out = self._level_sets(sig, s, e, tilt, calm_rate, _lifted_rows(vertical, fs, gyr=sig.gyr[s:e], moves=moves))
+        rows = _lifted_rows(vertical, fs, gyr=sig.gyr[s:e], moves=moves, min_rows=2)
+        out = self._level_sets(sig, s, e, tilt, calm_rate, rows)
         # Held briefly (a second or two), lifts are looked for again where
         # no set was found, and named pencils only when lifted clear of the
         # floor (:meth:`_lifted_off`): 0.13.0's level search asked for 3 s
@@ -1291,7 +1324,7 @@ class HoldSetDetector:
         # floor goes up and straight back down within a second: half a
         # second here, the rise and the count guarding the rest.
         brief = [r for r in _lifted_rows(vertical, fs, min_hold_s=self.pencil_brief_hold_s, wiggle_s=0.5,
-                                         gyr=sig.gyr[s:e], moves=moves)
+                                         gyr=sig.gyr[s:e], moves=moves, min_rows=2)
                  if not any(f[0][1] <= sig.t[s + r[3]] and sig.t[s + r[0]] <= f[0][2] for f in out)]
         return sorted(out + self._level_sets(sig, s, e, tilt, calm_rate, brief, brief=True), key=lambda f: f[0][1])
 
@@ -1486,10 +1519,10 @@ class HoldSetDetector:
         for part, lifts in parts:
             h = heel[np.searchsorted(_col(group, "start"), _col(part, "start"))]
             cut = _otsu_cut(h) if len(h) >= 6 else 0
-            lo, hi = sorted((h[:cut], h[cut:]), key=lambda x: float(np.median(x)) if len(x) else 0.0)
+            lo, hi = sorted((h[:cut], h[cut:]), key=lambda x: float(_median(x)) if len(x) else 0.0)
             # Both parts alike within and apart from each other: a noisy
             # set's rises, up and down from rep to rep, overlap.
-            if (cut < 3 or len(h) - cut < 3 or float(np.median(hi) - np.median(lo)) < self.split_heel_m
+            if (cut < 3 or len(h) - cut < 3 or float(_median(hi) - _median(lo)) < self.split_heel_m
                     or lo.max() >= hi.min()):
                 out.append((part, lifts))
                 continue
@@ -1827,14 +1860,14 @@ class HoldSetDetector:
         """
         if len(group) < min_reps or not len(unsteady):
             return group
-        amp = float(np.median(_col(group, "amplitude_deg")))
-        hold = float(np.median(_col(group, "hold_stop") - _col(group, "hold_start")))
+        amp = float(_median(_col(group, "amplitude_deg")))
+        hold = float(_median(_col(group, "hold_stop") - _col(group, "hold_start")))
         starts, stops = _col(group, "start"), _col(group, "stop")
-        step = float(np.median(np.diff(starts)))
+        step = float(_median(np.diff(starts)))
         u_start, u_stop = _col(unsteady, "start"), _col(unsteady, "stop")
         u_amp = _col(unsteady, "amplitude_deg")
         u_hold = _col(unsteady, "hold_stop") - _col(unsteady, "hold_start")
-        same_way = np.sign(_col(unsteady, "range_deg")) == np.sign(np.median(_col(group, "range_deg")))
+        same_way = np.sign(_col(unsteady, "range_deg")) == np.sign(_median(_col(group, "range_deg")))
         ok = ((u_amp >= 0.6 * amp) & (u_amp <= 1.8 * amp) & (u_hold >= 0.5 * hold) & (u_hold <= 2.0 * hold)
               & same_way & (u_start >= starts[0] - max_gaps * step) & (u_stop <= stops[-1] + max_gaps * step))
         ok &= ~np.array([bool(np.any((starts < b) & (a < stops))) for a, b in zip(u_start, u_stop)], dtype=bool)
@@ -1888,12 +1921,14 @@ class HoldSetDetector:
         if activity is not None:
             smooth = uniform_filter1d(activity, 10, mode="nearest")
             own = [smooth[a:b].max() for a, b in zip(starts, stops) if b > a]
-            busy = max(busy_dps, busy_own * float(np.median(own))) if own else busy_dps
+            busy = max(busy_dps, busy_own * float(_median(np.array(own)))) if own else busy_dps
             if touches is not None and len(touches):
-                amp = float(np.median(_col(events, "amplitude_deg")))
+                amp = float(_median(_col(events, "amplitude_deg")))
                 touches = touches[(touches[:, 2] >= 0.5 * amp) & (touches[:, 2] <= 2.0 * amp)]
             for i, (a, b) in enumerate(zip(stops[:-1], starts[1:])):
-                if b <= a:
+                # (A pause over ``gap_s`` splits anyway: most of a day's,
+                # minutes long, need not be looked at.)
+                if b <= a or split[i]:
                     continue
                 pause = _between_moves(smooth[a:b])
                 if touches is not None and len(touches):

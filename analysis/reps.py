@@ -877,10 +877,11 @@ def set_cues(angle_deg: np.ndarray, det: HoldRepDetector, reps: pd.DataFrame, sa
     the set", e.g. to where another reading of the same movements starts.
     """
     # The detector low-passed this same angle already (the callers pass it
-    # again); comparing costs far less than filtering it anew.
+    # again, or the very array it kept); comparing costs far less than
+    # filtering it anew.
     angle = np.asarray(angle_deg)
     seen, x = det._filtered
-    if not np.array_equal(seen, angle):
+    if angle is not seen and not np.array_equal(seen, angle):
         x = lowpass(angle, det.cutoff_hz, sampling_rate_hz)
     e = det.excursion_
     amp = det.typical_amplitude_deg_  # the median of the detector's reps' amplitudes: > 0

@@ -231,3 +231,134 @@ def test_oaconvolve_valid_is_scipys_overlap_add_to_the_bit():
             for n in (m, m + 1, 2 * m, 2 * m + 1, 301, 1000, 4097, 8600, 50001):
                 x = rng.normal(size=n) * 3
                 assert oaconvolve_valid(x, kernel).tobytes() == oaconvolve(x, kernel, mode="valid").tobytes()
+
+
+# ---------------------------------------------------------------------------
+# Stage 2's hold sets and circles, ninth pass (issue 13, branch speed2): each
+# shortcut against the plain formula it replaced, bit for bit.
+
+def _lifts(n_lifts: int, fs: float = 50.0, seed: int = 0) -> np.ndarray:
+    """Vertical acceleration of ``n_lifts`` level lifts of 4 cm (0.8 s up, 6 s
+    held, 1 s down, 5 s rest), from 5 s of rest, with 0.05 m/s² of noise."""
+    def move(rise_m, move_s):
+        u = (np.arange(int(move_s * fs)) + 0.5) / (move_s * fs)
+        return rise_m / move_s ** 2 * (60 * u - 180 * u ** 2 + 120 * u ** 3)
+
+    parts = [np.zeros(int(5 * fs))]
+    for _ in range(n_lifts):
+        parts += [move(0.04, 0.8), np.zeros(int(6 * fs)), move(-0.04, 1.0), np.zeros(int(5 * fs))]
+    acc = np.concatenate(parts)
+    return acc + np.random.default_rng(seed).normal(0, 0.05, len(acc))
+
+
+def test_lifted_rows_asked_for_two_rows_or_none_skip_only_what_cannot_give_two():
+    from analysis.families import _lifted_rows
+
+    fs = 50.0
+    for n_lifts in (0, 1, 2, 3):
+        acc = _lifts(n_lifts, fs, seed=n_lifts)
+        gyr = np.random.default_rng(10 + n_lifts).normal(0, 0.2, (len(acc), 3))
+        every = _lifted_rows(acc, fs, gyr=gyr)
+        # Each lift is a rep from its start (5 s, then every 12.8 s).
+        assert [round(r[0] / fs, 1) for r in every] == pytest.approx([5 + 12.8 * k for k in range(n_lifts)], abs=0.2)
+        assert _lifted_rows(acc, fs, gyr=gyr, min_rows=2) == (every if n_lifts >= 2 else [])
+        assert _lifted_rows(acc, fs, gyr=gyr, min_rows=1) == every
+
+
+def test_vertical_moves_fits_only_far_windows_with_the_values_of_all_windows():
+    from analysis.families import vertical_moves
+
+    def every_window(az, fs, durations_s=(0.5, 0.8, 1.2, 1.8, 2.7), min_fit=0.6, min_rise_m=0.005):
+        # The plain formula (before the ninth pass): every window's fit.
+        az = az - np.median(az)
+        n = len(az)
+        csq = np.r_[0.0, np.cumsum(az * az)]
+        cands = []
+        for dur in durations_s:
+            m = int(round(dur * fs))
+            if m < 5 or m > n:
+                continue
+            u = (np.arange(m) + 0.5) / m
+            h = (60 * u - 180 * u ** 2 + 120 * u ** 3) / dur ** 2
+            e = float(h @ h)
+            dot = oaconvolve(az, h[::-1], mode="valid")
+            fit = dot / np.sqrt(e * np.maximum(csq[m:] - csq[:-m], 1e-12))
+            rise = dot / e
+            good = (np.abs(fit) >= min_fit) & (np.abs(rise) >= min_rise_m)
+            labels, count = label(good)
+            for k in np.array(maximum_position(np.abs(fit), labels, np.arange(1, count + 1)),
+                              dtype=int).reshape(-1).tolist():
+                cands.append((abs(fit[k]), k, k + m, rise[k]))
+        taken, busy = [], np.zeros(n + 1, dtype=bool)
+        for _, a, b, r in sorted(cands, reverse=True):
+            if not busy[a:b].any():
+                busy[a:b] = True
+                taken.append((a, b, r))
+        return np.array(sorted(taken), dtype=float).reshape(-1, 3)
+
+    for fs, n_lifts, seed in ((50.0, 2, 0), (100.0, 1, 1), (20.0, 3, 2)):
+        acc = _lifts(n_lifts, fs, seed)
+        found = vertical_moves(acc, fs)
+        # Each lift (0.8 s, one of the fitted durations) is a move up by 4 cm from its start.
+        ups = found[found[:, 2] > 0.03]
+        assert ups[:, 0] / fs == pytest.approx([5 + 12.8 * k for k in range(n_lifts)], abs=0.1)
+        assert ups[:, 2] == pytest.approx(0.04, abs=0.005)
+        assert found.tobytes() == every_window(acc, fs).tobytes()
+    noise = np.random.default_rng(5).normal(0, 0.3, 3000)
+    assert vertical_moves(noise, 50.0).tobytes() == every_window(noise, 50.0).tobytes()
+
+
+def test_carry_free_tilt_in_place_is_the_formula_and_leaves_its_inputs():
+    from analysis.families import carry_free_tilt
+
+    def formula(tilt, elevation, fs, window_s=4.0, max_push_deg=1.5, noise_sds=3.0):
+        diff = (tilt - elevation + 180.0) % 360.0 - 180.0
+        step = max(1, int(round(fs / 5.0)))
+        size = max(3, int(window_s * 5.0) | 1)
+        coarse, fine = np.arange(0, len(tilt), step), np.arange(len(tilt))
+        offset = np.interp(fine, coarse, median_filter(diff[::step], size=size, mode="nearest"))
+        steady = np.abs(elevation - np.interp(fine, coarse, median_filter(elevation[::step], size=size,
+                                                                          mode="nearest"))) <= max_push_deg
+        dev = diff - offset
+        limit = max(max_push_deg, noise_sds * 1.4826 * float(np.median(np.abs(dev - np.median(dev)))))
+        return np.where((np.abs(dev) > limit) & steady, tilt - diff + offset, tilt)
+
+    rng = np.random.default_rng(7)
+    for fs, n in ((50.0, 20001), (20.0, 999), (100.0, 40000)):
+        elevation = np.cumsum(rng.normal(0, 0.01, n))
+        # A push of 7° for a second where the filter's pitch did not turn,
+        # the two pitches either side of ±180° in one of the cases.
+        tilt = elevation + rng.normal(0, 0.2, n) + (170.0 if fs == 50.0 else 3.0)
+        tilt[n // 3:n // 3 + int(fs)] += 7.0
+        tilt0, elevation0 = tilt.copy(), elevation.copy()
+        out = carry_free_tilt(tilt, elevation, fs)
+        assert out.tobytes() == formula(tilt0, elevation0, fs).tobytes()
+        assert tilt.tobytes() == tilt0.tobytes() and elevation.tobytes() == elevation0.tobytes()
+        # The push is taken out: the filter's pitch plus the usual offset stands in.
+        def wrap(a):
+            return (a + 180.0) % 360.0 - 180.0
+        usual = np.median(wrap(tilt0 - elevation0)[:n // 3])
+        mid = slice(n // 3 + int(0.3 * fs), n // 3 + int(0.7 * fs))
+        assert np.all(np.abs(wrap(out[mid] - elevation0[mid] - usual)) < 1.0)
+        assert np.all(np.abs(wrap(tilt0[mid] - elevation0[mid] - usual)) > 5.0)
+
+
+def test_toe_velocity_and_turn_rate_are_the_stacked_formula_to_the_bit():
+    from analysis.circles import CircleDetector
+
+    cd = CircleDetector()
+    rng = np.random.default_rng(11)
+    for fs, n in ((50.0, 5000), (25.0, 31), (100.0, 20000)):
+        g = rng.normal(0, 40, (n, 3))
+        v = cd.toe_velocity(g, fs)
+        stacked = np.stack([g[:, 2], -g[:, 1]], axis=1)
+        expected = butter_filtfilt(stacked, 2, cd.max_hz, fs)
+        assert np.ascontiguousarray(v).tobytes() == np.ascontiguousarray(expected).tobytes()
+        # The speed² weight: each row's two squares added, as np.sum(v * v, axis=1) has it.
+        ang = np.arctan2(v[:, 1], v[:, 0])
+        step = np.angle(np.exp(1j * np.diff(ang, prepend=ang[:1])))
+        w = np.sum(v * v, axis=1)
+        w = np.minimum(w, np.roll(w, 1))
+        win = max(3, int(cd.period_range_s[1] * 0.5 * fs))
+        rate = running_mean(step * w, win) / np.maximum(running_mean(w, win), 1e-9) * fs
+        assert cd.turn_rate(v, fs).tobytes() == rate.tobytes()
