@@ -204,7 +204,12 @@ class OrientationFilter:
         # give its values): converting once here instead of in every call is
         # what makes imufusion's per-sample loop cheap.
         gyr = (u.gyr if gyr_bias_dps is None else u.gyr - gyr_bias_dps).astype(np.float32)
-        acc_32 = (u.acc / G).astype(np.float32)
+        # In blocks: ``(u.acc / G).astype(np.float32)`` made a whole (n, 3)
+        # float64 temporary first (100 MB of fresh pages a day); assigning
+        # into float32 rounds as astype does.
+        acc_32 = np.empty(u.acc.shape, dtype=np.float32)
+        for i in range(0, len(acc_32), _BLOCK):
+            np.divide(u.acc[i:i + _BLOCK], G, out=acc_32[i:i + _BLOCK], casting="same_kind")
         parts = self._parts(u, fill)
         rest_window = max(1, int(round(u.sampling_rate_hz)))
         plan = None
@@ -266,10 +271,19 @@ class OrientationFilter:
         quat = np.zeros((len(u.t), 4), dtype=np.float32)
         firsts = np.array([(p0, p1) for p0, p1, _, first in parts if first], dtype=np.int64).reshape(-1, 2)
         starts = dict(zip(firsts[:, 0].tolist(), _segment_starts(u.acc, firsts[:, 0], firsts[:, 1])))
+        # The filled rests' tilts, several rests to a call (rows are
+        # independent: the same values as one call per rest, with ~750 rests
+        # a day the calls' overhead was most of it).
+        batch: list[tuple[int, int, np.ndarray]] = []
+        rows = 0
         for p0, p1, filled, _ in parts:
             if filled:
-                up = uniform_filter1d(u.acc[p0:p1], rest_window, axis=0, mode="nearest")
-                quat[p0:p1] = _tilt_quaternions(up)
+                batch.append((p0, p1, uniform_filter1d(u.acc[p0:p1], rest_window, axis=0, mode="nearest")))
+                rows += p1 - p0
+                if rows >= _BLOCK:
+                    _fill_tilts(quat, batch)
+                    rows = 0
+        _fill_tilts(quat, batch)
         # (own start, own stop, warm-up start, initial quaternion; None: the accelerometer's tilt).
         chunks = [(a, b, w, None if a > w else starts[a] if a in starts else quat[a - 1].astype(float))
                   for a, b, w in plan]
@@ -304,6 +318,18 @@ class OrientationFilter:
             if (b - a) >= self.rest_fill_s * u.sampling_rate_hz and b - a > 2 * k + 1:
                 fill[a + max(k, 1):b - k] = True
         return fill
+
+
+def _fill_tilts(quat: np.ndarray, batch: list) -> None:
+    """``quat[p0:p1] = _tilt_quaternions(up)`` for each (p0, p1, up) of ``batch`` in one call; empties ``batch``."""
+    if not batch:
+        return
+    tilts = _tilt_quaternions(np.concatenate([up for _, _, up in batch]) if len(batch) > 1 else batch[0][2])
+    o = 0
+    for p0, p1, _ in batch:
+        quat[p0:p1] = tilts[o:o + p1 - p0]
+        o += p1 - p0
+    batch.clear()
 
 
 def _segment_start(acc: np.ndarray, a: int, b: int) -> np.ndarray:
