@@ -487,13 +487,14 @@ def _fusion_chunks(chunks, gyr: np.ndarray, acc_g: np.ndarray, quat: np.ndarray,
     acc_g *= (f32(1.0) / np.sqrt(norm2))[:, None]
     acc_g[none] = 0.0
     del norm2, none
-    # Fancy indices that gather each step's products in one multiplication
-    # (a product rounds the same whichever array it is taken from; sums
-    # keep Fusion's order).
-    grav_a, grav_b = np.array([1, 0, 2, 0, 0, 3]), np.array([3, 2, 3, 1, 0, 3])  # x·z, w·y, y·z, w·x, w·w, z·z
+    # Each step's products in as few numpy calls as can be (a product
+    # rounds the same whichever array it is taken from and in either order;
+    # sums keep Fusion's order): each call costs microseconds of overhead on
+    # a few hundred lanes, and the loop runs once per sample of the longest chunk.
     cross_h = np.array([2, 1, 0, 2, 1, 0])  # with the accelerometer's (y, z, z, x, x, y)
-    prod_q = np.array([1, 2, 3, 0, 2, 3, 0, 1, 3, 0, 1, 2])
-    prod_v = np.array([0, 1, 2, 0, 2, 1, 1, 2, 0, 2, 1, 0])
+    # q_i·v_j is at 3 i + j of the outer product q ⊗ v; these are, in order,
+    # x·vx, y·vy, z·vz | w·vx, y·vz, z·vy | w·vy, x·vz, z·vx | w·vz, x·vy, y·vx.
+    prod_qv = 3 * np.array([1, 2, 3, 0, 2, 3, 0, 1, 3, 0, 1, 2]) + np.array([0, 1, 2, 0, 2, 1, 1, 2, 0, 2, 1, 0])
     # FusionQuaternionVectorProduct: w = (-x·vx - y·vy) - z·vz, x = (w·vx + y·vz) - z·vy,
     # y = (w·vy - x·vz) + z·vx, z = (w·vz + x·vy) - y·vx (a sign flip is exact).
     signs = np.array([[-1, -1, -1], [1, 1, -1], [1, -1, 1], [1, 1, -1]], dtype=f32)[:, :, None]
@@ -505,7 +506,7 @@ def _fusion_chunks(chunks, gyr: np.ndarray, acc_g: np.ndarray, quat: np.ndarray,
         acc = np.ascontiguousarray(acc_g[ib.T].transpose(0, 2, 1))
         acc6 = acc[:, [1, 2, 2, 0, 0, 1]]
         ov = np.ascontiguousarray(over[ib].T) if zeroed is not None else None
-        out = np.empty((n_lanes, k1 - k0, 4), dtype=f32)
+        out = np.empty((k1 - k0, 4, n_lanes), dtype=f32)  # a step's q is one contiguous row
         for k in range(k0, k1):
             ts = resets.get(k)
             if ts is not None:
@@ -523,36 +524,40 @@ def _fusion_chunks(chunks, gyr: np.ndarray, acc_g: np.ndarray, quat: np.ndarray,
                     gain_k = np.where(startup, startup_gain, gain)
             # Gravity from the quaternion, scaled by 0.5 (HalfGravity, NWU):
             # (x·z - w·y, y·z + w·x, (w·w - 0.5) + z·z).
-            p = q[grav_a] * q[grav_b]
-            np.subtract(p[0], p[1], out=half_grav[0])
-            np.add(p[2], p[3], out=half_grav[1])
-            np.add(p[4] - half, p[5], out=half_grav[2])
+            pw = q[0] * q  # w·w, w·x, w·y, w·z
+            pz = q[3] * q[1:]  # z·x, z·y, z·z
+            np.subtract(pz[0], pw[2], out=half_grav[0])
+            np.add(pz[1], pw[1], out=half_grav[1])
+            np.add(pw[0] - half, pz[2], out=half_grav[2])
             # Residual(normalised accelerometer, half gravity): their cross
             # product, normalised where they are 90° or more apart.
             p = acc6[k - k0] * half_grav[cross_h]
             r = p[0::2] - p[1::2]
-            d = acc[k - k0] * half_grav
-            wide = ~((d[0] + d[1]) + d[2] > 0)
-            if wide.any():
+            # Sums over the first axis of a (3, lanes) array run row after row:
+            # (d[0] + d[1]) + d[2], the same bits, one call.
+            dot = np.add.reduce(acc[k - k0] * half_grav, axis=0)
+            # min is NaN if any is (then wide, as ~(NaN > 0) is): one call
+            # instead of a comparison, a negation and any() on most steps.
+            if not dot.min() > 0:
+                wide = ~(dot > 0)
                 rr = r * r
                 n2 = (rr[0] + rr[1]) + rr[2]
                 with np.errstate(divide="ignore"):
                     r *= np.where(wide, np.where(n2 != 0, f32(1.0) / np.sqrt(n2), f32(0.0)), f32(1.0))
             v = (g[k - k0] + r * gain_k) * dt
-            p = q[prod_q] * v[prod_v]
+            p = (q[:, None] * v).reshape(12, n_lanes)[prod_qv]
             p = p.reshape(4, 3, n_lanes) * signs
-            q += (p[:, 0] + p[:, 1]) + p[:, 2]
-            p = q * q
-            q *= f32(1.0) / np.sqrt(((p[0] + p[1]) + p[2]) + p[3])
+            q += np.add.reduce(p, axis=1)  # (p[:, 0] + p[:, 1]) + p[:, 2]
+            q *= f32(1.0) / np.sqrt(np.add.reduce(q * q, axis=0))  # ((w² + x²) + y²) + z²
             if zeroed is not None and startup.any():
                 _zero_heading(q, startup)
                 zeroed[ib[startup, k - k0][own[startup, k]]] = True
-            out[:, k - k0] = q.T
+            out[k - k0] = q
             ts = captures.get(k)
             if ts is not None:
                 warm_q[ts] = q[:, lane[ts]].T
         sel = own[:, k0:k1]
-        quat[ib[sel]] = out[sel]
+        quat[ib[sel]] = out.transpose(2, 0, 1)[sel]
     return warm_q, zeroed
 
 

