@@ -284,7 +284,8 @@ def running_mean(x: np.ndarray, w: int, mode: str = "nearest", out: np.ndarray |
     x = np.asarray(x)
     if (x.dtype != np.float64 or x.ndim not in (1, 2) or not len(x) or w < 1
             or mode not in ("nearest", "reflect") or (mode == "reflect" and w > len(x))):
-        return uniform_filter1d(x, w, axis=0, mode=mode, output=out)
+        filtered = uniform_filter1d(x, w, axis=0, mode=mode, output=out)
+        return filtered if out is None else out
     if out is not None and (x.ndim != 1 or out.shape != x.shape or out.dtype != np.float64
                             or np.shares_memory(out, x)):
         raise ValueError("out must be a float64 array shaped as the 1-D x, apart from it")
@@ -293,6 +294,8 @@ def running_mean(x: np.ndarray, w: int, mode: str = "nearest", out: np.ndarray |
     with np.errstate(invalid="ignore"):  # inf - inf is nan in scipy's loop too, without a warning
         s = _running_sums(rows, w, n, mode, None if out is None else out[None, :])
     s /= w
+    if out is not None:
+        return out
     return s[0] if x.ndim == 1 else s.T
 
 
