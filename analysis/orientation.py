@@ -278,6 +278,9 @@ class OrientationFilter:
         rows = 0
         for p0, p1, filled, _ in parts:
             if filled:
+                if p1 - p0 >= _BLOCK:  # a long rest alone: no concatenated copy of it
+                    _fill_tilts(quat, batch)
+                    rows = 0
                 batch.append((p0, p1, uniform_filter1d(u.acc[p0:p1], rest_window, axis=0, mode="nearest")))
                 rows += p1 - p0
                 if rows >= _BLOCK:
