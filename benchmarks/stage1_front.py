@@ -31,8 +31,9 @@ def main() -> int:
     import toehold.cli  # sets the command's pyarrow memory pool before pyarrow is imported
 
     toehold.cli.keep_freed_memory()
-    import analysis.signals  # noqa: F401  (the analysis's imports, outside the steps)
     from _days import day_file
+
+    import analysis.signals  # noqa: F401  (the analysis's imports, outside the steps)
     from analysis.orientation import OrientationFilter
     from analysis.preprocess import UniformResampler, gyro_bias, still_mask
     from analysis.threads import one_blas_thread
