@@ -204,7 +204,12 @@ class OrientationFilter:
         # give its values): converting once here instead of in every call is
         # what makes imufusion's per-sample loop cheap.
         gyr = (u.gyr if gyr_bias_dps is None else u.gyr - gyr_bias_dps).astype(np.float32)
-        acc_32 = (u.acc / G).astype(np.float32)
+        # In blocks: ``(u.acc / G).astype(np.float32)`` made a whole (n, 3)
+        # float64 temporary first (100 MB of fresh pages a day); assigning
+        # into float32 rounds as astype does.
+        acc_32 = np.empty(u.acc.shape, dtype=np.float32)
+        for i in range(0, len(acc_32), _BLOCK):
+            np.divide(u.acc[i:i + _BLOCK], G, out=acc_32[i:i + _BLOCK], casting="same_kind")
         parts = self._parts(u, fill)
         rest_window = max(1, int(round(u.sampling_rate_hz)))
         plan = None
@@ -266,10 +271,22 @@ class OrientationFilter:
         quat = np.zeros((len(u.t), 4), dtype=np.float32)
         firsts = np.array([(p0, p1) for p0, p1, _, first in parts if first], dtype=np.int64).reshape(-1, 2)
         starts = dict(zip(firsts[:, 0].tolist(), _segment_starts(u.acc, firsts[:, 0], firsts[:, 1])))
+        # The filled rests' tilts, several rests to a call (rows are
+        # independent: the same values as one call per rest, with ~750 rests
+        # a day the calls' overhead was most of it).
+        batch: list[tuple[int, int, np.ndarray]] = []
+        rows = 0
         for p0, p1, filled, _ in parts:
             if filled:
-                up = uniform_filter1d(u.acc[p0:p1], rest_window, axis=0, mode="nearest")
-                quat[p0:p1] = _tilt_quaternions(up)
+                if p1 - p0 >= _BLOCK:  # a long rest alone: no concatenated copy of it
+                    _fill_tilts(quat, batch)
+                    rows = 0
+                batch.append((p0, p1, uniform_filter1d(u.acc[p0:p1], rest_window, axis=0, mode="nearest")))
+                rows += p1 - p0
+                if rows >= _BLOCK:
+                    _fill_tilts(quat, batch)
+                    rows = 0
+        _fill_tilts(quat, batch)
         # (own start, own stop, warm-up start, initial quaternion; None: the accelerometer's tilt).
         chunks = [(a, b, w, None if a > w else starts[a] if a in starts else quat[a - 1].astype(float))
                   for a, b, w in plan]
@@ -304,6 +321,18 @@ class OrientationFilter:
             if (b - a) >= self.rest_fill_s * u.sampling_rate_hz and b - a > 2 * k + 1:
                 fill[a + max(k, 1):b - k] = True
         return fill
+
+
+def _fill_tilts(quat: np.ndarray, batch: list) -> None:
+    """``quat[p0:p1] = _tilt_quaternions(up)`` for each (p0, p1, up) of ``batch`` in one call; empties ``batch``."""
+    if not batch:
+        return
+    tilts = _tilt_quaternions(np.concatenate([up for _, _, up in batch]) if len(batch) > 1 else batch[0][2])
+    o = 0
+    for p0, p1, _ in batch:
+        quat[p0:p1] = tilts[o:o + p1 - p0]
+        o += p1 - p0
+    batch.clear()
 
 
 def _segment_start(acc: np.ndarray, a: int, b: int) -> np.ndarray:
@@ -461,13 +490,14 @@ def _fusion_chunks(chunks, gyr: np.ndarray, acc_g: np.ndarray, quat: np.ndarray,
     acc_g *= (f32(1.0) / np.sqrt(norm2))[:, None]
     acc_g[none] = 0.0
     del norm2, none
-    # Fancy indices that gather each step's products in one multiplication
-    # (a product rounds the same whichever array it is taken from; sums
-    # keep Fusion's order).
-    grav_a, grav_b = np.array([1, 0, 2, 0, 0, 3]), np.array([3, 2, 3, 1, 0, 3])  # x·z, w·y, y·z, w·x, w·w, z·z
+    # Each step's products in as few numpy calls as can be (a product
+    # rounds the same whichever array it is taken from and in either order;
+    # sums keep Fusion's order): each call costs microseconds of overhead on
+    # a few hundred lanes, and the loop runs once per sample of the longest chunk.
     cross_h = np.array([2, 1, 0, 2, 1, 0])  # with the accelerometer's (y, z, z, x, x, y)
-    prod_q = np.array([1, 2, 3, 0, 2, 3, 0, 1, 3, 0, 1, 2])
-    prod_v = np.array([0, 1, 2, 0, 2, 1, 1, 2, 0, 2, 1, 0])
+    # q_i·v_j is at 3 i + j of the outer product q ⊗ v; these are, in order,
+    # x·vx, y·vy, z·vz | w·vx, y·vz, z·vy | w·vy, x·vz, z·vx | w·vz, x·vy, y·vx.
+    prod_qv = 3 * np.array([1, 2, 3, 0, 2, 3, 0, 1, 3, 0, 1, 2]) + np.array([0, 1, 2, 0, 2, 1, 1, 2, 0, 2, 1, 0])
     # FusionQuaternionVectorProduct: w = (-x·vx - y·vy) - z·vz, x = (w·vx + y·vz) - z·vy,
     # y = (w·vy - x·vz) + z·vx, z = (w·vz + x·vy) - y·vx (a sign flip is exact).
     signs = np.array([[-1, -1, -1], [1, 1, -1], [1, -1, 1], [1, 1, -1]], dtype=f32)[:, :, None]
@@ -475,11 +505,14 @@ def _fusion_chunks(chunks, gyr: np.ndarray, acc_g: np.ndarray, quat: np.ndarray,
     for k0 in range(0, cap, block):
         k1 = min(k0 + block, cap)
         ib = idx[:, k0:k1]
-        g = gyr[ib.T].transpose(0, 2, 1)  # (steps, 3, lanes)
-        acc = np.ascontiguousarray(acc_g[ib.T].transpose(0, 2, 1))
+        # np.take with a contiguous (steps, lanes) index: a fancy index with
+        # the transposed view took twice as long (the same rows).
+        ibt = np.ascontiguousarray(ib.T)
+        g = np.take(gyr, ibt, axis=0).transpose(0, 2, 1)  # (steps, 3, lanes)
+        acc = np.ascontiguousarray(np.take(acc_g, ibt, axis=0).transpose(0, 2, 1))
         acc6 = acc[:, [1, 2, 2, 0, 0, 1]]
         ov = np.ascontiguousarray(over[ib].T) if zeroed is not None else None
-        out = np.empty((n_lanes, k1 - k0, 4), dtype=f32)
+        out = np.empty((k1 - k0, 4, n_lanes), dtype=f32)  # a step's q is one contiguous row
         for k in range(k0, k1):
             ts = resets.get(k)
             if ts is not None:
@@ -497,36 +530,40 @@ def _fusion_chunks(chunks, gyr: np.ndarray, acc_g: np.ndarray, quat: np.ndarray,
                     gain_k = np.where(startup, startup_gain, gain)
             # Gravity from the quaternion, scaled by 0.5 (HalfGravity, NWU):
             # (x·z - w·y, y·z + w·x, (w·w - 0.5) + z·z).
-            p = q[grav_a] * q[grav_b]
-            np.subtract(p[0], p[1], out=half_grav[0])
-            np.add(p[2], p[3], out=half_grav[1])
-            np.add(p[4] - half, p[5], out=half_grav[2])
+            pw = q[0] * q  # w·w, w·x, w·y, w·z
+            pz = q[3] * q[1:]  # z·x, z·y, z·z
+            np.subtract(pz[0], pw[2], out=half_grav[0])
+            np.add(pz[1], pw[1], out=half_grav[1])
+            np.add(pw[0] - half, pz[2], out=half_grav[2])
             # Residual(normalised accelerometer, half gravity): their cross
             # product, normalised where they are 90° or more apart.
             p = acc6[k - k0] * half_grav[cross_h]
             r = p[0::2] - p[1::2]
-            d = acc[k - k0] * half_grav
-            wide = ~((d[0] + d[1]) + d[2] > 0)
-            if wide.any():
+            # Sums over the first axis of a (3, lanes) array run row after row:
+            # (d[0] + d[1]) + d[2], the same bits, one call.
+            dot = np.add.reduce(acc[k - k0] * half_grav, axis=0)
+            # min is NaN if any is (then wide, as ~(NaN > 0) is): one call
+            # instead of a comparison, a negation and any() on most steps.
+            if not dot.min() > 0:
+                wide = ~(dot > 0)
                 rr = r * r
                 n2 = (rr[0] + rr[1]) + rr[2]
                 with np.errstate(divide="ignore"):
                     r *= np.where(wide, np.where(n2 != 0, f32(1.0) / np.sqrt(n2), f32(0.0)), f32(1.0))
             v = (g[k - k0] + r * gain_k) * dt
-            p = q[prod_q] * v[prod_v]
+            p = (q[:, None] * v).reshape(12, n_lanes)[prod_qv]
             p = p.reshape(4, 3, n_lanes) * signs
-            q += (p[:, 0] + p[:, 1]) + p[:, 2]
-            p = q * q
-            q *= f32(1.0) / np.sqrt(((p[0] + p[1]) + p[2]) + p[3])
+            q += np.add.reduce(p, axis=1)  # (p[:, 0] + p[:, 1]) + p[:, 2]
+            q *= f32(1.0) / np.sqrt(np.add.reduce(q * q, axis=0))  # ((w² + x²) + y²) + z²
             if zeroed is not None and startup.any():
                 _zero_heading(q, startup)
                 zeroed[ib[startup, k - k0][own[startup, k]]] = True
-            out[:, k - k0] = q.T
+            out[k - k0] = q
             ts = captures.get(k)
             if ts is not None:
                 warm_q[ts] = q[:, lane[ts]].T
         sel = own[:, k0:k1]
-        quat[ib[sel]] = out[sel]
+        quat[ib[sel]] = out.transpose(2, 0, 1)[sel]
     return warm_q, zeroed
 
 

@@ -127,6 +127,10 @@ class UniformResampler:
 
         # One column at a time: (N, 3) copies of a day's 100 Hz samples and
         # their averages were 800 MB beside the recording (the same values).
+        # The six averages share one buffer: a fresh one per column was six
+        # times a day's 69 MB of new pages to fault in.
+        scratch = np.empty(len(t)) if k > 1 else None
+
         def on_grid(columns) -> np.ndarray:
             out = np.empty((len(grid), len(columns)))
             for i, c in enumerate(columns):
@@ -134,7 +138,7 @@ class UniformResampler:
                 if keep is not None:
                     x = x[keep]
                 if k > 1:
-                    x = running_mean(x, k)
+                    x = running_mean(x, k, out=scratch)
                 out[:, i] = np.interp(grid, t, x)
             return out
 
@@ -248,7 +252,7 @@ def _filtfilt_design(order: int, wn: float, btype: str) -> tuple[np.ndarray, np.
     return sos, sosfilt_zi(sos), 3 * ntaps
 
 
-def running_mean(x: np.ndarray, w: int, mode: str = "nearest") -> np.ndarray:
+def running_mean(x: np.ndarray, w: int, mode: str = "nearest", out: np.ndarray | None = None) -> np.ndarray:
     """Centred moving average over ``w`` samples along axis 0, edges repeated.
 
     Parameters
@@ -257,6 +261,11 @@ def running_mean(x: np.ndarray, w: int, mode: str = "nearest") -> np.ndarray:
     w : int
     mode : {"nearest", "reflect"}
         How the edges are extended (scipy's modes of these names).
+    out : ndarray of float64, shape (n,), optional
+        For a 1-D ``x``: write the result here (not ``x`` itself) and return
+        it. A caller averaging several day-long columns in turn reuses one
+        buffer: each fresh 69 MB array is pages the kernel must hand over
+        and zero (benchmarks/README.md, ninth pass).
 
     Returns
     -------
@@ -275,17 +284,23 @@ def running_mean(x: np.ndarray, w: int, mode: str = "nearest") -> np.ndarray:
     x = np.asarray(x)
     if (x.dtype != np.float64 or x.ndim not in (1, 2) or not len(x) or w < 1
             or mode not in ("nearest", "reflect") or (mode == "reflect" and w > len(x))):
-        return uniform_filter1d(x, w, axis=0, mode=mode)
+        filtered = uniform_filter1d(x, w, axis=0, mode=mode, output=out)
+        return filtered if out is None else out
+    if out is not None and (x.ndim != 1 or out.shape != x.shape or out.dtype != np.float64
+                            or np.shares_memory(out, x)):
+        raise ValueError("out must be a float64 array shaped as the 1-D x, apart from it")
     rows = x[None, :] if x.ndim == 1 else x.T
     n = rows.shape[1]
     with np.errstate(invalid="ignore"):  # inf - inf is nan in scipy's loop too, without a warning
-        s = _running_sums(rows, w, n, mode)
+        s = _running_sums(rows, w, n, mode, None if out is None else out[None, :])
     s /= w
+    if out is not None:
+        return out
     return s[0] if x.ndim == 1 else s.T
 
 
-def _running_sums(rows: np.ndarray, w: int, n: int, mode: str) -> np.ndarray:
-    """``running_mean``'s window sums of each row of ``rows`` (k, n), as scipy's loop forms them."""
+def _running_sums(rows: np.ndarray, w: int, n: int, mode: str, s: np.ndarray | None = None) -> np.ndarray:
+    """``running_mean``'s window sums of each row of ``rows`` (k, n), as scipy's loop forms them (into ``s``)."""
     left, right = w // 2, w - 1 - w // 2
     # The window's samples with the edges extended (scipy's line buffer):
     # repeated, or mirrored about the outer edge of the first and last sample.
@@ -293,7 +308,8 @@ def _running_sums(rows: np.ndarray, w: int, n: int, mode: str) -> np.ndarray:
         pads = np.repeat(rows[:, :1], left, axis=1), np.repeat(rows[:, -1:], right, axis=1)
     else:
         pads = rows[:, :left][:, ::-1], rows[:, n - right:][:, ::-1]
-    s = np.empty(rows.shape)
+    if s is None:
+        s = np.empty(rows.shape)
     # The first window summed one by one from 0.0 (0.0 + -0.0 is +0.0, as in scipy).
     head = np.concatenate([pads[0], rows[:, :w - left], pads[1]], axis=1)[:, :w]
     head[:, 0] += 0.0
@@ -450,18 +466,32 @@ def still_mask(acc: np.ndarray, gyr: np.ndarray, sampling_rate_hz: float, window
     ndarray of bool, shape (n,)
     """
     w = max(3, int(window_s * sampling_rate_hz))
+    acc, gyr = np.asarray(acc, dtype=float), np.asarray(gyr, dtype=float)
+    n = len(acc)
+    # Column by column through three (n,) buffers: the (n, 3) squares,
+    # means and products were 100 MB temporaries each on a day, every one
+    # fresh pages to fault in. The same operations on the same values.
+    tmp, mean, sq = np.empty(n), np.empty(n), np.empty(n)
 
     def spread(x, mean):
-        # In place: the same values as sqrt(maximum(sq - mean², 0)) without
-        # three more temporaries of a day's length.
-        sq = running_mean(x * x, w)
-        sq -= mean * mean
+        # In place: the same values as sqrt(maximum(sq - mean², 0)).
+        running_mean(np.multiply(x, x, out=tmp), w, out=sq)
+        np.subtract(sq, np.multiply(mean, mean, out=tmp), out=sq)
         np.maximum(sq, 0, out=sq)
         return np.sqrt(sq, out=sq)
 
-    g_spread = norm3(spread(gyr, running_mean(gyr, w)))
+    # norm3 of the three axes' spreads: (x² + y²) + z².
+    g_spread = np.empty(n)
+    for i in range(3):
+        col = gyr[:, i]
+        s = spread(col, running_mean(col, w, out=mean))
+        if i == 0:
+            np.multiply(s, s, out=g_spread)
+        else:
+            g_spread += np.multiply(s, s, out=tmp)
+    np.sqrt(g_spread, out=g_spread)
     a = norm3(acc)
-    mean_a = running_mean(a, w)  # the level and the spread share it
+    mean_a = running_mean(a, w, out=mean)  # the level and the spread share it
     still = (g_spread < gyr_thresh_dps) & (spread(a, mean_a) < acc_thresh_mps2) & (np.abs(mean_a - G) < 1.5)
     # A window straddling a movement's edge has a large spread; a calm one in
     # the middle of a fast rotation does not exist. Erode by half a window so
@@ -495,7 +525,10 @@ def gyro_bias(gyr: np.ndarray, still: np.ndarray, min_samples: int = 25) -> np.n
     """
     if still.sum() < min_samples:
         return np.zeros(3)
-    return np.median(gyr[still], axis=0)
+    # Column by column: numpy's median along axis 0 of the (m, 3) rest
+    # samples partitions a strided copy (0.12-0.29 s a day against
+    # 0.08-0.09 s, and a third of the memory); the same medians.
+    return np.array([np.median(gyr[:, i][still]) for i in range(gyr.shape[1])])
 
 
 def rest_up_axis(acc: np.ndarray, still: np.ndarray) -> np.ndarray | None:
