@@ -655,7 +655,7 @@ def test_a_move_after_the_last_circle_and_a_stop_is_not_counted(jump_deg, arc_tu
 
 
 def _posed(c: pd.DataFrame, raise_at_s: float, raise_deg: float) -> np.ndarray:
-    """Gravity direction per sample for table ``c``: the foot's pose turned by ``raise_deg`` about its y axis at ``raise_at_s``."""
+    """Gravity direction per sample for table ``c``: the foot's pose turned by ``raise_deg`` about y at ``raise_at_s``."""
     n = int(c.stop.max()) + 1
     down = np.tile([0.0, 0.0, 1.0], (n, 1))
     after = np.arange(n) >= raise_at_s * FS
