@@ -31,7 +31,8 @@ The confidence is the product of
      a few degrees; a squat, a heel raise or sitting down moves the foot or
      shank much further; a band rep moves the foot clearly);
    * holds far shorter than the exercise's, reps unlike each other, or a
-     "set" of very few reps (fidgeting, tapping);
+     "set" of very few reps (fidgeting, tapping); a few circles in another
+     pose right beside a set of circles (a fidget before the leg's raise);
    * reps that swing far past the position they hold (sitting down and
      standing up: the segment tips well forward on the way, then settles
      near where it was), measured per rep from the rest it left and net of
@@ -611,7 +612,8 @@ class ConfidenceRater:
             (the cues of the set's direction disagree), ``reps``,
             ``hold_s`` (median), ``hold_cv``, ``stride_s`` (median),
             ``duration_s``, ``arc_deg``, ``landing_g`` (tiptoe bout), ``climb_m`` (median |rise| per
-            stride), ``directions`` (circle directions seen), ``hold_tremor`` (holds' activity over
+            stride), ``directions`` (circle directions seen), ``pose_fidget`` (circles beside a longer set in
+            another pose), ``hold_tremor`` (holds' activity over
             the rests'), ``lean_deg`` (a shank's pitch change per rep, + = shin back:
             :func:`analysis.families.shank_lean`).
         mounting_method : {"declared", "gait", "posture", "guess"}
@@ -656,6 +658,9 @@ class ConfidenceRater:
         elif lo_hi and rng is not None and rng < lo_hi[0]:
             doubt(0.35, f"moves {rng:.0f}° per rep, less than {lo_hi[0]:g}° "
                         f"(the other leg exercising, or fidgeting?)")
+        if ev.get("pose_fidget"):
+            doubt(0.35, "a few loops in another pose right beside a longer set of circles "
+                        "(fidgeting before raising the leg, or after lowering it?)")
         n_reps = ev.get("reps")
         if n_reps is not None and n_reps < self.min_reps.get(exercise, 0):
             doubt(0.35, f"only {n_reps} reps (a set is {self.min_reps[exercise]} or more; fidgeting?)")

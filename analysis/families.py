@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 from scipy.ndimage import binary_dilation, median_filter, uniform_filter1d
 
-from .circles import CircleDetector, circle_sets
+from .circles import CircleDetector, circle_sets, pose_fidgets
 from .confidence import (
     DisplacementMemo,
     displacement,
@@ -693,7 +693,8 @@ class CircleSetDetector:
     bouts_ : DataFrame
         ``exercise`` (``ankle_circles``), ``start_s``, ``end_s``.
     evidence_ : list of dict
-        Per bout: ``in_posture``, ``directions``, ``peak_g``, ``flight_s``.
+        Per bout: ``in_posture``, ``directions``, ``pose_fidget`` (a few loops beside a set
+        in another pose: :func:`analysis.circles.pose_fidgets`), ``peak_g``, ``flight_s``.
     circles_ : DataFrame
         ``bout``, ``start_s``, ``end_s``, ``direction``, ``size_deg``.
     claimed_ : ndarray of bool, shape (n,)
@@ -719,7 +720,9 @@ class CircleSetDetector:
                 if np.median(sig.grav_seg[g.start:g.stop, 2]) > 0.5:
                     walking[g.start:g.stop] = True
             cd = CircleDetector().detect(sig.gyr_seg, sampling_rate_hz, valid=sig.valid & ~(busy & walking))
-            for group in circle_sets(cd.circles_, sampling_rate_hz, grav=sig.grav_seg):
+            groups = circle_sets(cd.circles_, sampling_rate_hz, grav=sig.grav_seg)
+            fidget = pose_fidgets(groups, sampling_rate_hz, sig.grav_seg)
+            for group, beside in zip(groups, fidget):
                 if len(group) < self.min_circles_per_bout:
                     continue
                 k = len(bouts)
@@ -727,6 +730,7 @@ class CircleSetDetector:
                 bouts.append(("ankle_circles", t[a], t[b]))
                 evidence.append({"in_posture": sig.in_posture("ankle_circles", a, b),
                                  "directions": int(group.direction.nunique()),
+                                 "pose_fidget": bool(beside),
                                  **motion_evidence(sig.acc, a, b, sampling_rate_hz)})
                 mine[group["start"].iloc[0]:group["stop"].iloc[-1]] = True
                 circles += [(k, t[c.start], t[c.stop], c.direction, c.size_deg) for c in group.itertuples()]

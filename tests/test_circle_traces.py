@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 from scipy.spatial.transform import Rotation
 
-from analysis.circles import CircleDetector, circle_sets
+from analysis.circles import CircleDetector, circle_sets, pose_fidgets
 
 FS = 50.0
 
@@ -655,7 +655,7 @@ def test_a_move_after_the_last_circle_and_a_stop_is_not_counted(jump_deg, arc_tu
 
 
 def _posed(c: pd.DataFrame, raise_at_s: float, raise_deg: float) -> np.ndarray:
-    """Gravity direction per sample for table ``c``: the foot's pose turned by ``raise_deg`` about its y axis at ``raise_at_s``."""
+    """Gravity direction per sample for table ``c``: the foot's pose turned by ``raise_deg`` about y at ``raise_at_s``."""
     n = int(c.stop.max()) + 1
     down = np.tile([0.0, 0.0, 1.0], (n, 1))
     after = np.arange(n) >= raise_at_s * FS
@@ -684,3 +684,37 @@ def test_a_pose_change_between_turns_that_follow_on_one_another_does_not_split_a
     c = table((0.0, 6, 1.0, "ccw", 12.0), (6.0, 6, 1.0, "ccw", 12.0))
     grav = _posed(c, 6.0, 55.0)
     assert [len(g) for g in circle_sets(c, FS, grav=grav)] == [12]
+
+
+@pytest.mark.parametrize("fidget_first", [True, False])
+def test_a_few_loops_in_another_pose_beside_a_set_are_a_fidget(fidget_first):
+    # 3 cw + 2 ccw loops with the leg down, a 55 deg raise, then 13 ccw and
+    # 13 cw circles (simulator realistic seed 32102: 4 cw + 1 ccw 6 s before
+    # 26 circles, a false 5-circle bout); the same loops after lowering the
+    # leg. The loops are a set of their own (the pose rule), and a fidget.
+    if fidget_first:
+        c = table((0.0, 3, 0.8, "cw", 10.0), (2.4, 2, 0.8, "ccw", 10.0),
+                  (10.0, 13, 1.0, "ccw", 12.0), (23.0, 13, 1.0, "cw", 12.0))
+        grav = _posed(c, 6.0, 55.0)
+    else:
+        c = table((0.0, 13, 1.0, "ccw", 12.0), (13.0, 13, 1.0, "cw", 12.0),
+                  (31.0, 3, 0.8, "cw", 10.0), (33.4, 2, 0.8, "ccw", 10.0))
+        grav = _posed(c, 28.0, 55.0)
+    groups = circle_sets(c, FS, grav=grav)
+    assert [len(g) for g in groups] == ([5, 26] if fidget_first else [26, 5])
+    assert list(pose_fidgets(groups, FS, grav)) == ([True, False] if fidget_first else [False, True])
+
+
+def test_sets_done_in_one_pose_and_then_another_are_both_sets():
+    # 5 ccw + 5 cw circles seated, the leg raised (55 deg), then 6 ccw + 6 cw:
+    # two sets, neither a fidget (each a set's length).
+    c = table((0.0, 5, 1.2, "ccw", 12.0), (6.0, 5, 1.2, "cw", 12.0),
+              (16.0, 6, 1.0, "ccw", 10.0), (22.0, 6, 1.0, "cw", 10.0))
+    grav = _posed(c, 13.0, 55.0)
+    groups = circle_sets(c, FS, grav=grav)
+    assert [len(g) for g in groups] == [10, 12]
+    assert not pose_fidgets(groups, FS, grav).any()
+    # Without a pose change, one set, nothing beside it.
+    one = circle_sets(c, FS, grav=_posed(c, 13.0, 0.0))
+    assert [len(g) for g in one] == [22]
+    assert not pose_fidgets(one, FS, _posed(c, 13.0, 0.0)).any()

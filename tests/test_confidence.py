@@ -318,3 +318,13 @@ def test_a_pencil_that_never_leaves_the_floor_and_a_three_rep_fidget_are_uncerta
     assert ConfidenceRater().rate("pencil_pickup", {**pencil, "lift_m": 0.05}, "gait").confidence_ >= THRESHOLD
     assert ConfidenceRater().rate("pencil_pickup", {**pencil, "lift_m": 0.0}, "gait").confidence_ < THRESHOLD
     assert rate("resistance_band", reps=3, range_deg=20.0).confidence_ < THRESHOLD
+
+
+def test_circles_beside_a_longer_set_in_another_pose_are_uncertain():
+    # A few loops split off from a set by the leg's raise (the evidence's
+    # pose_fidget): with a declared mounting (1.0) one sign of a look-alike
+    # (0.35) puts them under the threshold; the same set without it counts.
+    ev = {"in_posture": 1.0, "directions": 2, "peak_g": 1.1, "flight_s": 0.0}
+    fidget = ConfidenceRater().rate("ankle_circles", {**ev, "pose_fidget": True}, "declared")
+    assert fidget.confidence_ == pytest.approx(0.35) and len(fidget.doubts_) == 1
+    assert ConfidenceRater().rate("ankle_circles", {**ev, "pose_fidget": False}, "declared").confidence_ == 1.0
