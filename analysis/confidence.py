@@ -403,10 +403,11 @@ class ConfidenceRater:
         The band pulls the foot back: a band set whose reps return to rest
         (median ``return_s``) quicker than this is not doubted for short
         rests (simulated band sets return in 0.28-0.41 s and people rest as
-        little as 0.3 s between them; sitting down or standing up read as a
-        return took 0.52 s and more, 0.8-1.9 s where it was the only
-        sign of no rest). A foot sensor sees the band toes-up, and sitting
-        or standing leaves the foot flat.
+        little as 0.3 s between them; sitting down or standing up read as
+        reps returned in 0.52-1.86 s). Band sets only: a quick return is no
+        band's alone (look-alikes named toe press with no rest: lunges and
+        hops 0.18-0.30 s), and a foot sensor sees the band toes-up where
+        sitting or standing leaves the foot flat.
     min_posture_cue : float
         :func:`analysis.reps.set_cues`' posture cue: a set's rests are at
         the level the person stays in around it (> 0.5 for simulated
