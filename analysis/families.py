@@ -1037,7 +1037,7 @@ class HoldSetDetector:
         ``exercise``, ``start_s``, ``end_s``.
     evidence_ : list of dict
         Per bout: ``in_posture``, ``reps``, ``range_deg``, ``range_cv``,
-        ``lift_m``, ``lift_doubt_m``, ``overshoot``, ``rest_s``,
+        ``lift_m``, ``lift_doubt_m``, ``overshoot``, ``rest_s``, ``move_s``, ``return_s``,
         ``posture_cue``, ``level_steps``, ``way_unsure``, ``hold_s``, ``hold_cv``, ``heel_lift_m`` (foot),
         ``peak_g``, ``flight_s``
         (see :class:`analysis.confidence.ConfidenceRater.rate`).
@@ -1268,6 +1268,8 @@ class HoldSetDetector:
                                 "overshoot": float(_median(peak / np.maximum(held, 0.2))),
                                 "rest_s": (float(_median((group.start[1:] - group.stop[:-1])
                                                          / sampling_rate_hz)) if len(group) > 1 else None),
+                                "move_s": move_s,
+                                "return_s": float(_median(group.stop - group.hold_stop)) / sampling_rate_hz,
                                 "posture_cue": None if not np.isfinite(cues[0]) else float(cues[0]),
                                 "level_steps": _level_steps(group, steps[sign]),
                                 "way_unsure": unsure_way,
@@ -1838,9 +1840,17 @@ class HoldSetDetector:
         # a press lost when this applied to every set).
         if from_rest and len(idx) >= 4:
             rest = _col(group, "rest_deg")
-            mid = _median(rest[idx[1:-1]])
             reach = _median(moved[idx])
-            for end in (idx[0], idx[-1]):
+            # Each end judged against its own part's rest when the rest
+            # stepped once mid-set (the strap slipping: _rest_levels), the
+            # end rep itself left out of the level it is judged by. One
+            # level: the whole set's (hard-wide 32104: the last rep of a
+            # 4.7 deg band set whose strap slipped, dropped against the
+            # median of both parts).
+            _, cut = HoldSetDetector._rest_levels(rest[idx], reach)
+            first = _median(rest[idx[1:cut]]) if cut else _median(rest[idx[1:-1]])
+            last = _median(rest[idx[cut:-1]]) if cut else first
+            for end, mid in ((idx[0], first), (idx[-1], last)):
                 if abs(rest[end] - mid) > 0.5 * reach:
                     ok[end] = False
         return group.iloc[ok]
