@@ -24,8 +24,8 @@ if str(ROOT) not in sys.path:
 
 def _one(job):
     from analysis.pipeline import analyze_recording, run_analysis
-    from benchmarks.tiptoe_wide import why_missed
     from benchmarks._scoring import match_bouts, reported
+    from benchmarks.tiptoe_wide import why_missed
     from sensors.simulator import simulate_session
     seed, tier, over = job
     rec, truth = simulate_session(seed=seed, tier=tier, **over)

@@ -1,6 +1,7 @@
 """Pencil pickups as people really do them (issue 12): found, counted, named, uncertain.
 
-    python -m benchmarks.pencil [--sessions 48] [--seed0 4000] [--jobs 2] [--verbose] [--tier pencil-hard|pencil-widest|pencil-people]
+    python -m benchmarks.pencil [--sessions 48] [--seed0 4000] [--jobs 2] [--verbose]
+                                [--tier pencil-hard|pencil-widest|pencil-people]
 
 Each session is the simulator's ``pencil`` tier (:func:`sensors.simulator.pencil_plan`:
 seated on a chair or the floor or standing, the foot lifted 0-15 cm or only

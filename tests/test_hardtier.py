@@ -46,6 +46,7 @@ def test_reps_on_either_side_of_a_step_in_the_rest_stay_in_their_set(rests, kept
     # before) the step leave from a rest of their own. A rep read the other
     # way far from both levels keeps the detector from returning early.
     import pandas as pd
+
     from analysis.families import HoldSetDetector
     group = _set(rests)
     other = pd.DataFrame([(20_000, 20_300, 20_050, 20_250, 2.0, -2.0, 40.0)], columns=group.columns)
