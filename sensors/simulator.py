@@ -1271,6 +1271,16 @@ class _Builder:
                 # A tiring foot sinks slowly while it holds (the lift and the
                 # tip alike), then is put down from where it got to.
                 prof = prof * (1.0 - plan["sink"] * np.clip((t - move_in) / max(hold, 1e-3), 0.0, 1.0))
+            if kind == "rep" and (plan.get("hold_wobble_deg") or plan.get("knee_drift_deg")):
+                # A foot held up without support sways slowly about the ankle
+                # (pitch and roll) and the knee drifts as the thigh tires
+                # (pencil_people); none of it while the foot is down.
+                sway_env = holding * (1.0 if plan["grip"] == "lift" else 0.3)
+                drift = drift + sway_env * _smooth_noise(rng, n, fs, rng.uniform(0.2, 1.0),
+                                                         plan.get("hold_wobble_deg", 0.0))
+                tr.ankle_roll = tr.ankle_roll + sway_env * _smooth_noise(rng, n, fs, rng.uniform(0.2, 1.0),
+                                                                         plan.get("hold_wobble_deg", 0.0))
+                shank = shank + sway_env * _smooth_noise(rng, n, fs, 0.15, plan.get("knee_drift_deg", 0.0))
             tip = amp * plan["tip_deg"] * prof + tremor + drift
             tr.shank_pitch = tr.shank_pitch + shank
             # The foot's pitch in the world is the shank's plus the ankle's.
@@ -1278,6 +1288,9 @@ class _Builder:
             tr.ankle_roll = tr.ankle_roll + amp * plan["roll_deg"] * prof + tremor_roll
             tr.heading = tr.heading + plan["turn_deg"] * prof
             lift = amp * plan["lift_m"] * prof
+            if kind == "rep" and plan.get("hold_wave_m") and plan["grip"] == "lift":
+                # The held foot rises and sinks a little as the leg tires.
+                lift = lift + holding * _smooth_noise(rng, n, fs, 0.4, plan["hold_wave_m"])
             # A knee that bends or straightens swings the ankle about it.
             swing = SHANK_LENGTH_M * np.sin(np.radians(shank))
             # The foot may go forward or aside as it rises (reach_m), and
@@ -1295,7 +1308,8 @@ class _Builder:
             if kind == "retry":
                 pause = rng.uniform(0.4, 2.0)
             elif plan.get("rest_spread"):
-                pause = float(np.clip(plan["rest_s"] * np.exp(rng.normal(0, plan["rest_spread"])), 0.5, 25.0))
+                pause = float(np.clip(plan["rest_s"] * np.exp(rng.normal(0, plan["rest_spread"])), 0.5,
+                                      28.0 if plan.get("alternate") else 25.0))
             else:
                 pause = plan["rest_s"] * rng.uniform(0.7, 1.4)
             self.rest(pause, sway_deg=plan["wobble_deg"] if self.posture == "stand" else 0.0)
@@ -2507,6 +2521,29 @@ def pencil_people(plan: dict, rng: np.random.Generator, side_sign: float = 1.0, 
                                                         * min(abs(plan["tip_deg"]), 3.0) or 1.0),
                     lift_m=0.16 * float(np.sin(np.radians(heel_tip))) if heel else 0.0,
                     shank_deg=-float(rng.uniform(0.0, 4.0)) if heel else 0.0)
+    # Drawn after the keys above so that those stay what they were for a
+    # seed (branch pencil3). Many do what the text says: the pencil held
+    # 10 s or more, counted (8-20 s here, as people count); the feet taken
+    # in turn rep by rep ("3 times with each foot"), so this foot rests
+    # while the other one holds its pencil; a foot held up unsupported
+    # sways slowly about the ankle and rises and sinks a little, the knee
+    # drifting as the thigh tires.
+    text = rng.random() < 0.5
+    alternate = rng.random() < 0.35
+    draw.update(
+        hold_s=loguni(8.0, 20.0) if text else draw["hold_s"],
+        hold_spread=float(rng.uniform(0.05, 0.3)) if text else draw["hold_spread"],
+        reps=int(rng.choice([3, 3, 4, 5])) if text else draw["reps"],
+        alternate=alternate,
+        hold_wobble_deg=float(rng.uniform(0.3, 4.0)) if rng.random() < 0.6 else 0.0,
+        hold_wave_m=float(rng.uniform(0.002, 0.015)) if rng.random() < 0.5 else 0.0,
+        knee_drift_deg=float(rng.uniform(0.0, 8.0)) if rng.random() < 0.4 else 0.0,
+    )
+    if alternate:
+        # The other foot's rep between two of this foot's: its move up, its
+        # hold (about as long as this foot's) and its move down, then a pause.
+        draw["rest_s"] = float(min(draw["hold_s"] * rng.uniform(0.8, 1.2) + rng.uniform(2.0, 6.0), 28.0))
+        draw["rest_spread"] = float(rng.uniform(0.05, 0.2))
     plan.update({k: v for k, v in draw.items() if k not in pins and v is not None})
     plan.update({k: v for k, v in pins.items() if k in draw})
     plan["reach_m"] = [float(v) for v in plan["reach_m"]]
