@@ -1308,7 +1308,9 @@ class HoldSetDetector:
         out = list(found)
         for bout, evidence, rows in self._lifted_sets(sig, s, e, tilt, calm_rate):
             clash = [f for f in out if f[0][1] < bout[2] and bout[1] < f[0][2]]
-            if all(f[1]["range_deg"] <= self.level_max_tilt_deg for f in clash):
+            # A set of tipped lifts (:meth:`_level_sets`) only where the tilt found nothing.
+            tipped = evidence["range_deg"] > self.level_max_tilt_deg
+            if all(f[1]["range_deg"] <= self.level_max_tilt_deg for f in clash) and not (tipped and clash):
                 out = [f for f in out if not any(f is c for c in clash)] + [(bout, evidence, rows)]
         return sorted(out, key=lambda f: f[0][1])
 
@@ -1349,7 +1351,16 @@ class HoldSetDetector:
         rest = np.array([np.median(tilt[s + max(0, a - before):s + a + 1]) for a in start])
         held = np.array([np.median(tilt[s + a:s + b]) for a, b in zip(h0, h1)])
         reps = reps.assign(range_deg=held - rest, amplitude_deg=np.abs(held - rest), rest_deg=rest)
-        reps = reps[reps.amplitude_deg.to_numpy() <= self.level_max_tilt_deg].reset_index(drop=True)
+        # A lift that tips the foot more than the level search's limit is
+        # the tilt's to find; where the tilt found nothing (a foot lifted
+        # standing, swaying on one leg, the mounting guessed so its roll
+        # reads as tip: simulator pencil-people 32020, three 5-10 cm lifts
+        # held 5-12 s tipped ~9°), such lifts held 3 s or more are kept as
+        # long as they tip no more than a toe press's range; their set must
+        # then be held as a pencil set is (:meth:`_name_hold_bout`) and
+        # clear a heel raise's rise (:meth:`_lifted_off`).
+        limit_deg = self.level_max_tilt_deg if brief else self.press_max_range_deg
+        reps = reps[reps.amplitude_deg.to_numpy() <= limit_deg].reset_index(drop=True)
         if len(reps) < 2:
             return []
         # A "rep" rising far less than the others is a foot shifting on the
@@ -1367,11 +1378,16 @@ class HoldSetDetector:
             rests = (_col(group, "start")[1:] - _col(group, "stop")[:-1]) / fs
             if _median(lifts) < self.pencil_min_lift_m or _median(rests) < self.pencil_min_rest_s:
                 continue
-            if brief:
+            if brief or abs(rng) > self.level_max_tilt_deg:
                 move_s = float(_median(_col(group, "hold_start") - _col(group, "start"))) / fs
-                if not self._lifted_off(lifts, rng, move_s):
+                if not self._lifted_off(lifts, abs(rng), move_s):
                     continue
-            elif self._name_hold_bout("flat", holds, float(_median(lifts)), len(group), rng) != "pencil_pickup":
+            if not brief and abs(rng) > self.level_max_tilt_deg and (
+                    self._name_hold_bout("flat", holds, float(_median(lifts)), len(group), abs(rng))
+                    != "pencil_pickup"):
+                continue
+            elif (abs(rng) <= self.level_max_tilt_deg
+                  and self._name_hold_bout("flat", holds, float(_median(lifts)), len(group), rng) != "pencil_pickup"):
                 continue
             a, b = s + int(_col(group, "start")[0]), s + int(_col(group, "stop")[-1])
             evidence = {"in_posture": sig.in_posture("pencil_pickup", a, b), "reps": len(group),

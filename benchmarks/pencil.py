@@ -137,7 +137,11 @@ def cases(plan: dict, placement: str, rate_hz: float, declared: bool) -> dict:
         "retried": "retried" if plan.get("retries") or plan["drops"] else "no drop",
         "sinks": "sinks" if plan.get("sink") else "steady",
         **({"carry": plan["carry"], "release": plan["release"],
-            "missed": "missed, tried again" if plan.get("retries") else "first time"} if plan.get("people") else {}),
+            "missed": "missed, tried again" if plan.get("retries") else "first time",
+            "feet": "in turn rep by rep" if plan.get("alternate") else "one foot's set",
+            "held foot": ("sways > 2°" if plan.get("hold_wobble_deg", 0.0) > 2.0 else
+                          "wavers" if plan.get("hold_wobble_deg") or plan.get("hold_wave_m")
+                          or plan.get("knee_drift_deg") else "steady")} if plan.get("people") else {}),
         "rate": "<50 Hz" if rate_hz < 50 else "50-150 Hz" if rate_hz < 150 else ">150 Hz",
     }
 
