@@ -302,6 +302,12 @@ class ConfidenceRater:
         softly, and brisk circles swing the foot through 2.5-4.5 g
         (simulated clean sessions): the rule is not applied to them,
         flight is (a jump's landing follows its flight).
+    pencil_drop_g : float
+        A pencil set whose foot rises ``pencil_strong_lift_m`` or more may
+        let the foot fall to the floor with the pencil (people drop it
+        rather than put it down: simulator pencil-people, foot down in
+        0.15-0.5 s, landing at 2.6-2.9 g); its impacts doubt it only past
+        this. A hop's landing comes after its flight (``max_flight_s``).
     max_flight_s : float
         Free fall this long or longer is a hop or a jump.
     range_deg : dict
@@ -485,7 +491,7 @@ class ConfidenceRater:
                  still_leg_min_cue: float = 0.35, shank_tiptoe_arc_deg: float = 38.0,
                  shank_soft_landing_g: float = 0.8, shank_heel_strike_g: float = 2.5,
                  shank_heel_strike_arc_deg: float = 28.0, shank_heel_strike_g_per_deg: float = 0.12,
-                 pencil_min_tremor: float = 0.5, shank_back_max_deg: float = 1.0,
+                 pencil_min_tremor: float = 0.5, pencil_drop_g: float = 3.5, shank_back_max_deg: float = 1.0,
                  shank_min_tremor: float = 0.15, pencil_tremor_lift_m: float = 0.05,
                  heel_raise_reach_m: float = 0.09, doubtful_heel_lift_m: float = 0.01, shank_still_rise_m: float = 0.012,
                  shank_sensor_height_m: float = 0.32, shank_min_travel_m: float = 0.06,
@@ -521,6 +527,7 @@ class ConfidenceRater:
         self.max_range_cv = max_range_cv
         self.min_hold_s = min_hold_s
         self.impact_g = impact_g
+        self.pencil_drop_g = pencil_drop_g
         self.max_flight_s = max_flight_s
         self.range_deg = range_deg or {
             # Simulated sets: toe presses 1.5-9° (foot), knee bends up to
@@ -658,7 +665,9 @@ class ConfidenceRater:
         frac = ev.get("in_posture")
         if frac is not None and frac < 0.7:
             doubt(0.3, f"done in another posture than {exercise}'s ({100 * frac:.0f}% of it in that posture)")
-        if exercise not in ("tiptoe_walk", "ankle_circles") and ev.get("peak_g", 0.0) > self.impact_g:
+        dropped = exercise == "pencil_pickup" and (ev.get("lift_m") or 0.0) >= self.pencil_strong_lift_m
+        impact_g = self.pencil_drop_g if dropped else self.impact_g
+        if exercise not in ("tiptoe_walk", "ankle_circles") and ev.get("peak_g", 0.0) > impact_g:
             doubt(0.3, f"impacts of {ev['peak_g']:.1f} g (hops or jumps?)")
         if ev.get("flight_s", 0.0) >= self.max_flight_s:
             doubt(0.3, f"in the air for {ev['flight_s']:.2f} s (hops or jumps?)")
