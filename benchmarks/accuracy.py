@@ -99,6 +99,11 @@ SIM_TIERS = {
     # way round the shank, wobbling, 20-400 Hz, few or no walks, wide tiptoe
     # walks and toe presses of 0.3-25 deg of knee
     "ankle wide": lambda i: dict(tier="ankle-wide"),
+    # pencil pickups as people do them (sensors.simulator.pencil_people: seated
+    # or standing, lifted 1-15 cm, curled or the heel raised, held 1-20 s, feet
+    # in turn, swaying; benchmarks/pencil.py --tier pencil-people); every eighth
+    # with a shank sensor, which cannot see them
+    "pencil people": lambda i: dict(tier="pencil-people", placement="ankle" if i % 8 == 7 else "foot"),
 }
 SIM_DEFAULT = list(SIM_TIERS)[:6]
 # Column -> the held-out generator's tier.
