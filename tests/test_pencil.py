@@ -269,3 +269,27 @@ def test_ten_pencils_lifted_clear_and_held_briefly_are_a_pencil_set_not_toe_pres
     assert len(sets) == 1 and len(pairs) == 1
     assert len([b for b in counted if b["exercise"] == "pencil_pickup"][pairs[0][1]]["reps"]) == 10
     assert not [b for b in counted if b["exercise"] == "toe_press"]
+
+
+# As the text has it, standing on one leg: the pencil lifted 7 cm, the foot
+# tipped 9° and swaying 2.5° about it through 10 s holds (SimConfig.pencil_people).
+STANDING = dict(posture="stand", grip="lift", lift_m=0.07, tip_deg=9.0, shank_deg=0.0, hold_s=10.0, reps=3,
+                rest_s=6.0, sets=1, hold_wobble_deg=2.5, tempo=1.0, retries=0, carry="none", lift_dir="up",
+                reach_m=[0.0, 0.0], alternate=False, release="place", sink=0.0, hold_wave_m=0.0, knee_drift_deg=0.0)
+
+
+@pytest.mark.parametrize("seed", [
+    4800,   # the tilt held level through two of the holds: a rep missed (2 of 3)
+    4810,   # the tilt held level through none: nothing found
+])
+def test_a_pencil_held_up_on_one_leg_swaying_is_counted_rep_by_rep(seed):
+    rec, truth = simulate_session(seed=seed, pencil_plan={**STILL, **STANDING}, pencil_people=True, **SENSOR)
+    sets = [e for e in truth["exercises"] if e["exercise"] == "pencil_pickup"]
+    pencils = [b for b in analyze_recording(rec)["exercises"] if is_counted(b) and b["exercise"] == "pencil_pickup"]
+    pairs = match_bouts(sets, pencils)
+    assert len(sets) == 1 and len(pairs) == 1
+    got = pencils[pairs[0][1]]["reps"]
+    assert len(got) == len(sets[0]["reps"]) == 3
+    # Each hold as the simulator held it, and each rep where it was.
+    assert np.allclose([r["hold_s"] for r in got], [r["hold_s"] for r in sets[0]["reps"]], atol=0.5)
+    assert np.allclose([r["start_s"] for r in got], [r["start_s"] for r in sets[0]["reps"]], atol=0.5)
