@@ -1387,16 +1387,14 @@ class HoldSetDetector:
             rests = (_col(group, "start")[1:] - _col(group, "stop")[:-1]) / fs
             if _median(lifts) < self.pencil_min_lift_m or _median(rests) < self.pencil_min_rest_s:
                 continue
-            if brief or abs(rng) > self.level_max_tilt_deg:
-                move_s = float(_median(_col(group, "hold_start") - _col(group, "start"))) / fs
-                if not self._lifted_off(lifts, abs(rng), move_s):
-                    continue
-            if not brief and abs(rng) > self.level_max_tilt_deg and (
-                    self._name_hold_bout("flat", holds, float(_median(lifts)), len(group), abs(rng))
-                    != "pencil_pickup"):
+            # Brief holds, and lifts tipped past the level search's limit,
+            # must have lifted the foot clear of the floor; lifts held 3 s
+            # and more must be held as a pencil set is.
+            move_s = float(_median(_col(group, "hold_start") - _col(group, "start"))) / fs
+            if (brief or abs(rng) > self.level_max_tilt_deg) and not self._lifted_off(lifts, abs(rng), move_s):
                 continue
-            elif (abs(rng) <= self.level_max_tilt_deg
-                  and self._name_hold_bout("flat", holds, float(_median(lifts)), len(group), rng) != "pencil_pickup"):
+            if not brief and self._name_hold_bout("flat", holds, float(_median(lifts)), len(group),
+                                                  abs(rng)) != "pencil_pickup":
                 continue
             a, b = s + int(_col(group, "start")[0]), s + int(_col(group, "stop")[-1])
             evidence = {"in_posture": sig.in_posture("pencil_pickup", a, b), "reps": len(group),
