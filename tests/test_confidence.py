@@ -328,3 +328,14 @@ def test_circles_beside_a_longer_set_in_another_pose_are_uncertain():
     fidget = ConfidenceRater().rate("ankle_circles", {**ev, "pose_fidget": True}, "declared")
     assert fidget.confidence_ == pytest.approx(0.35) and len(fidget.doubts_) == 1
     assert ConfidenceRater().rate("ankle_circles", {**ev, "pose_fidget": False}, "declared").confidence_ == 1.0
+
+
+@pytest.mark.parametrize("lift_m,peak_g,doubted", [
+    (0.06, 2.8, False),   # a pencil let fall: the foot lifted 6 cm lands at 2.8 g with it
+    (0.06, 3.8, True),    # harder than a dropped foot (stamps, hops)
+    (0.01, 2.8, True),    # a foot that barely lifts has no fall to land from
+])
+def test_a_pencil_let_fall_may_land_the_foot_hard_without_doubt(lift_m, peak_g, doubted):
+    ev = {"reps": 3, "hold_s": 10.0, "hold_cv": 0.1, "lift_m": lift_m, "peak_g": peak_g, "range_deg": 8.0}
+    rater = ConfidenceRater().rate("pencil_pickup", ev, "declared")
+    assert any("impacts" in d for d in rater.doubts_) == doubted
