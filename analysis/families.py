@@ -1314,11 +1314,16 @@ class HoldSetDetector:
             # there, while its lift and put-down are clear moves up and down
             # (simulator pencil-people, standing, 3 lifts of 4-6 cm held
             # 10 s: the tilt found 2). Every rep the tilt found must be one
-            # of the lifts.
+            # of the lifts, and every lift within the tilt's set: lifts past
+            # its ends (by 2 s: the moves' edges) are as likely the other
+            # foot's turn shifting this one (hard look-alikes 455000: four
+            # reps read as six).
             tipped = evidence["range_deg"] > self.level_max_tilt_deg
             more = (bool(clash) and all(f[0][0] == "pencil_pickup" for f in clash)
                     and len(rows) > sum(len(f[2]) for f in clash)
-                    and all(any(r[0] < q[1] and q[0] < r[1] for q in rows) for f in clash for r in f[2]))
+                    and all(any(r[0] < q[1] and q[0] < r[1] for q in rows) for f in clash for r in f[2])
+                    and all(min(f[0][1] for f in clash) - 2.0 <= q[0] and q[1] <= max(f[0][2] for f in clash) + 2.0
+                            for q in rows))
             if more or (all(f[1]["range_deg"] <= self.level_max_tilt_deg for f in clash) and not (tipped and clash)):
                 out = [f for f in out if not any(f is c for c in clash)] + [(bout, evidence, rows)]
         return sorted(out, key=lambda f: f[0][1])
