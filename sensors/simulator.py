@@ -2486,6 +2486,12 @@ def pencil_people(plan: dict, rng: np.random.Generator, side_sign: float = 1.0, 
     rest (``rest_spread``; at most 25 s: longer is a new set). Posture
     (chair, floor, standing) stays :func:`pencil_plan`'s. ``side_sign``: +1
     left foot (its outside is to the left), -1 right. ``pins`` are kept.
+    Half the people instead hold as the text says: 3-5 reps held 8-20 s
+    (spread 0.05-0.3); ``alternate`` (feet in turn rep by rep: rests of the
+    other foot's hold plus 2-6 s, up to 28 s), ``hold_wobble_deg`` (a held
+    foot swaying 0.3-4° in pitch and roll), ``hold_wave_m`` (rising and
+    sinking 0.2-1.5 cm) and ``knee_drift_deg`` (up to 8°) are drawn after
+    the keys above, which stay what they were for a seed.
     """
     loguni = lambda lo, hi: float(np.exp(rng.uniform(np.log(lo), np.log(hi))))  # noqa: E731
     pins = pins or {}
