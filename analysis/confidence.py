@@ -89,6 +89,7 @@ class DisplacementMemo:
     def __init__(self, earth_acc):
         self.earth_acc = earth_acc
         self.done: dict = {}
+        self.vertical_done: dict = {}  # vertical_displacement's, where only the rise was asked for
 
     def __getitem__(self, key):
         return self.earth_acc[key]
@@ -118,6 +119,38 @@ def displacement(earth_acc: np.ndarray, a: int, b: int, sampling_rate_hz: float)
     v = np.cumsum(acc, axis=0) / sampling_rate_hz
     v -= np.outer(np.linspace(0.0, 1.0, len(v)), v[-1])
     return v.sum(axis=0) / sampling_rate_hz
+
+
+def vertical_displacement(earth_acc, a: int, b: int, sampling_rate_hz: float) -> float:
+    """``displacement(earth_acc, a, b, sampling_rate_hz)[2]``, the same value, from the vertical alone.
+
+    Most callers want only the rise. From an
+    :class:`~analysis.orientation.EarthAcceleration` (or a
+    :class:`DisplacementMemo` of one) the vertical column is worked out
+    without the rotation's other two rows (``EarthAcceleration.vertical``:
+    the same bits as the full rows' third column), then integrated with
+    the same operations: ``cumsum`` along the samples as along axis 0, the
+    drift's product per element, and the closing sum in sample order, as
+    numpy's axis-0 sum over the (m, 3) rows adds (``np.add.accumulate``:
+    not the pairwise sum a 1-D ``sum`` would take).
+    """
+    memo = earth_acc if isinstance(earth_acc, DisplacementMemo) else None
+    if memo is not None:
+        key = (int(a), int(b), float(sampling_rate_hz))
+        d = memo.done.get(key)
+        if d is not None:
+            return d[2]
+        z = memo.vertical_done.get(key)
+        if z is None:
+            z = memo.vertical_done[key] = vertical_displacement(memo.earth_acc, a, b, sampling_rate_hz)
+        return z
+    if not hasattr(earth_acc, "vertical"):
+        return displacement(earth_acc, a, b, sampling_rate_hz)[2]
+    if b - a < 3:
+        return np.float64(0.0)
+    v = np.cumsum(earth_acc.vertical(a, b)) / sampling_rate_hz
+    v -= np.linspace(0.0, 1.0, len(v)) * v[-1]
+    return np.add.accumulate(v)[-1] / sampling_rate_hz
 
 
 def rise_doubt(turn_deg: float, move_s: float, acc_error_mps2: float = 0.5) -> float:
@@ -200,7 +233,7 @@ def toes_down_rise(earth_acc: np.ndarray, tilt_deg: np.ndarray, reps, offset: in
     for a, h0, h1 in zip(*(np.asarray(reps[c]) for c in ("start", "hold_start", "hold_stop"))):
         a, h0, h1 = offset + int(a), offset + int(h0), offset + int(h1)
         turn = float(_median(tilt_deg[h0:max(h1, h0 + 1)])) - float(tilt_deg[a])
-        rise = float(displacement(earth_acc, a, h0, sampling_rate_hz)[2])
+        rise = float(vertical_displacement(earth_acc, a, h0, sampling_rate_hz))
         out.append(-rise if turn > 0 else rise)
     return np.array(out)
 

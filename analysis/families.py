@@ -32,6 +32,7 @@ from .confidence import (
     rise_doubt,
     stride_travel,
     toes_down_rise,
+    vertical_displacement,
 )
 from .gait import STRIDE_FEATURES, GaitBoutDetector, StrideDetector, contact_impacts, runs, stride_feature_array
 from .preprocess import max_position_per_run, norm3, oaconvolve_valid
@@ -106,7 +107,7 @@ def _rise_per_rep(group, earth_acc, offset: int, sampling_rate_hz: float,
             a = lo + int(np.argmin(rate[lo:a + 1]))
         if rate is not None and after:
             b = b + int(np.argmin(rate[b:b + after + 1]))
-        out.append(abs(displacement(earth_acc, a, b, sampling_rate_hz)[2]))
+        out.append(abs(vertical_displacement(earth_acc, a, b, sampling_rate_hz)))
     return np.array(out)
 
 

@@ -118,12 +118,17 @@ class UniformResampler:
             keep = np.concatenate([[True], dt > 0])
             t = t[keep]
             dt = np.diff(t)
-        source_sampling_rate_hz = 1 / np.median(dt) if len(t) > 1 else self.sampling_rate_hz
+        grid = self._grid(t, dt)
+        gap_after = np.flatnonzero(dt > self.max_gap_s)
+        # The last use of the steps: the median partitions them in place
+        # rather than a copy (a day's 69 MB of fresh pages; the same value).
+        source_sampling_rate_hz = (1 / np.median(dt, overwrite_input=True) if len(t) > 1
+                                   else self.sampling_rate_hz)
+        del dt
         # Average over the grid step before sampling so that noise and
         # vibration above the grid's Nyquist rate do not alias.
         k = (max(1, int(round(source_sampling_rate_hz / self.sampling_rate_hz)))
              if source_sampling_rate_hz > 1.5 * self.sampling_rate_hz else 1)
-        grid = self._grid(t, dt)
 
         # One column at a time: (N, 3) copies of a day's 100 Hz samples and
         # their averages were 800 MB beside the recording (the same values).
@@ -148,7 +153,6 @@ class UniformResampler:
         # hole: mark the grid inside each hole, found from the holes (a few
         # hundred a day) rather than by locating every grid point among the
         # samples (millions).
-        gap_after = np.flatnonzero(dt > self.max_gap_s)
         valid = np.ones(len(grid), dtype=bool)
         if len(gap_after):
             lo = np.searchsorted(grid, t[gap_after], side="right")
@@ -230,13 +234,28 @@ def _filtfilt_in_place(sos: np.ndarray, zi: np.ndarray, edge: int, x: np.ndarray
 
     rows = x[None, :] if x.ndim == 1 else x.T
     k, n = rows.shape
-    buf = np.empty((k, n + 2 * edge))
-    buf[:, edge:edge + n] = rows
-    np.subtract(2 * rows[:, :1], rows[:, edge:0:-1], out=buf[:, :edge])
-    np.subtract(2 * rows[:, -1:], rows[:, -2:-edge - 2:-1], out=buf[:, edge + n:])
-    _sosfilt(sos, buf, np.ascontiguousarray(zi[None] * buf[:, :1, None]))
-    back = buf[:, ::-1].copy()
+    # The forward pass one row at a time through a one-row buffer, each row
+    # reversed into the result's buffer for the backward pass (all rows at
+    # once). ``_sosfilt`` filters each row on its own, so the bits are the
+    # same; but a (k, n) forward buffer was a second multi-column block of
+    # fresh memory per call (above glibc's mmap threshold for a day: 69-104
+    # MB at k = 2-3, its pages faulted in and zeroed on every call), where
+    # a day's single row (35 MB) is served again from the heap
+    # (``toehold.cli.keep_freed_memory``): the segment frame's and the
+    # circles' day-long filters, benchmarks/README.md, tenth pass.
+    back = np.empty((k, n + 2 * edge))
+    buf = np.empty((1, n + 2 * edge)) if k > 1 else back
+    for j in range(k):
+        row = rows[j:j + 1]
+        buf[:, edge:edge + n] = row
+        np.subtract(2 * row[:, :1], row[:, edge:0:-1], out=buf[:, :edge])
+        np.subtract(2 * row[:, -1:], row[:, -2:-edge - 2:-1], out=buf[:, edge + n:])
+        _sosfilt(sos, buf, np.ascontiguousarray(zi[None] * buf[:, :1, None]))
+        if k > 1:
+            back[j] = buf[0, ::-1]
     del buf
+    if k == 1:
+        back = back[:, ::-1].copy()
     _sosfilt(sos, back, np.ascontiguousarray(zi[None] * back[:, :1, None]))
     y = back[:, ::-1][:, edge:-edge]
     return y[0] if x.ndim == 1 else y.T

@@ -152,7 +152,7 @@ def gap_lowpass(x: np.ndarray, valid: np.ndarray, cutoff_hz: float, sampling_rat
     no gap it is exactly :func:`~analysis.reps.lowpass`. Where fewer than
     ``min_weight`` of the filter's weight falls on valid samples (the middle
     of a gap) the result is bridged by a straight line between the nearest
-    points where enough does.
+    points where enough does. Column by column: :func:`gap_lowpass_columns`.
     """
     valid = np.asarray(valid, dtype=bool)
     if valid.all() or not valid.any():
@@ -176,6 +176,54 @@ def gap_lowpass(x: np.ndarray, valid: np.ndarray, cutoff_hz: float, sampling_rat
         edges = np.unique(edges[(edges >= 0) & (edges < len(ok))])
         for k in range(out.shape[1]):
             out[bad, k] = np.interp(bad, edges, out[edges, k])
+    return out
+
+
+def gap_lowpass_columns(columns: list, valid: np.ndarray, cutoff_hz: float, sampling_rate_hz: float,
+                        min_weight: float = 0.25) -> list:
+    """:func:`gap_lowpass` of each 1-D array in ``columns`` (n,), as a list of (n,) arrays.
+
+    The same operations on the same values as filtering the stacked (n, k)
+    array (the filter runs along each column on its own), so the same bits;
+    but a day's columns (35 MB each at 50 Hz) are made one at a time and
+    served again from the heap, where the (n, k) copy, weighted copy,
+    filtered array and ratio were multi-column blocks of fresh memory
+    (benchmarks/README.md, tenth pass). Each result is laid out as that
+    column of :func:`gap_lowpass`'s (n, k) result is (contiguous or not),
+    since numpy's SIMD loops of some ufuncs (``arctan2``: the tilt) run on
+    contiguous arrays only and can differ from the strided loop in the last
+    bit.
+    """
+    valid = np.asarray(valid, dtype=bool)
+    if len(valid) <= 6 * (2 + 1) or cutoff_hz >= sampling_rate_hz / 2:
+        # Not filtered (lowpass's limits): the stacked array's path, stacked
+        # column-major as ``acc[:, [0, 2]]`` gives it (each column contiguous).
+        out = gap_lowpass(np.stack(columns).T, valid, cutoff_hz, sampling_rate_hz, min_weight)
+        return [out[:, k] for k in range(out.shape[1])]
+    if valid.all() or not valid.any():
+        return [lowpass(c, cutoff_hz, sampling_rate_hz) for c in columns]
+    w = valid.astype(float)
+    den = lowpass(w, cutoff_hz, sampling_rate_hz)
+    ok = den > min_weight
+    if not ok.any():
+        return [lowpass(c, cutoff_hz, sampling_rate_hz) for c in columns]
+    scale = np.where(ok, den, 1.0)
+    del den
+    # The points to bridge and the edges they are bridged from, as in gap_lowpass.
+    bad = np.flatnonzero(~ok)
+    if len(bad):
+        first, stop = runs(~ok)
+        edges = np.r_[first - 1, stop]
+        edges = np.unique(edges[(edges >= 0) & (edges < len(ok))])
+    out = []
+    for c in columns:
+        # A new array, not ``/=`` into the filter's reversed buffer: numpy's
+        # SIMD arctan2 (the tilt) runs on contiguous columns only, and its
+        # strided loop can differ in the last bit.
+        num = np.divide(lowpass(c * w, cutoff_hz, sampling_rate_hz), scale)
+        if len(bad):
+            num[bad] = np.interp(bad, edges, num[edges])
+        out.append(num)
     return out
 
 
@@ -281,7 +329,8 @@ class SignalExtractor:
         gyr_s = gyr @ r.T
         grav_s = orient.gravity @ r.T
         acc_s = u.acc @ r.T
-        acc_lp = gap_lowpass(acc_s[:, [0, 2]], u.valid, 2.0, sampling_rate_hz)  # forward and up: all the tilt needs
+        # Forward and up: all the tilt needs, column by column (no (n, 2) copies).
+        acc_fwd, acc_up = gap_lowpass_columns([acc_s[:, 0], acc_s[:, 2]], u.valid, 2.0, sampling_rate_hz)
         grav_smooth = lowpass(grav_s, 0.5, sampling_rate_hz)
         long_gap = np.zeros(len(u.t), dtype=bool)
         for a, b in zip(*runs(~u.valid)):
@@ -302,6 +351,6 @@ class SignalExtractor:
             # straight from gravity in the accelerometer: no orientation filter
             # still catching up after a walk or a brisk turn shifts the rest
             # level a rep starts from.
-            tilt_deg=np.degrees(np.arctan2(acc_lp[:, 0], acc_lp[:, 1])),
+            tilt_deg=np.degrees(np.arctan2(acc_fwd, acc_up)),
             postures=posture_masks(grav_smooth, place.value, sampling_rate_hz))
         return self
