@@ -99,6 +99,10 @@ SIM_TIERS = {
     # way round the shank, wobbling, 20-400 Hz, few or no walks, wide tiptoe
     # walks and toe presses of 0.3-25 deg of knee
     "ankle wide": lambda i: dict(tier="ankle-wide"),
+    # tiptoe walks drawn wide (tiptoe_plan) on the hard tier's sensor: 20-400
+    # Hz, loss bursts inside the walk, bias steps, 4 g saturation half the
+    # time, any mounting (branch tiptoehard)
+    "tiptoe hard": lambda i: dict(tier="tiptoe-hard"),
 }
 SIM_DEFAULT = list(SIM_TIERS)[:6]
 # Column -> the held-out generator's tier.
