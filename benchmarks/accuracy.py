@@ -104,6 +104,10 @@ SIM_TIERS = {
     # in turn, swaying; benchmarks/pencil.py --tier pencil-people); every eighth
     # with a shank sensor, which cannot see them
     "pencil people": lambda i: dict(tier="pencil-people", placement="ankle" if i % 8 == 7 else "foot"),
+    # tiptoe walks drawn wide (tiptoe_plan) on the hard tier's sensor: 20-400
+    # Hz, loss bursts inside the walk, bias steps, 4 g saturation half the
+    # time, any mounting (branch tiptoehard)
+    "tiptoe hard": lambda i: dict(tier="tiptoe-hard"),
 }
 SIM_DEFAULT = list(SIM_TIERS)[:6]
 # Column -> the held-out generator's tier.

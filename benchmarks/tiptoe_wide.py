@@ -19,7 +19,10 @@ and final heel drop are drawn wide (``edges_plan``). ``--kind wider``: the
 ``tiptoe-wide`` tier (``SimConfig.tiptoe_wider``: slow shuffles of a few
 centimetres, quick short strides whose stance never rests, 0.6-3.6
 steps/s), meant for ``--placements ankle``. ``--kind ankle``: the standard
-``ankle`` tier (shank sensor; use ``--placements ankle``).
+``ankle`` tier (shank sensor; use ``--placements ankle``). ``--kind hardwide``:
+the ``tiptoe-hard`` tier (``tiptoe_plan`` walks on the hard tier's sensor:
+20-400 Hz, loss bursts inside the walk, bias steps, 4 g saturation half the
+time); ``--rates 20,25`` pins the sample rate session by session.
 Prints the cases that missed (``-v``: every case) and the totals. Tuning
 uses seeds below 10000; 20000 and up are held back for reporting.
 """
@@ -110,17 +113,19 @@ def why_missed(true: dict, doc: dict, sig) -> str:
 
 
 def run(job):
-    seed, placement, kind = job
+    seed, placement, kind, *rate = job
+    # A pinned sample rate (--rates), else the tier's.
+    pin = {"sampling_rate_hz": rate[0]} if rate and rate[0] else {}
     if kind == "edges":
         rec, truth = simulate_session(seed=seed, tier="realistic", placement=placement, exercises=["tiptoe_walk"],
-                                      tiptoe_plan=edges_plan(seed))
+                                      tiptoe_plan=edges_plan(seed), **pin)
     elif kind in TIERS:
         # The tier's own placement (the ankle tier's shank, the others' foot).
-        rec, truth = simulate_session(seed=seed, tier=kind)
+        rec, truth = simulate_session(seed=seed, tier=kind, **pin)
         placement = rec.metadata.get("placement", placement)
     else:
-        rec, truth = simulate_session(seed=seed, tier="tiptoe-wide" if kind == "wider" else "tiptoe",
-                                      placement=placement)
+        tier = {"wider": "tiptoe-wide", "hardwide": "tiptoe-hard"}.get(kind, "tiptoe")
+        rec, truth = simulate_session(seed=seed, tier=tier, placement=placement, **pin)
     fitted = run_analysis(rec)
     doc = analyze_recording(rec, fitted=fitted)
     det = [b for b in reported(doc)[0] if b["exercise"] == "tiptoe_walk"]
@@ -153,15 +158,19 @@ def main() -> int:
     ap.add_argument("n", type=int)
     ap.add_argument("--placements", default="foot,ankle")
     ap.add_argument("--jobs", type=int, default=2)
-    ap.add_argument("--kind", choices=("wide", "wider", "edges") + TIERS, default="wide",
+    ap.add_argument("--rates", default="",
+                    help="comma-separated sample rates (Hz) pinned in turn, session by session (default: the tier's)")
+    ap.add_argument("--kind", choices=("wide", "wider", "edges", "hardwide") + TIERS, default="wide",
                     help="wide: the tiptoe tier; wider: the tiptoe-wide tier (tiptoe_wider); edges: moderate "
                          "walks on the realistic tier whose first and last steps, landings and heel are drawn "
                          "wide (edges_plan); clean, realistic, hard, ankle: that tier's session and its "
-                         "one tiptoe walk")
+                         "one tiptoe walk; hardwide: the tiptoe-hard tier (tiptoe_plan walks on the hard "
+                         "tier's sensor: loss bursts inside the walk, bias steps, 4 g saturation)")
     ap.add_argument("-v", action="store_true")
     args = ap.parse_args()
     places = args.placements.split(",")
-    jobs = [(args.seed0 + i, places[i % len(places)], args.kind) for i in range(args.n)]
+    rates = [float(r) for r in args.rates.split(",") if r] or [0.0]
+    jobs = [(args.seed0 + i, places[i % len(places)], args.kind, rates[i % len(rates)]) for i in range(args.n)]
     t0 = time.time()
     with ProcessPoolExecutor(args.jobs) as pool:
         res = list(pool.map(run, jobs))

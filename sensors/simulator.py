@@ -211,6 +211,11 @@ class SimConfig:
     # (a number, or a (low, high) range of integers drawn per session),
     # half of them inside the exercises ...
     long_gaps: int | tuple = 0
+    # ... bursts of loss of 0.1-0.8 s inside each tiptoe walk, this many
+    # (a number, or a (low, high) range of integers drawn per walk): a
+    # sensor on the moving foot drops out mid-walk, a landing or two lost
+    # at 20 Hz (issue 12, branch tiptoehard) ...
+    walk_loss_bursts: int | tuple = 0
     # ... and the strap slipping once during a hold set: the sensor turns
     # on the limb by this many degrees (a (low, high) range) about a random
     # axis over 0.2-0.6 s, and stays so (its mounting changes mid-set).
@@ -329,6 +334,19 @@ TIERS = {
                    clock_drift_ppm=2000, packet_loss=(0.0, 0.10), sloppiness=0.7,
                    sampling_rate_hz=(20.0, 400.0), exercises=("tiptoe_walk",), tiptoe_wide=True,
                    lookalikes=("walk", "stairs", "heel_raise", "lunge", "hop")),
+    # Tiptoe walks drawn wide (tiptoe_plan) on the hard tier's sensor: any
+    # way round, 20-400 Hz, up to 10 % lost in bursts and 0-3 bursts of
+    # 0.1-0.8 s inside the walk, noisy, biased, its bias stepping and
+    # wandering, the accelerometer saturating at 4 g half the time (the
+    # landings clipped), among the tiptoe tier's look-alikes (issue 12,
+    # branch tiptoehard).
+    "tiptoe-hard": dict(mounting="random", acc_noise_mps2=(0.03, 0.25), gyr_noise_dps=(0.1, 1.0),
+                        acc_bias_mps2=0.3, gyr_bias_dps=3.0, scale_error=0.03,
+                        clock_drift_ppm=2000, packet_loss=(0.0, 0.10), sloppiness=0.7,
+                        sampling_rate_hz=(20.0, 400.0), acc_bias_wander_mps2=0.1, bias_steps=(0, 3),
+                        acc_range_g=(4.0, 4.0, 8.0, 16.0), gyr_range_dps=(500.0, 1000.0, 2000.0),
+                        walk_loss_bursts=(0, 3), exercises=("tiptoe_walk",), tiptoe_wide=True,
+                        lookalikes=("walk", "stairs", "heel_raise", "lunge", "hop")),
     # Tiptoe walks drawn wider still (tiptoe_wider) at the shank, the
     # tiptoe tier's sensor and look-alikes otherwise.
     "tiptoe-wide": dict(mounting="random", acc_noise_mps2=0.08, gyr_noise_dps=0.4,
@@ -2979,6 +2997,26 @@ def _long_gaps(cfg: SimConfig, exercises: list[dict], t_true: np.ndarray, sampli
     return keep
 
 
+def _walk_loss(cfg: SimConfig, exercises: list[dict], t_true: np.ndarray,
+               rng: np.random.Generator) -> np.ndarray:
+    """Samples kept (True) with ``cfg.walk_loss_bursts`` bursts of 0.1-0.8 s
+    inside each tiptoe walk (log-uniform lengths, anywhere from its start to its end)."""
+    keep = np.ones(len(t_true), dtype=bool)
+    lo_hi = cfg.walk_loss_bursts
+    if not lo_hi or len(t_true) < 2:
+        return keep
+    for e in exercises:
+        if e["exercise"] != "tiptoe_walk":
+            continue
+        n = int(rng.integers(lo_hi[0], lo_hi[1] + 1)) if isinstance(lo_hi, (tuple, list)) else int(lo_hi)
+        for _ in range(n):
+            length = float(np.exp(rng.uniform(np.log(0.1), np.log(0.8))))
+            at = rng.uniform(e["start_s"], max(e["start_s"], e["end_s"] - length))
+            keep[(t_true >= at) & (t_true < at + length)] = False
+    keep[0] = keep[-1] = True
+    return keep
+
+
 def _sensor_faults(cfg: SimConfig, acc: np.ndarray, gyr: np.ndarray,
                    rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     """Bias steps and saturation (``SimConfig.bias_steps``, ``acc_range_g``, ``gyr_range_dps``).
@@ -3127,6 +3165,8 @@ def simulate_session(seed: int = 0, config: SimConfig | None = None,
     keep = _loss_mask(rng, n_out, cfg.packet_loss, cfg.loss_burst_mean_samples)
     wide_rng = np.random.default_rng([abs(int(seed)), 59])
     keep &= _long_gaps(cfg, b.exercises, t_true, sampling_rate_hz, wide_rng)
+    if cfg.walk_loss_bursts:
+        keep &= _walk_loss(cfg, b.exercises, t_true, np.random.default_rng([abs(int(seed)), 89]))
     t_stamp = t_rec
     if cfg.timestamp_jitter_s:
         # Stamped on arrival: each stamp off by up to the jitter, never by
