@@ -35,7 +35,7 @@ from .confidence import (
 )
 from .gait import STRIDE_FEATURES, GaitBoutDetector, StrideDetector, contact_impacts, runs, stride_feature_array
 from .preprocess import max_position_per_run, norm3, oaconvolve_valid
-from .reps import HoldRepDetector, _median, detect_many, lowpass, prefer, set_cues
+from .reps import REP_COLUMNS, HoldRepDetector, _median, detect_many, lowpass, prefer, set_cues
 from .signals import SessionSignals
 
 BOUT_COLUMNS = ["exercise", "start_s", "end_s"]
@@ -291,6 +291,9 @@ SHANK_SOFT_ARC_DEG = 50.0
 SHANK_PAUSE_SAME = 1.3
 # ... and when neither swings the shank this far a stride (deg; stairs do).
 SHANK_PAUSE_MAX_ARC_DEG = 30.0
+# A shank's rest between hold reps is where it stayed this long (s; see
+# HoldRepDetector._still_low), not the lowest its sway passed through.
+SHANK_REST_STILL_S = 0.2
 
 
 def _stride_summary(feats) -> str:
@@ -934,6 +937,36 @@ def _lifted_rows(vertical_acc: np.ndarray, sampling_rate_hz: float, min_rise_m: 
     return rows
 
 
+def _rested_reps(det: HoldRepDetector, rested: HoldRepDetector) -> None:
+    """``det``'s reps with ``rested``'s (the same angle, its rest level where it
+    rested: ``HoldRepDetector(rest_still_s=...)``) in place of those they overlap.
+
+    A shank sways between a set's reps as far as a small press bends the
+    knee (0.3-2.5 deg over a second or two, either way). Swaying the other
+    way from the reps, it sets the lowest level, which the angle then never
+    came back to between reps: several reps were read as one (simulator
+    ankle tier, seed 32018: 10 presses read as 5; 32021: 8 as 5). Read from
+    the level it rested at, brisk reps whose rests are too short to be still
+    were lost instead (32018: 11 deep, brisk presses read as 7): the rested
+    reading only splits a plain rep it finds two or more reps in, and adds
+    reps where the plain reading found none.
+    """
+    a, b = det._rep_columns, rested._rep_columns
+    if not len(b["start"]):
+        return
+    a0, a1, b0, b1 = (np.asarray(v) for v in (a["start"], a["stop"], b["start"], b["stop"]))
+    over = (b0[None, :] < a1[:, None]) & (a0[:, None] < b1[None, :])   # (plain, rested)
+    # A plain rep that two or more rested reps lie in was several reps
+    # read as one: they replace it. A rested rep that overlaps no plain
+    # rep is one more. Otherwise the plain reading stands.
+    merged = over.sum(axis=1) >= 2
+    take = over[merged].any(axis=0) | ~over.any(axis=0)
+    cols = {c: np.concatenate([np.asarray(a[c])[~merged], np.asarray(b[c])[take]]) for c in REP_COLUMNS}
+    order = np.argsort(cols["start"], kind="stable")
+    det._rep_columns = {c: v[order] for c, v in cols.items()}
+    det.__dict__.pop("reps_", None)
+
+
 def _between_moves(activity: np.ndarray) -> np.ndarray:
     """``activity`` (deg/s, shape (n,): a pause between two reps) without
     the hump it starts with.
@@ -1145,6 +1178,11 @@ class HoldSetDetector:
         proto = (HoldRepDetector(min_amplitude_deg=0.6, max_hold_speed_frac=0.5) if foot else
                  HoldRepDetector(min_amplitude_deg=2.0, max_hold_speed_frac=0.3))
         detected = iter(self._detect_reps(proto, jobs, tilt, valid, sampling_rate_hz))
+        # A shank sways between reps: its reps are also looked for from the
+        # level it rested at (_rested_reps).
+        from_rest = (None if foot else
+                     iter(self._detect_reps(proto.clone_with(rest_still_s=SHANK_REST_STILL_S), jobs, tilt, valid,
+                                            sampling_rate_hz)))
         for posture, s, e in stretches:
             mine = out[posture, s, e] = []
             # The stretch's own rows only (row by row, the whole day's values).
@@ -1153,6 +1191,8 @@ class HoldSetDetector:
             found_sets, every, steps = [], {}, {}
             for sign in signs:
                 det = next(detected)
+                if from_rest is not None:
+                    _rested_reps(det, next(from_rest))
                 if sign == 1:
                     # The stretch's low-passed angle, as the detector kept it
                     # (``lowpass(1 · angle)``: the same bits as ``lowpass(angle)``).
