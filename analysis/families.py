@@ -294,6 +294,12 @@ SHANK_PAUSE_MAX_ARC_DEG = 30.0
 # A shank's rest between hold reps is where it stayed this long (s; see
 # HoldRepDetector._still_low), not the lowest its sway passed through.
 SHANK_REST_STILL_S = 0.2
+# A shank's press moves it by the knee's bend, which varies more from rep
+# to rep than the foot's tip (hold_wide: ±25 % log on top of the press's
+# own ±20 %): a first or last rep a third of the set's upper-half median
+# is one of the set (simulator ankle tier 32016, 32027, 32034: 0.35-0.37,
+# dropped at the foot's 0.4).
+SHANK_END_REACH = 0.3
 
 
 def _stride_summary(feats) -> str:
@@ -1220,7 +1226,8 @@ class HoldSetDetector:
                 unsteady = _Reps(det.unsteady_)
                 unsteady = unsteady.iloc[(unsteady.start > edge) & (unsteady.stop < (e - s) - edge)]
                 for g in [part for group in groups for part in self._split_by_amplitude(group)]:
-                    g = self._drop_outliers(g, sampling_rate_hz, from_rest=posture == "toes_up")
+                    g = self._drop_outliers(g, sampling_rate_hz, from_rest=posture == "toes_up",
+                                            end_reach=0.4 if foot else SHANK_END_REACH)
                     g = self._take_unsteady(g, unsteady)
                     if len(g):
                         found_sets.append((sign, det, g))
@@ -1819,12 +1826,15 @@ class HoldSetDetector:
         return best_rest, best_cut
 
     @staticmethod
-    def _drop_outliers(group: pd.DataFrame, sampling_rate_hz: float, from_rest: bool = False) -> pd.DataFrame:
+    def _drop_outliers(group: pd.DataFrame, sampling_rate_hz: float, from_rest: bool = False,
+                       end_reach: float = 0.4) -> pd.DataFrame:
         """Drop "reps" unlike the rest of their set.
 
         Sitting down, lying back or adjusting the band next to a set can look
         like one more rep, but it moves much further or stays much longer
         than the person's reps do; sway or a shift after a set moves far less.
+        A rep at either end of the set must move ``end_reach`` of the upper
+        half's median range or more.
         """
         if len(group) < 3:
             return group
@@ -1838,7 +1848,7 @@ class HoldSetDetector:
         # 7 presses read as 3).
         moved = np.abs(_col(group, "range_deg"))
         ref = _median(moved[moved >= _median(moved)])
-        ok = moved >= 0.4 * ref
+        ok = moved >= end_reach * ref
         # Between two such reps a rep may go less far: one person's band
         # reps spread 11-32 deg in a set (simulator hard tier, seeds 3002,
         # 3011: a 12 deg rep amid 30 deg ones dropped), where sway, which
