@@ -943,7 +943,7 @@ def _lifted_rows(vertical_acc: np.ndarray, sampling_rate_hz: float, min_rise_m: 
     return rows
 
 
-def _rested_reps(det: HoldRepDetector, rested: HoldRepDetector) -> None:
+def _rested_reps(det: HoldRepDetector, rested: HoldRepDetector, gap: int) -> None:
     """``det``'s reps with ``rested``'s (the same angle, its rest level where it
     rested: ``HoldRepDetector(rest_still_s=...)``) in place of those they overlap.
 
@@ -954,8 +954,8 @@ def _rested_reps(det: HoldRepDetector, rested: HoldRepDetector) -> None:
     ankle tier, seed 32018: 10 presses read as 5; 32021: 8 as 5). Read from
     the level it rested at, brisk reps whose rests are too short to be still
     were lost instead (32018: 11 deep, brisk presses read as 7): the rested
-    reading only splits a plain rep it finds two or more reps in, and adds
-    reps where the plain reading found none.
+    reading only splits a plain rep it finds two or more reps in, and fills
+    gaps between plain reps.
     """
     a, b = det._rep_columns, rested._rep_columns
     if not len(b["start"]):
@@ -963,10 +963,16 @@ def _rested_reps(det: HoldRepDetector, rested: HoldRepDetector) -> None:
     a0, a1, b0, b1 = (np.asarray(v) for v in (a["start"], a["stop"], b["start"], b["stop"]))
     over = (b0[None, :] < a1[:, None]) & (a0[:, None] < b1[None, :])   # (plain, rested)
     # A plain rep that two or more rested reps lie in was several reps
-    # read as one: they replace it. A rested rep that overlaps no plain
-    # rep is one more. Otherwise the plain reading stands.
+    # read as one: they replace it. Otherwise the plain reading stands
+    # (rested reps anywhere it found none were sway read as sets of
+    # presses at a strapped shank: ankle-wide tier, false and uncertain
+    # bouts up).
     merged = over.sum(axis=1) >= 2
-    take = over[merged].any(axis=0) | ~over.any(axis=0)
+    # A rested rep that overlaps no plain rep, between two plain reps
+    # within ``gap`` samples, is one more of their set.
+    between = ((a1[:, None] <= b0[None, :]) & (b0[None, :] - a1[:, None] <= gap)).any(axis=0) & \
+        ((a0[:, None] >= b1[None, :]) & (a0[:, None] - b1[None, :] <= gap)).any(axis=0)
+    take = over[merged].any(axis=0) | (~over.any(axis=0) & between)
     cols = {c: np.concatenate([np.asarray(a[c])[~merged], np.asarray(b[c])[take]]) for c in REP_COLUMNS}
     order = np.argsort(cols["start"], kind="stable")
     det._rep_columns = {c: v[order] for c, v in cols.items()}
@@ -1198,7 +1204,7 @@ class HoldSetDetector:
             for sign in signs:
                 det = next(detected)
                 if from_rest is not None:
-                    _rested_reps(det, next(from_rest))
+                    _rested_reps(det, next(from_rest), int(self.max_rep_gap_s * sampling_rate_hz))
                 if sign == 1:
                     # The stretch's low-passed angle, as the detector kept it
                     # (``lowpass(1 · angle)``: the same bits as ``lowpass(angle)``).
