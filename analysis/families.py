@@ -36,7 +36,7 @@ from .confidence import (
 )
 from .gait import STRIDE_FEATURES, GaitBoutDetector, StrideDetector, contact_impacts, runs, stride_feature_array
 from .preprocess import max_position_per_run, norm3, oaconvolve_valid
-from .reps import HoldRepDetector, _median, detect_many, lowpass, prefer, set_cues
+from .reps import REP_COLUMNS, HoldRepDetector, _median, detect_many, lowpass, prefer, set_cues
 from .signals import SessionSignals
 
 BOUT_COLUMNS = ["exercise", "start_s", "end_s"]
@@ -292,6 +292,15 @@ SHANK_SOFT_ARC_DEG = 50.0
 SHANK_PAUSE_SAME = 1.3
 # ... and when neither swings the shank this far a stride (deg; stairs do).
 SHANK_PAUSE_MAX_ARC_DEG = 30.0
+# A shank's rest between hold reps is where it stayed this long (s; see
+# HoldRepDetector._still_low), not the lowest its sway passed through.
+SHANK_REST_STILL_S = 0.2
+# A shank's press moves it by the knee's bend, which varies more from rep
+# to rep than the foot's tip (hold_wide: ±25 % log on top of the press's
+# own ±20 %): a first or last rep a third of the set's upper-half median
+# is one of the set (simulator ankle tier 32016, 32027, 32034: 0.35-0.37,
+# dropped at the foot's 0.4), if it keeps the set's rhythm.
+SHANK_END_REACH = 0.3
 
 
 def _stride_summary(feats) -> str:
@@ -935,6 +944,42 @@ def _lifted_rows(vertical_acc: np.ndarray, sampling_rate_hz: float, min_rise_m: 
     return rows
 
 
+def _rested_reps(det: HoldRepDetector, rested: HoldRepDetector, gap: int) -> None:
+    """``det``'s reps with ``rested``'s (the same angle, its rest level where it
+    rested: ``HoldRepDetector(rest_still_s=...)``) in place of those they overlap.
+
+    A shank sways between a set's reps as far as a small press bends the
+    knee (0.3-2.5 deg over a second or two, either way). Swaying the other
+    way from the reps, it sets the lowest level, which the angle then never
+    came back to between reps: several reps were read as one (simulator
+    ankle tier, seed 32018: 10 presses read as 5; 32021: 8 as 5). Read from
+    the level it rested at, brisk reps whose rests are too short to be still
+    were lost instead (32018: 11 deep, brisk presses read as 7): the rested
+    reading only splits a plain rep it finds two or more reps in, and fills
+    gaps between plain reps.
+    """
+    a, b = det._rep_columns, rested._rep_columns
+    if not len(b["start"]):
+        return
+    a0, a1, b0, b1 = (np.asarray(v) for v in (a["start"], a["stop"], b["start"], b["stop"]))
+    over = (b0[None, :] < a1[:, None]) & (a0[:, None] < b1[None, :])   # (plain, rested)
+    # A plain rep that two or more rested reps lie in was several reps
+    # read as one: they replace it. Otherwise the plain reading stands
+    # (rested reps anywhere it found none were sway read as sets of
+    # presses at a strapped shank: ankle-wide tier, false and uncertain
+    # bouts up).
+    merged = over.sum(axis=1) >= 2
+    # A rested rep that overlaps no plain rep, between two plain reps
+    # within ``gap`` samples, is one more of their set.
+    between = ((a1[:, None] <= b0[None, :]) & (b0[None, :] - a1[:, None] <= gap)).any(axis=0) & \
+        ((a0[:, None] >= b1[None, :]) & (a0[:, None] - b1[None, :] <= gap)).any(axis=0)
+    take = over[merged].any(axis=0) | (~over.any(axis=0) & between)
+    cols = {c: np.concatenate([np.asarray(a[c])[~merged], np.asarray(b[c])[take]]) for c in REP_COLUMNS}
+    order = np.argsort(cols["start"], kind="stable")
+    det._rep_columns = {c: v[order] for c, v in cols.items()}
+    det.__dict__.pop("reps_", None)
+
+
 def _between_moves(activity: np.ndarray) -> np.ndarray:
     """``activity`` (deg/s, shape (n,): a pause between two reps) without
     the hump it starts with.
@@ -1146,6 +1191,11 @@ class HoldSetDetector:
         proto = (HoldRepDetector(min_amplitude_deg=0.6, max_hold_speed_frac=0.5) if foot else
                  HoldRepDetector(min_amplitude_deg=2.0, max_hold_speed_frac=0.3))
         detected = iter(self._detect_reps(proto, jobs, tilt, valid, sampling_rate_hz))
+        # A shank sways between reps: its reps are also looked for from the
+        # level it rested at (_rested_reps).
+        from_rest = (None if foot else
+                     iter(self._detect_reps(proto.clone_with(rest_still_s=SHANK_REST_STILL_S), jobs, tilt, valid,
+                                            sampling_rate_hz)))
         for posture, s, e in stretches:
             mine = out[posture, s, e] = []
             # The stretch's own rows only (row by row, the whole day's values).
@@ -1154,6 +1204,8 @@ class HoldSetDetector:
             found_sets, every, steps = [], {}, {}
             for sign in signs:
                 det = next(detected)
+                if from_rest is not None:
+                    _rested_reps(det, next(from_rest), int(self.max_rep_gap_s * sampling_rate_hz))
                 if sign == 1:
                     # The stretch's low-passed angle, as the detector kept it
                     # (``lowpass(1 · angle)``: the same bits as ``lowpass(angle)``).
@@ -1181,7 +1233,8 @@ class HoldSetDetector:
                 unsteady = _Reps(det.unsteady_)
                 unsteady = unsteady.iloc[(unsteady.start > edge) & (unsteady.stop < (e - s) - edge)]
                 for g in [part for group in groups for part in self._split_by_amplitude(group)]:
-                    g = self._drop_outliers(g, sampling_rate_hz, from_rest=posture == "toes_up")
+                    g = self._drop_outliers(g, sampling_rate_hz, from_rest=posture == "toes_up",
+                                            end_reach=0.4 if foot else SHANK_END_REACH)
                     g = self._take_unsteady(g, unsteady)
                     if len(g):
                         found_sets.append((sign, det, g))
@@ -1824,12 +1877,15 @@ class HoldSetDetector:
         return best_rest, best_cut
 
     @staticmethod
-    def _drop_outliers(group: pd.DataFrame, sampling_rate_hz: float, from_rest: bool = False) -> pd.DataFrame:
+    def _drop_outliers(group: pd.DataFrame, sampling_rate_hz: float, from_rest: bool = False,
+                       end_reach: float = 0.4) -> pd.DataFrame:
         """Drop "reps" unlike the rest of their set.
 
         Sitting down, lying back or adjusting the band next to a set can look
         like one more rep, but it moves much further or stays much longer
         than the person's reps do; sway or a shift after a set moves far less.
+        A rep at either end of the set must move 0.4 of the upper half's
+        median range, or ``end_reach`` of it in the set's rhythm.
         """
         if len(group) < 3:
             return group
@@ -1844,6 +1900,21 @@ class HoldSetDetector:
         moved = np.abs(_col(group, "range_deg"))
         ref = _median(moved[moved >= _median(moved)])
         ok = moved >= 0.4 * ref
+        if end_reach < 0.4:
+            # A first or last rep short of that, down to ``end_reach``, is
+            # one of the set when it keeps the set's rhythm: sway before or
+            # after a set comes whenever (simulator ankle tier, pinned 8
+            # presses of 5 deg: "reps" of 2 deg 14-17 s from the set).
+            # (The rep next to the first or last that reached 0.4, judged by
+            # its pause to that one.)
+            rest = (_col(group, "start")[1:] - _col(group, "stop")[:-1]) / sampling_rate_hz
+            limit = 2.0 * _median(rest) + 1.0
+            near = moved >= end_reach * ref
+            first, last = np.flatnonzero(ok)[[0, -1]]
+            if first > 0 and near[first - 1] and rest[first - 1] <= limit:
+                ok[first - 1] = True
+            if last < len(ok) - 1 and near[last + 1] and rest[last] <= limit:
+                ok[last + 1] = True
         # Between two such reps a rep may go less far: one person's band
         # reps spread 11-32 deg in a set (simulator hard tier, seeds 3002,
         # 3011: a 12 deg rep amid 30 deg ones dropped), where sway, which
