@@ -994,9 +994,10 @@ class HoldSetDetector:
         pencil pickup (three per foot by prescription; toe presses ten)
         whether or not the foot rose.
     pencil_lift_doubts : float
-        A flat-foot set held that long with more reps than that is a pencil
-        pickup only if the foot rises ``pencil_min_lift_m`` and this many
-        times what the sensor's bias may carry into the rise
+        A flat-foot set held that long with more reps than that, tipping
+        no further than ``press_max_range_deg``, is a pencil pickup only if
+        the foot rises ``pencil_min_lift_m`` and this many times what the
+        sensor's bias may carry into the rise
         (:func:`~analysis.confidence.rise_doubt`).
     pencil_short_hold_s, press_max_range_deg : float
         A flat-foot set of ``pencil_max_reps`` or fewer held at least
@@ -1568,15 +1569,18 @@ class HoldSetDetector:
         held = float(_median(holds))
         # Two long holds of a foot that stays down are as likely a resting
         # foot shifting its weight (the other foot's pencils, seed 5308).
-        # More reps than a pencil set has, the rise alone names it: it must
-        # rise past what the sensor's bias may carry into it over the move
-        # (``lift_doubt_m``, :func:`rise_doubt`), three times over as for a
-        # pencil lifted clear (:meth:`_lifted_off`). A noisy sensor's slow
-        # presses rise 2.7-3.2 cm so (simulator hard tier 422015: eleven
-        # presses of 6° held 9 s, moves of 1.3 s, bias allowance 1.1 cm,
-        # named pencil pickups), where pencils lift 2-15 cm in quicker moves.
-        need_m = (self.pencil_min_lift_m if few or n_reps is None else
-                  max(self.pencil_min_lift_m, self.pencil_lift_doubts * lift_doubt_m))
+        # More reps than a pencil set has, tipping no further than a toe
+        # press, the rise alone names it: it must rise past what the
+        # sensor's bias may carry into it over the move (``lift_doubt_m``,
+        # :func:`rise_doubt`), three times over as for a pencil lifted clear
+        # (:meth:`_lifted_off`). A noisy sensor's slow presses rise 2.7-3.2
+        # cm so (simulator hard tier 422015: eleven presses of 6° held 9 s,
+        # moves of 1.3 s, bias allowance 1.1 cm, named pencil pickups).
+        # Tipped further, no toe press: a pencil set of 26° (pencil-hard
+        # 34613, 8-15 cm up in slow moves) stays one whatever its allowance.
+        press_like = not few and n_reps is not None and range_deg <= self.press_max_range_deg
+        need_m = (max(self.pencil_min_lift_m, self.pencil_lift_doubts * lift_doubt_m) if press_like
+                  else self.pencil_min_lift_m)
         if held >= self.pencil_min_hold_s and (
                 lift_m >= need_m or (few and n_reps >= self.min_reps_per_bout)):
             return "pencil_pickup"
