@@ -1567,8 +1567,6 @@ class HoldSetDetector:
         # seeds 4010, 4014); the confidence doubts one that does not lift.
         few = n_reps is not None and n_reps <= self.pencil_max_reps
         held = float(_median(holds))
-        # Two long holds of a foot that stays down are as likely a resting
-        # foot shifting its weight (the other foot's pencils, seed 5308).
         # More reps than a pencil set has, tipping no further than a toe
         # press, the rise alone names it: it must rise past what the
         # sensor's bias may carry into it over the move (``lift_doubt_m``,
@@ -1581,6 +1579,8 @@ class HoldSetDetector:
         press_like = not few and n_reps is not None and range_deg <= self.press_max_range_deg
         need_m = (max(self.pencil_min_lift_m, self.pencil_lift_doubts * lift_doubt_m) if press_like
                   else self.pencil_min_lift_m)
+        # Two long holds of a foot that stays down are as likely a resting
+        # foot shifting its weight (the other foot's pencils, seed 5308).
         if held >= self.pencil_min_hold_s and (
                 lift_m >= need_m or (few and n_reps >= self.min_reps_per_bout)):
             return "pencil_pickup"
