@@ -1039,6 +1039,12 @@ class HoldSetDetector:
         A flat-foot set held that long with this many reps or fewer is a
         pencil pickup (three per foot by prescription; toe presses ten)
         whether or not the foot rose.
+    pencil_lift_doubts : float
+        A flat-foot set held that long with more reps than that, tipping
+        no further than ``press_max_range_deg``, is a pencil pickup only if
+        the foot rises ``pencil_min_lift_m`` and this many times what the
+        sensor's bias may carry into the rise
+        (:func:`~analysis.confidence.rise_doubt`).
     pencil_short_hold_s, press_max_range_deg : float
         A flat-foot set of ``pencil_max_reps`` or fewer held at least
         ``pencil_short_hold_s`` (shorter than prescribed) is a pencil
@@ -1099,7 +1105,9 @@ class HoldSetDetector:
                  pencil_lift_margin_s: tuple[float, float] = (0.5, 0.3), pencil_min_rest_s: float = 0.5,
                  level_max_tilt_deg: float = 5.0, pencil_clear_lift_m: float = 0.05,
                  pencil_clear_margin_m: float = 0.03, pencil_brief_hold_s: float = 1.0,
-                 split_min_reps: int = 4, split_amplitude_ratio: float = 3.0):
+                 split_min_reps: int = 4, split_amplitude_ratio: float = 3.0,
+                 pencil_lift_doubts: float = 3.0):
+        self.pencil_lift_doubts = pencil_lift_doubts
         self.pencil_brief_hold_s = pencil_brief_hold_s
         self.split_min_reps = split_min_reps
         self.split_amplitude_ratio = split_amplitude_ratio
@@ -1267,8 +1275,12 @@ class HoldSetDetector:
                                                      t[s:e], sampling_rate_hz):
                     group = part
                     holds = (group.hold_stop - group.hold_start) / sampling_rate_hz
+                    # How far the sensor's bias may have carried each rise
+                    # (the evidence's ``lift_doubt_m``).
+                    doubt_m = rise_doubt(float(_median(group.amplitude_deg)),
+                                         float(_median(group.hold_start - group.start)) / sampling_rate_hz)
                     name = self._name_hold_bout(posture, holds, float(_median(lifts)), len(group),
-                                                float(_median(np.abs(group.range_deg))))
+                                                float(_median(np.abs(group.range_deg))), doubt_m)
                     if posture == "flat" and (name == "pencil_pickup" or (
                             len(group) <= self.pencil_max_reps and _median(holds) >= self.pencil_short_hold_s)):
                         # A foot lifting a pencil with little tip starts
@@ -1279,7 +1291,7 @@ class HoldSetDetector:
                         lifts = _rise_per_rep(group, earth_acc, s, sampling_rate_hz, self.pencil_lift_margin_s,
                                               calm())
                         name = self._name_hold_bout(posture, holds, float(_median(lifts)), len(group),
-                                                    float(_median(np.abs(group.range_deg))))
+                                                    float(_median(np.abs(group.range_deg))), doubt_m)
                     elif posture == "flat" and name == "toe_press":
                         # Brief holds with the foot lifted clear of the floor
                         # every rep are pencils held briefly (simulator
@@ -1618,7 +1630,8 @@ class HoldSetDetector:
         return out
 
     def _name_hold_bout(self, posture: str, holds: np.ndarray, lift_m: float = 0.0,
-                        n_reps: int | None = None, range_deg: float = 0.0) -> str | None:
+                        n_reps: int | None = None, range_deg: float = 0.0,
+                        lift_doubt_m: float = 0.0) -> str | None:
         if posture == "toes_up":
             return "resistance_band"
         if posture == "upright":
@@ -1636,10 +1649,22 @@ class HoldSetDetector:
         # seeds 4010, 4014); the confidence doubts one that does not lift.
         few = n_reps is not None and n_reps <= self.pencil_max_reps
         held = float(_median(holds))
+        # More reps than a pencil set has, tipping no further than a toe
+        # press, the rise alone names it: it must rise past what the
+        # sensor's bias may carry into it over the move (``lift_doubt_m``,
+        # :func:`rise_doubt`), three times over as for a pencil lifted clear
+        # (:meth:`_lifted_off`). A noisy sensor's slow presses rise 2.7-3.2
+        # cm so (simulator hard tier 422015: eleven presses of 6° held 9 s,
+        # moves of 1.3 s, bias allowance 1.1 cm, named pencil pickups).
+        # Tipped further, no toe press: a pencil set of 26° (pencil-hard
+        # 34613, 8-15 cm up in slow moves) stays one whatever its allowance.
+        press_like = not few and n_reps is not None and range_deg <= self.press_max_range_deg
+        need_m = (max(self.pencil_min_lift_m, self.pencil_lift_doubts * lift_doubt_m) if press_like
+                  else self.pencil_min_lift_m)
         # Two long holds of a foot that stays down are as likely a resting
         # foot shifting its weight (the other foot's pencils, seed 5308).
         if held >= self.pencil_min_hold_s and (
-                lift_m >= self.pencil_min_lift_m or (few and n_reps >= self.min_reps_per_bout)):
+                lift_m >= need_m or (few and n_reps >= self.min_reps_per_bout)):
             return "pencil_pickup"
         # Held shorter than prescribed, a small set that lifts the foot
         # without tipping it past a toe press's range is pencils still (seed
