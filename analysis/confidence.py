@@ -497,6 +497,16 @@ class ConfidenceRater:
         (simulated foot sets: at most 1.8 cm at 9.5° with a 5.7 cm doubt);
         a foot lifted off the floor (a seated leg raise, tuning seed 34504
         of ``lookalikes.py``: 2.1 cm at 4.4°) rises further.
+    shank_squat_range_deg, shank_max_hold_cv : float
+        A shank sees a toe press only as its knee bend, the same turn
+        about the ankle as a squat's or a lunge's: from
+        ``shank_squat_range_deg`` of bend (a shallow squat's) a shank toe
+        press whose holds vary by more than ``shank_max_hold_cv`` is
+        doubted. A press is held for a count (simulated shank sets of 15°
+        and more: at most 0.29, but for one of 28°, doubted for its range
+        anyway); a squat is held at the bottom as long as each rep happens
+        to take (tuning seeds: squats and a split squat of 16-27° at 0.42-0.50,
+        counted before; one at 0.34 is not caught).
     shank_still_rise_m, shank_sensor_height_m : float
         :func:`shank_rise_allowance_m`: a shank hold set rising further per
         rep than a turn about the ankle can lift the sensor moves the whole
@@ -527,7 +537,10 @@ class ConfidenceRater:
                  heel_raise_reach_m: float = 0.09, doubtful_heel_lift_m: float = 0.01, shank_still_rise_m: float = 0.012,
                  shank_sensor_height_m: float = 0.32, shank_min_travel_m: float = 0.06,
                  min_gait_mounting: float = 0.5, press_reach_m: float = 0.07,
-                 geometry_min_range_deg: float = 6.5, foot_still_rise_m: float = 0.012):
+                 geometry_min_range_deg: float = 6.5, foot_still_rise_m: float = 0.012,
+                 shank_squat_range_deg: float = 15.0, shank_max_hold_cv: float = 0.4):
+        self.shank_squat_range_deg = shank_squat_range_deg
+        self.shank_max_hold_cv = shank_max_hold_cv
         self.min_gait_mounting = min_gait_mounting
         self.press_reach_m = press_reach_m
         self.geometry_min_range_deg = geometry_min_range_deg
@@ -786,6 +799,11 @@ class ConfidenceRater:
               and tremor < self.shank_min_tremor):
             doubt(0.35, f"the shank is stiller held than at rest ({tremor:.2f} times as active): seated "
                         f"between standing rests, not a press held standing (sitting down and standing up?)")
+        if (exercise == "toe_press" and placement == "ankle" and rng is not None and held_cv is not None
+                and rng >= self.shank_squat_range_deg and held_cv > self.shank_max_hold_cv):
+            doubt(0.35, f"a knee bend of {rng:.0f}° held for unlike times (they vary by {100 * held_cv:.0f}%): "
+                        f"a squat's or a lunge's, held as long as each rep takes; a toe press is held for a "
+                        f"count (squats?)")
         lean = ev.get("lean_deg")
         if (exercise == "toe_press" and placement == "ankle" and lean is not None
                 and mounting_method in ("declared", "gait") and lean > self.shank_back_max_deg):

@@ -592,3 +592,18 @@ def test_squats_whose_heel_comes_up_count_nothing_at_the_foot():
     # was counted as a toe press (confidence 1.0) before.
     assert counted_bouts(32104, "squat", placement="foot", sampling_rate_hz=52.0, bare=False,
                          mounting="upside_down", declare_mounting=True) == []
+
+
+def test_a_deep_knee_bend_held_for_unlike_times_at_the_shank_is_a_squat():
+    # A shank sees a toe press as a knee bend, as it sees a squat. From a
+    # 15° bend, holds varying by more than 40 % are a squat's (held as long
+    # as each rep takes); a press of the same depth held alike still counts,
+    # and so does a shallow press held unevenly (a knee bend of 8° is no squat).
+    bend = {**SET, "range_deg": 20.0, "lift_m": 0.01, "lift_doubt_m": 0.01, "lean_deg": -18.0,
+            "hold_tremor": 1.0}
+    squat = ConfidenceRater().rate("toe_press", {**bend, "hold_cv": 0.45}, "declared", placement="ankle")
+    assert squat.confidence_ < THRESHOLD and any("squat" in d for d in squat.doubts_)
+    assert ConfidenceRater().rate("toe_press", {**bend, "hold_cv": 0.25}, "declared",
+                                  placement="ankle").confidence_ >= THRESHOLD
+    assert ConfidenceRater().rate("toe_press", {**bend, "range_deg": 8.0, "lean_deg": -7.0, "hold_cv": 0.45},
+                                  "declared", placement="ankle").confidence_ >= THRESHOLD
