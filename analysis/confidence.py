@@ -184,6 +184,25 @@ def heel_raise_rise_m(range_deg: float, reach_m: float = 0.09) -> float:
     return float(reach_m * np.sin(np.radians(min(abs(range_deg), 90.0))))
 
 
+def foot_turn_side(heel_lift_m: float, range_deg: float, press_reach_m: float = 0.07,
+                   raise_reach_m: float = 0.09, min_range_deg: float = 6.5) -> float:
+    """Which turn a foot rep's toes-down rise fits better (m): > 0 about the ball, < 0 about the ankle.
+
+    A toe press turns the foot about the ankle: going toes down it lowers
+    the instep sensor, ``press_reach_m`` ahead of the joint, by
+    ``press_reach_m·sin(range)``; a heel raise (standing, seated, or the
+    heel coming up at the bottom of a squat) turns it about the ball and
+    lifts it by ``raise_reach_m·sin(range)``. Returns the rise
+    (:func:`toes_down_rise`) less the midpoint of the two, or 0 below
+    ``min_range_deg``, where the two are too close to tell under the
+    integration's noise (1.8 cm apart at 6.5°).
+    """
+    if abs(range_deg) < min_range_deg:
+        return 0.0
+    s = np.sin(np.radians(min(abs(range_deg), 90.0)))
+    return float(heel_lift_m - 0.5 * (raise_reach_m - press_reach_m) * s)
+
+
 def shank_rise_allowance_m(range_deg: float, lift_doubt_m: float = 0.0, still_m: float = 0.012,
                            sensor_height_m: float = 0.32, doubt_share: float = 1 / 3) -> float:
     """How far (m) a shank sensor may rise or fall in a rep that turns the shank about the ankle.
@@ -499,6 +518,34 @@ class ConfidenceRater:
         is that large (a true 6° set with a 5.7 cm doubt read +0.84 cm:
         tuning seed 3702 of ``lookalikes.py --exercises``, realistic-wide;
         a seated heel raise of 13°, +1.5 cm, seed 3703 of ``--hard``).
+    press_reach_m, geometry_min_range_deg : float
+        :func:`foot_turn_side`: how far ahead of the ankle a foot sensor
+        sits (a toe press turns the foot about the ankle and lowers the
+        instep by ``press_reach_m·sin(range)``; simulated foot sets: -0.3
+        to -1.8 cm, about -0.07·sin(range)); from ``geometry_min_range_deg``
+        on, the two turns part by 1.8 cm and more, and a foot toe press
+        whose toes-down rise lies nearer a heel raise's than a press's is
+        doubted (squats with the heel coming up, seated heel raises:
+        tuning seeds 424008, 424016, 426002, 426016 of the look-alike
+        tiers, +0.5 to +1.1 cm at 7-15°, under the older sign's
+        ``max_heel_lift_m``).
+    foot_still_rise_m : float
+        A foot toe press rises per rep at most what its turn about the
+        ankle lifts the instep (``press_reach_m·sin(range)``) plus this
+        much integration noise plus a third of its ``lift_doubt_m``
+        (simulated foot sets: at most 1.8 cm at 9.5° with a 5.7 cm doubt);
+        a foot lifted off the floor (a seated leg raise, tuning seed 34504
+        of ``lookalikes.py``: 2.1 cm at 4.4°) rises further.
+    shank_squat_range_deg, shank_max_hold_cv : float
+        A shank sees a toe press only as its knee bend, the same turn
+        about the ankle as a squat's or a lunge's: from
+        ``shank_squat_range_deg`` of bend (a shallow squat's) a shank toe
+        press whose holds vary by more than ``shank_max_hold_cv`` is
+        doubted. A press is held for a count (simulated shank sets of 15°
+        and more: at most 0.29, but for one of 28°, doubted for its range
+        anyway); a squat is held at the bottom as long as each rep happens
+        to take (tuning seeds: squats and a split squat of 16-27° at 0.42-0.50,
+        counted before; one at 0.34 is not caught).
     shank_still_rise_m, shank_sensor_height_m : float
         :func:`shank_rise_allowance_m`: a shank hold set rising further per
         rep than a turn about the ankle can lift the sensor moves the whole
@@ -528,8 +575,15 @@ class ConfidenceRater:
                  shank_min_tremor: float = 0.15, pencil_tremor_lift_m: float = 0.05,
                  heel_raise_reach_m: float = 0.09, doubtful_heel_lift_m: float = 0.01, shank_still_rise_m: float = 0.012,
                  shank_sensor_height_m: float = 0.32, shank_min_travel_m: float = 0.06,
-                 min_gait_mounting: float = 0.5):
+                 min_gait_mounting: float = 0.5, press_reach_m: float = 0.07,
+                 geometry_min_range_deg: float = 6.5, foot_still_rise_m: float = 0.012,
+                 shank_squat_range_deg: float = 15.0, shank_max_hold_cv: float = 0.4):
+        self.shank_squat_range_deg = shank_squat_range_deg
+        self.shank_max_hold_cv = shank_max_hold_cv
         self.min_gait_mounting = min_gait_mounting
+        self.press_reach_m = press_reach_m
+        self.geometry_min_range_deg = geometry_min_range_deg
+        self.foot_still_rise_m = foot_still_rise_m
         self.heel_raise_reach_m = heel_raise_reach_m
         self.doubtful_heel_lift_m = doubtful_heel_lift_m
         self.shank_still_rise_m = shank_still_rise_m
@@ -614,7 +668,25 @@ class ConfidenceRater:
         if exercise == "toe_press" and heel > max(self.max_heel_lift_m, min(
                 ev.get("lift_doubt_m", 0.0), max(self.doubtful_heel_lift_m, 0.5 * raise_m))):
             return f"the instep rises {100 * heel:.1f} cm as the toes go down: the heel lifts (heel raises?)"
+        if exercise == "toe_press" and foot_turn_side(heel, rng or 0.0, self.press_reach_m, self.heel_raise_reach_m,
+                                                      self.geometry_min_range_deg) > 0:
+            press_m = -self.press_reach_m * np.sin(np.radians(min(abs(rng), 90.0)))
+            return (f"the instep rises {100 * heel:+.1f} cm as the toes go down {rng:.0f}°, nearer a turn about "
+                    f"the ball of the foot (+{100 * raise_m:.1f} cm) than about the ankle ({100 * press_m:.1f} cm): "
+                    f"the heel lifts (a squat, or heel raises?)")
         return None
+
+    def _foot_rise_sign(self, exercise: str, ev: dict, placement: str) -> str | None:
+        """A foot toe press rising further than its turn about the ankle lifts the instep, in words."""
+        lift, rng = ev.get("lift_m"), ev.get("range_deg")
+        if placement != "foot" or exercise != "toe_press" or lift is None or rng is None or ev.get("lift_judged"):
+            return None
+        allowed = (self.foot_still_rise_m + self.press_reach_m * np.sin(np.radians(min(abs(rng), 90.0)))
+                   + ev.get("lift_doubt_m", 0.0) / 3)
+        if lift <= allowed:
+            return None
+        return (f"the foot rises {100 * lift:.1f} cm per rep, more than a {rng:.0f}° press about the ankle lifts "
+                f"it ({100 * allowed:.1f} cm): the foot leaves the floor (a leg raised seated?)")
 
     def _shank_rise_sign(self, exercise: str, ev: dict, placement: str) -> str | None:
         """A shank hold set rising further than a turn about the ankle lifts the sensor, in words."""
@@ -769,6 +841,11 @@ class ConfidenceRater:
               and tremor < self.shank_min_tremor):
             doubt(0.35, f"the shank is stiller held than at rest ({tremor:.2f} times as active): seated "
                         f"between standing rests, not a press held standing (sitting down and standing up?)")
+        if (exercise == "toe_press" and placement == "ankle" and rng is not None and held_cv is not None
+                and rng >= self.shank_squat_range_deg and held_cv > self.shank_max_hold_cv):
+            doubt(0.35, f"a knee bend of {rng:.0f}° held for unlike times (they vary by {100 * held_cv:.0f}%): "
+                        f"a squat's or a lunge's, held as long as each rep takes; a toe press is held for a "
+                        f"count (squats?)")
         lean = ev.get("lean_deg")
         if (exercise == "toe_press" and placement == "ankle" and lean is not None
                 and mounting_method in ("declared", "gait") and lean > self.shank_back_max_deg):
@@ -784,7 +861,7 @@ class ConfidenceRater:
             doubt(0.5, "which way the reps go is unclear (the holds look like rests): "
                        "the count may be off")
         for sign in (self._heel_raise_sign(exercise, ev, placement), self._shank_rise_sign(exercise, ev, placement),
-                     self._in_place_sign(exercise, ev, placement)):
+                     self._foot_rise_sign(exercise, ev, placement), self._in_place_sign(exercise, ev, placement)):
             if sign:
                 doubt(0.35, sign)
         spread = ev.get("range_cv")

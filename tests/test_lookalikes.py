@@ -554,3 +554,56 @@ def test_a_toe_press_set_next_to_a_heel_raise_set_is_found(seed, i):
     true = [b for b in truth["exercises"] if b["exercise"] == "toe_press"]
     counted = [e for e in doc["exercises"] if is_counted(e)]
     assert len(true) == 1 and len(match_bouts(true, counted)) == 1
+
+
+# -- branch lookalike2: which turn the foot makes ---------------------------------------
+
+def test_a_foot_turning_about_its_ball_is_no_toe_press():
+    # A toe press of 9° turns the foot about the ankle: the instep, 7 cm
+    # ahead of it, goes down 7·sin(9°) = 1.1 cm; a heel raise (or a squat's
+    # heel coming up) turns it about the ball and lifts it 9·sin(9°) = 1.4 cm.
+    # Midway is +0.16 cm: a rise of +0.7 cm (under the heel-raise sign's 1 cm)
+    # is the ball's turn, a fall of 0.8 cm the ankle's.
+    nine = {**SET, "range_deg": 9.0, "lift_doubt_m": 0.01}
+    raised = ConfidenceRater().rate("toe_press", {**nine, "heel_lift_m": 0.007, "lift_m": 0.007}, "declared")
+    assert raised.confidence_ < THRESHOLD and any("ball of the foot" in d for d in raised.doubts_)
+    pressed = ConfidenceRater().rate("toe_press", {**nine, "heel_lift_m": -0.008, "lift_m": 0.008}, "declared")
+    assert pressed.confidence_ >= THRESHOLD
+    # Under 6.5° the two turns are within 1.8 cm of each other, inside the
+    # integration's noise (a true hard-tier set of 5.6° read +0.7 cm).
+    small = {**SET, "range_deg": 5.6, "heel_lift_m": 0.007, "lift_m": 0.007, "lift_doubt_m": 0.007}
+    assert ConfidenceRater().rate("toe_press", small, "declared").confidence_ >= THRESHOLD
+
+
+def test_a_foot_lifted_off_the_floor_is_no_toe_press():
+    # A 4.4° press lifts the instep 7·sin(4.4°) = 0.5 cm; with 1.2 cm of
+    # noise and a third of a 0.4 cm doubt it may rise 1.9 cm. A seated leg
+    # raise rose 2.1 cm (benchmarks/lookalikes.py seed 34504).
+    ev = {**SET, "range_deg": 4.4, "heel_lift_m": -0.021, "lift_m": 0.021, "lift_doubt_m": 0.004}
+    r = ConfidenceRater().rate("toe_press", ev, "declared")
+    assert r.confidence_ < THRESHOLD and any("leaves the floor" in d for d in r.doubts_)
+    ev.update(heel_lift_m=-0.015, lift_m=0.015)
+    assert ConfidenceRater().rate("toe_press", ev, "declared").confidence_ >= THRESHOLD
+
+
+def test_squats_whose_heel_comes_up_count_nothing_at_the_foot():
+    # benchmarks/lookalikes.py squat seed 32104 (foot, 52 Hz, the mounting
+    # declared): the heel rose 7° at the bottom of each squat, and the set
+    # was counted as a toe press (confidence 1.0) before.
+    assert counted_bouts(32104, "squat", placement="foot", sampling_rate_hz=52.0, bare=False,
+                         mounting="upside_down", declare_mounting=True) == []
+
+
+def test_a_deep_knee_bend_held_for_unlike_times_at_the_shank_is_a_squat():
+    # A shank sees a toe press as a knee bend, as it sees a squat. From a
+    # 15° bend, holds varying by more than 40 % are a squat's (held as long
+    # as each rep takes); a press of the same depth held alike still counts,
+    # and so does a shallow press held unevenly (a knee bend of 8° is no squat).
+    bend = {**SET, "range_deg": 20.0, "lift_m": 0.01, "lift_doubt_m": 0.01, "lean_deg": -18.0,
+            "hold_tremor": 1.0}
+    squat = ConfidenceRater().rate("toe_press", {**bend, "hold_cv": 0.45}, "declared", placement="ankle")
+    assert squat.confidence_ < THRESHOLD and any("squat" in d for d in squat.doubts_)
+    assert ConfidenceRater().rate("toe_press", {**bend, "hold_cv": 0.25}, "declared",
+                                  placement="ankle").confidence_ >= THRESHOLD
+    assert ConfidenceRater().rate("toe_press", {**bend, "range_deg": 8.0, "lean_deg": -7.0, "hold_cv": 0.45},
+                                  "declared", placement="ankle").confidence_ >= THRESHOLD
