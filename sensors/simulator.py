@@ -1410,7 +1410,8 @@ class _Builder:
             # Centre of the circles: off neutral, drifting a little.
             centre = np.radians(rng.normal(0, 3, 2)) + np.column_stack(
                 [_smooth_noise(rng, n, sampling_rate_hz, 0.2, np.radians(p["drift"] * p["size_deg"])) for _ in range(2)])
-            path = centre + _ellipse(phi, a, b, rot)
+            loop = _ellipse(phi, a, b, rot)
+            path = centre + loop
             if direct and k == 1:
                 # The toes reverse where they are: the second way starts at
                 # the point of its loop nearest the first way's end, and the
@@ -1420,12 +1421,22 @@ class _Builder:
                 path = centre + _ellipse(best + sgn * ph, a, b, rot)
                 path += last_end - path[0]
             if p["spiral"] and not direct:
-                # Start from neutral and spiral out over the first turn (and
-                # in over the last): the turn still counts when it closes.
+                # Spiral out of the circling's centre over the first turn (and
+                # in over the last): the turn still counts when it closes. The
+                # loop grows about its own centre, which the toes first move
+                # to from neutral (the circles are drawn off neutral): grown
+                # about neutral instead (the path scaled toward it), a loop
+                # that does not enclose neutral made its first and last listed
+                # turns 0.3-1.3 turns about the circling's centre, and the toes'
+                # direction of motion turned n - 0.5 times over n listed
+                # circles in 4 of 10 spiralled sets (benchmarks/circle_truth.py,
+                # branch circlecount). The moves take a fixed time: no draw,
+                # so the session's other draws stay as they were.
                 grow = np.clip(ph / (2 * np.pi * rng.uniform(0.2, 0.6)), 0, 1)
                 shrink = np.clip((ph[-1] - ph) / (2 * np.pi * rng.uniform(0.2, 0.6)), 0, 1)
                 env = np.minimum(_min_jerk(grow), _min_jerk(shrink))
-                path = path * env[:, None]
+                path = centre + loop * env[:, None]
+                t_at += move(SPIRAL_MOVE_S, np.zeros(2), path[0])
             elif direct and k == 1:
                 # Reversing, the toes stop for a moment.
                 t_at += move(rng.uniform(0.1, 0.25), last_end, path[0])
@@ -1450,6 +1461,8 @@ class _Builder:
                 continue
             if not p["spiral"] or direct:
                 t_at += move(rng.uniform(0.25, 0.8), path[-1], np.zeros(2))
+            else:
+                t_at += move(SPIRAL_MOVE_S, path[-1], np.zeros(2))
             if k == 0:
                 t_at += still(rng.uniform(0.3, 3.0))
         t_at += still(rng.uniform(0.5, 1.5))
@@ -2111,6 +2124,10 @@ def _ellipse(phi: np.ndarray, a: float, b: float, rot: float) -> np.ndarray:
     """Points at parameter ``phi`` (rad) of an ellipse of semi-axes ``a``, ``b`` turned by ``rot`` (rad), (n, 2)."""
     x, y = a * np.cos(phi), b * np.sin(phi)
     return np.column_stack([x * np.cos(rot) - y * np.sin(rot), x * np.sin(rot) + y * np.cos(rot)])
+
+
+# Time the toes take from neutral to a spiral's centre and back (s).
+SPIRAL_MOVE_S = 0.4
 
 
 def circle_plan(rng: np.random.Generator, sloppiness: float = 0.3, **pins) -> dict:
