@@ -1,0 +1,88 @@
+"""Spiralled ankle circles: toe paths built by hand, counts known by construction.
+
+A spiral grows out of the circling's centre over the first turn and back in
+over the last; the toes first move there from neutral in a straight line
+and return the same way. Each full turn of the loop's phase is a circle
+(the phase is the loop's angle about its centre, which a spiral grown about
+that centre turns exactly once per circle), so a path of ``n`` phase turns
+holds ``n`` circles, wherever the centre lies from neutral.
+
+The toe tip's velocity across the foot is ``(ω_z, −ω_y)`` (analysis/circles.py),
+so a path ``d(t)`` (deg of tilt) is drawn by the foot-frame rate
+``(0, −ḋ_z, ḋ_y)``.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from analysis.circles import CircleDetector
+from sensors.simulator import simulate_circle_set
+
+FS = 100.0
+
+
+def _min_jerk(u: np.ndarray) -> np.ndarray:
+    u = np.clip(u, 0, 1)
+    return u ** 3 * (10 - 15 * u + 6 * u ** 2)
+
+
+def spiral_rates(n: int, sign: int, centre_deg: tuple[float, float], radius_deg: float = 5.0,
+                 turn_s: float = 1.0, grow_turns: float = 0.4, move_s: float = 0.5) -> np.ndarray:
+    """Foot-frame rates (deg/s) of: still 3 s, a move from neutral to ``centre_deg``, ``n`` turns
+    spiralling out of it and back in (``grow_turns`` each), a move back, still 3 s."""
+    centre = np.asarray(centre_deg, dtype=float)
+    still = np.zeros((int(3 * FS), 2))
+    u = np.arange(int(move_s * FS)) / (move_s * FS)
+    out_move = np.outer(_min_jerk(u), centre)
+    t = np.arange(int(round(n * turn_s * FS)) + 1) / FS
+    turns = t / turn_s  # phase in turns, 0 .. n
+    env = np.minimum(_min_jerk(turns / grow_turns), _min_jerk((n - turns) / grow_turns))
+    phase = 2 * np.pi * turns * sign + 0.7
+    loop = centre + radius_deg * env[:, None] * np.column_stack([np.cos(phase), 1.3 * np.sin(phase)])
+    back = centre - np.outer(_min_jerk(u), centre)
+    d = np.concatenate([still, out_move, loop, back, still + 0.0])
+    v = np.gradient(d, axis=0) * FS
+    g = np.zeros((len(d), 3))
+    g[:, 2] = v[:, 0]
+    g[:, 1] = -v[:, 1]
+    return g
+
+
+@pytest.mark.parametrize("n, sign, centre", [
+    (6, -1, (7.0, 4.0)),   # neutral outside the loop (8.1 deg from a 5-6.5 deg loop's centre)
+    (9, 1, (7.0, -4.0)),
+    (5, 1, (1.0, 1.0)),    # neutral inside the loop
+    (12, -1, (-2.0, 0.5)),
+])
+def test_spiral_out_of_its_centre_counts_each_phase_turn(n, sign, centre):
+    found = CircleDetector().detect(spiral_rates(n, sign, centre), FS).circles_
+    direction = "ccw" if sign > 0 else "cw"
+    assert (found.direction == direction).sum() == n
+    assert (found.direction != direction).sum() == 0
+
+
+@pytest.mark.parametrize("seed", [32300, 32301, 32302])
+def test_simulated_spiral_turns_the_toes_direction_once_per_listed_circle(seed):
+    """The simulator's spiralled sets (``circle_plan(spiral=True)``), drawn ideal: over each
+    direction's whole move the toes' direction of motion turns the listed circles plus a quarter
+    turn at either end, where the toes leave the centre and return to it radially (the moves to
+    and from neutral are straight): ``n + 0.5``, less what the straight moves take at a stop.
+    Grown toward neutral instead, it turned ``n - 0.5`` where the loop did not enclose neutral."""
+    data, truth = simulate_circle_set(seed, spiral=True, gyr_noise_dps=0.0, gyr_bias_dps=0.0, wobble_deg=0.0,
+                                      drift=0.0, lead_in=False, twist=0.0)
+    t = data.t.to_numpy()
+    v = np.column_stack([data.gyr_z, -data.gyr_y])
+    speed = np.hypot(*v.T)
+    ang = np.arctan2(v[:, 1], v[:, 0])
+    for direction, sign in (("cw", -1), ("ccw", 1)):
+        listed = [c for c in truth if c["direction"] == direction]
+        a, b = np.searchsorted(t, [listed[0]["start_s"], listed[-1]["end_s"]])
+        moving = speed > 0.02 * np.median(speed[a:b])
+        while moving[a - 1]:
+            a -= 1
+        while moving[b]:
+            b += 1
+        idx = a + np.flatnonzero(moving[a:b])
+        turned = sign * np.sum(np.angle(np.exp(1j * np.diff(ang[idx])))) / (2 * np.pi)
+        assert 0.3 <= turned - len(listed) < 0.55, (direction, turned, len(listed))
