@@ -28,15 +28,17 @@ def _min_jerk(u: np.ndarray) -> np.ndarray:
 
 
 def spiral_rates(n: int, sign: int, centre_deg: tuple[float, float], radius_deg: float = 5.0,
-                 turn_s: float = 1.0, grow_turns: float = 0.4, move_s: float = 0.5) -> np.ndarray:
+                 turn_s: float | list = 1.0, grow_turns: float = 0.4, move_s: float = 0.5) -> np.ndarray:
     """Foot-frame rates (deg/s) of: still 3 s, a move from neutral to ``centre_deg``, ``n`` turns
-    spiralling out of it and back in (``grow_turns`` each), a move back, still 3 s."""
+    spiralling out of it and back in (``grow_turns`` each), a move back, still 3 s. ``turn_s``:
+    the time of each turn (one for all, or one per turn)."""
     centre = np.asarray(centre_deg, dtype=float)
     still = np.zeros((int(3 * FS), 2))
     u = np.arange(int(move_s * FS)) / (move_s * FS)
     out_move = np.outer(_min_jerk(u), centre)
-    t = np.arange(int(round(n * turn_s * FS)) + 1) / FS
-    turns = t / turn_s  # phase in turns, 0 .. n
+    edges_s = np.r_[0.0, np.cumsum(np.broadcast_to(turn_s, (n,)))]
+    t = np.arange(int(round(edges_s[-1] * FS)) + 1) / FS
+    turns = np.interp(t, edges_s, np.arange(n + 1))  # phase in turns, 0 .. n
     env = np.minimum(_min_jerk(turns / grow_turns), _min_jerk((n - turns) / grow_turns))
     phase = 2 * np.pi * turns * sign + 0.7
     loop = centre + radius_deg * env[:, None] * np.column_stack([np.cos(phase), 1.3 * np.sin(phase)])
@@ -60,6 +62,15 @@ def test_spiral_out_of_its_centre_counts_each_phase_turn(n, sign, centre):
     direction = "ccw" if sign > 0 else "cw"
     assert (found.direction == direction).sum() == n
     assert (found.direction != direction).sum() == 0
+
+
+@pytest.mark.parametrize("turn_s", [[1.0, 1.1, 1.7, 2.6], [0.6, 0.6, 0.65, 0.7, 0.8, 1.0, 1.2, 1.9]])
+def test_a_set_slowing_down_keeps_its_last_turn(turn_s):
+    """The same loop drawn slower turn by turn (a 2.6 s last turn after 1.7 s): each phase turn
+    is a circle, however much longer the last is than the set's median turn."""
+    found = CircleDetector().detect(spiral_rates(len(turn_s), -1, (3.0, 2.0), radius_deg=6.0, turn_s=turn_s,
+                                                 grow_turns=0.15), FS).circles_
+    assert list(found.direction) == ["cw"] * len(turn_s)
 
 
 @pytest.mark.parametrize("seed", [32300, 32301, 32302])
