@@ -1336,8 +1336,8 @@ class _Builder:
         parts_d, parts_pitch, truth = [], [], []
         t_at = 0.0
 
-        def still(seconds):
-            n = int(round(seconds * sampling_rate_hz))
+        def still(seconds, less=0):
+            n = max(int(round(seconds * sampling_rate_hz)) - less, 0)
             parts_d.append(np.zeros((n, 2)))
             parts_pitch.append(np.zeros(n))
             return n / sampling_rate_hz
@@ -1370,6 +1370,7 @@ class _Builder:
             t_at += n / sampling_rate_hz
         t_at += still(rng.uniform(0.2, 1.5))
         direct = bool(plan.get("direct_switch", False))
+        spiral_moves = 0  # samples a spiral's moves to and from its centre took (taken off the stillness after it)
         last_end = np.zeros(2)  # where the toes are when a direction ends
         for k, direction in enumerate(plan["order"]):
             p = plan["directions"][k]
@@ -1430,13 +1431,15 @@ class _Builder:
                 # turns 0.3-1.3 turns about the circling's centre, and the toes'
                 # direction of motion turned n - 0.5 times over n listed
                 # circles in 4 of 10 spiralled sets (benchmarks/circle_truth.py,
-                # branch circlecount). The moves take a fixed time: no draw,
-                # so the session's other draws stay as they were.
+                # branch circlecount). The moves take a fixed time, no draw,
+                # and the stillness after the direction is that much shorter:
+                # the session's other draws and times stay as they were.
                 grow = np.clip(ph / (2 * np.pi * rng.uniform(0.2, 0.6)), 0, 1)
                 shrink = np.clip((ph[-1] - ph) / (2 * np.pi * rng.uniform(0.2, 0.6)), 0, 1)
                 env = np.minimum(_min_jerk(grow), _min_jerk(shrink))
                 path = centre + loop * env[:, None]
                 t_at += move(SPIRAL_MOVE_S, np.zeros(2), path[0])
+                spiral_moves = 2 * int(round(SPIRAL_MOVE_S * sampling_rate_hz))
             elif direct and k == 1:
                 # Reversing, the toes stop for a moment.
                 t_at += move(rng.uniform(0.1, 0.25), last_end, path[0])
@@ -1464,8 +1467,9 @@ class _Builder:
             else:
                 t_at += move(SPIRAL_MOVE_S, path[-1], np.zeros(2))
             if k == 0:
-                t_at += still(rng.uniform(0.3, 3.0))
-        t_at += still(rng.uniform(0.5, 1.5))
+                t_at += still(rng.uniform(0.3, 3.0), spiral_moves)
+                spiral_moves = 0
+        t_at += still(rng.uniform(0.5, 1.5), spiral_moves)
         d = np.concatenate(parts_d)
         n = len(d)
         tr = Track.still(n, raised, self.heading, self.pos)
@@ -2126,8 +2130,9 @@ def _ellipse(phi: np.ndarray, a: float, b: float, rot: float) -> np.ndarray:
     return np.column_stack([x * np.cos(rot) - y * np.sin(rot), x * np.sin(rot) + y * np.cos(rot)])
 
 
-# Time the toes take from neutral to a spiral's centre and back (s).
-SPIRAL_MOVE_S = 0.4
+# Time the toes take from neutral to a spiral's centre and back (s; both
+# together under the shortest stillness after a direction, 0.3 s).
+SPIRAL_MOVE_S = 0.14
 
 
 def circle_plan(rng: np.random.Generator, sloppiness: float = 0.3, **pins) -> dict:
