@@ -1336,8 +1336,8 @@ class _Builder:
         parts_d, parts_pitch, truth = [], [], []
         t_at = 0.0
 
-        def still(seconds, less=0):
-            n = max(int(round(seconds * sampling_rate_hz)) - less, 0)
+        def still(seconds):
+            n = int(round(seconds * sampling_rate_hz))
             parts_d.append(np.zeros((n, 2)))
             parts_pitch.append(np.zeros(n))
             return n / sampling_rate_hz
@@ -1370,7 +1370,6 @@ class _Builder:
             t_at += n / sampling_rate_hz
         t_at += still(rng.uniform(0.2, 1.5))
         direct = bool(plan.get("direct_switch", False))
-        spiral_moves = 0  # samples a spiral's moves to and from its centre took (taken off the stillness after it)
         last_end = np.zeros(2)  # where the toes are when a direction ends
         for k, direction in enumerate(plan["order"]):
             p = plan["directions"][k]
@@ -1411,8 +1410,7 @@ class _Builder:
             # Centre of the circles: off neutral, drifting a little.
             centre = np.radians(rng.normal(0, 3, 2)) + np.column_stack(
                 [_smooth_noise(rng, n, sampling_rate_hz, 0.2, np.radians(p["drift"] * p["size_deg"])) for _ in range(2)])
-            loop = _ellipse(phi, a, b, rot)
-            path = centre + loop
+            path = centre + _ellipse(phi, a, b, rot)
             if direct and k == 1:
                 # The toes reverse where they are: the second way starts at
                 # the point of its loop nearest the first way's end, and the
@@ -1422,24 +1420,12 @@ class _Builder:
                 path = centre + _ellipse(best + sgn * ph, a, b, rot)
                 path += last_end - path[0]
             if p["spiral"] and not direct:
-                # Spiral out of the circling's centre over the first turn (and
-                # in over the last): the turn still counts when it closes. The
-                # loop grows about its own centre, which the toes first move
-                # to from neutral (the circles are drawn off neutral): grown
-                # about neutral instead (the path scaled toward it), a loop
-                # that does not enclose neutral made its first and last listed
-                # turns 0.3-1.3 turns about the circling's centre, and the toes'
-                # direction of motion turned n - 0.5 times over n listed
-                # circles in 4 of 10 spiralled sets (benchmarks/circle_truth.py,
-                # branch circlecount). The moves take a fixed time, no draw,
-                # and the stillness after the direction is that much shorter:
-                # the session's other draws and times stay as they were.
+                # Start from neutral and spiral out over the first turn (and
+                # in over the last): the turn still counts when it closes.
                 grow = np.clip(ph / (2 * np.pi * rng.uniform(0.2, 0.6)), 0, 1)
                 shrink = np.clip((ph[-1] - ph) / (2 * np.pi * rng.uniform(0.2, 0.6)), 0, 1)
                 env = np.minimum(_min_jerk(grow), _min_jerk(shrink))
-                path = centre + loop * env[:, None]
-                t_at += move(SPIRAL_MOVE_S, np.zeros(2), path[0])
-                spiral_moves = 2 * int(round(SPIRAL_MOVE_S * sampling_rate_hz))
+                path = path * env[:, None]
             elif direct and k == 1:
                 # Reversing, the toes stop for a moment.
                 t_at += move(rng.uniform(0.1, 0.25), last_end, path[0])
@@ -1464,12 +1450,9 @@ class _Builder:
                 continue
             if not p["spiral"] or direct:
                 t_at += move(rng.uniform(0.25, 0.8), path[-1], np.zeros(2))
-            else:
-                t_at += move(SPIRAL_MOVE_S, path[-1], np.zeros(2))
             if k == 0:
-                t_at += still(rng.uniform(0.3, 3.0), spiral_moves)
-                spiral_moves = 0
-        t_at += still(rng.uniform(0.5, 1.5), spiral_moves)
+                t_at += still(rng.uniform(0.3, 3.0))
+        t_at += still(rng.uniform(0.5, 1.5))
         d = np.concatenate(parts_d)
         n = len(d)
         tr = Track.still(n, raised, self.heading, self.pos)
@@ -2128,11 +2111,6 @@ def _ellipse(phi: np.ndarray, a: float, b: float, rot: float) -> np.ndarray:
     """Points at parameter ``phi`` (rad) of an ellipse of semi-axes ``a``, ``b`` turned by ``rot`` (rad), (n, 2)."""
     x, y = a * np.cos(phi), b * np.sin(phi)
     return np.column_stack([x * np.cos(rot) - y * np.sin(rot), x * np.sin(rot) + y * np.cos(rot)])
-
-
-# Time the toes take from neutral to a spiral's centre and back (s; both
-# together under the shortest stillness after a direction, 0.3 s).
-SPIRAL_MOVE_S = 0.14
 
 
 def circle_plan(rng: np.random.Generator, sloppiness: float = 0.3, **pins) -> dict:

@@ -17,7 +17,6 @@ import numpy as np
 import pytest
 
 from analysis.circles import CircleDetector
-from sensors.simulator import simulate_circle_set
 
 FS = 100.0
 
@@ -71,31 +70,3 @@ def test_a_set_slowing_down_keeps_its_last_turn(turn_s):
     found = CircleDetector().detect(spiral_rates(len(turn_s), -1, (3.0, 2.0), radius_deg=6.0, turn_s=turn_s,
                                                  grow_turns=0.15), FS).circles_
     assert list(found.direction) == ["cw"] * len(turn_s)
-
-
-@pytest.mark.parametrize("seed", [32300, 32301, 32302])
-def test_simulated_spiral_turns_the_toes_direction_once_per_listed_circle(seed):
-    """The simulator's spiralled sets (``circle_plan(spiral=True)``), drawn ideal: over each
-    direction's whole move the toes' direction of motion turns the listed circles, give or take
-    under half a turn (a quarter turn at either end, where the toes leave the centre and return
-    to it radially, less what the quick straight moves to and from neutral take across their
-    stops), so a count of whole turns with a last turn 0.45 short counted gives the listed
-    circles. Grown toward neutral instead, it turned ``n - 0.5`` where the loop did not enclose
-    neutral (seed 32302)."""
-    data, truth = simulate_circle_set(seed, spiral=True, gyr_noise_dps=0.0, gyr_bias_dps=0.0, wobble_deg=0.0,
-                                      drift=0.0, lead_in=False, twist=0.0)
-    t = data.t.to_numpy()
-    v = np.column_stack([data.gyr_z, -data.gyr_y])
-    speed = np.hypot(*v.T)
-    ang = np.arctan2(v[:, 1], v[:, 0])
-    for direction, sign in (("cw", -1), ("ccw", 1)):
-        listed = [c for c in truth if c["direction"] == direction]
-        a, b = np.searchsorted(t, [listed[0]["start_s"], listed[-1]["end_s"]])
-        moving = speed > 0.02 * np.median(speed[a:b])
-        while moving[a - 1]:
-            a -= 1
-        while moving[b]:
-            b += 1
-        idx = a + np.flatnonzero(moving[a:b])
-        turned = sign * np.sum(np.angle(np.exp(1j * np.diff(ang[idx])))) / (2 * np.pi)
-        assert -0.45 <= turned - len(listed) < 0.55, (direction, turned, len(listed))
