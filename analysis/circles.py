@@ -101,7 +101,10 @@ class CircleDetector:
         moved).
     max_end_turn_ratio : float
         So is a first or last turn that took longer than this many times the
-        run's median turn (runs of four turns or more).
+        run's median turn (runs of four turns or more), unless the set slowed
+        down to it: the next turn inward is not that long, this one not that
+        many times the next one, and its size within ``max_trend_size_ratio``
+        of the run's median either way.
     max_end_size_ratio : float
         So is a first or last turn with a path this many times the run's
         median or more (the leg's settling swing).
@@ -132,7 +135,8 @@ class CircleDetector:
                  min_lost_speed_frac: float = 0.6, max_size_mad_frac: float = 0.2,
                  max_end_size_ratio: float = 2.5, min_stop_s: float = 0.3,
                  max_straight_turns: float = 0.25, min_reversal_deg: float = 150.0,
-                 min_straightness: float = 0.97):
+                 min_straightness: float = 0.97, max_trend_size_ratio: float = 1.5):
+        self.max_trend_size_ratio = max_trend_size_ratio
         self.min_straightness = min_straightness
         self.min_reversal_deg = min_reversal_deg
         self.min_stop_s = min_stop_s
@@ -506,7 +510,21 @@ class CircleDetector:
         # seed 1006: two turns of 1.2 s before circles of 3.5 s, 13 for 10).
         durs = np.diff(edges)
         dur = _median(durs)
-        odd_time = (durs > self.max_end_turn_ratio * dur) | (durs < dur / 2.5)
+        # Far longer, unless the same loop drawn slower than the next turn
+        # inward, which is not far longer, and not far slower than that: a
+        # set slowing down (a speed trend with a hesitation) ends in turns
+        # each longer than the last, and its last one was dropped as
+        # settling (simulator hard seed 32017: turns of 1.0, 1.1, 1.7 and
+        # 2.6 s, 7.6-10 deg, 4 circles read as 3; 32024: 6 read as 5).
+        # Settling jumps from the circling's time, or goes on over turns
+        # that are all slow (hard seed 32020: 1.3, 2.1, 1.1 s before 0.4 s),
+        # or is a bigger loop (tests/test_circle_traces.py: 1.8x the size).
+        ratio = self.max_end_turn_ratio
+        inward = np.r_[durs[1:2], np.where(np.arange(1, len(durs) - 1) < len(durs) / 2, durs[2:], durs[:-2]),
+                       durs[-2:-1]] if len(durs) >= 2 else durs
+        trend = (inward <= ratio * dur) & (durs <= ratio * inward) & \
+            (np.abs(np.log(np.maximum(sizes, 1e-9) / size)) <= np.log(self.max_trend_size_ratio))
+        odd_time = ((durs > ratio * dur) & ~trend) | (durs < dur / 2.5)
         # Nor one far bigger than the run's turns (the leg's settling swing
         # taken in when the run is looked at earlier than its averaged rate).
         odd_size = (sizes < self.min_turn_size_frac * size) | (sizes > self.max_end_size_ratio * size)

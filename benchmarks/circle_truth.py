@@ -11,7 +11,9 @@ circles) over each listed circle, by case: plain, uneven + paused, 3.8:1,
 with part turns at the ends (not listed), and spiralling out of neutral
 over the first turn and back in over the last. A listed circle should turn
 the path once; prints percentiles per case, the spirals' first, inner and
-last circles apart. Simulator only (seeds below 40000, never the held-out
+last circles apart; then the turns of the toes' direction of motion over
+each direction's whole move (the detector's measure) less the listed
+circles. Simulator only (seeds below 40000, never the held-out
 generator).
 """
 from __future__ import annotations
@@ -53,6 +55,35 @@ def listed_turns(seed: int, pins: dict) -> list[np.ndarray]:
     return out
 
 
+def motion_turns(seed: int, pins: dict) -> list[float]:
+    """Per direction: the turns of the toes' direction of motion over the whole move, less the listed circles.
+
+    From where the toes leave neutral (or the last stop) to where they stop
+    again, between moving samples (the detector's measure; exact here, no
+    noise). A whole move whose direction turns ``n + x`` times with x in
+    [-0.45, 0.55) has ``n`` circles for a detector that counts a last turn
+    this close to complete (``CircleDetector.last_turn_slack``).
+    """
+    data, truth = simulate_circle_set(seed, **IDEAL, **pins)
+    t = data.t.to_numpy()
+    v = np.column_stack([data.gyr_z, -data.gyr_y])
+    speed = np.hypot(*v.T)
+    ang = np.arctan2(v[:, 1], v[:, 0])
+    out = []
+    for direction in ("cw", "ccw"):
+        tr = [c for c in truth if c["direction"] == direction]
+        a, b = np.searchsorted(t, [tr[0]["start_s"], tr[-1]["end_s"]])
+        moving = speed > 0.02 * np.median(speed[a:b])
+        while a > 0 and moving[a - 1]:
+            a -= 1
+        while b < len(t) - 1 and moving[b]:
+            b += 1
+        idx = a + np.flatnonzero(moving[a:b])
+        turned = np.sum(np.angle(np.exp(1j * np.diff(ang[idx])))) / (2 * np.pi)
+        out.append((1 if direction == "ccw" else -1) * turned - len(tr))
+    return out
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seeds", type=int, default=20)
@@ -69,6 +100,12 @@ def main() -> int:
         for part, x in parts.items():
             q = " ".join(f"{v:5.2f}" for v in np.percentile(x, [5, 25, 50, 75, 95]))
             print(f"{name:>16} {part:>5}: {q}  ({len(x)} circles, {100 * np.mean(x < 0.75):.0f} % under 0.75)")
+    print("turns of the toes' direction of motion over the whole move less the listed circles, 5/25/50/75/95 %")
+    for name, pins in CASES.items():
+        x = np.array([m for seed in range(args.first, args.first + args.seeds) for m in motion_turns(seed, pins)])
+        q = " ".join(f"{v:5.2f}" for v in np.percentile(x, [5, 25, 50, 75, 95]))
+        print(f"{name:>16}: {q}  ({len(x)} directions, {100 * np.mean((x < -0.45) | (x >= 0.55)):.0f} % outside"
+              " [-0.45, 0.55))")
     return 0
 
 
