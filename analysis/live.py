@@ -642,7 +642,7 @@ class LiveAnalyzer:
                  mounting_every_s: float = 30.0,
                  confirm_s: float = 4.0, fast_update_every_s: float = 0.5, idle_every_s: float = 8.0,
                  settle_s: float = 5.0, settled_s: float = 0.75, tracked_update_every_s: float = 4.0,
-                 background: bool = False):
+                 live_circles_per_bout: int = 2, background: bool = False):
         self.placement = placement or "foot"
         self.mounting = mounting
         self.window_s = window_s
@@ -661,7 +661,8 @@ class LiveAnalyzer:
                             mounting_every_s=mounting_every_s, confirm_s=confirm_s,
                             fast_update_every_s=fast_update_every_s, idle_every_s=idle_every_s,
                             settle_s=settle_s, settled_s=settled_s,
-                            tracked_update_every_s=tracked_update_every_s)
+                            tracked_update_every_s=tracked_update_every_s,
+                            live_circles_per_bout=live_circles_per_bout)
         self._key = next(_IDS)
         self._sent = 0                    # rows the worker process has
         if background:
@@ -704,6 +705,14 @@ class LiveAnalyzer:
         self._set_start = None            # start (s) of the set shown, as its first window found it
         # The window of a fast set starts this long before the set.
         self.fast_lead_s = 20.0
+        # A set of circles is shown from this many circles on, as they come
+        # (the closing analysis wants ``_set_circles``, 5: its first four
+        # waited for the fifth, 90th pct circle end -> counted 4.4 s), and
+        # taken back if it stops short of ``_set_circles`` for ``circle_wait_s``
+        # (longer than a slow circle, 4 s).
+        self.live_circles_per_bout = live_circles_per_bout
+        self._set_circles = SessionAnalyzer().min_circles_per_bout
+        self.circle_wait_s = 4.0
         self._closed_end = None
         # Ends (s) of the shown hold set's reps, also those the window has left.
         self._set_rep_ends: list = []
@@ -900,10 +909,10 @@ class LiveAnalyzer:
         if len(t) - lo < 100:
             self._found = (t_end, *self._found[1:])
             return
-        fit = SessionAnalyzer(min_reps_per_bout=1).detect(
+        fit = SessionAnalyzer(min_reps_per_bout=1, min_circles_per_bout=self.live_circles_per_bout).detect(
             _frame(data[lo:]), placement=self.placement, mounting=self.mounting,
             known_mounting=None if self.mounting else self._mount)
-        new = self._summarise(fit, t_end)
+        new = self._summarise(fit, t_end, self._set_circles, self.circle_wait_s)
         if not new.exercise and not old.exercise and self._gone is not None \
                 and self._holding(data, self._gone[0], self._gone[4]):
             # A rep of the set the view called over a moment ago (the foot
@@ -1057,11 +1066,14 @@ class LiveAnalyzer:
         lo = np.searchsorted(data[:, 0], data[-1, 0] - self.mounting_window_s)
         fit = SessionAnalyzer().detect(_frame(data[lo:]), placement=self.placement, mounting=self.mounting,
                                        known_mounting=None if self.mounting else self._mount)
+        # (A few circles shown as they came and taken back were no set.)
+        shown = self._describe(old) if old.exercise and not (
+            old.exercise == "ankle_circles" and old.circles_cw + old.circles_ccw < self._set_circles) else None
         if fit.bouts_.empty:
-            return self._describe(old) if old.exercise else None
+            return shown
         k = int(fit.bouts_.end_s.idxmax())
         st = self._summarise(fit, float(fit.bouts_.end_s[k]))
-        return self._describe(st) if st.exercise else (self._describe(old) if old.exercise else None)
+        return self._describe(st) if st.exercise else shown
 
     @staticmethod
     def _describe(s: LiveState) -> str:
@@ -1074,7 +1086,15 @@ class LiveAnalyzer:
         return f"{name}, {s.reps} reps"
 
     @staticmethod
-    def _summarise(fit: SessionAnalyzer, t_end: float) -> LiveState:
+    def _summarise(fit: SessionAnalyzer, t_end: float, min_circles: int = 0,
+                   circle_wait_s: float = 4.0) -> LiveState:
+        """The window's latest set as the view shows it.
+
+        ``min_circles``: a set of circles with fewer (the window finds them
+        from ``live_circles_per_bout`` on, to show them as they come) that
+        has had no circle for ``circle_wait_s`` is no set (the closing
+        analysis would not count it): taken back.
+        """
         st = LiveState(t_s=float(t_end))
         bouts = fit.bouts_
         if bouts.empty:
@@ -1099,9 +1119,14 @@ class LiveAnalyzer:
         n_strides = np.bincount(stride_bout, minlength=len(ex))
         st.tiptoe_events = [(float(b0[j]), float(b1[j]), int(n_strides[j]))
                             for j in np.flatnonzero(ex == "tiptoe_walk")]
+        # A few circles that stopped short of a set are no set.
+        few = (ex == "ankle_circles") & (np.bincount(circ_bout, minlength=len(ex)) < min_circles) \
+            & (t_end - b1 > circle_wait_s)
+        if few.all():
+            return st
         # The current set: the latest one still going or just finished.
-        k = int(np.argmax(b1))
-        st.sets_done = [(ex[j], float(b0[j]), float(b1[j])) for j in range(len(ex)) if j != k]
+        k = int(np.argmax(np.where(few, -np.inf, b1)))
+        st.sets_done = [(ex[j], float(b0[j]), float(b1[j])) for j in range(len(ex)) if j != k and not few[j]]
         if t_end - b1[k] > 15.0:
             st.sets_done.append((ex[k], float(b0[k]), float(b1[k])))
             return st
