@@ -700,6 +700,8 @@ class LiveAnalyzer:
         # the open tracker's holds before a set is named kept the window
         # analysis from running as the foot settled, and named sets 2 s later.
         self._tracked_hold = False
+        # Whether the foot moves with no rep of the tracked set under way.
+        self._untracked_move = False
         self._set_levels = None       # (rest, held, reps read from, matrix, last rep's end) of the set under way
         self._set_end = None
         self._set_start = None            # start (s) of the set shown, as its first window found it
@@ -759,8 +761,11 @@ class LiveAnalyzer:
         # While the tracker follows a hold set, its reps are shown as they
         # end and the window analysis runs when the foot settles (a rep's
         # end, :meth:`_settled`): the regular pace can be slower.
+        # (Not while the foot moves with no rep of the set under way: circles
+        # or a walk begun after a hold set waited 4 s for their first count.)
         every = (self.fast_update_every_s if self._found[1].exercise in FAST_EXERCISES
-                 else self.tracked_update_every_s if self._found[2] is not None else self.update_every_s)
+                 else self.tracked_update_every_s if self._found[2] is not None and not self._untracked_move
+                 else self.update_every_s)
         due = force or t_end - self._due_from >= every
         if self._job is None and (force or (self._busy(t_end) if due else self._settled(t_end))):
             self._due_from = self._ran_to = t_end
@@ -809,7 +814,11 @@ class LiveAnalyzer:
         still_from = np.searchsorted(t, t_end - self.settled_s)
         if moved(self._buf[still_from:self._n]):
             return False
-        return moved(self._buf[np.searchsorted(t, self._ran_to - self.settled_s):still_from])
+        # From a second further back than the last run: a rep whose end that
+        # run came 0.1 s after (before the detector counts it, from about
+        # 0.5 s of rest) settled before it began, and its count waited for
+        # the next regular run (simulated session 16001: 2.1 s).
+        return moved(self._buf[np.searchsorted(t, self._ran_to - self.settled_s - 1.0):still_from])
 
     def wait(self) -> LiveAnalyzer:
         """Let a window analysis under way in the worker end, and take its result."""
@@ -850,7 +859,7 @@ class LiveAnalyzer:
         # while no set is named (or a hold set has no levels yet).
         opened = self._open.update(self._buf[self._open_n:self._n, 0], self._buf[self._open_n:self._n, 1:4])
         self._open_n = self._n
-        self._tracked_hold = False
+        self._tracked_hold = self._untracked_move = False
         if track is None or st.exercise not in HOLD_TARGET_S:
             if st.exercise is None or st.exercise in HOLD_TARGET_S:
                 st.holding_s, st.holding_since_s = opened.holding_s_, opened.since_s_
@@ -865,6 +874,7 @@ class LiveAnalyzer:
         pending = [r for r in tr.reps_ if last_update - r[1] < self.confirm_s]
         st.holding_s, st.holding_since_s = tr.holding_s_, tr.since_s_
         self._tracked_hold = tr.holding_s_ is not None
+        self._untracked_move = tr.under_way_s_ is None and moved(self._buf[np.searchsorted(t, t_end - 1.0):self._n])
         if tr.holding_s_ is not None and opened.rest_known_ and not opened.away_:
             # The set's levels may be read the wrong way round (its rests as
             # the holds) for a while: the foot back at its own rest is not held.
