@@ -1034,7 +1034,11 @@ class LiveAnalyzer:
         rest, held, _, matrix, since = levels
         t = data[:, 0]
         lo = np.searchsorted(t, max(since - 1.0, t[-1] - 2 * self._tracker.max_rep_s))
-        start = HoldTracker().track(t[lo:], data[lo:, 1:4], matrix, rest, held, since).under_way_s_
+        tr = HoldTracker().track(t[lo:], data[lo:, 1:4], matrix, rest, held, since)
+        # Or one that has just ended, that the window does not count yet (it
+        # wants the foot settled): a window run as the foot came back from a
+        # 14 s band rep called the set over for a moment.
+        start = tr.under_way_s_ if tr.under_way_s_ is not None else tr.reps_[0][0] if tr.reps_ else None
         # Begun as soon after the set's last rep as a bout the window finds
         # is still the set: a pencil pickup 10 s after a toe-press set held
         # the toe-press set on the view through the pencil set (demo).
