@@ -623,7 +623,13 @@ class LiveAnalyzer:
     tracked_update_every_s : float
         Data time between window analyses while the tracker follows a hold
         set (it shows the reps as they end; the window analysis still runs
-        as the foot settles after each).
+        as the foot settles after each); ``update_every_s`` while the foot
+        moves with no rep of the set under way (circles or a walk after it).
+    live_circles_per_bout : int
+        The window analysis finds a set of circles from this many circles
+        on, so the view shows them as they come; one that stops short of
+        the closing analysis's ``min_circles_per_bout`` (5) is taken back
+        once no circle has come for ``circle_wait_s``.
     background : bool
         Run the window analysis in a worker process (one for every
         analyser of the process, :func:`_worker`; it keeps its own copy of
