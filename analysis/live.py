@@ -820,11 +820,11 @@ class LiveAnalyzer:
         still_from = np.searchsorted(t, t_end - self.settled_s)
         if moved(self._buf[still_from:self._n]):
             return False
-        # From a second further back than the last run: a rep whose end that
-        # run came 0.1 s after (before the detector counts it, from about
-        # 0.5 s of rest) settled before it began, and its count waited for
-        # the next regular run (simulated session 16001: 2.1 s).
-        return moved(self._buf[np.searchsorted(t, self._ran_to - self.settled_s - 1.0):still_from])
+        # (Looking a second further back, for a rep whose end a regular run
+        # came 0.1 s after, too early to count it, cut simulated session
+        # 16001's first count from 2.1 to 0.9 s but ran the window a third
+        # more often: reverted, benchmarks/README.md "live tails".)
+        return moved(self._buf[np.searchsorted(t, self._ran_to - self.settled_s):still_from])
 
     def wait(self) -> LiveAnalyzer:
         """Let a window analysis under way in the worker end, and take its result."""
