@@ -623,7 +623,13 @@ class LiveAnalyzer:
     tracked_update_every_s : float
         Data time between window analyses while the tracker follows a hold
         set (it shows the reps as they end; the window analysis still runs
-        as the foot settles after each).
+        as the foot settles after each); ``update_every_s`` while the foot
+        moves with no rep of the set under way (circles or a walk after it).
+    live_circles_per_bout : int
+        The window analysis finds a set of circles from this many circles
+        on, so the view shows them as they come; one that stops short of
+        the closing analysis's ``min_circles_per_bout`` (5) is taken back
+        once no circle has come for ``circle_wait_s``.
     background : bool
         Run the window analysis in a worker process (one for every
         analyser of the process, :func:`_worker`; it keeps its own copy of
@@ -642,7 +648,7 @@ class LiveAnalyzer:
                  mounting_every_s: float = 30.0,
                  confirm_s: float = 4.0, fast_update_every_s: float = 0.5, idle_every_s: float = 8.0,
                  settle_s: float = 5.0, settled_s: float = 0.75, tracked_update_every_s: float = 4.0,
-                 background: bool = False):
+                 live_circles_per_bout: int = 2, background: bool = False):
         self.placement = placement or "foot"
         self.mounting = mounting
         self.window_s = window_s
@@ -661,7 +667,8 @@ class LiveAnalyzer:
                             mounting_every_s=mounting_every_s, confirm_s=confirm_s,
                             fast_update_every_s=fast_update_every_s, idle_every_s=idle_every_s,
                             settle_s=settle_s, settled_s=settled_s,
-                            tracked_update_every_s=tracked_update_every_s)
+                            tracked_update_every_s=tracked_update_every_s,
+                            live_circles_per_bout=live_circles_per_bout)
         self._key = next(_IDS)
         self._sent = 0                    # rows the worker process has
         if background:
@@ -699,11 +706,21 @@ class LiveAnalyzer:
         # the open tracker's holds before a set is named kept the window
         # analysis from running as the foot settled, and named sets 2 s later.
         self._tracked_hold = False
+        # Whether the foot moves with no rep of the tracked set under way.
+        self._untracked_move = False
         self._set_levels = None       # (rest, held, reps read from, matrix, last rep's end) of the set under way
         self._set_end = None
         self._set_start = None            # start (s) of the set shown, as its first window found it
         # The window of a fast set starts this long before the set.
         self.fast_lead_s = 20.0
+        # A set of circles is shown from this many circles on, as they come
+        # (the closing analysis wants ``_set_circles``, 5: its first four
+        # waited for the fifth, 90th pct circle end -> counted 4.4 s), and
+        # taken back if it stops short of ``_set_circles`` for ``circle_wait_s``
+        # (longer than a slow circle, 4 s).
+        self.live_circles_per_bout = live_circles_per_bout
+        self._set_circles = SessionAnalyzer().min_circles_per_bout
+        self.circle_wait_s = 4.0
         self._closed_end = None
         # Ends (s) of the shown hold set's reps, also those the window has left.
         self._set_rep_ends: list = []
@@ -750,8 +767,11 @@ class LiveAnalyzer:
         # While the tracker follows a hold set, its reps are shown as they
         # end and the window analysis runs when the foot settles (a rep's
         # end, :meth:`_settled`): the regular pace can be slower.
+        # (Not while the foot moves with no rep of the set under way: circles
+        # or a walk begun after a hold set waited 4 s for their first count.)
         every = (self.fast_update_every_s if self._found[1].exercise in FAST_EXERCISES
-                 else self.tracked_update_every_s if self._found[2] is not None else self.update_every_s)
+                 else self.tracked_update_every_s if self._found[2] is not None and not self._untracked_move
+                 else self.update_every_s)
         due = force or t_end - self._due_from >= every
         if self._job is None and (force or (self._busy(t_end) if due else self._settled(t_end))):
             self._due_from = self._ran_to = t_end
@@ -800,6 +820,10 @@ class LiveAnalyzer:
         still_from = np.searchsorted(t, t_end - self.settled_s)
         if moved(self._buf[still_from:self._n]):
             return False
+        # (Looking a second further back, for a rep whose end a regular run
+        # came 0.1 s after, too early to count it, cut simulated session
+        # 16001's first count from 2.1 to 0.9 s but ran the window a third
+        # more often: reverted, benchmarks/README.md "live tails".)
         return moved(self._buf[np.searchsorted(t, self._ran_to - self.settled_s):still_from])
 
     def wait(self) -> LiveAnalyzer:
@@ -841,7 +865,7 @@ class LiveAnalyzer:
         # while no set is named (or a hold set has no levels yet).
         opened = self._open.update(self._buf[self._open_n:self._n, 0], self._buf[self._open_n:self._n, 1:4])
         self._open_n = self._n
-        self._tracked_hold = False
+        self._tracked_hold = self._untracked_move = False
         if track is None or st.exercise not in HOLD_TARGET_S:
             if st.exercise is None or st.exercise in HOLD_TARGET_S:
                 st.holding_s, st.holding_since_s = opened.holding_s_, opened.since_s_
@@ -856,6 +880,7 @@ class LiveAnalyzer:
         pending = [r for r in tr.reps_ if last_update - r[1] < self.confirm_s]
         st.holding_s, st.holding_since_s = tr.holding_s_, tr.since_s_
         self._tracked_hold = tr.holding_s_ is not None
+        self._untracked_move = tr.under_way_s_ is None and moved(self._buf[np.searchsorted(t, t_end - 1.0):self._n])
         if tr.holding_s_ is not None and opened.rest_known_ and not opened.away_:
             # The set's levels may be read the wrong way round (its rests as
             # the holds) for a while: the foot back at its own rest is not held.
@@ -900,10 +925,10 @@ class LiveAnalyzer:
         if len(t) - lo < 100:
             self._found = (t_end, *self._found[1:])
             return
-        fit = SessionAnalyzer(min_reps_per_bout=1).detect(
+        fit = SessionAnalyzer(min_reps_per_bout=1, min_circles_per_bout=self.live_circles_per_bout).detect(
             _frame(data[lo:]), placement=self.placement, mounting=self.mounting,
             known_mounting=None if self.mounting else self._mount)
-        new = self._summarise(fit, t_end)
+        new = self._summarise(fit, t_end, self._set_circles, self.circle_wait_s)
         if not new.exercise and not old.exercise and self._gone is not None \
                 and self._holding(data, self._gone[0], self._gone[4]):
             # A rep of the set the view called over a moment ago (the foot
@@ -1015,7 +1040,11 @@ class LiveAnalyzer:
         rest, held, _, matrix, since = levels
         t = data[:, 0]
         lo = np.searchsorted(t, max(since - 1.0, t[-1] - 2 * self._tracker.max_rep_s))
-        start = HoldTracker().track(t[lo:], data[lo:, 1:4], matrix, rest, held, since).under_way_s_
+        tr = HoldTracker().track(t[lo:], data[lo:, 1:4], matrix, rest, held, since)
+        # Or one that has just ended, that the window does not count yet (it
+        # wants the foot settled): a window run as the foot came back from a
+        # 14 s band rep called the set over for a moment.
+        start = tr.under_way_s_ if tr.under_way_s_ is not None else tr.reps_[0][0] if tr.reps_ else None
         # Begun as soon after the set's last rep as a bout the window finds
         # is still the set: a pencil pickup 10 s after a toe-press set held
         # the toe-press set on the view through the pencil set (demo).
@@ -1057,11 +1086,14 @@ class LiveAnalyzer:
         lo = np.searchsorted(data[:, 0], data[-1, 0] - self.mounting_window_s)
         fit = SessionAnalyzer().detect(_frame(data[lo:]), placement=self.placement, mounting=self.mounting,
                                        known_mounting=None if self.mounting else self._mount)
+        # (A few circles shown as they came and taken back were no set.)
+        shown = self._describe(old) if old.exercise and not (
+            old.exercise == "ankle_circles" and old.circles_cw + old.circles_ccw < self._set_circles) else None
         if fit.bouts_.empty:
-            return self._describe(old) if old.exercise else None
+            return shown
         k = int(fit.bouts_.end_s.idxmax())
         st = self._summarise(fit, float(fit.bouts_.end_s[k]))
-        return self._describe(st) if st.exercise else (self._describe(old) if old.exercise else None)
+        return self._describe(st) if st.exercise else shown
 
     @staticmethod
     def _describe(s: LiveState) -> str:
@@ -1074,7 +1106,15 @@ class LiveAnalyzer:
         return f"{name}, {s.reps} reps"
 
     @staticmethod
-    def _summarise(fit: SessionAnalyzer, t_end: float) -> LiveState:
+    def _summarise(fit: SessionAnalyzer, t_end: float, min_circles: int = 0,
+                   circle_wait_s: float = 4.0) -> LiveState:
+        """The window's latest set as the view shows it.
+
+        ``min_circles``: a set of circles with fewer (the window finds them
+        from ``live_circles_per_bout`` on, to show them as they come) that
+        has had no circle for ``circle_wait_s`` is no set (the closing
+        analysis would not count it): taken back.
+        """
         st = LiveState(t_s=float(t_end))
         bouts = fit.bouts_
         if bouts.empty:
@@ -1099,9 +1139,14 @@ class LiveAnalyzer:
         n_strides = np.bincount(stride_bout, minlength=len(ex))
         st.tiptoe_events = [(float(b0[j]), float(b1[j]), int(n_strides[j]))
                             for j in np.flatnonzero(ex == "tiptoe_walk")]
+        # A few circles that stopped short of a set are no set.
+        few = (ex == "ankle_circles") & (np.bincount(circ_bout, minlength=len(ex)) < min_circles) \
+            & (t_end - b1 > circle_wait_s)
+        if few.all():
+            return st
         # The current set: the latest one still going or just finished.
-        k = int(np.argmax(b1))
-        st.sets_done = [(ex[j], float(b0[j]), float(b1[j])) for j in range(len(ex)) if j != k]
+        k = int(np.argmax(np.where(few, -np.inf, b1)))
+        st.sets_done = [(ex[j], float(b0[j]), float(b1[j])) for j in range(len(ex)) if j != k and not few[j]]
         if t_end - b1[k] > 15.0:
             st.sets_done.append((ex[k], float(b0[k]), float(b1[k])))
             return st
