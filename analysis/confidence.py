@@ -184,25 +184,6 @@ def heel_raise_rise_m(range_deg: float, reach_m: float = 0.09) -> float:
     return float(reach_m * np.sin(np.radians(min(abs(range_deg), 90.0))))
 
 
-def foot_turn_side(heel_lift_m: float, range_deg: float, press_reach_m: float = 0.07,
-                   raise_reach_m: float = 0.09, min_range_deg: float = 6.5) -> float:
-    """Which turn a foot rep's toes-down rise fits better (m): > 0 about the ball, < 0 about the ankle.
-
-    A toe press turns the foot about the ankle: going toes down it lowers
-    the instep sensor, ``press_reach_m`` ahead of the joint, by
-    ``press_reach_m·sin(range)``; a heel raise (standing, seated, or the
-    heel coming up at the bottom of a squat) turns it about the ball and
-    lifts it by ``raise_reach_m·sin(range)``. Returns the rise
-    (:func:`toes_down_rise`) less the midpoint of the two, or 0 below
-    ``min_range_deg``, where the two are too close to tell under the
-    integration's noise (1.8 cm apart at 6.5°).
-    """
-    if abs(range_deg) < min_range_deg:
-        return 0.0
-    s = np.sin(np.radians(min(abs(range_deg), 90.0)))
-    return float(heel_lift_m - 0.5 * (raise_reach_m - press_reach_m) * s)
-
-
 def shank_rise_allowance_m(range_deg: float, lift_doubt_m: float = 0.0, still_m: float = 0.012,
                            sensor_height_m: float = 0.32, doubt_share: float = 1 / 3) -> float:
     """How far (m) a shank sensor may rise or fall in a rep that turns the shank about the ankle.
@@ -518,17 +499,15 @@ class ConfidenceRater:
         is that large (a true 6° set with a 5.7 cm doubt read +0.84 cm:
         tuning seed 3702 of ``lookalikes.py --exercises``, realistic-wide;
         a seated heel raise of 13°, +1.5 cm, seed 3703 of ``--hard``).
-    press_reach_m, geometry_min_range_deg : float
-        :func:`foot_turn_side`: how far ahead of the ankle a foot sensor
-        sits (a toe press turns the foot about the ankle and lowers the
-        instep by ``press_reach_m·sin(range)``; simulated foot sets: -0.3
-        to -1.8 cm, about -0.07·sin(range)); from ``geometry_min_range_deg``
-        on, the two turns part by 1.8 cm and more, and a foot toe press
-        whose toes-down rise lies nearer a heel raise's than a press's is
-        doubted (squats with the heel coming up, seated heel raises:
-        tuning seeds 424008, 424016, 426002, 426016 of the look-alike
-        tiers, +0.5 to +1.1 cm at 7-15°, under the older sign's
-        ``max_heel_lift_m``).
+    press_reach_m : float
+        How far ahead of the ankle a foot sensor sits: a toe press turning
+        the foot about the ankle moves the instep about
+        ``press_reach_m·sin(range)``. (A check that a toes-down rise nearer
+        a turn about the ball than about the ankle is a heel raise was
+        tried on branch lookalike2 and dropped: an independently written
+        generator's toe presses rise as the toes grip, and 0.16.0 doubted
+        a quarter of its true sets; benchmarks/README.md, "0.16.0 on
+        held-out seeds 60000".)
     foot_still_rise_m : float
         A foot toe press rises per rep at most what its turn about the
         ankle lifts the instep (``press_reach_m·sin(range)``) plus this
@@ -576,13 +555,12 @@ class ConfidenceRater:
                  heel_raise_reach_m: float = 0.09, doubtful_heel_lift_m: float = 0.01, shank_still_rise_m: float = 0.012,
                  shank_sensor_height_m: float = 0.32, shank_min_travel_m: float = 0.06,
                  min_gait_mounting: float = 0.5, press_reach_m: float = 0.07,
-                 geometry_min_range_deg: float = 6.5, foot_still_rise_m: float = 0.012,
+                 foot_still_rise_m: float = 0.012,
                  shank_squat_range_deg: float = 15.0, shank_max_hold_cv: float = 0.4):
         self.shank_squat_range_deg = shank_squat_range_deg
         self.shank_max_hold_cv = shank_max_hold_cv
         self.min_gait_mounting = min_gait_mounting
         self.press_reach_m = press_reach_m
-        self.geometry_min_range_deg = geometry_min_range_deg
         self.foot_still_rise_m = foot_still_rise_m
         self.heel_raise_reach_m = heel_raise_reach_m
         self.doubtful_heel_lift_m = doubtful_heel_lift_m
@@ -668,12 +646,6 @@ class ConfidenceRater:
         if exercise == "toe_press" and heel > max(self.max_heel_lift_m, min(
                 ev.get("lift_doubt_m", 0.0), max(self.doubtful_heel_lift_m, 0.5 * raise_m))):
             return f"the instep rises {100 * heel:.1f} cm as the toes go down: the heel lifts (heel raises?)"
-        if exercise == "toe_press" and foot_turn_side(heel, rng or 0.0, self.press_reach_m, self.heel_raise_reach_m,
-                                                      self.geometry_min_range_deg) > 0:
-            press_m = -self.press_reach_m * np.sin(np.radians(min(abs(rng), 90.0)))
-            return (f"the instep rises {100 * heel:+.1f} cm as the toes go down {rng:.0f}°, nearer a turn about "
-                    f"the ball of the foot (+{100 * raise_m:.1f} cm) than about the ankle ({100 * press_m:.1f} cm): "
-                    f"the heel lifts (a squat, or heel raises?)")
         return None
 
     def _foot_rise_sign(self, exercise: str, ev: dict, placement: str) -> str | None:

@@ -373,7 +373,7 @@ class TiptoeWalkDetector:
             # (A shank's calm runs on through the heel rising: no heel-rise
             # rule there; held-out no-harm check, ankle, in benchmarks/README.)
             sd = StrideDetector(heel_rise_max_s=0.45 if foot else 0.0).detect(
-                sig.acc[sl], sig.gyr[sl], g.period_s, sampling_rate_hz, valid=sig.valid[sl])
+                sig.acc[sl], sig.gyr[sl], g.period_s, sampling_rate_hz)
             contacts = sd.contacts_ + lo
             if not g.quiet and not (foot and toes_up is not None
                                     and toes_up[g.start:g.stop].mean() > 0.5):

@@ -254,11 +254,6 @@ class StrideDetector:
         0.2 s or more before any swing. A shank hardly turns as the heel
         rises: its calm runs on into the first swing, which may land within
         0.45 s of it (0 for a shank).
-    gap_value, gap_margin_s : float
-        With ``valid`` given, no contact is looked for in the recording's
-        gaps nor within ``gap_margin_s`` of them, and the middle of each gap
-        is a candidate contact of score ``gap_value`` (the others': their
-        jolt over the walk's 98th percentile): a landing the gap hid.
 
     Attributes (after :meth:`detect`)
     ----------
@@ -269,18 +264,13 @@ class StrideDetector:
         (README, "How the analysis works").
     """
 
-    def __init__(self, highpass_hz: float = 3.0, tightness: float = 4.0, heel_rise_max_s: float = 0.45,
-                 gap_value: float = 0.35, gap_margin_s: float = 0.04):
-        self.gap_value = gap_value
-        self.gap_margin_s = gap_margin_s
+    def __init__(self, highpass_hz: float = 3.0, tightness: float = 4.0, heel_rise_max_s: float = 0.45):
         self.highpass_hz = highpass_hz
         self.tightness = tightness
         self.heel_rise_max_s = heel_rise_max_s
 
     def detect(self, acc: np.ndarray, gyr: np.ndarray, period_s: float,
-               sampling_rate_hz: float, valid: np.ndarray | None = None) -> StrideDetector:
-        """Contacts of the walk in ``acc`` (n, 3) and ``gyr`` (n, 3); ``valid`` (n,) marks
-        the samples recorded (not filled in across a gap)."""
+               sampling_rate_hz: float) -> StrideDetector:
         jerk = (norm3(butter_filtfilt(acc, 2, self.highpass_hz, sampling_rate_hz, "highpass"))
                 if len(acc) > 15 else np.zeros(len(acc)))
         g = norm3(gyr)
@@ -289,46 +279,10 @@ class StrideDetector:
         origin = max(0, int(0.15 * sampling_rate_hz) - 1) if sampling_rate_hz >= 10 else 0
         swing = uniform_filter1d(g, max(1, int(0.3 * sampling_rate_hz)), origin=origin)
         score = jerk * (swing / (_percentile(swing, 90) or 1.0)).clip(0, 1.5)
-        if valid is not None and len(score) and not valid.all():
-            # Across a gap the samples are a straight line from the last
-            # recorded to the next: where the swing meets it, the line's kink
-            # is a jolt no foot made, taken for the landing the gap hid
-            # (25 Hz, 0.5 s lost: a contact 0.2 s early, or a chain off by
-            # half a stride after it). No contact is looked for in a gap or
-            # within ``gap_margin_s`` of one; the gap itself is a candidate (below).
-            m = int(round(self.gap_margin_s * sampling_rate_hz))
-            near_gap = uniform_filter1d((~valid).astype(float), 2 * m + 1, mode="nearest") > 1e-9
-            score = np.where(near_gap, 0.0, score)
-        else:
-            near_gap = None
         top = _percentile(score, 98) if len(score) else 0.0
         cand, _ = find_peaks(score, distance=max(1, int(0.25 * period_s * sampling_rate_hz)),
                              prominence=0.1 * top)
-        value = score[cand] / (top or 1.0)
-        hidden = np.zeros(0, dtype=np.intp)
-        if near_gap is not None:
-            # A gap may hide a landing: its middle is a candidate of its own,
-            # weak (``gap_value``, of the 98th percentile's 1), so that the
-            # chain steps through it in the walk's rhythm rather than onto a
-            # swing's wobble beside it, and never prefers it to an impact.
-            a, b = runs(near_gap)
-            hidden = ((a + b) // 2).astype(np.intp)
-            order = np.argsort(np.r_[cand, hidden], kind="stable")
-            cand = np.r_[cand, hidden][order]
-            value = np.r_[value, np.full(len(hidden), self.gap_value)][order]
-        peaks = self._chain(cand, value, period_s * sampling_rate_hz)
-        if len(hidden) and len(peaks) and (peaks[0] in hidden or peaks[-1] in hidden):
-            # A walk neither starts nor ends in a gap: its edges are seen.
-            # The gaps outside the chain's seen contacts are no candidates,
-            # and the chain is looked for again (a soft last landing just
-            # after a gap lost to the gap's candidate: realistic tier, 1 %
-            # lost, seed 4202 at the shank).
-            real = peaks[~np.isin(peaks, hidden)]
-            inside = ~np.isin(cand, hidden) | ((cand > real[0]) & (cand < real[-1]) if len(real) else False)
-            cand, value = cand[inside], value[inside]
-            peaks = self._chain(cand, value, period_s * sampling_rate_hz)
-            keep = np.flatnonzero(~np.isin(peaks, hidden))
-            peaks = peaks[keep[0]:keep[-1] + 1] if len(keep) else peaks[:0]
+        peaks = self._chain(cand, score[cand] / (top or 1.0), period_s * sampling_rate_hz)
         if len(peaks):
             # The foot stood on the ground before its first swing: that
             # stance starts the chain (the walk's start and its first

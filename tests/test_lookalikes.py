@@ -558,23 +558,6 @@ def test_a_toe_press_set_next_to_a_heel_raise_set_is_found(seed, i):
 
 # -- branch lookalike2: which turn the foot makes ---------------------------------------
 
-def test_a_foot_turning_about_its_ball_is_no_toe_press():
-    # A toe press of 9° turns the foot about the ankle: the instep, 7 cm
-    # ahead of it, goes down 7·sin(9°) = 1.1 cm; a heel raise (or a squat's
-    # heel coming up) turns it about the ball and lifts it 9·sin(9°) = 1.4 cm.
-    # Midway is +0.16 cm: a rise of +0.7 cm (under the heel-raise sign's 1 cm)
-    # is the ball's turn, a fall of 0.8 cm the ankle's.
-    nine = {**SET, "range_deg": 9.0, "lift_doubt_m": 0.01}
-    raised = ConfidenceRater().rate("toe_press", {**nine, "heel_lift_m": 0.007, "lift_m": 0.007}, "declared")
-    assert raised.confidence_ < THRESHOLD and any("ball of the foot" in d for d in raised.doubts_)
-    pressed = ConfidenceRater().rate("toe_press", {**nine, "heel_lift_m": -0.008, "lift_m": 0.008}, "declared")
-    assert pressed.confidence_ >= THRESHOLD
-    # Under 6.5° the two turns are within 1.8 cm of each other, inside the
-    # integration's noise (a true hard-tier set of 5.6° read +0.7 cm).
-    small = {**SET, "range_deg": 5.6, "heel_lift_m": 0.007, "lift_m": 0.007, "lift_doubt_m": 0.007}
-    assert ConfidenceRater().rate("toe_press", small, "declared").confidence_ >= THRESHOLD
-
-
 def test_a_foot_lifted_off_the_floor_is_no_toe_press():
     # A 4.4° press lifts the instep 7·sin(4.4°) = 0.5 cm; with 1.2 cm of
     # noise and a third of a 0.4 cm doubt it may rise 1.9 cm. A seated leg
@@ -586,6 +569,10 @@ def test_a_foot_lifted_off_the_floor_is_no_toe_press():
     assert ConfidenceRater().rate("toe_press", ev, "declared").confidence_ >= THRESHOLD
 
 
+@pytest.mark.xfail(strict=True, reason=(
+    "0.16.0: the check that caught it (the instep rising as the toes go down, nearer a turn "
+    "about the ball than the ankle) doubted a quarter of an independent generator's true toe "
+    "presses (held-out seeds 60000, clean toe press F1 0.96 -> 0.74) and was dropped"))
 def test_squats_whose_heel_comes_up_count_nothing_at_the_foot():
     # benchmarks/lookalikes.py squat seed 32104 (foot, 52 Hz, the mounting
     # declared): the heel rose 7° at the bottom of each squat, and the set

@@ -3,6 +3,8 @@
 Expected values come from the simulator's truth: the walk's contacts as it
 placed them, and the rows a test removes from its recording.
 """
+import pytest
+
 from analysis.pipeline import analyze_recording
 from sensors.contract import G
 from sensors.simulator import simulate_session
@@ -21,6 +23,11 @@ def _strides(doc: dict) -> list[float]:
     return [s["t_s"] for e in doc["exercises"] if e["exercise"] == "tiptoe_walk" for s in e["strides"]]
 
 
+@pytest.mark.xfail(strict=True, reason=(
+    "0.16.0: the stride detector that counted it (no contact looked for in a gap, the gap's "
+    "middle a weak candidate, branch tiptoehard) lengthened an independent generator's tiptoe "
+    "duration error (held-out seeds 60000: realistic 1.16 -> 1.40 s, hard 1.22 -> 1.40 s) and "
+    "was taken out"))
 def test_a_landing_lost_in_a_gap_at_25_hz_is_still_counted():
     rec, truth = _walk(25.0, 4307)
     true = [s["t_s"] for s in truth["exercises"][0]["strides"]]
