@@ -767,10 +767,13 @@ class LiveAnalyzer:
         # While the tracker follows a hold set, its reps are shown as they
         # end and the window analysis runs when the foot settles (a rep's
         # end, :meth:`_settled`): the regular pace can be slower.
-        # (Not while the foot moves with no rep of the set under way: circles
-        # or a walk begun after a hold set waited 4 s for their first count.)
+        # (Not while the foot moves with no rep of a set of under two reps under
+        # way: circles begun after a false one-rep set waited 4 s for their
+        # first count. After a real set, running at the regular pace made
+        # benchmarks/live.py's rep ends later, 90th pct 0.69 -> 0.98 s.)
         every = (self.fast_update_every_s if self._found[1].exercise in FAST_EXERCISES
-                 else self.tracked_update_every_s if self._found[2] is not None and not self._untracked_move
+                 else self.tracked_update_every_s if self._found[2] is not None and not (
+                     self._untracked_move and len(self._set_rep_ends) < 2)
                  else self.update_every_s)
         due = force or t_end - self._due_from >= every
         if self._job is None and (force or (self._busy(t_end) if due else self._settled(t_end))):
