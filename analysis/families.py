@@ -1277,8 +1277,8 @@ class HoldSetDetector:
                     holds = (group.hold_stop - group.hold_start) / sampling_rate_hz
                     # How far the sensor's bias may have carried each rise
                     # (the evidence's ``lift_doubt_m``).
-                    doubt_m = rise_doubt(float(_median(group.amplitude_deg)),
-                                         float(_median(group.hold_start - group.start)) / sampling_rate_hz)
+                    move_s = float(_median(group.hold_start - group.start)) / sampling_rate_hz
+                    doubt_m = rise_doubt(float(_median(group.amplitude_deg)), move_s)
                     name = self._name_hold_bout(posture, holds, float(_median(lifts)), len(group),
                                                 float(_median(np.abs(group.range_deg))), doubt_m)
                     if posture == "flat" and (name == "pencil_pickup" or (
@@ -1303,7 +1303,6 @@ class HoldSetDetector:
                         # clear lift (seed 502008: ten reps, 2.7 cm).
                         held_lifts = _rise_per_rep(group, earth_acc, s, sampling_rate_hz,
                                                    self.pencil_lift_margin_s, calm())
-                        move_s = float(_median(group.hold_start - group.start)) / sampling_rate_hz
                         if self._lifted_off(held_lifts, float(_median(np.abs(group.range_deg))), move_s):
                             name, lifts = "pencil_pickup", held_lifts
                     # Two pencil reps make a set when the pencil was put
@@ -1324,12 +1323,11 @@ class HoldSetDetector:
                     peak, held = rep_extent(smooth if name != "pencil_pickup" else
                                             lowpass(sig.elevation_deg[s:e], proto.cutoff_hz, sampling_rate_hz),
                                             group, sampling_rate_hz)
-                    move_s = float(_median(group.hold_start - group.start)) / sampling_rate_hz
                     evidence = {"in_posture": sig.in_posture(name, a, b), "reps": len(group),
                                 "range_deg": float(_median(group.amplitude_deg)),
                                 "range_cv": self._range_cv(name, group.amplitude_deg, lifts),
                                 "lift_m": float(_median(lifts)),
-                                "lift_doubt_m": rise_doubt(float(_median(group.amplitude_deg)), move_s),
+                                "lift_doubt_m": doubt_m,
                                 "overshoot": float(_median(peak / np.maximum(held, 0.2))),
                                 "rest_s": (float(_median((group.start[1:] - group.stop[:-1])
                                                          / sampling_rate_hz)) if len(group) > 1 else None),
