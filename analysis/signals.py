@@ -164,19 +164,26 @@ def gap_lowpass(x: np.ndarray, valid: np.ndarray, cutoff_hz: float, sampling_rat
     if not ok.any():
         return lowpass(x, cutoff_hz, sampling_rate_hz)
     out = num / np.where(ok, den, 1.0)[:, None]
-    # The few points to bridge, found once. Each lies between the good
-    # points at the edges of its run of bad ones, which are next to each
-    # other among those edges as among all good points: interpolating from
-    # the edges alone gives np.interp's same values without gathering a
-    # day's good points per column.
-    bad = np.flatnonzero(~ok)
-    if len(bad):
-        first, stop = runs(~ok)
-        edges = np.r_[first - 1, stop]
-        edges = np.unique(edges[(edges >= 0) & (edges < len(ok))])
-        for k in range(out.shape[1]):
-            out[bad, k] = np.interp(bad, edges, out[edges, k])
+    bad, edges = _bridge(ok)
+    for k in range(out.shape[1] if len(bad) else 0):
+        out[bad, k] = np.interp(bad, edges, out[edges, k])
     return out
+
+
+def _bridge(ok: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The points to bridge (where ``ok`` is False) and the good points they are bridged from.
+
+    Each bad point lies between the good points at the edges of its run of
+    bad ones, which are next to each other among those edges as among all
+    good points: interpolating from the edges alone gives np.interp's same
+    values without gathering a day's good points per column.
+    """
+    bad = np.flatnonzero(~ok)
+    if not len(bad):
+        return bad, bad
+    first, stop = runs(~ok)
+    edges = np.r_[first - 1, stop]
+    return bad, np.unique(edges[(edges >= 0) & (edges < len(ok))])
 
 
 def gap_lowpass_columns(columns: list, valid: np.ndarray, cutoff_hz: float, sampling_rate_hz: float,
@@ -209,12 +216,7 @@ def gap_lowpass_columns(columns: list, valid: np.ndarray, cutoff_hz: float, samp
         return [lowpass(c, cutoff_hz, sampling_rate_hz) for c in columns]
     scale = np.where(ok, den, 1.0)
     del den
-    # The points to bridge and the edges they are bridged from, as in gap_lowpass.
-    bad = np.flatnonzero(~ok)
-    if len(bad):
-        first, stop = runs(~ok)
-        edges = np.r_[first - 1, stop]
-        edges = np.unique(edges[(edges >= 0) & (edges < len(ok))])
+    bad, edges = _bridge(ok)
     out = []
     for c in columns:
         # A new array, not ``/=`` into the filter's reversed buffer: numpy's
