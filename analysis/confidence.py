@@ -46,8 +46,9 @@ The confidence is the product of
    * for tiptoe walking: a stride pace unlike walking (lunges, split
      squats), climbing (stairs) or a few steps only;
    * posture at the shank, which is upright standing and seated alike: a
-     "toe press" that tips the shin back (the foot swinging forward about
-     the knee: a seated knee extension) or whose holds are stiller than
+     "toe press" that tips the shin back as far as a knee extension does,
+     or swings the sensor about the knee (the foot going forward: a
+     seated knee extension), or whose holds are stiller than
      its rests (seated holds between standing rests), and, without walking
      nor a declared mounting, no shank toe press is strong evidence.
 
@@ -459,9 +460,33 @@ class ConfidenceRater:
         :func:`analysis.families.shank_lean`; simulated ankle sets -2 to
         -17°, the outside simulator's -16 to -29°). A "toe press" whose
         shin tips back by more than this per rep is the foot swinging
-        forward about the knee (a seated knee extension). Judged only with
-        a mounting declared or found from walking (a mounting from
-        postures may have forward the wrong way round).
+        forward about the knee (a seated knee extension), when it tips back
+        as far as a knee extension swings it (``shank_swing_deg``) or the
+        sensor swung about a point above it (``shank_knee_pivot_m``).
+        Judged only with a mounting declared or found from walking (a
+        mounting from postures may have forward the wrong way round).
+    shank_swing_deg, shank_knee_pivot_m : float
+        Gripping the floor with the toes can shift the weight back over a
+        planted foot and tip the shin back a few degrees about the ankle
+        (issue 12: an outside generator's true ankle sets, 2-8°;
+        ``SimConfig.press_wide``: up to 10°). Below ``shank_swing_deg`` a
+        shin tipping back is doubted only when the shank turned about a
+        point above the sensor (``pivot_m``,
+        :func:`analysis.families.shank_pivot_m`, below this: the sensor
+        moved against the shin's top, as the foot does swinging about the
+        knee). Tuning seeds of ``benchmarks/pressdoubt.py``: true presses
+        +0.06 to +0.10 m (the sensor 10 cm up), knee extensions of 16-26°
+        -0.20 to -0.38 m.
+    shank_seated_tremor : float
+        A shank toe press whose holds are at least this active against
+        its rests (``hold_tremor``: standing, the body sways through holds
+        and rests alike) is not doubted for holds unlike each other alone:
+        sitting down and standing up in turn, the cue that names, leaves
+        the seated "holds" stiller than the standing rests (0.02-0.5 in
+        the tuning look-alikes). People count their holds unevenly (an
+        outside generator's true ankle sets varied by 54-56 %).
+    heel_arch_max_m, heel_raise_min_range_deg : float
+        See :meth:`_heel_raise_sign`.
     shank_min_tremor : float
         The same cue for a shank sensor's toe press: standing, the body
         sways over the ankle through the rests and the holds alike (true
@@ -556,7 +581,15 @@ class ConfidenceRater:
                  shank_sensor_height_m: float = 0.32, shank_min_travel_m: float = 0.06,
                  min_gait_mounting: float = 0.5, press_reach_m: float = 0.07,
                  foot_still_rise_m: float = 0.012,
-                 shank_squat_range_deg: float = 15.0, shank_max_hold_cv: float = 0.4):
+                 shank_squat_range_deg: float = 15.0, shank_max_hold_cv: float = 0.4,
+                 shank_swing_deg: float = 10.0, shank_knee_pivot_m: float = -0.03,
+                 shank_seated_tremor: float = 1.0, heel_arch_max_m: float = 0.012,
+                 heel_raise_min_range_deg: float = 10.0):
+        self.shank_swing_deg = shank_swing_deg
+        self.shank_knee_pivot_m = shank_knee_pivot_m
+        self.shank_seated_tremor = shank_seated_tremor
+        self.heel_arch_max_m = heel_arch_max_m
+        self.heel_raise_min_range_deg = heel_raise_min_range_deg
         self.shank_squat_range_deg = shank_squat_range_deg
         self.shank_max_hold_cv = shank_max_hold_cv
         self.min_gait_mounting = min_gait_mounting
@@ -638,13 +671,27 @@ class ConfidenceRater:
         pickups: under the hard tier's sensor a true set read 1.9 cm at 19°
         toes down (tuning seed 3602 of ``lookalikes.py --exercises``), as
         low as a heel raise of 24° (2.1 cm, seed 2406).
+
+        A set tipping the foot less than ``heel_raise_min_range_deg`` (a
+        heel raise's plantarflexion: simulated 7-45°; toe presses 1-9°) is
+        judged against ``heel_arch_max_m`` at least: gripping the floor
+        with the toes domes the arch and lifts the instep with the heel
+        down (``SimConfig.press_wide``: 0-1.5 cm). Heel raises that tipped
+        the foot less read 1.3-1.5 cm (tuning seeds 21404, 22702 of
+        ``benchmarks/pressdoubt.py``).
         """
         heel, rng = ev.get("heel_lift_m"), ev.get("range_deg")
         if placement != "foot" or heel is None:
             return None
         raise_m = heel_raise_rise_m(rng or 0.0, self.heel_raise_reach_m)
-        if exercise == "toe_press" and heel > max(self.max_heel_lift_m, min(
-                ev.get("lift_doubt_m", 0.0), max(self.doubtful_heel_lift_m, 0.5 * raise_m))):
+        limit = max(self.max_heel_lift_m, min(ev.get("lift_doubt_m", 0.0),
+                                              max(self.doubtful_heel_lift_m, 0.5 * raise_m)))
+        if abs(rng or 0.0) < self.heel_raise_min_range_deg:
+            # Without a heel raise's plantarflexion, a rise up to an arch's
+            # dome is the toes' grip (issue 12: an outside generator's true
+            # presses rose 0.9-1.0 cm toes down).
+            limit = max(limit, self.heel_arch_max_m)
+        if exercise == "toe_press" and heel > limit:
             return f"the instep rises {100 * heel:.1f} cm as the toes go down: the heel lifts (heel raises?)"
         return None
 
@@ -711,7 +758,8 @@ class ConfidenceRater:
             stride), ``directions`` (circle directions seen), ``pose_fidget`` (circles beside a longer set in
             another pose), ``hold_tremor`` (holds' activity over
             the rests'), ``lean_deg`` (a shank's pitch change per rep, + = shin back:
-            :func:`analysis.families.shank_lean`).
+            :func:`analysis.families.shank_lean`), ``pivot_m`` (where the shank turned
+            about, + = below the sensor: :func:`analysis.families.shank_pivot_m`).
         mounting_method : {"declared", "gait", "posture", "guess"}
         placement : {"foot", "ankle"}
         mounting_confidence : float
@@ -781,7 +829,13 @@ class ConfidenceRater:
             doubt(0.35, f"each rep swings {over:.1f} times as far as the position it holds "
                         f"(sitting down and standing up, or fidgeting?)")
         held_cv = ev.get("hold_cv")
-        if held_cv is not None and held_cv > self.max_hold_cv:
+        tremor = ev.get("hold_tremor")
+        # At a shank, sitting down and standing up in turn leaves the holds
+        # (seated) stiller than the rests (standing, swaying): a toe press
+        # held standing for unlike counts is not doubted for them alone.
+        shank_standing = (exercise == "toe_press" and placement == "ankle" and tremor is not None
+                          and tremor >= self.shank_seated_tremor)
+        if held_cv is not None and held_cv > self.max_hold_cv and not shank_standing:
             doubt(0.35, f"holds unlike each other (they vary by {100 * held_cv:.0f}%: "
                         f"sitting down and standing up in turn?)")
         gap = ev.get("rest_s")
@@ -804,7 +858,6 @@ class ConfidenceRater:
               and not (exercise == "pencil_pickup" and (ev.get("lift_m") or 0.0) >= self.pencil_strong_lift_m)):
             doubt(0.35, f"{rng:.1f}° swayed either way of where the leg rests, not pressed "
                         f"(the still leg beside the other one's exercise?)")
-        tremor = ev.get("hold_tremor")
         if (exercise == "pencil_pickup" and tremor is not None and tremor < self.pencil_min_tremor
                 and (lift or 0.0) < self.pencil_tremor_lift_m):
             doubt(0.35, f"the foot is stiller held than at rest ({tremor:.2f} times as active): no pencil "
@@ -818,9 +871,14 @@ class ConfidenceRater:
             doubt(0.35, f"a knee bend of {rng:.0f}° held for unlike times (they vary by {100 * held_cv:.0f}%): "
                         f"a squat's or a lunge's, held as long as each rep takes; a toe press is held for a "
                         f"count (squats?)")
-        lean = ev.get("lean_deg")
+        lean, pivot = ev.get("lean_deg"), ev.get("pivot_m")
+        # A few degrees back is a press's weight shifting over a planted
+        # foot as well as a small knee extension: doubted when the shank
+        # swung about a point above the sensor (the knee), or as far as a
+        # knee extension swings it.
         if (exercise == "toe_press" and placement == "ankle" and lean is not None
-                and mounting_method in ("declared", "gait") and lean > self.shank_back_max_deg):
+                and mounting_method in ("declared", "gait") and lean > self.shank_back_max_deg
+                and (lean >= self.shank_swing_deg or (pivot is not None and pivot < self.shank_knee_pivot_m))):
             doubt(0.3, f"the shin tips back {lean:.0f}° per rep, the foot swinging forward about the knee: "
                        f"a toe press bends the knee forward, if at all (a seated knee extension?)")
         stepped = ev.get("level_steps", 0)

@@ -132,6 +132,47 @@ def shank_lean(elevation_deg: np.ndarray, group, offset: int, sampling_rate_hz: 
     return float(_median(np.array(out))) if out else 0.0
 
 
+def shank_pivot_m(quat: np.ndarray, mounting_matrix: np.ndarray, earth_acc, group, offset: int,
+                  sampling_rate_hz: float, min_turn_deg: float = 1.0) -> float | None:
+    """Median signed distance (m) from the point a shank turns about to the sensor, per rep; + = below it.
+
+    The shank's long axis ``u`` (earth frame) turns by ``du`` from each
+    rep's rest (the second before it) to its hold, and the sensor moves by
+    ``d`` (:func:`displacement`, start to hold). Turned about a point below
+    it (the ankle: a knee bending over the foot, or the weight shifting
+    back over a planted foot) the sensor moves with the shank's top, by
+    ``h·du``; swung about the knee above it (a seated knee extension: the
+    foot goes forward as the shin tips back) it moves the other way, by
+    ``-(L - h)·du``. So ``d·du / |du|²`` (horizontal parts) is ``+h`` or
+    ``-(L - h)``: its sign tells the pivot whatever way the shank turned.
+    None when no rep turns the shank by ``min_turn_deg`` or more.
+
+    ``quat``: sensor-to-earth (w, x, y, z) rows (``Orientation.quat``);
+    ``mounting_matrix``: sensor to segment (``Mounting.matrix``, segment z
+    along the shank).
+    """
+    axis_s = np.asarray(mounting_matrix, dtype=float)[2]  # the shank's long axis, sensor frame
+    w_ = max(1, int(sampling_rate_hz))
+
+    def axis_at(lo: int, hi: int) -> np.ndarray:
+        w, x, y, z = np.asarray(quat[lo:max(hi, lo + 1)], dtype=float).T
+        rot = np.stack([np.stack([1 - 2 * (y * y + z * z), 2 * (x * y - w * z), 2 * (x * z + w * y)], -1),
+                        np.stack([2 * (x * y + w * z), 1 - 2 * (x * x + z * z), 2 * (y * z - w * x)], -1),
+                        np.stack([2 * (x * z - w * y), 2 * (y * z + w * x), 1 - 2 * (x * x + y * y)], -1)], 1)
+        return np.median(rot @ axis_s, axis=0)
+
+    arms = []
+    for a, h0, h1 in zip(_col(group, "start"), _col(group, "hold_start"), _col(group, "hold_stop")):
+        a, h0, h1 = offset + int(a), offset + int(h0), offset + int(h1)
+        du = (axis_at(h0, h1) - axis_at(max(0, a - w_), a + 1))[:2]
+        turn = float(np.hypot(*du))
+        if turn < np.radians(min_turn_deg):
+            continue
+        d = displacement(earth_acc, a, h0, sampling_rate_hz)[:2]
+        arms.append(float(d @ du) / turn ** 2)
+    return float(_median(np.array(arms))) if arms else None
+
+
 def carry_free_tilt(tilt_deg: np.ndarray, elevation_deg: np.ndarray, sampling_rate_hz: float,
                     window_s: float = 4.0, max_push_deg: float = 1.5, noise_sds: float = 3.0) -> np.ndarray:
     """The accelerometer's pitch (deg, shape (n,)) with the pushes of a moving foot taken out.
@@ -1343,6 +1384,9 @@ class HoldSetDetector:
                                     earth_acc, tilt, group, s, sampling_rate_hz))) if foot else None),
                                 "lean_deg": (None if foot else
                                              shank_lean(sig.elevation_deg, group, s, sampling_rate_hz)),
+                                "pivot_m": (None if foot else
+                                            shank_pivot_m(sig.orientation.quat, sig.mounting.matrix, earth_acc,
+                                                          group, s, sampling_rate_hz)),
                                 **motion_evidence(sig.acc, a, b, sampling_rate_hz)}
                     reps = [(t[s + a_], t[s + b_], (h1 - h0) / sampling_rate_hz, abs(r_))
                             for a_, b_, h0, h1, r_ in zip(group.start.tolist(), group.stop.tolist(),

@@ -266,6 +266,16 @@ class SimConfig:
     # g), and toe presses whose knee bends 0.3-20 deg a rep (log-uniform:
     # a shank that hardly moves to a deep dip; deeper is a squat).
     ankle_wide: float = 0.0
+    # Toe presses drawn as people may also do them (issue 12, branch
+    # pressdoubt; 0 off, 1 on; from a stream of its own, so the other draws
+    # stay as they were): at a shank sensor, gripping the floor with the
+    # toes shifts the weight forward or back, so the shin tips either way
+    # by 0.5-10 deg a rep (in place of the forward knee bend); at a foot
+    # sensor, the toes' grip domes the arch and lifts the instep 0-1.5 cm a
+    # rep with no heel lifting (the foot does not turn about its ball); and
+    # each rep's hold varies by up to 60 % (log-normal sigma 0.15-0.55)
+    # about the person's (counting unevenly).
+    press_wide: float = 0.0
 
 
 TIERS = {
@@ -312,6 +322,13 @@ TIERS = {
                        clock_drift_ppm=1000, packet_loss=(0.0, 0.05), sloppiness=0.5,
                        sampling_rate_hz=(20.0, 400.0), hold_wide=1.0, hold_shape=1.0, tiptoe_wide=True,
                        walk_wide=True, shank_sensor_m=(0.05, 0.35), ankle_wide=1.0),
+    # Toe presses as people may also do them (press_wide, issue 12, branch
+    # pressdoubt): the shin tipping either way by up to 10 deg, the instep
+    # lifting up to 1.5 cm as the arch domes, holds counted unevenly; the
+    # ankle tier's person and sensor otherwise, a tiptoe walk to find the
+    # mounting from (accuracy.py's "press wide" column, foot and shank in turn).
+    "press-wide": dict(placement="ankle", mounting="instep", packet_loss=0.01, sloppiness=0.3, hold_wide=1.0,
+                       press_wide=1.0, exercises=("tiptoe_walk", "toe_press")),
     # The exercises among things that look like them, the sensor any way round.
     "lookalikes": dict(mounting="random", packet_loss=0.02, sloppiness=0.5, lookalikes=4,
                        posture_spread_deg=12.0),
@@ -573,6 +590,8 @@ class _Builder:
         self.walk_plans: list[dict] | None = None
         # The same for SimConfig.ankle_wide's draws.
         self.ankle_rng = np.random.default_rng(79)
+        # The same for SimConfig.press_wide's draws.
+        self.press_rng = np.random.default_rng(89)
 
     @property
     def t(self) -> float:
@@ -1047,6 +1066,18 @@ class _Builder:
             tempo = float(pins.get("tempo", np.exp(wr.normal(0, 0.7 * wide))))
             rest_person = float(pins.get("rest_s", np.exp(wr.uniform(np.log(0.3), np.log(8.0)))))
             drift_frac = float(wr.uniform(0.02, 0.25))
+        # SimConfig.press_wide (own stream; pins win): the toes' grip shifts
+        # the weight forward or back, so the shin tips either way (in place
+        # of the knee's forward bend), the arch domes and lifts the instep
+        # with the heel down, and the holds are counted unevenly.
+        press = self.cfg.press_wide if exercise == "toe_press" else 0.0
+        arch_m, hold_sigma = 0.0, 0.0
+        if press:
+            pr = self.press_rng
+            shin = float(pr.choice([-1.0, 1.0]) * pr.uniform(0.5, 10.0) * press)
+            knee = float(pins.get("knee_deg", shin))
+            arch_m = float(pins.get("arch_lift_m", pr.uniform(0.0, 0.015) * press))
+            hold_sigma = float(pr.uniform(0.15, 0.55) * press)
         # Most people tip the foot toes-down to hold the pencil up; the same
         # way every rep.
         pencil_sign = 1.0 if rng.random() < 0.75 else -1.0
@@ -1085,6 +1116,8 @@ class _Builder:
                                          shortest, 20.0))
                 amp = amp_person * (self.sloppy(0.1) if not wide else
                                     float(np.exp(self.wide_rng.normal(0, amp_spread))))
+                if hold_sigma and "hold_spread" not in pins:
+                    hold = float(np.clip(hold_person * np.exp(self.press_rng.normal(0, hold_sigma)), shortest, 20.0))
             elif what == "touch":   # reaches the position but does not hold it
                 hold, amp = rng.uniform(0.0, 0.3), amp_person * self.sloppy(0.1)
             else:                   # aborted half-movement: a third of the way or less
@@ -1147,7 +1180,12 @@ class _Builder:
                 bend = depth * k_prof + 0.3 * drift * knee / max(amp_person, 1.0)
                 tr.shank_pitch = tr.shank_pitch + bend
                 tr.ankle_pitch = tr.ankle_pitch - bend
-                shank_range = depth
+                shank_range = abs(depth)
+                if arch_m and self.cfg.placement == "foot":
+                    # The arch domes under the instep sensor, the heel and
+                    # the ball stay down: the instep rises, the foot does
+                    # not turn about its ball as in a heel raise.
+                    lift = lift + arch_m * float(self.press_rng.uniform(0.8, 1.2)) * prof
                 foot_delta = sign * amp * prof + tremor + drift
                 tr.ankle_pitch = tr.ankle_pitch + foot_delta
                 tr.shank_pitch = tr.shank_pitch + 0.5 * tremor
@@ -2626,9 +2664,12 @@ def build_session(rng: np.random.Generator, cfg: SimConfig, fs_int: float,
                   wide_rng: np.random.Generator | None = None,
                   walk_rng: np.random.Generator | None = None,
                   look_rng: np.random.Generator | None = None,
-                  ankle_rng: np.random.Generator | None = None) -> _Builder:
+                  ankle_rng: np.random.Generator | None = None,
+                  press_rng: np.random.Generator | None = None) -> _Builder:
     """Script a session: stand, the exercises in some order, stand."""
     b = _Builder(rng, fs_int, cfg)
+    if press_rng is not None:
+        b.press_rng = press_rng
     if ankle_rng is not None:
         b.ankle_rng = ankle_rng
     if walk_rng is not None:
@@ -3105,7 +3146,8 @@ def simulate_session(seed: int = 0, config: SimConfig | None = None,
                       wide_rng=np.random.default_rng([abs(int(seed)), 43]),
                       walk_rng=np.random.default_rng([abs(int(seed)), 47]),
                       look_rng=np.random.default_rng([abs(int(seed)), 61]),
-                      ankle_rng=np.random.default_rng([abs(int(seed)), 79]))
+                      ankle_rng=np.random.default_rng([abs(int(seed)), 79]),
+                      press_rng=np.random.default_rng([abs(int(seed)), 89]))
     track = _concat(b.tracks)
     if cfg.posture_spread_deg:
         _spread_postures(track, b.labels, np.random.default_rng([abs(int(seed)), 11]),
