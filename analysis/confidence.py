@@ -471,12 +471,13 @@ class ConfidenceRater:
         (issue 12: an outside generator's true ankle sets, 2-8°;
         ``SimConfig.press_wide``: up to 10°). Below ``shank_swing_deg`` a
         shin tipping back is doubted only when the shank turned about a
-        point above the sensor (``pivot_m``,
-        :func:`analysis.families.shank_pivot_m`, below this: the sensor
-        moved against the shin's top, as the foot does swinging about the
-        knee). Tuning seeds of ``benchmarks/pressdoubt.py``: true presses
-        +0.06 to +0.10 m (the sensor 10 cm up), knee extensions of 16-26°
-        -0.20 to -0.38 m.
+        point above the sensor (``pivot_m`` plus twice its standard error
+        ``pivot_se_m`` below ``shank_knee_pivot_m``;
+        :func:`analysis.families.shank_pivot_m`: the sensor pushed against
+        the shin's turn, as the foot is swinging about the knee). Tuning
+        sessions: true presses tipping the shin back or forward +0.08 to
+        +0.10 m (the sensor 10 cm up; SE 0.002-0.013), a knee extension of
+        12° (look-alike seed 2813) -0.34 m.
     shank_seated_tremor : float
         A shank toe press whose holds are at least this active against
         its rests (``hold_tremor``: standing, the body sways through holds
@@ -758,8 +759,9 @@ class ConfidenceRater:
             stride), ``directions`` (circle directions seen), ``pose_fidget`` (circles beside a longer set in
             another pose), ``hold_tremor`` (holds' activity over
             the rests'), ``lean_deg`` (a shank's pitch change per rep, + = shin back:
-            :func:`analysis.families.shank_lean`), ``pivot_m`` (where the shank turned
-            about, + = below the sensor: :func:`analysis.families.shank_pivot_m`).
+            :func:`analysis.families.shank_lean`), ``pivot_m``, ``pivot_se_m`` (where the
+            shank turned about, + = below the sensor, and its standard error:
+            :func:`analysis.families.shank_pivot_m`).
         mounting_method : {"declared", "gait", "posture", "guess"}
         placement : {"foot", "ankle"}
         mounting_confidence : float
@@ -876,9 +878,10 @@ class ConfidenceRater:
         # foot as well as a small knee extension: doubted when the shank
         # swung about a point above the sensor (the knee), or as far as a
         # knee extension swings it.
+        about_knee = pivot is not None and pivot + 2 * ev.get("pivot_se_m", 0.0) < self.shank_knee_pivot_m
         if (exercise == "toe_press" and placement == "ankle" and lean is not None
                 and mounting_method in ("declared", "gait") and lean > self.shank_back_max_deg
-                and (lean >= self.shank_swing_deg or (pivot is not None and pivot < self.shank_knee_pivot_m))):
+                and (lean >= self.shank_swing_deg or about_knee)):
             doubt(0.3, f"the shin tips back {lean:.0f}° per rep, the foot swinging forward about the knee: "
                        f"a toe press bends the knee forward, if at all (a seated knee extension?)")
         stepped = ev.get("level_steps", 0)

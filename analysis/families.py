@@ -132,45 +132,62 @@ def shank_lean(elevation_deg: np.ndarray, group, offset: int, sampling_rate_hz: 
     return float(_median(np.array(out))) if out else 0.0
 
 
-def shank_pivot_m(quat: np.ndarray, mounting_matrix: np.ndarray, earth_acc, group, offset: int,
-                  sampling_rate_hz: float, min_turn_deg: float = 1.0) -> float | None:
-    """Median signed distance (m) from the point a shank turns about to the sensor, per rep; + = below it.
+def shank_pivot_m(acc_seg: np.ndarray, gyr_seg: np.ndarray, group, offset: int, sampling_rate_hz: float,
+                  cutoff_hz: float = 4.0, min_turn_deg: float = 1.0) -> tuple[float, float] | None:
+    """Signed distance (m) from the point a shank turns about to the sensor, + = the point below it; and its SE.
 
-    The shank's long axis ``u`` (earth frame) turns by ``du`` from each
-    rep's rest (the second before it) to its hold, and the sensor moves by
-    ``d`` (:func:`displacement`, start to hold). Turned about a point below
-    it (the ankle: a knee bending over the foot, or the weight shifting
-    back over a planted foot) the sensor moves with the shank's top, by
-    ``h·du``; swung about the knee above it (a seated knee extension: the
-    foot goes forward as the shin tips back) it moves the other way, by
-    ``-(L - h)·du``. So ``d·du / |du|²`` (horizontal parts) is ``+h`` or
-    ``-(L - h)``: its sign tells the pivot whatever way the shank turned.
-    None when no rep turns the shank by ``min_turn_deg`` or more.
+    A segment turning about a fixed point pushes a sensor ``s`` from it
+    along the segment (``s`` > 0: the point below the sensor) forward by
+    ``s·α`` (α: angular acceleration about the segment's y axis, from the
+    gyroscope). The accelerometer's forward axis reads that plus gravity's
+    share, which follows the pitch itself (its integrated rate) and not
+    its second derivative: fitting ``f_x = s·α + k·θ + b`` over each rep's
+    move gives ``s`` without the orientation filter, whose lag under a
+    turn of a few degrees leaks more into an integrated displacement than
+    the turn moves the sensor. About the ankle (a knee bending over the
+    foot, or the weight shifting back over a planted foot) ``s`` is the
+    sensor's height, +5 to +35 cm; swung about the knee (a seated knee
+    extension) it is ``-(shank length - height)``.
 
-    ``quat``: sensor-to-earth (w, x, y, z) rows (``Orientation.quat``);
-    ``mounting_matrix``: sensor to segment (``Mounting.matrix``, segment z
-    along the shank).
+    Returns the reps' inverse-variance mean of ``s`` and its standard error
+    (over reps turning the shank by ``min_turn_deg`` or more; None if none).
+    ``acc_seg`` (m/s²) and ``gyr_seg`` (deg/s): segment frame (x forward,
+    y to the side, z along the shank).
     """
-    axis_s = np.asarray(mounting_matrix, dtype=float)[2]  # the shank's long axis, sensor frame
-    w_ = max(1, int(sampling_rate_hz))
-
-    def axis_at(lo: int, hi: int) -> np.ndarray:
-        w, x, y, z = np.asarray(quat[lo:max(hi, lo + 1)], dtype=float).T
-        rot = np.stack([np.stack([1 - 2 * (y * y + z * z), 2 * (x * y - w * z), 2 * (x * z + w * y)], -1),
-                        np.stack([2 * (x * y + w * z), 1 - 2 * (x * x + z * z), 2 * (y * z - w * x)], -1),
-                        np.stack([2 * (x * z - w * y), 2 * (y * z + w * x), 1 - 2 * (x * x + y * y)], -1)], 1)
-        return np.median(rot @ axis_s, axis=0)
-
-    arms = []
-    for a, h0, h1 in zip(_col(group, "start"), _col(group, "hold_start"), _col(group, "hold_stop")):
-        a, h0, h1 = offset + int(a), offset + int(h0), offset + int(h1)
-        du = (axis_at(h0, h1) - axis_at(max(0, a - w_), a + 1))[:2]
-        turn = float(np.hypot(*du))
-        if turn < np.radians(min_turn_deg):
+    dt = 1.0 / sampling_rate_hz
+    pad = max(2, int(0.3 * sampling_rate_hz))
+    fits = []
+    for a, h0 in zip(_col(group, "start"), _col(group, "hold_start")):
+        lo, hi = max(0, offset + int(a) - pad), min(len(gyr_seg), offset + int(h0) + pad)
+        if hi - lo < 12:
             continue
-        d = displacement(earth_acc, a, h0, sampling_rate_hz)[:2]
-        arms.append(float(d @ du) / turn ** 2)
-    return float(_median(np.array(arms))) if arms else None
+        rate = lowpass(np.radians(gyr_seg[lo:hi, 1]), cutoff_hz, sampling_rate_hz)
+        theta = np.cumsum(rate) * dt
+        if np.ptp(theta) < np.radians(min_turn_deg):
+            continue
+        alpha = np.gradient(rate, dt)
+        f_x = lowpass(acc_seg[lo:hi, 0], cutoff_hz, sampling_rate_hz)
+        x = np.column_stack([alpha, theta, np.ones(hi - lo)])
+        coef, res, rank, _ = np.linalg.lstsq(x, f_x, rcond=None)
+        if rank < 3:
+            continue
+        resid = f_x - x @ coef
+        # Samples filtered at cutoff_hz are not independent: about one per
+        # half period counts, so the variance grows by n over that many.
+        n = hi - lo
+        n_eff = max(4.0, n * 2 * cutoff_hz * dt)
+        cov = np.linalg.inv(x.T @ x) * float(resid @ resid) / max(1, n - 3) * max(1.0, n / n_eff)
+        fits.append((float(coef[0]), float(np.sqrt(max(cov[0, 0], 1e-12)))))
+    if not fits:
+        return None
+    s, se = np.array(fits).T
+    w = 1.0 / se ** 2
+    return float(np.sum(w * s) / np.sum(w)), float(1.0 / np.sqrt(np.sum(w)))
+
+
+def pivot_evidence(pivot) -> dict:
+    """:func:`shank_pivot_m`'s answer as evidence: ``pivot_m`` and ``pivot_se_m`` (both None if none)."""
+    return {"pivot_m": None if pivot is None else pivot[0], "pivot_se_m": None if pivot is None else pivot[1]}
 
 
 def carry_free_tilt(tilt_deg: np.ndarray, elevation_deg: np.ndarray, sampling_rate_hz: float,
@@ -1384,9 +1401,8 @@ class HoldSetDetector:
                                     earth_acc, tilt, group, s, sampling_rate_hz))) if foot else None),
                                 "lean_deg": (None if foot else
                                              shank_lean(sig.elevation_deg, group, s, sampling_rate_hz)),
-                                "pivot_m": (None if foot else
-                                            shank_pivot_m(sig.orientation.quat, sig.mounting.matrix, earth_acc,
-                                                          group, s, sampling_rate_hz)),
+                                **pivot_evidence(None if foot else shank_pivot_m(
+                                    sig.acc_seg, sig.gyr_seg, group, s, sampling_rate_hz)),
                                 **motion_evidence(sig.acc, a, b, sampling_rate_hz)}
                     reps = [(t[s + a_], t[s + b_], (h1 - h0) / sampling_rate_hz, abs(r_))
                             for a_, b_, h0, h1, r_ in zip(group.start.tolist(), group.stop.tolist(),

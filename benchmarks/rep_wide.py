@@ -39,7 +39,7 @@ EXERCISES = {"hard": ["tiptoe_walk", "toe_press", "resistance_band"],
 # Numeric evidence whose distribution is reported.
 KEYS = ("range_deg", "range_cv", "lift_m", "lift_doubt_m", "overshoot", "rest_s", "posture_cue",
         "hold_s", "hold_cv", "heel_lift_m", "in_posture", "peak_g", "level_steps", "way_unsure",
-        "hold_tremor", "lean_deg", "pivot_m", "move_s", "return_s")
+        "hold_tremor", "lean_deg", "pivot_m", "pivot_se_m", "move_s", "return_s")
 
 
 def session_config(tier: str) -> dict:
