@@ -108,6 +108,11 @@ SIM_TIERS = {
     # Hz, loss bursts inside the walk, bias steps, 4 g saturation half the
     # time, any mounting (branch tiptoehard)
     "tiptoe hard": lambda i: dict(tier="tiptoe-hard"),
+    # toe presses as people may also do them (sensors.simulator press_wide: the
+    # shin tipping either way by up to 10 deg, the instep lifting up to 1.5 cm
+    # as the arch domes, holds counted unevenly), foot and shank in turn (branch
+    # pressdoubt)
+    "press wide": lambda i: dict(tier="press-wide", placement="ankle" if i % 2 else "foot"),
 }
 SIM_DEFAULT = list(SIM_TIERS)[:6]
 # Column -> the held-out generator's tier.
