@@ -674,12 +674,17 @@ class ConfidenceRater:
         low as a heel raise of 24° (2.1 cm, seed 2406).
 
         A set tipping the foot less than ``heel_raise_min_range_deg`` (a
-        heel raise's plantarflexion: simulated 7-45°; toe presses 1-9°) is
-        judged against ``heel_arch_max_m`` at least: gripping the floor
-        with the toes domes the arch and lifts the instep with the heel
-        down (``SimConfig.press_wide``: 0-1.5 cm). Heel raises that tipped
-        the foot less read 1.3-1.5 cm (tuning seeds 21404, 22702 of
-        ``benchmarks/pressdoubt.py``).
+        heel raise's plantarflexion: simulated 7-45°; toe presses 1-9°)
+        whose holds are alike (``hold_cv`` at most ``strong_max_hold_cv``:
+        held for a count) is judged against ``heel_arch_max_m`` at least:
+        gripping the floor with the toes domes the arch and lifts the
+        instep with the heel down (``SimConfig.press_wide``: 0-1.5 cm).
+        Heel raises that tipped the foot less read 1.3-1.5 cm (tuning seeds
+        21404, 22702 of ``benchmarks/pressdoubt.py``); squats whose heel
+        comes up a little read 0.8-0.9 cm at 5-8°, as a true press with
+        its arch domed does, but their holds last as long as each rep
+        takes (hold_cv 0.38-0.49: accuracy.py seed 439176, pressdoubt.py
+        seed 33800).
         """
         heel, rng = ev.get("heel_lift_m"), ev.get("range_deg")
         if placement != "foot" or heel is None:
@@ -687,10 +692,11 @@ class ConfidenceRater:
         raise_m = heel_raise_rise_m(rng or 0.0, self.heel_raise_reach_m)
         limit = max(self.max_heel_lift_m, min(ev.get("lift_doubt_m", 0.0),
                                               max(self.doubtful_heel_lift_m, 0.5 * raise_m)))
-        if abs(rng or 0.0) < self.heel_raise_min_range_deg:
+        if (abs(rng or 0.0) < self.heel_raise_min_range_deg
+                and ev.get("hold_cv", 1.0) <= self.strong_max_hold_cv):
             # Without a heel raise's plantarflexion, a rise up to an arch's
             # dome is the toes' grip (issue 12: an outside generator's true
-            # presses rose 0.9-1.0 cm toes down).
+            # presses rose 0.9-1.0 cm toes down), in a set held for a count.
             limit = max(limit, self.heel_arch_max_m)
         if exercise == "toe_press" and heel > limit:
             return f"the instep rises {100 * heel:.1f} cm as the toes go down: the heel lifts (heel raises?)"

@@ -62,14 +62,16 @@ def test_shank_holds_counted_unevenly_are_doubted_only_when_stiller_than_the_res
     assert rate({"hold_cv": 0.55, "hold_tremor": 5.0}, placement="foot").confidence_ < THRESHOLD
 
 
-@pytest.mark.parametrize("rise_m,range_deg,counted", [
-    (0.010, 5.0, True),    # the arch's dome: 1 cm at 5° toes down
-    (0.010, 12.0, False),  # a heel raise's plantarflexion: 0.09·sin 12° = 1.9 cm, half of it 0.9 cm
-    (0.015, 8.0, False),   # past an arch's lift (a look-alike read 1.5 cm at 8.2°, seed 21404)
-    (0.005, 12.0, True),   # under max_heel_lift_m (0.8 cm)
+@pytest.mark.parametrize("rise_m,range_deg,hold_cv,counted", [
+    (0.010, 5.0, 0.1, True),     # the arch's dome: 1 cm at 5° toes down, held for a count
+    (0.010, 12.0, 0.1, False),   # a heel raise's plantarflexion: 0.09·sin 12° = 1.9 cm, half of it 0.9 cm
+    (0.015, 8.0, 0.1, False),    # past an arch's lift (a look-alike read 1.5 cm at 8.2°, seed 21404)
+    (0.005, 12.0, 0.1, True),    # under max_heel_lift_m (0.8 cm)
+    (0.009, 5.3, 0.45, False),   # a squat's heel, held as long as each rep takes (seed 439176: 0.9 cm, 0.485)
 ])
-def test_the_instep_rising_is_a_heel_raise_only_with_its_size(rise_m, range_deg, counted):
-    r = rate({"range_deg": range_deg, "heel_lift_m": rise_m, "lift_m": rise_m}, placement="foot")
+def test_the_instep_rising_is_a_heel_raise_only_with_its_size(rise_m, range_deg, hold_cv, counted):
+    r = rate({"range_deg": range_deg, "heel_lift_m": rise_m, "lift_m": rise_m, "hold_cv": hold_cv},
+             placement="foot")
     assert (r.confidence_ >= THRESHOLD) == counted
     assert any("heel lifts" in d for d in r.doubts_) != counted
 
