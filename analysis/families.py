@@ -189,6 +189,29 @@ def pivot_evidence(pivot) -> dict:
     """:func:`shank_pivot_m`'s answer as evidence: ``pivot_m`` and ``pivot_se_m`` (both None if none)."""
     return {"pivot_m": None if pivot is None else pivot[0], "pivot_se_m": None if pivot is None else pivot[1]}
 
+def _upsample_linear(values: np.ndarray, step: int, n: int) -> np.ndarray:
+    """``np.interp(np.arange(n), np.arange(0, n, step), values)``, the same bits, block by block.
+
+    ``values``: one per ``step`` samples (``len(values) == ceil(n / step)``).
+    np.interp searches for each of a day's 4.3 M points and needs the
+    day-long ``arange`` of them (35 MB): here sample ``j·step + k`` is
+    ``slope[j]·k + values[j]``, which is np.interp's own arithmetic
+    (``slope·(x − xp[j]) + fp[j]`` with ``x − xp[j] = k`` exactly), at the
+    points themselves their values and past the last one the last value, as
+    np.interp gives. Not finite values
+    (np.interp redoes a NaN from the right-hand point) go to np.interp.
+    """
+    m = len(values)
+    if m < 2 or not np.all(np.isfinite(values)):
+        return np.interp(np.arange(n), np.arange(0, n, step), values)
+    slope = (values[1:] - values[:-1]) / float(step)
+    out = np.empty((m, step))
+    np.multiply(slope[:, None], np.arange(step, dtype=float), out=out[:-1])
+    out[:-1] += values[:-1, None]
+    out[:, 0] = values  # np.interp's own value at its points (a -0.0 stays -0.0)
+    out[-1] = values[-1]
+    return out.reshape(-1)[:n]
+
 
 def carry_free_tilt(tilt_deg: np.ndarray, elevation_deg: np.ndarray, sampling_rate_hz: float,
                     window_s: float = 4.0, max_push_deg: float = 1.5, noise_sds: float = 3.0) -> np.ndarray:
@@ -217,14 +240,11 @@ def carry_free_tilt(tilt_deg: np.ndarray, elevation_deg: np.ndarray, sampling_ra
         return tilt
     step = max(1, int(round(sampling_rate_hz / 5.0)))
     size = max(3, int(window_s * 5.0) | 1)
-    coarse = np.arange(0, len(tilt), step)
-    fine = np.arange(len(tilt))
-    offset = np.interp(fine, coarse, median_filter(diff[::step], size=size, mode="nearest"))
+    offset = _upsample_linear(median_filter(diff[::step], size=size, mode="nearest"), step, len(tilt))
     # The filter itself snaps back now and then (its recovery after
     # rejecting a push, seed 4104): only where its pitch stays at its own
     # running median is it the steadier one.
-    work = np.interp(fine, coarse, median_filter(elevation[::step], size=size, mode="nearest"))
-    del fine
+    work = _upsample_linear(median_filter(elevation[::step], size=size, mode="nearest"), step, len(tilt))
     np.subtract(elevation, work, out=work)
     steady = np.abs(work, out=work) <= max_push_deg
     # On a noisy sensor the two pitches differ by noise alone (a 20 Hz
@@ -1209,7 +1229,11 @@ class HoldSetDetector:
         stretches = [(posture, int(s), int(e)) for posture, mask in postures.items()
                      for s, e in zip(*runs(mask & ~busy & ~sig.long_gap)) if (e - s) / sampling_rate_hz >= 5]
         known = ahead.stretch_sets_ if ahead is not None else {}
-        sets = self._stretch_sets(sig, [st for st in stretches if st not in known])
+        # The day's carry-free pitch depends on the signals alone: the run
+        # ahead's is taken as it is (a day-long computation less on the way
+        # to the results).
+        sets = self._stretch_sets(sig, [st for st in stretches if st not in known],
+                                  tilt=ahead.tilt_ if ahead is not None else None)
         self.stretch_sets_ = {st: known[st] if st in known else sets[st] for st in stretches}
         bouts, reps, evidence = [], [], []
         for st in stretches:
@@ -1223,9 +1247,14 @@ class HoldSetDetector:
         self.reps_ = pd.DataFrame(reps, columns=["bout", "start_s", "end_s", "hold_s", "range_deg"])
         return self
 
-    def _stretch_sets(self, sig: SessionSignals, stretches: list) -> dict:
+    def _stretch_sets(self, sig: SessionSignals, stretches: list, tilt: np.ndarray | None = None) -> dict:
         """The sets of each stretch ``(posture, s, e)`` of posture: a list of
-        ``(bout row, evidence, rep rows without their bout)`` per stretch."""
+        ``(bout row, evidence, rep rows without their bout)`` per stretch.
+
+        ``tilt``: the pitch the reps are read from (:func:`carry_free_tilt`
+        for a foot), if known; kept as ``tilt_``.
+        """
+        self.tilt_ = tilt
         if not stretches:  # all taken from a detector run ahead: no whole-day pitch to redo
             return {}
         t, sampling_rate_hz, foot, valid = sig.t, sig.sampling_rate_hz, sig.foot, sig.valid
@@ -1234,8 +1263,10 @@ class HoldSetDetector:
         earth_acc = DisplacementMemo(sig.orientation.earth_acc)
         # A foot sensor's pitch without the pushes of a foot carried aside
         # (seed 4107: a pencil carried mid-hold cut each hold in two).
-        tilt = (carry_free_tilt(sig.tilt_deg, sig.elevation_deg, sampling_rate_hz) if foot
-                else sig.tilt_deg)
+        if tilt is None:
+            tilt = (carry_free_tilt(sig.tilt_deg, sig.elevation_deg, sampling_rate_hz) if foot
+                    else sig.tilt_deg)
+        self.tilt_ = tilt
         calm_rate = None
 
         def calm() -> np.ndarray:

@@ -839,11 +839,12 @@ def detect_many(detectors: list[HoldRepDetector], angles: list[np.ndarray], samp
             typ_curve = np.interp(np.arange(sizes[k]), c_k, typ_k) if len(typ_k) else np.zeros(sizes[k])
             threshold[k] = np.maximum(judge.min_amplitude_deg * 0.5, 0.3 * typ_curve)
     gap = int(judge.max_dip_s * sampling_rate_hz)
+    excursions = [[(int(a), int(b), p, ty) for (a, b), p, ty in zip(zip(starts_k, stops_k), peaks_k, typ[k])
+                   if p >= judge.min_amplitude_deg] for k, (starts_k, stops_k, peaks_k) in enumerate(found)]
+    _judge_merges(judge, x, e, speed, sampling_rate_hz, excursions, gap)
     rows, rejected, unsteady = [], [], []
-    for k, (starts_k, stops_k, peaks_k) in enumerate(found):
+    for exc in excursions:
         rows_k, rejected_k, unsteady_k = [], [], []
-        exc = [(int(a), int(b), p, ty) for (a, b), p, ty in zip(zip(starts_k, stops_k), peaks_k, typ[k])
-               if p >= judge.min_amplitude_deg]
         i = 0
         while i < len(exc):
             s, t, peak, typical = exc[i]
@@ -893,6 +894,38 @@ def detect_many(detectors: list[HoldRepDetector], angles: list[np.ndarray], samp
     judge._judged, judge._unsteady = {}, {}
     judge._valid = judge._offsets = judge._breaks = None
     return detectors
+
+
+def _judge_merges(judge: HoldRepDetector, x, e, speed, sampling_rate_hz: float, excursions: list,
+                  gap: int) -> None:
+    """Judge at once every merge of two excursions that :func:`detect_many`'s loop may ask
+    :meth:`~HoldRepDetector._evaluate` for (into ``judge._judged``).
+
+    A merge is asked for after an excursion judged a posture change when
+    the next begins within ``gap`` samples; one by one, their judging was
+    a fifth of the day's. Each excursion's verdict is its own, whichever
+    others are judged beside it, so judging a few the loop then skips
+    (an excursion already merged with the one before) changes nothing.
+    """
+    key_s, key_t, key_peak, seen = [], [], [], set()
+    for exc in excursions:
+        for (s, t, peak, typical), (s2, t2, peak2, typ2) in zip(exc[:-1], exc[1:]):
+            if s2 - t > gap or peak < judge.min_reach * typical:
+                continue
+            if judge._judged.get((s, t, float(peak)), (None,))[0] != "posture":
+                continue
+            merged_peak = max(peak, peak2)
+            if merged_peak < judge.min_reach * max(typical, typ2):
+                continue
+            key = (s, t2, float(merged_peak))
+            if key not in judge._judged and key not in seen:
+                seen.add(key)
+                key_s.append(s)
+                key_t.append(t2)
+                key_peak.append(float(merged_peak))
+    if key_s:
+        judge._judge(x, e, speed, sampling_rate_hz, np.array(key_s, dtype=np.int64),
+                     np.array(key_t, dtype=np.int64), np.array(key_peak, dtype=float))
 
 
 def set_cues(angle_deg: np.ndarray, det: HoldRepDetector, reps: pd.DataFrame, sampling_rate_hz: float,
