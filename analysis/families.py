@@ -189,6 +189,7 @@ def pivot_evidence(pivot) -> dict:
     """:func:`shank_pivot_m`'s answer as evidence: ``pivot_m`` and ``pivot_se_m`` (both None if none)."""
     return {"pivot_m": None if pivot is None else pivot[0], "pivot_se_m": None if pivot is None else pivot[1]}
 
+
 def _upsample_linear(values: np.ndarray, step: int, n: int) -> np.ndarray:
     """``np.interp(np.arange(n), np.arange(0, n, step), values)``, the same bits, block by block.
 
