@@ -507,8 +507,9 @@ class ConfidenceRater:
         Benchmarks: ``benchmarks/pencil4.py`` (branch pencil4).
     pencil_held_min_range_deg : float
         A set held as prescribed whose foot does not lift must still hold a
-        tip of this much (median): the toes' curl tips the instep, a foot
-        merely resting does not.
+        tip of this much (median) and have three reps or more: the toes'
+        curl tips the instep, a foot merely resting does not, and two holds
+        may be the resting foot shifting during the other foot's turn.
     min_gait_mounting : float
         A foot sensor's mounting from walking whose confidence
         (``Mounting.confidence``: the strides' agreement and number) is below
@@ -829,7 +830,10 @@ class ConfidenceRater:
         if lift is not None and max_lift is not None and lift > max_lift + lift_doubt:
             ev = {**ev, "lift_judged": True}  # one sign for one rise (_shank_rise_sign)
             doubt(0.35, f"the sensor rises {100 * lift:.0f} cm per rep (heel or leg raises?)")
-        curled = held and rng is not None and rng >= self.pencil_held_min_range_deg
+        # Two holds of a foot that neither lifts are as likely the resting
+        # foot shifting during the other foot's turn: listed, not counted.
+        curled = (held and rng is not None and rng >= self.pencil_held_min_range_deg
+                  and ev.get("reps", 0) >= 3)
         if (lift is not None and exercise == "pencil_pickup" and lift + lift_doubt < self.pencil_min_lift_m
                 and not curled):
             doubt(0.35, f"the foot does not lift ({100 * lift:.1f} cm per rep): no pencil held up "

@@ -352,7 +352,9 @@ HELD = dict(in_posture=1.0, reps=3, hold_s=12.0, hold_cv=0.08, rest_s=5.0, overs
     ({}, False),
     # Toes curled round the pencil, the heel down: lifts 2 mm, tips 2.5°.
     ({"lift_m": 0.002, "range_deg": 2.5}, False),
-    # ... but a foot that neither lifts nor tips holds nothing up.
+    # ... but two such holds may be the resting foot during the other's turn.
+    ({"lift_m": 0.002, "range_deg": 2.5, "reps": 2}, True),
+    # ... and a foot that neither lifts nor tips holds nothing up.
     ({"lift_m": 0.002, "range_deg": 0.5}, True),
     # ... nor does one whose "holds" are unlike (sitting down and standing up).
     ({"lift_m": 0.002, "range_deg": 2.5, "hold_cv": 0.5}, True),

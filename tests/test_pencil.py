@@ -315,7 +315,7 @@ def test_a_pencil_held_up_on_one_leg_swaying_is_counted_rep_by_rep(seed):
     (16953, dict(posture="stand", grip="lift", lift_m=0.08, tip_deg=34.0, shank_deg=2.0, hold_s=11.0,
                  reps=3, rest_s=5.0, sets=1)),
     # Seated, the toes curled round the pencil and lifting it 1 cm, the
-    # heel down: "the foot does not lift" kept it from counting.
+    # heel down (a guard: counted before pencil4 too, read as 1.5 cm).
     (16954, dict(posture="chair", grip="lift", lift_m=0.01, tip_deg=3.0, shank_deg=0.0, hold_s=12.0,
                  reps=3, rest_s=6.0, sets=1)),
 ], ids=["braced-chair", "braced-floor", "pointed-standing", "curled-1cm"])
