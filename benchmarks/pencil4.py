@@ -67,27 +67,22 @@ def case_plan(case: str, seed: int, i: int) -> dict:
     elif case == "sweep":
         plan.update(sweep_deg=float(rng.uniform(15.0, 35.0)), lift_m=float(rng.uniform(0.02, 0.08)))
     elif case == "uneven":
-        plan.update(rest_s=float(rng.uniform(2.0, 20.0)))
+        plan.update(rest_s=float(rng.uniform(2.0, 20.0)),
+                    rest_spread=float(np.random.default_rng([seed, 45]).uniform(0.6, 0.9)))
     return plan
 
 
 def config(case: str, seed: int, i: int) -> dict:
     plan = case_plan(case, seed, i)
-    extra = {}
-    if case == "uneven":
-        extra = {}  # rest spread set below through the plan's people-less rests
     return dict(tier="pencil", placement="foot", mounting="aligned", declare_mounting=True,
                 acc_noise_mps2=0.03, gyr_noise_dps=0.2, acc_bias_mps2=0.05, gyr_bias_dps=0.5,
                 packet_loss=0.0, sampling_rate_hz=100.0 if i % 2 else 50.0, sloppiness=0.3,
-                pencil_plan=plan, **extra)
+                pencil_plan=plan)
 
 
 def one(args) -> dict:
     case, seed, i = args
-    cfg = config(case, seed, i)
-    if case == "uneven":
-        cfg["pencil_plan"]["rest_spread"] = float(np.random.default_rng([seed, 45]).uniform(0.6, 0.9))
-    rec, truth = simulate_session(seed=seed, **cfg)
+    rec, truth = simulate_session(seed=seed, **config(case, seed, i))
     doc = analyze_recording(rec)
     sets = [b for b in truth["exercises"] if b["exercise"] == "pencil_pickup"]
     counted = [b for b in doc["exercises"] if is_counted(b)]

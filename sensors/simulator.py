@@ -2419,7 +2419,8 @@ def pencil_plan(rng: np.random.Generator, sloppiness: float = 0.3,
     ``rest_s`` (1-15 s), ``tempo`` (move-time factor, 0.5-2),
     ``tremor_deg``, ``drift_frac`` (the held angle's wander), ``wobble_deg``
     (standing: sway on one leg), ``sets`` (1-2 sets of this foot) and
-    ``other_first`` (the other foot's turn first). Pinned only, never drawn:
+    ``other_first`` (the other foot's turn first). Pinned only, never drawn
+    here: ``rest_spread`` (:func:`pencil_people`'s rest-to-rest log-spread),
     ``brace`` (the held foot braced: a tenth of the tremor, no wobble on
     one leg) and ``sweep_deg`` (the foot slid on the floor to fetch each
     pencil, and half the time to put it back: :meth:`_Builder._pencil_sweep`).
@@ -2475,7 +2476,7 @@ def pencil_plan(rng: np.random.Generator, sloppiness: float = 0.3,
         plan.update(lift_m=0.0, tip_deg=curl_tip, shank_deg=0.0, roll_deg=0.0, turn_deg=0.0, move_m=[0.0, 0.0])
     # Pinned only (benchmarks/pencil4.py), so no drawn plan changes: a
     # foot braced while it holds, a slide of the foot to fetch each pencil.
-    plan.update({k: v for k, v in pins.items() if k in plan or k in ("brace", "sweep_deg")})
+    plan.update({k: v for k, v in pins.items() if k in plan or k in ("brace", "sweep_deg", "rest_spread")})
     plan["move_m"] = [float(v) for v in plan["move_m"]]
     return plan
 
