@@ -364,15 +364,11 @@ HELD = dict(in_posture=1.0, reps=3, hold_s=12.0, hold_cv=0.08, rest_s=5.0, overs
     ({"lift_m": 0.01, "hold_tremor": 0.03}, True),
     # Braced, but the holds brief: no evidence of a pencil held.
     ({"lift_m": 0.01, "hold_tremor": 0.17, "hold_s": 4.0}, True),
-    # The foot pointed 31-45° to grip it, lifted 5 cm.
-    ({"range_deg": 31.0}, False),
-    ({"range_deg": 45.0}, False),
-    # Pointed, but lifted 2 cm (two long holds of a heel-raise set, seed 905).
-    ({"range_deg": 45.0, "lift_m": 0.02}, True),
-    # Past any pencil grip.
-    ({"range_deg": 55.0}, True),
-    # Eight reps of it: heel raises held, not a pencil set.
-    ({"range_deg": 35.0, "reps": 8}, True),
+    # The foot pointed 31° to grip it, lifted 5 cm: as held heel raises
+    # are (tests/test_lookalikes.py), so listed, not counted.
+    ({"range_deg": 31.0}, True),
+    # Tipped 25°, lifted 5 cm: within the pencil range.
+    ({"range_deg": 25.0}, False),
 ])
 def test_a_pencil_set_held_as_prescribed_is_its_own_evidence(change, doubted):
     rater = ConfidenceRater().rate("pencil_pickup", {**HELD, **change}, "declared")
