@@ -1124,6 +1124,11 @@ class HoldSetDetector:
         the foot rises ``pencil_min_lift_m`` and this many times what the
         sensor's bias may carry into the rise
         (:func:`~analysis.confidence.rise_doubt`).
+    pencil_pair_min_range_deg : float
+        Two reps held that long whose foot does not rise are a pencil set
+        (listed; the confidence doubts a pair that does not lift) when they
+        tip the foot at least this far (median): a resting foot shifting its
+        weight tips it 1-2°.
     pencil_short_hold_s, press_max_range_deg : float
         A flat-foot set of ``pencil_max_reps`` or fewer held at least
         ``pencil_short_hold_s`` (shorter than prescribed) is a pencil
@@ -1185,7 +1190,8 @@ class HoldSetDetector:
                  level_max_tilt_deg: float = 5.0, pencil_clear_lift_m: float = 0.05,
                  pencil_clear_margin_m: float = 0.03, pencil_brief_hold_s: float = 1.0,
                  split_min_reps: int = 4, split_amplitude_ratio: float = 3.0,
-                 pencil_lift_doubts: float = 3.0):
+                 pencil_lift_doubts: float = 3.0, pencil_pair_min_range_deg: float = 3.0):
+        self.pencil_pair_min_range_deg = pencil_pair_min_range_deg
         self.pencil_lift_doubts = pencil_lift_doubts
         self.pencil_brief_hold_s = pencil_brief_hold_s
         self.split_min_reps = split_min_reps
@@ -1752,9 +1758,14 @@ class HoldSetDetector:
         need_m = (max(self.pencil_min_lift_m, self.pencil_lift_doubts * lift_doubt_m) if press_like
                   else self.pencil_min_lift_m)
         # Two long holds of a foot that stays down are as likely a resting
-        # foot shifting its weight (the other foot's pencils, seed 5308).
+        # foot shifting its weight (the other foot's pencils, seed 5308),
+        # unless the foot tips as a grip tips it: then they are listed as a
+        # pencil set for the confidence to judge (it doubts a pair that does
+        # not lift: branch pencil4, a braced foot pointed 14° lifting 2.5 cm
+        # read 0.2 cm and was nothing).
+        pair = n_reps == 2 and range_deg >= self.pencil_pair_min_range_deg
         if held >= self.pencil_min_hold_s and (
-                lift_m >= need_m or (few and n_reps >= self.min_reps_per_bout)):
+                lift_m >= need_m or (few and n_reps >= self.min_reps_per_bout) or pair):
             return "pencil_pickup"
         # Held shorter than prescribed, a small set that lifts the foot
         # without tipping it past a toe press's range is pencils still (seed

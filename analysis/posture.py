@@ -48,6 +48,10 @@ BAND_MAX_HOLD_S = 25.0
 # it 60-90°, a band rest is 60° and more).
 PENCIL_MAX_TOES_UP_DEG = 50.0
 PENCIL_MAX_HOLD_S = 30.0
+# A foot pointed to grip a pencil (the toes curled down round it, the foot
+# lifted) tips toes down past FLAT_DEG while it holds (30-45°, branch
+# pencil4); between flat rests that hold too is the foot-flat posture.
+PENCIL_MAX_TOES_DOWN_DEG = 50.0
 
 
 def _bridged(mask: np.ndarray, through: np.ndarray, max_len: int) -> np.ndarray:
@@ -107,8 +111,8 @@ def posture_masks(up: np.ndarray, placement: str,
                                & (sideways < 0.7), int(BAND_MAX_HOLD_S * sampling_rate_hz))
         flat = up[:, 2] > np.cos(np.radians(FLAT_DEG))
         if sampling_rate_hz:
-            # Toes up past FLAT_DEG, rolled no further than a flat foot is.
-            flat = _bridged(flat, (elevation > 0.0) & (elevation < PENCIL_MAX_TOES_UP_DEG)
+            # Toes up (or down) past FLAT_DEG, rolled no further than a flat foot is.
+            flat = _bridged(flat, (elevation > -PENCIL_MAX_TOES_DOWN_DEG) & (elevation < PENCIL_MAX_TOES_UP_DEG)
                             & (sideways < np.sin(np.radians(FLAT_DEG))),
                             int(PENCIL_MAX_HOLD_S * sampling_rate_hz))
         return {

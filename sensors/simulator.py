@@ -1281,6 +1281,10 @@ class _Builder:
         reach_m = plan.get("reach_m", (0.0, 0.0))
         reach = reach_m[0] * fwd + reach_m[1] * left
         for kind in what:
+            if kind == "rep" and plan.get("sweep_deg"):
+                # Fetching the pencil: the foot slides out to it and back,
+                # turning on the heel with the toes raised over it (pencil4).
+                self._pencil_sweep(plan["sweep_deg"])
             tempo = plan["tempo"]
             slowest = 4.0 if plan.get("widest") or plan.get("people") else 3.0
             move_in = float(np.clip(rng.uniform(0.6, 1.4) * tempo, 0.3, slowest))
@@ -1314,11 +1318,14 @@ class _Builder:
             mv = _min_jerk((t - t_move) / move_s) if moving else np.zeros(n)
             amp = self.sloppy(0.1)
             tr = Track.still(n, self.posture, self.heading, self.pos)
-            tremor = _tremor(rng, n, fs, plan["tremor_deg"]) * holding
-            tremor_roll = _tremor(rng, n, fs, plan["tremor_deg"]) * holding
+            # A braced foot (pencil4: the knee or heel propped) holds steadier
+            # than a foot at rest between reps.
+            steady = 0.1 if plan.get("brace") else 1.0
+            tremor = _tremor(rng, n, fs, steady * plan["tremor_deg"]) * holding
+            tremor_roll = _tremor(rng, n, fs, steady * plan["tremor_deg"]) * holding
             drift = _smooth_noise(rng, n, fs, 0.3, plan["drift_frac"] * max(abs(plan["tip_deg"]), 1.0)) * prof
             shank = amp * plan["shank_deg"] * prof
-            if plan["grip"] == "lift" and self.posture == "stand":
+            if plan["grip"] == "lift" and self.posture == "stand" and not plan.get("brace"):
                 # On one leg, the lifted one wobbles in the air.
                 wob = _taper(n, fs, 0.5) * prof
                 shank = shank + wob * _smooth_noise(rng, n, fs, 0.7, plan["wobble_deg"])
@@ -1355,6 +1362,9 @@ class _Builder:
                             + np.outer(mv, move) + np.outer(amp * prof, reach))
             start = self.t
             self._push(tr)
+            if kind == "rep" and plan.get("sweep_deg") and rng.random() < 0.5:
+                # Putting it back where it lay: the same slide the other way.
+                self._pencil_sweep(-plan["sweep_deg"])
             if kind == "rep":
                 range_deg = abs(plan["shank_deg"]) if self.cfg.placement == "ankle" else abs(plan["tip_deg"])
                 entry["reps"].append({"start_s": start, "end_s": self.t, "hold_s": hold,
@@ -1371,6 +1381,28 @@ class _Builder:
             self.rest(pause, sway_deg=plan["wobble_deg"] if self.posture == "stand" else 0.0)
         if entry["reps"]:
             self.exercises.append(entry)
+
+    def _pencil_sweep(self, sweep_deg: float) -> None:
+        """A slow slide of the foot on the floor to fetch a pencil (or put it back).
+
+        The toes swing out ``sweep_deg`` about the heel and back over 1.5-3.5 s,
+        lifted 2-6° on the way out and lowered on the way back (a loop in
+        turn and pitch, which a circle detector may take for a circle), the
+        foot sliding 3-8 cm forward and back.
+        """
+        rng = self.rng
+        n = len(self._grid(rng.uniform(1.5, 3.5)))
+        if n < 2:
+            return
+        u = np.linspace(0.0, 1.0, n)
+        out = 0.5 * (1 - np.cos(2 * np.pi * u))
+        tr = Track.still(n, self.posture, self.heading, self.pos)
+        tr.heading = tr.heading + self.side_sign * sweep_deg * out
+        tr.ankle_pitch = tr.ankle_pitch - np.sign(sweep_deg) * rng.uniform(2.0, 6.0) * np.sin(2 * np.pi * u)
+        head = math.radians(self.heading)
+        tr.ankle_pos = tr.ankle_pos + np.outer(rng.uniform(0.03, 0.08) * out,
+                                               [math.cos(head), math.sin(head), 0.0])
+        self._push(tr)
 
     # -- ankle circles --------------------------------------------------------
     def circles(self, seconds_each: float) -> None:
@@ -2425,7 +2457,11 @@ def pencil_plan(rng: np.random.Generator, sloppiness: float = 0.3,
     ``rest_s`` (1-15 s), ``tempo`` (move-time factor, 0.5-2),
     ``tremor_deg``, ``drift_frac`` (the held angle's wander), ``wobble_deg``
     (standing: sway on one leg), ``sets`` (1-2 sets of this foot) and
-    ``other_first`` (the other foot's turn first).
+    ``other_first`` (the other foot's turn first). Pinned only, never drawn
+    here: ``rest_spread`` (:func:`pencil_people`'s rest-to-rest log-spread),
+    ``brace`` (the held foot braced: a tenth of the tremor, no wobble on
+    one leg) and ``sweep_deg`` (the foot slid on the floor to fetch each
+    pencil, and half the time to put it back: :meth:`_Builder._pencil_sweep`).
 
     With ``wider_rng`` (``SimConfig.pencil_wider``) some keys are drawn
     again from it, wider than the programme allows: holds 1-20 s
@@ -2476,7 +2512,9 @@ def pencil_plan(rng: np.random.Generator, sloppiness: float = 0.3,
         # The foot stays on the floor: nothing lifts or moves it, the
         # instep tips a little as the toes curl.
         plan.update(lift_m=0.0, tip_deg=curl_tip, shank_deg=0.0, roll_deg=0.0, turn_deg=0.0, move_m=[0.0, 0.0])
-    plan.update({k: v for k, v in pins.items() if k in plan})
+    # Pinned only (benchmarks/pencil4.py), so no drawn plan changes: a
+    # foot braced while it holds, a slide of the foot to fetch each pencil.
+    plan.update({k: v for k, v in pins.items() if k in plan or k in ("brace", "sweep_deg", "rest_spread")})
     plan["move_m"] = [float(v) for v in plan["move_m"]]
     return plan
 

@@ -339,3 +339,37 @@ def test_a_pencil_let_fall_may_land_the_foot_hard_without_doubt(lift_m, peak_g, 
     ev = {"reps": 3, "hold_s": 10.0, "hold_cv": 0.1, "lift_m": lift_m, "peak_g": peak_g, "range_deg": 8.0}
     rater = ConfidenceRater().rate("pencil_pickup", ev, "declared")
     assert any("impacts" in d for d in rater.doubts_) == doubted
+
+
+# -- pencil sets held as prescribed (branch pencil4) ------------------------------------
+
+# Three holds of 12 s alike, put down 5 s between, no swing: the exercise as written.
+HELD = dict(in_posture=1.0, reps=3, hold_s=12.0, hold_cv=0.08, rest_s=5.0, overshoot=1.0, range_cv=0.1,
+            range_deg=6.0, lift_m=0.05, lift_doubt_m=0.002, hold_tremor=10.0, peak_g=1.2)
+
+
+@pytest.mark.parametrize("change,doubted", [
+    ({}, False),
+    # Toes curled round the pencil, the heel down: lifts 2 mm, tips 2.5°.
+    ({"lift_m": 0.002, "range_deg": 2.5}, False),
+    # ... but two such holds may be the resting foot during the other's turn.
+    ({"lift_m": 0.002, "range_deg": 2.5, "reps": 2}, True),
+    # ... and a foot that neither lifts nor tips holds nothing up.
+    ({"lift_m": 0.002, "range_deg": 0.5}, True),
+    # ... nor does one whose "holds" are unlike (sitting down and standing up).
+    ({"lift_m": 0.002, "range_deg": 2.5, "hold_cv": 0.5}, True),
+    # Braced while it holds, more active between reps (fetching the pencil).
+    ({"lift_m": 0.01, "hold_tremor": 0.17}, False),
+    # Held far stiller than at rest, as sitting between standing rests reads.
+    ({"lift_m": 0.01, "hold_tremor": 0.03}, True),
+    # Braced, but the holds brief: no evidence of a pencil held.
+    ({"lift_m": 0.01, "hold_tremor": 0.17, "hold_s": 4.0}, True),
+    # The foot pointed 31° to grip it, lifted 5 cm: as held heel raises
+    # are (tests/test_lookalikes.py), so listed, not counted.
+    ({"range_deg": 31.0}, True),
+    # Tipped 25°, lifted 5 cm: within the pencil range.
+    ({"range_deg": 25.0}, False),
+])
+def test_a_pencil_set_held_as_prescribed_is_its_own_evidence(change, doubted):
+    rater = ConfidenceRater().rate("pencil_pickup", {**HELD, **change}, "declared")
+    assert (rater.confidence_ < THRESHOLD) == doubted, rater.doubts_
