@@ -1,0 +1,75 @@
+"""Issue 12, hard conditions: foot toe-press and band sets whose holds vary
+widely (people lose count: 1.5 s one rep, 8 s the next) are not doubted for
+it alone; with a second sign of postures held in turn they still are
+(branch ``harddoubt``; tuning seeds 32000-32159).
+
+Expected values are the simulator's truth and hand-built evidence.
+"""
+from __future__ import annotations
+
+import pytest
+
+from analysis.confidence import THRESHOLD, ConfidenceRater
+from analysis.pipeline import run_analysis
+from sensors.simulator import simulate_session
+
+# A foot toe-press set that would count, its holds varying by 60 %: a
+# person who held 1.5 s one rep and 6 s the next, rests at the level around
+# the set (posture cue 0.7), each rep held where it went (overshoot 1.05).
+UNEVEN = {"in_posture": 1.0, "reps": 10, "range_deg": 6.0, "range_cv": 0.15, "lift_m": 0.005,
+          "hold_s": 3.0, "hold_cv": 0.6, "peak_g": 1.1, "flight_s": 0.0, "overshoot": 1.05,
+          "rest_s": 2.0, "posture_cue": 0.7}
+
+
+@pytest.mark.parametrize("exercise,range_deg", [("toe_press", 6.0), ("resistance_band", 25.0)])
+def test_holds_varying_widely_alone_do_not_doubt_a_foot_set(exercise, range_deg):
+    r = ConfidenceRater().rate(exercise, {**UNEVEN, "range_deg": range_deg}, "gait", "foot")
+    assert r.confidence_ >= THRESHOLD
+    assert not any("holds unlike" in d for d in r.doubts_)
+
+
+@pytest.mark.parametrize("change", [
+    {"posture_cue": 0.2},     # rests not clearly at the level around the set
+    {"posture_cue": None},    # that level could not be told
+    {"overshoot": 1.8},       # each "rep" swings past where it settles (sitting down)
+    {"range_deg": 2.5},       # small moves: the still leg's sway
+    {"hold_cv": 0.95},        # holds varying past what a person counting does
+])
+def test_holds_varying_widely_with_a_second_sign_still_doubt(change):
+    r = ConfidenceRater().rate("toe_press", {**UNEVEN, **change}, "gait", "foot")
+    assert r.confidence_ < THRESHOLD
+    assert any("holds unlike" in d for d in r.doubts_)
+
+
+def test_holds_varying_widely_at_the_shank_doubt_as_before():
+    r = ConfidenceRater().rate("toe_press", {**UNEVEN, "range_deg": 8.0}, "gait", "ankle")
+    assert any("holds unlike" in d for d in r.doubts_)
+    assert r.confidence_ < THRESHOLD
+
+
+# (seed, exercise, hold_plan, sensor): hard-tier sessions drawn wide, 32-45
+# Hz, 7 % lost in bursts of 0.55-0.57 s (the band's as /tmp/hd/harness.py
+# drew it). Before: found with every rep, shown uncertain (0.32) for "holds
+# unlike each other" alone.
+CASES = [
+    (32036, "toe_press", dict(hold_s=3.79, hold_spread=0.52, reps=11),
+     dict(sampling_rate_hz=45.0, packet_loss=0.07, loss_burst_mean_samples=25.0)),
+    (32159, "resistance_band", dict(hold_s=3.8310584557058367, hold_spread=0.6879555404947153, reps=9),
+     dict(sampling_rate_hz=31.969790562072575, packet_loss=0.07351263003460709,
+          loss_burst_mean_samples=18.096704755282747)),
+]
+
+
+@pytest.mark.parametrize("seed,exercise,hold_plan,sensor", CASES)
+def test_hard_sets_whose_holds_vary_are_counted(seed, exercise, hold_plan, sensor):
+    rec, truth = simulate_session(seed=seed, tier="hard", distractors=False,
+                                  exercises=["tiptoe_walk", exercise], hold_plan=hold_plan, **sensor)
+    (true_set,) = [e for e in truth["exercises"] if e["exercise"] == exercise]
+    holds = [r["hold_s"] for r in true_set["reps"]]
+    assert max(holds) > 2.5 * min(holds)  # the person's holds do vary widely
+    fit = run_analysis(rec)
+    over = [k for k in range(len(fit.bouts_)) if fit.bouts_.exercise[k] != "tiptoe_walk"
+            and fit.bouts_.start_s[k] < true_set["end_s"] and true_set["start_s"] < fit.bouts_.end_s[k]]
+    assert [fit.bouts_.exercise[k] for k in over] == [exercise]
+    assert int((fit.reps_.bout == over[0]).sum()) == len(true_set["reps"])
+    assert fit.bouts_.confidence[over[0]] >= THRESHOLD
