@@ -47,13 +47,14 @@ def test_holds_varying_widely_at_the_shank_doubt_as_before():
     assert r.confidence_ < THRESHOLD
 
 
-# (seed, exercise, hold_plan, sensor): hard-tier sessions drawn wide, 32-45
-# Hz, 7 % lost in bursts of 0.55-0.57 s (the band's as /tmp/hd/harness.py
-# drew it). Before: found with every rep, shown uncertain (0.32) for "holds
-# unlike each other" alone.
+# (seed, exercise, hold_plan, sensor): hard-tier sessions drawn wide (as the
+# branch's harness drew them), 45 and 32 Hz, 5-7 % lost in bursts of 0.6 s.
+# Before: found with every rep, shown uncertain (0.32) for "holds unlike
+# each other" (54 %, 52 %) alone.
 CASES = [
-    (32036, "toe_press", dict(hold_s=3.79, hold_spread=0.52, reps=11),
-     dict(sampling_rate_hz=45.0, packet_loss=0.07, loss_burst_mean_samples=25.0)),
+    (32036, "toe_press", dict(hold_s=3.788773257986018, hold_spread=0.5239869366836554, reps=11),
+     dict(sampling_rate_hz=45.192029239550564, packet_loss=0.051292078726646644,
+          loss_burst_mean_samples=27.165424312092952)),
     (32159, "resistance_band", dict(hold_s=3.8310584557058367, hold_spread=0.6879555404947153, reps=9),
      dict(sampling_rate_hz=31.969790562072575, packet_loss=0.07351263003460709,
           loss_burst_mean_samples=18.096704755282747)),
