@@ -1959,8 +1959,11 @@ class HoldSetDetector:
         # reps held 5.6-9.6 s amid holds of 1.5-3.4 s dropped, tuning seeds
         # 32105, 32123, 32151, 32155; branch harddoubt), not a posture taken
         # up next to the set: within the set only what no count reaches.
+        # Band sets, and flat-foot sets of more reps than a pencil set has
+        # (3-5 prescribed: pencil-hard seed 7037, 4 pencils and a "rep" past
+        # them, read as 2 reps held unlike each other).
         idx = np.flatnonzero(ok)
-        if len(idx) >= 2:
+        if len(idx) >= 2 and (from_rest or len(group) >= 6):
             between = np.zeros(len(ok), dtype=bool)
             between[idx[0] + 1:idx[-1]] = True
             long &= ~between | (hold > max(4.0 * med_hold, med_hold + 8.0))
