@@ -436,6 +436,17 @@ class ConfidenceRater:
         A person holds the reps of a set alike (simulated sets: at most
         0.33); sitting and standing in turn, read as holds and rests, are
         held however long the person stays.
+    uneven_max_hold_cv, uneven_min_posture_cue, uneven_max_overshoot : float
+        Holds varying past ``max_hold_cv`` alone do not doubt a foot toe
+        press or band set: people lose count and hold 1.5 s one rep, 8 s the
+        next (wide hard-tier simulated sets, 1.5-8 s in one set: 0.51-0.63
+        with posture cues 0.49-0.76 and overshoots 1.00-1.22; an independent
+        generator's hard tier: true sets at 0.50-0.74). Such a set is
+        doubted only with a second sign of postures held in turn: holds
+        varying past ``uneven_max_hold_cv``, a posture cue unknown or below
+        ``uneven_min_posture_cue``, an overshoot past
+        ``uneven_max_overshoot``, or moves under ``still_leg_range_deg``
+        (benchmarks/README.md, "harddoubt").
     min_rest_s : float
         Reps are rested between (simulated sets: median rest at least
         0.74 s); read as reps, sitting down and standing up leave no rest:
@@ -613,7 +624,9 @@ class ConfidenceRater:
                  heel_raise_min_range_deg: float = 10.0,
                  pencil_held_reps: tuple[int, int] = (2, 5), pencil_held_s: float = 8.0,
                  pencil_held_cv: float = 0.25, pencil_held_rest_s: float = 1.5,
-                 pencil_held_min_tremor: float = 0.05, pencil_held_min_range_deg: float = 1.0):
+                 pencil_held_min_tremor: float = 0.05, pencil_held_min_range_deg: float = 1.0,
+                 uneven_max_hold_cv: float = 0.85, uneven_min_posture_cue: float = 0.35,
+                 uneven_max_overshoot: float = 1.5):
         self.shank_swing_deg = shank_swing_deg
         self.shank_knee_pivot_m = shank_knee_pivot_m
         self.shank_seated_tremor = shank_seated_tremor
@@ -625,6 +638,9 @@ class ConfidenceRater:
         self.pencil_held_rest_s = pencil_held_rest_s
         self.pencil_held_min_tremor = pencil_held_min_tremor
         self.pencil_held_min_range_deg = pencil_held_min_range_deg
+        self.uneven_max_hold_cv = uneven_max_hold_cv
+        self.uneven_min_posture_cue = uneven_min_posture_cue
+        self.uneven_max_overshoot = uneven_max_overshoot
         self.shank_squat_range_deg = shank_squat_range_deg
         self.shank_max_hold_cv = shank_max_hold_cv
         self.min_gait_mounting = min_gait_mounting
@@ -784,6 +800,29 @@ class ConfidenceRater:
                 and (over is None or over <= self.max_overshoot)
                 and (spread is None or spread <= self.max_range_cv))
 
+    def _posture_change_held(self, exercise: str, ev: dict, placement: str) -> bool:
+        """Whether a set whose holds vary past ``max_hold_cv`` shows a second
+        sign of postures held in turn (see ``uneven_max_hold_cv``).
+
+        A foot toe press or band set: only when its holds vary past
+        ``uneven_max_hold_cv``, its posture cue is unknown or below
+        ``uneven_min_posture_cue`` (rests not clearly at the level the person
+        stays in around the set), its reps overshoot what they hold by
+        ``uneven_max_overshoot`` (sitting down tips the foot past where it
+        settles), or it moves less than ``still_leg_range_deg`` per rep (the
+        still leg's sway). Other exercises and a shank sensor: always (as
+        before).
+        """
+        if placement != "foot" or exercise not in ("toe_press", "resistance_band"):
+            return True
+        cue, over, rng = ev.get("posture_cue"), ev.get("overshoot"), ev.get("range_deg")
+        return (ev["hold_cv"] > self.uneven_max_hold_cv or cue is None or cue < self.uneven_min_posture_cue
+                or (over is not None and over > self.uneven_max_overshoot)
+                # A set of small moves, as the still leg sways beside the
+                # other one's exercise (simulated: 1.9° with holds varying
+                # by 51 %, posture cue 0.44).
+                or rng is None or rng < self.still_leg_range_deg)
+
     def weak_gait(self, mounting_method: str, placement: str, mounting_confidence: float) -> bool:
         """Whether a mounting found from walking is too unsure to count as one (rated as postures).
 
@@ -899,7 +938,8 @@ class ConfidenceRater:
         # held standing for unlike counts is not doubted for them alone.
         shank_standing = (exercise == "toe_press" and placement == "ankle" and tremor is not None
                           and tremor >= self.shank_seated_tremor)
-        if held_cv is not None and held_cv > self.max_hold_cv and not shank_standing:
+        if (held_cv is not None and held_cv > self.max_hold_cv and not shank_standing
+                and self._posture_change_held(exercise, ev, placement)):
             doubt(0.35, f"holds unlike each other (they vary by {100 * held_cv:.0f}%: "
                         f"sitting down and standing up in turn?)")
         gap = ev.get("rest_s")
