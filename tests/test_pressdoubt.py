@@ -58,8 +58,10 @@ def test_shank_holds_counted_unevenly_are_doubted_only_when_stiller_than_the_res
     assert rate({**uneven, "hold_tremor": 1.5}).confidence_ >= THRESHOLD
     still = rate({**uneven, "hold_tremor": 0.4})   # seated holds, standing rests
     assert still.confidence_ < THRESHOLD and any("holds unlike" in d for d in still.doubts_)
-    # A foot sensor's set: doubted as before.
-    assert rate({"hold_cv": 0.55, "hold_tremor": 5.0}, placement="foot").confidence_ < THRESHOLD
+    # A foot sensor's set: not by the tremor; doubted with a second sign of
+    # postures in turn (branch harddoubt: rests not at the level around the set).
+    foot = rate({"hold_cv": 0.55, "hold_tremor": 5.0, "posture_cue": 0.2}, placement="foot")
+    assert foot.confidence_ < THRESHOLD and any("holds unlike" in d for d in foot.doubts_)
 
 
 @pytest.mark.parametrize("rise_m,range_deg,hold_cv,counted", [
