@@ -40,6 +40,7 @@ from scipy.signal import sosfilt, sosfilt_zi
 
 from sensors.contract import HOLD_EXERCISES, REQUIRED_COLUMNS
 
+from .confidence import MOUNTING_BASE, THRESHOLD, ConfidenceRater
 from .gait import runs
 from .preprocess import butter_sos
 from .prescription import load as load_prescription
@@ -568,6 +569,43 @@ def rep_ranges_deg(signals: pd.DataFrame, start_s: np.ndarray, end_s: np.ndarray
         if hi[k] > lo[k] and b1[k] > b0[k]:
             out[k] = abs(float(np.median(ang[lo[k]:hi[k]]) - np.median(ang[b0[k]:b1[k]])))
     return out
+
+
+# Evidence that grows as a set goes on: a set under way has few reps, a
+# walk under way has lasted a few seconds, whatever it turns out to be.
+GROWING_EVIDENCE = ("reps", "duration_s")
+
+
+def lookalike_passes(fit: SessionAnalyzer, threshold: float = THRESHOLD) -> np.ndarray:
+    """Per bout of ``fit``, whether the view may show it: its confidence with the mounting
+    treated as known, and without the evidence a set under way is still gathering, reaches
+    ``threshold``.
+
+    The window is analysed under the mounting found so far, a guess until
+    the first walk (the demo's comes at 229 s), where every hold set's
+    confidence is low for the mounting alone: gated on that, the view would
+    hide the demo's real toe-press set. The look-alike signs alone
+    (:attr:`~analysis.confidence.ConfidenceRater.lookalike_`: a rep swinging
+    far past its hold, no rest between reps, a heel raise's rise) tell the
+    other foot's pencil pickups, shown as pencil sets before, from a set.
+    A set's count and a walk's length are left out (a set's first rep is
+    shown as it ends), and so is a shank's lean, which is measured in the
+    mounting's frame.
+    """
+    rater = ConfidenceRater()
+    ok = np.ones(len(fit.bouts_), dtype=bool)
+    method = fit.mounting_.method
+    # Known as a walk finds it, unless declared: one sign of 0.5 (a level
+    # step in the set, its direction unclear) keeps a set from counting
+    # after a walk (0.45), and kept the demo's pencil set named as the
+    # toe-press set before it, which the window re-read with its reps'
+    # direction unclear.
+    base = MOUNTING_BASE["declared" if method == "declared" else "gait"]
+    for j, exercise in enumerate(fit.bouts_.exercise.to_numpy()):
+        ev = {k: v for k, v in fit.evidence_.get(j, {}).items() if k not in GROWING_EVIDENCE}
+        rater.rate(exercise, ev, method, fit.placement_, fit.mounting_.confidence)
+        ok[j] = base * rater.lookalike_ >= threshold
+    return ok
 
 
 def latest_set(fit: SessionAnalyzer) -> tuple[float, float]:
@@ -1142,9 +1180,10 @@ class LiveAnalyzer:
         n_strides = np.bincount(stride_bout, minlength=len(ex))
         st.tiptoe_events = [(float(b0[j]), float(b1[j]), int(n_strides[j]))
                             for j in np.flatnonzero(ex == "tiptoe_walk")]
-        # A few circles that stopped short of a set are no set.
+        # A few circles that stopped short of a set are no set; nor is a set
+        # whose look-alike signs would keep it from counting (below).
         few = (ex == "ankle_circles") & (np.bincount(circ_bout, minlength=len(ex)) < min_circles) \
-            & (t_end - b1 > circle_wait_s)
+            & (t_end - b1 > circle_wait_s) | ~lookalike_passes(fit)
         if few.all():
             return st
         # The current set: the latest one still going or just finished.
