@@ -590,7 +590,8 @@ def rep_ranges_deg(signals: pd.DataFrame, start_s: np.ndarray, end_s: np.ndarray
 GROWING_EVIDENCE = ("reps", "duration_s")
 
 
-def lookalike_passes(fit: SessionAnalyzer, threshold: float = THRESHOLD, min_guessed_reps: int = 2) -> np.ndarray:
+def lookalike_passes(fit: SessionAnalyzer, earlier_hidden_ends=(), threshold: float = THRESHOLD,
+                     min_reps_after_hidden: int = 2, max_rep_gap_s: float = 30.0) -> tuple[np.ndarray, np.ndarray]:
     """Per bout of ``fit``, whether the view may show it: its confidence with the mounting
     treated as known, and without the evidence a set under way is still gathering, reaches
     ``threshold``.
@@ -605,6 +606,10 @@ def lookalike_passes(fit: SessionAnalyzer, threshold: float = THRESHOLD, min_gue
     A set's count and a walk's length are left out (a set's first rep is
     shown as it ends), and so is a shank's lean, which is measured in the
     mounting's frame.
+
+    ``earlier_hidden_ends``: ends (s) of sets earlier windows hid so (a
+    window may not find a set its neighbours do). Returns the bouts that
+    may be shown, and the ends of those the look-alike signs hid.
     """
     rater = ConfidenceRater()
     ok = np.ones(len(fit.bouts_), dtype=bool)
@@ -615,22 +620,24 @@ def lookalike_passes(fit: SessionAnalyzer, threshold: float = THRESHOLD, min_gue
     # toe-press set before it, which the window re-read with its reps'
     # direction unclear.
     base = MOUNTING_BASE["declared" if method == "declared" else "gait"]
-    known = method in ("declared", "gait")
-    for j, exercise in enumerate(fit.bouts_.exercise.to_numpy()):
-        evidence = fit.evidence_.get(j, {})
-        if not known and exercise in HOLD_EXERCISES and (evidence.get("reps") or 0) < min_guessed_reps:
-            # Without a known mounting "up" is the commonest rest, the
-            # posture a guess: one excursion may be any shift of posture
-            # (the demo's other-foot pickups and standing up from the
-            # chair gave one-rep "toe press" and "pencil" sets); reps
-            # repeated are the exercise's (offline, a hold set then needs
-            # five, :mod:`analysis.confidence`).
-            ok[j] = False
-            continue
-        ev = {k: v for k, v in evidence.items() if k not in GROWING_EVIDENCE}
+    exercises = fit.bouts_.exercise.to_numpy()
+    evidence = [fit.evidence_.get(j, {}) for j in range(len(exercises))]
+    for j, exercise in enumerate(exercises):
+        ev = {k: v for k, v in evidence[j].items() if k not in GROWING_EVIDENCE}
         rater.rate(exercise, ev, method, fit.placement_, fit.mounting_.confidence)
         ok[j] = base * rater.lookalike_ >= threshold
-    return ok
+    # One rep begun within ``max_rep_gap_s`` (reps further apart are sets
+    # of their own) of a set hidden so is more likely more of the same than
+    # a new set's first rep: the demo's other-foot pickups left a one-rep
+    # "toe press" 4 s after them, and standing up from the chair a one-rep
+    # "pencil" 21 s after. A second rep makes it a set.
+    b0, b1 = fit.bouts_.start_s.to_numpy(dtype=float), fit.bouts_.end_s.to_numpy(dtype=float)
+    hidden_ends = b1[~ok]
+    ends = np.r_[hidden_ends, np.asarray(earlier_hidden_ends, dtype=float)]
+    for j, exercise in enumerate(exercises):
+        if ok[j] and exercise in HOLD_EXERCISES and (evidence[j].get("reps") or 0) < min_reps_after_hidden:
+            ok[j] = not np.any((ends <= b0[j]) & (ends >= b0[j] - max_rep_gap_s))
+    return ok, hidden_ends
 
 
 def latest_set(fit: SessionAnalyzer) -> tuple[float, float]:
@@ -785,6 +792,8 @@ class LiveAnalyzer:
         self._set_circles = SessionAnalyzer().min_circles_per_bout
         self.circle_wait_s = 4.0
         self._closed_end = None
+        # Ends (s) of the sets the window hid for their look-alike signs (:func:`lookalike_passes`).
+        self._hidden_ends: list = []
         # Ends (s) of the shown hold set's reps, also those the window has left.
         self._set_rep_ends: list = []
         # The hold set the last window called over (state, end, start, rep
@@ -1002,7 +1011,9 @@ class LiveAnalyzer:
         fit = SessionAnalyzer(min_reps_per_bout=1, min_circles_per_bout=self.live_circles_per_bout).detect(
             _frame(data[lo:]), placement=self.placement, mounting=self.mounting,
             known_mounting=None if self.mounting else self._mount)
-        new = self._summarise(fit, t_end, self._set_circles, self.circle_wait_s)
+        shown, hidden = lookalike_passes(fit, self._hidden_ends)
+        self._hidden_ends = [e for e in {*self._hidden_ends, *hidden.tolist()} if e > t_end - 2 * self.window_s]
+        new = self._summarise(fit, t_end, self._set_circles, self.circle_wait_s, shown)
         if not new.exercise and not old.exercise and self._gone is not None \
                 and self._holding(data, self._gone[0], self._gone[4]):
             # A rep of the set the view called over a moment ago (the foot
@@ -1181,13 +1192,14 @@ class LiveAnalyzer:
 
     @staticmethod
     def _summarise(fit: SessionAnalyzer, t_end: float, min_circles: int = 0,
-                   circle_wait_s: float = 4.0) -> LiveState:
+                   circle_wait_s: float = 4.0, shown: np.ndarray | None = None) -> LiveState:
         """The window's latest set as the view shows it.
 
         ``min_circles``: a set of circles with fewer (the window finds them
         from ``live_circles_per_bout`` on, to show them as they come) that
         has had no circle for ``circle_wait_s`` is no set (the closing
-        analysis would not count it): taken back.
+        analysis would not count it): taken back. ``shown``: the bouts that
+        may be shown (:func:`lookalike_passes` of ``fit`` by default).
         """
         st = LiveState(t_s=float(t_end))
         bouts = fit.bouts_
@@ -1216,7 +1228,7 @@ class LiveAnalyzer:
         # A few circles that stopped short of a set are no set; nor is a set
         # whose look-alike signs would keep it from counting (below).
         few = (ex == "ankle_circles") & (np.bincount(circ_bout, minlength=len(ex)) < min_circles) \
-            & (t_end - b1 > circle_wait_s) | ~lookalike_passes(fit)
+            & (t_end - b1 > circle_wait_s) | ~(lookalike_passes(fit)[0] if shown is None else shown)
         if few.all():
             return st
         # The current set: the latest one still going or just finished.
