@@ -102,9 +102,9 @@ def test_demo_other_foot_pencils_are_no_set_live_and_the_toe_press_before_any_wa
     """Issue 13: the other foot's pencil pickups (the truth's distractor, 168-210 s) were
     shown as pencil sets of 1-2 reps and a toe press of 1, and standing up after them as a
     pencil set of 1; the closing analysis lists none. The real toe-press set comes before
-    the demo's first walk (its mounting a guess): each of its reps from the second on is
-    shown within 2 s of its true end (the first waits for the second: one excursion under
-    a guessed mounting may be any shift of posture)."""
+    the demo's first walk (its mounting a guess, every set's confidence low for that
+    alone): its first rep is shown within 4 s of its true end (the window finds the set
+    2.6 s after it), each later one within 2 s."""
     path = ROOT / "recordings" / "demo.csv"
     truth = json.loads(path.with_name("demo.truth.json").read_text())
     _, trace = replayed(path)
@@ -118,9 +118,10 @@ def test_demo_other_foot_pencils_are_no_set_live_and_the_toe_press_before_any_wa
     assert not wrong, f"sets shown during and after the other foot's pencil pickups: {wrong[:5]}"
     press = next(e for e in sets if e["exercise"] == "toe_press")
     assert press["start_s"] < min(e["start_s"] for e in sets if e["exercise"] == "tiptoe_walk")
-    for k, rep in enumerate(press["reps"][1:], start=2):
-        shown = [t for t, ex, n in trace if ex == "toe_press" and n >= k and t <= rep["end_s"] + 2.0]
-        assert shown, f"toe-press rep {k} (ends {rep['end_s']:.1f} s) not shown within 2 s"
+    for k, rep in enumerate(press["reps"], start=1):
+        within_s = 4.0 if k == 1 else 2.0
+        shown = [t for t, ex, n in trace if ex == "toe_press" and n >= k and t <= rep["end_s"] + within_s]
+        assert shown, f"toe-press rep {k} (ends {rep['end_s']:.1f} s) not shown within {within_s:g} s"
 
 
 # The demo in the default run; the three samples from an outside simulator
