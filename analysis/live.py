@@ -783,6 +783,8 @@ class LiveAnalyzer:
         self._set_start = None            # start (s) of the set shown, as its first window found it
         # The window of a fast set starts this long before the set.
         self.fast_lead_s = 20.0
+        # The window while no set is shown.
+        self.search_window_s = 60.0
         # A set of circles is shown from this many circles on, as they come
         # (the closing analysis wants ``_set_circles``, 5: its first four
         # waited for the fifth, 90th pct circle end -> counted 4.4 s), and
@@ -1004,6 +1006,15 @@ class LiveAnalyzer:
             # (circle end -> counted, benchmarks/live.py --part replay:
             # median 0.38 -> 0.23 s, 90th pct 4.36 -> 4.35 s).
             since = max(since, self._set_start - self.fast_lead_s)
+        elif old.exercise is None and self._gone is None:
+            # No set shown: what the window can find is a set begun
+            # within it, the window's first reps or the first not hidden
+            # (:func:`lookalike_passes`). The last ``search_window_s`` hold
+            # them (five band reps 12 s apart, a toe-press set's first
+            # reps) for a third less CPU than 120 s (a detection of 60 s at
+            # 200 Hz 23-39 ms, of 120 s 35-44 ms); once shown the set has
+            # the whole window again (its count never goes back down).
+            since = max(since, t_end - self.search_window_s)
         lo = np.searchsorted(t, since)
         if len(t) - lo < 100:
             self._found = (t_end, *self._found[1:])
