@@ -590,8 +590,9 @@ def rep_ranges_deg(signals: pd.DataFrame, start_s: np.ndarray, end_s: np.ndarray
 GROWING_EVIDENCE = ("reps", "duration_s")
 
 
-def lookalike_passes(fit: SessionAnalyzer, earlier_hidden_ends=(), threshold: float = THRESHOLD,
-                     min_reps_after_hidden: int = 2, max_rep_gap_s: float = 30.0) -> tuple[np.ndarray, np.ndarray]:
+def lookalike_passes(fit: SessionAnalyzer, earlier_hidden_ends=(), shown_span: tuple | None = None,
+                     threshold: float = THRESHOLD, min_reps_after_hidden: int = 2,
+                     max_rep_gap_s: float = 30.0) -> tuple[np.ndarray, np.ndarray]:
     """Per bout of ``fit``, whether the view may show it: its confidence with the mounting
     treated as known, and without the evidence a set under way is still gathering, reaches
     ``threshold``.
@@ -610,6 +611,10 @@ def lookalike_passes(fit: SessionAnalyzer, earlier_hidden_ends=(), threshold: fl
     ``earlier_hidden_ends``: ends (s) of sets earlier windows hid so (a
     window may not find a set its neighbours do). Returns the bouts that
     may be shown, and the ends of those the look-alike signs hid.
+    ``shown_span``: (start, end) s of a set the view shows and has named
+    for good: a bout overlapping it is a re-read of its reps (the window
+    re-cuts a set as it slides, and its signs flicker: simulated seed 0's
+    toe-press set went off the view for 7-9 s twice), never hidden.
     """
     rater = ConfidenceRater()
     ok = np.ones(len(fit.bouts_), dtype=bool)
@@ -626,12 +631,14 @@ def lookalike_passes(fit: SessionAnalyzer, earlier_hidden_ends=(), threshold: fl
         ev = {k: v for k, v in evidence[j].items() if k not in GROWING_EVIDENCE}
         rater.rate(exercise, ev, method, fit.placement_, fit.mounting_.confidence)
         ok[j] = base * rater.lookalike_ >= threshold
+    b0, b1 = fit.bouts_.start_s.to_numpy(dtype=float), fit.bouts_.end_s.to_numpy(dtype=float)
+    if shown_span is not None:
+        ok |= (b0 <= shown_span[1]) & (b1 >= shown_span[0])
     # One rep begun within ``max_rep_gap_s`` (reps further apart are sets
     # of their own) of a set hidden so is more likely more of the same than
     # a new set's first rep: the demo's other-foot pickups left a one-rep
     # "toe press" 4 s after them, and standing up from the chair a one-rep
     # "pencil" 21 s after. A second rep makes it a set.
-    b0, b1 = fit.bouts_.start_s.to_numpy(dtype=float), fit.bouts_.end_s.to_numpy(dtype=float)
     hidden_ends = b1[~ok]
     ends = np.r_[hidden_ends, np.asarray(earlier_hidden_ends, dtype=float)]
     for j, exercise in enumerate(exercises):
@@ -1022,7 +1029,9 @@ class LiveAnalyzer:
         fit = SessionAnalyzer(min_reps_per_bout=1, min_circles_per_bout=self.live_circles_per_bout).detect(
             _frame(data[lo:]), placement=self.placement, mounting=self.mounting,
             known_mounting=None if self.mounting else self._mount)
-        shown, hidden = lookalike_passes(fit, self._hidden_ends)
+        named = old.exercise in HOLD_TARGET_S and old.reps >= self.name_after_reps \
+            and self._set_start is not None and self._set_end is not None
+        shown, hidden = lookalike_passes(fit, self._hidden_ends, (self._set_start, self._set_end) if named else None)
         self._hidden_ends = [e for e in {*self._hidden_ends, *hidden.tolist()} if e > t_end - 2 * self.window_s]
         new = self._summarise(fit, t_end, self._set_circles, self.circle_wait_s, shown)
         if not new.exercise and not old.exercise and self._gone is not None \
