@@ -868,6 +868,11 @@ class ConfidenceRater:
             0–1, rounded to 0.01.
         doubts_ : list of str
             Why it is below 1, in words.
+        lookalike_ : float
+            The product of the look-alike signs' factors alone, without the
+            mounting's base: what the confidence would be with the mounting
+            declared (the live view judges a set under way by it,
+            :mod:`analysis.live`).
         """
         doubts: list[str] = []
         weak_gait = self.weak_gait(mounting_method, placement, mounting_confidence)
@@ -1054,5 +1059,6 @@ class ConfidenceRater:
                 doubts.append("sensor mounting not found from walking nor declared: "
                               "posture and exercise are guesses")
         self.confidence_ = round(float(np.clip(base * factor, 0.0, 1.0)), 2)
+        self.lookalike_ = round(float(np.clip(factor, 0.0, 1.0)), 2)
         self.doubts_ = doubts
         return self

@@ -40,6 +40,7 @@ from scipy.signal import sosfilt, sosfilt_zi
 
 from sensors.contract import HOLD_EXERCISES, REQUIRED_COLUMNS
 
+from .confidence import MOUNTING_BASE, THRESHOLD, ConfidenceRater
 from .gait import runs
 from .preprocess import butter_sos
 from .prescription import load as load_prescription
@@ -334,6 +335,9 @@ class OpenHoldTracker:
         self.since_s_ = None
         self.rest_known_ = False
         self.away_ = False
+        # Excursions begun or ended and rests lost so far; the count :meth:`quiet_since` last saw.
+        self._changes = 0
+        self._seen_changes = -1
 
     def update(self, t: np.ndarray, acc: np.ndarray) -> OpenHoldTracker:
         """Take the next rows.
@@ -388,7 +392,15 @@ class OpenHoldTracker:
                 self.holding_s_, self.since_s_ = float(t[-1] - away[1]), away[1]
         return self
 
+    def quiet_since(self) -> bool:
+        """Whether, since the last call, the foot has begun or ended no excursion from a rest it
+        knew throughout (it stayed at rest, or away in one excursion)."""
+        quiet = self.rest_known_ and self._changes == self._seen_changes
+        self._seen_changes = self._changes
+        return quiet
+
     def _forget_rest(self) -> None:
+        self._changes += 1
         self._rest, self._away, self._at_rest_from = None, None, -np.inf
         self._still_from, self._still_sum = None, np.zeros(3)
 
@@ -427,6 +439,7 @@ class OpenHoldTracker:
                 # Too soon after the last excursion, it is that one's tail:
                 # followed, never shown, until back at rest.
                 self._away = [float(t[j]), None, [], t[j] - self._at_rest_from >= self.min_between_s]
+                self._changes += 1
             return j
         if away[1] is None:
             # The move in: it ends once still (a hold), or it goes back
@@ -436,6 +449,7 @@ class OpenHoldTracker:
             if len(back) and (not len(settled) or back[0] < settled[0]):
                 # A wobble that was never held: still from the same rest.
                 self._away = None
+                self._changes += 1
                 return i + back[0]
             if len(settled):
                 away[1] = float(t[i + settled[0]])
@@ -452,6 +466,7 @@ class OpenHoldTracker:
                 self._forget_rest()
             else:
                 self._away, self._at_rest_from = None, float(t[j])
+                self._changes += 1
             return j
         if t[-1] - away[0] > self.max_hold_s:
             self._forget_rest()
@@ -568,6 +583,68 @@ def rep_ranges_deg(signals: pd.DataFrame, start_s: np.ndarray, end_s: np.ndarray
         if hi[k] > lo[k] and b1[k] > b0[k]:
             out[k] = abs(float(np.median(ang[lo[k]:hi[k]]) - np.median(ang[b0[k]:b1[k]])))
     return out
+
+
+# Evidence that grows as a set goes on: a set under way has few reps, a
+# walk under way has lasted a few seconds, whatever it turns out to be.
+GROWING_EVIDENCE = ("reps", "duration_s")
+
+
+def lookalike_passes(fit: SessionAnalyzer, earlier_hidden_ends=(), shown_span: tuple | None = None,
+                     threshold: float = THRESHOLD, min_reps_after_hidden: int = 2,
+                     max_rep_gap_s: float = 30.0) -> tuple[np.ndarray, np.ndarray]:
+    """Per bout of ``fit``, whether the view may show it: its confidence with the mounting
+    treated as known, and without the evidence a set under way is still gathering, reaches
+    ``threshold``.
+
+    The window is analysed under the mounting found so far, a guess until
+    the first walk (the demo's comes at 229 s), where every hold set's
+    confidence is low for the mounting alone: gated on that, the view would
+    hide the demo's real toe-press set. The look-alike signs alone
+    (:attr:`~analysis.confidence.ConfidenceRater.lookalike_`: a rep swinging
+    far past its hold, no rest between reps, a heel raise's rise) tell the
+    other foot's pencil pickups, shown as pencil sets before, from a set.
+    A set's count and a walk's length are left out (a set's first rep is
+    shown as it ends), and so is a shank's lean, which is measured in the
+    mounting's frame.
+
+    ``earlier_hidden_ends``: ends (s) of sets earlier windows hid so (a
+    window may not find a set its neighbours do). Returns the bouts that
+    may be shown, and the ends of those the look-alike signs hid.
+    ``shown_span``: (start, end) s of a set the view shows and has named
+    for good: a bout overlapping it is a re-read of its reps (the window
+    re-cuts a set as it slides, and its signs flicker: simulated seed 0's
+    toe-press set went off the view for 7-9 s twice), never hidden.
+    """
+    rater = ConfidenceRater()
+    ok = np.ones(len(fit.bouts_), dtype=bool)
+    method = fit.mounting_.method
+    # Known as a walk finds it, unless declared: one sign of 0.5 (a level
+    # step in the set, its direction unclear) keeps a set from counting
+    # after a walk (0.45), and kept the demo's pencil set named as the
+    # toe-press set before it, which the window re-read with its reps'
+    # direction unclear.
+    base = MOUNTING_BASE["declared" if method == "declared" else "gait"]
+    exercises = fit.bouts_.exercise.to_numpy()
+    evidence = [fit.evidence_.get(j, {}) for j in range(len(exercises))]
+    for j, exercise in enumerate(exercises):
+        ev = {k: v for k, v in evidence[j].items() if k not in GROWING_EVIDENCE}
+        rater.rate(exercise, ev, method, fit.placement_, fit.mounting_.confidence)
+        ok[j] = base * rater.lookalike_ >= threshold
+    b0, b1 = fit.bouts_.start_s.to_numpy(dtype=float), fit.bouts_.end_s.to_numpy(dtype=float)
+    if shown_span is not None:
+        ok |= (b0 <= shown_span[1]) & (b1 >= shown_span[0])
+    # One rep begun within ``max_rep_gap_s`` (reps further apart are sets
+    # of their own) of a set hidden so is more likely more of the same than
+    # a new set's first rep: the demo's other-foot pickups left a one-rep
+    # "toe press" 4 s after them, and standing up from the chair a one-rep
+    # "pencil" 21 s after. A second rep makes it a set.
+    hidden_ends = b1[~ok]
+    ends = np.r_[hidden_ends, np.asarray(earlier_hidden_ends, dtype=float)]
+    for j, exercise in enumerate(exercises):
+        if ok[j] and exercise in HOLD_EXERCISES and (evidence[j].get("reps") or 0) < min_reps_after_hidden:
+            ok[j] = not np.any((ends <= b0[j]) & (ends >= b0[j] - max_rep_gap_s))
+    return ok, hidden_ends
 
 
 def latest_set(fit: SessionAnalyzer) -> tuple[float, float]:
@@ -713,6 +790,8 @@ class LiveAnalyzer:
         self._set_start = None            # start (s) of the set shown, as its first window found it
         # The window of a fast set starts this long before the set.
         self.fast_lead_s = 20.0
+        # The window while no set is shown.
+        self.search_window_s = 60.0
         # A set of circles is shown from this many circles on, as they come
         # (the closing analysis wants ``_set_circles``, 5: its first four
         # waited for the fifth, 90th pct circle end -> counted 4.4 s), and
@@ -722,6 +801,8 @@ class LiveAnalyzer:
         self._set_circles = SessionAnalyzer().min_circles_per_bout
         self.circle_wait_s = 4.0
         self._closed_end = None
+        # Ends (s) of the sets the window hid for their look-alike signs (:func:`lookalike_passes`).
+        self._hidden_ends: list = []
         # Ends (s) of the shown hold set's reps, also those the window has left.
         self._set_rep_ends: list = []
         # The hold set the last window called over (state, end, start, rep
@@ -800,7 +881,15 @@ class LiveAnalyzer:
         t = self._buf[:self._n, 0]
         lo = np.searchsorted(t, self._checked_t - 1.0)
         self._checked_t = t_end
-        if moved(self._buf[lo:self._n]):
+        # With no set shown, what the window can find is a new set: the
+        # foot away from its rest and back (a rep's end), or circling or
+        # walking (the rest lost). A foot that since the last check stayed
+        # within a degree of its rest, or away in the one excursion (a
+        # hold: its end is a change), has done neither, however it
+        # fidgeted (moved() is true at 91 % of the simulated sessions'
+        # checks).
+        quiet = self._found[1].exercise is None and self._open.quiet_since()
+        if not quiet and moved(self._buf[lo:self._n]):
             self._moved_t = t_end
         if t_end - self._moved_t < self.settle_s or t_end - self._ran_to >= self.idle_every_s:
             return True
@@ -924,6 +1013,15 @@ class LiveAnalyzer:
             # (circle end -> counted, benchmarks/live.py --part replay:
             # median 0.38 -> 0.23 s, 90th pct 4.36 -> 4.35 s).
             since = max(since, self._set_start - self.fast_lead_s)
+        elif old.exercise is None and self._gone is None:
+            # No set shown: what the window can find is a set begun
+            # within it, the window's first reps or the first not hidden
+            # (:func:`lookalike_passes`). The last ``search_window_s`` hold
+            # them (five band reps 12 s apart, a toe-press set's first
+            # reps) for a third less CPU than 120 s (a detection of 60 s at
+            # 200 Hz 23-39 ms, of 120 s 35-44 ms); once shown the set has
+            # the whole window again (its count never goes back down).
+            since = max(since, t_end - self.search_window_s)
         lo = np.searchsorted(t, since)
         if len(t) - lo < 100:
             self._found = (t_end, *self._found[1:])
@@ -931,7 +1029,11 @@ class LiveAnalyzer:
         fit = SessionAnalyzer(min_reps_per_bout=1, min_circles_per_bout=self.live_circles_per_bout).detect(
             _frame(data[lo:]), placement=self.placement, mounting=self.mounting,
             known_mounting=None if self.mounting else self._mount)
-        new = self._summarise(fit, t_end, self._set_circles, self.circle_wait_s)
+        named = old.exercise in HOLD_TARGET_S and old.reps >= self.name_after_reps \
+            and self._set_start is not None and self._set_end is not None
+        shown, hidden = lookalike_passes(fit, self._hidden_ends, (self._set_start, self._set_end) if named else None)
+        self._hidden_ends = [e for e in {*self._hidden_ends, *hidden.tolist()} if e > t_end - 2 * self.window_s]
+        new = self._summarise(fit, t_end, self._set_circles, self.circle_wait_s, shown)
         if not new.exercise and not old.exercise and self._gone is not None \
                 and self._holding(data, self._gone[0], self._gone[4]):
             # A rep of the set the view called over a moment ago (the foot
@@ -1110,13 +1212,14 @@ class LiveAnalyzer:
 
     @staticmethod
     def _summarise(fit: SessionAnalyzer, t_end: float, min_circles: int = 0,
-                   circle_wait_s: float = 4.0) -> LiveState:
+                   circle_wait_s: float = 4.0, shown: np.ndarray | None = None) -> LiveState:
         """The window's latest set as the view shows it.
 
         ``min_circles``: a set of circles with fewer (the window finds them
         from ``live_circles_per_bout`` on, to show them as they come) that
         has had no circle for ``circle_wait_s`` is no set (the closing
-        analysis would not count it): taken back.
+        analysis would not count it): taken back. ``shown``: the bouts that
+        may be shown (:func:`lookalike_passes` of ``fit`` by default).
         """
         st = LiveState(t_s=float(t_end))
         bouts = fit.bouts_
@@ -1142,9 +1245,10 @@ class LiveAnalyzer:
         n_strides = np.bincount(stride_bout, minlength=len(ex))
         st.tiptoe_events = [(float(b0[j]), float(b1[j]), int(n_strides[j]))
                             for j in np.flatnonzero(ex == "tiptoe_walk")]
-        # A few circles that stopped short of a set are no set.
+        # A few circles that stopped short of a set are no set; nor is a set
+        # whose look-alike signs would keep it from counting (below).
         few = (ex == "ankle_circles") & (np.bincount(circ_bout, minlength=len(ex)) < min_circles) \
-            & (t_end - b1 > circle_wait_s)
+            & (t_end - b1 > circle_wait_s) | ~(lookalike_passes(fit)[0] if shown is None else shown)
         if few.all():
             return st
         # The current set: the latest one still going or just finished.

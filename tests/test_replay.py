@@ -38,13 +38,19 @@ def test_replay_at_max_speed_finds_what_the_demo_holds(demo, assert_matches_trut
 def test_live_state_during_replay_shows_the_current_exercise_and_reps(demo):
     view = LiveView(placement={"left": "foot"}, title="toehold replay")
     seen = []
+    read_at = [-1.0]
 
     class Probe(MemorySink):
         """Reads the view every 5 s of recording time, as a person glancing at it."""
 
         def on_samples(self, key, rows):
             view.on_samples(key, rows)
-            if rows[-1, 0] // 5 != (rows[-1, 0] - 0.1) // 5:
+            # Whenever the rows crossed a 5 s mark (the player's chunks are of
+            # any length: a chunk ending within 0.1 s after a mark, as asked
+            # before, came only a few times in the demo, and the test passed
+            # on the demo's pencil set shown as "toe press, 11 reps").
+            if rows[-1, 0] // 5 != read_at[0]:
+                read_at[0] = rows[-1, 0] // 5
                 seen.append(view.analysis_text(key))
 
         def on_gap(self, key, a, b):
