@@ -301,6 +301,8 @@ SHANK_REST_STILL_S = 0.2
 # is one of the set (simulator ankle tier 32016, 32027, 32034: 0.35-0.37,
 # dropped at the foot's 0.4), if it keeps the set's rhythm.
 SHANK_END_REACH = 0.3
+# The same for a band set's end rep held like the set's reps (_drop_outliers).
+BAND_END_REACH = 0.25
 
 
 def _stride_summary(feats) -> str:
@@ -1923,6 +1925,18 @@ class HoldSetDetector:
         moved = np.abs(_col(group, "range_deg"))
         ref = _median(moved[moved >= _median(moved)])
         ok = moved >= 0.4 * ref
+        if from_rest and end_reach >= 0.4:
+            # A band set's first or last rep may be a warm-up or a tired one
+            # (benchmarks/band_kinds.py ``ends``: a last rep of 0.36 of the
+            # set's reps, held 4.2 s as they were, dropped): down to
+            # BAND_END_REACH, held at least half as long as the set's reps and
+            # in its rhythm, it is one of them. Fiddling with the band at a
+            # set's ends is brief (``hold`` below) or leaves from another
+            # rest (``from_rest``, below).
+            end_reach = BAND_END_REACH
+            held_like = hold >= 0.5 * _median(hold[ok])
+        else:
+            held_like = np.ones(len(ok), dtype=bool)
         if end_reach < 0.4:
             # A first or last rep short of that, down to ``end_reach``, is
             # one of the set when it keeps the set's rhythm: sway before or
@@ -1932,7 +1946,7 @@ class HoldSetDetector:
             # its pause to that one.)
             rest = (_col(group, "start")[1:] - _col(group, "stop")[:-1]) / sampling_rate_hz
             limit = 2.0 * _median(rest) + 1.0
-            near = moved >= end_reach * ref
+            near = (moved >= end_reach * ref) & held_like
             first, last = np.flatnonzero(ok)[[0, -1]]
             if first > 0 and near[first - 1] and rest[first - 1] <= limit:
                 ok[first - 1] = True

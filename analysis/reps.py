@@ -535,7 +535,7 @@ class HoldRepDetector:
         a, b = (s0 + m0)[live], (s0 + m1)[live]
         lead0 = np.maximum(first[live], a - w)
         idx, off, seg, _ = _spans(lead0, a + 1 - lead0)
-        before = _span_medians(x[idx], off, seg)
+        before = self._rest_median(x, e, idx, off, seg, peak[live])
         # An angle still settling toward the level the rep returns to
         # (the orientation estimate recovering after a brisk movement)
         # is no level to return to: only a steady one before the rep
@@ -543,7 +543,7 @@ class HoldRepDetector:
         lead = x[idx]
         tail = np.minimum(b + w + 1, end[live])
         idx2, off2, seg2, _ = _spans(b, tail - b)
-        after = _span_medians(x[idx2], off2, seg2)
+        after = self._rest_median(x, e, idx2, off2, seg2, peak[live])
         step = after - before
         toward = np.zeros(len(lead), dtype=bool)
         toward[:-1] = (lead[1:] - lead[:-1]) * np.sign(step)[seg[:-1]] >= 0
@@ -597,6 +597,28 @@ class HoldRepDetector:
             self._judged[key] = verdict[k]
             if k in aside:
                 self._unsteady[key] = aside[k]
+
+    @staticmethod
+    def _rest_median(x, e, idx, off, seg, peak) -> np.ndarray:
+        """The median angle of each span (``idx``, ``off``, ``seg`` of :func:`_spans`)
+        over its samples at rest: below half of its rep's ``peak`` above the
+        rest level (``e``), or over all of it where none is.
+
+        The second before and after a rep is its rest, unless the person
+        rests less than that: a band rep let go and pulled again at once
+        (rests of 0-0.4 s) has the neighbouring reps' holds in that second,
+        and its median was their held level: the rep "moved" 0° from it
+        and was dropped from its set (benchmarks/band_kinds.py ``no_rest``:
+        9 reps read as 7). A neighbour's hold lies a rep's height above
+        rest; the rest itself, and a release only part of the way back,
+        below half of it.
+        """
+        low = e[idx] < 0.5 * peak[seg]
+        n_low = np.bincount(seg[low], minlength=len(off) - 1)
+        off_low = np.zeros(len(off), dtype=np.int64)
+        np.cumsum(n_low, out=off_low[1:])
+        at_rest = _span_medians(x[idx[low]], off_low, seg[low])
+        return np.where(n_low > 0, at_rest, _span_medians(x[idx], off, seg))
 
     @staticmethod
     def _held(a, b, peak, hold_s) -> tuple:

@@ -1194,12 +1194,13 @@ class _Builder:
         """A resistance-band set drawn rep by rep (``SimConfig.band_set``).
 
         The foot's dorsiflexion is one continuous curve over the set: each
-        rep a minimum-jerk pull of ``amp_deg`` from where the last release
-        left the foot, a hold sagging linearly by ``sag_frac`` of the rep,
-        a release going ``return_frac`` of its way back, then ``rest_s``
-        there; the rest level drifts by ``drift_dps`` through the set (the
-        leg sliding on the floor turns the whole foot) and is brought back
-        over 3 s after the last rep. Tremor and the held angle's wander as
+        rep a minimum-jerk pull from where the last release left the foot
+        to ``amp_deg`` above rest, a hold sagging linearly by ``sag_frac``
+        of the rep, a release going ``return_frac`` of its way back, then
+        ``rest_s`` there; the rest level drifts by ``drift_dps`` through
+        the set (the leg sliding on the floor turns the whole foot) and is
+        brought back over 3 s after the last rep. Tremor and the held
+        angle's wander as
         :meth:`hold_reps` draws them for the band.
         """
         assert self.posture == EXERCISE_POSTURE["resistance_band"]
@@ -1214,12 +1215,14 @@ class _Builder:
             m_out, rest_s = float(r.get("move_out_s", 0.3)), float(r.get("rest_s", 2.0))
             ret, sag = float(r.get("return_frac", 1.0)), float(r.get("sag_frac", 0.0))
             start = t0 + sum(len(p) for p in pieces) / fs
-            top = level + amp
+            # The pull goes to the held position whatever the release before
+            # left the foot at.
+            top = amp
             t = self._grid(m_in + hold + m_out)
             held = top - sag * amp * np.clip((t - m_in) / max(hold, 1e-3), 0, 1)
-            low = level + (1 - ret) * amp
+            low = (1 - ret) * amp
             end_hold = top - sag * amp
-            curve = np.where(t < m_in, level + amp * _min_jerk(t / m_in),
+            curve = np.where(t < m_in, level + (top - level) * _min_jerk(t / m_in),
                              np.where(t < m_in + hold, held,
                                       end_hold - (end_hold - low) * _min_jerk((t - m_in - hold) / m_out)))
             holding = np.clip(np.minimum(t - m_in, m_in + hold - t) / 0.2, 0, 1)
@@ -1229,7 +1232,7 @@ class _Builder:
             entry["reps"].append({"start_s": start, "end_s": start + len(t) / fs, "hold_s": hold,
                                   "range_deg": amp})
             pieces.append(np.full(len(self._grid(rest_s)), low))
-            level = low if ret < 1 else 0.0
+            level = low
         # Back to the posture's rest over 3 s (the partial return's level too).
         back = self._grid(3.0)
         pieces.append(pieces[-1][-1] * (1 - _min_jerk(back / 3.0)) if len(pieces[-1]) else back * 0)
