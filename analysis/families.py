@@ -21,6 +21,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from scipy.ndimage import binary_dilation, median_filter, uniform_filter1d
+from scipy.signal import find_peaks
 
 from .circles import CircleDetector, circle_sets, pose_fidgets
 from .confidence import (
@@ -85,6 +86,78 @@ class _Reps:
 def _col(group, name: str) -> np.ndarray:
     """A column of a DataFrame or :class:`_Reps` as an array."""
     return np.asarray(group[name])
+
+
+# A band rep let go only part of the way and pulled again (a dip in one
+# "hold" that both sides rise out of by this share of the rep's range) is
+# two reps (split_repulls).
+BAND_REPULL_FRAC = 0.35
+
+
+def split_repulls(reps: _Reps, x: np.ndarray, sampling_rate_hz: float, min_hold_s: float,
+                  frac: float = BAND_REPULL_FRAC) -> _Reps:
+    """``reps`` with each hold that holds a release and a new pull split into two reps.
+
+    A band rep let go only part of the way (to 30-50 % of the rep) and
+    pulled again at once never comes back near rest, so the rep detector
+    reads the two as one rep held twice as long, with a dip in it, and the
+    set then drops it as held far longer than its reps
+    (benchmarks/band_kinds.py ``partial``: 9 reps read as 5). Such a dip
+    falls and rises again by ``frac`` of the rep's range or more, where a
+    held angle wanders by 2-25 % of it and a sagging hold does not rise
+    again; each part must be held ``min_hold_s``. ``x``: the low-passed
+    angle the reps were found in (sample indices as ``reps``').
+    """
+    if not len(reps):
+        return reps
+    # Every dip of the angle and how far it rises out of it on its lower
+    # side (the prominence of -x: up to each side's highest point before
+    # the angle falls lower than the dip).
+    dips, props = find_peaks(-x, prominence=0.0)
+    if not len(dips):
+        return reps
+    h0, h1 = _col(reps, "hold_start"), _col(reps, "hold_stop")
+    k = np.searchsorted(h0, dips, side="right") - 1
+    inside = (k >= 0) & (dips < h1[np.maximum(k, 0)])
+    k_in = np.maximum(k, 0)
+    deep = inside & (props["prominences"] >= frac * np.abs(_col(reps, "range_deg"))[k_in])
+    if not deep.any():
+        return reps
+    cols = {c: list(np.asarray(reps[c])) for c in REP_COLUMNS}
+    n_min = min_hold_s * sampling_rate_hz
+    split = {}
+    for d, kk, lb, rb in zip(dips[deep], k[deep], props["left_bases"][deep], props["right_bases"][deep]):
+        # The release starts at the last sample 0.8 of the way up to the
+        # hold before the dip; the pull ends at the first such after it.
+        a, b = int(h0[kk]), int(h1[kk])
+        lvl_l = x[d] + 0.8 * (x[max(lb, a):d + 1].max() - x[d])
+        lvl_r = x[d] + 0.8 * (x[d:min(rb, b) + 1].max() - x[d])
+        rel = a + int(np.flatnonzero(x[a:d + 1] >= lvl_l)[-1])
+        pull = d + int(np.flatnonzero(x[d:b + 1] >= lvl_r)[0])
+        if rel - a >= n_min and b - pull >= n_min:
+            split.setdefault(int(kk), []).append((int(d), rel, pull))
+    if not split:
+        return reps
+    out = {c: [] for c in REP_COLUMNS}
+    for i in range(len(reps)):
+        parts = [(cols["start"][i], cols["hold_start"][i])]
+        for d, rel, pull in sorted(split.get(i, [])):
+            parts[-1] += (rel, d)
+            parts.append((d, pull))
+        parts[-1] += (cols["hold_stop"][i], cols["stop"][i])
+        top = x[cols["start"][i]:cols["stop"][i] + 1].max()
+        for start, hs, he, stop in parts:
+            held = float(_median(x[hs:he + 1]))
+            out["start"].append(start)
+            out["hold_start"].append(hs)
+            out["hold_stop"].append(he)
+            out["stop"].append(stop)
+            # Each part's peak above rest as the whole's, less what it fell short of its top.
+            out["amplitude_deg"].append(cols["amplitude_deg"][i] - (top - x[start:stop + 1].max())
+                                        if len(parts) > 1 else cols["amplitude_deg"][i])
+            out["range_deg"].append(held - cols["rest_deg"][i] if len(parts) > 1 else cols["range_deg"][i])
+            out["rest_deg"].append(cols["rest_deg"][i])
+    return _Reps({c: np.asarray(v, dtype=np.asarray(reps[c]).dtype) for c, v in out.items()})
 
 
 def _rise_per_rep(group, earth_acc, offset: int, sampling_rate_hz: float,
@@ -1229,6 +1302,8 @@ class HoldSetDetector:
                 # another posture: that is the posture change, not a rep.
                 edge = int(0.5 * sampling_rate_hz)
                 found = found.iloc[(found.start > edge) & (found.stop < (e - s) - edge)]
+                if posture == "toes_up":
+                    found = split_repulls(found, det._filtered[1], sampling_rate_hz, proto.min_hold_s)
                 every[sign] = found
                 # A band rep let go at once snaps back (below, ``_group``);
                 # on a flat foot a pencil dropped and picked up again is no
