@@ -376,6 +376,10 @@ SHANK_REST_STILL_S = 0.2
 SHANK_END_REACH = 0.3
 # The same for a band set's end rep held like the set's reps (_drop_outliers).
 BAND_END_REACH = 0.25
+# A band rep amid a set's reps, held as they are and from their rest, may go
+# this share of their range (a person pulling 20 deg, then 5 deg, then 20):
+# found by the rep detector (``small_reach``) or its set (_drop_outliers).
+BAND_SMALL_REACH = 0.15
 
 
 def _stride_summary(feats) -> str:
@@ -1271,7 +1275,8 @@ class HoldSetDetector:
         jobs = [(s, e, sign) for posture, s, e in stretches for sign in ((1,) if posture == "toes_up" else (1, -1))]
         # A foot flat on the floor is still between and during reps;
         # a shank sways, so its reps must be held stiller than they move.
-        proto = (HoldRepDetector(min_amplitude_deg=0.6, max_hold_speed_frac=0.5) if foot else
+        proto = (HoldRepDetector(min_amplitude_deg=0.6, max_hold_speed_frac=0.5, small_reach=BAND_SMALL_REACH)
+                 if foot else
                  HoldRepDetector(min_amplitude_deg=2.0, max_hold_speed_frac=0.3))
         detected = iter(self._detect_reps(proto, jobs, tilt, valid, sampling_rate_hz))
         # A shank sways between reps: its reps are also looked for from the
@@ -1317,10 +1322,13 @@ class HoldSetDetector:
                               for part in self._split_pencil(g, earth_acc, s, sampling_rate_hz)]
                 unsteady = _Reps(det.unsteady_)
                 unsteady = unsteady.iloc[(unsteady.start > edge) & (unsteady.stop < (e - s) - edge)]
+                small = _Reps(det.small_)
                 for g in [part for group in groups for part in self._split_by_amplitude(group)]:
                     g = self._drop_outliers(g, sampling_rate_hz, from_rest=posture == "toes_up",
                                             end_reach=0.4 if foot else SHANK_END_REACH)
                     g = self._take_unsteady(g, unsteady)
+                    if posture == "toes_up":
+                        g = self._take_small(g, small)
                     if len(g):
                         found_sets.append((sign, det, g))
             candidates = []
@@ -2035,6 +2043,10 @@ class HoldSetDetector:
         if ok.sum() >= 2:
             inner[np.flatnonzero(ok)[0]:np.flatnonzero(ok)[-1]] = True
         ok |= inner & (moved >= 0.25 * ref)
+        if from_rest:
+            # A band rep amid the set held as they are may go less far still
+            # (BAND_SMALL_REACH); sway does not hold.
+            ok |= inner & (moved >= BAND_SMALL_REACH * ref) & (hold >= 0.5 * _median(hold[ok]))
         # The person's reps set what is far or long for them.
         med_amp, med_hold = _median(amp[ok]), _median(hold[ok])
         # Reps of one set vary in depth: a knee bending with the toes by a
@@ -2082,6 +2094,48 @@ class HoldSetDetector:
                 if abs(rest[end] - mid) > 0.5 * reach:
                     ok[end] = False
         return group.iloc[ok]
+
+    @staticmethod
+    def _take_small(group, small, min_reps: int = 3):
+        """A band set with the reps amid it that fell short of the rep detector's
+        reach (``HoldRepDetector.small_``) but were held as its reps are.
+
+        One person's band reps may go 20 deg, then 5, then 20 (benchmarks/
+        band_kinds.py ``unequal``); the rep detector wants 0.4 of the
+        typical rep nearby. Taken in: between the set's first and last rep,
+        overlapping none, the same way, held at least half the set's median
+        hold, and leaving from the set's rest (within half its own range):
+        the band fiddled with mid-set is not held, and a foot shifted
+        leaves from elsewhere.
+        """
+        if len(group) < min_reps or not len(small):
+            return group
+        hold = float(_median(_col(group, "hold_stop") - _col(group, "hold_start")))
+        rest = float(_median(_col(group, "rest_deg")))
+        starts, stops = _col(group, "start"), _col(group, "stop")
+        s_start, s_stop = _col(small, "start"), _col(small, "stop")
+        s_range = _col(small, "range_deg")
+        s_hold = _col(small, "hold_stop") - _col(small, "hold_start")
+        same_way = np.sign(s_range) == np.sign(_median(_col(group, "range_deg")))
+        # Overlapping none: the set's rep before it ends before it starts, and the one after starts after it ends.
+        k = np.searchsorted(starts, s_start, side="right") - 1
+        inner = (k >= 0) & (k < len(starts) - 1)
+        k = np.clip(k, 0, len(starts) - 2)
+        clear = inner & (stops[k] <= s_start) & (s_stop <= starts[k + 1])
+        ok = (clear & same_way & (s_hold >= 0.5 * hold)
+              & (np.abs(_col(small, "rest_deg") - rest) <= 0.5 * np.abs(s_range)))
+        # Excursions of both passes may overlap each other: the first wins.
+        add = []
+        for i in np.flatnonzero(ok):
+            if not add or s_start[i] >= s_stop[add[-1]]:
+                add.append(i)
+        if not add:
+            return group
+        if isinstance(group, pd.DataFrame):
+            return pd.concat([group, pd.DataFrame({c: small[c][add] for c in REP_COLUMNS})]
+                             ).sort_values("start", ignore_index=True)
+        both = {c: np.concatenate([group[c], small[c][add]]) for c in group._columns}
+        return _Reps(both).iloc[np.argsort(both["start"])]
 
     @staticmethod
     def _take_unsteady(group, unsteady, max_gaps: float = 0.0, min_reps: int = 3):

@@ -255,12 +255,17 @@ class HoldRepDetector:
         If ``rest_still_s`` > 0, the rest level is the lowest the angle
         rested at (turning slower than ``rest_still_dps`` for that long),
         not the lowest it passed through (:meth:`_still_low`).
+    small_reach : float
+        Excursions short of ``min_reach`` but reaching this share of the
+        typical amplitude, that are otherwise reps, are kept aside
+        (``small_``): a set may take them in (0: none are).
     """
 
     def __init__(self, min_hold_s: float = 1.0, min_amplitude_deg: float = 2.0, min_reach: float = 0.4,
                  max_rep_s: float = 25.0, cutoff_hz: float = 3.5, hold_speed_frac: float = 0.05,
                  local_s: float = 40.0, max_dip_s: float = 1.0, max_hold_speed_frac: float = np.inf,
-                 rest_still_s: float = 0.0, rest_still_dps: float = 1.0):
+                 rest_still_s: float = 0.0, rest_still_dps: float = 1.0, small_reach: float = 0.0):
+        self.small_reach = small_reach
         self.rest_still_s = rest_still_s
         self.rest_still_dps = rest_still_dps
         self.max_hold_speed_frac = max_hold_speed_frac
@@ -355,7 +360,7 @@ class HoldRepDetector:
         return HoldRepDetector(self.min_hold_s, self.min_amplitude_deg, self.min_reach,
                                self.max_rep_s, self.cutoff_hz, self.hold_speed_frac, self.local_s,
                                self.max_dip_s, self.max_hold_speed_frac, self.rest_still_s,
-                               self.rest_still_dps)
+                               self.rest_still_dps, self.small_reach)
 
     def clone_with(self, **params) -> HoldRepDetector:
         """A new detector with the same parameters but ``params``."""
@@ -451,6 +456,14 @@ class HoldRepDetector:
         A rep's row is :meth:`_judge`'s, for :meth:`_fit_holds`.
         """
         if peak < self.min_reach * typical:
+            key = (int(s), int(t), float(peak))
+            if peak >= self.small_reach * typical > 0:
+                # Judged as any other (every excursion is, before the reach
+                # test): a rep's shape puts it aside.
+                if key not in self._judged:
+                    self._judge(x, e, speed, sampling_rate_hz, np.array([s]), np.array([t]), np.array([peak]))
+                if self._judged[key][0] == "rep":
+                    self._small[key] = self._judged[key][1]
             return REJECTED, (s, t, peak, "did not reach the held position")
         # Both passes of :meth:`detect` judge mostly the same excursions
         # (13 075 of 13 236 on a day of wear): each is judged once.
@@ -745,6 +758,10 @@ class HoldRepDetector:
             they were not still when held (each leaves rest, is held long
             enough and comes back): a set of reps around them may take them
             in (``analysis.families.HoldSetDetector``).
+        small_ : dict of ndarray
+            The same for the excursions rejected only because they fell
+            short of ``min_reach`` but reached ``small_reach`` of the
+            typical amplitude (a band set's reps of a third of the others).
         excursion_ : ndarray
             The angle above its rest level (deg).
         """
@@ -829,7 +846,7 @@ def detect_many(detectors: list[HoldRepDetector], angles: list[np.ndarray], samp
     x, e, speed, judge._valid = (np.concatenate([p[i] for p in parts]) for i in range(4))
     judge._offsets = offsets
     judge._breaks = _breaks(e)
-    judge._judged, judge._unsteady = {}, {}
+    judge._judged, judge._unsteady, judge._small = {}, {}, {}
     # Two passes: a low threshold finds the typical amplitude, then
     # excursions are cut where the angle comes back within 30 % of rest,
     # so two reps with a short, incomplete rest between stay two. The
@@ -861,9 +878,9 @@ def detect_many(detectors: list[HoldRepDetector], angles: list[np.ndarray], samp
             typ_curve = np.interp(np.arange(sizes[k]), c_k, typ_k) if len(typ_k) else np.zeros(sizes[k])
             threshold[k] = np.maximum(judge.min_amplitude_deg * 0.5, 0.3 * typ_curve)
     gap = int(judge.max_dip_s * sampling_rate_hz)
-    rows, rejected, unsteady = [], [], []
+    rows, rejected, unsteady, small = [], [], [], []
     for k, (starts_k, stops_k, peaks_k) in enumerate(found):
-        rows_k, rejected_k, unsteady_k = [], [], []
+        rows_k, rejected_k, unsteady_k, small_k = [], [], [], []
         exc = [(int(a), int(b), p, ty) for (a, b), p, ty in zip(zip(starts_k, stops_k), peaks_k, typ[k])
                if p >= judge.min_amplitude_deg]
         i = 0
@@ -888,15 +905,20 @@ def detect_many(detectors: list[HoldRepDetector], angles: list[np.ndarray], samp
                 rejected_k.append(row)
                 if (s, t, peak) in judge._unsteady:
                     unsteady_k.append((peak, judge._unsteady[(s, t, peak)]))
+                if (s, t, peak) in judge._small:
+                    small_k.append((peak, judge._small[(s, t, peak)]))
             i += 1
         rows.append(rows_k)
         rejected.append(rejected_k)
         unsteady.append(unsteady_k)
+        small.append(small_k)
     every = [r for rows_k in rows for r in rows_k]
     cols = judge._fit_holds(x, sampling_rate_hz, [p for p, _ in every], [r for _, r in every])
     aside = [r for rows_k in unsteady for r in rows_k]
     cols_aside = judge._fit_holds(x, sampling_rate_hz, [p for p, _ in aside], [r for _, r in aside])
-    at = at_aside = 0
+    little = [r for rows_k in small for r in rows_k]
+    cols_small = judge._fit_holds(x, sampling_rate_hz, [p for p, _ in little], [r for _, r in little])
+    at = at_aside = at_small = 0
     for k, det in enumerate(detectors):
         n_k, off = len(rows[k]), offsets[k]
         mine = [c[at:at + n_k] for c in cols]
@@ -908,11 +930,15 @@ def detect_many(detectors: list[HoldRepDetector], angles: list[np.ndarray], samp
         det.unsteady_ = {c: v[at_aside:at_aside + n_aside] - (off if i < 4 else 0)
                          for i, (c, v) in enumerate(zip(REP_COLUMNS, cols_aside))}
         at_aside += n_aside
+        n_small = len(small[k])
+        det.small_ = {c: v[at_small:at_small + n_small] - (off if i < 4 else 0)
+                      for i, (c, v) in enumerate(zip(REP_COLUMNS, cols_small))}
+        at_small += n_small
         det.__dict__.pop("reps_", None)
         det._rejected_rows = [(a - off, b - off, *rest) for a, b, *rest in rejected[k]]
         det.typical_amplitude_deg_ = float(_median(mine[4])) if n_k else (
             float(_median(typ[k])) if len(typ[k]) else 0.0)
-    judge._judged, judge._unsteady = {}, {}
+    judge._judged, judge._unsteady, judge._small = {}, {}, {}
     judge._valid = judge._offsets = judge._breaks = None
     return detectors
 
