@@ -1328,7 +1328,7 @@ class HoldSetDetector:
                                             end_reach=0.4 if foot else SHANK_END_REACH)
                     g = self._take_unsteady(g, unsteady)
                     if posture == "toes_up":
-                        g = self._take_small(g, small)
+                        g = self._take_small(g, small, sampling_rate_hz)
                     if len(g):
                         found_sets.append((sign, det, g))
             candidates = []
@@ -2096,23 +2096,31 @@ class HoldSetDetector:
         return group.iloc[ok]
 
     @staticmethod
-    def _take_small(group, small, min_reps: int = 3):
-        """A band set with the reps amid it that fell short of the rep detector's
-        reach (``HoldRepDetector.small_``) but were held as its reps are.
+    def _take_small(group, small, sampling_rate_hz: float, min_reps: int = 3):
+        """A band set with the reps amid it or at its ends that fell short of the
+        rep detector's reach (``HoldRepDetector.small_``) but were held as
+        its reps are.
 
-        One person's band reps may go 20 deg, then 5, then 20 (benchmarks/
-        band_kinds.py ``unequal``); the rep detector wants 0.4 of the
-        typical rep nearby. Taken in: between the set's first and last rep,
-        overlapping none, the same way, held at least half the set's median
-        hold, and leaving from the set's rest (within half its own range):
-        the band fiddled with mid-set is not held, and a foot shifted
-        leaves from elsewhere.
+        One person's band reps may go 20 deg, then 5, then 20, or end on a
+        tired rep of a third of the others (benchmarks/band_kinds.py
+        ``unequal``, ``ends``); the rep detector wants 0.4 of the typical
+        rep nearby. Taken in: overlapping none of the set's reps, the same
+        way, held at least half the set's median hold, leaving from the
+        set's rest (within half its own range), and either between the
+        set's first and last rep or, going BAND_END_REACH of the set's
+        upper-half median range, next to one of them in the set's rhythm
+        (as :meth:`_drop_outliers` keeps an end rep). The band fiddled
+        with is not held, and a foot shifted leaves from elsewhere.
         """
         if len(group) < min_reps or not len(small):
             return group
         hold = float(_median(_col(group, "hold_stop") - _col(group, "hold_start")))
         rest = float(_median(_col(group, "rest_deg")))
+        moved = np.abs(_col(group, "range_deg"))
+        ref = _median(moved[moved >= _median(moved)])
         starts, stops = _col(group, "start"), _col(group, "stop")
+        pause = (starts[1:] - stops[:-1]) / sampling_rate_hz
+        limit = (2.0 * float(_median(pause)) + 1.0) * sampling_rate_hz
         s_start, s_stop = _col(small, "start"), _col(small, "stop")
         s_range = _col(small, "range_deg")
         s_hold = _col(small, "hold_stop") - _col(small, "hold_start")
@@ -2120,15 +2128,23 @@ class HoldSetDetector:
         # Overlapping none: the set's rep before it ends before it starts, and the one after starts after it ends.
         k = np.searchsorted(starts, s_start, side="right") - 1
         inner = (k >= 0) & (k < len(starts) - 1)
-        k = np.clip(k, 0, len(starts) - 2)
-        clear = inner & (stops[k] <= s_start) & (s_stop <= starts[k + 1])
-        ok = (clear & same_way & (s_hold >= 0.5 * hold)
+        kc = np.clip(k, 0, len(starts) - 2)
+        clear = inner & (stops[kc] <= s_start) & (s_stop <= starts[kc + 1])
+        end_like = np.abs(s_range) >= BAND_END_REACH * ref
+        before = (k < 0) & (s_stop <= starts[0]) & (starts[0] - s_stop <= limit) & end_like
+        after = (k == len(starts) - 1) & (s_start >= stops[-1]) & (s_start - stops[-1] <= limit) & end_like
+        ok = ((clear | before | after) & same_way & (s_hold >= 0.5 * hold)
               & (np.abs(_col(small, "rest_deg") - rest) <= 0.5 * np.abs(s_range)))
-        # Excursions of both passes may overlap each other: the first wins.
+        # Excursions of both passes may overlap each other: the first wins;
+        # one rep before the set and one after at most.
         add = []
         for i in np.flatnonzero(ok):
-            if not add or s_start[i] >= s_stop[add[-1]]:
-                add.append(i)
+            if add and s_start[i] < s_stop[add[-1]]:
+                continue
+            add.append(i)
+        first = [i for i in add if before[i]]
+        last = [i for i in add if after[i]]
+        add = [i for i in add if clear[i]] + first[-1:] + last[:1]
         if not add:
             return group
         if isinstance(group, pd.DataFrame):

@@ -142,8 +142,9 @@ class SimConfig:
     # (after the rep), ``return_frac`` (share of the rep's way back it
     # goes before the next pull; 1 is back to rest), ``sag_frac`` (share of
     # the rep the held level gives up by the hold's end; negative creeps
-    # on); and ``drift_dps`` (the rest level drifting, the leg sliding on
-    # the floor). Replaces ``hold_reps`` for the band when set.
+    # on), ``counted`` (False: a pull given up, left out of the truth); and
+    # ``drift_dps`` (the rest level drifting, the leg sliding on the
+    # floor). Replaces ``hold_reps`` for the band when set.
     band_set: dict | None = None
     # Pins for the look-alikes' person (tests, studies): any of ``tempo``
     # (move-time factor), ``depth`` (how far it bends or raises, a factor),
@@ -1229,8 +1230,9 @@ class _Builder:
             curve = (curve + _tremor(rng, len(t), fs, 0.1 * (1 + rng.random())) * holding
                      + _smooth_noise(rng, len(t), fs, 0.3, 0.05 * amp) * holding)
             pieces.append(curve)
-            entry["reps"].append({"start_s": start, "end_s": start + len(t) / fs, "hold_s": hold,
-                                  "range_deg": amp})
+            if r.get("counted", True):
+                entry["reps"].append({"start_s": start, "end_s": start + len(t) / fs, "hold_s": hold,
+                                      "range_deg": amp})
             pieces.append(np.full(len(self._grid(rest_s)), low))
             level = low
         # Back to the posture's rest over 3 s (the partial return's level too).
