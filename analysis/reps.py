@@ -548,7 +548,8 @@ class HoldRepDetector:
         a, b = (s0 + m0)[live], (s0 + m1)[live]
         lead0 = np.maximum(first[live], a - w)
         idx, off, seg, _ = _spans(lead0, a + 1 - lead0)
-        before = self._rest_median(x, e, idx, off, seg, peak[live])
+        before = _span_medians(x[idx], off, seg)
+        rest_before = self._rest_median(x, e, idx, off, seg, peak[live])
         # An angle still settling toward the level the rep returns to
         # (the orientation estimate recovering after a brisk movement)
         # is no level to return to: only a steady one before the rep
@@ -556,7 +557,8 @@ class HoldRepDetector:
         lead = x[idx]
         tail = np.minimum(b + w + 1, end[live])
         idx2, off2, seg2, _ = _spans(b, tail - b)
-        after = self._rest_median(x, e, idx2, off2, seg2, peak[live])
+        after = _span_medians(x[idx2], off2, seg2)
+        rest_after = self._rest_median(x, e, idx2, off2, seg2, peak[live])
         step = after - before
         toward = np.zeros(len(lead), dtype=bool)
         toward[:-1] = (lead[1:] - lead[:-1]) * np.sign(step)[seg[:-1]] >= 0
@@ -584,6 +586,14 @@ class HoldRepDetector:
         moved = big_step & ~settling & ~back
         # The rest such a rep left is where it began, not the second's median.
         before = np.where(big_step & ~settling & back, start_level, before)
+        # A rep whose second before and after were both mostly its
+        # neighbours' holds (rests well under a second: both medians at the
+        # held level, so no step) rests at those seconds' samples at rest,
+        # not at the holds. Whether it came back is still judged on the
+        # whole seconds: a dip mid-hold that goes back up within the second
+        # after it is no release (tests/test_reps_units.py).
+        before = np.where(~big_step & (np.abs(rest_before - before) > 0.25 * peak[live]), rest_before, before)
+        after = np.where(~big_step & (np.abs(rest_after - after) > 0.25 * peak[live]), rest_after, after)
         aside = {}
         for j, k in enumerate(live):
             row = (int(s0[k]), int(t0[k]), int(h0[k]), int(h1[k]), int(m0[k]), int(m1[k]),

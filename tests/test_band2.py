@@ -39,9 +39,10 @@ def _reps(n, amp=15.0, hold=4.5, move_in=0.8, move_out=0.3, rest=2.0, **per_rep)
 
 def test_reps_pulled_again_at_once_are_each_counted_from_their_own_rest():
     # Hand-made: 8 band reps of 12 deg, let go in 0.25 s and pulled again
-    # 0.15 s later. The rest before a rep was the median of the second
-    # before it, mostly the previous hold: two reps "moved" 0 deg (base).
-    up = 0.5 - 0.5 * np.cos(np.linspace(0, np.pi, int(0.8 * FS)))
+    # over 1.2 s, 0.15 s later. The rest before a rep was the median of the
+    # second before it, mostly the previous hold: the reps "moved" 0 deg
+    # from it, and the set dropped them (base).
+    up = 0.5 - 0.5 * np.cos(np.linspace(0, np.pi, int(1.2 * FS)))
     down = (0.5 + 0.5 * np.cos(np.linspace(0, np.pi, int(0.25 * FS))))
     rep = np.concatenate([12 * up, np.full(int(4.5 * FS), 12.0), 12 * down, np.zeros(int(0.15 * FS))])
     x = np.concatenate([np.zeros(int(5 * FS)), np.tile(rep, 8), np.zeros(int(5 * FS))])
