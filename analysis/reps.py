@@ -583,17 +583,25 @@ class HoldRepDetector:
         came_down = _span_medians(x[idx3], off3, seg3) - start_level
         back = (np.abs(after - start_level) <= 0.4 * peak[live]) & (came_down >= 0.4 * peak[live])
         big_step = np.abs(step) > 0.4 * peak[live]
-        moved = big_step & ~settling & ~back
+        # A band rep let go and pulled again at once (rests of 0-0.2 s) has
+        # the next rep's pull and hold in the second after it: its median
+        # steps, though the angle came back to where the rep began (within
+        # 0.1 of the rep's peak). A dip mid-hold that goes back up short of
+        # that (0.2 of it: tests/test_reps_units.py) is still no release.
+        # (Where it began: the lowest of the second before where the angle
+        # came down in it, as ``back`` has it.)
+        low_after = np.minimum.reduceat(x[idx2], off2[:-1]) if len(idx2) else np.zeros(0)
+        began = np.where(came_down >= 0.4 * peak[live], start_level, before)
+        touched = np.abs(low_after - began) <= 0.1 * peak[live]
+        moved = big_step & ~settling & ~back & ~touched
         # The rest such a rep left is where it began, not the second's median.
         before = np.where(big_step & ~settling & back, start_level, before)
-        # A rep whose second before and after were both mostly its
-        # neighbours' holds (rests well under a second: both medians at the
-        # held level, so no step) rests at those seconds' samples at rest,
-        # not at the holds. Whether it came back is still judged on the
-        # whole seconds: a dip mid-hold that goes back up within the second
-        # after it is no release (tests/test_reps_units.py).
-        before = np.where(~big_step & (np.abs(rest_before - before) > 0.25 * peak[live]), rest_before, before)
-        after = np.where(~big_step & (np.abs(rest_after - after) > 0.25 * peak[live]), rest_after, after)
+        # A rep whose second before or after was mostly its neighbours'
+        # holds (rests well under a second) rests at those seconds' samples
+        # at rest, not at the holds.
+        fix = ~big_step | touched
+        before = np.where(fix & (np.abs(rest_before - before) > 0.25 * peak[live]), rest_before, before)
+        after = np.where(fix & (np.abs(rest_after - after) > 0.25 * peak[live]), rest_after, after)
         aside = {}
         for j, k in enumerate(live):
             row = (int(s0[k]), int(t0[k]), int(h0[k]), int(h1[k]), int(m0[k]), int(m1[k]),

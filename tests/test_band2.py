@@ -37,14 +37,16 @@ def _reps(n, amp=15.0, hold=4.5, move_in=0.8, move_out=0.3, rest=2.0, **per_rep)
     return out
 
 
-def test_reps_pulled_again_at_once_are_each_counted_from_their_own_rest():
+@pytest.mark.parametrize("pull_s, rest_s", [(0.8, 0.15), (1.0, 0.0)])
+def test_reps_pulled_again_at_once_are_each_counted_from_their_own_rest(pull_s, rest_s):
     # Hand-made: 8 band reps of 12 deg, let go in 0.25 s and pulled again
-    # over 1.2 s, 0.15 s later. The rest before a rep was the median of the
-    # second before it, mostly the previous hold: the reps "moved" 0 deg
-    # from it, and the set dropped them (base).
-    up = 0.5 - 0.5 * np.cos(np.linspace(0, np.pi, int(1.2 * FS)))
-    down = (0.5 + 0.5 * np.cos(np.linspace(0, np.pi, int(0.25 * FS))))
-    rep = np.concatenate([12 * up, np.full(int(4.5 * FS), 12.0), 12 * down, np.zeros(int(0.15 * FS))])
+    # over pull_s, rest_s later. The second after a rep holds the next
+    # rep's pull: its median "stepped", and each rep was read as a change
+    # of posture (base: 1 and 1 of 8 found); the second before it holds
+    # the last rep's hold, and a rep's range from its median was 0 deg.
+    up = 0.5 - 0.5 * np.cos(np.linspace(0, np.pi, int(pull_s * FS)))
+    down = 0.5 + 0.5 * np.cos(np.linspace(0, np.pi, int(0.25 * FS)))
+    rep = np.concatenate([12 * up, np.full(int(4.5 * FS), 12.0), 12 * down, np.zeros(int(rest_s * FS))])
     x = np.concatenate([np.zeros(int(5 * FS)), np.tile(rep, 8), np.zeros(int(5 * FS))])
     x = x + np.random.default_rng(1).normal(0, 0.05, len(x))
     det = HoldRepDetector(min_amplitude_deg=0.6, max_hold_speed_frac=0.5).detect(x, FS)
