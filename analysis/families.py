@@ -1280,10 +1280,21 @@ class HoldSetDetector:
         jobs = [(s, e, sign) for posture, s, e in stretches for sign in ((1,) if posture == "toes_up" else (1, -1))]
         # A foot flat on the floor is still between and during reps;
         # a shank sways, so its reps must be held stiller than they move.
-        proto = (HoldRepDetector(min_amplitude_deg=0.6, max_hold_speed_frac=0.5, small_reach=BAND_SMALL_REACH)
-                 if foot else
+        proto = (HoldRepDetector(min_amplitude_deg=0.6, max_hold_speed_frac=0.5) if foot else
                  HoldRepDetector(min_amplitude_deg=2.0, max_hold_speed_frac=0.3))
-        detected = iter(self._detect_reps(proto, jobs, tilt, valid, sampling_rate_hz))
+        # Toes up is the band's posture: its reps may rest well under a
+        # second and go unlike each other (HoldRepDetector's brief_rests,
+        # small_reach; BAND_SMALL_REACH), a foot on the floor's sway not.
+        band = [posture == "toes_up" for posture, s, e in stretches for _ in ((1,) if posture == "toes_up" else (1, -1))]
+        by_job = [None] * len(jobs)
+        for is_band, det_proto in ((False, proto),
+                                   (True, proto.clone_with(brief_rests=True, small_reach=BAND_SMALL_REACH))):
+            mine = [k for k in range(len(jobs)) if band[k] == is_band]
+            if mine:
+                for k, det in zip(mine, self._detect_reps(det_proto, [jobs[k] for k in mine], tilt, valid,
+                                                          sampling_rate_hz)):
+                    by_job[k] = det
+        detected = iter(by_job)
         # A shank sways between reps: its reps are also looked for from the
         # level it rested at (_rested_reps).
         from_rest = (None if foot else

@@ -259,13 +259,23 @@ class HoldRepDetector:
         Excursions short of ``min_reach`` but reaching this share of the
         typical amplitude, that are otherwise reps, are kept aside
         (``small_``): a set may take them in (0: none are).
+    brief_rests : bool
+        Reps may rest well under a second (a band's reps let go and pulled
+        again at once): a rep's rest is the median of the samples at rest
+        in the second before and after it (not the neighbours' holds
+        there), and a rep whose angle came back to where it began in the
+        second after it is no change of posture though the next pull lifts
+        that second's median. Off: a swaying hold's dips (a pencil held
+        up standing on one leg, tests/test_pencil.py 4810) would be reps.
     """
 
     def __init__(self, min_hold_s: float = 1.0, min_amplitude_deg: float = 2.0, min_reach: float = 0.4,
                  max_rep_s: float = 25.0, cutoff_hz: float = 3.5, hold_speed_frac: float = 0.05,
                  local_s: float = 40.0, max_dip_s: float = 1.0, max_hold_speed_frac: float = np.inf,
-                 rest_still_s: float = 0.0, rest_still_dps: float = 1.0, small_reach: float = 0.0):
+                 rest_still_s: float = 0.0, rest_still_dps: float = 1.0, small_reach: float = 0.0,
+                 brief_rests: bool = False):
         self.small_reach = small_reach
+        self.brief_rests = brief_rests
         self.rest_still_s = rest_still_s
         self.rest_still_dps = rest_still_dps
         self.max_hold_speed_frac = max_hold_speed_frac
@@ -360,7 +370,7 @@ class HoldRepDetector:
         return HoldRepDetector(self.min_hold_s, self.min_amplitude_deg, self.min_reach,
                                self.max_rep_s, self.cutoff_hz, self.hold_speed_frac, self.local_s,
                                self.max_dip_s, self.max_hold_speed_frac, self.rest_still_s,
-                               self.rest_still_dps, self.small_reach)
+                               self.rest_still_dps, self.small_reach, self.brief_rests)
 
     def clone_with(self, **params) -> HoldRepDetector:
         """A new detector with the same parameters but ``params``."""
@@ -593,13 +603,14 @@ class HoldRepDetector:
         low_after = np.minimum.reduceat(x[idx2], off2[:-1]) if len(idx2) else np.zeros(0)
         began = np.where(came_down >= 0.4 * peak[live], start_level, before)
         touched = np.abs(low_after - began) <= 0.1 * peak[live]
+        touched &= self.brief_rests
         moved = big_step & ~settling & ~back & ~touched
         # The rest such a rep left is where it began, not the second's median.
         before = np.where(big_step & ~settling & back, start_level, before)
         # A rep whose second before or after was mostly its neighbours'
         # holds (rests well under a second) rests at those seconds' samples
         # at rest, not at the holds.
-        fix = ~big_step | touched
+        fix = (~big_step | touched) & self.brief_rests
         before = np.where(fix & (np.abs(rest_before - before) > 0.25 * peak[live]), rest_before, before)
         after = np.where(fix & (np.abs(rest_after - after) > 0.25 * peak[live]), rest_after, after)
         aside = {}

@@ -49,7 +49,8 @@ def test_reps_pulled_again_at_once_are_each_counted_from_their_own_rest(pull_s, 
     rep = np.concatenate([12 * up, np.full(int(4.5 * FS), 12.0), 12 * down, np.zeros(int(rest_s * FS))])
     x = np.concatenate([np.zeros(int(5 * FS)), np.tile(rep, 8), np.zeros(int(5 * FS))])
     x = x + np.random.default_rng(1).normal(0, 0.05, len(x))
-    det = HoldRepDetector(min_amplitude_deg=0.6, max_hold_speed_frac=0.5).detect(x, FS)
+    # The band's detector (analysis.families: toes-up stretches of a foot sensor).
+    det = HoldRepDetector(min_amplitude_deg=0.6, max_hold_speed_frac=0.5, brief_rests=True).detect(x, FS)
     assert len(det.reps_) == 8
     np.testing.assert_allclose(det.reps_.range_deg, 12.0, atol=1.0)
 
