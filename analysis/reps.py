@@ -607,12 +607,18 @@ class HoldRepDetector:
         moved = big_step & ~settling & ~back & ~touched
         # The rest such a rep left is where it began, not the second's median.
         before = np.where(big_step & ~settling & back, start_level, before)
-        # A rep whose second before or after was mostly its neighbours'
-        # holds (rests well under a second) rests at those seconds' samples
-        # at rest, not at the holds.
-        fix = (~big_step | touched) & self.brief_rests
-        before = np.where(fix & (np.abs(rest_before - before) > 0.25 * peak[live]), rest_before, before)
-        after = np.where(fix & (np.abs(rest_after - after) > 0.25 * peak[live]), rest_after, after)
+        # A rep whose seconds before and after were both mostly its
+        # neighbours' holds and pulls (rests well under a second on both
+        # sides) rests at those seconds' samples at rest, not at the holds.
+        # Both: a fidget straight after the angle came down from a move
+        # (the band put on, simulator clean 473400) has only the second
+        # before it so, and its range from its lowest samples there made
+        # it a rep of the set.
+        held_near = ((np.abs(rest_before - before) > 0.25 * peak[live])
+                     & (np.abs(rest_after - after) > 0.25 * peak[live]))
+        fix = (~big_step | touched) & held_near & self.brief_rests
+        before = np.where(fix, rest_before, before)
+        after = np.where(fix, rest_after, after)
         aside = {}
         for j, k in enumerate(live):
             row = (int(s0[k]), int(t0[k]), int(h0[k]), int(h1[k]), int(m0[k]), int(m1[k]),
