@@ -130,6 +130,11 @@ def split_repulls(reps: _Reps, x: np.ndarray, sampling_rate_hz: float, min_hold_
         return reps
     cols = {c: list(np.asarray(reps[c])) for c in REP_COLUMNS}
     n_min = min_hold_s * sampling_rate_hz
+    # Two reps read as one are held about twice as long as the others
+    # (1.6 times at least the median of the stretch's shorter half of
+    # holds: a set of part-way releases may have more pairs than reps).
+    held = h1 - h0
+    long_hold = float(_median(held[held <= _median(held)]))
     split = {}
     for d, kk, lb, rb in zip(dips[deep], k[deep], props["left_bases"][deep], props["right_bases"][deep]):
         # The release starts at the last sample 0.8 of the way up to the
@@ -139,7 +144,13 @@ def split_repulls(reps: _Reps, x: np.ndarray, sampling_rate_hz: float, min_hold_
         lvl_r = x[d] + 0.8 * (x[d:min(rb, b) + 1].max() - x[d])
         rel = a + int(np.flatnonzero(x[a:d + 1] >= lvl_l)[-1])
         pull = d + int(np.flatnonzero(x[d:b + 1] >= lvl_r)[0])
-        if rel - a >= n_min and b - pull >= n_min:
+        # A release and a pull move as fast as the rep's own (at least half
+        # its release's and its pull's peak speed); a held angle sagging
+        # and wandering back (hard tier, hold_shape) drifts slower.
+        st, sp_ = int(_col(reps, "start")[kk]), int(_col(reps, "stop")[kk])
+        quick = (-np.diff(x[rel:d + 1]).min(initial=0.0) >= 0.5 * -np.diff(x[b:sp_ + 1]).min(initial=0.0)
+                 and np.diff(x[d:pull + 1]).max(initial=0.0) >= 0.5 * np.diff(x[st:a + 1]).max(initial=0.0))
+        if quick and rel - a >= n_min and b - pull >= n_min and b - a >= 1.6 * long_hold:
             split.setdefault(int(kk), []).append((int(d), rel, pull))
     if not split:
         return reps
