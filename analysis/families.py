@@ -96,6 +96,10 @@ def _col(group, name: str) -> np.ndarray:
 # releases of benchmarks/band_kinds.py ``partial`` (back 50-95 % of the
 # way) dip 0.55-0.95.
 BAND_REPULL_FRAC = 0.5
+# ... and by this much at least (deg): a band rep moves the foot 8-30 deg;
+# a toes-up foot's 1 deg "reps" (the still leg, simulator realistic 467204)
+# have noise dips of half of that.
+BAND_REPULL_MIN_DEG = 3.0
 
 
 def split_repulls(reps: _Reps, x: np.ndarray, sampling_rate_hz: float, min_hold_s: float,
@@ -125,7 +129,8 @@ def split_repulls(reps: _Reps, x: np.ndarray, sampling_rate_hz: float, min_hold_
     k = np.searchsorted(h0, dips, side="right") - 1
     inside = (k >= 0) & (dips < h1[np.maximum(k, 0)])
     k_in = np.maximum(k, 0)
-    deep = inside & (props["prominences"] >= frac * np.abs(_col(reps, "range_deg"))[k_in])
+    deep = inside & (props["prominences"] >= np.maximum(frac * np.abs(_col(reps, "range_deg"))[k_in],
+                                                        BAND_REPULL_MIN_DEG))
     if not deep.any():
         return reps
     cols = {c: list(np.asarray(reps[c])) for c in REP_COLUMNS}
