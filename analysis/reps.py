@@ -255,12 +255,27 @@ class HoldRepDetector:
         If ``rest_still_s`` > 0, the rest level is the lowest the angle
         rested at (turning slower than ``rest_still_dps`` for that long),
         not the lowest it passed through (:meth:`_still_low`).
+    small_reach : float
+        Excursions short of ``min_reach`` but reaching this share of the
+        typical amplitude, that are otherwise reps, are kept aside
+        (``small_``): a set may take them in (0: none are).
+    brief_rests : bool
+        Reps may rest well under a second (a band's reps let go and pulled
+        again at once): a rep's rest is the median of the samples at rest
+        in the second before and after it (not the neighbours' holds
+        there), and a rep whose angle came back to where it began in the
+        second after it is no change of posture though the next pull lifts
+        that second's median. Off: a swaying hold's dips (a pencil held
+        up standing on one leg, tests/test_pencil.py 4810) would be reps.
     """
 
     def __init__(self, min_hold_s: float = 1.0, min_amplitude_deg: float = 2.0, min_reach: float = 0.4,
                  max_rep_s: float = 25.0, cutoff_hz: float = 3.5, hold_speed_frac: float = 0.05,
                  local_s: float = 40.0, max_dip_s: float = 1.0, max_hold_speed_frac: float = np.inf,
-                 rest_still_s: float = 0.0, rest_still_dps: float = 1.0):
+                 rest_still_s: float = 0.0, rest_still_dps: float = 1.0, small_reach: float = 0.0,
+                 brief_rests: bool = False):
+        self.small_reach = small_reach
+        self.brief_rests = brief_rests
         self.rest_still_s = rest_still_s
         self.rest_still_dps = rest_still_dps
         self.max_hold_speed_frac = max_hold_speed_frac
@@ -355,7 +370,7 @@ class HoldRepDetector:
         return HoldRepDetector(self.min_hold_s, self.min_amplitude_deg, self.min_reach,
                                self.max_rep_s, self.cutoff_hz, self.hold_speed_frac, self.local_s,
                                self.max_dip_s, self.max_hold_speed_frac, self.rest_still_s,
-                               self.rest_still_dps)
+                               self.rest_still_dps, self.small_reach, self.brief_rests)
 
     def clone_with(self, **params) -> HoldRepDetector:
         """A new detector with the same parameters but ``params``."""
@@ -451,6 +466,14 @@ class HoldRepDetector:
         A rep's row is :meth:`_judge`'s, for :meth:`_fit_holds`.
         """
         if peak < self.min_reach * typical:
+            key = (int(s), int(t), float(peak))
+            if peak >= self.small_reach * typical > 0:
+                # Judged as any other (every excursion is, before the reach
+                # test): a rep's shape puts it aside.
+                if key not in self._judged:
+                    self._judge(x, e, speed, sampling_rate_hz, np.array([s]), np.array([t]), np.array([peak]))
+                if self._judged[key][0] == "rep":
+                    self._small[key] = self._judged[key][1]
             return REJECTED, (s, t, peak, "did not reach the held position")
         # Both passes of :meth:`detect` judge mostly the same excursions
         # (13 075 of 13 236 on a day of wear): each is judged once.
@@ -536,6 +559,7 @@ class HoldRepDetector:
         lead0 = np.maximum(first[live], a - w)
         idx, off, seg, _ = _spans(lead0, a + 1 - lead0)
         before = _span_medians(x[idx], off, seg)
+        rest_before = self._rest_median(x, e, idx, off, seg, peak[live])
         # An angle still settling toward the level the rep returns to
         # (the orientation estimate recovering after a brisk movement)
         # is no level to return to: only a steady one before the rep
@@ -544,6 +568,7 @@ class HoldRepDetector:
         tail = np.minimum(b + w + 1, end[live])
         idx2, off2, seg2, _ = _spans(b, tail - b)
         after = _span_medians(x[idx2], off2, seg2)
+        rest_after = self._rest_median(x, e, idx2, off2, seg2, peak[live])
         step = after - before
         toward = np.zeros(len(lead), dtype=bool)
         toward[:-1] = (lead[1:] - lead[:-1]) * np.sign(step)[seg[:-1]] >= 0
@@ -568,9 +593,32 @@ class HoldRepDetector:
         came_down = _span_medians(x[idx3], off3, seg3) - start_level
         back = (np.abs(after - start_level) <= 0.4 * peak[live]) & (came_down >= 0.4 * peak[live])
         big_step = np.abs(step) > 0.4 * peak[live]
-        moved = big_step & ~settling & ~back
+        # A band rep let go and pulled again at once (rests of 0-0.2 s) has
+        # the next rep's pull and hold in the second after it: its median
+        # steps, though the angle came back to where the rep began (within
+        # 0.1 of the rep's peak). A dip mid-hold that goes back up short of
+        # that (0.2 of it: tests/test_reps_units.py) is still no release.
+        # (Where it began: the lowest of the second before where the angle
+        # came down in it, as ``back`` has it.)
+        low_after = np.minimum.reduceat(x[idx2], off2[:-1]) if len(idx2) else np.zeros(0)
+        began = np.where(came_down >= 0.4 * peak[live], start_level, before)
+        touched = np.abs(low_after - began) <= 0.1 * peak[live]
+        touched &= self.brief_rests
+        moved = big_step & ~settling & ~back & ~touched
         # The rest such a rep left is where it began, not the second's median.
         before = np.where(big_step & ~settling & back, start_level, before)
+        # A rep whose seconds before and after were both mostly its
+        # neighbours' holds and pulls (rests well under a second on both
+        # sides) rests at those seconds' samples at rest, not at the holds.
+        # Both: a fidget straight after the angle came down from a move
+        # (the band put on, simulator clean 473400) has only the second
+        # before it so, and its range from its lowest samples there made
+        # it a rep of the set.
+        held_near = ((np.abs(rest_before - before) > 0.25 * peak[live])
+                     & (np.abs(rest_after - after) > 0.25 * peak[live]))
+        fix = (~big_step | touched) & held_near & self.brief_rests
+        before = np.where(fix, rest_before, before)
+        after = np.where(fix, rest_after, after)
         aside = {}
         for j, k in enumerate(live):
             row = (int(s0[k]), int(t0[k]), int(h0[k]), int(h1[k]), int(m0[k]), int(m1[k]),
@@ -597,6 +645,28 @@ class HoldRepDetector:
             self._judged[key] = verdict[k]
             if k in aside:
                 self._unsteady[key] = aside[k]
+
+    @staticmethod
+    def _rest_median(x, e, idx, off, seg, peak) -> np.ndarray:
+        """The median angle of each span (``idx``, ``off``, ``seg`` of :func:`_spans`)
+        over its samples at rest: below half of its rep's ``peak`` above the
+        rest level (``e``), or over all of it where none is.
+
+        The second before and after a rep is its rest, unless the person
+        rests less than that: a band rep let go and pulled again at once
+        (rests of 0-0.4 s) has the neighbouring reps' holds in that second,
+        and its median was their held level: the rep "moved" 0° from it
+        and was dropped from its set (benchmarks/band_kinds.py ``no_rest``:
+        9 reps read as 7). A neighbour's hold lies a rep's height above
+        rest; the rest itself, and a release only part of the way back,
+        below half of it.
+        """
+        low = e[idx] < 0.5 * peak[seg]
+        n_low = np.bincount(seg[low], minlength=len(off) - 1)
+        off_low = np.zeros(len(off), dtype=np.int64)
+        np.cumsum(n_low, out=off_low[1:])
+        at_rest = _span_medians(x[idx[low]], off_low, seg[low])
+        return np.where(n_low > 0, at_rest, _span_medians(x[idx], off, seg))
 
     @staticmethod
     def _held(a, b, peak, hold_s) -> tuple:
@@ -723,6 +793,10 @@ class HoldRepDetector:
             they were not still when held (each leaves rest, is held long
             enough and comes back): a set of reps around them may take them
             in (``analysis.families.HoldSetDetector``).
+        small_ : dict of ndarray
+            The same for the excursions rejected only because they fell
+            short of ``min_reach`` but reached ``small_reach`` of the
+            typical amplitude (a band set's reps of a third of the others).
         excursion_ : ndarray
             The angle above its rest level (deg).
         """
@@ -807,7 +881,7 @@ def detect_many(detectors: list[HoldRepDetector], angles: list[np.ndarray], samp
     x, e, speed, judge._valid = (np.concatenate([p[i] for p in parts]) for i in range(4))
     judge._offsets = offsets
     judge._breaks = _breaks(e)
-    judge._judged, judge._unsteady = {}, {}
+    judge._judged, judge._unsteady, judge._small = {}, {}, {}
     # Two passes: a low threshold finds the typical amplitude, then
     # excursions are cut where the angle comes back within 30 % of rest,
     # so two reps with a short, incomplete rest between stay two. The
@@ -842,9 +916,9 @@ def detect_many(detectors: list[HoldRepDetector], angles: list[np.ndarray], samp
     excursions = [[(int(a), int(b), p, ty) for (a, b), p, ty in zip(zip(starts_k, stops_k), peaks_k, typ[k])
                    if p >= judge.min_amplitude_deg] for k, (starts_k, stops_k, peaks_k) in enumerate(found)]
     _judge_merges(judge, x, e, speed, sampling_rate_hz, excursions, gap)
-    rows, rejected, unsteady = [], [], []
+    rows, rejected, unsteady, small = [], [], [], []
     for exc in excursions:
-        rows_k, rejected_k, unsteady_k = [], [], []
+        rows_k, rejected_k, unsteady_k, small_k = [], [], [], []
         i = 0
         while i < len(exc):
             s, t, peak, typical = exc[i]
@@ -867,15 +941,20 @@ def detect_many(detectors: list[HoldRepDetector], angles: list[np.ndarray], samp
                 rejected_k.append(row)
                 if (s, t, peak) in judge._unsteady:
                     unsteady_k.append((peak, judge._unsteady[(s, t, peak)]))
+                if (s, t, peak) in judge._small:
+                    small_k.append((peak, judge._small[(s, t, peak)]))
             i += 1
         rows.append(rows_k)
         rejected.append(rejected_k)
         unsteady.append(unsteady_k)
+        small.append(small_k)
     every = [r for rows_k in rows for r in rows_k]
     cols = judge._fit_holds(x, sampling_rate_hz, [p for p, _ in every], [r for _, r in every])
     aside = [r for rows_k in unsteady for r in rows_k]
     cols_aside = judge._fit_holds(x, sampling_rate_hz, [p for p, _ in aside], [r for _, r in aside])
-    at = at_aside = 0
+    little = [r for rows_k in small for r in rows_k]
+    cols_small = judge._fit_holds(x, sampling_rate_hz, [p for p, _ in little], [r for _, r in little])
+    at = at_aside = at_small = 0
     for k, det in enumerate(detectors):
         n_k, off = len(rows[k]), offsets[k]
         mine = [c[at:at + n_k] for c in cols]
@@ -887,11 +966,15 @@ def detect_many(detectors: list[HoldRepDetector], angles: list[np.ndarray], samp
         det.unsteady_ = {c: v[at_aside:at_aside + n_aside] - (off if i < 4 else 0)
                          for i, (c, v) in enumerate(zip(REP_COLUMNS, cols_aside))}
         at_aside += n_aside
+        n_small = len(small[k])
+        det.small_ = {c: v[at_small:at_small + n_small] - (off if i < 4 else 0)
+                      for i, (c, v) in enumerate(zip(REP_COLUMNS, cols_small))}
+        at_small += n_small
         det.__dict__.pop("reps_", None)
         det._rejected_rows = [(a - off, b - off, *rest) for a, b, *rest in rejected[k]]
         det.typical_amplitude_deg_ = float(_median(mine[4])) if n_k else (
             float(_median(typ[k])) if len(typ[k]) else 0.0)
-    judge._judged, judge._unsteady = {}, {}
+    judge._judged, judge._unsteady, judge._small = {}, {}, {}
     judge._valid = judge._offsets = judge._breaks = None
     return detectors
 

@@ -136,6 +136,16 @@ class SimConfig:
     # many reps, with no aborted or rushed ones), ``hold_spread`` (rep-to-rep
     # log-spread of the hold, replacing the sloppiness-based one).
     hold_plan: dict | None = None
+    # A resistance-band set drawn rep by rep (tests, studies; see
+    # ``_Builder.band_set``): ``reps``, a list of dicts with any of
+    # ``amp_deg``, ``move_in_s``, ``hold_s``, ``move_out_s``, ``rest_s``
+    # (after the rep), ``return_frac`` (share of the rep's way back it
+    # goes before the next pull; 1 is back to rest), ``sag_frac`` (share of
+    # the rep the held level gives up by the hold's end; negative creeps
+    # on), ``counted`` (False: a pull given up, left out of the truth); and
+    # ``drift_dps`` (the rest level drifting, the leg sliding on the
+    # floor). Replaces ``hold_reps`` for the band when set.
+    band_set: dict | None = None
     # Pins for the look-alikes' person (tests, studies): any of ``tempo``
     # (move-time factor), ``depth`` (how far it bends or raises, a factor),
     # ``hold_s`` (the person's hold, ±30 % rep to rep) and ``fidget``
@@ -1218,6 +1228,66 @@ class _Builder:
             self.rest(rest_person * rng.uniform(0.7, 1.4) * self.sloppy(0.2), sway_deg=rest_sway)
         if entry["reps"]:
             self.exercises.append(entry)
+
+    def band_set(self, spec: dict) -> None:
+        """A resistance-band set drawn rep by rep (``SimConfig.band_set``).
+
+        The foot's dorsiflexion is one continuous curve over the set: each
+        rep a minimum-jerk pull from where the last release left the foot
+        to ``amp_deg`` above rest, a hold sagging linearly by ``sag_frac``
+        of the rep, a release going ``return_frac`` of its way back, then
+        ``rest_s`` there; the rest level drifts by ``drift_dps`` through
+        the set (the leg sliding on the floor turns the whole foot) and is
+        brought back over 3 s after the last rep. Tremor and the held
+        angle's wander as
+        :meth:`hold_reps` draws them for the band.
+        """
+        assert self.posture == EXERCISE_POSTURE["resistance_band"]
+        rng, fs = self.rng, self.sampling_rate_hz
+        drift_dps = float(spec.get("drift_dps", 0.0))
+        entry = {"exercise": "resistance_band", "start_s": None, "end_s": None,
+                 "reps": [], "circles": [], "strides": []}
+        pieces, level, t0 = [], 0.0, self.t
+        for r in spec["reps"]:
+            amp = float(r.get("amp_deg", 20.0))
+            m_in, hold = float(r.get("move_in_s", 0.8)), float(r.get("hold_s", 5.0))
+            m_out, rest_s = float(r.get("move_out_s", 0.3)), float(r.get("rest_s", 2.0))
+            ret, sag = float(r.get("return_frac", 1.0)), float(r.get("sag_frac", 0.0))
+            start = t0 + sum(len(p) for p in pieces) / fs
+            # The pull goes to the held position whatever the release before
+            # left the foot at.
+            top = amp
+            t = self._grid(m_in + hold + m_out)
+            held = top - sag * amp * np.clip((t - m_in) / max(hold, 1e-3), 0, 1)
+            low = (1 - ret) * amp
+            end_hold = top - sag * amp
+            curve = np.where(t < m_in, level + (top - level) * _min_jerk(t / m_in),
+                             np.where(t < m_in + hold, held,
+                                      end_hold - (end_hold - low) * _min_jerk((t - m_in - hold) / m_out)))
+            holding = np.clip(np.minimum(t - m_in, m_in + hold - t) / 0.2, 0, 1)
+            curve = (curve + _tremor(rng, len(t), fs, 0.1 * (1 + rng.random())) * holding
+                     + _smooth_noise(rng, len(t), fs, 0.3, 0.05 * amp) * holding)
+            pieces.append(curve)
+            if r.get("counted", True):
+                entry["reps"].append({"start_s": start, "end_s": start + len(t) / fs, "hold_s": hold,
+                                      "range_deg": amp})
+            pieces.append(np.full(len(self._grid(rest_s)), low))
+            level = low
+        # Back to the posture's rest over 3 s (the partial return's level too).
+        back = self._grid(3.0)
+        pieces.append(pieces[-1][-1] * (1 - _min_jerk(back / 3.0)) if len(pieces[-1]) else back * 0)
+        foot = np.concatenate(pieces)
+        n = len(foot)
+        t = np.arange(n) / fs
+        slide = drift_dps * np.minimum(t, t[-len(back)] if len(back) else t[-1])
+        slide = slide * np.where(t > t[-len(back)], 1 - _min_jerk((t - t[-len(back)]) / 3.0), 1.0)
+        tr = Track.still(n, self.posture, self.heading, self.pos)
+        env = _taper(n, fs, 0.5)
+        tr.shank_pitch = tr.shank_pitch + slide + env * _smooth_noise(rng, n, fs, 0.2, 0.3)
+        tr.ankle_pitch = tr.ankle_pitch - foot
+        self._push(tr)
+        entry["start_s"], entry["end_s"] = entry["reps"][0]["start_s"], entry["reps"][-1]["end_s"]
+        self.exercises.append(entry)
 
     def pencil_wide(self) -> None:
         """One foot's pencil pickups as :func:`pencil_plan` draws them, with the other
@@ -2768,6 +2838,8 @@ def build_session(rng: np.random.Generator, cfg: SimConfig, fs_int: float,
             b.rest(rng.uniform(1, 3))
         if name == "toe_press":
             b.hold_reps(name, int(10 + rng.integers(-spread, spread + 1)), 4.0)
+        elif name == "resistance_band" and cfg.band_set is not None:
+            b.band_set(cfg.band_set)
         elif name == "resistance_band":
             b.hold_reps(name, int(10 + rng.integers(-spread, spread + 1)), 5.0)
         elif name == "pencil_pickup":
