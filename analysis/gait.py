@@ -264,9 +264,7 @@ class StrideDetector:
         (README, "How the analysis works").
     """
 
-    def __init__(self, highpass_hz: float = 3.0, tightness: float = 4.0, heel_rise_max_s: float = 0.45,
-                 check_period: bool = True):
-        self.check_period = check_period
+    def __init__(self, highpass_hz: float = 3.0, tightness: float = 4.0, heel_rise_max_s: float = 0.45):
         self.highpass_hz = highpass_hz
         self.tightness = tightness
         self.heel_rise_max_s = heel_rise_max_s
@@ -284,15 +282,6 @@ class StrideDetector:
         top = _percentile(score, 98) if len(score) else 0.0
         cand, _ = find_peaks(score, distance=max(1, int(0.25 * period_s * sampling_rate_hz)),
                              prominence=0.1 * top)
-        if self.check_period:
-            # The chain follows the period it is given; a gait period read
-            # at half or twice the stride (or a third) halves or doubles the
-            # count. The strong landings say which it is.
-            checked = self._landing_period(cand, score[cand], period_s * sampling_rate_hz) / sampling_rate_hz
-            if checked != period_s:
-                period_s = checked
-                cand, _ = find_peaks(score, distance=max(1, int(0.25 * period_s * sampling_rate_hz)),
-                                     prominence=0.1 * top)
         peaks = self._chain(cand, score[cand] / (top or 1.0), period_s * sampling_rate_hz)
         if len(peaks):
             # The foot stood on the ground before its first swing: that
@@ -336,35 +325,6 @@ class StrideDetector:
         self.contacts_ = peaks
         self.period_s_ = period_s
         return self
-
-    @staticmethod
-    def _landing_period(cand: np.ndarray, value: np.ndarray, period: float, strong_share: float = 0.7,
-                        min_agree: float = 0.7) -> float:
-        """The stride period (samples) the strong landings keep, given the gait's ``period``.
-
-        A landing jolts the sensor once a stride, harder than anything else
-        in it (the other foot's landing, the toes leaving the floor, the
-        rate's bumps in stance). The candidates scoring ``strong_share`` of
-        their 90th percentile or more are the landings; when ``min_agree``
-        of their intervals lie within a quarter of twice or three times
-        ``period`` (the gait read at half or a third of the stride: weak
-        peaks between them joined the chain) or of half of it (read at two
-        strides: strong landings skipped), that is the stride. Otherwise
-        (soft landings no stronger than the rest, uneven intervals) the
-        gait's period stands.
-        """
-        if len(cand) < 6 or not np.isfinite(period) or period <= 0:
-            return period
-        top = _percentile(value, 90)
-        strong = cand[value >= strong_share * top]
-        if len(strong) < 5:
-            return period
-        gaps = np.diff(strong) / period
-        for factor in (2.0, 3.0, 0.5):
-            near = np.abs(gaps / factor - 1.0) <= 0.25
-            if near.mean() >= min_agree:
-                return float(np.median(gaps[near])) * period
-        return period
 
     def _chain(self, cand: np.ndarray, value: np.ndarray, period: float) -> np.ndarray:
         """The best chain of candidate contacts about one period apart (see ``tightness``).
