@@ -200,27 +200,38 @@ def test_a_heel_strike_jolts_the_shank_and_a_forefoot_landing_does_not():
     assert jolt[1] < 0.3
 
 
-@pytest.mark.parametrize("landing_g,arc_deg,counted,word", [
-    (3.0, 30.0, False, "heel strike"),     # short heel-to-toe steps: the heel lands
-    (0.5, 44.0, True, None),               # long tiptoe steps, landing softly
-    (1.2, 44.0, False, "cannot see the heel"),  # neither: the arc decides, uncertain
-    (1.2, 25.0, True, None),               # a tiptoe walk landing firmly
+@pytest.mark.parametrize("landing_g,arc_deg,duration_s,counted,word", [
+    # One cue of heel-to-toe walking is not enough at the shank (branch
+    # ankletiptoe): the outside generator's tiptoe walks were uncertain by
+    # their 41° swing alone, or by landings of 4.1-4.3 g alone.
+    (3.0, 30.0, 22.0, True, None),         # a heel strike's jolt (2.5 g from 28°) through a tiptoe arc
+    (0.5, 44.0, 22.0, True, None),         # long tiptoe steps, landing softly
+    (1.2, 44.0, 22.0, True, None),         # a long swing, landing under 1.4 g
+    (1.2, 25.0, 22.0, True, None),         # a tiptoe walk landing firmly
     # Quick tiptoe walks land hard through a small arc (simulator ankle tier
     # seeds 110, 114, 116: 2.8 g at 23.5°, 3.05 g at 15°, 2.9 g at 16°);
     # a heel strike needs a heel-to-toe swing: 2.5 g from 28°, 0.12 g more
     # for each degree less (27.5° -> 2.56 g; 16° -> 3.94 g).
-    (2.8, 23.5, True, None),
-    (3.05, 15.3, True, None),
-    (4.5, 27.5, False, "heel strike"),     # short heel-to-toe steps landing hard (tiptoe tier 113)
-    (4.2, 15.0, False, "heel strike"),     # harder than the line at 15° (4.06 g)
+    (2.8, 23.5, 22.0, True, None),
+    (3.05, 15.3, 22.0, True, None),
+    (4.5, 27.5, 22.0, True, None),         # a heel strike's jolt alone (27.5° < 33°)
+    (4.2, 15.0, 22.0, True, None),         # the same at 15° (line 4.06 g)
+    # Two cues: uncertain.
+    (3.3, 36.0, 22.0, False, "heel strike"),       # a heel strike through a stride's arc (33° or more)
+    (1.8, 41.0, 22.0, False, "cannot see the heel"),  # a long swing landing firmly (1.4 g or more)
+    (4.6, 39.0, 26.0, False, "heel strike"),       # both: brisk long tiptoe strides look like walking
+    (1.2, 44.0, 12.0, False, "a walk across the room"),  # a long swing in a 12 s walk
+    (4.2, 15.0, 12.0, False, "heel strike"),       # a heel strike in a 12 s walk
 ])
-def test_a_shank_walk_is_judged_by_how_it_lands(landing_g, arc_deg, counted, word):
-    walk = {"stride_s": 1.1, "duration_s": 20.0, "arc_deg": arc_deg, "landing_g": landing_g,
+def test_a_shank_walk_is_judged_by_how_it_lands(landing_g, arc_deg, duration_s, counted, word):
+    walk = {"stride_s": 1.1, "duration_s": duration_s, "arc_deg": arc_deg, "landing_g": landing_g,
             "peak_g": 2.0, "flight_s": 0.0}
     r = ConfidenceRater().rate("tiptoe_walk", walk, "gait", "ankle")
     assert (r.confidence_ >= THRESHOLD) is counted
     if word:
         assert any(word in d for d in r.doubts_)
+    else:
+        assert not r.doubts_
 
 
 def test_a_flat_footed_stride_is_tiptoe_only_through_a_small_arc():
