@@ -33,8 +33,12 @@ def moving_rms(x: np.ndarray, n: int) -> np.ndarray:
     return np.sqrt(running_mean(x * x, max(1, n)))
 
 
-def _stride_period(g: np.ndarray, sampling_rate_hz: float, lo_s: float = 0.6, hi_s: float = 1.8) -> tuple[float, float]:
+def _stride_period(g: np.ndarray, sampling_rate_hz: float, lo_s: float = 0.6, hi_s: float = 1.8,
+                   quick_s: float = 0.4) -> tuple[float, float]:
     """Dominant period (s) of ``g`` by autocorrelation, and its correlation.
+
+    Lags from ``lo_s`` to ``hi_s`` are looked at, and from ``quick_s``
+    for a lag half the one found (strides quicker than ``lo_s``).
 
     ``g`` is a signal of shape (n,) or a vector signal of shape (n, k),
     whose autocorrelation is the sum of its components' (for the angular
@@ -64,8 +68,22 @@ def _stride_period(g: np.ndarray, sampling_rate_hz: float, lo_s: float = 0.6, hi
     if not np.isfinite(vals).any():
         return float("nan"), 0.0
     top = np.nanmax(vals)
-    best = peaks[np.flatnonzero(vals >= top - 0.15 * abs(top))[0]]
-    return (lo + best) / sampling_rate_hz, float(ac[lo + best])
+    best = lo + peaks[np.flatnonzero(vals >= top - 0.15 * abs(top))[0]]
+    quick = int(quick_s * sampling_rate_hz)
+    if 0 < quick < lo:
+        # A stride under ``lo_s`` (a quick tiptoe walk of 190 steps/min:
+        # 0.63 s) peaks at the range's edge or before it, and the first peak
+        # within it is two strides: the walk was read at half its cadence and
+        # each "stride" spanned two (branch ankletiptoe: a foot walk of 33
+        # contacts was not tiptoe at all). A peak at half that lag, as strong
+        # or nearly, is the stride; a half-stride lag of slower walking
+        # correlates far less than the stride (the swing meets the stance).
+        short, _ = find_peaks(ac[quick:best])
+        for q in (quick + short)[::-1]:
+            if abs(2 * q - best) <= 0.15 * best and ac[q] >= ac[best] - 0.05:
+                best = int(q)
+                break
+    return best / sampling_rate_hz, float(ac[best])
 
 
 class GaitBoutDetector:
