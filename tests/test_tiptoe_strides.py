@@ -308,3 +308,57 @@ def test_a_quick_walk_stepping_first_has_no_stride_before_its_first_landing():
     # the stance, then the first landing (not the heel rising between them)
     assert abs(got[1] - true[1]["t_s"]) <= 0.1
     assert all(abs(a - b["t_s"]) <= 0.1 for a, b in zip(got[1:], true[1:]))
+
+
+def _pulses(period_s, fs=100.0, seconds=20.0, width_s=0.2, biphasic=False):
+    """A rate (deg/s, shape (n, 3)) that swings once every ``period_s``: a half-sine burst of
+    ``width_s`` about y (``biphasic``: followed by the stance's slower roll the other way)."""
+    t = np.arange(int(seconds * fs)) / fs
+    ph = (t % period_s) / period_s
+    w = width_s / period_s
+    y = np.where(ph < w, 300.0 * np.sin(np.pi * ph / w), 0.0)
+    if biphasic:
+        y = y - np.where(ph >= w, 60.0 * np.sin(np.pi * (ph - w) / (1 - w)), 0.0)
+    return np.column_stack([0.1 * y, y, np.zeros_like(y)])
+
+
+@pytest.mark.parametrize("period_s,biphasic", [(0.58, False), (0.5, True), (1.1, True), (0.9, False)])
+def test_the_stride_period_is_one_swing_to_the_next(period_s, biphasic):
+    # One swing per stride, by construction. A stride under the 0.6 s the
+    # lag search starts from (a quick tiptoe walk, 190-210 steps/min) was
+    # read as two strides (1.16 s, 1.0 s), and the walk at half its cadence;
+    # slower walks keep their stride (their half-stride lag meets the stance).
+    p, corr = _stride_period(_pulses(period_s, biphasic=biphasic), 100.0, hi_s=4.2)
+    assert abs(p - period_s) <= 0.02
+    assert corr > 0.5
+
+
+QUICK_PLAN = dict(cadence_sps=3.157, cadence_trend=0.918, stride_cv=0.033, heel_rise_cm=5.3, step_m=0.247,
+                  shank_arc_deg=14.7, swing_lift_m=0.071, soft=0.394, cushion_s=0.0, stance_frac=0.608,
+                  pauses=[], turns=[], strides=32)
+
+
+def test_a_quick_tiptoe_walk_is_counted_at_its_own_cadence():
+    # 32 swings at 190 steps/min slowing to 175 (strides of 0.6-0.66 s),
+    # foot sensor: the stance it starts from and 32 landings. Its stride was
+    # read as two, each "stride" held a swing and the stance pitch of
+    # neither: not tiptoe (simulator sweep seed 18124, branch ankletiptoe).
+    true, found = _walk("foot", 4611, **QUICK_PLAN)
+    assert len(true) == 33
+    assert len(found) == 1
+    assert len(found[0]["strides"]) == 33
+    assert found[0]["confidence"] >= THRESHOLD
+
+
+@pytest.mark.parametrize("arcs,one", [
+    # 36-44° throughout: one walk cut at random by the 38° stride rule.
+    ([40, 37, 42, 36, 44, 39, 41, 37, 43, 36], True),
+    # a tiptoe walk of 24-27° then stairs of 40-43°: two things.
+    ([25, 27, 24, 26, 25, 40, 42, 41, 43, 40], False),
+    # all under 38°: nothing to join (the stride rule keeps them all).
+    ([30, 31, 29, 30, 32, 31], False),
+])
+def test_a_shank_walk_swinging_alike_either_side_of_the_stride_rule_is_one_walk(arcs, one):
+    feats = pd.DataFrame({"stance_pitch_deg": np.zeros(len(arcs)), "sagittal_range_deg": np.array(arcs, float),
+                          "peak_rate_dps": np.full(len(arcs), 200.0)})
+    assert TiptoeWalkDetector._one_swing(feats) is one
