@@ -362,6 +362,14 @@ class ConfidenceRater:
         (median sagittal arc, deg) may be heel-to-toe walking with short
         steps: the shank cannot see the heel (the detector keeps walks up
         to ``families.SHANK_UNSURE_ARC_DEG``), unless its landings are soft.
+        One cue of several (``shank_heel_to_toe_cues``; :meth:`_heel_to_toe_sign`).
+    shank_firm_landing_g, shank_walk_arc_deg, shank_brief_s, shank_heel_to_toe_cues
+        The second cues :meth:`_heel_to_toe_sign` asks for: landings of
+        ``shank_firm_landing_g`` (g) or more with a long swing, an arc of
+        ``shank_walk_arc_deg`` (deg) or more with a heel strike's jolt, a
+        walk shorter than ``shank_brief_s`` (s) with either. With
+        ``shank_heel_to_toe_cues`` 1, one cue is enough (the rule before
+        branch ankletiptoe).
     shank_soft_landing_g, shank_heel_strike_g : float
         A shank's median contact jolt (``landing_g``, g; ``gait.contact_impacts``)
         under the first is a forefoot landing (no heel strike: the arc rule
