@@ -343,6 +343,12 @@ class ConfidenceRater:
         this. A hop's landing comes after its flight (``max_flight_s``).
     max_flight_s : float
         Free fall this long or longer is a hop or a jump.
+    shank_tiptoe_flight_s : float
+        The same for a shank sensor's tiptoe walk: a quick swing dips the
+        shank under the free-fall level for 0.1-0.14 s (its forward swing
+        and the foot's drop; tiptoe walks at 150+ steps/min, branch
+        ankletiptoe), a hop's flight lasts 0.26 s and more (tiptoe tiers'
+        hops at the shank, seeds 17000-17064).
     range_deg : dict
         Plausible median range of motion per rep (deg), per placement and
         exercise: ``(low, high)``.
@@ -559,7 +565,7 @@ class ConfidenceRater:
                  shank_soft_landing_g: float = 0.8, shank_heel_strike_g: float = 2.5,
                  shank_heel_strike_arc_deg: float = 28.0, shank_heel_strike_g_per_deg: float = 0.12,
                  shank_firm_landing_g: float = 1.4, shank_walk_arc_deg: float = 33.0, shank_brief_s: float = 20.0,
-                 shank_heel_to_toe_cues: int = 2,
+                 shank_heel_to_toe_cues: int = 2, shank_tiptoe_flight_s: float = 0.15,
                  pencil_min_tremor: float = 0.5, pencil_drop_g: float = 3.5, shank_back_max_deg: float = 1.0,
                  shank_min_tremor: float = 0.15, pencil_tremor_lift_m: float = 0.05,
                  heel_raise_reach_m: float = 0.09, doubtful_heel_lift_m: float = 0.01, shank_still_rise_m: float = 0.012,
@@ -590,6 +596,7 @@ class ConfidenceRater:
         self.shank_brief_s = shank_brief_s
         self.shank_walk_arc_deg = shank_walk_arc_deg
         self.shank_heel_to_toe_cues = shank_heel_to_toe_cues
+        self.shank_tiptoe_flight_s = shank_tiptoe_flight_s
         self.min_tiptoe_s = min_tiptoe_s
         self.min_travel_m = min_travel_m
         self.max_heel_lift_m = max_heel_lift_m
@@ -808,7 +815,9 @@ class ConfidenceRater:
         impact_g = self.pencil_drop_g if dropped else self.impact_g
         if exercise not in ("tiptoe_walk", "ankle_circles") and ev.get("peak_g", 0.0) > impact_g:
             doubt(0.3, f"impacts of {ev['peak_g']:.1f} g (hops or jumps?)")
-        if ev.get("flight_s", 0.0) >= self.max_flight_s:
+        flight_s = (self.shank_tiptoe_flight_s if exercise == "tiptoe_walk" and placement == "ankle"
+                    else self.max_flight_s)
+        if ev.get("flight_s", 0.0) >= flight_s:
             doubt(0.3, f"in the air for {ev['flight_s']:.2f} s (hops or jumps?)")
         lo_hi = self.range_deg.get(placement, {}).get(exercise)
         rng = ev.get("range_deg")
