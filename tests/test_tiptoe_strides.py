@@ -362,3 +362,16 @@ def test_a_shank_walk_swinging_alike_either_side_of_the_stride_rule_is_one_walk(
     feats = pd.DataFrame({"stance_pitch_deg": np.zeros(len(arcs)), "sagittal_range_deg": np.array(arcs, float),
                           "peak_rate_dps": np.full(len(arcs), 200.0)})
     assert TiptoeWalkDetector._one_swing(feats) is one
+
+
+@pytest.mark.parametrize("placement,flight_s,counted", [
+    ("ankle", 0.12, True),    # a quick swing's dip under 0.35 g at the shank
+    ("ankle", 0.28, False),   # a hop's flight (tiptoe tiers' hops at the shank: 0.26-0.32 s)
+    ("foot", 0.12, False),    # a foot's walk keeps the 0.1 s of any exercise
+])
+def test_a_shank_tiptoe_walk_is_doubted_as_hops_only_for_a_hop_long_flight(placement, flight_s, counted):
+    walk = {"stride_s": 0.7, "duration_s": 25.0, "arc_deg": 20.0, "landing_g": 1.0, "peak_g": 2.5,
+            "flight_s": flight_s, "in_posture": 1.0}
+    r = ConfidenceRater().rate("tiptoe_walk", walk, "gait", placement)
+    assert (r.confidence_ >= THRESHOLD) is counted
+    assert any("in the air" in d for d in r.doubts_) is not counted
