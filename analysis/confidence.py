@@ -712,8 +712,11 @@ class ConfidenceRater:
           heel-to-toe stride's arc of ``shank_walk_arc_deg`` or more
           (walks landing at 2.6-3.7 g swing the shank 34-38°; quick tiptoe
           walks land as hard through 15-30°);
-        * either, in a walk shorter than the exercise (``shank_brief_s``:
-          a walk across the room, the exercise is 20-30 s).
+        * either, or a firm landing through a stride's arc, in a walk
+          shorter than the exercise (``shank_brief_s``: a walk across the
+          room, the exercise is 20-30 s; a 10.6 s walk swinging 37.9° and
+          landing at 2.46 g, just under both lines, was counted: tiptoe wide
+          tier, accuracy.py seed 463017).
 
         ``shank_heel_to_toe_cues`` 1: one cue is enough (as before).
         """
@@ -729,7 +732,8 @@ class ConfidenceRater:
         else:
             firm = jolt is not None and jolt >= self.shank_firm_landing_g
             stride_arc = arc is not None and arc >= self.shank_walk_arc_deg
-            seconded = (swing and (firm or brief)) or (strike and (stride_arc or brief))
+            seconded = ((swing and (firm or brief)) or (strike and (stride_arc or brief))
+                        or (brief and firm and stride_arc))
         if not seconded:
             return None
         said = []
