@@ -222,6 +222,10 @@ def test_a_heel_strike_jolts_the_shank_and_a_forefoot_landing_does_not():
     (4.6, 39.0, 26.0, False, "heel strike"),       # both: brisk long tiptoe strides look like walking
     (1.2, 44.0, 12.0, False, "a walk across the room"),  # a long swing in a 12 s walk
     (4.2, 15.0, 12.0, False, "heel strike"),       # a heel strike in a 12 s walk
+    # just under both lines (38°, 2.5 g), landing firmly through a stride's
+    # arc: a walk across the room when brief (accuracy.py seed 463017), not when 22 s
+    (2.46, 37.9, 10.6, False, "a walk across the room"),
+    (2.46, 37.9, 22.0, True, None),
 ])
 def test_a_shank_walk_is_judged_by_how_it_lands(landing_g, arc_deg, duration_s, counted, word):
     walk = {"stride_s": 1.1, "duration_s": duration_s, "arc_deg": arc_deg, "landing_g": landing_g,
