@@ -344,6 +344,12 @@ class ConfidenceRater:
         this. A hop's landing comes after its flight (``max_flight_s``).
     max_flight_s : float
         Free fall this long or longer is a hop or a jump.
+    shank_tiptoe_flight_s : float
+        The same for a shank sensor's tiptoe walk: a quick swing dips the
+        shank under the free-fall level for 0.1-0.14 s (its forward swing
+        and the foot's drop; tiptoe walks at 150+ steps/min, branch
+        ankletiptoe), a hop's flight lasts 0.26 s and more (tiptoe tiers'
+        hops at the shank, seeds 17000-17064).
     range_deg : dict
         Plausible median range of motion per rep (deg), per placement and
         exercise: ``(low, high)``.
@@ -363,6 +369,14 @@ class ConfidenceRater:
         (median sagittal arc, deg) may be heel-to-toe walking with short
         steps: the shank cannot see the heel (the detector keeps walks up
         to ``families.SHANK_UNSURE_ARC_DEG``), unless its landings are soft.
+        One cue of several (``shank_heel_to_toe_cues``; :meth:`_heel_to_toe_sign`).
+    shank_firm_landing_g, shank_walk_arc_deg, shank_brief_s, shank_heel_to_toe_cues
+        The second cues :meth:`_heel_to_toe_sign` asks for: landings of
+        ``shank_firm_landing_g`` (g) or more with a long swing, an arc of
+        ``shank_walk_arc_deg`` (deg) or more with a heel strike's jolt, a
+        walk shorter than ``shank_brief_s`` (s) with either. With
+        ``shank_heel_to_toe_cues`` 1, one cue is enough (the rule before
+        branch ankletiptoe).
     shank_soft_landing_g, shank_heel_strike_g : float
         A shank's median contact jolt (``landing_g``, g; ``gait.contact_impacts``)
         under the first is a forefoot landing (no heel strike: the arc rule
@@ -612,6 +626,8 @@ class ConfidenceRater:
                  still_leg_min_cue: float = 0.35, shank_tiptoe_arc_deg: float = 38.0,
                  shank_soft_landing_g: float = 0.8, shank_heel_strike_g: float = 2.5,
                  shank_heel_strike_arc_deg: float = 28.0, shank_heel_strike_g_per_deg: float = 0.12,
+                 shank_firm_landing_g: float = 1.4, shank_walk_arc_deg: float = 33.0, shank_brief_s: float = 20.0,
+                 shank_heel_to_toe_cues: int = 2, shank_tiptoe_flight_s: float = 0.15,
                  pencil_min_tremor: float = 0.5, pencil_drop_g: float = 3.5, shank_back_max_deg: float = 1.0,
                  shank_min_tremor: float = 0.15, pencil_tremor_lift_m: float = 0.05,
                  heel_raise_reach_m: float = 0.09, doubtful_heel_lift_m: float = 0.01, shank_still_rise_m: float = 0.012,
@@ -660,6 +676,11 @@ class ConfidenceRater:
         self.shank_heel_strike_g = shank_heel_strike_g
         self.shank_heel_strike_arc_deg = shank_heel_strike_arc_deg
         self.shank_heel_strike_g_per_deg = shank_heel_strike_g_per_deg
+        self.shank_firm_landing_g = shank_firm_landing_g
+        self.shank_brief_s = shank_brief_s
+        self.shank_walk_arc_deg = shank_walk_arc_deg
+        self.shank_heel_to_toe_cues = shank_heel_to_toe_cues
+        self.shank_tiptoe_flight_s = shank_tiptoe_flight_s
         self.min_tiptoe_s = min_tiptoe_s
         self.min_travel_m = min_travel_m
         self.max_heel_lift_m = max_heel_lift_m
@@ -778,6 +799,58 @@ class ConfidenceRater:
                 f"ankle lifts it ({100 * allowed:.1f} cm): the whole leg moves (sitting down, lunges, "
                 f"heel or leg raises?)")
 
+    def _heel_to_toe_sign(self, ev: dict, placement: str) -> str | None:
+        """A shank walk that may be heel-to-toe walking or stairs, in words (None if not).
+
+        A shank sensor sees neither the heel nor the foot's pitch, and each
+        cue of heel-to-toe walking alone is one tiptoe walks show too: long
+        tiptoe strides swing the shank 38-50°, brisk tiptoe landings jolt
+        it 3-5 g (branch ankletiptoe; the outside generator's tiptoe walks
+        were rated uncertain by one cue or the other). A cue needs a second:
+
+        * a swing of ``shank_tiptoe_arc_deg`` or more (landings not soft),
+          with landings of ``shank_firm_landing_g`` or more (a heel-to-toe
+          step lands firmly: tiptoe tier walks at 38-46°, 1.3-2.5 g; long
+          tiptoe strides, cushioned, 0.3-1.3 g);
+        * a heel strike's jolt (:meth:`heel_strike_g`), through a
+          heel-to-toe stride's arc of ``shank_walk_arc_deg`` or more
+          (walks landing at 2.6-3.7 g swing the shank 34-38°; quick tiptoe
+          walks land as hard through 15-30°);
+        * either, or a firm landing through a stride's arc, in a walk
+          shorter than the exercise (``shank_brief_s``: a walk across the
+          room, the exercise is 20-30 s; a 10.6 s walk swinging 37.9° and
+          landing at 2.46 g, just under both lines, was counted: tiptoe wide
+          tier, accuracy.py seed 463017).
+
+        ``shank_heel_to_toe_cues`` 1: one cue is enough (as before).
+        """
+        arc, jolt, walked = ev.get("arc_deg"), ev.get("landing_g"), ev.get("duration_s")
+        if placement != "ankle" or (arc is None and jolt is None):
+            return None
+        soft = jolt is not None and jolt < self.shank_soft_landing_g
+        swing = arc is not None and arc >= self.shank_tiptoe_arc_deg and not soft
+        strike = jolt is not None and jolt >= self.heel_strike_g(arc)
+        brief = walked is not None and walked < self.shank_brief_s
+        if self.shank_heel_to_toe_cues <= 1:
+            seconded = swing or strike
+        else:
+            firm = jolt is not None and jolt >= self.shank_firm_landing_g
+            stride_arc = arc is not None and arc >= self.shank_walk_arc_deg
+            seconded = ((swing and (firm or brief)) or (strike and (stride_arc or brief))
+                        or (brief and firm and stride_arc))
+        if not seconded:
+            return None
+        said = []
+        if strike:
+            said.append(f"each landing jolts the shank {jolt:.1f} g, as a heel strike does")
+        elif swing and jolt is not None:
+            said.append(f"each landing jolts the shank {jolt:.1f} g")
+        if arc is not None and (swing or strike):
+            said.append(f"the shank swings {arc:.0f}° a stride, as heel-to-toe steps swing it")
+        if brief and self.shank_heel_to_toe_cues > 1:
+            said.append(f"{walked:.0f} s, a walk across the room")
+        return "; ".join(said) + ": a shank sensor cannot see the heel (walking, or stairs?)"
+
     def _in_place_sign(self, exercise: str, ev: dict, placement: str) -> str | None:
         """A shank sensor's tiptoe walk that goes nowhere, in words."""
         travel = ev.get("travel_m")
@@ -894,7 +967,9 @@ class ConfidenceRater:
         impact_g = self.pencil_drop_g if dropped else self.impact_g
         if exercise not in ("tiptoe_walk", "ankle_circles") and ev.get("peak_g", 0.0) > impact_g:
             doubt(0.3, f"impacts of {ev['peak_g']:.1f} g (hops or jumps?)")
-        if ev.get("flight_s", 0.0) >= self.max_flight_s:
+        flight_s = (self.shank_tiptoe_flight_s if exercise == "tiptoe_walk" and placement == "ankle"
+                    else self.max_flight_s)
+        if ev.get("flight_s", 0.0) >= flight_s:
             doubt(0.3, f"in the air for {ev['flight_s']:.2f} s (hops or jumps?)")
         lo_hi = self.range_deg.get(placement, {}).get(exercise)
         rng = ev.get("range_deg")
@@ -1015,14 +1090,9 @@ class ConfidenceRater:
             walked = ev.get("duration_s")
             if walked is not None and walked < self.min_tiptoe_s:
                 doubt(0.35, f"{walked:.0f} s on tiptoe, a few steps (stairs, or a stretch?)")
-            arc, jolt = ev.get("arc_deg"), ev.get("landing_g")
-            soft = jolt is not None and jolt < self.shank_soft_landing_g
-            if placement == "ankle" and jolt is not None and jolt >= self.heel_strike_g(arc):
-                doubt(0.35, f"each landing jolts the shank {jolt:.1f} g, as a heel strike does "
-                            f"(walking, or stairs?)")
-            elif placement == "ankle" and arc is not None and arc >= self.shank_tiptoe_arc_deg and not soft:
-                doubt(0.35, f"the shank swings {arc:.0f}° a stride: a shank sensor cannot see the heel, "
-                            f"and short heel-to-toe steps swing it as far (tiptoe walk or walking?)")
+            sign = self._heel_to_toe_sign(ev, placement)
+            if sign:
+                doubt(0.35, sign)
             climb = ev.get("climb_m")
             if placement == "foot" and climb is not None and climb > self.max_climb_m:
                 doubt(0.35, f"rises or falls {100 * climb:.0f} cm per stride (stairs?)")

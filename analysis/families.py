@@ -460,6 +460,10 @@ SHANK_UNSURE_ARC_DEG = 46.0
 # walks 1.2-2.0 g; real walking and stairs 2.8-4.8 g).
 SHANK_SOFT_LANDING_G = 0.8
 SHANK_SOFT_ARC_DEG = 50.0
+# A shank bout whose strides under the stride rule's arc and over it differ
+# by less than this (deg, their medians) swings alike: one walk, judged
+# whole (a tiptoe walk of 15-30° beside stairs of 34-45° differs by 10-20°).
+SHANK_SAME_ARC_DEG = 8.0
 # Two tiptoe pieces of a shank walk around a pause are one walk when their
 # strides' swing, peak rate and time differ by at most this factor.
 SHANK_PAUSE_SAME = 1.3
@@ -579,7 +583,7 @@ class TiptoeWalkDetector:
             # walk, once joined, must have min_tiptoe_strides.
             found = (self._tiptoe_runs(every, foot, 3) if len(every) == len(contacts) - 1
                      else [(0, len(contacts) - 1)] if self._is_tiptoe(every, foot) else [])
-            if not found and not foot and len(every) and (
+            if not foot and len(every) and (not found or self._one_swing(every)) and (
                     float(np.median(every.sagittal_range_deg))
                     < (SHANK_SOFT_ARC_DEG if self._soft(sig, contacts) else SHANK_UNSURE_ARC_DEG)):
                 # A shank walk that swings it a little farther than tiptoe
@@ -587,6 +591,10 @@ class TiptoeWalkDetector:
                 # arc unless it lands softly (judged stride by stride,
                 # stairs' 34-45° strides joined the strides around them:
                 # tiptoe tier 1000-1039, 6 -> 13 false bouts on stairs).
+                # Nor when its strides swing alike, a little either side of
+                # the stride rule's 38°: cut at each stride under it, a
+                # shank walk of 40-45° lost all but its few shorter strides
+                # (branch ankletiptoe: 13 contacts read as 7).
                 found = [(0, len(contacts) - 1)]
             if not found:
                 rejected.append((t[g.start], t[g.stop - 1], "not tiptoe", _stride_summary(every)))
@@ -667,6 +675,21 @@ class TiptoeWalkDetector:
             return quiet.assign(quiet=True)
         return pd.concat([gait, quiet.assign(quiet=True)], ignore_index=True).sort_values(
             "start", kind="stable").reset_index(drop=True)
+
+    @staticmethod
+    def _one_swing(feats, max_split_deg: float = SHANK_SAME_ARC_DEG) -> bool:
+        """Whether a shank bout's strides judged tiptoe and those judged not swing alike.
+
+        The stride rule cuts a walk at 38° of arc: a walk swinging 36-45°
+        throughout is one walk cut at random, a tiptoe walk (15-30°) and the
+        stairs or walking beside it (34-45°) two. Alike: the medians of the
+        two groups' arcs within ``max_split_deg``, and a group of each.
+        """
+        arc = _col(feats, "sagittal_range_deg")
+        flags = TiptoeWalkDetector._tiptoe_rule(np.zeros(len(arc)), _median3(arc), False)
+        if flags.all() or not flags.any():
+            return False
+        return float(np.median(arc[~flags]) - np.median(arc[flags])) < max_split_deg
 
     @staticmethod
     def _soft(sig: SessionSignals, contacts: np.ndarray) -> bool:

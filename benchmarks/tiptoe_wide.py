@@ -1,6 +1,6 @@
 """Tiptoe walking drawn wide, case by case (issue 12).
 
-    python benchmarks/tiptoe_wide.py SEED0 N [--placements foot,ankle] [--kind wide|wider|edges] [--jobs 2] [-v]
+    python benchmarks/tiptoe_wide.py SEED0 N [--placements foot,ankle] [--kind wide|wider|edges|study] [--jobs 2] [-v]
 
 Session ``SEED0 + i`` (i < N) is the simulator's ``tiptoe`` tier: one
 tiptoe walk drawn by ``sensors.simulator.tiptoe_plan`` (0.5-2.5 steps/s,
@@ -23,6 +23,11 @@ steps/s), meant for ``--placements ankle``. ``--kind ankle``: the standard
 the ``tiptoe-hard`` tier (``tiptoe_plan`` walks on the hard tier's sensor:
 20-400 Hz, loss bursts inside the walk, bias steps, 4 g saturation half the
 time); ``--rates 20,25`` pins the sample rate session by session.
+``--kind study`` (branch ankletiptoe, issue 12's shank misses): tiptoe walks
+of 20-30 s on the ``tiptoe`` tier, case by case (seed % 5, ``study_plan``):
+long strides swinging the shank 35-50°, brisk landings (3-5 g at the
+shank), 50-70 and 150-190 steps/min, short light steps; prints each
+case's figures and its halved or doubled stride counts.
 Prints the cases that missed (``-v``: every case) and the totals. Tuning
 uses seeds below 10000; 20000 and up are held back for reporting.
 """
@@ -67,6 +72,39 @@ def edges_plan(seed: int) -> dict:
                 soft=rng.uniform(0.0, 0.95), heel_touch_p=rng.uniform(0.05, 0.3) if rng.random() < 0.4 else 0.0,
                 end_drop_s=float(np.exp(rng.uniform(np.log(0.12), np.log(0.7)))), end_hold_s=rng.uniform(0.0, 1.0),
                 lead_first=bool(rng.random() < 0.5))
+
+
+STUDY_CASES = ("long", "brisk", "slow", "quick", "light")
+
+
+def study_plan(seed: int) -> dict:
+    """A tiptoe walk of 20-30 s drawn as issue 12's shank misses suggest (branch ankletiptoe).
+
+    Case ``seed % 5``: ``long`` strides swinging the shank 35-50°; ``brisk``
+    landings (no cushion, the toes meet the floor at speed: 3-5 g at the
+    shank); ``slow`` (50-70 steps/min) and ``quick`` (150-190 steps/min)
+    cadences; ``light`` short steps (10-30 cm, lifted 0.5-2 cm, set down
+    softly). The rest moderate.
+    """
+    rng = np.random.default_rng(20_000_000 + seed)
+    case = STUDY_CASES[seed % len(STUDY_CASES)]
+    u = rng.uniform
+    plan = dict(cadence_sps=u(1.4, 2.2), cadence_trend=u(0.9, 1.1), stride_cv=u(0.02, 0.06),
+                heel_rise_cm=u(3, 10), step_m=u(0.4, 0.7), shank_arc_deg=u(18, 32), pauses=[], turns=[],
+                soft=u(0.0, 0.6), cushion_s=u(0.05, 0.15), swing_lift_m=u(0.02, 0.06))
+    if case == "long":
+        plan.update(step_m=u(0.7, 0.9), shank_arc_deg=u(35, 50))
+    elif case == "brisk":
+        plan.update(soft=0.0, cushion_s=0.0, swing_lift_m=u(0.04, 0.08), cadence_sps=u(1.8, 2.6),
+                    shank_arc_deg=u(20, 42))
+    elif case == "slow":
+        plan.update(cadence_sps=u(50, 70) / 60, shank_arc_deg=u(15, 40))
+    elif case == "quick":
+        plan.update(cadence_sps=u(150, 190) / 60, step_m=u(0.2, 0.5), shank_arc_deg=u(10, 30))
+    else:
+        plan.update(step_m=u(0.1, 0.3), swing_lift_m=u(0.005, 0.02), soft=u(0.5, 0.95), shank_arc_deg=u(8, 20))
+    plan["strides"] = max(6, int(round(u(20, 30) * plan["cadence_sps"] / 2)))
+    return plan
 
 
 def edge_errors(true_t: list[float], det_t: list[float], stride_s: float) -> dict:
@@ -119,6 +157,9 @@ def run(job):
     if kind == "edges":
         rec, truth = simulate_session(seed=seed, tier="realistic", placement=placement, exercises=["tiptoe_walk"],
                                       tiptoe_plan=edges_plan(seed), **pin)
+    elif kind == "study":
+        rec, truth = simulate_session(seed=seed, tier="tiptoe", placement=placement, tiptoe_plan=study_plan(seed),
+                                      **pin)
     elif kind in TIERS:
         # The tier's own placement (the ankle tier's shank, the others' foot).
         rec, truth = simulate_session(seed=seed, tier=kind, **pin)
@@ -133,7 +174,9 @@ def run(job):
     found, false = match_bouts(true, det)
     t, frags = true[0], found[0]
     why = None if frags else why_missed(t, doc, fitted.session_signals_)
-    out = {"seed": seed, "placement": placement, "rate": float(rec.metadata["sample_rate_hz"]),
+    out = {"seed": seed, "placement": placement,
+           "case": STUDY_CASES[seed % len(STUDY_CASES)] if kind == "study" else kind,
+           "rate": float(rec.metadata["sample_rate_hz"]),
            "true": (t["start_s"], t["end_s"], len(t["strides"])), "false": len(false),
            "false_at": [(round(d["start_s"], 1), round(d["end_s"], 1), sorted({
                x["kind"] for x in truth["distractors"]
@@ -160,7 +203,7 @@ def main() -> int:
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--rates", default="",
                     help="comma-separated sample rates (Hz) pinned in turn, session by session (default: the tier's)")
-    ap.add_argument("--kind", choices=("wide", "wider", "edges", "hardwide") + TIERS, default="wide",
+    ap.add_argument("--kind", choices=("wide", "wider", "edges", "hardwide", "study") + TIERS, default="wide",
                     help="wide: the tiptoe tier; wider: the tiptoe-wide tier (tiptoe_wider); edges: moderate "
                          "walks on the realistic tier whose first and last steps, landings and heel are drawn "
                          "wide (edges_plan); clean, realistic, hard, ankle: that tier's session and its "
@@ -191,6 +234,16 @@ def main() -> int:
         kinds = [k for r in rs for f in r["false_at"] for k in f[2]]
         if kinds:
             print("        false tiptoe bouts over:", {k: kinds.count(k) for k in sorted(set(kinds))})
+    if args.kind == "study":
+        for case in STUDY_CASES:
+            for place in places:
+                rs = [r for r in res if r["case"] == case and r["placement"] == place]
+                ok = [r for r in rs if r["found"]]
+                if rs:
+                    off = sum(not 2 / 3 <= r["n_det"] / r["true"][2] <= 1.5 for r in ok)
+                    err = np.mean([r["stride_err"] for r in ok]) if ok else float("nan")
+                    print(f"  {case:6s} {place:6s} n={len(rs):3d} found {len(ok):3d}  stride err {err:5.1f} %  "
+                          f"halved/doubled {off}  false {sum(r['false'] for r in rs)}")
     reasons = [r["why"].split(" (")[0].split(":")[0].split(" |")[0] for r in res if r["why"]]
     if reasons:
         print("walks missed, first reason:", {k: reasons.count(k) for k in sorted(set(reasons))})

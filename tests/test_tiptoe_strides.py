@@ -200,27 +200,42 @@ def test_a_heel_strike_jolts_the_shank_and_a_forefoot_landing_does_not():
     assert jolt[1] < 0.3
 
 
-@pytest.mark.parametrize("landing_g,arc_deg,counted,word", [
-    (3.0, 30.0, False, "heel strike"),     # short heel-to-toe steps: the heel lands
-    (0.5, 44.0, True, None),               # long tiptoe steps, landing softly
-    (1.2, 44.0, False, "cannot see the heel"),  # neither: the arc decides, uncertain
-    (1.2, 25.0, True, None),               # a tiptoe walk landing firmly
+@pytest.mark.parametrize("landing_g,arc_deg,duration_s,counted,word", [
+    # One cue of heel-to-toe walking is not enough at the shank (branch
+    # ankletiptoe): the outside generator's tiptoe walks were uncertain by
+    # their 41° swing alone, or by landings of 4.1-4.3 g alone.
+    (3.0, 30.0, 22.0, True, None),         # a heel strike's jolt (2.5 g from 28°) through a tiptoe arc
+    (0.5, 44.0, 22.0, True, None),         # long tiptoe steps, landing softly
+    (1.2, 44.0, 22.0, True, None),         # a long swing, landing under 1.4 g
+    (1.2, 25.0, 22.0, True, None),         # a tiptoe walk landing firmly
     # Quick tiptoe walks land hard through a small arc (simulator ankle tier
     # seeds 110, 114, 116: 2.8 g at 23.5°, 3.05 g at 15°, 2.9 g at 16°);
     # a heel strike needs a heel-to-toe swing: 2.5 g from 28°, 0.12 g more
     # for each degree less (27.5° -> 2.56 g; 16° -> 3.94 g).
-    (2.8, 23.5, True, None),
-    (3.05, 15.3, True, None),
-    (4.5, 27.5, False, "heel strike"),     # short heel-to-toe steps landing hard (tiptoe tier 113)
-    (4.2, 15.0, False, "heel strike"),     # harder than the line at 15° (4.06 g)
+    (2.8, 23.5, 22.0, True, None),
+    (3.05, 15.3, 22.0, True, None),
+    (4.5, 27.5, 22.0, True, None),         # a heel strike's jolt alone (27.5° < 33°)
+    (4.2, 15.0, 22.0, True, None),         # the same at 15° (line 4.06 g)
+    # Two cues: uncertain.
+    (3.3, 36.0, 22.0, False, "heel strike"),       # a heel strike through a stride's arc (33° or more)
+    (1.8, 41.0, 22.0, False, "cannot see the heel"),  # a long swing landing firmly (1.4 g or more)
+    (4.6, 39.0, 26.0, False, "heel strike"),       # both: brisk long tiptoe strides look like walking
+    (1.2, 44.0, 12.0, False, "a walk across the room"),  # a long swing in a 12 s walk
+    (4.2, 15.0, 12.0, False, "heel strike"),       # a heel strike in a 12 s walk
+    # just under both lines (38°, 2.5 g), landing firmly through a stride's
+    # arc: a walk across the room when brief (accuracy.py seed 463017), not when 22 s
+    (2.46, 37.9, 10.6, False, "a walk across the room"),
+    (2.46, 37.9, 22.0, True, None),
 ])
-def test_a_shank_walk_is_judged_by_how_it_lands(landing_g, arc_deg, counted, word):
-    walk = {"stride_s": 1.1, "duration_s": 20.0, "arc_deg": arc_deg, "landing_g": landing_g,
+def test_a_shank_walk_is_judged_by_how_it_lands(landing_g, arc_deg, duration_s, counted, word):
+    walk = {"stride_s": 1.1, "duration_s": duration_s, "arc_deg": arc_deg, "landing_g": landing_g,
             "peak_g": 2.0, "flight_s": 0.0}
     r = ConfidenceRater().rate("tiptoe_walk", walk, "gait", "ankle")
     assert (r.confidence_ >= THRESHOLD) is counted
     if word:
         assert any(word in d for d in r.doubts_)
+    else:
+        assert not r.doubts_
 
 
 def test_a_flat_footed_stride_is_tiptoe_only_through_a_small_arc():
@@ -297,3 +312,70 @@ def test_a_quick_walk_stepping_first_has_no_stride_before_its_first_landing():
     # the stance, then the first landing (not the heel rising between them)
     assert abs(got[1] - true[1]["t_s"]) <= 0.1
     assert all(abs(a - b["t_s"]) <= 0.1 for a, b in zip(got[1:], true[1:]))
+
+
+def _pulses(period_s, fs=100.0, seconds=20.0, width_s=0.2, biphasic=False):
+    """A rate (deg/s, shape (n, 3)) that swings once every ``period_s``: a half-sine burst of
+    ``width_s`` about y (``biphasic``: followed by the stance's slower roll the other way)."""
+    t = np.arange(int(seconds * fs)) / fs
+    ph = (t % period_s) / period_s
+    w = width_s / period_s
+    y = np.where(ph < w, 300.0 * np.sin(np.pi * ph / w), 0.0)
+    if biphasic:
+        y = y - np.where(ph >= w, 60.0 * np.sin(np.pi * (ph - w) / (1 - w)), 0.0)
+    return np.column_stack([0.1 * y, y, np.zeros_like(y)])
+
+
+@pytest.mark.parametrize("period_s,biphasic", [(0.58, False), (0.54, True), (1.1, True), (0.9, False)])
+def test_the_stride_period_is_one_swing_to_the_next(period_s, biphasic):
+    # One swing per stride, by construction. A stride under the 0.6 s the
+    # lag search starts from (a quick tiptoe walk, 190-210 steps/min) was
+    # read as two strides (1.16 s, 1.0 s), and the walk at half its cadence;
+    # slower walks keep their stride (their half-stride lag meets the stance).
+    p, corr = _stride_period(_pulses(period_s, biphasic=biphasic), 100.0, hi_s=4.2)
+    assert abs(p - period_s) <= 0.02
+    assert corr > 0.5
+
+
+QUICK_PLAN = dict(cadence_sps=3.157, cadence_trend=0.918, stride_cv=0.033, heel_rise_cm=5.3, step_m=0.247,
+                  shank_arc_deg=14.7, swing_lift_m=0.071, soft=0.394, cushion_s=0.0, stance_frac=0.608,
+                  pauses=[], turns=[], strides=32)
+
+
+def test_a_quick_tiptoe_walk_is_counted_at_its_own_cadence():
+    # 32 swings at 190 steps/min slowing to 175 (strides of 0.6-0.66 s),
+    # foot sensor: the stance it starts from and 32 landings. Its stride was
+    # read as two, each "stride" held a swing and the stance pitch of
+    # neither: not tiptoe (simulator sweep seed 18124, branch ankletiptoe).
+    true, found = _walk("foot", 4611, **QUICK_PLAN)
+    assert len(true) == 33
+    assert len(found) == 1
+    assert len(found[0]["strides"]) == 33
+    assert found[0]["confidence"] >= THRESHOLD
+
+
+@pytest.mark.parametrize("arcs,one", [
+    # 36-44° throughout: one walk cut at random by the 38° stride rule.
+    ([40, 37, 42, 36, 44, 39, 41, 37, 43, 36], True),
+    # a tiptoe walk of 24-27° then stairs of 40-43°: two things.
+    ([25, 27, 24, 26, 25, 40, 42, 41, 43, 40], False),
+    # all under 38°: nothing to join (the stride rule keeps them all).
+    ([30, 31, 29, 30, 32, 31], False),
+])
+def test_a_shank_walk_swinging_alike_either_side_of_the_stride_rule_is_one_walk(arcs, one):
+    feats = pd.DataFrame({"stance_pitch_deg": np.zeros(len(arcs)), "sagittal_range_deg": np.array(arcs, float),
+                          "peak_rate_dps": np.full(len(arcs), 200.0)})
+    assert TiptoeWalkDetector._one_swing(feats) is one
+
+
+@pytest.mark.parametrize("placement,flight_s,counted", [
+    ("ankle", 0.12, True),    # a quick swing's dip under 0.35 g at the shank
+    ("ankle", 0.28, False),   # a hop's flight (tiptoe tiers' hops at the shank: 0.26-0.32 s)
+    ("foot", 0.12, False),    # a foot's walk keeps the 0.1 s of any exercise
+])
+def test_a_shank_tiptoe_walk_is_doubted_as_hops_only_for_a_hop_long_flight(placement, flight_s, counted):
+    walk = {"stride_s": 0.7, "duration_s": 25.0, "arc_deg": 20.0, "landing_g": 1.0, "peak_g": 2.5,
+            "flight_s": flight_s, "in_posture": 1.0}
+    r = ConfidenceRater().rate("tiptoe_walk", walk, "gait", placement)
+    assert (r.confidence_ >= THRESHOLD) is counted
+    assert any("in the air" in d for d in r.doubts_) is not counted
