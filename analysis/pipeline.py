@@ -17,7 +17,7 @@ from .session import SessionAnalyzer
 from .threads import one_blas_thread
 
 # Bump when detections can change, so cached analyses are recomputed.
-ANALYSER_VERSION = "0.16.0"
+ANALYSER_VERSION = "0.17.0"
 
 
 def run_analysis(recording, analyzer: SessionAnalyzer | None = None,
