@@ -198,7 +198,10 @@ def test_spent_held_out_seeds_are_flagged():
     assert spent(59999, 2) == [60000] and spent(60023, 2) == [60023]
     # 0.16.0: 64000-64023 reported.
     assert spent(63999, 2) == [64000] and spent(64023, 2) == [64023]
-    assert spent(68000, 24) == []
+    # 0.17.0: 68000-68023 looked at to choose, 72000-72023 reported.
+    assert spent(67999, 2) == [68000] and spent(68023, 2) == [68023]
+    assert spent(71999, 2) == [72000] and spent(72023, 2) == [72023]
+    assert spent(76000, 24) == []
 
 
 def test_help_lists_the_options(capsys):
