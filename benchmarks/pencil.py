@@ -108,6 +108,19 @@ def pencil_config(seed: int, i: int, tier: str = "pencil", knee: bool = False) -
                 pencil_plan={"posture": POSTURES[i % 3], "grip": grip}, **mounting)
 
 
+def set_outcome(true_set: dict, pencil: dict | None, counted: list, unsure: list) -> str:
+    """What became of a true pencil set: "exact" or "found" (``pencil``, the counted pencil bout
+    matched to it, has the same or another rep count), else "other" (a counted bout of another
+    exercise over half of it), "uncertain" (only uncertain bouts there) or "missed"."""
+    if pencil is not None:
+        return "exact" if len(pencil["reps"]) == len(true_set["reps"]) else "found"
+    if any(_half_overlap(true_set, b) for b in counted):
+        return "other"
+    if any(_half_overlap(true_set, b) for b in unsure):
+        return "uncertain"
+    return "missed"
+
+
 def _half_overlap(a: dict, b: dict) -> bool:
     ov = _overlap(a["start_s"], a["end_s"], b["start_s"], b["end_s"])
     return ov >= 0.5 * (min(a["end_s"] - a["start_s"], b["end_s"] - b["start_s"]) or 1e-9)
@@ -159,14 +172,7 @@ def one(args) -> dict:
     pencils = [b for b in counted if b["exercise"] == "pencil_pickup"]
     matched = dict(match_bouts(sets, pencils))
     for k, s in enumerate(sets):
-        if k in matched:
-            outcome.append("exact" if len(pencils[matched[k]]["reps"]) == len(s["reps"]) else "found")
-        elif any(_half_overlap(s, b) for b in counted):
-            outcome.append("other")
-        elif any(_half_overlap(s, b) for b in unsure):
-            outcome.append("uncertain")
-        else:
-            outcome.append("missed")
+        outcome.append(set_outcome(s, pencils[matched[k]] if k in matched else None, counted, unsure))
     # Per true set, in words: what became of it (named, uncertain and why, split, merged).
     detail = []
     for k, s in enumerate(sets):

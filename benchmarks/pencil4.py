@@ -38,7 +38,7 @@ sys.path.insert(0, str(ROOT))
 from analysis.confidence import is_counted  # noqa: E402
 from analysis.pipeline import analyze_recording  # noqa: E402
 from analysis.scoring import match_bouts  # noqa: E402
-from benchmarks.pencil import POSTURES, _half_overlap  # noqa: E402
+from benchmarks.pencil import POSTURES, _half_overlap, set_outcome  # noqa: E402
 from sensors.simulator import simulate_session  # noqa: E402
 
 CASES = ("curl", "turned", "braced", "sweep", "uneven")
@@ -92,15 +92,7 @@ def one(args) -> dict:
     outcome, detail = [], []
     for k, s in enumerate(sets):
         over = [b for b in doc["exercises"] if _half_overlap(s, b)]
-        if k in matched:
-            got = len(pencils[matched[k]]["reps"])
-            outcome.append("exact" if got == len(s["reps"]) else "found")
-        elif any(_half_overlap(s, b) for b in counted):
-            outcome.append("other")
-        elif any(_half_overlap(s, b) for b in unsure):
-            outcome.append("uncertain")
-        else:
-            outcome.append("missed")
+        outcome.append(set_outcome(s, pencils[matched[k]] if k in matched else None, counted, unsure))
         detail.append(f"{len(s['reps'])} reps {s['start_s']:.0f}-{s['end_s']:.0f} s -> " + (" + ".join(
             f"{b['exercise']} {len(b.get('reps') or [])} reps {b['start_s']:.0f}-{b['end_s']:.0f} s "
             f"c={b['confidence']:.2f}" + (f" ({'; '.join(b['doubts'])})" if b.get("doubts") else "")
