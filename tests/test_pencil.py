@@ -83,19 +83,19 @@ def test_toes_curled_round_the_pencil_are_two_pencil_sets_not_toe_presses():
                 reps=3, rest_s=4.0, sets=1)),
 ])
 def test_pencil_sets_done_differently_are_found_and_counted(seed, plan):
-    bout, counted = _the_counted_set(seed, plan)
+    bout, counted, _ = _the_counted_set(seed, plan)
     assert len(bout["reps"]) == plan["reps"]
     assert len(counted) == 1
 
 
 def _the_counted_set(seed, plan):
-    """The one counted bout over the plan's single true set (asserted), and every counted bout."""
+    """The one counted bout over the plan's single true set (asserted), every counted bout, and the true sets."""
     sets, found = analyse(seed, **plan)
     assert [len(s["reps"]) for s in sets] == [plan["reps"]]
     counted = [b for b in found if is_counted(b)]
     pairs = match_bouts(sets, counted)
     assert len(pairs) == 1, [(b["exercise"], b["confidence"], b["doubts"]) for b in found]
-    return counted[pairs[0][1]], counted
+    return counted[pairs[0][1]], counted, sets
 
 
 def test_two_level_sets_with_the_other_foot_between_are_two_pencil_sets():
@@ -225,7 +225,7 @@ def test_a_toe_press_on_a_noisy_sensor_is_not_renamed_a_pencil_by_its_rise():
                 reps=3, rest_s=3.0, sets=1)),
 ])
 def test_pencils_held_briefly_with_the_foot_lifted_clear_are_pencils_not_toe_presses(seed, plan):
-    bout, counted = _the_counted_set(seed, plan)
+    bout, counted, _ = _the_counted_set(seed, plan)
     assert bout["exercise"] == "pencil_pickup"
     assert len(bout["reps"]) == plan["reps"]
     assert not [b for b in counted if b["exercise"] == "toe_press"]
@@ -316,12 +316,7 @@ def test_a_pencil_held_up_on_one_leg_swaying_is_counted_rep_by_rep(seed):
                  reps=3, rest_s=6.0, sets=1)),
 ], ids=["braced-chair", "braced-floor", "curled-1cm"])
 def test_pencils_held_as_prescribed_are_counted_however_the_foot_grips(seed, plan):
-    sets, found = analyse(seed, **plan)
-    assert [len(s["reps"]) for s in sets] == [plan["reps"]]
-    counted = [b for b in found if is_counted(b)]
-    pairs = match_bouts(sets, counted)
-    assert len(pairs) == 1, [(b["exercise"], b["confidence"], b["doubts"]) for b in found]
-    bout = counted[pairs[0][1]]
+    bout, _, sets = _the_counted_set(seed, plan)
     assert bout["exercise"] == "pencil_pickup"
     assert len(bout["reps"]) == plan["reps"]
     # Each hold within 3 s of the simulator's (the pencil is held 10-14 s;
